@@ -1,0 +1,3 @@
+from evidencekb.cli import main
+
+main()

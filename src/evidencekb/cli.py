@@ -1,0 +1,78 @@
+"""The `ekb` command line: parse options, call the library, map errors.
+
+Stage modules are imported inside the commands, not at the top: `ekb search`
+must start fast, so it never pays for jinja2, markdown or sqlite_utils.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from evidencekb import __version__
+from evidencekb.errors import KBError, QueryError, ValidationError
+from evidencekb.layout import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, status: int) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
+
+
+def handles_errors(command: F) -> F:
+    """Turn the library's exceptions into one `Error:` line and an exit status."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ValidationError as error:
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            _fail(str(error), 1)
+        except QueryError as error:
+            _fail(str(error), 2)
+        except KBError as error:
+            _fail(str(error), 1)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# Options shared by several commands, defined once.
+kb_option = click.option(
+    "--kb",
+    "kb_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_KB_DIR,
+    show_default=True,
+    help="The knowledge base folder.",
+)
+site_option = click.option(
+    "--site-dir",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_SITE_DIR,
+    show_default=True,
+    help="Where `ekb build` writes the database, search index and pages.",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+topic_option = click.option("--topic", metavar="SLUG", help="Only this topic.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ekb")
+def cli() -> None:
+    """evidencekb: clinical evidence summaries as structured, searchable claims."""
+
+
+def main() -> None:
+    cli()

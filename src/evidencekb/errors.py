@@ -1,0 +1,39 @@
+"""One exception root for everything a user can get wrong.
+
+The CLI prints any `KBError` as a single `Error: ...` line and exits 1; nothing
+below it ever shows a user a traceback or a Python repr.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KBError(Exception):
+    """A problem the user can fix: bad input, a missing file, a refused action."""
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One validation finding, printed as `PATH:LINE: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ValidationError(KBError):
+    """Every problem found in one pass over the input, reported together."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        super().__init__(f"{count} {noun} found; run `ekb check` to list them")
+
+
+class QueryError(KBError):
+    """A search query that cannot be parsed (exit status 2, like a usage error)."""

@@ -1,0 +1,193 @@
+"""The knowledge base as typed, immutable values.
+
+Every pipeline stage receives these objects and none of them mutates them:
+`load_kb` produces a `KnowledgeBase`, and the database, index and site writers
+only read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SECTIONS: tuple[str, ...] = ("guidelines", "research")
+SECTION_TITLES: dict[str, str] = {
+    "guidelines": "From the Guidelines",
+    "research": "From the Research",
+}
+STRENGTH_METHODS: tuple[str, ...] = ("stated", "derived")
+# How a topic's source wrote its citation markers, so that `ekb export
+# --format text` can write them back the same way.
+CITATION_STYLES: dict[str, str] = {
+    "plain": "2, 4",
+    "compact": "2,4",
+    "bracketed": "[2, 4]",
+    "bracket-each": "[2][4]",
+}
+BIBLIOGRAPHIC_FIELDS: tuple[str, ...] = (
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "doi",
+    "pmid",
+    "url",
+)
+
+
+@dataclass(frozen=True)
+class StrengthLevel:
+    """One label of the evidence-strength scheme (kb/strength.toml)."""
+
+    label: str
+    rank: int  # 1 is the strongest; the order the site and search sort by
+    title: str
+    definition: str
+    assigned: str  # how a claim comes to carry this label
+
+
+@dataclass(frozen=True)
+class StrengthScheme:
+    levels: tuple[StrengthLevel, ...]
+    hedging_words: tuple[str, ...]  # the derivation rule's input (see strength.py)
+    explanation_md: str  # kb/strength.md, shown on the site as the legend's method
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(level.label for level in self.levels)
+
+    def level(self, label: str) -> StrengthLevel:
+        for level in self.levels:
+            if level.label == label:
+                return level
+        raise KeyError(label)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A controlled-vocabulary entry: a category or an entity.
+
+    `synonyms` and `abbreviations` are what search expands a query with.
+    """
+
+    id: str
+    label: str
+    kind: str  # for entities: condition, route, adverse-effect...; "category" for categories
+    definition: str = ""
+    synonyms: tuple[str, ...] = ()
+    abbreviations: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every way of writing this term, label first."""
+        return (self.label, *self.synonyms, *self.abbreviations)
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    topic: str
+    section: str  # one of SECTIONS
+    heading: str | None  # None for a lead paragraph
+    text: str  # verbatim, citation marker removed, final period kept
+    citations: tuple[int, ...]
+    strength: str  # a StrengthLevel.label
+    strength_method: str  # one of STRENGTH_METHODS
+    strength_basis: str
+    categories: tuple[str, ...]  # Term ids
+    entities: tuple[str, ...]  # Term ids
+    source: str  # the source document's name
+    source_line: int  # 1-based line of the statement in the source
+    position: int  # 1-based order within the topic
+
+    def to_dict(self) -> dict[str, object]:
+        """The export shape shared by `ekb export --format json`, `show --json`
+        and `search --json`."""
+        return {
+            "id": self.id,
+            "topic": self.topic,
+            "section": self.section,
+            "heading": self.heading,
+            "text": self.text,
+            "citations": list(self.citations),
+            "strength": self.strength,
+            "strength_method": self.strength_method,
+            "strength_basis": self.strength_basis,
+            "categories": list(self.categories),
+            "entities": list(self.entities),
+            "source": self.source,
+            "source_line": self.source_line,
+            "position": self.position,
+        }
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A work a topic cites by number. Details stay empty unless known."""
+
+    topic: str
+    number: int
+    details: dict[str, str] = field(default_factory=dict)  # keys from BIBLIOGRAPHIC_FIELDS
+
+    @property
+    def is_described(self) -> bool:
+        return bool(self.details)
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    title: str
+    source: str
+    citation_style: str  # a key of CITATION_STYLES
+    overview_md: str
+    claims: tuple[Claim, ...]
+    references: tuple[Reference, ...]
+
+    def headings(self, section: str) -> list[str | None]:
+        """Headings of a section in source order (None: the lead paragraph)."""
+        seen: list[str | None] = []
+        for claim in self.claims:
+            if claim.section == section and claim.heading not in seen:
+                seen.append(claim.heading)
+        return seen
+
+    def claims_citing(self, number: int) -> tuple[Claim, ...]:
+        return tuple(c for c in self.claims if number in c.citations)
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    strength: StrengthScheme
+    categories: tuple[Term, ...]
+    entities: tuple[Term, ...]
+    entity_kinds: tuple[str, ...]
+    topics: tuple[Topic, ...]
+
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        return tuple(claim for topic in self.topics for claim in topic.claims)
+
+    def claim(self, claim_id: str) -> Claim:
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(claim_id)
+
+    def topic(self, slug: str) -> Topic:
+        for topic in self.topics:
+            if topic.slug == slug:
+                return topic
+        raise KeyError(slug)
+
+    def category(self, term_id: str) -> Term:
+        return _term(self.categories, term_id)
+
+    def entity(self, term_id: str) -> Term:
+        return _term(self.entities, term_id)
+
+
+def _term(terms: tuple[Term, ...], term_id: str) -> Term:
+    for term in terms:
+        if term.id == term_id:
+            return term
+    raise KeyError(term_id)
