@@ -74,5 +74,40 @@ def cli() -> None:
     """evidencekb: clinical evidence summaries as structured, searchable claims."""
 
 
+@cli.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--topic", "slug", required=True, metavar="SLUG", help="The new topic's slug.")
+@click.option("--title", help="The topic's title (default: from the slug).")
+@click.option("--replace", is_flag=True, help="Overwrite the topic if it exists.")
+@kb_option
+@handles_errors
+def import_command(source: Path, slug: str, title: str | None, replace: bool, kb_dir: Path) -> None:
+    """Import an evidence summary SOURCE as a new topic in the knowledge base."""
+    from evidencekb.importer import import_summary
+
+    result = import_summary(kb_dir, source, slug, title=title, replace=replace)
+    verb = "Replaced" if result.replaced else "Created"
+    click.echo(
+        f"{verb} {result.topic_dir}: {result.statements} claims citing "
+        f"{result.cited_sources} sources. Curate it, then run `ekb check`."
+    )
+
+
+@cli.command()
+@kb_option
+@handles_errors
+def check(kb_dir: Path) -> None:
+    """Validate the whole knowledge base and list every problem."""
+    from evidencekb.kb import load_kb
+
+    kb = load_kb(kb_dir)
+    topics, claims = len(kb.topics), len(kb.claims)
+    click.echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')})")
+
+
 def main() -> None:
     cli()
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

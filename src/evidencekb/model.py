@@ -7,7 +7,7 @@ only read it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SECTIONS: tuple[str, ...] = ("guidelines", "research")
 SECTION_TITLES: dict[str, str] = {
@@ -122,15 +122,35 @@ class Claim:
 
 @dataclass(frozen=True)
 class Reference:
-    """A work a topic cites by number. Details stay empty unless known."""
+    """A work a topic cites by number. Bibliographic fields stay empty unless known:
+    the seed gives numbers only, and nothing here is ever guessed."""
 
     topic: str
     number: int
-    details: dict[str, str] = field(default_factory=dict)  # keys from BIBLIOGRAPHIC_FIELDS
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    journal: str | None = None
+    doi: str | None = None
+    pmid: str | None = None
+    url: str | None = None
 
     @property
     def is_described(self) -> bool:
-        return bool(self.details)
+        return any(getattr(self, name) for name in BIBLIOGRAPHIC_FIELDS)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "topic": self.topic,
+            "number": self.number,
+            "title": self.title,
+            "authors": list(self.authors),
+            "year": self.year,
+            "journal": self.journal,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,254 @@
+"""`ekb import`: turn an evidence summary into a new topic folder in kb/.
+
+The summary format: a "From the Guidelines" and a "From the Research" part,
+each with an optional lead paragraph and sub-headings over bullet statements
+that end in citation numbers. The importer keeps each statement verbatim,
+moves its citation marker into `citations`, labels its strength by the written
+rule (strength.py), proposes the vocabulary entities its text names, and leaves
+categories to the curator. Nothing is guessed: no reference details, no
+stated strength.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidencekb.atomic import staged_dir
+from evidencekb.citations import split_marker
+from evidencekb.errors import KBError, Problem, ValidationError
+from evidencekb.kb import (
+    CLAIMS_FILE,
+    OVERVIEW_FILE,
+    REFERENCES_FILE,
+    SLUG,
+    TOPIC_FILE,
+    TOPICS_DIR,
+    load_kb,
+)
+from evidencekb.model import SECTIONS, KnowledgeBase, Term
+from evidencekb.strength import derive_strength
+from evidencekb.tomlfile import format_keys, format_table
+
+_SECTION = re.compile(r"^(?:#+\s*)?from the (guidelines|research)\s*:?$", re.IGNORECASE)
+_BULLET = re.compile(r"^[-*\u2022]\s*(.*)$")
+_HEADING_MARKUP = re.compile(r"^#+\s*|\s*:$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    section: str
+    heading: str | None
+    text: str
+    citations: tuple[int, ...]
+    style: str | None  # how its marker was written; None when uncited
+    line: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    topic_dir: Path
+    statements: int
+    cited_sources: int
+    replaced: bool
+
+
+def parse_summary(text: str, display: str) -> tuple[Statement, ...]:
+    """Parse a summary; raise ValidationError naming every line that does not fit."""
+    problems: list[Problem] = []
+    statements: list[Statement] = []
+    section: str | None = None
+    heading: str | None = None
+    heading_line = 0
+    heading_used = True
+    first_seen: dict[str, int] = {}
+
+    def close_heading() -> None:
+        if not heading_used:
+            problems.append(
+                Problem(display, heading_line, f'heading "{heading}" has no statements')
+            )
+
+    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if match := _SECTION.match(line):
+            close_heading()
+            section, heading, heading_used = match.group(1).lower(), None, True
+            continue
+        if section is None:
+            problems.append(
+                Problem(
+                    display,
+                    number,
+                    "text before the first part heading; a summary starts with "
+                    '"From the Guidelines" or "From the Research"',
+                )
+            )
+            continue
+        bullet = _BULLET.match(line)
+        body = bullet.group(1).strip() if bullet else line
+        if bullet and not body:
+            problems.append(Problem(display, number, "empty bullet: write the statement after it"))
+            continue
+        marker = split_marker(body)
+        if not bullet and marker is None and not body.endswith((".", "!", "?")):
+            close_heading()
+            heading, heading_line, heading_used = _HEADING_MARKUP.sub("", line), number, False
+            continue
+        statement_text = marker.text if marker else body
+        if statement_text in first_seen:
+            problems.append(
+                Problem(
+                    display,
+                    number,
+                    f"the same statement as line {first_seen[statement_text]}; remove one",
+                )
+            )
+            continue
+        first_seen[statement_text] = number
+        heading_used = True
+        statements.append(
+            Statement(
+                section=section,
+                heading=heading,
+                text=statement_text,
+                citations=marker.citations if marker else (),
+                style=marker.style if marker else None,
+                line=number,
+            )
+        )
+    close_heading()
+    if not statements and not problems:
+        problems.append(Problem(display, 1, "no statements found"))
+    if problems:
+        raise ValidationError(problems)
+    return tuple(statements)
+
+
+def import_summary(
+    kb_dir: Path, source: Path, slug: str, title: str | None = None, replace: bool = False
+) -> ImportResult:
+    """Write `source` as topic `slug` into kb/, all at once or not at all."""
+    if not SLUG.match(slug):
+        raise KBError(
+            f"topic '{slug}' is not a slug: use lower-case letters, digits and single hyphens"
+        )
+    try:
+        text = source.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise KBError(f"{source}: file not found") from None
+    except UnicodeDecodeError:
+        raise KBError(f"{source}: not UTF-8 text; save it as UTF-8 and import again") from None
+    target = kb_dir / TOPICS_DIR / slug
+    existed = target.exists()
+    if existed and not replace:
+        raise KBError(f"{target} already exists; pass --replace to overwrite it")
+    statements = parse_summary(text, str(source))
+    kb = load_kb(kb_dir)  # the vocabularies and strength rule come from kb/
+    with staged_dir(target) as staged:
+        _write_topic(staged, kb, slug, title or _title_from_slug(slug), source.name, statements)
+    cited = {n for s in statements for n in s.citations}
+    return ImportResult(target, len(statements), len(cited), existed)
+
+
+def claim_id(slug: str, text: str) -> str:
+    """A stable id: it depends on the claim's own text only, never on its position."""
+    return f"{slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:8]}"
+
+
+def mentioned_entities(text: str, entities: tuple[Term, ...]) -> tuple[str, ...]:
+    """Ids of the entities `text` names, in order of first mention.
+
+    Labels and synonyms match in any case; abbreviations only as written, so
+    that "IV" is found but not the "iv" inside a word or a Roman numeral.
+    """
+    found: list[tuple[int, str]] = []
+    for term in entities:
+        positions = [
+            match.start()
+            for name in (term.label, *term.synonyms)
+            for match in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
+        ] + [
+            match.start()
+            for name in term.abbreviations
+            for match in re.finditer(rf"\b{re.escape(name)}\b", text)
+        ]
+        if positions:
+            found.append((min(positions), term.id))
+    return tuple(term_id for _, term_id in sorted(found))
+
+
+def _write_topic(
+    folder: Path,
+    kb: KnowledgeBase,
+    slug: str,
+    title: str,
+    source_name: str,
+    statements: tuple[Statement, ...],
+) -> None:
+    styles = Counter(s.style for s in statements if s.style)
+    style = styles.most_common(1)[0][0] if styles else "plain"
+    (folder / TOPIC_FILE).write_text(
+        format_keys({"title": title, "source": source_name, "citation_style": style}),
+        encoding="utf-8",
+    )
+    (folder / OVERVIEW_FILE).write_text(_overview(source_name, statements), encoding="utf-8")
+    claims = [
+        "# Claims in source order. `ekb import` wrote this file; curators add categories,\n"
+        "# review entities and, where the source grades its evidence, a stated strength.\n"
+        "# kb/README.md explains every field.\n"
+    ]
+    for statement in statements:
+        rule = derive_strength(
+            statement.text, statement.section, statement.citations, kb.strength.hedging_words
+        )
+        row = {
+            "id": claim_id(slug, statement.text),
+            "section": statement.section,
+            "heading": statement.heading,
+            "text": statement.text,
+            "citations": list(statement.citations),
+            "strength": rule.label,
+            "strength_method": "derived",
+            "strength_basis": rule.basis,
+            "categories": [],
+            "entities": list(mentioned_entities(statement.text, kb.entities)),
+            "source_line": statement.line,
+        }
+        claims.append("\n" + format_table("claim", row))
+    (folder / CLAIMS_FILE).write_text("".join(claims), encoding="utf-8")
+    numbers = sorted({n for s in statements for n in s.citations})
+    references = [
+        f"# The works this topic cites. {source_name} gives their numbers only.\n"
+        "# Add title, authors, year, journal, doi, pmid or url to a reference only\n"
+        "# from the work itself: never guess them.\n"
+    ]
+    references += [f"\n[[reference]]\nnumber = {n}\n" for n in numbers]
+    (folder / REFERENCES_FILE).write_text("".join(references), encoding="utf-8")
+
+
+def _overview(source_name: str, statements: tuple[Statement, ...]) -> str:
+    counts = Counter(s.section for s in statements)
+    parts = " and ".join(
+        f"{counts[section]} from the {section}" for section in SECTIONS if counts[section]
+    )
+    cited = len({n for s in statements for n in s.citations})
+    uncited = sum(1 for s in statements if not s.citations)
+    lines = [
+        f"Imported from `{source_name}`: {len(statements)} statements, {parts}.",
+        "",
+        f"The statements cite {cited} sources by number. The summary gives no "
+        "bibliographic details for them, so none are shown here.",
+    ]
+    if uncited:
+        lines[-1] += f" {uncited} statements cite no source."
+    return "\n".join(lines) + "\n"
+
+
+def _title_from_slug(slug: str) -> str:
+    return slug.replace("-", " ").capitalize()
