@@ -105,6 +105,46 @@ def check(kb_dir: Path) -> None:
     click.echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')})")
 
 
+@cli.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "text"]),
+    default="json",
+    show_default=True,
+    help="json: a list of claim objects; csv: one row a claim; text: the summary itself.",
+)
+@topic_option
+@kb_option
+@handles_errors
+def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
+    """Write the claims to standard output."""
+    from evidencekb.export import export
+    from evidencekb.kb import load_kb
+
+    click.echo(export(load_kb(kb_dir), fmt, topic), nl=False)
+
+
+@cli.command()
+@click.argument("claim_id", metavar="ID")
+@json_option
+@kb_option
+@handles_errors
+def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
+    """Show one claim with everything known about it."""
+    import json
+
+    from evidencekb.kb import load_kb
+    from evidencekb.show import claim_details, claim_text, find_claim
+
+    kb = load_kb(kb_dir)
+    claim = find_claim(kb, claim_id)
+    if as_json:
+        click.echo(json.dumps(claim_details(kb, claim), indent=2, ensure_ascii=False))
+    else:
+        click.echo(claim_text(kb, claim))
+
+
 def main() -> None:
     cli()
 

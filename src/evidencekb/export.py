@@ -1,0 +1,84 @@
+"""`ekb export`: the knowledge base as JSON, CSV or the summary's own text.
+
+The text format writes a topic back as its source summary was: part headings,
+lead paragraph, sub-headings, bullets, and citation markers in the topic's
+citation style, so that importing and exporting round-trips the seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from evidencekb.citations import with_marker
+from evidencekb.errors import KBError
+from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
+
+FORMATS = ("json", "csv", "text")
+# List-valued fields join with "; " in CSV, which a spreadsheet keeps in one cell.
+_CSV_LIST_SEPARATOR = "; "
+
+
+def export(kb: KnowledgeBase, fmt: str, topic: str | None = None) -> str:
+    """Render the claims of `kb` (or of one topic) in `fmt`."""
+    topics = select_topics(kb, topic)
+    if fmt == "json":
+        return claims_json([claim for t in topics for claim in t.claims])
+    if fmt == "csv":
+        return claims_csv([claim for t in topics for claim in t.claims])
+    if fmt == "text":
+        return "\n".join(summary_text(t) for t in topics)
+    raise KBError(f"unknown export format '{fmt}'; allowed: {', '.join(FORMATS)}")
+
+
+def select_topics(kb: KnowledgeBase, slug: str | None) -> tuple[Topic, ...]:
+    if slug is None:
+        return kb.topics
+    try:
+        return (kb.topic(slug),)
+    except KeyError:
+        known = ", ".join(t.slug for t in kb.topics) or "(none)"
+        raise KBError(f"no topic '{slug}'; topics: {known}") from None
+
+
+def claims_json(claims: list[Claim] | tuple[Claim, ...]) -> str:
+    """The JSON claim list; the same bytes for the same claims (sorted keys)."""
+    return json.dumps([c.to_dict() for c in claims], indent=2, ensure_ascii=False) + "\n"
+
+
+def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
+    buffer = io.StringIO()
+    rows = [c.to_dict() for c in claims]
+    fields = list(Claim.__dataclass_fields__)
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                key: _CSV_LIST_SEPARATOR.join(str(v) for v in value)
+                if isinstance(value, list)
+                else ("" if value is None else value)
+                for key, value in row.items()
+            }
+        )
+    return buffer.getvalue()
+
+
+def summary_text(topic: Topic) -> str:
+    """The topic written back in its source's format."""
+    lines: list[str] = []
+    for section in SECTIONS:
+        claims = [c for c in topic.claims if c.section == section]
+        if not claims:
+            continue
+        lines.append(SECTION_TITLES[section])
+        heading: str | None = None
+        for claim in claims:
+            if claim.heading != heading:
+                heading = claim.heading
+                if heading is not None:
+                    lines.append(heading)
+            statement = with_marker(claim.text, claim.citations, topic.citation_style)
+            lines.append(statement if claim.heading is None else f"- {statement}")
+    return "\n".join(lines) + "\n"
