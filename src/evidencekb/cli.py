@@ -145,6 +145,34 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
         click.echo(claim_text(kb, claim))
 
 
+@cli.command()
+@kb_option
+@site_option
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@handles_errors
+def build(kb_dir: Path, site_dir: Path, quiet: bool) -> None:
+    """Compile the knowledge base into the database, search index and static site."""
+    from evidencekb.build import build as build_site
+
+    show_progress = not quiet and sys.stderr.isatty()
+    result = build_site(kb_dir, site_dir, _terminal_progress if show_progress else _silent)
+    if show_progress:
+        click.echo("\r\033[K", nl=False, err=True)
+    if not quiet:
+        click.echo(
+            f"Built {result.site_dir}/ from {_plural(result.topics, 'topic')} and "
+            f"{_plural(result.claims, 'claim')}."
+        )
+
+
+def _terminal_progress(stage: str, done: int, total: int) -> None:
+    click.echo(f"\r\033[K{stage}: {done}/{total}", nl=False, err=True)
+
+
+def _silent(stage: str, done: int, total: int) -> None:
+    pass
+
+
 def main() -> None:
     cli()
 

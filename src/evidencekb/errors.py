@@ -32,7 +32,7 @@ class ValidationError(KBError):
         self.problems = sorted(problems)
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
-        super().__init__(f"{count} {noun} found; run `ekb check` to list them")
+        super().__init__(f"{count} {noun} found")
 
 
 class QueryError(KBError):

@@ -25,6 +25,7 @@ from evidencekb.kb import (
     OVERVIEW_FILE,
     REFERENCES_FILE,
     SLUG,
+    SOURCE_COPY,
     TOPIC_FILE,
     TOPICS_DIR,
     load_kb,
@@ -151,6 +152,7 @@ def import_summary(
     statements = parse_summary(text, str(source))
     kb = load_kb(kb_dir)  # the vocabularies and strength rule come from kb/
     with staged_dir(target) as staged:
+        (staged / SOURCE_COPY).write_text(text, encoding="utf-8")
         _write_topic(staged, kb, slug, title or _title_from_slug(slug), source.name, statements)
     cited = {n for s in statements for n in s.citations}
     return ImportResult(target, len(statements), len(cited), existed)

@@ -41,6 +41,7 @@ TOPIC_FILE = "topic.toml"
 OVERVIEW_FILE = "overview.md"
 CLAIMS_FILE = "claims.toml"
 REFERENCES_FILE = "references.toml"
+SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ class _Loader:
         if doc is None:
             return ()
         self.unknown_keys(doc, "", 0, doc.data, {"claim"})
+        source_lines = self.source_lines(slug)
         category_ids = tuple(term.id for term in categories)
         entity_ids = tuple(term.id for term in entities)
         claims: list[Claim] = []
@@ -305,6 +307,7 @@ class _Loader:
                 self.choice(doc, "claim", index, "entities", term_id, entity_ids, "entity")
             self.check_citations(doc, index, values["citations"])
             self.check_text(doc, index, values["text"])
+            self.check_provenance(doc, index, values, source_lines)
             self.check_strength(doc, index, values, scheme)
             self.unique_claim_id(doc, index, values["id"])
             claims.append(
@@ -362,6 +365,39 @@ class _Loader:
                 doc.problem(
                     "text ends in what looks like a citation marker; move the numbers "
                     "to 'citations'",
+                    "claim",
+                    index,
+                    "text",
+                )
+            )
+
+    def source_lines(self, slug: str) -> list[str] | None:
+        path = self.kb_dir / TOPICS_DIR / slug / SOURCE_COPY
+        if not path.is_file():
+            return None
+        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+    def check_provenance(
+        self, doc: Located, index: int, values: dict[str, Any], source: list[str] | None
+    ) -> None:
+        """The claim's text must stand word for word on its line of the source."""
+        if source is None:
+            return
+        line = values["source_line"]
+        if not 1 <= line <= len(source):
+            self.problems.append(
+                doc.problem(
+                    f"source_line {line} is outside {SOURCE_COPY} (1 to {len(source)})",
+                    "claim",
+                    index,
+                    "source_line",
+                )
+            )
+        elif values["text"].rstrip(".") not in source[line - 1]:
+            self.problems.append(
+                doc.problem(
+                    f"text is not on line {line} of {SOURCE_COPY} word for word; "
+                    "claim text must be verbatim",
                     "claim",
                     index,
                     "text",

@@ -1,0 +1,41 @@
+"""`ekb build`: compile kb/ into the site folder, all at once or not at all.
+
+Everything is written into a hidden sibling of the site folder, which replaces
+the old one only when every stage has succeeded: a failed build leaves the
+previous site, database and index exactly as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidencekb.atomic import staged_dir
+from evidencekb.database import write_database
+from evidencekb.export import claims_json
+from evidencekb.freshness import kb_fingerprint
+from evidencekb.index import write_index
+from evidencekb.kb import load_kb
+from evidencekb.layout import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.progress import Progress, no_progress
+from evidencekb.site import render_site
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site_dir: Path
+    topics: int
+    claims: int
+
+
+def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> BuildResult:
+    # Fingerprint before reading: an edit made during the build then makes the
+    # index look stale rather than fresh.
+    fingerprint = kb_fingerprint(kb_dir)
+    kb = load_kb(kb_dir)
+    with staged_dir(site_dir) as out:
+        write_database(kb, out / DATABASE_NAME, progress)
+        (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
+        write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress)
+        render_site(kb, out, progress)
+    return BuildResult(site_dir, len(kb.topics), len(kb.claims))

@@ -1,0 +1,36 @@
+"""Fixtures shared by the whole suite: paths from this file, never the working folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+REPO_KB = REPO / "kb"
+SEED = REPO.parent / "shared" / "seeds" / "000_7edb83ebcba9957e.txt"
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A private copy of the repository's kb/, safe to edit."""
+    target = tmp_path / "kb"
+    shutil.copytree(REPO_KB, target)
+    return target
+
+
+@pytest.fixture
+def empty_kb(tmp_path: Path) -> Path:
+    """The repository's scheme and vocabularies with no topics yet."""
+    target = tmp_path / "kb"
+    shutil.copytree(REPO_KB, target, ignore=shutil.ignore_patterns("topics"))
+    (target / "topics").mkdir()
+    return target
+
+
+@pytest.fixture
+def seed_text() -> str:
+    if not SEED.is_file():
+        pytest.fail(f"the seed summary is missing: {SEED}")
+    return SEED.read_text(encoding="utf-8")
