@@ -34,3 +34,9 @@ def seed_text() -> str:
     if not SEED.is_file():
         pytest.fail(f"the seed summary is missing: {SEED}")
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def repo_kb() -> Path:
+    """The repository's own kb/, read-only."""
+    return REPO_KB

@@ -173,8 +173,57 @@ def _silent(stage: str, done: int, total: int) -> None:
     pass
 
 
+@cli.command("search")
+@click.argument("words", nargs=-1, required=True, metavar="QUERY...")
+@click.option("--section", metavar="SECTION", help="Only this section (guidelines, research).")
+@click.option("--strength", metavar="LABEL", help="Only claims with this strength label.")
+@click.option("--cites", type=click.IntRange(min=1), metavar="N", help="Only claims citing N.")
+@topic_option
+@click.option("--category", metavar="ID", help="Only claims in this category.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Most results."
+)
+@json_option
+@kb_option
+@site_option
+@handles_errors
+def search_command(
+    words: tuple[str, ...],
+    section: str | None,
+    strength: str | None,
+    cites: int | None,
+    topic: str | None,
+    category: str | None,
+    limit: int,
+    as_json: bool,
+    kb_dir: Path,
+    site_dir: Path,
+) -> None:
+    """Search the claims: words, "phrases", field:value, AND / OR / NOT.
+
+    Fields: section, strength, cites, category, entity, topic, heading, text, id.
+    Abbreviations and synonyms from kb/vocabulary expand the query. The search
+    index is rebuilt first if kb/ has changed since it was built.
+    """
+    import os
+
+    from evidencekb.index import ensure_fresh_index
+    from evidencekb.layout import INDEX_DIRNAME
+    from evidencekb.search import Filters, results_json, results_text, search
+
+    index_dir = site_dir / INDEX_DIRNAME
+    ensure_fresh_index(kb_dir, index_dir, notify=lambda message: click.echo(message, err=True))
+    filters = Filters(section, strength, cites, topic, category)
+    results = search(index_dir, " ".join(words), filters=filters, limit=limit)
+    if as_json:
+        click.echo(results_json(results))
+        return
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(results_text(results, colour=colour), color=colour)
+
+
 def main() -> None:
-    cli()
+    cli(prog_name="ekb")
 
 
 def _plural(count: int, noun: str) -> str:

@@ -116,6 +116,10 @@ class _Loader:
         self.kb_dir = kb_dir
         self.problems: list[Problem] = []
         self.claim_ids: dict[str, str] = {}  # id -> "path:line" where it was first defined
+        self.parsed_claims: set[str] = set()  # topics whose claims.toml parsed
+        # Ids of every vocabulary entry, even one with other faults, so that a
+        # broken entry is reported once rather than again at every claim using it.
+        self.term_ids: dict[str, tuple[str, ...]] = {}
 
     def display(self, relative: str) -> str:
         return str(self.kb_dir / relative)
@@ -193,7 +197,9 @@ class _Loader:
         self.unknown_keys(doc, "", 0, doc.data, {table, "kinds"} if kinds else {table})
         terms: list[Term] = []
         ids: list[tuple[int, str]] = []
-        for index, row in enumerate(self.rows(doc, table)):
+        rows = self.rows(doc, table)
+        self.term_ids[table] = tuple(row["id"] for row in rows if isinstance(row.get("id"), str))
+        for index, row in enumerate(rows):
             values = self.fields(doc, table, index, row, spec)
             if values is None:
                 continue
@@ -265,7 +271,7 @@ class _Loader:
         overview = overview_path.read_text(encoding="utf-8") if overview_path.is_file() else ""
         source = values["source"] if values else ""
         claims = self.load_claims(slug, source, scheme, categories, entities)
-        references = self.load_references(slug, claims)
+        references = self.load_references(slug, claims, claims_ok=slug in self.parsed_claims)
         if values is None:
             return None
         return Topic(
@@ -283,10 +289,11 @@ class _Loader:
         doc = self.read(f"{TOPICS_DIR}/{slug}/{CLAIMS_FILE}")
         if doc is None:
             return ()
+        self.parsed_claims.add(slug)
         self.unknown_keys(doc, "", 0, doc.data, {"claim"})
         source_lines = self.source_lines(slug)
-        category_ids = tuple(term.id for term in categories)
-        entity_ids = tuple(term.id for term in entities)
+        category_ids = self.term_ids.get("category", ())
+        entity_ids = self.term_ids.get("entity", ())
         claims: list[Claim] = []
         for index, row in enumerate(self.rows(doc, "claim")):
             values = self.fields(doc, "claim", index, row, CLAIM_FIELDS)
@@ -308,7 +315,8 @@ class _Loader:
             self.check_citations(doc, index, values["citations"])
             self.check_text(doc, index, values["text"])
             self.check_provenance(doc, index, values, source_lines)
-            self.check_strength(doc, index, values, scheme)
+            if values["section"] in SECTIONS and values["strength"] in scheme.labels:
+                self.check_strength(doc, index, values, scheme)
             self.unique_claim_id(doc, index, values["id"])
             claims.append(
                 Claim(
@@ -456,7 +464,9 @@ class _Loader:
                     )
                 )
 
-    def load_references(self, slug: str, claims: tuple[Claim, ...]) -> tuple[Reference, ...]:
+    def load_references(
+        self, slug: str, claims: tuple[Claim, ...], claims_ok: bool
+    ) -> tuple[Reference, ...]:
         cited = sorted({number for claim in claims for number in claim.citations})
         relative = f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}"
         described: dict[int, Reference] = {}
@@ -475,7 +485,7 @@ class _Loader:
                                 f"reference {number} is listed twice", "reference", index, "number"
                             )
                         )
-                    elif number not in cited:
+                    elif claims_ok and number not in cited:
                         self.problems.append(
                             doc.problem(
                                 f"reference {number} is not cited by any claim of this topic",

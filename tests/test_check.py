@@ -1,0 +1,184 @@
+"""`ekb check`: every kind of fault, reported with its file, line and exact message."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import ValidationError
+from evidencekb.kb import load_kb
+
+CLAIMS = "topics/ketamine-pain/claims.toml"
+
+
+def problems(kb_dir: Path) -> list[str]:
+    """Every problem as printed, with the kb folder prefix removed."""
+    with pytest.raises(ValidationError) as caught:
+        load_kb(kb_dir)
+    return [str(p).removeprefix(f"{kb_dir}/") for p in caught.value.problems]
+
+
+def edit(kb_dir: Path, relative: str, old: str, new: str, count: int = 1) -> int:
+    """Replace `old` in a kb file and return the line the edit starts on."""
+    path = kb_dir / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {relative}"
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+    return line
+
+
+def test_the_repository_kb_is_valid(repo_kb: Path) -> None:
+    kb = load_kb(repo_kb)
+    assert len(kb.claims) == 20
+    assert {c.strength_method for c in kb.claims} == {"stated", "derived"}
+
+
+def test_syntax_error(kb_dir: Path) -> None:
+    line = edit(kb_dir, CLAIMS, 'section = "guidelines"', 'section = "guidelines')
+    assert problems(kb_dir) == [f"{CLAIMS}:{line}: TOML syntax error: Illegal character '\\n'"]
+
+
+def test_unknown_and_missing_fields(kb_dir: Path) -> None:
+    line = edit(kb_dir, CLAIMS, 'section = "guidelines"', 'sektion = "guidelines"')
+    header = line - 2  # the claim's [[claim]] line; its id comes between
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{header}: [[claim]] missing field 'section'",
+        f"{CLAIMS}:{line}: unknown field 'sektion'; allowed fields: categories, citations, "
+        "entities, heading, id, section, source_line, strength, strength_basis, "
+        "strength_method, text",
+    ]
+
+
+def test_duplicate_ids(kb_dir: Path) -> None:
+    first = edit(kb_dir, CLAIMS, 'id = "ketamine-pain-6927e12e"', 'id = "ketamine-pain-6927e12e"')
+    second = edit(kb_dir, CLAIMS, 'id = "ketamine-pain-4e90786c"', 'id = "ketamine-pain-6927e12e"')
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{second}: duplicate claim id 'ketamine-pain-6927e12e' "
+        f"(first defined at {kb_dir}/{CLAIMS}:{first})"
+    ]
+
+
+def test_non_integer_citations(kb_dir: Path) -> None:
+    line = edit(kb_dir, CLAIMS, "citations = [2, 3]", 'citations = [2, "3a"]')
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{line}: field 'citations' must be a list of whole numbers, like [2, 4]; "
+        '"3a" is not a whole number'
+    ]
+
+
+def test_labels_outside_their_vocabulary(kb_dir: Path) -> None:
+    section = edit(kb_dir, CLAIMS, 'section = "research"', 'section = "results"')
+    strength = edit(kb_dir, CLAIMS, 'strength = "low"', 'strength = "lo"')
+    method = edit(kb_dir, CLAIMS, 'strength_method = "stated"', 'strength_method = "guessed"')
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{strength}: unknown strength 'lo' (did you mean 'low'?); "
+        "allowed: high, moderate, low, very-low, not-stated",
+        f"{CLAIMS}:{section}: unknown section 'results'; allowed: guidelines, research",
+        f"{CLAIMS}:{method}: unknown strength method 'guessed'; allowed: stated, derived",
+    ]
+    assert strength < section < method
+
+
+def test_empty_text(kb_dir: Path) -> None:
+    line = edit(kb_dir, CLAIMS, 'text = "Ketamine is a viable', 'text = " "\nold = "')
+    found = problems(kb_dir)
+    assert f"{CLAIMS}:{line}: field 'text' is empty" in found
+
+
+def test_unknown_entity_and_category(kb_dir: Path) -> None:
+    entity = edit(kb_dir, CLAIMS, 'entities = ["ketamine", "crps"', 'entities = ["ketamine", "crp"')
+    category = edit(kb_dir, CLAIMS, 'categories = ["mechanism"]', 'categories = ["mechanisms"]')
+    found = problems(kb_dir)
+    assert len(found) == 2
+    assert entity < category
+    assert found[0].startswith(
+        f"{CLAIMS}:{entity}: unknown entity 'crp' (did you mean 'crps'?); "
+        "allowed: ketamine, opioids, benzodiazepines,"
+    )
+    assert found[1].startswith(
+        f"{CLAIMS}:{category}: unknown category 'mechanisms' (did you mean 'mechanism'?); "
+        "allowed: mechanism, efficacy, dosing,"
+    )
+
+
+def test_strength_rules_are_enforced(kb_dir: Path) -> None:
+    # A derived label the rule does not give, and a stated basis not in the text.
+    derived = edit(kb_dir, CLAIMS, 'strength = "not-stated"', 'strength = "high"')
+    basis = edit(
+        kb_dir,
+        CLAIMS,
+        'strength_basis = "the evidence is moderate to weak"',
+        'strength_basis = "the evidence is weak"',
+    )
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{derived}: derived strength should be 'not-stated' by the rule in "
+        "strength.md, not 'high'",
+        f"{CLAIMS}:{basis}: a stated strength_basis must quote the claim's text word for "
+        'word; "the evidence is weak" is not in it',
+    ]
+
+
+def test_text_must_match_the_source_and_drop_its_marker(kb_dir: Path) -> None:
+    reworded = edit(kb_dir, CLAIMS, "interrupt pain signaling", "interrupt pain signalling")
+    marker = edit(kb_dir, CLAIMS, "neuropathic component.", "neuropathic component 2.")
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{reworded}: text is not on line 2 of source.txt word for word; "
+        "claim text must be verbatim",
+        f"{CLAIMS}:{marker}: text ends in what looks like a citation marker; move the "
+        "numbers to 'citations'",
+    ]
+
+
+def test_references_must_be_cited_once(kb_dir: Path) -> None:
+    path = kb_dir / "topics/ketamine-pain/references.toml"
+    path.write_text(path.read_text() + "\n[[reference]]\nnumber = 7\n\n[[reference]]\nnumber = 6\n")
+    lines = len(path.read_text().splitlines())
+    assert problems(kb_dir) == [
+        f"topics/ketamine-pain/references.toml:{lines - 3}: reference 7 is not cited by any "
+        "claim of this topic",
+        f"topics/ketamine-pain/references.toml:{lines}: reference 6 is listed twice",
+    ]
+
+
+def test_vocabulary_problems(kb_dir: Path) -> None:
+    relative = "vocabulary/entities.toml"
+    kind = edit(kb_dir, relative, 'kind = "route"', 'kind = "pathway"')
+    slug = edit(kb_dir, relative, 'id = "ketamine"', 'id = "Ketamine"')
+    found = problems(kb_dir)
+    assert (
+        f"{relative}:{kind}: unknown entity kind 'pathway'; allowed: drug, condition, "
+        "mechanism, route, adverse-effect, organization" in found
+    )
+    assert (
+        f"{relative}:{slug}: id 'Ketamine' must use lower-case letters, digits and "
+        "single hyphens" in found
+    )
+
+
+def test_all_problems_are_reported_in_one_run(kb_dir: Path) -> None:
+    edit(kb_dir, CLAIMS, 'section = "research"', 'section = "results"')
+    edit(kb_dir, "vocabulary/categories.toml", 'label = "Dosing"\n', "")
+    (kb_dir / "topics/ketamine-pain/topic.toml").write_text('title = "T"\n')
+    found = problems(kb_dir)
+    assert [p.split(":")[0] for p in found] == [
+        "topics/ketamine-pain/claims.toml",
+        "topics/ketamine-pain/topic.toml",
+        "topics/ketamine-pain/topic.toml",
+        "vocabulary/categories.toml",
+    ]
+    assert found[1:3] == [
+        "topics/ketamine-pain/topic.toml:1: missing field 'citation_style'",
+        "topics/ketamine-pain/topic.toml:1: missing field 'source'",
+    ]
+    assert all(re.match(r"^[\w/.-]+:\d+: \S", p) for p in found)
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        load_kb(tmp_path / "nowhere")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{tmp_path}/nowhere:1: knowledge base folder not found; pass --kb DIR"
+    ]

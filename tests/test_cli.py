@@ -1,0 +1,167 @@
+"""The `ekb` command line: exact output, exact errors, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SEED_NAME = "000_7edb83ebcba9957e.txt"
+
+
+def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m evidencekb` as a user would, in a clean environment."""
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}}
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencekb", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_every_command_has_help() -> None:
+    result = ekb("--help")
+    assert result.returncode == 0
+    for command in ("import", "check", "export", "show", "build", "search", "serve"):
+        assert command in result.stdout
+        sub = ekb(command, "--help")
+        assert sub.returncode == 0 and "Usage: ekb " + command in sub.stdout
+
+
+def test_check_ok(kb_dir: Path) -> None:
+    result = ekb("check", "--kb", str(kb_dir))
+    assert (result.returncode, result.stdout) == (0, f"{kb_dir}: OK (1 topic, 20 claims)\n")
+
+
+def test_check_lists_each_problem_then_one_error_line(kb_dir: Path) -> None:
+    claims = kb_dir / "topics/ketamine-pain/claims.toml"
+    text = claims.read_text()
+    section_line = text[: text.index('section = "research"')].count("\n") + 1
+    citations_line = text[: text.index("citations = [2, 3]")].count("\n") + 1
+    text = text.replace('section = "research"', 'section = "results"', 1)
+    text = text.replace("citations = [2, 3]", 'citations = ["two"]', 1)
+    claims.write_text(text)
+    result = ekb("check", "--kb", str(kb_dir))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "Error: 2 problems found"
+    assert lines[0] == (
+        f"{claims}:{section_line}: unknown section 'results'; allowed: guidelines, research"
+    )
+    assert lines[1] == (
+        f"{claims}:{citations_line}: field 'citations' must be a list of whole numbers, "
+        'like [2, 4]; "two" is not a whole number'
+    )
+
+
+def test_export_json_lists_the_seed_claims(repo_kb: Path) -> None:
+    result = ekb("export", "--format", "json", "--kb", str(repo_kb))
+    claims = json.loads(result.stdout)
+    assert len(claims) == 20
+    assert {"id", "topic", "section", "heading", "text", "citations", "strength"} <= set(claims[0])
+    assert claims[13]["text"].endswith("although the evidence is moderate to weak.")
+    assert claims[13]["citations"] == [4]
+    assert (claims[13]["strength"], claims[13]["strength_method"]) == ("low", "stated")
+    assert claims[13]["strength_basis"] == "the evidence is moderate to weak"
+    assert all(c["strength_basis"] for c in claims)
+
+
+def test_export_csv_and_text(repo_kb: Path, seed_text: str) -> None:
+    rows = list(
+        csv.DictReader(io.StringIO(ekb("export", "--format", "csv", "--kb", str(repo_kb)).stdout))
+    )
+    assert len(rows) == 20 and rows[11]["citations"] == "2; 3"
+    text = ekb("export", "--format", "text", "--topic", "ketamine-pain", "--kb", str(repo_kb))
+    assert text.stdout.splitlines() == [line.rstrip() for line in seed_text.splitlines()]
+
+
+def test_export_unknown_topic_and_format(repo_kb: Path) -> None:
+    result = ekb("export", "--topic", "nope", "--kb", str(repo_kb))
+    assert (result.returncode, result.stderr) == (
+        1,
+        "Error: no topic 'nope'; topics: ketamine-pain\n",
+    )
+    result = ekb("export", "--format", "xml", "--kb", str(repo_kb))
+    assert result.returncode == 2
+    assert "Invalid value for '--format': 'xml' is not one of 'json', 'csv', 'text'." in (
+        result.stderr
+    )
+
+
+def test_show(repo_kb: Path) -> None:
+    result = ekb("show", "ketamine-pain-4e90786c", "--kb", str(repo_kb))
+    assert result.returncode == 0
+    assert "Citations:  none: the source gives no citation for this statement" in result.stdout
+    details = json.loads(
+        ekb("show", "ketamine-pain-6927e12e", "--json", "--kb", str(repo_kb)).stdout
+    )
+    assert details["references"] == [
+        {
+            "topic": "ketamine-pain", "number": 1, "title": None, "authors": [], "year": None,
+            "journal": None, "doi": None, "pmid": None, "url": None,
+        }
+    ]  # fmt: skip
+    assert details["strength_title"] == "Not stated"
+    missing = ekb("show", "ketamine-pain-4e90786", "--kb", str(repo_kb))
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        "Error: no claim 'ketamine-pain-4e90786'; did you mean 'ketamine-pain-4e90786c'?\n",
+    )
+
+
+def test_import_errors(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    source.write_text("Intro\nFrom the Research\n- \n", encoding="utf-8")
+    result = ekb("import", str(source), "--topic", "t", "--kb", str(empty_kb))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f'{source}:1: text before the first part heading; a summary starts with "From the '
+        'Guidelines" or "From the Research"',
+        f"{source}:3: empty bullet: write the statement after it",
+        "Error: 2 problems found",
+    ]
+    missing = ekb("import", str(tmp_path / "none.txt"), "--topic", "t", "--kb", str(empty_kb))
+    assert missing.stderr == f"Error: {tmp_path / 'none.txt'}: file not found\n"
+    usage = ekb("import", str(source), "--kb", str(empty_kb))
+    assert usage.returncode == 2 and "Missing option '--topic'" in usage.stderr
+
+
+def test_import_then_check(empty_kb: Path, seed_text: str, tmp_path: Path) -> None:
+    source = tmp_path / SEED_NAME
+    source.write_text(seed_text, encoding="utf-8")
+    result = ekb("import", str(source), "--topic", "ketamine-pain", "--kb", str(empty_kb))
+    assert result.returncode == 0
+    assert result.stdout == (
+        f"Created {empty_kb}/topics/ketamine-pain: 20 claims citing 6 sources. "
+        "Curate it, then run `ekb check`.\n"
+    )
+    again = ekb("import", str(source), "--topic", "ketamine-pain", "--kb", str(empty_kb))
+    assert again.stderr == (
+        f"Error: {empty_kb}/topics/ketamine-pain already exists; pass --replace to overwrite it\n"
+    )
+    assert ekb("check", "--kb", str(empty_kb)).returncode == 0
+
+
+def test_kb_defaults_to_the_working_folder(kb_dir: Path) -> None:
+    result = ekb("check", cwd=kb_dir.parent)
+    assert result.stdout == "kb: OK (1 topic, 20 claims)\n"
+
+
+@pytest.mark.parametrize("command", ["check", "export", "build"])
+def test_missing_kb_folder(tmp_path: Path, command: str) -> None:
+    result = ekb(command, "--kb", str(tmp_path / "none"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{tmp_path}/none:1: knowledge base folder not found; pass --kb DIR"
+    )

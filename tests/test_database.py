@@ -1,0 +1,91 @@
+"""The SQLite database: tables, keys, counts, views, full-text search, determinism."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from evidencekb.database import write_database
+from evidencekb.kb import load_kb
+
+
+@pytest.fixture
+def db(repo_kb: Path, tmp_path: Path) -> sqlite3.Connection:
+    path = tmp_path / "kb.db"
+    write_database(load_kb(repo_kb), path)
+    connection = sqlite3.connect(path)
+    yield connection
+    connection.close()
+
+
+def count(db: sqlite3.Connection, table: str) -> int:
+    return db.execute(f"select count(*) from [{table}]").fetchone()[0]
+
+
+def test_tables_and_counts(db: sqlite3.Connection, repo_kb: Path) -> None:
+    claims = load_kb(repo_kb).claims
+    assert {
+        table: count(db, table)
+        for table in (
+            "topics", "claims", "cited_works", "claim_citations", "categories",
+            "claim_categories", "entities", "claim_entities", "strength_levels", "sections",
+        )
+    } == {
+        "topics": 1, "claims": 20, "cited_works": 6, "claim_citations": 16,
+        "categories": 11, "claim_categories": sum(len(c.categories) for c in claims),
+        "entities": 41, "claim_entities": sum(len(c.entities) for c in claims),
+        "strength_levels": 5, "sections": 2,
+    }  # fmt: skip
+
+
+def test_primary_and_foreign_keys(db: sqlite3.Connection) -> None:
+    def pk(table: str) -> list[str]:
+        rows = db.execute(f"pragma table_info([{table}])").fetchall()
+        return [row[1] for row in sorted(rows, key=lambda r: r[5]) if row[5]]
+
+    def fks(table: str) -> set[tuple[str, str, str]]:
+        rows = db.execute(f"pragma foreign_key_list([{table}])").fetchall()
+        return {(row[3], row[2], row[4]) for row in rows}
+
+    assert pk("claims") == ["id"]
+    assert pk("claim_citations") == ["claim_id", "work_id"]
+    assert fks("claims") == {
+        ("topic", "topics", "slug"),
+        ("section", "sections", "id"),
+        ("strength", "strength_levels", "label"),
+    }
+    assert fks("claim_entities") == {("claim_id", "claims", "id"), ("entity_id", "entities", "id")}
+    assert fks("cited_works") == {("topic", "topics", "slug")}
+    assert db.execute("pragma foreign_key_check").fetchall() == []
+
+
+def test_views_answer_common_questions(db: sqlite3.Connection) -> None:
+    row = db.execute(
+        "select citations, strength, categories from claim_overview where source_line = 17"
+    ).fetchone()
+    assert row == ("2, 3", "Low", "Mechanism of action")
+    usage = db.execute("select number, citing_claims from cited_work_usage").fetchall()
+    assert usage == [(1, 4), (2, 6), (3, 2), (4, 2), (5, 1), (6, 1)]
+    assert db.execute("select claims from entity_mentions where id = 'crps'").fetchone() == (2,)
+    assert db.execute("select * from strength_by_topic").fetchall() == [
+        ("ketamine-pain", 3, "Low", "derived", 4),
+        ("ketamine-pain", 3, "Low", "stated", 1),
+        ("ketamine-pain", 5, "Not stated", "derived", 15),
+    ]
+
+
+def test_full_text_search_on_claim_text(db: sqlite3.Connection) -> None:
+    rows = db.execute(
+        "select claims.source_line from claims_fts join claims on claims.rowid = claims_fts.rowid"
+        " where claims_fts match 'benzodiazepine' order by claims.source_line"
+    ).fetchall()
+    assert rows == [(24,)]  # porter stemming: "benzodiazepines" in the text
+
+
+def test_same_kb_same_bytes(repo_kb: Path, tmp_path: Path) -> None:
+    kb = load_kb(repo_kb)
+    write_database(kb, tmp_path / "a.db")
+    write_database(kb, tmp_path / "b.db")
+    assert (tmp_path / "a.db").read_bytes() == (tmp_path / "b.db").read_bytes()

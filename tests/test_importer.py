@@ -1,0 +1,194 @@
+"""The importer on the seed and on each formatting variant it must tolerate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import KBError, ValidationError
+from evidencekb.export import summary_text
+from evidencekb.importer import claim_id, import_summary, parse_summary
+from evidencekb.kb import load_kb
+
+SEED_CITATIONS = [
+    (1,), (), (1,), (), (), (), (1,), (), (), (1,),
+    (2,), (2, 3), (3,), (4,), (5,), (6,), (2,), (2,), (2, 4), (2,),
+]  # fmt: skip
+SEED_HEADINGS = (
+    [None]
+    + ["Key Points to Consider"] * 5
+    + ["Clinical Considerations"] * 4
+    + ["Overview of Ketamine in Pain Management"] * 2
+    + ["Efficacy of Ketamine in Pain Management"] * 3
+    + ["Administration and Side Effects of Ketamine"] * 3
+    + ["Current Research and Recommendations"] * 2
+)
+
+
+def test_seed_statements_sections_headings_and_citations(seed_text: str) -> None:
+    statements = parse_summary(seed_text, "seed.txt")
+    assert len(statements) == 20
+    assert [s.section for s in statements] == ["guidelines"] * 10 + ["research"] * 10
+    assert [s.heading for s in statements] == SEED_HEADINGS
+    assert [s.citations for s in statements] == SEED_CITATIONS
+    assert sum(1 for s in statements if not s.citations) == 6
+
+
+def test_seed_text_is_verbatim_without_the_marker(seed_text: str) -> None:
+    statements = parse_summary(seed_text, "seed.txt")
+    lines = seed_text.splitlines()
+    for statement in statements:
+        source_line = lines[statement.line - 1]
+        assert statement.text.endswith(".")
+        assert statement.text[:-1] in source_line
+    assert statements[11].text == (
+        "The mechanism of action of ketamine is primarily an antagonism of the "
+        "N-methyl-D-aspartate (NMDA) receptor, although other mechanisms may be involved, "
+        "including enhancement of descending inhibition and anti-inflammatory effects."
+    )
+
+
+def test_import_then_export_reproduces_the_seed(empty_kb: Path, seed_text: str, tmp_path: Path):
+    source = tmp_path / "000_7edb83ebcba9957e.txt"
+    source.write_text(seed_text, encoding="utf-8")
+    import_summary(empty_kb, source, "ketamine-pain")
+    topic = load_kb(empty_kb).topic("ketamine-pain")
+    assert _lines(summary_text(topic)) == _lines(seed_text)
+
+
+def test_the_curated_kb_still_reproduces_the_seed(repo_kb: Path, seed_text: str) -> None:
+    topic = load_kb(repo_kb).topic("ketamine-pain")
+    assert _lines(summary_text(topic)) == _lines(seed_text)
+
+
+VARIANT = """\ufeff
+From the Guidelines  \r
+Lead paragraph about the topic [1].\r
+\r
+Key Points\r
+* First point cites two 2,3.\r
+\u2022 Second point cites brackets [2, 4].\r
+- Third point cites each [2][4].\r
+-   Fourth point has no citation.   \r
+- Fifth point cites one [3].\r
+From the Research
+Findings
+- A finding 5.
+"""
+
+
+def test_variants_crlf_blank_lines_bullets_and_marker_styles() -> None:
+    statements = parse_summary(VARIANT, "variant.txt")
+    assert [(s.heading, s.text, s.citations, s.style) for s in statements] == [
+        (None, "Lead paragraph about the topic.", (1,), "bracketed"),
+        ("Key Points", "First point cites two.", (2, 3), "compact"),
+        ("Key Points", "Second point cites brackets.", (2, 4), "bracketed"),
+        ("Key Points", "Third point cites each.", (2, 4), "bracket-each"),
+        ("Key Points", "Fourth point has no citation.", (), None),
+        ("Key Points", "Fifth point cites one.", (3,), "bracketed"),
+        ("Findings", "A finding.", (5,), "plain"),
+    ]
+    assert [s.line for s in statements] == [3, 6, 7, 8, 9, 10, 13]
+
+
+@pytest.mark.parametrize(
+    ("ending", "text", "citations"),
+    [
+        ("pathways 1.", "pathways.", (1,)),
+        ("effects 2, 3.", "effects.", (2, 3)),
+        ("effects 2,3.", "effects.", (2, 3)),
+        ("effects [2].", "effects.", (2,)),
+        ("effects [2, 4].", "effects.", (2, 4)),
+        ("effects [2][4].", "effects.", (2, 4)),
+        ("over 1-2 weeks.", "over 1-2 weeks.", ()),
+        ("reported in 2019.", "reported in 2019.", ()),
+        ("a grade 3.", "a grade 3.", ()),
+    ],
+)
+def test_citation_markers(ending: str, text: str, citations: tuple[int, ...]) -> None:
+    (statement,) = parse_summary(f"From the Research\nH\n- Some {ending}\n", "x.txt")
+    assert (statement.text, statement.citations) == (f"Some {text}", citations)
+
+
+def test_problems_are_collected_with_their_lines() -> None:
+    bad = "Title line\nFrom the Guidelines\nEmpty Heading\nNext Heading\n- \n- Same.\n- Same.\n"
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(bad, "bad.txt")
+    assert [str(p) for p in caught.value.problems] == [
+        'bad.txt:1: text before the first part heading; a summary starts with "From the '
+        'Guidelines" or "From the Research"',
+        'bad.txt:3: heading "Empty Heading" has no statements',
+        "bad.txt:5: empty bullet: write the statement after it",
+        "bad.txt:7: the same statement as line 6; remove one",
+    ]
+
+
+def test_import_refuses_to_overwrite_and_leaves_no_trace(empty_kb: Path, tmp_path: Path):
+    source = tmp_path / "s.txt"
+    source.write_text("From the Research\nH\n- A finding 1.\n", encoding="utf-8")
+    import_summary(empty_kb, source, "topic-a")
+    before = (empty_kb / "topics" / "topic-a" / "claims.toml").read_bytes()
+    source.write_text("From the Research\nH\n- Another finding 2.\n", encoding="utf-8")
+    with pytest.raises(KBError, match="already exists; pass --replace"):
+        import_summary(empty_kb, source, "topic-a")
+    source.write_text("nothing usable\n", encoding="utf-8")
+    with pytest.raises(ValidationError):
+        import_summary(empty_kb, source, "topic-a", replace=True)
+    assert (empty_kb / "topics" / "topic-a" / "claims.toml").read_bytes() == before
+    assert sorted(p.name for p in (empty_kb / "topics").iterdir()) == ["topic-a"]
+
+
+def test_replace_swaps_the_topic(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    source.write_text("From the Research\nH\n- A finding 1.\n", encoding="utf-8")
+    import_summary(empty_kb, source, "topic-a")
+    source.write_text("From the Research\nH\n- Another finding 2.\n", encoding="utf-8")
+    result = import_summary(empty_kb, source, "topic-a", replace=True)
+    assert result.replaced
+    (claim,) = load_kb(empty_kb).topic("topic-a").claims
+    assert (claim.text, claim.citations) == ("Another finding.", (2,))
+
+
+def test_ids_depend_on_the_text_only(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    source.write_text("From the Research\nH\n- One 1.\n- Two 2.\n", encoding="utf-8")
+    import_summary(empty_kb, source, "t")
+    ids = [c.id for c in load_kb(empty_kb).claims]
+    source.write_text("From the Research\nH\n- Zero 3.\n- One 1.\n- Two 2.\n", encoding="utf-8")
+    import_summary(empty_kb, source, "t", replace=True)
+    assert [c.id for c in load_kb(empty_kb).claims][1:] == ids
+    assert ids[0] == claim_id("t", "One.")
+
+
+def test_import_proposes_entities_and_derives_strength(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    source.write_text(
+        "From the Research\nH\n- CRPS may respond to IV ketamine but not to ivermectin 2.\n",
+        encoding="utf-8",
+    )
+    import_summary(empty_kb, source, "t")
+    (claim,) = load_kb(empty_kb).claims
+    assert claim.entities == ("crps", "intravenous", "ketamine")
+    assert (claim.strength, claim.strength_method) == ("low", "derived")
+    assert claim.strength_basis == (
+        'Derived: the source hedges the statement ("may") and does not grade its evidence. '
+        "A statement from the research part of the summary; it cites source 2."
+    )
+    assert claim.categories == ()
+
+
+def test_unreadable_sources_are_refused(empty_kb: Path, tmp_path: Path) -> None:
+    with pytest.raises(KBError, match="file not found"):
+        import_summary(empty_kb, tmp_path / "missing.txt", "t")
+    binary = tmp_path / "b.txt"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    with pytest.raises(KBError, match="not UTF-8 text"):
+        import_summary(empty_kb, binary, "t")
+    with pytest.raises(KBError, match="is not a slug"):
+        import_summary(empty_kb, binary, "Bad Slug")
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as the round trip compares them: blank lines and trailing spaces aside."""
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
