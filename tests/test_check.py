@@ -88,6 +88,13 @@ def test_empty_text(kb_dir: Path) -> None:
     assert f"{CLAIMS}:{line}: field 'text' is empty" in found
 
 
+def test_control_characters(kb_dir: Path) -> None:
+    line = edit(kb_dir, CLAIMS, "Ketamine is a viable", "\\u001b[31mKetamine is a viable")
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{line}: field 'text' contains the control character U+001B; remove it"
+    ]
+
+
 def test_unknown_entity_and_category(kb_dir: Path) -> None:
     entity = edit(kb_dir, CLAIMS, 'entities = ["ketamine", "crps"', 'entities = ["ketamine", "crp"')
     category = edit(kb_dir, CLAIMS, 'categories = ["mechanism"]', 'categories = ["mechanisms"]')

@@ -31,6 +31,9 @@ from evidencekb.strength import RULE_LABELS, UNGRADED_LABEL, derive_strength
 from evidencekb.tomlfile import Located, read_toml
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Control characters (line breaks, terminal escapes) have no place in a one-line
+# field, and could rewrite a terminal that prints the claim.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 STRENGTH_FILE = "strength.toml"
 STRENGTH_PROSE = "strength.md"
@@ -559,6 +562,19 @@ class _Loader:
         if kind == "text" and not value.strip():
             self.problems.append(doc.problem(f"field '{key}' is empty", table, index, key))
             return None
+        texts = [value] if kind == "text" else value if kind == "texts" else []
+        for text in texts:
+            if match := _CONTROL.search(text):
+                self.problems.append(
+                    doc.problem(
+                        f"field '{key}' contains the control character "
+                        f"U+{ord(match.group()):04X}; remove it",
+                        table,
+                        index,
+                        key,
+                    )
+                )
+                return None
         return value
 
     def unknown_keys(
