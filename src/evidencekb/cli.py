@@ -222,6 +222,23 @@ def search_command(
     click.echo(results_text(results, colour=colour), color=colour)
 
 
+@cli.command("serve")
+@site_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port on 127.0.0.1 (0: any free port).",
+)
+@handles_errors
+def serve_command(site_dir: Path, port: int) -> None:
+    """Preview the built site at http://127.0.0.1:PORT/ (Ctrl-C stops)."""
+    from evidencekb.serve import serve
+
+    serve(site_dir, port, announce=lambda line: click.echo(line, err=True))
+
+
 def main() -> None:
     cli(prog_name="ekb")
 

@@ -1,0 +1,57 @@
+"""`ekb serve`: preview the built site over http on this machine only.
+
+The standard library's http.server is enough for a preview: the site is static files.
+It listens on 127.0.0.1, never on every interface, so a preview is not published to
+the network by accident.
+"""
+
+from __future__ import annotations
+
+import errno
+from collections.abc import Callable
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from evidencekb.errors import KBError
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves the site folder; logs one short line per request through `log`."""
+
+    log: Callable[[str], None] = staticmethod(lambda line: None)  # type: ignore[assignment]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}".rstrip())
+
+
+def make_server(site_dir: Path, port: int, log: Callable[[str], None]) -> ThreadingHTTPServer:
+    """A server for site_dir on 127.0.0.1:port (port 0: any free port)."""
+    if not (site_dir / "index.html").is_file():
+        raise KBError(f"{site_dir}: no built site here (index.html is missing); run `ekb build`")
+    handler = type("SiteHandler", (_QuietHandler,), {"log": staticmethod(log)})
+    try:
+        return ThreadingHTTPServer((HOST, port), partial(handler, directory=str(site_dir)))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise KBError(
+                f"port {port} on {HOST} is already in use; choose another with --port"
+            ) from None
+        raise KBError(f"cannot listen on {HOST}:{port} ({error.strerror})") from None
+
+
+def serve(site_dir: Path, port: int, announce: Callable[[str], None]) -> None:
+    """Serve until interrupted (Ctrl-C), then close the socket and return."""
+    server = make_server(site_dir, port, announce)
+    host, bound_port = server.server_address[:2]
+    announce(f"Serving {site_dir}/ at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        announce("Stopped.")
+    finally:
+        server.server_close()

@@ -1,0 +1,219 @@
+"""The static site: `render_site` writes every HTML page, the stylesheet and the
+search data into a build folder that already holds the database and JSON export.
+
+Pages link to each other by relative paths that name a file (`x/index.html`, never
+`x/`), so the site works from any static host and straight from disk (file://).
+Nothing is fetched from another host. Output bytes depend only on the knowledge base:
+iteration follows kb order or sorted keys, and nothing records the time.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from evidencekb.layout import DATABASE_NAME, EXPORT_NAME
+from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
+from evidencekb.progress import Progress, no_progress
+from evidencekb.site_context import (
+    SiteIndex,
+    grouped_by_place,
+    outline,
+    reference_details,
+)
+from evidencekb.site_markdown import render_markdown
+from evidencekb.site_search import write_search_data
+
+SITE_NAME = "evidencekb"
+_PACKAGE_DIR = Path(__file__).parent
+TEMPLATES_DIR = _PACKAGE_DIR / "templates"
+STATIC_DIR = _PACKAGE_DIR / "static"
+STATIC_DIRNAME = "static"
+
+# A page: where it goes (relative to the site root), its template and its variables.
+Page = tuple[str, str, dict[str, Any]]
+
+
+CLAIM_PAGE_ROOT = "../"  # claim pages sit one folder down: claims/<id>.html
+
+
+def claim_href(claim: Claim) -> str:
+    return f"claims/{claim.id}.html"
+
+
+def topic_href(slug: str) -> str:
+    return f"topics/{slug}/index.html"
+
+
+def reference_href(slug: str, number: int) -> str:
+    return f"topics/{slug}/references/{number}.html"
+
+
+def entity_href(term_id: str) -> str:
+    return f"entities/{term_id}.html"
+
+
+def category_href(term_id: str) -> str:
+    return f"categories/{term_id}.html"
+
+
+def _environment(index: SiteIndex) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    kb = index.kb
+    env.globals.update(
+        site_name=SITE_NAME,
+        kb=kb,
+        index=index,
+        section_titles=SECTION_TITLES,
+        sections=SECTIONS,
+        reference_details=reference_details,
+        database_name=DATABASE_NAME,
+        export_name=EXPORT_NAME,
+        claim_href=claim_href,
+        topic_href=topic_href,
+        reference_href=reference_href,
+        entity_href=entity_href,
+        category_href=category_href,
+        level=kb.strength.level,
+        entity=kb.entity,
+        category=kb.category,
+        topic=kb.topic,
+        grouped_by_place=grouped_by_place,
+    )
+    return env
+
+
+def _cached_claim_items(env: jinja2.Environment, root: str) -> Any:
+    """The `claim_item` macro for pages at one depth, memoised: a claim is listed on
+    the pages of up to RELATED_LIMIT neighbours, and rendering it once saves most of a
+    large build's time."""
+    module: Any = env.get_template("partials/macros.html").make_module({"root": root})
+
+    @functools.lru_cache(maxsize=8192)
+    def claim_item(claim: Claim, show_topic: bool, show_cites: bool) -> Markup:
+        return Markup(module.claim_item(claim, show_topic=show_topic, show_cites=show_cites))
+
+    return claim_item
+
+
+def _depth_root(path: str) -> str:
+    """The relative prefix from a page back to the site root ("", "../", ...)."""
+    return "../" * path.count("/")
+
+
+def _pages(kb: KnowledgeBase, index: SiteIndex, downloads: list[dict[str, Any]]) -> Iterator[Page]:
+    yield "index.html", "home.html", {"nav": "home"}
+    yield "search.html", "search.html", {"nav": "search"}
+    yield (
+        "strength.html",
+        "strength.html",
+        {"nav": "strength", "method_html": render_markdown(kb.strength.explanation_md)},
+    )
+    yield "about.html", "about.html", {"nav": "about"}
+    yield "downloads.html", "downloads.html", {"nav": "downloads", "downloads": downloads}
+    yield "entities/index.html", "entities.html", {"nav": "entities"}
+    for term in kb.entities:
+        yield entity_href(term.id), "entity.html", {"nav": "entities", "term": term}
+    yield "categories/index.html", "categories.html", {"nav": "categories"}
+    for term in kb.categories:
+        yield category_href(term.id), "category.html", {"nav": "categories", "term": term}
+    for topic in kb.topics:
+        yield (
+            topic_href(topic.slug),
+            "topic.html",
+            {
+                "nav": "home",
+                "t": topic,
+                "overview_html": render_markdown(topic.overview_md),
+                "numbers": index.reference_numbers(topic),
+                "outline": outline(topic),
+            },
+        )
+        for number in index.reference_numbers(topic):
+            yield (
+                reference_href(topic.slug, number),
+                "reference.html",
+                {
+                    "nav": "home",
+                    "t": topic,
+                    "reference": index.reference(topic.slug, number),
+                    "citing": index.by_reference.get((topic.slug, number), []),
+                },
+            )
+        for claim in topic.claims:
+            yield (
+                claim_href(claim),
+                "claim.html",
+                {"nav": "home", "t": topic, "claim": claim, "related": index.related(claim)},
+            )
+
+
+def _page_count(kb: KnowledgeBase, index: SiteIndex) -> int:
+    fixed = 7  # home, search, strength, about, downloads, the two vocabulary indexes
+    per_topic = sum(1 + len(index.reference_numbers(t)) + len(t.claims) for t in kb.topics)
+    return fixed + len(kb.entities) + len(kb.categories) + per_topic
+
+
+def _downloads(out_dir: Path) -> list[dict[str, Any]]:
+    files = [
+        (
+            DATABASE_NAME,
+            "SQLite database",
+            "Every table of the knowledge base, with keys, "
+            "views and a full-text index; open it with any SQLite client or Datasette.",
+        ),
+        (
+            EXPORT_NAME,
+            "JSON export",
+            "Every claim as a JSON object, the shape of `ekb export --format json`.",
+        ),
+    ]
+    result = []
+    for name, title, description in files:
+        path = out_dir / name
+        size = path.stat().st_size if path.is_file() else None
+        result.append({"name": name, "title": title, "description": description, "size": size})
+    return result
+
+
+def _copy_static(out_dir: Path) -> None:
+    target = out_dir / STATIC_DIRNAME
+    for source in sorted(STATIC_DIR.rglob("*")):
+        if source.is_file() and "__pycache__" not in source.parts:
+            destination = target / source.relative_to(STATIC_DIR)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+
+
+def render_site(kb: KnowledgeBase, out_dir: Path, progress: Progress = no_progress) -> None:
+    """Write the site's pages, static files and search data into out_dir."""
+    index = SiteIndex.build(kb)
+    env = _environment(index)
+    downloads = _downloads(out_dir)
+    total = _page_count(kb, index)
+    env.globals["related_item"] = _cached_claim_items(env, CLAIM_PAGE_ROOT)
+    templates: dict[str, jinja2.Template] = {}
+    for done, (path, template_name, variables) in enumerate(_pages(kb, index, downloads), start=1):
+        template = templates.get(template_name) or env.get_template(template_name)
+        templates[template_name] = template
+        html = template.render(page_path=path, root=_depth_root(path), **variables)
+        destination = out_dir / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(html, encoding="utf-8", newline="\n")
+        if done % 500 == 0 or done == total:
+            progress("site", done, total)
+    _copy_static(out_dir)
+    write_search_data(kb, out_dir)

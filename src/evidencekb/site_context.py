@@ -1,0 +1,129 @@
+"""Look-ups the site's pages share, computed once per build from the knowledge base.
+
+Templates get plain functions (`claim_href`, `level`, ...) so that they never walk
+the whole knowledge base themselves: with ~80,000 claims, a per-page scan would make
+the build quadratic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from evidencekb.errors import KBError
+from evidencekb.model import BIBLIOGRAPHIC_FIELDS, SECTIONS, Claim, KnowledgeBase, Reference, Topic
+
+# Claims listed per shared citation or entity on a claim page; the reference and
+# entity pages list them all.
+RELATED_LIMIT = 10
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+BIBLIOGRAPHIC_LABELS: dict[str, str] = {
+    "title": "Title",
+    "authors": "Authors",
+    "year": "Year",
+    "journal": "Journal",
+    "doi": "DOI",
+    "pmid": "PMID",
+    "url": "Web address",
+}
+assert tuple(BIBLIOGRAPHIC_LABELS) == BIBLIOGRAPHIC_FIELDS
+
+
+def reference_details(reference: Reference) -> list[tuple[str, str, str]]:
+    """(field, label, text) for each bibliographic field the kb records, in order."""
+    rows = []
+    for name in BIBLIOGRAPHIC_FIELDS:
+        value = getattr(reference, name)
+        if isinstance(value, tuple):
+            value = "; ".join(value)
+        if value not in (None, ""):
+            rows.append((name, BIBLIOGRAPHIC_LABELS[name], str(value)))
+    return rows
+
+
+def check_url_name(kind: str, name: str) -> str:
+    """Ids become file names and URLs; refuse any that would need escaping."""
+    if not _SAFE_NAME.match(name):
+        raise KBError(
+            f"{kind} id {name!r} cannot be a page name: use letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+@dataclass
+class SiteIndex:
+    kb: KnowledgeBase
+    by_entity: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
+    by_category: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
+    by_reference: dict[tuple[str, int], list[Claim]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    references: dict[tuple[str, int], Reference] = field(default_factory=dict)
+    by_strength: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> SiteIndex:
+        index = cls(kb)
+        for term in (*kb.entities, *kb.categories):
+            check_url_name("vocabulary", term.id)
+        for topic in kb.topics:
+            check_url_name("topic", topic.slug)
+            for reference in topic.references:
+                index.references[(topic.slug, reference.number)] = reference
+            for claim in topic.claims:
+                check_url_name("claim", claim.id)
+                index.by_strength[claim.strength] += 1
+                for entity in claim.entities:
+                    index.by_entity[entity].append(claim)
+                for category in claim.categories:
+                    index.by_category[category].append(claim)
+                for number in claim.citations:
+                    index.by_reference[(topic.slug, number)].append(claim)
+        return index
+
+    def reference_numbers(self, topic: Topic) -> list[int]:
+        """Every number the topic cites or describes, ascending."""
+        cited = {number for claim in topic.claims for number in claim.citations}
+        return sorted(cited | {reference.number for reference in topic.references})
+
+    def reference(self, slug: str, number: int) -> Reference:
+        return self.references.get((slug, number), Reference(topic=slug, number=number))
+
+    def related(self, claim: Claim) -> list[tuple[str, str, list[Claim], int]]:
+        """(kind, key, up to RELATED_LIMIT other claims, how many in all) per citation
+        and entity the claim shares with others; empty groups left out."""
+        groups: list[tuple[str, str, list[Claim], int]] = []
+        for number in claim.citations:
+            others = [c for c in self.by_reference[(claim.topic, number)] if c.id != claim.id]
+            if others:
+                groups.append(("citation", str(number), others[:RELATED_LIMIT], len(others)))
+        for entity in claim.entities:
+            others = [c for c in self.by_entity[entity] if c.id != claim.id]
+            if others:
+                groups.append(("entity", entity, others[:RELATED_LIMIT], len(others)))
+        return groups
+
+
+def outline(topic: Topic) -> list[tuple[str, list[tuple[str | None, list[Claim]]]]]:
+    """The topic as its source had it: sections in SECTIONS order, each with its headings
+    in order of first appearance (None: the lead paragraph) and their claims."""
+    sections: dict[str, dict[str | None, list[Claim]]] = {}
+    for claim in topic.claims:
+        sections.setdefault(claim.section, {}).setdefault(claim.heading, []).append(claim)
+    return [
+        (section, list(sections[section].items())) for section in SECTIONS if section in sections
+    ]
+
+
+def grouped_by_place(claims: list[Claim]) -> list[tuple[str, str, str | None, list[Claim]]]:
+    """Consecutive runs of (topic, section, heading) in kb order, for listing claims
+    under the place they stand in their summary."""
+    groups: list[tuple[str, str, str | None, list[Claim]]] = []
+    for claim in claims:
+        place = (claim.topic, claim.section, claim.heading)
+        if groups and groups[-1][:3] == place:
+            groups[-1][3].append(claim)
+        else:
+            groups.append((*place, [claim]))
+    return groups

@@ -1,0 +1,488 @@
+"""The static site as HTML: structure, links, reachability, escaping, determinism.
+
+The knowledge base is built here from the model's dataclasses, so these tests do not
+depend on kb/ or the loader; one test renders the repository's own kb/ as well.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import html5lib
+import pytest
+from bs4 import BeautifulSoup
+
+from evidencekb.errors import KBError
+from evidencekb.layout import DATABASE_NAME, EXPORT_NAME
+from evidencekb.model import (
+    Claim,
+    KnowledgeBase,
+    Reference,
+    StrengthLevel,
+    StrengthScheme,
+    Term,
+    Topic,
+)
+from evidencekb.site import render_site
+
+HOSTILE = '<script>alert(1)</script> & "quoted" \u2028 <img src=x onerror=alert(2)>'
+HOSTILE_MARKERS = ("<script>alert(1)", "<img src=x")
+
+
+def _claim(topic: str, n: int, section: str, heading: str | None, text: str, **extra) -> Claim:
+    fields = {
+        "citations": (),
+        "strength": "not-stated",
+        "strength_method": "derived",
+        "strength_basis": "Derived: the source does not grade this evidence.",
+        "categories": (),
+        "entities": (),
+    }
+    fields.update(extra)
+    return Claim(
+        id=f"{topic}-{n:08x}",
+        topic=topic,
+        section=section,
+        heading=heading,
+        text=text,
+        source=f"{topic}.txt",
+        source_line=n + 1,
+        position=n,
+        **fields,
+    )
+
+
+def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
+    """Two topics; a lead paragraph, headings in both sections, an uncited claim, a
+    described and an undescribed reference, a cited number with no reference entry,
+    an entity shared across topics, and hostile text in claims, labels and prose."""
+    scheme = StrengthScheme(
+        levels=(
+            StrengthLevel("high", 1, "High", "Strong evidence, says the source.", "Stated."),
+            StrengthLevel("low", 2, "Low", "Weak or hedged.", "Stated or derived."),
+            StrengthLevel("not-stated", 3, "Not stated", "No grade given.", "Derived."),
+        ),
+        hedging_words=("may",),
+        explanation_md="## How\n\nRules <script>alert(3)</script> [x](javascript:alert(4)).\n",
+    )
+    categories = (
+        Term("efficacy", "Efficacy", "category", "Whether it works.", ("effectiveness",)),
+        Term("dosing", "Dosing", "category", "Doses.", ("dose", "dosage")),
+    )
+    entities = (
+        Term(
+            "crps",
+            "Complex regional pain syndrome",
+            "condition",
+            "A chronic pain condition.",
+            ("complex regional pain syndromes",),
+            ("CRPS",),
+        ),
+        Term("iv", "Intravenous", "route", "Into a vein.", ("intravenously",), ("IV",)),
+        Term("odd", f"Odd {hostile}", "condition", hostile),
+    )
+    k = "ketamine-pain"
+    ketamine = Topic(
+        slug=k,
+        title="Ketamine for pain",
+        source="seed.txt",
+        citation_style="plain",
+        overview_md=f"Overview with **bold** and {hostile}.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        claims=(
+            _claim(k, 1, "guidelines", None, "Ketamine is an option.", citations=(1,)),
+            _claim(
+                k,
+                2,
+                "guidelines",
+                "Key Points",
+                "Ketamine helps complex regional pain syndrome (CRPS).",
+                categories=("efficacy",),
+                entities=("crps",),
+            ),
+            _claim(
+                k,
+                3,
+                "guidelines",
+                "Key Points",
+                "Give it intravenously at low doses.",
+                citations=(1,),
+                categories=("dosing",),
+                entities=("iv",),
+            ),
+            _claim(
+                k,
+                4,
+                "research",
+                "Efficacy",
+                "It works in complex regional pain syndromes, although the evidence is weak.",
+                citations=(2, 3),
+                strength="low",
+                strength_method="stated",
+                strength_basis="the evidence is weak",
+                entities=("crps",),
+            ),
+            _claim(k, 5, "research", "Efficacy", hostile, citations=(3,), entities=("odd",)),
+        ),
+        references=(
+            Reference(
+                topic=k,
+                number=1,
+                title="A described work",
+                authors=("Doe J", "Roe R"),
+                year=2020,
+                journal="J Pain",
+                doi="10.1000/xyz",
+                pmid="123456",
+            ),
+            Reference(topic=k, number=2),
+        ),
+    )
+    o = "opioids-pain"
+    opioids = Topic(
+        slug=o,
+        title="Opioids for pain",
+        source="other.txt",
+        citation_style="plain",
+        overview_md="",
+        claims=(
+            _claim(
+                o,
+                1,
+                "research",
+                "Conditions",
+                "Opioids are used in CRPS.",
+                citations=(1,),
+                entities=("crps",),
+            ),
+        ),
+        references=(Reference(topic=o, number=1),),
+    )
+    return KnowledgeBase(
+        strength=scheme,
+        categories=categories,
+        entities=entities,
+        entity_kinds=("condition", "route"),
+        topics=(ketamine, opioids),
+    )
+
+
+def build(kb: KnowledgeBase, out: Path) -> Path:
+    out.mkdir(parents=True)
+    (out / DATABASE_NAME).write_bytes(b"SQLite format 3\x00")
+    (out / EXPORT_NAME).write_text("[]\n", encoding="utf-8")
+    render_site(kb, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(sample_kb(), tmp_path_factory.mktemp("site") / "site")
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
+
+
+def local_target(page: Path, href: str) -> tuple[Path, str] | None:
+    """The file and fragment a relative link points at; None for other hosts."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc:
+        return None
+    target = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+    return target, unquote(parts.fragment)
+
+
+def test_every_page_is_valid_html5_without_parse_errors(site: Path) -> None:
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    for page in pages(site):
+        parser.parse(page.read_bytes())  # strict: raises on the first parse error
+        assert not parser.errors, (page, parser.errors)
+        html = soup(page)
+        assert html.html["lang"] == "en"
+        assert html.find("main", id="main"), page
+        assert html.find("a", class_="skip-link")["href"] == "#main"
+        assert html.find("meta", attrs={"name": "viewport"})
+        assert html.title.get_text().strip()
+        assert len(html.find_all("h1")) == 1, page
+
+
+def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
+    ids: dict[Path, set[str]] = {}
+    checked = 0
+    for page in pages(site):
+        html = soup(page)
+        for element, attribute in (("a", "href"), ("link", "href"), ("script", "src")):
+            for tag in html.find_all(element, attrs={attribute: True}):
+                value = tag[attribute]
+                target = local_target(page, value)
+                if target is None:
+                    inline = value.startswith("data:")  # the empty favicon: no request
+                    assert tag.name == "a" or inline, f"{page}: loads {value} from another host"
+                    continue
+                path, fragment = target
+                assert not value.endswith("/"), f"{page}: links to a folder: {value}"
+                assert path.is_file(), f"{page}: broken link {value}"
+                assert site.resolve() in path.parents, f"{page}: {value} leaves the site"
+                if fragment and path.suffix == ".html":
+                    if path not in ids:
+                        ids[path] = {t["id"] for t in soup(path).find_all(id=True)}
+                    assert fragment in ids[path], f"{page}: no #{fragment} in {path}"
+                checked += 1
+    assert checked > 200
+
+
+def test_nothing_is_requested_from_another_host(site: Path) -> None:
+    for page in pages(site):
+        html = soup(page)
+        for tag in html.find_all(["script", "link", "img", "iframe", "source", "style"]):
+            for attribute in ("src", "href"):
+                value = tag.get(attribute)
+                assert value is None or not urlsplit(value).netloc, (page, value)
+                assert value is None or not value.startswith("//"), (page, value)
+    css = (site / "static" / "style.css").read_text(encoding="utf-8")
+    assert "url(" not in css and "@import" not in css
+
+
+def test_every_claim_is_reachable_from_home_within_three_clicks(site: Path) -> None:
+    home = (site / "index.html").resolve()
+    depth = {home: 0}
+    queue = deque([home])
+    while queue:
+        page = queue.popleft()
+        if depth[page] == 3:
+            continue
+        for tag in soup(page).find_all("a", href=True):
+            target = local_target(page, tag["href"])
+            if target and target[0].suffix == ".html" and target[0] not in depth:
+                depth[target[0]] = depth[page] + 1
+                queue.append(target[0])
+    claims = sorted((site / "claims").glob("*.html"))
+    assert len(claims) == 6
+    for claim in claims:
+        assert claim.resolve() in depth, f"{claim.name} is more than 3 clicks from home"
+
+
+def test_hostile_text_is_escaped_on_every_page(site: Path) -> None:
+    seen_as_text = 0
+    for page in pages(site):
+        raw = page.read_text(encoding="utf-8")
+        for marker in HOSTILE_MARKERS:
+            assert marker not in raw, f"{page}: unescaped {marker!r}"
+        html = soup(page)
+        assert not html.find("img"), page
+        for script in html.find_all("script"):
+            assert script.get("src") and not script.string, page
+        assert not any(tag.attrs.get("onerror") for tag in html.find_all(True))
+        if "<script>alert(1)</script>" in html.get_text():
+            seen_as_text += 1
+    # shown, as text, on its claim page, topic page, reference page, entity page...
+    assert seen_as_text >= 4
+
+
+def test_markdown_prose_cannot_inject_html_or_script_links(site: Path) -> None:
+    strength = (site / "strength.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(3)&lt;/script&gt;" in strength
+    assert "javascript:" not in strength
+    topic = soup(site / "topics" / "ketamine-pain" / "index.html")
+    overview = topic.find(id="overview")
+    assert overview.find("strong").get_text() == "bold"
+    assert overview.find("table")
+    assert "<script>alert(1)</script>" in overview.get_text()
+
+
+def test_two_renders_are_byte_identical(tmp_path: Path) -> None:
+    first = build(sample_kb(), tmp_path / "one")
+    second = build(sample_kb(), tmp_path / "two")
+    files_one = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    files_two = {p.relative_to(second): p.read_bytes() for p in second.rglob("*") if p.is_file()}
+    assert files_one.keys() == files_two.keys()
+    assert [name for name in files_one if files_one[name] != files_two[name]] == []
+
+
+def test_topic_page_reassembles_the_summary_in_source_order(site: Path) -> None:
+    html = soup(site / "topics" / "ketamine-pain" / "index.html")
+    assert html.h1.get_text() == "Ketamine for pain"
+    sections = [h.get_text() for h in html.select("section.summary-section > h2")]
+    assert sections == ["From the Guidelines", "From the Research"]
+    guidelines = html.find(id="guidelines")
+    lead = guidelines.select_one(".lead-paragraph p.claim")
+    assert lead["id"] == "ketamine-pain-00000001"
+    assert [h.get_text() for h in guidelines.find_all("h3")] == ["Key Points"]
+    order = [tag["id"] for tag in html.select(".claim")]
+    assert order == [f"ketamine-pain-{n:08x}" for n in range(1, 6)]
+    weak = html.find(id="ketamine-pain-00000004")
+    assert [a.get_text() for a in weak.select(".citations a")] == ["reference 2", "reference 3"]
+    assert [a["href"] for a in weak.select(".citations a")] == [
+        "../../topics/ketamine-pain/references/2.html",
+        "../../topics/ketamine-pain/references/3.html",
+    ]
+    badge = weak.select_one("a.badge")
+    assert badge["href"] == "../../strength.html#low"
+    assert badge.get_text() == "Evidence strength: Low"
+    uncited = html.find(id="ketamine-pain-00000002")
+    assert not uncited.select(".citations")
+    assert (
+        uncited.select_one("a.details-link")["href"] == "../../claims/ketamine-pain-00000002.html"
+    )
+
+
+def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Path) -> None:
+    html = soup(site / "claims" / "ketamine-pain-00000004.html")
+    facts = {
+        dt.get_text(): dt.find_next_sibling("dd").get_text(" ", strip=True)
+        for dt in html.select("dl.facts dt")
+    }
+    assert html.h1.get_text() == (
+        "It works in complex regional pain syndromes, although the evidence is weak."
+    )
+    assert facts["Evidence strength"].startswith("Evidence strength: Low stated by the source")
+    assert "Basis: the evidence is weak" in facts["Evidence strength"]
+    assert facts["Cites"] == "Reference 2 , Reference 3"
+    assert facts["Mentions"] == "Complex regional pain syndrome"
+    assert facts["Provenance"].startswith("ketamine-pain.txt , line 5")
+    related = {
+        h.get_text(" ", strip=True): [
+            a["href"] for a in h.find_next_sibling("ul").select("a.claim-link")
+        ]
+        for h in html.select("h3.related-heading")
+    }
+    assert related == {
+        "Also citing reference 3": ["../claims/ketamine-pain-00000005.html"],
+        "Also mentioning Complex regional pain syndrome": [
+            "../claims/ketamine-pain-00000002.html",
+            "../claims/opioids-pain-00000001.html",
+        ],
+    }
+    derived = soup(site / "claims" / "ketamine-pain-00000002.html")
+    method = derived.select_one("dl.facts dd").get_text(" ", strip=True)
+    assert "derived by the written rule" in method
+    assert "No reference" in derived.get_text()
+
+
+def test_reference_pages_are_honest_about_what_is_known(site: Path) -> None:
+    folder = site / "topics" / "ketamine-pain" / "references"
+    assert sorted(p.name for p in folder.iterdir()) == ["1.html", "2.html", "3.html"]
+    described = soup(folder / "1.html")
+    details = {dt.get_text(): dt.find_next_sibling("dd") for dt in described.select("dl.facts dt")}
+    assert details["Title"].get_text() == "A described work"
+    assert details["Authors"].get_text() == "Doe J; Roe R"
+    assert details["DOI"].a["href"] == "https://doi.org/10.1000/xyz"
+    assert not described.select(".notice")
+    for number in (2, 3):  # 3 is cited but has no entry at all
+        page = soup(folder / f"{number}.html")
+        assert "The source gives only the number" in page.select_one(".notice").get_text()
+    citing = soup(folder / "3.html")
+    assert [a["href"] for a in citing.select("a.claim-link")] == [
+        "../../../claims/ketamine-pain-00000004.html",
+        "../../../claims/ketamine-pain-00000005.html",
+    ]
+    assert "From the Research \u203a Efficacy" in citing.select_one(".place-heading").get_text()
+
+
+def test_entity_pages_list_claims_across_topics(site: Path) -> None:
+    html = soup(site / "entities" / "crps.html")
+    assert html.h1.get_text() == "Complex regional pain syndrome"
+    assert [a["href"] for a in html.select("a.claim-link")] == [
+        "../claims/ketamine-pain-00000002.html",
+        "../claims/ketamine-pain-00000004.html",
+        "../claims/opioids-pain-00000001.html",
+    ]
+    assert "CRPS" in html.select_one("dl.facts").get_text()
+    index = soup(site / "entities" / "index.html")
+    assert {a["href"] for a in index.select(".term-list a")} == {
+        "../entities/crps.html",
+        "../entities/iv.html",
+        "../entities/odd.html",
+    }
+    category = soup(site / "categories" / "dosing.html")
+    assert [a["href"] for a in category.select("a.claim-link")] == [
+        "../claims/ketamine-pain-00000003.html"
+    ]
+
+
+def test_strength_page_has_an_anchor_per_level_and_the_method(site: Path) -> None:
+    html = soup(site / "strength.html")
+    for label in ("high", "low", "not-stated"):
+        assert html.find(id=label)
+    method = html.find(id="method")
+    assert method.find("h3").get_text() == "How"
+
+
+def test_home_about_downloads_and_search_pages(site: Path) -> None:
+    home = soup(site / "index.html")
+    rows = [
+        [cell.get_text() for cell in row.find_all(["th", "td"])] for row in home.select("tbody tr")
+    ]
+    assert rows == [
+        ["Ketamine for pain", "5", "3", "2", "3"],
+        ["Opioids for pain", "1", "0", "1", "1"],
+    ]
+    form = home.find("form", attrs={"role": "search"})
+    assert form["action"] == "search.html" and form["method"] == "get"
+    assert home.find("label", attrs={"for": "home-search-input"})
+    about = soup(site / "about.html").get_text()
+    assert "not medical advice" in about.lower()
+    downloads = soup(site / "downloads.html")
+    assert {a["href"] for a in downloads.select(".download-list a")} == {DATABASE_NAME, EXPORT_NAME}
+    search = soup(site / "search.html")
+    for control in (
+        "search-input",
+        "filter-section",
+        "filter-strength",
+        "filter-category",
+        "filter-topic",
+    ):
+        assert search.find("label", attrs={"for": control}), control
+    assert search.find(id="search-results") and search.find(id="search-status")["role"] == "status"
+    assert "needs JavaScript" in search.find("noscript").get_text()
+    assert [s["src"] for s in search.find_all("script")] == [
+        "static/vendor/minisearch.js",
+        "static/search.js",
+        "search/manifest.js",
+    ]
+
+
+def test_progress_is_reported_up_to_the_page_count(tmp_path: Path) -> None:
+    calls: list[tuple[str, int, int]] = []
+    out = tmp_path / "site"
+    out.mkdir()
+    render_site(sample_kb(), out, lambda stage, done, total: calls.append((stage, done, total)))
+    assert calls and calls[-1][1] == calls[-1][2] == len(list(out.rglob("*.html")))
+
+
+def test_a_claim_id_unfit_for_a_file_name_is_refused(tmp_path: Path) -> None:
+    kb = sample_kb()
+    topic = kb.topics[1]
+    bad = Claim(**{**topic.claims[0].__dict__, "id": "../../evil"})
+    kb = KnowledgeBase(
+        kb.strength,
+        kb.categories,
+        kb.entities,
+        kb.entity_kinds,
+        (kb.topics[0], Topic(**{**topic.__dict__, "claims": (bad,)})),
+    )
+    with pytest.raises(KBError, match=re.escape("claim id '../../evil' cannot be a page name")):
+        render_site(kb, tmp_path)
+
+
+def test_the_repository_kb_renders(tmp_path: Path) -> None:
+    from evidencekb.kb import load_kb
+
+    repo_kb = Path(__file__).resolve().parent.parent / "kb"
+    kb = load_kb(repo_kb)
+    site = build(kb, tmp_path / "site")
+    assert len(list((site / "claims").glob("*.html"))) == len(kb.claims) == 20
+    topic = soup(site / "topics" / "ketamine-pain" / "index.html")
+    assert [h.get_text() for h in topic.select("section.summary-section > h2")] == [
+        "From the Guidelines",
+        "From the Research",
+    ]
+    note = soup(site / "topics" / "ketamine-pain" / "references" / "2.html")
+    assert "The source gives only the number 2" in note.select_one(".notice").get_text()

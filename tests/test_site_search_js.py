@@ -1,0 +1,216 @@
+"""static/search.js with the real MiniSearch, run by Node.js over a built site's data.
+
+A small stand-in for the browser's DOM runs the page's three scripts in order (as
+search.html does) and loads data scripts the way search.js asks, by `<script>`
+elements; the test then reads the results list search.js built. The browser tests
+drive the same page in Chromium; these check the search logic quickly and in detail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from test_site import HOSTILE, build, sample_kb
+
+STATIC = Path(__file__).resolve().parent.parent / "src" / "evidencekb" / "static"
+
+HARNESS = r"""
+const fs = require('fs'), path = require('path'), vm = require('vm');
+const [site, search] = process.argv.slice(2);
+
+function element(tag) {
+  return {
+    tagName: tag, children: [], attributes: {}, hidden: false, value: '', className: '',
+    ownText: '',
+    set textContent(v) { this.children = []; this.ownText = String(v); },
+    get textContent() { return this.ownText + this.children.map(c => c.textContent).join(''); },
+    appendChild(child) {
+      if (child.fragment) this.children.push(...child.children); else this.children.push(child);
+      if (child.tagName === 'script') setTimeout(() => runScript(child), 0);
+      return child;
+    },
+    insertBefore(child) { this.children.unshift(child); },
+    setAttribute(k, v) { this.attributes[k] = String(v); },
+    getAttribute(k) { return this.attributes[k]; },
+    addEventListener() {},
+    querySelector() { return {}; },
+    querySelectorAll() { return []; },
+    focus() {},
+  };
+}
+
+const ids = {};
+['search-form', 'search-input', 'filter-section', 'filter-strength', 'filter-category',
+ 'filter-topic', 'search-status', 'search-results', 'search-more'].forEach(id => {
+  ids[id] = element(id);
+});
+const document = {
+  readyState: 'complete',
+  head: element('head'),
+  getElementById: id => ids[id] || null,
+  createElement: tag => element(tag),
+  createTextNode: text => ({tagName: '#text', textContent: text}),
+  createDocumentFragment: () => Object.assign(element('#fragment'), {fragment: true}),
+  addEventListener() {},
+};
+const sandbox = {
+  document, console, setTimeout, clearTimeout, URLSearchParams, performance, atob,
+  Promise, Map, Uint8Array,
+  CSS: {escape: s => s},
+  history: {replaceState() {}},
+  location: {search: search},
+  loaded: [],
+};
+sandbox.window = sandbox;
+vm.createContext(sandbox);
+
+function runScript(script) {
+  sandbox.loaded.push(script.src);
+  let code;
+  try { code = fs.readFileSync(path.join(site, script.src), 'utf8'); }
+  catch (e) { script.onerror(); return; }
+  vm.runInContext(code, sandbox, {filename: script.src});
+  script.onload();
+}
+
+for (const src of ['static/vendor/minisearch.js', 'static/search.js', 'search/manifest.js']) {
+  runScript({src, onload() {}, onerror() { throw new Error(src); }});
+}
+
+function walk(node, out) {
+  if (node.tagName === 'mark') out.push(node.textContent);
+  (node.children || []).forEach(c => walk(c, out));
+  return out;
+}
+
+(function poll(tries) {
+  const list = ids['search-results'];
+  if (list.attributes['data-state'] !== 'done' && list.attributes['data-state'] !== 'error') {
+    if (tries > 500) throw new Error('search did not finish');
+    return setTimeout(() => poll(tries + 1), 10);
+  }
+  const results = list.children.map(li => {
+    const link = li.children[0];
+    return {href: link.href, text: link.textContent, marks: walk(link, [])};
+  });
+  process.stdout.write(JSON.stringify({
+    state: list.attributes['data-state'],
+    status: ids['search-status'].children.map(p => p.textContent),
+    results,
+    loaded: sandbox.loaded,
+  }));
+})(0);
+"""
+
+
+def node() -> str:
+    found = shutil.which("node")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("Node.js is required in CI for the site search tests")
+        pytest.skip("Node.js is not installed")
+    return found
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("searchjs")
+    (folder / "harness.js").write_text(HARNESS, encoding="utf-8")
+    return build(sample_kb(), folder / "site")
+
+
+def run(site: Path, search: str) -> dict:
+    completed = subprocess.run(
+        [node(), str(site.parent / "harness.js"), str(site), search],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def hrefs(outcome: dict) -> list[str]:
+    return sorted(r["href"] for r in outcome["results"])
+
+
+def test_an_abbreviation_finds_the_spelled_out_name_and_marks_it(site: Path) -> None:
+    outcome = run(site, "?q=CRPS")
+    assert hrefs(outcome) == [
+        "claims/ketamine-pain-00000002.html",
+        "claims/ketamine-pain-00000004.html",
+        "claims/opioids-pain-00000001.html",
+    ]
+    assert outcome["status"][0] == "3 claims match “CRPS”."
+    assert outcome["status"][1].startswith("Also searched for: complex regional pain syndrome")
+    marks = {r["href"]: r["marks"] for r in outcome["results"]}
+    assert marks["claims/ketamine-pain-00000002.html"] == [
+        "complex",
+        "regional",
+        "pain",
+        "syndrome",
+        "CRPS",
+    ]
+    # "pain" alone is not marked: only the whole name is
+    assert marks["claims/ketamine-pain-00000004.html"] == [
+        "complex",
+        "regional",
+        "pain",
+        "syndromes",
+    ]
+
+
+def test_the_spelled_out_name_finds_the_abbreviation(site: Path) -> None:
+    outcome = run(site, "?q=complex+regional+pain+syndrome")
+    assert "claims/opioids-pain-00000001.html" in hrefs(outcome)
+    assert run(site, "?q=IV")["results"][0]["marks"] == ["intravenously"]
+
+
+def test_filters_narrow_the_results(site: Path) -> None:
+    assert hrefs(run(site, "?q=crps&strength=low")) == ["claims/ketamine-pain-00000004.html"]
+    assert hrefs(run(site, "?q=crps&topic=opioids-pain")) == ["claims/opioids-pain-00000001.html"]
+    assert hrefs(run(site, "?q=crps&section=guidelines")) == ["claims/ketamine-pain-00000002.html"]
+    assert hrefs(run(site, "?q=crps&category=efficacy")) == ["claims/ketamine-pain-00000002.html"]
+    filtered = run(site, "?q=crps&strength=high")
+    assert filtered["results"] == []
+    assert filtered["status"][0] == "No claim matches “crps” with the filters selected."
+    assert "search/f-strength-0.js" in filtered["loaded"]
+
+
+def test_prefixes_and_typos_match(site: Path) -> None:
+    assert len(run(site, "?q=ketam")["results"]) == 2
+    typo = run(site, "?q=ketamime")
+    assert [r["marks"] for r in typo["results"]] == [["Ketamine"], ["Ketamine"]]
+
+
+def test_all_words_first_then_any_word(site: Path) -> None:
+    both = run(site, "?q=opioids+crps")
+    assert hrefs(both) == ["claims/opioids-pain-00000001.html"]
+    either = run(site, "?q=opioids+intravenously")
+    assert len(either["results"]) == 2
+    assert "showing claims that contain any of them" in either["status"][-1]
+
+
+def test_hostile_claim_text_is_shown_as_text(site: Path) -> None:
+    outcome = run(site, "?q=alert")
+    assert [r["text"] for r in outcome["results"]] == [HOSTILE]
+
+
+def test_common_words_alone_are_not_searched_and_no_data_is_loaded(site: Path) -> None:
+    outcome = run(site, "?q=the+of")
+    assert outcome["results"] == []
+    assert "very common words" in outcome["status"][0]
+    assert [src for src in outcome["loaded"] if src.startswith("search/t-")] == []
+
+
+def test_search_js_loads_data_with_script_tags_only() -> None:
+    code = (STATIC / "search.js").read_text(encoding="utf-8")
+    assert "fetch(" not in code and "XMLHttpRequest" not in code
+    assert "innerHTML" not in code
