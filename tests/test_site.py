@@ -40,6 +40,7 @@ def _claim(topic: str, n: int, section: str, heading: str | None, text: str, **e
         "strength_basis": "Derived: the source does not grade this evidence.",
         "categories": (),
         "entities": (),
+        "source_line": n + 1,
     }
     fields.update(extra)
     return Claim(
@@ -49,7 +50,6 @@ def _claim(topic: str, n: int, section: str, heading: str | None, text: str, **e
         heading=heading,
         text=text,
         source=f"{topic}.txt",
-        source_line=n + 1,
         position=n,
         **fields,
     )
@@ -58,7 +58,8 @@ def _claim(topic: str, n: int, section: str, heading: str | None, text: str, **e
 def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
     """Two topics; a lead paragraph, headings in both sections, an uncited claim, a
     described and an undescribed reference, a cited number with no reference entry,
-    an entity shared across topics, and hostile text in claims, labels and prose."""
+    an entity shared across topics, and hostile text in claims, labels, prose and the
+    source summary. Only the first topic keeps its summary as imported."""
     scheme = StrengthScheme(
         levels=(
             StrengthLevel("high", 1, "High", "Strong evidence, says the source.", "Stated."),
@@ -91,6 +92,18 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
         source="seed.txt",
         citation_style="plain",
         overview_md=f"Overview with **bold** and {hostile}.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        source_text=(
+            "From the Guidelines\n"
+            "Ketamine is an option 1.\n"
+            "Key Points\n"
+            "- Ketamine helps complex regional pain syndrome (CRPS).\n"
+            "- Give it intravenously at low doses 1.\n"
+            "\n"
+            "From the Research\n"
+            "Efficacy\n"
+            "- It works in complex regional pain syndromes, although the evidence is weak 2, 3.\n"
+            f"- {hostile} 3.\n"
+        ),
         claims=(
             _claim(k, 1, "guidelines", None, "Ketamine is an option.", citations=(1,)),
             _claim(
@@ -101,6 +114,7 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
                 "Ketamine helps complex regional pain syndrome (CRPS).",
                 categories=("efficacy",),
                 entities=("crps",),
+                source_line=4,
             ),
             _claim(
                 k,
@@ -111,6 +125,7 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
                 citations=(1,),
                 categories=("dosing",),
                 entities=("iv",),
+                source_line=5,
             ),
             _claim(
                 k,
@@ -123,8 +138,18 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
                 strength_method="stated",
                 strength_basis="the evidence is weak",
                 entities=("crps",),
+                source_line=9,
             ),
-            _claim(k, 5, "research", "Efficacy", hostile, citations=(3,), entities=("odd",)),
+            _claim(
+                k,
+                5,
+                "research",
+                "Efficacy",
+                hostile,
+                citations=(3,),
+                entities=("odd",),
+                source_line=10,
+            ),
         ),
         references=(
             Reference(
@@ -346,7 +371,9 @@ def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Pat
     assert "Basis: the evidence is weak" in facts["Evidence strength"]
     assert facts["Cites"] == "Reference 2 , Reference 3"
     assert facts["Mentions"] == "Complex regional pain syndrome"
-    assert facts["Provenance"].startswith("ketamine-pain.txt , line 5")
+    assert facts["Provenance"].startswith("ketamine-pain.txt , line 9")
+    provenance = html.find("dt", string="Provenance").find_next_sibling("dd")
+    assert provenance.a["href"] == "../topics/ketamine-pain/source.html#L9"
     related = {
         h.get_text(" ", strip=True): [
             a["href"] for a in h.find_next_sibling("ul").select("a.claim-link")

@@ -273,18 +273,28 @@ class _Loader:
         overview_path = self.kb_dir / base / OVERVIEW_FILE
         overview = overview_path.read_text(encoding="utf-8") if overview_path.is_file() else ""
         source = values["source"] if values else ""
-        claims = self.load_claims(slug, source, scheme, categories, entities)
+        source_text = self.source_text(slug)  # read once: checked against, then kept
+        source_lines = None if source_text is None else source_text.splitlines()
+        claims = self.load_claims(slug, source, source_lines, scheme, categories, entities)
         references = self.load_references(slug, claims, claims_ok=slug in self.parsed_claims)
         if values is None:
             return None
         return Topic(
-            slug, values["title"], source, values["citation_style"], overview, claims, references
+            slug,
+            values["title"],
+            source,
+            values["citation_style"],
+            overview,
+            claims,
+            references,
+            source_text=source_text or "",
         )
 
     def load_claims(
         self,
         slug: str,
         source: str,
+        source_lines: list[str] | None,
         scheme: StrengthScheme,
         categories: tuple[Term, ...],
         entities: tuple[Term, ...],
@@ -294,7 +304,6 @@ class _Loader:
             return ()
         self.parsed_claims.add(slug)
         self.unknown_keys(doc, "", 0, doc.data, {"claim"})
-        source_lines = self.source_lines(slug)
         category_ids = self.term_ids.get("category", ())
         entity_ids = self.term_ids.get("entity", ())
         claims: list[Claim] = []
@@ -382,11 +391,12 @@ class _Loader:
                 )
             )
 
-    def source_lines(self, slug: str) -> list[str] | None:
+    def source_text(self, slug: str) -> str | None:
+        """The topic's summary as imported; None when the kb keeps no copy."""
         path = self.kb_dir / TOPICS_DIR / slug / SOURCE_COPY
         if not path.is_file():
             return None
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        return path.read_text(encoding="utf-8", errors="replace")
 
     def check_provenance(
         self, doc: Located, index: int, values: dict[str, Any], source: list[str] | None

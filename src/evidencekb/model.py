@@ -162,6 +162,9 @@ class Topic:
     overview_md: str
     claims: tuple[Claim, ...]
     references: tuple[Reference, ...]
+    # The summary exactly as imported (kb/topics/<slug>/source.txt); "" when the kb keeps
+    # none. Its lines, as `str.splitlines` numbers them, are what `source_line` counts.
+    source_text: str = ""
 
     def headings(self, section: str) -> list[str | None]:
         """Headings of a section in source order (None: the lead paragraph)."""

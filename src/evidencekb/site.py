@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from evidencekb.kb import SOURCE_COPY, TOPICS_DIR
 from evidencekb.layout import DATABASE_NAME, EXPORT_NAME
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.progress import Progress, no_progress
@@ -26,6 +27,7 @@ from evidencekb.site_context import (
     grouped_by_place,
     outline,
     reference_details,
+    source_listing,
 )
 from evidencekb.site_markdown import render_markdown
 from evidencekb.site_search import write_search_data
@@ -49,6 +51,12 @@ def claim_href(claim: Claim) -> str:
 
 def topic_href(slug: str) -> str:
     return f"topics/{slug}/index.html"
+
+
+def source_href(slug: str, line: int | None = None) -> str:
+    """The topic's summary as imported; with a line, that line's anchor."""
+    page = f"topics/{slug}/source.html"
+    return page if line is None else f"{page}#L{line}"
 
 
 def reference_href(slug: str, number: int) -> str:
@@ -85,6 +93,7 @@ def _environment(index: SiteIndex) -> jinja2.Environment:
         claim_href=claim_href,
         topic_href=topic_href,
         reference_href=reference_href,
+        source_href=source_href,
         entity_href=entity_href,
         category_href=category_href,
         level=kb.strength.level,
@@ -142,6 +151,17 @@ def _pages(kb: KnowledgeBase, index: SiteIndex, downloads: list[dict[str, Any]])
                 "outline": outline(topic),
             },
         )
+        if topic.source_text:
+            yield (
+                source_href(topic.slug),
+                "source.html",
+                {
+                    "nav": "home",
+                    "t": topic,
+                    "lines": source_listing(topic),
+                    "kept_as": f"{TOPICS_DIR}/{topic.slug}/{SOURCE_COPY}",
+                },
+            )
         for number in index.reference_numbers(topic):
             yield (
                 reference_href(topic.slug, number),
@@ -163,7 +183,9 @@ def _pages(kb: KnowledgeBase, index: SiteIndex, downloads: list[dict[str, Any]])
 
 def _page_count(kb: KnowledgeBase, index: SiteIndex) -> int:
     fixed = 7  # home, search, strength, about, downloads, the two vocabulary indexes
-    per_topic = sum(1 + len(index.reference_numbers(t)) + len(t.claims) for t in kb.topics)
+    per_topic = sum(
+        1 + bool(t.source_text) + len(index.reference_numbers(t)) + len(t.claims) for t in kb.topics
+    )
     return fixed + len(kb.entities) + len(kb.categories) + per_topic
 
 

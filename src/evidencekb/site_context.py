@@ -61,6 +61,7 @@ class SiteIndex:
     )
     references: dict[tuple[str, int], Reference] = field(default_factory=dict)
     by_strength: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    source_line_counts: dict[str, int] = field(default_factory=dict)  # slug -> lines kept
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> SiteIndex:
@@ -69,6 +70,7 @@ class SiteIndex:
             check_url_name("vocabulary", term.id)
         for topic in kb.topics:
             check_url_name("topic", topic.slug)
+            index.source_line_counts[topic.slug] = len(topic.source_text.splitlines())
             for reference in topic.references:
                 index.references[(topic.slug, reference.number)] = reference
             for claim in topic.claims:
@@ -89,6 +91,11 @@ class SiteIndex:
 
     def reference(self, slug: str, number: int) -> Reference:
         return self.references.get((slug, number), Reference(topic=slug, number=number))
+
+    def has_source_line(self, claim: Claim) -> bool:
+        """Whether the claim's topic keeps its summary and the claim's line is in it, so
+        that its provenance can link to the line."""
+        return 1 <= claim.source_line <= self.source_line_counts.get(claim.topic, 0)
 
     def related(self, claim: Claim) -> list[tuple[str, str, list[Claim], int]]:
         """(kind, key, up to RELATED_LIMIT other claims, how many in all) per citation
@@ -127,3 +134,64 @@ def grouped_by_place(claims: list[Claim]) -> list[tuple[str, str, str | None, li
         else:
             groups.append((*place, [claim]))
     return groups
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line of a topic's summary as imported, cut into its parts in order: a part
+    with a claim is that claim's own words (its final period aside), to link to the
+    claim; a part without one is the rest of the line. `unplaced` are claims recorded
+    on this line whose words are not found in it (only a kb built without `load_kb`,
+    which checks them, can have any)."""
+
+    number: int
+    parts: tuple[tuple[str, Claim | None], ...]
+    unplaced: tuple[Claim, ...]
+
+
+def source_listing(topic: Topic) -> list[SourceLine]:
+    """Every line of the topic's source text, numbered as `source_line` counts."""
+    on_line: dict[int, list[Claim]] = defaultdict(list)
+    for claim in topic.claims:
+        on_line[claim.source_line].append(claim)
+    return [
+        _cut_line(number, text, on_line.get(number, []))
+        for number, text in enumerate(topic.source_text.splitlines(), start=1)
+    ]
+
+
+def _cut_line(number: int, text: str, claims: list[Claim]) -> SourceLine:
+    spans: list[tuple[int, int, Claim]] = []
+    unplaced: list[Claim] = []
+    for claim in claims:
+        span = _free_occurrence(text, claim.text.rstrip("."), spans)
+        if span is None:
+            unplaced.append(claim)
+        else:
+            spans.append((*span, claim))
+    parts: list[tuple[str, Claim | None]] = []
+    at = 0
+    for start, end, claim in sorted(spans, key=lambda span: span[0]):
+        if start > at:
+            parts.append((text[at:start], None))
+        parts.append((text[start:end], claim))
+        at = end
+    if at < len(text):
+        parts.append((text[at:], None))
+    return SourceLine(number, tuple(parts), tuple(unplaced))
+
+
+def _free_occurrence(
+    text: str, words: str, taken: list[tuple[int, int, Claim]]
+) -> tuple[int, int] | None:
+    """The first place the words stand in the line that no other claim holds: two claims
+    on one line (a paragraph of statements) each get their own words."""
+    if not words:
+        return None
+    start = text.find(words)
+    while start != -1:
+        end = start + len(words)
+        if all(end <= s or start >= e for s, e, _ in taken):
+            return start, end
+        start = text.find(words, start + 1)
+    return None
