@@ -111,6 +111,13 @@ def test_citation_markers(ending: str, text: str, citations: tuple[int, ...]) ->
     assert (statement.text, statement.citations) == (f"Some {text}", citations)
 
 
+def test_lines_are_numbered_as_an_editor_numbers_them() -> None:
+    # str.splitlines would also break at the form feed and U+2028 here.
+    text = "From the Research\rH\r\n- A finding\u2028with a separator 1.\n- Page\x0cbreak 2.\n"
+    statements = parse_summary(text, "x.txt")
+    assert [(s.line, s.citations) for s in statements] == [(3, (1,)), (4, (2,))]
+
+
 def test_problems_are_collected_with_their_lines() -> None:
     bad = "Title line\nFrom the Guidelines\nEmpty Heading\nNext Heading\n- \n- Same.\n- Same.\n"
     with pytest.raises(ValidationError) as caught:

@@ -4,6 +4,7 @@ anchor per line that every claim's provenance links to."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -140,14 +141,17 @@ def test_a_topic_without_a_kept_summary_has_no_source_page_or_line_links(
 
 
 def test_a_claim_whose_words_are_not_on_its_line_is_still_linked_from_it(tmp_path: Path) -> None:
-    # HOSTILE holds a line separator, so its claim's words are split across two lines;
-    # load_kb would refuse that, but the page must still not lose the claim.
-    site = build(sample_kb(), tmp_path / "site")
-    line = soup(site / SOURCE_PAGE).find(id="L10")
+    # load_kb refuses such a claim, but a page built from any KnowledgeBase must not lose it.
+    kb = sample_kb()
+    topic = kb.topics[0]
+    moved = replace(topic.claims[4], text="Words that stand on no line of the source.")
+    topic = replace(topic, claims=(*topic.claims[:4], moved, *topic.claims[5:]))
+    site = build(replace(kb, topics=(topic, *kb.topics[1:])), tmp_path / "site")
+    line = soup(site / SOURCE_PAGE).find(id=f"L{moved.source_line}")
     assert line.select_one(".line-claims").get_text(" ", strip=True) == (
         "Recorded on this line: claim 5"
     )
-    assert line.select_one(".line-claims a")["href"] == "../../claims/ketamine-pain-00000005.html"
+    assert line.select_one(".line-claims a")["href"] == f"../../claims/{moved.id}.html"
 
 
 def test_two_builds_give_the_same_source_page_bytes(repo_kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from evidencekb.kb import (
     TOPICS_DIR,
     load_kb,
 )
-from evidencekb.model import SECTIONS, KnowledgeBase, Term
+from evidencekb.model import SECTIONS, KnowledgeBase, Term, split_lines
 from evidencekb.strength import derive_strength
 from evidencekb.tomlfile import format_keys, format_table
 
@@ -73,7 +73,7 @@ def parse_summary(text: str, display: str) -> tuple[Statement, ...]:
                 Problem(display, heading_line, f'heading "{heading}" has no statements')
             )
 
-    for number, raw in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+    for number, raw in enumerate(split_lines(text.lstrip("\ufeff")), start=1):
         line = raw.strip()
         if not line:
             continue

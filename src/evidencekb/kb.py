@@ -26,6 +26,7 @@ from evidencekb.model import (
     StrengthScheme,
     Term,
     Topic,
+    split_lines,
 )
 from evidencekb.strength import RULE_LABELS, UNGRADED_LABEL, derive_strength
 from evidencekb.tomlfile import Located, read_toml
@@ -274,7 +275,7 @@ class _Loader:
         overview = overview_path.read_text(encoding="utf-8") if overview_path.is_file() else ""
         source = values["source"] if values else ""
         source_text = self.source_text(slug)  # read once: checked against, then kept
-        source_lines = None if source_text is None else source_text.splitlines()
+        source_lines = None if source_text is None else split_lines(source_text)
         claims = self.load_claims(slug, source, source_lines, scheme, categories, entities)
         references = self.load_references(slug, claims, claims_ok=slug in self.parsed_claims)
         if values is None:

@@ -7,6 +7,7 @@ only read it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 SECTIONS: tuple[str, ...] = ("guidelines", "research")
@@ -32,6 +33,18 @@ BIBLIOGRAPHIC_FIELDS: tuple[str, ...] = (
     "pmid",
     "url",
 )
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as an editor numbers them: broken at LF, CRLF or CR only.
+
+    `str.splitlines` also breaks at form feeds, U+2028 and other separators,
+    which would make `source_line` disagree with what a reviewer sees.
+    """
+    lines = re.split(r"\r\n|\r|\n", text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 @dataclass(frozen=True)
@@ -163,7 +176,7 @@ class Topic:
     claims: tuple[Claim, ...]
     references: tuple[Reference, ...]
     # The summary exactly as imported (kb/topics/<slug>/source.txt); "" when the kb keeps
-    # none. Its lines, as `str.splitlines` numbers them, are what `source_line` counts.
+    # none. Its lines, as `split_lines` numbers them, are what `source_line` counts.
     source_text: str = ""
 
     def headings(self, section: str) -> list[str | None]:

@@ -12,7 +12,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from evidencekb.errors import KBError
-from evidencekb.model import BIBLIOGRAPHIC_FIELDS, SECTIONS, Claim, KnowledgeBase, Reference, Topic
+from evidencekb.model import (
+    BIBLIOGRAPHIC_FIELDS,
+    SECTIONS,
+    Claim,
+    KnowledgeBase,
+    Reference,
+    Topic,
+    split_lines,
+)
 
 # Claims listed per shared citation or entity on a claim page; the reference and
 # entity pages list them all.
@@ -70,7 +78,7 @@ class SiteIndex:
             check_url_name("vocabulary", term.id)
         for topic in kb.topics:
             check_url_name("topic", topic.slug)
-            index.source_line_counts[topic.slug] = len(topic.source_text.splitlines())
+            index.source_line_counts[topic.slug] = len(split_lines(topic.source_text))
             for reference in topic.references:
                 index.references[(topic.slug, reference.number)] = reference
             for claim in topic.claims:
@@ -156,7 +164,7 @@ def source_listing(topic: Topic) -> list[SourceLine]:
         on_line[claim.source_line].append(claim)
     return [
         _cut_line(number, text, on_line.get(number, []))
-        for number, text in enumerate(topic.source_text.splitlines(), start=1)
+        for number, text in enumerate(split_lines(topic.source_text), start=1)
     ]
 
 
