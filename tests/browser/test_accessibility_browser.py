@@ -1,0 +1,160 @@
+"""Every page type checked by axe-core in headless Chromium, at desktop and phone widths.
+
+Issue 4's bar is zero axe-core violations on every page type (WCAG 2.1 AA among its
+rules). axe-core is injected from node_modules/ (installed by `npm ci` from the
+repository's package-lock.json), never shipped with the site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from evidencekb.model import KnowledgeBase
+from evidencekb.site import (
+    TEMPLATES_DIR,
+    category_href,
+    claim_href,
+    entity_href,
+    reference_href,
+    source_href,
+    topic_href,
+)
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+Expect = Callable[..., Any]
+PHONE = {"width": 375, "height": 740}
+NARROWEST = 320  # WCAG 1.4.10 Reflow: no sideways scrolling at 320 CSS pixels
+
+
+def page_types(kb: KnowledgeBase) -> dict[str, str]:
+    """One address per page type, each picked from the seed so it has content."""
+    topic = kb.topics[0]
+    claim = max(topic.claims, key=lambda c: (len(c.citations) + len(c.entities), -c.position))
+    cited = topic.claims_citing(claim.citations[0]) if claim.citations else ()
+    entity = next(term for term in kb.entities if any(term.id in c.entities for c in kb.claims))
+    category = next(t for t in kb.categories if any(t.id in c.categories for c in kb.claims))
+    assert cited, "the chosen claim cites no reference"
+    return {
+        "home": "index.html",
+        "topic": topic_href(topic.slug),
+        "claim": claim_href(claim),
+        "reference": reference_href(topic.slug, claim.citations[0]),
+        "source": source_href(topic.slug),
+        "entity index": "entities/index.html",
+        "entity": entity_href(entity.id),
+        "category index": "categories/index.html",
+        "category": category_href(category.id),
+        "strength": "strength.html",
+        "about": "about.html",
+        "downloads": "downloads.html",
+        "search, empty": "search.html",
+        "search with results": "search.html?q=CRPS",
+    }
+
+
+PAGE_TYPES = [
+    "home",
+    "topic",
+    "claim",
+    "reference",
+    "source",
+    "entity index",
+    "entity",
+    "category index",
+    "category",
+    "strength",
+    "about",
+    "downloads",
+    "search, empty",
+    "search with results",
+]
+
+
+def open_page(page: Page, url: str, expect: Expect) -> None:
+    page.goto(url)
+    if "search.html" in url:
+        # Check the page as a visitor sees it once the search has run.
+        expect(page.locator("#search-results")).to_have_attribute("data-state", "done")
+        if "?q=" in url:
+            expect(page.locator("#search-results a.result-link").first).to_be_visible()
+
+
+@pytest.mark.parametrize("kind", PAGE_TYPES)
+def test_no_axe_violations(
+    page: Page,
+    http_base: str,
+    expect: Expect,
+    seed_kb: KnowledgeBase,
+    assert_accessible: Callable[[Page, str], None],
+    kind: str,
+) -> None:
+    open_page(page, http_base + page_types(seed_kb)[kind], expect)
+    assert_accessible(page, f"the {kind} page")
+    page.set_viewport_size(PHONE)
+    assert_accessible(page, f"the {kind} page at phone width")
+
+
+@pytest.mark.parametrize("kind", PAGE_TYPES)
+def test_reflows_without_sideways_scrolling(
+    page: Page, http_base: str, expect: Expect, seed_kb: KnowledgeBase, kind: str
+) -> None:
+    page.set_viewport_size({"width": NARROWEST, "height": 640})
+    open_page(page, http_base + page_types(seed_kb)[kind], expect)
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the {kind} page scrolls sideways by {overflow}px at {NARROWEST}px"
+
+
+def test_page_types_cover_every_page_template(seed_kb: KnowledgeBase) -> None:
+    """A new template must get a page type here (and so an axe-core check)."""
+    templates = {path.stem for path in TEMPLATES_DIR.glob("*.html")} - {"base"}
+    covered = {
+        "home",
+        "topic",
+        "claim",
+        "reference",
+        "source",
+        "entities",
+        "entity",
+        "categories",
+        "category",
+        "strength",
+        "about",
+        "downloads",
+        "search",
+    }
+    assert templates == covered
+    assert set(page_types(seed_kb)) == set(PAGE_TYPES)
+
+
+# Whether the focused element draws a focus indicator (WCAG 2.4.7 Focus Visible).
+_FOCUS_SHOWN = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return {
+    shown: outline || style.boxShadow !== 'none',
+    what: element.outerHTML.slice(0, 120),
+  };
+}"""
+
+
+@pytest.mark.parametrize("kind", ["home", "topic", "claim", "search with results"])
+def test_every_focus_stop_is_visible(
+    page: Page, http_base: str, expect: Expect, seed_kb: KnowledgeBase, kind: str
+) -> None:
+    open_page(page, http_base + page_types(seed_kb)[kind], expect)
+    for _ in range(40):  # the first 40 stops cover header, navigation and the content
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement === document.body"):
+            break  # wrapped past the last stop
+        focus = page.evaluate(_FOCUS_SHOWN)
+        assert focus["shown"], f"no visible focus on the {kind} page at {focus['what']}"
