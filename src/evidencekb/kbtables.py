@@ -1,0 +1,188 @@
+"""Type and vocabulary checks for the tables of kb/ TOML files.
+
+`TableChecker` collects problems instead of raising, so that one run of
+`ekb check` reports everything; each problem names the file, the line, the
+field and, where there is a vocabulary, the allowed values.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from evidencekb.errors import Problem
+from evidencekb.tomlfile import Located
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Control characters (line breaks, terminal escapes) have no place in a one-line
+# field, and could rewrite a terminal that prints the claim.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # "text", "int", "texts", "ints"
+    required: bool = True
+
+
+_KIND_NAMES = {
+    "text": "text in double quotes",
+    "int": "a whole number",
+    "texts": 'a list of texts, like ["a", "b"]',
+    "ints": "a list of whole numbers, like [2, 4]",
+}
+
+
+def allowed(values: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(values) if values else "(none defined)"
+
+
+class TableChecker:
+    """Checks shared by every kb/ file; subclasses add what a file means."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def rows(self, doc: Located, table: str) -> list[dict[str, Any]]:
+        rows = doc.data.get(table, [])
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            self.problems.append(doc.problem(f"'{table}' must be written as [[{table}]] tables"))
+            return []
+        return rows
+
+    def fields(
+        self,
+        doc: Located,
+        table: str,
+        index: int,
+        row: dict[str, Any],
+        spec: dict[str, Field],
+        check_unknown: bool = True,
+    ) -> dict[str, Any] | None:
+        """Type-check one table against `spec`; None if a required field is unusable."""
+        if check_unknown:
+            self.unknown_keys(doc, table, index, row, set(spec))
+        values: dict[str, Any] = {}
+        usable = True
+        for key, field in spec.items():
+            if key not in row:
+                if field.required:
+                    where = f"[[{table}]] " if table else ""
+                    self.problems.append(doc.problem(f"{where}missing field '{key}'", table, index))
+                    usable = False
+                continue
+            value = self.typed(doc, table, index, key, row[key], field.kind)
+            if value is None:
+                usable = usable and not field.required
+            else:
+                values[key] = value
+        return values if usable else None
+
+    def typed(
+        self, doc: Located, table: str, index: int, key: str, value: Any, kind: str
+    ) -> Any | None:
+        if value is None:
+            return None
+        ok = {
+            "text": isinstance(value, str),
+            "int": isinstance(value, int) and not isinstance(value, bool),
+            "texts": isinstance(value, list) and all(isinstance(v, str) for v in value),
+            "ints": isinstance(value, list)
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value),
+        }[kind]
+        if not ok:
+            detail = ""
+            if kind == "ints" and isinstance(value, list):
+                bad = next(v for v in value if not isinstance(v, int) or isinstance(v, bool))
+                detail = f"; {_show(bad)} is not a whole number"
+            self.problems.append(
+                doc.problem(f"field '{key}' must be {_KIND_NAMES[kind]}{detail}", table, index, key)
+            )
+            return None
+        if kind == "text" and not value.strip():
+            self.problems.append(doc.problem(f"field '{key}' is empty", table, index, key))
+            return None
+        texts = [value] if kind == "text" else value if kind == "texts" else []
+        for text in texts:
+            if match := _CONTROL.search(text):
+                self.problems.append(
+                    doc.problem(
+                        f"field '{key}' contains the control character "
+                        f"U+{ord(match.group()):04X}; remove it",
+                        table,
+                        index,
+                        key,
+                    )
+                )
+                return None
+        return value
+
+    def unknown_keys(
+        self, doc: Located, table: str, index: int, row: dict[str, Any], known: set[str]
+    ) -> None:
+        for key in row:
+            if key not in known:
+                self.problems.append(
+                    doc.problem(
+                        f"unknown field '{key}'; allowed fields: {allowed(sorted(known))}",
+                        table,
+                        index,
+                        key,
+                    )
+                )
+
+    def choice(
+        self,
+        doc: Located,
+        table: str,
+        index: int,
+        key: str,
+        value: str,
+        choices: tuple[str, ...],
+        noun: str,
+    ) -> None:
+        if value in choices:
+            return
+        close = difflib.get_close_matches(value, choices, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        self.problems.append(
+            doc.problem(
+                f"unknown {noun} '{value}'{hint}; allowed: {allowed(choices)}", table, index, key
+            )
+        )
+
+    def slug(self, doc: Located, table: str, index: int, key: str, value: str) -> None:
+        if not SLUG.match(value):
+            self.problems.append(
+                doc.problem(
+                    f"{key} '{value}' must use lower-case letters, digits and single hyphens",
+                    table,
+                    index,
+                    key,
+                )
+            )
+
+    def unique(self, doc: Located, table: str, values: list[tuple[int, str]], key: str) -> None:
+        """Report a value used by two tables; `values` pairs each table's index with it."""
+        first: dict[str, int] = {}
+        for index, value in values:
+            if value in first:
+                line = doc.line(table, first[value], key)
+                self.problems.append(
+                    doc.problem(
+                        f"duplicate {key} '{value}' (first used on line {line})", table, index, key
+                    )
+                )
+            else:
+                first[value] = index
+
+
+def _show(value: Any) -> str:
+    """A value as the user wrote it in TOML, never as a Python repr."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
