@@ -181,7 +181,12 @@ def _silent(stage: str, done: int, total: int) -> None:
 @topic_option
 @click.option("--category", metavar="ID", help="Only claims in this category.")
 @click.option(
-    "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="Most results."
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    metavar="N",
+    help="Show at most N claims.",
 )
 @json_option
 @kb_option
@@ -201,9 +206,16 @@ def search_command(
 ) -> None:
     """Search the claims: words, "phrases", field:value, AND / OR / NOT.
 
-    Fields: section, strength, cites, category, entity, topic, heading, text, id.
-    Abbreviations and synonyms from kb/vocabulary expand the query. The search
+    Claims with all the words rank first. Fields: section, strength, cites,
+    category, entity, topic, heading, text, id. Abbreviations and synonyms from
+    kb/vocabulary expand the query; a misspelled word is corrected. The search
     index is rebuilt first if kb/ has changed since it was built.
+
+    \b
+    Examples:
+      ekb search CRPS
+      ekb search '"neuropathic pain" NOT section:guidelines'
+      ekb search --strength low --json dosing
     """
     import os
 

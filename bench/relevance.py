@@ -1,0 +1,209 @@
+"""Relevance of `ekb search` on a BEIR-format test collection, beside SQLite FTS5.
+
+    python bench/relevance.py COLLECTION_DIR --qrels QRELS.tsv --run OUT.trec
+
+Each document of `corpus.jsonl` becomes a claim (heading = title, text =
+abstract, topic = the collection's name) and is indexed by the very code that
+serves `ekb search` (`write_index`); every query of the qrels file is run
+through `search()` with the default ranking, as plain text (`syntax=False`:
+a claim such as "Aspirin (ASA) reduces risk: a meta-analysis" is prose, not
+query syntax). Writes the top 100 of each query as a TREC run file and prints
+nDCG@10 and Recall@100, then the same for SQLite FTS5's bm25 over the same
+documents (title and text columns, porter stemmer, words OR-ed).
+
+`--sweep` instead prints a grid of ranking parameters; use it on train (and
+NFCorpus dev) judgements only, never on a test split.
+
+A third row shows the library's pseudo-relevance-feedback option
+(`Ranking(feedback_terms=10, feedback_weight=0.2)`), which `ekb search` leaves off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from evidencekb.index import write_index
+from evidencekb.model import Claim, KnowledgeBase, StrengthLevel, StrengthScheme, Topic
+from evidencekb.search import DEFAULT_RANKING, Ranking, search
+
+DEPTH = 100
+# The library's documented pseudo-relevance-feedback option (off in `ekb
+# search`), with the setting chosen on NFCorpus dev.
+FEEDBACK = replace(DEFAULT_RANKING, feedback_terms=10, feedback_weight=0.2)
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def load_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with path.open(encoding="utf-8") as lines:
+        next(lines)  # header
+        for line in lines:
+            query_id, doc_id, score = line.rstrip("\n").split("\t")
+            qrels.setdefault(query_id, {})[doc_id] = int(score)
+    return qrels
+
+
+def collection_kb(name: str, corpus: list[dict]) -> KnowledgeBase:
+    """The collection as a one-topic knowledge base of claims, through the model."""
+    claims = tuple(
+        Claim(
+            id=doc["_id"],
+            topic=name,
+            section="research",
+            heading=doc.get("title") or None,
+            text=doc.get("text") or "",
+            citations=(),
+            strength="not-stated",
+            strength_method="derived",
+            strength_basis="",
+            categories=(),
+            entities=(),
+            source="corpus.jsonl",
+            source_line=line,
+            position=line,
+        )
+        for line, doc in enumerate(corpus, 1)
+    )
+    level = StrengthLevel("not-stated", 1, "Not stated", "", "")
+    topic = Topic(name, name, "corpus.jsonl", "plain", "", claims, ())
+    return KnowledgeBase(StrengthScheme((level,), (), ""), (), (), (), (topic,))
+
+
+def ndcg_at_10(ranked: list[str], judged: dict[str, int]) -> float:
+    """nDCG@10 with linear gains, as trec_eval's ndcg_cut.10 (BEIR's figure)."""
+    dcg = sum(judged.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:10]))
+    ideal = sorted((g for g in judged.values() if g > 0), reverse=True)[:10]
+    idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg else 0.0
+
+
+def recall_at_100(ranked: list[str], judged: dict[str, int]) -> float:
+    relevant = {doc for doc, g in judged.items() if g > 0}
+    return len(relevant.intersection(ranked[:DEPTH])) / len(relevant) if relevant else 0.0
+
+
+def evaluate(runs: dict[str, list[tuple[str, float]]], qrels: dict[str, dict[str, int]]):
+    ndcg = [ndcg_at_10([d for d, _ in runs.get(q, [])], j) for q, j in qrels.items()]
+    recall = [recall_at_100([d for d, _ in runs.get(q, [])], j) for q, j in qrels.items()]
+    return statistics.fmean(ndcg), statistics.fmean(recall)
+
+
+def run_ekb(index_dir: Path, queries: dict[str, str], ranking: Ranking):
+    runs, times = {}, []
+    for query_id, text in queries.items():
+        started = time.perf_counter()
+        results = search(index_dir, text, limit=DEPTH, ranking=ranking, syntax=False)
+        times.append(time.perf_counter() - started)
+        runs[query_id] = [(str(hit.claim["id"]), hit.score) for hit in results.hits]
+    return runs, times
+
+
+def run_fts5(corpus: list[dict], queries: dict[str, str]):
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text, tokenize=porter)")
+    started = time.perf_counter()
+    db.executemany(
+        "INSERT INTO docs VALUES (?, ?, ?)",
+        [(d["_id"], d.get("title") or "", d.get("text") or "") for d in corpus],
+    )
+    build_seconds = time.perf_counter() - started
+    runs, times = {}, []
+    for query_id, text in queries.items():
+        words = sorted(set(re.findall(r"\w+", text.lower())))
+        started = time.perf_counter()
+        if words:
+            match = " OR ".join('"' + w + '"' for w in words)
+            rows = db.execute(
+                "SELECT id, -bm25(docs) FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?",
+                (match, DEPTH),
+            ).fetchall()
+        else:
+            rows = []
+        times.append(time.perf_counter() - started)
+        runs[query_id] = [(doc, float(score)) for doc, score in rows]
+    return runs, times, build_seconds
+
+
+def write_run(path: Path, runs: dict[str, list[tuple[str, float]]], tag: str) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for query_id in sorted(runs):
+            for rank, (doc, score) in enumerate(runs[query_id], 1):
+                out.write(f"{query_id} Q0 {doc} {rank} {score:.4f} {tag}\n")
+
+
+def sweep(index_dir: Path, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> None:
+    """nDCG@10 and Recall@100 over a grid of BM25 parameters (highlighting and
+    counting off: they cost time and do not change the ranking)."""
+    print("| k1 | b | nDCG@10 | Recall@100 |")
+    print("|---|---|---|---|")
+    for k1, b in itertools.product((0.9, 1.2, 1.5), (0.6, 0.75, 0.9)):
+        ranking = replace(DEFAULT_RANKING, k1=k1, b=b, highlight=False, count=False)
+        ndcg, recall = evaluate(run_ekb(index_dir, queries, ranking)[0], qrels)
+        print(f"| {k1} | {b} | {ndcg:.4f} | {recall:.4f} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("collection", type=Path, help="folder with corpus.jsonl, queries.jsonl")
+    parser.add_argument("--qrels", type=Path, required=True, help="judgements (BEIR TSV)")
+    parser.add_argument("--run", type=Path, required=True, help="TREC run file to write")
+    parser.add_argument("--sweep", action="store_true", help="grid of ranking parameters")
+    args = parser.parse_args()
+
+    name = args.collection.resolve().name
+    corpus = load_jsonl(args.collection / "corpus.jsonl")
+    all_queries = {q["_id"]: q["text"] for q in load_jsonl(args.collection / "queries.jsonl")}
+    qrels = load_qrels(args.qrels)
+    missing = sorted(set(qrels) - set(all_queries))
+    if missing:
+        sys.exit(f"Error: {len(missing)} judged queries are not in queries.jsonl")
+    queries = {q: all_queries[q] for q in qrels}
+
+    with tempfile.TemporaryDirectory() as scratch:
+        index_dir = Path(scratch) / "whoosh"
+        started = time.perf_counter()
+        write_index(collection_kb(name, corpus), index_dir, fingerprint=name)
+        index_seconds = time.perf_counter() - started
+        if args.sweep:
+            sweep(index_dir, queries, qrels)
+            return
+        ekb_runs, ekb_times = run_ekb(index_dir, queries, DEFAULT_RANKING)
+        rm3_runs, rm3_times = run_ekb(index_dir, queries, FEEDBACK)
+    write_run(args.run, ekb_runs, "ekb")
+    rm3_path = args.run.with_name(args.run.stem + ".feedback" + args.run.suffix)
+    write_run(rm3_path, rm3_runs, "ekb-feedback")
+    fts_runs, fts_times, fts_seconds = run_fts5(corpus, queries)
+    fts_path = args.run.with_name(args.run.stem + ".fts5" + args.run.suffix)
+    write_run(fts_path, fts_runs, "fts5")
+
+    print(f"{name}: {len(corpus)} documents, {len(queries)} queries ({args.qrels.name})\n")
+    print("| system | nDCG@10 | Recall@100 | index build | median query |")
+    print("|---|---|---|---|---|")
+    for label, runs, times, seconds in (
+        ("ekb search (Whoosh BM25F)", ekb_runs, ekb_times, index_seconds),
+        ("ekb search + feedback option", rm3_runs, rm3_times, index_seconds),
+        ("SQLite FTS5 bm25", fts_runs, fts_times, fts_seconds),
+    ):
+        ndcg, recall = evaluate(runs, qrels)
+        median_ms = statistics.median(times) * 1000
+        print(f"| {label} | {ndcg:.4f} | {recall:.4f} | {seconds:.1f} s | {median_ms:.1f} ms |")
+    print(f"\nRuns written to {args.run}, {rm3_path} and {fts_path}.")
+
+
+if __name__ == "__main__":
+    main()

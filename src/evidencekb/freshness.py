@@ -1,0 +1,87 @@
+"""Is the search index still a faithful copy of kb/?
+
+The index records a fingerprint of kb/: a hash of every file's path and bytes
+(no modification times, so the same kb always gives the same string and builds
+stay byte-identical). Hashing a large kb on every search would cost more than
+the search itself, so the index's stamp file also carries, as its own mtime, the
+moment kb/ was read; a search hashes only when some file or folder in kb/ has
+been touched since then.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+# Filesystems stamp modification times from a coarse clock (a few milliseconds
+# on Linux, whole seconds on some); back-dating the stamp by this much means an
+# edit made while kb/ was being read can never look older than the stamp.
+CLOCK_MARGIN_NS = 2_000_000_000
+
+# When each fingerprint computed in this process started reading kb/.
+_read_started: dict[str, int] = {}
+
+
+def kb_fingerprint(kb_dir: Path) -> str:
+    """A content hash of every file under `kb_dir` (hidden files aside)."""
+    import hashlib
+
+    started = time.time_ns()
+    digest = hashlib.sha256()
+    for relative in _kb_files(kb_dir):
+        data = (kb_dir / relative).read_bytes()
+        digest.update(relative.encode("utf-8") + b"\0")
+        digest.update(str(len(data)).encode("ascii") + b"\0")
+        digest.update(data)
+    fingerprint = digest.hexdigest()
+    _read_started[fingerprint] = started
+    return fingerprint
+
+
+def stamp_time_ns(fingerprint: str) -> int:
+    """The mtime to give the stamp of an index built from this fingerprint.
+
+    0 (never trust mtimes, always hash) when the fingerprint was not computed
+    in this process, so its reading time is unknown.
+    """
+    started = _read_started.get(fingerprint)
+    if started is None:
+        return 0
+    return max(started - CLOCK_MARGIN_NS, 0)
+
+
+def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
+    """Whether any file or folder in kb/ has an mtime after `stamp_ns`.
+
+    A folder's mtime changes when an entry is added, removed or renamed, so
+    deletions are caught too.
+    """
+    pending = [kb_dir]
+    while pending:
+        folder = pending.pop()
+        try:
+            if folder.stat().st_mtime_ns > stamp_ns:
+                return True
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=True):
+                        pending.append(Path(entry.path))
+                    elif entry.stat().st_mtime_ns > stamp_ns:
+                        return True
+        except OSError:
+            return True  # vanished under us: let the hash decide
+    return False
+
+
+def _kb_files(kb_dir: Path) -> list[str]:
+    found = []
+    for folder, subfolders, files in os.walk(kb_dir):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        base = Path(folder).relative_to(kb_dir)
+        for name in files:
+            if not name.startswith("."):
+                found.append((base / name).as_posix())
+    return sorted(found)

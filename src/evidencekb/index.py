@@ -1,0 +1,277 @@
+"""The Whoosh search index: what it holds, how it is written, how it stays fresh.
+
+Each claim is one document. Its export JSON (`Claim.to_dict()`) is stored
+whole, so a search never needs to read kb/ to show a result. Beside whoosh's
+own files, `evidencekb-index.json` records what queries are checked against
+(sections, strength labels, topics, vocabulary) and the kb fingerprint; its
+mtime is the freshness stamp (see freshness.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from whoosh import index as whoosh_index
+
+from evidencekb.analysis import (
+    NAME_SEPARATOR,
+    Vocabulary,
+    names_analyzer,
+    text_analyzer,
+    word_analyzer,
+)
+from evidencekb.errors import KBError
+from evidencekb.freshness import kb_fingerprint, stamp_time_ns, touched_since
+from evidencekb.progress import Progress, no_progress
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
+
+    from evidencekb.model import KnowledgeBase, Term
+
+# Modules only writing needs are imported where they are used: `ekb search`
+# starts faster without them.
+
+META_NAME = "evidencekb-index.json"
+# Bump when the schema or analysis changes: an older index is then rebuilt.
+FORMAT_VERSION = 1
+
+# Fields scored by the ranking, and the fields a plain word is looked up in.
+TEXT_FIELDS: tuple[str, ...] = ("text", "heading", "topic_title", "terms")
+
+
+def schema() -> Schema:
+    from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+
+    analyzer = text_analyzer()
+    return Schema(
+        id=ID(unique=True),
+        claim=STORED(),  # the claim's export JSON
+        text=TEXT(analyzer=analyzer),
+        heading=TEXT(analyzer=analyzer),
+        topic_title=TEXT(analyzer=analyzer),
+        terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
+        words=TEXT(analyzer=word_analyzer(), phrase=False),  # spelling dictionary
+        topic=ID(sortable=True),
+        section=ID(sortable=True),
+        strength=ID(sortable=True),
+        category=KEYWORD(),
+        entity=KEYWORD(),
+        cites=KEYWORD(),
+    )
+
+
+@dataclass(frozen=True)
+class IndexMeta:
+    """What a search checks a query against, read from META_NAME."""
+
+    fingerprint: str
+    sections: tuple[str, ...]
+    strength_labels: tuple[str, ...]  # strongest first
+    topics: tuple[str, ...]
+    categories: dict[str, tuple[str, ...]]  # id -> names (label, synonyms, abbreviations)
+    entities: dict[str, tuple[str, ...]]
+    vocabulary: Vocabulary
+
+
+def write_index(
+    kb: KnowledgeBase,
+    index_dir: Path,
+    *,
+    fingerprint: str,
+    progress: Progress = no_progress,
+) -> None:
+    """Write the whole index of `kb` into `index_dir`, which must not exist yet.
+
+    Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
+    when kb/ was read, so an edit made during the build is still noticed.
+    """
+    import random
+
+    from evidencekb.model import SECTIONS
+
+    index_dir.mkdir()
+    claims = kb.claims
+    ix = whoosh_index.create_in(str(index_dir), schema())
+    # whoosh names its segment files with `random`; seeding it from the
+    # fingerprint makes the same kb give the same bytes. Restore it afterwards.
+    saved = random.getstate()
+    random.seed(fingerprint)
+    try:
+        # compound=False: a compound segment file records each part's mtime.
+        writer = ix.writer(procs=1, limitmb=128, compound=False)
+        titles = {topic.slug: topic.title for topic in kb.topics}
+        for done, claim in enumerate(claims, 1):
+            names = [n for i in claim.entities for n in _names(kb.entities, i)]
+            names += [n for i in claim.categories for n in _names(kb.categories, i)]
+            writer.add_document(
+                id=claim.id,
+                claim=json.dumps(claim.to_dict(), ensure_ascii=False),
+                text=claim.text,
+                heading=claim.heading or "",
+                topic_title=titles[claim.topic],
+                terms=NAME_SEPARATOR.join(names),
+                words=" ".join((claim.text, claim.heading or "", *names)),
+                topic=claim.topic,
+                section=claim.section,
+                strength=claim.strength,
+                category=" ".join(claim.categories),
+                entity=" ".join(claim.entities),
+                cites=" ".join(str(number) for number in claim.citations),
+            )
+            if done % 1000 == 0 or done == len(claims):
+                progress("search index", done, len(claims))
+        writer.commit()
+    finally:
+        random.setstate(saved)
+    meta = {
+        "format": FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "sections": list(SECTIONS),
+        "strength_labels": list(kb.strength.labels),
+        "topics": [topic.slug for topic in kb.topics],
+        "categories": {t.id: list(t.names) for t in kb.categories},
+        "entities": {t.id: list(t.names) for t in kb.entities},
+        "vocabulary": Vocabulary.from_kb(kb).to_json(),
+    }
+    meta_path = index_dir / META_NAME
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    stamp = stamp_time_ns(fingerprint)
+    os.utime(meta_path, ns=(stamp, stamp))
+
+
+def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:
+    for term in terms:
+        if term.id == term_id:
+            return term.names
+    return ()
+
+
+def read_meta(index_dir: Path) -> IndexMeta | None:
+    """The index's metadata; None if there is no usable index of this format."""
+    try:
+        data = json.loads((index_dir / META_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        return None
+    return IndexMeta(
+        fingerprint=data["fingerprint"],
+        sections=tuple(data["sections"]),
+        strength_labels=tuple(data["strength_labels"]),
+        topics=tuple(data["topics"]),
+        categories={k: tuple(v) for k, v in data["categories"].items()},
+        entities={k: tuple(v) for k, v in data["entities"].items()},
+        vocabulary=Vocabulary.from_json(data["vocabulary"]),
+    )
+
+
+def is_fresh(kb_dir: Path, index_dir: Path) -> bool:
+    """Whether the index at `index_dir` was built from kb/ as it is now."""
+    meta_path = index_dir / META_NAME
+    try:
+        stamp = meta_path.stat().st_mtime_ns
+    except OSError:
+        return False
+    meta = read_meta(index_dir)
+    if meta is None:
+        return False
+    if not touched_since(kb_dir, stamp):
+        return True
+    current = kb_fingerprint(kb_dir)
+    if current != meta.fingerprint:
+        return False
+    # Unchanged after all (a file was saved as it was): move the stamp up so
+    # that the next search skips the hash. Best effort: site/ may be read-only.
+    refreshed = stamp_time_ns(current)
+    if refreshed > stamp:
+        with contextlib.suppress(OSError):
+            os.utime(meta_path, ns=(refreshed, refreshed))
+    return True
+
+
+def ensure_fresh_index(
+    kb_dir: Path,
+    index_dir: Path,
+    *,
+    notify: Callable[[str], None],
+    progress: Progress = no_progress,
+) -> None:
+    """Rebuild the index from kb/ if it is missing or older than kb/."""
+    if not kb_dir.is_dir():
+        raise KBError(f"no knowledge base folder at {kb_dir} (use --kb DIR)")
+    if is_fresh(kb_dir, index_dir):
+        return
+    if read_meta(index_dir) is None:
+        notify(f"no search index at {index_dir}; building it…")
+    else:
+        notify("kb/ changed since the last build; rebuilding the search index…")
+    try:
+        rebuild_index(kb_dir, index_dir, progress=progress)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise KBError(f"cannot write the search index at {index_dir}: {reason}") from None
+
+
+def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_progress) -> None:
+    """Build a new index beside `index_dir` and swap it in atomically.
+
+    Searches running meanwhile keep reading the old index; none ever sees a
+    half-written one.
+    """
+    import shutil
+    import tempfile
+
+    from evidencekb.kb import load_kb  # only this rare path needs the loader
+
+    fingerprint = kb_fingerprint(kb_dir)
+    kb = load_kb(kb_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}-", dir=index_dir.parent))
+    try:
+        fresh = staging / index_dir.name
+        write_index(kb, fresh, fingerprint=fingerprint, progress=progress)
+        swap_in(fresh, index_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def swap_in(fresh: Path, target: Path) -> None:
+    """Put the directory `fresh` at `target`; an old `target` ends up at `fresh`.
+
+    On Linux both names are exchanged in one step (renameat2 RENAME_EXCHANGE),
+    so `target` always names a complete index. Elsewhere the old one is moved
+    aside first, leaving an instant in which `target` is absent; readers retry.
+    """
+    if not target.exists():
+        try:
+            os.rename(fresh, target)
+            return
+        except OSError:
+            if not target.exists():
+                raise
+    if _exchange(fresh, target):
+        return
+    aside = fresh.with_name(fresh.name + ".old")
+    os.rename(target, aside)
+    os.rename(fresh, target)
+    os.rename(aside, fresh)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return result == 0

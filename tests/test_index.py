@@ -1,0 +1,222 @@
+"""Writing the index, its fingerprint and freshness, and the atomic rebuild."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import ValidationError
+from evidencekb.freshness import kb_fingerprint, touched_since
+from evidencekb.index import (
+    META_NAME,
+    ensure_fresh_index,
+    is_fresh,
+    read_meta,
+    rebuild_index,
+    swap_in,
+    write_index,
+)
+from evidencekb.kb import load_kb
+from evidencekb.model import (
+    Claim,
+    KnowledgeBase,
+    StrengthLevel,
+    StrengthScheme,
+    Term,
+    Topic,
+)
+from evidencekb.search import search
+
+BUILD_SCRIPT = """
+import sys
+from pathlib import Path
+from evidencekb.freshness import kb_fingerprint
+from evidencekb.index import write_index
+from evidencekb.kb import load_kb
+kb_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
+write_index(load_kb(kb_dir), out, fingerprint=kb_fingerprint(kb_dir))
+"""
+
+
+def reword(kb_dir: Path, old: str, new: str) -> None:
+    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
+    for name in ("claims.toml", "source.txt"):
+        path = kb_dir / "topics" / "ketamine-pain" / name
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), "utf-8")
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_the_same_kb_builds_byte_identical_indexes(kb_dir: Path, tmp_path: Path) -> None:
+    # Separate processes with different hash seeds: nothing may depend on
+    # set order, the clock or the random module's state.
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"index-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-c", BUILD_SCRIPT, kb_dir, out], check=True, env=env)
+        outputs.append(tree_bytes(out))
+    assert outputs[0] == outputs[1]
+    assert META_NAME in outputs[0]
+
+
+def test_write_index_refuses_an_existing_folder(kb_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "whoosh").mkdir()
+    with pytest.raises(FileExistsError):
+        write_index(load_kb(kb_dir), tmp_path / "whoosh", fingerprint="x")
+
+
+def test_write_index_leaves_the_random_module_alone(kb_dir: Path, tmp_path: Path) -> None:
+    import random
+
+    random.seed(7)
+    expected = random.random()
+    random.seed(7)
+    write_index(load_kb(kb_dir), tmp_path / "whoosh", fingerprint=kb_fingerprint(kb_dir))
+    assert random.random() == expected
+
+
+def test_fingerprint_follows_content_not_times(kb_dir: Path) -> None:
+    before = kb_fingerprint(kb_dir)
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    os.utime(claims, (1, 1))
+    assert kb_fingerprint(kb_dir) == before
+    claims.write_text(claims.read_text("utf-8") + "\n", "utf-8")
+    assert kb_fingerprint(kb_dir) != before
+    (kb_dir / "topics" / "ketamine-pain" / "notes.md").write_text("x", "utf-8")
+    assert len({before, kb_fingerprint(kb_dir)}) == 2
+
+
+def test_touched_since_sees_edits_additions_and_deletions(kb_dir: Path) -> None:
+    stamp = time.time_ns() + 10_000_000_000  # in the future: nothing is newer
+    assert not touched_since(kb_dir, stamp)
+    assert touched_since(kb_dir, 0)
+    topic = kb_dir / "topics" / "ketamine-pain"
+    past = time.time_ns() - 60_000_000_000
+    for path in [kb_dir, *kb_dir.rglob("*")]:
+        os.utime(path, ns=(past, past))
+    assert not touched_since(kb_dir, past)
+    (topic / "overview.md").unlink()
+    assert touched_since(kb_dir, past)
+
+
+def test_an_index_is_fresh_until_kb_changes(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "whoosh"
+    write_index(load_kb(kb_dir), index_dir, fingerprint=kb_fingerprint(kb_dir))
+    assert is_fresh(kb_dir, index_dir)
+    overview = kb_dir / "topics" / "ketamine-pain" / "overview.md"
+    overview.write_text(overview.read_text("utf-8"), "utf-8")  # saved unchanged
+    assert is_fresh(kb_dir, index_dir)
+    overview.write_text(overview.read_text("utf-8") + "More.\n", "utf-8")
+    assert not is_fresh(kb_dir, index_dir)
+
+
+def test_an_edit_during_the_build_leaves_the_index_stale(kb_dir: Path, tmp_path: Path) -> None:
+    fingerprint = kb_fingerprint(kb_dir)  # kb/ is read here...
+    overview = kb_dir / "topics" / "ketamine-pain" / "overview.md"
+    overview.write_text("Edited while building.\n", "utf-8")  # ...and edited here
+    write_index(load_kb(kb_dir), tmp_path / "whoosh", fingerprint=fingerprint)
+    assert not is_fresh(kb_dir, tmp_path / "whoosh")
+
+
+def test_an_index_of_another_format_is_not_fresh(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "whoosh"
+    write_index(load_kb(kb_dir), index_dir, fingerprint=kb_fingerprint(kb_dir))
+    meta = index_dir / META_NAME
+    meta.write_text(meta.read_text("utf-8").replace('"format": 1', '"format": 0'), "utf-8")
+    assert read_meta(index_dir) is None
+    assert not is_fresh(kb_dir, index_dir)
+
+
+def test_ensure_fresh_builds_a_missing_index_and_says_so(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "site" / "whoosh"
+    said: list[str] = []
+    ensure_fresh_index(kb_dir, index_dir, notify=said.append)
+    assert said == [f"no search index at {index_dir}; building it…"]
+    assert search(index_dir, "laryngospasm").hits
+    said.clear()
+    ensure_fresh_index(kb_dir, index_dir, notify=said.append)
+    assert said == []
+    assert [p.name for p in index_dir.parent.iterdir()] == ["whoosh"]  # no staging left
+
+
+def test_a_failed_rebuild_keeps_the_old_index(kb_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "whoosh"
+    rebuild_index(kb_dir, index_dir)
+    before = tree_bytes(index_dir)
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    claims.write_text("[[claim]\n", "utf-8")
+    with pytest.raises(ValidationError):
+        ensure_fresh_index(kb_dir, index_dir, notify=lambda message: None)
+    assert tree_bytes(index_dir) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["kb", "whoosh"]
+
+
+def test_swap_in_exchanges_whole_folders(tmp_path: Path) -> None:
+    old, new = tmp_path / "target", tmp_path / "staging"
+    old.mkdir()
+    (old / "a").write_text("old", "utf-8")
+    new.mkdir()
+    (new / "a").write_text("new", "utf-8")
+    swap_in(new, old)
+    assert (old / "a").read_text("utf-8") == "new"
+    assert (new / "a").read_text("utf-8") == "old"
+
+
+def test_a_searcher_open_during_a_rebuild_keeps_reading_the_old_index(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    from whoosh import index as whoosh_index
+
+    index_dir = tmp_path / "whoosh"
+    rebuild_index(kb_dir, index_dir)
+    searcher = whoosh_index.open_dir(str(index_dir)).searcher()
+    try:
+        reword(kb_dir, "and laryngospasm", "and bronchospasm")
+        rebuild_index(kb_dir, index_dir)
+        assert searcher.doc_frequency("text", "laryngospasm") == 1  # the old one, whole
+    finally:
+        searcher.close()
+    assert search(index_dir, "bronchospasm").hits
+
+
+def small_kb() -> KnowledgeBase:
+    """A kb built from the model alone, with its own vocabulary."""
+    levels = tuple(
+        StrengthLevel(label, rank, label, "", "") for rank, label in enumerate(("high", "low"), 1)
+    )
+
+    def claim(number: int, text: str, entities: tuple[str, ...] = ()) -> Claim:
+        return Claim(
+            id=f"t-{number}", topic="t", section="research", heading="H", text=text,
+            citations=(number,), strength="low", strength_method="derived",
+            strength_basis="", categories=(), entities=entities, source="s.txt",
+            source_line=number, position=number,
+        )  # fmt: skip
+
+    claims = (
+        claim(1, "Magnesium sulfate eases migraine.", ("mgso4",)),
+        claim(2, "MgSO4 given IV reduced headache days."),
+        claim(3, "Physiotherapy helps."),
+    )
+    topic = Topic("t", "Test topic", "s.txt", "plain", "", claims, ())
+    mgso4 = Term("mgso4", "Magnesium sulfate", "drug", "", ("magnesium sulphate",), ("MgSO4",))
+    return KnowledgeBase(StrengthScheme(levels, (), ""), (), (mgso4,), ("drug",), (topic,))
+
+
+def test_vocabulary_from_a_hand_built_kb_expands_both_ways(tmp_path: Path) -> None:
+    index_dir = tmp_path / "whoosh"
+    write_index(small_kb(), index_dir, fingerprint="test")
+    by_abbreviation = {h.claim["id"] for h in search(index_dir, "MgSO4").hits}
+    by_name = {h.claim["id"] for h in search(index_dir, "magnesium sulphate").hits}
+    assert by_abbreviation == by_name == {"t-1", "t-2"}
+    assert [h.claim["id"] for h in search(index_dir, "entity:mgso4").hits] == ["t-1"]

@@ -1,0 +1,290 @@
+"""The search library on the repository's kb/: vocabulary, stemming, spelling,
+field queries, filters, boolean operators, ranking and highlighting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import QueryError
+from evidencekb.freshness import kb_fingerprint
+from evidencekb.index import write_index
+from evidencekb.kb import load_kb
+from evidencekb.search import Filters, Ranking, SearchResults, search
+
+REPO_KB = Path(__file__).resolve().parent.parent / "kb"
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("site") / "whoosh"
+    write_index(load_kb(REPO_KB), target, fingerprint=kb_fingerprint(REPO_KB))
+    return target
+
+
+def ids(results: SearchResults) -> list[str]:
+    return [str(hit.claim["id"]) for hit in results.hits]
+
+
+def texts(results: SearchResults) -> list[str]:
+    return [str(hit.claim["text"]) for hit in results.hits]
+
+
+def run(index_dir: Path, query: str, **kwargs: object) -> SearchResults:
+    kwargs.setdefault("limit", 50)
+    return search(index_dir, query, **kwargs)  # type: ignore[arg-type]
+
+
+def test_plain_words_find_the_claims_containing_them(index_dir: Path) -> None:
+    results = run(index_dir, "laryngospasm")
+    assert len(results.hits) == 1
+    assert "delirium, nightmares, and laryngospasm" in texts(results)[0]
+    assert results.total == 1
+
+
+@pytest.mark.parametrize(
+    ("short", "long"),
+    [
+        ("CRPS", "complex regional pain syndrome"),
+        ("NMDA", "N-methyl-D-aspartate"),
+        ("IV", "intravenous"),
+    ],
+)
+def test_abbreviations_and_full_names_find_the_same_claims(
+    index_dir: Path, short: str, long: str
+) -> None:
+    by_short, by_long = run(index_dir, short), run(index_dir, long)
+    assert by_short.hits
+    assert set(ids(by_short)) == set(ids(by_long))
+
+
+def test_an_abbreviation_finds_a_claim_that_only_spells_the_name_out(index_dir: Path) -> None:
+    # The research claim writes "complex regional pain syndromes" and never "CRPS".
+    assert any("complex regional pain syndromes," in t for t in texts(run(index_dir, "CRPS")))
+    # The lead paragraph writes "NMDA receptors" only.
+    assert any("block NMDA receptors" in t for t in texts(run(index_dir, "N-methyl-D-aspartate")))
+    assert any("intravenous, intramuscular" in t for t in texts(run(index_dir, "IV")))
+
+
+def test_multi_word_synonyms_match_as_phrases_not_loose_words(index_dir: Path) -> None:
+    # "nerve pain" is a synonym of neuropathic pain; the loose words "nerve"
+    # and "pain" alone would match nothing with "nerve" in it.
+    results = run(index_dir, "nerve pain")
+    assert results.hits
+    assert all("neuropathic" in t for t in texts(results)[:3])
+
+
+def test_stemming_joins_singular_plural_and_verb_forms(index_dir: Path) -> None:
+    assert ids(run(index_dir, "benzodiazepine")) == ids(run(index_dir, "benzodiazepines"))
+    doses = set(ids(run(index_dir, "doses")))
+    assert doses == set(ids(run(index_dir, "dose"))) == set(ids(run(index_dir, "dosing")))
+    assert any("sub-anesthetic doses" in t for t in texts(run(index_dir, "dosing")))
+
+
+def test_a_misspelled_term_is_corrected_and_still_finds_its_claims(index_dir: Path) -> None:
+    results = run(index_dir, "laryngospsm")
+    assert results.corrected_query == "laryngospasm"
+    assert ids(results) == ids(run(index_dir, "laryngospasm"))
+
+
+def test_correction_keeps_the_rest_of_the_query(index_dir: Path) -> None:
+    results = run(index_dir, 'fibromyalgya section:research "ischemic pain"')
+    assert results.corrected_query == 'fibromyalgia section:research "ischemic pain"'
+    assert len(results.hits) == 1
+
+
+def test_a_known_word_is_never_corrected(index_dir: Path) -> None:
+    assert run(index_dir, "ketamine nausea").corrected_query is None
+
+
+def test_spelling_correction_can_be_switched_off(index_dir: Path) -> None:
+    results = run(index_dir, "laryngospsm", ranking=Ranking(correct_spelling=False))
+    assert results.corrected_query is None
+    assert results.hits == ()
+
+
+def test_quoted_phrases_need_the_words_in_order(index_dir: Path) -> None:
+    assert len(run(index_dir, '"central sensitization"').hits) == 1
+    assert run(index_dir, '"sensitization central"').hits == ()
+
+
+def test_claims_with_all_the_words_rank_before_claims_with_some(index_dir: Path) -> None:
+    results = run(index_dir, "fibromyalgia ischemic")
+    first = texts(results)[0]
+    assert "fibromyalgia" in first and "ischemic" in first
+    assert len(results.hits) == 2  # the other claim names fibromyalgia only
+    assert results.total == 2
+
+
+def test_words_then_all_words_only_when_asked_with_and(index_dir: Path) -> None:
+    assert len(run(index_dir, "fibromyalgia AND ischemic").hits) == 1
+
+
+def test_or_and_not(index_dir: Path) -> None:
+    either = set(ids(run(index_dir, "laryngospasm OR hallucinations")))
+    assert len(either) == 2
+    without = run(index_dir, "ketamine NOT guidelines NOT section:guidelines")
+    assert without.hits and all(hit.claim["section"] == "research" for hit in without.hits)
+    grouped = run(index_dir, "ketamine AND (nausea OR delirium) NOT section:research")
+    assert {hit.claim["section"] for hit in grouped.hits} == {"guidelines"}
+    assert len(grouped.hits) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "key", "expected"),
+    [
+        ("section:research", "section", "research"),
+        ("section:GUIDELINES", "section", "guidelines"),
+        ("strength:low", "strength", "low"),
+        ("topic:ketamine-pain", "topic", "ketamine-pain"),
+    ],
+)
+def test_field_queries_on_labels(index_dir: Path, query: str, key: str, expected: str) -> None:
+    results = run(index_dir, query)
+    assert results.hits
+    assert all(hit.claim[key] == expected for hit in results.hits)
+
+
+def test_field_queries_on_lists(index_dir: Path) -> None:
+    cites = run(index_dir, "cites:2")
+    assert len(cites.hits) == 6 and all(2 in hit.claim["citations"] for hit in cites.hits)
+    dosing = run(index_dir, "category:dosing")
+    assert dosing.hits and all("dosing" in hit.claim["categories"] for hit in dosing.hits)
+    by_label = run(index_dir, 'category:"Adverse effects"')
+    assert by_label.hits
+    assert all("adverse-effects" in hit.claim["categories"] for hit in by_label.hits)
+    crps = run(index_dir, "entity:CRPS")  # any name of the entity
+    assert crps.hits and all("crps" in hit.claim["entities"] for hit in crps.hits)
+
+
+def test_text_and_heading_fields(index_dir: Path) -> None:
+    results = run(index_dir, "heading:efficacy")
+    assert {hit.claim["heading"] for hit in results.hits} == {
+        "Efficacy of Ketamine in Pain Management"
+    }
+    assert all("efficacy" in t.lower() for t in texts(run(index_dir, "text:efficacy")))
+
+
+def test_id_field(index_dir: Path) -> None:
+    some_id = ids(run(index_dir, "laryngospasm"))[0]
+    assert ids(run(index_dir, f"id:{some_id}")) == [some_id]
+
+
+def test_filters_restrict_like_field_queries(index_dir: Path) -> None:
+    assert ids(run(index_dir, "ketamine", filters=Filters(section="research"))) == ids(
+        run(index_dir, "ketamine section:research")
+    )
+    filtered = run(index_dir, "pain", filters=Filters(strength="low", cites=3))
+    assert filtered.hits
+    assert all(h.claim["strength"] == "low" and 3 in h.claim["citations"] for h in filtered.hits)
+    by_topic = run(index_dir, "pain", filters=Filters(topic="ketamine-pain", category="efficacy"))
+    assert by_topic.hits and all("efficacy" in h.claim["categories"] for h in by_topic.hits)
+
+
+def test_limit_and_counts(index_dir: Path) -> None:
+    results = search(index_dir, "ketamine", limit=3)
+    assert len(results.hits) == 3
+    assert results.total == 20
+    assert sum(n for _, n in results.by_section) == 20
+    assert sum(n for _, n in results.by_strength) == 20
+    assert [name for name, _ in results.by_section] == ["guidelines", "research"]
+
+
+def test_highlights_mark_the_matched_words_and_phrases(index_dir: Path) -> None:
+    hit = run(index_dir, "CRPS").hits[0]
+    text = str(hit.claim["text"])
+    marked = [text[start:end] for start, end in hit.highlights]
+    assert "complex regional pain syndrome" in marked or "complex regional pain syndromes" in marked
+    assert "pain" not in marked  # a lone word of the phrase is not a match
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"unclosed', 'unclosed quote (") at character 1; close it or remove it'),
+        ("(ketamine", "unclosed '(' at character 1"),
+        ("ketamine)", "unmatched ')' at character 9"),
+        ("()", "empty parentheses at character 1"),
+        ("ketamine AND", "AND at character 10 needs a term after it"),
+        ("OR pain", "OR at character 1 needs a term before it"),
+        ("NOT", "NOT at character 1 needs a term after it"),
+        (
+            "colour:red",
+            'unknown field "colour:" at character 1 (fields: category, cites, '
+            "entity, heading, id, section, strength, text, topic)",
+        ),
+        ("section: research", '"section:" at character 1 needs a value, e.g. section:research'),
+        ("section:appendix", 'unknown section "appendix" (allowed: guidelines, research)'),
+        (
+            "strength:strong",
+            'unknown strength "strong" (allowed: high, moderate, low, very-low, not-stated)',
+        ),
+        ("cites:two", 'cites: needs a citation number, e.g. cites:2 (got "two")'),
+        ("(" * 30 + "x" + ")" * 30, "parentheses nested too deeply (at most 20 levels)"),
+        ("x " * 300, "query too long: 300 words (at most 200)"),
+        ("x" * 3000, "query too long: 3000 characters (at most 2000)"),
+    ],
+)
+def test_malformed_queries_say_what_is_wrong(index_dir: Path, query: str, message: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        search(index_dir, query)
+    assert str(caught.value) == message
+
+
+def test_unknown_filter_values_list_the_allowed_ones(index_dir: Path) -> None:
+    with pytest.raises(QueryError, match=r'unknown category "cost" \(allowed: administration, '):
+        search(index_dir, "pain", filters=Filters(category="cost"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "'; DROP TABLE claims; --",
+        "<script>alert(1)</script>",
+        "кетамин боль 痛み 💊",
+        "note: ketamine",
+        "http://example.org/ketamine",
+        "ketamine* ?pain ~1 ^2 \\ / ; :",
+        "the and of",
+    ],
+)
+def test_hostile_queries_search_or_find_nothing_without_failing(
+    index_dir: Path, query: str
+) -> None:
+    results = search(index_dir, query)
+    assert isinstance(results, SearchResults)
+
+
+def test_a_query_of_stop_words_only_finds_nothing(index_dir: Path) -> None:
+    results = search(index_dir, "the and of")
+    assert results.hits == () and results.total == 0
+
+
+def test_plain_text_mode_takes_every_word_as_a_word(index_dir: Path) -> None:
+    results = search(index_dir, 'laryngospasm (NMDA" OR section: x:y', syntax=False)
+    assert results.hits
+    assert any("laryngospasm" in t for t in texts(results))
+
+
+def test_ranking_by_any_word_finds_the_same_claims(index_dir: Path) -> None:
+    tiered = run(index_dir, "fibromyalgia ischemic")
+    flat = run(index_dir, "fibromyalgia ischemic", ranking=Ranking(all_words_first=False))
+    assert set(ids(tiered)) == set(ids(flat))
+    assert ids(flat)[0] == ids(tiered)[0]  # the claim with both words scores highest anyway
+
+
+def test_feedback_adds_claims_that_share_words_with_the_best_ones(index_dir: Path) -> None:
+    plain = run(index_dir, "laryngospasm")
+    expanded = run(index_dir, "laryngospasm", ranking=Ranking(feedback_terms=5, feedback_docs=1))
+    assert ids(expanded)[0] == ids(plain)[0]
+    assert len(expanded.hits) > len(plain.hits)
+
+
+def test_counts_are_the_same_whether_or_not_every_match_is_shown(index_dir: Path) -> None:
+    research = Filters(section="research")
+    few = search(index_dir, "ketamine pain", filters=research, limit=2)
+    every = search(index_dir, "ketamine pain", filters=research, limit=50)
+    assert len(few.hits) == 2 and len(every.hits) == every.total == few.total == 10
+    assert few.by_strength == every.by_strength
+    assert few.by_section == every.by_section == (("research", 10),)

@@ -1,0 +1,322 @@
+"""`ekb search` from the command line: output, JSON, errors, colour, freshness, start-up."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from evidencekb.cli import cli
+
+ANSI = "\x1b["
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    return tmp_path / "site"
+
+
+def ekb(kb_dir: Path, site_dir: Path, *args: str) -> Result:
+    base = ["search", "--kb", str(kb_dir), "--site-dir", str(site_dir)]
+    return CliRunner().invoke(cli, [*base, *args])
+
+
+def reword(kb_dir: Path, old: str, new: str) -> None:
+    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
+    for name in ("claims.toml", "source.txt"):
+        path = kb_dir / "topics" / "ketamine-pain" / name
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), "utf-8")
+
+
+def test_first_search_builds_the_index_and_says_so(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "laryngospasm")
+    assert result.exit_code == 0
+    assert result.stderr == f"no search index at {site_dir / 'whoosh'}; building it…\n"
+    again = ekb(kb_dir, site_dir, "laryngospasm")
+    assert again.stderr == ""
+    assert again.stdout == result.stdout
+
+
+def test_human_output(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "fibromyalgia", "ischemic")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("1. ketamine-pain-")
+    assert lines[0].endswith("  [low]  research > Efficacy of Ketamine in Pain Management")
+    assert lines[1] == (
+        "   Ketamine has been shown to have efficacy in treating central pain, complex regional "
+        "pain syndromes, fibromyalgia, and ischemic pain, although the evidence is moderate to "
+        "weak."
+    )
+    assert lines[2] == "   Citations: 4"
+    assert lines[3].startswith("2. ketamine-pain-")
+    assert lines[5] == "   Citations: none"
+    assert lines[-1] == (
+        "2 claims match (showing 2) · guidelines 1, research 1 · strength: low 1, not-stated 1"
+    )
+    assert ANSI not in result.stdout  # not a terminal: no colour
+
+
+def test_json_output_has_the_export_keys_plus_score_and_highlights(
+    kb_dir: Path, site_dir: Path
+) -> None:
+    exported = CliRunner().invoke(cli, ["export", "--format", "json", "--kb", str(kb_dir)])
+    export_keys = list(json.loads(exported.stdout)[0])
+    result = ekb(kb_dir, site_dir, "--json", "CRPS")
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)
+    assert len(items) == 2
+    for item in items:
+        assert list(item) == [
+            *export_keys,
+            "score",
+            "highlighted",
+            "highlights",
+            "corrected_query",
+        ]
+        assert isinstance(item["score"], float) and item["score"] > 0
+        assert item["corrected_query"] is None
+        for start, end in item["highlights"]:
+            assert f"<mark>{item['text'][start:end]}</mark>" in item["highlighted"]
+    assert (
+        "<mark>complex regional pain syndrome</mark> (<mark>CRPS</mark>)" in items[0]["highlighted"]
+    )
+    exported_by_id = {c["id"]: c for c in json.loads(exported.stdout)}
+    assert {k: items[0][k] for k in export_keys} == exported_by_id[items[0]["id"]]
+
+
+def test_json_says_what_the_query_was_corrected_to(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "--json", "laryngospsm")
+    items = json.loads(result.stdout)
+    assert len(items) == 1
+    assert items[0]["corrected_query"] == "laryngospasm"
+
+
+def test_did_you_mean(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "benzodiazapines")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'Did you mean "benzodiazepines"? Showing results for it.'
+    assert "the use of benzodiazepines" in lines[2]
+
+
+def test_json_html_in_claim_text_is_escaped(kb_dir: Path, site_dir: Path) -> None:
+    reword(kb_dir, "and laryngospasm", "and <b>laryngospasm</b>")
+    items = json.loads(ekb(kb_dir, site_dir, "--json", "laryngospasm").stdout)
+    assert "&lt;b&gt;<mark>laryngospasm</mark>&lt;/b&gt;" in items[0]["highlighted"]
+
+
+@pytest.mark.parametrize(
+    ("options", "check"),
+    [
+        (["--section", "research"], lambda c: c["section"] == "research"),
+        (["--strength", "low"], lambda c: c["strength"] == "low"),
+        (["--cites", "2"], lambda c: 2 in c["citations"]),
+        (["--topic", "ketamine-pain"], lambda c: c["topic"] == "ketamine-pain"),
+        (["--category", "adverse-effects"], lambda c: "adverse-effects" in c["categories"]),
+    ],
+)
+def test_every_filter_option(kb_dir: Path, site_dir: Path, options: list[str], check) -> None:  # type: ignore[no-untyped-def]
+    everything = json.loads(ekb(kb_dir, site_dir, "--json", "--limit", "50", "ketamine").stdout)
+    result = ekb(kb_dir, site_dir, "--json", "--limit", "50", *options, "ketamine")
+    assert result.exit_code == 0
+    items = json.loads(result.stdout)
+    assert 0 < len(items) <= len(everything)
+    assert all(check(item) for item in items)
+    assert len(items) == sum(1 for item in everything if check(item))
+
+
+def test_limit(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "--limit", "3", "ketamine")
+    assert [line[:3] for line in result.stdout.splitlines() if line[:1].isdigit()][:4] == [
+        "1. ",
+        "2. ",
+        "3. ",
+        "20 ",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("20 claims match (showing 3)")
+
+
+def test_field_queries_and_operators(kb_dir: Path, site_dir: Path) -> None:
+    def found(query: str) -> set[str]:
+        result = ekb(kb_dir, site_dir, "--json", "--limit", "50", query)
+        assert result.exit_code == 0, result.output
+        return {item["id"] for item in json.loads(result.stdout)}
+
+    research, guidelines = found("section:research"), found("section:guidelines")
+    assert len(research) == len(guidelines) == 10
+    assert found("ketamine NOT section:research") == guidelines
+    assert found("section:research OR section:guidelines") == research | guidelines
+    assert found("cites:2 AND cites:4") == found('"risks and costs"')
+    assert found("entity:nmda-receptor") == found("NMDA")
+    dosing, low = found("category:dosing"), found("strength:low")
+    assert dosing and low
+    assert found("category:dosing strength:low") == dosing & low
+    assert found("category:dosing OR strength:low") == dosing | low
+
+
+def test_no_result_is_a_message_and_success(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "xylophone")
+    assert result.exit_code == 0
+    assert result.stdout == 'No claims match "xylophone".\n'
+    assert json.loads(ekb(kb_dir, site_dir, "--json", "xylophone").stdout) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('ketamine "dose', 'Error: unclosed quote (") at character 10; close it or remove it\n'),
+        ("(ketamine OR", "Error: OR at character 11 needs a term after it\n"),
+        ("ketamine))", "Error: unmatched ')' at character 9\n"),
+        (
+            "dose:high",
+            'Error: unknown field "dose:" at character 1 (fields: category, cites, '
+            "entity, heading, id, section, strength, text, topic)\n",
+        ),
+    ],
+)
+def test_an_unparsable_query_is_one_line_and_exit_2(
+    kb_dir: Path, site_dir: Path, query: str, message: str
+) -> None:
+    result = ekb(kb_dir, site_dir, query)
+    assert result.exit_code == 2
+    assert result.stderr.endswith(message)
+    assert result.stdout == ""
+
+
+def test_bad_option_values(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "--strength", "strong", "ketamine")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        'Error: unknown strength "strong" (allowed: high, moderate, low, very-low, not-stated)'
+    )
+    assert ekb(kb_dir, site_dir, "--limit", "0", "ketamine").exit_code == 2
+    assert ekb(kb_dir, site_dir, "--cites", "x", "ketamine").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "'; DROP TABLE claims; --",
+        "<script>alert('x')</script>",
+        "ケタミン 💊 naïve café",
+        "\x1b[31mred\x1b[0m",
+        '"""',
+        "((((((((",
+        ")",
+        "AND OR NOT",
+        "ketamine " * 1000,
+        "a" * 5000,
+        "section:",
+        ":::",
+        "\\",
+    ],
+)
+def test_hostile_queries_never_raise_a_traceback(kb_dir: Path, site_dir: Path, query: str) -> None:
+    result = ekb(kb_dir, site_dir, query)
+    assert result.exit_code in (0, 2)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if result.exit_code == 2:
+        assert [line[:7] for line in result.stderr.splitlines()].count("Error: ") == 1
+    assert "\x1b[31m" not in result.stdout  # escape sequences are not echoed back
+
+
+def test_a_kb_edit_is_found_after_an_announced_rebuild(kb_dir: Path, site_dir: Path) -> None:
+    assert ekb(kb_dir, site_dir, "laryngospasm").exit_code == 0
+    reword(kb_dir, "and laryngospasm", "and bronchospasm")
+    result = ekb(kb_dir, site_dir, "bronchospasm")
+    assert result.exit_code == 0
+    assert result.stderr == "kb/ changed since the last build; rebuilding the search index…\n"
+    assert "nightmares, and bronchospasm." in result.stdout
+    assert ekb(kb_dir, site_dir, "bronchospasm").stderr == ""
+
+
+def test_an_invalid_kb_is_reported_not_searched(kb_dir: Path, site_dir: Path) -> None:
+    assert ekb(kb_dir, site_dir, "ketamine").exit_code == 0
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    claims.write_text(claims.read_text("utf-8").replace('"guidelines"', '"appendix"'), "utf-8")
+    result = ekb(kb_dir, site_dir, "ketamine")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith("Error: ")
+
+
+def test_a_missing_kb_is_an_error(tmp_path: Path, site_dir: Path) -> None:
+    result = ekb(tmp_path / "nowhere", site_dir, "ketamine")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: no knowledge base folder at {tmp_path / 'nowhere'} (use --kb DIR)\n"
+    )
+
+
+def test_an_unwritable_site_folder_is_an_error(kb_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where a folder should be", "utf-8")
+    result = ekb(kb_dir, blocker / "site", "ketamine")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: cannot write the search index at {blocker / 'site' / 'whoosh'}: Not a directory"
+    )
+
+
+def run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run `python -m evidencekb` with stdout on a pseudo-terminal; its output."""
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evidencekb", *args],
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    os.close(secondary)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(primary)
+    assert process.wait(timeout=60) == 0
+    return b"".join(chunks).decode("utf-8")
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(kb_dir: Path, site_dir: Path) -> None:
+    args = ["search", "--kb", str(kb_dir), "--site-dir", str(site_dir), "laryngospasm"]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    coloured = run_on_a_terminal(args, env)
+    assert "\x1b[1;33mlaryngospasm\x1b[0m" in coloured
+    plain = run_on_a_terminal(args, {**env, "NO_COLOR": "1"})
+    assert ANSI not in plain
+    assert "nightmares, and laryngospasm." in plain
+
+
+def test_the_search_path_imports_no_build_dependencies(kb_dir: Path, site_dir: Path) -> None:
+    assert ekb(kb_dir, site_dir, "ketamine").exit_code == 0  # the index exists now
+    script = (
+        "import sys\n"
+        "from evidencekb.cli import cli\n"
+        "try:\n"
+        f"    cli(['search', '--kb', {str(kb_dir)!r}, '--site-dir', {str(site_dir)!r}, 'CRPS'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in\n"
+        "    ('jinja2', 'markdown', 'sqlite_utils', 'sqlite3', 'evidencekb.kb'))\n"
+        "loaded = 'evidencekb.kb' in sys.modules or 'whoosh.qparser' in sys.modules\n"
+        "print('HEAVY', heavy, loaded)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert "HEAVY [] False" in output
+    assert "1. ketamine-pain-" in output
