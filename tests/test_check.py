@@ -189,3 +189,11 @@ def test_missing_folder(tmp_path: Path) -> None:
     assert [str(p) for p in caught.value.problems] == [
         f"{tmp_path}/nowhere:1: knowledge base folder not found; pass --kb DIR"
     ]
+
+
+def test_the_documented_example_claim_is_real(repo_kb: Path) -> None:
+    # kb/README.md shows a claim as it stands in the knowledge base; keep them the same.
+    readme = (repo_kb / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n[[claim]]\n", 1)[1].split("```", 1)[0]
+    claims = (repo_kb / CLAIMS).read_text(encoding="utf-8")
+    assert "[[claim]]\n" + example in claims
