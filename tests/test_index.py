@@ -13,12 +13,12 @@ import pytest
 from evidencekb.errors import ValidationError
 from evidencekb.freshness import kb_fingerprint, touched_since
 from evidencekb.index import (
+    FORMAT_VERSION,
     META_NAME,
     ensure_fresh_index,
     is_fresh,
     read_meta,
     rebuild_index,
-    swap_in,
     write_index,
 )
 from evidencekb.kb import load_kb
@@ -132,7 +132,8 @@ def test_an_index_of_another_format_is_not_fresh(kb_dir: Path, tmp_path: Path) -
     index_dir = tmp_path / "whoosh"
     write_index(load_kb(kb_dir), index_dir, fingerprint=kb_fingerprint(kb_dir))
     meta = index_dir / META_NAME
-    meta.write_text(meta.read_text("utf-8").replace('"format": 1', '"format": 0'), "utf-8")
+    current = f'"format": {FORMAT_VERSION}'
+    meta.write_text(meta.read_text("utf-8").replace(current, '"format": 0'), "utf-8")
     assert read_meta(index_dir) is None
     assert not is_fresh(kb_dir, index_dir)
 
@@ -161,15 +162,19 @@ def test_a_failed_rebuild_keeps_the_old_index(kb_dir: Path, tmp_path: Path) -> N
     assert [p.name for p in tmp_path.iterdir()] == ["kb", "whoosh"]
 
 
-def test_swap_in_exchanges_whole_folders(tmp_path: Path) -> None:
-    old, new = tmp_path / "target", tmp_path / "staging"
-    old.mkdir()
-    (old / "a").write_text("old", "utf-8")
-    new.mkdir()
-    (new / "a").write_text("new", "utf-8")
-    swap_in(new, old)
-    assert (old / "a").read_text("utf-8") == "new"
-    assert (new / "a").read_text("utf-8") == "old"
+def test_a_rebuild_after_another_built_the_missing_index_swaps_with_it(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "whoosh"
+
+    def meanwhile(stage: str, done: int, total: int) -> None:
+        if not index_dir.exists():
+            rebuild_index(kb_dir, index_dir)  # another search gets there first
+
+    rebuild_index(kb_dir, index_dir, progress=meanwhile)
+    assert is_fresh(kb_dir, index_dir)
+    assert search(index_dir, "laryngospasm").hits
+    assert [p.name for p in tmp_path.iterdir()] == ["kb", "whoosh"]  # no staging left
 
 
 def test_a_searcher_open_during_a_rebuild_keeps_reading_the_old_index(

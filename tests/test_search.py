@@ -7,10 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from evidencekb.analysis import terms
 from evidencekb.errors import QueryError
 from evidencekb.freshness import kb_fingerprint
 from evidencekb.index import write_index
 from evidencekb.kb import load_kb
+from evidencekb.model import (
+    Claim,
+    KnowledgeBase,
+    StrengthLevel,
+    StrengthScheme,
+    Term,
+    Topic,
+)
 from evidencekb.search import Filters, Ranking, SearchResults, search
 
 REPO_KB = Path(__file__).resolve().parent.parent / "kb"
@@ -288,3 +297,77 @@ def test_counts_are_the_same_whether_or_not_every_match_is_shown(index_dir: Path
     assert len(few.hits) == 2 and len(every.hits) == every.total == few.total == 10
     assert few.by_strength == every.by_strength
     assert few.by_section == every.by_section == (("research", 10),)
+
+
+def kb_of(*texts: str) -> KnowledgeBase:
+    """A hand-built kb of research claims `k-1`, `k-2`, ... with entities for
+    CRPS and CRP (label, synonym, abbreviation)."""
+    level = StrengthLevel("low", 1, "Low", "", "")
+
+    def claim(n: int, text: str) -> Claim:
+        return Claim(
+            id=f"k-{n}", topic="k", section="research", heading=None, text=text,
+            citations=(), strength="low", strength_method="derived", strength_basis="",
+            categories=(), entities=(), source="s.txt", source_line=n, position=n,
+        )  # fmt: skip
+
+    claims = tuple(claim(n, text) for n, text in enumerate(texts, 1))
+    crps = Term(
+        "crps", "Complex regional pain syndrome", "condition", "",
+        ("reflex sympathetic dystrophy",), ("CRPS",),
+    )  # fmt: skip
+    crp = Term("crp", "C-reactive protein", "marker", "", (), ("CRP",))
+    topic = Topic("k", "Test topic", "s.txt", "plain", "", claims, ())
+    scheme = StrengthScheme((level,), (), "")
+    return KnowledgeBase(scheme, (), (crps, crp), ("condition", "marker"), (topic,))
+
+
+def test_abbreviations_in_capitals_are_not_stemmed() -> None:
+    assert terms("CRPS CRP NMDA IL10 doses Dosing MgSO4") == (
+        "crps", "crp", "nmda", "il10", "dose", "dose", "mgso4",
+    )  # fmt: skip
+
+
+def test_crps_and_crp_are_different_terms(tmp_path: Path) -> None:
+    index_dir = tmp_path / "whoosh"
+    kb = kb_of(
+        "CRP was raised after surgery.",  # k-1: C-reactive protein
+        "Ketamine eased pain in CRPS.",  # k-2
+        "Patients with complex regional pain syndrome took lower doses.",  # k-3
+        "Dosing was weekly.",  # k-4
+    )
+    write_index(kb, index_dir, fingerprint="test")
+    assert set(ids(run(index_dir, "CRPS"))) == {"k-2", "k-3"}
+    assert set(ids(run(index_dir, "complex regional pain syndrome"))) == {"k-2", "k-3"}
+    assert ids(run(index_dir, "CRP")) == ids(run(index_dir, "C-reactive protein")) == ["k-1"]
+    # Lowercase running words are still stemmed.
+    assert set(ids(run(index_dir, "dose"))) == set(ids(run(index_dir, "dosing"))) == {"k-3", "k-4"}
+
+
+def test_an_absent_abbreviation_finds_nothing_rather_than_a_near_one(tmp_path: Path) -> None:
+    # No claim about CRPS: neither the abbreviation nor its full name may
+    # answer with claims about CRP, silently or as a "did you mean".
+    index_dir = tmp_path / "whoosh"
+    write_index(kb_of("CRP was raised after surgery.", "CRP fell."), index_dir, fingerprint="t")
+    for query in ("CRPS", "complex regional pain syndrome"):
+        results = run(index_dir, query)
+        assert results.hits == () and results.total == 0
+        assert results.corrected_query is None
+    assert len(run(index_dir, "CRP").hits) == 2
+
+
+def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:
+    from evidencekb.query import AllOf, AnyOf, Fielded, Negated, Quoted, Word, parse
+
+    assert parse('dose AND "nerve pain" section:research NOT ketamine') == AllOf(
+        (
+            Word("dose", 0, 4),
+            Quoted("nerve pain", 10, 20),
+            Fielded("section", Word("research", 30, 38)),
+            Negated(Word("ketamine", 43, 51)),
+        ),
+        implicit=False,
+    )
+    assert parse("a OR (b c)") == AnyOf(
+        (Word("a", 0, 1), AllOf((Word("b", 6, 7), Word("c", 8, 9)), implicit=True))
+    )

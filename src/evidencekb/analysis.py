@@ -4,19 +4,16 @@ The index and the query side must analyse text identically, so both take their
 analyzers from here. `Vocabulary` turns kb/'s controlled vocabularies (each
 term's label, synonyms and abbreviations) into groups of equivalent token
 sequences, so that "CRPS" finds "complex regional pain syndrome" and back.
-The query language is analysed here too: `parse` reads a query into a syntax
-tree (or says exactly what is wrong with it), and `Compiler` turns the tree
-into whoosh queries, expanding vocabulary names on the way.
+The query language itself (parser and translation into whoosh queries) is in
+query.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
-from whoosh import query as wq
 from whoosh.analysis import (
     Composable,
     Filter,
@@ -27,10 +24,7 @@ from whoosh.analysis import (
 )
 from whoosh.analysis.filters import STOP_WORDS
 
-from evidencekb.errors import QueryError
-
 if TYPE_CHECKING:
-    from evidencekb.index import IndexMeta
     from evidencekb.model import KnowledgeBase, Term
 
 # A hyphen or slash splits words ("N-methyl-D-aspartate", "mg/kg"); a dot
@@ -57,14 +51,46 @@ class SortedStopFilter(StopFilter):
         self.__dict__.update(state)
 
 
+def is_abbreviation(word: str) -> bool:
+    """Whether `word` is written in capitals as an abbreviation: at least two
+    letters, none of them lowercase ("CRPS", "NMDA", "IL10"; not "MgSO4")."""
+    return word.isupper() and sum(char.isalpha() for char in word) >= 2
+
+
+class MarkAbbreviationsFilter(Filter):
+    """Notes on each token, before it is lowercased, whether it was written as
+    an abbreviation (see AbbreviationKeepingStemFilter)."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        for token in tokens:
+            # Tokenizers reuse one token object: set the mark on every token.
+            token.abbreviation = is_abbreviation(token.text)
+            yield token
+
+
+class AbbreviationKeepingStemFilter(StemFilter):
+    """Porter stemming, except for words marked as abbreviations: the stemmer
+    would read CRPS (complex regional pain syndrome) as the plural of CRP
+    (C-reactive protein) and make them one term."""
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        stem = self._stem
+        for token in tokens:
+            if not token.stopped and not getattr(token, "abbreviation", False):
+                token.text = stem(token.text)
+            yield token
+
+
 def text_analyzer() -> Composable:
     """Words, lowercased, stop words dropped, Porter-stemmed: benzodiazepines
-    and benzodiazepine, dose, doses and dosing each meet on one term."""
+    and benzodiazepine, dose, doses and dosing each meet on one term.
+    Abbreviations written in capitals are kept whole (CRPS is not CRP)."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
+        | MarkAbbreviationsFilter()
         | LowercaseFilter()
         | SortedStopFilter(STOP_WORDS, minsize=2)
-        | StemFilter()
+        | AbbreviationKeepingStemFilter()
     )
 
 
@@ -91,10 +117,11 @@ def names_analyzer() -> Composable:
     """The text analyzer for a list of names joined with NAME_SEPARATOR."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
+        | MarkAbbreviationsFilter()
         | LowercaseFilter()
         | SortedStopFilter(STOP_WORDS, minsize=2)
         | NameGapFilter()
-        | StemFilter()
+        | AbbreviationKeepingStemFilter()
     )
 
 
@@ -211,411 +238,3 @@ def edit_distance(a: str, b: str) -> int:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[len(b)]
-
-
-# The query language --------------------------------------------------------
-
-FIELDS: tuple[str, ...] = (
-    "category",
-    "cites",
-    "entity",
-    "heading",
-    "id",
-    "section",
-    "strength",
-    "text",
-    "topic",
-)
-_EXAMPLES = {"section": "section:research", "cites": "cites:2", "strength": "strength:moderate"}
-MAX_QUERY_CHARS = 2000
-MAX_QUERY_WORDS = 200
-MAX_NESTING = 20
-
-
-class Word(NamedTuple):
-    text: str
-    start: int  # character offsets in the query string
-    end: int
-
-
-class Quoted(NamedTuple):
-    text: str
-    start: int
-    end: int
-
-
-class Fielded(NamedTuple):
-    name: str
-    value: Node
-
-
-class Negated(NamedTuple):
-    node: Node
-
-
-class AllOf(NamedTuple):
-    parts: tuple[Node, ...]
-    implicit: bool  # words side by side, no AND written: may be relaxed to "some of"
-
-
-class AnyOf(NamedTuple):
-    parts: tuple[Node, ...]
-
-
-Node = Word | Quoted | Fielded | Negated | AllOf | AnyOf
-
-
-class _Token(NamedTuple):
-    kind: str  # "word", "phrase", "field", "(", ")", "AND", "OR", "NOT"
-    text: str
-    start: int
-    end: int
-
-
-def parse(query: str) -> Node | None:
-    """The query's syntax tree (None for an empty query); QueryError if malformed."""
-    if len(query) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long: {len(query)} characters (at most {MAX_QUERY_CHARS})")
-    tokens = _lex(query)
-    count = sum(1 for t in tokens if t.kind in ("word", "phrase"))
-    if count > MAX_QUERY_WORDS:
-        raise QueryError(f"query too long: {count} words (at most {MAX_QUERY_WORDS})")
-    if not tokens:
-        return None
-    return _Parser(tokens).parse()
-
-
-def parse_words(text: str) -> Node | None:
-    """Plain text as a query: every word is a word, with no operators, fields
-    or phrases (for prose such as a question or a claim to check)."""
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long: {len(text)} characters (at most {MAX_QUERY_CHARS})")
-    found = [Word(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
-    if len(found) > MAX_QUERY_WORDS:
-        raise QueryError(f"query too long: {len(found)} words (at most {MAX_QUERY_WORDS})")
-    if not found:
-        return None
-    return found[0] if len(found) == 1 else AllOf(tuple(found), implicit=True)
-
-
-def _lex(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(query)
-    while i < n:
-        char = query[i]
-        if char.isspace():
-            i += 1
-        elif char in "()":
-            tokens.append(_Token(char, char, i, i + 1))
-            i += 1
-        elif char == '"':
-            close = query.find('"', i + 1)
-            if close < 0:
-                raise QueryError(f'unclosed quote (") at character {i + 1}; close it or remove it')
-            tokens.append(_Token("phrase", query[i + 1 : close], i + 1, close))
-            i = close + 1
-        else:
-            j = i
-            while j < n and not query[j].isspace() and query[j] not in '()"':
-                j += 1
-            tokens.extend(_chunk(query, i, j))
-            i = j
-    return tokens
-
-
-def _chunk(query: str, i: int, j: int) -> list[_Token]:
-    chunk = query[i:j]
-    if chunk in ("AND", "OR", "NOT"):
-        return [_Token(chunk, chunk, i, j)]
-    name, colon, value = chunk.partition(":")
-    if not colon or not name.isascii() or not name.isalpha() or value.startswith("/"):
-        return [_Token("word", chunk, i, j)]
-    name = name.lower()
-    followed = j < len(query) and query[j] in '("'
-    if not value and not followed:
-        if name in FIELDS:
-            example = _EXAMPLES.get(name, f"{name}:VALUE")
-            raise QueryError(f'"{name}:" at character {i + 1} needs a value, e.g. {example}')
-        return [_Token("word", chunk, i, j)]  # prose such as "note:"
-    if name not in FIELDS:
-        raise QueryError(
-            f'unknown field "{name}:" at character {i + 1} (fields: {", ".join(FIELDS)})'
-        )
-    tokens = [_Token("field", name, i, i + len(name) + 1)]
-    if value:
-        tokens.append(_Token("word", value, i + len(name) + 1, j))
-    return tokens
-
-
-class _Parser:
-    """Recursive descent: or := and (OR and)*; and := not (AND? not)*;
-    not := NOT not | primary; primary := ( or ) | field: primary | "phrase" | word."""
-
-    def __init__(self, tokens: list[_Token]) -> None:
-        self.tokens = tokens
-        self.pos = 0
-
-    def parse(self) -> Node:
-        node = self._or(0)
-        if self.pos < len(self.tokens):
-            token = self.tokens[self.pos]
-            raise QueryError(f"unmatched ')' at character {token.start + 1}")
-        return node
-
-    def _peek(self) -> _Token | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def _operand_follows(self, operator: _Token) -> None:
-        token = self._peek()
-        if token is None or token.kind in (")", "AND", "OR"):
-            raise QueryError(
-                f"{operator.text} at character {operator.start + 1} needs a term after it"
-            )
-
-    def _or(self, depth: int) -> Node:
-        parts = [self._and(depth)]
-        while (token := self._peek()) is not None and token.kind == "OR":
-            self.pos += 1
-            self._operand_follows(token)
-            parts.append(self._and(depth))
-        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
-
-    def _and(self, depth: int) -> Node:
-        parts = [self._not(depth)]
-        explicit = False
-        while (token := self._peek()) is not None and token.kind not in (")", "OR"):
-            if token.kind == "AND":
-                self.pos += 1
-                self._operand_follows(token)
-                explicit = True
-            parts.append(self._not(depth))
-        return parts[0] if len(parts) == 1 else AllOf(tuple(parts), implicit=not explicit)
-
-    def _not(self, depth: int) -> Node:
-        token = self._peek()
-        if token is not None and token.kind == "NOT":
-            self.pos += 1
-            self._operand_follows(token)
-            return Negated(self._not(depth))
-        return self._primary(depth)
-
-    def _primary(self, depth: int) -> Node:
-        token = self.tokens[self.pos]
-        self.pos += 1
-        if token.kind == "word":
-            return Word(token.text, token.start, token.end)
-        if token.kind == "phrase":
-            return Quoted(token.text, token.start, token.end)
-        if token.kind == "field":
-            following = self._peek()
-            if following is None or following.kind not in ("word", "phrase", "("):
-                raise QueryError(f'"{token.text}:" at character {token.start + 1} needs a value')
-            return Fielded(token.text, self._primary(depth))
-        if token.kind == "(":
-            if depth >= MAX_NESTING:
-                raise QueryError(f"parentheses nested too deeply (at most {MAX_NESTING} levels)")
-            following = self._peek()
-            if following is not None and following.kind == ")":
-                raise QueryError(f"empty parentheses at character {token.start + 1}")
-            if following is None:
-                raise QueryError(f"unclosed '(' at character {token.start + 1}")
-            node = self._or(depth + 1)
-            closing = self._peek()
-            if closing is None or closing.kind != ")":
-                raise QueryError(f"unclosed '(' at character {token.start + 1}")
-            self.pos += 1
-            return node
-        if token.kind == ")":
-            raise QueryError(f"unmatched ')' at character {token.start + 1}")
-        raise QueryError(f"{token.text} at character {token.start + 1} needs a term before it")
-
-
-def word_nodes(node: Node | None, *, in_text: bool = True) -> list[Word | Quoted]:
-    """The words and phrases searched in the text (not negated, not field values)."""
-    if node is None:
-        return []
-    if isinstance(node, Word | Quoted):
-        return [node] if in_text else []
-    if isinstance(node, Fielded):
-        return word_nodes(node.value, in_text=in_text and node.name in ("text", "heading"))
-    if isinstance(node, Negated):
-        return []
-    return [found for part in node.parts for found in word_nodes(part, in_text=in_text)]
-
-
-# From syntax tree to whoosh query ------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plan:
-    strict: wq.Query | None  # the query as written
-    relaxed: wq.Query | None  # side-by-side words loosened to "any of them", if any
-    highlight_terms: frozenset[tuple[str, ...]]  # term sequences to highlight
-
-
-class Compiler:
-    """Turns a syntax tree into whoosh queries, checking field values against
-    the index's metadata and expanding vocabulary names."""
-
-    def __init__(self, meta: IndexMeta, field_boosts: dict[str, float]) -> None:
-        self.meta = meta
-        self.boosts = field_boosts
-        self.highlight: set[tuple[str, ...]] = set()
-
-    def compile(self, tree: Node | None) -> Plan:
-        self.highlight = set()
-        if tree is None:
-            return Plan(None, None, frozenset())
-        strict = self._node(tree, None, False)
-        relaxed = None
-        if isinstance(tree, AllOf) and tree.implicit:
-            # Loosen only the plain words; field queries and NOTs still bind.
-            loose, bound = [], []
-            for query, plain in self._conjuncts(tree.parts, None, False):
-                (loose if plain else bound).append(query)
-            if len(loose) > 1:
-                relaxed = _combine([*bound, wq.Or(loose)], any_of=False)
-        return Plan(strict, relaxed, frozenset(self.highlight))
-
-    def _node(self, node: Node, field: str | None, negated: bool) -> wq.Query | None:
-        if isinstance(node, Word | Quoted):
-            if field in KEYWORD_FIELDS:
-                return self._keyword(field, node.text)
-            tokens = terms(node.text)
-            if not tokens:
-                return None
-            group = self.meta.vocabulary.group_of(tokens) if field is None else None
-            if group is not None:
-                return self._expansion(group, [tokens], negated)
-            return self._text(tokens, field, negated)
-        if isinstance(node, Fielded):
-            return self._node(node.value, node.name, negated)
-        if isinstance(node, Negated):
-            inner = self._node(node.node, field, not negated)
-            return None if inner is None else wq.Not(inner)
-        if isinstance(node, AnyOf):
-            subs = [q for part in node.parts if (q := self._node(part, field, negated))]
-            return wq.Or(subs) if len(subs) > 1 else (subs[0] if subs else None)
-        conjuncts = self._conjuncts(node.parts, field, negated)
-        return _combine([query for query, _ in conjuncts], any_of=False)
-
-    def _conjuncts(
-        self, parts: tuple[Node, ...], field: str | None, negated: bool
-    ) -> list[tuple[wq.Query, bool]]:
-        """Queries for side-by-side parts, each flagged True if it is plain
-        words or a phrase. Runs of plain words are matched against the
-        vocabulary first, so multi-word names stay together."""
-        out: list[tuple[wq.Query | None, bool]] = []
-        i = 0
-        while i < len(parts):
-            if field is None and isinstance(parts[i], Word):
-                j = i
-                while j < len(parts) and isinstance(parts[j], Word):
-                    j += 1
-                run = [terms(w.text) for w in parts[i:j]]  # type: ignore[union-attr]
-                out += [(query, True) for query in self._run(run, negated)]
-                i = j
-            else:
-                plain = field is None and isinstance(parts[i], Quoted)
-                out.append((self._node(parts[i], field, negated), plain))
-                i += 1
-        return [(query, plain) for query, plain in out if query is not None]
-
-    def _run(self, word_terms: list[tuple[str, ...]], negated: bool) -> list[wq.Query | None]:
-        flat = [t for tokens in word_terms for t in tokens]
-        boundaries = {0}
-        for tokens in word_terms:
-            boundaries.add(max(boundaries) + len(tokens))
-        out: list[wq.Query | None] = []
-        k, position = 0, 0
-        while k < len(word_terms):
-            match = self.meta.vocabulary.longest_match(flat, position) if word_terms[k] else None
-            if match is not None and position + match[0] in boundaries:
-                size, group = match
-                covered, end = [], position
-                while end < position + size:
-                    covered.append(word_terms[k])
-                    end += len(word_terms[k])
-                    k += 1
-                out.append(self._expansion(group, covered, negated))
-                position = end
-            else:
-                tokens = word_terms[k]
-                out.append(self._text(tokens, None, negated) if tokens else None)
-                position += len(tokens)
-                k += 1
-        return out
-
-    def _expansion(
-        self, group: VocabularyGroup, written: list[tuple[str, ...]], negated: bool
-    ) -> wq.Query:
-        """The words as written, or any other name of the same term as a phrase."""
-        as_written = _combine([self._text(t, None, negated) for t in written], any_of=False)
-        flat = tuple(t for tokens in written for t in tokens)
-        others = [self._text(name, None, negated) for name in group.names if name != flat]
-        return wq.Or([as_written, *others]) if others else as_written  # type: ignore[list-item]
-
-    def _text(self, tokens: tuple[str, ...], field: str | None, negated: bool) -> wq.Query:
-        if not negated and field in (None, "text"):
-            self.highlight.add(tokens)
-        fields = self.boosts if field is None else {field: 1.0}
-        subs: list[wq.Query] = []
-        for name, boost in fields.items():
-            if len(tokens) == 1:
-                subs.append(wq.Term(name, tokens[0], boost=boost))
-            else:
-                subs.append(wq.Phrase(name, list(tokens), boost=boost))
-        return subs[0] if len(subs) == 1 else wq.Or(subs)
-
-    def _keyword(self, field: str, value: str) -> wq.Query:
-        meta = self.meta
-        if field == "section":
-            return wq.Term(field, allowed_value("section", value, meta.sections))
-        if field == "strength":
-            return wq.Term(field, allowed_value("strength", value, meta.strength_labels))
-        if field == "topic":
-            return wq.Term(field, allowed_value("topic", value, meta.topics))
-        if field == "cites":
-            if not value.isascii() or not value.isdigit():
-                raise QueryError(f'cites: needs a citation number, e.g. cites:2 (got "{value}")')
-            return wq.Term(field, str(int(value)))
-        if field == "category":
-            return wq.Term(field, term_id("category", value, meta.categories))
-        if field == "entity":
-            return wq.Term(field, term_id("entity", value, meta.entities))
-        return wq.Term(field, value)  # id: exact
-
-
-KEYWORD_FIELDS = frozenset({"section", "strength", "topic", "cites", "category", "entity", "id"})
-
-
-def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
-    """AND (or OR) of the positive queries, minus the negated ones."""
-    positive = [q for q in queries if not isinstance(q, wq.Not)]
-    negative = [q.query for q in queries if isinstance(q, wq.Not)]
-    if not positive and not negative:
-        return None
-    if not positive:
-        base: wq.Query = wq.Every()
-    elif len(positive) == 1:
-        base = positive[0]
-    else:
-        base = wq.Or(positive) if any_of else wq.And(positive)
-    if not negative:
-        return base
-    return wq.AndNot(base, negative[0] if len(negative) == 1 else wq.Or(negative))
-
-
-def allowed_value(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value.lower() in allowed:
-        return value.lower()
-    raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(allowed)})')
-
-
-def term_id(name: str, value: str, names: dict[str, tuple[str, ...]]) -> str:
-    """The id of the vocabulary term that `value` is the id or a name of."""
-    wanted = value.casefold()
-    for term, term_names in names.items():
-        if wanted == term.casefold() or any(wanted == n.casefold() for n in term_names):
-            return term
-    raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(sorted(names))})')

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
 META_NAME = "evidencekb-index.json"
 # Bump when the schema or analysis changes: an older index is then rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: abbreviations in capitals are not stemmed
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 TEXT_FIELDS: tuple[str, ...] = ("text", "heading", "topic_title", "terms")
@@ -228,50 +228,23 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
     import shutil
     import tempfile
 
+    from evidencekb.atomic import replace_dir
     from evidencekb.kb import load_kb  # only this rare path needs the loader
 
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
+    # write_index creates its folder, so stage one level down.
     staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}-", dir=index_dir.parent))
     try:
         fresh = staging / index_dir.name
         write_index(kb, fresh, fingerprint=fingerprint, progress=progress)
-        swap_in(fresh, index_dir)
+        try:
+            replace_dir(fresh, index_dir)
+        except OSError:
+            # Another search put its index there since we looked: swap with it.
+            if not index_dir.exists():
+                raise
+            replace_dir(fresh, index_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def swap_in(fresh: Path, target: Path) -> None:
-    """Put the directory `fresh` at `target`; an old `target` ends up at `fresh`.
-
-    On Linux both names are exchanged in one step (renameat2 RENAME_EXCHANGE),
-    so `target` always names a complete index. Elsewhere the old one is moved
-    aside first, leaving an instant in which `target` is absent; readers retry.
-    """
-    if not target.exists():
-        try:
-            os.rename(fresh, target)
-            return
-        except OSError:
-            if not target.exists():
-                raise
-    if _exchange(fresh, target):
-        return
-    aside = fresh.with_name(fresh.name + ".old")
-    os.rename(target, aside)
-    os.rename(fresh, target)
-    os.rename(aside, fresh)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0

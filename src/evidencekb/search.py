@@ -6,10 +6,8 @@ cites:, category:, entity:, topic:, heading:, text:, id:), AND / OR / NOT and
 parentheses. A run of words that names a vocabulary term (label, synonym or
 abbreviation) also matches every other name of that term, as a phrase.
 
-The parser is our own rather than whoosh's QueryParser: whoosh's never fails,
-it guesses, while a student should hear exactly what is wrong with a query,
-and multi-word synonyms need the word sequence before it is split into terms.
-The parser and the translation into whoosh queries live in analysis.py.
+The parser and the translation into whoosh queries live in query.py; the
+analyzers and the vocabulary in analysis.py.
 """
 
 from __future__ import annotations
@@ -24,22 +22,19 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.scoring import BM25F
 
-from evidencekb.analysis import (
+from evidencekb.analysis import Vocabulary, edit_distance, is_abbreviation, spans, terms
+from evidencekb.errors import KBError, QueryError
+from evidencekb.index import TEXT_FIELDS, IndexMeta, read_meta
+from evidencekb.query import (
     Compiler,
     Node,
     Quoted,
-    Vocabulary,
     allowed_value,
-    edit_distance,
     parse,
     parse_words,
-    spans,
     term_id,
-    terms,
     word_nodes,
 )
-from evidencekb.errors import KBError, QueryError
-from evidencekb.index import TEXT_FIELDS, IndexMeta, read_meta
 
 
 class RobertsonBM25F(BM25F):
@@ -160,43 +155,57 @@ def _run(searcher, meta, query, tree, filters, limit, ranking, reader) -> Search
         return SearchResults(query, corrected, (), 0)  # stop words only, or no words
     widest = plan.relaxed  # None unless loose words could be relaxed
     matching = widest if widest is not None else plan.strict
-    # Every matching claim, when a search found fewer than it asked for; then
-    # the counts need no second pass over the index.
-    complete: list[int] | None = None
+    # The search over every matching claim (the widest query) also counts them
+    # by section and strength, in the same pass: whoosh's facets.
+    facets = _count_facets() if ranking.count else None
+    counted = None  # the whoosh Results holding those counts
     ranked: list[tuple[int, float]] = []
     if widest is None or ranking.all_words_first:
-        found = searcher.search(plan.strict, limit=limit, filter=filter_query)
-        ranked = [(hit.docnum, hit.score) for hit in found]
-        if widest is None and len(ranked) < limit:
-            complete = [docnum for docnum, _ in ranked]
-    if widest is not None and len(ranked) < limit:
+        grouped = facets if widest is None else None
+        found = searcher.search(plan.strict, limit=limit, filter=filter_query, groupedby=grouped)
+        ranked = _top(found, limit)
+        counted = found if grouped else None
+    if widest is not None and (len(ranked) < limit or facets):
         wanted = limit + len(ranked)
-        more = [
-            (hit.docnum, hit.score)
-            for hit in searcher.search(widest, limit=wanted, filter=filter_query)
-        ]
-        if len(more) < wanted:
-            complete = [docnum for docnum, _ in more]
-        seen = {docnum for docnum, _ in ranked}
-        ranked = (ranked + [item for item in more if item[0] not in seen])[:limit]
+        found = searcher.search(widest, limit=wanted, filter=filter_query, groupedby=facets)
+        counted = found if facets else None
+        if len(ranked) < limit:
+            seen = {docnum for docnum, _ in ranked}
+            more = [item for item in _top(found, wanted) if item[0] not in seen]
+            ranked = (ranked + more)[:limit]
     if ranking.feedback_terms and ranked:
         matching = wq.Or([matching, _feedback(searcher, ranked, plan, ranking)])
-        complete = None
-        found = searcher.search(matching, limit=limit, filter=filter_query)
-        ranked = [(hit.docnum, hit.score) for hit in found]
+        found = searcher.search(matching, limit=limit, filter=filter_query, groupedby=facets)
+        ranked = _top(found, limit)
+        counted = found if facets else None
     hits = []
     for docnum, score in ranked:
         claim = json.loads(searcher.stored_fields(docnum)["claim"])
         marks = tuple(spans(str(claim["text"]), plan.highlight_terms)) if ranking.highlight else ()
         hits.append(Hit(claim, round(score, 4), marks))
-    if not ranking.count:
+    if counted is None:
         return SearchResults(query, corrected, tuple(hits), len(hits))
-    if complete is None:
-        if filter_query is not None:
-            matching = wq.And([matching, filter_query])
-        complete = list(matching.docs(searcher))
-    total, by_section, by_strength = _counts(searcher, complete, meta)
+    sections = counted.groups("section")
+    total = sum(sections.values())  # every claim has exactly one section
+    by_section = _ordered(sections, meta.sections)
+    by_strength = _ordered(counted.groups("strength"), meta.strength_labels)
     return SearchResults(query, corrected, tuple(hits), total, by_section, by_strength)
+
+
+def _top(found, limit: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+    """The best `limit` hits as (docnum, score). A grouped search holds every
+    match, ranked; the rest only feed the counts."""
+    return [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
+
+
+def _count_facets() -> dict[str, object]:
+    """Facets that count matches by section and strength (from their columns:
+    far cheaper than loading every claim)."""
+    from whoosh import sorting
+
+    return {
+        name: sorting.FieldFacet(name, maptype=sorting.Count) for name in ("section", "strength")
+    }
 
 
 def _feedback(searcher, ranked, plan, ranking: Ranking) -> wq.Query:  # type: ignore[no-untyped-def]
@@ -224,24 +233,6 @@ def _feedback(searcher, ranked, plan, ranking: Ranking) -> wq.Query:  # type: ig
             for field in ("text", "heading")
         ]
     )
-
-
-def _counts(searcher, docnums: list[int], meta: IndexMeta):  # type: ignore[no-untyped-def]
-    """How many claims match, in all and by section and strength (from two
-    columns: far cheaper than loading every claim)."""
-    reader = searcher.reader()
-    sections, strengths = reader.column_reader("section"), reader.column_reader("strength")
-    section_counts: dict[str, int] = {}
-    strength_counts: dict[str, int] = {}
-    total = 0
-    for docnum in docnums:
-        total += 1
-        section, strength = sections[docnum], strengths[docnum]
-        section_counts[section] = section_counts.get(section, 0) + 1
-        strength_counts[strength] = strength_counts.get(strength, 0) + 1
-    by_section = _ordered(section_counts, meta.sections)
-    by_strength = _ordered(strength_counts, meta.strength_labels)
-    return total, by_section, by_strength
 
 
 def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
@@ -277,6 +268,10 @@ def _corrected(query: str, tree: Node, searcher, vocabulary: Vocabulary) -> str 
         word = node.text
         tokens = terms(word)
         if len(word) < 4 or not word.isalpha() or len(tokens) != 1:
+            continue
+        # An unknown abbreviation is not a typo: one letter off, it names
+        # something else (CRPS is not CRP).
+        if is_abbreviation(word):
             continue
         if any(reader.doc_frequency(f, tokens[0]) for f in TEXT_FIELDS):
             continue
