@@ -342,6 +342,9 @@ def test_crps_and_crp_are_different_terms(tmp_path: Path) -> None:
     assert ids(run(index_dir, "CRP")) == ids(run(index_dir, "C-reactive protein")) == ["k-1"]
     # Lowercase running words are still stemmed.
     assert set(ids(run(index_dir, "dose"))) == set(ids(run(index_dir, "dosing"))) == {"k-3", "k-4"}
+    # A student types in lowercase: a word spelled like a vocabulary abbreviation is
+    # that abbreviation, not a stemmed plural ("crps" is not "crp").
+    assert set(ids(run(index_dir, "crps"))) == set(ids(run(index_dir, "Crps"))) == {"k-2", "k-3"}
 
 
 def test_an_absent_abbreviation_finds_nothing_rather_than_a_near_one(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ query.py.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -176,22 +177,50 @@ class VocabularyGroup:
 @dataclass(frozen=True)
 class Vocabulary:
     groups: tuple[VocabularyGroup, ...]
+    # The vocabularies' abbreviations, lowercased: a query word spelled like one,
+    # in any case, means that abbreviation ("crps" is CRPS, not the plural of CRP).
+    abbreviations: frozenset[str] = frozenset()
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase) -> Vocabulary:
         groups = [_group("entity", term) for term in kb.entities]
         groups += [_group("category", term) for term in kb.categories]
-        return cls(tuple(group for group in groups if len(group.names) > 1))
+        abbreviations = {
+            word.lower()
+            for term in (*kb.entities, *kb.categories)
+            for abbreviation in term.abbreviations
+            for word in words(abbreviation)
+            if is_abbreviation(word.upper())
+        }
+        return cls(
+            tuple(group for group in groups if len(group.names) > 1), frozenset(abbreviations)
+        )
 
-    def to_json(self) -> list[object]:
-        return [[g.kind, g.id, [list(name) for name in g.names]] for g in self.groups]
+    def to_json(self) -> dict[str, object]:
+        return {
+            "groups": [[g.kind, g.id, [list(name) for name in g.names]] for g in self.groups],
+            "abbreviations": sorted(self.abbreviations),
+        }
 
     @classmethod
-    def from_json(cls, data: Sequence[object]) -> Vocabulary:
+    def from_json(cls, data: dict[str, Sequence[object]]) -> Vocabulary:
         groups = []
-        for kind, term_id, names in data:  # type: ignore[misc]
+        for kind, term_id, names in data["groups"]:  # type: ignore[misc]
             groups.append(VocabularyGroup(kind, term_id, tuple(tuple(n) for n in names)))
-        return cls(tuple(groups))
+        return cls(tuple(groups), frozenset(data["abbreviations"]))  # type: ignore[arg-type]
+
+    def query_terms(self, text: str) -> tuple[str, ...]:
+        """The index terms of a query's words, reading a word spelled like a known
+        abbreviation as that abbreviation, so that it is not stemmed."""
+        if self.abbreviations:
+            text = re.sub(
+                TOKEN_PATTERN,
+                lambda m: (
+                    m.group().upper() if m.group().lower() in self.abbreviations else m.group()
+                ),
+                text,
+            )
+        return terms(text)
 
     def longest_match(
         self, tokens: Sequence[str], start: int

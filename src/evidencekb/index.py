@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 
 META_NAME = "evidencekb-index.json"
 # Bump when the schema or analysis changes: an older index is then rebuilt.
-FORMAT_VERSION = 2  # 2: abbreviations in capitals are not stemmed
+# 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations
+FORMAT_VERSION = 3
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 TEXT_FIELDS: tuple[str, ...] = ("text", "heading", "topic_title", "terms")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from whoosh import query as wq
 
-from evidencekb.analysis import VocabularyGroup, terms
+from evidencekb.analysis import VocabularyGroup
 from evidencekb.errors import QueryError
 
 if TYPE_CHECKING:
@@ -287,7 +287,7 @@ class Compiler:
         if isinstance(node, Word | Quoted):
             if field in KEYWORD_FIELDS:
                 return self._keyword(field, node.text)
-            tokens = terms(node.text)
+            tokens = self.meta.vocabulary.query_terms(node.text)
             if not tokens:
                 return None
             group = self.meta.vocabulary.group_of(tokens) if field is None else None
@@ -318,7 +318,10 @@ class Compiler:
                 j = i
                 while j < len(parts) and isinstance(parts[j], Word):
                     j += 1
-                run = [terms(w.text) for w in parts[i:j]]  # type: ignore[union-attr]
+                run = [
+                    self.meta.vocabulary.query_terms(w.text)  # type: ignore[union-attr]
+                    for w in parts[i:j]
+                ]
                 out += [(query, True) for query in self._run(run, negated)]
                 i = j
             else:
