@@ -40,11 +40,15 @@ if TYPE_CHECKING:
 
 META_NAME = "evidencekb-index.json"
 # Bump when the schema or analysis changes: an older index is then rebuilt.
-# 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations
-FORMAT_VERSION = 3
+# 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
+# 4: the pooled "body" field
+FORMAT_VERSION = 4
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
-TEXT_FIELDS: tuple[str, ...] = ("text", "heading", "topic_title", "terms")
+# "body" is the heading and the text as one field: BM25 then saturates a
+# word's count over both together against their joint length, as FTS5's
+# bm25() does, instead of adding two separately saturated scores.
+TEXT_FIELDS: tuple[str, ...] = ("body", "heading", "topic_title", "terms")
 
 
 def schema() -> Schema:
@@ -56,6 +60,7 @@ def schema() -> Schema:
         claim=STORED(),  # the claim's export JSON
         text=TEXT(analyzer=analyzer),
         heading=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer),  # heading and text together, for ranking
         topic_title=TEXT(analyzer=analyzer),
         terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
         words=TEXT(analyzer=word_analyzer(), phrase=False),  # spelling dictionary
@@ -116,6 +121,7 @@ def write_index(
                 claim=json.dumps(claim.to_dict(), ensure_ascii=False),
                 text=claim.text,
                 heading=claim.heading or "",
+                body=f"{claim.heading or ''}\n{claim.text}",
                 topic_title=titles[claim.topic],
                 terms=NAME_SEPARATOR.join(names),
                 words=" ".join((claim.text, claim.heading or "", *names)),

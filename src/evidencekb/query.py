@@ -328,7 +328,13 @@ class Compiler:
                 plain = field is None and isinstance(parts[i], Quoted)
                 out.append((self._node(parts[i], field, negated), plain))
                 i += 1
-        return [(query, plain) for query, plain in out if query is not None]
+        # A word written twice counts once (as in FTS5): whoosh would score
+        # each copy, so that repeating a word would outweigh a rarer one.
+        kept: list[tuple[wq.Query, bool]] = []
+        for query, plain in out:
+            if query is not None and all(query != seen for seen, _ in kept):
+                kept.append((query, plain))
+        return kept
 
     def _run(self, word_terms: list[tuple[str, ...]], negated: bool) -> list[wq.Query | None]:
         flat = [t for tokens in word_terms for t in tokens]
@@ -349,8 +355,11 @@ class Compiler:
                 out.append(self._expansion(group, covered, negated))
                 position = end
             else:
+                # A compound written as one word ("40mg/day", "IFN-gamma") counts
+                # as its words, as in FTS5: a claim writing "40 mg per day"
+                # still scores, where a phrase would give it nothing.
                 tokens = word_terms[k]
-                out.append(self._text(tokens, None, negated) if tokens else None)
+                out += [self._text((token,), None, negated) for token in tokens]
                 position += len(tokens)
                 k += 1
         return out

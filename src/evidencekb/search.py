@@ -55,9 +55,11 @@ class Ranking:
 
     k1: float = 1.2
     b: float = 0.75
+    # "body" (heading and text together) carries the ranking; the heading's
+    # own small weight adds what a title says about the whole claim.
     field_boosts: tuple[tuple[str, float], ...] = (
-        ("text", 1.0),
-        ("heading", 0.5),
+        ("body", 1.0),
+        ("heading", 0.3),
         ("topic_title", 0.2),
         ("terms", 0.5),
     )
@@ -230,7 +232,7 @@ def _feedback(searcher, ranked, plan, ranking: Ranking) -> wq.Query:  # type: ig
         [
             wq.Term(field, word, boost=boosts[field] * scale * weight / norm)
             for word, weight in chosen
-            for field in ("text", "heading")
+            for field in ("body",)
         ]
     )
 
