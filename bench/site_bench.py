@@ -36,13 +36,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -50,6 +45,7 @@ from urllib.parse import unquote, urlparse
 from evidencekb.build import build
 from evidencekb.layout import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import no_progress
+from evidencekb.serve import serving
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_KB = REPO_ROOT / "kb"
@@ -140,24 +136,6 @@ def time_builds(kb_dir: Path, work: Path, runs: int) -> tuple[list[float], Path,
     return seconds, site, claims
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """No access log on the report's standard error."""
-
-
-@contextmanager
-def serve(site: Path) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=site))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 def gzip_size(site: Path, url: str) -> int:
     path = site / unquote(urlparse(url).path).lstrip("/")
     if path.is_dir():
@@ -186,7 +164,7 @@ def first_searches(site: Path, query: str, visitors: int) -> list[dict[str, Any]
     """One fresh visitor (empty cache) per run: open the search page, type, see a result."""
     from playwright.sync_api import sync_playwright
 
-    with serve(site) as base, sync_playwright() as playwright:
+    with serving(site) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

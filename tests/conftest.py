@@ -40,3 +40,18 @@ def seed_text() -> str:
 def repo_kb() -> Path:
     """The repository's own kb/, read-only."""
     return REPO_KB
+
+
+def reword(kb_dir: Path, old: str, new: str) -> None:
+    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
+    for name in ("claims.toml", "source.txt"):
+        path = kb_dir / "topics" / "ketamine-pain" / name
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), "utf-8")
+
+
+@pytest.fixture(name="reword")
+def reword_fixture() -> object:
+    """`reword(kb_dir, old, new)`: edit a claim's wording in a kb copy."""
+    return reword

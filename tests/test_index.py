@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -41,15 +42,6 @@ from evidencekb.kb import load_kb
 kb_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
 write_index(load_kb(kb_dir), out, fingerprint=kb_fingerprint(kb_dir))
 """
-
-
-def reword(kb_dir: Path, old: str, new: str) -> None:
-    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
-    for name in ("claims.toml", "source.txt"):
-        path = kb_dir / "topics" / "ketamine-pain" / name
-        text = path.read_text("utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new), "utf-8")
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
@@ -178,7 +170,7 @@ def test_a_rebuild_after_another_built_the_missing_index_swaps_with_it(
 
 
 def test_a_searcher_open_during_a_rebuild_keeps_reading_the_old_index(
-    kb_dir: Path, tmp_path: Path
+    kb_dir: Path, tmp_path: Path, reword: Callable[[Path, str, str], None]
 ) -> None:
     from whoosh import index as whoosh_index
 

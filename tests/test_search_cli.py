@@ -7,6 +7,7 @@ import os
 import pty
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,15 +26,6 @@ def site_dir(tmp_path: Path) -> Path:
 def ekb(kb_dir: Path, site_dir: Path, *args: str) -> Result:
     base = ["search", "--kb", str(kb_dir), "--site-dir", str(site_dir)]
     return CliRunner().invoke(cli, [*base, *args])
-
-
-def reword(kb_dir: Path, old: str, new: str) -> None:
-    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
-    for name in ("claims.toml", "source.txt"):
-        path = kb_dir / "topics" / "ketamine-pain" / name
-        text = path.read_text("utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new), "utf-8")
 
 
 def test_first_search_builds_the_index_and_says_so(kb_dir: Path, site_dir: Path) -> None:
@@ -108,7 +100,9 @@ def test_did_you_mean(kb_dir: Path, site_dir: Path) -> None:
     assert "the use of benzodiazepines" in lines[2]
 
 
-def test_json_html_in_claim_text_is_escaped(kb_dir: Path, site_dir: Path) -> None:
+def test_json_html_in_claim_text_is_escaped(
+    kb_dir: Path, site_dir: Path, reword: Callable[[Path, str, str], None]
+) -> None:
     reword(kb_dir, "and laryngospasm", "and <b>laryngospasm</b>")
     items = json.loads(ekb(kb_dir, site_dir, "--json", "laryngospasm").stdout)
     assert "&lt;b&gt;<mark>laryngospasm</mark>&lt;/b&gt;" in items[0]["highlighted"]
@@ -230,7 +224,9 @@ def test_hostile_queries_never_raise_a_traceback(kb_dir: Path, site_dir: Path, q
     assert "\x1b[31m" not in result.stdout  # escape sequences are not echoed back
 
 
-def test_a_kb_edit_is_found_after_an_announced_rebuild(kb_dir: Path, site_dir: Path) -> None:
+def test_a_kb_edit_is_found_after_an_announced_rebuild(
+    kb_dir: Path, site_dir: Path, reword: Callable[[Path, str, str], None]
+) -> None:
     assert ekb(kb_dir, site_dir, "laryngospasm").exit_code == 0
     reword(kb_dir, "and laryngospasm", "and bronchospasm")
     result = ekb(kb_dir, site_dir, "bronchospasm")

@@ -8,7 +8,9 @@ the network by accident.
 from __future__ import annotations
 
 import errno
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -55,3 +57,20 @@ def serve(site_dir: Path, port: int, announce: Callable[[str], None]) -> None:
         announce("Stopped.")
     finally:
         server.server_close()
+
+
+@contextmanager
+def serving(
+    site_dir: Path, port: int = 0, log: Callable[[str], None] = lambda line: None
+) -> Iterator[str]:
+    """Serve site_dir from a background thread while the block runs; yield its root
+    URL. For tests and benchmarks that drive a browser against the built site."""
+    server = make_server(site_dir, port, log)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -13,11 +13,7 @@ import json
 import os
 import re
 import shutil
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -28,6 +24,7 @@ from evidencekb.importer import import_summary
 from evidencekb.kb import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.progress import no_progress
+from evidencekb.serve import serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -92,25 +89,6 @@ def expect(browser: Browser) -> Callable[..., Any]:
     return playwright_expect
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output free of access-log lines."""
-
-
-@contextmanager
-def serve(directory: Path) -> Iterator[str]:
-    """A folder's root URL on a local stdlib server (a free port on 127.0.0.1)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=directory))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built once from a copy of kb/, so a test never writes into the repo."""
@@ -130,7 +108,7 @@ def seed_kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def http_base(site_dir: Path) -> Iterator[str]:
-    with serve(site_dir) as base:
+    with serving(site_dir) as base:
         yield base
 
 
@@ -174,7 +152,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Knowle
 
 @pytest.fixture(scope="session")
 def hostile_base(hostile_site: tuple[Path, KnowledgeBase]) -> Iterator[str]:
-    with serve(hostile_site[0]) as base:
+    with serving(hostile_site[0]) as base:
         yield base
 
 
