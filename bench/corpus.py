@@ -13,7 +13,7 @@ PubMed address and PMID), and each claim's provenance is the corpus file and lin
 
 The strength scheme and vocabularies are copied unchanged from the repository's kb/; each
 claim's strength is derived by the same rule `ekb check` applies
-(`evidencekb.strength.derive_strength`), its entities are found as `ekb import` finds them
+(`evidencekb.kb.strength.derive_strength`), its entities are found as `ekb import` finds them
 (`mentioned_entities`), its id is the importer's, and categories stay empty (choosing
 them is a curator's work). Output is deterministic: the same corpus files give the same
 bytes. The knowledge base is written to a temporary sibling folder and
@@ -34,13 +34,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.citations import split_marker
-from evidencekb.importer import claim_id as base_claim_id
-from evidencekb.importer import mentioned_entities
-from evidencekb.kb import CLAIMS_FILE, OVERVIEW_FILE, REFERENCES_FILE, TOPIC_FILE, TOPICS_DIR
+from evidencekb.kb.citations import split_marker
+from evidencekb.kb.importer import claim_id as base_claim_id
+from evidencekb.kb.importer import mentioned_entities
+from evidencekb.kb.strength import derive_strength
+from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.model import Term
-from evidencekb.strength import derive_strength
-from evidencekb.tomlfile import format_keys, format_table
+from evidencekb.paths import CLAIMS_FILE, OVERVIEW_FILE, REFERENCES_FILE, TOPIC_FILE, TOPICS_DIR
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"

@@ -5,7 +5,7 @@
 Each document of `corpus.jsonl` becomes a claim (heading = title, text =
 abstract, topic = the collection's name) and is indexed by the very code that
 serves `ekb search` (`write_index`); every query of the qrels file is run
-through `search()` with the default ranking, as plain text (`syntax=False`:
+through `search()` with the default ranking, as plain words (`plain_query`:
 a claim such as "Aspirin (ASA) reduces risk: a meta-analysis" is prose, not
 query syntax). Writes the top 100 of each query as a TREC run file and prints
 nDCG@10 and Recall@100, then the same for SQLite FTS5's bm25 over the same
@@ -13,9 +13,6 @@ documents (title and text columns, porter stemmer, words OR-ed).
 
 `--sweep` instead prints a grid of ranking parameters; use it on train (and
 NFCorpus dev) judgements only, never on a test split.
-
-A third row shows the library's pseudo-relevance-feedback option
-(`Ranking(feedback_terms=10, feedback_weight=0.2)`), which `ekb search` leaves off.
 """
 
 from __future__ import annotations
@@ -33,14 +30,21 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from evidencekb.index import write_index
 from evidencekb.model import Claim, KnowledgeBase, StrengthLevel, StrengthScheme, Topic
-from evidencekb.search import DEFAULT_RANKING, Ranking, search
+from evidencekb.search import Ranking, search, write_index
+from evidencekb.search.analysis import TOKEN_PATTERN
+from evidencekb.search.engine import DEFAULT_RANKING
 
 DEPTH = 100
-# The library's documented pseudo-relevance-feedback option (off in `ekb
-# search`), with the setting chosen on NFCorpus dev.
-FEEDBACK = replace(DEFAULT_RANKING, feedback_terms=10, feedback_weight=0.2)
+OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
+def plain_query(text: str) -> str:
+    """Prose as a query of plain words: its words as the analyzer finds them,
+    with no quote, parenthesis or colon left to read as syntax, and AND, OR
+    and NOT lowercased (words, not operators)."""
+    words = (m.group() for m in re.finditer(TOKEN_PATTERN, text))
+    return " ".join(w.lower() if w in OPERATORS else w for w in words)
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -107,7 +111,7 @@ def run_ekb(index_dir: Path, queries: dict[str, str], ranking: Ranking):
     runs, times = {}, []
     for query_id, text in queries.items():
         started = time.perf_counter()
-        results = search(index_dir, text, limit=DEPTH, ranking=ranking, syntax=False)
+        results = search(index_dir, plain_query(text), limit=DEPTH, ranking=ranking)
         times.append(time.perf_counter() - started)
         runs[query_id] = [(str(hit.claim["id"]), hit.score) for hit in results.hits]
     return runs, times
@@ -147,12 +151,11 @@ def write_run(path: Path, runs: dict[str, list[tuple[str, float]]], tag: str) ->
 
 
 def sweep(index_dir: Path, queries: dict[str, str], qrels: dict[str, dict[str, int]]) -> None:
-    """nDCG@10 and Recall@100 over a grid of BM25 parameters (highlighting and
-    counting off: they cost time and do not change the ranking)."""
+    """nDCG@10 and Recall@100 over a grid of BM25 parameters."""
     print("| k1 | b | nDCG@10 | Recall@100 |")
     print("|---|---|---|---|")
     for k1, b in itertools.product((0.9, 1.2, 1.5), (0.6, 0.75, 0.9)):
-        ranking = replace(DEFAULT_RANKING, k1=k1, b=b, highlight=False, count=False)
+        ranking = replace(DEFAULT_RANKING, k1=k1, b=b)
         ndcg, recall = evaluate(run_ekb(index_dir, queries, ranking)[0], qrels)
         print(f"| {k1} | {b} | {ndcg:.4f} | {recall:.4f} |", flush=True)
 
@@ -183,10 +186,7 @@ def main() -> None:
             sweep(index_dir, queries, qrels)
             return
         ekb_runs, ekb_times = run_ekb(index_dir, queries, DEFAULT_RANKING)
-        rm3_runs, rm3_times = run_ekb(index_dir, queries, FEEDBACK)
     write_run(args.run, ekb_runs, "ekb")
-    rm3_path = args.run.with_name(args.run.stem + ".feedback" + args.run.suffix)
-    write_run(rm3_path, rm3_runs, "ekb-feedback")
     fts_runs, fts_times, fts_seconds = run_fts5(corpus, queries)
     fts_path = args.run.with_name(args.run.stem + ".fts5" + args.run.suffix)
     write_run(fts_path, fts_runs, "fts5")
@@ -196,13 +196,12 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for label, runs, times, seconds in (
         ("ekb search (Whoosh BM25F)", ekb_runs, ekb_times, index_seconds),
-        ("ekb search + feedback option", rm3_runs, rm3_times, index_seconds),
         ("SQLite FTS5 bm25", fts_runs, fts_times, fts_seconds),
     ):
         ndcg, recall = evaluate(runs, qrels)
         median_ms = statistics.median(times) * 1000
         print(f"| {label} | {ndcg:.4f} | {recall:.4f} | {seconds:.1f} s | {median_ms:.1f} ms |")
-    print(f"\nRuns written to {args.run}, {rm3_path} and {fts_path}.")
+    print(f"\nRuns written to {args.run} and {fts_path}.")
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.layout import INDEX_DIRNAME
+from evidencekb.paths import INDEX_DIRNAME
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_KB = REPO_ROOT / "kb"
@@ -62,9 +62,9 @@ FORBIDDEN_ON_SEARCH_PATH = ("jinja2", "markdown", "sqlite_utils")
 _BUILD_SNIPPET = """
 import shutil, sys, tempfile, time
 from pathlib import Path
-from evidencekb.freshness import kb_fingerprint
-from evidencekb.index import write_index
-from evidencekb.kb import load_kb
+from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.index import write_index
+from evidencekb.kb.load import load_kb
 kb_dir = Path(sys.argv[1])
 fingerprint = kb_fingerprint(kb_dir)  # as `ekb build` does: hash kb/, then load it
 kb = load_kb(kb_dir)

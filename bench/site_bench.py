@@ -43,9 +43,9 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from evidencekb.build import build
-from evidencekb.layout import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import no_progress
-from evidencekb.serve import serving
+from evidencekb.site.serve import serving
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_KB = REPO_ROOT / "kb"

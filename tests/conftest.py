@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-REPO_KB = REPO / "kb"
-SEED_COPY = REPO_KB / "topics" / "ketamine-pain" / "source.txt"
+from fixtures import REPO_KB, SEED_COPY, reword
 
 
 @pytest.fixture
@@ -40,15 +38,6 @@ def seed_text() -> str:
 def repo_kb() -> Path:
     """The repository's own kb/, read-only."""
     return REPO_KB
-
-
-def reword(kb_dir: Path, old: str, new: str) -> None:
-    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
-    for name in ("claims.toml", "source.txt"):
-        path = kb_dir / "topics" / "ketamine-pain" / name
-        text = path.read_text("utf-8")
-        assert old in text
-        path.write_text(text.replace(old, new), "utf-8")
 
 
 @pytest.fixture(name="reword")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.kb import load_kb
+from evidencekb.kb.load import load_kb
+from fixtures import REPO
 
-CORPUS_SCRIPT = Path(__file__).resolve().parent.parent / "bench" / "corpus.py"
+CORPUS_SCRIPT = REPO / "bench" / "corpus.py"
 
 
 def _load_corpus_module():

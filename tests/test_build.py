@@ -12,7 +12,7 @@ import pytest
 
 from evidencekb.build import build
 from evidencekb.errors import ValidationError
-from evidencekb.layout import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 
 
 def tree(root: Path) -> dict[str, bytes]:

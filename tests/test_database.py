@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.database import write_database
-from evidencekb.kb import load_kb
+from evidencekb.kb.load import load_kb
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from pathlib import Path
 
 from evidencekb.atomic import staged_dir
 from evidencekb.database import write_database
-from evidencekb.export import claims_json
-from evidencekb.freshness import kb_fingerprint
-from evidencekb.index import write_index
-from evidencekb.kb import load_kb
-from evidencekb.layout import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.kb import claims_json, load_kb
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
+from evidencekb.search import write_index
+from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.site import render_site
 
 

@@ -16,7 +16,7 @@ import click
 
 from evidencekb import __version__
 from evidencekb.errors import KBError, QueryError, ValidationError
-from evidencekb.layout import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
+from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,7 +83,7 @@ def cli() -> None:
 @handles_errors
 def import_command(source: Path, slug: str, title: str | None, replace: bool, kb_dir: Path) -> None:
     """Import an evidence summary SOURCE as a new topic in the knowledge base."""
-    from evidencekb.importer import import_summary
+    from evidencekb.kb import import_summary
 
     result = import_summary(kb_dir, source, slug, title=title, replace=replace)
     verb = "Replaced" if result.replaced else "Created"
@@ -119,8 +119,7 @@ def check(kb_dir: Path) -> None:
 @handles_errors
 def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     """Write the claims to standard output."""
-    from evidencekb.export import export
-    from evidencekb.kb import load_kb
+    from evidencekb.kb import export, load_kb
 
     click.echo(export(load_kb(kb_dir), fmt, topic), nl=False)
 
@@ -134,8 +133,7 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
     """Show one claim with everything known about it."""
     import json
 
-    from evidencekb.kb import load_kb
-    from evidencekb.show import claim_details, claim_text, find_claim
+    from evidencekb.kb import claim_details, claim_text, find_claim, load_kb
 
     kb = load_kb(kb_dir)
     claim = find_claim(kb, claim_id)
@@ -219,9 +217,8 @@ def search_command(
     """
     import os
 
-    from evidencekb.index import ensure_fresh_index
-    from evidencekb.layout import INDEX_DIRNAME
-    from evidencekb.search import Filters, results_json, results_text, search
+    from evidencekb.paths import INDEX_DIRNAME
+    from evidencekb.search import Filters, ensure_fresh_index, results_json, results_text, search
 
     index_dir = site_dir / INDEX_DIRNAME
     ensure_fresh_index(kb_dir, index_dir, notify=lambda message: click.echo(message, err=True))
@@ -246,7 +243,7 @@ def search_command(
 @handles_errors
 def serve_command(site_dir: Path, port: int) -> None:
     """Preview the built site at http://127.0.0.1:PORT/ (Ctrl-C stops)."""
-    from evidencekb.serve import serve
+    from evidencekb.site import serve
 
     serve(site_dir, port, announce=lambda line: click.echo(line, err=True))
 

@@ -20,18 +20,17 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 
 from evidencekb.build import build
-from evidencekb.importer import import_summary
-from evidencekb.kb import load_kb
+from evidencekb.kb.importer import import_summary
+from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.progress import no_progress
-from evidencekb.serve import serving
+from evidencekb.site.serve import serving
+from fixtures import REPO, REPO_KB
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-KB_SOURCE = REPO_ROOT / "kb"
-AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_SCRIPT = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's own background traffic (updates, sync, QUIC probes) is switched off so
 # that every request a test sees comes from the page under test.
@@ -94,7 +93,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site built once from a copy of kb/, so a test never writes into the repo."""
     work = tmp_path_factory.mktemp("browser-site")
     kb_dir = work / "kb"
-    shutil.copytree(KB_SOURCE, kb_dir)
+    shutil.copytree(REPO_KB, kb_dir)
     site = work / "site"
     build(kb_dir, site, no_progress)
     return site
@@ -103,7 +102,7 @@ def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def seed_kb() -> KnowledgeBase:
     """The knowledge base the site is built from, for the tests' expectations."""
-    return load_kb(KB_SOURCE)
+    return load_kb(REPO_KB)
 
 
 @pytest.fixture(scope="session")
@@ -142,7 +141,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Knowle
     """The seed plus a topic imported from HOSTILE_SUMMARY, built into its own site."""
     work = tmp_path_factory.mktemp("hostile-site")
     kb_dir = work / "kb"
-    shutil.copytree(KB_SOURCE, kb_dir)
+    shutil.copytree(REPO_KB, kb_dir)
     source = work / "hostile.txt"
     source.write_text(HOSTILE_SUMMARY, encoding="utf-8")
     import_summary(kb_dir, source, "hostile", title=HOSTILE_TITLE)
@@ -187,7 +186,7 @@ def page(context: BrowserContext) -> Iterator[Page]:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE_SCRIPT.exists():
-        unavailable(f"{AXE_SCRIPT.relative_to(REPO_ROOT)} is missing (run `npm ci`)")
+        unavailable(f"{AXE_SCRIPT.relative_to(REPO)} is missing (run `npm ci`)")
     return AXE_SCRIPT.read_text(encoding="utf-8")
 
 

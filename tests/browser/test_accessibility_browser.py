@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from evidencekb.model import KnowledgeBase
-from evidencekb.site import (
+from evidencekb.site.render import (
     TEMPLATES_DIR,
     category_href,
     claim_href,

@@ -11,8 +11,8 @@ import csv
 import io
 import json
 
-from evidencekb.citations import with_marker
 from evidencekb.errors import KBError
+from evidencekb.kb.citations import with_marker
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
 
 FORMATS = ("json", "csv", "text")

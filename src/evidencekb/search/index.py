@@ -19,16 +19,17 @@ from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 
-from evidencekb.analysis import (
+from evidencekb.errors import KBError
+from evidencekb.paths import INDEX_META_NAME
+from evidencekb.progress import Progress, no_progress
+from evidencekb.search.analysis import (
     NAME_SEPARATOR,
     Vocabulary,
     names_analyzer,
     text_analyzer,
     word_analyzer,
 )
-from evidencekb.errors import KBError
-from evidencekb.freshness import kb_fingerprint, stamp_time_ns, touched_since
-from evidencekb.progress import Progress, no_progress
+from evidencekb.search.freshness import kb_fingerprint, stamp_time_ns, touched_since
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.
 
-META_NAME = "evidencekb-index.json"
 # Bump when the schema or analysis changes: an older index is then rebuilt.
 # 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
 # 4: the pooled "body" field
@@ -75,7 +75,7 @@ def schema() -> Schema:
 
 @dataclass(frozen=True)
 class IndexMeta:
-    """What a search checks a query against, read from META_NAME."""
+    """What a search checks a query against, read from INDEX_META_NAME."""
 
     fingerprint: str
     sections: tuple[str, ...]
@@ -147,7 +147,7 @@ def write_index(
         "entities": {t.id: list(t.names) for t in kb.entities},
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
     }
-    meta_path = index_dir / META_NAME
+    meta_path = index_dir / INDEX_META_NAME
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
     stamp = stamp_time_ns(fingerprint)
     os.utime(meta_path, ns=(stamp, stamp))
@@ -163,7 +163,7 @@ def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:
 def read_meta(index_dir: Path) -> IndexMeta | None:
     """The index's metadata; None if there is no usable index of this format."""
     try:
-        data = json.loads((index_dir / META_NAME).read_text("utf-8"))
+        data = json.loads((index_dir / INDEX_META_NAME).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
@@ -181,7 +181,7 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
 
 def is_fresh(kb_dir: Path, index_dir: Path) -> bool:
     """Whether the index at `index_dir` was built from kb/ as it is now."""
-    meta_path = index_dir / META_NAME
+    meta_path = index_dir / INDEX_META_NAME
     try:
         stamp = meta_path.stat().st_mtime_ns
     except OSError:
@@ -236,7 +236,7 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
     import tempfile
 
     from evidencekb.atomic import replace_dir
-    from evidencekb.kb import load_kb  # only this rare path needs the loader
+    from evidencekb.kb.load import load_kb  # only this rare path needs the loader
 
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from evidencekb.cli import cli
 from evidencekb.errors import KBError
-from evidencekb.serve import make_server
+from evidencekb.site.serve import make_server
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from evidencekb.kb import SOURCE_COPY, load_kb
+from evidencekb.kb.load import load_kb
 from evidencekb.model import Claim, KnowledgeBase, Topic
-from evidencekb.site_context import source_listing
-from test_site import HOSTILE, build, sample_kb
+from evidencekb.paths import SOURCE_COPY
+from evidencekb.site.context import source_listing
+from fixtures import HOSTILE, REPO_KB, build, sample_kb
 
-REPO_KB = Path(__file__).resolve().parent.parent / "kb"
 # HOSTILE without its line separator, so that the hostile claim stands on one line.
 HOSTILE_LINE = HOSTILE.replace("\u2028", "")
 SOURCE_PAGE = Path("topics") / "ketamine-pain" / "source.html"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb import site_search
-from evidencekb.site_search import js_order, script_json, tokens
-from test_site import HOSTILE, build, sample_kb
+from evidencekb.site import search_data as site_search
+from evidencekb.site.search_data import js_order, script_json, tokens
+from fixtures import HOSTILE, build, sample_kb
 
 CALL = re.compile(r"^EKBSearch\.(\w+)\((.*)\);\n$", re.DOTALL)
 

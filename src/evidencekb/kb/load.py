@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from evidencekb.citations import split_marker
 from evidencekb.errors import Problem, ValidationError
-from evidencekb.kbtables import SLUG, Field, TableChecker
+from evidencekb.kb.citations import split_marker
+from evidencekb.kb.strength import RULE_LABELS, UNGRADED_LABEL, derive_strength
+from evidencekb.kb.tables import SLUG, Field, TableChecker
+from evidencekb.kb.tomlfile import Located, read_toml
 from evidencekb.model import (
     CITATION_STYLES,
     SECTIONS,
@@ -26,20 +28,18 @@ from evidencekb.model import (
     Topic,
     split_lines,
 )
-from evidencekb.strength import RULE_LABELS, UNGRADED_LABEL, derive_strength
-from evidencekb.tomlfile import Located, read_toml
-
-STRENGTH_FILE = "strength.toml"
-STRENGTH_PROSE = "strength.md"
-CATEGORIES_FILE = "vocabulary/categories.toml"
-ENTITIES_FILE = "vocabulary/entities.toml"
-TOPICS_DIR = "topics"
-TOPIC_FILE = "topic.toml"
-OVERVIEW_FILE = "overview.md"
-CLAIMS_FILE = "claims.toml"
-REFERENCES_FILE = "references.toml"
-SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
-
+from evidencekb.paths import (
+    CATEGORIES_FILE,
+    CLAIMS_FILE,
+    ENTITIES_FILE,
+    OVERVIEW_FILE,
+    REFERENCES_FILE,
+    SOURCE_COPY,
+    STRENGTH_FILE,
+    STRENGTH_PROSE,
+    TOPIC_FILE,
+    TOPICS_DIR,
+)
 
 LEVEL_FIELDS = {
     "label": Field("text"),

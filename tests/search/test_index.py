@@ -12,17 +12,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import ValidationError
-from evidencekb.freshness import kb_fingerprint, touched_since
-from evidencekb.index import (
-    FORMAT_VERSION,
-    META_NAME,
-    ensure_fresh_index,
-    is_fresh,
-    read_meta,
-    rebuild_index,
-    write_index,
-)
-from evidencekb.kb import load_kb
+from evidencekb.kb.load import load_kb
 from evidencekb.model import (
     Claim,
     KnowledgeBase,
@@ -31,14 +21,24 @@ from evidencekb.model import (
     Term,
     Topic,
 )
-from evidencekb.search import search
+from evidencekb.paths import INDEX_META_NAME
+from evidencekb.search.engine import search
+from evidencekb.search.freshness import kb_fingerprint, touched_since
+from evidencekb.search.index import (
+    FORMAT_VERSION,
+    ensure_fresh_index,
+    is_fresh,
+    read_meta,
+    rebuild_index,
+    write_index,
+)
 
 BUILD_SCRIPT = """
 import sys
 from pathlib import Path
-from evidencekb.freshness import kb_fingerprint
-from evidencekb.index import write_index
-from evidencekb.kb import load_kb
+from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.index import write_index
+from evidencekb.kb.load import load_kb
 kb_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
 write_index(load_kb(kb_dir), out, fingerprint=kb_fingerprint(kb_dir))
 """
@@ -58,7 +58,7 @@ def test_the_same_kb_builds_byte_identical_indexes(kb_dir: Path, tmp_path: Path)
         subprocess.run([sys.executable, "-c", BUILD_SCRIPT, kb_dir, out], check=True, env=env)
         outputs.append(tree_bytes(out))
     assert outputs[0] == outputs[1]
-    assert META_NAME in outputs[0]
+    assert INDEX_META_NAME in outputs[0]
 
 
 def test_write_index_refuses_an_existing_folder(kb_dir: Path, tmp_path: Path) -> None:
@@ -123,7 +123,7 @@ def test_an_edit_during_the_build_leaves_the_index_stale(kb_dir: Path, tmp_path:
 def test_an_index_of_another_format_is_not_fresh(kb_dir: Path, tmp_path: Path) -> None:
     index_dir = tmp_path / "whoosh"
     write_index(load_kb(kb_dir), index_dir, fingerprint=kb_fingerprint(kb_dir))
-    meta = index_dir / META_NAME
+    meta = index_dir / INDEX_META_NAME
     current = f'"format": {FORMAT_VERSION}'
     meta.write_text(meta.read_text("utf-8").replace(current, '"format": 0'), "utf-8")
     assert read_meta(index_dir) is None

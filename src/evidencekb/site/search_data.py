@@ -38,8 +38,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Term
+from evidencekb.paths import SEARCH_DATA_DIRNAME
 
-SEARCH_DIRNAME = "search"
 FORMAT_VERSION = 2
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
@@ -198,7 +198,7 @@ def _facets(kb: KnowledgeBase, claims: tuple[Claim, ...]) -> dict[str, list[str]
 def write_search_data(kb: KnowledgeBase, out_dir: Path) -> dict[str, int]:
     """Write search/manifest.js, the index shards (t-*.js), the filter bitmaps (f-*.js)
     and the display chunks (d-*.js) under out_dir; return how many of each."""
-    folder = out_dir / SEARCH_DIRNAME
+    folder = out_dir / SEARCH_DATA_DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
     claims = kb.claims
     topic_index = {topic.slug: i for i, topic in enumerate(kb.topics)}

@@ -18,25 +18,23 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from evidencekb.kb import SOURCE_COPY, TOPICS_DIR
-from evidencekb.layout import DATABASE_NAME, EXPORT_NAME
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, SOURCE_COPY, STATIC_DIRNAME, TOPICS_DIR
 from evidencekb.progress import Progress, no_progress
-from evidencekb.site_context import (
+from evidencekb.site.context import (
     SiteIndex,
     grouped_by_place,
     outline,
     reference_details,
     source_listing,
 )
-from evidencekb.site_markdown import render_markdown
-from evidencekb.site_search import write_search_data
+from evidencekb.site.prose import render_markdown
+from evidencekb.site.search_data import write_search_data
 
 SITE_NAME = "evidencekb"
 _PACKAGE_DIR = Path(__file__).parent
 TEMPLATES_DIR = _PACKAGE_DIR / "templates"
 STATIC_DIR = _PACKAGE_DIR / "static"
-STATIC_DIRNAME = "static"
 
 # A page: where it goes (relative to the site root), its template and its variables.
 Page = tuple[str, str, dict[str, Any]]

@@ -295,24 +295,3 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(kb_dir: Path, site_di
     plain = run_on_a_terminal(args, {**env, "NO_COLOR": "1"})
     assert ANSI not in plain
     assert "nightmares, and laryngospasm." in plain
-
-
-def test_the_search_path_imports_no_build_dependencies(kb_dir: Path, site_dir: Path) -> None:
-    assert ekb(kb_dir, site_dir, "ketamine").exit_code == 0  # the index exists now
-    script = (
-        "import sys\n"
-        "from evidencekb.cli import cli\n"
-        "try:\n"
-        f"    cli(['search', '--kb', {str(kb_dir)!r}, '--site-dir', {str(site_dir)!r}, 'CRPS'])\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in\n"
-        "    ('jinja2', 'markdown', 'sqlite_utils', 'sqlite3', 'evidencekb.kb'))\n"
-        "loaded = 'evidencekb.kb' in sys.modules or 'whoosh.qparser' in sys.modules\n"
-        "print('HEAVY', heavy, loaded)\n"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    ).stdout
-    assert "HEAVY [] False" in output
-    assert "1. ketamine-pain-" in output

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from test_site import HOSTILE, build, sample_kb
-
-STATIC = Path(__file__).resolve().parent.parent / "src" / "evidencekb" / "static"
+from evidencekb.site.render import STATIC_DIR
+from fixtures import HOSTILE, build, sample_kb
 
 HARNESS = r"""
 const fs = require('fs'), path = require('path'), vm = require('vm');
@@ -211,6 +210,6 @@ def test_common_words_alone_are_not_searched_and_no_data_is_loaded(site: Path) -
 
 
 def test_search_js_loads_data_with_script_tags_only() -> None:
-    code = (STATIC / "search.js").read_text(encoding="utf-8")
+    code = (STATIC_DIR / "search.js").read_text(encoding="utf-8")
     assert "fetch(" not in code and "XMLHttpRequest" not in code
     assert "innerHTML" not in code

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from fixtures import REPO, SEED_COPY
+
 SEED = REPO.parent / "shared" / "seeds" / "000_7edb83ebcba9957e.txt"
-SEED_COPY = REPO / "kb" / "topics" / "ketamine-pain" / "source.txt"
 
 
 def test_the_kb_copy_is_the_seed() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidencekb.errors import Problem
-from evidencekb.tomlfile import Located
+from evidencekb.kb.tomlfile import Located
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Control characters (line breaks, terminal escapes) have no place in a one-line

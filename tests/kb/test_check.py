@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import ValidationError
-from evidencekb.kb import load_kb
+from evidencekb.kb.load import load_kb
 
 CLAIMS = "topics/ketamine-pain/claims.toml"
 

@@ -9,17 +9,16 @@ and multi-word synonyms need the word sequence before it is split into terms.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from whoosh import query as wq
 
-from evidencekb.analysis import VocabularyGroup
 from evidencekb.errors import QueryError
+from evidencekb.search.analysis import VocabularyGroup
 
 if TYPE_CHECKING:
-    from evidencekb.index import IndexMeta
+    from evidencekb.search.index import IndexMeta
 
 FIELDS: tuple[str, ...] = (
     "category",
@@ -89,19 +88,6 @@ def parse(query: str) -> Node | None:
     if not tokens:
         return None
     return _Parser(tokens).parse()
-
-
-def parse_words(text: str) -> Node | None:
-    """Plain text as a query: every word is a word, with no operators, fields
-    or phrases (for prose such as a question or a claim to check)."""
-    if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"query too long: {len(text)} characters (at most {MAX_QUERY_CHARS})")
-    found = [Word(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
-    if len(found) > MAX_QUERY_WORDS:
-        raise QueryError(f"query too long: {len(found)} words (at most {MAX_QUERY_WORDS})")
-    if not found:
-        return None
-    return found[0] if len(found) == 1 else AllOf(tuple(found), implicit=True)
 
 
 def _lex(query: str) -> list[_Token]:

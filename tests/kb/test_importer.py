@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import KBError, ValidationError
-from evidencekb.export import summary_text
-from evidencekb.importer import claim_id, import_summary, parse_summary
-from evidencekb.kb import load_kb
+from evidencekb.kb.export import summary_text
+from evidencekb.kb.importer import claim_id, import_summary, parse_summary
+from evidencekb.kb.load import load_kb
 
 SEED_CITATIONS = [
     (1,), (), (1,), (), (), (), (1,), (), (), (1,),

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.analysis import terms
 from evidencekb.errors import QueryError
-from evidencekb.freshness import kb_fingerprint
-from evidencekb.index import write_index
-from evidencekb.kb import load_kb
+from evidencekb.kb.load import load_kb
 from evidencekb.model import (
     Claim,
     KnowledgeBase,
@@ -20,9 +17,11 @@ from evidencekb.model import (
     Term,
     Topic,
 )
-from evidencekb.search import Filters, Ranking, SearchResults, search
-
-REPO_KB = Path(__file__).resolve().parent.parent / "kb"
+from evidencekb.search.analysis import terms
+from evidencekb.search.engine import Filters, SearchResults, search
+from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.index import write_index
+from fixtures import REPO_KB
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +104,6 @@ def test_correction_keeps_the_rest_of_the_query(index_dir: Path) -> None:
 
 def test_a_known_word_is_never_corrected(index_dir: Path) -> None:
     assert run(index_dir, "ketamine nausea").corrected_query is None
-
-
-def test_spelling_correction_can_be_switched_off(index_dir: Path) -> None:
-    results = run(index_dir, "laryngospsm", ranking=Ranking(correct_spelling=False))
-    assert results.corrected_query is None
-    assert results.hits == ()
 
 
 def test_quoted_phrases_need_the_words_in_order(index_dir: Path) -> None:
@@ -270,26 +263,6 @@ def test_a_query_of_stop_words_only_finds_nothing(index_dir: Path) -> None:
     assert results.hits == () and results.total == 0
 
 
-def test_plain_text_mode_takes_every_word_as_a_word(index_dir: Path) -> None:
-    results = search(index_dir, 'laryngospasm (NMDA" OR section: x:y', syntax=False)
-    assert results.hits
-    assert any("laryngospasm" in t for t in texts(results))
-
-
-def test_ranking_by_any_word_finds_the_same_claims(index_dir: Path) -> None:
-    tiered = run(index_dir, "fibromyalgia ischemic")
-    flat = run(index_dir, "fibromyalgia ischemic", ranking=Ranking(all_words_first=False))
-    assert set(ids(tiered)) == set(ids(flat))
-    assert ids(flat)[0] == ids(tiered)[0]  # the claim with both words scores highest anyway
-
-
-def test_feedback_adds_claims_that_share_words_with_the_best_ones(index_dir: Path) -> None:
-    plain = run(index_dir, "laryngospasm")
-    expanded = run(index_dir, "laryngospasm", ranking=Ranking(feedback_terms=5, feedback_docs=1))
-    assert ids(expanded)[0] == ids(plain)[0]
-    assert len(expanded.hits) > len(plain.hits)
-
-
 def test_counts_are_the_same_whether_or_not_every_match_is_shown(index_dir: Path) -> None:
     research = Filters(section="research")
     few = search(index_dir, "ketamine pain", filters=research, limit=2)
@@ -360,7 +333,7 @@ def test_an_absent_abbreviation_finds_nothing_rather_than_a_near_one(tmp_path: P
 
 
 def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:
-    from evidencekb.query import AllOf, AnyOf, Fielded, Negated, Quoted, Word, parse
+    from evidencekb.search.query import AllOf, AnyOf, Fielded, Negated, Quoted, Word, parse
 
     assert parse('dose AND "nerve pain" section:research NOT ketamine') == AllOf(
         (

@@ -18,21 +18,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.atomic import staged_dir
-from evidencekb.citations import split_marker
 from evidencekb.errors import KBError, Problem, ValidationError
-from evidencekb.kb import (
+from evidencekb.kb.citations import split_marker
+from evidencekb.kb.load import SLUG, load_kb
+from evidencekb.kb.strength import derive_strength
+from evidencekb.kb.tomlfile import format_keys, format_table
+from evidencekb.model import SECTIONS, KnowledgeBase, Term, split_lines
+from evidencekb.paths import (
     CLAIMS_FILE,
     OVERVIEW_FILE,
     REFERENCES_FILE,
-    SLUG,
     SOURCE_COPY,
     TOPIC_FILE,
     TOPICS_DIR,
-    load_kb,
 )
-from evidencekb.model import SECTIONS, KnowledgeBase, Term, split_lines
-from evidencekb.strength import derive_strength
-from evidencekb.tomlfile import format_keys, format_table
 
 _SECTION = re.compile(r"^(?:#+\s*)?from the (guidelines|research)\s*:?$", re.IGNORECASE)
 _BULLET = re.compile(r"^[-*\u2022]\s*(.*)$")

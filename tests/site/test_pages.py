@@ -16,190 +16,14 @@ import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.errors import KBError
-from evidencekb.layout import DATABASE_NAME, EXPORT_NAME
 from evidencekb.model import (
     Claim,
     KnowledgeBase,
-    Reference,
-    StrengthLevel,
-    StrengthScheme,
-    Term,
     Topic,
 )
-from evidencekb.site import render_site
-
-HOSTILE = '<script>alert(1)</script> & "quoted" \u2028 <img src=x onerror=alert(2)>'
-HOSTILE_MARKERS = ("<script>alert(1)", "<img src=x")
-
-
-def _claim(topic: str, n: int, section: str, heading: str | None, text: str, **extra) -> Claim:
-    fields = {
-        "citations": (),
-        "strength": "not-stated",
-        "strength_method": "derived",
-        "strength_basis": "Derived: the source does not grade this evidence.",
-        "categories": (),
-        "entities": (),
-        "source_line": n + 1,
-    }
-    fields.update(extra)
-    return Claim(
-        id=f"{topic}-{n:08x}",
-        topic=topic,
-        section=section,
-        heading=heading,
-        text=text,
-        source=f"{topic}.txt",
-        position=n,
-        **fields,
-    )
-
-
-def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
-    """Two topics; a lead paragraph, headings in both sections, an uncited claim, a
-    described and an undescribed reference, a cited number with no reference entry,
-    an entity shared across topics, and hostile text in claims, labels, prose and the
-    source summary. Only the first topic keeps its summary as imported."""
-    scheme = StrengthScheme(
-        levels=(
-            StrengthLevel("high", 1, "High", "Strong evidence, says the source.", "Stated."),
-            StrengthLevel("low", 2, "Low", "Weak or hedged.", "Stated or derived."),
-            StrengthLevel("not-stated", 3, "Not stated", "No grade given.", "Derived."),
-        ),
-        hedging_words=("may",),
-        explanation_md="## How\n\nRules <script>alert(3)</script> [x](javascript:alert(4)).\n",
-    )
-    categories = (
-        Term("efficacy", "Efficacy", "category", "Whether it works.", ("effectiveness",)),
-        Term("dosing", "Dosing", "category", "Doses.", ("dose", "dosage")),
-    )
-    entities = (
-        Term(
-            "crps",
-            "Complex regional pain syndrome",
-            "condition",
-            "A chronic pain condition.",
-            ("complex regional pain syndromes",),
-            ("CRPS",),
-        ),
-        Term("iv", "Intravenous", "route", "Into a vein.", ("intravenously",), ("IV",)),
-        Term("odd", f"Odd {hostile}", "condition", hostile),
-    )
-    k = "ketamine-pain"
-    ketamine = Topic(
-        slug=k,
-        title="Ketamine for pain",
-        source="seed.txt",
-        citation_style="plain",
-        overview_md=f"Overview with **bold** and {hostile}.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
-        source_text=(
-            "From the Guidelines\n"
-            "Ketamine is an option 1.\n"
-            "Key Points\n"
-            "- Ketamine helps complex regional pain syndrome (CRPS).\n"
-            "- Give it intravenously at low doses 1.\n"
-            "\n"
-            "From the Research\n"
-            "Efficacy\n"
-            "- It works in complex regional pain syndromes, although the evidence is weak 2, 3.\n"
-            f"- {hostile} 3.\n"
-        ),
-        claims=(
-            _claim(k, 1, "guidelines", None, "Ketamine is an option.", citations=(1,)),
-            _claim(
-                k,
-                2,
-                "guidelines",
-                "Key Points",
-                "Ketamine helps complex regional pain syndrome (CRPS).",
-                categories=("efficacy",),
-                entities=("crps",),
-                source_line=4,
-            ),
-            _claim(
-                k,
-                3,
-                "guidelines",
-                "Key Points",
-                "Give it intravenously at low doses.",
-                citations=(1,),
-                categories=("dosing",),
-                entities=("iv",),
-                source_line=5,
-            ),
-            _claim(
-                k,
-                4,
-                "research",
-                "Efficacy",
-                "It works in complex regional pain syndromes, although the evidence is weak.",
-                citations=(2, 3),
-                strength="low",
-                strength_method="stated",
-                strength_basis="the evidence is weak",
-                entities=("crps",),
-                source_line=9,
-            ),
-            _claim(
-                k,
-                5,
-                "research",
-                "Efficacy",
-                hostile,
-                citations=(3,),
-                entities=("odd",),
-                source_line=10,
-            ),
-        ),
-        references=(
-            Reference(
-                topic=k,
-                number=1,
-                title="A described work",
-                authors=("Doe J", "Roe R"),
-                year=2020,
-                journal="J Pain",
-                doi="10.1000/xyz",
-                pmid="123456",
-            ),
-            Reference(topic=k, number=2),
-        ),
-    )
-    o = "opioids-pain"
-    opioids = Topic(
-        slug=o,
-        title="Opioids for pain",
-        source="other.txt",
-        citation_style="plain",
-        overview_md="",
-        claims=(
-            _claim(
-                o,
-                1,
-                "research",
-                "Conditions",
-                "Opioids are used in CRPS.",
-                citations=(1,),
-                entities=("crps",),
-            ),
-        ),
-        references=(Reference(topic=o, number=1),),
-    )
-    return KnowledgeBase(
-        strength=scheme,
-        categories=categories,
-        entities=entities,
-        entity_kinds=("condition", "route"),
-        topics=(ketamine, opioids),
-    )
-
-
-def build(kb: KnowledgeBase, out: Path) -> Path:
-    out.mkdir(parents=True)
-    (out / DATABASE_NAME).write_bytes(b"SQLite format 3\x00")
-    (out / EXPORT_NAME).write_text("[]\n", encoding="utf-8")
-    render_site(kb, out)
-    return out
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME
+from evidencekb.site.render import render_site
+from fixtures import HOSTILE_MARKERS, REPO_KB, build, sample_kb
 
 
 @pytest.fixture(scope="module")
@@ -500,9 +324,9 @@ def test_a_claim_id_unfit_for_a_file_name_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_repository_kb_renders(tmp_path: Path) -> None:
-    from evidencekb.kb import load_kb
+    from evidencekb.kb.load import load_kb
 
-    repo_kb = Path(__file__).resolve().parent.parent / "kb"
+    repo_kb = REPO_KB
     kb = load_kb(repo_kb)
     site = build(kb, tmp_path / "site")
     assert len(list((site / "claims").glob("*.html"))) == len(kb.claims) == 20

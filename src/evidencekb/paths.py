@@ -1,0 +1,32 @@
+"""Every path and file name evidencekb reads or writes, defined once.
+
+Stdlib only, so that any stage (the search path included) can name a file
+without importing the stage that writes it.
+"""
+
+from pathlib import Path
+
+# Folders the command line uses unless told otherwise.
+DEFAULT_KB_DIR = Path("kb")
+DEFAULT_SITE_DIR = Path("site")
+
+# Inside kb/.
+STRENGTH_FILE = "strength.toml"
+STRENGTH_PROSE = "strength.md"
+CATEGORIES_FILE = "vocabulary/categories.toml"
+ENTITIES_FILE = "vocabulary/entities.toml"
+TOPICS_DIR = "topics"
+# Inside kb/topics/<slug>/.
+TOPIC_FILE = "topic.toml"
+OVERVIEW_FILE = "overview.md"
+CLAIMS_FILE = "claims.toml"
+REFERENCES_FILE = "references.toml"
+SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
+
+# Inside the site folder that `ekb build` writes.
+DATABASE_NAME = "evidencekb.db"
+EXPORT_NAME = "evidencekb.json"
+INDEX_DIRNAME = "whoosh"
+INDEX_META_NAME = "evidencekb-index.json"  # inside INDEX_DIRNAME, beside Whoosh's files
+SEARCH_DATA_DIRNAME = "search"  # the browser's search data
+STATIC_DIRNAME = "static"  # stylesheet and scripts

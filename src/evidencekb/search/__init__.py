@@ -1,0 +1,24 @@
+"""Search: analysis and vocabulary, the query language, spelling correction,
+the Whoosh index and its freshness, the engine, and result output.
+
+This is the whole of what `ekb search` imports. It never imports jinja2,
+markdown, sqlite_utils or `evidencekb.site`, so the command starts fast (a
+test checks that in a fresh interpreter); kb/ is read only to rebuild a stale
+index.
+"""
+
+from evidencekb.search.engine import Filters, Hit, Ranking, SearchResults, search
+from evidencekb.search.index import ensure_fresh_index, write_index
+from evidencekb.search.output import results_json, results_text
+
+__all__ = [
+    "Filters",
+    "Hit",
+    "Ranking",
+    "SearchResults",
+    "ensure_fresh_index",
+    "results_json",
+    "results_text",
+    "search",
+    "write_index",
+]

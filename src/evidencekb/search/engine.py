@@ -1,0 +1,191 @@
+"""Searching the claims: the query language, spelling correction, ranking, results.
+
+Query language: plain words (claims holding all of them rank first, then
+claims holding some), "quoted phrases", field queries (section:, strength:,
+cites:, category:, entity:, topic:, heading:, text:, id:), AND / OR / NOT and
+parentheses. A run of words that names a vocabulary term (label, synonym or
+abbreviation) also matches every other name of that term, as a phrase.
+
+The parser and the translation into whoosh queries live in query.py; the
+analyzers and the vocabulary in analysis.py.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.scoring import BM25F
+
+from evidencekb.errors import KBError, QueryError
+from evidencekb.search.analysis import spans
+from evidencekb.search.index import IndexMeta, read_meta
+from evidencekb.search.query import Compiler, allowed_value, parse, term_id
+from evidencekb.search.spelling import corrected_query
+
+
+class RobertsonBM25F(BM25F):
+    """whoosh's BM25F with the Robertson-Sparck Jones idf (as in Lucene and
+    SQLite FTS5) instead of whoosh's log(N/(df+1))+1, which lets common words
+    weigh too much against rare ones."""
+
+    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
+        docs = searcher.doc_count_all()
+        df = searcher.doc_frequency(fieldname, text)
+        return math.log(1 + (docs - df + 0.5) / (df + 0.5))
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """BM25F parameters; the defaults are the tuned ones (see BENCHMARKS.md,
+    "Relevance"). Claims with every word rank first, then the rest."""
+
+    k1: float = 1.2
+    b: float = 0.75
+    # "body" (heading and text together) carries the ranking; the heading's
+    # own small weight adds what a title says about the whole claim.
+    field_boosts: tuple[tuple[str, float], ...] = (
+        ("body", 1.0),
+        ("heading", 0.3),
+        ("topic_title", 0.2),
+        ("terms", 0.5),
+    )
+
+
+DEFAULT_RANKING = Ranking()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions from command-line options; None means no restriction."""
+
+    section: str | None = None
+    strength: str | None = None
+    cites: int | None = None
+    topic: str | None = None
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    claim: dict[str, object]  # the claim's export JSON (`Claim.to_dict()`)
+    score: float
+    highlights: tuple[tuple[int, int], ...]  # character spans of matched words in the text
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    query: str
+    corrected_query: str | None  # what the query was corrected to, if it was
+    hits: tuple[Hit, ...]
+    total: int  # matching claims, of which `hits` are the best
+    by_section: tuple[tuple[str, int], ...] = ()
+    by_strength: tuple[tuple[str, int], ...] = ()
+
+
+def search(
+    index_dir: Path,
+    query: str,
+    *,
+    filters: Filters = Filters(),
+    limit: int = 10,
+    ranking: Ranking = DEFAULT_RANKING,
+) -> SearchResults:
+    """Run `query` against the index in `index_dir` (see the module docstring)."""
+    if limit < 1:
+        raise QueryError("--limit must be at least 1")
+    tree = parse(query)  # syntax errors first, before touching the index
+    for attempt in range(3):
+        try:
+            ix = whoosh_index.open_dir(str(index_dir))
+            meta = read_meta(index_dir)
+            if meta is None:
+                raise OSError("index metadata missing")
+            with ix.searcher(weighting=RobertsonBM25F(B=ranking.b, K1=ranking.k1)) as searcher:
+                return _run(searcher, meta, query, tree, filters, limit, ranking)
+        except (OSError, whoosh_index.IndexError):
+            # A rebuild swapped the index while we opened it: try the new one.
+            if attempt == 2:
+                raise KBError(f"cannot read the search index at {index_dir}") from None
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+def _run(searcher, meta, query, tree, filters, limit, ranking) -> SearchResults:  # type: ignore[no-untyped-def]
+    corrected = None
+    if tree is not None:
+        corrected = corrected_query(query, tree, searcher, meta.vocabulary)
+        if corrected is not None:
+            tree = parse(corrected)
+    compiler = Compiler(meta, dict(ranking.field_boosts))
+    plan = compiler.compile(tree)
+    filter_query = _filter_query(meta, filters)
+    if plan.strict is None:
+        return SearchResults(query, corrected, (), 0)  # stop words only, or no words
+    widest = plan.relaxed  # None unless loose words could be relaxed
+    # The search over every matching claim (the widest query) also counts them
+    # by section and strength, in the same pass: whoosh's facets.
+    facets = _count_facets()
+    grouped = facets if widest is None else None
+    found = searcher.search(plan.strict, limit=limit, filter=filter_query, groupedby=grouped)
+    ranked = _top(found, limit)
+    counted = found  # the whoosh Results holding those counts
+    if widest is not None:
+        wanted = limit + len(ranked)
+        found = searcher.search(widest, limit=wanted, filter=filter_query, groupedby=facets)
+        counted = found
+        if len(ranked) < limit:
+            seen = {docnum for docnum, _ in ranked}
+            more = [item for item in _top(found, wanted) if item[0] not in seen]
+            ranked = (ranked + more)[:limit]
+    hits = []
+    for docnum, score in ranked:
+        claim = json.loads(searcher.stored_fields(docnum)["claim"])
+        marks = tuple(spans(str(claim["text"]), plan.highlight_terms))
+        hits.append(Hit(claim, round(score, 4), marks))
+    sections = counted.groups("section")
+    total = sum(sections.values())  # every claim has exactly one section
+    by_section = _ordered(sections, meta.sections)
+    by_strength = _ordered(counted.groups("strength"), meta.strength_labels)
+    return SearchResults(query, corrected, tuple(hits), total, by_section, by_strength)
+
+
+def _top(found, limit: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+    """The best `limit` hits as (docnum, score). A grouped search holds every
+    match, ranked; the rest only feed the counts."""
+    return [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
+
+
+def _count_facets() -> dict[str, object]:
+    """Facets that count matches by section and strength (from their columns:
+    far cheaper than loading every claim)."""
+    from whoosh import sorting
+
+    return {
+        name: sorting.FieldFacet(name, maptype=sorting.Count) for name in ("section", "strength")
+    }
+
+
+def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    return tuple((key, counts[key]) for key in order if counts.get(key))
+
+
+def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:
+    parts = []
+    if filters.section is not None:
+        parts.append(wq.Term("section", allowed_value("section", filters.section, meta.sections)))
+    if filters.strength is not None:
+        label = allowed_value("strength", filters.strength, meta.strength_labels)
+        parts.append(wq.Term("strength", label))
+    if filters.topic is not None:
+        parts.append(wq.Term("topic", allowed_value("topic", filters.topic, meta.topics)))
+    if filters.category is not None:
+        parts.append(wq.Term("category", term_id("category", filters.category, meta.categories)))
+    if filters.cites is not None:
+        parts.append(wq.Term("cites", str(filters.cites)))
+    return wq.And(parts) if parts else None

@@ -1,0 +1,53 @@
+"""Spelling correction: a query word found nowhere becomes the closest indexed word.
+
+A word is left alone when it is short, not purely letters, a known
+abbreviation (one letter off, an abbreviation names something else: CRPS is
+not CRP), indexed already, or a vocabulary name.
+"""
+
+from __future__ import annotations
+
+from evidencekb.search.analysis import Vocabulary, edit_distance, is_abbreviation, terms
+from evidencekb.search.index import TEXT_FIELDS
+from evidencekb.search.query import Node, Quoted, word_nodes
+
+
+def corrected_query(query: str, tree: Node, searcher, vocabulary: Vocabulary) -> str | None:  # type: ignore[no-untyped-def]
+    """The query with each unknown word replaced by its closest indexed word."""
+    reader = searcher.reader()
+    edits: list[tuple[int, int, str]] = []
+    for node in word_nodes(tree):
+        if isinstance(node, Quoted):
+            continue
+        word = node.text
+        tokens = terms(word)
+        if len(word) < 4 or not word.isalpha() or len(tokens) != 1:
+            continue
+        # An unknown abbreviation is not a typo: one letter off, it names
+        # something else (CRPS is not CRP).
+        if is_abbreviation(word):
+            continue
+        if any(reader.doc_frequency(f, tokens[0]) for f in TEXT_FIELDS):
+            continue
+        if vocabulary.group_of(tokens) is not None:
+            continue
+        suggestion = _suggest(reader, word.lower())
+        if suggestion is not None:
+            edits.append((node.start, node.end, suggestion))
+    if not edits:
+        return None
+    for start, end, replacement in sorted(edits, reverse=True):
+        query = query[:start] + replacement + query[end:]
+    return query
+
+
+def _suggest(reader, word: str) -> str | None:  # type: ignore[no-untyped-def]
+    """The closest word in the index (fewest edits, then most claims)."""
+    for maxdist in (1, 2) if len(word) >= 6 else (1,):
+        candidates = [c for c in reader.terms_within("words", word, maxdist, prefix=1) if c != word]
+        if candidates:
+            return min(
+                candidates,
+                key=lambda c: (edit_distance(word, c), -reader.doc_frequency("words", c), c),
+            )
+    return None

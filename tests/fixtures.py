@@ -1,0 +1,210 @@
+"""What several test folders share: the repository's paths, a sample knowledge base
+built from the model's dataclasses (two topics, hostile text in every field), and
+helpers that edit a kb copy. Test modules import from here, never from each other.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evidencekb.model import (
+    Claim,
+    KnowledgeBase,
+    Reference,
+    StrengthLevel,
+    StrengthScheme,
+    Term,
+    Topic,
+)
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME
+from evidencekb.site.render import render_site
+
+REPO = Path(__file__).resolve().parent.parent
+REPO_KB = REPO / "kb"
+SEED_COPY = REPO_KB / "topics" / "ketamine-pain" / "source.txt"
+
+HOSTILE = '<script>alert(1)</script> & "quoted" \u2028 <img src=x onerror=alert(2)>'
+HOSTILE_MARKERS = ("<script>alert(1)", "<img src=x")
+
+
+def make_claim(
+    topic: str, n: int, section: str, heading: str | None, text: str, **extra: Any
+) -> Claim:
+    fields = {
+        "citations": (),
+        "strength": "not-stated",
+        "strength_method": "derived",
+        "strength_basis": "Derived: the source does not grade this evidence.",
+        "categories": (),
+        "entities": (),
+        "source_line": n + 1,
+    }
+    fields.update(extra)
+    return Claim(
+        id=f"{topic}-{n:08x}",
+        topic=topic,
+        section=section,
+        heading=heading,
+        text=text,
+        source=f"{topic}.txt",
+        position=n,
+        **fields,
+    )
+
+
+def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
+    """Two topics; a lead paragraph, headings in both sections, an uncited claim, a
+    described and an undescribed reference, a cited number with no reference entry,
+    an entity shared across topics, and hostile text in claims, labels, prose and the
+    source summary. Only the first topic keeps its summary as imported."""
+    scheme = StrengthScheme(
+        levels=(
+            StrengthLevel("high", 1, "High", "Strong evidence, says the source.", "Stated."),
+            StrengthLevel("low", 2, "Low", "Weak or hedged.", "Stated or derived."),
+            StrengthLevel("not-stated", 3, "Not stated", "No grade given.", "Derived."),
+        ),
+        hedging_words=("may",),
+        explanation_md="## How\n\nRules <script>alert(3)</script> [x](javascript:alert(4)).\n",
+    )
+    categories = (
+        Term("efficacy", "Efficacy", "category", "Whether it works.", ("effectiveness",)),
+        Term("dosing", "Dosing", "category", "Doses.", ("dose", "dosage")),
+    )
+    entities = (
+        Term(
+            "crps",
+            "Complex regional pain syndrome",
+            "condition",
+            "A chronic pain condition.",
+            ("complex regional pain syndromes",),
+            ("CRPS",),
+        ),
+        Term("iv", "Intravenous", "route", "Into a vein.", ("intravenously",), ("IV",)),
+        Term("odd", f"Odd {hostile}", "condition", hostile),
+    )
+    k = "ketamine-pain"
+    ketamine = Topic(
+        slug=k,
+        title="Ketamine for pain",
+        source="seed.txt",
+        citation_style="plain",
+        overview_md=f"Overview with **bold** and {hostile}.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        source_text=(
+            "From the Guidelines\n"
+            "Ketamine is an option 1.\n"
+            "Key Points\n"
+            "- Ketamine helps complex regional pain syndrome (CRPS).\n"
+            "- Give it intravenously at low doses 1.\n"
+            "\n"
+            "From the Research\n"
+            "Efficacy\n"
+            "- It works in complex regional pain syndromes, although the evidence is weak 2, 3.\n"
+            f"- {hostile} 3.\n"
+        ),
+        claims=(
+            make_claim(k, 1, "guidelines", None, "Ketamine is an option.", citations=(1,)),
+            make_claim(
+                k,
+                2,
+                "guidelines",
+                "Key Points",
+                "Ketamine helps complex regional pain syndrome (CRPS).",
+                categories=("efficacy",),
+                entities=("crps",),
+                source_line=4,
+            ),
+            make_claim(
+                k,
+                3,
+                "guidelines",
+                "Key Points",
+                "Give it intravenously at low doses.",
+                citations=(1,),
+                categories=("dosing",),
+                entities=("iv",),
+                source_line=5,
+            ),
+            make_claim(
+                k,
+                4,
+                "research",
+                "Efficacy",
+                "It works in complex regional pain syndromes, although the evidence is weak.",
+                citations=(2, 3),
+                strength="low",
+                strength_method="stated",
+                strength_basis="the evidence is weak",
+                entities=("crps",),
+                source_line=9,
+            ),
+            make_claim(
+                k,
+                5,
+                "research",
+                "Efficacy",
+                hostile,
+                citations=(3,),
+                entities=("odd",),
+                source_line=10,
+            ),
+        ),
+        references=(
+            Reference(
+                topic=k,
+                number=1,
+                title="A described work",
+                authors=("Doe J", "Roe R"),
+                year=2020,
+                journal="J Pain",
+                doi="10.1000/xyz",
+                pmid="123456",
+            ),
+            Reference(topic=k, number=2),
+        ),
+    )
+    o = "opioids-pain"
+    opioids = Topic(
+        slug=o,
+        title="Opioids for pain",
+        source="other.txt",
+        citation_style="plain",
+        overview_md="",
+        claims=(
+            make_claim(
+                o,
+                1,
+                "research",
+                "Conditions",
+                "Opioids are used in CRPS.",
+                citations=(1,),
+                entities=("crps",),
+            ),
+        ),
+        references=(Reference(topic=o, number=1),),
+    )
+    return KnowledgeBase(
+        strength=scheme,
+        categories=categories,
+        entities=entities,
+        entity_kinds=("condition", "route"),
+        topics=(ketamine, opioids),
+    )
+
+
+def build(kb: KnowledgeBase, out: Path) -> Path:
+    """Render `kb` as a site into `out`, with stand-ins for the database and export."""
+    out.mkdir(parents=True)
+    (out / DATABASE_NAME).write_bytes(b"SQLite format 3\x00")
+    (out / EXPORT_NAME).write_text("[]\n", encoding="utf-8")
+    render_site(kb, out)
+    return out
+
+
+def reword(kb_dir: Path, old: str, new: str) -> None:
+    """Edit a claim's text, and its source line too (claims must stay verbatim)."""
+    for name in ("claims.toml", "source.txt"):
+        path = kb_dir / "topics" / "ketamine-pain" / name
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new), "utf-8")
