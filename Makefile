@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make site   create .venv, install evidencekb, check kb/ and build site/
-#   make test   the whole suite: lint, format check, unit, CLI, HTML and browser tests
+#   make test   the whole suite: lint, format and type checks, unit, CLI, HTML and browser tests
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -19,6 +19,7 @@ test: $(INSTALLED) $(NODE_DEPS) lint
 lint: $(INSTALLED)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 check: $(INSTALLED)
 	$(BIN)/ekb check

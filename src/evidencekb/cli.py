@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -44,7 +44,7 @@ def handles_errors(command: F) -> F:
         except KeyboardInterrupt:
             _fail("interrupted", 130)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 # Options shared by several commands, defined once.

@@ -80,7 +80,7 @@ def work_id(topic: str, number: int) -> str:
 
 def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> None:
     progress("database", 0, len(kb.claims))
-    db["strength_levels"].insert_all(
+    db.table("strength_levels").insert_all(
         (
             {
                 "label": level.label,
@@ -93,11 +93,11 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
         ),
         pk="label",
     )
-    db["sections"].insert_all(
+    db.table("sections").insert_all(
         ({"id": key, "title": title} for key, title in SECTION_TITLES.items()), pk="id"
     )
     for table, terms in (("categories", kb.categories), ("entities", kb.entities)):
-        db[table].insert_all(
+        db.table(table).insert_all(
             (
                 {
                     "id": term.id,
@@ -111,7 +111,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
             ),
             pk="id",
         )
-    db["topics"].insert_all(
+    db.table("topics").insert_all(
         (
             {
                 "slug": topic.slug,
@@ -125,7 +125,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
         ),
         pk="slug",
     )
-    db["cited_works"].insert_all(
+    db.table("cited_works").insert_all(
         (
             {
                 "id": work_id(ref.topic, ref.number),
@@ -151,11 +151,11 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
     _write_claims(db, kb, progress)
     for name, sql in VIEWS.items():
         db.create_view(name, sql.strip())
-    db["claims"].enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
+    db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
 
 
 def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> None:
-    claims = db["claims"]
+    claims = db.table("claims")
     claims.create(
         {
             "id": str, "topic": str, "position": int, "section": str, "heading": str,
@@ -176,7 +176,7 @@ def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progre
         "claim_entities": ("entity_id", "entities"),
     }
     for table, (column, target) in links.items():
-        db[table].create(
+        db.table(table).create(
             {"claim_id": str, column: str, "position": int},
             pk=("claim_id", column),
             foreign_keys=[("claim_id", "claims", "id"), (column, target, "id")],
@@ -207,7 +207,7 @@ def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progre
             ("claim_entities", lambda c: list(c.entities)),
         ):
             column = links[table][0]
-            db[table].insert_all(
+            db.table(table).insert_all(
                 {"claim_id": c.id, column: value, "position": i}
                 for c in chunk
                 for i, value in enumerate(values(c), start=1)
@@ -216,4 +216,4 @@ def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progre
     for column in ("topic", "strength", "section"):
         claims.create_index([column])
     for table, (column, _) in links.items():
-        db[table].create_index([column])
+        db.table(table).create_index([column])

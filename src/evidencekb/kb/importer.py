@@ -20,8 +20,9 @@ from pathlib import Path
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.citations import split_marker
-from evidencekb.kb.load import SLUG, load_kb
+from evidencekb.kb.load import load_kb
 from evidencekb.kb.strength import derive_strength
+from evidencekb.kb.tables import SLUG
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.model import SECTIONS, KnowledgeBase, Term, split_lines
 from evidencekb.paths import (

@@ -11,9 +11,9 @@ query.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh.analysis import (
     Composable,
@@ -48,7 +48,9 @@ class SortedStopFilter(StopFilter):
 
     def __setstate__(self, state: dict[str, object]) -> None:
         state = dict(state)
-        state["stops"] = frozenset(state["stops"])  # type: ignore[arg-type]
+        stops = state["stops"]
+        assert isinstance(stops, tuple)
+        state["stops"] = frozenset(stops)
         self.__dict__.update(state)
 
 
@@ -62,7 +64,7 @@ class MarkAbbreviationsFilter(Filter):
     """Notes on each token, before it is lowercased, whether it was written as
     an abbreviation (see AbbreviationKeepingStemFilter)."""
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         for token in tokens:
             # Tokenizers reuse one token object: set the mark on every token.
             token.abbreviation = is_abbreviation(token.text)
@@ -74,7 +76,7 @@ class AbbreviationKeepingStemFilter(StemFilter):
     would read CRPS (complex regional pain syndrome) as the plural of CRP
     (C-reactive protein) and make them one term."""
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         stem = self._stem
         for token in tokens:
             if not token.stopped and not getattr(token, "abbreviation", False):
@@ -103,7 +105,7 @@ class NameGapFilter(Filter):
     """Drops NAME_SEPARATOR and leaves a wide gap in positions there, so that
     a phrase never matches across two names ("pain ; chronic" is no phrase)."""
 
-    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+    def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         gap = 0
         for token in tokens:
             if token.text == NAME_SEPARATOR.strip():
@@ -203,11 +205,12 @@ class Vocabulary:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Sequence[object]]) -> Vocabulary:
-        groups = []
-        for kind, term_id, names in data["groups"]:  # type: ignore[misc]
-            groups.append(VocabularyGroup(kind, term_id, tuple(tuple(n) for n in names)))
-        return cls(tuple(groups), frozenset(data["abbreviations"]))  # type: ignore[arg-type]
+    def from_json(cls, data: dict[str, Any]) -> Vocabulary:
+        groups = [
+            VocabularyGroup(kind, term_id, tuple(tuple(name) for name in names))
+            for kind, term_id, names in data["groups"]
+        ]
+        return cls(tuple(groups), frozenset(data["abbreviations"]))
 
     def query_terms(self, text: str) -> tuple[str, ...]:
         """The index terms of a query's words, reading a word spelled like a known

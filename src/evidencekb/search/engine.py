@@ -17,6 +17,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -25,7 +26,7 @@ from whoosh.scoring import BM25F
 from evidencekb.errors import KBError, QueryError
 from evidencekb.search.analysis import spans
 from evidencekb.search.index import IndexMeta, read_meta
-from evidencekb.search.query import Compiler, allowed_value, parse, term_id
+from evidencekb.search.query import Compiler, Node, allowed_value, parse, term_id
 from evidencekb.search.spelling import corrected_query
 
 
@@ -34,7 +35,7 @@ class RobertsonBM25F(BM25F):
     SQLite FTS5) instead of whoosh's log(N/(df+1))+1, which lets common words
     weigh too much against rare ones."""
 
-    def idf(self, searcher, fieldname, text):  # type: ignore[no-untyped-def]
+    def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         docs = searcher.doc_count_all()
         df = searcher.doc_frequency(fieldname, text)
         return math.log(1 + (docs - df + 0.5) / (df + 0.5))
@@ -116,7 +117,15 @@ def search(
     raise AssertionError("unreachable")
 
 
-def _run(searcher, meta, query, tree, filters, limit, ranking) -> SearchResults:  # type: ignore[no-untyped-def]
+def _run(
+    searcher: Any,
+    meta: IndexMeta,
+    query: str,
+    tree: Node | None,
+    filters: Filters,
+    limit: int,
+    ranking: Ranking,
+) -> SearchResults:
     corrected = None
     if tree is not None:
         corrected = corrected_query(query, tree, searcher, meta.vocabulary)
@@ -155,7 +164,7 @@ def _run(searcher, meta, query, tree, filters, limit, ranking) -> SearchResults:
     return SearchResults(query, corrected, tuple(hits), total, by_section, by_strength)
 
 
-def _top(found, limit: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+def _top(found: Any, limit: int) -> list[tuple[int, float]]:
     """The best `limit` hits as (docnum, score). A grouped search holds every
     match, ranked; the rest only feed the counts."""
     return [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]

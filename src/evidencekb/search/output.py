@@ -58,8 +58,9 @@ def results_text(results: SearchResults, *, colour: bool) -> str:
         lines.append(f"{_BOLD_ON}{head}{_MARK_OFF}" if colour else head)
         text = str(claim["text"])
         lines.append("   " + (_ansi_marked(text, hit.highlights) if colour else text))
-        citations = claim.get("citations") or []
-        cited = ", ".join(str(n) for n in citations) if citations else "none"  # type: ignore[union-attr]
+        citations = claim.get("citations")
+        cited = ", ".join(str(n) for n in citations) if isinstance(citations, list) else ""
+        cited = cited or "none"
         lines.append(f"   Citations: {cited}")
     shown = len(results.hits)
     noun = "claim matches" if results.total == 1 else "claims match"

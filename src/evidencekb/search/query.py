@@ -262,7 +262,8 @@ class Compiler:
         relaxed = None
         if isinstance(tree, AllOf) and tree.implicit:
             # Loosen only the plain words; field queries and NOTs still bind.
-            loose, bound = [], []
+            loose: list[wq.Query] = []
+            bound: list[wq.Query] = []
             for query, plain in self._conjuncts(tree.parts, None, False):
                 (loose if plain else bound).append(query)
             if len(loose) > 1:
@@ -304,10 +305,8 @@ class Compiler:
                 j = i
                 while j < len(parts) and isinstance(parts[j], Word):
                     j += 1
-                run = [
-                    self.meta.vocabulary.query_terms(w.text)  # type: ignore[union-attr]
-                    for w in parts[i:j]
-                ]
+                words = [w for w in parts[i:j] if isinstance(w, Word)]
+                run = [self.meta.vocabulary.query_terms(w.text) for w in words]
                 out += [(query, True) for query in self._run(run, negated)]
                 i = j
             else:
@@ -357,7 +356,7 @@ class Compiler:
         as_written = _combine([self._text(t, None, negated) for t in written], any_of=False)
         flat = tuple(t for tokens in written for t in tokens)
         others = [self._text(name, None, negated) for name in group.names if name != flat]
-        return wq.Or([as_written, *others]) if others else as_written  # type: ignore[list-item]
+        return wq.Or([as_written, *others]) if others else as_written
 
     def _text(self, tokens: tuple[str, ...], field: str | None, negated: bool) -> wq.Query:
         if not negated and field in (None, "text"):

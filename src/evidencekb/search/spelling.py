@@ -7,12 +7,14 @@ not CRP), indexed already, or a vocabulary name.
 
 from __future__ import annotations
 
+from typing import Any
+
 from evidencekb.search.analysis import Vocabulary, edit_distance, is_abbreviation, terms
 from evidencekb.search.index import TEXT_FIELDS
 from evidencekb.search.query import Node, Quoted, word_nodes
 
 
-def corrected_query(query: str, tree: Node, searcher, vocabulary: Vocabulary) -> str | None:  # type: ignore[no-untyped-def]
+def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabulary) -> str | None:
     """The query with each unknown word replaced by its closest indexed word."""
     reader = searcher.reader()
     edits: list[tuple[int, int, str]] = []
@@ -41,10 +43,12 @@ def corrected_query(query: str, tree: Node, searcher, vocabulary: Vocabulary) ->
     return query
 
 
-def _suggest(reader, word: str) -> str | None:  # type: ignore[no-untyped-def]
+def _suggest(reader: Any, word: str) -> str | None:
     """The closest word in the index (fewest edits, then most claims)."""
     for maxdist in (1, 2) if len(word) >= 6 else (1,):
-        candidates = [c for c in reader.terms_within("words", word, maxdist, prefix=1) if c != word]
+        candidates: list[str] = [
+            c for c in reader.terms_within("words", word, maxdist, prefix=1) if c != word
+        ]
         if candidates:
             return min(
                 candidates,

@@ -25,7 +25,9 @@ DEFAULT_PORT = 8000
 class _QuietHandler(SimpleHTTPRequestHandler):
     """Serves the site folder; logs one short line per request through `log`."""
 
-    log: Callable[[str], None] = staticmethod(lambda line: None)  # type: ignore[assignment]
+    @staticmethod
+    def log(line: str) -> None:
+        """Replaced per server by the caller's logger."""
 
     def log_message(self, format: str, *args: Any) -> None:
         self.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}".rstrip())
@@ -50,7 +52,7 @@ def serve(site_dir: Path, port: int, announce: Callable[[str], None]) -> None:
     """Serve until interrupted (Ctrl-C), then close the socket and return."""
     server = make_server(site_dir, port, announce)
     host, bound_port = server.server_address[:2]
-    announce(f"Serving {site_dir}/ at http://{host}:{bound_port}/ (Ctrl-C to stop)")
+    announce(f"Serving {site_dir}/ at http://{host!s}:{bound_port}/ (Ctrl-C to stop)")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
