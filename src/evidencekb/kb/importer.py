@@ -19,7 +19,7 @@ from pathlib import Path
 
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError, Problem, ValidationError
-from evidencekb.kb.citations import split_marker
+from evidencekb.kb.citations import Marker, split_marker
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.tables import SLUG
@@ -59,76 +59,89 @@ class ImportResult:
 
 def parse_summary(text: str, display: str) -> tuple[Statement, ...]:
     """Parse a summary; raise ValidationError naming every line that does not fit."""
-    problems: list[Problem] = []
-    statements: list[Statement] = []
-    section: str | None = None
-    heading: str | None = None
-    heading_line = 0
-    heading_used = True
-    first_seen: dict[str, int] = {}
-
-    def close_heading() -> None:
-        if not heading_used:
-            problems.append(
-                Problem(display, heading_line, f'heading "{heading}" has no statements')
-            )
-
+    parser = _SummaryParser(display)
     for number, raw in enumerate(split_lines(text.lstrip("\ufeff")), start=1):
-        line = raw.strip()
-        if not line:
-            continue
+        if line := raw.strip():
+            parser.feed(number, line)
+    return parser.finish()
+
+
+class _SummaryParser:
+    """Reads a summary line by line: part headings, sub-headings, statements."""
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.problems: list[Problem] = []
+        self.statements: list[Statement] = []
+        self.section: str | None = None
+        self.heading: str | None = None
+        self.heading_line = 0
+        self.heading_used = True
+        self.first_seen: dict[str, int] = {}  # statement text -> its line
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.display, line, message))
+
+    def feed(self, number: int, line: str) -> None:
+        """Take one non-blank line (stripped) of the summary."""
         if match := _SECTION.match(line):
-            close_heading()
-            section, heading, heading_used = match.group(1).lower(), None, True
-            continue
-        if section is None:
-            problems.append(
-                Problem(
-                    display,
-                    number,
-                    "text before the first part heading; a summary starts with "
-                    '"From the Guidelines" or "From the Research"',
-                )
+            self.start_section(match.group(1).lower())
+            return
+        if self.section is None:
+            self.problem(
+                number,
+                "text before the first part heading; a summary starts with "
+                '"From the Guidelines" or "From the Research"',
             )
-            continue
+            return
         bullet = _BULLET.match(line)
         body = bullet.group(1).strip() if bullet else line
         if bullet and not body:
-            problems.append(Problem(display, number, "empty bullet: write the statement after it"))
-            continue
+            self.problem(number, "empty bullet: write the statement after it")
+            return
         marker = split_marker(body)
         if not bullet and marker is None and not body.endswith((".", "!", "?")):
-            close_heading()
-            heading, heading_line, heading_used = _HEADING_MARKUP.sub("", line), number, False
-            continue
-        statement_text = marker.text if marker else body
-        if statement_text in first_seen:
-            problems.append(
-                Problem(
-                    display,
-                    number,
-                    f"the same statement as line {first_seen[statement_text]}; remove one",
-                )
-            )
-            continue
-        first_seen[statement_text] = number
-        heading_used = True
-        statements.append(
+            self.start_heading(number, _HEADING_MARKUP.sub("", line))
+            return
+        self.add_statement(self.section, number, body, marker)
+
+    def start_section(self, section: str) -> None:
+        self.close_heading()
+        self.section, self.heading, self.heading_used = section, None, True
+
+    def start_heading(self, number: int, heading: str) -> None:
+        self.close_heading()
+        self.heading, self.heading_line, self.heading_used = heading, number, False
+
+    def close_heading(self) -> None:
+        if not self.heading_used:
+            self.problem(self.heading_line, f'heading "{self.heading}" has no statements')
+
+    def add_statement(self, section: str, number: int, body: str, marker: Marker | None) -> None:
+        text = marker.text if marker else body
+        if text in self.first_seen:
+            self.problem(number, f"the same statement as line {self.first_seen[text]}; remove one")
+            return
+        self.first_seen[text] = number
+        self.heading_used = True
+        self.statements.append(
             Statement(
                 section=section,
-                heading=heading,
-                text=statement_text,
+                heading=self.heading,
+                text=text,
                 citations=marker.citations if marker else (),
                 style=marker.style if marker else None,
                 line=number,
             )
         )
-    close_heading()
-    if not statements and not problems:
-        problems.append(Problem(display, 1, "no statements found"))
-    if problems:
-        raise ValidationError(problems)
-    return tuple(statements)
+
+    def finish(self) -> tuple[Statement, ...]:
+        self.close_heading()
+        if not self.statements and not self.problems:
+            self.problem(1, "no statements found")
+        if self.problems:
+            raise ValidationError(self.problems)
+        return tuple(self.statements)
 
 
 def import_summary(

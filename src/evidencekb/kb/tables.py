@@ -45,10 +45,16 @@ class TableChecker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
 
+    def report(
+        self, doc: Located, message: str, table: str = "", index: int = 0, key: str = ""
+    ) -> None:
+        """Record a problem at the line of `key` in the `index`th `[[table]]` of `doc`."""
+        self.problems.append(doc.problem(message, table, index, key))
+
     def rows(self, doc: Located, table: str) -> list[dict[str, Any]]:
         rows = doc.data.get(table, [])
         if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-            self.problems.append(doc.problem(f"'{table}' must be written as [[{table}]] tables"))
+            self.report(doc, f"'{table}' must be written as [[{table}]] tables")
             return []
         return rows
 
@@ -70,7 +76,7 @@ class TableChecker:
             if key not in row:
                 if field.required:
                     where = f"[[{table}]] " if table else ""
-                    self.problems.append(doc.problem(f"{where}missing field '{key}'", table, index))
+                    self.report(doc, f"{where}missing field '{key}'", table, index)
                     usable = False
                 continue
             value = self.typed(doc, table, index, key, row[key], field.kind)
@@ -97,24 +103,23 @@ class TableChecker:
             if kind == "ints" and isinstance(value, list):
                 bad = next(v for v in value if not isinstance(v, int) or isinstance(v, bool))
                 detail = f"; {_show(bad)} is not a whole number"
-            self.problems.append(
-                doc.problem(f"field '{key}' must be {_KIND_NAMES[kind]}{detail}", table, index, key)
+            self.report(
+                doc, f"field '{key}' must be {_KIND_NAMES[kind]}{detail}", table, index, key
             )
             return None
         if kind == "text" and not value.strip():
-            self.problems.append(doc.problem(f"field '{key}' is empty", table, index, key))
+            self.report(doc, f"field '{key}' is empty", table, index, key)
             return None
         texts = [value] if kind == "text" else value if kind == "texts" else []
         for text in texts:
             if match := _CONTROL.search(text):
-                self.problems.append(
-                    doc.problem(
-                        f"field '{key}' contains the control character "
-                        f"U+{ord(match.group()):04X}; remove it",
-                        table,
-                        index,
-                        key,
-                    )
+                self.report(
+                    doc,
+                    f"field '{key}' contains the control character "
+                    f"U+{ord(match.group()):04X}; remove it",
+                    table,
+                    index,
+                    key,
                 )
                 return None
         return value
@@ -124,13 +129,12 @@ class TableChecker:
     ) -> None:
         for key in row:
             if key not in known:
-                self.problems.append(
-                    doc.problem(
-                        f"unknown field '{key}'; allowed fields: {allowed(sorted(known))}",
-                        table,
-                        index,
-                        key,
-                    )
+                self.report(
+                    doc,
+                    f"unknown field '{key}'; allowed fields: {allowed(sorted(known))}",
+                    table,
+                    index,
+                    key,
                 )
 
     def choice(
@@ -147,21 +151,18 @@ class TableChecker:
             return
         close = difflib.get_close_matches(value, choices, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
-        self.problems.append(
-            doc.problem(
-                f"unknown {noun} '{value}'{hint}; allowed: {allowed(choices)}", table, index, key
-            )
+        self.report(
+            doc, f"unknown {noun} '{value}'{hint}; allowed: {allowed(choices)}", table, index, key
         )
 
     def slug(self, doc: Located, table: str, index: int, key: str, value: str) -> None:
         if not SLUG.match(value):
-            self.problems.append(
-                doc.problem(
-                    f"{key} '{value}' must use lower-case letters, digits and single hyphens",
-                    table,
-                    index,
-                    key,
-                )
+            self.report(
+                doc,
+                f"{key} '{value}' must use lower-case letters, digits and single hyphens",
+                table,
+                index,
+                key,
             )
 
     def unique(self, doc: Located, table: str, values: list[tuple[int, str]], key: str) -> None:
@@ -170,10 +171,8 @@ class TableChecker:
         for index, value in values:
             if value in first:
                 line = doc.line(table, first[value], key)
-                self.problems.append(
-                    doc.problem(
-                        f"duplicate {key} '{value}' (first used on line {line})", table, index, key
-                    )
+                self.report(
+                    doc, f"duplicate {key} '{value}' (first used on line {line})", table, index, key
                 )
             else:
                 first[value] = index

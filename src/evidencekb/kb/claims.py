@@ -1,0 +1,222 @@
+"""claims.toml: a topic's claims, each checked against the vocabularies, the
+strength rule and the topic's copy of its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from evidencekb.kb.citations import split_marker
+from evidencekb.kb.reader import KbReader
+from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
+from evidencekb.kb.tables import Field
+from evidencekb.kb.tomlfile import Located
+from evidencekb.model import SECTIONS, STRENGTH_METHODS, Claim, StrengthScheme
+from evidencekb.paths import SOURCE_COPY, STRENGTH_PROSE
+
+CLAIM_FIELDS = {
+    "id": Field("text"),
+    "section": Field("text"),
+    "heading": Field("text", required=False),
+    "text": Field("text"),
+    "citations": Field("ints"),
+    "strength": Field("text"),
+    "strength_method": Field("text"),
+    "strength_basis": Field("text"),
+    "categories": Field("texts"),
+    "entities": Field("texts"),
+    "source_line": Field("int"),
+}
+
+
+@dataclass(frozen=True)
+class ClaimContext:
+    """What a topic's claims are checked against."""
+
+    slug: str
+    source: str  # the topic's source file name, as topic.toml gives it
+    source_lines: list[str] | None  # its kept copy, line by line; None when none is kept
+    scheme: StrengthScheme
+    category_ids: tuple[str, ...]
+    entity_ids: tuple[str, ...]
+
+
+class ClaimChecker:
+    """Checks the claims of every topic; remembers ids so a duplicate across topics shows."""
+
+    def __init__(self, reader: KbReader) -> None:
+        self.reader = reader
+        self.first_defined: dict[str, str] = {}  # claim id -> "path:line"
+
+    def load(self, relative: str, context: ClaimContext) -> tuple[Claim, ...] | None:
+        """The claims in `relative`; None when the file is missing or does not parse."""
+        doc = self.reader.read(relative)
+        if doc is None:
+            return None
+        self.reader.unknown_keys(doc, "", 0, doc.data, {"claim"})
+        claims: list[Claim] = []
+        for index, row in enumerate(self.reader.rows(doc, "claim")):
+            values = self.reader.fields(doc, "claim", index, row, CLAIM_FIELDS)
+            if values is None:
+                continue
+            self.check(doc, index, values, context)
+            claims.append(_claim(values, context, position=len(claims) + 1))
+        return tuple(claims)
+
+    def check(
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
+    ) -> None:
+        reader, scheme = self.reader, context.scheme
+        reader.slug(doc, "claim", index, "id", values["id"])
+        reader.choice(doc, "claim", index, "section", values["section"], SECTIONS, "section")
+        reader.choice(
+            doc, "claim", index, "strength", values["strength"], scheme.labels, "strength"
+        )
+        reader.choice(
+            doc, "claim", index, "strength_method", values["strength_method"],
+            STRENGTH_METHODS, "strength method",
+        )  # fmt: skip
+        for term_id in values["categories"]:
+            reader.choice(
+                doc, "claim", index, "categories", term_id, context.category_ids, "category"
+            )
+        for term_id in values["entities"]:
+            reader.choice(doc, "claim", index, "entities", term_id, context.entity_ids, "entity")
+        self.check_citations(doc, index, values["citations"])
+        self.check_text(doc, index, values["text"])
+        self.check_provenance(doc, index, values, context.source_lines)
+        if values["section"] in SECTIONS and values["strength"] in scheme.labels:
+            self.check_strength(doc, index, values, scheme)
+        self.check_unique_id(doc, index, values["id"])
+
+    def check_unique_id(self, doc: Located, index: int, claim_id: str) -> None:
+        first = self.first_defined.get(claim_id)
+        if first is not None:
+            self.reader.report(
+                doc,
+                f"duplicate claim id '{claim_id}' (first defined at {first})",
+                "claim",
+                index,
+                "id",
+            )
+        else:
+            self.first_defined[claim_id] = f"{doc.path}:{doc.line('claim', index, 'id')}"
+
+    def check_citations(self, doc: Located, index: int, citations: list[int]) -> None:
+        for number in citations:
+            if number < 1:
+                self.reader.report(
+                    doc, f"citation number {number} must be 1 or more", "claim", index, "citations"
+                )
+        if len(set(citations)) != len(citations):
+            self.reader.report(
+                doc, "a citation number is listed twice", "claim", index, "citations"
+            )
+
+    def check_text(self, doc: Located, index: int, text: str) -> None:
+        # A marker left in the text means the numbers were never moved to `citations`.
+        if split_marker(text) is not None:
+            self.reader.report(
+                doc,
+                "text ends in what looks like a citation marker; move the numbers to 'citations'",
+                "claim",
+                index,
+                "text",
+            )
+
+    def check_provenance(
+        self, doc: Located, index: int, values: dict[str, Any], source: list[str] | None
+    ) -> None:
+        """The claim's text must stand word for word on its line of the source."""
+        if source is None:
+            return
+        line = values["source_line"]
+        if not 1 <= line <= len(source):
+            self.reader.report(
+                doc,
+                f"source_line {line} is outside {SOURCE_COPY} (1 to {len(source)})",
+                "claim",
+                index,
+                "source_line",
+            )
+        elif values["text"].rstrip(".") not in source[line - 1]:
+            self.reader.report(
+                doc,
+                f"text is not on line {line} of {SOURCE_COPY} word for word; "
+                "claim text must be verbatim",
+                "claim",
+                index,
+                "text",
+            )
+
+    def check_strength(
+        self, doc: Located, index: int, values: dict[str, Any], scheme: StrengthScheme
+    ) -> None:
+        method = values["strength_method"]
+        if method == "stated":
+            self.check_stated_strength(doc, index, values)
+        elif method == "derived":
+            self.check_derived_strength(doc, index, values, scheme)
+
+    def check_stated_strength(self, doc: Located, index: int, values: dict[str, Any]) -> None:
+        label, basis = values["strength"], values["strength_basis"]
+        if label == UNGRADED_LABEL:
+            self.reader.report(
+                doc,
+                f"strength '{label}' cannot be stated: use strength_method = \"derived\"",
+                "claim",
+                index,
+                "strength_method",
+            )
+        if basis not in values["text"]:
+            self.reader.report(
+                doc,
+                "a stated strength_basis must quote the claim's text word for word; "
+                f'"{basis}" is not in it',
+                "claim",
+                index,
+                "strength_basis",
+            )
+
+    def check_derived_strength(
+        self, doc: Located, index: int, values: dict[str, Any], scheme: StrengthScheme
+    ) -> None:
+        rule = derive_strength(
+            values["text"], values["section"], tuple(values["citations"]), scheme.hedging_words
+        )
+        if values["strength"] != rule.label:
+            self.reader.report(
+                doc,
+                f"derived strength should be '{rule.label}' by the rule in "
+                f"{STRENGTH_PROSE}, not '{values['strength']}'",
+                "claim",
+                index,
+                "strength",
+            )
+        elif values["strength_basis"] != rule.basis:
+            self.reader.report(
+                doc,
+                f'derived strength_basis must read "{rule.basis}"',
+                "claim",
+                index,
+                "strength_basis",
+            )
+
+
+def _claim(values: dict[str, Any], context: ClaimContext, position: int) -> Claim:
+    return Claim(
+        id=values["id"],
+        topic=context.slug,
+        section=values["section"],
+        heading=values.get("heading"),
+        text=values["text"],
+        citations=tuple(values["citations"]),
+        strength=values["strength"],
+        strength_method=values["strength_method"],
+        strength_basis=values["strength_basis"],
+        categories=tuple(values["categories"]),
+        entities=tuple(values["entities"]),
+        source=context.source,
+        source_line=values["source_line"],
+        position=position,
+    )

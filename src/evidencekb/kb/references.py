@@ -1,0 +1,53 @@
+"""references.toml: what is known about the works a topic's claims cite."""
+
+from __future__ import annotations
+
+from evidencekb.kb.reader import KbReader
+from evidencekb.kb.tables import Field
+from evidencekb.model import Claim, Reference
+
+REFERENCE_FIELDS = {
+    "number": Field("int"),
+    "title": Field("text", required=False),
+    "authors": Field("texts", required=False),
+    "year": Field("int", required=False),
+    "journal": Field("text", required=False),
+    "doi": Field("text", required=False),
+    "pmid": Field("text", required=False),
+    "url": Field("text", required=False),
+}
+
+
+def load_references(
+    reader: KbReader, relative: str, slug: str, claims: tuple[Claim, ...] | None
+) -> tuple[Reference, ...]:
+    """One reference per cited number, described where the (optional) file describes it.
+
+    `claims` is None when claims.toml could not be read; then no reference
+    can be called uncited.
+    """
+    cited = sorted({number for claim in claims or () for number in claim.citations})
+    described: dict[int, Reference] = {}
+    doc = reader.read(relative) if reader.exists(relative) else None
+    if doc is not None:
+        reader.unknown_keys(doc, "", 0, doc.data, {"reference"})
+        for index, row in enumerate(reader.rows(doc, "reference")):
+            values = reader.fields(doc, "reference", index, row, REFERENCE_FIELDS)
+            if values is None:
+                continue
+            number = values["number"]
+            if number in described:
+                reader.report(
+                    doc, f"reference {number} is listed twice", "reference", index, "number"
+                )
+            elif claims is not None and number not in cited:
+                reader.report(
+                    doc,
+                    f"reference {number} is not cited by any claim of this topic",
+                    "reference",
+                    index,
+                    "number",
+                )
+            values["authors"] = tuple(values.get("authors") or ())
+            described[number] = Reference(topic=slug, **values)
+    return tuple(described.get(n, Reference(topic=slug, number=n)) for n in cited)

@@ -1,0 +1,43 @@
+"""strength.toml and strength.md: the evidence-strength levels and their rule."""
+
+from __future__ import annotations
+
+from evidencekb.kb.reader import KbReader
+from evidencekb.kb.strength import RULE_LABELS
+from evidencekb.kb.tables import Field
+from evidencekb.model import StrengthLevel, StrengthScheme
+from evidencekb.paths import STRENGTH_FILE, STRENGTH_PROSE
+
+LEVEL_FIELDS = {
+    "label": Field("text"),
+    "rank": Field("int"),
+    "title": Field("text"),
+    "definition": Field("text"),
+    "assigned": Field("text"),
+}
+
+
+def load_scheme(reader: KbReader) -> StrengthScheme:
+    """The levels in rank order, the hedging words and the prose that explains them."""
+    prose = reader.text(STRENGTH_PROSE)
+    if not prose.strip():
+        reader.file_problem(STRENGTH_PROSE, "missing or empty: explain the scheme")
+    doc = reader.read(STRENGTH_FILE)
+    if doc is None:
+        return StrengthScheme((), (), prose)
+    reader.unknown_keys(doc, "", 0, doc.data, {"hedging_words", "level"})
+    hedging = reader.typed(doc, "", 0, "hedging_words", doc.data.get("hedging_words"), "texts")
+    indexed: list[tuple[int, StrengthLevel]] = []
+    for index, row in enumerate(reader.rows(doc, "level")):
+        values = reader.fields(doc, "level", index, row, LEVEL_FIELDS)
+        if values is not None:
+            indexed.append((index, StrengthLevel(**values)))
+    reader.unique(doc, "level", [(i, level.label) for i, level in indexed], "label")
+    reader.unique(doc, "level", [(i, str(level.rank)) for i, level in indexed], "rank")
+    levels = [level for _, level in indexed]
+    labels = [level.label for level in levels]
+    for label in RULE_LABELS:
+        if levels and label not in labels:
+            reader.report(doc, f"the derivation rule needs a level labelled '{label}'")
+    levels.sort(key=lambda level: level.rank)
+    return StrengthScheme(tuple(levels), tuple(hedging or ()), prose)

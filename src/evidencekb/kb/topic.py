@@ -1,0 +1,96 @@
+"""A topic folder: topic.toml, overview.md, source.txt, claims.toml, references.toml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evidencekb.kb.claims import ClaimChecker, ClaimContext
+from evidencekb.kb.reader import KbReader
+from evidencekb.kb.references import load_references
+from evidencekb.kb.tables import SLUG, Field
+from evidencekb.model import CITATION_STYLES, StrengthScheme, Topic, split_lines
+from evidencekb.paths import (
+    CLAIMS_FILE,
+    OVERVIEW_FILE,
+    REFERENCES_FILE,
+    SOURCE_COPY,
+    TOPIC_FILE,
+    TOPICS_DIR,
+)
+
+TOPIC_FIELDS = {"title": Field("text"), "source": Field("text"), "citation_style": Field("text")}
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """What every topic is checked against: the scheme and the vocabularies' ids."""
+
+    scheme: StrengthScheme
+    category_ids: tuple[str, ...]
+    entity_ids: tuple[str, ...]
+
+
+def load_topic(
+    reader: KbReader, claim_checker: ClaimChecker, slug: str, vocabularies: Vocabularies
+) -> Topic | None:
+    """The topic in kb/topics/<slug>/; None when its folder name or topic.toml is unusable.
+
+    Its claims and references are checked even then, so that one run reports
+    every problem.
+    """
+    base = f"{TOPICS_DIR}/{slug}"
+    if not SLUG.match(slug):
+        reader.file_problem(
+            base,
+            f"topic folder name '{slug}' is not a slug: use lower-case letters, "
+            "digits and single hyphens",
+        )
+        return None
+    values = _topic_values(reader, f"{base}/{TOPIC_FILE}")
+    overview = reader.text(f"{base}/{OVERVIEW_FILE}")
+    source = values["source"] if values else ""
+    source_text = _source_text(reader, f"{base}/{SOURCE_COPY}")  # read once: checked, then kept
+    context = ClaimContext(
+        slug,
+        source,
+        None if source_text is None else split_lines(source_text),
+        vocabularies.scheme,
+        vocabularies.category_ids,
+        vocabularies.entity_ids,
+    )
+    claims = claim_checker.load(f"{base}/{CLAIMS_FILE}", context)
+    references = load_references(reader, f"{base}/{REFERENCES_FILE}", slug, claims)
+    if values is None:
+        return None
+    return Topic(
+        slug,
+        values["title"],
+        source,
+        values["citation_style"],
+        overview,
+        claims or (),
+        references,
+        source_text=source_text or "",
+    )
+
+
+def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
+    meta = reader.read(relative)
+    if meta is None:
+        return None
+    reader.unknown_keys(meta, "", 0, meta.data, set(TOPIC_FIELDS))
+    values = reader.fields(meta, "", 0, meta.data, TOPIC_FIELDS, check_unknown=False)
+    if values is not None:
+        reader.choice(
+            meta, "", 0, "citation_style", values["citation_style"],
+            tuple(CITATION_STYLES), "citation style",
+        )  # fmt: skip
+    return values
+
+
+def _source_text(reader: KbReader, relative: str) -> str | None:
+    """The topic's summary as imported; None when the kb keeps no copy."""
+    path = reader.kb_dir / relative
+    if not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8", errors="replace")

@@ -1,0 +1,84 @@
+"""vocabulary/categories.toml and vocabulary/entities.toml: the terms claims use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evidencekb.kb.reader import KbReader
+from evidencekb.kb.tables import Field
+from evidencekb.kb.tomlfile import Located
+from evidencekb.model import Term
+from evidencekb.paths import CATEGORIES_FILE, ENTITIES_FILE
+
+TERM_FIELDS = {
+    "id": Field("text"),
+    "label": Field("text"),
+    "definition": Field("text", required=False),
+    "synonyms": Field("texts", required=False),
+    "abbreviations": Field("texts", required=False),
+}
+ENTITY_FIELDS = {**TERM_FIELDS, "kind": Field("text")}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The valid terms of one vocabulary, and the ids of all its entries.
+
+    `ids` holds even an entry with other faults, so that a broken entry is
+    reported once rather than again at every claim that uses it.
+    """
+
+    terms: tuple[Term, ...]
+    ids: tuple[str, ...]
+
+
+def load_categories(reader: KbReader) -> Vocabulary:
+    return _load_terms(reader, reader.read(CATEGORIES_FILE), "category", TERM_FIELDS, ())
+
+
+def load_entities(reader: KbReader) -> tuple[tuple[str, ...], Vocabulary]:
+    """The entity kinds the file declares, and its entities."""
+    doc = reader.read(ENTITIES_FILE)
+    kinds: tuple[str, ...] = ()
+    if doc is not None:
+        kinds = tuple(reader.typed(doc, "", 0, "kinds", doc.data.get("kinds"), "texts") or ())
+        if "kinds" not in doc.data:
+            reader.report(doc, "missing field 'kinds': list the entity kinds")
+    return kinds, _load_terms(reader, doc, "entity", ENTITY_FIELDS, kinds)
+
+
+def _load_terms(
+    reader: KbReader,
+    doc: Located | None,
+    table: str,
+    spec: dict[str, Field],
+    kinds: tuple[str, ...],
+) -> Vocabulary:
+    if doc is None:
+        return Vocabulary((), ())
+    reader.unknown_keys(doc, "", 0, doc.data, {table, "kinds"} if kinds else {table})
+    terms: list[Term] = []
+    ids: list[tuple[int, str]] = []
+    rows = reader.rows(doc, table)
+    for index, row in enumerate(rows):
+        values = reader.fields(doc, table, index, row, spec)
+        if values is None:
+            continue
+        reader.slug(doc, table, index, "id", values["id"])
+        kind = values.get("kind", "category")
+        if kinds:
+            reader.choice(doc, table, index, "kind", kind, kinds, "entity kind")
+        ids.append((index, values["id"]))
+        terms.append(
+            Term(
+                id=values["id"],
+                label=values["label"],
+                kind=kind,
+                definition=values.get("definition") or "",
+                synonyms=tuple(values.get("synonyms") or ()),
+                abbreviations=tuple(values.get("abbreviations") or ()),
+            )
+        )
+    reader.unique(doc, table, ids, "id")
+    all_ids = tuple(row["id"] for row in rows if isinstance(row.get("id"), str))
+    return Vocabulary(tuple(terms), all_ids)
