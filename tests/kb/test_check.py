@@ -197,3 +197,9 @@ def test_the_documented_example_claim_is_real(repo_kb: Path) -> None:
     example = readme.split("```toml\n[[claim]]\n", 1)[1].split("```", 1)[0]
     claims = (repo_kb / CLAIMS).read_text(encoding="utf-8")
     assert "[[claim]]\n" + example in claims
+
+
+def test_a_missing_vocabulary_is_reported_once(kb_dir: Path) -> None:
+    (kb_dir / "vocabulary" / "entities.toml").unlink()
+    found = problems(kb_dir)
+    assert found.count("vocabulary/entities.toml:1: file is missing") == 1
