@@ -27,6 +27,27 @@ SEED_COPY = REPO_KB / "topics" / "ketamine-pain" / "source.txt"
 HOSTILE = '<script>alert(1)</script> & "quoted" \u2028 <img src=x onerror=alert(2)>'
 HOSTILE_MARKERS = ("<script>alert(1)", "<img src=x")
 
+# Links and markup in kb/ prose (overview.md, strength.md) that must never become a
+# script in a page: character references and a tab hiding `javascript:`, other
+# schemes, raw HTML, event handlers, data: URLs. Each calls alert(N), so a browser test
+# can tell which one ran.
+PROSE_ATTACKS = (
+    "[a](javascript&#58;alert(1))",
+    "[b](java&#x09;script:alert(2))",
+    "[c](javascript&colon;alert(3))",
+    "[d](&#x6A;avascript&#x3A;alert(4))",
+    "[e](JaVaScRiPt:alert(5))",
+    "[f](vbscript:alert(6))",
+    "[g](data:text/html;base64,PHNjcmlwdD5hbGVydCg3KTwvc2NyaXB0Pg==)",
+    "[h](<javascript:alert(8)>)",
+    "![i](javascript:alert(9))",
+    '<a href="javascript:alert(10)">j</a>',
+    '<img src=x onerror="alert(11)">',
+    "<script>alert(12)</script>",
+    '<p onclick="alert(13)">k</p>',
+    '<iframe src="javascript:alert(14)"></iframe>',
+)
+
 
 def make_claim(
     topic: str, n: int, section: str, heading: str | None, text: str, **extra: Any
