@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -232,6 +232,7 @@ def search_command(
 
 
 @cli.command("serve")
+@kb_option
 @site_option
 @click.option(
     "--port",
@@ -240,12 +241,29 @@ def search_command(
     show_default=True,
     help="Port on 127.0.0.1 (0: any free port).",
 )
+@click.option(
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Rebuild when kb/ changes and reload the open pages (--no-watch: serve site/ as it is).",
+)
 @handles_errors
-def serve_command(site_dir: Path, port: int) -> None:
-    """Preview the built site at http://127.0.0.1:PORT/ (Ctrl-C stops)."""
-    from evidencekb.site import serve
+def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
+    """Preview the site at http://127.0.0.1:PORT/ (Ctrl-C stops).
 
-    serve(site_dir, port, announce=lambda line: click.echo(line, err=True))
+    While it runs, every save in kb/ rebuilds the site and reloads the pages open
+    in a browser; a kb/ problem is printed here and shown on the page, and the
+    last good site goes on being served.
+    """
+    say = partial(click.echo, err=True)
+    if watch:
+        from evidencekb.site.live import serve_live
+
+        serve_live(kb_dir, site_dir, port, say)
+    else:
+        from evidencekb.site import serve
+
+        serve(site_dir, port, announce=say)
 
 
 def main() -> None:

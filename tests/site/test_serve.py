@@ -28,8 +28,9 @@ def site_dir(tmp_path: Path) -> Path:
 
 
 def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -> None:
+    command = [sys.executable, "-m", "evidencekb", "serve", "--no-watch", "--port", "0"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "evidencekb", "serve", "--site-dir", str(site_dir), "--port", "0"],
+        [*command, "--site-dir", str(site_dir)],
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -51,7 +52,9 @@ def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -
 
 
 def test_serve_without_a_built_site_is_a_one_line_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--site-dir", str(tmp_path / "nowhere")])
+    result = CliRunner().invoke(
+        cli, ["serve", "--no-watch", "--site-dir", str(tmp_path / "nowhere")]
+    )
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {tmp_path / 'nowhere'}: no built site here (index.html is missing); "

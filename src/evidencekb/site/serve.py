@@ -22,7 +22,7 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
+class SiteHandler(SimpleHTTPRequestHandler):
     """Serves the site folder; logs one short line per request through `log`."""
 
     @staticmethod
@@ -33,13 +33,19 @@ class _QuietHandler(SimpleHTTPRequestHandler):
         self.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}".rstrip())
 
 
-def make_server(site_dir: Path, port: int, log: Callable[[str], None]) -> ThreadingHTTPServer:
-    """A server for site_dir on 127.0.0.1:port (port 0: any free port)."""
+def make_server(
+    site_dir: Path,
+    port: int,
+    log: Callable[[str], None],
+    handler: type[SiteHandler] = SiteHandler,
+) -> ThreadingHTTPServer:
+    """A server for site_dir on 127.0.0.1:port (port 0: any free port), answering
+    with `handler` (a SiteHandler) and logging through `log`."""
     if not (site_dir / "index.html").is_file():
         raise KBError(f"{site_dir}: no built site here (index.html is missing); run `ekb build`")
-    handler = type("SiteHandler", (_QuietHandler,), {"log": staticmethod(log)})
+    logging = type(handler.__name__, (handler,), {"log": staticmethod(log)})
     try:
-        return ThreadingHTTPServer((HOST, port), partial(handler, directory=str(site_dir)))
+        return ThreadingHTTPServer((HOST, port), partial(logging, directory=str(site_dir)))
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise KBError(

@@ -1,0 +1,155 @@
+"""`ekb serve` for editors: a save in kb/ rebuilds the site and the open pages hear of it.
+
+Everything runs for real: a kb copy on disk, watchfiles watching it, `ekb build`,
+and the server on a loopback port, read over http (the event stream included).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.client import HTTPResponse
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from evidencekb.build import build
+from evidencekb.cli import cli
+from evidencekb.site.live import EVENTS_PATH, SCRIPT_PATH, live_serving, with_live_script
+from fixtures import reword
+
+CLAIM_WORDS = "nightmares, and laryngospasm"
+EDITED_WORDS = "nightmares, and bronchospasm"
+EVENT_TIMEOUT = 30  # seconds: a build plus the watcher's debounce, on a busy machine
+
+
+@contextmanager
+def preview(kb_dir: Path, site_dir: Path) -> Iterator[str]:
+    with live_serving(kb_dir, site_dir, 0, lambda line: None) as url:
+        yield url
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        body: bytes = response.read()
+        return body.decode("utf-8")
+
+
+def next_build(events: HTTPResponse) -> dict[str, object]:
+    """The next `build` event on an open event stream (keep-alive comments skipped)."""
+    data = None
+    for raw in events:
+        line = raw.decode("utf-8").rstrip("\n")
+        if line.startswith("data: "):
+            data = json.loads(line.removeprefix("data: "))
+        elif line == "" and data is not None:
+            return data
+    raise AssertionError("the event stream ended")
+
+
+def claim_page(site_dir: Path) -> str:
+    """The path of the claim page that holds CLAIM_WORDS."""
+    for page in sorted((site_dir / "claims").glob("*.html")):
+        if CLAIM_WORDS in page.read_text("utf-8"):
+            return f"claims/{page.name}"
+    raise AssertionError("no claim page holds the words")
+
+
+def test_the_script_is_added_to_pages_as_they_are_sent() -> None:
+    page = b"<!DOCTYPE html><title>t</title><body><p>x</p></body></html>"
+    assert with_live_script(page, 7) == (
+        b'<!DOCTYPE html><title>t</title><body><p>x</p><script src="/__ekb/live.js" '
+        b'data-generation="7"></script>\n</body></html>'
+    )
+    assert with_live_script(b"<p>no body</p>", 1).endswith(b'data-generation="1"></script>')
+
+
+def test_served_pages_carry_the_reload_script_and_the_built_site_never_does(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    site_dir = tmp_path / "site"
+    with preview(kb_dir, site_dir) as url:
+        home = get(url + "index.html")
+        folder = get(url)
+        script = get(url + SCRIPT_PATH.lstrip("/"))
+        css = get(url + "static/style.css")
+    assert SCRIPT_PATH in home and SCRIPT_PATH in folder
+    assert "EventSource" in script and EVENTS_PATH in script
+    assert SCRIPT_PATH not in css
+    built = [p for p in site_dir.rglob("*") if p.is_file() and b"__ekb" in p.read_bytes()]
+    assert built == []
+
+
+def test_a_fresh_site_is_served_without_building_again(kb_dir: Path, tmp_path: Path) -> None:
+    site_dir = tmp_path / "site"
+    build(kb_dir, site_dir)
+    before = (site_dir / "index.html").stat().st_ino
+    with preview(kb_dir, site_dir) as url:
+        assert "ketamine" in get(url + "index.html").lower()
+    assert (site_dir / "index.html").stat().st_ino == before
+
+
+def test_a_save_rebuilds_and_a_broken_kb_keeps_the_last_good_site(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    site_dir = tmp_path / "site"
+    with (
+        preview(kb_dir, site_dir) as url,
+        urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=EVENT_TIMEOUT) as events,
+    ):
+        first = next_build(events)
+        page = claim_page(site_dir)
+
+        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
+        edited = next_build(events)
+        assert edited["problems"] == []
+        assert edited["generation"] != first["generation"]
+        assert EDITED_WORDS in get(url + page)
+
+        claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+        good = claims.read_text("utf-8")
+        claims.write_text(good.replace('section = "research"', 'section = "opinion"', 1), "utf-8")
+        broken = next_build(events)
+        problems = broken["problems"]
+        assert isinstance(problems, list)
+        assert any(re.search(r"claims\.toml:\d+: .*opinion", line) for line in problems)
+        assert EDITED_WORDS in get(url + page)  # the last good site
+
+        claims.write_text(good, "utf-8")
+        assert next_build(events)["problems"] == []
+
+
+def test_ekb_serve_needs_a_kb_folder_to_watch(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["serve", "--kb", str(tmp_path / "none"), "--site-dir", str(tmp_path / "site")]
+    )
+    assert result.exit_code == 1
+    assert (
+        result.output == f"Error: no knowledge base folder at {tmp_path / 'none'} (use --kb DIR)\n"
+    )
+
+
+def test_ekb_serve_watches_and_stops_cleanly_on_ctrl_c(kb_dir: Path, tmp_path: Path) -> None:
+    site_dir = tmp_path / "site"
+    command = [sys.executable, "-m", "evidencekb", "serve", "--kb", str(kb_dir)]
+    command += ["--site-dir", str(site_dir), "--port", "0"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stderr is not None
+        lines = [process.stderr.readline(), process.stderr.readline()]
+        banner = next((line for line in lines if "Serving" in line), "")
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/) and rebuilding on changes in", banner)
+        assert match, lines
+        assert SCRIPT_PATH in get(match.group(1) + "index.html")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert rest.strip().endswith("Stopped.")
+    assert "Traceback" not in rest
