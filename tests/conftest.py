@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures import REPO_KB, SEED_COPY, reword
+from fixtures import REPO_KB, SEED_COPY, add_evidence_sample, reword
 
 
 @pytest.fixture
@@ -16,6 +16,13 @@ def kb_dir(tmp_path: Path) -> Path:
     target = tmp_path / "kb"
     shutil.copytree(REPO_KB, target)
     return target
+
+
+@pytest.fixture
+def evidence_kb(kb_dir: Path) -> Path:
+    """A kb copy with the evidence sample topic added (tests/data/evidence-sample)."""
+    add_evidence_sample(kb_dir)
+    return kb_dir
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ helpers that edit a kb copy. Test modules import from here, never from each othe
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,10 @@ from evidencekb.site.render import render_site
 REPO = Path(__file__).resolve().parent.parent
 REPO_KB = REPO / "kb"
 SEED_COPY = REPO_KB / "topics" / "ketamine-pain" / "source.txt"
+# A topic with evidence per citation: three real SciFact claims, the two abstracts
+# they cite, SciFact's stance and rationale for one, a curated relation between two.
+EVIDENCE_SAMPLE = REPO / "tests" / "data" / "evidence-sample"
+EVIDENCE_TOPIC = "scifact-sample"
 
 HOSTILE = '<script>alert(1)</script> & "quoted" \u2028 <img src=x onerror=alert(2)>'
 HOSTILE_MARKERS = ("<script>alert(1)", "<img src=x")
@@ -211,6 +216,13 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
         entity_kinds=("condition", "route"),
         topics=(ketamine, opioids),
     )
+
+
+def add_evidence_sample(kb_dir: Path) -> Path:
+    """Copy the evidence sample into a kb copy as topic EVIDENCE_TOPIC; its folder."""
+    target = kb_dir / "topics" / EVIDENCE_TOPIC
+    shutil.copytree(EVIDENCE_SAMPLE, target)
+    return target
 
 
 def build(kb: KnowledgeBase, out: Path) -> Path:

@@ -25,6 +25,12 @@ CITATION_STYLES: dict[str, str] = {
     "bracketed": "[2, 4]",
     "bracket-each": "[2][4]",
 }
+# Stances the code itself relies on (kb/stance.toml defines them all, with their
+# definitions): the default where nobody has said what a cited work shows, and the
+# two whose meeting makes a claim contested.
+NOT_STATED = "not-stated"
+SUPPORTS = "supports"
+CONTRADICTS = "contradicts"
 BIBLIOGRAPHIC_FIELDS: tuple[str, ...] = (
     "title",
     "authors",
@@ -97,6 +103,40 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Quote:
+    """Words quoted verbatim from a cited work's recorded text."""
+
+    sentence: int  # 0-based index into the reference's `sentences`
+    text: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one cited work says about one claim: a stance and its rationale."""
+
+    citation: int
+    stance: str  # an id of kb/stance.toml
+    quotes: tuple[Quote, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "citation": self.citation,
+            "stance": self.stance,
+            "quotes": [{"text": q.text, "sentence": q.sentence} for q in self.quotes],
+        }
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A curator's link between two claims: `claim` contradicts, refines or
+    duplicates `other` (an id of kb/stance.toml's relations)."""
+
+    kind: str
+    claim: str
+    other: str
+
+
+@dataclass(frozen=True)
 class Claim:
     id: str
     topic: str
@@ -112,6 +152,24 @@ class Claim:
     source: str  # the source document's name
     source_line: int  # 1-based line of the statement in the source
     position: int  # 1-based order within the topic
+    # Only the stances recorded in the topic's evidence.toml; `citation_evidence`
+    # fills in "not stated" for every other citation.
+    evidence: tuple[Evidence, ...] = ()
+    relations: tuple[Relation, ...] = ()  # every curated relation with this claim on a side
+
+    @property
+    def citation_evidence(self) -> tuple[Evidence, ...]:
+        """One Evidence per citation, in the citations' order."""
+        recorded = {e.citation: e for e in self.evidence}
+        return tuple(recorded.get(n, Evidence(n, NOT_STATED)) for n in self.citations)
+
+    @property
+    def contested(self) -> bool:
+        """Its cited works disagree, or a curator says another claim contradicts it."""
+        stances = {e.stance for e in self.evidence}
+        return {SUPPORTS, CONTRADICTS} <= stances or any(
+            r.kind == CONTRADICTS for r in self.relations
+        )
 
     def to_dict(self) -> dict[str, object]:
         """The export shape shared by `ekb export --format json`, `show --json`
@@ -131,6 +189,8 @@ class Claim:
             "source": self.source,
             "source_line": self.source_line,
             "position": self.position,
+            "evidence": [e.to_dict() for e in self.citation_evidence],
+            "contested": self.contested,
         }
 
 
@@ -148,6 +208,9 @@ class Reference:
     doi: str | None = None
     pmid: str | None = None
     url: str | None = None
+    # The work's own text, when recorded, that claims' evidence quotes: its
+    # abstract's sentences, numbered from 0.
+    sentences: tuple[str, ...] = ()
 
     @property
     def is_described(self) -> bool:
@@ -199,6 +262,8 @@ class KnowledgeBase:
     entities: tuple[Term, ...]
     entity_kinds: tuple[str, ...]
     topics: tuple[Topic, ...]
+    stances: tuple[Term, ...] = ()  # kb/stance.toml: what a cited work says of a claim
+    relation_kinds: tuple[Term, ...] = ()  # kb/stance.toml: how a claim bears on another
 
     @cached_property
     def claims(self) -> tuple[Claim, ...]:
@@ -216,6 +281,12 @@ class KnowledgeBase:
             if topic.slug == slug:
                 return topic
         raise KeyError(slug)
+
+    def stance(self, term_id: str) -> Term:
+        return _term(self.stances, term_id)
+
+    def relation_kind(self, term_id: str) -> Term:
+        return _term(self.relation_kinds, term_id)
 
     def category(self, term_id: str) -> Term:
         return _term(self.categories, term_id)

@@ -13,6 +13,7 @@ DEFAULT_SITE_DIR = Path("site")
 # Inside kb/.
 STRENGTH_FILE = "strength.toml"
 STRENGTH_PROSE = "strength.md"
+STANCE_FILE = "stance.toml"  # what a cited work says of a claim; how claims relate
 CATEGORIES_FILE = "vocabulary/categories.toml"
 ENTITIES_FILE = "vocabulary/entities.toml"
 TOPICS_DIR = "topics"
@@ -21,6 +22,7 @@ TOPIC_FILE = "topic.toml"
 OVERVIEW_FILE = "overview.md"
 CLAIMS_FILE = "claims.toml"
 REFERENCES_FILE = "references.toml"
+EVIDENCE_FILE = "evidence.toml"  # stances and quotations per claim and cited work
 SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
 
 # Inside the site folder that `ekb build` writes.

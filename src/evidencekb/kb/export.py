@@ -49,8 +49,8 @@ def claims_json(claims: list[Claim] | tuple[Claim, ...]) -> str:
 
 def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
     buffer = io.StringIO()
-    rows = [c.to_dict() for c in claims]
-    fields = list(Claim.__dataclass_fields__)
+    rows = [_csv_row(c) for c in claims]
+    fields = [*(f for f in Claim.__dataclass_fields__ if f not in _NOT_IN_CSV), *_CSV_EVIDENCE]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -63,6 +63,20 @@ def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
             }
         )
     return buffer.getvalue()
+
+
+# One row a claim has no room for quotations: the CSV gives each citation's stance, in
+# the citations' order, and whether the claim is contested; JSON has the quotations.
+_NOT_IN_CSV = ("evidence", "relations")
+_CSV_EVIDENCE = ("stances", "contested")
+
+
+def _csv_row(claim: Claim) -> dict[str, object]:
+    row = claim.to_dict()
+    del row["evidence"]
+    row["stances"] = [e.stance for e in claim.citation_evidence]
+    row["contested"] = "true" if claim.contested else "false"
+    return row
 
 
 def summary_text(topic: Topic) -> str:

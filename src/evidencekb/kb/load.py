@@ -13,6 +13,7 @@ from pathlib import Path
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.claims import ClaimChecker
+from evidencekb.kb.evidence import attach_evidence, load_vocabulary
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.scheme import load_scheme
 from evidencekb.kb.topic import Vocabularies, load_topic
@@ -41,7 +42,17 @@ def _load(reader: KbReader) -> KnowledgeBase:
     kinds, entities = load_entities(reader)
     vocabularies = Vocabularies(scheme, categories.ids, entities.ids)
     topics = _load_topics(reader, vocabularies)
-    return KnowledgeBase(scheme, categories.terms, entities.terms, kinds, topics)
+    evidence = load_vocabulary(reader)
+    topics = attach_evidence(reader, topics, evidence)
+    return KnowledgeBase(
+        scheme,
+        categories.terms,
+        entities.terms,
+        kinds,
+        topics,
+        evidence.stances,
+        evidence.relations,
+    )
 
 
 def _load_topics(reader: KbReader, vocabularies: Vocabularies) -> tuple[Topic, ...]:

@@ -15,6 +15,7 @@ REFERENCE_FIELDS = {
     "doi": Field("text", required=False),
     "pmid": Field("text", required=False),
     "url": Field("text", required=False),
+    "sentences": Field("texts", required=False),  # the work's text, that evidence quotes
 }
 
 
@@ -49,5 +50,6 @@ def load_references(
                     "number",
                 )
             values["authors"] = tuple(values.get("authors") or ())
+            values["sentences"] = tuple(values.get("sentences") or ())
             described[number] = Reference(topic=slug, **values)
     return tuple(described.get(n, Reference(topic=slug, number=n)) for n in cited)
