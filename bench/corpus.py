@@ -46,7 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 SEED_KB_DIR = REPO_ROOT / "kb"
 # Copied unchanged from the seed kb/: the scheme and vocabularies every kb shares.
-SHARED_KB_FILES = ("strength.toml", "strength.md")
+SHARED_KB_FILES = ("strength.toml", "strength.md", "stance.toml")
 SHARED_KB_DIRS = ("vocabulary",)
 
 COLLECTIONS: tuple[tuple[str, str], ...] = (
