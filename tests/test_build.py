@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import pty
+import re
+import resource
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,3 +89,100 @@ def test_no_progress_when_not_a_terminal(kb_dir: Path, tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.stderr == ""
     assert result.stdout == f"Built {tmp_path / 'site'}/ from 1 topic and 20 claims.\n"
+
+
+def ekb(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "evidencekb", *args], capture_output=True, text=True, **options
+    )
+
+
+def limit_file_size() -> None:
+    """In the child: no file may grow past 64 KiB (writes fail with EFBIG; Python
+    ignores the SIGXFSZ that would otherwise kill it)."""
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_a_write_failure_is_one_error_line_and_keeps_the_old_site(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """A file-size limit stands in for a full disk on any machine: every write past it
+    fails as on a full disk (EFBIG instead of ENOSPC), in sqlite and in Python alike."""
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    before = tree(site)
+    result = ekb("build", "--kb", str(kb_dir), "--site-dir", str(site),
+                 preexec_fn=limit_file_size)  # fmt: skip
+    assert result.returncode == 1
+    assert re.fullmatch(
+        rf"Error: cannot write the site at {re.escape(str(site))}: "
+        r"(File too large|database or disk is full|disk I/O error)\n",
+        result.stderr,
+    ), result.stderr
+    assert tree(site) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb", "site"]
+
+
+def can_mount() -> bool:
+    return os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
+needs_mounts = pytest.mark.skipif(
+    not can_mount() and os.environ.get("CI") != "true",
+    reason="needs root and unshare(1) to mount a small tmpfs (CI has both)",
+)
+
+# Runs in a private mount namespace, so its tmpfs vanishes with it: mount a tmpfs of
+# $SIZE at $DISK, put the old site in it, optionally make it read-only, run the build,
+# then copy what the tmpfs holds to $AFTER for the test to compare.
+ON_TMPFS = """
+set -e
+mount -t tmpfs -o size="$SIZE" tmpfs "$DISK"
+cp -a "$OLD" "$DISK/site"
+if [ "$READ_ONLY" = 1 ]; then mount -o remount,ro "$DISK"; fi
+set +e
+"$PYTHON" -m evidencekb build --kb "$KB" --site-dir "$DISK/site" 2> "$ERRORS"
+echo $? > "$STATUS"
+cp -a "$DISK/." "$AFTER"
+"""
+
+
+@needs_mounts
+@pytest.mark.parametrize(
+    ("read_only", "reasons"),
+    [
+        (False, "No space left on device|database or disk is full"),
+        (True, "Read-only file system"),
+    ],
+    ids=["full-disk", "read-only"],
+)
+def test_a_full_disk_or_a_read_only_folder_on_a_real_tmpfs(
+    kb_dir: Path, tmp_path: Path, read_only: bool, reasons: str
+) -> None:
+    old = tmp_path / "old"
+    build(kb_dir, old)
+    used = sum(p.lstat().st_blocks * 512 for p in old.rglob("*"))
+    disk, after = tmp_path / "disk", tmp_path / "after"
+    disk.mkdir()
+    after.mkdir()
+    env = {
+        **os.environ,
+        "SIZE": str(used * 3 // 2),  # room for the old site, not for a second one
+        "DISK": str(disk),
+        "OLD": str(old),
+        "READ_ONLY": str(int(read_only)),
+        "PYTHON": sys.executable,
+        "KB": str(kb_dir),
+        "ERRORS": str(tmp_path / "errors"),
+        "STATUS": str(tmp_path / "status"),
+        "AFTER": str(after),
+    }
+    subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", ON_TMPFS],
+                   env=env, check=True, timeout=120)  # fmt: skip
+    errors = (tmp_path / "errors").read_text()
+    assert (tmp_path / "status").read_text() == "1\n", errors
+    assert re.fullmatch(
+        rf"Error: cannot write the site at {re.escape(str(disk / 'site'))}: ({reasons})\n", errors
+    )
+    assert [p.name for p in after.iterdir()] == ["site"]  # no staging folder left
+    assert tree(after / "site") == tree(old)

@@ -2,17 +2,21 @@
 
 Everything is written into a hidden sibling of the site folder, which replaces
 the old one only when every stage has succeeded: a failed build leaves the
-previous site, database and index exactly as they were.
+previous site, database and index exactly as they were. A failure to write (a full
+disk, a read-only folder) is one `Error:` line naming the site folder and the reason.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.atomic import staged_dir
 from evidencekb.database import write_database
+from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb import claims_json, load_kb
+from evidencekb.model import KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.search import write_index
@@ -32,9 +36,18 @@ def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> Bui
     # index look stale rather than fresh.
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
-    with staged_dir(site_dir) as out:
-        write_database(kb, out / DATABASE_NAME, progress)
-        (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
-        write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress)
-        render_site(kb, out, progress)
+    try:
+        with staged_dir(site_dir) as out:
+            _write_site(kb, out, fingerprint, progress)
+    except (OSError, sqlite3.Error) as error:
+        # sqlite3 reports a full disk as its own error ("database or disk is full").
+        reason = failure_reason(error)
+        raise KBError(f"cannot write the site at {site_dir}: {reason}") from None
     return BuildResult(site_dir, len(kb.topics), len(kb.claims))
+
+
+def _write_site(kb: KnowledgeBase, out: Path, fingerprint: str, progress: Progress) -> None:
+    write_database(kb, out / DATABASE_NAME, progress)
+    (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
+    write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress)
+    render_site(kb, out, progress)

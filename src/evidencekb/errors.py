@@ -37,3 +37,9 @@ class ValidationError(KBError):
 
 class QueryError(KBError):
     """A search query that cannot be parsed (exit status 2, like a usage error)."""
+
+
+def failure_reason(error: BaseException) -> str:
+    """The system's words for why a file operation failed ("No space left on device",
+    "Read-only file system"), without Python's errno and repr around them."""
+    return getattr(error, "strerror", None) or str(error)

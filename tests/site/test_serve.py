@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import signal
 import socket
@@ -9,13 +10,14 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from evidencekb.cli import cli
 from evidencekb.errors import KBError
-from evidencekb.site.serve import make_server
+from evidencekb.site.serve import make_server, serving
 
 
 @pytest.fixture
@@ -77,3 +79,36 @@ def test_the_server_listens_on_loopback_only(site_dir: Path) -> None:
         assert server.server_address[0] == "127.0.0.1"
     finally:
         server.server_close()
+
+
+def request(base: str, path: str) -> tuple[int, bytes]:
+    """GET a raw path (sent as given, no quoting) over a real socket."""
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_a_nul_in_the_path_is_a_bad_request_and_the_server_goes_on(site_dir: Path) -> None:
+    logged: list[str] = []
+    with serving(site_dir, log=logged.append) as base:
+        for path in ("/claims/..%00/x", "/%00", "/claims/a.html%00.txt"):
+            assert request(base, path)[0] == 400, path
+        assert request(base, "/claims/a.html") == (200, b"claim a")
+    assert not any("Traceback" in line for line in logged)
+
+
+def test_folders_are_not_listed(site_dir: Path) -> None:
+    (site_dir / "whoosh").mkdir()
+    (site_dir / "whoosh" / "segment.seg").write_bytes(b"x")
+    with serving(site_dir) as base:
+        for path in ("/whoosh/", "/claims/", "/claims/?x=1"):
+            status, body = request(base, path)
+            assert status == 404, path
+            assert b"segment.seg" not in body and b"a.html" not in body
+        assert request(base, "/")[0] == 200  # a folder with index.html serves it
+        assert request(base, "/whoosh/segment.seg")[0] == 200

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from whoosh import index as whoosh_index
 
-from evidencekb.errors import KBError
+from evidencekb.errors import KBError, failure_reason
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.search.analysis import (
@@ -222,7 +222,7 @@ def ensure_fresh_index(
     try:
         rebuild_index(kb_dir, index_dir, progress=progress)
     except OSError as error:
-        reason = error.strerror or str(error)
+        reason = failure_reason(error)
         raise KBError(f"cannot write the search index at {index_dir}: {reason}") from None
 
 

@@ -8,10 +8,12 @@ the network by accident.
 from __future__ import annotations
 
 import errno
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
+from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,19 @@ class SiteHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         self.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}".rstrip())
+
+    def send_head(self) -> Any:
+        # A NUL (`%00`) cannot be in a file name: the standard handler would try to
+        # open the path anyway and die with ValueError, leaving the client no reply.
+        if "\0" in self.translate_path(self.path):
+            self.send_error(HTTPStatus.BAD_REQUEST, "The path holds a NUL character")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """A folder without index.html is not found, as on a static host: the site
+        links only to files, and a listing would show what no page links to."""
+        self.send_error(HTTPStatus.NOT_FOUND, "File not found")
 
 
 def make_server(
