@@ -11,12 +11,14 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.client import HTTPResponse
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from evidencekb.build import build
@@ -153,3 +155,14 @@ def test_ekb_serve_watches_and_stops_cleanly_on_ctrl_c(kb_dir: Path, tmp_path: P
     assert process.returncode == 0
     assert rest.strip().endswith("Stopped.")
     assert "Traceback" not in rest
+
+
+def test_the_live_server_refuses_nul_paths_and_lists_no_folder(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    with preview(kb_dir, tmp_path / "site") as url:
+        for path, status in (("claims/..%00/x", 400), ("whoosh/", 404), ("claims/", 404)):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                get(url + path)
+            refused.value.close()
+            assert refused.value.code == status, path
