@@ -241,3 +241,58 @@ def reword(kb_dir: Path, old: str, new: str) -> None:
         text = path.read_text("utf-8")
         assert old in text
         path.write_text(text.replace(old, new), "utf-8")
+
+
+# Real works, each field checked against the publication (the journal's page and
+# PubMed/PMC). Tests of reference records use these and no made-up work.
+COHEN_2018 = {
+    "type": "guideline",
+    "title": "Consensus Guidelines on the Use of Intravenous Ketamine Infusions for Chronic "
+    "Pain From the American Society of Regional Anesthesia and Pain Medicine, the American "
+    "Academy of Pain Medicine, and the American Society of Anesthesiologists",
+    "authors": [
+        "Cohen SP", "Bhatia A", "Buvanendran A", "Schwenk ES", "Wasan AD", "Hurley RW",
+        "Viscusi ER", "Narouze S", "Davis FN", "Ritchie EC", "Lubenow TR", "Hooten WM",
+    ],
+    "year": 2018,
+    "journal": "Reg Anesth Pain Med",
+    "volume": "43",
+    "issue": "5",
+    "pages": "521-546",
+    "doi": "10.1097/AAP.0000000000000808",
+}  # fmt: skip
+SANTESSO_2020 = {
+    "type": "journal-article",
+    "title": "GRADE guidelines 26: informative statements to communicate the findings of "
+    "systematic reviews of interventions",
+    "authors": [
+        "Santesso N", "Glenton C", "Dahm P", "Garner P", "Akl EA", "Alper B",
+        "Brignardello-Petersen R", "Carrasco-Labra A", "De Beer H", "Hultcrantz M",
+        "Kuijpers T", "Meerpohl J", "Morgan R", "Mustafa R", "Skoetz N", "Sultan S",
+        "Wiysonge C", "Guyatt G", "Schünemann HJ",
+    ],
+    "year": 2020,
+    "journal": "J Clin Epidemiol",
+    "volume": "119",
+    "pages": "126-135",
+    "doi": "10.1016/j.jclinepi.2019.10.014",
+    "pmid": "31711912",
+}  # fmt: skip
+GUYATT_2008 = {
+    "type": "journal-article",
+    "title": "GRADE: an emerging consensus on rating quality of evidence and strength of "
+    "recommendations",
+    "authors": [
+        "Guyatt GH", "Oxman AD", "Vist GE", "Kunz R", "Falck-Ytter Y", "Alonso-Coello P",
+        "Schünemann HJ",
+    ],
+    "year": 2008,
+    "journal": "BMJ",
+    "volume": "336",
+    "issue": "7650",
+    "pages": "924-926",
+    "doi": "10.1136/bmj.39489.470347.AD",
+    "pmid": "18436948",
+    "pmcid": "PMC2335261",
+    "url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC2335261/",
+}  # fmt: skip

@@ -108,8 +108,9 @@ def test_show(repo_kb: Path) -> None:
     )
     assert details["references"] == [
         {
-            "topic": "ketamine-pain", "number": 1, "title": None, "authors": [], "year": None,
-            "journal": None, "doi": None, "pmid": None, "url": None,
+            "topic": "ketamine-pain", "number": 1, "type": None, "title": None, "authors": [],
+            "year": None, "journal": None, "volume": None, "issue": None, "pages": None,
+            "doi": None, "pmid": None, "pmcid": None, "url": None, "citation_text": None,
         }
     ]  # fmt: skip
     assert details["strength_title"] == "Not stated"

@@ -31,14 +31,22 @@ CITATION_STYLES: dict[str, str] = {
 NOT_STATED = "not-stated"
 SUPPORTS = "supports"
 CONTRADICTS = "contradicts"
+# A reference's bibliographic fields, in the order they are written and shown;
+# kb/bibliography.py holds their rules, kb/README.md explains each.
 BIBLIOGRAPHIC_FIELDS: tuple[str, ...] = (
+    "type",
     "title",
     "authors",
     "year",
     "journal",
+    "volume",
+    "issue",
+    "pages",
     "doi",
     "pmid",
+    "pmcid",
     "url",
+    "citation_text",
 )
 
 
@@ -201,13 +209,19 @@ class Reference:
 
     topic: str
     number: int
+    type: str | None = None  # one of kb.bibliography.REFERENCE_TYPES
     title: str | None = None
-    authors: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()  # in the work's order, as the work writes them
     year: int | None = None
     journal: str | None = None
-    doi: str | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None  # case kept as written; compared case-insensitively
     pmid: str | None = None
+    pmcid: str | None = None
     url: str | None = None
+    citation_text: str | None = None  # the reference exactly as the source wrote it
     # The work's own text, when recorded, that claims' evidence quotes: its
     # abstract's sentences, numbered from 0.
     sentences: tuple[str, ...] = ()
@@ -217,17 +231,8 @@ class Reference:
         return any(getattr(self, name) for name in BIBLIOGRAPHIC_FIELDS)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "topic": self.topic,
-            "number": self.number,
-            "title": self.title,
-            "authors": list(self.authors),
-            "year": self.year,
-            "journal": self.journal,
-            "doi": self.doi,
-            "pmid": self.pmid,
-            "url": self.url,
-        }
+        fields = {name: getattr(self, name) for name in BIBLIOGRAPHIC_FIELDS}
+        return {"topic": self.topic, "number": self.number, **fields, "authors": list(self.authors)}
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,19 @@ from evidencekb.model import (
 RELATED_LIMIT = 10
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 BIBLIOGRAPHIC_LABELS: dict[str, str] = {
+    "type": "Type",
     "title": "Title",
     "authors": "Authors",
     "year": "Year",
     "journal": "Journal",
+    "volume": "Volume",
+    "issue": "Issue",
+    "pages": "Pages",
     "doi": "DOI",
     "pmid": "PMID",
+    "pmcid": "PMCID",
     "url": "Web address",
+    "citation_text": "As the source cites it",
 }
 assert tuple(BIBLIOGRAPHIC_LABELS) == BIBLIOGRAPHIC_FIELDS
 

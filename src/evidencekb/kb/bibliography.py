@@ -1,0 +1,162 @@
+"""The rules for a bibliographic record in references.toml, written once.
+
+A reference may say what kind of work it is, its title, authors, year, journal,
+volume, issue, pages, identifiers (DOI, PMID, PMCID), web address, and the
+reference exactly as the source wrote it (`citation_text`). Every field is
+optional: nothing is ever guessed. `check_record` checks one record's fields
+and `check_identifiers` the records of one topic together (one work listed
+under two numbers). Both report through the loader's `TableChecker`, so each
+problem names its file, line and field. Stdlib only (the search path loads kb/).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from evidencekb.kb.tables import Field, TableChecker
+from evidencekb.kb.tomlfile import Located
+from evidencekb.model import BIBLIOGRAPHIC_FIELDS
+
+# The kinds of work a reference may be; CSL and FHIR exports map each to theirs.
+REFERENCE_TYPES: tuple[str, ...] = (
+    "journal-article",
+    "guideline",
+    "review",
+    "book",
+    "web-page",
+    "other",
+)
+
+# The bibliographic fields of a `[[reference]]` table (model.BIBLIOGRAPHIC_FIELDS
+# names them): all optional, all text but these. `number` is the loader's own.
+_FIELD_KINDS = {"authors": "texts", "year": "int"}
+RECORD_FIELDS: dict[str, Field] = {
+    name: Field(_FIELD_KINDS.get(name, "text"), required=False) for name in BIBLIOGRAPHIC_FIELDS
+}
+
+# A DOI is "10.", a registrant code of digits (dot-separated parts allowed), "/",
+# and a suffix of any printable characters: old Wiley DOIs hold "<", ">" and ";",
+# so the suffix is not narrowed further. Case is kept as written; DOIs compare
+# case-insensitively (the DOI Handbook, section 2.4).
+DOI = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
+# A DOI written as a link or with a prefix: the record keeps the DOI itself.
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+PMID = re.compile(r"^[1-9]\d{0,8}$")  # PubMed ids are positive whole numbers
+PMCID = re.compile(r"^PMC\d+$")
+WEB_SCHEMES: tuple[str, ...] = ("http", "https")
+# No printed work this knowledge base could cite predates movable type in Europe;
+# an earlier year is a typing slip.
+EARLIEST_YEAR = 1450
+
+_EXAMPLES = {
+    "doi": '"10.1097/AAP.0000000000000808"',
+    "pmid": '"31711912"',
+    "pmcid": '"PMC2335261"',
+}
+
+
+def doi_key(doi: str) -> str:
+    """The form two DOIs are compared in: DOIs are case-insensitive."""
+    return doi.upper()
+
+
+def doi_problem(doi: str) -> str | None:
+    """Why `doi` is not a DOI as the record keeps it; None when it is one."""
+    if _DOI_PREFIX.match(doi):
+        bare = _DOI_PREFIX.sub("", doi)
+        return f"doi '{doi}' must be the DOI alone, without a link or prefix: \"{bare}\""
+    if not DOI.match(doi):
+        return (
+            f"doi '{doi}' is not a DOI: it starts with '10.', a registrant number, '/', "
+            f"then the suffix, like {_EXAMPLES['doi']}"
+        )
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.netloc or re.search(r"\s", url):
+        return f"url '{url}' must be a web address starting with http:// or https://"
+    return None
+
+
+def year_problem(year: int, today: datetime.date | None = None) -> str | None:
+    this_year = (today or datetime.date.today()).year
+    if not EARLIEST_YEAR <= year <= this_year:
+        return (
+            f"year {year} is not plausible: use the year of publication, "
+            f"{EARLIEST_YEAR} to {this_year}"
+        )
+    return None
+
+
+def record_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each field of one type-checked record that breaks its rule."""
+    found: list[tuple[str, str]] = []
+    rules: dict[str, Callable[[Any], str | None]] = {
+        "doi": doi_problem,
+        "url": url_problem,
+        "year": year_problem,
+        "pmid": pmid_problem,
+        "pmcid": pmcid_problem,
+    }
+    for key, rule in rules.items():
+        if key in values and (message := rule(values[key])):
+            found.append((key, message))
+    for author in values.get("authors") or ():
+        if not author.strip():
+            found.append(("authors", "an author's name is empty"))
+    return found
+
+
+def pmid_problem(pmid: str) -> str | None:
+    return None if PMID.match(pmid) else _id_message("pmid", pmid, "digits only")
+
+
+def pmcid_problem(pmcid: str) -> str | None:
+    return None if PMCID.match(pmcid) else _id_message("pmcid", pmcid, "'PMC' and digits")
+
+
+def _id_message(key: str, value: str, shape: str) -> str:
+    return f"{key} '{value}' must be {shape}, like {_EXAMPLES[key]}"
+
+
+def check_record(checker: TableChecker, doc: Located, index: int, values: dict[str, Any]) -> None:
+    """Report every rule the `index`th `[[reference]]` of `doc` breaks."""
+    if "type" in values:
+        checker.choice(
+            doc, "reference", index, "type", values["type"], REFERENCE_TYPES, "reference type"
+        )
+    for key, message in record_problems(values):
+        checker.problems.append(doc.problem(message, "reference", index, key))
+
+
+def check_identifiers(
+    checker: TableChecker, doc: Located, records: Sequence[tuple[int, dict[str, Any]]]
+) -> None:
+    """Report a DOI or PMID that two references of one topic share: one work under
+    two numbers. `records` pairs each table's index with its checked values."""
+    for key, normal in (("doi", doi_key), ("pmid", str)):
+        first: dict[str, tuple[int, int]] = {}  # normal form -> (index, number)
+        for index, values in records:
+            value = values.get(key)
+            if value is None:
+                continue
+            if normal(value) in first:
+                other_index, other_number = first[normal(value)]
+                checker.problems.append(
+                    doc.problem(
+                        f"references {other_number} and {values['number']} have the same "
+                        f"{key} '{value}' (line {doc.line('reference', other_index, key)}): "
+                        "list a work under one number",
+                        "reference",
+                        index,
+                        key,
+                    )
+                )
+            else:
+                first[normal(value)] = (index, values["number"])
