@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evidencekb.errors import ValidationError
 from evidencekb.kb.bibliography import (
     RECORD_FIELDS,
     check_identifiers,
@@ -20,6 +21,7 @@ from evidencekb.kb.bibliography import (
     url_problem,
     year_problem,
 )
+from evidencekb.kb.load import load_kb
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import format_table, read_toml
 from evidencekb.model import BIBLIOGRAPHIC_FIELDS
@@ -146,3 +148,30 @@ def test_rules_never_raise_and_accept_only_their_shape(text: str) -> None:
         assert text.startswith("PMC")
     if "doi" not in problems:
         assert text.startswith("10.") and "/" in text
+
+
+def test_ekb_check_applies_the_rules_to_references_toml(kb_dir: Path) -> None:
+    """Through `load_kb`: faulty values (not a description of the seed's works, which
+    its source does not name) on the seed's references are each reported once."""
+    relative = "topics/ketamine-pain/references.toml"
+    path = kb_dir / relative
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("number = 1\n", 'number = 1\ndoi = "doi:10.1097/x"\nyear = 3000\n', 1)
+    text = text.replace("number = 2\n", 'number = 2\npmid = "31711912"\n', 1)
+    text = text.replace("number = 3\n", 'number = 3\npmid = "31711912"\ntype = "blog"\n', 1)
+    path.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    at = {line.split(" =")[0]: n for n, line in enumerate(lines, start=1) if " = " in line}
+    pmid_lines = [n for n, line in enumerate(lines, start=1) if line.startswith("pmid")]
+    with pytest.raises(ValidationError) as caught:
+        load_kb(kb_dir)
+    assert [str(p).removeprefix(f"{kb_dir}/") for p in caught.value.problems] == [
+        f"{relative}:{at['doi']}: doi 'doi:10.1097/x' must be the DOI alone, without a link "
+        'or prefix: "10.1097/x"',
+        f"{relative}:{at['year']}: year 3000 is not plausible: use the year of publication, "
+        f"1450 to {datetime.date.today().year}",
+        f"{relative}:{pmid_lines[1]}: references 2 and 3 have the same pmid '31711912' "
+        f"(line {pmid_lines[0]}): list a work under one number",
+        f"{relative}:{pmid_lines[1] + 1}: unknown reference type 'blog'; allowed: "
+        "journal-article, guideline, review, book, web-page, other",
+    ]

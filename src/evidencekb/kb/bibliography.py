@@ -132,7 +132,7 @@ def check_record(checker: TableChecker, doc: Located, index: int, values: dict[s
             doc, "reference", index, "type", values["type"], REFERENCE_TYPES, "reference type"
         )
     for key, message in record_problems(values):
-        checker.problems.append(doc.problem(message, "reference", index, key))
+        checker.report(doc, message, "reference", index, key)
 
 
 def check_identifiers(
@@ -148,15 +148,14 @@ def check_identifiers(
                 continue
             if normal(value) in first:
                 other_index, other_number = first[normal(value)]
-                checker.problems.append(
-                    doc.problem(
-                        f"references {other_number} and {values['number']} have the same "
-                        f"{key} '{value}' (line {doc.line('reference', other_index, key)}): "
-                        "list a work under one number",
-                        "reference",
-                        index,
-                        key,
-                    )
+                checker.report(
+                    doc,
+                    f"references {other_number} and {values['number']} have the same "
+                    f"{key} '{value}' (line {doc.line('reference', other_index, key)}): "
+                    "list a work under one number",
+                    "reference",
+                    index,
+                    key,
                 )
             else:
                 first[normal(value)] = (index, values["number"])

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
+from evidencekb.kb.bibliography import RECORD_FIELDS, check_identifiers, check_record
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field
 from evidencekb.model import Claim, Reference
 
 REFERENCE_FIELDS = {
     "number": Field("int"),
-    "title": Field("text", required=False),
-    "authors": Field("texts", required=False),
-    "year": Field("int", required=False),
-    "journal": Field("text", required=False),
-    "doi": Field("text", required=False),
-    "pmid": Field("text", required=False),
-    "url": Field("text", required=False),
+    **RECORD_FIELDS,
     "sentences": Field("texts", required=False),  # the work's text, that evidence quotes
 }
 
@@ -32,10 +27,13 @@ def load_references(
     doc = reader.read(relative) if reader.exists(relative) else None
     if doc is not None:
         reader.unknown_keys(doc, "", 0, doc.data, {"reference"})
+        records = []
         for index, row in enumerate(reader.rows(doc, "reference")):
             values = reader.fields(doc, "reference", index, row, REFERENCE_FIELDS)
             if values is None:
                 continue
+            check_record(reader, doc, index, values)
+            records.append((index, dict(values)))
             number = values["number"]
             if number in described:
                 reader.report(
@@ -52,4 +50,5 @@ def load_references(
             values["authors"] = tuple(values.get("authors") or ())
             values["sentences"] = tuple(values.get("sentences") or ())
             described[number] = Reference(topic=slug, **values)
+        check_identifiers(reader, doc, records)
     return tuple(described.get(n, Reference(topic=slug, number=n)) for n in cited)
