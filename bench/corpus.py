@@ -16,24 +16,22 @@ claim's strength is derived by the same rule `ekb check` applies
 (`evidencekb.kb.strength.derive_strength`), its entities are found as `ekb import` finds them
 (`mentioned_entities`), its id is the importer's, and categories stay empty (choosing
 them is a curator's work). Output is deterministic: the same corpus files give the same
-bytes. The knowledge base is written to a temporary sibling folder and
-renamed into place, so a failed run leaves nothing half-written.
+bytes. The knowledge base is written to a staging sibling folder and
+swapped into place, so a failed run leaves nothing half-written.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from evidencekb.atomic import staged_dir
 from evidencekb.kb.citations import split_marker
 from evidencekb.kb.importer import claim_id as base_claim_id
 from evidencekb.kb.importer import mentioned_entities
@@ -351,28 +349,13 @@ def check_replaceable(out_dir: Path) -> None:
 
 
 def write_kb(files: dict[Path, str], out_dir: Path) -> None:
-    """Write into a temporary sibling folder, then swap it into place."""
+    """Write into a staging sibling folder, then swap it into place (atomic.staged_dir)."""
     check_replaceable(out_dir)
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    with staged_dir(out_dir.resolve()) as staging:
         for relative, text in sorted(files.items()):
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
-        os.chmod(staging, 0o755)
-        if out_dir.exists():
-            retired = out_dir.with_name(f".{out_dir.name}.old")
-            shutil.rmtree(retired, ignore_errors=True)
-            out_dir.rename(retired)
-            staging.rename(out_dir)
-            shutil.rmtree(retired)
-        else:
-            staging.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def main(argv: list[str] | None = None) -> int:

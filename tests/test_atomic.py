@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from evidencekb.atomic import staged_dir
+from evidencekb.atomic import staged_dir, writer_lock
 
 
 def test_success_replaces_the_folder(tmp_path: Path) -> None:
@@ -37,3 +41,115 @@ def test_creates_a_missing_folder(tmp_path: Path) -> None:
     with staged_dir(target) as staged:
         (staged / "index.html").write_text("hi")
     assert (target / "index.html").read_text() == "hi"
+
+
+# A writer in another process: it stages a new `target`, says where, and waits for a
+# line on stdin before it finishes (or is killed first).
+STAGING_WRITER = """
+import sys
+from pathlib import Path
+from evidencekb.atomic import staged_dir
+with staged_dir(Path(sys.argv[1])) as staged:
+    (staged / "new.html").write_text("new")
+    print(staged, flush=True)
+    sys.stdin.readline()
+"""
+
+# A process that takes the writer lock of `target`, says so, and holds it until it
+# reads a line (or is killed).
+LOCK_HOLDER = """
+import sys
+from pathlib import Path
+from evidencekb.atomic import writer_lock
+with writer_lock(Path(sys.argv[1])):
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def start(script: str, target: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    return process, process.stdout.readline().strip()
+
+
+def finish(process: subprocess.Popen[str]) -> None:
+    process.communicate("\n", timeout=30)
+    assert process.returncode == 0
+
+
+def test_a_staging_folder_is_named_after_its_owner(tmp_path: Path) -> None:
+    with staged_dir(tmp_path / "site") as staged:
+        pid, started = re.fullmatch(r"\.site\.tmp-(\d+)\.(\d+)-\w+", staged.name).groups()
+        assert int(pid) == os.getpid()
+        assert int(started) > 0  # this machine has /proc
+
+
+def test_the_next_writer_removes_what_a_killed_one_left_never_a_live_ones(
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "site"
+    killed, dead_staging = start(STAGING_WRITER, target)
+    killed.kill()  # SIGKILL: it cannot clean up
+    killed.communicate(timeout=30)
+    assert Path(dead_staging).is_dir()
+    alive, live_staging = start(STAGING_WRITER, target)  # the next writer...
+    try:
+        assert not Path(dead_staging).exists()  # ...removed the dead one's folder
+        with staged_dir(target) as staged:
+            (staged / "mine.html").write_text("mine")
+        assert Path(live_staging).is_dir()  # and a writer never removes a live one's
+    finally:
+        finish(alive)
+    # The live writer finished after us: its folder is now the target.
+    assert [p.name for p in target.iterdir()] == ["new.html"]
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_a_pid_reused_by_another_process_does_not_make_its_staging_live(
+    tmp_path: Path,
+) -> None:
+    """A folder named after this very pid but another start time is a dead run's."""
+    target = tmp_path / "site"
+    stale = tmp_path / f".site.tmp-{os.getpid()}.1-abcdefgh"
+    stale.mkdir()
+    with staged_dir(target) as staged:
+        (staged / "index.html").write_text("x")
+    assert not stale.exists()
+
+
+def test_the_writer_lock_waits_for_its_holder(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    holder, said = start(LOCK_HOLDER, target)
+    assert said == "held"
+    waited: list[bool] = []
+
+    def release_the_holder() -> None:
+        waited.append(True)
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+
+    with writer_lock(target, on_wait=release_the_holder):
+        holder.communicate(timeout=30)
+        assert holder.returncode == 0
+    assert waited == [True]
+
+
+def test_a_killed_holder_leaves_the_lock_free(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    holder, said = start(LOCK_HOLDER, target)
+    assert said == "held"
+    holder.kill()
+    holder.communicate(timeout=30)
+
+    def fail() -> None:
+        raise AssertionError("the lock of a dead process was still held")
+
+    with writer_lock(target, on_wait=fail):
+        pass

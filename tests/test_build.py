@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.build import build
 from evidencekb.errors import ValidationError
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
@@ -49,7 +54,8 @@ def test_a_failed_build_leaves_the_previous_site(kb_dir: Path, tmp_path: Path) -
     with pytest.raises(ValidationError):
         build(kb_dir, site)
     assert tree(site) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    # No staging folder left; only the writers' lock file (see test_atomic).
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".site.lock"]
 
 
 def run_on_terminal(*args: str) -> str:
@@ -120,7 +126,7 @@ def test_a_write_failure_is_one_error_line_and_keeps_the_old_site(
         result.stderr,
     ), result.stderr
     assert tree(site) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "kb", "site"]
 
 
 def can_mount() -> bool:
@@ -184,5 +190,84 @@ def test_a_full_disk_or_a_read_only_folder_on_a_real_tmpfs(
     assert re.fullmatch(
         rf"Error: cannot write the site at {re.escape(str(disk / 'site'))}: ({reasons})\n", errors
     )
-    assert [p.name for p in after.iterdir()] == ["site"]  # no staging folder left
+    assert {p.name for p in after.iterdir()} - {".site.lock"} == {"site"}  # no staging left
     assert tree(after / "site") == tree(old)
+
+
+def start_build(kb_dir: Path, site: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "evidencekb", "build", "--kb", str(kb_dir), "--site-dir",
+         str(site)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def staging_of(site: Path) -> list[Path]:
+    return sorted(site.parent.glob(f".{site.name}.tmp-*"))
+
+
+def wait_for_staging(process: subprocess.Popen[str], site: Path) -> Path:
+    """The build's staging folder, as soon as it exists (the build is then writing)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if found := staging_of(site):
+            return found[0]
+        time.sleep(0.001)
+    raise AssertionError("the build ended before it was seen writing")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_stopped_build_removes_its_staging_and_keeps_the_old_site(
+    kb_dir: Path, tmp_path: Path, signum: int
+) -> None:
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    before = tree(site)
+    process = start_build(kb_dir, site)
+    wait_for_staging(process, site)
+    process.send_signal(signum)
+    _, errors = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum
+    name = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+    assert errors == f"Error: {name}\n"
+    assert staging_of(site) == []
+    assert tree(site) == before
+
+
+def test_the_next_build_removes_what_a_killed_build_left(kb_dir: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    process = start_build(kb_dir, site)
+    left = wait_for_staging(process, site)
+    process.kill()  # SIGKILL: nothing can clean up
+    process.communicate(timeout=60)
+    assert left.is_dir()
+    build(kb_dir, site)
+    assert staging_of(site) == []
+    assert (site / "index.html").is_file()
+
+
+def test_a_search_that_must_rebuild_waits_for_a_build_in_progress(
+    kb_dir: Path, tmp_path: Path, reword: Callable[[Path, str, str], None]
+) -> None:
+    """Two real processes: this test plays a build (it holds the site's writer lock,
+    then swaps in a new site), while `ekb search` finds the index stale. Without the
+    lock the search rebuilt its index inside the old site as the build replaced it,
+    and failed with `cannot write the search index at …/whoosh: No such file or
+    directory` (3 overlaps in 38)."""
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    reword(kb_dir, "a viable option", "a workable option")  # the index is now stale
+    fresh = build(kb_dir, tmp_path / "fresh").site_dir
+    with writer_lock(site):
+        searcher = subprocess.Popen(
+            [sys.executable, "-m", "evidencekb", "search", "--kb", str(kb_dir), "--site-dir",
+             str(site), "--json", "workable"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert searcher.stderr is not None
+        assert searcher.stderr.readline() == f"waiting for a build of {site}…\n"
+        with staged_dir(site) as staged:  # the build finishes: a new site, swapped in
+            shutil.copytree(fresh, staged, dirs_exist_ok=True)
+    found, errors = searcher.communicate(timeout=60)
+    assert (searcher.returncode, errors) == (0, "")  # the new index is fresh: no rebuild
+    assert next(hit["text"] for hit in json.loads(found)).startswith("Ketamine is a workable")

@@ -4,20 +4,34 @@ Every writer (import, build, the search index) fills a hidden sibling folder
 and only then puts it in place. On Linux the swap is one `renameat2` call with
 RENAME_EXCHANGE, so a reader sees the old folder or the new one, never neither;
 elsewhere it falls back to two renames.
+
+A writer killed outright (SIGKILL, a power cut) cannot remove its sibling, so the
+sibling's name records its owner, `.NAME.tmp-PID.START-XXXXXXXX` (START: when that
+process started, so a reused pid is not taken for the owner), and the next writer in
+the same folder removes every sibling whose owner is gone, never one still at work.
+
+Writers of one folder can also take its lock (`writer_lock`): an flock on
+`.NAME.lock` beside it, which the kernel releases when the holder dies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import fcntl
+import glob
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+# A staging sibling's name: `.NAME.tmp-PID.START-` and mkdtemp's random letters.
+_STAGING_NAME = re.compile(r"\..+\.tmp-(\d+)\.(\d+)-[^/]*")
 
 
 @contextmanager
@@ -25,14 +39,20 @@ def staged_dir(target: Path) -> Iterator[Path]:
     """Yield an empty sibling of `target`; on success it replaces `target`.
 
     If the body raises, the sibling is removed and `target` is left untouched.
+    Siblings left by writers that died are removed first.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    staged = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    os.chmod(staged, 0o755)  # mkdtemp makes it private; the result is published
+    remove_dead_staging(target.parent)
+    prefix = _staging_prefix(target)
     try:
+        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        os.chmod(staged, 0o755)  # mkdtemp makes it private; the result is published
         yield staged
     except BaseException:
-        shutil.rmtree(staged, ignore_errors=True)
+        # By prefix, not by `staged`: a signal can land after mkdtemp made the folder
+        # and before it returned its name.
+        for own in target.parent.glob(f"{glob.escape(prefix)}*"):
+            shutil.rmtree(own, ignore_errors=True)
         raise
     replace_dir(staged, target)
 
@@ -45,10 +65,71 @@ def replace_dir(staged: Path, target: Path) -> None:
     if _exchange(staged, target):
         shutil.rmtree(staged)  # it now holds the old contents
         return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    old = target.with_name(f"{_staging_prefix(target)}old")
     os.rename(target, old)
     os.rename(staged, target)
     shutil.rmtree(old)
+
+
+def remove_dead_staging(folder: Path) -> None:
+    """Delete the staging folders in `folder` whose owner process is gone."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        match = _STAGING_NAME.fullmatch(entry.name)
+        if match and not _is_running(int(match[1]), int(match[2])):
+            shutil.rmtree(entry.path, ignore_errors=True)
+
+
+@contextmanager
+def writer_lock(target: Path, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Hold the lock every writer of `target` takes while the block runs. If another
+    process holds it, call `on_wait` once and wait for it."""
+    # A file in the way is then reported by open() below, as "Not a directory".
+    with contextlib.suppress(FileExistsError):
+        target.parent.mkdir(parents=True)
+    with open(target.with_name(f".{target.name}.lock"), "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
+def _staging_prefix(target: Path) -> str:
+    pid = os.getpid()
+    return f".{target.name}.tmp-{pid}.{_start_time(pid) or 0}-"
+
+
+def _start_time(pid: int) -> int | None:
+    """When process `pid` started (clock ticks since boot); None where unknown."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text("ascii", errors="replace")
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: count from its end.
+    fields = stat.rpartition(")")[2].split()
+    with contextlib.suppress(IndexError, ValueError):
+        return int(fields[19])  # field 22, starttime
+    return None
+
+
+def _is_running(pid: int, start: int) -> bool:
+    started = _start_time(pid)
+    if started is not None:
+        return start in (started, 0)
+    if Path("/proc/self/stat").exists():
+        return False  # /proc works here and has no such process
+    try:
+        os.kill(pid, 0)  # no /proc: whether the pid exists at all
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -4,6 +4,9 @@ Everything is written into a hidden sibling of the site folder, which replaces
 the old one only when every stage has succeeded: a failed build leaves the
 previous site, database and index exactly as they were. A failure to write (a full
 disk, a read-only folder) is one `Error:` line naming the site folder and the reason.
+A build holds the site folder's writer lock (atomic.writer_lock) while it writes, as
+a search that rebuilds the index does, so neither pulls the folder from under the
+other.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.atomic import staged_dir
+from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.database import write_database
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb import claims_json, load_kb
@@ -37,7 +40,8 @@ def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> Bui
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
     try:
-        with staged_dir(site_dir) as out:
+        # One writer of site/ at a time: a search rebuilding the index waits for us.
+        with writer_lock(site_dir), staged_dir(site_dir) as out:
             _write_site(kb, out, fingerprint, progress)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").

@@ -6,6 +6,7 @@ must start fast, so it never pays for jinja2, markdown or sqlite_utils.
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
 from functools import partial, wraps
@@ -19,6 +20,19 @@ from evidencekb.errors import KBError, QueryError, ValidationError
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised wherever the program is, so that it unwinds as on
+    Ctrl-C: a build or import removes its staging folder and the old one stays."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped(signum)
 
 
 def _fail(message: str, status: int) -> None:
@@ -41,8 +55,10 @@ def handles_errors(command: F) -> F:
             _fail(str(error), 2)
         except KBError as error:
             _fail(str(error), 1)
+        except Stopped as error:
+            _fail(f"stopped by {signal.Signals(error.signum).name}", 128 + error.signum)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            _fail("interrupted", 128 + signal.SIGINT)
 
     return cast(F, wrapper)
 
@@ -267,6 +283,9 @@ def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
 
 
 def main() -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup means: go on
+            signal.signal(signum, _stop)
     cli(prog_name="ekb")
 
 

@@ -61,8 +61,9 @@ def test_the_same_kb_builds_byte_identical_indexes(kb_dir: Path, tmp_path: Path)
     assert INDEX_META_NAME in outputs[0]
 
 
-def test_write_index_refuses_an_existing_folder(kb_dir: Path, tmp_path: Path) -> None:
+def test_write_index_refuses_a_folder_that_holds_anything(kb_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "whoosh").mkdir()
+    (tmp_path / "whoosh" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError):
         write_index(load_kb(kb_dir), tmp_path / "whoosh", fingerprint="x")
 

@@ -10,6 +10,7 @@ mtime is the freshness stamp (see freshness.py).
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 from collections.abc import Callable
@@ -93,7 +94,7 @@ def write_index(
     fingerprint: str,
     progress: Progress = no_progress,
 ) -> None:
-    """Write the whole index of `kb` into `index_dir`, which must not exist yet.
+    """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
 
     Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
     when kb/ was read, so an edit made during the build is still noticed.
@@ -102,7 +103,9 @@ def write_index(
 
     from evidencekb.model import SECTIONS
 
-    index_dir.mkdir()
+    index_dir.mkdir(exist_ok=True)
+    if any(index_dir.iterdir()):
+        raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
     claims = kb.claims
     ix = whoosh_index.create_in(str(index_dir), schema())
     # whoosh names its segment files with `random`; seeding it from the
@@ -210,17 +213,28 @@ def ensure_fresh_index(
     notify: Callable[[str], None],
     progress: Progress = no_progress,
 ) -> None:
-    """Rebuild the index from kb/ if it is missing or older than kb/."""
+    """Rebuild the index from kb/ if it is missing or older than kb/.
+
+    The rebuild holds the site folder's writer lock, as `ekb build` does: a build
+    running meanwhile is waited for (and has often made the index fresh), never
+    swapped out from under the rebuild.
+    """
+    from evidencekb.atomic import writer_lock
+
     if not kb_dir.is_dir():
         raise KBError(f"no knowledge base folder at {kb_dir} (use --kb DIR)")
     if is_fresh(kb_dir, index_dir):
         return
-    if read_meta(index_dir) is None:
-        notify(f"no search index at {index_dir}; building it…")
-    else:
-        notify("kb/ changed since the last build; rebuilding the search index…")
+    site_dir = index_dir.parent
     try:
-        rebuild_index(kb_dir, index_dir, progress=progress)
+        with writer_lock(site_dir, on_wait=lambda: notify(f"waiting for a build of {site_dir}…")):
+            if is_fresh(kb_dir, index_dir):
+                return
+            if read_meta(index_dir) is None:
+                notify(f"no search index at {index_dir}; building it…")
+            else:
+                notify("kb/ changed since the last build; rebuilding the search index…")
+            rebuild_index(kb_dir, index_dir, progress=progress)
     except OSError as error:
         reason = failure_reason(error)
         raise KBError(f"cannot write the search index at {index_dir}: {reason}") from None
@@ -230,28 +244,12 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
     """Build a new index beside `index_dir` and swap it in atomically.
 
     Searches running meanwhile keep reading the old index; none ever sees a
-    half-written one.
+    half-written one. Callers other than ensure_fresh_index hold the writer lock.
     """
-    import shutil
-    import tempfile
-
-    from evidencekb.atomic import replace_dir
+    from evidencekb.atomic import staged_dir
     from evidencekb.kb.load import load_kb  # only this rare path needs the loader
 
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    # write_index creates its folder, so stage one level down.
-    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}-", dir=index_dir.parent))
-    try:
-        fresh = staging / index_dir.name
-        write_index(kb, fresh, fingerprint=fingerprint, progress=progress)
-        try:
-            replace_dir(fresh, index_dir)
-        except OSError:
-            # Another search put its index there since we looked: swap with it.
-            if not index_dir.exists():
-                raise
-            replace_dir(fresh, index_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with staged_dir(index_dir) as staged:
+        write_index(kb, staged, fingerprint=fingerprint, progress=progress)
