@@ -95,13 +95,25 @@ def cli() -> None:
 @click.option("--topic", "slug", required=True, metavar="SLUG", help="The new topic's slug.")
 @click.option("--title", help="The topic's title (default: from the slug).")
 @click.option("--replace", is_flag=True, help="Overwrite the topic if it exists.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["summary", "claims-jsonl"]),
+    default="summary",
+    show_default=True,
+    help="summary: an evidence summary's text; claims-jsonl: claims with their cited "
+    "works, stances and quotations, one JSON object a line (kb/README.md).",
+)
 @kb_option
 @handles_errors
-def import_command(source: Path, slug: str, title: str | None, replace: bool, kb_dir: Path) -> None:
-    """Import an evidence summary SOURCE as a new topic in the knowledge base."""
-    from evidencekb.kb import import_summary
+def import_command(
+    source: Path, slug: str, title: str | None, replace: bool, fmt: str, kb_dir: Path
+) -> None:
+    """Import an evidence summary (or claims-jsonl file) SOURCE as a new topic."""
+    from evidencekb.kb import import_claims_jsonl, import_summary
 
-    result = import_summary(kb_dir, source, slug, title=title, replace=replace)
+    importer = import_claims_jsonl if fmt == "claims-jsonl" else import_summary
+    result = importer(kb_dir, source, slug, title=title, replace=replace)
     verb = "Replaced" if result.replaced else "Created"
     click.echo(
         f"{verb} {result.topic_dir}: {result.statements} claims citing "

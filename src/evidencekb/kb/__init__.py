@@ -6,6 +6,7 @@ topic folder; export and show turn claims back into text for people and
 programs.
 """
 
+from evidencekb.kb.claims_jsonl import import_claims_jsonl
 from evidencekb.kb.export import claims_json, export
 from evidencekb.kb.importer import ImportResult, import_summary
 from evidencekb.kb.load import load_kb
@@ -18,6 +19,7 @@ __all__ = [
     "claims_json",
     "export",
     "find_claim",
+    "import_claims_jsonl",
     "import_summary",
     "load_kb",
 ]

@@ -99,7 +99,9 @@ def attach_evidence(
 ) -> tuple[Topic, ...]:
     """The topics with each claim's recorded evidence and relations filled in."""
     claims = {claim.id: claim for topic in topics for claim in topic.claims}
-    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    # Keyed by topic too: a claim id defined twice (an error reported elsewhere) must
+    # not take the other claim's evidence.
+    evidence: dict[tuple[str, str], list[Evidence]] = defaultdict(list)
     relations: dict[str, list[Relation]] = defaultdict(list)
     for topic in topics:
         relative = f"{TOPICS_DIR}/{topic.slug}/{EVIDENCE_FILE}"
@@ -108,10 +110,10 @@ def attach_evidence(
         doc = reader.read(relative)
         if doc is None:
             continue
-        text = (reader.kb_dir / relative).read_text(encoding="utf-8")
-        checker = _EvidenceFile(reader, doc, text.splitlines(), topic, claims, vocabulary)
+        lines = reader.text(relative).splitlines()  # for the line of each quotation
+        checker = _EvidenceFile(reader, doc, lines, topic, claims, vocabulary)
         for claim_id, item in checker.evidence():
-            evidence[claim_id].append(item)
+            evidence[(topic.slug, claim_id)].append(item)
         for relation in checker.relations():
             relations[relation.claim].append(relation)
             relations[relation.other].append(relation)
@@ -119,7 +121,7 @@ def attach_evidence(
         dataclasses.replace(
             topic,
             claims=tuple(
-                _with_evidence(claim, evidence.get(claim.id), relations.get(claim.id))
+                _with_evidence(claim, evidence.get((topic.slug, claim.id)), relations.get(claim.id))
                 for claim in topic.claims
             ),
         )

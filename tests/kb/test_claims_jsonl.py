@@ -1,0 +1,161 @@
+"""`ekb import --format claims-jsonl`: claims with their works, stances and quotations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import KBError, ValidationError
+from evidencekb.kb.claims_jsonl import import_claims_jsonl
+from evidencekb.kb.export import export
+from evidencekb.kb.load import load_kb
+from evidencekb.model import Evidence, Quote
+from fixtures import REPO
+
+# Three SciFact claims and the two abstracts they cite, as bench/scifact.py writes them.
+SAMPLE = REPO / "tests" / "data" / "evidence-sample.jsonl"
+
+
+def sample_lines() -> list[dict[str, object]]:
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+
+
+def write(path: Path, lines: list[dict[str, object]] | list[str]) -> Path:
+    path.write_text(
+        "".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines),
+        encoding="utf-8",
+    )
+    return path
+
+
+def failed_import(kb_dir: Path, source: Path) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        import_claims_jsonl(kb_dir, source, "sample")
+    assert not (kb_dir / "topics" / "sample").exists()
+    assert [p.name for p in (kb_dir / "topics").iterdir()] == ["ketamine-pain"]  # no debris
+    return [str(p).removeprefix(f"{source.parent}/") for p in caught.value.problems]
+
+
+def test_import_keeps_claims_works_stances_and_quotations(kb_dir: Path) -> None:
+    result = import_claims_jsonl(kb_dir, SAMPLE, "sample", "SciFact sample")
+    assert (result.statements, result.cited_sources, result.replaced) == (3, 2, False)
+    kb = load_kb(kb_dir)
+    topic = kb.topic("sample")
+    assert (topic.title, topic.source) == ("SciFact sample", "evidence-sample.jsonl")
+    lines = sample_lines()
+    assert [c.text for c in topic.claims] == [line["text"] for line in lines[:3]]
+    assert [(c.id, c.source_line) for c in topic.claims] == [
+        ("scifact-2", 1),
+        ("scifact-10", 2),
+        ("scifact-11", 3),
+    ]
+    prion = topic.claims[0]
+    sentence = prion.citation_evidence[0].quotes[0].text
+    assert prion.citation_evidence == (Evidence(13734012, "contradicts", (Quote(4, sentence),)),)
+    assert sentence.startswith("RESULTS Of the 32,441 appendix samples 16 were positive")
+    assert topic.claims[1].citation_evidence == (Evidence(32587939, "no-evidence"),)
+    work = topic.references[0]
+    assert (work.number, work.title, work.authors, work.year) == (
+        13734012,
+        lines[3]["title"],
+        (),
+        None,
+    )
+    assert list(work.sentences) == lines[3]["sentences"]
+    assert all(c.entities == () and c.categories == () for c in topic.claims)
+    claims = json.loads(export(kb, "json", "sample"))
+    assert claims[0]["evidence"][0]["quotes"] == [{"text": sentence, "sentence": 4}]
+
+
+def test_relations_and_generated_ids(kb_dir: Path, tmp_path: Path) -> None:
+    lines = sample_lines()
+    del lines[1]["id"]
+    lines[2]["relations"] = [{"relation": "contradicts", "other": "ketamine-pain-6927e12e"}]
+    import_claims_jsonl(kb_dir, write(tmp_path / "in.jsonl", lines), "sample")
+    kb = load_kb(kb_dir)
+    generated = kb.topic("sample").claims[1].id
+    assert generated.startswith("sample-") and len(generated) == len("sample-") + 8
+    assert kb.claim("scifact-11").contested and kb.claim("ketamine-pain-6927e12e").contested
+
+
+def test_every_bad_line_is_reported_and_nothing_written(kb_dir: Path, tmp_path: Path) -> None:
+    claim, _, _, prion, wolfram = sample_lines()
+    quoted = json.loads(json.dumps(claim))
+    quoted["evidence"][0]["quotes"][0]["text"] = "17 were positive"
+    lines: list[dict[str, object]] | list[str] = [
+        "{not json",
+        json.dumps([1]),
+        json.dumps({"type": "paper"}),
+        {**claim, "id": "scifact-a", "section": "results", "stance": "supports"},
+        {**claim, "id": "scifact-b", "evidence": [{"citation": 7, "stance": "supports"}]},
+        {**claim, "id": "scifact-c", "evidence": [{"citation": 13734012, "stance": "agrees"}]},
+        {**quoted, "id": "scifact-d"},
+        {"type": "claim", "text": "No citations."},
+        prion,
+        {**prion, "title": 3},
+        wolfram,
+    ]
+    path = write(tmp_path / "bad.jsonl", lines)
+    assert failed_import(kb_dir, path) == [
+        "bad.jsonl:1: not JSON: Expecting property name enclosed in double quotes (column 2)",
+        'bad.jsonl:2: a line must be a JSON object: {"type": "claim", ...}',
+        "bad.jsonl:3: field 'type' is \"paper\"; allowed: claim, work",
+        "bad.jsonl:4: unknown field 'stance'; allowed fields: citations, evidence, heading, "
+        "id, relations, section, text, type",
+        "bad.jsonl:4: unknown section 'results'; allowed: guidelines, research",
+        "bad.jsonl:5: evidence 1: citation 7 is not one the claim cites",
+        'bad.jsonl:6: evidence 1: stance "agrees" is not allowed; allowed: supports, '
+        "contradicts, no-evidence (leave a citation out of 'evidence' for not-stated)",
+        "bad.jsonl:7: a quote of work 13734012 is not in its sentence 4 word for word; "
+        "a quotation must be verbatim",
+        "bad.jsonl:8: missing field 'citations'",
+        "bad.jsonl:8: missing field 'section'",
+        "bad.jsonl:10: field 'title' must be text in double quotes",
+        "bad.jsonl:10: work 13734012 is already given on line 9",
+        "bad.jsonl:11: work 32587939 is not cited by any claim",
+    ]
+
+
+def test_import_fails_when_check_would(kb_dir: Path, tmp_path: Path) -> None:
+    """A claim id another topic already has passes the file's own checks, not `ekb check`."""
+    lines = sample_lines()
+    lines[0]["id"] = "ketamine-pain-6927e12e"
+    problems = failed_import(kb_dir, write(tmp_path / "in.jsonl", lines))
+    assert problems == [
+        "kb/topics/sample/claims.toml:5: duplicate claim id 'ketamine-pain-6927e12e' "
+        f"(first defined at {kb_dir}/topics/ketamine-pain/claims.toml:6)"
+    ]
+
+
+def test_an_existing_topic_needs_replace(kb_dir: Path) -> None:
+    import_claims_jsonl(kb_dir, SAMPLE, "sample")
+    with pytest.raises(KBError, match="already exists; pass --replace to overwrite it"):
+        import_claims_jsonl(kb_dir, SAMPLE, "sample")
+    assert import_claims_jsonl(kb_dir, SAMPLE, "sample", replace=True).replaced
+
+
+def test_cli(kb_dir: Path, tmp_path: Path) -> None:
+    def ekb(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "evidencekb", *args, "--kb", str(kb_dir)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    result = ekb("import", str(SAMPLE), "--format", "claims-jsonl", "--topic", "sample")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Created {kb_dir}/topics/sample: 3 claims citing 2 sources. "
+        "Curate it, then run `ekb check`.\n"
+    )
+    bad = write(tmp_path / "bad.jsonl", ['{"type": "work", "number": 0}'])
+    result = ekb("import", str(bad), "--format", "claims-jsonl", "--topic", "other")
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"{bad}:1: work number 0 must be 1 or more\nError: 1 problem found\n",
+    )
