@@ -5,9 +5,12 @@ helpers that edit a kb copy. Test modules import from here, never from each othe
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from evidencekb.model import (
     Claim,
@@ -296,3 +299,14 @@ GUYATT_2008 = {
     "pmcid": "PMC2335261",
     "url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC2335261/",
 }  # fmt: skip
+
+
+def node() -> str:
+    """Node.js, for the tests that run the site's search code; skipped where it is not
+    installed, except in CI."""
+    found = shutil.which("node")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("Node.js is required in CI for the site search tests")
+        pytest.skip("Node.js is not installed")
+    return found

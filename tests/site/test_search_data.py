@@ -3,16 +3,19 @@ found in the shard the manifest points to."""
 
 from __future__ import annotations
 
-import base64
 import bisect
+import itertools
 import json
 import re
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
+from evidencekb.search import analysis, write_index
+from evidencekb.search.engine import DEFAULT_RANKING
 from evidencekb.site import search_data as site_search
-from evidencekb.site.search_data import js_order, script_json, tokens
+from evidencekb.site.search_data import js_order, script_json
 from fixtures import HOSTILE, build, sample_kb
 
 CALL = re.compile(r"^EKBSearch\.(\w+)\((.*)\);\n$", re.DOTALL)
@@ -56,76 +59,82 @@ def test_search_data_never_holds_raw_markup_and_round_trips_hostile_text(site: P
     assert len(texts) == 6
 
 
-def test_tokens_lowercase_split_on_non_letters_and_drop_stop_words() -> None:
-    assert tokens("The N-methyl-D-aspartate (NMDA) receptor, 0.1-1.0 mg/kg; Ödem_x") == [
-        "n",
-        "methyl",
-        "d",
-        "aspartate",
-        "nmda",
-        "receptor",
-        "0",
-        "1",
-        "1",
-        "0",
-        "mg",
-        "kg",
-        "ödem",
-        "x",
-    ]
+def entries(site: Path) -> dict[str, list[object]]:
+    """Every shard entry, by key."""
+    found: dict[str, list[object]] = {}
+    for path in sorted((site / "search").glob("t-*.js")):
+        for entry in load_call(path)[1][1]:
+            found[entry[0]] = entry
+    return found
 
 
-def test_synonyms_and_abbreviations_expand_both_ways(site: Path) -> None:
-    data = manifest(site)
-    groups = [data["groups"][g] for g in data["names"]["crps"]]
-    assert groups == [
-        [
-            ["complex", "regional", "pain", "syndrome"],
-            ["complex", "regional", "pain", "syndromes"],
-            ["crps"],
-        ]
-    ]
-    assert data["names"]["complex regional pain syndrome"] == data["names"]["crps"]
-    assert data["names"]["iv"] == data["names"]["intravenously"] == data["names"]["intravenous"]
-    assert data["names"]["dosage"] == data["names"]["dosing"]  # categories expand too
+def decoded(flat: list[int]) -> dict[int, tuple[int, list[int]]]:
+    """A field's postings: claim number -> (stored length, positions)."""
+    out, doc, i = {}, 0, 0
+    while i < len(flat):
+        doc += flat[i]
+        length, count = flat[i + 1], flat[i + 2]
+        gaps = flat[i + 3 : i + 3 + count]
+        out[doc] = (length, list(itertools.accumulate(gaps)))
+        i += 3 + count
+    return out
 
 
-def test_postings_find_every_claim_containing_a_word(site: Path) -> None:
-    data = manifest(site)
-    assert data["starts"] == [""]  # a small knowledge base is a single shard
-    _, (number, entries) = load_call(site / "search" / "t-0000.js")
-    assert number == 0
-    index = {}
-    for entry in entries:
-        docs, total = [], 0
-        for delta in entry[1]:
-            total += delta
-            docs.append(total)
-        index[entry[0]] = docs
-    claims = sample_kb().claims
-    for word in ("crps", "ketamine", "complex", "script", "alert"):
-        expected = [i for i, claim in enumerate(claims) if word in tokens(claim.text)]
-        assert expected and index[word] == expected, word
-    assert "the" not in index
-    assert list(index) == sorted(index, key=js_order)
+def test_the_analysis_and_ranking_rules_come_from_python(site: Path) -> None:
+    data = manifest(site)["analysis"]
+    kb = sample_kb()
+    assert data["token"] == analysis.JS_TOKEN_PATTERN
+    assert data["stopWords"] == sorted(analysis.STOP_WORDS)
+    assert data["groups"] == analysis.Vocabulary.from_kb(kb).to_json()["groups"]
+    assert data["abbreviations"] == ["crps", "iv"]
+    assert [data["k1"], data["b"]] == [DEFAULT_RANKING.k1, DEFAULT_RANKING.b]
+    assert data["boosts"] == [list(pair) for pair in DEFAULT_RANKING.field_boosts]
 
 
-def test_filter_bitmaps_mark_exactly_the_claims_with_each_value(site: Path) -> None:
-    data = manifest(site)
-    claims = sample_kb().claims
+def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> None:
+    """The numbers the browser scores with are those `ekb search` scores with."""
+    kb = sample_kb()
+    write_index(kb, tmp_path / "whoosh", fingerprint="sample")
+    data = manifest(site)["analysis"]
+    found = entries(site)
+    with whoosh_index.open_dir(str(tmp_path / "whoosh")).searcher() as searcher:
+        reader = searcher.reader()
+        for field in ("body", "heading", "text", "topic_title", "terms"):
+            assert data["averageLength"][field] == searcher.avg_field_length(field)
+            for term in reader.field_terms(field):
+                postings = reader.postings(field, term)
+                expected = {
+                    doc: (searcher.doc_field_length(doc, field), list(positions))
+                    for doc, positions in postings.items_as("positions")
+                }
+                assert decoded(found[term][2][field]) == expected, (field, term)
+        for field in ("section", "strength", "topic", "category", "entity", "cites", "id"):
+            for value in reader.field_terms(field):
+                docs = list(reader.postings(field, value).all_ids())
+                assert list(itertools.accumulate(found[f"{field}:{value}"][2]["docs"])) == docs
 
-    def members(key: str) -> list[int]:
-        name, (got_key, encoded) = load_call(site / "search" / f"f-{key}.js")
-        assert name == "facet" and got_key == key
-        bits = base64.b64decode(encoded)
-        return [i for i in range(len(claims)) if bits[i // 8] >> (i % 8) & 1]
 
-    low = [label for label, *_ in data["strengths"]].index("low")
-    assert members(f"strength-{low}") == [i for i, c in enumerate(claims) if c.strength == "low"]
-    assert members("section-1") == [i for i, c in enumerate(claims) if c.section == "research"]
-    assert members("topic-1") == [5]
-    dosing = [term_id for term_id, _ in data["categories"]].index("dosing")
-    assert members(f"category-{dosing}") == [2]
+def test_every_word_is_mapped_to_its_index_term(site: Path) -> None:
+    found = entries(site)
+    for claim in sample_kb().claims:
+        for word in analysis.words(claim.text):
+            if analysis.terms(word):
+                assert found[word][1] == analysis.terms(word)[0], word
+    # forms no claim uses, listed because they stem back to an index term
+    assert found["ketamines"][1] == "ketamin"
+
+
+def test_the_spelling_dictionary_counts_claims_per_word(site: Path, tmp_path: Path) -> None:
+    kb = sample_kb()
+    write_index(kb, tmp_path / "whoosh", fingerprint="sample")
+    listed = {}
+    for path in (site / "search").glob("s-*.js"):
+        listed.update(dict(load_call(path)[1][1]))
+    with whoosh_index.open_dir(str(tmp_path / "whoosh")).searcher() as searcher:
+        reader = searcher.reader()
+        assert listed == {
+            word: reader.doc_frequency("words", word) for word in reader.field_terms("words")
+        }
 
 
 def test_a_large_index_is_cut_into_shards_every_term_can_be_found_in(

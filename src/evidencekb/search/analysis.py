@@ -23,7 +23,6 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
-from whoosh.analysis.filters import STOP_WORDS
 
 if TYPE_CHECKING:
     from evidencekb.model import KnowledgeBase, Term
@@ -31,6 +30,32 @@ if TYPE_CHECKING:
 # A hyphen or slash splits words ("N-methyl-D-aspartate", "mg/kg"); a dot
 # between digits does not ("0.1").
 TOKEN_PATTERN = r"\w+(\.?\w+)*"
+# The same rule for the site's JavaScript (flags "gu"): Python's \w on text is a
+# Unicode letter or number, or "_" (tests/site/test_search_parity.py checks that the
+# two agree on every character).
+JS_TOKEN_PATTERN = r"[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*"
+# Words shorter than this are not indexed or searched.
+MIN_WORD_LENGTH = 2
+
+# Words that carry no weight: articles, pronouns, auxiliaries, common
+# prepositions and conjunctions, and the words questions are made of ("does
+# ketamine help ...", "what are the side effects of ...", "can it be taken by
+# mouth"). They are never searched and never "corrected" as typos. Whoosh's
+# own list, then the question and function words. "no" and
+# "without" stay searchable: they change what a claim says.
+STOP_WORDS: frozenset[str] = frozenset(
+    (
+        *("a", "an", "and", "are", "as", "at", "be", "by", "can", "for", "from", "have", "if"),
+        *("in", "is", "it", "may", "not", "of", "on", "or", "tbd", "that", "the", "this", "to"),
+        *("us", "we", "when", "will", "with", "yet", "you", "your"),
+        # question and function words
+        *("about", "am", "any", "been", "being", "could", "did", "do", "does", "done", "had"),
+        *("has", "he", "her", "hers", "him", "his", "how", "i", "its", "me", "might", "must", "my"),
+        *("our", "ours", "shall", "she", "should", "so", "than", "their", "theirs", "them", "then"),
+        *("there", "these", "they", "those", "was", "were", "what", "where", "which", "who"),
+        *("whom", "whose", "why", "would"),
+    )
+)
 
 
 class SortedStopFilter(StopFilter):
@@ -54,10 +79,14 @@ class SortedStopFilter(StopFilter):
         self.__dict__.update(state)
 
 
+# An abbreviation has at least this many letters.
+ABBREVIATION_LETTERS = 2
+
+
 def is_abbreviation(word: str) -> bool:
     """Whether `word` is written in capitals as an abbreviation: at least two
     letters, none of them lowercase ("CRPS", "NMDA", "IL10"; not "MgSO4")."""
-    return word.isupper() and sum(char.isalpha() for char in word) >= 2
+    return word.isupper() and sum(char.isalpha() for char in word) >= ABBREVIATION_LETTERS
 
 
 class MarkAbbreviationsFilter(Filter):
@@ -92,7 +121,7 @@ def text_analyzer() -> Composable:
         RegexTokenizer(TOKEN_PATTERN)
         | MarkAbbreviationsFilter()
         | LowercaseFilter()
-        | SortedStopFilter(STOP_WORDS, minsize=2)
+        | SortedStopFilter(STOP_WORDS, minsize=MIN_WORD_LENGTH)
         | AbbreviationKeepingStemFilter()
     )
 
@@ -122,7 +151,7 @@ def names_analyzer() -> Composable:
         RegexTokenizer(TOKEN_PATTERN)
         | MarkAbbreviationsFilter()
         | LowercaseFilter()
-        | SortedStopFilter(STOP_WORDS, minsize=2)
+        | SortedStopFilter(STOP_WORDS, minsize=MIN_WORD_LENGTH)
         | NameGapFilter()
         | AbbreviationKeepingStemFilter()
     )
@@ -146,6 +175,31 @@ def terms(text: str) -> tuple[str, ...]:
 def words(text: str) -> tuple[str, ...]:
     """The lowercased words of `text`, in order."""
     return tuple(token.text for token in _WORDS(text))
+
+
+# Endings tried on every index term to list word forms that the claims do not use
+# but a query may: "treated" when the claims say "treat" and "treatment". The site's
+# search never stems; it looks a query word up in the forms the build lists (see
+# site/search_data.py), and a form is listed only if Porter stems it back to the term.
+INFLECTIONS = (
+    *("s", "es", "e", "ed", "ing", "ion", "ions", "ation", "al", "ally", "ive", "ivity"),
+    *("iveness", "ness", "ity", "ize", "izes", "ized", "ly", "ment", "ments", "er", "ers"),
+    *("y", "ies", "ied", "ic", "ical", "ous", "ance", "ence", "able", "ism", "ist"),
+)
+
+
+def inflections(term: str) -> Iterator[str]:
+    """Word forms, not necessarily seen anywhere, that have `term` as their index term."""
+    from whoosh.lang.porter import stem
+
+    if not term.isalpha() or len(term) < 3:
+        return
+    bases = (term, term[:-1]) if term.endswith("i") else (term,)
+    for base in bases:
+        for ending in INFLECTIONS:
+            word = base + ending
+            if word not in STOP_WORDS and stem(word) == term:
+                yield word
 
 
 def spans(text: str, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:

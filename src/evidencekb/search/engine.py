@@ -26,7 +26,7 @@ from whoosh.scoring import BM25F
 from evidencekb.errors import KBError, QueryError
 from evidencekb.search.analysis import spans
 from evidencekb.search.index import IndexMeta, read_meta
-from evidencekb.search.query import Compiler, Node, allowed_value, parse, term_id
+from evidencekb.search.query import Compiler, Node, Plan, allowed_value, parse, term_id
 from evidencekb.search.spelling import corrected_query
 
 
@@ -126,14 +126,16 @@ def _run(
     limit: int,
     ranking: Ranking,
 ) -> SearchResults:
-    corrected = None
-    if tree is not None:
-        corrected = corrected_query(query, tree, searcher, meta.vocabulary)
-        if corrected is not None:
-            tree = parse(corrected)
     compiler = Compiler(meta, dict(ranking.field_boosts))
-    plan = compiler.compile(tree)
     filter_query = _filter_query(meta, filters)
+    plan = compiler.compile(tree)
+    corrected = None
+    suggestion = None if tree is None else corrected_query(query, tree, searcher, meta.vocabulary)
+    if suggestion is not None:
+        # A correction is offered only when it finds more than the query as typed.
+        better = compiler.compile(parse(suggestion))
+        if _reach(searcher, better, filter_query) > _reach(searcher, plan, filter_query):
+            corrected, plan = suggestion, better
     if plan.strict is None:
         return SearchResults(query, corrected, (), 0)  # stop words only, or no words
     widest = plan.relaxed  # None unless loose words could be relaxed
@@ -141,11 +143,12 @@ def _run(
     # by section and strength, in the same pass: whoosh's facets.
     facets = _count_facets()
     grouped = facets if widest is None else None
-    found = searcher.search(plan.strict, limit=limit, filter=filter_query, groupedby=grouped)
-    ranked = _top(found, limit)
+    wanted = limit + TIE_MARGIN
+    found = searcher.search(plan.strict, limit=wanted, filter=filter_query, groupedby=grouped)
+    ranked = _top(found, wanted)[:limit]
     counted = found  # the whoosh Results holding those counts
     if widest is not None:
-        wanted = limit + len(ranked)
+        wanted = limit + len(ranked) + TIE_MARGIN
         found = searcher.search(widest, limit=wanted, filter=filter_query, groupedby=facets)
         counted = found
         if len(ranked) < limit:
@@ -164,10 +167,31 @@ def _run(
     return SearchResults(query, corrected, tuple(hits), total, by_section, by_strength)
 
 
+def _reach(searcher: Any, plan: Plan, filter_query: wq.Query | None) -> tuple[bool, bool]:
+    """Whether a plan finds a claim with all its words, and one with any."""
+
+    def found(query: wq.Query | None) -> bool:
+        if query is None:
+            return False
+        return bool(searcher.search(query, limit=1, filter=filter_query).scored_length())
+
+    every = found(plan.strict)
+    return every, every or found(plan.relaxed)
+
+
+# Scores equal to SCORE_PRECISION are ties, ranked by claim order (the order of
+# kb/): the site's JavaScript adds the same numbers in another order, and must
+# rank alike. A few more hits than shown are fetched so that a tie at the cut
+# is broken the same way.
+SCORE_PRECISION = 1e9
+TIE_MARGIN = 10
+
+
 def _top(found: Any, limit: int) -> list[tuple[int, float]]:
-    """The best `limit` hits as (docnum, score). A grouped search holds every
-    match, ranked; the rest only feed the counts."""
-    return [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
+    """The best `limit` hits as (docnum, score), ties in claim order. A grouped
+    search holds every match, ranked; the rest only feed the counts."""
+    items = [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
+    return sorted(items, key=lambda item: (-math.floor(item[1] * SCORE_PRECISION + 0.5), item[0]))
 
 
 def _count_facets() -> dict[str, object]:

@@ -13,7 +13,7 @@ import contextlib
 import errno
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 
 # Bump when the schema or analysis changes: an older index is then rebuilt.
 # 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
-# 4: the pooled "body" field
-FORMAT_VERSION = 4
+# 4: the pooled "body" field; 5: question and function words are stop words
+FORMAT_VERSION = 5
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
@@ -99,48 +99,67 @@ def write_index(
     Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
     when kb/ was read, so an edit made during the build is still noticed.
     """
-    import random
-
-    from evidencekb.model import SECTIONS
-
     index_dir.mkdir(exist_ok=True)
     if any(index_dir.iterdir()):
         raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
-    claims = kb.claims
+    _write_documents(kb, index_dir, seed=fingerprint, progress=progress)
+    meta = _index_meta(kb, fingerprint)
+    meta_path = index_dir / INDEX_META_NAME
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
+    stamp = stamp_time_ns(fingerprint)
+    os.utime(meta_path, ns=(stamp, stamp))
+
+
+def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
+    """Each claim's searchable fields, in claim order (the index's document
+    numbers; the site's search data numbers claims alike)."""
+    titles = {topic.slug: topic.title for topic in kb.topics}
+    for claim in kb.claims:
+        names = [n for i in claim.entities for n in _names(kb.entities, i)]
+        names += [n for i in claim.categories for n in _names(kb.categories, i)]
+        yield {
+            "id": claim.id,
+            "claim": json.dumps(claim.to_dict(), ensure_ascii=False),
+            "text": claim.text,
+            "heading": claim.heading or "",
+            "body": f"{claim.heading or ''}\n{claim.text}",
+            "topic_title": titles[claim.topic],
+            "terms": NAME_SEPARATOR.join(names),
+            "words": " ".join((claim.text, claim.heading or "", *names)),
+            "topic": claim.topic,
+            "section": claim.section,
+            "strength": claim.strength,
+            "category": " ".join(claim.categories),
+            "entity": " ".join(claim.entities),
+            "cites": " ".join(str(number) for number in claim.citations),
+        }
+
+
+def _write_documents(kb: KnowledgeBase, index_dir: Path, *, seed: str, progress: Progress) -> None:
+    import random
+
     ix = whoosh_index.create_in(str(index_dir), schema())
     # whoosh names its segment files with `random`; seeding it from the
     # fingerprint makes the same kb give the same bytes. Restore it afterwards.
     saved = random.getstate()
-    random.seed(fingerprint)
+    random.seed(seed)
     try:
         # compound=False: a compound segment file records each part's mtime.
         writer = ix.writer(procs=1, limitmb=128, compound=False)
-        titles = {topic.slug: topic.title for topic in kb.topics}
-        for done, claim in enumerate(claims, 1):
-            names = [n for i in claim.entities for n in _names(kb.entities, i)]
-            names += [n for i in claim.categories for n in _names(kb.categories, i)]
-            writer.add_document(
-                id=claim.id,
-                claim=json.dumps(claim.to_dict(), ensure_ascii=False),
-                text=claim.text,
-                heading=claim.heading or "",
-                body=f"{claim.heading or ''}\n{claim.text}",
-                topic_title=titles[claim.topic],
-                terms=NAME_SEPARATOR.join(names),
-                words=" ".join((claim.text, claim.heading or "", *names)),
-                topic=claim.topic,
-                section=claim.section,
-                strength=claim.strength,
-                category=" ".join(claim.categories),
-                entity=" ".join(claim.entities),
-                cites=" ".join(str(number) for number in claim.citations),
-            )
-            if done % 1000 == 0 or done == len(claims):
-                progress("search index", done, len(claims))
+        count = len(kb.claims)
+        for done, document in enumerate(claim_documents(kb), 1):
+            writer.add_document(**document)
+            if done % 1000 == 0 or done == count:
+                progress("search index", done, count)
         writer.commit()
     finally:
         random.setstate(saved)
-    meta = {
+
+
+def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
+    from evidencekb.model import SECTIONS
+
+    return {
         "format": FORMAT_VERSION,
         "fingerprint": fingerprint,
         "sections": list(SECTIONS),
@@ -150,10 +169,6 @@ def write_index(
         "entities": {t.id: list(t.names) for t in kb.entities},
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
     }
-    meta_path = index_dir / INDEX_META_NAME
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
-    stamp = stamp_time_ns(fingerprint)
-    os.utime(meta_path, ns=(stamp, stamp))
 
 
 def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:

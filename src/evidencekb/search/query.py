@@ -10,9 +10,10 @@ and multi-word synonyms need the word sequence before it is split into terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from whoosh import query as wq
+from whoosh.matching import AndNotMatcher
 
 from evidencekb.errors import QueryError
 from evidencekb.search.analysis import VocabularyGroup
@@ -353,6 +354,8 @@ class Compiler:
         self, group: VocabularyGroup, written: list[tuple[str, ...]], negated: bool
     ) -> wq.Query:
         """The words as written, or any other name of the same term as a phrase."""
+        # A stop word inside a name ("mechanism of action") has no terms.
+        written = [tokens for tokens in written if tokens]
         as_written = _combine([self._text(t, None, negated) for t in written], any_of=False)
         flat = tuple(t for tokens in written for t in tokens)
         others = [self._text(name, None, negated) for name in group.names if name != flat]
@@ -392,6 +395,25 @@ class Compiler:
 KEYWORD_FIELDS = frozenset({"section", "strength", "topic", "cites", "category", "entity", "id"})
 
 
+class _ExcludingMatcher(AndNotMatcher):
+    """whoosh's AndNotMatcher, which lets an excluded claim through when it was
+    rebuilt (`replace`, every 10 claims when all matches are collected) with the
+    excluded matcher behind the included one: it moves the excluded one up first."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class Excluding(wq.AndNot):
+    """a ANDNOT b, with _ExcludingMatcher."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        scored = self.a.matcher(searcher, context)
+        excluded = self.b.matcher(searcher, searcher.boolean_context())
+        return _ExcludingMatcher(scored, excluded)
+
+
 def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
     """AND (or OR) of the positive queries, minus the negated ones."""
     positive = [q for q in queries if not isinstance(q, wq.Not)]
@@ -406,7 +428,7 @@ def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
         base = wq.Or(positive) if any_of else wq.And(positive)
     if not negative:
         return base
-    return wq.AndNot(base, negative[0] if len(negative) == 1 else wq.Or(negative))
+    return Excluding(base, negative[0] if len(negative) == 1 else wq.Or(negative))
 
 
 def allowed_value(name: str, value: str, allowed: tuple[str, ...]) -> str:

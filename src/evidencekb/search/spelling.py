@@ -1,17 +1,31 @@
 """Spelling correction: a query word found nowhere becomes the closest indexed word.
 
-A word is left alone when it is short, not purely letters, a known
-abbreviation (one letter off, an abbreviation names something else: CRPS is
-not CRP), indexed already, or a vocabulary name.
+A word is left alone when it is short (under MIN_WORD letters), not purely
+letters, a stop word (it has no index term: a question or function word is
+not a typo, "does" is not "doses"), a known abbreviation (one letter off, an abbreviation names
+something else: CRPS is not CRP), indexed already, or a vocabulary name.
+A suggestion shares the word's first letter and is at most one edit away (two
+for words of LONG_WORD letters or more); the fewest edits win, then the word
+in most claims. The engine offers the corrected query only when it finds more
+than the query as typed. The site's search-core.js follows the same rule with
+these numbers, which the build writes into its data.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from evidencekb.search.analysis import Vocabulary, edit_distance, is_abbreviation, terms
+from evidencekb.search.analysis import (
+    Vocabulary,
+    edit_distance,
+    is_abbreviation,
+    terms,
+)
 from evidencekb.search.index import TEXT_FIELDS
 from evidencekb.search.query import Node, Quoted, word_nodes
+
+MIN_WORD = 4
+LONG_WORD = 6
 
 
 def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabulary) -> str | None:
@@ -23,7 +37,7 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
             continue
         word = node.text
         tokens = terms(word)
-        if len(word) < 4 or not word.isalpha() or len(tokens) != 1:
+        if len(word) < MIN_WORD or not word.isalpha() or len(tokens) != 1:
             continue
         # An unknown abbreviation is not a typo: one letter off, it names
         # something else (CRPS is not CRP).
@@ -45,7 +59,7 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
 
 def _suggest(reader: Any, word: str) -> str | None:
     """The closest word in the index (fewest edits, then most claims)."""
-    for maxdist in (1, 2) if len(word) >= 6 else (1,):
+    for maxdist in (1, 2) if len(word) >= LONG_WORD else (1,):
         candidates: list[str] = [
             c for c in reader.terms_within("words", word, maxdist, prefix=1) if c != word
         ]

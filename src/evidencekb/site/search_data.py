@@ -1,86 +1,58 @@
-"""The site's search data: a MiniSearch index, sharded so a first search stays small.
+"""The site's search data: what static/search-core.js needs to answer a query exactly
+as `ekb search` does, cut into files so that a first search stays small.
 
-Why this shape (static/search.js is the reader):
+Python owns the analysis (evidencekb.search.analysis): the browser never tokenises
+claim text, stems, or holds a list of its own. What it gets:
 
-- The data is JavaScript that calls a global (`EKBSearch.shard(...)`), loaded by
-  `<script>` tags, never fetch(): browsers refuse fetch() from file://, and the site
-  must search when opened straight from disk.
-- The inverted index is cut into shards of consecutive terms in sorted order, each about
-  SHARD_BYTES, like the leaves of a B-tree; the manifest lists where each shard starts.
-  A query loads only the shards of its own words and of their synonyms (a word's
-  prefix matches lie in one or two neighbouring shards) and the browser merges them into
-  one MiniSearch index with `loadJS`, so ranking, prefix and fuzzy matching are
-  MiniSearch's own, over collection-wide statistics. A typo is corrected within the
-  loaded shards: everywhere in a small knowledge base (one shard), among the
-  alphabetical neighbours in a large one.
-- Shards hold postings only. Ranking ignores claim length (BM25 with b = 0: claims are
-  single sentences), so no per-claim numbers are needed to score; filters are bitmaps,
-  one per value (a strength, a section, a category, a topic), loaded only when chosen.
-- Claim text for display sits in fixed-size chunks by claim number, loaded only for the
-  results shown.
-- The manifest (always loaded) holds the shard boundaries, the filter vocabularies and
-  the synonym and abbreviation groups of kb/'s vocabularies, the same ones `ekb search`
-  expands a query with, both ways.
+- The manifest (always loaded): the token pattern, stop words, the abbreviation rule's
+  numbers and the vocabulary's abbreviations, the vocabulary groups as index-term
+  sequences (already expanded both ways), the query fields and their allowed values,
+  the ranking function's parameters and the collection statistics it needs (claim
+  count, each field's average length), and the shard boundaries.
+- Shards (t-NNNN.js) of one sorted key space:
+  * every surface word of the claims and the vocabularies (lowercased) -> its index
+    term, so that a query word is looked up, not stemmed;
+  * every index term -> its postings in each ranked field ("body", "heading", "text",
+    "topic_title", "terms"): per claim the claim number (delta-coded), the field's
+    length as whoosh stores it (lengths are kept in one byte, so lossy, and BM25
+    scores with that value), and the term's positions (for phrases);
+  * every keyword value ("section:research", "entity:crps", "cites:2",
+    "id:ketamine-pain-8008e692") -> the claims that have it.
+  A query loads the shards of its words, then those of their index terms.
+- Spelling dictionaries (s-XXXX.js, one per first letter): every word as written in
+  claims, headings and names, with the number of claims holding it; loaded only when a
+  query word is found nowhere.
+- Display chunks (d-NNNNN.js) of DOCS_PER_CHUNK claims: what a result shows, and the
+  index terms of the claim text with their character offsets (UTF-16, as JavaScript
+  counts), which highlighting matches against.
 
-Tokenisation must agree with search.js: lower-case, then runs of Unicode letters and
-digits (`[^\\W_]+` here, `[\\p{L}\\p{N}]+` there), without STOP_WORDS. Terms are ordered
+Why this shape: data is JavaScript that calls a global (`EKBSearch.shard(...)`), loaded
+by `<script>` tags, never fetch(), which browsers refuse from file://. Keys are ordered
 by UTF-16 code units, as JavaScript compares strings.
 """
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Term
+from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
+from evidencekb.search import analysis
+from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
+from evidencekb.search.index import claim_documents
+from evidencekb.search.query import FIELDS, KEYWORD_FIELDS
+from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
-# Function words too common to search for. Clinically meaningful small words ("no",
-# "not", "may") are kept.
-STOP_WORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "of",
-        "on",
-        "or",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "was",
-        "were",
-        "which",
-        "with",
-    }
-)
-_TOKEN = re.compile(r"[^\W_]+")
-
-
-def tokens(text: str) -> list[str]:
-    return [word for word in _TOKEN.findall(text.lower()) if word not in STOP_WORDS]
+# Ranked fields: "body" is heading and text pooled (see search/index.py).
+RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms")
 
 
 def js_order(term: str) -> bytes:
@@ -103,6 +75,93 @@ def script_json(value: object) -> str:
     return text
 
 
+def stored_length(length: int) -> int:
+    """A field length as whoosh reads it back (stored in one byte, so rounded)."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    return int(byte_to_length(length_to_byte(length)))
+
+
+def utf16_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+@dataclass
+class _Collected:
+    """Everything gathered in one pass over the claims."""
+
+    surface: dict[str, str] = field(default_factory=dict)  # word -> index term
+    # term -> field -> flat [doc delta, stored length, count, positions...]
+    postings: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(dict))
+    last_doc: dict[tuple[str, str], int] = field(default_factory=dict)
+    keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    words: Counter[str] = field(default_factory=Counter)  # spelling dictionary
+    total_length: Counter[str] = field(default_factory=Counter)
+    highlights: list[list[object]] = field(default_factory=list)  # per claim
+
+
+def _analysed(name: str, text: str) -> list[tuple[str, int, int, int]]:
+    """(term, position, start, end) of each token of a field, as the index has them."""
+    analyzer = analysis.names_analyzer() if name == "terms" else analysis.text_analyzer()
+    return [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in analyzer(text, positions=True, chars=True, mode="index")
+    ]
+
+
+def _add_posting(data: _Collected, name: str, doc: int, tokens: list[tuple[str, int]]) -> None:
+    length = stored_length(len(tokens))
+    data.total_length[name] += len(tokens)
+    positions: dict[str, list[int]] = defaultdict(list)
+    for term, position in tokens:
+        positions[term].append(position)
+    for term, found in positions.items():
+        previous = data.last_doc.get((term, name), 0)
+        data.last_doc[term, name] = doc
+        flat = data.postings[term].setdefault(name, [])
+        flat += [doc - previous, length, len(found)]
+        flat += [p - q for p, q in zip(found, [0, *found], strict=False)]
+
+
+def _collect(kb: KnowledgeBase) -> _Collected:
+    data = _Collected()
+    surface_words: set[str] = set()
+    for doc, document in enumerate(claim_documents(kb)):
+        for name in RANKED_FIELDS:
+            tokens = _analysed(name, document[name])
+            _add_posting(data, name, doc, [(term, pos) for term, pos, _, _ in tokens])
+            if name == "text":
+                text = document["text"]
+                data.highlights.append(
+                    [
+                        item
+                        for term, _, start, end in tokens
+                        for item in (term, utf16_offset(text, start), utf16_offset(text, end))
+                    ]
+                )
+        written = analysis.words(document["words"] + " " + document["topic_title"])
+        surface_words.update(written)
+        data.words.update(set(analysis.words(document["words"])))
+        for name in KEYWORD_FIELDS:
+            for value in document[name].split() if name not in ("id",) else [document[name]]:
+                key = f"{name}:{value}"
+                if not data.keywords[key] or data.keywords[key][-1] != doc:
+                    data.keywords[key].append(doc)
+    for vocabulary_term in (*kb.entities, *kb.categories):
+        for name in vocabulary_term.names:
+            surface_words.update(analysis.words(name))
+    for word in surface_words:
+        found = analysis.terms(word)
+        # A word that is a stop word or too short has no term; one that the
+        # tokenizer splits further is never a single query token.
+        if len(found) == 1:
+            data.surface[word] = found[0]
+    for term in sorted({term for term in data.postings if "body" in data.postings[term]}):
+        for word in analysis.inflections(term):
+            data.surface.setdefault(word, term)
+    return data
+
+
 def _deltas(numbers: Iterable[int]) -> list[int]:
     previous = 0
     out = []
@@ -112,38 +171,22 @@ def _deltas(numbers: Iterable[int]) -> list[int]:
     return out
 
 
-def expansion_groups(terms: Iterable[Term]) -> tuple[list[list[list[str]]], dict[str, list[int]]]:
-    """Synonym groups: each vocabulary term's names (label, synonyms, abbreviations, id) as
-    token lists, and for every name (tokens joined by spaces) the groups it belongs to.
-    A query naming any of them searches for all of them, both ways."""
-    groups: list[list[list[str]]] = []
-    names: dict[str, list[int]] = defaultdict(list)
-    for term in terms:
-        alternatives: list[list[str]] = []
-        # The id too: `ekb search` accepts it (category:adverse-effects).
-        for name in (*term.names, term.id):
-            words = tokens(name)
-            if words and words not in alternatives:
-                alternatives.append(words)
-        if len(alternatives) < 2:
-            continue  # nothing to expand to
-        for words in alternatives:
-            names[" ".join(words)].append(len(groups))
-        groups.append(alternatives)
-    return groups, {name: sorted(set(ids)) for name, ids in sorted(names.items())}
+def _entries(data: _Collected) -> Iterator[list[object]]:
+    """Shard entries, [key, index term or 0, postings or 0], in key order."""
+    keys = set(data.surface) | set(data.postings) | set(data.keywords)
+    for key in sorted(keys, key=js_order):
+        stem: object = data.surface.get(key, 0)
+        postings: object = data.postings.get(key) or 0
+        if key in data.keywords:
+            postings = {"docs": _deltas(data.keywords[key])}
+        yield [key, stem, postings]
 
 
-def _shard_terms(postings: dict[str, dict[int, int]]) -> list[list[list[object]]]:
-    """Encoded index entries, cut into runs of about SHARD_BYTES in term order."""
+def _shard(entries: Iterable[list[object]]) -> list[list[list[object]]]:
+    """Entries cut into runs of about SHARD_BYTES."""
     shards: list[list[list[object]]] = [[]]
     size = 0
-    for word in sorted(postings, key=js_order):
-        docs = postings[word]
-        ids = sorted(docs)
-        repeated = {str(d): docs[d] for d in ids if docs[d] > 1}
-        entry: list[object] = [word, _deltas(ids)]
-        if repeated:
-            entry.append(repeated)
+    for entry in entries:
         entry_size = len(script_json(entry)) + 1
         if shards[-1] and size + entry_size > SHARD_BYTES:
             shards.append([])
@@ -154,8 +197,8 @@ def _shard_terms(postings: dict[str, dict[int, int]]) -> list[list[list[object]]
 
 
 def _boundaries(shards: list[list[list[object]]]) -> list[str]:
-    """Where each shard starts: the shortest prefix of its first term that sorts after
-    the previous shard's last term ("" for the first shard)."""
+    """Where each shard starts: the shortest prefix of its first key that sorts after
+    the previous shard's last key ("" for the first shard)."""
     starts = [""]
     for previous, shard in itertools.pairwise(shards):
         last, first = str(previous[-1][0]), str(shard[0][0])
@@ -166,90 +209,101 @@ def _boundaries(shards: list[list[list[object]]]) -> list[str]:
     return starts
 
 
-def _bitmap(members: Iterable[int], count: int) -> str:
-    """A set of claim numbers as base64 bits (bit i of byte i // 8, low bit first)."""
-    bits = bytearray((count + 7) // 8)
-    for doc in members:
-        bits[doc // 8] |= 1 << (doc % 8)
-    return base64.b64encode(bytes(bits)).decode("ascii")
+def _spelling(words: Counter[str]) -> dict[str, list[list[object]]]:
+    """The spelling dictionary by first character (a suggestion shares the first
+    character of the word it replaces): [word, claims holding it], sorted."""
+    by_letter: dict[str, list[list[object]]] = defaultdict(list)
+    for word in sorted(words, key=js_order):
+        by_letter[word[0]].append([word, words[word]])
+    return by_letter
 
 
-def _facets(kb: KnowledgeBase, claims: tuple[Claim, ...]) -> dict[str, list[str]]:
-    """Filter name -> for each of its values (manifest order), the claims having it."""
-    values: dict[str, list[str]] = {
-        "section": list(SECTIONS),
-        "strength": list(kb.strength.labels),
-        "category": [term.id for term in kb.categories],
-        "topic": [topic.slug for topic in kb.topics],
-    }
-    members: dict[str, dict[str, list[int]]] = {name: defaultdict(list) for name in values}
-    for doc, claim in enumerate(claims):
-        members["section"][claim.section].append(doc)
-        members["strength"][claim.strength].append(doc)
-        members["topic"][claim.topic].append(doc)
-        for category in claim.categories:
-            members["category"][category].append(doc)
+def spelling_file(letter: str) -> str:
+    return f"s-{ord(letter):04x}.js"
+
+
+def browser_analysis(kb: KnowledgeBase, data: _Collected) -> dict[str, object]:
+    """The analysis and ranking rules, as numbers and lists for search-core.js."""
+    vocabulary = analysis.Vocabulary.from_kb(kb)
+    ranking = DEFAULT_RANKING
+    count = max(len(kb.claims), 1)
     return {
-        name: [_bitmap(members[name][value], len(claims)) for value in vals]
-        for name, vals in values.items()
+        "token": analysis.JS_TOKEN_PATTERN,
+        "minLength": analysis.MIN_WORD_LENGTH,
+        "stopWords": sorted(analysis.STOP_WORDS),
+        "abbreviationLetters": analysis.ABBREVIATION_LETTERS,
+        "abbreviations": sorted(vocabulary.abbreviations),
+        "groups": vocabulary.to_json()["groups"],
+        "fields": list(FIELDS),
+        "keywordFields": sorted(KEYWORD_FIELDS),
+        "k1": ranking.k1,
+        "b": ranking.b,
+        "boosts": [list(pair) for pair in ranking.field_boosts],
+        "averageLength": {name: data.total_length[name] / count for name in RANKED_FIELDS},
+        "scorePrecision": SCORE_PRECISION,
+        "spelling": {"minLength": MIN_WORD, "longWord": LONG_WORD},
+        "values": {
+            "section": list(SECTIONS),
+            "strength": list(kb.strength.labels),
+            "topic": [topic.slug for topic in kb.topics],
+            "category": {t.id: list(t.names) for t in kb.categories},
+            "entity": {t.id: list(t.names) for t in kb.entities},
+        },
     }
 
 
 def write_search_data(kb: KnowledgeBase, out_dir: Path) -> dict[str, int]:
-    """Write search/manifest.js, the index shards (t-*.js), the filter bitmaps (f-*.js)
+    """Write search/manifest.js, the shards (t-*.js), the spelling dictionaries (s-*.js)
     and the display chunks (d-*.js) under out_dir; return how many of each."""
     folder = out_dir / SEARCH_DATA_DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
     claims = kb.claims
+    data = _collect(kb)
+    shards = _shard(_entries(data))
+    for number, entries in enumerate(shards):
+        _write_call(folder / f"t-{number:04d}.js", "shard", number, entries)
+    spelling = _spelling(data.words)
+    for letter, words in spelling.items():
+        _write_call(folder / spelling_file(letter), "spelling", letter, words)
+
     topic_index = {topic.slug: i for i, topic in enumerate(kb.topics)}
     strength_index = {label: i for i, label in enumerate(kb.strength.labels)}
-
-    postings: dict[str, dict[int, int]] = defaultdict(dict)
-    for doc, claim in enumerate(claims):
-        for word, count in Counter(tokens(claim.text)).items():
-            postings[word][doc] = count
-    shards = _shard_terms(postings)
-    for number, entries in enumerate(shards):
-        _write_script(
-            folder / f"t-{number:04d}.js", f"EKBSearch.shard({number},{script_json(entries)});"
-        )
-
-    for name, bitmaps in _facets(kb, claims).items():
-        for number, bitmap in enumerate(bitmaps):
-            key = f"{name}-{number}"
-            _write_script(
-                folder / f"f-{key}.js",
-                f"EKBSearch.facet({script_json(key)},{script_json(bitmap)});",
-            )
-
     chunks = 0
     for start in range(0, len(claims), DOCS_PER_CHUNK):
         rows = [
-            [c.id, topic_index[c.topic], c.section, c.heading, c.text, strength_index[c.strength]]
-            for c in claims[start : start + DOCS_PER_CHUNK]
+            [
+                c.id,
+                topic_index[c.topic],
+                c.section,
+                c.heading,
+                c.text,
+                strength_index[c.strength],
+                data.highlights[start + i],
+            ]
+            for i, c in enumerate(claims[start : start + DOCS_PER_CHUNK])
         ]
         number = start // DOCS_PER_CHUNK
-        _write_script(
-            folder / f"d-{number:05d}.js", f"EKBSearch.docs({number},{script_json(rows)});"
-        )
+        _write_call(folder / f"d-{number:05d}.js", "docs", number, rows)
         chunks += 1
 
-    groups, names = expansion_groups((*kb.entities, *kb.categories))
     manifest = {
         "version": FORMAT_VERSION,
         "starts": _boundaries(shards),
         "docCount": len(claims),
         "docsPerChunk": DOCS_PER_CHUNK,
-        "stopWords": sorted(STOP_WORDS),
+        "spelling": sorted(spelling, key=js_order),
         "topics": [[t.slug, t.title] for t in kb.topics],
         "sections": [[s, SECTION_TITLES[s]] for s in SECTIONS],
         "strengths": [[lv.label, lv.title, lv.rank] for lv in kb.strength.levels],
         "categories": [[term.id, term.label] for term in kb.categories],
-        "groups": groups,
-        "names": names,
+        "analysis": browser_analysis(kb, data),
     }
     _write_script(folder / "manifest.js", f"EKBSearch.manifest({script_json(manifest)});")
     return {"shards": len(shards), "chunks": chunks}
+
+
+def _write_call(path: Path, name: str, key: object, value: object) -> None:
+    _write_script(path, f"EKBSearch.{name}({script_json(key)},{script_json(value)});")
 
 
 def _write_script(path: Path, text: str) -> None:

@@ -1,0 +1,315 @@
+"""One search, two front ends: `ekb search` (search()) and the site's search core
+(static/search-core.js under Node.js) give the same top 10, in the same order.
+
+Each knowledge base is built once (index and site search data); every query then runs
+through search() in this process and through one Node.js process for all of them.
+
+Where the two cannot agree, the difference is named in a test of its own (see the
+end of this file): a query word that appears nowhere in the claims or vocabularies is
+looked up as written by the site, which never stems (Python writes every surface word's
+index term into the site's data); `ekb search` stems it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evidencekb.kb.load import load_kb
+from evidencekb.model import KnowledgeBase
+from evidencekb.search import Filters, search, write_index
+from evidencekb.search.analysis import (
+    JS_TOKEN_PATTERN,
+    TOKEN_PATTERN,
+    inflections,
+    terms,
+    words,
+)
+from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.site.render import STATIC_DIR
+from evidencekb.site.search_data import write_search_data
+from fixtures import REPO, REPO_KB, node
+
+RUNNER = REPO / "bench" / "search_core.js"
+DATA = REPO.parent / "shared" / "data"
+
+WORDS = ["ketamine", "analgesia", "depression", "hallucinations", "infusion", "opioid"]
+PHRASES = ['"neuropathic pain"', '"side effects"', '"chronic pain" ketamine', '"pain management"']
+ABBREVIATIONS = ["CRPS", "crps", "NMDA", "NMDAR", "IV", "iv", "BZD", "CRP"]
+SYNONYMS = [
+    "complex regional pain syndrome",
+    "reflex sympathetic dystrophy",
+    "esketamine",
+    "benzodiazepine",
+    "intravenous",
+    "by mouth",
+    "oral ketamine",
+    "N-methyl-D-aspartate receptor",
+]
+STEMS = ["monitoring", "monitored", "doses", "dosing", "infusions", "treatment", "analgesic"]
+TYPOS = ["benzodiazapine", "ketamime", "halucinations", "neuropathc pain", "analgesai"]
+QUESTIONS = [
+    "does ketamine help neuropathic pain",
+    "what are the side effects of ketamine",
+    "can it be taken by mouth",
+    "how is ketamine given",
+    "is ketamine safe for children",
+    "what is the mechanism of action of ketamine",
+    "should patients be monitored",
+    "which dose is used for depression",
+]
+FIELD_QUERIES = [
+    "section:research AND strength:low",
+    "entity:hallucinations OR category:misuse",
+    "cites:2",
+    "heading:efficacy",
+    "text:ketamine",
+    "ketamine NOT section:guidelines",
+    "topic:ketamine-pain pain",
+    "(crps OR depression) AND strength:low",
+    "NOT section:research",
+    'heading:"pain management" ketamine',
+]
+UNICODE = ["kétamine", "Ödem ketamine", "ketamine—pain", "0.1 mg/kg", "≥ 0.5 mg", "naïve 痛み"]
+ERRORS = ['unclosed "quote', "section:", "foo:bar", "cites:two", "(ketamine", "AND pain"]
+FILTERED = [
+    ("ketamine", {"section": "guidelines"}),
+    ("pain", {"strength": "low"}),
+    ("ketamine dose", {"category": "dosing"}),
+    ("crps", {"topic": "ketamine-pain", "section": "research"}),
+]
+SEED_QUERIES = (
+    WORDS + PHRASES + ABBREVIATIONS + SYNONYMS + STEMS + TYPOS + QUESTIONS + FIELD_QUERIES
+) + UNICODE
+
+
+class Built:
+    """A knowledge base built as `ekb build` builds it: index and site."""
+
+    def __init__(self, kb_dir: Path, out: Path) -> None:
+        fingerprint = kb_fingerprint(kb_dir)
+        self.kb: KnowledgeBase = load_kb(kb_dir)
+        self.site = out
+        out.mkdir(parents=True)
+        write_index(self.kb, out / "whoosh", fingerprint=fingerprint)
+        # The site's search data and core, without the pages (which take longer).
+        write_search_data(self.kb, out)
+        (out / "static").mkdir()
+        shutil.copy(STATIC_DIR / "search-core.js", out / "static")
+
+    def cli(self, query: str, filters: dict[str, str] | None = None) -> dict[str, object]:
+        from evidencekb.errors import QueryError
+
+        try:
+            results = search(self.site / "whoosh", query, filters=Filters(**(filters or {})))
+        except QueryError as error:
+            return {"ids": [], "corrected": None, "error": str(error), "highlights": []}
+        return {
+            "ids": [str(hit.claim["id"]) for hit in results.hits],
+            "corrected": results.corrected_query,
+            "error": None,
+            "highlights": [
+                [
+                    [utf16(str(hit.claim["text"]), s), utf16(str(hit.claim["text"]), e)]
+                    for s, e in hit.highlights
+                ]
+                for hit in results.hits
+            ],
+            "total": results.total,
+        }
+
+    def site_search(self, queries: list[tuple[str, dict[str, str]]]) -> list[dict[str, object]]:
+        lines = "".join(json.dumps({"query": q, "filters": f}) + "\n" for q, f in queries)
+        done = subprocess.run(
+            [node(), str(RUNNER), str(self.site), "10"],
+            input=lines,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def utf16(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def compare(built: Built, queries: list[tuple[str, dict[str, str]]], *, marks: bool) -> None:
+    site = built.site_search(queries)
+    assert len(site) == len(queries)
+    differences = []
+    for (query, filters), theirs in zip(queries, site, strict=True):
+        ours = built.cli(query, filters)
+        keys = ["ids", "corrected", "error"] + (["highlights"] if marks else [])
+        if ours["error"] is None:
+            keys.append("total")
+        for key in keys:
+            if ours[key] != theirs[key]:
+                differences.append((query, filters, key, ours[key], theirs[key]))
+    assert differences == [], "\n".join(map(repr, differences))
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return Built(REPO_KB, tmp_path_factory.mktemp("parity") / "site")
+
+
+def test_at_least_sixty_seed_queries_of_every_kind_rank_alike(seed: Built) -> None:
+    queries = [(q, {}) for q in SEED_QUERIES + ERRORS] + FILTERED
+    assert len(queries) >= 60
+    compare(seed, queries, marks=True)
+
+
+def test_every_vocabulary_name_alone_and_in_a_sentence_is_a_query_in_both(seed: Built) -> None:
+    names = sorted(
+        {name for term in (*seed.kb.entities, *seed.kb.categories) for name in term.names}
+    )
+    assert "Mechanism of action" in names
+    queries = [(name, {}) for name in names]
+    queries += [(f"what is known about {name} in adults", {}) for name in names]
+    queries += [(f"the {name} of the", {}) for name in names]
+    compare(seed, queries, marks=True)
+
+
+def test_readme_example_queries_rank_alike(seed: Built) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    examples = [
+        line.split("ekb search ", 1)[1].split("  #")[0].strip()
+        for line in readme.splitlines()
+        if line.startswith("ekb search ")
+    ]
+    assert len(examples) >= 4
+    queries = []
+    for example in examples:
+        query, filters = _readme_query(example)
+        queries.append((query, filters))
+    compare(seed, queries, marks=True)
+
+
+def _readme_query(example: str) -> tuple[str, dict[str, str]]:
+    """A README command's query and the filters its options set (shell quoting)."""
+    import shlex
+
+    args = shlex.split(example)
+    filters: dict[str, str] = {}
+    words_: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] in ("--section", "--strength", "--topic", "--category"):
+            filters[args[i][2:]] = args[i + 1]
+            i += 2
+        elif args[i] in ("--cites", "--limit"):
+            words_.append(f"cites:{args[i + 1]}") if args[i] == "--cites" else None
+            i += 2
+        elif args[i] == "--json":
+            i += 1
+        else:
+            words_.append(args[i])
+            i += 1
+    return " ".join(words_), filters
+
+
+def _corpus_module():  # bench/corpus.py is a script, not a package
+    spec = importlib.util.spec_from_file_location("bench_corpus", REPO / "bench" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """A few thousand real claims: bench/corpus.py's generator (the 80,000-claim
+    benchmark kb's) over the first abstracts of SciFact and NFCorpus."""
+    if not (DATA / "scifact" / "corpus.jsonl").is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"the test collections are required in CI: {DATA}")
+        pytest.skip(f"the test collections are not at {DATA}")
+    folder = tmp_path_factory.mktemp("generated")
+    for collection, count in (("scifact", 200), ("nfcorpus", 150)):
+        (folder / "data" / collection).mkdir(parents=True)
+        with (DATA / collection / "corpus.jsonl").open(encoding="utf-8") as lines:
+            head = [next(lines) for _ in range(count)]
+        (folder / "data" / collection / "corpus.jsonl").write_text("".join(head), "utf-8")
+    corpus = _corpus_module()
+    corpus.write_kb(corpus.generate(folder / "data", 50), folder / "kb")
+    return Built(folder / "kb", folder / "site")
+
+
+def test_a_generated_kb_of_thousands_of_claims_ranks_alike(generated: Built) -> None:
+    assert len(generated.kb.claims) > 2000
+    with (DATA / "scifact" / "queries.jsonl").open(encoding="utf-8") as lines:
+        claims = [json.loads(next(lines))["text"] for _ in range(40)]
+    plain = [" ".join(words(text)).replace(" and ", " ") for text in claims]
+    queries = [(q, {}) for q in SEED_QUERIES + plain]
+    queries += [
+        ("vitamin D", {}),
+        ('"breast cancer" risk', {}),
+        ("section:research AND strength:low", {}),
+        ("cancer", {"topic": "nfcorpus-001"}),
+        ("does vitamin d reduce cancer risk", {}),
+        ("statins", {"strength": "low"}),
+    ]
+    compare(generated, queries, marks=False)
+
+
+def test_the_token_rule_is_one_rule_in_both_languages() -> None:
+    """Python's TOKEN_PATTERN and the JavaScript pattern it is written as agree on what
+    a word character is, for every character Python's Unicode database assigns. The
+    named difference: characters assigned in a later Unicode version than Python's
+    (Node.js's may be newer) are word characters only to JavaScript."""
+    import re
+    import unicodedata
+
+    chars = [
+        chr(c)
+        for c in range(0x20, 0x110000)
+        if not 0xD800 <= c < 0xE000 and unicodedata.category(chr(c)) != "Cn"
+    ]
+    python = "".join("1" if re.fullmatch(TOKEN_PATTERN, ch) else "0" for ch in chars)
+    word_char = JS_TOKEN_PATTERN.split("+")[0]
+    script = (
+        "const s = require('fs').readFileSync(0, 'utf8'); let out = '';"
+        f"const w = new RegExp({json.dumps('^' + word_char + '$')}, 'u');"
+        "for (const ch of s) out += w.test(ch) ? '1' : '0';"
+        "process.stdout.write(out);"
+    )
+    done = subprocess.run(
+        [node(), "-e", script], input="".join(chars), capture_output=True, text=True, check=True
+    )
+    differing = [
+        hex(ord(ch)) for ch, a, b in zip(chars, python, done.stdout, strict=True) if a != b
+    ]
+    assert differing == []
+    sample = "N-methyl-D-aspartate 0.1-1.0 mg/kg; Ödem_x 痛み naïve e.g. ≥0.5 x²"
+    pattern = json.dumps(JS_TOKEN_PATTERN)
+    split = f"process.stdout.write(JSON.stringify('{sample}'.match(new RegExp({pattern}, 'gu'))))"
+    done = subprocess.run([node(), "-e", split], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == [m.group() for m in re.finditer(TOKEN_PATTERN, sample)]
+
+
+def test_named_difference_a_word_found_nowhere_may_not_be_stemmed_by_the_site(
+    seed: Built,
+) -> None:
+    """The site never stems: it looks a word up among the words of the claims and
+    vocabularies and the inflections of every index term that the build lists
+    (analysis.INFLECTIONS). A form outside both, such as "neuropathically", is searched
+    as written by the site, while `ekb search` stems it to "neuropath"."""
+    word = "neuropathically"
+    surface = {w for claim in seed.kb.claims for w in words(f"{claim.heading} {claim.text}")}
+    assert word not in surface
+    assert word not in set(inflections(terms(word)[0]))
+    ours = seed.cli(word)
+    (theirs,) = seed.site_search([(word, {})])
+    assert ours["ids"] and ours["corrected"] is None
+    assert theirs["ids"] == [] and theirs["corrected"] is None
