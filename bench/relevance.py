@@ -34,6 +34,7 @@ from evidencekb.model import Claim, KnowledgeBase, StrengthLevel, StrengthScheme
 from evidencekb.search import Ranking, search, write_index
 from evidencekb.search.analysis import TOKEN_PATTERN
 from evidencekb.search.engine import DEFAULT_RANKING
+from evidencekb.search.freshness import Fingerprint
 
 DEPTH = 100
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -180,7 +181,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         index_dir = Path(scratch) / "whoosh"
         started = time.perf_counter()
-        write_index(collection_kb(name, corpus), index_dir, fingerprint=name)
+        write_index(
+            collection_kb(name, corpus), index_dir, fingerprint=Fingerprint(name, read_started_ns=0)
+        )
         index_seconds = time.perf_counter() - started
         if args.sweep:
             sweep(index_dir, queries, qrels)

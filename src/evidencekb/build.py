@@ -23,7 +23,7 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.search import write_index
-from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.site import render_site
 
 
@@ -50,7 +50,7 @@ def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> Bui
     return BuildResult(site_dir, len(kb.topics), len(kb.claims))
 
 
-def _write_site(kb: KnowledgeBase, out: Path, fingerprint: str, progress: Progress) -> None:
+def _write_site(kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, progress: Progress) -> None:
     write_database(kb, out / DATABASE_NAME, progress)
     (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
     write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress)

@@ -23,7 +23,12 @@ from evidencekb.model import (
 )
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.search.engine import search
-from evidencekb.search.freshness import kb_fingerprint, touched_since
+from evidencekb.search.freshness import (
+    CLOCK_MARGIN_NS,
+    Fingerprint,
+    kb_fingerprint,
+    touched_since,
+)
 from evidencekb.search.index import (
     FORMAT_VERSION,
     ensure_fresh_index,
@@ -65,7 +70,9 @@ def test_write_index_refuses_a_folder_that_holds_anything(kb_dir: Path, tmp_path
     (tmp_path / "whoosh").mkdir()
     (tmp_path / "whoosh" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError):
-        write_index(load_kb(kb_dir), tmp_path / "whoosh", fingerprint="x")
+        write_index(
+            load_kb(kb_dir), tmp_path / "whoosh", fingerprint=Fingerprint("x", read_started_ns=0)
+        )
 
 
 def test_write_index_leaves_the_random_module_alone(kb_dir: Path, tmp_path: Path) -> None:
@@ -79,14 +86,25 @@ def test_write_index_leaves_the_random_module_alone(kb_dir: Path, tmp_path: Path
 
 
 def test_fingerprint_follows_content_not_times(kb_dir: Path) -> None:
-    before = kb_fingerprint(kb_dir)
+    before = kb_fingerprint(kb_dir).digest
     claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
     os.utime(claims, (1, 1))
-    assert kb_fingerprint(kb_dir) == before
+    assert kb_fingerprint(kb_dir).digest == before
     claims.write_text(claims.read_text("utf-8") + "\n", "utf-8")
-    assert kb_fingerprint(kb_dir) != before
+    edited = kb_fingerprint(kb_dir).digest
+    assert edited != before
     (kb_dir / "topics" / "ketamine-pain" / "notes.md").write_text("x", "utf-8")
-    assert len({before, kb_fingerprint(kb_dir)}) == 2
+    assert len({before, edited, kb_fingerprint(kb_dir).digest}) == 3
+
+
+def test_the_fingerprint_carries_when_kb_was_read(kb_dir: Path) -> None:
+    """No state kept between kb_fingerprint and write_index: the reading time travels
+    in the value, and a fingerprint made up without reading a kb/ stamps 0."""
+    started = time.time_ns()
+    fingerprint = kb_fingerprint(kb_dir)
+    assert started <= fingerprint.read_started_ns <= time.time_ns()
+    assert fingerprint.stamp_ns == fingerprint.read_started_ns - CLOCK_MARGIN_NS
+    assert Fingerprint("made-up", read_started_ns=0).stamp_ns == 0
 
 
 def test_touched_since_sees_edits_additions_and_deletions(kb_dir: Path) -> None:
@@ -213,7 +231,7 @@ def small_kb() -> KnowledgeBase:
 
 def test_vocabulary_from_a_hand_built_kb_expands_both_ways(tmp_path: Path) -> None:
     index_dir = tmp_path / "whoosh"
-    write_index(small_kb(), index_dir, fingerprint="test")
+    write_index(small_kb(), index_dir, fingerprint=Fingerprint("test", read_started_ns=0))
     by_abbreviation = {h.claim["id"] for h in search(index_dir, "MgSO4").hits}
     by_name = {h.claim["id"] for h in search(index_dir, "magnesium sulphate").hits}
     assert by_abbreviation == by_name == {"t-1", "t-2"}

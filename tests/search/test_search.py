@@ -19,7 +19,7 @@ from evidencekb.model import (
 )
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import Filters, SearchResults, search
-from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.search.index import write_index
 from fixtures import REPO_KB
 
@@ -309,7 +309,7 @@ def test_crps_and_crp_are_different_terms(tmp_path: Path) -> None:
         "Patients with complex regional pain syndrome took lower doses.",  # k-3
         "Dosing was weekly.",  # k-4
     )
-    write_index(kb, index_dir, fingerprint="test")
+    write_index(kb, index_dir, fingerprint=Fingerprint("test", read_started_ns=0))
     assert set(ids(run(index_dir, "CRPS"))) == {"k-2", "k-3"}
     assert set(ids(run(index_dir, "complex regional pain syndrome"))) == {"k-2", "k-3"}
     assert ids(run(index_dir, "CRP")) == ids(run(index_dir, "C-reactive protein")) == ["k-1"]
@@ -324,7 +324,11 @@ def test_an_absent_abbreviation_finds_nothing_rather_than_a_near_one(tmp_path: P
     # No claim about CRPS: neither the abbreviation nor its full name may
     # answer with claims about CRP, silently or as a "did you mean".
     index_dir = tmp_path / "whoosh"
-    write_index(kb_of("CRP was raised after surgery.", "CRP fell."), index_dir, fingerprint="t")
+    write_index(
+        kb_of("CRP was raised after surgery.", "CRP fell."),
+        index_dir,
+        fingerprint=Fingerprint("t", read_started_ns=0),
+    )
     for query in ("CRPS", "complex regional pain syndrome"):
         results = run(index_dir, query)
         assert results.hits == () and results.total == 0

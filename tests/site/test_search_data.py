@@ -14,6 +14,7 @@ from whoosh import index as whoosh_index
 
 from evidencekb.search import analysis, write_index
 from evidencekb.search.engine import DEFAULT_RANKING
+from evidencekb.search.freshness import Fingerprint
 from evidencekb.site import search_data as site_search
 from evidencekb.site.search_data import js_order, script_json
 from fixtures import HOSTILE, build, sample_kb
@@ -94,7 +95,7 @@ def test_the_analysis_and_ranking_rules_come_from_python(site: Path) -> None:
 def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> None:
     """The numbers the browser scores with are those `ekb search` scores with."""
     kb = sample_kb()
-    write_index(kb, tmp_path / "whoosh", fingerprint="sample")
+    write_index(kb, tmp_path / "whoosh", fingerprint=Fingerprint("sample", read_started_ns=0))
     data = manifest(site)["analysis"]
     found = entries(site)
     with whoosh_index.open_dir(str(tmp_path / "whoosh")).searcher() as searcher:
@@ -126,7 +127,7 @@ def test_every_word_is_mapped_to_its_index_term(site: Path) -> None:
 
 def test_the_spelling_dictionary_counts_claims_per_word(site: Path, tmp_path: Path) -> None:
     kb = sample_kb()
-    write_index(kb, tmp_path / "whoosh", fingerprint="sample")
+    write_index(kb, tmp_path / "whoosh", fingerprint=Fingerprint("sample", read_started_ns=0))
     listed = {}
     for path in (site / "search").glob("s-*.js"):
         listed.update(dict(load_call(path)[1][1]))

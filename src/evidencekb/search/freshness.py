@@ -5,13 +5,15 @@ The index records a fingerprint of kb/: a hash of every file's path and bytes
 stay byte-identical). Hashing a large kb on every search would cost more than
 the search itself, so the index's stamp file also carries, as its own mtime, the
 moment kb/ was read; a search hashes only when some file or folder in kb/ has
-been touched since then.
+been touched since then. `kb_fingerprint` returns both, the hash and when its
+reading began, as one `Fingerprint` that the index writer is handed.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 # Filesystems stamp modification times from a coarse clock (a few milliseconds
@@ -19,11 +21,24 @@ from pathlib import Path
 # edit made while kb/ was being read can never look older than the stamp.
 CLOCK_MARGIN_NS = 2_000_000_000
 
-# When each fingerprint computed in this process started reading kb/.
-_read_started: dict[str, int] = {}
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an index is checked against: a content hash of kb/ (`digest`), and the
+    moment the reading of kb/ that gave it began (nanoseconds since the epoch)."""
+
+    digest: str
+    read_started_ns: int
+
+    @property
+    def stamp_ns(self) -> int:
+        """The mtime to give the stamp of an index built from this fingerprint: when
+        kb/ was read, back-dated by CLOCK_MARGIN_NS. A fingerprint that no reading of
+        a kb/ folder made (read_started_ns=0) gives 0: every search then hashes."""
+        return max(self.read_started_ns - CLOCK_MARGIN_NS, 0)
 
 
-def kb_fingerprint(kb_dir: Path) -> str:
+def kb_fingerprint(kb_dir: Path) -> Fingerprint:
     """A content hash of every file under `kb_dir` (hidden files aside)."""
     import hashlib
 
@@ -34,21 +49,7 @@ def kb_fingerprint(kb_dir: Path) -> str:
         digest.update(relative.encode("utf-8") + b"\0")
         digest.update(str(len(data)).encode("ascii") + b"\0")
         digest.update(data)
-    fingerprint = digest.hexdigest()
-    _read_started[fingerprint] = started
-    return fingerprint
-
-
-def stamp_time_ns(fingerprint: str) -> int:
-    """The mtime to give the stamp of an index built from this fingerprint.
-
-    0 (never trust mtimes, always hash) when the fingerprint was not computed
-    in this process, so its reading time is unknown.
-    """
-    started = _read_started.get(fingerprint)
-    if started is None:
-        return 0
-    return max(started - CLOCK_MARGIN_NS, 0)
+    return Fingerprint(digest.hexdigest(), started)
 
 
 def touched_since(kb_dir: Path, stamp_ns: int) -> bool:

@@ -30,7 +30,7 @@ from evidencekb.search.analysis import (
     text_analyzer,
     word_analyzer,
 )
-from evidencekb.search.freshness import kb_fingerprint, stamp_time_ns, touched_since
+from evidencekb.search.freshness import Fingerprint, kb_fingerprint, touched_since
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema
@@ -91,7 +91,7 @@ def write_index(
     kb: KnowledgeBase,
     index_dir: Path,
     *,
-    fingerprint: str,
+    fingerprint: Fingerprint,
     progress: Progress = no_progress,
 ) -> None:
     """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
@@ -102,11 +102,11 @@ def write_index(
     index_dir.mkdir(exist_ok=True)
     if any(index_dir.iterdir()):
         raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
-    _write_documents(kb, index_dir, seed=fingerprint, progress=progress)
-    meta = _index_meta(kb, fingerprint)
+    _write_documents(kb, index_dir, seed=fingerprint.digest, progress=progress)
+    meta = _index_meta(kb, fingerprint.digest)
     meta_path = index_dir / INDEX_META_NAME
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
-    stamp = stamp_time_ns(fingerprint)
+    stamp = fingerprint.stamp_ns
     os.utime(meta_path, ns=(stamp, stamp))
 
 
@@ -210,11 +210,11 @@ def is_fresh(kb_dir: Path, index_dir: Path) -> bool:
     if not touched_since(kb_dir, stamp):
         return True
     current = kb_fingerprint(kb_dir)
-    if current != meta.fingerprint:
+    if current.digest != meta.fingerprint:
         return False
     # Unchanged after all (a file was saved as it was): move the stamp up so
     # that the next search skips the hash. Best effort: site/ may be read-only.
-    refreshed = stamp_time_ns(current)
+    refreshed = current.stamp_ns
     if refreshed > stamp:
         with contextlib.suppress(OSError):
             os.utime(meta_path, ns=(refreshed, refreshed))
