@@ -310,3 +310,20 @@ def node() -> str:
             pytest.fail("Node.js is required in CI for the site search tests")
         pytest.skip("Node.js is not installed")
     return found
+
+
+# A summary of real statements, each from the abstract or summary points of the real
+# work it cites, with a reference list in the AMA and Vancouver forms summaries use.
+REFERENCED_SUMMARY = """\
+From the Guidelines
+Evidence supports the use of ketamine for chronic pain, but the level of evidence varies by condition and dose range 1.
+From the Research
+Rating the quality of evidence
+- Failure to consider the quality of evidence can lead to misguided recommendations; hormone replacement therapy for post-menopausal women provides an instructive example 2.
+- Producers and users of systematic reviews found statements to communicate findings combining size and certainty of an effect acceptable 3.
+
+References
+1. Cohen SP, Bhatia A, Buvanendran A, et al. Consensus Guidelines on the Use of Intravenous Ketamine Infusions for Chronic Pain From the American Society of Regional Anesthesia and Pain Medicine, the American Academy of Pain Medicine, and the American Society of Anesthesiologists. Reg Anesth Pain Med. 2018;43(5):521-546. doi:10.1097/AAP.0000000000000808
+2. Guyatt GH, Oxman AD, Vist GE, Kunz R, Falck-Ytter Y, Alonso-Coello P, Schünemann HJ. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336(7650):924-926. PMID: 18436948; PMCID: PMC2335261.
+3. Santesso N, Glenton C, Dahm P, et al. GRADE guidelines 26: informative statements to communicate the findings of systematic reviews of interventions. J Clin Epidemiol. 2020 Mar;119:126-135. doi: 10.1016/j.jclinepi.2019.10.014. PMID: 31711912.
+"""  # noqa: E501

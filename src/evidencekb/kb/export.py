@@ -2,7 +2,8 @@
 
 The text format writes a topic back as its source summary was: part headings,
 lead paragraph, sub-headings, bullets, and citation markers in the topic's
-citation style, so that importing and exporting round-trips the seed.
+citation style, and its reference list, so that importing and exporting
+round-trips the summary.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 
 from evidencekb.errors import KBError
 from evidencekb.kb.citations import with_marker
+from evidencekb.kb.reflist import list_heading
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
 
 FORMATS = ("json", "csv", "text")
@@ -95,4 +97,7 @@ def summary_text(topic: Topic) -> str:
                     lines.append(heading)
             statement = with_marker(claim.text, claim.citations, topic.citation_style)
             lines.append(statement if claim.heading is None else f"- {statement}")
+    listed = [reference.citation_text for reference in topic.references if reference.citation_text]
+    if listed:
+        lines += [list_heading(topic.source_text), *listed]
     return "\n".join(lines) + "\n"

@@ -21,6 +21,7 @@ from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.citations import Marker, split_marker
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.reflist import Entry, list_start, parse_reference_list
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.tables import SLUG
 from evidencekb.kb.tomlfile import format_keys, format_table
@@ -60,7 +61,9 @@ class ImportResult:
 def parse_summary(text: str, display: str) -> tuple[Statement, ...]:
     """Parse a summary; raise ValidationError naming every line that does not fit."""
     parser = _SummaryParser(display)
-    for number, raw in enumerate(split_lines(text.lstrip("\ufeff")), start=1):
+    lines = split_lines(text.lstrip("\ufeff"))
+    end = list_start(lines)  # the reference list, if any, is reflist.py's
+    for number, raw in enumerate(lines[:end], start=1):
         if line := raw.strip():
             parser.feed(number, line)
     return parser.finish()
@@ -163,10 +166,14 @@ def import_summary(
     if existed and not replace:
         raise KBError(f"{target} already exists; pass --replace to overwrite it")
     statements = parse_summary(text, str(source))
+    first_cites = {n: s.line for s in reversed(statements) for n in s.citations}
+    listed = parse_reference_list(split_lines(text), str(source), first_cites)
     kb = load_kb(kb_dir)  # the vocabularies and strength rule come from kb/
     with staged_dir(target) as staged:
         (staged / SOURCE_COPY).write_text(text, encoding="utf-8")
-        _write_topic(staged, kb, slug, title or _title_from_slug(slug), source.name, statements)
+        _write_topic(
+            staged, kb, slug, title or _title_from_slug(slug), source.name, statements, listed
+        )
     cited = {n for s in statements for n in s.citations}
     return ImportResult(target, len(statements), len(cited), existed)
 
@@ -205,6 +212,7 @@ def _write_topic(
     title: str,
     source_name: str,
     statements: tuple[Statement, ...],
+    listed: dict[int, Entry],
 ) -> None:
     styles = Counter(s.style for s in statements if s.style)
     style = styles.most_common(1)[0][0] if styles else "plain"
@@ -212,7 +220,9 @@ def _write_topic(
         format_keys({"title": title, "source": source_name, "citation_style": style}),
         encoding="utf-8",
     )
-    (folder / OVERVIEW_FILE).write_text(_overview(source_name, statements), encoding="utf-8")
+    (folder / OVERVIEW_FILE).write_text(
+        _overview(source_name, statements, bool(listed)), encoding="utf-8"
+    )
     claims = [
         "# Claims in source order. `ekb import` wrote this file; curators add categories,\n"
         "# review entities and, where the source grades its evidence, a stated strength.\n"
@@ -238,16 +248,20 @@ def _write_topic(
         claims.append("\n" + format_table("claim", row))
     (folder / CLAIMS_FILE).write_text("".join(claims), encoding="utf-8")
     numbers = sorted({n for s in statements for n in s.citations})
+    gives = "a reference list" if listed else "their numbers only"
     references = [
-        f"# The works this topic cites. {source_name} gives their numbers only.\n"
-        "# Add title, authors, year, journal, doi, pmid or url to a reference only\n"
-        "# from the work itself: never guess them.\n"
+        f"# The works this topic cites. {source_name} gives {gives}.\n"
+        "# Add other fields to a reference only from the work itself: never guess them.\n"
+        "# kb/README.md explains every field.\n"
     ]
-    references += [f"\n[[reference]]\nnumber = {n}\n" for n in numbers]
+    references += [
+        "\n" + format_table("reference", {"number": n, **(listed[n].fields if n in listed else {})})
+        for n in numbers
+    ]
     (folder / REFERENCES_FILE).write_text("".join(references), encoding="utf-8")
 
 
-def _overview(source_name: str, statements: tuple[Statement, ...]) -> str:
+def _overview(source_name: str, statements: tuple[Statement, ...], has_list: bool) -> str:
     counts = Counter(s.section for s in statements)
     parts = " and ".join(
         f"{counts[section]} from the {section}" for section in SECTIONS if counts[section]
@@ -257,8 +271,12 @@ def _overview(source_name: str, statements: tuple[Statement, ...]) -> str:
     lines = [
         f"Imported from `{source_name}`: {len(statements)} statements, {parts}.",
         "",
-        f"The statements cite {cited} sources by number. The summary gives no "
-        "bibliographic details for them, so none are shown here.",
+        f"The statements cite {cited} sources by number. "
+        + (
+            "The summary lists them under its references."
+            if has_list
+            else "The summary gives no bibliographic details for them, so none are shown here."
+        ),
     ]
     if uncited:
         lines[-1] += f" {uncited} statements cite no source."

@@ -1,0 +1,180 @@
+"""A summary's reference list: the numbered lines under a "References" heading.
+
+Summaries that name their works list them after the statements:
+
+    References
+    1. Cohen SP, Bhatia A, Buvanendran A, et al. Consensus Guidelines ... Reg Anesth
+       Pain Med. 2018;43(5):521-546. doi:10.1097/AAP.0000000000000808
+    [2] ...
+    3) ...
+
+Each line is kept verbatim as the reference's `citation_text`. Only what a line
+says unambiguously becomes a field: a DOI, PMID, PMCID or web address written
+once; year, volume, issue and pages from a `2018;43(5):521-546` source part;
+and authors, title and journal only where the text before that source part is
+exactly "Authors. Title. Journal." with a complete author list (an "et al."
+list is not complete, so its authors are left to the curator). A value that
+breaks its field's rule (kb/bibliography.py) is left out, never corrected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evidencekb.errors import Problem, ValidationError
+from evidencekb.kb.bibliography import record_problems
+from evidencekb.model import split_lines
+
+# The heading a reference list stands under, alone on its line.
+HEADING = re.compile(
+    r"^(?:#+\s*)?(?:references|reference list|bibliography|sources|works cited)\s*:?$",
+    re.IGNORECASE,
+)
+# "1. ...", "[1] ..." or "1) ...": citation numbers have at most three digits.
+_ENTRY = re.compile(r"^(?:\[(?P<bracketed>\d{1,3})\]|(?P<number>\d{1,3})[.)])\s+(?P<body>\S.*)$")
+_TRAILING = ".,;:)]"  # punctuation that ends a sentence, not an identifier
+_DOI = re.compile(r"(?:\bdoi:\s*|\bhttps?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.IGNORECASE)
+_PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
+_PMCID = re.compile(r"\b(PMC\d+)\b")
+_URL = re.compile(r"\bhttps?://[^\s<>\"]+", re.IGNORECASE)
+_DOI_LINK = re.compile(r"^https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
+# The source part of a journal reference, AMA (`2018;43(5):521-546`) or Vancouver
+# (`2018 Jul;43(5):521-546`): the year, then volume, issue and pages.
+_SOURCE = re.compile(
+    r"(?:^|\s)(?P<year>\d{4})(?:\s+[A-Z][a-z]{2}(?:\s+\d{1,2})?)?;\s*"
+    r"(?P<volume>[^\s;:()]+)?(?:\((?P<issue>[^()]+)\))?:\s*"
+    r"(?P<pages>[A-Za-z]?\d+(?:[-\u2013][A-Za-z]?\d+)?)(?=[.;,\s]|$)"
+)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# One author as summaries write them: family name, then up to three initials.
+_AUTHOR = re.compile(r"^[^\W\d_][\w'\u2019 -]*\s[A-Z]{1,3}$")
+_ET_AL = re.compile(r"^et al\.?$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    number: int
+    line: int  # 1-based line in the summary
+    fields: dict[str, Any]  # citation_text and whatever else the line says unambiguously
+
+
+def list_start(lines: Sequence[str]) -> int | None:
+    """Index of the reference list's heading in `lines`; None when there is none."""
+    for index, line in enumerate(lines):
+        if HEADING.match(line.strip()):
+            return index
+    return None
+
+
+def list_heading(source_text: str) -> str:
+    """The reference list's heading as the summary wrote it ("References" if it is
+    not kept), so that `ekb export --format text` writes the list back the same."""
+    lines = split_lines(source_text)
+    start = list_start(lines)
+    return "References" if start is None else lines[start].strip()
+
+
+def parse_reference_list(
+    lines: Sequence[str], display: str, cited: dict[int, int]
+) -> dict[int, Entry]:
+    """The entries under the heading, by number. `cited` maps each cited number to
+    the line of its first statement; a number listed but never cited, or cited but
+    never listed, is a problem, as is any line that is not an entry."""
+    start = list_start(lines)
+    if start is None:
+        return {}
+    problems: list[Problem] = []
+    entries: dict[int, Entry] = {}
+    for index in range(start + 1, len(lines)):
+        text = lines[index].strip()
+        if not text:
+            continue
+        line = index + 1
+        match = _ENTRY.match(text)
+        if match is None:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    "not a numbered reference: write one work a line, as "
+                    "'1. ...', '[1] ...' or '1) ...'",
+                )
+            )
+            continue
+        number = int(match.group("bracketed") or match.group("number"))
+        if number in entries:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"reference {number} is listed twice (first on line {entries[number].line})",
+                )
+            )
+            continue
+        entries[number] = Entry(number, line, read_entry(text, match.group("body")))
+        if number not in cited:
+            problems.append(
+                Problem(display, line, f"reference {number} is listed but no statement cites it")
+            )
+    for number, line in sorted(cited.items()):
+        if number not in entries:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"the statement cites {number}, but the reference list on line "
+                    f"{start + 1} has no entry {number}",
+                )
+            )
+    if problems:
+        raise ValidationError(problems)
+    return entries
+
+
+def read_entry(citation_text: str, body: str) -> dict[str, Any]:
+    """The fields one entry states unambiguously; `citation_text` always."""
+    fields: dict[str, Any] = {}
+    fields.update(_journal_source(body))
+    for key, pattern in (("doi", _DOI), ("pmid", _PMID), ("pmcid", _PMCID)):
+        if (value := _only(m.group(1) for m in pattern.finditer(body))) is not None:
+            fields[key] = value
+    urls = (m.group() for m in _URL.finditer(body) if not _DOI_LINK.match(m.group()))
+    if (url := _only(urls)) is not None:
+        fields["url"] = url
+    broken = {key for key, _ in record_problems(fields)}
+    kept = {key: value for key, value in fields.items() if key not in broken}
+    return {**kept, "citation_text": citation_text}
+
+
+def _only(values: Any) -> str | None:
+    """The one value written (perhaps more than once); None for none or several."""
+    found = {value.rstrip(_TRAILING) for value in values}
+    return found.pop() if len(found) == 1 else None
+
+
+def _journal_source(body: str) -> dict[str, Any]:
+    """Year, volume, issue and pages from the source part; authors, title and journal
+    where the text before it is exactly "Authors. Title. Journal."."""
+    matches = list(_SOURCE.finditer(body))
+    if len(matches) != 1:
+        return {}
+    match = matches[0]
+    fields: dict[str, Any] = {"year": int(match.group("year"))}
+    for key in ("volume", "issue", "pages"):
+        if match.group(key):
+            fields[key] = match.group(key).strip()
+    parts = _SENTENCE_END.split(body[: match.start()].strip())
+    if len(parts) != 3:
+        return fields
+    names = [name.strip() for name in parts[0].rstrip(".").split(",")]
+    complete = [name for name in names if not _ET_AL.match(name)]
+    if not complete or not all(_AUTHOR.match(name) for name in complete):
+        return fields  # the first part is not an author list: the split is not certain
+    if len(complete) == len(names):
+        fields["authors"] = complete
+    fields["title"] = parts[1].removesuffix(".")
+    fields["journal"] = parts[2].removesuffix(".")
+    return {key: value for key, value in fields.items() if value}
