@@ -12,11 +12,12 @@ works a topic cites live in `cited_works`, linked to claims by
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
 
-from evidencekb.model import SECTION_TITLES, KnowledgeBase
+from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase
 from evidencekb.progress import Progress, no_progress
 
 VIEWS = {
@@ -79,7 +80,19 @@ def work_id(topic: str, number: int) -> str:
 
 
 def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> None:
+    """Lookup tables first, then what refers to them, so foreign keys always resolve."""
     progress("database", 0, len(kb.claims))
+    _write_strength_levels(db, kb)
+    _write_sections(db)
+    _write_vocabularies(db, kb)
+    _write_topics(db, kb)
+    _write_cited_works(db, kb)
+    _write_claims(db, kb, progress)
+    _write_views(db)
+    db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
+
+
+def _write_strength_levels(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     db.table("strength_levels").insert_all(
         (
             {
@@ -93,9 +106,16 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
         ),
         pk="label",
     )
+
+
+def _write_sections(db: sqlite_utils.Database) -> None:
     db.table("sections").insert_all(
         ({"id": key, "title": title} for key, title in SECTION_TITLES.items()), pk="id"
     )
+
+
+def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
+    """The categories and entities tables; only entities have a kind."""
     for table, terms in (("categories", kb.categories), ("entities", kb.entities)):
         db.table(table).insert_all(
             (
@@ -111,6 +131,9 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
             ),
             pk="id",
         )
+
+
+def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     db.table("topics").insert_all(
         (
             {
@@ -125,6 +148,9 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
         ),
         pk="slug",
     )
+
+
+def _write_cited_works(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     db.table("cited_works").insert_all(
         (
             {
@@ -148,15 +174,32 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
         columns={"title": str, "authors": str, "year": int, "journal": str, "doi": str,
                  "pmid": str, "url": str},
     )  # fmt: skip
-    _write_claims(db, kb, progress)
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql.strip())
-    db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
+
+
+# The tables linking a claim to what it lists, in its order: (column, table it refers to).
+CLAIM_LINKS = {
+    "claim_citations": ("work_id", "cited_works"),
+    "claim_categories": ("category_id", "categories"),
+    "claim_entities": ("entity_id", "entities"),
+}
+CLAIM_BATCH = 5000  # claims inserted at a time: memory stays flat on a large kb
 
 
 def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> None:
-    claims = db.table("claims")
-    claims.create(
+    _create_claim_tables(db)
+    all_claims = kb.claims
+    for start in range(0, len(all_claims), CLAIM_BATCH):
+        chunk = all_claims[start : start + CLAIM_BATCH]
+        _insert_claims(db, chunk)
+        progress("database", start + len(chunk), len(all_claims))
+    for column in ("topic", "strength", "section"):
+        db.table("claims").create_index([column])
+    for table, (column, _) in CLAIM_LINKS.items():
+        db.table(table).create_index([column])
+
+
+def _create_claim_tables(db: sqlite_utils.Database) -> None:
+    db.table("claims").create(
         {
             "id": str, "topic": str, "position": int, "section": str, "heading": str,
             "text": str, "strength": str, "strength_method": str, "strength_basis": str,
@@ -170,50 +213,46 @@ def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progre
         ],
         not_null={"topic", "position", "section", "text", "strength"},
     )  # fmt: skip
-    links = {
-        "claim_citations": ("work_id", "cited_works"),
-        "claim_categories": ("category_id", "categories"),
-        "claim_entities": ("entity_id", "entities"),
-    }
-    for table, (column, target) in links.items():
+    for table, (column, target) in CLAIM_LINKS.items():
         db.table(table).create(
             {"claim_id": str, column: str, "position": int},
             pk=("claim_id", column),
             foreign_keys=[("claim_id", "claims", "id"), (column, target, "id")],
         )
-    batch = 5000  # keep memory flat on a large knowledge base
-    all_claims = kb.claims
-    for start in range(0, len(all_claims), batch):
-        chunk = all_claims[start : start + batch]
-        claims.insert_all(
-            {
-                "id": c.id,
-                "topic": c.topic,
-                "position": c.position,
-                "section": c.section,
-                "heading": c.heading,
-                "text": c.text,
-                "strength": c.strength,
-                "strength_method": c.strength_method,
-                "strength_basis": c.strength_basis,
-                "source": c.source,
-                "source_line": c.source_line,
-            }
+
+
+def _insert_claims(db: sqlite_utils.Database, chunk: tuple[Claim, ...]) -> None:
+    """The claims' rows and their link rows, positions counted from 1."""
+    db.table("claims").insert_all(
+        {
+            "id": c.id,
+            "topic": c.topic,
+            "position": c.position,
+            "section": c.section,
+            "heading": c.heading,
+            "text": c.text,
+            "strength": c.strength,
+            "strength_method": c.strength_method,
+            "strength_basis": c.strength_basis,
+            "source": c.source,
+            "source_line": c.source_line,
+        }
+        for c in chunk
+    )
+    listed: dict[str, Callable[[Claim], list[str]]] = {
+        "claim_citations": lambda c: [work_id(c.topic, n) for n in c.citations],
+        "claim_categories": lambda c: list(c.categories),
+        "claim_entities": lambda c: list(c.entities),
+    }
+    for table, values in listed.items():
+        column = CLAIM_LINKS[table][0]
+        db.table(table).insert_all(
+            {"claim_id": c.id, column: value, "position": i}
             for c in chunk
+            for i, value in enumerate(values(c), start=1)
         )
-        for table, values in (
-            ("claim_citations", lambda c: [work_id(c.topic, n) for n in c.citations]),
-            ("claim_categories", lambda c: list(c.categories)),
-            ("claim_entities", lambda c: list(c.entities)),
-        ):
-            column = links[table][0]
-            db.table(table).insert_all(
-                {"claim_id": c.id, column: value, "position": i}
-                for c in chunk
-                for i, value in enumerate(values(c), start=1)
-            )
-        progress("database", start + len(chunk), len(all_claims))
-    for column in ("topic", "strength", "section"):
-        claims.create_index([column])
-    for table, (column, _) in links.items():
-        db.table(table).create_index([column])
+
+
+def _write_views(db: sqlite_utils.Database) -> None:
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql.strip())
