@@ -22,6 +22,7 @@ from evidencekb.model import (
     Topic,
 )
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME
+from evidencekb.site.context import SiteLookups
 from evidencekb.site.render import render_site
 from fixtures import HOSTILE_MARKERS, REPO_KB, build, sample_kb
 
@@ -337,3 +338,18 @@ def test_the_repository_kb_renders(tmp_path: Path) -> None:
     ]
     note = soup(site / "topics" / "ketamine-pain" / "references" / "2.html")
     assert "The source gives only the number 2" in note.select_one(".notice").get_text()
+
+
+def test_related_groups_say_what_the_claims_share() -> None:
+    kb = sample_kb()
+    claim = kb.topic("ketamine-pain").claims[3]  # cites 2 and 3, mentions CRPS
+    groups = SiteLookups.build(kb).related(claim)
+    assert [(g.citation, g.entity.id if g.entity else None) for g in groups] == [
+        (3, None),  # no other claim cites 2: no group for it
+        (None, "crps"),
+    ]
+    assert [[c.id for c in g.claims] for g in groups] == [
+        ["ketamine-pain-00000005"],
+        ["ketamine-pain-00000002", "opioids-pain-00000001"],
+    ]
+    assert [(g.total, g.more) for g in groups] == [(1, 0), (2, 0)]

@@ -18,6 +18,7 @@ from evidencekb.model import (
     Claim,
     KnowledgeBase,
     Reference,
+    Term,
     Topic,
     split_lines,
 )
@@ -65,8 +66,27 @@ def check_url_name(kind: str, name: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class RelatedClaims:
+    """Other claims that share one citation or one entity with a claim: exactly one
+    of `citation` (the shared reference number) and `entity` (the shared term) is set."""
+
+    citation: int | None
+    entity: Term | None
+    claims: tuple[Claim, ...]  # the first RELATED_LIMIT of them
+    total: int  # how many share it in all
+
+    @property
+    def more(self) -> int:
+        """How many are not listed."""
+        return self.total - len(self.claims)
+
+
 @dataclass
-class SiteIndex:
+class SiteLookups:
+    """Who cites, mentions or is in what, counted once per build (not the search
+    index: these are the site's own look-ups)."""
+
     kb: KnowledgeBase
     by_entity: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
     by_category: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
@@ -78,25 +98,25 @@ class SiteIndex:
     source_line_counts: dict[str, int] = field(default_factory=dict)  # slug -> lines kept
 
     @classmethod
-    def build(cls, kb: KnowledgeBase) -> SiteIndex:
-        index = cls(kb)
+    def build(cls, kb: KnowledgeBase) -> SiteLookups:
+        lookups = cls(kb)
         for term in (*kb.entities, *kb.categories):
             check_url_name("vocabulary", term.id)
         for topic in kb.topics:
             check_url_name("topic", topic.slug)
-            index.source_line_counts[topic.slug] = len(split_lines(topic.source_text))
+            lookups.source_line_counts[topic.slug] = len(split_lines(topic.source_text))
             for reference in topic.references:
-                index.references[(topic.slug, reference.number)] = reference
+                lookups.references[(topic.slug, reference.number)] = reference
             for claim in topic.claims:
                 check_url_name("claim", claim.id)
-                index.by_strength[claim.strength] += 1
+                lookups.by_strength[claim.strength] += 1
                 for entity in claim.entities:
-                    index.by_entity[entity].append(claim)
+                    lookups.by_entity[entity].append(claim)
                 for category in claim.categories:
-                    index.by_category[category].append(claim)
+                    lookups.by_category[category].append(claim)
                 for number in claim.citations:
-                    index.by_reference[(topic.slug, number)].append(claim)
-        return index
+                    lookups.by_reference[(topic.slug, number)].append(claim)
+        return lookups
 
     def reference_numbers(self, topic: Topic) -> list[int]:
         """Every number the topic cites or describes, ascending."""
@@ -111,18 +131,21 @@ class SiteIndex:
         that its provenance can link to the line."""
         return 1 <= claim.source_line <= self.source_line_counts.get(claim.topic, 0)
 
-    def related(self, claim: Claim) -> list[tuple[str, str, list[Claim], int]]:
-        """(kind, key, up to RELATED_LIMIT other claims, how many in all) per citation
-        and entity the claim shares with others; empty groups left out."""
-        groups: list[tuple[str, str, list[Claim], int]] = []
+    def related(self, claim: Claim) -> list[RelatedClaims]:
+        """Per citation and entity the claim shares with others, those others; a
+        citation or entity no other claim has is left out."""
+        groups: list[RelatedClaims] = []
         for number in claim.citations:
             others = [c for c in self.by_reference[(claim.topic, number)] if c.id != claim.id]
             if others:
-                groups.append(("citation", str(number), others[:RELATED_LIMIT], len(others)))
+                groups.append(
+                    RelatedClaims(number, None, tuple(others[:RELATED_LIMIT]), len(others))
+                )
         for entity in claim.entities:
             others = [c for c in self.by_entity[entity] if c.id != claim.id]
             if others:
-                groups.append(("entity", entity, others[:RELATED_LIMIT], len(others)))
+                term = self.kb.entity(entity)
+                groups.append(RelatedClaims(None, term, tuple(others[:RELATED_LIMIT]), len(others)))
         return groups
 
 

@@ -22,7 +22,7 @@ from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, SOURCE_COPY, STATIC_DIRNAME, TOPICS_DIR
 from evidencekb.progress import Progress, no_progress
 from evidencekb.site.context import (
-    SiteIndex,
+    SiteLookups,
     grouped_by_place,
     outline,
     reference_details,
@@ -69,7 +69,7 @@ def category_href(term_id: str) -> str:
     return f"categories/{term_id}.html"
 
 
-def _environment(index: SiteIndex) -> jinja2.Environment:
+def _environment(lookups: SiteLookups) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
         autoescape=True,
@@ -78,11 +78,11 @@ def _environment(index: SiteIndex) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    kb = index.kb
+    kb = lookups.kb
     env.globals.update(
         site_name=SITE_NAME,
         kb=kb,
-        index=index,
+        lookups=lookups,
         section_titles=SECTION_TITLES,
         sections=SECTIONS,
         reference_details=reference_details,
@@ -95,9 +95,9 @@ def _environment(index: SiteIndex) -> jinja2.Environment:
         entity_href=entity_href,
         category_href=category_href,
         level=kb.strength.level,
-        entity=kb.entity,
-        category=kb.category,
-        topic=kb.topic,
+        entity_by_id=kb.entity,
+        category_by_id=kb.category,
+        topic_by_slug=kb.topic,
         grouped_by_place=grouped_by_place,
     )
     return env
@@ -121,7 +121,9 @@ def _depth_root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def _pages(kb: KnowledgeBase, index: SiteIndex, downloads: list[dict[str, Any]]) -> Iterator[Page]:
+def _pages(
+    kb: KnowledgeBase, lookups: SiteLookups, downloads: list[dict[str, Any]]
+) -> Iterator[Page]:
     yield "index.html", "home.html", {"nav": "home"}
     yield "search.html", "search.html", {"nav": "search"}
     yield (
@@ -143,9 +145,9 @@ def _pages(kb: KnowledgeBase, index: SiteIndex, downloads: list[dict[str, Any]])
             "topic.html",
             {
                 "nav": "home",
-                "t": topic,
+                "topic": topic,
                 "overview_html": render_markdown(topic.overview_md),
-                "numbers": index.reference_numbers(topic),
+                "numbers": lookups.reference_numbers(topic),
                 "outline": outline(topic),
             },
         )
@@ -155,34 +157,35 @@ def _pages(kb: KnowledgeBase, index: SiteIndex, downloads: list[dict[str, Any]])
                 "source.html",
                 {
                     "nav": "home",
-                    "t": topic,
+                    "topic": topic,
                     "lines": source_listing(topic),
                     "kept_as": f"{TOPICS_DIR}/{topic.slug}/{SOURCE_COPY}",
                 },
             )
-        for number in index.reference_numbers(topic):
+        for number in lookups.reference_numbers(topic):
             yield (
                 reference_href(topic.slug, number),
                 "reference.html",
                 {
                     "nav": "home",
-                    "t": topic,
-                    "reference": index.reference(topic.slug, number),
-                    "citing": index.by_reference.get((topic.slug, number), []),
+                    "topic": topic,
+                    "reference": lookups.reference(topic.slug, number),
+                    "citing": lookups.by_reference.get((topic.slug, number), []),
                 },
             )
         for claim in topic.claims:
             yield (
                 claim_href(claim),
                 "claim.html",
-                {"nav": "home", "t": topic, "claim": claim, "related": index.related(claim)},
+                {"nav": "home", "topic": topic, "claim": claim, "related": lookups.related(claim)},
             )
 
 
-def _page_count(kb: KnowledgeBase, index: SiteIndex) -> int:
+def _page_count(kb: KnowledgeBase, lookups: SiteLookups) -> int:
     fixed = 7  # home, search, strength, about, downloads, the two vocabulary indexes
     per_topic = sum(
-        1 + bool(t.source_text) + len(index.reference_numbers(t)) + len(t.claims) for t in kb.topics
+        1 + bool(topic.source_text) + len(lookups.reference_numbers(topic)) + len(topic.claims)
+        for topic in kb.topics
     )
     return fixed + len(kb.entities) + len(kb.categories) + per_topic
 
@@ -220,13 +223,15 @@ def _copy_static(out_dir: Path) -> None:
 
 def render_site(kb: KnowledgeBase, out_dir: Path, progress: Progress = no_progress) -> None:
     """Write the site's pages, static files and search data into out_dir."""
-    index = SiteIndex.build(kb)
-    env = _environment(index)
+    lookups = SiteLookups.build(kb)
+    env = _environment(lookups)
     downloads = _downloads(out_dir)
-    total = _page_count(kb, index)
+    total = _page_count(kb, lookups)
     env.globals["related_item"] = _cached_claim_items(env, CLAIM_PAGE_ROOT)
     templates: dict[str, jinja2.Template] = {}
-    for done, (path, template_name, variables) in enumerate(_pages(kb, index, downloads), start=1):
+    for done, (path, template_name, variables) in enumerate(
+        _pages(kb, lookups, downloads), start=1
+    ):
         template = templates.get(template_name) or env.get_template(template_name)
         templates[template_name] = template
         html = template.render(page_path=path, root=_depth_root(path), **variables)
