@@ -263,6 +263,7 @@ COHEN_2018 = {
     "issue": "5",
     "pages": "521-546",
     "doi": "10.1097/AAP.0000000000000808",
+    "pmid": "29870458",
 }  # fmt: skip
 SANTESSO_2020 = {
     "type": "journal-article",

@@ -259,6 +259,39 @@ def search_command(
     click.echo(results_text(results, colour=colour), color=colour)
 
 
+@cli.group()
+def refs() -> None:
+    """Bibliographic records of a topic's references."""
+
+
+@refs.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--topic", "slug", required=True, metavar="SLUG", help="The topic to fill in.")
+@click.option("--replace", is_flag=True, help="Take the file's value where a field differs.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@kb_option
+@handles_errors
+def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: Path) -> None:
+    """Fill references from a RIS, BibTeX, CSL-JSON or PubMed MEDLINE (.nbib) file.
+
+    Records match the topic's citation numbers by the number a record names
+    (CSL-JSON citation-number, a RIS ID or BibTeX key that is a number), or else
+    in order. A field that differs is kept unless --replace is given.
+    """
+    from evidencekb.kb.refimport import import_references
+
+    result = import_references(kb_dir, source, slug, replace=replace, dry_run=dry_run)
+    for change in result.changes:
+        click.echo(change.describe())
+    applied = sum(change.applied for change in result.changes)
+    if result.written:
+        click.echo(f"Wrote {result.references_file}: {_plural(applied, 'field')} changed.")
+    elif dry_run and applied:
+        click.echo(f"Dry run: {_plural(applied, 'field')} would change; nothing written.")
+    else:
+        click.echo(f"Nothing to change in {result.references_file}.")
+
+
 @cli.command("serve")
 @kb_option
 @site_option

@@ -64,11 +64,15 @@ def doi_key(doi: str) -> str:
     return doi.upper()
 
 
+def bare_doi(text: str) -> str:
+    """The DOI in a doi.org link or after a `doi:` prefix; other text unchanged."""
+    return _DOI_PREFIX.sub("", text)
+
+
 def doi_problem(doi: str) -> str | None:
     """Why `doi` is not a DOI as the record keeps it; None when it is one."""
     if _DOI_PREFIX.match(doi):
-        bare = _DOI_PREFIX.sub("", doi)
-        return f"doi '{doi}' must be the DOI alone, without a link or prefix: \"{bare}\""
+        return f"doi '{doi}' must be the DOI alone, without a link or prefix: \"{bare_doi(doi)}\""
     if not DOI.match(doi):
         return (
             f"doi '{doi}' is not a DOI: it starts with '10.', a registrant number, '/', "

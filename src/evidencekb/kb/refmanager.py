@@ -1,0 +1,287 @@
+"""Records from reference managers, as reference fields: RIS, BibTeX, CSL-JSON, MEDLINE.
+
+Each format is read by a well-kept parser (rispy for RIS, bibtexparser for
+BibTeX, the standard json module for CSL-JSON, Biopython's Bio.Medline for
+PubMed's MEDLINE/.nbib export), then mapped onto the fields of a reference
+(kb/bibliography.py). Authors become "Family Initials", the form PubMed and
+Vancouver use. A record may name its citation number: CSL-JSON's
+`citation-number`, or a RIS `ID` or BibTeX key that is a number; otherwise
+records match the topic's cited numbers in order.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidencekb.errors import KBError
+from evidencekb.kb.bibliography import bare_doi
+
+FORMATS: dict[str, str] = {
+    ".ris": "ris",
+    ".bib": "bibtex",
+    ".json": "csl-json",
+    ".nbib": "medline",
+    ".medline": "medline",
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    position: int  # 1-based order in the file
+    number: int | None  # the citation number the record names, if any
+    fields: dict[str, Any]  # reference fields the record gives, none empty
+
+
+def read_records(path: Path) -> tuple[Record, ...]:
+    """Every record of a reference-manager file; its format from its extension."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise KBError(
+            f"{path}: unknown reference file type '{path.suffix}'; allowed: "
+            ".ris (RIS), .bib (BibTeX), .json (CSL-JSON), .nbib or .medline (PubMed MEDLINE)"
+        )
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise KBError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise KBError(f"{path}: not UTF-8 text; export it as UTF-8 and try again") from None
+    readers: dict[str, Callable[[str], list[tuple[int | None, dict[str, Any]]]]] = {
+        "ris": _ris,
+        "bibtex": _bibtex,
+        "csl-json": _csl_json,
+        "medline": _medline,
+    }
+    try:
+        raw = readers[fmt](text)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise KBError(f"{path}: not a readable {fmt} file ({error})") from None
+    if not raw:
+        raise KBError(f"{path}: no records found")
+    return tuple(
+        Record(position, number, _non_empty(fields))
+        for position, (number, fields) in enumerate(raw, start=1)
+    )
+
+
+def author_name(family: str, given: str = "") -> str:
+    """'Cohen', 'Steven P.' -> 'Cohen SP'; a name without given names stays whole."""
+    initials = "".join(part[0].upper() for part in re.split(r"[\s.\-]+", given) if part)
+    return f"{family.strip()} {initials}".strip()
+
+
+def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, str):
+            value = " ".join(value.split())  # a wrapped title is one line
+        if value not in (None, "", []):
+            kept[key] = value
+    return kept
+
+
+def _number(value: Any) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    return int(text) if text.isdigit() and 1 <= int(text) <= 999 else None
+
+
+def _year(value: Any) -> int | None:
+    match = re.match(r"\s*(\d{4})", str(value or ""))
+    return int(match.group(1)) if match else None
+
+
+def _pages(value: Any) -> str | None:
+    """A page range with one hyphen: BibTeX writes "--", LaTeX decoding an en dash."""
+    return re.sub(r"\s*(?:-{1,2}|\u2013)\s*", "-", str(value)).strip() if value else None
+
+
+def _full_range(pages: str | None) -> str | None:
+    """MEDLINE shortens a range's last page ("924-6"); write it whole ("924-926")."""
+    match = re.fullmatch(r"(\d+)-(\d+)", pages or "")
+    if match is None or len(match.group(2)) >= len(match.group(1)):
+        return pages
+    first, last = match.groups()
+    return f"{first}-{first[: len(first) - len(last)]}{last}"
+
+
+# -- RIS ------------------------------------------------------------------------
+
+_RIS_TYPES = {"JOUR": "journal-article", "BOOK": "book", "ELEC": "web-page", "WEB": "web-page"}
+
+
+def _ris(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+    import rispy
+
+    records = []
+    for entry in rispy.loads(text):
+        authors = [
+            _ris_author(name) for name in entry.get("authors") or entry.get("first_authors") or []
+        ]
+        pages = "-".join(p for p in (entry.get("start_page"), entry.get("end_page")) if p)
+        fields = {
+            "type": _RIS_TYPES.get(entry.get("type_of_reference", ""), "other"),
+            "title": entry.get("title") or entry.get("primary_title"),
+            "authors": authors,
+            "year": _year(entry.get("year") or entry.get("publication_year")),
+            "journal": entry.get("alternate_title3")
+            or entry.get("journal_name")
+            or entry.get("secondary_title"),
+            "volume": entry.get("volume"),
+            "issue": entry.get("number"),
+            "pages": pages or None,
+            "doi": _bare_doi(entry.get("doi")),
+            "url": _first(entry.get("urls")),
+        }
+        records.append((_number(entry.get("id")), fields))
+    return records
+
+
+def _ris_author(name: str) -> str:
+    family, _, given = name.partition(",")
+    return author_name(family, given) if given else name.strip()
+
+
+# -- BibTeX ---------------------------------------------------------------------
+
+_BIBTEX_TYPES = {"article": "journal-article", "book": "book", "online": "web-page"}
+
+
+def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+    from bibtexparser import middlewares
+    from bibtexparser.entrypoint import parse_string
+
+    library = parse_string(
+        text,
+        append_middleware=[
+            middlewares.LatexDecodingMiddleware(),
+            middlewares.SeparateCoAuthors(),
+            middlewares.SplitNameParts(),
+        ],
+    )
+    if library.failed_blocks:
+        block = library.failed_blocks[0]
+        raise ValueError(f"cannot parse the entry starting on line {(block.start_line or 0) + 1}")
+    records = []
+    for entry in library.entries:
+        values = {field.key.lower(): field.value for field in entry.fields}
+        authors = [
+            author_name(" ".join(name.von + name.last), " ".join(name.first))
+            for name in values.get("author") or []
+        ]
+        fields = {
+            "type": _BIBTEX_TYPES.get(entry.entry_type.lower(), "other"),
+            "title": values.get("title"),
+            "authors": authors,
+            "year": _year(values.get("year")),
+            "journal": values.get("journal"),
+            "volume": values.get("volume"),
+            "issue": values.get("number"),
+            "pages": _pages(values.get("pages")),
+            "doi": _bare_doi(values.get("doi")),
+            "pmid": values.get("pmid"),
+            "pmcid": values.get("pmcid"),
+            "url": values.get("url"),
+        }
+        records.append((_number(entry.key), fields))
+    return records
+
+
+# -- CSL-JSON -------------------------------------------------------------------
+
+_CSL_TYPES = {"article-journal": "journal-article", "book": "book", "webpage": "web-page"}
+
+
+def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+    items = json.loads(text)
+    if isinstance(items, dict):
+        items = [items]
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ValueError("expected a list of CSL-JSON items")
+    records = []
+    for item in items:
+        issued = (item.get("issued") or {}).get("date-parts") or [[None]]
+        fields = {
+            "type": _CSL_TYPES.get(item.get("type", ""), "other"),
+            "title": item.get("title"),
+            "authors": [
+                author_name(a.get("family", ""), a.get("given", "")) or a.get("literal", "")
+                for a in item.get("author") or []
+            ],
+            "year": _year(issued[0][0]),
+            "journal": item.get("container-title-short") or item.get("container-title"),
+            "volume": _text(item.get("volume")),
+            "issue": _text(item.get("issue")),
+            "pages": _pages(item.get("page")),
+            "doi": _bare_doi(item.get("DOI")),
+            "pmid": _text(item.get("PMID")),
+            "pmcid": _text(item.get("PMCID")),
+            "url": item.get("URL"),
+        }
+        records.append((_number(item.get("citation-number")), fields))
+    return records
+
+
+# -- PubMed MEDLINE -------------------------------------------------------------
+
+
+def _medline(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+    import io
+
+    from Bio import Medline
+
+    # Bio.Medline is untyped: each record is a dict of tag to text or list of texts.
+    parse: Callable[[io.StringIO], Iterable[dict[str, Any]]] = Medline.parse
+    records: list[tuple[int | None, dict[str, Any]]] = []
+    for entry in parse(io.StringIO(text)):
+        if "PMID" not in entry:
+            raise ValueError("a record has no PMID line")
+        ids = _as_list(entry.get("LID", [])) + _as_list(entry.get("AID", []))
+        doi = _first(i.removesuffix(" [doi]") for i in ids if i.endswith(" [doi]"))
+        fields = {
+            "type": _medline_type(_as_list(entry.get("PT", []))),
+            # MEDLINE ends every title with a period that is not the title's own.
+            "title": (entry.get("TI") or "").removesuffix("."),
+            "authors": _as_list(entry.get("AU", [])),
+            "year": _year(entry.get("DP")),
+            "journal": entry.get("TA"),
+            "volume": entry.get("VI"),
+            "issue": entry.get("IP"),
+            "pages": _full_range(_pages(entry.get("PG"))),
+            "doi": doi,
+            "pmid": entry.get("PMID"),
+            "pmcid": entry.get("PMC"),
+        }
+        records.append((None, fields))
+    return records
+
+
+def _medline_type(publication_types: list[str]) -> str:
+    if {"Guideline", "Practice Guideline"} & set(publication_types):
+        return "guideline"
+    if {"Review", "Systematic Review"} & set(publication_types):
+        return "review"
+    return "journal-article" if "Journal Article" in publication_types else "other"
+
+
+# -- shared ---------------------------------------------------------------------
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _first(values: Iterable[str] | None) -> str | None:
+    return next(iter(values or ()), None)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _bare_doi(value: Any) -> str | None:
+    return bare_doi(str(value).strip()) if value else None

@@ -1,0 +1,254 @@
+"""`ekb refs import`: RIS, BibTeX, CSL-JSON and MEDLINE records of real works fill a
+topic's references; nothing differing is overwritten without --replace."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidencekb.errors import KBError
+from evidencekb.kb.importer import import_summary
+from evidencekb.kb.load import load_kb
+from evidencekb.kb.refimport import import_references
+from fixtures import COHEN_2018, GUYATT_2008, REFERENCED_SUMMARY, SANTESSO_2020
+
+# The statements of REFERENCED_SUMMARY without its list: bare numbers 1, 2 and 3.
+BARE = REFERENCED_SUMMARY.split("\nReferences\n")[0] + "\n"
+
+# Full given names as the publications print them (BMJ 2008;336:924).
+GUYATT_RIS = """\
+TY  - JOUR
+ID  - 2
+AU  - Guyatt, Gordon H
+AU  - Oxman, Andrew D
+AU  - Vist, Gunn E
+AU  - Kunz, Regina
+AU  - Falck-Ytter, Yngve
+AU  - Alonso-Coello, Pablo
+AU  - Schünemann, Holger J
+TI  - GRADE: an emerging consensus on rating quality of evidence and strength of recommendations
+JO  - BMJ
+PY  - 2008
+VL  - 336
+IS  - 7650
+SP  - 924
+EP  - 926
+DO  - 10.1136/bmj.39489.470347.AD
+UR  - https://pmc.ncbi.nlm.nih.gov/articles/PMC2335261/
+ER  - 
+"""  # noqa: W291
+
+# Reg Anesth Pain Med 2018;43(5):521-546, authors as the journal lists them.
+COHEN_BIBTEX = r"""
+@article{1,
+  author = {Cohen, Steven P. and Bhatia, Anuj and Buvanendran, Asokumar and Schwenk, Eric S.
+            and Wasan, Ajay D. and Hurley, Robert W. and Viscusi, Eugene R. and Narouze, Samer
+            and Davis, Fred N. and Ritchie, Elspeth C. and Lubenow, Timothy R.
+            and Hooten, William M.},
+  title = {{Consensus Guidelines on the Use of Intravenous Ketamine Infusions for Chronic Pain
+           From the American Society of Regional Anesthesia and Pain Medicine, the American
+           Academy of Pain Medicine, and the American Society of Anesthesiologists}},
+  journal = {Reg Anesth Pain Med},
+  year = {2018},
+  volume = {43},
+  number = {5},
+  pages = {521--546},
+  doi = {10.1097/AAP.0000000000000808},
+  pmid = {29870458},
+}
+"""
+
+
+def medline(pmid: str, work: dict[str, Any], dp: str, pg: str, aid: str) -> str:
+    """A PubMed MEDLINE record as PubMed writes it: a title ending in a period, wrapped
+    at 80 columns, and a shortened last page."""
+    wrapped = "\n      ".join(textwrap.wrap(work["title"] + ".", 74))
+    lines = [f"PMID- {pmid}", f"TI  - {wrapped}", f"{aid} - {work['doi']} [doi]"]
+    lines += [f"AU  - {author}" for author in work["authors"]]
+    lines += ["PT  - Journal Article", f"DP  - {dp}", f"TA  - {work['journal']}"]
+    lines += [f"VI  - {work['volume']}"] + ([f"IP  - {work['issue']}"] if "issue" in work else [])
+    lines += [f"PG  - {pg}"] + ([f"PMC - {work['pmcid']}"] if "pmcid" in work else [])
+    return "\n".join(lines) + "\n"
+
+
+MEDLINE = "\n".join(
+    [
+        medline("29870458", COHEN_2018, "2018 Jul", "521-546", "LID"),
+        medline("18436948", GUYATT_2008, "2008 Apr 26", "924-6", "AID"),
+        medline("31711912", SANTESSO_2020, "2020 Mar", "126-135", "LID"),
+    ]
+)
+
+
+def csl_item(number: int, work: dict[str, Any]) -> dict[str, Any]:
+    names = [name.rsplit(" ", 1) for name in work["authors"]]
+    item = {
+        "id": f"grading-{number}",
+        "citation-number": number,
+        "type": "article-journal",
+        "title": work["title"],
+        "author": [
+            {"family": family, "given": " ".join(f"{initial}." for initial in initials)}
+            for family, initials in names
+        ],
+        "issued": {"date-parts": [[work["year"]]]},
+        "container-title": work["journal"],
+        "volume": work["volume"],
+        "page": work["pages"],
+        "DOI": work["doi"],
+        "PMID": work["pmid"],
+    }
+    return item | ({"issue": work["issue"]} if "issue" in work else {})
+
+
+@pytest.fixture
+def grading(empty_kb: Path, tmp_path: Path) -> Path:
+    source = tmp_path / "grade-summary.txt"
+    source.write_text(BARE, encoding="utf-8")
+    import_summary(empty_kb, source, "grading")
+    return empty_kb
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def reference(kb_dir: Path, number: int) -> dict[str, object]:
+    record = load_kb(kb_dir).topic("grading").references[number - 1].to_dict()
+    return {k: v for k, v in record.items() if v not in (None, []) and k not in ("topic",)}
+
+
+def expected(number: int, work: dict[str, Any], *leave_out: str, **override: Any) -> dict:
+    return {"number": number, **{k: v for k, v in work.items() if k not in leave_out}, **override}
+
+
+def test_ris_by_its_numbered_id(grading: Path, tmp_path: Path) -> None:
+    import_references(grading, write(tmp_path, "guyatt.ris", GUYATT_RIS), "grading")
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
+    assert reference(grading, 1) == {"number": 1}
+
+
+def test_bibtex_by_its_numbered_key(grading: Path, tmp_path: Path) -> None:
+    import_references(grading, write(tmp_path, "cohen.bib", COHEN_BIBTEX), "grading")
+    assert reference(grading, 1) == expected(1, COHEN_2018, type="journal-article")
+
+
+def test_medline_in_order(grading: Path, tmp_path: Path) -> None:
+    result = import_references(grading, write(tmp_path, "grading.nbib", MEDLINE), "grading")
+    assert result.written
+    assert reference(grading, 1) == expected(1, COHEN_2018, type="journal-article")
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "url")
+    assert reference(grading, 3) == expected(3, SANTESSO_2020)
+
+
+def test_csl_json_by_citation_number(grading: Path, tmp_path: Path) -> None:
+    items = [csl_item(3, SANTESSO_2020), csl_item(1, COHEN_2018)]
+    path = write(tmp_path, "grading.json", json.dumps(items, ensure_ascii=False))
+    import_references(grading, path, "grading")
+    assert reference(grading, 3) == expected(3, SANTESSO_2020)
+    assert reference(grading, 1) == expected(1, COHEN_2018, type="journal-article")
+    assert reference(grading, 2) == {"number": 2}
+
+
+def test_a_differing_field_is_kept_unless_replace(grading: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "guyatt.ris", GUYATT_RIS)
+    import_references(grading, path, "grading")
+    moved = GUYATT_RIS.replace("PY  - 2008", "PY  - 2009").replace("bmj.39489", "BMJ.39489")
+    path.write_text(moved, encoding="utf-8")
+    kept = import_references(grading, path, "grading")
+    # The DOI differs only in case: the same DOI, no change.
+    assert [c.describe() for c in kept.changes] == [
+        "reference 2: keep (differs; --replace to take it) year 2008 -> 2009"
+    ]
+    assert not kept.written and reference(grading, 2)["year"] == 2008
+    dry = import_references(grading, path, "grading", replace=True, dry_run=True)
+    assert not dry.written and reference(grading, 2)["year"] == 2008
+    replaced = import_references(grading, path, "grading", replace=True)
+    assert [c.describe() for c in replaced.changes] == ["reference 2: replace year 2008 -> 2009"]
+    assert replaced.written and reference(grading, 2)["year"] == 2009
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "one.nbib",
+            MEDLINE.split("\n\n")[0],
+            "one.nbib: 1 records, but the topic cites 3 numbers; to match records by order "
+            "give one record per number, or give each record its number (CSL-JSON "
+            "citation-number, a RIS ID or BibTeX key)",
+        ),
+        (
+            "seven.ris",
+            GUYATT_RIS.replace("ID  - 2", "ID  - 7"),
+            "seven.ris: record 1 names reference 7, which the topic does not cite; cited: 1, 2, 3",
+        ),
+        (
+            "bad.ris",
+            GUYATT_RIS.replace("DO  - 10.1136", "DO  - 11.1136"),
+            "bad.ris: nothing imported: record 1 (reference 2): doi '11.1136/bmj.39489.470347.AD' "
+            "is not a DOI: it starts with '10.', a registrant number, '/', then the suffix, "
+            'like "10.1097/AAP.0000000000000808"',
+        ),
+        (
+            "refs.docx",
+            "x",
+            "refs.docx: unknown reference file type '.docx'; allowed: .ris (RIS), .bib (BibTeX), "
+            ".json (CSL-JSON), .nbib or .medline (PubMed MEDLINE)",
+        ),
+        ("broken.json", "[{", "broken.json: not a readable csl-json file"),
+    ],
+)
+def test_refusals_write_nothing(
+    grading: Path, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    before = (grading / "topics/grading/references.toml").read_bytes()
+    with pytest.raises(KBError) as caught:
+        import_references(grading, write(tmp_path, name, text), "grading")
+    assert str(caught.value).removeprefix(f"{tmp_path}/").startswith(message)
+    assert (grading / "topics/grading/references.toml").read_bytes() == before
+
+
+def test_ekb_refs_import_shows_what_it_changes(grading: Path, tmp_path: Path) -> None:
+    path = write(tmp_path, "guyatt.ris", GUYATT_RIS.replace("UR  - ", "XX  - "))
+    command = [sys.executable, "-m", "evidencekb", "refs", "import", str(path)]
+    command += ["--topic", "grading", "--kb", str(grading), "--dry-run"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    references = grading / "topics/grading/references.toml"
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        'reference 2: add type = "journal-article"',
+        'reference 2: add title = "GRADE: an emerging consensus on rating quality of evidence '
+        'and strength of recommendations"',
+        'reference 2: add authors = ["Guyatt GH", "Oxman AD", "Vist GE", "Kunz R", '
+        '"Falck-Ytter Y", "Alonso-Coello P", "Schünemann HJ"]',
+        "reference 2: add year = 2008",
+        'reference 2: add journal = "BMJ"',
+        'reference 2: add volume = "336"',
+        'reference 2: add issue = "7650"',
+        'reference 2: add pages = "924-926"',
+        'reference 2: add doi = "10.1136/bmj.39489.470347.AD"',
+        "Dry run: 9 fields would change; nothing written.",
+    ]
+    result = subprocess.run(command[:-1], capture_output=True, text=True, check=False)
+    assert result.stdout.splitlines()[-1] == f"Wrote {references}: 9 fields changed."
+    result = subprocess.run(command[:-1], capture_output=True, text=True, check=False)
+    assert result.stdout == f"Nothing to change in {references}.\n"
+    missing = subprocess.run(
+        [*command[:5], str(tmp_path / "nope.ris"), *command[6:-1]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        f"Error: {tmp_path}/nope.ris: file not found\n",
+    )
