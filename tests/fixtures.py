@@ -14,8 +14,11 @@ import pytest
 
 from evidencekb.model import (
     Claim,
+    Evidence,
     KnowledgeBase,
+    Quote,
     Reference,
+    Relation,
     StrengthLevel,
     StrengthScheme,
     Term,
@@ -132,7 +135,15 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
             f"- {hostile} 3.\n"
         ),
         claims=(
-            make_claim(k, 1, "guidelines", None, "Ketamine is an option.", citations=(1,)),
+            make_claim(
+                k,
+                1,
+                "guidelines",
+                None,
+                "Ketamine is an option.",
+                citations=(1,),
+                relations=(Relation("refines", f"{k}-00000004", f"{k}-00000001"),),
+            ),
             make_claim(
                 k,
                 2,
@@ -153,6 +164,7 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
                 categories=("dosing",),
                 entities=("iv",),
                 source_line=5,
+                evidence=(Evidence(1, "supports", (Quote(1, hostile),)),),
             ),
             make_claim(
                 k,
@@ -166,6 +178,9 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
                 strength_basis="the evidence is weak",
                 entities=("crps",),
                 source_line=9,
+                # Its works disagree, so it is contested.
+                evidence=(Evidence(2, "supports"), Evidence(3, "contradicts")),
+                relations=(Relation("refines", f"{k}-00000004", f"{k}-00000001"),),
             ),
             make_claim(
                 k,
@@ -188,6 +203,7 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
                 journal="J Pain",
                 doi="10.1000/xyz",
                 pmid="123456",
+                sentences=("The first sentence.", f"The second: {hostile}."),
             ),
             Reference(topic=k, number=2),
         ),
@@ -218,6 +234,17 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
         entities=entities,
         entity_kinds=("condition", "route"),
         topics=(ketamine, opioids),
+        stances=(
+            Term("supports", "Supports", "stance", "For it."),
+            Term("contradicts", "Contradicts", "stance", "Against it."),
+            Term("no-evidence", "No evidence either way", "stance", "Neither."),
+            Term("not-stated", "Not stated", "stance", f"Unknown {hostile}"),
+        ),
+        relation_kinds=(
+            Term("contradicts", "Contradicts", "relation", "Both cannot be true."),
+            Term("refines", "Refines", "relation", "More precise."),
+            Term("duplicates", "Duplicates", "relation", "The same."),
+        ),
     )
 
 

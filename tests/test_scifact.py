@@ -98,6 +98,8 @@ def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     assert (result.topics, result.claims) == (2, 829)
     page = (site / "topics" / "scifact" / "references" / "13734012.html").read_text("utf-8")
     assert "Prevalent abnormal prion protein in human appendixes" in page
+    claim = (site / "claims" / "scifact-2.html").read_text(encoding="utf-8")
+    assert "RESULTS Of the 32,441 appendix samples 16 were positive" in claim
     exported = json.loads((site / EXPORT_NAME).read_text(encoding="utf-8"))
     assert sum(len(c["evidence"]) for c in exported if c["topic"] == "scifact") == 919
 

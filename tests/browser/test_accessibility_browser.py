@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from evidencekb.model import KnowledgeBase
+from evidencekb.site.evidence import contested_href
 from evidencekb.site.render import (
     TEMPLATES_DIR,
     category_href,
@@ -56,6 +57,8 @@ def page_types(kb: KnowledgeBase) -> dict[str, str]:
         "downloads": "downloads.html",
         "search, empty": "search.html",
         "search with results": "search.html?q=CRPS",
+        "contested": contested_href(topic.slug),
+        "stances": "stances.html",
     }
 
 
@@ -74,6 +77,8 @@ PAGE_TYPES = [
     "downloads",
     "search, empty",
     "search with results",
+    "contested",
+    "stances",
 ]
 
 
@@ -130,6 +135,8 @@ def test_page_types_cover_every_page_template(seed_kb: KnowledgeBase) -> None:
         "about",
         "downloads",
         "search",
+        "contested",
+        "stances",
     }
     assert templates == covered
     assert set(page_types(seed_kb)) == set(PAGE_TYPES)

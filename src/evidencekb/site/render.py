@@ -28,6 +28,7 @@ from evidencekb.site.context import (
     reference_details,
     source_listing,
 )
+from evidencekb.site.evidence import evidence_globals, evidence_page_count, evidence_pages
 from evidencekb.site.prose import render_markdown
 from evidencekb.site.search_data import write_search_data
 
@@ -100,6 +101,7 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         topic_by_slug=kb.topic,
         grouped_by_place=grouped_by_place,
     )
+    env.globals.update(evidence_globals(kb))
     return env
 
 
@@ -133,6 +135,7 @@ def _pages(
     )
     yield "about.html", "about.html", {"nav": "about"}
     yield "downloads.html", "downloads.html", {"nav": "downloads", "downloads": downloads}
+    yield from evidence_pages(kb)
     yield "entities/index.html", "entities.html", {"nav": "entities"}
     for term in kb.entities:
         yield entity_href(term.id), "entity.html", {"nav": "entities", "term": term}
@@ -187,7 +190,7 @@ def _page_count(kb: KnowledgeBase, lookups: SiteLookups) -> int:
         1 + bool(topic.source_text) + len(lookups.reference_numbers(topic)) + len(topic.claims)
         for topic in kb.topics
     )
-    return fixed + len(kb.entities) + len(kb.categories) + per_topic
+    return fixed + len(kb.entities) + len(kb.categories) + per_topic + evidence_page_count(kb)
 
 
 def _downloads(out_dir: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,136 @@
+"""Evidence per citation on the site: stance badges and their definitions, the two
+sides of a contested claim, which claims each work supports or contradicts, the
+stance legend and each topic's page of contested claims.
+
+Everything is looked up once per build (`EvidenceIndex.build`), so that no page walks
+the whole knowledge base.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from evidencekb.model import CONTRADICTS, SUPPORTS, Claim, Evidence, KnowledgeBase, Term, Topic
+
+STANCES_PAGE = "stances.html"
+
+
+def contested_href(slug: str) -> str:
+    return f"topics/{slug}/contested.html"
+
+
+def stance_href(stance_id: str) -> str:
+    return f"{STANCES_PAGE}#{stance_id}"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """A claim's evidence for and against it, as recorded."""
+
+    supporting: tuple[Evidence, ...]
+    contradicting: tuple[Evidence, ...]
+    contradicting_claims: tuple[Claim, ...]  # claims a curator says contradict it
+
+
+@dataclass(frozen=True)
+class RelationLine:
+    """One curated relation as a claim's page says it: "This claim refines <other>"
+    (`outgoing`) or "<other> refines this claim"."""
+
+    kind: Term
+    other: Claim
+    outgoing: bool
+
+
+@dataclass
+class EvidenceIndex:
+    kb: KnowledgeBase
+    stances: dict[str, Term] = field(default_factory=dict)
+    relation_kinds: dict[str, Term] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)
+    # (topic, work number) -> stance -> the claims the work takes that stance on
+    by_work: dict[tuple[str, int], dict[str, list[Claim]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    contested: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> EvidenceIndex:
+        index = cls(kb)
+        index.stances = {term.id: term for term in kb.stances}
+        index.relation_kinds = {term.id: term for term in kb.relation_kinds}
+        index.claims = {claim.id: claim for claim in kb.claims}
+        for topic in kb.topics:
+            for claim in topic.claims:
+                if claim.contested:
+                    index.contested[topic.slug].append(claim)
+                for item in claim.citation_evidence:
+                    index.counts[topic.slug][item.stance] += 1
+                    index.by_work[(topic.slug, item.citation)][item.stance].append(claim)
+        return index
+
+    def stance(self, stance_id: str) -> Term:
+        return self.stances[stance_id]
+
+    def stance_counts(self, topic: Topic) -> list[tuple[Term, int]]:
+        """How many of the topic's claim-work links take each stance, in the
+        vocabulary's order; stances no link takes left out."""
+        counts = self.counts[topic.slug]
+        return [(term, counts[term.id]) for term in self.stances.values() if counts[term.id]]
+
+    def citing(self, slug: str, number: int, stance_id: str) -> list[Claim]:
+        return self.by_work.get((slug, number), {}).get(stance_id, [])
+
+    def has_stances(self, slug: str, number: int) -> bool:
+        """Whether any claim records what this work says of it."""
+        return any(self.citing(slug, number, stance) for stance in (SUPPORTS, CONTRADICTS))
+
+    def contested_in(self, topic: Topic) -> list[Claim]:
+        return self.contested.get(topic.slug, [])
+
+    def sides(self, claim: Claim) -> Sides:
+        evidence = claim.citation_evidence
+        return Sides(
+            tuple(e for e in evidence if e.stance == SUPPORTS),
+            tuple(e for e in evidence if e.stance == CONTRADICTS),
+            tuple(
+                self.claims[r.other if r.claim == claim.id else r.claim]
+                for r in claim.relations
+                if r.kind == CONTRADICTS
+            ),
+        )
+
+    def relation_lines(self, claim: Claim) -> list[RelationLine]:
+        return [
+            RelationLine(
+                self.relation_kinds[r.kind],
+                self.claims[r.other if r.claim == claim.id else r.claim],
+                r.claim == claim.id,
+            )
+            for r in claim.relations
+        ]
+
+
+def evidence_globals(kb: KnowledgeBase) -> dict[str, Any]:
+    """What the templates need for evidence: the index and the pages' addresses."""
+    return {
+        "evidence": EvidenceIndex.build(kb),
+        "contested_href": contested_href,
+        "stance_href": stance_href,
+        "stances_page": STANCES_PAGE,
+    }
+
+
+def evidence_pages(kb: KnowledgeBase) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The stance legend, and each topic's page of contested claims."""
+    yield STANCES_PAGE, "stances.html", {"nav": "strength"}
+    for topic in kb.topics:
+        yield contested_href(topic.slug), "contested.html", {"nav": "home", "topic": topic}
+
+
+def evidence_page_count(kb: KnowledgeBase) -> int:
+    return 1 + len(kb.topics)

@@ -1,0 +1,87 @@
+"""Evidence per citation in a real browser: the pages that show stances, quotations and
+contested claims, checked by axe-core at desktop and phone widths and for reflow, on a
+site built from the seed plus the evidence sample (tests/data/evidence-sample)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from evidencekb.build import build
+from evidencekb.kb.load import load_kb
+from evidencekb.progress import no_progress
+from evidencekb.site.evidence import contested_href
+from evidencekb.site.render import claim_href, reference_href, topic_href
+from evidencekb.site.serve import serving
+from fixtures import EVIDENCE_TOPIC, REPO_KB, add_evidence_sample
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 375, "height": 740}
+NARROWEST = 320
+PAGE_KINDS = [
+    "claim with a quotation",
+    "contested claim",
+    "reference with its text",
+    "contested page",
+    "topic with stance counts",
+    "stances",
+]
+
+
+@pytest.fixture(scope="module")
+def evidence_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The address of each evidence page kind on a served site."""
+    work = tmp_path_factory.mktemp("evidence-site")
+    kb_dir = work / "kb"
+    shutil.copytree(REPO_KB, kb_dir)
+    add_evidence_sample(kb_dir)
+    kb = load_kb(kb_dir)
+    build(kb_dir, work / "site", no_progress)
+    paths = {
+        "claim with a quotation": claim_href(kb.claim("scifact-2")),
+        "contested claim": claim_href(kb.claim("scifact-11")),
+        "reference with its text": reference_href(EVIDENCE_TOPIC, 13734012),
+        "contested page": contested_href(EVIDENCE_TOPIC),
+        "topic with stance counts": topic_href(EVIDENCE_TOPIC),
+        "stances": "stances.html",
+    }
+    assert set(paths) == set(PAGE_KINDS)
+    with serving(work / "site") as base:
+        yield {kind: base + path for kind, path in paths.items()}
+
+
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_no_axe_violations(
+    page: Page,
+    evidence_site: dict[str, str],
+    assert_accessible: Callable[[Page, str], None],
+    kind: str,
+) -> None:
+    page.goto(evidence_site[kind])
+    assert_accessible(page, f"the {kind} page")
+    page.set_viewport_size(PHONE)
+    assert_accessible(page, f"the {kind} page at phone width")
+    page.set_viewport_size({"width": NARROWEST, "height": 640})
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the {kind} page scrolls sideways by {overflow}px at {NARROWEST}px"
+
+
+def test_the_contested_sides_stand_side_by_side(page: Page, evidence_site: dict[str, str]) -> None:
+    page.goto(evidence_site["contested claim"])
+    for_box = page.locator(".contested-banner .side-for").bounding_box()
+    against_box = page.locator(".contested-banner .side-against").bounding_box()
+    assert for_box and against_box
+    assert abs(for_box["y"] - against_box["y"]) < 1 and against_box["x"] > for_box["x"]
+    page.set_viewport_size(PHONE)  # stacked on a phone
+    for_box = page.locator(".contested-banner .side-for").bounding_box()
+    against_box = page.locator(".contested-banner .side-against").bounding_box()
+    assert for_box and against_box and against_box["y"] > for_box["y"]
