@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.atomic import staged_dir
+from evidencekb.kb.bibliography import pmid_problem, url_problem
 from evidencekb.kb.citations import split_marker
 from evidencekb.kb.importer import claim_id as base_claim_id
 from evidencekb.kb.importer import mentioned_entities
@@ -174,14 +175,16 @@ _PUBMED_URL = re.compile(r"^https?://www\.ncbi\.nlm\.nih\.gov/pubmed/(\d+)$")
 
 
 def reference_record(number: int, abstract: Abstract) -> dict[str, object]:
-    """What the corpus itself says about the abstract, and nothing more."""
+    """What the corpus itself says about the abstract, and nothing more. A web address
+    or PMID that `ekb check` would refuse (NFCorpus has a few addresses with a space
+    inside, and a PMID written with leading zeros) is left out, not corrected."""
     record: dict[str, object] = {"number": number}
     if abstract.title:
         record["title"] = abstract.title
-    if abstract.url:
+    if abstract.url and url_problem(abstract.url) is None:
         record["url"] = abstract.url
         pubmed = _PUBMED_URL.match(abstract.url)
-        if pubmed:
+        if pubmed and pmid_problem(pubmed.group(1)) is None:
             record["pmid"] = pubmed.group(1)
     return record
 
