@@ -203,3 +203,65 @@ def test_a_missing_vocabulary_is_reported_once(kb_dir: Path) -> None:
     (kb_dir / "vocabulary" / "entities.toml").unlink()
     found = problems(kb_dir)
     assert found.count("vocabulary/entities.toml:1: file is missing") == 1
+
+
+# `ekb check` passes only if `ekb build` will succeed: each case below once passed
+# check and then crashed the build.
+
+
+def test_a_term_listed_twice_in_a_claim(kb_dir: Path) -> None:
+    entity = edit(kb_dir, CLAIMS, 'entities = ["ketamine", "crps"', 'entities = ["crps", "crps"')
+    category = edit(
+        kb_dir, CLAIMS, 'categories = ["efficacy"]', 'categories = ["efficacy", "efficacy"]'
+    )
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{category}: 'efficacy' is listed twice in 'categories'; list it once",
+        f"{CLAIMS}:{entity}: 'crps' is listed twice in 'entities'; list it once",
+    ]
+
+
+def test_whole_numbers_beyond_sqlite(kb_dir: Path) -> None:
+    references = "topics/ketamine-pain/references.toml"
+    year = edit(kb_dir, references, "number = 2\n", f"number = 2\nyear = {2**63}\n") + 1
+    rank = edit(kb_dir, "strength.toml", "rank = 1", f"rank = {-(2**63) - 1}")
+    cited = edit(kb_dir, CLAIMS, "citations = [2, 3]", f"citations = [2, 3, {2**64}]")
+    found = problems(kb_dir)
+    limits = "-9223372036854775808 to 9223372036854775807, the range the database can store"
+    assert f"{references}:{year}: field 'year' holds a whole number outside {limits}" in found
+    assert f"strength.toml:{rank}: field 'rank' holds a whole number outside {limits}" in found
+    assert f"{CLAIMS}:{cited}: field 'citations' holds a whole number outside {limits}" in found
+    # The largest number SQLite stores is fine.
+    edit(kb_dir, references, f"year = {2**63}", f"year = {2**63 - 1}")
+    assert not any(p.startswith(f"{references}:") for p in problems(kb_dir))
+
+
+def test_a_claim_id_must_fit_in_a_file_name(kb_dir: Path) -> None:
+    longest = "a" * 200
+    edit(kb_dir, CLAIMS, 'id = "ketamine-pain-6927e12e"', f'id = "{longest}"')
+    assert load_kb(kb_dir).claim(longest).id == longest
+    line = edit(kb_dir, CLAIMS, f'id = "{longest}"', f'id = "{longest}b"')
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{line}: id is 201 characters long; at most 200 are allowed, as it names a file"
+    ]
+
+
+def test_slugs_match_whole_never_before_a_final_newline(kb_dir: Path) -> None:
+    (kb_dir / "topics" / "x\n").mkdir()
+    line = edit(kb_dir, "vocabulary/entities.toml", 'id = "ketamine"', 'id = "ketamine\\n"')
+    found = problems(kb_dir)
+    assert found[-2:] == [
+        "topics/x\\n:1: topic folder name 'x\\n' is not a slug: use lower-case letters, "
+        "digits and single hyphens",
+        f"vocabulary/entities.toml:{line}: field 'id' contains the control character "
+        "U+000A; remove it",
+    ]
+    # Claims naming the broken entry say so on one line each.
+    assert all("\n" not in problem for problem in found)
+
+
+def test_a_topic_folder_name_must_fit_in_a_file_name(kb_dir: Path) -> None:
+    (kb_dir / "topics" / ("t" * 101)).mkdir()
+    assert problems(kb_dir) == [
+        f"topics/{'t' * 101}:1: topic folder name '{'t' * 101}' is 101 characters long; "
+        "at most 100 are allowed, as it names a file"
+    ]

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 # ("... in 2019.") is not taken for a citation.
 _NUMBER = r"\d{1,3}"
 _PLAIN = re.compile(
-    rf"^(?P<text>.*?\S)\s+(?P<marker>{_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*(?P<end>\.?)$"
+    rf"^(?P<text>.*?\S)\s+(?P<marker>{_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*(?P<end>\.?)\Z"
 )
 _BRACKETS = re.compile(
-    rf"^(?P<text>.*?)\s*(?P<marker>(?:\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\])+)\s*(?P<end>\.?)$"
+    rf"^(?P<text>.*?)\s*(?P<marker>(?:\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\])+)\s*(?P<end>\.?)\Z"
 )
 # The text before a plain marker must not end in something that makes the
 # number part of the sentence: "over 1-4", "grade 3", "0.1-1".
 _NOT_BEFORE_PLAIN = re.compile(
-    r"(?:[\d.,:/+\-\u2013]|\b(?:of|to|and|or|grade|stage|type|level))$", re.IGNORECASE
+    r"(?:[\d.,:/+\-\u2013]|\b(?:of|to|and|or|grade|stage|type|level))\Z", re.IGNORECASE
 )
 
 
@@ -45,6 +45,14 @@ def split_marker(statement: str) -> Marker | None:
         style = "compact" if len(numbers) > 1 and not re.search(r",\s", marker) else "plain"
         return Marker(match.group("text") + match.group("end"), numbers, style)
     return None
+
+
+def citation_faults(citations: tuple[int, ...] | list[int]) -> list[str]:
+    """What is wrong with a claim's citation numbers: each must be 1 or more, once."""
+    faults = [f"citation number {n} must be 1 or more" for n in citations if n < 1]
+    if len(set(citations)) != len(citations):
+        faults.append("a citation number is listed twice")
+    return faults
 
 
 def format_marker(citations: tuple[int, ...], style: str) -> str:

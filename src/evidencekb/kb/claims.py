@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evidencekb.kb.citations import split_marker
+from evidencekb.kb.citations import citation_faults, split_marker
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
 from evidencekb.kb.tables import Field
@@ -76,6 +76,8 @@ class ClaimChecker:
             doc, "claim", index, "strength_method", values["strength_method"],
             STRENGTH_METHODS, "strength method",
         )  # fmt: skip
+        reader.listed_once(doc, "claim", index, "categories", values["categories"])
+        reader.listed_once(doc, "claim", index, "entities", values["entities"])
         for term_id in values["categories"]:
             reader.choice(
                 doc, "claim", index, "categories", term_id, context.category_ids, "category"
@@ -107,15 +109,8 @@ class ClaimChecker:
             self.first_defined[claim_id] = f"{doc.path}:{doc.line('claim', index, 'id')}"
 
     def check_citations(self, doc: Located, index: int, citations: list[int]) -> None:
-        for number in citations:
-            if number < 1:
-                self.reader.report(
-                    doc, f"citation number {number} must be 1 or more", "claim", index, "citations"
-                )
-        if len(set(citations)) != len(citations):
-            self.reader.report(
-                doc, "a citation number is listed twice", "claim", index, "citations"
-            )
+        for fault in citation_faults(citations):
+            self.reader.report(doc, fault, "claim", index, "citations")
 
     def check_text(self, doc: Located, index: int, text: str) -> None:
         # A marker left in the text means the numbers were never moved to `citations`.

@@ -105,12 +105,10 @@ def attach_evidence(
     relations: dict[str, list[Relation]] = defaultdict(list)
     for topic in topics:
         relative = f"{TOPICS_DIR}/{topic.slug}/{EVIDENCE_FILE}"
-        if not reader.exists(relative):
-            continue
-        doc = reader.read(relative)
+        doc = reader.read_optional(relative)
         if doc is None:
             continue
-        lines = reader.text(relative).splitlines()  # for the line of each quotation
+        lines = (reader.text(relative) or "").splitlines()  # for the line of each quotation
         checker = _EvidenceFile(reader, doc, lines, topic, claims, vocabulary)
         for claim_id, item in checker.evidence():
             evidence[(topic.slug, claim_id)].append(item)

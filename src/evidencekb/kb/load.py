@@ -3,8 +3,9 @@
 Every problem in every file is collected before anything fails, each naming
 its file, line and field and, where there is a vocabulary, the allowed values;
 `ekb check` prints them all in one run. Each file kind has its own module
-(scheme, vocabulary, topic, claims, references); this one walks kb/ and puts
-their results together.
+(scheme, vocabulary, topic, claims, references); this one walks kb/ (through
+files.py, which refuses anything but regular files and folders inside kb/)
+and puts their results together.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
+from evidencekb.kb.files import KbTree, scan_kb
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.scheme import load_scheme
 from evidencekb.kb.topic import Vocabularies, load_topic
@@ -24,7 +26,12 @@ from evidencekb.paths import TOPICS_DIR
 
 def load_kb(kb_dir: Path) -> KnowledgeBase:
     """Read and validate all of `kb_dir`; raise ValidationError listing every problem."""
-    reader = KbReader(kb_dir)
+    return load_tree(scan_kb(kb_dir))
+
+
+def load_tree(tree: KbTree) -> KnowledgeBase:
+    """Validate a scanned kb/ (perhaps with files about to be written); raise on problems."""
+    reader = KbReader(tree)
     kb = _load(reader)
     if reader.problems:
         raise ValidationError(reader.problems)
@@ -44,6 +51,7 @@ def _load(reader: KbReader) -> KnowledgeBase:
     topics = _load_topics(reader, vocabularies)
     evidence = load_vocabulary(reader)
     topics = attach_evidence(reader, topics, evidence)
+    reader.check_unopened()
     return KnowledgeBase(
         scheme,
         categories.terms,
@@ -56,16 +64,14 @@ def _load(reader: KbReader) -> KnowledgeBase:
 
 
 def _load_topics(reader: KbReader, vocabularies: Vocabularies) -> tuple[Topic, ...]:
-    topics_dir = reader.kb_dir / TOPICS_DIR
-    if not topics_dir.is_dir():
-        reader.file_problem(TOPICS_DIR, "folder is missing")
+    if not reader.tree.is_folder(TOPICS_DIR):
+        if not reader.tree.refused(TOPICS_DIR):
+            reader.file_problem(TOPICS_DIR, "folder is missing")
         return ()
     claim_checker = ClaimChecker(reader)  # one for all topics: claim ids are unique across them
     topics = []
-    for folder in sorted(p for p in topics_dir.iterdir() if p.is_dir()):
-        if folder.name.startswith("."):  # an import being staged
-            continue
-        topic = load_topic(reader, claim_checker, folder.name, vocabularies)
+    for slug in reader.tree.subfolders(TOPICS_DIR):  # hidden ones (imports being staged) aside
+        topic = load_topic(reader, claim_checker, slug, vocabularies)
         if topic is not None:
             topics.append(topic)
     return tuple(topics)

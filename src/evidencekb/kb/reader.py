@@ -1,44 +1,74 @@
 """The problem collector every kb/ file is read through.
 
-`KbReader` knows where kb/ is, how to name a file in a problem, and how to
-read a TOML or text file from it; the checks shared by every table come from
-`TableChecker`. The loader hands one reader to each file kind's module, so
-every problem from every file ends up in one list.
+`KbReader` reads the files `scan_kb` vetted (kb/files.py), names them in
+problems, and turns every way a file can fail (unreadable, not UTF-8, bad
+TOML) into a problem with its line; the checks shared by every table come
+from `TableChecker`. The loader hands one reader to each file kind's module,
+so every problem from every file ends up in one list.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from evidencekb.errors import Problem
+from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.tables import TableChecker
-from evidencekb.kb.tomlfile import Located, read_toml
+from evidencekb.kb.text import shown
+from evidencekb.kb.tomlfile import Located, parse_toml
 
 
 class KbReader(TableChecker):
-    def __init__(self, kb_dir: Path) -> None:
+    def __init__(self, tree: KbTree) -> None:
         super().__init__()
-        self.kb_dir = kb_dir
+        self.tree = tree
+        self.kb_dir = tree.root
+        self.problems.extend(tree.problems)
+        self.opened: set[str] = set()  # files read so far
 
     def display(self, relative: str) -> str:
         """How a problem names the file at `relative` (a path inside kb/)."""
-        return str(self.kb_dir / relative)
+        return self.tree.display(relative)
 
     def file_problem(self, relative: str, message: str) -> None:
         """Record a problem with a whole file or folder (line 1)."""
-        self.problems.append(Problem(self.display(relative), 1, message))
+        self.problems.append(Problem(self.display(relative), 1, shown(message)))
 
-    def exists(self, relative: str) -> bool:
-        return (self.kb_dir / relative).is_file()
+    def present(self, relative: str) -> bool:
+        """Whether a file is there to read; a folder in its place is a problem."""
+        if self.tree.is_folder(relative):
+            name = relative.rsplit("/", 1)[-1]
+            self.file_problem(relative, f"is a folder; {name} must be a file")
+        return self.tree.is_file(relative)
 
     def read(self, relative: str) -> Located | None:
         """A required TOML file, parsed; None (with a problem) when missing or broken."""
-        if not self.exists(relative):
-            self.file_problem(relative, "file is missing")
+        if not self.tree.is_file(relative) and not self.tree.is_folder(relative):
+            if not self.tree.refused(relative):
+                self.file_problem(relative, "file is missing")
             return None
-        return read_toml(self.kb_dir / relative, self.display(relative), self.problems)
+        return self.read_optional(relative)
 
-    def text(self, relative: str) -> str:
-        """An optional Markdown file's text; "" when there is none."""
-        path = self.kb_dir / relative
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
+    def read_optional(self, relative: str) -> Located | None:
+        """An optional TOML file, parsed; None when absent or broken."""
+        if not self.present(relative):
+            return None
+        text = self.text(relative)
+        return None if text is None else parse_toml(text, self.display(relative), self.problems)
+
+    def text(self, relative: str) -> str | None:
+        """A file's text; None (with a problem) when it cannot be read as UTF-8."""
+        self.opened.add(relative)
+        try:
+            return decode_utf8(self.tree.read(relative), self.display(relative))
+        except KbFileError as error:
+            self.problems.append(error.problem)
+            return None
+
+    def optional_text(self, relative: str) -> str | None:
+        """An optional file's text: "" when absent, None when it cannot be read."""
+        return self.text(relative) if self.present(relative) else ""
+
+    def check_unopened(self) -> None:
+        """Every other file must be readable too: `ekb build` hashes them all."""
+        for relative in self.tree.all_files():
+            if relative not in self.opened and (problem := self.tree.probe(relative)):
+                self.problems.append(problem)

@@ -24,7 +24,7 @@ def load_references(
     """
     cited = sorted({number for claim in claims or () for number in claim.citations})
     described: dict[int, Reference] = {}
-    doc = reader.read(relative) if reader.exists(relative) else None
+    doc = reader.read_optional(relative)
     if doc is not None:
         reader.unknown_keys(doc, "", 0, doc.data, {"reference"})
         records = []

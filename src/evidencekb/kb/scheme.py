@@ -19,12 +19,12 @@ LEVEL_FIELDS = {
 
 def load_scheme(reader: KbReader) -> StrengthScheme:
     """The levels in rank order, the hedging words and the prose that explains them."""
-    prose = reader.text(STRENGTH_PROSE)
-    if not prose.strip():
+    prose = reader.optional_text(STRENGTH_PROSE)
+    if prose is not None and not prose.strip():
         reader.file_problem(STRENGTH_PROSE, "missing or empty: explain the scheme")
     doc = reader.read(STRENGTH_FILE)
     if doc is None:
-        return StrengthScheme((), (), prose)
+        return StrengthScheme((), (), prose or "")
     reader.unknown_keys(doc, "", 0, doc.data, {"hedging_words", "level"})
     hedging = reader.typed(doc, "", 0, "hedging_words", doc.data.get("hedging_words"), "texts")
     indexed: list[tuple[int, StrengthLevel]] = []
@@ -40,4 +40,4 @@ def load_scheme(reader: KbReader) -> StrengthScheme:
         if levels and label not in labels:
             reader.report(doc, f"the derivation rule needs a level labelled '{label}'")
     levels.sort(key=lambda level: level.rank)
-    return StrengthScheme(tuple(levels), tuple(hedging or ()), prose)
+    return StrengthScheme(tuple(levels), tuple(hedging or ()), prose or "")

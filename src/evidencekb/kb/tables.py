@@ -13,12 +13,45 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidencekb.errors import Problem
+from evidencekb.kb.text import control_fault, text_fault
 from evidencekb.kb.tomlfile import Located
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-# Control characters (line breaks, terminal escapes) have no place in a one-line
-# field, and could rewrite a terminal that prints the claim.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Ids and topic slugs name files (claims/<id>.html, topics/<slug>/): always
+# matched whole (fullmatch), since `$` would also match before a final newline.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_RULE = "lower-case letters, digits and single hyphens"
+# A file name has at most 255 bytes; ".html" and staging prefixes need room,
+# and a claim id is its topic's slug, a hyphen and up to 64 hex digits.
+MAX_ID_LENGTH = 200
+MAX_TOPIC_SLUG_LENGTH = 100
+
+
+def is_slug(value: str) -> bool:
+    return SLUG.fullmatch(value) is not None
+
+
+def length_fault(value: str, longest: int) -> str | None:
+    """Why a slug is too long to name a file, or None."""
+    if len(value) <= longest:
+        return None
+    return f"is {len(value)} characters long; at most {longest} are allowed, as it names a file"
+
+
+def topic_slug_fault(slug: str) -> str | None:
+    """Why `slug` cannot name a topic (its folder and pages), or None."""
+    if not is_slug(slug):
+        return f"is not a slug: use {SLUG_RULE}"
+    return length_fault(slug, MAX_TOPIC_SLUG_LENGTH)
+
+
+def first_repeat(values: list[Any]) -> Any | None:
+    """The first value that occurs a second time in `values`, or None."""
+    seen: set[Any] = set()
+    for value in values:
+        if value in seen:
+            return value
+        seen.add(value)
+    return None
 
 
 @dataclass(frozen=True)
@@ -107,20 +140,12 @@ class TableChecker:
                 doc, f"field '{key}' must be {_KIND_NAMES[kind]}{detail}", table, index, key
             )
             return None
-        if kind == "text" and not value.strip():
-            self.report(doc, f"field '{key}' is empty", table, index, key)
+        if kind == "text" and (fault := text_fault(value)):
+            self.report(doc, f"field '{key}' {fault}", table, index, key)
             return None
-        texts = [value] if kind == "text" else value if kind == "texts" else []
-        for text in texts:
-            if match := _CONTROL.search(text):
-                self.report(
-                    doc,
-                    f"field '{key}' contains the control character "
-                    f"U+{ord(match.group()):04X}; remove it",
-                    table,
-                    index,
-                    key,
-                )
+        for text in value if kind == "texts" else []:
+            if fault := control_fault(text):
+                self.report(doc, f"field '{key}' {fault}", table, index, key)
                 return None
         return value
 
@@ -156,13 +181,18 @@ class TableChecker:
         )
 
     def slug(self, doc: Located, table: str, index: int, key: str, value: str) -> None:
-        if not SLUG.match(value):
+        """An id: a slug short enough to name the page it gets."""
+        if not is_slug(value):
+            self.report(doc, f"{key} '{value}' must use {SLUG_RULE}", table, index, key)
+        elif fault := length_fault(value, MAX_ID_LENGTH):
+            self.report(doc, f"{key} {fault}", table, index, key)
+
+    def listed_once(
+        self, doc: Located, table: str, index: int, key: str, values: list[str]
+    ) -> None:
+        if (repeat := first_repeat(values)) is not None:
             self.report(
-                doc,
-                f"{key} '{value}' must use lower-case letters, digits and single hyphens",
-                table,
-                index,
-                key,
+                doc, f"'{repeat}' is listed twice in '{key}'; list it once", table, index, key
             )
 
     def unique(self, doc: Located, table: str, values: list[tuple[int, str]], key: str) -> None:

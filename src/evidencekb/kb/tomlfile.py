@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from evidencekb.errors import Problem
+from evidencekb.kb.text import shown
+
+# SQLite stores integers in 64 bits, signed.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_-]+)\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
 _KEY_LINE = re.compile(r'^\s*("[^"]*"|[A-Za-z0-9_-]+)\s*=')
-_SYNTAX_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
+_SYNTAX_POSITION = re.compile(r"\s*\(at line (\d+), column \d+\)\Z|\s*\(at end of document\)\Z")
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,16 @@ class Located:
         return 1
 
     def problem(self, message: str, table: str = "", index: int = 0, key: str = "") -> Problem:
-        return Problem(self.path, self.line(table, index, key), message)
+        """A problem at `key`'s line; a value quoted in `message` stays on one line."""
+        return Problem(self.path, self.line(table, index, key), shown(message))
 
 
-def read_toml(path: Path, display: str, problems: list[Problem]) -> Located | None:
-    """Parse `path`; on a syntax error record one problem and return None."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        problems.append(Problem(display, 1, "not UTF-8 text; save the file as UTF-8"))
-        return None
+def parse_toml(text: str, display: str, problems: list[Problem]) -> Located | None:
+    """Parse a kb/ file's text; on a syntax error record one problem and return None.
+
+    A whole number too large for SQLite (the database `ekb build` writes) is a
+    problem too, at the line of its key.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -64,7 +68,41 @@ def read_toml(path: Path, display: str, problems: list[Problem]) -> Located | No
         reason = message[: match.start()] if match else message
         problems.append(Problem(display, line, f"TOML syntax error: {reason}"))
         return None
-    return Located(display, data, _locate(text), text.count("\n") + 1)
+    except RecursionError:
+        problems.append(Problem(display, 1, "TOML nested too deeply; kb/ files are flat"))
+        return None
+    doc = Located(display, data, _locate(text), text.count("\n") + 1)
+    for table, index, key in _huge_numbers(data):
+        problems.append(
+            doc.problem(
+                f"field '{key}' holds a whole number outside {INT_MIN} to {INT_MAX}, "
+                "the range the database can store",
+                table,
+                index,
+                key,
+            )
+        )
+    return doc
+
+
+def _huge_numbers(data: dict[str, Any]) -> Iterator[tuple[str, int, str]]:
+    """(table, index, key) of every value holding an int SQLite cannot store."""
+    for key, value in data.items():
+        if isinstance(value, list) and value and all(isinstance(row, dict) for row in value):
+            for index, row in enumerate(value):
+                for inner, item in row.items():
+                    if _holds_huge_int(item):
+                        yield key, index, inner
+        elif _holds_huge_int(value):
+            yield "", 0, key
+
+
+def _holds_huge_int(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_huge_int(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_huge_int(item) for item in value)
+    return isinstance(value, int) and not INT_MIN <= value <= INT_MAX
 
 
 def _locate(text: str) -> dict[tuple[str, int, str], int]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from evidencekb.kb.claims import ClaimChecker, ClaimContext
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.references import load_references
-from evidencekb.kb.tables import SLUG, Field
+from evidencekb.kb.tables import Field, topic_slug_fault
 from evidencekb.model import CITATION_STYLES, StrengthScheme, Topic, split_lines
 from evidencekb.paths import (
     CLAIMS_FILE,
@@ -39,17 +39,15 @@ def load_topic(
     every problem.
     """
     base = f"{TOPICS_DIR}/{slug}"
-    if not SLUG.match(slug):
-        reader.file_problem(
-            base,
-            f"topic folder name '{slug}' is not a slug: use lower-case letters, "
-            "digits and single hyphens",
-        )
+    if fault := topic_slug_fault(slug):
+        reader.file_problem(base, f"topic folder name '{slug}' {fault}")
         return None
     values = _topic_values(reader, f"{base}/{TOPIC_FILE}")
-    overview = reader.text(f"{base}/{OVERVIEW_FILE}")
+    overview = reader.optional_text(f"{base}/{OVERVIEW_FILE}") or ""
     source = values["source"] if values else ""
-    source_text = _source_text(reader, f"{base}/{SOURCE_COPY}")  # read once: checked, then kept
+    # Read once: the claims are checked against it, then it is kept. None: no copy.
+    source_path = f"{base}/{SOURCE_COPY}"
+    source_text = reader.text(source_path) if reader.present(source_path) else None
     context = ClaimContext(
         slug,
         source,
@@ -86,11 +84,3 @@ def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
             tuple(CITATION_STYLES), "citation style",
         )  # fmt: skip
     return values
-
-
-def _source_text(reader: KbReader, relative: str) -> str | None:
-    """The topic's summary as imported; None when the kb keeps no copy."""
-    path = reader.kb_dir / relative
-    if not path.is_file():
-        return None
-    return path.read_text(encoding="utf-8", errors="replace")

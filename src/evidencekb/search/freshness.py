@@ -39,13 +39,26 @@ class Fingerprint:
 
 
 def kb_fingerprint(kb_dir: Path) -> Fingerprint:
-    """A content hash of every file under `kb_dir` (hidden files aside)."""
+    """A content hash of every file under `kb_dir` (hidden files aside).
+
+    kb/ is walked and read as `ekb check` reads it (kb/files.py): a link out
+    of kb/, a FIFO or an unreadable file is a ValidationError, never a hang.
+    """
     import hashlib
+
+    from evidencekb.errors import ValidationError
+    from evidencekb.kb.files import KbFileError, scan_kb
 
     started = time.time_ns()
     digest = hashlib.sha256()
-    for relative in _kb_files(kb_dir):
-        data = (kb_dir / relative).read_bytes()
+    tree = scan_kb(kb_dir)
+    if tree.problems:
+        raise ValidationError(list(tree.problems))
+    for relative in tree.all_files():
+        try:
+            data = tree.read(relative)
+        except KbFileError as error:
+            raise ValidationError([error.problem]) from None
         digest.update(relative.encode("utf-8") + b"\0")
         digest.update(str(len(data)).encode("ascii") + b"\0")
         digest.update(data)
@@ -75,14 +88,3 @@ def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
         except OSError:
             return True  # vanished under us: let the hash decide
     return False
-
-
-def _kb_files(kb_dir: Path) -> list[str]:
-    found = []
-    for folder, subfolders, files in os.walk(kb_dir):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        base = Path(folder).relative_to(kb_dir)
-        for name in files:
-            if not name.startswith("."):
-                found.append((base / name).as_posix())
-    return sorted(found)

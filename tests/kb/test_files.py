@@ -1,0 +1,141 @@
+"""Reading kb/ stays inside kb/: links out, FIFOs, devices, broken links, unreadable
+and non-UTF-8 files are problems naming the path, for `ekb check` and the search
+index's fingerprint alike, and nothing outside kb/ is ever read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import ValidationError
+from evidencekb.kb.files import KbFileError, scan_kb
+from evidencekb.kb.load import load_kb, load_tree
+from evidencekb.search.freshness import kb_fingerprint
+
+TOPIC = "topics/ketamine-pain"
+
+
+def problems(kb_dir: Path) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        load_kb(kb_dir)
+    return [str(p).removeprefix(f"{kb_dir}/") for p in caught.value.problems]
+
+
+def fingerprint_problems(kb_dir: Path) -> list[str]:
+    with pytest.raises(ValidationError) as caught:
+        kb_fingerprint(kb_dir)
+    return [str(p).removeprefix(f"{kb_dir}/") for p in caught.value.problems]
+
+
+def test_nothing_but_regular_files_and_folders_inside_kb(kb_dir: Path) -> None:
+    (kb_dir / TOPIC / "overview.md").unlink()
+    (kb_dir / TOPIC / "overview.md").symlink_to("/etc/passwd")
+    (kb_dir / "vocabulary" / "zero").symlink_to("/dev/zero")
+    os.mkfifo(kb_dir / "notes")
+    (kb_dir / "dangling").symlink_to("nowhere")
+    (kb_dir / "self").symlink_to("self")
+    (kb_dir / "topics" / "loop").symlink_to("..")
+    expected = [
+        "dangling:1: is a symbolic link to nowhere, which does not exist; "
+        "remove it or replace it with the file",
+        "notes:1: is a FIFO (named pipe); kb/ may hold only regular files and folders",
+        "self:1: is a symbolic link that loops; replace it with the file",
+        f"{TOPIC}/overview.md:1: is a symbolic link to /etc/passwd, outside the knowledge "
+        "base folder; kb/ may link only to files inside it",
+        "topics/loop:1: is a symbolic link to a folder that contains it (a loop)",
+        "vocabulary/zero:1: is a symbolic link to /dev/zero, outside the knowledge base "
+        "folder; kb/ may link only to files inside it",
+    ]
+    assert problems(kb_dir) == expected
+    # The search index's freshness check walks kb/ the same way: it never hangs on
+    # the FIFO or /dev/zero, and never hashes /etc/passwd.
+    assert fingerprint_problems(kb_dir) == expected
+
+
+def test_links_that_stay_inside_kb_are_followed(kb_dir: Path) -> None:
+    overview = kb_dir / TOPIC / "overview.md"
+    overview.unlink()
+    overview.symlink_to("../../strength.md")
+    kb = load_kb(kb_dir)
+    assert kb.topics[0].overview_md == (kb_dir / "strength.md").read_text(encoding="utf-8")
+
+
+def test_a_file_swapped_after_the_walk_is_not_read(kb_dir: Path) -> None:
+    tree = scan_kb(kb_dir)
+    overview = kb_dir / TOPIC / "overview.md"
+    overview.unlink()
+    overview.symlink_to("/etc/passwd")
+    with pytest.raises(KbFileError) as caught:
+        tree.read(f"{TOPIC}/overview.md")
+    assert str(caught.value) == (
+        f"{overview}:1: changed while kb/ was being read; run the command again"
+    )
+
+
+def test_a_file_that_cannot_be_opened_is_a_problem(kb_dir: Path) -> None:
+    """Simulated: the suite runs as root, which may open a mode-000 file, so this
+    removes files between the walk and the read instead. open() then fails in the
+    same place (ENOENT rather than EACCES) and must give the same kind of problem,
+    both for a file the loader reads and for one it only checks is readable.
+    test_an_unreadable_file_is_a_problem below runs the real case as non-root."""
+    tree = scan_kb(kb_dir)
+    (kb_dir / TOPIC / "overview.md").unlink()
+    (kb_dir / "README.md").unlink()
+    with pytest.raises(ValidationError) as caught:
+        load_tree(tree)
+    assert [str(p).removeprefix(f"{kb_dir}/") for p in caught.value.problems] == [
+        "README.md:1: cannot be read (No such file or directory); make it a readable file",
+        f"{TOPIC}/overview.md:1: cannot be read (No such file or directory); "
+        "make it a readable file",
+    ]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a mode-000 file")
+def test_an_unreadable_file_is_a_problem(kb_dir: Path) -> None:
+    (kb_dir / "strength.md").chmod(0)
+    assert problems(kb_dir) == [
+        "strength.md:1: cannot be read (Permission denied); make it a readable file"
+    ]
+
+
+def test_text_that_is_not_utf8_is_a_problem_at_its_line(kb_dir: Path) -> None:
+    (kb_dir / "strength.md").write_bytes(b"# Strength\n\nOne \xe9t\xe9 of evidence.\n")
+    overview = kb_dir / TOPIC / "overview.md"
+    overview.write_bytes(overview.read_bytes() + b"\xff\n")
+    last = overview.read_bytes().count(b"\n")
+    claims = kb_dir / TOPIC / "claims.toml"
+    claims.write_bytes(b"\xc3" + claims.read_bytes())
+    assert problems(kb_dir) == [
+        "strength.md:3: not UTF-8 text: byte 0xe9 at column 5 is not part of a UTF-8 "
+        "character; save the file as UTF-8",
+        f"{TOPIC}/claims.toml:1: not UTF-8 text: byte 0xc3 at column 1 is not part of a "
+        "UTF-8 character; save the file as UTF-8",
+        f"{TOPIC}/overview.md:{last}: not UTF-8 text: byte 0xff at column 1 is not part "
+        "of a UTF-8 character; save the file as UTF-8",
+    ]
+
+
+def test_a_folder_where_a_file_is_expected(kb_dir: Path) -> None:
+    for name in ("overview.md", "references.toml", "topic.toml"):
+        (kb_dir / TOPIC / name).unlink()
+        (kb_dir / TOPIC / name).mkdir()
+    (kb_dir / TOPIC / "topic.toml" / "x.toml").write_text("", encoding="utf-8")
+    assert problems(kb_dir) == [
+        f"{TOPIC}/overview.md:1: is a folder; overview.md must be a file",
+        f"{TOPIC}/references.toml:1: is a folder; references.toml must be a file",
+        f"{TOPIC}/topic.toml:1: is a folder; topic.toml must be a file",
+    ]
+
+
+def test_the_fingerprint_of_a_plain_kb_is_unchanged_by_the_walker(kb_dir: Path) -> None:
+    """The walker hashes the same files, in the same order, as the os.walk it replaced."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(p.relative_to(kb_dir).as_posix() for p in kb_dir.rglob("*") if p.is_file()):
+        data = (kb_dir / path).read_bytes()
+        digest.update(path.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
+        digest.update(data)
+    assert kb_fingerprint(kb_dir).digest == digest.hexdigest()
