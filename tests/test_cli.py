@@ -166,3 +166,44 @@ def test_missing_kb_folder(tmp_path: Path, command: str) -> None:
     assert result.stderr.splitlines()[0] == (
         f"{tmp_path}/none:1: knowledge base folder not found; pass --kb DIR"
     )
+
+
+def test_kb_reading_never_leaves_kb_nor_hangs(kb_dir: Path, tmp_path: Path) -> None:
+    overview = kb_dir / "topics/ketamine-pain/overview.md"
+    overview.unlink()
+    overview.symlink_to("/etc/passwd")
+    os.mkfifo(kb_dir / "notes")
+    expected = [
+        f"{kb_dir}/notes:1: is a FIFO (named pipe); kb/ may hold only regular files and folders",
+        f"{overview}:1: is a symbolic link to /etc/passwd, outside the knowledge base folder; "
+        "kb/ may link only to files inside it",
+        "Error: 2 problems found",
+    ]
+    site = tmp_path / "site"
+    for args in (["check"], ["build", "--site-dir", str(site)]):
+        result = ekb(*args, "--kb", str(kb_dir))
+        assert (result.returncode, result.stderr.splitlines()) == (1, expected)
+    search = ekb("search", "ketamine", "--kb", str(kb_dir), "--site-dir", str(site))
+    assert (search.returncode, search.stderr.splitlines()[-3:]) == (1, expected)
+    assert not site.exists()
+
+
+def test_import_refuses_before_writing(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    source.write_text("From the Research\nH\n- A finding [0].\n- Another [2][2].\n")
+    result = ekb("import", str(source), "--topic", "t", "--kb", str(empty_kb))
+    assert (result.returncode, result.stderr.splitlines()) == (
+        1,
+        [
+            f"{source}:3: citation number 0 must be 1 or more",
+            f"{source}:4: a citation number is listed twice",
+            "Error: 2 problems found",
+        ],
+    )
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    hung = ekb("import", str(fifo), "--topic", "t", "--kb", str(empty_kb))
+    assert hung.stderr == f"Error: {fifo}: is a FIFO (named pipe), not a regular file\n"
+    title = ekb("import", str(source), "--topic", "t", "--title", "   ", "--kb", str(empty_kb))
+    assert title.stderr == "Error: --title is empty\n"
+    assert list((empty_kb / "topics").iterdir()) == []

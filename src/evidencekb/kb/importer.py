@@ -1,29 +1,35 @@
 """`ekb import`: turn an evidence summary into a new topic folder in kb/.
 
-The summary format: a "From the Guidelines" and a "From the Research" part,
-each with an optional lead paragraph and sub-headings over bullet statements
-that end in citation numbers. The importer keeps each statement verbatim,
-moves its citation marker into `citations`, labels its strength by the written
-rule (strength.py), proposes the vocabulary entities its text names, and leaves
-categories to the curator. Nothing is guessed: no reference details, no
-stated strength.
+The importer keeps each statement verbatim (summary.py reads the format),
+moves its citation marker into `citations`, labels its strength by the
+written rule (strength.py), proposes the vocabulary entities its text names,
+and leaves categories to the curator. Nothing is guessed: no reference
+details, no stated strength.
+
+Import succeeds only if `ekb check` then passes: the topic's files are made
+in memory and checked by the loader, with the rest of kb/, before any is
+written; then they are written all at once (atomic.staged_dir) or not at all.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import shutil
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.atomic import staged_dir
-from evidencekb.errors import KBError, Problem, ValidationError
-from evidencekb.kb.citations import Marker, split_marker
-from evidencekb.kb.load import load_kb
-from evidencekb.kb.reflist import Entry, list_start, parse_reference_list
+from evidencekb.errors import KBError
+from evidencekb.kb.files import KbFileError, NotReadable, decode_utf8, read_regular, scan_kb
+from evidencekb.kb.load import load_tree
+from evidencekb.kb.reflist import Entry, parse_reference_list
 from evidencekb.kb.strength import derive_strength
-from evidencekb.kb.tables import SLUG
+from evidencekb.kb.summary import Statement, parse_summary
+from evidencekb.kb.tables import topic_slug_fault
+from evidencekb.kb.text import shown, text_fault
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.model import SECTIONS, KnowledgeBase, Term, split_lines
 from evidencekb.paths import (
@@ -35,19 +41,11 @@ from evidencekb.paths import (
     TOPICS_DIR,
 )
 
-_SECTION = re.compile(r"^(?:#+\s*)?from the (guidelines|research)\s*:?$", re.IGNORECASE)
-_BULLET = re.compile(r"^[-*\u2022]\s*(.*)$")
-_HEADING_MARKUP = re.compile(r"^#+\s*|\s*:$")
-
-
-@dataclass(frozen=True)
-class Statement:
-    section: str
-    heading: str | None
-    text: str
-    citations: tuple[int, ...]
-    style: str | None  # how its marker was written; None when uncited
-    line: int
+# The most of a summary `ekb import` reads: far beyond any real summary, and
+# small enough that /dev/zero or a wrong file is refused at once.
+MAX_SUMMARY_BYTES = 10_000_000
+# Hex digits of a claim's text hash in its id; more only where two collide.
+ID_HASH_DIGITS = 8
 
 
 @dataclass(frozen=True)
@@ -58,129 +56,92 @@ class ImportResult:
     replaced: bool
 
 
-def parse_summary(text: str, display: str) -> tuple[Statement, ...]:
-    """Parse a summary; raise ValidationError naming every line that does not fit."""
-    parser = _SummaryParser(display)
-    lines = split_lines(text.lstrip("\ufeff"))
-    end = list_start(lines)  # the reference list, if any, is reflist.py's
-    for number, raw in enumerate(lines[:end], start=1):
-        if line := raw.strip():
-            parser.feed(number, line)
-    return parser.finish()
-
-
-class _SummaryParser:
-    """Reads a summary line by line: part headings, sub-headings, statements."""
-
-    def __init__(self, display: str) -> None:
-        self.display = display
-        self.problems: list[Problem] = []
-        self.statements: list[Statement] = []
-        self.section: str | None = None
-        self.heading: str | None = None
-        self.heading_line = 0
-        self.heading_used = True
-        self.first_seen: dict[str, int] = {}  # statement text -> its line
-
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.display, line, message))
-
-    def feed(self, number: int, line: str) -> None:
-        """Take one non-blank line (stripped) of the summary."""
-        if match := _SECTION.match(line):
-            self.start_section(match.group(1).lower())
-            return
-        if self.section is None:
-            self.problem(
-                number,
-                "text before the first part heading; a summary starts with "
-                '"From the Guidelines" or "From the Research"',
-            )
-            return
-        bullet = _BULLET.match(line)
-        body = bullet.group(1).strip() if bullet else line
-        if bullet and not body:
-            self.problem(number, "empty bullet: write the statement after it")
-            return
-        marker = split_marker(body)
-        if not bullet and marker is None and not body.endswith((".", "!", "?")):
-            self.start_heading(number, _HEADING_MARKUP.sub("", line))
-            return
-        self.add_statement(self.section, number, body, marker)
-
-    def start_section(self, section: str) -> None:
-        self.close_heading()
-        self.section, self.heading, self.heading_used = section, None, True
-
-    def start_heading(self, number: int, heading: str) -> None:
-        self.close_heading()
-        self.heading, self.heading_line, self.heading_used = heading, number, False
-
-    def close_heading(self) -> None:
-        if not self.heading_used:
-            self.problem(self.heading_line, f'heading "{self.heading}" has no statements')
-
-    def add_statement(self, section: str, number: int, body: str, marker: Marker | None) -> None:
-        text = marker.text if marker else body
-        if text in self.first_seen:
-            self.problem(number, f"the same statement as line {self.first_seen[text]}; remove one")
-            return
-        self.first_seen[text] = number
-        self.heading_used = True
-        self.statements.append(
-            Statement(
-                section=section,
-                heading=self.heading,
-                text=text,
-                citations=marker.citations if marker else (),
-                style=marker.style if marker else None,
-                line=number,
-            )
-        )
-
-    def finish(self) -> tuple[Statement, ...]:
-        self.close_heading()
-        if not self.statements and not self.problems:
-            self.problem(1, "no statements found")
-        if self.problems:
-            raise ValidationError(self.problems)
-        return tuple(self.statements)
-
-
 def import_summary(
     kb_dir: Path, source: Path, slug: str, title: str | None = None, replace: bool = False
 ) -> ImportResult:
-    """Write `source` as topic `slug` into kb/, all at once or not at all."""
-    if not SLUG.match(slug):
-        raise KBError(
-            f"topic '{slug}' is not a slug: use lower-case letters, digits and single hyphens"
-        )
-    try:
-        text = source.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise KBError(f"{source}: file not found") from None
-    except UnicodeDecodeError:
-        raise KBError(f"{source}: not UTF-8 text; save it as UTF-8 and import again") from None
+    """Write `source` as topic `slug` into kb/, all at once or not at all.
+
+    Raises KBError (a ValidationError listing every problem) before writing
+    anything if the topic would not pass `ekb check`.
+    """
+    title = _title_from_slug(slug) if title is None else title
+    _check_arguments(source, slug, title)
     target = kb_dir / TOPICS_DIR / slug
-    existed = target.exists()
+    existed = target.exists() or target.is_symlink()
     if existed and not replace:
         raise KBError(f"{target} already exists; pass --replace to overwrite it")
-    statements = parse_summary(text, str(source))
+    if existed and (target.is_symlink() or not target.is_dir()):
+        raise KBError(f"{target} exists and is not a folder; remove it or choose another --topic")
+    text = read_summary(source)
+    statements = parse_summary(text, shown(str(source)))
     first_cites = {n: s.line for s in reversed(statements) for n in s.citations}
-    listed = parse_reference_list(split_lines(text), str(source), first_cites)
-    kb = load_kb(kb_dir)  # the vocabularies and strength rule come from kb/
-    with staged_dir(target) as staged:
-        (staged / SOURCE_COPY).write_text(text, encoding="utf-8")
-        _write_topic(
-            staged, kb, slug, title or _title_from_slug(slug), source.name, statements, listed
-        )
+    listed = parse_reference_list(split_lines(text), shown(str(source)), first_cites)
+    relative = f"{TOPICS_DIR}/{slug}"
+    tree = scan_kb(kb_dir)
+    kb = load_tree(tree.without(relative))  # the vocabularies and strength rule come from kb/
+    files = topic_files(kb, slug, title, source.name, text, statements, listed)
+    load_tree(tree.with_folder(relative, files))  # kb/ with the topic passes `ekb check`
+    _write_folder(target, files)
     cited = {n for s in statements for n in s.citations}
     return ImportResult(target, len(statements), len(cited), existed)
 
 
-def claim_id(slug: str, text: str) -> str:
+def _check_arguments(source: Path, slug: str, title: str) -> None:
+    if fault := topic_slug_fault(slug):
+        raise KBError(f"topic '{shown(slug)}' {fault}")
+    if fault := text_fault(title):
+        raise KBError(f"--title {fault}")
+    if fault := text_fault(source.name):
+        raise KBError(f"{shown(str(source))}: the file name {fault}")
+
+
+def read_summary(source: Path) -> str:
+    """The summary's text; KBError if it is not a regular UTF-8 file of sensible size."""
+    try:
+        data = read_regular(source, limit=MAX_SUMMARY_BYTES)
+    except NotReadable as error:
+        if not source.exists() and not source.is_symlink():
+            raise KBError(f"{shown(str(source))}: file not found") from None
+        raise KBError(f"{shown(str(source))}: {error.reason}") from None
+    try:
+        return decode_utf8(data, shown(str(source)))
+    except KbFileError as error:
+        raise KBError(str(error.problem)) from None
+
+
+def _write_folder(target: Path, files: dict[str, bytes]) -> None:
+    staged: Path | None = None
+    try:
+        with staged_dir(target) as staged:
+            for name, data in files.items():
+                (staged / name).write_bytes(data)
+    except OSError as error:
+        if staged is not None:  # a failed swap can leave the staged folder behind
+            shutil.rmtree(staged, ignore_errors=True)
+        raise KBError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def claim_id(slug: str, text: str, digits: int = ID_HASH_DIGITS) -> str:
     """A stable id: it depends on the claim's own text only, never on its position."""
-    return f"{slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:8]}"
+    return f"{slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:digits]}"
+
+
+def claim_ids(slug: str, texts: list[str]) -> list[str]:
+    """Ids for a topic's claims: `claim_id` with 8 hex digits, unless two collide.
+
+    Claims whose 8 digits are the same all get 16 (then 24, ...) until they
+    differ, so a claim's id still depends on its text alone unless another
+    claim of the topic shares its 8 digits; the order of claims never matters.
+    """
+    digits = [ID_HASH_DIGITS] * len(texts)
+    while True:
+        ids = [claim_id(slug, text, n) for text, n in zip(texts, digits, strict=True)]
+        counts = Counter(ids)
+        if all(counts[i] == 1 for i in ids):
+            return ids
+        digits = [
+            n + ID_HASH_DIGITS if counts[i] > 1 else n for i, n in zip(ids, digits, strict=True)
+        ]
 
 
 def mentioned_entities(text: str, entities: tuple[Term, ...]) -> tuple[str, ...]:
@@ -191,49 +152,61 @@ def mentioned_entities(text: str, entities: tuple[Term, ...]) -> tuple[str, ...]
     """
     found: list[tuple[int, str]] = []
     for term in entities:
-        positions = [
-            match.start()
-            for name in (term.label, *term.synonyms)
-            for match in re.finditer(rf"\b{re.escape(name)}\b", text, re.IGNORECASE)
-        ] + [
-            match.start()
-            for name in term.abbreviations
-            for match in re.finditer(rf"\b{re.escape(name)}\b", text)
-        ]
+        matches = [pattern.search(text) for pattern in _name_patterns(term)]
+        positions = [match.start() for match in matches if match]
         if positions:
             found.append((min(positions), term.id))
     return tuple(term_id for _, term_id in sorted(found))
 
 
-def _write_topic(
-    folder: Path,
+@functools.lru_cache(maxsize=4096)
+def _name_patterns(term: Term) -> tuple[re.Pattern[str], ...]:
+    """One pattern for a term's label and synonyms (any case), one for its
+    abbreviations (as written); compiled once per term, not once per claim."""
+    patterns = []
+    for names, flags in (((term.label, *term.synonyms), re.IGNORECASE), (term.abbreviations, 0)):
+        if names:
+            alternatives = "|".join(re.escape(name) for name in names)
+            patterns.append(re.compile(rf"\b(?:{alternatives})\b", flags))
+    return tuple(patterns)
+
+
+def topic_files(
     kb: KnowledgeBase,
     slug: str,
     title: str,
     source_name: str,
+    text: str,
     statements: tuple[Statement, ...],
     listed: dict[int, Entry],
-) -> None:
+) -> dict[str, bytes]:
+    """The new topic folder's files, by name."""
     styles = Counter(s.style for s in statements if s.style)
     style = styles.most_common(1)[0][0] if styles else "plain"
-    (folder / TOPIC_FILE).write_text(
-        format_keys({"title": title, "source": source_name, "citation_style": style}),
-        encoding="utf-8",
-    )
-    (folder / OVERVIEW_FILE).write_text(
-        _overview(source_name, statements, bool(listed)), encoding="utf-8"
-    )
+    topic = format_keys({"title": title, "source": source_name, "citation_style": style})
+    files = {
+        SOURCE_COPY: text,
+        TOPIC_FILE: topic,
+        OVERVIEW_FILE: _overview(source_name, statements, bool(listed)),
+        CLAIMS_FILE: _claims(kb, slug, statements),
+        REFERENCES_FILE: _references(source_name, statements, listed),
+    }
+    return {name: content.encode("utf-8") for name, content in files.items()}
+
+
+def _claims(kb: KnowledgeBase, slug: str, statements: tuple[Statement, ...]) -> str:
     claims = [
         "# Claims in source order. `ekb import` wrote this file; curators add categories,\n"
         "# review entities and, where the source grades its evidence, a stated strength.\n"
         "# kb/README.md explains every field.\n"
     ]
-    for statement in statements:
+    ids = claim_ids(slug, [statement.text for statement in statements])
+    for statement, statement_id in zip(statements, ids, strict=True):
         rule = derive_strength(
             statement.text, statement.section, statement.citations, kb.strength.hedging_words
         )
         row = {
-            "id": claim_id(slug, statement.text),
+            "id": statement_id,
             "section": statement.section,
             "heading": statement.heading,
             "text": statement.text,
@@ -246,7 +219,12 @@ def _write_topic(
             "source_line": statement.line,
         }
         claims.append("\n" + format_table("claim", row))
-    (folder / CLAIMS_FILE).write_text("".join(claims), encoding="utf-8")
+    return "".join(claims)
+
+
+def _references(
+    source_name: str, statements: tuple[Statement, ...], listed: dict[int, Entry]
+) -> str:
     numbers = sorted({n for s in statements for n in s.citations})
     gives = "a reference list" if listed else "their numbers only"
     references = [
@@ -258,7 +236,7 @@ def _write_topic(
         "\n" + format_table("reference", {"number": n, **(listed[n].fields if n in listed else {})})
         for n in numbers
     ]
-    (folder / REFERENCES_FILE).write_text("".join(references), encoding="utf-8")
+    return "".join(references)
 
 
 def _overview(source_name: str, statements: tuple[Statement, ...], has_list: bool) -> str:
