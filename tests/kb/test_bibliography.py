@@ -23,7 +23,7 @@ from evidencekb.kb.bibliography import (
 )
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.tables import Field, TableChecker
-from evidencekb.kb.tomlfile import format_table, read_toml
+from evidencekb.kb.tomlfile import format_table, parse_toml
 from evidencekb.model import BIBLIOGRAPHIC_FIELDS
 from fixtures import COHEN_2018, GUYATT_2008, SANTESSO_2020
 
@@ -38,10 +38,8 @@ def toml(*records: dict[str, Any]) -> str:
 
 def check(tmp_path: Path, text: str) -> list[str]:
     """Every problem the rules find in a references.toml holding `text`."""
-    path = tmp_path / "references.toml"
-    path.write_text(text, encoding="utf-8")
     checker = TableChecker()
-    doc = read_toml(path, "references.toml", checker.problems)
+    doc = parse_toml(text, "references.toml", checker.problems)
     assert doc is not None
     records = []
     for index, row in enumerate(checker.rows(doc, "reference")):

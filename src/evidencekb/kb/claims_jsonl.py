@@ -11,7 +11,6 @@ the fields its line gives, a citation without a stance stays "not stated".
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +18,13 @@ from typing import Any
 
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError, Problem, ValidationError
-from evidencekb.kb.importer import ImportResult, claim_id
-from evidencekb.kb.load import load_kb
+from evidencekb.kb.files import scan_kb
+from evidencekb.kb.importer import ImportResult, claim_id, read_summary
+from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
 from evidencekb.kb.strength import derive_strength
-from evidencekb.kb.tables import SLUG, Field, TableChecker
+from evidencekb.kb.tables import Field, TableChecker, topic_slug_fault
+from evidencekb.kb.text import shown
 from evidencekb.kb.tomlfile import Located, format_keys, format_table, format_value
 from evidencekb.model import NOT_STATED, SECTIONS, KnowledgeBase, split_lines
 from evidencekb.paths import (
@@ -444,16 +445,9 @@ def import_claims_jsonl(
     kb_dir: Path, source: Path, slug: str, title: str | None = None, replace: bool = False
 ) -> ImportResult:
     """Write the claims-jsonl file `source` as topic `slug`, all at once or not at all."""
-    if not SLUG.match(slug):
-        raise KBError(
-            f"topic '{slug}' is not a slug: use lower-case letters, digits and single hyphens"
-        )
-    try:
-        text = source.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise KBError(f"{source}: file not found") from None
-    except UnicodeDecodeError:
-        raise KBError(f"{source}: not UTF-8 text; save it as UTF-8 and import again") from None
+    if fault := topic_slug_fault(slug):
+        raise KBError(f"topic '{shown(slug)}' {fault}")
+    text = read_summary(source)  # a regular UTF-8 file of sensible size, never a FIFO
     target = kb_dir / TOPICS_DIR / slug
     existed = target.exists()
     if existed and not replace:
@@ -461,38 +455,14 @@ def import_claims_jsonl(
     kb = load_kb(kb_dir)  # the vocabularies, stances and strength rule come from kb/
     parsed = parse_claims_jsonl(text, str(source), kb)
     files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed)
+    _check_with_topic(kb_dir, slug, files)
     with staged_dir(target) as staged:
         for name, data in files.items():
             (staged / name).write_bytes(data)
-        _check_with_topic(kb_dir, slug, staged)
     cited = {n for claim in parsed.claims for n in claim.citations}
     return ImportResult(target, len(parsed.claims), len(cited), existed)
 
 
-def _check_with_topic(kb_dir: Path, slug: str, staged: Path) -> None:
-    """Load kb/ as it will be with the staged folder as topic `slug`: a view of
-    links to kb/'s files, so that nothing in kb/ changes unless it passes."""
-    with tempfile.TemporaryDirectory() as temporary:
-        view = Path(temporary) / "kb"
-        view.mkdir()
-        for entry in kb_dir.iterdir():
-            if entry.name != TOPICS_DIR:
-                (view / entry.name).symlink_to(entry.resolve())
-        (view / TOPICS_DIR).mkdir()
-        for entry in (kb_dir / TOPICS_DIR).iterdir():
-            if entry.name != slug and not entry.name.startswith("."):
-                (view / TOPICS_DIR / entry.name).symlink_to(entry.resolve())
-        (view / TOPICS_DIR / slug).symlink_to(staged.resolve())
-        try:
-            load_kb(view)
-        except ValidationError as error:
-            raise ValidationError(
-                [
-                    Problem(
-                        p.path.replace(str(view), str(kb_dir)),
-                        p.line,
-                        p.message.replace(str(view), str(kb_dir)),
-                    )
-                    for p in error.problems
-                ]
-            ) from None
+def _check_with_topic(kb_dir: Path, slug: str, files: dict[str, bytes]) -> None:
+    """Load kb/ as it will be with `files` as topic `slug`, before writing any."""
+    load_tree(scan_kb(kb_dir).with_folder(f"{TOPICS_DIR}/{slug}", files))
