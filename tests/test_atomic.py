@@ -153,3 +153,30 @@ def test_a_killed_holder_leaves_the_lock_free(tmp_path: Path) -> None:
 
     with writer_lock(target, on_wait=fail):
         pass
+
+
+def dead_owner() -> str:
+    """`PID.START` of a process that has finished: what a killed writer leaves."""
+    process = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"],
+                               stdin=subprocess.PIPE, text=True)  # fmt: skip
+    stat = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+    process.communicate("\n", timeout=30)
+    return f"{process.pid}.{stat[19]}"
+
+
+def test_the_next_import_removes_a_killed_imports_staging(kb_dir: Path, tmp_path: Path) -> None:
+    topics = kb_dir / "topics"
+    left = topics / f".ketamine-pain.tmp-{dead_owner()}-abcdefgh"
+    left.mkdir()
+    (left / "claims.toml").write_text("half written")
+    source = topics / "ketamine-pain" / "source.txt"
+    summary = tmp_path / "summary.txt"
+    summary.write_bytes(source.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencekb", "import", str(summary), "--topic", "again",
+         "--kb", str(kb_dir)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert not left.exists()
+    assert sorted(p.name for p in topics.iterdir()) == ["again", "ketamine-pain"]
