@@ -94,8 +94,9 @@ def test_export_unknown_topic_and_format(repo_kb: Path) -> None:
     )
     result = ekb("export", "--format", "xml", "--kb", str(repo_kb))
     assert result.returncode == 2
-    assert "Invalid value for '--format': 'xml' is not one of 'json', 'csv', 'text'." in (
-        result.stderr
+    assert (
+        "Invalid value for '--format': 'xml' is not one of 'json', 'csv', 'text', "
+        "'csl-json', 'ris', 'bibtex', 'fhir'." in result.stderr
     )
 
 

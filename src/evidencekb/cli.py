@@ -137,10 +137,12 @@ def check(kb_dir: Path) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "csv", "text"]),
+    type=click.Choice(["json", "csv", "text", "csl-json", "ris", "bibtex", "fhir"]),
     default="json",
     show_default=True,
-    help="json: a list of claim objects; csv: one row a claim; text: the summary itself.",
+    help="json: a list of claim objects; csv: one row a claim; text: the summary itself; "
+    "csl-json, ris, bibtex: the described references; fhir: a FHIR R5 Bundle of a "
+    "Citation per described reference and an Evidence per claim.",
 )
 @topic_option
 @kb_option

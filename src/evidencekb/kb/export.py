@@ -1,4 +1,5 @@
-"""`ekb export`: the knowledge base as JSON, CSV or the summary's own text.
+"""`ekb export`: the knowledge base as JSON, CSV or the summary's own text; its
+references as CSL-JSON, RIS or BibTeX, or all of it as FHIR (refexport.py).
 
 The text format writes a topic back as its source summary was: part headings,
 lead paragraph, sub-headings, bullets, and citation markers in the topic's
@@ -11,13 +12,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 
 from evidencekb.errors import KBError
 from evidencekb.kb.citations import with_marker
+from evidencekb.kb.refexport import bibtex, csl_json, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
 
-FORMATS = ("json", "csv", "text")
+FORMATS = ("json", "csv", "text", "csl-json", "ris", "bibtex", "fhir")
+# The references alone, for reference managers (refexport.py).
+_REFERENCE_FORMATS: dict[str, Callable[[tuple[Topic, ...]], str]] = {
+    "csl-json": csl_json,
+    "ris": ris,
+    "bibtex": bibtex,
+}
 # List-valued fields join with "; " in CSV, which a spreadsheet keeps in one cell.
 _CSV_LIST_SEPARATOR = "; "
 
@@ -31,6 +40,10 @@ def export(kb: KnowledgeBase, fmt: str, topic: str | None = None) -> str:
         return claims_csv([claim for t in topics for claim in t.claims])
     if fmt == "text":
         return "\n".join(summary_text(t) for t in topics)
+    if fmt in _REFERENCE_FORMATS:
+        return _REFERENCE_FORMATS[fmt](topics)
+    if fmt == "fhir":
+        return fhir_bundle(kb, topics)
     raise KBError(f"unknown export format '{fmt}'; allowed: {', '.join(FORMATS)}")
 
 

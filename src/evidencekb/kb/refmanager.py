@@ -85,9 +85,13 @@ def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+# A record's own number: "2", or "ketamine-pain-2" as `ekb export` names works.
+_OWN_NUMBER = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*-)?(\d{1,3})$")
+
+
 def _number(value: Any) -> int | None:
-    text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() and 1 <= int(text) <= 999 else None
+    match = _OWN_NUMBER.match(str(value).strip() if value is not None else "")
+    return int(match.group(1)) if match and int(match.group(1)) >= 1 else None
 
 
 def _year(value: Any) -> int | None:

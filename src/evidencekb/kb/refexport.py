@@ -1,0 +1,246 @@
+"""References and claims for other tools: CSL-JSON, RIS, BibTeX and a FHIR R5 Bundle.
+
+Only described references are written (a bare number says nothing a reference
+manager could use). Each work is named `<topic>-<number>`, the CSL-JSON item
+id, RIS ID and BibTeX key alike, so `ekb refs import` matches a file written
+here back to its numbers. Output depends only on the knowledge base.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
+
+# Reference type -> (CSL type, RIS type, BibTeX entry type).
+_TYPES = {
+    "journal-article": ("article-journal", "JOUR", "article"),
+    "review": ("article-journal", "JOUR", "article"),
+    "guideline": ("report", "RPRT", "report"),
+    "book": ("book", "BOOK", "book"),
+    "web-page": ("webpage", "ELEC", "online"),
+    "other": ("article", "GEN", "misc"),
+}
+# A reference with no type but a journal is an article in it.
+_DEFAULT_TYPE = {True: "journal-article", False: "other"}
+FHIR_CERTAINTY = "http://terminology.hl7.org/CodeSystem/certainty-rating"
+FHIR_IDENTIFIERS = {
+    "doi": "https://doi.org",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc",
+}
+# Strength labels that are FHIR certainty ratings; "not-stated" is not one.
+_RATED = ("high", "moderate", "low", "very-low")
+
+
+def work_id(reference: Reference) -> str:
+    return f"{reference.topic}-{reference.number}"
+
+
+def split_author(name: str) -> tuple[str, str]:
+    """'Guyatt GH' -> ('Guyatt', 'G. H.'); a name without initials -> (name, '')."""
+    family, _, last = name.rpartition(" ")
+    if family and last.isupper() and last.isalpha() and len(last) <= 3:
+        return family, " ".join(f"{initial}." for initial in last)
+    return name, ""
+
+
+def _type(reference: Reference) -> tuple[str, str, str]:
+    return _TYPES[reference.type or _DEFAULT_TYPE[reference.journal is not None]]
+
+
+def described(topics: tuple[Topic, ...]) -> list[Reference]:
+    return [r for topic in topics for r in topic.references if r.is_described]
+
+
+# -- CSL-JSON -------------------------------------------------------------------
+
+
+def csl_item(reference: Reference) -> dict[str, Any]:
+    authors = []
+    for name in reference.authors:
+        family, given = split_author(name)
+        authors.append({"family": family, "given": given} if given else {"literal": name})
+    item: dict[str, Any] = {
+        "id": work_id(reference),
+        "citation-number": reference.number,
+        "type": _type(reference)[0],
+        "title": reference.title,
+        "author": authors or None,
+        "issued": {"date-parts": [[reference.year]]} if reference.year else None,
+        "container-title": reference.journal,
+        "volume": reference.volume,
+        "issue": reference.issue,
+        "page": reference.pages,
+        "DOI": reference.doi,
+        "PMID": reference.pmid,
+        "PMCID": reference.pmcid,
+        "URL": reference.url,
+        "note": reference.citation_text,
+    }
+    return {key: value for key, value in item.items() if value is not None}
+
+
+def csl_json(topics: tuple[Topic, ...]) -> str:
+    items = [csl_item(reference) for reference in described(topics)]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- RIS and BibTeX -------------------------------------------------------------
+
+
+def ris(topics: tuple[Topic, ...]) -> str:
+    import rispy
+
+    class Writer(rispy.RisWriter):
+        def set_header(self, count: int) -> str:
+            return ""  # rispy numbers records ("1.") by default; RIS has no such line
+
+    entries = []
+    for reference in described(topics):
+        first, _, last = (reference.pages or "").partition("-")
+        entry = {
+            "type_of_reference": _type(reference)[1],
+            "id": work_id(reference),
+            "authors": [", ".join(filter(None, split_author(a))) for a in reference.authors],
+            "title": reference.title,
+            "year": str(reference.year) if reference.year else None,
+            "journal_name": reference.journal,
+            "volume": reference.volume,
+            "number": reference.issue,
+            "start_page": first or None,
+            "end_page": last or None,
+            "doi": reference.doi,
+            "urls": [reference.url] if reference.url else None,
+            "notes": [reference.citation_text] if reference.citation_text else None,
+        }
+        entries.append({key: value for key, value in entry.items() if value})
+    text: str = rispy.dumps(entries, implementation=Writer)
+    return text
+
+
+def bibtex(topics: tuple[Topic, ...]) -> str:
+    from bibtexparser.entrypoint import write_string
+    from bibtexparser.library import Library
+    from bibtexparser.model import Entry, Field
+
+    library = Library()
+    for reference in described(topics):
+        values = {
+            "author": " and ".join(
+                ", ".join(filter(None, split_author(a))) for a in reference.authors
+            ),
+            "title": reference.title,
+            "journal": reference.journal,
+            "year": str(reference.year) if reference.year else None,
+            "volume": reference.volume,
+            "number": reference.issue,
+            "pages": (reference.pages or "").replace("-", "--"),
+            "doi": reference.doi,
+            "pmid": reference.pmid,
+            "pmcid": reference.pmcid,
+            "url": reference.url,
+            "note": reference.citation_text,
+        }
+        # write_string encloses each value in braces itself.
+        fields = [Field(key, value) for key, value in values.items() if value]
+        library.add(Entry(_type(reference)[2], work_id(reference), fields))
+    text: str = write_string(library)
+    return text
+
+
+# -- FHIR R5 --------------------------------------------------------------------
+
+
+def fhir_bundle(kb: KnowledgeBase, topics: tuple[Topic, ...]) -> str:
+    """A collection Bundle: a Citation per described reference, an Evidence per claim."""
+    entries = [{"resource": fhir_citation(reference)} for reference in described(topics)]
+    cited = {work_id(reference) for reference in described(topics)}
+    for topic in topics:
+        entries += [{"resource": fhir_evidence(kb, claim, cited)} for claim in topic.claims]
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": entries}
+    return json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
+
+
+def fhir_citation(reference: Reference) -> dict[str, Any]:
+    identifiers = [
+        {"system": system, "value": getattr(reference, key)}
+        for key, system in FHIR_IDENTIFIERS.items()
+        if getattr(reference, key)
+    ]
+    form: dict[str, Any] = {
+        "publishedIn": {"title": reference.journal} if reference.journal else None,
+        "volume": reference.volume,
+        "issue": reference.issue,
+        "articleDate": str(reference.year) if reference.year else None,
+        "pageString": reference.pages,
+    }
+    artifact: dict[str, Any] = {
+        "identifier": identifiers or None,
+        "title": [{"text": reference.title}] if reference.title else None,
+        "webLocation": [{"url": reference.url}] if reference.url else None,
+        "publicationForm": [_compact(form)] if _compact(form) else None,
+        "contributorship": {
+            "entry": [
+                {"contributor": {"display": name}, "rankingOrder": rank}
+                for rank, name in enumerate(reference.authors, start=1)
+            ]
+        }
+        if reference.authors
+        else None,
+    }
+    citation = {
+        "resourceType": "Citation",
+        "id": work_id(reference),
+        "status": "active",
+        "title": reference.title,
+        "summary": [{"text": reference.citation_text}] if reference.citation_text else None,
+        "citedArtifact": _compact(artifact),
+    }
+    return _compact(citation)
+
+
+def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str, Any]:
+    certainty: dict[str, Any] = {"note": [{"text": claim.strength_basis}]}
+    if claim.strength in _RATED:
+        certainty["rating"] = {
+            "coding": [
+                {
+                    "system": FHIR_CERTAINTY,
+                    "code": claim.strength,
+                    "display": kb.strength.level(claim.strength).title,
+                }
+            ]
+        }
+    else:
+        certainty["description"] = kb.strength.level(claim.strength).definition
+    works = [f"{claim.topic}-{number}" for number in claim.citations]
+    evidence = {
+        "resourceType": "Evidence",
+        "id": claim.id,
+        "status": "active",
+        "title": claim.text,
+        "assertion": claim.text,
+        # FHIR requires a variable; the summary defines none, and none is guessed.
+        "variableDefinition": [
+            {
+                "description": "The source summary does not define this claim's variables.",
+                "variableRole": {"text": "not stated by the source"},
+            }
+        ],
+        "certainty": [certainty],
+        "relatedArtifact": [
+            {"type": "cites", "resourceReference": {"reference": f"Citation/{work}"}}
+            if work in cited
+            else {"type": "cites", "label": work, "display": f"Reference {work}: number only"}
+            for work in works
+        ]
+        or None,
+        "note": [{"text": f"Topic: {claim.topic}; source line {claim.source_line}."}],
+    }
+    return _compact(evidence)
+
+
+def _compact(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}

@@ -1,0 +1,141 @@
+"""`ekb export --format csl-json|ris|bibtex|fhir`: the CSL-JSON, RIS and BibTeX files
+re-import into the same records; the FHIR Bundle validates with fhir.resources."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fhir.resources.bundle import Bundle
+
+from evidencekb.kb.export import export
+from evidencekb.kb.importer import import_summary
+from evidencekb.kb.load import load_kb
+from evidencekb.kb.refimport import import_references
+from fixtures import COHEN_2018, GUYATT_2008, REFERENCED_SUMMARY, SANTESSO_2020
+
+BARE = REFERENCED_SUMMARY.split("\nReferences\n")[0] + "\n"
+
+
+def medline(pmid: str, work: dict[str, Any], pg: str) -> str:
+    lines = [f"PMID- {pmid}", f"TI  - {work['title']}.", f"LID - {work['doi']} [doi]"]
+    lines += [f"AU  - {author}" for author in work["authors"]]
+    lines += [f"TA  - {work['journal']}", f"VI  - {work['volume']}", f"PG  - {pg}"]
+    lines += [f"DP  - {work['year']}", "PT  - Journal Article"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def described(empty_kb: Path, tmp_path: Path) -> Path:
+    """Topic "grading": its summary's list, then PubMed's records for the rest."""
+    source = tmp_path / "grade-summary.txt"
+    source.write_text(REFERENCED_SUMMARY, encoding="utf-8")
+    import_summary(empty_kb, source, "grading")
+    records = tmp_path / "pubmed.nbib"
+    records.write_text(
+        "\n".join(
+            [
+                medline("29870458", COHEN_2018, "521-546"),
+                medline("18436948", GUYATT_2008, "924-6"),
+                medline("31711912", SANTESSO_2020, "126-135"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    import_references(empty_kb, records, "grading")
+    return empty_kb
+
+
+def bare_copy(tmp_path: Path, kb_dir: Path) -> Path:
+    """Another kb whose topic "grading" has the same statements and bare numbers."""
+    other = tmp_path / "other"
+    shutil.copytree(kb_dir, other, ignore=shutil.ignore_patterns("topics"))
+    (other / "topics").mkdir()
+    source = tmp_path / "bare.txt"
+    source.write_text(BARE, encoding="utf-8")
+    import_summary(other, source, "grading")
+    return other
+
+
+def records(kb_dir: Path, *leave_out: str) -> list[dict[str, object]]:
+    leave = {"citation_text", "sentences", *leave_out}
+    return [
+        {k: v for k, v in r.to_dict().items() if k not in leave}
+        for r in load_kb(kb_dir).topic("grading").references
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffix", "not_carried"),
+    [
+        ("csl-json", ".json", ()),
+        ("bibtex", ".bib", ()),
+        # RIS has no PubMed or PMC id tag.
+        ("ris", ".ris", ("pmid", "pmcid")),
+    ],
+)
+def test_reference_formats_re_import_to_the_same_records(
+    described: Path, tmp_path: Path, fmt: str, suffix: str, not_carried: tuple[str, ...]
+) -> None:
+    written = export(load_kb(described), fmt, "grading")
+    assert written == export(load_kb(described), fmt, "grading")  # deterministic
+    path = tmp_path / f"grading{suffix}"
+    path.write_text(written, encoding="utf-8")
+    other = bare_copy(tmp_path, described)
+    import_references(other, path, "grading")
+    assert records(other, *not_carried) == records(described, *not_carried)
+    assert records(described)[1]["authors"] == GUYATT_2008["authors"]
+
+
+def test_csl_json_items_are_named_by_topic_and_number(described: Path) -> None:
+    items = json.loads(export(load_kb(described), "csl-json"))
+    assert [(item["id"], item["citation-number"]) for item in items] == [
+        ("grading-1", 1),
+        ("grading-2", 2),
+        ("grading-3", 3),
+    ]
+    assert items[1]["author"][0] == {"family": "Guyatt", "given": "G. H."}
+    assert items[1]["note"] == REFERENCED_SUMMARY.splitlines()[-2]
+
+
+def test_the_seed_has_no_described_reference_to_export(repo_kb: Path) -> None:
+    kb = load_kb(repo_kb)
+    assert export(kb, "csl-json") == "[]\n"
+    assert export(kb, "ris") == ""
+
+
+def test_fhir_bundle_validates(described: Path) -> None:
+    bundle = Bundle.model_validate_json(export(load_kb(described), "fhir"))
+    kinds = [entry.resource.get_resource_type() for entry in bundle.entry]
+    assert kinds == ["Citation"] * 3 + ["Evidence"] * 3
+    guyatt = bundle.entry[1].resource
+    assert guyatt.id == "grading-2"
+    assert [i.value for i in guyatt.citedArtifact.identifier] == [
+        "10.1136/bmj.39489.470347.AD",
+        "18436948",
+        "PMC2335261",
+    ]
+    evidence = bundle.entry[4].resource
+    assert evidence.assertion.startswith("Failure to consider the quality of evidence")
+    assert [a.resourceReference.reference for a in evidence.relatedArtifact] == [
+        "Citation/grading-2"
+    ]
+
+
+def test_fhir_certainty_from_the_strength_label(repo_kb: Path) -> None:
+    kb = load_kb(repo_kb)
+    bundle = Bundle.model_validate_json(export(kb, "fhir"))
+    assert len(bundle.entry) == len(kb.claims)  # the seed describes no reference
+    stated = next(c for c in kb.claims if c.strength_method == "stated")
+    evidence = next(e.resource for e in bundle.entry if e.resource.id == stated.id)
+    certainty = evidence.certainty[0]
+    assert certainty.rating.coding[0].code == stated.strength
+    assert certainty.note[0].text == stated.strength_basis
+    ungraded = next(c for c in kb.claims if c.strength == "not-stated" and c.citations)
+    evidence = next(e.resource for e in bundle.entry if e.resource.id == ungraded.id)
+    assert evidence.certainty[0].rating is None
+    # A bare number is cited by its label: there is no Citation to point at.
+    assert evidence.relatedArtifact[0].label == f"ketamine-pain-{ungraded.citations[0]}"
