@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from evidencekb.database_evidence import add_evidence
 from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase
 from evidencekb.progress import Progress, no_progress
 
@@ -88,6 +89,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
     _write_topics(db, kb)
     _write_cited_works(db, kb)
     _write_claims(db, kb, progress)
+    add_evidence(db, kb, work_id)
     _write_views(db)
     db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
 
