@@ -351,3 +351,41 @@ def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:
     assert parse("a OR (b c)") == AnyOf(
         (Word("a", 0, 1), AllOf((Word("b", 6, 7), Word("c", 8, 9)), implicit=True))
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("does ketamine help neuropathic pain", "neuropathic pain states"),
+        ("what are the side effects of ketamine", "The side effects of ketamine include"),
+        ("can it be taken by mouth", "oral ketamine"),
+    ],
+)
+def test_questions_as_students_type_them(index_dir: Path, question: str, expected: str) -> None:
+    """Question and function words are stop words: never corrected ("does" is not
+    "doses"), and they weigh nothing, so the claim that answers ranks first."""
+    results = search(index_dir, question)
+    assert results.corrected_query is None
+    assert expected in texts(results)[0]
+
+
+def test_question_words_alone_find_nothing_and_are_not_corrected(index_dir: Path) -> None:
+    for word in ("does", "what", "which", "should", "could"):
+        results = search(index_dir, word)
+        assert (results.hits, results.corrected_query) == ((), None), word
+
+
+def test_a_correction_is_offered_only_when_it_finds_more(index_dir: Path) -> None:
+    assert search(index_dir, "ketamime").corrected_query == "ketamine"
+    # Either word may match: the query as typed finds claims already, and the
+    # correction would find no more.
+    results = search(index_dir, "hallucinations OR ketamime")
+    assert results.corrected_query is None and results.hits
+
+
+@pytest.mark.parametrize(
+    "query", ["mechanism of action", "the mechanism of the action of", "Mechanism of Action"]
+)
+def test_a_name_with_a_stop_word_is_a_query(index_dir: Path, query: str) -> None:
+    results = search(index_dir, query)
+    assert "The mechanism of action of ketamine" in texts(results)[0]

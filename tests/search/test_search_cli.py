@@ -295,3 +295,19 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(kb_dir: Path, site_di
     plain = run_on_a_terminal(args, {**env, "NO_COLOR": "1"})
     assert ANSI not in plain
     assert "nightmares, and laryngospasm." in plain
+
+
+def test_a_question_is_not_corrected(kb_dir: Path, site_dir: Path) -> None:
+    result = ekb(kb_dir, site_dir, "does", "ketamine", "help", "neuropathic", "pain")
+    assert result.exit_code == 0
+    assert "Did you mean" not in result.stdout
+    assert result.stdout.startswith("1. ketamine-pain-cfe9e643  [low]  research > Efficacy")
+
+
+@pytest.mark.parametrize("query", ["mechanism of action", "the mechanism of the action of"])
+def test_a_vocabulary_name_with_a_stop_word_is_a_query(
+    kb_dir: Path, site_dir: Path, query: str
+) -> None:
+    result = ekb(kb_dir, site_dir, query)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("1. ketamine-pain-f3dfcb3e  [low]  research > Overview")
