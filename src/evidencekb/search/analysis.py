@@ -185,6 +185,7 @@ INFLECTIONS = (
     *("s", "es", "e", "ed", "ing", "ion", "ions", "ation", "al", "ally", "ive", "ivity"),
     *("iveness", "ness", "ity", "ize", "izes", "ized", "ly", "ment", "ments", "er", "ers"),
     *("y", "ies", "ied", "ic", "ical", "ous", "ance", "ence", "able", "ism", "ist"),
+    *("ate", "ates", "ated", "ating", "ations", "als", "ings", "ent", "ant", "ors"),
 )
 
 
