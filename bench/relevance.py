@@ -1,6 +1,8 @@
-"""Relevance of `ekb search` on a BEIR-format test collection, beside SQLite FTS5.
+"""Relevance of `ekb search` and the site's search on a BEIR-format test collection,
+beside SQLite FTS5.
 
     python bench/relevance.py COLLECTION_DIR --qrels QRELS.tsv --run OUT.trec
+                              [--engine cli|site]
 
 Each document of `corpus.jsonl` becomes a claim (heading = title, text =
 abstract, topic = the collection's name) and is indexed by the very code that
@@ -10,6 +12,11 @@ a claim such as "Aspirin (ASA) reduces risk: a meta-analysis" is prose, not
 query syntax). Writes the top 100 of each query as a TREC run file and prints
 nDCG@10 and Recall@100, then the same for SQLite FTS5's bm25 over the same
 documents (title and text columns, porter stemmer, words OR-ed).
+
+`--engine site` also writes the site's search data for the same claims (the
+build's `write_search_data`) and runs every query through the site's search
+core (static/search-core.js) under Node.js, in one process
+(bench/search_core.js), and prints its figures beside `ekb search`'s.
 
 `--sweep` instead prints a grid of ranking parameters; use it on train (and
 NFCorpus dev) judgements only, never on a test split.
@@ -22,8 +29,10 @@ import itertools
 import json
 import math
 import re
+import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -118,6 +127,36 @@ def run_ekb(index_dir: Path, queries: dict[str, str], ranking: Ranking):
     return runs, times
 
 
+def run_site(kb: KnowledgeBase, queries: dict[str, str], scratch: Path):
+    """The site's search core under Node.js over the site's search data for `kb`."""
+    from evidencekb.site.render import STATIC_DIR
+    from evidencekb.site.search_data import write_search_data
+
+    site = scratch / "site"
+    started = time.perf_counter()
+    write_search_data(kb, site)
+    build_seconds = time.perf_counter() - started
+    (site / "static").mkdir()
+    shutil.copy(STATIC_DIR / "search-core.js", site / "static")
+    lines = "".join(json.dumps({"query": plain_query(text)}) + "\n" for text in queries.values())
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["node", str(Path(__file__).with_name("search_core.js")), str(site), str(DEPTH)],
+        input=lines,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    answers = [json.loads(line) for line in done.stdout.splitlines()]
+    runs = {
+        query_id: list(zip(answer["ids"], answer["scores"], strict=True))
+        for query_id, answer in zip(queries, answers, strict=True)
+    }
+    # One process answers every query: the mean time per query stands for each.
+    return runs, [seconds / max(len(queries), 1)] * len(queries), build_seconds
+
+
 def run_fts5(corpus: list[dict], queries: dict[str, str]):
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, text, tokenize=porter)")
@@ -167,6 +206,12 @@ def main() -> None:
     parser.add_argument("--qrels", type=Path, required=True, help="judgements (BEIR TSV)")
     parser.add_argument("--run", type=Path, required=True, help="TREC run file to write")
     parser.add_argument("--sweep", action="store_true", help="grid of ranking parameters")
+    parser.add_argument(
+        "--engine",
+        choices=("cli", "site"),
+        default="cli",
+        help="site: also run the site's search core under Node.js (default: cli only)",
+    )
     args = parser.parse_args()
 
     name = args.collection.resolve().name
@@ -178,32 +223,44 @@ def main() -> None:
         sys.exit(f"Error: {len(missing)} judged queries are not in queries.jsonl")
     queries = {q: all_queries[q] for q in qrels}
 
+    kb = collection_kb(name, corpus)
+    rows = []
     with tempfile.TemporaryDirectory() as scratch:
         index_dir = Path(scratch) / "whoosh"
         started = time.perf_counter()
-        write_index(
-            collection_kb(name, corpus), index_dir, fingerprint=Fingerprint(name, read_started_ns=0)
-        )
+        # No kb/ folder was read: a fingerprint that says so.
+        write_index(kb, index_dir, fingerprint=Fingerprint(name, read_started_ns=0))
         index_seconds = time.perf_counter() - started
         if args.sweep:
             sweep(index_dir, queries, qrels)
             return
         ekb_runs, ekb_times = run_ekb(index_dir, queries, DEFAULT_RANKING)
+        rows.append(("ekb search (Whoosh BM25F)", ekb_runs, ekb_times, index_seconds))
+        if args.engine == "site":
+            site_runs, site_times, site_seconds = run_site(kb, queries, Path(scratch))
+            rows.append(("site search (search-core.js)", site_runs, site_times, site_seconds))
+            site_path = args.run.with_name(args.run.stem + ".site" + args.run.suffix)
+            write_run(site_path, site_runs, "site")
     write_run(args.run, ekb_runs, "ekb")
     fts_runs, fts_times, fts_seconds = run_fts5(corpus, queries)
     fts_path = args.run.with_name(args.run.stem + ".fts5" + args.run.suffix)
     write_run(fts_path, fts_runs, "fts5")
+    rows.append(("SQLite FTS5 bm25", fts_runs, fts_times, fts_seconds))
 
     print(f"{name}: {len(corpus)} documents, {len(queries)} queries ({args.qrels.name})\n")
     print("| system | nDCG@10 | Recall@100 | index build | median query |")
     print("|---|---|---|---|---|")
-    for label, runs, times, seconds in (
-        ("ekb search (Whoosh BM25F)", ekb_runs, ekb_times, index_seconds),
-        ("SQLite FTS5 bm25", fts_runs, fts_times, fts_seconds),
-    ):
+    for label, runs, times, seconds in rows:
         ndcg, recall = evaluate(runs, qrels)
         median_ms = statistics.median(times) * 1000
         print(f"| {label} | {ndcg:.4f} | {recall:.4f} | {seconds:.1f} s | {median_ms:.1f} ms |")
+    if args.engine == "site":
+        same = sum(
+            [d for d, _ in ekb_runs.get(q, [])][:10] == [d for d, _ in site_runs.get(q, [])][:10]
+            for q in queries
+        )
+        print(f"\nSame top 10, in the same order, from both engines: {same} of {len(queries)}.")
+        print("The site's median query is the mean over one Node.js process answering all.")
     print(f"\nRuns written to {args.run} and {fts_path}.")
 
 
