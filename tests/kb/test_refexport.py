@@ -15,7 +15,7 @@ from evidencekb.kb.export import export
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references
-from fixtures import COHEN_2018, GUYATT_2008, REFERENCED_SUMMARY, SANTESSO_2020
+from fixtures import COHEN_2018, EVIDENCE_TOPIC, GUYATT_2008, REFERENCED_SUMMARY, SANTESSO_2020
 
 BARE = REFERENCED_SUMMARY.split("\nReferences\n")[0] + "\n"
 
@@ -139,3 +139,26 @@ def test_fhir_certainty_from_the_strength_label(repo_kb: Path) -> None:
     assert evidence.certainty[0].rating is None
     # A bare number is cited by its label: there is no Citation to point at.
     assert evidence.relatedArtifact[0].label == f"ketamine-pain-{ungraded.citations[0]}"
+
+
+def test_fhir_evidence_gives_each_cited_works_stance(evidence_kb: Path) -> None:
+    """RelatedArtifact.classifier carries the stance: its id, and its label."""
+    kb = load_kb(evidence_kb)
+    bundle = Bundle.model_validate_json(export(kb, "fhir", EVIDENCE_TOPIC))
+    resources = {entry.resource.id: entry.resource for entry in bundle.entry}
+    prion = resources["scifact-2"].relatedArtifact
+    assert [a.resourceReference.reference for a in prion] == [f"Citation/{EVIDENCE_TOPIC}-13734012"]
+    concept = prion[0].classifier[0]
+    assert [(c.code, c.display) for c in concept.coding] == [("contradicts", "Contradicts")]
+    assert concept.text == "Contradicts"
+    assert [a.classifier[0].coding[0].code for a in resources["scifact-10"].relatedArtifact] == [
+        "not-stated"
+    ]
+    # The seed records no stance: every cited work's is "not stated".
+    seed = Bundle.model_validate_json(export(kb, "fhir", "ketamine-pain"))
+    codes = {
+        artifact.classifier[0].coding[0].code
+        for entry in seed.entry
+        for artifact in entry.resource.relatedArtifact or ()
+    }
+    assert codes == {"not-stated"}

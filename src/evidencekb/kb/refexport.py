@@ -215,7 +215,6 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         }
     else:
         certainty["description"] = kb.strength.level(claim.strength).definition
-    works = [f"{claim.topic}-{number}" for number in claim.citations]
     evidence = {
         "resourceType": "Evidence",
         "id": claim.id,
@@ -231,15 +230,32 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         ],
         "certainty": [certainty],
         "relatedArtifact": [
-            {"type": "cites", "resourceReference": {"reference": f"Citation/{work}"}}
-            if work in cited
-            else {"type": "cites", "label": work, "display": f"Reference {work}: number only"}
-            for work in works
+            _cited_work(kb, f"{claim.topic}-{item.citation}", item.stance, cited)
+            for item in claim.citation_evidence
         ]
         or None,
         "note": [{"text": f"Topic: {claim.topic}; source line {claim.source_line}."}],
     }
     return _compact(evidence)
+
+
+def _cited_work(kb: KnowledgeBase, work: str, stance: str, cited: set[str]) -> dict[str, Any]:
+    """A `cites` link to one cited work, its stance towards the claim as a classifier.
+
+    R5's Evidence has no element for what a cited work says of its assertion (`relatesTo`
+    arrives in R6) and no code system of stances: RelatedArtifact.classifier (an example
+    binding, so any concept may stand there) carries the stance of kb/stance.toml, its
+    id as the code and its label as the display and text. The coding names no system:
+    the knowledge base has no canonical address to name one by, and none is made up.
+    """
+    term = kb.stance(stance)
+    link: dict[str, Any] = {
+        "type": "cites",
+        "classifier": [{"coding": [{"code": term.id, "display": term.label}], "text": term.label}],
+    }
+    if work in cited:
+        return {**link, "resourceReference": {"reference": f"Citation/{work}"}}
+    return {**link, "label": work, "display": f"Reference {work}: number only"}
 
 
 def _compact(values: dict[str, Any]) -> dict[str, Any]:
