@@ -1,5 +1,6 @@
-"""SciFact's 809 train claims as a knowledge base: bench/scifact.py, then
-`ekb import --format claims-jsonl`, `ekb check`, the JSON export and `ekb build`.
+"""SciFact's 809 train claims as a knowledge base, as a user makes it from a fresh
+clone: bench/scifact.py, then `ekb import --format claims-jsonl`, `ekb check`, and
+what `ekb export --format json` and `--format csl-json` give back; then `ekb build`.
 
 Reads ../shared/data/scifact-claims/ (never copied into the repository): skipped
 outside CI when it is absent, failing under CI=true.
@@ -14,18 +15,27 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup
 
 from evidencekb.build import build
-from evidencekb.kb.claims_jsonl import import_claims_jsonl
-from evidencekb.kb.export import export
 from evidencekb.kb.load import load_kb
 from evidencekb.paths import EXPORT_NAME
 from fixtures import REPO, REPO_KB
 
 DATA = REPO.parent / "shared" / "data" / "scifact-claims"
 SCRIPT = REPO / "bench" / "scifact.py"
+
+
+def ekb(*args: str) -> str:
+    """Run `ekb` as a user would; its standard output, after a clean exit."""
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencekb", *args], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -50,54 +60,121 @@ def scifact_kb(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert result.stderr == f"Wrote {out}: 809 claims, 919 claim-work links, 565 works.\n"
     kb_dir = work / "kb"
     shutil.copytree(REPO_KB, kb_dir)
-    import_claims_jsonl(kb_dir, out, "scifact", "SciFact claims (train)")
+    ekb("import", str(out), "--format", "claims-jsonl", "--topic", "scifact",
+        "--title", "SciFact claims (train)", "--kb", str(kb_dir))  # fmt: skip
+    assert ekb("check", "--kb", str(kb_dir)) == f"{kb_dir}: OK (2 topics, 829 claims)\n"
     return kb_dir
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
 
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_the_export_has_exactly_scifacts_stances_and_quotations(
+def test_the_json_export_has_exactly_scifacts_stances_and_quotations(
     data: Path, scifact_kb: Path
 ) -> None:
-    kb = load_kb(scifact_kb)  # `ekb check` accepts it
-    claims = json.loads(export(kb, "json", "scifact"))
+    claims = json.loads(
+        ekb("export", "--format", "json", "--topic", "scifact", "--kb", str(scifact_kb))
+    )
     source = read_jsonl(data / "claims_train.jsonl")
     corpus = {doc["doc_id"]: doc for doc in read_jsonl(data / "corpus.jsonl")}
     assert [c["text"] for c in claims] == [s["claim"] for s in source]  # verbatim, in order
     assert [c["citations"] for c in claims] == [s["cited_doc_ids"] for s in source]
+    assert [[e["citation"] for e in c["evidence"]] for c in claims] == [
+        c["citations"] for c in claims
+    ]  # one object per citation, in order
     links = [(c, e) for c in claims for e in c["evidence"]]
     assert len(links) == 919
+    assert all(list(e) == ["citation", "stance", "quotes"] for _, e in links)
     assert Counter(e["stance"] for _, e in links) == {
         "supports": 370,
         "contradicts": 194,
         "no-evidence": 355,
     }
+    assert [(c["id"], e["stance"]) for c, e in links] == [
+        (f"scifact-{s['id']}", expected_stance(s, doc))
+        for s in source
+        for doc in s["cited_doc_ids"]
+    ]
     quoted = set()
     for claim, item in links:
         sentences = corpus[item["citation"]]["sentences"]
         for quote in item["quotes"]:
+            assert list(quote) == ["text", "sentence"]
             assert quote["text"] == sentences[quote["sentence"]].strip()  # word for word
             quoted.add((claim["id"], item["citation"], quote["sentence"]))
+    assert quoted == {
+        (f"scifact-{s['id']}", int(doc), sentence)
+        for s in source
+        for doc, rationales in s["evidence"].items()
+        for r in rationales
+        for sentence in r["sentences"]
+    }
     assert len(quoted) == 1025
     assert sum(1 for _, e in links if e["quotes"]) == 564
-    assert not any(c["contested"] for c in claims)  # no SciFact claim mixes labels
-    topic = kb.topic("scifact")
-    assert len(topic.references) == 565
+    assert {c["contested"] for c in claims} == {False}  # no SciFact claim mixes labels
+
+
+def expected_stance(claim: dict[str, Any], doc: int) -> str:
+    """SciFact's label for one cited abstract, in the vocabulary of kb/stance.toml: a
+    cited abstract without a rationale is "no evidence either way"."""
+    labels = {r["label"] for r in claim["evidence"].get(str(doc), [])}
+    if not labels:
+        return "no-evidence"
+    (label,) = labels
+    return {"SUPPORT": "supports", "CONTRADICT": "contradicts"}[label]
+
+
+def test_the_references_read_back_with_their_titles_and_nothing_else(
+    data: Path, scifact_kb: Path
+) -> None:
+    items = json.loads(
+        ekb("export", "--format", "csl-json", "--topic", "scifact", "--kb", str(scifact_kb))
+    )
+    corpus = {doc["doc_id"]: doc for doc in read_jsonl(data / "corpus.jsonl")}
+    cited = list(
+        dict.fromkeys(
+            d for s in read_jsonl(data / "claims_train.jsonl") for d in s["cited_doc_ids"]
+        )
+    )
+    assert len(items) == len(cited) == 565
+    assert sorted(item["citation-number"] for item in items) == sorted(cited)
+    for item in items:
+        number = item["citation-number"]
+        # SciFact gives a title and nothing more: no author, year or journal is added.
+        assert item == {
+            "id": f"scifact-{number}",
+            "citation-number": number,
+            "type": "article",
+            "title": corpus[number]["title"],
+        }
+    topic = load_kb(scifact_kb).topic("scifact")
     for reference in topic.references:
-        doc = corpus[reference.number]
-        assert reference.title == doc["title"]
-        assert list(reference.sentences) == [s.strip() for s in doc["sentences"]]
-        assert (reference.authors, reference.year, reference.journal) == ((), None, None)
+        assert list(reference.sentences) == [
+            s.strip() for s in corpus[reference.number]["sentences"]
+        ]
 
 
 def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     result = build(scifact_kb, site)
     assert (result.topics, result.claims) == (2, 829)
-    page = (site / "topics" / "scifact" / "references" / "13734012.html").read_text("utf-8")
-    assert "Prevalent abnormal prion protein in human appendixes" in page
+    page = soup(site / "topics" / "scifact" / "references" / "13734012.html")
+    assert "Prevalent abnormal prion protein in human appendixes" in page.get_text()
+    contradicts = page.select_one("section[aria-labelledby=contradicts-heading]")
+    assert [a["href"] for a in contradicts.select("a.claim-link")] == [
+        "../../../claims/scifact-2.html"
+    ]
+    topic = soup(site / "topics" / "scifact" / "index.html")
+    assert [" ".join(li.get_text(" ").split()) for li in topic.select(".stance-counts li")] == [
+        "Supports 370 links",
+        "Contradicts 194 links",
+        "No evidence either way 355 links",
+    ]
     claim = (site / "claims" / "scifact-2.html").read_text(encoding="utf-8")
     assert "RESULTS Of the 32,441 appendix samples 16 were positive" in claim
     exported = json.loads((site / EXPORT_NAME).read_text(encoding="utf-8"))
