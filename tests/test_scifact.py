@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
+from fhir.resources.bundle import Bundle
 
 from evidencekb.build import build
 from evidencekb.kb.load import load_kb
@@ -66,6 +67,14 @@ def scifact_kb(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kb_dir
 
 
+@pytest.fixture(scope="module")
+def exported(scifact_kb: Path) -> list[dict[str, Any]]:
+    """The topic's claims as `ekb export --format json` gives them."""
+    text = ekb("export", "--format", "json", "--topic", "scifact", "--kb", str(scifact_kb))
+    claims: list[dict[str, Any]] = json.loads(text)
+    return claims
+
+
 def soup(path: Path) -> BeautifulSoup:
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
 
@@ -75,11 +84,9 @@ def read_jsonl(path: Path) -> list[dict[str, object]]:
 
 
 def test_the_json_export_has_exactly_scifacts_stances_and_quotations(
-    data: Path, scifact_kb: Path
+    data: Path, exported: list[dict[str, Any]]
 ) -> None:
-    claims = json.loads(
-        ekb("export", "--format", "json", "--topic", "scifact", "--kb", str(scifact_kb))
-    )
+    claims = exported
     source = read_jsonl(data / "claims_train.jsonl")
     corpus = {doc["doc_id"]: doc for doc in read_jsonl(data / "corpus.jsonl")}
     assert [c["text"] for c in claims] == [s["claim"] for s in source]  # verbatim, in order
@@ -157,6 +164,23 @@ def test_the_references_read_back_with_their_titles_and_nothing_else(
         assert list(reference.sentences) == [
             s.strip() for s in corpus[reference.number]["sentences"]
         ]
+
+
+def test_the_fhir_bundle_gives_the_same_stances(
+    scifact_kb: Path, exported: list[dict[str, Any]]
+) -> None:
+    """Each Evidence's relatedArtifact: the cited works in order, each with its stance."""
+    bundle = Bundle.model_validate_json(
+        ekb("export", "--format", "fhir", "--topic", "scifact", "--kb", str(scifact_kb))
+    )
+    evidence = [e.resource for e in bundle.entry if e.resource.get_resource_type() == "Evidence"]
+    assert [
+        [(a.resourceReference.reference, a.classifier[0].coding[0].code) for a in r.relatedArtifact]
+        for r in evidence
+    ] == [
+        [(f"Citation/scifact-{e['citation']}", e["stance"]) for e in c["evidence"]]
+        for c in exported
+    ]
 
 
 def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:

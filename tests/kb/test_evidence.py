@@ -59,6 +59,14 @@ def test_the_seed_has_every_stance_not_stated(repo_kb: Path) -> None:
     assert len(links) == sum(len(claim.citations) for claim in kb.claims) > 0
     assert {e.stance for e in links} == {"not-stated"} and not any(e.quotes for e in links)
     assert not any(claim.contested for claim in kb.claims)
+    exported = json.loads(export(kb, "json"))
+    assert [[e["citation"] for e in c["evidence"]] for c in exported] == [
+        list(claim.citations) for claim in kb.claims
+    ]
+    assert {(e["stance"], len(e["quotes"])) for c in exported for e in c["evidence"]} == {
+        ("not-stated", 0)
+    }
+    assert {c["contested"] for c in exported} == {False}
 
 
 def test_the_sample_loads_its_stance_quotation_and_relation(evidence_kb: Path) -> None:
