@@ -328,6 +328,27 @@ GUYATT_2008 = {
     "url": "https://pmc.ncbi.nlm.nih.gov/articles/PMC2335261/",
 }  # fmt: skip
 
+# A real work whose DOI holds "<" and ">" (a Wiley SICI DOI): markup-like text that is data.
+NEWCOMBE_1998 = {
+    "type": "journal-article",
+    "title": "Two-sided confidence intervals for the single proportion: comparison of seven "
+    "methods",
+    "authors": ["Newcombe RG"],
+    "year": 1998,
+    "journal": "Stat Med",
+    "volume": "17",
+    "issue": "8",
+    "pages": "857-872",
+    "doi": "10.1002/(SICI)1097-0258(19980430)17:8<857::AID-SIM777>3.0.CO;2-E",
+    "pmid": "9595616",
+}
+
+
+def reference(topic: str, number: int, work: dict[str, Any]) -> Reference:
+    """One of the real works above as the kb's record of `topic`'s reference `number`."""
+    fields = {key: tuple(v) if isinstance(v, list) else v for key, v in work.items()}
+    return Reference(topic=topic, number=number, **fields)
+
 
 def node() -> str:
     """Node.js, for the tests that run the site's search code; skipped where it is not
@@ -355,3 +376,24 @@ References
 2. Guyatt GH, Oxman AD, Vist GE, Kunz R, Falck-Ytter Y, Alonso-Coello P, Schünemann HJ. GRADE: an emerging consensus on rating quality of evidence and strength of recommendations. BMJ. 2008;336(7650):924-926. PMID: 18436948; PMCID: PMC2335261.
 3. Santesso N, Glenton C, Dahm P, et al. GRADE guidelines 26: informative statements to communicate the findings of systematic reviews of interventions. J Clin Epidemiol. 2020 Mar;119:126-135. doi: 10.1016/j.jclinepi.2019.10.014. PMID: 31711912.
 """  # noqa: E501
+
+
+GRADING_TOPIC = "grading"
+GRADING_WORKS = {1: COHEN_2018, 2: GUYATT_2008, 3: SANTESSO_2020}  # as its list numbers them
+
+
+def add_grading_topic(kb_dir: Path, scratch: Path) -> Path:
+    """Import REFERENCED_SUMMARY into a kb copy as topic GRADING_TOPIC, its three real
+    works recorded in full (their authors, DOIs and PMIDs as the publications give
+    them); the topic's folder."""
+    import tomli_w
+
+    from evidencekb.kb.importer import import_summary
+
+    source = scratch / "grading-summary.txt"
+    source.write_text(REFERENCED_SUMMARY, encoding="utf-8")
+    import_summary(kb_dir, source, GRADING_TOPIC, title="Rating the quality of evidence")
+    folder = kb_dir / "topics" / GRADING_TOPIC
+    records = [{"number": number, **work} for number, work in GRADING_WORKS.items()]
+    (folder / "references.toml").write_text(tomli_w.dumps({"reference": records}), "utf-8")
+    return folder

@@ -44,6 +44,9 @@ def script_in_page(page: str) -> list[str]:
         if tag.name in ("script", "iframe", "object", "embed") and tag.get("src") is None:
             if tag.name == "script" and tag.string is None:
                 continue
+            # JSON-LD is a data block browsers never run; it escapes every "<" in it.
+            if tag.get("type") == "application/ld+json" and "<" not in tag.string:
+                continue
             found.append(f"<{tag.name}>")
         for name, value in tag.attrs.items():
             values = value if isinstance(value, list) else [value]

@@ -15,7 +15,7 @@ import datetime
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located
@@ -48,6 +48,17 @@ _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNOREC
 PMID = re.compile(r"^[1-9]\d{0,8}$")  # PubMed ids are positive whole numbers
 PMCID = re.compile(r"^PMC\d+$")
 WEB_SCHEMES: tuple[str, ...] = ("http", "https")
+# Where a reader looks a work up by its identifier, written once: the site's links, its
+# JSON-LD and the FHIR export's identifier systems all come from here.
+DOI_ORG = "https://doi.org"
+PUBMED = "https://pubmed.ncbi.nlm.nih.gov"
+PMC = "https://pmc.ncbi.nlm.nih.gov"
+# Identifier field -> (the name readers know it by, its record's address).
+IDENTIFIER_LINKS: dict[str, tuple[str, str]] = {
+    "doi": ("DOI", DOI_ORG + "/{}"),
+    "pmid": ("PubMed", PUBMED + "/{}/"),
+    "pmcid": ("PMC", PMC + "/articles/{}/"),
+}
 # No printed work this knowledge base could cite predates movable type in Europe;
 # an earlier year is a typing slip.
 EARLIEST_YEAR = 1450
@@ -62,6 +73,13 @@ _EXAMPLES = {
 def doi_key(doi: str) -> str:
     """The form two DOIs are compared in: DOIs are case-insensitive."""
     return doi.upper()
+
+
+def identifier_url(key: str, value: str) -> str:
+    """The address of a work's record under one of IDENTIFIER_LINKS' identifiers. A DOI
+    may hold characters a URL cannot ("<", ">", "#", "?"): those are percent-encoded,
+    which doi.org decodes."""
+    return IDENTIFIER_LINKS[key][1].format(quote(value, safe="/:;()"))
 
 
 def bare_doi(text: str) -> str:

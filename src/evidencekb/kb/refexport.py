@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from evidencekb.kb.bibliography import DOI_ORG, PUBMED
 from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
@@ -26,9 +27,9 @@ _TYPES = {
 _DEFAULT_TYPE = {True: "journal-article", False: "other"}
 FHIR_CERTAINTY = "http://terminology.hl7.org/CodeSystem/certainty-rating"
 FHIR_IDENTIFIERS = {
-    "doi": "https://doi.org",
-    "pmid": "https://pubmed.ncbi.nlm.nih.gov",
-    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc",
+    "doi": DOI_ORG,
+    "pmid": PUBMED,
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc",  # an identifier system, not a page address
 }
 # Strength labels that are FHIR certainty ratings; "not-stated" is not one.
 _RATED = ("high", "moderate", "low", "very-low")
@@ -47,7 +48,12 @@ def split_author(name: str) -> tuple[str, str]:
 
 
 def _type(reference: Reference) -> tuple[str, str, str]:
-    return _TYPES[reference.type or _DEFAULT_TYPE[reference.journal is not None]]
+    kind = reference.type or _DEFAULT_TYPE[reference.journal is not None]
+    if kind == "guideline" and reference.journal:
+        # A guideline a journal published is cited as an article of that journal: as a
+        # report, CSL styles would leave the journal, volume and issue out.
+        kind = "journal-article"
+    return _TYPES[kind]
 
 
 def described(topics: tuple[Topic, ...]) -> list[Reference]:

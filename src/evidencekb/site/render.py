@@ -21,6 +21,7 @@ from markupsafe import Markup
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, SOURCE_COPY, STATIC_DIRNAME, TOPICS_DIR
 from evidencekb.progress import Progress, no_progress
+from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
     SiteLookups,
     grouped_by_place,
@@ -29,6 +30,7 @@ from evidencekb.site.context import (
     source_listing,
 )
 from evidencekb.site.evidence import evidence_globals, evidence_page_count, evidence_pages
+from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.prose import render_markdown
 from evidencekb.site.search_data import write_search_data
 
@@ -102,6 +104,12 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         grouped_by_place=grouped_by_place,
     )
     env.globals.update(evidence_globals(kb))
+    env.globals.update(citation_globals())
+    env.globals["claim_jsonld"] = ClaimJsonLd(
+        PageLinks(topic_href, reference_href, source_href),
+        lookups.reference,
+        lookups.has_source_line,
+    )
     return env
 
 
