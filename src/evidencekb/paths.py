@@ -25,6 +25,11 @@ REFERENCES_FILE = "references.toml"
 EVIDENCE_FILE = "evidence.toml"  # stances and quotations per claim and cited work
 SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
 
+# Inside the user's cache folder ($XDG_CACHE_HOME, else ~/.cache): kb/ files parsed
+# by an earlier run (kb/parsecache.py). Never inside kb/ or beside it: see there.
+CACHE_DIRNAME = "evidencekb"
+PARSE_CACHE_DIRNAME = "parsed-toml"
+
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"
 EXPORT_NAME = "evidencekb.json"

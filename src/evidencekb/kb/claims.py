@@ -3,7 +3,7 @@ strength rule and the topic's copy of its source."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from evidencekb.kb.citations import citation_faults, split_marker
@@ -46,7 +46,9 @@ class ClaimChecker:
 
     def __init__(self, reader: KbReader) -> None:
         self.reader = reader
-        self.first_defined: dict[str, str] = {}  # claim id -> "path:line"
+        # claim id -> the file (its name and lines, not its data) and table defining it
+        # first; the line is looked up only for a duplicate.
+        self.first_defined: dict[str, tuple[Located, int]] = {}
 
     def load(self, relative: str, context: ClaimContext) -> tuple[Claim, ...] | None:
         """The claims in `relative`; None when the file is missing or does not parse."""
@@ -55,7 +57,9 @@ class ClaimChecker:
             return None
         self.reader.unknown_keys(doc, "", 0, doc.data, {"claim"})
         claims: list[Claim] = []
-        for index, row in enumerate(self.reader.rows(doc, "claim")):
+        rows = self.reader.rows(doc, "claim")
+        doc = replace(doc, data={})  # its rows are in hand; `first_defined` keeps the rest
+        for index, row in enumerate(rows):
             values = self.reader.fields(doc, "claim", index, row, CLAIM_FIELDS)
             if values is None:
                 continue
@@ -98,15 +102,17 @@ class ClaimChecker:
     def check_unique_id(self, doc: Located, index: int, claim_id: str) -> None:
         first = self.first_defined.get(claim_id)
         if first is not None:
+            first_doc, first_index = first
+            where = f"{first_doc.path}:{first_doc.line('claim', first_index, 'id')}"
             self.reader.report(
                 doc,
-                f"duplicate claim id '{claim_id}' (first defined at {first})",
+                f"duplicate claim id '{claim_id}' (first defined at {where})",
                 "claim",
                 index,
                 "id",
             )
         else:
-            self.first_defined[claim_id] = f"{doc.path}:{doc.line('claim', index, 'id')}"
+            self.first_defined[claim_id] = (doc, index)
 
     def check_citations(self, doc: Located, index: int, citations: list[int]) -> None:
         for fault in citation_faults(citations):

@@ -9,11 +9,14 @@ so every problem from every file ends up in one list.
 
 from __future__ import annotations
 
+import os
+
 from evidencekb.errors import Problem
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
+from evidencekb.kb.parsecache import ParseCache, cache_folder, digest
 from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
-from evidencekb.kb.tomlfile import Located, parse_toml
+from evidencekb.kb.tomlfile import Located, Parsed, parse_text, place
 
 
 class KbReader(TableChecker):
@@ -23,6 +26,7 @@ class KbReader(TableChecker):
         self.kb_dir = tree.root
         self.problems.extend(tree.problems)
         self.opened: set[str] = set()  # files read so far
+        self.cache = ParseCache(cache_folder())
 
     def display(self, relative: str) -> str:
         """How a problem names the file at `relative` (a path inside kb/)."""
@@ -51,14 +55,43 @@ class KbReader(TableChecker):
         """An optional TOML file, parsed; None when absent or broken."""
         if not self.present(relative):
             return None
-        text = self.text(relative)
-        return None if text is None else parse_toml(text, self.display(relative), self.problems)
+        data = self.raw(relative)
+        parsed = None if data is None else self.parsed(relative, data)
+        if data is None or parsed is None:
+            return None
+        return place(parsed, data, self.display(relative), self.problems)
+
+    def parsed(self, relative: str, data: bytes) -> Parsed | None:
+        """A TOML file's bytes parsed, or as parsed by an earlier run (kb/parsecache.py)."""
+        # Kept by where the file is, and checked against what it holds now.
+        path, content_hash = os.path.abspath(self.kb_dir / relative), digest(data)
+        parsed = self.cache.get(path, content_hash)
+        if parsed is None:
+            text = self.decoded(relative, data)
+            if text is None:
+                return None
+            parsed = parse_text(text, self.display(relative), self.problems)
+            if parsed is not None:
+                self.cache.put(path, content_hash, parsed)
+        return parsed
 
     def text(self, relative: str) -> str | None:
         """A file's text; None (with a problem) when it cannot be read as UTF-8."""
+        data = self.raw(relative)
+        return None if data is None else self.decoded(relative, data)
+
+    def raw(self, relative: str) -> bytes | None:
+        """A file's bytes; None (with a problem) when it cannot be read."""
         self.opened.add(relative)
         try:
-            return decode_utf8(self.tree.read(relative), self.display(relative))
+            return self.tree.read(relative)
+        except KbFileError as error:
+            self.problems.append(error.problem)
+            return None
+
+    def decoded(self, relative: str, data: bytes) -> str | None:
+        try:
+            return decode_utf8(data, self.display(relative))
         except KbFileError as error:
             self.problems.append(error.problem)
             return None

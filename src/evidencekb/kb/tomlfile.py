@@ -4,13 +4,16 @@
 `ekb check` reports must name its line. kb/ files are flat: top-level keys and
 arrays of tables (`[[claim]]`) whose keys each start a line. `Located` pairs
 the parsed data with a map from (table, index, key) to the line it starts on.
+
+Parsing comes in two steps so that the first can be cached (kb/parsecache.py):
+`parse_text` gives plain data (`Parsed`), `place` pairs it with its file and lines.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +37,7 @@ class Located:
 
     path: str
     data: dict[str, Any]
-    lines: dict[tuple[str, int, str], int] = field(default_factory=dict)
+    lines: Mapping[tuple[str, int, str], int] = field(default_factory=dict)
     last_line: int = 1
 
     def line(self, table: str = "", index: int = 0, key: str = "") -> int:
@@ -53,12 +56,23 @@ class Located:
         return Problem(self.path, self.line(table, index, key), shown(message))
 
 
-def parse_toml(text: str, display: str, problems: list[Problem]) -> Located | None:
-    """Parse a kb/ file's text; on a syntax error record one problem and return None.
+@dataclass(frozen=True)
+class Parsed:
+    """A kb/ TOML text parsed, not yet placed in its file: tomllib's data and where
+    it holds whole numbers the database cannot store. Depends on the text alone."""
 
-    A whole number too large for SQLite (the database `ekb build` writes) is a
-    problem too, at the line of its key.
-    """
+    data: dict[str, Any]
+    huge_numbers: tuple[tuple[str, int, str], ...]  # (table, index, key)
+
+
+def parse_toml(text: str, display: str, problems: list[Problem]) -> Located | None:
+    """Parse a kb/ file's text; on a syntax error record one problem and return None."""
+    parsed = parse_text(text, display, problems)
+    return None if parsed is None else place(parsed, text.encode("utf-8"), display, problems)
+
+
+def parse_text(text: str, display: str, problems: list[Problem]) -> Parsed | None:
+    """tomllib's reading of `text`; None, with one problem naming the line, if it is not TOML."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -71,8 +85,17 @@ def parse_toml(text: str, display: str, problems: list[Problem]) -> Located | No
     except RecursionError:
         problems.append(Problem(display, 1, "TOML nested too deeply; kb/ files are flat"))
         return None
-    doc = Located(display, data, _locate(text), text.count("\n") + 1)
-    for table, index, key in _huge_numbers(data):
+    return Parsed(data, tuple(_huge_numbers(data)))
+
+
+def place(parsed: Parsed, source: bytes, display: str, problems: list[Problem]) -> Located:
+    """`parsed` as the document `display`, whose bytes (UTF-8) it was read from.
+
+    A whole number too large for SQLite (the database `ekb build` writes) is a
+    problem, at the line of its key.
+    """
+    doc = Located(display, parsed.data, _LineMap(source), source.count(b"\n") + 1)
+    for table, index, key in parsed.huge_numbers:
         problems.append(
             doc.problem(
                 f"field '{key}' holds a whole number outside {INT_MIN} to {INT_MAX}, "
@@ -103,6 +126,33 @@ def _holds_huge_int(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_huge_int(item) for item in value)
     return isinstance(value, int) and not INT_MIN <= value <= INT_MAX
+
+
+class _LineMap(Mapping[tuple[str, int, str], int]):
+    """The lines a document's keys start on, found when a line is first asked for.
+
+    Only a problem needs a line, and finding every key's line in a large kb
+    costs a sixth of what parsing it does. It keeps the file's bytes, not its
+    text: a str with one character beyond Latin-1 takes two to four times the room.
+    """
+
+    def __init__(self, source: bytes) -> None:
+        self._source = source
+        self._lines: dict[tuple[str, int, str], int] | None = None
+
+    def _found(self) -> dict[tuple[str, int, str], int]:
+        if self._lines is None:
+            self._lines = _locate(self._source.decode("utf-8"))
+        return self._lines
+
+    def __getitem__(self, key: tuple[str, int, str]) -> int:
+        return self._found()[key]
+
+    def __iter__(self) -> Iterator[tuple[str, int, str]]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 def _locate(text: str) -> dict[tuple[str, int, str], int]:

@@ -1,0 +1,220 @@
+"""The cache of parsed kb/ files (kb/parsecache.py) can make a check faster, never
+give other results: cold, warm, corrupt, truncated, from another version, tampered
+with, unwritable or shared by runs at once, `ekb check` says the same."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from evidencekb.cli import cli
+from evidencekb.errors import ValidationError
+from evidencekb.kb.load import load_kb
+from evidencekb.model import KnowledgeBase
+from evidencekb.paths import CACHE_DIRNAME, PARSE_CACHE_DIRNAME
+from fixtures import EVIDENCE_TOPIC
+
+KETAMINE = "topics/ketamine-pain"
+SAMPLE = f"topics/{EVIDENCE_TOPIC}"
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private $XDG_CACHE_HOME, empty."""
+    home = tmp_path / "xdg-cache"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+    return home
+
+
+def entries(cache_home: Path) -> list[Path]:
+    folder = cache_home / CACHE_DIRNAME / PARSE_CACHE_DIRNAME
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def outcome(kb_dir: Path) -> KnowledgeBase | list[str]:
+    """What a check finds: the whole knowledge base, or every problem as printed."""
+    try:
+        return load_kb(kb_dir)
+    except ValidationError as error:
+        return [str(problem) for problem in error.problems]
+
+
+def edit(kb_dir: Path, relative: str, old: str, new: str) -> None:
+    path = kb_dir / relative
+    text = path.read_text("utf-8")
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def break_kb(kb_dir: Path) -> None:
+    """Faults in four files, of kinds found while parsing (syntax, a number SQLite
+    cannot hold), after it (a date where a number belongs, a vocabulary) and across
+    files (a claim id two topics use), each needing its line."""
+    edit(kb_dir, f"{KETAMINE}/claims.toml", "source_line = 4\n", "source_line = 2024-01-02\n")
+    edit(kb_dir, f"{KETAMINE}/claims.toml", 'strength = "not-stated"', 'strength = "strong"')
+    edit(kb_dir, f"{SAMPLE}/claims.toml", 'id = "scifact-10"', 'id = "ketamine-pain-6927e12e"')
+    edit(kb_dir, f"{SAMPLE}/claims.toml", "source_line = 2\n", f"source_line = {2**64}\n")
+    edit(kb_dir, f"{SAMPLE}/evidence.toml", 'stance = "contradicts"', 'stance = "contradicts')
+
+
+@pytest.fixture(params=["valid", "broken"])
+def any_kb(request: pytest.FixtureRequest, evidence_kb: Path) -> Path:
+    """A kb copy with the evidence sample topic, as it is or with `break_kb`'s faults."""
+    if request.param == "broken":
+        break_kb(evidence_kb)
+    return evidence_kb
+
+
+def test_the_broken_kb_has_its_faults(evidence_kb: Path, cache_home: Path) -> None:
+    break_kb(evidence_kb)
+    found = outcome(evidence_kb)
+    assert isinstance(found, list)
+    text = "\n".join(found)
+    for part in (
+        "TOML syntax error",
+        "whole number outside",
+        "must be a whole number",
+        "unknown strength 'strong'",
+        "duplicate claim id 'ketamine-pain-6927e12e'",
+    ):
+        assert part in text  # fmt: skip
+
+
+def test_a_warm_cache_gives_what_a_cold_one_does(any_kb: Path, cache_home: Path) -> None:
+    cold = outcome(any_kb)
+    kept = {entry: entry.stat().st_ino for entry in entries(cache_home)}
+    # Every TOML file that parses has its entry.
+    toml_files = [p for p in any_kb.rglob("*.toml")]
+    assert len(kept) == len(toml_files) - (1 if isinstance(cold, list) else 0)
+    assert outcome(any_kb) == cold
+    # The warm run read the entries rather than parsing and writing them again.
+    assert {entry: entry.stat().st_ino for entry in entries(cache_home)} == kept
+
+
+def test_an_edit_is_seen_through_a_warm_cache(evidence_kb: Path, cache_home: Path) -> None:
+    assert isinstance(outcome(evidence_kb), KnowledgeBase)
+    # Same size, same second: only the bytes tell the versions apart.
+    path = evidence_kb / KETAMINE / "claims.toml"
+    before = path.stat()
+    edit(evidence_kb, f"{KETAMINE}/claims.toml", 'section = "guidelines"', 'section = "guidelinez"')
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    problems = outcome(evidence_kb)
+    assert isinstance(problems, list) and len(problems) == 1
+    assert "unknown section 'guidelinez'" in problems[0]
+    edit(evidence_kb, f"{KETAMINE}/claims.toml", 'section = "guidelinez"', 'section = "guidelines"')
+    assert isinstance(outcome(evidence_kb), KnowledgeBase)
+
+
+def spoil_truncated(entry: Path) -> None:
+    data = entry.read_bytes()
+    entry.write_bytes(data[: len(data) // 2])
+
+
+def spoil_garbage(entry: Path) -> None:
+    entry.write_bytes(b"\x80\x05not a pickle at all" * 3)
+
+
+def spoil_empty(entry: Path) -> None:
+    entry.write_bytes(b"")
+
+
+def spoil_other_version(entry: Path) -> None:
+    """An entry another version of evidencekb (or Python) wrote for the same bytes,
+    holding other data: it must not be used."""
+    form, path, content_hash, _, _ = pickle.loads(entry.read_bytes())
+    other = ("evidencekb-parsed-toml-0" + form.removeprefix("evidencekb-parsed-toml-1"),)
+    entry.write_bytes(pickle.dumps((*other, path, content_hash, {}, ())))
+
+
+def spoil_other_shape(entry: Path) -> None:
+    """Right stamp, wrong kind of data (a list where a table belongs)."""
+    form, path, content_hash, _, _ = pickle.loads(entry.read_bytes())
+    entry.write_bytes(pickle.dumps((form, path, content_hash, ["x"], ())))
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [spoil_truncated, spoil_garbage, spoil_empty, spoil_other_version, spoil_other_shape],
+)
+def test_a_spoilt_cache_gives_what_no_cache_does(
+    any_kb: Path, cache_home: Path, spoil: Callable[[Path], None]
+) -> None:
+    cold = outcome(any_kb)
+    for entry in entries(cache_home):
+        spoil(entry)
+    assert outcome(any_kb) == cold
+    # The spoilt entries were replaced: the next run is warm again.
+    kept = {entry: entry.stat().st_ino for entry in entries(cache_home)}
+    assert outcome(any_kb) == cold
+    assert {entry: entry.stat().st_ino for entry in entries(cache_home)} == kept
+
+
+class _Payload:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (str(self.marker),))  # type: ignore[return-value]
+
+
+def test_a_tampered_entry_runs_no_code(any_kb: Path, cache_home: Path, tmp_path: Path) -> None:
+    cold = outcome(any_kb)
+    marker = tmp_path / "code-ran"
+    for entry in entries(cache_home):
+        form, path, content_hash, _, _ = pickle.loads(entry.read_bytes())
+        entry.write_bytes(pickle.dumps((form, path, content_hash, _Payload(marker), ())))
+    assert outcome(any_kb) == cold
+    assert not marker.exists()
+
+
+def test_an_unwritable_cache_is_no_cache(
+    evidence_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file where the cache folder would be: even root cannot make the folder.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    clean = CliRunner().invoke(cli, ["check", "--kb", str(evidence_kb)])
+    assert clean.exit_code == 0, clean.output
+    break_kb(evidence_kb)
+    broken = CliRunner().invoke(cli, ["check", "--kb", str(evidence_kb)])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    cached = [CliRunner().invoke(cli, ["check", "--kb", str(evidence_kb)]) for _ in range(2)]
+    assert [(run.exit_code, run.output) for run in cached] == [(1, broken.output)] * 2
+    assert blocker.read_text("utf-8") == ""
+
+
+def test_runs_at_once_share_the_cache(evidence_kb: Path, cache_home: Path) -> None:
+    break_kb(evidence_kb)
+    expected = outcome(evidence_kb)
+    assert isinstance(expected, list)
+    for entry in entries(cache_home):
+        entry.unlink()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    command = [sys.executable, "-m", "evidencekb", "check", "--kb", str(evidence_kb)]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]
+    results = [(run.wait(), *run.communicate()) for run in runs]
+    assert {(code, err.decode()) for code, _, err in results} == {
+        (1, "".join(f"{p}\n" for p in expected) + f"Error: {len(expected)} problems found\n")
+    }
+    # Whole entries only, no temporary file left behind, and they serve the next run.
+    assert all(not entry.name.startswith(".") for entry in entries(cache_home))
+    assert outcome(evidence_kb) == expected
+
+
+def test_the_cache_is_not_kept_beside_kb(evidence_kb: Path, cache_home: Path) -> None:
+    before = sorted(evidence_kb.parent.iterdir())
+    outcome(evidence_kb)
+    assert entries(cache_home)
+    assert sorted(evidence_kb.parent.iterdir()) == before
