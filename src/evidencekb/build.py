@@ -17,10 +17,11 @@ from pathlib import Path
 
 from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.database import write_database
+from evidencekb.database_metadata import write_datasette_metadata
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb import claims_json, load_kb
 from evidencekb.model import KnowledgeBase
-from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.search import write_index
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
@@ -52,6 +53,7 @@ def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> Bui
 
 def _write_site(kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, progress: Progress) -> None:
     write_database(kb, out / DATABASE_NAME, progress)
+    write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
     (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
     write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress)
     render_site(kb, out, progress)

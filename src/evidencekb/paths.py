@@ -32,6 +32,7 @@ PARSE_CACHE_DIRNAME = "parsed-toml"
 
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"
+DATASETTE_METADATA_NAME = "metadata.json"  # beside the database: `datasette DB -m metadata.json`
 EXPORT_NAME = "evidencekb.json"
 INDEX_DIRNAME = "whoosh"
 INDEX_META_NAME = "evidencekb-index.json"  # inside INDEX_DIRNAME, beside Whoosh's files

@@ -1,0 +1,140 @@
+"""Datasette's metadata.json beside the database: every table, view and column described,
+nothing described that is not there, and Datasette itself serving the database with it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from bs4 import BeautifulSoup
+
+from evidencekb.build import build
+from evidencekb.database_metadata import TABLES, drift, read_schema
+from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME
+from fixtures import REPO_KB, add_evidence_sample, add_grading_topic
+
+DATASETTE = Path(sys.executable).with_name("datasette")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed, the evidence sample and the grading topic (real works), built: every
+    table has rows."""
+    work = tmp_path_factory.mktemp("metadata-site")
+    kb_dir = work / "kb"
+    shutil.copytree(REPO_KB, kb_dir)
+    add_evidence_sample(kb_dir)
+    add_grading_topic(kb_dir, work)
+    build(kb_dir, work / "site")
+    return work / "site"
+
+
+def metadata(site: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((site / DATASETTE_METADATA_NAME).read_text("utf-8"))
+    return data
+
+
+def test_every_table_view_and_column_is_described(site: Path) -> None:
+    tables = metadata(site)["databases"]["evidencekb"]["tables"]
+    connection = sqlite3.connect(site / DATABASE_NAME)
+    names = [
+        row[0]
+        for row in connection.execute(
+            "select name from sqlite_master where type in ('table', 'view') order by name"
+        )
+    ]
+    shown = [name for name in names if not name.startswith("claims_fts_")]  # FTS5's own
+    assert sorted(tables) == shown
+    for name in shown:
+        columns = [row[1] for row in connection.execute(f"pragma table_info([{name}])")]
+        assert list(tables[name]["columns"]) == columns, name
+        assert all(tables[name]["columns"].values()), name
+        assert tables[name]["description"], name
+        for facet in tables[name].get("facets", []):
+            assert facet in columns, (name, facet)
+    connection.close()
+
+
+def test_drift_is_found_both_ways(site: Path) -> None:
+    schema = read_schema(site / DATABASE_NAME)
+    assert drift(schema) == []
+    schema["claims"] = (*schema["claims"], "certainty")
+    schema["cited_works"] = tuple(c for c in schema["cited_works"] if c != "pmid")
+    schema["claim_notes"] = ("claim_id", "note")
+    del schema["sections"]
+    assert set(drift(schema)) == {
+        "table claim_notes has no description",
+        "described table sections is not in the database",
+        "column claims.certainty has no description",
+        "described column cited_works.pmid is not in the database",
+    }
+
+
+def test_labels_and_facets(site: Path) -> None:
+    tables = metadata(site)["databases"]["evidencekb"]["tables"]
+    assert tables["claims"]["label_column"] == "text"
+    assert tables["claims"]["facets"] == [
+        "topic",
+        "section",
+        "strength",
+        "strength_method",
+        "contested",
+    ]
+    assert tables["claim_citations"]["facets"] == ["stance"]
+    assert {name for name, t in tables.items() if "label_column" in t} == {
+        name for name, described in TABLES.items() if described.label_column
+    }
+
+
+def datasette_get(site: Path, path: str) -> str:
+    """Datasette's answer to one request, through its own command line."""
+    result = subprocess.run(
+        [
+            str(DATASETTE),
+            str(site / DATABASE_NAME),
+            "-m",
+            str(site / DATASETTE_METADATA_NAME),
+            "--get",
+            path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_datasette_serves_the_database_with_its_descriptions(site: Path) -> None:
+    described = metadata(site)["databases"]["evidencekb"]["tables"]["claims"]
+    html = BeautifulSoup(datasette_get(site, "/evidencekb/claims"), "html5lib")
+    assert (
+        html.select_one(".metadata-description").get_text(strip=True) == (described["description"])
+    )
+    columns = html.select_one("dl.column-descriptions")
+    shown = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in columns.select("dt")}
+    assert shown == described["columns"]
+    page = json.loads(datasette_get(site, "/evidencekb/claims.json?topic=grading"))
+    assert list(page["facet_results"]) == described["facets"]
+    assert page["filtered_table_rows_count"] == 3
+    links = json.loads(
+        datasette_get(site, "/evidencekb/claim_citations.json?_labels=on&_shape=array")
+    )
+    graded = [row for row in links if row["work_id"]["value"] == "grading-ref-2"]
+    assert graded[0]["claim_id"]["label"].startswith("Failure to consider the quality")
+
+
+def test_same_database_same_bytes(site: Path, tmp_path: Path) -> None:
+    from evidencekb.database_metadata import write_datasette_metadata
+    from evidencekb.kb.load import load_kb
+
+    again = tmp_path / DATASETTE_METADATA_NAME
+    write_datasette_metadata(site / DATABASE_NAME, again, load_kb(site.parent / "kb"))
+    assert again.read_bytes() == (site / DATASETTE_METADATA_NAME).read_bytes()
