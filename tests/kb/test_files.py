@@ -4,7 +4,11 @@ index's fingerprint alike, and nothing outside kb/ is ever read."""
 
 from __future__ import annotations
 
+import json
 import os
+import pwd
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -92,11 +96,45 @@ def test_a_file_that_cannot_be_opened_is_a_problem(kb_dir: Path) -> None:
     ]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a mode-000 file")
-def test_an_unreadable_file_is_a_problem(kb_dir: Path) -> None:
+def problems_as_nobody(kb_dir: Path) -> list[str]:
+    """`problems(kb_dir)` as an unprivileged user: root reads a mode-000 file, so as
+    root (CI) a forked child gives up its rights first. kb/ is copied where that user
+    can reach it; the child reports back through a pipe."""
+    if os.geteuid() != 0:
+        return problems(kb_dir)
+    nobody = pwd.getpwnam("nobody")
+    reachable = Path(tempfile.mkdtemp(prefix="ekb-nobody-"))
+    try:
+        reachable.chmod(0o755)
+        copy = reachable / "kb"
+        shutil.copytree(kb_dir, copy, copy_function=shutil.copy)  # keeps the modes
+        read_end, write_end = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child must never return into pytest
+            status = 1
+            try:
+                os.close(read_end)
+                os.setgid(nobody.pw_gid)
+                os.setuid(nobody.pw_uid)
+                os.write(write_end, json.dumps(problems(copy)).encode())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            reported = pipe.read()
+        assert os.waitpid(child, 0)[1] == 0
+        return [str(line) for line in json.loads(reported)]
+    finally:
+        shutil.rmtree(reachable)
+
+
+def test_an_unreadable_file_or_folder_is_one_problem(kb_dir: Path) -> None:
     (kb_dir / "strength.md").chmod(0)
-    assert problems(kb_dir) == [
-        "strength.md:1: cannot be read (Permission denied); make it a readable file"
+    (kb_dir / "vocabulary").chmod(0)
+    assert problems_as_nobody(kb_dir) == [
+        "strength.md:1: cannot be read (Permission denied); make it a readable file",
+        "vocabulary:1: cannot be read (Permission denied); make it a readable folder",
     ]
 
 
@@ -139,3 +177,32 @@ def test_the_fingerprint_of_a_plain_kb_is_unchanged_by_the_walker(kb_dir: Path) 
         digest.update(path.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
         digest.update(data)
     assert kb_fingerprint(kb_dir).digest == digest.hexdigest()
+
+
+def test_a_refused_folder_is_one_problem_not_one_per_file_or_claim(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """A vocabulary folder that cannot be read hides its files: they are not also
+    "missing", and no claim's category or entity is "unknown" because of it."""
+    outside = tmp_path / "elsewhere"
+    (kb_dir / "vocabulary").rename(outside)
+    (kb_dir / "vocabulary").symlink_to(outside)
+    assert problems(kb_dir) == [
+        f"vocabulary:1: is a symbolic link to {outside}, outside the knowledge base "
+        "folder; kb/ may link only to files inside it"
+    ]
+
+
+@pytest.mark.parametrize("name", ["vocabulary/categories.toml", "vocabulary/entities.toml"])
+def test_a_broken_vocabulary_is_one_problem(kb_dir: Path, name: str) -> None:
+    path = kb_dir / name
+    path.write_text(path.read_text(encoding="utf-8") + "[[[\n", encoding="utf-8")
+    line = path.read_text(encoding="utf-8").count("\n")
+    assert problems(kb_dir) == [
+        f"{name}:{line}: TOML syntax error: Invalid initial character for a key part"
+    ]
+
+
+def test_a_broken_strength_scheme_is_one_problem(kb_dir: Path) -> None:
+    (kb_dir / "strength.toml").write_text('hedging_words = ["may"]\n', encoding="utf-8")
+    assert problems(kb_dir) == ["strength.toml:1: no [[level]] tables: define the strength levels"]

@@ -37,8 +37,8 @@ class ClaimContext:
     source: str  # the topic's source file name, as topic.toml gives it
     source_lines: list[str] | None  # its kept copy, line by line; None when none is kept
     scheme: StrengthScheme
-    category_ids: tuple[str, ...]
-    entity_ids: tuple[str, ...]
+    category_ids: tuple[str, ...] | None  # None: the vocabulary could not be read
+    entity_ids: tuple[str, ...] | None
 
 
 class ClaimChecker:
@@ -73,21 +73,18 @@ class ClaimChecker:
         reader, scheme = self.reader, context.scheme
         reader.slug(doc, "claim", index, "id", values["id"])
         reader.choice(doc, "claim", index, "section", values["section"], SECTIONS, "section")
-        reader.choice(
-            doc, "claim", index, "strength", values["strength"], scheme.labels, "strength"
-        )
+        if scheme.levels:  # with none, strength.toml's own problem says why
+            reader.choice(
+                doc, "claim", index, "strength", values["strength"], scheme.labels, "strength"
+            )
         reader.choice(
             doc, "claim", index, "strength_method", values["strength_method"],
             STRENGTH_METHODS, "strength method",
         )  # fmt: skip
         reader.listed_once(doc, "claim", index, "categories", values["categories"])
         reader.listed_once(doc, "claim", index, "entities", values["entities"])
-        for term_id in values["categories"]:
-            reader.choice(
-                doc, "claim", index, "categories", term_id, context.category_ids, "category"
-            )
-        for term_id in values["entities"]:
-            reader.choice(doc, "claim", index, "entities", term_id, context.entity_ids, "entity")
+        self.check_terms(doc, index, "categories", values, context.category_ids, "category")
+        self.check_terms(doc, index, "entities", values, context.entity_ids, "entity")
         self.check_citations(doc, index, values["citations"])
         if context.source_lines is not None:
             # Only a summary writes citation markers into its statements; a topic with
@@ -113,6 +110,21 @@ class ClaimChecker:
             )
         else:
             self.first_defined[claim_id] = (doc, index)
+
+    def check_terms(
+        self,
+        doc: Located,
+        index: int,
+        key: str,
+        values: dict[str, Any],
+        ids: tuple[str, ...] | None,
+        noun: str,
+    ) -> None:
+        """Each term a claim lists must be in its vocabulary, when that could be read."""
+        if ids is None:
+            return
+        for term_id in values[key]:
+            self.reader.choice(doc, "claim", index, key, term_id, ids, noun)
 
     def check_citations(self, doc: Located, index: int, citations: list[int]) -> None:
         for fault in citation_faults(citations):

@@ -98,8 +98,11 @@ class KbTree:
         return relative in self.folders
 
     def refused(self, relative: str) -> bool:
-        """Whether `scan_kb` already reported a problem with this entry."""
-        return any(problem.path == self.display(relative) for problem in self.problems)
+        """Whether `scan_kb` already reported a problem with this entry or a folder
+        holding it (an unreadable folder hides what is inside)."""
+        shown = {problem.path for problem in self.problems}
+        parts = relative.split("/")
+        return any(self.display("/".join(parts[:n])) in shown for n in range(1, len(parts) + 1))
 
     def subfolders(self, relative: str) -> list[str]:
         """Names of the folders directly inside `relative`, sorted."""

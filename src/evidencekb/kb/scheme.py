@@ -36,6 +36,8 @@ def load_scheme(reader: KbReader) -> StrengthScheme:
     reader.unique(doc, "level", [(i, str(level.rank)) for i, level in indexed], "rank")
     levels = [level for _, level in indexed]
     labels = [level.label for level in levels]
+    if not doc.data.get("level"):
+        reader.report(doc, "no [[level]] tables: define the strength levels")
     for label in RULE_LABELS:
         if levels and label not in labels:
             reader.report(doc, f"the derivation rule needs a level labelled '{label}'")

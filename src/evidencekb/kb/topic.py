@@ -26,8 +26,8 @@ class Vocabularies:
     """What every topic is checked against: the scheme and the vocabularies' ids."""
 
     scheme: StrengthScheme
-    category_ids: tuple[str, ...]
-    entity_ids: tuple[str, ...]
+    category_ids: tuple[str, ...] | None  # None: the vocabulary could not be read
+    entity_ids: tuple[str, ...] | None
 
 
 def load_topic(

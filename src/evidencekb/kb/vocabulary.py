@@ -25,11 +25,13 @@ class Vocabulary:
     """The valid terms of one vocabulary, and the ids of all its entries.
 
     `ids` holds even an entry with other faults, so that a broken entry is
-    reported once rather than again at every claim that uses it.
+    reported once rather than again at every claim that uses it; it is None when
+    the file itself could not be read, so that one unreadable file is one problem,
+    not one more at every claim.
     """
 
     terms: tuple[Term, ...]
-    ids: tuple[str, ...]
+    ids: tuple[str, ...] | None
 
 
 def load_categories(reader: KbReader) -> Vocabulary:
@@ -55,7 +57,7 @@ def _load_terms(
     kinds: tuple[str, ...],
 ) -> Vocabulary:
     if doc is None:
-        return Vocabulary((), ())
+        return Vocabulary((), None)
     reader.unknown_keys(doc, "", 0, doc.data, {table, "kinds"} if kinds else {table})
     terms: list[Term] = []
     ids: list[tuple[int, str]] = []
