@@ -389,3 +389,28 @@ def test_a_correction_is_offered_only_when_it_finds_more(index_dir: Path) -> Non
 def test_a_name_with_a_stop_word_is_a_query(index_dir: Path, query: str) -> None:
     results = search(index_dir, query)
     assert "The mechanism of action of ketamine" in texts(results)[0]
+
+
+def vocabulary_names() -> list[tuple[str, str]]:
+    """Every (term id, name) of kb/'s vocabularies: labels, synonyms, abbreviations."""
+    kb = load_kb(REPO_KB)
+    return [
+        (term.id, name)
+        for term in (*kb.categories, *kb.entities)
+        for name in (term.label, *term.synonyms, *term.abbreviations)
+    ]
+
+
+def test_every_vocabulary_name_is_a_query_alone_and_in_a_sentence(index_dir: Path) -> None:
+    """No name of kb/'s vocabularies (some hold stop words, capitals, hyphens or
+    digits) breaks the query reader, alone or inside a question; a name of an entity
+    that claims are tagged with finds one of those claims."""
+    kb = load_kb(REPO_KB)
+    tagged = {entity for claim in kb.claims for entity in claim.entities}
+    failures = []
+    for term_id, name in vocabulary_names():
+        alone = search(index_dir, name)
+        search(index_dir, f"what does the evidence say about {name} in adults?")
+        if term_id in tagged and not any(term_id in hit.claim["entities"] for hit in alone.hits):
+            failures.append(name)
+    assert failures == []
