@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -397,3 +398,10 @@ def add_grading_topic(kb_dir: Path, scratch: Path) -> Path:
     records = [{"number": number, **work} for number, work in GRADING_WORKS.items()]
     (folder / "references.toml").write_text(tomli_w.dumps({"reference": records}), "utf-8")
     return folder
+
+
+def ctrl_c_works() -> None:
+    """`preexec_fn` for a child that a test stops with SIGINT: a shell without job
+    control starts background commands with SIGINT ignored, the child inherits
+    that, and Python then installs no Ctrl-C handler. Give it the default one."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from evidencekb.build import build
 from evidencekb.cli import cli
 from evidencekb.site.live import EVENTS_PATH, SCRIPT_PATH, live_serving, with_live_script
-from fixtures import reword
+from fixtures import ctrl_c_works, reword
 
 CLAIM_WORDS = "nightmares, and laryngospasm"
 EDITED_WORDS = "nightmares, and bronchospasm"
@@ -141,7 +141,7 @@ def test_ekb_serve_watches_and_stops_cleanly_on_ctrl_c(kb_dir: Path, tmp_path: P
     site_dir = tmp_path / "site"
     command = [sys.executable, "-m", "evidencekb", "serve", "--kb", str(kb_dir)]
     command += ["--site-dir", str(site_dir), "--port", "0"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_works)
     try:
         assert process.stderr is not None
         lines = [process.stderr.readline(), process.stderr.readline()]
@@ -151,7 +151,10 @@ def test_ekb_serve_watches_and_stops_cleanly_on_ctrl_c(kb_dir: Path, tmp_path: P
         assert SCRIPT_PATH in get(match.group(1) + "index.html")
     finally:
         process.send_signal(signal.SIGINT)
-        _, rest = process.communicate(timeout=30)
+        try:
+            _, rest = process.communicate(timeout=30)
+        finally:
+            process.kill()  # only if Ctrl-C did not stop it: leave no server behind
     assert process.returncode == 0
     assert rest.strip().endswith("Stopped.")
     assert "Traceback" not in rest

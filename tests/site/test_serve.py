@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from evidencekb.cli import cli
 from evidencekb.errors import KBError
 from evidencekb.site.serve import make_server, serving
+from fixtures import ctrl_c_works
 
 
 @pytest.fixture
@@ -35,6 +36,7 @@ def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -
         [*command, "--site-dir", str(site_dir)],
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_works,
     )
     try:
         banner = process.stderr.readline()
