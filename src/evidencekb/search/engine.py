@@ -1,13 +1,12 @@
-"""Searching the claims: the query language, spelling correction, ranking, results.
+"""`search()`: one query against the index, from the words typed to ranked results.
 
-Query language: plain words (claims holding all of them rank first, then
-claims holding some), "quoted phrases", field queries (section:, strength:,
-cites:, category:, entity:, topic:, heading:, text:, id:), AND / OR / NOT and
-parentheses. A run of words that names a vocabulary term (label, synonym or
-abbreviation) also matches every other name of that term, as a phrase.
-
-The parser and the translation into whoosh queries live in query.py; the
-analyzers and the vocabulary in analysis.py.
+It ties the other modules together: query.py reads the query and compiles it
+into whoosh queries (vocabulary names expanded), spelling.py offers a
+correction when that finds more, and this module runs the query with the
+ranking both front ends share (`RobertsonBM25F` with the parameters of
+`Ranking`, which the site's search data carries too), applies the filters
+and returns `SearchResults` for output.py to show. The query language itself
+is documented in query.py and the README.
 """
 
 from __future__ import annotations
