@@ -1,7 +1,7 @@
 """References as a reader cites them, on the reference, claim and topic pages.
 
-Each described reference is formatted in one citation style, the AMA Manual of Style
-(11th edition), by citeproc-py from the CSL-JSON item that `ekb export --format
+Each described reference is formatted in one citation style, Vancouver (the NLM's
+Citing Medicine, 2nd edition), by citeproc-py from the CSL-JSON item that `ekb export --format
 csl-json` writes for it (`refexport.csl_item`, the one mapping of a reference to CSL).
 The style file is vendored in `csl/` with its licence. A reference the source gives
 only by its number is not formatted: the pages say so.
