@@ -85,7 +85,8 @@ def test_each_field_rule_names_the_line_and_what_is_allowed(tmp_path: Path) -> N
 def test_pmid_is_digits(tmp_path: Path) -> None:
     text = toml({**SANTESSO_2020, "pmid": "PMID: 31711912"})
     assert check(tmp_path, text) == [
-        "references.toml:11: pmid 'PMID: 31711912' must be digits only, like \"31711912\""
+        "references.toml:11: pmid 'PMID: 31711912' must be its digits alone, "
+        'with no leading zero, like "31711912"'
     ]
 
 
@@ -141,11 +142,23 @@ def test_only_http_and_https_addresses(url: str) -> None:
 def test_rules_never_raise_and_accept_only_their_shape(text: str) -> None:
     problems = dict(record_problems({"doi": text, "pmid": text, "pmcid": text, "url": text}))
     if "pmid" not in problems:
-        assert text.isdigit()
+        assert text.isascii() and text.isdigit() and not text.startswith("0")
     if "pmcid" not in problems:
-        assert text.startswith("PMC")
+        assert text.startswith("PMC") and text[3:].isascii() and text[3:].isdigit()
     if "doi" not in problems:
-        assert text.startswith("10.") and "/" in text
+        assert text.startswith("10.") and "/" in text and text.split() == [text]
+
+
+@pytest.mark.parametrize("pmid", ["31711912\n", "0010480616", "\u0663\u0661\u0667", "1e5", ""])
+def test_a_pmid_is_ascii_digits_alone_with_no_leading_zero(pmid: str) -> None:
+    assert record_problems({"pmid": pmid}) == [
+        ("pmid", f"pmid '{pmid}' must be its digits alone, with no leading zero, like \"31711912\"")
+    ]
+
+
+def test_nothing_may_follow_a_doi_or_pmcid() -> None:
+    assert [key for key, _ in record_problems({"doi": "10.1136/bmj.39489.470347.AD\n",
+                                               "pmcid": "PMC2335261\n"})] == ["doi", "pmcid"]  # fmt: skip
 
 
 def test_ekb_check_applies_the_rules_to_references_toml(kb_dir: Path) -> None:

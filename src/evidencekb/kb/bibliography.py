@@ -42,11 +42,11 @@ RECORD_FIELDS: dict[str, Field] = {
 # and a suffix of any printable characters: old Wiley DOIs hold "<", ">" and ";",
 # so the suffix is not narrowed further. Case is kept as written; DOIs compare
 # case-insensitively (the DOI Handbook, section 2.4).
-DOI = re.compile(r"^10\.\d{4,9}(?:\.\d+)*/\S+$")
+DOI = re.compile(r"10\.[0-9]{4,9}(?:\.[0-9]+)*/\S+")  # used with fullmatch
 # A DOI written as a link or with a prefix: the record keeps the DOI itself.
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-PMID = re.compile(r"^[1-9]\d{0,8}$")  # PubMed ids are positive whole numbers
-PMCID = re.compile(r"^PMC\d+$")
+PMID = re.compile(r"[1-9][0-9]{0,8}")  # PubMed ids are positive whole numbers
+PMCID = re.compile(r"PMC[0-9]+")
 WEB_SCHEMES: tuple[str, ...] = ("http", "https")
 # Where a reader looks a work up by its identifier, written once: the site's links, its
 # JSON-LD and the FHIR export's identifier systems all come from here.
@@ -91,7 +91,7 @@ def doi_problem(doi: str) -> str | None:
     """Why `doi` is not a DOI as the record keeps it; None when it is one."""
     if _DOI_PREFIX.match(doi):
         return f"doi '{doi}' must be the DOI alone, without a link or prefix: \"{bare_doi(doi)}\""
-    if not DOI.match(doi):
+    if not DOI.fullmatch(doi):
         return (
             f"doi '{doi}' is not a DOI: it starts with '10.', a registrant number, '/', "
             f"then the suffix, like {_EXAMPLES['doi']}"
@@ -136,11 +136,15 @@ def record_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def pmid_problem(pmid: str) -> str | None:
-    return None if PMID.match(pmid) else _id_message("pmid", pmid, "digits only")
+    return (
+        None
+        if PMID.fullmatch(pmid)
+        else _id_message("pmid", pmid, "its digits alone, with no leading zero")
+    )
 
 
 def pmcid_problem(pmcid: str) -> str | None:
-    return None if PMCID.match(pmcid) else _id_message("pmcid", pmcid, "'PMC' and digits")
+    return None if PMCID.fullmatch(pmcid) else _id_message("pmcid", pmcid, "'PMC' and digits")
 
 
 def _id_message(key: str, value: str, shape: str) -> str:
