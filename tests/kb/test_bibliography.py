@@ -157,8 +157,8 @@ def test_a_pmid_is_ascii_digits_alone_with_no_leading_zero(pmid: str) -> None:
 
 
 def test_nothing_may_follow_a_doi_or_pmcid() -> None:
-    assert [key for key, _ in record_problems({"doi": "10.1136/bmj.39489.470347.AD\n",
-                                               "pmcid": "PMC2335261\n"})] == ["doi", "pmcid"]  # fmt: skip
+    record = {"doi": "10.1136/bmj.39489.470347.AD\n", "pmcid": "PMC2335261\n"}
+    assert [key for key, _ in record_problems(record)] == ["doi", "pmcid"]
 
 
 def test_ekb_check_applies_the_rules_to_references_toml(kb_dir: Path) -> None:
