@@ -79,8 +79,9 @@ class StrengthScheme:
     hedging_words: tuple[str, ...]  # the derivation rule's input (see strength.py)
     explanation_md: str  # kb/strength.md, shown on the site as the legend's method
 
-    @property
+    @cached_property
     def labels(self) -> tuple[str, ...]:
+        # Made once: a check asks for it twice for every claim.
         return tuple(level.label for level in self.levels)
 
     def level(self, label: str) -> StrengthLevel:
