@@ -1,22 +1,39 @@
 """Scale: `ekb check` and `ekb build` on a large knowledge base, as an editor meets them.
 
-    python bench/scale.py [--kb DIR] [--runs N] [--json OUT]
+    python bench/scale.py [--kb DIR] [--runs N] [--src SRC]
+                          [--baseline SRC [--baseline-runs M]] [--json OUT]
 
 On the large benchmark kb (bench/corpus.py writes it to bench/out/large-kb; --kb
 takes any other), each figure is the median of --runs whole `ekb` processes, run
-one at a time:
+one at a time, in rounds; each round:
 
-- `ekb check`, the whole kb;
-- `ekb build`, the whole site (into a folder with no earlier build);
-- `ekb build` again after a one-claim edit (one claim's text gains a word),
-  over the site built before: what an editor waits for after a save;
-- `ekb check` after that edit;
-- peak memory (maximum resident set size) of each, from the kernel's account
-  of the child process (`wait4`);
-- the size of the built site: bytes and files, by part.
+1. `ekb check` with a cold cache (the parse cache folder emptied first: a fresh
+   clone, or the first check after a Python upgrade);
+2. `ekb check` again: a warm cache, nothing changed;
+3. `ekb build` with no earlier build and a cold cache (the site folder and the
+   cache removed first): a fresh clone's first build;
+4. one claim edited (its text gains a word, and so does its line of source.txt
+   where the topic keeps one, since a claim is word for word its source line),
+   then `ekb check`: what an editor waits for after a save;
+5. `ekb build` over the site built before: the same, for the site.
 
-The kb is copied to a scratch folder first and the edit is made there, so the kb
-given is never changed. Prints a Markdown report on standard output.
+Each figure comes with its CPU time (user + system, the command's processes
+together) and peak memory, measured two ways: the largest single process's
+maximum resident set size (the kernel's account, from `wait4`), and the whole
+command's proportional set size (PSS: pages shared by forked processes counted
+once, shared among them), its processes summed, sampled every 0.25 s.
+
+With --baseline SRC (the `src` folder of an earlier checkout, e.g.
+`git archive COMMIT src | tar -x -C /tmp/before`), the earlier code runs the same
+commands on the same kb in the same rounds (interleaved, so the machine's load
+falls on both alike), under this interpreter with `PYTHONPATH=SRC`; it builds into
+a site folder of its own. --baseline-runs limits its rounds (its builds are slow).
+--src runs the measured code from such a copy too, rather than the installed package
+(so the working tree can change while a long run goes on).
+
+The kb is copied to a scratch folder first and edited there, so the kb given is
+never changed; $XDG_CACHE_HOME points into the scratch folder too, so the user's
+cache is neither used nor touched. Prints a Markdown report on standard output.
 """
 
 from __future__ import annotations
@@ -29,9 +46,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from evidencekb.paths import (
@@ -48,45 +67,113 @@ from search_speed import machine  # one description of the machine for every ben
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KB = REPO_ROOT / "bench" / "out" / "large-kb"
-EKB = [sys.executable, "-m", "evidencekb"]
+SAMPLE_EVERY = 0.25  # seconds between samples of a command's memory
+
+# The aims of issue 12, in the units the report uses (seconds, MB).
+CHECK_AIM = ("at most 3 s when few files changed", 3.0)
+FIGURES = (
+    # key, what was run, the aim (words, limit on the median wall time)
+    ("check_cold", "`ekb check`, cold cache", ("no slower than before", None)),
+    ("check_warm", "`ekb check`, warm cache, nothing changed", CHECK_AIM),
+    ("build_full", "`ekb build`, no earlier build, cold cache", ("at most 90 s", 90.0)),
+    ("check_edit", "`ekb check` after a one-claim edit", CHECK_AIM),
+    ("build_edit", "`ekb build` after a one-claim edit", ("at most 3 s", 3.0)),
+)
+SITE_AIM_MB = 400
+MEMORY_AIM_MB = 2000
 
 
 @dataclass(frozen=True)
 class Run:
     wall: float  # seconds
-    cpu: float  # seconds of user and system time
-    peak_mib: float  # maximum resident set size
+    cpu: float  # seconds of user and system time, the command's processes together
+    max_rss_mb: float  # the largest single process's maximum resident set size
+    pss_mb: float  # the command's processes' proportional set sizes summed, at peak
+    load: float  # the one-minute load average when it started
 
 
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    runs: tuple[Run, ...]
+@dataclass
+class Side:
+    """One version of the code: how to run it, where it builds, and its runs."""
 
-    def row(self) -> str:
-        wall = [run.wall for run in self.runs]
-        cpu = statistics.median(run.cpu for run in self.runs)
-        peak = max(run.peak_mib for run in self.runs)
-        return (
-            f"| {self.label} | {statistics.median(wall):.1f} | {min(wall):.1f}-{max(wall):.1f} "
-            f"| {cpu:.1f} | {peak:,.0f} |"
-        )
+    name: str
+    env: dict[str, str]
+    site: Path
+    cache: Path
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+
+    def record(self, key: str, run: Run) -> None:
+        self.runs.setdefault(key, []).append(run)
 
 
-def run_ekb(*args: str) -> Run:
+def run_ekb(side: Side, *args: str) -> Run:
     """One `ekb` process: its wall time, CPU time and peak memory; exit on failure."""
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*EKB, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "evidencekb", *args],
+        env=side.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    sampler = PssSampler(process.pid)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
+    sampler.stop()
     assert process.stderr is not None
     errors = process.stderr.read()
     process.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"Error: ekb {' '.join(args)} failed: {errors.strip().splitlines()[-1:]}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+        sys.exit(f"Error: {side.name}: ekb {' '.join(args)} failed: {errors.strip()[-500:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss / 1024, sampler.peak_kib / 1024, load)
+
+
+class PssSampler(threading.Thread):
+    """Samples the summed PSS of a process and its descendants until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak_kib = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(SAMPLE_EVERY):
+            self.peak_kib = max(self.peak_kib, sum(map(pss_kib, process_tree(self.pid))))
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+
+
+def process_tree(pid: int) -> Iterator[int]:
+    """`pid` and its descendants, from /proc (a process gone meanwhile is skipped)."""
+    yield pid
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return
+    for task in tasks:
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            yield from process_tree(int(child))
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # gone, or a zombie not yet reaped
+        return 0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
 
 
 def edit_one_claim(kb_dir: Path, round_number: int) -> None:
@@ -115,79 +202,168 @@ def site_parts(site_dir: Path) -> dict[str, tuple[int, int]]:
     for path in site_dir.rglob("*"):
         if not path.is_file():
             continue
-        relative = path.relative_to(site_dir)
-        top = relative.parts[0]
-        if top in (DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME, SEARCH_DATA_DIRNAME, STATIC_DIRNAME):
-            part = top
-        else:
-            part = "pages (HTML)"
+        top = path.relative_to(site_dir).parts[0]
+        named = (DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME, SEARCH_DATA_DIRNAME, STATIC_DIRNAME)
+        part = top if top in named else "pages (HTML)"
         size, files = parts.get(part, (0, 0))
         parts[part] = (size + path.stat().st_size, files + 1)
     return dict(sorted(parts.items()))
 
 
-def measure(kb_source: Path, runs: int, scratch: Path) -> tuple[list[Figure], dict]:
-    kb_dir = scratch / "kb"
-    shutil.copytree(kb_source, kb_dir)
-    site = scratch / "site"
-    check = [run_ekb("check", "--kb", str(kb_dir)) for _ in range(runs)]
-    full = []
-    for _ in range(runs):
-        shutil.rmtree(site, ignore_errors=True)
-        full.append(run_ekb("build", "-q", "--kb", str(kb_dir), "--site-dir", str(site)))
-    parts = site_parts(site)
-    after_edit, check_after_edit = [], []
+def make_side(name: str, scratch: Path, src: Path | None) -> Side:
+    cache = scratch / f"cache-{name}"
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("PYTHONPATH", None)
+    if src is not None:
+        env["PYTHONPATH"] = str(src.resolve())
+    return Side(name, env, scratch / f"site-{name}", cache)
+
+
+def measure(kb_source: Path, runs: int, sides: list[tuple[Side, int]], scratch: Path) -> None:
+    """`runs` rounds; a side takes part in as many of the first rounds as it is given."""
+    kb = scratch / "kb"
+    shutil.copytree(kb_source, kb)
+    check, build = ["check", "--kb", str(kb)], ["build", "-q", "--kb", str(kb)]
     for round_number in range(runs):
-        edit_one_claim(kb_dir, round_number)
-        check_after_edit.append(run_ekb("check", "--kb", str(kb_dir)))
-        after_edit.append(run_ekb("build", "-q", "--kb", str(kb_dir), "--site-dir", str(site)))
-    figures = [
-        Figure("`ekb check`, whole kb", tuple(check)),
-        Figure("`ekb check` after a one-claim edit", tuple(check_after_edit)),
-        Figure("`ekb build`, no earlier build", tuple(full)),
-        Figure("`ekb build` after a one-claim edit", tuple(after_edit)),
-    ]
-    return figures, parts
+        taking_part = [side for side, rounds in sides if round_number < rounds]
+        for side in taking_part:
+            shutil.rmtree(side.cache, ignore_errors=True)
+            side.record("check_cold", run_ekb(side, *check))
+            side.record("check_warm", run_ekb(side, *check))
+            shutil.rmtree(side.site, ignore_errors=True)
+            shutil.rmtree(side.cache, ignore_errors=True)
+            side.record("build_full", run_ekb(side, *build, "--site-dir", str(side.site)))
+        edit_one_claim(kb, round_number)
+        for side in taking_part:
+            side.record("check_edit", run_ekb(side, *check))
+        for side in taking_part:
+            side.record("build_edit", run_ekb(side, *build, "--site-dir", str(side.site)))
+        print(f"round {round_number + 1} of {runs} done", file=sys.stderr)
 
 
-def report(kb_source: Path, runs: int, figures: list[Figure], parts: dict) -> str:
+def median(runs: list[Run], attribute: str) -> float:
+    return statistics.median(getattr(run, attribute) for run in runs)
+
+
+def cell(runs: list[Run] | None) -> str:
+    if not runs:
+        return "not run"
+    walls = [run.wall for run in runs]
+    spread = f" ({min(walls):.1f}-{max(walls):.1f})" if len(runs) > 1 else ""
+    return f"{statistics.median(walls):.1f} s{spread}"
+
+
+def memory_cell(runs: list[Run] | None) -> str:
+    if not runs:
+        return "-"
+    return f"{max(run.pss_mb for run in runs):,.0f} / {max(run.max_rss_mb for run in runs):,.0f}"
+
+
+def verdict(runs: list[Run], limit: float | None, before: list[Run] | None) -> str:
+    wall = median(runs, "wall")
+    if limit is not None:
+        return "met" if wall <= limit else f"**not met** ({wall / limit:.1f}x)"
+    if before:
+        return "met" if wall <= median(before, "wall") else "**not met**"
+    return "-"
+
+
+def time_table(now: Side, before: Side | None) -> list[str]:
+    head = "| command | aim | now: wall median (min-max) | CPU s | peak MB (PSS / RSS) |"
+    rule = "|---|---|---:|---:|---:|"
+    if before is not None:
+        head += " before: wall median (min-max) | CPU s | peak MB (PSS / RSS) |"
+        rule += "---:|---:|---:|"
+    lines = [head + " verdict |", rule + "---|"]
+    for key, label, (aim, limit) in FIGURES:
+        runs = now.runs[key]
+        row = (
+            f"| {label} | {aim} | {cell(runs)} | {median(runs, 'cpu'):.1f} | {memory_cell(runs)} |"
+        )
+        earlier = before.runs.get(key) if before is not None else None
+        if before is not None:
+            cpu = f"{median(earlier, 'cpu'):.1f}" if earlier else "-"
+            row += f" {cell(earlier)} | {cpu} | {memory_cell(earlier)} |"
+        lines.append(row + f" {verdict(runs, limit, earlier)} |")
+    return lines
+
+
+def size_table(sites: list[tuple[str, dict[str, tuple[int, int]]]]) -> list[str]:
+    parts = sorted({part for _, site in sites for part in site})
+    head = "| part |" + "".join(f" {name} MB | {name} files |" for name, _ in sites)
+    lines = [head, "|---|" + "---:|---:|" * len(sites)]
+    for part in [*parts, "all"]:
+        row = f"| {part} |"
+        for _, site in sites:
+            size, files = (
+                site.get(part, (0, 0))
+                if part != "all"
+                else (sum(s for s, _ in site.values()), sum(f for _, f in site.values()))
+            )
+            row += f" {size / 1e6:,.1f} | {files:,} |"
+        lines.append(row)
+    return lines
+
+
+def report(kb_source: Path, runs: int, now: Side, before: Side | None, sizes: list) -> str:
     claims = sum(
         len(tomllib.loads((topic / CLAIMS_FILE).read_text("utf-8")).get("claim", []))
         for topic in (kb_source / TOPICS_DIR).iterdir()
     )
-    total = sum(size for size, _ in parts.values())
-    files = sum(count for _, count in parts.values())
-    lines = [
-        f"## Scale: {kb_source} ({claims:,} claims), median of {runs} runs",
-        "",
-        *machine(),
-        "",
-        "| command | wall median s | min-max s | CPU median s | peak memory MiB |",
-        "|---|---:|---:|---:|---:|",
-        *(figure.row() for figure in figures),
-        "",
-        f"Site: {total / 1e6:,.1f} MB in {files:,} files.",
-        "",
-        "| part | MB | files |",
-        "|---|---:|---:|",
-        *(f"| {part} | {size / 1e6:,.1f} | {count:,} |" for part, (size, count) in parts.items()),
-    ]
-    return "\n".join(lines)
+    loads = [run.load for side in (now, before) if side for rs in side.runs.values() for run in rs]
+    site_mb = sum(size for size, _ in dict(sizes[0][1]).values()) / 1e6
+    peak = max(run.pss_mb for rs in now.runs.values() for run in rs)
+    return "\n".join(
+        [
+            f"## Scale: {kb_source.name} ({claims:,} claims), median of {runs} runs",
+            "",
+            *machine(),
+            f"- load average (1 min) as each command started: {min(loads):.1f} to {max(loads):.1f}",
+            "",
+            *time_table(now, before),
+            "",
+            f"Site: {site_mb:,.1f} MB (aim: at most {SITE_AIM_MB} MB: "
+            f"{'met' if site_mb <= SITE_AIM_MB else '**not met**'}); peak memory of any "
+            f"command {peak:,.0f} MB PSS (aim: at most {MEMORY_AIM_MB:,} MB: "
+            f"{'met' if peak <= MEMORY_AIM_MB else '**not met**'}).",
+            "",
+            *size_table(sizes),
+        ]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="the knowledge base")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each command")
+    parser.add_argument("--runs", type=int, default=3, help="rounds of each command")
+    parser.add_argument("--src", type=Path, help="the src folder of the code to measure")
+    parser.add_argument("--baseline", type=Path, help="the src folder of earlier code")
+    parser.add_argument("--baseline-runs", type=int, help="its rounds (default: --runs)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
     if not (args.kb / TOPICS_DIR).is_dir():
         sys.exit(f"Error: no knowledge base at {args.kb} (write one with bench/corpus.py)")
-    with tempfile.TemporaryDirectory(prefix="ekb-scale-") as scratch:
-        figures, parts = measure(args.kb, args.runs, Path(scratch))
-    print(report(args.kb, args.runs, figures, parts))
+    for src in (args.src, args.baseline):
+        if src is not None and not (src / "evidencekb").is_dir():
+            sys.exit(f"Error: no evidencekb package in {src}")
+    (REPO_ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ekb-scale-", dir=REPO_ROOT / "bench" / "out") as tmp:
+        scratch = Path(tmp)
+        now = make_side("now", scratch, args.src)
+        sides = [(now, args.runs)]
+        before = None
+        if args.baseline is not None:
+            before = make_side("before", scratch, args.baseline)
+            sides.append((before, args.baseline_runs or args.runs))
+        measure(args.kb, args.runs, sides, scratch)
+        sizes = [(side.name, site_parts(side.site)) for side, _ in sides]
+    print(report(args.kb, args.runs, now, before, sizes))
     if args.json:
-        data = {"figures": [asdict(f) for f in figures], "site": parts}
+        data = {
+            side.name: {key: [asdict(run) for run in runs] for key, runs in side.runs.items()}
+            for side, _ in sides
+        }
+        data["site"] = {name: parts for name, parts in sizes}
         args.json.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
 
 
