@@ -5,14 +5,17 @@ helpers that edit a kb copy. Test modules import from here, never from each othe
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from evidencekb.kb.importer import mentioned_entities
 from evidencekb.model import (
     Claim,
     Evidence,
@@ -65,6 +68,7 @@ def make_claim(
     topic: str, n: int, section: str, heading: str | None, text: str, **extra: Any
 ) -> Claim:
     fields = {
+        "source": f"{topic}.txt",
         "citations": (),
         "strength": "not-stated",
         "strength_method": "derived",
@@ -80,7 +84,6 @@ def make_claim(
         section=section,
         heading=heading,
         text=text,
-        source=f"{topic}.txt",
         position=n,
         **fields,
     )
@@ -246,6 +249,76 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
             Term("refines", "Refines", "relation", "More precise."),
             Term("duplicates", "Duplicates", "relation", "The same."),
         ),
+    )
+
+
+# Real abstracts, one per line, as their sentences (see its README.md); read, never copied.
+SCIFACT_ABSTRACTS = REPO.parent / "shared" / "data" / "scifact-claims" / "corpus.jsonl"
+
+
+def shared_data(path: Path) -> Path:
+    """A file of ../shared/data: skipped where it is absent, except in CI."""
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing; CI must have the shared test data")
+        pytest.skip(f"{path} is absent (the shared test data)")
+    return path
+
+
+def long_kb(abstracts: int = 60) -> KnowledgeBase:
+    """A kb with listings long enough to be cut into pages: the sentences of the first
+    `abstracts` SciFact abstracts, verbatim, in two topics of half each; each sentence is
+    a claim of the research section under its abstract's title, citing that abstract
+    (its reference, with its real title). The entity "cell" and the category "cell
+    biology" are tagged by the importer's own rule: a claim has them if it names them
+    (117 of the 518 sentences of the first 60 abstracts do)."""
+    rows = shared_data(SCIFACT_ABSTRACTS).read_text("utf-8").splitlines()[:abstracts]
+    cell = Term("cell", "Cell", "anatomy", "The unit of living things.", ("cells",))
+    biology = Term("cell-biology", "Cell biology", "category", "About cells.", ("cell", "cells"))
+    half = (len(rows) + 1) // 2
+    topics = []
+    for part, start in enumerate((0, half), start=1):
+        slug = f"scifact-part-{part}"
+        claims: list[Claim] = []
+        references: list[Reference] = []
+        for line, row in enumerate(rows[start : start + half], start=start + 1):
+            abstract = json.loads(row)
+            number = len(references) + 1
+            references.append(Reference(topic=slug, number=number, title=abstract["title"]))
+            for sentence in abstract["sentences"]:
+                claims.append(
+                    make_claim(
+                        slug,
+                        len(claims) + 1,
+                        "research",
+                        abstract["title"],
+                        sentence,
+                        citations=(number,),
+                        entities=mentioned_entities(sentence, (cell,)),
+                        categories=mentioned_entities(sentence, (biology,)),
+                        source="scifact-claims/corpus.jsonl",
+                        source_line=line,
+                    )
+                )
+        title = f"SciFact abstracts, part {part}"
+        topics.append(
+            Topic(
+                slug,
+                title,
+                "scifact-claims/corpus.jsonl",
+                "plain",
+                "",
+                tuple(claims),
+                tuple(references),
+            )
+        )
+    sample = sample_kb()
+    return replace(
+        sample,
+        categories=(biology,),
+        entities=(cell,),
+        entity_kinds=("anatomy",),
+        topics=tuple(topics),
     )
 
 

@@ -38,3 +38,19 @@ INDEX_DIRNAME = "whoosh"
 INDEX_META_NAME = "evidencekb-index.json"  # inside INDEX_DIRNAME, beside Whoosh's files
 SEARCH_DATA_DIRNAME = "search"  # the browser's search data
 STATIC_DIRNAME = "static"  # stylesheet and scripts
+
+# Long listings (a topic's claims, an entity's, a category's) come in numbered pages.
+LISTING_PAGE = "page-{number}.html"  # page 2, 3, ... of a listing, in its own folder
+
+
+def listing_page(first: str, number: int) -> str:
+    """Page `number` of a listing whose first page is `first` (a site path). Page 1 is
+    `first` itself, so a listing's address never changes as it grows; page n sits in
+    the folder the first page names: topics/<slug>/index.html -> topics/<slug>/page-n.html,
+    entities/<id>.html -> entities/<id>/page-n.html. Ids never hold "/", so no page n
+    can take another page's name."""
+    if number == 1:
+        return first
+    folder = first.removesuffix("index.html") if first.endswith("/index.html") else first
+    folder = folder.removesuffix(".html").rstrip("/")
+    return f"{folder}/{LISTING_PAGE.format(number=number)}"

@@ -225,3 +225,27 @@ def assert_accessible(axe_source: str) -> Callable[[Page, str], None]:
             )
 
     return check
+
+
+PHONE = {"width": 375, "height": 740}
+NARROWEST = 320  # WCAG 1.4.10 Reflow: no sideways scrolling at 320 CSS pixels
+
+
+@pytest.fixture
+def assert_accessible_at_all_widths(
+    assert_accessible: Callable[[Page, str], None],
+) -> Callable[[Page, str], None]:
+    """axe-core at the desktop and phone widths, then no sideways scrolling at the
+    narrowest width, on the page as loaded."""
+
+    def check(page: Page, what: str) -> None:
+        assert_accessible(page, what)
+        page.set_viewport_size(PHONE)
+        assert_accessible(page, f"{what} at phone width")
+        page.set_viewport_size({"width": NARROWEST, "height": 640})
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{what} scrolls sideways by {overflow}px at {NARROWEST}px"
+
+    return check

@@ -7,12 +7,13 @@ repository's package-lock.json), never shipped with the site.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from evidencekb.model import KnowledgeBase
+from evidencekb.paths import listing_page
 from evidencekb.site.evidence import contested_href
 from evidencekb.site.render import (
     TEMPLATES_DIR,
@@ -23,6 +24,8 @@ from evidencekb.site.render import (
     source_href,
     topic_href,
 )
+from evidencekb.site.serve import serving
+from fixtures import build, long_kb
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -140,6 +143,35 @@ def test_page_types_cover_every_page_template(seed_kb: KnowledgeBase) -> None:
     }
     assert templates == covered
     assert set(page_types(seed_kb)) == set(PAGE_TYPES)
+
+
+@pytest.fixture(scope="module")
+def long_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site whose topic, entity and category listings run to several pages."""
+    site = build(long_kb(), tmp_path_factory.mktemp("long") / "site")
+    with serving(site) as base:
+        yield base
+
+
+LISTING_PAGES = {
+    "topic, page 1": listing_page(topic_href("scifact-part-1"), 1),
+    "topic, page 2": listing_page(topic_href("scifact-part-1"), 2),
+    "topic, last page": listing_page(topic_href("scifact-part-2"), 3),
+    "entity, page 2": listing_page(entity_href("cell"), 2),
+    "category, page 2": listing_page(category_href("cell-biology"), 2),
+}
+
+
+@pytest.mark.parametrize("kind", list(LISTING_PAGES))
+def test_pages_of_long_listings_have_no_axe_violations(
+    page: Page,
+    long_base: str,
+    assert_accessible_at_all_widths: Callable[[Page, str], None],
+    kind: str,
+) -> None:
+    page.goto(long_base + LISTING_PAGES[kind])
+    assert page.locator("nav.pagination [aria-current=page]").count() == 1
+    assert_accessible_at_all_widths(page, f"the {kind} page")
 
 
 # Whether the focused element draws a focus indicator (WCAG 2.4.7 Focus Visible).

@@ -19,7 +19,14 @@ import jinja2
 from markupsafe import Markup
 
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
-from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, SOURCE_COPY, STATIC_DIRNAME, TOPICS_DIR
+from evidencekb.paths import (
+    DATABASE_NAME,
+    EXPORT_NAME,
+    SOURCE_COPY,
+    STATIC_DIRNAME,
+    TOPICS_DIR,
+    listing_page,
+)
 from evidencekb.progress import Progress, no_progress
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
@@ -31,6 +38,7 @@ from evidencekb.site.context import (
 )
 from evidencekb.site.evidence import evidence_globals, evidence_page_count, evidence_pages
 from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
+from evidencekb.site.listing import listing
 from evidencekb.site.prose import render_markdown
 from evidencekb.site.search_data import write_search_data
 
@@ -97,6 +105,7 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         source_href=source_href,
         entity_href=entity_href,
         category_href=category_href,
+        listing_page=listing_page,
         level=kb.strength.level,
         entity_by_id=kb.entity,
         category_by_id=kb.category,
@@ -120,8 +129,11 @@ def _cached_claim_items(env: jinja2.Environment, root: str) -> Any:
     module: Any = env.get_template("partials/macros.html").make_module({"root": root})
 
     @functools.lru_cache(maxsize=8192)
-    def claim_item(claim: Claim, show_topic: bool, show_cites: bool) -> Markup:
-        return Markup(module.claim_item(claim, show_topic=show_topic, show_cites=show_cites))
+    def claim_item(claim: Claim, show_topic: bool, show_place: bool, show_cites: bool) -> Markup:
+        item = module.claim_item(
+            claim, show_topic=show_topic, show_place=show_place, show_cites=show_cites
+        )
+        return Markup(item)
 
     return claim_item
 
@@ -146,22 +158,29 @@ def _pages(
     yield from evidence_pages(kb)
     yield "entities/index.html", "entities.html", {"nav": "entities"}
     for term in kb.entities:
-        yield entity_href(term.id), "entity.html", {"nav": "entities", "term": term}
+        for pages, claims in listing(entity_href(term.id), lookups.entity_pages(term.id)):
+            variables = {"nav": "entities", "term": term, "pages": pages, "claims": claims}
+            yield pages.path, "entity.html", variables
     yield "categories/index.html", "categories.html", {"nav": "categories"}
     for term in kb.categories:
-        yield category_href(term.id), "category.html", {"nav": "categories", "term": term}
+        for pages, claims in listing(category_href(term.id), lookups.category_pages(term.id)):
+            variables = {"nav": "categories", "term": term, "pages": pages, "claims": claims}
+            yield pages.path, "category.html", variables
     for topic in kb.topics:
-        yield (
-            topic_href(topic.slug),
-            "topic.html",
-            {
-                "nav": "home",
-                "topic": topic,
-                "overview_html": render_markdown(topic.overview_md),
-                "numbers": lookups.reference_numbers(topic),
-                "outline": outline(topic),
-            },
-        )
+        overview_html = render_markdown(topic.overview_md)
+        for pages, claims in listing(topic_href(topic.slug), lookups.topic_pages[topic.slug]):
+            yield (
+                pages.path,
+                "topic.html",
+                {
+                    "nav": "home",
+                    "topic": topic,
+                    "overview_html": overview_html,
+                    "numbers": lookups.reference_numbers(topic),
+                    "outline": outline(claims),
+                    "pages": pages,
+                },
+            )
         if topic.source_text:
             yield (
                 source_href(topic.slug),
@@ -195,10 +214,16 @@ def _pages(
 def _page_count(kb: KnowledgeBase, lookups: SiteLookups) -> int:
     fixed = 7  # home, search, strength, about, downloads, the two vocabulary indexes
     per_topic = sum(
-        1 + bool(topic.source_text) + len(lookups.reference_numbers(topic)) + len(topic.claims)
+        len(lookups.topic_pages[topic.slug])
+        + bool(topic.source_text)
+        + len(lookups.reference_numbers(topic))
+        + len(topic.claims)
         for topic in kb.topics
     )
-    return fixed + len(kb.entities) + len(kb.categories) + per_topic + evidence_page_count(kb)
+    vocabulary = sum(len(lookups.entity_pages(term.id)) for term in kb.entities) + sum(
+        len(lookups.category_pages(term.id)) for term in kb.categories
+    )
+    return fixed + vocabulary + per_topic + evidence_page_count(kb)
 
 
 def _downloads(out_dir: Path) -> list[dict[str, Any]]:
