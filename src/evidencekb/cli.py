@@ -209,6 +209,15 @@ def _silent(stage: str, done: int, total: int) -> None:
 @topic_option
 @click.option("--category", metavar="ID", help="Only claims in this category.")
 @click.option(
+    "--stance",
+    metavar="STANCE",
+    help="Only claims with a cited work of this stance (supports, contradicts, ...: "
+    "kb/stance.toml).",
+)
+@click.option(
+    "--contested", metavar="yes|no", help="Only claims whose evidence disagrees (yes), or not."
+)
+@click.option(
     "--limit",
     type=click.IntRange(min=1),
     default=10,
@@ -227,6 +236,8 @@ def search_command(
     cites: int | None,
     topic: str | None,
     category: str | None,
+    stance: str | None,
+    contested: str | None,
     limit: int,
     as_json: bool,
     kb_dir: Path,
@@ -235,7 +246,11 @@ def search_command(
     """Search the claims: words, "phrases", field:value, AND / OR / NOT.
 
     Claims with all the words rank first. Fields: section, strength, cites,
-    category, entity, topic, heading, text, id. Abbreviations and synonyms from
+    category, entity, topic, heading, text, id. Over the works a claim cites:
+    author and journal (a name, or words of one), year (2018, 2015..2020,
+    2015.., ..2010), doi and pmid (exact; DOIs in any case). Over what the
+    cited works say: stance (supports, contradicts, no-evidence, not-stated:
+    kb/stance.toml) and contested (yes, no). Abbreviations and synonyms from
     kb/vocabulary expand the query; a misspelled word is corrected. The search
     index is rebuilt first if kb/ has changed since it was built.
 
@@ -244,6 +259,8 @@ def search_command(
       ekb search CRPS
       ekb search '"neuropathic pain" NOT section:guidelines'
       ekb search --strength low --json dosing
+      ekb search 'author:Guyatt year:2005..2010'
+      ekb search --stance contradicts PrP
     """
     import os
 
@@ -252,7 +269,7 @@ def search_command(
 
     index_dir = site_dir / INDEX_DIRNAME
     ensure_fresh_index(kb_dir, index_dir, notify=lambda message: click.echo(message, err=True))
-    filters = Filters(section, strength, cites, topic, category)
+    filters = Filters(section, strength, cites, topic, category, stance, contested)
     results = search(index_dir, " ".join(words), filters=filters, limit=limit)
     if as_json:
         click.echo(results_json(results))

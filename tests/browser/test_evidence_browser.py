@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -77,3 +77,24 @@ def test_the_contested_sides_stand_side_by_side(page: Page, evidence_site: dict[
     for_box = page.locator(".contested-banner .side-for").bounding_box()
     against_box = page.locator(".contested-banner .side-against").bounding_box()
     assert for_box and against_box and against_box["y"] > for_box["y"]
+
+
+def test_the_search_page_filters_by_stance_and_contested(
+    page: Page, evidence_site: dict[str, str], expect: Callable[..., Any]
+) -> None:
+    """The menus the page offers restrict the results as `ekb search --stance` and
+    `--contested` do: SciFact labels abstract 13734012 CONTRADICT for claim 2; a
+    curator says claim 11 contradicts claim 10."""
+    page.goto(evidence_site["stances"].replace("stances.html", "search.html"))
+    results = page.locator("#search-results a.result-link")
+    page.get_by_label("A cited work's stance").select_option(label="Contradicts")
+    page.get_by_role("searchbox").fill("PrP")
+    expect(results).to_have_count(1)
+    expect(results.first).to_have_attribute("href", "claims/scifact-2.html")
+    page.get_by_label("A cited work's stance").select_option(label="Supports")
+    expect(page.locator("#search-status")).to_contain_text("No claim matches")
+    page.get_by_label("A cited work's stance").select_option(label="Any stance")
+    page.get_by_label("Contested").select_option(value="yes")
+    page.get_by_role("searchbox").fill("endoplasmic reticulum stress")
+    expect(results).to_have_count(2)
+    assert "contested=yes" in page.url and "stance" not in page.url

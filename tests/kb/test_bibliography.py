@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidencekb.errors import ValidationError
+from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import (
     RECORD_FIELDS,
     check_identifiers,
     check_record,
-    doi_key,
     doi_problem,
     record_problems,
     url_problem,

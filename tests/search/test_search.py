@@ -213,8 +213,9 @@ def test_highlights_mark_the_matched_words_and_phrases(index_dir: Path) -> None:
         ("NOT", "NOT at character 1 needs a term after it"),
         (
             "colour:red",
-            'unknown field "colour:" at character 1 (fields: category, cites, '
-            "entity, heading, id, section, strength, text, topic)",
+            'unknown field "colour:" at character 1 (fields: author, category, '
+            "cites, contested, doi, entity, heading, id, journal, pmid, section, stance, "
+            "strength, text, topic, year)",
         ),
         ("section: research", '"section:" at character 1 needs a value, e.g. section:research'),
         ("section:appendix", 'unknown section "appendix" (allowed: guidelines, research)'),

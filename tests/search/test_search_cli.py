@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from evidencekb.cli import cli
+from evidencekb.search.query import FIELDS
 
 ANSI = "\x1b["
 
@@ -172,8 +173,9 @@ def test_no_result_is_a_message_and_success(kb_dir: Path, site_dir: Path) -> Non
         ("ketamine))", "Error: unmatched ')' at character 9\n"),
         (
             "dose:high",
-            'Error: unknown field "dose:" at character 1 (fields: category, cites, '
-            "entity, heading, id, section, strength, text, topic)\n",
+            'Error: unknown field "dose:" at character 1 (fields: author, category, '
+            "cites, contested, doi, entity, heading, id, journal, pmid, section, stance, "
+            "strength, text, topic, year)\n",
         ),
     ],
 )
@@ -194,6 +196,48 @@ def test_bad_option_values(kb_dir: Path, site_dir: Path) -> None:
     )
     assert ekb(kb_dir, site_dir, "--limit", "0", "ketamine").exit_code == 2
     assert ekb(kb_dir, site_dir, "--cites", "x", "ketamine").exit_code == 2
+
+
+def test_stance_and_contested_options(evidence_kb: Path, site_dir: Path) -> None:
+    """On the seed plus the evidence sample: SciFact labels abstract 13734012 CONTRADICT
+    for claim 2; a curator says claim 11 contradicts claim 10."""
+
+    def found(*args: str) -> list[str]:
+        result = ekb(evidence_kb, site_dir, "--json", "--limit", "100", *args)
+        assert result.exit_code == 0, result.output
+        return sorted(str(hit["id"]) for hit in json.loads(result.stdout))
+
+    assert found("--stance", "contradicts", "PrP") == ["scifact-2"]
+    assert found("--stance", "Contradicts", "PrP") == found("PrP stance:contradicts")
+    assert found("--stance", "supports", "PrP") == []
+    assert found("--contested", "yes", "stress") == ["scifact-10", "scifact-11"]
+    assert found("--contested", "no", "stress") == []
+    assert found("--contested", "no", "--stance", "not-stated", "ketamine") == found(
+        "ketamine contested:no stance:not-stated"
+    )
+    result = ekb(evidence_kb, site_dir, "--stance", "agrees", "PrP")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        'Error: unknown stance "agrees" (allowed: contradicts, no-evidence, not-stated, supports)'
+    )
+    result = ekb(evidence_kb, site_dir, "--contested", "maybe", "PrP")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        2,
+        'Error: unknown contested "maybe" (allowed: yes, no)',
+    )
+    result = ekb(evidence_kb, site_dir, "year:2018..2015")
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: year range 2018..2015 ends before it starts\n",
+    )
+
+
+def test_help_names_every_field_and_option() -> None:
+    text = CliRunner().invoke(cli, ["search", "--help"]).output
+    for name in FIELDS:
+        assert name in text, name
+    for option in ("--stance", "--contested", "year (2018, 2015..2020"):
+        assert option in text
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from evidencekb.model import (
     Topic,
 )
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME
+from evidencekb.search.fields import CONTESTED_VALUES
 from evidencekb.site.context import SiteLookups
 from evidencekb.site.render import render_site
 from fixtures import HOSTILE_MARKERS, REPO_KB, build, sample_kb
@@ -298,8 +299,23 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
         "filter-strength",
         "filter-category",
         "filter-topic",
+        "filter-stance",
+        "filter-contested",
     ):
         assert search.find("label", attrs={"for": control}), control
+
+    def options(control: str) -> list[tuple[str, str]]:
+        return [(o["value"], o.get_text()) for o in search.select(f"#{control} option")]
+
+    # The stance menu is kb/stance.toml's vocabulary; contested: fields.py's values.
+    assert options("filter-stance") == [
+        ("", "Any stance"),
+        ("supports", "Supports"),
+        ("contradicts", "Contradicts"),
+        ("no-evidence", "No evidence either way"),
+        ("not-stated", "Not stated"),
+    ]
+    assert [value for value, _ in options("filter-contested")] == ["", *CONTESTED_VALUES]
     assert search.find(id="search-results") and search.find(id="search-status")["role"] == "status"
     assert "needs JavaScript" in search.find("noscript").get_text()
     assert [s["src"] for s in search.find_all("script")] == [

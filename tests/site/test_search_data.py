@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 
-from evidencekb.search import analysis, write_index
+from evidencekb import identifiers
+from evidencekb.search import analysis, fields, write_index
 from evidencekb.search.engine import DEFAULT_RANKING
 from evidencekb.search.freshness import Fingerprint
+from evidencekb.search.query import EXAMPLES
 from evidencekb.site import search_data as site_search
 from evidencekb.site.search_data import js_order, script_json
 from fixtures import HOSTILE, build, sample_kb
@@ -90,6 +92,17 @@ def test_the_analysis_and_ranking_rules_come_from_python(site: Path) -> None:
     assert data["abbreviations"] == ["crps", "iv"]
     assert [data["k1"], data["b"]] == [DEFAULT_RANKING.k1, DEFAULT_RANKING.b]
     assert data["boosts"] == [list(pair) for pair in DEFAULT_RANKING.field_boosts]
+    # The cited works' and the evidence's fields: patterns and values from Python.
+    assert data["yearPattern"] == fields.YEAR_PATTERN
+    assert [data["doiPattern"], data["doiPrefix"], data["pmidPattern"]] == [
+        identifiers.DOI_PATTERN,
+        identifiers.DOI_PREFIX_PATTERN,
+        identifiers.PMID_PATTERN,
+    ]
+    assert data["examples"] == EXAMPLES and data["valueNeeds"] == fields.VALUE_NEEDS
+    assert data["values"]["stance"] == {t.id: [t.label] for t in kb.stances}
+    assert data["values"]["contested"] == list(fields.CONTESTED_VALUES)
+    assert data["values"]["year"] == [2020]  # the one dated work that a claim cites
 
 
 def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> None:

@@ -44,6 +44,7 @@ function element(tag) {
 
 const ids = {};
 ['search-form', 'search-input', 'filter-section', 'filter-strength', 'filter-category',
+ 'filter-stance', 'filter-contested',
  'filter-topic', 'search-status', 'search-results', 'search-more'].forEach(id => {
   ids[id] = element(id);
 });
@@ -160,6 +161,22 @@ def test_filters_narrow_the_results(site: Path) -> None:
     filtered = run(site, "?q=crps&strength=high")
     assert filtered["results"] == []
     assert filtered["status"][0] == "No claim matches “crps” with the filters selected."
+
+
+def test_the_stance_and_contested_menus_filter_too(site: Path) -> None:
+    """In the sample, claim 3's one cited work supports it; claim 4's works disagree."""
+    assert hrefs(run(site, "?q=intravenously&stance=supports")) == [
+        "claims/ketamine-pain-00000003.html"
+    ]
+    assert hrefs(run(site, "?q=crps&stance=contradicts")) == ["claims/ketamine-pain-00000004.html"]
+    assert hrefs(run(site, "?q=crps&contested=yes")) == ["claims/ketamine-pain-00000004.html"]
+    assert hrefs(run(site, "?q=crps&contested=no")) == [
+        "claims/ketamine-pain-00000002.html",
+        "claims/opioids-pain-00000001.html",
+    ]
+    assert hrefs(run(site, "?q=crps+stance%3Acontradicts")) == hrefs(
+        run(site, "?q=crps&stance=contradicts")
+    )
 
 
 def test_a_typo_is_corrected_and_said_so_but_a_word_beginning_is_not_a_word(site: Path) -> None:

@@ -35,7 +35,7 @@ from evidencekb.search.analysis import (
 from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.site.render import STATIC_DIR
 from evidencekb.site.search_data import write_search_data
-from fixtures import REPO, REPO_KB, node
+from fixtures import REPO, REPO_KB, add_evidence_sample, add_grading_topic, node
 
 RUNNER = REPO / "bench" / "search_core.js"
 DATA = REPO.parent / "shared" / "data"
@@ -88,6 +88,68 @@ FILTERED = [
 SEED_QUERIES = (
     WORDS + PHRASES + ABBREVIATIONS + SYNONYMS + STEMS + TYPOS + QUESTIONS + FIELD_QUERIES
 ) + UNICODE
+# The cited works' and the evidence's fields (search/fields.py). On the seed (bare
+# numbers, every stance "not stated") the work fields find nothing, and say nothing wrong.
+WORK_QUERIES = [
+    "author:Guyatt",
+    'author:"Guyatt GH"',
+    'author:"guyatt g"',
+    "author:schunemann",
+    "author:Schünemann",
+    "author:Alonso-Coello",
+    'author:"GH Oxman"',
+    "author:Hippocrates",
+    "journal:BMJ",
+    'journal:"J Clin Epidemiol"',
+    'journal:"anesth pain"',
+    "year:2008",
+    "year:2018..2020",
+    "year:2010..",
+    "year:..2018",
+    "year:2009..2017",
+    "evidence year:2000..2020",
+    "NOT year:2008..2018 AND topic:grading",
+    "doi:10.1097/aap.0000000000000808",
+    "doi:https://doi.org/10.1016/J.JCLINEPI.2019.10.014",
+    'doi:"doi: 10.1016/j.jclinepi.2019.10.014"',
+    "doi:10.1136/BMJ.39489.470347.AD",
+    "pmid:31711912",
+    "pmid:3171191",
+    "(author:Cohen OR journal:BMJ) AND evidence",
+    "quality NOT author:guyatt",
+]
+EVIDENCE_QUERIES = [
+    "stance:contradicts",
+    'stance:"Not stated"',
+    "stance:supports",
+    "stance:no-evidence OR stance:supports",
+    "contested:yes",
+    "contested:no",
+    "stress contested:yes",
+    "NOT stance:not-stated",
+    "ketamine contested:no stance:not-stated",
+]
+FIELD_ERRORS = [
+    "year:2018-2020",
+    "year:..",
+    "year:2020..2018",
+    "doi:AAP.0000000000000808",
+    "pmid:PMC2335261",
+    'author:"—"',
+    "author:",
+    'journal:"',
+    "stance:agrees",
+    "contested:maybe",
+]
+FIELD_FILTERED = [
+    ("PrP", {"stance": "contradicts"}),
+    ("stress", {"contested": "yes"}),
+    ("evidence", {"stance": "not-stated", "contested": "no"}),
+    ("ketamine", {"stance": "Not stated", "section": "research"}),
+    ("ketamine", {"stance": "agrees"}),
+    ("pain", {"contested": "true"}),
+]
+FIELD_CASES = [(q, {}) for q in WORK_QUERIES + EVIDENCE_QUERIES + FIELD_ERRORS] + FIELD_FILTERED
 
 
 class Built:
@@ -164,9 +226,71 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def test_at_least_sixty_seed_queries_of_every_kind_rank_alike(seed: Built) -> None:
-    queries = [(q, {}) for q in SEED_QUERIES + ERRORS] + FILTERED
+    queries = [(q, {}) for q in SEED_QUERIES + ERRORS] + FILTERED + FIELD_CASES
     assert len(queries) >= 60
     compare(seed, queries, marks=True)
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """The seed, the evidence sample (SciFact's claims, a stance, a curated relation)
+    and a topic citing three real papers with their full records."""
+    work = tmp_path_factory.mktemp("evidence")
+    shutil.copytree(REPO_KB, work / "kb")
+    add_evidence_sample(work / "kb")
+    add_grading_topic(work / "kb", work)
+    return Built(work / "kb", work / "site")
+
+
+def test_field_queries_on_records_and_stances_rank_alike(evidence: Built) -> None:
+    queries = [(q, {}) for q in WORK_QUERIES + EVIDENCE_QUERIES + FIELD_ERRORS] + FIELD_FILTERED
+    # Each kind of field finds something here, so that agreeing is not agreeing on nothing.
+    for query in ("author:Guyatt", "journal:BMJ", "year:2018..2020", "pmid:31711912"):
+        assert evidence.cli(query)["ids"], query
+    for query in ("doi:10.1136/BMJ.39489.470347.AD", "stance:contradicts", "contested:yes"):
+        assert evidence.cli(query)["ids"], query
+    compare(evidence, queries + [(q, {}) for q in SEED_QUERIES], marks=True)
+
+
+@pytest.fixture(scope="module")
+def scifact(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """SciFact's first 300 train claims with their stances (bench/scifact.py, then
+    `ekb import --format claims-jsonl`) beside the seed."""
+    from evidencekb.kb.claims_jsonl import import_claims_jsonl
+
+    claims = DATA / "scifact-claims" / "claims_train.jsonl"
+    if not claims.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"the SciFact claims are required in CI: {claims}")
+        pytest.skip(f"the SciFact claims are not at {claims}")
+    work = tmp_path_factory.mktemp("scifact")
+    with claims.open(encoding="utf-8") as lines:
+        (work / "claims.jsonl").write_text("".join(next(lines) for _ in range(300)), "utf-8")
+    converted = work / "scifact.jsonl"
+    corpus = DATA / "scifact-claims" / "corpus.jsonl"
+    script = [sys.executable, str(REPO / "bench" / "scifact.py")]
+    args = ["--claims", str(work / "claims.jsonl"), "--corpus", str(corpus), str(converted)]
+    subprocess.run([*script, *args], check=True, capture_output=True)
+    shutil.copytree(REPO_KB, work / "kb")
+    import_claims_jsonl(work / "kb", converted, "scifact", "SciFact claims")
+    return Built(work / "kb", work / "site")
+
+
+def test_stances_of_real_claims_rank_alike(scifact: Built) -> None:
+    stances = {e.stance for claim in scifact.kb.claims for e in claim.citation_evidence}
+    assert stances == {"supports", "contradicts", "no-evidence", "not-stated"}
+    queries = [(q, {}) for q in EVIDENCE_QUERIES + FIELD_ERRORS + ["author:Guyatt"]]
+    queries += [
+        ("stance:supports cancer", {}),
+        ("cancer NOT stance:supports", {}),
+        ("stance:contradicts OR stance:no-evidence", {}),
+        ('"blood pressure" OR stance:contradicts', {}),
+        ("cells", {"stance": "supports"}),
+        ("cells", {"stance": "no-evidence", "section": "research"}),
+        ("risk", {"contested": "no", "stance": "contradicts"}),
+        ("ketamine", {"stance": "not-stated"}),
+    ]
+    compare(scifact, queries, marks=True)
 
 
 def test_every_vocabulary_name_alone_and_in_a_sentence_is_a_query_in_both(seed: Built) -> None:
@@ -204,7 +328,14 @@ def _readme_query(example: str) -> tuple[str, dict[str, str]]:
     words_: list[str] = []
     i = 0
     while i < len(args):
-        if args[i] in ("--section", "--strength", "--topic", "--category"):
+        if args[i] in (
+            "--section",
+            "--strength",
+            "--topic",
+            "--category",
+            "--stance",
+            "--contested",
+        ):
             filters[args[i][2:]] = args[i + 1]
             i += 2
         elif args[i] in ("--cites", "--limit"):

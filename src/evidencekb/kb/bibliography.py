@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from evidencekb.identifiers import bare_doi, doi_key, has_doi_prefix, is_doi, is_pmcid, is_pmid
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located
 from evidencekb.model import BIBLIOGRAPHIC_FIELDS
@@ -38,15 +39,6 @@ RECORD_FIELDS: dict[str, Field] = {
     name: Field(_FIELD_KINDS.get(name, "text"), required=False) for name in BIBLIOGRAPHIC_FIELDS
 }
 
-# A DOI is "10.", a registrant code of digits (dot-separated parts allowed), "/",
-# and a suffix of any printable characters: old Wiley DOIs hold "<", ">" and ";",
-# so the suffix is not narrowed further. Case is kept as written; DOIs compare
-# case-insensitively (the DOI Handbook, section 2.4).
-DOI = re.compile(r"10\.[0-9]{4,9}(?:\.[0-9]+)*/\S+")  # used with fullmatch
-# A DOI written as a link or with a prefix: the record keeps the DOI itself.
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
-PMID = re.compile(r"[1-9][0-9]{0,8}")  # PubMed ids are positive whole numbers
-PMCID = re.compile(r"PMC[0-9]+")
 WEB_SCHEMES: tuple[str, ...] = ("http", "https")
 # Where a reader looks a work up by its identifier, written once: the site's links, its
 # JSON-LD and the FHIR export's identifier systems all come from here.
@@ -70,11 +62,6 @@ _EXAMPLES = {
 }
 
 
-def doi_key(doi: str) -> str:
-    """The form two DOIs are compared in: DOIs are case-insensitive."""
-    return doi.upper()
-
-
 def identifier_url(key: str, value: str) -> str:
     """The address of a work's record under one of IDENTIFIER_LINKS' identifiers. A DOI
     may hold characters a URL cannot ("<", ">", "#", "?"): those are percent-encoded,
@@ -82,16 +69,11 @@ def identifier_url(key: str, value: str) -> str:
     return IDENTIFIER_LINKS[key][1].format(quote(value, safe="/:;()"))
 
 
-def bare_doi(text: str) -> str:
-    """The DOI in a doi.org link or after a `doi:` prefix; other text unchanged."""
-    return _DOI_PREFIX.sub("", text)
-
-
 def doi_problem(doi: str) -> str | None:
     """Why `doi` is not a DOI as the record keeps it; None when it is one."""
-    if _DOI_PREFIX.match(doi):
+    if has_doi_prefix(doi):
         return f"doi '{doi}' must be the DOI alone, without a link or prefix: \"{bare_doi(doi)}\""
-    if not DOI.fullmatch(doi):
+    if not is_doi(doi):
         return (
             f"doi '{doi}' is not a DOI: it starts with '10.', a registrant number, '/', "
             f"then the suffix, like {_EXAMPLES['doi']}"
@@ -138,13 +120,13 @@ def record_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
 def pmid_problem(pmid: str) -> str | None:
     return (
         None
-        if PMID.fullmatch(pmid)
+        if is_pmid(pmid)
         else _id_message("pmid", pmid, "its digits alone, with no leading zero")
     )
 
 
 def pmcid_problem(pmcid: str) -> str | None:
-    return None if PMCID.fullmatch(pmcid) else _id_message("pmcid", pmcid, "'PMC' and digits")
+    return None if is_pmcid(pmcid) else _id_message("pmcid", pmcid, "'PMC' and digits")
 
 
 def _id_message(key: str, value: str, shape: str) -> str:

@@ -19,7 +19,8 @@ from typing import Any
 
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError
-from evidencekb.kb.bibliography import REFERENCE_TYPES, doi_key, record_problems
+from evidencekb.identifiers import doi_key
+from evidencekb.kb.bibliography import REFERENCE_TYPES, record_problems
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refmanager import Record, read_records
 from evidencekb.kb.tomlfile import format_table

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.errors import KBError
-from evidencekb.kb.bibliography import bare_doi
+from evidencekb.identifiers import bare_doi
 
 FORMATS: dict[str, str] = {
     ".ris": "ris",

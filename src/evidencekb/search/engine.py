@@ -24,6 +24,7 @@ from whoosh.scoring import BM25F
 
 from evidencekb.errors import KBError, QueryError
 from evidencekb.search.analysis import spans
+from evidencekb.search.fields import CONTESTED_VALUES
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, allowed_value, parse, term_id
 from evidencekb.search.spelling import corrected_query
@@ -69,6 +70,8 @@ class Filters:
     cites: int | None = None
     topic: str | None = None
     category: str | None = None
+    stance: str | None = None  # a cited work's stance (an id or label of kb/stance.toml)
+    contested: str | None = None  # "yes" or "no" (fields.CONTESTED_VALUES)
 
 
 @dataclass(frozen=True)
@@ -220,4 +223,9 @@ def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:
         parts.append(wq.Term("category", term_id("category", filters.category, meta.categories)))
     if filters.cites is not None:
         parts.append(wq.Term("cites", str(filters.cites)))
+    if filters.stance is not None:
+        parts.append(wq.Term("stance", term_id("stance", filters.stance, meta.stances)))
+    if filters.contested is not None:
+        value = allowed_value("contested", filters.contested, CONTESTED_VALUES)
+        parts.append(wq.Term("contested", value))
     return wq.And(parts) if parts else None

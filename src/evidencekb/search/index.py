@@ -30,20 +30,22 @@ from evidencekb.search.analysis import (
     text_analyzer,
     word_analyzer,
 )
+from evidencekb.search.fields import EVIDENCE_FIELDS, WORK_FIELDS, claim_fields
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint, touched_since
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema
 
-    from evidencekb.model import KnowledgeBase, Term
+    from evidencekb.model import Claim, KnowledgeBase, Reference, Term
 
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.
 
 # Bump when the schema or analysis changes: an older index is then rebuilt.
 # 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
-# 4: the pooled "body" field; 5: question and function words are stop words
-FORMAT_VERSION = 5
+# 4: the pooled "body" field; 5: question and function words are stop words;
+# 6: the cited works' and the evidence's fields (search/fields.py)
+FORMAT_VERSION = 6
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
@@ -71,6 +73,8 @@ def schema() -> Schema:
         category=KEYWORD(),
         entity=KEYWORD(),
         cites=KEYWORD(),
+        # the cited works' records and the evidence per citation (search/fields.py)
+        **{name: KEYWORD() for name in (*WORK_FIELDS, *EVIDENCE_FIELDS)},
     )
 
 
@@ -85,6 +89,8 @@ class IndexMeta:
     categories: dict[str, tuple[str, ...]]  # id -> names (label, synonyms, abbreviations)
     entities: dict[str, tuple[str, ...]]
     vocabulary: Vocabulary
+    stances: dict[str, tuple[str, ...]]  # id -> label (kb/stance.toml)
+    years: tuple[int, ...]  # of the cited works, ascending: what year ranges expand to
 
 
 def write_index(
@@ -114,6 +120,7 @@ def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
     """Each claim's searchable fields, in claim order (the index's document
     numbers; the site's search data numbers claims alike)."""
     titles = {topic.slug: topic.title for topic in kb.topics}
+    works = _works(kb)
     for claim in kb.claims:
         names = [n for i in claim.entities for n in _names(kb.entities, i)]
         names += [n for i in claim.categories for n in _names(kb.categories, i)]
@@ -132,7 +139,18 @@ def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
             "category": " ".join(claim.categories),
             "entity": " ".join(claim.entities),
             "cites": " ".join(str(number) for number in claim.citations),
+            **claim_fields(claim, _cited_works(claim, works)),
         }
+
+
+def _works(kb: KnowledgeBase) -> dict[tuple[str, int], Reference]:
+    return {(t.slug, work.number): work for t in kb.topics for work in t.references}
+
+
+def _cited_works(claim: Claim, works: dict[tuple[str, int], Reference]) -> list[Reference]:
+    """The works a claim cites that its topic lists (a cited number may have no entry)."""
+    keys = ((claim.topic, number) for number in claim.citations)
+    return [works[key] for key in keys if key in works]
 
 
 def _write_documents(kb: KnowledgeBase, index_dir: Path, *, seed: str, progress: Progress) -> None:
@@ -168,7 +186,16 @@ def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
         "categories": {t.id: list(t.names) for t in kb.categories},
         "entities": {t.id: list(t.names) for t in kb.entities},
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
+        "stances": {t.id: [t.label] for t in kb.stances},
+        "years": cited_years(kb),
     }
+
+
+def cited_years(kb: KnowledgeBase) -> list[int]:
+    """The years of the works the claims cite, ascending."""
+    works = _works(kb)
+    cited = (work for claim in kb.claims for work in _cited_works(claim, works))
+    return sorted({work.year for work in cited if work.year is not None})
 
 
 def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:
@@ -194,6 +221,8 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
         categories={k: tuple(v) for k, v in data["categories"].items()},
         entities={k: tuple(v) for k, v in data["entities"].items()},
         vocabulary=Vocabulary.from_json(data["vocabulary"]),
+        stances={k: tuple(v) for k, v in data["stances"].items()},
+        years=tuple(data["years"]),
     )
 
 

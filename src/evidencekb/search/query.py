@@ -1,6 +1,8 @@
 """The query language: `parse` reads a query into a syntax tree (or says
 exactly what is wrong with it), and `Compiler` turns the tree into whoosh
-queries, expanding vocabulary names on the way.
+queries, expanding vocabulary names on the way. The fields over the works a
+claim cites and their evidence (author:, journal:, year:, doi:, pmid:, stance:,
+contested:) read their values as fields.py says.
 
 The parser is our own rather than whoosh's QueryParser: whoosh's never fails,
 it guesses, while a student should hear exactly what is wrong with a query,
@@ -17,11 +19,18 @@ from whoosh.matching import AndNotMatcher
 
 from evidencekb.errors import QueryError
 from evidencekb.search.analysis import VocabularyGroup
+from evidencekb.search.fields import (
+    CONTESTED_VALUES,
+    EVIDENCE_FIELDS,
+    WORK_FIELDS,
+    work_query,
+)
+from evidencekb.search.fields import EXAMPLES as FIELD_EXAMPLES
 
 if TYPE_CHECKING:
     from evidencekb.search.index import IndexMeta
 
-FIELDS: tuple[str, ...] = (
+_CLAIM_FIELDS = (
     "category",
     "cites",
     "entity",
@@ -32,7 +41,14 @@ FIELDS: tuple[str, ...] = (
     "text",
     "topic",
 )
-_EXAMPLES = {"section": "section:research", "cites": "cites:2", "strength": "strength:moderate"}
+FIELDS: tuple[str, ...] = tuple(sorted((*_CLAIM_FIELDS, *WORK_FIELDS, *EVIDENCE_FIELDS)))
+# What "needs a value, e.g. ..." suggests, per field (the site's search shows the same).
+EXAMPLES = {
+    "section": "section:research",
+    "cites": "cites:2",
+    "strength": "strength:moderate",
+    **FIELD_EXAMPLES,
+}
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_WORDS = 200
 MAX_NESTING = 20
@@ -127,7 +143,7 @@ def _chunk(query: str, i: int, j: int) -> list[_Token]:
     followed = j < len(query) and query[j] in '("'
     if not value and not followed:
         if name in FIELDS:
-            example = _EXAMPLES.get(name, f"{name}:VALUE")
+            example = EXAMPLES.get(name, f"{name}:VALUE")
             raise QueryError(f'"{name}:" at character {i + 1} needs a value, e.g. {example}')
         return [_Token("word", chunk, i, j)]  # prose such as "note:"
     if name not in FIELDS:
@@ -389,10 +405,19 @@ class Compiler:
             return wq.Term(field, term_id("category", value, meta.categories))
         if field == "entity":
             return wq.Term(field, term_id("entity", value, meta.entities))
+        if field == "stance":
+            return wq.Term(field, term_id("stance", value, meta.stances))
+        if field == "contested":
+            return wq.Term(field, allowed_value("contested", value, CONTESTED_VALUES))
+        if field in WORK_FIELDS:
+            return work_query(field, value, meta.years)
         return wq.Term(field, value)  # id: exact
 
 
-KEYWORD_FIELDS = frozenset({"section", "strength", "topic", "cites", "category", "entity", "id"})
+KEYWORD_FIELDS = frozenset(
+    {"section", "strength", "topic", "cites", "category", "entity", "id"}
+    | {*WORK_FIELDS, *EVIDENCE_FIELDS}
+)
 
 
 class _ExcludingMatcher(AndNotMatcher):

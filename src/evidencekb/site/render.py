@@ -28,6 +28,7 @@ from evidencekb.paths import (
     listing_page,
 )
 from evidencekb.progress import Progress, no_progress
+from evidencekb.search.fields import CONTESTED_LABELS
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
     SiteLookups,
@@ -147,7 +148,7 @@ def _pages(
     kb: KnowledgeBase, lookups: SiteLookups, downloads: list[dict[str, Any]]
 ) -> Iterator[Page]:
     yield "index.html", "home.html", {"nav": "home"}
-    yield "search.html", "search.html", {"nav": "search"}
+    yield "search.html", "search.html", {"nav": "search", "contested_labels": CONTESTED_LABELS}
     yield (
         "strength.html",
         "strength.html",

@@ -8,7 +8,9 @@ claim text, stems, or holds a list of its own. What it gets:
   numbers and the vocabulary's abbreviations, the vocabulary groups as index-term
   sequences (already expanded both ways), the query fields and their allowed values,
   the ranking function's parameters and the collection statistics it needs (claim
-  count, each field's average length), and the shard boundaries.
+  count, each field's average length), the patterns and examples that the cited works'
+  fields read their values with (search/fields.py, identifiers.py), and the shard
+  boundaries.
 - Shards (t-NNNN.js) of one sorted key space:
   * every surface word of the claims and the vocabularies (lowercased) -> its index
     term, so that a query word is looked up, not stemmed;
@@ -17,7 +19,8 @@ claim text, stems, or holds a list of its own. What it gets:
     length as whoosh stores it (lengths are kept in one byte, so lossy, and BM25
     scores with that value), and the term's positions (for phrases);
   * every keyword value ("section:research", "entity:crps", "cites:2",
-    "id:ketamine-pain-8008e692") -> the claims that have it.
+    "id:ketamine-pain-8008e692", "author:guyatt+gh", "stance:supports") -> the claims
+    that have it (search/fields.py says what a claim holds in the cited works' fields).
   A query loads the shards of its words, then those of their index terms.
 - Spelling dictionaries (s-XXXX.js, one per first letter): every word as written in
   claims, headings and names, with the number of claims holding it; loaded only when a
@@ -40,15 +43,16 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evidencekb import identifiers
 from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
-from evidencekb.search import analysis
+from evidencekb.search import analysis, fields
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
-from evidencekb.search.index import claim_documents
-from evidencekb.search.query import FIELDS, KEYWORD_FIELDS
+from evidencekb.search.index import cited_years, claim_documents
+from evidencekb.search.query import EXAMPLES, FIELDS, KEYWORD_FIELDS
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 # Ranked fields: "body" is heading and text pooled (see search/index.py).
@@ -236,6 +240,14 @@ def browser_analysis(kb: KnowledgeBase, data: _Collected) -> dict[str, object]:
         "groups": vocabulary.to_json()["groups"],
         "fields": list(FIELDS),
         "keywordFields": sorted(KEYWORD_FIELDS),
+        "examples": EXAMPLES,
+        "workFields": list(fields.WORK_FIELDS),
+        "valueNeeds": fields.VALUE_NEEDS,
+        "keyJoiner": fields.KEY_JOINER,
+        "yearPattern": fields.YEAR_PATTERN,
+        "doiPattern": identifiers.DOI_PATTERN,
+        "doiPrefix": identifiers.DOI_PREFIX_PATTERN,
+        "pmidPattern": identifiers.PMID_PATTERN,
         "k1": ranking.k1,
         "b": ranking.b,
         "boosts": [list(pair) for pair in ranking.field_boosts],
@@ -248,6 +260,9 @@ def browser_analysis(kb: KnowledgeBase, data: _Collected) -> dict[str, object]:
             "topic": [topic.slug for topic in kb.topics],
             "category": {t.id: list(t.names) for t in kb.categories},
             "entity": {t.id: list(t.names) for t in kb.entities},
+            "stance": {t.id: [t.label] for t in kb.stances},
+            "contested": list(fields.CONTESTED_VALUES),
+            "year": cited_years(kb),
         },
     }
 

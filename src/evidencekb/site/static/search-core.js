@@ -36,6 +36,11 @@
     this.abbreviations = toSet(a.abbreviations);
     this.fields = toSet(a.fields);
     this.keywordFields = toSet(a.keywordFields);
+    this.workFields = toSet(a.workFields);
+    this.yearPattern = new RegExp(a.yearPattern, 'u');
+    this.doiPattern = new RegExp(a.doiPattern, 'u');
+    this.doiPrefix = new RegExp(a.doiPrefix, 'iu');
+    this.pmidPattern = new RegExp(a.pmidPattern, 'u');
     this.boosts = a.boosts;
     this.shards = {};
     this.spelling = {};
@@ -183,7 +188,6 @@
   // ---- the query language (search/query.py) ----------------------------------------
 
   var MAX_QUERY_CHARS = 2000, MAX_QUERY_WORDS = 200, MAX_NESTING = 20;
-  var EXAMPLES = {section: 'section:research', cites: 'cites:2', strength: 'strength:moderate'};
 
   Engine.prototype.parse = function (query) {
     if (query.length > MAX_QUERY_CHARS) {
@@ -244,7 +248,7 @@
     var followed = j < query.length && '("'.indexOf(query[j]) >= 0;
     if (!value && !followed) {
       if (this.fields[name]) {
-        var example = EXAMPLES[name] || name + ':VALUE';
+        var example = this.a.examples[name] || name + ':VALUE';
         throw new QueryError('"' + name + ':" at character ' + (i + 1) + ' needs a value, e.g. ' + example);
       }
       return [{kind: 'word', text: chunk, start: i, end: j}];
@@ -505,10 +509,61 @@
       }
       return {type: 'term', field: field, text: String(parseInt(value, 10)), boost: 1.0};
     }
-    if (field === 'category' || field === 'entity') {
+    if (field === 'category' || field === 'entity' || field === 'stance') {
       return {type: 'term', field: field, text: termId(field, value, values[field]), boost: 1.0};
     }
+    if (field === 'contested') {
+      return {type: 'term', field: field, text: allowedValue(field, value, values[field]), boost: 1.0};
+    }
+    if (this.e.workFields[field]) return this.e.workQuery(field, value);
     return {type: 'term', field: field, text: value, boost: 1.0};
+  };
+
+  // ---- the cited works' fields (search/fields.py, identifiers.py) -----------------
+
+  Engine.prototype.badValue = function (field, value) {
+    return new QueryError(field + ': needs ' + this.a.valueNeeds[field] + ', e.g. ' +
+      this.a.examples[field] + ' (got "' + value + '")');
+  };
+
+  // fields.name_key: the value's words, lowercased, joined.
+  Engine.prototype.nameKey = function (value) {
+    return (String(value).match(this.token) || []).map(function (word) {
+      return word.toLowerCase();
+    }).join(this.a.keyJoiner);
+  };
+
+  Engine.prototype.workQuery = function (field, value) {
+    var term = function (text) { return {type: 'term', field: field, text: text, boost: 1.0}; };
+    if (field === 'author' || field === 'journal') {
+      var key = this.nameKey(value);
+      if (!key) throw this.badValue(field, value);
+      return term(key);
+    }
+    if (field === 'year') return this.yearQuery(value);
+    if (field === 'doi') {
+      var doi = value.replace(this.doiPrefix, '');
+      if (!this.doiPattern.test(doi)) throw this.badValue(field, value);
+      return term(doi.toUpperCase());  // identifiers.doi_key: DOIs are case-insensitive
+    }
+    if (!this.pmidPattern.test(value)) throw this.badValue(field, value);
+    return term(value);
+  };
+
+  Engine.prototype.yearQuery = function (value) {
+    var match = this.yearPattern.exec(value), years = this.a.values.year;
+    if (match === null || match[0] === '..') throw this.badValue('year', value);
+    if (match[1] !== undefined) return {type: 'term', field: 'year', text: match[1], boost: 1.0};
+    var first = match[2] !== undefined ? Number(match[2]) : (years.length ? years[0] : 0);
+    var last = match[3] !== undefined ? Number(match[3]) : (years.length ? years[years.length - 1] : 0);
+    if (match[2] !== undefined && match[3] !== undefined && first > last) {
+      throw new QueryError('year range ' + value + ' ends before it starts');
+    }
+    // One score for the range, however many of a claim's works fall in it.
+    var within = years.filter(function (year) { return first <= year && year <= last; });
+    return {type: 'constant', score: 1.0, q: {type: 'or', subs: within.map(function (year) {
+      return {type: 'term', field: 'year', text: String(year), boost: 1.0};
+    })}};
   };
 
   function allowedValue(name, value, allowed) {
@@ -549,6 +604,11 @@
   Engine.prototype.evaluate = function (q) {
     var self = this;
     if (q.type === 'term') return this.termScores(q.field, q.text, q.boost);
+    if (q.type === 'constant') {
+      var scored = new Map();
+      this.evaluate(q.q).forEach(function (_, doc) { scored.set(doc, q.score); });
+      return scored;
+    }
     if (q.type === 'phrase') return this.phraseScores(q);
     if (q.type === 'every') {
       var all = new Map();
@@ -748,7 +808,7 @@
 
   Engine.prototype.filterSet = function (filters) {
     var self = this, sets = [];
-    ['section', 'strength', 'topic', 'category'].forEach(function (name) {
+    ['section', 'strength', 'topic', 'category', 'stance', 'contested'].forEach(function (name) {
       var value = filters && filters[name];
       if (!value) return;
       var q = new Compiler(self).keyword(name, value);
@@ -776,11 +836,11 @@
     return a[0] !== b[0] ? a[0] : a[1] && !b[1];
   }
 
-  // Run `query` (with page filters {section, strength, topic, category}). Returns
-  // {need} when data must be loaded first, else {words: whether any word is searched,
-  // results: [{doc, score}], strict: how many of them have every word, total: claims
-  // matching, corrected: the corrected query or null, highlight: term sequences}. A
-  // query that cannot be parsed gives {error}.
+  // Run `query` (with page filters {section, strength, topic, category, stance,
+  // contested}). Returns {need} when data must be loaded first, else {words: whether
+  // any word is searched, results: [{doc, score}], strict: how many of them have every
+  // word, total: claims matching, corrected: the corrected query or null, highlight:
+  // term sequences}. A query that cannot be parsed gives {error}.
   Engine.prototype.search = function (query, filters) {
     this.need = {shards: {}, spelling: {}};
     try {

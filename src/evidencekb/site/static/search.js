@@ -12,6 +12,8 @@
   'use strict';
 
   var PAGE_SIZE = 10;
+  // The filter menus of the page (select#filter-NAME), each a restriction the core takes.
+  var FILTERS = ['section', 'strength', 'category', 'topic', 'stance', 'contested'];
   var DEBOUNCE_MS = 180;
   // Each round of loading resolves one more step (words, then their index terms, then
   // a spelling dictionary, then the corrected words); more means a bug, not a query.
@@ -138,7 +140,7 @@
   function updateAddress(query) {
     var params = new URLSearchParams();
     if (query) params.set('q', query);
-    ['section', 'strength', 'category', 'topic'].forEach(function (name) {
+    FILTERS.forEach(function (name) {
       if (el[name].value) params.set(name, el[name].value);
     });
     try {
@@ -150,7 +152,7 @@
 
   function selectedFilters() {
     var filters = {};
-    ['section', 'strength', 'category', 'topic'].forEach(function (name) {
+    FILTERS.forEach(function (name) {
       if (el[name].value) filters[name] = el[name].value;
     });
     return filters;
@@ -232,18 +234,15 @@
     el = {
       form: document.getElementById('search-form'),
       input: document.getElementById('search-input'),
-      section: document.getElementById('filter-section'),
-      strength: document.getElementById('filter-strength'),
-      category: document.getElementById('filter-category'),
-      topic: document.getElementById('filter-topic'),
       status: document.getElementById('search-status'),
       results: document.getElementById('search-results'),
       more: document.getElementById('search-more')
     };
+    FILTERS.forEach(function (name) { el[name] = document.getElementById('filter-' + name); });
     if (!el.form || !el.input) return;
     var params = new URLSearchParams(window.location.search);
     el.input.value = params.get('q') || '';
-    ['section', 'strength', 'category', 'topic'].forEach(function (name) {
+    FILTERS.forEach(function (name) {
       var value = params.get(name);
       if (value && el[name].querySelector('option[value="' + CSS.escape(value) + '"]')) {
         el[name].value = value;
@@ -254,7 +253,7 @@
       clearTimeout(timer);
       timer = setTimeout(search, DEBOUNCE_MS);
     });
-    ['section', 'strength', 'category', 'topic'].forEach(function (name) {
+    FILTERS.forEach(function (name) {
       el[name].addEventListener('change', search);
     });
     el.form.addEventListener('submit', function (event) {
