@@ -215,7 +215,10 @@ def _silent(stage: str, done: int, total: int) -> None:
     "kb/stance.toml).",
 )
 @click.option(
-    "--contested", metavar="yes|no", help="Only claims whose evidence disagrees (yes), or not."
+    "--contested",
+    metavar="yes|no",
+    help="yes: only contested claims (their cited works disagree, or a curator says "
+    "another claim contradicts them); no: only the others.",
 )
 @click.option(
     "--limit",
