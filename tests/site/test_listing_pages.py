@@ -119,8 +119,15 @@ def test_a_long_topic_is_cut_into_pages_in_its_order(site: Path, kb: KnowledgeBa
             shown += ids
             assert html.h1.get_text() == topic.title
             assert html.title.get_text().startswith(f"{topic.title}, page {number} of 3")
-            # The list of references and the evidence summary stay on the first page.
+            # The list of references stays on the first page; the others link to it.
             assert bool(html.select("#references")) == (number == 1)
+            toc = {a.get_text(" ", strip=True): a["href"] for a in html.select("nav.toc a")}
+            if number == 1:
+                assert toc.pop("References") == "#references"
+            else:
+                href = toc.pop("References (on page 1)")
+                assert href == f"../../{topic_href(topic.slug)}#references"
+            assert toc.pop("Pages") == "#pages"
         assert shown == [claim.id for claim in topic.claims]
     assert not (site / listing_page(topic_href(kb.topics[0].slug), 4)).exists()
 
