@@ -5,15 +5,20 @@
 `ekb build` formats each described reference once (site/citation.py), in the
 vendored Vancouver style, for its topic, claim and reference pages. This times that
 step alone on a knowledge base (the large benchmark kb by default: bench/corpus.py
-writes it to bench/out/large-kb), with a fresh formatter per run, so every run
-formats every reference. Each run also checks that the output is the same as the
-first run's. Prints a Markdown report on standard output.
+writes it to bench/out/large-kb), interleaved in each run:
+
+- with no cache folder, so citeproc-py formats every reference (a first build);
+- from a cache folder that an earlier build filled (any later build).
+
+Each run checks that both give the same text as the first run. Prints a Markdown
+report on standard output.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,11 +31,23 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KB = REPO_ROOT / "bench" / "out" / "large-kb"
 
 
-def format_all(references: list[Reference]) -> tuple[float, list[str | None]]:
-    formatter = CitationFormatter()
+def format_all(references: list[Reference], cache: Path | None) -> tuple[float, list[str | None]]:
+    formatter = CitationFormatter(cache=cache)
     start = time.perf_counter()
     out = [formatter.formatted(reference) for reference in references]
     return time.perf_counter() - start, [None if text is None else str(text) for text in out]
+
+
+def interleaved(references: list[Reference], cache: Path, runs: int) -> dict[str, list[float]]:
+    """Seconds per run without a cache and from `cache` (filled first), one after the other."""
+    first = format_all(references, cache)[1]
+    times: dict[str, list[float]] = {"no cache (citeproc-py)": [], "from the cache": []}
+    for _ in range(runs):
+        for label, folder in zip(times, (None, cache), strict=True):
+            seconds, out = format_all(references, folder)
+            assert out == first, "formatting is not repeatable"
+            times[label].append(seconds)
+    return times
 
 
 def main() -> None:
@@ -42,20 +59,16 @@ def main() -> None:
     references = [r for topic in kb.topics for r in topic.references if r.is_described]
     print(f"## Formatting references (`bench/citations.py --kb {args.kb.name}`)\n")
     print("\n".join(machine()) + "\n")
-    times: list[float] = []
-    first: list[str | None] | None = None
-    for _ in range(args.runs):
-        seconds, out = format_all(references)
-        assert first is None or out == first, "formatting is not repeatable"
-        first = first or out
-        times.append(seconds)
-    per = statistics.median(times) / max(len(references), 1) * 1000
-    print("| described references | runs | all, median (min to max) | per reference |")
-    print("|---:|---:|---|---:|")
-    print(
-        f"| {len(references):,} | {args.runs} | {statistics.median(times):.1f} s "
-        f"({min(times):.1f} to {max(times):.1f}) | {per:.1f} ms |"
-    )
+    with tempfile.TemporaryDirectory(prefix="citations-") as folder:
+        times = interleaved(references, Path(folder), args.runs)
+    print("| described references | formatted | runs | all, median (min to max) | each |")
+    print("|---:|---|---:|---|---:|")
+    for label, values in times.items():
+        each = statistics.median(values) / max(len(references), 1) * 1000
+        print(
+            f"| {len(references):,} | {label} | {args.runs} | {statistics.median(values):.1f} s "
+            f"({min(values):.1f} to {max(values):.1f}) | {each:.2f} ms |"
+        )
 
 
 if __name__ == "__main__":

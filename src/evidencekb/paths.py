@@ -29,6 +29,7 @@ SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
 # by an earlier run (kb/parsecache.py). Never inside kb/ or beside it: see there.
 CACHE_DIRNAME = "evidencekb"
 PARSE_CACHE_DIRNAME = "parsed-toml"
+CITATION_CACHE_DIRNAME = "citations"  # references formatted by site/citation.py
 
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"

@@ -119,8 +119,24 @@ def test_a_number_alone_is_not_formatted() -> None:
 
 def test_formatting_is_repeatable() -> None:
     works = [reference("grading", n, work) for n, work in WORKS.items()]
-    first = [CitationFormatter().formatted(work) for work in works]
-    assert first == [CitationFormatter().formatted(work) for work in reversed(works)][::-1]
+    first = [CitationFormatter(cache=None).formatted(work) for work in works]
+    again = [CitationFormatter(cache=None).formatted(work) for work in reversed(works)]
+    assert first == again[::-1]
+
+
+def test_a_later_build_reads_the_cache_and_still_sanitizes(tmp_path: Path) -> None:
+    guyatt = reference("grading", 2, GUYATT_2008)
+    assert CitationFormatter(cache=tmp_path).formatted(guyatt) == VANCOUVER[2]
+    (entry,) = tmp_path.iterdir()
+    assert entry.read_text(encoding="utf-8") == VANCOUVER[2]
+    assert CitationFormatter(cache=tmp_path).formatted(guyatt) == VANCOUVER[2]
+    # An entry changed on disk is read back (so the cache is used) but only as text.
+    entry.write_text('<script>alert(1)</script><img src=x onerror="alert(2)"><i>BMJ</i>')
+    assert CitationFormatter(cache=tmp_path).formatted(guyatt) == "<i>BMJ</i>"
+    # Another record of the work is another entry: nothing stale is shown.
+    corrected = reference("grading", 2, {**GUYATT_2008, "pages": "924-6"})
+    assert CitationFormatter(cache=tmp_path).formatted(corrected) == VANCOUVER[2]
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def _links(element: BeautifulSoup) -> list[tuple[str, str]]:

@@ -42,16 +42,17 @@ _FORMAT = f"evidencekb-parsed-toml-1 {sys.version}"
 _DATETIME_CLASSES = frozenset({"date", "time", "datetime", "timedelta", "timezone"})
 
 
-def cache_folder() -> Path | None:
-    """Where parsed files are kept: $XDG_CACHE_HOME (when absolute, as the XDG
-    specification requires) or ~/.cache; None when neither can be named."""
+def cache_folder(name: str = PARSE_CACHE_DIRNAME) -> Path | None:
+    """Where evidencekb keeps one kind of cached work (`name`; parsed files unless told
+    otherwise): under $XDG_CACHE_HOME (when absolute, as the XDG specification
+    requires) or ~/.cache; None when neither can be named."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         try:
             base = str(Path.home() / ".cache")
         except RuntimeError:  # no home folder to name
             return None
-    return Path(base) / CACHE_DIRNAME / PARSE_CACHE_DIRNAME
+    return Path(base) / CACHE_DIRNAME / name
 
 
 def digest(data: bytes) -> bytes:
@@ -92,10 +93,10 @@ class ParseCache:
             return
         kept = (_FORMAT, path, content_hash, parsed.data, parsed.huge_numbers)
         with suppress(OSError, pickle.PicklingError, RecursionError):
-            _write_atomically(entry, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+            write_atomically(entry, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _write_atomically(entry: Path, data: bytes) -> None:
+def write_atomically(entry: Path, data: bytes) -> None:
     entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.tmp-")
     try:

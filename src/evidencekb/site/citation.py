@@ -11,11 +11,24 @@ its HTML still passes through nh3, which keeps those few tags and nothing else. 
 result depends only on the reference, so the same kb formats to the same bytes.
 Formatting is done on first use and kept per reference: a build that renders only some
 pages formats only their references.
+
+citeproc-py takes several milliseconds a reference (bench/citations.py: over a minute
+for the large kb's 8,816), so each result is also kept in the user's cache folder
+(`~/.cache/evidencekb/citations/`, see kb/parsecache.py), named by a hash of
+everything the text depends on: the CSL-JSON item, the style file's bytes and the
+versions of citeproc-py and nh3. A later build reads it back instead of formatting
+again, and passes what it reads through nh3 once more, so an entry changed on disk can
+still hold no markup but the style's. A cache that cannot be read or written just
+means formatting again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from contextlib import suppress
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +44,10 @@ from citeproc.source.json import CiteProcJSON
 from markupsafe import Markup
 
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
+from evidencekb.kb.parsecache import cache_folder, write_atomically
 from evidencekb.kb.refexport import csl_item
 from evidencekb.model import Reference
+from evidencekb.paths import CITATION_CACHE_DIRNAME
 
 STYLE_FILE = Path(__file__).parent / "csl" / "nlm-citation-sequence.csl"
 STYLE_TITLE = "Vancouver style (NLM, Citing Medicine 2nd edition)"
@@ -69,13 +84,29 @@ def identifier_links(reference: Reference) -> tuple[IdentifierLink, ...]:
     )
 
 
+def _clean(html: str) -> Markup | None:
+    """Only the style's own markup survives; "" (nothing formatted) is None."""
+    return Markup(nh3.clean(html, tags=_STYLE_TAGS, attributes={})) if html else None
+
+
+def _cache_stamp() -> str:
+    """What a formatted text depends on besides its CSL item."""
+    style = hashlib.sha256(STYLE_FILE.read_bytes()).hexdigest()
+    return (
+        f"evidencekb-citation-1 {style} citeproc-py {version('citeproc-py')} nh3 {version('nh3')}"
+    )
+
+
 @dataclass
 class CitationFormatter:
-    """Formats references in the vendored style; one per build (the style is parsed once)."""
+    """Formats references in the vendored style; one per build (the style is parsed once).
+    `cache` is the folder of formatted texts kept between builds (None: none)."""
 
+    cache: Path | None = field(default_factory=lambda: cache_folder(CITATION_CACHE_DIRNAME))
     style: CitationStylesStyle = field(
         default_factory=lambda: CitationStylesStyle(str(STYLE_FILE), validate=False)
     )
+    stamp: str = field(default_factory=_cache_stamp)
     _done: dict[tuple[str, int], Markup | None] = field(default_factory=dict)
 
     def formatted(self, reference: Reference) -> Markup | None:
@@ -83,18 +114,28 @@ class CitationFormatter:
         only its number, or nothing the style writes."""
         key = (reference.topic, reference.number)
         if key not in self._done:
-            self._done[key] = self._format(reference) if reference.is_described else None
+            self._done[key] = self._kept(csl_item(reference)) if reference.is_described else None
         return self._done[key]
 
-    def _format(self, reference: Reference) -> Markup | None:
-        item = csl_item(reference)
+    def _kept(self, item: dict[str, Any]) -> Markup | None:
+        """The item formatted, from the cache folder when an earlier build kept it."""
+        entry = None
+        if self.cache is not None:
+            name = json.dumps([self.stamp, item], sort_keys=True, ensure_ascii=False)
+            entry = self.cache / hashlib.sha256(name.encode("utf-8")).hexdigest()
+            with suppress(OSError, UnicodeDecodeError):
+                return _clean(entry.read_text(encoding="utf-8"))
+        html = self._format(item)
+        if entry is not None:
+            with suppress(OSError):
+                write_atomically(entry, html.encode("utf-8"))
+        return _clean(html)
+
+    def _format(self, item: dict[str, Any]) -> str:
         bibliography = CitationStylesBibliography(self.style, CiteProcJSON([item]), formatter.html)
         bibliography.register(Citation([CitationItem(item["id"])]))
         (entry,) = bibliography.bibliography()
         # The style writes the entry's citation number first, as a field of its own
         # (second-field-align); the pages number their references themselves, so that
         # field is left out. Alone in its bibliography, the reference is number 1.
-        text = str(entry).removeprefix("1.").strip()
-        if not text:
-            return None
-        return Markup(nh3.clean(text, tags=_STYLE_TAGS, attributes={}))
+        return str(entry).removeprefix("1.").strip()
