@@ -23,6 +23,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.lang.porter2 import stem
 
 if TYPE_CHECKING:
     from evidencekb.model import KnowledgeBase, Term
@@ -101,9 +102,16 @@ class MarkAbbreviationsFilter(Filter):
 
 
 class AbbreviationKeepingStemFilter(StemFilter):
-    """Porter stemming, except for words marked as abbreviations: the stemmer
+    """Stemming with `stem`, except for words marked as abbreviations: the stemmer
     would read CRPS (complex regional pain syndrome) as the plural of CRP
-    (C-reactive protein) and make them one term."""
+    (C-reactive protein) and make them one term.
+
+    `stem` is Porter2 (Snowball English), not whoosh's default Porter: that one
+    skips a step of Porter's rule 1b, so "activated" stems to "activat" and never
+    meets "activation" ("activ"), nor "hopping" (kept "hopp") "hop"."""
+
+    def __init__(self) -> None:
+        super().__init__(stemfn=stem)
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:
         stem = self._stem
@@ -114,8 +122,9 @@ class AbbreviationKeepingStemFilter(StemFilter):
 
 
 def text_analyzer() -> Composable:
-    """Words, lowercased, stop words dropped, Porter-stemmed: benzodiazepines
-    and benzodiazepine, dose, doses and dosing each meet on one term.
+    """Words, lowercased, stop words dropped, stemmed: benzodiazepines and
+    benzodiazepine, dose, doses and dosing, activated and activation each meet on
+    one term.
     Abbreviations written in capitals are kept whole (CRPS is not CRP)."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
@@ -180,7 +189,7 @@ def words(text: str) -> tuple[str, ...]:
 # Endings tried on every index term to list word forms that the claims do not use
 # but a query may: "treated" when the claims say "treat" and "treatment". The site's
 # search never stems; it looks a query word up in the forms the build lists (see
-# site/search_data.py), and a form is listed only if Porter stems it back to the term.
+# site/search_data.py), and a form is listed only if `stem` gives it back the term.
 INFLECTIONS = (
     *("s", "es", "e", "ed", "ing", "ion", "ions", "ation", "al", "ally", "ive", "ivity"),
     *("iveness", "ness", "ity", "ize", "izes", "ized", "ly", "ment", "ments", "er", "ers"),
@@ -191,8 +200,6 @@ INFLECTIONS = (
 
 def inflections(term: str) -> Iterator[str]:
     """Word forms, not necessarily seen anywhere, that have `term` as their index term."""
-    from whoosh.lang.porter import stem
-
     if not term.isalpha() or len(term) < 3:
         return
     bases = (term, term[:-1]) if term.endswith("i") else (term,)

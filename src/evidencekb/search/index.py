@@ -44,8 +44,8 @@ if TYPE_CHECKING:
 # Bump when the schema or analysis changes: an older index is then rebuilt.
 # 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
 # 4: the pooled "body" field; 5: question and function words are stop words;
-# 6: the cited works' and the evidence's fields (search/fields.py)
-FORMAT_VERSION = 6
+# 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming
+FORMAT_VERSION = 7
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
