@@ -20,10 +20,12 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.collectors import FilterCollector
 from whoosh.scoring import BM25F
 
 from evidencekb.errors import KBError, QueryError
 from evidencekb.search.analysis import spans
+from evidencekb.search.codes import CodedTerm, CountingCollector, count
 from evidencekb.search.fields import CONTESTED_VALUES
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, allowed_value, parse, term_id
@@ -142,17 +144,13 @@ def _run(
         return SearchResults(query, corrected, (), 0)  # stop words only, or no words
     widest = plan.relaxed  # None unless loose words could be relaxed
     # The search over every matching claim (the widest query) also counts them
-    # by section and strength, in the same pass: whoosh's facets.
-    facets = _count_facets()
-    grouped = facets if widest is None else None
+    # by section and strength, in the same pass.
     wanted = limit + TIE_MARGIN
-    found = searcher.search(plan.strict, limit=wanted, filter=filter_query, groupedby=grouped)
+    found, matched = _collect(searcher, plan.strict, wanted, filter_query, every=widest is None)
     ranked = _top(found, wanted)[:limit]
-    counted = found  # the whoosh Results holding those counts
     if widest is not None:
         wanted = limit + len(ranked) + TIE_MARGIN
-        found = searcher.search(widest, limit=wanted, filter=filter_query, groupedby=facets)
-        counted = found
+        found, matched = _collect(searcher, widest, wanted, filter_query, every=True)
         if len(ranked) < limit:
             seen = {docnum for docnum, _ in ranked}
             more = [item for item in _top(found, wanted) if item[0] not in seen]
@@ -162,10 +160,9 @@ def _run(
         claim = json.loads(searcher.stored_fields(docnum)["claim"])
         marks = tuple(spans(str(claim["text"]), plan.highlight_terms))
         hits.append(Hit(claim, round(score, 4), marks))
-    sections = counted.groups("section")
-    total = sum(sections.values())  # every claim has exactly one section
-    by_section = _ordered(sections, meta.sections)
-    by_strength = _ordered(counted.groups("strength"), meta.strength_labels)
+    by_section = count(meta.codes["section"], meta.sections, matched)
+    by_strength = count(meta.codes["strength"], meta.strength_labels, matched)
+    total = len(matched)
     return SearchResults(query, corrected, tuple(hits), total, by_section, by_strength)
 
 
@@ -190,33 +187,32 @@ TIE_MARGIN = 10
 
 
 def _top(found: Any, limit: int) -> list[tuple[int, float]]:
-    """The best `limit` hits as (docnum, score), ties in claim order. A grouped
-    search holds every match, ranked; the rest only feed the counts."""
+    """The best `limit` hits as (docnum, score), ties in claim order."""
     items = [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
     return sorted(items, key=lambda item: (-math.floor(item[1] * SCORE_PRECISION + 0.5), item[0]))
 
 
-def _count_facets() -> dict[str, object]:
-    """Facets that count matches by section and strength (from their columns:
-    far cheaper than loading every claim)."""
-    from whoosh import sorting
-
-    return {
-        name: sorting.FieldFacet(name, maptype=sorting.Count) for name in ("section", "strength")
-    }
-
-
-def _ordered(counts: dict[str, int], order: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
-    return tuple((key, counts[key]) for key in order if counts.get(key))
+def _collect(
+    searcher: Any, query: wq.Query, limit: int, filter_query: wq.Query | None, *, every: bool
+) -> tuple[Any, list[int]]:
+    """The best `limit` hits (whoosh Results) and, if `every`, the numbers of all
+    the claims matching (else none: whoosh may then skip the hopeless ones)."""
+    if not every:
+        return searcher.search(query, limit=limit, filter=filter_query), []
+    collector = CountingCollector(limit)
+    outer = collector if filter_query is None else FilterCollector(collector, allow=filter_query)
+    searcher.search_with_collector(query, outer)
+    return outer.results(), collector.matched
 
 
 def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:
     parts = []
     if filters.section is not None:
-        parts.append(wq.Term("section", allowed_value("section", filters.section, meta.sections)))
+        section = allowed_value("section", filters.section, meta.sections)
+        parts.append(CodedTerm("section", section, meta.codes["section"], meta.sections))
     if filters.strength is not None:
         label = allowed_value("strength", filters.strength, meta.strength_labels)
-        parts.append(wq.Term("strength", label))
+        parts.append(CodedTerm("strength", label, meta.codes["strength"], meta.strength_labels))
     if filters.topic is not None:
         parts.append(wq.Term("topic", allowed_value("topic", filters.topic, meta.topics)))
     if filters.category is not None:

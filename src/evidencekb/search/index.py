@@ -30,6 +30,7 @@ from evidencekb.search.analysis import (
     text_analyzer,
     word_analyzer,
 )
+from evidencekb.search.codes import encode
 from evidencekb.search.fields import EVIDENCE_FIELDS, WORK_FIELDS, claim_fields
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint, touched_since
 
@@ -44,8 +45,9 @@ if TYPE_CHECKING:
 # Bump when the schema or analysis changes: an older index is then rebuilt.
 # 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
 # 4: the pooled "body" field; 5: question and function words are stop words;
-# 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming
-FORMAT_VERSION = 7
+# 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
+# 8: each claim's section and strength coded in the metadata
+FORMAT_VERSION = 8
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
@@ -91,6 +93,8 @@ class IndexMeta:
     vocabulary: Vocabulary
     stances: dict[str, tuple[str, ...]]  # id -> label (kb/stance.toml)
     years: tuple[int, ...]  # of the cited works, ascending: what year ranges expand to
+    # Each claim's section and strength, one character per claim (see codes.py).
+    codes: dict[str, str]
 
 
 def write_index(
@@ -188,6 +192,10 @@ def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
         "stances": {t.id: [t.label] for t in kb.stances},
         "years": cited_years(kb),
+        "codes": {
+            "section": encode((claim.section for claim in kb.claims), SECTIONS),
+            "strength": encode((claim.strength for claim in kb.claims), kb.strength.labels),
+        },
     }
 
 
@@ -223,6 +231,7 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
         vocabulary=Vocabulary.from_json(data["vocabulary"]),
         stances={k: tuple(v) for k, v in data["stances"].items()},
         years=tuple(data["years"]),
+        codes=dict(data["codes"]),
     )
 
 
@@ -263,12 +272,13 @@ def ensure_fresh_index(
     running meanwhile is waited for (and has often made the index fresh), never
     swapped out from under the rebuild.
     """
-    from evidencekb.atomic import writer_lock
-
     if not kb_dir.is_dir():
         raise KBError(f"no knowledge base folder at {kb_dir} (use --kb DIR)")
     if is_fresh(kb_dir, index_dir):
         return
+    # Imported only to rebuild: a search of a fresh index starts faster without it.
+    from evidencekb.atomic import writer_lock
+
     site_dir = index_dir.parent
     try:
         with writer_lock(site_dir, on_wait=lambda: notify(f"waiting for a build of {site_dir}…")):

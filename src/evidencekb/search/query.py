@@ -19,6 +19,7 @@ from whoosh.matching import AndNotMatcher
 
 from evidencekb.errors import QueryError
 from evidencekb.search.analysis import VocabularyGroup
+from evidencekb.search.codes import CodedTerm
 from evidencekb.search.fields import (
     CONTESTED_VALUES,
     EVIDENCE_FIELDS,
@@ -392,9 +393,11 @@ class Compiler:
     def _keyword(self, field: str, value: str) -> wq.Query:
         meta = self.meta
         if field == "section":
-            return wq.Term(field, allowed_value("section", value, meta.sections))
+            section = allowed_value("section", value, meta.sections)
+            return CodedTerm(field, section, meta.codes[field], meta.sections)
         if field == "strength":
-            return wq.Term(field, allowed_value("strength", value, meta.strength_labels))
+            label = allowed_value("strength", value, meta.strength_labels)
+            return CodedTerm(field, label, meta.codes[field], meta.strength_labels)
         if field == "topic":
             return wq.Term(field, allowed_value("topic", value, meta.topics))
         if field == "cites":

@@ -1,0 +1,122 @@
+"""Each claim's section and strength as one character per claim, in claim order.
+
+A broad field query (`section:research AND strength:low` on 80,000 claims) spent
+most of its time in whoosh walking posting lists one entry at a time in Python
+(to intersect them) and reading each match's column values (to count matches
+by section and strength). With the values as strings, `str.find` steps from one
+matching claim to the next in C, and the counts are a look-up per match. The
+index metadata stores the strings (see index.py). The site's search core reads
+its own postings of these fields and scores a match alike (1.0).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.collectors import TopCollector
+from whoosh.matching import Matcher
+
+# The fields stored this way: every claim has exactly one value of each.
+CODED_FIELDS: tuple[str, ...] = ("section", "strength")
+_FIRST = 0x30  # the character of a field's first value ("0")
+
+
+def encode(values: Iterable[str], allowed: tuple[str, ...]) -> str:
+    """One character per claim: the position of its value in `allowed`."""
+    position = {value: i for i, value in enumerate(allowed)}
+    return "".join(chr(_FIRST + position[value]) for value in values)
+
+
+def count(
+    codes: str, allowed: tuple[str, ...], docnums: Iterable[int]
+) -> tuple[tuple[str, int], ...]:
+    """How many of the claims `docnums` have each value, in the order of
+    `allowed`, leaving out values none has."""
+    tally = Counter(codes[docnum] for docnum in docnums)
+    found = ((value, tally[chr(_FIRST + i)]) for i, value in enumerate(allowed))
+    return tuple((value, number) for value, number in found if number)
+
+
+class CodedTerm(wq.Term):  # type: ignore[misc]
+    """`field:value` for a coded field, matched by scanning the codes string.
+    It scores as whoosh scores its unscored keyword fields: 1.0 times the boost.
+    `write_index` writes the whole index in one segment, with the codes."""
+
+    def __init__(self, fieldname: str, text: str, codes: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(fieldname, text)
+        self.codes = codes
+        self.code = chr(_FIRST + allowed.index(text))
+
+    def matcher(self, searcher: Any, context: Any = None) -> CodeMatcher:
+        return CodeMatcher(self.codes, self.code, self.boost)
+
+
+class CodeMatcher(Matcher):  # type: ignore[misc]
+    """The claims whose character in `codes` is `code`, in order."""
+
+    def __init__(self, codes: str, code: str, boost: float = 1.0) -> None:
+        self._codes = codes
+        self._code = code
+        self._boost = boost
+        self._id = codes.find(code)
+
+    def is_active(self) -> bool:
+        return self._id >= 0
+
+    def reset(self) -> None:
+        self._id = self._codes.find(self._code)
+
+    def id(self) -> int:
+        return self._id
+
+    def next(self) -> bool:
+        self._id = self._codes.find(self._code, self._id + 1)
+        return False
+
+    def skip_to(self, target: int) -> None:
+        if target > self._id:
+            self._id = self._codes.find(self._code, target)
+
+    def all_ids(self) -> Iterator[int]:
+        found = self._codes.find(self._code, max(self._id, 0))
+        while found >= 0:
+            yield found
+            found = self._codes.find(self._code, found + 1)
+
+    def copy(self) -> CodeMatcher:
+        twin = CodeMatcher(self._codes, self._code, self._boost)
+        twin._id = self._id
+        return twin
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def weight(self) -> float:
+        return 1.0
+
+    def score(self) -> float:
+        return self._boost
+
+    def value(self) -> bytes:
+        return b""
+
+
+class CountingCollector(TopCollector):  # type: ignore[misc]
+    """whoosh's top-N collector that visits every match and keeps its number,
+    for the counts by section and strength."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False)
+        self.matched: list[int] = []
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.matched.append(global_docnum)
+        result: float = super()._collect(global_docnum, score)
+        # Once the top N is full, whoosh raises the score a claim needs and
+        # prunes the parts of an OR that cannot reach it, skipping claims that
+        # match only those: every match must be counted, so nothing is pruned.
+        self.minscore = 0
+        return result

@@ -1,0 +1,53 @@
+"""Section and strength coded one character per claim (search/codes.py) match what
+whoosh's own postings of those fields match, and count alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from evidencekb.kb.load import load_kb
+from evidencekb.search.codes import CodedTerm, count
+from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.index import read_meta, write_index
+from fixtures import REPO_KB
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("codes") / "whoosh"
+    write_index(load_kb(REPO_KB), folder, fingerprint=kb_fingerprint(REPO_KB))
+    return folder
+
+
+def test_coded_terms_match_the_claims_whoosh_postings_match(index_dir: Path) -> None:
+    meta = read_meta(index_dir)
+    assert meta is not None
+    ix = whoosh_index.open_dir(str(index_dir))
+    checked = together = 0
+    with ix.searcher() as searcher:
+        for field, allowed in (("section", meta.sections), ("strength", meta.strength_labels)):
+            for value in allowed:
+                coded = CodedTerm(field, value, meta.codes[field], allowed)
+                expected = sorted(searcher.docs_for_query(wq.Term(field, value)))
+                assert sorted(searcher.docs_for_query(coded)) == expected
+                both = wq.And([coded, wq.Term("text", "ketamin")])
+                plain = wq.And([wq.Term(field, value), wq.Term("text", "ketamin")])
+                found = sorted(searcher.docs_for_query(both))
+                assert found == sorted(searcher.docs_for_query(plain))
+                together += len(found)
+                checked += len(expected)
+    assert checked == 2 * searcher.doc_count_all() > 0  # every claim, once per field
+    assert together > 0  # the claims about ketamine, once per field
+
+
+def test_counts_follow_the_order_of_the_allowed_values_and_leave_out_zeros() -> None:
+    codes = "0110"  # four claims: guidelines, research, research, guidelines
+    assert count(codes, ("guidelines", "research"), [0, 1, 2]) == (
+        ("guidelines", 1),
+        ("research", 2),
+    )
+    assert count(codes, ("guidelines", "research"), [1]) == (("research", 1),)
