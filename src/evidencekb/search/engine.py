@@ -49,7 +49,7 @@ class Ranking:
     "Relevance"). Claims with every word rank first, then the rest."""
 
     k1: float = 1.2
-    b: float = 0.75
+    b: float = 0.9
     # "body" (heading and text together) carries the ranking; the heading's
     # own small weight adds what a title says about the whole claim.
     field_boosts: tuple[tuple[str, float], ...] = (
