@@ -3,6 +3,7 @@ whoosh's own postings of those fields match, and count alike."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from evidencekb.kb.load import load_kb
-from evidencekb.search.codes import CodedTerm, count
+from evidencekb.search.codes import CodedAll, CodedTerm, count
+from evidencekb.search.engine import search
 from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.search.index import read_meta, write_index
 from fixtures import REPO_KB
@@ -51,3 +53,28 @@ def test_counts_follow_the_order_of_the_allowed_values_and_leave_out_zeros() -> 
         ("research", 2),
     )
     assert count(codes, ("guidelines", "research"), [1]) == (("research", 1),)
+
+
+def test_coded_terms_together_match_what_both_postings_match(index_dir: Path) -> None:
+    meta = read_meta(index_dir)
+    assert meta is not None
+    ix = whoosh_index.open_dir(str(index_dir))
+    found = 0
+    with ix.searcher() as searcher:
+        for section in meta.sections:
+            for label in meta.strength_labels:
+                pair = (
+                    CodedTerm("section", section, meta.codes["section"], meta.sections),
+                    CodedTerm("strength", label, meta.codes["strength"], meta.strength_labels),
+                )
+                plain = wq.And([wq.Term("section", section), wq.Term("strength", label)])
+                expected = sorted(searcher.docs_for_query(plain))
+                assert sorted(searcher.docs_for_query(CodedAll(pair))) == expected
+                results = search(index_dir, f"section:{section} AND strength:{label}", limit=3)
+                assert results.total == len(expected)
+                assert [hit.claim["id"] for hit in results.hits] == [
+                    json.loads(searcher.stored_fields(docnum)["claim"])["id"]
+                    for docnum in expected[:3]
+                ]
+                found += len(expected)
+    assert found == searcher.doc_count_all()  # every claim in one of the pairs

@@ -51,43 +51,76 @@ class CodedTerm(wq.Term):  # type: ignore[misc]
         self.code = chr(_FIRST + allowed.index(text))
 
     def matcher(self, searcher: Any, context: Any = None) -> CodeMatcher:
-        return CodeMatcher(self.codes, self.code, self.boost)
+        return CodeMatcher(((self.codes, self.code),), self.boost)
+
+
+class CodedAll(wq.Query):  # type: ignore[misc]
+    """Coded terms that must all hold (`section:research AND strength:low`), as one
+    matcher: whoosh would intersect them a claim at a time in Python."""
+
+    def __init__(self, terms: tuple[CodedTerm, ...]) -> None:
+        self.terms = terms
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CodedAll) and other.terms == self.terms
+
+    def __hash__(self) -> int:
+        return hash(self.terms)
+
+    def __repr__(self) -> str:
+        return f"CodedAll({self.terms!r})"
+
+    def estimate_size(self, reader: Any) -> int:
+        return min(term.codes.count(term.code) for term in self.terms)
+
+    def matcher(self, searcher: Any, context: Any = None) -> CodeMatcher:
+        # The rarest value leads: the others are checked only where it holds.
+        conditions = sorted(((t.codes, t.code) for t in self.terms), key=lambda c: c[0].count(c[1]))
+        return CodeMatcher(tuple(conditions), sum(term.boost for term in self.terms))
 
 
 class CodeMatcher(Matcher):  # type: ignore[misc]
-    """The claims whose character in `codes` is `code`, in order."""
+    """The claims whose character in each of the codes strings is the code given
+    with it, in order: the first string is scanned with `str.find`, the others
+    checked where it matches."""
 
-    def __init__(self, codes: str, code: str, boost: float = 1.0) -> None:
-        self._codes = codes
-        self._code = code
-        self._boost = boost
-        self._id = codes.find(code)
+    def __init__(self, conditions: tuple[tuple[str, str], ...], score: float = 1.0) -> None:
+        self._conditions = conditions
+        self._score = score
+        self._id = self._find(0)
+
+    def _find(self, start: int) -> int:
+        (codes, code), *rest = self._conditions
+        found = codes.find(code, start)
+        while found >= 0 and not all(other[found] == want for other, want in rest):
+            found = codes.find(code, found + 1)
+        return found
 
     def is_active(self) -> bool:
         return self._id >= 0
 
     def reset(self) -> None:
-        self._id = self._codes.find(self._code)
+        self._id = self._find(0)
 
     def id(self) -> int:
         return self._id
 
     def next(self) -> bool:
-        self._id = self._codes.find(self._code, self._id + 1)
+        self._id = self._find(self._id + 1)
         return False
 
     def skip_to(self, target: int) -> None:
         if target > self._id:
-            self._id = self._codes.find(self._code, target)
+            self._id = self._find(target)
 
     def all_ids(self) -> Iterator[int]:
-        found = self._codes.find(self._code, max(self._id, 0))
+        found = self._id
         while found >= 0:
             yield found
-            found = self._codes.find(self._code, found + 1)
+            found = self._find(found + 1)
 
     def copy(self) -> CodeMatcher:
-        twin = CodeMatcher(self._codes, self._code, self._boost)
+        twin = CodeMatcher(self._conditions, self._score)
         twin._id = self._id
         return twin
 
@@ -98,7 +131,7 @@ class CodeMatcher(Matcher):  # type: ignore[misc]
         return 1.0
 
     def score(self) -> float:
-        return self._boost
+        return self._score
 
     def value(self) -> bytes:
         return b""

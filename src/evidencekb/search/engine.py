@@ -25,7 +25,7 @@ from whoosh.scoring import BM25F
 
 from evidencekb.errors import KBError, QueryError
 from evidencekb.search.analysis import spans
-from evidencekb.search.codes import CodedTerm, CountingCollector, count
+from evidencekb.search.codes import CodedAll, CodedTerm, CountingCollector, count
 from evidencekb.search.fields import CONTESTED_VALUES
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, allowed_value, parse, term_id
@@ -146,14 +146,14 @@ def _run(
     # The search over every matching claim (the widest query) also counts them
     # by section and strength, in the same pass.
     wanted = limit + TIE_MARGIN
-    found, matched = _collect(searcher, plan.strict, wanted, filter_query, every=widest is None)
-    ranked = _top(found, wanted)[:limit]
+    best, matched = _collect(searcher, plan.strict, wanted, filter_query, every=widest is None)
+    ranked = best[:limit]
     if widest is not None:
         wanted = limit + len(ranked) + TIE_MARGIN
-        found, matched = _collect(searcher, widest, wanted, filter_query, every=True)
+        best, matched = _collect(searcher, widest, wanted, filter_query, every=True)
         if len(ranked) < limit:
             seen = {docnum for docnum, _ in ranked}
-            more = [item for item in _top(found, wanted) if item[0] not in seen]
+            more = [item for item in best if item[0] not in seen]
             ranked = (ranked + more)[:limit]
     hits = []
     for docnum, score in ranked:
@@ -194,15 +194,22 @@ def _top(found: Any, limit: int) -> list[tuple[int, float]]:
 
 def _collect(
     searcher: Any, query: wq.Query, limit: int, filter_query: wq.Query | None, *, every: bool
-) -> tuple[Any, list[int]]:
-    """The best `limit` hits (whoosh Results) and, if `every`, the numbers of all
-    the claims matching (else none: whoosh may then skip the hopeless ones)."""
+) -> tuple[list[tuple[int, float]], list[int]]:
+    """The best `limit` hits as (docnum, score), ties in claim order, and, if
+    `every`, the numbers of all the claims matching (else none: whoosh may
+    then skip the hopeless ones)."""
+    if every and filter_query is None and isinstance(query, CodedTerm | CodedAll):
+        # Section and strength only: every match scores alike, so the first
+        # in claim order are the best, and whoosh need not visit each one.
+        matcher = query.matcher(searcher)
+        matched = list(matcher.all_ids())
+        return [(docnum, matcher.score()) for docnum in matched[:limit]], matched
     if not every:
-        return searcher.search(query, limit=limit, filter=filter_query), []
+        return _top(searcher.search(query, limit=limit, filter=filter_query), limit), []
     collector = CountingCollector(limit)
     outer = collector if filter_query is None else FilterCollector(collector, allow=filter_query)
     searcher.search_with_collector(query, outer)
-    return outer.results(), collector.matched
+    return _top(outer.results(), limit), collector.matched
 
 
 def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:

@@ -19,7 +19,7 @@ from whoosh.matching import AndNotMatcher
 
 from evidencekb.errors import QueryError
 from evidencekb.search.analysis import VocabularyGroup
-from evidencekb.search.codes import CodedTerm
+from evidencekb.search.codes import CodedAll, CodedTerm
 from evidencekb.search.fields import (
     CONTESTED_VALUES,
     EVIDENCE_FIELDS,
@@ -446,6 +446,9 @@ def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
     """AND (or OR) of the positive queries, minus the negated ones."""
     positive = [q for q in queries if not isinstance(q, wq.Not)]
     negative = [q.query for q in queries if isinstance(q, wq.Not)]
+    coded = tuple(q for q in positive if isinstance(q, CodedTerm))
+    if not any_of and len(coded) > 1:
+        positive = [CodedAll(coded), *(q for q in positive if not isinstance(q, CodedTerm))]
     if not positive and not negative:
         return None
     if not positive:
