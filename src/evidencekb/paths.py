@@ -40,6 +40,11 @@ INDEX_META_NAME = "evidencekb-index.json"  # inside INDEX_DIRNAME, beside Whoosh
 SEARCH_DATA_DIRNAME = "search"  # the browser's search data
 STATIC_DIRNAME = "static"  # stylesheet and scripts
 
+# A folder's own page: entities/index.html lists every entity beside entities/<id>.html,
+# so no entity or category may have the id "index" (`ekb check` says so).
+FOLDER_PAGE_STEM = "index"
+FOLDER_PAGE = f"{FOLDER_PAGE_STEM}.html"
+
 # Long listings (a topic's claims, an entity's, a category's) come in numbered pages.
 LISTING_PAGE = "page-{number}.html"  # page 2, 3, ... of a listing, in its own folder
 

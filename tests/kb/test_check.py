@@ -267,3 +267,23 @@ def test_a_topic_folder_name_must_fit_in_a_file_name(kb_dir: Path) -> None:
         f"topics/{'t' * 101}:1: topic folder name '{'t' * 101}' is 101 characters long; "
         "at most 100 are allowed, as it names a file"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "table"),
+    [("entities", 'id = "ketamine"', "entity"), ("categories", 'id = "efficacy"', "category")],
+)
+def test_a_term_may_not_take_the_name_of_its_folders_page(
+    kb_dir: Path, name: str, old: str, table: str
+) -> None:
+    """entities/index.html lists every entity: an entity with the id "index" would
+    overwrite it (and likewise for categories)."""
+    path = kb_dir / "vocabulary" / f"{name}.toml"
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    path.write_text(text.replace(old, 'id = "index"', 1), encoding="utf-8")
+    found = [p for p in problems(kb_dir) if p.startswith(f"vocabulary/{name}.toml")]
+    assert found == [
+        f"vocabulary/{name}.toml:{line}: id 'index' is taken: the site's page listing "
+        f"every {table} has that name; choose another id"
+    ]

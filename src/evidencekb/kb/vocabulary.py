@@ -8,7 +8,7 @@ from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field
 from evidencekb.kb.tomlfile import Located
 from evidencekb.model import Term
-from evidencekb.paths import CATEGORIES_FILE, ENTITIES_FILE
+from evidencekb.paths import CATEGORIES_FILE, ENTITIES_FILE, FOLDER_PAGE_STEM
 
 TERM_FIELDS = {
     "id": Field("text"),
@@ -67,6 +67,13 @@ def _load_terms(
         if values is None:
             continue
         reader.slug(doc, table, index, "id", values["id"])
+        if values["id"] == FOLDER_PAGE_STEM:
+            reader.report(
+                doc,
+                f"id '{FOLDER_PAGE_STEM}' is taken: the site's page listing every {table} "
+                f"has that name; choose another id",
+                table, index, "id",
+            )  # fmt: skip
         kind = values.get("kind", "category")
         if kinds:
             reader.choice(doc, table, index, "kind", kind, kinds, "entity kind")

@@ -22,6 +22,7 @@ from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import (
     DATABASE_NAME,
     EXPORT_NAME,
+    FOLDER_PAGE,
     SOURCE_COPY,
     STATIC_DIRNAME,
     TOPICS_DIR,
@@ -157,12 +158,12 @@ def _pages(
     yield "about.html", "about.html", {"nav": "about"}
     yield "downloads.html", "downloads.html", {"nav": "downloads", "downloads": downloads}
     yield from evidence_pages(kb)
-    yield "entities/index.html", "entities.html", {"nav": "entities"}
+    yield f"entities/{FOLDER_PAGE}", "entities.html", {"nav": "entities"}
     for term in kb.entities:
         for pages, claims in listing(entity_href(term.id), lookups.entity_pages(term.id)):
             variables = {"nav": "entities", "term": term, "pages": pages, "claims": claims}
             yield pages.path, "entity.html", variables
-    yield "categories/index.html", "categories.html", {"nav": "categories"}
+    yield f"categories/{FOLDER_PAGE}", "categories.html", {"nav": "categories"}
     for term in kb.categories:
         for pages, claims in listing(category_href(term.id), lookups.category_pages(term.id)):
             variables = {"nav": "categories", "term": term, "pages": pages, "claims": claims}
