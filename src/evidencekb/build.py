@@ -1,7 +1,8 @@
 """`ekb build`: compile kb/ into the site folder, all at once or not at all.
 
 Everything is written into a hidden sibling of the site folder, which replaces
-the old one only when every stage has succeeded: a failed build leaves the
+the old one only when every stage has succeeded (the search index is written by a
+child process meanwhile, see workers.py): a failed build leaves the
 previous site, database and index exactly as they were. A failure to write (a full
 disk, a read-only folder) is one `Error:` line naming the site folder and the reason.
 A build holds the site folder's writer lock (atomic.writer_lock) while it writes, as
@@ -26,6 +27,7 @@ from evidencekb.progress import Progress, no_progress
 from evidencekb.search import write_index
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.site import render_site
+from evidencekb.workers import run_beside
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,17 @@ def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> Bui
 
 
 def _write_site(kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, progress: Progress) -> None:
+    # Two cores: the search index (about half of the work) is written by a child
+    # process while this one writes the database, the export and the pages.
+    run_beside(
+        lambda: write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress),
+        lambda: _write_database_and_pages(kb, out, progress),
+    )
+
+
+def _write_database_and_pages(kb: KnowledgeBase, out: Path, progress: Progress) -> None:
+    # The downloads page gives the database's and the export's sizes: they come first.
     write_database(kb, out / DATABASE_NAME, progress)
     write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
     (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
-    write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress)
     render_site(kb, out, progress)

@@ -42,6 +42,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from evidencekb import identifiers
 from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
@@ -104,9 +105,8 @@ class _Collected:
     highlights: list[list[object]] = field(default_factory=list)  # per claim
 
 
-def _analysed(name: str, text: str) -> list[tuple[str, int, int, int]]:
+def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
     """(term, position, start, end) of each token of a field, as the index has them."""
-    analyzer = analysis.names_analyzer() if name == "terms" else analysis.text_analyzer()
     return [
         (t.text, t.pos, t.startchar, t.endchar)
         for t in analyzer(text, positions=True, chars=True, mode="index")
@@ -130,9 +130,13 @@ def _add_posting(data: _Collected, name: str, doc: int, tokens: list[tuple[str, 
 def _collect(kb: KnowledgeBase) -> _Collected:
     data = _Collected()
     surface_words: set[str] = set()
+    # One analyzer of each kind for the whole pass: each keeps a cache of its stems,
+    # which a new analyzer per field would throw away (stemming then dominates).
+    text_analyzer, names_analyzer = analysis.text_analyzer(), analysis.names_analyzer()
     for doc, document in enumerate(claim_documents(kb)):
         for name in RANKED_FIELDS:
-            tokens = _analysed(name, document[name])
+            analyzer = names_analyzer if name == "terms" else text_analyzer
+            tokens = _analysed(analyzer, document[name])
             _add_posting(data, name, doc, [(term, pos) for term, pos, _, _ in tokens])
             if name == "text":
                 text = document["text"]
