@@ -110,15 +110,19 @@ def limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
 
+@pytest.mark.parametrize("options", [["--full"], []])
 def test_a_write_failure_is_one_error_line_and_keeps_the_old_site(
-    kb_dir: Path, tmp_path: Path
+    kb_dir: Path, tmp_path: Path, reword: Callable[[Path, str, str], None], options: list[str]
 ) -> None:
     """A file-size limit stands in for a full disk on any machine: every write past it
-    fails as on a full disk (EFBIG instead of ENOSPC), in sqlite and in Python alike."""
+    fails as on a full disk (EFBIG instead of ENOSPC), in sqlite and in Python alike.
+    Without --full the build keeps what it can, but an edited claim makes it write the
+    database again."""
     site = tmp_path / "site"
     build(kb_dir, site)
     before = tree(site)
-    result = ekb("build", "--kb", str(kb_dir), "--site-dir", str(site),
+    reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
+    result = ekb("build", *options, "--kb", str(kb_dir), "--site-dir", str(site),
                  preexec_fn=limit_file_size)  # fmt: skip
     assert result.returncode == 1
     assert re.fullmatch(

@@ -5,6 +5,8 @@ the old one only when every stage has succeeded (the search index is written by 
 child process meanwhile, see workers.py): a failed build leaves the
 previous site, database and index exactly as they were. A failure to write (a full
 disk, a read-only folder) is one `Error:` line naming the site folder and the reason.
+Parts of the earlier site whose inputs did not change are hard-linked into the
+staging folder rather than written again (reuse.py): same bytes, less work.
 A build holds the site folder's writer lock (atomic.writer_lock) while it writes, as
 a search that rebuilds the index does, so neither pulls the folder from under the
 other.
@@ -24,6 +26,7 @@ from evidencekb.kb import claims_json, load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
+from evidencekb.reuse import Earlier, content_key, write_manifest
 from evidencekb.search import write_index
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.site import render_site
@@ -37,15 +40,25 @@ class BuildResult:
     claims: int
 
 
-def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> BuildResult:
+def build(
+    kb_dir: Path, site_dir: Path, progress: Progress = no_progress, *, full: bool = False
+) -> BuildResult:
+    """Build the site; keep from the site already there every part whose content key
+    is unchanged (see reuse.py), or nothing with `full`."""
     # Fingerprint before reading: an edit made during the build then makes the
     # index look stale rather than fresh.
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
     try:
-        # One writer of site/ at a time: a search rebuilding the index waits for us.
+        # One writer of site/ at a time: a search rebuilding the index waits for us,
+        # and the earlier site stays as it is while we link from it.
         with writer_lock(site_dir), staged_dir(site_dir) as out:
-            _write_site(kb, out, fingerprint, progress)
+            earlier = (
+                Earlier.nothing(fingerprint.digest)
+                if full
+                else Earlier.read(site_dir, fingerprint.digest)
+            )
+            _write_site(kb, out, fingerprint, earlier, progress)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
         reason = failure_reason(error)
@@ -53,18 +66,29 @@ def build(kb_dir: Path, site_dir: Path, progress: Progress = no_progress) -> Bui
     return BuildResult(site_dir, len(kb.topics), len(kb.claims))
 
 
-def _write_site(kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, progress: Progress) -> None:
+def _write_site(
+    kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, earlier: Earlier, progress: Progress
+) -> None:
     # Two cores: the search index (about half of the work) is written by a child
     # process while this one writes the database, the export and the pages.
-    run_beside(
-        lambda: write_index(kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress),
-        lambda: _write_database_and_pages(kb, out, progress),
+    index_keys, other_keys = run_beside(
+        lambda: write_index(
+            kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress, earlier=earlier
+        ),
+        lambda: _write_database_and_pages(kb, out, earlier, progress),
     )
+    write_manifest(out, {**index_keys, **other_keys})
 
 
-def _write_database_and_pages(kb: KnowledgeBase, out: Path, progress: Progress) -> None:
+def _write_database_and_pages(
+    kb: KnowledgeBase, out: Path, earlier: Earlier, progress: Progress
+) -> dict[str, str]:
+    # Both are made from all of kb/.
+    key = content_key(earlier.code, earlier.kb_digest)
+    files = [DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME]
+    if not earlier.keep(DATABASE_NAME, key, files, out):
+        write_database(kb, out / DATABASE_NAME, progress)
+        write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
+        (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
     # The downloads page gives the database's and the export's sizes: they come first.
-    write_database(kb, out / DATABASE_NAME, progress)
-    write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
-    (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
-    render_site(kb, out, progress)
+    return {DATABASE_NAME: key, **render_site(kb, out, progress, earlier)}

@@ -177,13 +177,23 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
 @kb_option
 @site_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Write every part anew instead of keeping the parts of the earlier build "
+    "that kb/ and the code did not change.",
+)
 @handles_errors
-def build(kb_dir: Path, site_dir: Path, quiet: bool) -> None:
-    """Compile the knowledge base into the database, search index and static site."""
+def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
+    """Compile the knowledge base into the database, search index and static site.
+
+    Parts of the site already there whose inputs did not change are kept (the
+    result is byte for byte what --full writes)."""
     from evidencekb.build import build as build_site
 
     show_progress = not quiet and sys.stderr.isatty()
-    result = build_site(kb_dir, site_dir, _terminal_progress if show_progress else _silent)
+    progress = _terminal_progress if show_progress else _silent
+    result = build_site(kb_dir, site_dir, progress, full=full)
     if show_progress:
         click.echo("\r\033[K", nl=False, err=True)
     if not quiet:

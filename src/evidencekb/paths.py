@@ -39,6 +39,9 @@ INDEX_DIRNAME = "whoosh"
 INDEX_META_NAME = "evidencekb-index.json"  # inside INDEX_DIRNAME, beside Whoosh's files
 SEARCH_DATA_DIRNAME = "search"  # the browser's search data
 STATIC_DIRNAME = "static"  # stylesheet and scripts
+# The content key of each part of the site, for the next build to keep what did not
+# change (see reuse.py); hidden: it is the build's, not the readers'.
+BUILD_MANIFEST_NAME = ".ekb-build.json"
 
 # A folder's own page: entities/index.html lists every entity beside entities/<id>.html,
 # so no entity or category may have the id "index" (`ekb check` says so).

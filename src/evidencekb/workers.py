@@ -17,20 +17,22 @@ import os
 import pickle
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import TypeVar
 
 from evidencekb.errors import KBError
 
-Task = Callable[[], None]
+B = TypeVar("B")
+H = TypeVar("H")
 
 
-def run_beside(beside: Task, here: Task) -> None:
-    """Run `beside` in a child process while this process runs `here`; return when
-    both have finished. A failure in either is raised here (this process's own
-    first); if this process fails, the child is stopped."""
+def run_beside(beside: Callable[[], B], here: Callable[[], H]) -> tuple[B, H]:
+    """Run `beside` in a child process while this process runs `here`; return both
+    results (the child's comes back pickled) when both have finished. A failure in
+    either is raised here (this process's own first); if this process fails, the
+    child is stopped."""
     if not hasattr(os, "fork"):
-        here()
-        beside()
-        return
+        mine = here()
+        return beside(), mine
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     # fork: the child runs `beside` as it is in memory; nothing is pickled.
@@ -38,30 +40,30 @@ def run_beside(beside: Task, here: Task) -> None:
     child.start()
     sender.close()  # the child holds its own copy; EOF then means the child is gone
     try:
-        here()
+        mine = here()
     except BaseException:
         child.terminate()
         child.join()
         raise
     try:
-        outcome: BaseException | None = receiver.recv()
-    except EOFError:
-        outcome = None  # the child died before it could say how it went
+        failed, outcome = receiver.recv()
+    except EOFError:  # the child died before it could say how it went
+        failed, outcome = True, None
     child.join()
     receiver.close()
-    if outcome is None and child.exitcode != 0:
-        outcome = KBError(f"a build process stopped unexpectedly (exit code {child.exitcode})")
-    if outcome is not None:
-        raise outcome
+    if failed:
+        code = child.exitcode
+        raise outcome or KBError(f"a build process stopped unexpectedly (exit code {code})")
+    return outcome, mine
 
 
-def _child_main(task: Task, sender: Connection) -> None:
+def _child_main(task: Callable[[], object], sender: Connection) -> None:
     try:
-        task()
+        result = task()
     except BaseException as error:  # reported to the parent, which raises it
-        sender.send(_picklable(error))
+        sender.send((True, _picklable(error)))
     else:
-        sender.send(None)
+        sender.send((False, result))
     finally:
         sender.close()
 

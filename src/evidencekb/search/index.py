@@ -16,9 +16,10 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
 
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.paths import INDEX_META_NAME
@@ -37,7 +38,8 @@ from evidencekb.search.freshness import Fingerprint, kb_fingerprint, touched_sin
 if TYPE_CHECKING:
     from whoosh.fields import Schema
 
-    from evidencekb.model import Claim, KnowledgeBase, Reference, Term
+    from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
+    from evidencekb.reuse import Earlier
 
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 # 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
 # 8: each claim's section and strength coded in the metadata
 FORMAT_VERSION = 8
+_INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
@@ -103,29 +106,40 @@ def write_index(
     *,
     fingerprint: Fingerprint,
     progress: Progress = no_progress,
-) -> None:
+    earlier: Earlier | None = None,
+) -> dict[str, str]:
     """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
+    Return the content key of each topic's segment (see `_write_segments`).
 
     Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
     when kb/ was read, so an edit made during the build is still noticed.
+    `earlier`: the build before, whose segments are kept where their key is the same.
     """
+    from evidencekb.reuse import Earlier
+
     index_dir.mkdir(exist_ok=True)
     if any(index_dir.iterdir()):
         raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
-    _write_documents(kb, index_dir, seed=fingerprint.digest, progress=progress)
+    keys = _write_segments(kb, index_dir, earlier or Earlier.nothing(""), progress)
     meta = _index_meta(kb, fingerprint.digest)
     meta_path = index_dir / INDEX_META_NAME
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
     stamp = fingerprint.stamp_ns
     os.utime(meta_path, ns=(stamp, stamp))
+    return keys
 
 
 def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
     """Each claim's searchable fields, in claim order (the index's document
     numbers; the site's search data numbers claims alike)."""
-    titles = {topic.slug: topic.title for topic in kb.topics}
-    works = _works(kb)
-    for claim in kb.claims:
+    for topic in kb.topics:
+        yield from topic_documents(kb, topic)
+
+
+def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]:
+    """The documents of one topic's claims, in order."""
+    works = {work.number: work for work in topic.references}
+    for claim in topic.claims:
         names = [n for i in claim.entities for n in _names(kb.entities, i)]
         names += [n for i in claim.categories for n in _names(kb.categories, i)]
         yield {
@@ -134,7 +148,7 @@ def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
             "text": claim.text,
             "heading": claim.heading or "",
             "body": f"{claim.heading or ''}\n{claim.text}",
-            "topic_title": titles[claim.topic],
+            "topic_title": topic.title,
             "terms": NAME_SEPARATOR.join(names),
             "words": " ".join((claim.text, claim.heading or "", *names)),
             "topic": claim.topic,
@@ -147,35 +161,119 @@ def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
         }
 
 
-def _works(kb: KnowledgeBase) -> dict[tuple[str, int], Reference]:
-    return {(t.slug, work.number): work for t in kb.topics for work in t.references}
-
-
-def _cited_works(claim: Claim, works: dict[tuple[str, int], Reference]) -> list[Reference]:
+def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
     """The works a claim cites that its topic lists (a cited number may have no entry)."""
-    keys = ((claim.topic, number) for number in claim.citations)
-    return [works[key] for key in keys if key in works]
+    return [works[number] for number in claim.citations if number in works]
 
 
-def _write_documents(kb: KnowledgeBase, index_dir: Path, *, seed: str, progress: Progress) -> None:
-    import random
+class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
+    """whoosh's codec, except that the new segment gets the id given, not a random one."""
 
-    ix = whoosh_index.create_in(str(index_dir), schema())
-    # whoosh names its segment files with `random`; seeding it from the
-    # fingerprint makes the same kb give the same bytes. Restore it afterwards.
-    saved = random.getstate()
-    random.seed(seed)
+    def __init__(self, segment_id: str) -> None:
+        super().__init__()
+        self.segment_id = segment_id
+
+    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
+        return W3Segment(self, indexname, segid=self.segment_id)
+
+
+def _write_segments(
+    kb: KnowledgeBase, index_dir: Path, earlier: Earlier, progress: Progress
+) -> dict[str, str]:
+    """One whoosh segment per topic (documents in claim order, so document numbers are
+    claim numbers), named by its content key: the code, the vocabulary's names, the
+    topic's title and claims. A segment whose key the earlier build had is linked from
+    it; the rest are written. The table of contents, written last, lists them all."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    from evidencekb.reuse import content_key
+
+    the_schema = schema()
+    vocabulary = content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances))
+    earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
+    keys: dict[str, str] = {}
+    segments: list[W3Segment] = []
+    codec = W3Codec()
+    done = 0
+    for topic in kb.topics:
+        if not topic.claims:
+            continue
+        key = content_key(
+            earlier.code,
+            vocabulary,
+            topic.slug,
+            topic.title,
+            repr(topic.references),
+            *map(repr, topic.claims),
+        )
+        part = f"{index_dir.name}/{topic.slug}"
+        keys[part] = key
+        files = [f"{index_dir.name}/{name}" for name in earlier_files.get(key, [])]
+        lengths = earlier_lengths.get(key)
+        if lengths is None or not earlier.keep(part, key, files, index_dir.parent):
+            lengths = _write_segment(the_schema, topic_documents(kb, topic), index_dir, key)
+        # The table of contents lists each segment with its total field lengths (for
+        # ranking); made afresh with one codec object, it pickles to the same bytes
+        # whether the segment was written now or kept.
+        segment = W3Segment(codec, _INDEX_NAME, doccount=len(topic.claims), segid=key)
+        # Field names as the schema's own strings: pickle writes a string it has seen
+        # as a back-reference, so which objects they are changes the bytes.
+        segment._fieldlengths = {n: lengths[n] for n in the_schema.names() if n in lengths}
+        segments.append(segment)
+        done += len(topic.claims)
+        progress("search index", done, len(kb.claims))
+    TOC(the_schema, segments, 1).write(FileStorage(str(index_dir)), _INDEX_NAME)
+    return keys
+
+
+def _earlier_segments(
+    earlier: Earlier, dirname: str
+) -> tuple[dict[str, list[str]], dict[str, Any]]:
+    """The earlier index's segments by id: their files (named MAIN_<id>.<ext>) and
+    their total field lengths, as its table of contents records them. Nothing if
+    there is no earlier index this code can read."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    if earlier.site_dir is None:
+        return {}, {}
+    folder = earlier.site_dir / dirname
     try:
-        # compound=False: a compound segment file records each part's mtime.
-        writer = ix.writer(procs=1, limitmb=128, compound=False)
-        count = len(kb.claims)
-        for done, document in enumerate(claim_documents(kb), 1):
-            writer.add_document(**document)
-            if done % 1000 == 0 or done == count:
-                progress("search index", done, count)
-        writer.commit()
-    finally:
-        random.setstate(saved)
+        toc = TOC.read(FileStorage(str(folder)), _INDEX_NAME)
+        names = sorted(os.listdir(folder))
+    except Exception:  # whoosh raises many kinds on a damaged index: build it anew
+        return {}, {}
+    lengths = {segment.segid: segment._fieldlengths for segment in toc.segments}
+    files: dict[str, list[str]] = {}
+    for name in names:
+        stem, dot, _ = name.partition(".")
+        if dot and stem.startswith(f"{_INDEX_NAME}_"):
+            files.setdefault(stem.removeprefix(f"{_INDEX_NAME}_"), []).append(name)
+    return files, lengths
+
+
+def _write_segment(
+    the_schema: Schema, documents: Iterator[dict[str, str]], index_dir: Path, segment_id: str
+) -> Any:
+    """Write one segment named `segment_id` into index_dir, through a scratch index
+    beside it (a whoosh writer also writes a table of contents and a lock)."""
+    import shutil
+
+    scratch = index_dir / f".segment-{segment_id}"
+    scratch.mkdir()
+    ix = whoosh_index.create_in(str(scratch), the_schema, _INDEX_NAME)
+    # compound=False: a compound segment file records each part's mtime.
+    writer = ix.writer(codec=_NamedSegmentCodec(segment_id), limitmb=128, compound=False)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit(merge=False)
+    lengths = writer.newsegment._fieldlengths
+    for name in os.listdir(scratch):
+        if name.startswith(f"{_INDEX_NAME}_{segment_id}."):
+            os.rename(scratch / name, index_dir / name)
+    shutil.rmtree(scratch)
+    return lengths
 
 
 def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
@@ -201,9 +299,12 @@ def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
 
 def cited_years(kb: KnowledgeBase) -> list[int]:
     """The years of the works the claims cite, ascending."""
-    works = _works(kb)
-    cited = (work for claim in kb.claims for work in _cited_works(claim, works))
-    return sorted({work.year for work in cited if work.year is not None})
+    years: set[int] = set()
+    for topic in kb.topics:
+        works = {work.number: work for work in topic.references}
+        cited = (work for claim in topic.claims for work in _cited_works(claim, works))
+        years.update(work.year for work in cited if work.year is not None)
+    return sorted(years)
 
 
 def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:

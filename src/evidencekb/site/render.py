@@ -23,12 +23,14 @@ from evidencekb.paths import (
     DATABASE_NAME,
     EXPORT_NAME,
     FOLDER_PAGE,
+    SEARCH_DATA_DIRNAME,
     SOURCE_COPY,
     STATIC_DIRNAME,
     TOPICS_DIR,
     listing_page,
 )
 from evidencekb.progress import Progress, no_progress
+from evidencekb.reuse import Earlier, content_key
 from evidencekb.search.fields import CONTESTED_LABELS
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
@@ -41,6 +43,7 @@ from evidencekb.site.context import (
 from evidencekb.site.evidence import evidence_globals, evidence_page_count, evidence_pages
 from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.listing import listing
+from evidencekb.site.pagekeys import PageKeys
 from evidencekb.site.prose import render_markdown
 from evidencekb.site.search_data import write_search_data
 
@@ -259,24 +262,46 @@ def _copy_static(out_dir: Path) -> None:
             shutil.copyfile(source, destination)
 
 
-def render_site(kb: KnowledgeBase, out_dir: Path, progress: Progress = no_progress) -> None:
-    """Write the site's pages, static files and search data into out_dir."""
+def render_site(
+    kb: KnowledgeBase,
+    out_dir: Path,
+    progress: Progress = no_progress,
+    earlier: Earlier | None = None,
+) -> dict[str, str]:
+    """Write the site's pages, static files and search data into out_dir; return the
+    content key of each page that has one, and of the search data. Where `earlier`
+    (the build before) had a page or the search data with the same key, its files are
+    linked instead (see reuse.py)."""
+    earlier = earlier or Earlier.nothing("")
     lookups = SiteLookups.build(kb)
     env = _environment(lookups)
     downloads = _downloads(out_dir)
     total = _page_count(kb, lookups)
     env.globals["related_item"] = _cached_claim_items(env, CLAIM_PAGE_ROOT)
+    page_keys = PageKeys(kb, lookups, earlier.code)
+    keys: dict[str, str] = {}
     templates: dict[str, jinja2.Template] = {}
     for done, (path, template_name, variables) in enumerate(
         _pages(kb, lookups, downloads), start=1
     ):
+        if done % 500 == 0 or done == total:
+            progress("site", done, total)
+        key = page_keys.key(path, template_name, variables)
+        if key is not None:
+            keys[path] = key
+            if earlier.keep(path, key, [path], out_dir):
+                continue
         template = templates.get(template_name) or env.get_template(template_name)
         templates[template_name] = template
         html = template.render(page_path=path, root=_depth_root(path), **variables)
         destination = out_dir / path
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(html, encoding="utf-8", newline="\n")
-        if done % 500 == 0 or done == total:
-            progress("site", done, total)
     _copy_static(out_dir)
-    write_search_data(kb, out_dir)
+    # The search data is made from all of kb/ (every claim's number is in it).
+    keys[SEARCH_DATA_DIRNAME] = content_key(earlier.code, earlier.kb_digest)
+    if not earlier.keep_folder(
+        SEARCH_DATA_DIRNAME, keys[SEARCH_DATA_DIRNAME], SEARCH_DATA_DIRNAME, out_dir
+    ):
+        write_search_data(kb, out_dir)
+    return keys

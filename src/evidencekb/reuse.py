@@ -1,0 +1,141 @@
+"""What a build can keep from the build before it: content keys, the build
+manifest, and hard links into the staging folder.
+
+Every part of the site (a page, a search index segment, the database and export,
+the search data) gets a key: a hash of everything it is made from, the code that
+makes it included (`code_version`), never a modification time. A build writes the
+keys into the site's manifest (BUILD_MANIFEST_NAME); the next build, for each part
+whose key is the same, hard-links the earlier file into its staging folder instead
+of writing it again (copies it where links are refused). The staging folder then
+replaces the site as before: a failed build still leaves the previous site whole,
+and since a kept file is the very file a full build would write, an incremental
+build gives the same bytes as a full one. Keys are part of a full build's output
+too: the manifest is the same whichever way the site was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from evidencekb.paths import BUILD_MANIFEST_NAME
+
+MANIFEST_FORMAT = 1
+KEY_BYTES = 10  # 80 bits: a key names a part's content among a site's ~10^5 parts
+_PACKAGE_DIR = Path(__file__).parent
+# Libraries whose output lands in the site: a new version may write other bytes.
+_WRITERS = (
+    "citeproc-py", "jinja2", "markdown", "markupsafe", "nh3", "sqlite-utils", "whoosh-reloaded",
+)  # fmt: skip
+
+
+def content_key(*parts: str | bytes) -> str:
+    """A short hash of `parts`, each length-prefixed so that no two lists collide."""
+    digest = hashlib.blake2b(digest_size=KEY_BYTES)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(f"{len(data)}:".encode("ascii"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def code_version() -> str:
+    """A key of the code that writes the site: every file of this package (modules,
+    templates, static files), the versions of the libraries that write output, and
+    Python's and SQLite's."""
+    files = sorted(
+        path
+        for path in _PACKAGE_DIR.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
+    parts: list[str | bytes] = [sys.version, sqlite3.sqlite_version]
+    parts += [f"{name}=={metadata.version(name)}" for name in _WRITERS]
+    for path in files:
+        parts += [path.relative_to(_PACKAGE_DIR).as_posix(), path.read_bytes()]
+    return content_key(*parts)
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The build before this one, as far as this one may keep its parts: the site
+    folder it wrote and the keys of the parts in it (none for a full build), with
+    the keys every part of this build starts from."""
+
+    site_dir: Path | None
+    keys: Mapping[str, str]
+    code: str  # code_version()
+    kb_digest: str  # the content hash of all of kb/ (search.freshness.kb_fingerprint)
+
+    @classmethod
+    def nothing(cls, kb_digest: str) -> Earlier:
+        """Keep nothing: a full build."""
+        return cls(None, {}, code_version(), kb_digest)
+
+    @classmethod
+    def read(cls, site_dir: Path, kb_digest: str) -> Earlier:
+        """The earlier build at `site_dir`; nothing to keep if it has no manifest this
+        code can read."""
+        try:
+            data = json.loads((site_dir / BUILD_MANIFEST_NAME).read_text("utf-8"))
+        except (OSError, ValueError):
+            return cls.nothing(kb_digest)
+        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+            return cls.nothing(kb_digest)
+        keys = data.get("parts")
+        if not isinstance(keys, dict):
+            return cls.nothing(kb_digest)
+        return cls(site_dir, keys, code_version(), kb_digest)
+
+    def keep(self, part: str, key: str, files: Iterable[str], out: Path) -> bool:
+        """Link the earlier build's `files` (relative paths) into `out` if its `part`
+        had this `key` and every file is still there; False (and nothing left in
+        `out`) otherwise."""
+        if self.site_dir is None or self.keys.get(part) != key:
+            return False
+        done: list[Path] = []
+        try:
+            for name in files:
+                target = out / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _link(self.site_dir / name, target)
+                done.append(target)
+        except OSError:
+            for target in done:
+                target.unlink()
+            return False
+        return True
+
+    def keep_folder(self, part: str, key: str, folder: str, out: Path) -> bool:
+        """`keep` for every file under the earlier site's `folder`."""
+        if self.site_dir is None or self.keys.get(part) != key:
+            return False
+        root = self.site_dir / folder
+        files = [p.relative_to(self.site_dir).as_posix() for p in root.rglob("*") if p.is_file()]
+        return bool(files) and self.keep(part, key, files, out)
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        if not source.is_file():
+            raise
+        shutil.copyfile(source, target)  # a filesystem without hard links
+
+
+def write_manifest(out: Path, keys: Mapping[str, str]) -> None:
+    """Write the keys of every part this build wrote or kept into `out`."""
+    text = json.dumps(
+        {"format": MANIFEST_FORMAT, "parts": dict(sorted(keys.items()))},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    (out / BUILD_MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")

@@ -1,0 +1,158 @@
+"""An incremental `ekb build` writes exactly what a full build writes.
+
+One site is built again after each edit, keeping what it can from itself; beside it
+a fresh `--full` build of the same kb/. Every file of the two must be the same bytes
+(the database, the index, the pages, the search data, the manifest), and the
+incremental build must have kept the parts the edit did not touch (the same file,
+linked), or it would prove nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from evidencekb.build import build
+from evidencekb.paths import BUILD_MANIFEST_NAME, DATABASE_NAME, INDEX_DIRNAME
+from evidencekb.reuse import Earlier
+from fixtures import EVIDENCE_TOPIC, add_evidence_sample, reword
+
+TOPIC = "ketamine-pain"
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def inodes(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+def rebuild_and_compare(kb_dir: Path, site: Path, scratch: Path) -> tuple[set[str], set[str]]:
+    """Build `site` again (incremental) and a fresh full site; assert they are the same
+    bytes; return the files the incremental build kept and those it wrote."""
+    before = inodes(site) if site.exists() else {}
+    build(kb_dir, site)
+    full = scratch / "full"
+    shutil.rmtree(full, ignore_errors=True)
+    build(kb_dir, full, full=True)
+    incremental, fresh = files(site), files(full)
+    assert sorted(incremental) == sorted(fresh)
+    assert [name for name in fresh if incremental[name] != fresh[name]] == []
+    after = inodes(site)
+    kept = {name for name, inode in after.items() if before.get(name) == inode}
+    return kept, set(after) - kept
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def claim_blocks(kb_dir: Path) -> tuple[Path, list[str]]:
+    path = kb_dir / "topics" / TOPIC / "claims.toml"
+    return path, re.split(r"(?m)^(?=\[\[claim\]\])", path.read_text("utf-8"))
+
+
+def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path) -> None:
+    kb_dir, site = evidence_kb, tmp_path / "site"
+    kept, _ = rebuild_and_compare(kb_dir, site, tmp_path)
+    assert kept == set()  # nothing to keep the first time
+
+    # A claim reworded: its topic's pages and segment are written; the other topic's kept.
+    reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
+    kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
+    assert f"topics/{TOPIC}/index.html" in written
+    assert DATABASE_NAME in written  # made from the whole kb
+    segments = {name for name in kept | written if name.startswith(f"{INDEX_DIRNAME}/MAIN_")}
+    assert segments & kept and segments & written
+
+    # Nothing changed: everything but the pages rendered each time and the index's
+    # table of contents and stamp is kept.
+    kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    assert DATABASE_NAME in kept
+    assert {name for name in written if name.endswith(".html")} <= {
+        "index.html", "search.html", "strength.html", "about.html", "downloads.html",
+        "stances.html", "entities/index.html", "categories/index.html",
+    }  # fmt: skip
+
+    # A claim removed from the middle of its topic (later positions move up), then put back.
+    path, blocks = claim_blocks(kb_dir)
+    original = path.read_text("utf-8")
+    path.write_text("".join(blocks[:3] + blocks[4:]), "utf-8")
+    rebuild_and_compare(kb_dir, site, tmp_path)
+    path.write_text(original, "utf-8")
+    rebuild_and_compare(kb_dir, site, tmp_path)
+
+    # A topic removed, then added again.
+    shutil.rmtree(kb_dir / "topics" / EVIDENCE_TOPIC)
+    rebuild_and_compare(kb_dir, site, tmp_path)
+    add_evidence_sample(kb_dir)
+    rebuild_and_compare(kb_dir, site, tmp_path)
+
+
+def add_synonym(kb: Path) -> None:
+    edit(kb / "vocabulary/entities.toml", '"esketamine",\n', '"esketamine",\n    "Ketalar",\n')
+
+
+def add_entity(kb: Path) -> None:
+    path = kb / "vocabulary/entities.toml"
+    entry = '\n[[entity]]\nid = "pregabalin"\nlabel = "Pregabalin"\nkind = "drug"\n'
+    path.write_text(path.read_text("utf-8") + entry, "utf-8")
+
+
+def relabel_entity(kb: Path) -> None:
+    edit(kb / "vocabulary/entities.toml", 'label = "Ketamine"', 'label = "Ketamine (K)"')
+
+
+def reword_level(kb: Path) -> None:
+    edit(kb / "strength.toml", "is strong or of high quality.", "is strong or of high quality!")
+
+
+def extend_method(kb: Path) -> None:
+    edit(kb / "strength.md", "\n", "\n\nThis sentence is new.\n")
+
+
+@pytest.mark.parametrize(
+    "change", [add_synonym, add_entity, relabel_entity, reword_level, extend_method]
+)
+def test_a_change_many_pages_show_rewrites_them_all(
+    evidence_kb: Path, tmp_path: Path, change: Callable[[Path], None]
+) -> None:
+    """The vocabularies and the strength scheme are in every page's key."""
+    site = tmp_path / "site"
+    build(evidence_kb, site)
+    change(evidence_kb)
+    kept, _ = rebuild_and_compare(evidence_kb, site, tmp_path)
+    assert not {name for name in kept if name.endswith(".html")}
+
+
+def test_new_code_keeps_nothing(evidence_kb: Path, tmp_path: Path) -> None:
+    """Templates, modules and static files are in every key (reuse.code_version): an
+    earlier build by other code gives nothing to keep."""
+    site = tmp_path / "site"
+    build(evidence_kb, site)
+    earlier = Earlier.read(site, kb_digest="")
+    assert earlier.keys and earlier.code == Earlier.nothing("").code
+    manifest = site / BUILD_MANIFEST_NAME
+    text = manifest.read_text("utf-8")
+    # The keys as other code would have made them: none matches now.
+    manifest.write_text(re.sub(r'"[0-9a-f]{20}"', '"00000000000000000000"', text), "utf-8")
+    kept, _ = rebuild_and_compare(evidence_kb, site, tmp_path)
+    assert kept == set()
+
+
+def test_full_keeps_nothing(evidence_kb: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(evidence_kb, site)
+    before = inodes(site)
+    build(evidence_kb, site, full=True)
+    assert not {name for name, inode in inodes(site).items() if before.get(name) == inode}
