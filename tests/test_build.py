@@ -152,14 +152,15 @@ needs_mounts = pytest.mark.skipif(
 
 # Runs in a private mount namespace, so its tmpfs vanishes with it: mount a tmpfs of
 # $SIZE at $DISK, put the old site in it, optionally make it read-only, run the build,
-# then copy what the tmpfs holds to $AFTER for the test to compare.
+# then copy what the tmpfs holds to $AFTER for the test to compare. --full: without it
+# the build would link the unchanged old site's files and need no room.
 ON_TMPFS = """
 set -e
 mount -t tmpfs -o size="$SIZE" tmpfs "$DISK"
 cp -a "$OLD" "$DISK/site"
 if [ "$READ_ONLY" = 1 ]; then mount -o remount,ro "$DISK"; fi
 set +e
-"$PYTHON" -m evidencekb build --kb "$KB" --site-dir "$DISK/site" 2> "$ERRORS"
+"$PYTHON" -m evidencekb build --full --kb "$KB" --site-dir "$DISK/site" 2> "$ERRORS"
 echo $? > "$STATUS"
 cp -a "$DISK/." "$AFTER"
 """

@@ -180,6 +180,19 @@ class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
 def _write_segments(
     kb: KnowledgeBase, index_dir: Path, earlier: Earlier, progress: Progress
 ) -> dict[str, str]:
+    import random
+
+    # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
+    saved = random.getstate()
+    try:
+        return _write_segments_in_order(kb, index_dir, earlier, progress)
+    finally:
+        random.setstate(saved)
+
+
+def _write_segments_in_order(
+    kb: KnowledgeBase, index_dir: Path, earlier: Earlier, progress: Progress
+) -> dict[str, str]:
     """One whoosh segment per topic (documents in claim order, so document numbers are
     claim numbers), named by its content key: the code, the vocabulary's names, the
     topic's title and claims. A segment whose key the earlier build had is linked from
