@@ -84,6 +84,19 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
         "stances.html", "entities/index.html", "categories/index.html",
     }  # fmt: skip
 
+    # A cited work's title taken out of its record, then put back: the citing claims'
+    # pages, the reference's page and its topic's index segment (author:, journal:...).
+    references = kb_dir / "topics" / EVIDENCE_TOPIC / "references.toml"
+    recorded = references.read_text("utf-8")
+    untitled = re.sub(r'(?m)^title = "Prevalent abnormal prion protein.*\n', "", recorded)
+    assert untitled != recorded
+    references.write_text(untitled, "utf-8")
+    kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    assert f"topics/{TOPIC}/index.html" in kept
+    assert f"topics/{EVIDENCE_TOPIC}/index.html" in written
+    references.write_text(recorded, "utf-8")
+    rebuild_and_compare(kb_dir, site, tmp_path)
+
     # A claim removed from the middle of its topic (later positions move up), then put back.
     path, blocks = claim_blocks(kb_dir)
     original = path.read_text("utf-8")
