@@ -4,6 +4,7 @@ whoosh's own postings of those fields match, and count alike."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from evidencekb.kb.load import load_kb
+from evidencekb.model import KnowledgeBase
 from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.engine import search
 from evidencekb.search.freshness import kb_fingerprint
@@ -18,10 +20,30 @@ from evidencekb.search.index import read_meta, write_index
 from fixtures import REPO_KB
 
 
-@pytest.fixture(scope="module")
-def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def three_topics() -> KnowledgeBase:
+    """The seed's claims three times over, as three topics: the index then has
+    three segments (one per topic), whose claims whoosh numbers from 0 in each."""
+    kb = load_kb(REPO_KB)
+    (topic,) = kb.topics
+    copies = tuple(
+        replace(
+            topic,
+            slug=f"{topic.slug}-{n}",
+            claims=tuple(
+                replace(claim, id=f"{claim.id}-{n}", topic=f"{topic.slug}-{n}")
+                for claim in topic.claims
+            ),
+        )
+        for n in (1, 2, 3)
+    )
+    return replace(kb, topics=copies)
+
+
+@pytest.fixture(scope="module", params=["seed", "three topics"])
+def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    kb = load_kb(REPO_KB) if request.param == "seed" else three_topics()
     folder = tmp_path_factory.mktemp("codes") / "whoosh"
-    write_index(load_kb(REPO_KB), folder, fingerprint=kb_fingerprint(REPO_KB))
+    write_index(kb, folder, fingerprint=kb_fingerprint(REPO_KB))
     return folder
 
 

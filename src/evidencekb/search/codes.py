@@ -40,10 +40,22 @@ def count(
     return tuple((value, number) for value, number in found if number)
 
 
+def _for_searcher(searcher: Any, codes: str) -> str:
+    """The part of `codes` that `searcher` reads. whoosh asks a query for one
+    matcher per segment (the index has one per topic), numbering that segment's
+    claims from 0, or for one over the whole index (numbered as `codes`)."""
+    parent = searcher.get_parent()
+    if parent is searcher:
+        return codes
+    for leaf, offset in parent.leaf_searchers():
+        if leaf is searcher:
+            return codes[offset : offset + searcher.doc_count_all()]
+    raise ValueError("a segment searcher its parent does not list")
+
+
 class CodedTerm(wq.Term):  # type: ignore[misc]
     """`field:value` for a coded field, matched by scanning the codes string.
-    It scores as whoosh scores its unscored keyword fields: 1.0 times the boost.
-    `write_index` writes the whole index in one segment, with the codes."""
+    It scores as whoosh scores its unscored keyword fields: 1.0 times the boost."""
 
     def __init__(self, fieldname: str, text: str, codes: str, allowed: tuple[str, ...]) -> None:
         super().__init__(fieldname, text)
@@ -51,7 +63,7 @@ class CodedTerm(wq.Term):  # type: ignore[misc]
         self.code = chr(_FIRST + allowed.index(text))
 
     def matcher(self, searcher: Any, context: Any = None) -> CodeMatcher:
-        return CodeMatcher(((self.codes, self.code),), self.boost)
+        return CodeMatcher(((_for_searcher(searcher, self.codes), self.code),), self.boost)
 
 
 class CodedAll(wq.Query):  # type: ignore[misc]
@@ -75,7 +87,10 @@ class CodedAll(wq.Query):  # type: ignore[misc]
 
     def matcher(self, searcher: Any, context: Any = None) -> CodeMatcher:
         # The rarest value leads: the others are checked only where it holds.
-        conditions = sorted(((t.codes, t.code) for t in self.terms), key=lambda c: c[0].count(c[1]))
+        conditions = sorted(
+            ((_for_searcher(searcher, t.codes), t.code) for t in self.terms),
+            key=lambda condition: condition[0].count(condition[1]),
+        )
         return CodeMatcher(tuple(conditions), sum(term.boost for term in self.terms))
 
 
