@@ -285,7 +285,7 @@ class Compiler:
             for query, plain in self._conjuncts(tree.parts, None, False):
                 (loose if plain else bound).append(query)
             if len(loose) > 1:
-                relaxed = _combine([*bound, wq.Or(loose)], any_of=False)
+                relaxed = _combine([*bound, Union(loose)], any_of=False)
         return Plan(strict, relaxed, frozenset(self.highlight))
 
     def _node(self, node: Node, field: str | None, negated: bool) -> wq.Query | None:
@@ -306,7 +306,7 @@ class Compiler:
             return None if inner is None else wq.Not(inner)
         if isinstance(node, AnyOf):
             subs = [q for part in node.parts if (q := self._node(part, field, negated))]
-            return wq.Or(subs) if len(subs) > 1 else (subs[0] if subs else None)
+            return Union(subs) if len(subs) > 1 else (subs[0] if subs else None)
         conjuncts = self._conjuncts(node.parts, field, negated)
         return _combine([query for query, _ in conjuncts], any_of=False)
 
@@ -376,7 +376,7 @@ class Compiler:
         as_written = _combine([self._text(t, None, negated) for t in written], any_of=False)
         flat = tuple(t for tokens in written for t in tokens)
         others = [self._text(name, None, negated) for name in group.names if name != flat]
-        return wq.Or([as_written, *others]) if others else as_written
+        return Union([as_written, *others]) if others else as_written
 
     def _text(self, tokens: tuple[str, ...], field: str | None, negated: bool) -> wq.Query:
         if not negated and field in (None, "text"):
@@ -388,7 +388,7 @@ class Compiler:
                 subs.append(wq.Term(name, tokens[0], boost=boost))
             else:
                 subs.append(wq.Phrase(name, list(tokens), boost=boost))
-        return subs[0] if len(subs) == 1 else wq.Or(subs)
+        return subs[0] if len(subs) == 1 else Union(subs)
 
     def _keyword(self, field: str, value: str) -> wq.Query:
         meta = self.meta
@@ -421,6 +421,15 @@ KEYWORD_FIELDS = frozenset(
     {"section", "strength", "topic", "cites", "category", "entity", "id"}
     | {*WORK_FIELDS, *EVIDENCE_FIELDS}
 )
+
+
+class Union(wq.Or):
+    """whoosh's Or, always as a tree of union matchers. Left to choose, whoosh
+    preloads every match of a segment of under 5,000 claims into arrays; the index
+    has one segment per topic, so a word searched in four fields did that for every
+    topic, and a search of the 80,000-claim kb took twice as long."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
 
 
 class _ExcludingMatcher(AndNotMatcher):
@@ -456,10 +465,10 @@ def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
     elif len(positive) == 1:
         base = positive[0]
     else:
-        base = wq.Or(positive) if any_of else wq.And(positive)
+        base = Union(positive) if any_of else wq.And(positive)
     if not negative:
         return base
-    return Excluding(base, negative[0] if len(negative) == 1 else wq.Or(negative))
+    return Excluding(base, negative[0] if len(negative) == 1 else Union(negative))
 
 
 def allowed_value(name: str, value: str, allowed: tuple[str, ...]) -> str:
