@@ -29,7 +29,7 @@ from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key, write_manifest
 from evidencekb.search import write_index
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
-from evidencekb.site import render_site
+from evidencekb.site import keep_or_write_search_data, render_pages
 from evidencekb.workers import run_beside
 
 
@@ -69,15 +69,16 @@ def build(
 def _write_site(
     kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, earlier: Earlier, progress: Progress
 ) -> None:
-    # Two cores: the search index (about half of the work) is written by a child
-    # process while this one writes the database, the export and the pages.
-    index_keys, other_keys = run_beside(
+    # Two cores: the search index is written by a child process while this one writes
+    # the database, the export and the pages; the search data by whichever is first done.
+    index_keys, other_keys, data_keys = run_beside(
         lambda: write_index(
             kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress, earlier=earlier
         ),
         lambda: _write_database_and_pages(kb, out, earlier, progress),
+        lambda: keep_or_write_search_data(kb, out, earlier),
     )
-    write_manifest(out, {**index_keys, **other_keys})
+    write_manifest(out, {**index_keys, **other_keys, **data_keys})
 
 
 def _write_database_and_pages(
@@ -91,4 +92,4 @@ def _write_database_and_pages(
         write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
         (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
     # The downloads page gives the database's and the export's sizes: they come first.
-    return {DATABASE_NAME: key, **render_site(kb, out, progress, earlier)}
+    return {DATABASE_NAME: key, **render_pages(kb, out, progress, earlier)}

@@ -270,8 +270,19 @@ def render_site(
 ) -> dict[str, str]:
     """Write the site's pages, static files and search data into out_dir; return the
     content key of each page that has one, and of the search data. Where `earlier`
-    (the build before) had a page or the search data with the same key, its files are
-    linked instead (see reuse.py)."""
+    (the build before) had a part with the same key, its files are linked instead
+    (see reuse.py)."""
+    keys = render_pages(kb, out_dir, progress, earlier)
+    return {**keys, **keep_or_write_search_data(kb, out_dir, earlier)}
+
+
+def render_pages(
+    kb: KnowledgeBase,
+    out_dir: Path,
+    progress: Progress = no_progress,
+    earlier: Earlier | None = None,
+) -> dict[str, str]:
+    """`render_site` but for the search data: the pages and static files."""
     earlier = earlier or Earlier.nothing("")
     lookups = SiteLookups.build(kb)
     env = _environment(lookups)
@@ -298,10 +309,16 @@ def render_site(
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_text(html, encoding="utf-8", newline="\n")
     _copy_static(out_dir)
-    # The search data is made from all of kb/ (every claim's number is in it).
-    keys[SEARCH_DATA_DIRNAME] = content_key(earlier.code, earlier.kb_digest)
-    if not earlier.keep_folder(
-        SEARCH_DATA_DIRNAME, keys[SEARCH_DATA_DIRNAME], SEARCH_DATA_DIRNAME, out_dir
-    ):
-        write_search_data(kb, out_dir)
     return keys
+
+
+def keep_or_write_search_data(
+    kb: KnowledgeBase, out_dir: Path, earlier: Earlier | None = None
+) -> dict[str, str]:
+    """Write the search data into out_dir, or link the earlier build's if its key is the
+    same; return the key. It is made from all of kb/ (every claim's number is in it)."""
+    earlier = earlier or Earlier.nothing("")
+    key = content_key(earlier.code, earlier.kb_digest)
+    if not earlier.keep_folder(SEARCH_DATA_DIRNAME, key, SEARCH_DATA_DIRNAME, out_dir):
+        write_search_data(kb, out_dir)
+    return {SEARCH_DATA_DIRNAME: key}
