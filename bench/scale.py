@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -71,6 +72,7 @@ from search_speed import machine  # one description of the machine for every ben
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KB = REPO_ROOT / "bench" / "out" / "large-kb"
 SAMPLE_EVERY = 0.25  # seconds between samples of a command's memory
+CLAIM_HEADER = re.compile(r"^\[\[claim\]\]", re.MULTILINE)
 
 # The aims of issue 12, in the units the report uses (seconds, MB).
 CHECK_AIM = ("at most 3 s when few files changed", 3.0)
@@ -316,8 +318,9 @@ def size_table(sites: list[tuple[str, dict[str, tuple[int, int]]]]) -> list[str]
 
 
 def report(kb_source: Path, runs: int, now: Side, before: Side | None, sizes: list) -> str:
+    # Counted by table header, not parsed: parsing 48 MB would take as long as a check.
     claims = sum(
-        len(tomllib.loads((topic / CLAIMS_FILE).read_text("utf-8")).get("claim", []))
+        len(CLAIM_HEADER.findall((topic / CLAIMS_FILE).read_text("utf-8")))
         for topic in (kb_source / TOPICS_DIR).iterdir()
     )
     loads = [run.load for side in (now, before) if side for rs in side.runs.values() for run in rs]
