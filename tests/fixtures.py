@@ -28,7 +28,7 @@ from evidencekb.model import (
     Term,
     Topic,
 )
-from evidencekb.paths import DATABASE_NAME, EXPORT_NAME
+from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
 from evidencekb.site.render import render_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -334,6 +334,7 @@ def build(kb: KnowledgeBase, out: Path) -> Path:
     out.mkdir(parents=True)
     (out / DATABASE_NAME).write_bytes(b"SQLite format 3\x00")
     (out / EXPORT_NAME).write_text("[]\n", encoding="utf-8")
+    (out / DATASETTE_METADATA_NAME).write_text("{}\n", encoding="utf-8")
     render_site(kb, out)
     return out
 

@@ -91,5 +91,5 @@ def _write_database_and_pages(
         write_database(kb, out / DATABASE_NAME, progress)
         write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
         (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
-    # The downloads page gives the database's and the export's sizes: they come first.
+    # The downloads page gives these files' sizes: they come first.
     return {DATABASE_NAME: key, **render_pages(kb, out, progress, earlier)}

@@ -22,7 +22,7 @@ from evidencekb.model import (
     KnowledgeBase,
     Topic,
 )
-from evidencekb.paths import DATABASE_NAME, EXPORT_NAME
+from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
 from evidencekb.search.fields import CONTESTED_VALUES
 from evidencekb.site.context import SiteLookups
 from evidencekb.site.render import render_site
@@ -291,7 +291,11 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
     about = soup(site / "about.html").get_text()
     assert "not medical advice" in about.lower()
     downloads = soup(site / "downloads.html")
-    assert {a["href"] for a in downloads.select(".download-list a")} == {DATABASE_NAME, EXPORT_NAME}
+    assert {a["href"] for a in downloads.select(".download-list a")} == {
+        DATABASE_NAME,
+        DATASETTE_METADATA_NAME,
+        EXPORT_NAME,
+    }
     search = soup(site / "search.html")
     for control in (
         "search-input",

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import (
     DATABASE_NAME,
+    DATASETTE_METADATA_NAME,
     EXPORT_NAME,
     FOLDER_PAGE,
     SEARCH_DATA_DIRNAME,
@@ -238,6 +239,12 @@ def _downloads(out_dir: Path) -> list[dict[str, Any]]:
             "SQLite database",
             "Every table of the knowledge base, with keys, "
             "views and a full-text index; open it with any SQLite client or Datasette.",
+        ),
+        (
+            DATASETTE_METADATA_NAME,
+            "Datasette metadata",
+            "What every table, view and column of the database holds, with facets and "
+            "labels: `datasette evidencekb.db -m metadata.json` reads like documentation.",
         ),
         (
             EXPORT_NAME,
