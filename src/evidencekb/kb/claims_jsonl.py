@@ -19,13 +19,12 @@ from typing import Any
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.files import scan_kb
-from evidencekb.kb.importer import ImportResult, claim_id, read_summary
+from evidencekb.kb.importer import ImportResult, claim_id, claim_table, read_summary
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
-from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.tables import Field, TableChecker, topic_slug_fault
 from evidencekb.kb.text import shown
-from evidencekb.kb.tomlfile import Located, format_keys, format_table, format_value
+from evidencekb.kb.tomlfile import Located, format_keys, format_value
 from evidencekb.model import NOT_STATED, SECTIONS, KnowledgeBase, split_lines
 from evidencekb.paths import (
     CLAIMS_FILE,
@@ -339,26 +338,10 @@ def claims_jsonl_files(
         "# `ekb import` wrote this file; kb/README.md explains every field.\n"
     ]
     for claim, claim_key in zip(parsed.claims, ids, strict=True):
-        rule = derive_strength(
-            claim.text, claim.section, claim.citations, kb.strength.hedging_words
-        )
-        row = {
-            "id": claim_key,
-            "section": claim.section,
-            "heading": claim.heading,
-            "text": claim.text,
-            "citations": list(claim.citations),
-            "strength": rule.label,
-            "strength_method": "derived",
-            "strength_basis": rule.basis,
-            "categories": [],
-            # Left to a curator: kb/vocabulary was written for other topics, and a
-            # match found in another field's claim is as likely wrong as right
-            # ("DSM-IV" is not intravenous).
-            "entities": [],
-            "source_line": claim.line,
-        }
-        claims.append("\n" + format_table("claim", row))
+        # Entities are left to a curator: kb/vocabulary was written for other topics,
+        # and a match found in another field's claim is as likely wrong as right
+        # ("DSM-IV" is not intravenous).
+        claims.append(claim_table(kb, claim_key, claim, entities=()))
     files = {
         TOPIC_FILE: format_keys({"title": title, "source": source_name, "citation_style": "plain"}),
         OVERVIEW_FILE: _overview(kb, source_name, parsed),

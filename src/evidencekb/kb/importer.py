@@ -18,8 +18,10 @@ import hashlib
 import re
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError
@@ -202,24 +204,47 @@ def _claims(kb: KnowledgeBase, slug: str, statements: tuple[Statement, ...]) -> 
     ]
     ids = claim_ids(slug, [statement.text for statement in statements])
     for statement, statement_id in zip(statements, ids, strict=True):
-        rule = derive_strength(
-            statement.text, statement.section, statement.citations, kb.strength.hedging_words
-        )
-        row = {
-            "id": statement_id,
-            "section": statement.section,
-            "heading": statement.heading,
-            "text": statement.text,
-            "citations": list(statement.citations),
-            "strength": rule.label,
-            "strength_method": "derived",
-            "strength_basis": rule.basis,
-            "categories": [],
-            "entities": list(mentioned_entities(statement.text, kb.entities)),
-            "source_line": statement.line,
-        }
-        claims.append("\n" + format_table("claim", row))
+        entities = mentioned_entities(statement.text, kb.entities)
+        claims.append(claim_table(kb, statement_id, statement, entities))
     return "".join(claims)
+
+
+class ImportedClaim(Protocol):
+    """What an importer reads of one claim: a summary's statement, a JSON line's claim."""
+
+    @property
+    def section(self) -> str: ...
+    @property
+    def heading(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def citations(self) -> tuple[int, ...]: ...
+    @property
+    def line(self) -> int: ...
+
+
+def claim_table(
+    kb: KnowledgeBase, claim_key: str, claim: ImportedClaim, entities: Sequence[str]
+) -> str:
+    """One [[claim]] table as an importer writes it: the strength derived by the written
+    rule (never a stated one: only a curator states a strength), no categories (left
+    to a curator), the entities the importer proposes."""
+    rule = derive_strength(claim.text, claim.section, claim.citations, kb.strength.hedging_words)
+    row = {
+        "id": claim_key,
+        "section": claim.section,
+        "heading": claim.heading,
+        "text": claim.text,
+        "citations": list(claim.citations),
+        "strength": rule.label,
+        "strength_method": "derived",
+        "strength_basis": rule.basis,
+        "categories": [],
+        "entities": list(entities),
+        "source_line": claim.line,
+    }
+    return "\n" + format_table("claim", row)
 
 
 def _references(
