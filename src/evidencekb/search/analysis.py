@@ -126,12 +126,18 @@ def text_analyzer() -> Composable:
     benzodiazepine, dose, doses and dosing, activated and activation each meet on
     one term.
     Abbreviations written in capitals are kept whole (CRPS is not CRP)."""
+    return _searched_words() | AbbreviationKeepingStemFilter()
+
+
+def _searched_words() -> Composable:
+    """Words, abbreviations marked, lowercased, stop words dropped: how the text and
+    the names analyzers begin, so that a name and the same words in a claim's text
+    reach the same terms."""
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | MarkAbbreviationsFilter()
         | LowercaseFilter()
         | SortedStopFilter(STOP_WORDS, minsize=MIN_WORD_LENGTH)
-        | AbbreviationKeepingStemFilter()
     )
 
 
@@ -156,14 +162,7 @@ class NameGapFilter(Filter):
 
 def names_analyzer() -> Composable:
     """The text analyzer for a list of names joined with NAME_SEPARATOR."""
-    return (
-        RegexTokenizer(TOKEN_PATTERN)
-        | MarkAbbreviationsFilter()
-        | LowercaseFilter()
-        | SortedStopFilter(STOP_WORDS, minsize=MIN_WORD_LENGTH)
-        | NameGapFilter()
-        | AbbreviationKeepingStemFilter()
-    )
+    return _searched_words() | NameGapFilter() | AbbreviationKeepingStemFilter()
 
 
 def word_analyzer() -> Composable:
