@@ -58,7 +58,7 @@ def build(
                 if full
                 else Earlier.read(site_dir, fingerprint.digest)
             )
-            _write_site(kb, out, fingerprint, earlier, progress)
+            _write_site(kb, kb_dir, out, fingerprint, earlier, progress)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
         reason = failure_reason(error)
@@ -67,7 +67,12 @@ def build(
 
 
 def _write_site(
-    kb: KnowledgeBase, out: Path, fingerprint: Fingerprint, earlier: Earlier, progress: Progress
+    kb: KnowledgeBase,
+    kb_dir: Path,
+    out: Path,
+    fingerprint: Fingerprint,
+    earlier: Earlier,
+    progress: Progress,
 ) -> None:
     # Two cores: the search index is written by a child process while this one writes
     # the database, the export and the pages; the search data by whichever is first done.
@@ -76,7 +81,7 @@ def _write_site(
             kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress, earlier=earlier
         ),
         lambda: _write_database_and_pages(kb, out, earlier, progress),
-        lambda: keep_or_write_search_data(kb, out, earlier),
+        lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
     )
     write_manifest(out, {**index_keys, **other_keys, **data_keys})
 

@@ -25,11 +25,12 @@ REFERENCES_FILE = "references.toml"
 EVIDENCE_FILE = "evidence.toml"  # stances and quotations per claim and cited work
 SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
 
-# Inside the user's cache folder ($XDG_CACHE_HOME, else ~/.cache): kb/ files parsed
-# by an earlier run (kb/parsecache.py). Never inside kb/ or beside it: see there.
+# Inside the user's cache folder ($XDG_CACHE_HOME, else ~/.cache): work kept by an
+# earlier run (cache.py). Never inside kb/ or the site: see there.
 CACHE_DIRNAME = "evidencekb"
-PARSE_CACHE_DIRNAME = "parsed-toml"
+PARSE_CACHE_DIRNAME = "parsed-toml"  # kb/ files parsed (kb/parsecache.py)
 CITATION_CACHE_DIRNAME = "citations"  # references formatted by site/citation.py
+SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (site/search_cache.py)
 
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import os
 
+from evidencekb.cache import cache_folder
 from evidencekb.errors import Problem
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
-from evidencekb.kb.parsecache import ParseCache, cache_folder, digest
+from evidencekb.kb.parsecache import ParseCache, digest
 from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
 from evidencekb.kb.tomlfile import Located, Parsed, parse_text, place
+from evidencekb.paths import PARSE_CACHE_DIRNAME
 
 
 class KbReader(TableChecker):
@@ -26,7 +28,7 @@ class KbReader(TableChecker):
         self.kb_dir = tree.root
         self.problems.extend(tree.problems)
         self.opened: set[str] = set()  # files read so far
-        self.cache = ParseCache(cache_folder())
+        self.cache = ParseCache(cache_folder(PARSE_CACHE_DIRNAME))
 
     def display(self, relative: str) -> str:
         """How a problem names the file at `relative` (a path inside kb/)."""

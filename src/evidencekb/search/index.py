@@ -161,6 +161,26 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
         }
 
 
+def vocabulary_key(kb: KnowledgeBase) -> str:
+    """The content key of what every topic's documents take from the vocabularies."""
+    from evidencekb.reuse import content_key
+
+    return content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances))
+
+
+def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
+    """The content key of `topic_documents(kb, topic)` and all that is made from them
+    alone (the topic's index segment, its share of the site's search data): the code
+    (reuse.code_version), `vocabulary_key(kb)`, the topic's slug, title, cited works
+    and claims."""
+    from evidencekb.reuse import content_key
+
+    references = repr(topic.references)
+    return content_key(
+        code, vocabulary, topic.slug, topic.title, references, *map(repr, topic.claims)
+    )
+
+
 def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
     """The works a claim cites that its topic lists (a cited number may have no entry)."""
     return [works[number] for number in claim.citations if number in works]
@@ -200,10 +220,8 @@ def _write_segments_in_order(
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
 
-    from evidencekb.reuse import content_key
-
     the_schema = schema()
-    vocabulary = content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances))
+    vocabulary = vocabulary_key(kb)
     earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
     keys: dict[str, str] = {}
     segments: list[W3Segment] = []
@@ -212,14 +230,7 @@ def _write_segments_in_order(
     for topic in kb.topics:
         if not topic.claims:
             continue
-        key = content_key(
-            earlier.code,
-            vocabulary,
-            topic.slug,
-            topic.title,
-            repr(topic.references),
-            *map(repr, topic.claims),
-        )
+        key = topic_key(earlier.code, vocabulary, topic)
         part = f"{index_dir.name}/{topic.slug}"
         keys[part] = key
         files = [f"{index_dir.name}/{name}" for name in earlier_files.get(key, [])]

@@ -14,7 +14,7 @@ pages formats only their references.
 
 citeproc-py takes several milliseconds a reference (bench/citations.py: over a minute
 for the large kb's 8,816), so each result is also kept in the user's cache folder
-(`~/.cache/evidencekb/citations/`, see kb/parsecache.py), named by a hash of
+(`~/.cache/evidencekb/citations/`, see evidencekb/cache.py), named by a hash of
 everything the text depends on: the CSL-JSON item, the style file's bytes and the
 versions of citeproc-py and nh3. A later build reads it back instead of formatting
 again, and passes what it reads through nh3 once more, so an entry changed on disk can
@@ -43,8 +43,8 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from markupsafe import Markup
 
+from evidencekb.cache import cache_folder, write_atomically
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
-from evidencekb.kb.parsecache import cache_folder, write_atomically
 from evidencekb.kb.refexport import csl_item
 from evidencekb.model import Reference
 from evidencekb.paths import CITATION_CACHE_DIRNAME

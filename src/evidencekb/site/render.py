@@ -46,6 +46,7 @@ from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.listing import listing
 from evidencekb.site.pagekeys import PageKeys
 from evidencekb.site.prose import render_markdown
+from evidencekb.site.search_cache import TopicCache
 from evidencekb.site.search_data import write_search_data
 
 SITE_NAME = "evidencekb"
@@ -320,12 +321,16 @@ def render_pages(
 
 
 def keep_or_write_search_data(
-    kb: KnowledgeBase, out_dir: Path, earlier: Earlier | None = None
+    kb: KnowledgeBase, out_dir: Path, earlier: Earlier | None = None, kb_dir: Path | None = None
 ) -> dict[str, str]:
     """Write the search data into out_dir, or link the earlier build's if its key is the
-    same; return the key. It is made from all of kb/ (every claim's number is in it)."""
+    same; return the key. It is made from all of kb/ (every claim's number is in it), but
+    each topic's analysis is kept in the user's cache folder (site/search_cache.py) for
+    the kb at `kb_dir`, so that writing it anew after an edit analyses only what changed
+    (no `kb_dir`: every topic is analysed)."""
     earlier = earlier or Earlier.nothing("")
     key = content_key(earlier.code, earlier.kb_digest)
     if not earlier.keep_folder(SEARCH_DATA_DIRNAME, key, SEARCH_DATA_DIRNAME, out_dir):
-        write_search_data(kb, out_dir)
+        cache = TopicCache.of(kb_dir, earlier.code) if kb_dir is not None else None
+        write_search_data(kb, out_dir, cache)
     return {SEARCH_DATA_DIRNAME: key}

@@ -40,24 +40,22 @@ import itertools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from evidencekb import identifiers
 from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
 from evidencekb.search import analysis, fields
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
-from evidencekb.search.index import cited_years, claim_documents
+from evidencekb.search.index import cited_years
 from evidencekb.search.query import EXAMPLES, FIELDS, KEYWORD_FIELDS
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
+from evidencekb.site.search_analysis import RANKED_FIELDS, Collected, merge
+from evidencekb.site.search_cache import TopicCache, topic_partials
 
 FORMAT_VERSION = 4
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
-# Ranked fields: "body" is heading and text pooled (see search/index.py).
-RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms")
 
 
 def js_order(term: str) -> bytes:
@@ -80,96 +78,6 @@ def script_json(value: object) -> str:
     return text
 
 
-def stored_length(length: int) -> int:
-    """A field length as whoosh reads it back (stored in one byte, so rounded)."""
-    from whoosh.util.numeric import byte_to_length, length_to_byte
-
-    return int(byte_to_length(length_to_byte(length)))
-
-
-def utf16_offset(text: str, index: int) -> int:
-    return len(text[:index].encode("utf-16-le")) // 2
-
-
-@dataclass
-class _Collected:
-    """Everything gathered in one pass over the claims."""
-
-    surface: dict[str, str] = field(default_factory=dict)  # word -> index term
-    # term -> field -> flat [doc delta, stored length, count, positions...]
-    postings: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(dict))
-    last_doc: dict[tuple[str, str], int] = field(default_factory=dict)
-    keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    words: Counter[str] = field(default_factory=Counter)  # spelling dictionary
-    total_length: Counter[str] = field(default_factory=Counter)
-    highlights: list[list[object]] = field(default_factory=list)  # per claim
-
-
-def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
-    """(term, position, start, end) of each token of a field, as the index has them."""
-    return [
-        (t.text, t.pos, t.startchar, t.endchar)
-        for t in analyzer(text, positions=True, chars=True, mode="index")
-    ]
-
-
-def _add_posting(data: _Collected, name: str, doc: int, tokens: list[tuple[str, int]]) -> None:
-    length = stored_length(len(tokens))
-    data.total_length[name] += len(tokens)
-    positions: dict[str, list[int]] = defaultdict(list)
-    for term, position in tokens:
-        positions[term].append(position)
-    for term, found in positions.items():
-        previous = data.last_doc.get((term, name), 0)
-        data.last_doc[term, name] = doc
-        flat = data.postings[term].setdefault(name, [])
-        flat += [doc - previous, length, len(found)]
-        flat += [p - q for p, q in zip(found, [0, *found], strict=False)]
-
-
-def _collect(kb: KnowledgeBase) -> _Collected:
-    data = _Collected()
-    surface_words: set[str] = set()
-    # One analyzer of each kind for the whole pass: each keeps a cache of its stems,
-    # which a new analyzer per field would throw away (stemming then dominates).
-    text_analyzer, names_analyzer = analysis.text_analyzer(), analysis.names_analyzer()
-    for doc, document in enumerate(claim_documents(kb)):
-        for name in RANKED_FIELDS:
-            analyzer = names_analyzer if name == "terms" else text_analyzer
-            tokens = _analysed(analyzer, document[name])
-            _add_posting(data, name, doc, [(term, pos) for term, pos, _, _ in tokens])
-            if name == "text":
-                text = document["text"]
-                data.highlights.append(
-                    [
-                        item
-                        for term, _, start, end in tokens
-                        for item in (term, utf16_offset(text, start), utf16_offset(text, end))
-                    ]
-                )
-        written = analysis.words(document["words"] + " " + document["topic_title"])
-        surface_words.update(written)
-        data.words.update(set(analysis.words(document["words"])))
-        for name in KEYWORD_FIELDS:
-            for value in document[name].split() if name not in ("id",) else [document[name]]:
-                key = f"{name}:{value}"
-                if not data.keywords[key] or data.keywords[key][-1] != doc:
-                    data.keywords[key].append(doc)
-    for vocabulary_term in (*kb.entities, *kb.categories):
-        for name in vocabulary_term.names:
-            surface_words.update(analysis.words(name))
-    for word in surface_words:
-        found = analysis.terms(word)
-        # A word that is a stop word or too short has no term; one that the
-        # tokenizer splits further is never a single query token.
-        if len(found) == 1:
-            data.surface[word] = found[0]
-    for term in sorted({term for term in data.postings if "body" in data.postings[term]}):
-        for word in analysis.inflections(term):
-            data.surface.setdefault(word, term)
-    return data
-
-
 def _deltas(numbers: Iterable[int]) -> list[int]:
     previous = 0
     out = []
@@ -179,7 +87,7 @@ def _deltas(numbers: Iterable[int]) -> list[int]:
     return out
 
 
-def _entries(data: _Collected) -> Iterator[list[object]]:
+def _entries(data: Collected) -> Iterator[list[object]]:
     """Shard entries, [key, index term or 0, postings or 0], in key order."""
     keys = set(data.surface) | set(data.postings) | set(data.keywords)
     for key in sorted(keys, key=js_order):
@@ -190,26 +98,30 @@ def _entries(data: _Collected) -> Iterator[list[object]]:
         yield [key, stem, postings]
 
 
-def _shard(entries: Iterable[list[object]]) -> list[list[list[object]]]:
-    """Entries cut into runs of about SHARD_BYTES."""
-    shards: list[list[list[object]]] = [[]]
+# A shard: its entries' keys and their JSON texts, in key order.
+Shard = list[tuple[str, str]]
+
+
+def _shard(entries: Iterable[list[object]]) -> list[Shard]:
+    """Entries cut into runs of about SHARD_BYTES, each entry's JSON made once."""
+    shards: list[Shard] = [[]]
     size = 0
     for entry in entries:
-        entry_size = len(script_json(entry)) + 1
-        if shards[-1] and size + entry_size > SHARD_BYTES:
+        text = script_json(entry)
+        if shards[-1] and size + len(text) + 1 > SHARD_BYTES:
             shards.append([])
             size = 0
-        shards[-1].append(entry)
-        size += entry_size
+        shards[-1].append((str(entry[0]), text))
+        size += len(text) + 1
     return shards if shards[0] else []
 
 
-def _boundaries(shards: list[list[list[object]]]) -> list[str]:
+def _boundaries(shards: list[Shard]) -> list[str]:
     """Where each shard starts: the shortest prefix of its first key that sorts after
     the previous shard's last key ("" for the first shard)."""
     starts = [""]
     for previous, shard in itertools.pairwise(shards):
-        last, first = str(previous[-1][0]), str(shard[0][0])
+        last, first = previous[-1][0], shard[0][0]
         cut = next(
             first[:k] for k in range(1, len(first) + 1) if js_order(first[:k]) > js_order(last)
         )
@@ -230,7 +142,7 @@ def spelling_file(letter: str) -> str:
     return f"s-{ord(letter):04x}.js"
 
 
-def browser_analysis(kb: KnowledgeBase, data: _Collected) -> dict[str, object]:
+def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
     """The analysis and ranking rules, as numbers and lists for search-core.js."""
     vocabulary = analysis.Vocabulary.from_kb(kb)
     ranking = DEFAULT_RANKING
@@ -271,16 +183,21 @@ def browser_analysis(kb: KnowledgeBase, data: _Collected) -> dict[str, object]:
     }
 
 
-def write_search_data(kb: KnowledgeBase, out_dir: Path) -> dict[str, int]:
+def write_search_data(
+    kb: KnowledgeBase, out_dir: Path, cache: TopicCache | None = None
+) -> dict[str, int]:
     """Write search/manifest.js, the shards (t-*.js), the spelling dictionaries (s-*.js)
-    and the display chunks (d-*.js) under out_dir; return how many of each."""
+    and the display chunks (d-*.js) under out_dir; return how many of each. `cache`:
+    where each topic's analysis is kept between builds (None: analyse every topic)."""
     folder = out_dir / SEARCH_DATA_DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
     claims = kb.claims
-    data = _collect(kb)
+    data = merge(kb, topic_partials(kb, cache))
     shards = _shard(_entries(data))
-    for number, entries in enumerate(shards):
-        _write_call(folder / f"t-{number:04d}.js", "shard", number, entries)
+    for number, shard in enumerate(shards):
+        # The same bytes as script_json(entries): a JSON list is its items' JSON joined.
+        entries = ",".join(text for _, text in shard)
+        _write_script(folder / f"t-{number:04d}.js", f"EKBSearch.shard({number},[{entries}]);")
     spelling = _spelling(data.words)
     for letter, words in spelling.items():
         _write_call(folder / spelling_file(letter), "spelling", letter, words)

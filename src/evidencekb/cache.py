@@ -1,0 +1,107 @@
+"""Work kept between runs in the user's cache folder: where it lives, and entries of
+plain data written whole or not at all.
+
+Each kind of cached work (parsed kb/ files, kb/parsecache.py; formatted references,
+site/citation.py; the search data's analysis of each topic, site/search_cache.py)
+has a folder of its own under `$XDG_CACHE_HOME/evidencekb/` (by default
+`~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
+and the site is published, and a cache in either could pair a key with data it
+does not hold. Only evidencekb writes there, from work it did itself; still, an
+entry is read back as plain data only (`PickledEntries`: built-in containers,
+strings, numbers and the classes a kind names), so a tampered entry cannot run
+code, and whoever reads an entry checks that it was written for what it needs.
+
+An entry is written to a temporary file and renamed into place, so a reader sees
+a whole entry or none, and two runs at once at worst write the same entry twice.
+A cache folder that cannot be made or written just means no cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import os
+import pickle
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidencekb.paths import CACHE_DIRNAME
+
+
+def cache_folder(name: str) -> Path | None:
+    """Where evidencekb keeps one kind of cached work (`name`, from paths.py): under
+    $XDG_CACHE_HOME (when absolute, as the XDG specification requires) or ~/.cache;
+    None when neither can be named."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no home folder to name
+            return None
+    return Path(base) / CACHE_DIRNAME / name
+
+
+def write_atomically(entry: Path, data: bytes) -> None:
+    """Write `data` as the file `entry`, replacing it whole (its folder made if need be)."""
+    entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.tmp-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(temporary, entry)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@dataclass(frozen=True)
+class PickledEntries:
+    """The entries in `folder` (None: no cache), each named by a hash of a name the
+    caller chooses, holding plain data: the only classes an entry may name are
+    `allowed` (module, class name) pairs."""
+
+    folder: Path | None
+    allowed: frozenset[tuple[str, str]] = frozenset()
+
+    def entry(self, name: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def read(self, name: str) -> object | None:
+        """What the entry `name` holds; None if there is none that reads as plain data."""
+        entry = self.entry(name)
+        if entry is None:
+            return None
+        try:
+            value: object = _PlainUnpickler(io.BytesIO(entry.read_bytes()), self.allowed).load()
+        except Exception:  # truncated, corrupt or tampered with: as if there were none
+            return None
+        return value
+
+    def write(self, name: str, value: object) -> None:
+        """Keep `value` as the entry `name`; does nothing if the folder cannot be written."""
+        entry = self.entry(name)
+        if entry is None:
+            return
+        with suppress(OSError, pickle.PicklingError, RecursionError):
+            write_atomically(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads plain data only: an entry naming any class but the allowed ones is
+    refused, so a tampered entry cannot run code."""
+
+    def __init__(self, file: io.BytesIO, allowed: frozenset[tuple[str, str]]) -> None:
+        super().__init__(file)
+        self.allowed = allowed
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.allowed:
+            return getattr(importlib.import_module(module), name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not plain data")

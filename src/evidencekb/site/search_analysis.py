@@ -1,0 +1,220 @@
+"""What the site's search data is made from, analysed one topic at a time.
+
+Analysing every claim's fields (tokens, stems, positions, highlights) and listing the
+inflections of every index term is most of the work of writing the search data
+(site/search_data.py). It is done per topic, into a `TopicPartial` that numbers the
+topic's claims from 0 and holds nothing that depends on the other topics, so that a
+topic that did not change can be taken as an earlier build left it
+(site/search_cache.py) and only an edited one analysed again. `merge` then puts the
+partials together in kb order, shifting each topic's claim numbers by the claims
+before it: the result is exactly what one pass over the whole kb would gather.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from evidencekb.model import KnowledgeBase, Topic
+from evidencekb.search import analysis
+from evidencekb.search.index import topic_documents
+from evidencekb.search.query import KEYWORD_FIELDS
+
+# Ranked fields: "body" is heading and text pooled (see search/index.py).
+RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms")
+
+# A field's postings, flat: per claim [claim number delta, stored length, count,
+# position deltas...]; the first delta counts from 0 (from the previous claim after).
+Flat = list[int]
+
+
+def stored_length(length: int) -> int:
+    """A field length as whoosh reads it back (stored in one byte, so rounded)."""
+    from whoosh.util.numeric import byte_to_length, length_to_byte
+
+    return int(byte_to_length(length_to_byte(length)))
+
+
+def utf16_offset(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class TopicPartial:
+    """One topic's share of the search data, its claims numbered from 0. Plain data
+    only (built-in containers, strings, numbers), so that it can be kept in a cache
+    and read back without running code."""
+
+    claims: int  # how many
+    postings: dict[str, dict[str, Flat]]  # term -> field -> flat postings
+    last_claim: dict[tuple[str, str], int]  # (term, field) -> the last claim it is in
+    keywords: dict[str, list[int]]  # "section:research" -> the claims that have it
+    words: dict[str, int]  # spelling dictionary: word -> claims holding it
+    total_length: dict[str, int]  # field -> the sum of its lengths
+    highlights: list[list[object]]  # per claim: its text's terms and UTF-16 offsets
+    surface: dict[str, str]  # word of the claims -> its one index term
+    inflections: dict[str, list[str]]  # index term of "body" -> analysis.inflections
+
+    def to_plain(self) -> tuple[object, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    @classmethod
+    def from_plain(cls, value: object) -> TopicPartial | None:
+        """The partial `to_plain` gave, if `value` has its shape; None otherwise."""
+        shapes = [int, dict, dict, dict, dict, dict, list, dict, dict]
+        if not isinstance(value, tuple) or len(value) != len(shapes):
+            return None
+        if not all(isinstance(part, shape) for part, shape in zip(value, shapes, strict=True)):
+            return None
+        return cls(*value)
+
+
+@dataclass
+class Analysers:
+    """The analysers of one build's pass over the topics, with what they have worked
+    out: each analyser keeps a cache of its stems, and a word's terms and a term's
+    inflections (45 stems each) are worked out once however many topics hold them."""
+
+    text: Any = field(default_factory=analysis.text_analyzer)
+    names: Any = field(default_factory=analysis.names_analyzer)
+    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    inflections: dict[str, list[str]] = field(default_factory=dict)
+
+    def term_of(self, word: str) -> str | None:
+        """The index term of `word`, if it has exactly one."""
+        found = self.terms.get(word)
+        if found is None:
+            found = self.terms[word] = analysis.terms(word)
+        # A stop word or a short word has no term; one that the tokenizer splits
+        # further is never a single query token.
+        return found[0] if len(found) == 1 else None
+
+    def inflections_of(self, term: str) -> list[str]:
+        found = self.inflections.get(term)
+        if found is None:
+            found = self.inflections[term] = list(analysis.inflections(term))
+        return found
+
+
+@dataclass
+class Collected:
+    """What a pass over claims gathers: one topic's (`analyse_topic`, then made a
+    TopicPartial) or the whole kb's (`merge`, claims numbered across the kb)."""
+
+    surface: dict[str, str] = field(default_factory=dict)
+    postings: dict[str, dict[str, Flat]] = field(default_factory=lambda: defaultdict(dict))
+    last_claim: dict[tuple[str, str], int] = field(default_factory=dict)
+    keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    words: Counter[str] = field(default_factory=Counter)
+    total_length: Counter[str] = field(default_factory=Counter)
+    highlights: list[list[object]] = field(default_factory=list)
+
+
+def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
+    """(term, position, start, end) of each token of a field, as the index has them."""
+    return [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in analyzer(text, positions=True, chars=True, mode="index")
+    ]
+
+
+def _add_posting(data: Collected, name: str, doc: int, tokens: list[tuple[str, int]]) -> None:
+    length = stored_length(len(tokens))
+    data.total_length[name] += len(tokens)
+    positions: dict[str, list[int]] = defaultdict(list)
+    for term, position in tokens:
+        positions[term].append(position)
+    for term, found in positions.items():
+        previous = data.last_claim.get((term, name), 0)
+        data.last_claim[term, name] = doc
+        flat = data.postings[term].setdefault(name, [])
+        flat += [doc - previous, length, len(found)]
+        flat += [p - q for p, q in zip(found, [0, *found], strict=False)]
+
+
+def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPartial:
+    """The search data of `topic`'s claims, numbered from 0."""
+    data = Collected()
+    surface_words: set[str] = set()
+    claims = 0
+    for doc, document in enumerate(topic_documents(kb, topic)):
+        claims += 1
+        for name in RANKED_FIELDS:
+            tokens = _analysed(tools.names if name == "terms" else tools.text, document[name])
+            _add_posting(data, name, doc, [(term, pos) for term, pos, _, _ in tokens])
+            if name == "text":
+                text = document["text"]
+                data.highlights.append(
+                    [
+                        item
+                        for term, _, start, end in tokens
+                        for item in (term, utf16_offset(text, start), utf16_offset(text, end))
+                    ]
+                )
+        surface_words.update(analysis.words(document["words"] + " " + document["topic_title"]))
+        data.words.update(set(analysis.words(document["words"])))
+        for name in KEYWORD_FIELDS:
+            for value in document[name].split() if name != "id" else [document[name]]:
+                key = f"{name}:{value}"
+                if not data.keywords[key] or data.keywords[key][-1] != doc:
+                    data.keywords[key].append(doc)
+    postings = dict(data.postings)
+    return TopicPartial(
+        claims=claims,
+        postings=postings,
+        last_claim=data.last_claim,
+        keywords=dict(data.keywords),
+        words=dict(data.words),
+        total_length=dict(data.total_length),
+        highlights=data.highlights,
+        surface=_surface(surface_words, tools),
+        inflections={t: tools.inflections_of(t) for t in postings if "body" in postings[t]},
+    )
+
+
+def _surface(words: Iterable[str], tools: Analysers) -> dict[str, str]:
+    found = {word: tools.term_of(word) for word in words}
+    return {word: term for word, term in found.items() if term is not None}
+
+
+def merge(kb: KnowledgeBase, partials: Iterable[TopicPartial]) -> Collected:
+    """The partials of kb's topics, in kb order, as one: claim numbers shifted by the
+    claims of the topics before, and every word that may be searched mapped to its
+    index term: the words of the claims and the vocabularies, then the inflections of
+    the terms in "body" (a word that is both keeps its own term; one that inflects two
+    terms, the first in sorted order)."""
+    data = Collected()
+    inflections: dict[str, list[str]] = {}
+    offset = 0
+    for partial in partials:
+        _merge_postings(data, partial, offset)
+        for key, docs in partial.keywords.items():
+            data.keywords[key] += [doc + offset for doc in docs]
+        data.words.update(partial.words)
+        data.total_length.update(partial.total_length)
+        data.highlights += partial.highlights
+        data.surface.update(partial.surface)
+        inflections.update(partial.inflections)
+        offset += partial.claims
+    names = {w for t in (*kb.entities, *kb.categories) for n in t.names for w in analysis.words(n)}
+    data.surface.update(_surface(names - data.surface.keys(), Analysers()))
+    for term in sorted(inflections):
+        for word in inflections[term]:
+            data.surface.setdefault(word, term)
+    return data
+
+
+def _merge_postings(data: Collected, partial: TopicPartial, offset: int) -> None:
+    """Append a topic's postings to each term's and field's, its first claim's delta
+    counted from the last claim before it that has the term in that field."""
+    last_claim = data.last_claim
+    for term, by_field in partial.postings.items():
+        into = data.postings[term]
+        for name, flat in by_field.items():
+            merged = into.setdefault(name, [])
+            start = len(merged)
+            merged += flat
+            merged[start] += offset - last_claim.get((term, name), 0)
+            last_claim[term, name] = offset + partial.last_claim[term, name]

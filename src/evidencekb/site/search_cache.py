@@ -1,0 +1,83 @@
+"""Each topic's share of the search data kept between builds, so that after an edit
+only the edited topic is analysed again.
+
+Analysing the claims is most of the work of writing the search data (on the large
+benchmark kb, some forty seconds of CPU), and a topic's analysis (a TopicPartial,
+site/search_analysis.py) depends on nothing but that topic, its cited works, the
+vocabularies and the code: what search/index.py's `topic_key` hashes for the topic's
+index segment. The search data itself numbers every claim across the kb, so it is
+written anew after any edit; its partials are not.
+
+One entry per topic folder (named by a hash of its absolute path), in the user's cache
+folder (`$XDG_CACHE_HOME/evidencekb/search-data/`, see evidencekb/cache.py): an edited
+topic replaces its entry, so entries do not pile up edit after edit; a topic removed
+leaves one entry behind, as a removed kb/ file does in the parse cache. Not in the
+site: the site is published, and the cache would double what a build must keep. An
+entry holds its format, its topic folder and the topic's key beside the partial, and
+is used only if all three match; anything else (none, truncated, corrupt, another
+format's, one that names a class) means analysing the topic again. So the cache can
+make a build faster, never give it other bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from evidencekb.cache import PickledEntries, cache_folder
+from evidencekb.model import KnowledgeBase, Topic
+from evidencekb.paths import SEARCH_CACHE_DIRNAME, TOPICS_DIR
+from evidencekb.search.index import topic_key, vocabulary_key
+from evidencekb.site.search_analysis import Analysers, TopicPartial, analyse_topic
+
+# Part of every entry: an entry written in another format is not used.
+_FORMAT = "evidencekb-search-data-partial-1"
+
+
+@dataclass(frozen=True)
+class TopicCache:
+    """The partials kept for the topics of the kb at `kb_dir`, made by `code`
+    (reuse.code_version)."""
+
+    entries: PickledEntries
+    kb_dir: Path
+    code: str
+
+    @classmethod
+    def of(cls, kb_dir: Path, code: str) -> TopicCache:
+        """The cache in the user's cache folder (none if it cannot be named)."""
+        return cls(PickledEntries(cache_folder(SEARCH_CACHE_DIRNAME)), kb_dir.absolute(), code)
+
+    def place(self, topic: Topic) -> str:
+        return str(self.kb_dir / TOPICS_DIR / topic.slug)
+
+    def get(self, topic: Topic, key: str) -> TopicPartial | None:
+        kept = self.entries.read(self.place(topic))
+        if not isinstance(kept, tuple) or len(kept) != 4:
+            return None
+        form, place, kept_key, partial = kept
+        if (form, place, kept_key) != (_FORMAT, self.place(topic), key):
+            return None
+        return TopicPartial.from_plain(partial)
+
+    def put(self, topic: Topic, key: str, partial: TopicPartial) -> None:
+        place = self.place(topic)
+        self.entries.write(place, (_FORMAT, place, key, partial.to_plain()))
+
+
+def topic_partials(kb: KnowledgeBase, cache: TopicCache | None) -> Iterator[TopicPartial]:
+    """Each topic's partial in kb order: kept in `cache` where its key matches, else
+    analysed (and kept for the next build)."""
+    tools = Analysers()
+    vocabulary = vocabulary_key(kb) if cache else ""
+    for topic in kb.topics:
+        if cache is None:
+            yield analyse_topic(kb, topic, tools)
+            continue
+        key = topic_key(cache.code, vocabulary, topic)
+        partial = cache.get(topic, key)
+        if partial is None:
+            partial = analyse_topic(kb, topic, tools)
+            cache.put(topic, key, partial)
+        yield partial
