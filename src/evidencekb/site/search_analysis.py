@@ -12,6 +12,8 @@ before it: the result is exactly what one pass over the whole kb would gather.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -25,9 +27,30 @@ from evidencekb.search.query import KEYWORD_FIELDS
 # Ranked fields: "body" is heading and text pooled (see search/index.py).
 RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms")
 
-# A field's postings, flat: per claim [claim number delta, stored length, count,
-# position deltas...]; the first delta counts from 0 (from the previous claim after).
-Flat = list[int]
+
+def script_json(value: object) -> str:
+    """JSON that is safe inside a script: no `<`, `>` or `&` (so no `</script>` or
+    comment tricks), and no U+2028/U+2029 (line breaks in older JavaScript)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return text
+
+
+# What json.dumps escapes in a string (ensure_ascii off), and what script_json does.
+_ESCAPED = re.compile('[\\x00-\\x1f"\\\\<>&\u2028\u2029]')
+
+
+def script_string(text: str) -> str:
+    """script_json(text) for a string, sooner when nothing in it needs escaping (the
+    search data's million keys, words and terms almost never do)."""
+    return script_json(text) if _ESCAPED.search(text) else f'"{text}"'
 
 
 def stored_length(length: int) -> int:
@@ -41,6 +64,27 @@ def utf16_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-16-le")) // 2
 
 
+# Lists of numbers are kept as text, the JSON of their items: the search data writes
+# them as JSON, and a string is one object where a list is thousands (reading a
+# partial back, merging and writing cost per object). A topic's list of one term in
+# one field, or of one keyword, is "LAST FIRST,REST...": the last claim it holds, then
+# the items (claim deltas, the first from 0; for postings, lengths and positions too).
+Packed = str
+
+
+def _packed(last: int, items: list[int]) -> Packed:
+    return f"{last} " + ",".join(map(str, items))
+
+
+def _rebased(packed: Packed, offset: int, previous: int) -> tuple[str, int]:
+    """A packed list as JSON items of the whole kb's list (its claims `offset` further
+    on, its first delta from `previous`, the kb's last claim before it in that list),
+    and its last claim there."""
+    last, _, items = packed.partition(" ")
+    first, comma, rest = items.partition(",")
+    return f"{int(first) + offset - previous}{comma}{rest}", int(last) + offset
+
+
 @dataclass(frozen=True)
 class TopicPartial:
     """One topic's share of the search data, its claims numbered from 0. Plain data
@@ -48,14 +92,13 @@ class TopicPartial:
     and read back without running code."""
 
     claims: int  # how many
-    postings: dict[str, dict[str, Flat]]  # term -> field -> flat postings
-    last_claim: dict[tuple[str, str], int]  # (term, field) -> the last claim it is in
-    keywords: dict[str, list[int]]  # "section:research" -> the claims that have it
+    postings: dict[str, dict[str, Packed]]  # term -> field -> [delta, length, count, positions]
+    keywords: dict[str, Packed]  # "section:research" -> deltas of the claims that have it
     words: dict[str, int]  # spelling dictionary: word -> claims holding it
     total_length: dict[str, int]  # field -> the sum of its lengths
-    highlights: list[list[object]]  # per claim: its text's terms and UTF-16 offsets
+    highlights: list[str]  # per claim, JSON: its text's terms and their UTF-16 offsets
     surface: dict[str, str]  # word of the claims -> its one index term
-    inflections: dict[str, list[str]]  # index term of "body" -> analysis.inflections
+    inflections: dict[str, str]  # index term of "body" -> analysis.inflections, spaced
 
     def to_plain(self) -> tuple[object, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -63,7 +106,7 @@ class TopicPartial:
     @classmethod
     def from_plain(cls, value: object) -> TopicPartial | None:
         """The partial `to_plain` gave, if `value` has its shape; None otherwise."""
-        shapes = [int, dict, dict, dict, dict, dict, list, dict, dict]
+        shapes = [int, dict, dict, dict, dict, list, dict, dict]
         if not isinstance(value, tuple) or len(value) != len(shapes):
             return None
         if not all(isinstance(part, shape) for part, shape in zip(value, shapes, strict=True)):
@@ -99,17 +142,15 @@ class Analysers:
 
 
 @dataclass
-class Collected:
-    """What a pass over claims gathers: one topic's (`analyse_topic`, then made a
-    TopicPartial) or the whole kb's (`merge`, claims numbered across the kb)."""
+class _Gathering:
+    """What a pass over one topic's claims gathers, numbers as lists."""
 
-    surface: dict[str, str] = field(default_factory=dict)
-    postings: dict[str, dict[str, Flat]] = field(default_factory=lambda: defaultdict(dict))
+    postings: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(dict))
     last_claim: dict[tuple[str, str], int] = field(default_factory=dict)
     keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
-    highlights: list[list[object]] = field(default_factory=list)
+    highlights: list[str] = field(default_factory=list)
 
 
 def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
@@ -120,7 +161,7 @@ def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
     ]
 
 
-def _add_posting(data: Collected, name: str, doc: int, tokens: list[tuple[str, int]]) -> None:
+def _add_posting(data: _Gathering, name: str, doc: int, tokens: list[tuple[str, int]]) -> None:
     length = stored_length(len(tokens))
     data.total_length[name] += len(tokens)
     positions: dict[str, list[int]] = defaultdict(list)
@@ -136,23 +177,27 @@ def _add_posting(data: Collected, name: str, doc: int, tokens: list[tuple[str, i
 
 def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPartial:
     """The search data of `topic`'s claims, numbered from 0."""
-    data = Collected()
+    return analyse_documents(topic_documents(kb, topic), tools)
+
+
+def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> TopicPartial:
+    """The search data of claims given as search/index.py's documents, numbered from 0."""
+    data = _Gathering()
     surface_words: set[str] = set()
     claims = 0
-    for doc, document in enumerate(topic_documents(kb, topic)):
+    for doc, document in enumerate(documents):
         claims += 1
         for name in RANKED_FIELDS:
             tokens = _analysed(tools.names if name == "terms" else tools.text, document[name])
             _add_posting(data, name, doc, [(term, pos) for term, pos, _, _ in tokens])
             if name == "text":
                 text = document["text"]
-                data.highlights.append(
-                    [
-                        item
-                        for term, _, start, end in tokens
-                        for item in (term, utf16_offset(text, start), utf16_offset(text, end))
-                    ]
-                )
+                found = [
+                    item
+                    for term, _, start, end in tokens
+                    for item in (term, utf16_offset(text, start), utf16_offset(text, end))
+                ]
+                data.highlights.append(script_json(found))
         surface_words.update(analysis.words(document["words"] + " " + document["topic_title"]))
         data.words.update(set(analysis.words(document["words"])))
         for name in KEYWORD_FIELDS:
@@ -160,23 +205,46 @@ def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPar
                 key = f"{name}:{value}"
                 if not data.keywords[key] or data.keywords[key][-1] != doc:
                     data.keywords[key].append(doc)
-    postings = dict(data.postings)
+    postings = {
+        term: {name: _packed(data.last_claim[term, name], flat) for name, flat in by_field.items()}
+        for term, by_field in data.postings.items()
+    }
     return TopicPartial(
         claims=claims,
         postings=postings,
-        last_claim=data.last_claim,
-        keywords=dict(data.keywords),
+        keywords={key: _packed(docs[-1], _deltas(docs)) for key, docs in data.keywords.items()},
         words=dict(data.words),
         total_length=dict(data.total_length),
         highlights=data.highlights,
         surface=_surface(surface_words, tools),
-        inflections={t: tools.inflections_of(t) for t in postings if "body" in postings[t]},
+        inflections={
+            term: " ".join(tools.inflections_of(term))
+            for term in postings
+            if "body" in postings[term]
+        },
     )
+
+
+def _deltas(numbers: list[int]) -> list[int]:
+    return [n - p for n, p in zip(numbers, [0, *numbers], strict=False)]
 
 
 def _surface(words: Iterable[str], tools: Analysers) -> dict[str, str]:
     found = {word: tools.term_of(word) for word in words}
     return {word: term for word, term in found.items() if term is not None}
+
+
+@dataclass
+class Collected:
+    """The whole kb's search data: the topics' partials merged, claims numbered across
+    the kb; each list of numbers as its JSON items in pieces, one a topic."""
+
+    surface: dict[str, str] = field(default_factory=dict)  # word -> index term
+    postings: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
+    keywords: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    words: Counter[str] = field(default_factory=Counter)
+    total_length: Counter[str] = field(default_factory=Counter)
+    highlights: list[str] = field(default_factory=list)
 
 
 def merge(kb: KnowledgeBase, partials: Iterable[TopicPartial]) -> Collected:
@@ -186,12 +254,20 @@ def merge(kb: KnowledgeBase, partials: Iterable[TopicPartial]) -> Collected:
     the terms in "body" (a word that is both keeps its own term; one that inflects two
     terms, the first in sorted order)."""
     data = Collected()
-    inflections: dict[str, list[str]] = {}
+    inflections: dict[str, str] = {}
+    # The last claim so far of each term's list in each field, and of each keyword's.
+    last: dict[tuple[str, str], int] = {}
+    last_with_keyword: dict[str, int] = {}
     offset = 0
     for partial in partials:
-        _merge_postings(data, partial, offset)
-        for key, docs in partial.keywords.items():
-            data.keywords[key] += [doc + offset for doc in docs]
+        for term, by_field in partial.postings.items():
+            into = data.postings[term]
+            for name, packed in by_field.items():
+                piece, last[term, name] = _rebased(packed, offset, last.get((term, name), 0))
+                into.setdefault(name, []).append(piece)
+        for key, packed in partial.keywords.items():
+            piece, last_with_keyword[key] = _rebased(packed, offset, last_with_keyword.get(key, 0))
+            data.keywords[key].append(piece)
         data.words.update(partial.words)
         data.total_length.update(partial.total_length)
         data.highlights += partial.highlights
@@ -201,20 +277,6 @@ def merge(kb: KnowledgeBase, partials: Iterable[TopicPartial]) -> Collected:
     names = {w for t in (*kb.entities, *kb.categories) for n in t.names for w in analysis.words(n)}
     data.surface.update(_surface(names - data.surface.keys(), Analysers()))
     for term in sorted(inflections):
-        for word in inflections[term]:
+        for word in inflections[term].split():
             data.surface.setdefault(word, term)
     return data
-
-
-def _merge_postings(data: Collected, partial: TopicPartial, offset: int) -> None:
-    """Append a topic's postings to each term's and field's, its first claim's delta
-    counted from the last claim before it that has the term in that field."""
-    last_claim = data.last_claim
-    for term, by_field in partial.postings.items():
-        into = data.postings[term]
-        for name, flat in by_field.items():
-            merged = into.setdefault(name, [])
-            start = len(merged)
-            merged += flat
-            merged[start] += offset - last_claim.get((term, name), 0)
-            last_claim[term, name] = offset + partial.last_claim[term, name]

@@ -37,7 +37,6 @@ by UTF-16 code units, as JavaScript compares strings.
 from __future__ import annotations
 
 import itertools
-import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -50,7 +49,13 @@ from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
 from evidencekb.search.index import cited_years
 from evidencekb.search.query import EXAMPLES, FIELDS, KEYWORD_FIELDS
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
-from evidencekb.site.search_analysis import RANKED_FIELDS, Collected, merge
+from evidencekb.site.search_analysis import (
+    RANKED_FIELDS,
+    Collected,
+    merge,
+    script_json,
+    script_string,
+)
 from evidencekb.site.search_cache import TopicCache, topic_partials
 
 FORMAT_VERSION = 4
@@ -63,55 +68,47 @@ def js_order(term: str) -> bytes:
     return term.encode("utf-16-be")
 
 
-def script_json(value: object) -> str:
-    """JSON that is safe inside a script: no `<`, `>` or `&` (so no `</script>` or
-    comment tricks), and no U+2028/U+2029 (line breaks in older JavaScript)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for char, escape in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(char, escape)
-    return text
+def js_sorted(keys: Iterable[str]) -> list[str]:
+    """`keys` in JavaScript's order. Without characters beyond U+FFFF (a pair of UTF-16
+    code units each) that is Python's own order of strings, by code points: far sooner
+    than js_order for the search data's million keys."""
+    keys = list(keys)
+    if max("".join(keys), default="") <= "\uffff":
+        return sorted(keys)
+    return sorted(keys, key=js_order)
 
 
-def _deltas(numbers: Iterable[int]) -> list[int]:
-    previous = 0
-    out = []
-    for number in numbers:
-        out.append(number - previous)
-        previous = number
-    return out
-
-
-def _entries(data: Collected) -> Iterator[list[object]]:
-    """Shard entries, [key, index term or 0, postings or 0], in key order."""
+def _entries(data: Collected) -> Iterator[tuple[str, str]]:
+    """Shard entries, [key, index term or 0, postings or 0], in key order, each with
+    its JSON (the postings' lists put together from their pieces)."""
     keys = set(data.surface) | set(data.postings) | set(data.keywords)
-    for key in sorted(keys, key=js_order):
-        stem: object = data.surface.get(key, 0)
-        postings: object = data.postings.get(key) or 0
+    for key in js_sorted(keys):
+        postings = "0"
         if key in data.keywords:
-            postings = {"docs": _deltas(data.keywords[key])}
-        yield [key, stem, postings]
+            postings = '{"docs":[' + ",".join(data.keywords[key]) + "]}"
+        elif key in data.postings:
+            by_field = data.postings[key].items()
+            postings = "{" + ",".join(f'"{n}":[{",".join(p)}]' for n, p in by_field) + "}"
+        stem = data.surface.get(key)
+        yield (
+            key,
+            f"[{script_string(key)},{'0' if stem is None else script_string(stem)},{postings}]",
+        )
 
 
 # A shard: its entries' keys and their JSON texts, in key order.
 Shard = list[tuple[str, str]]
 
 
-def _shard(entries: Iterable[list[object]]) -> list[Shard]:
-    """Entries cut into runs of about SHARD_BYTES, each entry's JSON made once."""
+def _shard(entries: Iterable[tuple[str, str]]) -> list[Shard]:
+    """Entries cut into runs of about SHARD_BYTES."""
     shards: list[Shard] = [[]]
     size = 0
-    for entry in entries:
-        text = script_json(entry)
+    for key, text in entries:
         if shards[-1] and size + len(text) + 1 > SHARD_BYTES:
             shards.append([])
             size = 0
-        shards[-1].append((str(entry[0]), text))
+        shards[-1].append((key, text))
         size += len(text) + 1
     return shards if shards[0] else []
 
@@ -133,7 +130,7 @@ def _spelling(words: Counter[str]) -> dict[str, list[list[object]]]:
     """The spelling dictionary by first character (a suggestion shares the first
     character of the word it replaces): [word, claims holding it], sorted."""
     by_letter: dict[str, list[list[object]]] = defaultdict(list)
-    for word in sorted(words, key=js_order):
+    for word in js_sorted(words):
         by_letter[word[0]].append([word, words[word]])
     return by_letter
 
@@ -207,19 +204,24 @@ def write_search_data(
     chunks = 0
     for start in range(0, len(claims), DOCS_PER_CHUNK):
         rows = [
-            [
-                c.id,
-                topic_index[c.topic],
-                c.section,
-                c.heading,
-                c.text,
-                strength_index[c.strength],
-                data.highlights[start + i],
-            ]
+            # A row's last item, the claim's highlights, is JSON already.
+            script_json(
+                [
+                    c.id,
+                    topic_index[c.topic],
+                    c.section,
+                    c.heading,
+                    c.text,
+                    strength_index[c.strength],
+                ]
+            )[:-1]
+            + f",{data.highlights[start + i]}]"
             for i, c in enumerate(claims[start : start + DOCS_PER_CHUNK])
         ]
         number = start // DOCS_PER_CHUNK
-        _write_call(folder / f"d-{number:05d}.js", "docs", number, rows)
+        _write_script(
+            folder / f"d-{number:05d}.js", f"EKBSearch.docs({number},[{','.join(rows)}]);"
+        )
         chunks += 1
 
     manifest = {

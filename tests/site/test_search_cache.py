@@ -1,0 +1,267 @@
+"""The search data made per topic and kept between builds (site/search_analysis.py,
+site/search_cache.py) is byte for byte what one pass over the whole kb writes: over
+generated edits (topics removed, added, moved, retitled; claims reworded; the
+vocabulary changed), with the cache warm from the kb before each edit; and whatever
+happened to the cache (entries corrupt, truncated, of another format, naming a
+class, of another shape; a folder that cannot be written)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from evidencekb.cache import PickledEntries
+from evidencekb.kb.load import load_kb
+from evidencekb.model import KnowledgeBase, Topic
+from evidencekb.search.index import claim_documents
+from evidencekb.site.search_analysis import (
+    Analysers,
+    Collected,
+    analyse_documents,
+    merge,
+)
+from evidencekb.site.search_cache import TopicCache, topic_partials
+from evidencekb.site.search_data import write_search_data
+from fixtures import HOSTILE, REPO_KB, add_evidence_sample, sample_kb
+
+# Words an edit puts into a claim or a title: stems shared with other claims, an
+# abbreviation, accents, a character beyond U+FFFF, and markup.
+WORDS = ["benzodiazepines", "dosing", "CRPS", "ketamine", "naïve", "\U0001d465-ray", HOSTILE, "a"]
+
+
+@pytest.fixture(scope="module")
+def evidence_kb_loaded(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The repository's kb with the evidence sample topic: two topics of real claims."""
+    kb_dir = tmp_path_factory.mktemp("kb") / "kb"
+    shutil.copytree(REPO_KB, kb_dir)
+    add_evidence_sample(kb_dir)
+    return load_kb(kb_dir)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def written(kb: KnowledgeBase, out: Path, cache: TopicCache | None) -> dict[str, bytes]:
+    shutil.rmtree(out, ignore_errors=True)
+    write_search_data(kb, out, cache)
+    return files(out)
+
+
+def as_written(data: Collected) -> tuple[object, ...]:
+    """What the files are written from, lists of numbers as their JSON text (merged
+    data holds them in pieces, one a topic) and in the order they are written."""
+    postings = {
+        term: [(name, ",".join(pieces)) for name, pieces in by_field.items()]
+        for term, by_field in data.postings.items()
+    }
+    keywords = {key: ",".join(pieces) for key, pieces in data.keywords.items()}
+    return postings, keywords, data.surface, data.words, data.total_length, data.highlights
+
+
+def one_pass(kb: KnowledgeBase) -> Collected:
+    """Every claim of the kb analysed as one topic would be, then "merged" alone."""
+    return merge(kb, [analyse_documents(claim_documents(kb), Analysers())])
+
+
+def test_topics_merged_equal_one_pass_over_the_kb(evidence_kb_loaded: KnowledgeBase) -> None:
+    kb = dataclasses.replace(
+        evidence_kb_loaded, topics=(*evidence_kb_loaded.topics, *sample_kb().topics)
+    )
+    per_topic = merge(kb, topic_partials(kb, None))
+    assert as_written(per_topic) == as_written(one_pass(kb))
+    # Not vacuous: claims of several topics share terms, whose lists are then merged.
+    assert any(
+        len(pieces) > 1 for by_field in per_topic.postings.values() for pieces in by_field.values()
+    )
+
+
+# -- generated edits -----------------------------------------------------------------
+
+
+def _topic(kb: KnowledgeBase, index: int) -> int:
+    return index % len(kb.topics)
+
+
+def _with_topic(kb: KnowledgeBase, index: int, topic: Topic) -> KnowledgeBase:
+    topics = list(kb.topics)
+    topics[index] = topic
+    return dataclasses.replace(kb, topics=tuple(topics))
+
+
+def drop(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    if len(kb.topics) < 2:
+        return kb
+    i = _topic(kb, index)
+    return dataclasses.replace(kb, topics=kb.topics[:i] + kb.topics[i + 1 :])
+
+
+def add(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """A topic of sample_kb that the kb does not have yet."""
+    new = [t for t in sample_kb().topics if t.slug not in {s.slug for s in kb.topics}]
+    return dataclasses.replace(kb, topics=(*kb.topics, new[0])) if new else kb
+
+
+def move_to_end(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    i = _topic(kb, index)
+    return dataclasses.replace(kb, topics=(*kb.topics[:i], *kb.topics[i + 1 :], kb.topics[i]))
+
+
+def retitle(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    i = _topic(kb, index)
+    return _with_topic(
+        kb, i, dataclasses.replace(kb.topics[i], title=f"{kb.topics[i].title} {word}")
+    )
+
+
+def reword(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """The middle claim of a topic gains a word in front."""
+    i = _topic(kb, index)
+    topic = kb.topics[i]
+    claims = list(topic.claims)
+    j = len(claims) // 2
+    claims[j] = dataclasses.replace(claims[j], text=f"{word} {claims[j].text}")
+    return _with_topic(kb, i, dataclasses.replace(topic, claims=tuple(claims)))
+
+
+def add_synonym(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """An entity gains a name: every topic whose claims name it changes."""
+    entities = list(kb.entities)
+    k = index % len(entities)
+    entities[k] = dataclasses.replace(entities[k], synonyms=(*entities[k].synonyms, word))
+    return dataclasses.replace(kb, entities=tuple(entities))
+
+
+EDITS: list[Callable[[KnowledgeBase, int, str], KnowledgeBase]] = [
+    drop, add, move_to_end, retitle, reword, add_synonym
+]  # fmt: skip
+
+
+@contextmanager
+def scratch() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder)
+
+
+def cache_in(folder: Path | None, code: str = "code") -> TopicCache:
+    return TopicCache(PickledEntries(folder), Path("/kb"), code)
+
+
+@settings(
+    max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(EDITS), st.integers(0, 3), st.sampled_from(WORDS)),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_a_warm_cache_writes_what_a_fresh_pass_writes(
+    evidence_kb_loaded: KnowledgeBase,
+    edits: list[tuple[Callable[[KnowledgeBase, int, str], KnowledgeBase], int, str]],
+) -> None:
+    kb = evidence_kb_loaded
+    with scratch() as folder:
+        cache = cache_in(folder / "cache")
+        written(kb, folder / "warm", cache)  # the build before the edits
+        for edit, index, word in edits:
+            kb = edit(kb, index, word)
+            assert written(kb, folder / "warm", cache) == written(kb, folder / "fresh", None)
+            assert as_written(merge(kb, topic_partials(kb, cache))) == as_written(one_pass(kb))
+        # One entry a topic folder: edits replace entries, never add to them.
+        slugs = {t.slug for t in (*evidence_kb_loaded.topics, *kb.topics, *sample_kb().topics)}
+        assert len(os.listdir(folder / "cache")) <= len(slugs)
+
+
+# -- a damaged cache -----------------------------------------------------------------
+
+
+class Marker:
+    """Unpickling this would make a folder: a tampered entry's payload."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.mkdir, (str(self.path),))
+
+
+def spoil(kind: str, entry: Path, marker: Path) -> None:
+    data = entry.read_bytes()
+    if kind == "truncated":
+        entry.write_bytes(data[: len(data) // 2])
+    elif kind == "garbage":
+        entry.write_bytes(b"\x80\x05not a pickle" * 5)
+    elif kind == "empty":
+        entry.write_bytes(b"")
+    elif kind == "foreign-format":
+        form, place, key, partial = pickle.loads(data)
+        entry.write_bytes(pickle.dumps(("evidencekb-search-data-partial-0", place, key, partial)))
+    elif kind == "other-shape":
+        form, place, key, partial = pickle.loads(data)
+        entry.write_bytes(pickle.dumps((form, place, key, partial[:-1])))
+    elif kind == "class":
+        form, place, key, partial = pickle.loads(data)
+        entry.write_bytes(pickle.dumps((form, place, key, Marker(marker))))
+
+
+@pytest.mark.parametrize(
+    "kind", ["truncated", "garbage", "empty", "foreign-format", "other-shape", "class"]
+)
+def test_a_damaged_entry_is_analysed_again(
+    evidence_kb_loaded: KnowledgeBase, tmp_path: Path, kind: str
+) -> None:
+    kb = evidence_kb_loaded
+    cache = cache_in(tmp_path / "cache")
+    expected = written(kb, tmp_path / "fresh", None)
+    assert written(kb, tmp_path / "out", cache) == expected
+    entries = sorted((tmp_path / "cache").iterdir())
+    assert len(entries) == len(kb.topics)
+    marker = tmp_path / "ran"
+    for entry in entries:
+        spoil(kind, entry, marker)
+    assert written(kb, tmp_path / "out", cache) == expected
+    assert not marker.exists()
+    # Each damaged entry was replaced by a good one: the next build reads them all.
+    assert all(cache.get(t, key) is not None for t, key in keys(kb, cache))
+
+
+def keys(kb: KnowledgeBase, cache: TopicCache) -> list[tuple[Topic, str]]:
+    from evidencekb.search.index import topic_key, vocabulary_key
+
+    return [(t, topic_key(cache.code, vocabulary_key(kb), t)) for t in kb.topics]
+
+
+def test_an_entry_of_other_code_or_another_place_is_not_used(
+    evidence_kb_loaded: KnowledgeBase, tmp_path: Path
+) -> None:
+    kb = evidence_kb_loaded
+    cache = cache_in(tmp_path / "cache", code="old code")
+    written(kb, tmp_path / "out", cache)
+    newer = cache_in(tmp_path / "cache", code="new code")
+    assert all(newer.get(t, key) is None for t, key in keys(kb, newer))
+    elsewhere = TopicCache(cache.entries, Path("/another/kb"), cache.code)
+    assert all(elsewhere.get(t, key) is None for t, key in keys(kb, cache))
+    assert all(cache.get(t, key) is not None for t, key in keys(kb, cache))
+
+
+def test_a_cache_folder_that_cannot_be_written_means_no_cache(
+    evidence_kb_loaded: KnowledgeBase, tmp_path: Path
+) -> None:
+    kb = evidence_kb_loaded
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be", "utf-8")
+    cache = cache_in(blocked / "cache")
+    assert written(kb, tmp_path / "out", cache) == written(kb, tmp_path / "fresh", None)
+    assert blocked.is_file()
