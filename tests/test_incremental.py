@@ -9,6 +9,7 @@ linked), or it would prove nothing.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -17,7 +18,13 @@ from pathlib import Path
 import pytest
 
 from evidencekb.build import build
-from evidencekb.paths import BUILD_MANIFEST_NAME, DATABASE_NAME, INDEX_DIRNAME
+from evidencekb.paths import (
+    BUILD_MANIFEST_NAME,
+    CACHE_DIRNAME,
+    DATABASE_NAME,
+    INDEX_DIRNAME,
+    SEARCH_CACHE_DIRNAME,
+)
 from evidencekb.reuse import Earlier
 from fixtures import EVIDENCE_TOPIC, add_evidence_sample, reword
 
@@ -35,19 +42,30 @@ def inodes(root: Path) -> dict[str, int]:
 
 
 def rebuild_and_compare(kb_dir: Path, site: Path, scratch: Path) -> tuple[set[str], set[str]]:
-    """Build `site` again (incremental) and a fresh full site; assert they are the same
-    bytes; return the files the incremental build kept and those it wrote."""
+    """Build `site` again (incremental, with the cache the earlier builds filled) and a
+    fresh full site (with an empty cache folder: parsing, formatting and analysing
+    everything); assert they are the same bytes; return the files the incremental build
+    kept and those it wrote."""
     before = inodes(site) if site.exists() else {}
     build(kb_dir, site)
-    full = scratch / "full"
+    full, cache = scratch / "full", scratch / "empty-cache"
     shutil.rmtree(full, ignore_errors=True)
-    build(kb_dir, full, full=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        build(kb_dir, full, full=True)
     incremental, fresh = files(site), files(full)
     assert sorted(incremental) == sorted(fresh)
     assert [name for name in fresh if incremental[name] != fresh[name]] == []
     after = inodes(site)
     kept = {name for name, inode in after.items() if before.get(name) == inode}
     return kept, set(after) - kept
+
+
+def search_cache_entries() -> dict[str, int]:
+    """The search data cache's entries (in the suite's cache folder, conftest.py)."""
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / CACHE_DIRNAME / SEARCH_CACHE_DIRNAME
+    return inodes(folder) if folder.is_dir() else {}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -66,9 +84,14 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     kept, _ = rebuild_and_compare(kb_dir, site, tmp_path)
     assert kept == set()  # nothing to keep the first time
 
-    # A claim reworded: its topic's pages and segment are written; the other topic's kept.
+    # A claim reworded: its topic's pages and segment are written; the other topic's kept,
+    # and so is the other topic's analysis for the search data (site/search_cache.py).
+    analysed = search_cache_entries()
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
     kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    after = search_cache_entries()
+    reanalysed = {name for name, inode in after.items() if analysed.get(name) != inode}
+    assert len(reanalysed) == 1 and len(after) == len(analysed)  # replaced, not added
     assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
     assert f"topics/{TOPIC}/index.html" in written
     assert DATABASE_NAME in written  # made from the whole kb
