@@ -13,16 +13,16 @@ from whoosh import query as wq
 
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
+from evidencekb.paths import INDEX_META_NAME
 from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.engine import search
 from evidencekb.search.freshness import kb_fingerprint
-from evidencekb.search.index import read_meta, write_index
+from evidencekb.search.index import read_meta, schema, topic_documents, write_index
 from fixtures import REPO_KB
 
 
 def three_topics() -> KnowledgeBase:
-    """The seed's claims three times over, as three topics: the index then has
-    three segments (one per topic), whose claims whoosh numbers from 0 in each."""
+    """The seed's claims three times over, as three topics."""
     kb = load_kb(REPO_KB)
     (topic,) = kb.topics
     copies = tuple(
@@ -39,11 +39,30 @@ def three_topics() -> KnowledgeBase:
     return replace(kb, topics=copies)
 
 
-@pytest.fixture(scope="module", params=["seed", "three topics"])
+def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:
+    """Rewrite the index in `folder` as whoosh writes one committed a topic at a time:
+    a segment per topic, whose claims whoosh numbers from 0 in each. (`ekb build`
+    puts about 10,000 claims in a segment, so only a large kb has several.)"""
+    for path in folder.iterdir():
+        if path.name != INDEX_META_NAME:
+            path.unlink()
+    ix = whoosh_index.create_in(str(folder), schema())
+    for topic in kb.topics:
+        writer = ix.writer()
+        for document in topic_documents(kb, topic):
+            writer.add_document(**document)
+        writer.commit(merge=False)
+    with ix.reader() as reader:
+        assert len(list(reader.leaf_readers())) == len(kb.topics)
+
+
+@pytest.fixture(scope="module", params=["seed", "three segments"])
 def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     kb = load_kb(REPO_KB) if request.param == "seed" else three_topics()
     folder = tmp_path_factory.mktemp("codes") / "whoosh"
     write_index(kb, folder, fingerprint=kb_fingerprint(REPO_KB))
+    if request.param == "three segments":
+        one_segment_per_topic(kb, folder)
     return folder
 
 

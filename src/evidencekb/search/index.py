@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,9 +49,13 @@ if TYPE_CHECKING:
 # 2: abbreviations in capitals are not stemmed; 3: the vocabulary's abbreviations;
 # 4: the pooled "body" field; 5: question and function words are stop words;
 # 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
-# 8: each claim's section and strength coded in the metadata
-FORMAT_VERSION = 8
+# 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
+# unbounded (the schema pickles its size)
+FORMAT_VERSION = 9
 _INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
+# The claims in one segment, about (see segment_groups): a search of the 80,000-claim
+# benchmark kb reads 8 segments, and a one-claim edit rewrites one of 10,000 claims.
+SEGMENT_CLAIMS = 10_000
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
@@ -213,12 +218,15 @@ def _write_segments(
 def _write_segments_in_order(
     kb: KnowledgeBase, index_dir: Path, earlier: Earlier, progress: Progress
 ) -> dict[str, str]:
-    """One whoosh segment per topic (documents in claim order, so document numbers are
-    claim numbers), named by its content key: the code, the vocabulary's names, the
-    topic's title and claims. A segment whose key the earlier build had is linked from
-    it; the rest are written. The table of contents, written last, lists them all."""
+    """One whoosh segment per group of topics (`segment_groups`; documents in claim
+    order, so document numbers are claim numbers), named by its content key: the code,
+    the vocabulary's names, and its topics' titles, references and claims. A segment
+    whose key the earlier build had is linked from it; the rest are written. The table
+    of contents, written last, lists them all."""
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
+
+    from evidencekb.reuse import content_key
 
     the_schema = schema()
     vocabulary = vocabulary_key(kb)
@@ -227,28 +235,60 @@ def _write_segments_in_order(
     segments: list[W3Segment] = []
     codec = W3Codec()
     done = 0
-    for topic in kb.topics:
-        if not topic.claims:
-            continue
-        key = topic_key(earlier.code, vocabulary, topic)
-        part = f"{index_dir.name}/{topic.slug}"
+    for group in segment_groups(kb.topics):
+        key = content_key(*(topic_key(earlier.code, vocabulary, topic) for topic in group))
+        part = f"{index_dir.name}/{group[0].slug}"
         keys[part] = key
         files = [f"{index_dir.name}/{name}" for name in earlier_files.get(key, [])]
         lengths = earlier_lengths.get(key)
         if lengths is None or not earlier.keep(part, key, files, index_dir.parent):
-            lengths = _write_segment(the_schema, topic_documents(kb, topic), index_dir, key)
+            documents = (document for topic in group for document in topic_documents(kb, topic))
+            lengths = _write_segment(the_schema, documents, index_dir, key)
         # The table of contents lists each segment with its total field lengths (for
         # ranking); made afresh with one codec object, it pickles to the same bytes
         # whether the segment was written now or kept.
-        segment = W3Segment(codec, _INDEX_NAME, doccount=len(topic.claims), segid=key)
+        claims = sum(len(topic.claims) for topic in group)
+        segment = W3Segment(codec, _INDEX_NAME, doccount=claims, segid=key)
         # Field names as the schema's own strings: pickle writes a string it has seen
         # as a back-reference, so which objects they are changes the bytes.
         segment._fieldlengths = {n: lengths[n] for n in the_schema.names() if n in lengths}
         segments.append(segment)
-        done += len(topic.claims)
+        done += claims
         progress("search index", done, len(kb.claims))
     TOC(the_schema, segments, 1).write(FileStorage(str(index_dir)), _INDEX_NAME)
     return keys
+
+
+def segment_groups(topics: Iterable[Topic], size: int = SEGMENT_CLAIMS) -> list[tuple[Topic, ...]]:
+    """The topics that have claims, in order, cut into runs of about `size` claims.
+
+    A search looks each word up in every segment, so fewer are faster (one per topic
+    made a search of the 80,000-claim kb up to 1.9 times slower than one segment);
+    an edit rewrites its topic's whole segment, so smaller are cheaper to rebuild.
+    Where to cut is decided by the content, as content-defined chunking does: once a
+    run holds half of `size`, it ends after a topic with a probability of that topic's
+    share of half of `size` (read off a hash of its slug, so the same in every build),
+    and it always ends at twice `size`. Adding, removing or editing a topic then moves
+    only the cuts near it: the other segments keep their content and are reused."""
+    groups: list[tuple[Topic, ...]] = []
+    current: list[Topic] = []
+    claims = 0
+    for topic in topics:
+        if not topic.claims:
+            continue
+        current.append(topic)
+        claims += len(topic.claims)
+        if claims >= 2 * size or (claims >= size // 2 and _cut_after(topic, size // 2)):
+            groups.append(tuple(current))
+            current, claims = [], 0
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def _cut_after(topic: Topic, size: int) -> bool:
+    digest = hashlib.blake2b(topic.slug.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") < (1 << 64) * len(topic.claims) // size
 
 
 def _earlier_segments(
@@ -288,7 +328,10 @@ def _write_segment(
     scratch.mkdir()
     ix = whoosh_index.create_in(str(scratch), the_schema, _INDEX_NAME)
     # compound=False: a compound segment file records each part's mtime.
-    writer = ix.writer(codec=_NamedSegmentCodec(segment_id), limitmb=128, compound=False)
+    # limitmb: a segment of 20,000 claims (the most segment_groups makes) then sorts its
+    # postings in memory; at 128 MB whoosh spilled them to disk and read them back,
+    # which took a third of the time.
+    writer = ix.writer(codec=_NamedSegmentCodec(segment_id), limitmb=512, compound=False)
     for document in documents:
         writer.add_document(**document)
     writer.commit(merge=False)
