@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ KEEPALIVE_SECONDS = 15.0
 # Saves that come this close together (an editor writing two files, a git
 # checkout) make one build.
 DEBOUNCE_MS = 400
+SIGNAL_CHECK_SECONDS = 0.2  # how soon Ctrl-C stops `ekb serve`, at most
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,11 @@ def serve_live(kb_dir: Path, site_dir: Path, port: int, say: Callable[[str], Non
     with live_serving(kb_dir, site_dir, port, say) as url:
         say(f"Serving {site_dir}/ at {url} and rebuilding on changes in {kb_dir}/ (Ctrl-C to stop)")
         try:
-            threading.Event().wait()  # until Ctrl-C
+            # Until Ctrl-C, in short waits: the kernel may hand the signal to another
+            # thread (the server's, the watcher's), which only notes it for the main
+            # thread to act on when it next runs; a wait without end never would.
+            while True:
+                time.sleep(SIGNAL_CHECK_SECONDS)
         except KeyboardInterrupt:
             say("Stopped.")
 
