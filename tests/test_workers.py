@@ -1,4 +1,4 @@
-"""run_beside: the parts of a build on two cores; a failure on either side is raised."""
+"""run_shared: the parts of a build on two cores; a failure on either side is raised."""
 
 from __future__ import annotations
 
@@ -6,73 +6,81 @@ import errno
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from evidencekb.errors import KBError
-from evidencekb.workers import run_beside
+from evidencekb.workers import run_shared
 
 
 def nothing() -> None:
     return None
 
 
-def test_each_part_runs_once_the_first_one_in_another_process(tmp_path: Path) -> None:
-    def beside() -> int:
-        (tmp_path / "child").write_text(str(os.getpid()))
-        return os.getpid()
+def test_each_task_runs_once_both_processes_take_some_and_results_keep_their_order(
+    tmp_path: Path,
+) -> None:
+    def task(number: int) -> Callable[[], tuple[int, int]]:
+        def run() -> tuple[int, int]:
+            with (tmp_path / "log").open("a") as log:
+                log.write(f"{number}\n")
+            time.sleep(0.2)  # long enough that the other process takes the next one
+            return number, os.getpid()
 
-    def here() -> int:
-        time.sleep(3)  # the child is done first and takes `then`
-        return os.getpid()
+        return run
 
-    def then() -> int:
-        with (tmp_path / "then").open("a") as log:
-            log.write(f"{os.getpid()}\n")
-        return os.getpid()
-
-    child, parent, last = run_beside(beside, here, then)
-    assert parent == os.getpid() != child
-    assert (tmp_path / "child").read_text() == str(child)
-    assert last == child
-    assert (tmp_path / "then").read_text() == f"{child}\n"
+    results = run_shared([task(number) for number in range(8)])
+    assert [number for number, _ in results] == list(range(8))
+    assert sorted(map(int, (tmp_path / "log").read_text().split())) == list(range(8))
+    processes = {pid for _, pid in results}
+    assert os.getpid() in processes and len(processes) == 2
 
 
-def test_then_runs_here_when_this_process_is_done_first(tmp_path: Path) -> None:
-    def beside() -> None:
-        time.sleep(3)
-
-    assert run_beside(beside, nothing, os.getpid) == (None, None, os.getpid())
+def test_one_task_runs_here() -> None:
+    assert run_shared([os.getpid]) == [os.getpid()]
 
 
 def test_a_failure_in_the_child_is_raised_as_itself(tmp_path: Path) -> None:
-    def beside() -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
+    parent = os.getpid()
+
+    def task() -> None:  # which process takes which task depends on timing
+        if os.getpid() == parent:
+            time.sleep(1)
+        else:
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
 
     with pytest.raises(OSError) as raised:
-        run_beside(beside, nothing, nothing)
+        run_shared([task, task])
     assert raised.value.errno == errno.ENOSPC
 
 
 def test_a_child_killed_outright_is_an_error() -> None:
-    def beside() -> None:
-        os.kill(os.getpid(), signal.SIGKILL)
+    parent = os.getpid()
+
+    def task() -> None:
+        if os.getpid() == parent:
+            time.sleep(1)
+        else:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     with pytest.raises(KBError, match=r"stopped unexpectedly \(exit code -9\)"):
-        run_beside(beside, nothing, nothing)
+        run_shared([task, task])
 
 
 def test_a_failure_here_stops_the_child(tmp_path: Path) -> None:
-    def beside() -> None:
+    parent = os.getpid()
+
+    def task() -> None:
+        if os.getpid() == parent:
+            time.sleep(0.5)  # the child has taken the other task by now
+            raise ValueError("here failed")
         time.sleep(30)
         (tmp_path / "late").write_text("the child was not stopped")
 
-    def here() -> None:
-        raise ValueError("here failed")
-
     started = time.monotonic()
     with pytest.raises(ValueError, match="here failed"):
-        run_beside(beside, here, nothing)
+        run_shared([task, task])
     assert time.monotonic() - started < 20
     assert not (tmp_path / "late").exists()

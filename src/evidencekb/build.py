@@ -1,8 +1,8 @@
 """`ekb build`: compile kb/ into the site folder, all at once or not at all.
 
 Everything is written into a hidden sibling of the site folder, which replaces
-the old one only when every stage has succeeded (the search index is written by a
-child process meanwhile, see workers.py): a failed build leaves the
+the old one only when every stage has succeeded (on two cores: a forked child
+process takes its share of the parts, see workers.py): a failed build leaves the
 previous site, database and index exactly as they were. A failure to write (a full
 disk, a read-only folder) is one `Error:` line naming the site folder and the reason.
 Parts of the earlier site whose inputs did not change are hard-linked into the
@@ -15,8 +15,11 @@ other.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.database import write_database
@@ -27,10 +30,11 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key, write_manifest
-from evidencekb.search import write_index
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
+from evidencekb.search.index import finish_index, start_index
+from evidencekb.search.segments import FieldLengths, SegmentPlan, write_segment
 from evidencekb.site import keep_or_write_search_data, render_pages
-from evidencekb.workers import run_beside
+from evidencekb.workers import run_shared
 
 
 @dataclass(frozen=True)
@@ -74,16 +78,27 @@ def _write_site(
     earlier: Earlier,
     progress: Progress,
 ) -> None:
-    # Two cores: the search index is written by a child process while this one writes
-    # the database, the export and the pages; the search data by whichever is first done.
-    index_keys, other_keys, data_keys = run_beside(
-        lambda: write_index(
-            kb, out / INDEX_DIRNAME, fingerprint=fingerprint, progress=progress, earlier=earlier
-        ),
+    # Two cores share the parts (workers.py), the longest first: the database and the
+    # pages, the search data, then each search index segment to be written.
+    index = start_index(kb, out / INDEX_DIRNAME, earlier)
+    segments = index.to_write
+    tasks: list[Callable[[], Mapping[str, Any]]] = [
         lambda: _write_database_and_pages(kb, out, earlier, progress),
         lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
-    )
-    write_manifest(out, {**index_keys, **other_keys, **data_keys})
+        *(partial(_write_segment, kb, index, n, progress) for n in range(len(segments))),
+    ]
+    pages_keys, data_keys, *lengths = run_shared(tasks)
+    written = {segment.key: found for segment, found in zip(segments, lengths, strict=True)}
+    finish_index(kb, index, written, fingerprint)
+    write_manifest(out, {**index.keys(), **pages_keys, **data_keys})
+
+
+def _write_segment(
+    kb: KnowledgeBase, index: SegmentPlan, number: int, progress: Progress
+) -> FieldLengths:
+    lengths = write_segment(kb, index, index.to_write[number])
+    progress("search index", number + 1, len(index.to_write))
+    return lengths
 
 
 def _write_database_and_pages(

@@ -1,15 +1,14 @@
 """Run the parts of a build on two cores, one of them in a forked child process.
 
-A build's stages are independent once kb/ is loaded (each writes its own files), so
-`ekb build` gives the search index to a child process and writes the database and
-pages itself; the search data goes to whichever finishes first (its share of the work
-depends on how much each side kept from the earlier build and on the citation cache).
-The child is forked, so it starts with the loaded knowledge base as it is in memory
-(nothing is pickled or read again), and it only writes files, so what it makes does
-not depend on what the parent does meanwhile: the output stays byte-for-byte what one
-process would write.
+A build's parts are independent once kb/ is loaded (each writes its own files), so
+`ekb build` hands them as a list of tasks to `run_shared`: this process and a child
+each take the next task that nobody has taken, until none is left. Which process
+runs which task depends on timing, but what each task writes does not: the output
+stays byte-for-byte what one process would write. The child is forked, so it starts
+with the loaded knowledge base as it is in memory (nothing is pickled or read again);
+only each task's result (a few keys) comes back, pickled.
 
-Where fork is unavailable, the parts run one after the other.
+Where fork is unavailable, the tasks run one after the other.
 """
 
 from __future__ import annotations
@@ -17,37 +16,31 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from evidencekb.errors import KBError
 
-B = TypeVar("B")
-H = TypeVar("H")
 T = TypeVar("T")
 
 
-def run_beside(
-    beside: Callable[[], B], here: Callable[[], H], then: Callable[[], T]
-) -> tuple[B, H, T]:
-    """Run `beside` in a child process while this process runs `here`, then `then` in
-    whichever of the two is done first; return the three results (those of the child
-    come back pickled) when all have finished. A failure in any is raised here (this
-    process's own first); if this process fails, the child is stopped."""
-    if not hasattr(os, "fork"):
-        mine = here()
-        return beside(), mine, then()
+def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run `tasks` on two cores, each task once, taken in the order given (so put the
+    longest first); return their results in that order. A failure in either process is
+    raised here (this process's own first); if this process fails, the child is
+    stopped."""
+    if not hasattr(os, "fork") or len(tasks) < 2:
+        return [task() for task in tasks]
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    taken = context.Value("b", 0)  # shared memory: set by the process that takes `then`
-    # fork: the child runs `beside` as it is in memory; nothing is pickled.
-    child = context.Process(target=_child_main, args=(beside, then, taken, sender), daemon=True)
+    taken = context.Value("i", 0)  # shared memory: how many tasks have been taken
+    # fork: the child runs the tasks as they are in memory; nothing is pickled.
+    child = context.Process(target=_child_main, args=(tasks, taken, sender), daemon=True)
     child.start()
     sender.close()  # the child holds its own copy; EOF then means the child is gone
     try:
-        mine = here()
-        last = (then(),) if _take(taken) else ()
+        results = {number: tasks[number]() for number in _untaken(taken, len(tasks))}
     except BaseException:
         child.terminate()
         child.join()
@@ -61,28 +54,28 @@ def run_beside(
     if failed:
         code = child.exitcode
         raise outcome or KBError(f"a build process stopped unexpectedly (exit code {code})")
-    result, child_last = outcome
-    return result, mine, (last or child_last)[0]
+    results.update(outcome)
+    return [results[number] for number in range(len(tasks))]
 
 
-def _take(taken: Any) -> bool:
-    """Whether this process is the first to ask (and so runs `then`)."""
-    with taken.get_lock():
-        first = not taken.value
-        taken.value = 1
-    return first
+def _untaken(taken: Any, count: int) -> Iterator[int]:
+    """The numbers of the tasks this process takes, each as it is ready for one."""
+    while True:
+        with taken.get_lock():
+            number = taken.value
+            taken.value = number + 1
+        if number >= count:
+            return
+        yield number
 
 
-def _child_main(
-    task: Callable[[], object], then: Callable[[], object], taken: Any, sender: Connection
-) -> None:
+def _child_main(tasks: Sequence[Callable[[], object]], taken: Any, sender: Connection) -> None:
     try:
-        result = task()
-        last = (then(),) if _take(taken) else ()
+        results = {number: tasks[number]() for number in _untaken(taken, len(tasks))}
     except BaseException as error:  # reported to the parent, which raises it
         sender.send((True, _picklable(error)))
     else:
-        sender.send((False, (result, last)))
+        sender.send((False, results))
     finally:
         sender.close()
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -32,15 +31,12 @@ from evidencekb.search.freshness import (
 )
 from evidencekb.search.index import (
     FORMAT_VERSION,
-    SEGMENT_CLAIMS,
     ensure_fresh_index,
     is_fresh,
     read_meta,
     rebuild_index,
-    segment_groups,
     write_index,
 )
-from fixtures import REPO_KB
 
 BUILD_SCRIPT = """
 import sys
@@ -240,30 +236,3 @@ def test_vocabulary_from_a_hand_built_kb_expands_both_ways(tmp_path: Path) -> No
     by_name = {h.claim["id"] for h in search(index_dir, "magnesium sulphate").hits}
     assert by_abbreviation == by_name == {"t-1", "t-2"}
     assert [h.claim["id"] for h in search(index_dir, "entity:mgso4").hits] == ["t-1"]
-
-
-def test_segments_hold_about_ten_thousand_claims_cut_where_the_content_says() -> None:
-    """A kb of 90 topics of 600 to 1,400 claims (the seed's claims over and over) in
-    segments: in order, none much over twice SEGMENT_CLAIMS, and a topic edited,
-    removed or added changes the segments around it only; the rest are reused."""
-    (seed,) = load_kb(REPO_KB).topics
-
-    def topic(name: str, copies: int) -> Topic:
-        return replace(seed, slug=name, claims=seed.claims * copies)
-
-    topics = [topic(f"topic-{n:03d}", 30 + n * 7 % 41) for n in range(90)]
-    groups = segment_groups(topics)
-    assert [t for group in groups for t in group] == topics
-    assert all(sum(len(t.claims) for t in group[:-1]) < 2 * SEGMENT_CLAIMS for group in groups)
-    assert 5 <= len(groups) <= 15
-
-    def lost(changed: list[Topic]) -> int:
-        """How many segments of `topics` are not among those of `changed`."""
-        shape = [[(t.slug, len(t.claims)) for t in group] for group in segment_groups(changed)]
-        return sum([(t.slug, len(t.claims)) for t in group] not in shape for group in groups)
-
-    for i in (0, 13, 44, 61, 89):
-        edited = [*topics[:i], topic(topics[i].slug, 12), *topics[i + 1 :]]
-        removed = [*topics[:i], *topics[i + 1 :]]
-        added = [*topics[:i], topic("a-new-topic", 50), *topics[i:]]
-        assert max(lost(edited), lost(removed), lost(added)) <= 2, i

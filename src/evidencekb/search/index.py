@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from typing import TYPE_CHECKING
 
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.paths import INDEX_META_NAME
@@ -41,6 +37,7 @@ if TYPE_CHECKING:
 
     from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
     from evidencekb.reuse import Earlier
+    from evidencekb.search.segments import FieldLengths, SegmentPlan
 
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.
@@ -52,10 +49,7 @@ if TYPE_CHECKING:
 # 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
 # unbounded (the schema pickles its size)
 FORMAT_VERSION = 9
-_INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
-# The claims in one segment, about (see segment_groups): a search of the 80,000-claim
-# benchmark kb reads 8 segments, and a one-claim edit rewrites one of 10,000 claims.
-SEGMENT_CLAIMS = 10_000
+INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
 # "body" is the heading and the text as one field: BM25 then saturates a
@@ -114,24 +108,53 @@ def write_index(
     earlier: Earlier | None = None,
 ) -> dict[str, str]:
     """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
-    Return the content key of each topic's segment (see `_write_segments`).
+    Return the content key of each segment (see search/segments.py).
 
     Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
     when kb/ was read, so an edit made during the build is still noticed.
     `earlier`: the build before, whose segments are kept where their key is the same.
+    (`ekb build` does the same in three steps, sharing the segments between two cores.)
     """
     from evidencekb.reuse import Earlier
+    from evidencekb.search.segments import write_segment
+
+    plan = start_index(kb, index_dir, earlier or Earlier.nothing(""))
+    written = {}
+    for done, segment in enumerate(plan.to_write, start=1):
+        written[segment.key] = write_segment(kb, plan, segment)
+        progress("search index", done, len(plan.to_write))
+    finish_index(kb, plan, written, fingerprint)
+    return plan.keys()
+
+
+def start_index(kb: KnowledgeBase, index_dir: Path, earlier: Earlier) -> SegmentPlan:
+    """Plan the index of `kb` in `index_dir` (made now; it must be new or empty),
+    linking the earlier build's segments that can be kept; the rest are for
+    `segments.write_segment`."""
+    from evidencekb.search.segments import plan_segments
 
     index_dir.mkdir(exist_ok=True)
     if any(index_dir.iterdir()):
         raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
-    keys = _write_segments(kb, index_dir, earlier or Earlier.nothing(""), progress)
+    return plan_segments(kb, index_dir, earlier)
+
+
+def finish_index(
+    kb: KnowledgeBase,
+    plan: SegmentPlan,
+    written: Mapping[str, FieldLengths],
+    fingerprint: Fingerprint,
+) -> None:
+    """Once every segment of `plan` is there: the table of contents, then the metadata
+    with the fingerprint, stamped with the time kb/ was read."""
+    from evidencekb.search.segments import write_table_of_contents
+
+    write_table_of_contents(plan, written)
     meta = _index_meta(kb, fingerprint.digest)
-    meta_path = index_dir / INDEX_META_NAME
+    meta_path = plan.index_dir / INDEX_META_NAME
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
     stamp = fingerprint.stamp_ns
     os.utime(meta_path, ns=(stamp, stamp))
-    return keys
 
 
 def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
@@ -189,158 +212,6 @@ def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
 def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
     """The works a claim cites that its topic lists (a cited number may have no entry)."""
     return [works[number] for number in claim.citations if number in works]
-
-
-class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
-    """whoosh's codec, except that the new segment gets the id given, not a random one."""
-
-    def __init__(self, segment_id: str) -> None:
-        super().__init__()
-        self.segment_id = segment_id
-
-    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
-        return W3Segment(self, indexname, segid=self.segment_id)
-
-
-def _write_segments(
-    kb: KnowledgeBase, index_dir: Path, earlier: Earlier, progress: Progress
-) -> dict[str, str]:
-    import random
-
-    # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
-    saved = random.getstate()
-    try:
-        return _write_segments_in_order(kb, index_dir, earlier, progress)
-    finally:
-        random.setstate(saved)
-
-
-def _write_segments_in_order(
-    kb: KnowledgeBase, index_dir: Path, earlier: Earlier, progress: Progress
-) -> dict[str, str]:
-    """One whoosh segment per group of topics (`segment_groups`; documents in claim
-    order, so document numbers are claim numbers), named by its content key: the code,
-    the vocabulary's names, and its topics' titles, references and claims. A segment
-    whose key the earlier build had is linked from it; the rest are written. The table
-    of contents, written last, lists them all."""
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC
-
-    from evidencekb.reuse import content_key
-
-    the_schema = schema()
-    vocabulary = vocabulary_key(kb)
-    earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
-    keys: dict[str, str] = {}
-    segments: list[W3Segment] = []
-    codec = W3Codec()
-    done = 0
-    for group in segment_groups(kb.topics):
-        key = content_key(*(topic_key(earlier.code, vocabulary, topic) for topic in group))
-        part = f"{index_dir.name}/{group[0].slug}"
-        keys[part] = key
-        files = [f"{index_dir.name}/{name}" for name in earlier_files.get(key, [])]
-        lengths = earlier_lengths.get(key)
-        if lengths is None or not earlier.keep(part, key, files, index_dir.parent):
-            documents = (document for topic in group for document in topic_documents(kb, topic))
-            lengths = _write_segment(the_schema, documents, index_dir, key)
-        # The table of contents lists each segment with its total field lengths (for
-        # ranking); made afresh with one codec object, it pickles to the same bytes
-        # whether the segment was written now or kept.
-        claims = sum(len(topic.claims) for topic in group)
-        segment = W3Segment(codec, _INDEX_NAME, doccount=claims, segid=key)
-        # Field names as the schema's own strings: pickle writes a string it has seen
-        # as a back-reference, so which objects they are changes the bytes.
-        segment._fieldlengths = {n: lengths[n] for n in the_schema.names() if n in lengths}
-        segments.append(segment)
-        done += claims
-        progress("search index", done, len(kb.claims))
-    TOC(the_schema, segments, 1).write(FileStorage(str(index_dir)), _INDEX_NAME)
-    return keys
-
-
-def segment_groups(topics: Iterable[Topic], size: int = SEGMENT_CLAIMS) -> list[tuple[Topic, ...]]:
-    """The topics that have claims, in order, cut into runs of about `size` claims.
-
-    A search looks each word up in every segment, so fewer are faster (one per topic
-    made a search of the 80,000-claim kb up to 1.9 times slower than one segment);
-    an edit rewrites its topic's whole segment, so smaller are cheaper to rebuild.
-    Where to cut is decided by the content, as content-defined chunking does: once a
-    run holds half of `size`, it ends after a topic with a probability of that topic's
-    share of half of `size` (read off a hash of its slug, so the same in every build),
-    and it always ends at twice `size`. Adding, removing or editing a topic then moves
-    only the cuts near it: the other segments keep their content and are reused."""
-    groups: list[tuple[Topic, ...]] = []
-    current: list[Topic] = []
-    claims = 0
-    for topic in topics:
-        if not topic.claims:
-            continue
-        current.append(topic)
-        claims += len(topic.claims)
-        if claims >= 2 * size or (claims >= size // 2 and _cut_after(topic, size // 2)):
-            groups.append(tuple(current))
-            current, claims = [], 0
-    if current:
-        groups.append(tuple(current))
-    return groups
-
-
-def _cut_after(topic: Topic, size: int) -> bool:
-    digest = hashlib.blake2b(topic.slug.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") < (1 << 64) * len(topic.claims) // size
-
-
-def _earlier_segments(
-    earlier: Earlier, dirname: str
-) -> tuple[dict[str, list[str]], dict[str, Any]]:
-    """The earlier index's segments by id: their files (named MAIN_<id>.<ext>) and
-    their total field lengths, as its table of contents records them. Nothing if
-    there is no earlier index this code can read."""
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.index import TOC
-
-    if earlier.site_dir is None:
-        return {}, {}
-    folder = earlier.site_dir / dirname
-    try:
-        toc = TOC.read(FileStorage(str(folder)), _INDEX_NAME)
-        names = sorted(os.listdir(folder))
-    except Exception:  # whoosh raises many kinds on a damaged index: build it anew
-        return {}, {}
-    lengths = {segment.segid: segment._fieldlengths for segment in toc.segments}
-    files: dict[str, list[str]] = {}
-    for name in names:
-        stem, dot, _ = name.partition(".")
-        if dot and stem.startswith(f"{_INDEX_NAME}_"):
-            files.setdefault(stem.removeprefix(f"{_INDEX_NAME}_"), []).append(name)
-    return files, lengths
-
-
-def _write_segment(
-    the_schema: Schema, documents: Iterator[dict[str, str]], index_dir: Path, segment_id: str
-) -> Any:
-    """Write one segment named `segment_id` into index_dir, through a scratch index
-    beside it (a whoosh writer also writes a table of contents and a lock)."""
-    import shutil
-
-    scratch = index_dir / f".segment-{segment_id}"
-    scratch.mkdir()
-    ix = whoosh_index.create_in(str(scratch), the_schema, _INDEX_NAME)
-    # compound=False: a compound segment file records each part's mtime.
-    # limitmb: a segment of 20,000 claims (the most segment_groups makes) then sorts its
-    # postings in memory; at 128 MB whoosh spilled them to disk and read them back,
-    # which took a third of the time.
-    writer = ix.writer(codec=_NamedSegmentCodec(segment_id), limitmb=512, compound=False)
-    for document in documents:
-        writer.add_document(**document)
-    writer.commit(merge=False)
-    lengths = writer.newsegment._fieldlengths
-    for name in os.listdir(scratch):
-        if name.startswith(f"{_INDEX_NAME}_{segment_id}."):
-            os.rename(scratch / name, index_dir / name)
-    shutil.rmtree(scratch)
-    return lengths
 
 
 def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:

@@ -1,0 +1,210 @@
+"""Writing the search index in segments: which topics go in which, which an earlier
+build already wrote, and the table of contents that lists them.
+
+The index is a few whoosh segments, each holding a run of consecutive topics (so
+document numbers are claim numbers) and named by its content key. A build plans
+them (`plan_segments`: the groups, their keys, and the earlier build's segments
+linked where a key is the same), writes the others (`write_segment`, one task each,
+so that both cores can share them: see workers.py), and then lists them all in
+the table of contents (`write_table_of_contents`). Only writing imports this module:
+`ekb search` starts faster without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import shutil
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3Segment
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC
+
+from evidencekb.reuse import Earlier, content_key
+from evidencekb.search.index import (
+    INDEX_NAME,
+    schema,
+    topic_documents,
+    topic_key,
+    vocabulary_key,
+)
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
+
+    from evidencekb.model import KnowledgeBase, Topic
+
+# The claims in one segment, about (see segment_groups): a search of the 80,000-claim
+# benchmark kb reads 8 segments, and a one-claim edit rewrites one of 10,000 claims.
+SEGMENT_CLAIMS = 10_000
+FieldLengths = Mapping[str, int]  # a segment's total length of each field
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    part: str  # its name among the build's parts (reuse.py)
+    key: str  # its content key, which is also its whoosh segment id
+    topics: tuple[Topic, ...]
+    claims: int
+    kept: FieldLengths | None  # linked from the earlier build, with its field lengths
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    index_dir: Path
+    segments: tuple[PlannedSegment, ...]
+
+    @property
+    def to_write(self) -> tuple[PlannedSegment, ...]:
+        return tuple(segment for segment in self.segments if segment.kept is None)
+
+    def keys(self) -> dict[str, str]:
+        return {segment.part: segment.key for segment in self.segments}
+
+
+def plan_segments(kb: KnowledgeBase, index_dir: Path, earlier: Earlier) -> SegmentPlan:
+    """The segments of `kb`'s index in `index_dir` (an empty folder), each keyed by
+    what it is made from: the code, the vocabulary's names, and its topics' titles,
+    references and claims. A segment whose key the earlier build had is linked from it
+    now; the others are left to `write_segment`."""
+    vocabulary = vocabulary_key(kb)
+    earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
+    planned = []
+    for group in segment_groups(kb.topics):
+        key = content_key(*(topic_key(earlier.code, vocabulary, topic) for topic in group))
+        part = f"{index_dir.name}/{group[0].slug}"
+        files = [f"{index_dir.name}/{name}" for name in earlier_files.get(key, [])]
+        kept = earlier_lengths.get(key)
+        if kept is not None and not earlier.keep(part, key, files, index_dir.parent):
+            kept = None
+        claims = sum(len(topic.claims) for topic in group)
+        planned.append(PlannedSegment(part, key, group, claims, kept))
+    return SegmentPlan(index_dir, tuple(planned))
+
+
+def segment_groups(topics: Iterable[Topic], size: int = SEGMENT_CLAIMS) -> list[tuple[Topic, ...]]:
+    """The topics that have claims, in order, cut into runs of about `size` claims.
+
+    A search looks each word up in every segment, so fewer are faster (one per topic
+    made a search of the 80,000-claim kb up to 1.9 times slower than one segment);
+    an edit rewrites its topic's whole segment, so smaller are cheaper to rebuild.
+    Where to cut is decided by the content, as content-defined chunking does: once a
+    run holds half of `size`, it ends after a topic with a probability of that topic's
+    share of half of `size` (read off a hash of its slug, so the same in every build),
+    and it always ends at twice `size`. Adding, removing or editing a topic then moves
+    only the cuts near it: the other segments keep their content and are reused."""
+    groups: list[tuple[Topic, ...]] = []
+    current: list[Topic] = []
+    claims = 0
+    for topic in topics:
+        if not topic.claims:
+            continue
+        current.append(topic)
+        claims += len(topic.claims)
+        if claims >= 2 * size or (claims >= size // 2 and _cut_after(topic, size // 2)):
+            groups.append(tuple(current))
+            current, claims = [], 0
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def _cut_after(topic: Topic, size: int) -> bool:
+    digest = hashlib.blake2b(topic.slug.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") < (1 << 64) * len(topic.claims) // size
+
+
+def write_segment(kb: KnowledgeBase, plan: SegmentPlan, segment: PlannedSegment) -> FieldLengths:
+    """Write one planned segment into the plan's folder, through a scratch index beside
+    it (a whoosh writer also writes a table of contents and a lock); return its total
+    field lengths."""
+    documents = (document for topic in segment.topics for document in topic_documents(kb, topic))
+    # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
+    saved = random.getstate()
+    try:
+        return _write_segment(schema(), documents, plan.index_dir, segment.key)
+    finally:
+        random.setstate(saved)
+
+
+def _write_segment(
+    the_schema: Schema, documents: Iterator[dict[str, str]], index_dir: Path, segment_id: str
+) -> FieldLengths:
+    scratch = index_dir / f".segment-{segment_id}"
+    scratch.mkdir()
+    ix = whoosh_index.create_in(str(scratch), the_schema, INDEX_NAME)
+    # compound=False: a compound segment file records each part's mtime.
+    # limitmb: a segment of 20,000 claims (the most segment_groups makes) then sorts its
+    # postings in memory; at 128 MB whoosh spilled them to disk and read them back,
+    # which took a third of the time.
+    writer = ix.writer(codec=_NamedSegmentCodec(segment_id), limitmb=512, compound=False)
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit(merge=False)
+    lengths = dict(writer.newsegment._fieldlengths)
+    for name in os.listdir(scratch):
+        if name.startswith(f"{INDEX_NAME}_{segment_id}."):
+            os.rename(scratch / name, index_dir / name)
+    shutil.rmtree(scratch)
+    return lengths
+
+
+class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
+    """whoosh's codec, except that the new segment gets the id given, not a random one."""
+
+    def __init__(self, segment_id: str) -> None:
+        super().__init__()
+        self.segment_id = segment_id
+
+    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
+        return W3Segment(self, indexname, segid=self.segment_id)
+
+
+def write_table_of_contents(plan: SegmentPlan, written: Mapping[str, FieldLengths]) -> None:
+    """List every planned segment, kept or written (`written`: field lengths by key), in
+    the index's table of contents."""
+    the_schema = schema()
+    codec = W3Codec()
+    segments = []
+    for planned in plan.segments:
+        lengths = planned.kept if planned.kept is not None else written[planned.key]
+        # The table of contents lists each segment with its total field lengths (for
+        # ranking); made afresh with one codec object, it pickles to the same bytes
+        # whether the segment was written now or kept.
+        segment = W3Segment(codec, INDEX_NAME, doccount=planned.claims, segid=planned.key)
+        # Field names as the schema's own strings: pickle writes a string it has seen
+        # as a back-reference, so which objects they are changes the bytes.
+        segment._fieldlengths = {n: lengths[n] for n in the_schema.names() if n in lengths}
+        segments.append(segment)
+    TOC(the_schema, segments, 1).write(FileStorage(str(plan.index_dir)), INDEX_NAME)
+
+
+def _earlier_segments(
+    earlier: Earlier, dirname: str
+) -> tuple[dict[str, list[str]], dict[str, FieldLengths]]:
+    """The earlier index's segments by id: their files (named MAIN_<id>.<ext>) and
+    their total field lengths, as its table of contents records them. Nothing if
+    there is no earlier index this code can read."""
+    if earlier.site_dir is None:
+        return {}, {}
+    folder = earlier.site_dir / dirname
+    try:
+        toc = TOC.read(FileStorage(str(folder)), INDEX_NAME)
+        names = sorted(os.listdir(folder))
+    except Exception:  # whoosh raises many kinds on a damaged index: build it anew
+        return {}, {}
+    lengths: dict[str, FieldLengths] = {
+        segment.segid: dict(segment._fieldlengths) for segment in toc.segments
+    }
+    files: dict[str, list[str]] = {}
+    for name in names:
+        stem, dot, _ = name.partition(".")
+        if dot and stem.startswith(f"{INDEX_NAME}_"):
+            files.setdefault(stem.removeprefix(f"{INDEX_NAME}_"), []).append(name)
+    return files, lengths

@@ -1,0 +1,37 @@
+"""The index in segments of about SEGMENT_CLAIMS claims, cut where the content says."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from evidencekb.kb.load import load_kb
+from evidencekb.model import Topic
+from evidencekb.search.segments import SEGMENT_CLAIMS, segment_groups
+from fixtures import REPO_KB
+
+
+def test_segments_hold_about_ten_thousand_claims_cut_where_the_content_says() -> None:
+    """A kb of 90 topics of 600 to 1,400 claims (the seed's claims over and over) in
+    segments: in order, none much over twice SEGMENT_CLAIMS, and a topic edited,
+    removed or added changes the segments around it only; the rest are reused."""
+    (seed,) = load_kb(REPO_KB).topics
+
+    def topic(name: str, copies: int) -> Topic:
+        return replace(seed, slug=name, claims=seed.claims * copies)
+
+    topics = [topic(f"topic-{n:03d}", 30 + n * 7 % 41) for n in range(90)]
+    groups = segment_groups(topics)
+    assert [t for group in groups for t in group] == topics
+    assert all(sum(len(t.claims) for t in group[:-1]) < 2 * SEGMENT_CLAIMS for group in groups)
+    assert 5 <= len(groups) <= 15
+
+    def lost(changed: list[Topic]) -> int:
+        """How many segments of `topics` are not among those of `changed`."""
+        shape = [[(t.slug, len(t.claims)) for t in group] for group in segment_groups(changed)]
+        return sum([(t.slug, len(t.claims)) for t in group] not in shape for group in groups)
+
+    for i in (0, 13, 44, 61, 89):
+        edited = [*topics[:i], topic(topics[i].slug, 12), *topics[i + 1 :]]
+        removed = [*topics[:i], *topics[i + 1 :]]
+        added = [*topics[:i], topic("a-new-topic", 50), *topics[i:]]
+        assert max(lost(edited), lost(removed), lost(added)) <= 2, i
