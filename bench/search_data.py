@@ -19,8 +19,9 @@ process that loads the kb first (not timed); each round:
 --src runs the measured code from such a copy too (so the working tree can change
 while a run goes on). The kb is copied to a scratch folder and edited there, and
 $XDG_CACHE_HOME points into it: the kb given and the user's cache are not touched.
-Figures are CPU seconds of the write alone (user + system, from `time.process_time`)
-and wall seconds; the report is Markdown on standard output.
+Figures are CPU seconds of the write alone (user + system, from `time.process_time`),
+wall seconds, and the process's peak memory (maximum resident set size, the loaded kb
+included); the report is Markdown on standard output.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from search_speed import machine
 
 # Run in a child process: load the kb, then time the write alone.
 CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from evidencekb.kb import load_kb
 from evidencekb.site import search_data
@@ -54,7 +55,9 @@ if cached:
     extra = (TopicCache.of(kb_dir, code_version()),)
 cpu, wall = time.process_time(), time.perf_counter()
 search_data.write_search_data(kb, out, *extra)
-print(json.dumps({"cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall}))
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"cpu": cpu, "wall": wall, "rss": rss}))
 """
 
 
@@ -114,7 +117,7 @@ def main() -> None:
 def report(args: argparse.Namespace, figures: dict[str, list[dict[str, float]]]) -> None:
     print("\n".join(machine()) + "\n")
     print(f"`write_search_data` on {args.kb.name}, median of {args.runs} runs\n")
-    print("| run | CPU s | wall s | load (1 min) |\n|---|---|---|---|")
+    print("| run | CPU s | wall s | peak MB (max RSS) | load (1 min) |\n|---|---|---|---|---|")
     rows = (
         ("baseline", "earlier code, after a one-claim edit (no cache)"),
         ("cold", "this code, empty cache folder"),
@@ -123,9 +126,9 @@ def report(args: argparse.Namespace, figures: dict[str, list[dict[str, float]]])
     for key, title in rows:
         runs = figures[key]
         if runs:
-            cpu, wall = (statistics.median(r[name] for r in runs) for name in ("cpu", "wall"))
+            cpu, wall, rss = (statistics.median(r[k] for r in runs) for k in ("cpu", "wall", "rss"))
             loads = ", ".join(f"{r['load']:.1f}" for r in runs)
-            print(f"| {title} | {cpu:.1f} | {wall:.1f} | {loads} |")
+            print(f"| {title} | {cpu:.1f} | {wall:.1f} | {rss:,.0f} | {loads} |")
 
 
 if __name__ == "__main__":

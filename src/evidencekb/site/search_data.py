@@ -100,25 +100,27 @@ def _entries(data: Collected) -> Iterator[tuple[str, str]]:
 Shard = list[tuple[str, str]]
 
 
-def _shard(entries: Iterable[tuple[str, str]]) -> list[Shard]:
-    """Entries cut into runs of about SHARD_BYTES."""
-    shards: list[Shard] = [[]]
+def _shards(entries: Iterable[tuple[str, str]]) -> Iterator[Shard]:
+    """Entries cut into runs of about SHARD_BYTES, one run at a time (the search data
+    of a large kb is over a hundred megabytes of text: it is written as it is made)."""
+    shard: Shard = []
     size = 0
     for key, text in entries:
-        if shards[-1] and size + len(text) + 1 > SHARD_BYTES:
-            shards.append([])
-            size = 0
-        shards[-1].append((key, text))
+        if shard and size + len(text) + 1 > SHARD_BYTES:
+            yield shard
+            shard, size = [], 0
+        shard.append((key, text))
         size += len(text) + 1
-    return shards if shards[0] else []
+    if shard:
+        yield shard
 
 
-def _boundaries(shards: list[Shard]) -> list[str]:
-    """Where each shard starts: the shortest prefix of its first key that sorts after
-    the previous shard's last key ("" for the first shard)."""
+def _boundaries(spans: list[tuple[str, str]]) -> list[str]:
+    """Where each shard starts, given each shard's first and last key: the shortest
+    prefix of its first key that sorts after the previous shard's last key ("" for the
+    first shard)."""
     starts = [""]
-    for previous, shard in itertools.pairwise(shards):
-        last, first = previous[-1][0], shard[0][0]
+    for (_, last), (first, _) in itertools.pairwise(spans):
         cut = next(
             first[:k] for k in range(1, len(first) + 1) if js_order(first[:k]) > js_order(last)
         )
@@ -190,11 +192,12 @@ def write_search_data(
     folder.mkdir(parents=True, exist_ok=True)
     claims = kb.claims
     data = merge(kb, topic_partials(kb, cache))
-    shards = _shard(_entries(data))
-    for number, shard in enumerate(shards):
+    spans = []  # each shard's first and last key
+    for number, shard in enumerate(_shards(_entries(data))):
         # The same bytes as script_json(entries): a JSON list is its items' JSON joined.
         entries = ",".join(text for _, text in shard)
         _write_script(folder / f"t-{number:04d}.js", f"EKBSearch.shard({number},[{entries}]);")
+        spans.append((shard[0][0], shard[-1][0]))
     spelling = _spelling(data.words)
     for letter, words in spelling.items():
         _write_call(folder / spelling_file(letter), "spelling", letter, words)
@@ -226,7 +229,7 @@ def write_search_data(
 
     manifest = {
         "version": FORMAT_VERSION,
-        "starts": _boundaries(shards),
+        "starts": _boundaries(spans),
         "docCount": len(claims),
         "docsPerChunk": DOCS_PER_CHUNK,
         "spelling": sorted(spelling, key=js_order),
@@ -237,7 +240,7 @@ def write_search_data(
         "analysis": browser_analysis(kb, data),
     }
     _write_script(folder / "manifest.js", f"EKBSearch.manifest({script_json(manifest)});")
-    return {"shards": len(shards), "chunks": chunks}
+    return {"shards": len(spans), "chunks": chunks}
 
 
 def _write_call(path: Path, name: str, key: object, value: object) -> None:
