@@ -29,9 +29,11 @@ from evidencekb.site.search_analysis import (
     Collected,
     analyse_documents,
     merge,
+    script_json,
+    script_string,
 )
 from evidencekb.site.search_cache import TopicCache, topic_partials
-from evidencekb.site.search_data import write_search_data
+from evidencekb.site.search_data import js_order, js_sorted, write_search_data
 from fixtures import HOSTILE, REPO_KB, add_evidence_sample, sample_kb
 
 # Words an edit puts into a claim or a title: stems shared with other claims, an
@@ -265,3 +267,27 @@ def test_a_cache_folder_that_cannot_be_written_means_no_cache(
     cache = cache_in(blocked / "cache")
     assert written(kb, tmp_path / "out", cache) == written(kb, tmp_path / "fresh", None)
     assert blocked.is_file()
+
+
+# -- the shortcuts the writer takes ----------------------------------------------------
+
+
+# Where UTF-16 and code points disagree: U+E000 to U+FFFF sort after a character beyond
+# U+FFFF in UTF-16 (its first code unit is D800 to DBFF), before it by code point.
+UTF16_ODDITIES = st.sampled_from(["a", "\ue000", "\ufb01", "\uffff", "\U00010000", "\U0001d465"])
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    st.lists(
+        st.text(st.one_of(st.characters(exclude_categories=("Cs",)), UTF16_ODDITIES), min_size=1)
+    )
+)
+def test_js_sorted_is_javascripts_order(keys: list[str]) -> None:
+    assert js_sorted(keys) == sorted(keys, key=js_order)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(st.characters(exclude_categories=("Cs",))))
+def test_script_string_is_script_json(text: str) -> None:
+    assert script_string(text) == script_json(text)

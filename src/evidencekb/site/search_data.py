@@ -87,7 +87,7 @@ def _entries(data: Collected) -> Iterator[tuple[str, str]]:
         if key in data.keywords:
             postings = '{"docs":[' + ",".join(data.keywords[key]) + "]}"
         elif key in data.postings:
-            by_field = data.postings[key].items()
+            by_field = data.postings[key].items()  # field names: plain ASCII words
             postings = "{" + ",".join(f'"{n}":[{",".join(p)}]' for n, p in by_field) + "}"
         stem = data.surface.get(key)
         yield (
