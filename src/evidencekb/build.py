@@ -33,7 +33,7 @@ from evidencekb.reuse import Earlier, content_key, write_manifest
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.search.index import finish_index, start_index
 from evidencekb.search.segments import FieldLengths, SegmentPlan, write_segment
-from evidencekb.site import keep_or_write_search_data, render_pages
+from evidencekb.site import keep_or_write_search_data, render_downloads, render_pages
 from evidencekb.workers import run_shared
 
 
@@ -78,19 +78,22 @@ def _write_site(
     earlier: Earlier,
     progress: Progress,
 ) -> None:
-    # Two cores share the parts (workers.py), the longest first: the database and the
-    # pages, the search data, then each search index segment to be written.
+    # Two cores share the parts (workers.py), each process taking the next: the index
+    # segments to be written first (after an edit, the one segment is the longest part),
+    # then the search data, the pages, and the database with the export.
     index = start_index(kb, out / INDEX_DIRNAME, earlier)
     segments = index.to_write
     tasks: list[Callable[[], Mapping[str, Any]]] = [
-        lambda: _write_database_and_pages(kb, out, earlier, progress),
-        lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
         *(partial(_write_segment, kb, index, n, progress) for n in range(len(segments))),
+        lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
+        lambda: render_pages(kb, out, progress, earlier),
+        lambda: _keep_or_write_database(kb, out, earlier, progress),
     ]
-    pages_keys, data_keys, *lengths = run_shared(tasks)
+    *lengths, data_keys, pages_keys, database_keys = run_shared(tasks)
     written = {segment.key: found for segment, found in zip(segments, lengths, strict=True)}
     finish_index(kb, index, written, fingerprint)
-    write_manifest(out, {**index.keys(), **pages_keys, **data_keys})
+    render_downloads(kb, out)  # it gives the database's and the export's sizes
+    write_manifest(out, {**index.keys(), **data_keys, **pages_keys, **database_keys})
 
 
 def _write_segment(
@@ -101,15 +104,15 @@ def _write_segment(
     return lengths
 
 
-def _write_database_and_pages(
+def _keep_or_write_database(
     kb: KnowledgeBase, out: Path, earlier: Earlier, progress: Progress
 ) -> dict[str, str]:
-    # Both are made from all of kb/.
+    """The database, its Datasette metadata and the JSON export: all made from all of
+    kb/, so kept only when nothing in kb/ changed."""
     key = content_key(earlier.code, earlier.kb_digest)
     files = [DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME]
     if not earlier.keep(DATABASE_NAME, key, files, out):
         write_database(kb, out / DATABASE_NAME, progress)
         write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
         (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
-    # The downloads page gives these files' sizes: they come first.
-    return {DATABASE_NAME: key, **render_pages(kb, out, progress, earlier)}
+    return {DATABASE_NAME: key}

@@ -150,9 +150,8 @@ def _depth_root(path: str) -> str:
     return "../" * path.count("/")
 
 
-def _pages(
-    kb: KnowledgeBase, lookups: SiteLookups, downloads: list[dict[str, Any]]
-) -> Iterator[Page]:
+def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
+    """Every page but the downloads page (`render_downloads`)."""
     yield "index.html", "home.html", {"nav": "home"}
     yield "search.html", "search.html", {"nav": "search", "contested_labels": CONTESTED_LABELS}
     yield (
@@ -161,7 +160,6 @@ def _pages(
         {"nav": "strength", "method_html": render_markdown(kb.strength.explanation_md)},
     )
     yield "about.html", "about.html", {"nav": "about"}
-    yield "downloads.html", "downloads.html", {"nav": "downloads", "downloads": downloads}
     yield from evidence_pages(kb)
     yield f"entities/{FOLDER_PAGE}", "entities.html", {"nav": "entities"}
     for term in kb.entities:
@@ -219,7 +217,7 @@ def _pages(
 
 
 def _page_count(kb: KnowledgeBase, lookups: SiteLookups) -> int:
-    fixed = 7  # home, search, strength, about, downloads, the two vocabulary indexes
+    fixed = 6  # home, search, strength, about, the two vocabulary indexes
     per_topic = sum(
         len(lookups.topic_pages[topic.slug])
         + bool(topic.source_text)
@@ -281,7 +279,9 @@ def render_site(
     (the build before) had a part with the same key, its files are linked instead
     (see reuse.py)."""
     keys = render_pages(kb, out_dir, progress, earlier)
-    return {**keys, **keep_or_write_search_data(kb, out_dir, earlier)}
+    keys |= keep_or_write_search_data(kb, out_dir, earlier)
+    render_downloads(kb, out_dir)
+    return keys
 
 
 def render_pages(
@@ -290,19 +290,18 @@ def render_pages(
     progress: Progress = no_progress,
     earlier: Earlier | None = None,
 ) -> dict[str, str]:
-    """`render_site` but for the search data: the pages and static files."""
+    """`render_site` but for the search data and the downloads page: the pages and
+    static files."""
     earlier = earlier or Earlier.nothing("")
     lookups = SiteLookups.build(kb)
     env = _environment(lookups)
-    downloads = _downloads(out_dir)
     total = _page_count(kb, lookups)
     env.globals["related_item"] = _cached_claim_items(env, CLAIM_PAGE_ROOT)
     page_keys = PageKeys(kb, lookups, earlier.code)
     keys: dict[str, str] = {}
+    # Each template looked up once: jinja2 would check its file's time on every lookup.
     templates: dict[str, jinja2.Template] = {}
-    for done, (path, template_name, variables) in enumerate(
-        _pages(kb, lookups, downloads), start=1
-    ):
+    for done, (path, template_name, variables) in enumerate(_pages(kb, lookups), start=1):
         if done % 500 == 0 or done == total:
             progress("site", done, total)
         key = page_keys.key(path, template_name, variables)
@@ -312,12 +311,26 @@ def render_pages(
                 continue
         template = templates.get(template_name) or env.get_template(template_name)
         templates[template_name] = template
-        html = template.render(page_path=path, root=_depth_root(path), **variables)
-        destination = out_dir / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_text(html, encoding="utf-8", newline="\n")
+        _write_page(template, out_dir, path, variables)
     _copy_static(out_dir)
     return keys
+
+
+def render_downloads(kb: KnowledgeBase, out_dir: Path) -> None:
+    """The downloads page, which gives the sizes of the database, its metadata and the
+    export: written once they are in out_dir."""
+    env = _environment(SiteLookups.build(kb))
+    variables = {"nav": "downloads", "downloads": _downloads(out_dir)}
+    _write_page(env.get_template("downloads.html"), out_dir, "downloads.html", variables)
+
+
+def _write_page(
+    template: jinja2.Template, out_dir: Path, path: str, variables: dict[str, Any]
+) -> None:
+    html = template.render(page_path=path, root=_depth_root(path), **variables)
+    destination = out_dir / path
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.write_text(html, encoding="utf-8", newline="\n")
 
 
 def keep_or_write_search_data(
