@@ -42,7 +42,7 @@ def count(
 
 def _for_searcher(searcher: Any, codes: str) -> str:
     """The part of `codes` that `searcher` reads. whoosh asks a query for one
-    matcher per segment (the index has one per topic), numbering that segment's
+    matcher per segment (a large index has several), numbering that segment's
     claims from 0, or for one over the whole index (numbered as `codes`)."""
     parent = searcher.get_parent()
     if parent is searcher:
