@@ -32,7 +32,7 @@ from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key, write_manifest
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.search.index import finish_index, start_index
-from evidencekb.search.segments import FieldLengths, SegmentPlan, write_segment
+from evidencekb.search.segments import write_segment
 from evidencekb.site import keep_or_write_search_data, render_downloads, render_pages
 from evidencekb.workers import run_shared
 
@@ -84,7 +84,7 @@ def _write_site(
     index = start_index(kb, out / INDEX_DIRNAME, earlier)
     segments = index.to_write
     tasks: list[Callable[[], Mapping[str, Any]]] = [
-        *(partial(_write_segment, kb, index, n, progress) for n in range(len(segments))),
+        *(partial(write_segment, kb, index, n, progress) for n in range(len(segments))),
         lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
         lambda: render_pages(kb, out, progress, earlier),
         lambda: _keep_or_write_database(kb, out, earlier, progress),
@@ -94,14 +94,6 @@ def _write_site(
     finish_index(kb, index, written, fingerprint)
     render_downloads(kb, out)  # it gives the database's and the export's sizes
     write_manifest(out, {**index.keys(), **data_keys, **pages_keys, **database_keys})
-
-
-def _write_segment(
-    kb: KnowledgeBase, index: SegmentPlan, number: int, progress: Progress
-) -> FieldLengths:
-    lengths = write_segment(kb, index, index.to_write[number])
-    progress("search index", number + 1, len(index.to_write))
-    return lengths
 
 
 def _keep_or_write_database(

@@ -26,8 +26,8 @@ T = TypeVar("T")
 
 
 def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Run `tasks` on two cores, each task once, taken in the order given (so put the
-    longest first); return their results in that order. A failure in either process is
+    """Run `tasks` on two cores, each task once, taken in the order given (so put first
+    what must start soonest); return their results in that order. A failure in either process is
     raised here (this process's own first); if this process fails, the child is
     stopped."""
     if not hasattr(os, "fork") or len(tasks) < 2:

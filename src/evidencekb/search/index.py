@@ -119,10 +119,10 @@ def write_index(
     from evidencekb.search.segments import write_segment
 
     plan = start_index(kb, index_dir, earlier or Earlier.nothing(""))
-    written = {}
-    for done, segment in enumerate(plan.to_write, start=1):
-        written[segment.key] = write_segment(kb, plan, segment)
-        progress("search index", done, len(plan.to_write))
+    written = {
+        segment.key: write_segment(kb, plan, number, progress)
+        for number, segment in enumerate(plan.to_write)
+    }
     finish_index(kb, plan, written, fingerprint)
     return plan.keys()
 

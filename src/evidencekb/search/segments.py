@@ -26,6 +26,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3Segment
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
+from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key
 from evidencekb.search.index import (
     INDEX_NAME,
@@ -120,17 +121,22 @@ def _cut_after(topic: Topic, size: int) -> bool:
     return int.from_bytes(digest, "big") < (1 << 64) * len(topic.claims) // size
 
 
-def write_segment(kb: KnowledgeBase, plan: SegmentPlan, segment: PlannedSegment) -> FieldLengths:
-    """Write one planned segment into the plan's folder, through a scratch index beside
-    it (a whoosh writer also writes a table of contents and a lock); return its total
-    field lengths."""
+def write_segment(
+    kb: KnowledgeBase, plan: SegmentPlan, number: int, progress: Progress = no_progress
+) -> FieldLengths:
+    """Write the `number`th of the plan's segments to write into its folder, through a
+    scratch index beside it (a whoosh writer also writes a table of contents and a
+    lock), and report it done; return its total field lengths."""
+    segment = plan.to_write[number]
     documents = (document for topic in segment.topics for document in topic_documents(kb, topic))
     # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
     saved = random.getstate()
     try:
-        return _write_segment(schema(), documents, plan.index_dir, segment.key)
+        lengths = _write_segment(schema(), documents, plan.index_dir, segment.key)
     finally:
         random.setstate(saved)
+    progress("search index", number + 1, len(plan.to_write))
+    return lengths
 
 
 def _write_segment(
