@@ -198,7 +198,8 @@ def vocabulary_key(kb: KnowledgeBase) -> str:
 
 def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
     """The content key of `topic_documents(kb, topic)` and all that is made from them
-    alone (the topic's index segment, its share of the site's search data): the code
+    alone (its share of the site's search data; the key of the index segment that
+    holds the topic is made of its topics' keys): the code
     (reuse.code_version), `vocabulary_key(kb)`, the topic's slug, title, cited works
     and claims."""
     from evidencekb.reuse import content_key
