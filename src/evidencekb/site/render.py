@@ -58,9 +58,6 @@ STATIC_DIR = _PACKAGE_DIR / "static"
 Page = tuple[str, str, dict[str, Any]]
 
 
-CLAIM_PAGE_ROOT = "../"  # claim pages sit one folder down: claims/<id>.html
-
-
 def claim_href(claim: Claim) -> str:
     return f"claims/{claim.id}.html"
 
@@ -95,6 +92,9 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # One build reads each template once; checking its file's time on every use
+        # cost a stat per page and per include.
+        auto_reload=False,
     )
     kb = lookups.kb
     env.globals.update(
@@ -129,11 +129,52 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
     return env
 
 
-def _cached_claim_items(env: jinja2.Environment, root: str) -> Any:
-    """The `claim_item` macro for pages at one depth, memoised: a claim is listed on
+# The macro libraries the templates use, by the name they use them under. Their macros
+# read only the site-wide globals and the page's `root`, so they are bound once per page
+# depth and handed to every page, rather than imported "with context" by each page
+# (which made a new module per page and per include: a large part of a large build).
+MACRO_LIBRARIES = {
+    "macros": "partials/macros.html",
+    "cite": "partials/citation.html",
+    "ev": "partials/evidence.html",
+}
+
+
+class Renderer:
+    """Writes pages from the templates of one environment, the macro libraries bound
+    once per depth."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._libraries: dict[str, dict[str, Any]] = {}
+
+    def write(
+        self, out_dir: Path, path: str, template_name: str, variables: dict[str, Any]
+    ) -> None:
+        template = self.env.get_template(template_name)
+        root = _depth_root(path)
+        html = template.render(page_path=path, root=root, **self.libraries(root), **variables)
+        destination = out_dir / path
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(html, encoding="utf-8", newline="\n")
+
+    def libraries(self, root: str) -> dict[str, Any]:
+        """The macro libraries bound to pages whose way back to the site root is `root`."""
+        bound = self._libraries.get(root)
+        if bound is None:
+            bound = {
+                name: self.env.get_template(template).make_module({"root": root})
+                for name, template in MACRO_LIBRARIES.items()
+            }
+            bound["related_item"] = _cached_claim_items(bound["macros"])
+            self._libraries[root] = bound
+        return bound
+
+
+def _cached_claim_items(module: Any) -> Any:
+    """The `claim_item` macro of one depth's library, memoised: a claim is listed on
     the pages of up to RELATED_LIMIT neighbours, and rendering it once saves most of a
     large build's time."""
-    module: Any = env.get_template("partials/macros.html").make_module({"root": root})
 
     @functools.lru_cache(maxsize=8192)
     def claim_item(claim: Claim, show_topic: bool, show_place: bool, show_cites: bool) -> Markup:
@@ -294,13 +335,10 @@ def render_pages(
     static files."""
     earlier = earlier or Earlier.nothing("")
     lookups = SiteLookups.build(kb)
-    env = _environment(lookups)
+    renderer = Renderer(_environment(lookups))
     total = _page_count(kb, lookups)
-    env.globals["related_item"] = _cached_claim_items(env, CLAIM_PAGE_ROOT)
     page_keys = PageKeys(kb, lookups, earlier.code)
     keys: dict[str, str] = {}
-    # Each template looked up once: jinja2 would check its file's time on every lookup.
-    templates: dict[str, jinja2.Template] = {}
     for done, (path, template_name, variables) in enumerate(_pages(kb, lookups), start=1):
         if done % 500 == 0 or done == total:
             progress("site", done, total)
@@ -309,9 +347,7 @@ def render_pages(
             keys[path] = key
             if earlier.keep(path, key, [path], out_dir):
                 continue
-        template = templates.get(template_name) or env.get_template(template_name)
-        templates[template_name] = template
-        _write_page(template, out_dir, path, variables)
+        renderer.write(out_dir, path, template_name, variables)
     _copy_static(out_dir)
     return keys
 
@@ -319,18 +355,9 @@ def render_pages(
 def render_downloads(kb: KnowledgeBase, out_dir: Path) -> None:
     """The downloads page, which gives the sizes of the database, its metadata and the
     export: written once they are in out_dir."""
-    env = _environment(SiteLookups.build(kb))
+    renderer = Renderer(_environment(SiteLookups.build(kb)))
     variables = {"nav": "downloads", "downloads": _downloads(out_dir)}
-    _write_page(env.get_template("downloads.html"), out_dir, "downloads.html", variables)
-
-
-def _write_page(
-    template: jinja2.Template, out_dir: Path, path: str, variables: dict[str, Any]
-) -> None:
-    html = template.render(page_path=path, root=_depth_root(path), **variables)
-    destination = out_dir / path
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    destination.write_text(html, encoding="utf-8", newline="\n")
+    renderer.write(out_dir, "downloads.html", "downloads.html", variables)
 
 
 def keep_or_write_search_data(
