@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,7 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         category_by_id=kb.category,
         topic_by_slug=kb.topic,
         grouped_by_place=grouped_by_place,
+        nav_items=NAV_ITEMS,
     )
     env.globals.update(evidence_globals(kb))
     env.globals.update(citation_globals())
@@ -133,11 +134,20 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
 # read only the site-wide globals and the page's `root`, so they are bound once per page
 # depth and handed to every page, rather than imported "with context" by each page
 # (which made a new module per page and per include: a large part of a large build).
-MACRO_LIBRARIES = {
-    "macros": "partials/macros.html",
-    "cite": "partials/citation.html",
-    "ev": "partials/evidence.html",
-}
+MACRO_LIBRARIES = {"macros": "partials/macros.html", "ev": "partials/evidence.html"}
+# The macros of partials/pieces.html: their HTML depends only on their arguments (ids
+# and numbers) and `root`, so each is rendered once per build and depth, and reused.
+PIECES = ("badge", "stance_badge", "work_link", "cited_work")
+# The site's navigation: (the `nav` of the pages it marks current, page, label).
+NAV_ITEMS = (
+    ("home", "index.html", "Topics"),
+    ("entities", f"entities/{FOLDER_PAGE}", "Entities"),
+    ("categories", f"categories/{FOLDER_PAGE}", "Categories"),
+    ("strength", "strength.html", "Evidence strength"),
+    ("search", "search.html", "Search"),
+    ("about", "about.html", "About"),
+)
+_NAV_PAGES = frozenset(page for _, page, _ in NAV_ITEMS)
 
 
 class Renderer:
@@ -162,13 +172,29 @@ class Renderer:
         """The macro libraries bound to pages whose way back to the site root is `root`."""
         bound = self._libraries.get(root)
         if bound is None:
-            bound = {
-                name: self.env.get_template(template).make_module({"root": root})
-                for name, template in MACRO_LIBRARIES.items()
-            }
+            pieces = self.env.get_template("partials/pieces.html").make_module({"root": root})
+            bound = {name: functools.cache(getattr(pieces, name)) for name in PIECES}
+            for name, template in MACRO_LIBRARIES.items():
+                module = self.env.get_template(template).make_module({"root": root, **bound})
+                bound[name] = module
             bound["related_item"] = _cached_claim_items(bound["macros"])
+            bound["site_nav"] = self._site_nav(root)
             self._libraries[root] = bound
         return bound
+
+    def _site_nav(self, root: str) -> Callable[[str, str], Markup]:
+        """The navigation as a page shows it: it differs only by the page's `nav` and,
+        on the pages it links to, which one is current."""
+        template = self.env.get_template("partials/nav.html")
+
+        @functools.cache
+        def rendered(nav: str, current: str) -> Markup:
+            return Markup(template.render(root=root, nav=nav, page_path=current))
+
+        def site_nav(nav: str, page_path: str) -> Markup:
+            return rendered(nav, page_path if page_path in _NAV_PAGES else "")
+
+        return site_nav
 
 
 def _cached_claim_items(module: Any) -> Any:
