@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import STORED_COLUMN
 
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Topic
+from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.index import write_index
 from evidencekb.search.segments import SEGMENT_CLAIMS, segment_groups
 from fixtures import REPO_KB
 
@@ -35,3 +42,15 @@ def test_segments_hold_about_ten_thousand_claims_cut_where_the_content_says() ->
         removed = [*topics[:i], *topics[i + 1 :]]
         added = [*topics[:i], topic("a-new-topic", 50), *topics[i:]]
         assert max(lost(edited), lost(removed), lost(added)) <= 2, i
+
+
+def test_a_segment_records_where_each_claims_stored_value_starts(tmp_path: Path) -> None:
+    """So that whoosh reads one result without adding up its segment's lengths."""
+    kb = load_kb(REPO_KB)
+    write_index(kb, tmp_path / "whoosh", fingerprint=kb_fingerprint(REPO_KB))
+    with whoosh_index.open_dir(str(tmp_path / "whoosh")).reader() as reader:
+        (segment,) = reader.leaf_readers()
+        stored = segment[0]._perdoc._cached_reader("_stored", STORED_COLUMN)
+        assert stored._child.had_stored_offsets
+        claims = [json.loads(fields["claim"]) for fields in reader.all_stored_fields()]
+    assert claims == [claim.to_dict() for claim in kb.claims]
