@@ -12,10 +12,9 @@ and multi-word synonyms need the word sequence before it is split into terms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from whoosh import query as wq
-from whoosh.matching import AndNotMatcher, UnionMatcher
 
 from evidencekb.errors import QueryError
 from evidencekb.search.analysis import VocabularyGroup
@@ -27,6 +26,7 @@ from evidencekb.search.fields import (
     work_query,
 )
 from evidencekb.search.fields import EXAMPLES as FIELD_EXAMPLES
+from evidencekb.search.matchers import Excluding, Phrase, Union, Within
 
 if TYPE_CHECKING:
     from evidencekb.search.index import IndexMeta
@@ -382,12 +382,16 @@ class Compiler:
         if not negated and field in (None, "text"):
             self.highlight.add(tokens)
         fields = self.boosts if field is None else {field: 1.0}
-        subs: list[wq.Query] = []
-        for name, boost in fields.items():
-            if len(tokens) == 1:
-                subs.append(wq.Term(name, tokens[0], boost=boost))
-            else:
-                subs.append(wq.Phrase(name, list(tokens), boost=boost))
+        if len(tokens) == 1:
+            terms: list[wq.Query] = [
+                wq.Term(name, tokens[0], boost=b) for name, b in fields.items()
+            ]
+            return terms[0] if len(terms) == 1 else Union(terms)
+        phrases = {name: Phrase(name, list(tokens), boost=b) for name, b in fields.items()}
+        if "body" in phrases and "heading" in phrases:
+            # "body" is the heading and the text: the phrase in the heading is in it too.
+            phrases["body"] = Within(phrases["body"], phrases.pop("heading"))
+        subs = list(phrases.values())
         return subs[0] if len(subs) == 1 else Union(subs)
 
     def _keyword(self, field: str, value: str) -> wq.Query:
@@ -421,36 +425,6 @@ KEYWORD_FIELDS = frozenset(
     {"section", "strength", "topic", "cites", "category", "entity", "id"}
     | {*WORK_FIELDS, *EVIDENCE_FIELDS}
 )
-
-
-class Union(wq.Or):
-    """whoosh's Or, always as a balanced tree of union matchers in the order given.
-    Left to choose, whoosh preloads every match of a segment of under 5,000 claims
-    into arrays, and otherwise weighs each part by looking its words up again in
-    every segment to shape the tree: on the 80,000-claim kb, in 8 segments, that
-    was most of the time a search spent making matchers."""
-
-    def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
-        return self._tree_matcher(subs, UnionMatcher, searcher, context, None)
-
-
-class _ExcludingMatcher(AndNotMatcher):
-    """whoosh's AndNotMatcher, which lets an excluded claim through when it was
-    rebuilt (`replace`, every 10 claims when all matches are collected) with the
-    excluded matcher behind the included one: it moves the excluded one up first."""
-
-    def _find_first(self) -> None:
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
-
-
-class Excluding(wq.AndNot):
-    """a ANDNOT b, with _ExcludingMatcher."""
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        scored = self.a.matcher(searcher, context)
-        excluded = self.b.matcher(searcher, searcher.boolean_context())
-        return _ExcludingMatcher(scored, excluded)
 
 
 def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
