@@ -10,12 +10,14 @@ iteration follows kb order or sorted keys, and nothing records the time.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 from markupsafe import Markup
 
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
@@ -84,6 +86,19 @@ def category_href(term_id: str) -> str:
     return f"categories/{term_id}.html"
 
 
+class _Unindented(jinja2.ext.Extension):
+    """Each template line's indentation left out before it is compiled: the templates
+    stay indented for their readers, and the 90,000 pages of a large kb do not carry
+    it (HTML ignores white space between tags; no template holds a <pre> or inline
+    script, and the kb's own text is data, never template source)."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return _INDENT.sub("", source)
+
+
+_INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
+
+
 def _environment(lookups: SiteLookups) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -95,7 +110,10 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         # One build reads each template once; checking its file's time on every use
         # cost a stat per page and per include.
         auto_reload=False,
+        extensions=[_Unindented],
     )
+    # JSON-LD without the spaces after "," and ":" (still sorted, so deterministic).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     kb = lookups.kb
     env.globals.update(
         site_name=SITE_NAME,
