@@ -40,6 +40,7 @@ class PageKeys:
         self.claims = {claim.id: claim for claim in kb.claims}
         # id -> (the value, its digest): holding the value keeps its id from being reused.
         self._hashed: dict[int, tuple[object, bytes]] = {}
+        self._curated: dict[str, tuple[Claim, ...]] = {}
         topics = [(t.slug, t.title, t.source, t.citation_style) for t in kb.topics]
         self._site = content_key(
             code,
@@ -62,32 +63,57 @@ class PageKeys:
 
     def _digest(self, value: object) -> bytes:
         if isinstance(value, _SHARED):
-            known = self._hashed.get(id(value))
-            if known is None:
-                # repr: a frozen dataclass's repr shows every field, nested ones too.
-                known = (
-                    value,
-                    hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest(),
-                )
-                self._hashed[id(value)] = known
-            return known[1]
-        digest = hashlib.blake2b(type(value).__qualname__.encode("utf-8"), digest_size=16)
+            return self._shared(value)
+        digest = hashlib.blake2b(digest_size=16)
+        self._feed(digest.update, value)
+        return digest.digest()
+
+    def _shared(self, value: object) -> bytes:
+        known = self._hashed.get(id(value))
+        if known is None:
+            # repr: a frozen dataclass's repr shows every field, nested ones too.
+            known = (value, hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest())
+            self._hashed[id(value)] = known
+        return known[1]
+
+    def _feed(self, update: Callable[[bytes], None], value: object) -> None:
+        """Write `value` into one hash as a stream that no other value writes: each
+        part starts with its type and says its length or its number of parts (a
+        shared value is its own fixed-length digest), so one hash a page suffices."""
+        if isinstance(value, _SHARED):
+            update(b"=" + self._shared(value))
+            return
+        name = type(value).__qualname__
         if isinstance(value, str | int | float | bool | None):
-            digest.update(repr(value).encode("utf-8"))
+            data = repr(value).encode("utf-8")
+            update(f"{name}:{len(data)}:".encode() + data)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for item in dataclasses.fields(value):
-                digest.update(self._digest(getattr(value, item.name)))
+            fields = dataclasses.fields(value)
+            update(f"{name}({len(fields)}:".encode())
+            for item in fields:
+                self._feed(update, getattr(value, item.name))
         elif isinstance(value, list | tuple):
+            update(f"{name}[{len(value)}:".encode())
             for element in value:
-                digest.update(self._digest(element))
+                self._feed(update, element)
         elif isinstance(value, dict):
-            for name, element in value.items():
-                digest.update(self._digest(name) + self._digest(element))
+            update(f"{name}{{{len(value)}:".encode())
+            for key, element in value.items():
+                self._feed(update, key)
+                self._feed(update, element)
         else:
             # Anything else by its repr; one that shows an address makes a new key
             # each build, so the page is rendered again: never a stale page.
-            digest.update(repr(value).encode("utf-8"))
-        return digest.digest()
+            data = repr(value).encode("utf-8")
+            update(f"{name}?{len(data)}:".encode() + data)
+
+    def curated_reads(self, topic: Topic) -> tuple[Claim, ...]:
+        """The other claims of the topic's claims' curated relations (see
+        `_related_by_curators`), found once per topic: every page of the topic reads them."""
+        found = self._curated.get(topic.slug)
+        if found is None:
+            found = self._curated[topic.slug] = tuple(_related_by_curators(self, topic.claims))
+        return found
 
 
 def _related_by_curators(keys: PageKeys, claims: Iterable[Claim]) -> Iterable[Claim]:
@@ -104,7 +130,7 @@ def _claim_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[Claim]:
 
 def _topic_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[Claim]:
     """Everything else comes from the page's topic, which its variables hold."""
-    return _related_by_curators(keys, variables["topic"].claims)
+    return keys.curated_reads(variables["topic"])
 
 
 # Template -> what its pages read beyond their variables and the site-wide key.
