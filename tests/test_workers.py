@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import signal
 import time
@@ -84,3 +85,13 @@ def test_a_failure_here_stops_the_child(tmp_path: Path) -> None:
         run_shared([task, task])
     assert time.monotonic() - started < 20
     assert not (tmp_path / "late").exists()
+
+
+def test_what_was_alive_before_the_tasks_is_frozen_while_they_run_and_only_then() -> None:
+    """The loaded kb is out of the garbage collector's reach in both processes while
+    the tasks run (so neither traces it again), and the collector is as it was after."""
+    kept = [[number] for number in range(1000)]  # lists: objects the collector tracks
+    assert gc.get_freeze_count() == 0
+    frozen = run_shared([gc.get_freeze_count] * 2)
+    assert all(count >= len(kept) for count in frozen)
+    assert gc.get_freeze_count() == 0
