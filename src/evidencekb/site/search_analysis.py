@@ -184,22 +184,21 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
     """The search data of claims given as search/index.py's documents, numbered from 0."""
     data = _Gathering()
     surface_words: set[str] = set()
+    titles: dict[str, list[tuple[str, int]]] = {}  # the claims of a topic share its title
     claims = 0
     for doc, document in enumerate(documents):
         claims += 1
-        for name in RANKED_FIELDS:
-            tokens = _analysed(tools.names if name == "terms" else tools.text, document[name])
-            _add_posting(data, name, doc, [(term, pos) for term, pos, _, _ in tokens])
-            if name == "text":
-                text = document["text"]
-                found = [
-                    item
-                    for term, _, start, end in tokens
-                    for item in (term, utf16_offset(text, start), utf16_offset(text, end))
-                ]
-                data.highlights.append(script_json(found))
-        surface_words.update(analysis.words(document["words"] + " " + document["topic_title"]))
-        data.words.update(set(analysis.words(document["words"])))
+        text = _analysed(tools.text, document["text"])
+        title = document["topic_title"]
+        if title not in titles:
+            titles[title] = [(term, pos) for term, pos, _, _ in _analysed(tools.text, title)]
+            surface_words.update(analysis.words(title))
+        for name, tokens in _ranked_fields(document, text, titles[title], tools).items():
+            _add_posting(data, name, doc, tokens)
+        data.highlights.append(_highlights(document["text"], text))
+        words = analysis.words(document["words"])
+        surface_words.update(words)
+        data.words.update(set(words))
         for name in KEYWORD_FIELDS:
             for value in document[name].split() if name != "id" else [document[name]]:
                 key = f"{name}:{value}"
@@ -223,6 +222,57 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
             if "body" in postings[term]
         },
     )
+
+
+def _ranked_fields(
+    document: dict[str, str],
+    text: list[tuple[str, int, int, int]],
+    title: list[tuple[str, int]],
+    tools: Analysers,
+) -> dict[str, list[tuple[str, int]]]:
+    """Each ranked field's (term, position) pairs; "body" put together from the
+    heading's and the text's (see `_pooled`) rather than analysed a third time."""
+    heading = [(term, pos) for term, pos, _, _ in _analysed(tools.text, document["heading"])]
+    in_text = [(term, pos) for term, pos, _, _ in text]
+    found = {
+        "body": _pooled(document["heading"], heading, in_text),
+        "heading": heading,
+        "text": in_text,
+        "topic_title": title,
+        "terms": [(term, pos) for term, pos, _, _ in _analysed(tools.names, document["terms"])],
+    }
+    return {name: found[name] for name in RANKED_FIELDS}
+
+
+_TOKEN = re.compile(analysis.TOKEN_PATTERN)
+
+
+def _pooled(
+    heading_text: str, heading: list[tuple[str, int]], text: list[tuple[str, int]]
+) -> list[tuple[str, int]]:
+    """The terms of "body", the heading, a line break and the text, from the heading's
+    and the text's: each token is analysed on its own and none spans the line break,
+    so only the positions need working out. whoosh's stop filter gives a field's
+    first term the place of its word among all the words, stop words included, and
+    each later term the next place."""
+    if heading:
+        start = heading[-1][1] + 1
+    elif text:
+        start = sum(1 for _ in _TOKEN.finditer(heading_text)) + text[0][1]
+    else:
+        return []
+    first = text[0][1] if text else 0
+    return heading + [(term, start + pos - first) for term, pos in text]
+
+
+def _highlights(text: str, tokens: list[tuple[str, int, int, int]]) -> str:
+    """Each term of the text with where it is, in UTF-16 code units as JavaScript counts."""
+    found = [
+        item
+        for term, _, start, end in tokens
+        for item in (term, utf16_offset(text, start), utf16_offset(text, end))
+    ]
+    return script_json(found)
 
 
 def _deltas(numbers: list[int]) -> list[int]:
