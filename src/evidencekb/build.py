@@ -78,19 +78,20 @@ def _write_site(
     earlier: Earlier,
     progress: Progress,
 ) -> None:
-    # Two cores share the parts (workers.py), each process taking the next: the index
-    # segments to be written first (after an edit, the one segment is the longest part),
-    # then the search data, the pages, and the database with the export.
+    # Two cores share the parts (workers.py), each process taking the next. The two
+    # parts that are one task each, the pages and the search data, go first; then the
+    # index segments to be written, largest first, which even out the two processes'
+    # ends; the database with the export (a few seconds) last.
     index = start_index(kb, out / INDEX_DIRNAME, earlier)
-    segments = index.to_write
+    segments = sorted(range(len(index.to_write)), key=lambda n: -index.to_write[n].claims)
     tasks: list[Callable[[], Mapping[str, Any]]] = [
-        *(partial(write_segment, kb, index, n, progress) for n in range(len(segments))),
-        lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
         lambda: render_pages(kb, out, progress, earlier),
+        lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
+        *(partial(write_segment, kb, index, n, progress) for n in segments),
         lambda: _keep_or_write_database(kb, out, earlier, progress),
     ]
-    *lengths, data_keys, pages_keys, database_keys = run_shared(tasks)
-    written = {segment.key: found for segment, found in zip(segments, lengths, strict=True)}
+    pages_keys, data_keys, *lengths, database_keys = run_shared(tasks)
+    written = {index.to_write[n].key: found for n, found in zip(segments, lengths, strict=True)}
     finish_index(kb, index, written, fingerprint)
     render_downloads(kb, out)  # it gives the database's and the export's sizes
     write_manifest(out, {**index.keys(), **data_keys, **pages_keys, **database_keys})
