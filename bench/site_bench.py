@@ -1,7 +1,7 @@
 """Benchmark the static site: build time, site size, and what a first search costs.
 
     python bench/site_bench.py [--runs N] [--large-runs N] [--searches N] [--no-large]
-                               [--large-kb DIR] [--json OUT]
+                               [--large-kb DIR] [--json OUT] [--pages-only]
 
 For the seed kb (the repository's kb/) and for the large benchmark kb of about 80,000
 claims (written by bench/corpus.py from ../shared/data, or taken from --large-kb):
@@ -20,6 +20,13 @@ claims (written by bench/corpus.py from ../shared/data, or taken from --large-kb
   (loading shards, querying, rendering; seen by a MutationObserver the benchmark adds,
   when the page adds the first index shard's <script>), and from navigation start to
   the first result. Median of several visitors.
+
+With --pages-only, instead: the pages task alone (`render_pages`, what `ekb build`
+runs to write every HTML page, without the keys of an earlier build), CPU seconds of
+this process (`time.process_time`, the kb loaded beforehand) and wall seconds, median
+of the runs, each into a fresh folder; and the pages' bytes (the sum of the files'
+sizes) under claims/, under topics/ and in all. References are formatted from the
+user's cache folder once an earlier run has formatted them (site/citation.py).
 
 Prints a Markdown report on standard output. The site is served by Python's
 http.server without compression; the gzip column shows what a compressing host sends.
@@ -44,8 +51,10 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from evidencekb.build import build
+from evidencekb.kb import load_kb
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import no_progress
+from evidencekb.site import render_pages
 from evidencekb.site.serve import serving
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -94,6 +103,68 @@ class SiteFigures:
             sum(part.files for part in self.parts.values()),
             sum(part.bytes for part in self.parts.values()),
         )
+
+
+@dataclass
+class PagesFigures:
+    name: str
+    claims: int
+    cpu_seconds: list[float]
+    wall_seconds: list[float]
+    bytes: dict[str, Size]
+
+
+def time_pages(name: str, kb_dir: Path, work: Path, runs: int) -> PagesFigures:
+    """The pages task, `runs` times into a fresh folder; the last folder's page bytes."""
+    print(f"{name}: {kb_dir} (pages task)", file=sys.stderr)
+    kb = load_kb(kb_dir)
+    cpu: list[float] = []
+    wall: list[float] = []
+    out = work / "pages"
+    for run in range(runs):
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
+        start_cpu, start = time.process_time(), time.perf_counter()
+        render_pages(kb, out, no_progress)
+        cpu.append(time.process_time() - start_cpu)
+        wall.append(time.perf_counter() - start)
+        print(f"  pages {run + 1}/{runs}: {cpu[-1]:.2f} s CPU", file=sys.stderr)
+    return PagesFigures(name, len(kb.claims), cpu, wall, page_bytes(out))
+
+
+def page_bytes(site: Path) -> dict[str, Size]:
+    """The HTML pages' files and bytes: under claims/, under topics/, and all."""
+    sizes = {"claims/": Size(), "topics/": Size(), "all pages": Size()}
+    for path in site.rglob("*.html"):
+        top = path.relative_to(site).parts[0] + "/"
+        for part in (top, "all pages"):
+            if part in sizes:
+                sizes[part].files += 1
+                sizes[part].bytes += path.stat().st_size
+    return sizes
+
+
+def pages_report(results: list[PagesFigures], command: str) -> str:
+    machine_line = f"{machine()}; load average at the end {os.getloadavg()[0]:.2f}"
+    lines = [
+        *_report_head("The pages task (`render_pages`)", command, machine_line),
+        "| kb | claims | CPU, median (min-max) | wall, median | runs "
+        "| claims/ | topics/ | all pages |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        c = r.cpu_seconds
+        sizes = " | ".join(
+            f"{r.bytes[part].files:,} files, {r.bytes[part].bytes / 1e6:,.1f} MB"
+            for part in ("claims/", "topics/", "all pages")
+        )
+        lines.append(
+            f"| {r.name} | {r.claims:,} | {statistics.median(c):.2f} s "
+            f"({min(c):.2f}-{max(c):.2f}) | {statistics.median(r.wall_seconds):.2f} s "
+            f"| {len(c)} | {sizes} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def site_parts(site: Path) -> dict[str, Size]:
@@ -267,17 +338,17 @@ def machine() -> str:
     )
 
 
+def _report_head(title: str, command: str, machine_line: str) -> list[str]:
+    return [f"## {title}", "", f"Command: `{command}`  ", f"Machine: {machine_line}", ""]
+
+
 def _kib(count: float) -> str:
     return f"{count / 1024:,.1f} KiB" if count < 1024**2 else f"{count / 1024**2:,.1f} MiB"
 
 
 def report(results: list[SiteFigures], command: str) -> str:
     lines = [
-        "## Static site (`ekb build` and the site's search)",
-        "",
-        f"Command: `{command}`  ",
-        f"Machine: {machine()}",
-        "",
+        *_report_head("Static site (`ekb build` and the site's search)", command, machine()),
         "| kb | claims | build, median (min-max) | runs | site files | site size |",
         "|---|---:|---|---:|---:|---:|",
     ]
@@ -325,10 +396,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-large", action="store_true", help="only the seed kb")
     parser.add_argument("--large-kb", type=Path, help="an existing large kb to use")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="time only the pages task (see above)"
+    )
     args = parser.parse_args(argv)
     if min(args.runs, args.large_runs, args.searches) < 1:
         parser.error("--runs, --large-runs and --searches must be at least 1")
     command = "python bench/site_bench.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.pages_only:
+        return pages_main(args, command.strip())
     with tempfile.TemporaryDirectory(prefix="ekb-site-bench-") as tmp:
         work = Path(tmp)
         seed_work = work / "seed"
@@ -347,6 +423,20 @@ def main(argv: list[str] | None = None) -> int:
         raw = [asdict(r) | {"total": asdict(r.total)} for r in results]
         args.json.write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
     print(report(results, command.strip()))
+    return 0
+
+
+def pages_main(args: argparse.Namespace, command: str) -> int:
+    with tempfile.TemporaryDirectory(prefix="ekb-pages-bench-") as tmp:
+        work = Path(tmp)
+        results = [time_pages("seed", SEED_KB, work / "seed", args.runs)]
+        if not args.no_large:
+            kb_dir = args.large_kb or large_kb(work)
+            results.append(time_pages("large", kb_dir, work / "large", args.large_runs))
+    if args.json:
+        raw = [asdict(r) for r in results]
+        args.json.write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+    print(pages_report(results, command))
     return 0
 
 
