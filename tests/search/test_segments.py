@@ -12,7 +12,7 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Topic
 from evidencekb.search.freshness import kb_fingerprint
-from evidencekb.search.index import write_index
+from evidencekb.search.index import INDEX_NAME, schema, topic_documents, write_index
 from evidencekb.search.segments import SEGMENT_CLAIMS, segment_groups
 from fixtures import REPO_KB
 
@@ -54,3 +54,28 @@ def test_a_segment_records_where_each_claims_stored_value_starts(tmp_path: Path)
         assert stored._child.had_stored_offsets
         claims = [json.loads(fields["claim"]) for fields in reader.all_stored_fields()]
     assert claims == [claim.to_dict() for claim in kb.claims]
+
+
+def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Path) -> None:
+    """Our codec changes how a segment is written (field lengths read once, the stored
+    values' offsets written), not what: every file but the stored values is whoosh's."""
+    kb = load_kb(REPO_KB)
+    write_index(kb, tmp_path / "ours", fingerprint=kb_fingerprint(REPO_KB))
+    (tmp_path / "plain").mkdir()
+    plain = whoosh_index.create_in(str(tmp_path / "plain"), schema(), INDEX_NAME)
+    writer = plain.writer(compound=False)
+    for topic in kb.topics:
+        for document in topic_documents(kb, topic):
+            writer.add_document(**document)
+    writer.commit(merge=False)
+
+    def parts(folder: Path) -> dict[str, bytes]:
+        found = {}
+        for path in folder.glob(f"{INDEX_NAME}_*.*"):
+            if not path.name.endswith(".toc"):
+                found[path.name.partition(".")[2]] = path.read_bytes()
+        return found
+
+    ours, theirs = parts(tmp_path / "ours"), parts(tmp_path / "plain")
+    assert sorted(ours) == sorted(theirs)
+    assert [name for name in ours if ours[name] != theirs[name]] == ["_stored.col"]
