@@ -136,6 +136,9 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         category_by_id=kb.category,
         topic_by_slug=kb.topic,
         grouped_by_place=grouped_by_place,
+        # The topic page renders its overview itself, on its first page only: an edit
+        # build that keeps the page (its key has the topic's Markdown) never converts it.
+        render_markdown=render_markdown,
         nav_items=NAV_ITEMS,
     )
     env.globals.update(evidence_globals(kb))
@@ -175,6 +178,7 @@ class Renderer:
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
         self._libraries: dict[str, dict[str, Any]] = {}
+        self._folders: set[Path] = set()  # made already: one mkdir a folder, not a page
 
     def write(
         self, out_dir: Path, path: str, template_name: str, variables: dict[str, Any]
@@ -183,7 +187,9 @@ class Renderer:
         root = _depth_root(path)
         html = template.render(page_path=path, root=root, **self.libraries(root), **variables)
         destination = out_dir / path
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        if destination.parent not in self._folders:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(destination.parent)
         destination.write_text(html, encoding="utf-8", newline="\n")
 
     def libraries(self, root: str) -> dict[str, Any]:
@@ -257,7 +263,6 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
             variables = {"nav": "categories", "term": term, "pages": pages, "claims": claims}
             yield pages.path, "category.html", variables
     for topic in kb.topics:
-        overview_html = render_markdown(topic.overview_md)
         for pages, claims in listing(topic_href(topic.slug), lookups.topic_pages[topic.slug]):
             yield (
                 pages.path,
@@ -265,7 +270,6 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
                 {
                     "nav": "home",
                     "topic": topic,
-                    "overview_html": overview_html,
                     "numbers": lookups.reference_numbers(topic),
                     "outline": outline(claims),
                     "pages": pages,
