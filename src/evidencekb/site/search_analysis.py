@@ -244,9 +244,6 @@ def _ranked_fields(
     return {name: found[name] for name in RANKED_FIELDS}
 
 
-_TOKEN = re.compile(analysis.TOKEN_PATTERN)
-
-
 def _pooled(
     heading_text: str, heading: list[tuple[str, int]], text: list[tuple[str, int]]
 ) -> list[tuple[str, int]]:
@@ -258,7 +255,7 @@ def _pooled(
     if heading:
         start = heading[-1][1] + 1
     elif text:
-        start = sum(1 for _ in _TOKEN.finditer(heading_text)) + text[0][1]
+        start = len(analysis.words(heading_text)) + text[0][1]  # every word, stop words too
     else:
         return []
     first = text[0][1] if text else 0
