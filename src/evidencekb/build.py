@@ -83,15 +83,16 @@ def _write_site(
     # index segments to be written, largest first, which even out the two processes'
     # ends; the database with the export (a few seconds) last.
     index = start_index(kb, out / INDEX_DIRNAME, earlier)
-    segments = sorted(range(len(index.to_write)), key=lambda n: -index.to_write[n].claims)
+    to_write = index.to_write
+    largest_first = sorted(range(len(to_write)), key=lambda n: -to_write[n].claims)
     tasks: list[Callable[[], Mapping[str, Any]]] = [
         lambda: render_pages(kb, out, progress, earlier),
         lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
-        *(partial(write_segment, kb, index, n, progress) for n in segments),
+        *(partial(write_segment, kb, index, n, progress) for n in largest_first),
         lambda: _keep_or_write_database(kb, out, earlier, progress),
     ]
     pages_keys, data_keys, *lengths, database_keys = run_shared(tasks)
-    written = {index.to_write[n].key: found for n, found in zip(segments, lengths, strict=True)}
+    written = {to_write[n].key: found for n, found in zip(largest_first, lengths, strict=True)}
     finish_index(kb, index, written, fingerprint)
     render_downloads(kb, out)  # it gives the database's and the export's sizes
     write_manifest(out, {**index.keys(), **data_keys, **pages_keys, **database_keys})
