@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from whoosh import index as whoosh_index
 
 from evidencekb.kb.importer import mentioned_entities
 from evidencekb.model import (
@@ -28,7 +29,8 @@ from evidencekb.model import (
     Term,
     Topic,
 )
-from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
+from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_META_NAME
+from evidencekb.search.index import schema, topic_documents
 from evidencekb.site.render import render_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -479,3 +481,20 @@ def ctrl_c_works() -> None:
     control starts background commands with SIGINT ignored, the child inherits
     that, and Python then installs no Ctrl-C handler. Give it the default one."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:
+    """Rewrite the index in `folder` as whoosh writes one committed a topic at a time:
+    a segment per topic, whose claims whoosh numbers from 0 in each. (`ekb build`
+    puts about 10,000 claims in a segment, so only a large kb has several.)"""
+    for path in folder.iterdir():
+        if path.name != INDEX_META_NAME:
+            path.unlink()
+    ix = whoosh_index.create_in(str(folder), schema())
+    for topic in kb.topics:
+        writer = ix.writer()
+        for document in topic_documents(kb, topic):
+            writer.add_document(**document)
+        writer.commit(merge=False)
+    with ix.reader() as reader:
+        assert len(list(reader.leaf_readers())) == len(kb.topics)

@@ -13,12 +13,11 @@ from whoosh import query as wq
 
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
-from evidencekb.paths import INDEX_META_NAME
 from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.engine import search
 from evidencekb.search.freshness import kb_fingerprint
-from evidencekb.search.index import read_meta, schema, topic_documents, write_index
-from fixtures import REPO_KB
+from evidencekb.search.index import read_meta, write_index
+from fixtures import REPO_KB, one_segment_per_topic
 
 
 def three_topics() -> KnowledgeBase:
@@ -37,23 +36,6 @@ def three_topics() -> KnowledgeBase:
         for n in (1, 2, 3)
     )
     return replace(kb, topics=copies)
-
-
-def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:
-    """Rewrite the index in `folder` as whoosh writes one committed a topic at a time:
-    a segment per topic, whose claims whoosh numbers from 0 in each. (`ekb build`
-    puts about 10,000 claims in a segment, so only a large kb has several.)"""
-    for path in folder.iterdir():
-        if path.name != INDEX_META_NAME:
-            path.unlink()
-    ix = whoosh_index.create_in(str(folder), schema())
-    for topic in kb.topics:
-        writer = ix.writer()
-        for document in topic_documents(kb, topic):
-            writer.add_document(**document)
-        writer.commit(merge=False)
-    with ix.reader() as reader:
-        assert len(list(reader.leaf_readers())) == len(kb.topics)
 
 
 @pytest.fixture(scope="module", params=["seed", "three segments"])

@@ -17,10 +17,10 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import DEFAULT_RANKING, RobertsonBM25F
 from evidencekb.search.freshness import Fingerprint
-from evidencekb.search.index import INDEX_NAME, read_meta, schema, topic_documents, write_index
+from evidencekb.search.index import read_meta, write_index
 from evidencekb.search.matchers import Phrase, Union, Within
 from evidencekb.search.query import Compiler, parse
-from fixtures import long_kb
+from fixtures import long_kb, one_segment_per_topic
 
 BOOSTS = dict(DEFAULT_RANKING.field_boosts)
 
@@ -31,19 +31,19 @@ def kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="module")
-def searcher(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The kb's index with a segment per topic, searched as `ekb search` searches."""
-    folder = tmp_path_factory.mktemp("matchers")
-    ix = whoosh_index.create_in(str(folder), schema(), INDEX_NAME)
-    for topic in kb.topics:
-        writer = ix.writer()
-        for document in topic_documents(kb, topic):
-            writer.add_document(**document)
-        writer.commit(merge=False)
+def index_dir(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The kb's index, its metadata included, rewritten with a segment per topic."""
+    folder = tmp_path_factory.mktemp("matchers") / "whoosh"
+    write_index(kb, folder, fingerprint=Fingerprint("test", read_started_ns=0))
+    one_segment_per_topic(kb, folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def searcher(kb: KnowledgeBase, index_dir: Path) -> Iterator[Any]:
+    """The index searched as `ekb search` searches it."""
     weighting = RobertsonBM25F(B=DEFAULT_RANKING.b, K1=DEFAULT_RANKING.k1)
-    with whoosh_index.open_dir(str(folder), indexname=INDEX_NAME).searcher(
-        weighting=weighting
-    ) as opened:
+    with whoosh_index.open_dir(str(index_dir)).searcher(weighting=weighting) as opened:
         assert len(opened.subsearchers) == len(kb.topics)
         yield opened
 
@@ -127,11 +127,8 @@ def test_the_phrases_drawn_are_found_in_headings_and_beyond_them(
     assert len(beyond) > 100
 
 
-def test_a_phrase_is_compiled_with_the_heading_within_the_body(
-    kb: KnowledgeBase, tmp_path: Path
-) -> None:
-    write_index(kb, tmp_path / "whoosh", fingerprint=Fingerprint("test", read_started_ns=0))
-    meta = read_meta(tmp_path / "whoosh")
+def test_a_phrase_is_compiled_with_the_heading_within_the_body(index_dir: Path) -> None:
+    meta = read_meta(index_dir)
     assert meta is not None
     plan = Compiler(meta, BOOSTS).compile(parse('"cell death"'))
     assert isinstance(plan.strict, Union)
