@@ -53,7 +53,7 @@ def _run_forked(tasks: Sequence[Callable[[], T]]) -> list[T]:
     child.start()
     sender.close()  # the child holds its own copy; EOF then means the child is gone
     try:
-        results = {number: tasks[number]() for number in _untaken(taken, len(tasks))}
+        results = _run_untaken(tasks, taken)
     except BaseException:
         child.terminate()
         child.join()
@@ -71,6 +71,11 @@ def _run_forked(tasks: Sequence[Callable[[], T]]) -> list[T]:
     return [results[number] for number in range(len(tasks))]
 
 
+def _run_untaken(tasks: Sequence[Callable[[], T]], taken: Any) -> dict[int, T]:
+    """Run the tasks this process takes, each as it is ready for one; their results."""
+    return {number: tasks[number]() for number in _untaken(taken, len(tasks))}
+
+
 def _untaken(taken: Any, count: int) -> Iterator[int]:
     """The numbers of the tasks this process takes, each as it is ready for one."""
     while True:
@@ -84,7 +89,7 @@ def _untaken(taken: Any, count: int) -> Iterator[int]:
 
 def _child_main(tasks: Sequence[Callable[[], object]], taken: Any, sender: Connection) -> None:
     try:
-        results = {number: tasks[number]() for number in _untaken(taken, len(tasks))}
+        results = _run_untaken(tasks, taken)
     except BaseException as error:  # reported to the parent, which raises it
         sender.send((True, _picklable(error)))
     else:
