@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from evidencekb.cache import PickledEntries
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase, Topic
-from evidencekb.search.index import claim_documents
+from evidencekb.search.index import topic_documents
 from evidencekb.site.search_analysis import (
     Analysers,
     Collected,
@@ -73,7 +73,8 @@ def as_written(data: Collected) -> tuple[object, ...]:
 
 def one_pass(kb: KnowledgeBase) -> Collected:
     """Every claim of the kb analysed as one topic would be, then "merged" alone."""
-    return merge(kb, [analyse_documents(claim_documents(kb), Analysers())])
+    documents = (document for topic in kb.topics for document in topic_documents(kb, topic))
+    return merge(kb, [analyse_documents(documents, Analysers())])
 
 
 def test_topics_merged_equal_one_pass_over_the_kb(evidence_kb_loaded: KnowledgeBase) -> None:

@@ -157,13 +157,6 @@ def finish_index(
     os.utime(meta_path, ns=(stamp, stamp))
 
 
-def claim_documents(kb: KnowledgeBase) -> Iterator[dict[str, str]]:
-    """Each claim's searchable fields, in claim order (the index's document
-    numbers; the site's search data numbers claims alike)."""
-    for topic in kb.topics:
-        yield from topic_documents(kb, topic)
-
-
 def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]:
     """The documents of one topic's claims, in order."""
     works = {work.number: work for work in topic.references}
