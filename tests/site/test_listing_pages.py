@@ -9,6 +9,7 @@ three clicks.
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ from bs4 import BeautifulSoup
 
 from evidencekb.model import Claim, KnowledgeBase
 from evidencekb.paths import listing_page
+from evidencekb.reuse import Earlier, write_manifest
 from evidencekb.site.context import RELATED_LIMIT, SiteLookups
 from evidencekb.site.listing import PAGE_CLAIMS, paginate
 from evidencekb.site.render import (
@@ -24,6 +26,7 @@ from evidencekb.site.render import (
     claim_href,
     entity_href,
     reference_href,
+    render_pages,
     render_site,
     topic_href,
 )
@@ -247,3 +250,44 @@ def test_the_long_site_renders_the_same_bytes_twice(kb: KnowledgeBase, tmp_path:
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
     assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
+
+
+def test_an_edit_rewrites_the_claim_pages_in_other_topics_that_list_the_claim(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """A claim page's related claims may stand in other topics; its key has what it reads
+    of them (pagekeys.py: the first claims mentioning each of its entities, and how many
+    there are). An edit to one of those rewrites the page; an edit further down the
+    entity's claims keeps it. Either way the pages are those a full build writes."""
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    write_manifest(earlier, render_pages(kb, earlier))
+    cells = SiteLookups.build(kb).by_entity["cell"]
+    listed, unlisted = cells[0], cells[RELATED_LIMIT + 1]
+    reader = next(claim for claim in cells if claim.topic != listed.topic)
+    assert unlisted.topic == listed.topic and cells.index(reader) > RELATED_LIMIT
+    for edited, rewritten in ((listed, True), (unlisted, False)):
+        new_kb = with_text(kb, edited, edited.text.removesuffix(".") + ", as reported.")
+        full, incremental = tmp_path / f"full-{edited.id}", tmp_path / f"kept-{edited.id}"
+        for out in (full, incremental):
+            out.mkdir()
+        render_pages(new_kb, full)
+        render_pages(new_kb, incremental, earlier=Earlier.read(earlier, kb_digest=""))
+        assert page_files(incremental) == page_files(full)
+        page = claim_href(reader)
+        same = (incremental / page).stat().st_ino == (earlier / page).stat().st_ino
+        assert same is not rewritten
+
+
+def with_text(kb: KnowledgeBase, claim: Claim, text: str) -> KnowledgeBase:
+    topics = tuple(
+        replace(
+            topic, claims=tuple(replace(c, text=text) if c == claim else c for c in topic.claims)
+        )
+        for topic in kb.topics
+    )
+    return replace(kb, topics=topics)
+
+
+def page_files(site: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(site)): path.read_bytes() for path in site.rglob("*.html")}

@@ -166,11 +166,22 @@ class SiteLookups:
                     RelatedClaims(number, None, tuple(others[:RELATED_LIMIT]), len(others))
                 )
         for entity in claim.entities:
-            others = [c for c in self.by_entity[entity] if c.id != claim.id]
+            head, count = self.entity_window(entity)
+            others = [c for c in head if c.id != claim.id][:RELATED_LIMIT]
             if others:
                 term = self.kb.entity(entity)
-                groups.append(RelatedClaims(None, term, tuple(others[:RELATED_LIMIT]), len(others)))
+                # The claim is listed once among them (load_kb refuses an entity listed
+                # twice in a claim), so the others are all but one.
+                groups.append(RelatedClaims(None, term, tuple(others), count - 1))
         return groups
+
+    def entity_window(self, entity: str) -> tuple[tuple[Claim, ...], int]:
+        """All that `related` reads of the claims mentioning an entity: the first
+        RELATED_LIMIT + 1 (the claim itself may be one of them) and how many there are.
+        A claim page's key has it (pagekeys.py), not the whole list, so that an edit
+        does not rewrite the pages of every claim mentioning what the edited one does."""
+        claims = self.by_entity.get(entity, [])
+        return tuple(claims[: RELATED_LIMIT + 1]), len(claims)
 
 
 def _place(claim: Claim) -> tuple[str, str, str | None]:

@@ -9,7 +9,8 @@ A page's key is made of
   full content, so a claim page's key changes with anything in its topic);
 - what its template reads from the site-wide look-ups beyond its variables
   (`_READS`): the claims an entity or category page lists, the claims a claim page
-  names in its curated relations.
+  names in its curated relations, and for each entity a claim page's related claims
+  share, what `SiteLookups.related` reads of that entity's claims (its window).
 
 Only the templates listed in `_READS` are kept; any other page (the home page, the
 indexes, the downloads page with the database's size...) is rendered every time. A
@@ -40,7 +41,8 @@ class PageKeys:
         self.claims = {claim.id: claim for claim in kb.claims}
         # id -> (the value, its digest): holding the value keeps its id from being reused.
         self._hashed: dict[int, tuple[object, bytes]] = {}
-        self._curated: dict[str, tuple[Claim, ...]] = {}
+        self._curated: dict[str, bytes] = {}  # topic slug -> digest of its curated reads
+        self._windows: dict[str, bytes] = {}  # entity id -> digest of its window
         topics = [(t.slug, t.title, t.source, t.citation_style) for t in kb.topics]
         self._site = content_key(
             code,
@@ -58,10 +60,11 @@ class PageKeys:
         reads = _READS.get(template)
         if reads is None:
             return None
-        extra = [self._digest(value) for value in reads(self, variables)]
-        return content_key(self._site, path, template, self._digest(variables), *extra)
+        return content_key(
+            self._site, path, template, self.digest(variables), *reads(self, variables)
+        )
 
-    def _digest(self, value: object) -> bytes:
+    def digest(self, value: object) -> bytes:
         if isinstance(value, _SHARED):
             return self._shared(value)
         digest = hashlib.blake2b(digest_size=16)
@@ -107,12 +110,20 @@ class PageKeys:
             data = repr(value).encode("utf-8")
             update(f"{name}?{len(data)}:".encode() + data)
 
-    def curated_reads(self, topic: Topic) -> tuple[Claim, ...]:
-        """The other claims of the topic's claims' curated relations (see
+    def curated_reads(self, topic: Topic) -> bytes:
+        """The digest of the other claims of the topic's claims' curated relations (see
         `_related_by_curators`), found once per topic: every page of the topic reads them."""
         found = self._curated.get(topic.slug)
         if found is None:
-            found = self._curated[topic.slug] = tuple(_related_by_curators(self, topic.claims))
+            found = self.digest(tuple(_related_by_curators(self, topic.claims)))
+            self._curated[topic.slug] = found
+        return found
+
+    def entity_window(self, entity: str) -> bytes:
+        """The digest of `SiteLookups.entity_window`, once per entity."""
+        found = self._windows.get(entity)
+        if found is None:
+            found = self._windows[entity] = self.digest(self.lookups.entity_window(entity))
         return found
 
 
@@ -124,22 +135,27 @@ def _related_by_curators(keys: PageKeys, claims: Iterable[Claim]) -> Iterable[Cl
             yield keys.claims[relation.other if relation.claim == claim.id else relation.claim]
 
 
-def _claim_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[Claim]:
-    return _related_by_curators(keys, [variables["claim"]])
+def _claim_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[bytes]:
+    """The claims its curated relations name, and its related claims' sources beyond
+    its topic (`SiteLookups.related`: the claims citing a work are in the topic)."""
+    claim: Claim = variables["claim"]
+    yield from (keys.digest(other) for other in _related_by_curators(keys, [claim]))
+    yield from (keys.entity_window(entity) for entity in claim.entities)
 
 
-def _topic_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[Claim]:
+def _topic_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[bytes]:
     """Everything else comes from the page's topic, which its variables hold."""
-    return keys.curated_reads(variables["topic"])
+    return [keys.curated_reads(variables["topic"])]
 
 
-# Template -> what its pages read beyond their variables and the site-wide key.
-_READS: dict[str, Callable[[PageKeys, dict[str, Any]], Iterable[object]]] = {
+# Template -> the digests of what its pages read beyond their variables and the
+# site-wide key.
+_READS: dict[str, Callable[[PageKeys, dict[str, Any]], Iterable[bytes]]] = {
     "claim.html": _claim_reads,
     "topic.html": _topic_reads,
     "source.html": _topic_reads,
     "reference.html": _topic_reads,
     "contested.html": _topic_reads,
-    "entity.html": lambda keys, v: keys.lookups.by_entity.get(v["term"].id, []),
-    "category.html": lambda keys, v: keys.lookups.by_category.get(v["term"].id, []),
+    "entity.html": lambda keys, v: [keys.digest(keys.lookups.by_entity.get(v["term"].id, []))],
+    "category.html": lambda keys, v: [keys.digest(keys.lookups.by_category.get(v["term"].id, []))],
 }

@@ -136,6 +136,9 @@ def _environment(lookups: SiteLookups) -> jinja2.Environment:
         category_by_id=kb.category,
         topic_by_slug=kb.topic,
         grouped_by_place=grouped_by_place,
+        # A claim page's related claims: its key has what they are made from
+        # (pagekeys.py), cheaper to hash than the claims themselves.
+        related_claims=lookups.related,
         # The topic page renders its overview itself, on its first page only: an edit
         # build that keeps the page (its key has the topic's Markdown) never converts it.
         render_markdown=render_markdown,
@@ -301,7 +304,7 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
             yield (
                 claim_href(claim),
                 "claim.html",
-                {"nav": "home", "topic": topic, "claim": claim, "related": lookups.related(claim)},
+                {"nav": "home", "topic": topic, "claim": claim},
             )
 
 
