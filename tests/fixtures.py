@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from evidencekb.kb.importer import mentioned_entities
@@ -30,6 +31,7 @@ from evidencekb.model import (
     Topic,
 )
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_META_NAME
+from evidencekb.search.analysis import STOP_WORDS
 from evidencekb.search.index import schema, topic_documents
 from evidencekb.site.render import render_site
 
@@ -498,3 +500,14 @@ def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:
         writer.commit(merge=False)
     with ix.reader() as reader:
         assert len(list(reader.leaf_readers())) == len(kb.topics)
+
+
+# Text of every kind the analyser treats apart, for property tests of analysis: stop
+# words (also first and last), words too short to index, abbreviations kept whole,
+# numbers with a point, words outside ASCII, and what is no word at all.
+ANALYSED_WORDS = [
+    *sorted(STOP_WORDS)[:40],
+    *("a", "x", "CRPS", "NMDA", "IL10", "ketamine", "doses", "dosing", "0.5", "1.2.3"),
+    *("Müller", "naïve", "β-blockers", "—", "(", "e.g.", "n=12"),
+]
+ANALYSED_TEXT = st.lists(st.sampled_from(ANALYSED_WORDS), max_size=12).map(" ".join)

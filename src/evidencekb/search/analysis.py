@@ -188,6 +188,29 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(token.text for token in _WORDS(text))
 
 
+# A field's index terms in order, and the position of the first. That is every
+# position: whoosh's stop filter gives a field's first term the place of its word
+# among all the words, stop words included, and each later term the next place.
+Analysed = tuple[int, tuple[str, ...]]
+
+
+def analysed(analyzer: Any, text: str) -> Analysed:
+    """`text` as `analyzer` indexes it."""
+    found = [(token.pos, token.text) for token in analyzer(text, positions=True, mode="index")]
+    return (found[0][0], tuple(term for _, term in found)) if found else (0, ())
+
+
+def pooled(heading_text: str, heading: Analysed, text: Analysed) -> Analysed:
+    """The terms of "body" (the heading, a line break, the text: search/index.py) from
+    the heading's and the text's: no token spans the line break, so only the first
+    position needs working out."""
+    if heading[1]:
+        return (heading[0], heading[1] + text[1])
+    if text[1]:
+        return (len(words(heading_text)) + text[0], text[1])  # every word, stop words too
+    return (0, ())
+
+
 # Endings tried on every index term to list word forms that the claims do not use
 # but a query may: "treated" when the claims say "treat" and "treatment". The site's
 # search never stems; it looks a query word up in the forms the build lists (see

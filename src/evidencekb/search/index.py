@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.paths import INDEX_META_NAME
@@ -58,17 +58,21 @@ INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>
 TEXT_FIELDS: tuple[str, ...] = ("body", "heading", "topic_title", "terms")
 
 
-def schema() -> Schema:
+def schema(analysed_text: Any = None) -> Schema:
+    """The index's fields. `analysed_text`: the class of the four fields of text that
+    the text analyzer analyses, whoosh's TEXT unless given (the segment writer gives
+    one that takes its values analysed already: see search/segments.py)."""
     from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
     analyzer = text_analyzer()
+    text_field = analysed_text or TEXT
     return Schema(
         id=ID(unique=True),
         claim=STORED(),  # the claim's export JSON
-        text=TEXT(analyzer=analyzer),
-        heading=TEXT(analyzer=analyzer),
-        body=TEXT(analyzer=analyzer),  # heading and text together, for ranking
-        topic_title=TEXT(analyzer=analyzer),
+        text=text_field(analyzer=analyzer),
+        heading=text_field(analyzer=analyzer),
+        body=text_field(analyzer=analyzer),  # heading and text together, for ranking
+        topic_title=text_field(analyzer=analyzer),
         terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
         words=TEXT(analyzer=word_analyzer(), phrase=False),  # spelling dictionary
         topic=ID(sortable=True),

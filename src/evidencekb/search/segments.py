@@ -30,11 +30,13 @@ from whoosh.codec.whoosh3 import (
     W3PerDocWriter,
     W3Segment,
 )
+from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key
+from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
 from evidencekb.search.index import (
     INDEX_NAME,
     schema,
@@ -139,15 +141,54 @@ def write_segment(
     # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
     saved = random.getstate()
     try:
-        lengths = _write_segment(schema(), documents, plan.index_dir, segment.key)
+        lengths = _write_segment(
+            writing_schema(), preanalysed(documents), plan.index_dir, segment.key
+        )
     finally:
         random.setstate(saved)
     progress("search index", number + 1, len(plan.to_write))
     return lengths
 
 
+class _Preanalysed(TEXT):  # type: ignore[misc]
+    """whoosh's TEXT, given its value analysed already (analysis.Analysed): whoosh
+    makes the same postings of the terms, numbered on from the first's position, as
+    it makes of the text."""
+
+    def index(self, value: Analysed, **kwargs: Any) -> Iterator[Any]:
+        start, terms = value
+        return super().index(list(terms), start_pos=start, **kwargs)  # type: ignore[no-any-return]
+
+
+def writing_schema() -> Schema:
+    """The index's schema as `write_segment` writes with it: the same fields, its text
+    given as `preanalysed` gives it. (The table of contents records the plain one.)"""
+    return schema(_Preanalysed)
+
+
+def preanalysed(documents: Iterable[dict[str, str]]) -> Iterator[dict[str, Any]]:
+    """The documents with their text, heading, "body" and topic title analysed, for
+    a schema whose analysed text is `_Preanalysed`. "body" is pooled from the heading
+    and the text (analysis.pooled), and a heading or a title, which the claims under
+    it share, is analysed once: a segment's analysis costs a third of what whoosh's did."""
+    analyzer = text_analyzer()
+    shared: dict[str, Analysed] = {}
+    for document in documents:
+        heading, title = document["heading"], document["topic_title"]
+        for value in (heading, title):
+            if value not in shared:
+                shared[value] = analysed(analyzer, value)
+        text = analysed(analyzer, document["text"])
+        yield document | {
+            "text": text,
+            "heading": shared[heading],
+            "body": pooled(heading, shared[heading], text),
+            "topic_title": shared[title],
+        }
+
+
 def _write_segment(
-    the_schema: Schema, documents: Iterator[dict[str, str]], index_dir: Path, segment_id: str
+    the_schema: Schema, documents: Iterable[dict[str, Any]], index_dir: Path, segment_id: str
 ) -> FieldLengths:
     scratch = index_dir / f".segment-{segment_id}"
     scratch.mkdir()
