@@ -14,12 +14,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from evidencekb.cache import cache_folder
 from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
+from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.parsecache import AHEAD_BYTES, ParseCache, digest, parse_ahead
+from evidencekb.kb.tomlfile import parse_text
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, PARSE_CACHE_DIRNAME
-from fixtures import EVIDENCE_TOPIC
+from fixtures import EVIDENCE_TOPIC, REPO_KB
 
 KETAMINE = "topics/ketamine-pain"
 SAMPLE = f"topics/{EVIDENCE_TOPIC}"
@@ -218,3 +222,27 @@ def test_the_cache_is_not_kept_beside_kb(evidence_kb: Path, cache_home: Path) ->
     outcome(evidence_kb)
     assert entries(cache_home)
     assert sorted(evidence_kb.parent.iterdir()) == before
+
+
+def test_a_large_cold_kb_is_parsed_ahead_on_two_cores(cache_home: Path) -> None:
+    """With AHEAD_BYTES or more of TOML to parse and no entries, every file that
+    parses gets its entry before kb/ is read (both processes write them); one that
+    does not parse gets none, and is reported as it always is."""
+    seed = (REPO_KB / KETAMINE / "claims.toml").read_bytes()
+    copies = AHEAD_BYTES // (2 * len(seed)) + 1
+    big = {f"part-{n}.toml": seed * copies for n in range(2)}  # arrays of tables: TOML
+    tree = scan_kb(REPO_KB).with_folder("topics/big", {**big, "broken.toml": b"text = "})
+    cache = ParseCache(cache_folder(PARSE_CACHE_DIRNAME))
+    parse_ahead(tree, cache)
+    for relative in tree.all_files():
+        path, data = os.path.abspath(REPO_KB / relative), tree.read(relative)
+        kept = cache.get(path, digest(data))
+        if relative.endswith(".toml") and not relative.endswith("broken.toml"):
+            assert kept == parse_text(data.decode("utf-8"), relative, []), relative
+        else:
+            assert kept is None, relative
+
+
+def test_a_small_cold_kb_is_not_parsed_ahead(cache_home: Path) -> None:
+    parse_ahead(scan_kb(REPO_KB), ParseCache(cache_folder(PARSE_CACHE_DIRNAME)))
+    assert entries(cache_home) == []

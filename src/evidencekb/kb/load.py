@@ -19,6 +19,7 @@ from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
 from evidencekb.kb.files import KbTree, scan_kb
+from evidencekb.kb.parsecache import parse_ahead
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.scheme import load_scheme
 from evidencekb.kb.topic import Vocabularies, load_topic
@@ -36,6 +37,7 @@ def load_tree(tree: KbTree) -> KnowledgeBase:
     """Validate a scanned kb/ (perhaps with files about to be written); raise on problems."""
     reader = KbReader(tree)
     with _collector_paused():
+        parse_ahead(tree, reader.cache)
         kb = _load(reader)
     if reader.problems:
         raise ValidationError(reader.problems)
