@@ -114,16 +114,42 @@ class TopicPartial:
         return cls(*value)
 
 
+@dataclass(frozen=True)
+class _Field:
+    """One field of a claim analysed: its (term, position) pairs, and those grouped as
+    its posting lists take them (each term in order of first occurrence, with the
+    field's stored length, the term's count and its position deltas)."""
+
+    tokens: list[tuple[str, int]]
+    grouped: list[tuple[str, list[int]]]
+
+    @classmethod
+    def of(cls, tokens: list[tuple[str, int]]) -> _Field:
+        length = stored_length(len(tokens))
+        positions: dict[str, list[int]] = defaultdict(list)
+        for term, position in tokens:
+            positions[term].append(position)
+        grouped = [
+            (term, [length, len(found), *_deltas(found)]) for term, found in positions.items()
+        ]
+        return cls(tokens, grouped)
+
+
 @dataclass
 class Analysers:
     """The analysers of one build's pass over the topics, with what they have worked
-    out: each analyser keeps a cache of its stems, and a word's terms and a term's
-    inflections (45 stems each) are worked out once however many topics hold them."""
+    out: each analyser keeps a cache of its stems, and a word's terms, a term's
+    inflections (45 stems each), a heading's, a title's or a list of names' analysis
+    and the words after a claim's text are worked out once however many claims and
+    topics hold them (a heading is shared by the claims of one abstract, a name by
+    thousands of claims)."""
 
     text: Any = field(default_factory=analysis.text_analyzer)
     names: Any = field(default_factory=analysis.names_analyzer)
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    inflections: dict[str, list[str]] = field(default_factory=dict)
+    inflections: dict[str, str] = field(default_factory=dict)
+    fields: dict[tuple[str, str], _Field] = field(default_factory=dict)
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def term_of(self, word: str) -> str | None:
         """The index term of `word`, if it has exactly one."""
@@ -134,11 +160,34 @@ class Analysers:
         # further is never a single query token.
         return found[0] if len(found) == 1 else None
 
-    def inflections_of(self, term: str) -> list[str]:
+    def inflections_of(self, term: str) -> str:
+        """analysis.inflections of `term`, spaced."""
         found = self.inflections.get(term)
         if found is None:
-            found = self.inflections[term] = list(analysis.inflections(term))
+            found = self.inflections[term] = " ".join(analysis.inflections(term))
         return found
+
+    def shared(self, analyzer: str, text: str) -> _Field:
+        """A field that many claims hold the same (a heading, a topic's title, a claim's
+        names), analysed with the analyser named "text" or "names"."""
+        found = self.fields.get((analyzer, text))
+        if found is None:
+            tokens = [(t, pos) for t, pos, _, _ in _analysed(getattr(self, analyzer), text)]
+            found = self.fields[analyzer, text] = _Field.of(tokens)
+        return found
+
+    def words_of(self, document: dict[str, str]) -> frozenset[str]:
+        """The words of a claim's "words" field: those of its text, then of its heading
+        and names, which follow after a space (no word spans a space, so the
+        words of the two parts are those of the whole)."""
+        text, every = document["text"], document["words"]
+        rest = every[len(text) :]
+        if not every.startswith(text) or not rest.startswith(" "):
+            return frozenset(analysis.words(every))
+        found = self.words.get(rest)
+        if found is None:
+            found = self.words[rest] = frozenset(analysis.words(rest))
+        return found.union(analysis.words(text))
 
 
 @dataclass
@@ -146,7 +195,8 @@ class _Gathering:
     """What a pass over one topic's claims gathers, numbers as lists."""
 
     postings: dict[str, dict[str, list[int]]] = field(default_factory=lambda: defaultdict(dict))
-    last_claim: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Field -> term -> the last claim so far in the term's list.
+    last_claim: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
@@ -161,18 +211,15 @@ def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
     ]
 
 
-def _add_posting(data: _Gathering, name: str, doc: int, tokens: list[tuple[str, int]]) -> None:
-    length = stored_length(len(tokens))
-    data.total_length[name] += len(tokens)
-    positions: dict[str, list[int]] = defaultdict(list)
-    for term, position in tokens:
-        positions[term].append(position)
-    for term, found in positions.items():
-        previous = data.last_claim.get((term, name), 0)
-        data.last_claim[term, name] = doc
-        flat = data.postings[term].setdefault(name, [])
-        flat += [doc - previous, length, len(found)]
-        flat += [p - q for p, q in zip(found, [0, *found], strict=False)]
+def _add_posting(data: _Gathering, name: str, doc: int, analysed: _Field) -> None:
+    data.total_length[name] += len(analysed.tokens)
+    last = data.last_claim[name]
+    postings = data.postings
+    for term, tail in analysed.grouped:
+        flat = postings[term].setdefault(name, [])
+        flat.append(doc - last.get(term, 0))
+        flat += tail
+        last[term] = doc
 
 
 def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPartial:
@@ -184,28 +231,28 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
     """The search data of claims given as search/index.py's documents, numbered from 0."""
     data = _Gathering()
     surface_words: set[str] = set()
-    titles: dict[str, list[tuple[str, int]]] = {}  # the claims of a topic share its title
+    titles: set[str] = set()  # the claims of a topic share its title
     claims = 0
     for doc, document in enumerate(documents):
         claims += 1
         text = _analysed(tools.text, document["text"])
         title = document["topic_title"]
         if title not in titles:
-            titles[title] = [(term, pos) for term, pos, _, _ in _analysed(tools.text, title)]
+            titles.add(title)
             surface_words.update(analysis.words(title))
-        for name, tokens in _ranked_fields(document, text, titles[title], tools).items():
-            _add_posting(data, name, doc, tokens)
+        for name, analysed in _ranked_fields(document, text, tools):
+            _add_posting(data, name, doc, analysed)
         data.highlights.append(_highlights(document["text"], text))
-        words = analysis.words(document["words"])
-        surface_words.update(words)
-        data.words.update(set(words))
+        words = tools.words_of(document)
+        surface_words |= words
+        data.words.update(words)
         for name in KEYWORD_FIELDS:
             for value in document[name].split() if name != "id" else [document[name]]:
                 key = f"{name}:{value}"
                 if not data.keywords[key] or data.keywords[key][-1] != doc:
                     data.keywords[key].append(doc)
     postings = {
-        term: {name: _packed(data.last_claim[term, name], flat) for name, flat in by_field.items()}
+        term: {name: _packed(data.last_claim[name][term], flat) for name, flat in by_field.items()}
         for term, by_field in data.postings.items()
     }
     return TopicPartial(
@@ -217,31 +264,27 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
         highlights=data.highlights,
         surface=_surface(surface_words, tools),
         inflections={
-            term: " ".join(tools.inflections_of(term))
-            for term in postings
-            if "body" in postings[term]
+            term: tools.inflections_of(term) for term in postings if "body" in postings[term]
         },
     )
 
 
 def _ranked_fields(
-    document: dict[str, str],
-    text: list[tuple[str, int, int, int]],
-    title: list[tuple[str, int]],
-    tools: Analysers,
-) -> dict[str, list[tuple[str, int]]]:
-    """Each ranked field's (term, position) pairs; "body" put together from the
-    heading's and the text's (see `_pooled`) rather than analysed a third time."""
-    heading = [(term, pos) for term, pos, _, _ in _analysed(tools.text, document["heading"])]
+    document: dict[str, str], text: list[tuple[str, int, int, int]], tools: Analysers
+) -> list[tuple[str, _Field]]:
+    """Each ranked field analysed, in RANKED_FIELDS's order; "body" put together from
+    the heading's and the text's terms (see `_pooled`) rather than analysed a third
+    time."""
+    heading = tools.shared("text", document["heading"])
     in_text = [(term, pos) for term, pos, _, _ in text]
     found = {
-        "body": _pooled(document["heading"], heading, in_text),
+        "body": _Field.of(_pooled(document["heading"], heading.tokens, in_text)),
         "heading": heading,
-        "text": in_text,
-        "topic_title": title,
-        "terms": [(term, pos) for term, pos, _, _ in _analysed(tools.names, document["terms"])],
+        "text": _Field.of(in_text),
+        "topic_title": tools.shared("text", document["topic_title"]),
+        "terms": tools.shared("names", document["terms"]),
     }
-    return {name: found[name] for name in RANKED_FIELDS}
+    return [(name, found[name]) for name in RANKED_FIELDS]
 
 
 def _pooled(
@@ -264,11 +307,15 @@ def _pooled(
 
 def _highlights(text: str, tokens: list[tuple[str, int, int, int]]) -> str:
     """Each term of the text with where it is, in UTF-16 code units as JavaScript counts."""
-    found = [
-        item
-        for term, _, start, end in tokens
-        for item in (term, utf16_offset(text, start), utf16_offset(text, end))
-    ]
+    if max(text, default="") <= "\uffff":
+        # No character takes two code units: they count as Python's characters do.
+        found = [item for term, _, start, end in tokens for item in (term, start, end)]
+    else:
+        found = [
+            item
+            for term, _, start, end in tokens
+            for item in (term, utf16_offset(text, start), utf16_offset(text, end))
+        ]
     return script_json(found)
 
 
