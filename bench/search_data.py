@@ -12,9 +12,10 @@ process that loads the kb first (not timed); each round:
 2. one claim edited (bench/scale.py's edit), then warm: the search data again, every
    topic but the edited one read from the cache the cold run filled;
 3. with --baseline SRC (the `src` folder of an earlier checkout, e.g.
-   `git archive COMMIT src | tar -x -C /tmp/before`): the earlier code on the edited kb,
-   under this interpreter with `PYTHONPATH=SRC`; the warm run's files must be byte for
-   byte the baseline's (the script stops if not).
+   `git archive COMMIT src | tar -x -C /tmp/before`): the earlier code the same way,
+   cold beside cold and warm beside warm (with a cache folder of its own), under this
+   interpreter with `PYTHONPATH=SRC`; each run's files must be byte for byte the
+   baseline's (the script stops if not).
 
 --src runs the measured code from such a copy too (so the working tree can change
 while a run goes on). The kb is copied to a scratch folder and edited there, and
@@ -78,8 +79,8 @@ def same_files(a: Path, b: Path) -> bool:
     return all(filecmp.cmp(a / n, b / n, shallow=False) for n in names)
 
 
-def environment(scratch: Path, src: str | None) -> dict[str, str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(scratch / "cache")}
+def environment(scratch: Path, src: str | None, cache: str = "cache") -> dict[str, str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(scratch / cache)}
     if src:
         env["PYTHONPATH"] = src
     return env
@@ -94,22 +95,26 @@ def main() -> None:
     args = parser.parse_args()
     if not args.kb.is_dir():
         sys.exit(f"Error: no kb at {args.kb} (make it with bench/corpus.py)")
-    figures: dict[str, list[dict[str, float]]] = {"cold": [], "warm": [], "baseline": []}
+    figures: dict[str, list[dict[str, float]]] = {
+        "baseline cold": [], "baseline warm": [], "cold": [], "warm": []
+    }  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="ekb-search-data-") as folder:
         scratch = Path(folder)
         kb_dir = scratch / "kb"
         shutil.copytree(args.kb, kb_dir)
         env = environment(scratch, args.src)
+        old = environment(scratch, args.baseline, "cache-baseline") if args.baseline else None
         for round_number in range(1, args.runs + 1):
-            shutil.rmtree(scratch / "cache", ignore_errors=True)
-            figures["cold"].append(write(kb_dir, scratch / "cold", env, cached=True))
-            edit_one_claim(kb_dir, round_number)
-            figures["warm"].append(write(kb_dir, scratch / "warm", env, cached=True))
-            if args.baseline:
-                old = environment(scratch, args.baseline)
-                figures["baseline"].append(write(kb_dir, scratch / "old", old, cached=False))
-                if not same_files(scratch / "warm", scratch / "old"):
-                    sys.exit("Error: the warm run's files differ from the baseline's")
+            for cache in ("cache", "cache-baseline"):
+                shutil.rmtree(scratch / cache, ignore_errors=True)
+            for run in ("cold", "warm"):
+                if run == "warm":
+                    edit_one_claim(kb_dir, round_number)
+                figures[run].append(write(kb_dir, scratch / run, env, cached=True))
+                if old is not None:
+                    figures[f"baseline {run}"].append(write(kb_dir, scratch / "old", old, True))
+                    if not same_files(scratch / run, scratch / "old"):
+                        sys.exit(f"Error: the {run} run's files differ from the baseline's")
             print(f"round {round_number}: {figures}", file=sys.stderr)
     report(args, figures)
 
@@ -119,7 +124,8 @@ def report(args: argparse.Namespace, figures: dict[str, list[dict[str, float]]])
     print(f"`write_search_data` on {args.kb.name}, median of {args.runs} runs\n")
     print("| run | CPU s | wall s | peak MB (max RSS) | load (1 min) |\n|---|---|---|---|---|")
     rows = (
-        ("baseline", "earlier code, after a one-claim edit (no cache)"),
+        ("baseline cold", "earlier code, empty cache folder"),
+        ("baseline warm", "earlier code, after a one-claim edit, cache from the run before"),
         ("cold", "this code, empty cache folder"),
         ("warm", "this code, after a one-claim edit, cache from the run before"),
     )

@@ -126,13 +126,17 @@ class _Field:
     @classmethod
     def of(cls, tokens: list[tuple[str, int]]) -> _Field:
         length = stored_length(len(tokens))
-        positions: dict[str, list[int]] = defaultdict(list)
+        grouped: dict[str, list[int]] = {}
+        last: dict[str, int] = {}  # each term's position before
         for term, position in tokens:
-            positions[term].append(position)
-        grouped = [
-            (term, [length, len(found), *_deltas(found)]) for term, found in positions.items()
-        ]
-        return cls(tokens, grouped)
+            items = grouped.get(term)
+            if items is None:
+                grouped[term] = [length, 1, position]
+            else:
+                items[1] += 1
+                items.append(position - last[term])
+            last[term] = position
+        return cls(tokens, list(grouped.items()))
 
 
 @dataclass

@@ -13,10 +13,12 @@ folder (`$XDG_CACHE_HOME/evidencekb/search-data/`, see evidencekb/cache.py): an 
 topic replaces its entry, so entries do not pile up edit after edit; a topic removed
 leaves one entry behind, as a removed kb/ file does in the parse cache. Not in the
 site: the site is published, and the cache would double what a build must keep. An
-entry holds its format, its topic folder and the topic's key beside the partial, and
-is used only if all three match; anything else (none, truncated, corrupt, another
-format's, one that names a class) means analysing the topic again. So the cache can
-make a build faster, never give it other bytes.
+entry holds its format, its topic folder, the code and the topic's key beside the
+partial, and is used only if all four match; anything else (none, truncated, corrupt,
+another format's, one that names a class) means analysing the topic again. So the
+cache can make a build faster, never give it other bytes. One thing is taken from an
+entry of the same format, folder and code whose key differs (the topic was edited):
+the inflections of its terms, which depend on the term and the code alone.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from evidencekb.search.index import topic_key, vocabulary_key
 from evidencekb.site.search_analysis import Analysers, TopicPartial, analyse_topic
 
 # Part of every entry: an entry written in another format is not used.
-_FORMAT = "evidencekb-search-data-partial-1"
+_FORMAT = "evidencekb-search-data-partial-2"
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,21 @@ class TopicCache:
     def place(self, topic: Topic) -> str:
         return str(self.kb_dir / TOPICS_DIR / topic.slug)
 
-    def get(self, topic: Topic, key: str) -> TopicPartial | None:
+    def get(self, topic: Topic) -> tuple[str, TopicPartial] | None:
+        """The key and the partial kept for `topic`'s folder, if this code wrote them
+        (the partial of an earlier version of the topic, if the key is not its own)."""
         kept = self.entries.read(self.place(topic))
-        if not isinstance(kept, tuple) or len(kept) != 4:
+        if not isinstance(kept, tuple) or len(kept) != 5:
             return None
-        form, place, kept_key, partial = kept
-        if (form, place, kept_key) != (_FORMAT, self.place(topic), key):
+        form, place, code, key, partial = kept
+        if (form, place, code) != (_FORMAT, self.place(topic), self.code):
             return None
-        return TopicPartial.from_plain(partial)
+        partial = TopicPartial.from_plain(partial)
+        return None if partial is None or not isinstance(key, str) else (key, partial)
 
     def put(self, topic: Topic, key: str, partial: TopicPartial) -> None:
         place = self.place(topic)
-        self.entries.write(place, (_FORMAT, place, key, partial.to_plain()))
+        self.entries.write(place, (_FORMAT, place, self.code, key, partial.to_plain()))
 
 
 def topic_partials(kb: KnowledgeBase, cache: TopicCache | None) -> Iterator[TopicPartial]:
@@ -76,8 +81,14 @@ def topic_partials(kb: KnowledgeBase, cache: TopicCache | None) -> Iterator[Topi
             yield analyse_topic(kb, topic, tools)
             continue
         key = topic_key(cache.code, vocabulary, topic)
-        partial = cache.get(topic, key)
-        if partial is None:
-            partial = analyse_topic(kb, topic, tools)
-            cache.put(topic, key, partial)
+        kept = cache.get(topic)
+        if kept is not None and kept[0] == key:
+            yield kept[1]
+            continue
+        if kept is not None:
+            # A term's inflections depend on the term and the code alone: those of the
+            # topic's earlier version, most of its terms after an edit, are not worked out again.
+            tools.inflections.update(kept[1].inflections)
+        partial = analyse_topic(kb, topic, tools)
+        cache.put(topic, key, partial)
         yield partial
