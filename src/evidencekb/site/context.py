@@ -8,7 +8,7 @@ the build quadratic.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -100,6 +100,9 @@ class SiteLookups:
     )
     references: dict[tuple[str, int], Reference] = field(default_factory=dict)
     by_strength: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # slug -> section -> how many claims: the home page's table (a count per topic and
+    # section filtered from the claims in the template took 0.3 s of every large build).
+    section_counts: dict[str, Counter[str]] = field(default_factory=dict)
     source_line_counts: dict[str, int] = field(default_factory=dict)  # slug -> lines kept
     # Each topic's claims in the order its page shows them, cut into pages.
     topic_pages: dict[str, tuple[tuple[Claim, ...], ...]] = field(default_factory=dict)
@@ -114,6 +117,7 @@ class SiteLookups:
             check_url_name("topic", topic.slug)
             lookups.source_line_counts[topic.slug] = len(split_lines(topic.source_text))
             lookups._paginate_topic(topic)
+            lookups.section_counts[topic.slug] = Counter(claim.section for claim in topic.claims)
             for reference in topic.references:
                 lookups.references[(topic.slug, reference.number)] = reference
             for claim in topic.claims:

@@ -26,11 +26,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-from evidencekb.reuse import content_key
+from evidencekb.reuse import KEY_BYTES, content_key
 from evidencekb.site.context import SiteLookups
 
-# Values from the knowledge base, alive for the whole build: hashed once each.
+# Values from the knowledge base, alive for the whole build: hashed once each. One
+# that holds others (a topic holds its claims and references) is hashed field by field,
+# each of those by its digest, so that no claim is hashed twice; the others by their
+# repr (a frozen dataclass's repr shows every field, nested ones too), which is quicker.
 _SHARED = (Claim, Topic, Reference, Term)
+_HOLDERS = (Topic,)
+_DIGEST_BYTES = 16
 
 
 class PageKeys:
@@ -53,29 +58,39 @@ class PageKeys:
             repr(kb.stances),
             repr(kb.relation_kinds),
             repr(topics),
-        )
+        ).encode("ascii")
 
     def key(self, path: str, template: str, variables: dict[str, Any]) -> str | None:
-        """The page's key; None for a page that is rendered every time."""
+        """The page's key; None for a page that is rendered every time. One hash of
+        the site-wide key, then the page's path, template and variables as `_feed`
+        writes them, then the digests of its reads (all of one length, so the stream
+        still reads one way)."""
         reads = _READS.get(template)
         if reads is None:
             return None
-        return content_key(
-            self._site, path, template, self.digest(variables), *reads(self, variables)
-        )
+        digest = hashlib.blake2b(self._site, digest_size=KEY_BYTES)
+        self._feed(digest.update, (path, template, variables))
+        for read in reads(self, variables):
+            digest.update(read)
+        return digest.hexdigest()
 
     def digest(self, value: object) -> bytes:
         if isinstance(value, _SHARED):
             return self._shared(value)
-        digest = hashlib.blake2b(digest_size=16)
+        digest = hashlib.blake2b(digest_size=_DIGEST_BYTES)
         self._feed(digest.update, value)
         return digest.digest()
 
     def _shared(self, value: object) -> bytes:
         known = self._hashed.get(id(value))
         if known is None:
-            # repr: a frozen dataclass's repr shows every field, nested ones too.
-            known = (value, hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest())
+            if isinstance(value, _HOLDERS):
+                digest = hashlib.blake2b(digest_size=_DIGEST_BYTES)
+                self._feed_fields(digest.update, value)
+                known = (value, digest.digest())
+            else:
+                text = repr(value).encode("utf-8")
+                known = (value, hashlib.blake2b(text, digest_size=_DIGEST_BYTES).digest())
             self._hashed[id(value)] = known
         return known[1]
 
@@ -83,6 +98,10 @@ class PageKeys:
         """Write `value` into one hash as a stream that no other value writes: each
         part starts with its type and says its length or its number of parts (a
         shared value is its own fixed-length digest), so one hash a page suffices."""
+        if type(value) is str:  # the commonest part (a page has several), first
+            data = value.encode("utf-8")
+            update(b"str:%d:" % len(data) + data)
+            return
         if isinstance(value, _SHARED):
             update(b"=" + self._shared(value))
             return
@@ -91,10 +110,7 @@ class PageKeys:
             data = repr(value).encode("utf-8")
             update(f"{name}:{len(data)}:".encode() + data)
         elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            fields = dataclasses.fields(value)
-            update(f"{name}({len(fields)}:".encode())
-            for item in fields:
-                self._feed(update, getattr(value, item.name))
+            self._feed_fields(update, value)
         elif isinstance(value, list | tuple):
             update(f"{name}[{len(value)}:".encode())
             for element in value:
@@ -109,6 +125,12 @@ class PageKeys:
             # each build, so the page is rendered again: never a stale page.
             data = repr(value).encode("utf-8")
             update(f"{name}?{len(data)}:".encode() + data)
+
+    def _feed_fields(self, update: Callable[[bytes], None], value: Any) -> None:
+        fields = dataclasses.fields(value)
+        update(f"{type(value).__qualname__}({len(fields)}:".encode())
+        for item in fields:
+            self._feed(update, getattr(value, item.name))
 
     def curated_reads(self, topic: Topic) -> bytes:
         """The digest of the other claims of the topic's claims' curated relations (see

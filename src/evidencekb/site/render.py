@@ -10,6 +10,7 @@ iteration follows kb order or sorted keys, and nothing records the time.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -181,7 +182,7 @@ class Renderer:
     def __init__(self, env: jinja2.Environment) -> None:
         self.env = env
         self._libraries: dict[str, dict[str, Any]] = {}
-        self._folders: set[Path] = set()  # made already: one mkdir a folder, not a page
+        self._folders: set[str] = set()  # made already: one mkdir a folder, not a page
 
     def write(
         self, out_dir: Path, path: str, template_name: str, variables: dict[str, Any]
@@ -189,11 +190,15 @@ class Renderer:
         template = self.env.get_template(template_name)
         root = _depth_root(path)
         html = template.render(page_path=path, root=root, **self.libraries(root), **variables)
-        destination = out_dir / path
-        if destination.parent not in self._folders:
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(destination.parent)
-        destination.write_text(html, encoding="utf-8", newline="\n")
+        # Plain strings and a binary file (the same bytes: no newline is translated):
+        # pathlib's joins and a text wrapper per page cost a large build seconds.
+        destination = os.path.join(out_dir, path)
+        folder = os.path.dirname(destination)
+        if folder not in self._folders:
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
+        with open(destination, "wb") as file:
+            file.write(html.encode("utf-8"))
 
     def libraries(self, root: str) -> dict[str, Any]:
         """The macro libraries bound to pages whose way back to the site root is `root`."""
