@@ -115,10 +115,10 @@ class EvidenceIndex:
         ]
 
 
-def evidence_globals(kb: KnowledgeBase) -> dict[str, Any]:
+def evidence_globals(index: EvidenceIndex) -> dict[str, Any]:
     """What the templates need for evidence: the index and the pages' addresses."""
     return {
-        "evidence": EvidenceIndex.build(kb),
+        "evidence": index,
         "contested_href": contested_href,
         "stance_href": stance_href,
         "stances_page": STANCES_PAGE,

@@ -12,7 +12,7 @@ escapes `<`, `>`, `&` and `'`, so no text can end the script element early.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
@@ -48,6 +48,11 @@ class ClaimJsonLd:
     links: PageLinks
     reference: Callable[[str, int], Reference]
     has_source_line: Callable[[Claim], bool]
+    # (topic slug, work number, root) -> the work's object: every claim citing a work
+    # shows the same one (the large kb's 79,936 claims cite 8,816 works).
+    _works: dict[tuple[str, int, str], dict[str, Any]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def __call__(self, claim: Claim, topic: Topic, root: str) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -67,12 +72,18 @@ class ClaimJsonLd:
                 "name": topic.source,
                 "url": root + self.links.source(topic.slug, claim.source_line),
             }
-        works = [
-            self.work(self.reference(topic.slug, number), topic, root) for number in claim.citations
-        ]
+        works = [self._cited(topic, number, root) for number in claim.citations]
         if works:
             data["citation"] = works
         return data
+
+    def _cited(self, topic: Topic, number: int, root: str) -> dict[str, Any]:
+        """`work` for a number the claim cites, made once per work and depth."""
+        key = (topic.slug, number, root)
+        found = self._works.get(key)
+        if found is None:
+            found = self._works[key] = self.work(self.reference(topic.slug, number), topic, root)
+        return found
 
     def work(self, reference: Reference, topic: Topic, root: str) -> dict[str, Any]:
         page = root + self.links.reference(reference.topic, reference.number)
