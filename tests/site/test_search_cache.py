@@ -33,7 +33,7 @@ from evidencekb.site.search_analysis import (
     script_string,
 )
 from evidencekb.site.search_cache import TopicCache, topic_partials
-from evidencekb.site.search_data import js_order, js_sorted, write_search_data
+from evidencekb.site.search_data import _row, js_order, js_sorted, write_search_data
 from fixtures import HOSTILE, REPO_KB, add_evidence_sample, sample_kb
 
 # Words an edit puts into a claim or a title: stems shared with other claims, an
@@ -300,3 +300,17 @@ def test_js_sorted_is_javascripts_order(keys: list[str]) -> None:
 @given(st.text(st.characters(exclude_categories=("Cs",))))
 def test_script_string_is_script_json(text: str) -> None:
     assert script_string(text) == script_json(text)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    text=st.text(st.characters(exclude_categories=("Cs",)), min_size=1),
+    heading=st.none() | st.text(st.characters(exclude_categories=("Cs",))),
+)
+def test_a_display_row_is_script_json(
+    evidence_kb_loaded: KnowledgeBase, text: str, heading: str | None
+) -> None:
+    claim = dataclasses.replace(evidence_kb_loaded.claims[0], text=text, heading=heading)
+    highlights = script_json([HOSTILE, 0, 4])
+    items = [claim.id, 3, claim.section, heading, text, 1]
+    assert _row(claim, 3, 1, highlights) == script_json(items)[:-1] + f",{highlights}]"

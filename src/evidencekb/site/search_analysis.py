@@ -12,6 +12,7 @@ before it: the result is exactly what one pass over the whole kb would gather.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -277,12 +278,15 @@ def _ranked_fields(
     document: dict[str, str], text: list[tuple[str, int, int, int]], tools: Analysers
 ) -> list[tuple[str, _Field]]:
     """Each ranked field analysed, in RANKED_FIELDS's order; "body" put together from
-    the heading's and the text's terms (see `_pooled`) rather than analysed a third
+    the heading's and the text's terms (analysis.pooled) rather than analysed a third
     time."""
     heading = tools.shared("text", document["heading"])
     in_text = [(term, pos) for term, pos, _, _ in text]
+    first, body = analysis.pooled(
+        document["heading"], _as_analysed(heading.tokens), _as_analysed(in_text)
+    )
     found = {
-        "body": _Field.of(_pooled(document["heading"], heading.tokens, in_text)),
+        "body": _Field.of(list(zip(body, itertools.count(first)))),
         "heading": heading,
         "text": _Field.of(in_text),
         "topic_title": tools.shared("text", document["topic_title"]),
@@ -291,22 +295,10 @@ def _ranked_fields(
     return [(name, found[name]) for name in RANKED_FIELDS]
 
 
-def _pooled(
-    heading_text: str, heading: list[tuple[str, int]], text: list[tuple[str, int]]
-) -> list[tuple[str, int]]:
-    """The terms of "body", the heading, a line break and the text, from the heading's
-    and the text's: each token is analysed on its own and none spans the line break,
-    so only the positions need working out. whoosh's stop filter gives a field's
-    first term the place of its word among all the words, stop words included, and
-    each later term the next place."""
-    if heading:
-        start = heading[-1][1] + 1
-    elif text:
-        start = len(analysis.words(heading_text)) + text[0][1]  # every word, stop words too
-    else:
-        return []
-    first = text[0][1] if text else 0
-    return heading + [(term, start + pos - first) for term, pos in text]
+def _as_analysed(tokens: list[tuple[str, int]]) -> analysis.Analysed:
+    """(term, position) pairs of the text analyser, whose positions follow each other,
+    as analysis.analysed gives them."""
+    return (tokens[0][1], tuple(term for term, _ in tokens)) if tokens else (0, ())
 
 
 def _highlights(text: str, tokens: list[tuple[str, int, int, int]]) -> str:

@@ -42,7 +42,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from evidencekb import identifiers
-from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
+from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
 from evidencekb.search import analysis, fields
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
@@ -207,18 +207,7 @@ def write_search_data(
     chunks = 0
     for start in range(0, len(claims), DOCS_PER_CHUNK):
         rows = [
-            # A row's last item, the claim's highlights, is JSON already.
-            script_json(
-                [
-                    c.id,
-                    topic_index[c.topic],
-                    c.section,
-                    c.heading,
-                    c.text,
-                    strength_index[c.strength],
-                ]
-            )[:-1]
-            + f",{data.highlights[start + i]}]"
+            _row(c, topic_index[c.topic], strength_index[c.strength], data.highlights[start + i])
             for i, c in enumerate(claims[start : start + DOCS_PER_CHUNK])
         ]
         number = start // DOCS_PER_CHUNK
@@ -241,6 +230,15 @@ def write_search_data(
     }
     _write_script(folder / "manifest.js", f"EKBSearch.manifest({script_json(manifest)});")
     return {"shards": len(spans), "chunks": chunks}
+
+
+def _row(claim: Claim, topic: int, strength: int, highlights: str) -> str:
+    """A claim's row of a display chunk: the JSON of [id, topic, section, heading, text,
+    strength, highlights], put together from its items' (the highlights are JSON
+    already), as script_json would write the list."""
+    heading = "null" if claim.heading is None else script_string(claim.heading)
+    items = (script_string(claim.id), str(topic), script_string(claim.section), heading)
+    return f"[{','.join(items)},{script_string(claim.text)},{strength},{highlights}]"
 
 
 def _write_call(path: Path, name: str, key: object, value: object) -> None:
