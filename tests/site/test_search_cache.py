@@ -31,6 +31,7 @@ from evidencekb.site.search_analysis import (
     merge,
     script_json,
     script_string,
+    script_strings,
 )
 from evidencekb.site.search_cache import TopicCache, topic_partials
 from evidencekb.site.search_data import _row, js_order, js_sorted, write_search_data
@@ -300,6 +301,13 @@ def test_js_sorted_is_javascripts_order(keys: list[str]) -> None:
 @given(st.text(st.characters(exclude_categories=("Cs",))))
 def test_script_string_is_script_json(text: str) -> None:
     assert script_string(text) == script_json(text)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(st.text(st.characters(exclude_categories=("Cs",)))))
+def test_script_strings_is_script_json(texts: list[str]) -> None:
+    quoted = script_strings(texts)
+    assert [quoted(text) for text in texts] == [script_json(text) for text in texts]
 
 
 @settings(max_examples=200, deadline=None, database=None)

@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -52,6 +52,14 @@ def script_string(text: str) -> str:
     """script_json(text) for a string, sooner when nothing in it needs escaping (the
     search data's million keys, words and terms almost never do)."""
     return script_json(text) if _ESCAPED.search(text) else f'"{text}"'
+
+
+def script_strings(texts: Iterable[str]) -> Callable[[str], str]:
+    """script_string for any of `texts`, sooner: when none needs escaping (the search
+    data's keys and terms almost never do), quoting alone, checked once for all."""
+    if _ESCAPED.search(" ".join(texts)):  # a space is never escaped
+        return script_string
+    return '"{}"'.format
 
 
 def stored_length(length: int) -> int:

@@ -55,6 +55,7 @@ from evidencekb.site.search_analysis import (
     merge,
     script_json,
     script_string,
+    script_strings,
 )
 from evidencekb.site.search_cache import TopicCache, topic_partials
 
@@ -81,19 +82,19 @@ def js_sorted(keys: Iterable[str]) -> list[str]:
 def _entries(data: Collected) -> Iterator[tuple[str, str]]:
     """Shard entries, [key, index term or 0, postings or 0], in key order, each with
     its JSON (the postings' lists put together from their pieces)."""
-    keys = set(data.surface) | set(data.postings) | set(data.keywords)
-    for key in js_sorted(keys):
-        postings = "0"
-        if key in data.keywords:
-            postings = '{"docs":[' + ",".join(data.keywords[key]) + "]}"
-        elif key in data.postings:
-            by_field = data.postings[key].items()  # field names: plain ASCII words
-            postings = "{" + ",".join(f'"{n}":[{",".join(p)}]' for n, p in by_field) + "}"
-        stem = data.surface.get(key)
-        yield (
-            key,
-            f"[{script_string(key)},{'0' if stem is None else script_string(stem)},{postings}]",
-        )
+    surface, postings, keywords = data.surface, data.postings, data.keywords
+    keys = js_sorted({*surface, *postings, *keywords})
+    quoted = script_strings([*keys, *surface.values()])
+    for key in keys:
+        docs = keywords.get(key)
+        if docs is not None:
+            found = '{"docs":[' + ",".join(docs) + "]}"
+        elif (by_field := postings.get(key)) is not None:  # field names: plain ASCII words
+            found = "{" + ",".join(f'"{n}":[{",".join(p)}]' for n, p in by_field.items()) + "}"
+        else:
+            found = "0"
+        stem = surface.get(key)
+        yield key, f"[{quoted(key)},{'0' if stem is None else quoted(stem)},{found}]"
 
 
 # A shard: its entries' keys and their JSON texts, in key order.
