@@ -89,3 +89,10 @@ def test_same_kb_same_bytes(repo_kb: Path, tmp_path: Path) -> None:
     write_database(kb, tmp_path / "a.db")
     write_database(kb, tmp_path / "b.db")
     assert (tmp_path / "a.db").read_bytes() == (tmp_path / "b.db").read_bytes()
+
+
+def test_the_database_opens_as_any_sqlite_file_does(db: sqlite3.Connection) -> None:
+    """It is written without a journal (the build's staging folder stands in for one),
+    which a reader must not inherit: the file itself records no journal mode but WAL."""
+    assert db.execute("pragma journal_mode").fetchone() == ("delete",)
+    assert db.execute("pragma integrity_check").fetchone() == ("ok",)
