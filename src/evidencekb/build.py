@@ -81,7 +81,7 @@ def _write_site(
     # Two cores share the parts (workers.py), each process taking the next. The two
     # parts that are one task each, the pages and the search data, go first; then the
     # index segments to be written, largest first, which even out the two processes'
-    # ends; the database with the export (a few seconds) last.
+    # ends; the database and the export (a few seconds each) last.
     index = start_index(kb, out / INDEX_DIRNAME, earlier)
     to_write = index.to_write
     largest_first = sorted(range(len(to_write)), key=lambda n: -to_write[n].claims)
@@ -89,24 +89,34 @@ def _write_site(
         lambda: render_pages(kb, out, progress, earlier),
         lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
         *(partial(write_segment, kb, index, n, progress) for n in largest_first),
-        lambda: _keep_or_write_database(kb, out, earlier, progress),
-    ]
-    pages_keys, data_keys, *lengths, database_keys = run_shared(tasks)
+        lambda: _whole_kb_part(
+            earlier, out, [DATABASE_NAME, DATASETTE_METADATA_NAME],
+            partial(_write_database, kb, out, progress),
+        ),
+        lambda: _whole_kb_part(
+            earlier, out, [EXPORT_NAME],
+            lambda: (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8"),
+        ),
+    ]  # fmt: skip
+    pages_keys, data_keys, *lengths, database_keys, export_keys = run_shared(tasks)
     written = {to_write[n].key: found for n, found in zip(largest_first, lengths, strict=True)}
     finish_index(kb, index, written, fingerprint)
     render_downloads(kb, out)  # it gives the database's and the export's sizes
-    write_manifest(out, {**index.keys(), **data_keys, **pages_keys, **database_keys})
+    parts = {**index.keys(), **data_keys, **pages_keys, **database_keys, **export_keys}
+    write_manifest(out, parts)
 
 
-def _keep_or_write_database(
-    kb: KnowledgeBase, out: Path, earlier: Earlier, progress: Progress
+def _whole_kb_part(
+    earlier: Earlier, out: Path, files: list[str], write: Callable[[], object]
 ) -> dict[str, str]:
-    """The database, its Datasette metadata and the JSON export: all made from all of
-    kb/, so kept only when nothing in kb/ changed."""
+    """A part made from all of kb/ (the database, the export), named after its first
+    file: kept only when nothing in kb/ changed, else written by `write`."""
     key = content_key(earlier.code, earlier.kb_digest)
-    files = [DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME]
-    if not earlier.keep(DATABASE_NAME, key, files, out):
-        write_database(kb, out / DATABASE_NAME, progress)
-        write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
-        (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
-    return {DATABASE_NAME: key}
+    if not earlier.keep(files[0], key, files, out):
+        write()
+    return {files[0]: key}
+
+
+def _write_database(kb: KnowledgeBase, out: Path, progress: Progress) -> None:
+    write_database(kb, out / DATABASE_NAME, progress)
+    write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
