@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -11,9 +12,10 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Topic
+from evidencekb.search.analysis import words
 from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.search.index import INDEX_NAME, schema, topic_documents, write_index
-from evidencekb.search.segments import SEGMENT_CLAIMS, segment_groups
+from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
 from fixtures import REPO_KB
 
 
@@ -57,16 +59,17 @@ def test_a_segment_records_where_each_claims_stored_value_starts(tmp_path: Path)
 
 
 def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Path) -> None:
-    """Our codec changes how a segment is written (field lengths read once, the stored
-    values' offsets written), not what: every file but the stored values is whoosh's."""
+    """Our writer changes how a segment is written (its text analysed beforehand,
+    postings gathered by term, field lengths read once, the stored values' offsets
+    written), not what: every file but the stored values is whoosh's."""
     kb = load_kb(REPO_KB)
     write_index(kb, tmp_path / "ours", fingerprint=kb_fingerprint(REPO_KB))
     (tmp_path / "plain").mkdir()
     plain = whoosh_index.create_in(str(tmp_path / "plain"), schema(), INDEX_NAME)
     writer = plain.writer(compound=False)
-    for topic in kb.topics:
-        for document in topic_documents(kb, topic):
-            writer.add_document(**document)
+    documents = (document for topic in kb.topics for document in topic_documents(kb, topic))
+    for document in counted_words(documents):  # what we give whoosh, but analysed
+        writer.add_document(**document)
     writer.commit(merge=False)
 
     def parts(folder: Path) -> dict[str, bytes]:
@@ -79,3 +82,19 @@ def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Pa
     ours, theirs = parts(tmp_path / "ours"), parts(tmp_path / "plain")
     assert sorted(ours) == sorted(theirs)
     assert [name for name in ours if ours[name] != theirs[name]] == ["_stored.col"]
+
+
+def test_a_words_frequency_is_the_number_of_claims_holding_it(tmp_path: Path) -> None:
+    """The spelling dictionary holds each word once a segment, as often as its claims
+    hold it (segments.counted_words): the tie-break between suggestions, most claims
+    first, counts claims, as the site's search does."""
+    kb = load_kb(REPO_KB)
+    write_index(kb, tmp_path / "whoosh", fingerprint=kb_fingerprint(REPO_KB))
+    holding: Counter[str] = Counter()
+    for topic in kb.topics:
+        for document in topic_documents(kb, topic):
+            holding.update(set(words(document["words"])))
+    with whoosh_index.open_dir(str(tmp_path / "whoosh")).reader() as reader:
+        found = {word: reader.frequency("words", word) for word in reader.field_terms("words")}
+    assert found == holding
+    assert max(holding.values()) > 1

@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 # 4: the pooled "body" field; 5: question and function words are stop words;
 # 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
 # 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
-# unbounded (the schema pickles its size)
-FORMAT_VERSION = 9
+# unbounded (the schema pickles its size); 10: "words" counted once a segment
+FORMAT_VERSION = 10
 INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
@@ -74,7 +74,8 @@ def schema(analysed_text: Any = None) -> Schema:
         body=text_field(analyzer=analyzer),  # heading and text together, for ranking
         topic_title=text_field(analyzer=analyzer),
         terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
-        words=TEXT(analyzer=word_analyzer(), phrase=False),  # spelling dictionary
+        # the spelling dictionary: each word once a segment (segments.counted_words)
+        words=TEXT(analyzer=word_analyzer(), phrase=False),
         topic=ID(sortable=True),
         section=ID(sortable=True),
         strength=ID(sortable=True),

@@ -16,7 +16,7 @@ import hashlib
 import os
 import random
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +37,7 @@ from whoosh.index import TOC
 
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key
-from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
+from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer, words
 from evidencekb.search.index import (
     INDEX_NAME,
     schema,
@@ -142,9 +142,8 @@ def write_segment(
     # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
     saved = random.getstate()
     try:
-        lengths = _write_segment(
-            writing_schema(), preanalysed(documents), plan.index_dir, segment.key
-        )
+        given = preanalysed(counted_words(documents))
+        lengths = _write_segment(writing_schema(), given, plan.index_dir, segment.key)
     finally:
         random.setstate(saved)
     progress("search index", number + 1, len(plan.to_write))
@@ -186,6 +185,23 @@ def preanalysed(documents: Iterable[dict[str, str]]) -> Iterator[dict[str, Any]]
             "body": pooled(heading, shared[heading], text),
             "topic_title": shared[title],
         }
+
+
+def counted_words(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The documents with "words", the spelling dictionary (search/spelling.py), held
+    by the last of them only: each word as many times as the claims that hold it.
+    whoosh then writes a posting a word, not a posting a word and claim (a third of
+    a segment's postings), and a word's frequency in the index (all segments'
+    together) is still the number of claims that hold it."""
+    counts: Counter[str] = Counter()
+    previous: dict[str, Any] | None = None
+    for document in documents:
+        if previous is not None:
+            yield previous
+        counts.update(set(words(document["words"])))
+        previous = {name: value for name, value in document.items() if name != "words"}
+    if previous is not None:
+        yield previous | {"words": [word for word in sorted(counts) for _ in range(counts[word])]}
 
 
 def _write_segment(
