@@ -14,7 +14,13 @@ from evidencekb.kb.load import load_kb
 from evidencekb.model import Topic
 from evidencekb.search.analysis import words
 from evidencekb.search.freshness import kb_fingerprint
-from evidencekb.search.index import INDEX_NAME, schema, topic_documents, write_index
+from evidencekb.search.index import (
+    INDEX_NAME,
+    indexed_documents,
+    schema,
+    topic_documents,
+    write_index,
+)
 from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
 from fixtures import REPO_KB
 
@@ -67,8 +73,9 @@ def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Pa
     (tmp_path / "plain").mkdir()
     plain = whoosh_index.create_in(str(tmp_path / "plain"), schema(), INDEX_NAME)
     writer = plain.writer(compound=False)
-    documents = (document for topic in kb.topics for document in topic_documents(kb, topic))
-    for document in counted_words(documents):  # what we give whoosh, but analysed
+    for document in counted_words(
+        indexed_documents(kb, kb.topics)
+    ):  # what we give whoosh, but analysed
         writer.add_document(**document)
     writer.commit(merge=False)
 

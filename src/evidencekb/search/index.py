@@ -13,7 +13,7 @@ import contextlib
 import errno
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -162,15 +162,23 @@ def finish_index(
     os.utime(meta_path, ns=(stamp, stamp))
 
 
+def indexed_documents(kb: KnowledgeBase, topics: Iterable[Topic]) -> Iterator[dict[str, str]]:
+    """What the index holds of the claims of `topics`, in order: their searched fields,
+    and each claim's export JSON, stored whole."""
+    for topic in topics:
+        for claim, document in zip(topic.claims, topic_documents(kb, topic), strict=True):
+            yield document | {"claim": json.dumps(claim.to_dict(), ensure_ascii=False)}
+
+
 def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]:
-    """The documents of one topic's claims, in order."""
+    """The searched fields of one topic's claims, in order: the index's documents but
+    the stored claim (`indexed_documents`), and what the site's search data is made of."""
     works = {work.number: work for work in topic.references}
     for claim in topic.claims:
         names = [n for i in claim.entities for n in _names(kb.entities, i)]
         names += [n for i in claim.categories for n in _names(kb.categories, i)]
         yield {
             "id": claim.id,
-            "claim": json.dumps(claim.to_dict(), ensure_ascii=False),
             "text": claim.text,
             "heading": claim.heading or "",
             "body": f"{claim.heading or ''}\n{claim.text}",

@@ -40,8 +40,8 @@ from evidencekb.reuse import Earlier, content_key
 from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer, words
 from evidencekb.search.index import (
     INDEX_NAME,
+    indexed_documents,
     schema,
-    topic_documents,
     topic_key,
     vocabulary_key,
 )
@@ -138,7 +138,7 @@ def write_segment(
     scratch index beside it (a whoosh writer also writes a table of contents and a
     lock), and report it done; return its total field lengths."""
     segment = plan.to_write[number]
-    documents = (document for topic in segment.topics for document in topic_documents(kb, topic))
+    documents = indexed_documents(kb, segment.topics)
     # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
     saved = random.getstate()
     try:
