@@ -9,6 +9,7 @@ import re
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.build import build
+from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from fixtures import ctrl_c_works
@@ -285,3 +288,37 @@ def test_a_search_that_must_rebuild_waits_for_a_build_in_progress(
     found, errors = searcher.communicate(timeout=60)
     assert (searcher.returncode, errors) == (0, "")  # the new index is fresh: no rebuild
     assert next(hit["text"] for hit in json.loads(found)).startswith("Ketamine is a workable")
+
+
+def _check_then_build(kb: Path, site: Path) -> sqlite3.Connection:
+    """`ekb check`, then `ekb build`: a kb the check passes must build."""
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["check", "--kb", str(kb)])
+    assert checked.exit_code == 0, checked.output
+    built = runner.invoke(cli, ["build", "-q", "--kb", str(kb), "--site-dir", str(site)])
+    assert built.exit_code == 0, built.output
+    return sqlite3.connect(site / DATABASE_NAME)
+
+
+def test_a_kb_with_no_topics_yet_builds(empty_kb: Path, tmp_path: Path) -> None:
+    """Every table is made, empty where kb/ has nothing for it: other tables' foreign
+    keys name them (sqlite-utils makes no table of no rows)."""
+    db = _check_then_build(empty_kb, tmp_path / "site")
+    tables = {name for (name,) in db.execute("select name from sqlite_master where type = 'table'")}
+    assert {"topics", "cited_works", "claims", "claim_citations", "stances"} <= tables
+    assert db.execute("select count(*) from topics").fetchone() == (0,)
+    db.close()
+
+
+def test_a_kb_citing_no_work_builds(kb_dir: Path, tmp_path: Path) -> None:
+    """The seed topic's claims that cite nothing, and no reference list."""
+    topic = kb_dir / "topics" / "ketamine-pain"
+    head, *claims = (topic / "claims.toml").read_text("utf-8").split("[[claim]]\n")
+    uncited = [claim for claim in claims if "\ncitations = []\n" in claim]
+    assert 0 < len(uncited) < len(claims)
+    (topic / "claims.toml").write_text(head + "".join(f"[[claim]]\n{c}" for c in uncited))
+    (topic / "references.toml").write_text("", encoding="utf-8")
+    db = _check_then_build(kb_dir, tmp_path / "site")
+    assert db.execute("select count(*) from cited_works").fetchone() == (0,)
+    assert db.execute("select count(*) from claims").fetchone() == (len(uncited),)
+    db.close()

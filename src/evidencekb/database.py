@@ -12,8 +12,10 @@ works a topic cites live in `cited_works`, linked to claims by
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -101,88 +103,92 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
     db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
 
 
+def _fill(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: Mapping[str, type],
+    rows: Iterable[dict[str, Any]],
+    *,
+    foreign_keys: Sequence[tuple[str, str, str]] = (),
+) -> None:
+    """Create `table` (its first column the primary key), then insert `rows`. The
+    table is made even with no rows (a kb with no topics yet, or citing no work):
+    other tables' foreign keys name it, and a reader expects it."""
+    pk = next(iter(columns))
+    db.table(table).create(dict(columns), pk=pk, foreign_keys=list(foreign_keys))
+    db.table(table).insert_all(rows)
+
+
 def _write_strength_levels(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    db.table("strength_levels").insert_all(
-        (
-            {
-                "label": level.label,
-                "rank": level.rank,
-                "title": level.title,
-                "definition": level.definition,
-                "assigned": level.assigned,
-            }
-            for level in kb.strength.levels
-        ),
-        pk="label",
-    )
+    columns: dict[str, type] = {"label": str, "rank": int, "title": str, "definition": str}
+    columns |= {"assigned": str}
+    _fill(db, "strength_levels", columns, (asdict(level) for level in kb.strength.levels))
 
 
 def _write_sections(db: sqlite_utils.Database) -> None:
-    db.table("sections").insert_all(
-        ({"id": key, "title": title} for key, title in SECTION_TITLES.items()), pk="id"
-    )
+    rows = ({"id": key, "title": title} for key, title in SECTION_TITLES.items())
+    _fill(db, "sections", {"id": str, "title": str}, rows)
 
 
 def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     """The categories and entities tables; only entities have a kind."""
     for table, terms in (("categories", kb.categories), ("entities", kb.entities)):
-        db.table(table).insert_all(
-            (
-                {
-                    "id": term.id,
-                    "label": term.label,
-                    **({"kind": term.kind} if table == "entities" else {}),
-                    "definition": term.definition,
-                    "synonyms": json.dumps(list(term.synonyms)),
-                    "abbreviations": json.dumps(list(term.abbreviations)),
-                }
-                for term in terms
-            ),
-            pk="id",
+        kind: dict[str, type] = {"kind": str} if table == "entities" else {}
+        columns: dict[str, type] = {"id": str, "label": str, **kind, "definition": str}
+        columns |= {"synonyms": str, "abbreviations": str}
+        rows = (
+            {
+                "id": term.id,
+                "label": term.label,
+                **({"kind": term.kind} if kind else {}),
+                "definition": term.definition,
+                "synonyms": json.dumps(list(term.synonyms)),
+                "abbreviations": json.dumps(list(term.abbreviations)),
+            }
+            for term in terms
         )
+        _fill(db, table, columns, rows)
 
 
 def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    db.table("topics").insert_all(
-        (
-            {
-                "slug": topic.slug,
-                "title": topic.title,
-                "source": topic.source,
-                "citation_style": topic.citation_style,
-                "overview": topic.overview_md,
-                "claims": len(topic.claims),
-            }
-            for topic in kb.topics
-        ),
-        pk="slug",
+    columns: dict[str, type] = {"slug": str, "title": str, "source": str, "citation_style": str}
+    columns |= {"overview": str, "claims": int}
+    rows = (
+        {
+            "slug": topic.slug,
+            "title": topic.title,
+            "source": topic.source,
+            "citation_style": topic.citation_style,
+            "overview": topic.overview_md,
+            "claims": len(topic.claims),
+        }
+        for topic in kb.topics
     )
+    _fill(db, "topics", columns, rows)
 
 
 def _write_cited_works(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    db.table("cited_works").insert_all(
-        (
-            {
-                "id": work_id(ref.topic, ref.number),
-                "topic": ref.topic,
-                "number": ref.number,
-                "described": int(ref.is_described),
-                "title": ref.title,
-                "authors": "; ".join(ref.authors) or None,
-                "year": ref.year,
-                "journal": ref.journal,
-                "doi": ref.doi,
-                "pmid": ref.pmid,
-                "url": ref.url,
-            }
-            for topic in kb.topics
-            for ref in topic.references
-        ),
-        pk="id",
-        foreign_keys=[("topic", "topics", "slug")],
-        columns={"title": str, "authors": str, "year": int, "journal": str, "doi": str,
-                 "pmid": str, "url": str},
-    )  # fmt: skip
+    columns: dict[str, type] = {"id": str, "topic": str, "number": int, "described": int}
+    columns |= {"title": str}
+    columns |= {"authors": str, "year": int, "journal": str, "doi": str, "pmid": str, "url": str}
+    rows = (
+        {
+            "id": work_id(ref.topic, ref.number),
+            "topic": ref.topic,
+            "number": ref.number,
+            "described": int(ref.is_described),
+            "title": ref.title,
+            "authors": "; ".join(ref.authors) or None,
+            "year": ref.year,
+            "journal": ref.journal,
+            "doi": ref.doi,
+            "pmid": ref.pmid,
+            "url": ref.url,
+        }
+        for topic in kb.topics
+        for ref in topic.references
+    )
+    _fill(db, "cited_works", columns, rows, foreign_keys=[("topic", "topics", "slug")])
 
 
 # The tables linking a claim to what it lists, in its order: (column, table it refers to).

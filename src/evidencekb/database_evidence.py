@@ -71,10 +71,10 @@ def add_evidence(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) 
 
 
 def _vocabulary(db: sqlite_utils.Database, table: str, terms: tuple[Term, ...]) -> None:
+    # Created first, so that it is there with no terms too: foreign keys name it.
+    db.table(table).create({"id": str, "label": str, "definition": str}, pk="id")
     db.table(table).insert_all(
-        ({"id": t.id, "label": t.label, "definition": t.definition} for t in terms),
-        pk="id",
-        columns={"id": str, "label": str, "definition": str},
+        {"id": t.id, "label": t.label, "definition": t.definition} for t in terms
     )
 
 
