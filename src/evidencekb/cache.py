@@ -73,6 +73,17 @@ class PickledEntries:
             return None
         return self.folder / hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
 
+    def writable(self) -> bool:
+        """Whether entries can be kept: the folder is there (made now if need be) and
+        this process may write in it."""
+        if self.folder is None:
+            return False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError:
+            return False
+        return os.access(self.folder, os.W_OK)
+
     def read(self, name: str) -> object | None:
         """What the entry `name` holds; None if there is none that reads as plain data."""
         entry = self.entry(name)

@@ -246,3 +246,17 @@ def test_a_large_cold_kb_is_parsed_ahead_on_two_cores(cache_home: Path) -> None:
 def test_a_small_cold_kb_is_not_parsed_ahead(cache_home: Path) -> None:
     parse_ahead(scan_kb(REPO_KB), ParseCache(cache_folder(PARSE_CACHE_DIRNAME)))
     assert entries(cache_home) == []
+
+
+def test_only_a_cache_this_process_can_write_is_parsed_ahead_into(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsing ahead into a cache that keeps nothing would parse every file twice."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", "utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert not ParseCache(cache_folder(PARSE_CACHE_DIRNAME)).entries.writable()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    entries = ParseCache(cache_folder(PARSE_CACHE_DIRNAME)).entries
+    assert entries.writable()
+    assert entries.folder is not None and entries.folder.is_dir()

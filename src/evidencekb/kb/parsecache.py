@@ -75,8 +75,9 @@ def parse_ahead(tree: KbTree, cache: ParseCache) -> None:
     check or build of a large kb): reading kb/ then finds every file parsed.
 
     Only what parses is kept; a file that does not is read again as usual, which
-    reports its problem. Without a cache folder there is nowhere to keep anything."""
-    if cache.entries.folder is None:
+    reports its problem. Without a cache folder this process can write in, there is
+    nowhere to keep anything: the files would be parsed twice."""
+    if not cache.entries.writable():
         return
     missing: list[tuple[str, bytes]] = []
     for relative in tree.all_files():
