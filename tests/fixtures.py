@@ -33,6 +33,7 @@ from evidencekb.model import (
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_META_NAME
 from evidencekb.search.analysis import STOP_WORDS
 from evidencekb.search.index import indexed_documents, schema
+from evidencekb.search.segments import counted_words
 from evidencekb.site.render import render_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -495,7 +496,7 @@ def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:
     ix = whoosh_index.create_in(str(folder), schema())
     for topic in kb.topics:
         writer = ix.writer()
-        for document in indexed_documents(kb, [topic]):
+        for document in counted_words(indexed_documents(kb, [topic])):
             writer.add_document(**document)
         writer.commit(merge=False)
     with ix.reader() as reader:

@@ -1,7 +1,7 @@
 """What a build can keep from the build before it: content keys, the build
 manifest, and hard links into the staging folder.
 
-Every part of the site (a page, a search index segment, the database and export,
+Every part of the site (a page, a search index segment, the database, the export,
 the search data) gets a key: a hash of everything it is made from, the code that
 makes it included (`code_version`), never a modification time. A build writes the
 keys into the site's manifest (BUILD_MANIFEST_NAME); the next build, for each part

@@ -1,7 +1,8 @@
-"""Run the parts of a build on two cores, one of them in a forked child process.
+"""Run independent tasks on two cores, one of them in a forked child process.
 
 A build's parts are independent once kb/ is loaded (each writes its own files), so
-`ekb build` hands them as a list of tasks to `run_shared`: this process and a child
+`ekb build` hands them as a list of tasks to `run_shared` (as the loader does the
+kb/ files it parses ahead, kb/parsecache.py): this process and a child
 each take the next task that nobody has taken, until none is left. Which process
 runs which task depends on timing, but what each task writes does not: the output
 stays byte-for-byte what one process would write. The child is forked, so it starts
@@ -66,7 +67,7 @@ def _run_forked(tasks: Sequence[Callable[[], T]]) -> list[T]:
     receiver.close()
     if failed:
         code = child.exitcode
-        raise outcome or KBError(f"a build process stopped unexpectedly (exit code {code})")
+        raise outcome or KBError(f"a worker process stopped unexpectedly (exit code {code})")
     results.update(outcome)
     return [results[number] for number in range(len(tasks))]
 

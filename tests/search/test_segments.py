@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import STORED_COLUMN
 
@@ -22,7 +23,7 @@ from evidencekb.search.index import (
     write_index,
 )
 from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
-from fixtures import REPO_KB
+from fixtures import REPO_KB, one_segment_per_topic
 
 
 def test_segments_hold_about_ten_thousand_claims_cut_where_the_content_says() -> None:
@@ -91,12 +92,19 @@ def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Pa
     assert [name for name in ours if ours[name] != theirs[name]] == ["_stored.col"]
 
 
-def test_a_words_frequency_is_the_number_of_claims_holding_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("segments", ["one segment", "a segment a topic"])
+def test_a_words_frequency_is_the_number_of_claims_holding_it(
+    tmp_path: Path, segments: str
+) -> None:
     """The spelling dictionary holds each word once a segment, as often as its claims
-    hold it (segments.counted_words): the tie-break between suggestions, most claims
-    first, counts claims, as the site's search does."""
-    kb = load_kb(REPO_KB)
+    hold it (segments.counted_words): over all segments, the tie-break between
+    suggestions, most claims first, counts claims, as the site's search does."""
+    (seed,) = load_kb(REPO_KB).topics
+    copies = [replace(seed, slug=f"copy-{n}", claims=seed.claims[n:]) for n in range(3)]
+    kb = replace(load_kb(REPO_KB), topics=tuple(copies))
     write_index(kb, tmp_path / "whoosh", fingerprint=kb_fingerprint(REPO_KB))
+    if segments == "a segment a topic":
+        one_segment_per_topic(kb, tmp_path / "whoosh")
     holding: Counter[str] = Counter()
     for topic in kb.topics:
         for document in topic_documents(kb, topic):
