@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -259,34 +260,59 @@ def test_an_edit_rewrites_the_claim_pages_in_other_topics_that_list_the_claim(
     of them (pagekeys.py: the first claims mentioning each of its entities, and how many
     there are). An edit to one of those rewrites the page; an edit further down the
     entity's claims keeps it. Either way the pages are those a full build writes."""
-    earlier = tmp_path / "earlier"
-    earlier.mkdir()
-    write_manifest(earlier, render_pages(kb, earlier))
     cells = SiteLookups.build(kb).by_entity["cell"]
     listed, unlisted = cells[0], cells[RELATED_LIMIT + 1]
     reader = next(claim for claim in cells if claim.topic != listed.topic)
     assert unlisted.topic == listed.topic and cells.index(reader) > RELATED_LIMIT
     for edited, rewritten in ((listed, True), (unlisted, False)):
-        new_kb = with_text(kb, edited, edited.text.removesuffix(".") + ", as reported.")
-        full, incremental = tmp_path / f"full-{edited.id}", tmp_path / f"kept-{edited.id}"
-        for out in (full, incremental):
-            out.mkdir()
-        render_pages(new_kb, full)
-        render_pages(new_kb, incremental, earlier=Earlier.read(earlier, kb_digest=""))
-        assert page_files(incremental) == page_files(full)
-        page = claim_href(reader)
-        same = (incremental / page).stat().st_ino == (earlier / page).stat().st_ino
-        assert same is not rewritten
+        new_kb = changed(kb, edited, text=edited.text.removesuffix(".") + ", as reported.")
+        pages = rewritten_and_kept(kb, new_kb, tmp_path / edited.id)
+        assert (claim_href(reader) in pages) is rewritten
 
 
-def with_text(kb: KnowledgeBase, claim: Claim, text: str) -> KnowledgeBase:
+def changed(kb: KnowledgeBase, claim: Claim, **fields: Any) -> KnowledgeBase:
+    """`kb` with `claim`'s `fields` changed."""
     topics = tuple(
         replace(
-            topic, claims=tuple(replace(c, text=text) if c == claim else c for c in topic.claims)
+            topic,
+            claims=tuple(replace(c, **fields) if c == claim else c for c in topic.claims),
         )
         for topic in kb.topics
     )
     return replace(kb, topics=topics)
+
+
+def rewritten_and_kept(kb: KnowledgeBase, new_kb: KnowledgeBase, tmp_path: Path) -> set[str]:
+    """The pages an incremental build of `new_kb` over `kb`'s site rewrites, having
+    checked that it writes what a full build of `new_kb` does."""
+    earlier, full, incremental = (tmp_path / name for name in ("earlier", "full", "kept"))
+    for out in (earlier, full, incremental):
+        out.mkdir(parents=True)
+    write_manifest(earlier, render_pages(kb, earlier))
+    render_pages(new_kb, full)
+    render_pages(new_kb, incremental, earlier=Earlier.read(earlier, kb_digest=""))
+    assert page_files(incremental) == page_files(full)
+    return {
+        str(path.relative_to(incremental))
+        for path in incremental.rglob("*.html")
+        if path.stat().st_ino != (earlier / path.relative_to(incremental)).stat().st_ino
+    }
+
+
+def test_an_entitys_claim_count_is_in_the_claim_pages_key(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """A claim page says how many claims mention each of its entities ("see all N"):
+    a claim far down an entity's claims that stops mentioning it rewrites the pages of
+    that entity's claims in other topics too."""
+    cells = SiteLookups.build(kb).by_entity["cell"]
+    dropped = cells[-1]
+    assert cells.index(dropped) > RELATED_LIMIT
+    reader = next(claim for claim in cells if claim.topic != dropped.topic)
+    entities = tuple(entity for entity in dropped.entities if entity != "cell")
+    assert claim_href(reader) in rewritten_and_kept(
+        kb, changed(kb, dropped, entities=entities), tmp_path
+    )
 
 
 def page_files(site: Path) -> dict[str, bytes]:
