@@ -242,6 +242,22 @@ def test_a_damaged_entry_is_analysed_again(
     assert all(kept(cache, t, key) for t, key in keys(kb, cache))
 
 
+def test_a_stale_entry_lends_its_inflections_only_as_strings(
+    evidence_kb_loaded: KnowledgeBase, tmp_path: Path
+) -> None:
+    """An edited topic's earlier entry lends its terms' inflections, which go into
+    other topics' entries too: anything but a string there is not taken."""
+    kb = evidence_kb_loaded
+    cache = cache_in(tmp_path / "cache")
+    expected = written(kb, tmp_path / "fresh", None)
+    written(kb, tmp_path / "out", cache)
+    for entry in (tmp_path / "cache").iterdir():
+        form, place, code, _, partial = pickle.loads(entry.read_bytes())
+        spoilt = {term: 0 for term in partial[-1]}  # inflections: the partial's last field
+        entry.write_bytes(pickle.dumps((form, place, code, "stale", (*partial[:-1], spoilt))))
+    assert written(kb, tmp_path / "out", cache) == expected
+
+
 def kept(cache: TopicCache, topic: Topic, key: str) -> bool:
     """Whether `cache` holds `topic`'s partial for `key`."""
     found = cache.get(topic)

@@ -88,7 +88,12 @@ def topic_partials(kb: KnowledgeBase, cache: TopicCache | None) -> Iterator[Topi
         if kept is not None:
             # A term's inflections depend on the term and the code alone: those of the
             # topic's earlier version, most of its terms after an edit, are not worked out again.
-            tools.inflections.update(kept[1].inflections)
+            # Only strings are taken: these go into other topics' entries too.
+            tools.inflections.update(
+                (term, spaced)
+                for term, spaced in kept[1].inflections.items()
+                if isinstance(term, str) and isinstance(spaced, str)
+            )
         partial = analyse_topic(kb, topic, tools)
         cache.put(topic, key, partial)
         yield partial
