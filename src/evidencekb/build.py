@@ -81,7 +81,7 @@ def _write_site(
     # Two cores share the parts (workers.py), each process taking the next. The two
     # parts that are one task each, the pages and the search data, go first; then the
     # index segments to be written, largest first, which even out the two processes'
-    # ends; the database and the export (a few seconds each) last.
+    # ends; the export and the database (a few seconds each, the larger first) last.
     index = start_index(kb, out / INDEX_DIRNAME, earlier)
     to_write = index.to_write
     largest_first = sorted(range(len(to_write)), key=lambda n: -to_write[n].claims)
@@ -90,15 +90,15 @@ def _write_site(
         lambda: keep_or_write_search_data(kb, out, earlier, kb_dir),
         *(partial(write_segment, kb, index, n, progress) for n in largest_first),
         lambda: _whole_kb_part(
-            earlier, out, [DATABASE_NAME, DATASETTE_METADATA_NAME],
-            partial(_write_database, kb, out, progress),
-        ),
-        lambda: _whole_kb_part(
             earlier, out, [EXPORT_NAME],
             lambda: (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8"),
         ),
+        lambda: _whole_kb_part(
+            earlier, out, [DATABASE_NAME, DATASETTE_METADATA_NAME],
+            partial(_write_database, kb, out, progress),
+        ),
     ]  # fmt: skip
-    pages_keys, data_keys, *lengths, database_keys, export_keys = run_shared(tasks)
+    pages_keys, data_keys, *lengths, export_keys, database_keys = run_shared(tasks)
     written = {to_write[n].key: found for n, found in zip(largest_first, lengths, strict=True)}
     finish_index(kb, index, written, fingerprint)
     render_downloads(kb, out)  # it gives the database's and the export's sizes
