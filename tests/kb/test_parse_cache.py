@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -260,3 +261,35 @@ def test_only_a_cache_this_process_can_write_is_parsed_ahead_into(
     entries = ParseCache(cache_folder(PARSE_CACHE_DIRNAME)).entries
     assert entries.writable()
     assert entries.folder is not None and entries.folder.is_dir()
+
+
+def large(kb_dir: Path) -> Path:
+    """`kb_dir` with the seed topic copied (claim ids renamed) until its TOML comes to
+    AHEAD_BYTES: a check with an empty cache then parses it ahead, on two cores."""
+    seed = kb_dir / KETAMINE
+    size = sum(path.stat().st_size for path in seed.glob("*.toml"))
+    for n in range(AHEAD_BYTES // size + 1):
+        copy = kb_dir / "topics" / f"copy-{n:03d}"
+        shutil.copytree(seed, copy)
+        edit_all(copy / "claims.toml", 'id = "ketamine-pain-', f'id = "copy-{n:03d}-')
+    return kb_dir
+
+
+def edit_all(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text("utf-8").replace(old, new), "utf-8")
+
+
+def test_a_large_kb_checks_alike_parsed_ahead_warm_and_without_cache(
+    evidence_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb_dir = large(evidence_kb)
+    break_kb(kb_dir)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", "utf-8")
+    runs = []
+    for home in (tmp_path / "xdg-cache", tmp_path / "xdg-cache", blocker):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+        result = CliRunner().invoke(cli, ["check", "--kb", str(kb_dir)])
+        runs.append((result.exit_code, result.output))
+    assert runs[0][0] == 1 and "duplicate claim id" in runs[0][1]
+    assert runs == [runs[0]] * 3
