@@ -14,7 +14,7 @@ import errno
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from evidencekb.search.analysis import (
     names_analyzer,
     text_analyzer,
     word_analyzer,
+    words,
 )
 from evidencekb.search.codes import encode
 from evidencekb.search.fields import EVIDENCE_FIELDS, WORK_FIELDS, claim_fields
@@ -193,6 +194,27 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
             "cites": " ".join(str(number) for number in claim.citations),
             **claim_fields(claim, _cited_works(claim, works)),
         }
+
+
+@dataclass
+class ClaimWords:
+    """The distinct words of a claim's "words" field (`topic_documents`): what the
+    spelling dictionary counts a claim for, in the index (segments.counted_words) and
+    in the site's search data alike. The field is the claim's text, then after a space
+    its heading and names, which many claims share: no word spans a space, so that part
+    is split into words once and its words joined to the text's."""
+
+    known: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def __call__(self, document: Mapping[str, str]) -> frozenset[str]:
+        text, every = document["text"], document["words"]
+        rest = every[len(text) :]
+        if not every.startswith(text) or not rest.startswith(" "):
+            return frozenset(words(every))
+        found = self.known.get(rest)
+        if found is None:
+            found = self.known[rest] = frozenset(words(rest))
+        return found.union(words(text))
 
 
 def vocabulary_key(kb: KnowledgeBase) -> str:

@@ -37,9 +37,10 @@ from whoosh.index import TOC
 
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key
-from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer, words
+from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
 from evidencekb.search.index import (
     INDEX_NAME,
+    ClaimWords,
     indexed_documents,
     schema,
     topic_key,
@@ -157,7 +158,7 @@ class _Preanalysed(TEXT):  # type: ignore[misc]
 
     def index(self, value: Analysed, **kwargs: Any) -> Iterator[Any]:
         start, terms = value
-        return super().index(list(terms), start_pos=start, **kwargs)  # type: ignore[no-any-return]
+        return super().index(terms, start_pos=start, **kwargs)  # type: ignore[no-any-return]
 
 
 def writing_schema() -> Schema:
@@ -194,11 +195,12 @@ def counted_words(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any
     a segment's postings), and a word's frequency in the index (all segments'
     together) is still the number of claims that hold it."""
     counts: Counter[str] = Counter()
+    claim_words = ClaimWords()
     previous: dict[str, Any] | None = None
     for document in documents:
         if previous is not None:
             yield previous
-        counts.update(set(words(document["words"])))
+        counts.update(claim_words(document))
         previous = {name: value for name, value in document.items() if name != "words"}
     if previous is not None:
         yield previous | {"words": [word for word in sorted(counts) for _ in range(counts[word])]}

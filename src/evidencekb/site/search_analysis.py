@@ -22,7 +22,7 @@ from typing import Any
 
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search import analysis
-from evidencekb.search.index import topic_documents
+from evidencekb.search.index import ClaimWords, topic_documents
 from evidencekb.search.query import KEYWORD_FIELDS
 
 # Ranked fields: "body" is heading and text pooled (see search/index.py).
@@ -162,7 +162,7 @@ class Analysers:
     terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     inflections: dict[str, str] = field(default_factory=dict)
     fields: dict[tuple[str, str], _Field] = field(default_factory=dict)
-    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    words_of: ClaimWords = field(default_factory=ClaimWords)
 
     def term_of(self, word: str) -> str | None:
         """The index term of `word`, if it has exactly one."""
@@ -188,19 +188,6 @@ class Analysers:
             tokens = [(t, pos) for t, pos, _, _ in _analysed(getattr(self, analyzer), text)]
             found = self.fields[analyzer, text] = _Field.of(tokens)
         return found
-
-    def words_of(self, document: dict[str, str]) -> frozenset[str]:
-        """The words of a claim's "words" field: those of its text, then of its heading
-        and names, which follow after a space (no word spans a space, so the
-        words of the two parts are those of the whole)."""
-        text, every = document["text"], document["words"]
-        rest = every[len(text) :]
-        if not every.startswith(text) or not rest.startswith(" "):
-            return frozenset(analysis.words(every))
-        found = self.words.get(rest)
-        if found is None:
-            found = self.words[rest] = frozenset(analysis.words(rest))
-        return found.union(analysis.words(text))
 
 
 @dataclass
