@@ -121,8 +121,7 @@ def _fill(
 
 
 def _write_strength_levels(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    columns: dict[str, type] = {"label": str, "rank": int, "title": str, "definition": str}
-    columns |= {"assigned": str}
+    columns = {"label": str, "rank": int, "title": str, "definition": str, "assigned": str}
     _fill(db, "strength_levels", columns, (asdict(level) for level in kb.strength.levels))
 
 
@@ -134,9 +133,11 @@ def _write_sections(db: sqlite_utils.Database) -> None:
 def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     """The categories and entities tables; only entities have a kind."""
     for table, terms in (("categories", kb.categories), ("entities", kb.entities)):
-        kind: dict[str, type] = {"kind": str} if table == "entities" else {}
-        columns: dict[str, type] = {"id": str, "label": str, **kind, "definition": str}
-        columns |= {"synonyms": str, "abbreviations": str}
+        kind = {"kind": str} if table == "entities" else {}
+        columns = {
+            "id": str, "label": str, **kind, "definition": str, "synonyms": str,
+            "abbreviations": str,
+        }  # fmt: skip
         rows = (
             {
                 "id": term.id,
@@ -152,8 +153,10 @@ def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
 
 
 def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    columns: dict[str, type] = {"slug": str, "title": str, "source": str, "citation_style": str}
-    columns |= {"overview": str, "claims": int}
+    columns = {
+        "slug": str, "title": str, "source": str, "citation_style": str, "overview": str,
+        "claims": int,
+    }  # fmt: skip
     rows = (
         {
             "slug": topic.slug,
@@ -169,9 +172,10 @@ def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
 
 
 def _write_cited_works(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    columns: dict[str, type] = {"id": str, "topic": str, "number": int, "described": int}
-    columns |= {"title": str}
-    columns |= {"authors": str, "year": int, "journal": str, "doi": str, "pmid": str, "url": str}
+    columns = {
+        "id": str, "topic": str, "number": int, "described": int, "title": str,
+        "authors": str, "year": int, "journal": str, "doi": str, "pmid": str, "url": str,
+    }  # fmt: skip
     rows = (
         {
             "id": work_id(ref.topic, ref.number),

@@ -81,13 +81,16 @@ def parse_ahead(tree: KbTree, cache: ParseCache) -> None:
         return
     missing: list[tuple[str, bytes]] = []
     for relative in tree.all_files():
+        if not relative.endswith(".toml"):
+            continue
         path = os.path.abspath(tree.root / relative)
         entry = cache.entries.entry(path)
-        if relative.endswith(".toml") and entry is not None and not os.path.exists(entry):
-            try:
-                missing.append((path, tree.read(relative)))
-            except KbFileError:
-                continue
+        if entry is None or os.path.exists(entry):
+            continue
+        try:
+            missing.append((path, tree.read(relative)))
+        except KbFileError:
+            continue
     total = sum(len(data) for _, data in missing)
     if total < AHEAD_BYTES:
         return
