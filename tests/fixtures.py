@@ -512,3 +512,8 @@ ANALYSED_WORDS = [
     *("Müller", "naïve", "β-blockers", "—", "(", "e.g.", "n=12"),
 ]
 ANALYSED_TEXT = st.lists(st.sampled_from(ANALYSED_WORDS), max_size=12).map(" ".join)
+
+
+def claims_citing(topic: Topic, number: int) -> tuple[Claim, ...]:
+    """The claims of `topic` that cite reference `number`, in order."""
+    return tuple(claim for claim in topic.claims if number in claim.citations)

@@ -25,7 +25,7 @@ from evidencekb.site.render import (
     topic_href,
 )
 from evidencekb.site.serve import serving
-from fixtures import build, long_kb
+from fixtures import build, claims_citing, long_kb
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -41,7 +41,7 @@ def page_types(kb: KnowledgeBase) -> dict[str, str]:
     """One address per page type, each picked from the seed so it has content."""
     topic = kb.topics[0]
     claim = max(topic.claims, key=lambda c: (len(c.citations) + len(c.entities), -c.position))
-    cited = topic.claims_citing(claim.citations[0]) if claim.citations else ()
+    cited = claims_citing(topic, claim.citations[0]) if claim.citations else ()
     entity = next(term for term in kb.entities if any(term.id in c.entities for c in kb.claims))
     category = next(t for t in kb.categories if any(t.id in c.categories for c in kb.claims))
     assert cited, "the chosen claim cites no reference"

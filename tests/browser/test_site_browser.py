@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from evidencekb.model import Claim, KnowledgeBase
+from fixtures import claims_citing
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Locator, Page
@@ -139,7 +140,7 @@ def shared_reference(kb: KnowledgeBase) -> tuple[Claim, int, Claim]:
     for topic in kb.topics:
         for claim in topic.claims:
             for number in claim.citations:
-                others = [c for c in topic.claims_citing(number) if c.id != claim.id]
+                others = [c for c in claims_citing(topic, number) if c.id != claim.id]
                 if others:
                     return claim, number, others[0]
     raise AssertionError("the seed has no reference cited by two claims")
@@ -171,7 +172,7 @@ def test_claim_strength_reference_and_its_other_claims(
     page.wait_for_url(re.compile(rf"/topics/{topic.slug}/references/{number}\.html$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Reference {number}")
     citing = page.locator("a.claim-link")
-    expect(citing).to_have_count(len(topic.claims_citing(number)))
+    expect(citing).to_have_count(len(claims_citing(topic, number)))
     page.get_by_role("link", name=other.text, exact=True).click()
     page.wait_for_url(re.compile(rf"/claims/{other.id}\.html$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(other.text)

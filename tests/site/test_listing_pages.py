@@ -31,7 +31,7 @@ from evidencekb.site.render import (
     render_site,
     topic_href,
 )
-from fixtures import build, long_kb, make_claim, sample_kb
+from fixtures import build, claims_citing, long_kb, make_claim, sample_kb
 
 
 @pytest.fixture(scope="module")
@@ -196,9 +196,9 @@ def test_a_claim_page_lists_a_few_related_claims_and_links_to_all(
 ) -> None:
     lookups = SiteLookups.build(kb)
     topic = kb.topics[0]
-    claim = next(c for c in topic.claims if len(topic.claims_citing(c.citations[0])) > 5)
+    claim = next(c for c in topic.claims if len(claims_citing(topic, c.citations[0])) > 5)
     number = claim.citations[0]
-    others = [c.id for c in topic.claims_citing(number) if c.id != claim.id]
+    others = [c.id for c in claims_citing(topic, number) if c.id != claim.id]
     page = site / claim_href(claim)
     html = soup(page)
     heading = html.select_one("h3.related-heading")

@@ -35,7 +35,6 @@ from evidencekb.paths import (
     TOPICS_DIR,
 )
 
-FORMAT = "claims-jsonl"
 LINE_TYPES = ("claim", "work")
 CLAIM_FIELDS = {
     "type": Field("text"),
@@ -136,7 +135,7 @@ class _Parser(TableChecker):
             shown = json.dumps(kind, ensure_ascii=False) if kind is not None else "missing"
             self.problem(number, f"field 'type' is {shown}; allowed: claim, work")
             return
-        doc = Located(self.display, data, {("", 0, key): number for key in ("", *data)}, number)
+        doc = Located(self.display, data, {("", 0, key): number for key in ("", *data)})
         if kind == "claim":
             self.claim(doc, number)
         else:

@@ -38,7 +38,6 @@ class Located:
     path: str
     data: dict[str, Any]
     lines: Mapping[tuple[str, int, str], int] = field(default_factory=dict)
-    last_line: int = 1
 
     def line(self, table: str = "", index: int = 0, key: str = "") -> int:
         """Line of `key` in the `index`th `[[table]]` ("" key: the header line).
@@ -94,7 +93,7 @@ def place(parsed: Parsed, source: bytes, display: str, problems: list[Problem]) 
     A whole number too large for SQLite (the database `ekb build` writes) is a
     problem, at the line of its key.
     """
-    doc = Located(display, parsed.data, _LineMap(source), source.count(b"\n") + 1)
+    doc = Located(display, parsed.data, _LineMap(source))
     for table, index, key in parsed.huge_numbers:
         problems.append(
             doc.problem(

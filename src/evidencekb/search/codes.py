@@ -19,8 +19,8 @@ from whoosh import query as wq
 from whoosh.collectors import TopCollector
 from whoosh.matching import Matcher
 
-# The fields stored this way: every claim has exactly one value of each.
-CODED_FIELDS: tuple[str, ...] = ("section", "strength")
+# The fields coded this way are those the registry declares `coded` (section and
+# strength): every claim has exactly one value of each.
 _FIRST = 0x30  # the character of a field's first value ("0")
 
 
