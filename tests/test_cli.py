@@ -109,7 +109,8 @@ def test_show(repo_kb: Path) -> None:
     )
     assert details["references"] == [
         {
-            "topic": "ketamine-pain", "number": 1, "type": None, "title": None, "authors": [],
+            "topic": "ketamine-pain", "number": 1, "type": None, "design": [], "title": None,
+            "authors": [],
             "year": None, "journal": None, "volume": None, "issue": None, "pages": None,
             "doi": None, "pmid": None, "pmcid": None, "url": None, "citation_text": None,
         }

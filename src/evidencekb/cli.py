@@ -213,25 +213,24 @@ def _silent(stage: str, done: int, total: int) -> None:
     pass
 
 
+def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """An option for each filter of the registry (`registry.filters()`), in order."""
+    from evidencekb.registry import filters
+
+    for declared in reversed(filters()):
+        number = declared.rule == "number"
+        command = click.option(
+            f"--{declared.name}",
+            type=click.IntRange(min=1) if number else None,
+            metavar="N" if number else declared.name.upper(),
+            help=declared.filter,
+        )(command)
+    return command
+
+
 @cli.command("search")
 @click.argument("words", nargs=-1, required=True, metavar="QUERY...")
-@click.option("--section", metavar="SECTION", help="Only this section (guidelines, research).")
-@click.option("--strength", metavar="LABEL", help="Only claims with this strength label.")
-@click.option("--cites", type=click.IntRange(min=1), metavar="N", help="Only claims citing N.")
-@topic_option
-@click.option("--category", metavar="ID", help="Only claims in this category.")
-@click.option(
-    "--stance",
-    metavar="STANCE",
-    help="Only claims with a cited work of this stance (supports, contradicts, ...: "
-    "kb/stance.toml).",
-)
-@click.option(
-    "--contested",
-    metavar="yes|no",
-    help="yes: only contested claims (their cited works disagree, or a curator says "
-    "another claim contradicts them); no: only the others.",
-)
+@filter_options
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
@@ -246,17 +245,11 @@ def _silent(stage: str, done: int, total: int) -> None:
 @handles_errors
 def search_command(
     words: tuple[str, ...],
-    section: str | None,
-    strength: str | None,
-    cites: int | None,
-    topic: str | None,
-    category: str | None,
-    stance: str | None,
-    contested: str | None,
     limit: int,
     as_json: bool,
     kb_dir: Path,
     site_dir: Path,
+    **filter_values: object,
 ) -> None:
     """Search the claims: words, "phrases", field:value, AND / OR / NOT.
 
@@ -284,7 +277,7 @@ def search_command(
 
     index_dir = site_dir / INDEX_DIRNAME
     ensure_fresh_index(kb_dir, index_dir, notify=lambda message: click.echo(message, err=True))
-    filters = Filters(section, strength, cites, topic, category, stance, contested)
+    filters = Filters.of(**filter_values)
     results = search(index_dir, " ".join(words), filters=filters, limit=limit)
     if as_json:
         click.echo(results_json(results))

@@ -22,6 +22,7 @@ import sqlite_utils
 from evidencekb.database_evidence import add_evidence
 from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase
 from evidencekb.progress import Progress, no_progress
+from evidencekb.registry import REFERENCE_FIELDS
 
 VIEWS = {
     "claim_overview": """
@@ -171,24 +172,23 @@ def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     _fill(db, "topics", columns, rows)
 
 
+# A reference field's column type; a list is one text, its items separated by "; ".
+_COLUMN_TYPES: dict[str, type] = {"int": int}
+
+
 def _write_cited_works(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    columns = {
-        "id": str, "topic": str, "number": int, "described": int, "title": str,
-        "authors": str, "year": int, "journal": str, "doi": str, "pmid": str, "url": str,
-    }  # fmt: skip
+    columns: dict[str, type] = {"id": str, "topic": str, "number": int, "described": int}
+    columns |= {f.name: _COLUMN_TYPES.get(f.kind, str) for f in REFERENCE_FIELDS}
     rows = (
         {
             "id": work_id(ref.topic, ref.number),
             "topic": ref.topic,
             "number": ref.number,
             "described": int(ref.is_described),
-            "title": ref.title,
-            "authors": "; ".join(ref.authors) or None,
-            "year": ref.year,
-            "journal": ref.journal,
-            "doi": ref.doi,
-            "pmid": ref.pmid,
-            "url": ref.url,
+            **{
+                name: "; ".join(value) or None if isinstance(value, tuple) else value
+                for name, value in ref.record().items()
+            },
         }
         for topic in kb.topics
         for ref in topic.references

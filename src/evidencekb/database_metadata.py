@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.model import KnowledgeBase
+from evidencekb.registry import REFERENCE_FIELDS
 
 TITLE = "evidencekb"
 DESCRIPTION = (
@@ -105,13 +106,10 @@ TABLES: dict[str, Described] = {
             "topic": "The topic that cites it.",
             "number": "Its citation number in that topic.",
             "described": "1 when anything beyond the number is recorded, else 0.",
-            "title": "The work's title.",
-            "authors": "Its authors in the work's order, separated by '; '.",
-            "year": "The year of publication.",
-            "journal": "The journal, as kb/ records it.",
-            "doi": "The DOI.",
-            "pmid": "The PubMed id.",
-            "url": "A web address of the work.",
+            **{
+                f.name: f.description + (" Several are separated by '; '." if f.is_list else "")
+                for f in REFERENCE_FIELDS
+            },
         },
         facets=("topic", "described"),
         label_column="title",

@@ -7,6 +7,7 @@ only read it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,23 +32,6 @@ CITATION_STYLES: dict[str, str] = {
 NOT_STATED = "not-stated"
 SUPPORTS = "supports"
 CONTRADICTS = "contradicts"
-# A reference's bibliographic fields, in the order they are written and shown;
-# kb/bibliography.py holds their rules, kb/README.md explains each.
-BIBLIOGRAPHIC_FIELDS: tuple[str, ...] = (
-    "type",
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "pmcid",
-    "url",
-    "citation_text",
-)
 
 
 def split_lines(text: str) -> list[str]:
@@ -210,7 +194,10 @@ class Reference:
 
     topic: str
     number: int
-    type: str | None = None  # one of kb.bibliography.REFERENCE_TYPES
+    # The bibliographic fields, in registry.REFERENCE_FIELDS' order (a test holds them
+    # alike), which declares each one's kind, words and rules.
+    type: str | None = None  # an id of registry.REFERENCE_TYPES
+    design: tuple[str, ...] = ()  # ids of registry.STUDY_DESIGNS
     title: str | None = None
     authors: tuple[str, ...] = ()  # in the work's order, as the work writes them
     year: int | None = None
@@ -227,13 +214,23 @@ class Reference:
     # abstract's sentences, numbered from 0.
     sentences: tuple[str, ...] = ()
 
+    def record(self) -> dict[str, object]:
+        """The bibliographic fields by name, in order (lists as tuples)."""
+        return {name: getattr(self, name) for name in _RECORD_FIELDS}
+
     @property
     def is_described(self) -> bool:
-        return any(getattr(self, name) for name in BIBLIOGRAPHIC_FIELDS)
+        return any(self.record().values())
 
     def to_dict(self) -> dict[str, object]:
-        fields = {name: getattr(self, name) for name in BIBLIOGRAPHIC_FIELDS}
-        return {"topic": self.topic, "number": self.number, **fields, "authors": list(self.authors)}
+        fields = {k: list(v) if isinstance(v, tuple) else v for k, v in self.record().items()}
+        return {"topic": self.topic, "number": self.number, **fields}
+
+
+# Reference's own fields that are not its bibliographic record.
+_RECORD_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Reference) if f.name not in ("topic", "number", "sentences")
+)
 
 
 @dataclass(frozen=True)
@@ -256,9 +253,6 @@ class Topic:
             if claim.section == section and claim.heading not in seen:
                 seen.append(claim.heading)
         return seen
-
-    def claims_citing(self, number: int) -> tuple[Claim, ...]:
-        return tuple(c for c in self.claims if number in c.citations)
 
 
 @dataclass(frozen=True)
@@ -290,9 +284,6 @@ class KnowledgeBase:
 
     def stance(self, term_id: str) -> Term:
         return _term(self.stances, term_id)
-
-    def relation_kind(self, term_id: str) -> Term:
-        return _term(self.relation_kinds, term_id)
 
     def category(self, term_id: str) -> Term:
         return _term(self.categories, term_id)

@@ -174,13 +174,15 @@ def test_id_field(index_dir: Path) -> None:
 
 
 def test_filters_restrict_like_field_queries(index_dir: Path) -> None:
-    assert ids(run(index_dir, "ketamine", filters=Filters(section="research"))) == ids(
+    assert ids(run(index_dir, "ketamine", filters=Filters.of(section="research"))) == ids(
         run(index_dir, "ketamine section:research")
     )
-    filtered = run(index_dir, "pain", filters=Filters(strength="low", cites=3))
+    filtered = run(index_dir, "pain", filters=Filters.of(strength="low", cites=3))
     assert filtered.hits
     assert all(h.claim["strength"] == "low" and 3 in h.claim["citations"] for h in filtered.hits)
-    by_topic = run(index_dir, "pain", filters=Filters(topic="ketamine-pain", category="efficacy"))
+    by_topic = run(
+        index_dir, "pain", filters=Filters.of(topic="ketamine-pain", category="efficacy")
+    )
     assert by_topic.hits and all("efficacy" in h.claim["categories"] for h in by_topic.hits)
 
 
@@ -214,7 +216,7 @@ def test_highlights_mark_the_matched_words_and_phrases(index_dir: Path) -> None:
         (
             "colour:red",
             'unknown field "colour:" at character 1 (fields: author, category, '
-            "cites, contested, doi, entity, heading, id, journal, pmid, section, stance, "
+            "cites, contested, design, doi, entity, heading, id, journal, pmid, section, stance, "
             "strength, text, topic, year)",
         ),
         ("section: research", '"section:" at character 1 needs a value, e.g. section:research'),
@@ -237,7 +239,7 @@ def test_malformed_queries_say_what_is_wrong(index_dir: Path, query: str, messag
 
 def test_unknown_filter_values_list_the_allowed_ones(index_dir: Path) -> None:
     with pytest.raises(QueryError, match=r'unknown category "cost" \(allowed: administration, '):
-        search(index_dir, "pain", filters=Filters(category="cost"))
+        search(index_dir, "pain", filters=Filters.of(category="cost"))
 
 
 @pytest.mark.parametrize(
@@ -265,7 +267,7 @@ def test_a_query_of_stop_words_only_finds_nothing(index_dir: Path) -> None:
 
 
 def test_counts_are_the_same_whether_or_not_every_match_is_shown(index_dir: Path) -> None:
-    research = Filters(section="research")
+    research = Filters.of(section="research")
     few = search(index_dir, "ketamine pain", filters=research, limit=2)
     every = search(index_dir, "ketamine pain", filters=research, limit=50)
     assert len(few.hits) == 2 and len(every.hits) == every.total == few.total == 10

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from whoosh import query as wq
@@ -14,8 +15,9 @@ from whoosh import query as wq
 from evidencekb.errors import QueryError
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
+from evidencekb.registry import query_field
 from evidencekb.search.engine import Filters, SearchResults, search
-from evidencekb.search.fields import claim_fields, name_keys, work_query
+from evidencekb.search.fields import claim_fields, keyword_query, name_keys
 from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.search.index import write_index
 from fixtures import REPO_KB, add_evidence_sample, add_grading_topic
@@ -52,7 +54,7 @@ def ids(results: SearchResults) -> list[str]:
 
 
 def found(index_dir: Path, query: str, **filters: str) -> set[str]:
-    return set(ids(search(index_dir, query, filters=Filters(**filters), limit=100)))
+    return set(ids(search(index_dir, query, filters=Filters.of(**filters), limit=100)))
 
 
 def test_author_by_family_name_whole_name_or_without_accents(
@@ -108,8 +110,8 @@ def test_a_year_range_scores_once_however_many_works_fall_in_it(index_dir: Path)
     assert scores == {1.0}
     # A claim citing works of 2008 and 2018 would match twice in an OR of the years;
     # the range is one constant-score query.
-    years = (2008, 2018, 2020)
-    assert work_query("year", "2000..2018", years) == wq.ConstantScoreQuery(
+    meta = SimpleNamespace(values={}, years=(2008, 2018, 2020), codes={})
+    assert keyword_query(query_field("year"), "2000..2018", meta) == wq.ConstantScoreQuery(
         wq.Or([wq.Term("year", "2008"), wq.Term("year", "2018")]), 1.0
     )
 
@@ -185,7 +187,7 @@ def test_a_bad_value_says_what_is_allowed(
     index_dir: Path, query: str, filters: dict[str, str], message: str
 ) -> None:
     with pytest.raises(QueryError) as caught:
-        search(index_dir, query, filters=Filters(**filters))
+        search(index_dir, query, filters=Filters.of(**filters))
     assert str(caught.value) == message
 
 

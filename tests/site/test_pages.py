@@ -23,7 +23,7 @@ from evidencekb.model import (
     Topic,
 )
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
-from evidencekb.search.fields import CONTESTED_VALUES
+from evidencekb.registry import CONTESTED_CHOICES, STUDY_DESIGNS, filters
 from evidencekb.site.context import SiteLookups
 from evidencekb.site.evidence import EvidenceIndex
 from evidencekb.site.render import Renderer, _downloads, _environment, render_site
@@ -312,7 +312,11 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
     def options(control: str) -> list[tuple[str, str]]:
         return [(o["value"], o.get_text()) for o in search.select(f"#{control} option")]
 
-    # The stance menu is kb/stance.toml's vocabulary; contested: fields.py's values.
+    # A menu for each filter the registry gives one, in its order.
+    menus = [s["name"] for s in search.find_all("select", attrs={"data-filter": True})]
+    assert menus == [f.name for f in filters() if f.menu]
+    assert options("filter-design")[1] == (STUDY_DESIGNS[0].id, STUDY_DESIGNS[0].label)
+    # The stance menu is kb/stance.toml's vocabulary; contested: the registry's values.
     assert options("filter-stance") == [
         ("", "Any stance"),
         ("supports", "Supports"),
@@ -320,7 +324,7 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
         ("no-evidence", "No evidence either way"),
         ("not-stated", "Not stated"),
     ]
-    assert [value for value, _ in options("filter-contested")] == ["", *CONTESTED_VALUES]
+    assert options("filter-contested")[1:] == [(c.id, c.label) for c in CONTESTED_CHOICES]
     assert search.find(id="search-results") and search.find(id="search-status")["role"] == "status"
     assert "needs JavaScript" in search.find("noscript").get_text()
     assert [s["src"] for s in search.find_all("script")] == [

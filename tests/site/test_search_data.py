@@ -13,10 +13,10 @@ import pytest
 from whoosh import index as whoosh_index
 
 from evidencekb import identifiers
+from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields, write_index
 from evidencekb.search.engine import DEFAULT_RANKING
 from evidencekb.search.freshness import Fingerprint
-from evidencekb.search.query import EXAMPLES
 from evidencekb.site import search_data as site_search
 from evidencekb.site.search_data import js_order, script_json
 from fixtures import HOSTILE, build, sample_kb
@@ -99,10 +99,17 @@ def test_the_analysis_and_ranking_rules_come_from_python(site: Path) -> None:
         identifiers.DOI_PREFIX_PATTERN,
         identifiers.PMID_PATTERN,
     ]
-    assert data["examples"] == EXAMPLES and data["valueNeeds"] == fields.VALUE_NEEDS
+    # Every field of the registry, with its rule, in the order the error messages list.
+    assert list(data["fields"]) == sorted(f.name for f in QUERY_FIELDS)
+    assert data["fields"]["design"] == {
+        "rule": "term",
+        "needs": "a publication type or study design",
+        "example": "design:rct",
+    }
+    assert data["values"] == allowed_values(kb)
     assert data["values"]["stance"] == {t.id: [t.label] for t in kb.stances}
-    assert data["values"]["contested"] == list(fields.CONTESTED_VALUES)
-    assert data["values"]["year"] == [2020]  # the one dated work that a claim cites
+    assert list(data["values"]["contested"]) == ["yes", "no"]
+    assert data["years"] == [2020]  # the one dated work that a claim cites
 
 
 def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> None:

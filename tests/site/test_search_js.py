@@ -43,12 +43,14 @@ function element(tag) {
 }
 
 const ids = {};
-['search-form', 'search-input', 'filter-section', 'filter-strength', 'filter-category',
- 'filter-stance', 'filter-contested',
- 'filter-topic', 'search-status', 'search-results', 'search-more'].forEach(id => {
+['search-form', 'search-input', 'search-status', 'search-results', 'search-more'].forEach(id => {
   ids[id] = element(id);
 });
+// The filter menus, as the build makes them: select#filter-NAME[data-filter].
+const menus = ['section', 'strength', 'topic', 'category', 'design', 'stance', 'contested'].map(
+  name => Object.assign(ids['filter-' + name] = element('filter-' + name), {name}));
 const document = {
+  querySelectorAll: selector => (selector === 'select[data-filter]' ? menus : []),
   readyState: 'complete',
   head: element('head'),
   getElementById: id => ids[id] || null,

@@ -128,8 +128,13 @@ EVIDENCE_QUERIES = [
     "stress contested:yes",
     "NOT stance:not-stated",
     "ketamine contested:no stance:not-stated",
+    # A field declared in the registry alone (design:): its rule is data to the browser.
+    "design:rct",
+    'design:"Randomized Controlled Trial" OR ketamine',
+    "NOT design:practice-guideline",
 ]
 FIELD_ERRORS = [
+    "design:cohort",
     "year:2018-2020",
     "year:..",
     "year:2020..2018",
@@ -148,6 +153,7 @@ FIELD_FILTERED = [
     ("ketamine", {"stance": "Not stated", "section": "research"}),
     ("ketamine", {"stance": "agrees"}),
     ("pain", {"contested": "true"}),
+    ("ketamine", {"design": "meta-analysis"}),
 ]
 FIELD_CASES = [(q, {}) for q in WORK_QUERIES + EVIDENCE_QUERIES + FIELD_ERRORS] + FIELD_FILTERED
 
@@ -170,7 +176,7 @@ class Built:
         from evidencekb.errors import QueryError
 
         try:
-            results = search(self.site / "whoosh", query, filters=Filters(**(filters or {})))
+            results = search(self.site / "whoosh", query, filters=Filters.of(**(filters or {})))
         except QueryError as error:
             return {"ids": [], "corrected": None, "error": str(error), "highlights": []}
         return {

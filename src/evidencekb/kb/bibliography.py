@@ -20,23 +20,14 @@ from urllib.parse import quote, urlsplit
 from evidencekb.identifiers import bare_doi, doi_key, has_doi_prefix, is_doi, is_pmcid, is_pmid
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import BIBLIOGRAPHIC_FIELDS
+from evidencekb.registry import REFERENCE_FIELDS
 
-# The kinds of work a reference may be; CSL and FHIR exports map each to theirs.
-REFERENCE_TYPES: tuple[str, ...] = (
-    "journal-article",
-    "guideline",
-    "review",
-    "book",
-    "web-page",
-    "other",
-)
-
-# The bibliographic fields of a `[[reference]]` table (model.BIBLIOGRAPHIC_FIELDS
-# names them): all optional, all text but these. `number` is the loader's own.
-_FIELD_KINDS = {"authors": "texts", "year": "int"}
+# The bibliographic fields of a `[[reference]]` table, as registry.REFERENCE_FIELDS
+# declares them: all optional; a field of choices is text (or texts) of its ids.
+# `number` is the loader's own.
+_TOML_KINDS = {"choice": "text", "choices": "texts"}
 RECORD_FIELDS: dict[str, Field] = {
-    name: Field(_FIELD_KINDS.get(name, "text"), required=False) for name in BIBLIOGRAPHIC_FIELDS
+    f.name: Field(_TOML_KINDS.get(f.kind, f.kind), required=False) for f in REFERENCE_FIELDS
 }
 
 WEB_SCHEMES: tuple[str, ...] = ("http", "https")
@@ -117,6 +108,23 @@ def record_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
+def choice_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for each value of a field of choices that is not one of them."""
+    found = []
+    for declared in REFERENCE_FIELDS:
+        given = values.get(declared.name)
+        if not declared.choices or given is None:
+            continue
+        ids = [choice.id for choice in declared.choices]
+        for value in given if declared.is_list else (given,):
+            if value not in ids:
+                noun = f"reference {declared.label.lower()}"
+                found.append(
+                    (declared.name, f"unknown {noun} '{value}'; allowed: {', '.join(ids)}")
+                )
+    return found
+
+
 def pmid_problem(pmid: str) -> str | None:
     return (
         None
@@ -135,10 +143,15 @@ def _id_message(key: str, value: str, shape: str) -> str:
 
 def check_record(checker: TableChecker, doc: Located, index: int, values: dict[str, Any]) -> None:
     """Report every rule the `index`th `[[reference]]` of `doc` breaks."""
-    if "type" in values:
-        checker.choice(
-            doc, "reference", index, "type", values["type"], REFERENCE_TYPES, "reference type"
-        )
+    for declared in REFERENCE_FIELDS:
+        if declared.choices and declared.name in values:
+            given = values[declared.name]
+            ids = tuple(choice.id for choice in declared.choices)
+            noun = f"reference {declared.label.lower()}"
+            for value in given if declared.is_list else (given,):
+                checker.choice(doc, "reference", index, declared.name, value, ids, noun)
+            if declared.is_list:
+                checker.listed_once(doc, "reference", index, declared.name, list(given))
     for key, message in record_problems(values):
         checker.report(doc, message, "reference", index, key)
 

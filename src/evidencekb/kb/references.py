@@ -12,6 +12,7 @@ REFERENCE_FIELDS = {
     **RECORD_FIELDS,
     "sentences": Field("texts", required=False),  # the work's text, that evidence quotes
 }
+LIST_FIELDS = tuple(name for name, field in REFERENCE_FIELDS.items() if field.kind == "texts")
 
 
 def load_references(
@@ -47,8 +48,8 @@ def load_references(
                     index,
                     "number",
                 )
-            values["authors"] = tuple(values.get("authors") or ())
-            values["sentences"] = tuple(values.get("sentences") or ())
+            for key in LIST_FIELDS:
+                values[key] = tuple(values.get(key) or ())
             described[number] = Reference(topic=slug, **values)
         check_identifiers(reader, doc, records)
     return tuple(described.get(n, Reference(topic=slug, number=n)) for n in cited)

@@ -20,12 +20,12 @@ from typing import Any
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError
 from evidencekb.identifiers import doi_key
-from evidencekb.kb.bibliography import REFERENCE_TYPES, record_problems
+from evidencekb.kb.bibliography import choice_problems, record_problems
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refmanager import Record, read_records
 from evidencekb.kb.tomlfile import format_table
-from evidencekb.model import BIBLIOGRAPHIC_FIELDS
 from evidencekb.paths import REFERENCES_FILE, TOPICS_DIR
+from evidencekb.registry import REFERENCE_FIELD_NAMES
 
 
 @dataclass(frozen=True)
@@ -126,10 +126,9 @@ def _check_values(matched: list[tuple[int, Record]], source: Path) -> None:
         for _, message in record_problems(record.fields)
     ]
     problems += [
-        f"record {record.position} (reference {number}): unknown reference type "
-        f"'{record.fields['type']}'; allowed: {', '.join(REFERENCE_TYPES)}"
+        f"record {record.position} (reference {number}): {message}"
         for number, record in matched
-        if record.fields.get("type", REFERENCE_TYPES[0]) not in REFERENCE_TYPES
+        for _, message in choice_problems(record.fields)
     ]
     if problems:
         raise KBError(f"{source}: nothing imported: " + "; ".join(problems))
@@ -138,7 +137,7 @@ def _check_values(matched: list[tuple[int, Record]], source: Path) -> None:
 def _merge(row: dict[str, Any], record: Record, replace: bool) -> list[Change]:
     """Change `row` in place by what `record` adds; every difference as a Change."""
     changes = []
-    for key in BIBLIOGRAPHIC_FIELDS:
+    for key in REFERENCE_FIELD_NAMES:
         if key not in record.fields or key == "citation_text":  # the summary's, not theirs
             continue
         new, old = record.fields[key], row.get(key)
@@ -170,7 +169,7 @@ def _references_toml(text: str, rows: dict[int, dict[str, Any]], numbers: list[i
     for number in sorted(rows, key=lambda n: (n not in numbers, n)):
         row = rows[number]
         ordered = {"number": number}
-        ordered |= {key: row[key] for key in BIBLIOGRAPHIC_FIELDS if key in row}
+        ordered |= {key: row[key] for key in REFERENCE_FIELD_NAMES if key in row}
         ordered |= {key: value for key, value in row.items() if key not in ordered}
         tables.append("\n" + format_table("reference", ordered))
     return "".join(header) + "".join(tables)

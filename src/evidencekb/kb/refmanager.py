@@ -20,6 +20,7 @@ from typing import Any
 
 from evidencekb.errors import KBError
 from evidencekb.identifiers import bare_doi
+from evidencekb.registry import reference_field
 
 FORMATS: dict[str, str] = {
     ".ris": "ris",
@@ -115,6 +116,8 @@ def _full_range(pages: str | None) -> str | None:
 
 # -- RIS ------------------------------------------------------------------------
 
+# The publication types and study designs a record names (registry.STUDY_DESIGNS).
+_DESIGN = reference_field("design")
 _RIS_TYPES = {"JOUR": "journal-article", "BOOK": "book", "ELEC": "web-page", "WEB": "web-page"}
 
 
@@ -129,6 +132,7 @@ def _ris(text: str) -> list[tuple[int | None, dict[str, Any]]]:
         pages = "-".join(p for p in (entry.get("start_page"), entry.get("end_page")) if p)
         fields = {
             "type": _RIS_TYPES.get(entry.get("type_of_reference", ""), "other"),
+            "design": _DESIGN.choice_ids(_as_list(entry.get("type_of_work") or [])),  # M3
             "title": entry.get("title") or entry.get("primary_title"),
             "authors": authors,
             "year": _year(entry.get("year") or entry.get("publication_year")),
@@ -211,6 +215,7 @@ def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
         issued = (item.get("issued") or {}).get("date-parts") or [[None]]
         fields = {
             "type": _CSL_TYPES.get(item.get("type", ""), "other"),
+            "design": _DESIGN.choice_ids(_as_list(item.get("genre") or [])),
             "title": item.get("title"),
             "authors": [
                 author_name(a.get("family", ""), a.get("given", "")) or a.get("literal", "")
@@ -248,6 +253,7 @@ def _medline(text: str) -> list[tuple[int | None, dict[str, Any]]]:
         doi = _first(i.removesuffix(" [doi]") for i in ids if i.endswith(" [doi]"))
         fields = {
             "type": _medline_type(_as_list(entry.get("PT", []))),
+            "design": _DESIGN.choice_ids(_as_list(entry.get("PT", []))),
             # MEDLINE ends every title with a period that is not the title's own.
             "title": (entry.get("TI") or "").removesuffix("."),
             "authors": _as_list(entry.get("AU", [])),

@@ -24,11 +24,12 @@ from whoosh.collectors import FilterCollector
 from whoosh.scoring import BM25F
 
 from evidencekb.errors import KBError, QueryError
+from evidencekb.registry import query_field
 from evidencekb.search.analysis import spans
 from evidencekb.search.codes import CodedAll, CodedTerm, CountingCollector, count
-from evidencekb.search.fields import CONTESTED_VALUES
+from evidencekb.search.fields import keyword_query
 from evidencekb.search.index import IndexMeta, read_meta
-from evidencekb.search.query import Compiler, Node, Plan, allowed_value, parse, term_id
+from evidencekb.search.query import Compiler, Node, Plan, parse
 from evidencekb.search.spelling import corrected_query
 
 
@@ -65,15 +66,16 @@ DEFAULT_RANKING = Ranking()
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrictions from command-line options; None means no restriction."""
+    """Restrictions from command-line options, as (field, value) pairs of the
+    registry's filter fields (`registry.filters()`): each restricts as the query
+    `field:value` would."""
 
-    section: str | None = None
-    strength: str | None = None
-    cites: int | None = None
-    topic: str | None = None
-    category: str | None = None
-    stance: str | None = None  # a cited work's stance (an id or label of kb/stance.toml)
-    contested: str | None = None  # "yes" or "no" (fields.CONTESTED_VALUES)
+    given: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, **values: object) -> Filters:
+        """The filters given a value (None: that filter is not given)."""
+        return cls(tuple((name, str(v)) for name, v in values.items() if v is not None))
 
 
 @dataclass(frozen=True)
@@ -213,22 +215,5 @@ def _collect(
 
 
 def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:
-    parts = []
-    if filters.section is not None:
-        section = allowed_value("section", filters.section, meta.sections)
-        parts.append(CodedTerm("section", section, meta.codes["section"], meta.sections))
-    if filters.strength is not None:
-        label = allowed_value("strength", filters.strength, meta.strength_labels)
-        parts.append(CodedTerm("strength", label, meta.codes["strength"], meta.strength_labels))
-    if filters.topic is not None:
-        parts.append(wq.Term("topic", allowed_value("topic", filters.topic, meta.topics)))
-    if filters.category is not None:
-        parts.append(wq.Term("category", term_id("category", filters.category, meta.categories)))
-    if filters.cites is not None:
-        parts.append(wq.Term("cites", str(filters.cites)))
-    if filters.stance is not None:
-        parts.append(wq.Term("stance", term_id("stance", filters.stance, meta.stances)))
-    if filters.contested is not None:
-        value = allowed_value("contested", filters.contested, CONTESTED_VALUES)
-        parts.append(wq.Term("contested", value))
+    parts = [keyword_query(query_field(name), value, meta) for name, value in filters.given]
     return wq.And(parts) if parts else None

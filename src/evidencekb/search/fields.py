@@ -21,50 +21,36 @@ lowercased, which the site's search does alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from whoosh import query as wq
 
 from evidencekb.errors import QueryError
 from evidencekb.identifiers import bare_doi, doi_key, is_doi, is_pmid
+from evidencekb.registry import QUERY_FIELDS, QueryField
 from evidencekb.search.analysis import words
+from evidencekb.search.codes import CodedTerm
 
 if TYPE_CHECKING:
     from evidencekb.model import Claim, Reference
 
-# Fields over the cited works' records, and over the evidence per citation.
-WORK_FIELDS: tuple[str, ...] = ("author", "journal", "year", "doi", "pmid")
-EVIDENCE_FIELDS: tuple[str, ...] = ("stance", "contested")
-# contested:yes is a claim whose cited works disagree or that a curator says another
-# claim contradicts (model.Claim.contested); each value with the search page's wording.
-CONTESTED_LABELS: tuple[tuple[str, str], ...] = (
-    ("yes", "Contested: its evidence disagrees"),
-    ("no", "Not contested"),
-)
-CONTESTED_VALUES: tuple[str, ...] = tuple(value for value, _ in CONTESTED_LABELS)
+
+class AllowedValues(Protocol):
+    """What a keyword query is checked against (search/index.py's IndexMeta)."""
+
+    @property
+    def values(self) -> Mapping[str, Mapping[str, Sequence[str]]]: ...
+    @property
+    def years(self) -> tuple[int, ...]: ...
+    @property
+    def codes(self) -> Mapping[str, str]: ...
+
+
 # Between the words of a name in its key: a word never holds "+" (analysis.TOKEN_PATTERN).
 KEY_JOINER = "+"
 # year:2018, year:2015..2020, year:2015.. (from 2015 on), year:..2010 (up to 2010).
 YEAR_PATTERN = r"^(?:([0-9]{4})|([0-9]{4})?\.\.([0-9]{4})?)$"
-# What a value of each work field must be, for the error message of a bad one, and an
-# example (a real work: GRADE's 2008 paper in the BMJ, Guyatt and others).
-VALUE_NEEDS: dict[str, str] = {
-    "author": "a name or words of one",
-    "journal": "a name or words of one",
-    "year": "a year or a range of years",
-    "doi": "a DOI",
-    "pmid": "a PubMed id (digits)",
-}
-EXAMPLES: dict[str, str] = {
-    "author": "author:Guyatt",
-    "journal": 'journal:BMJ or journal:"J Clin Epidemiol"',
-    "year": "year:2008 or year:2015..2020",
-    "doi": "doi:10.1136/bmj.39489.470347.AD",
-    "pmid": "pmid:18436948",
-    "stance": "stance:supports",
-    "contested": "contested:yes",
-}
 
 
 def _fold(text: str) -> str:
@@ -96,61 +82,89 @@ def _joined(values: Iterable[str]) -> str:
     return " ".join(sorted(set(values)))
 
 
+def _keys(rule: str, values: Iterable[str]) -> Iterable[str]:
+    """The keys the index holds for a field's raw values, by the field's rule."""
+    if rule == "name":
+        return (key for value in values for key in name_keys(value))
+    if rule == "doi":
+        return (doi_key(value) for value in values)
+    return values
+
+
 def claim_fields(claim: Claim, works: Iterable[Reference]) -> dict[str, str]:
-    """The claim's values in every field of this module, space-separated (as whoosh's
-    KEYWORD fields take them); `works` are the references it cites that its topic lists."""
+    """The claim's keys in every keyword field of the registry, space-separated (as
+    whoosh's KEYWORD fields take them); `works` are the references it cites that its
+    topic lists."""
     works = tuple(works)
     return {
-        "author": _joined(
-            key for work in works for name in work.authors for key in name_keys(name)
-        ),
-        "journal": _joined(
-            key for work in works if work.journal for key in name_keys(work.journal)
-        ),
-        "year": _joined(str(work.year) for work in works if work.year is not None),
-        "doi": _joined(doi_key(work.doi) for work in works if work.doi),
-        "pmid": _joined(work.pmid for work in works if work.pmid),
-        "stance": _joined(evidence.stance for evidence in claim.citation_evidence),
-        "contested": CONTESTED_VALUES[0] if claim.contested else CONTESTED_VALUES[1],
+        f.name: _joined(_keys(f.rule, f.values(claim, works)))
+        for f in QUERY_FIELDS
+        if f.rule not in ("text", "exact")
     }
 
 
-def bad_value(field: str, value: str) -> QueryError:
-    return QueryError(
-        f'{field}: needs {VALUE_NEEDS[field]}, e.g. {EXAMPLES[field]} (got "{value}")'
-    )
+def bad_value(field: QueryField, value: str) -> QueryError:
+    return QueryError(f'{field.name}: needs {field.needs}, e.g. {field.example} (got "{value}")')
 
 
-def work_query(field: str, value: str, years: tuple[int, ...]) -> wq.Query:
-    """The query of one work field's value; `years` are the years the index holds."""
-    if field in ("author", "journal"):
+def keyword_query(field: QueryField, value: str, meta: AllowedValues) -> wq.Query:
+    """The query of one keyword field's value, read by the field's rule; `meta` gives
+    the allowed values of "choice" and "term" fields and the years the index holds."""
+    rule, name = field.rule, field.name
+    if rule == "choice":
+        allowed = allowed_value(name, value, tuple(meta.values[name]))
+        if field.coded:
+            return CodedTerm(name, allowed, meta.codes[name], tuple(meta.values[name]))
+        return wq.Term(name, allowed)
+    if rule == "term":
+        return wq.Term(name, term_id(name, value, meta.values[name]))
+    if rule == "number":
+        if not value.isascii() or not value.isdigit():
+            raise bad_value(field, value)
+        return wq.Term(name, str(int(value)))
+    if rule == "name":
         key = name_key(value)
         if not key:
             raise bad_value(field, value)
-        return wq.Term(field, key)
-    if field == "year":
-        return _year_query(value, years)
-    if field == "doi":
+        return wq.Term(name, key)
+    if rule == "year":
+        return _year_query(field, value, meta.years)
+    if rule == "doi":
         doi = bare_doi(value)
         if not is_doi(doi):
             raise bad_value(field, value)
-        return wq.Term(field, doi_key(doi))
-    if not is_pmid(value):
+        return wq.Term(name, doi_key(doi))
+    if rule == "pmid" and not is_pmid(value):
         raise bad_value(field, value)
-    return wq.Term(field, value)
+    return wq.Term(name, value)  # pmid, exact
 
 
-def _year_query(value: str, years: tuple[int, ...]) -> wq.Query:
+def allowed_value(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value.lower() in allowed:
+        return value.lower()
+    raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(allowed)})')
+
+
+def term_id(name: str, value: str, names: Mapping[str, Sequence[str]]) -> str:
+    """The id of the vocabulary term that `value` is the id or a name of."""
+    wanted = value.casefold()
+    for term, term_names in names.items():
+        if wanted == term.casefold() or any(wanted == n.casefold() for n in term_names):
+            return term
+    raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(sorted(names))})')
+
+
+def _year_query(field: QueryField, value: str, years: tuple[int, ...]) -> wq.Query:
     match = re.fullmatch(YEAR_PATTERN, value)
     if match is None or match.group(0) == "..":
-        raise bad_value("year", value)
+        raise bad_value(field, value)
     if match.group(1) is not None:
-        return wq.Term("year", match.group(1))
+        return wq.Term(field.name, match.group(1))
     first = int(match.group(2)) if match.group(2) else min(years, default=0)
     last = int(match.group(3)) if match.group(3) else max(years, default=0)
     if match.group(2) and match.group(3) and first > last:
         raise QueryError(f"year range {value} ends before it starts")
     # One score for the range, however many of a claim's works fall in it: a claim
     # citing three works of those years must not outrank one citing a single work.
-    within = [wq.Term("year", str(year)) for year in years if first <= year <= last]
+    within = [wq.Term(field.name, str(year)) for year in years if first <= year <= last]
     return wq.ConstantScoreQuery(wq.Or(within), 1.0)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.progress import Progress, no_progress
+from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search.analysis import (
     NAME_SEPARATOR,
     Vocabulary,
@@ -30,7 +31,7 @@ from evidencekb.search.analysis import (
     words,
 )
 from evidencekb.search.codes import encode
-from evidencekb.search.fields import EVIDENCE_FIELDS, WORK_FIELDS, claim_fields
+from evidencekb.search.fields import claim_fields
 from evidencekb.search.freshness import Fingerprint, kb_fingerprint, touched_since
 
 if TYPE_CHECKING:
@@ -48,8 +49,9 @@ if TYPE_CHECKING:
 # 4: the pooled "body" field; 5: question and function words are stop words;
 # 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
 # 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
-# unbounded (the schema pickles its size); 10: "words" counted once a segment
-FORMAT_VERSION = 10
+# unbounded (the schema pickles its size); 10: "words" counted once a segment;
+# 11: every keyword field from the registry (design:), allowed values as one map
+FORMAT_VERSION = 11
 INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
@@ -57,6 +59,8 @@ INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>
 # word's count over both together against their joint length, as FTS5's
 # bm25() does, instead of adding two separately saturated scores.
 TEXT_FIELDS: tuple[str, ...] = ("body", "heading", "topic_title", "terms")
+# The keyword fields with one value a claim, kept sortable (whoosh's columns).
+SORTABLE_FIELDS: tuple[str, ...] = ("topic", "section", "strength")
 
 
 def schema(analysed_text: Any = None) -> Schema:
@@ -77,14 +81,13 @@ def schema(analysed_text: Any = None) -> Schema:
         terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
         # the spelling dictionary: each word once a segment (segments.counted_words)
         words=TEXT(analyzer=word_analyzer(), phrase=False),
-        topic=ID(sortable=True),
-        section=ID(sortable=True),
-        strength=ID(sortable=True),
-        category=KEYWORD(),
-        entity=KEYWORD(),
-        cites=KEYWORD(),
-        # the cited works' records and the evidence per citation (search/fields.py)
-        **{name: KEYWORD() for name in (*WORK_FIELDS, *EVIDENCE_FIELDS)},
+        # every keyword field of the registry: one value a claim (section, strength,
+        # topic) sortable, for counts and filters; any number of values a keyword
+        **{
+            f.name: ID(sortable=True) if f.name in SORTABLE_FIELDS else KEYWORD()
+            for f in QUERY_FIELDS
+            if f.rule not in ("text", "exact")
+        },
     )
 
 
@@ -93,16 +96,22 @@ class IndexMeta:
     """What a search checks a query against, read from INDEX_META_NAME."""
 
     fingerprint: str
-    sections: tuple[str, ...]
-    strength_labels: tuple[str, ...]  # strongest first
-    topics: tuple[str, ...]
-    categories: dict[str, tuple[str, ...]]  # id -> names (label, synonyms, abbreviations)
-    entities: dict[str, tuple[str, ...]]
+    # The allowed values of each "choice" and "term" field (registry.allowed_values):
+    # id -> its names (a vocabulary term's label, synonyms, abbreviations).
+    values: dict[str, dict[str, tuple[str, ...]]]
     vocabulary: Vocabulary
-    stances: dict[str, tuple[str, ...]]  # id -> label (kb/stance.toml)
     years: tuple[int, ...]  # of the cited works, ascending: what year ranges expand to
     # Each claim's section and strength, one character per claim (see codes.py).
     codes: dict[str, str]
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        return tuple(self.values["section"])
+
+    @property
+    def strength_labels(self) -> tuple[str, ...]:
+        """Strongest first."""
+        return tuple(self.values["strength"])
 
 
 def write_index(
@@ -186,12 +195,6 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
             "topic_title": topic.title,
             "terms": NAME_SEPARATOR.join(names),
             "words": " ".join((claim.text, claim.heading or "", *names)),
-            "topic": claim.topic,
-            "section": claim.section,
-            "strength": claim.strength,
-            "category": " ".join(claim.categories),
-            "entity": " ".join(claim.entities),
-            "cites": " ".join(str(number) for number in claim.citations),
             **claim_fields(claim, _cited_works(claim, works)),
         }
 
@@ -249,13 +252,12 @@ def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
     return {
         "format": FORMAT_VERSION,
         "fingerprint": fingerprint,
-        "sections": list(SECTIONS),
-        "strength_labels": list(kb.strength.labels),
-        "topics": [topic.slug for topic in kb.topics],
-        "categories": {t.id: list(t.names) for t in kb.categories},
-        "entities": {t.id: list(t.names) for t in kb.entities},
+        # As [id, names] pairs: the file's keys are sorted, the values keep kb/'s order.
+        "values": {
+            field: [[key, names] for key, names in allowed.items()]
+            for field, allowed in allowed_values(kb).items()
+        },
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
-        "stances": {t.id: [t.label] for t in kb.stances},
         "years": cited_years(kb),
         "codes": {
             "section": encode((claim.section for claim in kb.claims), SECTIONS),
@@ -291,13 +293,11 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
         return None
     return IndexMeta(
         fingerprint=data["fingerprint"],
-        sections=tuple(data["sections"]),
-        strength_labels=tuple(data["strength_labels"]),
-        topics=tuple(data["topics"]),
-        categories={k: tuple(v) for k, v in data["categories"].items()},
-        entities={k: tuple(v) for k, v in data["entities"].items()},
+        values={
+            field: {key: tuple(names) for key, names in pairs}
+            for field, pairs in data["values"].items()
+        },
         vocabulary=Vocabulary.from_json(data["vocabulary"]),
-        stances={k: tuple(v) for k, v in data["stances"].items()},
         years=tuple(data["years"]),
         codes=dict(data["codes"]),
     )

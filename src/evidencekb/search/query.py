@@ -17,39 +17,17 @@ from typing import TYPE_CHECKING, NamedTuple
 from whoosh import query as wq
 
 from evidencekb.errors import QueryError
+from evidencekb.registry import KEYWORD_FIELD_NAMES, QUERY_FIELD_NAMES, query_field
 from evidencekb.search.analysis import VocabularyGroup
 from evidencekb.search.codes import CodedAll, CodedTerm
-from evidencekb.search.fields import (
-    CONTESTED_VALUES,
-    EVIDENCE_FIELDS,
-    WORK_FIELDS,
-    work_query,
-)
-from evidencekb.search.fields import EXAMPLES as FIELD_EXAMPLES
+from evidencekb.search.fields import keyword_query
 from evidencekb.search.matchers import Excluding, Phrase, Union, Within
 
 if TYPE_CHECKING:
     from evidencekb.search.index import IndexMeta
 
-_CLAIM_FIELDS = (
-    "category",
-    "cites",
-    "entity",
-    "heading",
-    "id",
-    "section",
-    "strength",
-    "text",
-    "topic",
-)
-FIELDS: tuple[str, ...] = tuple(sorted((*_CLAIM_FIELDS, *WORK_FIELDS, *EVIDENCE_FIELDS)))
-# What "needs a value, e.g. ..." suggests, per field (the site's search shows the same).
-EXAMPLES = {
-    "section": "section:research",
-    "cites": "cites:2",
-    "strength": "strength:moderate",
-    **FIELD_EXAMPLES,
-}
+FIELDS: tuple[str, ...] = QUERY_FIELD_NAMES
+KEYWORD_FIELDS = frozenset(KEYWORD_FIELD_NAMES)
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_WORDS = 200
 MAX_NESTING = 20
@@ -144,7 +122,7 @@ def _chunk(query: str, i: int, j: int) -> list[_Token]:
     followed = j < len(query) and query[j] in '("'
     if not value and not followed:
         if name in FIELDS:
-            example = EXAMPLES.get(name, f"{name}:VALUE")
+            example = query_field(name).example
             raise QueryError(f'"{name}:" at character {i + 1} needs a value, e.g. {example}')
         return [_Token("word", chunk, i, j)]  # prose such as "note:"
     if name not in FIELDS:
@@ -395,36 +373,7 @@ class Compiler:
         return subs[0] if len(subs) == 1 else Union(subs)
 
     def _keyword(self, field: str, value: str) -> wq.Query:
-        meta = self.meta
-        if field == "section":
-            section = allowed_value("section", value, meta.sections)
-            return CodedTerm(field, section, meta.codes[field], meta.sections)
-        if field == "strength":
-            label = allowed_value("strength", value, meta.strength_labels)
-            return CodedTerm(field, label, meta.codes[field], meta.strength_labels)
-        if field == "topic":
-            return wq.Term(field, allowed_value("topic", value, meta.topics))
-        if field == "cites":
-            if not value.isascii() or not value.isdigit():
-                raise QueryError(f'cites: needs a citation number, e.g. cites:2 (got "{value}")')
-            return wq.Term(field, str(int(value)))
-        if field == "category":
-            return wq.Term(field, term_id("category", value, meta.categories))
-        if field == "entity":
-            return wq.Term(field, term_id("entity", value, meta.entities))
-        if field == "stance":
-            return wq.Term(field, term_id("stance", value, meta.stances))
-        if field == "contested":
-            return wq.Term(field, allowed_value("contested", value, CONTESTED_VALUES))
-        if field in WORK_FIELDS:
-            return work_query(field, value, meta.years)
-        return wq.Term(field, value)  # id: exact
-
-
-KEYWORD_FIELDS = frozenset(
-    {"section", "strength", "topic", "cites", "category", "entity", "id"}
-    | {*WORK_FIELDS, *EVIDENCE_FIELDS}
-)
+        return keyword_query(query_field(field), value, self.meta)
 
 
 def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
@@ -445,18 +394,3 @@ def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
     if not negative:
         return base
     return Excluding(base, negative[0] if len(negative) == 1 else Union(negative))
-
-
-def allowed_value(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value.lower() in allowed:
-        return value.lower()
-    raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(allowed)})')
-
-
-def term_id(name: str, value: str, names: dict[str, tuple[str, ...]]) -> str:
-    """The id of the vocabulary term that `value` is the id or a name of."""
-    wanted = value.casefold()
-    for term, term_names in names.items():
-        if wanted == term.casefold() or any(wanted == n.casefold() for n in term_names):
-            return term
-    raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(sorted(names))})')

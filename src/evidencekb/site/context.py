@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from evidencekb.errors import KBError
 from evidencekb.model import (
-    BIBLIOGRAPHIC_FIELDS,
     SECTIONS,
     Claim,
     KnowledgeBase,
@@ -23,6 +22,7 @@ from evidencekb.model import (
     Topic,
     split_lines,
 )
+from evidencekb.registry import REFERENCE_FIELDS
 from evidencekb.site.listing import paginate
 
 # Claims listed per shared citation or entity on a claim page; the reference and
@@ -32,34 +32,13 @@ from evidencekb.site.listing import paginate
 # neighbours cite too.
 RELATED_LIMIT = 3
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-BIBLIOGRAPHIC_LABELS: dict[str, str] = {
-    "type": "Type",
-    "title": "Title",
-    "authors": "Authors",
-    "year": "Year",
-    "journal": "Journal",
-    "volume": "Volume",
-    "issue": "Issue",
-    "pages": "Pages",
-    "doi": "DOI",
-    "pmid": "PMID",
-    "pmcid": "PMCID",
-    "url": "Web address",
-    "citation_text": "As the source cites it",
-}
-assert tuple(BIBLIOGRAPHIC_LABELS) == BIBLIOGRAPHIC_FIELDS
 
 
 def reference_details(reference: Reference) -> list[tuple[str, str, str]]:
     """(field, label, text) for each bibliographic field the kb records, in order."""
-    rows = []
-    for name in BIBLIOGRAPHIC_FIELDS:
-        value = getattr(reference, name)
-        if isinstance(value, tuple):
-            value = "; ".join(value)
-        if value not in (None, ""):
-            rows.append((name, BIBLIOGRAPHIC_LABELS[name], str(value)))
-    return rows
+    record = reference.record()
+    shown = ((f.name, f.label, f.shown(record[f.name])) for f in REFERENCE_FIELDS)
+    return [row for row in shown if row[2]]
 
 
 def check_url_name(kind: str, name: str) -> str:

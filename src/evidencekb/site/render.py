@@ -34,8 +34,8 @@ from evidencekb.paths import (
     listing_page,
 )
 from evidencekb.progress import Progress, no_progress
+from evidencekb.registry import menus
 from evidencekb.reuse import Earlier, content_key
-from evidencekb.search.fields import CONTESTED_LABELS
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
     SiteLookups,
@@ -257,7 +257,7 @@ def _depth_root(path: str) -> str:
 def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
     """Every page but the downloads page (`render_downloads`)."""
     yield "index.html", "home.html", {"nav": "home"}
-    yield "search.html", "search.html", {"nav": "search", "contested_labels": CONTESTED_LABELS}
+    yield "search.html", "search.html", {"nav": "search", "filter_menus": menus(kb)}
     yield (
         "strength.html",
         "strength.html",

@@ -44,10 +44,10 @@ from pathlib import Path
 from evidencekb import identifiers
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
+from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
 from evidencekb.search.index import cited_years
-from evidencekb.search.query import EXAMPLES, FIELDS, KEYWORD_FIELDS
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 from evidencekb.site.search_analysis import (
     RANKED_FIELDS,
@@ -154,11 +154,10 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "abbreviationLetters": analysis.ABBREVIATION_LETTERS,
         "abbreviations": sorted(vocabulary.abbreviations),
         "groups": vocabulary.to_json()["groups"],
-        "fields": list(FIELDS),
-        "keywordFields": sorted(KEYWORD_FIELDS),
-        "examples": EXAMPLES,
-        "workFields": list(fields.WORK_FIELDS),
-        "valueNeeds": fields.VALUE_NEEDS,
+        "fields": {
+            f.name: {"rule": f.rule, "needs": f.needs, "example": f.example}
+            for f in sorted(QUERY_FIELDS, key=lambda f: f.name)
+        },
         "keyJoiner": fields.KEY_JOINER,
         "yearPattern": fields.YEAR_PATTERN,
         "doiPattern": identifiers.DOI_PATTERN,
@@ -170,16 +169,8 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "averageLength": {name: data.total_length[name] / count for name in RANKED_FIELDS},
         "scorePrecision": SCORE_PRECISION,
         "spelling": {"minLength": MIN_WORD, "longWord": LONG_WORD},
-        "values": {
-            "section": list(SECTIONS),
-            "strength": list(kb.strength.labels),
-            "topic": [topic.slug for topic in kb.topics],
-            "category": {t.id: list(t.names) for t in kb.categories},
-            "entity": {t.id: list(t.names) for t in kb.entities},
-            "stance": {t.id: [t.label] for t in kb.stances},
-            "contested": list(fields.CONTESTED_VALUES),
-            "year": cited_years(kb),
-        },
+        "values": allowed_values(kb),
+        "years": cited_years(kb),
     }
 
 

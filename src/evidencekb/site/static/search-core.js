@@ -34,9 +34,12 @@
     this.token = new RegExp(a.token, 'gu');
     this.stop = toSet(a.stopWords);
     this.abbreviations = toSet(a.abbreviations);
-    this.fields = toSet(a.fields);
-    this.keywordFields = toSet(a.keywordFields);
-    this.workFields = toSet(a.workFields);
+    this.fields = a.fields;  // name -> {rule, needs, example} (evidencekb/registry.py)
+    this.fieldNames = Object.keys(a.fields);
+    this.keywordFields = Object.create(null);
+    this.fieldNames.forEach(function (name) {
+      if (a.fields[name].rule !== 'text') this.keywordFields[name] = true;
+    }, this);
     this.yearPattern = new RegExp(a.yearPattern, 'u');
     this.doiPattern = new RegExp(a.doiPattern, 'u');
     this.doiPrefix = new RegExp(a.doiPrefix, 'iu');
@@ -248,14 +251,14 @@
     var followed = j < query.length && '("'.indexOf(query[j]) >= 0;
     if (!value && !followed) {
       if (this.fields[name]) {
-        var example = this.a.examples[name] || name + ':VALUE';
+        var example = this.fields[name].example;
         throw new QueryError('"' + name + ':" at character ' + (i + 1) + ' needs a value, e.g. ' + example);
       }
       return [{kind: 'word', text: chunk, start: i, end: j}];
     }
     if (!this.fields[name]) {
       throw new QueryError('unknown field "' + name + ':" at character ' + (i + 1) +
-        ' (fields: ' + this.a.fields.join(', ') + ')');
+        ' (fields: ' + this.fieldNames.join(', ') + ')');
     }
     var tokens = [{kind: 'field', text: name, start: i, end: i + name.length + 1}];
     if (value) tokens.push({kind: 'word', text: value, start: i + name.length + 1, end: j});
@@ -498,32 +501,36 @@
     return subs.length === 1 ? subs[0] : {type: 'or', subs: subs};
   };
 
+  // A keyword field's value, read by the field's rule (registry.RULES; search/fields.py's
+  // keyword_query is the same in Python): the rules are code, the fields data.
   Compiler.prototype.keyword = function (field, value) {
-    var values = this.e.a.values;
-    if (field === 'section' || field === 'strength' || field === 'topic') {
-      return {type: 'term', field: field, text: allowedValue(field, value, values[field]), boost: 1.0};
+    var e = this.e, rule = e.fields[field].rule, values = e.a.values[field];
+    var term = function (text) { return {type: 'term', field: field, text: text, boost: 1.0}; };
+    if (rule === 'choice') return term(allowedValue(field, value, Object.keys(values)));
+    if (rule === 'term') return term(termId(field, value, values));
+    if (rule === 'number') {
+      if (!/^[0-9]+$/.test(value)) throw e.badValue(field, value);
+      return term(String(parseInt(value, 10)));
     }
-    if (field === 'cites') {
-      if (!/^[0-9]+$/.test(value)) {
-        throw new QueryError('cites: needs a citation number, e.g. cites:2 (got "' + value + '")');
-      }
-      return {type: 'term', field: field, text: String(parseInt(value, 10)), boost: 1.0};
+    if (rule === 'name') {
+      var key = e.nameKey(value);
+      if (!key) throw e.badValue(field, value);
+      return term(key);
     }
-    if (field === 'category' || field === 'entity' || field === 'stance') {
-      return {type: 'term', field: field, text: termId(field, value, values[field]), boost: 1.0};
+    if (rule === 'year') return e.yearQuery(field, value);
+    if (rule === 'doi') {
+      var doi = value.replace(e.doiPrefix, '');
+      if (!e.doiPattern.test(doi)) throw e.badValue(field, value);
+      return term(doi.toUpperCase());  // identifiers.doi_key: DOIs are case-insensitive
     }
-    if (field === 'contested') {
-      return {type: 'term', field: field, text: allowedValue(field, value, values[field]), boost: 1.0};
-    }
-    if (this.e.workFields[field]) return this.e.workQuery(field, value);
-    return {type: 'term', field: field, text: value, boost: 1.0};
+    if (rule === 'pmid' && !e.pmidPattern.test(value)) throw e.badValue(field, value);
+    return term(value);  // pmid, exact
   };
 
-  // ---- the cited works' fields (search/fields.py, identifiers.py) -----------------
-
   Engine.prototype.badValue = function (field, value) {
-    return new QueryError(field + ': needs ' + this.a.valueNeeds[field] + ', e.g. ' +
-      this.a.examples[field] + ' (got "' + value + '")');
+    var declared = this.fields[field];
+    return new QueryError(field + ': needs ' + declared.needs + ', e.g. ' +
+      declared.example + ' (got "' + value + '")');
   };
 
   // fields.name_key: the value's words, lowercased, joined.
@@ -533,27 +540,10 @@
     }).join(this.a.keyJoiner);
   };
 
-  Engine.prototype.workQuery = function (field, value) {
-    var term = function (text) { return {type: 'term', field: field, text: text, boost: 1.0}; };
-    if (field === 'author' || field === 'journal') {
-      var key = this.nameKey(value);
-      if (!key) throw this.badValue(field, value);
-      return term(key);
-    }
-    if (field === 'year') return this.yearQuery(value);
-    if (field === 'doi') {
-      var doi = value.replace(this.doiPrefix, '');
-      if (!this.doiPattern.test(doi)) throw this.badValue(field, value);
-      return term(doi.toUpperCase());  // identifiers.doi_key: DOIs are case-insensitive
-    }
-    if (!this.pmidPattern.test(value)) throw this.badValue(field, value);
-    return term(value);
-  };
-
-  Engine.prototype.yearQuery = function (value) {
-    var match = this.yearPattern.exec(value), years = this.a.values.year;
-    if (match === null || match[0] === '..') throw this.badValue('year', value);
-    if (match[1] !== undefined) return {type: 'term', field: 'year', text: match[1], boost: 1.0};
+  Engine.prototype.yearQuery = function (field, value) {
+    var match = this.yearPattern.exec(value), years = this.a.years;
+    if (match === null || match[0] === '..') throw this.badValue(field, value);
+    if (match[1] !== undefined) return {type: 'term', field: field, text: match[1], boost: 1.0};
     var first = match[2] !== undefined ? Number(match[2]) : (years.length ? years[0] : 0);
     var last = match[3] !== undefined ? Number(match[3]) : (years.length ? years[years.length - 1] : 0);
     if (match[2] !== undefined && match[3] !== undefined && first > last) {
@@ -562,7 +552,7 @@
     // One score for the range, however many of a claim's works fall in it.
     var within = years.filter(function (year) { return first <= year && year <= last; });
     return {type: 'constant', score: 1.0, q: {type: 'or', subs: within.map(function (year) {
-      return {type: 'term', field: 'year', text: String(year), boost: 1.0};
+      return {type: 'term', field: field, text: String(year), boost: 1.0};
     })}};
   };
 
@@ -808,9 +798,9 @@
 
   Engine.prototype.filterSet = function (filters) {
     var self = this, sets = [];
-    ['section', 'strength', 'topic', 'category', 'stance', 'contested'].forEach(function (name) {
-      var value = filters && filters[name];
-      if (!value) return;
+    Object.keys(filters || {}).sort().forEach(function (name) {
+      var value = filters[name];
+      if (!value || !self.keywordFields[name]) return;
       var q = new Compiler(self).keyword(name, value);
       sets.push(self.evaluate(q));
     });
@@ -836,8 +826,7 @@
     return a[0] !== b[0] ? a[0] : a[1] && !b[1];
   }
 
-  // Run `query` (with page filters {section, strength, topic, category, stance,
-  // contested}). Returns {need} when data must be loaded first, else {words: whether
+  // Run `query` (with page filters {field: value}, the registry's filter fields). Returns {need} when data must be loaded first, else {words: whether
   // any word is searched, results: [{doc, score}], strict: how many of them have every
   // word, total: claims matching, corrected: the corrected query or null, highlight:
   // term sequences}. A query that cannot be parsed gives {error}.

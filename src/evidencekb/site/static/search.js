@@ -12,8 +12,10 @@
   'use strict';
 
   var PAGE_SIZE = 10;
-  // The filter menus of the page (select#filter-NAME), each a restriction the core takes.
-  var FILTERS = ['section', 'strength', 'category', 'topic', 'stance', 'contested'];
+  // The names of the page's filter menus (select#filter-NAME[data-filter]), each a
+  // restriction the core takes; the build makes one for each filter field the
+  // registry declares (evidencekb/registry.py).
+  var FILTERS = [];
   var DEBOUNCE_MS = 180;
   // Each round of loading resolves one more step (words, then their index terms, then
   // a spelling dictionary, then the corrected words); more means a bug, not a query.
@@ -238,6 +240,9 @@
       results: document.getElementById('search-results'),
       more: document.getElementById('search-more')
     };
+    FILTERS = Array.prototype.map.call(document.querySelectorAll('select[data-filter]'), function (menu) {
+      return menu.name;
+    });
     FILTERS.forEach(function (name) { el[name] = document.getElementById('filter-' + name); });
     if (!el.form || !el.input) return;
     var params = new URLSearchParams(window.location.search);

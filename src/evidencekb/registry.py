@@ -1,0 +1,423 @@
+"""The fields of the knowledge base, each declared once.
+
+A field is declared here with what every stage needs to know of it, and nowhere
+else: the kb/ checks, the database's columns and their descriptions, the search
+index's documents, the query language and the CLI's filters, the browser's search
+rules (handed over as data in the site's search manifest), the pages and the
+exports all read these declarations. Adding a field is an entry here; a field
+that a new kind of value needs also a rule, written once for Python
+(search/fields.py) and once for the browser (static/search-core.js).
+
+Two kinds of field:
+
+- **Reference fields** (`REFERENCE_FIELDS`): a cited work's bibliographic record in
+  references.toml, in the order they are written and shown.
+- **Query fields** (`QUERY_FIELDS`): what a claim can be searched or filtered by
+  (`section:research`, `author:Guyatt`, `--stance contradicts`). Each names the
+  `rule` its values follow, where its allowed values come from, and where a claim's
+  values come from (`values`: the claim itself or the works it cites).
+
+Stdlib and model only: the search path imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Reference
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One allowed value of a closed list: its id (what kb/ and queries write), the
+    words readers see, and how reference managers spell it (matched without case)."""
+
+    id: str
+    label: str
+    spellings: tuple[str, ...] = ()
+
+    def names(self) -> tuple[str, ...]:
+        return (self.label, *self.spellings)
+
+
+# What kind of work a reference is; CSL, RIS, BibTeX and FHIR exports map each to theirs.
+REFERENCE_TYPES: tuple[Choice, ...] = (
+    Choice("journal-article", "Journal article"),
+    Choice("guideline", "Guideline"),
+    Choice("review", "Review"),
+    Choice("book", "Book"),
+    Choice("web-page", "Web page"),
+    Choice("other", "Other"),
+)
+
+# The publication types and study designs of a cited work, as MEDLINE's publication
+# types (PT) name them; RIS's M3 and CSL's genre, where a reference manager fills
+# them, are matched against the same names. A name outside this list is not
+# recorded: a design is read from the record, never guessed.
+STUDY_DESIGNS: tuple[Choice, ...] = (
+    Choice("meta-analysis", "Meta-analysis", ("Meta-Analysis",)),
+    Choice("systematic-review", "Systematic review", ("Systematic Review",)),
+    Choice("rct", "Randomized controlled trial", ("Randomized Controlled Trial", "RCT")),
+    Choice("controlled-trial", "Controlled clinical trial", ("Controlled Clinical Trial",)),
+    Choice(
+        "clinical-trial",
+        "Clinical trial",
+        (
+            "Clinical Trial",
+            "Clinical Trial, Phase I",
+            "Clinical Trial, Phase II",
+            "Clinical Trial, Phase III",
+            "Clinical Trial, Phase IV",
+            "Pragmatic Clinical Trial",
+        ),
+    ),
+    Choice("observational-study", "Observational study", ("Observational Study",)),
+    Choice("comparative-study", "Comparative study", ("Comparative Study",)),
+    Choice("multicenter-study", "Multicenter study", ("Multicenter Study",)),
+    Choice("validation-study", "Validation study", ("Validation Study",)),
+    Choice("case-report", "Case report", ("Case Reports",)),
+    Choice("practice-guideline", "Practice guideline", ("Practice Guideline", "Guideline")),
+    Choice("consensus-statement", "Consensus statement", ("Consensus Development Conference",)),
+    Choice("review", "Review", ("Review",)),
+    Choice("editorial", "Editorial", ("Editorial",)),
+    Choice("letter", "Letter", ("Letter",)),
+    Choice("comment", "Comment", ("Comment",)),
+)
+
+
+@dataclass(frozen=True)
+class ReferenceField:
+    """One field of a `[[reference]]` table in references.toml.
+
+    kind: "text", "texts" (a list of text), "int", "choice" (one id of `choices`) or
+    "choices" (a list of ids of `choices`). Every reference field is optional.
+    """
+
+    name: str
+    kind: str
+    label: str  # what readers see beside the value
+    description: str  # the database column's description
+    choices: tuple[Choice, ...] = ()
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind in ("texts", "choices")
+
+    def choice_ids(self, names: Iterable[str]) -> list[str]:
+        """The ids of the choices that `names` name (an id, the label or a spelling,
+        compared without case), in order, each once. A name of none is left out: a
+        reference manager's value is read, never guessed at."""
+        known = {n.casefold(): c.id for c in self.choices for n in (c.id, *c.names())}
+        found = (known.get(name.strip().casefold()) for name in names)
+        return list(dict.fromkeys(i for i in found if i is not None))
+
+    def words(self, value_id: str) -> str:
+        """A choice's words for readers ("Journal article", not `journal-article`)."""
+        for choice in self.choices:
+            if choice.id == value_id:
+                return choice.label
+        return value_id
+
+    def shown(self, value: object) -> str:
+        """The value as a reader sees it, "" when there is none."""
+        if value is None:
+            return ""
+        if isinstance(value, tuple):
+            return "; ".join(self.words(v) if self.choices else v for v in value)
+        return self.words(value) if self.choices and isinstance(value, str) else str(value)
+
+
+REFERENCE_FIELDS: tuple[ReferenceField, ...] = (
+    ReferenceField(
+        "type", "choice", "Type", "What kind of work it is (kb/README.md).", REFERENCE_TYPES
+    ),
+    ReferenceField(
+        "design",
+        "choices",
+        "Publication type",
+        "Its publication types or study designs, as the reference manager's record gives "
+        "them (MEDLINE PT, RIS M3, CSL genre); never guessed.",
+        STUDY_DESIGNS,
+    ),
+    ReferenceField("title", "text", "Title", "The work's title."),
+    ReferenceField("authors", "texts", "Authors", "The authors, in the work's order."),
+    ReferenceField("year", "int", "Year", "The year of publication."),
+    ReferenceField("journal", "text", "Journal", "The journal, as kb/ records it."),
+    ReferenceField("volume", "text", "Volume", "The journal volume."),
+    ReferenceField("issue", "text", "Issue", "The journal issue."),
+    ReferenceField("pages", "text", "Pages", "The pages."),
+    ReferenceField("doi", "text", "DOI", "The DOI, as kb/ records it (compared without case)."),
+    ReferenceField("pmid", "text", "PMID", "The PubMed id."),
+    ReferenceField("pmcid", "text", "PMCID", "The PubMed Central id."),
+    ReferenceField("url", "text", "Web address", "A web address of the work."),
+    ReferenceField(
+        "citation_text",
+        "text",
+        "As the source cites it",
+        "The reference exactly as the source wrote it.",
+    ),
+)
+REFERENCE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in REFERENCE_FIELDS)
+
+
+def reference_field(name: str) -> ReferenceField:
+    for declared in REFERENCE_FIELDS:
+        if declared.name == name:
+            return declared
+    raise KeyError(name)
+
+
+# How a query field's values are read and matched; each rule is implemented once in
+# search/fields.py and once in static/search-core.js, which dispatch on these names.
+RULES: tuple[str, ...] = (
+    "text",  # analysed words and phrases (text:, heading:)
+    "exact",  # the value as written (id:)
+    "choice",  # one of a closed list, compared without case (section:, contested:)
+    "term",  # an id or any name of a term, compared without case (entity:, stance:)
+    "number",  # a whole number (cites:)
+    "name",  # a name or words of one (author:, journal:)
+    "year",  # a year or a range of years (year:)
+    "doi",  # a DOI, also written as a doi.org link (doi:)
+    "pmid",  # a PubMed id (pmid:)
+)
+
+# Whether a claim is contested (model.Claim.contested), with the search page's wording.
+CONTESTED_CHOICES: tuple[Choice, ...] = (
+    Choice("yes", "Contested: its evidence disagrees"),
+    Choice("no", "Not contested"),
+)
+
+Works = tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
+class QueryField:
+    """A field queries and filters read (`name:value`).
+
+    rule: one of RULES. needs/example: what an error says a value must be.
+    values: a claim's raw values in this field, given the works it cites (the rule
+    turns them into the index's keys). allowed: where the allowed values of a
+    "choice" or "term" field come from (see `allowed_values`). filter: the help of its
+    `ekb search --NAME` option and the site's menu, if it has one.
+    """
+
+    name: str
+    rule: str
+    needs: str
+    example: str
+    values: Callable[[Claim, Works], Iterable[str]]
+    allowed: str = ""
+    filter: str = ""
+    coded: bool = False  # held per claim as one character too, for fast filters (codes.py)
+    on_works: bool = False  # its values are the cited works' (a claim matches if one does)
+    menu: tuple[str, str] | tuple[()] = ()  # the site's filter menu: label, "any" option
+
+
+def _work_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
+    def values(claim: Claim, works: Works) -> Iterable[str]:
+        for work in works:
+            value = getattr(work, name)
+            if isinstance(value, tuple):
+                yield from value
+            elif value is not None:
+                yield str(value)
+
+    return values
+
+
+QUERY_FIELDS: tuple[QueryField, ...] = (
+    QueryField("text", "text", "words", "text:ketamine", lambda c, w: (c.text,)),
+    QueryField("heading", "text", "words", "heading:dosing", lambda c, w: (c.heading or "",)),
+    QueryField("id", "exact", "a claim id", "id:ketamine-pain-8008e692", lambda c, w: (c.id,)),
+    QueryField(
+        "section",
+        "choice",
+        "a section",
+        "section:research",
+        lambda c, w: (c.section,),
+        allowed="sections",
+        filter="Only this section (guidelines, research).",
+        menu=("Section", "Any section"),
+        coded=True,
+    ),
+    QueryField(
+        "strength",
+        "choice",
+        "a strength label",
+        "strength:moderate",
+        lambda c, w: (c.strength,),
+        allowed="strength",
+        filter="Only claims with this strength label.",
+        menu=("Evidence strength", "Any strength"),
+        coded=True,
+    ),
+    QueryField(
+        "topic",
+        "choice",
+        "a topic's slug",
+        "topic:ketamine-pain",
+        lambda c, w: (c.topic,),
+        allowed="topics",
+        filter="Only this topic.",
+        menu=("Topic", "Any topic"),
+    ),
+    QueryField(
+        "cites",
+        "number",
+        "a citation number",
+        "cites:2",
+        lambda c, w: (str(n) for n in c.citations),
+        filter="Only claims citing N.",
+    ),
+    QueryField(
+        "category",
+        "term",
+        "a category",
+        "category:dosing",
+        lambda c, w: c.categories,
+        allowed="categories",
+        filter="Only claims in this category.",
+        menu=("Category", "Any category"),
+    ),
+    QueryField(
+        "entity",
+        "term",
+        "an entity",
+        "entity:ketamine",
+        lambda c, w: c.entities,
+        allowed="entities",
+    ),
+    QueryField(
+        "author",
+        "name",
+        "a name or words of one",
+        "author:Guyatt",
+        _work_values("authors"),
+        on_works=True,
+    ),
+    QueryField(
+        "journal",
+        "name",
+        "a name or words of one",
+        'journal:BMJ or journal:"J Clin Epidemiol"',
+        _work_values("journal"),
+        on_works=True,
+    ),
+    QueryField(
+        "year",
+        "year",
+        "a year or a range of years",
+        "year:2008 or year:2015..2020",
+        _work_values("year"),
+        on_works=True,
+    ),
+    QueryField(
+        "doi", "doi", "a DOI", "doi:10.1136/bmj.39489.470347.AD", _work_values("doi"), on_works=True
+    ),
+    QueryField(
+        "pmid", "pmid", "a PubMed id (digits)", "pmid:18436948", _work_values("pmid"), on_works=True
+    ),
+    QueryField(
+        "design",
+        "term",
+        "a publication type or study design",
+        "design:rct",
+        _work_values("design"),
+        allowed="designs",
+        filter="Only claims citing a work of this publication type or study design.",
+        menu=("Publication type of a cited work", "Any publication type"),
+        on_works=True,
+    ),
+    QueryField(
+        "stance",
+        "term",
+        "a stance",
+        "stance:supports",
+        lambda c, w: (e.stance for e in c.citation_evidence),
+        allowed="stances",
+        filter="Only claims with a cited work of this stance (an id or label of kb/stance.toml).",
+        menu=("A cited work's stance", "Any stance"),
+    ),
+    QueryField(
+        "contested",
+        "choice",
+        "yes or no",
+        "contested:yes",
+        lambda c, w: ("yes" if c.contested else "no",),
+        allowed="contested",
+        filter="Only claims whose evidence disagrees (yes) or does not (no).",
+        menu=("Contested", "Contested or not"),
+    ),
+)
+QUERY_FIELD_NAMES: tuple[str, ...] = tuple(sorted(f.name for f in QUERY_FIELDS))
+# Fields whose values are keys, not analysed text: every field but the "text" rule's.
+KEYWORD_FIELD_NAMES: tuple[str, ...] = tuple(
+    sorted(f.name for f in QUERY_FIELDS if f.rule != "text")
+)
+
+
+def query_field(name: str) -> QueryField:
+    for declared in QUERY_FIELDS:
+        if declared.name == name:
+            return declared
+    raise KeyError(name)
+
+
+def filters() -> tuple[QueryField, ...]:
+    """The fields `ekb search` and the site's search page filter by, in declared order."""
+    return tuple(f for f in QUERY_FIELDS if f.filter)
+
+
+def _choices(choices: tuple[Choice, ...]) -> dict[str, tuple[str, ...]]:
+    return {c.id: c.names() for c in choices}
+
+
+# Where the allowed values of "choice" and "term" fields come from: each gives
+# id -> its names, the words readers see first; a "term" field's value may be any
+# of them, a "choice" field's only the id.
+_ALLOWED: dict[str, Callable[[KnowledgeBase], Mapping[str, tuple[str, ...]]]] = {
+    "sections": lambda kb: {s: (SECTION_TITLES[s],) for s in SECTIONS},
+    "strength": lambda kb: {level.label: (level.title,) for level in kb.strength.levels},
+    "topics": lambda kb: {t.slug: (t.title,) for t in kb.topics},
+    "categories": lambda kb: {t.id: t.names for t in kb.categories},
+    "entities": lambda kb: {t.id: t.names for t in kb.entities},
+    "stances": lambda kb: {t.id: (t.label,) for t in kb.stances},
+    "designs": lambda kb: _choices(STUDY_DESIGNS),
+    "contested": lambda kb: {c.id: (c.label,) for c in CONTESTED_CHOICES},
+}
+
+
+def allowed_values(kb: KnowledgeBase) -> dict[str, dict[str, list[str]]]:
+    """For each "choice" and "term" query field, its allowed ids with their names, in
+    order: what the index's metadata and the browser's search data check values by."""
+    return {
+        f.name: {key: list(names) for key, names in _ALLOWED[f.allowed](kb).items()}
+        for f in QUERY_FIELDS
+        if f.allowed
+    }
+
+
+@dataclass(frozen=True)
+class Menu:
+    """A filter menu of the site's search page: a field, its label, the option that
+    filters nothing, and (value, words) for every other option."""
+
+    name: str
+    label: str
+    any: str
+    options: tuple[tuple[str, str], ...]
+
+
+def menus(kb: KnowledgeBase) -> tuple[Menu, ...]:
+    """The search page's filter menus, one for each field declared with one."""
+    values = allowed_values(kb)
+    return tuple(
+        Menu(
+            f.name,
+            *f.menu,
+            tuple((key, names[0] if names else key) for key, names in values[f.name].items()),
+        )
+        for f in QUERY_FIELDS
+        if f.menu
+    )
