@@ -39,11 +39,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.model import Claim, KnowledgeBase, StrengthLevel, StrengthScheme, Topic
 from evidencekb.search import Ranking, search, write_index
 from evidencekb.search.analysis import TOKEN_PATTERN
 from evidencekb.search.engine import DEFAULT_RANKING
-from evidencekb.search.freshness import Fingerprint
 
 DEPTH = 100
 OPERATORS = frozenset({"AND", "OR", "NOT"})
@@ -129,8 +129,8 @@ def run_ekb(index_dir: Path, queries: dict[str, str], ranking: Ranking):
 
 def run_site(kb: KnowledgeBase, queries: dict[str, str], scratch: Path):
     """The site's search core under Node.js over the site's search data for `kb`."""
+    from evidencekb.search.browser.data import write_search_data
     from evidencekb.site.render import STATIC_DIR
-    from evidencekb.site.search_data import write_search_data
 
     site = scratch / "site"
     started = time.perf_counter()

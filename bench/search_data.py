@@ -46,14 +46,16 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from evidencekb.kb import load_kb
-from evidencekb.site import search_data
+try:
+    from evidencekb.search.browser import data as search_data, cache as search_cache
+except ImportError:  # a --baseline from before the search data moved into search/
+    from evidencekb.site import search_data, search_cache
 kb_dir, out, cached = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "cache"
 kb = load_kb(kb_dir)
 extra = ()
 if cached:
     from evidencekb.reuse import code_version
-    from evidencekb.site.search_cache import TopicCache
-    extra = (TopicCache.of(kb_dir, code_version()),)
+    extra = (search_cache.TopicCache.of(kb_dir, code_version()),)
 cpu, wall = time.process_time(), time.perf_counter()
 search_data.write_search_data(kb, out, *extra)
 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall

@@ -67,7 +67,7 @@ FORBIDDEN_ON_SEARCH_PATH = ("jinja2", "markdown", "sqlite_utils")
 _BUILD_SNIPPET = """
 import shutil, sys, tempfile, time
 from pathlib import Path
-from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.search.index import write_index
 from evidencekb.kb.load import load_kb
 kb_dir = Path(sys.argv[1])

@@ -22,15 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.atomic import staged_dir, writer_lock
-from evidencekb.database import write_database
-from evidencekb.database_metadata import write_datasette_metadata
+from evidencekb.database import write_database, write_datasette_metadata
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb import claims_json, load_kb
+from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key, write_manifest
-from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.search.index import finish_index, start_index
 from evidencekb.search.segments import write_segment
 from evidencekb.site import keep_or_write_search_data, render_downloads, render_pages

@@ -2,7 +2,7 @@
 plain data written whole or not at all.
 
 Each kind of cached work (parsed kb/ files, kb/parsecache.py; formatted references,
-site/citation.py; the search data's analysis of each topic, site/search_cache.py)
+site/citation.py; the search data's analysis of each topic, search/browser/cache.py)
 has a folder of its own under `$XDG_CACHE_HOME/evidencekb/` (by default
 `~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
 and the site is published, and a cache in either could pair a key with data it

@@ -345,7 +345,7 @@ def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
     """
     say = partial(click.echo, err=True)
     if watch:
-        from evidencekb.site.live import serve_live
+        from evidencekb.live import serve_live
 
         serve_live(kb_dir, site_dir, port, say)
     else:

@@ -2,7 +2,7 @@
 
 kb/bibliography.py checks the DOIs and PMIDs of references.toml with them, and
 `ekb search` reads `doi:` and `pmid:` queries with them; the site's search gets the
-patterns through its manifest (site/search_data.py). Stdlib only: the search path
+patterns through its manifest (search/browser/data.py). Stdlib only: the search path
 imports this, and it must not load kb/'s reader.
 
 The patterns are written so that Python's `re` and JavaScript's RegExp (flag "u")

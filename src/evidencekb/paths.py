@@ -30,7 +30,7 @@ SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
 CACHE_DIRNAME = "evidencekb"
 PARSE_CACHE_DIRNAME = "parsed-toml"  # kb/ files parsed (kb/parsecache.py)
 CITATION_CACHE_DIRNAME = "citations"  # references formatted by site/citation.py
-SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (site/search_cache.py)
+SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (search/browser/cache.py)
 
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"

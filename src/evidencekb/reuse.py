@@ -72,7 +72,7 @@ class Earlier:
     site_dir: Path | None
     keys: Mapping[str, str]
     code: str  # code_version()
-    kb_digest: str  # the content hash of all of kb/ (search.freshness.kb_fingerprint)
+    kb_digest: str  # the content hash of all of kb/ (kb.fingerprint.kb_fingerprint)
 
     @classmethod
     def nothing(cls, kb_digest: str) -> Earlier:

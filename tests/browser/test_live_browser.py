@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from evidencekb.site.live import live_serving
+from evidencekb.live import live_serving
 from fixtures import reword
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ import pytest
 
 from evidencekb.errors import ValidationError
 from evidencekb.kb.files import KbFileError, scan_kb
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb, load_tree
-from evidencekb.search.freshness import kb_fingerprint
 
 TOPIC = "topics/ketamine-pain"
 

@@ -11,11 +11,11 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.engine import search
-from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.search.index import read_meta, write_index
 from fixtures import REPO_KB, one_segment_per_topic
 

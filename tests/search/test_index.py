@@ -12,6 +12,12 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import ValidationError
+from evidencekb.kb.fingerprint import (
+    CLOCK_MARGIN_NS,
+    Fingerprint,
+    kb_fingerprint,
+    touched_since,
+)
 from evidencekb.kb.load import load_kb
 from evidencekb.model import (
     Claim,
@@ -23,12 +29,6 @@ from evidencekb.model import (
 )
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.search.engine import search
-from evidencekb.search.freshness import (
-    CLOCK_MARGIN_NS,
-    Fingerprint,
-    kb_fingerprint,
-    touched_since,
-)
 from evidencekb.search.index import (
     FORMAT_VERSION,
     ensure_fresh_index,
@@ -41,7 +41,7 @@ from evidencekb.search.index import (
 BUILD_SCRIPT = """
 import sys
 from pathlib import Path
-from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.search.index import write_index
 from evidencekb.kb.load import load_kb
 kb_dir, out = Path(sys.argv[1]), Path(sys.argv[2])

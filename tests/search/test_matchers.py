@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
+from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.model import KnowledgeBase
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import DEFAULT_RANKING, RobertsonBM25F
-from evidencekb.search.freshness import Fingerprint
 from evidencekb.search.index import read_meta, write_index
 from evidencekb.search.matchers import Phrase, Union, Within
 from evidencekb.search.query import Compiler, parse

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import QueryError
+from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
 from evidencekb.kb.load import load_kb
 from evidencekb.model import (
     Claim,
@@ -19,7 +20,6 @@ from evidencekb.model import (
 )
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import Filters, SearchResults, search
-from evidencekb.search.freshness import Fingerprint, kb_fingerprint
 from evidencekb.search.index import write_index
 from fixtures import REPO_KB
 

@@ -13,12 +13,12 @@ import pytest
 from whoosh import query as wq
 
 from evidencekb.errors import QueryError
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.registry import query_field
 from evidencekb.search.engine import Filters, SearchResults, search
 from evidencekb.search.fields import claim_fields, keyword_query, name_keys
-from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.search.index import write_index
 from fixtures import REPO_KB, add_evidence_sample, add_grading_topic
 

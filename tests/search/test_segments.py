@@ -11,10 +11,10 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import STORED_COLUMN
 
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Topic
 from evidencekb.search.analysis import words
-from evidencekb.search.freshness import kb_fingerprint
 from evidencekb.search.index import (
     INDEX_NAME,
     indexed_documents,

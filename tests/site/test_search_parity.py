@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.search import Filters, search, write_index
@@ -32,9 +33,8 @@ from evidencekb.search.analysis import (
     terms,
     words,
 )
-from evidencekb.search.freshness import kb_fingerprint
+from evidencekb.search.browser.data import write_search_data
 from evidencekb.site.render import STATIC_DIR
-from evidencekb.site.search_data import write_search_data
 from fixtures import REPO, REPO_KB, add_evidence_sample, add_grading_topic, node
 
 RUNNER = REPO / "bench" / "search_core.js"

@@ -3,16 +3,44 @@
 `load_kb` is the one way a `KnowledgeBase` comes into being: it collects every
 problem in every file before it fails. The importer turns a summary into a new
 topic folder; export and show turn claims back into text for people and
-programs.
+programs. `kb_fingerprint` (fingerprint.py) hashes kb/ for whatever is built
+from it.
+
+The public face is loaded on first use (PEP 562): `ekb search` imports
+`evidencekb.kb.fingerprint` to check its index's freshness, and that must not
+load the loader, the importer or the exporters.
 """
 
-from evidencekb.kb.claims_jsonl import import_claims_jsonl
-from evidencekb.kb.export import claims_json, export
-from evidencekb.kb.importer import ImportResult, import_summary
-from evidencekb.kb.load import load_kb
-from evidencekb.kb.show import claim_details, claim_text, find_claim
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evidencekb.kb.claims_jsonl import import_claims_jsonl
+    from evidencekb.kb.export import claims_json, export
+    from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
+    from evidencekb.kb.importer import ImportResult, import_summary
+    from evidencekb.kb.load import load_kb
+    from evidencekb.kb.show import claim_details, claim_text, find_claim
+
+# Each public name and the module that defines it.
+_HOMES = {
+    "Fingerprint": "fingerprint",
+    "ImportResult": "importer",
+    "claim_details": "show",
+    "claim_text": "show",
+    "claims_json": "export",
+    "export": "export",
+    "find_claim": "show",
+    "import_claims_jsonl": "claims_jsonl",
+    "import_summary": "importer",
+    "kb_fingerprint": "fingerprint",
+    "load_kb": "load",
+}
 
 __all__ = [
+    "Fingerprint",
     "ImportResult",
     "claim_details",
     "claim_text",
@@ -21,5 +49,17 @@ __all__ = [
     "find_claim",
     "import_claims_jsonl",
     "import_summary",
+    "kb_fingerprint",
     "load_kb",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -214,7 +214,7 @@ def pooled(heading_text: str, heading: Analysed, text: Analysed) -> Analysed:
 # Endings tried on every index term to list word forms that the claims do not use
 # but a query may: "treated" when the claims say "treat" and "treatment". The site's
 # search never stems; it looks a query word up in the forms the build lists (see
-# site/search_data.py), and a form is listed only if `stem` gives it back the term.
+# search/browser/data.py), and a form is listed only if `stem` gives it back the term.
 INFLECTIONS = (
     *("s", "es", "e", "ed", "ing", "ion", "ions", "ation", "al", "ally", "ive", "ivity"),
     *("iveness", "ness", "ity", "ize", "izes", "ized", "ly", "ment", "ments", "er", "ers"),

@@ -6,7 +6,7 @@
 Written once here: what a claim holds in each field (the index's documents, from
 which the site's search data is also made) and how a query's value becomes the key
 it is looked up by. The site's search core gets the patterns and value lists through
-its manifest (site/search_data.py) and only looks keys up.
+its manifest (search/browser/data.py) and only looks keys up.
 
 Names (authors, journals) match by their words: for every author of every work a
 claim cites, the claim holds every run of the name's words (the whole name, each word,

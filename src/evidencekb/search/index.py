@@ -4,7 +4,7 @@ Each claim is one document. Its export JSON (`Claim.to_dict()`) is stored
 whole, so a search never needs to read kb/ to show a result. Beside whoosh's
 own files, `evidencekb-index.json` records what queries are checked against
 (sections, strength labels, topics, vocabulary) and the kb fingerprint; its
-mtime is the freshness stamp (see freshness.py).
+mtime is the freshness stamp (see kb/fingerprint.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidencekb.errors import KBError, failure_reason
+from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint, touched_since
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import QUERY_FIELDS, allowed_values
@@ -32,7 +33,6 @@ from evidencekb.search.analysis import (
 )
 from evidencekb.search.codes import encode
 from evidencekb.search.fields import claim_fields
-from evidencekb.search.freshness import Fingerprint, kb_fingerprint, touched_since
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema

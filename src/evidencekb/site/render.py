@@ -36,6 +36,8 @@ from evidencekb.paths import (
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import menus
 from evidencekb.reuse import Earlier, content_key
+from evidencekb.search.browser.cache import TopicCache
+from evidencekb.search.browser.data import write_search_data
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
     SiteLookups,
@@ -54,8 +56,6 @@ from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.listing import listing
 from evidencekb.site.pagekeys import PageKeys
 from evidencekb.site.prose import render_markdown
-from evidencekb.site.search_cache import TopicCache
-from evidencekb.site.search_data import write_search_data
 
 SITE_NAME = "evidencekb"
 _PACKAGE_DIR = Path(__file__).parent
@@ -428,7 +428,7 @@ def keep_or_write_search_data(
 ) -> dict[str, str]:
     """Write the search data into out_dir, or link the earlier build's if its key is the
     same; return the key. It is made from all of kb/ (every claim's number is in it), but
-    each topic's analysis is kept in the user's cache folder (site/search_cache.py) for
+    each topic's analysis is kept in the user's cache folder (search/browser/cache.py) for
     the kb at `kb_dir`, so that writing it anew after an edit analyses only what changed
     (no `kb_dir`: every topic is analysed)."""
     earlier = earlier or Earlier.nothing("")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.database import write_database
+from evidencekb.database.tables import write_database
 from evidencekb.kb.load import load_kb
 
 

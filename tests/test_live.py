@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from evidencekb.build import build
 from evidencekb.cli import cli
-from evidencekb.site.live import EVENTS_PATH, SCRIPT_PATH, live_serving, with_live_script
+from evidencekb.live import EVENTS_PATH, SCRIPT_PATH, live_serving, with_live_script
 from fixtures import ctrl_c_works, reword
 
 CLAIM_WORDS = "nightmares, and laryngospasm"

@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.build import build
-from evidencekb.database_metadata import TABLES, drift, read_schema
+from evidencekb.database.metadata import TABLES, drift, read_schema
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME
 from fixtures import REPO_KB, add_evidence_sample, add_grading_topic
 
@@ -132,7 +132,7 @@ def test_datasette_serves_the_database_with_its_descriptions(site: Path) -> None
 
 
 def test_same_database_same_bytes(site: Path, tmp_path: Path) -> None:
-    from evidencekb.database_metadata import write_datasette_metadata
+    from evidencekb.database.metadata import write_datasette_metadata
     from evidencekb.kb.load import load_kb
 
     again = tmp_path / DATASETTE_METADATA_NAME

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.database import write_database
+from evidencekb.database.tables import write_database
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Reference
 from fixtures import sample_kb

@@ -2,10 +2,10 @@
 
 Analysing every claim's fields (tokens, stems, positions, highlights) and listing the
 inflections of every index term is most of the work of writing the search data
-(site/search_data.py). It is done per topic, into a `TopicPartial` that numbers the
+(search/browser/data.py). It is done per topic, into a `TopicPartial` that numbers the
 topic's claims from 0 and holds nothing that depends on the other topics, so that a
 topic that did not change can be taken as an earlier build left it
-(site/search_cache.py) and only an edited one analysed again. `merge` then puts the
+(search/browser/cache.py) and only an edited one analysed again. `merge` then puts the
 partials together in kb order, shifting each topic's claim numbers by the claims
 before it: the result is exactly what one pass over the whole kb would gather.
 """

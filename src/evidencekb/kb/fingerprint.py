@@ -1,4 +1,5 @@
-"""Is the search index still a faithful copy of kb/?
+"""The fingerprint of kb/: what tells whether something built from it is still a
+faithful copy (the search index, the earlier build's parts).
 
 The index records a fingerprint of kb/: a hash of every file's path and bytes
 (no modification times, so the same kb always gives the same string and builds

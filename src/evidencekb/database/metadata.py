@@ -1,7 +1,7 @@
 """Datasette's metadata.json for the database `ekb build` writes, beside it.
 
 The tables, views and columns listed are read from the built database itself, so they
-are exactly what database.py and database_evidence.py created; this module adds only
+are exactly what tables.py and evidence.py created; this module adds only
 what a reader needs to know of each (a description, the facets worth offering, the
 column that labels a row). A column without a description, or a description of a
 column the database does not have, stops the build: the two cannot drift apart.
@@ -308,8 +308,8 @@ def datasette_metadata(database: Path, kb: KnowledgeBase) -> dict[str, Any]:
     schema = read_schema(database)
     problems = drift(schema)
     if problems:
-        # A programming error, not bad input: database.py and TABLES must change together.
-        raise RuntimeError("database_metadata.TABLES is out of date: " + "; ".join(problems))
+        # A programming error, not bad input: the tables and TABLES change together.
+        raise RuntimeError("database.metadata.TABLES is out of date: " + "; ".join(problems))
     sources = ", ".join(sorted({topic.source for topic in kb.topics})) or "none yet"
     tables = {name: _table(TABLES[name], schema[name]) for name in schema}
     return {

@@ -1,4 +1,4 @@
-"""Evidence per citation in the SQLite database (written by database.py after the claims).
+"""Evidence per citation in the SQLite database (written by tables.py after the claims).
 
 - `stances` and `relation_kinds`: kb/stance.toml's vocabularies, with definitions;
 - `claim_citations.stance`: each claim-work link's stance ("not-stated" unless recorded);

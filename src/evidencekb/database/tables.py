@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
-from evidencekb.database_evidence import add_evidence
+from evidencekb.database.evidence import add_evidence
 from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import REFERENCE_FIELDS

@@ -46,10 +46,7 @@ from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields
-from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
-from evidencekb.search.index import cited_years
-from evidencekb.search.spelling import LONG_WORD, MIN_WORD
-from evidencekb.site.search_analysis import (
+from evidencekb.search.browser.analysis import (
     RANKED_FIELDS,
     Collected,
     merge,
@@ -57,7 +54,10 @@ from evidencekb.site.search_analysis import (
     script_string,
     script_strings,
 )
-from evidencekb.site.search_cache import TopicCache, topic_partials
+from evidencekb.search.browser.cache import TopicCache, topic_partials
+from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
+from evidencekb.search.index import cited_years
+from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 
 FORMAT_VERSION = 4
 DOCS_PER_CHUNK = 16

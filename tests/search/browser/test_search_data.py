@@ -13,12 +13,12 @@ import pytest
 from whoosh import index as whoosh_index
 
 from evidencekb import identifiers
+from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields, write_index
+from evidencekb.search.browser import data as site_search
+from evidencekb.search.browser.data import js_order, script_json
 from evidencekb.search.engine import DEFAULT_RANKING
-from evidencekb.search.freshness import Fingerprint
-from evidencekb.site import search_data as site_search
-from evidencekb.site.search_data import js_order, script_json
 from fixtures import HOSTILE, build, sample_kb
 
 CALL = re.compile(r"^EKBSearch\.(\w+)\((.*)\);\n$", re.DOTALL)

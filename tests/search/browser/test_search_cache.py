@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from evidencekb.cache import PickledEntries
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase, Topic
-from evidencekb.search.index import topic_documents
-from evidencekb.site.search_analysis import (
+from evidencekb.search.browser.analysis import (
     Analysers,
     Collected,
     analyse_documents,
@@ -33,8 +32,9 @@ from evidencekb.site.search_analysis import (
     script_string,
     script_strings,
 )
-from evidencekb.site.search_cache import TopicCache, topic_partials
-from evidencekb.site.search_data import _row, js_order, js_sorted, write_search_data
+from evidencekb.search.browser.cache import TopicCache, topic_partials
+from evidencekb.search.browser.data import _row, js_order, js_sorted, write_search_data
+from evidencekb.search.index import topic_documents
 from fixtures import HOSTILE, REPO_KB, add_evidence_sample, sample_kb
 
 # Words an edit puts into a claim or a title: stems shared with other claims, an

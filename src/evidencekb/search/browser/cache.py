@@ -3,7 +3,7 @@ only the edited topic is analysed again.
 
 Analysing the claims is most of the work of writing the search data (on the large
 benchmark kb, some forty seconds of CPU), and a topic's analysis (a TopicPartial,
-site/search_analysis.py) depends on nothing but that topic, its cited works, the
+search/browser/analysis.py) depends on nothing but that topic, its cited works, the
 vocabularies and the code: what search/index.py's `topic_key` hashes for the topic's
 index segment. The search data itself numbers every claim across the kb, so it is
 written anew after any edit; its partials are not.
@@ -30,8 +30,8 @@ from pathlib import Path
 from evidencekb.cache import PickledEntries, cache_folder
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.paths import SEARCH_CACHE_DIRNAME, TOPICS_DIR
+from evidencekb.search.browser.analysis import Analysers, TopicPartial, analyse_topic
 from evidencekb.search.index import topic_key, vocabulary_key
-from evidencekb.site.search_analysis import Analysers, TopicPartial, analyse_topic
 
 # Part of every entry: an entry written in another format is not used.
 _FORMAT = "evidencekb-search-data-partial-2"
