@@ -17,7 +17,7 @@ from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.search.engine import Filters, SearchResults, search
 from evidencekb.search.fields import claim_fields, name_keys, work_query
-from evidencekb.search.index import write_index
+from evidencekb.search.writer import write_index
 from fixtures import REPO_KB, add_evidence_sample, add_grading_topic
 
 
