@@ -68,7 +68,7 @@ _BUILD_SNIPPET = """
 import shutil, sys, tempfile, time
 from pathlib import Path
 from evidencekb.kb.fingerprint import kb_fingerprint
-from evidencekb.search.index import write_index
+from evidencekb.search.writer import write_index
 from evidencekb.kb.load import load_kb
 kb_dir = Path(sys.argv[1])
 fingerprint = kb_fingerprint(kb_dir)  # as `ekb build` does: hash kb/, then load it

@@ -82,3 +82,14 @@ def test_the_rule_would_catch_the_kb_loader() -> None:
     loaded = loaded_after("from evidencekb.kb import load_kb")
     assert "evidencekb.kb.load" in loaded
     assert loaded_after("import evidencekb.kb.fingerprint") == []
+
+
+def test_no_public_name_of_kb_is_a_module_of_kb() -> None:
+    # Importing a submodule binds its name on the package, which would then shadow
+    # a public name of the lazy face (`from evidencekb.kb import export` giving the
+    # module once anything imported evidencekb.kb.export itself).
+    import evidencekb.kb
+
+    folder = Path(evidencekb.kb.__file__).parent
+    assert [name for name in evidencekb.kb.__all__ if (folder / f"{name}.py").exists()] == []
+    assert [name for name in evidencekb.kb.__all__ if (folder / name).is_dir()] == []

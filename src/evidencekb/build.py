@@ -30,8 +30,8 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key, write_manifest
-from evidencekb.search.index import finish_index, start_index
 from evidencekb.search.segments import write_segment
+from evidencekb.search.writer import finish_index, start_index
 from evidencekb.site import keep_or_write_search_data, render_downloads, render_pages
 from evidencekb.workers import run_shared
 

@@ -11,7 +11,7 @@ import pytest
 
 from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.claims_jsonl import import_claims_jsonl
-from evidencekb.kb.export import export
+from evidencekb.kb.exporter import export
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Evidence, Quote
 from fixtures import REPO

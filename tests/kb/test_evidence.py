@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import ValidationError
-from evidencekb.kb.export import export
+from evidencekb.kb.exporter import export
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Evidence, Quote, Relation
 from fixtures import EVIDENCE_TOPIC, make_claim

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import KBError, ValidationError
-from evidencekb.kb.export import summary_text
+from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import claim_id, claim_ids, import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.summary import parse_summary

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fhir.resources.bundle import Bundle
 
-from evidencekb.kb.export import export
+from evidencekb.kb.exporter import export
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references

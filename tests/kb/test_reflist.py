@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import ValidationError
-from evidencekb.kb.export import summary_text
+from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.reflist import read_entry

@@ -16,7 +16,8 @@ from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.engine import search
-from evidencekb.search.index import read_meta, write_index
+from evidencekb.search.index import read_meta
+from evidencekb.search.writer import write_index
 from fixtures import REPO_KB, one_segment_per_topic
 
 

@@ -29,20 +29,14 @@ from evidencekb.model import (
 )
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.search.engine import search
-from evidencekb.search.index import (
-    FORMAT_VERSION,
-    ensure_fresh_index,
-    is_fresh,
-    read_meta,
-    rebuild_index,
-    write_index,
-)
+from evidencekb.search.index import FORMAT_VERSION, is_fresh, read_meta
+from evidencekb.search.writer import ensure_fresh_index, rebuild_index, write_index
 
 BUILD_SCRIPT = """
 import sys
 from pathlib import Path
 from evidencekb.kb.fingerprint import kb_fingerprint
-from evidencekb.search.index import write_index
+from evidencekb.search.writer import write_index
 from evidencekb.kb.load import load_kb
 kb_dir, out = Path(sys.argv[1]), Path(sys.argv[2])
 write_index(load_kb(kb_dir), out, fingerprint=kb_fingerprint(kb_dir))

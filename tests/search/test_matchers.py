@@ -17,9 +17,10 @@ from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.model import KnowledgeBase
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import DEFAULT_RANKING, RobertsonBM25F
-from evidencekb.search.index import read_meta, write_index
+from evidencekb.search.index import read_meta
 from evidencekb.search.matchers import Phrase, Union, Within
 from evidencekb.search.query import Compiler, parse
+from evidencekb.search.writer import write_index
 from fixtures import long_kb, one_segment_per_topic
 
 BOOSTS = dict(DEFAULT_RANKING.field_boosts)

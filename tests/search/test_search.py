@@ -20,7 +20,7 @@ from evidencekb.model import (
 )
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import Filters, SearchResults, search
-from evidencekb.search.index import write_index
+from evidencekb.search.writer import write_index
 from fixtures import REPO_KB
 
 

@@ -19,7 +19,7 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.registry import query_field
 from evidencekb.search.engine import Filters, SearchResults, search
 from evidencekb.search.fields import claim_fields, keyword_query, name_keys
-from evidencekb.search.index import write_index
+from evidencekb.search.writer import write_index
 from fixtures import REPO_KB, add_evidence_sample, add_grading_topic
 
 

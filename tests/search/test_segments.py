@@ -15,14 +15,9 @@ from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
 from evidencekb.model import Topic
 from evidencekb.search.analysis import words
-from evidencekb.search.index import (
-    INDEX_NAME,
-    indexed_documents,
-    schema,
-    topic_documents,
-    write_index,
-)
+from evidencekb.search.index import INDEX_NAME, indexed_documents, schema, topic_documents
 from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
+from evidencekb.search.writer import write_index
 from fixtures import REPO_KB, one_segment_per_topic
 
 

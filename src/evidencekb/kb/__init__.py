@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from evidencekb.kb.claims_jsonl import import_claims_jsonl
-    from evidencekb.kb.export import claims_json, export
+    from evidencekb.kb.exporter import claims_json, export
     from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
     from evidencekb.kb.importer import ImportResult, import_summary
     from evidencekb.kb.load import load_kb
@@ -30,8 +30,8 @@ _HOMES = {
     "ImportResult": "importer",
     "claim_details": "show",
     "claim_text": "show",
-    "claims_json": "export",
-    "export": "export",
+    "claims_json": "exporter",
+    "export": "exporter",
     "find_claim": "show",
     "import_claims_jsonl": "claims_jsonl",
     "import_summary": "importer",

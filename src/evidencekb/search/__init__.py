@@ -8,8 +8,8 @@ index.
 """
 
 from evidencekb.search.engine import Filters, Hit, Ranking, SearchResults, search
-from evidencekb.search.index import ensure_fresh_index, write_index
 from evidencekb.search.output import results_json, results_text
+from evidencekb.search.writer import ensure_fresh_index, write_index
 
 __all__ = [
     "Filters",

@@ -1,4 +1,6 @@
-"""The Whoosh search index: what it holds, how it is written, how it stays fresh.
+"""The Whoosh search index: what it holds (the schema, each claim's document and the
+index's metadata) and whether it is fresh. search/writer.py writes it, in segments
+(search/segments.py); the engine reads it.
 
 Each claim is one document. Its export JSON (`Claim.to_dict()`) is stored
 whole, so a search never needs to read kb/ to show a result. Beside whoosh's
@@ -10,18 +12,15 @@ mtime is the freshness stamp (see kb/fingerprint.py).
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evidencekb.errors import KBError, failure_reason
-from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint, touched_since
+from evidencekb.kb.fingerprint import kb_fingerprint, touched_since
 from evidencekb.paths import INDEX_META_NAME
-from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search.analysis import (
     NAME_SEPARATOR,
@@ -38,8 +37,6 @@ if TYPE_CHECKING:
     from whoosh.fields import Schema
 
     from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-    from evidencekb.reuse import Earlier
-    from evidencekb.search.segments import FieldLengths, SegmentPlan
 
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.
@@ -112,64 +109,6 @@ class IndexMeta:
     def strength_labels(self) -> tuple[str, ...]:
         """Strongest first."""
         return tuple(self.values["strength"])
-
-
-def write_index(
-    kb: KnowledgeBase,
-    index_dir: Path,
-    *,
-    fingerprint: Fingerprint,
-    progress: Progress = no_progress,
-    earlier: Earlier | None = None,
-) -> dict[str, str]:
-    """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
-    Return the content key of each segment (see search/segments.py).
-
-    Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
-    when kb/ was read, so an edit made during the build is still noticed.
-    `earlier`: the build before, whose segments are kept where their key is the same.
-    (`ekb build` does the same in three steps, sharing the segments between two cores.)
-    """
-    from evidencekb.reuse import Earlier
-    from evidencekb.search.segments import write_segment
-
-    plan = start_index(kb, index_dir, earlier or Earlier.nothing(""))
-    written = {
-        segment.key: write_segment(kb, plan, number, progress)
-        for number, segment in enumerate(plan.to_write)
-    }
-    finish_index(kb, plan, written, fingerprint)
-    return plan.keys()
-
-
-def start_index(kb: KnowledgeBase, index_dir: Path, earlier: Earlier) -> SegmentPlan:
-    """Plan the index of `kb` in `index_dir` (made now; it must be new or empty),
-    linking the earlier build's segments that can be kept; the rest are for
-    `segments.write_segment`."""
-    from evidencekb.search.segments import plan_segments
-
-    index_dir.mkdir(exist_ok=True)
-    if any(index_dir.iterdir()):
-        raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
-    return plan_segments(kb, index_dir, earlier)
-
-
-def finish_index(
-    kb: KnowledgeBase,
-    plan: SegmentPlan,
-    written: Mapping[str, FieldLengths],
-    fingerprint: Fingerprint,
-) -> None:
-    """Once every segment of `plan` is there: the table of contents, then the metadata
-    with the fingerprint, stamped with the time kb/ was read."""
-    from evidencekb.search.segments import write_table_of_contents
-
-    write_table_of_contents(plan, written)
-    meta = _index_meta(kb, fingerprint.digest)
-    meta_path = plan.index_dir / INDEX_META_NAME
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
-    stamp = fingerprint.stamp_ns
-    os.utime(meta_path, ns=(stamp, stamp))
 
 
 def indexed_documents(kb: KnowledgeBase, topics: Iterable[Topic]) -> Iterator[dict[str, str]]:
@@ -246,7 +185,7 @@ def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
     return [works[number] for number in claim.citations if number in works]
 
 
-def _index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
+def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
     from evidencekb.model import SECTIONS
 
     return {
@@ -325,53 +264,3 @@ def is_fresh(kb_dir: Path, index_dir: Path) -> bool:
         with contextlib.suppress(OSError):
             os.utime(meta_path, ns=(refreshed, refreshed))
     return True
-
-
-def ensure_fresh_index(
-    kb_dir: Path,
-    index_dir: Path,
-    *,
-    notify: Callable[[str], None],
-    progress: Progress = no_progress,
-) -> None:
-    """Rebuild the index from kb/ if it is missing or older than kb/.
-
-    The rebuild holds the site folder's writer lock, as `ekb build` does: a build
-    running meanwhile is waited for (and has often made the index fresh), never
-    swapped out from under the rebuild.
-    """
-    if not kb_dir.is_dir():
-        raise KBError(f"no knowledge base folder at {kb_dir} (use --kb DIR)")
-    if is_fresh(kb_dir, index_dir):
-        return
-    # Imported only to rebuild: a search of a fresh index starts faster without it.
-    from evidencekb.atomic import writer_lock
-
-    site_dir = index_dir.parent
-    try:
-        with writer_lock(site_dir, on_wait=lambda: notify(f"waiting for a build of {site_dir}…")):
-            if is_fresh(kb_dir, index_dir):
-                return
-            if read_meta(index_dir) is None:
-                notify(f"no search index at {index_dir}; building it…")
-            else:
-                notify("kb/ changed since the last build; rebuilding the search index…")
-            rebuild_index(kb_dir, index_dir, progress=progress)
-    except OSError as error:
-        reason = failure_reason(error)
-        raise KBError(f"cannot write the search index at {index_dir}: {reason}") from None
-
-
-def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_progress) -> None:
-    """Build a new index beside `index_dir` and swap it in atomically.
-
-    Searches running meanwhile keep reading the old index; none ever sees a
-    half-written one. Callers other than ensure_fresh_index hold the writer lock.
-    """
-    from evidencekb.atomic import staged_dir
-    from evidencekb.kb.load import load_kb  # only this rare path needs the loader
-
-    fingerprint = kb_fingerprint(kb_dir)
-    kb = load_kb(kb_dir)
-    with staged_dir(index_dir) as staged:
-        write_index(kb, staged, fingerprint=fingerprint, progress=progress)
