@@ -12,6 +12,14 @@ the same folder removes every sibling whose owner is gone, never one still at wo
 
 Writers of one folder can also take its lock (`writer_lock`): an flock on
 `.NAME.lock` beside it, which the kernel releases when the holder dies.
+
+A target that is a symbolic link (`site -> /var/www/ekb`, a common deploy layout)
+is replaced where it points: the sibling is staged beside the link's target, the
+link itself stays. A writer that names a `marker` (the file it puts in every folder
+it makes, as `ekb build` does its manifest) replaces only a folder holding that
+marker, or an empty one: `--site-dir kb` or `--site-dir .` must never swap the
+knowledge base or the project for a built site. A target that is not a folder at
+all is never replaced.
 """
 
 from __future__ import annotations
@@ -23,10 +31,13 @@ import glob
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from evidencekb.errors import KBError
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -35,12 +46,16 @@ _STAGING_NAME = re.compile(r"\..+\.tmp-(\d+)\.(\d+)-[^/]*")
 
 
 @contextmanager
-def staged_dir(target: Path) -> Iterator[Path]:
+def staged_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
     """Yield an empty sibling of `target`; on success it replaces `target`.
 
     If the body raises, the sibling is removed and `target` is left untouched.
-    Siblings left by writers that died are removed first.
+    Siblings left by writers that died are removed first. A `target` that is a
+    link is replaced where it points; with `marker`, a `target` that holds
+    anything but is not marked as this writer's is refused (`check_replaceable`).
     """
+    check_replaceable(target, marker)
+    target = resolved(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_dead_staging(target.parent)
     prefix = _staging_prefix(target)
@@ -55,6 +70,45 @@ def staged_dir(target: Path) -> Iterator[Path]:
             shutil.rmtree(own, ignore_errors=True)
         raise
     replace_dir(staged, target)
+
+
+def resolved(target: Path) -> Path:
+    """Where writing `target` lands: its absolute path with every link followed (a
+    link that points nowhere yet gives the path it points to)."""
+    return Path(os.path.realpath(target))
+
+
+def check_replaceable(target: Path, marker: str | None = None) -> None:
+    """KBError unless a writer may replace `target`: it is missing or a folder, and
+    with `marker`, an empty folder or one holding the regular file `marker`."""
+    real = resolved(target)
+    try:
+        info = os.stat(real)
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise KBError(f"cannot use {target}: {error.strerror or error}") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise KBError(f"{target} is a file, not a folder; remove it or choose another path")
+    if marker is None or _is_regular(real / marker):
+        return
+    try:
+        with os.scandir(real) as entries:
+            empty = next(entries, None) is None
+    except OSError as error:
+        raise KBError(f"cannot use {target}: {error.strerror or error}") from None
+    if not empty:
+        raise KBError(
+            f"refusing to replace {target}: it is not empty and has no {marker}, so "
+            "evidencekb did not write it; choose a new or empty folder, or one it wrote"
+        )
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def replace_dir(staged: Path, target: Path) -> None:
@@ -88,6 +142,7 @@ def writer_lock(target: Path, on_wait: Callable[[], None] = lambda: None) -> Ite
     """Hold the lock every writer of `target` takes while the block runs. If another
     process holds it, call `on_wait` once and wait for it."""
     # A file in the way is then reported by open() below, as "Not a directory".
+    target = resolved(target)  # one lock for a folder and every link to it
     with contextlib.suppress(FileExistsError):
         target.parent.mkdir(parents=True)
     with open(target.with_name(f".{target.name}.lock"), "a") as lock:

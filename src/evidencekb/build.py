@@ -21,13 +21,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from evidencekb.atomic import staged_dir, writer_lock
+from evidencekb.atomic import check_replaceable, staged_dir, writer_lock
 from evidencekb.database import write_database, write_datasette_metadata
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb import claims_json, load_kb
 from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
 from evidencekb.model import KnowledgeBase
-from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.paths import (
+    BUILD_MANIFEST_NAME,
+    DATABASE_NAME,
+    DATASETTE_METADATA_NAME,
+    EXPORT_NAME,
+    INDEX_DIRNAME,
+)
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key, write_manifest
 from evidencekb.search.segments import write_segment
@@ -50,12 +56,13 @@ def build(
     is unchanged (see reuse.py), or nothing with `full`."""
     # Fingerprint before reading: an edit made during the build then makes the
     # index look stale rather than fresh.
+    check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
     try:
         # One writer of site/ at a time: a search rebuilding the index waits for us,
         # and the earlier site stays as it is while we link from it.
-        with writer_lock(site_dir), staged_dir(site_dir) as out:
+        with writer_lock(site_dir), staged_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out:
             earlier = (
                 Earlier.nothing(fingerprint.digest)
                 if full

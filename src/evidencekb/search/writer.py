@@ -133,5 +133,5 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
 
     fingerprint = kb_fingerprint(kb_dir)
     kb = load_kb(kb_dir)
-    with staged_dir(index_dir) as staged:
+    with staged_dir(index_dir, marker=INDEX_META_NAME) as staged:
         write_index(kb, staged, fingerprint=fingerprint, progress=progress)
