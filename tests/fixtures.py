@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import textwrap
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -517,3 +518,25 @@ ANALYSED_TEXT = st.lists(st.sampled_from(ANALYSED_WORDS), max_size=12).map(" ".j
 def claims_citing(topic: Topic, number: int) -> tuple[Claim, ...]:
     """The claims of `topic` that cite reference `number`, in order."""
     return tuple(claim for claim in topic.claims if number in claim.citations)
+
+
+# The works of REFERENCED_SUMMARY as PubMed's MEDLINE export gives them.
+def medline(pmid: str, work: dict[str, Any], dp: str, pg: str, aid: str) -> str:
+    """A PubMed MEDLINE record as PubMed writes it: a title ending in a period, wrapped
+    at 80 columns, and a shortened last page."""
+    wrapped = "\n      ".join(textwrap.wrap(work["title"] + ".", 74))
+    lines = [f"PMID- {pmid}", f"TI  - {wrapped}", f"{aid} - {work['doi']} [doi]"]
+    lines += [f"AU  - {author}" for author in work["authors"]]
+    lines += ["PT  - Journal Article", f"DP  - {dp}", f"TA  - {work['journal']}"]
+    lines += [f"VI  - {work['volume']}"] + ([f"IP  - {work['issue']}"] if "issue" in work else [])
+    lines += [f"PG  - {pg}"] + ([f"PMC - {work['pmcid']}"] if "pmcid" in work else [])
+    return "\n".join(lines) + "\n"
+
+
+MEDLINE = "\n".join(
+    [
+        medline("29870458", COHEN_2018, "2018 Jul", "521-546", "LID"),
+        medline("18436948", GUYATT_2008, "2008 Apr 26", "924-6", "AID"),
+        medline("31711912", SANTESSO_2020, "2020 Mar", "126-135", "LID"),
+    ]
+)

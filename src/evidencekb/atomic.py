@@ -33,7 +33,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,6 +123,42 @@ def replace_dir(staged: Path, target: Path) -> None:
     os.rename(target, old)
     os.rename(staged, target)
     shutil.rmtree(old)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write `data` as the file `path` (where it points, if a link), whole or not at all:
+    into a hidden temporary file beside it, then renamed over it. The file keeps the
+    mode it had (a new one gets the mode the umask gives)."""
+    path = resolved(path)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_folder(target: Path, files: Mapping[str, bytes]) -> None:
+    """Make `target` a folder holding exactly `files` (name -> bytes), all at once;
+    KBError, with `target` as it was, if it cannot be written."""
+    try:
+        with staged_dir(target) as staged:
+            for name, data in files.items():
+                (staged / name).write_bytes(data)
+    except OSError as error:
+        raise KBError(f"cannot write {target}: {error.strerror or error}") from None
 
 
 def remove_dead_staging(folder: Path) -> None:

@@ -73,9 +73,14 @@ def doi_problem(doi: str) -> str | None:
 
 
 def url_problem(url: str) -> str | None:
-    parts = urlsplit(url)
+    message = f"url '{url}' must be a web address starting with http:// or https://"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:  # an unclosed IPv6 bracket, "http://[::1"
+        return message
     if parts.scheme.lower() not in WEB_SCHEMES or not parts.netloc or re.search(r"\s", url):
-        return f"url '{url}' must be a web address starting with http:// or https://"
+        return message
     return None
 
 

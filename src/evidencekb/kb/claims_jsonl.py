@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidencekb.atomic import staged_dir
+from evidencekb.atomic import write_folder
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.importer import ImportResult, claim_id, claim_table, read_summary
@@ -438,9 +438,7 @@ def import_claims_jsonl(
     parsed = parse_claims_jsonl(text, str(source), kb)
     files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed)
     _check_with_topic(kb_dir, slug, files)
-    with staged_dir(target) as staged:
-        for name, data in files.items():
-            (staged / name).write_bytes(data)
+    write_folder(target, files)
     cited = {n for claim in parsed.claims for n in claim.citations}
     return ImportResult(target, len(parsed.claims), len(cited), existed)
 

@@ -5,25 +5,29 @@ record names, or else in order. The result is a list of changes: a field the
 topic lacks is added; a field that differs is kept as it is unless `replace`
 is given, and reported either way, so that nothing an editor wrote is lost
 without being asked for. Every imported value must pass its field's rule
-(bibliography.py) before anything is written, and the topic folder is
-replaced all at once, so `ekb check` passes afterwards exactly as before.
+(bibliography.py) before anything is written, and the kb with the new file must
+pass `ekb check`; the file is then replaced all at once. Only the changed values
+are edited (tomledit.py): an editor's comments and layout stay as they were.
 """
 
 from __future__ import annotations
 
-import shutil
-import tomllib
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidencekb.atomic import staged_dir
-from evidencekb.errors import KBError
+from evidencekb.atomic import replace_file
+from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key
-from evidencekb.kb.bibliography import choice_problems, record_problems
-from evidencekb.kb.load import load_kb
+from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
+from evidencekb.kb.files import KbTree, scan_kb
+from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.refmanager import Record, read_records
-from evidencekb.kb.tomlfile import format_table
+from evidencekb.kb.tables import TableChecker
+from evidencekb.kb.text import shown
+from evidencekb.kb.tomledit import ReferencesDocument
+from evidencekb.kb.tomlfile import Located
 from evidencekb.paths import REFERENCES_FILE, TOPICS_DIR
 from evidencekb.registry import REFERENCE_FIELD_NAMES
 
@@ -61,27 +65,48 @@ def import_references(
         numbers = [reference.number for reference in kb.topic(slug).references]
     except KeyError:
         known = ", ".join(t.slug for t in kb.topics) or "(none)"
-        raise KBError(f"no topic '{slug}'; topics: {known}") from None
+        raise KBError(f"no topic '{shown(slug)}'; topics: {known}") from None
     records = read_records(source)
     matched = match_records(records, numbers, source)
     _check_values(matched, source)
-    topic_dir = kb_dir / TOPICS_DIR / slug
-    path = topic_dir / REFERENCES_FILE
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    rows = {row["number"]: row for row in tomllib.loads(text).get("reference", [])}
+    relative = f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}"
+    path = kb_dir / relative
+    tree = scan_kb(kb_dir)
+    text = tree.read(relative).decode("utf-8") if tree.is_file(relative) else ""
+    document = ReferencesDocument(text)
     changes = [
         change
         for number, record in matched
-        for change in _merge(rows.setdefault(number, {"number": number}), record, replace)
+        for change in _merge(document.row(number), record, replace)
     ]
     written = not dry_run and any(change.applied for change in changes)
     if written:
-        with staged_dir(topic_dir) as staged:
-            shutil.copytree(topic_dir, staged, dirs_exist_ok=True)
-            (staged / REFERENCES_FILE).write_text(
-                _references_toml(text, rows, numbers), encoding="utf-8"
-            )
+        new_text = document.text()
+        _check_with(tree, kb_dir, slug, new_text, source)
+        try:
+            replace_file(path, new_text.encode("utf-8"))
+        except OSError as error:
+            raise KBError(f"cannot write {path}: {failure_reason(error)}") from None
     return RefsImportResult(path, tuple(changes), written)
+
+
+def _check_with(tree: KbTree, kb_dir: Path, slug: str, text: str, source: Path) -> None:
+    """Load kb/ as it will be with `text` as the topic's references.toml, before writing
+    it: what `ekb check` would refuse is not written."""
+    folder = f"{TOPICS_DIR}/{slug}"
+    contents = {
+        path.removeprefix(f"{folder}/"): tree.read(path)
+        for path in tree.all_files()
+        if path.startswith(f"{folder}/")
+    }
+    contents[REFERENCES_FILE] = text.encode("utf-8")
+    try:
+        load_tree(tree.with_folder(folder, contents))
+    except ValidationError as error:
+        found = "; ".join(problem.message for problem in error.problems)
+        raise KBError(
+            f"{shown(str(source))}: nothing imported: with it, `ekb check` would find {found}"
+        ) from None
 
 
 def match_records(
@@ -120,27 +145,37 @@ def match_records(
 
 
 def _check_values(matched: list[tuple[int, Record]], source: Path) -> None:
+    """Every value against the rule `ekb check` holds references.toml to (the same
+    field declarations and checks): a value of the wrong kind, a control character,
+    an identifier of the wrong shape is refused before anything is written."""
     problems = [
         f"record {record.position} (reference {number}): {message}"
         for number, record in matched
-        for _, message in record_problems(record.fields)
-    ]
-    problems += [
-        f"record {record.position} (reference {number}): {message}"
-        for number, record in matched
-        for _, message in choice_problems(record.fields)
+        for message in record_faults(record.fields)
     ]
     if problems:
-        raise KBError(f"{source}: nothing imported: " + "; ".join(problems))
+        raise KBError(f"{shown(str(source))}: nothing imported: " + "; ".join(problems))
 
 
-def _merge(row: dict[str, Any], record: Record, replace: bool) -> list[Change]:
+def record_faults(fields: dict[str, Any]) -> list[str]:
+    """What `ekb check` would say of a reference with these bibliographic `fields`."""
+    checker = TableChecker()
+    doc = Located("", {})
+    values = checker.fields(doc, "reference", 0, fields, RECORD_FIELDS, check_unknown=False)
+    if values is not None:
+        check_record(checker, doc, 0, values)
+    return [problem.message for problem in checker.problems]
+
+
+def _merge(row: MutableMapping[str, Any], record: Record, replace: bool) -> list[Change]:
     """Change `row` in place by what `record` adds; every difference as a Change."""
     changes = []
     for key in REFERENCE_FIELD_NAMES:
         if key not in record.fields or key == "citation_text":  # the summary's, not theirs
             continue
         new, old = record.fields[key], row.get(key)
+        if old is None and _implied(key, {**record.fields, **row}, new):
+            continue
         if old is None:
             row[key] = new
             changes.append(Change(row["number"], key, None, new, True))
@@ -157,22 +192,11 @@ def _same(key: str, old: Any, new: Any) -> bool:
     return bool(old == new)
 
 
-def _references_toml(text: str, rows: dict[int, dict[str, Any]], numbers: list[int]) -> str:
-    """The file again: its opening comment, then one table per reference in number
-    order, bibliographic fields in their order and any other field after them."""
-    header = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        header.append(line)
-    tables = []
-    for number in sorted(rows, key=lambda n: (n not in numbers, n)):
-        row = rows[number]
-        ordered = {"number": number}
-        ordered |= {key: row[key] for key in REFERENCE_FIELD_NAMES if key in row}
-        ordered |= {key: value for key, value in row.items() if key not in ordered}
-        tables.append("\n" + format_table("reference", ordered))
-    return "".join(header) + "".join(tables)
+def _implied(key: str, row: Mapping[str, Any], new: Any) -> bool:
+    """Whether `new` only says what the reference already implies: the type a work
+    with no type is exported as (an article of its journal, else "other"), so that
+    importing an export adds nothing."""
+    return key == "type" and new == ("journal-article" if row.get("journal") else "other")
 
 
 def _show(value: Any) -> str:

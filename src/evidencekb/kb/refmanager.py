@@ -7,20 +7,39 @@ PubMed's MEDLINE/.nbib export), then mapped onto the fields of a reference
 Vancouver use. A record may name its citation number: CSL-JSON's
 `citation-number`, or a RIS `ID` or BibTeX key that is a number; otherwise
 records match the topic's cited numbers in order.
+
+The file is read as kb/ files are (kb/files.py): a regular file of sensible size,
+never a FIFO or a device, so a careless path cannot hang the command. A parser that
+fails on what it is given (a number past Python's 4,300-digit limit, JSON nested
+thousands deep, a broken entry) fails the whole file with one message; a parser's own
+warnings are kept off the terminal. The values are taken as the file gives them: a
+value of the wrong kind (an object where text belongs) is reported by the import's
+check, never written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from collections.abc import Callable, Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evidencekb.errors import KBError
 from evidencekb.identifiers import bare_doi
+from evidencekb.kb.files import NotReadable, read_regular
+from evidencekb.kb.text import shown
 from evidencekb.registry import reference_field
+
+# Reference-manager exports run to a few megabytes for thousands of records.
+MAX_REFERENCE_FILE_BYTES = 20_000_000
+# Digits a whole number in a CSL-JSON file may have (a PMID has 8; Python refuses
+# to convert past 4,300).
+_MAX_DIGITS = 20
 
 FORMATS: dict[str, str] = {
     ".ris": "ris",
@@ -46,12 +65,15 @@ def read_records(path: Path) -> tuple[Record, ...]:
             f"{path}: unknown reference file type '{path.suffix}'; allowed: "
             ".ris (RIS), .bib (BibTeX), .json (CSL-JSON), .nbib or .medline (PubMed MEDLINE)"
         )
+    name = shown(str(path))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise KBError(f"{path}: file not found") from None
+        text = read_regular(path, limit=MAX_REFERENCE_FILE_BYTES).decode("utf-8-sig")
+    except NotReadable as error:
+        if not path.exists() and not path.is_symlink():
+            raise KBError(f"{name}: file not found") from None
+        raise KBError(f"{name}: {error.reason}") from None
     except UnicodeDecodeError:
-        raise KBError(f"{path}: not UTF-8 text; export it as UTF-8 and try again") from None
+        raise KBError(f"{name}: not UTF-8 text; export it as UTF-8 and try again") from None
     readers: dict[str, Callable[[str], list[tuple[int | None, dict[str, Any]]]]] = {
         "ris": _ris,
         "bibtex": _bibtex,
@@ -59,15 +81,32 @@ def read_records(path: Path) -> tuple[Record, ...]:
         "medline": _medline,
     }
     try:
-        raw = readers[fmt](text)
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise KBError(f"{path}: not a readable {fmt} file ({error})") from None
+        with _quiet():
+            raw = readers[fmt](text)
+    except RecursionError:
+        raise KBError(f"{name}: not a readable {fmt} file (nested too deeply)") from None
+    except Exception as error:  # a third-party parser's failure on this file, whatever its kind
+        reason = shown(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        raise KBError(f"{name}: not a readable {fmt} file ({reason})") from None
     if not raw:
-        raise KBError(f"{path}: no records found")
+        raise KBError(f"{name}: no records found")
     return tuple(
         Record(position, number, _non_empty(fields))
         for position, (number, fields) in enumerate(raw, start=1)
     )
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep the parsers' warnings (Python warnings, log records) off the terminal:
+    what matters reaches the user as one message."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.disable(logging.CRITICAL)
+        try:
+            yield
+        finally:
+            logging.disable(logging.NOTSET)
 
 
 def author_name(family: str, given: str = "") -> str:
@@ -91,18 +130,23 @@ _OWN_NUMBER = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*-)?(\d{1,3})$")
 
 
 def _number(value: Any) -> int | None:
-    match = _OWN_NUMBER.match(str(value).strip() if value is not None else "")
+    text = _text(value)
+    match = _OWN_NUMBER.match(text.strip()) if isinstance(text, str) else None
     return int(match.group(1)) if match and int(match.group(1)) >= 1 else None
 
 
 def _year(value: Any) -> int | None:
-    match = re.match(r"\s*(\d{4})", str(value or ""))
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return None
+    match = re.match(r"\s*(\d{4})", str(value))
     return int(match.group(1)) if match else None
 
 
-def _pages(value: Any) -> str | None:
+def _pages(value: Any) -> Any:
     """A page range with one hyphen: BibTeX writes "--", LaTeX decoding an en dash."""
-    return re.sub(r"\s*(?:-{1,2}|\u2013)\s*", "-", str(value)).strip() if value else None
+    if not isinstance(value, str):
+        return _text(value)
+    return re.sub(r"\s*(?:-{1,2}|\u2013)\s*", "-", value).strip() or None
 
 
 def _full_range(pages: str | None) -> str | None:
@@ -205,23 +249,19 @@ _CSL_TYPES = {"article-journal": "journal-article", "book": "book", "webpage": "
 
 
 def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
-    items = json.loads(text)
+    items = json.loads(text, parse_int=_json_int)
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ValueError("expected a list of CSL-JSON items")
     records = []
     for item in items:
-        issued = (item.get("issued") or {}).get("date-parts") or [[None]]
         fields = {
-            "type": _CSL_TYPES.get(item.get("type", ""), "other"),
+            "type": _csl_type(item.get("type")),
             "design": _DESIGN.choice_ids(_as_list(item.get("genre") or [])),
             "title": item.get("title"),
-            "authors": [
-                author_name(a.get("family", ""), a.get("given", "")) or a.get("literal", "")
-                for a in item.get("author") or []
-            ],
-            "year": _year(issued[0][0]),
+            "authors": _csl_authors(item.get("author")),
+            "year": _year(_csl_first_year(item.get("issued"))),
             "journal": item.get("container-title-short") or item.get("container-title"),
             "volume": _text(item.get("volume")),
             "issue": _text(item.get("issue")),
@@ -233,6 +273,43 @@ def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
         }
         records.append((_number(item.get("citation-number")), fields))
     return records
+
+
+def _json_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > _MAX_DIGITS:
+        raise ValueError(f"a whole number of {len(digits)} digits")
+    return int(digits)
+
+
+def _csl_type(value: Any) -> Any:
+    """The reference type of a CSL type ("other" for one the kb has no name for);
+    a value that is not text as it is, for the check to refuse."""
+    return _CSL_TYPES.get(value, "other") if isinstance(value, str) else value
+
+
+def _csl_authors(value: Any) -> Any:
+    """Names as "Family Initials"; a list holding anything but name objects is
+    returned as it is, for the check to refuse."""
+    if not isinstance(value, list):
+        return value
+    names: list[Any] = []
+    for author in value:
+        if not isinstance(author, dict):
+            return value
+        parts = [author.get(key, "") for key in ("family", "given", "literal")]
+        if not all(isinstance(part, str) for part in parts):
+            return value
+        names.append(author_name(parts[0], parts[1]) or parts[2])
+    return names
+
+
+def _csl_first_year(issued: Any) -> Any:
+    """The first date's year of CSL `issued` ({"date-parts": [[2018, 5]]}); None if
+    it gives none (an empty date-parts, a "literal" date)."""
+    parts = issued.get("date-parts") if isinstance(issued, dict) else None
+    if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        return parts[0][0]
+    return None
 
 
 # -- PubMed MEDLINE -------------------------------------------------------------
@@ -289,9 +366,11 @@ def _first(values: Iterable[str] | None) -> str | None:
     return next(iter(values or ()), None)
 
 
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
+def _text(value: Any) -> Any:
+    """A number where text belongs ("volume": 43) as text; any other kind as it is,
+    for the check to refuse."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def _bare_doi(value: Any) -> str | None:
-    return bare_doi(str(value).strip()) if value else None
+def _bare_doi(value: Any) -> Any:
+    return bare_doi(value.strip()) if isinstance(value, str) and value else _text(value)

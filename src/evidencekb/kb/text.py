@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Half of a UTF-16 pair alone (JSON's "\ud800"): no character, and no UTF-8 file can hold it.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def control_fault(text: str) -> str | None:
@@ -19,6 +21,9 @@ def control_fault(text: str) -> str | None:
         return None
     if match := _CONTROL.search(text):
         return f"contains the control character U+{ord(match.group()):04X}; remove it"
+    if match := _SURROGATE.search(text):
+        code = ord(match.group())
+        return f"contains U+{code:04X}, a lone surrogate that is no character; remove it"
     return None
 
 
