@@ -540,3 +540,12 @@ MEDLINE = "\n".join(
         medline("31711912", SANTESSO_2020, "2020 Mar", "126-135", "LID"),
     ]
 )
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by its relative path, with its bytes."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }

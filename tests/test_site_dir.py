@@ -15,6 +15,7 @@ import pytest
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError
 from evidencekb.paths import BUILD_MANIFEST_NAME
+from fixtures import folder_bytes
 
 
 def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,22 +37,14 @@ def refused(name: str) -> str:
     )
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 def test_build_never_replaces_a_folder_it_did_not_write(kb_dir: Path, tmp_path: Path) -> None:
     project = kb_dir.parent
     (project / "notes.txt").write_text("an editor's notes\n")
-    before = snapshot(project)
+    before = folder_bytes(project)
     for site_dir, shown in (("kb", "kb"), (".", "."), (str(kb_dir), str(kb_dir))):
         result = ekb("build", "-q", "--kb", "kb", "--site-dir", site_dir, cwd=project)
         assert (result.returncode, result.stderr) == (1, refused(shown))
-    assert snapshot(project) == before
+    assert folder_bytes(project) == before
     assert sorted(p.name for p in project.iterdir()) == sorted(["kb", "notes.txt"])
 
 

@@ -14,6 +14,14 @@ code, and whoever reads an entry checks that it was written for what it needs.
 An entry is written to a temporary file and renamed into place, so a reader sees
 a whole entry or none, and two runs at once at worst write the same entry twice.
 A cache folder that cannot be made or written just means no cache.
+
+The cache folder is trusted only as far as it is this user's: a folder (not a link)
+owned by this user that no one else may write in; anything else means no cache.
+An entry is read as kb/ files are (evidencekb/reading.py): a regular file, never a
+link followed, a FIFO or a device, and at most MAX_ENTRY_BYTES. Each entry carries
+a hash of its contents, checked on reading: an entry that is not what the cache
+wrote (truncated, changed on disk, put there by hand) is ignored and written anew,
+so no entry can change a command's result.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import importlib
 import io
 import os
 import pickle
+import stat
 import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
@@ -30,6 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.paths import CACHE_DIRNAME
+from evidencekb.reading import NotReadable, read_regular
+
+# The most an entry is read of: a parsed kb/ file or a topic's search data runs to
+# megabytes; anything near this is not an entry this cache wrote.
+MAX_ENTRY_BYTES = 256 * 1024 * 1024
+# Every entry starts with this line, then a hash of what follows it.
+_HEADER = b"evidencekb-cache-entry-1\n"
+_HASH_BYTES = 32
 
 
 def cache_folder(name: str) -> Path | None:
@@ -42,16 +59,51 @@ def cache_folder(name: str) -> Path | None:
             base = str(Path.home() / ".cache")
         except RuntimeError:  # no home folder to name
             return None
-    return Path(base) / CACHE_DIRNAME / name
+    folder = Path(base) / CACHE_DIRNAME / name
+    return folder if _is_own(folder.parent) and _is_own(folder) else None
+
+
+def _is_own(folder: Path) -> bool:
+    """Whether `folder` may hold this user's cache: missing (it will be made, private),
+    or a real folder of this user's that no one else may write in."""
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == os.geteuid()
+        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+    )
+
+
+def read_entry(entry: Path) -> bytes | None:
+    """What the cache wrote as `entry`; None if there is no such entry, or the file
+    there is not one the cache wrote whole (see above)."""
+    try:
+        data = read_regular(entry, limit=MAX_ENTRY_BYTES, follow=False)
+    except NotReadable:
+        return None
+    start = len(_HEADER) + _HASH_BYTES
+    if not data.startswith(_HEADER) or data[len(_HEADER) : start] != _hash(data[start:]):
+        return None
+    return data[start:]
+
+
+def _hash(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=_HASH_BYTES).digest()
 
 
 def write_atomically(entry: Path, data: bytes) -> None:
-    """Write `data` as the file `entry`, replacing it whole (its folder made if need be)."""
+    """Write `data` as the entry `entry`, replacing it whole (its folder made if need
+    be), with the header and hash `read_entry` checks."""
     entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.tmp-")
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            file.write(_HEADER + _hash(data) + data)
         os.replace(temporary, entry)
     except BaseException:
         with suppress(OSError):
@@ -87,10 +139,11 @@ class PickledEntries:
     def read(self, name: str) -> object | None:
         """What the entry `name` holds; None if there is none that reads as plain data."""
         entry = self.entry(name)
-        if entry is None:
+        data = None if entry is None else read_entry(entry)
+        if data is None:
             return None
         try:
-            value: object = _PlainUnpickler(io.BytesIO(entry.read_bytes()), self.allowed).load()
+            value: object = _PlainUnpickler(io.BytesIO(data), self.allowed).load()
         except Exception:  # truncated, corrupt or tampered with: as if there were none
             return None
         return value

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from evidencekb.cache import cache_folder
+from evidencekb.cache import cache_folder, read_entry, write_atomically
 from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
 from evidencekb.kb.files import scan_kb
@@ -133,16 +133,16 @@ def spoil_empty(entry: Path) -> None:
 
 def spoil_other_version(entry: Path) -> None:
     """An entry another version of evidencekb (or Python) wrote for the same bytes,
-    holding other data: it must not be used."""
-    form, path, content_hash, _, _ = pickle.loads(entry.read_bytes())
+    holding other data, whole as the cache writes entries: it must not be used."""
+    form, path, content_hash, _, _ = pickle.loads(read_entry(entry) or b"")
     other = ("evidencekb-parsed-toml-0" + form.removeprefix("evidencekb-parsed-toml-1"),)
-    entry.write_bytes(pickle.dumps((*other, path, content_hash, {}, ())))
+    write_atomically(entry, pickle.dumps((*other, path, content_hash, {}, ())))
 
 
 def spoil_other_shape(entry: Path) -> None:
     """Right stamp, wrong kind of data (a list where a table belongs)."""
-    form, path, content_hash, _, _ = pickle.loads(entry.read_bytes())
-    entry.write_bytes(pickle.dumps((form, path, content_hash, ["x"], ())))
+    form, path, content_hash, _, _ = pickle.loads(read_entry(entry) or b"")
+    write_atomically(entry, pickle.dumps((form, path, content_hash, ["x"], ())))
 
 
 @pytest.mark.parametrize(
@@ -174,8 +174,8 @@ def test_a_tampered_entry_runs_no_code(any_kb: Path, cache_home: Path, tmp_path:
     cold = outcome(any_kb)
     marker = tmp_path / "code-ran"
     for entry in entries(cache_home):
-        form, path, content_hash, _, _ = pickle.loads(entry.read_bytes())
-        entry.write_bytes(pickle.dumps((form, path, content_hash, _Payload(marker), ())))
+        form, path, content_hash, _, _ = pickle.loads(read_entry(entry) or b"")
+        write_atomically(entry, pickle.dumps((form, path, content_hash, _Payload(marker), ())))
     assert outcome(any_kb) == cold
     assert not marker.exists()
 

@@ -126,7 +126,7 @@ def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> N
     ("name", "data", "reason"),
     [
         ("huge.json", b'[{"title": "A", "volume": ' + b"9" * 5000 + b"}]",
-         "not a readable csl-json file (a whole number of 5000 digits)"),
+         "not a readable csl-json file (a whole number of 5000 digits is too long)"),
         ("deep.json", b"[" * 100_000 + b"]" * 100_000,
          "not a readable csl-json file (nested too deeply)"),
         ("latin1.ris", "TY  - JOUR\nTI  - Sch\u00fcnemann\nER  - \n".encode("latin-1"),

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.build import build
+from evidencekb.cache import cache_folder, read_entry
 from evidencekb.kb.bibliography import identifier_url
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
@@ -124,19 +127,50 @@ def test_formatting_is_repeatable() -> None:
     assert first == again[::-1]
 
 
-def test_a_later_build_reads_the_cache_and_still_sanitizes(tmp_path: Path) -> None:
+def test_a_later_build_reads_the_cache_and_ignores_what_it_did_not_write(
+    tmp_path: Path,
+) -> None:
     guyatt = reference("grading", 2, GUYATT_2008)
     assert CitationFormatter(cache=tmp_path).formatted(guyatt) == VANCOUVER[2]
     (entry,) = tmp_path.iterdir()
-    assert entry.read_text(encoding="utf-8") == VANCOUVER[2]
+    assert read_entry(entry) == VANCOUVER[2].encode("utf-8")
     assert CitationFormatter(cache=tmp_path).formatted(guyatt) == VANCOUVER[2]
-    # An entry changed on disk is read back (so the cache is used) but only as text.
-    entry.write_text('<script>alert(1)</script><img src=x onerror="alert(2)"><i>BMJ</i>')
-    assert CitationFormatter(cache=tmp_path).formatted(guyatt) == "<i>BMJ</i>"
+    # An entry changed on disk, a FIFO or a link to /dev/zero in its place: ignored
+    # (no hang), formatted again and written anew.
+    spoilers: list[Callable[[Path], None]] = [
+        lambda path: path.write_text("<i>Forged</i> BMJ."),
+        lambda path: path.write_bytes(path.read_bytes()[:-1]),
+        lambda path: (path.unlink(), os.mkfifo(path)),
+        lambda path: (path.unlink(), path.symlink_to("/dev/zero")),
+    ]
+    for spoil in spoilers:
+        spoil(entry)
+        assert CitationFormatter(cache=tmp_path).formatted(guyatt) == VANCOUVER[2]
+        assert read_entry(entry) == VANCOUVER[2].encode("utf-8")
     # Another record of the work is another entry: nothing stale is shown.
     corrected = reference("grading", 2, {**GUYATT_2008, "pages": "924-6"})
     assert CitationFormatter(cache=tmp_path).formatted(corrected) == VANCOUVER[2]
     assert len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_cache_folder_others_may_write_in_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache_folder("citations") == tmp_path / "evidencekb" / "citations"
+    (tmp_path / "evidencekb").mkdir(mode=0o700)
+    (tmp_path / "evidencekb").chmod(0o777)
+    assert cache_folder("citations") is None
+    (tmp_path / "evidencekb").chmod(0o700)
+    (tmp_path / "evidencekb" / "citations").symlink_to(tmp_path)
+    assert cache_folder("citations") is None
+
+
+def test_a_titles_markup_is_shown_as_written() -> None:
+    hostile = {**GUYATT_2008, "title": "A <b>bold</b> claim & <script>x</script> too"}
+    formatted = str(CitationFormatter(cache=None).formatted(reference("grading", 2, hostile)))
+    assert "A &lt;b&gt;bold&lt;/b&gt; claim &amp; &lt;script&gt;x&lt;/script&gt; too" in formatted
+    assert "<b>" not in formatted and "<script" not in formatted
 
 
 def _links(element: BeautifulSoup) -> list[tuple[str, str]]:

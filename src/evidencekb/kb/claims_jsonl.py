@@ -20,6 +20,7 @@ from evidencekb.atomic import write_folder
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.importer import ImportResult, claim_id, claim_table, read_summary
+from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
 from evidencekb.kb.tables import Field, TableChecker, topic_slug_fault
@@ -123,9 +124,12 @@ class _Parser(TableChecker):
 
     def feed(self, number: int, raw: str) -> None:
         try:
-            data = json.loads(raw)
+            data = load_json(raw)
         except json.JSONDecodeError as error:
             self.problem(number, f"not JSON: {error.msg} (column {error.colno})")
+            return
+        except ValueError as error:  # a number too long, nesting too deep
+            self.problem(number, f"not usable JSON: {error}")
             return
         if not isinstance(data, dict):
             self.problem(number, 'a line must be a JSON object: {"type": "claim", ...}')
@@ -166,12 +170,12 @@ class _Parser(TableChecker):
             self.once(self.first_id, claim_id, number, f"claim id '{claim_id}'")
         else:  # its id will come from its text
             self.once(self.first_text, values["text"], number, "claim text (with no 'id')")
-        citations = tuple(values["citations"])
+        # A work cited twice by one claim is one citation (SciFact's validation claim
+        # 1245 lists one abstract twice): kept once, where it is first listed.
+        citations = tuple(dict.fromkeys(values["citations"]))
         for cited in citations:
             if cited < 1:
                 self.problem(number, f"citation number {cited} must be 1 or more")
-        if len(set(citations)) != len(citations):
-            self.problem(number, "a citation number is listed twice")
         evidence = self.evidence(number, citations, values.get("evidence") or [])
         relations = self.relation_list(number, values.get("relations") or [])
         self.result.claims.append(
@@ -219,9 +223,16 @@ class _Parser(TableChecker):
                     number, f"{where}: citation {_shown(cited)} is not one the claim cites"
                 )
                 continue
-            if any(e.citation == cited for e in found):
-                self.problem(number, f"{where}: citation {cited} already has a stance")
-                continue
+            earlier = next((e for e in found if e.citation == cited), None)
+            if earlier is not None:
+                quotes = self.quotes(number, where, item.get("quotes", []))
+                if (earlier.stance, earlier.quotes) != (stance, quotes):
+                    self.problem(
+                        number,
+                        f"{where}: citation {cited} already has a stance, and this one "
+                        "differs; give each cited work one",
+                    )
+                continue  # the same stance twice, for a work listed twice: once
             if stance == NOT_STATED or stance not in self.stances:
                 allowed = ", ".join(s for s in self.stances if s != NOT_STATED)
                 self.problem(

@@ -25,12 +25,11 @@ from pathlib import Path
 from evidencekb.errors import Problem
 from evidencekb.kb.text import shown
 
-_OTHER_KINDS = {
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-}
+# Re-exported: kb/ readers and importers read through kb/'s guard by these names.
+from evidencekb.reading import READ_FLAGS, cannot_read, kind_of
+from evidencekb.reading import NotReadable as NotReadable
+from evidencekb.reading import read_regular as read_regular
+
 ONLY_FILES = "kb/ may hold only regular files and folders"
 
 
@@ -130,70 +129,15 @@ class KbTree:
         if relative in self.pending:
             return None
         try:
-            os.close(os.open(self.root / relative, _READ_FLAGS))
+            os.close(os.open(self.root / relative, READ_FLAGS))
         except OSError as error:
             return Problem(self.display(relative), 1, cannot_read(error))
         return None
 
 
-class NotReadable(Exception):
-    """A file that `read_regular` refuses; `reason` completes "PATH ..." for a message."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-# O_NONBLOCK: opening a FIFO must not wait for a writer. A regular file ignores it.
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
-
-
-def read_regular(
-    path: Path, *, limit: int | None = None, identity: tuple[int, int] | None = None
-) -> bytes:
-    """The bytes of `path` if it is a regular file, read without ever blocking.
-
-    A FIFO, device or folder is refused once opened (so nothing swapped in
-    after a check is read); with `limit`, at most `limit` + 1 bytes are read
-    and a longer file is refused; with `identity` (device, inode), a file
-    other than the one vetted is refused.
-    """
-    try:
-        fd = os.open(path, _READ_FLAGS)
-    except OSError as error:
-        raise NotReadable(cannot_read(error)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotReadable(f"is {kind_of(info.st_mode)}, not a regular file")
-        if identity is not None and (info.st_dev, info.st_ino) != identity:
-            raise NotReadable("changed while kb/ was being read; run the command again")
-        with os.fdopen(fd, "rb", closefd=False) as file:
-            data = file.read() if limit is None else file.read(limit + 1)
-    except OSError as error:
-        raise NotReadable(cannot_read(error)) from None
-    finally:
-        os.close(fd)
-    if limit is not None and len(data) > limit:
-        raise NotReadable(f"is larger than {limit:,} bytes, the most that is read")
-    return data
-
-
-def kind_of(mode: int) -> str:
-    """What a file that is not a regular file is, for a message."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return _OTHER_KINDS.get(stat.S_IFMT(mode), "not a regular file")
-
-
 def display_path(root: Path, relative: str) -> str:
     """How a problem names the entry at `relative` inside `root`, on one line."""
     return shown(str(root / relative) if relative else str(root))
-
-
-def cannot_read(error: OSError, noun: str = "file") -> str:
-    reason = error.strerror or type(error).__name__
-    return f"cannot be read ({reason}); make it a readable {noun}"
 
 
 def decode_utf8(data: bytes, display: str) -> str:

@@ -19,7 +19,6 @@ check, never written.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import warnings
@@ -31,15 +30,13 @@ from typing import Any
 
 from evidencekb.errors import KBError
 from evidencekb.identifiers import bare_doi
-from evidencekb.kb.files import NotReadable, read_regular
+from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.text import shown
+from evidencekb.reading import NotReadable, read_regular
 from evidencekb.registry import reference_field
 
 # Reference-manager exports run to a few megabytes for thousands of records.
 MAX_REFERENCE_FILE_BYTES = 20_000_000
-# Digits a whole number in a CSL-JSON file may have (a PMID has 8; Python refuses
-# to convert past 4,300).
-_MAX_DIGITS = 20
 
 FORMATS: dict[str, str] = {
     ".ris": "ris",
@@ -249,7 +246,7 @@ _CSL_TYPES = {"article-journal": "journal-article", "book": "book", "webpage": "
 
 
 def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
-    items = json.loads(text, parse_int=_json_int)
+    items = load_json(text)
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
@@ -273,12 +270,6 @@ def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
         }
         records.append((_number(item.get("citation-number")), fields))
     return records
-
-
-def _json_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > _MAX_DIGITS:
-        raise ValueError(f"a whole number of {len(digits)} digits")
-    return int(digits)
 
 
 def _csl_type(value: Any) -> Any:

@@ -24,6 +24,7 @@ from evidencekb.kb.text import shown
 
 # SQLite stores integers in 64 bits, signed.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+_NUMBER_RANGE = f"the database stores whole numbers from {INT_MIN} to {INT_MAX}"
 
 _ARRAY_HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_-]+)\s*\]\]")
 _TABLE_HEADER = re.compile(r"^\s*\[\s*([A-Za-z0-9_-]+)\s*\]")
@@ -83,6 +84,13 @@ def parse_text(text: str, display: str, problems: list[Problem]) -> Parsed | Non
         return None
     except RecursionError:
         problems.append(Problem(display, 1, "TOML nested too deeply; kb/ files are flat"))
+        return None
+    except ValueError:  # Python converts at most 4,300 digits to an int
+        long = re.search(r"\d[\d_]{4299,}", text)
+        line = text.count("\n", 0, long.start()) + 1 if long else 1
+        problems.append(
+            Problem(display, line, f"a whole number is too long to read; {_NUMBER_RANGE}")
+        )
         return None
     return Parsed(data, tuple(_huge_numbers(data)))
 

@@ -6,8 +6,9 @@ csl-json` writes for it (`refexport.csl_item`, the one mapping of a reference to
 The style file is vendored in `csl/` with its licence. A reference the source gives
 only by its number is not formatted: the pages say so.
 
-citeproc-py escapes the work's text and adds only style markup (italics and the like);
-its HTML still passes through nh3, which keeps those few tags and nothing else. The
+The work's text is HTML-escaped before citeproc-py formats it (its HTML formatter
+does not escape), so the style adds the only markup (italics and the like); its HTML
+still passes through nh3, which keeps those few tags and nothing else. The
 result depends only on the reference, so the same kb formats to the same bytes.
 Formatting is done on first use and kept per reference: a build that renders only some
 pages formats only their references.
@@ -17,14 +18,16 @@ for the large kb's 8,816), so each result is also kept in the user's cache folde
 (`~/.cache/evidencekb/citations/`, see evidencekb/cache.py), named by a hash of
 everything the text depends on: the CSL-JSON item, the style file's bytes and the
 versions of citeproc-py and nh3. A later build reads it back instead of formatting
-again, and passes what it reads through nh3 once more, so an entry changed on disk can
-still hold no markup but the style's. A cache that cannot be read or written just
-means formatting again.
+again, but only an entry the cache wrote whole (its hash checked, cache.py): one
+changed on disk is formatted again and rewritten, so it never reaches a page. What it
+reads still passes through nh3 once more. A cache that cannot be read or written
+just means formatting again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -43,7 +46,7 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from markupsafe import Markup
 
-from evidencekb.cache import cache_folder, write_atomically
+from evidencekb.cache import cache_folder, read_entry, write_atomically
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
 from evidencekb.kb.refexport import csl_item
 from evidencekb.model import Reference
@@ -89,11 +92,22 @@ def _clean(html: str) -> Markup | None:
     return Markup(nh3.clean(html, tags=_STYLE_TAGS, attributes={})) if html else None
 
 
+def _escaped(value: Any) -> Any:
+    """Every text in a CSL-JSON value HTML-escaped."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    return value
+
+
 def _cache_stamp() -> str:
     """What a formatted text depends on besides its CSL item."""
     style = hashlib.sha256(STYLE_FILE.read_bytes()).hexdigest()
     return (
-        f"evidencekb-citation-1 {style} citeproc-py {version('citeproc-py')} nh3 {version('nh3')}"
+        f"evidencekb-citation-2 {style} citeproc-py {version('citeproc-py')} nh3 {version('nh3')}"
     )
 
 
@@ -123,8 +137,10 @@ class CitationFormatter:
         if self.cache is not None:
             name = json.dumps([self.stamp, item], sort_keys=True, ensure_ascii=False)
             entry = self.cache / hashlib.sha256(name.encode("utf-8")).hexdigest()
-            with suppress(OSError, UnicodeDecodeError):
-                return _clean(entry.read_text(encoding="utf-8"))
+            kept = read_entry(entry)  # None unless it is what this cache wrote
+            with suppress(UnicodeDecodeError):
+                if kept is not None:
+                    return _clean(kept.decode("utf-8"))
         html = self._format(item)
         if entry is not None:
             with suppress(OSError):
@@ -132,6 +148,10 @@ class CitationFormatter:
         return _clean(html)
 
     def _format(self, item: dict[str, Any]) -> str:
+        # citeproc-py's HTML formatter writes the item's text as it finds it: a title's
+        # "<b>" would be markup and "<script>x</script>" lost to nh3. Escaped first,
+        # the text shows as written and only the style's own tags are markup.
+        item = {key: value if key == "id" else _escaped(value) for key, value in item.items()}
         bibliography = CitationStylesBibliography(self.style, CiteProcJSON([item]), formatter.html)
         bibliography.register(Citation([CitationItem(item["id"])]))
         (entry,) = bibliography.bibliography()

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidencekb.cache import PickledEntries
+from evidencekb.cache import PickledEntries, read_entry, write_atomically
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search.browser.analysis import (
@@ -202,7 +202,10 @@ class Marker:
 
 
 def spoil(kind: str, entry: Path, marker: Path) -> None:
+    """Damage `entry`: on disk (truncated, garbage, empty), or whole as the cache
+    writes entries but holding what it would never write (the rest)."""
     data = entry.read_bytes()
+    payload = read_entry(entry) or b""
     if kind == "truncated":
         entry.write_bytes(data[: len(data) // 2])
     elif kind == "garbage":
@@ -210,15 +213,15 @@ def spoil(kind: str, entry: Path, marker: Path) -> None:
     elif kind == "empty":
         entry.write_bytes(b"")
     elif kind == "foreign-format":
-        form, place, code, key, partial = pickle.loads(data)
+        form, place, code, key, partial = pickle.loads(payload)
         foreign = ("evidencekb-search-data-partial-0", place, code, key, partial)
-        entry.write_bytes(pickle.dumps(foreign))
+        write_atomically(entry, pickle.dumps(foreign))
     elif kind == "other-shape":
-        form, place, code, key, partial = pickle.loads(data)
-        entry.write_bytes(pickle.dumps((form, place, code, key, partial[:-1])))
+        form, place, code, key, partial = pickle.loads(payload)
+        write_atomically(entry, pickle.dumps((form, place, code, key, partial[:-1])))
     elif kind == "class":
-        form, place, code, key, partial = pickle.loads(data)
-        entry.write_bytes(pickle.dumps((form, place, code, key, Marker(marker))))
+        form, place, code, key, partial = pickle.loads(payload)
+        write_atomically(entry, pickle.dumps((form, place, code, key, Marker(marker))))
 
 
 @pytest.mark.parametrize(
@@ -252,9 +255,10 @@ def test_a_stale_entry_lends_its_inflections_only_as_strings(
     expected = written(kb, tmp_path / "fresh", None)
     written(kb, tmp_path / "out", cache)
     for entry in (tmp_path / "cache").iterdir():
-        form, place, code, _, partial = pickle.loads(entry.read_bytes())
+        form, place, code, _, partial = pickle.loads(read_entry(entry) or b"")
         spoilt = {term: 0 for term in partial[-1]}  # inflections: the partial's last field
-        entry.write_bytes(pickle.dumps((form, place, code, "stale", (*partial[:-1], spoilt))))
+        stale = (form, place, code, "stale", (*partial[:-1], spoilt))
+        write_atomically(entry, pickle.dumps(stale))
     assert written(kb, tmp_path / "out", cache) == expected
 
 

@@ -1,0 +1,82 @@
+"""Reading a file that may be anything: regular files only, never blocking.
+
+Whatever evidencekb reads from a path it was given or keeps (kb/ files, an import's
+source, a cache entry) may be a FIFO, a device such as /dev/zero, a folder or a link
+to any of them, and a careless read of one hangs or fills memory. `read_regular` is
+the one way such a file is read: opened without blocking, refused unless it is a
+regular file, and read up to a limit. Stdlib only: the search path reads kb/ with it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+_OTHER_KINDS = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+class NotReadable(Exception):
+    """A file that `read_regular` refuses; `reason` completes "PATH ..." for a message."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# O_NONBLOCK: opening a FIFO must not wait for a writer. A regular file ignores it.
+READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def read_regular(
+    path: Path,
+    *,
+    limit: int | None = None,
+    identity: tuple[int, int] | None = None,
+    follow: bool = True,
+) -> bytes:
+    """The bytes of `path` if it is a regular file, read without ever blocking.
+
+    A FIFO, device or folder is refused once opened (so nothing swapped in
+    after a check is read); with `limit`, at most `limit` + 1 bytes are read
+    and a longer file is refused; with `identity` (device, inode), a file
+    other than the one vetted is refused; without `follow`, a symbolic link is
+    refused rather than followed.
+    """
+    flags = READ_FLAGS if follow else READ_FLAGS | os.O_NOFOLLOW
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        raise NotReadable(cannot_read(error)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotReadable(f"is {kind_of(info.st_mode)}, not a regular file")
+        if identity is not None and (info.st_dev, info.st_ino) != identity:
+            raise NotReadable("changed while it was being read; run the command again")
+        with os.fdopen(fd, "rb", closefd=False) as file:
+            data = file.read() if limit is None else file.read(limit + 1)
+    except OSError as error:
+        raise NotReadable(cannot_read(error)) from None
+    finally:
+        os.close(fd)
+    if limit is not None and len(data) > limit:
+        raise NotReadable(f"is larger than {limit:,} bytes, the most that is read")
+    return data
+
+
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return _OTHER_KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def cannot_read(error: OSError, noun: str = "file") -> str:
+    reason = error.strerror or type(error).__name__
+    return f"cannot be read ({reason}); make it a readable {noun}"

@@ -1,0 +1,68 @@
+"""The user's cache folder holds only what evidencekb wrote there, or is not used: a
+FIFO or a link to /dev/zero in place of an entry hangs nothing, a changed entry never
+reaches a build's output, and a folder others may write in is no cache."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from evidencekb.paths import CACHE_DIRNAME, CITATION_CACHE_DIRNAME, PARSE_CACHE_DIRNAME
+from fixtures import folder_bytes
+
+
+def ekb(cache_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache_home)}
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencekb", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,  # a read that never ends fails the test here
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_entries_that_are_no_files_hang_nothing(kb_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0
+    entries = sorted((cache / CACHE_DIRNAME / PARSE_CACHE_DIRNAME).iterdir())
+    assert entries
+    for number, entry in enumerate(entries):
+        entry.unlink()
+        if number % 2:
+            os.mkfifo(entry)
+        else:
+            entry.symlink_to("/dev/zero")
+    result = ekb(cache, "check", "--kb", str(kb_dir))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert all(entry.is_file() and not entry.is_symlink() for entry in entries)  # rewritten
+
+
+def test_a_changed_citation_entry_never_reaches_the_site(evidence_kb: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    fresh = tmp_path / "fresh"
+    assert (
+        ekb(cache, "build", "-q", "--kb", str(evidence_kb), "--site-dir", str(fresh)).returncode
+        == 0
+    )
+    entries = list((cache / CACHE_DIRNAME / CITATION_CACHE_DIRNAME).iterdir())
+    assert entries
+    for entry in entries:
+        entry.write_text("<i>Forged</i> reference.", encoding="utf-8")
+    for args in ([], ["--full"]):
+        site = tmp_path / f"site{len(args)}"
+        built = ekb(cache, "build", "-q", "--kb", str(evidence_kb), "--site-dir", str(site), *args)
+        assert built.returncode == 0
+        assert folder_bytes(site) == folder_bytes(fresh)
+
+
+def test_a_cache_folder_others_may_write_in_is_no_cache(kb_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    (cache / CACHE_DIRNAME).mkdir(parents=True)
+    (cache / CACHE_DIRNAME).chmod(0o777)
+    assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0
+    assert list((cache / CACHE_DIRNAME).iterdir()) == []
