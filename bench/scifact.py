@@ -12,7 +12,8 @@ provenance), then one work line per cited abstract, in order of first citation.
 Nothing is added and nothing guessed:
 - a claim is SciFact's text verbatim, with id `scifact-<SciFact id>`, in the
   "research" section (SciFact's claims are written from citing sentences of research
-  papers); its citations are the cited doc ids, in SciFact's order;
+  papers); its citations are the cited doc ids, in SciFact's order, each once (the
+  validation split's claim 1245 lists one abstract twice);
 - a work is the abstract's title and sentences, and nothing else (SciFact gives no
   authors, year, journal or identifiers). Whitespace around a sentence is trimmed
   (structured abstracts end their sections in "   \\n"); no word changes;
@@ -84,6 +85,7 @@ def claim_line(path: Path, number: int, data: dict[str, Any]) -> dict[str, Any]:
         raise InputError(f"{path}:{number}: 'cited_doc_ids' must be a list of whole numbers")
     if not isinstance(evidence, dict):
         raise InputError(f"{path}:{number}: 'evidence' must be an object keyed by doc id")
+    cited = list(dict.fromkeys(cited))  # one abstract listed twice is one link
     unknown = sorted(set(evidence) - {str(n) for n in cited})
     if unknown:
         raise InputError(f"{path}:{number}: evidence for doc {unknown[0]}, which it does not cite")

@@ -1,0 +1,91 @@
+"""`ekb import --format claims-jsonl` given what no pipeline should write: every line
+that cannot be used is one problem at its line (no traceback), a work cited twice by
+one claim is one citation, and a write that fails is one `Error:` line that leaves
+kb/ as it was."""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import ValidationError
+from evidencekb.kb.claims_jsonl import import_claims_jsonl
+from evidencekb.kb.load import load_kb
+from fixtures import REPO
+
+SAMPLE = REPO / "tests" / "data" / "evidence-sample.jsonl"
+
+
+def sample_lines() -> list[dict[str, object]]:
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines()]
+
+
+def test_lines_no_parser_survives_are_problems_at_their_line(kb_dir: Path, tmp_path: Path) -> None:
+    claim = {**sample_lines()[0], "evidence": []}
+    path = tmp_path / "odd.jsonl"
+    lines = [
+        '{"type": "claim", "citations": [' + "9" * 5000 + "]}",
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps({**claim, "id": "scifact-x", "text": "A lone \ud800 surrogate."}),
+        json.dumps({**claim, "id": "scifact-y", "heading": "\u001b[2J cleared"}),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        import_claims_jsonl(kb_dir, path, "odd")
+    assert [str(problem) for problem in caught.value.problems] == [
+        f"{path}:1: not usable JSON: a whole number of 5000 digits is too long",
+        f"{path}:2: not usable JSON: nested too deeply",
+        f"{path}:3: field 'text' contains U+D800, a lone surrogate that is no character; remove it",
+        f"{path}:4: field 'heading' contains the control character U+001B; remove it",
+    ]
+    assert not (kb_dir / "topics" / "odd").exists()
+
+
+def test_a_work_cited_twice_by_one_claim_is_one_citation(kb_dir: Path, tmp_path: Path) -> None:
+    """SciFact's validation claim 1245 lists one abstract twice: the import keeps one
+    link, with its stance once; two different stances for it are a problem."""
+    lines = sample_lines()
+    claim = lines[0]
+    cited = claim["citations"]
+    assert isinstance(cited, list) and isinstance(claim["evidence"], list)
+    twice = {**claim, "citations": [*cited, cited[0]], "evidence": [*claim["evidence"]] * 2}
+    path = tmp_path / "twice.jsonl"
+    path.write_text("\n".join(json.dumps(line) for line in [twice, *lines[1:]]) + "\n")
+    import_claims_jsonl(kb_dir, path, "twice")
+    kb = load_kb(kb_dir)
+    (imported,) = [c for c in kb.claims if c.id == claim["id"]]
+    assert list(imported.citations) == cited
+    assert len(imported.citation_evidence) == len(cited)
+    other = {"citation": cited[0], "stance": "no-evidence"}
+    differing = {**twice, "evidence": [*claim["evidence"], other]}
+    path.write_text("\n".join(json.dumps(line) for line in [differing, *lines[1:]]) + "\n")
+    with pytest.raises(ValidationError) as caught:
+        import_claims_jsonl(kb_dir, path, "differing")
+    assert [problem.message for problem in caught.value.problems] == [
+        f"evidence 2: citation {cited[0]} already has a stance, and this one differs; "
+        "give each cited work one"
+    ]
+
+
+def test_a_full_disk_is_one_error_line_and_no_debris(kb_dir: Path) -> None:
+    def small_files() -> None:  # writes past 512 bytes fail with EFBIG, as on a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (512, 512))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencekb", "import", str(SAMPLE), "--format", "claims-jsonl",
+         "--topic", "sample", "--kb", str(kb_dir)],
+        capture_output=True, text=True, timeout=60, preexec_fn=small_files,
+    )  # fmt: skip
+    topic = kb_dir / "topics" / "sample"
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: cannot write {topic}: File too large\n",
+    )
+    assert sorted(p.name for p in topic.parent.iterdir()) == ["ketamine-pain"]
