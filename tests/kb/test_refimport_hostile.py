@@ -321,3 +321,49 @@ def test_import_then_check_passes(
             assert (kb_dir / REFERENCES).read_bytes() == before
         else:
             load_kb(kb_dir)  # raises if `ekb check` would refuse what was written
+
+
+# -- BibTeX: what LaTeX reads as something else survives a round trip -----------------
+
+HOSTILE_TITLES = [
+    "100% of patients {improved} & 50$ saved #1_a~b^c \\d",
+    "Drug A--drug B interactions: ``quoted'' and ?`odd!` ligatures",
+    "Unbalanced } and { braces and \\textbf{commands}",
+]
+LATEX_TEXT = st.text(
+    st.sampled_from("ab AZ09%{}\\&$#_~^-'`\"?!,.:;()[]<>/=*@é\u2013\u2014ü"),
+    min_size=1,
+    max_size=40,
+).map(lambda text: " ".join(text.split()))
+
+
+def _described(kb_dir: Path, title: str, authors: list[str]) -> None:
+    row = f"[[reference]]\nnumber = 2\ntitle = {json.dumps(title)}\n"
+    row += f"authors = {json.dumps(authors, ensure_ascii=False)}\njournal = {json.dumps(title)}\n"
+    (kb_dir / REFERENCES).write_text(row, encoding="utf-8")
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_hostile_titles_survive_a_bibtex_round_trip(
+    grading: Path, tmp_path: Path, title: str
+) -> None:
+    authors = ["Johnson and Johnson Research", "Müller {H}% GH", "World Health Organization"]
+    _described(grading, title, authors)
+    before = load_kb(grading).topic("grading").references[1]
+    exported = write(tmp_path, "refs.bib", export(load_kb(grading), "bibtex", "grading"))
+    (grading / REFERENCES).write_text("", encoding="utf-8")
+    import_references(grading, exported, "grading")
+    assert load_kb(grading).topic("grading").references[1] == before
+
+
+@settings(max_examples=40, deadline=None)
+@given(title=LATEX_TEXT.filter(str.strip), family=LATEX_TEXT.filter(str.strip))
+def test_any_title_survives_a_bibtex_round_trip(base_kb: Path, title: str, family: str) -> None:
+    for kb_dir in fresh_copy(base_kb):
+        _described(kb_dir, title, [f"{family} GH"])
+        before = load_kb(kb_dir).topic("grading").references[1]
+        text = export(load_kb(kb_dir), "bibtex", "grading")
+        exported = write(kb_dir.parent, "refs.bib", text)
+        (kb_dir / REFERENCES).write_text("", encoding="utf-8")
+        import_references(kb_dir, exported, "grading")
+        assert load_kb(kb_dir).topic("grading").references[1] == before, text

@@ -131,29 +131,36 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
     from bibtexparser.library import Library
     from bibtexparser.model import Entry, Field
 
+    from evidencekb.kb.bibtex import escape, name
+
     library = Library()
     for reference in described(topics):
         values = {
-            "author": " and ".join(
-                ", ".join(filter(None, split_author(a))) for a in reference.authors
-            ),
-            "title": reference.title,
-            "journal": reference.journal,
+            "author": " and ".join(name(*split_author(a)) for a in reference.authors),
+            "title": escape(reference.title or ""),
+            "journal": escape(reference.journal or ""),
             "year": str(reference.year) if reference.year else None,
-            "volume": reference.volume,
-            "number": reference.issue,
-            "pages": (reference.pages or "").replace("-", "--"),
-            "doi": reference.doi,
-            "pmid": reference.pmid,
-            "pmcid": reference.pmcid,
-            "url": reference.url,
-            "note": reference.citation_text,
+            "volume": escape(reference.volume or ""),
+            "number": escape(reference.issue or ""),
+            "pages": "--".join(escape(page) for page in (reference.pages or "").split("-")),
+            # Printed verbatim by BibTeX styles: only a brace could end the value early.
+            "doi": _verbatim(reference.doi),
+            "pmid": escape(reference.pmid or ""),
+            "pmcid": escape(reference.pmcid or ""),
+            "url": _verbatim(reference.url),
+            "note": escape(reference.citation_text or ""),
         }
         # write_string encloses each value in braces itself.
         fields = [Field(key, value) for key, value in values.items() if value]
         library.add(Entry(_type(reference)[2], work_id(reference), fields))
     text: str = write_string(library)
     return text
+
+
+def _verbatim(value: str | None) -> str | None:
+    """A DOI or URL as BibTeX prints it, as written: percent-encoded braces (the same
+    address) are the only change."""
+    return value.replace("{", "%7B").replace("}", "%7D") if value else None
 
 
 # -- FHIR R5 --------------------------------------------------------------------

@@ -198,29 +198,34 @@ def _ris_author(name: str) -> str:
 # -- BibTeX ---------------------------------------------------------------------
 
 _BIBTEX_TYPES = {"article": "journal-article", "book": "book", "online": "web-page"}
+_VERBATIM = {"doi", "url"}
 
 
 def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
     from bibtexparser import middlewares
     from bibtexparser.entrypoint import parse_string
 
+    from evidencekb.kb.bibtex import decoder
+
     library = parse_string(
-        text,
-        append_middleware=[
-            middlewares.LatexDecodingMiddleware(),
-            middlewares.SeparateCoAuthors(),
-            middlewares.SplitNameParts(),
-        ],
+        text, append_middleware=[middlewares.SeparateCoAuthors(), middlewares.SplitNameParts()]
     )
     if library.failed_blocks:
         block = library.failed_blocks[0]
         raise ValueError(f"cannot parse the entry starting on line {(block.start_line or 0) + 1}")
+    latex = decoder()
+
+    def text_of(value: Any) -> Any:
+        return latex.latex_to_text(value) if isinstance(value, str) else value
+
     records = []
     for entry in library.entries:
-        values = {field.key.lower(): field.value for field in entry.fields}
+        raw = {field.key.lower(): field.value for field in entry.fields}
+        # LaTeX everywhere but in the address fields, which BibTeX styles print verbatim.
+        values = {key: value if key in _VERBATIM else text_of(value) for key, value in raw.items()}
         authors = [
-            author_name(" ".join(name.von + name.last), " ".join(name.first))
-            for name in values.get("author") or []
+            author_name(text_of(" ".join(name.von + name.last)), text_of(" ".join(name.first)))
+            for name in raw.get("author") or []
         ]
         fields = {
             "type": _BIBTEX_TYPES.get(entry.entry_type.lower(), "other"),
