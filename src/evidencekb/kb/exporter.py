@@ -71,13 +71,24 @@ def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
     for row in rows:
         writer.writerow(
             {
-                key: _CSV_LIST_SEPARATOR.join(str(v) for v in value)
-                if isinstance(value, list)
-                else ("" if value is None else value)
+                key: _inert(
+                    _CSV_LIST_SEPARATOR.join(str(v) for v in value)
+                    if isinstance(value, list)
+                    else ("" if value is None else str(value))
+                )
                 for key, value in row.items()
             }
         )
     return buffer.getvalue()
+
+
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV
+# Injection"): such a cell gets a leading apostrophe, which spreadsheets show as text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
 
 
 # One row a claim has no room for quotations: the CSV gives each citation's stance, in
