@@ -6,6 +6,7 @@ kb/ as it was."""
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import subprocess
@@ -89,3 +90,18 @@ def test_a_full_disk_is_one_error_line_and_no_debris(kb_dir: Path) -> None:
         f"Error: cannot write {topic}: File too large\n",
     )
     assert sorted(p.name for p in topic.parent.iterdir()) == ["ketamine-pain"]
+
+
+def test_a_file_name_that_is_not_utf8_is_one_error_line(kb_dir: Path, tmp_path: Path) -> None:
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/sci\xff.jsonl"))
+    path.write_bytes(SAMPLE.read_bytes())
+    result = subprocess.run(
+        [sys.executable, "-m", "evidencekb", "import", str(path), "--format", "claims-jsonl",
+         "--topic", "sample", "--kb", str(kb_dir)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {tmp_path}/sci\\udcff.jsonl: the file name contains U+DCFF, a lone surrogate "
+        "that is no character; remove it\n",
+    )

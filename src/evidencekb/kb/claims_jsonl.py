@@ -19,12 +19,17 @@ from typing import Any
 from evidencekb.atomic import write_folder
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.files import scan_kb
-from evidencekb.kb.importer import ImportResult, claim_id, claim_table, read_summary
+from evidencekb.kb.importer import (
+    ImportResult,
+    _check_arguments,
+    claim_id,
+    claim_table,
+    read_summary,
+)
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
-from evidencekb.kb.tables import Field, TableChecker, topic_slug_fault
-from evidencekb.kb.text import shown
+from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located, format_keys, format_value
 from evidencekb.model import NOT_STATED, SECTIONS, KnowledgeBase, split_lines
 from evidencekb.paths import (
@@ -438,8 +443,8 @@ def import_claims_jsonl(
     kb_dir: Path, source: Path, slug: str, title: str | None = None, replace: bool = False
 ) -> ImportResult:
     """Write the claims-jsonl file `source` as topic `slug`, all at once or not at all."""
-    if fault := topic_slug_fault(slug):
-        raise KBError(f"topic '{shown(slug)}' {fault}")
+    # The slug, title and file name as a summary import checks them (the name is kept).
+    _check_arguments(source, slug, title or slug)
     text = read_summary(source)  # a regular UTF-8 file of sensible size, never a FIFO
     target = kb_dir / TOPICS_DIR / slug
     existed = target.exists()
