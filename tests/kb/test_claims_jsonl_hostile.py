@@ -8,14 +8,19 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from evidencekb.errors import ValidationError
+from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.claims_jsonl import import_claims_jsonl
 from evidencekb.kb.load import load_kb
 from fixtures import REPO
@@ -105,3 +110,71 @@ def test_a_file_name_that_is_not_utf8_is_one_error_line(kb_dir: Path, tmp_path: 
         f"Error: {tmp_path}/sci\\udcff.jsonl: the file name contains U+DCFF, a lone surrogate "
         "that is no character; remove it\n",
     )
+
+
+# -- import => check, over generated claims-jsonl files ---------------------------------
+
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=20)
+JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
+    max_leaves=5,
+)
+FAIR_TEXT = st.text(
+    st.characters(exclude_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=20
+).filter(str.strip)
+
+
+def mostly(fair: st.SearchStrategy[Any], wild: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """`fair` 19 times in 20, else `wild`: many files get far enough to be written."""
+    # Not a boundary of the range: Hypothesis draws those far more often.
+    return st.integers(0, 19).flatmap(lambda n: wild if n == 7 else fair)
+
+
+@st.composite
+def claims_files(draw: st.DrawFn) -> list[Any]:
+    """Works 1 and 2 and claims citing them, any field now and then holding anything."""
+    lines: list[Any] = []
+    for number in (1, 2):
+        work = {"type": "work", "number": draw(mostly(st.just(number), JSON_VALUE))}
+        work["title"] = draw(mostly(FAIR_TEXT, JSON_VALUE))
+        work["sentences"] = draw(mostly(st.lists(FAIR_TEXT, min_size=1, max_size=2), JSON_VALUE))
+        if draw(st.booleans()):
+            work["url"] = draw(mostly(st.just("https://example.org/"), st.just("http://[::1")))
+        lines.append(work)
+    for _ in range(draw(st.integers(1, 3))):
+        # Each work cited (else: "work 2 is not cited"), now and then twice or not at all.
+        citations = mostly(st.sampled_from([[1, 2], [2, 1, 2]]), st.sampled_from([[], [1]]))
+        cited = draw(mostly(citations, JSON_VALUE))
+        claim = {
+            "type": "claim",
+            "text": draw(mostly(FAIR_TEXT, ANY_TEXT)),
+            "section": draw(mostly(st.sampled_from(["research", "guidelines"]), ANY_TEXT)),
+            "citations": cited,
+        }
+        if draw(st.booleans()):
+            claim["heading"] = draw(mostly(FAIR_TEXT, JSON_VALUE))
+        if isinstance(cited, list) and cited and draw(st.booleans()):
+            stance = draw(mostly(st.sampled_from(["supports", "contradicts"]), JSON_VALUE))
+            claim["evidence"] = [{"citation": cited[0], "stance": stance}]
+        lines.append(claim)
+    if draw(st.integers(0, 9)) == 7:
+        lines.insert(draw(st.integers(0, len(lines))), draw(JSON_VALUE))
+    return lines
+
+
+@settings(max_examples=40, deadline=None)
+@given(lines=claims_files())
+def test_import_succeeds_only_if_check_then_passes(lines: list[Any]) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        kb_dir = Path(scratch) / "kb"
+        shutil.copytree(REPO / "kb", kb_dir)
+        source = Path(scratch) / "in.jsonl"
+        text = "\n".join(json.dumps(line) for line in lines) + "\n"
+        source.write_text(text, encoding="utf-8", errors="surrogatepass")
+        try:
+            import_claims_jsonl(kb_dir, source, "generated")
+        except KBError:
+            assert not (kb_dir / "topics" / "generated").exists()
+            return
+        load_kb(kb_dir)

@@ -15,6 +15,7 @@ from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import tomlkit
+import tomlkit.exceptions
 from tomlkit.items import AoT, Item, Table
 
 from evidencekb.errors import KBError
@@ -28,7 +29,10 @@ class ReferencesDocument:
 
     def __init__(self, text: str) -> None:
         self.empty = not text.strip()
-        self.document = tomlkit.parse(text)
+        try:
+            self.document = tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as error:  # tomllib read it; tomlkit may not
+            raise KBError(f"references.toml cannot be edited in place ({error})") from None
         if "reference" not in self.document:
             self.document.append("reference", tomlkit.aot())
         tables = self.document["reference"]
