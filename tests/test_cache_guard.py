@@ -60,9 +60,15 @@ def test_a_changed_citation_entry_never_reaches_the_site(evidence_kb: Path, tmp_
         assert folder_bytes(site) == folder_bytes(fresh)
 
 
-def test_a_cache_folder_others_may_write_in_is_no_cache(kb_dir: Path, tmp_path: Path) -> None:
+def test_entries_others_may_write_are_not_used(kb_dir: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     (cache / CACHE_DIRNAME).mkdir(parents=True)
     (cache / CACHE_DIRNAME).chmod(0o777)
     assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0
-    assert list((cache / CACHE_DIRNAME).iterdir()) == []
+    assert (cache / CACHE_DIRNAME).stat().st_mode & 0o022 == 0  # made private
+    entries = sorted((cache / CACHE_DIRNAME / PARSE_CACHE_DIRNAME).iterdir())
+    assert entries and all(entry.stat().st_mode & 0o777 == 0o600 for entry in entries)
+    for entry in entries:
+        entry.chmod(0o666)
+    assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0
+    assert all(entry.stat().st_mode & 0o777 == 0o600 for entry in entries)  # written anew

@@ -16,9 +16,10 @@ a whole entry or none, and two runs at once at worst write the same entry twice.
 A cache folder that cannot be made or written just means no cache.
 
 The cache folder is trusted only as far as it is this user's: a folder (not a link)
-owned by this user that no one else may write in; anything else means no cache.
-An entry is read as kb/ files are (evidencekb/reading.py): a regular file, never a
-link followed, a FIFO or a device, and at most MAX_ENTRY_BYTES. Each entry carries
+owned by this user, made private if others could write in it; anything else means
+no cache. An entry is read as kb/ files are (evidencekb/reading.py): a regular file
+of this user's that no one else may write, never a link followed, a FIFO or a
+device, and at most MAX_ENTRY_BYTES. Each entry carries
 a hash of its contents, checked on reading: an entry that is not what the cache
 wrote (truncated, changed on disk, put there by hand) is ignored and written anew,
 so no entry can change a command's result.
@@ -65,25 +66,35 @@ def cache_folder(name: str) -> Path | None:
 
 def _is_own(folder: Path) -> bool:
     """Whether `folder` may hold this user's cache: missing (it will be made, private),
-    or a real folder of this user's that no one else may write in."""
+    or a real folder of this user's. One that others may write in (made under a
+    umask of 002) is made private first: what they may have put there is refused
+    entry by entry (`read_entry`)."""
     try:
         info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            return False
+        if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            os.chmod(folder, stat.S_IMODE(info.st_mode) & ~(stat.S_IWGRP | stat.S_IWOTH))
     except FileNotFoundError:
         return True
     except OSError:
         return False
-    return (
-        stat.S_ISDIR(info.st_mode)
-        and info.st_uid == os.geteuid()
-        and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-    )
+    return True
+
+
+def make_folder(folder: Path) -> None:
+    """Make the cache folder `folder` and the evidencekb folder holding it, private
+    (mkdir's `mode` does not reach the parents it makes)."""
+    folder.parent.parent.mkdir(parents=True, exist_ok=True)
+    for made in (folder.parent, folder):
+        made.mkdir(mode=0o700, exist_ok=True)
 
 
 def read_entry(entry: Path) -> bytes | None:
     """What the cache wrote as `entry`; None if there is no such entry, or the file
     there is not one the cache wrote whole (see above)."""
     try:
-        data = read_regular(entry, limit=MAX_ENTRY_BYTES, follow=False)
+        data = read_regular(entry, limit=MAX_ENTRY_BYTES, follow=False, private=True)
     except NotReadable:
         return None
     start = len(_HEADER) + _HASH_BYTES
@@ -99,7 +110,7 @@ def _hash(payload: bytes) -> bytes:
 def write_atomically(entry: Path, data: bytes) -> None:
     """Write `data` as the entry `entry`, replacing it whole (its folder made if need
     be), with the header and hash `read_entry` checks."""
-    entry.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_folder(entry.parent)
     fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.tmp-")
     try:
         with os.fdopen(fd, "wb") as file:
@@ -131,7 +142,7 @@ class PickledEntries:
         if self.folder is None:
             return False
         try:
-            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_folder(self.folder)
         except OSError:
             return False
         return os.access(self.folder, os.W_OK)

@@ -13,6 +13,7 @@ import os
 import stat
 from pathlib import Path
 
+_OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
 _OTHER_KINDS = {
     stat.S_IFIFO: "a FIFO (named pipe)",
     stat.S_IFCHR: "a character device",
@@ -39,6 +40,7 @@ def read_regular(
     limit: int | None = None,
     identity: tuple[int, int] | None = None,
     follow: bool = True,
+    private: bool = False,
 ) -> bytes:
     """The bytes of `path` if it is a regular file, read without ever blocking.
 
@@ -46,7 +48,8 @@ def read_regular(
     after a check is read); with `limit`, at most `limit` + 1 bytes are read
     and a longer file is refused; with `identity` (device, inode), a file
     other than the one vetted is refused; without `follow`, a symbolic link is
-    refused rather than followed.
+    refused rather than followed; with `private`, a file another user owns or may
+    write is refused.
     """
     flags = READ_FLAGS if follow else READ_FLAGS | os.O_NOFOLLOW
     try:
@@ -59,6 +62,8 @@ def read_regular(
             raise NotReadable(f"is {kind_of(info.st_mode)}, not a regular file")
         if identity is not None and (info.st_dev, info.st_ino) != identity:
             raise NotReadable("changed while it was being read; run the command again")
+        if private and (info.st_uid != os.geteuid() or info.st_mode & _OTHERS_WRITE):
+            raise NotReadable("belongs to another user, or others may write it")
         with os.fdopen(fd, "rb", closefd=False) as file:
             data = file.read() if limit is None else file.read(limit + 1)
     except OSError as error:

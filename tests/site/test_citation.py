@@ -153,17 +153,22 @@ def test_a_later_build_reads_the_cache_and_ignores_what_it_did_not_write(
     assert len(list(tmp_path.iterdir())) == 2
 
 
-def test_a_cache_folder_others_may_write_in_is_not_used(
+def test_only_a_cache_folder_of_ones_own_is_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert cache_folder("citations") == tmp_path / "evidencekb" / "citations"
-    (tmp_path / "evidencekb").mkdir(mode=0o700)
-    (tmp_path / "evidencekb").chmod(0o777)
+    own = tmp_path / "evidencekb"
+    assert cache_folder("citations") == own / "citations"
+    own.mkdir()
+    own.chmod(0o777)  # made under a umask of 000: made private, then used
+    assert cache_folder("citations") == own / "citations"
+    assert own.stat().st_mode & 0o777 == 0o755
+    (own / "citations").symlink_to(tmp_path)
     assert cache_folder("citations") is None
-    (tmp_path / "evidencekb").chmod(0o700)
-    (tmp_path / "evidencekb" / "citations").symlink_to(tmp_path)
-    assert cache_folder("citations") is None
+    (own / "citations").unlink()
+    if os.geteuid() == 0:  # only root can give a folder away
+        os.chown(own, 65534, -1)
+        assert cache_folder("citations") is None
 
 
 def test_a_titles_markup_is_shown_as_written() -> None:
