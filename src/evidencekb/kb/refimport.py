@@ -186,9 +186,18 @@ def _merge(row: MutableMapping[str, Any], record: Record, replace: bool) -> list
     return changes
 
 
+# Reference types a file's type cannot tell apart: CSL-JSON, RIS and BibTeX have one
+# type for articles, reviews and guidelines a journal published, and `ekb export`
+# writes a guideline without a journal as a report, which reads back as "other". The
+# kb's more exact type is then the same type, not a difference to report or replace.
+_STANDS_FOR = {"journal-article": ("review", "guideline"), "other": ("guideline",)}
+
+
 def _same(key: str, old: Any, new: Any) -> bool:
     if key == "doi":
         return bool(doi_key(old) == doi_key(new))
+    if key == "type" and old in _STANDS_FOR.get(new, ()):
+        return True
     return bool(old == new)
 
 
