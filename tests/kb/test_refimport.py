@@ -165,7 +165,7 @@ def test_a_differing_field_is_kept_unless_replace(grading: Path, tmp_path: Path)
         (
             "one.nbib",
             MEDLINE.split("\n\n")[0],
-            "one.nbib: 1 records, but the topic cites 3 numbers; to match records by order "
+            "one.nbib: 1 record, but the topic cites 3 numbers; to match records by order "
             "give one record per number, or give each record its number (CSL-JSON "
             "citation-number, a RIS ID or BibTeX key)",
         ),

@@ -133,6 +133,8 @@ def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> N
          "not UTF-8 text; export it as UTF-8 and try again"),
         ("broken.bib", b"@article{2, title = {unclosed\n",
          "not a readable bibtex file (cannot parse the entry starting on line 1)"),
+        ("twice.bib", b"@article{2, title = {A}}\n@article{2, title = {B}}\n",
+         "not a readable bibtex file (the entry on line 2 has the key of an earlier one, 2)"),
     ],
 )  # fmt: skip
 def test_unreadable_files_are_one_error_line(
@@ -146,6 +148,15 @@ def test_unreadable_files_are_one_error_line(
         "",
         f"Error: {path}: {reason}\n",
     )
+
+
+def test_a_parsers_own_warnings_stay_off_the_terminal(grading: Path, tmp_path: Path) -> None:
+    """pylatexenc, reading BibTeX's LaTeX, logs what it tolerates; the user sees the
+    import's own lines only."""
+    path = write(tmp_path, "odd.bib", "@article{2, title = {Cost of \\begin{itemize} care $x}}\n")
+    result = ekb("refs", "import", str(path), "--topic", "grading", "--kb", str(grading))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert 'reference 2: add title = "Cost of care x"' in result.stdout.splitlines()
 
 
 def test_reads_that_would_never_end_are_refused(grading: Path, tmp_path: Path) -> None:

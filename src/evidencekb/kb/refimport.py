@@ -113,18 +113,20 @@ def match_records(
     records: tuple[Record, ...], numbers: list[int], source: Path
 ) -> list[tuple[int, Record]]:
     """(citation number, record) pairs: by the number each record names, or in order."""
+    name = shown(str(source))
     named = [record for record in records if record.number is not None]
     if not named:
         if len(records) != len(numbers):
+            count = f"{len(records)} record" + ("s" if len(records) != 1 else "")
             raise KBError(
-                f"{source}: {len(records)} records, but the topic cites {len(numbers)} "
+                f"{name}: {count}, but the topic cites {len(numbers)} "
                 "numbers; to match records by order give one record per number, or give "
                 "each record its number (CSL-JSON citation-number, a RIS ID or BibTeX key)"
             )
         return list(zip(numbers, records, strict=True))
     if len(named) != len(records):
         raise KBError(
-            f"{source}: record {next(r.position for r in records if r.number is None)} names "
+            f"{name}: record {next(r.position for r in records if r.number is None)} names "
             "no citation number while others do; give every record its number, or none"
         )
     seen: dict[int, int] = {}
@@ -132,12 +134,12 @@ def match_records(
         assert record.number is not None
         if record.number not in numbers:
             raise KBError(
-                f"{source}: record {record.position} names reference {record.number}, which "
+                f"{name}: record {record.position} names reference {record.number}, which "
                 f"the topic does not cite; cited: {', '.join(map(str, numbers)) or '(none)'}"
             )
         if record.number in seen:
             raise KBError(
-                f"{source}: records {seen[record.number]} and {record.position} both name "
+                f"{name}: records {seen[record.number]} and {record.position} both name "
                 f"reference {record.number}"
             )
         seen[record.number] = record.position

@@ -204,6 +204,7 @@ _VERBATIM = {"doi", "url"}
 def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
     from bibtexparser import middlewares
     from bibtexparser.entrypoint import parse_string
+    from bibtexparser.model import DuplicateBlockKeyBlock
 
     from evidencekb.kb.bibtex import decoder
 
@@ -212,7 +213,10 @@ def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
     )
     if library.failed_blocks:
         block = library.failed_blocks[0]
-        raise ValueError(f"cannot parse the entry starting on line {(block.start_line or 0) + 1}")
+        line = (block.start_line or 0) + 1
+        if isinstance(block, DuplicateBlockKeyBlock):
+            raise ValueError(f"the entry on line {line} has the key of an earlier one, {block.key}")
+        raise ValueError(f"cannot parse the entry starting on line {line}")
     latex = decoder()
 
     def text_of(value: Any) -> Any:
