@@ -61,7 +61,7 @@ def read_regular(
         if not stat.S_ISREG(info.st_mode):
             raise NotReadable(f"is {kind_of(info.st_mode)}, not a regular file")
         if identity is not None and (info.st_dev, info.st_ino) != identity:
-            raise NotReadable("changed while it was being read; run the command again")
+            raise NotReadable("changed while kb/ was being read; run the command again")
         if private and (info.st_uid != os.geteuid() or info.st_mode & _OTHERS_WRITE):
             raise NotReadable("belongs to another user, or others may write it")
         with os.fdopen(fd, "rb", closefd=False) as file:

@@ -359,7 +359,11 @@ def _medline_type(publication_types: list[str]) -> str:
 
 
 def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
+    """A text or a list of texts as a list; anything else (in a CSL-JSON file, any JSON
+    value) as the texts it holds, if any."""
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _first(values: Iterable[str] | None) -> str | None:
