@@ -125,3 +125,17 @@ def test_a_marked_folder_is_replaced_and_an_unmarked_one_refused(tmp_path: Path)
         (staged / "M").write_text("")
     assert [p.name for p in target.iterdir()] == ["M"]
     shutil.rmtree(target)
+
+
+def test_search_never_replaces_a_foreign_index_folder(kb_dir: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "whoosh").mkdir(parents=True)
+    (site / "whoosh" / "notes.txt").write_text("mine\n")
+    result = ekb("search", "ketamine", "--kb", str(kb_dir), "--site-dir", str(site))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: refusing to replace {site}/whoosh: it is not empty and has no "
+        "evidencekb-index.json, so evidencekb did not write it; choose a new or empty "
+        "folder, or one it wrote"
+    )
+    assert (site / "whoosh" / "notes.txt").read_text() == "mine\n"

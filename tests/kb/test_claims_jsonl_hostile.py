@@ -178,3 +178,20 @@ def test_import_succeeds_only_if_check_then_passes(lines: list[Any]) -> None:
             assert not (kb_dir / "topics" / "generated").exists()
             return
         load_kb(kb_dir)
+
+
+def test_reads_that_would_never_end_are_refused(kb_dir: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.jsonl"
+    zero.symlink_to("/dev/zero")
+    for path, kind in ((fifo, "a FIFO (named pipe)"), (zero, "a character device")):
+        result = subprocess.run(
+            [sys.executable, "-m", "evidencekb", "import", str(path), "--format",
+             "claims-jsonl", "--topic", "sample", "--kb", str(kb_dir)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert (result.returncode, result.stderr) == (
+            1,
+            f"Error: {path}: is {kind}, not a regular file\n",
+        )
