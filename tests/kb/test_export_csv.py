@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from evidencekb.kb.export import claims_csv
+from evidencekb.kb.exporter import claims_csv
 from fixtures import make_claim
 
 FORMULAS = [
