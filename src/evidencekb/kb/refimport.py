@@ -21,7 +21,7 @@ from evidencekb.atomic import replace_file
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
-from evidencekb.kb.files import KbTree, scan_kb
+from evidencekb.kb.files import KbFileError, KbTree, scan_kb
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.refmanager import Record, read_records
 from evidencekb.kb.tables import TableChecker
@@ -72,7 +72,7 @@ def import_references(
     relative = f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}"
     path = kb_dir / relative
     tree = scan_kb(kb_dir)
-    text = tree.read(relative).decode("utf-8") if tree.is_file(relative) else ""
+    text = _read(tree, relative).decode("utf-8") if tree.is_file(relative) else ""
     document = ReferencesDocument(text)
     changes = [
         change
@@ -82,7 +82,7 @@ def import_references(
     written = not dry_run and any(change.applied for change in changes)
     if written:
         new_text = document.text()
-        _check_with(tree, kb_dir, slug, new_text, source)
+        _check_with(tree, slug, new_text, source)
         try:
             replace_file(path, new_text.encode("utf-8"))
         except OSError as error:
@@ -90,12 +90,20 @@ def import_references(
     return RefsImportResult(path, tuple(changes), written)
 
 
-def _check_with(tree: KbTree, kb_dir: Path, slug: str, text: str, source: Path) -> None:
+def _read(tree: KbTree, relative: str) -> bytes:
+    """A kb/ file as `load_kb` just read it; KBError if it changed meanwhile."""
+    try:
+        return tree.read(relative)
+    except KbFileError as error:
+        raise KBError(str(error.problem)) from None
+
+
+def _check_with(tree: KbTree, slug: str, text: str, source: Path) -> None:
     """Load kb/ as it will be with `text` as the topic's references.toml, before writing
     it: what `ekb check` would refuse is not written."""
     folder = f"{TOPICS_DIR}/{slug}"
     contents = {
-        path.removeprefix(f"{folder}/"): tree.read(path)
+        path.removeprefix(f"{folder}/"): _read(tree, path)
         for path in tree.all_files()
         if path.startswith(f"{folder}/")
     }
