@@ -29,8 +29,8 @@ from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, write_manifest
 from evidencekb.workers import run_parts
 
-# In the order their parts are offered; the site last, as its finish (the downloads
-# page) gives the sizes of the database's files.
+# Each offers its parts, then finishes once every part of every stage is there (the
+# site's finish, the downloads page, gives the sizes of the database's files).
 STAGES = (search.parts, database.parts, site.parts)
 
 
