@@ -67,15 +67,13 @@ FORBIDDEN_ON_SEARCH_PATH = ("jinja2", "markdown", "sqlite_utils")
 _BUILD_SNIPPET = """
 import shutil, sys, tempfile, time
 from pathlib import Path
-from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.search.writer import write_index
-from evidencekb.kb.load import load_kb
+from evidencekb.kb.load import read_kb
 kb_dir = Path(sys.argv[1])
-fingerprint = kb_fingerprint(kb_dir)  # as `ekb build` does: hash kb/, then load it
-kb = load_kb(kb_dir)
+source = read_kb(kb_dir)  # as `ekb build` does: load kb/, hashing what it reads
 target = Path(tempfile.mkdtemp(dir=sys.argv[2])) / "whoosh"
 start = time.perf_counter()
-write_index(kb, target, fingerprint=fingerprint)
+write_index(source.kb, target, fingerprint=source.fingerprint)
 elapsed = time.perf_counter() - start
 size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 shutil.rmtree(target.parent)

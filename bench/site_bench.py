@@ -21,9 +21,10 @@ claims (written by bench/corpus.py from ../shared/data, or taken from --large-kb
   when the page adds the first index shard's <script>), and from navigation start to
   the first result. Median of several visitors.
 
-With --pages-only, instead: the pages task alone (`render_pages`, what `ekb build`
-runs to write every HTML page, without the keys of an earlier build), CPU seconds of
-this process (`time.process_time`, the kb loaded beforehand) and wall seconds, median
+With --pages-only, instead: the site stage alone (`site.parts`, every HTML page and
+the static files that `ekb build` writes, with no earlier build to keep them from,
+written one after the other in this process), CPU seconds of this process
+(`time.process_time`, the kb loaded beforehand) and wall seconds, median
 of the runs, each into a fresh folder; and the pages' bytes (the sum of the files'
 sizes) under claims/, under topics/ and in all. References are formatted from the
 user's cache folder once an earlier run has formatted them (site/citation.py).
@@ -50,11 +51,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from evidencekb import site
 from evidencekb.build import build
-from evidencekb.kb import load_kb
+from evidencekb.kb import read_kb
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
 from evidencekb.progress import no_progress
-from evidencekb.site import render_pages
+from evidencekb.reuse import Earlier
 from evidencekb.site.serve import serving
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +119,8 @@ class PagesFigures:
 def time_pages(name: str, kb_dir: Path, work: Path, runs: int) -> PagesFigures:
     """The pages task, `runs` times into a fresh folder; the last folder's page bytes."""
     print(f"{name}: {kb_dir} (pages task)", file=sys.stderr)
-    kb = load_kb(kb_dir)
+    source = read_kb(kb_dir)
+    kb = source.kb
     cpu: list[float] = []
     wall: list[float] = []
     out = work / "pages"
@@ -126,7 +129,9 @@ def time_pages(name: str, kb_dir: Path, work: Path, runs: int) -> PagesFigures:
             shutil.rmtree(out)
         out.mkdir(parents=True)
         start_cpu, start = time.process_time(), time.perf_counter()
-        render_pages(kb, out, no_progress)
+        earlier = Earlier.nothing(source.fingerprint.digest)
+        stage = site.parts(source, out, earlier, no_progress)
+        stage.finish(earlier.keep_or_write(stage.parts, out))
         cpu.append(time.process_time() - start_cpu)
         wall.append(time.perf_counter() - start)
         print(f"  pages {run + 1}/{runs}: {cpu[-1]:.2f} s CPU", file=sys.stderr)
@@ -148,7 +153,7 @@ def page_bytes(site: Path) -> dict[str, Size]:
 def pages_report(results: list[PagesFigures], command: str) -> str:
     machine_line = f"{machine()}; load average at the end {os.getloadavg()[0]:.2f}"
     lines = [
-        *_report_head("The pages task (`render_pages`)", command, machine_line),
+        *_report_head("The site stage (`site.parts`)", command, machine_line),
         "| kb | claims | CPU, median (min-max) | wall, median | runs "
         "| claims/ | topics/ | all pages |",
         "|---|---:|---|---:|---:|---:|---:|---:|",

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
+from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.kb.importer import mentioned_entities
+from evidencekb.kb.load import LoadedKb
 from evidencekb.model import (
     Claim,
     Evidence,
@@ -32,10 +34,12 @@ from evidencekb.model import (
     Topic,
 )
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_META_NAME
+from evidencekb.progress import Progress, no_progress
+from evidencekb.reuse import Earlier
 from evidencekb.search.analysis import STOP_WORDS
+from evidencekb.search.browser import write_search_data
 from evidencekb.search.index import indexed_documents, schema
 from evidencekb.search.segments import counted_words
-from evidencekb.site.render import render_site
 
 REPO = Path(__file__).resolve().parent.parent
 REPO_KB = REPO / "kb"
@@ -336,13 +340,36 @@ def add_evidence_sample(kb_dir: Path) -> Path:
 
 
 def build(kb: KnowledgeBase, out: Path) -> Path:
-    """Render `kb` as a site into `out`, with stand-ins for the database and export."""
+    """Render `kb` as a site into `out`, with its search data and stand-ins for the
+    database and export."""
     out.mkdir(parents=True)
     (out / DATABASE_NAME).write_bytes(b"SQLite format 3\x00")
     (out / EXPORT_NAME).write_text("[]\n", encoding="utf-8")
     (out / DATASETTE_METADATA_NAME).write_text("{}\n", encoding="utf-8")
-    render_site(kb, out)
+    write_search_data(kb, out)
+    write_site(kb, out)
     return out
+
+
+def loaded(kb: KnowledgeBase) -> LoadedKb:
+    """`kb` as a build's stages take it, read from no folder."""
+    return LoadedKb(Path("kb"), kb, Fingerprint("", read_started_ns=0))
+
+
+def write_site(
+    kb: KnowledgeBase,
+    out: Path,
+    earlier: Earlier | None = None,
+    progress: Progress = no_progress,
+) -> dict[str, str]:
+    """The site stage's part of a build of `kb` into `out` (pages, static files, the
+    downloads page), keeping from `earlier` what it can; the pages' keys."""
+    from evidencekb import site
+
+    earlier = earlier or Earlier.nothing("")
+    stage = site.parts(loaded(kb), out, earlier, progress)
+    stage.finish(earlier.keep_or_write(stage.parts, out))
+    return stage.keys()
 
 
 def reword(kb_dir: Path, old: str, new: str) -> None:

@@ -91,6 +91,23 @@ def test_progress_on_a_terminal_and_quiet(kb_dir: Path, tmp_path: Path) -> None:
     assert quiet == ""
 
 
+def test_progress_counts_the_parts_up_to_all_of_them(kb_dir: Path, tmp_path: Path) -> None:
+    log = tmp_path / "progress"
+
+    def progress(stage: str, done: int, total: int) -> None:  # from every process
+        with log.open("a") as file:
+            file.write(f"{stage} {done} {total}\n")
+
+    site_dir = tmp_path / "site"
+    build(kb_dir, site_dir, progress)
+    lines = [line.rsplit(" ", 2) for line in log.read_text().splitlines()]
+    counts = sorted((int(done), int(total)) for stage, done, total in lines if stage == "parts")
+    pages = list(site_dir.rglob("*.html"))
+    # Every page is a part but the downloads page, written last with the files' sizes.
+    assert counts[-1][0] == counts[-1][1] > len(pages) - 1
+    assert len({done for done, _ in counts}) == len(counts)  # counted across processes
+
+
 def test_no_progress_when_not_a_terminal(kb_dir: Path, tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "evidencekb", "build", "--kb", str(kb_dir), "--site-dir",

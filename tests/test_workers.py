@@ -1,4 +1,5 @@
-"""run_shared: the parts of a build on two cores; a failure on either side is raised."""
+"""run_shared: tasks on every core, a failure in any process raised; run_parts: a build's
+parts kept or written, in runs of neighbours, largest first."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import KBError
-from evidencekb.workers import run_shared
+from evidencekb.reuse import Earlier, Part, content_key, write_manifest
+from evidencekb.workers import _runs, run_parts, run_shared, worker_count
 
 
 def nothing() -> None:
     return None
 
 
-def test_each_task_runs_once_both_processes_take_some_and_results_keep_their_order(
+def test_each_task_runs_once_every_process_takes_some_and_results_keep_their_order(
     tmp_path: Path,
 ) -> None:
     def task(number: int) -> Callable[[], tuple[int, int]]:
@@ -32,11 +34,12 @@ def test_each_task_runs_once_both_processes_take_some_and_results_keep_their_ord
 
         return run
 
-    results = run_shared([task(number) for number in range(8)])
-    assert [number for number, _ in results] == list(range(8))
-    assert sorted(map(int, (tmp_path / "log").read_text().split())) == list(range(8))
+    count = 4 * worker_count()
+    results = run_shared([task(number) for number in range(count)])
+    assert [number for number, _ in results] == list(range(count))
+    assert sorted(map(int, (tmp_path / "log").read_text().split())) == list(range(count))
     processes = {pid for _, pid in results}
-    assert os.getpid() in processes and len(processes) == 2
+    assert os.getpid() in processes and len(processes) == worker_count()
 
 
 def test_one_task_runs_here() -> None:
@@ -95,3 +98,52 @@ def test_what_was_alive_before_the_tasks_is_frozen_while_they_run_and_only_then(
     frozen = run_shared([gc.get_freeze_count] * 2)
     assert all(count >= len(kept) for count in frozen)
     assert gc.get_freeze_count() == 0
+
+
+def test_the_worker_count_is_the_cores_this_process_may_use() -> None:
+    assert worker_count() == len(os.sched_getaffinity(0))
+
+
+def part(name: str, cost: int = 1, key: str | None = None) -> Part:
+    return Part(name, key, (name,), lambda: name.upper(), cost)
+
+
+def test_runs_put_the_largest_first_each_alone_and_small_neighbours_together() -> None:
+    parts = [part(f"page-{n}") for n in range(64)] + [part("index", 64), part("data", 128)]
+    runs = _runs(parts, workers=2)  # a share of (64 + 64 + 128) / 16 = 16
+    assert [[p.name for p in run] for run in runs[:2]] == [["data"], ["index"]]
+    pages = [p.name for run in runs[2:] for p in run]
+    assert pages == [f"page-{n}" for n in range(64)]  # in their order
+    assert [len(run) for run in runs[2:]] == [16, 16, 16, 16]
+
+
+def test_run_parts_keeps_what_is_unchanged_and_names_what_each_part_written_returned(
+    tmp_path: Path,
+) -> None:
+    earlier_site, out = tmp_path / "earlier", tmp_path / "out"
+    earlier_site.mkdir()
+    out.mkdir()
+
+    def writing(name: str) -> Callable[[], str]:
+        def write() -> str:
+            (out / name).write_text(f"{name} anew")
+            return f"wrote {name}"
+
+        return write
+
+    same, other = content_key("same"), content_key("other")
+    for name in ("kept", "changed"):
+        (earlier_site / name).write_text(f"{name} before")
+    write_manifest(earlier_site, {"kept": same, "changed": same})
+    earlier = Earlier.read(earlier_site, kb_digest="")
+    parts = [
+        Part("kept", same, ("kept",), writing("kept")),
+        Part("changed", other, ("changed",), writing("changed")),
+        Part("new", same, ("new",), writing("new")),
+        Part("always", None, ("always",), writing("always")),
+    ]
+    written = run_parts(parts, earlier, out)
+    assert written == {name: f"wrote {name}" for name in ("changed", "new", "always")}
+    assert (out / "kept").read_text() == "kept before"
+    assert (out / "kept").stat().st_ino == (earlier_site / "kept").stat().st_ino
+    assert (out / "changed").read_text() == "changed anew"

@@ -1,8 +1,9 @@
-"""What a build can keep from the build before it: content keys, the build
-manifest, and hard links into the staging folder.
+"""What a build is made of and what it can keep from the build before it: the parts
+each stage offers, content keys, the build manifest, and hard links into the
+staging folder.
 
 Every part of the site (a page, a search index segment, the database, the export,
-the search data) gets a key: a hash of everything it is made from, the code that
+the search data) is a `Part` with a key: a hash of everything it is made from, the code that
 makes it included (`code_version`), never a modification time. A build writes the
 keys into the site's manifest (BUILD_MANIFEST_NAME); the next build, for each part
 whose key is the same, hard-links the earlier file into its staging folder instead
@@ -21,8 +22,8 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -35,6 +36,41 @@ _PACKAGE_DIR = Path(__file__).parent
 _WRITERS = (
     "citeproc-py", "jinja2", "markdown", "markupsafe", "nh3", "sqlite-utils", "whoosh-reloaded",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of a build that a stage offers: the files `write` writes into the build
+    folder, or the earlier build's, kept when its part of this `name` had the same `key`.
+
+    `name`: its entry in the build manifest. `key`: a hash of everything it is made
+    from (`content_key`), or None for a part written every time and never kept.
+    `files`: what it writes, relative to the site folder; a name ending in "/" stands
+    for a folder and every file in it. `cost`: roughly how much work writing it is (a
+    claim's worth is about 1), which orders the build's tasks, largest first."""
+
+    name: str
+    key: str | None
+    files: tuple[str, ...]
+    write: Callable[[], object]
+    cost: int = 1
+
+
+def _nothing_to_finish(written: Mapping[str, object]) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a stage offers a build: its parts, and what it does once every part is
+    written or kept (`finish`, given what each part written returned, by name)."""
+
+    parts: tuple[Part, ...]
+    finish: Callable[[Mapping[str, object]], None] = field(default=_nothing_to_finish)
+
+    def keys(self) -> dict[str, str]:
+        """The manifest's entries for these parts: each kept part's key by its name."""
+        return {part.name: part.key for part in self.parts if part.key is not None}
 
 
 def content_key(*parts: str | bytes) -> str:
@@ -115,13 +151,24 @@ class Earlier:
             return False
         return True
 
-    def keep_folder(self, part: str, key: str, folder: str, out: Path) -> bool:
-        """`keep` for every file under the earlier site's `folder`."""
-        if self.site_dir is None or self.keys.get(part) != key:
+    def keep_part(self, part: Part, out: Path) -> bool:
+        """`keep` for a part, a folder among its files standing for every file in it
+        (a part of no files, or only of empty or missing folders: nothing to keep)."""
+        if part.key is None or self.site_dir is None or self.keys.get(part.name) != part.key:
             return False
-        root = self.site_dir / folder
-        files = [p.relative_to(self.site_dir).as_posix() for p in root.rglob("*") if p.is_file()]
-        return bool(files) and self.keep(part, key, files, out)
+        files: list[str] = []
+        for name in part.files:
+            if not name.endswith("/"):
+                files.append(name)
+                continue
+            found = (self.site_dir / name).rglob("*")
+            files += [p.relative_to(self.site_dir).as_posix() for p in found if p.is_file()]
+        return bool(files) and self.keep(part.name, part.key, files, out)
+
+    def keep_or_write(self, parts: Iterable[Part], out: Path) -> dict[str, object]:
+        """Keep each of `parts` from this earlier build, or else write it; what each part
+        written returned, by name."""
+        return {part.name: part.write() for part in parts if not self.keep_part(part, out)}
 
 
 def _link(source: str, target: str) -> None:

@@ -1,15 +1,16 @@
-"""Run independent tasks on two cores, one of them in a forked child process.
+"""Run independent tasks on every core this process may use, in forked child processes.
 
 A build's parts are independent once kb/ is loaded (each writes its own files), so
-`ekb build` hands them as a list of tasks to `run_shared` (as the loader does the
-kb/ files it parses ahead, kb/parsecache.py): this process and a child
-each take the next task that nobody has taken, until none is left. Which process
-runs which task depends on timing, but what each task writes does not: the output
-stays byte-for-byte what one process would write. The child is forked, so it starts
-with the loaded knowledge base as it is in memory (nothing is pickled or read again);
-only each task's result (a few keys) comes back, pickled.
+`ekb build` hands them to `run_parts`, which groups them into tasks for `run_shared`
+(as the loader does the kb/ files it parses ahead, kb/parsecache.py): this process
+and one forked child per other core each take the next task that nobody has taken,
+until none is left. Which process runs which task depends on timing, but what each
+task writes does not: the output stays byte-for-byte what one process would write.
+The children are forked, so they start with the loaded knowledge base as it is in
+memory (nothing is pickled or read again); only each task's result comes back,
+pickled.
 
-Where fork is unavailable, the tasks run one after the other.
+Where fork is unavailable, or on one core, the tasks run one after the other.
 """
 
 from __future__ import annotations
@@ -19,46 +20,122 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
 
 from evidencekb.errors import KBError
+from evidencekb.progress import Progress, no_progress
+from evidencekb.reuse import Earlier, Part
 
 T = TypeVar("T")
 
+# A build's parts are grouped into about this many tasks per process: few enough that
+# a run of small parts (pages) is written by one process, which renders what they
+# share once; enough that the processes end close together.
+TASKS_PER_WORKER = 8
+
+
+def worker_count() -> int:
+    """The cores this process may run on (its CPU affinity, where the system says)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13
+        return max(os.process_cpu_count() or 1, 1)
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return max(os.cpu_count() or 1, 1)
+
+
+def run_parts(
+    parts: Sequence[Part], earlier: Earlier, out: Path, progress: Progress = no_progress
+) -> dict[str, object]:
+    """Keep from `earlier` or write into `out` every one of `parts`, on every core,
+    reporting how many are done; return what each part written returned, by its name."""
+    done = multiprocessing.Value("q", 0)  # shared memory: parts done in every process
+
+    def keep_or_write(run: tuple[Part, ...]) -> dict[str, object]:
+        written = earlier.keep_or_write(run, out)
+        with done.get_lock():
+            done.value += len(run)
+            count = done.value
+        progress("parts", count, len(parts))
+        return written
+
+    tasks = [partial(keep_or_write, run) for run in _runs(parts, worker_count())]
+    return {name: value for written in run_shared(tasks) for name, value in written.items()}
+
+
+def _runs(parts: Sequence[Part], workers: int) -> list[tuple[Part, ...]]:
+    """The parts, largest first (the order given among equals), in runs of neighbours
+    of about an equal share of the work each: a large part is a run of its own."""
+    ordered = sorted(parts, key=lambda part: -part.cost)
+    share = sum(part.cost for part in ordered) / (workers * TASKS_PER_WORKER)
+    runs: list[tuple[Part, ...]] = []
+    current: list[Part] = []
+    cost = 0
+    for part in ordered:
+        current.append(part)
+        cost += part.cost
+        if cost >= share:
+            runs.append(tuple(current))
+            current, cost = [], 0
+    if current:
+        runs.append(tuple(current))
+    return runs
+
 
 def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
-    """Run `tasks` on two cores, each task once, taken in the order given (so put first
-    what must start soonest); return their results in that order. A failure in either process is
-    raised here (this process's own first); if this process fails, the child is
-    stopped."""
-    if not hasattr(os, "fork") or len(tasks) < 2:
+    """Run `tasks` on every core, each task once, taken in the order given (so put first
+    what must start soonest); return their results in that order. A failure in any
+    process is raised here (this process's own first); if this process fails, the
+    children are stopped."""
+    workers = min(worker_count(), len(tasks))
+    if not hasattr(os, "fork") or workers < 2:
         return [task() for task in tasks]
     # What is alive now (the loaded kb: millions of objects) lives until the tasks are
     # done. Frozen, the garbage collector no longer traces it at each full collection,
-    # in either process, nor writes to its pages in the child, which would copy them
+    # in any process, nor writes to its pages in the children, which would copy them
     # (as the gc module's documentation advises before a fork).
     gc.freeze()
     try:
-        return _run_forked(tasks)
+        return _run_forked(tasks, workers - 1)
     finally:
         gc.unfreeze()
 
 
-def _run_forked(tasks: Sequence[Callable[[], T]]) -> list[T]:
+def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
     taken = context.Value("i", 0)  # shared memory: how many tasks have been taken
-    # fork: the child runs the tasks as they are in memory; nothing is pickled.
-    child = context.Process(target=_child_main, args=(tasks, taken, sender), daemon=True)
-    child.start()
-    sender.close()  # the child holds its own copy; EOF then means the child is gone
+    started = []
+    for _ in range(children):
+        receiver, sender = context.Pipe(duplex=False)
+        # fork: the child runs the tasks as they are in memory; nothing is pickled.
+        child = context.Process(target=_child_main, args=(tasks, taken, sender), daemon=True)
+        child.start()
+        sender.close()  # the child holds its own copy; EOF then means the child is gone
+        started.append((child, receiver))
     try:
         results = _run_untaken(tasks, taken)
     except BaseException:
-        child.terminate()
-        child.join()
+        for child, _ in started:
+            child.terminate()
+        for child, _ in started:
+            child.join()
         raise
+    failure: BaseException | None = None
+    for child, receiver in started:
+        outcome = _outcome(child, receiver)
+        if isinstance(outcome, BaseException):
+            failure = failure or outcome
+        else:
+            results.update(outcome)
+    if failure is not None:
+        raise failure
+    return [results[number] for number in range(len(tasks))]
+
+
+def _outcome(child: Any, receiver: Connection) -> Any:
+    """What a child reports once its tasks are done: its results, or its failure."""
     try:
         failed, outcome = receiver.recv()
     except EOFError:  # the child died before it could say how it went
@@ -67,9 +144,8 @@ def _run_forked(tasks: Sequence[Callable[[], T]]) -> list[T]:
     receiver.close()
     if failed:
         code = child.exitcode
-        raise outcome or KBError(f"a worker process stopped unexpectedly (exit code {code})")
-    results.update(outcome)
-    return [results[number] for number in range(len(tasks))]
+        return outcome or KBError(f"a worker process stopped unexpectedly (exit code {code})")
+    return outcome
 
 
 def _run_untaken(tasks: Sequence[Callable[[], T]], taken: Any) -> dict[int, T]:

@@ -27,11 +27,9 @@ from evidencekb.site.render import (
     claim_href,
     entity_href,
     reference_href,
-    render_pages,
-    render_site,
     topic_href,
 )
-from fixtures import build, claims_citing, long_kb, make_claim, sample_kb
+from fixtures import build, claims_citing, long_kb, make_claim, sample_kb, write_site
 
 
 @pytest.fixture(scope="module")
@@ -246,8 +244,7 @@ def test_every_claim_is_within_three_clicks_of_the_home_page(site: Path, kb: Kno
 def test_the_long_site_renders_the_same_bytes_twice(kb: KnowledgeBase, tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     for out in (one, two):
-        out.mkdir()
-        render_site(kb, out)
+        build(kb, out)
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
     assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
@@ -288,9 +285,9 @@ def rewritten_and_kept(kb: KnowledgeBase, new_kb: KnowledgeBase, tmp_path: Path)
     earlier, full, incremental = (tmp_path / name for name in ("earlier", "full", "kept"))
     for out in (earlier, full, incremental):
         out.mkdir(parents=True)
-    write_manifest(earlier, render_pages(kb, earlier))
-    render_pages(new_kb, full)
-    render_pages(new_kb, incremental, earlier=Earlier.read(earlier, kb_digest=""))
+    write_manifest(earlier, write_site(kb, earlier))
+    write_site(new_kb, full)
+    write_site(new_kb, incremental, earlier=Earlier.read(earlier, kb_digest=""))
     assert page_files(incremental) == page_files(full)
     return {
         str(path.relative_to(incremental))

@@ -26,8 +26,8 @@ from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
 from evidencekb.registry import CONTESTED_CHOICES, STUDY_DESIGNS, filters
 from evidencekb.site.context import SiteLookups
 from evidencekb.site.evidence import EvidenceIndex
-from evidencekb.site.render import Renderer, _downloads, _environment, render_site
-from fixtures import HOSTILE_MARKERS, REPO_KB, build, sample_kb
+from evidencekb.site.render import Renderer, _downloads, _environment
+from fixtures import HOSTILE_MARKERS, REPO_KB, build, sample_kb, write_site
 
 
 @pytest.fixture(scope="module")
@@ -334,16 +334,6 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
     ]
 
 
-def test_progress_is_reported_up_to_the_page_count(tmp_path: Path) -> None:
-    calls: list[tuple[str, int, int]] = []
-    out = tmp_path / "site"
-    out.mkdir()
-    render_site(sample_kb(), out, lambda stage, done, total: calls.append((stage, done, total)))
-    pages = [path.name for path in out.rglob("*.html")]
-    # Every page but the downloads page, written last with the files' sizes.
-    assert calls and calls[-1][1] == calls[-1][2] == len(pages) - 1 and "downloads.html" in pages
-
-
 def test_a_claim_id_unfit_for_a_file_name_is_refused(tmp_path: Path) -> None:
     kb = sample_kb()
     topic = kb.topics[1]
@@ -356,7 +346,7 @@ def test_a_claim_id_unfit_for_a_file_name_is_refused(tmp_path: Path) -> None:
         (kb.topics[0], Topic(**{**topic.__dict__, "claims": (bad,)})),
     )
     with pytest.raises(KBError, match=re.escape("claim id '../../evil' cannot be a page name")):
-        render_site(kb, tmp_path)
+        write_site(kb, tmp_path)
 
 
 def test_the_repository_kb_renders(tmp_path: Path) -> None:

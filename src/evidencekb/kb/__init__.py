@@ -1,7 +1,8 @@
 """The knowledge base: kb/ read and validated, summaries imported, claims exported.
 
 `load_kb` is the one way a `KnowledgeBase` comes into being: it collects every
-problem in every file before it fails. The importer turns a summary into a new
+problem in every file before it fails (`read_kb`, for a build: with the fingerprint of
+the bytes it read). The importer turns a summary into a new
 topic folder; export and show turn claims back into text for people and
 programs. `kb_fingerprint` (fingerprint.py) hashes kb/ for whatever is built
 from it.
@@ -21,13 +22,14 @@ if TYPE_CHECKING:
     from evidencekb.kb.exporter import claims_json, export
     from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
     from evidencekb.kb.importer import ImportResult, import_summary
-    from evidencekb.kb.load import load_kb
+    from evidencekb.kb.load import LoadedKb, load_kb, read_kb
     from evidencekb.kb.show import claim_details, claim_text, find_claim
 
 # Each public name and the module that defines it.
 _HOMES = {
     "Fingerprint": "fingerprint",
     "ImportResult": "importer",
+    "LoadedKb": "load",
     "claim_details": "show",
     "claim_text": "show",
     "claims_json": "exporter",
@@ -37,11 +39,13 @@ _HOMES = {
     "import_summary": "importer",
     "kb_fingerprint": "fingerprint",
     "load_kb": "load",
+    "read_kb": "load",
 }
 
 __all__ = [
     "Fingerprint",
     "ImportResult",
+    "LoadedKb",
     "claim_details",
     "claim_text",
     "claims_json",
@@ -51,6 +55,7 @@ __all__ = [
     "import_summary",
     "kb_fingerprint",
     "load_kb",
+    "read_kb",
 ]
 
 

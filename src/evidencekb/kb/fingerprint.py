@@ -7,13 +7,17 @@ stay byte-identical). Hashing a large kb on every search would cost more than
 the search itself, so the index's stamp file also carries, as its own mtime, the
 moment kb/ was read; a search hashes only when some file or folder in kb/ has
 been touched since then. `kb_fingerprint` returns both, the hash and when its
-reading began, as one `Fingerprint` that the index writer is handed.
+reading began, as one `Fingerprint` that the index writer is handed. A build
+reads kb/ once: it hashes the very bytes it loads (`TreeDigest`, kb/load.py's
+`read_kb`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,26 +48,72 @@ def kb_fingerprint(kb_dir: Path) -> Fingerprint:
 
     kb/ is walked and read as `ekb check` reads it (kb/files.py): a link out
     of kb/, a FIFO or an unreadable file is a ValidationError, never a hang.
+    (`kb.load.read_kb` makes the same hash of the bytes it loads kb/ from.)
     """
-    import hashlib
-
     from evidencekb.errors import ValidationError
     from evidencekb.kb.files import KbFileError, scan_kb
 
     started = time.time_ns()
-    digest = hashlib.sha256()
     tree = scan_kb(kb_dir)
     if tree.problems:
         raise ValidationError(list(tree.problems))
-    for relative in tree.all_files():
-        try:
-            data = tree.read(relative)
-        except KbFileError as error:
-            raise ValidationError([error.problem]) from None
-        digest.update(relative.encode("utf-8") + b"\0")
-        digest.update(str(len(data)).encode("ascii") + b"\0")
-        digest.update(data)
-    return Fingerprint(digest.hexdigest(), started)
+    try:
+        return TreeDigest(tree.all_files(), tree.read).finish(started)
+    except KbFileError as error:
+        raise ValidationError([error.problem]) from None
+
+
+class TreeDigest:
+    """The content hash of a scanned kb/, fed each file's bytes as they are read, in
+    any order. The hash takes the files in their sorted order, so a file read ahead of
+    its turn waits for the files before it; once more than WAIT_BYTES wait, the file
+    they wait for is read here (a file the loader never opens, such as a README,
+    would otherwise hold all of kb/ in memory until the end)."""
+
+    WAIT_BYTES = 8 << 20
+
+    def __init__(self, files: list[str], read: Callable[[str], bytes]) -> None:
+        import hashlib
+
+        self._files = files  # sorted: tree.all_files()
+        self._read = read
+        self._place = {relative: number for number, relative in enumerate(files)}
+        self._next = 0  # the place of the first file not hashed yet
+        self._waiting: dict[str, bytes] = {}
+        self._waiting_bytes = 0
+        self._digest = hashlib.sha256()
+
+    def feed(self, relative: str, data: bytes) -> None:
+        """The bytes of one file just read (a file hashed or waiting already is ignored)."""
+        place = self._place.get(relative)
+        if place is None or place < self._next or relative in self._waiting:
+            return
+        self._waiting[relative] = data
+        self._waiting_bytes += len(data)
+        self._take_waiting()
+        if self._waiting_bytes > self.WAIT_BYTES:
+            with contextlib.suppress(Exception):  # a file that fails is the loader's to report
+                self.feed(self._files[self._next], self._read(self._files[self._next]))
+
+    def finish(self, started_ns: int) -> Fingerprint:
+        """The fingerprint, reading every file not fed yet; `started_ns`: when the
+        reading of kb/ began."""
+        while self._next < len(self._files):
+            relative = self._files[self._next]
+            if relative not in self._waiting:
+                self._waiting[relative] = self._read(relative)
+            self._take_waiting()
+        return Fingerprint(self._digest.hexdigest(), started_ns)
+
+    def _take_waiting(self) -> None:
+        while self._next < len(self._files) and self._files[self._next] in self._waiting:
+            relative = self._files[self._next]
+            data = self._waiting.pop(relative)
+            self._waiting_bytes -= len(data)
+            self._digest.update(relative.encode("utf-8") + b"\0")
+            self._digest.update(str(len(data)).encode("ascii") + b"\0")
+            self._digest.update(data)
+            self._next += 1
 
 
 def touched_since(kb_dir: Path, stamp_ns: int) -> bool:

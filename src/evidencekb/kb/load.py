@@ -11,14 +11,17 @@ and puts their results together.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
-from evidencekb.kb.files import KbTree, scan_kb
+from evidencekb.kb.files import KbFileError, KbTree, scan_kb
+from evidencekb.kb.fingerprint import Fingerprint, TreeDigest
 from evidencekb.kb.parsecache import parse_ahead
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.scheme import load_scheme
@@ -33,9 +36,35 @@ def load_kb(kb_dir: Path) -> KnowledgeBase:
     return load_tree(scan_kb(kb_dir))
 
 
-def load_tree(tree: KbTree) -> KnowledgeBase:
-    """Validate a scanned kb/ (perhaps with files about to be written); raise on problems."""
-    reader = KbReader(tree)
+@dataclass(frozen=True)
+class LoadedKb:
+    """kb/ as a build reads it: the knowledge base, and the fingerprint of the bytes it
+    was loaded from."""
+
+    kb_dir: Path
+    kb: KnowledgeBase
+    fingerprint: Fingerprint
+
+
+def read_kb(kb_dir: Path) -> LoadedKb:
+    """`load_kb`, and the fingerprint of what it read, from one reading of each file
+    (`kb_fingerprint` gives the same hash). Its time is taken before the reading: an
+    edit made meanwhile then makes what is built from it look stale, never fresh."""
+    started = time.time_ns()
+    tree = scan_kb(kb_dir)
+    digest = TreeDigest(tree.all_files(), tree.read)
+    kb = load_tree(tree, digest)
+    try:
+        fingerprint = digest.finish(started)  # reads the files the loader never opened
+    except KbFileError as error:
+        raise ValidationError([error.problem]) from None
+    return LoadedKb(kb_dir, kb, fingerprint)
+
+
+def load_tree(tree: KbTree, digest: TreeDigest | None = None) -> KnowledgeBase:
+    """Validate a scanned kb/ (perhaps with files about to be written); raise on problems.
+    `digest`: fed each file's bytes as they are read."""
+    reader = KbReader(tree, digest)
     with _collector_paused():
         parse_ahead(tree, reader.cache)
         kb = _load(reader)

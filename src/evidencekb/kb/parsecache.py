@@ -9,7 +9,7 @@ only if it was written by this cache format under this Python (tomllib's
 version); anything else (no entry, a truncated or corrupt one, another version's)
 means the file is parsed and its entry replaced. So the cache can make a run
 faster, never give it other results. With no entries for much of kb/ (a fresh
-clone's first run on a large kb), `parse_ahead` first parses the files on two cores.
+clone's first run on a large kb), `parse_ahead` first parses the files on every core.
 
 The entries live in the user's cache folder (`$XDG_CACHE_HOME/evidencekb/parsed-toml/`,
 by default under `~/.cache/`), not beside kb/, and are read back as plain data only:
@@ -28,7 +28,7 @@ from pathlib import Path
 from evidencekb.cache import PickledEntries
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.tomlfile import Parsed, parse_text
-from evidencekb.workers import run_shared
+from evidencekb.workers import run_shared, worker_count
 
 # Part of every entry: an entry written by another format or Python is not used.
 _FORMAT = f"evidencekb-parsed-toml-1 {sys.version}"
@@ -36,10 +36,10 @@ _FORMAT = f"evidencekb-parsed-toml-1 {sys.version}"
 _DATETIME_CLASSES = frozenset(
     ("datetime", name) for name in ("date", "time", "datetime", "timedelta", "timezone")
 )
-# Parsing ahead on two cores pays once this much TOML has no entry: a quarter of a
-# second's parsing, against a few milliseconds to fork.
+# Parsing ahead on several cores pays once this much TOML has no entry: a quarter of
+# a second's parsing, against a few milliseconds to fork.
 AHEAD_BYTES = 2_000_000
-_AHEAD_SHARES = 8  # so that the two processes end close together
+_SHARES_PER_WORKER = 4  # so that the processes end close together
 
 
 def digest(data: bytes) -> bytes:
@@ -70,7 +70,7 @@ class ParseCache:
 
 
 def parse_ahead(tree: KbTree, cache: ParseCache) -> None:
-    """Parse into `cache`, on two cores (workers.py), the TOML files of `tree` that it
+    """Parse into `cache`, on every core (workers.py), the TOML files of `tree` that it
     has no entry for, when they come to AHEAD_BYTES or more (a fresh clone's first
     check or build of a large kb): reading kb/ then finds every file parsed.
 
@@ -94,10 +94,11 @@ def parse_ahead(tree: KbTree, cache: ParseCache) -> None:
     total = sum(len(data) for _, data in missing)
     if total < AHEAD_BYTES:
         return
+    count = _SHARES_PER_WORKER * worker_count()
     shares: list[list[tuple[str, bytes]]] = [[]]
     done = 0
     for item in missing:
-        if done >= total * len(shares) / _AHEAD_SHARES:
+        if done >= total * len(shares) / count:
             shares.append([])
         shares[-1].append(item)
         done += len(item[1])

@@ -14,6 +14,7 @@ import os
 from evidencekb.cache import cache_folder
 from evidencekb.errors import Problem
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
+from evidencekb.kb.fingerprint import TreeDigest
 from evidencekb.kb.parsecache import ParseCache, digest
 from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
@@ -22,9 +23,13 @@ from evidencekb.paths import PARSE_CACHE_DIRNAME
 
 
 class KbReader(TableChecker):
-    def __init__(self, tree: KbTree) -> None:
+    """Reads a scanned kb/; hands every file's bytes to `digest`, if given, as it reads
+    them (a build's fingerprint of what it loaded)."""
+
+    def __init__(self, tree: KbTree, digest: TreeDigest | None = None) -> None:
         super().__init__()
         self.tree = tree
+        self.digest = digest
         self.kb_dir = tree.root
         self.problems.extend(tree.problems)
         self.opened: set[str] = set()  # files read so far
@@ -86,10 +91,13 @@ class KbReader(TableChecker):
         """A file's bytes; None (with a problem) when it cannot be read."""
         self.opened.add(relative)
         try:
-            return self.tree.read(relative)
+            data = self.tree.read(relative)
         except KbFileError as error:
             self.problems.append(error.problem)
             return None
+        if self.digest is not None:
+            self.digest.feed(relative, data)
+        return data
 
     def decoded(self, relative: str, data: bytes) -> str | None:
         try:

@@ -3,10 +3,10 @@ build already wrote, and the table of contents that lists them.
 
 The index is a few whoosh segments, each holding a run of consecutive topics (so
 document numbers are claim numbers) and named by its content key. A build plans
-them (`plan_segments`: the groups, their keys, and the earlier build's segments
-linked where a key is the same), writes the others (`write_segment`, one task each,
-so that both cores can share them: see workers.py), and then lists them all in
-the table of contents (`write_table_of_contents`). Only writing imports this module:
+them (`plan_segments`: the groups, their keys, and what the earlier build has of
+each), keeps the earlier build's where a key is the same and writes the others
+(`write_segment`, each a part of the build: see search/stage.py), and then lists them
+all in the table of contents (`write_table_of_contents`). Only writing imports this module:
 `ekb search` starts faster without it.
 """
 
@@ -35,7 +35,6 @@ from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC
 
-from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, content_key
 from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
 from evidencekb.search.index import (
@@ -64,40 +63,26 @@ class PlannedSegment:
     key: str  # its content key, which is also its whoosh segment id
     topics: tuple[Topic, ...]
     claims: int
-    kept: FieldLengths | None  # linked from the earlier build, with its field lengths
+    earlier_files: tuple[str, ...]  # the earlier build's files of this key (site-relative)
+    earlier_lengths: FieldLengths | None  # and its field lengths; None: it had none
 
 
-@dataclass(frozen=True)
-class SegmentPlan:
-    index_dir: Path
-    segments: tuple[PlannedSegment, ...]
-
-    @property
-    def to_write(self) -> tuple[PlannedSegment, ...]:
-        return tuple(segment for segment in self.segments if segment.kept is None)
-
-    def keys(self) -> dict[str, str]:
-        return {segment.part: segment.key for segment in self.segments}
-
-
-def plan_segments(kb: KnowledgeBase, index_dir: Path, earlier: Earlier) -> SegmentPlan:
-    """The segments of `kb`'s index in `index_dir` (an empty folder), each keyed by
-    what it is made from: the code, the vocabulary's names, and its topics' titles,
-    references and claims. A segment whose key the earlier build had is linked from it
-    now; the others are left to `write_segment`."""
+def plan_segments(
+    kb: KnowledgeBase, index_dir: Path, earlier: Earlier
+) -> tuple[PlannedSegment, ...]:
+    """The segments of `kb`'s index in `index_dir`, each keyed by what it is made
+    from: the code, the vocabulary's names, and its topics' titles, references and
+    claims; with the earlier build's files and field lengths of a segment of that key."""
     vocabulary = vocabulary_key(kb)
     earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
     planned = []
     for group in segment_groups(kb.topics):
         key = content_key(*(topic_key(earlier.code, vocabulary, topic) for topic in group))
-        part = f"{index_dir.name}/{group[0].slug}"
-        files = [f"{index_dir.name}/{name}" for name in earlier_files.get(key, [])]
-        kept = earlier_lengths.get(key)
-        if kept is not None and not earlier.keep(part, key, files, index_dir.parent):
-            kept = None
+        files = tuple(f"{index_dir.name}/{name}" for name in earlier_files.get(key, []))
         claims = sum(len(topic.claims) for topic in group)
-        planned.append(PlannedSegment(part, key, group, claims, kept))
-    return SegmentPlan(index_dir, tuple(planned))
+        part = f"{index_dir.name}/{group[0].slug}"
+        planned.append(PlannedSegment(part, key, group, claims, files, earlier_lengths.get(key)))
+    return tuple(planned)
 
 
 def segment_groups(topics: Iterable[Topic], size: int = SEGMENT_CLAIMS) -> list[tuple[Topic, ...]]:
@@ -132,23 +117,17 @@ def _cut_after(topic: Topic, size: int) -> bool:
     return int.from_bytes(digest, "big") < (1 << 64) * len(topic.claims) // size
 
 
-def write_segment(
-    kb: KnowledgeBase, plan: SegmentPlan, number: int, progress: Progress = no_progress
-) -> FieldLengths:
-    """Write the `number`th of the plan's segments to write into its folder, through a
-    scratch index beside it (a whoosh writer also writes a table of contents and a
-    lock), and report it done; return its total field lengths."""
-    segment = plan.to_write[number]
+def write_segment(kb: KnowledgeBase, index_dir: Path, segment: PlannedSegment) -> FieldLengths:
+    """Write `segment` into `index_dir`, through a scratch index beside it (a whoosh
+    writer also writes a table of contents and a lock); return its total field lengths."""
     documents = indexed_documents(kb, segment.topics)
     # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
     saved = random.getstate()
     try:
         given = preanalysed(counted_words(documents))
-        lengths = _write_segment(writing_schema(), given, plan.index_dir, segment.key)
+        return _write_segment(writing_schema(), given, index_dir, segment.key)
     finally:
         random.setstate(saved)
-    progress("search index", number + 1, len(plan.to_write))
-    return lengths
 
 
 class _Preanalysed(TEXT):  # type: ignore[misc]
@@ -312,23 +291,26 @@ class _PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
         super()._create_column(fieldname, column)
 
 
-def write_table_of_contents(plan: SegmentPlan, written: Mapping[str, FieldLengths]) -> None:
-    """List every planned segment, kept or written (`written`: field lengths by key), in
-    the index's table of contents."""
+def write_table_of_contents(
+    index_dir: Path, planned: Iterable[PlannedSegment], lengths: Mapping[str, FieldLengths]
+) -> None:
+    """List every planned segment (`lengths`: its field lengths, by key) in the index's
+    table of contents."""
     the_schema = schema()
     codec = W3Codec()
     segments = []
-    for planned in plan.segments:
-        lengths = planned.kept if planned.kept is not None else written[planned.key]
+    for planned_segment in planned:
+        key = planned_segment.key
         # The table of contents lists each segment with its total field lengths (for
         # ranking); made afresh with one codec object, it pickles to the same bytes
         # whether the segment was written now or kept.
-        segment = W3Segment(codec, INDEX_NAME, doccount=planned.claims, segid=planned.key)
+        segment = W3Segment(codec, INDEX_NAME, doccount=planned_segment.claims, segid=key)
         # Field names as the schema's own strings: pickle writes a string it has seen
         # as a back-reference, so which objects they are changes the bytes.
-        segment._fieldlengths = {n: lengths[n] for n in the_schema.names() if n in lengths}
+        found = lengths[key]
+        segment._fieldlengths = {n: found[n] for n in the_schema.names() if n in found}
         segments.append(segment)
-    TOC(the_schema, segments, 1).write(FileStorage(str(plan.index_dir)), INDEX_NAME)
+    TOC(the_schema, segments, 1).write(FileStorage(str(index_dir)), INDEX_NAME)
 
 
 def _earlier_segments(

@@ -11,19 +11,20 @@ import errno
 import json
 import os
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from evidencekb.errors import KBError, failure_reason
-from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
+from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.search.index import index_meta, is_fresh, read_meta
 
 if TYPE_CHECKING:
     from evidencekb.model import KnowledgeBase
-    from evidencekb.reuse import Earlier
-    from evidencekb.search.segments import FieldLengths, SegmentPlan
+    from evidencekb.reuse import Earlier, Parts
+    from evidencekb.search.segments import FieldLengths, PlannedSegment
 
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.
@@ -40,51 +41,76 @@ def write_index(
     """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
     Return the content key of each segment (see search/segments.py).
 
-    Call `kb_fingerprint(kb_dir)` before reading kb/: the stamp then records
-    when kb/ was read, so an edit made during the build is still noticed.
+    `fingerprint`: of the kb/ that `kb` was read from, taken as it was read (see
+    kb/load.py's `read_kb`), so that an edit made during the build is still noticed.
     `earlier`: the build before, whose segments are kept where their key is the same.
-    (`ekb build` does the same in three steps, sharing the segments between two cores.)
+    (`ekb build` runs the same parts, `index_parts`, among all the others.)
     """
     from evidencekb.reuse import Earlier
-    from evidencekb.search.segments import write_segment
 
-    plan = start_index(kb, index_dir, earlier or Earlier.nothing(""))
-    written = {
-        segment.key: write_segment(kb, plan, number, progress)
-        for number, segment in enumerate(plan.to_write)
-    }
-    finish_index(kb, plan, written, fingerprint)
-    return plan.keys()
+    earlier = earlier or Earlier.nothing("")
+    index = index_parts(kb, index_dir, earlier, fingerprint, progress)
+    index.finish(earlier.keep_or_write(index.parts, index_dir.parent))
+    return index.keys()
 
 
-def start_index(kb: KnowledgeBase, index_dir: Path, earlier: Earlier) -> SegmentPlan:
-    """Plan the index of `kb` in `index_dir` (made now; it must be new or empty),
-    linking the earlier build's segments that can be kept; the rest are for
-    `segments.write_segment`."""
-    from evidencekb.search.segments import plan_segments
+def index_parts(
+    kb: KnowledgeBase,
+    index_dir: Path,
+    earlier: Earlier,
+    fingerprint: Fingerprint,
+    progress: Progress = no_progress,
+) -> Parts:
+    """The index of `kb` in `index_dir` (made now; it must be new or empty) as parts of a
+    build, one a segment; once they are all there, its finish writes the table of
+    contents, then the metadata with the fingerprint, stamped with the time kb/ was read."""
+    from evidencekb.reuse import Part, Parts
+    from evidencekb.search.segments import plan_segments, write_table_of_contents
 
     index_dir.mkdir(exist_ok=True)
     if any(index_dir.iterdir()):
         raise FileExistsError(errno.EEXIST, "not an empty folder", str(index_dir))
-    return plan_segments(kb, index_dir, earlier)
+    planned = plan_segments(kb, index_dir, earlier)
+    segment_parts = tuple(
+        Part(
+            segment.part,
+            segment.key,
+            # Kept only with the field lengths the table of contents lists it with.
+            segment.earlier_files if segment.earlier_lengths is not None else (),
+            partial(_write_segment, kb, index_dir, segment, (number, len(planned)), progress),
+            cost=segment.claims,
+        )
+        for number, segment in enumerate(planned, start=1)
+    )
+
+    def finish(written: Mapping[str, object]) -> None:
+        lengths = {
+            segment.key: cast("FieldLengths", written.get(segment.part, segment.earlier_lengths))
+            for segment in planned
+        }
+        write_table_of_contents(index_dir, planned, lengths)
+        meta = index_meta(kb, fingerprint.digest)
+        meta_path = index_dir / INDEX_META_NAME
+        text = json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n"
+        meta_path.write_text(text, "utf-8")
+        stamp = fingerprint.stamp_ns
+        os.utime(meta_path, ns=(stamp, stamp))
+
+    return Parts(segment_parts, finish)
 
 
-def finish_index(
+def _write_segment(
     kb: KnowledgeBase,
-    plan: SegmentPlan,
-    written: Mapping[str, FieldLengths],
-    fingerprint: Fingerprint,
-) -> None:
-    """Once every segment of `plan` is there: the table of contents, then the metadata
-    with the fingerprint, stamped with the time kb/ was read."""
-    from evidencekb.search.segments import write_table_of_contents
+    index_dir: Path,
+    segment: PlannedSegment,
+    place: tuple[int, int],
+    progress: Progress,
+) -> FieldLengths:
+    from evidencekb.search.segments import write_segment
 
-    write_table_of_contents(plan, written)
-    meta = index_meta(kb, fingerprint.digest)
-    meta_path = plan.index_dir / INDEX_META_NAME
-    meta_path.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n", "utf-8")
-    stamp = fingerprint.stamp_ns
-    os.utime(meta_path, ns=(stamp, stamp))
+    lengths = write_segment(kb, index_dir, segment)
+    progress("search index", *place)
+    return lengths
 
 
 def ensure_fresh_index(
@@ -129,9 +155,8 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
     half-written one. Callers other than ensure_fresh_index hold the writer lock.
     """
     from evidencekb.atomic import staged_dir
-    from evidencekb.kb.load import load_kb  # only this rare path needs the loader
+    from evidencekb.kb.load import read_kb  # only this rare path needs the loader
 
-    fingerprint = kb_fingerprint(kb_dir)
-    kb = load_kb(kb_dir)
+    source = read_kb(kb_dir)
     with staged_dir(index_dir, marker=INDEX_META_NAME) as staged:
-        write_index(kb, staged, fingerprint=fingerprint, progress=progress)
+        write_index(source.kb, staged, fingerprint=source.fingerprint, progress=progress)

@@ -1,5 +1,6 @@
-"""The static site: `render_site` writes every HTML page, the stylesheet and the
-search data into a build folder that already holds the database and JSON export.
+"""The static site's pages: each page's template and variables (`site_pages`), rendered
+by a `Renderer`; the static files; and the downloads page, written last, once the
+database and the JSON export it gives the sizes of are in the build folder.
 
 Pages link to each other by relative paths that name a file (`x/index.html`, never
 `x/`), so the site works from any static host and straight from disk (file://).
@@ -14,8 +15,9 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.ext
@@ -27,17 +29,14 @@ from evidencekb.paths import (
     DATASETTE_METADATA_NAME,
     EXPORT_NAME,
     FOLDER_PAGE,
-    SEARCH_DATA_DIRNAME,
     SOURCE_COPY,
     STATIC_DIRNAME,
     TOPICS_DIR,
     listing_page,
 )
-from evidencekb.progress import Progress, no_progress
+from evidencekb.progress import Progress
 from evidencekb.registry import menus
-from evidencekb.reuse import Earlier, content_key
-from evidencekb.search.browser.cache import TopicCache
-from evidencekb.search.browser.data import write_search_data
+from evidencekb.reuse import Earlier, Part, Parts
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
     SiteLookups,
@@ -49,13 +48,15 @@ from evidencekb.site.context import (
 from evidencekb.site.evidence import (
     EvidenceIndex,
     evidence_globals,
-    evidence_page_count,
     evidence_pages,
 )
 from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.listing import listing
 from evidencekb.site.pagekeys import PageKeys
 from evidencekb.site.prose import render_markdown
+
+if TYPE_CHECKING:
+    from evidencekb.kb.load import LoadedKb
 
 SITE_NAME = "evidencekb"
 _PACKAGE_DIR = Path(__file__).parent
@@ -318,21 +319,6 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
             )
 
 
-def _page_count(kb: KnowledgeBase, lookups: SiteLookups) -> int:
-    fixed = 6  # home, search, strength, about, the two vocabulary indexes
-    per_topic = sum(
-        len(lookups.topic_pages[topic.slug])
-        + bool(topic.source_text)
-        + len(lookups.reference_numbers(topic))
-        + len(topic.claims)
-        for topic in kb.topics
-    )
-    vocabulary = sum(len(lookups.entity_pages(term.id)) for term in kb.entities) + sum(
-        len(lookups.category_pages(term.id)) for term in kb.categories
-    )
-    return fixed + vocabulary + per_topic + evidence_page_count(kb)
-
-
 def _downloads(out_dir: Path) -> list[dict[str, Any]]:
     files = [
         (
@@ -370,47 +356,24 @@ def _copy_static(out_dir: Path) -> None:
             shutil.copyfile(source, destination)
 
 
-def render_site(
-    kb: KnowledgeBase,
-    out_dir: Path,
-    progress: Progress = no_progress,
-    earlier: Earlier | None = None,
-) -> dict[str, str]:
-    """Write the site's pages, static files and search data into out_dir; return the
-    content key of each page that has one, and of the search data. Where `earlier`
-    (the build before) had a part with the same key, its files are linked instead
-    (see reuse.py)."""
-    keys = render_pages(kb, out_dir, progress, earlier)
-    keys |= keep_or_write_search_data(kb, out_dir, earlier)
-    render_downloads(kb, out_dir)
-    return keys
-
-
-def render_pages(
-    kb: KnowledgeBase,
-    out_dir: Path,
-    progress: Progress = no_progress,
-    earlier: Earlier | None = None,
-) -> dict[str, str]:
-    """`render_site` but for the search data and the downloads page: the pages and
-    static files."""
-    earlier = earlier or Earlier.nothing("")
+def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
+    """The site's parts of a build: each page, kept where its key (pagekeys.py) is the
+    same, and the static files; its finish, the downloads page (`render_downloads`)."""
+    kb = source.kb
     lookups = SiteLookups.build(kb)
     renderer = Renderer(_environment(lookups, EvidenceIndex.build(kb)))
-    total = _page_count(kb, lookups)
     page_keys = PageKeys(kb, lookups, earlier.code)
-    keys: dict[str, str] = {}
-    for done, (path, template_name, variables) in enumerate(_pages(kb, lookups), start=1):
-        if done % 500 == 0 or done == total:
-            progress("site", done, total)
-        key = page_keys.key(path, template_name, variables)
-        if key is not None:
-            keys[path] = key
-            if earlier.keep(path, key, [path], out_dir):
-                continue
-        renderer.write(out_dir, path, template_name, variables)
-    _copy_static(out_dir)
-    return keys
+    pages = tuple(
+        Part(
+            path,
+            page_keys.key(path, template_name, variables),
+            (path,),
+            partial(renderer.write, out, path, template_name, variables),
+        )
+        for path, template_name, variables in _pages(kb, lookups)
+    )
+    static = Part(STATIC_DIRNAME, None, (), partial(_copy_static, out))
+    return Parts((*pages, static), lambda written: render_downloads(kb, out))
 
 
 def render_downloads(kb: KnowledgeBase, out_dir: Path) -> None:
@@ -421,19 +384,3 @@ def render_downloads(kb: KnowledgeBase, out_dir: Path) -> None:
     renderer = Renderer(_environment(SiteLookups(kb), EvidenceIndex(kb)))
     variables = {"nav": "downloads", "downloads": _downloads(out_dir)}
     renderer.write(out_dir, "downloads.html", "downloads.html", variables)
-
-
-def keep_or_write_search_data(
-    kb: KnowledgeBase, out_dir: Path, earlier: Earlier | None = None, kb_dir: Path | None = None
-) -> dict[str, str]:
-    """Write the search data into out_dir, or link the earlier build's if its key is the
-    same; return the key. It is made from all of kb/ (every claim's number is in it), but
-    each topic's analysis is kept in the user's cache folder (search/browser/cache.py) for
-    the kb at `kb_dir`, so that writing it anew after an edit analyses only what changed
-    (no `kb_dir`: every topic is analysed)."""
-    earlier = earlier or Earlier.nothing("")
-    key = content_key(earlier.code, earlier.kb_digest)
-    if not earlier.keep_folder(SEARCH_DATA_DIRNAME, key, SEARCH_DATA_DIRNAME, out_dir):
-        cache = TopicCache.of(kb_dir, earlier.code) if kb_dir is not None else None
-        write_search_data(kb, out_dir, cache)
-    return {SEARCH_DATA_DIRNAME: key}

@@ -1,0 +1,57 @@
+"""What the database stage offers a build: the downloads made from all of kb/, the
+SQLite database with Datasette's metadata, and the JSON export.
+
+Each is made from the whole knowledge base, so it is kept only when nothing in kb/
+(and nothing in the code) changed.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from evidencekb.database.metadata import write_datasette_metadata
+from evidencekb.database.tables import write_database
+from evidencekb.kb import claims_json
+from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
+from evidencekb.progress import Progress
+from evidencekb.reuse import Earlier, Part, Parts, content_key
+
+if TYPE_CHECKING:
+    from evidencekb.kb.load import LoadedKb
+    from evidencekb.model import KnowledgeBase
+
+# A rough share of a claim's worth of work each (reuse.Part.cost): the export takes
+# longer to write than the database.
+_EXPORT_SHARE, _DATABASE_SHARE = 4, 8
+
+
+def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
+    """The JSON export, and the database with its metadata; nothing to finish."""
+    key = content_key(earlier.code, earlier.kb_digest)
+    claims = len(source.kb.claims)
+    export = Part(
+        EXPORT_NAME,
+        key,
+        (EXPORT_NAME,),
+        partial(_write_export, source.kb, out),
+        cost=claims // _EXPORT_SHARE + 1,
+    )
+    database = Part(
+        DATABASE_NAME,
+        key,
+        (DATABASE_NAME, DATASETTE_METADATA_NAME),
+        partial(_write_database, source.kb, out, progress),
+        cost=claims // _DATABASE_SHARE + 1,
+    )
+    return Parts((export, database))
+
+
+def _write_export(kb: KnowledgeBase, out: Path) -> None:
+    (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
+
+
+def _write_database(kb: KnowledgeBase, out: Path, progress: Progress) -> None:
+    write_database(kb, out / DATABASE_NAME, progress)
+    write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)

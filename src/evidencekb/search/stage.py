@@ -1,0 +1,55 @@
+"""What the search stage offers a build: the index's segments (search/writer.py) and
+the browser's search data (search/browser/), as parts the build keeps or writes.
+
+What writes is imported when a build asks for the parts: `ekb search` imports this
+package and never loads it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from evidencekb.paths import INDEX_DIRNAME, SEARCH_DATA_DIRNAME
+
+if TYPE_CHECKING:
+    from evidencekb.kb.load import LoadedKb
+    from evidencekb.progress import Progress
+    from evidencekb.reuse import Earlier, Part, Parts
+
+# Writing the search data costs about twice an index segment's work per claim.
+_SEARCH_DATA_COST = 2
+
+
+def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
+    """The index's segments, and the search data; the index's finish (its table of
+    contents and metadata) once they are written or kept."""
+    from evidencekb.reuse import Parts
+    from evidencekb.search.writer import index_parts
+
+    index = index_parts(source.kb, out / INDEX_DIRNAME, earlier, source.fingerprint, progress)
+    return Parts((*index.parts, _search_data(source, out, earlier)), index.finish)
+
+
+def _search_data(source: LoadedKb, out: Path, earlier: Earlier) -> Part:
+    """The browser's search data: made from all of kb/ (every claim's number is in it),
+    so kept only when nothing in kb/ changed. Writing it anew analyses only the topics
+    that changed: each topic's analysis is kept in the user's cache folder by the kb/
+    folder it came from (search/browser/cache.py)."""
+    from evidencekb.reuse import Part, content_key
+
+    return Part(
+        SEARCH_DATA_DIRNAME,
+        content_key(earlier.code, earlier.kb_digest),
+        (f"{SEARCH_DATA_DIRNAME}/",),
+        partial(_write_search_data, source, out, earlier.code),
+        cost=_SEARCH_DATA_COST * len(source.kb.claims) + 1,
+    )
+
+
+def _write_search_data(source: LoadedKb, out: Path, code: str) -> None:
+    from evidencekb.search.browser.cache import TopicCache
+    from evidencekb.search.browser.data import write_search_data
+
+    write_search_data(source.kb, out, TopicCache.of(source.kb_dir, code))
