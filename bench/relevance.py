@@ -137,7 +137,8 @@ def run_site(kb: KnowledgeBase, queries: dict[str, str], scratch: Path):
     write_search_data(kb, site)
     build_seconds = time.perf_counter() - started
     (site / "static").mkdir()
-    shutil.copy(STATIC_DIR / "search-core.js", site / "static")
+    for name in ("stem.js", "search-core.js"):  # search-core.js requires stem.js
+        shutil.copy(STATIC_DIR / name, site / "static")
     lines = "".join(json.dumps({"query": plain_query(text)}) + "\n" for text in queries.values())
     started = time.perf_counter()
     done = subprocess.run(

@@ -328,6 +328,7 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
     assert search.find(id="search-results") and search.find(id="search-status")["role"] == "status"
     assert "needs JavaScript" in search.find("noscript").get_text()
     assert [s["src"] for s in search.find_all("script")] == [
+        "static/stem.js",
         "static/search-core.js",
         "static/search.js",
         "search/manifest.js",

@@ -1,6 +1,6 @@
 """static/search.js and search-core.js, run by Node.js over a built site's data.
 
-A small stand-in for the browser's DOM runs the page's three scripts in order (as
+A small stand-in for the browser's DOM runs the page's four scripts in order (as
 search.html does) and loads data scripts the way search.js asks, by `<script>`
 elements; the test then reads the results list search.js built. The browser tests
 drive the same page in Chromium; these check the search logic quickly and in detail.
@@ -79,7 +79,8 @@ function runScript(script) {
   script.onload();
 }
 
-for (const src of ['static/search-core.js', 'static/search.js', 'search/manifest.js']) {
+for (const src of ['static/stem.js', 'static/search-core.js', 'static/search.js',
+                   'search/manifest.js']) {
   runScript({src, onload() {}, onerror() { throw new Error(src); }});
 }
 

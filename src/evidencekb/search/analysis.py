@@ -108,7 +108,9 @@ class AbbreviationKeepingStemFilter(StemFilter):
 
     `stem` is Porter2 (Snowball English), not whoosh's default Porter: that one
     skips a step of Porter's rule 1b, so "activated" stems to "activat" and never
-    meets "activation" ("activ"), nor "hopping" (kept "hopp") "hop"."""
+    meets "activation" ("activ"), nor "hopping" (kept "hopp") "hop". The site's
+    search stems query words with the same algorithm: whoosh's code ported to
+    JavaScript (site/static/stem.js), tested word for word against this one."""
 
     def __init__(self) -> None:
         # Every word's stem kept (whoosh keeps 50,000 by default, evicting the least
@@ -209,30 +211,6 @@ def pooled(heading_text: str, heading: Analysed, text: Analysed) -> Analysed:
     if text[1]:
         return (len(words(heading_text)) + text[0], text[1])  # every word, stop words too
     return (0, ())
-
-
-# Endings tried on every index term to list word forms that the claims do not use
-# but a query may: "treated" when the claims say "treat" and "treatment". The site's
-# search never stems; it looks a query word up in the forms the build lists (see
-# search/browser/data.py), and a form is listed only if `stem` gives it back the term.
-INFLECTIONS = (
-    *("s", "es", "e", "ed", "ing", "ion", "ions", "ation", "al", "ally", "ive", "ivity"),
-    *("iveness", "ness", "ity", "ize", "izes", "ized", "ly", "ment", "ments", "er", "ers"),
-    *("y", "ies", "ied", "ic", "ical", "ous", "ance", "ence", "able", "ism", "ist"),
-    *("ate", "ates", "ated", "ating", "ations", "als", "ings", "ent", "ant", "ors"),
-)
-
-
-def inflections(term: str) -> Iterator[str]:
-    """Word forms, not necessarily seen anywhere, that have `term` as their index term."""
-    if not term.isalpha() or len(term) < 3:
-        return
-    bases = (term, term[:-1]) if term.endswith("i") else (term,)
-    for base in bases:
-        for ending in INFLECTIONS:
-            word = base + ending
-            if word not in STOP_WORDS and stem(word) == term:
-                yield word
 
 
 def spans(text: str, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:

@@ -19,7 +19,6 @@ from evidencekb.search.analysis import (
     Vocabulary,
     edit_distance,
     is_abbreviation,
-    terms,
 )
 from evidencekb.search.index import TEXT_FIELDS
 from evidencekb.search.query import Node, Quoted, word_nodes
@@ -36,7 +35,7 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
         if isinstance(node, Quoted):
             continue
         word = node.text
-        tokens = terms(word)
+        tokens = vocabulary.query_terms(word)  # a known abbreviation in any case: unstemmed
         if len(word) < MIN_WORD or not word.isalpha() or len(tokens) != 1:
             continue
         # An unknown abbreviation is not a typo: one letter off, it names

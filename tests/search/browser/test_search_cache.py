@@ -69,20 +69,20 @@ def as_written(data: Collected) -> tuple[object, ...]:
         for term, by_field in data.postings.items()
     }
     keywords = {key: ",".join(pieces) for key, pieces in data.keywords.items()}
-    return postings, keywords, data.surface, data.words, data.total_length, data.highlights
+    return postings, keywords, data.words, data.total_length, data.highlights
 
 
 def one_pass(kb: KnowledgeBase) -> Collected:
     """Every claim of the kb analysed as one topic would be, then "merged" alone."""
     documents = (document for topic in kb.topics for document in topic_documents(kb, topic))
-    return merge(kb, [analyse_documents(documents, Analysers())])
+    return merge([analyse_documents(documents, Analysers())])
 
 
 def test_topics_merged_equal_one_pass_over_the_kb(evidence_kb_loaded: KnowledgeBase) -> None:
     kb = dataclasses.replace(
         evidence_kb_loaded, topics=(*evidence_kb_loaded.topics, *sample_kb().topics)
     )
-    per_topic = merge(kb, topic_partials(kb, None))
+    per_topic = merge(topic_partials(kb, None))
     assert as_written(per_topic) == as_written(one_pass(kb))
     # Not vacuous: claims of several topics share terms, whose lists are then merged.
     assert any(
@@ -182,7 +182,7 @@ def test_a_warm_cache_writes_what_a_fresh_pass_writes(
         for edit, index, word in edits:
             kb = edit(kb, index, word)
             assert written(kb, folder / "warm", cache) == written(kb, folder / "fresh", None)
-            assert as_written(merge(kb, topic_partials(kb, cache))) == as_written(one_pass(kb))
+            assert as_written(merge(topic_partials(kb, cache))) == as_written(one_pass(kb))
         # One entry a topic folder: edits replace entries, never add to them.
         slugs = {t.slug for t in (*evidence_kb_loaded.topics, *kb.topics, *sample_kb().topics)}
         assert len(os.listdir(folder / "cache")) <= len(slugs)
@@ -245,23 +245,6 @@ def test_a_damaged_entry_is_analysed_again(
     assert all(kept(cache, t, key) for t, key in keys(kb, cache))
 
 
-def test_a_stale_entry_lends_its_inflections_only_as_strings(
-    evidence_kb_loaded: KnowledgeBase, tmp_path: Path
-) -> None:
-    """An edited topic's earlier entry lends its terms' inflections, which go into
-    other topics' entries too: anything but a string there is not taken."""
-    kb = evidence_kb_loaded
-    cache = cache_in(tmp_path / "cache")
-    expected = written(kb, tmp_path / "fresh", None)
-    written(kb, tmp_path / "out", cache)
-    for entry in (tmp_path / "cache").iterdir():
-        form, place, code, _, partial = pickle.loads(read_entry(entry) or b"")
-        spoilt = {term: 0 for term in partial[-1]}  # inflections: the partial's last field
-        stale = (form, place, code, "stale", (*partial[:-1], spoilt))
-        write_atomically(entry, pickle.dumps(stale))
-    assert written(kb, tmp_path / "out", cache) == expected
-
-
 def kept(cache: TopicCache, topic: Topic, key: str) -> bool:
     """Whether `cache` holds `topic`'s partial for `key`."""
     found = cache.get(topic)
@@ -281,7 +264,6 @@ def test_an_entry_of_other_code_or_another_place_is_not_used(
     cache = cache_in(tmp_path / "cache", code="old code")
     written(kb, tmp_path / "out", cache)
     newer = cache_in(tmp_path / "cache", code="new code")
-    # Not even an earlier version's inflections (search_cache.topic_partials) are taken.
     assert all(newer.get(t) is None for t in kb.topics)
     elsewhere = TopicCache(cache.entries, Path("/another/kb"), cache.code)
     assert all(elsewhere.get(t) is None for t in kb.topics)

@@ -1,11 +1,10 @@
 """What the site's search data is made from, analysed one topic at a time.
 
-Analysing every claim's fields (tokens, stems, positions, highlights) and listing the
-inflections of every index term is most of the work of writing the search data
-(search/browser/data.py). It is done per topic, into a `TopicPartial` that numbers the
-topic's claims from 0 and holds nothing that depends on the other topics, so that a
-topic that did not change can be taken as an earlier build left it
-(search/browser/cache.py) and only an edited one analysed again. `merge` then puts the
+Analysing every claim's fields (tokens, stems, positions, highlights) is most of the
+work of writing the search data (search/browser/data.py). It is done per topic, into a
+`TopicPartial` that numbers the topic's claims from 0 and holds nothing that depends on
+the other topics, so that a topic that did not change can be taken as an earlier build
+left it (search/browser/cache.py) and only an edited one analysed again. `merge` then puts the
 partials together in kb order, shifting each topic's claim numbers by the claims
 before it: the result is exactly what one pass over the whole kb would gather.
 """
@@ -106,8 +105,6 @@ class TopicPartial:
     words: dict[str, int]  # spelling dictionary: word -> claims holding it
     total_length: dict[str, int]  # field -> the sum of its lengths
     highlights: list[str]  # per claim, JSON: its text's terms and their UTF-16 offsets
-    surface: dict[str, str]  # word of the claims -> its one index term
-    inflections: dict[str, str]  # index term of "body" -> analysis.inflections, spaced
 
     def to_plain(self) -> tuple[object, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -115,7 +112,7 @@ class TopicPartial:
     @classmethod
     def from_plain(cls, value: object) -> TopicPartial | None:
         """The partial `to_plain` gave, if `value` has its shape; None otherwise."""
-        shapes = [int, dict, dict, dict, dict, list, dict, dict]
+        shapes = [int, dict, dict, dict, dict, list]
         if not isinstance(value, tuple) or len(value) != len(shapes):
             return None
         if not all(isinstance(part, shape) for part, shape in zip(value, shapes, strict=True)):
@@ -151,34 +148,15 @@ class _Field:
 @dataclass
 class Analysers:
     """The analysers of one build's pass over the topics, with what they have worked
-    out: each analyser keeps a cache of its stems, and a word's terms, a term's
-    inflections (45 stems each), a heading's, a title's or a list of names' analysis
-    and the words after a claim's text are worked out once however many claims and
-    topics hold them (a heading is shared by the claims of one abstract, a name by
-    thousands of claims)."""
+    out: each analyser keeps a cache of its stems, and a heading's, a title's or a list
+    of names' analysis and the words after a claim's text are worked out once however
+    many claims and topics hold them (a heading is shared by the claims of one
+    abstract, a name by thousands of claims)."""
 
     text: Any = field(default_factory=analysis.text_analyzer)
     names: Any = field(default_factory=analysis.names_analyzer)
-    terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    inflections: dict[str, str] = field(default_factory=dict)
     fields: dict[tuple[str, str], _Field] = field(default_factory=dict)
     words_of: ClaimWords = field(default_factory=ClaimWords)
-
-    def term_of(self, word: str) -> str | None:
-        """The index term of `word`, if it has exactly one."""
-        found = self.terms.get(word)
-        if found is None:
-            found = self.terms[word] = analysis.terms(word)
-        # A stop word or a short word has no term; one that the tokenizer splits
-        # further is never a single query token.
-        return found[0] if len(found) == 1 else None
-
-    def inflections_of(self, term: str) -> str:
-        """analysis.inflections of `term`, spaced."""
-        found = self.inflections.get(term)
-        if found is None:
-            found = self.inflections[term] = " ".join(analysis.inflections(term))
-        return found
 
     def shared(self, analyzer: str, text: str) -> _Field:
         """A field that many claims hold the same (a heading, a topic's title, a claim's
@@ -230,22 +208,14 @@ def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPar
 def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> TopicPartial:
     """The search data of claims given as search/index.py's documents, numbered from 0."""
     data = _Gathering()
-    surface_words: set[str] = set()
-    titles: set[str] = set()  # the claims of a topic share its title
     claims = 0
     for doc, document in enumerate(documents):
         claims += 1
         text = _analysed(tools.text, document["text"])
-        title = document["topic_title"]
-        if title not in titles:
-            titles.add(title)
-            surface_words.update(analysis.words(title))
         for name, analysed in _ranked_fields(document, text, tools):
             _add_posting(data, name, doc, analysed)
         data.highlights.append(_highlights(document["text"], text))
-        words = tools.words_of(document)
-        surface_words |= words
-        data.words.update(words)
+        data.words.update(tools.words_of(document))
         for name in KEYWORD_FIELDS:
             for value in document[name].split() if name != "id" else [document[name]]:
                 key = f"{name}:{value}"
@@ -262,10 +232,6 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
         words=dict(data.words),
         total_length=dict(data.total_length),
         highlights=data.highlights,
-        surface=_surface(surface_words, tools),
-        inflections={
-            term: tools.inflections_of(term) for term in postings if "body" in postings[term]
-        },
     )
 
 
@@ -314,17 +280,11 @@ def _deltas(numbers: list[int]) -> list[int]:
     return [n - p for n, p in zip(numbers, [0, *numbers], strict=False)]
 
 
-def _surface(words: Iterable[str], tools: Analysers) -> dict[str, str]:
-    found = {word: tools.term_of(word) for word in words}
-    return {word: term for word, term in found.items() if term is not None}
-
-
 @dataclass
 class Collected:
     """The whole kb's search data: the topics' partials merged, claims numbered across
     the kb; each list of numbers as its JSON items in pieces, one a topic."""
 
-    surface: dict[str, str] = field(default_factory=dict)  # word -> index term
     postings: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
     keywords: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
@@ -332,14 +292,10 @@ class Collected:
     highlights: list[str] = field(default_factory=list)
 
 
-def merge(kb: KnowledgeBase, partials: Iterable[TopicPartial]) -> Collected:
-    """The partials of kb's topics, in kb order, as one: claim numbers shifted by the
-    claims of the topics before, and every word that may be searched mapped to its
-    index term: the words of the claims and the vocabularies, then the inflections of
-    the terms in "body" (a word that is both keeps its own term; one that inflects two
-    terms, the first in sorted order)."""
+def merge(partials: Iterable[TopicPartial]) -> Collected:
+    """The partials of a kb's topics, in kb order, as one: claim numbers shifted by the
+    claims of the topics before."""
     data = Collected()
-    inflections: dict[str, str] = {}
     # The last claim so far of each term's list in each field, and of each keyword's.
     last: dict[tuple[str, str], int] = {}
     last_with_keyword: dict[str, int] = {}
@@ -356,12 +312,5 @@ def merge(kb: KnowledgeBase, partials: Iterable[TopicPartial]) -> Collected:
         data.words.update(partial.words)
         data.total_length.update(partial.total_length)
         data.highlights += partial.highlights
-        data.surface.update(partial.surface)
-        inflections.update(partial.inflections)
         offset += partial.claims
-    names = {w for t in (*kb.entities, *kb.categories) for n in t.names for w in analysis.words(n)}
-    data.surface.update(_surface(names - data.surface.keys(), Analysers()))
-    for term in sorted(inflections):
-        for word in inflections[term].split():
-            data.surface.setdefault(word, term)
     return data

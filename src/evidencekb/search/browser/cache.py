@@ -16,9 +16,7 @@ site: the site is published, and the cache would double what a build must keep. 
 entry holds its format, its topic folder, the code and the topic's key beside the
 partial, and is used only if all four match; anything else (none, truncated, corrupt,
 another format's, one that names a class) means analysing the topic again. So the
-cache can make a build faster, never give it other bytes. One thing is taken from an
-entry of the same format, folder and code whose key differs (the topic was edited):
-the inflections of its terms, which depend on the term and the code alone.
+cache can make a build faster, never give it other bytes.
 """
 
 from __future__ import annotations
@@ -34,7 +32,7 @@ from evidencekb.search.browser.analysis import Analysers, TopicPartial, analyse_
 from evidencekb.search.index import topic_key, vocabulary_key
 
 # Part of every entry: an entry written in another format is not used.
-_FORMAT = "evidencekb-search-data-partial-2"
+_FORMAT = "evidencekb-search-data-partial-3"
 
 
 @dataclass(frozen=True)
@@ -85,15 +83,6 @@ def topic_partials(kb: KnowledgeBase, cache: TopicCache | None) -> Iterator[Topi
         if kept is not None and kept[0] == key:
             yield kept[1]
             continue
-        if kept is not None:
-            # A term's inflections depend on the term and the code alone: those of the
-            # topic's earlier version, most of its terms after an edit, are not worked out again.
-            # Only strings are taken: these go into other topics' entries too.
-            tools.inflections.update(
-                (term, spaced)
-                for term, spaced in kept[1].inflections.items()
-                if isinstance(term, str) and isinstance(spaced, str)
-            )
         partial = analyse_topic(kb, topic, tools)
         cache.put(topic, key, partial)
         yield partial

@@ -2,7 +2,10 @@
 as `ekb search` does, cut into files so that a first search stays small.
 
 Python owns the analysis (evidencekb.search.analysis): the browser never tokenises
-claim text, stems, or holds a list of its own. What it gets:
+claim text or holds a list of its own. It stems a query's words itself, with
+static/stem.js: whoosh's Porter2, which the index is stemmed with, ported to JavaScript
+and tested word for word against it (tests/site/test_stem_js.py), so that a word no
+claim spells reaches the same index term in both front ends. What it gets:
 
 - The manifest (always loaded): the token pattern, stop words, the abbreviation rule's
   numbers and the vocabulary's abbreviations, the vocabulary groups as index-term
@@ -11,9 +14,7 @@ claim text, stems, or holds a list of its own. What it gets:
   count, each field's average length), the patterns and examples that the cited works'
   fields read their values with (search/fields.py, identifiers.py), and the shard
   boundaries.
-- Shards (t-NNNN.js) of one sorted key space:
-  * every surface word of the claims and the vocabularies (lowercased) -> its index
-    term, so that a query word is looked up, not stemmed;
+- Shards (t-NNNN.js) of one sorted key space, each entry [key, postings]:
   * every index term -> its postings in each ranked field ("body", "heading", "text",
     "topic_title", "terms"): per claim the claim number (delta-coded), the field's
     length as whoosh stores it (lengths are kept in one byte, so lossy, and BM25
@@ -21,7 +22,7 @@ claim text, stems, or holds a list of its own. What it gets:
   * every keyword value ("section:research", "entity:crps", "cites:2",
     "id:ketamine-pain-8008e692", "author:guyatt+gh", "stance:supports") -> the claims
     that have it (search/fields.py says what a claim holds in the cited works' fields).
-  A query loads the shards of its words, then those of their index terms.
+  A query loads the shards of its words' index terms.
 - Spelling dictionaries (s-XXXX.js, one per first letter): every word as written in
   claims, headings and names, with the number of claims holding it; loaded only when a
   query word is found nowhere.
@@ -59,7 +60,7 @@ from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
 from evidencekb.search.index import cited_years
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 
@@ -80,21 +81,19 @@ def js_sorted(keys: Iterable[str]) -> list[str]:
 
 
 def _entries(data: Collected) -> Iterator[tuple[str, str]]:
-    """Shard entries, [key, index term or 0, postings or 0], in key order, each with
-    its JSON (the postings' lists put together from their pieces)."""
-    surface, postings, keywords = data.surface, data.postings, data.keywords
-    keys = js_sorted({*surface, *postings, *keywords})
-    quoted = script_strings([*keys, *surface.values()])
+    """Shard entries, [key, postings], in key order, each with its JSON (the postings'
+    lists put together from their pieces). A keyword ("section:research") is never an
+    index term: a term has no colon."""
+    postings, keywords = data.postings, data.keywords
+    keys = js_sorted({*postings, *keywords})
+    quoted = script_strings(keys)
     for key in keys:
         docs = keywords.get(key)
         if docs is not None:
             found = '{"docs":[' + ",".join(docs) + "]}"
-        elif (by_field := postings.get(key)) is not None:  # field names: plain ASCII words
-            found = "{" + ",".join(f'"{n}":[{",".join(p)}]' for n, p in by_field.items()) + "}"
-        else:
-            found = "0"
-        stem = surface.get(key)
-        yield key, f"[{quoted(key)},{'0' if stem is None else quoted(stem)},{found}]"
+        else:  # field names: plain ASCII words
+            found = "{" + ",".join(f'"{n}":[{",".join(p)}]' for n, p in postings[key].items()) + "}"
+        yield key, f"[{quoted(key)},{found}]"
 
 
 # A shard: its entries' keys and their JSON texts, in key order.
@@ -183,7 +182,7 @@ def write_search_data(
     folder = out_dir / SEARCH_DATA_DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
     claims = kb.claims
-    data = merge(kb, topic_partials(kb, cache))
+    data = merge(topic_partials(kb, cache))
     spans = []  # each shard's first and last key
     for number, shard in enumerate(_shards(_entries(data))):
         # The same bytes as script_json(entries): a JSON list is its items' JSON joined.

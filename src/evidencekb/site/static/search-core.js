@@ -7,8 +7,9 @@
  *
  * It holds no rule of its own that Python also holds: the token pattern, stop words,
  * abbreviations, vocabulary groups, query fields, ranking parameters, collection
- * statistics and spelling thresholds come from the manifest, and every word's index
- * term (its stem) from the shards. What is here mirrors evidencekb/search/query.py
+ * statistics and spelling thresholds come from the manifest, and a word's index term
+ * from stem.js, whoosh's Porter2 stemmer ported (loaded before this file in the page,
+ * required beside it under Node.js). What is here mirrors evidencekb/search/query.py
  * (parser and compiler), engine.py (ranking and the order of results), spelling.py and
  * whoosh's scoring (BM25F per field, with whoosh's stored field lengths; AND and OR add
  * the scores of the parts that match; a phrase scores as its words).
@@ -18,6 +19,9 @@
  */
 (function (root) {
   'use strict';
+
+  var stem = typeof module === 'object' && module.exports ? require('./stem.js').stem
+    : root.EKBStem.stem;
 
   function QueryError(message) {
     this.message = message;
@@ -103,7 +107,7 @@
     if (cacheKey in this.decoded) return this.decoded[cacheKey];
     var entry = this.keywordFields[field] ? this.entry(field + ':' + term) : this.entry(term);
     if (this.pending()) return null;
-    var raw = entry && entry[2] ? entry[2][this.keywordFields[field] ? 'docs' : field] : null;
+    var raw = entry ? entry[1][this.keywordFields[field] ? 'docs' : field] : null;
     var out = raw ? decode(raw, !this.keywordFields[field]) : null;
     this.decoded[cacheKey] = out;
     return out;
@@ -140,21 +144,16 @@
       letters.length >= this.a.abbreviationLetters;
   };
 
-  // The index terms of a query's words (analysis.Vocabulary.query_terms): each word's
-  // stem as the build recorded it; a word written in capitals, or spelled like a
-  // vocabulary abbreviation, is that abbreviation, unstemmed. A word found nowhere is
-  // searched as written (it matches nothing unless it is its own stem).
+  // The index terms of a query's words (analysis.Vocabulary.query_terms): each word
+  // lowercased and stemmed, as the index's words were; a word written in capitals, or
+  // spelled like a vocabulary abbreviation, is that abbreviation, unstemmed.
   Engine.prototype.queryTerms = function (text) {
     var self = this, out = [];
     (String(text).match(this.token) || []).forEach(function (word) {
       var lower = word.toLowerCase();
       if (length(lower) < self.a.minLength || self.stop[lower]) return;
-      if (self.isAbbreviation(word) || self.abbreviations[lower]) {
-        out.push(lower);
-        return;
-      }
-      var entry = self.entry(lower);
-      out.push(entry && entry[1] ? entry[1] : lower);
+      var abbreviation = self.isAbbreviation(word) || self.abbreviations[lower];
+      out.push(abbreviation ? lower : stem(lower));
     });
     return out;
   };
