@@ -156,6 +156,16 @@ def test_the_spelled_out_name_finds_the_abbreviation(site: Path) -> None:
     assert run(site, "?q=IV")["results"][0]["marks"] == ["intravenously"]
 
 
+def test_a_form_no_claim_spells_is_stemmed_by_the_page(site: Path) -> None:
+    """static/stem.js: "dosing" meets "doses", and a vocabulary name in a form that
+    neither the claims nor the vocabulary write is still the name."""
+    dosing = run(site, "?q=dosing")
+    assert hrefs(dosing) == ["claims/ketamine-pain-00000003.html"]
+    assert dosing["results"][0]["marks"] == ["doses"]
+    unspelled = run(site, "?q=complex+regional+pain+syndromically")
+    assert hrefs(unspelled) == hrefs(run(site, "?q=CRPS")) and len(hrefs(unspelled)) == 3
+
+
 def test_filters_narrow_the_results(site: Path) -> None:
     assert hrefs(run(site, "?q=crps&strength=low")) == ["claims/ketamine-pain-00000004.html"]
     assert hrefs(run(site, "?q=crps&topic=opioids-pain")) == ["claims/opioids-pain-00000001.html"]
