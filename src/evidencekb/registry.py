@@ -87,6 +87,52 @@ STUDY_DESIGNS: tuple[Choice, ...] = (
 
 
 @dataclass(frozen=True)
+class ClaimField:
+    """One field of a `[[claim]]` table in claims.toml.
+
+    kind: "text", "texts", "int" or "ints" (kb/tables.py checks each). A field that
+    holds one value is a column of the database's claims table, described by
+    `description`; a list is a table of its own (claim_citations, claim_categories,
+    claim_entities), one row per value in the claim's order.
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = True
+
+    @property
+    def is_column(self) -> bool:
+        return self.kind in ("text", "int")
+
+
+CLAIM_FIELDS: tuple[ClaimField, ...] = (
+    ClaimField("id", "text", "The claim's permanent id, as kb/ records it."),
+    ClaimField("section", "text", "The part of the summary: guidelines or research."),
+    ClaimField(
+        "heading",
+        "text",
+        "The heading the claim stands under; null for a lead paragraph.",
+        required=False,
+    ),
+    ClaimField(
+        "text", "text", "The statement exactly as the summary gives it, citation numbers removed."
+    ),
+    ClaimField("citations", "ints", "The citation numbers, in the source's order."),
+    ClaimField("strength", "text", "The evidence-strength label (strength_levels)."),
+    ClaimField(
+        "strength_method",
+        "text",
+        "stated (the summary says it) or derived (by the written rule in kb/strength.md).",
+    ),
+    ClaimField("strength_basis", "text", "The words or the rule the strength label rests on."),
+    ClaimField("categories", "texts", "The categories it is about (categories)."),
+    ClaimField("entities", "texts", "The entities it mentions (entities)."),
+    ClaimField("source_line", "int", "The claim's line in its summary, from 1."),
+)
+
+
+@dataclass(frozen=True)
 class ReferenceField:
     """One field of a `[[reference]]` table in references.toml.
 

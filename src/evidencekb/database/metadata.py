@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.model import KnowledgeBase
-from evidencekb.registry import REFERENCE_FIELDS
+from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
 
 TITLE = "evidencekb"
 DESCRIPTION = (
@@ -74,18 +74,10 @@ TABLES: dict[str, Described] = {
     "claims": Described(
         "One row per claim: a statement of a summary, kept verbatim.",
         {
-            "id": "The claim's permanent id, as kb/ records it.",
             "topic": "The topic the claim belongs to.",
             "position": "The claim's place in its topic's summary, from 1.",
-            "section": "The part of the summary: guidelines or research.",
-            "heading": "The heading the claim stands under; null for a lead paragraph.",
-            "text": "The statement exactly as the summary gives it, citation numbers removed.",
-            "strength": "The evidence-strength label (strength_levels).",
-            "strength_method": "stated (the summary says it) or derived (by the written "
-            "rule in kb/strength.md).",
-            "strength_basis": "The words or the rule the strength label rests on.",
             "source": "The file name of the summary the claim comes from.",
-            "source_line": "The claim's line in that summary, from 1.",
+            **{f.name: f.description for f in CLAIM_FIELDS if f.is_column},
             "contested": "1 when its cited works disagree or a curator says another claim "
             "contradicts it, else 0.",
         },

@@ -22,7 +22,7 @@ import sqlite_utils
 from evidencekb.database.evidence import add_evidence
 from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase
 from evidencekb.progress import Progress, no_progress
-from evidencekb.registry import REFERENCE_FIELDS
+from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
 
 VIEWS = {
     "claim_overview": """
@@ -172,6 +172,9 @@ def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
     _fill(db, "topics", columns, rows)
 
 
+# The claims table: the claim's id, what the loader adds (its topic, place and source
+# file), then every other field of claims.toml that holds one value (registry.CLAIM_FIELDS).
+CLAIM_COLUMNS = tuple(f for f in CLAIM_FIELDS if f.is_column and f.name != "id")
 # A reference field's column type; a list is one text, its items separated by "; ".
 _COLUMN_TYPES: dict[str, type] = {"int": int}
 
@@ -221,9 +224,8 @@ def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progre
 def _create_claim_tables(db: sqlite_utils.Database) -> None:
     db.table("claims").create(
         {
-            "id": str, "topic": str, "position": int, "section": str, "heading": str,
-            "text": str, "strength": str, "strength_method": str, "strength_basis": str,
-            "source": str, "source_line": int,
+            "id": str, "topic": str, "position": int, "source": str,
+            **{f.name: _COLUMN_TYPES.get(f.kind, str) for f in CLAIM_COLUMNS},
         },
         pk="id",
         foreign_keys=[
@@ -248,14 +250,8 @@ def _insert_claims(db: sqlite_utils.Database, chunk: tuple[Claim, ...]) -> None:
             "id": c.id,
             "topic": c.topic,
             "position": c.position,
-            "section": c.section,
-            "heading": c.heading,
-            "text": c.text,
-            "strength": c.strength,
-            "strength_method": c.strength_method,
-            "strength_basis": c.strength_basis,
             "source": c.source,
-            "source_line": c.source_line,
+            **{f.name: getattr(c, f.name) for f in CLAIM_COLUMNS},
         }
         for c in chunk
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from evidencekb import registry
 from evidencekb.kb.citations import citation_faults, split_marker
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
@@ -14,19 +15,8 @@ from evidencekb.kb.tomlfile import Located
 from evidencekb.model import SECTIONS, STRENGTH_METHODS, Claim, StrengthScheme
 from evidencekb.paths import SOURCE_COPY, STRENGTH_PROSE
 
-CLAIM_FIELDS = {
-    "id": Field("text"),
-    "section": Field("text"),
-    "heading": Field("text", required=False),
-    "text": Field("text"),
-    "citations": Field("ints"),
-    "strength": Field("text"),
-    "strength_method": Field("text"),
-    "strength_basis": Field("text"),
-    "categories": Field("texts"),
-    "entities": Field("texts"),
-    "source_line": Field("int"),
-}
+# A `[[claim]]` table's fields, as registry.CLAIM_FIELDS declares them.
+CLAIM_FIELDS = {f.name: Field(f.kind, f.required) for f in registry.CLAIM_FIELDS}
 
 
 @dataclass(frozen=True)
