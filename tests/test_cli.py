@@ -6,13 +6,24 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from evidencekb.terminal import terminal_safe
+from fixtures import reword, run_on_a_terminal
+
 SEED_NAME = "000_7edb83ebcba9957e.txt"
+# What a title, an id or a file can carry to take over a terminal: an OSC sequence
+# that retitles the window and rings the bell, a CSI one that clears the screen, a
+# C1 CSI (ESC [ in one code), a backspace.
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m\x08"
+# Any character a terminal acts on (bar line break and tab), bidi overrides included.
+RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -209,3 +220,59 @@ def test_import_refuses_before_writing(empty_kb: Path, tmp_path: Path) -> None:
     title = ekb("import", str(source), "--topic", "t", "--title", "   ", "--kb", str(empty_kb))
     assert title.stderr == "Error: --title is empty\n"
     assert list((empty_kb / "topics").iterdir()) == []
+
+
+def test_values_echoed_in_errors_cannot_drive_the_terminal(kb_dir: Path, tmp_path: Path) -> None:
+    claim = ekb("show", f"ketamine{HOSTILE}", "--kb", str(kb_dir))
+    assert claim.returncode == 1
+    assert claim.stderr.startswith(
+        "Error: no claim 'ketamine\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u0008'"
+    )
+    folder = tmp_path / f"kb{HOSTILE}"
+    missing = ekb("export", "--kb", str(folder))
+    assert missing.stderr.splitlines()[0] == (
+        f"{terminal_safe(str(folder))}:1: knowledge base folder not found; pass --kb DIR"
+    )
+    # A reference file's title, shown as a change or quoted in an error.
+    ris = tmp_path / "cohen.ris"
+    ris.write_text(
+        "TY  - JOUR\nID  - 1\nTI  - Consensus Guidelines on the Use of Intravenous Ketamine "
+        f"Infusions for Chronic Pain{HOSTILE}\nPY  - 2018\nER  - \n",
+        encoding="utf-8",
+    )
+    refs = ekb("refs", "import", str(ris), "--topic", "ketamine-pain", "--kb", str(kb_dir))
+    for result in (claim, missing, refs):
+        assert not RAW_CONTROL.search(result.stdout + result.stderr), result
+    assert "pwned" in refs.stdout + refs.stderr
+
+
+def test_a_bidi_override_in_a_claim_is_printed_escaped_and_exported_exactly(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """kb/ refuses control codes in a claim but not a bidi override (it is not
+    one), which shows the text after it reversed: every printer escapes it."""
+    claims = tomllib.loads((kb_dir / "topics/ketamine-pain/claims.toml").read_text("utf-8"))
+    claim = next(c for c in claims["claim"] if "laryngospasm" in c["text"])
+    reword(kb_dir, "nightmares, and laryngospasm", "nightmares, and \u202elaryngospasm")
+    site = tmp_path / "site"
+    where = ["--kb", str(kb_dir)]
+    shown = ekb("show", claim["id"], *where)
+    details = ekb("show", claim["id"], "--json", *where)
+    found = ekb("search", "laryngospasm", "--site-dir", str(site), *where)
+    listed = ekb("search", "laryngospasm", "--json", "--site-dir", str(site), *where)
+    exported = ekb("export", "--format", "text", *where)
+    for result in (shown, details, found, listed):
+        assert result.returncode == 0, result.stderr
+        assert not RAW_CONTROL.search(result.stdout), result.stdout
+        assert "and \\u202elaryngospasm" in result.stdout
+    assert json.loads(details.stdout)["text"].endswith("and \u202elaryngospasm.")
+    assert json.loads(listed.stdout)[0]["text"].endswith("and \u202elaryngospasm.")
+    assert "and \u202elaryngospasm" in exported.stdout  # into a file or program: exact
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    for args in (
+        ["search", "laryngospasm", "--site-dir", str(site), *where],  # in colour
+        ["export", "--format", "text", *where],
+    ):
+        on_screen = run_on_a_terminal(args, env)
+        assert "\u202e" not in on_screen and "laryngospasm" in on_screen
+        assert "\\u202e" in on_screen

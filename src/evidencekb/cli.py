@@ -20,6 +20,7 @@ import click
 from evidencekb import __version__
 from evidencekb.errors import KBError, QueryError, ValidationError
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
+from evidencekb.terminal import terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,8 +38,18 @@ def _stop(signum: int, frame: object) -> None:
     raise Stopped(signum)
 
 
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print text that holds kb/ or user values (titles, ids, paths, file content):
+    nothing in it can drive the terminal. Only our own colour and progress codes
+    are printed with click.echo directly."""
+    click.echo(terminal_safe(text), err=err, nl=nl)
+
+
+say = partial(echo, err=True)  # messages for the person at the terminal, on stderr
+
+
 def _fail(message: str, status: int) -> None:
-    click.echo(f"Error: {message}", err=True)
+    say(f"Error: {message}")
     sys.exit(status)
 
 
@@ -51,7 +62,7 @@ def handles_errors(command: F) -> F:
             return command(*args, **kwargs)
         except ValidationError as error:
             for problem in error.problems:
-                click.echo(str(problem), err=True)
+                say(str(problem))
             _fail(str(error), 1)
         except QueryError as error:
             _fail(str(error), 2)
@@ -117,7 +128,7 @@ def import_command(
     importer = import_claims_jsonl if fmt == "claims-jsonl" else import_summary
     result = importer(kb_dir, source, slug, title=title, replace=replace)
     verb = "Replaced" if result.replaced else "Created"
-    click.echo(
+    echo(
         f"{verb} {result.topic_dir}: {result.statements} claims citing "
         f"{result.cited_sources} sources. Curate it, then run `ekb check`."
     )
@@ -132,7 +143,7 @@ def check(kb_dir: Path) -> None:
 
     kb = load_kb(kb_dir)
     topics, claims = len(kb.topics), len(kb.claims)
-    click.echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')})")
+    echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')})")
 
 
 @cli.command("export")
@@ -153,7 +164,10 @@ def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     """Write the claims to standard output."""
     from evidencekb.kb import export, load_kb
 
-    click.echo(export(load_kb(kb_dir), fmt, topic), nl=False)
+    text = export(load_kb(kb_dir), fmt, topic)
+    # Into a file or a program an export is data, written exactly; on a terminal a
+    # person reads it.
+    click.echo(terminal_safe(text) if sys.stdout.isatty() else text, nl=False)
 
 
 @cli.command()
@@ -170,9 +184,9 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
     kb = load_kb(kb_dir)
     claim = find_claim(kb, claim_id)
     if as_json:
-        click.echo(json.dumps(claim_details(kb, claim), indent=2, ensure_ascii=False))
+        echo(json.dumps(claim_details(kb, claim), indent=2, ensure_ascii=False))
     else:
-        click.echo(claim_text(kb, claim))
+        echo(claim_text(kb, claim))
 
 
 @cli.command()
@@ -199,7 +213,7 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     if show_progress:
         click.echo("\r\033[K", nl=False, err=True)
     if not quiet:
-        click.echo(
+        echo(
             f"Built {result.site_dir}/ from {_plural(result.topics, 'topic')} and "
             f"{_plural(result.claims, 'claim')}."
         )
@@ -276,13 +290,14 @@ def search_command(
     from evidencekb.search import Filters, ensure_fresh_index, results_json, results_text, search
 
     index_dir = site_dir / INDEX_DIRNAME
-    ensure_fresh_index(kb_dir, index_dir, notify=lambda message: click.echo(message, err=True))
+    ensure_fresh_index(kb_dir, index_dir, notify=say)
     filters = Filters.of(**filter_values)
     results = search(index_dir, " ".join(words), filters=filters, limit=limit)
     if as_json:
-        click.echo(results_json(results))
+        echo(results_json(results))
         return
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    # Made terminal-safe piece by piece inside, around its own colour codes.
     click.echo(results_text(results, colour=colour), color=colour)
 
 
@@ -309,14 +324,14 @@ def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: P
 
     result = import_references(kb_dir, source, slug, replace=replace, dry_run=dry_run)
     for change in result.changes:
-        click.echo(change.describe())
+        echo(change.describe())
     applied = sum(change.applied for change in result.changes)
     if result.written:
-        click.echo(f"Wrote {result.references_file}: {_plural(applied, 'field')} changed.")
+        echo(f"Wrote {result.references_file}: {_plural(applied, 'field')} changed.")
     elif dry_run and applied:
-        click.echo(f"Dry run: {_plural(applied, 'field')} would change; nothing written.")
+        echo(f"Dry run: {_plural(applied, 'field')} would change; nothing written.")
     else:
-        click.echo(f"Nothing to change in {result.references_file}.")
+        echo(f"Nothing to change in {result.references_file}.")
 
 
 @cli.command("serve")
@@ -343,7 +358,6 @@ def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
     in a browser; a kb/ problem is printed here and shown on the page, and the
     last good site goes on being served.
     """
-    say = partial(click.echo, err=True)
     if watch:
         from evidencekb.live import serve_live
 

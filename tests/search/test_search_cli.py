@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from evidencekb.cli import cli
 from evidencekb.search.query import FIELDS
+from fixtures import run_on_a_terminal
 
 ANSI = "\x1b["
 
@@ -305,30 +303,6 @@ def test_an_unwritable_site_folder_is_an_error(kb_dir: Path, tmp_path: Path) -> 
     assert result.stderr.splitlines()[-1] == (
         f"Error: cannot write the search index at {blocker / 'site' / 'whoosh'}: Not a directory"
     )
-
-
-def run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
-    """Run `python -m evidencekb` with stdout on a pseudo-terminal; its output."""
-    primary, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "evidencekb", *args],
-        stdout=secondary,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    os.close(secondary)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(primary, 65536)
-        except OSError:  # the terminal closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(primary)
-    assert process.wait(timeout=60) == 0
-    return b"".join(chunks).decode("utf-8")
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(kb_dir: Path, site_dir: Path) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from evidencekb.terminal import CONTROL_CODES
+
+_CONTROL = re.compile(f"[{CONTROL_CODES}]")
 # Half of a UTF-16 pair alone (JSON's "\ud800"): no character, and no UTF-8 file can hold it.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 

@@ -6,6 +6,8 @@ import json
 from html import escape
 from typing import TYPE_CHECKING
 
+from evidencekb.terminal import terminal_safe
+
 if TYPE_CHECKING:
     from evidencekb.search.engine import SearchResults
 
@@ -44,20 +46,22 @@ def results_text(results: SearchResults, *, colour: bool) -> str:
     lines = []
     if results.corrected_query is not None:
         lines.append(
-            f'Did you mean "{_printable(results.corrected_query)}"? Showing results for it.'
+            f'Did you mean "{terminal_safe(results.corrected_query)}"? Showing results for it.'
         )
     if not results.hits:
-        lines.append(f'No claims match "{_printable(results.query)}".')
+        lines.append(f'No claims match "{terminal_safe(results.query)}".')
         return "\n".join(lines)
     for rank, hit in enumerate(results.hits, 1):
         claim = hit.claim
         where = str(claim["section"])
         if claim.get("heading"):
             where += f" > {claim['heading']}"
-        head = f"{rank}. {claim['id']}  [{claim['strength']}]  {where}"
+        head = terminal_safe(f"{rank}. {claim['id']}  [{claim['strength']}]  {where}")
         lines.append(f"{_BOLD_ON}{head}{_MARK_OFF}" if colour else head)
         text = str(claim["text"])
-        lines.append("   " + (_ansi_marked(text, hit.highlights) if colour else text))
+        lines.append(
+            "   " + (_ansi_marked(text, hit.highlights) if colour else terminal_safe(text))
+        )
         citations = claim.get("citations")
         cited = ", ".join(str(n) for n in citations) if isinstance(citations, list) else ""
         cited = cited or "none"
@@ -70,6 +74,7 @@ def results_text(results: SearchResults, *, colour: bool) -> str:
     if results.by_strength:
         summary += " · strength: " + ", ".join(f"{k} {v}" for k, v in results.by_strength)
     lines.append("")
+    summary = terminal_safe(summary)
     lines.append(f"{_DIM_ON}{summary}{_MARK_OFF}" if colour else summary)
     return "\n".join(lines)
 
@@ -77,12 +82,8 @@ def results_text(results: SearchResults, *, colour: bool) -> str:
 def _ansi_marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
     pieces, cursor = [], 0
     for start, end in marks:
-        pieces += [text[cursor:start], _MARK_ON, text[start:end], _MARK_OFF]
+        pieces += [terminal_safe(text[cursor:start]), _MARK_ON]
+        pieces += [terminal_safe(text[start:end]), _MARK_OFF]
         cursor = end
-    pieces.append(text[cursor:])
+    pieces.append(terminal_safe(text[cursor:]))
     return "".join(pieces)
-
-
-def _printable(text: str) -> str:
-    """The query as typed, minus control characters (no terminal escapes)."""
-    return "".join(ch for ch in text if ch.isprintable())

@@ -1,0 +1,33 @@
+"""What may reach a terminal: text from kb/ or from a user, made inert.
+
+A title, a claim, a file name or a request line can carry escape sequences that
+retitle the window, clear the screen or rewrite what was printed, and bidi
+overrides that show text in another order than it is stored. Everything the
+CLI prints that it did not write itself goes through `terminal_safe`. Stdlib
+only: `ekb search` imports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls, DEL and C1 controls, as a regex character-class body: kb/text.py
+# refuses them in one-line fields, and a terminal must not be handed them raw.
+CONTROL_CODES = r"\x00-\x1f\x7f-\x9f"
+# The bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069): they
+# reorder the text after them (the "Trojan Source" trick). The marks (LRM, RLM,
+# ALM) only settle the order of neutral characters and stay.
+_BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+# A line break and a tab are layout, not control.
+_UNSAFE = re.compile(rf"(?![\n\t])[{CONTROL_CODES}]|[{_BIDI_CONTROLS}]")
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with each control character written as a `\\uXXXX` escape: visible,
+    inert, and the escape JSON itself uses, so a JSON document stays valid and
+    says the same."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
