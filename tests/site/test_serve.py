@@ -6,6 +6,7 @@ import http.client
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import urllib.request
@@ -114,3 +115,137 @@ def test_folders_are_not_listed(site_dir: Path) -> None:
             assert b"segment.seg" not in body and b"a.html" not in body
         assert request(base, "/")[0] == 200  # a folder with index.html serves it
         assert request(base, "/whoosh/segment.seg")[0] == 200
+
+
+def exchange(base: str, raw: bytes) -> bytes:
+    """Send raw bytes over a fresh socket (kept open, as a client waiting for its
+    answer would) and read the reply until the server closes the connection."""
+    address = urlsplit(base)
+    reply = b""
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(raw)
+        for _ in range(1000):  # a reply of a few KiB: the bound is never reached
+            chunk = connection.recv(65536)
+            if not chunk:
+                return reply
+            reply += chunk
+    raise AssertionError("the reply never ended")
+
+
+def tls_client_hello() -> bytes:
+    """The first bytes a browser sends to an https:// address, made by a real TLS stack."""
+    outgoing = ssl.MemoryBIO()
+    context = ssl.create_default_context()
+    tls = context.wrap_bio(ssl.MemoryBIO(), outgoing, server_hostname="localhost")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:  # the hello is sent; the server's answer is awaited
+        return outgoing.read()
+    raise AssertionError("a handshake cannot end without an answer")
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        (b"GET\r\n\r\n", 400),
+        (b"GET /\r\n", 400),  # HTTP/0.9: no version, no headers, no status line
+        (b"GET / HTTP/1.1 x\r\nHost: localhost\r\n\r\n", 400),
+        (b"GET / XTTP/1.1\r\nHost: localhost\r\n\r\n", 400),
+        (b"GET / HTTP/1.x\r\nHost: localhost\r\n\r\n", 400),
+        (b"\x00\xff\xfe\r\n\r\n", 400),
+        (b"GET / HTTP/9.9\r\nHost: localhost\r\n\r\n", 505),  # RFC 9110 15.6.6
+        (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505),  # an HTTP/2 connection preface
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: localhost\r\n\r\n", 414),
+        (tls_client_hello(), 400),
+    ],
+    ids=["bare-GET", "HTTP/0.9", "four-words", "XTTP", "HTTP/1.x", "binary", "HTTP/9.9",
+         "HTTP/2", "long-URI", "TLS-hello"],
+)  # fmt: skip
+def test_a_malformed_request_gets_an_error_reply_at_once_and_no_traceback(
+    site_dir: Path, capfd: pytest.CaptureFixture[str], raw: bytes, status: int
+) -> None:
+    logged: list[str] = []
+    with serving(site_dir, log=logged.append) as base:
+        reply = exchange(base, raw)
+        assert request(base, "/claims/a.html") == (200, b"claim a")  # the server goes on
+    assert reply.startswith(f"HTTP/1.0 {status} ".encode()), reply[:100]
+    assert len(logged) == 2 and logged[0].endswith(f" {status}") and "\n" not in logged[0]
+    assert len(logged[0]) < 300
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def ask(base: str, host: str | None, path: str = "/claims/a.html") -> tuple[int, bytes]:
+    """GET path with this Host header (None: none at all)."""
+    address = urlsplit(base)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        connection.putrequest("GET", path, skip_host=True)
+        if host is not None:
+            connection.putheader("Host", host.format(port=address.port))
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "localhost:{port}", "127.0.0.1", "127.0.0.1:{port}", "LocalHost:{port}"]
+)
+def test_requests_for_this_machine_by_name_are_answered(site_dir: Path, host: str) -> None:
+    with serving(site_dir) as base:
+        assert ask(base, host) == (200, b"claim a")
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        # What a page elsewhere sends after pointing its own name at 127.0.0.1.
+        ("attacker.example", 421),
+        ("attacker.example:{port}", 421),
+        ("localhost.attacker.example:{port}", 421),
+        ("127.0.0.1.nip.io:{port}", 421),
+        ("0.0.0.0:{port}", 421),
+        ("", 421),
+        ("localhost:80@attacker.example", 421),
+        (None, 400),
+    ],
+)
+def test_requests_for_another_host_are_refused(
+    site_dir: Path, host: str | None, status: int
+) -> None:
+    with serving(site_dir) as base:
+        code, body = ask(base, host)
+        twice = exchange(base, b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: a.example\r\n\r\n")
+    assert code == status
+    assert b"claim a" not in body and len(body) < 1000
+    assert twice.startswith(b"HTTP/1.0 400 ")
+
+
+def test_ekb_serve_logs_each_request_in_one_safe_line(site_dir: Path) -> None:
+    command = [sys.executable, "-m", "evidencekb", "serve", "--no-watch", "--port", "0"]
+    process = subprocess.Popen(
+        [*command, "--site-dir", str(site_dir)],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_works,
+    )
+    try:
+        assert process.stderr is not None
+        match = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C", process.stderr.readline())
+        assert match
+        base = match.group(1)
+        hostile = b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        for raw in (hostile, b"GET\r\n\r\n", tls_client_hello()):
+            assert exchange(base, raw).startswith(b"HTTP/1.0 4")
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert rest.splitlines() == [
+        "GET /\\u001b]0;pwned\\u0007\\u001b[2J 404",
+        "bad request 'GET' 400",
+        "bad request 400",
+        "Stopped.",
+    ]

@@ -2,13 +2,18 @@
 
 The standard library's http.server is enough for a preview: the site is static files.
 It listens on 127.0.0.1, never on every interface, so a preview is not published to
-the network by accident.
+the network by accident; and it answers only requests addressed to this machine by
+name (the Host header), so that a page on another site cannot read the preview by
+making its own host name point here (DNS rebinding). A request it cannot read gets
+an error reply and one log line, never a traceback.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,17 +27,84 @@ from evidencekb.errors import KBError
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+# The names a request may address this server by (besides the address it is bound to).
+LOCAL_NAMES = frozenset({"localhost", "127.0.0.1"})
+# A client that connects and then sends nothing (or stops reading) frees its thread
+# after this long; an event stream writes more often than this (live.py).
+REQUEST_TIMEOUT_SECONDS = 30
+LOGGED_REQUEST_CHARS = 200  # a logged request line is cut here (a URI may be 64 KiB)
+# The bytes an HTTP request can begin with: a method's token characters, or the
+# empty line a client may send first. Anything else (a TLS handshake, 0x16) is
+# another protocol, refused at once rather than read until a line break comes.
+_REQUEST_START = frozenset(
+    b"!#$%&'*+-.^_`|~\r\n0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+)
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
     """Serves the site folder; logs one short line per request through `log`."""
 
+    # Every reply has a status line, also one to a request line too broken to name
+    # its version (the standard default, HTTP/0.9, would send a bare body).
+    default_request_version = "HTTP/1.0"
+    timeout = REQUEST_TIMEOUT_SECONDS
+    # Until a request line is parsed (for the log line of one that is not).
+    command = path = requestline = ""
+    raw_requestline: bytes  # set by the standard handler as it reads the request line
+
     @staticmethod
     def log(line: str) -> None:
         """Replaced per server by the caller's logger."""
 
-    def log_message(self, format: str, *args: Any) -> None:
-        self.log(f"{self.command} {self.path} {args[1] if len(args) > 1 else ''}".rstrip())
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One short line per reply: the request and its status."""
+        if self.command:
+            request = f"{self.command} {self.path}"
+        else:  # the request line as a repr: whatever bytes came
+            request = f"bad request {self.requestline!r}" if self.requestline else "bad request"
+        if len(request) > LOGGED_REQUEST_CHARS:
+            request = request[:LOGGED_REQUEST_CHARS] + "…"
+        self.log(f"{request} {int(code) if isinstance(code, int) else code}")
+
+    def log_error(self, format: str, *args: Any) -> None:
+        """Nothing: the reply's own line gives the status (and a request that timed
+        out has nobody to answer)."""
+
+    def handle_one_request(self) -> None:
+        # Looked at, not read: the standard handler reads the request line after.
+        first = self.rfile.peek(1)[:1] if isinstance(self.rfile, io.BufferedReader) else b""
+        if first and first[0] not in _REQUEST_START:
+            self.request_version = self.default_request_version
+            self.send_error(
+                HTTPStatus.BAD_REQUEST,
+                "Not an HTTP request (this preview serves http://, not https://)",
+            )
+            return
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        """The standard parse, but HTTP/0.9 ("GET /", no version and no headers) is
+        refused, and so is a Host header that does not name this machine."""
+        if len(self.raw_requestline.split()) == 2:
+            self.request_version = self.default_request_version
+            self.requestline = self.raw_requestline.decode("latin-1").rstrip("\r\n")
+            self.send_error(HTTPStatus.BAD_REQUEST, "The request line names no HTTP version")
+            return False
+        return super().parse_request() and self._host_is_local()
+
+    def _host_is_local(self) -> bool:
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) != 1:
+            self.send_error(HTTPStatus.BAD_REQUEST, "A request needs exactly one Host header")
+            return False
+        names = {*LOCAL_NAMES, self.connection.getsockname()[0]}  # the bound address
+        if host_name(hosts[0]) not in names:
+            self.send_error(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                "This preview answers only to localhost and 127.0.0.1",
+            )
+            return False
+        return True
 
     def send_head(self) -> Any:
         # A NUL (`%00`) cannot be in a file name: the standard handler would try to
@@ -48,19 +120,42 @@ class SiteHandler(SimpleHTTPRequestHandler):
         self.send_error(HTTPStatus.NOT_FOUND, "File not found")
 
 
+def host_name(header: str) -> str | None:
+    """The host name a Host header gives ("localhost:8000" -> "localhost"), in lower
+    case; None if the port after it is not a number."""
+    name, colon, port = header.strip().partition(":")
+    if colon and port and not (port.isascii() and port.isdigit()):
+        return None
+    return name.lower()
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threading http server on 127.0.0.1 that logs a failed request in one line."""
+
+    def __init__(self, port: int, handler: Callable[..., SiteHandler], log: Callable[[str], None]):
+        self.log = log
+        super().__init__((HOST, port), handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return  # the client went away or went quiet: nothing to report
+        self.log(f"Error: a request failed ({type(error).__name__}: {error})")
+
+
 def make_server(
     site_dir: Path,
     port: int,
     log: Callable[[str], None],
     handler: type[SiteHandler] = SiteHandler,
-) -> ThreadingHTTPServer:
+) -> PreviewServer:
     """A server for site_dir on 127.0.0.1:port (port 0: any free port), answering
     with `handler` (a SiteHandler) and logging through `log`."""
     if not (site_dir / "index.html").is_file():
         raise KBError(f"{site_dir}: no built site here (index.html is missing); run `ekb build`")
     logging = type(handler.__name__, (handler,), {"log": staticmethod(log)})
     try:
-        return ThreadingHTTPServer((HOST, port), partial(logging, directory=str(site_dir)))
+        return PreviewServer(port, partial(logging, directory=str(site_dir)), log)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise KBError(
