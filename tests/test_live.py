@@ -6,25 +6,36 @@ and the server on a loopback port, read over http (the event stream included).
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.client import HTTPResponse
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
 
 from evidencekb.build import build
 from evidencekb.cli import cli
-from evidencekb.live import EVENTS_PATH, SCRIPT_PATH, live_serving, with_live_script
-from fixtures import ctrl_c_works, reword
+from evidencekb.live import (
+    EVENTS_PATH,
+    SCRIPT_PATH,
+    BuildBoard,
+    live_serving,
+    rebuild,
+    with_live_script,
+)
+from fixtures import REPO_KB, ctrl_c_works, reword
 
 CLAIM_WORDS = "nightmares, and laryngospasm"
 EDITED_WORDS = "nightmares, and bronchospasm"
@@ -32,8 +43,9 @@ EVENT_TIMEOUT = 30  # seconds: a build plus the watcher's debounce, on a busy ma
 
 
 @contextmanager
-def preview(kb_dir: Path, site_dir: Path) -> Iterator[str]:
-    with live_serving(kb_dir, site_dir, 0, lambda line: None) as url:
+def preview(kb_dir: Path, site_dir: Path, said: list[str] | None = None) -> Iterator[str]:
+    say = (lambda line: None) if said is None else said.append
+    with live_serving(kb_dir, site_dir, 0, say) as url:
         yield url
 
 
@@ -44,9 +56,12 @@ def get(url: str) -> str:
 
 
 def next_build(events: HTTPResponse) -> dict[str, object]:
-    """The next `build` event on an open event stream (keep-alive comments skipped)."""
-    data = None
+    """The next `build` event on an open event stream (keep-alive comments skipped,
+    which come often enough for the deadline to be looked at)."""
+    data, deadline = None, time.monotonic() + EVENT_TIMEOUT
     for raw in events:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no build event within {EVENT_TIMEOUT} s")
         line = raw.decode("utf-8").rstrip("\n")
         if line.startswith("data: "):
             data = json.loads(line.removeprefix("data: "))
@@ -169,3 +184,98 @@ def test_the_live_server_refuses_nul_paths_and_lists_no_folder(
                 get(url + path)
             refused.value.close()
             assert refused.value.code == status, path
+
+
+def one_line_each(problems: object) -> list[str]:
+    assert isinstance(problems, list) and problems
+    assert all(isinstance(line, str) and "\n" not in line for line in problems)
+    assert problems[-1].startswith("Error: ")
+    return problems
+
+
+def test_a_build_that_fails_unforeseen_is_reported_in_one_line(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Not a kb/ problem but a failure no check foresaw: posted, said, never raised."""
+    board, said = BuildBoard(), []
+    rebuild(kb_dir, tmp_path / "si\0te", board, said.append)  # the OS refuses the name
+    problems = board.status.problems
+    assert len(problems) == 1 and "\n" not in problems[0]
+    assert problems[0].startswith("Error: ") and "null byte" in problems[0]
+    assert said == [*problems, "The last good site is still being served; fix kb/ and save again."]
+    rebuild(kb_dir, tmp_path / "site", board, said.append)
+    assert board.status.problems == ()
+
+
+def test_the_watcher_outlives_any_failed_build(
+    kb_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    site_dir, said = tmp_path / "site", []
+    references = kb_dir / "topics" / "ketamine-pain" / "references.toml"
+    good = references.read_text("utf-8")
+    huge = good.replace("number = 6\n", "number = 6\nyear = " + "9" * 5000 + "\n", 1)
+    with (
+        preview(kb_dir, site_dir, said) as url,
+        urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=EVENT_TIMEOUT) as events,
+    ):
+        next_build(events)
+        page = claim_page(site_dir)
+        references.write_text(huge, "utf-8")  # past Python's 4,300-digit conversion limit
+        one_line_each(next_build(events)["problems"])
+        references.write_text(good, "utf-8")
+        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
+        assert next_build(events)["problems"] == []
+        assert EDITED_WORDS in get(url + page)
+    assert all("\n" not in line and "Traceback" not in line for line in said)
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_kb_folder_deleted_or_replaced_is_watched_anew(kb_dir: Path, tmp_path: Path) -> None:
+    """As `rm -r kb && cp -r ...`, `git checkout` of a folder, or rsync into place do."""
+    site_dir = tmp_path / "site"
+    with (
+        preview(kb_dir, site_dir) as url,
+        urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=EVENT_TIMEOUT) as events,
+    ):
+        next_build(events)
+        page = claim_page(site_dir)
+
+        shutil.rmtree(kb_dir)
+        gone = one_line_each(next_build(events)["problems"])
+        assert str(kb_dir) in gone[-1] and "gone" in gone[-1]
+        assert CLAIM_WORDS in get(url + page)  # the last good site
+        shutil.copytree(REPO_KB, kb_dir)
+        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
+        assert next_build(events)["problems"] == []
+        assert EDITED_WORDS in get(url + page)
+
+        # Another folder moved into its place, at once: never reported missing.
+        staged = tmp_path / "kb.new"
+        shutil.copytree(REPO_KB, staged)
+        kb_dir.rename(tmp_path / "kb.old")
+        staged.rename(kb_dir)
+        assert next_build(events)["problems"] == []
+        assert CLAIM_WORDS in get(url + page)
+
+        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)  # the new folder is the one watched
+        assert next_build(events)["problems"] == []
+        assert EDITED_WORDS in get(url + page)
+        reword(tmp_path / "kb.old", EDITED_WORDS, CLAIM_WORDS)  # the old one is not
+        assert EDITED_WORDS in get(url + page)
+
+
+def test_a_page_elsewhere_cannot_read_the_preview_or_its_events(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """DNS rebinding: attacker.example, pointed at 127.0.0.1, asks with its own name."""
+    with preview(kb_dir, tmp_path / "site") as url:
+        address = urlsplit(url)
+        for path in (EVENTS_PATH, "/index.html", SCRIPT_PATH):
+            for host, status in ((f"attacker.example:{address.port}", 421), ("localhost", 200)):
+                connection = http.client.HTTPConnection("127.0.0.1", address.port, timeout=10)
+                try:
+                    connection.request("GET", path, headers={"Host": host})
+                    response = connection.getresponse()
+                    assert response.status == status, (path, host)
+                finally:
+                    connection.close()

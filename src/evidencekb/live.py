@@ -3,11 +3,14 @@ the pages open in a browser.
 
 A watcher thread (watchfiles) waits for saves in kb/ and runs `ekb build`; the
 build is atomic, so the server goes on serving the last good site throughout,
-and after a failed build too. Each served HTML page gets one extra script tag,
-added as the page is sent (never written into the built site), that listens to
-this server's event stream (`EVENTS_PATH`, server-sent events: no other host,
-no websocket library) and reloads the page after a good build or shows the
-build's problems, with file and line, over the page after a bad one.
+and after a failed build too. Nothing ends the watching but Ctrl-C: a build that
+fails in a way no kb/ check foresaw is reported like a kb/ problem, and a kb/
+folder deleted and made again (as `git checkout` or rsync may do) is watched
+anew. Each served HTML page gets one extra script tag, added as the page is sent
+(never written into the built site), that listens to this server's event stream
+(`EVENTS_PATH`, server-sent events: no other host, no websocket library) and
+reloads the page after a good build or shows the build's problems, with file and
+line, over the page after a bad one.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ KEEPALIVE_SECONDS = 15.0
 # Saves that come this close together (an editor writing two files, a git
 # checkout) make one build.
 DEBOUNCE_MS = 400
+# How often the watcher looks whether kb/ was replaced or is back after being deleted.
+POLL_SECONDS = 1.0
+# How long the watcher waits before it tries again after watching kb/ failed.
+RETRY_SECONDS = 5.0
 SIGNAL_CHECK_SECONDS = 0.2  # how soon Ctrl-C stops `ekb serve`, at most
 
 
@@ -94,7 +101,9 @@ class BuildBoard:
 
 
 def rebuild(kb_dir: Path, site_dir: Path, board: BuildBoard, say: Callable[[str], None]) -> None:
-    """Build the site once and post the outcome; a kb/ error is reported, not raised."""
+    """Build the site once and post the outcome. A failed build is reported, never
+    raised: a kb/ problem, and any other failure too (in one line), since the
+    watcher that called this must live on to build the fix."""
     from evidencekb.build import build
 
     try:
@@ -103,35 +112,128 @@ def rebuild(kb_dir: Path, site_dir: Path, board: BuildBoard, say: Callable[[str]
         problems = (*(str(problem) for problem in error.problems), f"Error: {error}")
     except KBError as error:
         problems = (f"Error: {error}",)
+    except Exception as error:  # a bug, or the system (memory, a file vanishing mid-build)
+        problems = (f"Error: the build failed unexpectedly ({one_line(error)})",)
     else:
         board.post(())
         say(f"Rebuilt {result.site_dir}/ from {result.claims} claims.")
         return
+    _report(board, problems, say)
+
+
+def one_line(error: BaseException) -> str:
+    """The exception's type and the first line of its message, cut to a readable length."""
+    lines = str(error).strip().splitlines()
+    text = f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _report(board: BuildBoard, problems: tuple[str, ...], say: Callable[[str], None]) -> None:
     board.post(problems)
     for line in problems:
         say(line)
     say("The last good site is still being served; fix kb/ and save again.")
 
 
-def watch(
-    kb_dir: Path,
-    site_dir: Path,
-    board: BuildBoard,
-    stop: threading.Event,
-    say: Callable[[str], None],
-) -> None:
-    """Rebuild after every burst of saves in kb/ until `stop` is set."""
-    import watchfiles
+class KbWatcher:
+    """Rebuilds the site after every burst of saves in kb/, until `stop` is set.
 
-    changes = watchfiles.watch(
-        kb_dir,
-        watch_filter=_kb_file_changed,
-        debounce=DEBOUNCE_MS,
-        stop_event=stop,
-        raise_interrupt=False,
-    )
-    for _ in changes:
-        rebuild(kb_dir, site_dir, board, say)
+    Nothing else ends it: a failed build is reported (`rebuild`); a kb/ folder
+    that is deleted is reported and waited for; one made again or moved into its
+    place is built and watched in turn. Saves made before the watching began
+    (while the first build ran) send no event: their modification times tell.
+    """
+
+    def __init__(
+        self, kb_dir: Path, site_dir: Path, board: BuildBoard, say: Callable[[str], None]
+    ) -> None:
+        self.kb_dir, self.site_dir, self.board, self.say = kb_dir, site_dir, board, say
+        self.stop = threading.Event()
+        self._read_at_ns = 0  # the last build read kb/ as it was at this moment or later
+
+    def build(self) -> None:
+        self._read_at_ns = time.time_ns()
+        rebuild(self.kb_dir, self.site_dir, self.board, self.say)
+
+    def build_unless_current(self) -> None:
+        """Build, unless site_dir was built from kb/ as it is now (its search index
+        records the kb/ fingerprint it was built from): starting to serve a large kb
+        must not rebuild it for nothing."""
+        from evidencekb.paths import INDEX_DIRNAME
+        from evidencekb.search.index import is_fresh
+
+        looked_at = time.time_ns()
+        site = self.site_dir
+        if (site / "index.html").is_file() and is_fresh(self.kb_dir, site / INDEX_DIRNAME):
+            self._read_at_ns = looked_at
+        else:
+            self.build()
+
+    def run(self) -> None:
+        """Watch until `stop` is set (the watcher thread's body)."""
+        pending = False  # kb/ changed in a way no build has seen yet
+        missing = False  # that kb/ is gone has been reported
+        while not self.stop.is_set():
+            if not self.kb_dir.is_dir():
+                if not missing:
+                    gone = f"Error: {self.kb_dir} is gone; the site is built again once it is back"
+                    _report(self.board, (gone,), self.say)
+                missing = pending = True
+                self.stop.wait(POLL_SECONDS)
+                continue
+            missing = False
+            try:
+                pending = self._watch_folder(pending)
+            except Exception as error:  # the system's limit on watches, say
+                pending = True
+                # (else kb/ went between the look and the watch, or we are stopping)
+                if self.kb_dir.is_dir() and not self.stop.is_set():
+                    failed = f"Error: watching {self.kb_dir} failed ({one_line(error)}); retrying"
+                    self.board.post((failed,))
+                    self.say(failed)
+                    self.stop.wait(RETRY_SECONDS)
+
+    def _watch_folder(self, pending: bool) -> bool:
+        """Build after every burst of saves in the folder now at kb_dir, and once the
+        watching is set up if `pending` or kb/ was edited since the last build read
+        it. Returns when that folder is no longer there (deleted, moved away,
+        replaced): True, a build is pending for the one that takes its place; or
+        when `stop` is set."""
+        import watchfiles
+
+        from evidencekb.kb.fingerprint import CLOCK_MARGIN_NS, touched_since
+
+        folder, root = _identity(self.kb_dir), self.kb_dir.absolute()
+        changes = watchfiles.watch(
+            self.kb_dir,
+            watch_filter=_kb_file_changed,
+            debounce=DEBOUNCE_MS,
+            stop_event=self.stop,
+            raise_interrupt=False,
+            rust_timeout=int(POLL_SECONDS * 1000),
+            yield_on_timeout=True,  # an empty batch now and then: time to look at kb/ itself
+        )
+        for number, batch in enumerate(changes):
+            # A folder deleted or moved away sends a last event about itself; one made
+            # again in its place may even reuse its inode number.
+            if _identity(self.kb_dir) != folder or any(Path(path) == root for _, path in batch):
+                return True
+            if number == 0:  # the watch is set up: what it missed is older
+                stamp = self._read_at_ns - CLOCK_MARGIN_NS
+                pending = pending or touched_since(self.kb_dir, stamp)
+            if batch or pending:
+                pending = False
+                self.build()
+        return pending
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder is at this path (device and inode), or None if none is."""
+    try:
+        status = folder.stat()
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino)
 
 
 def _kb_file_changed(change: object, path: str) -> bool:
@@ -211,21 +313,20 @@ def live_serving(
     reload while kb/ is watched, all from background threads; yield the root URL.
     Leaving the block stops the watcher, the event streams and the server."""
     board = BuildBoard()
-    if not _site_is_current(kb_dir, site_dir):
-        rebuild(kb_dir, site_dir, board, say)
+    watcher = KbWatcher(kb_dir, site_dir, board, say)
+    watcher.build_unless_current()
     handler = type("LiveSiteHandler", (LiveHandler,), {"board": board})
     server = make_server(site_dir, port, say, handler)
-    stop = threading.Event()
     threads = [
         threading.Thread(target=server.serve_forever, daemon=True),
-        threading.Thread(target=watch, args=(kb_dir, site_dir, board, stop, say), daemon=True),
+        threading.Thread(target=watcher.run, daemon=True),
     ]
     for thread in threads:
         thread.start()
     try:
         yield f"http://{HOST}:{server.server_address[1]}/"
     finally:
-        stop.set()
+        watcher.stop.set()
         board.close()
         server.shutdown()
         server.server_close()
@@ -246,14 +347,5 @@ def serve_live(kb_dir: Path, site_dir: Path, port: int, say: Callable[[str], Non
             while True:
                 time.sleep(SIGNAL_CHECK_SECONDS)
         except KeyboardInterrupt:
-            say("Stopped.")
-
-
-def _site_is_current(kb_dir: Path, site_dir: Path) -> bool:
-    """Whether site_dir was built from kb/ as it is now (its search index records
-    the kb/ fingerprint it was built from), so that starting to serve a large kb
-    does not rebuild it for nothing."""
-    from evidencekb.paths import INDEX_DIRNAME
-    from evidencekb.search.index import is_fresh
-
-    return (site_dir / "index.html").is_file() and is_fresh(kb_dir, site_dir / INDEX_DIRNAME)
+            pass
+    say("Stopped.")  # once the watcher (and a build it had begun) has ended
