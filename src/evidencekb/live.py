@@ -162,9 +162,14 @@ class KbWatcher:
         from evidencekb.paths import INDEX_DIRNAME
         from evidencekb.search.index import is_fresh
 
-        looked_at = time.time_ns()
-        site = self.site_dir
-        if (site / "index.html").is_file() and is_fresh(self.kb_dir, site / INDEX_DIRNAME):
+        looked_at, site = time.time_ns(), self.site_dir
+        try:
+            current = (site / "index.html").is_file() and is_fresh(
+                self.kb_dir, site / INDEX_DIRNAME
+            )
+        except Exception:  # kb/ cannot be read as it is: the build will say why
+            current = False
+        if current:
             self._read_at_ns = looked_at
         else:
             self.build()
@@ -184,14 +189,14 @@ class KbWatcher:
             missing = False
             try:
                 pending = self._watch_folder(pending)
-            except Exception as error:  # the system's limit on watches, say
+            except Exception as error:  # the system's limit on file watches reached, say
                 pending = True
-                # (else kb/ went between the look and the watch, or we are stopping)
-                if self.kb_dir.is_dir() and not self.stop.is_set():
-                    failed = f"Error: watching {self.kb_dir} failed ({one_line(error)}); retrying"
-                    self.board.post((failed,))
-                    self.say(failed)
-                    self.stop.wait(RETRY_SECONDS)
+                if self.stop.is_set() or not self.kb_dir.is_dir():
+                    continue  # stopping, or kb/ went between the look and the watch
+                failed = f"Error: watching {self.kb_dir} failed ({one_line(error)}); retrying"
+                self.board.post((failed,))
+                self.say(failed)
+                self.stop.wait(RETRY_SECONDS)
 
     def _watch_folder(self, pending: bool) -> bool:
         """Build after every burst of saves in the folder now at kb_dir, and once the
