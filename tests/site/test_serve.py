@@ -9,6 +9,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -121,10 +122,10 @@ def exchange(base: str, raw: bytes) -> bytes:
     """Send raw bytes over a fresh socket (kept open, as a client waiting for its
     answer would) and read the reply until the server closes the connection."""
     address = urlsplit(base)
-    reply = b""
+    reply, deadline = b"", time.monotonic() + 10
     with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
         connection.sendall(raw)
-        for _ in range(1000):  # a reply of a few KiB: the bound is never reached
+        while time.monotonic() < deadline:
             chunk = connection.recv(65536)
             if not chunk:
                 return reply
