@@ -235,15 +235,16 @@ def test_values_echoed_in_errors_cannot_drive_the_terminal(kb_dir: Path, tmp_pat
     )
     # A reference file's title, shown as a change or quoted in an error.
     ris = tmp_path / "cohen.ris"
-    ris.write_text(
-        "TY  - JOUR\nID  - 1\nTI  - Consensus Guidelines on the Use of Intravenous Ketamine "
-        f"Infusions for Chronic Pain{HOSTILE}\nPY  - 2018\nER  - \n",
-        encoding="utf-8",
-    )
-    refs = ekb("refs", "import", str(ris), "--topic", "ketamine-pain", "--kb", str(kb_dir))
-    for result in (claim, missing, refs):
+    title = "Consensus Guidelines on the Use of Intravenous Ketamine Infusions for Chronic Pain"
+    record = "TY  - JOUR\nID  - 1\nTI  - {title}\nPY  - 2018\nER  - \n"
+    refs = []
+    for hostile in (HOSTILE, " \u202e"):  # a bidi override is no control code: accepted
+        ris.write_text(record.format(title=title + hostile), encoding="utf-8")
+        args = ["--topic", "ketamine-pain", "--kb", str(kb_dir), "--dry-run"]
+        refs.append(ekb("refs", "import", str(ris), *args))
+    assert f'add title = "{title} \\u202e"' in refs[1].stdout
+    for result in (claim, missing, *refs):
         assert not RAW_CONTROL.search(result.stdout + result.stderr), result
-    assert "pwned" in refs.stdout + refs.stderr
 
 
 def test_a_bidi_override_in_a_claim_is_printed_escaped_and_exported_exactly(
