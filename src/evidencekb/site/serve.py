@@ -39,6 +39,11 @@ LOGGED_REQUEST_CHARS = 200  # a logged request line is cut here (a URI may be 64
 _REQUEST_START = frozenset(
     b"!#$%&'*+-.^_`|~\r\n0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 )
+# What the standard handler answers a request line it cannot read with (414 for a URI
+# over its 64 KiB, 505 for HTTP/2 or HTTP/9.9): here a 400, as for any other bad line.
+_UNREADABLE_REQUEST = frozenset(
+    {HTTPStatus.REQUEST_URI_TOO_LONG, HTTPStatus.HTTP_VERSION_NOT_SUPPORTED}
+)
 
 
 class SiteHandler(SimpleHTTPRequestHandler):
@@ -69,6 +74,15 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def log_error(self, format: str, *args: Any) -> None:
         """Nothing: the reply's own line gives the status (and a request that timed
         out has nobody to answer)."""
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Every request line this preview cannot serve (no version, a version it does
+        not speak, a URI too long to read) is answered 400 Bad Request, one status for a
+        client to handle; the reply's text still says which it was."""
+        if code in _UNREADABLE_REQUEST:
+            message = message or HTTPStatus(code).phrase
+            code = HTTPStatus.BAD_REQUEST
+        super().send_error(code, message, explain)
 
     def handle_one_request(self) -> None:
         # Looked at, not read: the standard handler reads the request line after.
