@@ -8,6 +8,7 @@ only read it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -73,6 +74,29 @@ class StrengthScheme:
             if level.label == label:
                 return level
         raise KeyError(label)
+
+    def hedging_word(self, text: str) -> str | None:
+        """The hedging word that occurs first in `text`, as it is written there."""
+        return first_hedging_word(text, self.hedging_words)
+
+
+def first_hedging_word(text: str, hedging_words: tuple[str, ...]) -> str | None:
+    """The hedging word that occurs first in `text` (a whole word, any case), as it
+    is written there: the input of the written strength rule (kb/strength.py) and
+    what a derived label is said to come from (verdict.py)."""
+    if not hedging_words:
+        return None
+    match = _hedging_pattern(hedging_words).search(text)
+    return match.group(0) if match else None
+
+
+@functools.lru_cache(maxsize=8)
+def _hedging_pattern(hedging_words: tuple[str, ...]) -> re.Pattern[str]:
+    """The words as one pattern, made once per list: a check derives the strength of
+    every claim of a kb, against the same list. (A pure function's memo, like `re`'s
+    own cache of compiled patterns.)"""
+    alternatives = "|".join(re.escape(word) for word in hedging_words)
+    return re.compile(rf"\b(?:{alternatives})\b", flags=re.IGNORECASE)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ facts it was derived from.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass
+
+from evidencekb.model import first_hedging_word
 
 HEDGED_LABEL = "low"
 UNGRADED_LABEL = "not-stated"
@@ -36,23 +36,6 @@ def derive_strength(
             f"its evidence. {facts}",
         )
     return Derivation(UNGRADED_LABEL, f"Derived: the source does not grade this evidence. {facts}")
-
-
-def first_hedging_word(text: str, hedging_words: tuple[str, ...]) -> str | None:
-    """The hedging word that occurs first in `text`, as it is written there."""
-    if not hedging_words:
-        return None
-    match = _hedging_pattern(hedging_words).search(text)
-    return match.group(0) if match else None
-
-
-@functools.lru_cache(maxsize=8)
-def _hedging_pattern(hedging_words: tuple[str, ...]) -> re.Pattern[str]:
-    """The words as one pattern, made once per list: a check derives the strength of
-    every claim of a kb, against the same list. (A pure function's memo, like `re`'s
-    own cache of compiled patterns.)"""
-    alternatives = "|".join(re.escape(word) for word in hedging_words)
-    return re.compile(rf"\b(?:{alternatives})\b", flags=re.IGNORECASE)
 
 
 def _section_phrase(section: str) -> str:

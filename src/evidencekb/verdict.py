@@ -1,0 +1,202 @@
+"""A claim's evidence summary, defined once for every place a claim is read.
+
+What the cited works found (their stances, counted), whether the claim is
+contested, and how strong the evidence is with how that label was reached. The
+terminal (`ekb search`, `ekb show`), the JSON outputs and the site all show this
+one summary, worded here, so that no surface can make a claim read as settled
+when its own cited work contradicts it.
+
+Nothing is inferred: a citation without a recorded stance counts as "not
+recorded", and a label the source did not grade says so. Stance labels and the
+strength scheme are the kb's (kb/stance.toml, kb/strength.toml), passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evidencekb.model import (
+    CONTRADICTS,
+    NOT_STATED,
+    SUPPORTS,
+    Claim,
+    StrengthScheme,
+    Term,
+)
+
+# The two stances that take a side are verbs; the rest are counted with their label.
+_VERBS = {SUPPORTS: ("supports", "support"), CONTRADICTS: ("contradicts", "contradict")}
+NOT_RECORDED = "not recorded"  # a stance nobody recorded: never the strength's "not stated"
+NOTHING_CITED = "No work cited"
+NOTHING_RECORDED = "No cited work's finding recorded"
+DISAGREE = "cited works disagree"
+CURATOR = "a curator links a contradicting claim"
+
+
+@dataclass(frozen=True)
+class StanceCount:
+    stance: str  # an id of kb/stance.toml
+    label: str  # its label there
+    count: int
+
+    @property
+    def phrase(self) -> str:
+        """ "2 support", "1 contradicts", "1 no evidence either way", "3 not recorded"."""
+        if self.stance in _VERBS:
+            singular, plural = _VERBS[self.stance]
+            return f"{self.count} {singular if self.count == 1 else plural}"
+        if self.stance == NOT_STATED:
+            return f"{self.count} {NOT_RECORDED}"
+        return f"{self.count} {self.label.lower()}"
+
+
+@dataclass(frozen=True)
+class StrengthNote:
+    """The strength label and how it was reached."""
+
+    label: str  # a StrengthLevel.label
+    title: str  # its title in kb/strength.toml
+    method: str  # "stated" or "derived"
+    basis: str  # the claim's strength_basis
+    hedge: str | None  # for a label derived from a hedging word: that word, as written
+
+    @property
+    def how(self) -> str:
+        """How the label was reached, quoting what it was reached from."""
+        if self.method == "stated":
+            return f'stated by the source: "{self.basis}"'
+        if self.hedge is not None:
+            return f'derived from "{self.hedge}"'
+        return "not stated by the source"
+
+    @property
+    def text(self) -> str:
+        """ "Strength: low, derived from "may"" or "Strength: not stated by the source"."""
+        if self.method == "derived" and self.hedge is None:
+            return "Strength: not stated by the source"
+        return f"Strength: {self.title.lower()}, {self.how}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    counts: tuple[StanceCount, ...]  # in kb/stance.toml's order; stances no citation has left out
+    cited: int  # how many works the claim cites
+    contested_because: tuple[str, ...]  # DISAGREE and/or CURATOR
+    strength: StrengthNote
+
+    def count(self, stance: str) -> int:
+        return sum(c.count for c in self.counts if c.stance == stance)
+
+    @property
+    def recorded(self) -> int:
+        """How many cited works have a recorded stance."""
+        return self.cited - self.count(NOT_STATED)
+
+    @property
+    def contradicted(self) -> bool:
+        """Every cited work that takes a side contradicts the claim (and one does)."""
+        return self.count(CONTRADICTS) > 0 and self.count(SUPPORTS) == 0
+
+    @property
+    def contested(self) -> bool:
+        return bool(self.contested_because)
+
+    @property
+    def warning(self) -> bool:
+        """What a reader must not miss: contradicted or contested."""
+        return self.contradicted or self.contested
+
+    @property
+    def stances_text(self) -> str:
+        """ "2 support · 1 contradicts"; "" when the claim cites nothing."""
+        return " · ".join(c.phrase for c in self.counts)
+
+    @property
+    def finding(self) -> str:
+        """What the cited works found, in a few words."""
+        if self.cited == 0:
+            return NOTHING_CITED
+        if self.recorded == 0:
+            return NOTHING_RECORDED
+        if DISAGREE in self.contested_because:
+            return f"Contested: {DISAGREE}"
+        many = self.count(CONTRADICTS) + self.count(SUPPORTS) > 1
+        if self.contradicted:
+            return "Cited works contradict" if many else "Cited work contradicts"
+        if self.count(SUPPORTS):
+            return "Cited works support" if many else "Cited work supports"
+        return "No cited work takes a side"
+
+    @property
+    def detail(self) -> str:
+        """The counts behind the finding, where they add to it."""
+        if self.cited == 0:
+            return ""
+        if self.recorded == 0:
+            return f"{self.cited} cited work" + ("s" if self.cited > 1 else "")
+        if len(self.counts) == 1 and self.cited == 1:
+            return ""  # "Cited work contradicts (1 contradicts)" says it twice
+        return self.stances_text
+
+    @property
+    def text(self) -> str:
+        """One line for terminals and listings."""
+        parts = [f"{self.finding} ({self.detail})" if self.detail else self.finding]
+        if CURATOR in self.contested_because:
+            parts.append(f"Contested: {CURATOR}")
+        parts.append(self.strength.text)
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, object]:
+        """The summary as data, for `--json` outputs and the site's search data."""
+        return {
+            "text": self.text,
+            "finding": self.finding,
+            "detail": self.detail,
+            "cited": self.cited,
+            "stances": {c.stance: c.count for c in self.counts},
+            "stances_text": self.stances_text,
+            "contradicted": self.contradicted,
+            "contested": self.contested,
+            "contested_because": list(self.contested_because),
+            "strength": {
+                "label": self.strength.label,
+                "title": self.strength.title,
+                "method": self.strength.method,
+                "basis": self.strength.basis,
+                "hedge": self.strength.hedge,
+                "how": self.strength.how,
+                "text": self.strength.text,
+            },
+        }
+
+
+def verdict(claim: Claim, stances: tuple[Term, ...], strength: StrengthScheme) -> Verdict:
+    """The evidence summary of `claim`; `stances` and `strength` are the kb's
+    (KnowledgeBase.stances and .strength)."""
+    found = [e.stance for e in claim.citation_evidence]
+    order = [t.id for t in stances] + sorted(set(found) - {t.id for t in stances})
+    labels = {t.id: t.label for t in stances}
+    counts = tuple(StanceCount(s, labels.get(s, s), found.count(s)) for s in order if s in found)
+    return Verdict(counts, len(found), _contested_because(claim), _strength(claim, strength))
+
+
+def _contested_because(claim: Claim) -> tuple[str, ...]:
+    stances = {e.stance for e in claim.evidence}
+    reasons = []
+    if {SUPPORTS, CONTRADICTS} <= stances:
+        reasons.append(DISAGREE)
+    if any(r.kind == CONTRADICTS for r in claim.relations):
+        reasons.append(CURATOR)
+    return tuple(reasons)
+
+
+def _strength(claim: Claim, scheme: StrengthScheme) -> StrengthNote:
+    try:
+        title = scheme.level(claim.strength).title
+    except KeyError:
+        title = claim.strength
+    # `ekb check` holds a derived label to the written rule, so a hedging word in the
+    # text is what the label was derived from.
+    hedge = scheme.hedging_word(claim.text) if claim.strength_method == "derived" else None
+    return StrengthNote(claim.strength, title, claim.strength_method, claim.strength_basis, hedge)

@@ -1,0 +1,135 @@
+"""The evidence summary's words, exactly as every surface shows them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidencekb.model import Evidence, Quote, Relation, StrengthLevel, StrengthScheme, Term
+from evidencekb.verdict import verdict
+from fixtures import make_claim
+
+STANCES = (
+    Term("supports", "Supports", "stance"),
+    Term("contradicts", "Contradicts", "stance"),
+    Term("no-evidence", "No evidence either way", "stance"),
+    Term("not-stated", "Not stated", "stance"),
+)
+SCHEME = StrengthScheme(
+    levels=(
+        StrengthLevel("low", 3, "Low", "", ""),
+        StrengthLevel("very-low", 4, "Very low", "", ""),
+        StrengthLevel("not-stated", 5, "Not stated", "", ""),
+    ),
+    hedging_words=("may", "limited"),
+    explanation_md="",
+)
+# SciFact claim 2 and the abstract its annotators say contradicts it.
+TEXT = "1 in 5 million in UK have abnormal PrP positivity."
+
+
+def summary(text: str = TEXT, *stances: str, **extra: Any) -> Any:
+    numbers = tuple(range(13734012, 13734012 + max(len(stances), 1)))
+    evidence = tuple(Evidence(n, s) for n, s in zip(numbers, stances, strict=False))
+    fields: dict[str, Any] = {"citations": numbers if stances else (), "evidence": evidence}
+    fields.update(extra)
+    claim = make_claim("scifact", 2, "research", None, text, **fields)
+    return verdict(claim, STANCES, SCHEME)
+
+
+def test_a_claim_only_contradicted_says_so_first() -> None:
+    v = summary(TEXT, "contradicts")
+    assert v.text == "Cited work contradicts · Strength: not stated by the source"
+    assert v.contradicted and v.warning and not v.contested
+
+
+def test_several_contradicting_works_are_counted() -> None:
+    v = summary(TEXT, "contradicts", "contradicts", "not-stated")
+    assert v.text == (
+        "Cited works contradict (2 contradict · 1 not recorded) · "
+        "Strength: not stated by the source"
+    )
+
+
+def test_disagreeing_works_make_the_claim_contested() -> None:
+    v = summary(TEXT, "supports", "supports", "contradicts")
+    assert v.finding == "Contested: cited works disagree"
+    assert v.stances_text == "2 support · 1 contradicts"
+    assert v.contested and not v.contradicted
+
+
+def test_support_and_no_evidence() -> None:
+    assert summary(TEXT, "supports").text == (
+        "Cited work supports · Strength: not stated by the source"
+    )
+    assert summary(TEXT, "supports", "no-evidence").finding == "Cited work supports"
+    assert summary(TEXT, "supports", "no-evidence").detail == (
+        "1 supports · 1 no evidence either way"
+    )
+    assert summary(TEXT, "no-evidence").text == (
+        "No cited work takes a side · Strength: not stated by the source"
+    )
+
+
+def test_nothing_known_is_said_in_a_few_words() -> None:
+    assert summary(TEXT).text == "No work cited · Strength: not stated by the source"
+    assert summary(TEXT, "not-stated", "not-stated").text == (
+        "No cited work's finding recorded (2 cited works) · Strength: not stated by the source"
+    )
+    assert summary(TEXT, "not-stated").detail == "1 cited work"
+
+
+def test_a_curators_contradicting_relation_is_named() -> None:
+    relation = Relation("contradicts", "scifact-00000002", "scifact-10")
+    v = summary(TEXT, "supports", relations=(relation,))
+    assert v.text == (
+        "Cited work supports · Contested: a curator links a contradicting claim · "
+        "Strength: not stated by the source"
+    )
+    assert v.warning and not v.contradicted
+
+
+def test_the_strength_says_how_it_was_reached() -> None:
+    hedged = summary("Ketamine may have a Limited place.", strength="low")
+    assert hedged.strength.text == 'Strength: low, derived from "may"'
+    stated = summary(
+        "The evidence is very weak.",
+        strength="very-low",
+        strength_method="stated",
+        strength_basis="evidence is very weak",
+    )
+    assert (
+        stated.strength.text == 'Strength: very low, stated by the source: "evidence is very weak"'
+    )
+    assert summary(TEXT).strength.how == "not stated by the source"
+
+
+def test_to_dict_carries_the_summary_as_data() -> None:
+    claim = make_claim(
+        "scifact",
+        2,
+        "research",
+        None,
+        TEXT,
+        citations=(13734012,),
+        evidence=(Evidence(13734012, "contradicts", (Quote(4, "RESULTS Of the 32,441"),)),),
+    )
+    assert verdict(claim, STANCES, SCHEME).to_dict() == {
+        "text": "Cited work contradicts · Strength: not stated by the source",
+        "finding": "Cited work contradicts",
+        "detail": "",
+        "cited": 1,
+        "stances": {"contradicts": 1},
+        "stances_text": "1 contradicts",
+        "contradicted": True,
+        "contested": False,
+        "contested_because": [],
+        "strength": {
+            "label": "not-stated",
+            "title": "Not stated",
+            "method": "derived",
+            "basis": "Derived: the source does not grade this evidence.",
+            "hedge": None,
+            "how": "not stated by the source",
+            "text": "Strength: not stated by the source",
+        },
+    }
