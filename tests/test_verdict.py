@@ -103,6 +103,26 @@ def test_the_strength_says_how_it_was_reached() -> None:
     assert summary(TEXT).strength.how == "not stated by the source"
 
 
+def test_lists_get_the_strength_briefly_and_the_findings_apart() -> None:
+    """A list of claims says how each label was reached without quoting each basis,
+    and shows the findings apart from the strength (the site styles them apart)."""
+    hedged = summary("Ketamine may have a Limited place.", "contradicts", strength="low")
+    assert (hedged.strength.graded, hedged.strength.brief) == (True, 'derived from "may"')
+    stated = summary(TEXT, strength="low", strength_method="stated", strength_basis="weak")
+    assert (stated.strength.graded, stated.strength.brief) == (True, "stated by the source")
+    ungraded = summary(TEXT, "contradicts")
+    assert (ungraded.strength.graded, ungraded.strength.brief) == (
+        False,
+        "not stated by the source",
+    )
+    assert ungraded.findings == ("Cited work contradicts",)
+    relation = Relation("contradicts", "scifact-00000002", "scifact-10")
+    assert summary(TEXT, "supports", relations=(relation,)).findings == (
+        "Cited work supports",
+        "Contested: a curator links a contradicting claim",
+    )
+
+
 def test_to_dict_carries_the_summary_as_data() -> None:
     claim = make_claim(
         "scifact",

@@ -70,11 +70,23 @@ class StrengthNote:
         return "not stated by the source"
 
     @property
+    def graded(self) -> bool:
+        """Whether the claim carries a grade: stated by the source or derived from a
+        hedging word (else the label only records that the source gives none)."""
+        return not (self.method == "derived" and self.hedge is None)
+
+    @property
     def text(self) -> str:
         """ "Strength: low, derived from "may"" or "Strength: not stated by the source"."""
-        if self.method == "derived" and self.hedge is None:
+        if not self.graded:
             return "Strength: not stated by the source"
         return f"Strength: {self.title.lower()}, {self.how}"
+
+    @property
+    def brief(self) -> str:
+        """How the label was reached, without the stated basis's words, for lists where
+        many claims stand together: "stated by the source", "derived from "may""."""
+        return "stated by the source" if self.method == "stated" else self.how
 
 
 @dataclass(frozen=True)
@@ -139,13 +151,18 @@ class Verdict:
         return self.stances_text
 
     @property
-    def text(self) -> str:
-        """One line for terminals and listings."""
+    def findings(self) -> tuple[str, ...]:
+        """What the evidence says, strength aside: the finding with its counts, and a
+        curator's contradiction where there is one."""
         parts = [f"{self.finding} ({self.detail})" if self.detail else self.finding]
         if CURATOR in self.contested_because:
             parts.append(f"Contested: {CURATOR}")
-        parts.append(self.strength.text)
-        return " · ".join(parts)
+        return tuple(parts)
+
+    @property
+    def text(self) -> str:
+        """One line for terminals and listings."""
+        return " · ".join((*self.findings, self.strength.text))
 
     def to_dict(self) -> dict[str, object]:
         """The summary as data, for `--json` outputs and the site's search data."""
