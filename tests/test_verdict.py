@@ -116,6 +116,9 @@ def test_lists_get_the_strength_briefly_and_the_findings_apart() -> None:
         "not stated by the source",
     )
     assert ungraded.findings == ("Cited work contradicts",)
+    assert [summary(TEXT, *stances).kind for stances in (
+        ("contradicts", "no-evidence"), ("supports", "contradicts"), ("supports",), ("not-stated",)
+    )] == ["contradicted", "contested", "supported", "open"]  # fmt: skip
     relation = Relation("contradicts", "scifact-00000002", "scifact-10")
     assert summary(TEXT, "supports", relations=(relation,)).findings == (
         "Cited work supports",

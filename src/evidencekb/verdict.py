@@ -114,6 +114,16 @@ class Verdict:
         return bool(self.contested_because)
 
     @property
+    def kind(self) -> str:
+        """The finding in one word, for a surface to mark it by: "contradicted",
+        "contested", "supported" or "open" (nothing recorded takes a side)."""
+        if self.contradicted:
+            return "contradicted"
+        if self.contested:
+            return "contested"
+        return "supported" if self.count(SUPPORTS) else "open"
+
+    @property
     def warning(self) -> bool:
         """What a reader must not miss: contradicted or contested."""
         return self.contradicted or self.contested
