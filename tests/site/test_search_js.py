@@ -36,14 +36,31 @@ function element(tag) {
     setAttribute(k, v) { this.attributes[k] = String(v); },
     getAttribute(k) { return this.attributes[k]; },
     addEventListener() {},
-    querySelector() { return {}; },
+    // A filter's <label> and a menu's chosen <option>, as search.html has them.
+    querySelector(selector) {
+      const label = /^label\[for="(.*)"\]$/.exec(selector);
+      return label ? {textContent: page.labels[label[1]]} : {};
+    },
+    get selectedOptions() { return [{textContent: page.options[tag][this.value]}]; },
     querySelectorAll() { return []; },
     focus() {},
   };
 }
 
+// What search.js reads of the page's markup: each filter's label and its menu's options.
+const html = fs.readFileSync(path.join(site, 'search.html'), 'utf8');
+const page = {labels: {}, options: {}};
+for (const m of html.matchAll(/<label for="([^"]+)">([^<]*)<\/label>/g)) page.labels[m[1]] = m[2];
+for (const m of html.matchAll(/<select id="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+  page.options[m[1]] = {};
+  for (const o of m[2].matchAll(/<option value="([^"]*)">([^<]*)<\/option>/g)) {
+    page.options[m[1]][o[1]] = o[2];
+  }
+}
+
 const ids = {};
-['search-form', 'search-input', 'search-status', 'search-results', 'search-more'].forEach(id => {
+['search-form', 'search-input', 'search-status', 'search-results', 'search-more',
+ 'search-filters', 'filters-in-force'].forEach(id => {
   ids[id] = element(id);
 });
 // The filter menus, as the build makes them: select#filter-NAME[data-filter].
@@ -63,6 +80,7 @@ const sandbox = {
   document, console, setTimeout, clearTimeout, URLSearchParams, performance, atob,
   Promise, Map, Uint8Array,
   CSS: {escape: s => s},
+  getComputedStyle: () => ({getPropertyValue: () => '1'}),  // a wide screen
   history: {replaceState() {}},
   location: {search: search},
   loaded: [],
@@ -97,12 +115,17 @@ function walk(node, out) {
     return setTimeout(() => poll(tries + 1), 10);
   }
   const results = list.children.map(li => {
-    const link = li.children[0];
-    return {href: link.href, text: link.textContent, marks: walk(link, [])};
+    const link = li.children.find(c => c.className === 'result-link');
+    const verdict = li.children.find(c => c.className.startsWith('verdict '));
+    return {
+      href: link.href, text: link.textContent, marks: walk(link, []),
+      verdict: verdict.className + ': ' + verdict.textContent,
+    };
   });
   process.stdout.write(JSON.stringify({
     state: list.attributes['data-state'],
     status: ids['search-status'].children.map(p => p.textContent),
+    filters: {open: ids['search-filters'].open, inForce: ids['filters-in-force'].textContent},
     results,
     loaded: sandbox.loaded,
   }));
@@ -173,7 +196,17 @@ def test_filters_narrow_the_results(site: Path) -> None:
     assert hrefs(run(site, "?q=crps&category=efficacy")) == ["claims/ketamine-pain-00000002.html"]
     filtered = run(site, "?q=crps&strength=high")
     assert filtered["results"] == []
-    assert filtered["status"][0] == "No claim matches “crps” with the filters selected."
+    # "No results" names the filters in force, as the folded filters' summary does.
+    assert filtered["status"] == [
+        "No claim matches “crps” with the filters Evidence strength: High.",
+        "Clear a filter to search more widely.",
+    ]
+    assert filtered["filters"] == {"open": True, "inForce": "(1 in force: Evidence strength: High)"}
+    two = run(site, "?q=crps&strength=low&section=research")
+    assert two["status"] == [
+        "1 claim matches “crps” with the filters Section: From the Research; "
+        "Evidence strength: Low."
+    ]
 
 
 def test_the_stance_and_contested_menus_filter_too(site: Path) -> None:
@@ -216,7 +249,24 @@ def test_all_words_first_then_any_word(site: Path) -> None:
     assert len(both["results"]) == 3  # then the claims with one of the words
     either = run(site, "?q=opioids+intravenously")
     assert len(either["results"]) == 2
-    assert "showing claims that contain any of them" in either["status"][-1]
+    assert either["status"][-1] == "No claim has all the words; showing claims with any of them."
+    assert both["status"][-1] == "1 claim has all the words; 2 more have some of them."
+
+
+def test_each_result_starts_with_the_claims_evidence_summary(site: Path) -> None:
+    """verdict.py's summary, from the search data: what the cited works found (marked
+    when they contradict the claim or disagree), then the strength and how it was reached."""
+    verdicts = {r["href"]: r["verdict"] for r in run(site, "?q=crps+OR+intravenously")["results"]}
+    assert verdicts == {
+        "claims/ketamine-pain-00000002.html": "verdict verdict-open: No work cited "
+        "Strength: not stated by the source",
+        "claims/ketamine-pain-00000003.html": "verdict verdict-supported: Cited work supports "
+        "Strength: not stated by the source",
+        "claims/ketamine-pain-00000004.html": "verdict verdict-contested: ⚠ Contested: cited "
+        "works disagree (1 supports · 1 contradicts) Strength: Low, stated by the source",
+        "claims/opioids-pain-00000001.html": "verdict verdict-open: No cited work's finding "
+        "recorded (1 cited work) Strength: not stated by the source",
+    }
 
 
 def test_hostile_claim_text_is_shown_as_text(site: Path) -> None:

@@ -57,13 +57,14 @@ class RelatedClaims:
 
     citation: int | None
     entity: Term | None
-    claims: tuple[Claim, ...]  # the first RELATED_LIMIT of them
+    claims: tuple[Claim, ...]  # the first RELATED_LIMIT of them not listed before
     total: int  # how many share it in all
 
     @property
-    def more(self) -> int:
-        """How many are not listed."""
-        return self.total - len(self.claims)
+    def more(self) -> bool:
+        """Whether some of them are not listed here (listed under an earlier group of
+        the page, or beyond RELATED_LIMIT)."""
+        return self.total > len(self.claims)
 
 
 @dataclass
@@ -86,6 +87,8 @@ class SiteLookups:
     # Each topic's claims in the order its page shows them, cut into pages.
     topic_pages: dict[str, tuple[tuple[Claim, ...], ...]] = field(default_factory=dict)
     topic_page_of: dict[str, int] = field(default_factory=dict)  # claim id -> page number
+    # slug -> entity -> how many of the topic's claims mention it
+    topic_entity_counts: dict[str, Counter[str]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> SiteLookups:
@@ -97,6 +100,9 @@ class SiteLookups:
             lookups.source_line_counts[topic.slug] = len(split_lines(topic.source_text))
             lookups._paginate_topic(topic)
             lookups.section_counts[topic.slug] = Counter(claim.section for claim in topic.claims)
+            lookups.topic_entity_counts[topic.slug] = Counter(
+                entity for claim in topic.claims for entity in claim.entities
+            )
             for reference in topic.references:
                 lookups.references[(topic.slug, reference.number)] = reference
             for claim in topic.claims:
@@ -139,24 +145,36 @@ class SiteLookups:
         return 1 <= claim.source_line <= self.source_line_counts.get(claim.topic, 0)
 
     def related(self, claim: Claim) -> list[RelatedClaims]:
-        """Per citation and entity the claim shares with others, those others; a
-        citation or entity no other claim has is left out."""
+        """Per citation and entity the claim shares with others, those others, each
+        claim listed once (under the first thing it shares). Left out: a citation or
+        entity no other claim has, and the topic's subject (`topic_subject`)."""
         groups: list[RelatedClaims] = []
+        listed = {claim.id}
         for number in claim.citations:
-            others = [c for c in self.by_reference[(claim.topic, number)] if c.id != claim.id]
+            citing = self.by_reference[(claim.topic, number)]
+            others = [c for c in citing if c.id not in listed][:RELATED_LIMIT]
             if others:
-                groups.append(
-                    RelatedClaims(number, None, tuple(others[:RELATED_LIMIT]), len(others))
-                )
+                groups.append(RelatedClaims(number, None, tuple(others), len(citing) - 1))
+                listed.update(c.id for c in others)
         for entity in claim.entities:
+            if self.topic_subject(claim.topic, entity):
+                continue
             head, count = self.entity_window(entity)
-            others = [c for c in head if c.id != claim.id][:RELATED_LIMIT]
-            if others:
-                term = self.kb.entity(entity)
-                # The claim is listed once among them (load_kb refuses an entity listed
+            others = [c for c in head if c.id not in listed][:RELATED_LIMIT]
+            # Without others to list, the group is kept only for the claims beyond
+            # the window (a link to them all).
+            if others or count > len(head):
+                # The claim is one of the `count` (load_kb refuses an entity listed
                 # twice in a claim), so the others are all but one.
-                groups.append(RelatedClaims(None, term, tuple(others), count - 1))
+                groups.append(RelatedClaims(None, self.kb.entity(entity), tuple(others), count - 1))
+                listed.update(c.id for c in others)
         return groups
+
+    def topic_subject(self, slug: str, entity: str) -> bool:
+        """Whether most of the topic's claims mention the entity: what the topic is
+        about (ketamine, in the seed's topic on ketamine, where 19 of 20 claims name
+        it), which relates none of its claims to another."""
+        return self.topic_entity_counts[slug][entity] * 2 > self.section_counts[slug].total()
 
     def entity_window(self, entity: str) -> tuple[tuple[Claim, ...], int]:
         """All that `related` reads of the claims mentioning an entity: the first

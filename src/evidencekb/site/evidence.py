@@ -1,6 +1,7 @@
-"""Evidence per citation on the site: stance badges and their definitions, the two
-sides of a contested claim, which claims each work supports or contradicts, the
-stance legend and each topic's page of contested claims.
+"""Evidence per citation on the site: each claim's evidence summary (verdict.py), stance
+badges and their definitions, the two sides of a contested claim, which claims each work
+supports or contradicts and which sentences of it they quote, the stance legend and each
+topic's page of contested claims.
 
 Everything is looked up once per build (`EvidenceIndex.build`), so that no page walks
 the whole knowledge base.
@@ -13,7 +14,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidencekb.model import CONTRADICTS, SUPPORTS, Claim, Evidence, KnowledgeBase, Term, Topic
+from evidencekb.model import (
+    CONTRADICTS,
+    NOT_STATED,
+    SUPPORTS,
+    Claim,
+    Evidence,
+    KnowledgeBase,
+    Term,
+    Topic,
+)
+from evidencekb.verdict import Verdict, verdict
 
 STANCES_PAGE = "stances.html"
 
@@ -57,6 +68,13 @@ class EvidenceIndex:
     )
     contested: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    # (topic, work number) -> sentence index -> the claims quoting that sentence
+    quoting: dict[tuple[str, int], dict[int, list[Claim]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+    # claim id -> its summary, made the first time a page shows it (a claim is shown on
+    # its page, its topic's, and the pages that list it).
+    verdicts: dict[str, Verdict] = field(default_factory=dict)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> EvidenceIndex:
@@ -71,10 +89,26 @@ class EvidenceIndex:
                 for item in claim.citation_evidence:
                     index.counts[topic.slug][item.stance] += 1
                     index.by_work[(topic.slug, item.citation)][item.stance].append(claim)
+                    for quote in item.quotes:
+                        quoting = index.quoting[(topic.slug, item.citation)][quote.sentence]
+                        if claim not in quoting:
+                            quoting.append(claim)
         return index
 
     def stance(self, stance_id: str) -> Term:
         return self.stances[stance_id]
+
+    def verdict(self, claim: Claim) -> Verdict:
+        found = self.verdicts.get(claim.id)
+        if found is None:
+            found = verdict(claim, self.kb.stances, self.kb.strength)
+            self.verdicts[claim.id] = found
+        return found
+
+    def recorded(self, topic: Topic) -> bool:
+        """Whether anyone recorded what a cited work says of a claim of the topic."""
+        counts = self.counts[topic.slug]
+        return any(count for stance, count in counts.items() if stance != NOT_STATED)
 
     def stance_counts(self, topic: Topic) -> list[tuple[Term, int]]:
         """How many of the topic's claim-work links take each stance, in the
@@ -88,6 +122,10 @@ class EvidenceIndex:
     def has_stances(self, slug: str, number: int) -> bool:
         """Whether any claim records what this work says of it."""
         return any(self.citing(slug, number, stance) for stance in (SUPPORTS, CONTRADICTS))
+
+    def quoted(self, slug: str, number: int) -> dict[int, list[Claim]]:
+        """The work's quoted sentences (0-based, as the kb counts them) and who quotes them."""
+        return self.quoting.get((slug, number), {})
 
     def contested_in(self, topic: Topic) -> list[Claim]:
         return self.contested.get(topic.slug, [])

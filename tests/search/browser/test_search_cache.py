@@ -33,8 +33,9 @@ from evidencekb.search.browser.analysis import (
     script_strings,
 )
 from evidencekb.search.browser.cache import TopicCache, topic_partials
-from evidencekb.search.browser.data import _row, js_order, js_sorted, write_search_data
+from evidencekb.search.browser.data import _row, js_order, js_sorted, row_verdict, write_search_data
 from evidencekb.search.index import topic_documents
+from evidencekb.verdict import verdict
 from fixtures import HOSTILE, REPO_KB, add_evidence_sample, sample_kb
 
 # Words an edit puts into a claim or a title: stems shared with other claims, an
@@ -322,5 +323,7 @@ def test_a_display_row_is_script_json(
 ) -> None:
     claim = dataclasses.replace(evidence_kb_loaded.claims[0], text=text, heading=heading)
     highlights = script_json([HOSTILE, 0, 4])
+    summary = verdict(claim, evidence_kb_loaded.stances, evidence_kb_loaded.strength)
     items = [claim.id, 3, claim.section, heading, text, 1]
-    assert _row(claim, 3, 1, highlights) == script_json(items)[:-1] + f",{highlights}]"
+    row = _row(claim, 3, 1, highlights, summary)
+    assert row == script_json(items)[:-1] + f",{highlights},{script_json(row_verdict(summary))}]"

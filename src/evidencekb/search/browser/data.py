@@ -28,7 +28,8 @@ claim spells reaches the same index term in both front ends. What it gets:
   query word is found nowhere.
 - Display chunks (d-NNNNN.js) of DOCS_PER_CHUNK claims: what a result shows, and the
   index terms of the claim text with their character offsets (UTF-16, as JavaScript
-  counts), which highlighting matches against.
+  counts), which highlighting matches against, and the claim's evidence summary
+  (`row_verdict`).
 
 Why this shape: data is JavaScript that calls a global (`EKBSearch.shard(...)`), loaded
 by `<script>` tags, never fetch(), which browsers refuse from file://. Keys are ordered
@@ -59,8 +60,9 @@ from evidencekb.search.browser.cache import TopicCache, topic_partials
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
 from evidencekb.search.index import cited_years
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
+from evidencekb.verdict import Verdict, verdict
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6  # 6: each display row ends with the claim's evidence summary
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 
@@ -198,7 +200,13 @@ def write_search_data(
     chunks = 0
     for start in range(0, len(claims), DOCS_PER_CHUNK):
         rows = [
-            _row(c, topic_index[c.topic], strength_index[c.strength], data.highlights[start + i])
+            _row(
+                c,
+                topic_index[c.topic],
+                strength_index[c.strength],
+                data.highlights[start + i],
+                verdict(c, kb.stances, kb.strength),
+            )
             for i, c in enumerate(claims[start : start + DOCS_PER_CHUNK])
         ]
         number = start // DOCS_PER_CHUNK
@@ -223,13 +231,28 @@ def write_search_data(
     return {"shards": len(spans), "chunks": chunks}
 
 
-def _row(claim: Claim, topic: int, strength: int, highlights: str) -> str:
+def _row(claim: Claim, topic: int, strength: int, highlights: str, summary: Verdict) -> str:
     """A claim's row of a display chunk: the JSON of [id, topic, section, heading, text,
-    strength, highlights], put together from its items' (the highlights are JSON
-    already), as script_json would write the list."""
+    strength, highlights, verdict], put together from its items' (the highlights are
+    JSON already), as script_json would write the list."""
     heading = "null" if claim.heading is None else script_string(claim.heading)
     items = (script_string(claim.id), str(topic), script_string(claim.section), heading)
-    return f"[{','.join(items)},{script_string(claim.text)},{strength},{highlights}]"
+    text = script_string(claim.text)
+    return f"[{','.join(items)},{text},{strength},{highlights},{script_json(row_verdict(summary))}]"
+
+
+def row_verdict(summary: Verdict) -> dict[str, object]:
+    """What a search result shows of the claim's evidence summary (verdict.py), before
+    its text: the finding in one word (`kind`, which the page styles it by), whether
+    it is marked as a warning, the findings in words, whether its strength is graded
+    and how the label was reached."""
+    return {
+        "kind": summary.kind,
+        "warning": summary.warning,
+        "findings": list(summary.findings),
+        "graded": summary.strength.graded,
+        "how": summary.strength.brief,
+    }
 
 
 def _write_call(path: Path, name: str, key: object, value: object) -> None:

@@ -12,6 +12,9 @@
   'use strict';
 
   var PAGE_SIZE = 10;
+  // Where a display row (search/d-*.js) holds the claim's evidence summary: the search
+  // data's row_verdict (search/browser/data.py), {kind, warning, findings, graded, how}.
+  var VERDICT = 7;
   // The names of the page's filter menus (select#filter-NAME[data-filter]), each a
   // restriction the core takes; the build makes one for each filter field the
   // registry declares (evidencekb/registry.py).
@@ -83,6 +86,43 @@
     return fragment;
   }
 
+  function span(className, text) {
+    var element = document.createElement('span');
+    element.className = className;
+    if (text) element.textContent = text;
+    return element;
+  }
+
+  // The claim's evidence summary, as the site's pages show it before a listed claim
+  // (partials/macros.html: verdict_line): what its cited works found, marked when they
+  // contradict it or disagree, then its strength and how the label was reached.
+  function verdictLine(verdict, strength) {
+    var line = span('verdict verdict-' + verdict.kind);
+    verdict.findings.forEach(function (words, at) {
+      var finding = span('finding');
+      if (at === 0 && verdict.warning) {
+        var sign = span('finding-mark', '⚠');
+        sign.setAttribute('aria-hidden', 'true');
+        finding.appendChild(sign);
+        finding.appendChild(document.createTextNode(' '));
+      }
+      finding.appendChild(document.createTextNode(words));
+      line.appendChild(finding);
+      line.appendChild(document.createTextNode(' '));
+    });
+    var note = span('strength-note');
+    note.appendChild(span('note-label', 'Strength:'));
+    note.appendChild(document.createTextNode(' '));
+    if (verdict.graded) {
+      note.appendChild(span('badge rank-' + strength[2], strength[1]));
+      note.appendChild(span('visually-hidden', ','));
+      note.appendChild(document.createTextNode(' '));
+    }
+    note.appendChild(document.createTextNode(verdict.how));
+    line.appendChild(note);
+    return line;
+  }
+
   function resultItem(row) {
     var strength = manifest.strengths[row[5]];
     var topic = manifest.topics[row[1]];
@@ -90,6 +130,7 @@
     manifest.sections.forEach(function (s) { if (s[0] === row[2]) sectionTitle = s[1]; });
     var li = document.createElement('li');
     li.className = 'search-result';
+    li.appendChild(verdictLine(row[VERDICT], strength));
     var link = document.createElement('a');
     link.className = 'result-link';
     link.href = 'claims/' + encodeURIComponent(row[0]) + '.html';
@@ -97,16 +138,7 @@
     li.appendChild(link);
     var meta = document.createElement('p');
     meta.className = 'result-meta';
-    var badge = document.createElement('span');
-    badge.className = 'badge rank-' + strength[2];
-    badge.textContent = strength[1];
-    var hidden = document.createElement('span');
-    hidden.className = 'visually-hidden';
-    hidden.textContent = 'Evidence strength: ';
-    badge.insertBefore(hidden, badge.firstChild);
-    meta.appendChild(badge);
-    var place = topic[1] + ' · ' + sectionTitle + (row[3] ? ' › ' + row[3] : '');
-    meta.appendChild(document.createTextNode(' ' + place));
+    meta.textContent = topic[1] + ' · ' + sectionTitle + (row[3] ? ' › ' + row[3] : '');
     li.appendChild(meta);
     return li;
   }
@@ -160,16 +192,38 @@
     return filters;
   }
 
-  function summary(query, outcome, filters) {
+  // The filters in force as a reader names them: "Evidence strength: Low".
+  function filtersInForce() {
+    return FILTERS.filter(function (name) { return el[name].value; }).map(function (name) {
+      var label = el.form.querySelector('label[for="filter-' + name + '"]').textContent;
+      return label + ': ' + el[name].selectedOptions[0].textContent;
+    });
+  }
+
+  function showFilters() {
+    var named = filtersInForce();
+    el.inForce.textContent = named.length
+      ? '(' + named.length + ' in force: ' + named.join('; ') + ')' : '';
+  }
+
+  // How the query matched, as `ekb search` says it: how many claims, with which
+  // filters, and whether they have all the words or only some.
+  function summary(query, outcome) {
     var count = outcome.total;
+    var named = filtersInForce();
     var text = count === 0 ? 'No claim matches “' + query + '”'
       : count + (count === 1 ? ' claim matches “' : ' claims match “') + query + '”';
-    text += Object.keys(filters).length ? ' with the filters selected.' : '.';
+    text += named.length ? ' with the filters ' + named.join('; ') + '.' : '.';
     var parts = [text];
     if (outcome.corrected !== null) parts.unshift('Showing results for “' + outcome.corrected + '”.');
     if (outcome.strict === 0 && outcome.results.length) {
-      parts.push('No claim contains all the words; showing claims that contain any of them.');
+      parts.push('No claim has all the words; showing claims with any of them.');
+    } else if (outcome.strict && outcome.total > outcome.strict) {
+      var more = outcome.total - outcome.strict;
+      parts.push(outcome.strict + (outcome.strict === 1 ? ' claim has' : ' claims have') +
+        ' all the words; ' + more + ' more ' + (more === 1 ? 'has' : 'have') + ' some of them.');
     }
+    if (count === 0 && named.length) parts.push('Clear a filter to search more widely.');
     return parts;
   }
 
@@ -177,6 +231,7 @@
     var query = el.input.value;
     var token = ++current.token;
     var filters = selectedFilters();
+    showFilters();
     updateAddress(query.trim());
     el.results.setAttribute('data-state', 'busy');
     return answer(query, filters, 0).then(function (outcome) {
@@ -199,7 +254,7 @@
         el.results.setAttribute('data-state', 'done');
         return null;
       }
-      var parts = summary(query.trim(), outcome, filters);
+      var parts = summary(query.trim(), outcome);
       return showMore(token).then(function () {
         if (token === current.token) setStatus(parts);
       });
@@ -238,7 +293,9 @@
       input: document.getElementById('search-input'),
       status: document.getElementById('search-status'),
       results: document.getElementById('search-results'),
-      more: document.getElementById('search-more')
+      more: document.getElementById('search-more'),
+      fold: document.getElementById('search-filters'),
+      inForce: document.getElementById('filters-in-force')
     };
     FILTERS = Array.prototype.map.call(document.querySelectorAll('select[data-filter]'), function (menu) {
       return menu.name;
@@ -253,6 +310,11 @@
         el[name].value = value;
       }
     });
+    // Filters start open on a wide screen; on a phone they stay folded under their
+    // summary, which names those in force, so that results start in the first screen.
+    // style.css says which screen is which (--filters-start-open), not this file.
+    var startOpen = getComputedStyle(el.fold).getPropertyValue('--filters-start-open');
+    if (startOpen.trim() === '1') el.fold.open = true;
     var timer = null;
     el.input.addEventListener('input', function () {
       clearTimeout(timer);
