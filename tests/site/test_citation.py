@@ -200,14 +200,14 @@ def test_claim_page_lists_the_works_it_cites(grading: tuple[Path, KnowledgeBase]
     site, kb = grading
     for claim in kb.topic(GRADING_TOPIC).claims:
         html = soup(site / "claims" / f"{claim.id}.html")
-        (item,) = html.select("ul.cited-works li")
+        (item,) = html.select("ul.evidence-list li")
         (number,) = claim.citations
         assert item.a["href"] == f"../topics/{GRADING_TOPIC}/references/{number}.html"
         assert item.select_one(".citation").get_text() == VANCOUVER[number]
         assert _links(item) == LINKS[number]
     seed = kb.topic("ketamine-pain").claims
     cited = next(claim for claim in seed if claim.citations)
-    items = soup(site / "claims" / f"{cited.id}.html").select("ul.cited-works li")
+    items = soup(site / "claims" / f"{cited.id}.html").select("ul.evidence-list li")
     assert len(items) == len(cited.citations)
     assert all("(the source gives only the number)" in li.get_text() for li in items)
 

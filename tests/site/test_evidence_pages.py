@@ -35,12 +35,18 @@ def test_a_claim_page_shows_each_works_stance_definition_and_quotations(site: Pa
     items = page.select(".evidence-item")
     assert len(items) == 1
     badge = items[0].select_one("a.stance")
-    assert text(badge) == "Stance: Supports"
+    assert text(badge.parent) == "Stance of the cited work: Supports"  # not a strength
     assert badge["href"] == "../stances.html#supports"
     assert "For it." in text(items[0])  # the stance's definition
     quote = items[0].select_one("figure.quote")
     assert quote.blockquote.get_text() == HOSTILE  # escaped, shown as text
-    assert quote.figcaption.a["href"] == f"../topics/{K}/references/1.html#sentence-1"
+    # The kb's sentence 1 is the second: people count from 1.
+    assert quote.figcaption.a["href"] == f"../topics/{K}/references/1.html#sentence-2"
+    assert text(quote.figcaption) == "Reference 1, sentence 2"
+    # The first screen says it too, with the finding.
+    panel = page.select_one(".verdict-panel")
+    assert "verdict-supported" in panel["class"]
+    assert text(panel.select_one(".finding")) == "Cited work supports"
     assert not page.select(".contested-banner")
 
 
@@ -59,7 +65,13 @@ def test_a_contested_claim_shows_both_sides_side_by_side(site: Path) -> None:
 
 def test_stances_never_stated_read_not_stated(site: Path) -> None:
     page = soup(site / "claims" / f"{K}-00000001.html")
-    assert [text(a) for a in page.select(".evidence-item a.stance")] == ["Stance: Not stated"]
+    # Said once, in words, rather than a "Not stated" badge per work.
+    assert not page.select(".evidence-item a.stance")
+    assert text(page.select_one("#evidence-heading")) == "Cited works"
+    assert "Nobody has recorded what this work says about the claim" in text(page.main)
+    assert text(page.select_one(".verdict-panel .finding")) == (
+        "No cited work's finding recorded (1 cited work)"
+    )
     assert "Claim 4 of Ketamine for pain refines this claim" in text(
         page.select_one(".relation-list")
     )
@@ -68,21 +80,28 @@ def test_stances_never_stated_read_not_stated(site: Path) -> None:
 def test_reference_pages_list_supported_and_contradicted_claims_apart(site: Path) -> None:
     first = soup(site / "topics" / K / "references" / "1.html")
     sentences = first.select("ol.sentences li")
-    assert [li["id"] for li in sentences] == ["sentence-0", "sentence-1"]
-    assert first.select_one("ol.sentences")["start"] == "0"
-    supports = first.select_one("section[aria-labelledby=supports-heading]")
-    assert [a["href"] for a in supports.select("a.claim-link")] == [
+    # Numbered from 1 for people; the quoted one marked, with who quotes it.
+    assert [li["id"] for li in sentences] == ["sentence-1", "sentence-2"]
+    assert not first.select_one("ol.sentences").has_attr("start")
+    assert not sentences[0].mark and sentences[1].mark.get_text() == HOSTILE  # the words only
+    assert sentences[1].get_text().startswith("The second: " + HOSTILE)
+    assert text(sentences[1].select_one(".quoted-by")) == "quoted by claim 3"
+    supports = first.select_one("#supports-heading")
+    assert text(supports).startswith("Stance of this work: Supports")
+    assert [a["href"] for a in supports.find_next_sibling("ul").select("a.claim-link")] == [
         f"../../../claims/{K}-00000003.html"
     ]
-    contradicts = first.select_one("section[aria-labelledby=contradicts-heading]")
-    assert text(contradicts).endswith("None recorded.")
+    assert not first.select_one("#contradicts-heading")  # no empty list
     third = soup(site / "topics" / K / "references" / "3.html")
-    contradicts = third.select_one("section[aria-labelledby=contradicts-heading]")
+    contradicts = third.select_one("#contradicts-heading").find_next_sibling("ul")
     assert [a["href"] for a in contradicts.select("a.claim-link")] == [
         f"../../../claims/{K}-00000004.html"
     ]
+    # Each claim once a page.
+    hrefs = [a["href"] for a in third.select("a.claim-link")]
+    assert len(hrefs) == len(set(hrefs)) == 2
     no_stance = soup(site / "topics" / "opioids-pain" / "references" / "1.html")
-    assert not no_stance.select("section[aria-labelledby=supports-heading]")
+    assert not no_stance.select("#supports-heading")
 
 
 def test_contested_page_and_stance_counts(site: Path) -> None:
@@ -114,10 +133,11 @@ def test_the_seed_builds_with_every_stance_not_stated(repo_kb: Path, tmp_path: P
     kb = load_kb(repo_kb)
     site = build(kb, tmp_path / "site")
     topic = soup(site / "topics" / K / "index.html")
-    links = sum(len(claim.citations) for claim in kb.claims)
-    assert [text(li) for li in topic.select(".stance-counts li")] == [f"Not stated {links} links"]
-    assert text(topic.select_one("#evidence a[href$='/contested.html']")) == "0 contested claims"
+    # Nothing about stances nobody recorded, and no link to an empty contested page.
+    assert not topic.select("#evidence") and not topic.select("a[href$='/contested.html']")
+    stances = soup(site / "stances.html")
+    assert not stances.select("a[href$='/contested.html']")
     for claim in kb.claims:
         page = soup(site / "claims" / f"{claim.id}.html")
-        badges = {text(a) for a in page.select(".evidence-item a.stance")}
-        assert badges <= {"Stance: Not stated"} and not page.select(".contested-banner")
+        assert not page.select(".evidence-item a.stance") and not page.select(".contested-banner")
+        assert "verdict-open" in page.select_one(".verdict-panel")["class"]

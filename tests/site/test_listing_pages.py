@@ -205,16 +205,17 @@ def test_a_claim_page_lists_a_few_related_claims_and_links_to_all(
     assert listed == others[:RELATED_LIMIT]  # the first ones, in kb order
     more = heading.find_next_sibling("p", class_="more")
     assert more.get_text(" ", strip=True) == (
-        f"{len(others) - RELATED_LIMIT} more: see all {len(others)} claims citing reference "
-        f"{number} ."
+        f"See all {len(others)} other claims citing reference {number} ."
     )
     rest = resolve(page, more.a["href"])
     assert rest == (site / reference_href(topic.slug, number)).resolve()
     assert claim_ids(soup(rest), "a.claim-link") == [claim.id, *others]  # all, there
     # Claims under the same heading as this one do not repeat it.
     assert not heading.find_next_sibling("ul").select(".meta-part")
-    for other in kb.claims:  # no claim page lists more than the bound per group
+    for other in kb.claims:  # no claim page lists more than the bound per group, nor twice
+        listed = [c.id for group in lookups.related(other) for c in group.claims]
         assert all(len(group.claims) <= RELATED_LIMIT for group in lookups.related(other))
+        assert len(listed) == len(set(listed)) and other.id not in listed
 
 
 def test_every_claim_is_within_three_clicks_of_the_home_page(site: Path, kb: KnowledgeBase) -> None:

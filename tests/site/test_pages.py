@@ -147,7 +147,7 @@ def test_markdown_prose_cannot_inject_html_or_script_links(site: Path) -> None:
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in strength
     assert "javascript:" not in strength
     topic = soup(site / "topics" / "ketamine-pain" / "index.html")
-    overview = topic.find(id="overview")
+    overview = topic.find(id="provenance")  # the overview: `ekb import`'s bookkeeping
     assert overview.find("strong").get_text() == "bold"
     assert overview.find("table")
     assert "<script>alert(1)</script>" in overview.get_text()
@@ -181,7 +181,15 @@ def test_topic_page_reassembles_the_summary_in_source_order(site: Path) -> None:
     ]
     badge = weak.select_one("a.badge")
     assert badge["href"] == "../../strength.html#low"
-    assert badge.get_text() == "Evidence strength: Low"
+    # Each claim starts with its evidence summary: what its cited works found, then its
+    # strength, each saying what it is.
+    verdict = weak.select_one(".verdict")
+    assert weak.contents[0] is verdict and "verdict-contested" in verdict["class"]
+    assert verdict.get_text(" ", strip=True) == (
+        "⚠ Contested: cited works disagree (1 supports · 1 contradicts) "
+        "Strength: Low , stated by the source"
+    )
+    assert badge.get_text() == "Low" and badge.find_parent(class_="strength-note")
     uncited = html.find(id="ketamine-pain-00000002")
     assert not uncited.select(".citations")
     assert (
@@ -191,23 +199,41 @@ def test_topic_page_reassembles_the_summary_in_source_order(site: Path) -> None:
 
 def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Path) -> None:
     html = soup(site / "claims" / "ketamine-pain-00000004.html")
+    assert html.h1.get_text() == (
+        "It works in complex regional pain syndromes, although the evidence is weak."
+    )
+    # The first screen, right under the claim: what the cited works found, how strong,
+    # from where.
+    panel = html.h1.find_next_sibling("section")
+    brief = {
+        dt.get_text(): dt.find_next_sibling("dd").get_text(" ", strip=True)
+        for dt in panel.select("dt")
+    }
+    assert brief == {
+        "What the cited works found": "⚠ Contested: cited works disagree "
+        "(1 supports · 1 contradicts) · both sides "
+        "Stance of the cited work: Supports Reference 2 details of reference 2 "
+        "Stance of the cited work: Contradicts Reference 3 details of reference 3",
+        "Evidence strength": 'Low , stated by the source: "the evidence is weak" '
+        "basis of the strength",
+        "From": "ketamine-pain.txt , line 9 of the summary as imported , "
+        "citing reference 2 , reference 3",
+    }
+    assert "verdict-contested" in panel["class"]
     facts = {
         dt.get_text(): dt.find_next_sibling("dd").get_text(" ", strip=True)
         for dt in html.select("dl.facts dt")
     }
-    assert html.h1.get_text() == (
-        "It works in complex regional pain syndromes, although the evidence is weak."
-    )
-    assert facts["Evidence strength"].startswith("Evidence strength: Low stated by the source")
-    assert "Basis: the evidence is weak" in facts["Evidence strength"]
-    assert facts["Cites"] == (
-        "Reference 2 (the source gives only the number) "
-        "Reference 3 (the source gives only the number)"
-    )
+    assert facts["Strength's basis"].startswith("Stated by the source: the evidence is weak")
     assert facts["Mentions"] == "Complex regional pain syndrome"
-    assert facts["Provenance"].startswith("ketamine-pain.txt , line 9")
+    assert facts["Provenance"] == (
+        "ketamine-pain.txt , line 9 of the summary as imported · claim 4 of 5 in Ketamine for pain"
+    )
     provenance = html.find("dt", string="Provenance").find_next_sibling("dd")
     assert provenance.a["href"] == "../topics/ketamine-pain/source.html#L9"
+    # One name for people: the breadcrumb, the line above the claim and its provenance.
+    assert html.select(".breadcrumbs li")[-1].get_text() == "Claim 4"
+    assert html.select_one(".eyebrow").get_text().startswith("Claim 4 of 5 · ")
     related = {
         h.get_text(" ", strip=True): [
             a["href"] for a in h.find_next_sibling("ul").select("a.claim-link")
@@ -222,9 +248,9 @@ def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Pat
         ],
     }
     derived = soup(site / "claims" / "ketamine-pain-00000002.html")
-    method = derived.select_one("dl.facts dd").get_text(" ", strip=True)
-    assert "derived by the written rule" in method
-    assert "No reference" in derived.get_text()
+    method = derived.find("dt", string="Strength's basis").find_next_sibling("dd")
+    assert "Derived by the written rule" in method.get_text(" ", strip=True)
+    assert "the source cites no reference for it" in derived.get_text()
 
 
 def test_reference_pages_are_honest_about_what_is_known(site: Path) -> None:
@@ -244,8 +270,12 @@ def test_reference_pages_are_honest_about_what_is_known(site: Path) -> None:
     assert [a["href"] for a in cited_by] == [
         "../../../claims/ketamine-pain-00000004.html",
         "../../../claims/ketamine-pain-00000005.html",
+    ]  # each once, under what this work says of it
+    assert [h.get_text(" ", strip=True) for h in citing.select("h3")] == [
+        "Stance of this work: Contradicts 1 claim",
+        "Stance of this work: Not stated 1 claim",
     ]
-    assert "From the Research \u203a Efficacy" in citing.select_one(".place-heading").get_text()
+    assert "From the Research \u203a Efficacy" in citing.select_one(".claim-meta").get_text()
 
 
 def test_entity_pages_list_claims_across_topics(site: Path) -> None:

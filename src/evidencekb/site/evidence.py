@@ -46,6 +46,37 @@ class Sides:
     contradicting_claims: tuple[Claim, ...]  # claims a curator says contradict it
 
 
+@dataclass
+class Quoted:
+    """One sentence of a cited work's recorded text, as claims quote it."""
+
+    claims: list[Claim] = field(default_factory=list)  # in kb order
+    words: set[str] = field(default_factory=set)  # each quotation of it
+
+    def parts(self, sentence: str) -> list[tuple[str, bool]]:
+        """The sentence cut into (text, quoted) parts: where the quotations stand in it
+        (verbatim, as `ekb check` holds them), else the whole sentence, quoted."""
+        spans = sorted(
+            (start, start + len(words))
+            for words in self.words
+            if words and (start := sentence.find(words)) != -1
+        )
+        if not spans:
+            return [(sentence, True)]
+        parts: list[tuple[str, bool]] = []
+        at = 0
+        for start, end in spans:
+            if end <= at:
+                continue
+            if start > at:
+                parts.append((sentence[at:start], False))
+            parts.append((sentence[max(start, at) : end], True))
+            at = end
+        if at < len(sentence):
+            parts.append((sentence[at:], False))
+        return parts
+
+
 @dataclass(frozen=True)
 class RelationLine:
     """One curated relation as a claim's page says it: "This claim refines <other>"
@@ -68,9 +99,9 @@ class EvidenceIndex:
     )
     contested: dict[str, list[Claim]] = field(default_factory=lambda: defaultdict(list))
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    # (topic, work number) -> sentence index -> the claims quoting that sentence
-    quoting: dict[tuple[str, int], dict[int, list[Claim]]] = field(
-        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    # (topic, work number) -> sentence index -> who quotes what of it
+    quoting: dict[tuple[str, int], dict[int, Quoted]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Quoted))
     )
     # claim id -> its summary, made the first time a page shows it (a claim is shown on
     # its page, its topic's, and the pages that list it).
@@ -90,9 +121,10 @@ class EvidenceIndex:
                     index.counts[topic.slug][item.stance] += 1
                     index.by_work[(topic.slug, item.citation)][item.stance].append(claim)
                     for quote in item.quotes:
-                        quoting = index.quoting[(topic.slug, item.citation)][quote.sentence]
-                        if claim not in quoting:
-                            quoting.append(claim)
+                        quoted = index.quoting[(topic.slug, item.citation)][quote.sentence]
+                        if claim not in quoted.claims:
+                            quoted.claims.append(claim)
+                        quoted.words.add(quote.text)
         return index
 
     def stance(self, stance_id: str) -> Term:
@@ -123,8 +155,9 @@ class EvidenceIndex:
         """Whether any claim records what this work says of it."""
         return any(self.citing(slug, number, stance) for stance in (SUPPORTS, CONTRADICTS))
 
-    def quoted(self, slug: str, number: int) -> dict[int, list[Claim]]:
-        """The work's quoted sentences (0-based, as the kb counts them) and who quotes them."""
+    def quoted(self, slug: str, number: int) -> dict[int, Quoted]:
+        """The work's quoted sentences (0-based, as the kb counts them), who quotes them
+        and what."""
         return self.quoting.get((slug, number), {})
 
     def contested_in(self, topic: Topic) -> list[Claim]:
