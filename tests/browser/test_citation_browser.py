@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 740}
+PHONE = {"width": 390, "height": 844}  # a common phone: what its first screen shows is tested
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 375, "height": 740}
+PHONE = {"width": 390, "height": 844}  # a common phone: what its first screen shows is tested
 PAGE_KINDS = [
     "claim with a quotation",
     "contested claim",
@@ -98,3 +98,47 @@ def test_the_search_page_filters_by_stance_and_contested(
     page.get_by_role("searchbox").fill("endoplasmic reticulum stress")
     expect(results).to_have_count(2)
     assert "contested=yes" in page.url and "stance" not in page.url
+
+
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_contradicted_claim_says_so_in_its_first_screen(
+    page: Page, evidence_site: dict[str, str], expect: Callable[..., Any], viewport: dict[str, int]
+) -> None:
+    """SciFact's annotators say abstract 13734012 contradicts claim 2: its page says so
+    right under the claim, before its strength, without scrolling."""
+    page.set_viewport_size(viewport)
+    page.goto(evidence_site["claim with a quotation"])
+    finding = page.locator(".verdict-panel .finding").first
+    expect(finding).to_have_text("⚠ Cited work contradicts")
+    strength = page.locator(".verdict-panel dt", has_text="Evidence strength")
+    source = page.locator(".verdict-panel dt", has_text="From")
+    for part in (finding, strength, source):
+        box = part.bounding_box()
+        assert box and box["y"] + box["height"] <= viewport["height"], part
+    finding_box, strength_box = finding.bounding_box(), strength.bounding_box()
+    assert finding_box and strength_box and finding_box["y"] < strength_box["y"]
+
+
+def test_a_phone_shows_the_first_result_and_its_verdict_in_its_first_screen(
+    page: Page, evidence_site: dict[str, str], expect: Callable[..., Any]
+) -> None:
+    page.set_viewport_size(PHONE)
+    search = evidence_site["stances"].replace("stances.html", "search.html")
+    page.goto(search + "?q=PrP&stance=contradicts")
+    first = page.locator("#search-results li").first
+    expect(first.locator(".finding")).to_have_text("⚠ Cited work contradicts")
+    expect(first.locator("a.result-link")).to_be_in_viewport(ratio=1)
+    # The filters fold away, their summary naming those in force.
+    fold = page.locator("#search-filters")
+    assert not fold.evaluate("element => element.open")
+    expect(fold.locator("summary")).to_contain_text(
+        "1 in force: A cited work's stance: Contradicts"
+    )
+    fold.locator("summary").click()
+    expect(page.get_by_label("A cited work's stance")).to_be_visible()
+    page.set_viewport_size(DESKTOP)
+    page.goto(search)
+    assert fold.evaluate("element => element.open")  # open at first on a wide screen

@@ -176,7 +176,7 @@ def test_claim_strength_reference_and_its_other_claims(
     page.get_by_role("link", name=other.text, exact=True).click()
     page.wait_for_url(re.compile(rf"/claims/{other.id}\.html$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(other.text)
-    expect(page.locator(".facts")).to_contain_text(f"Reference {number}")
+    expect(page.locator(".evidence-list")).to_contain_text(f"Reference {number}")
 
 
 def test_pages_work_without_javascript_and_search_says_it_needs_it(
@@ -259,3 +259,13 @@ def test_the_first_tab_shows_a_skip_link_to_the_content(
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.closest('main') !== null")
     assert focused, "Tab after the skip link left the main content"
+
+
+def test_the_search_boxs_focus_ring_is_not_an_error_red(page: Page, base_url: str) -> None:
+    """A red ring reads as 'this input is wrong'; the site's focus ring is blue."""
+    page.goto(base_url + "search.html")
+    box = page.get_by_role("searchbox")
+    box.focus()
+    color = box.evaluate("element => getComputedStyle(element).outlineColor")
+    red, green, blue = (int(part) for part in re.findall(r"\d+", color)[:3])
+    assert blue > red and blue > green, color

@@ -21,6 +21,7 @@ from evidencekb.kb.bibliography import identifier_url
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.site.citation import STYLE_FILE, CitationFormatter
+from evidencekb.verdict import verdict
 from fixtures import (
     COHEN_2018,
     GRADING_TOPIC,
@@ -221,6 +222,9 @@ def test_reference_page_cites_the_work(grading: tuple[Path, KnowledgeBase]) -> N
         details = {dt.get_text(): dt.find_next_sibling("dd") for dt in html.select("dl.facts dt")}
         assert details["DOI"].a["href"] == identifier_url("doi", work["doi"])
         assert details["PMID"].a["href"] == identifier_url("pmid", work["pmid"])
+        # The publication type in words, as people write it.
+        words = {"journal-article": "Journal article", "guideline": "Guideline"}
+        assert details["Type"].get_text() == words[str(work["type"])]
     assert soup(folder / "2.html").select_one("dl.facts").find("dt", string="PMCID")
     seed = soup(site / "topics" / "ketamine-pain" / "references" / "1.html")
     assert not seed.select(".cite-as")
@@ -243,6 +247,8 @@ def test_claim_jsonld_names_the_claim_its_topic_and_its_works(
     assert data["@type"] == "Claim"
     assert data["text"] == claim.text
     assert data["identifier"] == claim.id
+    # Its evidence summary, so that the data alone never reads as settled fact.
+    assert data["description"] == verdict(claim, kb.stances, kb.strength).text
     assert data["isPartOf"] == {
         "@type": "WebPage",
         "name": "Rating the quality of evidence",

@@ -11,6 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.kb.load import load_kb
+from evidencekb.site.evidence import Quoted
 from fixtures import HOSTILE, build, sample_kb
 
 K = "ketamine-pain"
@@ -141,3 +142,17 @@ def test_the_seed_builds_with_every_stance_not_stated(repo_kb: Path, tmp_path: P
         page = soup(site / "claims" / f"{claim.id}.html")
         assert not page.select(".evidence-item a.stance") and not page.select(".contested-banner")
         assert "verdict-open" in page.select_one(".verdict-panel")["class"]
+
+
+def test_quoted_words_are_marked_where_they_stand_in_their_sentence() -> None:
+    sentence = "Ketamine eased pain at 24 hours; nausea was common; no one withdrew."
+    quoted = Quoted(words={"nausea was common", "eased pain", "pain at 24"})
+    assert quoted.parts(sentence) == [
+        ("Ketamine ", False),
+        ("eased pain at 24", True),  # overlapping quotations marked as one
+        (" hours; ", False),
+        ("nausea was common", True),
+        ("; no one withdrew.", False),
+    ]
+    # A quotation not found word for word marks the whole sentence, never nothing.
+    assert Quoted(words={"nausea, common"}).parts(sentence) == [(sentence, True)]

@@ -56,21 +56,24 @@ class Quoted:
     def parts(self, sentence: str) -> list[tuple[str, bool]]:
         """The sentence cut into (text, quoted) parts: where the quotations stand in it
         (verbatim, as `ekb check` holds them), else the whole sentence, quoted."""
-        spans = sorted(
+        spans: list[list[int]] = []  # [start, end), overlapping ones merged
+        for start, end in sorted(
             (start, start + len(words))
             for words in self.words
             if words and (start := sentence.find(words)) != -1
-        )
+        ):
+            if spans and start <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], end)
+            else:
+                spans.append([start, end])
         if not spans:
             return [(sentence, True)]
         parts: list[tuple[str, bool]] = []
         at = 0
         for start, end in spans:
-            if end <= at:
-                continue
             if start > at:
                 parts.append((sentence[at:start], False))
-            parts.append((sentence[max(start, at) : end], True))
+            parts.append((sentence[start:end], True))
             at = end
         if at < len(sentence):
             parts.append((sentence[at:], False))

@@ -1,5 +1,6 @@
-"""schema.org JSON-LD for claim pages: the claim (schema:Claim), the topic it is part
-of, the summary it appears in, and the works it cites.
+"""schema.org JSON-LD for claim pages: the claim (schema:Claim) with its evidence
+summary as its description, the topic it is part of, the summary it appears in, and
+the works it cites.
 
 A described work is typed from its CSL type (`refexport.csl_item`, the one mapping of a
 reference's kind) and carries what the kb records: title, authors, year, journal,
@@ -18,6 +19,7 @@ from typing import Any
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
 from evidencekb.kb.refexport import csl_item
 from evidencekb.model import Claim, Reference, Topic
+from evidencekb.verdict import Verdict
 
 SCHEMA_CONTEXT = "https://schema.org"
 # CSL type (refexport's mapping of a reference's type) -> schema.org type.
@@ -48,6 +50,7 @@ class ClaimJsonLd:
     links: PageLinks
     reference: Callable[[str, int], Reference]
     has_source_line: Callable[[Claim], bool]
+    summary: Callable[[Claim], Verdict]  # the claim's evidence summary (verdict.py)
     # (topic slug, work number, root) -> the work's object: every claim citing a work
     # shows the same one (the large kb's 79,936 claims cite 8,816 works).
     _works: dict[tuple[str, int, str], dict[str, Any]] = field(
@@ -60,6 +63,9 @@ class ClaimJsonLd:
             "@type": "Claim",
             "identifier": claim.id,
             "text": claim.text,
+            # What the cited works found and how strong, so that no reader of the data
+            # alone takes a claim its cited work contradicts for a fact.
+            "description": self.summary(claim).text,
             "isPartOf": {
                 "@type": "WebPage",
                 "name": topic.title,

@@ -157,6 +157,7 @@ def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Enviro
         PageLinks(topic_href, reference_href, source_href),
         lookups.reference,
         lookups.has_source_line,
+        evidence.verdict,
     )
     return env
 
