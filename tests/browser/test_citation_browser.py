@@ -74,7 +74,7 @@ def test_links_and_jsonld_as_the_browser_reads_them(
     page: Page, grading_base: str, grading_site: tuple[Path, KnowledgeBase], expect: Any
 ) -> None:
     page.goto(grading_base + _pages(grading_site[1])["claim"])
-    links = page.locator("ul.cited-works a.work-link")
+    links = page.locator("ul.evidence-list a.work-link")
     expect(links).to_have_count(3)
     for i, label in enumerate(["DOI", "PubMed", "PMC"]):
         expect(links.nth(i)).to_have_accessible_name(f"{label} record of reference 2")

@@ -240,7 +240,7 @@ def test_a_printed_topic_keeps_the_claims_and_drops_the_navigation(
         expect(page.locator(chrome)).to_be_hidden()
     for claim in topic.claims:
         expect(page.locator(f"[id='{claim.id}']")).to_be_visible()
-        expect(page.locator(f"[id='{claim.id}'] .badge")).to_be_visible()
+        expect(page.locator(f"[id='{claim.id}'] .verdict")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(topic.title)
     assert page.pdf(format="A4")[:5] == b"%PDF-"
 

@@ -147,7 +147,7 @@ def test_markdown_prose_cannot_inject_html_or_script_links(site: Path) -> None:
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in strength
     assert "javascript:" not in strength
     topic = soup(site / "topics" / "ketamine-pain" / "index.html")
-    overview = topic.find(id="provenance")  # the overview: `ekb import`'s bookkeeping
+    overview = topic.find(id="overview")  # under Provenance: `ekb import` starts it
     assert overview.find("strong").get_text() == "bold"
     assert overview.find("table")
     assert "<script>alert(1)</script>" in overview.get_text()
