@@ -189,10 +189,14 @@ def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     assert (result.topics, result.claims) == (2, 829)
     page = soup(site / "topics" / "scifact" / "references" / "13734012.html")
     assert "Prevalent abnormal prion protein in human appendixes" in page.get_text()
-    contradicts = page.select_one("section[aria-labelledby=contradicts-heading]")
+    contradicts = page.select_one("#contradicts-heading").find_next_sibling("ul")
     assert [a["href"] for a in contradicts.select("a.claim-link")] == [
         "../../../claims/scifact-2.html"
     ]
+    # The claim it contradicts says so first, where it is listed and on its own page.
+    assert contradicts.select_one(".finding").get_text(" ", strip=True) == (
+        "⚠ Cited work contradicts"
+    )
     topic = soup(site / "topics" / "scifact" / "index.html")
     assert [" ".join(li.get_text(" ").split()) for li in topic.select(".stance-counts li")] == [
         "Supports 370 links",
@@ -201,6 +205,8 @@ def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     ]
     claim = (site / "claims" / "scifact-2.html").read_text(encoding="utf-8")
     assert "RESULTS Of the 32,441 appendix samples 16 were positive" in claim
+    panel = soup(site / "claims" / "scifact-2.html").select_one(".verdict-panel")
+    assert "verdict-contradicted" in panel["class"]
     exported = json.loads((site / EXPORT_NAME).read_text(encoding="utf-8"))
     assert sum(len(c["evidence"]) for c in exported if c["topic"] == "scifact") == 919
 
