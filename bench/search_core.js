@@ -67,12 +67,12 @@ readline.createInterface({input: process.stdin}).on('line', (line) => {
   top.forEach((r) => load(`d-${pad(Math.floor(r.doc / per), 5)}.js`));
   const rows = top.map((r) => engine.row(r.doc));
   out.push(JSON.stringify({
-    ids: rows.map((row) => row[0]),
+    ids: rows.map((row) => row.id),
     scores: top.map((r) => r.score),
     total: outcome.total,
     corrected: outcome.corrected,
     error: null,
-    highlights: rows.map((row) => core.spans(row[6], outcome.highlight)),
+    highlights: rows.map((row) => core.spans(row.highlights, outcome.highlight)),
   }));
 }).on('close', () => {
   process.stdout.write(out.join('\n') + (out.length ? '\n' : ''));

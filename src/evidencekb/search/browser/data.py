@@ -62,7 +62,9 @@ from evidencekb.search.index import cited_years
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 from evidencekb.verdict import Verdict, verdict
 
-FORMAT_VERSION = 6  # 6: each display row ends with the claim's evidence summary
+# 6: each display row ends with the claim's evidence summary; 7: rows named by the
+# manifest's rowFields.
+FORMAT_VERSION = 7
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 
@@ -220,6 +222,7 @@ def write_search_data(
         "starts": _boundaries(spans),
         "docCount": len(claims),
         "docsPerChunk": DOCS_PER_CHUNK,
+        "rowFields": list(ROW_FIELDS),
         "spelling": sorted(spelling, key=js_order),
         "topics": [[t.slug, t.title] for t in kb.topics],
         "sections": [[s, SECTION_TITLES[s]] for s in SECTIONS],
@@ -231,10 +234,18 @@ def write_search_data(
     return {"shards": len(spans), "chunks": chunks}
 
 
+# The names of a display row's items, in order: the manifest hands them to the
+# browser, whose core turns each row into an object by them (search-core.js
+# Engine.row), so that no page code reads an item by its position.
+ROW_FIELDS: tuple[str, ...] = (
+    "id", "topic", "section", "heading", "text", "strength", "highlights", "verdict",
+)  # fmt: skip
+
+
 def _row(claim: Claim, topic: int, strength: int, highlights: str, summary: Verdict) -> str:
-    """A claim's row of a display chunk: the JSON of [id, topic, section, heading, text,
-    strength, highlights, verdict], put together from its items' (the highlights are
-    JSON already), as script_json would write the list."""
+    """A claim's row of a display chunk: the JSON list of ROW_FIELDS' values (the topic
+    and strength as their places in the manifest's lists), put together from its items'
+    (the highlights are JSON already), as script_json would write the list."""
     heading = "null" if claim.heading is None else script_string(claim.heading)
     items = (script_string(claim.id), str(topic), script_string(claim.section), heading)
     text = script_string(claim.text)

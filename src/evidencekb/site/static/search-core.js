@@ -1,5 +1,5 @@
 /* evidencekb search core: the query language, lookup, ranking and highlighting of
- * `ekb search`, over the data `ekb build` writes (see evidencekb/site/search_data.py).
+ * `ekb search`, over the data `ekb build` writes (see evidencekb/search/browser/data.py).
  *
  * Pure: no DOM, no loading. It runs in the page (search.js feeds it the data scripts)
  * and under Node.js in the tests, which run the same queries through `ekb search` and
@@ -880,10 +880,14 @@
 
   // ---- highlighting (analysis.spans) -----------------------------------------------
 
-  // The display row of a claim (from d-*.js), or null (its chunk is not loaded).
+  // The display row of a claim (from d-*.js) as an object named by the manifest's
+  // rowFields (search/browser/data.py ROW_FIELDS), or null (its chunk is not loaded).
   Engine.prototype.row = function (doc) {
     var chunk = this.docs[Math.floor(doc / this.manifest.docsPerChunk)];
-    return chunk ? chunk[doc % this.manifest.docsPerChunk] : null;
+    if (!chunk) return null;
+    var items = chunk[doc % this.manifest.docsPerChunk], row = {};
+    this.manifest.rowFields.forEach(function (name, i) { row[name] = items[i]; });
+    return row;
   };
 
   // Spans [start, end) of the claim text where a highlighted term sequence occurs,

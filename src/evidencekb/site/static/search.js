@@ -6,15 +6,12 @@
  * browsers refuse from file://): search/manifest.js (loaded by the page), then, per
  * query, the index shards (search/t-NNNN.js) and spelling dictionaries (search/s-*.js)
  * the core asks for, and the display chunks of the results shown (search/d-NNNNN.js).
- * See evidencekb/site/search_data.py for the format.
+ * See evidencekb/search/browser/data.py for the format.
  */
 (function () {
   'use strict';
 
   var PAGE_SIZE = 10;
-  // Where a display row (search/d-*.js) holds the claim's evidence summary: the search
-  // data's row_verdict (search/browser/data.py), {kind, warning, findings, graded, how}.
-  var VERDICT = 7;
   // The names of the page's filter menus (select#filter-NAME[data-filter]), each a
   // restriction the core takes; the build makes one for each filter field the
   // registry declares (evidencekb/registry.py).
@@ -124,21 +121,21 @@
   }
 
   function resultItem(row) {
-    var strength = manifest.strengths[row[5]];
-    var topic = manifest.topics[row[1]];
+    var strength = manifest.strengths[row.strength];
+    var topic = manifest.topics[row.topic];
     var sectionTitle = '';
-    manifest.sections.forEach(function (s) { if (s[0] === row[2]) sectionTitle = s[1]; });
+    manifest.sections.forEach(function (s) { if (s[0] === row.section) sectionTitle = s[1]; });
     var li = document.createElement('li');
     li.className = 'search-result';
-    li.appendChild(verdictLine(row[VERDICT], strength));
+    li.appendChild(verdictLine(row.verdict, strength));
     var link = document.createElement('a');
     link.className = 'result-link';
-    link.href = 'claims/' + encodeURIComponent(row[0]) + '.html';
-    link.appendChild(highlighted(row[4], EKBSearchCore.spans(row[6], current.highlight)));
+    link.href = 'claims/' + encodeURIComponent(row.id) + '.html';
+    link.appendChild(highlighted(row.text, EKBSearchCore.spans(row.highlights, current.highlight)));
     li.appendChild(link);
     var meta = document.createElement('p');
     meta.className = 'result-meta';
-    meta.textContent = topic[1] + ' · ' + sectionTitle + (row[3] ? ' › ' + row[3] : '');
+    meta.textContent = topic[1] + ' · ' + sectionTitle + (row.heading ? ' › ' + row.heading : '');
     li.appendChild(meta);
     return li;
   }
