@@ -371,8 +371,8 @@ def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
 def main() -> None:
     # At exit Python's garbage collector traces every object left, whoosh's and
     # click's modules included, to free what the process is about to give back
-    # anyway: 17 ms of an `ekb search` of 160 (BENCHMARKS.md). Frozen objects are
-    # not traced. atexit handlers run before that pass, and files are closed by
+    # anyway, a noticeable share of a short `ekb search` (BENCHMARKS.md). Frozen
+    # objects are not traced. atexit handlers run before that pass, and files are closed by
     # then: every command writes through context managers.
     atexit.register(gc.freeze)
     for signum in (signal.SIGTERM, signal.SIGHUP):

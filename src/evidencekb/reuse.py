@@ -136,8 +136,8 @@ class Earlier:
         `out`) otherwise."""
         if self.site_dir is None or self.keys.get(part) != key:
             return False
-        # Plain strings, not Paths: an edit build links some 90,000 pages, and
-        # pathlib's joins cost more than the links.
+        # Plain strings, not Paths: an edit build of a large kb links nearly every page,
+        # and pathlib's joins cost more than the links.
         source_dir, out_dir = os.fspath(self.site_dir), os.fspath(out)
         done: list[str] = []
         try:
@@ -174,7 +174,7 @@ class Earlier:
 def _link(source: str, target: str) -> None:
     """Hard-link `source` as `target` (copy it where links are refused). The target's
     folder is made only once a link fails for want of it: most are there already, and
-    a check before each of an edit build's 90,000 links cost more than the link."""
+    a check before each of an edit build's links cost more than the link."""
     try:
         os.link(source, target)
     except OSError:

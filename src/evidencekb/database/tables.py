@@ -75,8 +75,8 @@ def write_database(kb: KnowledgeBase, path: Path, progress: Progress = no_progre
     # No rollback journal and no waiting for the disk at each commit: the file is new,
     # and a build writes it in a staging folder that replaces the site only once all
     # is written (atomic.py), so a build that fails or is killed meanwhile loses
-    # nothing they would save (and no file of a build is synced to disk). On the
-    # 80,000-claim benchmark kb they were most of the write's time (BENCHMARKS.md).
+    # nothing they would save (and no file of a build is synced to disk). On a large
+    # kb, waiting for the disk was most of the write's time.
     # Neither setting is kept in the file: its bytes are the same.
     try:
         db.execute("PRAGMA journal_mode = OFF")

@@ -113,9 +113,9 @@ class AbbreviationKeepingStemFilter(StemFilter):
     JavaScript (site/static/stem.js), tested word for word against this one."""
 
     def __init__(self) -> None:
-        # Every word's stem kept (whoosh keeps 50,000 by default, evicting the least
-        # used): the 80,000-claim benchmark kb has more distinct words than that, and
-        # the eviction cost more than the stems it saved.
+        # Every word's stem kept (whoosh keeps a bounded number by default, evicting the
+        # least used): a large kb has more distinct words than that, and the eviction
+        # cost more than the stems it saved.
         super().__init__(stemfn=stem, cachesize=-1)
 
     def __call__(self, tokens: Iterator[Any]) -> Iterator[Any]:

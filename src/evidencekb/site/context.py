@@ -27,9 +27,8 @@ from evidencekb.site.listing import paginate
 
 # Claims listed per shared citation or entity on a claim page; the reference and
 # entity pages, one click away, list them all. Three show what the others are like;
-# ten made related claims more than half of the 80,000-claim benchmark site (421 of
-# 750 MB of claim pages), where a claim's sentence cites the abstract its 8 to 15
-# neighbours cite too.
+# ten made related claims more than half of a large site's claim pages, where a
+# claim's sentence cites the abstract that its neighbours cite too.
 RELATED_LIMIT = 3
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -80,8 +79,8 @@ class SiteLookups:
     )
     references: dict[tuple[str, int], Reference] = field(default_factory=dict)
     by_strength: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    # slug -> section -> how many claims: the home page's table (a count per topic and
-    # section filtered from the claims in the template took 0.3 s of every large build).
+    # slug -> section -> how many claims: the home page's table (counting them in the
+    # template walked every claim of the kb once per topic and section).
     section_counts: dict[str, Counter[str]] = field(default_factory=dict)
     source_line_counts: dict[str, int] = field(default_factory=dict)  # slug -> lines kept
     # Each topic's claims in the order its page shows them, cut into pages.

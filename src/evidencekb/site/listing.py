@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from evidencekb.model import Claim
 from evidencekb.paths import listing_page
 
-# 100 claims make a page of about 50 KB of HTML, quick on a phone; the largest topic
-# of the 80,000-claim benchmark kb (1,102 claims) gets 12 pages, all linked from each.
+# 100 claims make a page that is quick to load on a phone; a topic of a thousand claims
+# gets ten or so pages, all linked from each.
 PAGE_CLAIMS = 100
 
 

@@ -95,7 +95,7 @@ def category_href(term_id: str) -> str:
 
 class _Unindented(jinja2.ext.Extension):
     """Each template line's indentation left out before it is compiled: the templates
-    stay indented for their readers, and the 90,000 pages of a large kb do not carry
+    stay indented for their readers, and the pages of a large kb do not carry
     it (HTML ignores white space between tags; no template holds a <pre> or inline
     script, and the kb's own text is data, never template source)."""
 
