@@ -6,11 +6,14 @@
  * through this file and require the same claims in the same order.
  *
  * It holds no rule of its own that Python also holds: the token pattern, stop words,
- * abbreviations, vocabulary groups, query fields, ranking parameters, collection
- * statistics and spelling thresholds come from the manifest, and a word's index term
- * from stem.js, whoosh's Porter2 stemmer ported (loaded before this file in the page,
- * required beside it under Node.js). What is here mirrors evidencekb/search/query.py
- * (parser and compiler), engine.py (ranking and the order of results), spelling.py and
+ * abbreviations, vocabulary groups, the query fields (each with the name of the rule
+ * its values follow, its allowed values and its examples: evidencekb/registry.py),
+ * ranking parameters, collection statistics and spelling thresholds come from the
+ * manifest, and a word's index term from stem.js, whoosh's Porter2 stemmer ported
+ * (loaded before this file in the page, required beside it under Node.js). What is
+ * here mirrors evidencekb/search/query.py (parser and compiler), search/fields.py
+ * (one reader per value rule, `keyword`, which knows no field by name), engine.py
+ * (ranking and the order of results), spelling.py and
  * whoosh's scoring (BM25F per field, with whoosh's stored field lengths; AND and OR add
  * the scores of the parts that match; a phrase scores as its words).
  *
