@@ -18,8 +18,9 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import DEFAULT_RANKING, RobertsonBM25F
 from evidencekb.search.index import read_meta
-from evidencekb.search.matchers import Phrase, Union, Within
+from evidencekb.search.matchers import Phrase, Within
 from evidencekb.search.query import Compiler, parse
+from evidencekb.search.whooshext import Union
 from evidencekb.search.writer import write_index
 from fixtures import long_kb, one_segment_per_topic
 

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.collectors import TopCollector
 from whoosh.matching import Matcher
 
 # The fields coded this way are those the registry declares `coded` (section and
@@ -150,21 +149,3 @@ class CodeMatcher(Matcher):  # type: ignore[misc]
 
     def value(self) -> bytes:
         return b""
-
-
-class CountingCollector(TopCollector):  # type: ignore[misc]
-    """whoosh's top-N collector that visits every match and keeps its number,
-    for the counts by section and strength."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit=limit, usequality=False)
-        self.matched: list[int] = []
-
-    def _collect(self, global_docnum: int, score: float) -> float:
-        self.matched.append(global_docnum)
-        result: float = super()._collect(global_docnum, score)
-        # Once the top N is full, whoosh raises the score a claim needs and
-        # prunes the parts of an OR that cannot reach it, skipping claims that
-        # match only those: every match must be counted, so nothing is pruned.
-        self.minscore = 0
-        return result

@@ -26,11 +26,12 @@ from whoosh.scoring import BM25F
 from evidencekb.errors import KBError, QueryError
 from evidencekb.registry import query_field
 from evidencekb.search.analysis import spans
-from evidencekb.search.codes import CodedAll, CodedTerm, CountingCollector, count
+from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.fields import keyword_query
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, parse
 from evidencekb.search.spelling import corrected_query
+from evidencekb.search.whooshext import CountingCollector
 
 
 class RobertsonBM25F(BM25F):

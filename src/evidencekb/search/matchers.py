@@ -1,5 +1,6 @@
 """whoosh queries of our own, for speed: each matches and scores exactly as the whoosh
-query it replaces, and makes its matchers with less work in each segment.
+query it replaces, and makes its matchers with less work in each segment (the parts
+that reach into whoosh's internals are in whooshext.py, `Union` among them).
 
 Only the compiled query (query.py) uses them. A search of the 80,000-claim benchmark
 kb reads 8 segments, and a phrase with its vocabulary's synonyms in four fields makes
@@ -11,19 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import AndNotMatcher, NullMatcher, UnionMatcher, WrappingMatcher
+from whoosh.matching import NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.reading import TermNotFound
 
-
-class Union(wq.Or):
-    """whoosh's Or, always as a balanced tree of union matchers in the order given.
-    Left to choose, whoosh preloads every match of a segment of under 5,000 claims
-    into arrays, and otherwise weighs each part by looking its words up again in
-    every segment to shape the tree: on the 80,000-claim kb, in 8 segments, that
-    was most of the time a search spent making matchers."""
-
-    def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
-        return self._tree_matcher(subs, UnionMatcher, searcher, context, None)
+from evidencekb.search.whooshext import ExcludingMatcher, phrase_matcher, tree_sum
 
 
 class Phrase(wq.Phrase):
@@ -37,7 +29,7 @@ class Phrase(wq.Phrase):
         postings = _postings(searcher, context, self.fieldname, self.words)
         if postings is None:
             return NullMatcher()
-        matcher = wq.SpanNear2.SpanNear2Matcher(postings, slop=self.slop, ordered=True, mindist=1)
+        matcher = phrase_matcher(postings, self.slop)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
 
 
@@ -89,7 +81,7 @@ class _PhraseAt:
         self.postings = postings
         self.boost = boost
         # The most the phrase can add to a claim's score, for whoosh's pruning.
-        self.max_score = _tree_sum([m.max_quality() for m in postings]) * boost
+        self.max_score = tree_sum([m.max_quality() for m in postings]) * boost
 
     def copy(self) -> _PhraseAt:
         return _PhraseAt([m.copy() for m in self.postings], self.boost)
@@ -107,22 +99,13 @@ class _PhraseAt:
                 return None
         if len(self.postings) > 1 and not self._side_by_side():
             return None
-        score = _tree_sum([m.score() for m in self.postings])
+        score = tree_sum([m.score() for m in self.postings])
         return score if self.boost == 1.0 else score * self.boost
 
     def _side_by_side(self) -> bool:
         first, *rest = (m.value_as("positions") for m in self.postings)
         later = [set(positions) for positions in rest]
         return any(all(p + i in s for i, s in enumerate(later, 1)) for p in first)
-
-
-def _tree_sum(scores: list[float]) -> float:
-    """The scores added up in the order of whoosh's intersection tree of matchers
-    (`make_binary_tree`), so that the sum is the same to the last bit."""
-    if len(scores) == 1:
-        return scores[0]
-    half = len(scores) // 2
-    return _tree_sum(scores[:half]) + _tree_sum(scores[half:])
 
 
 class _WithinMatcher(WrappingMatcher):
@@ -163,20 +146,10 @@ class _WithinMatcher(WrappingMatcher):
         return score if inner is None else score + inner
 
 
-class _ExcludingMatcher(AndNotMatcher):
-    """whoosh's AndNotMatcher, which lets an excluded claim through when it was
-    rebuilt (`replace`, every 10 claims when all matches are collected) with the
-    excluded matcher behind the included one: it moves the excluded one up first."""
-
-    def _find_first(self) -> None:
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
-
-
 class Excluding(wq.AndNot):
-    """a ANDNOT b, with _ExcludingMatcher."""
+    """a ANDNOT b, with whooshext.ExcludingMatcher."""
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         scored = self.a.matcher(searcher, context)
         excluded = self.b.matcher(searcher, searcher.boolean_context())
-        return _ExcludingMatcher(scored, excluded)
+        return ExcludingMatcher(scored, excluded)

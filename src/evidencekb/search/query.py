@@ -21,7 +21,8 @@ from evidencekb.registry import KEYWORD_FIELD_NAMES, QUERY_FIELD_NAMES, query_fi
 from evidencekb.search.analysis import VocabularyGroup
 from evidencekb.search.codes import CodedAll, CodedTerm
 from evidencekb.search.fields import keyword_query
-from evidencekb.search.matchers import Excluding, Phrase, Union, Within
+from evidencekb.search.matchers import Excluding, Phrase, Within
+from evidencekb.search.whooshext import Union
 
 if TYPE_CHECKING:
     from evidencekb.search.index import IndexMeta

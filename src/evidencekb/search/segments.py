@@ -16,24 +16,11 @@ import hashlib
 import os
 import random
 import shutil
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from whoosh import columns
-from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import (
-    STORED_COLUMN,
-    W3Codec,
-    W3FieldWriter,
-    W3PerDocWriter,
-    W3Segment,
-)
-from whoosh.fields import TEXT
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC
 
 from evidencekb.reuse import Earlier, content_key
 from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
@@ -45,6 +32,15 @@ from evidencekb.search.index import (
     topic_key,
     vocabulary_key,
 )
+from evidencekb.search.whooshext import (
+    FieldLengths,
+    ListedSegment,
+    Preanalysed,
+    check_whoosh,
+    read_toc,
+    write_segment_files,
+    write_toc,
+)
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema
@@ -54,7 +50,6 @@ if TYPE_CHECKING:
 # The claims in one segment, about (see segment_groups): a search of the 80,000-claim
 # benchmark kb reads 8 segments, and a one-claim edit rewrites one of 10,000 claims.
 SEGMENT_CLAIMS = 10_000
-FieldLengths = Mapping[str, int]  # a segment's total length of each field
 
 
 @dataclass(frozen=True)
@@ -73,6 +68,7 @@ def plan_segments(
     """The segments of `kb`'s index in `index_dir`, each keyed by what it is made
     from: the code, the vocabulary's names, and its topics' titles, references and
     claims; with the earlier build's files and field lengths of a segment of that key."""
+    check_whoosh()
     vocabulary = vocabulary_key(kb)
     earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
     planned = []
@@ -130,25 +126,15 @@ def write_segment(kb: KnowledgeBase, index_dir: Path, segment: PlannedSegment) -
         random.setstate(saved)
 
 
-class _Preanalysed(TEXT):  # type: ignore[misc]
-    """whoosh's TEXT, given its value analysed already (analysis.Analysed): whoosh
-    makes the same postings of the terms, numbered on from the first's position, as
-    it makes of the text."""
-
-    def index(self, value: Analysed, **kwargs: Any) -> Iterator[Any]:
-        start, terms = value
-        return super().index(terms, start_pos=start, **kwargs)  # type: ignore[no-any-return]
-
-
 def writing_schema() -> Schema:
     """The index's schema as `write_segment` writes with it: the same fields, its text
     given as `preanalysed` gives it. (The table of contents records the plain one.)"""
-    return schema(_Preanalysed)
+    return schema(Preanalysed)
 
 
 def preanalysed(documents: Iterable[dict[str, str]]) -> Iterator[dict[str, Any]]:
     """The documents with their text, heading, "body" and topic title analysed, for
-    a schema whose analysed text is `_Preanalysed`. "body" is pooled from the heading
+    a schema whose analysed text is `whooshext.Preanalysed`. "body" is pooled from the heading
     and the text (analysis.pooled), and a heading or a title, which the claims under
     it share, is analysed once: a segment's analysis costs a third of what whoosh's did."""
     analyzer = text_analyzer()
@@ -188,16 +174,11 @@ def counted_words(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any
 def _write_segment(
     the_schema: Schema, documents: Iterable[dict[str, Any]], index_dir: Path, segment_id: str
 ) -> FieldLengths:
+    """Write the segment through a scratch index beside the others (a whoosh writer
+    also writes a table of contents and a lock), then move its files in."""
     scratch = index_dir / f".segment-{segment_id}"
     scratch.mkdir()
-    ix = whoosh_index.create_in(str(scratch), the_schema, INDEX_NAME)
-    # compound=False: a compound segment file records each part's mtime.
-    writer = ix.writer(codec=_NamedSegmentCodec(segment_id), compound=False)
-    writer.pool = _TermPool()
-    for document in documents:
-        writer.add_document(**document)
-    writer.commit(merge=False)
-    lengths = dict(writer.newsegment._fieldlengths)
+    lengths = write_segment_files(the_schema, documents, scratch, INDEX_NAME, segment_id)
     for name in os.listdir(scratch):
         if name.startswith(f"{INDEX_NAME}_{segment_id}."):
             os.rename(scratch / name, index_dir / name)
@@ -205,112 +186,15 @@ def _write_segment(
     return lengths
 
 
-class _TermPool:
-    """A segment's postings by field and term, in place of whoosh's pool. That one
-    keeps each posting as a tuple, adding up its size to know when to spill them to
-    disk, and sorts them all once the claims are in; here only the terms are sorted,
-    and each term's postings are in the order the claims were added, as the sort put
-    them. A segment of 20,000 claims (the most segment_groups makes) holds about
-    1.8 million postings: they stay in memory, as whoosh's did with 512 MB."""
-
-    def __init__(self) -> None:
-        self.by_term: defaultdict[tuple[str, bytes], list[tuple[int, float, bytes]]]
-        self.by_term = defaultdict(list)
-
-    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
-        fieldname, term, docnum, weight, value = item
-        self.by_term[fieldname, term].append((docnum, weight, value))
-
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        for key in sorted(self.by_term):
-            fieldname, term = key
-            for docnum, weight, value in self.by_term[key]:
-                yield fieldname, term, docnum, weight, value
-
-    def cleanup(self) -> None:
-        """Nothing was written to disk."""
-
-
-class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
-    """whoosh's codec, except that the new segment gets the id given, not a random one."""
-
-    def __init__(self, segment_id: str) -> None:
-        super().__init__()
-        self.segment_id = segment_id
-
-    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
-        return W3Segment(self, indexname, segid=self.segment_id)
-
-    def per_document_writer(self, storage: Any, segment: W3Segment) -> W3PerDocWriter:
-        return _PerDocWriter(self, storage, segment)
-
-    def field_writer(self, storage: Any, segment: W3Segment) -> W3FieldWriter:
-        return _FieldWriter(self, storage, segment)
-
-
-class _StoredWithOffsets(columns.CompressedBytesColumn):  # type: ignore[misc]
-    """whoosh's column of stored fields, which also writes where each claim's value
-    starts. whoosh writes that only for a segment of over 32,768 claims; without it,
-    reading one search result adds up the lengths of every claim of its segment in
-    Python (5.6 ms for the 8 segments of the 80,000-claim kb, of a search's 30).
-    whoosh's reader finds the offsets by itself (the column's last byte says so)."""
-
-    def writer(self, dbfile: Any) -> Any:
-        writer = super().writer(dbfile)
-        writer.cutoff = 0
-        return writer
-
-
-class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
-    def add_postings(self, schema: Schema, lengths: Any, items: Iterable[Any]) -> None:
-        super().add_postings(schema, _LengthsRead(lengths) if lengths else lengths, items)
-
-
-class _LengthsRead:
-    """The segment's field lengths that whoosh hands its postings writer, each field's
-    read once. whoosh asks for a claim's field length at each of its postings, each
-    time a read through the column file: a third of writing a segment's postings."""
-
-    def __init__(self, lengths: Any) -> None:
-        self.lengths = lengths
-        self.by_field: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        found = self.by_field.get(fieldname)
-        if found is None:
-            count = self.lengths.doc_count_all()
-            read = self.lengths.doc_field_length
-            found = self.by_field[fieldname] = [read(n, fieldname) for n in range(count)]
-        return found[docnum] or default
-
-
-class _PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
-    def _create_column(self, fieldname: str, column: Any) -> None:
-        if column is STORED_COLUMN:
-            column = columns.PickleColumn(_StoredWithOffsets())
-        super()._create_column(fieldname, column)
-
-
 def write_table_of_contents(
     index_dir: Path, planned: Iterable[PlannedSegment], lengths: Mapping[str, FieldLengths]
 ) -> None:
     """List every planned segment (`lengths`: its field lengths, by key) in the index's
     table of contents."""
-    the_schema = schema()
-    codec = W3Codec()
-    segments = []
-    for planned_segment in planned:
-        key = planned_segment.key
-        # The table of contents lists each segment with its total field lengths (for
-        # ranking); made afresh with one codec object, it pickles to the same bytes
-        # whether the segment was written now or kept.
-        segment = W3Segment(codec, INDEX_NAME, doccount=planned_segment.claims, segid=key)
-        # Field names as the schema's own strings: pickle writes a string it has seen
-        # as a back-reference, so which objects they are changes the bytes.
-        found = lengths[key]
-        segment._fieldlengths = {n: found[n] for n in the_schema.names() if n in found}
-        segments.append(segment)
-    TOC(the_schema, segments, 1).write(FileStorage(str(index_dir)), INDEX_NAME)
+    listed = (
+        ListedSegment(segment.key, segment.claims, lengths[segment.key]) for segment in planned
+    )
+    write_toc(schema(), listed, index_dir, INDEX_NAME)
 
 
 def _earlier_segments(
@@ -323,13 +207,10 @@ def _earlier_segments(
         return {}, {}
     folder = earlier.site_dir / dirname
     try:
-        toc = TOC.read(FileStorage(str(folder)), INDEX_NAME)
+        lengths: dict[str, FieldLengths] = dict(read_toc(folder, INDEX_NAME))
         names = sorted(os.listdir(folder))
     except Exception:  # whoosh raises many kinds on a damaged index: build it anew
         return {}, {}
-    lengths: dict[str, FieldLengths] = {
-        segment.segid: dict(segment._fieldlengths) for segment in toc.segments
-    }
     files: dict[str, list[str]] = {}
     for name in names:
         stem, dot, _ = name.partition(".")

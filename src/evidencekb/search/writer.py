@@ -24,7 +24,8 @@ from evidencekb.search.index import index_meta, is_fresh, read_meta
 if TYPE_CHECKING:
     from evidencekb.model import KnowledgeBase
     from evidencekb.reuse import Earlier, Parts
-    from evidencekb.search.segments import FieldLengths, PlannedSegment
+    from evidencekb.search.segments import PlannedSegment
+    from evidencekb.search.whooshext import FieldLengths
 
 # Modules only writing needs are imported where they are used: `ekb search`
 # starts faster without them.

@@ -23,6 +23,7 @@ from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search import analysis
 from evidencekb.search.index import ClaimWords, topic_documents
 from evidencekb.search.query import KEYWORD_FIELDS
+from evidencekb.search.whooshext import stored_length
 
 # Ranked fields: "body" is heading and text pooled (see search/index.py).
 RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms")
@@ -59,13 +60,6 @@ def script_strings(texts: Iterable[str]) -> Callable[[str], str]:
     if _ESCAPED.search(" ".join(texts)):  # a space is never escaped
         return script_string
     return '"{}"'.format
-
-
-def stored_length(length: int) -> int:
-    """A field length as whoosh reads it back (stored in one byte, so rounded)."""
-    from whoosh.util.numeric import byte_to_length, length_to_byte
-
-    return int(byte_to_length(length_to_byte(length)))
 
 
 def utf16_offset(text: str, index: int) -> int:

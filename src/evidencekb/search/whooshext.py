@@ -1,0 +1,344 @@
+"""Every use of whoosh beyond its public API, in one place, with what each relies on.
+
+Written against whoosh-reloaded 2.7.5 (WHOOSH_VERSION, the version pyproject.toml
+pins). Each class and function here overrides or reads a part of whoosh that its
+documentation does not promise (a method or attribute whose name starts with "_",
+or the insides of its codec, columns, pool and table of contents), for speed or for
+bytes that are the same in every build. `RELIED_ON` names each of those parts;
+tests/search/test_whooshext.py checks the installed whoosh is the version written
+against and that each part is still there, so that an upgrade fails there, by
+name, and not deep in a build. The other search modules use only the public names
+of this module and whoosh's own public API.
+
+- Writing a segment (`write_segment_files`): the segment is named by its content key
+  (`_NamedSegmentCodec`: `W3Codec.new_segment`), its postings are kept in
+  `TermPool` (in place of the writer's `pool`), its stored values' column writes
+  where each value starts (`_StoredWithOffsets`: `CompressedBytesColumn.Writer.cutoff`,
+  through `W3PerDocWriter._create_column` and `STORED_COLUMN`), its field lengths
+  are read once a field (`_LengthsRead`, through `W3FieldWriter.add_postings`), and
+  its total field lengths are read off `writer.newsegment._fieldlengths`.
+- Text given analysed already (`Preanalysed`): `TEXT.index` hands its keyword
+  arguments (`start_pos`) to the analyzer, which takes a list of terms as it is.
+- The table of contents (`write_toc`, `read_toc`):
+  `whoosh.index.TOC`, with each segment's total field lengths in `_fieldlengths`.
+- A field length as whoosh stores it (`stored_length`): one byte, `whoosh.util.numeric`.
+- Queries: `Union` overrides `Or._matcher` with `CompoundQuery._tree_matcher`;
+  `phrase_matcher` makes `SpanNear2.SpanNear2Matcher` from postings; `tree_sum`
+  adds scores in the order of `whoosh.util.make_binary_tree`; `ExcludingMatcher`
+  overrides `AndNotMatcher._find_first`, calling `_find_next`; `CountingCollector`
+  overrides `TopCollector._collect` and resets `minscore`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import whoosh
+from whoosh import columns
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import (
+    STORED_COLUMN,
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocWriter,
+    W3Segment,
+)
+from whoosh.collectors import TopCollector
+from whoosh.fields import TEXT
+from whoosh.filedb.filestore import FileStorage
+from whoosh.matching import AndNotMatcher, UnionMatcher
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from evidencekb.errors import KBError
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
+
+WHOOSH_DISTRIBUTION = "whoosh-reloaded"
+WHOOSH_VERSION = "2.7.5"
+FieldLengths = Mapping[str, int]  # a segment's total length of each field
+
+
+@dataclass(frozen=True)
+class Reliance:
+    """A part of whoosh this module relies on: `owner` (a dotted path from `whoosh`)
+    has `attribute`, for `why`."""
+
+    owner: str
+    attribute: str
+    why: str
+
+
+RELIED_ON: tuple[Reliance, ...] = (
+    Reliance("codec.whoosh3.W3Codec", "new_segment", "a segment named by its content key"),
+    Reliance("codec.whoosh3.W3Codec", "per_document_writer", "the stored column's writer"),
+    Reliance("codec.whoosh3.W3Codec", "field_writer", "field lengths read once a field"),
+    Reliance("codec.whoosh3.W3PerDocWriter", "_create_column", "the stored column replaced"),
+    Reliance("codec.whoosh3", "STORED_COLUMN", "the stored column told apart"),
+    Reliance("codec.whoosh3.W3FieldWriter", "add_postings", "the lengths it is handed"),
+    Reliance("codec.whoosh3.W3Segment", "_fieldlengths", "a segment's total field lengths"),
+    Reliance("columns.CompressedBytesColumn.Writer", "cutoff", "offsets written always"),
+    Reliance("writing.SegmentWriter", "pool", "postings kept in TermPool"),
+    Reliance("writing.SegmentWriter", "newsegment", "the written segment's field lengths"),
+    Reliance("writing.PostingPool", "iter_postings", "what TermPool stands in for"),
+    Reliance("writing.PostingPool", "cleanup", "what TermPool stands in for"),
+    Reliance("fields.TEXT", "index", "text given analysed already"),
+    Reliance("index.TOC", "read", "the table of contents read"),
+    Reliance("index.TOC", "write", "the table of contents written"),
+    Reliance("util.numeric", "byte_to_length", "a field length as stored"),
+    Reliance("util.numeric", "length_to_byte", "a field length as stored"),
+    Reliance("query.Or", "_matcher", "Union's balanced tree"),
+    Reliance("query.CompoundQuery", "_tree_matcher", "Union's balanced tree"),
+    Reliance("query.SpanNear2", "SpanNear2Matcher", "a phrase from its postings"),
+    Reliance("util", "make_binary_tree", "tree_sum's order of addition"),
+    Reliance("matching.AndNotMatcher", "_find_first", "ExcludingMatcher"),
+    Reliance("matching.AndNotMatcher", "_find_next", "ExcludingMatcher"),
+    Reliance("collectors.TopCollector", "_collect", "CountingCollector"),
+)
+
+
+def installed_whoosh() -> str:
+    """The version of whoosh-reloaded installed ("" if it is not installed by that name)."""
+    from importlib import metadata  # here: `ekb search` starts sooner without it
+
+    try:
+        return metadata.version(WHOOSH_DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def check_whoosh() -> None:
+    """Refuse to write an index with a whoosh this module was not written against."""
+    found = installed_whoosh()
+    if found != WHOOSH_VERSION:
+        raise KBError(
+            f"the search index is written with {WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION}, "
+            f"but {found or 'another whoosh'} is installed: reinstall evidencekb "
+            "(`make .venv/.installed`) or check evidencekb/search/whooshext.py against it"
+        )
+
+
+# A cheap check at import, for the search path too: the version whoosh reports itself.
+if ".".join(map(str, whoosh.__version__[:3])) != WHOOSH_VERSION:
+    raise KBError(
+        f"evidencekb's search needs whoosh {WHOOSH_VERSION}, not {whoosh.versionstring()}: "
+        "reinstall evidencekb (`make .venv/.installed`)"
+    )
+
+
+# Writing a segment -----------------------------------------------------------
+
+
+def write_segment_files(
+    the_schema: Schema, documents: Iterable[dict[str, Any]], folder: Path, name: str, segid: str
+) -> dict[str, int]:
+    """Write `documents` as one segment with the id `segid` of a new index `name` in the
+    empty `folder`; return its total field lengths. The segment's files are
+    `<name>_<segid>.<ext>`, not compound (a compound file records each part's mtime)."""
+    ix = whoosh_index.create_in(str(folder), the_schema, name)
+    writer = ix.writer(codec=_NamedSegmentCodec(segid), compound=False)
+    writer.pool = TermPool()
+    for document in documents:
+        writer.add_document(**document)
+    writer.commit(merge=False)
+    return dict(writer.newsegment._fieldlengths)
+
+
+class TermPool:
+    """A segment's postings by field and term, in place of whoosh's pool. That one
+    keeps each posting as a tuple, adding up its size to know when to spill them to
+    disk, and sorts them all once the claims are in; here only the terms are sorted,
+    and each term's postings are in the order the claims were added, as the sort put
+    them. A segment of 20,000 claims (the most segments.segment_groups makes) holds
+    about 1.8 million postings: they stay in memory, as whoosh's did with 512 MB."""
+
+    def __init__(self) -> None:
+        self.by_term: defaultdict[tuple[str, bytes], list[tuple[int, float, bytes]]]
+        self.by_term = defaultdict(list)
+
+    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
+        fieldname, term, docnum, weight, value = item
+        self.by_term[fieldname, term].append((docnum, weight, value))
+
+    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
+        for key in sorted(self.by_term):
+            fieldname, term = key
+            for docnum, weight, value in self.by_term[key]:
+                yield fieldname, term, docnum, weight, value
+
+    def cleanup(self) -> None:
+        """Nothing was written to disk."""
+
+
+class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
+    """whoosh's codec, except that the new segment gets the id given, not a random one."""
+
+    def __init__(self, segment_id: str) -> None:
+        super().__init__()
+        self.segment_id = segment_id
+
+    def new_segment(self, storage: Any, indexname: str) -> W3Segment:
+        return W3Segment(self, indexname, segid=self.segment_id)
+
+    def per_document_writer(self, storage: Any, segment: W3Segment) -> W3PerDocWriter:
+        return _PerDocWriter(self, storage, segment)
+
+    def field_writer(self, storage: Any, segment: W3Segment) -> W3FieldWriter:
+        return _FieldWriter(self, storage, segment)
+
+
+class _StoredWithOffsets(columns.CompressedBytesColumn):  # type: ignore[misc]
+    """whoosh's column of stored fields, which also writes where each claim's value
+    starts. whoosh writes that only for a segment of over 32,768 claims; without it,
+    reading one search result adds up the lengths of every claim of its segment in
+    Python. whoosh's reader finds the offsets by itself (the column's last byte says so)."""
+
+    def writer(self, dbfile: Any) -> Any:
+        writer = super().writer(dbfile)
+        writer.cutoff = 0
+        return writer
+
+
+class _PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        if column is STORED_COLUMN:
+            column = columns.PickleColumn(_StoredWithOffsets())
+        super()._create_column(fieldname, column)
+
+
+class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
+    def add_postings(self, schema: Schema, lengths: Any, items: Iterable[Any]) -> None:
+        super().add_postings(schema, _LengthsRead(lengths) if lengths else lengths, items)
+
+
+class _LengthsRead:
+    """The segment's field lengths that whoosh hands its postings writer, each field's
+    read once. whoosh asks for a claim's field length at each of its postings, each
+    time a read through the column file: a third of writing a segment's postings."""
+
+    def __init__(self, lengths: Any) -> None:
+        self.lengths = lengths
+        self.by_field: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        found = self.by_field.get(fieldname)
+        if found is None:
+            count = self.lengths.doc_count_all()
+            read = self.lengths.doc_field_length
+            found = self.by_field[fieldname] = [read(n, fieldname) for n in range(count)]
+        return found[docnum] or default
+
+
+class Preanalysed(TEXT):  # type: ignore[misc]
+    """whoosh's TEXT, given its value analysed already (`analysis.Analysed`: the first
+    term's position and the terms): whoosh makes the same postings of the terms,
+    numbered on from the first's position, as it makes of the text."""
+
+    def index(self, value: tuple[int, tuple[str, ...]], **kwargs: Any) -> Iterator[Any]:
+        start, terms = value
+        return super().index(terms, start_pos=start, **kwargs)  # type: ignore[no-any-return]
+
+
+def stored_length(length: int) -> int:
+    """A field length as whoosh reads it back (stored in one byte, so rounded)."""
+    return int(byte_to_length(length_to_byte(length)))
+
+
+# The table of contents -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedSegment:
+    """A segment as the table of contents lists it."""
+
+    segid: str
+    claims: int
+    lengths: FieldLengths  # its total field lengths
+
+
+def write_toc(
+    the_schema: Schema, segments: Iterable[ListedSegment], folder: Path, name: str
+) -> None:
+    """The table of contents of index `name` in `folder`, listing `segments` (their files
+    written already) with the total field lengths whoosh ranks by."""
+    codec = W3Codec()
+    listed = []
+    for segment in segments:
+        # Made afresh with one codec object, a segment pickles to the same bytes whether
+        # it was written now or kept. Field names are the schema's own strings: pickle
+        # writes a string it has seen as a back-reference, so which objects they are
+        # changes the bytes.
+        made = W3Segment(codec, name, doccount=segment.claims, segid=segment.segid)
+        lengths = segment.lengths
+        made._fieldlengths = {n: lengths[n] for n in the_schema.names() if n in lengths}
+        listed.append(made)
+    whoosh_index.TOC(the_schema, listed, 1).write(FileStorage(str(folder)), name)
+
+
+def read_toc(folder: Path, name: str) -> dict[str, dict[str, int]]:
+    """The total field lengths of each segment the table of contents lists, by id.
+    Raises whatever whoosh raises for a missing or damaged table of contents."""
+    toc = whoosh_index.TOC.read(FileStorage(str(folder)), name)
+    return {segment.segid: dict(segment._fieldlengths) for segment in toc.segments}
+
+
+# Queries -----------------------------------------------------------------------
+
+
+class Union(wq.Or):  # type: ignore[misc]
+    """whoosh's Or, always as a balanced tree of union matchers in the order given.
+    Left to choose, whoosh preloads every match of a segment of under 5,000 claims
+    into arrays, and otherwise weighs each part by looking its words up again in
+    every segment to shape the tree: that was most of the time a search of a large
+    kb spent making matchers."""
+
+    def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
+        return self._tree_matcher(subs, UnionMatcher, searcher, context, None)
+
+
+def phrase_matcher(postings: list[Any], slop: int) -> Any:
+    """whoosh's matcher of a phrase (its words in order, at most `slop` apart), made
+    from each word's postings as whoosh's Phrase makes it."""
+    return wq.SpanNear2.SpanNear2Matcher(postings, slop=slop, ordered=True, mindist=1)
+
+
+def tree_sum(scores: list[float]) -> float:
+    """The scores added up in the order of whoosh's intersection tree of matchers
+    (`make_binary_tree`), so that the sum is the same to the last bit."""
+    if len(scores) == 1:
+        return scores[0]
+    half = len(scores) // 2
+    return tree_sum(scores[:half]) + tree_sum(scores[half:])
+
+
+class ExcludingMatcher(AndNotMatcher):  # type: ignore[misc]
+    """whoosh's AndNotMatcher, which lets an excluded claim through when it was
+    rebuilt (`replace`, every 10 claims when all matches are collected) with the
+    excluded matcher behind the included one: it moves the excluded one up first."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            self._find_next()
+
+
+class CountingCollector(TopCollector):  # type: ignore[misc]
+    """whoosh's top-N collector that visits every match and keeps its number,
+    for the counts by section and strength."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False)
+        self.matched: list[int] = []
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.matched.append(global_docnum)
+        result: float = super()._collect(global_docnum, score)
+        # Once the top N is full, whoosh raises the score a claim needs and
+        # prunes the parts of an OR that cannot reach it, skipping claims that
+        # match only those: every match must be counted, so nothing is pruned.
+        self.minscore = 0
+        return result

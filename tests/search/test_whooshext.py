@@ -1,0 +1,106 @@
+"""whooshext.py reaches into whoosh's internals: these tests fail, by name, when the
+installed whoosh is not the one it was written against or lacks a part it relies on."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+import whoosh
+from whoosh import columns
+from whoosh.fields import TEXT
+
+from evidencekb.errors import KBError
+from evidencekb.search import whooshext
+from evidencekb.search.whooshext import (
+    RELIED_ON,
+    WHOOSH_DISTRIBUTION,
+    WHOOSH_VERSION,
+    Reliance,
+    check_whoosh,
+)
+
+PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
+
+
+def test_the_installed_whoosh_is_the_version_the_extensions_were_written_against() -> None:
+    installed = metadata.version(WHOOSH_DISTRIBUTION)
+    assert installed == WHOOSH_VERSION, (
+        f"{WHOOSH_DISTRIBUTION} {installed} is installed, but evidencekb/search/whooshext.py "
+        f"was written against {WHOOSH_VERSION}: check each of its overrides against it"
+    )
+    assert whoosh.versionstring() == WHOOSH_VERSION
+    check_whoosh()  # and the index writer's own check passes
+
+
+def test_pyproject_pins_the_version_the_extensions_were_written_against() -> None:
+    dependencies = tomllib.loads(PYPROJECT.read_text("utf-8"))["project"]["dependencies"]
+    assert f"{WHOOSH_DISTRIBUTION}=={WHOOSH_VERSION}" in dependencies
+
+
+def test_the_index_writer_refuses_another_whoosh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A different version installed stops a build with one clear line."""
+    monkeypatch.setattr(whooshext, "installed_whoosh", lambda: "2.8.0")
+    with pytest.raises(KBError, match=r"whoosh-reloaded==2\.7\.5, but 2\.8\.0 is installed"):
+        check_whoosh()
+
+
+def _owner(reliance: Reliance) -> object:
+    """The module or class `reliance.owner` names under `whoosh`."""
+    path = reliance.owner.split(".")
+    for cut in range(len(path), 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(["whoosh", *path[:cut]]))
+        except ImportError:
+            continue
+        for name in path[cut:]:
+            found = getattr(found, name)
+        return found
+    raise AssertionError(f"whoosh has no {reliance.owner}")
+
+
+def _has(owner: object, attribute: str) -> bool:
+    """Whether `owner` has `attribute`: as a class attribute, or as one its module sets
+    on instances (`SegmentWriter.pool`; `W3Segment._fieldlengths`, which whoosh's
+    per-document writer sets on its segment)."""
+    if hasattr(owner, attribute):
+        return True
+    source = inspect.getsource(inspect.getmodule(owner))  # type: ignore[arg-type]
+    return re.search(rf"\.{re.escape(attribute)}\s*=", source) is not None
+
+
+@pytest.mark.parametrize("reliance", RELIED_ON, ids=lambda r: f"{r.owner}.{r.attribute}")
+def test_whoosh_still_has_each_part_the_extensions_rely_on(reliance: Reliance) -> None:
+    owner = _owner(reliance)
+    assert _has(owner, reliance.attribute), (
+        f"whoosh's {reliance.owner} has no {reliance.attribute}, which "
+        f"evidencekb/search/whooshext.py relies on ({reliance.why})"
+    )
+
+
+def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
+    """The signatures the overrides call or replace, as whoosh 2.7.5 has them."""
+    from whoosh.codec.whoosh3 import W3FieldWriter, W3PerDocWriter
+    from whoosh.collectors import TopCollector
+    from whoosh.query import CompoundQuery, Or, SpanNear2
+
+    def parameters(function: object) -> list[str]:
+        return list(inspect.signature(function).parameters)  # type: ignore[arg-type]
+
+    assert parameters(W3FieldWriter.add_postings) == ["self", "schema", "lengths", "items"]
+    assert parameters(W3PerDocWriter._create_column) == ["self", "fieldname", "column"]
+    assert parameters(Or._matcher) == ["self", "subs", "searcher", "context"]
+    assert parameters(CompoundQuery._tree_matcher)[:6] == [
+        "self", "subs", "mcls", "searcher", "context", "q_weight_fn",
+    ]  # fmt: skip
+    assert parameters(SpanNear2.SpanNear2Matcher.__init__) == [
+        "self", "ms", "slop", "ordered", "mindist",
+    ]  # fmt: skip
+    assert parameters(TopCollector._collect) == ["self", "global_docnum", "score"]
+    assert parameters(TEXT.index) == ["self", "value", "kwargs"]  # start_pos to the analyzer
+    assert "cutoff" in parameters(columns.VarBytesColumn.Writer.__init__)
