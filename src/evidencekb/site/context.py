@@ -50,6 +50,20 @@ def check_url_name(kind: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
+class TopicHeading:
+    """What a page may show of a topic other than its own: its name and source."""
+
+    slug: str
+    title: str
+    source: str
+    citation_style: str
+
+
+def topic_heading(topic: Topic) -> TopicHeading:
+    return TopicHeading(topic.slug, topic.title, topic.source, topic.citation_style)
+
+
+@dataclass(frozen=True)
 class RelatedClaims:
     """Other claims that share one citation or one entity with a claim: exactly one
     of `citation` (the shared reference number) and `entity` (the shared term) is set."""
@@ -178,8 +192,9 @@ class SiteLookups:
     def entity_window(self, entity: str) -> tuple[tuple[Claim, ...], int]:
         """All that `related` reads of the claims mentioning an entity: the first
         RELATED_LIMIT + 1 (the claim itself may be one of them) and how many there are.
-        A claim page's key has it (pagekeys.py), not the whole list, so that an edit
-        does not rewrite the pages of every claim mentioning what the edited one does."""
+        A claim page's key has it (pagekeys.py's `related_claims`), not the whole list,
+        so that an edit does not rewrite the pages of every claim mentioning what the
+        edited one does."""
         claims = self.by_entity.get(entity, [])
         return tuple(claims[: RELATED_LIMIT + 1]), len(claims)
 

@@ -1,33 +1,48 @@
-"""The content key of each page: everything the page shows, hashed, so that the next
-build keeps the pages whose key did not change (see evidencekb/reuse.py).
+"""The content key of each page, made from what its template is given and reads, so
+that the next build keeps the pages whose key did not change (see evidencekb/reuse.py).
 
-A page's key is made of
-- the site-wide key: the code (templates, static files, modules, library versions),
-  the strength scheme, the vocabularies and stances, and each topic's slug, title,
-  source and citation style (every page names topics by their title);
-- the page's path, template and variables, hashed whole (a claim or a topic by its
-  full content, so a claim page's key changes with anything in its topic);
-- what its template reads from the site-wide look-ups beyond its variables
-  (`_READS`): the claims an entity or category page lists, the claims a claim page
-  names in its curated relations, and for each entity a claim page's related claims
-  share, what `SiteLookups.related` reads of that entity's claims (its window).
+A page is rendered from its template, its variables and the globals of the Jinja
+environment (render.py). Every global is declared once in `PAGE_INPUTS` by what a
+page that reads it depends on:
+- `CODE`: its answers depend on its arguments and the code only (addresses, labels,
+  the citation formatter, Markdown);
+- `Site`: a value of the whole kb that every page may name (the strength scheme,
+  the vocabularies, the stances, each topic's heading), in the site-wide key;
+- `Lookup`: a look-up of the site-wide tables; it says what its answers to a page
+  are made from, given the page's variables (the claims an entity's window holds,
+  the other claims of curated relations, ...);
+- `WHOLE`: it reads all of kb/ (the home page's counts): a page that reads it is
+  rendered every time.
+An object global (`lookups`, `evidence`) is declared attribute by attribute.
 
-Only the templates listed in `_READS` are kept; any other page (the home page, the
-indexes, the downloads page with the database's size...) is rendered every time. A
-template that starts reading something new must say so here: the incremental-equals-
-full test (tests/test_incremental.py) fails otherwise.
+Which globals a template reads is found in its source, never listed by hand
+(`TemplateReads`): the names and attributes it and the templates it includes,
+extends and imports name, and the macro libraries it is handed (render.py's
+`bound_templates`). A page's key is then one hash of the site-wide key (the code
+and every `Site` value), its path, template and variables (whole: a claim or a
+topic by its full content), and what each `Lookup` its template reads answers it.
+A template that starts reading a look-up changes its pages' keys by itself; one
+that reads a global or an attribute `PAGE_INPUTS` does not declare stops the build
+(PageKeyError), so no page can be kept stale.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+import jinja2
+import jinja2.defaults
+from jinja2 import nodes
+
+from evidencekb.errors import KBError
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
 from evidencekb.reuse import KEY_BYTES, content_key
-from evidencekb.site.context import SiteLookups
+from evidencekb.site.context import SiteLookups, topic_heading
 
 # Values from the knowledge base, alive for the whole build: hashed once each. One
 # that holds others (a topic holds its claims and references) is hashed field by field,
@@ -36,43 +51,314 @@ from evidencekb.site.context import SiteLookups
 _SHARED = (Claim, Topic, Reference, Term)
 _HOLDERS = (Topic,)
 _DIGEST_BYTES = 16
+# Jinja's own globals (range, dict, ...): code.
+_JINJA_GLOBALS = frozenset(jinja2.defaults.DEFAULT_NAMESPACE)
+
+
+class PageKeyError(KBError):
+    """A template reads something no page key can account for."""
+
+
+# What a page depends on by reading a global -------------------------------------
+
+Reads = Callable[["PageKeys", Mapping[str, Any]], Iterable[bytes] | None]
+
+
+@dataclass(frozen=True)
+class Code:
+    """Its answers depend on its arguments and the code only."""
+
+
+@dataclass(frozen=True)
+class Whole:
+    """It reads all of kb/: a page that reads it is rendered every time."""
+
+
+@dataclass(frozen=True)
+class Site:
+    """It shows `value(kb)`, which the site-wide key holds."""
+
+    value: Callable[[KnowledgeBase], object]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """`reads(keys, variables)`: the digests of what its answers to a page with these
+    variables are made from; None when they cannot be told (the page is then rendered
+    every time)."""
+
+    reads: Reads
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """An object global, declared by attribute; read whole, it is `Whole`."""
+
+    attributes: Mapping[str, Code | Whole | Site | Lookup]
+
+
+CODE, WHOLE = Code(), Whole()
+Input = Code | Whole | Site | Lookup | Attributes
+
+
+def _in_topic(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """Answers about the page's topic (its references, lines, pages and stances): made
+    from the topic, which its variables hold whole."""
+    return [] if isinstance(variables.get("topic"), Topic) else None
+
+
+def _related(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """`SiteLookups.related` of the page's claim: the claims citing its works are in its
+    topic; beyond it, what each of its entities' window holds."""
+    claim = variables.get("claim")
+    if not isinstance(claim, Claim) or _in_topic(keys, variables) is None:
+        return None
+    return [keys.entity_window(entity) for entity in claim.entities]
+
+
+def _curated(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """Curated relations of the topic's claims: the other claims they name, which may
+    stand in other topics, and the kinds of relation (PageKeys.curated_reads)."""
+    topic = variables.get("topic")
+    return [keys.curated_reads(topic)] if isinstance(topic, Topic) else None
+
+
+def _listed(table: str) -> Lookup:
+    """The claims of the page's `term` in one of SiteLookups' tables (`by_entity`...)."""
+
+    def reads(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+        term = variables.get("term")
+        if not isinstance(term, Term):
+            return None
+        return [keys.digest(getattr(keys.lookups, table).get(term.id, []))]
+
+    return Lookup(reads)
+
+
+# The globals whose answers depend on their arguments and the code only.
+_CODE_GLOBALS = (
+    "site_name", "section_titles", "sections", "reference_details", "database_name",
+    "export_name", "claim_href", "topic_href", "reference_href", "source_href",
+    "entity_href", "category_href", "listing_page", "grouped_by_place", "render_markdown",
+    "nav_items", "contested_href", "stance_href", "stances_page", "citations",
+    "citation_style", "identifier_links", "identifier_url", "identifier_link_keys",
+)  # fmt: skip
+PAGE_INPUTS: dict[str, Input] = {
+    **dict.fromkeys(_CODE_GLOBALS, CODE),
+    "kb": WHOLE,
+    "level": Site(lambda kb: kb.strength),
+    "entity_by_id": Site(lambda kb: (kb.entities, kb.entity_kinds)),
+    "category_by_id": Site(lambda kb: kb.categories),
+    "topic_by_slug": Site(lambda kb: tuple(topic_heading(topic) for topic in kb.topics)),
+    "related_claims": Lookup(_related),
+    "claim_jsonld": Lookup(_in_topic),  # the topic's references and source lines
+    "lookups": Attributes(
+        {
+            "reference": Lookup(_in_topic),
+            "has_source_line": Lookup(_in_topic),
+            "topic_page_of": Lookup(_in_topic),
+            "by_reference": Lookup(_in_topic),
+            "reference_numbers": Lookup(_in_topic),
+            "by_strength": WHOLE,
+            "section_counts": WHOLE,
+            "by_entity": _listed("by_entity"),
+            "by_category": _listed("by_category"),
+        }
+    ),
+    "evidence": Attributes(
+        {
+            "stance": Site(lambda kb: kb.stances),
+            "stance_counts": Lookup(_in_topic),
+            "citing": Lookup(_in_topic),
+            "has_stances": Lookup(_in_topic),
+            "contested_in": Lookup(_curated),  # contested by a claim of another topic too
+            "sides": Lookup(_curated),
+            "relation_lines": Lookup(_curated),
+        }
+    ),
+}
+
+
+# Which globals a template reads ---------------------------------------------------
+
+
+class ParsedOnce(jinja2.BaseLoader):
+    """`loader`'s templates, each parsed once a build: its tree serves both to find what
+    it reads (TemplateReads) and to compile it, so keying the pages costs no parse
+    that rendering them would not make."""
+
+    def __init__(self, loader: jinja2.BaseLoader) -> None:
+        self.loader = loader
+        self._trees: dict[str, tuple[nodes.Template, str | None, Callable[[], bool] | None]] = {}
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        return self.loader.get_source(environment, template)
+
+    def tree(self, environment: jinja2.Environment, template: str) -> nodes.Template:
+        return self._parsed(environment, template)[0]
+
+    def load(
+        self,
+        environment: jinja2.Environment,
+        name: str,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        tree, filename, uptodate = self._parsed(environment, name)
+        code = environment.compile(tree, name, filename)
+        return environment.template_class.from_code(environment, code, globals or {}, uptodate)
+
+    def _parsed(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[nodes.Template, str | None, Callable[[], bool] | None]:
+        found = self._trees.get(template)
+        if found is None:
+            source, filename, uptodate = self.get_source(environment, template)
+            tree = environment.parse(source, template, filename)
+            found = self._trees[template] = (tree, filename, uptodate)
+        return found
+
+
+class TemplateReads:
+    """The globals (`name`, or `name.attribute` for an object global) each template of
+    `env` reads, found in its source: through the templates it extends, includes and
+    imports, and the templates `bound` names (a name render.py hands every page: a
+    macro library's whole template, or one macro of it, as (template, macro))."""
+
+    def __init__(self, env: jinja2.Environment, bound: Mapping[str, tuple[str, str | None]]):
+        self.env = env
+        self.bound = bound
+        self._parse = cache(self._parsed)
+        self._files = cache(self._file_reads)
+        self._macros = cache(self._macro_reads)
+
+    def of(self, template: str) -> frozenset[str]:
+        reads = set(self._files(template))
+        done: set[str] = set()
+        while todo := {read for read in reads if read.partition(".")[0] in self.bound} - done:
+            for read in todo:
+                reads |= self._bound_reads(read)
+            done |= todo
+        return frozenset(read for read in reads if read.partition(".")[0] in self.env.globals)
+
+    def _bound_reads(self, read: str) -> frozenset[str]:
+        """What a bound name reads: a macro of a library (`macros.claim_item`) what that
+        macro reads; a library read whole, what its template reads."""
+        name, _, attribute = read.partition(".")
+        source, macro = self.bound[name]
+        if macro is None and attribute:
+            macro = attribute
+        if macro is None or macro not in self._macro_names(source):
+            return self._files(source)
+        return self._macros(source, macro)
+
+    def _macro_names(self, template: str) -> frozenset[str]:
+        return frozenset(macro.name for macro in self._parse(template).find_all(nodes.Macro))
+
+    def _parsed(self, template: str) -> nodes.Template:
+        if isinstance(self.env.loader, ParsedOnce):
+            return self.env.loader.tree(self.env, template)
+        source, _, _ = self.env.loader.get_source(self.env, template)  # type: ignore[union-attr]
+        return self.env.parse(source, template)
+
+    def _file_reads(self, template: str) -> frozenset[str]:
+        tree = self._parse(template)
+        reads = set(_names_read(tree))
+        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+            named = node.template  # type: ignore[attr-defined]
+            if not isinstance(named, nodes.Const):
+                raise PageKeyError(f"template {template} names a template only rendering can tell")
+            reads |= self._files(named.value)
+        return frozenset(reads)
+
+    def _macro_reads(self, template: str, name: str) -> frozenset[str]:
+        """What the macro reads, and the macros of its template it calls."""
+        macros = {macro.name: macro for macro in self._parse(template).find_all(nodes.Macro)}
+        reads: set[str] = set()
+        todo, seen = [name], set()
+        while todo:
+            macro = macros[todo.pop()]
+            seen.add(macro.name)
+            found = _names_read(macro)
+            reads |= found
+            todo += [other for other in found & macros.keys() if other not in seen]
+        return frozenset(reads)
+
+
+def _names_read(tree: nodes.Node) -> set[str]:
+    """The names `tree` loads, and `name.attribute` for each attribute of a name it
+    reads; a name read other than for an attribute is in too (read whole)."""
+    reads: set[str] = set()
+    for_attributes: set[int] = set()
+    for node in tree.find_all(nodes.Getattr):
+        if isinstance(node.node, nodes.Name):
+            reads.add(f"{node.node.name}.{node.attr}")
+            for_attributes.add(id(node.node))
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and id(name) not in for_attributes:
+            reads.add(name.name)
+    return reads
+
+
+# The keys -----------------------------------------------------------------------------
 
 
 class PageKeys:
-    """Keys of the pages of one build."""
+    """Keys of the pages of one build, rendered with `env` (which hands every page the
+    templates `bound` names: see TemplateReads)."""
 
-    def __init__(self, kb: KnowledgeBase, lookups: SiteLookups, code: str) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        lookups: SiteLookups,
+        code: str,
+        env: jinja2.Environment,
+        bound: Mapping[str, tuple[str, str | None]],
+    ) -> None:
+        undeclared = sorted(set(env.globals) - PAGE_INPUTS.keys() - _JINJA_GLOBALS)
+        if undeclared:
+            raise PageKeyError(
+                f"the site's templates are given {', '.join(undeclared)}, which "
+                "site/pagekeys.py's PAGE_INPUTS does not declare"
+            )
         self.lookups = lookups
+        self.reads = TemplateReads(env, bound)
         self.claims = {claim.id: claim for claim in kb.claims}
         # id -> (the value, its digest): holding the value keeps its id from being reused.
         self._hashed: dict[int, tuple[object, bytes]] = {}
         self._curated: dict[str, bytes] = {}  # topic slug -> digest of its curated reads
         self._windows: dict[str, bytes] = {}  # entity id -> digest of its window
-        topics = [(t.slug, t.title, t.source, t.citation_style) for t in kb.topics]
-        self._site = content_key(
-            code,
-            repr(kb.strength),
-            repr(kb.categories),
-            repr(kb.entities),
-            repr(kb.entity_kinds),
-            repr(kb.stances),
-            repr(kb.relation_kinds),
-            repr(topics),
-        ).encode("ascii")
+        self._plans: dict[str, tuple[Reads, ...] | None] = {}
+        self._site = content_key(code, *(repr(value(kb)) for value in _site_values())).encode()
 
-    def key(self, path: str, template: str, variables: dict[str, Any]) -> str | None:
+    def key(self, path: str, template: str, variables: Mapping[str, Any]) -> str | None:
         """The page's key; None for a page that is rendered every time. One hash of
         the site-wide key, then the page's path, template and variables as `_feed`
-        writes them, then the digests of its reads (all of one length, so the stream
-        still reads one way)."""
-        reads = _READS.get(template)
-        if reads is None:
+        writes them, then the digests of what its look-ups read (all of one length,
+        so the stream still reads one way)."""
+        plan = self._plan(template)
+        if plan is None:
             return None
         digest = hashlib.blake2b(self._site, digest_size=KEY_BYTES)
         self._feed(digest.update, (path, template, variables))
-        for read in reads(self, variables):
-            digest.update(read)
+        for reads in plan:
+            found = reads(self, variables)
+            if found is None:
+                return None
+            for read in found:
+                digest.update(read)
         return digest.hexdigest()
+
+    def _plan(self, template: str) -> tuple[Reads, ...] | None:
+        """The look-ups the template reads, in the order of their names; None if it
+        reads a `Whole` global."""
+        if template not in self._plans:
+            inputs = [(read, _declared(template, read)) for read in sorted(self.reads.of(template))]
+            wholly = any(isinstance(declared, Whole) for _, declared in inputs)
+            looked_up = tuple(d.reads for _, d in inputs if isinstance(d, Lookup))
+            self._plans[template] = None if wholly else looked_up
+        return self._plans[template]
 
     def digest(self, value: object) -> bytes:
         if isinstance(value, _SHARED):
@@ -133,11 +419,13 @@ class PageKeys:
             self._feed(update, getattr(value, item.name))
 
     def curated_reads(self, topic: Topic) -> bytes:
-        """The digest of the other claims of the topic's claims' curated relations (see
-        `_related_by_curators`), found once per topic: every page of the topic reads them."""
+        """The digest of the other claims of the topic's claims' curated relations and
+        of the kinds of relation, found once per topic: every page of the topic that
+        shows them reads them."""
         found = self._curated.get(topic.slug)
         if found is None:
-            found = self.digest(tuple(_related_by_curators(self, topic.claims)))
+            others = tuple(_related_by_curators(self, topic.claims))
+            found = self.digest((others, self.lookups.kb.relation_kinds))
             self._curated[topic.slug] = found
         return found
 
@@ -149,35 +437,41 @@ class PageKeys:
         return found
 
 
+def _declared(template: str, read: str) -> Code | Whole | Site | Lookup:
+    """How `PAGE_INPUTS` declares the global (or object global's attribute) `read`."""
+    name, _, attribute = read.partition(".")
+    if name in _JINJA_GLOBALS:
+        return CODE
+    declared = PAGE_INPUTS[name]
+    if not isinstance(declared, Attributes):
+        return declared
+    if not attribute:
+        return WHOLE
+    found = declared.attributes.get(attribute)
+    if found is None:
+        raise PageKeyError(
+            f"template {template} reads {read}, which site/pagekeys.py's PAGE_INPUTS "
+            f"does not declare: say what its answers to a page are made from"
+        )
+    return found
+
+
+def _site_values() -> list[Callable[[KnowledgeBase], object]]:
+    """Every value of the site-wide key, in the order of their names."""
+    found: dict[str, Callable[[KnowledgeBase], object]] = {}
+    for name, declared in PAGE_INPUTS.items():
+        if isinstance(declared, Site):
+            found[name] = declared.value
+        elif isinstance(declared, Attributes):
+            for attribute, inner in declared.attributes.items():
+                if isinstance(inner, Site):
+                    found[f"{name}.{attribute}"] = inner.value
+    return [found[name] for name in sorted(found)]
+
+
 def _related_by_curators(keys: PageKeys, claims: Iterable[Claim]) -> Iterable[Claim]:
     """The other claims of these claims' curated relations, which may stand in other
     topics: a claim's page and a contested claim's sides quote them."""
     for claim in claims:
         for relation in claim.relations:
             yield keys.claims[relation.other if relation.claim == claim.id else relation.claim]
-
-
-def _claim_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[bytes]:
-    """The claims its curated relations name, and its related claims' sources beyond
-    its topic (`SiteLookups.related`: the claims citing a work are in the topic)."""
-    claim: Claim = variables["claim"]
-    yield from (keys.digest(other) for other in _related_by_curators(keys, [claim]))
-    yield from (keys.entity_window(entity) for entity in claim.entities)
-
-
-def _topic_reads(keys: PageKeys, variables: dict[str, Any]) -> Iterable[bytes]:
-    """Everything else comes from the page's topic, which its variables hold."""
-    return [keys.curated_reads(variables["topic"])]
-
-
-# Template -> the digests of what its pages read beyond their variables and the
-# site-wide key.
-_READS: dict[str, Callable[[PageKeys, dict[str, Any]], Iterable[bytes]]] = {
-    "claim.html": _claim_reads,
-    "topic.html": _topic_reads,
-    "source.html": _topic_reads,
-    "reference.html": _topic_reads,
-    "contested.html": _topic_reads,
-    "entity.html": lambda keys, v: [keys.digest(keys.lookups.by_entity.get(v["term"].id, []))],
-    "category.html": lambda keys, v: [keys.digest(keys.lookups.by_category.get(v["term"].id, []))],
-}

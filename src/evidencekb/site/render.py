@@ -44,6 +44,7 @@ from evidencekb.site.context import (
     outline,
     reference_details,
     source_listing,
+    topic_heading,
 )
 from evidencekb.site.evidence import (
     EvidenceIndex,
@@ -52,7 +53,7 @@ from evidencekb.site.evidence import (
 )
 from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.listing import listing
-from evidencekb.site.pagekeys import PageKeys
+from evidencekb.site.pagekeys import PageKeys, ParsedOnce
 from evidencekb.site.prose import render_markdown
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ _INDENT = re.compile(r"^[ \t]+", re.MULTILINE)
 
 def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        loader=ParsedOnce(jinja2.FileSystemLoader(TEMPLATES_DIR)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -141,10 +142,10 @@ def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Enviro
         level=kb.strength.level,
         entity_by_id=kb.entity,
         category_by_id=kb.category,
-        topic_by_slug=kb.topic,
+        topic_by_slug={topic.slug: topic_heading(topic) for topic in kb.topics}.__getitem__,
         grouped_by_place=grouped_by_place,
         # A claim page's related claims: its key has what they are made from
-        # (pagekeys.py), cheaper to hash than the claims themselves.
+        # (pagekeys.py's PAGE_INPUTS), cheaper to hash than the claims themselves.
         related_claims=lookups.related,
         # The topic page renders its overview itself, on its first page only: an edit
         # build that keeps the page (its key has the topic's Markdown) never converts it.
@@ -180,6 +181,18 @@ NAV_ITEMS = (
     ("about", "about.html", "About"),
 )
 _NAV_PAGES = frozenset(page for _, page, _ in NAV_ITEMS)
+
+
+def bound_templates() -> dict[str, tuple[str, str | None]]:
+    """The names `Renderer` hands every page, each with the template it is rendered
+    from and the macro of it (None: the whole template), for pagekeys.TemplateReads."""
+    bound: dict[str, tuple[str, str | None]] = {
+        name: ("partials/pieces.html", name) for name in PIECES
+    }
+    bound |= {name: (template, None) for name, template in MACRO_LIBRARIES.items()}
+    bound["related_item"] = ("partials/macros.html", "claim_item")
+    bound["site_nav"] = ("partials/nav.html", None)
+    return bound
 
 
 class Renderer:
@@ -363,7 +376,7 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
     kb = source.kb
     lookups = SiteLookups.build(kb)
     renderer = Renderer(_environment(lookups, EvidenceIndex.build(kb)))
-    page_keys = PageKeys(kb, lookups, earlier.code)
+    page_keys = PageKeys(kb, lookups, earlier.code, renderer.env, bound_templates())
     pages = tuple(
         Part(
             path,
