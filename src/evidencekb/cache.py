@@ -1,10 +1,11 @@
 """Work kept between runs in the user's cache folder: where it lives, and entries of
 plain data written whole or not at all.
 
-Each kind of cached work (parsed kb/ files, kb/parsecache.py; formatted references,
-site/citation.py; the search data's analysis of each topic, search/browser/cache.py)
-has a folder of its own under `$XDG_CACHE_HOME/evidencekb/` (by default
-`~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
+Each kind of cached work (CACHES: parsed kb/ files, kb/parsecache.py; formatted
+references, site/citation.py; the search data's analysis of each topic,
+search/browser/cache.py) is declared once below, with its folder, its format and what
+its entries are keyed by; each has a folder of its own under `$XDG_CACHE_HOME/evidencekb/`
+(by default `~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
 and the site is published, and a cache in either could pair a key with data it
 does not hold. Only evidencekb writes there, from work it did itself; still, an
 entry is read back as plain data only (`PickledEntries`: built-in containers,
@@ -27,7 +28,6 @@ so no entry can change a command's result.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import io
 import os
@@ -39,8 +39,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidencekb.paths import CACHE_DIRNAME
+from evidencekb.paths import (
+    CACHE_DIRNAME,
+    CITATION_CACHE_DIRNAME,
+    PARSE_CACHE_DIRNAME,
+    SEARCH_CACHE_DIRNAME,
+)
 from evidencekb.reading import NotReadable, read_regular
+from evidencekb.reuse import content_hash, content_key
 
 # The most an entry is read of: a parsed kb/ file or a topic's search data runs to
 # megabytes; anything near this is not an entry this cache wrote.
@@ -48,6 +54,38 @@ MAX_ENTRY_BYTES = 256 * 1024 * 1024
 # Every entry starts with this line, then a hash of what follows it.
 _HEADER = b"evidencekb-cache-entry-1\n"
 _HASH_BYTES = 32
+
+
+@dataclass(frozen=True)
+class CacheKind:
+    """One kind of work kept between runs: its folder (a name from paths.py), its
+    format (in every entry, or in its key: an entry of another format is never used,
+    so a change to what an entry holds bumps it), and what an entry is keyed by."""
+
+    folder: str
+    format: str
+    key: str
+
+
+PARSED_TOML = CacheKind(
+    PARSE_CACHE_DIRNAME,
+    "evidencekb-parsed-toml-2",
+    "a kb/ file's absolute path; used while the content key of its bytes and Python's "
+    "version are the entry's",
+)
+CITATIONS = CacheKind(
+    CITATION_CACHE_DIRNAME,
+    "evidencekb-citation-2",
+    "the content key of the CSL-JSON item with the style file's content key and the "
+    "versions of citeproc-py and nh3",
+)
+SEARCH_PARTIALS = CacheKind(
+    SEARCH_CACHE_DIRNAME,
+    "evidencekb-search-data-partial-3",
+    "a topic folder's absolute path; used while the code version is the entry's and "
+    "the topic's content key (search.index.topic_key) is the one it holds",
+)
+CACHES = (PARSED_TOML, CITATIONS, SEARCH_PARTIALS)
 
 
 def cache_folder(name: str) -> Path | None:
@@ -104,7 +142,9 @@ def read_entry(entry: Path) -> bytes | None:
 
 
 def _hash(payload: bytes) -> bytes:
-    return hashlib.blake2b(payload, digest_size=_HASH_BYTES).digest()
+    digest = content_hash(_HASH_BYTES)
+    digest.update(payload)
+    return digest.digest()
 
 
 def write_atomically(entry: Path, data: bytes) -> None:
@@ -134,7 +174,7 @@ class PickledEntries:
     def entry(self, name: str) -> Path | None:
         if self.folder is None:
             return None
-        return self.folder / hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()
+        return self.folder / content_key(name.encode("utf-8", "surrogatepass"))
 
     def writable(self) -> bool:
         """Whether entries can be kept: the folder is there (made now if need be) and

@@ -73,9 +73,16 @@ class Parts:
         return {part.name: part.key for part in self.parts if part.key is not None}
 
 
+def content_hash(digest_size: int = KEY_BYTES) -> hashlib.blake2b:
+    """A new hash of the kind every content key is made with, `digest_size` bytes long:
+    for a key made as a stream of parts, where `content_key` would need them all at once."""
+    return hashlib.blake2b(digest_size=digest_size)
+
+
 def content_key(*parts: str | bytes) -> str:
-    """A short hash of `parts`, each length-prefixed so that no two lists collide."""
-    digest = hashlib.blake2b(digest_size=KEY_BYTES)
+    """A short hash of `parts`, each length-prefixed so that no two lists collide: the
+    key of a site's part, a cache entry or a content's version, wherever one is made."""
+    digest = content_hash()
     for part in parts:
         data = part.encode("utf-8") if isinstance(part, str) else part
         digest.update(f"{len(data)}:".encode("ascii"))

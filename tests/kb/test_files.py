@@ -169,9 +169,9 @@ def test_a_folder_where_a_file_is_expected(kb_dir: Path) -> None:
 
 def test_the_fingerprint_of_a_plain_kb_is_unchanged_by_the_walker(kb_dir: Path) -> None:
     """The walker hashes the same files, in the same order, as the os.walk it replaced."""
-    import hashlib
+    from evidencekb.reuse import content_hash
 
-    digest = hashlib.sha256()
+    digest = content_hash()
     for path in sorted(p.relative_to(kb_dir).as_posix() for p in kb_dir.rglob("*") if p.is_file()):
         data = (kb_dir / path).read_bytes()
         digest.update(path.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")

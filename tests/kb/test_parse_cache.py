@@ -20,10 +20,11 @@ from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import load_kb
-from evidencekb.kb.parsecache import AHEAD_BYTES, ParseCache, digest, parse_ahead
+from evidencekb.kb.parsecache import AHEAD_BYTES, ParseCache, parse_ahead
 from evidencekb.kb.tomlfile import parse_text
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, PARSE_CACHE_DIRNAME
+from evidencekb.reuse import content_key
 from fixtures import EVIDENCE_TOPIC, REPO_KB
 
 KETAMINE = "topics/ketamine-pain"
@@ -237,7 +238,7 @@ def test_a_large_cold_kb_is_parsed_ahead_on_two_cores(cache_home: Path) -> None:
     parse_ahead(tree, cache)
     for relative in tree.all_files():
         path, data = os.path.abspath(REPO_KB / relative), tree.read(relative)
-        kept = cache.get(path, digest(data))
+        kept = cache.get(path, content_key(data))
         if relative.endswith(".toml") and not relative.endswith("broken.toml"):
             assert kept == parse_text(data.decode("utf-8"), relative, []), relative
         else:

@@ -73,7 +73,7 @@ class TreeDigest:
     WAIT_BYTES = 8 << 20
 
     def __init__(self, files: list[str], read: Callable[[str], bytes]) -> None:
-        import hashlib
+        from evidencekb.reuse import content_hash
 
         self._files = files  # sorted: tree.all_files()
         self._read = read
@@ -81,7 +81,7 @@ class TreeDigest:
         self._next = 0  # the place of the first file not hashed yet
         self._waiting: dict[str, bytes] = {}
         self._waiting_bytes = 0
-        self._digest = hashlib.sha256()
+        self._digest = content_hash()
 
     def feed(self, relative: str, data: bytes) -> None:
         """The bytes of one file just read (a file hashed or waiting already is ignored)."""

@@ -3,11 +3,11 @@
 tomllib is pure Python and parsing is most of what `ekb check` does on a large kb
 (about 6 of its 9 seconds for 48 MB of TOML); reading back what an earlier run
 parsed takes a tenth of that. Each file's `Parsed` (tomlfile.py) is kept in one
-entry named after the file's path, beside a SHA-256 hash of the bytes it was
-parsed from. An entry is used only when the bytes read now hash the same, and
-only if it was written by this cache format under this Python (tomllib's
-version); anything else (no entry, a truncated or corrupt one, another version's)
-means the file is parsed and its entry replaced. So the cache can make a run
+entry named after the file's path, beside the content key of the bytes it was
+parsed from (reuse.content_key). An entry is used only when the bytes read now have
+the same key, and only if it was written by this cache format under this Python
+(tomllib's version); anything else (no entry, a truncated or corrupt one, another
+version's) means the file is parsed and its entry replaced. So the cache can make a run
 faster, never give it other results. With no entries for much of kb/ (a fresh
 clone's first run on a large kb), `parse_ahead` first parses the files on every core.
 
@@ -18,20 +18,20 @@ see evidencekb/cache.py for why, and for how they are written.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from evidencekb.cache import PickledEntries
+from evidencekb.cache import PARSED_TOML, PickledEntries
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.tomlfile import Parsed, parse_text
+from evidencekb.reuse import content_key
 from evidencekb.workers import run_shared, worker_count
 
 # Part of every entry: an entry written by another format or Python is not used.
-_FORMAT = f"evidencekb-parsed-toml-1 {sys.version}"
+_FORMAT = f"{PARSED_TOML.format} {sys.version}"
 # What a TOML document can hold besides built-in containers, strings and numbers.
 _DATETIME_CLASSES = frozenset(
     ("datetime", name) for name in ("date", "time", "datetime", "timedelta", "timezone")
@@ -42,17 +42,13 @@ AHEAD_BYTES = 2_000_000
 _SHARES_PER_WORKER = 4  # so that the processes end close together
 
 
-def digest(data: bytes) -> bytes:
-    return hashlib.sha256(data).digest()
-
-
 class ParseCache:
     """The entries in `folder` (None: no cache), keyed by a file's absolute path."""
 
     def __init__(self, folder: Path | None) -> None:
         self.entries = PickledEntries(folder, _DATETIME_CLASSES)
 
-    def get(self, path: str, content_hash: bytes) -> Parsed | None:
+    def get(self, path: str, content_hash: str) -> Parsed | None:
         """The parse of `path` kept for bytes hashing to `content_hash`, if any."""
         kept = self.entries.read(path)
         if not isinstance(kept, tuple) or len(kept) != 5:
@@ -64,7 +60,7 @@ class ParseCache:
             return None
         return Parsed(data, huge_numbers)
 
-    def put(self, path: str, content_hash: bytes, parsed: Parsed) -> None:
+    def put(self, path: str, content_hash: str, parsed: Parsed) -> None:
         """Keep `parsed` for `path`; does nothing if the folder cannot be written."""
         self.entries.write(path, (_FORMAT, path, content_hash, parsed.data, parsed.huge_numbers))
 
@@ -112,4 +108,4 @@ def _parse_into(cache: ParseCache, files: Sequence[tuple[str, bytes]]) -> None:
         except KbFileError:
             continue
         if parsed is not None:
-            cache.put(path, digest(data), parsed)
+            cache.put(path, content_key(data), parsed)

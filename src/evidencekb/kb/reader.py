@@ -15,11 +15,12 @@ from evidencekb.cache import cache_folder
 from evidencekb.errors import Problem
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.fingerprint import TreeDigest
-from evidencekb.kb.parsecache import ParseCache, digest
+from evidencekb.kb.parsecache import ParseCache
 from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
 from evidencekb.kb.tomlfile import Located, Parsed, parse_text, place
 from evidencekb.paths import PARSE_CACHE_DIRNAME
+from evidencekb.reuse import content_key
 
 
 class KbReader(TableChecker):
@@ -71,7 +72,7 @@ class KbReader(TableChecker):
     def parsed(self, relative: str, data: bytes) -> Parsed | None:
         """A TOML file's bytes parsed, or as parsed by an earlier run (kb/parsecache.py)."""
         # Kept by where the file is, and checked against what it holds now.
-        path, content_hash = os.path.abspath(self.kb_dir / relative), digest(data)
+        path, content_hash = os.path.abspath(self.kb_dir / relative), content_key(data)
         parsed = self.cache.get(path, content_hash)
         if parsed is None:
             text = self.decoded(relative, data)

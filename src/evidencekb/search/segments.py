@@ -12,7 +12,6 @@ all in the table of contents (`write_table_of_contents`). Only writing imports t
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import shutil
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evidencekb.reuse import Earlier, content_key
+from evidencekb.reuse import Earlier, content_hash, content_key
 from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
 from evidencekb.search.index import (
     INDEX_NAME,
@@ -109,8 +108,9 @@ def segment_groups(topics: Iterable[Topic], size: int = SEGMENT_CLAIMS) -> list[
 
 
 def _cut_after(topic: Topic, size: int) -> bool:
-    digest = hashlib.blake2b(topic.slug.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") < (1 << 64) * len(topic.claims) // size
+    digest = content_hash(8)
+    digest.update(topic.slug.encode("utf-8"))
+    return int.from_bytes(digest.digest(), "big") < (1 << 64) * len(topic.claims) // size
 
 
 def write_segment(kb: KnowledgeBase, index_dir: Path, segment: PlannedSegment) -> FieldLengths:

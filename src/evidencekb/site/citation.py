@@ -26,7 +26,6 @@ just means formatting again.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 from contextlib import suppress
@@ -46,11 +45,12 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 from markupsafe import Markup
 
-from evidencekb.cache import cache_folder, read_entry, write_atomically
+from evidencekb.cache import CITATIONS, cache_folder, read_entry, write_atomically
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
 from evidencekb.kb.refexport import csl_item
 from evidencekb.model import Reference
 from evidencekb.paths import CITATION_CACHE_DIRNAME
+from evidencekb.reuse import content_key
 
 STYLE_FILE = Path(__file__).parent / "csl" / "nlm-citation-sequence.csl"
 STYLE_TITLE = "Vancouver style (NLM, Citing Medicine 2nd edition)"
@@ -105,10 +105,8 @@ def _escaped(value: Any) -> Any:
 
 def _cache_stamp() -> str:
     """What a formatted text depends on besides its CSL item."""
-    style = hashlib.sha256(STYLE_FILE.read_bytes()).hexdigest()
-    return (
-        f"evidencekb-citation-2 {style} citeproc-py {version('citeproc-py')} nh3 {version('nh3')}"
-    )
+    style = content_key(STYLE_FILE.read_bytes())
+    return f"{CITATIONS.format} {style} citeproc-py {version('citeproc-py')} nh3 {version('nh3')}"
 
 
 @dataclass
@@ -136,7 +134,7 @@ class CitationFormatter:
         entry = None
         if self.cache is not None:
             name = json.dumps([self.stamp, item], sort_keys=True, ensure_ascii=False)
-            entry = self.cache / hashlib.sha256(name.encode("utf-8")).hexdigest()
+            entry = self.cache / content_key(name)
             kept = read_entry(entry)  # None unless it is what this cache wrote
             with suppress(UnicodeDecodeError):
                 if kept is not None:

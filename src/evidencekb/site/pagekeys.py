@@ -29,7 +29,6 @@ that reads a global or an attribute `PAGE_INPUTS` does not declare stops the bui
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from functools import cache
@@ -41,7 +40,7 @@ from jinja2 import nodes
 
 from evidencekb.errors import KBError
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-from evidencekb.reuse import KEY_BYTES, content_key
+from evidencekb.reuse import content_hash, content_key
 from evidencekb.site.context import SiteLookups, topic_heading
 
 # Values from the knowledge base, alive for the whole build: hashed once each. One
@@ -340,7 +339,8 @@ class PageKeys:
         plan = self._plan(template)
         if plan is None:
             return None
-        digest = hashlib.blake2b(self._site, digest_size=KEY_BYTES)
+        digest = content_hash()
+        digest.update(self._site)
         self._feed(digest.update, (path, template, variables))
         for reads in plan:
             found = reads(self, variables)
@@ -363,20 +363,19 @@ class PageKeys:
     def digest(self, value: object) -> bytes:
         if isinstance(value, _SHARED):
             return self._shared(value)
-        digest = hashlib.blake2b(digest_size=_DIGEST_BYTES)
+        digest = content_hash(_DIGEST_BYTES)
         self._feed(digest.update, value)
         return digest.digest()
 
     def _shared(self, value: object) -> bytes:
         known = self._hashed.get(id(value))
         if known is None:
+            digest = content_hash(_DIGEST_BYTES)
             if isinstance(value, _HOLDERS):
-                digest = hashlib.blake2b(digest_size=_DIGEST_BYTES)
                 self._feed_fields(digest.update, value)
-                known = (value, digest.digest())
             else:
-                text = repr(value).encode("utf-8")
-                known = (value, hashlib.blake2b(text, digest_size=_DIGEST_BYTES).digest())
+                digest.update(repr(value).encode("utf-8"))
+            known = (value, digest.digest())
             self._hashed[id(value)] = known
         return known[1]
 

@@ -25,14 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.cache import PickledEntries, cache_folder
+from evidencekb.cache import SEARCH_PARTIALS, PickledEntries, cache_folder
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.paths import SEARCH_CACHE_DIRNAME, TOPICS_DIR
 from evidencekb.search.browser.analysis import Analysers, TopicPartial, analyse_topic
 from evidencekb.search.index import topic_key, vocabulary_key
 
 # Part of every entry: an entry written in another format is not used.
-_FORMAT = "evidencekb-search-data-partial-3"
+_FORMAT = SEARCH_PARTIALS.format
 
 
 @dataclass(frozen=True)
