@@ -6,6 +6,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import subprocess
+import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -104,3 +106,26 @@ def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
     assert parameters(TopCollector._collect) == ["self", "global_docnum", "score"]
     assert parameters(TEXT.index) == ["self", "value", "kwargs"]  # start_pos to the analyzer
     assert "cutoff" in parameters(columns.VarBytesColumn.Writer.__init__)
+
+
+def test_another_whoosh_stops_a_search_with_one_line(repo_kb: Path, tmp_path: Path) -> None:
+    """Even before any index is read: the module refuses to load."""
+    shim = (
+        "import sys, whoosh\n"
+        "whoosh.__version__ = (2, 8, 0)\n"
+        "from evidencekb.cli import main\n"
+        "sys.argv = ['ekb', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    site = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-c", shim, "search", "ketamine", "--kb", str(repo_kb),
+         "--site-dir", str(site)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: evidencekb's search needs whoosh 2.7.5, not 2.8.0: "
+        "reinstall evidencekb (`make .venv/.installed`)\n"
+    )
+    assert not site.exists()

@@ -9,8 +9,9 @@ page that reads it depends on:
 - `Site`: a value of the whole kb that every page may name (the strength scheme,
   the vocabularies, the stances, each topic's heading), in the site-wide key;
 - `Lookup`: a look-up of the site-wide tables; it says what its answers to a page
-  are made from, given the page's variables (the claims an entity's window holds,
-  the other claims of curated relations, ...);
+  are made from, given the page's variables, for what the page's templates ask it
+  about: the page's own claim or topic (the claims an entity's window holds, the
+  other claims of curated relations, the topic's references, ...);
 - `WHOLE`: it reads all of kb/ (the home page's counts): a page that reads it is
   rendered every time.
 An object global (`lookups`, `evidence`) is declared attribute by attribute.
