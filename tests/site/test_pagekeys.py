@@ -13,8 +13,9 @@ import pytest
 from evidencekb.model import Claim, KnowledgeBase, Topic
 from evidencekb.site.context import RELATED_LIMIT, SiteLookups
 from evidencekb.site.evidence import EvidenceIndex
-from evidencekb.site.pagekeys import PageKeyError, PageKeys, ParsedOnce
+from evidencekb.site.pagekeys import PageKeys
 from evidencekb.site.render import TEMPLATES_DIR, _environment, bound_templates
+from evidencekb.site.templatereads import PageKeyError, ParsedOnce
 from fixtures import long_kb
 
 CODE = "the same code"  # the templates below differ; the key of the code is held still
@@ -107,7 +108,8 @@ def test_a_template_reading_what_no_key_declares_stops_the_build(kb: KnowledgeBa
 
 def test_the_sites_pages_that_are_kept_between_builds(kb: KnowledgeBase) -> None:
     """Every template's reads are declared; the pages of one topic, claim, reference or
-    term are kept while their inputs hold, and the pages of the whole kb are made anew."""
+    term, and the search page (its filter menus are its variables), are kept while
+    their inputs hold; the pages of the whole kb's counts are made anew."""
     env = environment(kb, {})
     keys = page_keys(kb, env)
     # base.html is every page's frame; the downloads page is written after the database.
@@ -116,5 +118,5 @@ def test_the_sites_pages_that_are_kept_between_builds(kb: KnowledgeBase) -> None
     kept = {name for name in names if keys._plan(name) is not None}
     assert kept == {
         "category.html", "claim.html", "contested.html", "entity.html", "reference.html",
-        "source.html", "topic.html",
+        "search.html", "source.html", "topic.html",
     }  # fmt: skip

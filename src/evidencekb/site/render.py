@@ -53,8 +53,9 @@ from evidencekb.site.evidence import (
 )
 from evidencekb.site.jsonld import ClaimJsonLd, PageLinks
 from evidencekb.site.listing import listing
-from evidencekb.site.pagekeys import PageKeys, ParsedOnce
+from evidencekb.site.pagekeys import PageKeys
 from evidencekb.site.prose import render_markdown
+from evidencekb.site.templatereads import ParsedOnce
 
 if TYPE_CHECKING:
     from evidencekb.kb.load import LoadedKb
