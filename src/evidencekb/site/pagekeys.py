@@ -14,7 +14,7 @@ page that reads it depends on:
   other claims of curated relations, the topic's references, ...);
 - `WHOLE`: it reads all of kb/ (the home page's counts): a page that reads it is
   rendered every time.
-An object global (`lookups`, `evidence`) is declared attribute by attribute.
+An object global (`kb`, `lookups`, `evidence`) is declared attribute by attribute.
 
 Which globals a template reads is found in its source, never listed by hand
 (`TemplateReads`, site/templatereads.py): the names and attributes it and the templates it includes,
@@ -139,7 +139,19 @@ _CODE_GLOBALS = (
 )  # fmt: skip
 PAGE_INPUTS: dict[str, Input] = {
     **dict.fromkeys(_CODE_GLOBALS, CODE),
-    "kb": WHOLE,
+    # The kb's vocabularies and strength scheme are site-wide; its topics (and so
+    # its claims) are the whole kb.
+    "kb": Attributes(
+        {
+            "strength": Site(lambda kb: kb.strength),
+            "stances": Site(lambda kb: kb.stances),
+            "entities": Site(lambda kb: kb.entities),
+            "entity_kinds": Site(lambda kb: kb.entity_kinds),
+            "categories": Site(lambda kb: kb.categories),
+            "relation_kinds": Site(lambda kb: kb.relation_kinds),
+            "topics": WHOLE,
+        }
+    ),
     "level": Site(lambda kb: kb.strength),
     "entity_by_id": Site(lambda kb: (kb.entities, kb.entity_kinds)),
     "category_by_id": Site(lambda kb: kb.categories),
@@ -162,6 +174,11 @@ PAGE_INPUTS: dict[str, Input] = {
     "evidence": Attributes(
         {
             "stance": Site(lambda kb: kb.stances),
+            # A claim's evidence summary: made from the claim (which the page has)
+            # with the kb's stances and strength scheme.
+            "verdict": Site(lambda kb: (kb.stances, kb.strength)),
+            "recorded": Lookup(_in_topic),
+            "quoted": Lookup(_in_topic),
             "stance_counts": Lookup(_in_topic),
             "citing": Lookup(_in_topic),
             "has_stances": Lookup(_in_topic),
