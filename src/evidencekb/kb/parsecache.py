@@ -1,15 +1,15 @@
 """A cache of parsed kb/ TOML files: a check re-parses only the files that changed.
 
-tomllib is pure Python and parsing is most of what `ekb check` does on a large kb
-(about 6 of its 9 seconds for 48 MB of TOML); reading back what an earlier run
-parsed takes a tenth of that. Each file's `Parsed` (tomlfile.py) is kept in one
-entry named after the file's path, beside the content key of the bytes it was
-parsed from (reuse.content_key). An entry is used only when the bytes read now have
-the same key, and only if it was written by this cache format under this Python
-(tomllib's version); anything else (no entry, a truncated or corrupt one, another
-version's) means the file is parsed and its entry replaced. So the cache can make a run
-faster, never give it other results. With no entries for much of kb/ (a fresh
-clone's first run on a large kb), `parse_ahead` first parses the files on every core.
+tomllib is pure Python and parsing is most of what `ekb check` does on a large kb;
+reading back what an earlier run parsed takes a fraction of that (BENCHMARKS.md).
+Each file's `Parsed` (tomlfile.py) is kept in one entry named after the file's path,
+beside the content key of the bytes it was parsed from (reuse.content_key). An entry
+is used only when the bytes read now have the same key, and only if it was written by
+this cache format under this Python (tomllib's version); anything else (no entry, a
+truncated or corrupt one, another version's) means the file is parsed and its entry
+replaced. So the cache can make a run faster, never give it other results. With no
+entries for much of kb/ (a fresh clone's first run on a large kb), `parse_ahead` first
+parses the files on every core.
 
 The entries live in the user's cache folder (`$XDG_CACHE_HOME/evidencekb/parsed-toml/`,
 by default under `~/.cache/`), not beside kb/, and are read back as plain data only:

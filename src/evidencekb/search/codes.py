@@ -1,6 +1,6 @@
 """Each claim's section and strength as one character per claim, in claim order.
 
-A broad field query (`section:research AND strength:low` on 80,000 claims) spent
+A broad field query (`section:research AND strength:low` on a large kb) spent
 most of its time in whoosh walking posting lists one entry at a time in Python
 (to intersect them) and reading each match's column values (to count matches
 by section and strength). With the values as strings, `str.find` steps from one

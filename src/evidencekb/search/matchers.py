@@ -2,9 +2,9 @@
 query it replaces, and makes its matchers with less work in each segment (the parts
 that reach into whoosh's internals are in whooshext.py, `Union` among them).
 
-Only the compiled query (query.py) uses them. A search of the 80,000-claim benchmark
-kb reads 8 segments, and a phrase with its vocabulary's synonyms in four fields makes
-a dozen phrases in each: what a segment costs to set up is what a search costs.
+Only the compiled query (query.py) uses them. A search of a large kb reads several
+segments, and a phrase with its vocabulary's synonyms in four fields makes a dozen
+phrases in each: what a segment costs to set up is what a search costs.
 """
 
 from __future__ import annotations

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 
     from evidencekb.model import KnowledgeBase, Topic
 
-# The claims in one segment, about (see segment_groups): a search of the 80,000-claim
-# benchmark kb reads 8 segments, and a one-claim edit rewrites one of 10,000 claims.
+# The claims in one segment, about (see segment_groups): a search reads every segment,
+# and a one-claim edit rewrites the one that holds its topic.
 SEGMENT_CLAIMS = 10_000
 
 
@@ -84,7 +84,7 @@ def segment_groups(topics: Iterable[Topic], size: int = SEGMENT_CLAIMS) -> list[
     """The topics that have claims, in order, cut into runs of about `size` claims.
 
     A search looks each word up in every segment, so fewer are faster (one per topic
-    made a search of the 80,000-claim kb up to 1.9 times slower than one segment);
+    made a search of the large benchmark kb markedly slower: BENCHMARKS.md);
     an edit rewrites its topic's whole segment, so smaller are cheaper to rebuild.
     Where to cut is decided by the content, as content-defined chunking does: once a
     run holds half of `size`, it ends after a topic with a probability of that topic's

@@ -154,8 +154,8 @@ class TermPool:
     keeps each posting as a tuple, adding up its size to know when to spill them to
     disk, and sorts them all once the claims are in; here only the terms are sorted,
     and each term's postings are in the order the claims were added, as the sort put
-    them. A segment of 20,000 claims (the most segments.segment_groups makes) holds
-    about 1.8 million postings: they stay in memory, as whoosh's did with 512 MB."""
+    them. The largest segment segments.segment_groups makes holds a few million
+    postings at most: they stay in memory, as whoosh's would within its pool's limit."""
 
     def __init__(self) -> None:
         self.by_term: defaultdict[tuple[str, bytes], list[tuple[int, float, bytes]]]

@@ -1,8 +1,8 @@
 """Look-ups the site's pages share, computed once per build from the knowledge base.
 
 Templates get plain functions (`claim_href`, `level`, ...) so that they never walk
-the whole knowledge base themselves: with ~80,000 claims, a per-page scan would make
-the build quadratic.
+the whole knowledge base themselves: with tens of thousands of claims, a per-page scan
+would make the build quadratic.
 """
 
 from __future__ import annotations
