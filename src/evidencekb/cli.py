@@ -19,6 +19,7 @@ import click
 
 from evidencekb import __version__
 from evidencekb.errors import KBError, QueryError, ValidationError
+from evidencekb.model import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
 from evidencekb.terminal import terminal_safe
 
@@ -106,7 +107,9 @@ def cli() -> None:
 @cli.command("import")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--topic", "slug", required=True, metavar="SLUG", help="The new topic's slug.")
-@click.option("--title", help="The topic's title (default: from the slug).")
+@click.option(
+    "--title", help="The topic's title (default: the summary's title line, else from the slug)."
+)
 @click.option("--replace", is_flag=True, help="Overwrite the topic if it exists.")
 @click.option(
     "--format",
@@ -117,16 +120,39 @@ def cli() -> None:
     help="summary: an evidence summary's text; claims-jsonl: claims with their cited "
     "works, stances and quotations, one JSON object a line (kb/README.md).",
 )
+@click.option(
+    "--section",
+    type=click.Choice(SECTIONS),
+    help="The part of a summary without part headings (From the Guidelines/Research).",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    help="How the summary is written (default: found from the file; kb/README.md).",
+)
 @kb_option
 @handles_errors
 def import_command(
-    source: Path, slug: str, title: str | None, replace: bool, fmt: str, kb_dir: Path
+    source: Path,
+    slug: str,
+    title: str | None,
+    replace: bool,
+    fmt: str,
+    section: str | None,
+    layout: str | None,
+    kb_dir: Path,
 ) -> None:
     """Import an evidence summary (or claims-jsonl file) SOURCE as a new topic."""
     from evidencekb.kb import import_claims_jsonl, import_summary
 
-    importer = import_claims_jsonl if fmt == "claims-jsonl" else import_summary
-    result = importer(kb_dir, source, slug, title=title, replace=replace)
+    if fmt == "claims-jsonl":
+        if section or layout:
+            raise KBError("--section and --layout are for --format summary")
+        result = import_claims_jsonl(kb_dir, source, slug, title=title, replace=replace)
+    else:
+        result = import_summary(
+            kb_dir, source, slug, title=title, replace=replace, section=section, layout=layout
+        )
     verb = "Replaced" if result.replaced else "Created"
     echo(
         f"{verb} {result.topic_dir}: {result.statements} claims citing "

@@ -26,7 +26,13 @@ CITATION_STYLES: dict[str, str] = {
     "compact": "2,4",
     "bracketed": "[2, 4]",
     "bracket-each": "[2][4]",
+    "parenthesized": "(2, 4)",
+    "superscript": "\u00b2\u02d2\u2074",
 }
+# The layouts a summary is written in (kb/layouts.py reads each), so that `ekb
+# export --format text` writes a topic back in its own; "text" when not recorded.
+LAYOUTS: tuple[str, ...] = ("text", "markdown", "article")
+DEFAULT_LAYOUT = "text"
 # Stances the code itself relies on (kb/stance.toml defines them all, with their
 # definitions): the default where nobody has said what a cited work shows, and the
 # two whose meeting makes a claim contested.
@@ -269,6 +275,7 @@ class Topic:
     # The summary exactly as imported (kb/topics/<slug>/source.txt); "" when the kb keeps
     # none. Its lines, as `split_lines` numbers them, are what `source_line` counts.
     source_text: str = ""
+    layout: str = DEFAULT_LAYOUT  # one of LAYOUTS: how source_text is written
 
     def headings(self, section: str) -> list[str | None]:
         """Headings of a section in source order (None: the lead paragraph)."""

@@ -128,15 +128,18 @@ def test_lines_are_numbered_as_an_editor_numbers_them() -> None:
 
 
 def test_problems_are_collected_with_their_lines() -> None:
-    bad = "Title line\nFrom the Guidelines\nEmpty Heading\nNext Heading\n- \n- Same.\n- Same.\n"
+    bad = (
+        "Title line\nA stray statement.\nFrom the Guidelines\nEmpty Heading\nNext Heading\n"
+        "- \n- Same.\n- Same.\n"
+    )
     with pytest.raises(ValidationError) as caught:
         parse_summary(bad, "bad.txt")
     assert [str(p) for p in caught.value.problems] == [
-        'bad.txt:1: text before the first part heading; a summary starts with "From the '
+        'bad.txt:2: text before the first part heading; a summary starts with "From the '
         'Guidelines" or "From the Research"',
-        'bad.txt:3: heading "Empty Heading" has no statements',
-        "bad.txt:5: empty bullet: write the statement after it",
-        "bad.txt:7: the same statement as line 6; remove one",
+        'bad.txt:4: heading "Empty Heading" has no statements',
+        "bad.txt:6: empty bullet: write the statement after it",
+        "bad.txt:8: the same statement as line 7; remove one",
     ]
 
 

@@ -1,7 +1,19 @@
-"""Citation markers at the end of a statement: `... pathways 1.`, `[2, 4].`, `[2][4].`
+"""Citation numbers: the one reader of them, wherever a summary or file gives them.
 
-One module reads them (the importer, and `ekb check` looking for a marker
-left in a claim's text) and writes them back (`ekb export --format text`).
+A statement's marker is read in every common spelling (kb/README.md lists them with
+an example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `criteria 1`,
+`outcomes. 1, 2`), brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2-4]`, `.[2,3]`),
+parentheses (`(2)`, `(2, 3)`), and superscript digits (`pain.¹`, `pain¹.`, `.²,³`,
+`.²˒³`, `¹⁻³`), before or after the sentence's period. A number that belongs to the
+text is never a citation: one joined to its word (`COVID-19.`, `H1N1.`), one after a
+word that takes a number (`type 2.`, `phase 3.`, `grade 3.`, `of 4.`), one after
+another number (`0.1-1.0 1.`), a year (four digits), and a unit's exponent (`m²`).
+The number after such a word is (`patients with COVID-19 1.` cites 1).
+
+The summary importer, `ekb check` (a marker left in a claim's text), the
+claims-jsonl importer and the reference-list reader (reflist.py) all take their
+numbers and their rule (`citation_faults`) from here; `ekb export --format text`
+writes markers back with `format_marker`.
 """
 
 from __future__ import annotations
@@ -9,42 +21,130 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Citation numbers have at most three digits, so that a year ending a sentence
-# ("... in 2019.") is not taken for a citation.
-_NUMBER = r"\d{1,3}"
-_PLAIN = re.compile(
-    rf"^(?P<text>.*?\S)\s+(?P<marker>{_NUMBER}(?:\s*,\s*{_NUMBER})*)\s*(?P<end>\.?)\Z"
+# A citation number has at most three digits, so that a year ("... in 2019.") is not one.
+NUMBER = r"\d{1,3}"
+_DASH = r"[-\u2013\u2014]"
+_RANGE = rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?"
+_LIST = rf"{_RANGE}(?:\s*[,;]\s*{_RANGE})*"
+_SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+_TO_DIGITS = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
+_SUP = f"[{_SUPERSCRIPT_DIGITS}]{{1,3}}"
+# Between superscripts: a comma, the modifier letter used as a superscript comma
+# (U+02D2), or a superscript minus or dash for a range.
+_SUP_LIST = rf"{_SUP}(?:\s?[,\u02d2\u207b\-\u2013]\s?{_SUP})*"
+_END = r"(?P<end>[.!?]?)"
+
+_SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
+_BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>(?:\[\s*{_LIST}\s*\])+){_END}\Z")
+_PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){_END}\Z")
+_PLAIN = re.compile(rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:\s*,\s*{NUMBER})*){_END}\Z")
+_STYLES = (
+    (_SUPERSCRIPTED, "superscript"),
+    (_BRACKETED, "bracketed"),
+    (_PARENTHESIZED, "parenthesized"),
+    (_PLAIN, "plain"),
 )
-_BRACKETS = re.compile(
-    rf"^(?P<text>.*?)\s*(?P<marker>(?:\[\s*{_NUMBER}(?:\s*,\s*{_NUMBER})*\s*\])+)\s*(?P<end>\.?)\Z"
-)
-# The text before a plain marker must not end in something that makes the
-# number part of the sentence: "over 1-4", "grade 3", "0.1-1".
-_NOT_BEFORE_PLAIN = re.compile(
-    r"(?:[\d.,:/+\-\u2013]|\b(?:of|to|and|or|grade|stage|type|level))\Z", re.IGNORECASE
-)
+
+# Words after which a number belongs to the sentence ("type 2", "phase 3", "of 4"),
+# and the signs that take one ("n = 4", "< 5").
+NUMBER_WORDS = frozenset((
+    "of", "to", "and", "or", "from", "between", "than", "vs", "versus", "per", "at", "by",
+    "over", "under", "about", "approximately", "around", "nearly", "within", "above", "below",
+    "least", "most", "only", "total", "score", "ratio", "grade", "stage", "type", "level",
+    "phase", "class", "step", "tier", "category", "schedule", "cycle", "day", "week", "month",
+    "year", "hour", "visit", "dose", "arm", "group", "part", "version", "figure", "fig",
+    "table", "no", "nr", "number", "n",
+))  # fmt: skip
+_NUMBER_SIGNS = frozenset("=<>\u2264\u2265\u00b1~\u2248\u00d7x#")
+# What ends a token that the sentence goes on from: "n=4", "ratio 1:2", "1-2".
+_GOES_ON = "=<>\u2264\u2265\u00b1~\u2248\u00d7,:/+-\u2013"
+# A token that is itself a number or numeric expression: "1-4", "0.5", "1:2".
+_NUMERIC = re.compile(r"^[\d.,:/+\-\u2013\u2212]+\Z")
+# A unit of length a superscript 2 or 3 raises to a power: "m²", "mg/m²", "cm³".
+_UNIT = re.compile(r"(?:^|[\s/(\d])(?:[kcdm\u00b5\u03bc]?m|ft|in)\Z")
 
 
 @dataclass(frozen=True)
 class Marker:
-    text: str  # the statement without the marker, final period kept
+    text: str  # the statement without the marker, its final period kept
     citations: tuple[int, ...]
     style: str  # a key of model.CITATION_STYLES
+    separator: str  # between numbers, as written (", ", ",", "\u02d2"); "" for one number
+    start: int  # where the marker's own characters stand in the statement
+    end: int
+    faults: tuple[str, ...] = ()  # a range written backwards
 
 
 def split_marker(statement: str) -> Marker | None:
     """Split a trailing citation marker off `statement`; None if it has none."""
-    if match := _BRACKETS.match(statement):
-        marker = match.group("marker")
-        numbers = tuple(int(n) for n in re.findall(r"\d+", marker))
-        style = "bracket-each" if marker.count("[") > 1 else "bracketed"
-        return Marker(match.group("text") + match.group("end"), numbers, style)
-    if (match := _PLAIN.match(statement)) and not _NOT_BEFORE_PLAIN.search(match.group("text")):
-        marker = match.group("marker")
-        numbers = tuple(int(n) for n in re.findall(r"\d+", marker))
-        style = "compact" if len(numbers) > 1 and not re.search(r",\s", marker) else "plain"
-        return Marker(match.group("text") + match.group("end"), numbers, style)
+    for pattern, style in _STYLES:
+        match = pattern.match(statement)
+        if match and _is_citation(match, style):
+            return _marker(match, style)
     return None
+
+
+def _is_citation(match: re.Match[str], style: str) -> bool:
+    text = match.group("text")
+    if style == "superscript":
+        raised = match.group("marker")
+        exponent = raised in ("\u00b2", "\u00b3") and not match.group("space")
+        return not (exponent and _UNIT.search(text))
+    if style == "bracketed" or text.endswith((".", "!", "?")):
+        return True  # after the sentence's period, or in brackets, it can only cite
+    return not _takes_number(text)
+
+
+def _takes_number(text: str) -> bool:
+    """Whether a number after `text` belongs to the sentence."""
+    token = text.split()[-1]
+    if token in _NUMBER_SIGNS or token[-1] in _GOES_ON or _NUMERIC.match(token):
+        return True
+    return token.lower().strip("(\"'") in NUMBER_WORDS
+
+
+def _marker(match: re.Match[str], style: str) -> Marker:
+    raw = match.group("marker")
+    digits = raw.translate(_TO_DIGITS) if style == "superscript" else raw
+    digits = digits.replace("\u207b", "-").replace("\u02d2", ",")
+    citations, faults = read_numbers(digits)
+    if style == "bracketed" and raw.count("[") > 1:
+        style = "bracket-each"
+    separator = _separator(raw)
+    if style == "plain" and separator == ",":
+        style = "compact"
+    return Marker(
+        text=match.group("text") + match.group("end"),
+        citations=citations,
+        style=style,
+        separator=separator,
+        start=match.start("marker"),
+        end=match.end("marker"),
+        faults=faults,
+    )
+
+
+def _separator(raw: str) -> str:
+    found = re.search(r"\s*[,;\u02d2]\s*", raw)
+    return found.group() if found else ""
+
+
+def read_numbers(marker: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """The numbers a marker's text gives, ranges spelled out ("2-4" is 2, 3, 4), and
+    what is wrong with a range that runs backwards."""
+    numbers: list[int] = []
+    faults: list[str] = []
+    for first, last in re.findall(rf"(\d+)(?:\s*{_DASH}\s*(\d+))?", marker):
+        low, high = int(first), int(last or first)
+        if high < low:
+            faults.append(f"citation range {low}-{high} runs backwards; write {high}-{low}")
+        numbers += range(low, high + 1) if high >= low else [low, high]
+    return tuple(numbers), tuple(faults)
+
+
+def read_number(text: str) -> int | None:
+    """A citation number written alone ("12"), as a reference list's entry gives it."""
+    return int(text) if re.fullmatch(NUMBER, text) else None
 
 
 def citation_faults(citations: tuple[int, ...] | list[int]) -> list[str]:
@@ -55,18 +155,25 @@ def citation_faults(citations: tuple[int, ...] | list[int]) -> list[str]:
     return faults
 
 
-def format_marker(citations: tuple[int, ...], style: str) -> str:
-    """The marker as the topic's source wrote it, or "" for an uncited statement."""
+def format_marker(citations: tuple[int, ...], style: str, separator: str | None = None) -> str:
+    """The marker in `style` (with the source's `separator`), or "" for no citations."""
     if not citations:
         return ""
+    if style == "superscript":
+        numbers = [str(n).translate(_FROM_DIGITS) for n in citations]
+        return (separator or ",").join(numbers)
     numbers = [str(n) for n in citations]
-    if style == "compact":
-        return ",".join(numbers)
-    if style == "bracketed":
-        return "[" + ", ".join(numbers) + "]"
     if style == "bracket-each":
         return "".join(f"[{n}]" for n in numbers)
-    return ", ".join(numbers)
+    joined = (separator or ("," if style == "compact" else ", ")).join(numbers)
+    if style == "bracketed":
+        return f"[{joined}]"
+    if style == "parenthesized":
+        return f"({joined})"
+    return joined
+
+
+_FROM_DIGITS = str.maketrans("0123456789", _SUPERSCRIPT_DIGITS)
 
 
 def with_marker(text: str, citations: tuple[int, ...], style: str) -> str:
@@ -75,4 +182,18 @@ def with_marker(text: str, citations: tuple[int, ...], style: str) -> str:
     if not marker:
         return text
     body, end = (text[:-1], ".") if text.endswith(".") else (text, "")
-    return f"{body} {marker}{end}"
+    space = "" if style == "superscript" else " "
+    return f"{body}{space}{marker}{end}"
+
+
+def rewrite_marker(statement: str, citations: tuple[int, ...], style: str) -> str:
+    """`statement` (as the source wrote it) citing `citations` instead, in its own
+    spelling; in `style` where it had no marker."""
+    marker = split_marker(statement)
+    if marker is None:
+        return with_marker(statement, citations, style)
+    if marker.citations == citations:
+        return statement
+    written = format_marker(citations, marker.style, marker.separator)
+    before = statement[: marker.start] if written else statement[: marker.start].rstrip()
+    return before + written + statement[marker.end :]

@@ -1,10 +1,10 @@
 """`ekb export`: the knowledge base as JSON, CSV or the summary's own text; its
 references as CSL-JSON, RIS or BibTeX, or all of it as FHIR (refexport.py).
 
-The text format writes a topic back as its source summary was: part headings,
-lead paragraph, sub-headings, bullets, and citation markers in the topic's
-citation style, and its reference list, so that importing and exporting
-round-trips the summary.
+The text format writes a topic back as its source summary was, in its own layout
+(plain text, Markdown or the article layout): the kept summary, each statement
+citing its claim's numbers in the spelling the summary used, so that importing
+and exporting round-trips the summary.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 
 from evidencekb.errors import KBError
-from evidencekb.kb.citations import with_marker
+from evidencekb.kb.citations import rewrite_marker, with_marker
 from evidencekb.kb.refexport import bibtex, csl_json, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
+from evidencekb.kb.summary import statements_as_written
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
 
 FORMATS = ("json", "csv", "text", "csl-json", "ris", "bibtex", "fhir")
@@ -106,7 +108,32 @@ def _csv_row(claim: Claim) -> dict[str, object]:
 
 
 def summary_text(topic: Topic) -> str:
-    """The topic written back in its source's format."""
+    """The topic written back in its source's layout (plain text, Markdown, article):
+    the kept summary around its claims, each statement's marker citing the claim's
+    numbers in the summary's own spelling, a statement no claim holds left out. A
+    topic that keeps no summary is written as a plain one."""
+    if not topic.source_text:
+        return _plain_summary(topic)
+    lines = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", topic.source_text)
+    claims = {claim.source_line: claim for claim in topic.claims}
+    for statement in statements_as_written(topic.source_text, topic.layout):
+        last = statement.last or statement.line
+        claim = claims.get(statement.line)
+        if claim is None:
+            lines[statement.line - 1 : last] = [""] * (last + 1 - statement.line)
+        elif claim.citations != statement.citations:
+            lines[last - 1] = _cited(lines[last - 1], claim.citations, topic.citation_style)
+    return "".join(lines)
+
+
+def _cited(line: str, citations: tuple[int, ...], style: str) -> str:
+    """A line of the summary citing `citations`, its line break kept."""
+    body = line.rstrip("\r\n")
+    return rewrite_marker(body.rstrip(), citations, style) + line[len(body) :]
+
+
+def _plain_summary(topic: Topic) -> str:
+    """The topic as a plain summary: part headings, headings, bullets."""
     lines: list[str] = []
     for section in SECTIONS:
         claims = [c for c in topic.claims if c.section == section]

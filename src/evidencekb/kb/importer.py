@@ -26,14 +26,15 @@ from typing import Protocol
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError
 from evidencekb.kb.files import KbFileError, NotReadable, decode_utf8, read_regular, scan_kb
+from evidencekb.kb.layouts import detect_layout
 from evidencekb.kb.load import load_tree
 from evidencekb.kb.reflist import Entry, parse_reference_list
 from evidencekb.kb.strength import derive_strength
-from evidencekb.kb.summary import Statement, parse_summary
+from evidencekb.kb.summary import Statement, Summary, read_document
 from evidencekb.kb.tables import topic_slug_fault
 from evidencekb.kb.text import shown, text_fault
 from evidencekb.kb.tomlfile import format_keys, format_table
-from evidencekb.model import SECTIONS, KnowledgeBase, Term, split_lines
+from evidencekb.model import DEFAULT_LAYOUT, LAYOUTS, SECTIONS, KnowledgeBase, Term, split_lines
 from evidencekb.paths import (
     CLAIMS_FILE,
     OVERVIEW_FILE,
@@ -59,15 +60,23 @@ class ImportResult:
 
 
 def import_summary(
-    kb_dir: Path, source: Path, slug: str, title: str | None = None, replace: bool = False
+    kb_dir: Path,
+    source: Path,
+    slug: str,
+    title: str | None = None,
+    replace: bool = False,
+    section: str | None = None,
+    layout: str | None = None,
 ) -> ImportResult:
     """Write `source` as topic `slug` into kb/, all at once or not at all.
 
-    Raises KBError (a ValidationError listing every problem) before writing
-    anything if the topic would not pass `ekb check`.
+    `layout` is the summary's (layouts.py), found from the file when None; `section`
+    the part of a summary without part headings. The title is `title`, else the
+    summary's title line, else made from the slug. Raises KBError (a ValidationError
+    listing every problem) before writing anything if the topic would not pass
+    `ekb check`.
     """
-    title = _title_from_slug(slug) if title is None else title
-    _check_arguments(source, slug, title)
+    _check_arguments(source, slug, title, section, layout)
     target = kb_dir / TOPICS_DIR / slug
     existed = target.exists() or target.is_symlink()
     if existed and not replace:
@@ -75,24 +84,33 @@ def import_summary(
     if existed and (target.is_symlink() or not target.is_dir()):
         raise KBError(f"{target} exists and is not a folder; remove it or choose another --topic")
     text = read_summary(source)
-    statements = parse_summary(text, shown(str(source)))
+    layout = layout or detect_layout(text, source.name)
+    summary = read_document(text, shown(str(source)), layout, section)
+    statements = summary.statements
+    title = title or summary.title or _title_from_slug(slug)
     first_cites = {n: s.line for s in reversed(statements) for n in s.citations}
     listed = parse_reference_list(split_lines(text), shown(str(source)), first_cites)
     relative = f"{TOPICS_DIR}/{slug}"
     tree = scan_kb(kb_dir)
     kb = load_tree(tree.without(relative))  # the vocabularies and strength rule come from kb/
-    files = topic_files(kb, slug, title, source.name, text, statements, listed)
+    files = topic_files(kb, slug, title, source.name, text, summary, listed)
     load_tree(tree.with_folder(relative, files))  # kb/ with the topic passes `ekb check`
     _write_folder(target, files)
     cited = {n for s in statements for n in s.citations}
     return ImportResult(target, len(statements), len(cited), existed)
 
 
-def _check_arguments(source: Path, slug: str, title: str) -> None:
+def _check_arguments(
+    source: Path, slug: str, title: str | None, section: str | None, layout: str | None
+) -> None:
     if fault := topic_slug_fault(slug):
         raise KBError(f"topic '{shown(slug)}' {fault}")
-    if fault := text_fault(title):
+    if title is not None and (fault := text_fault(title)):
         raise KBError(f"--title {fault}")
+    if section is not None and section not in SECTIONS:
+        raise KBError(f"--section '{shown(section)}' is not a part; allowed: {', '.join(SECTIONS)}")
+    if layout is not None and layout not in LAYOUTS:
+        raise KBError(f"--layout '{shown(layout)}' is not a layout; allowed: {', '.join(LAYOUTS)}")
     if fault := text_fault(source.name):
         raise KBError(f"{shown(str(source))}: the file name {fault}")
 
@@ -179,13 +197,17 @@ def topic_files(
     title: str,
     source_name: str,
     text: str,
-    statements: tuple[Statement, ...],
+    summary: Summary,
     listed: dict[int, Entry],
 ) -> dict[str, bytes]:
     """The new topic folder's files, by name."""
+    statements = summary.statements
     styles = Counter(s.style for s in statements if s.style)
     style = styles.most_common(1)[0][0] if styles else "plain"
-    topic = format_keys({"title": title, "source": source_name, "citation_style": style})
+    keys = {"title": title, "source": source_name, "citation_style": style}
+    if summary.layout != DEFAULT_LAYOUT:  # left out for the default, as topics before layouts
+        keys["layout"] = summary.layout
+    topic = format_keys(keys)
     files = {
         SOURCE_COPY: text,
         TOPIC_FILE: topic,

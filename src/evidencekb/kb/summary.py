@@ -1,135 +1,254 @@
-"""The summary format `ekb import` reads, and what each line of one must be.
+"""What a summary says, read from its blocks (layouts.py) in any layout.
 
-A "From the Guidelines" and a "From the Research" part, each with an optional
-lead paragraph and sub-headings over bullet statements that end in citation
-numbers. Each statement is kept verbatim; its citation marker becomes
-numbers. Every line that would give a claim `ekb check` rejects (a citation
-0, a number twice, a control character) is a problem at that line, with the
-same rule the check applies (citations.py, tables.py).
+A summary has a title line (optional), a "From the Guidelines" and a "From the
+Research" part (or none, and then `--section` names the one part), headings of any
+depth over statements, and lead-in lines ("Key characteristics:") over the
+statements they introduce. Each statement is kept verbatim; its citation marker
+becomes numbers (citations.py). A statement's heading is its heading path, the
+headings above it and its lead-in, joined by HEADING_SEPARATOR. Every line that would give a
+claim `ekb check` rejects (a citation 0, a number twice, a control character) is
+a problem at that line, with the same rule the check applies; a problem that
+stands on many lines for one cause is reported once, with the lines it stands on.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.citations import Marker, citation_faults, split_marker
-from evidencekb.kb.reflist import list_start
+from evidencekb.kb.layouts import BARE, PART_HEADING, Block, read_blocks
 from evidencekb.kb.text import shown, text_fault
-from evidencekb.model import split_lines
 
-_SECTION = re.compile(r"(?:#+\s*)?from the (guidelines|research)\s*:?", re.IGNORECASE)
-_BULLET = re.compile(r"[-*\u2022]\s*(.*)", re.DOTALL)
+HEADING_SEPARATOR = " \u203a "
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
+# Lines a repeated problem names before it counts the rest.
+_LINES_NAMED = 5
 
 
 @dataclass(frozen=True)
 class Statement:
     section: str
-    heading: str | None
+    heading: str | None  # the heading path; None under no heading
     text: str
     citations: tuple[int, ...]
     style: str | None  # how its marker was written; None when uncited
     line: int
+    last: int = 0  # its last line, for a paragraph over several (0: `line`)
 
 
-def parse_summary(text: str, display: str) -> tuple[Statement, ...]:
-    """Parse a summary; raise ValidationError naming every line that does not fit."""
-    parser = _SummaryParser(display)
-    lines = split_lines(text.lstrip("\ufeff"))
-    end = list_start(lines)  # the reference list, if any, is reflist.py's
-    for number, raw in enumerate(lines[:end], start=1):
-        if line := raw.strip():
-            parser.feed(number, line)
-    return parser.finish()
+@dataclass(frozen=True)
+class Summary:
+    layout: str
+    title: str | None  # the document's title line, if it has one
+    statements: tuple[Statement, ...]
 
 
-class _SummaryParser:
-    """Reads a summary line by line: part headings, sub-headings, statements."""
+def read_document(text: str, display: str, layout: str, section: str | None = None) -> Summary:
+    """Read a summary in `layout`; raise ValidationError naming every problem.
+    `section` is the part of a summary without part headings."""
+    reader = _SummaryReader(display, layout, section)
+    return reader.read(text)
 
-    def __init__(self, display: str) -> None:
-        self.display = display
-        self.problems: list[Problem] = []
-        self.statements: list[Statement] = []
-        self.section: str | None = None
-        self.heading: str | None = None
-        self.heading_line = 0
-        self.heading_used = True
-        self.first_seen: dict[str, int] = {}  # statement text -> its line
+
+def parse_summary(
+    text: str, display: str, layout: str = "text", section: str | None = None
+) -> tuple[Statement, ...]:
+    """The statements of a summary (see `read_document`)."""
+    return read_document(text, display, layout, section).statements
+
+
+def statements_as_written(text: str, layout: str) -> tuple[Statement, ...]:
+    """A kept summary's statements, whatever its problems (`ekb export` writes it
+    back around the claims that stand on its lines)."""
+    reader = _SummaryReader("", layout, "guidelines")
+    reader.read_blocks(text)
+    return tuple(reader.statements)
+
+
+@dataclass
+class _Heading:
+    text: str
+    line: int
+    level: int
+    depth: int = 0  # a lead-in's: it holds for the blocks deeper than this
+    used: bool = False
+
+
+@dataclass
+class _SummaryReader:
+    display: str
+    layout: str
+    option: str | None  # --section
+    problems: list[Problem] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    section: str | None = None
+    headings: list[_Heading] = field(default_factory=list)
+    lead_in: _Heading | None = None
+    title: str | None = None
+    first_seen: dict[str, int] = field(default_factory=dict)  # statement text -> line
+
+    def read(self, text: str) -> Summary:
+        self.read_blocks(text)
+        if not self.statements and not self.problems:
+            self.problem(1, "no statements found")
+        if self.problems:
+            raise ValidationError(_grouped(self.problems))
+        return Summary(self.layout, self.title, tuple(self.statements))
+
+    def read_blocks(self, text: str) -> None:
+        blocks, unreadable = read_blocks(text, self.layout)
+        for problem in unreadable:
+            self.problem(problem.line, problem.message)
+        self.start(blocks)
+        for index, block in enumerate(blocks):
+            if index == 0 and self.is_title(block):
+                self.title = block.text
+                if fault := text_fault(block.text):
+                    self.problem(block.line, f"the title {fault}")
+            else:
+                self.feed(block)
+        self.close_headings(0)
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, shown(message)))
 
-    def feed(self, number: int, line: str) -> None:
-        """Take one non-blank line (stripped) of the summary."""
-        if match := _SECTION.fullmatch(line):
-            self.start_section(match.group(1).lower())
-            return
-        if self.section is None:
+    def start(self, blocks: list[Block]) -> None:
+        """The part for a summary without part headings, or why there is none."""
+        parts = [b for b in blocks if b.kind != "item" and PART_HEADING.fullmatch(b.text)]
+        if parts and self.option:
             self.problem(
-                number,
+                parts[0].line,
+                f"--section is for a summary without part headings, and this one has "
+                f'"{parts[0].text}": leave --section out',
+            )
+        elif not parts:
+            self.section = self.option or "guidelines"
+            if not self.option:
+                self.problem(
+                    1,
+                    'no part heading ("From the Guidelines" or "From the Research"): pass '
+                    "--section guidelines or --section research to import the summary "
+                    "as one part",
+                )
+
+    def is_title(self, block: Block) -> bool:
+        if block.kind == "item" or PART_HEADING.fullmatch(block.text):
+            return False
+        if block.kind == "heading":
+            return self.layout != "markdown" or block.level == 1
+        return self.heading_like(block) and not block.text.endswith(":")
+
+    def heading_like(self, block: Block) -> bool:
+        """Prose that is no statement: no citation marker, no sentence end."""
+        text = block.text
+        return split_marker(text) is None and not text.endswith((".", "!", "?"))
+
+    def feed(self, block: Block) -> None:
+        if self.lead_in and (block.kind == "heading" or block.depth <= self.lead_in.depth):
+            self.close_lead_in()
+        if block.kind != "item" and (part := PART_HEADING.fullmatch(block.text)):
+            self.close_headings(0)
+            self.section = part.group(1).lower()
+            return
+        if block.kind == "heading":
+            self.start_heading(block, block.level)
+        elif block.kind == "item" and not block.text:
+            self.problem(block.line, "empty bullet: write the statement after it")
+        elif self.section is None:
+            self.problem(
+                block.line,
                 "text before the first part heading; a summary starts with "
                 '"From the Guidelines" or "From the Research"',
             )
-            return
-        bullet = _BULLET.fullmatch(line)
-        body = bullet.group(1).strip() if bullet else line
-        if bullet and not body:
-            self.problem(number, "empty bullet: write the statement after it")
-            return
-        marker = split_marker(body)
-        if not bullet and marker is None and not body.endswith((".", "!", "?")):
-            self.start_heading(number, _HEADING_MARKUP.sub("", line))
-            return
-        self.add_statement(self.section, number, body, marker)
+        elif self.layout != "text" and block.text.endswith(":") and not split_marker(block.text):
+            self.lead_in = _Heading(block.text[:-1].rstrip(), block.line, BARE, block.depth)
+            self.check_heading(self.lead_in)
+        elif block.kind == "prose" and self.heading_like(block):
+            self.start_heading(block, BARE)
+        else:
+            self.add_statement(block)
 
-    def start_section(self, section: str) -> None:
-        self.close_heading()
-        self.section, self.heading, self.heading_used = section, None, True
+    def start_heading(self, block: Block, level: int) -> None:
+        # Today's plain summaries have one level of sub-heading: each replaces the last.
+        level = 0 if self.layout == "text" else level
+        self.close_headings(level)
+        heading = _Heading(_HEADING_MARKUP.sub("", block.text), block.line, level)
+        self.headings.append(heading)
+        self.check_heading(heading)
 
-    def start_heading(self, number: int, heading: str) -> None:
-        self.close_heading()
-        self.heading, self.heading_line, self.heading_used = heading, number, False
-        if fault := text_fault(heading):
-            self.problem(number, f"the heading {fault}")
+    def check_heading(self, heading: _Heading) -> None:
+        if fault := text_fault(heading.text):
+            self.problem(heading.line, f"the heading {fault}")
 
-    def close_heading(self) -> None:
-        if not self.heading_used:
-            self.problem(self.heading_line, f'heading "{self.heading}" has no statements')
+    def close_headings(self, level: int) -> None:
+        """Close the lead-in and every heading at `level` or deeper."""
+        self.close_lead_in()
+        while self.headings and self.headings[-1].level >= level:
+            heading = self.headings.pop()
+            if not heading.used:
+                self.problem(heading.line, f'heading "{heading.text}" has no statements')
 
-    def add_statement(self, section: str, number: int, body: str, marker: Marker | None) -> None:
-        text = marker.text if marker else body
+    def close_lead_in(self) -> None:
+        if self.lead_in and not self.lead_in.used:
+            self.problem(
+                self.lead_in.line, f'lead-in "{self.lead_in.text}:" has no statements under it'
+            )
+        self.lead_in = None
+
+    def heading_path(self) -> str | None:
+        path = [*self.headings, *([self.lead_in] if self.lead_in else [])]
+        for heading in path:
+            heading.used = True
+        return HEADING_SEPARATOR.join(h.text for h in path) or None
+
+    def add_statement(self, block: Block) -> None:
+        marker = split_marker(block.text)
+        text = marker.text if marker else block.text
         if text in self.first_seen:
-            self.problem(number, f"the same statement as line {self.first_seen[text]}; remove one")
+            self.problem(
+                block.line, f"the same statement as line {self.first_seen[text]}; remove one"
+            )
             return
-        self.first_seen[text] = number
-        self.heading_used = True
-        self.check_statement(number, text, marker)
+        self.first_seen[text] = block.line
+        assert self.section is not None
+        self.check_statement(block.line, text, marker)
         self.statements.append(
             Statement(
-                section=section,
-                heading=self.heading,
+                section=self.section,
+                heading=self.heading_path(),
                 text=text,
                 citations=marker.citations if marker else (),
                 style=marker.style if marker else None,
-                line=number,
+                line=block.line,
+                last=block.last,
             )
         )
 
-    def check_statement(self, number: int, text: str, marker: Marker | None) -> None:
+    def check_statement(self, line: int, text: str, marker: Marker | None) -> None:
         """The rules `ekb check` applies to a claim's text and citations."""
         if fault := text_fault(text):
-            self.problem(number, f"the statement {fault}")
+            self.problem(line, f"the statement {fault}")
         if split_marker(text) is not None:
-            self.problem(number, "the statement ends in two citation markers; write them as one")
-        for fault in citation_faults(marker.citations if marker else ()):
-            self.problem(number, fault)
+            self.problem(line, "the statement ends in two citation markers; write them as one")
+        if marker:
+            for fault in [*marker.faults, *citation_faults(marker.citations)]:
+                self.problem(line, fault)
 
-    def finish(self) -> tuple[Statement, ...]:
-        self.close_heading()
-        if not self.statements and not self.problems:
-            self.problem(1, "no statements found")
-        if self.problems:
-            raise ValidationError(self.problems)
-        return tuple(self.statements)
+
+def _grouped(problems: list[Problem]) -> list[Problem]:
+    """One problem per distinct message, at its first line, naming the others."""
+    lines: dict[str, list[int]] = defaultdict(list)
+    for problem in problems:
+        lines[problem.message].append(problem.line)
+    grouped = []
+    for message, at in lines.items():
+        others = sorted(set(at[1:]) - {at[0]})
+        if others:
+            named = ", ".join(str(n) for n in others[:_LINES_NAMED])
+            more = len(others) - _LINES_NAMED
+            message += f" (also on lines {named}{f' and {more} more' if more > 0 else ''})"
+        grouped.append(Problem(problems[0].path, at[0], message))
+    return grouped

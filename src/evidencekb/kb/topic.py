@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evidencekb.kb.claims import ClaimChecker, ClaimContext
+from evidencekb.kb.layouts import readable_lines
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.references import load_references
 from evidencekb.kb.tables import Field, topic_slug_fault
-from evidencekb.model import CITATION_STYLES, StrengthScheme, Topic, split_lines
+from evidencekb.model import (
+    CITATION_STYLES,
+    DEFAULT_LAYOUT,
+    LAYOUTS,
+    StrengthScheme,
+    Topic,
+    split_lines,
+)
 from evidencekb.paths import (
     CLAIMS_FILE,
     OVERVIEW_FILE,
@@ -18,7 +26,12 @@ from evidencekb.paths import (
     TOPICS_DIR,
 )
 
-TOPIC_FIELDS = {"title": Field("text"), "source": Field("text"), "citation_style": Field("text")}
+TOPIC_FIELDS = {
+    "title": Field("text"),
+    "source": Field("text"),
+    "citation_style": Field("text"),
+    "layout": Field("text", required=False),
+}
 
 
 @dataclass(frozen=True)
@@ -48,10 +61,11 @@ def load_topic(
     # Read once: the claims are checked against it, then it is kept. None: no copy.
     source_path = f"{base}/{SOURCE_COPY}"
     source_text = reader.text(source_path) if reader.present(source_path) else None
+    layout = values.get("layout", DEFAULT_LAYOUT) if values else DEFAULT_LAYOUT
     context = ClaimContext(
         slug,
         source,
-        None if source_text is None else split_lines(source_text),
+        None if source_text is None else _source_lines(source_text, layout),
         vocabularies.scheme,
         vocabularies.category_ids,
         vocabularies.entity_ids,
@@ -69,7 +83,15 @@ def load_topic(
         claims or (),
         references,
         source_text=source_text or "",
+        layout=layout,
     )
+
+
+def _source_lines(source_text: str, layout: str) -> list[str]:
+    """The kept summary's lines as its claims are checked against them."""
+    if layout not in LAYOUTS:  # reported with topic.toml; read as written
+        return split_lines(source_text)
+    return readable_lines(source_text, layout)
 
 
 def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
@@ -83,4 +105,6 @@ def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
             meta, "", 0, "citation_style", values["citation_style"],
             tuple(CITATION_STYLES), "citation style",
         )  # fmt: skip
+        if "layout" in values:
+            reader.choice(meta, "", 0, "layout", values["layout"], LAYOUTS, "layout")
     return values

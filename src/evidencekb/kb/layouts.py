@@ -1,0 +1,117 @@
+"""The layouts a summary is written in, and each one read into blocks.
+
+- `text`: today's plain summary, one line a block: part headings, sub-headings,
+  bullet statements (`-`, `*`, `•`, `1.`); a line ending in ":" is a heading.
+- `markdown`: CommonMark, read by markdown-it-py (markdown_layout.py).
+- `article`: a title line, headings, paragraphs, lead-in lines ("Key
+  characteristics:"), indented bullets, one line a block, and no part headings.
+
+Every layout becomes the same blocks (a heading, an item of a list, or a line or
+paragraph of prose) with their lines and their text as a reader sees it; summary.py
+reads the summary's structure from blocks alone, so the rules for parts, titles,
+headings, lead-ins and statements are written once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from evidencekb.kb.reflist import list_start
+from evidencekb.model import split_lines
+
+# A part heading, as a whole line or a heading's text.
+PART_HEADING = re.compile(r"(?:#+\s*)?from the (guidelines|research)\s*:?", re.IGNORECASE)
+# File names that say Markdown.
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+# A heading depth below any a document writes: a heading line with no "#", or a
+# Markdown paragraph that stands as a heading ("**Key Points**").
+BARE = 7
+
+_ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
+_ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
+# A bullet: a dash, star or bullet sign (a space after it optional, as today's
+# summaries write "-text"), or a number and "." or ")" and a space.
+_BULLET = re.compile(
+    r"(?:[-*+\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6](?=\s|\Z|[^-*+\s])|\d{1,3}[.)](?=\s|\Z))"
+    r"\s*(?P<body>.*)",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "heading", "item" (of a list) or "prose" (a line or paragraph)
+    line: int  # its first line, 1-based
+    last: int  # its last line
+    text: str  # as a reader reads it: markup read away, blanks trimmed
+    level: int = BARE  # a heading's depth (1 to 6, or BARE)
+    depth: int = 0  # how deep in lists: 0 outside any
+
+
+@dataclass(frozen=True)
+class LayoutProblem:
+    line: int
+    message: str
+
+
+def detect_layout(text: str, file_name: str) -> str:
+    """The layout a summary is written in: `markdown` by its file name or a `# Title`
+    first line; `text` if a line is a part heading; otherwise `article`."""
+    if PurePath(file_name).suffix.lower() in MARKDOWN_SUFFIXES:
+        return "markdown"
+    lines = _body_lines(text)
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if _ATX_TITLE.match(first) and not PART_HEADING.fullmatch(first):
+        return "markdown"
+    if any(PART_HEADING.fullmatch(line.strip()) for line in lines):
+        return "text"
+    return "article"
+
+
+def _body_lines(text: str) -> list[str]:
+    """The summary's lines up to its reference list (reflist.py reads the list)."""
+    lines = split_lines(text.lstrip("\ufeff"))
+    return lines[: list_start(lines)]
+
+
+def read_blocks(text: str, layout: str) -> tuple[list[Block], list[LayoutProblem]]:
+    """The summary's blocks in `layout`, and what in it that layout cannot read."""
+    if layout == "markdown":
+        from evidencekb.kb.markdown_layout import markdown_blocks
+
+        lines = _body_lines(text)
+        return markdown_blocks("".join(line + "\n" for line in lines))
+    return line_blocks(_body_lines(text)), []
+
+
+def line_blocks(lines: list[str]) -> list[Block]:
+    """One block a non-blank line: `# heading`, a bullet or a number item, or prose."""
+    blocks = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        if atx := _ATX.fullmatch(line):
+            heading = (atx.group(2) or "").strip()
+            blocks.append(Block("heading", number, number, heading, len(atx.group(1))))
+        elif bullet := _BULLET.fullmatch(line):
+            indent = len(raw) - len(raw.lstrip())
+            body = bullet.group("body").strip()
+            blocks.append(Block("item", number, number, body, depth=1 + indent))
+        else:
+            blocks.append(Block("prose", number, number, line))
+    return blocks
+
+
+def readable_lines(text: str, layout: str) -> list[str]:
+    """The source's lines as `ekb check` compares claims with them: a Markdown block's
+    first line as its text reads (emphasis, links and escapes read away)."""
+    lines = split_lines(text)
+    if layout != "markdown":
+        return lines
+    blocks, _ = read_blocks(text, layout)
+    for block in blocks:
+        lines[block.line - 1] = block.text
+    return lines
