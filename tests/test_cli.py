@@ -136,19 +136,51 @@ def test_show(repo_kb: Path) -> None:
 
 def test_import_errors(empty_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "s.txt"
-    source.write_text("Intro\nFrom the Research\n- \n", encoding="utf-8")
+    source.write_text("Title\nIntro.\nFrom the Research\n- \n", encoding="utf-8")
     result = ekb("import", str(source), "--topic", "t", "--kb", str(empty_kb))
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f'{source}:1: text before the first part heading; a summary starts with "From the '
+        f'{source}:2: text before the first part heading; a summary starts with "From the '
         'Guidelines" or "From the Research"',
-        f"{source}:3: empty bullet: write the statement after it",
+        f"{source}:4: empty bullet: write the statement after it",
         "Error: 2 problems found",
     ]
     missing = ekb("import", str(tmp_path / "none.txt"), "--topic", "t", "--kb", str(empty_kb))
     assert missing.stderr == f"Error: {tmp_path / 'none.txt'}: file not found\n"
     usage = ekb("import", str(source), "--kb", str(empty_kb))
     assert usage.returncode == 2 and "Missing option '--topic'" in usage.stderr
+
+
+def test_import_layouts_parts_and_titles(empty_kb: Path) -> None:
+    summaries = Path(__file__).parent / "data" / "summaries"
+    article = summaries / "ketamine-pain-guidelines.txt"
+    kb = ("--kb", str(empty_kb))
+    refused = ekb("import", str(article), "--topic", "a", *kb)
+    assert (refused.returncode, refused.stderr.splitlines()) == (
+        1,
+        [
+            f'{article}:1: no part heading ("From the Guidelines" or "From the Research"): '
+            "pass --section guidelines or --section research to import the summary as one part",
+            "Error: 1 problem found",
+        ],
+    )
+    wrong = ekb("import", str(article), "--topic", "a", "--section", "both", *kb)
+    assert wrong.returncode == 2 and "'both' is not one of 'guidelines', 'research'" in wrong.stderr
+    mixed = ekb("import", str(article), "--topic", "a", "--format", "claims-jsonl",
+                "--section", "research", *kb)  # fmt: skip
+    assert mixed.stderr == "Error: --section and --layout are for --format summary\n"
+    done = ekb("import", str(article), "--topic", "a", "--section", "guidelines", *kb)
+    assert done.stdout == (
+        f"Created {empty_kb}/topics/a: 10 claims citing 1 sources. "
+        "Curate it, then run `ekb check`.\n"
+    )
+    markdown = summaries / "ketamine-pain.md"
+    assert ekb("import", str(markdown), "--topic", "m", *kb).returncode == 0
+    assert ekb("check", *kb).stdout == f"{empty_kb}: OK (2 topics, 30 claims)\n"
+    exported = ekb("export", "--format", "text", "--topic", "m", *kb).stdout
+    assert exported == markdown.read_text(encoding="utf-8")
+    topic = (empty_kb / "topics" / "m" / "topic.toml").read_text(encoding="utf-8")
+    assert topic.splitlines()[0] == 'title = "Ketamine for pain management"'
 
 
 def test_import_then_check(empty_kb: Path, seed_text: str, tmp_path: Path) -> None:

@@ -1,9 +1,10 @@
 """The two promises between the commands, as properties over generated input:
 
 - `ekb import` succeeds only if `ekb check` then passes: over generated summaries
-  (arbitrary Unicode statements, every accepted citation marker form, headings,
-  sections, line endings), `import_summary` either raises a KBError and writes
-  nothing, or writes a topic that `load_kb` accepts.
+  in every layout (plain text, Markdown, the article layout; arbitrary Unicode
+  statements, every citation spelling, headings, lead-ins, sections, line endings),
+  `import_summary` either raises a KBError and writes nothing, or writes a topic
+  that `load_kb` accepts and that `ekb export --format text` writes back as it was.
 - `ekb check` passes only if `ekb build` will succeed: over generated edits of a
   small kb copy (huge and negative numbers, control characters, duplicates, long
   ids, odd Unicode in claims, references and vocabularies), whenever `load_kb`
@@ -31,6 +32,7 @@ from hypothesis import strategies as st
 
 from evidencekb.build import build
 from evidencekb.errors import KBError, ValidationError
+from evidencekb.kb.export import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from fixtures import REPO_KB
@@ -88,11 +90,17 @@ def _trim_topic(topic: Path, claims: int) -> None:
 
 # -- import succeeds only if check then passes ---------------------------------------
 
+SUPERSCRIPT = str.maketrans(
+    "0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
 MARKERS = {
     "plain": lambda ns: " " + ", ".join(map(str, ns)),
     "compact": lambda ns: " " + ",".join(map(str, ns)),
     "bracketed": lambda ns: " [" + ", ".join(map(str, ns)) + "]",
     "bracket-each": lambda ns: " " + "".join(f"[{n}]" for n in ns),
+    "parenthesized": lambda ns: " (" + ", ".join(map(str, ns)) + ")",
+    "superscript": lambda ns: "\u02d2".join(str(n).translate(SUPERSCRIPT) for n in ns),
+    "range": lambda ns: f" [{min(ns)}-{max(ns)}]",
 }
 
 
@@ -105,6 +113,8 @@ def statements(draw: st.DrawFn) -> str:
     style = draw(st.sampled_from(sorted(MARKERS)))
     marker = MARKERS[style](numbers) if numbers else ""
     end = draw(st.sampled_from([".", "", "!"]))
+    if draw(st.booleans()):  # the marker after the sentence's period
+        return f"{bullet}{text}{end}{marker}"
     return f"{bullet}{text}{marker}{end}"
 
 
@@ -123,6 +133,77 @@ def summaries(draw: st.DrawFn) -> str:
             lines += draw(st.lists(statements(), min_size=1, max_size=4))
     ending = draw(st.sampled_from(["\n", "\r\n", "\r"]))
     return ending.join(lines) + ending
+
+
+@st.composite
+def markdown_summaries(draw: st.DrawFn) -> str:
+    """Summaries in Markdown: a title, part headings or none, headings of any depth,
+    lead-in paragraphs, lists of every kind and depth, statements of any text (which
+    Markdown may read as emphasis, links or code)."""
+    blocks: list[str] = []
+    if draw(st.booleans()):
+        blocks.append("# " + draw(mostly(FAIR_TEXT, ODD_TEXT)))
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.integers(0, 3)):
+            part = draw(st.sampled_from(["Guidelines", "Research"]))
+            form = draw(st.sampled_from(["## From the {}", "**From the {}**", "From the {}\n---"]))
+            blocks.append(form.format(part))
+        for _ in range(draw(st.integers(0, 3))):
+            if draw(st.booleans()):
+                heading = draw(mostly(FAIR_TEXT, ODD_TEXT))
+                form = draw(st.sampled_from(["### {}", "#### {}", "{}:", "**{}**"]))
+                blocks.append(form.format(heading))
+            marker = draw(st.sampled_from(["* ", "- ", "1. ", "2) ", "", "  * "]))
+            items = draw(st.lists(statements(), min_size=1, max_size=4))
+            blocks.append("\n".join(marker + item for item in items))
+    return draw(st.sampled_from(["\n\n", "\n"])).join(blocks) + "\n"
+
+
+@st.composite
+def article_summaries(draw: st.DrawFn) -> str:
+    """Summaries in the article layout: a title line, headings, lead-in lines,
+    indented bullets, citation numbers after the sentence."""
+    lines = [draw(FAIR_TEXT)] if draw(st.booleans()) else []
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["heading", "lead-in", "paragraph", "bullets"]))
+        text = draw(mostly(FAIR_TEXT, ODD_TEXT))
+        if kind == "heading":
+            lines.append(text)
+        elif kind == "lead-in":
+            lines.append(text + ":")
+        else:
+            indent = draw(st.sampled_from(["", "  ", "    ", "\t"]))
+            bullet = "\u2022 " if kind == "bullets" else ""
+            for statement in draw(st.lists(statements(), min_size=1, max_size=3)):
+                lines.append(indent + bullet + statement)
+        if draw(st.booleans()):
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+@BOUNDED
+@given(
+    layout=st.sampled_from(["markdown", "article"]),
+    data=st.data(),
+    section=st.sampled_from([None, "guidelines", "research"]),
+)
+def test_every_layout_imports_only_what_check_passes_and_exports_it_back(
+    layout: str, data: st.DataObject, section: str | None
+) -> None:
+    summary = data.draw(markdown_summaries() if layout == "markdown" else article_summaries())
+    name = "summary.md" if layout == "markdown" else "summary.txt"
+    with kb_copy(keep_topics=0) as kb, tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / name
+        source.write_bytes(summary.encode("utf-8"))
+        try:
+            import_summary(kb, source, "t", section=section, layout=layout)
+        except KBError:
+            event("refused")
+            assert list((kb / "topics").iterdir()) == []
+            return
+        event("imported")
+        topic = load_kb(kb).topic("t")
+        assert summary_text(topic) == summary  # the round trip, in its own layout
 
 
 @BOUNDED

@@ -65,7 +65,7 @@ TABLES: dict[str, Described] = {
             "title": "The topic's title.",
             "source": "The file name of the summary the topic was imported from.",
             "citation_style": "How the summary wrote its citation numbers (plain, "
-            "compact, bracketed or bracket-each).",
+            "compact, bracketed, bracket-each, parenthesized or superscript).",
             "overview": "The topic's overview, in Markdown.",
             "claims": "How many claims the topic has.",
         },

@@ -18,6 +18,7 @@ from typing import Any
 
 from evidencekb.atomic import write_folder
 from evidencekb.errors import KBError, Problem, ValidationError
+from evidencekb.kb.citations import citation_faults
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.importer import (
     ImportResult,
@@ -178,9 +179,8 @@ class _Parser(TableChecker):
         # A work cited twice by one claim is one citation (SciFact's validation claim
         # 1245 lists one abstract twice): kept once, where it is first listed.
         citations = tuple(dict.fromkeys(values["citations"]))
-        for cited in citations:
-            if cited < 1:
-                self.problem(number, f"citation number {cited} must be 1 or more")
+        for fault in citation_faults(citations):  # the summary's rule, from citations.py
+            self.problem(number, fault)
         evidence = self.evidence(number, citations, values.get("evidence") or [])
         relations = self.relation_list(number, values.get("relations") or [])
         self.result.claims.append(

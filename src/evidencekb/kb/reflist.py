@@ -26,6 +26,7 @@ from typing import Any
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.bibliography import record_problems
+from evidencekb.kb.citations import NUMBER, read_number
 from evidencekb.model import split_lines
 
 # The heading a reference list stands under, alone on its line.
@@ -33,8 +34,8 @@ HEADING = re.compile(
     r"^(?:#+\s*)?(?:references|reference list|bibliography|sources|works cited)\s*:?$",
     re.IGNORECASE,
 )
-# "1. ...", "[1] ..." or "1) ...": citation numbers have at most three digits.
-_ENTRY = re.compile(r"^(?:\[(?P<bracketed>\d{1,3})\]|(?P<number>\d{1,3})[.)])\s+(?P<body>\S.*)$")
+# "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py).
+_ENTRY = re.compile(rf"^(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})[.)])\s+(?P<body>\S.*)$")
 _TRAILING = ".,;:)]"  # punctuation that ends a sentence, not an identifier
 _DOI = re.compile(r"(?:\bdoi:\s*|\bhttps?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.IGNORECASE)
 _PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
@@ -104,7 +105,8 @@ def parse_reference_list(
                 )
             )
             continue
-        number = int(match.group("bracketed") or match.group("number"))
+        number = read_number(match.group("bracketed") or match.group("number"))
+        assert number is not None  # the pattern matched NUMBER
         if number in entries:
             problems.append(
                 Problem(

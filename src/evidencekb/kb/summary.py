@@ -22,7 +22,7 @@ from evidencekb.kb.citations import Marker, citation_faults, split_marker
 from evidencekb.kb.layouts import BARE, PART_HEADING, Block, read_blocks
 from evidencekb.kb.text import shown, text_fault
 
-HEADING_SEPARATOR = " \u203a "
+HEADING_SEPARATOR = " > "
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
 # Lines a repeated problem names before it counts the rest.
 _LINES_NAMED = 5
@@ -238,6 +238,16 @@ class _SummaryReader:
                 self.problem(line, fault)
 
 
+def _lines_named(lines: list[int]) -> str:
+    """ "line 9", "lines 9 and 13", "lines 9, 13, 17, 21, 25 and 4 more"."""
+    if len(lines) == 1:
+        return f"line {lines[0]}"
+    named = [str(n) for n in lines[:_LINES_NAMED]]
+    more = len(lines) - _LINES_NAMED
+    last = f"{more} more" if more > 0 else named.pop()
+    return f"lines {', '.join(named)} and {last}"
+
+
 def _grouped(problems: list[Problem]) -> list[Problem]:
     """One problem per distinct message, at its first line, naming the others."""
     lines: dict[str, list[int]] = defaultdict(list)
@@ -247,8 +257,6 @@ def _grouped(problems: list[Problem]) -> list[Problem]:
     for message, at in lines.items():
         others = sorted(set(at[1:]) - {at[0]})
         if others:
-            named = ", ".join(str(n) for n in others[:_LINES_NAMED])
-            more = len(others) - _LINES_NAMED
-            message += f" (also on lines {named}{f' and {more} more' if more > 0 else ''})"
+            message += f" (also on {_lines_named(others)})"
         grouped.append(Problem(problems[0].path, at[0], message))
     return grouped

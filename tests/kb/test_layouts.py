@@ -1,0 +1,300 @@
+"""Summaries in every layout: the seed as Markdown and in the article layout (its own
+sentences, rewritten as an editor would), citation numbers in every common spelling,
+parts, titles, heading paths, lead-ins, refusals, and the round trip of each layout."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from evidencekb.errors import KBError, ValidationError
+from evidencekb.kb.export import summary_text
+from evidencekb.kb.importer import import_summary
+from evidencekb.kb.layouts import detect_layout
+from evidencekb.kb.load import load_kb
+from evidencekb.kb.strength import derive_strength
+from evidencekb.kb.summary import Statement, parse_summary
+from fixtures import REPO
+
+SUMMARIES = REPO / "tests" / "data" / "summaries"
+MARKDOWN = SUMMARIES / "ketamine-pain.md"
+ARTICLE = SUMMARIES / "ketamine-pain-guidelines.txt"
+
+
+def imported(
+    kb: Path, source: Path, slug: str = "t", title: str | None = None, section: str | None = None
+) -> Path:
+    import_summary(kb, source, slug, title=title, section=section)
+    return kb / "topics" / slug
+
+
+def seed_statements(seed_text: str) -> list[tuple[str, str | None, str, tuple[int, ...]]]:
+    return [(s.section, s.heading, s.text, s.citations) for s in parse_summary(seed_text, "s")]
+
+
+def as_tuples(
+    statements: tuple[Statement, ...],
+) -> list[tuple[str, str | None, str, tuple[int, ...]]]:
+    return [(s.section, s.heading, s.text, s.citations) for s in statements]
+
+
+# -- the seed as Markdown ----------------------------------------------------------------
+
+
+def test_the_seed_as_markdown_imports_as_the_seed(empty_kb: Path, seed_text: str) -> None:
+    imported(empty_kb, MARKDOWN, "ketamine-md")
+    topic = load_kb(empty_kb).topic("ketamine-md")  # `ekb check` passes
+    claims = [(c.section, c.heading, c.text, c.citations) for c in topic.claims]
+    assert claims == seed_statements(seed_text)
+    assert topic.title == "Ketamine for pain management"  # from its first line
+    assert (topic.layout, topic.source) == ("markdown", "ketamine-pain.md")
+    assert topic.source_text == MARKDOWN.read_text(encoding="utf-8")
+
+
+def test_markdown_exports_back_to_the_same_markdown(empty_kb: Path) -> None:
+    imported(empty_kb, MARKDOWN)
+    assert summary_text(load_kb(empty_kb).topic("t")) == MARKDOWN.read_text(encoding="utf-8")
+
+
+def test_markdown_reads_emphasis_wrapped_lines_and_numbered_items(empty_kb: Path) -> None:
+    imported(empty_kb, MARKDOWN)
+    claims = {c.source_line: c for c in load_kb(empty_kb).topic("t").claims}
+    # "*multimodal*" is emphasis; the claim is the text a reader reads.
+    assert "a larger multimodal approach" in claims[18].text
+    # A list item wrapped over lines 11-12 is one statement, at its first line.
+    wrapped = "over 1-4 hours, with treatment protocols often involving a series of 4-6"
+    assert claims[11].text.endswith(f"{wrapped} infusions over 1-2 weeks.")
+    assert 12 not in claims
+    assert claims[19].heading == "Clinical Considerations"  # a numbered item, not a heading
+
+
+def test_check_holds_markdown_claims_to_what_the_line_reads(empty_kb: Path) -> None:
+    topic_dir = imported(empty_kb, MARKDOWN)
+    claims_file = topic_dir / "claims.toml"
+    data = tomllib.loads(claims_file.read_text(encoding="utf-8"))
+    (claim,) = (c for c in data["claim"] if c["source_line"] == 18)
+    claim["text"] = claim["text"].replace("multimodal", "*multimodal*")
+    claims_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        load_kb(empty_kb)
+    assert [p.message for p in caught.value.problems] == [
+        "text is not on line 18 of source.txt word for word; claim text must be verbatim"
+    ]
+
+
+# -- the article layout --------------------------------------------------------------------
+
+
+def test_the_article_layout_imports_with_section(empty_kb: Path, seed_text: str) -> None:
+    imported(empty_kb, ARTICLE, section="guidelines")
+    topic = load_kb(empty_kb).topic("t")
+    guidelines = seed_statements(seed_text)[:10]
+    # The article writes two cited statements without their final period ("... 1").
+    expected = [
+        (section, heading, text if n not in (0, 9) else text.removesuffix("."), cited)
+        for n, (section, heading, text, cited) in enumerate(guidelines)
+    ]
+    assert [(c.section, c.heading, c.text, c.citations) for c in topic.claims] == expected
+    assert (topic.title, topic.layout) == ("Ketamine for pain management", "article")
+    assert summary_text(topic) == ARTICLE.read_text(encoding="utf-8")
+
+
+def test_an_article_without_section_is_refused_once(empty_kb: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        import_summary(empty_kb, ARTICLE, "t")
+    assert [str(p) for p in caught.value.problems] == [
+        f'{ARTICLE}:1: no part heading ("From the Guidelines" or "From the Research"): pass '
+        "--section guidelines or --section research to import the summary as one part"
+    ]
+    assert list((empty_kb / "topics").iterdir()) == []
+
+
+def test_section_is_refused_for_a_summary_with_parts(empty_kb: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        import_summary(empty_kb, MARKDOWN, "t", section="research")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{MARKDOWN}:3: --section is for a summary without part headings, and this one has "
+        '"From the Guidelines": leave --section out'
+    ]
+    with pytest.raises(KBError, match=r"^--section 'other' is not a part; allowed: guidelines, "):
+        import_summary(empty_kb, ARTICLE, "t", section="other")
+
+
+def test_titles_come_from_the_option_then_the_title_line_then_the_slug(
+    empty_kb: Path, tmp_path: Path, seed_text: str
+) -> None:
+    imported(empty_kb, MARKDOWN, "a", title="Ketamine (curated title)")
+    seed = tmp_path / "seed.txt"
+    seed.write_text(seed_text, encoding="utf-8")
+    imported(empty_kb, seed, "ketamine-pain")
+    titled = tmp_path / "titled.txt"
+    titled.write_text("Ketamine for pain management\n" + seed_text, encoding="utf-8")
+    imported(empty_kb, titled, "b")
+    kb = load_kb(empty_kb)
+    assert [t.title for t in kb.topics] == [
+        "Ketamine (curated title)",
+        "Ketamine for pain management",
+        "Ketamine pain",
+    ]
+    # The plain seed keeps no layout key: it is read as every topic was before layouts.
+    assert "layout" not in (empty_kb / "topics/ketamine-pain/topic.toml").read_text()
+    assert kb.topic("b").layout == "text"
+
+
+# -- structure: heading paths, lead-ins, problems once per cause -----------------------------
+
+SEED_LINES = {
+    "lead": "Ketamine is used to treat various chronic pain syndromes, especially those with "
+    "a neuropathic component",
+    "routes": "Ketamine can be administered via multiple routes, including oral, nasal, rectal, "
+    "intravenous, intramuscular, subcutaneous, transdermal, sublingual, and intraosseous "
+    "administration",
+    "weak": "Ketamine has been shown to have efficacy in treating central pain, complex regional "
+    "pain syndromes, fibromyalgia, and ischemic pain, although the evidence is moderate to weak",
+}
+
+
+def test_headings_of_any_depth_and_lead_ins_make_the_heading_path() -> None:
+    text = (
+        "# Ketamine for pain management\n\n## From the Research\n\n"
+        "### Overview of Ketamine in Pain Management\n\n"
+        f"{SEED_LINES['lead']} [2].\n\n"
+        "#### Administration and Side Effects of Ketamine\n\n"
+        "* Routes:\n"
+        f"  * {SEED_LINES['routes']}.[6]\n"
+        f"* {SEED_LINES['weak']}.⁴\n"
+    )
+    statements = parse_summary(text, "s.md", "markdown")
+    assert [(s.heading, s.citations, s.line) for s in statements] == [
+        ("Overview of Ketamine in Pain Management", (2,), 7),
+        (
+            "Overview of Ketamine in Pain Management > Administration and Side Effects of "
+            "Ketamine > Routes",
+            (6,),
+            12,
+        ),
+        (
+            "Overview of Ketamine in Pain Management > Administration and Side Effects of Ketamine",
+            (4,),
+            13,
+        ),
+    ]
+
+
+def test_an_article_lead_in_holds_for_the_bullets_under_it() -> None:
+    text = (
+        "Administration and Side Effects of Ketamine\n"
+        f"{SEED_LINES['lead']}. 2\n"
+        "Key characteristics:\n"
+        f"  • {SEED_LINES['routes']}. 6\n"
+        f"  • {SEED_LINES['weak']} 4\n"
+        f"{SEED_LINES['lead'].replace('Ketamine is', 'It is')}. 2, 3\n"
+    )
+    statements = parse_summary(text, "a.txt", "article", "research")
+    assert [(s.heading, s.citations) for s in statements] == [
+        (None, (2,)),
+        ("Key characteristics", (6,)),
+        ("Key characteristics", (4,)),
+        (None, (2, 3)),
+    ]
+
+
+def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
+    code = "```\nnot a statement\n```\n\n"
+    text = f"## From the Research\n\n{code}- {SEED_LINES['lead']} [2].\n\n{code}{code}"
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(text, "s.md", "markdown")
+    assert [str(p) for p in caught.value.problems] == [
+        "s.md:3: a fenced code block holds no statements; write them as paragraphs or list "
+        "items (also on lines 9 and 13)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "layout"),
+    [
+        ("s.md", "From the Research\n- A 1.\n", "markdown"),
+        ("s.txt", "# Ketamine for pain management\n\n## From the Research\n", "markdown"),
+        ("s.txt", "## From the Research\n### H\n- A 1.\n", "text"),
+        ("s.txt", "Title\nFrom the Guidelines\n- A 1.\n", "text"),
+        ("s.txt", "Title\n\nHeading\n  • A. 1\n", "article"),
+    ],
+)
+def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) -> None:
+    assert detect_layout(text, name) == layout
+
+
+# -- citation numbers in every spelling ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ending", "text", "citations"),
+    [
+        ("pathways 1.", "pathways.", (1,)),
+        ("pathways. 1", "pathways.", (1,)),
+        ("outcomes. 1, 2", "outcomes.", (1, 2)),
+        ("criteria 1", "criteria", (1,)),
+        ("effects [2-4].", "effects.", (2, 3, 4)),
+        ("effects [2, 5\u20137].", "effects.", (2, 5, 6, 7)),
+        ("effects.[2,3]", "effects.", (2, 3)),
+        ("effects (2).", "effects.", (2,)),
+        ("effects (2, 3).", "effects.", (2, 3)),
+        ("pain.\u00b9", "pain.", (1,)),
+        ("pain\u00b9.", "pain.", (1,)),
+        ("pain.\u00b2,\u00b3", "pain.", (2, 3)),
+        ("pain.\u00b2\u02d2\u00b3", "pain.", (2, 3)),
+        ("pain.\u00b9\u207b\u00b3", "pain.", (1, 2, 3)),
+        # A number ending a word is the text's; the number after it is a citation.
+        ("patients with COVID-19 1.", "patients with COVID-19.", (1,)),
+        ("patients with COVID-19.", "patients with COVID-19.", ()),
+        ("the H1N1 strain 2.", "the H1N1 strain.", (2,)),
+        ("influenza H1N1 2.", "influenza H1N1.", (2,)),
+        ("patients with type 2.", "patients with type 2.", ()),
+        ("type 2 diabetes 3.", "type 2 diabetes.", (3,)),
+        ("a phase 3.", "a phase 3.", ()),
+        ("doses of 0.1-1.0 mg/kg.", "doses of 0.1-1.0 mg/kg.", ()),
+        ("doses of 0.1-1.0 mg/kg 4.", "doses of 0.1-1.0 mg/kg.", (4,)),
+        ("over 1-2 weeks.", "over 1-2 weeks.", ()),
+        ("a dose of 1.5 mg/m\u00b2.", "a dose of 1.5 mg/m\u00b2.", ()),
+        ("reported in 2019.", "reported in 2019.", ()),
+        ("stage (2).", "stage (2).", ()),
+    ],
+)
+def test_citation_spellings(ending: str, text: str, citations: tuple[int, ...]) -> None:
+    (statement,) = parse_summary(f"From the Research\nH\n- Some {ending}\n", "x.txt")
+    assert (statement.text, statement.citations) == (f"Some {text}", citations)
+
+
+def test_a_range_written_backwards_is_a_problem() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_summary("From the Research\nH\n- Some effects [4-2].\n", "x.txt")
+    assert [str(p) for p in caught.value.problems] == [
+        "x.txt:3: citation range 4-2 runs backwards; write 2-4"
+    ]
+
+
+# -- the round trip after curation -----------------------------------------------------------
+
+
+def test_export_cites_the_curated_numbers_in_the_sources_spelling(empty_kb: Path) -> None:
+    topic_dir = imported(empty_kb, MARKDOWN)
+    hedging = load_kb(empty_kb).strength.hedging_words
+    claims_file = topic_dir / "claims.toml"
+    data = tomllib.loads(claims_file.read_text(encoding="utf-8"))
+    by_line = {claim["source_line"]: claim for claim in data["claim"]}
+    for line, citations in ((10, [1, 2]), (28, [2])):  # "laryngospasm.¹", "effects.[2,3]"
+        claim = by_line[line]
+        rule = derive_strength(claim["text"], claim["section"], tuple(citations), hedging)
+        claim.update(citations=citations, strength=rule.label, strength_basis=rule.basis)
+    data["claim"].remove(by_line[13])  # a curator removes a statement
+    claims_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    topic = load_kb(empty_kb).topic("t")
+    source = MARKDOWN.read_text(encoding="utf-8").splitlines(keepends=True)
+    expected = list(source)
+    expected[9] = expected[9].replace("laryngospasm.\u00b9", "laryngospasm.\u00b9,\u00b2")
+    expected[27] = expected[27].replace("effects.[2,3]", "effects.[2]")
+    del expected[12]
+    assert summary_text(topic) == "".join(expected)
