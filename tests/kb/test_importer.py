@@ -95,25 +95,6 @@ def test_variants_crlf_blank_lines_bullets_and_marker_styles() -> None:
     assert [s.line for s in statements] == [3, 6, 7, 8, 9, 10, 13]
 
 
-@pytest.mark.parametrize(
-    ("ending", "text", "citations"),
-    [
-        ("pathways 1.", "pathways.", (1,)),
-        ("effects 2, 3.", "effects.", (2, 3)),
-        ("effects 2,3.", "effects.", (2, 3)),
-        ("effects [2].", "effects.", (2,)),
-        ("effects [2, 4].", "effects.", (2, 4)),
-        ("effects [2][4].", "effects.", (2, 4)),
-        ("over 1-2 weeks.", "over 1-2 weeks.", ()),
-        ("reported in 2019.", "reported in 2019.", ()),
-        ("a grade 3.", "a grade 3.", ()),
-    ],
-)
-def test_citation_markers(ending: str, text: str, citations: tuple[int, ...]) -> None:
-    (statement,) = parse_summary(f"From the Research\nH\n- Some {ending}\n", "x.txt")
-    assert (statement.text, statement.citations) == (f"Some {text}", citations)
-
-
 def test_lines_are_numbered_as_an_editor_numbers_them() -> None:
     # str.splitlines would also break at the form feed and U+2028 here.
     text = "From the Research\rH\r\n- A finding\u2028with a separator 1.\n- Page break 2.\n"

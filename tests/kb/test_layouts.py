@@ -234,6 +234,11 @@ def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) ->
     ("ending", "text", "citations"),
     [
         ("pathways 1.", "pathways.", (1,)),
+        ("effects 2, 3.", "effects.", (2, 3)),
+        ("effects 2,3.", "effects.", (2, 3)),
+        ("effects [2].", "effects.", (2,)),
+        ("effects [2, 4].", "effects.", (2, 4)),
+        ("effects [2][4].", "effects.", (2, 4)),
         ("pathways. 1", "pathways.", (1,)),
         ("outcomes. 1, 2", "outcomes.", (1, 2)),
         ("criteria 1", "criteria", (1,)),
@@ -260,6 +265,7 @@ def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) ->
         ("over 1-2 weeks.", "over 1-2 weeks.", ()),
         ("a dose of 1.5 mg/m\u00b2.", "a dose of 1.5 mg/m\u00b2.", ()),
         ("reported in 2019.", "reported in 2019.", ()),
+        ("a grade 3.", "a grade 3.", ()),
         ("stage (2).", "stage (2).", ()),
     ],
 )
