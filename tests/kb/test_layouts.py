@@ -221,10 +221,35 @@ def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
         ("s.txt", "## From the Research\n### H\n- A 1.\n", "text"),
         ("s.txt", "Title\nFrom the Guidelines\n- A 1.\n", "text"),
         ("s.txt", "Title\n\nHeading\n  • A. 1\n", "article"),
+        ("s.txt", "Title\n=====\n\n## From the Research\n", "markdown"),
+        ("s.txt", "# Title\n\nHeading\n  \u2022 A. 1\n", "article"),  # • is not Markdown
     ],
 )
 def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) -> None:
     assert detect_layout(text, name) == layout
+
+
+def test_a_paragraph_of_cited_sentences_is_a_statement_each(empty_kb: Path, tmp_path: Path):
+    paragraph = (
+        f"{SEED_LINES['lead']} 2. {SEED_LINES['weak']}. 4 {SEED_LINES['routes']}.<sup>6</sup>"
+    )
+    source = tmp_path / "s.md"
+    source.write_text(f"## From the Research\n\n{paragraph}\n", encoding="utf-8")
+    topic_dir = imported(empty_kb, source)
+    claims = load_kb(empty_kb).topic("t").claims
+    assert [(c.text, c.citations, c.source_line) for c in claims] == [
+        (f"{SEED_LINES['lead']}.", (2,), 3),
+        (f"{SEED_LINES['weak']}.", (4,), 3),
+        (f"{SEED_LINES['routes']}.", (6,), 3),
+    ]
+    # A curated citation is written back where its sentence stands, in its spelling.
+    claims_file = topic_dir / "claims.toml"
+    data = tomllib.loads(claims_file.read_text(encoding="utf-8"))
+    rule = derive_strength(data["claim"][0]["text"], "research", (2, 3), ())
+    data["claim"][0].update(citations=[2, 3], strength=rule.label, strength_basis=rule.basis)
+    claims_file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    exported = summary_text(load_kb(empty_kb).topic("t"))
+    assert exported == source.read_text(encoding="utf-8").replace("component 2.", "component 2, 3.")
 
 
 # -- citation numbers in every spelling ------------------------------------------------------

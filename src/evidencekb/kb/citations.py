@@ -129,6 +129,30 @@ def _separator(raw: str) -> str:
     return found.group() if found else ""
 
 
+# Where a sentence may end inside a paragraph: blanks, then a capital letter.
+_NEXT_SENTENCE = re.compile(r"\s+(?=[^\W\d_])")
+# The most of a sentence's end that decides whether it ends in a marker.
+_TAIL = 200
+
+
+def cited_sentences(paragraph: str) -> list[str]:
+    """`paragraph` cut after each sentence that ends in a citation marker and its period,
+    where another sentence follows: `A is B 1. C is D 2.` is two statements. Each part
+    is verbatim; a sentence without a marker stays with the one after it."""
+    parts: list[str] = []
+    start = 0
+    for gap in _NEXT_SENTENCE.finditer(paragraph):
+        if not paragraph[gap.end()].isupper():
+            continue
+        tail = paragraph[max(start, gap.start() - _TAIL) : gap.start()]
+        marker = split_marker(tail)
+        if marker is not None and marker.text.endswith((".", "!", "?")):
+            parts.append(paragraph[start : gap.start()])
+            start = gap.end()
+    parts.append(paragraph[start:])
+    return parts
+
+
 def read_numbers(marker: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """The numbers a marker's text gives, ranges spelled out ("2-4" is 2, 3, 4), and
     what is wrong with a range that runs backwards."""

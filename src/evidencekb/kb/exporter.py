@@ -13,13 +13,14 @@ import csv
 import io
 import json
 import re
+from collections import defaultdict
 from collections.abc import Callable
 
 from evidencekb.errors import KBError
 from evidencekb.kb.citations import rewrite_marker, with_marker
 from evidencekb.kb.refexport import bibtex, csl_json, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
-from evidencekb.kb.summary import statements_as_written
+from evidencekb.kb.summary import Statement, statements_as_written
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
 
 FORMATS = ("json", "csv", "text", "csl-json", "ris", "bibtex", "fhir")
@@ -114,20 +115,73 @@ def summary_text(topic: Topic) -> str:
     topic that keeps no summary is written as a plain one."""
     if not topic.source_text:
         return _plain_summary(topic)
-    lines = re.split(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)", topic.source_text)
-    claims = {claim.source_line: claim for claim in topic.claims}
+    lines = _LINE_BREAK.split(topic.source_text)  # each line with its own break
+    on_line: dict[int, list[Claim]] = defaultdict(list)
+    for claim in topic.claims:
+        on_line[claim.source_line].append(claim)
+    blocks: dict[tuple[int, int], list[Statement]] = defaultdict(list)
     for statement in statements_as_written(topic.source_text, topic.layout):
-        last = statement.last or statement.line
-        claim = claims.get(statement.line)
-        if claim is None:
-            lines[statement.line - 1 : last] = [""] * (last + 1 - statement.line)
-        elif claim.citations != statement.citations:
-            lines[last - 1] = _cited(lines[last - 1], claim.citations, topic.citation_style)
+        blocks[statement.line, statement.last or statement.line].append(statement)
+    for (first, last), statements in blocks.items():
+        _write_block(lines, first, last, statements, on_line[first], topic.citation_style)
     return "".join(lines)
 
 
+def _write_block(
+    lines: list[str],
+    first: int,
+    last: int,
+    statements: list[Statement],
+    claims: list[Claim],
+    style: str,
+) -> None:
+    """One paragraph or item of the summary as the claims on its line have it."""
+    holders = _claims_of(statements, claims)
+    if not any(holders):
+        lines[first - 1 : last] = [""] * (last + 1 - first)
+        return
+    for statement, holder in zip(statements, holders, strict=True):
+        if holder is None:
+            _replace(lines, first, last, statement.written, "")
+        elif holder.citations != statement.citations:
+            cited = rewrite_marker(statement.written, holder.citations, style)
+            if not _replace(lines, first, last, statement.written, cited):
+                lines[last - 1] = _cited(lines[last - 1], holder.citations, style)
+
+
+# A line and its line break, as `split_lines` counts lines (LF, CRLF or CR).
+_LINE_BREAK = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
+
+
+def _claims_of(statements: list[Statement], claims: list[Claim]) -> list[Claim | None]:
+    """The claim holding each statement of a block: one whose text it is (a curator may
+    have shortened the text); None for a statement no claim holds."""
+    left = list(claims)
+    found: list[Claim | None] = []
+    for statement in statements:
+        claim = next((c for c in left if c.text.rstrip(".") in statement.text), None)
+        if claim is not None:
+            left.remove(claim)
+        found.append(claim)
+    return found
+
+
+def _replace(lines: list[str], first: int, last: int, old: str, new: str) -> bool:
+    """Write `new` for the statement `old` where it stands in lines `first` to `last`;
+    False where the layout's markup keeps it from being found as written (Markdown)."""
+    for index in range(last - 1, first - 2, -1):
+        line = lines[index]
+        if old in line:
+            if not new and old + " " in line:  # a statement left out takes its blank along
+                old += " "
+            at = line.rindex(old)
+            lines[index] = line[:at] + new + line[at + len(old) :]
+            return True
+    return False
+
+
 def _cited(line: str, citations: tuple[int, ...], style: str) -> str:
-    """A line of the summary citing `citations`, its line break kept."""
+    """A line of the summary ending in `citations`, its line break kept."""
     body = line.rstrip("\r\n")
     return rewrite_marker(body.rstrip(), citations, style) + line[len(body) :]
 

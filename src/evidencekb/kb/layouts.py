@@ -30,6 +30,9 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 BARE = 7
 
 _ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
+_UNDERLINE = re.compile(r"=+")
+# Bullets of the article layout that Markdown reads as text, not as a list.
+_NOT_MARKDOWN = ("\u2022", "\u2023", "\u2043", "\u2219", "\u25aa", "\u25cf", "\u25e6")
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
 # A bullet: a dash, star or bullet sign (a space after it optional, as today's
 # summaries write "-text"), or a number and "." or ")" and a space.
@@ -57,15 +60,21 @@ class LayoutProblem:
 
 
 def detect_layout(text: str, file_name: str) -> str:
-    """The layout a summary is written in: `markdown` by its file name or a `# Title`
-    first line; `text` if a line is a part heading; otherwise `article`."""
+    """The layout a summary is written in: `markdown` by its file name, or by a title
+    written as Markdown writes one (`# Title` first, or underlined with `===`) in a
+    summary with no bullets Markdown does not know (`•`); `text` if a line is a part
+    heading; otherwise `article`."""
     if PurePath(file_name).suffix.lower() in MARKDOWN_SUFFIXES:
         return "markdown"
-    lines = _body_lines(text)
-    first = next((line.strip() for line in lines if line.strip()), "")
-    if _ATX_TITLE.match(first) and not PART_HEADING.fullmatch(first):
+    lines = [line.strip() for line in _body_lines(text)]
+    written = [line for line in lines if line]
+    start = next((index for index, line in enumerate(lines) if line), 0)
+    first, below = (lines + ["", ""])[start : start + 2]
+    titled = _ATX_TITLE.match(first) and not PART_HEADING.fullmatch(first)
+    underlined = bool(first) and _UNDERLINE.fullmatch(below) is not None
+    if (titled or underlined) and not any(line.startswith(_NOT_MARKDOWN) for line in written):
         return "markdown"
-    if any(PART_HEADING.fullmatch(line.strip()) for line in lines):
+    if any(PART_HEADING.fullmatch(line) for line in lines):
         return "text"
     return "article"
 

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from evidencekb.errors import Problem, ValidationError
-from evidencekb.kb.citations import Marker, citation_faults, split_marker
+from evidencekb.kb.citations import Marker, citation_faults, cited_sentences, split_marker
 from evidencekb.kb.layouts import BARE, PART_HEADING, Block, read_blocks
 from evidencekb.kb.text import shown, text_fault
 
@@ -37,6 +37,7 @@ class Statement:
     style: str | None  # how its marker was written; None when uncited
     line: int
     last: int = 0  # its last line, for a paragraph over several (0: `line`)
+    written: str = ""  # as the summary wrote it, marker and all
 
 
 @dataclass(frozen=True)
@@ -169,7 +170,8 @@ class _SummaryReader:
         elif block.kind == "prose" and self.heading_like(block):
             self.start_heading(block, BARE)
         else:
-            self.add_statement(block)
+            for sentence in cited_sentences(block.text):
+                self.add_statement(block, sentence)
 
     def start_heading(self, block: Block, level: int) -> None:
         # Today's plain summaries have one level of sub-heading: each replaces the last.
@@ -204,9 +206,9 @@ class _SummaryReader:
             heading.used = True
         return HEADING_SEPARATOR.join(h.text for h in path) or None
 
-    def add_statement(self, block: Block) -> None:
-        marker = split_marker(block.text)
-        text = marker.text if marker else block.text
+    def add_statement(self, block: Block, written: str) -> None:
+        marker = split_marker(written)
+        text = marker.text if marker else written
         if text in self.first_seen:
             self.problem(
                 block.line, f"the same statement as line {self.first_seen[text]}; remove one"
@@ -224,6 +226,7 @@ class _SummaryReader:
                 style=marker.style if marker else None,
                 line=block.line,
                 last=block.last,
+                written=written,
             )
         )
 
