@@ -69,7 +69,7 @@ def detect_layout(text: str, file_name: str) -> str:
     lines = [line.strip() for line in _body_lines(text)]
     written = [line for line in lines if line]
     start = next((index for index, line in enumerate(lines) if line), 0)
-    first, below = (lines + ["", ""])[start : start + 2]
+    first, below = [*lines, "", ""][start : start + 2]
     titled = _ATX_TITLE.match(first) and not PART_HEADING.fullmatch(first)
     underlined = bool(first) and _UNDERLINE.fullmatch(below) is not None
     if (titled or underlined) and not any(line.startswith(_NOT_MARKDOWN) for line in written):
