@@ -152,6 +152,12 @@ SEED_LINES = {
     "routes": "Ketamine can be administered via multiple routes, including oral, nasal, rectal, "
     "intravenous, intramuscular, subcutaneous, transdermal, sublingual, and intraosseous "
     "administration",
+    "recreational": "The recreational use of ketamine is associated with additional risks, "
+    "including bladder and renal complications, persistent psychotypical behavior, and memory "
+    "defects",
+    "restricted": "Ketamine administration should be restricted to patients with "
+    "therapy-resistant severe neuropathic pain, and close monitoring is mandatory to minimize "
+    "the risk of side effects",
     "weak": "Ketamine has been shown to have efficacy in treating central pain, complex regional "
     "pain syndromes, fibromyalgia, and ischemic pain, although the evidence is moderate to weak",
 }
@@ -191,14 +197,17 @@ def test_an_article_lead_in_holds_for_the_bullets_under_it() -> None:
         "Key characteristics:\n"
         f"  • {SEED_LINES['routes']}. 6\n"
         f"  • {SEED_LINES['weak']} 4\n"
-        f"{SEED_LINES['lead'].replace('Ketamine is', 'It is')}. 2, 3\n"
+        f"{SEED_LINES['recreational']}. 2\n"
+        "Recommendations:\n"
+        f"{SEED_LINES['restricted']}. 2\n"
     )
     statements = parse_summary(text, "a.txt", "article", "research")
     assert [(s.heading, s.citations) for s in statements] == [
         (None, (2,)),
         ("Key characteristics", (6,)),
         ("Key characteristics", (4,)),
-        (None, (2, 3)),
+        (None, (2,)),  # after the list, the lead-in no longer holds
+        ("Recommendations", (2,)),  # a lead-in over prose, with no list
     ]
 
 

@@ -76,6 +76,7 @@ class _Heading:
     level: int
     depth: int = 0  # a lead-in's: it holds for the blocks deeper than this
     used: bool = False
+    listed: bool = False  # a lead-in's: a list has come under it
 
 
 @dataclass
@@ -148,8 +149,7 @@ class _SummaryReader:
         return split_marker(text) is None and not text.endswith((".", "!", "?"))
 
     def feed(self, block: Block) -> None:
-        if self.lead_in and (block.kind == "heading" or block.depth <= self.lead_in.depth):
-            self.close_lead_in()
+        self.follow_lead_in(block)
         if block.kind != "item" and (part := PART_HEADING.fullmatch(block.text)):
             self.close_headings(0)
             self.section = part.group(1).lower()
@@ -172,6 +172,17 @@ class _SummaryReader:
         else:
             for sentence in cited_sentences(block.text):
                 self.add_statement(block, sentence)
+
+    def follow_lead_in(self, block: Block) -> None:
+        """A lead-in holds for the list under it, or the prose after it up to a list;
+        a heading, or what follows its list at its own depth, ends it."""
+        lead_in = self.lead_in
+        if lead_in is None:
+            return
+        if block.depth > lead_in.depth:
+            lead_in.listed = True
+        elif block.kind == "heading" or lead_in.depth or lead_in.listed:
+            self.close_lead_in()
 
     def start_heading(self, block: Block, level: int) -> None:
         # Today's plain summaries have one level of sub-heading: each replaces the last.
