@@ -2,9 +2,10 @@
 
 A statement's marker is read in every common spelling (kb/README.md lists them with
 an example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `criteria 1`,
-`outcomes. 1, 2`), brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2-4]`, `.[2,3]`),
-parentheses (`(2)`, `(2, 3)`), and superscript digits (`pain.¹`, `pain¹.`, `.²,³`,
-`.²˒³`, `¹⁻³`), before or after the sentence's period. A number that belongs to the
+`outcomes. 1, 2`, flattened superscripts `pathways.1`), brackets (`[2]`, `[2, 3]`,
+`[2][4]`, `[2-4]`, `.[2,3]`, footnote-style `[^2]`), parentheses (`(2)`, `(2, 3)`),
+and superscript digits (`pain.¹`, `pain¹.`, `.²,³`, `.²˒³`, `¹⁻³`), before or after the
+sentence's period. A number that belongs to the
 text is never a citation: one joined to its word (`COVID-19.`, `H1N1.`), one after a
 word that takes a number (`type 2.`, `phase 3.`, `grade 3.`, `of 4.`), one after
 another number (`0.1-1.0 1.`), a year (four digits), and a unit's exponent (`m²`).
@@ -35,13 +36,19 @@ _SUP_LIST = rf"{_SUP}(?:\s?[,\u02d2\u207b\-\u2013]\s?{_SUP})*"
 _END = r"(?P<end>[.!?]?)"
 
 _SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
-_BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>(?:\[\s*{_LIST}\s*\])+){_END}\Z")
+_BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>(?:\[\^?\s*{_LIST}\s*\])+){_END}\Z")
 _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){_END}\Z")
+# Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3"
+# (a letter or bracket before the period, so that "2.1" stays a number).
+_JOINED = re.compile(
+    rf"^(?P<text>.*?[^\W\d_)\]][.!?])(?P<marker>{NUMBER}(?:,{NUMBER})*)(?P<end>)\Z"
+)
 _PLAIN = re.compile(rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:\s*,\s*{NUMBER})*){_END}\Z")
 _STYLES = (
     (_SUPERSCRIPTED, "superscript"),
     (_BRACKETED, "bracketed"),
     (_PARENTHESIZED, "parenthesized"),
+    (_JOINED, "compact"),
     (_PLAIN, "plain"),
 )
 
@@ -90,7 +97,7 @@ def _is_citation(match: re.Match[str], style: str) -> bool:
         raised = match.group("marker")
         exponent = raised in ("\u00b2", "\u00b3") and not match.group("space")
         return not (exponent and _UNIT.search(text))
-    if style == "bracketed" or text.endswith((".", "!", "?")):
+    if style in ("bracketed", "compact") or text.endswith((".", "!", "?")):
         return True  # after the sentence's period, or in brackets, it can only cite
     return not _takes_number(text)
 
