@@ -305,6 +305,8 @@ def test_a_paragraph_of_cited_sentences_is_a_statement_each(empty_kb: Path, tmp_
         ("reported in 2019.", "reported in 2019.", ()),
         ("a grade 3.", "a grade 3.", ()),
         ("stage (2).", "stage (2).", ()),
+        ("a scale (0-10).", "a scale (0-10).", ()),
+        ("patients aged 65.", "patients aged 65.", ()),
     ],
 )
 def test_citation_spellings(ending: str, text: str, citations: tuple[int, ...]) -> None:

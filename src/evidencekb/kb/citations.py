@@ -60,13 +60,15 @@ NUMBER_WORDS = frozenset((
     "least", "most", "only", "total", "score", "ratio", "grade", "stage", "type", "level",
     "phase", "class", "step", "tier", "category", "schedule", "cycle", "day", "week", "month",
     "year", "hour", "visit", "dose", "arm", "group", "part", "version", "figure", "fig",
-    "table", "no", "nr", "number", "n",
+    "table", "no", "nr", "number", "n", "in", "on", "for", "with", "after", "before", "since",
+    "until", "every", "each", "aged", "age", "ages",
 ))  # fmt: skip
 _NUMBER_SIGNS = frozenset("=<>\u2264\u2265\u00b1~\u2248\u00d7x#")
 # What ends a token that the sentence goes on from: "n=4", "ratio 1:2", "1-2".
 _GOES_ON = "=<>\u2264\u2265\u00b1~\u2248\u00d7,:/+-\u2013"
 # A token that is itself a number or numeric expression: "1-4", "0.5", "1:2".
 _NUMERIC = re.compile(r"^[\d.,:/+\-\u2013\u2212]+\Z")
+_ZERO = re.compile(r"(?<!\d)0+(?!\d)")
 # A unit of length a superscript 2 or 3 raises to a power: "m²", "mg/m²", "cm³".
 _UNIT = re.compile(r"(?:^|[\s/(\d])(?:[kcdm\u00b5\u03bc]?m|ft|in)\Z")
 
@@ -97,6 +99,8 @@ def _is_citation(match: re.Match[str], style: str) -> bool:
         raised = match.group("marker")
         exponent = raised in ("\u00b2", "\u00b3") and not match.group("space")
         return not (exponent and _UNIT.search(text))
+    if style == "parenthesized" and _ZERO.search(match.group("marker")):
+        return False  # "(0-10)" is a scale: citations are numbered from 1
     if style in ("bracketed", "compact") or text.endswith((".", "!", "?")):
         return True  # after the sentence's period, or in brackets, it can only cite
     return not _takes_number(text)
