@@ -85,6 +85,18 @@ def test_check_holds_markdown_claims_to_what_the_line_reads(empty_kb: Path) -> N
     ]
 
 
+def test_check_names_the_layouts_allowed(empty_kb: Path) -> None:
+    topic_file = imported(empty_kb, MARKDOWN) / "topic.toml"
+    text = topic_file.read_text(encoding="utf-8")
+    topic_file.write_text(text.replace('layout = "markdown"', 'layout = "markdwn"'), "utf-8")
+    with pytest.raises(ValidationError) as caught:
+        load_kb(empty_kb)
+    assert [str(p).removeprefix(f"{empty_kb}/") for p in caught.value.problems] == [
+        "topics/t/topic.toml:4: unknown layout 'markdwn' (did you mean 'markdown'?); "
+        "allowed: text, markdown, article"
+    ]
+
+
 # -- the article layout --------------------------------------------------------------------
 
 

@@ -64,7 +64,7 @@ def parse_summary(
 def statements_as_written(text: str, layout: str) -> tuple[Statement, ...]:
     """A kept summary's statements, whatever its problems (`ekb export` writes it
     back around the claims that stand on its lines)."""
-    reader = _SummaryReader("", layout, "guidelines")
+    reader = _SummaryReader("", layout, None)  # its problems are `ekb check`'s to report
     reader.read_blocks(text)
     return tuple(reader.statements)
 

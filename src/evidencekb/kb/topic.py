@@ -15,7 +15,6 @@ from evidencekb.model import (
     LAYOUTS,
     StrengthScheme,
     Topic,
-    split_lines,
 )
 from evidencekb.paths import (
     CLAIMS_FILE,
@@ -65,7 +64,7 @@ def load_topic(
     context = ClaimContext(
         slug,
         source,
-        None if source_text is None else _source_lines(source_text, layout),
+        _source_lines(source_text, layout),
         vocabularies.scheme,
         vocabularies.category_ids,
         vocabularies.entity_ids,
@@ -87,10 +86,11 @@ def load_topic(
     )
 
 
-def _source_lines(source_text: str, layout: str) -> list[str]:
-    """The kept summary's lines as its claims are checked against them."""
-    if layout not in LAYOUTS:  # reported with topic.toml; read as written
-        return split_lines(source_text)
+def _source_lines(source_text: str | None, layout: str) -> list[str] | None:
+    """The kept summary's lines as its claims are checked against them; None when
+    there is none, or no telling how to read it (topic.toml's problem says why)."""
+    if source_text is None or layout not in LAYOUTS:
+        return None
     return readable_lines(source_text, layout)
 
 
