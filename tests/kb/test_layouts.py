@@ -244,6 +244,7 @@ def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
         ("s.txt", "Title\n\nHeading\n  • A. 1\n", "article"),
         ("s.txt", "Title\n=====\n\n## From the Research\n", "markdown"),
         ("s.txt", "# Title\n\nHeading\n  \u2022 A. 1\n", "article"),  # • is not Markdown
+        ("s.txt", "# Title\nFrom the Research\nH\n- A 1.\n", "text"),  # read as lines
     ],
 )
 def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) -> None:

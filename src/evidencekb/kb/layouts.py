@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import PurePath
 
 from evidencekb.kb.reflist import list_start
@@ -31,6 +32,7 @@ BARE = 7
 
 _ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
 _UNDERLINE = re.compile(r"=+")
+_SETEXT = re.compile(r"=+|-+")
 # Bullets of the article layout that Markdown reads as text, not as a list.
 _NOT_MARKDOWN = ("\u2022", "\u2023", "\u2043", "\u2219", "\u25aa", "\u25cf", "\u25e6")
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
@@ -62,21 +64,34 @@ class LayoutProblem:
 def detect_layout(text: str, file_name: str) -> str:
     """The layout a summary is written in: `markdown` by its file name, or by a title
     written as Markdown writes one (`# Title` first, or underlined with `===`) in a
-    summary with no bullets Markdown does not know (`•`); `text` if a line is a part
-    heading; otherwise `article`."""
+    summary Markdown can read; `text` if a line is a part heading; otherwise `article`."""
     if PurePath(file_name).suffix.lower() in MARKDOWN_SUFFIXES:
         return "markdown"
     lines = [line.strip() for line in _body_lines(text)]
-    written = [line for line in lines if line]
     start = next((index for index, line in enumerate(lines) if line), 0)
     first, below = [*lines, "", ""][start : start + 2]
     titled = _ATX_TITLE.match(first) and not PART_HEADING.fullmatch(first)
     underlined = bool(first) and _UNDERLINE.fullmatch(below) is not None
-    if (titled or underlined) and not any(line.startswith(_NOT_MARKDOWN) for line in written):
+    if (titled or underlined) and not _plain_text_lines(lines):
         return "markdown"
     if any(PART_HEADING.fullmatch(line) for line in lines):
         return "text"
     return "article"
+
+
+def _plain_text_lines(lines: list[str]) -> bool:
+    """Whether lines (stripped) are written as Markdown would not read them: bullets it
+    does not know (`•`), or a bare part heading run together with the next line, which
+    Markdown would join into one paragraph."""
+    if any(line.startswith(_NOT_MARKDOWN) for line in lines):
+        return True
+    return any(
+        PART_HEADING.fullmatch(line)
+        and not line.startswith("#")
+        and below
+        and not _SETEXT.fullmatch(below)
+        for line, below in pairwise(lines)
+    )
 
 
 def _body_lines(text: str) -> list[str]:
