@@ -4,7 +4,8 @@
   in every layout (plain text, Markdown, the article layout; arbitrary Unicode
   statements, every citation spelling, headings, lead-ins, sections, line endings),
   `import_summary` either raises a KBError and writes nothing, or writes a topic
-  that `load_kb` accepts and that `ekb export --format text` writes back as it was.
+  that `load_kb` accepts, that `ekb export --format text` writes back as it was,
+  and that `build` builds.
 - `ekb check` passes only if `ekb build` will succeed: over generated edits of a
   small kb copy (huge and negative numbers, control characters, duplicates, long
   ids, odd Unicode in claims, references and vocabularies), whenever `load_kb`
@@ -204,6 +205,30 @@ def test_every_layout_imports_only_what_check_passes_and_exports_it_back(
         event("imported")
         topic = load_kb(kb).topic("t")
         assert summary_text(topic) == summary  # the round trip, in its own layout
+
+
+@settings(BUILDS, max_examples=60)  # most are refused at once; a few build
+@given(
+    layout=st.sampled_from(["text", "markdown", "article"]),
+    data=st.data(),
+    section=st.sampled_from([None, "research"]),
+)
+def test_an_imported_summary_of_any_layout_builds(
+    layout: str, data: st.DataObject, section: str | None
+) -> None:
+    drawn = {"text": summaries, "markdown": markdown_summaries, "article": article_summaries}
+    summary = data.draw(drawn[layout]())
+    with kb_copy(keep_topics=0) as kb, tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "summary.txt"
+        source.write_bytes(summary.encode("utf-8"))
+        try:
+            import_summary(kb, source, "t", section=section, layout=layout)
+        except KBError:
+            event("refused")
+            return
+        event("built")
+        build(kb, kb.parent / "site")
+        assert (kb.parent / "site" / "topics" / "t" / "index.html").is_file()
 
 
 @BOUNDED
