@@ -34,12 +34,12 @@ _ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
 _UNDERLINE = re.compile(r"=+")
 _SETEXT = re.compile(r"=+|-+")
 # Bullets of the article layout that Markdown reads as text, not as a list.
-_NOT_MARKDOWN = ("\u2022", "\u2023", "\u2043", "\u2219", "\u25aa", "\u25cf", "\u25e6")
+_GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
 # A bullet: a dash, star or bullet sign (a space after it optional, as today's
 # summaries write "-text"), or a number and "." or ")" and a space.
 _BULLET = re.compile(
-    r"(?:[-*+\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6](?=\s|\Z|[^-*+\s])|\d{1,3}[.)](?=\s|\Z))"
+    rf"(?:[-*+{_GLYPHS}](?=\s|\Z|[^-*+\s])|\d{{1,3}}[.)](?=\s|\Z))"
     r"\s*(?P<body>.*)",
     re.DOTALL,
 )
@@ -83,7 +83,7 @@ def _plain_text_lines(lines: list[str]) -> bool:
     """Whether lines (stripped) are written as Markdown would not read them: bullets it
     does not know (`•`), or a bare part heading run together with the next line, which
     Markdown would join into one paragraph."""
-    if any(line.startswith(_NOT_MARKDOWN) for line in lines):
+    if any(line.startswith(tuple(_GLYPHS)) for line in lines):
         return True
     return any(
         PART_HEADING.fullmatch(line)
@@ -106,7 +106,11 @@ def read_blocks(text: str, layout: str) -> tuple[list[Block], list[LayoutProblem
         from evidencekb.kb.markdown_layout import markdown_blocks
 
         lines = _body_lines(text)
-        return markdown_blocks("".join(line + "\n" for line in lines))
+        blocks, problems = markdown_blocks("".join(line + "\n" for line in lines))
+        # CommonMark reads NUL as U+FFFD; the claim would not be the source's text.
+        nul = "the line contains the control character U+0000; remove it"
+        problems += [LayoutProblem(n, nul) for n, line in enumerate(lines, 1) if "\0" in line]
+        return blocks, problems
     return line_blocks(_body_lines(text)), []
 
 
