@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from evidencekb.build import build
 from evidencekb.errors import KBError, ValidationError
-from evidencekb.kb.export import summary_text
+from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from fixtures import REPO_KB

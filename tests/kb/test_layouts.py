@@ -11,7 +11,7 @@ import pytest
 import tomli_w
 
 from evidencekb.errors import KBError, ValidationError
-from evidencekb.kb.export import summary_text
+from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.layouts import detect_layout
 from evidencekb.kb.load import load_kb
