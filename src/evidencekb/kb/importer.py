@@ -101,7 +101,11 @@ def import_summary(
 
 
 def _check_arguments(
-    source: Path, slug: str, title: str | None, section: str | None, layout: str | None
+    source: Path,
+    slug: str,
+    title: str | None,
+    section: str | None = None,
+    layout: str | None = None,
 ) -> None:
     if fault := topic_slug_fault(slug):
         raise KBError(f"topic '{shown(slug)}' {fault}")
