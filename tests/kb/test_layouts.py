@@ -208,7 +208,7 @@ def test_an_article_lead_in_holds_for_the_bullets_under_it() -> None:
         f"{SEED_LINES['lead']}. 2\n"
         "Key characteristics:\n"
         f"  • {SEED_LINES['routes']}. 6\n"
-        f"  • {SEED_LINES['weak']} 4\n"
+        f"  \u2013 {SEED_LINES['weak']} 4\n"
         f"{SEED_LINES['recreational']}. 2\n"
         "Recommendations:\n"
         f"{SEED_LINES['restricted']}. 2\n"

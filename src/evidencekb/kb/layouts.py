@@ -34,7 +34,7 @@ _ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
 _UNDERLINE = re.compile(r"=+")
 _SETEXT = re.compile(r"=+|-+")
 # Bullets of the article layout that Markdown reads as text, not as a list.
-_GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6"
+_GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6\u2013"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
 # A bullet: a dash, star or bullet sign (a space after it optional, as today's
 # summaries write "-text"), or a number and "." or ")" and a space.
