@@ -15,10 +15,10 @@ headings, lead-ins and statements are written once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import PurePath
 
+from evidencekb.kb.blocks import Block, LayoutProblem
 from evidencekb.kb.reflist import list_start
 from evidencekb.model import split_lines
 
@@ -26,10 +26,6 @@ from evidencekb.model import split_lines
 PART_HEADING = re.compile(r"(?:#+\s*)?from the (guidelines|research)\s*:?", re.IGNORECASE)
 # File names that say Markdown.
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
-# A heading depth below any a document writes: a heading line with no "#", or a
-# Markdown paragraph that stands as a heading ("**Key Points**").
-BARE = 7
-
 _ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
 _UNDERLINE = re.compile(r"=+")
 _SETEXT = re.compile(r"=+|-+")
@@ -43,22 +39,6 @@ _BULLET = re.compile(
     r"\s*(?P<body>.*)",
     re.DOTALL,
 )
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "heading", "item" (of a list) or "prose" (a line or paragraph)
-    line: int  # its first line, 1-based
-    last: int  # its last line
-    text: str  # as a reader reads it: markup read away, blanks trimmed
-    level: int = BARE  # a heading's depth (1 to 6, or BARE)
-    depth: int = 0  # how deep in lists: 0 outside any
-
-
-@dataclass(frozen=True)
-class LayoutProblem:
-    line: int
-    message: str
 
 
 def detect_layout(text: str, file_name: str) -> str:

@@ -15,7 +15,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from evidencekb.kb.layouts import Block, LayoutProblem
+from evidencekb.kb.blocks import Block, LayoutProblem
 
 _SUPERSCRIPT = str.maketrans(
     "0123456789,-", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u02d2\u207b"

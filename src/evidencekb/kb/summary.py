@@ -18,8 +18,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from evidencekb.errors import Problem, ValidationError
+from evidencekb.kb.blocks import BARE, Block
 from evidencekb.kb.citations import Marker, citation_faults, cited_sentences, split_marker
-from evidencekb.kb.layouts import BARE, PART_HEADING, Block, read_blocks
+from evidencekb.kb.layouts import PART_HEADING, read_blocks
 from evidencekb.kb.text import shown, text_fault
 
 HEADING_SEPARATOR = " > "
