@@ -24,7 +24,7 @@ from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.build import build
 from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
-from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_META_NAME, index_dir
 from fixtures import ctrl_c_works
 
 
@@ -37,8 +37,12 @@ def tree(root: Path) -> dict[str, bytes]:
 def test_build_writes_database_export_index_and_pages(kb_dir: Path, tmp_path: Path) -> None:
     result = build(kb_dir, tmp_path / "site")
     assert (result.topics, result.claims) == (1, 20)
-    for name in (DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME, "index.html"):
+    for name in (DATABASE_NAME, EXPORT_NAME, "index.html"):
         assert (tmp_path / "site" / name).exists(), name
+    # The index only `ekb search` reads is beside the site, never published with it.
+    assert (tmp_path / ".site.ekb-index" / INDEX_META_NAME).is_file()
+    assert index_dir(tmp_path / "site") == tmp_path / ".site.ekb-index"
+    assert not any(p.name.startswith("MAIN") for p in (tmp_path / "site").rglob("*"))
 
 
 def test_same_kb_same_bytes(kb_dir: Path, tmp_path: Path) -> None:
@@ -52,14 +56,16 @@ def test_same_kb_same_bytes(kb_dir: Path, tmp_path: Path) -> None:
 def test_a_failed_build_leaves_the_previous_site(kb_dir: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     build(kb_dir, site)
-    before = tree(site)
+    before, index_before = tree(site), tree(index_dir(site))
     claims = kb_dir / "topics/ketamine-pain/claims.toml"
     claims.write_text(claims.read_text().replace('section = "research"', 'section = "x"', 1))
     with pytest.raises(ValidationError):
         build(kb_dir, site)
     assert tree(site) == before
-    # No staging folder left; only the writers' lock file (see test_atomic).
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".site.lock"]
+    assert tree(index_dir(site)) == index_before
+    # No staging folder left; only the index and the writers' lock files (see test_atomic).
+    hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert hidden == ["..site.ekb-index.lock", ".site.ekb-index", ".site.lock"]
 
 
 def run_on_terminal(*args: str) -> str:
@@ -140,7 +146,7 @@ def test_a_write_failure_is_one_error_line_and_keeps_the_old_site(
     database again."""
     site = tmp_path / "site"
     build(kb_dir, site)
-    before = tree(site)
+    before, index_before = tree(site), tree(index_dir(site))
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
     result = ekb("build", *options, "--kb", str(kb_dir), "--site-dir", str(site),
                  preexec_fn=limit_file_size)  # fmt: skip
@@ -151,7 +157,9 @@ def test_a_write_failure_is_one_error_line_and_keeps_the_old_site(
         result.stderr,
     ), result.stderr
     assert tree(site) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.lock", "kb", "site"]
+    assert tree(index_dir(site)) == index_before
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["..site.ekb-index.lock", ".site.ekb-index", ".site.lock", "kb", "site"]
 
 
 def can_mount() -> bool:
@@ -223,7 +231,8 @@ def test_a_full_disk_or_a_read_only_folder_on_a_real_tmpfs(
     assert re.fullmatch(
         rf"Error: cannot write the site at {re.escape(str(disk / 'site'))}: ({reasons})\n", errors
     )
-    assert {p.name for p in after.iterdir()} - {".site.lock"} == {"site"}  # no staging left
+    locks = {".site.lock", "..site.ekb-index.lock"}
+    assert {p.name for p in after.iterdir()} - locks == {"site"}  # no staging left
     assert tree(after / "site") == tree(old)
 
 
@@ -283,24 +292,25 @@ def test_the_next_build_removes_what_a_killed_build_left(kb_dir: Path, tmp_path:
 def test_a_search_that_must_rebuild_waits_for_a_build_in_progress(
     kb_dir: Path, tmp_path: Path, reword: Callable[[Path, str, str], None]
 ) -> None:
-    """Two real processes: this test plays a build (it holds the site's writer lock,
-    then swaps in a new site), while `ekb search` finds the index stale. Without the
+    """Two real processes: this test plays a build (it holds the index's writer lock,
+    then swaps in a new index), while `ekb search` finds the index stale. Without the
     lock the search rebuilt its index inside the old site as the build replaced it,
     and failed with `cannot write the search index at …/whoosh: No such file or
     directory` (3 overlaps in 38)."""
     site = tmp_path / "site"
     build(kb_dir, site)
     reword(kb_dir, "a viable option", "a workable option")  # the index is now stale
-    fresh = build(kb_dir, tmp_path / "fresh").site_dir
-    with writer_lock(site):
+    fresh = index_dir(build(kb_dir, tmp_path / "fresh").site_dir)
+    index = index_dir(site)
+    with writer_lock(index):
         searcher = subprocess.Popen(
             [sys.executable, "-m", "evidencekb", "search", "--kb", str(kb_dir), "--site-dir",
              str(site), "--json", "workable"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         assert searcher.stderr is not None
-        assert searcher.stderr.readline() == f"waiting for a build of {site}…\n"
-        with staged_dir(site) as staged:  # the build finishes: a new site, swapped in
+        assert searcher.stderr.readline() == f"waiting for a build of {index}…\n"
+        with staged_dir(index) as staged:  # the build finishes: a new index, swapped in
             shutil.copytree(fresh, staged, dirs_exist_ok=True)
     found, errors = searcher.communicate(timeout=60)
     assert (searcher.returncode, errors) == (0, "")  # the new index is fresh: no rebuild

@@ -22,8 +22,8 @@ from evidencekb.paths import (
     BUILD_MANIFEST_NAME,
     CACHE_DIRNAME,
     DATABASE_NAME,
-    INDEX_DIRNAME,
     SEARCH_CACHE_DIRNAME,
+    index_dir,
 )
 from evidencekb.reuse import Earlier
 from fixtures import EVIDENCE_TOPIC, add_evidence_sample, reword
@@ -31,14 +31,27 @@ from fixtures import EVIDENCE_TOPIC, add_evidence_sample, reword
 TOPIC = "ketamine-pain"
 
 
-def files(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+INDEX = "index:"  # the names of the index's files, beside the site's (paths.index_dir)
+
+
+def files(site: Path) -> dict[str, bytes]:
+    """Every file a build wrote: the site's, and the search index's beside it."""
+    found = {
+        str(p.relative_to(site)): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()
     }
+    index = index_dir(site)
+    found |= {f"{INDEX}{p.name}": p.read_bytes() for p in sorted(index.iterdir()) if p.is_file()}
+    return found
 
 
-def inodes(root: Path) -> dict[str, int]:
+def folder_inodes(root: Path) -> dict[str, int]:
     return {str(p.relative_to(root)): p.stat().st_ino for p in root.rglob("*") if p.is_file()}
+
+
+def inodes(site: Path) -> dict[str, int]:
+    """The inode of every file a build wrote: the site's, and the index's beside it."""
+    index = folder_inodes(index_dir(site))
+    return folder_inodes(site) | {f"{INDEX}{name}": inode for name, inode in index.items()}
 
 
 def rebuild_and_compare(kb_dir: Path, site: Path, scratch: Path) -> tuple[set[str], set[str]]:
@@ -65,7 +78,7 @@ def rebuild_and_compare(kb_dir: Path, site: Path, scratch: Path) -> tuple[set[st
 def search_cache_entries() -> dict[str, int]:
     """The search data cache's entries (in the suite's cache folder, conftest.py)."""
     folder = Path(os.environ["XDG_CACHE_HOME"]) / CACHE_DIRNAME / SEARCH_CACHE_DIRNAME
-    return inodes(folder) if folder.is_dir() else {}
+    return folder_inodes(folder) if folder.is_dir() else {}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -96,7 +109,7 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
     assert f"topics/{TOPIC}/index.html" in written
     assert DATABASE_NAME in written  # made from the whole kb
-    segments = {name for name in kept | written if name.startswith(f"{INDEX_DIRNAME}/MAIN_")}
+    segments = {name for name in kept | written if name.startswith(f"{INDEX}MAIN_")}
     assert segments and segments <= written
 
     # Nothing changed: everything but the pages rendered each time and the index's
@@ -179,10 +192,10 @@ def test_new_code_keeps_nothing(evidence_kb: Path, tmp_path: Path) -> None:
     build(evidence_kb, site)
     earlier = Earlier.read(site, kb_digest="")
     assert earlier.keys and earlier.code == Earlier.nothing("").code
-    manifest = site / BUILD_MANIFEST_NAME
-    text = manifest.read_text("utf-8")
-    # The keys as other code would have made them: none matches now.
-    manifest.write_text(re.sub(r'"[0-9a-f]{20}"', '"00000000000000000000"', text), "utf-8")
+    for manifest in (site / BUILD_MANIFEST_NAME, index_dir(site) / BUILD_MANIFEST_NAME):
+        text = manifest.read_text("utf-8")
+        # The keys as other code would have made them: none matches now.
+        manifest.write_text(re.sub(r'"[0-9a-f]{20}"', '"00000000000000000000"', text), "utf-8")
     kept, _ = rebuild_and_compare(evidence_kb, site, tmp_path)
     assert kept == set()
 

@@ -68,7 +68,10 @@ def test_a_linked_site_dir_is_published_into_its_target(kb_dir: Path, tmp_path: 
         assert (result.returncode, result.stderr) == (0, "")
         assert link.is_symlink() and os.readlink(link) == str(www / "ekb")
         assert (www / "ekb" / "index.html").is_file()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb", "site", "var-www"]
+    # The index `ekb search` reads stays beside the link: only the site is published.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "..site.ekb-index.lock", ".site.ekb-index", "kb", "site", "var-www"
+    ]  # fmt: skip
     assert sorted(p.name for p in www.iterdir()) == [".ekb.lock", "ekb"]
     reference = tmp_path / "plain"
     assert ekb("build", "-q", "--kb", str(kb_dir), "--site-dir", str(reference)).returncode == 0
@@ -128,14 +131,16 @@ def test_a_marked_folder_is_replaced_and_an_unmarked_one_refused(tmp_path: Path)
 
 
 def test_search_never_replaces_a_foreign_index_folder(kb_dir: Path, tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    (site / "whoosh").mkdir(parents=True)
-    (site / "whoosh" / "notes.txt").write_text("mine\n")
-    result = ekb("search", "ketamine", "--kb", str(kb_dir), "--site-dir", str(site))
-    assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == (
-        f"Error: refusing to replace {site}/whoosh: it is not empty and has no "
-        "evidencekb-index.json, so evidencekb did not write it; choose a new or empty "
-        "folder, or one it wrote"
-    )
-    assert (site / "whoosh" / "notes.txt").read_text() == "mine\n"
+    site, index = tmp_path / "site", tmp_path / ".site.ekb-index"
+    index.mkdir()
+    (index / "notes.txt").write_text("mine\n")
+    for command in ("search", "build"):
+        args = ["ketamine"] if command == "search" else []
+        result = ekb(command, *args, "--kb", str(kb_dir), "--site-dir", str(site))
+        assert result.returncode == 1
+        assert result.stderr.splitlines()[-1] == (
+            f"Error: refusing to replace {index}: it is not empty and has no "
+            "evidencekb-index.json, so evidencekb did not write it; choose a new or empty "
+            "folder, or one it wrote"
+        )
+        assert (index / "notes.txt").read_text() == "mine\n"

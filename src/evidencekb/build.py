@@ -1,19 +1,22 @@
 """`ekb build`: compile kb/ into the site folder, all at once or not at all.
 
 kb/ is read once (`read_kb`: the knowledge base, and the fingerprint of the bytes it
-was read from). Each stage then offers its parts (`search.parts`, `database.parts`,
-`site.parts`: see reuse.Part); the build keeps each part whose content key the earlier
-build's manifest has, hard-linking its files rather than writing them again (reuse.py),
-writes the others on every core (workers.py), lets each stage finish (the index's table
-of contents, the downloads page) and writes the manifest.
+was read from). Each stage then offers its parts (`search.index_parts`, `search.parts`,
+`database.parts`, `site.parts`: see reuse.Part); the build keeps each part whose
+content key the earlier build's manifest has, hard-linking its files rather than
+writing them again (reuse.py), writes the others on every core (workers.py), lets each
+stage finish (the index's table of contents, the downloads page) and writes the
+manifests.
 
-Everything is written into a hidden sibling of the site folder, which replaces the old
-one only when every part is there: a failed build leaves the previous site, database
-and index exactly as they were. A failure to write (a full disk, a read-only folder) is
-one `Error:` line naming the site folder and the reason. A build holds the site
-folder's writer lock (atomic.writer_lock) while it writes, as a search that rebuilds
-the index does, so neither pulls the folder from under the other.
-"""
+The site folder holds only what the browser reads, so that any static host can
+publish it as it is; the Whoosh index, which only `ekb search` reads, is written beside
+it (paths.index_dir), with a build manifest of its own. Each is written into a hidden
+sibling, which replaces the old folder only when every part is there: a failed build
+leaves the previous site, database and index exactly as they were. A failure to write
+(a full disk, a read-only folder) is one `Error:` line naming the site folder and the
+reason. A build holds both folders' writer locks (atomic.writer_lock) while it writes,
+as a search that rebuilds the index holds the index's, so neither pulls a folder from
+under the other."""
 
 from __future__ import annotations
 
@@ -25,14 +28,19 @@ from evidencekb import database, search, site
 from evidencekb.atomic import check_replaceable, staged_dir, writer_lock
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb import read_kb
-from evidencekb.paths import BUILD_MANIFEST_NAME
+from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, write_manifest
 from evidencekb.workers import run_parts
 
-# Each offers its parts, then finishes once every part of every stage is there (the
-# site's finish, the downloads page, gives the sizes of the database's files).
+# Each offers its parts of the site, then finishes once every part of every stage is
+# there (the site's finish, the downloads page, gives the sizes of the database's
+# files). The search index is written beside the site (paths.index_dir).
 STAGES = (search.parts, database.parts, site.parts)
+
+
+def _earlier(folder: Path, digest: str, full: bool) -> Earlier:
+    return Earlier.nothing(digest) if full else Earlier.read(folder, digest)
 
 
 @dataclass(frozen=True)
@@ -47,21 +55,35 @@ def build(
 ) -> BuildResult:
     """Build the site; keep from the site already there every part whose content key
     is unchanged (see reuse.py), or nothing with `full`."""
+    index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
+    check_replaceable(index, INDEX_META_NAME)
     source = read_kb(kb_dir)
     digest = source.fingerprint.digest
     try:
         # One writer of site/ at a time: a search rebuilding the index waits for us,
-        # and the earlier site stays as it is while we link from it.
-        with writer_lock(site_dir), staged_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out:
-            earlier = Earlier.nothing(digest) if full else Earlier.read(site_dir, digest)
-            stages = [offer(source, out, earlier, progress) for offer in STAGES]
+        # and the earlier site stays as it is while we link from it. The site is
+        # swapped in before the index: a build stopped between the two leaves an
+        # index older than kb/, which the next search or build makes anew.
+        with (
+            writer_lock(site_dir),
+            writer_lock(index),
+            staged_dir(index, marker=INDEX_META_NAME) as index_out,
+            staged_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out,
+        ):
+            earlier = _earlier(site_dir, digest, full)
+            index_stage = search.index_parts(
+                source, index_out, _earlier(index, digest, full), progress
+            )
+            site_stages = [offer(source, out, earlier, progress) for offer in STAGES]
+            stages = [index_stage, *site_stages]
             written = run_parts(
                 [p for stage in stages for p in stage.parts], earlier, out, progress
             )
             for stage in stages:
                 stage.finish(written)
-            write_manifest(out, {k: v for stage in stages for k, v in stage.keys().items()})
+            write_manifest(index_out, index_stage.keys())
+            write_manifest(out, {k: v for stage in site_stages for k, v in stage.keys().items()})
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
         reason = failure_reason(error)

@@ -92,7 +92,7 @@ site_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_SITE_DIR,
     show_default=True,
-    help="Where `ekb build` writes the database, search index and pages.",
+    help="Where `ekb build` writes the site; the search index goes beside it (.NAME.ekb-index).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 topic_option = click.option("--topic", metavar="SLUG", help="Only this topic.")
@@ -312,10 +312,10 @@ def search_command(
     """
     import os
 
-    from evidencekb.paths import INDEX_DIRNAME
+    from evidencekb.paths import index_dir as index_dir_of
     from evidencekb.search import Filters, ensure_fresh_index, results_json, results_text, search
 
-    index_dir = site_dir / INDEX_DIRNAME
+    index_dir = index_dir_of(site_dir)
     ensure_fresh_index(kb_dir, index_dir, notify=say)
     filters = Filters.of(**filter_values)
     results = search(index_dir, " ".join(words), filters=filters, limit=limit)

@@ -159,14 +159,12 @@ class KbWatcher:
         """Build, unless site_dir was built from kb/ as it is now (its search index
         records the kb/ fingerprint it was built from): starting to serve a large kb
         must not rebuild it for nothing."""
-        from evidencekb.paths import INDEX_DIRNAME
+        from evidencekb.paths import index_dir
         from evidencekb.search.index import is_fresh
 
         looked_at, site = time.time_ns(), self.site_dir
         try:
-            current = (site / "index.html").is_file() and is_fresh(
-                self.kb_dir, site / INDEX_DIRNAME
-            )
+            current = (site / "index.html").is_file() and is_fresh(self.kb_dir, index_dir(site))
         except Exception:  # kb/ cannot be read as it is: the build will say why
             current = False
         if current:

@@ -4,6 +4,7 @@ Stdlib only, so that any stage (the search path included) can name a file
 without importing the stage that writes it.
 """
 
+import os
 from pathlib import Path
 
 # Folders the command line uses unless told otherwise.
@@ -36,13 +37,25 @@ SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (searc
 DATABASE_NAME = "evidencekb.db"
 DATASETTE_METADATA_NAME = "metadata.json"  # beside the database: `datasette DB -m metadata.json`
 EXPORT_NAME = "evidencekb.json"
-INDEX_DIRNAME = "whoosh"
-INDEX_META_NAME = "evidencekb-index.json"  # inside INDEX_DIRNAME, beside Whoosh's files
+INDEX_META_NAME = "evidencekb-index.json"  # inside the index folder, beside Whoosh's files
 SEARCH_DATA_DIRNAME = "search"  # the browser's search data
 STATIC_DIRNAME = "static"  # stylesheet and scripts
 # The content key of each part of the site, for the next build to keep what did not
 # change (see reuse.py); hidden: it is the build's, not the readers'.
 BUILD_MANIFEST_NAME = ".ekb-build.json"
+
+# Beside the site folder: the Whoosh index that `ekb search` reads (see index_dir).
+INDEX_SUFFIX = ".ekb-index"
+
+
+def index_dir(site_dir: Path) -> Path:
+    """The folder of the Whoosh index `ekb search` reads for the site at `site_dir`:
+    its hidden sibling, `.site.ekb-index` beside `site` (beside the link, where
+    `site_dir` is a link). Never inside the site folder: a static host publishes all
+    of that, and only `ekb search` reads the index, never the browser."""
+    site = Path(os.path.abspath(site_dir))  # "." has a name then; links stay links
+    return site.parent / f".{site.name or 'site'}{INDEX_SUFFIX}"
+
 
 # A folder's own page: entities/index.html lists every entity beside entities/<id>.html,
 # so no entity or category may have the id "index" (`ekb check` says so).

@@ -45,15 +45,27 @@ class Part:
 
     `name`: its entry in the build manifest. `key`: a hash of everything it is made
     from (`content_key`), or None for a part written every time and never kept.
-    `files`: what it writes, relative to the site folder; a name ending in "/" stands
-    for a folder and every file in it. `cost`: roughly how much work writing it is (a
-    claim's worth is about 1), which orders the build's tasks, largest first."""
+    `files`: what it writes, relative to the site folder (or to `place`'s); a name
+    ending in "/" stands for a folder and every file in it. `cost`: roughly how much
+    work writing it is (a claim's worth is about 1), which orders the build's tasks,
+    largest first. `place`: the folder it goes into and the build before it there,
+    for a part kept outside the site folder (the search index, paths.index_dir)."""
 
     name: str
     key: str | None
     files: tuple[str, ...]
     write: Callable[[], object]
     cost: int = 1
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A folder a build writes other than the site folder: its staging folder (`out`)
+    and the build before it there (`earlier`), which parts placed there are kept from."""
+
+    earlier: Earlier
+    out: Path
 
 
 def _nothing_to_finish(written: Mapping[str, object]) -> None:
@@ -173,9 +185,15 @@ class Earlier:
         return bool(files) and self.keep(part.name, part.key, files, out)
 
     def keep_or_write(self, parts: Iterable[Part], out: Path) -> dict[str, object]:
-        """Keep each of `parts` from this earlier build, or else write it; what each part
-        written returned, by name."""
-        return {part.name: part.write() for part in parts if not self.keep_part(part, out)}
+        """Keep each of `parts` from this earlier build into `out` (a part with a place:
+        from its place's earlier build, into its folder), or else write it; what each
+        part written returned, by name."""
+        return {part.name: part.write() for part in parts if not self._keep_placed(part, out)}
+
+    def _keep_placed(self, part: Part, out: Path) -> bool:
+        if part.place is None:
+            return self.keep_part(part, out)
+        return part.place.earlier.keep_part(part, part.place.out)
 
 
 def _link(source: str, target: str) -> None:

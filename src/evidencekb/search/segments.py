@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 # The claims in one segment, about (see segment_groups): a search reads every segment,
 # and a one-claim edit rewrites the one that holds its topic.
 SEGMENT_CLAIMS = 10_000
+SEGMENT_PART = "segment/"  # a segment's part name (reuse.Part): this and its first topic
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class PlannedSegment:
     key: str  # its content key, which is also its whoosh segment id
     topics: tuple[Topic, ...]
     claims: int
-    earlier_files: tuple[str, ...]  # the earlier build's files of this key (site-relative)
+    earlier_files: tuple[str, ...]  # the earlier index's files of this key (index-relative)
     earlier_lengths: FieldLengths | None  # and its field lengths; None: it had none
 
 
@@ -69,13 +70,13 @@ def plan_segments(
     claims; with the earlier build's files and field lengths of a segment of that key."""
     check_whoosh()
     vocabulary = vocabulary_key(kb)
-    earlier_files, earlier_lengths = _earlier_segments(earlier, index_dir.name)
+    earlier_files, earlier_lengths = _earlier_segments(earlier)
     planned = []
     for group in segment_groups(kb.topics):
         key = content_key(*(topic_key(earlier.code, vocabulary, topic) for topic in group))
-        files = tuple(f"{index_dir.name}/{name}" for name in earlier_files.get(key, []))
+        files = tuple(earlier_files.get(key, []))
         claims = sum(len(topic.claims) for topic in group)
-        part = f"{index_dir.name}/{group[0].slug}"
+        part = f"{SEGMENT_PART}{group[0].slug}"
         planned.append(PlannedSegment(part, key, group, claims, files, earlier_lengths.get(key)))
     return tuple(planned)
 
@@ -197,15 +198,13 @@ def write_table_of_contents(
     write_toc(schema(), listed, index_dir, INDEX_NAME)
 
 
-def _earlier_segments(
-    earlier: Earlier, dirname: str
-) -> tuple[dict[str, list[str]], dict[str, FieldLengths]]:
-    """The earlier index's segments by id: their files (named MAIN_<id>.<ext>) and
-    their total field lengths, as its table of contents records them. Nothing if
-    there is no earlier index this code can read."""
+def _earlier_segments(earlier: Earlier) -> tuple[dict[str, list[str]], dict[str, FieldLengths]]:
+    """The earlier index's segments by id (`earlier` is the index folder's build): their
+    files (named MAIN_<id>.<ext>) and their total field lengths, as its table of
+    contents records them. Nothing if there is no earlier index this code can read."""
     if earlier.site_dir is None:
         return {}, {}
-    folder = earlier.site_dir / dirname
+    folder = earlier.site_dir
     try:
         lengths: dict[str, FieldLengths] = dict(read_toc(folder, INDEX_NAME))
         names = sorted(os.listdir(folder))

@@ -1,5 +1,6 @@
-"""What the search stage offers a build: the index's segments (search/writer.py) and
-the browser's search data (search/browser/), as parts the build keeps or writes.
+"""What the search stage offers a build: the index's segments (search/writer.py), in
+the index folder beside the site (paths.index_dir), and the browser's search data
+(search/browser/) in the site, as parts the build keeps or writes.
 
 What writes is imported when a build asks for the parts: `ekb search` imports this
 package and never loads it.
@@ -11,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evidencekb.paths import INDEX_DIRNAME, SEARCH_DATA_DIRNAME
+from evidencekb.paths import SEARCH_DATA_DIRNAME
 
 if TYPE_CHECKING:
     from evidencekb.kb.load import LoadedKb
@@ -22,14 +23,20 @@ if TYPE_CHECKING:
 _SEARCH_DATA_COST = 2
 
 
-def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
-    """The index's segments, and the search data; the index's finish (its table of
-    contents and metadata) once they are written or kept."""
-    from evidencekb.reuse import Parts
-    from evidencekb.search.writer import index_parts
+def index_parts(source: LoadedKb, index_out: Path, earlier: Earlier, progress: Progress) -> Parts:
+    """The index's segments, written into `index_out` or kept from the index folder
+    `earlier` read; the index's finish (its table of contents and metadata) once they
+    are written or kept."""
+    from evidencekb.search.writer import index_parts as segment_parts
 
-    index = index_parts(source.kb, out / INDEX_DIRNAME, earlier, source.fingerprint, progress)
-    return Parts((*index.parts, _search_data(source, out, earlier)), index.finish)
+    return segment_parts(source.kb, index_out, earlier, source.fingerprint, progress)
+
+
+def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
+    """The site's part: the browser's search data."""
+    from evidencekb.reuse import Parts
+
+    return Parts((_search_data(source, out, earlier),))
 
 
 def _search_data(source: LoadedKb, out: Path, earlier: Earlier) -> Part:

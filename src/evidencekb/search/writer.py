@@ -44,15 +44,18 @@ def write_index(
 
     `fingerprint`: of the kb/ that `kb` was read from, taken as it was read (see
     kb/load.py's `read_kb`), so that an edit made during the build is still noticed.
-    `earlier`: the build before, whose segments are kept where their key is the same.
-    (`ekb build` runs the same parts, `index_parts`, among all the others.)
+    `earlier`: the index before (read from its folder's build manifest, which this
+    writes too), whose segments are kept where their key is the same. (`ekb build`
+    runs the same parts, `index_parts`, among all the others.)
     """
-    from evidencekb.reuse import Earlier
+    from evidencekb.reuse import Earlier, write_manifest
 
     earlier = earlier or Earlier.nothing("")
     index = index_parts(kb, index_dir, earlier, fingerprint, progress)
-    index.finish(earlier.keep_or_write(index.parts, index_dir.parent))
-    return index.keys()
+    index.finish(earlier.keep_or_write(index.parts, index_dir))
+    keys = index.keys()
+    write_manifest(index_dir, keys)
+    return keys
 
 
 def index_parts(
@@ -63,9 +66,11 @@ def index_parts(
     progress: Progress = no_progress,
 ) -> Parts:
     """The index of `kb` in `index_dir` (made now; it must be new or empty) as parts of a
-    build, one a segment; once they are all there, its finish writes the table of
-    contents, then the metadata with the fingerprint, stamped with the time kb/ was read."""
-    from evidencekb.reuse import Part, Parts
+    build, one a segment, their files named relative to `index_dir`, kept from the
+    index folder `earlier` read; once they are all there, its finish writes the table
+    of contents, then the metadata with the fingerprint, stamped with the time kb/ was
+    read."""
+    from evidencekb.reuse import Part, Parts, Place
     from evidencekb.search.segments import plan_segments, write_table_of_contents
 
     index_dir.mkdir(exist_ok=True)
@@ -80,6 +85,7 @@ def index_parts(
             segment.earlier_files if segment.earlier_lengths is not None else (),
             partial(_write_segment, kb, index_dir, segment, (number, len(planned)), progress),
             cost=segment.claims,
+            place=Place(earlier, index_dir),
         )
         for number, segment in enumerate(planned, start=1)
     )
@@ -123,7 +129,7 @@ def ensure_fresh_index(
 ) -> None:
     """Rebuild the index from kb/ if it is missing or older than kb/.
 
-    The rebuild holds the site folder's writer lock, as `ekb build` does: a build
+    The rebuild holds the index folder's writer lock, as `ekb build` does: a build
     running meanwhile is waited for (and has often made the index fresh), never
     swapped out from under the rebuild.
     """
@@ -134,9 +140,8 @@ def ensure_fresh_index(
     # Imported only to rebuild: a search of a fresh index starts faster without it.
     from evidencekb.atomic import writer_lock
 
-    site_dir = index_dir.parent
     try:
-        with writer_lock(site_dir, on_wait=lambda: notify(f"waiting for a build of {site_dir}…")):
+        with writer_lock(index_dir, on_wait=lambda: notify(f"waiting for a build of {index_dir}…")):
             if is_fresh(kb_dir, index_dir):
                 return
             if read_meta(index_dir) is None:
@@ -150,14 +155,19 @@ def ensure_fresh_index(
 
 
 def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_progress) -> None:
-    """Build a new index beside `index_dir` and swap it in atomically.
+    """Build a new index beside `index_dir` and swap it in atomically, keeping each
+    segment of the old one that nothing changed (an edit rewrites one segment).
 
     Searches running meanwhile keep reading the old index; none ever sees a
     half-written one. Callers other than ensure_fresh_index hold the writer lock.
     """
     from evidencekb.atomic import staged_dir
     from evidencekb.kb.load import read_kb  # only this rare path needs the loader
+    from evidencekb.reuse import Earlier
 
     source = read_kb(kb_dir)
+    earlier = Earlier.read(index_dir, source.fingerprint.digest)
     with staged_dir(index_dir, marker=INDEX_META_NAME) as staged:
-        write_index(source.kb, staged, fingerprint=source.fingerprint, progress=progress)
+        write_index(
+            source.kb, staged, fingerprint=source.fingerprint, progress=progress, earlier=earlier
+        )
