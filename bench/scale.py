@@ -62,12 +62,12 @@ from evidencekb.paths import (
     CLAIMS_FILE,
     DATABASE_NAME,
     EXPORT_NAME,
-    INDEX_DIRNAME,
     PARSE_CACHE_DIRNAME,
     SEARCH_DATA_DIRNAME,
     SOURCE_COPY,
     STATIC_DIRNAME,
     TOPICS_DIR,
+    index_dir,
 )
 from search_speed import machine  # one description of the machine for every bench
 
@@ -212,7 +212,8 @@ def site_parts(site_dir: Path) -> dict[str, tuple[int, int]]:
         if not path.is_file():
             continue
         top = path.relative_to(site_dir).parts[0]
-        named = (DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME, SEARCH_DATA_DIRNAME, STATIC_DIRNAME)
+        # "whoosh": where code before the index moved beside the site kept it.
+        named = (DATABASE_NAME, EXPORT_NAME, "whoosh", SEARCH_DATA_DIRNAME, STATIC_DIRNAME)
         part = top if top in named else "pages (HTML)"
         size, files = parts.get(part, (0, 0))
         parts[part] = (size + path.stat().st_size, files + 1)
@@ -244,6 +245,7 @@ def measure(kb_source: Path, runs: int, sides: list[Side], scratch: Path) -> Non
             side.record("check_warm", run_ekb(side, *check))
             if round_number < side.full_builds:
                 shutil.rmtree(side.site, ignore_errors=True)
+                shutil.rmtree(index_dir(side.site), ignore_errors=True)  # (earlier code: none)
                 shutil.rmtree(side.cache, ignore_errors=True)
                 side.record("build_full", run_ekb(side, *build, "--site-dir", str(side.site)))
         edit_one_claim(kb, round_number)

@@ -40,7 +40,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.paths import INDEX_DIRNAME
+from evidencekb.paths import index_dir as index_dir_of
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_KB = REPO_ROOT / "kb"
@@ -119,10 +119,11 @@ def prepare_site(kb_dir: Path, site_dir: Path, env: dict[str, str]) -> float:
 
     The whole site is not needed to search; `site_bench.py` times `ekb build`."""
     shutil.rmtree(site_dir, ignore_errors=True)
+    shutil.rmtree(index_dir_of(site_dir), ignore_errors=True)
     run = run_timed(search_command(kb_dir, site_dir, "ketamine"), env)
     check_ran(f"first ekb search --kb {kb_dir}", run.done)
-    if not (site_dir / INDEX_DIRNAME).is_dir():
-        fail(f"the first search on {kb_dir} built no index in {site_dir / INDEX_DIRNAME}")
+    if not index_dir_of(site_dir).is_dir():
+        fail(f"the first search on {kb_dir} built no index in {index_dir_of(site_dir)}")
     return run.wall
 
 
@@ -154,7 +155,7 @@ def time_index_builds(
     """Seconds of each build; the index's size and claim count (from the builds, or with
     --build-runs 0 from the index the first search built and the claims files)."""
     seconds: list[float] = []
-    index_dir = site_dir / INDEX_DIRNAME
+    index_dir = index_dir_of(site_dir)
     size = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
     claims = sum(
         path.read_text(encoding="utf-8").splitlines().count("[[claim]]")
@@ -270,7 +271,7 @@ def megabytes(size: int) -> str:
 def index_state(site_dir: Path) -> list[tuple[str, int]]:
     """The index files' names and inodes. A rebuild swaps in new files (new inodes) even
     though a deterministic build gives the same names and bytes."""
-    index_dir = site_dir / INDEX_DIRNAME
+    index_dir = index_dir_of(site_dir)
     return sorted((str(p.relative_to(index_dir)), p.stat().st_ino) for p in index_dir.rglob("*"))
 
 

@@ -54,7 +54,7 @@ from urllib.parse import unquote, urlparse
 from evidencekb import site
 from evidencekb.build import build
 from evidencekb.kb import read_kb
-from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_DIRNAME
+from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, index_dir
 from evidencekb.progress import no_progress
 from evidencekb.reuse import Earlier
 from evidencekb.site.serve import serving
@@ -184,8 +184,6 @@ def site_parts(site: Path) -> dict[str, Size]:
             part = "database"
         elif top == EXPORT_NAME:
             part = "JSON export"
-        elif top == INDEX_DIRNAME:
-            part = "whoosh index (ekb search)"
         elif path.suffix == ".html":
             part = "pages (HTML)"
         elif top == "search":
@@ -206,6 +204,7 @@ def time_builds(kb_dir: Path, work: Path, runs: int) -> tuple[list[float], Path,
     for run in range(runs):
         if site.exists():
             shutil.rmtree(site)
+        shutil.rmtree(index_dir(site), ignore_errors=True)
         start = time.perf_counter()
         claims = build(kb_dir, site, no_progress).claims
         seconds.append(time.perf_counter() - start)

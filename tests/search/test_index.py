@@ -231,3 +231,23 @@ def test_vocabulary_from_a_hand_built_kb_expands_both_ways(tmp_path: Path) -> No
     by_name = {h.claim["id"] for h in search(index_dir, "magnesium sulphate").hits}
     assert by_abbreviation == by_name == {"t-1", "t-2"}
     assert [h.claim["id"] for h in search(index_dir, "entity:mgso4").hits] == ["t-1"]
+
+
+def test_a_rebuild_keeps_the_segments_nothing_changed(
+    kb_dir: Path, tmp_path: Path, reword: Callable[[Path, str, str], None]
+) -> None:
+    """A search that finds the index stale writes only the segments whose topics
+    changed: the others are linked from the index it replaces (its own manifest)."""
+    index_dir = tmp_path / "index"
+    rebuild_index(kb_dir, index_dir)
+
+    def segments() -> dict[str, int]:
+        return {p.name: p.stat().st_ino for p in index_dir.iterdir() if p.name.startswith("MAIN_")}
+
+    before = segments()
+    rebuild_index(kb_dir, index_dir)  # nothing changed: every segment file kept
+    assert segments() == before
+    reword(kb_dir, "a viable option", "a workable option")
+    rebuild_index(kb_dir, index_dir)  # its one segment written anew, under a new key
+    assert segments() and not set(segments()) & set(before)
+    assert search(index_dir, "workable").hits
