@@ -5,6 +5,7 @@ helpers that edit a kb copy. Test modules import from here, never from each othe
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import pty
@@ -347,7 +348,7 @@ def build(kb: KnowledgeBase, out: Path) -> Path:
     database and export."""
     out.mkdir(parents=True)
     (out / DATABASE_NAME).write_bytes(b"SQLite format 3\x00")
-    (out / EXPORT_NAME).write_text("[]\n", encoding="utf-8")
+    (out / EXPORT_NAME).write_bytes(gzip.compress(b"[]\n", mtime=0))
     (out / DATASETTE_METADATA_NAME).write_text("{}\n", encoding="utf-8")
     write_search_data(kb, out)
     write_site(kb, out)

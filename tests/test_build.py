@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import pty
@@ -43,6 +44,18 @@ def test_build_writes_database_export_index_and_pages(kb_dir: Path, tmp_path: Pa
     assert (tmp_path / ".site.ekb-index" / INDEX_META_NAME).is_file()
     assert index_dir(tmp_path / "site") == tmp_path / ".site.ekb-index"
     assert not any(p.name.startswith("MAIN") for p in (tmp_path / "site").rglob("*"))
+
+
+def test_the_export_is_the_json_export_gzipped_with_no_name_or_time(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    build(kb_dir, tmp_path / "site")
+    data = (tmp_path / "site" / EXPORT_NAME).read_bytes()
+    # RFC 1952: magic, deflate, no flags (so no file name), modification time 0.
+    assert data[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
+    exported = CliRunner().invoke(cli, ["export", "--kb", str(kb_dir), "--format", "json"])
+    assert exported.exit_code == 0
+    assert gzip.decompress(data).decode("utf-8") == exported.output
 
 
 def test_same_kb_same_bytes(kb_dir: Path, tmp_path: Path) -> None:

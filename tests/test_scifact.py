@@ -8,6 +8,7 @@ outside CI when it is absent, failing under CI=true.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -207,7 +208,7 @@ def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     assert "RESULTS Of the 32,441 appendix samples 16 were positive" in claim
     panel = soup(site / "claims" / "scifact-2.html").select_one(".verdict-panel")
     assert "verdict-contradicted" in panel["class"]
-    exported = json.loads((site / EXPORT_NAME).read_text(encoding="utf-8"))
+    exported = json.loads(gzip.decompress((site / EXPORT_NAME).read_bytes()))
     assert sum(len(c["evidence"]) for c in exported if c["topic"] == "scifact") == 919
 
 

@@ -36,7 +36,7 @@ SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (searc
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"
 DATASETTE_METADATA_NAME = "metadata.json"  # beside the database: `datasette DB -m metadata.json`
-EXPORT_NAME = "evidencekb.json"
+EXPORT_NAME = "evidencekb.json.gz"  # the JSON export, compressed: a download of every claim
 INDEX_META_NAME = "evidencekb-index.json"  # inside the index folder, beside Whoosh's files
 SEARCH_DATA_DIRNAME = "search"  # the browser's search data
 STATIC_DIRNAME = "static"  # stylesheet and scripts

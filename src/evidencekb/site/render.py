@@ -351,7 +351,8 @@ def _downloads(out_dir: Path) -> list[dict[str, Any]]:
         (
             EXPORT_NAME,
             "JSON export",
-            "Every claim as a JSON object, the shape of `ekb export --format json`.",
+            "Every claim as a JSON object, the shape of `ekb export --format json`, "
+            "compressed with gzip.",
         ),
     ]
     result = []
