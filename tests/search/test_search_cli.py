@@ -30,7 +30,9 @@ def ekb(kb_dir: Path, site_dir: Path, *args: str) -> Result:
 def test_first_search_builds_the_index_and_says_so(kb_dir: Path, site_dir: Path) -> None:
     result = ekb(kb_dir, site_dir, "laryngospasm")
     assert result.exit_code == 0
-    assert result.stderr == f"no search index at {site_dir / 'whoosh'}; building it…\n"
+    # Beside the site folder, never in it: a static host publishes the site.
+    index = site_dir.parent / ".site.ekb-index"
+    assert result.stderr == f"no search index at {index}; building it…\n"
     again = ekb(kb_dir, site_dir, "laryngospasm")
     assert again.stderr == ""
     assert again.stdout == result.stdout
@@ -301,7 +303,7 @@ def test_an_unwritable_site_folder_is_an_error(kb_dir: Path, tmp_path: Path) -> 
     result = ekb(kb_dir, blocker / "site", "ketamine")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        f"Error: cannot write the search index at {blocker / 'site' / 'whoosh'}: Not a directory"
+        f"Error: cannot write the search index at {blocker / '.site.ekb-index'}: Not a directory"
     )
 
 
