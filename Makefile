@@ -42,4 +42,4 @@ $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
 clean:
-	rm -rf site $(VENV) node_modules bench/out .pytest_cache .ruff_cache
+	rm -rf site .site.ekb-index $(VENV) node_modules bench/out .pytest_cache .ruff_cache
