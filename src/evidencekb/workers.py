@@ -19,6 +19,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from multiprocessing.connection import Connection
@@ -165,6 +166,10 @@ def _untaken(taken: Any, count: int) -> Iterator[int]:
 
 
 def _child_main(tasks: Sequence[Callable[[], object]], taken: Any, sender: Connection) -> None:
+    # The parent stops its children only once it has failed, and cleans up after them:
+    # a child then ends at once and quietly, never through a handler inherited from the
+    # command line, which would raise in the middle of the child's own report.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         results = _run_untaken(tasks, taken)
     except BaseException as error:  # reported to the parent, which raises it
