@@ -161,15 +161,31 @@ def import_command(
 
 
 @cli.command()
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail on warnings too (claims citing a retracted work or one under an "
+    "expression of concern), for CI.",
+)
 @kb_option
 @handles_errors
-def check(kb_dir: Path) -> None:
-    """Validate the whole knowledge base and list every problem."""
+def check(strict: bool, kb_dir: Path) -> None:
+    """Validate the whole knowledge base and list every problem.
+
+    Claims citing a retracted work or one under an expression of concern are listed
+    as warnings: the exit status is 0 unless --strict is given."""
     from evidencekb.kb import load_kb
+    from evidencekb.kb.notices import notice_warnings
 
     kb = load_kb(kb_dir)
+    warnings = notice_warnings(kb)
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
     topics, claims = len(kb.topics), len(kb.claims)
-    echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')})")
+    if strict and warnings:
+        _fail(f"{_plural(len(warnings), 'warning')}, and --strict fails on warnings", 1)
+    counted = f", {_plural(len(warnings), 'warning')}" if warnings else ""
+    echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')}{counted})")
 
 
 @cli.command("export")
@@ -358,6 +374,33 @@ def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: P
         echo(f"Dry run: {_plural(applied, 'field')} would change; nothing written.")
     else:
         echo(f"Nothing to change in {result.references_file}.")
+
+
+@refs.command("retractions")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--topic", "slug", metavar="SLUG", help="Only this topic (default: every topic).")
+@kb_option
+@handles_errors
+def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
+    """Record the notices (retractions, expressions of concern, corrections,
+    reinstatements) of Retraction Watch's CSV SOURCE on the works the kb cites.
+
+    Works match by DOI (without case) or PMID; each topic's notices go into its
+    notices.toml. Running it again with the same file changes nothing.
+    """
+    from evidencekb.kb.retractions import record_retractions
+
+    result = record_retractions(kb_dir, source, slug)
+    for found in result.found:
+        click.echo(found.describe())
+    added = sum(found.new for found in result.found)
+    for path in result.written:
+        click.echo(f"Wrote {path}.")
+    if not result.written:
+        matched = _plural(len(result.found), "notice")
+        click.echo(f"Nothing to change: {matched} on the kb's works, all recorded already.")
+    elif added:
+        click.echo(f"{_plural(added, 'notice')} recorded.")
 
 
 @cli.command("serve")

@@ -40,6 +40,23 @@ NOT_STATED = "not-stated"
 SUPPORTS = "supports"
 CONTRADICTS = "contradicts"
 
+# The natures of an editorial notice on a cited work (notices.toml), as Retraction
+# Watch names them, by id; and the mark each leaves on the work, the most serious
+# first. A reinstatement lifts an earlier retraction or expression of concern.
+NOTICE_NATURES: dict[str, str] = {
+    "retraction": "Retraction",
+    "expression-of-concern": "Expression of concern",
+    "correction": "Correction",
+    "reinstatement": "Reinstatement",
+}
+NOTICE_MARKS: dict[str, str] = {
+    "retraction": "Retracted",
+    "expression-of-concern": "Expression of concern",
+    "correction": "Correction",
+}
+# The marks `ekb check` warns of: a claim resting on such a work needs a curator's look.
+WARNED_MARKS: tuple[str, ...] = ("retraction", "expression-of-concern")
+
 
 def split_lines(text: str) -> list[str]:
     """Lines as an editor numbers them: broken at LF, CRLF or CR only.
@@ -160,6 +177,66 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """An editorial notice on a cited work (notices.toml), as Retraction Watch records it."""
+
+    nature: str  # a key of NOTICE_NATURES
+    date: str  # ISO 8601 (YYYY-MM-DD), the notice's
+    doi: str | None = None  # the notice's own DOI
+    pmid: str | None = None  # the notice's own PubMed id
+    reasons: tuple[str, ...] = ()  # Retraction Watch's reasons, as it words them
+    record_id: int | None = None  # Retraction Watch's Record ID
+
+    @property
+    def nature_label(self) -> str:
+        return NOTICE_NATURES[self.nature]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "nature": self.nature,
+            "nature_label": self.nature_label,
+            "date": self.date,
+            "doi": self.doi,
+            "pmid": self.pmid,
+            "reasons": list(self.reasons),
+            "record_id": self.record_id,
+        }
+
+
+def notice_mark(notices: tuple[Notice, ...]) -> str | None:
+    """The mark the notices leave on a work (a key of NOTICE_MARKS), or None.
+
+    Read in date order: a retraction stands until a reinstatement, and so does an
+    expression of concern; a correction marks a work nothing graver marks."""
+    retracted = concern = corrected = False
+    for notice in sorted(notices, key=lambda n: n.date):
+        if notice.nature == "retraction":
+            retracted = True
+        elif notice.nature == "expression-of-concern":
+            concern = True
+        elif notice.nature == "correction":
+            corrected = True
+        elif notice.nature == "reinstatement":
+            retracted = concern = False
+    if retracted:
+        return "retraction"
+    if concern:
+        return "expression-of-concern"
+    return "correction" if corrected else None
+
+
+@dataclass(frozen=True)
+class CitedNotice:
+    """The mark editorial notices leave on one work a claim cites."""
+
+    citation: int
+    mark: str  # a key of NOTICE_MARKS
+
+    def to_dict(self) -> dict[str, object]:
+        return {"citation": self.citation, "mark": self.mark, "label": NOTICE_MARKS[self.mark]}
+
+
+@dataclass(frozen=True)
 class Claim:
     id: str
     topic: str
@@ -179,6 +256,8 @@ class Claim:
     # fills in "not stated" for every other citation.
     evidence: tuple[Evidence, ...] = ()
     relations: tuple[Relation, ...] = ()  # every curated relation with this claim on a side
+    # The cited works that editorial notices mark (notices.toml), in citation order.
+    notices: tuple[CitedNotice, ...] = ()
 
     @property
     def citation_evidence(self) -> tuple[Evidence, ...]:
@@ -214,6 +293,7 @@ class Claim:
             "position": self.position,
             "evidence": [e.to_dict() for e in self.citation_evidence],
             "contested": self.contested,
+            "notices": [n.to_dict() for n in self.notices],
         }
 
 
@@ -243,6 +323,16 @@ class Reference:
     # The work's own text, when recorded, that claims' evidence quotes: its
     # abstract's sentences, numbered from 0.
     sentences: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()  # editorial notices on it (notices.toml), by date
+
+    @property
+    def mark(self) -> str | None:
+        """What its notices make of it (a key of NOTICE_MARKS), or None."""
+        return notice_mark(self.notices)
+
+    @property
+    def mark_label(self) -> str:
+        return NOTICE_MARKS[self.mark] if self.mark else ""
 
     def record(self) -> dict[str, object]:
         """The bibliographic fields by name, in order (lists as tuples)."""
@@ -254,13 +344,18 @@ class Reference:
 
     def to_dict(self) -> dict[str, object]:
         fields = {k: list(v) if isinstance(v, tuple) else v for k, v in self.record().items()}
-        return {"topic": self.topic, "number": self.number, **fields}
+        return {
+            "topic": self.topic,
+            "number": self.number,
+            **fields,
+            "mark": self.mark,
+            "notices": [n.to_dict() for n in self.notices],
+        }
 
 
 # Reference's own fields that are not its bibliographic record.
-_RECORD_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Reference) if f.name not in ("topic", "number", "sentences")
-)
+_NOT_RECORD = ("topic", "number", "sentences", "notices")
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(Reference) if f.name not in _NOT_RECORD)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ CLAIMS_FILE = "claims.toml"
 REFERENCES_FILE = "references.toml"
 EVIDENCE_FILE = "evidence.toml"  # stances and quotations per claim and cited work
 SOURCE_COPY = "source.txt"  # the summary as imported, for provenance checks
+NOTICES_FILE = "notices.toml"  # editorial notices (retractions...) on the cited works
 
 # Inside the user's cache folder ($XDG_CACHE_HOME, else ~/.cache): work kept by an
 # earlier run (cache.py). Never inside kb/ or the site: see there.

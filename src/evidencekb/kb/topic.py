@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from evidencekb.kb.claims import ClaimChecker, ClaimContext
 from evidencekb.kb.layouts import readable_lines
+from evidencekb.kb.notices import load_notices, mark_claims
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.references import load_references
 from evidencekb.kb.tables import Field, topic_slug_fault
@@ -18,6 +19,7 @@ from evidencekb.model import (
 )
 from evidencekb.paths import (
     CLAIMS_FILE,
+    NOTICES_FILE,
     OVERVIEW_FILE,
     REFERENCES_FILE,
     SOURCE_COPY,
@@ -71,6 +73,7 @@ def load_topic(
     )
     claims = claim_checker.load(f"{base}/{CLAIMS_FILE}", context)
     references = load_references(reader, f"{base}/{REFERENCES_FILE}", slug, claims)
+    references = load_notices(reader, f"{base}/{NOTICES_FILE}", references)
     if values is None:
         return None
     return Topic(
@@ -79,7 +82,7 @@ def load_topic(
         source,
         values["citation_style"],
         overview,
-        claims or (),
+        mark_claims(claims or (), references),
         references,
         source_text=source_text or "",
         layout=layout,

@@ -1,0 +1,293 @@
+"""`ekb refs retractions`: record the editorial notices Retraction Watch lists on
+the works a topic cites.
+
+Retraction Watch's CSV, as Crossref publishes it, has one row per notice (Record ID,
+Title, ..., RetractionDate, RetractionDOI, RetractionPubMedID, OriginalPaperDate,
+OriginalPaperDOI, OriginalPaperPubMedID, RetractionNature, Reason, Paywalled, Notes),
+dates like `6/5/2020 0:00`, reasons like `+Falsification/Fabrication of Data;+...;`,
+and `Unavailable` or `0` where an identifier is missing. Rows are read one at a time
+(the csv module) and matched to references by the original paper's DOI (compared
+without case) or PMID. Each topic's notices.toml is then written whole, in a fixed
+order, checked first as `ekb check` would and replaced all at once: running the
+command twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomli_w
+
+from evidencekb.atomic import replace_file
+from evidencekb.errors import KBError, ValidationError, failure_reason
+from evidencekb.identifiers import doi_key, is_doi, is_pmid
+from evidencekb.kb.files import KbFileError, KbTree, scan_kb
+from evidencekb.kb.load import load_kb, load_tree
+from evidencekb.kb.notices import notice_order
+from evidencekb.kb.text import shown
+from evidencekb.model import NOTICE_NATURES, KnowledgeBase, Notice, Topic
+from evidencekb.paths import NOTICES_FILE, TOPICS_DIR
+from evidencekb.reading import NotReadable, read_regular
+
+# Retraction Watch's whole database is some 50 MB; a file many times that is not it.
+MAX_CSV_BYTES = 1 << 30
+COLUMNS = (
+    "Record ID",
+    "RetractionDate",
+    "RetractionDOI",
+    "RetractionPubMedID",
+    "OriginalPaperDOI",
+    "OriginalPaperPubMedID",
+    "RetractionNature",
+    "Reason",
+)
+MISSING = ("", "unavailable", "0", "na", "n/a")  # how the file says "no identifier"
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?:\s+[0-9:]+)?")
+_NATURES = {label.casefold(): key for key, label in NOTICE_NATURES.items()}
+HEADER_COMMENT = (
+    "# Editorial notices on the works this topic cites, by reference number.\n"
+    "# Written by `ekb refs retractions` from Retraction Watch's data; see kb/README.md.\n"
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One notice of the file on one reference of the kb."""
+
+    topic: str
+    number: int
+    notice: Notice
+    new: bool  # False: notices.toml records it already
+
+    def describe(self) -> str:
+        n = self.notice
+        verb = "add" if self.new else "keep"
+        record = f" (Retraction Watch record {n.record_id})" if n.record_id else ""
+        return f"{self.topic} reference {self.number}: {verb} {n.nature_label} of {n.date}{record}"
+
+
+@dataclass(frozen=True)
+class RetractionsResult:
+    found: tuple[Found, ...]
+    written: tuple[Path, ...]
+
+
+def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> RetractionsResult:
+    """Match the notices of `source` to the references of `kb_dir` (of topic `slug`
+    only, if given) and write each topic's notices.toml that gains one."""
+    kb = load_kb(kb_dir)  # a kb that does not pass `ekb check` is not changed
+    topics = _topics(kb, slug)
+    by_doi, by_pmid = _identifiers(topics)
+    found: dict[tuple[str, int], dict[tuple[str, str, int | None], Notice]] = {}
+    for doi, pmid, notice in read_notices(source, by_doi, by_pmid):
+        for place in by_doi.get(doi_key(doi), ()) if doi else ():
+            found.setdefault(place, {})[_key(notice)] = notice
+        for place in by_pmid.get(pmid, ()) if pmid else ():
+            found.setdefault(place, {})[_key(notice)] = notice
+    results: list[Found] = []
+    written: list[Path] = []
+    tree = scan_kb(kb_dir)
+    for topic in topics:
+        changed, reports = _merge(topic, found)
+        results += reports
+        if changed:
+            written.append(_write(kb_dir, tree, topic.slug, changed, source))
+    return RetractionsResult(tuple(results), tuple(written))
+
+
+def _topics(kb: KnowledgeBase, slug: str | None) -> tuple[Topic, ...]:
+    if slug is None:
+        return kb.topics
+    try:
+        return (kb.topic(slug),)
+    except KeyError:
+        known = ", ".join(t.slug for t in kb.topics) or "(none)"
+        raise KBError(f"no topic '{shown(slug)}'; topics: {known}") from None
+
+
+Place = tuple[str, int]  # (topic slug, reference number)
+Places = dict[str, list[Place]]
+
+
+def _identifiers(topics: tuple[Topic, ...]) -> tuple[Places, Places]:
+    by_doi: Places = {}
+    by_pmid: Places = {}
+    for topic in topics:
+        for ref in topic.references:
+            if ref.doi:
+                by_doi.setdefault(doi_key(ref.doi), []).append((topic.slug, ref.number))
+            if ref.pmid:
+                by_pmid.setdefault(ref.pmid, []).append((topic.slug, ref.number))
+    return by_doi, by_pmid
+
+
+def _key(notice: Notice) -> tuple[str, str, int | None]:
+    return (notice.nature, notice.date, notice.record_id)
+
+
+def read_notices(
+    source: Path, dois: Places, pmids: Places
+) -> Iterator[tuple[str | None, str | None, Notice]]:
+    """(original DOI, original PMID, notice) for each row of `source` about a work
+    whose DOI key is in `dois` or PMID in `pmids`; other rows are only scanned."""
+    name = shown(str(source))
+    try:
+        data = read_regular(source, limit=MAX_CSV_BYTES)
+    except NotReadable as error:
+        raise KBError(f"{name} {error.reason}") from None
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    rows = csv.reader(text)
+    try:
+        header = [column.strip() for column in next(rows, [])]
+        missing = [column for column in COLUMNS if column not in header]
+        if missing:
+            raise KBError(
+                f"{name}:1: not a Retraction Watch CSV: no column {', '.join(missing)} "
+                f"(it needs {', '.join(COLUMNS)})"
+            )
+        at = {column: header.index(column) for column in COLUMNS}
+        for row in rows:
+            if len(row) < len(header) - 1:  # the header's trailing comma names no column
+                if not any(cell.strip() for cell in row):
+                    continue
+                raise KBError(
+                    f"{name}:{rows.line_num}: {len(row)} fields, but the header has "
+                    f"{len(header)}; is a quote left open?"
+                )
+            doi = _identifier(row[at["OriginalPaperDOI"]], is_doi)
+            pmid = _identifier(row[at["OriginalPaperPubMedID"]], is_pmid)
+            if (doi and doi_key(doi) in dois) or (pmid and pmid in pmids):
+                yield doi, pmid, _notice(row, at, f"{name}:{rows.line_num}")
+    except UnicodeDecodeError as error:
+        raise KBError(f"{name}:{rows.line_num + 1}: not UTF-8 text ({error.reason})") from None
+    except csv.Error as error:
+        raise KBError(f"{name}:{rows.line_num}: not CSV ({error})") from None
+
+
+def _identifier(cell: str, valid: object) -> str | None:
+    value = cell.strip()
+    if value.casefold() in MISSING:
+        return None
+    assert callable(valid)
+    return value if valid(value) else None
+
+
+def _notice(row: list[str], at: dict[str, int], where: str) -> Notice:
+    nature_text = row[at["RetractionNature"]].strip()
+    nature = _NATURES.get(nature_text.casefold())
+    if nature is None:
+        allowed = ", ".join(NOTICE_NATURES.values())
+        raise KBError(f"{where}: unknown RetractionNature '{shown(nature_text)}'; known: {allowed}")
+    record = row[at["Record ID"]].strip()
+    if record.casefold() in MISSING:
+        record_id = None
+    elif record.isascii() and record.isdigit() and int(record) > 0:
+        record_id = int(record)
+    else:
+        raise KBError(f"{where}: Record ID '{shown(record)}' is not a whole number above 0")
+    return Notice(
+        nature=nature,
+        date=_date(row[at["RetractionDate"]], where),
+        doi=_identifier(row[at["RetractionDOI"]], is_doi),
+        pmid=_identifier(row[at["RetractionPubMedID"]], is_pmid),
+        reasons=reasons(row[at["Reason"]]),
+        record_id=record_id,
+    )
+
+
+def _date(cell: str, where: str) -> str:
+    """`6/5/2020 0:00` (month/day/year, as the file writes it) -> "2020-06-05"."""
+    import datetime
+
+    match = _US_DATE.fullmatch(cell.strip())
+    try:
+        if match is None:
+            return datetime.date.fromisoformat(cell.strip()[:10]).isoformat()
+        month, day, year = (int(group) for group in match.groups())
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        raise KBError(
+            f"{where}: RetractionDate '{shown(cell)}' is not a date like 6/5/2020 0:00"
+        ) from None
+
+
+def reasons(cell: str) -> tuple[str, ...]:
+    """`+Falsification/Fabrication of Data;+Investigation by Journal/Publisher;` -> each
+    reason as written, without its "+" and the separators, each once."""
+    found = (part.strip().removeprefix("+").strip() for part in cell.split(";"))
+    return tuple(dict.fromkeys(reason for reason in found if reason))
+
+
+def _merge(
+    topic: Topic, found: dict[Place, dict[tuple[str, str, int | None], Notice]]
+) -> tuple[dict[int, tuple[Notice, ...]] | None, list[Found]]:
+    """Each reference's notices with the file's added (None: nothing to add), and a
+    report of every notice the file has on the topic's works."""
+    reports: list[Found] = []
+    merged: dict[int, tuple[Notice, ...]] = {}
+    added = False
+    for ref in topic.references:
+        known = {_key(n): n for n in ref.notices}
+        new = found.get((topic.slug, ref.number), {})
+        for key, notice in sorted(new.items(), key=lambda item: notice_order(item[1])):
+            fresh = key not in known
+            reports.append(Found(topic.slug, ref.number, notice, fresh))
+            if fresh:
+                known[key] = notice
+                added = True
+        if known:
+            merged[ref.number] = tuple(sorted(known.values(), key=notice_order))
+    return (merged if added else None), reports
+
+
+def notices_toml(notices: dict[int, tuple[Notice, ...]]) -> str:
+    """notices.toml, in reference then date order."""
+    tables = [_table(number, notice) for number in sorted(notices) for notice in notices[number]]
+    return HEADER_COMMENT + "\n" + tomli_w.dumps({"notice": tables})
+
+
+def _table(number: int, notice: Notice) -> dict[str, object]:
+    table: dict[str, object] = {
+        "reference": number,
+        "nature": notice.nature_label,
+        "date": notice.date,
+    }
+    optional = {"doi": notice.doi, "pmid": notice.pmid, "record_id": notice.record_id}
+    table.update({key: value for key, value in optional.items() if value is not None})
+    if notice.reasons:
+        table["reasons"] = list(notice.reasons)
+    return table
+
+
+def _write(
+    kb_dir: Path, tree: KbTree, slug: str, notices: dict[int, tuple[Notice, ...]], source: Path
+) -> Path:
+    folder = f"{TOPICS_DIR}/{slug}"
+    text = notices_toml(notices).encode("utf-8")
+    try:
+        contents = {
+            path.removeprefix(f"{folder}/"): tree.read(path)
+            for path in tree.all_files()
+            if path.startswith(f"{folder}/")
+        }
+    except KbFileError as error:
+        raise KBError(str(error.problem)) from None
+    contents[NOTICES_FILE] = text
+    try:
+        load_tree(tree.with_folder(folder, contents))
+    except ValidationError as error:
+        found = "; ".join(problem.message for problem in error.problems)
+        raise KBError(
+            f"{shown(str(source))}: nothing recorded: with it, `ekb check` would find {found}"
+        ) from None
+    path = kb_dir / folder / NOTICES_FILE
+    try:
+        replace_file(path, text)
+    except OSError as error:
+        raise KBError(f"cannot write {path}: {failure_reason(error)}") from None
+    return path
