@@ -336,6 +336,25 @@ def long_kb(abstracts: int = 60) -> KnowledgeBase:
     )
 
 
+# A topic citing two works The Lancet retracted, and their notices as rows of Retraction
+# Watch's CSV (tests/data/README.md).
+RETRACTED_SAMPLE = REPO / "tests" / "data" / "retracted-sample"
+RETRACTED_TOPIC = "retracted-sample"
+RETRACTION_WATCH_SAMPLE = REPO / "tests" / "data" / "retraction-watch-sample.csv"
+
+
+def add_retracted_sample(kb_dir: Path, notices: bool = True) -> Path:
+    """Copy the retracted sample into a kb copy, with its notices recorded by `ekb refs
+    retractions` from RETRACTION_WATCH_SAMPLE unless `notices` is False; its folder."""
+    from evidencekb.kb.retractions import record_retractions
+
+    target = kb_dir / "topics" / RETRACTED_TOPIC
+    shutil.copytree(RETRACTED_SAMPLE, target)
+    if notices:
+        record_retractions(kb_dir, RETRACTION_WATCH_SAMPLE)
+    return target
+
+
 def add_evidence_sample(kb_dir: Path) -> Path:
     """Copy the evidence sample into a kb copy as topic EVIDENCE_TOPIC; its folder."""
     target = kb_dir / "topics" / EVIDENCE_TOPIC

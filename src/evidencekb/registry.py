@@ -25,7 +25,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Reference
+from evidencekb.model import (
+    NOTICE_MARKS,
+    SECTION_TITLES,
+    SECTIONS,
+    Claim,
+    KnowledgeBase,
+    Reference,
+)
 
 
 @dataclass(frozen=True)
@@ -395,6 +402,17 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         filter="Only claims whose evidence disagrees (yes) or does not (no).",
         menu=("Contested", "Contested or not"),
     ),
+    QueryField(
+        "notice",
+        "term",
+        "an editorial notice on a cited work",
+        "notice:retraction",
+        lambda c, w: (n.mark for n in c.notices),
+        allowed="notices",
+        filter="Only claims citing a work that editorial notices mark (retraction, "
+        "expression-of-concern, correction).",
+        menu=("Editorial notice on a cited work", "Any or none"),
+    ),
 )
 QUERY_FIELD_NAMES: tuple[str, ...] = tuple(sorted(f.name for f in QUERY_FIELDS))
 # Fields whose values are keys, not analysed text: every field but the "text" rule's.
@@ -431,6 +449,7 @@ _ALLOWED: dict[str, Callable[[KnowledgeBase], Mapping[str, tuple[str, ...]]]] = 
     "stances": lambda kb: {t.id: (t.label,) for t in kb.stances},
     "designs": lambda kb: _choices(STUDY_DESIGNS),
     "contested": lambda kb: {c.id: (c.label,) for c in CONTESTED_CHOICES},
+    "notices": lambda kb: {key: (label,) for key, label in NOTICE_MARKS.items()},
 }
 
 

@@ -34,7 +34,14 @@ from evidencekb.search.analysis import (
 )
 from evidencekb.search.browser.data import write_search_data
 from evidencekb.site.render import STATIC_DIR
-from fixtures import REPO, REPO_KB, add_evidence_sample, add_grading_topic, node
+from fixtures import (
+    REPO,
+    REPO_KB,
+    add_evidence_sample,
+    add_grading_topic,
+    add_retracted_sample,
+    node,
+)
 
 RUNNER = REPO / "bench" / "search_core.js"
 DATA = REPO.parent / "shared" / "data"
@@ -131,6 +138,10 @@ EVIDENCE_QUERIES = [
     "design:rct",
     'design:"Randomized Controlled Trial" OR ketamine',
     "NOT design:practice-guideline",
+    # Editorial notices on cited works (notices.toml), also declared in the registry alone.
+    "notice:retraction",
+    'notice:"Expression of concern" OR notice:correction',
+    "hydroxychloroquine NOT notice:retraction",
 ]
 FIELD_ERRORS = [
     "design:cohort",
@@ -144,6 +155,7 @@ FIELD_ERRORS = [
     'journal:"',
     "stance:agrees",
     "contested:maybe",
+    "notice:retracted-by",
 ]
 FIELD_FILTERED = [
     ("PrP", {"stance": "contradicts"}),
@@ -153,6 +165,7 @@ FIELD_FILTERED = [
     ("ketamine", {"stance": "agrees"}),
     ("pain", {"contested": "true"}),
     ("ketamine", {"design": "meta-analysis"}),
+    ("children", {"notice": "retraction"}),
 ]
 FIELD_CASES = [(q, {}) for q in WORK_QUERIES + EVIDENCE_QUERIES + FIELD_ERRORS] + FIELD_FILTERED
 
@@ -245,6 +258,7 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Built:
     shutil.copytree(REPO_KB, work / "kb")
     add_evidence_sample(work / "kb")
     add_grading_topic(work / "kb", work)
+    add_retracted_sample(work / "kb")
     return Built(work / "kb", work / "site")
 
 
@@ -253,7 +267,12 @@ def test_field_queries_on_records_and_stances_rank_alike(evidence: Built) -> Non
     # Each kind of field finds something here, so that agreeing is not agreeing on nothing.
     for query in ("author:Guyatt", "journal:BMJ", "year:2018..2020", "pmid:31711912"):
         assert evidence.cli(query)["ids"], query
-    for query in ("doi:10.1136/BMJ.39489.470347.AD", "stance:contradicts", "contested:yes"):
+    for query in (
+        "doi:10.1136/BMJ.39489.470347.AD",
+        "stance:contradicts",
+        "contested:yes",
+        "notice:retraction",
+    ):
         assert evidence.cli(query)["ids"], query
     compare(evidence, queries + [(q, {}) for q in SEED_QUERIES], marks=True)
 

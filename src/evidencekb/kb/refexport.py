@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from evidencekb.kb.bibliography import DOI_ORG, PUBMED
-from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
+from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
+from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
 _TYPES = {
@@ -202,6 +202,7 @@ def fhir_citation(reference: Reference) -> dict[str, Any]:
         }
         if reference.authors
         else None,
+        "relatesTo": [_notice_link(notice) for notice in reference.notices] or None,
     }
     citation = {
         "resourceType": "Citation",
@@ -212,6 +213,32 @@ def fhir_citation(reference: Reference) -> dict[str, Any]:
         "citedArtifact": _compact(artifact),
     }
     return _compact(citation)
+
+
+# An editorial notice's nature -> FHIR R5's related-artifact-type-all code for the
+# notice as seen from the work: R5 has codes for a retraction and a correction; an
+# expression of concern or a reinstatement is a comment on the work, its classifier
+# saying which.
+FHIR_NOTICE_TYPES = {
+    "retraction": "retracted-by",
+    "correction": "correction-in",
+    "expression-of-concern": "comment-in",
+    "reinstatement": "comment-in",
+}
+
+
+def _notice_link(notice: Notice) -> dict[str, Any]:
+    link: dict[str, Any] = {
+        "type": FHIR_NOTICE_TYPES[notice.nature],
+        "classifier": [{"text": notice.nature_label}],
+        "label": notice.date,
+        "display": f"{notice.nature_label}, {notice.date}",
+        "citation": "; ".join(notice.reasons) or None,
+        "document": {"url": identifier_url("doi", notice.doi)} if notice.doi else None,
+    }
+    if notice.doi is None and notice.pmid:
+        link["document"] = {"url": identifier_url("pmid", notice.pmid)}
+    return _compact(link)
 
 
 def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import difflib
 import textwrap
 
 from evidencekb.errors import KBError
-from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase, Reference
+from evidencekb.model import NOTICE_MARKS, SECTION_TITLES, Claim, KnowledgeBase, Reference
 
 
 def find_claim(kb: KnowledgeBase, claim_id: str) -> Claim:
@@ -57,7 +57,21 @@ def claim_text(kb: KnowledgeBase, claim: Claim) -> str:
         "none: the source gives no citation for this statement"
     ]
     lines += [("Citations:  " if i == 0 else " " * 12) + line for i, line in enumerate(cited)]
+    notices = [
+        f"[{cited.citation}] {NOTICE_MARKS[cited.mark].upper()}: {_notices(ref)}"
+        for cited in claim.notices
+        for ref in [_reference(topic.references, cited.citation)]
+    ]
+    lines += [("Notices:    " if i == 0 else " " * 12) + line for i, line in enumerate(notices)]
     return "\n".join(lines)
+
+
+def _notices(reference: Reference) -> str:
+    """A work's notices, oldest first: "Retraction 2010-02-02 (doi:...)"."""
+    return "; ".join(
+        f"{n.nature_label} {n.date}" + (f" (doi:{n.doi})" if n.doi else "")
+        for n in reference.notices
+    )
 
 
 def _reference(references: tuple[Reference, ...], number: int) -> Reference:

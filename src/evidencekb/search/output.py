@@ -66,6 +66,8 @@ def results_text(results: SearchResults, *, colour: bool) -> str:
         cited = ", ".join(str(n) for n in citations) if isinstance(citations, list) else ""
         cited = cited or "none"
         lines.append(f"   Citations: {cited}")
+        for notice in _notices(claim):
+            lines.append(f"   {_BOLD_ON}{notice}{_MARK_OFF}" if colour else f"   {notice}")
     shown = len(results.hits)
     noun = "claim matches" if results.total == 1 else "claims match"
     summary = f"{results.total} {noun} (showing {shown})"
@@ -77,6 +79,14 @@ def results_text(results: SearchResults, *, colour: bool) -> str:
     summary = terminal_safe(summary)
     lines.append(f"{_DIM_ON}{summary}{_MARK_OFF}" if colour else summary)
     return "\n".join(lines)
+
+
+def _notices(claim: dict[str, object]) -> list[str]:
+    """ "Reference 4: RETRACTED" for each cited work editorial notices mark."""
+    notices = claim.get("notices")
+    if not isinstance(notices, list):
+        return []
+    return [f"Reference {n['citation']}: {str(n['label']).upper()}" for n in notices]
 
 
 def _ansi_marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:

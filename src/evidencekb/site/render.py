@@ -171,7 +171,15 @@ def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Enviro
 MACRO_LIBRARIES = {"macros": "partials/macros.html", "ev": "partials/evidence.html"}
 # The macros of partials/pieces.html: their HTML depends only on their arguments (ids
 # and numbers) and `root`, so each is rendered once per build and depth, and reused.
-PIECES = ("badge", "citation_links", "stance_badge", "stance_note", "work_link", "cited_work")
+PIECES = (
+    "badge",
+    "citation_links",
+    "stance_badge",
+    "stance_note",
+    "work_link",
+    "cited_work",
+    "notice_mark",
+)
 # The site's navigation: (the `nav` of the pages it marks current, page, label).
 NAV_ITEMS = (
     ("home", "index.html", "Topics"),

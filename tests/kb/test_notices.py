@@ -1,0 +1,206 @@
+"""Editorial notices on cited works: `ekb refs retractions` reads Retraction Watch's CSV
+into notices.toml; `ekb check` warns of claims citing a retracted work (and fails with
+--strict); `ekb show`, JSON, search results and FHIR carry the mark."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fhir.resources.bundle import Bundle
+
+from evidencekb.errors import KBError, ValidationError
+from evidencekb.kb import claim_details, claim_text, export, load_kb
+from evidencekb.kb.fingerprint import kb_fingerprint
+from evidencekb.kb.retractions import reasons, record_retractions
+from evidencekb.search import search, write_index
+from evidencekb.search.output import results_json, results_text
+from fixtures import RETRACTED_TOPIC, RETRACTION_WATCH_SAMPLE, add_retracted_sample
+
+WAKEFIELD = "retracted-sample-e0fdfc19"  # cites reference 1, Lancet 1998, retracted 2010
+MEHRA = "retracted-sample-0b419dba"  # cites reference 2, Lancet 2020, retracted 2020
+
+
+def ekb(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "evidencekb", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def retracted(kb_dir: Path) -> Path:
+    add_retracted_sample(kb_dir, notices=False)
+    return kb_dir
+
+
+def notices_file(kb_dir: Path) -> Path:
+    return kb_dir / "topics" / RETRACTED_TOPIC / "notices.toml"
+
+
+def test_reasons_as_retraction_watch_writes_them() -> None:
+    cell = "+Falsification/Fabrication of Data;+Investigation by Journal/Publisher;"
+    assert reasons(cell) == (
+        "Falsification/Fabrication of Data",
+        "Investigation by Journal/Publisher",
+    )
+    assert reasons("") == ()
+
+
+def test_records_each_matched_notice_once_and_a_second_run_changes_nothing(
+    retracted: Path,
+) -> None:
+    first = record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    assert [(f.number, f.notice.nature, f.notice.date, f.new) for f in first.found] == [
+        (1, "retraction", "2010-02-02", True),
+        (2, "expression-of-concern", "2020-06-03", True),
+        (2, "retraction", "2020-06-05", True),
+    ]
+    assert first.written == (notices_file(retracted),)
+    written = notices_file(retracted).read_bytes()
+    second = record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    assert second.written == ()
+    assert [f.new for f in second.found] == [False, False, False]
+    assert notices_file(retracted).read_bytes() == written
+    work = load_kb(retracted).topic(RETRACTED_TOPIC).references[0]
+    assert work.mark == "retraction"
+    assert work.notices[0].doi == "10.1016/S0140-6736(10)60175-4"
+    assert work.notices[0].pmid == "20137807"
+
+
+def test_matches_by_doi_without_case_or_by_pmid(retracted: Path, tmp_path: Path) -> None:
+    rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
+    lowered = rows[1].replace("10.1016/S0140-6736(97)11096-0", "10.1016/s0140-6736(97)11096-0")
+    by_pmid = rows[3].replace("10.1016/S0140-6736(20)31180-6", "Unavailable")
+    csv = tmp_path / "rw.csv"
+    csv.write_text("\n".join([rows[0], lowered, by_pmid]) + "\n", encoding="utf-8")
+    found = record_retractions(retracted, csv).found
+    assert [(f.number, f.notice.nature) for f in found] == [(1, "retraction"), (2, "retraction")]
+
+
+def test_a_reinstatement_lifts_the_mark(retracted: Path) -> None:
+    notices_file(retracted).write_text(
+        '[[notice]]\nreference = 1\nnature = "Retraction"\ndate = "2010-02-02"\n\n'
+        '[[notice]]\nreference = 1\nnature = "Reinstatement"\ndate = "2011-01-01"\n',
+        encoding="utf-8",
+    )
+    work = load_kb(retracted).topic(RETRACTED_TOPIC).references[0]
+    assert work.mark is None
+    assert load_kb(retracted).claim(WAKEFIELD).notices == ()
+
+
+def test_notices_toml_is_checked_like_every_kb_file(retracted: Path) -> None:
+    notices_file(retracted).write_text(
+        '[[notice]]\nreference = 7\nnature = "Retracted"\ndate = "6/5/2020"\ndoi = "doi:10.1/x"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as raised:
+        load_kb(retracted)
+    problems = [(p.line, p.message) for p in raised.value.problems]
+    assert problems == [
+        (2, "reference 7 is not cited; cited: 1, 2"),
+        (
+            3,
+            "unknown nature 'Retracted'; allowed: 'Retraction', 'Expression of concern', "
+            "'Correction', 'Reinstatement'",
+        ),
+        (4, 'date \'6/5/2020\' must be a date written "YYYY-MM-DD", like "2026-12-05"'),
+        (5, "doi 'doi:10.1/x' must be the DOI alone, without a link or prefix: \"10.1/x\""),
+    ]
+
+
+def test_a_file_that_is_not_retraction_watchs_is_one_error_line(
+    retracted: Path, tmp_path: Path
+) -> None:
+    csv = tmp_path / "other.csv"
+    csv.write_text("id,title\n1,x\n", encoding="utf-8")
+    result = ekb("refs", "retractions", str(csv), "--kb", str(retracted))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: {csv}:1: not a Retraction Watch CSV: no column ")
+    assert len(result.stderr.splitlines()) == 1
+    fifo = tmp_path / "fifo.csv"
+    os.mkfifo(fifo)
+    result = ekb("refs", "retractions", str(fifo), "--kb", str(retracted))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {fifo} is a FIFO (named pipe), not a regular file\n",
+    )
+    assert not notices_file(retracted).exists()
+
+
+def test_a_bad_date_on_a_matched_row_names_its_line(retracted: Path, tmp_path: Path) -> None:
+    rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
+    csv = tmp_path / "rw.csv"
+    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", "2/30/2010 0:00") + "\n")
+    with pytest.raises(KBError, match=r"rw.csv:2: RetractionDate '2/30/2010 0:00' is not a date"):
+        record_retractions(retracted, csv)
+    assert not notices_file(retracted).exists()
+
+
+def test_cli_prints_what_it_records_and_check_warns_then_strict_fails(retracted: Path) -> None:
+    result = ekb("refs", "retractions", str(RETRACTION_WATCH_SAMPLE), "--kb", str(retracted))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        "retracted-sample reference 1: add Retraction of 2010-02-02",
+        "retracted-sample reference 2: add Expression of concern of 2020-06-03",
+        "retracted-sample reference 2: add Retraction of 2020-06-05",
+        f"Wrote {notices_file(retracted)}.",
+        "3 notices recorded.",
+    ]
+    again = ekb("refs", "retractions", str(RETRACTION_WATCH_SAMPLE), "--kb", str(retracted))
+    assert again.stdout.splitlines()[-1] == (
+        "Nothing to change: 3 notices on the kb's works, all recorded already."
+    )
+    warnings = [
+        f"Warning: {WAKEFIELD}: cites reference 1 of retracted-sample, "
+        "doi:10.1016/S0140-6736(97)11096-0: Retracted (2010-02-02)",
+        f"Warning: {MEHRA}: cites reference 2 of retracted-sample, "
+        "doi:10.1016/S0140-6736(20)31180-6: Retracted (2020-06-05)",
+    ]
+    check = ekb("check", "--kb", str(retracted))
+    assert check.returncode == 0
+    assert check.stderr.splitlines() == warnings
+    assert check.stdout.endswith("claims, 2 warnings)\n")
+    strict = ekb("check", "--strict", "--kb", str(retracted))
+    assert strict.returncode == 1
+    assert strict.stderr.splitlines() == [
+        *warnings,
+        "Error: 2 warnings, and --strict fails on warnings",
+    ]
+
+
+def test_show_json_search_and_fhir_carry_the_retraction(retracted: Path, tmp_path: Path) -> None:
+    record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    kb = load_kb(retracted)
+    claim = kb.claim(MEHRA)
+    text = claim_text(kb, claim)
+    assert (
+        "Notices:    [2] RETRACTED: Expression of concern 2020-06-03 "
+        "(doi:10.1016/S0140-6736(20)31290-3); Retraction 2020-06-05 "
+        "(doi:10.1016/S0140-6736(20)31324-6)"
+    ) in text
+    details = claim_details(kb, claim)
+    assert details["notices"] == [{"citation": 2, "mark": "retraction", "label": "Retracted"}]
+    reference = details["references"][0]  # type: ignore[index]
+    assert reference["mark"] == "retraction"
+    assert [n["nature"] for n in reference["notices"]] == ["expression-of-concern", "retraction"]
+    exported = json.loads(export(kb, "json", RETRACTED_TOPIC))
+    assert [c["notices"][0]["label"] for c in exported] == ["Retracted", "Retracted"]
+
+    write_index(kb, tmp_path / "whoosh", fingerprint=kb_fingerprint(retracted))
+    results = search(tmp_path / "whoosh", "hydroxychloroquine")
+    assert "   Reference 2: RETRACTED" in results_text(results, colour=False).splitlines()
+    assert json.loads(results_json(results))[0]["notices"][0]["mark"] == "retraction"
+    found = search(tmp_path / "whoosh", "notice:retraction").hits
+    assert {h.claim["id"] for h in found} == {WAKEFIELD, MEHRA}
+
+    bundle = Bundle.model_validate_json(export(kb, "fhir", RETRACTED_TOPIC))
+    citations = [e.resource for e in bundle.entry if e.resource.__resource_type__ == "Citation"]
+    links = citations[1].citedArtifact.relatesTo
+    assert [(link.type, link.classifier[0].text) for link in links] == [
+        ("comment-in", "Expression of concern"),
+        ("retracted-by", "Retraction"),
+    ]
+    assert links[1].document.url == "https://doi.org/10.1016/S0140-6736(20)31324-6"
