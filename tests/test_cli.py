@@ -124,6 +124,7 @@ def test_show(repo_kb: Path) -> None:
             "authors": [],
             "year": None, "journal": None, "volume": None, "issue": None, "pages": None,
             "doi": None, "pmid": None, "pmcid": None, "url": None, "citation_text": None,
+            "mark": None, "notices": [],
         }
     ]  # fmt: skip
     assert details["strength_title"] == "Not stated"

@@ -130,6 +130,12 @@ def cli() -> None:
     type=click.Choice(LAYOUTS),
     help="How the summary is written (default: found from the file; kb/README.md).",
 )
+@click.option(
+    "--date",
+    "added",
+    metavar="YYYY-MM-DD",
+    help="The claims' added date (default: today, the one time evidencekb reads the clock).",
+)
 @kb_option
 @handles_errors
 def import_command(
@@ -140,18 +146,35 @@ def import_command(
     fmt: str,
     section: str | None,
     layout: str | None,
+    added: str | None,
     kb_dir: Path,
 ) -> None:
     """Import an evidence summary (or claims-jsonl file) SOURCE as a new topic."""
-    from evidencekb.kb import import_claims_jsonl, import_summary
+    import datetime
 
+    from evidencekb.kb import import_claims_jsonl, import_summary
+    from evidencekb.kb.dates import date_fault
+
+    if added is None:
+        added = datetime.date.today().isoformat()
+    elif fault := date_fault(added):
+        raise KBError(f"--date {fault}")
     if fmt == "claims-jsonl":
         if section or layout:
             raise KBError("--section and --layout are for --format summary")
-        result = import_claims_jsonl(kb_dir, source, slug, title=title, replace=replace)
+        result = import_claims_jsonl(
+            kb_dir, source, slug, title=title, replace=replace, added=added
+        )
     else:
         result = import_summary(
-            kb_dir, source, slug, title=title, replace=replace, section=section, layout=layout
+            kb_dir,
+            source,
+            slug,
+            title=title,
+            replace=replace,
+            section=section,
+            layout=layout,
+            added=added,
         )
     verb = "Replaced" if result.replaced else "Created"
     echo(
@@ -167,9 +190,16 @@ def import_command(
     help="Fail on warnings too (claims citing a retracted work or one under an "
     "expression of concern), for CI.",
 )
+@click.option(
+    "--since",
+    "revision",
+    metavar="REV",
+    help="Also fail for each claim whose meaning changed since git revision REV "
+    "without its changed date moving (see `ekb changes`).",
+)
 @kb_option
 @handles_errors
-def check(strict: bool, kb_dir: Path) -> None:
+def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
     """Validate the whole knowledge base and list every problem.
 
     Claims citing a retracted work or one under an expression of concern are listed
@@ -178,6 +208,8 @@ def check(strict: bool, kb_dir: Path) -> None:
     from evidencekb.kb.notices import notice_warnings
 
     kb = load_kb(kb_dir)
+    if revision is not None:
+        _check_dates_since(kb_dir, revision)
     warnings = notice_warnings(kb)
     for warning in warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -186,6 +218,47 @@ def check(strict: bool, kb_dir: Path) -> None:
         _fail(f"{_plural(len(warnings), 'warning')}, and --strict fails on warnings", 1)
     counted = f", {_plural(len(warnings), 'warning')}" if warnings else ""
     echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')}{counted})")
+
+
+def _check_dates_since(kb_dir: Path, revision: str) -> None:
+    from evidencekb.kb.changes import changes_since, unstamped
+
+    undated = unstamped(changes_since(kb_dir, revision))
+    for change in undated:
+        click.echo(change.describe(), err=True)
+    if undated:
+        _fail(
+            f"{_plural(len(undated), 'claim')} changed since {revision} without "
+            f"{'its' if len(undated) == 1 else 'their'} date moving; run "
+            f"`ekb changes --since {revision} --stamp YYYY-MM-DD`",
+            1,
+        )
+
+
+@cli.command("changes")
+@click.option("--since", "revision", required=True, metavar="REV", help="A git revision.")
+@click.option(
+    "--stamp",
+    metavar="DATE",
+    help="Write DATE (YYYY-MM-DD) as the changed date of each claim listed (and as the "
+    "added date of a new claim that has none).",
+)
+@kb_option
+@handles_errors
+def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
+    """List the claims whose meaning (text, strength, citations, stances) differs
+    from git revision REV, and the new ones. Formatting-only edits are not changes."""
+    from evidencekb.kb.changes import changes_since
+    from evidencekb.kb.changes import stamp as stamp_dates
+
+    changes = changes_since(kb_dir, revision)
+    for change in changes:
+        click.echo(change.describe())
+    if stamp is not None:
+        for path in stamp_dates(kb_dir, changes, stamp):
+            click.echo(f"Wrote {path}.")
+    if not changes:
+        click.echo(f"No claim has changed since {revision}.")
 
 
 @cli.command("export")

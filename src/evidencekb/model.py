@@ -258,6 +258,15 @@ class Claim:
     relations: tuple[Relation, ...] = ()  # every curated relation with this claim on a side
     # The cited works that editorial notices mark (notices.toml), in citation order.
     notices: tuple[CitedNotice, ...] = ()
+    # ISO dates from claims.toml: when it came into the kb, when its meaning last
+    # changed (text, strength, stances, citations); None where kb/ does not say.
+    added: str | None = None
+    changed: str | None = None
+
+    @property
+    def last_dated(self) -> str | None:
+        """Its latest date: when it changed, else when it was added."""
+        return self.changed or self.added
 
     @property
     def citation_evidence(self) -> tuple[Evidence, ...]:
@@ -294,6 +303,8 @@ class Claim:
             "evidence": [e.to_dict() for e in self.citation_evidence],
             "contested": self.contested,
             "notices": [n.to_dict() for n in self.notices],
+            "added": self.added,
+            "changed": self.changed,
         }
 
 
@@ -359,6 +370,22 @@ _RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(Reference) if f.name n
 
 
 @dataclass(frozen=True)
+class TopicChange:
+    """One dated entry of a topic's change log (topic.toml's [[change]])."""
+
+    date: str  # ISO 8601
+    summary: str  # what changed, in the editor's words
+    conclusions_changed: bool  # whether the topic's conclusions changed with it
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "date": self.date,
+            "summary": self.summary,
+            "conclusions_changed": self.conclusions_changed,
+        }
+
+
+@dataclass(frozen=True)
 class Topic:
     slug: str
     title: str
@@ -371,6 +398,9 @@ class Topic:
     # none. Its lines, as `split_lines` numbers them, are what `source_line` counts.
     source_text: str = ""
     layout: str = DEFAULT_LAYOUT  # one of LAYOUTS: how source_text is written
+    last_reviewed: str | None = None  # ISO date an editor last reviewed the topic
+    literature_searched: str | None = None  # ISO date up to which literature was searched
+    changes: tuple[TopicChange, ...] = ()  # its change log, newest first
 
     def headings(self, section: str) -> list[str | None]:
         """Headings of a section in source order (None: the lead paragraph)."""

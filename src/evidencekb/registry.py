@@ -136,6 +136,18 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
     ClaimField("categories", "texts", "The categories it is about (categories)."),
     ClaimField("entities", "texts", "The entities it mentions (entities)."),
     ClaimField("source_line", "int", "The claim's line in its summary, from 1."),
+    ClaimField(
+        "added",
+        "text",
+        "The date it came into the knowledge base (YYYY-MM-DD); null where kb/ does not say.",
+        required=False,
+    ),
+    ClaimField(
+        "changed",
+        "text",
+        "The date its meaning (text, strength, citations, stances) last changed; null if never.",
+        required=False,
+    ),
 )
 
 

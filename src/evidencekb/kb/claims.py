@@ -8,6 +8,7 @@ from typing import Any
 
 from evidencekb import registry
 from evidencekb.kb.citations import citation_faults, split_marker
+from evidencekb.kb.dates import date_fault
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
 from evidencekb.kb.tables import Field
@@ -85,6 +86,22 @@ class ClaimChecker:
         if values["section"] in SECTIONS and values["strength"] in scheme.labels:
             self.check_strength(doc, index, values, scheme)
         self.check_unique_id(doc, index, values["id"])
+        self.check_dates(doc, index, values)
+
+    def check_dates(self, doc: Located, index: int, values: dict[str, Any]) -> None:
+        """`added` and `changed` are ISO dates, and a claim changes after it is added."""
+        for key in ("added", "changed"):
+            if key in values and (fault := date_fault(values[key])):
+                self.reader.report(doc, f"{key} {fault}", "claim", index, key)
+                values.pop(key)
+        if "added" in values and values.get("changed", values["added"]) < values["added"]:
+            self.reader.report(
+                doc,
+                f"changed {values['changed']} is before added {values['added']}",
+                "claim",
+                index,
+                "changed",
+            )
 
     def check_unique_id(self, doc: Located, index: int, claim_id: str) -> None:
         first = self.first_defined.get(claim_id)
@@ -226,4 +243,6 @@ def _claim(values: dict[str, Any], context: ClaimContext, position: int) -> Clai
         source=context.source,
         source_line=values["source_line"],
         position=position,
+        added=values.get("added"),
+        changed=values.get("changed"),
     )

@@ -344,7 +344,12 @@ def _shown(value: Any) -> str:
 
 
 def claims_jsonl_files(
-    kb: KnowledgeBase, slug: str, title: str, source_name: str, parsed: ClaimsFile
+    kb: KnowledgeBase,
+    slug: str,
+    title: str,
+    source_name: str,
+    parsed: ClaimsFile,
+    added: str | None = None,
 ) -> dict[str, bytes]:
     """The new topic folder's files, by name."""
     ids = [claim.id or claim_id(slug, claim.text) for claim in parsed.claims]
@@ -356,7 +361,7 @@ def claims_jsonl_files(
         # Entities are left to a curator: kb/vocabulary was written for other topics,
         # and a match found in another field's claim is as likely wrong as right
         # ("DSM-IV" is not intravenous).
-        claims.append(claim_table(kb, claim_key, claim, entities=()))
+        claims.append(claim_table(kb, claim_key, claim, entities=(), added=added))
     files = {
         TOPIC_FILE: format_keys({"title": title, "source": source_name, "citation_style": "plain"}),
         OVERVIEW_FILE: _overview(kb, source_name, parsed),
@@ -440,7 +445,12 @@ def _overview(kb: KnowledgeBase, source_name: str, parsed: ClaimsFile) -> str:
 
 
 def import_claims_jsonl(
-    kb_dir: Path, source: Path, slug: str, title: str | None = None, replace: bool = False
+    kb_dir: Path,
+    source: Path,
+    slug: str,
+    title: str | None = None,
+    replace: bool = False,
+    added: str | None = None,
 ) -> ImportResult:
     """Write the claims-jsonl file `source` as topic `slug`, all at once or not at all."""
     # The slug, title and file name as a summary import checks them (the name is kept).
@@ -452,7 +462,7 @@ def import_claims_jsonl(
         raise KBError(f"{target} already exists; pass --replace to overwrite it")
     kb = load_kb(kb_dir)  # the vocabularies, stances and strength rule come from kb/
     parsed = parse_claims_jsonl(text, str(source), kb)
-    files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed)
+    files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed, added)
     _check_with_topic(kb_dir, slug, files)
     write_folder(target, files)
     cited = {n for claim in parsed.claims for n in claim.citations}

@@ -67,8 +67,10 @@ def import_summary(
     replace: bool = False,
     section: str | None = None,
     layout: str | None = None,
+    added: str | None = None,
 ) -> ImportResult:
-    """Write `source` as topic `slug` into kb/, all at once or not at all.
+    """Write `source` as topic `slug` into kb/, all at once or not at all; `added`
+    (an ISO date) is written as each claim's `added` date.
 
     `layout` is the summary's (layouts.py), found from the file when None; `section`
     the part of a summary without part headings. The title is `title`, else the
@@ -93,7 +95,7 @@ def import_summary(
     relative = f"{TOPICS_DIR}/{slug}"
     tree = scan_kb(kb_dir)
     kb = load_tree(tree.without(relative))  # the vocabularies and strength rule come from kb/
-    files = topic_files(kb, slug, title, source.name, text, summary, listed)
+    files = topic_files(kb, slug, title, source.name, text, summary, listed, added)
     load_tree(tree.with_folder(relative, files))  # kb/ with the topic passes `ekb check`
     _write_folder(target, files)
     cited = {n for s in statements for n in s.citations}
@@ -203,6 +205,7 @@ def topic_files(
     text: str,
     summary: Summary,
     listed: dict[int, Entry],
+    added: str | None = None,
 ) -> dict[str, bytes]:
     """The new topic folder's files, by name."""
     statements = summary.statements
@@ -216,13 +219,15 @@ def topic_files(
         SOURCE_COPY: text,
         TOPIC_FILE: topic,
         OVERVIEW_FILE: _overview(source_name, statements, bool(listed)),
-        CLAIMS_FILE: _claims(kb, slug, statements),
+        CLAIMS_FILE: _claims(kb, slug, statements, added),
         REFERENCES_FILE: _references(source_name, statements, listed),
     }
     return {name: content.encode("utf-8") for name, content in files.items()}
 
 
-def _claims(kb: KnowledgeBase, slug: str, statements: tuple[Statement, ...]) -> str:
+def _claims(
+    kb: KnowledgeBase, slug: str, statements: tuple[Statement, ...], added: str | None
+) -> str:
     claims = [
         "# Claims in source order. `ekb import` wrote this file; curators add categories,\n"
         "# review entities and, where the source grades its evidence, a stated strength.\n"
@@ -231,7 +236,7 @@ def _claims(kb: KnowledgeBase, slug: str, statements: tuple[Statement, ...]) -> 
     ids = claim_ids(slug, [statement.text for statement in statements])
     for statement, statement_id in zip(statements, ids, strict=True):
         entities = mentioned_entities(statement.text, kb.entities)
-        claims.append(claim_table(kb, statement_id, statement, entities))
+        claims.append(claim_table(kb, statement_id, statement, entities, added))
     return "".join(claims)
 
 
@@ -251,7 +256,11 @@ class ImportedClaim(Protocol):
 
 
 def claim_table(
-    kb: KnowledgeBase, claim_key: str, claim: ImportedClaim, entities: Sequence[str]
+    kb: KnowledgeBase,
+    claim_key: str,
+    claim: ImportedClaim,
+    entities: Sequence[str],
+    added: str | None = None,
 ) -> str:
     """One [[claim]] table as an importer writes it: the strength derived by the written
     rule (never a stated one: only a curator states a strength), no categories (left
@@ -269,6 +278,7 @@ def claim_table(
         "categories": [],
         "entities": list(entities),
         "source_line": claim.line,
+        "added": added,
     }
     return "\n" + format_table("claim", row)
 

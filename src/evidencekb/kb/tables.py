@@ -56,7 +56,7 @@ def first_repeat(values: list[Any]) -> Any | None:
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # "text", "int", "texts", "ints"
+    kind: str  # "text", "int", "texts", "ints", "bool"
     required: bool = True
 
 
@@ -65,6 +65,7 @@ _KIND_NAMES = {
     "int": "a whole number",
     "texts": 'a list of texts, like ["a", "b"]',
     "ints": "a list of whole numbers, like [2, 4]",
+    "bool": "true or false",
 }
 
 
@@ -210,6 +211,8 @@ def _is_kind(value: Any, kind: str) -> bool:
         return _is_whole(value)
     if kind == "texts":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "bool":
+        return isinstance(value, bool)
     return isinstance(value, list) and all(_is_whole(v) for v in value)
 
 

@@ -5,17 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evidencekb.kb.claims import ClaimChecker, ClaimContext
+from evidencekb.kb.dates import date_fault
 from evidencekb.kb.layouts import readable_lines
 from evidencekb.kb.notices import load_notices, mark_claims
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.references import load_references
 from evidencekb.kb.tables import Field, topic_slug_fault
+from evidencekb.kb.tomlfile import Located
 from evidencekb.model import (
     CITATION_STYLES,
     DEFAULT_LAYOUT,
     LAYOUTS,
     StrengthScheme,
     Topic,
+    TopicChange,
 )
 from evidencekb.paths import (
     CLAIMS_FILE,
@@ -32,6 +35,13 @@ TOPIC_FIELDS = {
     "source": Field("text"),
     "citation_style": Field("text"),
     "layout": Field("text", required=False),
+    "last_reviewed": Field("text", required=False),
+    "literature_searched": Field("text", required=False),
+}
+CHANGE_FIELDS = {
+    "date": Field("text"),
+    "summary": Field("text"),
+    "conclusions_changed": Field("bool"),
 }
 
 
@@ -56,7 +66,7 @@ def load_topic(
     if fault := topic_slug_fault(slug):
         reader.file_problem(base, f"topic folder name '{slug}' {fault}")
         return None
-    values = _topic_values(reader, f"{base}/{TOPIC_FILE}")
+    values, changes = _topic_values(reader, f"{base}/{TOPIC_FILE}")
     overview = reader.optional_text(f"{base}/{OVERVIEW_FILE}") or ""
     source = values["source"] if values else ""
     # Read once: the claims are checked against it, then it is kept. None: no copy.
@@ -86,6 +96,9 @@ def load_topic(
         references,
         source_text=source_text or "",
         layout=layout,
+        last_reviewed=values.get("last_reviewed"),
+        literature_searched=values.get("literature_searched"),
+        changes=changes,
     )
 
 
@@ -97,11 +110,13 @@ def _source_lines(source_text: str | None, layout: str) -> list[str] | None:
     return readable_lines(source_text, layout)
 
 
-def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
+def _topic_values(
+    reader: KbReader, relative: str
+) -> tuple[dict[str, str] | None, tuple[TopicChange, ...]]:
     meta = reader.read(relative)
     if meta is None:
-        return None
-    reader.unknown_keys(meta, "", 0, meta.data, set(TOPIC_FIELDS))
+        return None, ()
+    reader.unknown_keys(meta, "", 0, meta.data, {*TOPIC_FIELDS, "change"})
     values = reader.fields(meta, "", 0, meta.data, TOPIC_FIELDS, check_unknown=False)
     if values is not None:
         reader.choice(
@@ -110,4 +125,24 @@ def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
         )  # fmt: skip
         if "layout" in values:
             reader.choice(meta, "", 0, "layout", values["layout"], LAYOUTS, "layout")
-    return values
+        for key in ("last_reviewed", "literature_searched"):
+            if key in values and (fault := date_fault(values[key])):
+                reader.report(meta, f"{key} {fault}", "", 0, key)
+                values.pop(key)
+    return values, _change_log(reader, meta)
+
+
+def _change_log(reader: KbReader, meta: Located) -> tuple[TopicChange, ...]:
+    """The topic's [[change]] entries, newest first (in the file's order on one day)."""
+    changes = []
+    for index, row in enumerate(reader.rows(meta, "change")):
+        values = reader.fields(meta, "change", index, row, CHANGE_FIELDS)
+        if values is None:
+            continue
+        if fault := date_fault(values["date"]):
+            reader.report(meta, f"date {fault}", "change", index, "date")
+            continue
+        changes.append(
+            TopicChange(values["date"], values["summary"], values["conclusions_changed"])
+        )
+    return tuple(sorted(changes, key=lambda change: change.date, reverse=True))

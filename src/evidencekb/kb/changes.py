@@ -1,0 +1,212 @@
+"""`ekb changes --since REV`: the claims whose meaning differs from a git revision's.
+
+A claim's meaning is its text, strength, citations and the stance of each cited work;
+anything else (layout, comments, curation of categories or entities, its place in
+the file) is not a change. kb/ as it was at REV is read out of git (`git archive`)
+into a temporary folder and loaded as `ekb check` loads it, so both sides are
+compared as the same values. `--stamp DATE` writes DATE as the `changed` date of each
+claim that changed (and as `added` of a new claim that has none), editing claims.toml
+in place (tomlkit): nothing else in the file moves. `ekb check --since REV` fails for
+each claim whose meaning changed while its date did not.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+import tomlkit.exceptions
+from tomlkit.items import AoT, Table
+
+from evidencekb.atomic import replace_file
+from evidencekb.errors import KBError, ValidationError, failure_reason
+from evidencekb.kb.dates import date_fault
+from evidencekb.kb.files import KbFileError, KbTree, scan_kb
+from evidencekb.kb.load import load_kb, load_tree
+from evidencekb.kb.text import shown
+from evidencekb.model import Claim, KnowledgeBase
+from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
+
+MEANING = ("text", "strength", "citations", "stances")
+
+
+def meaning(claim: Claim) -> dict[str, object]:
+    """What a claim says, by the parts `MEANING` names."""
+    return {
+        "text": claim.text,
+        "strength": claim.strength,
+        "citations": claim.citations,
+        "stances": tuple((e.citation, e.stance) for e in claim.citation_evidence),
+    }
+
+
+@dataclass(frozen=True)
+class ClaimChange:
+    """One claim that is new or whose meaning differs from the revision's."""
+
+    claim: Claim  # as kb/ has it now
+    what: tuple[str, ...]  # the parts of MEANING that differ; () for a new claim
+    was_changed: str | None  # its `changed` date at the revision
+    new: bool
+
+    @property
+    def dated(self) -> bool:
+        """Whether its date moved with it: a new claim has `added`, a changed one a
+        `changed` date other than the revision's."""
+        if self.new:
+            return self.claim.added is not None
+        return self.claim.changed is not None and self.claim.changed != self.was_changed
+
+    def describe(self) -> str:
+        c = self.claim
+        if self.new:
+            return f"{c.id}: new" + (f", added {c.added}" if c.added else ", no added date")
+        date = f"changed {c.changed}" if c.changed else "no changed date"
+        moved = "" if self.dated else " (not moved since the revision)"
+        return f"{c.id}: {', '.join(self.what)} changed; {date}{moved}"
+
+
+def changes_since(kb_dir: Path, revision: str) -> tuple[ClaimChange, ...]:
+    """Each claim of `kb_dir` that is new or means something else than at `revision`,
+    in kb order."""
+    now = load_kb(kb_dir)
+    before = kb_at(kb_dir, revision)
+    return tuple(compare(before, now))
+
+
+def compare(before: KnowledgeBase, now: KnowledgeBase) -> Iterable[ClaimChange]:
+    old = {claim.id: claim for claim in before.claims}
+    for claim in now.claims:
+        was = old.get(claim.id)
+        if was is None:
+            yield ClaimChange(claim, (), None, new=True)
+            continue
+        then, current = meaning(was), meaning(claim)
+        what = tuple(part for part in MEANING if then[part] != current[part])
+        if what:
+            yield ClaimChange(claim, what, was.changed, new=False)
+
+
+def kb_at(kb_dir: Path, revision: str) -> KnowledgeBase:
+    """kb/ as git holds it at `revision`, loaded and validated."""
+    top = _git(kb_dir, "rev-parse", "--show-toplevel").decode().strip()
+    prefix = _git(kb_dir, "rev-parse", "--show-prefix").decode().strip() or "."
+    commit = _git(kb_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
+    archive = _git(Path(top), "archive", "--format=tar", commit.decode().strip(), "--", prefix)
+    with tempfile.TemporaryDirectory(prefix="ekb-since-") as scratch:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(scratch, filter="data")
+        try:
+            return load_kb(Path(scratch) / prefix)
+        except ValidationError as error:
+            raise KBError(
+                f"{kb_dir} at {shown(revision)} does not pass `ekb check` "
+                f"({len(error.problems)} problems); compare with a revision that does"
+            ) from None
+
+
+def _git(where: Path, *args: str) -> bytes:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(where), *args], capture_output=True, check=False, timeout=600
+        )
+    except FileNotFoundError:
+        raise KBError("git is not installed; `--since` reads kb/ from git") from None
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        detail = shown(reason[-1]) if reason else f"git {args[0]} failed"
+        if "not a git repository" in detail:
+            detail = "is not in a git checkout; --since reads kb/ as git holds it"
+        elif args[:2] == ("rev-parse", "--verify"):
+            detail = f"no revision '{shown(args[-1].removesuffix('^{commit}'))}' in this checkout"
+        raise KBError(f"{where}: {detail}")
+    return done.stdout
+
+
+def unstamped(changes: Iterable[ClaimChange]) -> list[ClaimChange]:
+    return [change for change in changes if not change.dated]
+
+
+def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Path]:
+    """Write `date` as the `changed` date of each changed claim and the `added` date of
+    each new one that has none; the claims.toml files written."""
+    if fault := date_fault(date):
+        raise KBError(f"--stamp {fault}")
+    by_topic: dict[str, dict[str, str]] = {}
+    for change in changes:
+        key = "added" if change.new else "changed"
+        if change.new and change.claim.added is not None:
+            continue
+        by_topic.setdefault(change.claim.topic, {})[change.claim.id] = key
+    tree = scan_kb(kb_dir)
+    edited = {
+        slug: _stamped(tree, f"{TOPICS_DIR}/{slug}/{CLAIMS_FILE}", ids, date)
+        for slug, ids in by_topic.items()
+    }
+    _check(tree, edited)
+    written = []
+    for slug, text in edited.items():
+        path = kb_dir / TOPICS_DIR / slug / CLAIMS_FILE
+        try:
+            replace_file(path, text)
+        except OSError as error:
+            raise KBError(f"cannot write {path}: {failure_reason(error)}") from None
+        written.append(path)
+    return written
+
+
+def _read(tree: KbTree, relative: str) -> bytes:
+    try:
+        return tree.read(relative)
+    except KbFileError as error:
+        raise KBError(str(error.problem)) from None
+
+
+def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> bytes:
+    """claims.toml with `date` set as each listed claim's `added` or `changed`."""
+    try:
+        document = tomlkit.parse(_read(tree, relative).decode("utf-8"))
+    except tomlkit.exceptions.ParseError as error:
+        raise KBError(f"{tree.display(relative)} cannot be edited in place ({error})") from None
+    tables = document.get("claim")
+    if not isinstance(tables, AoT):
+        raise KBError(f"{tree.display(relative)} must write its claims as [[claim]] tables")
+    for table in tables:
+        key = keys.get(str(table.get("id")))
+        if key is not None:
+            _set(table, key, date)
+    return tomlkit.dumps(document).encode("utf-8")
+
+
+def _set(table: Table, key: str, value: str) -> None:
+    """Set `key`, in place if the table has it, else after its last field (before any
+    comment or blank line leading into the next table)."""
+    if key in table:
+        table[key] = value
+        return
+    last = [name.key for name, _ in table.value.body if name is not None]
+    table.value._insert_after(last[-1], key, tomlkit.item(value))
+
+
+def _check(tree: KbTree, edited: dict[str, bytes]) -> None:
+    """Load kb/ as it will be: what `ekb check` would refuse is not written."""
+    for slug, text in edited.items():
+        folder = f"{TOPICS_DIR}/{slug}"
+        contents = {
+            path.removeprefix(f"{folder}/"): _read(tree, path)
+            for path in tree.all_files()
+            if path.startswith(f"{folder}/")
+        }
+        contents[CLAIMS_FILE] = text
+        tree = tree.with_folder(folder, contents)
+    try:
+        load_tree(tree)
+    except ValidationError as error:
+        found = "; ".join(problem.message for problem in error.problems)
+        raise KBError(f"nothing stamped: with it, `ekb check` would find {found}") from None

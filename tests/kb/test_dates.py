@@ -1,0 +1,183 @@
+"""Dates that stay true: claims' `added` and `changed`, topics' review dates and change
+log, `ekb import --date`, `ekb changes --since REV [--stamp DATE]` and `ekb check
+--since REV` in a git checkout."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import KBError, ValidationError
+from evidencekb.kb.changes import changes_since
+from evidencekb.kb.load import load_kb
+from fixtures import REPO_KB, RETRACTED_TOPIC, SEED_COPY, add_retracted_sample
+
+MEHRA = "retracted-sample-0b419dba"
+WAKEFIELD = "retracted-sample-e0fdfc19"
+
+
+def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "evidencekb", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=editor@example.org", "-c", "user.name=Editor", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A git checkout whose one commit holds the repository's kb and the retracted sample."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO_KB, repo / "kb")
+    add_retracted_sample(repo / "kb", notices=False)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "kb")
+    return repo
+
+
+def claims_file(repo: Path) -> Path:
+    return repo / "kb" / "topics" / RETRACTED_TOPIC / "claims.toml"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_rewording_fails_check_since_until_stamped(checkout: Path) -> None:
+    kb = str(checkout / "kb")
+    edit(claims_file(checkout), "We were unable to confirm", "We did not confirm")
+    failed = ekb("check", "--since", "HEAD", "--kb", kb)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [
+        f"{MEHRA}: text changed; no changed date (not moved since the revision)",
+        "Error: 1 claim changed since HEAD without its date moving; run "
+        "`ekb changes --since HEAD --stamp YYYY-MM-DD`",
+    ]
+    before = claims_file(checkout).read_text(encoding="utf-8")
+    stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-12-05", "--kb", kb)
+    assert (stamped.returncode, stamped.stderr) == (0, "")
+    after = claims_file(checkout).read_text(encoding="utf-8")
+    # Only the one line is added, after the claim's last field; nothing else moves.
+    assert after == before.replace("source_line = 2\n", 'source_line = 2\nchanged = "2026-12-05"\n')
+    assert ekb("check", "--since", "HEAD", "--kb", kb).returncode == 0
+    assert load_kb(checkout / "kb").claim(MEHRA).changed == "2026-12-05"
+
+
+def test_formatting_and_curation_are_not_changes(checkout: Path) -> None:
+    edit(claims_file(checkout), "citations = [2]", "citations = [ 2 ]  # the Lancet paper")
+    assert changes_since(checkout / "kb", "HEAD") == ()
+    result = ekb("changes", "--since", "HEAD", "--kb", str(checkout / "kb"))
+    assert result.stdout == "No claim has changed since HEAD.\n"
+
+
+def test_strength_and_citation_changes_are_named(checkout: Path) -> None:
+    seed = checkout / "kb" / "topics" / "ketamine-pain" / "claims.toml"
+    edit(
+        seed,
+        'strength = "low"\nstrength_method = "stated"',
+        'strength = "very-low"\nstrength_method = "stated"',
+    )
+    changes = changes_since(checkout / "kb", "HEAD")
+    assert [change.what for change in changes] == [("strength",)]
+
+
+def test_a_new_claim_needs_its_added_date(checkout: Path) -> None:
+    source = checkout / "summary.txt"
+    source.write_text(SEED_COPY.read_text(encoding="utf-8"), encoding="utf-8")
+    kb = str(checkout / "kb")
+    imported = ekb("import", str(source), "--topic", "again", "--date", "2026-11-23", "--kb", kb)
+    assert imported.returncode == 0, imported.stderr
+    assert {c.added for c in load_kb(checkout / "kb").topic("again").claims} == {"2026-11-23"}
+    assert ekb("check", "--since", "HEAD", "--kb", kb).returncode == 0
+    edit(checkout / "kb/topics/again/claims.toml", 'added = "2026-11-23"\n', "")
+    failed = ekb("check", "--since", "HEAD", "--kb", kb)
+    assert failed.returncode == 1 and ": new, no added date" in failed.stderr
+
+
+def test_import_stamps_today_unless_told(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(REPO_KB, kb, ignore=shutil.ignore_patterns("topics"))
+    (kb / "topics").mkdir()
+    result = ekb("import", str(SEED_COPY), "--topic", "seed", "--kb", str(kb))
+    assert result.returncode == 0, result.stderr
+    after = datetime.date.today()
+    days = {(after - datetime.timedelta(days=1)).isoformat(), after.isoformat()}  # midnight
+    assert {c.added for c in load_kb(kb).claims} <= days
+    bad = ekb("import", str(SEED_COPY), "--topic", "x", "--date", "5/12/2026", "--kb", str(kb))
+    assert (bad.returncode, bad.stderr) == (
+        1,
+        'Error: --date \'5/12/2026\' must be a date written "YYYY-MM-DD", like "2026-12-05"\n',
+    )
+
+
+def test_bad_revision_and_no_checkout_are_one_line(checkout: Path, kb_dir: Path) -> None:
+    result = ekb("changes", "--since", "nope", "--kb", str(checkout / "kb"))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {checkout / 'kb'}: no revision 'nope' in this checkout\n",
+    )
+    outside = ekb("changes", "--since", "HEAD", "--kb", str(kb_dir))
+    assert outside.returncode == 1
+    assert outside.stderr.endswith("is not in a git checkout; --since reads kb/ as git holds it\n")
+    with pytest.raises(KBError, match="is not a day of the calendar"):
+        from evidencekb.kb.changes import stamp
+
+        stamp(checkout / "kb", (), "2026-02-30")
+
+
+def test_dates_are_checked_where_they_stand(kb_dir: Path) -> None:
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    edit(
+        claims,
+        "source_line = 20\n",
+        'source_line = 20\nadded = "2026-12-05"\nchanged = "2026-11-01"\n',
+    )
+    edit(claims, "source_line = 19\n", 'source_line = 19\nadded = "yesterday"\n')
+    topic = kb_dir / "topics" / "ketamine-pain" / "topic.toml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8")
+        + 'last_reviewed = "2026-12-5"\n\n[[change]]\ndate = "2026-12-05"\nsummary = "x"\n'
+        'conclusions_changed = "no"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as raised:
+        load_kb(kb_dir)
+    messages = sorted(p.message for p in raised.value.problems)
+    assert messages == [
+        'added \'yesterday\' must be a date written "YYYY-MM-DD", like "2026-12-05"',
+        "changed 2026-11-01 is before added 2026-12-05",
+        "field 'conclusions_changed' must be true or false",
+        'last_reviewed \'2026-12-5\' must be a date written "YYYY-MM-DD", like "2026-12-05"',
+    ]
+
+
+def test_topic_review_dates_and_change_log_newest_first(kb_dir: Path) -> None:
+    topic = kb_dir / "topics" / "ketamine-pain" / "topic.toml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8")
+        + 'last_reviewed = "2026-12-05"\nliterature_searched = "2026-11-30"\n\n'
+        '[[change]]\ndate = "2026-11-23"\nsummary = "Imported."\nconclusions_changed = false\n\n'
+        '[[change]]\ndate = "2026-12-05"\nsummary = "Dosing reworded."\n'
+        "conclusions_changed = true\n",
+        encoding="utf-8",
+    )
+    loaded = load_kb(kb_dir).topic("ketamine-pain")
+    assert (loaded.last_reviewed, loaded.literature_searched) == ("2026-12-05", "2026-11-30")
+    assert [(c.date, c.conclusions_changed) for c in loaded.changes] == [
+        ("2026-12-05", True),
+        ("2026-11-23", False),
+    ]
