@@ -387,7 +387,9 @@ def search_command(
     author and journal (a name, or words of one), year (2018, 2015..2020,
     2015.., ..2010), doi and pmid (exact; DOIs in any case). Over what the
     cited works say: stance (supports, contradicts, no-evidence, not-stated:
-    kb/stance.toml) and contested (yes, no). Abbreviations and synonyms from
+    kb/stance.toml), contested (yes, no) and notice (retraction,
+    expression-of-concern, correction: an editorial notice on a cited
+    work). Abbreviations and synonyms from
     kb/vocabulary expand the query; a misspelled word is corrected. The search
     index is rebuilt first if kb/ has changed since it was built.
 
