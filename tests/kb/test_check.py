@@ -46,8 +46,8 @@ def test_unknown_and_missing_fields(kb_dir: Path) -> None:
     header = line - 2  # the claim's [[claim]] line; its id comes between
     assert problems(kb_dir) == [
         f"{CLAIMS}:{header}: [[claim]] missing field 'section'",
-        f"{CLAIMS}:{line}: unknown field 'sektion'; allowed fields: categories, citations, "
-        "entities, heading, id, section, source_line, strength, strength_basis, "
+        f"{CLAIMS}:{line}: unknown field 'sektion'; allowed fields: added, categories, changed, "
+        "citations, entities, heading, id, section, source_line, strength, strength_basis, "
         "strength_method, text",
     ]
 
