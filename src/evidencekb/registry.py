@@ -243,6 +243,7 @@ RULES: tuple[str, ...] = (
     "number",  # a whole number (cites:)
     "name",  # a name or words of one (author:, journal:)
     "year",  # a year or a range of years (year:)
+    "date",  # a date, month or year, or a range of them (changed:2026-01..)
     "doi",  # a DOI, also written as a doi.org link (doi:)
     "pmid",  # a PubMed id (pmid:)
 )
@@ -413,6 +414,15 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         allowed="contested",
         filter="Only claims whose evidence disagrees (yes) or does not (no).",
         menu=("Contested", "Contested or not"),
+    ),
+    QueryField(
+        "changed",
+        "date",
+        "a date (2026-12-05, 2026-12 or 2026) or a range of them",
+        "changed:2026-12-05 or changed:2026-01..",
+        lambda c, w: (c.last_dated,) if c.last_dated else (),
+        filter="Only claims changed (or, never changed, added) on this date or in this "
+        "range (2026-01.., 2026-01..2026-06).",
     ),
     QueryField(
         "notice",

@@ -142,6 +142,14 @@ EVIDENCE_QUERIES = [
     "notice:retraction",
     'notice:"Expression of concern" OR notice:correction',
     "hydroxychloroquine NOT notice:retraction",
+    # Dates (the claims' changed, else added): a day, a month, a year, open and closed ranges.
+    "changed:2026-12-05",
+    "changed:2026-11",
+    "changed:2026",
+    "changed:2026-11-24..",
+    "changed:..2026-11",
+    "changed:2026-01..2026-11-23",
+    "children OR changed:2026-12",
 ]
 FIELD_ERRORS = [
     "design:cohort",
@@ -156,6 +164,10 @@ FIELD_ERRORS = [
     "stance:agrees",
     "contested:maybe",
     "notice:retracted-by",
+    "changed:yesterday",
+    "changed:..",
+    "changed:2026-12..2026-11",
+    "changed:2026/12/05",
 ]
 FIELD_FILTERED = [
     ("PrP", {"stance": "contradicts"}),
@@ -166,6 +178,7 @@ FIELD_FILTERED = [
     ("pain", {"contested": "true"}),
     ("ketamine", {"design": "meta-analysis"}),
     ("children", {"notice": "retraction"}),
+    ("confirm", {"changed": "2026-12.."}),
 ]
 FIELD_CASES = [(q, {}) for q in WORK_QUERIES + EVIDENCE_QUERIES + FIELD_ERRORS] + FIELD_FILTERED
 
@@ -258,7 +271,14 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Built:
     shutil.copytree(REPO_KB, work / "kb")
     add_evidence_sample(work / "kb")
     add_grading_topic(work / "kb", work)
-    add_retracted_sample(work / "kb")
+    dated = add_retracted_sample(work / "kb") / "claims.toml"
+    text = dated.read_text(encoding="utf-8").replace(
+        "source_line = 1\n", 'source_line = 1\nadded = "2026-11-23"\n'
+    )
+    text = text.replace(
+        "source_line = 2\n", 'source_line = 2\nadded = "2026-11-23"\nchanged = "2026-12-05"\n'
+    )
+    dated.write_text(text, encoding="utf-8")
     return Built(work / "kb", work / "site")
 
 
@@ -272,6 +292,8 @@ def test_field_queries_on_records_and_stances_rank_alike(evidence: Built) -> Non
         "stance:contradicts",
         "contested:yes",
         "notice:retraction",
+        "changed:2026-12",
+        "changed:..2026-11",
     ):
         assert evidence.cli(query)["ids"], query
     compare(evidence, queries + [(q, {}) for q in SEED_QUERIES], marks=True)

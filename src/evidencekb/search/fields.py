@@ -44,6 +44,8 @@ class AllowedValues(Protocol):
     @property
     def years(self) -> tuple[int, ...]: ...
     @property
+    def dates(self) -> tuple[str, ...]: ...
+    @property
     def codes(self) -> Mapping[str, str]: ...
 
 
@@ -51,6 +53,13 @@ class AllowedValues(Protocol):
 KEY_JOINER = "+"
 # year:2018, year:2015..2020, year:2015.. (from 2015 on), year:..2010 (up to 2010).
 YEAR_PATTERN = r"^(?:([0-9]{4})|([0-9]{4})?\.\.([0-9]{4})?)$"
+# changed:2026-12-05, changed:2026-12 (that month), changed:2026-01.. (from January 2026
+# on), changed:..2026-06 (up to the end of June 2026), changed:2026-01..2026-06. A bound
+# is a date, a month or a year; the claims hold ISO dates (YYYY-MM-DD).
+DATE_PATTERN = (
+    r"^(?:([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)"
+    r"|([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)?\.\.([0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2})?)?)?)$"
+)
 
 
 def _fold(text: str) -> str:
@@ -129,6 +138,8 @@ def keyword_query(field: QueryField, value: str, meta: AllowedValues) -> wq.Quer
         return wq.Term(name, key)
     if rule == "year":
         return _year_query(field, value, meta.years)
+    if rule == "date":
+        return _date_query(field, value, meta.dates)
     if rule == "doi":
         doi = bare_doi(value)
         if not is_doi(doi):
@@ -167,4 +178,21 @@ def _year_query(field: QueryField, value: str, years: tuple[int, ...]) -> wq.Que
     # One score for the range, however many of a claim's works fall in it: a claim
     # citing three works of those years must not outrank one citing a single work.
     within = [wq.Term(field.name, str(year)) for year in years if first <= year <= last]
+    return wq.ConstantScoreQuery(wq.Or(within), 1.0)
+
+
+def _date_query(field: QueryField, value: str, dates: tuple[str, ...]) -> wq.Query:
+    """The dates the index holds that fall on `value` or in its range: a bound of a
+    month or a year takes all of it (2026-01..2026-06 runs to June 30)."""
+    match = re.fullmatch(DATE_PATTERN, value)
+    if match is None or match.group(0) == "..":
+        raise bad_value(field, value)
+    first, last = (match.group(1),) * 2 if match.group(1) else match.group(2, 3)
+    if first and last and first[: len(last)] > last:
+        raise QueryError(f"date range {value} ends before it starts")
+    within = [
+        wq.Term(field.name, date)
+        for date in dates
+        if (not first or date >= first) and (not last or date[: len(last)] <= last)
+    ]
     return wq.ConstantScoreQuery(wq.Or(within), 1.0)

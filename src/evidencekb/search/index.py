@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 # 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
 # unbounded (the schema pickles its size); 10: "words" counted once a segment;
 # 11: every keyword field from the registry (design:), allowed values as one map
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
@@ -98,6 +98,7 @@ class IndexMeta:
     values: dict[str, dict[str, tuple[str, ...]]]
     vocabulary: Vocabulary
     years: tuple[int, ...]  # of the cited works, ascending: what year ranges expand to
+    dates: tuple[str, ...]  # the claims' latest dates, ascending: what date ranges expand to
     # Each claim's section and strength, one character per claim (see codes.py).
     codes: dict[str, str]
 
@@ -198,6 +199,7 @@ def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
         },
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
         "years": cited_years(kb),
+        "dates": claim_dates(kb),
         "codes": {
             "section": encode((claim.section for claim in kb.claims), SECTIONS),
             "strength": encode((claim.strength for claim in kb.claims), kb.strength.labels),
@@ -213,6 +215,11 @@ def cited_years(kb: KnowledgeBase) -> list[int]:
         cited = (work for claim in topic.claims for work in _cited_works(claim, works))
         years.update(work.year for work in cited if work.year is not None)
     return sorted(years)
+
+
+def claim_dates(kb: KnowledgeBase) -> list[str]:
+    """The claims' latest dates (changed, else added), ascending, each once."""
+    return sorted({claim.last_dated for claim in kb.claims if claim.last_dated})
 
 
 def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:
@@ -238,6 +245,7 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
         },
         vocabulary=Vocabulary.from_json(data["vocabulary"]),
         years=tuple(data["years"]),
+        dates=tuple(data["dates"]),
         codes=dict(data["codes"]),
     )
 

@@ -58,7 +58,7 @@ from evidencekb.search.browser.analysis import (
 )
 from evidencekb.search.browser.cache import TopicCache, topic_partials
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
-from evidencekb.search.index import cited_years
+from evidencekb.search.index import cited_years, claim_dates
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 from evidencekb.verdict import Verdict, verdict
 
@@ -163,6 +163,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         },
         "keyJoiner": fields.KEY_JOINER,
         "yearPattern": fields.YEAR_PATTERN,
+        "datePattern": fields.DATE_PATTERN,
         "doiPattern": identifiers.DOI_PATTERN,
         "doiPrefix": identifiers.DOI_PREFIX_PATTERN,
         "pmidPattern": identifiers.PMID_PATTERN,
@@ -174,6 +175,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "spelling": {"minLength": MIN_WORD, "longWord": LONG_WORD},
         "values": allowed_values(kb),
         "years": cited_years(kb),
+        "dates": claim_dates(kb),
     }
 
 

@@ -48,6 +48,7 @@
       if (a.fields[name].rule !== 'text') this.keywordFields[name] = true;
     }, this);
     this.yearPattern = new RegExp(a.yearPattern, 'u');
+    this.datePattern = new RegExp(a.datePattern, 'u');
     this.doiPattern = new RegExp(a.doiPattern, 'u');
     this.doiPrefix = new RegExp(a.doiPrefix, 'iu');
     this.pmidPattern = new RegExp(a.pmidPattern, 'u');
@@ -520,6 +521,7 @@
       return term(key);
     }
     if (rule === 'year') return e.yearQuery(field, value);
+    if (rule === 'date') return e.dateQuery(field, value);
     if (rule === 'doi') {
       var doi = value.replace(e.doiPrefix, '');
       if (!e.doiPattern.test(doi)) throw e.badValue(field, value);
@@ -555,6 +557,24 @@
     var within = years.filter(function (year) { return first <= year && year <= last; });
     return {type: 'constant', score: 1.0, q: {type: 'or', subs: within.map(function (year) {
       return {type: 'term', field: field, text: String(year), boost: 1.0};
+    })}};
+  };
+
+  // fields._date_query: the dates the data holds on `value` or in its range; a bound of
+  // a month or a year takes all of it.
+  Engine.prototype.dateQuery = function (field, value) {
+    var match = this.datePattern.exec(value);
+    if (match === null || match[0] === '..') throw this.badValue(field, value);
+    var first = match[1] !== undefined ? match[1] : match[2];
+    var last = match[1] !== undefined ? match[1] : match[3];
+    if (first && last && first.slice(0, last.length) > last) {
+      throw new QueryError('date range ' + value + ' ends before it starts');
+    }
+    var within = this.a.dates.filter(function (date) {
+      return (!first || date >= first) && (!last || date.slice(0, last.length) <= last);
+    });
+    return {type: 'constant', score: 1.0, q: {type: 'or', subs: within.map(function (date) {
+      return {type: 'term', field: field, text: date, boost: 1.0};
     })}};
   };
 
