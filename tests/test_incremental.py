@@ -118,8 +118,24 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     assert DATABASE_NAME in kept
     assert {name for name in written if name.endswith(".html")} <= {
         "index.html", "search.html", "strength.html", "about.html", "downloads.html",
-        "stances.html", "entities/index.html", "categories/index.html",
+        "stances.html", "entities/index.html", "categories/index.html", "changes.html",
     }  # fmt: skip
+
+    # A claim's changed date stamped, then a topic's change logged: the What's new page
+    # and the feed list them as a full build does; the claim's page gives the date.
+    path, blocks = claim_blocks(kb_dir)
+    edit(path, blocks[1], blocks[1].rstrip("\n") + '\nchanged = "2026-12-05"\n\n')
+    kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    assert {"changes.html", "changes.atom"} <= written
+    assert b"2026-12-05T00:00:00Z" in (site / "changes.atom").read_bytes()
+    topic = kb_dir / "topics" / TOPIC / "topic.toml"
+    logged = (
+        '\n[[change]]\ndate = "2026-12-06"\nsummary = "Reviewed."\nconclusions_changed = false\n'
+    )
+    topic.write_text(topic.read_text("utf-8") + logged, "utf-8")
+    kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    assert b"Reviewed." in (site / "changes.atom").read_bytes()
+    assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
 
     # A cited work's title taken out of its record, then put back: the citing claims'
     # pages, the reference's page and its topic's index segment (author:, journal:...).

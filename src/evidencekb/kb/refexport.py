@@ -259,6 +259,10 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         "resourceType": "Evidence",
         "id": claim.id,
         "status": "active",
+        # When its meaning last changed (else was added), and its topic's last review:
+        # dates from kb/, never the export's.
+        "date": claim.last_dated,
+        "lastReviewDate": kb.topic(claim.topic).last_reviewed,
         "title": claim.text,
         "assertion": claim.text,
         # FHIR requires a variable; the summary defines none, and none is guessed.

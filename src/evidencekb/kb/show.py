@@ -6,7 +6,14 @@ import difflib
 import textwrap
 
 from evidencekb.errors import KBError
-from evidencekb.model import NOTICE_MARKS, SECTION_TITLES, Claim, KnowledgeBase, Reference
+from evidencekb.model import (
+    NOTICE_MARKS,
+    SECTION_TITLES,
+    Claim,
+    KnowledgeBase,
+    Reference,
+    Topic,
+)
 
 
 def find_claim(kb: KnowledgeBase, claim_id: str) -> Claim:
@@ -30,6 +37,8 @@ def claim_details(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
         "category_labels": [kb.category(c).label for c in claim.categories],
         "entity_labels": [kb.entity(e).label for e in claim.entities],
         "references": [_reference(topic.references, n).to_dict() for n in claim.citations],
+        "topic_last_reviewed": topic.last_reviewed,
+        "topic_literature_searched": topic.literature_searched,
     }
 
 
@@ -52,6 +61,7 @@ def claim_text(kb: KnowledgeBase, claim: Claim) -> str:
             f"Entities:   {', '.join(kb.entity(e).label for e in claim.entities) or 'none'}"
         ),
         f"Source:     {claim.source}, line {claim.source_line}",
+        f"Dates:      {_dates(claim, topic)}",
     ]
     cited = [f"[{n}] {_describe(_reference(topic.references, n))}" for n in claim.citations] or [
         "none: the source gives no citation for this statement"
@@ -64,6 +74,16 @@ def claim_text(kb: KnowledgeBase, claim: Claim) -> str:
     ]
     lines += [("Notices:    " if i == 0 else " " * 12) + line for i, line in enumerate(notices)]
     return "\n".join(lines)
+
+
+def _dates(claim: Claim, topic: Topic) -> str:
+    """ "Added 2026-11-23 · changed 2026-12-05 · topic last reviewed 2026-12-05"."""
+    parts = [f"Added {claim.added}" if claim.added else "Date added not recorded"]
+    if claim.changed:
+        parts.append(f"changed {claim.changed}")
+    if topic.last_reviewed:
+        parts.append(f"topic last reviewed {topic.last_reviewed}")
+    return " · ".join(parts)
 
 
 def _notices(reference: Reference) -> str:

@@ -37,6 +37,15 @@ from evidencekb.paths import (
 from evidencekb.progress import Progress
 from evidencekb.registry import menus
 from evidencekb.reuse import Earlier, Part, Parts
+from evidencekb.site.changes import (
+    CHANGES_FEED,
+    CHANGES_PAGE,
+    FEED_ENTRIES,
+    FEED_ID,
+    PAGE_ENTRIES,
+    feed_updated,
+    latest_changes,
+)
 from evidencekb.site.citation import citation_globals
 from evidencekb.site.context import (
     SiteLookups,
@@ -187,6 +196,7 @@ NAV_ITEMS = (
     ("categories", f"categories/{FOLDER_PAGE}", "Categories"),
     ("strength", "strength.html", "Evidence strength"),
     ("search", "search.html", "Search"),
+    ("changes", "changes.html", "What's new"),
     ("about", "about.html", "About"),
 )
 _NAV_PAGES = frozenset(page for _, page, _ in NAV_ITEMS)
@@ -288,6 +298,15 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
         {"nav": "strength", "method_html": render_markdown(kb.strength.explanation_md)},
     )
     yield "about.html", "about.html", {"nav": "about"}
+    changes = latest_changes(kb, claim_href, topic_href)
+    found = {"changes": changes, "page": CHANGES_PAGE, "feed": CHANGES_FEED}
+    yield (
+        CHANGES_PAGE,
+        "changes.html",
+        {"nav": "changes", "shown": changes[:PAGE_ENTRIES], **found},
+    )
+    feed = {"shown": changes[:FEED_ENTRIES], "feed_id": FEED_ID, "updated": feed_updated(changes)}
+    yield CHANGES_FEED, "changes.atom", {"nav": "changes", **feed, **found}
     yield from evidence_pages(kb)
     yield f"entities/{FOLDER_PAGE}", "entities.html", {"nav": "entities"}
     for term in kb.entities:

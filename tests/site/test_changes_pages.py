@@ -1,0 +1,133 @@
+"""Dates on the site: the claim page's "Added · changed", the topic page's review dates
+and change log, the What's new page and its Atom feed (parsed with feedparser and as
+XML), all from the dates kept in kb/."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+from bs4 import BeautifulSoup
+
+from evidencekb.kb.load import load_kb
+from fixtures import REPO_KB, RETRACTED_TOPIC, add_retracted_sample, build
+
+MEHRA = "retracted-sample-0b419dba"
+WAKEFIELD = "retracted-sample-e0fdfc19"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def dated_kb(root: Path) -> Path:
+    kb = root / "kb"
+    shutil.copytree(REPO_KB, kb)
+    folder = add_retracted_sample(kb)
+    claims = folder / "claims.toml"
+    text = claims.read_text(encoding="utf-8")
+    text = text.replace("source_line = 1\n", 'source_line = 1\nadded = "2026-11-23"\n')
+    text = text.replace(
+        "source_line = 2\n", 'source_line = 2\nadded = "2026-11-23"\nchanged = "2026-12-05"\n'
+    )
+    claims.write_text(text, encoding="utf-8")
+    topic = folder / "topic.toml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8")
+        + 'last_reviewed = "2026-12-05"\nliterature_searched = "2026-11-30"\n\n'
+        '[[change]]\ndate = "2026-11-23"\nsummary = "Two claims imported."\n'
+        "conclusions_changed = false\n\n"
+        '[[change]]\ndate = "2026-12-04"\nsummary = "Both works found retracted."\n'
+        "conclusions_changed = true\n",
+        encoding="utf-8",
+    )
+    return kb
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("dated")
+    return build(load_kb(dated_kb(work)), work / "site")
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html5lib")
+
+
+def text(node: Any) -> str:
+    assert node is not None
+    return " ".join(node.get_text(" ").split())
+
+
+def test_claim_page_gives_its_dates(site: Path) -> None:
+    dates = soup(site / "claims" / f"{MEHRA}.html").select_one("dd.claim-dates")
+    assert text(dates) == "Added 2026-11-23 · changed 2026-12-05 · topic last reviewed 2026-12-05"
+    seed = soup(site / "claims" / "ketamine-pain-8008e692.html").select_one("dd.claim-dates")
+    assert text(seed) == "Date added not recorded"
+
+
+def test_topic_page_gives_review_dates_and_the_change_log(site: Path) -> None:
+    page = soup(site / "topics" / RETRACTED_TOPIC / "index.html")
+    assert text(page.select_one(".topic-dates")) == (
+        "Last reviewed 2026-12-05 · literature searched to 2026-11-30 · change log"
+    )
+    entries = [text(li) for li in page.select("#changes li")]
+    assert entries == [
+        "2026-12-04 : Both works found retracted. Conclusions changed.",
+        "2026-11-23 : Two claims imported. Conclusions unchanged.",
+    ]
+
+
+def test_whats_new_lists_changes_newest_first_each_linked(site: Path) -> None:
+    page = soup(site / "changes.html")
+    items = page.select("ol.whats-new li")
+    assert [item.time["datetime"] for item in items] == [
+        "2026-12-05",
+        "2026-12-04",
+        "2026-11-23",
+        "2026-11-23",
+        "2026-11-23",
+    ]
+    assert items[0].a["href"] == f"claims/{MEHRA}.html"
+    assert "Claim changed in Retracted sample" in text(items[0])
+    assert items[1].a["href"] == f"topics/{RETRACTED_TOPIC}/index.html#changes"
+    assert "Conclusions changed." in text(items[1])
+    nav = page.select_one("nav.site-nav a[aria-current=page]")
+    assert text(nav) == "What's new"
+
+
+def test_the_feed_is_atom_with_an_entry_linking_to_the_claim(site: Path) -> None:
+    data = (site / "changes.atom").read_bytes()
+    feed = feedparser.parse(data)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.updated == "2026-12-05T00:00:00Z"
+    first = feed.entries[0]
+    assert first.link == f"claims/{MEHRA}.html"
+    assert first.updated == "2026-12-05T00:00:00Z"
+    assert first.id.startswith("urn:uuid:")
+    assert len({entry.id for entry in feed.entries}) == len(feed.entries) == 5
+    root = ET.fromstring(data)
+    assert root.tag == f"{ATOM}feed"
+    for entry in root.iter(f"{ATOM}entry"):
+        assert {child.tag.removeprefix(ATOM) for child in entry} >= {"id", "title", "updated"}
+    # Every page points feed readers at it.
+    link = soup(site / "index.html").select_one('link[type="application/atom+xml"]')
+    assert link["href"] == "changes.atom"
+
+
+def test_entry_ids_stay_when_other_changes_come(tmp_path: Path) -> None:
+    kb = dated_kb(tmp_path)
+    first = feedparser.parse((build(load_kb(kb), tmp_path / "a") / "changes.atom").read_bytes())
+    claims = kb / "topics" / RETRACTED_TOPIC / "claims.toml"
+    claims.write_text(
+        claims.read_text(encoding="utf-8").replace(
+            'source_line = 1\nadded = "2026-11-23"\n',
+            'source_line = 1\nadded = "2026-11-23"\nchanged = "2026-12-06"\n',
+        ),
+        encoding="utf-8",
+    )
+    second = feedparser.parse((build(load_kb(kb), tmp_path / "b") / "changes.atom").read_bytes())
+    assert second.entries[0].link == f"claims/{WAKEFIELD}.html"
+    assert {e.id for e in first.entries} < {e.id for e in second.entries}
