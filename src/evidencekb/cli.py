@@ -389,7 +389,8 @@ def search_command(
     cited works say: stance (supports, contradicts, no-evidence, not-stated:
     kb/stance.toml), contested (yes, no) and notice (retraction,
     expression-of-concern, correction: an editorial notice on a cited
-    work). Abbreviations and synonyms from
+    work). changed: a claim's latest date (2026-12-05, 2026-12, 2026,
+    2026-01.., ..2026-06, 2026-01..2026-06). Abbreviations and synonyms from
     kb/vocabulary expand the query; a misspelled word is corrected. The search
     index is rebuilt first if kb/ has changed since it was built.
 

@@ -204,3 +204,25 @@ def test_show_json_search_and_fhir_carry_the_retraction(retracted: Path, tmp_pat
         ("retracted-by", "Retraction"),
     ]
     assert links[1].document.url == "https://doi.org/10.1016/S0140-6736(20)31324-6"
+
+
+def test_the_benchmarks_synthetic_file_reads_as_retraction_watchs(
+    retracted: Path, tmp_path: Path
+) -> None:
+    """bench/living.py's file has the real one's format: read whole, it matches nothing
+    (its DOIs are under Crossref's test prefix), and a real row added to it still matches."""
+    import importlib.util
+
+    from fixtures import REPO
+
+    spec = importlib.util.spec_from_file_location("bench_living", REPO / "bench/living.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    csv = tmp_path / "rw.csv"
+    module.write_csv(csv, 500)
+    assert record_retractions(retracted, csv).found == ()
+    real = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()[1]
+    with csv.open("a", encoding="utf-8") as file:
+        file.write(real + "\r\n")
+    assert [f.number for f in record_retractions(retracted, csv).found] == [1]

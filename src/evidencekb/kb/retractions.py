@@ -82,7 +82,7 @@ def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> R
     only, if given) and write each topic's notices.toml that gains one."""
     kb = load_kb(kb_dir)  # a kb that does not pass `ekb check` is not changed
     topics = _topics(kb, slug)
-    by_doi, by_pmid = _identifiers(topics)
+    by_doi, by_pmid = identifier_places(topics)
     found: dict[tuple[str, int], dict[tuple[str, str, int | None], Notice]] = {}
     for doi, pmid, notice in read_notices(source, by_doi, by_pmid):
         for place in by_doi.get(doi_key(doi), ()) if doi else ():
@@ -114,7 +114,7 @@ Place = tuple[str, int]  # (topic slug, reference number)
 Places = dict[str, list[Place]]
 
 
-def _identifiers(topics: tuple[Topic, ...]) -> tuple[Places, Places]:
+def identifier_places(topics: tuple[Topic, ...]) -> tuple[Places, Places]:
     by_doi: Places = {}
     by_pmid: Places = {}
     for topic in topics:
