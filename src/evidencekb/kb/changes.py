@@ -3,8 +3,8 @@
 A claim's meaning is its text, strength, citations and the stance of each cited work;
 anything else (layout, comments, curation of categories or entities, its place in
 the file) is not a change. kb/ as it was at REV is read out of git (`git archive`)
-into a temporary folder and loaded as `ekb check` loads it, so both sides are
-compared as the same values. `--stamp DATE` writes DATE as the `changed` date of each
+into memory and loaded as `ekb check` loads it, so both sides are compared as the
+same values. `--stamp DATE` writes DATE as the `changed` date of each
 claim that changed (and as `added` of a new claim that has none), editing claims.toml
 in place (tomlkit): nothing else in the file moves. `ekb check --since REV` fails for
 each claim whose meaning changed while its date did not.
@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import subprocess
 import tarfile
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,21 +93,37 @@ def compare(before: KnowledgeBase, now: KnowledgeBase) -> Iterable[ClaimChange]:
 
 
 def kb_at(kb_dir: Path, revision: str) -> KnowledgeBase:
-    """kb/ as git holds it at `revision`, loaded and validated."""
+    """kb/ as git holds it at `revision`, loaded and validated.
+
+    Its files are read out of `git archive` into memory and loaded as a tree rooted
+    where kb/ is (KbTree.pending): a file that has not changed since is then found
+    in the parse cache (kb/parsecache.py, kept by path and content), so comparing
+    with a recent revision costs little more than a check."""
     top = _git(kb_dir, "rev-parse", "--show-toplevel").decode().strip()
-    prefix = _git(kb_dir, "rev-parse", "--show-prefix").decode().strip() or "."
+    prefix = _git(kb_dir, "rev-parse", "--show-prefix").decode().strip()
     commit = _git(kb_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    archive = _git(Path(top), "archive", "--format=tar", commit.decode().strip(), "--", prefix)
-    with tempfile.TemporaryDirectory(prefix="ekb-since-") as scratch:
-        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(scratch, filter="data")
-        try:
-            return load_kb(Path(scratch) / prefix)
-        except ValidationError as error:
-            raise KBError(
-                f"{kb_dir} at {shown(revision)} does not pass `ekb check` "
-                f"({len(error.problems)} problems); compare with a revision that does"
-            ) from None
+    archive = _git(
+        Path(top), "archive", "--format=tar", commit.decode().strip(), "--", prefix or "."
+    )
+    files: dict[str, bytes] = {}
+    folders: set[str] = set()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        for member in tar:
+            relative = member.name.removeprefix(prefix).strip("/")
+            if not relative or any(part.startswith(".") for part in relative.split("/")):
+                continue  # kb/ itself; hidden entries, which `ekb check` passes over too
+            if member.isdir():
+                folders.add(relative)
+            elif member.isfile() and (data := tar.extractfile(member)) is not None:
+                files[relative] = data.read()
+    tree = KbTree(kb_dir, folders=frozenset(folders), pending=files)
+    try:
+        return load_tree(tree)
+    except ValidationError as error:
+        raise KBError(
+            f"{kb_dir} at {shown(revision)} does not pass `ekb check` "
+            f"({len(error.problems)} problems); compare with a revision that does"
+        ) from None
 
 
 def _git(where: Path, *args: str) -> bytes:
