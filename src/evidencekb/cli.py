@@ -212,7 +212,7 @@ def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
         _check_dates_since(kb_dir, revision)
     warnings = notice_warnings(kb)
     for warning in warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        say(f"Warning: {warning}")
     topics, claims = len(kb.topics), len(kb.claims)
     if strict and warnings:
         _fail(f"{_plural(len(warnings), 'warning')}, and --strict fails on warnings", 1)
@@ -225,7 +225,7 @@ def _check_dates_since(kb_dir: Path, revision: str) -> None:
 
     undated = unstamped(changes_since(kb_dir, revision))
     for change in undated:
-        click.echo(change.describe(), err=True)
+        say(change.describe())
     if undated:
         _fail(
             f"{_plural(len(undated), 'claim')} changed since {revision} without "
@@ -253,12 +253,12 @@ def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
 
     changes = changes_since(kb_dir, revision)
     for change in changes:
-        click.echo(change.describe())
+        echo(change.describe())
     if stamp is not None:
         for path in stamp_dates(kb_dir, changes, stamp):
-            click.echo(f"Wrote {path}.")
+            echo(f"Wrote {path}.")
     if not changes:
-        click.echo(f"No claim has changed since {revision}.")
+        echo(f"No claim has changed since {revision}.")
 
 
 @cli.command("export")
@@ -468,15 +468,15 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
 
     result = record_retractions(kb_dir, source, slug)
     for found in result.found:
-        click.echo(found.describe())
+        echo(found.describe())
     added = sum(found.new for found in result.found)
     for path in result.written:
-        click.echo(f"Wrote {path}.")
+        echo(f"Wrote {path}.")
     if not result.written:
         matched = _plural(len(result.found), "notice")
-        click.echo(f"Nothing to change: {matched} on the kb's works, all recorded already.")
+        echo(f"Nothing to change: {matched} on the kb's works, all recorded already.")
     elif added:
-        click.echo(f"{_plural(added, 'notice')} recorded.")
+        echo(f"{_plural(added, 'notice')} recorded.")
 
 
 @cli.command("serve")
