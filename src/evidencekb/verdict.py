@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from evidencekb.model import (
     CONTRADICTS,
     NOT_STATED,
+    NOTICE_MARKS,
     SUPPORTS,
+    WARNED_MARKS,
+    CitedNotice,
     Claim,
     StrengthScheme,
     Term,
@@ -95,6 +98,7 @@ class Verdict:
     cited: int  # how many works the claim cites
     contested_because: tuple[str, ...]  # DISAGREE and/or CURATOR
     strength: StrengthNote
+    notices: tuple[CitedNotice, ...] = ()  # cited works editorial notices mark (notices.toml)
 
     def count(self, stance: str) -> int:
         return sum(c.count for c in self.counts if c.stance == stance)
@@ -125,8 +129,11 @@ class Verdict:
 
     @property
     def warning(self) -> bool:
-        """What a reader must not miss: contradicted or contested."""
-        return self.contradicted or self.contested
+        """What a reader must not miss: contradicted, contested, or resting on a work
+        retracted or under an expression of concern."""
+        return (
+            self.contradicted or self.contested or any(n.mark in WARNED_MARKS for n in self.notices)
+        )
 
     @property
     def stances_text(self) -> str:
@@ -167,6 +174,7 @@ class Verdict:
         parts = [f"{self.finding} ({self.detail})" if self.detail else self.finding]
         if CURATOR in self.contested_because:
             parts.append(f"Contested: {CURATOR}")
+        parts += [f"Reference {n.citation}: {NOTICE_MARKS[n.mark]}" for n in self.notices]
         return tuple(parts)
 
     @property
@@ -186,6 +194,7 @@ class Verdict:
             "contradicted": self.contradicted,
             "contested": self.contested,
             "contested_because": list(self.contested_because),
+            "notices": [n.to_dict() for n in self.notices],
             "strength": {
                 "label": self.strength.label,
                 "title": self.strength.title,
@@ -205,7 +214,13 @@ def verdict(claim: Claim, stances: tuple[Term, ...], strength: StrengthScheme) -
     order = [t.id for t in stances] + sorted(set(found) - {t.id for t in stances})
     labels = {t.id: t.label for t in stances}
     counts = tuple(StanceCount(s, labels.get(s, s), found.count(s)) for s in order if s in found)
-    return Verdict(counts, len(found), _contested_because(claim), _strength(claim, strength))
+    return Verdict(
+        counts,
+        len(found),
+        _contested_because(claim),
+        _strength(claim, strength),
+        claim.notices,
+    )
 
 
 def _contested_because(claim: Claim) -> tuple[str, ...]:
