@@ -62,6 +62,7 @@ def page_types(kb: KnowledgeBase) -> dict[str, str]:
         "search with results": "search.html?q=CRPS",
         "contested": contested_href(topic.slug),
         "stances": "stances.html",
+        "what's new": "changes.html",
     }
 
 
@@ -82,6 +83,7 @@ PAGE_TYPES = [
     "search with results",
     "contested",
     "stances",
+    "what's new",
 ]
 
 
@@ -140,6 +142,7 @@ def test_page_types_cover_every_page_template(seed_kb: KnowledgeBase) -> None:
         "search",
         "contested",
         "stances",
+        "changes",
     }
     assert templates == covered
     assert set(page_types(seed_kb)) == set(PAGE_TYPES)

@@ -216,7 +216,8 @@ def test_highlights_mark_the_matched_words_and_phrases(index_dir: Path) -> None:
         (
             "colour:red",
             'unknown field "colour:" at character 1 (fields: author, category, '
-            "cites, contested, design, doi, entity, heading, id, journal, pmid, section, stance, "
+            "changed, cites, contested, design, doi, entity, heading, id, journal, notice, pmid, "
+            "section, stance, "
             "strength, text, topic, year)",
         ),
         ("section: research", '"section:" at character 1 needs a value, e.g. section:research'),

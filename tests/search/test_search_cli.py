@@ -174,7 +174,8 @@ def test_no_result_is_a_message_and_success(kb_dir: Path, site_dir: Path) -> Non
         (
             "dose:high",
             'Error: unknown field "dose:" at character 1 (fields: author, category, '
-            "cites, contested, design, doi, entity, heading, id, journal, pmid, section, stance, "
+            "changed, cites, contested, design, doi, entity, heading, id, journal, notice, pmid, "
+            "section, stance, "
             "strength, text, topic, year)\n",
         ),
     ],

@@ -57,8 +57,12 @@ def test_citing_claims_page_says_retracted_in_words(site: Path) -> None:
     banner = page.select_one("section.notice-banner")
     assert "Retracted" in text(banner)
     assert "Retraction 2020-06-05" in text(banner)
-    marks = [text(m) for m in page.select("dl.facts .notice-mark")]
+    marks = [text(m) for m in page.select(".evidence-list .notice-mark")]
     assert marks == ["Reference 2: Retracted"]
+    # The evidence summary at the top names it too, marked as a warning.
+    panel = page.select_one(".verdict-panel")
+    assert "Reference 2: Retracted" in text(panel)
+    assert panel.select_one(".finding-mark") is not None
 
 
 def test_unmarked_works_carry_no_mark(site: Path) -> None:

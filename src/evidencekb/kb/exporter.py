@@ -105,6 +105,8 @@ def _csv_row(claim: Claim) -> dict[str, object]:
     del row["evidence"]
     row["stances"] = [e.stance for e in claim.citation_evidence]
     row["contested"] = "true" if claim.contested else "false"
+    # Each marked cited work as "2: Retracted" (the JSON export has the notices whole).
+    row["notices"] = [f"{n.citation}: {n.to_dict()['label']}" for n in claim.notices]
     return row
 
 
