@@ -26,11 +26,12 @@ import tomli_w
 from evidencekb.atomic import replace_file
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key, is_doi, is_pmid
+from evidencekb.kb.exporter import select_topics
 from evidencekb.kb.files import KbFileError, KbTree, scan_kb
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.notices import notice_order
 from evidencekb.kb.text import shown
-from evidencekb.model import NOTICE_NATURES, KnowledgeBase, Notice, Topic
+from evidencekb.model import NOTICE_NATURES, Notice, Topic
 from evidencekb.paths import NOTICES_FILE, TOPICS_DIR
 from evidencekb.reading import NotReadable, read_regular
 
@@ -81,7 +82,7 @@ def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> R
     """Match the notices of `source` to the references of `kb_dir` (of topic `slug`
     only, if given) and write each topic's notices.toml that gains one."""
     kb = load_kb(kb_dir)  # a kb that does not pass `ekb check` is not changed
-    topics = _topics(kb, slug)
+    topics = select_topics(kb, slug)
     by_doi, by_pmid = identifier_places(topics)
     found: dict[tuple[str, int], dict[tuple[str, str, int | None], Notice]] = {}
     for doi, pmid, notice in read_notices(source, by_doi, by_pmid):
@@ -98,16 +99,6 @@ def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> R
         if changed:
             written.append(_write(kb_dir, tree, topic.slug, changed, source))
     return RetractionsResult(tuple(results), tuple(written))
-
-
-def _topics(kb: KnowledgeBase, slug: str | None) -> tuple[Topic, ...]:
-    if slug is None:
-        return kb.topics
-    try:
-        return (kb.topic(slug),)
-    except KeyError:
-        known = ", ".join(t.slug for t in kb.topics) or "(none)"
-        raise KBError(f"no topic '{shown(slug)}'; topics: {known}") from None
 
 
 Place = tuple[str, int]  # (topic slug, reference number)
