@@ -113,6 +113,18 @@ class TableChecker:
                     self.report(doc, f"{where}missing field '{key}'", table, index)
                     usable = False
                 continue
+            if row[key] is None and field.required:
+                # JSON's null (TOML has none): no value, said so, never a table
+                # dropped in silence.
+                self.report(
+                    doc,
+                    f"field '{key}' is null; it must be {_KIND_NAMES[field.kind]}",
+                    table,
+                    index,
+                    key,
+                )
+                usable = False
+                continue
             value = self.typed(doc, table, index, key, row[key], field.kind)
             if value is None:
                 usable = usable and not field.required
