@@ -33,3 +33,25 @@ def test_other_cells_are_as_they_were() -> None:
     (row,) = csv.DictReader(io.StringIO(claims_csv([claim])))
     assert row["text"] == "Ketamine 0.5 mg/kg = 35 mg (1+1)."
     assert row["section"] == "research" and row["heading"] == ""
+
+
+# Before: each of these was written as it is.
+DISGUISED = [
+    " =1+1",  # Google Sheets trims leading spaces
+    "\u00a0\u00a0+1",
+    "＝HYPERLINK(\"http://example.org\")",  # full-width forms, read as ASCII in CJK locales
+    "＋1",
+    "－1",
+    "＠SUM(A1)",
+    "\u3000=1",  # an ideographic space
+    "﹦1",  # the small equals sign NFKC also folds to "="
+]
+
+
+def test_formulas_behind_spaces_or_in_full_width_are_shown_as_text() -> None:
+    claims = [
+        make_claim("t", n, "research", heading, f"{heading} as a claim.")
+        for n, heading in enumerate(DISGUISED)
+    ]
+    rows = list(csv.DictReader(io.StringIO(claims_csv(claims), newline="")))
+    assert [row["heading"] for row in rows] == [f"'{formula}" for formula in DISGUISED]

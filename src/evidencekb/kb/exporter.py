@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -87,11 +88,19 @@ def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV
 # Injection"): such a cell gets a leading apostrophe, which spreadsheets show as text.
+# Looked for also after leading spaces (Google Sheets trims them) and in the
+# compatibility forms NFKC folds to these (a full-width "＝" or "＋", the
+# ideographic space), which East Asian spreadsheets read as the ASCII ones.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _inert(cell: str) -> str:
-    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+    shown = unicodedata.normalize("NFKC", cell[:16]).lstrip(" \u00a0")
+    return (
+        f"'{cell}"
+        if cell.startswith(_FORMULA_STARTS) or shown.startswith(_FORMULA_STARTS)
+        else cell
+    )
 
 
 # One row a claim has no room for quotations: the CSV gives each citation's stance, in
