@@ -219,6 +219,21 @@ def test_an_export_reimported_changes_nothing(
     assert not result.written and (grading / REFERENCES).read_bytes() == before
 
 
+@pytest.mark.parametrize("fmt", ["csl-json", "ris", "bibtex"])
+def test_spacing_alone_is_no_change(grading: Path, tmp_path: Path, fmt: str) -> None:
+    """kb/ may space a title as an editor typed it; every reader folds white space, so
+    before, the export read back "replaced" the title with itself."""
+    row = '[[reference]]\nnumber = 2\ntitle = "Ketamine  for pain:   a review"\n'
+    row += 'authors = ["Cohen  SP"]\njournal = "Reg  Anesth Pain Med"\n'
+    (grading / REFERENCES).write_text(row, encoding="utf-8")
+    before = (grading / REFERENCES).read_bytes()
+    suffix = {"csl-json": ".json", "ris": ".ris", "bibtex": ".bib"}[fmt]
+    exported = write(tmp_path, f"export{suffix}", export(load_kb(grading), fmt, "grading"))
+    result = import_references(grading, exported, "grading", replace=True)
+    assert [change.describe() for change in result.changes] == []
+    assert not result.written and (grading / REFERENCES).read_bytes() == before
+
+
 # -- import => check, for every format -------------------------------------------------
 
 # Any character at all, control characters and lone surrogates included.

@@ -208,7 +208,18 @@ def _same(key: str, old: Any, new: Any) -> bool:
         return bool(doi_key(old) == doi_key(new))
     if key == "type" and old in _STANDS_FOR.get(new, ()):
         return True
-    return bool(old == new)
+    return bool(_spaced(old) == _spaced(new))
+
+
+def _spaced(value: Any) -> Any:
+    """`value` with each text's runs of white space as one space: every reader folds a
+    file's wrapped or doubled spaces so (refmanager.py), and the same title spaced
+    otherwise in kb/ is the same title, so an export read back changes nothing."""
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, list):
+        return [_spaced(item) for item in value]
+    return value
 
 
 def _implied(key: str, row: Mapping[str, Any], new: Any) -> bool:
