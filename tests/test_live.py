@@ -202,9 +202,32 @@ def test_a_build_that_fails_unforeseen_is_reported_in_one_line(
     problems = board.status.problems
     assert len(problems) == 1 and "\n" not in problems[0]
     assert problems[0].startswith("Error: ") and "null byte" in problems[0]
-    assert said == [*problems, "The last good site is still being served; fix kb/ and save again."]
+    # Not kb/'s fault, and nothing built yet: said as it is (before: "The last good
+    # site is still being served; fix kb/ and save again.").
+    assert said == [
+        *problems,
+        "There is no built site to serve yet; the build is tried again on the next save in kb/.",
+    ]
     rebuild(kb_dir, tmp_path / "site", board, said.append)
     assert board.status.problems == ()
+
+
+def test_a_kb_problem_after_a_good_build_points_at_kb(kb_dir: Path, tmp_path: Path) -> None:
+    board, said = BuildBoard(), []
+    rebuild(kb_dir, tmp_path / "site", board, said.append)
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    good = claims.read_text("utf-8")
+    claims.write_text(good + "\n[[claim]]\n", encoding="utf-8")
+    rebuild(kb_dir, tmp_path / "site", board, said.append)
+    assert said[-1] == "The last good site is still being served; fix kb/ and save again."
+    claims.write_text(good, encoding="utf-8")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine", encoding="utf-8")
+    rebuild(kb_dir, tmp_path / "notes", board, said.append)  # a folder the build refuses
+    assert said[-2].startswith("Error: refusing to replace")
+    assert said[-1] == (
+        "There is no built site to serve yet; the build is tried again on the next save in kb/."
+    )
 
 
 def test_the_watcher_outlives_any_failed_build(

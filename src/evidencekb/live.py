@@ -106,10 +106,12 @@ def rebuild(kb_dir: Path, site_dir: Path, board: BuildBoard, say: Callable[[str]
     watcher that called this must live on to build the fix."""
     from evidencekb.build import build
 
+    next_step = RETRY_ON_SAVE
     try:
         result = build(kb_dir, site_dir)
     except ValidationError as error:
         problems = (*(str(problem) for problem in error.problems), f"Error: {error}")
+        next_step = FIX_KB
     except KBError as error:
         problems = (f"Error: {error}",)
     except Exception as error:  # a bug, or the system (memory, a file vanishing mid-build)
@@ -118,7 +120,7 @@ def rebuild(kb_dir: Path, site_dir: Path, board: BuildBoard, say: Callable[[str]
         board.post(())
         say(f"Rebuilt {result.site_dir}/ from {result.claims} claims.")
         return
-    _report(board, problems, say)
+    _report(board, problems, say, site_dir, next_step)
 
 
 def one_line(error: BaseException) -> str:
@@ -128,11 +130,28 @@ def one_line(error: BaseException) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def _report(board: BuildBoard, problems: tuple[str, ...], say: Callable[[str], None]) -> None:
+# What the person at the terminal can do after a failed build: only a kb/ problem is
+# theirs to fix in kb/; a folder in the way or a full disk is retried on the next save.
+FIX_KB = "fix kb/ and save again."
+RETRY_ON_SAVE = "the build is tried again on the next save in kb/."
+
+
+def _report(
+    board: BuildBoard,
+    problems: tuple[str, ...],
+    say: Callable[[str], None],
+    site_dir: Path,
+    next_step: str,
+) -> None:
+    """Post and say a failed build's problems, then what is served and what to do:
+    a site is "still being served" only if one was built."""
     board.post(problems)
     for line in problems:
         say(line)
-    say("The last good site is still being served; fix kb/ and save again.")
+    if (site_dir / "index.html").is_file():
+        say(f"The last good site is still being served; {next_step}")
+    else:
+        say(f"There is no built site to serve yet; {next_step}")
 
 
 class KbWatcher:
@@ -180,7 +199,7 @@ class KbWatcher:
             if not self.kb_dir.is_dir():
                 if not missing:
                     gone = f"Error: {self.kb_dir} is gone; the site is built again once it is back"
-                    _report(self.board, (gone,), self.say)
+                    _report(self.board, (gone,), self.say, self.site_dir, RETRY_ON_SAVE)
                 missing = pending = True
                 self.stop.wait(POLL_SECONDS)
                 continue

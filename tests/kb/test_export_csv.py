@@ -39,10 +39,10 @@ def test_other_cells_are_as_they_were() -> None:
 DISGUISED = [
     " =1+1",  # Google Sheets trims leading spaces
     "\u00a0\u00a0+1",
-    "＝HYPERLINK(\"http://example.org\")",  # full-width forms, read as ASCII in CJK locales
-    "＋1",
-    "－1",
-    "＠SUM(A1)",
+    '\uff1dHYPERLINK("http://example.org")',  # full-width forms, read as ASCII in CJK locales
+    "\uff0b1",
+    "\uff0d1",
+    "\uff20SUM(A1)",
     "\u3000=1",  # an ideographic space
     "﹦1",  # the small equals sign NFKC also folds to "="
 ]

@@ -89,8 +89,8 @@ def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV
 # Injection"): such a cell gets a leading apostrophe, which spreadsheets show as text.
 # Looked for also after leading spaces (Google Sheets trims them) and in the
-# compatibility forms NFKC folds to these (a full-width "＝" or "＋", the
-# ideographic space), which East Asian spreadsheets read as the ASCII ones.
+# compatibility forms NFKC folds to these (a full-width equals or plus sign, U+FF1D,
+# U+FF0B; the ideographic space), which East Asian spreadsheets read as the ASCII ones.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
