@@ -25,7 +25,7 @@ from evidencekb.errors import KBError
 from evidencekb.kb import export, load_kb
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.refimport import import_references
-from fixtures import MEDLINE, REFERENCED_SUMMARY
+from fixtures import GRADING_WORKS, MEDLINE, REFERENCED_SUMMARY
 
 BARE = REFERENCED_SUMMARY.split("\nReferences\n")[0] + "\n"
 REFERENCES = "topics/grading/references.toml"
@@ -232,6 +232,31 @@ def test_spacing_alone_is_no_change(grading: Path, tmp_path: Path, fmt: str) -> 
     result = import_references(grading, exported, "grading", replace=True)
     assert [change.describe() for change in result.changes] == []
     assert not result.written and (grading / REFERENCES).read_bytes() == before
+
+
+def test_imports_at_once_each_keep_their_changes(grading: Path, tmp_path: Path) -> None:
+    """Before: each import edited references.toml as it was before the others, every
+    one said "Wrote", and the last one written undid the rest."""
+    sources = []
+    for number, work in GRADING_WORKS.items():
+        ris = f"TY  - JOUR\nID  - {number}\nTI  - {work['title']}\nPY  - {work['year']}\nER  - \n"
+        sources.append(write(tmp_path, f"work{number}.ris", ris))
+    command = [sys.executable, "-m", "evidencekb", "refs", "import", "--topic", "grading"]
+    running = [
+        subprocess.Popen(
+            [*command, "--kb", str(grading), str(source)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for source in sources * 2
+    ]
+    outcomes = [process.communicate(timeout=120) for process in running]
+    assert all(process.returncode == 0 for process in running), outcomes
+    kept = load_kb(grading).topic("grading").references
+    assert [(r.number, r.title, r.year) for r in kept] == [
+        (number, work["title"], work["year"]) for number, work in GRADING_WORKS.items()
+    ]
 
 
 # -- import => check, for every format -------------------------------------------------

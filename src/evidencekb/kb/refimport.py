@@ -13,11 +13,12 @@ are edited (tomledit.py): an editor's comments and layout stay as they were.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidencekb.atomic import replace_file
+from evidencekb.atomic import replace_file, writer_lock
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
@@ -59,7 +60,24 @@ class RefsImportResult:
 def import_references(
     kb_dir: Path, source: Path, slug: str, replace: bool = False, dry_run: bool = False
 ) -> RefsImportResult:
-    """Match the records of `source` to topic `slug`'s references and write them in."""
+    """Match the records of `source` to topic `slug`'s references and write them in.
+
+    The whole read, check and write holds kb/'s writer lock: two imports at once
+    would each edit the file as it was before the other, and the last one written
+    would undo the first without a word."""
+    if dry_run:  # writes nothing, so may run where nothing can be written
+        return _import_references(kb_dir, source, slug, replace, dry_run)
+    with ExitStack() as held:
+        try:
+            held.enter_context(writer_lock(kb_dir))
+        except OSError as error:
+            raise KBError(f"cannot write {kb_dir}: {failure_reason(error)}") from None
+        return _import_references(kb_dir, source, slug, replace, dry_run)
+
+
+def _import_references(
+    kb_dir: Path, source: Path, slug: str, replace: bool, dry_run: bool
+) -> RefsImportResult:
     kb = load_kb(kb_dir)  # a kb that does not pass `ekb check` is not changed
     try:
         numbers = [reference.number for reference in kb.topic(slug).references]
