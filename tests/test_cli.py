@@ -28,7 +28,7 @@ RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206
 
 def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m evidencekb` as a user would, in a clean environment."""
-    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR", "COLUMNS"}}
     result = subprocess.run(
         [sys.executable, "-m", "evidencekb", *args],
         capture_output=True,
@@ -44,7 +44,7 @@ def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def test_every_command_has_help() -> None:
     result = ekb("--help")
     assert result.returncode == 0
-    for command in ("import", "check", "export", "show", "build", "search", "serve"):
+    for command in ("import", "check", "export", "show", "list", "build", "search", "serve"):
         assert command in result.stdout
         sub = ekb(command, "--help")
         assert sub.returncode == 0 and "Usage: ekb " + command in sub.stdout
@@ -114,7 +114,7 @@ def test_export_unknown_topic_and_format(repo_kb: Path) -> None:
 def test_show(repo_kb: Path) -> None:
     result = ekb("show", "ketamine-pain-4e90786c", "--kb", str(repo_kb))
     assert result.returncode == 0
-    assert "Citations:  none: the source gives no citation for this statement" in result.stdout
+    assert "Cited works: none: the source gives no citation for this statement" in result.stdout
     details = json.loads(
         ekb("show", "ketamine-pain-6927e12e", "--json", "--kb", str(repo_kb)).stdout
     )
@@ -127,10 +127,92 @@ def test_show(repo_kb: Path) -> None:
         }
     ]  # fmt: skip
     assert details["strength_title"] == "Not stated"
-    missing = ekb("show", "ketamine-pain-4e90786", "--kb", str(repo_kb))
+    missing = ekb("show", "ketamine-pain-4e90786x", "--kb", str(repo_kb))
     assert (missing.returncode, missing.stderr) == (
         1,
-        "Error: no claim 'ketamine-pain-4e90786'; did you mean 'ketamine-pain-4e90786c'?\n",
+        "Error: no claim 'ketamine-pain-4e90786x'; did you mean 'ketamine-pain-4e90786c', "
+        "'ketamine-pain-cfe9e643' or 'ketamine-pain-beeb7c80'? (`ekb list` lists the ids)\n",
+    )
+    assert ekb("show", "zzz", "--kb", str(repo_kb)).stderr == (
+        "Error: no claim 'zzz'; `ekb list` lists the ids\n"
+    )
+
+
+def test_show_puts_the_evidence_first(repo_kb: Path) -> None:
+    result = ekb("show", "8008e692", "--kb", str(repo_kb))
+    assert result.returncode == 0
+    assert result.stdout == (
+        "ketamine-pain-8008e692\n"
+        "Ketamine for pain management — From the Research: Efficacy of Ketamine in Pain\n"
+        "Management\n"
+        "\n"
+        "Ketamine has been shown to have efficacy in treating central pain, complex\n"
+        "regional pain syndromes, fibromyalgia, and ischemic pain, although the evidence\n"
+        "is moderate to weak.\n"
+        "\n"
+        "Evidence:    No cited work's finding recorded (1 cited work)\n"
+        'Strength:    Low, stated by the source: "the evidence is moderate to weak"\n'
+        "Source:      000_7edb83ebcba9957e.txt, line 20\n"
+        "Categories:  Efficacy\n"
+        "Entities:    Ketamine, Central pain, Complex regional pain syndrome,\n"
+        "             Fibromyalgia, Ischemic pain\n"
+        "\n"
+        "Cited works:\n"
+        "  [4] the source gives only the number; no bibliographic details are known\n"
+        "    Stance of the cited work: not recorded (nobody has recorded what this work\n"
+        "      says of the claim)\n"
+    )
+    prefix = ekb("show", "ketamine-pain-8008", "--kb", str(repo_kb))
+    assert prefix.stdout == result.stdout
+    many = ekb("show", "ketamine-pain-4", "--kb", str(repo_kb))
+    assert many.stderr == (
+        "Error: 'ketamine-pain-4' begins 4 claims' ids (ketamine-pain-4e90786c, "
+        "ketamine-pain-429127e2, ketamine-pain-4171f3f1, ketamine-pain-4c6e89c4); "
+        "give more of the id\n"
+    )
+
+
+def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) -> None:
+    result = ekb("show", "scifact-2", "--kb", str(evidence_kb))
+    assert result.stdout == (
+        "scifact-2\n"
+        "SciFact sample — From the Research\n"
+        "\n"
+        "1 in 5 million in UK have abnormal PrP positivity.\n"
+        "\n"
+        "Evidence:    Cited work contradicts\n"
+        "Strength:    Not stated by the source\n"
+        "Source:      claims_train.jsonl, line 2\n"
+        "Categories:  none\n"
+        "Entities:    none\n"
+        "\n"
+        "Cited works:\n"
+        "  [13734012] Prevalent abnormal prion protein in human appendixes after bovine\n"
+        "    spongiform encephalopathy epizootic: large scale survey\n"
+        "    Stance of the cited work: Contradicts\n"
+        '    Sentence 5: "RESULTS Of the 32,441 appendix samples 16 were positive for\n'
+        "      abnormal PrP, indicating an overall prevalence of 493 per million\n"
+        '      population (95% confidence interval 282 to 801 per million)."\n'
+    )
+    contested = ekb("show", "scifact-11", "--kb", str(evidence_kb)).stdout.splitlines()
+    assert contested[6:8] == [
+        "Evidence:    No cited work's finding recorded (1 cited work)",
+        "             Contested: a curator links a contradicting claim",
+    ]
+    assert "Related:     this claim contradicts scifact-10 (a curator's link)" in contested
+    details = json.loads(ekb("show", "scifact-2", "--json", "--kb", str(evidence_kb)).stdout)
+    assert details["verdict"]["text"] == (
+        "Cited work contradicts · Strength: not stated by the source"
+    )
+
+
+def test_list_names_every_claim(repo_kb: Path) -> None:
+    lines = ekb("list", "--kb", str(repo_kb)).stdout.splitlines()
+    assert lines[0] == "Ketamine for pain management (ketamine-pain): 20 claims"
+    assert lines[1] == ("  ketamine-pain-6927e12e  Ketamine is a viable option for managing pain…")
+    assert len(lines) == 21 and all(len(line) <= 80 for line in lines)
+    assert ekb("list", "--topic", "nope", "--kb", str(repo_kb)).stderr == (
+        "Error: no topic 'nope'; topics: ketamine-pain\n"
     )
 
 

@@ -49,7 +49,7 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
 
 
 def _write_export(kb: KnowledgeBase, out: Path) -> None:
-    (out / EXPORT_NAME).write_text(claims_json(kb.claims), encoding="utf-8")
+    (out / EXPORT_NAME).write_text(claims_json(kb, kb.claims), encoding="utf-8")
 
 
 def _write_database(kb: KnowledgeBase, out: Path, progress: Progress) -> None:

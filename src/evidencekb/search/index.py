@@ -47,8 +47,9 @@ if TYPE_CHECKING:
 # 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
 # 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
 # unbounded (the schema pickles its size); 10: "words" counted once a segment;
-# 11: every keyword field from the registry (design:), allowed values as one map
-FORMAT_VERSION = 11
+# 11: every keyword field from the registry (design:), allowed values as one map;
+# 12: each stored claim carries its evidence summary (verdict.py)
+FORMAT_VERSION = 12
 INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
@@ -114,9 +115,11 @@ class IndexMeta:
 def indexed_documents(kb: KnowledgeBase, topics: Iterable[Topic]) -> Iterator[dict[str, str]]:
     """What the index holds of the claims of `topics`, in order: their searched fields,
     and each claim's export JSON, stored whole."""
+    from evidencekb.verdict import claim_json
+
     for topic in topics:
         for claim, document in zip(topic.claims, topic_documents(kb, topic), strict=True):
-            yield document | {"claim": json.dumps(claim.to_dict(), ensure_ascii=False)}
+            yield document | {"claim": json.dumps(claim_json(kb, claim), ensure_ascii=False)}
 
 
 def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]:
@@ -163,7 +166,9 @@ def vocabulary_key(kb: KnowledgeBase) -> str:
     """The content key of what every topic's documents take from the vocabularies."""
     from evidencekb.reuse import content_key
 
-    return content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances))
+    # The strength scheme words each stored claim's evidence summary (verdict.py).
+    scheme = (kb.strength.levels, kb.strength.hedging_words)
+    return content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances), repr(scheme))
 
 
 def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
