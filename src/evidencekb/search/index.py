@@ -12,6 +12,7 @@ mtime is the freshness stamp (see kb/fingerprint.py).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,6 +28,7 @@ from evidencekb.search.analysis import (
     Vocabulary,
     names_analyzer,
     text_analyzer,
+    with_broader,
     word_analyzer,
     words,
 )
@@ -126,6 +128,7 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
     """The searched fields of one topic's claims, in order: the index's documents but
     the stored claim (`indexed_documents`), and what the site's search data is made of."""
     works = {work.number: work for work in topic.references}
+    entities = {term.id: term for term in kb.entities}
     for claim in topic.claims:
         names = [n for i in claim.entities for n in _names(kb.entities, i)]
         names += [n for i in claim.categories for n in _names(kb.categories, i)]
@@ -137,8 +140,17 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
             "topic_title": topic.title,
             "terms": NAME_SEPARATOR.join(names),
             "words": " ".join((claim.text, claim.heading or "", *names)),
-            **claim_fields(claim, _cited_works(claim, works)),
+            **claim_fields(_with_broader_entities(claim, entities), _cited_works(claim, works)),
         }
+
+
+def _with_broader_entities(claim: Claim, entities: dict[str, Term]) -> Claim:
+    """The claim as its keyword fields see it: entity:ketamine finds a claim about
+    esketamine too (Term.broader), never the reverse."""
+    expanded = with_broader(claim.entities, entities)
+    if len(expanded) == len(claim.entities):
+        return claim
+    return dataclasses.replace(claim, entities=tuple(expanded))
 
 
 @dataclass
