@@ -132,8 +132,10 @@ def test_text_must_match_the_source_and_drop_its_marker(kb_dir: Path) -> None:
     reworded = edit(kb_dir, CLAIMS, "interrupt pain signaling", "interrupt pain signalling")
     marker = edit(kb_dir, CLAIMS, "neuropathic component.", "neuropathic component 2.")
     assert problems(kb_dir) == [
-        f"{CLAIMS}:{reworded}: text is not on line 2 of source.txt word for word; "
-        "claim text must be verbatim",
+        f"{CLAIMS}:{reworded}: text is not on line 2 of source.txt word for word, and claim "
+        "text must be verbatim: undo the edit; or, if the source itself says so now, edit "
+        "line 2 of source.txt too, or import it again (ekb import SOURCE --topic "
+        "ketamine-pain --replace)",
         f"{CLAIMS}:{marker}: text ends in what looks like a citation marker; move the "
         "numbers to 'citations'",
     ]

@@ -81,9 +81,9 @@ class ClaimChecker:
             # no summary (claims-jsonl) gives citations apart, and a trailing number
             # there is the claim's own ("sorting nexin 2.").
             self.check_text(doc, index, values["text"])
-        self.check_provenance(doc, index, values, context.source_lines)
+        self.check_provenance(doc, index, values, context)
         if values["section"] in SECTIONS and values["strength"] in scheme.labels:
-            self.check_strength(doc, index, values, scheme)
+            self.check_strength(doc, index, values, context)
         self.check_unique_id(doc, index, values["id"])
 
     def check_unique_id(self, doc: Located, index: int, claim_id: str) -> None:
@@ -132,9 +132,10 @@ class ClaimChecker:
             )
 
     def check_provenance(
-        self, doc: Located, index: int, values: dict[str, Any], source: list[str] | None
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
         """The claim's text must stand word for word on its line of the source."""
+        source = context.source_lines
         if source is None:
             return
         line = values["source_line"]
@@ -149,21 +150,23 @@ class ClaimChecker:
         elif values["text"].rstrip(".") not in source[line - 1]:
             self.reader.report(
                 doc,
-                f"text is not on line {line} of {SOURCE_COPY} word for word; "
-                "claim text must be verbatim",
+                f"text is not on line {line} of {SOURCE_COPY} word for word, and claim text "
+                "must be verbatim: undo the edit; or, if the source itself says so now, "
+                f"edit line {line} of {SOURCE_COPY} too, or import it again (ekb import "
+                f"SOURCE --topic {context.slug} --replace)",
                 "claim",
                 index,
                 "text",
             )
 
     def check_strength(
-        self, doc: Located, index: int, values: dict[str, Any], scheme: StrengthScheme
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
         method = values["strength_method"]
         if method == "stated":
             self.check_stated_strength(doc, index, values)
         elif method == "derived":
-            self.check_derived_strength(doc, index, values, scheme)
+            self.check_derived_strength(doc, index, values, context)
 
     def check_stated_strength(self, doc: Located, index: int, values: dict[str, Any]) -> None:
         label, basis = values["strength"], values["strength_basis"]
@@ -186,10 +189,16 @@ class ClaimChecker:
             )
 
     def check_derived_strength(
-        self, doc: Located, index: int, values: dict[str, Any], scheme: StrengthScheme
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
+        # A topic with no summary kept (claims-jsonl) took its claims from its source file.
+        origin = context.source if context.source_lines is None else None
         rule = derive_strength(
-            values["text"], values["section"], tuple(values["citations"]), scheme.hedging_words
+            values["text"],
+            values["section"],
+            tuple(values["citations"]),
+            context.scheme.hedging_words,
+            origin,
         )
         if values["strength"] != rule.label:
             self.reader.report(

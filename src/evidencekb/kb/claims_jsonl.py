@@ -356,7 +356,7 @@ def claims_jsonl_files(
         # Entities are left to a curator: kb/vocabulary was written for other topics,
         # and a match found in another field's claim is as likely wrong as right
         # ("DSM-IV" is not intravenous).
-        claims.append(claim_table(kb, claim_key, claim, entities=()))
+        claims.append(claim_table(kb, claim_key, claim, entities=(), origin=source_name))
     files = {
         TOPIC_FILE: format_keys({"title": title, "source": source_name, "citation_style": "plain"}),
         OVERVIEW_FILE: _overview(kb, source_name, parsed),
