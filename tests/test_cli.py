@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.terminal import terminal_safe
-from fixtures import reword, run_on_a_terminal
+from fixtures import REPO, REPO_KB, reword, run_on_a_terminal
 
 SEED_NAME = "000_7edb83ebcba9957e.txt"
 # What a title, an id or a file can carry to take over a terminal: an OSC sequence
@@ -391,3 +392,56 @@ def test_a_bidi_override_in_a_claim_is_printed_escaped_and_exported_exactly(
         on_screen = run_on_a_terminal(args, env)
         assert "\u202e" not in on_screen and "laryngospasm" in on_screen
         assert "\\u202e" in on_screen
+
+
+def test_init_starts_a_knowledge_base_that_checks_and_builds(tmp_path: Path) -> None:
+    folder = tmp_path / "newkb"
+    result = ekb("init", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        f"Created {folder}/: README.md, stance.toml, strength.md, strength.toml, "
+        "vocabulary/categories.toml, vocabulary/entities.toml, topics/."
+    )
+    # The schemes are the repository's own, byte for byte.
+    for name in ("strength.toml", "strength.md", "stance.toml"):
+        assert (folder / name).read_bytes() == (REPO_KB / name).read_bytes()
+    assert ekb("check", "--kb", str(folder)).stdout == f"{folder}: OK (0 topics, 0 claims)\n"
+    built = ekb("build", "--kb", str(folder), "--site-dir", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stderr
+    again = ekb("init", str(folder))
+    assert (again.returncode, again.stderr) == (
+        1,
+        f"Error: {folder} is not empty; ekb init starts a knowledge base in a new or empty "
+        "folder\n",
+    )
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert ekb("init", str(tmp_path / "file")).stderr == (
+        f"Error: {tmp_path / 'file'} is not a folder; give a new folder for the knowledge base\n"
+    )
+
+
+def test_make_test_goes_on_without_npm_outside_ci_only(tmp_path: Path) -> None:
+    """A machine without npm skips the browser tests that need axe-core; CI must fail."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    for name in ("Makefile", "package.json", "package-lock.json"):
+        shutil.copy(REPO / name, tmp_path / name)
+    bare = {"PATH": str(tmp_path / "no-such-folder")}
+    outside = subprocess.run(
+        [make, "node-deps"], cwd=tmp_path, env=bare, capture_output=True, text=True
+    )
+    assert outside.returncode == 0
+    assert outside.stdout.startswith("npm not found: skipping axe-core")
+    inside = subprocess.run(
+        [make, "node-deps"], cwd=tmp_path, env=bare | {"CI": "true"}, capture_output=True
+    )
+    assert inside.returncode != 0
+
+
+def test_make_site_says_how_to_open_the_site() -> None:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    dry = subprocess.run([make, "-n", "site"], cwd=REPO, capture_output=True, text=True)
+    assert f"Open file://{REPO}/site/index.html in a browser" in dry.stdout

@@ -161,6 +161,22 @@ def import_command(
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+@handles_errors
+def init(folder: Path) -> None:
+    """Start an empty knowledge base in DIR (new, or an empty folder): the strength
+    and stance schemes, empty vocabularies and a README, ready for `ekb import`."""
+    from evidencekb.kb.init import init_kb
+
+    written = init_kb(folder)
+    click.echo(f"Created {folder}/: {', '.join(written)}, topics/.")
+    click.echo(
+        f"Next: ekb import SUMMARY.txt --topic SLUG --kb {folder}, then "
+        f"ekb check --kb {folder} (its README.md says more)."
+    )
+
+
+@cli.command()
 @kb_option
 @handles_errors
 def check(kb_dir: Path) -> None:
