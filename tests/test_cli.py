@@ -183,6 +183,8 @@ def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) ->
         "\n"
         "Evidence:    Cited work contradicts\n"
         "Strength:    Not stated by the source\n"
+        "             Derived: the source does not grade this evidence. A claim from\n"
+        "             claims_train.jsonl; it cites source 13734012.\n"
         "Source:      claims_train.jsonl, line 2\n"
         "Categories:  none\n"
         "Entities:    none\n"
@@ -196,7 +198,7 @@ def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) ->
         '      population (95% confidence interval 282 to 801 per million)."\n'
     )
     contested = ekb("show", "scifact-11", "--kb", str(evidence_kb)).stdout.splitlines()
-    assert contested[6:8] == [
+    assert contested[6:8] == [  # what the cited works found, first
         "Evidence:    No cited work's finding recorded (1 cited work)",
         "             Contested: a curator links a contradicting claim",
     ]

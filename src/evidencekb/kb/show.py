@@ -94,6 +94,7 @@ def claim_text(kb: KnowledgeBase, claim: Claim, width: int = 88) -> str:
             else []
         ),
         *_field("Strength:", _capital(summary.strength.text.removeprefix("Strength: ")), width),
+        *(_field("", claim.strength_basis, width) if claim.strength_method == "derived" else []),
         *_field("Source:", f"{claim.source}, line {claim.source_line}", width),
         *_field("Categories:", categories, width),
         *_field("Entities:", entities, width),
