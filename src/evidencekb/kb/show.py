@@ -116,7 +116,8 @@ def _finding(finding: str, detail: str) -> str:
 def _relations(kb: KnowledgeBase, claim: Claim, width: int) -> list[str]:
     lines: list[str] = []
     for relation in claim.relations:
-        label = kb.relation_kind(relation.kind).label.lower()
+        kinds = (t.label for t in kb.relation_kinds if t.id == relation.kind)
+        label = next(kinds, relation.kind).lower()
         if relation.claim == claim.id:
             said = f"this claim {label} {relation.other} (a curator's link)"
         else:
