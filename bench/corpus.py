@@ -241,7 +241,8 @@ def topic_files(
         references.append("\n" + format_table("reference", reference_record(number, abstract)))
         heading = unique_heading(abstract, headings)
         for sentence in sentences:
-            derived = derive_strength(sentence, SECTION, (number,), vocabulary.hedging_words)
+            hedges = vocabulary.hedging_words
+            derived = derive_strength(sentence, SECTION, (number,), hedges, origin=source)
             claim = {
                 "id": claim_id(slug, sentence, taken),
                 "section": SECTION,
