@@ -38,6 +38,7 @@ from evidencekb.kb.importer import claim_id as base_claim_id
 from evidencekb.kb.importer import mentioned_entities
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.tomlfile import format_keys, format_table
+from evidencekb.kb.topic import JSONL
 from evidencekb.model import Term
 from evidencekb.paths import CLAIMS_FILE, OVERVIEW_FILE, REFERENCES_FILE, TOPIC_FILE, TOPICS_DIR
 
@@ -273,6 +274,7 @@ def topic_files(
     topic = {
         "title": f"{label} abstracts, part {part} (benchmark corpus)",
         "source": source,
+        "source_format": JSONL,
         "citation_style": "plain",
     }
     return {

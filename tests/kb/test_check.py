@@ -322,3 +322,17 @@ def test_broader_never_goes_round_in_a_circle(kb_dir: Path) -> None:
         f"vocabulary/entities.toml:{line}: broader goes round in a circle: "
         "opiates -> opioids -> opiates"
     ]
+
+
+def test_a_topics_source_format_is_summary_or_jsonl(evidence_kb: Path) -> None:
+    topic = "topics/scifact-sample/topic.toml"
+    line = edit(evidence_kb, topic, 'source_format = "jsonl"', 'source_format = "csv"')
+    assert f"{topic}:{line}: unknown source format 'csv'; allowed: summary, jsonl" in (
+        problems(evidence_kb)
+    )
+    # A summary's basis no longer fits claims that came from a file of claims.
+    edit(evidence_kb, topic, 'source_format = "csv"', 'source_format = "summary"')
+    assert problems(evidence_kb)[0].endswith(
+        'derived strength_basis must read "Derived: the source does not grade this evidence. '
+        'A statement from the research part of the summary; it cites source 13734012."'
+    )

@@ -25,6 +25,7 @@ class ClaimContext:
 
     slug: str
     source: str  # the topic's source file name, as topic.toml gives it
+    origin: str | None  # that name, when the claims come from it rather than a summary
     source_lines: list[str] | None  # its kept copy, line by line; None when none is kept
     scheme: StrengthScheme
     category_ids: tuple[str, ...] | None  # None: the vocabulary could not be read
@@ -191,14 +192,12 @@ class ClaimChecker:
     def check_derived_strength(
         self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
-        # A topic with no summary kept (claims-jsonl) took its claims from its source file.
-        origin = context.source if context.source_lines is None else None
         rule = derive_strength(
             values["text"],
             values["section"],
             tuple(values["citations"]),
             context.scheme.hedging_words,
-            origin,
+            context.origin,
         )
         if values["strength"] != rule.label:
             self.reader.report(
