@@ -43,7 +43,7 @@ def _html_marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
 
 
 # The site's search page says the same (site/static/search.js).
-NOT_EVERY_WORD = "No claim contains all the words; showing claims that contain any of them."
+NOT_EVERY_WORD = "No claim has all the words; showing claims with any of them."
 INDENT = "   "
 CAUTION = "\u26a0 "  # before an evidence summary a reader must not miss
 
