@@ -28,20 +28,15 @@ from evidencekb.paths import (
 TOPIC_FIELDS = {
     "title": Field("text"),
     "source": Field("text"),
-<<<<<<< HEAD
-    "citation_style": Field("text"),
-    "layout": Field("text", required=False),
-}
-=======
     "source_format": Field("text", required=False),
     "citation_style": Field("text"),
+    "layout": Field("text", required=False),
 }
 # What the topic's source is: an evidence summary (the default; kept as source.txt), or
 # claims one JSON object a line (`ekb import --format claims-jsonl`), whose claims name
 # that file, not a part of a summary, in their strength basis (kb/strength.py).
 SUMMARY, JSONL = "summary", "jsonl"
 SOURCE_FORMATS = (SUMMARY, JSONL)
->>>>>>> e511b97 (topic.toml source_format says a topic's claims came from a JSONL file, not the lack of source.txt)
 
 
 @dataclass(frozen=True)
@@ -71,20 +66,13 @@ def load_topic(
     # Read once: the claims are checked against it, then it is kept. None: no copy.
     source_path = f"{base}/{SOURCE_COPY}"
     source_text = reader.text(source_path) if reader.present(source_path) else None
-<<<<<<< HEAD
     layout = values.get("layout", DEFAULT_LAYOUT) if values else DEFAULT_LAYOUT
-    context = ClaimContext(
-        slug,
-        source,
-        _source_lines(source_text, layout),
-=======
     from_jsonl = values is not None and values.get("source_format") == JSONL
     context = ClaimContext(
         slug,
         source,
         source if from_jsonl else None,
-        None if source_text is None else split_lines(source_text),
->>>>>>> e511b97 (topic.toml source_format says a topic's claims came from a JSONL file, not the lack of source.txt)
+        _source_lines(source_text, layout),
         vocabularies.scheme,
         vocabularies.category_ids,
         vocabularies.entity_ids,
@@ -125,14 +113,11 @@ def _topic_values(reader: KbReader, relative: str) -> dict[str, str] | None:
             meta, "", 0, "citation_style", values["citation_style"],
             tuple(CITATION_STYLES), "citation style",
         )  # fmt: skip
-<<<<<<< HEAD
         if "layout" in values:
             reader.choice(meta, "", 0, "layout", values["layout"], LAYOUTS, "layout")
-=======
         if "source_format" in values:
             reader.choice(
                 meta, "", 0, "source_format", values["source_format"], SOURCE_FORMATS,
                 "source format",
             )  # fmt: skip
->>>>>>> e511b97 (topic.toml source_format says a topic's claims came from a JSONL file, not the lack of source.txt)
     return values
