@@ -107,7 +107,8 @@ def _check_broader(
 ) -> None:
     """Every `broader` id names another entry of the file, and following `broader`
     from a term never comes back to it."""
-    index = {row.get("id"): i for i, row in enumerate(rows)}
+    # An id of another type is its row's own problem, already reported.
+    index = {row["id"]: i for i, row in enumerate(rows) if isinstance(row.get("id"), str)}
     for term in terms:
         where = (table, index[term.id], "broader")
         for other in term.broader:
