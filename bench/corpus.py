@@ -38,6 +38,7 @@ from evidencekb.kb.importer import claim_id as base_claim_id
 from evidencekb.kb.importer import mentioned_entities
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.tomlfile import format_keys, format_table
+from evidencekb.kb.topic import JSONL
 from evidencekb.model import Term
 from evidencekb.paths import CLAIMS_FILE, OVERVIEW_FILE, REFERENCES_FILE, TOPIC_FILE, TOPICS_DIR
 
@@ -241,7 +242,8 @@ def topic_files(
         references.append("\n" + format_table("reference", reference_record(number, abstract)))
         heading = unique_heading(abstract, headings)
         for sentence in sentences:
-            derived = derive_strength(sentence, SECTION, (number,), vocabulary.hedging_words)
+            hedges = vocabulary.hedging_words
+            derived = derive_strength(sentence, SECTION, (number,), hedges, origin=source)
             claim = {
                 "id": claim_id(slug, sentence, taken),
                 "section": SECTION,
@@ -272,6 +274,7 @@ def topic_files(
     topic = {
         "title": f"{label} abstracts, part {part} (benchmark corpus)",
         "source": source,
+        "source_format": JSONL,
         "citation_style": "plain",
     }
     return {

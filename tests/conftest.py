@@ -19,6 +19,9 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(folder))
+        # Terminal output wraps to $COLUMNS, else to 80 columns off a terminal: tests
+        # expect 80 whatever terminal runs them (a test sets COLUMNS to check wrapping).
+        patch.delenv("COLUMNS", raising=False)
         yield folder
 
 

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.terminal import terminal_safe
-from fixtures import reword, run_on_a_terminal
+from fixtures import REPO, REPO_KB, reword, run_on_a_terminal
 
 SEED_NAME = "000_7edb83ebcba9957e.txt"
 # What a title, an id or a file can carry to take over a terminal: an OSC sequence
@@ -28,7 +29,7 @@ RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u206
 
 def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m evidencekb` as a user would, in a clean environment."""
-    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR", "COLUMNS"}}
     result = subprocess.run(
         [sys.executable, "-m", "evidencekb", *args],
         capture_output=True,
@@ -44,7 +45,7 @@ def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]
 def test_every_command_has_help() -> None:
     result = ekb("--help")
     assert result.returncode == 0
-    for command in ("import", "check", "export", "show", "build", "search", "serve"):
+    for command in ("import", "check", "export", "show", "list", "build", "search", "serve"):
         assert command in result.stdout
         sub = ekb(command, "--help")
         assert sub.returncode == 0 and "Usage: ekb " + command in sub.stdout
@@ -114,7 +115,7 @@ def test_export_unknown_topic_and_format(repo_kb: Path) -> None:
 def test_show(repo_kb: Path) -> None:
     result = ekb("show", "ketamine-pain-4e90786c", "--kb", str(repo_kb))
     assert result.returncode == 0
-    assert "Citations:  none: the source gives no citation for this statement" in result.stdout
+    assert "Cited works: none: the source gives no citation for this statement" in result.stdout
     details = json.loads(
         ekb("show", "ketamine-pain-6927e12e", "--json", "--kb", str(repo_kb)).stdout
     )
@@ -128,10 +129,96 @@ def test_show(repo_kb: Path) -> None:
         }
     ]  # fmt: skip
     assert details["strength_title"] == "Not stated"
-    missing = ekb("show", "ketamine-pain-4e90786", "--kb", str(repo_kb))
+    missing = ekb("show", "ketamine-pain-4e90786x", "--kb", str(repo_kb))
     assert (missing.returncode, missing.stderr) == (
         1,
-        "Error: no claim 'ketamine-pain-4e90786'; did you mean 'ketamine-pain-4e90786c'?\n",
+        "Error: no claim 'ketamine-pain-4e90786x'; did you mean 'ketamine-pain-4e90786c', "
+        "'ketamine-pain-cfe9e643' or 'ketamine-pain-beeb7c80'? (`ekb list` lists the ids)\n",
+    )
+    assert ekb("show", "zzz", "--kb", str(repo_kb)).stderr == (
+        "Error: no claim 'zzz'; `ekb list` lists the ids\n"
+    )
+
+
+def test_show_puts_the_evidence_first(repo_kb: Path) -> None:
+    result = ekb("show", "8008e692", "--kb", str(repo_kb))
+    assert result.returncode == 0
+    assert result.stdout == (
+        "ketamine-pain-8008e692\n"
+        "Ketamine for pain management — From the Research: Efficacy of Ketamine in Pain\n"
+        "Management\n"
+        "\n"
+        "Ketamine has been shown to have efficacy in treating central pain, complex\n"
+        "regional pain syndromes, fibromyalgia, and ischemic pain, although the evidence\n"
+        "is moderate to weak.\n"
+        "\n"
+        "Evidence:    No cited work's finding recorded (1 cited work)\n"
+        'Strength:    Low, stated by the source: "the evidence is moderate to weak"\n'
+        "Source:      000_7edb83ebcba9957e.txt, line 20\n"
+        "Dates:       Date added not recorded\n"
+        "Categories:  Efficacy\n"
+        "Entities:    Ketamine, Central pain, Complex regional pain syndrome,\n"
+        "             Fibromyalgia, Ischemic pain\n"
+        "\n"
+        "Cited works:\n"
+        "  [4] the source gives only the number; no bibliographic details are known\n"
+        "    Stance of the cited work: not recorded (nobody has recorded what this work\n"
+        "      says of the claim)\n"
+    )
+    prefix = ekb("show", "ketamine-pain-8008", "--kb", str(repo_kb))
+    assert prefix.stdout == result.stdout
+    many = ekb("show", "ketamine-pain-4", "--kb", str(repo_kb))
+    assert many.stderr == (
+        "Error: 'ketamine-pain-4' begins 4 claims' ids (ketamine-pain-4e90786c, "
+        "ketamine-pain-429127e2, ketamine-pain-4171f3f1, ketamine-pain-4c6e89c4); "
+        "give more of the id\n"
+    )
+
+
+def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) -> None:
+    result = ekb("show", "scifact-2", "--kb", str(evidence_kb))
+    assert result.stdout == (
+        "scifact-2\n"
+        "SciFact sample — From the Research\n"
+        "\n"
+        "1 in 5 million in UK have abnormal PrP positivity.\n"
+        "\n"
+        "Evidence:    Cited work contradicts\n"
+        "Strength:    Not stated by the source\n"
+        "             Derived: the source does not grade this evidence. A claim from\n"
+        "             claims_train.jsonl; it cites source 13734012.\n"
+        "Source:      claims_train.jsonl, line 2\n"
+        "Dates:       Date added not recorded\n"
+        "Categories:  none\n"
+        "Entities:    none\n"
+        "\n"
+        "Cited works:\n"
+        "  [13734012] Prevalent abnormal prion protein in human appendixes after bovine\n"
+        "    spongiform encephalopathy epizootic: large scale survey\n"
+        "    Stance of the cited work: Contradicts\n"
+        '    Sentence 5: "RESULTS Of the 32,441 appendix samples 16 were positive for\n'
+        "      abnormal PrP, indicating an overall prevalence of 493 per million\n"
+        '      population (95% confidence interval 282 to 801 per million)."\n'
+    )
+    contested = ekb("show", "scifact-11", "--kb", str(evidence_kb)).stdout.splitlines()
+    assert contested[6:8] == [  # what the cited works found, first
+        "Evidence:    No cited work's finding recorded (1 cited work)",
+        "             Contested: a curator links a contradicting claim",
+    ]
+    assert "Related:     this claim contradicts scifact-10 (a curator's link)" in contested
+    details = json.loads(ekb("show", "scifact-2", "--json", "--kb", str(evidence_kb)).stdout)
+    assert details["verdict"]["text"] == (
+        "Cited work contradicts · Strength: not stated by the source"
+    )
+
+
+def test_list_names_every_claim(repo_kb: Path) -> None:
+    lines = ekb("list", "--kb", str(repo_kb)).stdout.splitlines()
+    assert lines[0] == "Ketamine for pain management (ketamine-pain): 20 claims"
+    assert lines[1] == ("  ketamine-pain-6927e12e  Ketamine is a viable option for managing pain…")
+    assert len(lines) == 21 and all(len(line) <= 80 for line in lines)
+    assert ekb("list", "--topic", "nope", "--kb", str(repo_kb)).stderr == (
+        "Error: no topic 'nope'; topics: ketamine-pain\n"
     )
 
 
@@ -310,3 +397,56 @@ def test_a_bidi_override_in_a_claim_is_printed_escaped_and_exported_exactly(
         on_screen = run_on_a_terminal(args, env)
         assert "\u202e" not in on_screen and "laryngospasm" in on_screen
         assert "\\u202e" in on_screen
+
+
+def test_init_starts_a_knowledge_base_that_checks_and_builds(tmp_path: Path) -> None:
+    folder = tmp_path / "newkb"
+    result = ekb("init", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        f"Created {folder}/: README.md, stance.toml, strength.md, strength.toml, "
+        "vocabulary/categories.toml, vocabulary/entities.toml, topics/."
+    )
+    # The schemes are the repository's own, byte for byte.
+    for name in ("strength.toml", "strength.md", "stance.toml"):
+        assert (folder / name).read_bytes() == (REPO_KB / name).read_bytes()
+    assert ekb("check", "--kb", str(folder)).stdout == f"{folder}: OK (0 topics, 0 claims)\n"
+    built = ekb("build", "--kb", str(folder), "--site-dir", str(tmp_path / "site"))
+    assert built.returncode == 0, built.stderr
+    again = ekb("init", str(folder))
+    assert (again.returncode, again.stderr) == (
+        1,
+        f"Error: {folder} is not empty; ekb init starts a knowledge base in a new or empty "
+        "folder\n",
+    )
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    assert ekb("init", str(tmp_path / "file")).stderr == (
+        f"Error: {tmp_path / 'file'} is not a folder; give a new folder for the knowledge base\n"
+    )
+
+
+def test_make_test_goes_on_without_npm_outside_ci_only(tmp_path: Path) -> None:
+    """A machine without npm skips the browser tests that need axe-core; CI must fail."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    for name in ("Makefile", "package.json", "package-lock.json"):
+        shutil.copy(REPO / name, tmp_path / name)
+    bare = {"PATH": str(tmp_path / "no-such-folder")}
+    outside = subprocess.run(
+        [make, "node-deps"], cwd=tmp_path, env=bare, capture_output=True, text=True
+    )
+    assert outside.returncode == 0
+    assert outside.stdout.startswith("npm not found: skipping axe-core")
+    inside = subprocess.run(
+        [make, "node-deps"], cwd=tmp_path, env=bare | {"CI": "true"}, capture_output=True
+    )
+    assert inside.returncode != 0
+
+
+def test_make_site_says_how_to_open_the_site() -> None:
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    dry = subprocess.run([make, "-n", "site"], cwd=REPO, capture_output=True, text=True)
+    assert f"Open file://{REPO}/site/index.html in a browser" in dry.stdout

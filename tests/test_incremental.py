@@ -166,7 +166,11 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
 
 
 def add_synonym(kb: Path) -> None:
-    edit(kb / "vocabulary/entities.toml", '"esketamine",\n', '"esketamine",\n    "Ketalar",\n')
+    edit(
+        kb / "vocabulary/entities.toml",
+        'label = "Ketamine"\n',
+        'label = "Ketamine"\nsynonyms = ["Ketalar"]\n',
+    )
 
 
 def add_entity(kb: Path) -> None:

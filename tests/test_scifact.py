@@ -212,6 +212,32 @@ def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     assert sum(len(c["evidence"]) for c in exported if c["topic"] == "scifact") == 919
 
 
+def test_a_claim_its_cited_work_contradicts_says_so_in_the_terminal(scifact_kb: Path) -> None:
+    found = ekb("search", "statins hip fracture", "--limit", "1", "--kb", str(scifact_kb),
+                "--site-dir", str(scifact_kb.parent / "site"))  # fmt: skip
+    assert found.splitlines()[:4] == [
+        "1. scifact-1288  research",
+        "   There is a positive correlation between hip fractures and statin use.",
+        " \u26a0 Evidence: Cited work contradicts · Strength: not stated by the source",
+        "   Citations: 4687948",
+    ]
+    shown = ekb("show", "scifact-1288", "--kb", str(scifact_kb)).splitlines()
+    assert shown[5] == "Evidence:    Cited work contradicts"
+    assert "    Stance of the cited work: Contradicts" in shown
+
+
+def test_a_supported_claim_shows_supports_with_its_quotation(scifact_kb: Path) -> None:
+    shown = ekb("show", "scifact-992", "--kb", str(scifact_kb)).splitlines()
+    assert shown[5] == "Evidence:    Cited work supports"
+    assert shown[-5:] == [
+        "    Stance of the cited work: Supports",
+        '    Sentence 6: "Remarkably, PDS reduces proliferation of HR-defective cells by',
+        "      inducing DSB accumulation, checkpoint activation, and deregulated G2/M",
+        "      progression and by enhancing the replication defect intrinsic to HR",
+        '      deficiency."',
+    ]
+
+
 def test_bad_input_is_one_line(tmp_path: Path) -> None:
     claims = tmp_path / "claims.jsonl"
     claims.write_text('{"id": 1, "claim": "A.", "cited_doc_ids": [5]}\n', encoding="utf-8")

@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from evidencekb import __version__
+from evidencekb import __version__, terminal
 from evidencekb.errors import KBError, QueryError, ValidationError
 from evidencekb.model import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
@@ -184,6 +184,22 @@ def import_command(
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
+@handles_errors
+def init(folder: Path) -> None:
+    """Start an empty knowledge base in DIR (new, or an empty folder): the strength
+    and stance schemes, empty vocabularies and a README, ready for `ekb import`."""
+    from evidencekb.kb.init import init_kb
+
+    written = init_kb(folder)
+    echo(f"Created {folder}/: {', '.join(written)}, topics/.")
+    echo(
+        f"Next: ekb import SUMMARY.txt --topic SLUG --kb {folder}, then "
+        f"ekb check --kb {folder} (its README.md says more)."
+    )
+
+
+@cli.command()
 @click.option(
     "--strict",
     is_flag=True,
@@ -291,7 +307,11 @@ def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
 @kb_option
 @handles_errors
 def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
-    """Show one claim with everything known about it."""
+    """Show one claim with everything known about it: what its cited works found
+    first, then each cited work with its stance and quotations.
+
+    ID is a claim's id, any unique beginning of it, or its short hash (the id
+    without the topic: `ekb show 8008e692`). `ekb list` lists the ids."""
     import json
 
     from evidencekb.kb import claim_details, claim_text, find_claim, load_kb
@@ -301,7 +321,19 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
     if as_json:
         echo(json.dumps(claim_details(kb, claim), indent=2, ensure_ascii=False))
     else:
-        echo(claim_text(kb, claim))
+        echo(claim_text(kb, claim, width=terminal.width()))
+
+
+@cli.command("list")
+@topic_option
+@kb_option
+@handles_errors
+def list_command(topic: str | None, kb_dir: Path) -> None:
+    """List the claims' ids, each with the start of its text (for `ekb show ID`)."""
+    from evidencekb.kb import claim_list, load_kb, select_topics
+
+    kb = load_kb(kb_dir)
+    echo(claim_list(select_topics(kb, topic), width=terminal.width()))
 
 
 @cli.command()
@@ -416,7 +448,7 @@ def search_command(
         return
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     # Made terminal-safe piece by piece inside, around its own colour codes.
-    click.echo(results_text(results, colour=colour), color=colour)
+    click.echo(results_text(results, colour=colour, width=terminal.width()), color=colour)
 
 
 @cli.group()

@@ -126,7 +126,9 @@ def _hedging_pattern(hedging_words: tuple[str, ...]) -> re.Pattern[str]:
 class Term:
     """A controlled-vocabulary entry: a category or an entity.
 
-    `synonyms` and `abbreviations` are what search expands a query with.
+    `synonyms` and `abbreviations` are what search expands a query with, both
+    ways. `broader` names the terms this one is a kind of (esketamine: ketamine):
+    a search for one of them also finds claims about this term, never the reverse.
     """
 
     id: str
@@ -135,6 +137,7 @@ class Term:
     definition: str = ""
     synonyms: tuple[str, ...] = ()
     abbreviations: tuple[str, ...] = ()
+    broader: tuple[str, ...] = ()  # ids of the same vocabulary
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -3,13 +3,16 @@
 A title, a claim, a file name or a request line can carry escape sequences that
 retitle the window, clear the screen or rewrite what was printed, and bidi
 overrides that show text in another order than it is stored. Everything the
-CLI prints that it did not write itself goes through `terminal_safe`. Stdlib
+CLI prints that it did not write itself goes through `terminal_safe`. And
+paragraphs are wrapped to the terminal's width (`ekb search`, `ekb show`). Stdlib
 only: `ekb search` imports it.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import textwrap
 
 # C0 controls, DEL and C1 controls, as a regex character-class body: kb/text.py
 # refuses them in one-line fields, and a terminal must not be handed them raw.
@@ -31,3 +34,24 @@ def terminal_safe(text: str) -> str:
 
 def _escape(match: re.Match[str]) -> str:
     return f"\\u{ord(match.group()):04x}"
+
+
+NARROWEST = 20  # below this a wrapped line holds too little to read
+
+
+def width() -> int:
+    """The terminal's width in columns (COLUMNS if set; 80 when not a terminal)."""
+    return shutil.get_terminal_size().columns
+
+
+def wrapped(text: str, columns: int, first: str = "", rest: str | None = None) -> list[str]:
+    """`text` in lines of at most `columns` (words longer than a line kept whole),
+    the first indented by `first`, the others by `rest` (default: `first`)."""
+    wrapper = textwrap.TextWrapper(
+        width=max(columns, NARROWEST),
+        initial_indent=first,
+        subsequent_indent=first if rest is None else rest,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+    return wrapper.wrap(text) or [first.rstrip()]

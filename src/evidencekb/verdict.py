@@ -23,6 +23,7 @@ from evidencekb.model import (
     WARNED_MARKS,
     CitedNotice,
     Claim,
+    KnowledgeBase,
     StrengthScheme,
     Term,
 )
@@ -242,3 +243,9 @@ def _strength(claim: Claim, scheme: StrengthScheme) -> StrengthNote:
     # text is what the label was derived from.
     hedge = scheme.hedging_word(claim.text) if claim.strength_method == "derived" else None
     return StrengthNote(claim.strength, title, claim.strength_method, claim.strength_basis, hedge)
+
+
+def claim_json(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
+    """A claim's export JSON with its evidence summary: what `ekb export --format
+    json`, `ekb show --json` and `ekb search --json` give for a claim."""
+    return {**claim.to_dict(), "verdict": verdict(claim, kb.stances, kb.strength).to_dict()}

@@ -35,7 +35,7 @@ def test_tables_and_counts(db: sqlite3.Connection, repo_kb: Path) -> None:
     } == {
         "topics": 1, "claims": 20, "cited_works": 6, "claim_citations": 16,
         "categories": 11, "claim_categories": sum(len(c.categories) for c in claims),
-        "entities": 41, "claim_entities": sum(len(c.entities) for c in claims),
+        "entities": 52, "claim_entities": sum(len(c.entities) for c in claims),
         "strength_levels": 5, "sections": 2,
     }  # fmt: skip
 

@@ -103,7 +103,7 @@ def test_unknown_entity_and_category(kb_dir: Path) -> None:
     assert entity < category
     assert found[0].startswith(
         f"{CLAIMS}:{entity}: unknown entity 'crp' (did you mean 'crps'?); "
-        "allowed: ketamine, opioids, benzodiazepines,"
+        "allowed: ketamine, esketamine, arketamine, opioids, opiates, benzodiazepines,"
     )
     assert found[1].startswith(
         f"{CLAIMS}:{category}: unknown category 'mechanisms' (did you mean 'mechanism'?); "
@@ -132,8 +132,10 @@ def test_text_must_match_the_source_and_drop_its_marker(kb_dir: Path) -> None:
     reworded = edit(kb_dir, CLAIMS, "interrupt pain signaling", "interrupt pain signalling")
     marker = edit(kb_dir, CLAIMS, "neuropathic component.", "neuropathic component 2.")
     assert problems(kb_dir) == [
-        f"{CLAIMS}:{reworded}: text is not on line 2 of source.txt word for word; "
-        "claim text must be verbatim",
+        f"{CLAIMS}:{reworded}: text is not on line 2 of source.txt word for word, and claim "
+        "text must be verbatim: undo the edit; or, if the source itself says so now, edit "
+        "line 2 of source.txt too, or import it again (ekb import SOURCE --topic "
+        "ketamine-pain --replace)",
         f"{CLAIMS}:{marker}: text ends in what looks like a citation marker; move the "
         "numbers to 'citations'",
     ]
@@ -249,7 +251,7 @@ def test_a_claim_id_must_fit_in_a_file_name(kb_dir: Path) -> None:
 
 def test_slugs_match_whole_never_before_a_final_newline(kb_dir: Path) -> None:
     (kb_dir / "topics" / "x\n").mkdir()
-    line = edit(kb_dir, "vocabulary/entities.toml", 'id = "ketamine"', 'id = "ketamine\\n"')
+    line = edit(kb_dir, "vocabulary/entities.toml", 'id = "fibromyalgia"', 'id = "fibromyalgia\\n"')
     found = problems(kb_dir)
     assert found[-2:] == [
         "topics/x\\n:1: topic folder name 'x\\n' is not a slug: use lower-case letters, "
@@ -271,7 +273,10 @@ def test_a_topic_folder_name_must_fit_in_a_file_name(kb_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "old", "table"),
-    [("entities", 'id = "ketamine"', "entity"), ("categories", 'id = "efficacy"', "category")],
+    [
+        ("entities", 'id = "fibromyalgia"', "entity"),
+        ("categories", 'id = "efficacy"', "category"),
+    ],
 )
 def test_a_term_may_not_take_the_name_of_its_folders_page(
     kb_dir: Path, name: str, old: str, table: str
@@ -287,3 +292,47 @@ def test_a_term_may_not_take_the_name_of_its_folders_page(
         f"vocabulary/{name}.toml:{line}: id 'index' is taken: the site's page listing "
         f"every {table} has that name; choose another id"
     ]
+
+
+def test_broader_names_an_entry_of_the_same_file(kb_dir: Path) -> None:
+    line = edit(
+        kb_dir,
+        "vocabulary/entities.toml",
+        'broader = ["ketamine"]  #',
+        'broader = ["ketamin", "esketamine"]  #',
+    )
+    assert problems(kb_dir) == [
+        f"vocabulary/entities.toml:{line}: 'esketamine' cannot be broader than itself",
+        f"vocabulary/entities.toml:{line}: broader: unknown entity 'ketamin' (an id of this "
+        "file's [[entity]])",
+    ]
+
+
+def test_broader_never_goes_round_in_a_circle(kb_dir: Path) -> None:
+    edit(
+        kb_dir,
+        "vocabulary/entities.toml",
+        'id = "opioids"',
+        'id = "opioids"\nbroader = ["opiates"]',
+    )
+    line = edit(
+        kb_dir, "vocabulary/entities.toml", 'broader = ["opioids"]', 'broader = ["opioids"]'
+    )
+    assert problems(kb_dir) == [
+        f"vocabulary/entities.toml:{line}: broader goes round in a circle: "
+        "opiates -> opioids -> opiates"
+    ]
+
+
+def test_a_topics_source_format_is_summary_or_jsonl(evidence_kb: Path) -> None:
+    topic = "topics/scifact-sample/topic.toml"
+    line = edit(evidence_kb, topic, 'source_format = "jsonl"', 'source_format = "csv"')
+    assert f"{topic}:{line}: unknown source format 'csv'; allowed: summary, jsonl" in (
+        problems(evidence_kb)
+    )
+    # A summary's basis no longer fits claims that came from a file of claims.
+    edit(evidence_kb, topic, 'source_format = "csv"', 'source_format = "summary"')
+    assert problems(evidence_kb)[0].endswith(
+        'derived strength_basis must read "Derived: the source does not grade this evidence. '
+        'A statement from the research part of the summary; it cites source 13734012."'
+    )

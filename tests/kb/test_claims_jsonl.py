@@ -54,6 +54,11 @@ def test_import_keeps_claims_works_stances_and_quotations(kb_dir: Path) -> None:
         ("scifact-11", 3),
     ]
     prion = topic.claims[0]
+    # Its basis names the file it came from, not a part of a summary it never had.
+    assert prion.strength_basis == (
+        "Derived: the source does not grade this evidence. A claim from "
+        "evidence-sample.jsonl; it cites source 13734012."
+    )
     sentence = prion.citation_evidence[0].quotes[0].text
     assert prion.citation_evidence == (Evidence(13734012, "contradicts", (Quote(4, sentence),)),)
     assert sentence.startswith("RESULTS Of the 32,441 appendix samples 16 were positive")

@@ -98,8 +98,10 @@ def test_json_export_gives_evidence_per_citation_and_contested(evidence_kb: Path
 
 def test_csv_export_gives_stances_in_citation_order(evidence_kb: Path) -> None:
     lines = export(load_kb(evidence_kb), "csv", EVIDENCE_TOPIC).splitlines()
-    assert lines[0].endswith(",position,notices,added,changed,stances,contested")
-    assert lines[1].endswith(",2,1,,,,contradicts,false")  # no notices, no dates
+    assert lines[0].endswith(",position,notices,added,changed,stances,contested,verdict")
+    assert lines[1].endswith(  # no notices, no dates
+        ",2,1,,,,contradicts,false,Cited work contradicts · Strength: not stated by the source"
+    )
 
 
 def test_contested_when_cited_works_disagree() -> None:

@@ -6,7 +6,7 @@ import csv
 import io
 
 from evidencekb.kb.exporter import claims_csv
-from fixtures import make_claim
+from fixtures import make_claim, sample_kb
 
 FORMULAS = [
     '=HYPERLINK("http://example.org","x")',
@@ -22,7 +22,7 @@ def test_formula_cells_are_shown_as_text() -> None:
         make_claim("t", n, "research", heading, f"{heading} as a claim.")
         for n, heading in enumerate(FORMULAS)
     ]
-    rows = list(csv.DictReader(io.StringIO(claims_csv(claims), newline="")))
+    rows = list(csv.DictReader(io.StringIO(claims_csv(sample_kb(), claims), newline="")))
     assert [row["heading"] for row in rows] == [f"'{formula}" for formula in FORMULAS]
     assert [row["text"] for row in rows] == [f"'{formula} as a claim." for formula in FORMULAS]
     assert all(not value.startswith(tuple("=+-@\t\r")) for row in rows for value in row.values())
@@ -30,7 +30,7 @@ def test_formula_cells_are_shown_as_text() -> None:
 
 def test_other_cells_are_as_they_were() -> None:
     claim = make_claim("t", 1, "research", None, "Ketamine 0.5 mg/kg = 35 mg (1+1).")
-    (row,) = csv.DictReader(io.StringIO(claims_csv([claim])))
+    (row,) = csv.DictReader(io.StringIO(claims_csv(sample_kb(), [claim])))
     assert row["text"] == "Ketamine 0.5 mg/kg = 35 mg (1+1)."
     assert row["section"] == "research" and row["heading"] == ""
 

@@ -81,7 +81,9 @@ def test_check_holds_markdown_claims_to_what_the_line_reads(empty_kb: Path) -> N
     with pytest.raises(ValidationError) as caught:
         load_kb(empty_kb)
     assert [p.message for p in caught.value.problems] == [
-        "text is not on line 18 of source.txt word for word; claim text must be verbatim"
+        "text is not on line 18 of source.txt word for word, and claim text must be "
+        "verbatim: undo the edit; or, if the source itself says so now, edit line 18 of "
+        "source.txt too, or import it again (ekb import SOURCE --topic t --replace)"
     ]
 
 

@@ -15,7 +15,14 @@ from evidencekb.errors import KBError
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references
-from fixtures import COHEN_2018, GUYATT_2008, MEDLINE, REFERENCED_SUMMARY, SANTESSO_2020
+from fixtures import (
+    COHEN_2018,
+    EVIDENCE_TOPIC,
+    GUYATT_2008,
+    MEDLINE,
+    REFERENCED_SUMMARY,
+    SANTESSO_2020,
+)
 
 # The statements of REFERENCED_SUMMARY without its list: bare numbers 1, 2 and 3.
 BARE = REFERENCED_SUMMARY.split("\nReferences\n")[0] + "\n"
@@ -233,4 +240,26 @@ def test_ekb_refs_import_shows_what_it_changes(grading: Path, tmp_path: Path) ->
     assert (missing.returncode, missing.stderr) == (
         1,
         f"Error: {tmp_path}/nope.ris: file not found\n",
+    )
+
+
+def test_a_record_numbered_with_eight_digits_fills_its_reference(
+    evidence_kb: Path, tmp_path: Path
+) -> None:
+    """SciFact numbers its works by corpus id: the record's RIS ID names it whole."""
+    title = (
+        "Prevalent abnormal prion protein in human appendixes after bovine spongiform "
+        "encephalopathy epizootic: large scale survey"
+    )
+    ris = f"TY  - JOUR\nID  - 13734012\nTI  - {title}\nJO  - BMJ\nPY  - 2013\nER  - \n"
+    result = import_references(evidence_kb, write(tmp_path, "bmj.ris", ris), EVIDENCE_TOPIC)
+    assert result.written
+    work = load_kb(evidence_kb).topic(EVIDENCE_TOPIC).references[0]
+    assert (work.number, work.title, work.journal, work.year) == (13734012, title, "BMJ", 2013)
+    other = ris.replace("13734012", "13734013")
+    with pytest.raises(KBError) as refused:
+        import_references(evidence_kb, write(tmp_path, "other.ris", other), EVIDENCE_TOPIC)
+    assert str(refused.value) == (
+        f"{tmp_path}/other.ris: record 1 names reference 13734013, which the topic does not "
+        "cite; cited: 13734012, 32587939"
     )

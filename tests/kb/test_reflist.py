@@ -39,8 +39,9 @@ def test_import_fills_each_record_from_its_line(empty_kb: Path, tmp_path: Path) 
     imported(empty_kb, tmp_path)
     topic = load_kb(empty_kb).topic("grading")  # ekb check passes on what import wrote
     cohen, guyatt, santesso = (reference.to_dict() for reference in topic.references)
-    # An "et al." list is incomplete: its authors are left to the curator.
-    assert cohen["authors"] == [] and santesso["authors"] == []
+    # An "et al." list keeps the authors it names.
+    assert cohen["authors"] == ["Cohen SP", "Bhatia A", "Buvanendran A"]
+    assert santesso["authors"] == ["Santesso N", "Glenton C", "Dahm P"]
     journal_source = ("title", "journal", "year", "volume", "issue", "pages", "doi")
     assert subset(cohen, *journal_source) == subset(COHEN_2018, *journal_source)
     everything = ("authors", *journal_source[:-1], "pmid", "pmcid")

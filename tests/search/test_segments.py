@@ -18,6 +18,7 @@ from evidencekb.search.analysis import words
 from evidencekb.search.index import INDEX_NAME, indexed_documents, schema, topic_documents
 from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
 from evidencekb.search.writer import write_index
+from evidencekb.verdict import claim_json
 from fixtures import REPO_KB, one_segment_per_topic
 
 
@@ -57,7 +58,7 @@ def test_a_segment_records_where_each_claims_stored_value_starts(tmp_path: Path)
         stored = segment[0]._perdoc._cached_reader("_stored", STORED_COLUMN)
         assert stored._child.had_stored_offsets
         claims = [json.loads(fields["claim"]) for fields in reader.all_stored_fields()]
-    assert claims == [claim.to_dict() for claim in kb.claims]
+    assert claims == [claim_json(kb, claim) for claim in kb.claims]
 
 
 def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Path) -> None:

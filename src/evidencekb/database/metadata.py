@@ -50,6 +50,8 @@ _TERM_COLUMNS = {
     "definition": "What the term means here.",
     "synonyms": "Other names of the term, as a JSON list; search finds the term by them.",
     "abbreviations": "Abbreviations of the term, as a JSON list; search keeps them unstemmed.",
+    "broader": "Ids of the terms this one is a kind of, as a JSON list; search for one of "
+    "them finds this term's claims too.",
 }
 _VOCABULARY = {
     "id": "The id, as kb/stance.toml and the claims use it.",

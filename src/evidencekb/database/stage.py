@@ -55,7 +55,7 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
 def _write_export(kb: KnowledgeBase, out: Path) -> None:
     """The JSON export, gzipped as a download of data this size is expected to be (a
     tenth of the bytes), and deterministically: no file name or time in its header."""
-    data = claims_json(kb.claims).encode("utf-8")
+    data = claims_json(kb, kb.claims).encode("utf-8")
     with (
         open(out / EXPORT_NAME, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=_LEVEL) as file,

@@ -137,7 +137,7 @@ def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
         kind = {"kind": str} if table == "entities" else {}
         columns = {
             "id": str, "label": str, **kind, "definition": str, "synonyms": str,
-            "abbreviations": str,
+            "abbreviations": str, "broader": str,
         }  # fmt: skip
         rows = (
             {
@@ -147,6 +147,7 @@ def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
                 "definition": term.definition,
                 "synonyms": json.dumps(list(term.synonyms)),
                 "abbreviations": json.dumps(list(term.abbreviations)),
+                "broader": json.dumps(list(term.broader)),
             }
             for term in terms
         )

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from evidencekb.kb.claims_jsonl import import_claims_jsonl
-    from evidencekb.kb.exporter import claims_json, export
+    from evidencekb.kb.exporter import claims_json, export, select_topics
     from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
     from evidencekb.kb.importer import ImportResult, import_summary
     from evidencekb.kb.load import LoadedKb, load_kb, read_kb
-    from evidencekb.kb.show import claim_details, claim_text, find_claim
+    from evidencekb.kb.show import claim_details, claim_list, claim_text, find_claim
 
 # Each public name and the module that defines it.
 _HOMES = {
@@ -31,6 +31,7 @@ _HOMES = {
     "ImportResult": "importer",
     "LoadedKb": "load",
     "claim_details": "show",
+    "claim_list": "show",
     "claim_text": "show",
     "claims_json": "exporter",
     "export": "exporter",
@@ -40,6 +41,7 @@ _HOMES = {
     "kb_fingerprint": "fingerprint",
     "load_kb": "load",
     "read_kb": "load",
+    "select_topics": "exporter",
 }
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "ImportResult",
     "LoadedKb",
     "claim_details",
+    "claim_list",
     "claim_text",
     "claims_json",
     "export",
@@ -56,6 +59,7 @@ __all__ = [
     "kb_fingerprint",
     "load_kb",
     "read_kb",
+    "select_topics",
 ]
 
 

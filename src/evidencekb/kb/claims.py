@@ -26,6 +26,7 @@ class ClaimContext:
 
     slug: str
     source: str  # the topic's source file name, as topic.toml gives it
+    origin: str | None  # that name, when the claims come from it rather than a summary
     source_lines: list[str] | None  # its kept copy, line by line; None when none is kept
     scheme: StrengthScheme
     category_ids: tuple[str, ...] | None  # None: the vocabulary could not be read
@@ -82,9 +83,9 @@ class ClaimChecker:
             # no summary (claims-jsonl) gives citations apart, and a trailing number
             # there is the claim's own ("sorting nexin 2.").
             self.check_text(doc, index, values["text"])
-        self.check_provenance(doc, index, values, context.source_lines)
+        self.check_provenance(doc, index, values, context)
         if values["section"] in SECTIONS and values["strength"] in scheme.labels:
-            self.check_strength(doc, index, values, scheme)
+            self.check_strength(doc, index, values, context)
         self.check_unique_id(doc, index, values["id"])
         self.check_dates(doc, index, values)
 
@@ -149,9 +150,10 @@ class ClaimChecker:
             )
 
     def check_provenance(
-        self, doc: Located, index: int, values: dict[str, Any], source: list[str] | None
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
         """The claim's text must stand word for word on its line of the source."""
+        source = context.source_lines
         if source is None:
             return
         line = values["source_line"]
@@ -166,21 +168,23 @@ class ClaimChecker:
         elif values["text"].rstrip(".") not in source[line - 1]:
             self.reader.report(
                 doc,
-                f"text is not on line {line} of {SOURCE_COPY} word for word; "
-                "claim text must be verbatim",
+                f"text is not on line {line} of {SOURCE_COPY} word for word, and claim text "
+                "must be verbatim: undo the edit; or, if the source itself says so now, "
+                f"edit line {line} of {SOURCE_COPY} too, or import it again (ekb import "
+                f"SOURCE --topic {context.slug} --replace)",
                 "claim",
                 index,
                 "text",
             )
 
     def check_strength(
-        self, doc: Located, index: int, values: dict[str, Any], scheme: StrengthScheme
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
         method = values["strength_method"]
         if method == "stated":
             self.check_stated_strength(doc, index, values)
         elif method == "derived":
-            self.check_derived_strength(doc, index, values, scheme)
+            self.check_derived_strength(doc, index, values, context)
 
     def check_stated_strength(self, doc: Located, index: int, values: dict[str, Any]) -> None:
         label, basis = values["strength"], values["strength_basis"]
@@ -203,10 +207,14 @@ class ClaimChecker:
             )
 
     def check_derived_strength(
-        self, doc: Located, index: int, values: dict[str, Any], scheme: StrengthScheme
+        self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:
         rule = derive_strength(
-            values["text"], values["section"], tuple(values["citations"]), scheme.hedging_words
+            values["text"],
+            values["section"],
+            tuple(values["citations"]),
+            context.scheme.hedging_words,
+            context.origin,
         )
         if values["strength"] != rule.label:
             self.reader.report(

@@ -32,6 +32,7 @@ from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located, format_keys, format_value
+from evidencekb.kb.topic import JSONL
 from evidencekb.model import NOT_STATED, SECTIONS, KnowledgeBase, split_lines
 from evidencekb.paths import (
     CLAIMS_FILE,
@@ -361,9 +362,18 @@ def claims_jsonl_files(
         # Entities are left to a curator: kb/vocabulary was written for other topics,
         # and a match found in another field's claim is as likely wrong as right
         # ("DSM-IV" is not intravenous).
-        claims.append(claim_table(kb, claim_key, claim, entities=(), added=added))
+        claims.append(
+            claim_table(kb, claim_key, claim, entities=(), added=added, origin=source_name)
+        )
     files = {
-        TOPIC_FILE: format_keys({"title": title, "source": source_name, "citation_style": "plain"}),
+        TOPIC_FILE: format_keys(
+            {
+                "title": title,
+                "source": source_name,
+                "source_format": JSONL,
+                "citation_style": "plain",
+            }
+        ),
         OVERVIEW_FILE: _overview(kb, source_name, parsed),
         CLAIMS_FILE: "".join(claims),
         REFERENCES_FILE: _references(source_name, parsed),

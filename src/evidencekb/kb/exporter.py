@@ -23,6 +23,7 @@ from evidencekb.kb.refexport import bibtex, csl_json, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
 from evidencekb.kb.summary import Statement, statements_as_written
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
+from evidencekb.verdict import claim_json, verdict
 
 FORMATS = ("json", "csv", "text", "csl-json", "ris", "bibtex", "fhir")
 # The references alone, for reference managers (refexport.py).
@@ -39,9 +40,9 @@ def export(kb: KnowledgeBase, fmt: str, topic: str | None = None) -> str:
     """Render the claims of `kb` (or of one topic) in `fmt`."""
     topics = select_topics(kb, topic)
     if fmt == "json":
-        return claims_json([claim for t in topics for claim in t.claims])
+        return claims_json(kb, [claim for t in topics for claim in t.claims])
     if fmt == "csv":
-        return claims_csv([claim for t in topics for claim in t.claims])
+        return claims_csv(kb, [claim for t in topics for claim in t.claims])
     if fmt == "text":
         return "\n".join(summary_text(t) for t in topics)
     if fmt in _REFERENCE_FORMATS:
@@ -61,14 +62,16 @@ def select_topics(kb: KnowledgeBase, slug: str | None) -> tuple[Topic, ...]:
         raise KBError(f"no topic '{slug}'; topics: {known}") from None
 
 
-def claims_json(claims: list[Claim] | tuple[Claim, ...]) -> str:
-    """The JSON claim list; the same bytes for the same claims (sorted keys)."""
-    return json.dumps([c.to_dict() for c in claims], indent=2, ensure_ascii=False) + "\n"
+def claims_json(kb: KnowledgeBase, claims: list[Claim] | tuple[Claim, ...]) -> str:
+    """The JSON claim list, each claim with its evidence summary (verdict.py); the
+    same bytes for the same claims."""
+    items = [claim_json(kb, c) for c in claims]
+    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
-def claims_csv(claims: list[Claim] | tuple[Claim, ...]) -> str:
+def claims_csv(kb: KnowledgeBase, claims: list[Claim] | tuple[Claim, ...]) -> str:
     buffer = io.StringIO()
-    rows = [_csv_row(c) for c in claims]
+    rows = [_csv_row(kb, c) for c in claims]
     fields = [*(f for f in Claim.__dataclass_fields__ if f not in _NOT_IN_CSV), *_CSV_EVIDENCE]
     writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
@@ -104,18 +107,20 @@ def _inert(cell: str) -> str:
 
 
 # One row a claim has no room for quotations: the CSV gives each citation's stance, in
-# the citations' order, and whether the claim is contested; JSON has the quotations.
+# the citations' order, whether the claim is contested and the evidence summary's one
+# line; JSON has the quotations and the summary as data.
 _NOT_IN_CSV = ("evidence", "relations")
-_CSV_EVIDENCE = ("stances", "contested")
+_CSV_EVIDENCE = ("stances", "contested", "verdict")
 
 
-def _csv_row(claim: Claim) -> dict[str, object]:
+def _csv_row(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
     row = claim.to_dict()
     del row["evidence"]
     row["stances"] = [e.stance for e in claim.citation_evidence]
     row["contested"] = "true" if claim.contested else "false"
     # Each marked cited work as "2: Retracted" (the JSON export has the notices whole).
     row["notices"] = [f"{n.citation}: {n.to_dict()['label']}" for n in claim.notices]
+    row["verdict"] = verdict(claim, kb.stances, kb.strength).text
     return row
 
 

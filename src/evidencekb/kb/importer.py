@@ -261,11 +261,14 @@ def claim_table(
     claim: ImportedClaim,
     entities: Sequence[str],
     added: str | None = None,
+    origin: str | None = None,
 ) -> str:
     """One [[claim]] table as an importer writes it: the strength derived by the written
     rule (never a stated one: only a curator states a strength), no categories (left
-    to a curator), the entities the importer proposes."""
-    rule = derive_strength(claim.text, claim.section, claim.citations, kb.strength.hedging_words)
+    to a curator), the entities the importer proposes. `origin`: the name of the file
+    the claim comes from, when that is not a summary (kb/strength.py)."""
+    words = kb.strength.hedging_words
+    rule = derive_strength(claim.text, claim.section, claim.citations, words, origin)
     row = {
         "id": claim_key,
         "section": claim.section,

@@ -12,8 +12,8 @@ Each line is kept verbatim as the reference's `citation_text`. Only what a line
 says unambiguously becomes a field: a DOI, PMID, PMCID or web address written
 once; year, volume, issue and pages from a `2018;43(5):521-546` source part;
 and authors, title and journal only where the text before that source part is
-exactly "Authors. Title. Journal." with a complete author list (an "et al."
-list is not complete, so its authors are left to the curator). A value that
+exactly "Authors. Title. Journal." (an "et al." list keeps the authors it names,
+in its order; the line itself, kept, says that there are more). A value that
 breaks its field's rule (kb/bibliography.py) is left out, never corrected.
 """
 
@@ -175,8 +175,7 @@ def _journal_source(body: str) -> dict[str, Any]:
     complete = [name for name in names if not _ET_AL.match(name)]
     if not complete or not all(_AUTHOR.match(name) for name in complete):
         return fields  # the first part is not an author list: the split is not certain
-    if len(complete) == len(names):
-        fields["authors"] = complete
+    fields["authors"] = complete
     fields["title"] = parts[1].removesuffix(".")
     fields["journal"] = parts[2].removesuffix(".")
     return {key: value for key, value in fields.items() if value}

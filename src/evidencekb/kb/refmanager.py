@@ -123,7 +123,7 @@ def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 # A record's own number: "2", or "ketamine-pain-2" as `ekb export` names works.
-_OWN_NUMBER = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*-)?(\d{1,3})$")
+_OWN_NUMBER = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*-)?(\d+)$")
 
 
 def _number(value: Any) -> int | None:

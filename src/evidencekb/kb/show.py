@@ -1,28 +1,61 @@
-"""`ekb show`: one claim with everything the knowledge base knows about it."""
+"""`ekb show` and `ekb list`: one claim with everything the knowledge base knows
+about it, what the cited works found first; and the claims' ids, to pick one."""
 
 from __future__ import annotations
 
 import difflib
-import textwrap
 
 from evidencekb.errors import KBError
 from evidencekb.model import (
+    NOT_STATED,
     NOTICE_MARKS,
     SECTION_TITLES,
     Claim,
+    Evidence,
     KnowledgeBase,
     Reference,
     Topic,
 )
+from evidencekb.terminal import NARROWEST, wrapped
+from evidencekb.verdict import CURATOR, NOT_RECORDED, claim_json, verdict
+
+LIST_COMMAND = "ekb list"  # the command that lists the ids, named in errors
+_LABEL = 13  # the width of the "Cited works: " column
 
 
-def find_claim(kb: KnowledgeBase, claim_id: str) -> Claim:
+def find_claim(kb: KnowledgeBase, wanted: str) -> Claim:
+    """The claim whose id is `wanted`, starts with it, or whose short hash (the id
+    without its topic's slug) starts with it, if only one does."""
     try:
-        return kb.claim(claim_id)
+        return kb.claim(wanted)
     except KeyError:
-        close = difflib.get_close_matches(claim_id, [c.id for c in kb.claims], n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else "; `ekb export` lists the ids"
-        raise KBError(f"no claim '{claim_id}'{hint}") from None
+        pass
+    found = [c for c in kb.claims if c.id.startswith(wanted) or short_id(c).startswith(wanted)]
+    exact = [c for c in found if short_id(c) == wanted]
+    if len(found) == 1 or len(exact) == 1:
+        return (exact or found)[0]
+    if found:
+        some = ", ".join(c.id for c in found[:5]) + (", …" if len(found) > 5 else "")
+        raise KBError(f"'{wanted}' begins {len(found)} claims' ids ({some}); give more of the id")
+    raise KBError(f"no claim '{wanted}'{_suggestion(kb, wanted)}")
+
+
+def short_id(claim: Claim) -> str:
+    """The id without the topic's slug: "8008e692" for "ketamine-pain-8008e692"."""
+    prefix = f"{claim.topic}-"
+    return claim.id[len(prefix) :] if claim.id.startswith(prefix) else claim.id
+
+
+def _suggestion(kb: KnowledgeBase, wanted: str) -> str:
+    ids = {c.id: c.id for c in kb.claims} | {short_id(c): c.id for c in kb.claims}
+    close = difflib.get_close_matches(wanted, list(ids), n=3)
+    named = list(dict.fromkeys(ids[name] for name in close))
+    hint = f"`{LIST_COMMAND}` lists the ids"
+    if not named:
+        return f"; {hint}"
+    names = [repr(n) for n in named]
+    listed = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    return f"; did you mean {listed}? ({hint})"
 
 
 def claim_details(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
@@ -30,49 +63,50 @@ def claim_details(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
     topic = kb.topic(claim.topic)
     level = kb.strength.level(claim.strength)
     return {
-        **claim.to_dict(),
+        **claim_json(kb, claim),
         "topic_title": topic.title,
         "strength_title": level.title,
         "strength_definition": level.definition,
         "category_labels": [kb.category(c).label for c in claim.categories],
         "entity_labels": [kb.entity(e).label for e in claim.entities],
-        "references": [_reference(topic.references, n).to_dict() for n in claim.citations],
+        "references": [_reference(topic, n).to_dict() for n in claim.citations],
         "topic_last_reviewed": topic.last_reviewed,
         "topic_literature_searched": topic.literature_searched,
     }
 
 
-def claim_text(kb: KnowledgeBase, claim: Claim) -> str:
-    """A readable page about the claim for the terminal."""
+def claim_text(kb: KnowledgeBase, claim: Claim, width: int = 88) -> str:
+    """A readable page about the claim for the terminal, `width` columns wide: what
+    is claimed, what the cited works found, how strong, from where; then each cited
+    work with its stance and quotations."""
     topic = kb.topic(claim.topic)
-    level = kb.strength.level(claim.strength)
+    summary = verdict(claim, kb.stances, kb.strength)
     where = SECTION_TITLES[claim.section] + (f": {claim.heading}" if claim.heading else "")
-    wrap = textwrap.TextWrapper(width=88, subsequent_indent="  ")
+    categories = ", ".join(kb.category(c).label for c in claim.categories) or "none"
+    entities = ", ".join(kb.entity(e).label for e in claim.entities) or "none"
     lines = [
         claim.id,
-        f"{topic.title} — {where}",
+        *wrapped(f"{topic.title} — {where}", width),
         "",
-        *textwrap.wrap(claim.text, width=88),
+        *wrapped(claim.text, width),
         "",
-        f"Strength:   {level.title} ({claim.strength_method})",
-        *wrap.wrap(f"Basis:      {claim.strength_basis}"),
-        f"Categories: {', '.join(kb.category(c).label for c in claim.categories) or 'none'}",
-        *wrap.wrap(
-            f"Entities:   {', '.join(kb.entity(e).label for e in claim.entities) or 'none'}"
+        *_field("Evidence:", _finding(summary.finding, summary.detail), width),
+        *(
+            _field("", f"Contested: {CURATOR}", width)
+            if CURATOR in summary.contested_because
+            else []
         ),
-        f"Source:     {claim.source}, line {claim.source_line}",
-        f"Dates:      {_dates(claim, topic)}",
+        *_field("Strength:", _capital(summary.strength.text.removeprefix("Strength: ")), width),
+        *(_field("", claim.strength_basis, width) if claim.strength_method == "derived" else []),
+        *_field("Source:", f"{claim.source}, line {claim.source_line}", width),
+        *_field("Dates:", _dates(claim, topic), width),
+        *_field("Categories:", categories, width),
+        *_field("Entities:", entities, width),
+        *_relations(kb, claim, width),
+        "",
+        *_cited_works(kb, claim, width),
+        *_notice_lines(topic, claim, width),
     ]
-    cited = [f"[{n}] {_describe(_reference(topic.references, n))}" for n in claim.citations] or [
-        "none: the source gives no citation for this statement"
-    ]
-    lines += [("Citations:  " if i == 0 else " " * 12) + line for i, line in enumerate(cited)]
-    notices = [
-        f"[{cited.citation}] {NOTICE_MARKS[cited.mark].upper()}: {_notices(ref)}"
-        for cited in claim.notices
-        for ref in [_reference(topic.references, cited.citation)]
-    ]
-    lines += [("Notices:    " if i == 0 else " " * 12) + line for i, line in enumerate(notices)]
     return "\n".join(lines)
 
 
@@ -86,6 +120,16 @@ def _dates(claim: Claim, topic: Topic) -> str:
     return " · ".join(parts)
 
 
+def _notice_lines(topic: Topic, claim: Claim, width: int) -> list[str]:
+    """Each cited work an editorial notice marks: "[2] RETRACTED: Retraction 2010-02-02"."""
+    lines: list[str] = []
+    for cited in claim.notices:
+        reference = _reference(topic, cited.citation)
+        said = f"[{cited.citation}] {NOTICE_MARKS[cited.mark].upper()}: {_notices(reference)}"
+        lines += _field("Notices:" if not lines else "", said, width)
+    return lines
+
+
 def _notices(reference: Reference) -> str:
     """A work's notices, oldest first: "Retraction 2010-02-02 (doi:...)"."""
     return "; ".join(
@@ -94,8 +138,84 @@ def _notices(reference: Reference) -> str:
     )
 
 
-def _reference(references: tuple[Reference, ...], number: int) -> Reference:
-    return next(r for r in references if r.number == number)
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _finding(finding: str, detail: str) -> str:
+    return f"{finding} ({detail})" if detail else finding
+
+
+def _relations(kb: KnowledgeBase, claim: Claim, width: int) -> list[str]:
+    lines: list[str] = []
+    for relation in claim.relations:
+        kinds = (t.label for t in kb.relation_kinds if t.id == relation.kind)
+        label = next(kinds, relation.kind).lower()
+        if relation.claim == claim.id:
+            said = f"this claim {label} {relation.other} (a curator's link)"
+        else:
+            said = f"{relation.claim} {label} this claim (a curator's link)"
+        lines += _field("Related:" if not lines else "", said, width)
+    return lines
+
+
+def _cited_works(kb: KnowledgeBase, claim: Claim, width: int) -> list[str]:
+    if not claim.citations:
+        return _field(
+            "Cited works:", "none: the source gives no citation for this statement", width
+        )
+    topic = kb.topic(claim.topic)
+    lines = ["Cited works:"]
+    for evidence in claim.citation_evidence:
+        reference = _reference(topic, evidence.citation)
+        lines += wrapped(f"[{evidence.citation}] {_describe(reference)}", width, "  ", "    ")
+        lines += _stance_lines(kb, evidence, reference, width)
+    return lines
+
+
+def _stance_lines(
+    kb: KnowledgeBase, evidence: Evidence, reference: Reference, width: int
+) -> list[str]:
+    try:
+        stance = kb.stance(evidence.stance)
+    except KeyError:
+        stance = None
+    if stance is None or evidence.stance == NOT_STATED:
+        said = f"{NOT_RECORDED} (nobody has recorded what this work says of the claim)"
+    else:
+        said = stance.label
+    lines = wrapped(f"Stance of the cited work: {said}", width, "    ", "      ")
+    for quote in evidence.quotes:
+        lines += wrapped(f'Sentence {quote.sentence + 1}: "{quote.text}"', width, "    ", "      ")
+    return lines
+
+
+def _field(label: str, value: str, width: int) -> list[str]:
+    return wrapped(value, width, label.ljust(_LABEL), " " * _LABEL)
+
+
+def claim_list(topics: tuple[Topic, ...], width: int = 88) -> str:
+    """Every claim's id and the start of its text, one a line, topic by topic."""
+    lines = []
+    for each in topics:
+        lines.append(f"{each.title} ({each.slug}): {len(each.claims)} claims")
+        for claim in each.claims:
+            lines.append(_shortened(f"  {claim.id}  {claim.text}", max(width, NARROWEST)))
+    return "\n".join(lines)
+
+
+def _shortened(line: str, width: int) -> str:
+    """`line` cut at a word to fit `width` columns, an ellipsis saying so."""
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip(" ,;:") + "…"
+
+
+def _reference(topic: Topic, number: int) -> Reference:
+    """The topic's entry for a cited number; a bare one where it has none."""
+    found = (r for r in topic.references if r.number == number)
+    return next(found, None) or Reference(topic.slug, number)
 
 
 def _describe(reference: Reference) -> str:

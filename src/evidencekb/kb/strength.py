@@ -24,10 +24,17 @@ class Derivation:
 
 
 def derive_strength(
-    text: str, section: str, citations: tuple[int, ...], hedging_words: tuple[str, ...]
+    text: str,
+    section: str,
+    citations: tuple[int, ...],
+    hedging_words: tuple[str, ...],
+    origin: str | None = None,
 ) -> Derivation:
-    """Label a claim whose source does not grade its evidence (rules 2 and 3)."""
-    facts = f"{_section_phrase(section)} {_citation_phrase(citations)}"
+    """Label a claim whose source does not grade its evidence (rules 2 and 3). The
+    basis names where the claim stands: a part of the summary, or for a claim taken
+    from another file (claims-jsonl), `origin`, that file's name."""
+    where = _section_phrase(section) if origin is None else f"A claim from {origin};"
+    facts = f"{where} {_citation_phrase(citations)}"
     hedge = first_hedging_word(text, hedging_words)
     if hedge is not None:
         return Derivation(

@@ -33,6 +33,7 @@ from evidencekb.paths import (
 TOPIC_FIELDS = {
     "title": Field("text"),
     "source": Field("text"),
+    "source_format": Field("text", required=False),
     "citation_style": Field("text"),
     "layout": Field("text", required=False),
     "last_reviewed": Field("text", required=False),
@@ -43,6 +44,11 @@ CHANGE_FIELDS = {
     "summary": Field("text"),
     "conclusions_changed": Field("bool"),
 }
+# What the topic's source is: an evidence summary (the default; kept as source.txt), or
+# claims one JSON object a line (`ekb import --format claims-jsonl`), whose claims name
+# that file, not a part of a summary, in their strength basis (kb/strength.py).
+SUMMARY, JSONL = "summary", "jsonl"
+SOURCE_FORMATS = (SUMMARY, JSONL)
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,11 @@ def load_topic(
     source_path = f"{base}/{SOURCE_COPY}"
     source_text = reader.text(source_path) if reader.present(source_path) else None
     layout = values.get("layout", DEFAULT_LAYOUT) if values else DEFAULT_LAYOUT
+    from_jsonl = values is not None and values.get("source_format") == JSONL
     context = ClaimContext(
         slug,
         source,
+        source if from_jsonl else None,
         _source_lines(source_text, layout),
         vocabularies.scheme,
         vocabularies.category_ids,
@@ -129,6 +137,11 @@ def _topic_values(
             if key in values and (fault := date_fault(values[key])):
                 reader.report(meta, f"{key} {fault}", "", 0, key)
                 values.pop(key)
+        if "source_format" in values:
+            reader.choice(
+                meta, "", 0, "source_format", values["source_format"], SOURCE_FORMATS,
+                "source format",
+            )  # fmt: skip
     return values, _change_log(reader, meta)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field
@@ -16,6 +17,7 @@ TERM_FIELDS = {
     "definition": Field("text", required=False),
     "synonyms": Field("texts", required=False),
     "abbreviations": Field("texts", required=False),
+    "broader": Field("texts", required=False),
 }
 ENTITY_FIELDS = {**TERM_FIELDS, "kind": Field("text")}
 
@@ -86,8 +88,61 @@ def _load_terms(
                 definition=values.get("definition") or "",
                 synonyms=tuple(values.get("synonyms") or ()),
                 abbreviations=tuple(values.get("abbreviations") or ()),
+                broader=tuple(values.get("broader") or ()),
             )
         )
     reader.unique(doc, table, ids, "id")
     all_ids = tuple(row["id"] for row in rows if isinstance(row.get("id"), str))
+    _check_broader(reader, doc, table, rows, terms, all_ids)
     return Vocabulary(tuple(terms), all_ids)
+
+
+def _check_broader(
+    reader: KbReader,
+    doc: Located,
+    table: str,
+    rows: list[dict[str, Any]],
+    terms: list[Term],
+    all_ids: tuple[str, ...],
+) -> None:
+    """Every `broader` id names another entry of the file, and following `broader`
+    from a term never comes back to it."""
+    # An id of another type is its row's own problem, already reported.
+    index = {row["id"]: i for i, row in enumerate(rows) if isinstance(row.get("id"), str)}
+    for term in terms:
+        where = (table, index[term.id], "broader")
+        for other in term.broader:
+            if other == term.id:
+                reader.report(doc, f"'{term.id}' cannot be broader than itself", *where)
+            elif other not in all_ids:
+                message = f"broader: unknown {table} '{other}' (an id of this file's [[{table}]])"
+                reader.report(doc, message, *where)
+    parents = {term.id: tuple(p for p in term.broader if p != term.id) for term in terms}
+    for term in terms:
+        cycle = _cycle(term.id, parents)
+        if cycle and cycle[0] == min(cycle):  # each cycle reported once
+            reader.report(
+                doc,
+                f"broader goes round in a circle: {' -> '.join([*cycle, cycle[0]])}",
+                table, index[term.id], "broader",
+            )  # fmt: skip
+
+
+def _cycle(start: str, parents: dict[str, tuple[str, ...]]) -> list[str]:
+    """The terms of a circle through `start` by `broader` (start first), or []."""
+    path: list[str] = []
+
+    def visit(node: str, seen: set[str]) -> bool:
+        for parent in parents.get(node, ()):
+            if parent == start:
+                return True
+            if parent in seen or parent == node:
+                continue
+            seen.add(parent)
+            path.append(parent)
+            if visit(parent, seen):
+                return True
+            path.pop()
+        return False
+
+    return [start, *path] if visit(start, {start}) else []

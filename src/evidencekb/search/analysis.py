@@ -11,7 +11,7 @@ query.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -234,11 +234,14 @@ def spans(text: str, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int]
 
 @dataclass(frozen=True)
 class VocabularyGroup:
-    """The names of one vocabulary term, each as its index-term sequence."""
+    """The names of one vocabulary term, each as its index-term sequence, and the
+    names of the terms narrower than it (`Term.broader`, followed all the way
+    down): a query naming the term also finds those, but they do not name it."""
 
     kind: str  # "entity" or "category"
     id: str
     names: tuple[tuple[str, ...], ...]
+    narrower: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,8 +253,7 @@ class Vocabulary:
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase) -> Vocabulary:
-        groups = [_group("entity", term) for term in kb.entities]
-        groups += [_group("category", term) for term in kb.categories]
+        groups = _groups("entity", kb.entities) + _groups("category", kb.categories)
         abbreviations = {
             word.lower()
             for term in (*kb.entities, *kb.categories)
@@ -259,21 +261,28 @@ class Vocabulary:
             for word in words(abbreviation)
             if is_abbreviation(word.upper())
         }
-        return cls(
-            tuple(group for group in groups if len(group.names) > 1), frozenset(abbreviations)
-        )
+        expanding = (group for group in groups if len(group.names) > 1 or group.narrower)
+        return cls(tuple(expanding), frozenset(abbreviations))
 
     def to_json(self) -> dict[str, object]:
         return {
-            "groups": [[g.kind, g.id, [list(name) for name in g.names]] for g in self.groups],
+            "groups": [
+                [g.kind, g.id, [list(name) for name in g.names], [list(n) for n in g.narrower]]
+                for g in self.groups
+            ],
             "abbreviations": sorted(self.abbreviations),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Vocabulary:
         groups = [
-            VocabularyGroup(kind, term_id, tuple(tuple(name) for name in names))
-            for kind, term_id, names in data["groups"]
+            VocabularyGroup(
+                kind,
+                term_id,
+                tuple(tuple(name) for name in names),
+                tuple(tuple(name) for name in narrower),
+            )
+            for kind, term_id, names, narrower in data["groups"]
         ]
         return cls(tuple(groups), frozenset(data["abbreviations"]))
 
@@ -313,13 +322,52 @@ class Vocabulary:
         return None
 
 
-def _group(kind: str, term: Term) -> VocabularyGroup:
-    names: list[tuple[str, ...]] = []
-    for name in term.names:
+def _groups(kind: str, vocabulary: tuple[Term, ...]) -> list[VocabularyGroup]:
+    below: dict[str, list[Term]] = {term.id: [] for term in vocabulary}
+    by_id = {term.id: term for term in vocabulary}
+    for term in vocabulary:
+        for term_id in broader_ids(term, by_id) if term.broader else ():
+            below[term_id].append(term)
+    groups = []
+    for term in vocabulary:
+        names = _analysed(term.names, [])
+        narrower = _analysed([name for other in below[term.id] for name in other.names], names)
+        groups.append(VocabularyGroup(kind, term.id, tuple(names), tuple(narrower)))
+    return groups
+
+
+def _analysed(names: Iterable[str], taken: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Each name's index terms, once, leaving out those in `taken`."""
+    out: list[tuple[str, ...]] = []
+    for name in names:
         analysed = terms(name)
-        if analysed and analysed not in names:
-            names.append(analysed)
-    return VocabularyGroup(kind, term.id, tuple(names))
+        if analysed and analysed not in out and analysed not in taken:
+            out.append(analysed)
+    return out
+
+
+def with_broader(ids: Iterable[str], by_id: Mapping[str, Term]) -> list[str]:
+    """`ids` and, after them, the ids of every term broader than one of them, once."""
+    out = list(ids)
+    for term_id in list(out):
+        term = by_id.get(term_id)
+        if term is not None and term.broader:
+            out += [other for other in broader_ids(term, by_id) if other not in out]
+    return out
+
+
+def broader_ids(term: Term, by_id: Mapping[str, Term]) -> tuple[str, ...]:
+    """The ids of every term of `by_id` (a vocabulary by id) broader than `term`,
+    nearest first; a circle (which kb/vocabulary.py refuses) ends the walk."""
+    found: list[str] = []
+    waiting = list(term.broader)
+    while waiting:
+        term_id = waiting.pop(0)
+        if term_id in found or term_id == term.id or term_id not in by_id:
+            continue
+        found.append(term_id)
+        waiting += by_id[term_id].broader
+    return tuple(found)
 
 
 def edit_distance(a: str, b: str) -> int:

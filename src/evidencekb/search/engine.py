@@ -94,6 +94,9 @@ class SearchResults:
     total: int  # matching claims, of which `hits` are the best
     by_section: tuple[tuple[str, int], ...] = ()
     by_strength: tuple[tuple[str, int], ...] = ()
+    # False when no claim has every word and the hits are claims with any of them.
+    every_word: bool = True
+    filters: Filters = Filters()  # the filters the results are restricted by
 
 
 def search(
@@ -144,13 +147,15 @@ def _run(
         if _reach(searcher, better, filter_query) > _reach(searcher, plan, filter_query):
             corrected, plan = suggestion, better
     if plan.strict is None:
-        return SearchResults(query, corrected, (), 0)  # stop words only, or no words
+        # Stop words only, or no words.
+        return SearchResults(query, corrected, (), 0, filters=filters)
     widest = plan.relaxed  # None unless loose words could be relaxed
     # The search over every matching claim (the widest query) also counts them
     # by section and strength, in the same pass.
     wanted = limit + TIE_MARGIN
     best, matched = _collect(searcher, plan.strict, wanted, filter_query, every=widest is None)
     ranked = best[:limit]
+    every_word = bool(ranked) or widest is None
     if widest is not None:
         wanted = limit + len(ranked) + TIE_MARGIN
         best, matched = _collect(searcher, widest, wanted, filter_query, every=True)
@@ -166,7 +171,9 @@ def _run(
     by_section = count(meta.codes["section"], meta.sections, matched)
     by_strength = count(meta.codes["strength"], meta.strength_labels, matched)
     total = len(matched)
-    return SearchResults(query, corrected, tuple(hits), total, by_section, by_strength)
+    return SearchResults(
+        query, corrected, tuple(hits), total, by_section, by_strength, every_word, filters
+    )
 
 
 def _reach(searcher: Any, plan: Plan, filter_query: wq.Query | None) -> tuple[bool, bool]:

@@ -12,6 +12,7 @@ mtime is the freshness stamp (see kb/fingerprint.py).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -27,6 +28,7 @@ from evidencekb.search.analysis import (
     Vocabulary,
     names_analyzer,
     text_analyzer,
+    with_broader,
     word_analyzer,
     words,
 )
@@ -47,8 +49,10 @@ if TYPE_CHECKING:
 # 6: the cited works' and the evidence's fields (search/fields.py); 7: Porter2 stemming;
 # 8: each claim's section and strength coded in the metadata; 9: the stemmer's cache
 # unbounded (the schema pickles its size); 10: "words" counted once a segment;
-# 11: every keyword field from the registry (design:), allowed values as one map
-FORMAT_VERSION = 12
+# 11: every keyword field from the registry (design:), allowed values as one map;
+# 12: the claims' dates and notices; 13: each stored claim carries its evidence
+# summary (verdict.py)
+FORMAT_VERSION = 13
 INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
@@ -115,15 +119,18 @@ class IndexMeta:
 def indexed_documents(kb: KnowledgeBase, topics: Iterable[Topic]) -> Iterator[dict[str, str]]:
     """What the index holds of the claims of `topics`, in order: their searched fields,
     and each claim's export JSON, stored whole."""
+    from evidencekb.verdict import claim_json
+
     for topic in topics:
         for claim, document in zip(topic.claims, topic_documents(kb, topic), strict=True):
-            yield document | {"claim": json.dumps(claim.to_dict(), ensure_ascii=False)}
+            yield document | {"claim": json.dumps(claim_json(kb, claim), ensure_ascii=False)}
 
 
 def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]:
     """The searched fields of one topic's claims, in order: the index's documents but
     the stored claim (`indexed_documents`), and what the site's search data is made of."""
     works = {work.number: work for work in topic.references}
+    entities = {term.id: term for term in kb.entities}
     for claim in topic.claims:
         names = [n for i in claim.entities for n in _names(kb.entities, i)]
         names += [n for i in claim.categories for n in _names(kb.categories, i)]
@@ -135,8 +142,17 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
             "topic_title": topic.title,
             "terms": NAME_SEPARATOR.join(names),
             "words": " ".join((claim.text, claim.heading or "", *names)),
-            **claim_fields(claim, _cited_works(claim, works)),
+            **claim_fields(_with_broader_entities(claim, entities), _cited_works(claim, works)),
         }
+
+
+def _with_broader_entities(claim: Claim, entities: dict[str, Term]) -> Claim:
+    """The claim as its keyword fields see it: entity:ketamine finds a claim about
+    esketamine too (Term.broader), never the reverse."""
+    expanded = with_broader(claim.entities, entities)
+    if len(expanded) == len(claim.entities):
+        return claim
+    return dataclasses.replace(claim, entities=tuple(expanded))
 
 
 @dataclass
@@ -164,7 +180,9 @@ def vocabulary_key(kb: KnowledgeBase) -> str:
     """The content key of what every topic's documents take from the vocabularies."""
     from evidencekb.reuse import content_key
 
-    return content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances))
+    # The strength scheme words each stored claim's evidence summary (verdict.py).
+    scheme = (kb.strength.levels, kb.strength.hedging_words)
+    return content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances), repr(scheme))
 
 
 def topic_key(code: str, vocabulary: str, topic: Topic) -> str:

@@ -349,12 +349,14 @@ class Compiler:
     def _expansion(
         self, group: VocabularyGroup, written: list[tuple[str, ...]], negated: bool
     ) -> wq.Query:
-        """The words as written, or any other name of the same term as a phrase."""
+        """The words as written, or any other name of the same term, or a name of a
+        narrower term, as a phrase."""
         # A stop word inside a name ("mechanism of action") has no terms.
         written = [tokens for tokens in written if tokens]
         as_written = _combine([self._text(t, None, negated) for t in written], any_of=False)
         flat = tuple(t for tokens in written for t in tokens)
         others = [self._text(name, None, negated) for name in group.names if name != flat]
+        others += [self._text(name, None, negated) for name in group.narrower]
         return Union([as_written, *others]) if others else as_written
 
     def _text(self, tokens: tuple[str, ...], field: str | None, negated: bool) -> wq.Query:

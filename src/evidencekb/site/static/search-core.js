@@ -487,9 +487,9 @@
     var asWritten = combine(written.map(function (t) { return self.text(t, null, negated); }), false);
     var flat = [];
     written.forEach(function (tokens) { flat.push.apply(flat, tokens); });
-    var others = group[2].filter(function (name) { return !same(name, flat); }).map(function (name) {
-      return self.text(name, null, negated);
-    });
+    // group[3]: the names of the narrower terms (analysis.VocabularyGroup.narrower).
+    var names = group[2].filter(function (name) { return !same(name, flat); }).concat(group[3]);
+    var others = names.map(function (name) { return self.text(name, null, negated); });
     return others.length ? {type: 'or', subs: [asWritten].concat(others)} : asWritten;
   };
 
