@@ -53,5 +53,5 @@ def test_formulas_behind_spaces_or_in_full_width_are_shown_as_text() -> None:
         make_claim("t", n, "research", heading, f"{heading} as a claim.")
         for n, heading in enumerate(DISGUISED)
     ]
-    rows = list(csv.DictReader(io.StringIO(claims_csv(claims), newline="")))
+    rows = list(csv.DictReader(io.StringIO(claims_csv(sample_kb(), claims), newline="")))
     assert [row["heading"] for row in rows] == [f"'{formula}" for formula in DISGUISED]
