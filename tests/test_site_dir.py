@@ -15,7 +15,7 @@ import pytest
 from evidencekb.atomic import staged_dir
 from evidencekb.errors import KBError
 from evidencekb.paths import BUILD_MANIFEST_NAME
-from fixtures import folder_bytes
+from fixtures import SEED_COPY, folder_bytes
 
 
 def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -144,3 +144,34 @@ def test_search_never_replaces_a_foreign_index_folder(kb_dir: Path, tmp_path: Pa
             "folder, or one it wrote"
         )
         assert (index / "notes.txt").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["import", str(SEED_COPY), "--topic", "waiting"],
+        ["import", str(SEED_COPY), "--topic", "ketamine-pain", "--replace"],
+    ],
+    ids=["import", "import-replace"],
+)
+def test_a_kb_writer_waits_for_kbs_writer_lock(kb_dir: Path, command: list[str]) -> None:
+    """Every command that reads kb/ and writes it back holds kb/'s writer lock from
+    the read to the write (atomic.writes_kb): while another writer holds it, it waits,
+    then writes. Held here as another process would hold it."""
+    import fcntl
+
+    with open(kb_dir.with_name(f".{kb_dir.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "evidencekb", *command, "--kb", str(kb_dir)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            with pytest.raises(subprocess.TimeoutExpired):
+                waiting.wait(timeout=3)  # still waiting for the lock
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err

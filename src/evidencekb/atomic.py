@@ -35,9 +35,11 @@ import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
-from evidencekb.errors import KBError
+from evidencekb.errors import KBError, failure_reason
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -232,3 +234,28 @@ def _exchange(a: Path, b: Path) -> bool:
         return False
     result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     return bool(result == 0)
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def writes_kb(
+    function: Callable[Concatenate[Path, _P], _R],
+) -> Callable[Concatenate[Path, _P], _R]:
+    """Run `function(kb_dir, ...)`, a command that reads kb/ and writes it back, holding
+    kb/'s writer lock from its read to its write: two such commands at once (an import
+    and a refs import of one topic, a stamp and a retractions run) would each write
+    what they read before the other wrote, and the last one would undo the first
+    without a word. One that cannot take the lock is one KBError naming kb/."""
+
+    @wraps(function)
+    def locked(kb_dir: Path, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with contextlib.ExitStack() as held:
+            try:
+                held.enter_context(writer_lock(kb_dir))
+            except OSError as error:
+                raise KBError(f"cannot write {kb_dir}: {failure_reason(error)}") from None
+            return function(kb_dir, *args, **kwargs)
+
+    return locked

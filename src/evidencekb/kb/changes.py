@@ -23,7 +23,7 @@ import tomlkit
 import tomlkit.exceptions
 from tomlkit.items import AoT, Table
 
-from evidencekb.atomic import replace_file
+from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.kb.dates import date_fault
 from evidencekb.kb.files import KbFileError, KbTree, scan_kb
@@ -148,6 +148,7 @@ def unstamped(changes: Iterable[ClaimChange]) -> list[ClaimChange]:
     return [change for change in changes if not change.dated]
 
 
+@writes_kb
 def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Path]:
     """Write `date` as the `changed` date of each changed claim and the `added` date of
     each new one that has none; the claims.toml files written."""

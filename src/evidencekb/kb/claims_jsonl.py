@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidencekb.atomic import write_folder
+from evidencekb.atomic import write_folder, writes_kb
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.citations import citation_faults
 from evidencekb.kb.files import scan_kb
@@ -454,6 +454,7 @@ def _overview(kb: KnowledgeBase, source_name: str, parsed: ClaimsFile) -> str:
 # -- the import ----------------------------------------------------------------
 
 
+@writes_kb
 def import_claims_jsonl(
     kb_dir: Path,
     source: Path,

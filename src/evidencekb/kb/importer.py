@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from evidencekb.atomic import staged_dir
+from evidencekb.atomic import staged_dir, writes_kb
 from evidencekb.errors import KBError
 from evidencekb.kb.files import KbFileError, NotReadable, decode_utf8, read_regular, scan_kb
 from evidencekb.kb.layouts import detect_layout
@@ -59,6 +59,7 @@ class ImportResult:
     replaced: bool
 
 
+@writes_kb
 def import_summary(
     kb_dir: Path,
     source: Path,

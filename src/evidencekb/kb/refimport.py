@@ -13,12 +13,11 @@ are edited (tomledit.py): an editor's comments and layout stay as they were.
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidencekb.atomic import replace_file, writer_lock
+from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
@@ -67,12 +66,7 @@ def import_references(
     would undo the first without a word."""
     if dry_run:  # writes nothing, so may run where nothing can be written
         return _import_references(kb_dir, source, slug, replace, dry_run)
-    with ExitStack() as held:
-        try:
-            held.enter_context(writer_lock(kb_dir))
-        except OSError as error:
-            raise KBError(f"cannot write {kb_dir}: {failure_reason(error)}") from None
-        return _import_references(kb_dir, source, slug, replace, dry_run)
+    return writes_kb(_import_references)(kb_dir, source, slug, replace, dry_run)
 
 
 def _import_references(

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import tomli_w
 
-from evidencekb.atomic import replace_file
+from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key, is_doi, is_pmid
 from evidencekb.kb.exporter import select_topics
@@ -78,6 +78,7 @@ class RetractionsResult:
     written: tuple[Path, ...]
 
 
+@writes_kb
 def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> RetractionsResult:
     """Match the notices of `source` to the references of `kb_dir` (of topic `slug`
     only, if given) and write each topic's notices.toml that gains one."""
