@@ -26,8 +26,8 @@ from tomlkit.items import AoT, Table
 from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, ValidationError, failure_reason
 from evidencekb.kb.dates import date_fault
-from evidencekb.kb.files import KbFileError, KbTree, scan_kb
-from evidencekb.kb.load import load_kb, load_tree
+from evidencekb.kb.files import KbTree, scan_kb
+from evidencekb.kb.load import check_edits, load_kb, load_tree, read_as_loaded
 from evidencekb.kb.text import shown
 from evidencekb.model import Claim, KnowledgeBase
 from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
@@ -165,7 +165,8 @@ def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Pat
         slug: _stamped(tree, f"{TOPICS_DIR}/{slug}/{CLAIMS_FILE}", ids, date)
         for slug, ids in by_topic.items()
     }
-    _check(tree, edited)
+    edits = {f"{TOPICS_DIR}/{slug}/{CLAIMS_FILE}": text for slug, text in edited.items()}
+    check_edits(tree, edits, "nothing stamped")
     written = []
     for slug, text in edited.items():
         path = kb_dir / TOPICS_DIR / slug / CLAIMS_FILE
@@ -177,17 +178,10 @@ def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Pat
     return written
 
 
-def _read(tree: KbTree, relative: str) -> bytes:
-    try:
-        return tree.read(relative)
-    except KbFileError as error:
-        raise KBError(str(error.problem)) from None
-
-
 def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> bytes:
     """claims.toml with `date` set as each listed claim's `added` or `changed`."""
     try:
-        document = tomlkit.parse(_read(tree, relative).decode("utf-8"))
+        document = tomlkit.parse(read_as_loaded(tree, relative).decode("utf-8"))
     except tomlkit.exceptions.ParseError as error:
         raise KBError(f"{tree.display(relative)} cannot be edited in place ({error})") from None
     tables = document.get("claim")
@@ -208,21 +202,3 @@ def _set(table: Table, key: str, value: str) -> None:
         return
     last = [name.key for name, _ in table.value.body if name is not None]
     table.value._insert_after(last[-1], key, tomlkit.item(value))
-
-
-def _check(tree: KbTree, edited: dict[str, bytes]) -> None:
-    """Load kb/ as it will be: what `ekb check` would refuse is not written."""
-    for slug, text in edited.items():
-        folder = f"{TOPICS_DIR}/{slug}"
-        contents = {
-            path.removeprefix(f"{folder}/"): _read(tree, path)
-            for path in tree.all_files()
-            if path.startswith(f"{folder}/")
-        }
-        contents[CLAIMS_FILE] = text
-        tree = tree.with_folder(folder, contents)
-    try:
-        load_tree(tree)
-    except ValidationError as error:
-        found = "; ".join(problem.message for problem in error.problems)
-        raise KBError(f"nothing stamped: with it, `ekb check` would find {found}") from None

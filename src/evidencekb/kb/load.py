@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.errors import Problem, ValidationError
+from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
 from evidencekb.kb.files import KbFileError, KbTree, scan_kb
@@ -127,3 +127,30 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def read_as_loaded(tree: KbTree, relative: str) -> bytes:
+    """A kb/ file as the loader read it; KBError if it changed meanwhile."""
+    try:
+        return tree.read(relative)
+    except KbFileError as error:
+        raise KBError(str(error.problem)) from None
+
+
+def check_edits(tree: KbTree, edits: Mapping[str, bytes], refusal: str) -> None:
+    """Load kb/ as it will be once each file of `edits` (a kb/ path -> its new bytes)
+    is written, before any is: what `ekb check` would refuse is never written, and the
+    KBError says so after `refusal` ("refs.ris: nothing imported")."""
+    for relative, data in edits.items():
+        folder, _, name = relative.rpartition("/")
+        contents = {
+            path.removeprefix(f"{folder}/"): read_as_loaded(tree, path)
+            for path in tree.all_files()
+            if path.startswith(f"{folder}/")
+        }
+        tree = tree.with_folder(folder, {**contents, name: data})
+    try:
+        load_tree(tree)
+    except ValidationError as error:
+        found = "; ".join(problem.message for problem in error.problems)
+        raise KBError(f"{refusal}: with it, `ekb check` would find {found}") from None

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.atomic import replace_file, writes_kb
-from evidencekb.errors import KBError, ValidationError, failure_reason
+from evidencekb.errors import KBError, failure_reason
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
-from evidencekb.kb.files import KbFileError, KbTree, scan_kb
-from evidencekb.kb.load import load_kb, load_tree
+from evidencekb.kb.files import scan_kb
+from evidencekb.kb.load import check_edits, load_kb, read_as_loaded
 from evidencekb.kb.refmanager import Record, read_records
 from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
@@ -84,7 +84,7 @@ def _import_references(
     relative = f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}"
     path = kb_dir / relative
     tree = scan_kb(kb_dir)
-    text = _read(tree, relative).decode("utf-8") if tree.is_file(relative) else ""
+    text = read_as_loaded(tree, relative).decode("utf-8") if tree.is_file(relative) else ""
     document = ReferencesDocument(text)
     changes = [
         change
@@ -94,39 +94,13 @@ def _import_references(
     written = not dry_run and any(change.applied for change in changes)
     if written:
         new_text = document.text()
-        _check_with(tree, slug, new_text, source)
+        edits = {f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}": new_text.encode("utf-8")}
+        check_edits(tree, edits, f"{shown(str(source))}: nothing imported")
         try:
             replace_file(path, new_text.encode("utf-8"))
         except OSError as error:
             raise KBError(f"cannot write {path}: {failure_reason(error)}") from None
     return RefsImportResult(path, tuple(changes), written)
-
-
-def _read(tree: KbTree, relative: str) -> bytes:
-    """A kb/ file as `load_kb` just read it; KBError if it changed meanwhile."""
-    try:
-        return tree.read(relative)
-    except KbFileError as error:
-        raise KBError(str(error.problem)) from None
-
-
-def _check_with(tree: KbTree, slug: str, text: str, source: Path) -> None:
-    """Load kb/ as it will be with `text` as the topic's references.toml, before writing
-    it: what `ekb check` would refuse is not written."""
-    folder = f"{TOPICS_DIR}/{slug}"
-    contents = {
-        path.removeprefix(f"{folder}/"): _read(tree, path)
-        for path in tree.all_files()
-        if path.startswith(f"{folder}/")
-    }
-    contents[REFERENCES_FILE] = text.encode("utf-8")
-    try:
-        load_tree(tree.with_folder(folder, contents))
-    except ValidationError as error:
-        found = "; ".join(problem.message for problem in error.problems)
-        raise KBError(
-            f"{shown(str(source))}: nothing imported: with it, `ekb check` would find {found}"
-        ) from None
 
 
 def match_records(

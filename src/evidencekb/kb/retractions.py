@@ -24,11 +24,11 @@ from pathlib import Path
 import tomli_w
 
 from evidencekb.atomic import replace_file, writes_kb
-from evidencekb.errors import KBError, ValidationError, failure_reason
+from evidencekb.errors import KBError, failure_reason
 from evidencekb.identifiers import doi_key, is_doi, is_pmid
 from evidencekb.kb.exporter import select_topics
-from evidencekb.kb.files import KbFileError, KbTree, scan_kb
-from evidencekb.kb.load import load_kb, load_tree
+from evidencekb.kb.files import KbTree, scan_kb
+from evidencekb.kb.load import check_edits, load_kb
 from evidencekb.kb.notices import notice_order
 from evidencekb.kb.text import shown
 from evidencekb.model import NOTICE_NATURES, Notice, Topic
@@ -261,22 +261,7 @@ def _write(
 ) -> Path:
     folder = f"{TOPICS_DIR}/{slug}"
     text = notices_toml(notices).encode("utf-8")
-    try:
-        contents = {
-            path.removeprefix(f"{folder}/"): tree.read(path)
-            for path in tree.all_files()
-            if path.startswith(f"{folder}/")
-        }
-    except KbFileError as error:
-        raise KBError(str(error.problem)) from None
-    contents[NOTICES_FILE] = text
-    try:
-        load_tree(tree.with_folder(folder, contents))
-    except ValidationError as error:
-        found = "; ".join(problem.message for problem in error.problems)
-        raise KBError(
-            f"{shown(str(source))}: nothing recorded: with it, `ekb check` would find {found}"
-        ) from None
+    check_edits(tree, {f"{folder}/{NOTICES_FILE}": text}, f"{shown(str(source))}: nothing recorded")
     path = kb_dir / folder / NOTICES_FILE
     try:
         replace_file(path, text)
