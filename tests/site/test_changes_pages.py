@@ -112,9 +112,11 @@ def test_the_feed_is_atom_with_an_entry_linking_to_the_claim(site: Path) -> None
     assert root.tag == f"{ATOM}feed"
     for entry in root.iter(f"{ATOM}entry"):
         assert {child.tag.removeprefix(ATOM) for child in entry} >= {"id", "title", "updated"}
-    # Every page points feed readers at it.
-    link = soup(site / "index.html").select_one('link[type="application/atom+xml"]')
-    assert link["href"] == "changes.atom"
+    # The home page and What's new point feed readers at it; other pages do not repeat it.
+    feed = 'link[type="application/atom+xml"]'
+    assert soup(site / "index.html").select_one(feed)["href"] == "changes.atom"
+    assert soup(site / "changes.html").select_one(feed)["href"] == "changes.atom"
+    assert soup(site / "claims" / f"{MEHRA}.html").select_one(feed) is None
 
 
 def test_entry_ids_stay_when_other_changes_come(tmp_path: Path) -> None:

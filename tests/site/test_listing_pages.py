@@ -183,7 +183,7 @@ def test_a_claim_links_to_the_page_of_its_topic_that_holds_it(
     topic = kb.topics[0]
     for claim in (lookups.topic_pages[topic.slug][0][0], lookups.topic_pages[topic.slug][2][-1]):
         page = site / claim_href(claim)
-        link = soup(page).find("dt", string="Provenance").find_next_sibling("dd").select("a")[-1]
+        link = soup(page).find("dt", string="Listed in").find_next_sibling("dd").select("a")[-1]
         target = resolve(page, link["href"])
         assert target is not None and link["href"].endswith(f"#{claim.id}")
         assert soup(target).find(id=claim.id) is not None

@@ -226,11 +226,15 @@ def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Pat
     }
     assert facts["Strength's basis"].startswith("Stated by the source: “the evidence is weak”")
     assert facts["Mentions"] == "Complex regional pain syndrome"
-    assert facts["Provenance"] == (
-        "ketamine-pain.txt , line 9 of the summary as imported · claim 4 of 5 in Ketamine for pain"
-    )
-    provenance = html.find("dt", string="Provenance").find_next_sibling("dd")
-    assert provenance.a["href"] == "../topics/ketamine-pain/source.html#L9"
+    assert facts["Listed in"] == "Claim 4 of 5 in Ketamine for pain"
+    assert facts["Permanent id"] == "ketamine-pain-00000004"
+    # Said once: the level's definition is on the strength page the badge links to,
+    # the source's line in "From".
+    definition = soup(site / "strength.html").select_one("#low p").get_text()
+    assert definition not in html.get_text()
+    assert panel.select_one("a.badge")["href"] == "../strength.html#low"
+    source = panel.find("dt", string="From").find_next_sibling("dd")
+    assert source.a["href"] == "../topics/ketamine-pain/source.html#L9"
     # One name for people: the breadcrumb, the line above the claim and its provenance.
     assert html.select(".breadcrumbs li")[-1].get_text() == "Claim 4"
     assert html.select_one(".eyebrow").get_text().startswith("Claim 4 of 5 · ")

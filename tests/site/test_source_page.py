@@ -42,9 +42,9 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def provenance_link(site: Path, claim: Claim) -> tuple[Path, str] | None:
-    """The file and fragment the claim page's provenance "line N" links to."""
+    """The file and fragment the claim page's "From … line N" links to."""
     page = site / "claims" / f"{claim.id}.html"
-    dd = soup(page).find("dt", string="Provenance").find_next_sibling("dd")
+    dd = soup(page).find("dt", string="From").find_next_sibling("dd")
     link = dd.find("a", href=lambda href: "#" in href and "source.html" in href)
     if link is None:
         return None
@@ -136,7 +136,7 @@ def test_a_topic_without_a_kept_summary_has_no_source_page_or_line_links(
     topic = soup(hostile_site / "topics" / "opioids-pain" / "index.html")
     assert not topic.find("a", string="Read the source summary as imported")
     claim = soup(hostile_site / "claims" / "opioids-pain-00000001.html")
-    dd = claim.find("dt", string="Provenance").find_next_sibling("dd")
+    dd = claim.find("dt", string="From").find_next_sibling("dd")
     assert "line 2" in dd.get_text() and "source.html" not in str(dd)
 
 

@@ -161,6 +161,7 @@ def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Enviro
         # build that keeps the page (its key has the topic's Markdown) never converts it.
         render_markdown=render_markdown,
         nav_items=NAV_ITEMS,
+        feed_pages=FEED_PAGES,
     )
     env.globals.update(evidence_globals(evidence))
     env.globals.update(citation_globals())
@@ -189,6 +190,8 @@ PIECES = (
     "cited_work",
     "notice_mark",
 )
+# The pages that point feed readers at the feed (base.html).
+FEED_PAGES = ("index.html", CHANGES_PAGE)
 # The site's navigation: (the `nav` of the pages it marks current, page, label).
 NAV_ITEMS = (
     ("home", "index.html", "Topics"),
