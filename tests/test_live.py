@@ -112,6 +112,24 @@ def test_a_fresh_site_is_served_without_building_again(kb_dir: Path, tmp_path: P
     assert (site_dir / "index.html").stat().st_ino == before
 
 
+def test_a_site_older_than_kb_is_built_again_though_its_index_is_current(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    # `ekb search` after an edit writes the index beside the site anew and leaves the
+    # site as it was: serving must go by the site's own record of kb/, not the index's.
+    site_dir = tmp_path / "site"
+    build(kb_dir, site_dir)
+    reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
+    runner = CliRunner()
+    page = claim_page(site_dir)
+    args = ["search", "bronchospasm", "--kb", str(kb_dir), "--site-dir", str(site_dir)]
+    searched = runner.invoke(cli, args)
+    assert searched.exit_code == 0 and "bronchospasm" in searched.output, searched.output
+    assert CLAIM_WORDS in (site_dir / page).read_text("utf-8")  # the site as it was
+    with preview(kb_dir, site_dir) as url:
+        assert EDITED_WORDS in get(url + page)
+
+
 def test_a_save_rebuilds_and_a_broken_kb_keeps_the_last_good_site(
     kb_dir: Path, tmp_path: Path
 ) -> None:

@@ -134,7 +134,7 @@ def test_run_parts_keeps_what_is_unchanged_and_names_what_each_part_written_retu
     same, other = content_key("same"), content_key("other")
     for name in ("kept", "changed"):
         (earlier_site / name).write_text(f"{name} before")
-    write_manifest(earlier_site, {"kept": same, "changed": same})
+    write_manifest(earlier_site, {"kept": same, "changed": same}, "", 0)
     earlier = Earlier.read(earlier_site, kb_digest="")
     parts = [
         Part("kept", same, ("kept",), writing("kept")),

@@ -82,8 +82,10 @@ def build(
             )
             for stage in stages:
                 stage.finish(written)
-            write_manifest(index_out, index_stage.keys())
-            write_manifest(out, {k: v for stage in site_stages for k, v in stage.keys().items()})
+            read_at = source.fingerprint.stamp_ns
+            write_manifest(index_out, index_stage.keys(), digest, read_at)
+            site_keys = {k: v for stage in site_stages for k, v in stage.keys().items()}
+            write_manifest(out, site_keys, digest, read_at)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
         reason = failure_reason(error)

@@ -175,15 +175,22 @@ class KbWatcher:
         rebuild(self.kb_dir, self.site_dir, self.board, self.say)
 
     def build_unless_current(self) -> None:
-        """Build, unless site_dir was built from kb/ as it is now (its search index
-        records the kb/ fingerprint it was built from): starting to serve a large kb
-        must not rebuild it for nothing."""
-        from evidencekb.paths import index_dir
-        from evidencekb.search.index import is_fresh
+        """Build, unless site_dir was built from kb/ as it is now (its build manifest
+        records the kb/ fingerprint it was built from; the search index beside it may
+        be newer, written by `ekb search`): starting to serve a large kb must not
+        rebuild it for nothing, nor serve a site older than kb/."""
+        from evidencekb.kb.fingerprint import still_current
+        from evidencekb.paths import BUILD_MANIFEST_NAME
+        from evidencekb.reuse import built_from
 
         looked_at, site = time.time_ns(), self.site_dir
         try:
-            current = (site / "index.html").is_file() and is_fresh(self.kb_dir, index_dir(site))
+            digest = built_from(site)
+            current = (
+                (site / "index.html").is_file()
+                and digest is not None
+                and still_current(self.kb_dir, site / BUILD_MANIFEST_NAME, digest)
+            )
         except Exception:  # kb/ cannot be read as it is: the build will say why
             current = False
         if current:

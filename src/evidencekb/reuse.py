@@ -213,11 +213,28 @@ def _link(source: str, target: str) -> None:
             _link(source, target)
 
 
-def write_manifest(out: Path, keys: Mapping[str, str]) -> None:
-    """Write the keys of every part this build wrote or kept into `out`."""
+def write_manifest(out: Path, keys: Mapping[str, str], kb_digest: str, read_at_ns: int) -> None:
+    """Write the keys of every part this build wrote or kept into `out`, with the
+    fingerprint of the kb/ it was built from (`kb_digest`, kb.fingerprint's), stamped
+    with the moment that reading of kb/ began (`read_at_ns`): an edit saved during the
+    build is newer than the stamp, so `ekb serve` does not take the folder for current
+    (kb.fingerprint.still_current)."""
     text = json.dumps(
-        {"format": MANIFEST_FORMAT, "parts": dict(sorted(keys.items()))},
+        {"format": MANIFEST_FORMAT, "kb": kb_digest, "parts": dict(sorted(keys.items()))},
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    (out / BUILD_MANIFEST_NAME).write_text(text + "\n", encoding="utf-8")
+    path = out / BUILD_MANIFEST_NAME
+    path.write_text(text + "\n", encoding="utf-8")
+    os.utime(path, ns=(read_at_ns, read_at_ns))
+
+
+def built_from(folder: Path) -> str | None:
+    """The fingerprint of the kb/ the build in `folder` was made from, as its manifest
+    records it; None if it records none."""
+    try:
+        data = json.loads((folder / BUILD_MANIFEST_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    digest = data.get("kb") if isinstance(data, dict) else None
+    return digest if isinstance(digest, str) else None

@@ -286,7 +286,7 @@ def rewritten_and_kept(kb: KnowledgeBase, new_kb: KnowledgeBase, tmp_path: Path)
     earlier, full, incremental = (tmp_path / name for name in ("earlier", "full", "kept"))
     for out in (earlier, full, incremental):
         out.mkdir(parents=True)
-    write_manifest(earlier, write_site(kb, earlier))
+    write_manifest(earlier, write_site(kb, earlier), "", 0)
     write_site(new_kb, full)
     write_site(new_kb, incremental, earlier=Earlier.read(earlier, kb_digest=""))
     assert page_files(incremental) == page_files(full)

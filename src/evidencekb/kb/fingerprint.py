@@ -139,3 +139,24 @@ def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
         except OSError:
             return True  # vanished under us: let the hash decide
     return False
+
+
+def still_current(kb_dir: Path, stamp: Path, digest: str) -> bool:
+    """Whether kb/ is still what `digest` (a Fingerprint's) was taken of, `stamp` being
+    a file whose mtime is the moment that reading of kb/ began (an index's metadata,
+    a site's build manifest). Nothing touched since: yes, without reading kb/;
+    otherwise kb/ is hashed again, and if it is the same after all (a file saved as
+    it was), the stamp is moved up so that the next look skips the hash."""
+    try:
+        stamp_ns = stamp.stat().st_mtime_ns
+    except OSError:
+        return False
+    if not touched_since(kb_dir, stamp_ns):
+        return True
+    current = kb_fingerprint(kb_dir)
+    if current.digest != digest:
+        return False
+    if current.stamp_ns > stamp_ns:  # best effort: the folder may be read-only
+        with contextlib.suppress(OSError):
+            os.utime(stamp, ns=(current.stamp_ns, current.stamp_ns))
+    return True

@@ -11,16 +11,14 @@ mtime is the freshness stamp (see kb/fingerprint.py).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evidencekb.kb.fingerprint import kb_fingerprint, touched_since
+from evidencekb.kb.fingerprint import still_current
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search.analysis import (
@@ -270,23 +268,5 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
 
 def is_fresh(kb_dir: Path, index_dir: Path) -> bool:
     """Whether the index at `index_dir` was built from kb/ as it is now."""
-    meta_path = index_dir / INDEX_META_NAME
-    try:
-        stamp = meta_path.stat().st_mtime_ns
-    except OSError:
-        return False
     meta = read_meta(index_dir)
-    if meta is None:
-        return False
-    if not touched_since(kb_dir, stamp):
-        return True
-    current = kb_fingerprint(kb_dir)
-    if current.digest != meta.fingerprint:
-        return False
-    # Unchanged after all (a file was saved as it was): move the stamp up so
-    # that the next search skips the hash. Best effort: site/ may be read-only.
-    refreshed = current.stamp_ns
-    if refreshed > stamp:
-        with contextlib.suppress(OSError):
-            os.utime(meta_path, ns=(refreshed, refreshed))
-    return True
+    return meta is not None and still_current(kb_dir, index_dir / INDEX_META_NAME, meta.fingerprint)

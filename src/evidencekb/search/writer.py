@@ -54,7 +54,7 @@ def write_index(
     index = index_parts(kb, index_dir, earlier, fingerprint, progress)
     index.finish(earlier.keep_or_write(index.parts, index_dir))
     keys = index.keys()
-    write_manifest(index_dir, keys)
+    write_manifest(index_dir, keys, fingerprint.digest, fingerprint.stamp_ns)
     return keys
 
 
