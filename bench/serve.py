@@ -1,0 +1,185 @@
+"""`ekb serve` on a large knowledge base: from a saved edit to the open page's reload.
+
+What an editor waits for: `ekb serve` runs (its site built before), a page holds the
+server's event stream open as the browser's live-reload script does, one claim is
+edited (bench/scale.py's `edit_one_claim`: its text gains a word, in claims.toml and
+in source.txt), and the time is taken from the save to the `build` event that makes
+the page reload: the watcher's wait for more saves (live.DEBOUNCE_MS) and the
+rebuild. The page is then fetched and must show the edit. The browser's own reload
+(one page of a few kilobytes from 127.0.0.1) is not included.
+
+With `--baseline SRC`, the earlier code (a `src` folder, e.g. from `git archive`) is
+measured in the same run: each round edits both sides' copies of the kb in turn.
+The kb is copied into a scratch folder, with the cache folder ($XDG_CACHE_HOME) beside
+it. Prints a Markdown report on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evidencekb.live import EVENTS_PATH
+from evidencekb.paths import TOPICS_DIR
+from scale import DEFAULT_KB, REPO_ROOT, Side, edit_one_claim, make_side
+from search_speed import machine
+
+AIM_SECONDS = 3.0
+START_TIMEOUT = 600.0  # seconds: `ekb serve` builds first if its site is not current
+EVENT_TIMEOUT = 300.0
+
+
+@dataclass
+class Served:
+    """One side's `ekb serve` process, its kb, and the event stream a page holds open."""
+
+    side: Side
+    kb: Path
+    process: subprocess.Popen[bytes]
+    port: int
+    events: http.client.HTTPResponse | None = None
+    latencies: list[float] = field(default_factory=list)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start(side: Side, kb_source: Path, scratch: Path) -> Served:
+    """Copy the kb, build its site, start `ekb serve` on it and open its event stream."""
+    kb = scratch / f"kb-{side.name}"
+    shutil.copytree(kb_source, kb)
+    command = [sys.executable, "-m", "evidencekb"]
+    site = ["--kb", str(kb), "--site-dir", str(side.site)]
+    subprocess.run([*command, "build", "-q", *site], env=side.env, check=True)
+    port = free_port()
+    process = subprocess.Popen(
+        [*command, "serve", *site, "--port", str(port)],
+        env=side.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    served = Served(side, kb, process, port)
+    deadline = time.monotonic() + START_TIMEOUT
+    while served.events is None:
+        if process.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"Error: `ekb serve` ({side.name}) did not start")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=EVENT_TIMEOUT)
+            connection.request("GET", EVENTS_PATH)
+            served.events = connection.getresponse()
+        except OSError:
+            time.sleep(0.2)
+    next_build(served)  # the stream starts with the current status
+    return served
+
+
+def next_build(served: Served) -> dict[str, object]:
+    """The next `build` event on the side's event stream (keep-alive comments skipped)."""
+    assert served.events is not None
+    data: dict[str, object] | None = None
+    for raw in served.events:
+        line = raw.decode("utf-8").rstrip("\n")
+        if line.startswith("data: "):
+            data = json.loads(line.removeprefix("data: "))
+        elif line == "" and data is not None:
+            return data
+    sys.exit(f"Error: the event stream of `ekb serve` ({served.side.name}) ended")
+
+
+def one_edit(served: Served, round_number: int) -> None:
+    """Save one edit; time it until the build event; check the page shows it."""
+    time.sleep(1.0)  # nothing pending: the watcher has settled since the last build
+    started = time.perf_counter()
+    edit_one_claim(served.kb, round_number)
+    status = next_build(served)
+    served.latencies.append(time.perf_counter() - started)
+    if status.get("problems"):
+        sys.exit(f"Error: the build after the edit failed: {status['problems']}")
+    topic = sorted((served.kb / TOPICS_DIR).iterdir())[0].name
+    listing = served.side.site / "topics" / topic / "index.html"
+    if f"edit{round_number} " not in listing.read_text("utf-8"):
+        sys.exit(f"Error: the site ({served.side.name}) does not show the edit")
+
+
+def stop(served: Served) -> None:
+    served.process.terminate()
+    try:
+        served.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        served.process.kill()
+
+
+def cell(latencies: list[float]) -> str:
+    ordered = sorted(latencies)
+    return (
+        f"**{statistics.median(ordered):.1f} s** ({ordered[0]:.1f} to {ordered[-1]:.1f}), "
+        f"{len(ordered)} edits"
+    )
+
+
+def report(kb: Path, sides: list[Served], load: tuple[float, float]) -> str:
+    lines = [
+        "# `ekb serve`: a saved edit to the page's reload (`bench/serve.py`)",
+        "",
+        f"Knowledge base: `{kb}`.",
+        "",
+        *machine(),
+        f"- load average (1 min) at the end: {load[1]:.2f} (at the start: {load[0]:.2f})",
+        "",
+        "| code | save to reload: median (min to max) | aim |",
+        "|---|---:|---|",
+    ]
+    for served in sides:
+        verdict = "met" if statistics.median(served.latencies) <= AIM_SECONDS else "not met"
+        lines.append(
+            f"| {served.side.name} | {cell(served.latencies)} | {AIM_SECONDS:.0f} s: {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="the knowledge base")
+    parser.add_argument("--edits", type=int, default=5, help="edits timed on each side")
+    parser.add_argument("--src", type=Path, help="the src folder of the code to measure")
+    parser.add_argument("--baseline", type=Path, help="the src folder of earlier code")
+    args = parser.parse_args()
+    if not (args.kb / TOPICS_DIR).is_dir():
+        sys.exit(f"Error: no knowledge base at {args.kb} (write one with bench/corpus.py)")
+    (REPO_ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="ekb-serve-", dir=REPO_ROOT / "bench" / "out") as tmp:
+        scratch = Path(tmp)
+        sides = [make_side("now", scratch, args.src, args.edits, 0)]
+        if args.baseline is not None:
+            sides.append(make_side("before", scratch, args.baseline, args.edits, 0))
+        served: list[Served] = []
+        try:
+            for side in sides:
+                served.append(start(side, args.kb, scratch))
+            for round_number in range(args.edits):
+                for one in served:
+                    one_edit(one, round_number)
+        finally:
+            for one in served:
+                stop(one)
+    print(report(args.kb, served, (load_at_start, os.getloadavg()[0])))
+
+
+if __name__ == "__main__":
+    main()
