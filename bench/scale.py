@@ -58,6 +58,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from evidencekb.paths import (
+    BUILD_MANIFEST_NAME,
     CACHE_DIRNAME,
     CLAIMS_FILE,
     DATABASE_NAME,
@@ -213,8 +214,11 @@ def site_parts(site_dir: Path) -> dict[str, tuple[int, int]]:
             continue
         top = path.relative_to(site_dir).parts[0]
         # "whoosh": where code before the index moved beside the site kept it.
-        named = (DATABASE_NAME, EXPORT_NAME, "whoosh", SEARCH_DATA_DIRNAME, STATIC_DIRNAME)
-        part = top if top in named else "pages (HTML)"
+        named = (
+            DATABASE_NAME, EXPORT_NAME, "whoosh", SEARCH_DATA_DIRNAME, STATIC_DIRNAME,
+            BUILD_MANIFEST_NAME, "claims",  # the claim pages (site/render.py's claim_href)
+        )  # fmt: skip
+        part = top if top in named else "other pages and files"
         size, files = parts.get(part, (0, 0))
         parts[part] = (size + path.stat().st_size, files + 1)
     return dict(sorted(parts.items()))
@@ -312,8 +316,8 @@ def time_table(now: Side, before: Side | None) -> list[str]:
 
 def size_table(sites: list[tuple[str, dict[str, tuple[int, int]]]]) -> list[str]:
     parts = sorted({part for _, site in sites for part in site})
-    head = "| part |" + "".join(f" {name} MB | {name} files |" for name, _ in sites)
-    lines = [head, "|---|" + "---:|---:|" * len(sites)]
+    head = "| part |" + "".join(f" {n} MB | {n} files | {n} bytes a file |" for n, _ in sites)
+    lines = [head, "|---|" + "---:|---:|---:|" * len(sites)]
     for part in [*parts, "all"]:
         row = f"| {part} |"
         for _, site in sites:
@@ -322,7 +326,7 @@ def size_table(sites: list[tuple[str, dict[str, tuple[int, int]]]]) -> list[str]
                 if part != "all"
                 else (sum(s for s, _ in site.values()), sum(f for _, f in site.values()))
             )
-            row += f" {size / 1e6:,.1f} | {files:,} |"
+            row += f" {size / 1e6:,.1f} | {files:,} | {size // max(files, 1):,} |"
         lines.append(row)
     return lines
 
