@@ -75,7 +75,7 @@ def test_search_crps_filter_and_follow_a_claim(
     results.click()
     page.wait_for_url(re.compile(rf"/claims/{research.id}\.html$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(research.text)
-    expect(page.locator(".facts")).to_contain_text(f"line {research.source_line}")
+    expect(page.locator(".verdict-panel")).to_contain_text(f"line {research.source_line}")
 
 
 def test_search_filters_come_from_the_address(

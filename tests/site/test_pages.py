@@ -232,7 +232,8 @@ def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Pat
     # the source's line in "From".
     definition = soup(site / "strength.html").select_one("#low p").get_text()
     assert definition not in html.get_text()
-    assert panel.select_one("a.badge")["href"] == "../strength.html#low"
+    basis = html.find("dt", string="Strength's basis").find_next_sibling("dd")
+    assert basis.select_one("a.badge")["href"] == "../strength.html#low"
     source = panel.find("dt", string="From").find_next_sibling("dd")
     assert source.a["href"] == "../topics/ketamine-pain/source.html#L9"
     # One name for people: the breadcrumb, the line above the claim and its provenance.
