@@ -3,8 +3,9 @@ plain data written whole or not at all.
 
 Each kind of cached work (CACHES: parsed kb/ files, kb/parsecache.py; formatted
 references, site/citation.py; the search data's analysis of each topic,
-search/browser/cache.py) is declared once below, with its folder, its format and what
-its entries are keyed by; each has a folder of its own under `$XDG_CACHE_HOME/evidencekb/`
+search/browser/cache.py; each topic's share of the JSON export, database/export.py)
+is declared once below, with its folder, its format and what its entries are keyed
+by; each has a folder of its own under `$XDG_CACHE_HOME/evidencekb/`
 (by default `~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
 and the site is published, and a cache in either could pair a key with data it
 does not hold. Only evidencekb writes there, from work it did itself; still, an
@@ -42,6 +43,7 @@ from typing import Any
 from evidencekb.paths import (
     CACHE_DIRNAME,
     CITATION_CACHE_DIRNAME,
+    EXPORT_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
 )
@@ -85,7 +87,13 @@ SEARCH_PARTIALS = CacheKind(
     "a topic folder's absolute path; used while the code version is the entry's and "
     "the topic's content key (search.index.topic_key) is the one it holds",
 )
-CACHES = (PARSED_TOML, CITATIONS, SEARCH_PARTIALS)
+EXPORT_MEMBERS = CacheKind(
+    EXPORT_CACHE_DIRNAME,
+    "evidencekb-export-member-1",
+    "a topic folder's absolute path; used while the content key of the code, this format, "
+    "the kb's stances and strength scheme and the topic's claims is the one it holds",
+)
+CACHES = (PARSED_TOML, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS)
 
 
 def cache_folder(name: str) -> Path | None:
