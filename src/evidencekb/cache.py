@@ -46,6 +46,7 @@ from evidencekb.paths import (
     EXPORT_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
+    TOPICS_DIR,
 )
 from evidencekb.reading import NotReadable, read_regular
 from evidencekb.reuse import content_hash, content_key
@@ -83,9 +84,9 @@ CITATIONS = CacheKind(
 )
 SEARCH_PARTIALS = CacheKind(
     SEARCH_CACHE_DIRNAME,
-    "evidencekb-search-data-partial-3",
-    "a topic folder's absolute path; used while the code version is the entry's and "
-    "the topic's content key (search.index.topic_key) is the one it holds",
+    "evidencekb-search-data-partial-4",
+    "a topic folder's absolute path; used while the topic's content key "
+    "(search.index.topic_key, of the code too) is the one it holds",
 )
 EXPORT_MEMBERS = CacheKind(
     EXPORT_CACHE_DIRNAME,
@@ -214,6 +215,44 @@ class PickledEntries:
             return
         with suppress(OSError, pickle.PicklingError, RecursionError):
             write_atomically(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@dataclass(frozen=True)
+class TopicEntries:
+    """A kind's entries of work made from one topic each, for the kb at `kb_dir`
+    (absolute): one entry per topic folder, so an edited topic replaces its entry and
+    entries do not pile up edit after edit (a topic removed leaves one behind, as a
+    removed kb/ file does in the parse cache). An entry holds the kind's format, the
+    topic folder and the key of all its value was made from beside the value, and
+    gives the value only for all three."""
+
+    kind: CacheKind
+    kb_dir: Path
+    entries: PickledEntries
+
+    @classmethod
+    def of(
+        cls, kind: CacheKind, kb_dir: Path, allowed: frozenset[tuple[str, str]] = frozenset()
+    ) -> TopicEntries:
+        """The entries in the user's cache folder (none if it cannot be named)."""
+        return cls(kind, kb_dir.absolute(), PickledEntries(cache_folder(kind.folder), allowed))
+
+    def place(self, slug: str) -> str:
+        return str(self.kb_dir / TOPICS_DIR / slug)
+
+    def get(self, slug: str, key: str) -> object | None:
+        """What the topic `slug`'s entry holds, if it was written for `key`."""
+        kept = self.entries.read(self.place(slug))
+        if not isinstance(kept, tuple) or len(kept) != 4:
+            return None
+        form, place, kept_key, value = kept
+        return (
+            value if (form, place, kept_key) == (self.kind.format, self.place(slug), key) else None
+        )
+
+    def put(self, slug: str, key: str, value: object) -> None:
+        place = self.place(slug)
+        self.entries.write(place, (self.kind.format, place, key, value))
 
 
 class _PlainUnpickler(pickle.Unpickler):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
-import os
 import pickle
 import shutil
 import subprocess
@@ -21,12 +20,25 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.cache import PickledEntries, read_entry, write_atomically
+from evidencekb.cache import (
+    EXPORT_MEMBERS,
+    PickledEntries,
+    TopicEntries,
+    read_entry,
+    write_atomically,
+)
 from evidencekb.database.export import MemberCache, write_export
 from evidencekb.kb import claims_json, export, load_kb
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.verdict import claim_json, summary_inputs
-from fixtures import REPO_KB, add_evidence_sample, add_retracted_sample, sample_kb
+from fixtures import (
+    DAMAGED_ON_DISK,
+    REPO_KB,
+    Marker,
+    add_evidence_sample,
+    add_retracted_sample,
+    sample_kb,
+)
 
 # RFC 1952: magic, deflate, no flags (so no file name), modification time 0.
 DETERMINISTIC_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
@@ -64,12 +76,12 @@ def members(data: bytes) -> list[bytes]:
     return found
 
 
+def cache_in(folder: Path | None, code: str = "code") -> MemberCache:
+    return MemberCache(TopicEntries(EXPORT_MEMBERS, Path("/kb"), PickledEntries(folder)), code)
+
+
 def no_cache() -> MemberCache:
-    return MemberCache(PickledEntries(None), Path("/kb"), "code")
-
-
-def cache_in(folder: Path, code: str = "code") -> MemberCache:
-    return MemberCache(PickledEntries(folder), Path("/kb"), code)
+    return cache_in(None)
 
 
 def written(kb: KnowledgeBase, path: Path, cache: MemberCache) -> bytes:
@@ -219,31 +231,17 @@ def test_a_warm_cache_writes_what_no_cache_writes(
 # -- a damaged, stale or foreign cache -------------------------------------------------
 
 
-class Marker:
-    """Unpickling this would make a folder: a tampered entry's payload."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (os.mkdir, (str(self.path),))
-
-
 FORGED = gzip.compress(b'{"id": "forged"},\n', mtime=0)
 
 
 def spoil(kind: str, entry: Path, marker: Path) -> None:
-    """Damage `entry`: on disk (truncated, garbage, empty, a byte of its member
-    changed), or whole as the cache writes entries but not one this topic's member
-    may come from (the rest)."""
+    """Damage `entry`: on disk (DAMAGED_ON_DISK, or a byte of its member changed), or
+    whole as the cache writes entries but not one this topic's member may come from
+    (the rest)."""
     data = entry.read_bytes()
     form, place, key, member = pickle.loads(read_entry(entry) or b"")
-    if kind == "truncated":
-        entry.write_bytes(data[: len(data) // 2])
-    elif kind == "garbage":
-        entry.write_bytes(b"\x80\x05not a pickle" * 5)
-    elif kind == "empty":
-        entry.write_bytes(b"")
+    if kind in DAMAGED_ON_DISK:
+        entry.write_bytes(DAMAGED_ON_DISK[kind](data))
     elif kind == "changed-on-disk":
         at = data.rindex(member) + len(member) // 2
         entry.write_bytes(data[:at] + bytes([data[at] ^ 1]) + data[at + 1 :])
@@ -262,9 +260,7 @@ def spoil(kind: str, entry: Path, marker: Path) -> None:
 @pytest.mark.parametrize(
     "kind",
     [
-        "truncated",
-        "garbage",
-        "empty",
+        *DAMAGED_ON_DISK,
         "changed-on-disk",
         "stale",
         "foreign-format",
@@ -302,7 +298,7 @@ def test_an_entry_of_other_code_or_another_kb_is_not_used(
     assert all(old.get(t, old.key(summary, t)) is not None for t in kb.topics)
     new = cache_in(folder, code="new code")
     assert all(new.get(t, new.key(summary, t)) is None for t in kb.topics)
-    elsewhere = MemberCache(old.entries, Path("/another/kb"), old.code)
+    elsewhere = MemberCache(dataclasses.replace(old.entries, kb_dir=Path("/another/kb")), old.code)
     assert all(elsewhere.get(t, old.key(summary, t)) is None for t in kb.topics)
 
 

@@ -11,13 +11,12 @@ is compressed the same way (one level, no file name, no time), so the same kb gi
 the same bytes, whether a topic's member was compressed now or kept.
 
 Each topic's member is kept between builds in the user's cache folder
-(`$XDG_CACHE_HOME/evidencekb/export/`, see evidencekb/cache.py), one entry per topic
-folder, as the search data's analysis is (search/browser/cache.py): an edited topic
-replaces its entry. An entry holds its format, its topic folder and the key of all
-that the topic's JSON is made from beside the member, and is used only if all three
-are this topic's; anything else (none, changed on disk, another format's, another
-shape) means making the member again. So the cache can make a build faster, never
-give it other bytes.
+(`$XDG_CACHE_HOME/evidencekb/export/`), one entry per topic folder, as the search
+data's analysis is (cache.TopicEntries): an edited topic replaces its entry. An entry
+is used only if its format, its topic folder and the key of all that the topic's JSON
+is made from are this topic's; anything else (none, changed on disk, another format's,
+another shape) means making the member again. So the cache can make a build faster,
+never give it other bytes.
 """
 
 from __future__ import annotations
@@ -26,15 +25,12 @@ import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.cache import EXPORT_MEMBERS, PickledEntries, cache_folder
+from evidencekb.cache import EXPORT_MEMBERS, TopicEntries
 from evidencekb.kb import claims_run, json_list
 from evidencekb.model import KnowledgeBase, Topic
-from evidencekb.paths import EXPORT_CACHE_DIRNAME, TOPICS_DIR
 from evidencekb.reuse import content_key
 from evidencekb.verdict import summary_inputs
 
-# Part of every entry and every key: an entry written in another format is not used.
-_FORMAT = EXPORT_MEMBERS.format
 # gzip's default trade: level 9 takes several times the CPU for a few per cent fewer
 # bytes, and the edited topic's claims are compressed again after every edit.
 _LEVEL = 6
@@ -47,40 +43,28 @@ def member(text: str) -> bytes:
 
 @dataclass(frozen=True)
 class MemberCache:
-    """The members kept for the topics of the kb at `kb_dir`, made by `code`
-    (reuse.code_version)."""
+    """The members kept for the topics of a kb (evidencekb/cache.py's TopicEntries),
+    made by `code` (reuse.code_version)."""
 
-    entries: PickledEntries
-    kb_dir: Path
+    entries: TopicEntries
     code: str
 
     @classmethod
     def of(cls, kb_dir: Path, code: str) -> MemberCache:
-        """The cache in the user's cache folder (none if it cannot be named)."""
-        return cls(PickledEntries(cache_folder(EXPORT_CACHE_DIRNAME)), kb_dir.absolute(), code)
-
-    def place(self, topic: Topic) -> str:
-        return str(self.kb_dir / TOPICS_DIR / topic.slug)
+        return cls(TopicEntries.of(EXPORT_MEMBERS, kb_dir), code)
 
     def key(self, summary: str, topic: Topic) -> str:
         """The content key of `topic`'s member: the code, the format, what the claims'
         evidence summaries read of the kb (`summary`: verdict.summary_inputs, as its
         repr) and every claim whole (all that verdict.claim_json reads of it)."""
-        return content_key(self.code, _FORMAT, summary, *map(repr, topic.claims))
+        return content_key(self.code, EXPORT_MEMBERS.format, summary, *map(repr, topic.claims))
 
     def get(self, topic: Topic, key: str) -> bytes | None:
-        """The member kept for `topic`'s folder, if it was made for `key`."""
-        kept = self.entries.read(self.place(topic))
-        if not isinstance(kept, tuple) or len(kept) != 4:
-            return None
-        form, place, kept_key, data = kept
-        if (form, place, kept_key) != (_FORMAT, self.place(topic), key):
-            return None
-        return data if isinstance(data, bytes) else None
+        kept = self.entries.get(topic.slug, key)
+        return kept if isinstance(kept, bytes) else None
 
     def put(self, topic: Topic, key: str, data: bytes) -> None:
-        place = self.place(topic)
-        self.entries.write(place, (_FORMAT, place, key, data))
+        self.entries.put(topic.slug, key, data)
 
 
 def write_export(kb: KnowledgeBase, path: Path, cache: MemberCache) -> None:
