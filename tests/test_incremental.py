@@ -110,7 +110,6 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     # so are the other topic's analysis for the search data (search/browser/cache.py)
     # and its share of the export (database/export.py).
     analysed, exported = cache_entries(SEARCH_CACHE_DIRNAME), cache_entries(EXPORT_CACHE_DIRNAME)
-    assert len(analysed) == len(exported) == 2
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
     kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
     for before, name in ((analysed, SEARCH_CACHE_DIRNAME), (exported, EXPORT_CACHE_DIRNAME)):
