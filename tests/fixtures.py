@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -590,6 +591,25 @@ MEDLINE = "\n".join(
         medline("31711912", SANTESSO_2020, "2020 Mar", "126-135", "LID"),
     ]
 )
+
+
+class Marker:
+    """Unpickling this would make a folder: a tampered cache entry's payload."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (os.mkdir, (str(self.path),))
+
+
+# Ways a cache entry is damaged on disk (all its bytes in, the bytes it is left with),
+# which its hash tells (cache.read_entry).
+DAMAGED_ON_DISK: dict[str, Callable[[bytes], bytes]] = {
+    "truncated": lambda data: data[: len(data) // 2],
+    "garbage": lambda data: b"\x80\x05not a pickle" * 5,
+    "empty": lambda data: b"",
+}
 
 
 def folder_bytes(folder: Path) -> dict[str, bytes]:

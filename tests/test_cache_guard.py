@@ -4,12 +4,20 @@ reaches a build's output, and a folder others may write in is no cache."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from evidencekb.paths import CACHE_DIRNAME, CITATION_CACHE_DIRNAME, PARSE_CACHE_DIRNAME
+import pytest
+
+from evidencekb.paths import (
+    CACHE_DIRNAME,
+    CITATION_CACHE_DIRNAME,
+    EXPORT_CACHE_DIRNAME,
+    PARSE_CACHE_DIRNAME,
+)
 from fixtures import folder_bytes
 
 
@@ -42,17 +50,28 @@ def test_entries_that_are_no_files_hang_nothing(kb_dir: Path, tmp_path: Path) ->
     assert all(entry.is_file() and not entry.is_symlink() for entry in entries)  # rewritten
 
 
-def test_a_changed_citation_entry_never_reaches_the_site(evidence_kb: Path, tmp_path: Path) -> None:
+# What a forger would put in each cache's entries that a build's output comes from:
+# a formatted reference, a topic's share of the JSON export (a gzip member).
+FORGED = {
+    CITATION_CACHE_DIRNAME: b"<i>Forged</i> reference.",
+    EXPORT_CACHE_DIRNAME: gzip.compress(b'{"id": "forged"},\n', mtime=0),
+}
+
+
+@pytest.mark.parametrize("folder", FORGED)
+def test_a_changed_entry_never_reaches_the_site(
+    evidence_kb: Path, tmp_path: Path, folder: str
+) -> None:
     cache = tmp_path / "cache"
     fresh = tmp_path / "fresh"
     assert (
         ekb(cache, "build", "-q", "--kb", str(evidence_kb), "--site-dir", str(fresh)).returncode
         == 0
     )
-    entries = list((cache / CACHE_DIRNAME / CITATION_CACHE_DIRNAME).iterdir())
+    entries = list((cache / CACHE_DIRNAME / folder).iterdir())
     assert entries
     for entry in entries:
-        entry.write_text("<i>Forged</i> reference.", encoding="utf-8")
+        entry.write_bytes(FORGED[folder])
     for args in ([], ["--full"]):
         site = tmp_path / f"site{len(args)}"
         built = ekb(cache, "build", "-q", "--kb", str(evidence_kb), "--site-dir", str(site), *args)

@@ -22,6 +22,8 @@ from evidencekb.paths import (
     BUILD_MANIFEST_NAME,
     CACHE_DIRNAME,
     DATABASE_NAME,
+    EXPORT_CACHE_DIRNAME,
+    EXPORT_NAME,
     SEARCH_CACHE_DIRNAME,
     index_dir,
 )
@@ -75,10 +77,16 @@ def rebuild_and_compare(kb_dir: Path, site: Path, scratch: Path) -> tuple[set[st
     return kept, set(after) - kept
 
 
-def search_cache_entries() -> dict[str, int]:
-    """The search data cache's entries (in the suite's cache folder, conftest.py)."""
-    folder = Path(os.environ["XDG_CACHE_HOME"]) / CACHE_DIRNAME / SEARCH_CACHE_DIRNAME
+def cache_entries(name: str) -> dict[str, int]:
+    """The entries of one cache (a folder name of paths.py) in the suite's cache folder
+    (conftest.py)."""
+    folder = Path(os.environ["XDG_CACHE_HOME"]) / CACHE_DIRNAME / name
     return folder_inodes(folder) if folder.is_dir() else {}
+
+
+def replaced(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """The entries written anew between two looks at a cache."""
+    return {name for name, inode in after.items() if before.get(name) != inode}
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -99,16 +107,17 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
 
     # A claim reworded: its topic's pages and its index segment are written (a kb this
     # small is one segment: see segment_groups); the other topic's pages are kept, and
-    # so is the other topic's analysis for the search data (site/search_cache.py).
-    analysed = search_cache_entries()
+    # so are the other topic's analysis for the search data (search/browser/cache.py)
+    # and its share of the export (database/export.py).
+    analysed, exported = cache_entries(SEARCH_CACHE_DIRNAME), cache_entries(EXPORT_CACHE_DIRNAME)
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
     kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
-    after = search_cache_entries()
-    reanalysed = {name for name, inode in after.items() if analysed.get(name) != inode}
-    assert len(reanalysed) == 1 and len(after) == len(analysed)  # replaced, not added
+    for before, name in ((analysed, SEARCH_CACHE_DIRNAME), (exported, EXPORT_CACHE_DIRNAME)):
+        after = cache_entries(name)
+        assert len(replaced(before, after)) == 1 and len(after) == len(before)  # not added
     assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
     assert f"topics/{TOPIC}/index.html" in written
-    assert DATABASE_NAME in written  # made from the whole kb
+    assert {DATABASE_NAME, EXPORT_NAME} <= written  # made from the whole kb
     segments = {name for name in kept | written if name.startswith(f"{INDEX}MAIN_")}
     assert segments and segments <= written
 
@@ -162,6 +171,21 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     shutil.rmtree(kb_dir / "topics" / EVIDENCE_TOPIC)
     rebuild_and_compare(kb_dir, site, tmp_path)
     add_evidence_sample(kb_dir)
+    rebuild_and_compare(kb_dir, site, tmp_path)
+
+    # The first topic left without claims (and so without cited works), then filled
+    # again: the export has no share of it, and the other topic's share is kept.
+    emptied = {
+        name: kb_dir / "topics" / TOPIC / name for name in ("claims.toml", "references.toml")
+    }
+    filled = {name: path.read_text("utf-8") for name, path in emptied.items()}
+    for path in emptied.values():
+        path.write_text("", "utf-8")
+    exported = cache_entries(EXPORT_CACHE_DIRNAME)
+    rebuild_and_compare(kb_dir, site, tmp_path)
+    assert replaced(exported, cache_entries(EXPORT_CACHE_DIRNAME)) == set()
+    for name, path in emptied.items():
+        path.write_text(filled[name], "utf-8")
     rebuild_and_compare(kb_dir, site, tmp_path)
 
 

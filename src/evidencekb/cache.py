@@ -3,8 +3,9 @@ plain data written whole or not at all.
 
 Each kind of cached work (CACHES: parsed kb/ files, kb/parsecache.py; formatted
 references, site/citation.py; the search data's analysis of each topic,
-search/browser/cache.py) is declared once below, with its folder, its format and what
-its entries are keyed by; each has a folder of its own under `$XDG_CACHE_HOME/evidencekb/`
+search/browser/cache.py; each topic's share of the JSON export, database/export.py)
+is declared once below, with its folder, its format and what its entries are keyed
+by; each has a folder of its own under `$XDG_CACHE_HOME/evidencekb/`
 (by default `~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
 and the site is published, and a cache in either could pair a key with data it
 does not hold. Only evidencekb writes there, from work it did itself; still, an
@@ -42,8 +43,10 @@ from typing import Any
 from evidencekb.paths import (
     CACHE_DIRNAME,
     CITATION_CACHE_DIRNAME,
+    EXPORT_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
+    TOPICS_DIR,
 )
 from evidencekb.reading import NotReadable, read_regular
 from evidencekb.reuse import content_hash, content_key
@@ -81,11 +84,17 @@ CITATIONS = CacheKind(
 )
 SEARCH_PARTIALS = CacheKind(
     SEARCH_CACHE_DIRNAME,
-    "evidencekb-search-data-partial-3",
-    "a topic folder's absolute path; used while the code version is the entry's and "
-    "the topic's content key (search.index.topic_key) is the one it holds",
+    "evidencekb-search-data-partial-4",
+    "a topic folder's absolute path; used while the topic's content key "
+    "(search.index.topic_key, of the code too) is the one it holds",
 )
-CACHES = (PARSED_TOML, CITATIONS, SEARCH_PARTIALS)
+EXPORT_MEMBERS = CacheKind(
+    EXPORT_CACHE_DIRNAME,
+    "evidencekb-export-member-1",
+    "a topic folder's absolute path; used while the content key of the code, this format, "
+    "the kb's stances and strength scheme and the topic's claims is the one it holds",
+)
+CACHES = (PARSED_TOML, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS)
 
 
 def cache_folder(name: str) -> Path | None:
@@ -206,6 +215,44 @@ class PickledEntries:
             return
         with suppress(OSError, pickle.PicklingError, RecursionError):
             write_atomically(entry, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+@dataclass(frozen=True)
+class TopicEntries:
+    """A kind's entries of work made from one topic each, for the kb at `kb_dir`
+    (absolute): one entry per topic folder, so an edited topic replaces its entry and
+    entries do not pile up edit after edit (a topic removed leaves one behind, as a
+    removed kb/ file does in the parse cache). An entry holds the kind's format, the
+    topic folder and the key of all its value was made from beside the value, and
+    gives the value only for all three."""
+
+    kind: CacheKind
+    kb_dir: Path
+    entries: PickledEntries
+
+    @classmethod
+    def of(
+        cls, kind: CacheKind, kb_dir: Path, allowed: frozenset[tuple[str, str]] = frozenset()
+    ) -> TopicEntries:
+        """The entries in the user's cache folder (none if it cannot be named)."""
+        return cls(kind, kb_dir.absolute(), PickledEntries(cache_folder(kind.folder), allowed))
+
+    def place(self, slug: str) -> str:
+        return str(self.kb_dir / TOPICS_DIR / slug)
+
+    def get(self, slug: str, key: str) -> object | None:
+        """What the topic `slug`'s entry holds, if it was written for `key`."""
+        kept = self.entries.read(self.place(slug))
+        if not isinstance(kept, tuple) or len(kept) != 4:
+            return None
+        form, place, kept_key, value = kept
+        return (
+            value if (form, place, kept_key) == (self.kind.format, self.place(slug), key) else None
+        )
+
+    def put(self, slug: str, key: str, value: object) -> None:
+        place = self.place(slug)
+        self.entries.write(place, (self.kind.format, place, key, value))
 
 
 class _PlainUnpickler(pickle.Unpickler):

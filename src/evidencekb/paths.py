@@ -33,6 +33,7 @@ CACHE_DIRNAME = "evidencekb"
 PARSE_CACHE_DIRNAME = "parsed-toml"  # kb/ files parsed (kb/parsecache.py)
 CITATION_CACHE_DIRNAME = "citations"  # references formatted by site/citation.py
 SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (search/browser/cache.py)
+EXPORT_CACHE_DIRNAME = "export"  # each topic's share of the JSON export (database/export.py)
 
 # Inside the site folder that `ekb build` writes.
 DATABASE_NAME = "evidencekb.db"

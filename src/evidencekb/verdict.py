@@ -245,6 +245,13 @@ def _strength(claim: Claim, scheme: StrengthScheme) -> StrengthNote:
     return StrengthNote(claim.strength, title, claim.strength_method, claim.strength_basis, hedge)
 
 
+def summary_inputs(kb: KnowledgeBase) -> tuple[object, ...]:
+    """What a claim's evidence summary reads of the kb beside the claim itself (the
+    stances' labels and order, the strength scheme's titles and hedging words), for
+    the content key of anything made from summaries."""
+    return (kb.stances, kb.strength.levels, kb.strength.hedging_words)
+
+
 def claim_json(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
     """A claim's export JSON with its evidence summary: what `ekb export --format
     json`, `ekb show --json` and `ekb search --json` give for a claim."""

@@ -4,8 +4,8 @@ Datasette's metadata describing it; for a build, those and the JSON export as pa
 
 `write_database` writes the tables, views and full-text index (`tables.py`, the
 evidence per citation in `evidence.py`); `write_datasette_metadata` describes
-every table and column of the written database (`metadata.py`); `stage.py` offers
-them to the build.
+every table and column of the written database (`metadata.py`); `export.py` writes
+the JSON export a topic at a time; `stage.py` offers them to the build.
 """
 
 from evidencekb.database.metadata import write_datasette_metadata

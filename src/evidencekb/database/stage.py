@@ -1,20 +1,21 @@
 """What the database stage offers a build: the downloads made from all of kb/, the
 SQLite database with Datasette's metadata, and the JSON export (gzipped).
 
-Each is made from the whole knowledge base, so it is kept only when nothing in kb/
-(and nothing in the code) changed.
+Each is one file made from the whole knowledge base, so it is kept only when nothing
+in kb/ (and nothing in the code) changed. Writing the export anew makes only the
+changed topics' share of it again: each topic's is kept in the user's cache folder
+(database/export.py).
 """
 
 from __future__ import annotations
 
-import gzip
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evidencekb.database.export import MemberCache, write_export
 from evidencekb.database.metadata import write_datasette_metadata
 from evidencekb.database.tables import write_database
-from evidencekb.kb import claims_json
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
 from evidencekb.progress import Progress
 from evidencekb.reuse import Earlier, Part, Parts, content_key
@@ -23,12 +24,9 @@ if TYPE_CHECKING:
     from evidencekb.kb.load import LoadedKb
     from evidencekb.model import KnowledgeBase
 
-# A rough share of a claim's worth of work each (reuse.Part.cost): the export takes
-# longer to write than the database.
+# A rough share of a claim's worth of work each (reuse.Part.cost): the export, made
+# anew, takes longer to write than the database.
 _EXPORT_SHARE, _DATABASE_SHARE = 4, 8
-# gzip's default trade: level 9 takes several times the CPU for a few per cent fewer
-# bytes, and the export is written again after every edit.
-_LEVEL = 6
 
 
 def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
@@ -39,7 +37,7 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
         EXPORT_NAME,
         key,
         (EXPORT_NAME,),
-        partial(_write_export, source.kb, out),
+        partial(_write_export, source, out, earlier.code),
         cost=claims // _EXPORT_SHARE + 1,
     )
     database = Part(
@@ -52,15 +50,10 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
     return Parts((export, database))
 
 
-def _write_export(kb: KnowledgeBase, out: Path) -> None:
+def _write_export(source: LoadedKb, out: Path, code: str) -> None:
     """The JSON export, gzipped as a download of data this size is expected to be (a
-    tenth of the bytes), and deterministically: no file name or time in its header."""
-    data = claims_json(kb, kb.claims).encode("utf-8")
-    with (
-        open(out / EXPORT_NAME, "wb") as raw,
-        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=_LEVEL) as file,
-    ):
-        file.write(data)
+    tenth of the bytes)."""
+    write_export(source.kb, out / EXPORT_NAME, MemberCache.of(source.kb_dir, code))
 
 
 def _write_database(kb: KnowledgeBase, out: Path, progress: Progress) -> None:

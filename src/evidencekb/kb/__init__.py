@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from evidencekb.kb.claims_jsonl import import_claims_jsonl
-    from evidencekb.kb.exporter import claims_json, export, select_topics
+    from evidencekb.kb.exporter import claims_json, claims_run, export, json_list, select_topics
     from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
     from evidencekb.kb.importer import ImportResult, import_summary
     from evidencekb.kb.load import LoadedKb, load_kb, read_kb
@@ -34,10 +34,12 @@ _HOMES = {
     "claim_list": "show",
     "claim_text": "show",
     "claims_json": "exporter",
+    "claims_run": "exporter",
     "export": "exporter",
     "find_claim": "show",
     "import_claims_jsonl": "claims_jsonl",
     "import_summary": "importer",
+    "json_list": "exporter",
     "kb_fingerprint": "fingerprint",
     "load_kb": "load",
     "read_kb": "load",
@@ -52,10 +54,12 @@ __all__ = [
     "claim_list",
     "claim_text",
     "claims_json",
+    "claims_run",
     "export",
     "find_claim",
     "import_claims_jsonl",
     "import_summary",
+    "json_list",
     "kb_fingerprint",
     "load_kb",
     "read_kb",

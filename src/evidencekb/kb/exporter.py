@@ -15,7 +15,8 @@ import json
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from evidencekb.errors import KBError
 from evidencekb.kb.citations import rewrite_marker, with_marker
@@ -24,6 +25,8 @@ from evidencekb.kb.reflist import list_heading
 from evidencekb.kb.summary import Statement, statements_as_written
 from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
 from evidencekb.verdict import claim_json, verdict
+
+T = TypeVar("T")
 
 FORMATS = ("json", "csv", "text", "csl-json", "ris", "bibtex", "fhir")
 # The references alone, for reference managers (refexport.py).
@@ -62,11 +65,35 @@ def select_topics(kb: KnowledgeBase, slug: str | None) -> tuple[Topic, ...]:
         raise KBError(f"no topic '{slug}'; topics: {known}") from None
 
 
-def claims_json(kb: KnowledgeBase, claims: list[Claim] | tuple[Claim, ...]) -> str:
-    """The JSON claim list, each claim with its evidence summary (verdict.py); the
-    same bytes for the same claims."""
+def claims_json(kb: KnowledgeBase, claims: Sequence[Claim]) -> str:
+    """The JSON claim list, each claim with its evidence summary (verdict.py), as
+    json.dumps writes it with a final line break; the same bytes for the same claims."""
+    return "".join(json_list([claims_run(kb, claims)] if claims else []))
+
+
+# How json.dumps (indent=2) opens and closes a list that has items.
+_OPEN, _CLOSE = "[\n", "\n]"
+_SEPARATOR = ",\n"  # between two runs' items, as between two items
+
+
+def claims_run(kb: KnowledgeBase, claims: Sequence[Claim]) -> str:
+    """The text of `claims` (one or more) inside `claims_json`'s list: json.dumps's
+    own, its brackets taken off, so that runs joined by `json_list` read as one list
+    (the build writes the export a topic's run at a time, database/export.py)."""
     items = [claim_json(kb, c) for c in claims]
-    return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(items, indent=2, ensure_ascii=False)[len(_OPEN) : -len(_CLOSE)]
+
+
+def json_list(runs: Iterable[T]) -> Iterator[str | T]:
+    """The pieces of `claims_json`'s text, in order: the list's opening, each run (of
+    `claims_run`, or something standing for one) with separators between, and the
+    closing with the final line break; a list of no runs as json.dumps writes it."""
+    opened = False
+    for run in runs:
+        yield _SEPARATOR if opened else _OPEN
+        opened = True
+        yield run
+    yield f"{_CLOSE}\n" if opened else f"{json.dumps([])}\n"
 
 
 def claims_csv(kb: KnowledgeBase, claims: list[Claim] | tuple[Claim, ...]) -> str:

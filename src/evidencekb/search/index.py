@@ -177,10 +177,10 @@ class ClaimWords:
 def vocabulary_key(kb: KnowledgeBase) -> str:
     """The content key of what every topic's documents take from the vocabularies."""
     from evidencekb.reuse import content_key
+    from evidencekb.verdict import summary_inputs
 
-    # The strength scheme words each stored claim's evidence summary (verdict.py).
-    scheme = (kb.strength.levels, kb.strength.hedging_words)
-    return content_key(repr(kb.entities), repr(kb.categories), repr(kb.stances), repr(scheme))
+    # Each stored claim carries its evidence summary (verdict.py).
+    return content_key(repr(kb.entities), repr(kb.categories), repr(summary_inputs(kb)))
 
 
 def topic_key(code: str, vocabulary: str, topic: Topic) -> str:

@@ -20,7 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from evidencekb.cache import PickledEntries, read_entry, write_atomically
+from evidencekb.cache import (
+    SEARCH_PARTIALS,
+    PickledEntries,
+    TopicEntries,
+    read_entry,
+    write_atomically,
+)
 from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search.browser.analysis import (
@@ -36,7 +42,7 @@ from evidencekb.search.browser.cache import TopicCache, topic_partials
 from evidencekb.search.browser.data import _row, js_order, js_sorted, row_verdict, write_search_data
 from evidencekb.search.index import topic_documents
 from evidencekb.verdict import verdict
-from fixtures import HOSTILE, REPO_KB, add_evidence_sample, sample_kb
+from fixtures import DAMAGED_ON_DISK, HOSTILE, REPO_KB, Marker, add_evidence_sample, sample_kb
 
 # Words an edit puts into a claim or a title: stems shared with other claims, an
 # abbreviation, accents, a character beyond U+FFFF, and markup.
@@ -159,7 +165,7 @@ def scratch() -> Iterator[Path]:
 
 
 def cache_in(folder: Path | None, code: str = "code") -> TopicCache:
-    return TopicCache(PickledEntries(folder), Path("/kb"), code)
+    return TopicCache(TopicEntries(SEARCH_PARTIALS, Path("/kb"), PickledEntries(folder)), code)
 
 
 @settings(
@@ -192,42 +198,25 @@ def test_a_warm_cache_writes_what_a_fresh_pass_writes(
 # -- a damaged cache -----------------------------------------------------------------
 
 
-class Marker:
-    """Unpickling this would make a folder: a tampered entry's payload."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (os.mkdir, (str(self.path),))
-
-
 def spoil(kind: str, entry: Path, marker: Path) -> None:
-    """Damage `entry`: on disk (truncated, garbage, empty), or whole as the cache
-    writes entries but holding what it would never write (the rest)."""
-    data = entry.read_bytes()
+    """Damage `entry`: on disk (DAMAGED_ON_DISK), or whole as the cache writes entries
+    but holding what it would never write (the rest)."""
     payload = read_entry(entry) or b""
-    if kind == "truncated":
-        entry.write_bytes(data[: len(data) // 2])
-    elif kind == "garbage":
-        entry.write_bytes(b"\x80\x05not a pickle" * 5)
-    elif kind == "empty":
-        entry.write_bytes(b"")
+    if kind in DAMAGED_ON_DISK:
+        entry.write_bytes(DAMAGED_ON_DISK[kind](entry.read_bytes()))
     elif kind == "foreign-format":
-        form, place, code, key, partial = pickle.loads(payload)
-        foreign = ("evidencekb-search-data-partial-0", place, code, key, partial)
+        form, place, key, partial = pickle.loads(payload)
+        foreign = ("evidencekb-search-data-partial-0", place, key, partial)
         write_atomically(entry, pickle.dumps(foreign))
     elif kind == "other-shape":
-        form, place, code, key, partial = pickle.loads(payload)
-        write_atomically(entry, pickle.dumps((form, place, code, key, partial[:-1])))
+        form, place, key, partial = pickle.loads(payload)
+        write_atomically(entry, pickle.dumps((form, place, key, partial[:-1])))
     elif kind == "class":
-        form, place, code, key, partial = pickle.loads(payload)
-        write_atomically(entry, pickle.dumps((form, place, code, key, Marker(marker))))
+        form, place, key, partial = pickle.loads(payload)
+        write_atomically(entry, pickle.dumps((form, place, key, Marker(marker))))
 
 
-@pytest.mark.parametrize(
-    "kind", ["truncated", "garbage", "empty", "foreign-format", "other-shape", "class"]
-)
+@pytest.mark.parametrize("kind", [*DAMAGED_ON_DISK, "foreign-format", "other-shape", "class"])
 def test_a_damaged_entry_is_analysed_again(
     evidence_kb_loaded: KnowledgeBase, tmp_path: Path, kind: str
 ) -> None:
@@ -248,8 +237,7 @@ def test_a_damaged_entry_is_analysed_again(
 
 def kept(cache: TopicCache, topic: Topic, key: str) -> bool:
     """Whether `cache` holds `topic`'s partial for `key`."""
-    found = cache.get(topic)
-    return found is not None and found[0] == key
+    return cache.get(topic, key) is not None
 
 
 def keys(kb: KnowledgeBase, cache: TopicCache) -> list[tuple[Topic, str]]:
@@ -265,9 +253,10 @@ def test_an_entry_of_other_code_or_another_place_is_not_used(
     cache = cache_in(tmp_path / "cache", code="old code")
     written(kb, tmp_path / "out", cache)
     newer = cache_in(tmp_path / "cache", code="new code")
-    assert all(newer.get(t) is None for t in kb.topics)
-    elsewhere = TopicCache(cache.entries, Path("/another/kb"), cache.code)
-    assert all(elsewhere.get(t) is None for t in kb.topics)
+    assert not any(kept(newer, t, key) for t, key in keys(kb, newer))
+    moved = dataclasses.replace(cache.entries, kb_dir=Path("/another/kb"))
+    elsewhere = TopicCache(moved, cache.code)
+    assert not any(kept(elsewhere, t, key) for t, key in keys(kb, cache))
     assert all(kept(cache, t, key) for t, key in keys(kb, cache))
 
 
