@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from whoosh.codec.whoosh3 import STORED_COLUMN
 
 from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
-from evidencekb.model import Topic
+from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search.analysis import words
 from evidencekb.search.index import INDEX_NAME, indexed_documents, schema, topic_documents
 from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
@@ -61,11 +62,24 @@ def test_a_segment_records_where_each_claims_stored_value_starts(tmp_path: Path)
     assert claims == [claim_json(kb, claim) for claim in kb.claims]
 
 
-def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(tmp_path: Path) -> None:
-    """Our writer changes how a segment is written (its text analysed beforehand,
-    postings gathered by term, field lengths read once, the stored values' offsets
-    written), not what: every file but the stored values is whoosh's."""
+def _seed_over_and_over() -> KnowledgeBase:
+    """Three topics of the seed's claims ten times over: terms, headings, titles, names
+    and keywords held by more claims than a block of postings holds (128)."""
     kb = load_kb(REPO_KB)
+    (seed,) = kb.topics
+    copies = [replace(seed, slug=f"copy-{n}", claims=seed.claims * 10) for n in range(3)]
+    return replace(kb, topics=tuple(copies))
+
+
+@pytest.mark.parametrize("made", [lambda: load_kb(REPO_KB), _seed_over_and_over])
+def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(
+    tmp_path: Path, made: Callable[[], KnowledgeBase]
+) -> None:
+    """Our writer changes how a segment is written (its text analysed beforehand,
+    postings gathered by term and handed over a block at a time, each field's analysis
+    shared by the claims that share its value, field lengths kept), not what: every
+    file but the stored values is whoosh's."""
+    kb = made()
     write_index(kb, tmp_path / "ours", fingerprint=kb_fingerprint(REPO_KB))
     (tmp_path / "plain").mkdir()
     plain = whoosh_index.create_in(str(tmp_path / "plain"), schema(), INDEX_NAME)

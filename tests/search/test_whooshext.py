@@ -87,14 +87,27 @@ def test_whoosh_still_has_each_part_the_extensions_rely_on(reliance: Reliance) -
 
 def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
     """The signatures the overrides call or replace, as whoosh 2.7.5 has them."""
-    from whoosh.codec.whoosh3 import W3FieldWriter, W3PerDocWriter
+    from whoosh.codec.whoosh3 import W3FieldWriter, W3PerDocWriter, W3PostingsWriter
     from whoosh.collectors import TopCollector
+    from whoosh.formats import Positions
     from whoosh.query import CompoundQuery, Or, SpanNear2
+    from whoosh.writing import SegmentWriter
 
     def parameters(function: object) -> list[str]:
         return list(inspect.signature(function).parameters)  # type: ignore[arg-type]
 
     assert parameters(W3FieldWriter.add_postings) == ["self", "schema", "lengths", "items"]
+    assert parameters(W3FieldWriter.start_term) == ["self", "btext"]
+    assert parameters(W3PostingsWriter._write_block) == ["self", "last"]
+    assert parameters(W3PerDocWriter.add_field) == [
+        "self",
+        "fieldname",
+        "fieldobj",
+        "value",
+        "length",
+    ]
+    assert parameters(SegmentWriter._check_fields) == ["self", "schema", "fieldnames"]
+    assert parameters(Positions.encode) == ["self", "poslist"]
     assert parameters(W3PerDocWriter._create_column) == ["self", "fieldname", "column"]
     assert parameters(Or._matcher) == ["self", "subs", "searcher", "context"]
     assert parameters(CompoundQuery._tree_matcher)[:6] == [

@@ -11,14 +11,20 @@ name, and not deep in a build. The other search modules use only the public name
 of this module and whoosh's own public API.
 
 - Writing a segment (`write_segment_files`): the segment is named by its content key
-  (`_NamedSegmentCodec`: `W3Codec.new_segment`), its postings are kept in
-  `TermPool` (in place of the writer's `pool`), its stored values' column writes
+  (`_NamedSegmentCodec`: `W3Codec.new_segment`); each claim is added as
+  `SegmentWriter.add_document` adds it, through its per-document writer
+  (`_DocumentAdder`: `perdocwriter`, `docnum`, `_added`, `_check_state`,
+  `_check_fields`), its postings kept in `TermPool` (in place of the writer's `pool`)
+  with its field lengths; they reach the codec a block at a time
+  (`_FieldWriter.add_postings`, through `start_field`, `start_term`, `finish_term`,
+  `finish_field` and `_postwriter`, filling `W3PostingsWriter`'s block as its
+  `add_posting` does: `_blocklimit`, `_ids`, `_weights`, `_values`, `_maxweight`,
+  `_minlength`, `_maxlength`, then `_write_block`); its stored values' column writes
   where each value starts (`_StoredWithOffsets`: `CompressedBytesColumn.Writer.cutoff`,
-  through `W3PerDocWriter._create_column` and `STORED_COLUMN`), its field lengths
-  are read once a field (`_LengthsRead`, through `W3FieldWriter.add_postings`), and
-  its total field lengths are read off `writer.newsegment._fieldlengths`.
-- Text given analysed already (`Preanalysed`): `TEXT.index` hands its keyword
-  arguments (`start_pos`) to the analyzer, which takes a list of terms as it is.
+  through `W3PerDocWriter._create_column` and `STORED_COLUMN`); and its total field
+  lengths are read off `writer.newsegment._fieldlengths`.
+- Text given analysed already (`Preanalysed`): `TEXT.index` gives what its format,
+  `Positions`, makes of a list of terms (`encode`, `field_boost`).
 - The table of contents (`write_toc`, `read_toc`):
   `whoosh.index.TOC`, with each segment's total field lengths in `_fieldlengths`.
 - A field length as whoosh stores it (`stored_length`): one byte, `whoosh.util.numeric`.
@@ -31,8 +37,9 @@ of this module and whoosh's own public API.
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,20 +81,35 @@ class Reliance:
     why: str
 
 
+# What `_add_blocks` fills and calls of whoosh's postings writer.
+_BLOCK_PARTS: tuple[str, ...] = ("_blocklimit", "_ids", "_weights", "_values", "_maxweight")
+_BLOCK_PARTS += ("_minlength", "_maxlength", "_write_block")
+
 RELIED_ON: tuple[Reliance, ...] = (
     Reliance("codec.whoosh3.W3Codec", "new_segment", "a segment named by its content key"),
     Reliance("codec.whoosh3.W3Codec", "per_document_writer", "the stored column's writer"),
-    Reliance("codec.whoosh3.W3Codec", "field_writer", "field lengths read once a field"),
+    Reliance("codec.whoosh3.W3Codec", "field_writer", "postings a block at a time"),
     Reliance("codec.whoosh3.W3PerDocWriter", "_create_column", "the stored column replaced"),
     Reliance("codec.whoosh3", "STORED_COLUMN", "the stored column told apart"),
-    Reliance("codec.whoosh3.W3FieldWriter", "add_postings", "the lengths it is handed"),
+    Reliance("codec.whoosh3.W3FieldWriter", "add_postings", "postings a block at a time"),
+    Reliance("codec.whoosh3.W3FieldWriter", "_postwriter", "postings a block at a time"),
+    *(
+        Reliance("codec.whoosh3.W3PostingsWriter", name, "a block filled at once")
+        for name in _BLOCK_PARTS
+    ),
     Reliance("codec.whoosh3.W3Segment", "_fieldlengths", "a segment's total field lengths"),
     Reliance("columns.CompressedBytesColumn.Writer", "cutoff", "offsets written always"),
+    *(
+        Reliance("writing.SegmentWriter", name, "a claim added as add_document adds it")
+        for name in ("perdocwriter", "docnum", "_added", "_check_state", "_check_fields")
+    ),
     Reliance("writing.SegmentWriter", "pool", "postings kept in TermPool"),
     Reliance("writing.SegmentWriter", "newsegment", "the written segment's field lengths"),
     Reliance("writing.PostingPool", "iter_postings", "what TermPool stands in for"),
     Reliance("writing.PostingPool", "cleanup", "what TermPool stands in for"),
     Reliance("fields.TEXT", "index", "text given analysed already"),
+    Reliance("formats.Positions", "encode", "text given analysed already"),
+    Reliance("formats.Positions", "field_boost", "text given analysed already"),
     Reliance("index.TOC", "read", "the table of contents read"),
     Reliance("index.TOC", "write", "the table of contents written"),
     Reliance("util.numeric", "byte_to_length", "a field length as stored"),
@@ -143,10 +165,70 @@ def write_segment_files(
     ix = whoosh_index.create_in(str(folder), the_schema, name)
     writer = ix.writer(codec=_NamedSegmentCodec(segid), compound=False)
     writer.pool = TermPool()
+    add = _DocumentAdder(writer)
     for document in documents:
-        writer.add_document(**document)
+        add(document)
     writer.commit(merge=False)
     return dict(writer.newsegment._fieldlengths)
+
+
+class _DocumentAdder:
+    """whoosh's `SegmentWriter.add_document`, for the documents `write_segment_files`
+    is given (no boosts, vectors, separate spelling or stored values but the field's
+    own): what it writes is whoosh's, how is cheaper. whoosh passes each posting of each
+    claim through a chain of generators and a method call or two; here a claim's
+    postings go into `TermPool` a field at a time, and a field's postings are worked out
+    once for the claims that share its value (a heading, a title, a claim's names or
+    keywords). (It works beside whoosh's writer rather than subclassing it: `ekb
+    search` imports this module, and never needs whoosh's writing module.)"""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+        self.pool: TermPool = writer.pool
+        self.indexed: dict[tuple[str, str], list[tuple[bytes, int, float, bytes]]] = {}
+
+    def __call__(self, fields: dict[str, Any]) -> None:
+        writer = self.writer
+        writer._check_state()
+        schema, perdoc, docnum = writer.schema, writer.perdocwriter, writer.docnum
+        names = sorted(fields)
+        writer._check_fields(schema, names)
+        perdoc.start_doc(docnum)
+        for fieldname in names:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                items = self._items(fieldname, field, value)
+                length = self.pool.add_items(fieldname, docnum, items, field.scorable)
+            perdoc.add_field(fieldname, field, value if field.stored else None, length)
+            column = field.column_type
+            if column:
+                perdoc.add_column_value(fieldname, column, field.to_column_value(value))
+        perdoc.finish_doc()
+        writer._added = True
+        writer.docnum += 1
+
+    def _items(
+        self, fieldname: str, field: Any, value: Any
+    ) -> list[tuple[bytes, int, float, bytes]]:
+        """What whoosh's `index` gives of the field's value, worked out once a text.
+        Each posting's value is a new object, as whoosh's are: a block of postings
+        is pickled, and pickle writes an object it has seen as a back-reference."""
+        if not isinstance(value, str):
+            return list(field.index(value))
+        found = self.indexed.get((fieldname, value))
+        if found is None:
+            found = self.indexed[fieldname, value] = list(field.index(value))
+            return found
+        return [(term, count, weight, _copied(posted)) for term, count, weight, posted in found]
+
+
+def _copied(value: bytes) -> bytes:
+    """A new bytes object equal to `value` (a slice of the whole is the same object)."""
+    return value[:1] + value[1:]
 
 
 class TermPool:
@@ -155,24 +237,50 @@ class TermPool:
     disk, and sorts them all once the claims are in; here only the terms are sorted,
     and each term's postings are in the order the claims were added, as the sort put
     them. The largest segment segments.segment_groups makes holds a few million
-    postings at most: they stay in memory, as whoosh's would within its pool's limit."""
+    postings at most: they stay in memory, as whoosh's would within its pool's limit.
+    Each claim's field lengths are kept too, as whoosh reads them back from the
+    segment's columns for its postings writer (a read, or a look for a file, a claim)."""
 
     def __init__(self) -> None:
         self.by_term: defaultdict[tuple[str, bytes], list[tuple[int, float, bytes]]]
         self.by_term = defaultdict(list)
+        self.lengths: defaultdict[str, dict[int, int]] = defaultdict(dict)
 
-    def add(self, item: tuple[str, bytes, int, float, bytes]) -> None:
-        fieldname, term, docnum, weight, value = item
-        self.by_term[fieldname, term].append((docnum, weight, value))
+    def add_items(
+        self,
+        fieldname: str,
+        docnum: int,
+        items: Iterable[tuple[bytes, int, float, bytes]],
+        scorable: bool,
+    ) -> int:
+        """Add a claim's items of one field (whoosh's `index` of its value); return the
+        field's length as whoosh counts it."""
+        by_term = self.by_term
+        length = 0
+        for term, frequency, weight, value in items:
+            by_term[fieldname, term].append((docnum, weight, value))
+            length += frequency
+        if not scorable:
+            return 0
+        if length:
+            self.lengths[fieldname][docnum] = stored_length(length)
+        return length
 
-    def iter_postings(self) -> Iterator[tuple[str, bytes, int, float, bytes]]:
-        for key in sorted(self.by_term):
-            fieldname, term = key
-            for docnum, weight, value in self.by_term[key]:
-                yield fieldname, term, docnum, weight, value
+    def iter_postings(self) -> TermPostings:
+        return TermPostings(self.by_term, self.lengths)
 
     def cleanup(self) -> None:
         """Nothing was written to disk."""
+
+
+@dataclass(frozen=True)
+class TermPostings:
+    """What TermPool gives its field writer (`_FieldWriter`) in place of the postings
+    whoosh's pool gives in order of field, term and claim: each term's postings in
+    claim order, and each claim's field lengths as whoosh reads them back."""
+
+    by_term: Mapping[tuple[str, bytes], list[tuple[int, float, bytes]]]
+    lengths: Mapping[str, Mapping[int, int]]
 
 
 class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
@@ -213,25 +321,50 @@ class _PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
 
 class _FieldWriter(W3FieldWriter):  # type: ignore[misc]
     def add_postings(self, schema: Schema, lengths: Any, items: Iterable[Any]) -> None:
-        super().add_postings(schema, _LengthsRead(lengths) if lengths else lengths, items)
+        """whoosh's, each term's postings handed to its postings writer a block at a
+        time (`_add_blocks`), not one at a time through three calls. `items`: from
+        the writer's pool, always a TermPool (`write_segment_files`)."""
+        if not isinstance(items, TermPostings):
+            raise TypeError(f"postings from a TermPool expected, not {type(items).__name__}")
+        self._add_term_postings(schema, items)
+
+    def _add_term_postings(self, schema: Schema, items: TermPostings) -> None:
+        field = None
+        no_lengths: Mapping[int, int] = {}
+        for key in sorted(items.by_term):
+            fieldname, term = key
+            if fieldname != field:
+                if field is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                field, lengths = fieldname, items.lengths.get(fieldname, no_lengths)
+            self.start_term(term)
+            _add_blocks(self._postwriter, items.by_term[key], lengths)
+            self.finish_term()
+        if field is not None:
+            self.finish_field()
 
 
-class _LengthsRead:
-    """The segment's field lengths that whoosh hands its postings writer, each field's
-    read once. whoosh asks for a claim's field length at each of its postings, each
-    time a read through the column file: a third of writing a segment's postings."""
-
-    def __init__(self, lengths: Any) -> None:
-        self.lengths = lengths
-        self.by_field: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        found = self.by_field.get(fieldname)
-        if found is None:
-            count = self.lengths.doc_count_all()
-            read = self.lengths.doc_field_length
-            found = self.by_field[fieldname] = [read(n, fieldname) for n in range(count)]
-        return found[docnum] or default
+def _add_blocks(
+    writer: Any, postings: list[tuple[int, float, bytes]], lengths: Mapping[int, int]
+) -> None:
+    """Put `postings` (one term's, in claim order) in whoosh's postings writer `writer`
+    as its `add_posting` puts them one at a time: a block is written when it is full
+    and another posting comes, and the last is left for `finish_postings`. `lengths`:
+    each claim's length of the field, as whoosh reads it back (none: 0)."""
+    limit = writer._blocklimit
+    for start in range(0, len(postings), limit):
+        if start:
+            writer._write_block()
+        docnums, weights, values = zip(*postings[start : start + limit], strict=True)
+        writer._ids = array("I", docnums)
+        writer._weights = array("f", weights)
+        writer._values = [value for value in values if value]
+        heaviest = max(weights)
+        writer._maxweight = heaviest if heaviest > 0 else 0
+        found = [length for length in map(lengths.get, docnums) if length]
+        writer._minlength = min(found) if found else None
+        writer._maxlength = max(found) if found else 0
 
 
 class Preanalysed(TEXT):  # type: ignore[misc]
@@ -239,9 +372,25 @@ class Preanalysed(TEXT):  # type: ignore[misc]
     term's position and the terms): whoosh makes the same postings of the terms,
     numbered on from the first's position, as it makes of the text."""
 
-    def index(self, value: tuple[int, tuple[str, ...]], **kwargs: Any) -> Iterator[Any]:
+    def index(
+        self, value: tuple[int, tuple[str, ...]], **kwargs: Any
+    ) -> list[tuple[bytes, int, float, bytes]]:
+        """What TEXT's `index` gives of the terms, as its format (Positions) works it
+        out: each term's positions, in order of first occurrence, its frequency and
+        its weight (the field's boost a position) (without a token object a term)."""
         start, terms = value
-        return super().index(terms, start_pos=start, **kwargs)  # type: ignore[no-any-return]
+        found: dict[str, list[int]] = {}
+        for position, term in enumerate(terms, start):
+            positions = found.get(term)
+            if positions is None:
+                found[term] = [position]
+            else:
+                positions.append(position)
+        encode, boost = self.format.encode, self.format.field_boost
+        return [
+            (term.encode("utf-8"), len(positions), float(len(positions)) * boost, encode(positions))
+            for term, positions in found.items()
+        ]
 
 
 def stored_length(length: int) -> int:
