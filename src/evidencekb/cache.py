@@ -81,7 +81,7 @@ CITATIONS = CacheKind(
 )
 SEARCH_PARTIALS = CacheKind(
     SEARCH_CACHE_DIRNAME,
-    "evidencekb-search-data-partial-3",
+    "evidencekb-search-data-partial-4",
     "a topic folder's absolute path; used while the code version is the entry's and "
     "the topic's content key (search.index.topic_key) is the one it holds",
 )

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search import analysis
-from evidencekb.search.index import ClaimWords, topic_documents
+from evidencekb.search.index import ClaimWords
 from evidencekb.search.query import KEYWORD_FIELDS
 from evidencekb.search.whooshext import stored_length
 
@@ -98,7 +97,9 @@ class TopicPartial:
     keywords: dict[str, Packed]  # "section:research" -> deltas of the claims that have it
     words: dict[str, int]  # spelling dictionary: word -> claims holding it
     total_length: dict[str, int]  # field -> the sum of its lengths
-    highlights: list[str]  # per claim, JSON: its text's terms and their UTF-16 offsets
+    # Per claim, its display row but its id and topic (search/browser/rows.py), which
+    # holds the JSON of its text's terms and their UTF-16 offsets.
+    rows: list[str]
 
     def to_plain(self) -> tuple[object, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -172,7 +173,7 @@ class _Gathering:
     keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
-    highlights: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)
 
 
 def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
@@ -194,12 +195,14 @@ def _add_posting(data: _Gathering, name: str, doc: int, analysed: _Field) -> Non
         last[term] = doc
 
 
-def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPartial:
-    """The search data of `topic`'s claims, numbered from 0."""
-    return analyse_documents(topic_documents(kb, topic), tools)
+# Makes a claim's display row from its place among the documents analysed and the
+# JSON of its highlights (search/browser/rows.py `row_tail`).
+RowMaker = Callable[[int, str], str]
 
 
-def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> TopicPartial:
+def analyse_documents(
+    documents: Iterable[dict[str, str]], tools: Analysers, row: RowMaker
+) -> TopicPartial:
     """The search data of claims given as search/index.py's documents, numbered from 0."""
     data = _Gathering()
     claims = 0
@@ -208,7 +211,7 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
         text = _analysed(tools.text, document["text"])
         for name, analysed in _ranked_fields(document, text, tools):
             _add_posting(data, name, doc, analysed)
-        data.highlights.append(_highlights(document["text"], text))
+        data.rows.append(row(doc, _highlights(document["text"], text)))
         data.words.update(tools.words_of(document))
         for name in KEYWORD_FIELDS:
             for value in document[name].split() if name != "id" else [document[name]]:
@@ -225,7 +228,7 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
         keywords={key: _packed(docs[-1], _deltas(docs)) for key, docs in data.keywords.items()},
         words=dict(data.words),
         total_length=dict(data.total_length),
-        highlights=data.highlights,
+        rows=data.rows,
     )
 
 
@@ -283,7 +286,7 @@ class Collected:
     keywords: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
-    highlights: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # as TopicPartial's, in kb order
 
 
 def merge(partials: Iterable[TopicPartial]) -> Collected:
@@ -305,6 +308,6 @@ def merge(partials: Iterable[TopicPartial]) -> Collected:
             data.keywords[key].append(piece)
         data.words.update(partial.words)
         data.total_length.update(partial.total_length)
-        data.highlights += partial.highlights
+        data.rows += partial.rows
         offset += partial.claims
     return data
