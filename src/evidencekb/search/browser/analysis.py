@@ -77,15 +77,6 @@ def _packed(last: int, items: list[int]) -> Packed:
     return f"{last} " + ",".join(map(str, items))
 
 
-def _rebased(packed: Packed, offset: int, previous: int) -> tuple[str, int]:
-    """A packed list as JSON items of the whole kb's list (its claims `offset` further
-    on, its first delta from `previous`, the kb's last claim before it in that list),
-    and its last claim there."""
-    last, _, items = packed.partition(" ")
-    first, comma, rest = items.partition(",")
-    return f"{int(first) + offset - previous}{comma}{rest}", int(last) + offset
-
-
 @dataclass(frozen=True)
 class TopicPartial:
     """One topic's share of the search data, its claims numbered from 0. Plain data
@@ -294,20 +285,43 @@ def merge(partials: Iterable[TopicPartial]) -> Collected:
     claims of the topics before."""
     data = Collected()
     # The last claim so far of each term's list in each field, and of each keyword's.
-    last: dict[tuple[str, str], int] = {}
+    last: dict[str, dict[str, int]] = {}
     last_with_keyword: dict[str, int] = {}
     offset = 0
     for partial in partials:
         for term, by_field in partial.postings.items():
-            into = data.postings[term]
-            for name, packed in by_field.items():
-                piece, last[term, name] = _rebased(packed, offset, last.get((term, name), 0))
-                into.setdefault(name, []).append(piece)
-        for key, packed in partial.keywords.items():
-            piece, last_with_keyword[key] = _rebased(packed, offset, last_with_keyword.get(key, 0))
-            data.keywords[key].append(piece)
+            into = data.postings.get(term)
+            if into is None:
+                into = data.postings[term] = {}
+                last[term] = {}
+            _add_lists(into, last[term], by_field, offset)
+        _add_lists(data.keywords, last_with_keyword, partial.keywords, offset)
         data.words.update(partial.words)
         data.total_length.update(partial.total_length)
         data.rows += partial.rows
         offset += partial.claims
     return data
+
+
+def _add_lists(
+    into: dict[str, list[str]], last: dict[str, int], lists: dict[str, Packed], offset: int
+) -> None:
+    """A topic's packed lists put after the kb's lists of the same keys in `into`, as
+    their JSON items: its claims `offset` further on, the first delta of each from the
+    kb's last claim before it in that list (`last`, which is moved on). Only that first
+    delta changes, so the rest of a list is taken as the topic's text: this is the
+    merge's innermost loop, once for every list of every topic."""
+    for key, packed in lists.items():
+        end, _, items = packed.partition(" ")
+        pieces = into.get(key)
+        if pieces is None:
+            into[key] = [_shifted(items, offset) if offset else items]
+        else:
+            pieces.append(_shifted(items, offset - last[key]))
+        last[key] = int(end) + offset
+
+
+def _shifted(items: str, by: int) -> str:
+    """A list's JSON items with its first number `by` more."""
+    first, comma, rest = items.partition(",")
+    return f"{int(first) + by}{comma}{rest}"
