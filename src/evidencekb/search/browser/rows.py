@@ -8,8 +8,8 @@ topic does. What a row reads beyond the claim is the kb's stances and strength s
 which the topic's cache key covers (search/index.py `vocabulary_key`). The one item
 that is not the topic's alone, its place in the kb's list of topics (topics added
 before it move it), is left out of the kept text and put in when the chunks are
-written (`joined`); so is the claim's id, which leads the row and is quoted sooner
-than it is read back from a cache.
+written (`joined`), with the claim's id that comes before it: one kept text a claim,
+the row from its section on.
 """
 
 from __future__ import annotations
