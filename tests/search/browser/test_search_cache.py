@@ -8,6 +8,7 @@ class, of another shape; a folder that cannot be written)."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import pickle
 import shutil
@@ -28,7 +29,7 @@ from evidencekb.cache import (
     write_atomically,
 )
 from evidencekb.kb.load import load_kb
-from evidencekb.model import KnowledgeBase, Topic
+from evidencekb.model import CONTRADICTS, NOT_STATED, SUPPORTS, Evidence, KnowledgeBase, Topic
 from evidencekb.search.browser.analysis import (
     Analysers,
     Collected,
@@ -39,7 +40,8 @@ from evidencekb.search.browser.analysis import (
     script_strings,
 )
 from evidencekb.search.browser.cache import TopicCache, topic_partials
-from evidencekb.search.browser.data import _row, js_order, js_sorted, row_verdict, write_search_data
+from evidencekb.search.browser.data import js_order, js_sorted, write_search_data
+from evidencekb.search.browser.rows import joined, row_tail, row_verdict
 from evidencekb.search.index import topic_documents
 from evidencekb.verdict import verdict
 from fixtures import DAMAGED_ON_DISK, HOSTILE, REPO_KB, Marker, add_evidence_sample, sample_kb
@@ -76,13 +78,18 @@ def as_written(data: Collected) -> tuple[object, ...]:
         for term, by_field in data.postings.items()
     }
     keywords = {key: ",".join(pieces) for key, pieces in data.keywords.items()}
-    return postings, keywords, data.words, data.total_length, data.highlights
+    return postings, keywords, data.words, data.total_length, data.rows
 
 
 def one_pass(kb: KnowledgeBase) -> Collected:
     """Every claim of the kb analysed as one topic would be, then "merged" alone."""
     documents = (document for topic in kb.topics for document in topic_documents(kb, topic))
-    return merge([analyse_documents(documents, Analysers())])
+    claims = kb.claims
+
+    def row(doc: int, highlights: str) -> str:
+        return row_tail(kb, claims[doc], highlights)
+
+    return merge([analyse_documents(documents, Analysers(), row)])
 
 
 def test_topics_merged_equal_one_pass_over_the_kb(evidence_kb_loaded: KnowledgeBase) -> None:
@@ -153,8 +160,40 @@ def add_synonym(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
     return dataclasses.replace(kb, entities=tuple(entities))
 
 
+def with_worded_stances(kb: KnowledgeBase) -> KnowledgeBase:
+    """The kb with each stance that a summary words by its label (not a verb, not "not
+    stated") recorded for the first cited work of claims citing several: their
+    display rows then show the label."""
+    worded = [t.id for t in kb.stances if t.id not in (SUPPORTS, CONTRADICTS, NOT_STATED)]
+    stances = itertools.cycle(worded)
+    topics = []
+    for topic in kb.topics:
+        claims = [
+            dataclasses.replace(c, evidence=(Evidence(c.citations[0], next(stances)),))
+            if len(c.citations) > 1 and not c.evidence
+            else c
+            for c in topic.claims
+        ]
+        topics.append(dataclasses.replace(topic, claims=tuple(claims)))
+    return dataclasses.replace(kb, topics=tuple(topics))
+
+
+def reword_stances(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """Every stance is worded anew: the evidence summaries that a display row shows
+    change where a claim's cited works take a stance worded by its label."""
+    stances = tuple(dataclasses.replace(t, label=f"{t.label} {word}") for t in kb.stances)
+    return dataclasses.replace(kb, stances=stances)
+
+
+def add_hedging_word(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """The strength rule gains a hedging word, put first: a derived label is then said
+    to come from it where a claim has it."""
+    words = (word, *kb.strength.hedging_words)
+    return dataclasses.replace(kb, strength=dataclasses.replace(kb.strength, hedging_words=words))
+
+
 EDITS: list[Callable[[KnowledgeBase, int, str], KnowledgeBase]] = [
-    drop, add, move_to_end, retitle, reword, add_synonym
+    drop, add, move_to_end, retitle, reword, add_synonym, reword_stances, add_hedging_word
 ]  # fmt: skip
 
 
@@ -182,7 +221,7 @@ def test_a_warm_cache_writes_what_a_fresh_pass_writes(
     evidence_kb_loaded: KnowledgeBase,
     edits: list[tuple[Callable[[KnowledgeBase, int, str], KnowledgeBase], int, str]],
 ) -> None:
-    kb = evidence_kb_loaded
+    kb = with_worded_stances(evidence_kb_loaded)
     with scratch() as folder:
         cache = cache_in(folder / "cache")
         written(kb, folder / "warm", cache)  # the build before the edits
@@ -313,6 +352,7 @@ def test_a_display_row_is_script_json(
     claim = dataclasses.replace(evidence_kb_loaded.claims[0], text=text, heading=heading)
     highlights = script_json([HOSTILE, 0, 4])
     summary = verdict(claim, evidence_kb_loaded.stances, evidence_kb_loaded.strength)
-    items = [claim.id, 3, claim.section, heading, text, 1]
-    row = _row(claim, 3, 1, highlights, summary)
+    strength = evidence_kb_loaded.strength.labels.index(claim.strength)
+    items = [claim.id, 3, claim.section, heading, text, strength]
+    row = joined(claim, 3, row_tail(evidence_kb_loaded, claim, highlights))
     assert row == script_json(items)[:-1] + f",{highlights},{script_json(row_verdict(summary))}]"

@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search import analysis
-from evidencekb.search.index import ClaimWords, topic_documents
+from evidencekb.search.index import ClaimWords
 from evidencekb.search.query import KEYWORD_FIELDS
 from evidencekb.search.whooshext import stored_length
 
@@ -78,15 +77,6 @@ def _packed(last: int, items: list[int]) -> Packed:
     return f"{last} " + ",".join(map(str, items))
 
 
-def _rebased(packed: Packed, offset: int, previous: int) -> tuple[str, int]:
-    """A packed list as JSON items of the whole kb's list (its claims `offset` further
-    on, its first delta from `previous`, the kb's last claim before it in that list),
-    and its last claim there."""
-    last, _, items = packed.partition(" ")
-    first, comma, rest = items.partition(",")
-    return f"{int(first) + offset - previous}{comma}{rest}", int(last) + offset
-
-
 @dataclass(frozen=True)
 class TopicPartial:
     """One topic's share of the search data, its claims numbered from 0. Plain data
@@ -98,7 +88,9 @@ class TopicPartial:
     keywords: dict[str, Packed]  # "section:research" -> deltas of the claims that have it
     words: dict[str, int]  # spelling dictionary: word -> claims holding it
     total_length: dict[str, int]  # field -> the sum of its lengths
-    highlights: list[str]  # per claim, JSON: its text's terms and their UTF-16 offsets
+    # Per claim, its display row but its id and topic (search/browser/rows.py), which
+    # holds the JSON of its text's terms and their UTF-16 offsets.
+    rows: list[str]
 
     def to_plain(self) -> tuple[object, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -172,7 +164,7 @@ class _Gathering:
     keywords: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
-    highlights: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)
 
 
 def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
@@ -194,12 +186,14 @@ def _add_posting(data: _Gathering, name: str, doc: int, analysed: _Field) -> Non
         last[term] = doc
 
 
-def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPartial:
-    """The search data of `topic`'s claims, numbered from 0."""
-    return analyse_documents(topic_documents(kb, topic), tools)
+# Makes a claim's display row from its place among the documents analysed and the
+# JSON of its highlights (search/browser/rows.py `row_tail`).
+RowMaker = Callable[[int, str], str]
 
 
-def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> TopicPartial:
+def analyse_documents(
+    documents: Iterable[dict[str, str]], tools: Analysers, row: RowMaker
+) -> TopicPartial:
     """The search data of claims given as search/index.py's documents, numbered from 0."""
     data = _Gathering()
     claims = 0
@@ -208,7 +202,7 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
         text = _analysed(tools.text, document["text"])
         for name, analysed in _ranked_fields(document, text, tools):
             _add_posting(data, name, doc, analysed)
-        data.highlights.append(_highlights(document["text"], text))
+        data.rows.append(row(doc, _highlights(document["text"], text)))
         data.words.update(tools.words_of(document))
         for name in KEYWORD_FIELDS:
             for value in document[name].split() if name != "id" else [document[name]]:
@@ -225,7 +219,7 @@ def analyse_documents(documents: Iterable[dict[str, str]], tools: Analysers) -> 
         keywords={key: _packed(docs[-1], _deltas(docs)) for key, docs in data.keywords.items()},
         words=dict(data.words),
         total_length=dict(data.total_length),
-        highlights=data.highlights,
+        rows=data.rows,
     )
 
 
@@ -283,7 +277,7 @@ class Collected:
     keywords: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
-    highlights: list[str] = field(default_factory=list)
+    rows: list[str] = field(default_factory=list)  # as TopicPartial's, in kb order
 
 
 def merge(partials: Iterable[TopicPartial]) -> Collected:
@@ -291,20 +285,43 @@ def merge(partials: Iterable[TopicPartial]) -> Collected:
     claims of the topics before."""
     data = Collected()
     # The last claim so far of each term's list in each field, and of each keyword's.
-    last: dict[tuple[str, str], int] = {}
+    last: dict[str, dict[str, int]] = {}
     last_with_keyword: dict[str, int] = {}
     offset = 0
     for partial in partials:
         for term, by_field in partial.postings.items():
-            into = data.postings[term]
-            for name, packed in by_field.items():
-                piece, last[term, name] = _rebased(packed, offset, last.get((term, name), 0))
-                into.setdefault(name, []).append(piece)
-        for key, packed in partial.keywords.items():
-            piece, last_with_keyword[key] = _rebased(packed, offset, last_with_keyword.get(key, 0))
-            data.keywords[key].append(piece)
+            into = data.postings.get(term)
+            if into is None:
+                into = data.postings[term] = {}
+                last[term] = {}
+            _add_lists(into, last[term], by_field, offset)
+        _add_lists(data.keywords, last_with_keyword, partial.keywords, offset)
         data.words.update(partial.words)
         data.total_length.update(partial.total_length)
-        data.highlights += partial.highlights
+        data.rows += partial.rows
         offset += partial.claims
     return data
+
+
+def _add_lists(
+    into: dict[str, list[str]], last: dict[str, int], lists: dict[str, Packed], offset: int
+) -> None:
+    """A topic's packed lists put after the kb's lists of the same keys in `into`, as
+    their JSON items: its claims `offset` further on, the first delta of each from the
+    kb's last claim before it in that list (`last`, which is moved on). Only that first
+    delta changes, so the rest of a list is taken as the topic's text: this is the
+    merge's innermost loop, once for every list of every topic."""
+    for key, packed in lists.items():
+        end, _, items = packed.partition(" ")
+        pieces = into.get(key)
+        if pieces is None:
+            into[key] = [_shifted(items, offset) if offset else items]
+        else:
+            pieces.append(_shifted(items, offset - last[key]))
+        last[key] = int(end) + offset
+
+
+def _shifted(items: str, by: int) -> str:
+    """A list's JSON items with its first number `by` more."""
+    first, comma, rest = items.partition(",")
+    return f"{int(first) + by}{comma}{rest}"

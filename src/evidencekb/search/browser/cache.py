@@ -3,10 +3,12 @@ only the edited topic is analysed again.
 
 Analysing the claims is most of the work of writing the search data (on the large
 benchmark kb, some forty seconds of CPU), and a topic's analysis (a TopicPartial,
-search/browser/analysis.py) depends on nothing but that topic, its cited works, the
-vocabularies and the code: what search/index.py's `topic_key` hashes for the topic's
-index segment. The search data itself numbers every claim across the kb, so it is
-written anew after any edit; its partials are not.
+search/browser/analysis.py, with its claims' display rows, search/browser/rows.py)
+depends on nothing but that topic, its cited works, the vocabularies, the stances and
+strength scheme the rows' evidence summaries are worded by, and the code: what
+search/index.py's `topic_key` hashes for the topic's index segment. The search data
+itself numbers every claim across the kb, so it is written anew after any edit; its
+partials are not.
 
 One entry per topic folder, in the user's cache folder
 (`$XDG_CACHE_HOME/evidencekb/search-data/`, see evidencekb/cache.py's TopicEntries): an
@@ -26,8 +28,9 @@ from pathlib import Path
 
 from evidencekb.cache import SEARCH_PARTIALS, TopicEntries
 from evidencekb.model import KnowledgeBase, Topic
-from evidencekb.search.browser.analysis import Analysers, TopicPartial, analyse_topic
-from evidencekb.search.index import topic_key, vocabulary_key
+from evidencekb.search.browser.analysis import Analysers, TopicPartial, analyse_documents
+from evidencekb.search.browser.rows import row_tail
+from evidencekb.search.index import topic_documents, topic_key, vocabulary_key
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,11 @@ def topic_partials(kb: KnowledgeBase, cache: TopicCache | None) -> Iterator[Topi
         partial = analyse_topic(kb, topic, tools)
         cache.put(topic, key, partial)
         yield partial
+
+
+def analyse_topic(kb: KnowledgeBase, topic: Topic, tools: Analysers) -> TopicPartial:
+    """The search data of `topic`'s claims, numbered from 0, with their display rows."""
+    claims = topic.claims
+    return analyse_documents(
+        topic_documents(kb, topic), tools, lambda doc, lit: row_tail(kb, claims[doc], lit)
+    )

@@ -29,7 +29,7 @@ claim spells reaches the same index term in both front ends. What it gets:
 - Display chunks (d-NNNNN.js) of DOCS_PER_CHUNK claims: what a result shows, and the
   index terms of the claim text with their character offsets (UTF-16, as JavaScript
   counts), which highlighting matches against, and the claim's evidence summary
-  (`row_verdict`).
+  (search/browser/rows.py).
 
 Why this shape: data is JavaScript that calls a global (`EKBSearch.shard(...)`), loaded
 by `<script>` tags, never fetch(), which browsers refuse from file://. Keys are ordered
@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from evidencekb import identifiers
-from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
+from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
 from evidencekb.paths import SEARCH_DATA_DIRNAME
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields
@@ -53,14 +53,13 @@ from evidencekb.search.browser.analysis import (
     Collected,
     merge,
     script_json,
-    script_string,
     script_strings,
 )
 from evidencekb.search.browser.cache import TopicCache, topic_partials
+from evidencekb.search.browser.rows import ROW_FIELDS, joined
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
 from evidencekb.search.index import cited_years, claim_dates
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
-from evidencekb.verdict import Verdict, verdict
 
 # 6: each display row ends with the claim's evidence summary; 7: rows named by the
 # manifest's rowFields.
@@ -199,26 +198,7 @@ def write_search_data(
     for letter, words in spelling.items():
         _write_call(folder / spelling_file(letter), "spelling", letter, words)
 
-    topic_index = {topic.slug: i for i, topic in enumerate(kb.topics)}
-    strength_index = {label: i for i, label in enumerate(kb.strength.labels)}
-    chunks = 0
-    for start in range(0, len(claims), DOCS_PER_CHUNK):
-        rows = [
-            _row(
-                c,
-                topic_index[c.topic],
-                strength_index[c.strength],
-                data.highlights[start + i],
-                verdict(c, kb.stances, kb.strength),
-            )
-            for i, c in enumerate(claims[start : start + DOCS_PER_CHUNK])
-        ]
-        number = start // DOCS_PER_CHUNK
-        _write_script(
-            folder / f"d-{number:05d}.js", f"EKBSearch.docs({number},[{','.join(rows)}]);"
-        )
-        chunks += 1
-
+    chunks = _write_chunks(kb, data.rows, folder)
     manifest = {
         "version": FORMAT_VERSION,
         "starts": _boundaries(spans),
@@ -236,36 +216,16 @@ def write_search_data(
     return {"shards": len(spans), "chunks": chunks}
 
 
-# The names of a display row's items, in order: the manifest hands them to the
-# browser, whose core turns each row into an object by them (search-core.js
-# Engine.row), so that no page code reads an item by its position.
-ROW_FIELDS: tuple[str, ...] = (
-    "id", "topic", "section", "heading", "text", "strength", "highlights", "verdict",
-)  # fmt: skip
-
-
-def _row(claim: Claim, topic: int, strength: int, highlights: str, summary: Verdict) -> str:
-    """A claim's row of a display chunk: the JSON list of ROW_FIELDS' values (the topic
-    and strength as their places in the manifest's lists), put together from its items'
-    (the highlights are JSON already), as script_json would write the list."""
-    heading = "null" if claim.heading is None else script_string(claim.heading)
-    items = (script_string(claim.id), str(topic), script_string(claim.section), heading)
-    text = script_string(claim.text)
-    return f"[{','.join(items)},{text},{strength},{highlights},{script_json(row_verdict(summary))}]"
-
-
-def row_verdict(summary: Verdict) -> dict[str, object]:
-    """What a search result shows of the claim's evidence summary (verdict.py), before
-    its text: the finding in one word (`kind`, which the page styles it by), whether
-    it is marked as a warning, the findings in words, whether its strength is graded
-    and how the label was reached."""
-    return {
-        "kind": summary.kind,
-        "warning": summary.warning,
-        "findings": list(summary.findings),
-        "graded": summary.strength.graded,
-        "how": summary.strength.brief,
-    }
+def _write_chunks(kb: KnowledgeBase, tails: list[str], folder: Path) -> int:
+    """The display chunks (d-NNNNN.js), each claim's row joined from the part its
+    topic's analysis kept (search/browser/rows.py); return how many."""
+    places = {topic.slug: i for i, topic in enumerate(kb.topics)}
+    rows = [joined(c, places[c.topic], tail) for c, tail in zip(kb.claims, tails, strict=True)]
+    starts = range(0, len(rows), DOCS_PER_CHUNK)
+    for number, start in enumerate(starts):
+        text = ",".join(rows[start : start + DOCS_PER_CHUNK])
+        _write_script(folder / f"d-{number:05d}.js", f"EKBSearch.docs({number},[{text}]);")
+    return len(starts)
 
 
 def _write_call(path: Path, name: str, key: object, value: object) -> None:

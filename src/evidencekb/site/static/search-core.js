@@ -904,7 +904,7 @@
   // ---- highlighting (analysis.spans) -----------------------------------------------
 
   // The display row of a claim (from d-*.js) as an object named by the manifest's
-  // rowFields (search/browser/data.py ROW_FIELDS), or null (its chunk is not loaded).
+  // rowFields (search/browser/rows.py ROW_FIELDS), or null (its chunk is not loaded).
   Engine.prototype.row = function (doc) {
     var chunk = this.docs[Math.floor(doc / this.manifest.docsPerChunk)];
     if (!chunk) return null;
