@@ -3,8 +3,8 @@ writes it, gzipped, and made a topic at a time, so that after an edit only the e
 topic's claims are written as JSON and compressed again.
 
 A gzip file may be several gzip members one after another (RFC 1952, section 2.2),
-which gzip, zcat, Python's gzip module and every common decompressor read as one
-stream. The export is the pieces of kb/exporter.py's `json_list`, a member each: the
+which a decompressor that follows it reads as one stream (gzip, zcat and Python's
+gzip module are tested: tests/database/test_export.py). The export is the pieces of kb/exporter.py's `json_list`, a member each: the
 list's opening, each topic's claims (`claims_run`), the separators between them and
 the closing; decompressed, it is exactly `claims_json(kb, kb.claims)`. Every member
 is compressed the same way (one level, no file name, no time), so the same kb gives
