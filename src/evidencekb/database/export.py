@@ -4,11 +4,12 @@ topic's claims are written as JSON and compressed again.
 
 A gzip file may be several gzip members one after another (RFC 1952, section 2.2),
 which a decompressor that follows it reads as one stream (gzip, zcat and Python's
-gzip module are tested: tests/database/test_export.py). The export is the pieces of kb/exporter.py's `json_list`, a member each: the
-list's opening, each topic's claims (`claims_run`), the separators between them and
-the closing; decompressed, it is exactly `claims_json(kb, kb.claims)`. Every member
-is compressed the same way (one level, no file name, no time), so the same kb gives
-the same bytes, whether a topic's member was compressed now or kept.
+gzip module are tested: tests/database/test_export.py). The export is the pieces of
+kb/exporter.py's `json_list`, a member each: the list's opening, each topic's claims
+(`claims_run`), the separators between them and the closing; decompressed, it is
+exactly `claims_json(kb, kb.claims)`. Every member is compressed the same way (one
+level, no file name, no time), so the same kb gives the same bytes, whether a topic's
+member was compressed now or kept.
 
 Each topic's member is kept between builds in the user's cache folder
 (`$XDG_CACHE_HOME/evidencekb/export/`), one entry per topic folder, as the search
