@@ -19,7 +19,7 @@ import click
 
 from evidencekb import __version__, terminal
 from evidencekb.errors import KBError, QueryError, ValidationError
-from evidencekb.model import LAYOUTS, SECTIONS
+from evidencekb.names import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
 from evidencekb.terminal import terminal_safe
 

@@ -13,49 +13,14 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-SECTIONS: tuple[str, ...] = ("guidelines", "research")
-SECTION_TITLES: dict[str, str] = {
-    "guidelines": "From the Guidelines",
-    "research": "From the Research",
-}
-STRENGTH_METHODS: tuple[str, ...] = ("stated", "derived")
-# How a topic's source wrote its citation markers, so that `ekb export
-# --format text` can write them back the same way.
-CITATION_STYLES: dict[str, str] = {
-    "plain": "2, 4",
-    "compact": "2,4",
-    "bracketed": "[2, 4]",
-    "bracket-each": "[2][4]",
-    "parenthesized": "(2, 4)",
-    "superscript": "\u00b2\u02d2\u2074",
-}
-# The layouts a summary is written in (kb/layouts.py reads each), so that `ekb
-# export --format text` writes a topic back in its own; "text" when not recorded.
-LAYOUTS: tuple[str, ...] = ("text", "markdown", "article")
-DEFAULT_LAYOUT = "text"
-# Stances the code itself relies on (kb/stance.toml defines them all, with their
-# definitions): the default where nobody has said what a cited work shows, and the
-# two whose meeting makes a claim contested.
-NOT_STATED = "not-stated"
-SUPPORTS = "supports"
-CONTRADICTS = "contradicts"
-
-# The natures of an editorial notice on a cited work (notices.toml), as Retraction
-# Watch names them, by id; and the mark each leaves on the work, the most serious
-# first. A reinstatement lifts an earlier retraction or expression of concern.
-NOTICE_NATURES: dict[str, str] = {
-    "retraction": "Retraction",
-    "expression-of-concern": "Expression of concern",
-    "correction": "Correction",
-    "reinstatement": "Reinstatement",
-}
-NOTICE_MARKS: dict[str, str] = {
-    "retraction": "Retracted",
-    "expression-of-concern": "Expression of concern",
-    "correction": "Correction",
-}
-# The marks `ekb check` warns of: a claim resting on such a work needs a curator's look.
-WARNED_MARKS: tuple[str, ...] = ("retraction", "expression-of-concern")
+from evidencekb.names import (
+    CONTRADICTS,
+    DEFAULT_LAYOUT,
+    NOT_STATED,
+    NOTICE_MARKS,
+    NOTICE_NATURES,
+    SUPPORTS,
+)
 
 
 def split_lines(text: str) -> list[str]:

@@ -17,22 +17,19 @@ Two kinds of field:
   `rule` its values follow, where its allowed values come from, and where a claim's
   values come from (`values`: the claim itself or the works it cites).
 
-Stdlib and model only: the search path imports it.
+Stdlib and the scheme's names only (names.py): the search path imports it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
-from evidencekb.model import (
-    NOTICE_MARKS,
-    SECTION_TITLES,
-    SECTIONS,
-    Claim,
-    KnowledgeBase,
-    Reference,
-)
+from evidencekb.names import NOTICE_MARKS, SECTION_TITLES, SECTIONS
+
+if TYPE_CHECKING:  # `ekb search` loads this module at start-up, and not the model
+    from evidencekb.model import Claim, KnowledgeBase, Reference
 
 
 @dataclass(frozen=True)
@@ -254,7 +251,7 @@ CONTESTED_CHOICES: tuple[Choice, ...] = (
     Choice("no", "Not contested"),
 )
 
-Works = tuple[Reference, ...]
+Works: TypeAlias = "tuple[Reference, ...]"
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evidencekb.model import (
-    CONTRADICTS,
-    NOT_STATED,
-    NOTICE_MARKS,
-    SUPPORTS,
-    WARNED_MARKS,
-    CitedNotice,
-    Claim,
-    KnowledgeBase,
-    StrengthScheme,
-    Term,
-)
+from evidencekb.model import CitedNotice, Claim, KnowledgeBase, StrengthScheme, Term
+from evidencekb.names import CONTRADICTS, NOT_STATED, NOTICE_MARKS, SUPPORTS, WARNED_MARKS
 
 # The two stances that take a side are verbs; the rest are counted with their label.
 _VERBS = {SUPPORTS: ("supports", "support"), CONTRADICTS: ("contradicts", "contradict")}

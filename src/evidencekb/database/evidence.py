@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from evidencekb.model import CONTRADICTS, NOT_STATED, SUPPORTS, KnowledgeBase, Term
+from evidencekb.model import KnowledgeBase, Term
+from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 
 WorkId = Callable[[str, int], str]  # database.work_id: a cited work's row id
 

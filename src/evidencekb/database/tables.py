@@ -20,7 +20,8 @@ from typing import Any
 import sqlite_utils
 
 from evidencekb.database.evidence import add_evidence
-from evidencekb.model import SECTION_TITLES, Claim, KnowledgeBase
+from evidencekb.model import Claim, KnowledgeBase
+from evidencekb.names import SECTION_TITLES
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
 

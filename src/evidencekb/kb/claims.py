@@ -13,7 +13,8 @@ from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
 from evidencekb.kb.tables import Field
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import SECTIONS, STRENGTH_METHODS, Claim, StrengthScheme
+from evidencekb.model import Claim, StrengthScheme
+from evidencekb.names import SECTIONS, STRENGTH_METHODS
 from evidencekb.paths import SOURCE_COPY, STRENGTH_PROSE
 
 # A `[[claim]]` table's fields, as registry.CLAIM_FIELDS declares them.

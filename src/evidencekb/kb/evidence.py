@@ -19,18 +19,8 @@ from evidencekb.errors import Problem
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import (
-    CONTRADICTS,
-    NOT_STATED,
-    SUPPORTS,
-    Claim,
-    Evidence,
-    Quote,
-    Reference,
-    Relation,
-    Term,
-    Topic,
-)
+from evidencekb.model import Claim, Evidence, Quote, Reference, Relation, Term, Topic
+from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.paths import EVIDENCE_FILE, STANCE_FILE, TOPICS_DIR
 
 VOCABULARY_FIELDS = {"id": Field("text"), "label": Field("text"), "definition": Field("text")}

@@ -23,7 +23,8 @@ from evidencekb.kb.citations import rewrite_marker, with_marker
 from evidencekb.kb.refexport import bibtex, csl_json, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
 from evidencekb.kb.summary import Statement, statements_as_written
-from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase, Topic
+from evidencekb.model import Claim, KnowledgeBase, Topic
+from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.verdict import claim_json, verdict
 
 T = TypeVar("T")

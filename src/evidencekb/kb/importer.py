@@ -34,7 +34,8 @@ from evidencekb.kb.summary import Statement, Summary, read_document
 from evidencekb.kb.tables import topic_slug_fault
 from evidencekb.kb.text import shown, text_fault
 from evidencekb.kb.tomlfile import format_keys, format_table
-from evidencekb.model import DEFAULT_LAYOUT, LAYOUTS, SECTIONS, KnowledgeBase, Term, split_lines
+from evidencekb.model import KnowledgeBase, Term, split_lines
+from evidencekb.names import DEFAULT_LAYOUT, LAYOUTS, SECTIONS
 from evidencekb.paths import (
     CLAIMS_FILE,
     OVERVIEW_FILE,

@@ -18,16 +18,8 @@ from evidencekb.kb.dates import date_fault
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import (
-    NOTICE_MARKS,
-    NOTICE_NATURES,
-    WARNED_MARKS,
-    CitedNotice,
-    Claim,
-    KnowledgeBase,
-    Notice,
-    Reference,
-)
+from evidencekb.model import CitedNotice, Claim, KnowledgeBase, Notice, Reference
+from evidencekb.names import NOTICE_MARKS, NOTICE_NATURES, WARNED_MARKS
 
 NOTICE_FIELDS = {
     "reference": Field("int"),

@@ -31,7 +31,8 @@ from evidencekb.kb.files import KbTree, scan_kb
 from evidencekb.kb.load import check_edits, load_kb
 from evidencekb.kb.notices import notice_order
 from evidencekb.kb.text import shown
-from evidencekb.model import NOTICE_NATURES, Notice, Topic
+from evidencekb.model import Notice, Topic
+from evidencekb.names import NOTICE_NATURES
 from evidencekb.paths import NOTICES_FILE, TOPICS_DIR
 from evidencekb.reading import NotReadable, read_regular
 

@@ -6,16 +6,8 @@ from __future__ import annotations
 import difflib
 
 from evidencekb.errors import KBError
-from evidencekb.model import (
-    NOT_STATED,
-    NOTICE_MARKS,
-    SECTION_TITLES,
-    Claim,
-    Evidence,
-    KnowledgeBase,
-    Reference,
-    Topic,
-)
+from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
+from evidencekb.names import NOT_STATED, NOTICE_MARKS, SECTION_TITLES
 from evidencekb.terminal import NARROWEST, wrapped
 from evidencekb.verdict import CURATOR, NOT_RECORDED, claim_json, verdict
 

@@ -12,14 +12,8 @@ from evidencekb.kb.reader import KbReader
 from evidencekb.kb.references import load_references
 from evidencekb.kb.tables import Field, topic_slug_fault
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import (
-    CITATION_STYLES,
-    DEFAULT_LAYOUT,
-    LAYOUTS,
-    StrengthScheme,
-    Topic,
-    TopicChange,
-)
+from evidencekb.model import StrengthScheme, Topic, TopicChange
+from evidencekb.names import CITATION_STYLES, DEFAULT_LAYOUT, LAYOUTS
 from evidencekb.paths import (
     CLAIMS_FILE,
     NOTICES_FILE,

@@ -203,7 +203,7 @@ def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
 
 
 def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
-    from evidencekb.model import SECTIONS
+    from evidencekb.names import SECTIONS
 
     return {
         "format": FORMAT_VERSION,

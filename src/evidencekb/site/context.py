@@ -13,15 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from evidencekb.errors import KBError
-from evidencekb.model import (
-    SECTIONS,
-    Claim,
-    KnowledgeBase,
-    Reference,
-    Term,
-    Topic,
-    split_lines,
-)
+from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic, split_lines
+from evidencekb.names import SECTIONS
 from evidencekb.registry import REFERENCE_FIELDS
 from evidencekb.site.listing import paginate
 

@@ -14,16 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from evidencekb.model import (
-    CONTRADICTS,
-    NOT_STATED,
-    SUPPORTS,
-    Claim,
-    Evidence,
-    KnowledgeBase,
-    Term,
-    Topic,
-)
+from evidencekb.model import Claim, Evidence, KnowledgeBase, Term, Topic
+from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.verdict import Verdict, verdict
 
 STANCES_PAGE = "stances.html"

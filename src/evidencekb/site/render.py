@@ -23,7 +23,8 @@ import jinja2
 import jinja2.ext
 from markupsafe import Markup
 
-from evidencekb.model import SECTION_TITLES, SECTIONS, Claim, KnowledgeBase
+from evidencekb.model import Claim, KnowledgeBase
+from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.paths import (
     DATABASE_NAME,
     DATASETTE_METADATA_NAME,

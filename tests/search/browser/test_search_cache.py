@@ -29,7 +29,8 @@ from evidencekb.cache import (
     write_atomically,
 )
 from evidencekb.kb.load import load_kb
-from evidencekb.model import CONTRADICTS, NOT_STATED, SUPPORTS, Evidence, KnowledgeBase, Topic
+from evidencekb.model import Evidence, KnowledgeBase, Topic
+from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.search.browser.analysis import (
     Analysers,
     Collected,

@@ -44,7 +44,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from evidencekb import identifiers
-from evidencekb.model import SECTION_TITLES, SECTIONS, KnowledgeBase
+from evidencekb.model import KnowledgeBase
+from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.paths import SEARCH_DATA_DIRNAME
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields
