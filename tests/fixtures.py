@@ -532,10 +532,12 @@ def add_grading_topic(kb_dir: Path, scratch: Path) -> Path:
 
 
 def ctrl_c_works() -> None:
-    """`preexec_fn` for a child that a test stops with SIGINT: a shell without job
-    control starts background commands with SIGINT ignored, the child inherits
-    that, and Python then installs no Ctrl-C handler. Give it the default one."""
+    """`preexec_fn` for a child that a test stops with SIGINT or SIGHUP: a shell without
+    job control starts background commands with SIGINT ignored, and `nohup` (a test
+    run started with it) ignores SIGHUP; the child inherits that, and evidencekb then
+    goes on as asked (cli.py). Give it the default ones."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:

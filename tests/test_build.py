@@ -281,14 +281,10 @@ def test_a_stopped_build_removes_its_staging_and_keeps_the_old_site(
     site = tmp_path / "site"
     build(kb_dir, site)
     before = tree(site)
-    for _ in range(5):  # on a busy machine the build may end before the signal lands
-        process = start_build(kb_dir, site)
-        wait_for_staging(process, site)
-        process.send_signal(signum)
-        _, errors = process.communicate(timeout=60)
-        if process.returncode != 0:
-            break
-        assert tree(site) == before  # a build of the same kb/ gives the same bytes
+    process = start_build(kb_dir, site)
+    wait_for_staging(process, site)
+    process.send_signal(signum)
+    _, errors = process.communicate(timeout=60)
     assert process.returncode == 128 + signum
     name = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
     assert errors == f"Error: {name}\n"
