@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,7 +34,11 @@ def site_dir(tmp_path: Path) -> Path:
     return site
 
 
-def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -> None:
+@contextmanager
+def ekb_serve(site_dir: Path) -> Iterator[tuple[str, Callable[[], tuple[int, str]]]]:
+    """`ekb serve --no-watch` on `site_dir`, started as a user starts it: the root URL
+    its banner gives, and a function that presses Ctrl-C and returns its exit status
+    and what it printed after the banner. Killed on the way out if still running."""
     command = [sys.executable, "-m", "evidencekb", "serve", "--no-watch", "--port", "0"]
     process = subprocess.Popen(
         [*command, "--site-dir", str(site_dir)],
@@ -40,19 +46,31 @@ def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -
         text=True,
         preexec_fn=ctrl_c_works,
     )
+
+    def ctrl_c() -> tuple[int, str]:
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=10)
+        return process.returncode, rest
+
     try:
+        assert process.stderr is not None
         banner = process.stderr.readline()
         match = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)", banner)
         assert match, banner
-        with urllib.request.urlopen(match.group(1) + "claims/a.html", timeout=10) as response:
-            assert response.status == 200
-            assert response.read() == b"claim a"
-        process.send_signal(signal.SIGINT)
-        _, rest = process.communicate(timeout=10)
+        yield match.group(1), ctrl_c
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == 0
+            process.wait()
+
+
+def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -> None:
+    with ekb_serve(site_dir) as (base, ctrl_c):
+        with urllib.request.urlopen(base + "claims/a.html", timeout=10) as response:
+            assert response.status == 200
+            assert response.read() == b"claim a"
+        status, rest = ctrl_c()
+    assert status == 0
     assert "Traceback" not in rest
     assert rest.rstrip().endswith("Stopped.")
 
@@ -224,26 +242,11 @@ def test_requests_for_another_host_are_refused(
 
 
 def test_ekb_serve_logs_each_request_in_one_safe_line(site_dir: Path) -> None:
-    command = [sys.executable, "-m", "evidencekb", "serve", "--no-watch", "--port", "0"]
-    process = subprocess.Popen(
-        [*command, "--site-dir", str(site_dir)],
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=ctrl_c_works,
-    )
-    try:
-        assert process.stderr is not None
-        match = re.search(r"at (http://127\.0\.0\.1:\d+/) \(Ctrl-C", process.stderr.readline())
-        assert match
-        base = match.group(1)
+    with ekb_serve(site_dir) as (base, ctrl_c):
         hostile = b"GET /\x1b]0;pwned\x07\x1b[2J HTTP/1.1\r\nHost: localhost\r\n\r\n"
         for raw in (hostile, b"GET\r\n\r\n", tls_client_hello()):
             assert exchange(base, raw).startswith(b"HTTP/1.0 4")
-        process.send_signal(signal.SIGINT)
-        _, rest = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        _, rest = ctrl_c()
     assert rest.splitlines() == [
         "GET /\\u001b]0;pwned\\u0007\\u001b[2J 404",
         "bad request 'GET' 400",
