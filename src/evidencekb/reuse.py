@@ -138,13 +138,7 @@ class Earlier:
     def read(cls, site_dir: Path, kb_digest: str) -> Earlier:
         """The earlier build at `site_dir`; nothing to keep if it has no manifest this
         code can read."""
-        try:
-            data = json.loads((site_dir / BUILD_MANIFEST_NAME).read_text("utf-8"))
-        except (OSError, ValueError):
-            return cls.nothing(kb_digest)
-        if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-            return cls.nothing(kb_digest)
-        keys = data.get("parts")
+        keys = _read_manifest(site_dir).get("parts")
         if not isinstance(keys, dict):
             return cls.nothing(kb_digest)
         return cls(site_dir, keys, code_version(), kb_digest)
@@ -232,9 +226,14 @@ def write_manifest(out: Path, keys: Mapping[str, str], kb_digest: str, read_at_n
 def built_from(folder: Path) -> str | None:
     """The fingerprint of the kb/ the build in `folder` was made from, as its manifest
     records it; None if it records none."""
+    digest = _read_manifest(folder).get("kb")
+    return digest if isinstance(digest, str) else None
+
+
+def _read_manifest(folder: Path) -> dict[str, object]:
+    """The build manifest in `folder`; empty if there is none this code can read."""
     try:
         data = json.loads((folder / BUILD_MANIFEST_NAME).read_text("utf-8"))
     except (OSError, ValueError):
-        return None
-    digest = data.get("kb") if isinstance(data, dict) else None
-    return digest if isinstance(digest, str) else None
+        return {}
+    return data if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT else {}
