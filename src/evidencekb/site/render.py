@@ -163,6 +163,7 @@ def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Enviro
         render_markdown=render_markdown,
         nav_items=NAV_ITEMS,
         feed_pages=FEED_PAGES,
+        changes_feed=CHANGES_FEED,
     )
     env.globals.update(evidence_globals(evidence))
     env.globals.update(citation_globals())
