@@ -135,7 +135,8 @@ _CODE_GLOBALS = (
     "export_name", "claim_href", "topic_href", "reference_href", "source_href",
     "entity_href", "category_href", "listing_page", "grouped_by_place", "render_markdown",
     "nav_items", "feed_pages", "changes_feed", "contested_href", "stance_href",
-    "stances_page", "citations", "citation_style", "identifier_links", "identifier_url", "identifier_link_keys",
+    "stances_page", "citations", "citation_style", "identifier_links", "identifier_url",
+    "identifier_link_keys",
 )  # fmt: skip
 PAGE_INPUTS: dict[str, Input] = {
     **dict.fromkeys(_CODE_GLOBALS, CODE),
