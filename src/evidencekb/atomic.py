@@ -56,6 +56,19 @@ def staged_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
     link is replaced where it points; with `marker`, a `target` that holds
     anything but is not marked as this writer's is refused (`check_replaceable`).
     """
+    with staging_dir(target, marker=marker) as staged:
+        yield staged
+    # Outside the staging's clean-up: where the swap takes two renames, the old folder
+    # is moved aside under the staging's prefix, and must not be removed as debris.
+    replace_dir(staged, resolved(target))
+
+
+@contextmanager
+def staging_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
+    """Yield an empty sibling of `target` (where it points, if a link) for the body to
+    fill and put in place, as `staged_dir` does or an update in place (inplace.py);
+    removed if the body raises, as are the siblings of writers that died, first.
+    With `marker`, a `target` not marked as this writer's is refused."""
     check_replaceable(target, marker)
     target = resolved(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +84,6 @@ def staged_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
         for own in target.parent.glob(f"{glob.escape(prefix)}*"):
             shutil.rmtree(own, ignore_errors=True)
         raise
-    replace_dir(staged, target)
 
 
 def resolved(target: Path) -> Path:

@@ -360,9 +360,11 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     if show_progress:
         click.echo("\r\033[K", nl=False, err=True)
     if not quiet:
+        parts = len(result.written) + len(result.kept)
         echo(
             f"Built {result.site_dir}/ from {_plural(result.topics, 'topic')} and "
-            f"{_plural(result.claims, 'claim')}."
+            f"{_plural(result.claims, 'claim')}: wrote {len(result.written):,} of "
+            f"{parts:,} parts, kept {len(result.kept):,}."
         )
 
 
@@ -559,4 +561,4 @@ def main() -> None:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return f"{count} {noun}" if count == 1 else f"{count:,} {noun}s"

@@ -6,12 +6,14 @@ Every part of the site (a page, a search index segment, the database, the export
 the search data) is a `Part` with a key: a hash of everything it is made from, the code that
 makes it included (`code_version`), never a modification time. A build writes the
 keys into the site's manifest (BUILD_MANIFEST_NAME); the next build, for each part
-whose key is the same, hard-links the earlier file into its staging folder instead
-of writing it again (copies it where links are refused). The staging folder then
-replaces the site as before: a failed build still leaves the previous site whole,
-and since a kept file is the very file a full build would write, an incremental
-build gives the same bytes as a full one. Keys are part of a full build's output
-too: the manifest is the same whichever way the site was made.
+whose key is the same, keeps the earlier file instead of writing it again: the site
+is updated in place (inplace.py), the kept files staying where they are and only
+the written ones moved in; a folder replaced whole (the search index) gets a hard
+link to each kept file in its staging folder (a copy where links are refused).
+Either way a failed build leaves the previous site whole, and since a kept file is
+the very file a full build would write, an incremental build gives the same bytes
+as a full one. Keys are part of a full build's output too: the manifest is the
+same whichever way the site was made.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ import os
 import shutil
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from evidencekb.inplace import files_in
 from evidencekb.paths import BUILD_MANIFEST_NAME
 
 MANIFEST_FORMAT = 1
@@ -122,12 +125,15 @@ def code_version() -> str:
 class Earlier:
     """The build before this one, as far as this one may keep its parts: the site
     folder it wrote and the keys of the parts in it (none for a full build), with
-    the keys every part of this build starts from."""
+    the keys every part of this build starts from. `present`: the files of a folder
+    updated in place (inplace.py), where a kept file stays; None: a kept file is
+    linked into the staging folder, which replaces the earlier one whole."""
 
     site_dir: Path | None
     keys: Mapping[str, str]
     code: str  # code_version()
     kb_digest: str  # the content hash of all of kb/ (kb.fingerprint.kb_fingerprint)
+    present: frozenset[str] | None = None
 
     @classmethod
     def nothing(cls, kb_digest: str) -> Earlier:
@@ -135,20 +141,23 @@ class Earlier:
         return cls(None, {}, code_version(), kb_digest)
 
     @classmethod
-    def read(cls, site_dir: Path, kb_digest: str) -> Earlier:
-        """The earlier build at `site_dir`; nothing to keep if it has no manifest this
-        code can read."""
+    def read(cls, site_dir: Path, kb_digest: str, *, in_place: bool = False) -> Earlier:
+        """The earlier build at `site_dir`, which this one updates `in_place` or replaces
+        whole; nothing to keep if it has no manifest this code can read."""
         keys = _read_manifest(site_dir).get("parts")
         if not isinstance(keys, dict):
             return cls.nothing(kb_digest)
-        return cls(site_dir, keys, code_version(), kb_digest)
+        present = files_in(site_dir) if in_place else None
+        return cls(site_dir, keys, code_version(), kb_digest, present)
 
     def keep(self, part: str, key: str, files: Iterable[str], out: Path) -> bool:
-        """Link the earlier build's `files` (relative paths) into `out` if its `part`
-        had this `key` and every file is still there; False (and nothing left in
-        `out`) otherwise."""
+        """Keep the earlier build's `files` (relative paths) if its `part` had this
+        `key` and every file is still there: where they are, in a folder updated in
+        place, else linked into `out`; False (and nothing left in `out`) otherwise."""
         if self.site_dir is None or self.keys.get(part) != key:
             return False
+        if self.present is not None:
+            return all(name in self.present for name in files)
         # Plain strings, not Paths: an edit build of a large kb links nearly every page,
         # and pathlib's joins cost more than the links.
         source_dir, out_dir = os.fspath(self.site_dir), os.fspath(out)
@@ -169,14 +178,30 @@ class Earlier:
         (a part of no files, or only of empty or missing folders: nothing to keep)."""
         if part.key is None or self.site_dir is None or self.keys.get(part.name) != part.key:
             return False
+        files = self.files_of(part)
+        return bool(files) and self.keep(part.name, part.key, files, out)
+
+    def files_of(self, part: Part) -> list[str]:
+        """`part`'s files in the earlier build, each folder among them standing for every
+        file below it."""
+        assert self.site_dir is not None
         files: list[str] = []
         for name in part.files:
             if not name.endswith("/"):
                 files.append(name)
-                continue
-            found = (self.site_dir / name).rglob("*")
-            files += [p.relative_to(self.site_dir).as_posix() for p in found if p.is_file()]
-        return bool(files) and self.keep(part.name, part.key, files, out)
+            elif self.present is not None:
+                files += sorted(found for found in self.present if found.startswith(name))
+            else:
+                found = (self.site_dir / name).rglob("*")
+                files += [p.relative_to(self.site_dir).as_posix() for p in found if p.is_file()]
+        return files
+
+    def kept(self, parts: Iterable[Part], written: Mapping[str, object]) -> Iterator[str]:
+        """The files of those of `parts` (the site's) that this build kept rather than
+        wrote: a build updating the site in place leaves them there."""
+        for part in parts:
+            if part.place is None and part.key is not None and part.name not in written:
+                yield from self.files_of(part)
 
     def keep_or_write(self, parts: Iterable[Part], out: Path) -> dict[str, object]:
         """Keep each of `parts` from this earlier build into `out` (a part with a place:

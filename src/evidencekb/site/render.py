@@ -366,7 +366,8 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
             )
 
 
-def _downloads(out_dir: Path) -> list[dict[str, Any]]:
+def _downloads(*folders: Path) -> list[dict[str, Any]]:
+    """The downloads, each with its size as the first of `folders` that has it gives it."""
     files = [
         (
             DATABASE_NAME,
@@ -389,8 +390,8 @@ def _downloads(out_dir: Path) -> list[dict[str, Any]]:
     ]
     result = []
     for name, title, description in files:
-        path = out_dir / name
-        size = path.stat().st_size if path.is_file() else None
+        found = [folder / name for folder in folders if (folder / name).is_file()]
+        size = found[0].stat().st_size if found else None
         result.append({"name": name, "title": title, "description": description, "size": size})
     return result
 
@@ -421,14 +422,16 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
         for path, template_name, variables in _pages(kb, lookups)
     )
     static = Part(STATIC_DIRNAME, None, (), partial(_copy_static, out))
-    return Parts((*pages, static), lambda written: render_downloads(kb, out))
+    kept_in = () if earlier.present is None or earlier.site_dir is None else (earlier.site_dir,)
+    return Parts((*pages, static), lambda written: render_downloads(kb, out, *kept_in))
 
 
-def render_downloads(kb: KnowledgeBase, out_dir: Path) -> None:
+def render_downloads(kb: KnowledgeBase, out_dir: Path, *kept_in: Path) -> None:
     """The downloads page, which gives the sizes of the database, its metadata and the
-    export: written once they are in out_dir."""
+    export: written once each is in out_dir, or kept where it is in the site updated
+    in place (`kept_in`)."""
     # The page names only the files: it reads no look-up, so it gets them empty rather
     # than built (a third of a second of a large build's last step, after the tasks).
     renderer = Renderer(_environment(SiteLookups(kb), EvidenceIndex(kb)))
-    variables = {"nav": "downloads", "downloads": _downloads(out_dir)}
+    variables = {"nav": "downloads", "downloads": _downloads(out_dir, *kept_in)}
     renderer.write(out_dir, "downloads.html", "downloads.html", variables)

@@ -1,0 +1,135 @@
+"""Update a built folder in place: move in only what a build wrote, decided at once.
+
+A build over a site it wrote before keeps nearly every file as it is (an edit of
+one claim rewrites the pages that show it, not the other ninety thousand). Staging
+a whole new folder for that, a hard link per kept file, and then deleting the old
+folder, cost more than the edit's own work. So such a build stages only the files
+it writes (`atomic.staging_dir`), leaves the kept ones where they are, and then
+`commit`s:
+
+0. It drops from the staging folder each file written with the very bytes the
+   folder has already.
+1. It lists what the folder will no longer hold, every file that is neither written
+   now nor kept (a page no longer made, a part no longer offered), in a journal
+   beside the folder (`.NAME.commit.removed`).
+2. It renames the staging folder to `.NAME.commit`: the one atomic step that decides
+   the update. A build stopped before it leaves the folder exactly as it was; its
+   staging folder and journal are debris the next writer removes.
+3. It removes the listed files (and the folders they leave empty), moves each
+   staged file over the one it replaces (a rename: a reader gets the old file or
+   the new one, whole), the build manifest (`last`) after every other, and removes
+   the commit folder and its journal.
+
+A build stopped during step 3 leaves every file whole, some from each build, and
+the commit folder: the next writer finishes the moves first (`recover`, under the
+folder's writer lock), so an update decided is never lost. The manifest moves last,
+so until then the folder reads as the build before (`ekb serve` and the next build
+see it as not built from kb/ as it is, and build). A build that keeps nothing
+replaces the whole folder at once instead (`atomic.replace_dir`).
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from evidencekb.atomic import replace_dir, replace_file, resolved
+
+
+def files_in(folder: Path) -> frozenset[str]:
+    """Every file below `folder`, as paths relative to it with "/" between names."""
+    return frozenset(_walk(os.fspath(folder)))
+
+
+def _walk(root: str) -> Iterator[str]:
+    for top, _, names in os.walk(root):
+        relative = os.path.relpath(top, root)
+        prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
+        for name in names:
+            yield prefix + name
+
+
+def commit(
+    staged: Path, target: Path, present: frozenset[str] | None, kept: Iterable[str], last: str
+) -> None:
+    """Make `target` hold what `staged` holds and the `kept` files of those `present` in
+    it, all or (for a moment) in part but never lost: see the module's docstring.
+    With `present` None (nothing kept in place), `staged` replaces `target` whole."""
+    target = resolved(target)
+    if present is None:
+        replace_dir(staged, target)
+        return
+    written = files_in(staged)
+    removed = present - written - frozenset(kept)
+    _drop_unchanged(staged, target, written & present)
+    journal = _journal(target)
+    replace_file(journal, json.dumps(sorted(removed), ensure_ascii=False).encode("utf-8"))
+    os.rename(staged, _commit_dir(target))  # the update is decided
+    recover(target, last)
+
+
+def _drop_unchanged(staged: Path, target: Path, names: Iterable[str]) -> None:
+    """Remove from `staged` each of `names` whose bytes are those `target` has: most of
+    what a part written anew holds is as it was (the search data's shards an edit's
+    words are not in), and moving a file over its twin costs far more than comparing
+    them (freeing the old file's blocks on disk), and would make a reader fetch it again."""
+    for name in names:
+        if filecmp.cmp(staged / name, target / name, shallow=False):
+            os.unlink(staged / name)
+
+
+def recover(target: Path, last: str) -> None:
+    """Finish the update of `target` that a writer decided and was stopped from
+    finishing (see `commit`), moving `last` after every other file; forget one that
+    was never decided. The caller holds `target`'s writer lock."""
+    target = resolved(target)
+    pending, journal = _commit_dir(target), _journal(target)
+    if not pending.is_dir():
+        journal.unlink(missing_ok=True)  # written by a writer stopped before its decision
+        return
+    for name in json.loads(journal.read_text("utf-8")):
+        _remove(target, name)
+    moves = sorted(_walk(os.fspath(pending)), key=lambda name: name == last)
+    for name in moves:
+        _move(pending / name, target / name)
+    shutil.rmtree(pending)  # only the folders the moved files were in
+    journal.unlink()
+
+
+def _remove(target: Path, name: str) -> None:
+    """Remove the file `name` from `target` (already gone: done before a stop), and
+    each folder above it that is left empty."""
+    path = target / name
+    path.unlink(missing_ok=True)
+    for folder in path.parents:
+        if folder == target:
+            return
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or already gone)
+            if folder.exists():
+                return
+
+
+def _move(source: Path, destination: Path) -> None:
+    """Rename `source` over `destination`, making its folder first where there is none
+    (most are there: an edit rewrites pages beside others)."""
+    try:
+        os.replace(source, destination)
+    except FileNotFoundError:
+        if not source.exists():
+            return  # moved before a stop
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, destination)
+
+
+def _commit_dir(target: Path) -> Path:
+    return target.with_name(f".{target.name}.commit")
+
+
+def _journal(target: Path) -> Path:
+    return target.with_name(f".{target.name}.commit.removed")
