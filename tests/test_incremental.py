@@ -26,6 +26,7 @@ from evidencekb.paths import (
     EXPORT_CACHE_DIRNAME,
     EXPORT_NAME,
     SEARCH_CACHE_DIRNAME,
+    SEARCH_DATA_DIRNAME,
     index_dir,
 )
 from evidencekb.reuse import Earlier
@@ -115,8 +116,14 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     # so are the other topic's analysis for the search data (search/browser/cache.py)
     # and its share of the export (database/export.py).
     analysed, exported = cache_entries(SEARCH_CACHE_DIRNAME), cache_entries(EXPORT_CACHE_DIRNAME)
+    search_data = folder_inodes(site / SEARCH_DATA_DIRNAME)
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
     kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
+    # The search data is written anew, but only the files that changed reach the site:
+    # the edited claim's display chunk and the spelling dictionary that has "the".
+    changed = replaced(search_data, folder_inodes(site / SEARCH_DATA_DIRNAME))
+    assert SEARCH_DATA_DIRNAME in written
+    assert changed == {"d-00000.js", "s-0074.js"}
     for before, name in ((analysed, SEARCH_CACHE_DIRNAME), (exported, EXPORT_CACHE_DIRNAME)):
         after = cache_entries(name)
         assert len(replaced(before, after)) == 1 and len(after) == len(before)  # not added

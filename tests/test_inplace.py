@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from evidencekb.build import build
-from evidencekb.inplace import commit, files_in, recover
+from evidencekb.inplace import commit, files_in, recover, write_or_link
 from evidencekb.paths import BUILD_MANIFEST_NAME
 from test_incremental import files
 
@@ -38,15 +38,33 @@ def test_commit_moves_in_the_written_keeps_the_kept_and_removes_the_rest(
     tmp_path: Path,
 ) -> None:
     target, staged = tmp_path / "site", tmp_path / "staged"
-    write(target, {MANIFEST: "old", "a.html": "a", "b.html": "b", "gone/deep/c.html": "c"})
-    write(staged, {MANIFEST: "new", "b.html": "b2", "new/d.html": "d"})
-    kept_inode = (target / "a.html").stat().st_ino
-    commit(staged, target, files_in(target), ["a.html"], MANIFEST)
+    kept = {f"kept/{number}.html": str(number) for number in range(5)}
+    write(target, {MANIFEST: "old", "b.html": "b", "same.html": "s", "gone/deep/c.html": "c"})
+    write(target, kept)
+    write(staged, {MANIFEST: "new", "b.html": "b2", "same.html": "s", "new/d.html": "d"})
+    before = {name: (target / name).stat().st_ino for name in [*kept, "same.html"]}
+    commit(staged, target, files_in(target), kept, MANIFEST)
     # The folders gone/deep/ and gone/, left empty, are removed too.
-    expected = {MANIFEST: "new", "a.html": "a", "b.html": "b2", "new/": "", "new/d.html": "d"}
-    assert contents(target) == expected
-    assert (target / "a.html").stat().st_ino == kept_inode  # left where it was
+    expected = {MANIFEST: "new", "b.html": "b2", "same.html": "s", "new/": "", "new/d.html": "d"}
+    assert contents(target) == expected | {"kept/": ""} | kept
+    # Left where they were: the kept files, and the one written with the same bytes.
+    assert {name: (target / name).stat().st_ino for name in before} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no commit folder, no journal
+
+
+def test_an_update_that_writes_more_than_it_keeps_replaces_the_folder_whole(
+    tmp_path: Path,
+) -> None:
+    target, staged = tmp_path / "site", tmp_path / "staged"
+    write(target, {MANIFEST: "old", "kept.html": "k", "a.html": "a", "gone.html": "g"})
+    write(staged, {MANIFEST: "new", "a.html": "a2", "b.html": "b"})
+    kept_inode = (target / "kept.html").stat().st_ino
+    folder_inode = target.stat().st_ino
+    commit(staged, target, files_in(target), ["kept.html"], MANIFEST)
+    assert contents(target) == {MANIFEST: "new", "kept.html": "k", "a.html": "a2", "b.html": "b"}
+    assert (target / "kept.html").stat().st_ino == kept_inode  # linked into the new folder
+    assert target.stat().st_ino != folder_inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 def test_commit_with_nothing_present_replaces_the_folder_whole(tmp_path: Path) -> None:
@@ -57,14 +75,16 @@ def test_commit_with_nothing_present_replaces_the_folder_whole(tmp_path: Path) -
     assert contents(target) == {MANIFEST: "new"}
 
 
-# Stages a large update of `target` (argv[1]) from `staged` (argv[2]), keeping
-# keep.html: killed by the test once the update is decided.
+# Stages a large update of `target` (argv[1]) from `staged` (argv[2]), keeping what
+# is under kept/: killed by the test once the update is decided.
 COMMITTER = """
 import sys
 from pathlib import Path
 from evidencekb.inplace import commit, files_in
 target = Path(sys.argv[1])
-commit(Path(sys.argv[2]), target, files_in(target), ["keep.html"], "manifest.json")
+present = files_in(target)
+kept = [name for name in present if name.startswith("kept/")]
+commit(Path(sys.argv[2]), target, present, kept, "manifest.json")
 """
 
 
@@ -72,8 +92,10 @@ def test_an_update_killed_after_its_decision_is_finished_by_the_next_writer(
     tmp_path: Path,
 ) -> None:
     target, staged = tmp_path / "site", tmp_path / "staged"
-    write(target, {MANIFEST: "old", "keep.html": "kept", "gone/old.html": "old"})
-    pages = {f"pages/{number // 1000}/{number}.html": str(number) for number in range(10_000)}
+    # More kept than written (see the next test); written: enough to be caught moving.
+    kept = {f"kept/{number // 1000}/{number}.html": "kept" for number in range(6_000)}
+    write(target, {MANIFEST: "old", "gone/old.html": "old"} | kept)
+    pages = {f"pages/{number // 1000}/{number}.html": str(number) for number in range(5_000)}
     write(staged, {MANIFEST: "new"} | pages)
     decided = tmp_path / ".site.commit"
     process = subprocess.Popen([sys.executable, "-c", COMMITTER, str(target), str(staged)])
@@ -84,10 +106,9 @@ def test_an_update_killed_after_its_decision_is_finished_by_the_next_writer(
     process.wait(timeout=60)
     assert decided.is_dir()
     assert (target / MANIFEST).read_text() == "old"  # the manifest moves last
-    assert (target / "keep.html").read_text() == "kept"
     recover(target, MANIFEST)
-    expected = {MANIFEST: "new", "keep.html": "kept", "pages/": ""}
-    expected |= {f"pages/{number}/": "" for number in range(10)} | pages
+    expected = {MANIFEST: "new", "kept/": "", "pages/": ""} | kept | pages
+    expected |= {name.rpartition("/")[0] + "/": "" for name in kept | pages}
     assert contents(target) == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
@@ -119,3 +140,14 @@ def test_a_build_finishes_an_update_left_decided_before_it_builds(
     build(kb_dir, tmp_path / "full", full=True)
     assert files(site) == files(tmp_path / "full")
     assert not pending.exists() and not (tmp_path / ".site.commit.removed").exists()
+
+
+def test_a_file_written_as_it_was_is_linked_from_the_build_before(tmp_path: Path) -> None:
+    earlier, out = tmp_path / "earlier", tmp_path / "out"
+    write(earlier, {"same.js": "x = 1;", "longer.js": "x = 1;;", "other.js": "x = 2;"})
+    out.mkdir()
+    for name in ("same.js", "longer.js", "other.js", "new.js"):
+        write_or_link(str(out / name), b"x = 1;", str(earlier / name))
+    assert contents(out) == dict.fromkeys(["longer.js", "new.js", "other.js", "same.js"], "x = 1;")
+    linked = {p.name for p in out.iterdir() if p.stat().st_nlink == 2}
+    assert linked == {"same.js"}

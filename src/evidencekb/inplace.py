@@ -20,12 +20,16 @@ it writes (`atomic.staging_dir`), leaves the kept ones where they are, and then
    the new one, whole), the build manifest (`last`) after every other, and removes
    the commit folder and its journal.
 
+A build that writes more files than it keeps (after a change every page shows, or
+under other code) links the kept ones into its staging folder instead, which
+replaces the folder whole (`atomic.replace_dir`): comparing and moving most of the
+files would cost more than one new folder.
+
 A build stopped during step 3 leaves every file whole, some from each build, and
 the commit folder: the next writer finishes the moves first (`recover`, under the
 folder's writer lock), so an update decided is never lost. The manifest moves last,
 so until then the folder reads as the build before (`ekb serve` and the next build
-see it as not built from kb/ as it is, and build). A build that keeps nothing
-replaces the whole folder at once instead (`atomic.replace_dir`).
+see it as not built from kb/ as it is, and build).
 """
 
 from __future__ import annotations
@@ -58,18 +62,64 @@ def commit(
 ) -> None:
     """Make `target` hold what `staged` holds and the `kept` files of those `present` in
     it, all or (for a moment) in part but never lost: see the module's docstring.
-    With `present` None (nothing kept in place), `staged` replaces `target` whole."""
+    With `present` None (nothing kept in place), or more files written than kept,
+    `staged`, with the kept files linked into it, replaces `target` whole."""
     target = resolved(target)
-    if present is None:
+    written, kept = files_in(staged), frozenset(kept)
+    if present is None or len(written) > len(kept):
+        # Most of it new (other code, a changed vocabulary): comparing and moving most
+        # files costs far more than linking the few kept ones and one swap.
+        source, out = os.fspath(target), os.fspath(staged)
+        for name in kept:
+            link_file(os.path.join(source, name), os.path.join(out, name))
         replace_dir(staged, target)
         return
-    written = files_in(staged)
-    removed = present - written - frozenset(kept)
+    removed = present - written - kept
     _drop_unchanged(staged, target, written & present)
     journal = _journal(target)
     replace_file(journal, json.dumps(sorted(removed), ensure_ascii=False).encode("utf-8"))
     os.rename(staged, _commit_dir(target))  # the update is decided
     recover(target, last)
+
+
+def link_file(source: str, target: str) -> None:
+    """Hard-link `source` as `target` (copy it where links are refused). The target's
+    folder is made only once a link fails for want of it: most are there already, and
+    a check before each of an edit build's links cost more than the link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        if not os.path.isfile(source):
+            raise
+        folder = os.path.dirname(target)
+        if os.path.isdir(folder):
+            shutil.copyfile(source, target)  # a filesystem without hard links
+        else:
+            os.makedirs(folder, exist_ok=True)
+            link_file(source, target)
+
+
+def write_or_link(destination: str, data: bytes, earlier: str | None) -> None:
+    """Write `data` as the file `destination`, or hard-link `earlier` (the same file
+    in the build before) where it holds these very bytes. A one-claim edit writes
+    thousands of files as they were (the search data's shards its words are not in),
+    and on many filesystems a new file costs far more than reading one and a link."""
+    if earlier is not None and _holds(earlier, data):
+        try:
+            os.link(earlier, destination)
+            return
+        except OSError:
+            pass  # a filesystem without hard links: write it
+    with open(destination, "wb") as file:
+        file.write(data)
+
+
+def _holds(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as file:
+            return file.read(len(data) + 1) == data
+    except OSError:
+        return False
 
 
 def _drop_unchanged(staged: Path, target: Path, names: Iterable[str]) -> None:
@@ -78,8 +128,9 @@ def _drop_unchanged(staged: Path, target: Path, names: Iterable[str]) -> None:
     words are not in), and moving a file over its twin costs far more than comparing
     them (freeing the old file's blocks on disk), and would make a reader fetch it again."""
     for name in names:
-        if filecmp.cmp(staged / name, target / name, shallow=False):
-            os.unlink(staged / name)
+        new, old = staged / name, target / name
+        if os.path.samefile(new, old) or filecmp.cmp(new, old, shallow=False):
+            os.unlink(new)  # linked by write_or_link, or written with the same bytes
 
 
 def recover(target: Path, last: str) -> None:

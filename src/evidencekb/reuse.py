@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from evidencekb.inplace import files_in
+from evidencekb.inplace import files_in, link_file
 from evidencekb.paths import BUILD_MANIFEST_NAME
 
 MANIFEST_FORMAT = 1
@@ -165,7 +164,7 @@ class Earlier:
         try:
             for name in files:
                 target = os.path.join(out_dir, name)
-                _link(os.path.join(source_dir, name), target)
+                link_file(os.path.join(source_dir, name), target)
                 done.append(target)
         except OSError:
             for target in done:
@@ -213,23 +212,6 @@ class Earlier:
         if part.place is None:
             return self.keep_part(part, out)
         return part.place.earlier.keep_part(part, part.place.out)
-
-
-def _link(source: str, target: str) -> None:
-    """Hard-link `source` as `target` (copy it where links are refused). The target's
-    folder is made only once a link fails for want of it: most are there already, and
-    a check before each of an edit build's links cost more than the link."""
-    try:
-        os.link(source, target)
-    except OSError:
-        if not os.path.isfile(source):
-            raise
-        folder = os.path.dirname(target)
-        if os.path.isdir(folder):
-            shutil.copyfile(source, target)  # a filesystem without hard links
-        else:
-            os.makedirs(folder, exist_ok=True)
-            _link(source, target)
 
 
 def write_manifest(out: Path, keys: Mapping[str, str], kb_digest: str, read_at_ns: int) -> None:

@@ -43,20 +43,22 @@ def _search_data(source: LoadedKb, out: Path, earlier: Earlier) -> Part:
     """The browser's search data: made from all of kb/ (every claim's number is in it),
     so kept only when nothing in kb/ changed. Writing it anew analyses only the topics
     that changed: each topic's analysis is kept in the user's cache folder by the kb/
-    folder it came from (search/browser/cache.py)."""
+    folder it came from (search/browser/cache.py); and each of its files that comes out
+    as it was is linked from the earlier site rather than written."""
     from evidencekb.reuse import Part, content_key
 
     return Part(
         SEARCH_DATA_DIRNAME,
         content_key(earlier.code, earlier.kb_digest),
         (f"{SEARCH_DATA_DIRNAME}/",),
-        partial(_write_search_data, source, out, earlier.code),
+        partial(_write_search_data, source, out, earlier),
         cost=_SEARCH_DATA_COST * len(source.kb.claims) + 1,
     )
 
 
-def _write_search_data(source: LoadedKb, out: Path, code: str) -> None:
+def _write_search_data(source: LoadedKb, out: Path, earlier: Earlier) -> None:
     from evidencekb.search.browser.cache import TopicCache
     from evidencekb.search.browser.data import write_search_data
 
-    write_search_data(source.kb, out, TopicCache.of(source.kb_dir, code))
+    cache = TopicCache.of(source.kb_dir, earlier.code)
+    write_search_data(source.kb, out, cache, earlier.site_dir)

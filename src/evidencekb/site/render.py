@@ -23,6 +23,7 @@ import jinja2
 import jinja2.ext
 from markupsafe import Markup
 
+from evidencekb.inplace import write_or_link
 from evidencekb.model import Claim, KnowledgeBase
 from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.paths import (
@@ -221,10 +222,12 @@ def bound_templates() -> dict[str, tuple[str, str | None]]:
 
 class Renderer:
     """Writes pages from the templates of one environment, the macro libraries bound
-    once per depth."""
+    once per depth; a page that comes out as the build before (in `earlier_dir`) had
+    it is linked from there rather than written (inplace.write_or_link)."""
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, earlier_dir: Path | None = None) -> None:
         self.env = env
+        self.earlier = None if earlier_dir is None else os.fspath(earlier_dir)
         self._libraries: dict[str, dict[str, Any]] = {}
         self._folders: set[str] = set()  # made already: one mkdir a folder, not a page
 
@@ -241,8 +244,8 @@ class Renderer:
         if folder not in self._folders:
             os.makedirs(folder, exist_ok=True)
             self._folders.add(folder)
-        with open(destination, "wb") as file:
-            file.write(html.encode("utf-8"))
+        earlier = None if self.earlier is None else os.path.join(self.earlier, path)
+        write_or_link(destination, html.encode("utf-8"), earlier)
 
     def libraries(self, root: str) -> dict[str, Any]:
         """The macro libraries bound to pages whose way back to the site root is `root`."""
@@ -410,7 +413,7 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
     same, and the static files; its finish, the downloads page (`render_downloads`)."""
     kb = source.kb
     lookups = SiteLookups.build(kb)
-    renderer = Renderer(_environment(lookups, EvidenceIndex.build(kb)))
+    renderer = Renderer(_environment(lookups, EvidenceIndex.build(kb)), earlier.site_dir)
     page_keys = PageKeys(kb, lookups, earlier.code, renderer.env, bound_templates())
     pages = tuple(
         Part(

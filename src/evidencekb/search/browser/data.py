@@ -39,11 +39,14 @@ by UTF-16 code units, as JavaScript compares strings.
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 from evidencekb import identifiers
+from evidencekb.inplace import write_or_link
 from evidencekb.model import KnowledgeBase
 from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.paths import SEARCH_DATA_DIRNAME
@@ -180,26 +183,36 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
 
 
 def write_search_data(
-    kb: KnowledgeBase, out_dir: Path, cache: TopicCache | None = None
+    kb: KnowledgeBase,
+    out_dir: Path,
+    cache: TopicCache | None = None,
+    earlier_dir: Path | None = None,
 ) -> dict[str, int]:
     """Write search/manifest.js, the shards (t-*.js), the spelling dictionaries (s-*.js)
     and the display chunks (d-*.js) under out_dir; return how many of each. `cache`:
-    where each topic's analysis is kept between builds (None: analyse every topic)."""
+    where each topic's analysis is kept between builds (None: analyse every topic).
+    `earlier_dir`: the site of the build before, whose file of the same name and bytes
+    is linked rather than written again (inplace.write_or_link)."""
     folder = out_dir / SEARCH_DATA_DIRNAME
     folder.mkdir(parents=True, exist_ok=True)
+    earlier = None if earlier_dir is None else earlier_dir / SEARCH_DATA_DIRNAME
+    write = partial(_write_script, folder, earlier)
     claims = kb.claims
     data = merge(topic_partials(kb, cache))
     spans = []  # each shard's first and last key
     for number, shard in enumerate(_shards(_entries(data))):
         # The same bytes as script_json(entries): a JSON list is its items' JSON joined.
         entries = ",".join(text for _, text in shard)
-        _write_script(folder / f"t-{number:04d}.js", f"EKBSearch.shard({number},[{entries}]);")
+        write(f"t-{number:04d}.js", f"EKBSearch.shard({number},[{entries}]);")
         spans.append((shard[0][0], shard[-1][0]))
     spelling = _spelling(data.words)
     for letter, words in spelling.items():
-        _write_call(folder / spelling_file(letter), "spelling", letter, words)
+        write(
+            spelling_file(letter),
+            f"EKBSearch.spelling({script_json(letter)},{script_json(words)});",
+        )
 
-    chunks = _write_chunks(kb, data.rows, folder)
+    chunks = _write_chunks(kb, data.rows, write)
     manifest = {
         "version": FORMAT_VERSION,
         "starts": _boundaries(spans),
@@ -213,11 +226,11 @@ def write_search_data(
         "categories": [[term.id, term.label] for term in kb.categories],
         "analysis": browser_analysis(kb, data),
     }
-    _write_script(folder / "manifest.js", f"EKBSearch.manifest({script_json(manifest)});")
+    write("manifest.js", f"EKBSearch.manifest({script_json(manifest)});")
     return {"shards": len(spans), "chunks": chunks}
 
 
-def _write_chunks(kb: KnowledgeBase, tails: list[str], folder: Path) -> int:
+def _write_chunks(kb: KnowledgeBase, tails: list[str], write: Callable[[str, str], None]) -> int:
     """The display chunks (d-NNNNN.js), each claim's row joined from the part its
     topic's analysis kept (search/browser/rows.py); return how many."""
     places = {topic.slug: i for i, topic in enumerate(kb.topics)}
@@ -225,13 +238,11 @@ def _write_chunks(kb: KnowledgeBase, tails: list[str], folder: Path) -> int:
     starts = range(0, len(rows), DOCS_PER_CHUNK)
     for number, start in enumerate(starts):
         text = ",".join(rows[start : start + DOCS_PER_CHUNK])
-        _write_script(folder / f"d-{number:05d}.js", f"EKBSearch.docs({number},[{text}]);")
+        write(f"d-{number:05d}.js", f"EKBSearch.docs({number},[{text}]);")
     return len(starts)
 
 
-def _write_call(path: Path, name: str, key: object, value: object) -> None:
-    _write_script(path, f"EKBSearch.{name}({script_json(key)},{script_json(value)});")
-
-
-def _write_script(path: Path, text: str) -> None:
-    path.write_text(text + "\n", encoding="utf-8", newline="\n")
+def _write_script(folder: Path, earlier: Path | None, name: str, text: str) -> None:
+    """Write the script `name` into `folder`, or link the earlier build's of the same bytes."""
+    was = None if earlier is None else os.path.join(earlier, name)
+    write_or_link(os.path.join(folder, name), (text + "\n").encode("utf-8"), was)
