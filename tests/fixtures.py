@@ -392,8 +392,9 @@ def write_site(
 
     earlier = earlier or Earlier.nothing("")
     stage = site.parts(loaded(kb), out, earlier, progress)
-    stage.finish(earlier.keep_or_write(stage.parts, out))
-    return stage.keys()
+    done = earlier.keep_or_write(stage.parts, out)
+    stage.finish(done.written)
+    return stage.keys(done.keys)
 
 
 def reword(kb_dir: Path, old: str, new: str) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from evidencekb.errors import KBError
 from evidencekb.reuse import Earlier, Part, content_key, write_manifest
-from evidencekb.workers import _runs, run_parts, run_shared, worker_count
+from evidencekb.workers import _runs, frozen_heap, run_parts, run_shared, worker_count
 
 
 def nothing() -> None:
@@ -100,11 +100,22 @@ def test_what_was_alive_before_the_tasks_is_frozen_while_they_run_and_only_then(
     assert gc.get_freeze_count() == 0
 
 
+def test_a_frozen_block_inside_another_leaves_the_unfreezing_to_it() -> None:
+    """A build freezes the loaded kb for all of its run, and runs its parts (which
+    freeze what is alive again) inside."""
+    kept = [[number] for number in range(1000)]
+    with frozen_heap():
+        assert gc.get_freeze_count() >= len(kept)
+        run_shared([gc.get_freeze_count] * 2)
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0
+
+
 def test_the_worker_count_is_the_cores_this_process_may_use() -> None:
     assert worker_count() == len(os.sched_getaffinity(0))
 
 
-def part(name: str, cost: int = 1, key: str | None = None) -> Part:
+def part(name: str, cost: float = 1, key: str | None = None) -> Part:
     return Part(name, key, (name,), lambda: name.upper(), cost)
 
 
@@ -114,7 +125,15 @@ def test_runs_put_the_largest_first_each_alone_and_small_neighbours_together() -
     assert [[p.name for p in run] for run in runs[:2]] == [["data"], ["index"]]
     pages = [p.name for run in runs[2:] for p in run]
     assert pages == [f"page-{n}" for n in range(64)]  # in their order
-    assert [len(run) for run in runs[2:]] == [16, 16, 16, 16]
+    assert [len(run) for run in runs[2:]] == [5] * 12 + [4]  # at most 66 / 16 parts a run
+
+
+def test_runs_spread_small_parts_out_however_cheap() -> None:
+    """Pages most likely kept cost little each, but may turn out to need writing."""
+    parts = [part(f"page-{n}", 0.1) for n in range(160)] + [part("data", 128)]
+    runs = _runs(parts, workers=2)
+    assert [p.name for p in runs[0]] == ["data"]
+    assert [len(run) for run in runs[1:]] == [11] * 14 + [6]  # ceil(161 / 16) = 11
 
 
 def test_run_parts_keeps_what_is_unchanged_and_names_what_each_part_written_returned(
@@ -142,8 +161,9 @@ def test_run_parts_keeps_what_is_unchanged_and_names_what_each_part_written_retu
         Part("new", same, ("new",), writing("new")),
         Part("always", None, ("always",), writing("always")),
     ]
-    written = run_parts(parts, earlier, out)
-    assert written == {name: f"wrote {name}" for name in ("changed", "new", "always")}
+    done = run_parts(parts, earlier, out)
+    assert done.written == {name: f"wrote {name}" for name in ("changed", "new", "always")}
+    assert done.keys == {"kept": same, "changed": other, "new": same}
     assert (out / "kept").read_text() == "kept before"
     assert (out / "kept").stat().st_ino == (earlier_site / "kept").stat().st_ino
     assert (out / "changed").read_text() == "changed anew"

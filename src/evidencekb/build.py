@@ -35,7 +35,7 @@ from evidencekb.kb import read_kb
 from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, write_manifest
-from evidencekb.workers import run_parts
+from evidencekb.workers import frozen_heap, run_parts
 
 # Each offers its parts of the site, then finishes once every part of every stage is
 # there (the site's finish, the downloads page, gives the sizes of the database's
@@ -75,6 +75,7 @@ def build(
         # updated before the index: a build stopped between the two leaves an index
         # older than kb/, which the next search or build makes anew.
         with (
+            frozen_heap(),  # the loaded kb lives as long as the build
             writer_lock(site_dir),
             writer_lock(index),
             staged_dir(index, marker=INDEX_META_NAME) as index_out,
@@ -89,20 +90,19 @@ def build(
             stages = [index_stage, *site_stages]
             site_parts = [p for stage in site_stages for p in stage.parts]
             every_part = [*index_stage.parts, *site_parts]
-            written = run_parts(every_part, earlier, out, progress)
+            done = run_parts(every_part, earlier, out, progress)
             for stage in stages:
-                stage.finish(written)
+                stage.finish(done.written)
             read_at = source.fingerprint.stamp_ns
-            write_manifest(index_out, index_stage.keys(), digest, read_at)
-            site_keys = {k: v for stage in site_stages for k, v in stage.keys().items()}
+            write_manifest(index_out, index_stage.keys(done.keys), digest, read_at)
+            site_keys = {k: v for stage in site_stages for k, v in stage.keys(done.keys).items()}
             write_manifest(out, site_keys, digest, read_at)
-            kept_files = earlier.kept(site_parts, written)
+            kept_files = earlier.kept(site_parts, done.written)
             commit(out, site_dir, earlier.present, kept_files, BUILD_MANIFEST_NAME)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
         reason = failure_reason(error)
         raise KBError(f"cannot write the site at {site_dir}: {reason}") from None
-    kept = frozenset(part.name for part in every_part) - written.keys()
-    return BuildResult(
-        site_dir, len(source.kb.topics), len(source.kb.claims), frozenset(written), kept
-    )
+    written = frozenset(done.written)
+    kept = frozenset(part.name for part in every_part) - written
+    return BuildResult(site_dir, len(source.kb.topics), len(source.kb.claims), written, kept)

@@ -24,7 +24,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -46,19 +46,46 @@ class Part:
     folder, or the earlier build's, kept when its part of this `name` had the same `key`.
 
     `name`: its entry in the build manifest. `key`: a hash of everything it is made
-    from (`content_key`), or None for a part written every time and never kept.
+    from (`content_key`), or None for a part written every time and never kept; or
+    `find_key`, which finds it where the part is run, on every core (`keyed`): a page's
+    key costs enough to find that a large build finds them all in parallel.
     `files`: what it writes, relative to the site folder (or to `place`'s); a name
     ending in "/" stands for a folder and every file in it. `cost`: roughly how much
-    work writing it is (a claim's worth is about 1), which orders the build's tasks,
-    largest first. `place`: the folder it goes into and the build before it there,
+    work it is to keep or write (writing a claim's worth is about 1), which orders the
+    build's tasks, largest first. `place`: the folder it goes into and the build before it there,
     for a part kept outside the site folder (the search index, paths.index_dir)."""
 
     name: str
     key: str | None
     files: tuple[str, ...]
     write: Callable[[], object]
-    cost: int = 1
+    cost: float = 1
     place: Place | None = None
+    find_key: Callable[[], str | None] | None = None
+
+    def keyed(self) -> Part:
+        """This part with its key found."""
+        if self.find_key is None:
+            return self
+        return replace(self, key=self.find_key(), find_key=None)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What became of parts that were run: what each part written returned, and the
+    key of each that has one, by name."""
+
+    written: dict[str, object]
+    keys: dict[str, str]
+
+    @classmethod
+    def merged(cls, dones: Iterable[Done]) -> Done:
+        written: dict[str, object] = {}
+        keys: dict[str, str] = {}
+        for done in dones:
+            written |= done.written
+            keys |= done.keys
+        return cls(written, keys)
 
 
 @dataclass(frozen=True)
@@ -82,9 +109,10 @@ class Parts:
     parts: tuple[Part, ...]
     finish: Callable[[Mapping[str, object]], None] = field(default=_nothing_to_finish)
 
-    def keys(self) -> dict[str, str]:
-        """The manifest's entries for these parts: each kept part's key by its name."""
-        return {part.name: part.key for part in self.parts if part.key is not None}
+    def keys(self, found: Mapping[str, str]) -> dict[str, str]:
+        """The manifest's entries for these parts: the key of each that has one, by name,
+        as the run `found` them (Done.keys)."""
+        return {part.name: found[part.name] for part in self.parts if part.name in found}
 
 
 def content_hash(digest_size: int = KEY_BYTES) -> hashlib.blake2b:
@@ -197,16 +225,24 @@ class Earlier:
 
     def kept(self, parts: Iterable[Part], written: Mapping[str, object]) -> Iterator[str]:
         """The files of those of `parts` (the site's) that this build kept rather than
-        wrote: a build updating the site in place leaves them there."""
+        wrote (one without a key is always written): a build updating the site in place
+        leaves them there."""
         for part in parts:
-            if part.place is None and part.key is not None and part.name not in written:
+            if part.place is None and part.name not in written:
                 yield from self.files_of(part)
 
-    def keep_or_write(self, parts: Iterable[Part], out: Path) -> dict[str, object]:
+    def keep_or_write(self, parts: Iterable[Part], out: Path) -> Done:
         """Keep each of `parts` from this earlier build into `out` (a part with a place:
-        from its place's earlier build, into its folder), or else write it; what each
-        part written returned, by name."""
-        return {part.name: part.write() for part in parts if not self._keep_placed(part, out)}
+        from its place's earlier build, into its folder), or else write it, its key found
+        first; what each part written returned, and every key."""
+        written: dict[str, object] = {}
+        keys: dict[str, str] = {}
+        for part in map(Part.keyed, parts):
+            if part.key is not None:
+                keys[part.name] = part.key
+            if not self._keep_placed(part, out):
+                written[part.name] = part.write()
+        return Done(written, keys)
 
     def _keep_placed(self, part: Part, out: Path) -> bool:
         if part.place is None:

@@ -16,11 +16,13 @@ Where fork is unavailable, or on one core, the tasks run one after the other.
 from __future__ import annotations
 
 import gc
+import math
 import multiprocessing
 import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -28,7 +30,7 @@ from typing import Any, TypeVar
 
 from evidencekb.errors import KBError
 from evidencekb.progress import Progress, no_progress
-from evidencekb.reuse import Earlier, Part
+from evidencekb.reuse import Done, Earlier, Part
 
 T = TypeVar("T")
 
@@ -49,37 +51,42 @@ def worker_count() -> int:
 
 def run_parts(
     parts: Sequence[Part], earlier: Earlier, out: Path, progress: Progress = no_progress
-) -> dict[str, object]:
+) -> Done:
     """Keep from `earlier` or write into `out` every one of `parts`, on every core,
-    reporting how many are done; return what each part written returned, by its name."""
+    reporting how many are done; return what each part written returned and every
+    part's key, by name (a key found where its part ran: Part.find_key)."""
     done = multiprocessing.Value("q", 0)  # shared memory: parts done in every process
 
-    def keep_or_write(run: tuple[Part, ...]) -> dict[str, object]:
-        written = earlier.keep_or_write(run, out)
+    def keep_or_write(run: tuple[Part, ...]) -> Done:
+        outcome = earlier.keep_or_write(run, out)
         with done.get_lock():
             done.value += len(run)
             count = done.value
         progress("parts", count, len(parts))
-        return written
+        return outcome
 
     tasks = [partial(keep_or_write, run) for run in _runs(parts, worker_count())]
-    return {name: value for written in run_shared(tasks) for name, value in written.items()}
+    return Done.merged(run_shared(tasks))
 
 
 def _runs(parts: Sequence[Part], workers: int) -> list[tuple[Part, ...]]:
     """The parts, largest first (the order given among equals), in runs of neighbours
-    of about an equal share of the work each: a large part is a run of its own."""
+    of about an equal share of the work each, and of no more than an equal share of
+    the parts: a large part is a run of its own, and small parts that may cost more
+    than guessed (a page expected to be kept, found changed) are spread out."""
     ordered = sorted(parts, key=lambda part: -part.cost)
-    share = sum(part.cost for part in ordered) / (workers * TASKS_PER_WORKER)
+    tasks = workers * TASKS_PER_WORKER
+    share = sum(part.cost for part in ordered) / tasks
+    most = math.ceil(len(ordered) / tasks)
     runs: list[tuple[Part, ...]] = []
     current: list[Part] = []
-    cost = 0
+    cost = 0.0
     for part in ordered:
         current.append(part)
         cost += part.cost
-        if cost >= share:
+        if cost >= share or len(current) >= most:
             runs.append(tuple(current))
-            current, cost = [], 0
+            current, cost = [], 0.0
     if current:
         runs.append(tuple(current))
     return runs
@@ -93,15 +100,26 @@ def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
     workers = min(worker_count(), len(tasks))
     if not hasattr(os, "fork") or workers < 2:
         return [task() for task in tasks]
-    # What is alive now (the loaded kb: millions of objects) lives until the tasks are
-    # done. Frozen, the garbage collector no longer traces it at each full collection,
-    # in any process, nor writes to its pages in the children, which would copy them
-    # (as the gc module's documentation advises before a fork).
+    # Frozen, what is alive now is not written to in the children by the collector,
+    # which would copy its pages (as the gc module's documentation advises before a fork).
+    with frozen_heap():
+        return _run_forked(tasks, workers - 1)
+
+
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Run the block with what is alive now (a loaded kb: millions of objects, which
+    lives as long as the block) frozen: the garbage collector no longer traces it at
+    each full collection while the block makes its own objects (a large build's parts
+    and pages by the hundred thousand). Inside another frozen block, it leaves the
+    unfreezing to that one."""
+    outer = gc.get_freeze_count() > 0
     gc.freeze()
     try:
-        return _run_forked(tasks, workers - 1)
+        yield
     finally:
-        gc.unfreeze()
+        if not outer:
+            gc.unfreeze()
 
 
 def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:

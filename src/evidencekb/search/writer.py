@@ -52,8 +52,9 @@ def write_index(
 
     earlier = earlier or Earlier.nothing("")
     index = index_parts(kb, index_dir, earlier, fingerprint, progress)
-    index.finish(earlier.keep_or_write(index.parts, index_dir))
-    keys = index.keys()
+    done = earlier.keep_or_write(index.parts, index_dir)
+    index.finish(done.written)
+    keys = index.keys(done.keys)
     write_manifest(index_dir, keys, fingerprint.digest, fingerprint.stamp_ns)
     return keys
 

@@ -408,9 +408,15 @@ def _copy_static(out_dir: Path) -> None:
             shutil.copyfile(source, destination)
 
 
+# Finding a page's key costs about this share of rendering it: what a page the build
+# before has (most likely kept) costs to run.
+_KEY_SHARE = 0.1
+
+
 def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
     """The site's parts of a build: each page, kept where its key (pagekeys.py) is the
-    same, and the static files; its finish, the downloads page (`render_downloads`)."""
+    same, and the static files; its finish, the downloads page (`render_downloads`).
+    A page's key is found where the page is run, on every core (reuse.Part.find_key)."""
     kb = source.kb
     lookups = SiteLookups.build(kb)
     renderer = Renderer(_environment(lookups, EvidenceIndex.build(kb)), earlier.site_dir)
@@ -418,9 +424,11 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
     pages = tuple(
         Part(
             path,
-            page_keys.key(path, template_name, variables),
+            None,
             (path,),
             partial(renderer.write, out, path, template_name, variables),
+            cost=_KEY_SHARE if path in earlier.keys else 1,
+            find_key=partial(page_keys.key, path, template_name, variables),
         )
         for path, template_name, variables in _pages(kb, lookups)
     )
