@@ -28,7 +28,6 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
-from evidencekb.inplace import files_in, link_file
 from evidencekb.paths import BUILD_MANIFEST_NAME
 
 MANIFEST_FORMAT = 1
@@ -174,6 +173,9 @@ class Earlier:
         keys = _read_manifest(site_dir).get("parts")
         if not isinstance(keys, dict):
             return cls.nothing(kb_digest)
+        # Imported here: `ekb check` imports this module (for content keys), never this.
+        from evidencekb.inplace import files_in
+
         present = files_in(site_dir) if in_place else None
         return cls(site_dir, keys, code_version(), kb_digest, present)
 
@@ -185,7 +187,9 @@ class Earlier:
             return False
         if self.present is not None:
             return all(name in self.present for name in files)
-        # Plain strings, not Paths: an edit build of a large kb links nearly every page,
+        from evidencekb.inplace import link_file
+
+        # Plain strings, not Paths: a build of a large kb may link nearly every page,
         # and pathlib's joins cost more than the links.
         source_dir, out_dir = os.fspath(self.site_dir), os.fspath(out)
         done: list[str] = []
