@@ -27,8 +27,8 @@ def contents(folder: Path) -> dict[str, str]:
     return found
 
 
-def write(folder: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
+def write(folder: Path, texts: dict[str, str]) -> None:
+    for name, text in texts.items():
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

@@ -51,8 +51,9 @@ class Part:
     `files`: what it writes, relative to the site folder (or to `place`'s); a name
     ending in "/" stands for a folder and every file in it. `cost`: roughly how much
     work it is to keep or write (writing a claim's worth is about 1), which orders the
-    build's tasks, largest first. `place`: the folder it goes into and the build before it there,
-    for a part kept outside the site folder (the search index, paths.index_dir)."""
+    build's tasks, largest first. `place`: the folder it goes into and the build
+    before it there, for a part kept outside the site folder (the search index,
+    paths.index_dir)."""
 
     name: str
     key: str | None
