@@ -25,20 +25,22 @@ if TYPE_CHECKING:
     from evidencekb.model import KnowledgeBase
 
 # A rough share of a claim's worth of work each (reuse.Part.cost): the export, made
-# anew, takes longer to write than the database.
-_EXPORT_SHARE, _DATABASE_SHARE = 4, 8
+# anew, takes longer to write than the database; after an earlier build, whose
+# topics' shares of it are most likely in the cache, it takes far less.
+_EXPORT_SHARE, _DATABASE_SHARE, _CACHED_EXPORT_SHARE = 4, 8, 100
 
 
 def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:
     """The JSON export, and the database with its metadata; nothing to finish."""
     key = content_key(earlier.code, earlier.kb_digest)
     claims = len(source.kb.claims)
+    export_share = _CACHED_EXPORT_SHARE if EXPORT_NAME in earlier.keys else _EXPORT_SHARE
     export = Part(
         EXPORT_NAME,
         key,
         (EXPORT_NAME,),
         partial(_write_export, source, out, earlier.code),
-        cost=claims // _EXPORT_SHARE + 1,
+        cost=claims // export_share + 1,
     )
     database = Part(
         DATABASE_NAME,

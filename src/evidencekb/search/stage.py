@@ -19,8 +19,11 @@ if TYPE_CHECKING:
     from evidencekb.progress import Progress
     from evidencekb.reuse import Earlier, Part, Parts
 
-# Writing the search data costs about twice an index segment's work per claim.
-_SEARCH_DATA_COST = 2
+# Writing the search data costs about twice an index segment's work per claim when
+# every topic is analysed; after an earlier build, whose topics' analyses are most
+# likely in the cache, what is left (merging them, writing the files) costs about a
+# twelfth of one.
+_SEARCH_DATA_COST, _MERGE_COST = 2, 0.08
 
 
 def index_parts(source: LoadedKb, index_out: Path, earlier: Earlier, progress: Progress) -> Parts:
@@ -52,8 +55,12 @@ def _search_data(source: LoadedKb, out: Path, earlier: Earlier) -> Part:
         content_key(earlier.code, earlier.kb_digest),
         (f"{SEARCH_DATA_DIRNAME}/",),
         partial(_write_search_data, source, out, earlier),
-        cost=_SEARCH_DATA_COST * len(source.kb.claims) + 1,
+        cost=_cost(earlier) * len(source.kb.claims) + 1,
     )
+
+
+def _cost(earlier: Earlier) -> float:
+    return _MERGE_COST if SEARCH_DATA_DIRNAME in earlier.keys else _SEARCH_DATA_COST
 
 
 def _write_search_data(source: LoadedKb, out: Path, earlier: Earlier) -> None:
