@@ -360,23 +360,34 @@ def report(kb_source: Path, runs: int, now: Side, before: Side | None, sizes: li
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_side_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a benchmark that runs this code and, beside it, earlier code on
+    a large kb (this one's and bench/serve.py's): the kb, and each side's src folder."""
     parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="the knowledge base")
-    parser.add_argument("--runs", type=int, default=3, help="rounds of each command")
-    parser.add_argument("--full-builds", type=int, help="rounds with a full build (default: all)")
     parser.add_argument("--src", type=Path, help="the src folder of the code to measure")
     parser.add_argument("--baseline", type=Path, help="the src folder of earlier code")
-    parser.add_argument("--baseline-runs", type=int, help="its rounds (default: --runs)")
-    parser.add_argument("--baseline-builds", type=int, help="its full builds (default: all)")
-    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
-    args = parser.parse_args()
+
+
+def check_side_options(args: argparse.Namespace) -> None:
+    """Stop with one `Error:` line unless the kb and each src folder given are there."""
     if not (args.kb / TOPICS_DIR).is_dir():
         sys.exit(f"Error: no knowledge base at {args.kb} (write one with bench/corpus.py)")
     for src in (args.src, args.baseline):
         if src is not None and not (src / "evidencekb").is_dir():
             sys.exit(f"Error: no evidencekb package in {src}")
     (REPO_ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_side_options(parser)
+    parser.add_argument("--runs", type=int, default=3, help="rounds of each command")
+    parser.add_argument("--full-builds", type=int, help="rounds with a full build (default: all)")
+    parser.add_argument("--baseline-runs", type=int, help="its rounds (default: --runs)")
+    parser.add_argument("--baseline-builds", type=int, help="its full builds (default: all)")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    args = parser.parse_args()
+    check_side_options(args)
     with tempfile.TemporaryDirectory(prefix="ekb-scale-", dir=REPO_ROOT / "bench" / "out") as tmp:
         scratch = Path(tmp)
         full_builds = args.runs if args.full_builds is None else args.full_builds

@@ -32,7 +32,14 @@ from pathlib import Path
 
 from evidencekb.live import EVENTS_PATH
 from evidencekb.paths import TOPICS_DIR
-from scale import DEFAULT_KB, REPO_ROOT, Side, edit_one_claim, make_side
+from scale import (
+    REPO_ROOT,
+    Side,
+    add_side_options,
+    check_side_options,
+    edit_one_claim,
+    make_side,
+)
 from search_speed import machine
 
 AIM_SECONDS = 3.0
@@ -154,14 +161,10 @@ def report(kb: Path, sides: list[Served], load: tuple[float, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kb", type=Path, default=DEFAULT_KB, help="the knowledge base")
+    add_side_options(parser)
     parser.add_argument("--edits", type=int, default=5, help="edits timed on each side")
-    parser.add_argument("--src", type=Path, help="the src folder of the code to measure")
-    parser.add_argument("--baseline", type=Path, help="the src folder of earlier code")
     args = parser.parse_args()
-    if not (args.kb / TOPICS_DIR).is_dir():
-        sys.exit(f"Error: no knowledge base at {args.kb} (write one with bench/corpus.py)")
-    (REPO_ROOT / "bench" / "out").mkdir(parents=True, exist_ok=True)
+    check_side_options(args)
     load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="ekb-serve-", dir=REPO_ROOT / "bench" / "out") as tmp:
         scratch = Path(tmp)
