@@ -14,11 +14,21 @@ import pytest
 
 from evidencekb.paths import (
     CACHE_DIRNAME,
+    CHECKED_CACHE_DIRNAME,
     CITATION_CACHE_DIRNAME,
     EXPORT_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
 )
 from fixtures import folder_bytes
+
+# The caches `ekb check` writes: each file parsed, and each topic checked.
+CHECK_CACHES = (PARSE_CACHE_DIRNAME, CHECKED_CACHE_DIRNAME)
+
+
+def check_entries(cache_home: Path) -> list[Path]:
+    """The entries of every cache `ekb check` writes."""
+    folders = [cache_home / CACHE_DIRNAME / name for name in CHECK_CACHES]
+    return sorted(entry for folder in folders for entry in folder.iterdir())
 
 
 def ekb(cache_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -37,8 +47,8 @@ def ekb(cache_home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_entries_that_are_no_files_hang_nothing(kb_dir: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0
-    entries = sorted((cache / CACHE_DIRNAME / PARSE_CACHE_DIRNAME).iterdir())
-    assert entries
+    entries = check_entries(cache)
+    assert {entry.parent.name for entry in entries} == set(CHECK_CACHES)
     for number, entry in enumerate(entries):
         entry.unlink()
         if number % 2:
@@ -85,8 +95,9 @@ def test_entries_others_may_write_are_not_used(kb_dir: Path, tmp_path: Path) -> 
     (cache / CACHE_DIRNAME).chmod(0o777)
     assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0
     assert (cache / CACHE_DIRNAME).stat().st_mode & 0o022 == 0  # made private
-    entries = sorted((cache / CACHE_DIRNAME / PARSE_CACHE_DIRNAME).iterdir())
-    assert entries and all(entry.stat().st_mode & 0o777 == 0o600 for entry in entries)
+    entries = check_entries(cache)
+    assert {entry.parent.name for entry in entries} == set(CHECK_CACHES)
+    assert all(entry.stat().st_mode & 0o777 == 0o600 for entry in entries)
     for entry in entries:
         entry.chmod(0o666)
     assert ekb(cache, "check", "--kb", str(kb_dir)).returncode == 0

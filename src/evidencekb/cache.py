@@ -1,17 +1,18 @@
 """Work kept between runs in the user's cache folder: where it lives, and entries of
 plain data written whole or not at all.
 
-Each kind of cached work (CACHES: parsed kb/ files, kb/parsecache.py; formatted
-references, site/citation.py; the search data's analysis of each topic,
-search/browser/cache.py; each topic's share of the JSON export, database/export.py)
-is declared once below, with its folder, its format and what its entries are keyed
-by; each has a folder of its own under `$XDG_CACHE_HOME/evidencekb/`
-(by default `~/.cache/evidencekb/`), not beside kb/ or the site: kb/ comes from pull requests
-and the site is published, and a cache in either could pair a key with data it
-does not hold. Only evidencekb writes there, from work it did itself; still, an
-entry is read back as plain data only (`PickledEntries`: built-in containers,
-strings, numbers and the classes a kind names), so a tampered entry cannot run
-code, and whoever reads an entry checks that it was written for what it needs.
+Each kind of cached work (CACHES: parsed kb/ files, kb/parsecache.py; topics checked
+without a problem, kb/checked.py; formatted references, site/citation.py; the search
+data's analysis of each topic, search/browser/cache.py; each topic's share of the JSON
+export, database/export.py) is declared once below, with its folder, its format and
+what its entries are keyed by; each has a folder of its own under
+`$XDG_CACHE_HOME/evidencekb/` (by default `~/.cache/evidencekb/`), not beside kb/ or
+the site: kb/ comes from pull requests and the site is published, and a cache in
+either could pair a key with data it does not hold. Only evidencekb writes there,
+from work it did itself; still, an entry is read back as plain data only
+(`PickledEntries`: built-in containers, strings, numbers and the classes a kind
+names), so a tampered entry cannot run code, and whoever reads an entry checks that
+it was written for what it needs.
 
 An entry is written to a temporary file and renamed into place, so a reader sees
 a whole entry or none, and two runs at once at worst write the same entry twice.
@@ -42,6 +43,7 @@ from typing import Any
 
 from evidencekb.paths import (
     CACHE_DIRNAME,
+    CHECKED_CACHE_DIRNAME,
     CITATION_CACHE_DIRNAME,
     EXPORT_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
@@ -76,6 +78,12 @@ PARSED_TOML = CacheKind(
     "a kb/ file's absolute path; used while the content key of its bytes and Python's "
     "version are the entry's",
 )
+CHECKED_TOPICS = CacheKind(
+    CHECKED_CACHE_DIRNAME,
+    "evidencekb-checked-topic-1",
+    "a topic folder's absolute path; used while the content key of the code, the year, "
+    "where kb/ is, the vocabularies and the folder's files is the one it holds",
+)
 CITATIONS = CacheKind(
     CITATION_CACHE_DIRNAME,
     "evidencekb-citation-2",
@@ -94,7 +102,7 @@ EXPORT_MEMBERS = CacheKind(
     "a topic folder's absolute path; used while the content key of the code, this format, "
     "the kb's stances and strength scheme and the topic's claims is the one it holds",
 )
-CACHES = (PARSED_TOML, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS)
+CACHES = (PARSED_TOML, CHECKED_TOPICS, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS)
 
 
 def cache_folder(name: str) -> Path | None:

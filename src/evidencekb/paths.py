@@ -31,6 +31,7 @@ NOTICES_FILE = "notices.toml"  # editorial notices (retractions...) on the cited
 # earlier run (cache.py). Never inside kb/ or the site: see there.
 CACHE_DIRNAME = "evidencekb"
 PARSE_CACHE_DIRNAME = "parsed-toml"  # kb/ files parsed (kb/parsecache.py)
+CHECKED_CACHE_DIRNAME = "checked-topics"  # topics that loaded without a problem (kb/checked.py)
 CITATION_CACHE_DIRNAME = "citations"  # references formatted by site/citation.py
 SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (search/browser/cache.py)
 EXPORT_CACHE_DIRNAME = "export"  # each topic's share of the JSON export (database/export.py)

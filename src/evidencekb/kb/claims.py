@@ -60,6 +60,17 @@ class ClaimChecker:
             claims.append(_claim(values, context, position=len(claims) + 1))
         return tuple(claims)
 
+    def take(self, doc: Located, claims: tuple[Claim, ...]) -> bool:
+        """Define the ids of a topic kept from an earlier check (kb/checked.py), read
+        from `doc` (its lines only), where none had a problem: claim n is its nth
+        table. False, defining none, if a topic before it defined one of them: it is
+        then checked anew, which reports that."""
+        if any(claim.id in self.first_defined for claim in claims):
+            return False
+        for index, claim in enumerate(claims):
+            self.first_defined[claim.id] = (doc, index)
+        return True
+
     def check(
         self, doc: Located, index: int, values: dict[str, Any], context: ClaimContext
     ) -> None:

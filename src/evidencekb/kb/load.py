@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.errors import KBError, Problem, ValidationError
+from evidencekb.kb.checked import CheckedTopics
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
 from evidencekb.kb.files import KbFileError, KbTree, scan_kb
@@ -25,7 +26,7 @@ from evidencekb.kb.fingerprint import Fingerprint, TreeDigest
 from evidencekb.kb.parsecache import parse_ahead
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.scheme import load_scheme
-from evidencekb.kb.topic import Vocabularies, load_topic
+from evidencekb.kb.topic import Vocabularies
 from evidencekb.kb.vocabulary import load_categories, load_entities
 from evidencekb.model import KnowledgeBase, StrengthScheme, Topic
 from evidencekb.paths import TOPICS_DIR
@@ -104,9 +105,10 @@ def _load_topics(reader: KbReader, vocabularies: Vocabularies) -> tuple[Topic, .
             reader.file_problem(TOPICS_DIR, "folder is missing")
         return ()
     claim_checker = ClaimChecker(reader)  # one for all topics: claim ids are unique across them
+    checked = CheckedTopics.of(reader, vocabularies)
     topics = []
     for slug in reader.tree.subfolders(TOPICS_DIR):  # hidden ones (imports being staged) aside
-        topic = load_topic(reader, claim_checker, slug, vocabularies)
+        topic = checked.load(reader, claim_checker, slug, vocabularies)
         if topic is not None:
             topics.append(topic)
     return tuple(topics)

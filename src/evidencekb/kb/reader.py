@@ -100,6 +100,14 @@ class KbReader(TableChecker):
             self.digest.feed(relative, data)
         return data
 
+    def took(self, files: dict[str, bytes]) -> None:
+        """Count `files` (kb/ path -> bytes, read from the tree) as read: a topic kept
+        from an earlier check (kb/checked.py) is not read through `raw`."""
+        for relative, data in files.items():
+            self.opened.add(relative)
+            if self.digest is not None:
+                self.digest.feed(relative, data)
+
     def decoded(self, relative: str, data: bytes) -> str | None:
         try:
             return decode_utf8(data, self.display(relative))

@@ -115,6 +115,12 @@ def place(parsed: Parsed, source: bytes, display: str, problems: list[Problem]) 
     return doc
 
 
+def lines_of(display: str, source: bytes) -> Located:
+    """A document's lines without its data: where a topic kept from an earlier check
+    (kb/checked.py) defines its claims, should a duplicate id need to point there."""
+    return Located(display, {}, _LineMap(source))
+
+
 def _huge_numbers(data: dict[str, Any]) -> Iterator[tuple[str, int, str]]:
     """(table, index, key) of every value holding an int SQLite cannot store."""
     for key, value in data.items():

@@ -1,0 +1,114 @@
+"""Topics as an earlier run checked them: `ekb check` and `ekb build` validate again only
+the topics whose files changed.
+
+Checking each claim against its table's fields, the vocabularies and the strength rule
+is most of what reading a large kb/ costs (on the benchmark kb, about 2 s of 2.4 s),
+and an edit touches one topic. A topic that loaded without a problem is kept
+(cache.CHECKED_TOPICS), keyed by everything its loading reads:
+
+- the code (reuse.code_version) and the year (a reference's year may not be later);
+- where kb/ is, as problems name its files;
+- what every topic is checked against: the strength scheme, the category and entity ids;
+- the name and bytes of every file in the topic's folder, and the names of its folders.
+
+One thing a topic's check reads from outside it: the claim ids the topics before it
+defined (ids are unique across kb/). A kept topic is taken only if none of its ids
+is defined already; otherwise it is checked anew, which reports the duplicate as a
+check without the cache would (a kept topic's claims file is kept in memory for the
+line a later duplicate points at). Nothing is kept or taken while kb/'s scan
+found a problem (a refused file is left out of the folder's files, where its problem
+would not be seen again). So the cache can make a check faster, never give it
+another result: tests/kb/test_checked_topics.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from dataclasses import dataclass
+
+from evidencekb import model
+from evidencekb.cache import CHECKED_TOPICS, TopicEntries
+from evidencekb.kb.claims import ClaimChecker
+from evidencekb.kb.files import KbFileError
+from evidencekb.kb.reader import KbReader
+from evidencekb.kb.tomlfile import lines_of
+from evidencekb.kb.topic import Vocabularies, load_topic
+from evidencekb.model import Topic
+from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
+from evidencekb.reuse import code_version, content_key
+
+# What a kept topic may hold besides plain data: the model's dataclasses.
+_MODEL_CLASSES = frozenset(
+    ("evidencekb.model", name)
+    for name, value in vars(model).items()
+    if isinstance(value, type) and dataclasses.is_dataclass(value)
+)
+
+
+@dataclass(frozen=True)
+class CheckedTopics:
+    """The topics kept for the kb/ `reader` reads, checked against `context` (a key of
+    the code, the year, where kb/ is and the vocabularies); `entries` None: none is
+    kept or taken."""
+
+    entries: TopicEntries | None
+    context: str
+
+    @classmethod
+    def of(cls, reader: KbReader, vocabularies: Vocabularies) -> CheckedTopics:
+        if reader.tree.problems:
+            return cls(None, "")
+        context = content_key(
+            CHECKED_TOPICS.format,
+            code_version(),
+            str(datetime.date.today().year),
+            reader.display(TOPICS_DIR),
+            repr(vocabularies),
+        )
+        return cls(TopicEntries.of(CHECKED_TOPICS, reader.kb_dir, _MODEL_CLASSES), context)
+
+    def load(
+        self, reader: KbReader, claim_checker: ClaimChecker, slug: str, vocabularies: Vocabularies
+    ) -> Topic | None:
+        """The topic in kb/topics/<slug>/ as `load_topic` gives it: kept, if this folder
+        was checked before and none of its claim ids is taken; else checked, and kept
+        if it has no problem."""
+        base = f"{TOPICS_DIR}/{slug}"
+        files = None if self.entries is None else _folder_files(reader, base)
+        if self.entries is None or files is None:
+            return load_topic(reader, claim_checker, slug, vocabularies)
+        key = self._key(reader, base, files)
+        kept = self.entries.get(slug, key)
+        claims_file = f"{base}/{CLAIMS_FILE}"
+        if isinstance(kept, Topic) and claims_file in files:
+            claims = lines_of(reader.display(claims_file), files[claims_file])
+            if claim_checker.take(claims, kept.claims):
+                reader.took(files)
+                return kept
+        problems = len(reader.problems)
+        topic = load_topic(reader, claim_checker, slug, vocabularies)
+        if topic is not None and len(reader.problems) == problems:
+            self.entries.put(slug, key, topic)
+        return topic
+
+    def _key(self, reader: KbReader, base: str, files: dict[str, bytes]) -> str:
+        parts: list[str | bytes] = [self.context, base, *reader.tree.subfolders(base)]
+        for relative, data in files.items():
+            parts += [relative, data]
+        return content_key(*parts)
+
+
+def _folder_files(reader: KbReader, base: str) -> dict[str, bytes] | None:
+    """The bytes of each file directly in the folder `base`, by its kb/ path; None if
+    one cannot be read (its check says why)."""
+    prefix = f"{base}/"
+    names = [
+        path
+        for path in reader.tree.all_files()
+        if path.startswith(prefix) and "/" not in path[len(prefix) :]
+    ]
+    try:
+        return {relative: reader.tree.read(relative) for relative in names}
+    except KbFileError:
+        return None
