@@ -370,6 +370,16 @@ class Topic:
     literature_searched: str | None = None  # ISO date up to which literature was searched
     changes: tuple[TopicChange, ...] = ()  # its change log, newest first
 
+    @cached_property
+    def claims_key(self) -> str:
+        """The content key of its claims whole (reuse.content_key of their reprs),
+        found once: the search data, the index segment and the export each key their
+        share of the topic with it, and a build finds the segments' keys before it
+        forks its workers, which then share it."""
+        from evidencekb.reuse import content_key  # `ekb search` loads the model without it
+
+        return content_key(*map(repr, self.claims))
+
     def headings(self, section: str) -> list[str | None]:
         """Headings of a section in source order (None: the lead paragraph)."""
         seen: list[str | None] = []

@@ -58,7 +58,7 @@ class MemberCache:
         """The content key of `topic`'s member: the code, the format, what the claims'
         evidence summaries read of the kb (`summary`: verdict.summary_inputs, as its
         repr) and every claim whole (all that verdict.claim_json reads of it)."""
-        return content_key(self.code, EXPORT_MEMBERS.format, summary, *map(repr, topic.claims))
+        return content_key(self.code, EXPORT_MEMBERS.format, summary, topic.claims_key)
 
     def get(self, topic: Topic, key: str) -> bytes | None:
         kept = self.entries.get(topic.slug, key)

@@ -93,7 +93,8 @@ class CheckedTopics:
         return topic
 
     def _key(self, reader: KbReader, base: str, files: dict[str, bytes]) -> str:
-        parts: list[str | bytes] = [self.context, base, *reader.tree.subfolders(base)]
+        folders = reader.tree.subfolders(base)
+        parts: list[str | bytes] = [self.context, base, str(len(folders)), *folders]
         for relative, data in files.items():
             parts += [relative, data]
         return content_key(*parts)

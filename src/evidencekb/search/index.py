@@ -192,9 +192,7 @@ def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
     from evidencekb.reuse import content_key
 
     references = repr(topic.references)
-    return content_key(
-        code, vocabulary, topic.slug, topic.title, references, *map(repr, topic.claims)
-    )
+    return content_key(code, vocabulary, topic.slug, topic.title, references, topic.claims_key)
 
 
 def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
