@@ -15,7 +15,14 @@ import pytest
 
 from evidencekb.errors import KBError
 from evidencekb.reuse import Earlier, Part, content_key, write_manifest
-from evidencekb.workers import _runs, frozen_heap, run_parts, run_shared, worker_count
+from evidencekb.workers import (
+    _runs,
+    collector_paused,
+    frozen_heap,
+    run_parts,
+    run_shared,
+    worker_count,
+)
 
 
 def nothing() -> None:
@@ -109,6 +116,21 @@ def test_a_frozen_block_inside_another_leaves_the_unfreezing_to_it() -> None:
         run_shared([gc.get_freeze_count] * 2)
         assert gc.get_freeze_count() >= len(kept)
     assert gc.get_freeze_count() == 0
+
+
+def test_the_collector_is_paused_for_the_block_and_then_as_it_was() -> None:
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        assert not gc.isenabled()
+        raise ValueError("a failed block")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # one paused before is left paused
+    finally:
+        gc.enable()
 
 
 def test_the_worker_count_is_the_cores_this_process_may_use() -> None:

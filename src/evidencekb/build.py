@@ -35,7 +35,7 @@ from evidencekb.kb import read_kb
 from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, write_manifest
-from evidencekb.workers import frozen_heap, run_parts
+from evidencekb.workers import collector_paused, frozen_heap, run_parts
 
 # Each offers its parts of the site, then finishes once every part of every stage is
 # there (the site's finish, the downloads page, gives the sizes of the database's
@@ -83,14 +83,16 @@ def build(
         ):
             recover(site_dir, BUILD_MANIFEST_NAME)  # an update a stopped build decided
             earlier = _earlier(site_dir, digest, full, in_place=True)
-            index_stage = search.index_parts(
-                source, index_out, _earlier(index, digest, full), progress
-            )
-            site_stages = [offer(source, out, earlier, progress) for offer in STAGES]
+            with collector_paused():  # the stages' parts, by the hundred thousand
+                index_stage = search.index_parts(
+                    source, index_out, _earlier(index, digest, full), progress
+                )
+                site_stages = [offer(source, out, earlier, progress) for offer in STAGES]
             stages = [index_stage, *site_stages]
             site_parts = [p for stage in site_stages for p in stage.parts]
             every_part = [*index_stage.parts, *site_parts]
-            done = run_parts(every_part, earlier, out, progress)
+            with frozen_heap():  # they, too, live as long as the build
+                done = run_parts(every_part, earlier, out, progress)
             for stage in stages:
                 stage.finish(done.written)
             read_at = source.fingerprint.stamp_ns

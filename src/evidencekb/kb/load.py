@@ -10,10 +10,8 @@ and puts their results together.
 
 from __future__ import annotations
 
-import gc
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from evidencekb.kb.topic import Vocabularies
 from evidencekb.kb.vocabulary import load_categories, load_entities
 from evidencekb.model import KnowledgeBase, StrengthScheme, Topic
 from evidencekb.paths import TOPICS_DIR
+from evidencekb.workers import collector_paused
 
 
 def load_kb(kb_dir: Path) -> KnowledgeBase:
@@ -66,7 +65,7 @@ def load_tree(tree: KbTree, digest: TreeDigest | None = None) -> KnowledgeBase:
     """Validate a scanned kb/ (perhaps with files about to be written); raise on problems.
     `digest`: fed each file's bytes as they are read."""
     reader = KbReader(tree, digest)
-    with _collector_paused():
+    with collector_paused():  # millions of small containers, none in a cycle
         parse_ahead(tree, reader.cache)
         kb = _load(reader)
     if reader.problems:
@@ -112,23 +111,6 @@ def _load_topics(reader: KbReader, vocabularies: Vocabularies) -> tuple[Topic, .
         if topic is not None:
             topics.append(topic)
     return tuple(topics)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while kb/ is read.
-
-    A large kb parses into millions of small containers without cycles, and the
-    collector would walk them all again and again as they are made: on the
-    benchmark kb that is a sixth of a check. It runs again, as before, after.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def read_as_loaded(tree: KbTree, relative: str) -> bytes:
