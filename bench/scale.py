@@ -8,8 +8,9 @@ On the large benchmark kb (bench/corpus.py writes it to bench/out/large-kb; --kb
 takes any other), each figure is the median of --runs whole `ekb` processes, run
 one at a time, in rounds; each round:
 
-1. `ekb check` with a cold cache (the parse cache folder emptied first: a fresh
-   clone, or the first check after a Python upgrade);
+1. `ekb check` with a cold cache (the folders of the caches it writes emptied
+   first, the parsed files and the checked topics: a fresh clone, or the first
+   check after an upgrade);
 2. `ekb check` again: a warm cache, nothing changed;
 3. `ekb build` with no earlier build and a cold cache (the site folder and the
    cache removed first): a fresh clone's first build; only in the first
@@ -60,6 +61,7 @@ from pathlib import Path
 from evidencekb.paths import (
     BUILD_MANIFEST_NAME,
     CACHE_DIRNAME,
+    CHECKED_CACHE_DIRNAME,
     CLAIMS_FILE,
     DATABASE_NAME,
     EXPORT_NAME,
@@ -73,6 +75,8 @@ from evidencekb.paths import (
 from search_speed import machine  # one description of the machine for every bench
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# What `ekb check` keeps between runs: each kb/ file parsed, each topic checked.
+CHECK_CACHES = (PARSE_CACHE_DIRNAME, CHECKED_CACHE_DIRNAME)
 DEFAULT_KB = REPO_ROOT / "bench" / "out" / "large-kb"
 SAMPLE_EVERY = 0.25  # seconds between samples of a command's memory
 CLAIM_HEADER = re.compile(r"^\[\[claim\]\]", re.MULTILINE)
@@ -241,10 +245,11 @@ def measure(kb_source: Path, runs: int, sides: list[Side], scratch: Path) -> Non
     for round_number in range(runs):
         taking_part = [side for side in sides if round_number < side.rounds]
         for side in taking_part:
-            # The parse cache only: the build after the edit below still has the other
-            # caches the builds before filled (formatted references, the search data's
-            # analysis), as an editor's build does.
-            shutil.rmtree(side.cache / CACHE_DIRNAME / PARSE_CACHE_DIRNAME, ignore_errors=True)
+            # The caches `ekb check` writes only: the build after the edit below still
+            # has the others the builds before filled (formatted references, the search
+            # data's analysis), as an editor's build does.
+            for name in CHECK_CACHES:
+                shutil.rmtree(side.cache / CACHE_DIRNAME / name, ignore_errors=True)
             side.record("check_cold", run_ekb(side, *check))
             side.record("check_warm", run_ekb(side, *check))
             if round_number < side.full_builds:
