@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from evidencekb import model
@@ -50,15 +51,17 @@ _MODEL_CLASSES = frozenset(
 class CheckedTopics:
     """The topics kept for the kb/ `reader` reads, checked against `context` (a key of
     the code, the year, where kb/ is and the vocabularies); `entries` None: none is
-    kept or taken."""
+    kept or taken. `files`: kb/'s files by the folder they are directly in, listed
+    once rather than sought among all of kb/'s for each topic."""
 
     entries: TopicEntries | None
     context: str
+    files: Mapping[str, tuple[str, ...]]
 
     @classmethod
     def of(cls, reader: KbReader, vocabularies: Vocabularies) -> CheckedTopics:
         if reader.tree.problems:
-            return cls(None, "")
+            return cls(None, "", {})
         context = content_key(
             CHECKED_TOPICS.format,
             code_version(),
@@ -66,7 +69,8 @@ class CheckedTopics:
             reader.display(TOPICS_DIR),
             repr(vocabularies),
         )
-        return cls(TopicEntries.of(CHECKED_TOPICS, reader.kb_dir, _MODEL_CLASSES), context)
+        entries = TopicEntries.of(CHECKED_TOPICS, reader.kb_dir, _MODEL_CLASSES)
+        return cls(entries, context, _by_folder(reader.tree.all_files()))
 
     def load(
         self, reader: KbReader, claim_checker: ClaimChecker, slug: str, vocabularies: Vocabularies
@@ -75,7 +79,7 @@ class CheckedTopics:
         was checked before and none of its claim ids is taken; else checked, and kept
         if it has no problem."""
         base = f"{TOPICS_DIR}/{slug}"
-        files = None if self.entries is None else _folder_files(reader, base)
+        files = None if self.entries is None else _read(reader, self.files.get(base, ()))
         if self.entries is None or files is None:
             return load_topic(reader, claim_checker, slug, vocabularies)
         key = self._key(reader, base, files)
@@ -100,15 +104,17 @@ class CheckedTopics:
         return content_key(*parts)
 
 
-def _folder_files(reader: KbReader, base: str) -> dict[str, bytes] | None:
-    """The bytes of each file directly in the folder `base`, by its kb/ path; None if
-    one cannot be read (its check says why)."""
-    prefix = f"{base}/"
-    names = [
-        path
-        for path in reader.tree.all_files()
-        if path.startswith(prefix) and "/" not in path[len(prefix) :]
-    ]
+def _by_folder(paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """`paths` (kb/ paths, in order) by the folder each is directly in."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        found.setdefault(path.rpartition("/")[0], []).append(path)
+    return {folder: tuple(names) for folder, names in found.items()}
+
+
+def _read(reader: KbReader, names: Iterable[str]) -> dict[str, bytes] | None:
+    """The bytes of each file of `names`, by its kb/ path; None if one cannot be read
+    (its check says why)."""
     try:
         return {relative: reader.tree.read(relative) for relative in names}
     except KbFileError:
