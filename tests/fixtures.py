@@ -6,6 +6,7 @@ helpers that edit a kb copy. Test modules import from here, never from each othe
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import pty
@@ -13,8 +14,10 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -38,13 +41,14 @@ from evidencekb.model import (
     Term,
     Topic,
 )
+from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME, INDEX_META_NAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier
 from evidencekb.search.analysis import STOP_WORDS
 from evidencekb.search.browser import write_search_data
 from evidencekb.search.index import indexed_documents, schema
-from evidencekb.search.segments import counted_words
+from evidencekb.search.segments import with_words, words_apart
 
 REPO = Path(__file__).resolve().parent.parent
 REPO_KB = REPO / "kb"
@@ -551,7 +555,7 @@ def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:
     ix = whoosh_index.create_in(str(folder), schema())
     for topic in kb.topics:
         writer = ix.writer()
-        for document in counted_words(indexed_documents(kb, [topic])):
+        for document in with_words(*words_apart(indexed_documents(kb, [topic]))):
             writer.add_document(**document)
         writer.commit(merge=False)
     with ix.reader() as reader:
@@ -646,3 +650,114 @@ def run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
     os.close(primary)
     assert process.wait(timeout=60) == 0
     return b"".join(chunks).decode("utf-8")
+
+
+# Words an edit puts into a claim or a title: stems shared with other claims, an
+# abbreviation, accents, a character beyond U+FFFF, and markup.
+WORDS = ["benzodiazepines", "dosing", "CRPS", "ketamine", "naïve", "\U0001d465-ray", HOSTILE, "a"]
+
+
+# Generated edits of a loaded kb, for the caches kept per topic (search/browser/cache.py,
+# search/segments.py): each (kb, a topic's index, a word) -> the kb edited.
+
+
+def _topic(kb: KnowledgeBase, index: int) -> int:
+    return index % len(kb.topics)
+
+
+def _with_topic(kb: KnowledgeBase, index: int, topic: Topic) -> KnowledgeBase:
+    topics = list(kb.topics)
+    topics[index] = topic
+    return replace(kb, topics=tuple(topics))
+
+
+def drop(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    if len(kb.topics) < 2:
+        return kb
+    i = _topic(kb, index)
+    return replace(kb, topics=kb.topics[:i] + kb.topics[i + 1 :])
+
+
+def add(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """A topic of sample_kb that the kb does not have yet."""
+    new = [t for t in sample_kb().topics if t.slug not in {s.slug for s in kb.topics}]
+    return replace(kb, topics=(*kb.topics, new[0])) if new else kb
+
+
+def move_to_end(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    i = _topic(kb, index)
+    return replace(kb, topics=(*kb.topics[:i], *kb.topics[i + 1 :], kb.topics[i]))
+
+
+def retitle(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    i = _topic(kb, index)
+    return _with_topic(kb, i, replace(kb.topics[i], title=f"{kb.topics[i].title} {word}"))
+
+
+def reword_claim(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """The middle claim of a topic gains a word in front."""
+    i = _topic(kb, index)
+    topic = kb.topics[i]
+    claims = list(topic.claims)
+    j = len(claims) // 2
+    claims[j] = replace(claims[j], text=f"{word} {claims[j].text}")
+    return _with_topic(kb, i, replace(topic, claims=tuple(claims)))
+
+
+def add_synonym(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """An entity gains a name: every topic whose claims name it changes."""
+    entities = list(kb.entities)
+    k = index % len(entities)
+    entities[k] = replace(entities[k], synonyms=(*entities[k].synonyms, word))
+    return replace(kb, entities=tuple(entities))
+
+
+def with_worded_stances(kb: KnowledgeBase) -> KnowledgeBase:
+    """The kb with each stance that a summary words by its label (not a verb, not "not
+    stated") recorded for the first cited work of claims citing several: their
+    display rows then show the label."""
+    worded = [t.id for t in kb.stances if t.id not in (SUPPORTS, CONTRADICTS, NOT_STATED)]
+    stances = itertools.cycle(worded)
+    topics = []
+    for topic in kb.topics:
+        claims = [
+            replace(c, evidence=(Evidence(c.citations[0], next(stances)),))
+            if len(c.citations) > 1 and not c.evidence
+            else c
+            for c in topic.claims
+        ]
+        topics.append(replace(topic, claims=tuple(claims)))
+    return replace(kb, topics=tuple(topics))
+
+
+def reword_stances(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """Every stance is worded anew: the evidence summaries that a display row shows
+    change where a claim's cited works take a stance worded by its label."""
+    stances = tuple(replace(t, label=f"{t.label} {word}") for t in kb.stances)
+    return replace(kb, stances=stances)
+
+
+def add_hedging_word(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """The strength rule gains a hedging word, put first: a derived label is then said
+    to come from it where a claim has it."""
+    words = (word, *kb.strength.hedging_words)
+    return replace(kb, strength=replace(kb.strength, hedging_words=words))
+
+
+Edit = Callable[[KnowledgeBase, int, str], KnowledgeBase]
+EDITS: list[Edit] = [
+    drop, add, move_to_end, retitle, reword_claim, add_synonym, reword_stances, add_hedging_word
+]  # fmt: skip
+# One to three of them, for Hypothesis: (the edit, a topic's index, a word).
+EDIT_LISTS = st.lists(
+    st.tuples(st.sampled_from(EDITS), st.integers(0, 3), st.sampled_from(WORDS)),
+    min_size=1,
+    max_size=3,
+)
+
+
+@contextmanager
+def scratch() -> Iterator[Path]:
+    """A temporary folder for one Hypothesis example (pytest's tmp_path is one a test)."""
+    with tempfile.TemporaryDirectory() as folder:
+        yield Path(folder)

@@ -4,7 +4,8 @@ plain data written whole or not at all.
 Each kind of cached work (CACHES: parsed kb/ files, kb/parsecache.py; topics checked
 without a problem, kb/checked.py; formatted references, site/citation.py; the search
 data's analysis of each topic, search/browser/cache.py; each topic's share of the JSON
-export, database/export.py) is declared once below, with its folder, its format and
+export, database/export.py; each topic's claims analysed for the search index,
+search/segments.py) is declared once below, with its folder, its format and
 what its entries are keyed by; each has a folder of its own under
 `$XDG_CACHE_HOME/evidencekb/` (by default `~/.cache/evidencekb/`), not beside kb/ or
 the site: kb/ comes from pull requests and the site is published, and a cache in
@@ -46,6 +47,7 @@ from evidencekb.paths import (
     CHECKED_CACHE_DIRNAME,
     CITATION_CACHE_DIRNAME,
     EXPORT_CACHE_DIRNAME,
+    INDEX_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
     TOPICS_DIR,
@@ -102,7 +104,13 @@ EXPORT_MEMBERS = CacheKind(
     "a topic folder's absolute path; used while the content key of the code, this format, "
     "the kb's stances and strength scheme and the topic's claims is the one it holds",
 )
-CACHES = (PARSED_TOML, CHECKED_TOPICS, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS)
+INDEX_DOCUMENTS = CacheKind(
+    INDEX_CACHE_DIRNAME,
+    "evidencekb-index-documents-1",
+    "a topic folder's absolute path; used while the topic's content key "
+    "(search.index.topic_key, of the code too) is the one it holds",
+)
+CACHES = (PARSED_TOML, CHECKED_TOPICS, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS, INDEX_DOCUMENTS)
 
 
 def cache_folder(name: str) -> Path | None:

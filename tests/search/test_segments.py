@@ -17,7 +17,7 @@ from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search.analysis import words
 from evidencekb.search.index import INDEX_NAME, indexed_documents, schema, topic_documents
-from evidencekb.search.segments import SEGMENT_CLAIMS, counted_words, segment_groups
+from evidencekb.search.segments import SEGMENT_CLAIMS, segment_groups, with_words, words_apart
 from evidencekb.search.writer import write_index
 from evidencekb.verdict import claim_json
 from fixtures import REPO_KB, one_segment_per_topic
@@ -84,10 +84,8 @@ def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(
     (tmp_path / "plain").mkdir()
     plain = whoosh_index.create_in(str(tmp_path / "plain"), schema(), INDEX_NAME)
     writer = plain.writer(compound=False)
-    for document in counted_words(
-        indexed_documents(kb, kb.topics)
-    ):  # what we give whoosh, but analysed
-        writer.add_document(**document)
+    for document in with_words(*words_apart(indexed_documents(kb, kb.topics))):
+        writer.add_document(**document)  # what we give whoosh, but analysed
     writer.commit(merge=False)
 
     def parts(folder: Path) -> dict[str, bytes]:
@@ -107,7 +105,7 @@ def test_a_words_frequency_is_the_number_of_claims_holding_it(
     tmp_path: Path, segments: str
 ) -> None:
     """The spelling dictionary holds each word once a segment, as often as its claims
-    hold it (segments.counted_words): over all segments, the tie-break between
+    hold it (segments.with_words): over all segments, the tie-break between
     suggestions, most claims first, counts claims, as the site's search does."""
     (seed,) = load_kb(REPO_KB).topics
     copies = [replace(seed, slug=f"copy-{n}", claims=seed.claims[n:]) for n in range(3)]

@@ -78,7 +78,7 @@ def schema(analysed_text: Any = None) -> Schema:
         body=text_field(analyzer=analyzer),  # heading and text together, for ranking
         topic_title=text_field(analyzer=analyzer),
         terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
-        # the spelling dictionary: each word once a segment (segments.counted_words)
+        # the spelling dictionary: each word once a segment (segments.with_words)
         words=TEXT(analyzer=word_analyzer(), phrase=False),
         # every keyword field of the registry: one value a claim (section, strength,
         # topic) sortable, for counts and filters; any number of values a keyword
@@ -156,7 +156,7 @@ def _with_broader_entities(claim: Claim, entities: dict[str, Term]) -> Claim:
 @dataclass
 class ClaimWords:
     """The distinct words of a claim's "words" field (`topic_documents`): what the
-    spelling dictionary counts a claim for, in the index (segments.counted_words) and
+    spelling dictionary counts a claim for, in the index (segments.with_words) and
     in the site's search data alike. The field is the claim's text, then after a space
     its heading and names, which many claims share: no word spans a space, so that part
     is split into words once and its words joined to the text's."""

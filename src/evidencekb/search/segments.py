@@ -8,6 +8,11 @@ each), keeps the earlier build's where a key is the same and writes the others
 (`write_segment`, each a part of the build: see search/stage.py), and then lists them
 all in the table of contents (`write_table_of_contents`). Only writing imports this module:
 `ekb search` starts faster without it.
+
+A segment is written from its topics' claims analysed (`TopicDocuments`), which are
+kept per topic between runs in the user's cache (cache.INDEX_DOCUMENTS): after an
+edit, the segment that holds the edited topic is written anew, but only that topic's
+claims are analysed again, not the other ~9,000 of its segment.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evidencekb.cache import INDEX_DOCUMENTS, TopicEntries
 from evidencekb.reuse import Earlier, content_hash, content_key
 from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
 from evidencekb.search.index import (
@@ -57,6 +63,7 @@ class PlannedSegment:
     part: str  # its name among the build's parts (reuse.py)
     key: str  # its content key, which is also its whoosh segment id
     topics: tuple[Topic, ...]
+    topic_keys: tuple[str, ...]  # each topic's content key (index.topic_key)
     claims: int
     earlier_files: tuple[str, ...]  # the earlier index's files of this key (index-relative)
     earlier_lengths: FieldLengths | None  # and its field lengths; None: it had none
@@ -73,11 +80,13 @@ def plan_segments(
     earlier_files, earlier_lengths = _earlier_segments(earlier)
     planned = []
     for group in segment_groups(kb.topics):
-        key = content_key(*(topic_key(earlier.code, vocabulary, topic) for topic in group))
+        topic_keys = tuple(topic_key(earlier.code, vocabulary, topic) for topic in group)
+        key = content_key(*topic_keys)
         files = tuple(earlier_files.get(key, []))
         claims = sum(len(topic.claims) for topic in group)
         part = f"{SEGMENT_PART}{group[0].slug}"
-        planned.append(PlannedSegment(part, key, group, claims, files, earlier_lengths.get(key)))
+        lengths = earlier_lengths.get(key)
+        planned.append(PlannedSegment(part, key, group, topic_keys, claims, files, lengths))
     return tuple(planned)
 
 
@@ -114,17 +123,64 @@ def _cut_after(topic: Topic, size: int) -> bool:
     return int.from_bytes(digest.digest(), "big") < (1 << 64) * len(topic.claims) // size
 
 
-def write_segment(kb: KnowledgeBase, index_dir: Path, segment: PlannedSegment) -> FieldLengths:
+def write_segment(
+    kb: KnowledgeBase, index_dir: Path, segment: PlannedSegment, kept: TopicEntries | None
+) -> FieldLengths:
     """Write `segment` into `index_dir`, through a scratch index beside it (a whoosh
-    writer also writes a table of contents and a lock); return its total field lengths."""
-    documents = indexed_documents(kb, segment.topics)
+    writer also writes a table of contents and a lock); return its total field lengths.
+    `kept`: each topic's analysed claims kept by an earlier run (`kept_documents`),
+    taken where the topic's key is the same, and kept for the next where it is not."""
+    documents: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    for topic, key in zip(segment.topics, segment.topic_keys, strict=True):
+        analysed = TopicDocuments.kept_or_made(kb, topic, key, kept)
+        documents += analysed.documents
+        counts.update(analysed.words)
     # whoosh names its temporary files with `random`: leave the caller's sequence as it was.
     saved = random.getstate()
     try:
-        given = preanalysed(counted_words(documents))
+        given = with_words(documents, counts)
         return _write_segment(writing_schema(), given, index_dir, segment.key)
     finally:
         random.setstate(saved)
+
+
+def kept_documents(kb_dir: Path) -> TopicEntries:
+    """The topics' analysed claims kept for the kb at `kb_dir` in the user's cache."""
+    return TopicEntries.of(INDEX_DOCUMENTS, kb_dir)
+
+
+@dataclass(frozen=True)
+class TopicDocuments:
+    """One topic's claims as its segment indexes them: each claim's document
+    (index.indexed_documents) with its text analysed (`preanalysed`), but for its
+    spelling words, which the segment's last claim holds for all (`with_words`); and
+    how many of the topic's claims hold each of those words. Made from nothing but
+    what the topic's key (index.topic_key) is made from; plain data, so that it can
+    be kept in the cache and read back without running code."""
+
+    documents: list[dict[str, Any]]
+    words: dict[str, int]
+
+    @classmethod
+    def made(cls, kb: KnowledgeBase, topic: Topic) -> TopicDocuments:
+        plain, counts = words_apart(indexed_documents(kb, (topic,)))
+        return cls(list(preanalysed(plain)), dict(counts))
+
+    @classmethod
+    def kept_or_made(
+        cls, kb: KnowledgeBase, topic: Topic, key: str, kept: TopicEntries | None
+    ) -> TopicDocuments:
+        """The topic's documents as `kept` holds them for `key`; else made, and kept."""
+        found = None if kept is None else kept.get(topic.slug, key)
+        if isinstance(found, tuple) and len(found) == 2:
+            documents, words = found
+            if isinstance(documents, list) and isinstance(words, dict):
+                return cls(documents, words)
+        made = cls.made(kb, topic)
+        if kept is not None:
+            kept.put(topic.slug, key, (made.documents, made.words))
+        return made
 
 
 def writing_schema() -> Schema:
@@ -154,22 +210,29 @@ def preanalysed(documents: Iterable[dict[str, str]]) -> Iterator[dict[str, Any]]
         }
 
 
-def counted_words(documents: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The documents with "words", the spelling dictionary (search/spelling.py), held
-    by the last of them only: each word as many times as the claims that hold it.
-    whoosh then writes a posting a word, not a posting a word and claim (a third of
-    a segment's postings), and a word's frequency in the index (all segments'
-    together) is still the number of claims that hold it."""
+def words_apart(documents: Iterable[dict[str, Any]]) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """The documents without their "words" field, and how many of them hold each word
+    of it (index.ClaimWords): the spelling dictionary (search/spelling.py) is held by
+    a segment's last claim only (`with_words`)."""
     counts: Counter[str] = Counter()
     claim_words = ClaimWords()
-    previous: dict[str, Any] | None = None
+    plain = []
     for document in documents:
-        if previous is not None:
-            yield previous
         counts.update(claim_words(document))
-        previous = {name: value for name, value in document.items() if name != "words"}
-    if previous is not None:
-        yield previous | {"words": [word for word in sorted(counts) for _ in range(counts[word])]}
+        plain.append({name: value for name, value in document.items() if name != "words"})
+    return plain, counts
+
+
+def with_words(documents: list[dict[str, Any]], counts: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The documents of a segment, the last holding its spelling dictionary: each word
+    as many times as the claims that hold it (`counts`). whoosh then writes a posting a
+    word, not a posting a word and claim (a third of a segment's postings), and a
+    word's frequency in the index (all segments' together) is still the number of
+    claims that hold it."""
+    if not documents:
+        return documents
+    spelling = [word for word in sorted(counts) for _ in range(counts[word])]
+    return [*documents[:-1], documents[-1] | {"words": spelling}]
 
 
 def _write_segment(

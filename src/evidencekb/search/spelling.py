@@ -58,7 +58,7 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
 
 def _suggest(reader: Any, word: str) -> str | None:
     """The closest word in the index (fewest edits, then most claims: a word's
-    frequency in "words" is how many claims hold it, see segments.counted_words)."""
+    frequency in "words" is how many claims hold it, see segments.with_words)."""
     for maxdist in (1, 2) if len(word) >= LONG_WORD else (1,):
         candidates: list[str] = [
             c for c in reader.terms_within("words", word, maxdist, prefix=1) if c != word

@@ -27,12 +27,15 @@ _SEARCH_DATA_COST, _MERGE_COST = 2, 0.08
 
 
 def index_parts(source: LoadedKb, index_out: Path, earlier: Earlier, progress: Progress) -> Parts:
-    """The index's segments, written into `index_out` or kept from the index folder
+    """The index's segments, written into `index_out` (from each topic's claims analysed
+    as the user's cache keeps them, search/segments.py) or kept from the index folder
     `earlier` read; the index's finish (its table of contents and metadata) once they
     are written or kept."""
+    from evidencekb.search.segments import kept_documents
     from evidencekb.search.writer import index_parts as segment_parts
 
-    return segment_parts(source.kb, index_out, earlier, source.fingerprint, progress)
+    kept = kept_documents(source.kb_dir)
+    return segment_parts(source.kb, index_out, earlier, source.fingerprint, kept, progress)
 
 
 def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> Parts:

@@ -22,6 +22,7 @@ from evidencekb.progress import Progress, no_progress
 from evidencekb.search.index import index_meta, is_fresh, read_meta
 
 if TYPE_CHECKING:
+    from evidencekb.cache import TopicEntries
     from evidencekb.model import KnowledgeBase
     from evidencekb.reuse import Earlier, Parts
     from evidencekb.search.segments import PlannedSegment
@@ -38,6 +39,7 @@ def write_index(
     fingerprint: Fingerprint,
     progress: Progress = no_progress,
     earlier: Earlier | None = None,
+    kept: TopicEntries | None = None,
 ) -> dict[str, str]:
     """Write the whole index of `kb` into `index_dir`: a new folder, or an empty one.
     Return the content key of each segment (see search/segments.py).
@@ -45,13 +47,15 @@ def write_index(
     `fingerprint`: of the kb/ that `kb` was read from, taken as it was read (see
     kb/load.py's `read_kb`), so that an edit made during the build is still noticed.
     `earlier`: the index before (read from its folder's build manifest, which this
-    writes too), whose segments are kept where their key is the same. (`ekb build`
-    runs the same parts, `index_parts`, among all the others.)
+    writes too), whose segments are kept where their key is the same. `kept`: the
+    topics' analysed claims an earlier run kept (segments.kept_documents), for a kb
+    read from a folder. (`ekb build` runs the same parts, `index_parts`, among all
+    the others.)
     """
     from evidencekb.reuse import Earlier, write_manifest
 
     earlier = earlier or Earlier.nothing("")
-    index = index_parts(kb, index_dir, earlier, fingerprint, progress)
+    index = index_parts(kb, index_dir, earlier, fingerprint, kept, progress)
     done = earlier.keep_or_write(index.parts, index_dir)
     index.finish(done.written)
     keys = index.keys(done.keys)
@@ -64,13 +68,15 @@ def index_parts(
     index_dir: Path,
     earlier: Earlier,
     fingerprint: Fingerprint,
+    kept: TopicEntries | None,
     progress: Progress = no_progress,
 ) -> Parts:
     """The index of `kb` in `index_dir` (made now; it must be new or empty) as parts of a
     build, one a segment, their files named relative to `index_dir`, kept from the
-    index folder `earlier` read; once they are all there, its finish writes the table
-    of contents, then the metadata with the fingerprint, stamped with the time kb/ was
-    read."""
+    index folder `earlier` read, each written from its topics' claims analysed as
+    `kept` holds them (see `write_index`); once they are all there, its finish writes
+    the table of contents, then the metadata with the fingerprint, stamped with the
+    time kb/ was read."""
     from evidencekb.reuse import Part, Parts, Place
     from evidencekb.search.segments import plan_segments, write_table_of_contents
 
@@ -84,7 +90,7 @@ def index_parts(
             segment.key,
             # Kept only with the field lengths the table of contents lists it with.
             segment.earlier_files if segment.earlier_lengths is not None else (),
-            partial(_write_segment, kb, index_dir, segment, (number, len(planned)), progress),
+            partial(_write_segment, kb, index_dir, segment, kept, (number, len(planned)), progress),
             cost=segment.claims,
             place=Place(earlier, index_dir),
         )
@@ -111,12 +117,13 @@ def _write_segment(
     kb: KnowledgeBase,
     index_dir: Path,
     segment: PlannedSegment,
+    kept: TopicEntries | None,
     place: tuple[int, int],
     progress: Progress,
 ) -> FieldLengths:
     from evidencekb.search.segments import write_segment
 
-    lengths = write_segment(kb, index_dir, segment)
+    lengths = write_segment(kb, index_dir, segment, kept)
     progress("search index", *place)
     return lengths
 
@@ -165,10 +172,16 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
     from evidencekb.atomic import staged_dir
     from evidencekb.kb.load import read_kb  # only this rare path needs the loader
     from evidencekb.reuse import Earlier
+    from evidencekb.search.segments import kept_documents
 
     source = read_kb(kb_dir)
     earlier = Earlier.read(index_dir, source.fingerprint.digest)
     with staged_dir(index_dir, marker=INDEX_META_NAME) as staged:
         write_index(
-            source.kb, staged, fingerprint=source.fingerprint, progress=progress, earlier=earlier
+            source.kb,
+            staged,
+            fingerprint=source.fingerprint,
+            progress=progress,
+            earlier=earlier,
+            kept=kept_documents(kb_dir),
         )

@@ -8,13 +8,9 @@ class, of another shape; a folder that cannot be written)."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import os
 import pickle
 import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,9 +24,7 @@ from evidencekb.cache import (
     read_entry,
     write_atomically,
 )
-from evidencekb.kb.load import load_kb
-from evidencekb.model import Evidence, KnowledgeBase, Topic
-from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
+from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search.browser.analysis import (
     Analysers,
     Collected,
@@ -45,20 +39,16 @@ from evidencekb.search.browser.data import js_order, js_sorted, write_search_dat
 from evidencekb.search.browser.rows import joined, row_tail, row_verdict
 from evidencekb.search.index import topic_documents
 from evidencekb.verdict import verdict
-from fixtures import DAMAGED_ON_DISK, HOSTILE, REPO_KB, Marker, add_evidence_sample, sample_kb
-
-# Words an edit puts into a claim or a title: stems shared with other claims, an
-# abbreviation, accents, a character beyond U+FFFF, and markup.
-WORDS = ["benzodiazepines", "dosing", "CRPS", "ketamine", "naïve", "\U0001d465-ray", HOSTILE, "a"]
-
-
-@pytest.fixture(scope="module")
-def evidence_kb_loaded(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
-    """The repository's kb with the evidence sample topic: two topics of real claims."""
-    kb_dir = tmp_path_factory.mktemp("kb") / "kb"
-    shutil.copytree(REPO_KB, kb_dir)
-    add_evidence_sample(kb_dir)
-    return load_kb(kb_dir)
+from fixtures import (
+    DAMAGED_ON_DISK,
+    EDIT_LISTS,
+    HOSTILE,
+    Edit,
+    Marker,
+    sample_kb,
+    scratch,
+    with_worded_stances,
+)
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -105,105 +95,6 @@ def test_topics_merged_equal_one_pass_over_the_kb(evidence_kb_loaded: KnowledgeB
     )
 
 
-# -- generated edits -----------------------------------------------------------------
-
-
-def _topic(kb: KnowledgeBase, index: int) -> int:
-    return index % len(kb.topics)
-
-
-def _with_topic(kb: KnowledgeBase, index: int, topic: Topic) -> KnowledgeBase:
-    topics = list(kb.topics)
-    topics[index] = topic
-    return dataclasses.replace(kb, topics=tuple(topics))
-
-
-def drop(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    if len(kb.topics) < 2:
-        return kb
-    i = _topic(kb, index)
-    return dataclasses.replace(kb, topics=kb.topics[:i] + kb.topics[i + 1 :])
-
-
-def add(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    """A topic of sample_kb that the kb does not have yet."""
-    new = [t for t in sample_kb().topics if t.slug not in {s.slug for s in kb.topics}]
-    return dataclasses.replace(kb, topics=(*kb.topics, new[0])) if new else kb
-
-
-def move_to_end(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    i = _topic(kb, index)
-    return dataclasses.replace(kb, topics=(*kb.topics[:i], *kb.topics[i + 1 :], kb.topics[i]))
-
-
-def retitle(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    i = _topic(kb, index)
-    return _with_topic(
-        kb, i, dataclasses.replace(kb.topics[i], title=f"{kb.topics[i].title} {word}")
-    )
-
-
-def reword(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    """The middle claim of a topic gains a word in front."""
-    i = _topic(kb, index)
-    topic = kb.topics[i]
-    claims = list(topic.claims)
-    j = len(claims) // 2
-    claims[j] = dataclasses.replace(claims[j], text=f"{word} {claims[j].text}")
-    return _with_topic(kb, i, dataclasses.replace(topic, claims=tuple(claims)))
-
-
-def add_synonym(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    """An entity gains a name: every topic whose claims name it changes."""
-    entities = list(kb.entities)
-    k = index % len(entities)
-    entities[k] = dataclasses.replace(entities[k], synonyms=(*entities[k].synonyms, word))
-    return dataclasses.replace(kb, entities=tuple(entities))
-
-
-def with_worded_stances(kb: KnowledgeBase) -> KnowledgeBase:
-    """The kb with each stance that a summary words by its label (not a verb, not "not
-    stated") recorded for the first cited work of claims citing several: their
-    display rows then show the label."""
-    worded = [t.id for t in kb.stances if t.id not in (SUPPORTS, CONTRADICTS, NOT_STATED)]
-    stances = itertools.cycle(worded)
-    topics = []
-    for topic in kb.topics:
-        claims = [
-            dataclasses.replace(c, evidence=(Evidence(c.citations[0], next(stances)),))
-            if len(c.citations) > 1 and not c.evidence
-            else c
-            for c in topic.claims
-        ]
-        topics.append(dataclasses.replace(topic, claims=tuple(claims)))
-    return dataclasses.replace(kb, topics=tuple(topics))
-
-
-def reword_stances(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    """Every stance is worded anew: the evidence summaries that a display row shows
-    change where a claim's cited works take a stance worded by its label."""
-    stances = tuple(dataclasses.replace(t, label=f"{t.label} {word}") for t in kb.stances)
-    return dataclasses.replace(kb, stances=stances)
-
-
-def add_hedging_word(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
-    """The strength rule gains a hedging word, put first: a derived label is then said
-    to come from it where a claim has it."""
-    words = (word, *kb.strength.hedging_words)
-    return dataclasses.replace(kb, strength=dataclasses.replace(kb.strength, hedging_words=words))
-
-
-EDITS: list[Callable[[KnowledgeBase, int, str], KnowledgeBase]] = [
-    drop, add, move_to_end, retitle, reword, add_synonym, reword_stances, add_hedging_word
-]  # fmt: skip
-
-
-@contextmanager
-def scratch() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield Path(folder)
-
-
 def cache_in(folder: Path | None, code: str = "code") -> TopicCache:
     return TopicCache(TopicEntries(SEARCH_PARTIALS, Path("/kb"), PickledEntries(folder)), code)
 
@@ -211,16 +102,10 @@ def cache_in(folder: Path | None, code: str = "code") -> TopicCache:
 @settings(
     max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
-@given(
-    edits=st.lists(
-        st.tuples(st.sampled_from(EDITS), st.integers(0, 3), st.sampled_from(WORDS)),
-        min_size=1,
-        max_size=3,
-    )
-)
+@given(edits=EDIT_LISTS)
 def test_a_warm_cache_writes_what_a_fresh_pass_writes(
     evidence_kb_loaded: KnowledgeBase,
-    edits: list[tuple[Callable[[KnowledgeBase, int, str], KnowledgeBase], int, str]],
+    edits: list[tuple[Edit, int, str]],
 ) -> None:
     kb = with_worded_stances(evidence_kb_loaded)
     with scratch() as folder:
