@@ -19,6 +19,7 @@ from evidencekb.errors import ValidationError
 from evidencekb.kb.load import load_kb, read_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, CHECKED_CACHE_DIRNAME
+from evidencekb.reuse import content_key
 from fixtures import EVIDENCE_TOPIC, REPO_KB, add_evidence_sample
 
 KETAMINE = "topics/ketamine-pain"
@@ -63,6 +64,22 @@ def test_a_kept_topic_is_the_topic_checked(evidence_kb: Path, cache_home: Path) 
     # Taken, not written again; and the build's fingerprint still covers every file.
     assert {entry: entry.stat().st_ino for entry in kept_entries(cache_home)} == kept
     assert warm.fingerprint.digest == read_kb(evidence_kb).fingerprint.digest
+
+
+def test_a_kept_topic_comes_with_its_claims_key_and_one_with_evidence_finds_it_anew(
+    evidence_kb: Path, cache_home: Path
+) -> None:
+    """A topic's claims' key (model.Topic.claims_key) is kept with it, so that a build
+    does not hash its claims again; a topic whose claims gain evidence.toml's evidence
+    after it is taken is another topic, whose key is found from its claims as they are."""
+    outcome(evidence_kb)
+    topics = {topic.slug: topic for topic in read_kb(evidence_kb).kb.topics}
+    plain, with_evidence = topics[KETAMINE.split("/")[1]], topics[EVIDENCE_TOPIC]
+    assert "claims_key" in vars(plain)
+    assert "claims_key" not in vars(with_evidence)
+    assert any(claim.evidence for claim in with_evidence.claims)
+    for topic in (plain, with_evidence):
+        assert topic.claims_key == content_key(*map(repr, topic.claims))
 
 
 def test_an_edited_topic_is_checked_again(evidence_kb: Path, cache_home: Path) -> None:

@@ -105,16 +105,24 @@ def attach_evidence(
         for relation in checker.relations():
             relations[relation.claim].append(relation)
             relations[relation.other].append(relation)
-    return tuple(
-        dataclasses.replace(
-            topic,
-            claims=tuple(
-                _with_evidence(claim, evidence.get((topic.slug, claim.id)), relations.get(claim.id))
-                for claim in topic.claims
-            ),
-        )
-        for topic in topics
+    return tuple(_topic_with_evidence(topic, evidence, relations) for topic in topics)
+
+
+def _topic_with_evidence(
+    topic: Topic,
+    evidence: dict[tuple[str, str], list[Evidence]],
+    relations: dict[str, list[Relation]],
+) -> Topic:
+    """The topic with its claims' evidence and relations; the topic itself if none of
+    its claims has any, so that what was found of it already (its claims' key, kept
+    with it by kb/checked.py) is not found again."""
+    claims = tuple(
+        _with_evidence(claim, evidence.get((topic.slug, claim.id)), relations.get(claim.id))
+        for claim in topic.claims
     )
+    if all(new is old for new, old in zip(claims, topic.claims, strict=True)):
+        return topic
+    return dataclasses.replace(topic, claims=claims)
 
 
 def _with_evidence(
