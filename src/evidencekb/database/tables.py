@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from evidencekb.database.evidence import add_evidence
-from evidencekb.model import Claim, KnowledgeBase
+from evidencekb.model import Claim, KnowledgeBase, Reference
 from evidencekb.names import SECTION_TITLES
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
@@ -182,23 +182,22 @@ _COLUMN_TYPES: dict[str, type] = {"int": int}
 
 
 def _write_cited_works(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
+    fields = [f.name for f in REFERENCE_FIELDS]
     columns: dict[str, type] = {"id": str, "topic": str, "number": int, "described": int}
     columns |= {f.name: _COLUMN_TYPES.get(f.kind, str) for f in REFERENCE_FIELDS}
-    rows = (
-        {
-            "id": work_id(ref.topic, ref.number),
-            "topic": ref.topic,
-            "number": ref.number,
-            "described": int(ref.is_described),
-            **{
-                name: "; ".join(value) or None if isinstance(value, tuple) else value
-                for name, value in ref.record().items()
-            },
-        }
-        for topic in kb.topics
-        for ref in topic.references
-    )
-    _fill(db, "cited_works", columns, rows, foreign_keys=[("topic", "topics", "slug")])
+    db.table("cited_works").create(columns, pk="id", foreign_keys=[("topic", "topics", "slug")])
+    references = (ref for topic in kb.topics for ref in topic.references)
+    rows = (_cited_work_row(ref, fields) for ref in references)
+    _insert_rows(db, "cited_works", tuple(columns), rows)
+
+
+def _cited_work_row(ref: Reference, fields: Sequence[str]) -> tuple[Any, ...]:
+    """A reference's row: its id, topic, number, whether it is described, then each of
+    `fields`, a list as one text (its items separated by "; "), an empty one as None."""
+    record = ref.record()
+    values = (record[name] for name in fields)
+    cells = ("; ".join(value) or None if isinstance(value, tuple) else value for value in values)
+    return (work_id(ref.topic, ref.number), ref.topic, ref.number, int(ref.is_described), *cells)
 
 
 # The tables linking a claim to what it lists, in its order: (column, table it refers to).
