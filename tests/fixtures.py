@@ -619,6 +619,12 @@ DAMAGED_ON_DISK: dict[str, Callable[[bytes], bytes]] = {
 }
 
 
+def entry_inodes(folder: Path) -> dict[str, int]:
+    """Each cache entry in `folder` by name, with its inode: an entry written anew is
+    a new file renamed into place (cache.write_atomically), so its inode changes."""
+    return {entry.name: entry.stat().st_ino for entry in folder.iterdir()}
+
+
 def folder_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` by its relative path, with its bytes."""
     return {

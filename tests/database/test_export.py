@@ -37,6 +37,7 @@ from fixtures import (
     Marker,
     add_evidence_sample,
     add_retracted_sample,
+    entry_inodes,
     sample_kb,
 )
 
@@ -202,10 +203,6 @@ EDITS: list[tuple[Callable[[KnowledgeBase], KnowledgeBase], int | str]] = [
 ]
 
 
-def entries(folder: Path) -> dict[str, int]:
-    return {entry.name: entry.stat().st_ino for entry in folder.iterdir()}
-
-
 @pytest.mark.parametrize(("edit", "remade"), EDITS)
 def test_a_warm_cache_writes_what_no_cache_writes(
     three_topics: KnowledgeBase,
@@ -215,14 +212,14 @@ def test_a_warm_cache_writes_what_no_cache_writes(
 ) -> None:
     cache = cache_in(tmp_path / "cache")
     written(three_topics, tmp_path / "before.json.gz", cache)  # the build before the edit
-    before = entries(tmp_path / "cache")
+    before = entry_inodes(tmp_path / "cache")
     assert len(before) == len(three_topics.topics)
     kb = edit(three_topics)
     assert kb != three_topics
     data = written(kb, tmp_path / "warm.json.gz", cache)
     assert data == written(kb, tmp_path / "fresh.json.gz", no_cache())
     assert gzip.decompress(data).decode("utf-8") == specified(kb)
-    after = entries(tmp_path / "cache")
+    after = entry_inodes(tmp_path / "cache")
     assert set(after) == set(before)  # an edited topic's entry replaced, never added to
     changed = [name for name in after if after[name] != before[name]]
     assert len(changed) == (len(three_topics.topics) if remade == "all" else remade)
@@ -283,9 +280,9 @@ def test_a_wrong_entry_is_made_again(
     assert written(kb, tmp_path / "out.json.gz", cache) == expected
     assert not marker.exists()
     # Each wrong entry was replaced by a good one: the next build reads them all.
-    spoiled = entries(tmp_path / "cache")
+    spoiled = entry_inodes(tmp_path / "cache")
     assert written(kb, tmp_path / "out.json.gz", cache) == expected
-    assert entries(tmp_path / "cache") == spoiled
+    assert entry_inodes(tmp_path / "cache") == spoiled
 
 
 def test_an_entry_of_other_code_or_another_kb_is_not_used(

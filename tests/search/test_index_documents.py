@@ -27,6 +27,7 @@ from fixtures import (
     EDIT_LISTS,
     Edit,
     Marker,
+    entry_inodes,
     folder_bytes,
     reword_claim,
     scratch,
@@ -64,10 +65,6 @@ def test_a_warm_cache_writes_the_index_a_fresh_pass_writes(
             assert warm == index_files(kb, folder / f"fresh-{number}", None)
 
 
-def entry_stamps(folder: Path) -> dict[str, int]:
-    return {entry.name: entry.stat().st_mtime_ns for entry in folder.iterdir()}
-
-
 def test_an_edit_analyses_its_own_topic_again_and_no_other(
     evidence_kb_loaded: KnowledgeBase, tmp_path: Path
 ) -> None:
@@ -75,11 +72,11 @@ def test_an_edit_analyses_its_own_topic_again_and_no_other(
     assert len(kb.topics) == 2
     kept = kept_in(tmp_path / "cache")
     index_files(kb, tmp_path / "first", kept)
-    before = entry_stamps(tmp_path / "cache")
+    before = entry_inodes(tmp_path / "cache")
     assert len(before) == len(kb.topics)
     edited = reword_claim(kb, 1, "ketamine")
     index_files(edited, tmp_path / "edited", kept)
-    after = entry_stamps(tmp_path / "cache")
+    after = entry_inodes(tmp_path / "cache")
     assert after.keys() == before.keys()
     entry = kept.entries.entry(kept.place(kb.topics[1].slug))
     assert entry is not None
@@ -119,9 +116,9 @@ def test_a_damaged_entry_is_analysed_again(
     assert index_files(kb, tmp_path / "spoilt", kept) == expected
     assert not marker.exists()
     # Each damaged entry was written anew: the next run takes them all.
-    stamps = entry_stamps(tmp_path / "cache")
+    inodes = entry_inodes(tmp_path / "cache")
     assert index_files(kb, tmp_path / "again", kept) == expected
-    assert entry_stamps(tmp_path / "cache") == stamps
+    assert entry_inodes(tmp_path / "cache") == inodes
 
 
 def test_a_cache_folder_that_cannot_be_written_means_no_cache(
