@@ -25,8 +25,8 @@ from fixtures import REPO_KB, one_segment_per_topic
 
 def test_segments_hold_about_ten_thousand_claims_cut_where_the_content_says() -> None:
     """A kb of 90 topics of 600 to 1,400 claims (the seed's claims over and over) in
-    segments: in order, none much over twice SEGMENT_CLAIMS, and a topic edited,
-    removed or added changes the segments around it only; the rest are reused."""
+    segments: in order, none under half or much over 1.5 times SEGMENT_CLAIMS, and a
+    topic edited, removed or added changes the segments around it only; the rest are reused."""
     (seed,) = load_kb(REPO_KB).topics
 
     def topic(name: str, copies: int) -> Topic:
@@ -35,7 +35,9 @@ def test_segments_hold_about_ten_thousand_claims_cut_where_the_content_says() ->
     topics = [topic(f"topic-{n:03d}", 30 + n * 7 % 41) for n in range(90)]
     groups = segment_groups(topics)
     assert [t for group in groups for t in group] == topics
-    assert all(sum(len(t.claims) for t in group[:-1]) < 2 * SEGMENT_CLAIMS for group in groups)
+    sizes = [sum(len(t.claims) for t in group) for group in groups]
+    assert all(size >= SEGMENT_CLAIMS // 2 for size in sizes[:-1])
+    assert all(sum(len(t.claims) for t in group[:-1]) < 1.5 * SEGMENT_CLAIMS for group in groups)
     assert 5 <= len(groups) <= 15
 
     def lost(changed: list[Topic]) -> int:
