@@ -2,7 +2,7 @@
 
     python bench/scale.py [--kb DIR] [--runs N] [--full-builds N] [--src SRC]
                           [--baseline SRC [--baseline-runs N] [--baseline-builds N]]
-                          [--json OUT]
+                          [--json OUT] [--edit-topic SLUG]
 
 On the large benchmark kb (bench/corpus.py writes it to bench/out/large-kb; --kb
 takes any other), each figure is the median of --runs whole `ekb` processes, run
@@ -15,8 +15,9 @@ one at a time, in rounds; each round:
 3. `ekb build` with no earlier build and a cold cache (the site folder and the
    cache removed first): a fresh clone's first build; only in the first
    --full-builds rounds (0: no builds at all);
-4. one claim edited (its text gains a word, and so does its line of source.txt
-   where the topic keeps one, since a claim is word for word its source line),
+4. one claim edited, the first of the first topic or of --edit-topic's (its text
+   gains a word, and so does its line of source.txt where the topic keeps one,
+   since a claim is word for word its source line),
    then `ekb check`: what an editor waits for after a save;
 5. `ekb build` over the site built before (the last round's): the same, for the site.
 
@@ -190,11 +191,12 @@ def pss_kib(pid: int) -> int:
     return 0
 
 
-def edit_one_claim(kb_dir: Path, round_number: int) -> None:
-    """Add a word after the first word of the first claim of the first topic, in
-    claims.toml and, where the topic keeps one, at the same place in source.txt
-    (a claim stays word for word what its source line says)."""
-    topic = sorted((kb_dir / TOPICS_DIR).iterdir())[0]
+def edit_one_claim(kb_dir: Path, round_number: int, topic_slug: str | None = None) -> None:
+    """Add a word after the first word of the first claim of a topic (`topic_slug`, or
+    the first), in claims.toml and, where the topic keeps one, at the same place in
+    source.txt (a claim stays word for word what its source line says)."""
+    folders = sorted((kb_dir / TOPICS_DIR).iterdir())
+    topic = folders[0] if topic_slug is None else kb_dir / TOPICS_DIR / topic_slug
     claims = topic / CLAIMS_FILE
     toml_text = claims.read_text("utf-8")
     text = tomllib.loads(toml_text)["claim"][0]["text"]
@@ -237,8 +239,11 @@ def make_side(name: str, scratch: Path, src: Path | None, rounds: int, builds: i
     return Side(name, env, scratch / f"site-{name}", cache, rounds, min(builds, rounds))
 
 
-def measure(kb_source: Path, runs: int, sides: list[Side], scratch: Path) -> None:
-    """`runs` rounds, each side taking part in its first `rounds`."""
+def measure(
+    kb_source: Path, runs: int, sides: list[Side], scratch: Path, edit_topic: str | None
+) -> None:
+    """`runs` rounds, each side taking part in its first `rounds`; the claim edited is
+    the first of `edit_topic` (None: of the first topic)."""
     kb = scratch / "kb"
     shutil.copytree(kb_source, kb)
     check, build = ["check", "--kb", str(kb)], ["build", "-q", "--kb", str(kb)]
@@ -257,7 +262,7 @@ def measure(kb_source: Path, runs: int, sides: list[Side], scratch: Path) -> Non
                 shutil.rmtree(index_dir(side.site), ignore_errors=True)  # (earlier code: none)
                 shutil.rmtree(side.cache, ignore_errors=True)
                 side.record("build_full", run_ekb(side, *build, "--site-dir", str(side.site)))
-        edit_one_claim(kb, round_number)
+        edit_one_claim(kb, round_number, edit_topic)
         for side in taking_part:
             side.record("check_edit", run_ekb(side, *check))
         for side in taking_part:
@@ -391,6 +396,9 @@ def main() -> None:
     parser.add_argument("--baseline-runs", type=int, help="its rounds (default: --runs)")
     parser.add_argument("--baseline-builds", type=int, help="its full builds (default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--edit-topic", help="the topic whose first claim is edited (default: the first)"
+    )
     args = parser.parse_args()
     check_side_options(args)
     with tempfile.TemporaryDirectory(prefix="ekb-scale-", dir=REPO_ROOT / "bench" / "out") as tmp:
@@ -404,7 +412,7 @@ def main() -> None:
             builds = full_builds if args.baseline_builds is None else args.baseline_builds
             before = make_side("before", scratch, args.baseline, rounds, builds)
             sides.append(before)
-        measure(args.kb, args.runs, sides, scratch)
+        measure(args.kb, args.runs, sides, scratch, args.edit_topic)
         sizes = [(side.name, site_parts(side.site)) for side in sides if side.full_builds]
     print(report(args.kb, args.runs, now, before, sizes))
     if args.json:

@@ -25,6 +25,7 @@ from evidencekb.paths import (
     DATABASE_NAME,
     EXPORT_CACHE_DIRNAME,
     EXPORT_NAME,
+    INDEX_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
     SEARCH_DATA_DIRNAME,
     index_dir,
@@ -113,9 +114,11 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
 
     # A claim reworded: its topic's pages and its index segment are written (a kb this
     # small is one segment: see segment_groups); the other topic's pages are kept, and
-    # so are the other topic's analysis for the search data (search/browser/cache.py)
-    # and its share of the export (database/export.py).
-    analysed, exported = cache_entries(SEARCH_CACHE_DIRNAME), cache_entries(EXPORT_CACHE_DIRNAME)
+    # so are the other topic's analysis for the search data (search/browser/cache.py),
+    # its claims analysed for the index (search/segments.py) and its share of the
+    # export (database/export.py).
+    caches = (SEARCH_CACHE_DIRNAME, INDEX_CACHE_DIRNAME, EXPORT_CACHE_DIRNAME)
+    entries = {name: cache_entries(name) for name in caches}
     search_data = folder_inodes(site / SEARCH_DATA_DIRNAME)
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")
     kept, written = rebuild_and_compare(kb_dir, site, tmp_path)
@@ -124,9 +127,9 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     changed = replaced(search_data, folder_inodes(site / SEARCH_DATA_DIRNAME))
     assert SEARCH_DATA_DIRNAME in written
     assert changed == {"d-00000.js", "s-0074.js"}
-    for before, name in ((analysed, SEARCH_CACHE_DIRNAME), (exported, EXPORT_CACHE_DIRNAME)):
+    for name, before in entries.items():
         after = cache_entries(name)
-        assert len(replaced(before, after)) == 1 and len(after) == len(before)  # not added
+        assert len(replaced(before, after)) == 1 and len(after) == len(before), name  # not added
     assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
     assert f"topics/{TOPIC}/index.html" in written
     assert {DATABASE_NAME, EXPORT_NAME} <= written  # made from the whole kb
