@@ -634,6 +634,27 @@ def folder_bytes(folder: Path) -> dict[str, bytes]:
     }
 
 
+def search_list(flat: list[int], starts: list[int], full: bool) -> list[tuple[Any, ...]]:
+    """A list of the site's search data read as static/search-core.js reads it (a
+    negative number is a topic's mark: the next step counts from that topic's first
+    claim, `starts`): per claim its number and, `full` (a posting list), the field's
+    length and the term's positions."""
+    out: list[tuple[Any, ...]] = []
+    doc = i = 0
+    while i < len(flat):
+        step, i = flat[i], i + 1
+        if step < 0:
+            doc, step, i = starts[-step - 1], flat[i], i + 1
+        doc += step
+        if not full:
+            out.append((doc,))
+            continue
+        length, count = flat[i], flat[i + 1]
+        out.append((doc, length, list(itertools.accumulate(flat[i + 2 : i + 2 + count]))))
+        i += 2 + count
+    return out
+
+
 def run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
     """Run `python -m evidencekb` with stdout on a pseudo-terminal; its output."""
     primary, secondary = pty.openpty()

@@ -94,7 +94,7 @@ CITATIONS = CacheKind(
 )
 SEARCH_PARTIALS = CacheKind(
     SEARCH_CACHE_DIRNAME,
-    "evidencekb-search-data-partial-5",
+    "evidencekb-search-data-partial-6",
     "a topic folder's absolute path; used while the topic's content key "
     "(search.index.topic_key, of the code too) is the one it holds",
 )

@@ -8,6 +8,7 @@ class, of another shape; a folder that cannot be written)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import shutil
@@ -47,6 +48,7 @@ from fixtures import (
     Marker,
     sample_kb,
     scratch,
+    search_list,
     with_worded_stances,
 )
 
@@ -62,13 +64,18 @@ def written(kb: KnowledgeBase, out: Path, cache: TopicCache | None) -> dict[str,
 
 
 def as_written(data: Collected) -> tuple[object, ...]:
-    """What the files are written from, lists of numbers as their JSON text (merged
-    data holds them in pieces, one a topic) and in the order they are written."""
+    """What the files are written from, in the order they are written, each list of
+    numbers as the browser reads it (merged data holds them in pieces, one a topic,
+    each led by its topic's mark: fixtures.search_list)."""
+
+    def read(pieces: list[str], full: bool) -> list[tuple[object, ...]]:
+        return search_list(json.loads("[" + ",".join(pieces) + "]"), data.starts, full)
+
     postings = {
-        term: [(name, ",".join(pieces)) for name, pieces in by_field.items()]
+        term: [(name, read(pieces, True)) for name, pieces in by_field.items()]
         for term, by_field in data.postings.items()
     }
-    keywords = {key: ",".join(pieces) for key, pieces in data.keywords.items()}
+    keywords = {key: read(pieces, False) for key, pieces in data.keywords.items()}
     return postings, keywords, data.words, data.total_length, data.rows
 
 

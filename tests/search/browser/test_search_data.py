@@ -4,7 +4,6 @@ found in the shard the manifest points to."""
 from __future__ import annotations
 
 import bisect
-import itertools
 import json
 import re
 from pathlib import Path
@@ -19,7 +18,7 @@ from evidencekb.search import analysis, fields, write_index
 from evidencekb.search.browser import data as site_search
 from evidencekb.search.browser.data import js_order, script_json
 from evidencekb.search.engine import DEFAULT_RANKING
-from fixtures import HOSTILE, build, sample_kb
+from fixtures import HOSTILE, build, sample_kb, search_list
 
 CALL = re.compile(r"^EKBSearch\.(\w+)\((.*)\);\n$", re.DOTALL)
 
@@ -71,16 +70,9 @@ def entries(site: Path) -> dict[str, list[object]]:
     return found
 
 
-def decoded(flat: list[int]) -> dict[int, tuple[int, list[int]]]:
+def decoded(flat: list[int], starts: list[int]) -> dict[int, tuple[int, list[int]]]:
     """A field's postings: claim number -> (stored length, positions)."""
-    out, doc, i = {}, 0, 0
-    while i < len(flat):
-        doc += flat[i]
-        length, count = flat[i + 1], flat[i + 2]
-        gaps = flat[i + 3 : i + 3 + count]
-        out[doc] = (length, list(itertools.accumulate(gaps)))
-        i += 3 + count
-    return out
+    return {doc: (length, positions) for doc, length, positions in search_list(flat, starts, True)}
 
 
 def test_the_analysis_and_ranking_rules_come_from_python(site: Path) -> None:
@@ -116,7 +108,7 @@ def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> 
     """The numbers the browser scores with are those `ekb search` scores with."""
     kb = sample_kb()
     write_index(kb, tmp_path / "whoosh", fingerprint=Fingerprint("sample", read_started_ns=0))
-    data = manifest(site)["analysis"]
+    data, starts = manifest(site)["analysis"], manifest(site)["topicStarts"]
     found = entries(site)
     with whoosh_index.open_dir(str(tmp_path / "whoosh")).searcher() as searcher:
         reader = searcher.reader()
@@ -128,11 +120,12 @@ def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> 
                     doc: (searcher.doc_field_length(doc, field), list(positions))
                     for doc, positions in postings.items_as("positions")
                 }
-                assert decoded(found[term][1][field]) == expected, (field, term)
+                assert decoded(found[term][1][field], starts) == expected, (field, term)
         for field in ("section", "strength", "topic", "category", "entity", "cites", "id"):
             for value in reader.field_terms(field):
                 docs = list(reader.postings(field, value).all_ids())
-                assert list(itertools.accumulate(found[f"{field}:{value}"][1]["docs"])) == docs
+                listed = search_list(found[f"{field}:{value}"][1]["docs"], starts, False)
+                assert [doc for (doc,) in listed] == docs
 
 
 def test_the_shards_hold_index_terms_and_keywords_only(site: Path, tmp_path: Path) -> None:

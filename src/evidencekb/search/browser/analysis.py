@@ -5,8 +5,9 @@ work of writing the search data (search/browser/data.py). It is done per topic, 
 `TopicPartial` that numbers the topic's claims from 0 and holds nothing that depends on
 the other topics, so that a topic that did not change can be taken as an earlier build
 left it (search/browser/cache.py) and only an edited one analysed again. `merge` then puts the
-partials together in kb order, shifting each topic's claim numbers by the claims
-before it: the result is exactly what one pass over the whole kb would gather.
+partials together in kb order, each topic's lists led by its mark (`topic_mark`), which
+tells the reader where the topic's claims start: read so, the lists are exactly what
+one pass over the whole kb would gather.
 """
 
 from __future__ import annotations
@@ -68,13 +69,24 @@ def utf16_offset(text: str, index: int) -> int:
 # Lists of numbers are kept as text, the JSON of their items: the search data writes
 # them as JSON, and a string is one object where a list is thousands (reading a
 # partial back, merging and writing cost per object). A topic's list of one term in
-# one field, or of one keyword, is "LAST FIRST,REST...": the last claim it holds, then
-# the items (claim deltas, the first from 0; for postings, lengths and positions too).
+# one field, or of one keyword, is "FIRST,REST...": claim deltas, the first from the
+# topic's first claim (for postings, lengths and positions too). The kb's list is the
+# topics' lists one after the other, each led by its topic's mark (`topic_mark`).
 Packed = str
 
 
-def _packed(last: int, items: list[int]) -> Packed:
-    return f"{last} " + ",".join(map(str, items))
+def _packed(items: list[int]) -> Packed:
+    return ",".join(map(str, items))
+
+
+def topic_mark(number: int) -> str:
+    """What leads a topic's share of a kb-wide list: -(its number in the kb + 1), a
+    negative number where a claim delta would stand (a delta never is), telling the
+    reader (static/search-core.js) to count the next claim from that topic's first
+    (the manifest's `topicStarts`). So a topic's share is the same text whatever the
+    topics before it hold, and merging the topics' lists is putting them one after
+    the other: no number in them changes."""
+    return f"-{number + 1},"
 
 
 @dataclass(frozen=True)
@@ -210,13 +222,13 @@ def analyse_documents(
                 if not data.keywords[key] or data.keywords[key][-1] != doc:
                     data.keywords[key].append(doc)
     postings = {
-        term: {name: _packed(data.last_claim[name][term], flat) for name, flat in by_field.items()}
+        term: {name: _packed(flat) for name, flat in by_field.items()}
         for term, by_field in data.postings.items()
     }
     return TopicPartial(
         claims=claims,
         postings=postings,
-        keywords={key: _packed(docs[-1], _deltas(docs)) for key, docs in data.keywords.items()},
+        keywords={key: _packed(_deltas(docs)) for key, docs in data.keywords.items()},
         words=dict(data.words),
         total_length=dict(data.total_length),
         rows=data.rows,
@@ -271,57 +283,46 @@ def _deltas(numbers: list[int]) -> list[int]:
 @dataclass
 class Collected:
     """The whole kb's search data: the topics' partials merged, claims numbered across
-    the kb; each list of numbers as its JSON items in pieces, one a topic."""
+    the kb; each list of numbers as its JSON items in pieces, one a topic, each led by
+    its topic's mark (`topic_mark`)."""
 
-    postings: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(dict))
-    keywords: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    postings: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    keywords: dict[str, list[str]] = field(default_factory=dict)
     words: Counter[str] = field(default_factory=Counter)
     total_length: Counter[str] = field(default_factory=Counter)
     rows: list[str] = field(default_factory=list)  # as TopicPartial's, in kb order
+    starts: list[int] = field(default_factory=list)  # each topic's first claim
 
 
 def merge(partials: Iterable[TopicPartial]) -> Collected:
-    """The partials of a kb's topics, in kb order, as one: claim numbers shifted by the
-    claims of the topics before."""
+    """The partials of a kb's topics, in kb order, as one: each topic's lists put after
+    the lists of the same key before them, led by the topic's mark."""
     data = Collected()
-    # The last claim so far of each term's list in each field, and of each keyword's.
-    last: dict[str, dict[str, int]] = {}
-    last_with_keyword: dict[str, int] = {}
-    offset = 0
-    for partial in partials:
+    postings = data.postings
+    first = 0
+    for number, partial in enumerate(partials):
+        mark = topic_mark(number)
         for term, by_field in partial.postings.items():
-            into = data.postings.get(term)
+            into = postings.get(term)
             if into is None:
-                into = data.postings[term] = {}
-                last[term] = {}
-            _add_lists(into, last[term], by_field, offset)
-        _add_lists(data.keywords, last_with_keyword, partial.keywords, offset)
+                into = postings[term] = {}
+            _add_lists(into, by_field, mark)
+        _add_lists(data.keywords, partial.keywords, mark)
         data.words.update(partial.words)
         data.total_length.update(partial.total_length)
         data.rows += partial.rows
-        offset += partial.claims
+        data.starts.append(first)
+        first += partial.claims
     return data
 
 
-def _add_lists(
-    into: dict[str, list[str]], last: dict[str, int], lists: dict[str, Packed], offset: int
-) -> None:
-    """A topic's packed lists put after the kb's lists of the same keys in `into`, as
-    their JSON items: its claims `offset` further on, the first delta of each from the
-    kb's last claim before it in that list (`last`, which is moved on). Only that first
-    delta changes, so the rest of a list is taken as the topic's text: this is the
-    merge's innermost loop, once for every list of every topic."""
-    for key, packed in lists.items():
-        end, _, items = packed.partition(" ")
+def _add_lists(into: dict[str, list[str]], lists: dict[str, Packed], mark: str) -> None:
+    """A topic's packed lists put after the kb's lists of the same keys in `into`, led
+    by the topic's mark: the merge's innermost loop, once for every list of every
+    topic."""
+    for key, items in lists.items():
         pieces = into.get(key)
         if pieces is None:
-            into[key] = [_shifted(items, offset) if offset else items]
+            into[key] = [mark + items]
         else:
-            pieces.append(_shifted(items, offset - last[key]))
-        last[key] = int(end) + offset
-
-
-def _shifted(items: str, by: int) -> str:
-    """A list's JSON items with its first number `by` more."""
-    first, comma, rest = items.partition(",")
-    return f"{int(first) + by}{comma}{rest}"
+            pieces.append(mark + items)

@@ -22,6 +22,10 @@ claim spells reaches the same index term in both front ends. What it gets:
   * every keyword value ("section:research", "entity:crps", "cites:2",
     "id:ketamine-pain-8008e692", "author:guyatt+gh", "stance:supports") -> the claims
     that have it (search/fields.py says what a claim holds in the cited works' fields).
+  Each topic's claims in a list are led by the topic's mark, a negative number: the
+  next claim is counted from that topic's first (the manifest's topicStarts), so
+  that a topic's share of a list is the same text whatever the topics before it
+  hold (search/browser/analysis.py's `topic_mark`).
   A query loads the shards of its words' index terms.
 - Spelling dictionaries (s-XXXX.js, one per first letter): every word as written in
   claims, headings and names, with the number of claims holding it; loaded only when a
@@ -67,8 +71,8 @@ from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 from evidencekb.workers import collector_paused
 
 # 6: each display row ends with the claim's evidence summary; 7: rows named by the
-# manifest's rowFields.
-FORMAT_VERSION = 7
+# manifest's rowFields; 8: each topic's share of a list led by its mark.
+FORMAT_VERSION = 8
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 
@@ -232,6 +236,7 @@ def _write_search_data(
         "rowFields": list(ROW_FIELDS),
         "spelling": sorted(spelling, key=js_order),
         "topics": [[t.slug, t.title] for t in kb.topics],
+        "topicStarts": data.starts,
         "sections": [[s, SECTION_TITLES[s]] for s in SECTIONS],
         "strengths": [[lv.label, lv.title, lv.rank] for lv in kb.strength.levels],
         "categories": [[term.id, term.label] for term in kb.categories],

@@ -112,16 +112,26 @@
     var entry = this.keywordFields[field] ? this.entry(field + ':' + term) : this.entry(term);
     if (this.pending()) return null;
     var raw = entry ? entry[1][this.keywordFields[field] ? 'docs' : field] : null;
-    var out = raw ? decode(raw, !this.keywordFields[field]) : null;
+    var out = raw ? decode(raw, !this.keywordFields[field], this.manifest.topicStarts) : null;
     this.decoded[cacheKey] = out;
     return out;
   };
 
-  function decode(flat, full) {
+  // A list: per claim its number as the step from the claim before (and, `full`, the
+  // field's length, the term's count and its positions as steps). A negative number
+  // is a topic's mark, -(its number + 1): the next step counts from that topic's
+  // first claim (`starts`), so that each topic's share is the same text whatever the
+  // topics before it hold.
+  function decode(flat, full, starts) {
     var out = {docs: [], lengths: [], counts: [], positions: []};
     var doc = 0, i = 0;
     while (i < flat.length) {
-      doc += flat[i++];
+      var step = flat[i++];
+      if (step < 0) {
+        doc = starts[-step - 1];
+        step = flat[i++];
+      }
+      doc += step;
       out.docs.push(doc);
       if (!full) continue;
       out.lengths.push(flat[i++]);
