@@ -1,7 +1,8 @@
 """The site's search data on a large kb: written from scratch, and after a one-claim edit
-with each topic's analysis kept from the build before (site/search_cache.py).
+with each topic's analysis kept from the build before (search/browser/cache.py).
 
-    python bench/search_data.py [--kb DIR] [--runs N] [--baseline SRC] [--src SRC]
+    python bench/search_data.py [--kb DIR] [--runs N] [--baseline SRC [--other-format]]
+                                [--src SRC]
 
 On the large benchmark kb (bench/corpus.py writes it to bench/out/large-kb), each
 figure is the median of --runs rounds of `write_search_data`, each in a fresh Python
@@ -15,7 +16,8 @@ process that loads the kb first (not timed); each round:
    `git archive COMMIT src | tar -x -C /tmp/before`): the earlier code the same way,
    cold beside cold and warm beside warm (with a cache folder of its own), under this
    interpreter with `PYTHONPATH=SRC`; each run's files must be byte for byte the
-   baseline's (the script stops if not).
+   baseline's (the script stops if not), unless --other-format says the two write
+   different formats (as 8ac7379's topic marks made them).
 
 --src runs the measured code from such a copy too (so the working tree can change
 while a run goes on). The kb is copied to a scratch folder and edited there, and
@@ -94,6 +96,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", help="the src folder of the code to compare with")
     parser.add_argument("--src", help="run the measured code from this src folder")
+    parser.add_argument(
+        "--other-format",
+        action="store_true",
+        help="the baseline writes another format of search data: do not compare the files",
+    )
     args = parser.parse_args()
     if not args.kb.is_dir():
         sys.exit(f"Error: no kb at {args.kb} (make it with bench/corpus.py)")
@@ -115,7 +122,7 @@ def main() -> None:
                 figures[run].append(write(kb_dir, scratch / run, env, cached=True))
                 if old is not None:
                     figures[f"baseline {run}"].append(write(kb_dir, scratch / "old", old, True))
-                    if not same_files(scratch / run, scratch / "old"):
+                    if not args.other_format and not same_files(scratch / run, scratch / "old"):
                         sys.exit(f"Error: the {run} run's files differ from the baseline's")
             print(f"round {round_number}: {figures}", file=sys.stderr)
     report(args, figures)
