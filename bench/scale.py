@@ -195,8 +195,8 @@ def edit_one_claim(kb_dir: Path, round_number: int, topic_slug: str | None = Non
     """Add a word after the first word of the first claim of a topic (`topic_slug`, or
     the first), in claims.toml and, where the topic keeps one, at the same place in
     source.txt (a claim stays word for word what its source line says)."""
-    folders = sorted((kb_dir / TOPICS_DIR).iterdir())
-    topic = folders[0] if topic_slug is None else kb_dir / TOPICS_DIR / topic_slug
+    topics = kb_dir / TOPICS_DIR
+    topic = sorted(topics.iterdir())[0] if topic_slug is None else topics / topic_slug
     claims = topic / CLAIMS_FILE
     toml_text = claims.read_text("utf-8")
     text = tomllib.loads(toml_text)["claim"][0]["text"]

@@ -625,6 +625,24 @@ def entry_inodes(folder: Path) -> dict[str, int]:
     return {entry.name: entry.stat().st_ino for entry in folder.iterdir()}
 
 
+def damaged_entries_written_anew(
+    write: Callable[[str, bool], object], cache: Path, spoil: Callable[[Path], None]
+) -> None:
+    """What each per-topic cache's test checks of damaged entries: `write(name, warm)`
+    writes an output named `name`, with the cache in the folder `cache` (`warm`) or
+    without it. With the cache it writes what it writes without, the first time
+    (filling the cache) and after `spoil` has damaged every entry; and that run wrote
+    each entry anew, so the run after it writes none."""
+    expected = write("fresh", False)
+    assert write("first", True) == expected
+    for entry in cache.iterdir():
+        spoil(entry)
+    assert write("spoilt", True) == expected
+    inodes = entry_inodes(cache)
+    assert write("again", True) == expected
+    assert entry_inodes(cache) == inodes
+
+
 def folder_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` by its relative path, with its bytes."""
     return {

@@ -7,6 +7,7 @@ other."""
 from __future__ import annotations
 
 import pickle
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ from fixtures import (
     EDIT_LISTS,
     Edit,
     Marker,
+    damaged_entries_written_anew,
     entry_inodes,
     folder_bytes,
     reword_claim,
@@ -106,19 +108,13 @@ def spoil(kind: str, entry: Path, marker: Path) -> None:
 def test_a_damaged_entry_is_analysed_again(
     evidence_kb_loaded: KnowledgeBase, tmp_path: Path, kind: str
 ) -> None:
-    kb = evidence_kb_loaded
-    kept = kept_in(tmp_path / "cache")
-    expected = index_files(kb, tmp_path / "fresh", None)
-    assert index_files(kb, tmp_path / "first", kept) == expected
-    marker = tmp_path / "ran"
-    for entry in (tmp_path / "cache").iterdir():
-        spoil(kind, entry, marker)
-    assert index_files(kb, tmp_path / "spoilt", kept) == expected
+    kb, kept, marker = evidence_kb_loaded, kept_in(tmp_path / "cache"), tmp_path / "ran"
+
+    def write(name: str, warm: bool) -> dict[str, bytes]:
+        return index_files(kb, tmp_path / name, kept if warm else None)
+
+    damaged_entries_written_anew(write, tmp_path / "cache", partial(spoil, kind, marker=marker))
     assert not marker.exists()
-    # Each damaged entry was written anew: the next run takes them all.
-    inodes = entry_inodes(tmp_path / "cache")
-    assert index_files(kb, tmp_path / "again", kept) == expected
-    assert entry_inodes(tmp_path / "cache") == inodes
 
 
 def test_a_cache_folder_that_cannot_be_written_means_no_cache(

@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ from fixtures import (
     HOSTILE,
     Edit,
     Marker,
+    damaged_entries_written_anew,
     sample_kb,
     scratch,
     search_list,
@@ -152,18 +154,15 @@ def spoil(kind: str, entry: Path, marker: Path) -> None:
 def test_a_damaged_entry_is_analysed_again(
     evidence_kb_loaded: KnowledgeBase, tmp_path: Path, kind: str
 ) -> None:
-    kb = evidence_kb_loaded
-    cache = cache_in(tmp_path / "cache")
-    expected = written(kb, tmp_path / "fresh", None)
-    assert written(kb, tmp_path / "out", cache) == expected
-    entries = sorted((tmp_path / "cache").iterdir())
-    assert len(entries) == len(kb.topics)
-    marker = tmp_path / "ran"
-    for entry in entries:
-        spoil(kind, entry, marker)
-    assert written(kb, tmp_path / "out", cache) == expected
+    kb, cache, marker = evidence_kb_loaded, cache_in(tmp_path / "cache"), tmp_path / "ran"
+
+    def write(name: str, warm: bool) -> dict[str, bytes]:
+        return written(kb, tmp_path / name, cache if warm else None)
+
+    damaged_entries_written_anew(write, tmp_path / "cache", partial(spoil, kind, marker=marker))
     assert not marker.exists()
-    # Each damaged entry was replaced by a good one: the next build reads them all.
+    assert len(list((tmp_path / "cache").iterdir())) == len(kb.topics)
+    # Each damaged entry was replaced by a good one: a build reads them all.
     assert all(kept(cache, t, key) for t, key in keys(kb, cache))
 
 
