@@ -10,12 +10,13 @@ each indexed afresh into WORK/site-seed and WORK/site-large by a first `ekb sear
 1. the wall time (and the CPU time, user + system, which a loaded machine disturbs less)
    of `ekb search --kb KB --site-dir SITE QUERY` for a few queries, against the baseline
    `python -c "import whoosh.index, whoosh.qparser, whoosh.highlight"` (and
-   `python -c pass`, the interpreter alone, and the baseline exiting as `ekb` does,
-   without the garbage collector's pass at exit), all interleaved round-robin in one run so that
-   the machine's background load hits every command alike; median, min and max of --runs
-   runs after two unrecorded warm-up runs each. "Cold start" here means a new interpreter
-   each run; the files are in the OS page cache, as they are for a user's second search.
-   The script stops if a timed search rebuilt an index;
+   `python -c pass`, the interpreter alone, and the baseline started and exiting as
+   `ekb` does, the garbage collector paused while it loads), all interleaved
+   round-robin in one run so that the machine's background load hits every command
+   alike; median, min and max of --runs runs after two unrecorded warm-up runs each.
+   "Cold start" here means a new interpreter each run; the files are in the OS page
+   cache, as they are for a user's second search. The script stops if a timed search
+   rebuilt an index;
 2. the index build time, `write_index` on the loaded kb (median of --build-runs runs,
    each in a fresh interpreter), and the index's size on disk;
 3. `python -X importtime` for one `ekb search` and for the baseline: the slowest imports,
@@ -47,10 +48,16 @@ SEED_KB = REPO_ROOT / "kb"
 BIN_DIR = Path(sys.executable).parent
 EKB = BIN_DIR / "ekb"
 BASELINE_IMPORTS = "import whoosh.index, whoosh.qparser, whoosh.highlight"
-# `ekb` freezes what is alive at exit, so that the garbage collector does not trace it
-# (cli.main): the baseline exiting the same way shows what that alone is worth.
-LIKE_EKB_EXIT = "import atexit, gc; atexit.register(gc.freeze); " + BASELINE_IMPORTS
-LIKE_EKB_LABEL = "baseline, exiting as ekb does"
+# `ekb` starts with the garbage collector paused and freezes what start-up loaded
+# (__main__.main, cli.started), and freezes what is alive at exit (cli.main), so that
+# the collector never traces them: the baseline started and exiting the same way shows
+# what that alone is worth.
+LIKE_EKB_EXIT = (
+    "import atexit, gc; gc.disable(); "
+    + BASELINE_IMPORTS
+    + "; gc.freeze(); gc.enable(); atexit.register(gc.freeze)"
+)
+LIKE_EKB_LABEL = "baseline, started and exiting as ekb does"
 QUERIES: tuple[str, ...] = (
     "ketamine",
     "CRPS",
@@ -58,7 +65,7 @@ QUERIES: tuple[str, ...] = (
     "section:research AND strength:low",
     "ketamin",  # a typo: exercises the "did you mean" path
 )
-AIM_RATIO = 1.5
+AIM_RATIO = 1.3  # issue 20: the slowest search at most 1.3 times the import floor
 WARM_UP_ROUNDS = 2
 # The modules the search path must never import (team rule, issue 3).
 FORBIDDEN_ON_SEARCH_PATH = ("jinja2", "markdown", "sqlite_utils")
@@ -362,8 +369,8 @@ def report(args: argparse.Namespace, env: dict[str, str]) -> str:
     lines += [
         "",
         f"Slowest search / baseline: {worst:.2f}x wall time, {worst_cpu:.2f}x CPU time "
-        f"(aim <= {AIM_RATIO}x wall time: {verdict}). Against the baseline exiting as "
-        f"`ekb` does (`{LIKE_EKB_EXIT}`): {slowest / like_ekb:.2f}x wall time.",
+        f"(aim <= {AIM_RATIO}x wall time: {verdict}). Against the baseline started and "
+        f"exiting as `ekb` does (`{LIKE_EKB_EXIT}`): {slowest / like_ekb:.2f}x wall time.",
         *(f"- stderr of `{label}`: {line}" for label, line in stderr.items()),
         "",
         f"| kb | claims | write_index median s (min-max, {args.build_runs} runs) "

@@ -292,6 +292,27 @@ def test_kb_defaults_to_the_working_folder(kb_dir: Path) -> None:
     assert result.stdout == "kb: OK (1 topic, 20 claims)\n"
 
 
+def test_the_collector_paused_at_start_up_runs_for_the_commands_work(kb_dir: Path) -> None:
+    """`ekb` starts with the garbage collector paused (`__main__`); a command's work,
+    a build of millions of objects, must not go on without it."""
+    script = (
+        "import gc, sys\n"
+        "from evidencekb.__main__ import main\n"
+        "sys.argv = ['ekb', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "check", "--kb", str(kb_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.splitlines() == [f"{kb_dir}: OK (1 topic, 20 claims)", "True True"]
+
+
 @pytest.mark.parametrize("command", ["check", "export", "build"])
 def test_missing_kb_folder(tmp_path: Path, command: str) -> None:
     result = ekb(command, "--kb", str(tmp_path / "none"), cwd=tmp_path)

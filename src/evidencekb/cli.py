@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import importlib
 import signal
 import sys
 from collections.abc import Callable
@@ -54,27 +55,51 @@ def _fail(message: str, status: int) -> None:
     sys.exit(status)
 
 
-def handles_errors(command: F) -> F:
-    """Turn the library's exceptions into one `Error:` line and an exit status."""
+def handles_errors(*stages: str) -> Callable[[F], F]:
+    """A command: its `stages` (packages it imports) loaded with the program, the
+    collector then resumed (`started`), and the library's exceptions turned into one
+    `Error:` line and an exit status."""
 
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ValidationError as error:
-            for problem in error.problems:
-                say(str(problem))
-            _fail(str(error), 1)
-        except QueryError as error:
-            _fail(str(error), 2)
-        except KBError as error:
-            _fail(str(error), 1)
-        except Stopped as error:
-            _fail(f"stopped by {signal.Signals(error.signum).name}", 128 + error.signum)
-        except KeyboardInterrupt:
-            _fail("interrupted", 128 + signal.SIGINT)
+    def decorator(command: F) -> F:
+        @wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                for stage in stages:
+                    importlib.import_module(stage)
+                started()
+                return command(*args, **kwargs)
+            except ValidationError as error:
+                for problem in error.problems:
+                    say(str(problem))
+                _fail(str(error), 1)
+            except QueryError as error:
+                _fail(str(error), 2)
+            except KBError as error:
+                _fail(str(error), 1)
+            except Stopped as error:
+                _fail(f"stopped by {signal.Signals(error.signum).name}", 128 + error.signum)
+            except KeyboardInterrupt:
+                _fail("interrupted", 128 + signal.SIGINT)
 
-    return cast(F, wrapper)
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def started() -> None:
+    """Start-up is over: what it loaded is frozen and the garbage collector resumes.
+
+    Loading the program's modules (click's, whoosh's, ours) makes objects by the ten
+    thousand that live as long as the process. The collector, run as they are made,
+    traces them again and again and frees none: about 10 ms of the 150 ms an `ekb
+    search` takes (BENCHMARKS.md). So `ekb` starts with it paused (`__main__.main`);
+    frozen (`gc.freeze`), they are never traced again. A command loads its stages
+    before this (`handles_errors`): `ekb search` is mostly loading. When the
+    collector was running (the CLI called in another program's process), nothing
+    is frozen."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 # Options shared by several commands, defined once.
@@ -137,7 +162,7 @@ def cli() -> None:
     help="The claims' added date (default: today, the one time evidencekb reads the clock).",
 )
 @kb_option
-@handles_errors
+@handles_errors()
 def import_command(
     source: Path,
     slug: str,
@@ -185,7 +210,7 @@ def import_command(
 
 @cli.command()
 @click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
-@handles_errors
+@handles_errors()
 def init(folder: Path) -> None:
     """Start an empty knowledge base in DIR (new, or an empty folder): the strength
     and stance schemes, empty vocabularies and a README, ready for `ekb import`."""
@@ -214,7 +239,7 @@ def init(folder: Path) -> None:
     "without its changed date moving (see `ekb changes`).",
 )
 @kb_option
-@handles_errors
+@handles_errors()
 def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
     """Validate the whole knowledge base and list every problem.
 
@@ -260,7 +285,7 @@ def _check_dates_since(kb_dir: Path, revision: str) -> None:
     "added date of a new claim that has none).",
 )
 @kb_option
-@handles_errors
+@handles_errors()
 def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
     """List the claims whose meaning (text, strength, citations, stances) differs
     from git revision REV, and the new ones. Formatting-only edits are not changes."""
@@ -290,7 +315,7 @@ def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
 )
 @topic_option
 @kb_option
-@handles_errors
+@handles_errors()
 def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     """Write the claims to standard output."""
     from evidencekb.kb import export, load_kb
@@ -305,7 +330,7 @@ def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
 @click.argument("claim_id", metavar="ID")
 @json_option
 @kb_option
-@handles_errors
+@handles_errors()
 def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
     """Show one claim with everything known about it: what its cited works found
     first, then each cited work with its stance and quotations.
@@ -327,7 +352,7 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
 @cli.command("list")
 @topic_option
 @kb_option
-@handles_errors
+@handles_errors()
 def list_command(topic: str | None, kb_dir: Path) -> None:
     """List the claims' ids, each with the start of its text (for `ekb show ID`)."""
     from evidencekb.kb import claim_list, load_kb, select_topics
@@ -346,7 +371,7 @@ def list_command(topic: str | None, kb_dir: Path) -> None:
     help="Write every part anew instead of keeping the parts of the earlier build "
     "that kb/ and the code did not change.",
 )
-@handles_errors
+@handles_errors()
 def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     """Compile the knowledge base into the database, search index and static site.
 
@@ -405,7 +430,7 @@ def filter_options(command: Callable[..., None]) -> Callable[..., None]:
 @json_option
 @kb_option
 @site_option
-@handles_errors
+@handles_errors("evidencekb.search")
 def search_command(
     words: tuple[str, ...],
     limit: int,
@@ -464,7 +489,7 @@ def refs() -> None:
 @click.option("--replace", is_flag=True, help="Take the file's value where a field differs.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @kb_option
-@handles_errors
+@handles_errors()
 def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: Path) -> None:
     """Fill references from a RIS, BibTeX, CSL-JSON or PubMed MEDLINE (.nbib) file.
 
@@ -490,7 +515,7 @@ def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: P
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--topic", "slug", metavar="SLUG", help="Only this topic (default: every topic).")
 @kb_option
-@handles_errors
+@handles_errors()
 def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
     """Record the notices (retractions, expressions of concern, corrections,
     reinstatements) of Retraction Watch's CSV SOURCE on the works the kb cites.
@@ -529,7 +554,7 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
     show_default=True,
     help="Rebuild when kb/ changes and reload the open pages (--no-watch: serve site/ as it is).",
 )
-@handles_errors
+@handles_errors()
 def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
     """Preview the site at http://127.0.0.1:PORT/ (Ctrl-C stops).
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -382,3 +385,39 @@ def test_a_vocabulary_name_with_a_stop_word_is_a_query(
     result = ekb(kb_dir, site_dir, query)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("1. ketamine-pain-f3dfcb3e  research > Overview")
+
+
+# Run as `ekb` runs: __main__.main, the collector paused from the first line.
+AS_THE_PROGRAM = """
+import gc, sys
+from evidencekb.__main__ import main
+sys.argv = ["ekb", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as stop:
+    assert stop.code in (0, None), stop.code
+import evidencekb.search.engine as engine
+print(gc.isenabled(), gc.get_freeze_count() > 0, any(o is engine.search for o in gc.get_objects()))
+"""
+
+
+def test_the_program_loads_the_search_then_freezes_it_and_resumes_the_collector(
+    kb_dir: Path, site_dir: Path
+) -> None:
+    """What start-up loaded, the search stage with it, is out of the collector's
+    reach (it would trace it again and again, and free none of it); the collector
+    runs for the command's own work."""
+    assert ekb(kb_dir, site_dir, "CRPS").exit_code == 0  # the index, built first
+    args = ["search", "--kb", str(kb_dir), "--site-dir", str(site_dir), "CRPS"]
+    done = subprocess.run(
+        [sys.executable, "-c", AS_THE_PROGRAM, *args], capture_output=True, text=True, check=True
+    )
+    assert "CRPS" in done.stdout
+    assert done.stdout.splitlines()[-1] == "True True False"
+
+
+def test_the_cli_in_another_programs_process_freezes_nothing(kb_dir: Path, site_dir: Path) -> None:
+    """There the collector runs already: the command leaves it as it found it."""
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert ekb(kb_dir, site_dir, "CRPS").exit_code == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
