@@ -6,6 +6,7 @@ helpers that edit a kb copy. Test modules import from here, never from each othe
 from __future__ import annotations
 
 import gzip
+import io
 import itertools
 import json
 import os
@@ -17,8 +18,8 @@ import sys
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pytest
 from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
+from evidencekb.cli import dispatch
 from evidencekb.kb.fingerprint import Fingerprint
 from evidencekb.kb.importer import mentioned_entities
 from evidencekb.kb.load import LoadedKb
@@ -81,6 +83,32 @@ PROSE_ATTACKS = (
     '<p onclick="alert(13)">k</p>',
     '<iframe src="javascript:alert(14)"></iframe>',
 )
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a command run in this process printed, and its exit status."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def ekb_here(*words: str) -> Ran:
+    """The `ekb` command line run in this process on WORDS (the words after `ekb`),
+    its output caught. An exception other than the exit is raised to the test."""
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            dispatch(list(words))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+    return Ran(code, out.getvalue(), err.getvalue())
 
 
 def make_claim(

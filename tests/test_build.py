@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.build import build
-from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_META_NAME, index_dir
-from fixtures import ctrl_c_works
+from fixtures import ctrl_c_works, ekb_here
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -53,7 +51,7 @@ def test_the_export_is_the_json_export_gzipped_with_no_name_or_time(
     data = (tmp_path / "site" / EXPORT_NAME).read_bytes()
     # RFC 1952: magic, deflate, no flags (so no file name), modification time 0.
     assert data[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00"
-    exported = CliRunner().invoke(cli, ["export", "--kb", str(kb_dir), "--format", "json"])
+    exported = ekb_here("export", "--kb", str(kb_dir), "--format", "json")
     assert exported.exit_code == 0
     assert gzip.decompress(data).decode("utf-8") == exported.output
 
@@ -344,10 +342,9 @@ def test_a_search_that_must_rebuild_waits_for_a_build_in_progress(
 
 def _check_then_build(kb: Path, site: Path) -> sqlite3.Connection:
     """`ekb check`, then `ekb build`: a kb the check passes must build."""
-    runner = CliRunner()
-    checked = runner.invoke(cli, ["check", "--kb", str(kb)])
+    checked = ekb_here("check", "--kb", str(kb))
     assert checked.exit_code == 0, checked.output
-    built = runner.invoke(cli, ["build", "-q", "--kb", str(kb), "--site-dir", str(site)])
+    built = ekb_here("build", "-q", "--kb", str(kb), "--site-dir", str(site))
     assert built.exit_code == 0, built.output
     return sqlite3.connect(site / DATABASE_NAME)
 

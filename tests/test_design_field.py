@@ -13,16 +13,14 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from click.testing import CliRunner
 
 from evidencekb.build import build
-from evidencekb.cli import cli
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references
 from evidencekb.kb.refmanager import read_records
 from evidencekb.registry import reference_field
-from fixtures import COHEN_2018, REFERENCED_SUMMARY
+from fixtures import COHEN_2018, REFERENCED_SUMMARY, ekb_here
 
 # The first statement of tests/fixtures.py's REFERENCED_SUMMARY, which cites Cohen 2018.
 SUMMARY = "From the Guidelines\n" + REFERENCED_SUMMARY.splitlines()[1] + "\n"
@@ -91,10 +89,10 @@ def test_the_design_is_checked_stored_searched_and_shown(
 
     args = ["--kb", str(kb_with_design), "--site-dir", str(site), "--json"]
     for query in ("design:practice-guideline", 'design:"Practice Guideline"'):
-        found = CliRunner().invoke(cli, ["search", *args, query])
+        found = ekb_here("search", *args, query)
         assert found.exit_code == 0, found.output
         assert [hit["id"] for hit in json.loads(found.output)] == [kb.claims[0].id]
-    none = CliRunner().invoke(cli, ["search", *args, "--design", "rct", "ketamine"])
+    none = ekb_here("search", *args, "--design", "rct", "ketamine")
     assert json.loads(none.output) == []
 
 
@@ -102,7 +100,7 @@ def test_a_design_outside_the_list_is_one_problem(kb_with_design: Path) -> None:
     references = kb_with_design / "topics/ketamine-guidelines/references.toml"
     text = references.read_text("utf-8").replace('"practice-guideline"', '"cohort"')
     references.write_text(text, "utf-8")
-    result = CliRunner().invoke(cli, ["check", "--kb", str(kb_with_design)])
+    result = ekb_here("check", "--kb", str(kb_with_design))
     assert result.exit_code == 1
     assert "unknown reference publication type 'cohort'" in result.output
     assert "allowed: meta-analysis, systematic-review, rct," in result.output

@@ -14,9 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from evidencekb.cli import cli
+from fixtures import ekb_here
 
 FORBIDDEN = (
     "evidencekb.site",
@@ -61,11 +59,11 @@ def test_importing_the_search_package_loads_nothing_heavy() -> None:
 def test_a_search_on_a_fresh_index_loads_nothing_heavy(kb_dir: Path, tmp_path: Path) -> None:
     site_dir = tmp_path / "site"
     args = ["search", "--kb", str(kb_dir), "--site-dir", str(site_dir), "CRPS"]
-    assert CliRunner().invoke(cli, args).exit_code == 0  # builds the index first
+    assert ekb_here(*args).exit_code == 0  # builds the index first
     body = (
-        "from evidencekb.cli import cli\n"
+        "from evidencekb.cli import dispatch\n"
         "try:\n"
-        f"    cli({args!r})\n"
+        f"    dispatch({args!r})\n"
         "except SystemExit as stop:\n"
         "    assert stop.code in (0, None), stop.code\n"
     )

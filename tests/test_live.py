@@ -23,10 +23,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner
 
 from evidencekb.build import build
-from evidencekb.cli import cli
 from evidencekb.live import (
     EVENTS_PATH,
     SCRIPT_PATH,
@@ -35,7 +33,7 @@ from evidencekb.live import (
     rebuild,
     with_live_script,
 )
-from fixtures import REPO_KB, ctrl_c_works, reword
+from fixtures import REPO_KB, ctrl_c_works, ekb_here, reword
 
 CLAIM_WORDS = "nightmares, and laryngospasm"
 EDITED_WORDS = "nightmares, and bronchospasm"
@@ -120,10 +118,9 @@ def test_a_site_older_than_kb_is_built_again_though_its_index_is_current(
     site_dir = tmp_path / "site"
     build(kb_dir, site_dir)
     reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
-    runner = CliRunner()
     page = claim_page(site_dir)
     args = ["search", "bronchospasm", "--kb", str(kb_dir), "--site-dir", str(site_dir)]
-    searched = runner.invoke(cli, args)
+    searched = ekb_here(*args)
     assert searched.exit_code == 0 and "bronchospasm" in searched.output, searched.output
     assert CLAIM_WORDS in (site_dir / page).read_text("utf-8")  # the site as it was
     with preview(kb_dir, site_dir) as url:
@@ -161,9 +158,7 @@ def test_a_save_rebuilds_and_a_broken_kb_keeps_the_last_good_site(
 
 
 def test_ekb_serve_needs_a_kb_folder_to_watch(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["serve", "--kb", str(tmp_path / "none"), "--site-dir", str(tmp_path / "site")]
-    )
+    result = ekb_here("serve", "--kb", str(tmp_path / "none"), "--site-dir", str(tmp_path / "site"))
     assert result.exit_code == 1
     assert (
         result.output == f"Error: no knowledge base folder at {tmp_path / 'none'} (use --kb DIR)\n"

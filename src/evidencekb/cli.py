@@ -1,30 +1,41 @@
 """The `ekb` command line: parse options, call the library, map errors.
 
-Stage modules are imported inside the commands, not at the top: `ekb search`
-must start fast, so it never pays for jinja2, markdown or sqlite_utils.
+Each command is declared once (`commandline.command`: its name, its arguments, the
+stages it loads) above the function that runs it. Stage modules are imported inside
+the commands, not at the top: `ekb search` must start fast, so it never pays for
+jinja2, markdown or sqlite_utils.
 """
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import gc
 import importlib
+import os
 import signal
 import sys
-from collections.abc import Callable
-from functools import partial, wraps
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar, cast
-
-import click
+from typing import Any, NoReturn
 
 from evidencekb import __version__, terminal
-from evidencekb.errors import KBError, QueryError, ValidationError
+from evidencekb.commandline import (
+    Arg,
+    Command,
+    arg,
+    command,
+    file_path,
+    folder_path,
+    group,
+    parse,
+    whole_number,
+)
+from evidencekb.errors import KBError, QueryError, UsageError, ValidationError
 from evidencekb.names import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
 from evidencekb.terminal import terminal_safe
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Stopped(KeyboardInterrupt):
@@ -43,126 +54,125 @@ def _stop(signum: int, frame: object) -> None:
 def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
     """Print text that holds kb/ or user values (titles, ids, paths, file content):
     nothing in it can drive the terminal. Only our own colour and progress codes
-    are printed with click.echo directly."""
-    click.echo(terminal_safe(text), err=err, nl=nl)
+    are printed with `write` directly."""
+    write(terminal_safe(text), err=err, nl=nl)
+
+
+def write(text: str, *, err: bool = False, nl: bool = True) -> None:
+    out = sys.stderr if err else sys.stdout
+    out.write(text + "\n" if nl else text)
+    out.flush()  # a progress line ends without a line break
 
 
 say = partial(echo, err=True)  # messages for the person at the terminal, on stderr
 
 
-def _fail(message: str, status: int) -> None:
+def _fail(message: str, status: int) -> NoReturn:
     say(f"Error: {message}")
     sys.exit(status)
 
 
-def handles_errors(*stages: str) -> Callable[[F], F]:
-    """A command: its `stages` (packages it imports) loaded with the program, the
-    collector then resumed (`started`), and the library's exceptions turned into one
-    `Error:` line and an exit status."""
-
-    def decorator(command: F) -> F:
-        @wraps(command)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                for stage in stages:
-                    importlib.import_module(stage)
-                started()
-                return command(*args, **kwargs)
-            except ValidationError as error:
-                for problem in error.problems:
-                    say(str(problem))
-                _fail(str(error), 1)
-            except QueryError as error:
-                _fail(str(error), 2)
-            except KBError as error:
-                _fail(str(error), 1)
-            except Stopped as error:
-                _fail(f"stopped by {signal.Signals(error.signum).name}", 128 + error.signum)
-            except KeyboardInterrupt:
-                _fail("interrupted", 128 + signal.SIGINT)
-
-        return cast(F, wrapper)
-
-    return decorator
+def run(chosen: Command, values: dict[str, Any]) -> None:
+    """Run a command: its stages loaded with the program, the collector then resumed
+    (`started`), and the library's exceptions turned into one `Error:` line and an
+    exit status."""
+    assert chosen.run is not None
+    try:
+        for stage in chosen.stages:
+            importlib.import_module(stage)
+        started()
+        chosen.run(**values)
+    except ValidationError as error:
+        for problem in error.problems:
+            say(str(problem))
+        _fail(str(error), 1)
+    except (QueryError, UsageError) as error:
+        _fail(str(error), 2)
+    except KBError as error:
+        _fail(str(error), 1)
+    except Stopped as error:
+        _fail(f"stopped by {signal.Signals(error.signum).name}", 128 + error.signum)
+    except KeyboardInterrupt:
+        _fail("interrupted", 128 + signal.SIGINT)
 
 
 def started() -> None:
     """Start-up is over: what it loaded is frozen and the garbage collector resumes.
 
-    Loading the program's modules (click's, whoosh's, ours) makes objects by the ten
+    Loading the program's modules (whoosh's and ours) makes objects by the ten
     thousand that live as long as the process. The collector, run as they are made,
-    traces them again and again and frees none: about 10 ms of the 150 ms an `ekb
-    search` takes (BENCHMARKS.md). So `ekb` starts with it paused (`__main__.main`);
-    frozen (`gc.freeze`), they are never traced again. A command loads its stages
-    before this (`handles_errors`): `ekb search` is mostly loading. When the
-    collector was running (the CLI called in another program's process), nothing
-    is frozen."""
+    traces them again and again and frees none: 8 ms of the 160 ms an `ekb search`
+    took (BENCHMARKS.md). So `ekb` starts with it paused (`__main__.main`); frozen
+    (`gc.freeze`), they are never traced again. A command loads its stages before
+    this (`run`): `ekb search` is mostly loading. When the collector was running
+    (the CLI called in another program's process), nothing is frozen."""
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
 
 
-# Options shared by several commands, defined once.
-kb_option = click.option(
+# Arguments shared by several commands, declared once.
+kb_option = arg(
     "--kb",
-    "kb_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    dest="kb_dir",
+    type=folder_path,
     default=DEFAULT_KB_DIR,
-    show_default=True,
-    help="The knowledge base folder.",
+    metavar="DIR",
+    help="The knowledge base folder (default: %(default)s).",
 )
-site_option = click.option(
+site_option = arg(
     "--site-dir",
-    "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    dest="site_dir",
+    type=folder_path,
     default=DEFAULT_SITE_DIR,
-    show_default=True,
-    help="Where `ekb build` writes the site; the search index goes beside it (.NAME.ekb-index).",
+    metavar="DIR",
+    help="Where `ekb build` writes the site; the search index goes beside it "
+    "(.NAME.ekb-index) (default: %(default)s).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Output JSON.")
-topic_option = click.option("--topic", metavar="SLUG", help="Only this topic.")
+json_option = arg("--json", dest="as_json", action="store_true", help="Output JSON.")
+topic_option = arg("--topic", metavar="SLUG", help="Only this topic.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="ekb")
-def cli() -> None:
-    """evidencekb: clinical evidence summaries as structured, searchable claims."""
+def flag(name: str, text: str) -> Arg:
+    return arg(name, action="store_true", help=text)
 
 
-@cli.command("import")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--topic", "slug", required=True, metavar="SLUG", help="The new topic's slug.")
-@click.option(
-    "--title", help="The topic's title (default: the summary's title line, else from the slug)."
+@command(
+    "import",
+    arg("source", type=file_path, metavar="SOURCE"),
+    arg("--topic", dest="slug", required=True, metavar="SLUG", help="The new topic's slug."),
+    arg(
+        "--title",
+        help="The topic's title (default: the summary's title line, else from the slug).",
+    ),
+    flag("--replace", "Overwrite the topic if it exists."),
+    arg(
+        "--format",
+        dest="fmt",
+        choices=["summary", "claims-jsonl"],
+        default="summary",
+        help="summary: an evidence summary's text; claims-jsonl: claims with their cited "
+        "works, stances and quotations, one JSON object a line (kb/README.md) "
+        "(default: %(default)s).",
+    ),
+    arg(
+        "--section",
+        choices=SECTIONS,
+        help="The part of a summary without part headings (From the Guidelines/Research).",
+    ),
+    arg(
+        "--layout",
+        choices=LAYOUTS,
+        help="How the summary is written (default: found from the file; kb/README.md).",
+    ),
+    arg(
+        "--date",
+        dest="added",
+        metavar="YYYY-MM-DD",
+        help="The claims' added date (default: today, the one time evidencekb reads the clock).",
+    ),
+    kb_option,
 )
-@click.option("--replace", is_flag=True, help="Overwrite the topic if it exists.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["summary", "claims-jsonl"]),
-    default="summary",
-    show_default=True,
-    help="summary: an evidence summary's text; claims-jsonl: claims with their cited "
-    "works, stances and quotations, one JSON object a line (kb/README.md).",
-)
-@click.option(
-    "--section",
-    type=click.Choice(SECTIONS),
-    help="The part of a summary without part headings (From the Guidelines/Research).",
-)
-@click.option(
-    "--layout",
-    type=click.Choice(LAYOUTS),
-    help="How the summary is written (default: found from the file; kb/README.md).",
-)
-@click.option(
-    "--date",
-    "added",
-    metavar="YYYY-MM-DD",
-    help="The claims' added date (default: today, the one time evidencekb reads the clock).",
-)
-@kb_option
-@handles_errors()
 def import_command(
     source: Path,
     slug: str,
@@ -208,9 +218,7 @@ def import_command(
     )
 
 
-@cli.command()
-@click.argument("folder", type=click.Path(path_type=Path), metavar="DIR")
-@handles_errors()
+@command("init", arg("folder", type=Path, metavar="DIR"))
 def init(folder: Path) -> None:
     """Start an empty knowledge base in DIR (new, or an empty folder): the strength
     and stance schemes, empty vocabularies and a README, ready for `ekb import`."""
@@ -224,22 +232,22 @@ def init(folder: Path) -> None:
     )
 
 
-@cli.command()
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Fail on warnings too (claims citing a retracted work or one under an "
-    "expression of concern), for CI.",
+@command(
+    "check",
+    flag(
+        "--strict",
+        "Fail on warnings too (claims citing a retracted work or one under an "
+        "expression of concern), for CI.",
+    ),
+    arg(
+        "--since",
+        dest="revision",
+        metavar="REV",
+        help="Also fail for each claim whose meaning changed since git revision REV "
+        "without its changed date moving (see `ekb changes`).",
+    ),
+    kb_option,
 )
-@click.option(
-    "--since",
-    "revision",
-    metavar="REV",
-    help="Also fail for each claim whose meaning changed since git revision REV "
-    "without its changed date moving (see `ekb changes`).",
-)
-@kb_option
-@handles_errors()
 def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
     """Validate the whole knowledge base and list every problem.
 
@@ -276,16 +284,17 @@ def _check_dates_since(kb_dir: Path, revision: str) -> None:
         )
 
 
-@cli.command("changes")
-@click.option("--since", "revision", required=True, metavar="REV", help="A git revision.")
-@click.option(
-    "--stamp",
-    metavar="DATE",
-    help="Write DATE (YYYY-MM-DD) as the changed date of each claim listed (and as the "
-    "added date of a new claim that has none).",
+@command(
+    "changes",
+    arg("--since", dest="revision", required=True, metavar="REV", help="A git revision."),
+    arg(
+        "--stamp",
+        metavar="DATE",
+        help="Write DATE (YYYY-MM-DD) as the changed date of each claim listed (and as the "
+        "added date of a new claim that has none).",
+    ),
+    kb_option,
 )
-@kb_option
-@handles_errors()
 def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
     """List the claims whose meaning (text, strength, citations, stances) differs
     from git revision REV, and the new ones. Formatting-only edits are not changes."""
@@ -302,20 +311,21 @@ def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
         echo(f"No claim has changed since {revision}.")
 
 
-@cli.command("export")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["json", "csv", "text", "csl-json", "ris", "bibtex", "fhir"]),
-    default="json",
-    show_default=True,
-    help="json: a list of claim objects; csv: one row a claim; text: the summary itself; "
-    "csl-json, ris, bibtex: the described references; fhir: a FHIR R5 Bundle of a "
-    "Citation per described reference and an Evidence per claim.",
+@command(
+    "export",
+    arg(
+        "--format",
+        dest="fmt",
+        choices=["json", "csv", "text", "csl-json", "ris", "bibtex", "fhir"],
+        default="json",
+        help="json: a list of claim objects; csv: one row a claim; text: the summary "
+        "itself; csl-json, ris, bibtex: the described references; fhir: a FHIR R5 Bundle "
+        "of a Citation per described reference and an Evidence per claim "
+        "(default: %(default)s).",
+    ),
+    topic_option,
+    kb_option,
 )
-@topic_option
-@kb_option
-@handles_errors()
 def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     """Write the claims to standard output."""
     from evidencekb.kb import export, load_kb
@@ -323,14 +333,10 @@ def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     text = export(load_kb(kb_dir), fmt, topic)
     # Into a file or a program an export is data, written exactly; on a terminal a
     # person reads it.
-    click.echo(terminal_safe(text) if sys.stdout.isatty() else text, nl=False)
+    write(terminal_safe(text) if sys.stdout.isatty() else text, nl=False)
 
 
-@cli.command()
-@click.argument("claim_id", metavar="ID")
-@json_option
-@kb_option
-@handles_errors()
+@command("show", arg("claim_id", metavar="ID"), json_option, kb_option)
 def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
     """Show one claim with everything known about it: what its cited works found
     first, then each cited work with its stance and quotations.
@@ -349,10 +355,7 @@ def show(claim_id: str, as_json: bool, kb_dir: Path) -> None:
         echo(claim_text(kb, claim, width=terminal.width()))
 
 
-@cli.command("list")
-@topic_option
-@kb_option
-@handles_errors()
+@command("list", topic_option, kb_option)
 def list_command(topic: str | None, kb_dir: Path) -> None:
     """List the claims' ids, each with the start of its text (for `ekb show ID`)."""
     from evidencekb.kb import claim_list, load_kb, select_topics
@@ -361,17 +364,17 @@ def list_command(topic: str | None, kb_dir: Path) -> None:
     echo(claim_list(select_topics(kb, topic), width=terminal.width()))
 
 
-@cli.command()
-@kb_option
-@site_option
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option(
-    "--full",
-    is_flag=True,
-    help="Write every part anew instead of keeping the parts of the earlier build "
-    "that kb/ and the code did not change.",
+@command(
+    "build",
+    kb_option,
+    site_option,
+    arg("--quiet", "-q", action="store_true", help="Print nothing but errors."),
+    flag(
+        "--full",
+        "Write every part anew instead of keeping the parts of the earlier build "
+        "that kb/ and the code did not change.",
+    ),
 )
-@handles_errors()
 def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     """Compile the knowledge base into the database, search index and static site.
 
@@ -383,7 +386,7 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     progress = _terminal_progress if show_progress else _silent
     result = build_site(kb_dir, site_dir, progress, full=full)
     if show_progress:
-        click.echo("\r\033[K", nl=False, err=True)
+        write("\r\033[K", nl=False, err=True)
     if not quiet:
         parts = len(result.written) + len(result.kept)
         echo(
@@ -394,45 +397,46 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
 
 
 def _terminal_progress(stage: str, done: int, total: int) -> None:
-    click.echo(f"\r\033[K{stage}: {done}/{total}", nl=False, err=True)
+    write(f"\r\033[K{stage}: {done}/{total}", nl=False, err=True)
 
 
 def _silent(stage: str, done: int, total: int) -> None:
     pass
 
 
-def filter_options(command: Callable[..., None]) -> Callable[..., None]:
+def filter_options() -> tuple[Arg, ...]:
     """An option for each filter of the registry (`registry.filters()`), in order."""
     from evidencekb.registry import filters
 
-    for declared in reversed(filters()):
-        number = declared.rule == "number"
-        command = click.option(
+    return tuple(
+        arg(
             f"--{declared.name}",
-            type=click.IntRange(min=1) if number else None,
-            metavar="N" if number else declared.name.upper(),
+            type=whole_number(1) if declared.rule == "number" else str,
+            metavar="N" if declared.rule == "number" else declared.name.upper(),
             help=declared.filter,
-        )(command)
-    return command
+        )
+        for declared in filters()
+    )
 
 
-@cli.command("search")
-@click.argument("words", nargs=-1, required=True, metavar="QUERY...")
-@filter_options
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    metavar="N",
-    help="Show at most N claims.",
+@command(
+    "search",
+    arg("words", nargs="+", metavar="QUERY"),
+    *filter_options(),
+    arg(
+        "--limit",
+        type=whole_number(1),
+        default=10,
+        metavar="N",
+        help="Show at most N claims (default: %(default)s).",
+    ),
+    json_option,
+    kb_option,
+    site_option,
+    stages=("evidencekb.search",),
 )
-@json_option
-@kb_option
-@site_option
-@handles_errors("evidencekb.search")
 def search_command(
-    words: tuple[str, ...],
+    words: list[str],
     limit: int,
     as_json: bool,
     kb_dir: Path,
@@ -453,7 +457,6 @@ def search_command(
     kb/vocabulary expand the query; a misspelled word is corrected. The search
     index is rebuilt first if kb/ has changed since it was built.
 
-    \b
     Examples:
       ekb search CRPS
       ekb search '"neuropathic pain" NOT section:guidelines'
@@ -461,8 +464,6 @@ def search_command(
       ekb search 'author:Guyatt year:2005..2010'
       ekb search --stance contradicts PrP
     """
-    import os
-
     from evidencekb.paths import index_dir as index_dir_of
     from evidencekb.search import Filters, ensure_fresh_index, results_json, results_text, search
 
@@ -475,21 +476,17 @@ def search_command(
         return
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     # Made terminal-safe piece by piece inside, around its own colour codes.
-    click.echo(results_text(results, colour=colour, width=terminal.width()), color=colour)
+    write(results_text(results, colour=colour, width=terminal.width()))
 
 
-@cli.group()
-def refs() -> None:
-    """Bibliographic records of a topic's references."""
-
-
-@refs.command("import")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--topic", "slug", required=True, metavar="SLUG", help="The topic to fill in.")
-@click.option("--replace", is_flag=True, help="Take the file's value where a field differs.")
-@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
-@kb_option
-@handles_errors()
+@command(
+    "import",
+    arg("source", type=file_path, metavar="SOURCE"),
+    arg("--topic", dest="slug", required=True, metavar="SLUG", help="The topic to fill in."),
+    flag("--replace", "Take the file's value where a field differs."),
+    flag("--dry-run", "Show what would change; write nothing."),
+    kb_option,
+)
 def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: Path) -> None:
     """Fill references from a RIS, BibTeX, CSL-JSON or PubMed MEDLINE (.nbib) file.
 
@@ -511,11 +508,12 @@ def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: P
         echo(f"Nothing to change in {result.references_file}.")
 
 
-@refs.command("retractions")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--topic", "slug", metavar="SLUG", help="Only this topic (default: every topic).")
-@kb_option
-@handles_errors()
+@command(
+    "retractions",
+    arg("source", type=file_path, metavar="SOURCE"),
+    arg("--topic", dest="slug", metavar="SLUG", help="Only this topic (default: every topic)."),
+    kb_option,
+)
 def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
     """Record the notices (retractions, expressions of concern, corrections,
     reinstatements) of Retraction Watch's CSV SOURCE on the works the kb cites.
@@ -538,23 +536,24 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
         echo(f"{_plural(added, 'notice')} recorded.")
 
 
-@cli.command("serve")
-@kb_option
-@site_option
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8000,
-    show_default=True,
-    help="Port on 127.0.0.1 (0: any free port).",
+@command(
+    "serve",
+    kb_option,
+    site_option,
+    arg(
+        "--port",
+        type=whole_number(0, 65535),
+        default=8000,
+        help="Port on 127.0.0.1 (0: any free port) (default: %(default)s).",
+    ),
+    arg(
+        "--watch",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Rebuild when kb/ changes and reload the open pages (--no-watch: serve site/ "
+        "as it is) (default: watch).",
+    ),
 )
-@click.option(
-    "--watch/--no-watch",
-    default=True,
-    show_default=True,
-    help="Rebuild when kb/ changes and reload the open pages (--no-watch: serve site/ as it is).",
-)
-@handles_errors()
 def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
     """Preview the site at http://127.0.0.1:PORT/ (Ctrl-C stops).
 
@@ -572,17 +571,53 @@ def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
         serve(site_dir, port, announce=say)
 
 
+refs = group(
+    "refs", "Bibliographic records of a topic's references.", refs_import, refs_retractions
+)
+EKB = group(
+    "ekb",
+    "evidencekb: clinical evidence summaries as structured, searchable claims.",
+    import_command,
+    init,
+    check,
+    changes_command,
+    export_command,
+    show,
+    list_command,
+    build,
+    search_command,
+    refs,
+    serve_command,
+)
+
+
 def main() -> None:
-    # At exit Python's garbage collector traces every object left, whoosh's and
-    # click's modules included, to free what the process is about to give back
-    # anyway, a noticeable share of a short `ekb search` (BENCHMARKS.md). Frozen
-    # objects are not traced. atexit handlers run before that pass, and files are closed by
-    # then: every command writes through context managers.
+    """The `ekb` program (`__main__`): the command its arguments name."""
+    # At exit Python's garbage collector traces every object left, whoosh's modules
+    # included, to free what the process is about to give back anyway, a noticeable
+    # share of a short `ekb search` (BENCHMARKS.md). Frozen objects are not traced.
+    # atexit handlers run before that pass, and files are closed by then: every
+    # command writes through context managers.
     atexit.register(gc.freeze)
     for signum in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup means: go on
             signal.signal(signum, _stop)
-    cli(prog_name="ekb")
+    try:
+        dispatch(sys.argv[1:])
+    except BrokenPipeError:
+        # The reader stopped early (`ekb export | head`): what is left to print goes
+        # nowhere, and Python's own flush at exit must not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+
+
+def dispatch(words: Sequence[str]) -> None:
+    """Run the command `words` name (the words after `ekb`)."""
+    try:
+        chosen = parse(EKB, words, version=__version__)
+    except UsageError as error:
+        _fail(str(error), 2)
+    run(chosen.command, dict(chosen.values))
 
 
 def _plural(count: int, noun: str) -> str:

@@ -39,6 +39,11 @@ class QueryError(KBError):
     """A search query that cannot be parsed (exit status 2, like a usage error)."""
 
 
+class UsageError(KBError):
+    """Words on the command line that name no command or option, or a value an
+    option does not take (exit status 2)."""
+
+
 def failure_reason(error: BaseException) -> str:
     """The system's words for why a file operation failed ("No space left on device",
     "Read-only file system"), without Python's errno and repr around them."""

@@ -13,10 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from evidencekb.cache import cache_folder, read_entry, write_atomically
-from evidencekb.cli import cli
 from evidencekb.errors import ValidationError
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import load_kb
@@ -25,7 +23,7 @@ from evidencekb.kb.tomlfile import parse_text
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, CHECKED_CACHE_DIRNAME, PARSE_CACHE_DIRNAME
 from evidencekb.reuse import content_key
-from fixtures import EVIDENCE_TOPIC, REPO_KB
+from fixtures import EVIDENCE_TOPIC, REPO_KB, ekb_here
 
 KETAMINE = "topics/ketamine-pain"
 SAMPLE = f"topics/{EVIDENCE_TOPIC}"
@@ -185,12 +183,12 @@ def test_an_unwritable_cache_is_no_cache(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", "utf-8")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    clean = CliRunner().invoke(cli, ["check", "--kb", str(evidence_kb)])
+    clean = ekb_here("check", "--kb", str(evidence_kb))
     assert clean.exit_code == 0, clean.output
     break_kb(evidence_kb)
-    broken = CliRunner().invoke(cli, ["check", "--kb", str(evidence_kb)])
+    broken = ekb_here("check", "--kb", str(evidence_kb))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    cached = [CliRunner().invoke(cli, ["check", "--kb", str(evidence_kb)]) for _ in range(2)]
+    cached = [ekb_here("check", "--kb", str(evidence_kb)) for _ in range(2)]
     assert [(run.exit_code, run.output) for run in cached] == [(1, broken.output)] * 2
     assert blocker.read_text("utf-8") == ""
 
@@ -287,7 +285,7 @@ def test_a_large_kb_checks_alike_parsed_ahead_warm_and_without_cache(
     runs = []
     for home in (tmp_path / "xdg-cache", tmp_path / "xdg-cache", blocker):
         monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-        result = CliRunner().invoke(cli, ["check", "--kb", str(kb_dir)])
+        result = ekb_here("check", "--kb", str(kb_dir))
         runs.append((result.exit_code, result.output))
     assert runs[0][0] == 1 and "duplicate claim id" in runs[0][1]
     assert runs == [runs[0]] * 3

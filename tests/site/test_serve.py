@@ -17,12 +17,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner
 
-from evidencekb.cli import cli
 from evidencekb.errors import KBError
 from evidencekb.site.serve import make_server, serving
-from fixtures import ctrl_c_works
+from fixtures import ctrl_c_works, ekb_here
 
 
 @pytest.fixture
@@ -76,9 +74,7 @@ def test_ekb_serve_serves_the_site_and_stops_cleanly_on_ctrl_c(site_dir: Path) -
 
 
 def test_serve_without_a_built_site_is_a_one_line_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        cli, ["serve", "--no-watch", "--site-dir", str(tmp_path / "nowhere")]
-    )
+    result = ekb_here("serve", "--no-watch", "--site-dir", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.output == (
         f"Error: {tmp_path / 'nowhere'}: no built site here (index.html is missing); "

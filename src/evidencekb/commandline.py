@@ -1,0 +1,169 @@
+"""Commands declared once, their parsers made from the declarations by argparse.
+
+A command is a function with its name, its arguments (as `add_argument` takes them)
+and the stage packages it loads (`command`). `parse` finds the command the words
+name, through groups such as `ekb refs`, and makes that command's parser alone:
+`ekb search` starts without building the others'. The standard library's parser
+costs `ekb search` about 1 ms to load where click cost 8 to 10 ms of its 150
+(BENCHMARKS.md, "ekb search").
+
+A word the parser refuses raises `UsageError`, which the CLI prints as its one
+`Error:` line; `--help` prints the command's help and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import sys
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from evidencekb.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a command: `add_argument(*flags, **options)`."""
+
+    flags: tuple[str, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def arg(*flags: str, **options: Any) -> Arg:
+    return Arg(flags, options)
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command (`run` and its `arguments`), or a group of commands (`commands`)."""
+
+    name: str
+    summary: str  # its line in the list of commands
+    description: str = ""  # its help, above the options
+    run: Callable[..., None] | None = None
+    arguments: tuple[Arg, ...] = ()
+    stages: tuple[str, ...] = ()  # the packages it imports, loaded before it runs
+    commands: tuple[Command, ...] = ()
+
+
+def command(
+    name: str, *arguments: Arg, stages: tuple[str, ...] = ()
+) -> Callable[[Callable[..., None]], Command]:
+    """Declare the function below as the command `name`; its docstring is its help
+    (the first paragraph its summary), its parameters the arguments' `dest`s."""
+
+    def declare(run: Callable[..., None]) -> Command:
+        doc = inspect.getdoc(run) or ""
+        summary = " ".join(doc.split("\n\n")[0].split())
+        return Command(name, summary, doc, run, arguments, stages)
+
+    return declare
+
+
+def group(name: str, description: str, *commands: Command) -> Command:
+    summary = " ".join(description.split("\n\n")[0].split())
+    return Command(name, summary, description, commands=commands)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The command the words name, and its arguments' values by `dest`."""
+
+    command: Command
+    values: Mapping[str, Any]
+
+
+def parse(program: Command, words: Sequence[str], *, version: str) -> Chosen:
+    """The command `words` name (the program's arguments, without its name)."""
+    found, prog, rest = program, program.name, list(words)
+    while found.commands:
+        if not rest or rest[0] in ("-h", "--help"):
+            _print_help(found, prog, sys.stdout if rest else sys.stderr)
+            raise SystemExit(0 if rest else 2)
+        if found is program and rest[0] == "--version":
+            print(f"{program.name} {version}")
+            raise SystemExit(0)
+        by_name = {sub.name: sub for sub in found.commands}
+        if rest[0] not in by_name:
+            known = ", ".join(by_name)
+            raise UsageError(f"{prog}: no command {rest[0]!r} (commands: {known})")
+        found, prog, rest = by_name[rest[0]], f"{prog} {rest[0]}", rest[1:]
+    values = _parser(found, prog).parse_intermixed_args(rest)
+    return Chosen(found, vars(values))
+
+
+def _parser(found: Command, prog: str) -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=prog,
+        description=found.description,
+        formatter_class=_Formatter,
+        allow_abbrev=False,
+    )
+    for argument in found.arguments:
+        parser.add_argument(*argument.flags, **argument.options)
+    return parser
+
+
+def _print_help(found: Command, prog: str, out: Any) -> None:
+    width = max(len(sub.name) for sub in found.commands)
+    lines = [f"Usage: {prog} COMMAND [ARGS]...", "", found.description, "", "Commands:"]
+    for sub in found.commands:
+        lines += textwrap.wrap(
+            sub.summary,
+            width=79,
+            initial_indent=f"  {sub.name:<{width}}  ",
+            subsequent_indent=" " * (width + 4),
+        )
+    lines += ["", f"`{prog} COMMAND --help` describes a command and its options."]
+    print("\n".join(lines), file=out)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """The help as written in the docstring, and "Usage:" as in the lists of commands."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "Usage: " if prefix is None else prefix)
+
+
+# Types of values, each refusing with what is allowed.
+
+
+def whole_number(low: int, high: int | None = None) -> Callable[[str], int]:
+    allowed = f"a whole number from {low} to {high}" if high else f"a whole number, {low} or more"
+
+    def convert(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {allowed}")
+        return number
+
+    convert.__name__ = "number"  # argparse names the type in its own messages
+    return convert
+
+
+def file_path(text: str) -> Path:
+    """A file's path (which need not exist yet), never a folder's."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    return path
+
+
+def folder_path(text: str) -> Path:
+    """A folder's path (which need not exist yet), never a file's."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    return path
