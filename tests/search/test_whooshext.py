@@ -15,16 +15,21 @@ from pathlib import Path
 import pytest
 import whoosh
 from whoosh import columns
+from whoosh import index as whoosh_index
 from whoosh.fields import TEXT
+from whoosh.reading import TermNotFound
 
 from evidencekb.errors import KBError
-from evidencekb.search import whooshext
+from evidencekb.paths import index_dir as index_dir_of
+from evidencekb.search import ensure_fresh_index, whooshext
 from evidencekb.search.whooshext import (
     RELIED_ON,
     WHOOSH_DISTRIBUTION,
     WHOOSH_VERSION,
     Reliance,
+    RememberedTerms,
     check_whoosh,
+    remember_terms,
 )
 
 PYPROJECT = Path(__file__).parents[2] / "pyproject.toml"
@@ -87,7 +92,13 @@ def test_whoosh_still_has_each_part_the_extensions_rely_on(reliance: Reliance) -
 
 def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
     """The signatures the overrides call or replace, as whoosh 2.7.5 has them."""
-    from whoosh.codec.whoosh3 import W3FieldWriter, W3PerDocWriter, W3PostingsWriter
+    from whoosh.codec.whoosh3 import (
+        W3Codec,
+        W3FieldWriter,
+        W3PerDocWriter,
+        W3PostingsWriter,
+        W3TermsReader,
+    )
     from whoosh.collectors import TopCollector
     from whoosh.formats import Positions
     from whoosh.query import CompoundQuery, Or, SpanNear2
@@ -117,6 +128,11 @@ def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
         "self", "ms", "slop", "ordered", "mindist",
     ]  # fmt: skip
     assert parameters(TopCollector._collect) == ["self", "global_docnum", "score"]
+    assert parameters(W3TermsReader.matcher) == ["self", "fieldname", "tbytes", "format_", "scorer"]
+    assert parameters(W3TermsReader.term_info) == ["self", "fieldname", "tbytes"]
+    assert parameters(W3Codec.postings_reader) == [
+        "self", "dbfile", "terminfo", "format_", "term", "scorer",
+    ]  # fmt: skip
     assert parameters(TEXT.index) == ["self", "value", "kwargs"]  # start_pos to the analyzer
     assert "cutoff" in parameters(columns.VarBytesColumn.Writer.__init__)
 
@@ -142,3 +158,44 @@ def test_another_whoosh_stops_a_search_with_one_line(repo_kb: Path, tmp_path: Pa
         "reinstall evidencekb (`make .venv/.installed`)\n"
     )
     assert not site.exists()
+
+
+def test_remembered_terms_read_each_term_once_and_give_what_whoosh_gives(
+    repo_kb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A segment's term information and postings, as whoosh's own reader gives them,
+    for a word it has and one it has not; read from the index once per search."""
+    index_dir = index_dir_of(tmp_path / "site")
+    ensure_fresh_index(repo_kb, index_dir, notify=lambda _: None)
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as plain, ix.searcher() as remembering:
+        remember_terms(remembering)
+        remember_terms(remembering)  # once is enough: not wrapped twice
+        [(reader, _)] = remembering.reader().leaf_readers()
+        [(whooshs, _)] = plain.reader().leaf_readers()
+        assert isinstance(reader._terms, RememberedTerms)
+        assert not isinstance(reader._terms._terms, RememberedTerms)
+        looked_up: list[tuple[str, bytes]] = []
+        table = reader._terms._terms
+        monkeypatch.setattr(
+            table,
+            "term_info",
+            lambda f, t, read=table.term_info: looked_up.append((f, t)) or read(f, t),
+        )
+        for _ in range(3):
+            for word in ("ketamin", "laryngospasm", "zzzz"):
+                found = ("body", word) in whooshs
+                assert (("body", word) in reader) == found
+                assert reader.doc_frequency("body", word) == whooshs.doc_frequency("body", word)
+                assert reader.frequency("body", word) == whooshs.frequency("body", word)
+                if not found:
+                    with pytest.raises(TermNotFound):
+                        reader.postings("body", word)
+                    continue
+                ours, theirs = reader.postings("body", word), whooshs.postings("body", word)
+                assert list(ours.items_as("positions")) == list(theirs.items_as("positions"))
+        assert sorted(looked_up) == [
+            ("body", b"ketamin"),
+            ("body", b"laryngospasm"),
+            ("body", b"zzzz"),
+        ]

@@ -31,7 +31,7 @@ from evidencekb.search.fields import keyword_query
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, parse
 from evidencekb.search.spelling import corrected_query
-from evidencekb.search.whooshext import CountingCollector
+from evidencekb.search.whooshext import CountingCollector, remember_terms
 
 
 class RobertsonBM25F(BM25F):
@@ -118,6 +118,7 @@ def search(
             if meta is None:
                 raise OSError("index metadata missing")
             with ix.searcher(weighting=RobertsonBM25F(B=ranking.b, K1=ranking.k1)) as searcher:
+                remember_terms(searcher)
                 return _run(searcher, meta, query, tree, filters, limit, ranking)
         except (OSError, whoosh_index.IndexError):
             # A rebuild swapped the index while we opened it: try the new one.

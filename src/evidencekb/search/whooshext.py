@@ -28,6 +28,10 @@ of this module and whoosh's own public API.
 - The table of contents (`write_toc`, `read_toc`):
   `whoosh.index.TOC`, with each segment's total field lengths in `_fieldlengths`.
 - A field length as whoosh stores it (`stored_length`): one byte, `whoosh.util.numeric`.
+- Reading: `remember_terms` puts `RememberedTerms` in each segment reader's place of
+  its terms (`SegmentReader._terms`, a `W3TermsReader`), and makes postings from the
+  remembered information as `W3TermsReader.matcher` makes them (`_codec`,
+  `_postfile`, `W3Codec.postings_reader`).
 - Queries: `Union` overrides `Or._matcher` with `CompoundQuery._tree_matcher`;
   `phrase_matcher` makes `SpanNear2.SpanNear2Matcher` from postings; `tree_sum`
   adds scores in the order of `whoosh.util.make_binary_tree`; `ExcludingMatcher`
@@ -59,6 +63,7 @@ from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import AndNotMatcher, UnionMatcher
+from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from evidencekb.errors import KBError
@@ -121,6 +126,12 @@ RELIED_ON: tuple[Reliance, ...] = (
     Reliance("matching.AndNotMatcher", "_find_first", "ExcludingMatcher"),
     Reliance("matching.AndNotMatcher", "_find_next", "ExcludingMatcher"),
     Reliance("collectors.TopCollector", "_collect", "CountingCollector"),
+    Reliance("reading.SegmentReader", "_terms", "each term looked up once in a search"),
+    *(
+        Reliance("codec.whoosh3.W3TermsReader", name, "each term looked up once in a search")
+        for name in ("term_info", "matcher", "_codec", "_postfile")
+    ),
+    Reliance("codec.whoosh3.W3Codec", "postings_reader", "each term looked up once in a search"),
 )
 
 
@@ -437,6 +448,71 @@ def read_toc(folder: Path, name: str) -> dict[str, dict[str, int]]:
 
 
 # Queries -----------------------------------------------------------------------
+
+
+# Reading ---------------------------------------------------------------------
+
+
+def remember_terms(searcher: Any) -> None:
+    """Each segment of the open `searcher` looks each term up once, however often the
+    search asks. A phrase with its vocabulary's synonyms in four fields asks for the
+    same word a dozen times in a segment, each time three times over: whether the
+    segment has it, its scorer's statistics, its postings."""
+    for reader, _ in searcher.reader().leaf_readers():
+        if not isinstance(reader._terms, RememberedTerms):
+            reader._terms = RememberedTerms(reader._terms)
+
+
+class RememberedTerms:
+    """A segment's terms (whoosh's `W3TermsReader`), each term's information read
+    once and kept; everything else as whoosh's own."""
+
+    def __init__(self, terms: Any) -> None:
+        self._terms = terms
+        self._infos: dict[tuple[str, bytes], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._terms, name)
+
+    def _info(self, fieldname: str, tbytes: bytes) -> Any:
+        key = (fieldname, tbytes)
+        if key not in self._infos:
+            try:
+                self._infos[key] = self._terms.term_info(fieldname, tbytes)
+            except TermNotFound:
+                self._infos[key] = None
+        return self._infos[key]
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return self._info(*term) is not None
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> Any:
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return info
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise KeyError((fieldname, tbytes))  # as whoosh's table says it
+        return int(info.doc_frequency())
+
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        info = self._info(fieldname, tbytes)
+        if info is None:
+            raise KeyError((fieldname, tbytes))
+        return float(info.weight())
+
+    def matcher(self, fieldname: str, tbytes: bytes, format_: Any, scorer: Any = None) -> Any:
+        terms = self._terms
+        return terms._codec.postings_reader(
+            terms._postfile,
+            self.term_info(fieldname, tbytes),
+            format_,
+            term=(fieldname, tbytes),
+            scorer=scorer,
+        )
 
 
 class Union(wq.Or):  # type: ignore[misc]
