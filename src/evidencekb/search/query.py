@@ -11,7 +11,6 @@ and multi-word synonyms need the word sequence before it is split into terms.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from whoosh import query as wq
@@ -235,8 +234,7 @@ def word_nodes(node: Node | None, *, in_text: bool = True) -> list[Word | Quoted
 # From syntax tree to whoosh query ------------------------------------------
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     strict: wq.Query | None  # the query as written
     relaxed: wq.Query | None  # side-by-side words loosened to "any of them", if any
     highlight_terms: frozenset[tuple[str, ...]]  # term sequences to highlight

@@ -44,9 +44,8 @@ from __future__ import annotations
 from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import whoosh
 from whoosh import columns
@@ -76,8 +75,11 @@ WHOOSH_VERSION = "2.7.5"
 FieldLengths = Mapping[str, int]  # a segment's total length of each field
 
 
-@dataclass(frozen=True)
-class Reliance:
+# The records here are named tuples, not dataclasses: the search imports this module,
+# where a dataclass costs half a millisecond to make and a named tuple a tenth.
+
+
+class Reliance(NamedTuple):
     """A part of whoosh this module relies on: `owner` (a dotted path from `whoosh`)
     has `attribute`, for `why`."""
 
@@ -284,8 +286,7 @@ class TermPool:
         """Nothing was written to disk."""
 
 
-@dataclass(frozen=True)
-class TermPostings:
+class TermPostings(NamedTuple):
     """What TermPool gives its field writer (`_FieldWriter`) in place of the postings
     whoosh's pool gives in order of field, term and claim: each term's postings in
     claim order, and each claim's field lengths as whoosh reads them back."""
@@ -412,8 +413,7 @@ def stored_length(length: int) -> int:
 # The table of contents -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ListedSegment:
+class ListedSegment(NamedTuple):
     """A segment as the table of contents lists it."""
 
     segid: str
