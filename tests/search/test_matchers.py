@@ -104,14 +104,30 @@ def test_within_is_the_union_of_the_body_and_heading_phrases(
     )
 
 
-@settings(max_examples=100, deadline=None)
-@given(data=st.data(), field=st.sampled_from(["body", "heading", "text", "terms"]))
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.data(),
+    field=st.sampled_from(["body", "heading", "text", "terms"]),
+    boost=st.sampled_from([1.0, 0.3]),
+    limit=st.integers(1, 10),
+)
 def test_phrase_matches_and_scores_as_whooshs(
-    searcher: Any, phrases: list[tuple[str, ...]], data: st.DataObject, field: str
+    searcher: Any,
+    phrases: list[tuple[str, ...]],
+    data: st.DataObject,
+    field: str,
+    boost: float,
+    limit: int,
 ) -> None:
+    """Every claim and the best few (PhraseMatcher against whoosh's span matcher),
+    among them phrases with a word twice."""
     words = _phrase(data, phrases)
-    expected = wq.Phrase(field, words, boost=0.3)
-    assert _all(searcher, Phrase(field, words, boost=0.3)) == _all(searcher, expected)
+    expected = wq.Phrase(field, words, boost=boost)
+    assert _all(searcher, Phrase(field, words, boost=boost)) == _all(searcher, expected)
+    cell = wq.Term("terms", "cell", boost=BOOSTS["terms"])
+    assert _top(searcher, Union([Phrase(field, words, boost=boost), cell]), limit) == _top(
+        searcher, wq.Or([expected, cell]), limit
+    )
 
 
 def test_the_phrases_drawn_are_found_in_headings_and_beyond_them(

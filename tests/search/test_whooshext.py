@@ -101,7 +101,7 @@ def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
     )
     from whoosh.collectors import TopCollector
     from whoosh.formats import Positions
-    from whoosh.query import CompoundQuery, Or, SpanNear2
+    from whoosh.query import CompoundQuery, Or
     from whoosh.writing import SegmentWriter
 
     def parameters(function: object) -> list[str]:
@@ -123,9 +123,6 @@ def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
     assert parameters(Or._matcher) == ["self", "subs", "searcher", "context"]
     assert parameters(CompoundQuery._tree_matcher)[:6] == [
         "self", "subs", "mcls", "searcher", "context", "q_weight_fn",
-    ]  # fmt: skip
-    assert parameters(SpanNear2.SpanNear2Matcher.__init__) == [
-        "self", "ms", "slop", "ordered", "mindist",
     ]  # fmt: skip
     assert parameters(TopCollector._collect) == ["self", "global_docnum", "score"]
     assert parameters(W3TermsReader.matcher) == ["self", "fieldname", "tbytes", "format_", "scorer"]

@@ -12,25 +12,114 @@ from __future__ import annotations
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.matching import NullMatcher, UnionMatcher, WrappingMatcher
+from whoosh.matching import Matcher, NullMatcher, UnionMatcher, WrappingMatcher
 from whoosh.reading import TermNotFound
 
-from evidencekb.search.whooshext import ExcludingMatcher, phrase_matcher, tree_sum
+from evidencekb.search.whooshext import ExcludingMatcher, tree_sum
 
 
 class Phrase(wq.Phrase):
-    """whoosh's Phrase, looking each word up twice in a segment (for its scorer and its
-    postings) where whoosh's looks it up twice more (whether the segment has it, for
-    the phrase and again for the word)."""
+    """whoosh's Phrase (its words side by side, in order), matched by PhraseMatcher:
+    each word looked up in a segment for its scorer and its postings only, where
+    whoosh's looks it up twice more, and no span objects made."""
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        if not searcher.is_atomic():
-            return super().matcher(searcher, context)  # whoosh's way, for the whole index
+        if not searcher.is_atomic() or self.slop != 1:
+            return super().matcher(searcher, context)  # whoosh's way
         postings = _postings(searcher, context, self.fieldname, self.words)
         if postings is None:
             return NullMatcher()
-        matcher = phrase_matcher(postings, self.slop)
+        matcher = PhraseMatcher(postings)
         return matcher if self.boost == 1.0 else WrappingMatcher(matcher, boost=self.boost)
+
+
+class PhraseMatcher(Matcher):
+    """The claims of a segment where the words of `postings` (one matcher a word, in
+    the phrase's order) stand side by side, scored as whoosh's phrase matcher scores
+    them (the words' scores added in its order, `tree_sum`). whoosh's matcher finds
+    the same claims through a tree of intersections and a span object for every
+    position of every word; this one compares the words' positions as sets."""
+
+    def __init__(self, postings: list[Any]) -> None:
+        self._words = postings
+        self._active = True
+        self._settle()
+
+    def _settle(self) -> None:
+        """Move on to the first claim, from the first word's, with the phrase."""
+        first = self._words[0]
+        while first.is_active():
+            claim = first.id()
+            ahead = _catch_up(self._words[1:], claim)
+            if ahead is None:
+                break
+            if ahead > claim:
+                first.skip_to(ahead)
+            elif side_by_side(self._words):
+                return
+            else:
+                first.next()
+        self._active = False
+
+    def is_active(self) -> bool:
+        return self._active
+
+    def id(self) -> int:
+        return int(self._words[0].id())
+
+    def next(self) -> None:
+        self._words[0].next()
+        self._settle()
+
+    def skip_to(self, claim: int) -> None:
+        if self._active and self._words[0].id() < claim:
+            self._words[0].skip_to(claim)
+            self._settle()
+
+    def score(self) -> float:
+        return tree_sum([m.score() for m in self._words])
+
+    def max_quality(self) -> float:
+        return tree_sum([m.max_quality() for m in self._words]) if self._active else 0.0
+
+    def block_quality(self) -> float:
+        return self.max_quality()
+
+    def supports_block_quality(self) -> bool:
+        return False  # a block of the first word's may hold no phrase: claim by claim
+
+    def replace(self, minquality: float = 0) -> Any:
+        return self if self._active else NullMatcher()
+
+    def copy(self) -> Any:
+        return PhraseMatcher([m.copy() for m in self._words]) if self._active else NullMatcher()
+
+    def reset(self) -> None:
+        for m in self._words:
+            m.reset()
+        self._active = True
+        self._settle()
+
+
+def _catch_up(postings: list[Any], claim: int) -> int | None:
+    """Move each word's postings up to `claim`: the first claim one of them is
+    past it at, `claim` if all are on it, or None if one has run out."""
+    for m in postings:
+        if m.id() < claim:
+            m.skip_to(claim)
+            if not m.is_active():
+                return None
+        if m.id() > claim:
+            return int(m.id())
+    return claim
+
+
+def side_by_side(postings: list[Any]) -> bool:
+    """Whether the words (postings on one claim) stand side by side there, in order:
+    a position of the first word with each next word one place further on."""
+    first, *rest = (m.value_as("positions") for m in postings)
+    later = [set(positions) for positions in rest]
+    return any(all(p + i in s for i, s in enumerate(later, 1)) for p in first)
 
 
 class Within(wq.AndMaybe):
@@ -97,15 +186,10 @@ class _PhraseAt:
                 m.skip_to(docnum)
             if not m.is_active() or m.id() != docnum:
                 return None
-        if len(self.postings) > 1 and not self._side_by_side():
+        if len(self.postings) > 1 and not side_by_side(self.postings):
             return None
         score = tree_sum([m.score() for m in self.postings])
         return score if self.boost == 1.0 else score * self.boost
-
-    def _side_by_side(self) -> bool:
-        first, *rest = (m.value_as("positions") for m in self.postings)
-        later = [set(positions) for positions in rest]
-        return any(all(p + i in s for i, s in enumerate(later, 1)) for p in first)
 
 
 class _WithinMatcher(WrappingMatcher):

@@ -33,10 +33,9 @@ of this module and whoosh's own public API.
   remembered information as `W3TermsReader.matcher` makes them (`_codec`,
   `_postfile`, `W3Codec.postings_reader`).
 - Queries: `Union` overrides `Or._matcher` with `CompoundQuery._tree_matcher`;
-  `phrase_matcher` makes `SpanNear2.SpanNear2Matcher` from postings; `tree_sum`
-  adds scores in the order of `whoosh.util.make_binary_tree`; `ExcludingMatcher`
-  overrides `AndNotMatcher._find_first`, calling `_find_next`; `CountingCollector`
-  overrides `TopCollector._collect` and resets `minscore`.
+  `tree_sum` adds scores in the order of `whoosh.util.make_binary_tree`;
+  `ExcludingMatcher` overrides `AndNotMatcher._find_first`, calling `_find_next`;
+  `CountingCollector` overrides `TopCollector._collect` and resets `minscore`.
 """
 
 from __future__ import annotations
@@ -123,7 +122,6 @@ RELIED_ON: tuple[Reliance, ...] = (
     Reliance("util.numeric", "length_to_byte", "a field length as stored"),
     Reliance("query.Or", "_matcher", "Union's balanced tree"),
     Reliance("query.CompoundQuery", "_tree_matcher", "Union's balanced tree"),
-    Reliance("query.SpanNear2", "SpanNear2Matcher", "a phrase from its postings"),
     Reliance("util", "make_binary_tree", "tree_sum's order of addition"),
     Reliance("matching.AndNotMatcher", "_find_first", "ExcludingMatcher"),
     Reliance("matching.AndNotMatcher", "_find_next", "ExcludingMatcher"),
@@ -524,12 +522,6 @@ class Union(wq.Or):  # type: ignore[misc]
 
     def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
         return self._tree_matcher(subs, UnionMatcher, searcher, context, None)
-
-
-def phrase_matcher(postings: list[Any], slop: int) -> Any:
-    """whoosh's matcher of a phrase (its words in order, at most `slop` apart), made
-    from each word's postings as whoosh's Phrase makes it."""
-    return wq.SpanNear2.SpanNear2Matcher(postings, slop=slop, ordered=True, mindist=1)
 
 
 def tree_sum(scores: list[float]) -> float:
