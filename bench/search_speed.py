@@ -1,7 +1,7 @@
 """Time `ekb search` as a user runs it: a whole process, a fresh interpreter every run.
 
     python bench/search_speed.py [--large-kb DIR] [--runs 15] [--build-runs 3]
-                                 [--work DIR] [--markdown FILE]
+                                 [--work DIR] [--markdown FILE] [--baseline SRC]
 
 Measures, on the seed kb (the repository's kb/) and on the large benchmark kb
 (bench/corpus.py, about 80,000 claims; generated into WORK/large-kb unless --large-kb),
@@ -22,6 +22,11 @@ each indexed afresh into WORK/site-seed and WORK/site-large by a first `ekb sear
 3. `python -X importtime` for one `ekb search` and for the baseline: the slowest imports,
    what `ekb search` imports beyond the baseline, and that jinja2, markdown and
    sqlite_utils are not among them.
+
+With --baseline SRC (the `src` folder of an earlier checkout, e.g.
+`git archive COMMIT src | tar -x -C DIR`), the large kb's five searches are also timed
+in the same rounds as `python -m evidencekb`, by this code and by that code
+(`PYTHONPATH=SRC`), and the report gives the slowest of each side by side.
 
 Prints a Markdown report (also written to --markdown FILE if given).
 """
@@ -138,16 +143,33 @@ def search_command(kb_dir: Path, site_dir: Path, query: str) -> list[str]:
     return [str(EKB), "search", "--kb", str(kb_dir), "--site-dir", str(site_dir), query]
 
 
+def as_module(command: list[str]) -> list[str]:
+    """An `ekb` command run as `python -m evidencekb`: so run, code from another
+    checkout (PYTHONPATH) starts as the installed code does."""
+    return [sys.executable, "-m", "evidencekb", *command[1:]]
+
+
+def sides(baseline: Path, env: dict[str, str]) -> dict[str, dict[str, str]]:
+    """The code measured (installed) and the baseline code (its src folder first on
+    the path), each with its environment."""
+    installed = {key: value for key, value in env.items() if key != "PYTHONPATH"}
+    return {"this code": installed, "baseline": {**installed, "PYTHONPATH": str(baseline)}}
+
+
 def time_commands(
-    commands: dict[str, list[str]], runs: int, env: dict[str, str]
+    commands: dict[str, list[str]],
+    runs: int,
+    env: dict[str, str],
+    envs: dict[str, dict[str, str]],
 ) -> tuple[dict[str, list[Run]], dict[str, str]]:
     """Round-robin: every round runs each command once, so load spikes spread evenly.
-    Also returns the first line each command wrote to stderr in a timed run, if any."""
+    A command runs in `envs[label]` if given, else in `env`. Also returns the first
+    line each command wrote to stderr in a timed run, if any."""
     timings: dict[str, list[Run]] = {label: [] for label in commands}
     stderr: dict[str, str] = {}
     for round_number in range(runs + WARM_UP_ROUNDS):
         for label, command in commands.items():
-            run = run_timed(command, env)
+            run = run_timed(command, envs.get(label, env))
             check_ran(label, run.done)
             if round_number >= WARM_UP_ROUNDS:
                 timings[label].append(run)
@@ -311,11 +333,18 @@ def report(args: argparse.Namespace, env: dict[str, str]) -> str:
     for name, kb_dir in kbs.items():
         for query in QUERIES:
             commands[f"{name}: ekb search '{query}'"] = search_command(kb_dir, sites[name], query)
+    envs = {}
+    if args.baseline is not None:
+        for side, side_env in sides(args.baseline, env).items():
+            for query in QUERIES:
+                label = f"{side}, python -m: large: ekb search '{query}'"
+                commands[label] = as_module(search_command(large_kb, sites["large"], query))
+                envs[label] = side_env
     print(f"timing {len(commands)} commands x {args.runs} runs ...", file=sys.stderr)
     for label, command in commands.items():  # a stale or missing index is rebuilt here
-        check_ran(label, run_timed(command, env).done)
+        check_ran(label, run_timed(command, envs.get(label, env)).done)
     before = {name: index_state(site) for name, site in sites.items()}
-    timings, stderr = time_commands(commands, args.runs, env)
+    timings, stderr = time_commands(commands, args.runs, env, envs)
     for name, site in sites.items():
         if not before[name] or index_state(site) != before[name]:
             fail(f"the {name} index was (re)built while searches were timed")
@@ -356,7 +385,11 @@ def report(args: argparse.Namespace, env: dict[str, str]) -> str:
             f"| `{label}` | {summary(wall)} | {ratios[label][0]:.2f}x "
             f"| {cpu * 1000:.0f} | {ratios[label][1]:.2f}x |"
         )
-    searches = [ratio for label, ratio in ratios.items() if "ekb search" in label]
+    searches = [
+        ratio
+        for label, ratio in ratios.items()
+        if "ekb search" in label and "python -m" not in label
+    ]
     worst = max(wall for wall, _ in searches)
     worst_cpu = max(cpu for _, cpu in searches)
     verdict = "met" if worst <= AIM_RATIO else "NOT met"
@@ -364,13 +397,14 @@ def report(args: argparse.Namespace, env: dict[str, str]) -> str:
     slowest = max(
         statistics.median(r.wall for r in runs)
         for label, runs in timings.items()
-        if "ekb search" in label
+        if "ekb search" in label and "python -m" not in label
     )
     lines += [
         "",
         f"Slowest search / baseline: {worst:.2f}x wall time, {worst_cpu:.2f}x CPU time "
         f"(aim <= {AIM_RATIO}x wall time: {verdict}). Against the baseline started and "
         f"exiting as `ekb` does (`{LIKE_EKB_EXIT}`): {slowest / like_ekb:.2f}x wall time.",
+        *side_by_side(ratios, args.baseline),
         *(f"- stderr of `{label}`: {line}" for label, line in stderr.items()),
         "",
         f"| kb | claims | write_index median s (min-max, {args.build_runs} runs) "
@@ -399,6 +433,23 @@ def report(args: argparse.Namespace, env: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def side_by_side(ratios: dict[str, tuple[float, float]], baseline: Path | None) -> list[str]:
+    """The slowest large-kb search of this code and of the baseline code, both run
+    as `python -m evidencekb` in the same rounds."""
+    if baseline is None:
+        return []
+    worst = {
+        side: max(wall for label, (wall, _) in ratios.items() if label.startswith(side + ","))
+        for side in ("this code", "baseline")
+    }
+    return [
+        "",
+        f"Side by side, as `python -m evidencekb` in the same rounds (baseline: {baseline}): "
+        f"the slowest large-kb search {worst['this code']:.2f}x the import floor, "
+        f"against {worst['baseline']:.2f}x.",
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Time `ekb search` cold starts.")
     parser.add_argument(
@@ -410,6 +461,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / "out")
     parser.add_argument("--markdown", type=Path, help="also write the report here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="the src folder of earlier code, timed on the large kb's searches beside this code",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1 or args.build_runs < 0:
         parser.error("--runs must be at least 1 and --build-runs at least 0")

@@ -4,7 +4,7 @@ A command is a function with its name, its arguments (as `add_argument` takes th
 and the stage packages it loads (`command`). `parse` finds the command the words
 name, through groups such as `ekb refs`, and makes that command's parser alone:
 `ekb search` starts without building the others'. The standard library's parser
-costs `ekb search` about 1 ms to load where click cost 8 to 10 ms of its 150
+costs `ekb search` about 1.5 ms to load where click cost 8 to 10 ms of its 150
 (BENCHMARKS.md, "ekb search").
 
 A word the parser refuses raises `UsageError`, which the CLI prints as its one
