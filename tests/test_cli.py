@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from evidencekb.cli import EKB, started
 from evidencekb.terminal import terminal_safe
 from fixtures import REPO, REPO_KB, reword, run_on_a_terminal
 
@@ -330,6 +332,20 @@ def test_the_collector_paused_at_start_up_runs_for_the_commands_work(kb_dir: Pat
         check=True,
     )
     assert done.stdout.splitlines() == [f"{kb_dir}: OK (1 topic, 20 claims)", "True True"]
+
+
+def test_ekb_serve_leaves_its_builds_nothing_frozen_from_start_up() -> None:
+    """A server builds again and again; a build unfreezes what it froze only when
+    nothing was frozen before it (workers.frozen_heap). So the one command that lasts
+    resumes the collector without freezing what start-up loaded."""
+    assert [command.name for command in EKB.commands if command.lasting] == ["serve"]
+    gc.disable()
+    try:
+        started(freeze=False)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize("command", ["check", "export", "build"])

@@ -80,7 +80,7 @@ def run(chosen: Command, values: dict[str, Any]) -> None:
     try:
         for stage in chosen.stages:
             importlib.import_module(stage)
-        started()
+        started(freeze=not chosen.lasting)
         chosen.run(**values)
     except ValidationError as error:
         for problem in error.problems:
@@ -96,7 +96,7 @@ def run(chosen: Command, values: dict[str, Any]) -> None:
         _fail("interrupted", 128 + signal.SIGINT)
 
 
-def started() -> None:
+def started(*, freeze: bool = True) -> None:
     """Start-up is over: what it loaded is frozen and the garbage collector resumes.
 
     Loading the program's modules (whoosh's and ours) makes objects by the ten
@@ -105,9 +105,15 @@ def started() -> None:
     took (BENCHMARKS.md). So `ekb` starts with it paused (`__main__.main`); frozen
     (`gc.freeze`), they are never traced again. A command loads its stages before
     this (`run`): `ekb search` is mostly loading. When the collector was running
-    (the CLI called in another program's process), nothing is frozen."""
+    (the CLI called in another program's process), nothing is frozen.
+
+    A command that runs until stopped and builds again and again (`ekb serve`)
+    freezes nothing here (`freeze=False`): a build freezes the kb it loaded and
+    unfreezes all at its end (`workers.frozen_heap`), unless something was frozen
+    before it, and a server's builds must leave nothing frozen behind them."""
     if not gc.isenabled():
-        gc.freeze()
+        if freeze:
+            gc.freeze()
         gc.enable()
 
 
@@ -553,6 +559,7 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
         help="Rebuild when kb/ changes and reload the open pages (--no-watch: serve site/ "
         "as it is) (default: watch).",
     ),
+    lasting=True,
 )
 def serve_command(kb_dir: Path, site_dir: Path, port: int, watch: bool) -> None:
     """Preview the site at http://127.0.0.1:PORT/ (Ctrl-C stops).

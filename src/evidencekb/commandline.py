@@ -48,10 +48,13 @@ class Command(NamedTuple):
     arguments: tuple[Arg, ...] = ()
     stages: tuple[str, ...] = ()  # the packages it imports, loaded before it runs
     commands: tuple[Command, ...] = ()
+    # It runs until stopped, building again and again (`ekb serve`): what start-up
+    # loaded is not frozen, so that each build's own freeze is undone after it.
+    lasting: bool = False
 
 
 def command(
-    name: str, *arguments: Arg, stages: tuple[str, ...] = ()
+    name: str, *arguments: Arg, stages: tuple[str, ...] = (), lasting: bool = False
 ) -> Callable[[Callable[..., None]], Command]:
     """Declare the function below as the command `name`; its docstring is its help
     (the first paragraph its summary), its parameters the arguments' `dest`s."""
@@ -59,7 +62,7 @@ def command(
     def declare(run: Callable[..., None]) -> Command:
         doc = inspect.getdoc(run) or ""
         summary = " ".join(doc.split("\n\n")[0].split())
-        return Command(name, summary, doc, run, arguments, stages)
+        return Command(name, summary, doc, run, arguments, stages, lasting=lasting)
 
     return declare
 
