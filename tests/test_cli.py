@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tomllib
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.cli import EKB, started
+from evidencekb.cli import EKB, Stopped, reported, started
+from evidencekb.errors import UsageError
 from evidencekb.terminal import terminal_safe
 from fixtures import REPO, REPO_KB, reword, run_on_a_terminal
 
@@ -346,6 +348,43 @@ def test_ekb_serve_leaves_its_builds_nothing_frozen_from_start_up() -> None:
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_an_output_that_cannot_write_a_character_is_one_error_line(
+    repo_kb: Path, tmp_path: Path
+) -> None:
+    """An output set to ASCII (PYTHONIOENCODING, an old locale) gets an `Error:`
+    line that says what to set, not a traceback."""
+    done = subprocess.run(
+        [sys.executable, "-m", "evidencekb", "search", "--kb", str(repo_kb),
+         "--site-dir", str(tmp_path / "site"), "--limit", "1", "ketamine"],
+        capture_output=True, text=True, check=False,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )  # fmt: skip
+    assert (done.returncode, done.stderr.splitlines()[-1]) == (
+        1,
+        "Error: standard output is in ascii, which cannot write '\\xb7': "
+        "set PYTHONIOENCODING=utf-8",
+    )
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("stop", "status", "line"),
+    [
+        (KeyboardInterrupt(), 130, "Error: interrupted\n"),
+        (Stopped(signal.SIGTERM), 143, "Error: stopped by SIGTERM\n"),
+        (UsageError("ekb: no command 'x'"), 2, "Error: ekb: no command 'x'\n"),
+    ],
+)
+def test_ctrl_c_a_signal_or_a_usage_error_anywhere_in_a_command_is_one_line(
+    stop: BaseException, status: int, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`dispatch` parses the words and runs the command inside `reported`: a stop
+    while the words are parsed is reported as one during the command's work."""
+    with pytest.raises(SystemExit) as done, reported():
+        raise stop
+    assert (done.value.code, capsys.readouterr().err) == (status, line)
 
 
 @pytest.mark.parametrize("command", ["check", "export", "build"])

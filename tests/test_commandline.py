@@ -70,6 +70,14 @@ def test_the_words_name_a_command_and_give_its_values_by_dest() -> None:
         "dosing",
     ]
     assert chosen("refs", "fill", "r.ris") == (FILL, {"source": Path("r.ris")})
+    # After "--", a word is never an option, whatever it starts with.
+    assert chosen("search", "--", "-ketamine", "--limit")[1]["words"] == ["-ketamine", "--limit"]
+    assert chosen("search", "a", "--limit=2", "--", "-b")[1] == {
+        "words": ["a", "-b"],
+        "limit": 2,
+        "kb": Path("kb"),
+    }
+    assert chosen("refs", "fill", "--", "-r.ris") == (FILL, {"source": Path("-r.ris")})
 
 
 @pytest.mark.parametrize(
@@ -93,7 +101,15 @@ def test_the_words_name_a_command_and_give_its_values_by_dest() -> None:
         ),
         (
             ["search", "x", "--lim", "3"],
-            "prog search: unrecognized arguments: --lim 3 (see `prog search --help`)",
+            "prog search: unrecognized arguments: --lim (see `prog search --help`)",
+        ),
+        (
+            ["search", "--limit"],
+            "prog search: argument --limit: expected one argument (see `prog search --help`)",
+        ),
+        (
+            ["refs", "fill", "a.ris", "b.ris"],
+            "prog refs fill: unrecognized arguments: b.ris (see `prog refs fill --help`)",
         ),
     ],
 )
@@ -110,6 +126,7 @@ def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == (
         "Usage: prog COMMAND [ARGS]...\n\nA program.\n\nCommands:\n"
         "  search  Find claims.\n  refs    References.\n\n"
+        "Options:\n  -h, --help  Show this help.\n  --version   Show the version.\n\n"
         "`prog COMMAND --help` describes a command and its options.\n"
     )
     with pytest.raises(SystemExit) as done:

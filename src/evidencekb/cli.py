@@ -15,15 +15,15 @@ import importlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from evidencekb import __version__, terminal
 from evidencekb.commandline import (
     Arg,
-    Command,
     arg,
     command,
     file_path,
@@ -60,7 +60,16 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 def write(text: str, *, err: bool = False, nl: bool = True) -> None:
     out = sys.stderr if err else sys.stdout
-    out.write(text + "\n" if nl else text)
+    try:
+        out.write(text + "\n" if nl else text)
+    except UnicodeEncodeError as error:
+        # An output set to ASCII (PYTHONIOENCODING, an old locale): said in ASCII.
+        unwritable = ascii(error.object[error.start : error.end])
+        name = "standard error" if err else "standard output"
+        raise KBError(
+            f"{name} is in {error.encoding}, which cannot write {unwritable}: "
+            "set PYTHONIOENCODING=utf-8"
+        ) from None
     out.flush()  # a progress line ends without a line break
 
 
@@ -72,16 +81,24 @@ def _fail(message: str, status: int) -> NoReturn:
     sys.exit(status)
 
 
-def run(chosen: Command, values: dict[str, Any]) -> None:
-    """Run a command: its stages loaded with the program, the collector then resumed
-    (`started`), and the library's exceptions turned into one `Error:` line and an
-    exit status."""
-    assert chosen.run is not None
-    try:
-        for stage in chosen.stages:
+def dispatch(words: Sequence[str]) -> None:
+    """Run the command `words` name (the words after `ekb`): its stages loaded with
+    the program, the collector then resumed (`started`), and the library's
+    exceptions, Ctrl-C and SIGTERM turned into one `Error:` line and an exit status."""
+    with reported():
+        chosen = parse(EKB, words, version=__version__)
+        run = chosen.command.run
+        assert run is not None  # parse gives a command, never a group
+        for stage in chosen.command.stages:
             importlib.import_module(stage)
-        started(freeze=not chosen.lasting)
-        chosen.run(**values)
+        started(freeze=not chosen.command.lasting)
+        run(**chosen.values)
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    try:
+        yield
     except ValidationError as error:
         for problem in error.problems:
             say(str(problem))
@@ -104,7 +121,7 @@ def started(*, freeze: bool = True) -> None:
     traces them again and again and frees none: 8 ms of the 160 ms an `ekb search`
     took (BENCHMARKS.md). So `ekb` starts with it paused (`__main__.main`); frozen
     (`gc.freeze`), they are never traced again. A command loads its stages before
-    this (`run`): `ekb search` is mostly loading. When the collector was running
+    this (`dispatch`): `ekb search` is mostly loading. When the collector was running
     (the CLI called in another program's process), nothing is frozen.
 
     A command that runs until stopped and builds again and again (`ekb serve`)
@@ -616,15 +633,6 @@ def main() -> None:
         # nowhere, and Python's own flush at exit must not fail again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
-
-
-def dispatch(words: Sequence[str]) -> None:
-    """Run the command `words` name (the words after `ekb`)."""
-    try:
-        chosen = parse(EKB, words, version=__version__)
-    except UsageError as error:
-        _fail(str(error), 2)
-    run(chosen.command, dict(chosen.values))
 
 
 def _plural(count: int, noun: str) -> str:

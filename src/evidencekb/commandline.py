@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import itertools
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -84,7 +85,7 @@ def parse(program: Command, words: Sequence[str], *, version: str) -> Chosen:
     found, prog, rest = program, program.name, list(words)
     while found.commands:
         if not rest or rest[0] in ("-h", "--help"):
-            _print_help(found, prog, sys.stdout if rest else sys.stderr)
+            _print_help(found, prog, found is program, sys.stdout if rest else sys.stderr)
             raise SystemExit(0 if rest else 2)
         if found is program and rest[0] == "--version":
             print(f"{program.name} {version}")
@@ -94,8 +95,38 @@ def parse(program: Command, words: Sequence[str], *, version: str) -> Chosen:
             known = ", ".join(by_name)
             raise UsageError(f"{prog}: no command {rest[0]!r} (commands: {known})")
         found, prog, rest = by_name[rest[0]], f"{prog} {rest[0]}", rest[1:]
-    values = _parser(found, prog).parse_intermixed_args(rest)
+    values = _parser(found, prog).parse_args(_options_first(found, rest))
     return Chosen(found, vars(values))
+
+
+def _options_first(found: Command, words: list[str]) -> list[str]:
+    """`words` with the options (and their values) first, then "--" and the other
+    words, each in its order: an option may stand anywhere among a query's words,
+    and a word after a "--" is never an option, whatever it starts with. (argparse's
+    `parse_intermixed_args` loses the "--" in Python 3.11.) An option of ours takes
+    one value (`--limit 3`, `--limit=3`) or none (`action` given: a flag)."""
+    with_value = {
+        flag
+        for argument in found.arguments
+        if argument.options.get("action") is None
+        for flag in argument.flags
+        if flag.startswith("-")
+    }
+    options: list[str] = []
+    others: list[str] = []
+    remaining = iter(words)
+    for word in remaining:
+        if word == "--":
+            others.extend(remaining)
+        elif word.startswith("-") and word != "-" and " " not in word:  # as argparse reads it
+            options.append(word)
+            if word in with_value:
+                options.extend(itertools.islice(remaining, 1))
+        else:
+            others.append(word)
+    if others and any(not argument.flags[0].startswith("-") for argument in found.arguments):
+        return [*options, "--", *others]
+    return [*options, *others]  # no word to give: argparse names what is left over
 
 
 def _parser(found: Command, prog: str) -> argparse.ArgumentParser:
@@ -110,7 +141,7 @@ def _parser(found: Command, prog: str) -> argparse.ArgumentParser:
     return parser
 
 
-def _print_help(found: Command, prog: str, out: Any) -> None:
+def _print_help(found: Command, prog: str, program: bool, out: Any) -> None:
     width = max(len(sub.name) for sub in found.commands)
     lines = [f"Usage: {prog} COMMAND [ARGS]...", "", found.description, "", "Commands:"]
     for sub in found.commands:
@@ -120,6 +151,8 @@ def _print_help(found: Command, prog: str, out: Any) -> None:
             initial_indent=f"  {sub.name:<{width}}  ",
             subsequent_indent=" " * (width + 4),
         )
+    lines += ["", "Options:", "  -h, --help  Show this help."]
+    lines += ["  --version   Show the version."] if program else []
     lines += ["", f"`{prog} COMMAND --help` describes a command and its options."]
     print("\n".join(lines), file=out)
 

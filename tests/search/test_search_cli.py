@@ -425,3 +425,26 @@ def test_the_cli_in_another_programs_process_freezes_nothing(kb_dir: Path, site_
     assert gc.isenabled() and gc.get_freeze_count() == 0
     assert ekb(kb_dir, site_dir, "CRPS").exit_code == 0
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_search_of_an_empty_knowledge_base_finds_nothing(tmp_path: Path) -> None:
+    """The index of a kb with no claim yet (just after `ekb init`) has no segment."""
+    kb_dir, site_dir = tmp_path / "kb", tmp_path / "site"
+    assert ekb_here("init", str(kb_dir)).exit_code == 0
+    result = ekb(kb_dir, site_dir, "ketamine")
+    assert (result.exit_code, result.stdout) == (0, 'No claims match "ketamine".\n')
+    assert ekb(kb_dir, site_dir, "--json", "ketamine").stdout == "[]\n"
+
+
+def test_a_phrase_after_not_excludes_the_claims_that_have_it(kb_dir: Path, site_dir: Path) -> None:
+    """The excluded phrase is matched without scores (whoosh's boolean context)."""
+    every = json.loads(ekb(kb_dir, site_dir, "--json", "--limit", "50", "pain").stdout)
+    kept = json.loads(
+        ekb(kb_dir, site_dir, "--json", "--limit", "50", 'pain NOT "neuropathic pain"').stdout
+    )
+    phrased = {claim["id"] for claim in every if "neuropathic pain" in claim["text"].lower()}
+    kept_ids = [claim["id"] for claim in kept]
+    assert phrased and kept_ids and not phrased & set(kept_ids)
+    # The rest in the order `pain` alone ranks them (the phrase's synonyms and the
+    # claims' headings and names are excluded too).
+    assert kept_ids == [claim["id"] for claim in every if claim["id"] in kept_ids]

@@ -148,7 +148,11 @@ def _postings(searcher: Any, context: Any, fieldname: str, words: list[str]) -> 
     if fieldname not in searcher.schema:
         return None
     field = searcher.schema[fieldname]
-    weighting = searcher.weighting if context is None else context.weighting
+    # A part of a query that only excludes claims is matched without scores
+    # (whoosh's boolean context has no weighting); its postings are read as whoosh
+    # reads them then, with the searcher's.
+    weighting = context.weighting if context is not None and context.weighting else None
+    weighting = weighting or searcher.weighting
     reader = searcher.reader()
     postings = []
     for word in words:

@@ -457,8 +457,9 @@ def remember_terms(searcher: Any) -> None:
     same word a dozen times in a segment, each time three times over: whether the
     segment has it, its scorer's statistics, its postings."""
     for reader, _ in searcher.reader().leaf_readers():
-        if not isinstance(reader._terms, RememberedTerms):
-            reader._terms = RememberedTerms(reader._terms)
+        terms = getattr(reader, "_terms", None)  # an index of no claim has none
+        if terms is not None and not isinstance(terms, RememberedTerms):
+            reader._terms = RememberedTerms(terms)
 
 
 class RememberedTerms:
