@@ -3,10 +3,11 @@
 What an editor waits for: `ekb serve` runs (its site built before), a page holds the
 server's event stream open as the browser's live-reload script does, one claim is
 edited (bench/scale.py's `edit_one_claim`: its text gains a word, in claims.toml and
-in source.txt), and the time is taken from the save to the `build` event that makes
-the page reload: the watcher's wait for more saves (live.DEBOUNCE_MS) and the
-rebuild. The page is then fetched and must show the edit. The browser's own reload
-(one page of a few kilobytes from 127.0.0.1) is not included.
+in source.txt; the first claim of the first topic, or of --edit-topic's), and the
+time is taken from the save to the `build` event that makes the page reload: the
+watcher's wait for more saves (live.DEBOUNCE_MS) and the rebuild. The page is then
+fetched and must show the edit. The browser's own reload (one page of a few kilobytes
+from 127.0.0.1) is not included.
 
 With `--baseline SRC`, the earlier code (a `src` folder, e.g. from `git archive`) is
 measured in the same run: each round edits both sides' copies of the kb in turn.
@@ -108,16 +109,17 @@ def next_build(served: Served) -> dict[str, object]:
     sys.exit(f"Error: the event stream of `ekb serve` ({served.side.name}) ended")
 
 
-def one_edit(served: Served, round_number: int) -> None:
-    """Save one edit; time it until the build event; check the page shows it."""
+def one_edit(served: Served, round_number: int, topic_slug: str | None) -> None:
+    """Save one edit (to the first claim of `topic_slug`, or of the first topic); time
+    it until the build event; check the page shows it."""
     time.sleep(1.0)  # nothing pending: the watcher has settled since the last build
     started = time.perf_counter()
-    edit_one_claim(served.kb, round_number)
+    edit_one_claim(served.kb, round_number, topic_slug)
     status = next_build(served)
     served.latencies.append(time.perf_counter() - started)
     if status.get("problems"):
         sys.exit(f"Error: the build after the edit failed: {status['problems']}")
-    topic = sorted((served.kb / TOPICS_DIR).iterdir())[0].name
+    topic = topic_slug or sorted((served.kb / TOPICS_DIR).iterdir())[0].name
     listing = served.side.site / "topics" / topic / "index.html"
     if f"edit{round_number} " not in listing.read_text("utf-8"):
         sys.exit(f"Error: the site ({served.side.name}) does not show the edit")
@@ -163,6 +165,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_side_options(parser)
     parser.add_argument("--edits", type=int, default=5, help="edits timed on each side")
+    parser.add_argument(
+        "--edit-topic", help="the topic whose first claim is edited (default: the first)"
+    )
     args = parser.parse_args()
     check_side_options(args)
     load_at_start = os.getloadavg()[0]
@@ -177,7 +182,7 @@ def main() -> None:
                 served.append(start(side, args.kb, scratch))
             for round_number in range(args.edits):
                 for one in served:
-                    one_edit(one, round_number)
+                    one_edit(one, round_number, args.edit_topic)
         finally:
             for one in served:
                 stop(one)
