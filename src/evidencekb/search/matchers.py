@@ -13,7 +13,6 @@ from typing import Any
 
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher, UnionMatcher, WrappingMatcher
-from whoosh.reading import TermNotFound
 
 from evidencekb.search.whooshext import ExcludingMatcher, tree_sum
 
@@ -154,15 +153,15 @@ def _postings(searcher: Any, context: Any, fieldname: str, words: list[str]) -> 
     weighting = context.weighting if context is not None and context.weighting else None
     weighting = weighting or searcher.weighting
     reader = searcher.reader()
-    postings = []
-    for word in words:
-        text = field.to_bytes(word)
-        try:
-            scorer = weighting.scorer(searcher, fieldname, text)
-            postings.append(reader.postings(fieldname, text, scorer=scorer))
-        except TermNotFound:
-            return None
-    return postings
+    texts = [field.to_bytes(word) for word in words]
+    # Every word there first (a look-up the segment remembers: whooshext.remember_terms),
+    # before any scorer is made or block of postings read.
+    if not all((fieldname, text) in reader for text in texts):
+        return None
+    return [
+        reader.postings(fieldname, text, scorer=weighting.scorer(searcher, fieldname, text))
+        for text in texts
+    ]
 
 
 class _PhraseAt:
