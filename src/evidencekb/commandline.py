@@ -62,15 +62,18 @@ def command(
 
     def declare(run: Callable[..., None]) -> Command:
         doc = inspect.getdoc(run) or ""
-        summary = " ".join(doc.split("\n\n")[0].split())
-        return Command(name, summary, doc, run, arguments, stages, lasting=lasting)
+        return Command(name, _summary(doc), doc, run, arguments, stages, lasting=lasting)
 
     return declare
 
 
 def group(name: str, description: str, *commands: Command) -> Command:
-    summary = " ".join(description.split("\n\n")[0].split())
-    return Command(name, summary, description, commands=commands)
+    return Command(name, _summary(description), description, commands=commands)
+
+
+def _summary(description: str) -> str:
+    """A help's first paragraph, on one line."""
+    return " ".join(description.split("\n\n")[0].split())
 
 
 class Chosen(NamedTuple):
