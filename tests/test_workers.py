@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from evidencekb.workers import (
     _runs,
     collector_paused,
     frozen_heap,
+    made_to_last,
     run_parts,
     run_shared,
     worker_count,
@@ -116,6 +118,20 @@ def test_a_frozen_block_inside_another_leaves_the_unfreezing_to_it() -> None:
         run_shared([gc.get_freeze_count] * 2)
         assert gc.get_freeze_count() >= len(kept)
     assert gc.get_freeze_count() == 0
+
+
+def test_what_a_block_made_to_last_makes_stays_frozen_for_its_scope() -> None:
+    """kb/ read into the model (or a build's parts) is frozen as the block ends, before
+    the collector resumes, and given back to it when the build's scope ends."""
+    with ExitStack() as scope:
+        with made_to_last(scope):
+            assert not gc.isenabled()
+            kept = [[number] for number in range(1000)]
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= len(kept)
+        assert not any(found is kept for found in gc.get_objects())
+    assert gc.get_freeze_count() == 0
+    assert any(found is kept for found in gc.get_objects())
 
 
 def test_the_collector_is_paused_for_the_block_and_then_as_it_was() -> None:

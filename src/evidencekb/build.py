@@ -24,6 +24,7 @@ index's, so neither pulls a folder from under the other."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +33,11 @@ from evidencekb.atomic import check_replaceable, staged_dir, staging_dir, writer
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.inplace import commit, recover
 from evidencekb.kb import read_kb
+from evidencekb.kb.load import LoadedKb
 from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Earlier, write_manifest
-from evidencekb.workers import collector_paused, frozen_heap, run_parts
+from evidencekb.workers import made_to_last, run_parts
 
 # Each offers its parts of the site, then finishes once every part of every stage is
 # there (the site's finish, the downloads page, gives the sizes of the database's
@@ -67,7 +69,15 @@ def build(
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     check_replaceable(index, INDEX_META_NAME)
-    source = read_kb(kb_dir)
+    with ExitStack() as build_scope:
+        with made_to_last(build_scope):  # the loaded kb lives as long as the build
+            source = read_kb(kb_dir)
+        return _build(source, site_dir, index, progress, full=full)
+
+
+def _build(
+    source: LoadedKb, site_dir: Path, index: Path, progress: Progress, *, full: bool
+) -> BuildResult:
     digest = source.fingerprint.digest
     try:
         # One writer of site/ at a time: a search rebuilding the index waits for us,
@@ -75,15 +85,16 @@ def build(
         # updated before the index: a build stopped between the two leaves an index
         # older than kb/, which the next search or build makes anew.
         with (
-            frozen_heap(),  # the loaded kb lives as long as the build
             writer_lock(site_dir),
             writer_lock(index),
             staged_dir(index, marker=INDEX_META_NAME) as index_out,
             staging_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out,
+            ExitStack() as parts_scope,
         ):
             recover(site_dir, BUILD_MANIFEST_NAME)  # an update a stopped build decided
             earlier = _earlier(site_dir, digest, full, in_place=True)
-            with collector_paused():  # the stages' parts, by the hundred thousand
+            # The stages' parts, by the hundred thousand, live as long as the build too.
+            with made_to_last(parts_scope):
                 index_stage = search.index_parts(
                     source, index_out, _earlier(index, digest, full), progress
                 )
@@ -91,8 +102,7 @@ def build(
             stages = [index_stage, *site_stages]
             site_parts = [p for stage in site_stages for p in stage.parts]
             every_part = [*index_stage.parts, *site_parts]
-            with frozen_heap():  # they, too, live as long as the build
-                done = run_parts(every_part, earlier, out, progress)
+            done = run_parts(every_part, earlier, out, progress)
             for stage in stages:
                 stage.finish(done.written)
             read_at = source.fingerprint.stamp_ns

@@ -22,7 +22,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -120,6 +120,19 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def made_to_last(scope: ExitStack) -> Iterator[None]:
+    """Run the block with the collector paused (`collector_paused`), then freeze what
+    is alive for the rest of `scope` (a `frozen_heap` entered into it) before the
+    collector resumes: for a block whose millions of objects live on after it (kb/
+    read into the model, a build's parts). Resumed first, the collector would trace
+    them all once more at its next pass, which holds up the build: 0.16 s after the
+    large kb is read, 0.08 s after its parts are offered."""
+    with collector_paused():
+        yield
+        scope.enter_context(frozen_heap())
 
 
 @contextmanager
