@@ -20,7 +20,7 @@ import pytest
 from evidencekb.cli import EKB, Stopped, reported, started
 from evidencekb.errors import UsageError
 from evidencekb.terminal import terminal_safe
-from fixtures import REPO, REPO_KB, reword, run_on_a_terminal
+from fixtures import REPO, REPO_KB, ekb_here, reword, run_on_a_terminal
 
 SEED_NAME = "000_7edb83ebcba9957e.txt"
 # What a title, an id or a file can carry to take over a terminal: an OSC sequence
@@ -334,6 +334,15 @@ def test_the_collector_paused_at_start_up_runs_for_the_commands_work(kb_dir: Pat
         check=True,
     )
     assert done.stdout.splitlines() == [f"{kb_dir}: OK (1 topic, 20 claims)", "True True"]
+
+
+def test_a_check_in_another_programs_process_leaves_nothing_frozen(kb_dir: Path) -> None:
+    """`ekb check` freezes the kb it loads for as long as it runs (workers.made_to_last),
+    and gives it back to the collector after."""
+    assert gc.get_freeze_count() == 0
+    result = ekb_here("check", "--kb", str(kb_dir))
+    assert (result.exit_code, result.stdout) == (0, f"{kb_dir}: OK (1 topic, 20 claims)\n")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_ekb_serve_leaves_its_builds_nothing_frozen_from_start_up() -> None:
