@@ -282,7 +282,7 @@ def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
 
     with ExitStack() as scope:
         # Frozen as it is loaded: the collector would trace the whole kb once more
-        # (85 ms of a 750 ms check of the large kb, BENCHMARKS.md).
+        # (75 ms of a 790 ms check of the large kb, BENCHMARKS.md).
         with made_to_last(scope):
             kb = load_kb(kb_dir)
         warnings = notice_warnings(kb)

@@ -104,10 +104,10 @@ def _catch_up(postings: list[Any], claim: int) -> int | None:
     """Move each word's postings up to `claim`: the first claim one of them is
     past it at, `claim` if all are on it, or None if one has run out."""
     for m in postings:
-        if m.id() < claim:
+        if m.is_active() and m.id() < claim:
             m.skip_to(claim)
-            if not m.is_active():
-                return None
+        if not m.is_active():
+            return None
         if m.id() > claim:
             return int(m.id())
     return claim
@@ -150,8 +150,7 @@ def _postings(searcher: Any, context: Any, fieldname: str, words: list[str]) -> 
     # A part of a query that only excludes claims is matched without scores
     # (whoosh's boolean context has no weighting); its postings are read as whoosh
     # reads them then, with the searcher's.
-    weighting = context.weighting if context is not None and context.weighting else None
-    weighting = weighting or searcher.weighting
+    weighting = getattr(context, "weighting", None) or searcher.weighting
     reader = searcher.reader()
     texts = [field.to_bytes(word) for word in words]
     # Every word there first (a look-up the segment remembers: whooshext.remember_terms),
@@ -184,11 +183,8 @@ class _PhraseAt:
 
     def score_at(self, docnum: int) -> float | None:
         """The phrase's score in claim `docnum`, or None if it is not there."""
-        for m in self.postings:
-            if m.is_active() and m.id() < docnum:
-                m.skip_to(docnum)
-            if not m.is_active() or m.id() != docnum:
-                return None
+        if _catch_up(self.postings, docnum) != docnum:
+            return None
         if len(self.postings) > 1 and not side_by_side(self.postings):
             return None
         score = tree_sum([m.score() for m in self.postings])

@@ -445,9 +445,6 @@ def read_toc(folder: Path, name: str) -> dict[str, dict[str, int]]:
     return {segment.segid: dict(segment._fieldlengths) for segment in toc.segments}
 
 
-# Queries -----------------------------------------------------------------------
-
-
 # Reading ---------------------------------------------------------------------
 
 
@@ -512,6 +509,9 @@ class RememberedTerms:
             term=(fieldname, tbytes),
             scorer=scorer,
         )
+
+
+# Queries -----------------------------------------------------------------------
 
 
 class Union(wq.Or):  # type: ignore[misc]
