@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from whoosh import index as whoosh_index
 
 from evidencekb.cli import dispatch
-from evidencekb.kb.fingerprint import Fingerprint
+from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
 from evidencekb.kb.importer import mentioned_entities
-from evidencekb.kb.load import LoadedKb
+from evidencekb.kb.load import LoadedKb, load_kb
 from evidencekb.model import (
     Claim,
     Evidence,
@@ -51,6 +51,7 @@ from evidencekb.search.analysis import STOP_WORDS
 from evidencekb.search.browser import write_search_data
 from evidencekb.search.index import indexed_documents, schema
 from evidencekb.search.segments import with_words, words_apart
+from evidencekb.search.writer import write_index
 
 REPO = Path(__file__).resolve().parent.parent
 REPO_KB = REPO / "kb"
@@ -571,6 +572,35 @@ def ctrl_c_works() -> None:
     goes on as asked (cli.py). Give it the default ones."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def three_topics() -> KnowledgeBase:
+    """The seed's claims three times over, as three topics."""
+    kb = load_kb(REPO_KB)
+    (topic,) = kb.topics
+    copies = tuple(
+        replace(
+            topic,
+            slug=f"{topic.slug}-{n}",
+            claims=tuple(
+                replace(claim, id=f"{claim.id}-{n}", topic=f"{topic.slug}-{n}")
+                for claim in topic.claims
+            ),
+        )
+        for n in (1, 2, 3)
+    )
+    return replace(kb, topics=copies)
+
+
+def seed_index(kind: str, folder: Path) -> Path:
+    """The search index of the seed kb (`kind` "seed"), or of its claims three times
+    over as three topics, a segment each ("three segments"), in `folder`."""
+    kb = load_kb(REPO_KB) if kind == "seed" else three_topics()
+    target = folder / "whoosh"
+    write_index(kb, target, fingerprint=kb_fingerprint(REPO_KB))
+    if kind == "three segments":
+        one_segment_per_topic(kb, target)
+    return target
 
 
 def one_segment_per_topic(kb: KnowledgeBase, folder: Path) -> None:

@@ -4,49 +4,21 @@ whoosh's own postings of those fields match, and count alike."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from evidencekb.kb.fingerprint import kb_fingerprint
-from evidencekb.kb.load import load_kb
-from evidencekb.model import KnowledgeBase
 from evidencekb.search.codes import CodedAll, CodedTerm, count
 from evidencekb.search.engine import search
 from evidencekb.search.index import read_meta
-from evidencekb.search.writer import write_index
-from fixtures import REPO_KB, one_segment_per_topic
-
-
-def three_topics() -> KnowledgeBase:
-    """The seed's claims three times over, as three topics."""
-    kb = load_kb(REPO_KB)
-    (topic,) = kb.topics
-    copies = tuple(
-        replace(
-            topic,
-            slug=f"{topic.slug}-{n}",
-            claims=tuple(
-                replace(claim, id=f"{claim.id}-{n}", topic=f"{topic.slug}-{n}")
-                for claim in topic.claims
-            ),
-        )
-        for n in (1, 2, 3)
-    )
-    return replace(kb, topics=copies)
+from fixtures import seed_index
 
 
 @pytest.fixture(scope="module", params=["seed", "three segments"])
 def index_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    kb = load_kb(REPO_KB) if request.param == "seed" else three_topics()
-    folder = tmp_path_factory.mktemp("codes") / "whoosh"
-    write_index(kb, folder, fingerprint=kb_fingerprint(REPO_KB))
-    if request.param == "three segments":
-        one_segment_per_topic(kb, folder)
-    return folder
+    return seed_index(request.param, tmp_path_factory.mktemp("codes"))
 
 
 def test_coded_terms_match_the_claims_whoosh_postings_match(index_dir: Path) -> None:

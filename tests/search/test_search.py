@@ -21,7 +21,7 @@ from evidencekb.model import (
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import Filters, SearchResults, search
 from evidencekb.search.writer import write_index
-from fixtures import REPO_KB
+from fixtures import REPO_KB, seed_index
 
 
 @pytest.fixture(scope="module")
@@ -433,3 +433,35 @@ def test_every_vocabulary_name_is_a_query_alone_and_in_a_sentence(index_dir: Pat
         if term_id in tagged and not any(term_id in hit.claim["entities"] for hit in alone.hits):
             failures.append(name)
     assert failures == []
+
+
+@pytest.fixture(scope="module", params=["seed", "three segments"])
+def segmented_index(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    return seed_index(request.param, tmp_path_factory.mktemp("counted"))
+
+
+@pytest.mark.parametrize(
+    ("query", "section"),
+    [
+        ("chronic neuropathic", None),
+        ("chronic neuropathic", "research"),
+        ("opioid delirium", None),
+        ("laryngospasm opioid", None),
+    ],
+)
+def test_a_full_page_counts_the_claims_with_any_word_as_a_longer_page_does(
+    segmented_index: Path, query: str, section: str | None
+) -> None:
+    """With the page full of claims with every word, the claims with any word are
+    counted without a score each (engine._matches); with room left on the page they
+    are scored too, to fill it. Both count the same claims."""
+    filters = Filters.of(section=section)
+    full = search(segmented_index, query, filters=filters, limit=1)
+    room = search(segmented_index, query, filters=filters, limit=1000)
+    every = search(segmented_index, " AND ".join(query.split()), filters=filters, limit=1000)
+    assert full.every_word and len(full.hits) == 1 and len(room.hits) == room.total
+    assert 0 < every.total < full.total == room.total
+    assert (full.by_section, full.by_strength) == (room.by_section, room.by_strength)
+    assert full.hits[0].claim == room.hits[0].claim

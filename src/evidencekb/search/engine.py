@@ -157,7 +157,12 @@ def _run(
     best, matched = _collect(searcher, plan.strict, wanted, filter_query, every=widest is None)
     ranked = best[:limit]
     every_word = bool(ranked) or widest is None
-    if widest is not None:
+    if widest is not None and len(ranked) == limit:
+        # The page is full of claims with every word: the widest query ranks none
+        # of them, so its matches are only counted, not each scored (three common
+        # words in the large benchmark kb match 16,000 claims: 90 ms of 180).
+        matched = _matches(searcher, widest, filter_query)
+    elif widest is not None:
         wanted = limit + len(ranked) + TIE_MARGIN
         best, matched = _collect(searcher, widest, wanted, filter_query, every=True)
         if len(ranked) < limit:
@@ -221,6 +226,16 @@ def _collect(
     outer = collector if filter_query is None else FilterCollector(collector, allow=filter_query)
     searcher.search_with_collector(query, outer)
     return _top(outer.results(), limit), collector.matched
+
+
+def _matches(searcher: Any, query: wq.Query, filter_query: wq.Query | None) -> list[int]:
+    """The numbers of all the claims `query` matches, within `filter_query`, in claim
+    order: the claims `_collect` counts, found without a score for each."""
+    found = searcher.docs_for_query(query)
+    if filter_query is None:
+        return list(found)
+    allowed = set(searcher.docs_for_query(filter_query))
+    return [docnum for docnum in found if docnum in allowed]
 
 
 def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:
