@@ -69,6 +69,11 @@ QUERIES: tuple[str, ...] = (
     '"neuropathic pain"',
     "section:research AND strength:low",
     "ketamin",  # a typo: exercises the "did you mean" path
+    # What a student types as often: a common word, and questions of common words,
+    # whose claims with any word run to thousands on the large kb.
+    "cancer",
+    "risk of breast cancer",
+    "does ketamine help with pain after surgery",
 )
 AIM_RATIO = 1.3  # issue 20: the slowest search at most 1.3 times the import floor
 WARM_UP_ROUNDS = 2

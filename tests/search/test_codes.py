@@ -10,7 +10,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
-from evidencekb.search.codes import CodedAll, CodedTerm, count
+from evidencekb.search.codes import CodedAll, CodedTerm, claim_test, count
 from evidencekb.search.engine import search
 from evidencekb.search.index import read_meta
 from fixtures import seed_index
@@ -74,3 +74,20 @@ def test_coded_terms_together_match_what_both_postings_match(index_dir: Path) ->
                 ]
                 found += len(expected)
     assert found == searcher.doc_count_all()  # every claim in one of the pairs
+
+
+def test_a_claim_test_of_coded_terms_allows_the_claims_they_match(index_dir: Path) -> None:
+    meta = read_meta(index_dir)
+    assert meta is not None
+    ix = whoosh_index.open_dir(str(index_dir))
+    section = CodedTerm("section", "research", meta.codes["section"], meta.sections)
+    strength = CodedTerm("strength", "low", meta.codes["strength"], meta.strength_labels)
+    with ix.searcher() as searcher:
+        claims = range(searcher.doc_count_all())
+        for query in (section, CodedAll((section, strength)), wq.And([section, strength])):
+            test = claim_test(query)
+            assert test is not None
+            expected = set(searcher.docs_for_query(query))
+            assert 0 < len(expected) < len(claims)
+            assert {docnum for docnum in claims if test(docnum)} == expected
+    assert claim_test(wq.And([section, wq.Term("entity", "ketamine")])) is None

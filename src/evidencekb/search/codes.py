@@ -12,7 +12,7 @@ its own postings of these fields and scores a match alike (1.0).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh import query as wq
@@ -91,6 +91,35 @@ class CodedAll(wq.Query):  # type: ignore[misc]
             key=lambda condition: condition[0].count(condition[1]),
         )
         return CodeMatcher(tuple(conditions), sum(term.boost for term in self.terms))
+
+
+def claim_test(query: wq.Query) -> Callable[[int], bool] | None:
+    """Whether a claim (by its number in the index) matches `query`, read off the
+    codes strings, for a query of coded terms only (a CodedTerm, a CodedAll, an And
+    of those); None for any other."""
+    conditions = _conditions(query)
+    if conditions is None:
+        return None
+    if len(conditions) == 1:
+        ((codes, code),) = conditions
+        return lambda docnum: codes[docnum] == code
+    return lambda docnum: all(codes[docnum] == code for codes, code in conditions)
+
+
+def _conditions(query: wq.Query) -> list[tuple[str, str]] | None:
+    if isinstance(query, CodedTerm):
+        return [(query.codes, query.code)]
+    if isinstance(query, CodedAll):
+        return [(term.codes, term.code) for term in query.terms]
+    if type(query) is wq.And:
+        found: list[tuple[str, str]] = []
+        for sub in query.subqueries:
+            conditions = _conditions(sub)
+            if conditions is None:
+                return None
+            found += conditions
+        return found
+    return None
 
 
 class CodeMatcher(Matcher):  # type: ignore[misc]

@@ -11,9 +11,11 @@ is documented in query.py and the README.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,8 @@ from whoosh.scoring import BM25F
 from evidencekb.errors import KBError, QueryError
 from evidencekb.registry import query_field
 from evidencekb.search.analysis import spans
-from evidencekb.search.codes import CodedAll, CodedTerm, count
+from evidencekb.search.bulk import BulkScores
+from evidencekb.search.codes import CodedAll, CodedTerm, claim_test, count
 from evidencekb.search.fields import keyword_query
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, parse
@@ -154,21 +157,20 @@ def _run(
     # The search over every matching claim (the widest query) also counts them
     # by section and strength, in the same pass.
     wanted = limit + TIE_MARGIN
-    best, matched = _collect(searcher, plan.strict, wanted, filter_query, every=widest is None)
+    scored = Scored(searcher, BulkScores(searcher), filter_query)
+    best, matched = scored.collect(plan.strict, wanted, every=widest is None)
     ranked = best[:limit]
     every_word = bool(ranked) or widest is None
     if widest is not None and len(ranked) == limit:
         # The page is full of claims with every word: the widest query ranks none
-        # of them, so its matches are only counted, not each scored (three common
-        # words in the large benchmark kb match 16,000 claims: 90 ms of 180).
-        matched = _matches(searcher, widest, filter_query)
+        # of them, so its matches are only counted.
+        matched = scored.matches(widest)
     elif widest is not None:
         wanted = limit + len(ranked) + TIE_MARGIN
-        best, matched = _collect(searcher, widest, wanted, filter_query, every=True)
-        if len(ranked) < limit:
-            seen = {docnum for docnum, _ in ranked}
-            more = [item for item in best if item[0] not in seen]
-            ranked = (ranked + more)[:limit]
+        best, matched = scored.collect(widest, wanted, every=True)
+        seen = {docnum for docnum, _ in ranked}
+        more = [item for item in best if item[0] not in seen]
+        ranked = (ranked + more)[:limit]
     hits = []
     for docnum, score in ranked:
         claim = json.loads(searcher.stored_fields(docnum)["claim"])
@@ -202,40 +204,80 @@ SCORE_PRECISION = 1e9
 TIE_MARGIN = 10
 
 
+def _rank(item: tuple[int, float]) -> tuple[int, int]:
+    """A hit's place: its score to SCORE_PRECISION, highest first, then claim order."""
+    docnum, score = item
+    return -math.floor(score * SCORE_PRECISION + 0.5), docnum
+
+
 def _top(found: Any, limit: int) -> list[tuple[int, float]]:
-    """The best `limit` hits as (docnum, score), ties in claim order."""
+    """The best `limit` hits whoosh found, as (docnum, score), ties in claim order."""
     items = [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
-    return sorted(items, key=lambda item: (-math.floor(item[1] * SCORE_PRECISION + 0.5), item[0]))
+    return sorted(items, key=_rank)
 
 
-def _collect(
-    searcher: Any, query: wq.Query, limit: int, filter_query: wq.Query | None, *, every: bool
-) -> tuple[list[tuple[int, float]], list[int]]:
-    """The best `limit` hits as (docnum, score), ties in claim order, and, if
-    `every`, the numbers of all the claims matching (else none: whoosh may
-    then skip the hopeless ones)."""
-    if every and filter_query is None and isinstance(query, CodedTerm | CodedAll):
-        # Section and strength only: every match scores alike, so the first
-        # in claim order are the best, and whoosh need not visit each one.
-        matcher = query.matcher(searcher)
-        matched = list(matcher.all_ids())
-        return [(docnum, matcher.score()) for docnum in matched[:limit]], matched
-    if not every:
-        return _top(searcher.search(query, limit=limit, filter=filter_query), limit), []
-    collector = CountingCollector(limit)
-    outer = collector if filter_query is None else FilterCollector(collector, allow=filter_query)
-    searcher.search_with_collector(query, outer)
-    return _top(outer.results(), limit), collector.matched
+class Scored:
+    """One search's queries run in `searcher`, within `filter_query` (None: all
+    claims): scored a posting list at a time where `bulk` can (bulk.py), else by
+    whoosh's matchers."""
 
+    def __init__(self, searcher: Any, bulk: BulkScores, filter_query: wq.Query | None) -> None:
+        self.searcher, self.bulk, self.filter_query = searcher, bulk, filter_query
+        self._test: Callable[[int], bool] | None = None
 
-def _matches(searcher: Any, query: wq.Query, filter_query: wq.Query | None) -> list[int]:
-    """The numbers of all the claims `query` matches, within `filter_query`, in claim
-    order: the claims `_collect` counts, found without a score for each."""
-    found = searcher.docs_for_query(query)
-    if filter_query is None:
-        return list(found)
-    allowed = set(searcher.docs_for_query(filter_query))
-    return [docnum for docnum in found if docnum in allowed]
+    def collect(
+        self, query: wq.Query, limit: int, *, every: bool
+    ) -> tuple[list[tuple[int, float]], list[int]]:
+        """The best `limit` hits as (docnum, score), ties in claim order, and, if
+        `every`, the numbers of all the claims matching (else none: whoosh may
+        then skip the hopeless ones)."""
+        searcher, filter_query = self.searcher, self.filter_query
+        if every and filter_query is None and isinstance(query, CodedTerm | CodedAll):
+            # Section and strength only: every match scores alike, so the first
+            # in claim order are the best, and whoosh need not visit each one.
+            matcher = query.matcher(searcher)
+            matched = list(matcher.all_ids())
+            return [(docnum, matcher.score()) for docnum in matched[:limit]], matched
+        found = self._bulk(query)
+        if found is not None:
+            return heapq.nsmallest(limit, found.items(), key=_rank), list(found) if every else []
+        if not every:
+            return _top(searcher.search(query, limit=limit, filter=filter_query), limit), []
+        collector = CountingCollector(limit)
+        outer = collector
+        if filter_query is not None:
+            outer = FilterCollector(collector, allow=filter_query)
+        searcher.search_with_collector(query, outer)
+        return _top(outer.results(), limit), collector.matched
+
+    def matches(self, query: wq.Query) -> list[int]:
+        """The numbers of all the claims `query` matches, in claim order: the claims
+        `collect` counts, found without a score for each where bulk.py cannot score."""
+        found = self._bulk(query)
+        if found is not None:
+            return list(found)
+        docs = self.searcher.docs_for_query(query)
+        return list(docs) if self.filter_query is None else list(filter(self._allows(), docs))
+
+    def _bulk(self, query: wq.Query) -> dict[int, float] | None:
+        """The query's claims with their scores (bulk.py), within the filter."""
+        found = self.bulk.scores(query)
+        if found is None or self.filter_query is None:
+            return found
+        allows = self._allows()
+        return {docnum: score for docnum, score in found.items() if allows(docnum)}
+
+    def _allows(self) -> Callable[[int], bool]:
+        """Whether the filter allows a claim: read off the codes of section and
+        strength (a filter of those lets most claims through, each looked up more
+        cheaply than all of them listed), or else the filter's claims, listed once."""
+        if self._test is None:
+            assert self.filter_query is not None
+            test = claim_test(self.filter_query)
+            if test is None:
+                test = frozenset(self.searcher.docs_for_query(self.filter_query)).__contains__
+            self._test = test
+        return self._test
 
 
 def _filter_query(meta: IndexMeta, filters: Filters) -> wq.Query | None:

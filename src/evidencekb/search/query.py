@@ -21,7 +21,7 @@ from evidencekb.search.analysis import VocabularyGroup
 from evidencekb.search.codes import CodedAll, CodedTerm
 from evidencekb.search.fields import keyword_query
 from evidencekb.search.matchers import Excluding, Phrase, Within
-from evidencekb.search.whooshext import Union
+from evidencekb.search.whooshext import Intersection, Union
 
 if TYPE_CHECKING:
     from evidencekb.search.index import IndexMeta
@@ -391,7 +391,7 @@ def _combine(queries: list[wq.Query], *, any_of: bool) -> wq.Query | None:
     elif len(positive) == 1:
         base = positive[0]
     else:
-        base = Union(positive) if any_of else wq.And(positive)
+        base = Union(positive) if any_of else Intersection(positive)
     if not negative:
         return base
     return Excluding(base, negative[0] if len(negative) == 1 else Union(negative))

@@ -32,7 +32,13 @@ of this module and whoosh's own public API.
   its terms (`SegmentReader._terms`, a `W3TermsReader`), and makes postings from the
   remembered information as `W3TermsReader.matcher` makes them (`_codec`,
   `_postfile`, `W3Codec.postings_reader`).
-- Queries: `Union` overrides `Or._matcher` with `CompoundQuery._tree_matcher`;
+- Scoring every match at once (bulk.py): each field's lengths read whole
+  (`W3PerDocReader._cached_reader` of `_lenfield` and `LENGTHS_COLUMN`, a
+  `FixedBytesColumn.Reader`'s `_dbfile`, `_basepos` and `_count`); postings a block
+  at a time (`W3LeafMatcher._read_ids`, `_read_weights`, `_ids`, `_weights`,
+  `_next_block`), each scored by its scorer's `WeightLengthScorer._score`.
+- Queries: `Union` overrides `Or._matcher`, `Intersection` `And._matcher`, with
+  `CompoundQuery._tree_matcher`;
   `tree_sum` adds scores in the order of `whoosh.util.make_binary_tree`;
   `ExcludingMatcher` overrides `AndNotMatcher._find_first`, calling `_find_next`;
   `CountingCollector` overrides `TopCollector._collect` and resets `minscore`.
@@ -60,7 +66,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
-from whoosh.matching import AndNotMatcher, UnionMatcher
+from whoosh.matching import AndNotMatcher, IntersectionMatcher, UnionMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -121,6 +127,19 @@ RELIED_ON: tuple[Reliance, ...] = (
     Reliance("util.numeric", "byte_to_length", "a field length as stored"),
     Reliance("util.numeric", "length_to_byte", "a field length as stored"),
     Reliance("query.Or", "_matcher", "Union's balanced tree"),
+    Reliance("query.And", "_matcher", "Intersection's balanced tree"),
+    Reliance("codec.whoosh3", "_lenfield", "bulk.py: a field's lengths read whole"),
+    Reliance("codec.whoosh3", "LENGTHS_COLUMN", "bulk.py: a field's lengths read whole"),
+    Reliance("codec.whoosh3.W3PerDocReader", "_cached_reader", "bulk.py: a field's lengths"),
+    *(
+        Reliance("columns.FixedBytesColumn.Reader", name, "bulk.py: a field's lengths")
+        for name in ("_dbfile", "_basepos", "_count")
+    ),
+    *(
+        Reliance("codec.whoosh3.W3LeafMatcher", name, "bulk.py: postings a block at a time")
+        for name in ("_read_ids", "_read_weights", "_ids", "_weights", "_next_block")
+    ),
+    Reliance("scoring.WeightLengthScorer", "_score", "bulk.py: whoosh's own score"),
     Reliance("query.CompoundQuery", "_tree_matcher", "Union's balanced tree"),
     Reliance("util", "make_binary_tree", "tree_sum's order of addition"),
     Reliance("matching.AndNotMatcher", "_find_first", "ExcludingMatcher"),
@@ -523,6 +542,16 @@ class Union(wq.Or):  # type: ignore[misc]
 
     def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
         return self._tree_matcher(subs, UnionMatcher, searcher, context, None)
+
+
+class Intersection(wq.And):  # type: ignore[misc]
+    """whoosh's And, always as a balanced tree of intersection matchers in the order
+    given, as Union's: a claim's scores are added in one order (`tree_sum`'s, and
+    bulk.py's) in every segment, where whoosh's And orders the parts by their
+    estimated size in each segment."""
+
+    def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
+        return self._tree_matcher(subs, IntersectionMatcher, searcher, context, None)
 
 
 def tree_sum(scores: list[float]) -> float:

@@ -1,0 +1,175 @@
+"""Every claim a query of words matches, with its score, a posting list at a time.
+
+whoosh scores a query claim by claim, through a tree of matchers: for each claim,
+each matcher of the tree is asked where it is, moved on and asked for its score.
+Three common words on the large benchmark kb match 16,000 claims, and a search that
+counts them all (the counts by section and strength) spent 180 ms in the tree. The
+queries most searches are made of are words in fields (`Term`), any of them
+(`Union`) and all of them (`Intersection`): for those, `BulkScores` reads each word's
+postings in each segment whole, a block at a time, scores each posting with whoosh's
+own scorer (`_score`, once for each weight and field length it meets), and adds the
+scores up as whoosh's balanced trees of matchers add them (`make_binary_tree`): the
+same claims, each with the same score to the last bit. A query with any other part
+(a phrase, a NOT, a coded field) gets None, and the search runs whoosh's matchers.
+
+The parts of whoosh this reads beyond its public API are whooshext.RELIED_ON's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.scoring import WeightLengthScorer
+from whoosh.util.numeric import byte_to_length
+
+from evidencekb.search.whooshext import Intersection, Union
+
+Scores = dict[int, float]  # a claim's number in its segment -> its score
+# A field length as whoosh reads it from its one stored byte; 0 reads as None.
+_LENGTHS: tuple[int | None, ...] = (None, *(byte_to_length(b) for b in range(1, 256)))
+
+
+def supported(query: wq.Query, schema: Any) -> bool:
+    """Whether `BulkScores` scores this query: words in scored fields of `schema`
+    (those whoosh scores by their length), any or all of them."""
+    if type(query) is wq.Term:
+        return query.fieldname not in schema or bool(schema[query.fieldname].scorable)
+    if isinstance(query, Union | Intersection):
+        return all(supported(sub, schema) for sub in query.subqueries)
+    return False
+
+
+class BulkScores:
+    """The scores of queries in one search's `searcher`, each part's worked out once
+    per segment (a query's strict and relaxed forms share their words)."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.weighting, self.schema = searcher.weighting, searcher.schema
+        self.segments = list(searcher.leaf_searchers())
+        self._known: dict[tuple[int, wq.Query], Scores] = {}
+
+    def scores(self, query: wq.Query) -> dict[int, float] | None:
+        """Every claim `query` matches (its number in the index) with its score, in
+        claim order; None if `supported` says no."""
+        if not supported(query, self.schema):
+            return None
+        found: dict[int, float] = {}
+        for number, (searcher, offset) in enumerate(self.segments):
+            for docnum, score in self._part(number, searcher, query).items():
+                found[offset + docnum] = score
+        return dict(sorted(found.items()))
+
+    def _part(self, number: int, searcher: Any, query: wq.Query) -> Scores:
+        key = (number, query)
+        if key not in self._known:
+            self._known[key] = self._evaluate(number, searcher, query)
+        return self._known[key]
+
+    def _evaluate(self, number: int, searcher: Any, query: wq.Query) -> Scores:
+        if type(query) is wq.Term:
+            return _boosted(self._term(searcher, query), query.boost)
+        parts = [self._part(number, searcher, sub) for sub in query.subqueries]
+        if len(parts) <= 1:  # whoosh's compound of one part is that part, unboosted
+            return parts[0] if parts else {}
+        combine = _either if isinstance(query, Union) else _both
+        return _boosted(_tree(combine, parts), query.boost)
+
+    def _term(self, searcher: Any, term: wq.Term) -> Scores:
+        """The term's postings in one segment, scored as whoosh's Term.matcher scores
+        them (the searcher's weighting; its scorer's `_score` of each posting's
+        weight and its claim's field length)."""
+        if term.fieldname not in searcher.schema:
+            return {}
+        try:
+            text = searcher.schema[term.fieldname].to_bytes(term.text)
+        except ValueError:
+            return {}
+        reader = searcher.reader()
+        if (term.fieldname, text) not in reader:
+            return {}
+        scorer = self.weighting.scorer(searcher, term.fieldname, text)
+        assert isinstance(scorer, WeightLengthScorer)  # a scored field (`supported`)
+        lengths = _field_lengths(reader, term.fieldname)
+        scored = _Scored(scorer._score)
+        found: Scores = {}
+        # map and zip keep the loop over the postings in C: a score is looked up by
+        # its weight and length byte, and worked out only the first time.
+        for ids, weights in _blocks(reader.postings(term.fieldname, text)):
+            keys = zip(weights, map(lengths.__getitem__, ids), strict=True)
+            found.update(zip(ids, map(scored.__getitem__, keys), strict=True))
+        return found
+
+
+class _Scored(dict[tuple[float, int], float]):
+    """`score` of a weight and a stored length byte, worked out once for each pair."""
+
+    def __init__(self, score: Callable[[float, int | None], float]) -> None:
+        super().__init__()
+        self.score = score
+
+    def __missing__(self, key: tuple[float, int]) -> float:
+        weight, length = key
+        found = self[key] = self.score(weight, _LENGTHS[length])
+        return found
+
+
+def _field_lengths(reader: Any, fieldname: str) -> bytes:
+    """The segment's column of the field's lengths, a byte a claim, read whole (whoosh
+    reads one byte a call); a claim past its end has none (0), as whoosh reads it."""
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    found = b"" if column is None else bytes(column._dbfile.get(column._basepos, column._count))
+    return found.ljust(reader.doc_count_all(), b"\0")
+
+
+def _blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The postings' claims and weights, a block at a time from whoosh's postings
+    file, or all at once from the list a term's information holds (a term of one
+    claim)."""
+    if not hasattr(matcher, "_read_ids"):
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        matcher._next_block()
+
+
+def _boosted(scores: Scores, boost: float) -> Scores:
+    """As whoosh's WrappingMatcher: each score times the boost, unless it is 1."""
+    if boost == 1.0:
+        return scores
+    return {docnum: score * boost for docnum, score in scores.items()}
+
+
+def _tree(combine: Callable[[Scores, Scores], Scores], parts: list[Scores]) -> Scores:
+    """The parts combined as whoosh.util.make_binary_tree builds its tree of matchers."""
+    if len(parts) == 1:
+        return parts[0]
+    half = len(parts) // 2
+    return combine(_tree(combine, parts[:half]), _tree(combine, parts[half:]))
+
+
+def _either(a: Scores, b: Scores) -> Scores:
+    """As whoosh's UnionMatcher: a claim in either, its scores added where in both
+    (x + y is y + x to the last bit, so the smaller is added into the larger)."""
+    small, large = (a, b) if len(a) < len(b) else (b, a)
+    out = dict(large)
+    for docnum, score in small.items():
+        found = out.get(docnum)
+        out[docnum] = score if found is None else found + score
+    return out
+
+
+def _both(a: Scores, b: Scores) -> Scores:
+    """As whoosh's IntersectionMatcher: a claim in both, its scores added."""
+    small, large = (a, b) if len(a) < len(b) else (b, a)
+    return {docnum: score + large[docnum] for docnum, score in small.items() if docnum in large}

@@ -1,0 +1,92 @@
+"""Scoring every match at once (search/bulk.py) finds the claims whoosh's matchers
+find, each with the score whoosh gives it, to the last bit."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from evidencekb.search.bulk import BulkScores
+from evidencekb.search.engine import DEFAULT_RANKING, RobertsonBM25F
+from evidencekb.search.matchers import Phrase
+from evidencekb.search.whooshext import Intersection, Union
+from fixtures import seed_index
+
+# Index terms of the seed kb (stemmed), common and rare, and one it does not have.
+WORDS = ("ketamin", "pain", "opioid", "chronic", "neuropath", "dose", "delirium", "crps")
+WORDS += ("absentword",)
+FIELDS = ("body", "heading", "text", "topic_title", "terms")
+BOOSTS = (1.0, 0.3, 2.5)
+
+terms = st.builds(
+    lambda field, word, boost: wq.Term(field, word, boost=boost),
+    st.sampled_from(FIELDS),
+    st.sampled_from(WORDS),
+    st.sampled_from(BOOSTS),
+)
+queries = st.recursive(
+    terms,
+    lambda parts: st.one_of(
+        st.builds(Union, st.lists(parts, min_size=1, max_size=4), boost=st.sampled_from(BOOSTS)),
+        st.builds(
+            Intersection, st.lists(parts, min_size=1, max_size=3), boost=st.sampled_from(BOOSTS)
+        ),
+    ),
+    max_leaves=10,
+)
+
+
+@pytest.fixture(scope="module", params=["seed", "three segments"])
+def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> object:
+    return whoosh_index.open_dir(str(seed_index(request.param, tmp_path_factory.mktemp("bulk"))))
+
+
+def searcher_of(index: object) -> object:
+    weighting = RobertsonBM25F(B=DEFAULT_RANKING.b, K1=DEFAULT_RANKING.k1)
+    return index.searcher(weighting=weighting)  # type: ignore[attr-defined]
+
+
+def whoosh_scores(searcher: object, query: wq.Query) -> dict[int, float]:
+    results = searcher.search(query, limit=None)  # type: ignore[attr-defined]
+    return {results.docnum(i): results.score(i) for i in range(results.scored_length())}
+
+
+@settings(max_examples=150, deadline=None)
+@given(query=queries)
+def test_every_match_has_the_score_whoosh_gives_it(index: object, query: wq.Query) -> None:
+    with searcher_of(index) as searcher:  # type: ignore[attr-defined]
+        found = BulkScores(searcher).scores(query)
+        assert found == whoosh_scores(searcher, query)
+        assert list(found or {}) == sorted(found or {})  # in claim order
+
+
+def test_the_words_of_a_query_are_scored_once_for_its_strict_and_relaxed_forms(
+    index: object,
+) -> None:
+    words = [Union([wq.Term(f, w) for f in FIELDS]) for w in ("ketamin", "pain", "chronic")]
+    with searcher_of(index) as searcher:  # type: ignore[attr-defined]
+        bulk = BulkScores(searcher)
+        every, some = bulk.scores(Intersection(words)), bulk.scores(Union(words))
+        assert every and some and set(every) < set(some)
+        assert every == whoosh_scores(searcher, Intersection(words))
+        assert some == whoosh_scores(searcher, Union(words))
+        # each claim with every word scores as in the relaxed form: one order of addition
+        assert all(some[docnum] == score for docnum, score in every.items())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        Phrase("body", ["chronic", "pain"]),
+        Union([wq.Term("body", "pain"), Phrase("body", ["chronic", "pain"])]),
+        wq.And([wq.Term("body", "pain"), wq.Term("body", "ketamin")]),
+        wq.Term("section", "research"),  # a keyword field: whoosh does not score by length
+    ],
+    ids=["phrase", "a phrase inside", "whoosh's And", "keyword field"],
+)
+def test_a_query_of_other_parts_is_left_to_whoosh(index: object, query: wq.Query) -> None:
+    with searcher_of(index) as searcher:  # type: ignore[attr-defined]
+        assert BulkScores(searcher).scores(query) is None
