@@ -12,20 +12,26 @@ scores up as whoosh's balanced trees of matchers add them (`make_binary_tree`): 
 same claims, each with the same score to the last bit. A query with any other part
 (a phrase, a NOT, a coded field) gets None, and the search runs whoosh's matchers.
 
-The parts of whoosh this reads beyond its public API are whooshext.RELIED_ON's.
+What this reads of whoosh beyond its public API (a field's lengths read whole, the
+postings a block at a time, a scorer's score of a weight and a length) is
+whooshext.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.scoring import WeightLengthScorer
 from whoosh.util.numeric import byte_to_length
 
-from evidencekb.search.whooshext import Intersection, Union
+from evidencekb.search.whooshext import (
+    Intersection,
+    Union,
+    field_length_bytes,
+    length_score,
+    posting_blocks,
+)
 
 Scores = dict[int, float]  # a claim's number in its segment -> its score
 # A field length as whoosh reads it from its one stored byte; 0 reads as None.
@@ -91,13 +97,12 @@ class BulkScores:
         if (term.fieldname, text) not in reader:
             return {}
         scorer = self.weighting.scorer(searcher, term.fieldname, text)
-        assert isinstance(scorer, WeightLengthScorer)  # a scored field (`supported`)
-        lengths = _field_lengths(reader, term.fieldname)
-        scored = _Scored(scorer._score)
+        lengths = field_length_bytes(reader, term.fieldname)
+        scored = _Scored(length_score(scorer))
         found: Scores = {}
         # map and zip keep the loop over the postings in C: a score is looked up by
         # its weight and length byte, and worked out only the first time.
-        for ids, weights in _blocks(reader.postings(term.fieldname, text)):
+        for ids, weights in posting_blocks(reader.postings(term.fieldname, text)):
             keys = zip(weights, map(lengths.__getitem__, ids), strict=True)
             found.update(zip(ids, map(scored.__getitem__, keys), strict=True))
         return found
@@ -114,33 +119,6 @@ class _Scored(dict[tuple[float, int], float]):
         weight, length = key
         found = self[key] = self.score(weight, _LENGTHS[length])
         return found
-
-
-def _field_lengths(reader: Any, fieldname: str) -> bytes:
-    """The segment's column of the field's lengths, a byte a claim, read whole (whoosh
-    reads one byte a call); a claim past its end has none (0), as whoosh reads it."""
-    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    found = b"" if column is None else bytes(column._dbfile.get(column._basepos, column._count))
-    return found.ljust(reader.doc_count_all(), b"\0")
-
-
-def _blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
-    """The postings' claims and weights, a block at a time from whoosh's postings
-    file, or all at once from the list a term's information holds (a term of one
-    claim)."""
-    if not hasattr(matcher, "_read_ids"):
-        ids, weights = [], []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        yield ids, weights
-        return
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        yield matcher._ids, matcher._weights
-        matcher._next_block()
 
 
 def _boosted(scores: Scores, boost: float) -> Scores:

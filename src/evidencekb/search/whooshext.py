@@ -32,11 +32,12 @@ of this module and whoosh's own public API.
   its terms (`SegmentReader._terms`, a `W3TermsReader`), and makes postings from the
   remembered information as `W3TermsReader.matcher` makes them (`_codec`,
   `_postfile`, `W3Codec.postings_reader`).
-- Scoring every match at once (bulk.py): each field's lengths read whole
-  (`W3PerDocReader._cached_reader` of `_lenfield` and `LENGTHS_COLUMN`, a
-  `FixedBytesColumn.Reader`'s `_dbfile`, `_basepos` and `_count`); postings a block
-  at a time (`W3LeafMatcher._read_ids`, `_read_weights`, `_ids`, `_weights`,
-  `_next_block`), each scored by its scorer's `WeightLengthScorer._score`.
+- Scoring every match at once (bulk.py): a field's lengths read whole
+  (`field_length_bytes`: `W3PerDocReader._cached_reader` of `_lenfield` and
+  `LENGTHS_COLUMN`, a `FixedBytesColumn.Reader`'s `_dbfile`, `_basepos` and
+  `_count`); postings a block at a time (`posting_blocks`: `W3LeafMatcher._read_ids`,
+  `_read_weights`, `_ids`, `_weights`, `_next_block`); a scorer's score of a weight
+  and a length (`length_score`: `WeightLengthScorer._score`).
 - Queries: `Union` overrides `Or._matcher`, `Intersection` `And._matcher`, with
   `CompoundQuery._tree_matcher`;
   `tree_sum` adds scores in the order of `whoosh.util.make_binary_tree`;
@@ -48,26 +49,29 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import whoosh
 from whoosh import columns
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
     STORED_COLUMN,
     W3Codec,
     W3FieldWriter,
     W3PerDocWriter,
     W3Segment,
+    _lenfield,
 )
 from whoosh.collectors import TopCollector
 from whoosh.fields import TEXT
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching import AndNotMatcher, IntersectionMatcher, UnionMatcher
 from whoosh.reading import TermNotFound
+from whoosh.scoring import WeightLengthScorer
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from evidencekb.errors import KBError
@@ -476,6 +480,42 @@ def remember_terms(searcher: Any) -> None:
         terms = getattr(reader, "_terms", None)  # an index of no claim has none
         if terms is not None and not isinstance(terms, RememberedTerms):
             reader._terms = RememberedTerms(terms)
+
+
+def field_length_bytes(reader: Any, fieldname: str) -> bytes:
+    """The segment's column of the field's lengths, a byte a claim, read whole (whoosh
+    reads one byte a call); a claim past its end has none (0), as whoosh reads it."""
+    column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+    found = b"" if column is None else bytes(column._dbfile.get(column._basepos, column._count))
+    return found.ljust(reader.doc_count_all(), b"\0")
+
+
+def posting_blocks(matcher: Any) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """The postings' claims and weights, a block at a time from whoosh's postings
+    file, or all at once from the list a term's information holds (a term of one
+    claim)."""
+    if not hasattr(matcher, "_read_ids"):
+        ids, weights = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        yield ids, weights
+        return
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        yield matcher._ids, matcher._weights
+        matcher._next_block()
+
+
+def length_score(scorer: Any) -> Callable[[float, int | None], float]:
+    """What `scorer` (a whoosh scorer of a field scored by its length, such as BM25F's)
+    makes of a posting's weight and its claim's field length: its `score` without
+    asking the matcher for either."""
+    if not isinstance(scorer, WeightLengthScorer):
+        raise TypeError(f"{type(scorer).__name__} does not score by field length")
+    return cast("Callable[[float, int | None], float]", scorer._score)
 
 
 class RememberedTerms:
