@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evidencekb.errors import QueryError
 from evidencekb.kb.fingerprint import Fingerprint, kb_fingerprint
@@ -18,6 +20,7 @@ from evidencekb.model import (
     Term,
     Topic,
 )
+from evidencekb.search import engine
 from evidencekb.search.analysis import terms
 from evidencekb.search.engine import Filters, SearchResults, search
 from evidencekb.search.writer import write_index
@@ -465,3 +468,17 @@ def test_a_full_page_counts_the_claims_with_any_word_as_a_longer_page_does(
     assert 0 < every.total < full.total == room.total
     assert (full.by_section, full.by_strength) == (room.by_section, room.by_strength)
     assert full.hits[0].claim == room.hits[0].claim
+
+
+@given(
+    scores=st.dictionaries(
+        st.integers(0, 60),
+        st.sampled_from([1.0, 2.5, 2.5 + 1e-12, 2.5 - 1e-12, 2.5 + 3e-9, 7.25, 0.0]),
+    ),
+    limit=st.integers(1, 12),
+)
+def test_the_best_of_every_scored_claim_are_those_a_full_sort_ranks_first(
+    scores: dict[int, float], limit: int
+) -> None:
+    """Scores a rounding step apart tie, and ties go in claim order, also at the cut."""
+    assert engine._best(scores, limit) == sorted(scores.items(), key=engine._rank)[:limit]

@@ -58,15 +58,15 @@ class BulkScores:
         self._known: dict[tuple[int, wq.Query], Scores] = {}
 
     def scores(self, query: wq.Query) -> dict[int, float] | None:
-        """Every claim `query` matches (its number in the index) with its score, in
-        claim order; None if `supported` says no."""
+        """Every claim `query` matches (its number in the index) with its score;
+        None if `supported` says no."""
         if not supported(query, self.schema):
             return None
         found: dict[int, float] = {}
         for number, (searcher, offset) in enumerate(self.segments):
             for docnum, score in self._part(number, searcher, query).items():
                 found[offset + docnum] = score
-        return dict(sorted(found.items()))
+        return found
 
     def _part(self, number: int, searcher: Any, query: wq.Query) -> Scores:
         key = (number, query)

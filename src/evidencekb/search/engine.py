@@ -210,6 +210,17 @@ def _rank(item: tuple[int, float]) -> tuple[int, int]:
     return -math.floor(score * SCORE_PRECISION + 0.5), docnum
 
 
+def _best(found: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The best `limit` of the claims `found` with their scores, ranked as `_rank`
+    ranks them. Only a claim within two SCORE_PRECISION steps of the `limit`-th best
+    score can be among them (any lower rounds below `limit` others): the few left
+    are sorted, not the thousands."""
+    if len(found) > limit:
+        cut = heapq.nlargest(limit, found.values())[-1] - 2 / SCORE_PRECISION
+        found = {docnum: score for docnum, score in found.items() if score >= cut}
+    return sorted(found.items(), key=_rank)[:limit]
+
+
 def _top(found: Any, limit: int) -> list[tuple[int, float]]:
     """The best `limit` hits whoosh found, as (docnum, score), ties in claim order."""
     items = [(found.docnum(i), found.score(i)) for i in range(min(limit, found.scored_length()))]
@@ -240,7 +251,7 @@ class Scored:
             return [(docnum, matcher.score()) for docnum in matched[:limit]], matched
         found = self._bulk(query)
         if found is not None:
-            return heapq.nsmallest(limit, found.items(), key=_rank), list(found) if every else []
+            return _best(found, limit), list(found) if every else []
         if not every:
             return _top(searcher.search(query, limit=limit, filter=filter_query), limit), []
         collector = CountingCollector(limit)
