@@ -43,3 +43,14 @@ def test_the_workflow_builds_with_make_site_and_publishes_the_site_folder() -> N
     assert upload["with"] == {"path": "site"}
     deploy = workflow["jobs"]["deploy"]["steps"][0]["uses"]
     assert deploy.startswith("actions/deploy-pages@")
+
+
+def test_the_workflow_keeps_the_build_cache_between_runs() -> None:
+    """A run restores the cache folder the last run saved (the newest whose key starts
+    alike), and saves its own under a key of its commit."""
+    workflow = YAML(typ="safe").load(WORKFLOW.read_text("utf-8"))
+    steps = workflow["jobs"]["build"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert steps.index(cache) < steps.index({"run": "make site"})
+    assert cache["with"]["path"] == "~/.cache/evidencekb"
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"])
