@@ -34,7 +34,7 @@ def count(
 ) -> tuple[tuple[str, int], ...]:
     """How many of the claims `docnums` have each value, in the order of
     `allowed`, leaving out values none has."""
-    tally = Counter(codes[docnum] for docnum in docnums)
+    tally = Counter(map(codes.__getitem__, docnums))
     found = ((value, tally[chr(_FIRST + i)]) for i, value in enumerate(allowed))
     return tuple((value, number) for value, number in found if number)
 
