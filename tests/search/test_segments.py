@@ -18,6 +18,7 @@ from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.search.analysis import words
 from evidencekb.search.index import INDEX_NAME, indexed_documents, schema, topic_documents
 from evidencekb.search.segments import SEGMENT_CLAIMS, segment_groups, with_words, words_apart
+from evidencekb.search.whooshext import SCORED_ARRAYS_EXT
 from evidencekb.search.writer import write_index
 from evidencekb.verdict import claim_json
 from fixtures import REPO_KB, one_segment_per_topic
@@ -98,6 +99,8 @@ def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(
         return found
 
     ours, theirs = parts(tmp_path / "ours"), parts(tmp_path / "plain")
+    # Beside whoosh's files, ours has the scored fields' postings as plain arrays.
+    assert ours.pop(SCORED_ARRAYS_EXT.removeprefix(".")).startswith(b"HSH3")
     assert sorted(ours) == sorted(theirs)
     assert [name for name in ours if ours[name] != theirs[name]] == ["_stored.col"]
 

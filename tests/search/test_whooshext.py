@@ -109,6 +109,8 @@ def test_the_parts_relied_on_take_what_the_extensions_give_them() -> None:
 
     assert parameters(W3FieldWriter.add_postings) == ["self", "schema", "lengths", "items"]
     assert parameters(W3FieldWriter.start_term) == ["self", "btext"]
+    assert parameters(W3FieldWriter.__init__) == ["self", "codec", "storage", "segment"]
+    assert parameters(W3FieldWriter.close) == ["self"]
     assert parameters(W3PostingsWriter._write_block) == ["self", "last"]
     assert parameters(W3PerDocWriter.add_field) == [
         "self",

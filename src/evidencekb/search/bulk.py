@@ -19,7 +19,7 @@ whooshext.py's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from whoosh import query as wq
@@ -27,6 +27,7 @@ from whoosh.util.numeric import byte_to_length
 
 from evidencekb.search.whooshext import (
     Intersection,
+    ScoredArrays,
     Union,
     field_length_bytes,
     length_score,
@@ -56,6 +57,15 @@ class BulkScores:
         self.weighting, self.schema = searcher.weighting, searcher.schema
         self.segments = list(searcher.leaf_searchers())
         self._known: dict[tuple[int, wq.Query], Scores] = {}
+        self._arrays: dict[int, ScoredArrays | None] = {}
+
+    def __enter__(self) -> BulkScores:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for arrays in self._arrays.values():
+            if arrays is not None:
+                arrays.close()
 
     def scores(self, query: wq.Query) -> dict[int, float] | None:
         """Every claim `query` matches (its number in the index) with its score;
@@ -76,14 +86,14 @@ class BulkScores:
 
     def _evaluate(self, number: int, searcher: Any, query: wq.Query) -> Scores:
         if type(query) is wq.Term:
-            return _boosted(self._term(searcher, query), query.boost)
+            return _boosted(self._term(number, searcher, query), query.boost)
         parts = [self._part(number, searcher, sub) for sub in query.subqueries]
         if len(parts) <= 1:  # whoosh's compound of one part is that part, unboosted
             return parts[0] if parts else {}
         combine = _either if isinstance(query, Union) else _both
         return _boosted(_tree(combine, parts), query.boost)
 
-    def _term(self, searcher: Any, term: wq.Term) -> Scores:
+    def _term(self, number: int, searcher: Any, term: wq.Term) -> Scores:
         """The term's postings in one segment, scored as whoosh's Term.matcher scores
         them (the searcher's weighting; its scorer's `_score` of each posting's
         weight and its claim's field length)."""
@@ -102,10 +112,22 @@ class BulkScores:
         found: Scores = {}
         # map and zip keep the loop over the postings in C: a score is looked up by
         # its weight and length byte, and worked out only the first time.
-        for ids, weights in posting_blocks(reader.postings(term.fieldname, text)):
+        for ids, weights in self._postings(number, reader, term.fieldname, text):
             keys = zip(weights, map(lengths.__getitem__, ids), strict=True)
             found.update(zip(ids, map(scored.__getitem__, keys), strict=True))
         return found
+
+    def _postings(
+        self, number: int, reader: Any, fieldname: str, text: bytes
+    ) -> Iterable[tuple[Sequence[int], Sequence[float]]]:
+        """The term's claims and weights in the segment: as plain arrays, from the
+        file the index writes beside the segment; else a block at a time from
+        whoosh's postings (an index written before there were such files)."""
+        if number not in self._arrays:
+            self._arrays[number] = ScoredArrays.of(reader)
+        arrays = self._arrays[number]
+        found = None if arrays is None else arrays.postings(fieldname, text)
+        return (found,) if found is not None else posting_blocks(reader.postings(fieldname, text))
 
 
 class _Scored(dict[tuple[float, int], float]):

@@ -120,9 +120,10 @@ def search(
             meta = read_meta(index_dir)
             if meta is None:
                 raise OSError("index metadata missing")
-            with ix.searcher(weighting=RobertsonBM25F(B=ranking.b, K1=ranking.k1)) as searcher:
+            weighting = RobertsonBM25F(B=ranking.b, K1=ranking.k1)
+            with ix.searcher(weighting=weighting) as searcher, BulkScores(searcher) as bulk:
                 remember_terms(searcher)
-                return _run(searcher, meta, query, tree, filters, limit, ranking)
+                return _run(searcher, bulk, meta, query, tree, filters, limit, ranking)
         except (OSError, whoosh_index.IndexError):
             # A rebuild swapped the index while we opened it: try the new one.
             if attempt == 2:
@@ -133,6 +134,7 @@ def search(
 
 def _run(
     searcher: Any,
+    bulk: BulkScores,
     meta: IndexMeta,
     query: str,
     tree: Node | None,
@@ -157,7 +159,7 @@ def _run(
     # The search over every matching claim (the widest query) also counts them
     # by section and strength, in the same pass.
     wanted = limit + TIE_MARGIN
-    scored = Scored(searcher, BulkScores(searcher), filter_query)
+    scored = Scored(searcher, bulk, filter_query)
     best, matched = scored.collect(plan.strict, wanted, every=widest is None)
     ranked = best[:limit]
     every_word = bool(ranked) or widest is None
