@@ -61,7 +61,11 @@ def whoosh_scores(searcher: object, query: wq.Query) -> dict[int, float]:
 @given(query=queries)
 def test_every_match_has_the_score_whoosh_gives_it(index: object, query: wq.Query) -> None:
     with searcher_of(index) as searcher, BulkScores(searcher) as bulk:  # type: ignore[attr-defined]
-        assert bulk.scores(query) == whoosh_scores(searcher, query)
+        expected = whoosh_scores(searcher, query)
+        claims = bulk.claims(query)  # the parts not scored yet
+        assert claims is not None and sorted(claims) == sorted(expected)
+        assert bulk.scores(query) == expected
+        assert sorted(bulk.claims(query) or ()) == sorted(expected)  # all scored by now
 
 
 def test_the_words_of_a_query_are_scored_once_for_its_strict_and_relaxed_forms(

@@ -19,7 +19,7 @@ whooshext.py's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from whoosh import query as wq
@@ -77,6 +77,28 @@ class BulkScores:
             for docnum, score in self._part(number, searcher, query).items():
                 found[offset + docnum] = score
         return found
+
+    def claims(self, query: wq.Query) -> list[int] | None:
+        """The numbers of every claim `query` matches, as `scores` finds them, but for
+        the parts not scored already found without adding up their scores."""
+        if not supported(query, self.schema):
+            return None
+        found: list[int] = []
+        for number, (searcher, offset) in enumerate(self.segments):
+            found += map(offset.__add__, self._claims(number, searcher, query))
+        return found
+
+    def _claims(self, number: int, searcher: Any, query: wq.Query) -> Collection[int]:
+        known = self._known.get((number, query))
+        if known is not None or type(query) is wq.Term:
+            return known if known is not None else self._part(number, searcher, query)
+        parts = [self._claims(number, searcher, sub) for sub in query.subqueries]
+        if not parts:
+            return ()
+        if isinstance(query, Union):
+            return set().union(*parts)
+        smallest = min(parts, key=len)
+        return set(smallest).intersection(*parts)
 
     def _part(self, number: int, searcher: Any, query: wq.Query) -> Scores:
         key = (number, query)

@@ -266,9 +266,9 @@ class Scored:
     def matches(self, query: wq.Query) -> list[int]:
         """The numbers of all the claims `query` matches, in claim order: the claims
         `collect` counts, found without a score for each where bulk.py cannot score."""
-        found = self._bulk(query)
-        if found is not None:
-            return list(found)
+        claims = self.bulk.claims(query)
+        if claims is not None:
+            return claims if self.filter_query is None else list(filter(self._allows(), claims))
         docs = self.searcher.docs_for_query(query)
         return list(docs) if self.filter_query is None else list(filter(self._allows(), docs))
 
