@@ -108,7 +108,7 @@ class BulkScores:
 
     def _evaluate(self, number: int, searcher: Any, query: wq.Query) -> Scores:
         if type(query) is wq.Term:
-            return _boosted(self._term(number, searcher, query), query.boost)
+            return self._term(number, searcher, query)
         parts = [self._part(number, searcher, sub) for sub in query.subqueries]
         if len(parts) <= 1:  # whoosh's compound of one part is that part, unboosted
             return parts[0] if parts else {}
@@ -118,7 +118,7 @@ class BulkScores:
     def _term(self, number: int, searcher: Any, term: wq.Term) -> Scores:
         """The term's postings in one segment, scored as whoosh's Term.matcher scores
         them (the searcher's weighting; its scorer's `_score` of each posting's
-        weight and its claim's field length)."""
+        weight and its claim's field length, times the term's boost unless it is 1)."""
         if term.fieldname not in searcher.schema:
             return {}
         try:
@@ -130,7 +130,7 @@ class BulkScores:
             return {}
         scorer = self.weighting.scorer(searcher, term.fieldname, text)
         lengths = field_length_bytes(reader, term.fieldname)
-        scored = _Scored(length_score(scorer))
+        scored = _Scored(length_score(scorer), term.boost)
         found: Scores = {}
         # map and zip keep the loop over the postings in C: a score is looked up by
         # its weight and length byte, and worked out only the first time.
@@ -153,15 +153,19 @@ class BulkScores:
 
 
 class _Scored(dict[tuple[float, int], float]):
-    """`score` of a weight and a stored length byte, worked out once for each pair."""
+    """`score` of a weight and a stored length byte, times `boost` as whoosh's
+    WrappingMatcher multiplies it (unless it is 1), worked out once for each pair."""
 
-    def __init__(self, score: Callable[[float, int | None], float]) -> None:
+    def __init__(self, score: Callable[[float, int | None], float], boost: float) -> None:
         super().__init__()
-        self.score = score
+        self.score, self.boost = score, boost
 
     def __missing__(self, key: tuple[float, int]) -> float:
         weight, length = key
-        found = self[key] = self.score(weight, _LENGTHS[length])
+        found = self.score(weight, _LENGTHS[length])
+        if self.boost != 1.0:
+            found *= self.boost
+        self[key] = found
         return found
 
 
