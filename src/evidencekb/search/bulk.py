@@ -74,8 +74,8 @@ class BulkScores:
             return None
         found: dict[int, float] = {}
         for number, (searcher, offset) in enumerate(self.segments):
-            for docnum, score in self._part(number, searcher, query).items():
-                found[offset + docnum] = score
+            part = self._part(number, searcher, query)
+            found.update(zip(map(offset.__add__, part), part.values(), strict=True))
         return found
 
     def claims(self, query: wq.Query) -> list[int] | None:
@@ -89,6 +89,9 @@ class BulkScores:
         return found
 
     def _claims(self, number: int, searcher: Any, query: wq.Query) -> Collection[int]:
+        """The claims of one segment `query` matches: those of its scores if they are
+        worked out already (a term's always are), else its parts' put together as
+        whoosh's union and intersection matchers put them together."""
         known = self._known.get((number, query))
         if known is not None or type(query) is wq.Term:
             return known if known is not None else self._part(number, searcher, query)
