@@ -265,13 +265,11 @@ class Scored:
         return _top(outer.results(), limit), collector.matched
 
     def matches(self, query: wq.Query) -> list[int]:
-        """The numbers of all the claims `query` matches, in claim order: the claims
-        `collect` counts, found without a score for each where bulk.py cannot score."""
+        """The numbers of all the claims `query` matches, which `collect` would count,
+        found without a score for each (in no particular order: they are counted)."""
         claims = self.bulk.claims(query)
-        if claims is not None:
-            return claims if self.filter_query is None else list(filter(self._allows(), claims))
-        docs = self.searcher.docs_for_query(query)
-        return list(docs) if self.filter_query is None else list(filter(self._allows(), docs))
+        found = self.searcher.docs_for_query(query) if claims is None else claims
+        return list(found) if self.filter_query is None else list(filter(self._allows(), found))
 
     def _bulk(self, query: wq.Query) -> dict[int, float] | None:
         """The query's claims with their scores (bulk.py), within the filter."""
