@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.matching import IntersectionMatcher
 
 from evidencekb.search.codes import CodedAll, CodedTerm, claim_test, count
 from evidencekb.search.engine import search
@@ -91,3 +92,20 @@ def test_a_claim_test_of_coded_terms_allows_the_claims_they_match(index_dir: Pat
             assert 0 < len(expected) < len(claims)
             assert {docnum for docnum in claims if test(docnum)} == expected
     assert claim_test(wq.And([section, wq.Term("entity", "ketamine")])) is None
+
+
+def test_a_coded_part_of_an_and_says_how_much_its_claims_score(index_dir: Path) -> None:
+    """whoosh asks each part of an AND for its most, once a search has its best few
+    and drops the parts that cannot reach them (`onli section:research` on the large
+    benchmark kb stopped there with a traceback)."""
+    meta = read_meta(index_dir)
+    assert meta is not None
+    ix = whoosh_index.open_dir(str(index_dir))
+    with ix.searcher() as searcher:
+        coded = CodedTerm("section", "research", meta.codes["section"], meta.sections)
+        matcher = coded.matcher(searcher.leaf_searchers()[0][0])
+        assert matcher.max_quality() == matcher.score() == 1.0
+        word = wq.Term("text", "ketamin").matcher(searcher.leaf_searchers()[0][0])
+        both = IntersectionMatcher(word, matcher).replace(0.5)
+        assert both.is_active()
+        assert IntersectionMatcher(word, coded.matcher(searcher)).replace(1e9).is_active() is False

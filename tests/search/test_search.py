@@ -458,7 +458,7 @@ def test_a_full_page_counts_the_claims_with_any_word_as_a_longer_page_does(
     segmented_index: Path, query: str, section: str | None
 ) -> None:
     """With the page full of claims with every word, the claims with any word are
-    counted without a score each (engine._matches); with room left on the page they
+    counted without a score each (engine.Scored.matches); with room left on the page they
     are scored too, to fill it. Both count the same claims."""
     filters = Filters.of(section=section)
     full = search(segmented_index, query, filters=filters, limit=1)

@@ -41,7 +41,8 @@ _LENGTHS: tuple[int | None, ...] = (None, *(byte_to_length(b) for b in range(1, 
 
 def supported(query: wq.Query, schema: Any) -> bool:
     """Whether `BulkScores` scores this query: words in scored fields of `schema`
-    (those whoosh scores by their length), any or all of them."""
+    (those whoosh scores by their length) or in fields it has not (which match
+    nothing, as in whoosh), any or all of them."""
     if type(query) is wq.Term:
         return query.fieldname not in schema or bool(schema[query.fieldname].scorable)
     if isinstance(query, Union | Intersection):

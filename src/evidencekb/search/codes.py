@@ -170,6 +170,12 @@ class CodeMatcher(Matcher):  # type: ignore[misc]
     def supports_block_quality(self) -> bool:
         return False
 
+    def max_quality(self) -> float:
+        """The most a claim it matches can score: every one scores alike. whoosh asks
+        each part of an AND for it when it drops parts that cannot reach the score a
+        hit needs (once the best few are found: a query's suggestion is tried so)."""
+        return self._score
+
     def weight(self) -> float:
         return 1.0
 

@@ -157,8 +157,9 @@ def _run(
         # Stop words only, or no words.
         return SearchResults(query, corrected, (), 0, filters=filters)
     widest = plan.relaxed  # None unless loose words could be relaxed
-    # The search over every matching claim (the widest query) also counts them
-    # by section and strength, in the same pass.
+    # The claims the widest query matches are the ones counted, by section and
+    # strength too: with its best hits when the strict query leaves room on the
+    # page, else only counted.
     wanted = limit + TIE_MARGIN
     scored = Scored(searcher, bulk, filter_query)
     best, matched = scored.collect(plan.strict, wanted, every=widest is None)
