@@ -23,9 +23,9 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.util.numeric import byte_to_length
 
 from evidencekb.search.whooshext import (
+    LENGTH_OF_BYTE,
     Intersection,
     ScoredArrays,
     Union,
@@ -35,8 +35,6 @@ from evidencekb.search.whooshext import (
 )
 
 Scores = dict[int, float]  # a claim's number in its segment -> its score
-# A field length as whoosh reads it from its one stored byte; 0 reads as None.
-_LENGTHS: tuple[int | None, ...] = (None, *(byte_to_length(b) for b in range(1, 256)))
 
 
 def supported(query: wq.Query, schema: Any) -> bool:
@@ -166,7 +164,7 @@ class _Scored(dict[tuple[float, int], float]):
 
     def __missing__(self, key: tuple[float, int]) -> float:
         weight, length = key
-        found = self.score(weight, _LENGTHS[length])
+        found = self.score(weight, LENGTH_OF_BYTE[length])
         if self.boost != 1.0:
             found *= self.boost
         self[key] = found

@@ -6,8 +6,8 @@ correction when that finds more, and this module runs the query with the
 ranking both front ends share (`RobertsonBM25F` with the parameters of
 `Ranking`, which the site's search data carries too), applies the filters
 and returns `SearchResults` for output.py to show. A query of words is scored
-a posting list at a time (bulk.py); any other, by whoosh's matchers. The query language itself
-is documented in query.py and the README.
+a posting list at a time (bulk.py); any other, by whoosh's matchers. The query
+language itself is documented in query.py and the README.
 """
 
 from __future__ import annotations

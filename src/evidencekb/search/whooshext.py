@@ -38,7 +38,8 @@ of this module and whoosh's own public API.
 - Scoring every match at once (bulk.py): a field's lengths read whole
   (`field_length_bytes`: `W3PerDocReader._cached_reader` of `_lenfield` and
   `LENGTHS_COLUMN`, a `FixedBytesColumn.Reader`'s `_dbfile`, `_basepos` and
-  `_count`); postings a block at a time (`posting_blocks`: `W3LeafMatcher._read_ids`,
+  `_count`), each byte read as `W3PerDocReader.doc_field_length` reads it
+  (`LENGTH_OF_BYTE`); postings a block at a time (`posting_blocks`: `W3LeafMatcher._read_ids`,
   `_read_weights`, `_ids`, `_weights`, `_next_block`); a scorer's score of a weight
   and a length (`length_score`: `WeightLengthScorer._score`).
 - Queries: `Union` overrides `Or._matcher`, `Intersection` `And._matcher`, with
@@ -496,6 +497,11 @@ def remember_terms(searcher: Any) -> None:
         terms = getattr(reader, "_terms", None)  # an index of no claim has none
         if terms is not None and not isinstance(terms, RememberedTerms):
             reader._terms = RememberedTerms(terms)
+
+
+# A field length as whoosh's per-document reader gives it for each stored byte: 0
+# (no length stored) reads as None, not as the default its caller names.
+LENGTH_OF_BYTE: tuple[int | None, ...] = (None, *(byte_to_length(b) for b in range(1, 256)))
 
 
 def field_length_bytes(reader: Any, fieldname: str) -> bytes:
