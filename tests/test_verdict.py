@@ -146,6 +146,7 @@ def test_to_dict_carries_the_summary_as_data() -> None:
         "contradicted": True,
         "contested": False,
         "contested_because": [],
+        "warning": True,
         "notices": [],
         "strength": {
             "label": "not-stated",

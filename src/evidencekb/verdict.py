@@ -185,6 +185,7 @@ class Verdict:
             "contradicted": self.contradicted,
             "contested": self.contested,
             "contested_because": list(self.contested_because),
+            "warning": self.warning,
             "notices": [n.to_dict() for n in self.notices],
             "strength": {
                 "label": self.strength.label,

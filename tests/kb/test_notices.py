@@ -191,7 +191,12 @@ def test_show_json_search_and_fhir_carry_the_retraction(retracted: Path, tmp_pat
 
     write_index(kb, tmp_path / "whoosh", fingerprint=kb_fingerprint(retracted))
     results = search(tmp_path / "whoosh", "hydroxychloroquine")
-    assert "   Reference 2: RETRACTED" in results_text(results, colour=False).splitlines()
+    lines = results_text(results, colour=False).splitlines()
+    assert "   Reference 2: RETRACTED" in lines
+    # Marked as the site marks it: a claim resting on a retracted work is not missed.
+    at = next(i for i, line in enumerate(lines) if "Evidence:" in line)
+    assert lines[at].startswith(" \u26a0 Evidence: ")
+    assert "Reference 2: Retracted" in " ".join(" ".join(lines[at : at + 3]).split())
     assert json.loads(results_json(results))[0]["notices"][0]["mark"] == "retraction"
     found = search(tmp_path / "whoosh", "notice:retraction").hits
     assert {h.claim["id"] for h in found} == {WAKEFIELD, MEHRA}

@@ -96,7 +96,7 @@ def _hit_lines(rank: int, hit: Hit, colour: bool, width: int) -> list[str]:
 def _verdict_lines(summary: object, colour: bool, width: int) -> list[str]:
     if not isinstance(summary, dict):
         return []
-    caution = bool(summary.get("contradicted") or summary.get("contested"))
+    caution = bool(summary.get("warning"))  # as the site marks it (Verdict.warning)
     text = terminal_safe(f"Evidence: {summary['text']}")
     if not caution:
         return wrapped(text, width, INDENT)
