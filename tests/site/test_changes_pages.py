@@ -88,13 +88,32 @@ def test_whats_new_lists_changes_newest_first_each_linked(site: Path) -> None:
         "2026-11-23",
         "2026-11-23",
         "2026-11-23",
+        "2020-06-05",  # the editorial notices on the cited works, by their own dates
+        "2020-06-03",
+        "2010-02-02",
     ]
     assert items[0].a["href"] == f"claims/{MEHRA}.html"
     assert "Claim changed in Retracted sample" in text(items[0])
     assert items[1].a["href"] == f"topics/{RETRACTED_TOPIC}/index.html#changes"
     assert "Conclusions changed." in text(items[1])
+    assert text(items[5]).startswith(
+        "2020-06-05 · Retraction in Retracted sample: reference 2 — Hydroxychloroquine or "
+    )
+    assert items[5].a["href"] == f"topics/{RETRACTED_TOPIC}/references/2.html"
+    assert "Expression of concern in Retracted sample: reference 2" in text(items[6])
     nav = page.select_one("nav.site-nav a[aria-current=page]")
     assert text(nav) == "What's new"
+
+
+def test_whats_new_says_what_the_cited_works_found_beside_each_claim(site: Path) -> None:
+    items = soup(site / "changes.html").select("ol.whats-new li")
+    verdict = items[0].select_one(".verdict")
+    assert verdict is not None and verdict.find_next_sibling("a") == items[0].a
+    assert text(verdict) == (
+        "⚠ No cited work's finding recorded (1 cited work) Reference 2: Retracted "
+        "Strength: not stated by the source"
+    )
+    assert all(item.select_one(".verdict") for item in items if "Claim " in text(item))
 
 
 def test_the_feed_is_atom_with_an_entry_linking_to_the_claim(site: Path) -> None:
@@ -107,7 +126,22 @@ def test_the_feed_is_atom_with_an_entry_linking_to_the_claim(site: Path) -> None
     assert first.link == f"claims/{MEHRA}.html"
     assert first.updated == "2026-12-05T00:00:00Z"
     assert first.id.startswith("urn:uuid:")
-    assert len({entry.id for entry in feed.entries}) == len(feed.entries) == 5
+    assert len({entry.id for entry in feed.entries}) == len(feed.entries) == 8
+    # A claim's entry says what its cited works found before its text; a feed reader
+    # shows only the title and summary.
+    assert first.title == (
+        "Claim changed in Retracted sample: ⚠ No cited work's finding recorded (1 cited"
+        " work) · Reference 2: Retracted — We were unable to confirm a benefit of "
+        "hydroxychloroquine or chloroquine, when used alone or with a macrolide, on "
+        "in-hospital outcomes for COVID-19."
+    )
+    assert first.summary.startswith(
+        "No cited work's finding recorded (1 cited work) · Reference 2: Retracted · "
+        "Strength: not stated by the source. We were unable to confirm"
+    )
+    notice = feed.entries[5]
+    assert notice.link == f"topics/{RETRACTED_TOPIC}/references/2.html"
+    assert notice.updated == "2020-06-05T00:00:00Z"
     root = ET.fromstring(data)
     assert root.tag == f"{ATOM}feed"
     for entry in root.iter(f"{ATOM}entry"):
@@ -133,3 +167,24 @@ def test_entry_ids_stay_when_other_changes_come(tmp_path: Path) -> None:
     second = feedparser.parse((build(load_kb(kb), tmp_path / "b") / "changes.atom").read_bytes())
     assert second.entries[0].link == f"claims/{WAKEFIELD}.html"
     assert {e.id for e in first.entries} < {e.id for e in second.entries}
+
+
+def test_two_logged_changes_of_a_day_have_ids_of_their_own(tmp_path: Path) -> None:
+    """The older keeps the id one change that day had: a later one adds an entry."""
+    kb = dated_kb(tmp_path)
+    one = feedparser.parse((build(load_kb(kb), tmp_path / "a") / "changes.atom").read_bytes())
+    topic = kb / "topics" / RETRACTED_TOPIC / "topic.toml"
+    logged = topic.read_text(encoding="utf-8").replace(
+        '[[change]]\ndate = "2026-11-23"',
+        '[[change]]\ndate = "2026-12-04"\nsummary = "Mehra\'s retraction recorded."\n'
+        "conclusions_changed = false\n\n"
+        '[[change]]\ndate = "2026-11-23"',
+    )
+    topic.write_text(logged, encoding="utf-8")
+    two = feedparser.parse((build(load_kb(kb), tmp_path / "b") / "changes.atom").read_bytes())
+    ids = {e.title: e.id for e in two.entries if e.title.startswith("Topic changed")}
+    assert len(ids) == len(set(ids.values())) == 3
+    before = {e.title: e.id for e in one.entries}
+    for title in ("Both works found retracted.", "Two claims imported."):
+        name = f"Topic changed in Retracted sample: {title}"
+        assert ids[name] == before[name]

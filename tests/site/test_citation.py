@@ -248,7 +248,13 @@ def test_claim_jsonld_names_the_claim_its_topic_and_its_works(
     assert data["text"] == claim.text
     assert data["identifier"] == claim.id
     # Its evidence summary, so that the data alone never reads as settled fact.
-    assert data["description"] == verdict(claim, kb.stances, kb.strength).text
+    summary = verdict(claim, kb.stances, kb.strength).text
+    assert data["description"] == summary
+    # So does the page's description, what a search engine's snippet shows.
+    page = BeautifulSoup((site / "claims" / f"{claim.id}.html").read_bytes(), "html5lib")
+    description = page.select_one('meta[name="description"]')
+    assert description is not None
+    assert description["content"] == f"{summary} — {claim.text}"
     assert data["isPartOf"] == {
         "@type": "WebPage",
         "name": "Rating the quality of evidence",

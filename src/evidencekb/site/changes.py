@@ -1,20 +1,25 @@
 """What's new: the latest dated changes across topics, for changes.html and changes.atom.
 
 Every entry comes from a date in kb/: a claim's `added` and `changed`, a topic's
-[[change]] log. Nothing is read from the clock or from git, so the same kb/ gives the
-same page and feed. Entries are newest first; on one day, topic changes before claims,
-then in kb order. Each has an id that never changes with what else is in kb/ (a UUID
-made from what the entry is: a claim's id and the date and kind of the event), as
-Atom asks of an entry's id.
+[[change]] log, the editorial notices on a cited work (notices.toml: a retraction, an
+expression of concern). Nothing is read from the clock or from git, so the same kb/
+gives the same page and feed. Entries are newest first; on one day, topic changes
+first, then notices, then claims, in kb order. A claim's entry carries the claim, so
+that the page and the feed say what its cited works found beside its text: a claim
+its own cited work contradicts never reads there as fact. Each entry has an id that
+never changes with what else is in kb/ (a UUID made from what the entry is: a claim's
+or a work's address, the date and kind of the event), as Atom asks of an entry's id.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from evidencekb.model import Claim, KnowledgeBase
+from evidencekb.model import Claim, KnowledgeBase, Topic
+from evidencekb.names import NOTICE_NATURES
 
 # How many of the latest changes the page and the feed show.
 PAGE_ENTRIES = 200
@@ -31,15 +36,25 @@ NO_DATE = "1970-01-01"
 @dataclass(frozen=True)
 class Change:
     date: str  # ISO 8601
-    kind: str  # "topic", "changed" or "added"
-    title: str  # the claim's text, or the topic's change summary
-    href: str  # the site path of the claim or the topic's change log
+    kind: str  # "topic", "notice", "changed" or "added"
+    title: str  # the claim's text, the topic's change summary, or the work's name
+    href: str  # the site path of the claim, the work or the topic's change log
     topic: str  # the topic's title
-    conclusions_changed: bool | None = None  # a topic change's; None for a claim
+    conclusions_changed: bool | None = None  # a topic change's; None for others
+    claim: Claim | None = None  # a claim's entry's: its verdict is shown with it
+    nature: str | None = None  # a notice's (a key of NOTICE_NATURES)
+    # How many of the topic's logged changes of the same day are older: the first of
+    # a day has the id one change a day always had; each later one an id of its own.
+    later: int = 0
 
     @property
     def entry_id(self) -> str:
-        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, f'{self.kind} {self.href} {self.date}')}"
+        name = f"{self.kind} {self.href} {self.date}"
+        if self.nature is not None:
+            name += f" {self.nature}"
+        if self.later:
+            name += f" {self.later + 1}"
+        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
 
     @property
     def updated(self) -> str:
@@ -48,34 +63,65 @@ class Change:
 
     @property
     def what(self) -> str:
+        if self.nature is not None:
+            return NOTICE_NATURES[self.nature]
         if self.kind == "topic":
             return "Topic changed"
         return "Claim changed" if self.kind == "changed" else "Claim added"
 
 
-_KIND_ORDER = {"topic": 0, "changed": 1, "added": 2}
+_KIND_ORDER = {"topic": 0, "notice": 1, "changed": 2, "added": 3}
+Href = Callable[[str, int], str]
 
 
 def latest_changes(
-    kb: KnowledgeBase, claim_href: Callable[[Claim], str], topic_href: Callable[[str], str]
+    kb: KnowledgeBase,
+    claim_href: Callable[[Claim], str],
+    topic_href: Callable[[str], str],
+    reference_href: Href,
 ) -> tuple[Change, ...]:
     """Every dated change in kb/, newest first; the hrefs are the site's (render.py)."""
-    found: list[tuple[int, Change]] = []
+    found: list[Change] = []
     for topic in kb.topics:
-        for change in topic.changes:
-            href = f"{topic_href(topic.slug)}#changes"
-            entry = Change(
-                change.date, "topic", change.summary, href, topic.title, change.conclusions_changed
-            )
-            found.append((len(found), entry))
+        found += _logged(topic, f"{topic_href(topic.slug)}#changes")
+        found += _notices(topic, reference_href)
         for claim in topic.claims:
             for kind, date in (("changed", claim.changed), ("added", claim.added)):
                 if date:
                     found.append(
-                        (len(found), Change(date, kind, claim.text, claim_href(claim), topic.title))
+                        Change(date, kind, claim.text, claim_href(claim), topic.title, claim=claim)
                     )
-    found.sort(key=lambda item: (_descending(item[1].date), _KIND_ORDER[item[1].kind], item[0]))
-    return tuple(change for _, change in found)
+    order = sorted(
+        range(len(found)), key=lambda i: (_descending(found[i].date), _KIND_ORDER[found[i].kind], i)
+    )
+    return tuple(found[i] for i in order)
+
+
+def _logged(topic: Topic, href: str) -> list[Change]:
+    """The topic's change log (newest first, as kept), each with how many of the
+    same day's are older."""
+    days = Counter(change.date for change in topic.changes)
+    entries = []
+    for change in topic.changes:
+        days[change.date] -= 1
+        entries.append(
+            Change(
+                change.date, "topic", change.summary, href, topic.title,
+                change.conclusions_changed, later=days[change.date],
+            )
+        )  # fmt: skip
+    return entries
+
+
+def _notices(topic: Topic, reference_href: Href) -> Iterator[Change]:
+    """Each editorial notice on a work the topic cites."""
+    for reference in topic.references:
+        name = f"reference {reference.number}"
+        if reference.title:
+            name += f" — {reference.title}"
+        href = reference_href(topic.slug, reference.number)
+        for notice in reference.notices:
+            yield Change(notice.date, "notice", name, href, topic.title, nature=notice.nature)
 
 
 def _descending(date: str) -> tuple[int, ...]:

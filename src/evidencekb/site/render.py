@@ -306,7 +306,7 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
         {"nav": "strength", "method_html": render_markdown(kb.strength.explanation_md)},
     )
     yield "about.html", "about.html", {"nav": "about"}
-    changes = latest_changes(kb, claim_href, topic_href)
+    changes = latest_changes(kb, claim_href, topic_href, reference_href)
     found = {"changes": changes, "page": CHANGES_PAGE, "feed": CHANGES_FEED}
     yield (
         CHANGES_PAGE,
