@@ -30,6 +30,7 @@ from evidencekb.kb.importer import (
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
+from evidencekb.kb.replacing import Replaced
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located, format_keys, format_value
 from evidencekb.kb.topic import JSONL
@@ -352,19 +353,23 @@ def claims_jsonl_files(
     source_name: str,
     parsed: ClaimsFile,
     added: str | None = None,
+    replaced: Replaced | None = None,
 ) -> dict[str, bytes]:
-    """The new topic folder's files, by name."""
+    """The new topic folder's files, by name; with what the folder it `replaced` keeps
+    (kb/replacing.py)."""
+    replaced = replaced or Replaced()
     ids = [claim.id or claim_id(slug, claim.text) for claim in parsed.claims]
     claims = [
         f"# Claims as {source_name} gives them; source_line is each claim's line in it.\n"
         "# `ekb import` wrote this file; kb/README.md explains every field.\n"
     ]
     for claim, claim_key in zip(parsed.claims, ids, strict=True):
+        added_on, changed_on = replaced.dates(claim_key, claim.text, added)
         # Entities are left to a curator: kb/vocabulary was written for other topics,
         # and a match found in another field's claim is as likely wrong as right
         # ("DSM-IV" is not intravenous).
         claims.append(
-            claim_table(kb, claim_key, claim, entities=(), added=added, origin=source_name)
+            claim_table(kb, claim_key, claim, (), added_on, changed_on, origin=source_name)
         )
     files = {
         TOPIC_FILE: format_keys(
@@ -374,7 +379,8 @@ def claims_jsonl_files(
                 "source_format": JSONL,
                 "citation_style": "plain",
             }
-        ),
+        )
+        + replaced.topic_history(),
         OVERVIEW_FILE: _overview(kb, source_name, parsed),
         CLAIMS_FILE: "".join(claims),
         REFERENCES_FILE: _references(source_name, parsed),
@@ -474,7 +480,10 @@ def import_claims_jsonl(
         raise KBError(f"{target} already exists; pass --replace to overwrite it")
     kb = load_kb(kb_dir)  # the vocabularies, stances and strength rule come from kb/
     parsed = parse_claims_jsonl(text, str(source), kb)
-    files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed, added)
+    # The file's stances, if it gives any, are the topic's evidence.toml anew.
+    makes = (EVIDENCE_FILE,) if any(c.evidence or c.relations for c in parsed.claims) else ()
+    replaced = Replaced.read(target, makes) if existed else Replaced()
+    files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed, added, replaced)
     _check_with_topic(kb_dir, slug, files)
     write_folder(target, files)
     cited = {n for claim in parsed.claims for n in claim.citations}

@@ -29,6 +29,7 @@ from evidencekb.kb.files import KbFileError, NotReadable, decode_utf8, read_regu
 from evidencekb.kb.layouts import detect_layout
 from evidencekb.kb.load import load_tree
 from evidencekb.kb.reflist import Entry, parse_reference_list
+from evidencekb.kb.replacing import Replaced
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.summary import Statement, Summary, read_document
 from evidencekb.kb.tables import topic_slug_fault
@@ -87,6 +88,7 @@ def import_summary(
         raise KBError(f"{target} already exists; pass --replace to overwrite it")
     if existed and (target.is_symlink() or not target.is_dir()):
         raise KBError(f"{target} exists and is not a folder; remove it or choose another --topic")
+    replaced = Replaced.read(target, makes=()) if existed else Replaced()
     text = read_summary(source)
     layout = layout or detect_layout(text, source.name)
     summary = read_document(text, shown(str(source)), layout, section)
@@ -97,7 +99,7 @@ def import_summary(
     relative = f"{TOPICS_DIR}/{slug}"
     tree = scan_kb(kb_dir)
     kb = load_tree(tree.without(relative))  # the vocabularies and strength rule come from kb/
-    files = topic_files(kb, slug, title, source.name, text, summary, listed, added)
+    files = topic_files(kb, slug, title, source.name, text, summary, listed, added, replaced)
     load_tree(tree.with_folder(relative, files))  # kb/ with the topic passes `ekb check`
     _write_folder(target, files)
     cited = {n for s in statements for n in s.citations}
@@ -208,27 +210,34 @@ def topic_files(
     summary: Summary,
     listed: dict[int, Entry],
     added: str | None = None,
+    replaced: Replaced | None = None,
 ) -> dict[str, bytes]:
-    """The new topic folder's files, by name."""
+    """The new topic folder's files, by name; with what the folder it `replaced` keeps
+    (kb/replacing.py)."""
+    replaced = replaced or Replaced()
     statements = summary.statements
     styles = Counter(s.style for s in statements if s.style)
     style = styles.most_common(1)[0][0] if styles else "plain"
     keys = {"title": title, "source": source_name, "citation_style": style}
     if summary.layout != DEFAULT_LAYOUT:  # left out for the default, as topics before layouts
         keys["layout"] = summary.layout
-    topic = format_keys(keys)
+    topic = format_keys(keys) + replaced.topic_history()
     files = {
         SOURCE_COPY: text,
         TOPIC_FILE: topic,
         OVERVIEW_FILE: _overview(source_name, statements, bool(listed)),
-        CLAIMS_FILE: _claims(kb, slug, statements, added),
+        CLAIMS_FILE: _claims(kb, slug, statements, added, replaced),
         REFERENCES_FILE: _references(source_name, statements, listed),
     }
     return {name: content.encode("utf-8") for name, content in files.items()}
 
 
 def _claims(
-    kb: KnowledgeBase, slug: str, statements: tuple[Statement, ...], added: str | None
+    kb: KnowledgeBase,
+    slug: str,
+    statements: tuple[Statement, ...],
+    added: str | None,
+    replaced: Replaced,
 ) -> str:
     claims = [
         "# Claims in source order. `ekb import` wrote this file; curators add categories,\n"
@@ -238,7 +247,8 @@ def _claims(
     ids = claim_ids(slug, [statement.text for statement in statements])
     for statement, statement_id in zip(statements, ids, strict=True):
         entities = mentioned_entities(statement.text, kb.entities)
-        claims.append(claim_table(kb, statement_id, statement, entities, added))
+        dates = replaced.dates(statement_id, statement.text, added)
+        claims.append(claim_table(kb, statement_id, statement, entities, *dates))
     return "".join(claims)
 
 
@@ -263,6 +273,7 @@ def claim_table(
     claim: ImportedClaim,
     entities: Sequence[str],
     added: str | None = None,
+    changed: str | None = None,
     origin: str | None = None,
 ) -> str:
     """One [[claim]] table as an importer writes it: the strength derived by the written
@@ -284,6 +295,7 @@ def claim_table(
         "entities": list(entities),
         "source_line": claim.line,
         "added": added,
+        "changed": changed,
     }
     return "\n" + format_table("claim", row)
 

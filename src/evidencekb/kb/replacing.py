@@ -1,0 +1,118 @@
+"""What `ekb import --replace` keeps of the topic folder it replaces.
+
+An import writes a topic from its source alone; the folder it replaces may hold what
+no source gives:
+- each claim's dates: a claim the new version still has (the same id) keeps the date
+  it was added, and its last change unless its text is new now (then the import's
+  date, if one is given, is its change's), so that dates stay true across versions;
+- the topic's editorial history in topic.toml (its review dates and change log);
+- the stances of evidence.toml and the notices of notices.toml, which name claims by
+  id and cited works by number. A new version may reword the one and renumber the
+  other, so that a kept stance or notice could mark another work than it was recorded
+  for: an import that would drop either refuses instead, naming the file, so that
+  nothing a curator or `ekb refs retractions` recorded is lost unseen.
+The folder is read leniently: one that no longer parses keeps nothing of it (it was
+being replaced because it was broken), never a guess.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidencekb.errors import KBError
+from evidencekb.kb.tomlfile import format_keys, format_table
+from evidencekb.paths import CLAIMS_FILE, EVIDENCE_FILE, NOTICES_FILE, TOPIC_FILE
+
+# What each file an import never writes records, for the refusal's words.
+RECORDED_APART = {
+    EVIDENCE_FILE: "the stances of the cited works",
+    NOTICES_FILE: "the editorial notices on the cited works",
+}
+HISTORY_KEYS = ("last_reviewed", "literature_searched")
+CHANGE_TABLE = "change"
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A claim's text and dates in the folder being replaced."""
+
+    text: str | None
+    added: str | None
+    changed: str | None
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """What an import keeps of the topic folder it replaces (nothing, for a new one)."""
+
+    claims: Mapping[str, Kept] = field(default_factory=dict)
+    history: Mapping[str, Any] = field(default_factory=dict)  # topic.toml's keys
+    changes: tuple[Mapping[str, Any], ...] = ()  # topic.toml's [[change]] tables
+
+    @classmethod
+    def read(cls, folder: Path, makes: Collection[str]) -> Replaced:
+        """What `folder` holds to keep; KBError if it records what the import, which
+        writes the files `makes`, would drop."""
+        if not folder.is_dir():
+            return cls()
+        dropped = [n for n in RECORDED_APART if n not in makes and (folder / n).exists()]
+        if dropped:
+            raise KBError(_refusal(folder, dropped))
+        topic = _toml(folder / TOPIC_FILE)
+        changes = topic.get(CHANGE_TABLE)
+        return cls(
+            _claims(_toml(folder / CLAIMS_FILE)),
+            {key: topic[key] for key in HISTORY_KEYS if isinstance(topic.get(key), str)},
+            tuple(c for c in changes if isinstance(c, dict)) if isinstance(changes, list) else (),
+        )
+
+    def dates(self, claim_id: str, text: str, added: str | None) -> tuple[str | None, str | None]:
+        """The claim's `added` and `changed` dates; `added`: the import's date."""
+        kept = self.claims.get(claim_id)
+        if kept is None:
+            return added, None
+        if kept.text == text:
+            return kept.added, kept.changed
+        return kept.added, added  # reworded now: changed on the import's date, if known
+
+    def topic_history(self) -> str:
+        """topic.toml's lines for the history kept, after the keys an import writes."""
+        lines = format_keys(dict(self.history))
+        return lines + "".join("\n" + format_table(CHANGE_TABLE, dict(c)) for c in self.changes)
+
+
+def _refusal(folder: Path, dropped: list[str]) -> str:
+    names = " and ".join(dropped)
+    what = " and ".join(RECORDED_APART[name] for name in dropped)
+    return (
+        f"{folder}: --replace would drop {names} ({what}, by claim id and reference "
+        "number, which a new version may change); move it out of the folder, import, "
+        "then put back what still applies (`ekb check` names what does not)"
+    )
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _claims(parsed: Mapping[str, Any]) -> dict[str, Kept]:
+    tables = parsed.get("claim")
+    if not isinstance(tables, list):
+        return {}
+    return {
+        table["id"]: Kept(_text(table, "text"), _text(table, "added"), _text(table, "changed"))
+        for table in tables
+        if isinstance(table, dict) and isinstance(table.get("id"), str)
+    }
+
+
+def _text(table: Mapping[str, Any], key: str) -> str | None:
+    value = table.get(key)
+    return value if isinstance(value, str) else None
