@@ -181,3 +181,63 @@ def test_topic_review_dates_and_change_log_newest_first(kb_dir: Path) -> None:
         ("2026-12-05", True),
         ("2026-11-23", False),
     ]
+
+
+@pytest.fixture
+def dated_checkout(checkout: Path) -> Path:
+    """The checkout with a second commit dating the Mehra claim: added, then changed."""
+    edit(
+        claims_file(checkout),
+        "source_line = 2\n",
+        'source_line = 2\nadded = "2026-11-23"\nchanged = "2026-12-01"\n',
+    )
+    git(checkout, "commit", "-qam", "dated")
+    return checkout
+
+
+def test_a_stamp_never_moves_a_date_back(dated_checkout: Path) -> None:
+    kb = str(dated_checkout / "kb")
+    edit(claims_file(dated_checkout), "We were unable to confirm", "We did not confirm")
+    before = claims_file(dated_checkout).read_bytes()
+    stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-11-30", "--kb", kb)
+    assert (stamped.returncode, stamped.stderr) == (
+        1,
+        f"Error: nothing stamped: {MEHRA} was changed 2026-12-01, after 2026-11-30; "
+        "a stamp never moves a date back\n",
+    )
+    assert claims_file(dated_checkout).read_bytes() == before
+    assert ekb("changes", "--since", "HEAD", "--stamp", "2026-12-06", "--kb", kb).returncode == 0
+    assert load_kb(dated_checkout / "kb").claim(MEHRA).changed == "2026-12-06"
+
+
+def test_check_since_fails_a_changed_date_moved_back(dated_checkout: Path) -> None:
+    edit(claims_file(dated_checkout), "We were unable to confirm", "We did not confirm")
+    edit(claims_file(dated_checkout), 'changed = "2026-12-01"', 'changed = "2026-11-25"')
+    failed = ekb("check", "--since", "HEAD", "--kb", str(dated_checkout / "kb"))
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[0] == (
+        f"{MEHRA}: text changed; changed 2026-11-25 (before 2026-12-01, the revision's)"
+    )
+
+
+def test_check_since_fails_an_added_date_moved_but_not_one_filled_in(
+    dated_checkout: Path,
+) -> None:
+    kb = str(dated_checkout / "kb")
+    edit(claims_file(dated_checkout), 'added = "2026-11-23"', 'added = "2026-11-01"')
+    failed = ekb("check", "--since", "HEAD", "--kb", kb)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[0] == (
+        f"{MEHRA}: added 2026-11-01, but 2026-11-23 at the revision "
+        "(a claim is added once: put its date back)"
+    )
+    # A stamp cannot mend it, and does not try: the claim's meaning did not change.
+    stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-12-06", "--kb", kb)
+    assert stamped.returncode == 0
+    assert load_kb(dated_checkout / "kb").claim(MEHRA).changed == "2026-12-01"
+    edit(claims_file(dated_checkout), 'added = "2026-11-01"', 'added = "2026-11-23"')
+    # The Wakefield claim's date, never recorded, may be filled in.
+    edit(
+        claims_file(dated_checkout), "source_line = 1\n", 'source_line = 1\nadded = "2026-11-20"\n'
+    )
+    assert ekb("check", "--since", "HEAD", "--kb", kb).returncode == 0

@@ -7,7 +7,10 @@ into memory and loaded as `ekb check` loads it, so both sides are compared as th
 same values. `--stamp DATE` writes DATE as the `changed` date of each
 claim that changed (and as `added` of a new claim that has none), editing claims.toml
 in place (tomlkit): nothing else in the file moves. `ekb check --since REV` fails for
-each claim whose meaning changed while its date did not.
+each claim whose meaning changed while its date did not move on (a `changed` date
+earlier than the revision's is no later change), and for each whose `added` date
+moved: a claim is added once (a date the revision did not record may be filled in).
+A stamp never moves a date back.
 """
 
 from __future__ import annotations
@@ -53,22 +56,42 @@ class ClaimChange:
     what: tuple[str, ...]  # the parts of MEANING that differ; () for a new claim
     was_changed: str | None  # its `changed` date at the revision
     new: bool
+    was_added: str | None = None  # its `added` date at the revision
+
+    @property
+    def added_moved(self) -> bool:
+        """Its `added` date is not the one the revision recorded."""
+        return self.was_added is not None and self.claim.added != self.was_added
 
     @property
     def dated(self) -> bool:
-        """Whether its date moved with it: a new claim has `added`, a changed one a
-        `changed` date other than the revision's."""
+        """Whether its dates are true: a new claim has `added`; a changed one keeps
+        the revision's `added` and has a `changed` date later than the revision's."""
         if self.new:
             return self.claim.added is not None
-        return self.claim.changed is not None and self.claim.changed != self.was_changed
+        if self.added_moved or not self.what:
+            return False
+        changed, was = self.claim.changed, self.was_changed
+        return changed is not None and (was is None or changed > was)
 
     def describe(self) -> str:
         c = self.claim
         if self.new:
             return f"{c.id}: new" + (f", added {c.added}" if c.added else ", no added date")
-        date = f"changed {c.changed}" if c.changed else "no changed date"
-        moved = "" if self.dated else " (not moved since the revision)"
-        return f"{c.id}: {', '.join(self.what)} changed; {date}{moved}"
+        parts = [f"{', '.join(self.what)} changed"] if self.what else []
+        if self.added_moved:
+            parts.append(
+                f"added {c.added or 'removed'}, but {self.was_added} at the revision "
+                "(a claim is added once: put its date back)"
+            )
+        if self.what:
+            date = f"changed {c.changed}" if c.changed else "no changed date"
+            if c.changed is not None and self.was_changed and c.changed < self.was_changed:
+                date += f" (before {self.was_changed}, the revision's)"
+            elif c.changed == self.was_changed:
+                date += " (not moved since the revision)"
+            parts.append(date)
+        return f"{c.id}: {'; '.join(parts)}"
 
 
 def changes_since(kb_dir: Path, revision: str) -> tuple[ClaimChange, ...]:
@@ -88,8 +111,9 @@ def compare(before: KnowledgeBase, now: KnowledgeBase) -> Iterable[ClaimChange]:
             continue
         then, current = meaning(was), meaning(claim)
         what = tuple(part for part in MEANING if then[part] != current[part])
-        if what:
-            yield ClaimChange(claim, what, was.changed, new=False)
+        change = ClaimChange(claim, what, was.changed, new=False, was_added=was.added)
+        if what or change.added_moved:
+            yield change
 
 
 def kb_at(kb_dir: Path, revision: str) -> KnowledgeBase:
@@ -154,11 +178,12 @@ def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Pat
     each new one that has none; the claims.toml files written."""
     if fault := date_fault(date):
         raise KBError(f"--stamp {fault}")
+    _check_not_back(changes, date)
     by_topic: dict[str, dict[str, str]] = {}
     for change in changes:
         key = "added" if change.new else "changed"
-        if change.new and change.claim.added is not None:
-            continue
+        if (change.new and change.claim.added is not None) or not (change.new or change.what):
+            continue  # dated already; or only its `added` moved, which no stamp mends
         by_topic.setdefault(change.claim.topic, {})[change.claim.id] = key
     tree = scan_kb(kb_dir)
     edited = {
@@ -176,6 +201,25 @@ def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Pat
             raise KBError(f"cannot write {path}: {failure_reason(error)}") from None
         written.append(path)
     return written
+
+
+def _check_not_back(changes: Iterable[ClaimChange], date: str) -> None:
+    """A stamp never moves a claim's `changed` date back: not before the date it has,
+    nor before the revision's."""
+    later = [
+        (c.claim.id, last)
+        for c in changes
+        if not c.new and c.what
+        for last in [max(filter(None, (c.claim.changed, c.was_changed)), default=None)]
+        if last is not None and date < last
+    ]
+    if later:
+        (claim, last), more = later[0], len(later) - 1
+        others = f" (and {more} more)" if more else ""
+        raise KBError(
+            f"nothing stamped: {claim} was changed {last}{others}, after {date}; "
+            "a stamp never moves a date back"
+        )
 
 
 def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> bytes:
