@@ -177,7 +177,7 @@ class ClaimChecker:
                 index,
                 "source_line",
             )
-        elif values["text"].rstrip(".") not in source[line - 1]:
+        elif not _stands_on(values["text"], source[line - 1]):
             self.reader.report(
                 doc,
                 f"text is not on line {line} of {SOURCE_COPY} word for word, and claim text "
@@ -245,6 +245,32 @@ class ClaimChecker:
                 index,
                 "strength_basis",
             )
+
+
+def _stands_on(text: str, line: str) -> bool:
+    """Whether a claim's `text` stands word for word on its source `line`: its words
+    there, its final period aside, or its statement there as the importer read it. The
+    importer moves a "?" or "!" over the marker before it ("... in CRPS [1]?" is "... in
+    CRPS?"), so the text with that end is not in the line as it stands."""
+    if text.rstrip(".") in line:
+        return True
+    return text.endswith(("!", "?")) and _ends_after_marker(text, line)
+
+
+def _ends_after_marker(text: str, line: str) -> bool:
+    """Whether `line` holds `text`'s words, then a citation marker, then its end: the
+    statement the marker reader (the one that gave the claim) reads as `text`."""
+    words, end = text[:-1], text[-1]
+    at = line.find(words)
+    while at >= 0:
+        close = line.find(end, at + len(words))
+        if close < 0:
+            return False
+        marker = split_marker(line[at : close + 1])
+        if marker is not None and marker.text == text:
+            return True
+        at = line.find(words, at + 1)
+    return False
 
 
 def _claim(values: dict[str, Any], context: ClaimContext, position: int) -> Claim:
