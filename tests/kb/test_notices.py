@@ -130,13 +130,27 @@ def test_a_file_that_is_not_retraction_watchs_is_one_error_line(
     assert not notices_file(retracted).exists()
 
 
-def test_a_bad_date_on_a_matched_row_names_its_line(retracted: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("bad", ["2/30/2010 0:00", "2010-02-02garbage", "2010-02-02 noon"])
+def test_a_bad_date_on_a_matched_row_names_its_line(
+    retracted: Path, tmp_path: Path, bad: str
+) -> None:
     rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
     csv = tmp_path / "rw.csv"
-    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", "2/30/2010 0:00") + "\n")
-    with pytest.raises(KBError, match=r"rw.csv:2: RetractionDate '2/30/2010 0:00' is not a date"):
+    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", bad) + "\n")
+    with pytest.raises(KBError, match=rf"rw.csv:2: RetractionDate '{bad}' is not a date"):
         record_retractions(retracted, csv)
     assert not notices_file(retracted).exists()
+
+
+@pytest.mark.parametrize("written", ["2010-02-02", "2010-02-02 00:00", "2010-02-02T00:00:00"])
+def test_a_date_a_spreadsheet_saved_as_iso_reads_alike(
+    retracted: Path, tmp_path: Path, written: str
+) -> None:
+    rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
+    csv = tmp_path / "rw.csv"
+    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", written) + "\n")
+    record_retractions(retracted, csv)
+    assert "2010-02-02" in notices_file(retracted).read_text(encoding="utf-8")
 
 
 def test_cli_prints_what_it_records_and_check_warns_then_strict_fails(retracted: Path) -> None:

@@ -269,10 +269,10 @@ class _EvidenceFile:
                 "stance",
             )
             return False
-        self.reader.choice(
-            self.doc, "evidence", index, "stance", stance, self.vocabulary.stance_ids, "stance"
-        )
-        return stance in self.vocabulary.stance_ids
+        # What a table may record: every stance but the one no table records.
+        recordable = tuple(s for s in self.vocabulary.stance_ids if s != NOT_STATED)
+        self.reader.choice(self.doc, "evidence", index, "stance", stance, recordable, "stance")
+        return stance in recordable
 
     def cited(self, index: int, claim: Claim, number: int) -> bool:
         if number in claim.citations:

@@ -50,6 +50,7 @@ COLUMNS = (
 )
 MISSING = ("", "unavailable", "0", "na", "n/a")  # how the file says "no identifier"
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?:\s+[0-9:]+)?")
+_ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
 _NATURES = {label.casefold(): key for key, label in NOTICE_NATURES.items()}
 HEADER_COMMENT = (
     "# Editorial notices on the works this topic cites, by reference number.\n"
@@ -197,12 +198,13 @@ def _date(cell: str, where: str) -> str:
     """`6/5/2020 0:00` (month/day/year, as the file writes it) -> "2020-06-05"."""
     import datetime
 
-    match = _US_DATE.fullmatch(cell.strip())
     try:
-        if match is None:
-            return datetime.date.fromisoformat(cell.strip()[:10]).isoformat()
-        month, day, year = (int(group) for group in match.groups())
-        return datetime.date(year, month, day).isoformat()
+        if match := _US_DATE.fullmatch(cell.strip()):
+            month, day, year = (int(group) for group in match.groups())
+            return datetime.date(year, month, day).isoformat()
+        if match := _ISO_DATE.fullmatch(cell.strip()):  # as a spreadsheet may save it
+            return datetime.date.fromisoformat(match.group(1)).isoformat()
+        raise ValueError(cell)
     except ValueError:
         raise KBError(
             f"{where}: RetractionDate '{shown(cell)}' is not a date like 6/5/2020 0:00"
