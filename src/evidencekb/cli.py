@@ -35,7 +35,7 @@ from evidencekb.commandline import (
 from evidencekb.errors import KBError, QueryError, UsageError, ValidationError
 from evidencekb.names import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
-from evidencekb.terminal import terminal_safe
+from evidencekb.terminal import one_line, terminal_safe
 
 
 class Stopped(KeyboardInterrupt):
@@ -76,8 +76,15 @@ def write(text: str, *, err: bool = False, nl: bool = True) -> None:
 say = partial(echo, err=True)  # messages for the person at the terminal, on stderr
 
 
+def report(line: str) -> None:
+    """Print a line of a report (an error, a problem, a warning) on stderr, kept on
+    one line whatever the values in it hold (`terminal.one_line`): each line
+    says one thing, and a value typed by a user cannot pass for a line of ours."""
+    write(one_line(line), err=True)
+
+
 def _fail(message: str, status: int) -> NoReturn:
-    say(f"Error: {message}")
+    report(f"Error: {message}")
     sys.exit(status)
 
 
@@ -101,7 +108,7 @@ def reported() -> Iterator[None]:
         yield
     except ValidationError as error:
         for problem in error.problems:
-            say(str(problem))
+            report(str(problem))
         _fail(str(error), 1)
     except (QueryError, UsageError) as error:
         _fail(str(error), 2)
@@ -289,7 +296,7 @@ def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
     if revision is not None:
         _check_dates_since(kb_dir, revision)
     for warning in warnings:
-        say(f"Warning: {warning}")
+        report(f"Warning: {warning}")
     topics, claims = len(kb.topics), len(kb.claims)
     if strict and warnings:
         _fail(f"{_plural(len(warnings), 'warning')}, and --strict fails on warnings", 1)

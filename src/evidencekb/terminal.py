@@ -21,8 +21,15 @@ CONTROL_CODES = r"\x00-\x1f\x7f-\x9f"
 # reorder the text after them (the "Trojan Source" trick). The marks (LRM, RLM,
 # ALM) only settle the order of neutral characters and stay.
 _BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
-# A line break and a tab are layout, not control.
-_UNSAFE = re.compile(rf"(?![\n\t])[{CONTROL_CODES}]|[{_BIDI_CONTROLS}]")
+# A line break and a tab are layout in text of many lines (search results, a claim
+# shown), not control.
+_LAYOUT = r"\n\t"
+_UNSAFE = re.compile(rf"(?![{_LAYOUT}])[{CONTROL_CODES}]|[{_BIDI_CONTROLS}]")
+# The line and paragraph separators, which break a line as a line break does
+# (str.splitlines splits at them, as do some terminals and log viewers).
+_SEPARATORS = r"\u2028\u2029"
+# In a line that must stay one line (an `Error:` line), layout breaks it too.
+_BREAKING = re.compile(rf"[{CONTROL_CODES}{_BIDI_CONTROLS}{_SEPARATORS}]")
 
 
 def terminal_safe(text: str) -> str:
@@ -30,6 +37,13 @@ def terminal_safe(text: str) -> str:
     inert, and the escape JSON itself uses, so a JSON document stays valid and
     says the same."""
     return _UNSAFE.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """`text` made terminal-safe and kept on one line: a line break, a tab, and a line
+    or paragraph separator are escaped too (`\\u000a`), so that a value typed by a
+    user cannot start a line of its own in a message about it."""
+    return _BREAKING.sub(_escape, text)
 
 
 def _escape(match: re.Match[str]) -> str:
