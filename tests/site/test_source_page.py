@@ -12,7 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.kb.load import load_kb
-from evidencekb.model import Claim, KnowledgeBase, Topic
+from evidencekb.model import Claim, Evidence, KnowledgeBase, Topic
+from evidencekb.names import CONTRADICTS
 from evidencekb.paths import SOURCE_COPY
 from evidencekb.site.context import source_listing
 from fixtures import HOSTILE, REPO_KB, build, sample_kb
@@ -221,3 +222,24 @@ def test_a_blank_line_is_kept_as_an_empty_line() -> None:
         (2, ()),
         (3, (("  indented", None),)),
     ]
+
+
+def test_a_claim_its_cited_work_contradicts_is_marked_beside_its_line(
+    repo_kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """The source's words stay as written; the claim's finding stands beside them."""
+    topic = repo_kb.topic("ketamine-pain")
+    cited = next(c for c in topic.claims if c.citations == (2,))
+    marked = replace(cited, evidence=(Evidence(2, CONTRADICTS),))
+    claims = tuple(marked if c == cited else c for c in topic.claims)
+    kb = replace(repo_kb, topics=(replace(topic, claims=claims),))
+    html = soup(build(kb, tmp_path / "site") / SOURCE_PAGE)
+    line = html.find(id=f"L{cited.source_line}")
+    assert (
+        line.select_one(".line-text").get_text()
+        == topic.source_text.splitlines()[cited.source_line - 1]
+    )
+    assert [" ".join(v.get_text(" ").split()) for v in html.select(".line-verdict")] == [
+        f"Claim {cited.position}: ⚠ Cited work contradicts"
+    ]
+    assert line.select_one(".line-verdict") is not None

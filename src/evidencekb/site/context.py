@@ -234,6 +234,11 @@ class SourceLine:
     parts: tuple[tuple[str, Claim | None], ...]
     unplaced: tuple[Claim, ...]
 
+    @property
+    def claims(self) -> tuple[Claim, ...]:
+        """Every claim recorded on the line: those placed in it, then the others."""
+        return (*(claim for _, claim in self.parts if claim is not None), *self.unplaced)
+
 
 def source_listing(topic: Topic) -> list[SourceLine]:
     """Every line of the topic's source text, numbered as `source_line` counts."""
