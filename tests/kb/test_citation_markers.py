@@ -5,11 +5,14 @@ dropped, never marker debris left in a claim's text. Statements are the seed's."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from evidencekb.kb.citations import split_marker
+from evidencekb.kb.citations import rewrite_marker, split_marker
 from fixtures import ekb_here
 
 # Statements of the seed summary (kb/topics/ketamine-pain/source.txt).
@@ -77,3 +80,134 @@ def test_statements_ending_in_a_marker_then_a_question_mark_import_and_check(
             "line 3 of source.txt too, or import it again (ekb import SOURCE --topic t "
             "--replace)"
         )
+
+
+# -- 2. lists separated by ";" or "&", and separate markers ------------------------------------
+
+_RAISE = str.maketrans("0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _written(spelling: str, separator: str, numbers: list[int]) -> str:
+    """A marker citing `numbers` as a summary writes it after a statement's words,
+    its period included."""
+    listed = separator.join(map(str, numbers))
+    return {
+        "plain": f" {listed}.",
+        "plain after the period": f". {listed}",
+        "bracketed": f" [{listed}].",
+        "bracketed after the period": f".[{listed}]",
+        "bracket each": " " + separator.join(f"[{n}]" for n in numbers) + ".",
+        "parenthesized": f" ({listed}).",
+        "superscript": f"{listed.translate(_RAISE)}.",
+        "superscript after the period": f".{listed.translate(_RAISE)}",
+        "compact": f".{listed}",
+    }[spelling]
+
+
+# The separators each spelling is read with, as summaries write them.
+SEPARATORS = {
+    "plain": [", ", ",", "; ", ";", " & ", " ;  "],
+    "plain after the period": [", ", "; ", " & "],
+    "bracketed": [", ", ",", "; ", " & "],
+    "bracketed after the period": [", ", "; "],
+    "bracket each": ["", ", ", ",", "; ", " ", " & "],
+    "parenthesized": [", ", "; "],
+    "superscript": [",", ";", "\u02d2", ", ", "; "],
+    "superscript after the period": [",", ";", "\u02d2"],
+    "compact": [",", ";"],
+}
+SPELLINGS = [(spelling, sep) for spelling, seps in SEPARATORS.items() for sep in seps]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    spelling=st.sampled_from(SPELLINGS),
+    numbers=st.lists(st.integers(1, 999), min_size=1, max_size=5),
+    words=st.sampled_from([LEAD, ANALGESIA, RESEARCH, ROUTES]),
+)
+def test_every_spelling_of_a_list_gives_exactly_its_numbers(
+    spelling: tuple[str, str], numbers: list[int], words: str
+) -> None:
+    statement = words + _written(*spelling, numbers)
+    marker = split_marker(statement)
+    assert marker is not None, statement
+    assert (marker.text, marker.citations, marker.faults) == (f"{words}.", tuple(numbers), ())
+
+
+@settings(max_examples=300, deadline=None)
+@given(ending=st.text(alphabet="0123456789 ,;&[]()^.\u00b9\u00b2\u02d2-", max_size=12))
+def test_a_marker_read_without_a_fault_leaves_no_debris(ending: str) -> None:
+    """Whatever follows a statement's words, the text a marker leaves never ends in a
+    separator: the numbers before one are in the marker, or the line is refused."""
+    marker = split_marker(ROUTES + ending)
+    if marker is not None and not marker.faults:
+        assert not marker.text.rstrip(".!?").rstrip().endswith((",", ";", "&"))
+
+
+@pytest.mark.parametrize(
+    ("ending", "citations"),
+    [
+        (" 3; 4.", (3, 4)),
+        (" [1], [2].", (1, 2)),
+        (" [1]; [2].", (1, 2)),
+        (".\u00b9;\u00b2", (1, 2)),
+        (" 1 & 2.", (1, 2)),
+        (" [1] [2-4].", (1, 2, 3, 4)),
+    ],
+)
+def test_the_reviewers_lists_are_read_whole(ending: str, citations: tuple[int, ...]) -> None:
+    marker = split_marker(ANALGESIA + ending)
+    assert marker is not None
+    assert (marker.text, marker.citations) == (f"{ANALGESIA}.", citations)
+
+
+@pytest.mark.parametrize(
+    "ending",
+    # A number after a separator or a word that takes one is the sentence's.
+    [" grade 3; 4.", " of 1 & 2.", "; 4.", " & 4.", ", 4."],
+)
+def test_a_plain_number_after_a_separator_stays_text(ending: str) -> None:
+    assert split_marker(ANALGESIA + ending) is None
+
+
+def test_a_list_is_written_back_with_its_own_separator() -> None:
+    assert rewrite_marker(f"{ANALGESIA} [1], [2].", (1, 2, 3), "plain") == (
+        f"{ANALGESIA} [1], [2], [3]."
+    )
+    assert rewrite_marker(f"{ANALGESIA} 3; 4.", (3, 5), "plain") == f"{ANALGESIA} 3; 5."
+    assert rewrite_marker(f"{ANALGESIA}.\u00b9;\u00b2", (1,), "plain") == f"{ANALGESIA}.\u00b9"
+
+
+def test_lists_with_semicolons_ampersands_and_separate_markers_import(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "s.txt"
+    summary = (
+        f"From the Research\nOverview\n- {LEAD} 3; 4.\n- {ANALGESIA} [1], [2].\n"
+        f"- {RESEARCH} [1]; [2].\n- {ROUTES}.\u00b9;\u00b2\n- {LEAD} again 1 & 2.\n"
+    )
+    assert imported(empty_kb, source, summary) == (0, created(empty_kb, 5, 4), "")
+    exported = ekb_here("export", "--format", "json", "--kb", str(empty_kb))
+    claims = json.loads(exported.stdout)
+    assert [(c["text"], c["citations"]) for c in claims] == [
+        (f"{LEAD}.", [3, 4]),
+        (f"{ANALGESIA}.", [1, 2]),
+        (f"{RESEARCH}.", [1, 2]),
+        (f"{ROUTES}.", [1, 2]),
+        (f"{LEAD} again.", [1, 2]),
+    ]
+
+
+def test_a_marker_after_a_separator_is_refused_at_its_line(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.txt"
+    summary = f"From the Research\nOverview\n- {LEAD}, [2].\n- {ROUTES} 6.\n- {ANALGESIA};\u00b3.\n"
+    assert imported(empty_kb, source, summary) == (
+        1,
+        "",
+        f'{source}:3: a "," stands before the citation marker "[2]"; write all the '
+        "statement's numbers in one marker at its end, with nothing before it\n"
+        f'{source}:5: a ";" stands before the citation marker "\u00b3"; write all the '
+        "statement's numbers in one marker at its end, with nothing before it\n"
+        "Error: 2 problems found\n",
+    )
+    assert list((empty_kb / "topics").iterdir()) == []

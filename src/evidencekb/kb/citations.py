@@ -1,15 +1,17 @@
 """Citation numbers: the one reader of them, wherever a summary or file gives them.
 
 A statement's marker is read in every common spelling (kb/README.md lists them with
-an example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `criteria 1`,
-`outcomes. 1, 2`, flattened superscripts `pathways.1`), brackets (`[2]`, `[2, 3]`,
-`[2][4]`, `[2-4]`, `.[2,3]`, footnote-style `[^2]`), parentheses (`(2)`, `(2, 3)`),
-and superscript digits (`pain.¹`, `pain¹.`, `.²,³`, `.²˒³`, `¹⁻³`), before or after the
-sentence's period. A number that belongs to the
-text is never a citation: one joined to its word (`COVID-19.`, `H1N1.`), one after a
-word that takes a number (`type 2.`, `phase 3.`, `grade 3.`, `of 4.`), one after
-another number (`0.1-1.0 1.`), a year (four digits), and a unit's exponent (`m²`).
-The number after such a word is (`patients with COVID-19 1.` cites 1).
+an example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `effects 2; 3.`,
+`effects 2 & 3.`, `criteria 1`, `outcomes. 1, 2`, flattened superscripts `pathways.1`),
+brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `.[2,3]`, footnote-style
+`[^2]`), parentheses (`(2)`, `(2, 3)`), and superscript digits (`pain.¹`, `pain¹.`,
+`.²,³`, `.²;³`, `.²˒³`, `¹⁻³`), before or after the sentence's period, or before its
+"?" or "!". A marker after a separator (`pain, [2].`) is a fault: the text would end
+in it. A number that belongs to the text is never a citation: one joined to its word
+(`COVID-19.`, `H1N1.`), one after a word that takes a number (`type 2.`, `phase 3.`,
+`grade 3.`, `of 4.`) or a separator (`grade 3; 4.`), one after another number
+(`0.1-1.0 1.`), a year (four digits), and a unit's exponent (`m²`). The number after
+such a word is (`patients with COVID-19 1.` cites 1).
 
 The summary importer, `ekb check` (a marker left in a claim's text), the
 claims-jsonl importer and the reference-list reader (reflist.py) all take their
@@ -26,24 +28,29 @@ from dataclasses import dataclass
 NUMBER = r"\d{1,3}"
 _DASH = r"[-\u2013\u2014]"
 _RANGE = rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?"
-_LIST = rf"{_RANGE}(?:\s*[,;]\s*{_RANGE})*"
+# Between the numbers of one list: "2, 3", "2; 3", "2 & 3".
+_SEPARATOR = r"\s*[,;&]\s*"
+_LIST = rf"{_RANGE}(?:{_SEPARATOR}{_RANGE})*"
 _SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 _TO_DIGITS = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
 _SUP = f"[{_SUPERSCRIPT_DIGITS}]{{1,3}}"
-# Between superscripts: a comma, the modifier letter used as a superscript comma
-# (U+02D2), or a superscript minus or dash for a range.
-_SUP_LIST = rf"{_SUP}(?:\s?[,\u02d2\u207b\-\u2013]\s?{_SUP})*"
+# Between superscripts: a comma or semicolon, the modifier letter used as a superscript
+# comma (U+02D2), or a superscript minus or dash for a range.
+_SUP_LIST = rf"{_SUP}(?:\s?[,;\u02d2\u207b\-\u2013]\s?{_SUP})*"
+# Brackets each holding numbers, side by side or separated: "[2][4]", "[1], [2]", "[1] [2]".
+_BRACKET = rf"\[\^?\s*{_LIST}\s*\]"
+_BRACKETS = rf"{_BRACKET}(?:\s*(?:[,;&]\s*)?{_BRACKET})*"
 _END = r"(?P<end>[.!?]?)"
 
 _SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
-_BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>(?:\[\^?\s*{_LIST}\s*\])+){_END}\Z")
+_BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>{_BRACKETS}){_END}\Z")
 _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){_END}\Z")
 # Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3"
 # (a letter or bracket before the period, so that "2.1" stays a number).
 _JOINED = re.compile(
-    rf"^(?P<text>.*?[^\W\d_)\]][.!?])(?P<marker>{NUMBER}(?:,{NUMBER})*)(?P<end>)\Z"
+    rf"^(?P<text>.*?[^\W\d_)\]][.!?])(?P<marker>{NUMBER}(?:[,;]{NUMBER})*)(?P<end>)\Z"
 )
-_PLAIN = re.compile(rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:\s*,\s*{NUMBER})*){_END}\Z")
+_PLAIN = re.compile(rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:{_SEPARATOR}{NUMBER})*){_END}\Z")
 _STYLES = (
     (_SUPERSCRIPTED, "superscript"),
     (_BRACKETED, "bracketed"),
@@ -64,8 +71,9 @@ NUMBER_WORDS = frozenset((
     "until", "every", "each", "aged", "age", "ages",
 ))  # fmt: skip
 _NUMBER_SIGNS = frozenset("=<>\u2264\u2265\u00b1~\u2248\u00d7x#")
-# What ends a token that the sentence goes on from: "n=4", "ratio 1:2", "1-2".
-_GOES_ON = "=<>\u2264\u2265\u00b1~\u2248\u00d7,:/+-\u2013"
+# What ends a token that the sentence goes on from: "n=4", "ratio 1:2", "1-2"; and a
+# list's separator, which a plain marker never follows ("pain 3; 4." is one list).
+_GOES_ON = "=<>\u2264\u2265\u00b1~\u2248\u00d7,;&:/+-\u2013"
 # A token that is itself a number or numeric expression: "1-4", "0.5", "1:2".
 _NUMERIC = re.compile(r"^[\d.,:/+\-\u2013\u2212]+\Z")
 _ZERO = re.compile(r"(?<!\d)0+(?!\d)")
@@ -121,7 +129,7 @@ def _marker(match: re.Match[str], style: str) -> Marker:
     citations, faults = read_numbers(digits)
     if style == "bracketed" and raw.count("[") > 1:
         style = "bracket-each"
-    separator = _separator(raw)
+    separator = _separator(raw, style)
     if style == "plain" and separator == ",":
         style = "compact"
     return Marker(
@@ -131,13 +139,28 @@ def _marker(match: re.Match[str], style: str) -> Marker:
         separator=separator,
         start=match.start("marker"),
         end=match.end("marker"),
-        faults=faults,
+        faults=faults + _dangling(match.group("text"), raw),
     )
 
 
-def _separator(raw: str) -> str:
-    found = re.search(r"\s*[,;\u02d2]\s*", raw)
-    return found.group() if found else ""
+def _separator(raw: str, style: str) -> str:
+    # Brackets each holding numbers are separated between them: "[1], [2]".
+    between = r"\](.*?)\[" if style == "bracket-each" else r"(\s*[,;&\u02d2]\s*)"
+    found = re.search(between, raw)
+    return found.group(1) if found else ""
+
+
+def _dangling(text: str, raw: str) -> tuple[str, ...]:
+    """A separator the marker's text would end in ("pain, [2]", "pain;\u00b3"): the
+    statement's numbers may not all be in its marker, and its text would end in debris.
+    (A plain number after a separator is the sentence's: `_takes_number`.)"""
+    separator = text.rstrip().rstrip(".!?").rstrip()[-1:]
+    if not separator or separator not in ",;&":
+        return ()
+    return (
+        f'a "{separator}" stands before the citation marker "{raw}"; write all the '
+        "statement's numbers in one marker at its end, with nothing before it",
+    )
 
 
 # Where a sentence may end inside a paragraph: blanks, then a capital letter.
@@ -199,7 +222,7 @@ def format_marker(citations: tuple[int, ...], style: str, separator: str | None 
         return (separator or ",").join(numbers)
     numbers = [str(n) for n in citations]
     if style == "bracket-each":
-        return "".join(f"[{n}]" for n in numbers)
+        return (separator or "").join(f"[{n}]" for n in numbers)
     joined = (separator or ("," if style == "compact" else ", ")).join(numbers)
     if style == "bracketed":
         return f"[{joined}]"
