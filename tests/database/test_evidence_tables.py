@@ -1,5 +1,6 @@
 """Evidence per citation in the SQLite database: the stance column on the claim-work
-link, quotations, curated relations, and the view of contested claims."""
+link, quotations, curated relations, the view of contested claims, each claim's verdict,
+and the editorial notices on cited works."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pytest
 
 from evidencekb.database.tables import write_database
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.retractions import record_retractions
 from evidencekb.model import Reference
-from fixtures import sample_kb
+from evidencekb.verdict import verdict
+from fixtures import RETRACTION_WATCH_SAMPLE, add_retracted_sample, sample_kb
 
 
 @pytest.fixture
@@ -76,3 +79,51 @@ def test_the_view_gives_the_works_on_each_side(tmp_path: Path) -> None:
             "where id = 'ketamine-pain-00000004'"
         ).fetchone()
     assert row == ("2", "3", None)
+
+
+def test_each_claim_reads_with_its_verdict(evidence_kb: Path, tmp_path: Path) -> None:
+    """The words every page shows beside the claim, so that a contradicted claim never
+    reads as settled fact in the database either."""
+    kb = load_kb(evidence_kb)
+    path = tmp_path / "kb.db"
+    write_database(kb, path)
+    with sqlite3.connect(path) as connection:
+        rows = dict(
+            ((claim_id, (text, warning)))
+            for claim_id, text, warning in connection.execute(
+                "select id, verdict, warning from claims"
+            )
+        )
+    for claim in kb.claims:
+        found = verdict(claim, kb.stances, kb.strength)
+        assert rows[claim.id] == (found.text, int(found.warning))
+    assert rows["scifact-2"] == (
+        "Cited work contradicts · Strength: not stated by the source",
+        1,
+    )
+
+
+def test_notices_and_the_mark_they_leave(kb_dir: Path, tmp_path: Path) -> None:
+    add_retracted_sample(kb_dir, notices=False)
+    record_retractions(kb_dir, RETRACTION_WATCH_SAMPLE)
+    path = tmp_path / "kb.db"
+    write_database(load_kb(kb_dir), path)
+    with sqlite3.connect(path) as connection:
+        notices = connection.execute(
+            "select work_id, position, nature, date, doi from notices order by work_id, position"
+        ).fetchall()
+        marks = connection.execute(
+            "select id, mark from cited_works where mark is not null order by id"
+        ).fetchall()
+        warned = connection.execute("select count(*) from claims where warning = 1").fetchone()
+    concern, retraction = "expression-of-concern", "retraction"
+    assert notices == [
+        ("retracted-sample-ref-1", 1, retraction, "2010-02-02", "10.1016/S0140-6736(10)60175-4"),
+        ("retracted-sample-ref-2", 1, concern, "2020-06-03", "10.1016/S0140-6736(20)31290-3"),
+        ("retracted-sample-ref-2", 2, retraction, "2020-06-05", "10.1016/S0140-6736(20)31324-6"),
+    ]
+    assert marks == [
+        ("retracted-sample-ref-1", "retraction"),
+        ("retracted-sample-ref-2", "retraction"),
+    ]
+    assert warned == (2,)

@@ -85,6 +85,7 @@ def test_labels_and_facets(site: Path) -> None:
         "strength",
         "strength_method",
         "contested",
+        "warning",
     ]
     assert tables["claim_citations"]["facets"] == ["stance"]
     assert {name for name, t in tables.items() if "label_column" in t} == {

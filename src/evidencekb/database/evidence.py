@@ -5,7 +5,12 @@
 - `citation_quotes`: the quotations, by link, in order, with their sentence number;
 - `claim_relations`: the curated claim-to-claim relations;
 - `claims.contested`: 1 when the claim is contested (model.Claim.contested, the one
-  definition of the rule), and the view `contested_claims` with both sides of each.
+  definition of the rule), and the view `contested_claims` with both sides of each;
+- `claims.verdict` and `claims.warning`: the claim's evidence summary in one line and
+  whether a reader must not miss it (verdict.py, the words every other surface shows),
+  so that a claim read in the database never reads as settled fact either;
+- `notices` and `cited_works.mark`: the editorial notices on each cited work
+  (notices.toml) and the mark they leave on it ("retraction", ...).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import sqlite_utils
 
 from evidencekb.model import KnowledgeBase, Term
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
+from evidencekb.verdict import verdict
 
 WorkId = Callable[[str, int], str]  # database.work_id: a cited work's row id
 
@@ -67,6 +73,8 @@ def add_evidence(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) 
         )
     _quotes(db, kb, work_id)
     _relations(db, kb)
+    _verdicts(db, kb)
+    _notices(db, kb, work_id)
     db.table("claim_citations").create_index(["stance"])
     db.create_view("contested_claims", CONTESTED_VIEW.strip())
 
@@ -114,4 +122,51 @@ def _relations(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
         for claim in kb.claims
         for r in claim.relations
         if r.claim == claim.id  # each relation once, from the claim that records it
+    )
+
+
+def _verdicts(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
+    db.execute("alter table claims add column verdict text not null default ''")
+    db.execute("alter table claims add column warning integer not null default 0")
+    with db.conn:
+        db.conn.executemany(
+            "update claims set verdict = ?, warning = ? where id = ?",
+            [
+                (found.text, int(found.warning), claim.id)
+                for claim in kb.claims
+                for found in [verdict(claim, kb.stances, kb.strength)]
+            ],
+        )
+    db.table("claims").create_index(["warning"])
+
+
+def _notices(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) -> None:
+    db.execute("alter table cited_works add column mark text")
+    db.table("notices").create(
+        {
+            "work_id": str, "position": int, "nature": str, "date": str, "doi": str,
+            "pmid": str, "reasons": str, "record_id": int,
+        },
+        pk=("work_id", "position"),
+        foreign_keys=[("work_id", "cited_works", "id")],
+    )  # fmt: skip
+    marked = [ref for topic in kb.topics for ref in topic.references if ref.notices]
+    with db.conn:
+        db.conn.executemany(
+            "update cited_works set mark = ? where id = ?",
+            [(ref.mark, work_id(ref.topic, ref.number)) for ref in marked],
+        )
+    db.table("notices").insert_all(
+        {
+            "work_id": work_id(ref.topic, ref.number),
+            "position": position,
+            "nature": notice.nature,
+            "date": notice.date,
+            "doi": notice.doi,
+            "pmid": notice.pmid,
+            "reasons": "; ".join(notice.reasons) or None,
+            "record_id": notice.record_id,
+        }
+        for ref in marked
+        for position, notice in enumerate(ref.notices, start=1)
     )

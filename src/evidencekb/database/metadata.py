@@ -82,8 +82,13 @@ TABLES: dict[str, Described] = {
             **{f.name: f.description for f in CLAIM_FIELDS if f.is_column},
             "contested": "1 when its cited works disagree or a curator says another claim "
             "contradicts it, else 0.",
+            "verdict": "What its cited works found and how strong the evidence is, in one "
+            "line, as every page and `ekb search` show it beside the claim.",
+            "warning": "1 when a reader must not miss its verdict: its cited works "
+            "contradict it, it is contested, or it rests on a retracted work or one under "
+            "an expression of concern; else 0.",
         },
-        facets=("topic", "section", "strength", "strength_method", "contested"),
+        facets=("topic", "section", "strength", "strength_method", "contested", "warning"),
         label_column="text",
     ),
     "claims_fts": Described(
@@ -104,8 +109,10 @@ TABLES: dict[str, Described] = {
                 f.name: f.description + (" Several are separated by '; '." if f.is_list else "")
                 for f in REFERENCE_FIELDS
             },
+            "mark": "The mark its editorial notices leave on it (retraction, "
+            "expression-of-concern, ...; see notices), or empty.",
         },
-        facets=("topic", "described"),
+        facets=("topic", "described", "mark"),
         label_column="title",
     ),
     "claim_citations": Described(
@@ -117,6 +124,22 @@ TABLES: dict[str, Described] = {
             "stance": "What the work says of the claim (stances); not-stated unless recorded.",
         },
         facets=("stance",),
+    ),
+    "notices": Described(
+        "Editorial notices on the cited works (a retraction, an expression of concern, a "
+        "correction, a reinstatement), as Retraction Watch records them (notices.toml).",
+        {
+            "work_id": _WORK_ID,
+            "position": "The notice's place among the work's notices, by date, from 1.",
+            "nature": "What the notice is: retraction, expression-of-concern, correction "
+            "or reinstatement.",
+            "date": "The notice's date (YYYY-MM-DD).",
+            "doi": "The notice's own DOI, if known.",
+            "pmid": "The notice's own PubMed id, if known.",
+            "reasons": "Retraction Watch's reasons, as it words them, separated by '; '.",
+            "record_id": "Retraction Watch's Record ID.",
+        },
+        facets=("nature",),
     ),
     "citation_quotes": Described(
         "Words of a cited work's recorded text that back its stance on a claim.",
