@@ -16,10 +16,10 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from functools import partial
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 from evidencekb import __version__, terminal
 from evidencekb.commandline import (
@@ -32,7 +32,7 @@ from evidencekb.commandline import (
     parse,
     whole_number,
 )
-from evidencekb.errors import KBError, QueryError, UsageError, ValidationError
+from evidencekb.errors import KBError, QueryError, UsageError, ValidationError, failure_reason
 from evidencekb.names import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
 from evidencekb.terminal import one_line, terminal_safe
@@ -60,17 +60,41 @@ def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
 
 def write(text: str, *, err: bool = False, nl: bool = True) -> None:
     out = sys.stderr if err else sys.stdout
+    name = "standard error" if err else "standard output"
+    if out is None:  # Python's stream of a file descriptor closed at start (`>&-`)
+        raise KBError(f"cannot write to {name}: it is closed")
     try:
         out.write(text + "\n" if nl else text)
+        out.flush()  # a progress line ends without a line break
     except UnicodeEncodeError as error:
         # An output set to ASCII (PYTHONIOENCODING, an old locale): said in ASCII.
         unwritable = ascii(error.object[error.start : error.end])
-        name = "standard error" if err else "standard output"
         raise KBError(
             f"{name} is in {error.encoding}, which cannot write {unwritable}: "
             "set PYTHONIOENCODING=utf-8"
         ) from None
-    out.flush()  # a progress line ends without a line break
+    except BrokenPipeError:
+        raise  # the reader stopped early (`ekb export | head`): `main` ends quietly
+    except OSError as error:  # a full disk (`> /dev/full`), a vanished device
+        _discard(out)
+        raise KBError(f"cannot write to {name}: {failure_reason(error)}") from None
+
+
+def _discard(out: TextIO) -> None:
+    """Send what is left in `out`'s buffer, and all after it, nowhere: Python's own
+    flush at exit would fail on it again, with a message of its own."""
+    try:
+        descriptor = out.fileno()
+    except (OSError, ValueError):
+        return  # not a file (a test's buffer): nothing of it is flushed at exit
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(nowhere, descriptor)
+    os.close(nowhere)
+
+
+def on_terminal(out: TextIO | None) -> bool:
+    """Whether `out` is a terminal (not when closed: None)."""
+    return out is not None and out.isatty()
 
 
 say = partial(echo, err=True)  # messages for the person at the terminal, on stderr
@@ -84,7 +108,8 @@ def report(line: str) -> None:
 
 
 def _fail(message: str, status: int) -> NoReturn:
-    report(f"Error: {message}")
+    with suppress(KBError):  # standard error is closed or full: the exit status alone tells
+        report(f"Error: {message}")
     sys.exit(status)
 
 
@@ -93,7 +118,12 @@ def dispatch(words: Sequence[str]) -> None:
     the program, the collector then resumed (`started`), and the library's
     exceptions, Ctrl-C and SIGTERM turned into one `Error:` line and an exit status."""
     with reported():
-        chosen = parse(EKB, words, version=__version__)
+        try:
+            chosen = parse(EKB, words, version=__version__)
+        except SystemExit as stop:
+            if not stop.code:  # --help or --version printed: flushed here, where a
+                write("", nl=False)  # failure to write is said as any other
+            raise
         run = chosen.command.run
         assert run is not None  # parse gives a command, never a group
         for stage in chosen.command.stages:
@@ -368,7 +398,7 @@ def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     text = export(load_kb(kb_dir), fmt, topic)
     # Into a file or a program an export is data, written exactly; on a terminal a
     # person reads it.
-    write(terminal_safe(text) if sys.stdout.isatty() else text, nl=False)
+    write(terminal_safe(text) if on_terminal(sys.stdout) else text, nl=False)
 
 
 @command("show", arg("claim_id", metavar="ID"), json_option, kb_option)
@@ -417,7 +447,7 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     result is byte for byte what --full writes)."""
     from evidencekb.build import build as build_site
 
-    show_progress = not quiet and sys.stderr.isatty()
+    show_progress = not quiet and on_terminal(sys.stderr)
     progress = _terminal_progress if show_progress else _silent
     result = build_site(kb_dir, site_dir, progress, full=full)
     if show_progress:
@@ -509,7 +539,7 @@ def search_command(
     if as_json:
         echo(results_json(results))
         return
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    colour = on_terminal(sys.stdout) and not os.environ.get("NO_COLOR")
     # Made terminal-safe piece by piece inside, around its own colour codes.
     write(results_text(results, colour=colour, width=terminal.width()))
 
@@ -643,7 +673,7 @@ def main() -> None:
     except BrokenPipeError:
         # The reader stopped early (`ekb export | head`): what is left to print goes
         # nowhere, and Python's own flush at exit must not fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard(sys.stdout)
         sys.exit(1)
 
 

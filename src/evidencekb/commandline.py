@@ -19,6 +19,7 @@ import itertools
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -91,7 +92,7 @@ def parse(program: Command, words: Sequence[str], *, version: str) -> Chosen:
             _print_help(found, prog, found is program, sys.stdout if rest else sys.stderr)
             raise SystemExit(0 if rest else 2)
         if found is program and rest[0] == "--version":
-            print(f"{program.name} {version}")
+            _print(f"{program.name} {version}", sys.stdout)
             raise SystemExit(0)
         by_name = {sub.name: sub for sub in found.commands}
         if rest[0] not in by_name:
@@ -157,7 +158,14 @@ def _print_help(found: Command, prog: str, program: bool, out: Any) -> None:
     lines += ["", "Options:", "  -h, --help  Show this help."]
     lines += ["  --version   Show the version."] if program else []
     lines += ["", f"`{prog} COMMAND --help` describes a command and its options."]
-    print("\n".join(lines), file=out)
+    _print("\n".join(lines), out)
+
+
+def _print(text: str, out: Any) -> None:
+    """Print help as argparse prints its own: a failure to write is left to the caller,
+    which flushes the output and says why it cannot (cli.dispatch)."""
+    with suppress(OSError):
+        print(text, file=out)
 
 
 class _Parser(argparse.ArgumentParser):
