@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from evidencekb.errors import ValidationError
 from evidencekb.kb.citations import rewrite_marker, split_marker
+from evidencekb.kb.summary import parse_summary
 from fixtures import ekb_here
 
 # Statements of the seed summary (kb/topics/ketamine-pain/source.txt).
@@ -211,3 +213,74 @@ def test_a_marker_after_a_separator_is_refused_at_its_line(empty_kb: Path, tmp_p
         "Error: 2 problems found\n",
     )
     assert list((empty_kb / "topics").iterdir()) == []
+
+
+# -- 3. a cited sentence before a heading or lead-in on its line -------------------------------
+
+VIABLE = "Ketamine is a viable option for managing pain syndromes"
+CRPS = "Ketamine has demonstrated efficacy in managing various pain syndromes"
+AWARE = "Patients should be aware of potential side effects"
+SWALLOWED = f"From the Guidelines\n{VIABLE} 1. Key Points to Consider\n- {CRPS}.\n- {AWARE} 1.\n"
+
+
+def test_a_cited_sentence_before_a_heading_is_a_statement() -> None:
+    statements = parse_summary(SWALLOWED, "s.txt")
+    assert [(s.line, s.heading, s.text, s.citations) for s in statements] == [
+        (2, None, f"{VIABLE}.", (1,)),
+        (3, "Key Points to Consider", f"{CRPS}.", ()),
+        (4, "Key Points to Consider", f"{AWARE}.", (1,)),
+    ]
+
+
+def test_a_cited_sentence_before_a_lead_in_is_a_statement() -> None:
+    summary = (
+        f"# Ketamine\n\n## From the Research\n\n### Overview\n\n{LEAD} 2. {ROUTES}, "
+        "including the following 6:\n\n- oral 6.\n- intranasal 6.\n"
+    )
+    statements = parse_summary(summary, "s.md", "markdown")
+    lead_in = f"Overview > {ROUTES}, including the following 6"
+    assert [(s.line, s.heading, s.text, s.citations) for s in statements] == [
+        (7, "Overview", f"{LEAD}.", (2,)),
+        (9, lead_in, "oral.", (6,)),
+        (10, lead_in, "intranasal.", (6,)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("summary", "layout", "problem"),
+    [
+        (
+            f"From the Guidelines\n## {VIABLE} 1. Key Points\n- {AWARE} 1.\n",
+            "text",
+            f'2: the heading holds a cited statement ("{VIABLE} 1."); a heading is never a '
+            "claim: write the statement on a line of its own",
+        ),
+        (
+            f"# {VIABLE} [1]. Key Points\n\n## From the Guidelines\n\n- {AWARE} 1.\n",
+            "markdown",
+            f'1: the title holds a cited statement ("{VIABLE} [1]."); a title is never a '
+            "claim: write the statement on a line of its own",
+        ),
+    ],
+)
+def test_a_heading_line_holding_a_cited_sentence_is_refused(
+    summary: str, layout: str, problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(summary, "s", layout)
+    assert [str(p) for p in caught.value.problems] == [f"s:{problem}"]
+
+
+@pytest.mark.parametrize("heading", ["COVID-19", "Phase 2 trials", "Ketamine in 2019", "Type 2"])
+def test_a_heading_with_a_number_stays_a_heading(heading: str) -> None:
+    (statement,) = parse_summary(f"From the Research\n{heading}\n- {AWARE} 2.\n", "s.txt")
+    assert (statement.heading, statement.citations) == (heading, (2,))
+
+
+def test_a_summary_with_a_cited_sentence_before_a_heading_imports_and_exports_back(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "s.txt"
+    assert imported(empty_kb, source, SWALLOWED) == (0, created(empty_kb, 3, 1), "")
+    exported = ekb_here("export", "--format", "text", "--topic", "t", "--kb", str(empty_kb))
+    assert (exported.exit_code, exported.stdout) == (0, SWALLOWED)

@@ -5,7 +5,10 @@ Research" part (or none, and then `--section` names the one part), headings of a
 depth over statements, and lead-in lines ("Key characteristics:") over the
 statements they introduce. Each statement is kept verbatim; its citation marker
 becomes numbers (citations.py). A statement's heading is its heading path, the
-headings above it and its lead-in, joined by HEADING_SEPARATOR. Every line that would give a
+headings above it and its lead-in, joined by HEADING_SEPARATOR. A cited sentence is a
+statement wherever it stands: on a line that goes on as a heading or lead-in ("... 1. Its
+use is summarised below"), it is a statement and the rest the heading; a `#` heading
+holding one is refused. Every line that would give a
 claim `ekb check` rejects (a citation 0, a number twice, a control character) is
 a problem at that line, with the same rule the check applies; a problem that
 stands on many lines for one cause is reported once, with the lines it stands on.
@@ -15,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.blocks import BARE, Block
@@ -111,6 +114,7 @@ class _SummaryReader:
                 self.title = block.text
                 if fault := text_fault(block.text):
                     self.problem(block.line, f"the title {fault}")
+                self.check_uncited(block, "title")
             else:
                 self.feed(block)
         self.close_headings(0)
@@ -145,9 +149,12 @@ class _SummaryReader:
         return self.heading_like(block) and not block.text.endswith(":")
 
     def heading_like(self, block: Block) -> bool:
-        """Prose that is no statement: no citation marker, no sentence end."""
+        """Prose that is no statement: no citation marker, no sentence end, and no
+        cited sentence before its end ("... syndromes 1. Its use is summarised below")."""
         text = block.text
-        return split_marker(text) is None and not text.endswith((".", "!", "?"))
+        if split_marker(text) is not None or text.endswith((".", "!", "?")):
+            return False
+        return len(cited_sentences(text)) == 1
 
     def feed(self, block: Block) -> None:
         self.follow_lead_in(block)
@@ -165,14 +172,23 @@ class _SummaryReader:
                 "text before the first part heading; a summary starts with "
                 '"From the Guidelines" or "From the Research"',
             )
-        elif self.layout != "text" and block.text.endswith(":") and not split_marker(block.text):
+        else:
+            # Each cited sentence is a statement, even where the block ends as a heading
+            # or lead-in would: a heading never takes in a cited sentence.
+            *cited, rest = cited_sentences(block.text)
+            for sentence in cited:
+                self.add_statement(block, sentence)
+            self.feed_rest(replace(block, text=rest))
+
+    def feed_rest(self, block: Block) -> None:
+        """A block's text after its cited sentences: a lead-in, a heading or a statement."""
+        if self.layout != "text" and block.text.endswith(":") and not split_marker(block.text):
             self.lead_in = _Heading(block.text[:-1].rstrip(), block.line, BARE, block.depth)
             self.check_heading(self.lead_in)
         elif block.kind == "prose" and self.heading_like(block):
             self.start_heading(block, BARE)
         else:
-            for sentence in cited_sentences(block.text):
-                self.add_statement(block, sentence)
+            self.add_statement(block, block.text)
 
     def follow_lead_in(self, block: Block) -> None:
         """A lead-in holds for the list under it, or the prose after it up to a list;
@@ -192,6 +208,19 @@ class _SummaryReader:
         heading = _Heading(_HEADING_MARKUP.sub("", block.text), block.line, level)
         self.headings.append(heading)
         self.check_heading(heading)
+        self.check_uncited(block, "heading")
+
+    def check_uncited(self, block: Block, what: str) -> None:
+        """A heading line (`#`, underlined) holding a cited sentence is refused: its
+        statement would be lost in the heading, and which part heads what is a guess."""
+        parts = cited_sentences(block.text)
+        marker = split_marker(parts[0])
+        if len(parts) > 1 or (marker and marker.text.endswith((".", "!", "?"))):
+            self.problem(
+                block.line,
+                f'the {what} holds a cited statement ("{parts[0]}"); a {what} is never a '
+                "claim: write the statement on a line of its own",
+            )
 
     def check_heading(self, heading: _Heading) -> None:
         if fault := text_fault(heading.text):
