@@ -313,6 +313,22 @@ class Reference:
     def mark_label(self) -> str:
         return NOTICE_MARKS[self.mark] if self.mark else ""
 
+    @property
+    def notices_text(self) -> str:
+        """Its notices in a line, oldest first, after the mark they leave: "RETRACTED:
+        Retraction 2010-02-02 (doi:...)"; "" when it has none."""
+        said = "; ".join(
+            f"{n.nature_label} {n.date}" + (f" (doi:{n.doi})" if n.doi else "")
+            for n in self.notices
+        )
+        return f"{self.mark_label.upper()}: {said}" if self.mark and said else said
+
+    @property
+    def notes(self) -> str | None:
+        """What an export's note on the work says: the reference as the source wrote
+        it, then its notices, a line each; None when neither is known."""
+        return "\n".join(filter(None, (self.citation_text, self.notices_text))) or None
+
     def record(self) -> dict[str, object]:
         """The bibliographic fields by name, in order (lists as tuples)."""
         return {name: getattr(self, name) for name in _RECORD_FIELDS}

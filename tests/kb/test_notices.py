@@ -245,3 +245,28 @@ def test_the_benchmarks_synthetic_file_reads_as_retraction_watchs(
     with csv.open("a", encoding="utf-8") as file:
         file.write(real + "\r\n")
     assert [f.number for f in record_retractions(retracted, csv).found] == [1]
+
+
+def test_reference_manager_exports_carry_the_retraction_and_fhir_the_verdict(
+    retracted: Path,
+) -> None:
+    """A retracted work exported to a reference manager says so in its note; a claim
+    resting on it says so in its FHIR Evidence."""
+    record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    kb = load_kb(retracted)
+    said = (
+        "RETRACTED: Expression of concern 2020-06-03 (doi:10.1016/S0140-6736(20)31290-3); "
+        "Retraction 2020-06-05 (doi:10.1016/S0140-6736(20)31324-6)"
+    )
+    items = json.loads(export(kb, "csl-json", RETRACTED_TOPIC))
+    assert items[1]["note"].splitlines()[-1] == said
+    ris = export(kb, "ris", RETRACTED_TOPIC)
+    assert f"N1  - {said}" in ris.splitlines()
+    assert said in export(kb, "bibtex", RETRACTED_TOPIC)
+    bundle = Bundle.model_validate_json(export(kb, "fhir", RETRACTED_TOPIC))
+    evidence = {e.resource.id: e.resource for e in bundle.entry}
+    notes = [note.text for note in evidence[MEHRA].note]
+    assert notes[-1] == (
+        "Evidence: No cited work's finding recorded (1 cited work) · Reference 2: Retracted"
+        " · Strength: not stated by the source"
+    )

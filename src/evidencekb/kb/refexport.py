@@ -13,6 +13,7 @@ from typing import Any
 
 from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
 from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
+from evidencekb.verdict import verdict
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
 _TYPES = {
@@ -83,7 +84,7 @@ def csl_item(reference: Reference) -> dict[str, Any]:
         "PMID": reference.pmid,
         "PMCID": reference.pmcid,
         "URL": reference.url,
-        "note": reference.citation_text,
+        "note": reference.notes,  # with its notices: a retraction travels with it
     }
     return {key: value for key, value in item.items() if value is not None}
 
@@ -119,7 +120,7 @@ def ris(topics: tuple[Topic, ...]) -> str:
             "end_page": last or None,
             "doi": reference.doi,
             "urls": [reference.url] if reference.url else None,
-            "notes": [reference.citation_text] if reference.citation_text else None,
+            "notes": reference.notes.splitlines() if reference.notes else None,
         }
         entries.append({key: value for key, value in entry.items() if value})
     text: str = rispy.dumps(entries, implementation=Writer)
@@ -148,7 +149,7 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
             "pmid": escape(reference.pmid or ""),
             "pmcid": escape(reference.pmcid or ""),
             "url": _verbatim(reference.url),
-            "note": escape(reference.citation_text or ""),
+            "note": escape((reference.notes or "").replace("\n", ". ")),
         }
         # write_string encloses each value in braces itself.
         fields = [Field(key, value) for key, value in values.items() if value]
@@ -278,7 +279,12 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
             for item in claim.citation_evidence
         ]
         or None,
-        "note": [{"text": f"Topic: {claim.topic}; source line {claim.source_line}."}],
+        "note": [
+            {"text": f"Topic: {claim.topic}; source line {claim.source_line}."},
+            # What every page shows beside the claim: what its cited works found (a
+            # curator's contradiction, a retraction), so that it never reads as fact here.
+            {"text": f"Evidence: {verdict(claim, kb.stances, kb.strength).text}"},
+        ],
     }
     return _compact(evidence)
 

@@ -7,7 +7,7 @@ import difflib
 
 from evidencekb.errors import KBError
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
-from evidencekb.names import NOT_STATED, NOTICE_MARKS, SECTION_TITLES
+from evidencekb.names import NOT_STATED, SECTION_TITLES
 from evidencekb.terminal import NARROWEST, wrapped
 from evidencekb.verdict import CURATOR, NOT_RECORDED, claim_json, verdict
 
@@ -117,17 +117,9 @@ def _notice_lines(topic: Topic, claim: Claim, width: int) -> list[str]:
     lines: list[str] = []
     for cited in claim.notices:
         reference = _reference(topic, cited.citation)
-        said = f"[{cited.citation}] {NOTICE_MARKS[cited.mark].upper()}: {_notices(reference)}"
+        said = f"[{cited.citation}] {reference.notices_text}"
         lines += _field("Notices:" if not lines else "", said, width)
     return lines
-
-
-def _notices(reference: Reference) -> str:
-    """A work's notices, oldest first: "Retraction 2010-02-02 (doi:...)"."""
-    return "; ".join(
-        f"{n.nature_label} {n.date}" + (f" (doi:{n.doi})" if n.doi else "")
-        for n in reference.notices
-    )
 
 
 def _capital(text: str) -> str:
