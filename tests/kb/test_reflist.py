@@ -11,7 +11,7 @@ from evidencekb.errors import ValidationError
 from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
-from evidencekb.kb.reflist import read_entry
+from evidencekb.kb.reflist import HEADING, list_start, parse_reference_list, read_entry
 from fixtures import COHEN_2018, GUYATT_2008, REFERENCED_SUMMARY, SANTESSO_2020
 
 LIST_LINES = REFERENCED_SUMMARY.splitlines()[-3:]
@@ -72,6 +72,30 @@ def test_the_other_list_forms(empty_kb: Path, tmp_path: Path, form: str, heading
     assert topic.references[1].pmcid == "PMC2335261"
     assert topic.references[2].citation_text.startswith(form.format(n=3) + "Santesso N")
     assert summary_text(topic) == text
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["**References**", "__References__", "*References*", "_References_", "**References:**",
+     "References\n----------", "References\n==========", "## References", "References:"],
+)  # fmt: skip
+def test_markdown_headings_of_the_list(empty_kb: Path, tmp_path: Path, heading: str) -> None:
+    text = REFERENCED_SUMMARY.replace("\nReferences\n", f"\n{heading}\n")
+    lines = text.splitlines()
+    assert list_start(lines) == 7
+    listed = parse_reference_list(lines, "s.txt", {1: 2, 2: 5, 3: 6})
+    assert [entry.fields["citation_text"] for entry in listed.values()] == LIST_LINES
+    imported(empty_kb, tmp_path, text)
+    topic = load_kb(empty_kb).topic("grading")
+    assert len(topic.claims) == 3  # the list is no statements
+    assert [r.citation_text for r in topic.references] == LIST_LINES
+
+
+@pytest.mark.parametrize(
+    "line", ["**References*", "*References**", "References**", "**References** of note"]
+)
+def test_emphasis_that_does_not_close_is_no_heading(line: str) -> None:
+    assert HEADING.match(line) is None
 
 
 def test_numbers_listed_but_uncited_or_cited_but_unlisted(empty_kb: Path, tmp_path: Path):

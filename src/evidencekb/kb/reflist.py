@@ -29,11 +29,17 @@ from evidencekb.kb.bibliography import record_problems
 from evidencekb.kb.citations import NUMBER, read_number
 from evidencekb.model import split_lines
 
-# The heading a reference list stands under, alone on its line.
+# The heading a reference list stands under, alone on its line: bare, after `#`s, or
+# in Markdown emphasis (`**References**`, `__References__`, `*References:*`).
 HEADING = re.compile(
-    r"^(?:#+\s*)?(?:references|reference list|bibliography|sources|works cited)\s*:?$",
+    r"^(?:#+\s*)?(?P<emphasis>\*{1,3}|_{1,3})?"
+    r"(?:references|reference list|bibliography|sources|works cited)\s*:?"
+    r"(?(emphasis)(?P=emphasis)\s*:?)$",
     re.IGNORECASE,
 )
+# A Markdown underline, which makes the line above it a heading (`References` over
+# `----------`): it belongs to the heading, not to the list.
+_UNDERLINE = re.compile(r"=+|-+")
 # "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py).
 _ENTRY = re.compile(rf"^(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})[.)])\s+(?P<body>\S.*)$")
 _TRAILING = ".,;:)]"  # punctuation that ends a sentence, not an identifier
@@ -89,7 +95,10 @@ def parse_reference_list(
         return {}
     problems: list[Problem] = []
     entries: dict[int, Entry] = {}
-    for index in range(start + 1, len(lines)):
+    first = start + 1
+    if first < len(lines) and _UNDERLINE.fullmatch(lines[first].strip()):
+        first += 1
+    for index in range(first, len(lines)):
         text = lines[index].strip()
         if not text:
             continue
