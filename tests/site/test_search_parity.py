@@ -85,6 +85,9 @@ FIELD_QUERIES = [
 ]
 UNICODE = ["kétamine", "Ödem ketamine", "ketamine—pain", "0.1 mg/kg", "≥ 0.5 mg", "naïve 痛み"]
 ERRORS = ['unclosed "quote', "section:", "foo:bar", "cites:two", "(ketamine", "AND pain"]
+# Queries of 1999, 2000 and 2001 characters (the most is 2000) with a misspelled word
+# whose correction is a letter longer: offered only while it is no longer than that.
+LONGEST = [f'"{"z" * (length - 14)}" laryngospsm' for length in (1999, 2000, 2001)]
 FILTERED = [
     ("ketamine", {"section": "guidelines"}),
     ("pain", {"strength": "low"}),
@@ -258,7 +261,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
 
 def test_at_least_sixty_seed_queries_of_every_kind_rank_alike(seed: Built) -> None:
-    queries = [(q, {}) for q in SEED_QUERIES + ERRORS] + FILTERED + FIELD_CASES
+    queries = [(q, {}) for q in SEED_QUERIES + ERRORS + LONGEST] + FILTERED + FIELD_CASES
     assert len(queries) >= 60
     compare(seed, queries, marks=True)
 

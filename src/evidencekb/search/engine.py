@@ -148,9 +148,10 @@ def _run(
     plan = compiler.compile(tree)
     corrected = None
     suggestion = None if tree is None else corrected_query(query, tree, searcher, meta.vocabulary)
-    if suggestion is not None:
+    suggested = None if suggestion is None else _query_tree(suggestion)
+    if suggested is not None:
         # A correction is offered only when it finds more than the query as typed.
-        better = compiler.compile(parse(suggestion))
+        better = compiler.compile(suggested)
         if _reach(searcher, better, filter_query) > _reach(searcher, plan, filter_query):
             corrected, plan = suggestion, better
     if plan.strict is None:
@@ -186,6 +187,16 @@ def _run(
     return SearchResults(
         query, corrected, tuple(hits), total, by_section, by_strength, every_word, filters
     )
+
+
+def _query_tree(suggestion: str) -> Node | None:
+    """The tree of a corrected query, or None if it is no query one may type: longer
+    than the query as typed, it may pass the limits on a query's length, and then it is
+    not offered (the one who followed it would be told it is too long)."""
+    try:
+        return parse(suggestion)
+    except QueryError:
+        return None
 
 
 def _reach(searcher: Any, plan: Plan, filter_query: wq.Query | None) -> tuple[bool, bool]:

@@ -887,8 +887,9 @@
     var corrected = null;
     var suggestion = tree === null ? null : this.correctedQuery(query, tree);
     if (this.pending()) throw new Missing();
-    if (suggestion !== null) {
-      var other = compiler.compile(this.parse(suggestion));
+    var suggested = suggestion === null ? null : this.queryTree(suggestion);
+    if (suggested !== null) {
+      var other = compiler.compile(suggested);
       if (this.pending()) throw new Missing();
       if (better(this.reach(other, sets), this.reach(plan, sets))) {
         corrected = suggestion;
@@ -909,6 +910,17 @@
     if (this.pending()) throw new Missing();
     return {words: true, results: results, strict: strict.length, total: total,
             corrected: corrected, highlight: plan.highlight};
+  };
+
+  // engine._query_tree: the tree of a corrected query, or null if it is no query one
+  // may type (longer than the query as typed, it may pass the limits): not offered.
+  Engine.prototype.queryTree = function (suggestion) {
+    try {
+      return this.parse(suggestion);
+    } catch (error) {
+      if (error instanceof QueryError) return null;
+      throw error;
+    }
   };
 
   // ---- highlighting (analysis.spans) -----------------------------------------------
