@@ -15,6 +15,7 @@ from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.layouts import detect_layout
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.markdown_layout import markdown_blocks
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.summary import Statement, parse_summary
 from fixtures import REPO
@@ -251,6 +252,52 @@ def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
 )
 def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) -> None:
     assert detect_layout(text, name) == layout
+
+
+# -- superscript tags and nesting in Markdown ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ending", "citations", "read"),
+    [
+        ("<sup>2</sup><sup>3</sup>.", (2, 3), "\u00b2\u02d2\u00b3."),  # never 23
+        ("<sup>2,3</sup>.", (2, 3), "\u00b2\u02d2\u00b3."),
+        (".<sup>1</sup><sup>-</sup><sup>3</sup>", (1, 2, 3), ".\u00b9\u207b\u00b3"),
+        ("<sup>[3]</sup>.", (3,), "[3]."),  # a bracket is kept as written, not raised
+        ('<sup class="ref">4</sup>.', (4,), "\u2074."),
+        ("<SUP>4</SUP>.", (4,), "\u2074."),
+    ],
+)
+def test_superscript_tags(ending: str, citations: tuple[int, ...], read: str) -> None:
+    text = f"## From the Research\n\n- {SEED_LINES['weak']}{ending}\n"
+    blocks, problems = markdown_blocks(text)
+    assert (blocks[-1].text, problems) == (f"{SEED_LINES['weak']}{read}", [])
+    (statement,) = parse_summary(text, "s.md", "markdown")
+    assert (statement.text, statement.citations) == (f"{SEED_LINES['weak']}.", citations)
+
+
+def test_superscripts_apart_are_two_markers_and_a_stray_tag_is_text() -> None:
+    text = f"## From the Research\n\n- {SEED_LINES['weak']}<sup>2</sup> <sup>4</sup>.\n"
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(text, "s.md", "markdown")
+    assert [str(p) for p in caught.value.problems] == [
+        "s.md:3: the statement ends in two citation markers; write them as one"
+    ]
+    blocks, _ = markdown_blocks("ketamine</sup> 4.\n")
+    assert blocks[0].text == "ketamine</sup> 4."  # closes nothing: kept, not dropped
+
+
+def test_nesting_deeper_than_the_reader_goes_is_a_problem_at_its_line() -> None:
+    def quoted(depth: int) -> str:
+        return f"## From the Research\n\n{'> ' * depth}{SEED_LINES['lead']} 2.\n"
+
+    blocks, problems = markdown_blocks(quoted(19))
+    assert (blocks[-1].text, problems) == (f"{SEED_LINES['lead']} 2.", [])
+    blocks, problems = markdown_blocks(quoted(20))
+    assert [b.line for b in blocks] == [1]
+    assert [(p.line, p.message.split(";")[0]) for p in problems] == [
+        (3, "this line is nested too deep in lists or block quotes to be read")
+    ]
 
 
 def test_a_paragraph_of_cited_sentences_is_a_statement_each(empty_kb: Path, tmp_path: Path):

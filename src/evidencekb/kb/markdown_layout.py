@@ -3,7 +3,8 @@ rules: headings (ATX and setext), paragraphs, bullet and numbered lists at any
 depth, block quotes read through. A statement's text is what a reader sees:
 emphasis, links and backslash escapes read away, entities decoded, a line break
 within a paragraph a space, `<sup>1</sup>` a superscript citation. Code blocks and
-HTML blocks hold no statements a reader can take for prose, so each is reported.
+HTML blocks hold no statements a reader can take for prose, so each is reported, as
+is a line nested deeper in lists and block quotes than the reader goes.
 
 Imported only to read a Markdown summary, so that reading kb/ does not load it.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from evidencekb.kb.blocks import Block, LayoutProblem
@@ -20,6 +22,17 @@ from evidencekb.kb.blocks import Block, LayoutProblem
 _SUPERSCRIPT = str.maketrans(
     "0123456789,-", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u02d2\u207b"
 )
+# What a superscript may hold to be read as raised characters: digits, commas, dashes
+# and blanks. Anything else (`<sup>[3]</sup>`, `<sup>th</sup>`) is kept as written, so
+# that a bracket is not raised into a character no citation reader knows.
+_RAISABLE = re.compile(r"[0-9,\- ]*")
+_RAISED_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+# `<sup>` with or without attributes (`<sup class="ref">`), and `</sup>`.
+_SUP_TAG = re.compile(r"<(?P<close>/?)sup(?:\s[^<>]*)?>", re.IGNORECASE)
+# How deep in lists and block quotes a line is read: a list counts two levels (the
+# list, its item), a block quote one. CommonMark's preset stops there too, but drops
+# the rest of the block without a word; _parser's rule stops first and says where.
+DEEPEST = 20
 # Spaces and line breaks as HTML collapses them; other spaces (no-break) are text.
 _BLANKS = re.compile(r"[ \t\r\n]+")
 _NOT_READ = {
@@ -33,9 +46,9 @@ _NOT_READ = {
 
 def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     """The blocks of a CommonMark document, and each block it cannot read."""
-    tokens = MarkdownIt("commonmark").parse(text)
-    blocks: list[Block] = []
     problems: list[LayoutProblem] = []
+    tokens = _parser(problems).parse(text)
+    blocks: list[Block] = []
     depth = 0
     for index, token in enumerate(tokens):
         if token.type in ("bullet_list_open", "ordered_list_open"):
@@ -57,21 +70,91 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     return blocks, problems
 
 
+def _parser(problems: list[LayoutProblem]) -> MarkdownIt:
+    """CommonMark, with a first block rule that reports into `problems` the first line
+    nested DEEPEST levels deep, and reads no further in its block."""
+    md = MarkdownIt("commonmark")
+    # A list opens two levels at once, so blocks are read one level past DEEPEST:
+    # markdown-it's own cut-off, silent, must lie beyond, never reached before ours.
+    md.options["maxNesting"] = DEEPEST + 2
+
+    def too_deep(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if silent or state.level < DEEPEST:
+            return False
+        problems.append(
+            LayoutProblem(
+                start + 1,
+                f"this line is nested too deep in lists or block quotes to be read; nest "
+                f"lists at most {(DEEPEST - 1) // 2} deep and block quotes at most "
+                f"{DEEPEST - 1} (a list counts as two quotes)",
+            )
+        )
+        state.line = end
+        return True
+
+    md.block.ruler.before("code", "too_deep", too_deep)
+    return md
+
+
 def inline_text(children: list[Token]) -> str:
     """A paragraph's or heading's text as a reader reads it."""
-    parts: list[str] = []
-    raised = False
+    reader = _InlineReader()
     for child in children:
+        reader.read(child)
+    reader.lower()
+    return _BLANKS.sub(" ", "".join(reader.parts)).strip(" ")
+
+
+class _InlineReader:
+    """The text of inline tokens, `<sup>` runs raised where they are digits."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.raised: list[str] | None = None  # the superscript being read
+        self.depth = 0  # of <sup> tags open
+        self.closed_at = -1  # len(parts) when a superscript last ended
+
+    def read(self, child: Token) -> None:
         if child.type in ("text", "code_inline"):
-            parts.append(child.content.translate(_SUPERSCRIPT) if raised else child.content)
+            self.add(child.content)
         elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
+            self.add(" ")
         elif child.type == "image":
-            parts.append(inline_text(child.children or []))
+            self.add(inline_text(child.children or []))
+        elif child.type == "html_inline" and (tag := _SUP_TAG.fullmatch(child.content.strip())):
+            self.tag(closing=bool(tag.group("close")), written=child.content)
         elif child.type == "html_inline":
-            tag = child.content.strip().lower()
-            if tag in ("<sup>", "</sup>"):
-                raised = tag == "<sup>"
-            else:
-                parts.append(child.content)
-    return _BLANKS.sub(" ", "".join(parts)).strip(" ")
+            self.add(child.content)
+
+    def add(self, text: str) -> None:
+        (self.parts if self.raised is None else self.raised).append(text)
+
+    def tag(self, closing: bool, written: str) -> None:
+        if not closing:
+            self.depth += 1
+            if self.raised is None:
+                self.raised = []
+        elif self.depth:
+            self.depth -= 1
+            if not self.depth:
+                self.lower()
+        else:
+            self.add(written)  # a `</sup>` that closes nothing is text as written
+
+    def lower(self) -> None:
+        """End the superscript: digits raised, anything else kept as written. One
+        written right after another is its own marker (`<sup>1</sup><sup>2</sup>`
+        cites 1 and 2, never 12): a raised comma stands between their digits."""
+        if self.raised is None:
+            return
+        text = "".join(self.raised)
+        self.raised = None
+        if not _RAISABLE.fullmatch(text):
+            self.parts.append(text)
+            return
+        text = text.translate(_SUPERSCRIPT)
+        before = self.parts[-1][-1:] if self.parts and self.closed_at == len(self.parts) else ""
+        if before and before in _RAISED_DIGITS and text[:1] in _RAISED_DIGITS:
+            text = "\u02d2" + text
+        self.parts.append(text)
+        self.closed_at = len(self.parts)

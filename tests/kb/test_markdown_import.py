@@ -1,0 +1,152 @@
+"""`ekb import` of summaries as people write them in Markdown and its look-alikes, run
+as a user runs it: superscript citations, deep nesting, reference-list headings in
+Markdown, wrapped lines in the text layout, Markdown saved as .txt, underlined
+headings. Each reads every statement with its own citations, or is refused with one
+problem naming its line; nothing is read silently wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidencekb.kb.load import load_kb
+from fixtures import REFERENCED_SUMMARY, ekb_here
+
+# Statements of the seed summary (ketamine for pain), with the numbers it cites.
+VIABLE = (
+    "Ketamine is a viable option for managing pain syndromes, particularly for patients with "
+    "chronic pain conditions that don't respond well to conventional treatments, as evidenced "
+    "by its ability to block NMDA receptors and interrupt pain signaling pathways"
+)  # 1
+MECHANISM = (
+    "The mechanism of action of ketamine is primarily an antagonism of the "
+    "N-methyl-D-aspartate (NMDA) receptor, although other mechanisms may be involved, "
+    "including enhancement of descending inhibition and anti-inflammatory effects"
+)  # 2, 3
+ANALGESIA = (
+    "Low-dose ketamine produces strong analgesia in neuropathic pain states, and may have a "
+    "role in the treatment of opioid-resistant or pathological pain"
+)  # 3
+MODERATE = (
+    "Ketamine has been shown to have efficacy in treating central pain, complex regional pain "
+    "syndromes, fibromyalgia, and ischemic pain, although the evidence is moderate to weak"
+)  # 4
+WRAPPED = "Ketamine is used to treat various chronic pain syndromes,"
+WRAPPED_ON = "especially those with a neuropathic component"  # 2
+
+
+def run_import(kb: Path, source: Path, text: str, *more: str) -> tuple[int, str, str]:
+    """`ekb import` of `text` as `source` into `kb` (topic t): exit code, stdout, stderr."""
+    source.write_text(text, encoding="utf-8")
+    ran = ekb_here("import", str(source), "--topic", "t", "--kb", str(kb), *more)
+    return ran.exit_code, ran.stdout, ran.stderr
+
+
+def created(kb: Path, claims: int, sources: int) -> str:
+    return (
+        f"Created {kb}/topics/t: {claims} claims citing {sources} sources. "
+        "Curate it, then run `ekb check`.\n"
+    )
+
+
+def claims_of(kb: Path) -> list[tuple[int, str | None, str, tuple[int, ...]]]:
+    """The topic's claims as `ekb check` reads them: line, heading, text, citations."""
+    topic = load_kb(kb).topic("t")
+    return [(c.source_line, c.heading, c.text, c.citations) for c in topic.claims]
+
+
+def refused(kb: Path, source: Path, text: str, *problems: str, more: tuple[str, ...] = ()):
+    """The import is refused with `problems` (each at its line of `source`), one
+    `Error:` line, exit 1, and nothing written."""
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    lines = "".join(f"{source}:{problem}\n" for problem in problems)
+    assert run_import(kb, source, text, *more) == (1, "", f"{lines}Error: {count} found\n")
+    assert list((kb / "topics").iterdir()) == []
+
+
+# -- 1. superscripts: one marker a tag, never digits merged across tags --------------------
+
+
+def test_superscript_tags_cite_each_number_they_hold(empty_kb: Path, tmp_path: Path) -> None:
+    text = (
+        "# Ketamine for pain management\n\n## From the Research\n\n"
+        f"- {MECHANISM}<sup>2</sup><sup>3</sup>.\n"  # two tags: 2 and 3, never 12
+        f"- {ANALGESIA}<sup>[3]</sup>.\n"  # a bracket in a tag: read as [3]
+        f'- {MODERATE}<sup class="ref">4</sup>.\n'  # attributes: a superscript all the same
+    )
+    assert run_import(empty_kb, tmp_path / "s.md", text) == (0, created(empty_kb, 3, 3), "")
+    assert claims_of(empty_kb) == [
+        (5, None, f"{MECHANISM}.", (2, 3)),
+        (6, None, f"{ANALGESIA}.", (3,)),
+        (7, None, f"{MODERATE}.", (4,)),
+    ]
+
+
+# -- 2. nesting deeper than the reader goes is refused at the first line not read ----------
+
+
+def nested(statements: list[str]) -> str:
+    """The statements as a list each one level deeper than the last."""
+    items = "".join(f"{'  ' * depth}- {line}\n" for depth, line in enumerate(statements))
+    return f"# Ketamine for pain management\n\n## From the Research\n\n{items}"
+
+
+def test_lists_nested_too_deep_are_refused_at_the_first_line_not_read(
+    empty_kb: Path, tmp_path: Path, seed_text: str
+) -> None:
+    research = [line[2:] for line in seed_text.splitlines()[15:] if line.startswith("- ")]
+    assert len(research) == 10
+    source = tmp_path / "s.md"
+    # Ten lists deep: the tenth item (line 14) is not read, nor the item after the lists.
+    refused(
+        empty_kb,
+        source,
+        nested(research) + f"\n- {MODERATE} [4].\n",
+        "14: this line is nested too deep in lists or block quotes to be read; nest lists "
+        "at most 9 deep and block quotes at most 19 (a list counts as two quotes)",
+    )
+    # Nine deep is read whole.
+    assert run_import(empty_kb, source, nested(research[:9])) == (0, created(empty_kb, 9, 5), "")
+    assert [line for line, *_ in claims_of(empty_kb)] == list(range(5, 14))
+
+
+def test_block_quotes_nested_too_deep_are_refused(empty_kb: Path, tmp_path: Path) -> None:
+    text = f"## From the Research\n\n{'> ' * 20}{ANALGESIA} [3].\n\n- {MODERATE} [4].\n"
+    refused(
+        empty_kb,
+        tmp_path / "s.md",
+        text,
+        "3: this line is nested too deep in lists or block quotes to be read; nest lists "
+        "at most 9 deep and block quotes at most 19 (a list counts as two quotes)",
+    )
+
+
+# -- 3. a reference list under a Markdown heading of any spelling ---------------------------
+
+GRADE_LINES = REFERENCED_SUMMARY.splitlines()
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["**References**", "__References__", "*References*", "References\n----------",
+     "References\n==========", "## References"],
+)  # fmt: skip
+def test_a_reference_list_under_a_markdown_heading(
+    empty_kb: Path, tmp_path: Path, heading: str
+) -> None:
+    lead, first, second = GRADE_LINES[1], GRADE_LINES[4], GRADE_LINES[5]
+    text = (
+        f"## From the Guidelines\n\n{lead}\n\n## From the Research\n\n"
+        f"### {GRADE_LINES[3]}\n\n{first}\n{second}\n\n{heading}\n\n"
+        + "\n".join(GRADE_LINES[-3:])
+        + "\n"
+    )
+    assert run_import(empty_kb, tmp_path / "s.md", text) == (0, created(empty_kb, 3, 3), "")
+    topic = load_kb(empty_kb).topic("t")
+    assert [(c.heading, c.citations) for c in topic.claims] == [
+        (None, (1,)),
+        (GRADE_LINES[3], (2,)),
+        (GRADE_LINES[3], (3,)),
+    ]
+    assert [r.citation_text for r in topic.references] == GRADE_LINES[-3:]
