@@ -13,7 +13,7 @@ import tomli_w
 from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
-from evidencekb.kb.layouts import detect_layout
+from evidencekb.kb.layouts import detect_layout, line_blocks
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.markdown_layout import markdown_blocks
 from evidencekb.kb.strength import derive_strength
@@ -242,7 +242,15 @@ def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
     [
         ("s.md", "From the Research\n- A 1.\n", "markdown"),
         ("s.txt", "# Ketamine for pain management\n\n## From the Research\n", "markdown"),
-        ("s.txt", "## From the Research\n### H\n- A 1.\n", "text"),
+        ("s.txt", "## From the Research\n### H\n- A 1.\n", "markdown"),  # `##` is Markdown's
+        ("s.txt", "## From the Research\nH\n- A 1.\nI\n- B 2.\n", "text"),  # I joins A 1.
+        ("s.txt", "From the Research\n\n*Key Points*\n\n- A 1.\n", "markdown"),
+        ("s.txt", "From the Research\n\n__Efficacy__\n\n- A 1.\n", "markdown"),
+        ("s.txt", "From the Research\n\nH\n\n- A<sup>1</sup>.\n", "markdown"),
+        ("s.txt", "From the Research\n-----------------\n- A 1.\n", "markdown"),
+        ("s.txt", "From the Research\n=================\n- A 1.\n", "markdown"),
+        # A line in lower case goes on with the one above in both: no reason for lines.
+        ("s.txt", "From the Research\n\nH\n\n- A 1,\nand so 2.\n- B<sup>3</sup>.\n", "markdown"),
         ("s.txt", "Title\nFrom the Guidelines\n- A 1.\n", "text"),
         ("s.txt", "Title\n\nHeading\n  • A. 1\n", "article"),
         ("s.txt", "Title\n=====\n\n## From the Research\n", "markdown"),
@@ -254,7 +262,16 @@ def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) ->
     assert detect_layout(text, name) == layout
 
 
-# -- superscript tags and nesting in Markdown ------------------------------------------------
+# -- Markdown that only looks like lines, and lines that only look like Markdown ------------
+
+
+def test_a_star_bullet_takes_a_space_after_it() -> None:
+    # Read as lines, "*Key Points*" is a heading as written, not a bullet "Key Points*".
+    text = f"From the Research\n*Key Points to Consider*\n- {SEED_LINES['weak']} 4.\n"
+    statements = parse_summary(text, "x.txt", "text")
+    assert as_tuples(statements) == [
+        ("research", "*Key Points to Consider*", f"{SEED_LINES['weak']}.", (4,))
+    ]
 
 
 @pytest.mark.parametrize(
@@ -298,6 +315,25 @@ def test_nesting_deeper_than_the_reader_goes_is_a_problem_at_its_line() -> None:
     assert [(p.line, p.message.split(";")[0]) for p in problems] == [
         (3, "this line is nested too deep in lists or block quotes to be read")
     ]
+
+
+def test_a_wrapped_statement_is_refused_in_the_layouts_of_lines() -> None:
+    lead, rest = SEED_LINES["lead"].split(" especially ")
+    text = f"From the Research\nOverview\n- {lead}\n  especially\n  {rest} 2.\n"
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(text, "x.txt", "text")
+    assert [str(p) for p in caught.value.problems] == [
+        "x.txt:4: this line continues the statement on line 3, and the text layout reads "
+        "one line a statement; write each statement on one line (also on line 5)"
+    ]
+    article = f"Overview\n    \u2022 {lead}\n      especially {rest}. 2\n"
+    _, problems = line_blocks(article.splitlines(), "article")
+    assert [(p.line, p.message.split(",")[0]) for p in problems] == [
+        (3, "this line continues the statement on line 2")
+    ]
+    # A bullet under a bullet, or a line no deeper than a bullet's sign, is a line of its own.
+    nested = f"- {SEED_LINES['weak']} 4.\n  - {SEED_LINES['routes']} 6.\n{lead} 2.\n"
+    assert line_blocks(nested.splitlines(), "text")[1] == []
 
 
 def test_a_paragraph_of_cited_sentences_is_a_statement_each(empty_kb: Path, tmp_path: Path):

@@ -150,3 +150,73 @@ def test_a_reference_list_under_a_markdown_heading(
         (GRADE_LINES[3], (3,)),
     ]
     assert [r.citation_text for r in topic.references] == GRADE_LINES[-3:]
+
+
+# -- 4. the text layout: a statement wrapped onto the next line is refused -------------------
+
+
+def test_a_wrapped_statement_in_the_text_layout_is_refused(empty_kb: Path, tmp_path: Path):
+    text = (
+        "From the Research\nOverview of Ketamine in Pain Management\n"
+        f"- {WRAPPED}\n  {WRAPPED_ON} 2.\n- {MECHANISM} 2, 3.\n"
+    )
+    refused(
+        empty_kb,
+        tmp_path / "s.txt",
+        text,
+        "4: this line continues the statement on line 3, and the text layout reads one "
+        "line a statement; write each statement on one line",
+    )
+    # Written on one line, the statement imports.
+    one_line = text.replace(f"{WRAPPED}\n  ", f"{WRAPPED} ")
+    assert run_import(empty_kb, tmp_path / "s.txt", one_line) == (0, created(empty_kb, 2, 2), "")
+    assert claims_of(empty_kb)[0] == (
+        3,
+        "Overview of Ketamine in Pain Management",
+        f"{WRAPPED} {WRAPPED_ON}.",
+        (2,),
+    )
+
+
+# -- 5. Markdown saved as .txt is read as Markdown ------------------------------------------
+
+
+def test_markdown_saved_as_text_is_read_as_markdown(empty_kb: Path, tmp_path: Path) -> None:
+    text = (
+        "## From the Guidelines\n\n*Key Points to Consider*\n\n"
+        f"- {VIABLE}<sup>1</sup>.\n\n## From the Research\n\n**Efficacy**\n\n"
+        f"- {ANALGESIA} [3].\n"
+    )
+    assert run_import(empty_kb, tmp_path / "s.txt", text) == (0, created(empty_kb, 2, 2), "")
+    assert claims_of(empty_kb) == [
+        (5, "Key Points to Consider", f"{VIABLE}.", (1,)),
+        (11, "Efficacy", f"{ANALGESIA}.", (3,)),
+    ]
+    assert load_kb(empty_kb).topic("t").layout == "markdown"
+
+
+# -- 6. headings underlined with --- are Markdown's, as with === ----------------------------
+
+
+def test_headings_underlined_with_dashes(empty_kb: Path, tmp_path: Path) -> None:
+    text = (
+        f"From the Guidelines\n-------------------\n- {VIABLE} 1.\n\n"
+        "From the Research\n-----------------\nEfficacy of Ketamine in Pain Management\n"
+        f"- {ANALGESIA} 3.\n"
+    )
+    source = tmp_path / "s.txt"
+    # Read as lines, the underline would be a heading: the text layout refuses it.
+    refused(
+        empty_kb,
+        source,
+        text,
+        "2: a line of only '-' or '=' is Markdown's underline or rule, which the text layout "
+        "does not read; remove it, or import the summary as Markdown (--layout markdown) "
+        "(also on line 6)",
+        more=("--layout", "text"),
+    )
+    assert run_import(empty_kb, source, text) == (0, created(empty_kb, 2, 2), "")
+    assert claims_of(empty_kb) == [
+        (3, None, f"{VIABLE}.", (1,)),
+        (8, "Efficacy of Ketamine in Pain Management", f"{ANALGESIA}.", (3,)),
+    ]

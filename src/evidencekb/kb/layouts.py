@@ -1,7 +1,9 @@
 """The layouts a summary is written in, and each one read into blocks.
 
 - `text`: today's plain summary, one line a block: part headings, sub-headings,
-  bullet statements (`-`, `*`, `•`, `1.`); a line ending in ":" is a heading.
+  bullet statements (`-`, `* `, `•`, `1.`); a line ending in ":" is a heading. A line
+  that is no block of its own (a wrapped statement's next line, an underline) is
+  refused, never read as a statement of its own.
 - `markdown`: CommonMark, read by markdown-it-py (markdown_layout.py).
 - `article`: a title line, headings, paragraphs, lead-in lines ("Key
   characteristics:"), indented bullets, one line a block, and no part headings.
@@ -15,6 +17,7 @@ headings, lead-ins and statements are written once.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from itertools import pairwise
 from pathlib import PurePath
 
@@ -26,52 +29,93 @@ from evidencekb.model import split_lines
 PART_HEADING = re.compile(r"(?:#+\s*)?from the (guidelines|research)\s*:?", re.IGNORECASE)
 # File names that say Markdown.
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
-_ATX_TITLE = re.compile(r"#(?:\s+\S.*)?\Z")
 _UNDERLINE = re.compile(r"=+")
 _SETEXT = re.compile(r"=+|-+")
+# A line of dashes or equals signs: Markdown's underline (or rule), never a statement.
+_RULE = re.compile(r"-{2,}|=+")
+# Lines only Markdown writes: an ATX heading (`## From the Research`), a line all in
+# emphasis (`*Key Points to Consider*`, `**Efficacy**`), a superscript tag.
+_ATX_LINE = re.compile(r"#{1,6}(?:\s|\Z)")
+_EMPHASIS_LINE = re.compile(r"(?P<e>\*{1,3}|_{1,3})(?=[^\s*_]).*(?<=[^\s*_])(?P=e):?")
+_SUP_TAG = re.compile(r"</?sup[\s>]", re.IGNORECASE)
+# What starts a Markdown block of its own, rather than going on with the paragraph or
+# list item above: a bullet or number with a space, a heading, a quote, a fence, a tag.
+_MARKDOWN_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~|<")
 # Bullets of the article layout that Markdown reads as text, not as a list.
 _GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6\u2013"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
-# A bullet: a dash, star or bullet sign (a space after it optional, as today's
-# summaries write "-text"), or a number and "." or ")" and a space.
+# A bullet: a dash or bullet sign (a space after it optional, as today's summaries
+# write "-text"), a star with a space (`*Key Points*` is emphasis), or a number and
+# "." or ")" and a space.
 _BULLET = re.compile(
-    rf"(?:[-*+{_GLYPHS}](?=\s|\Z|[^-*+\s])|\d{{1,3}}[.)](?=\s|\Z))"
+    rf"(?:[-+{_GLYPHS}](?=\s|\Z|[^-*+\s])|\*(?=\s|\Z)|\d{{1,3}}[.)](?=\s|\Z))"
     r"\s*(?P<body>.*)",
     re.DOTALL,
 )
 
 
 def detect_layout(text: str, file_name: str) -> str:
-    """The layout a summary is written in: `markdown` by its file name, or by a title
-    written as Markdown writes one (`# Title` first, or underlined with `===`) in a
-    summary Markdown can read; `text` if a line is a part heading; otherwise `article`."""
+    """The layout a summary is written in: `markdown` by its file name, or by a line
+    only Markdown writes (a `#` heading, a title underlined with `=`, a heading
+    underlined with `---` or `===`, a line all in emphasis, `<sup>`) in a summary
+    Markdown reads as its lines are written; `text` if a line is a part heading;
+    otherwise `article`."""
     if PurePath(file_name).suffix.lower() in MARKDOWN_SUFFIXES:
         return "markdown"
-    lines = [line.strip() for line in _body_lines(text)]
-    start = next((index for index, line in enumerate(lines) if line), 0)
-    first, below = [*lines, "", ""][start : start + 2]
-    titled = _ATX_TITLE.match(first) and not PART_HEADING.fullmatch(first)
-    underlined = bool(first) and _UNDERLINE.fullmatch(below) is not None
-    if (titled or underlined) and not _plain_text_lines(lines):
+    raw = _body_lines(text)
+    lines = [line.strip() for line in raw]
+    if _markdown_lines(lines) and not _plain_text_lines(raw):
         return "markdown"
     if any(PART_HEADING.fullmatch(line) for line in lines):
         return "text"
     return "article"
 
 
-def _plain_text_lines(lines: list[str]) -> bool:
-    """Whether lines (stripped) are written as Markdown would not read them: bullets it
-    does not know (`•`), or a bare part heading run together with the next line, which
-    Markdown would join into one paragraph."""
-    if any(line.startswith(tuple(_GLYPHS)) for line in lines):
+def _markdown_lines(lines: list[str]) -> bool:
+    """Whether lines (stripped) hold one that only Markdown writes."""
+    start = next((index for index, line in enumerate(lines) if line), 0)
+    first, below = [*lines, "", ""][start : start + 2]
+    if first and _UNDERLINE.fullmatch(below):
+        return True
+    if any(_SUP_TAG.search(line) for line in lines):
+        return True
+    if any(_ATX_LINE.match(line) or _EMPHASIS_LINE.fullmatch(line) for line in lines):
         return True
     return any(
+        re.fullmatch(r"-{3,}|={3,}", below) and not _MARKDOWN_START.match(line) and line
+        for line, below in pairwise(lines)
+    )
+
+
+def _plain_text_lines(raw: list[str]) -> bool:
+    """Whether lines are written as Markdown would not read them: bullets it does not
+    know (`•`), or a line run together with the one above it that Markdown would join
+    to it, where the text layout reads a line of its own (a bare part heading over the
+    next line; a heading under a bullet). An indented line or one that starts in lower
+    case goes on with the line above in both, as a wrapped line does."""
+    lines = [line.strip() for line in raw]
+    if any(line.startswith(tuple(_GLYPHS)) for line in lines):
+        return True
+    if any(
         PART_HEADING.fullmatch(line)
         and not line.startswith("#")
         and below
         and not _SETEXT.fullmatch(below)
         for line, below in pairwise(lines)
-    )
+    ):
+        return True
+    return any(_joined(above, line) for above, line in pairwise(raw))
+
+
+def _joined(above: str, line: str) -> bool:
+    """Whether Markdown joins `line` to the paragraph or item above it, where the text
+    layout reads it as a line of its own."""
+    above, below = above.strip(), line.strip()
+    if not above or not below or line[0].isspace() or below[0].islower():
+        return False
+    if _ATX_LINE.match(above) or _SETEXT.fullmatch(above):
+        return False  # a heading or a rule ends on its own line
+    return not (_MARKDOWN_START.match(below) or _SETEXT.fullmatch(below))
 
 
 def _body_lines(text: str) -> list[str]:
@@ -91,26 +135,59 @@ def read_blocks(text: str, layout: str) -> tuple[list[Block], list[LayoutProblem
         nul = "the line contains the control character U+0000; remove it"
         problems += [LayoutProblem(n, nul) for n, line in enumerate(lines, 1) if "\0" in line]
         return blocks, problems
-    return line_blocks(_body_lines(text)), []
+    return line_blocks(_body_lines(text), layout)
 
 
-def line_blocks(lines: list[str]) -> list[Block]:
-    """One block a non-blank line: `# heading`, a bullet or a number item, or prose."""
-    blocks = []
+def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[LayoutProblem]]:
+    """One block a non-blank line: `# heading`, a bullet or a number item, or prose;
+    and each line that is no block of its own (a wrapped bullet's next line, an
+    underline), which the layout cannot read."""
+    blocks: list[Block] = []
+    problems: list[LayoutProblem] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
             continue
-        if atx := _ATX.fullmatch(line):
+        indent = len(raw) - len(raw.lstrip())
+        if problem := _not_a_block(blocks, number, line, indent, layout):
+            problems.append(problem)
+            if blocks and blocks[-1].last == number - 1:
+                # A wrapped statement takes in its next line, and so the one after.
+                blocks[-1] = replace(blocks[-1], last=number)
+        elif atx := _ATX.fullmatch(line):
             heading = (atx.group(2) or "").strip()
             blocks.append(Block("heading", number, number, heading, len(atx.group(1))))
         elif bullet := _BULLET.fullmatch(line):
-            indent = len(raw) - len(raw.lstrip())
             body = bullet.group("body").strip()
             blocks.append(Block("item", number, number, body, depth=1 + indent))
         else:
             blocks.append(Block("prose", number, number, line))
-    return blocks
+    return blocks, problems
+
+
+def _not_a_block(
+    blocks: list[Block], number: int, line: str, indent: int, layout: str
+) -> LayoutProblem | None:
+    """Why the line `number` is no block of its own, in a layout of one line a block:
+    it goes on with the bullet right above it (indented deeper, no bullet of its own),
+    or it underlines the line above as Markdown does; None when it is a block."""
+    if _RULE.fullmatch(line):
+        return LayoutProblem(
+            number,
+            f"a line of only '-' or '=' is Markdown's underline or rule, which the {layout} "
+            "layout does not read; remove it, or import the summary as Markdown "
+            "(--layout markdown)",
+        )
+    above = blocks[-1] if blocks else None
+    if above is None or above.kind != "item" or above.last != number - 1:
+        return None
+    if indent < above.depth or _ATX.fullmatch(line) or _BULLET.fullmatch(line):
+        return None
+    return LayoutProblem(
+        number,
+        f"this line continues the statement on line {above.line}, and the {layout} layout "
+        "reads one line a statement; write each statement on one line",
+    )
 
 
 def readable_lines(text: str, layout: str) -> list[str]:
