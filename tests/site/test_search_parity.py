@@ -153,6 +153,9 @@ EVIDENCE_QUERIES = [
     "changed:..2026-11",
     "changed:2026-01..2026-11-23",
     "children OR changed:2026-12",
+    "changed:2024-02-29..",  # a leap day
+    "changed:0001..2026-11-30",
+    "year:0001..2010",
 ]
 FIELD_ERRORS = [
     "design:cohort",
@@ -171,6 +174,16 @@ FIELD_ERRORS = [
     "changed:..",
     "changed:2026-12..2026-11",
     "changed:2026/12/05",
+    # Of the right shape, but no day or month of the calendar (datetime.date's rule).
+    "changed:2026-13",
+    "changed:2026-00",
+    "changed:2026-02-30",
+    "changed:2025-02-29",
+    "changed:0000-01-01",
+    "changed:2026-12-99..",
+    "changed:..2026-04-31",
+    "year:0000",
+    "year:0000..2020",
 ]
 FIELD_FILTERED = [
     ("PrP", {"stance": "contradicts"}),

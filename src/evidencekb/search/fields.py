@@ -20,6 +20,7 @@ lowercased, which the site's search does alike.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
@@ -165,10 +166,31 @@ def term_id(name: str, value: str, names: Mapping[str, Sequence[str]]) -> str:
     raise QueryError(f'unknown {name} "{value}" (allowed: {", ".join(sorted(names))})')
 
 
-def _year_query(field: QueryField, value: str, years: tuple[int, ...]) -> wq.Query:
-    match = re.fullmatch(YEAR_PATTERN, value)
-    if match is None or match.group(0) == "..":
+def _bounds(field: QueryField, value: str, pattern: str) -> re.Match[str]:
+    """`value` matched by `pattern` (YEAR_PATTERN, DATE_PATTERN), each bound in it a
+    year, month or day the calendar has; else the field's error."""
+    match = re.fullmatch(pattern, value)
+    if match is None or match.group(0) == ".." or not all(map(_real, match.groups())):
         raise bad_value(field, value)
+    return match
+
+
+def _real(bound: str | None) -> bool:
+    """Whether a bound (2026, 2026-02, 2026-02-28; None: not given) is a year, month or
+    day of the calendar, as datetime.date has it: from year 1, months 1 to 12, no
+    February 30. (search-core.js's realDate is the same rule.)"""
+    if bound is None:
+        return True
+    year, month, day = (*map(int, bound.split("-")), 1, 1)[:3]
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _year_query(field: QueryField, value: str, years: tuple[int, ...]) -> wq.Query:
+    match = _bounds(field, value, YEAR_PATTERN)
     if match.group(1) is not None:
         return wq.Term(field.name, match.group(1))
     first = int(match.group(2)) if match.group(2) else min(years, default=0)
@@ -184,9 +206,7 @@ def _year_query(field: QueryField, value: str, years: tuple[int, ...]) -> wq.Que
 def _date_query(field: QueryField, value: str, dates: tuple[str, ...]) -> wq.Query:
     """The dates the index holds that fall on `value` or in its range: a bound of a
     month or a year takes all of it (2026-01..2026-06 runs to June 30)."""
-    match = re.fullmatch(DATE_PATTERN, value)
-    if match is None or match.group(0) == "..":
-        raise bad_value(field, value)
+    match = _bounds(field, value, DATE_PATTERN)
     first, last = (match.group(1),) * 2 if match.group(1) else match.group(2, 3)
     if first and last and first[: len(last)] > last:
         raise QueryError(f"date range {value} ends before it starts")

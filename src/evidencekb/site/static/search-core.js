@@ -554,9 +554,30 @@
     }).join(this.a.keyJoiner);
   };
 
+  // fields._bounds: `value` matched by `pattern`, each bound in it a year, month or
+  // day the calendar has; else the field's error.
+  Engine.prototype.bounds = function (field, value, pattern) {
+    var match = pattern.exec(value);
+    if (match === null || match[0] === '..' || !match.slice(1).every(realDate)) {
+      throw this.badValue(field, value);
+    }
+    return match;
+  };
+
+  // fields._real: whether a bound (2026, 2026-02, 2026-02-28; undefined: not given) is a
+  // year, month or day of the calendar, as Python's datetime.date has it: from year 1
+  // (which Date would take as 1901 unless set by setUTCFullYear), no February 30.
+  function realDate(bound) {
+    if (bound === undefined) return true;
+    var parts = bound.split('-').map(Number).concat([1, 1]);
+    var date = new Date(0);
+    date.setUTCFullYear(parts[0], parts[1] - 1, parts[2]);
+    return parts[0] >= 1 && date.getUTCFullYear() === parts[0] &&
+      date.getUTCMonth() === parts[1] - 1 && date.getUTCDate() === parts[2];
+  }
+
   Engine.prototype.yearQuery = function (field, value) {
-    var match = this.yearPattern.exec(value), years = this.a.years;
-    if (match === null || match[0] === '..') throw this.badValue(field, value);
+    var match = this.bounds(field, value, this.yearPattern), years = this.a.years;
     if (match[1] !== undefined) return {type: 'term', field: field, text: match[1], boost: 1.0};
     var first = match[2] !== undefined ? Number(match[2]) : (years.length ? years[0] : 0);
     var last = match[3] !== undefined ? Number(match[3]) : (years.length ? years[years.length - 1] : 0);
@@ -573,8 +594,7 @@
   // fields._date_query: the dates the data holds on `value` or in its range; a bound of
   // a month or a year takes all of it.
   Engine.prototype.dateQuery = function (field, value) {
-    var match = this.datePattern.exec(value);
-    if (match === null || match[0] === '..') throw this.badValue(field, value);
+    var match = this.bounds(field, value, this.datePattern);
     var first = match[1] !== undefined ? match[1] : match[2];
     var last = match[1] !== undefined ? match[1] : match[3];
     if (first && last && first.slice(0, last.length) > last) {
