@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evidencekb.errors import ValidationError
-from evidencekb.kb.citations import rewrite_marker, split_marker
+from evidencekb.kb.citations import rewrite_marker, split_marker, unread_markers
 from evidencekb.kb.summary import parse_summary
 from fixtures import ekb_here
 
@@ -284,3 +284,110 @@ def test_a_summary_with_a_cited_sentence_before_a_heading_imports_and_exports_ba
     assert imported(empty_kb, source, SWALLOWED) == (0, created(empty_kb, 3, 1), "")
     exported = ekb_here("export", "--format", "text", "--topic", "t", "--kb", str(empty_kb))
     assert (exported.exit_code, exported.stdout) == (0, SWALLOWED)
+
+
+# -- 4. markers inside a statement, caret and HTML superscripts, plain ranges -----------------
+
+MANAGING = "Ketamine has demonstrated efficacy in managing complex regional pain syndrome (CRPS)"
+
+
+@pytest.mark.parametrize(
+    ("text", "unread"),
+    [
+        (f"{MANAGING} [1] and fibromyalgia.", ["[1]"]),
+        (f"{MANAGING} [^1], [2] and fibromyalgia.", ["[^1], [2]"]),
+        (f"{MANAGING}\u00b9 and fibromyalgia.", ["\u00b9"]),
+        (f"{MANAGING},\u00b9\u207b\u00b3 and fibromyalgia.", ["\u00b9\u207b\u00b3"]),
+        (f"{MANAGING}^1^.", ["^1^"]),
+        (f"{MANAGING}<sup>1</sup>.", ["<sup>"]),
+        # Numbers that are the text's: powers, charges, isotopes, names, quantities.
+        ("Doses of 1.5 mg/m\u00b2 daily were used.", []),
+        ("An R\u00b2 of 0.8 and an I\u00b2 of 45% were found.", []),
+        ("A \u03c7\u00b2 test was used.", []),
+        ("Ketamine blocks Ca\u00b2\u207a channels.", []),
+        ("Uptake on \u00b9\u2078F-FDG PET fell in 10\u2076 cells.", []),
+        ("Patients with COVID-19 [n = 4] and type 2 diabetes (1) were included.", []),
+    ],
+)
+def test_the_markers_no_rule_reads_are_found(text: str, unread: list[str]) -> None:
+    assert unread_markers(text) == unread
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    inner=st.lists(st.integers(1, 999), min_size=1, max_size=4),
+    last=st.integers(1, 999),
+    spelling=st.sampled_from(["[{}]", "[^{}]", "{}"]),
+)
+def test_a_marker_inside_a_statement_is_never_silently_dropped(
+    inner: list[int], last: int, spelling: str
+) -> None:
+    """Whatever a bracketed or raised marker inside a statement cites, its numbers are
+    either read, or it is found unread (and refused): never left unseen in the text."""
+    listed = ", ".join(map(str, inner))
+    if spelling == "{}":
+        listed = ",".join(map(str, inner)).translate(_RAISE)
+    statement = f"{MANAGING}{spelling.format(listed)} and fibromyalgia [{last}]."
+    marker = split_marker(statement)
+    assert marker is not None
+    assert marker.citations == (last,)
+    assert unread_markers(marker.text) == [spelling.format(listed)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "problem"),
+    [
+        (
+            f"{MANAGING} [1] and fibromyalgia [2].",
+            'the citation marker "[1]" inside the statement is not read; cite at the end of '
+            "the statement, all its numbers in one marker, or make it two statements",
+        ),
+        (
+            f"{AWARE}^1^.",
+            '"^1^" (a caret superscript) is read in no layout; cite at the end of the '
+            "statement as [1] or \u00b9",
+        ),
+        (
+            f"{LEAD}<sup>2</sup>.",
+            '"<sup>" is HTML, which only a Markdown summary reads; cite at the end of the '
+            "statement as [1] or \u00b9, or import the summary as Markdown (--layout markdown)",
+        ),
+    ],
+)
+def test_a_statement_with_a_marker_no_rule_reads_is_refused(statement: str, problem: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(f"From the Research\nOverview\n- {statement}\n", "s.txt")
+    assert [str(p) for p in caught.value.problems] == [f"s.txt:3: {problem}"]
+
+
+def test_a_lead_in_citing_in_brackets_is_refused() -> None:
+    summary = f"## From the Research\n\n{ROUTES}, including [6]:\n\n- oral 6.\n"
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(summary, "s.md", "markdown")
+    assert [str(p) for p in caught.value.problems] == [
+        's.md:3: the citation marker "[6]" inside the heading is not read; cite at the end '
+        "of the statement, all its numbers in one marker, or make it two statements"
+    ]
+
+
+@pytest.mark.parametrize("ending", [" 1-3.", " 2\u20134.", " 2 \u2013 4."])
+def test_a_plain_range_is_the_texts_kept_word_for_word(ending: str) -> None:
+    """ "1-3." after a word may be a quantity ("scores fell 1-3."), as the rules read a
+    range in the text ("over 1-2 weeks"): it stays in the text, no number dropped."""
+    (statement,) = parse_summary(f"From the Research\nH\n- {LEAD}{ending}\n", "s.txt")
+    assert (statement.text, statement.citations) == (f"{LEAD}{ending}", ())
+
+
+def test_a_summary_with_a_marker_inside_a_statement_is_refused(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "s.txt"
+    summary = f"From the Research\nOverview\n- {MANAGING} [1] and fibromyalgia [2].\n"
+    assert imported(empty_kb, source, summary) == (
+        1,
+        "",
+        f'{source}:3: the citation marker "[1]" inside the statement is not read; cite at '
+        "the end of the statement, all its numbers in one marker, or make it two statements\n"
+        "Error: 1 problem found\n",
+    )
+    assert list((empty_kb / "topics").iterdir()) == []

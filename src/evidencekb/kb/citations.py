@@ -163,6 +163,53 @@ def _dangling(text: str, raw: str) -> tuple[str, ...]:
     )
 
 
+# Markers read only at a statement's end, so that one anywhere else would be lost: in
+# brackets ("[1]", "[^2]"), raised digits after a word ("CRPS\u00b9 and"; not "10\u2076",
+# "Ca\u00b2\u207a" or an isotope's "\u00b9\u2078F"), and spellings read nowhere: a
+# caret superscript ("^1^") and HTML ("<sup>1</sup>" outside Markdown).
+_INNER_BRACKETS = re.compile(_BRACKETS)
+_INNER_RAISED = re.compile(
+    rf"(?<=[^\s\d{_SUPERSCRIPT_DIGITS}])(?P<marker>{_SUP_LIST})(?![\w\u207a\u207b])"
+)
+_UNREAD = re.compile(rf"\^{_LIST}\^|<sup\b[^>]*>", re.IGNORECASE)
+
+
+def unread_markers(text: str) -> list[str]:
+    """The citation markers in `text` (a statement, its end's marker taken off, or a
+    heading) that no rule reads, as written: each would be a citation lost."""
+    found = [m.group() for m in _INNER_BRACKETS.finditer(text)]
+    found += [m.group() for m in _INNER_RAISED.finditer(text) if not _raised_power(m)]
+    return found + [m.group() for m in _UNREAD.finditer(text)]
+
+
+def _raised_power(match: re.Match[str]) -> bool:
+    """Whether a raised 2 or 3 is a power: of a unit ("m\u00b2") or a one-letter
+    symbol ("R\u00b2", "I\u00b2", "\u03c7\u00b2")."""
+    before = match.string[: match.start()]
+    if match.group() not in ("\u00b2", "\u00b3"):
+        return False
+    return bool(_UNIT.search(before)) or len(before.split()[-1].lstrip("(")) == 1
+
+
+def unread_fault(marker: str, what: str) -> str:
+    """Why `marker`, in a statement or heading (`what`), is refused, and what to write."""
+    if marker.startswith("<"):
+        return (
+            f'"{marker}" is HTML, which only a Markdown summary reads; cite at the end of '
+            "the statement as [1] or \u00b9, or import the summary as Markdown (--layout markdown)"
+        )
+    if marker.startswith("^"):
+        numbers = marker.strip("^")
+        return (
+            f'"{marker}" (a caret superscript) is read in no layout; cite at the end of the '
+            f"statement as [{numbers}] or {numbers.translate(_FROM_DIGITS)}"
+        )
+    return (
+        f'the citation marker "{marker}" inside the {what} is not read; cite at the end of '
+        "the statement, all its numbers in one marker, or make it two statements"
+    )
+
+
 # Where a sentence may end inside a paragraph: blanks, then a capital letter.
 _NEXT_SENTENCE = re.compile(r"\s+(?=[^\W\d_])")
 # The most of a sentence's end that decides whether it ends in a marker.

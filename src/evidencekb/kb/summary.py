@@ -8,10 +8,11 @@ becomes numbers (citations.py). A statement's heading is its heading path, the
 headings above it and its lead-in, joined by HEADING_SEPARATOR. A cited sentence is a
 statement wherever it stands: on a line that goes on as a heading or lead-in ("... 1. Its
 use is summarised below"), it is a statement and the rest the heading; a `#` heading
-holding one is refused. Every line that would give a
-claim `ekb check` rejects (a citation 0, a number twice, a control character) is
-a problem at that line, with the same rule the check applies; a problem that
-stands on many lines for one cause is reported once, with the lines it stands on.
+holding one is refused, as is a citation marker no rule reads (one inside a statement or
+heading, `^1^`). Every line that would give a claim `ekb check` rejects (a citation 0, a
+number twice, a control character) is a problem at that line, with the same rule the
+check applies; a problem that stands on many lines for one cause is reported once, with
+the lines it stands on.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from dataclasses import dataclass, field, replace
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.blocks import BARE, Block
-from evidencekb.kb.citations import Marker, citation_faults, cited_sentences, split_marker
+from evidencekb.kb.citations import (
+    Marker,
+    citation_faults,
+    cited_sentences,
+    split_marker,
+    unread_fault,
+    unread_markers,
+)
 from evidencekb.kb.layouts import PART_HEADING, read_blocks
 from evidencekb.kb.text import shown, text_fault
 
@@ -225,6 +233,12 @@ class _SummaryReader:
     def check_heading(self, heading: _Heading) -> None:
         if fault := text_fault(heading.text):
             self.problem(heading.line, f"the heading {fault}")
+        self.check_unread(heading.line, heading.text, "heading")
+
+    def check_unread(self, line: int, text: str, what: str) -> None:
+        """A marker no rule reads would be a citation lost: refused, never guessed at."""
+        for marker in unread_markers(text):
+            self.problem(line, unread_fault(marker, what))
 
     def close_headings(self, level: int) -> None:
         """Close the lead-in and every heading at `level` or deeper."""
@@ -277,6 +291,8 @@ class _SummaryReader:
             self.problem(line, f"the statement {fault}")
         if split_marker(text) is not None:
             self.problem(line, "the statement ends in two citation markers; write them as one")
+        else:
+            self.check_unread(line, text, "statement")
         if marker:
             for fault in [*marker.faults, *citation_faults(marker.citations)]:
                 self.problem(line, fault)
