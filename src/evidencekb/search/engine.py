@@ -15,7 +15,10 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import pickle
+import struct
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +27,11 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.filetables import FileFormatError
 from whoosh.scoring import BM25F
 
-from evidencekb.errors import KBError, QueryError
+from evidencekb.errors import KBError, QueryError, failure_reason
 from evidencekb.registry import query_field
 from evidencekb.search.analysis import spans
 from evidencekb.search.bulk import BulkScores
@@ -115,22 +120,97 @@ def search(
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     tree = parse(query)  # syntax errors first, before touching the index
+    failure: Exception | None = None
     for attempt in range(3):
         try:
-            ix = whoosh_index.open_dir(str(index_dir))
-            meta = read_meta(index_dir)
-            if meta is None:
-                raise OSError("index metadata missing")
-            weighting = RobertsonBM25F(B=ranking.b, K1=ranking.k1)
-            with ix.searcher(weighting=weighting) as searcher, BulkScores(searcher) as bulk:
-                remember_terms(searcher)
-                return _run(searcher, bulk, meta, query, tree, filters, limit, ranking)
-        except (OSError, whoosh_index.IndexError):
-            # A rebuild swapped the index while we opened it: try the new one.
-            if attempt == 2:
-                raise KBError(f"cannot read the search index at {index_dir}") from None
+            return _search_once(index_dir, query, tree, filters, limit, ranking)
+        except Exception as error:
+            if not isinstance(error, OSError) and not damaged(error):
+                raise
+            failure = error
+        if attempt < 2:  # a rebuild may have swapped the index as we opened it: try the new one
             time.sleep(0.05)
-    raise AssertionError("unreachable")
+    assert failure is not None
+    raise _unreadable(index_dir, failure) from failure
+
+
+def _search_once(
+    index_dir: Path,
+    query: str,
+    tree: Node | None,
+    filters: Filters,
+    limit: int,
+    ranking: Ranking,
+) -> SearchResults:
+    storage = _Storage(str(index_dir))
+    try:
+        ix = whoosh_index.FileIndex(storage)
+        meta = read_meta(index_dir)
+        if meta is None:
+            raise OSError("index metadata missing")
+        weighting = RobertsonBM25F(B=ranking.b, K1=ranking.k1)
+        with ix.searcher(weighting=weighting) as searcher, BulkScores(searcher) as bulk:
+            remember_terms(searcher)
+            return _run(searcher, bulk, meta, query, tree, filters, limit, ranking)
+    except BaseException:
+        storage.close_opened()
+        raise
+
+
+class _Storage(FileStorage):
+    """whoosh's storage of an index folder, remembering the files it opens: a reader
+    whose constructor fails on a damaged file leaves it open, and a search that fails
+    closes them all."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.opened: list[Any] = []
+
+    def open_file(self, name: str, **kwargs: Any) -> Any:
+        opened = super().open_file(name, **kwargs)
+        self.opened.append(opened)
+        return opened
+
+    def close_opened(self) -> None:
+        for opened in self.opened:
+            if not opened.is_closed:  # whoosh's StructFile refuses to close twice
+                opened.close()
+
+
+# What reading a damaged index file raises. whoosh reads its files with struct, zlib,
+# array and pickle and checks little of what it reads, so a file cut short or garbled
+# fails as whichever of them, or the code after it, stumbles (cutting and garbling each
+# file of an index gave every one of these): down to a bare Exception ("Block tag
+# error") and a missing length byte read as None, which fails to be scored (TypeError).
+DAMAGE = (
+    EOFError,
+    ImportError,  # a garbled pickle names a module
+    LookupError,
+    ArithmeticError,
+    TypeError,
+    ValueError,  # UnicodeError too
+    AttributeError,
+    struct.error,
+    zlib.error,
+    pickle.UnpicklingError,
+    FileFormatError,
+    whoosh_index.IndexError,
+)
+
+
+def damaged(error: Exception) -> bool:
+    """Whether `error` is one that reading a damaged index raises (`DAMAGE`)."""
+    return isinstance(error, DAMAGE) or type(error) is Exception
+
+
+def _unreadable(index_dir: Path, error: Exception) -> KBError:
+    """What to say of an index that could not be read, and how to write it anew (only
+    --full: a build keeps the files of the index whose inputs did not change)."""
+    if isinstance(error, OSError):
+        said = f"cannot read the search index at {index_dir}: {failure_reason(error)}"
+    else:
+        said = f"the search index at {index_dir} is damaged"
+    return KBError(f"{said}; run `ekb build --full` to write it anew")
 
 
 def _run(

@@ -1,0 +1,83 @@
+"""A damaged search index (a file of it cut short or garbled) is one `Error:` line
+that says so and how to write it anew, never a traceback; and that way works."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from evidencekb.errors import KBError
+from evidencekb.search.engine import damaged, search
+from fixtures import ekb_here
+
+
+def halved(data: bytes) -> bytes:
+    return data[: len(data) // 2]
+
+
+def zeroed(data: bytes) -> bytes:
+    return bytes(len(data))
+
+
+def garbled(data: bytes) -> bytes:
+    return bytes(byte ^ 0x5A if at % 7 == 0 else byte for at, byte in enumerate(data))
+
+
+# Each damage with a query it fails (before, each a traceback of its own: struct.error,
+# TypeError, UnicodeEncodeError, a bare Exception, FileFormatError, zlib.error, pickle's).
+DAMAGES = [
+    ("_stored.col", halved, "ketamine"),
+    ("_body_len.col", halved, "ketamine pain"),
+    ("_heading_len.col", zeroed, "ketamine pain"),
+    (".pst", zeroed, '"neuropathic pain"'),
+    (".trm", zeroed, "ketamine"),
+    (".trm", garbled, "ketamine"),
+    ("_stored.col", garbled, "ketamine"),
+    (".toc", halved, "ketamine"),
+]
+
+
+@pytest.fixture
+def built(kb_dir: Path, tmp_path: Path) -> tuple[list[str], Path]:
+    """The arguments of `ekb search` on a kb copy, and its index folder, built."""
+    args = ["--kb", str(kb_dir), "--site-dir", str(tmp_path / "site")]
+    assert ekb_here("search", *args, "ketamine").exit_code == 0
+    return args, tmp_path / ".site.ekb-index"
+
+
+def damage(index: Path, suffix: str, how: Callable[[bytes], bytes]) -> None:
+    (file,) = index.glob(f"*{suffix}")
+    file.write_bytes(how(file.read_bytes()))
+
+
+@pytest.mark.parametrize(("suffix", "how", "query"), DAMAGES)
+def test_a_damaged_index_is_said_to_be_damaged(
+    built: tuple[list[str], Path], suffix: str, how: Callable[[bytes], bytes], query: str
+) -> None:
+    args, index = built
+    damage(index, suffix, how)
+    with pytest.raises(KBError) as caught:
+        search(index, query)
+    expected = f"the search index at {index} is damaged; run `ekb build --full` to write it anew"
+    assert str(caught.value) == expected
+    result = ekb_here("search", *args, query)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", f"Error: {expected}\n")
+
+
+def test_ekb_build_full_writes_a_damaged_index_anew(built: tuple[list[str], Path]) -> None:
+    args, index = built
+    damage(index, "_stored.col", halved)
+    assert ekb_here("search", *args, "ketamine").exit_code == 1
+    assert ekb_here("build", "--full", "--quiet", *args).exit_code == 0
+    again = ekb_here("search", *args, "ketamine")
+    assert (again.exit_code, again.stderr) == (0, "")
+
+
+def test_a_query_error_is_no_damage() -> None:
+    from evidencekb.errors import QueryError
+
+    assert not damaged(QueryError("unknown field"))
+    assert not damaged(KBError("no knowledge base"))
+    assert damaged(Exception("Block tag error b''"))
