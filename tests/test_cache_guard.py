@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from evidencekb.paths import (
     CITATION_CACHE_DIRNAME,
     EXPORT_CACHE_DIRNAME,
     PARSE_CACHE_DIRNAME,
+    VERDICT_CACHE_DIRNAME,
 )
 from fixtures import folder_bytes
 
@@ -65,6 +67,7 @@ def test_entries_that_are_no_files_hang_nothing(kb_dir: Path, tmp_path: Path) ->
 FORGED = {
     CITATION_CACHE_DIRNAME: b"<i>Forged</i> reference.",
     EXPORT_CACHE_DIRNAME: gzip.compress(b'{"id": "forged"},\n', mtime=0),
+    VERDICT_CACHE_DIRNAME: pickle.dumps([("Cited works support · forged", 0)]),
 }
 
 

@@ -28,6 +28,7 @@ from evidencekb.paths import (
     INDEX_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
     SEARCH_DATA_DIRNAME,
+    VERDICT_CACHE_DIRNAME,
     index_dir,
 )
 from evidencekb.reuse import Earlier
@@ -117,7 +118,12 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     # so are the other topic's analysis for the search data (search/browser/cache.py),
     # its claims analysed for the index (search/segments.py) and its share of the
     # export (database/export.py).
-    caches = (SEARCH_CACHE_DIRNAME, INDEX_CACHE_DIRNAME, EXPORT_CACHE_DIRNAME)
+    caches = (
+        SEARCH_CACHE_DIRNAME,
+        INDEX_CACHE_DIRNAME,
+        EXPORT_CACHE_DIRNAME,
+        VERDICT_CACHE_DIRNAME,  # the database's verdicts (database/evidence.py)
+    )
     entries = {name: cache_entries(name) for name in caches}
     search_data = folder_inodes(site / SEARCH_DATA_DIRNAME)
     reword(kb_dir, "interrupt pain signaling pathways", "interrupt the pain signaling pathways")

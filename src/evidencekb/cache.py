@@ -51,6 +51,7 @@ from evidencekb.paths import (
     PARSE_CACHE_DIRNAME,
     SEARCH_CACHE_DIRNAME,
     TOPICS_DIR,
+    VERDICT_CACHE_DIRNAME,
 )
 from evidencekb.reading import NotReadable, read_regular
 from evidencekb.reuse import content_hash, content_key
@@ -104,13 +105,27 @@ EXPORT_MEMBERS = CacheKind(
     "a topic folder's absolute path; used while the content key of the code, this format, "
     "the kb's stances and strength scheme and the topic's claims is the one it holds",
 )
+DATABASE_VERDICTS = CacheKind(
+    VERDICT_CACHE_DIRNAME,
+    "evidencekb-database-verdicts-1",
+    "a topic folder's absolute path; used while the content key of the code, this format, "
+    "the kb's stances and strength scheme and the topic's claims is the one it holds",
+)
 INDEX_DOCUMENTS = CacheKind(
     INDEX_CACHE_DIRNAME,
     "evidencekb-index-documents-1",
     "a topic folder's absolute path; used while the topic's content key "
     "(search.index.topic_key, of the code too) is the one it holds",
 )
-CACHES = (PARSED_TOML, CHECKED_TOPICS, CITATIONS, SEARCH_PARTIALS, EXPORT_MEMBERS, INDEX_DOCUMENTS)
+CACHES = (
+    PARSED_TOML,
+    CHECKED_TOPICS,
+    CITATIONS,
+    SEARCH_PARTIALS,
+    EXPORT_MEMBERS,
+    DATABASE_VERDICTS,
+    INDEX_DOCUMENTS,
+)
 
 
 def cache_folder(name: str) -> Path | None:

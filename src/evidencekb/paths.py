@@ -35,6 +35,7 @@ CHECKED_CACHE_DIRNAME = "checked-topics"  # topics that loaded without a problem
 CITATION_CACHE_DIRNAME = "citations"  # references formatted by site/citation.py
 SEARCH_CACHE_DIRNAME = "search-data"  # each topic's search data analysed (search/browser/cache.py)
 EXPORT_CACHE_DIRNAME = "export"  # each topic's share of the JSON export (database/export.py)
+VERDICT_CACHE_DIRNAME = "verdicts"  # each topic's claims' verdicts (database/evidence.py)
 INDEX_CACHE_DIRNAME = "index-documents"  # each topic's claims analysed (search/segments.py)
 
 # Inside the site folder that `ekb build` writes.

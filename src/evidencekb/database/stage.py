@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from evidencekb.database.evidence import VerdictRows
 from evidencekb.database.export import MemberCache, write_export
 from evidencekb.database.metadata import write_datasette_metadata
 from evidencekb.database.tables import write_database
@@ -22,7 +23,6 @@ from evidencekb.reuse import Earlier, Part, Parts, content_key
 
 if TYPE_CHECKING:
     from evidencekb.kb.load import LoadedKb
-    from evidencekb.model import KnowledgeBase
 
 # A rough share of a claim's worth of work each (reuse.Part.cost): the export, made
 # anew, takes longer to write than the database; after an earlier build, whose
@@ -46,7 +46,7 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
         DATABASE_NAME,
         key,
         (DATABASE_NAME, DATASETTE_METADATA_NAME),
-        partial(_write_database, source.kb, out, progress),
+        partial(_write_database, source, out, earlier.code, progress),
         cost=claims // _DATABASE_SHARE + 1,
     )
     return Parts((export, database))
@@ -58,6 +58,7 @@ def _write_export(source: LoadedKb, out: Path, code: str) -> None:
     write_export(source.kb, out / EXPORT_NAME, MemberCache.of(source.kb_dir, code))
 
 
-def _write_database(kb: KnowledgeBase, out: Path, progress: Progress) -> None:
-    write_database(kb, out / DATABASE_NAME, progress)
-    write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, kb)
+def _write_database(source: LoadedKb, out: Path, code: str, progress: Progress) -> None:
+    verdicts = VerdictRows.of(source.kb_dir, code)
+    write_database(source.kb, out / DATABASE_NAME, progress, verdicts)
+    write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, source.kb)

@@ -19,11 +19,12 @@ from typing import Any
 
 import sqlite_utils
 
-from evidencekb.database.evidence import add_evidence
+from evidencekb.database.evidence import VERDICT_COLUMNS, VerdictRows, add_evidence
 from evidencekb.model import Claim, KnowledgeBase, Reference
 from evidencekb.names import SECTION_TITLES
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
+from evidencekb.verdict import summary_inputs
 
 VIEWS = {
     "claim_overview": """
@@ -70,8 +71,14 @@ group by entities.id order by claims desc, entities.id""",
 }
 
 
-def write_database(kb: KnowledgeBase, path: Path, progress: Progress = no_progress) -> None:
-    """Create the database at `path` (which must not exist yet)."""
+def write_database(
+    kb: KnowledgeBase,
+    path: Path,
+    progress: Progress = no_progress,
+    verdicts: VerdictRows | None = None,
+) -> None:
+    """Create the database at `path` (which must not exist yet); the claims' verdicts
+    from `verdicts`, kept between builds (none kept if None)."""
     db = sqlite_utils.Database(path)
     # No rollback journal and no waiting for the disk at each commit: the file is new,
     # and a build writes it in a staging folder that replaces the site only once all
@@ -82,7 +89,7 @@ def write_database(kb: KnowledgeBase, path: Path, progress: Progress = no_progre
     try:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        _write(db, kb, progress)
+        _write(db, kb, progress, verdicts or VerdictRows())
         db.execute("vacuum")
     finally:
         db.close()
@@ -92,7 +99,9 @@ def work_id(topic: str, number: int) -> str:
     return f"{topic}-ref-{number}"
 
 
-def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> None:
+def _write(
+    db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress, verdicts: VerdictRows
+) -> None:
     """Lookup tables first, then what refers to them, so foreign keys always resolve."""
     progress("database", 0, len(kb.claims))
     _write_strength_levels(db, kb)
@@ -100,7 +109,7 @@ def _write(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> 
     _write_vocabularies(db, kb)
     _write_topics(db, kb)
     _write_cited_works(db, kb)
-    _write_claims(db, kb, progress)
+    _write_claims(db, kb, progress, verdicts)
     add_evidence(db, kb, work_id)
     _write_views(db)
     db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
@@ -209,12 +218,16 @@ CLAIM_LINKS = {
 CLAIM_BATCH = 5000  # claims inserted at a time: memory stays flat on a large kb
 
 
-def _write_claims(db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress) -> None:
+def _write_claims(
+    db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress, verdicts: VerdictRows
+) -> None:
     _create_claim_tables(db)
     all_claims = kb.claims
+    summary = repr(summary_inputs(kb))
+    found = [row for topic in kb.topics for row in verdicts.rows(kb, topic, summary)]
     for start in range(0, len(all_claims), CLAIM_BATCH):
         chunk = all_claims[start : start + CLAIM_BATCH]
-        _insert_claims(db, chunk)
+        _insert_claims(db, chunk, found[start : start + CLAIM_BATCH])
         progress("database", start + len(chunk), len(all_claims))
     for column in ("topic", "strength", "section"):
         db.table("claims").create_index([column])
@@ -227,6 +240,7 @@ def _create_claim_tables(db: sqlite_utils.Database) -> None:
         {
             "id": str, "topic": str, "position": int, "source": str,
             **{f.name: _COLUMN_TYPES.get(f.kind, str) for f in CLAIM_COLUMNS},
+            **VERDICT_COLUMNS,
         },
         pk="id",
         foreign_keys=[
@@ -234,7 +248,7 @@ def _create_claim_tables(db: sqlite_utils.Database) -> None:
             ("section", "sections", "id"),
             ("strength", "strength_levels", "label"),
         ],
-        not_null={"topic", "position", "section", "text", "strength"},
+        not_null={"topic", "position", "section", "text", "strength", *VERDICT_COLUMNS},
     )  # fmt: skip
     for table, (column, target) in CLAIM_LINKS.items():
         db.table(table).create(
@@ -244,12 +258,16 @@ def _create_claim_tables(db: sqlite_utils.Database) -> None:
         )
 
 
-def _insert_claims(db: sqlite_utils.Database, chunk: tuple[Claim, ...]) -> None:
-    """The claims' rows and their link rows, positions counted from 1."""
-    columns = ("id", "topic", "position", "source", *(f.name for f in CLAIM_COLUMNS))
+def _insert_claims(
+    db: sqlite_utils.Database, chunk: tuple[Claim, ...], verdicts: list[tuple[str, int]]
+) -> None:
+    """The claims' rows, each with its verdict, and their link rows, positions counted
+    from 1."""
+    fields = [f.name for f in CLAIM_COLUMNS]
+    columns = ("id", "topic", "position", "source", *fields, *VERDICT_COLUMNS)
     rows = (
-        (c.id, c.topic, c.position, c.source, *(getattr(c, f.name) for f in CLAIM_COLUMNS))
-        for c in chunk
+        (c.id, c.topic, c.position, c.source, *(getattr(c, name) for name in fields), *verdict)
+        for c, verdict in zip(chunk, verdicts, strict=True)
     )
     _insert_rows(db, "claims", columns, rows)
     listed: dict[str, Callable[[Claim], list[str]]] = {
