@@ -21,6 +21,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,11 @@ def search(
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     tree = parse(query)  # syntax errors first, before touching the index
+    run = partial(_run, query=query, tree=tree, filters=filters, limit=limit, ranking=ranking)
     failure: Exception | None = None
     for attempt in range(3):
         try:
-            return _search_once(index_dir, query, tree, filters, limit, ranking)
+            return _search_once(index_dir, ranking, run)
         except Exception as error:
             if not isinstance(error, OSError) and not damaged(error):
                 raise
@@ -135,13 +137,9 @@ def search(
 
 
 def _search_once(
-    index_dir: Path,
-    query: str,
-    tree: Node | None,
-    filters: Filters,
-    limit: int,
-    ranking: Ranking,
+    index_dir: Path, ranking: Ranking, run: Callable[[Any, BulkScores, IndexMeta], SearchResults]
 ) -> SearchResults:
+    """`run` on the index in `index_dir`, opened (its searcher, scorer and metadata)."""
     storage = _Storage(str(index_dir))
     try:
         ix = whoosh_index.FileIndex(storage)
@@ -151,7 +149,7 @@ def _search_once(
         weighting = RobertsonBM25F(B=ranking.b, K1=ranking.k1)
         with ix.searcher(weighting=weighting) as searcher, BulkScores(searcher) as bulk:
             remember_terms(searcher)
-            return _run(searcher, bulk, meta, query, tree, filters, limit, ranking)
+            return run(searcher, bulk, meta)
     except BaseException:
         storage.close_opened()
         raise
