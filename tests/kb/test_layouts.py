@@ -283,6 +283,8 @@ def test_a_star_bullet_takes_a_space_after_it() -> None:
         ("<sup>[3]</sup>.", (3,), "[3]."),  # a bracket is kept as written, not raised
         ('<sup class="ref">4</sup>.', (4,), "\u2074."),
         ("<SUP>4</SUP>.", (4,), "\u2074."),
+        ("<sup>2;4</sup>.", (2, 4), "\u00b2;\u2074."),  # as "2; 4." is read
+        ("<sup>2 & 4</sup>.", (2, 4), "\u00b2 & \u2074."),  # as "2 & 4." is read
     ],
 )
 def test_superscript_tags(ending: str, citations: tuple[int, ...], read: str) -> None:

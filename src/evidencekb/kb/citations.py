@@ -34,9 +34,10 @@ _LIST = rf"{_RANGE}(?:{_SEPARATOR}{_RANGE})*"
 _SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 _TO_DIGITS = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
 _SUP = f"[{_SUPERSCRIPT_DIGITS}]{{1,3}}"
-# Between superscripts: a comma or semicolon, the modifier letter used as a superscript
-# comma (U+02D2), or a superscript minus or dash for a range.
-_SUP_LIST = rf"{_SUP}(?:\s?[,;\u02d2\u207b\-\u2013]\s?{_SUP})*"
+# Between superscripts: a comma, semicolon or ampersand (as between plain numbers), the
+# modifier letter used as a superscript comma (U+02D2), or a superscript minus or dash
+# for a range.
+_SUP_LIST = rf"{_SUP}(?:\s?[,;&\u02d2\u207b\-\u2013]\s?{_SUP})*"
 # Brackets each holding numbers, side by side or separated: "[2][4]", "[1], [2]", "[1] [2]".
 _BRACKET = rf"\[\^?\s*{_LIST}\s*\]"
 _BRACKETS = rf"{_BRACKET}(?:\s*(?:[,;&]\s*)?{_BRACKET})*"

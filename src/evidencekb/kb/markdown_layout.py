@@ -22,10 +22,12 @@ from evidencekb.kb.blocks import Block, LayoutProblem
 _SUPERSCRIPT = str.maketrans(
     "0123456789,-", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u02d2\u207b"
 )
-# What a superscript may hold to be read as raised characters: digits, commas, dashes
-# and blanks. Anything else (`<sup>[3]</sup>`, `<sup>th</sup>`) is kept as written, so
-# that a bracket is not raised into a character no citation reader knows.
-_RAISABLE = re.compile(r"[0-9,\- ]*")
+# What a superscript may hold to be read as raised characters: digits, the separators
+# of a list of them (commas, semicolons, ampersands: kept as they are, as the citation
+# reader takes them between raised digits), dashes and blanks. Anything else
+# (`<sup>[3]</sup>`, `<sup>th</sup>`) is kept as written, so that a bracket is not
+# raised into a character no citation reader knows.
+_RAISABLE = re.compile(r"[0-9,;&\- ]*")
 _RAISED_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 # `<sup>` with or without attributes (`<sup class="ref">`), and `</sup>`.
 _SUP_TAG = re.compile(r"<(?P<close>/?)sup(?:\s[^<>]*)?>", re.IGNORECASE)
