@@ -196,6 +196,9 @@ DAMAGE = (
 )
 
 
+_REASON_CHARS = 120  # of what failed, in the message of an index that could not be read
+
+
 def damaged(error: Exception) -> bool:
     """Whether `error` is one that reading a damaged index raises (`DAMAGE`)."""
     return isinstance(error, DAMAGE) or type(error) is Exception
@@ -203,12 +206,21 @@ def damaged(error: Exception) -> bool:
 
 def _unreadable(index_dir: Path, error: Exception) -> KBError:
     """What to say of an index that could not be read, and how to write it anew (only
-    --full: a build keeps the files of the index whose inputs did not change)."""
+    --full: a build keeps the files of the index whose inputs did not change). What
+    failed is named: `DAMAGE` is wide, and a fault of the code reading a sound index
+    must not pass for damage unseen."""
     if isinstance(error, OSError):
-        said = f"cannot read the search index at {index_dir}: {failure_reason(error)}"
-    else:
-        said = f"the search index at {index_dir} is damaged"
-    return KBError(f"{said}; run `ekb build --full` to write it anew")
+        return KBError(
+            f"cannot read the search index at {index_dir}: {failure_reason(error)}; "
+            "run `ekb build --full` to write it anew"
+        )
+    what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if len(what) > _REASON_CHARS:
+        what = what[:_REASON_CHARS] + "…"
+    return KBError(
+        f"cannot read the search index at {index_dir} ({what}); it may be damaged: "
+        "run `ekb build --full` to write it anew"
+    )
 
 
 def _run(
