@@ -239,6 +239,15 @@ def test_list_names_every_claim(repo_kb: Path) -> None:
     )
 
 
+def test_list_leads_a_claim_not_to_take_for_fact_with_its_finding(evidence_kb: Path) -> None:
+    lines = ekb("list", "--kb", str(evidence_kb), "--topic", "scifact-sample").stdout
+    assert lines.splitlines()[1:] == [
+        "  scifact-2  \u26a0 contradicted: 1 in 5 million in UK have abnormal PrP positivity.",
+        "  scifact-10  \u26a0 contested: 4-PBA treatment decreases endoplasmic reticulum…",
+        "  scifact-11  \u26a0 contested: 4-PBA treatment raises endoplasmic reticulum stress…",
+    ]
+
+
 def test_import_errors(empty_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "s.txt"
     source.write_text("Title\nIntro.\nFrom the Research\n- \n", encoding="utf-8")

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidencekb.model import Evidence, Quote, Relation, StrengthLevel, StrengthScheme, Term
+from evidencekb.model import (
+    CitedNotice,
+    Evidence,
+    Quote,
+    Relation,
+    StrengthLevel,
+    StrengthScheme,
+    Term,
+)
 from evidencekb.verdict import verdict
 from fixtures import make_claim
 
@@ -158,3 +166,12 @@ def test_to_dict_carries_the_summary_as_data() -> None:
             "text": "Strength: not stated by the source",
         },
     }
+
+
+def test_cautions_say_in_a_few_words_what_makes_a_warning() -> None:
+    assert summary(TEXT, "contradicts").cautions == ("contradicted",)
+    retracted = summary(TEXT, "contradicts", notices=(CitedNotice(13734012, "retraction"),))
+    assert retracted.cautions == ("contradicted", "reference 13734012 retracted")
+    assert summary(TEXT, "supports", "contradicts").cautions == ("contested",)
+    quiet = summary(TEXT, "supports")
+    assert (quiet.cautions, quiet.warning) == ((), False)

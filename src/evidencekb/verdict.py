@@ -122,9 +122,19 @@ class Verdict:
     def warning(self) -> bool:
         """What a reader must not miss: contradicted, contested, or resting on a work
         retracted or under an expression of concern."""
-        return (
-            self.contradicted or self.contested or any(n.mark in WARNED_MARKS for n in self.notices)
-        )
+        return bool(self.cautions)
+
+    @property
+    def cautions(self) -> tuple[str, ...]:
+        """What makes it a `warning`, a few words each, for a line too short for the
+        findings: "contradicted", "contested", "reference 3 retracted"."""
+        found = [self.kind] if self.contradicted or self.contested else []
+        found += [
+            f"reference {n.citation} {NOTICE_MARKS[n.mark].lower()}"
+            for n in self.notices
+            if n.mark in WARNED_MARKS
+        ]
+        return tuple(found)
 
     @property
     def stances_text(self) -> str:

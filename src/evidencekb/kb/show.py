@@ -178,13 +178,18 @@ def _field(label: str, value: str, width: int) -> list[str]:
     return wrapped(value, width, label.ljust(_LABEL), " " * _LABEL)
 
 
-def claim_list(topics: tuple[Topic, ...], width: int = 88) -> str:
-    """Every claim's id and the start of its text, one a line, topic by topic."""
+def claim_list(kb: KnowledgeBase, topics: tuple[Topic, ...], width: int = 88) -> str:
+    """Every claim's id and the start of its text, one a line, topic by topic; a claim
+    whose verdict a reader must not miss (verdict.Verdict.warning) is led by what makes
+    it so, marked, so that even a list of ids never shows it as fact."""
     lines = []
     for each in topics:
         lines.append(f"{each.title} ({each.slug}): {len(each.claims)} claims")
         for claim in each.claims:
-            lines.append(_shortened(f"  {claim.id}  {claim.text}", max(width, NARROWEST)))
+            found = verdict(claim, kb.stances, kb.strength)
+            said = ", ".join(found.cautions)
+            text = f"\u26a0 {said}: {claim.text}" if said else claim.text
+            lines.append(_shortened(f"  {claim.id}  {text}", max(width, NARROWEST)))
     return "\n".join(lines)
 
 
