@@ -304,7 +304,7 @@ def init(folder: Path) -> None:
         dest="revision",
         metavar="REV",
         help="Also fail for each claim whose meaning changed since git revision REV "
-        "without its changed date moving (see `ekb changes`).",
+        "without its changed date moving on, or whose added date moved (see `ekb changes`).",
     ),
     kb_option,
 )
@@ -340,6 +340,13 @@ def _check_dates_since(kb_dir: Path, revision: str) -> None:
     undated = unstamped(changes_since(kb_dir, revision))
     for change in undated:
         say(change.describe())
+    moved = sum(1 for change in undated if change.added_moved)
+    if moved:  # no stamp mends it: a claim is added once
+        back = "it" if moved == 1 else "them"
+        _fail(
+            f"the added date of {_plural(moved, 'claim')} moved since {revision}; put {back} back",
+            1,
+        )
     if undated:
         _fail(
             f"{_plural(len(undated), 'claim')} changed since {revision} without "

@@ -227,10 +227,11 @@ def test_check_since_fails_an_added_date_moved_but_not_one_filled_in(
     edit(claims_file(dated_checkout), 'added = "2026-11-23"', 'added = "2026-11-01"')
     failed = ekb("check", "--since", "HEAD", "--kb", kb)
     assert failed.returncode == 1
-    assert failed.stderr.splitlines()[0] == (
+    assert failed.stderr.splitlines() == [
         f"{MEHRA}: added 2026-11-01, but 2026-11-23 at the revision "
-        "(a claim is added once: put its date back)"
-    )
+        "(a claim is added once: put its date back)",
+        "Error: the added date of 1 claim moved since HEAD; put it back",
+    ]
     # A stamp cannot mend it, and does not try: the claim's meaning did not change.
     stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-12-06", "--kb", kb)
     assert stamped.returncode == 0
