@@ -245,6 +245,8 @@ def test_highlights_mark_the_matched_words_and_phrases(index_dir: Path) -> None:
             'unknown strength "strong" (allowed: high, moderate, low, very-low, not-stated)',
         ),
         ("cites:two", 'cites: needs a citation number, e.g. cites:2 (got "two")'),
+        ("cites:0", 'cites: needs a citation number, e.g. cites:2 (got "0")'),  # as --cites
+        ("cites:00", 'cites: needs a citation number, e.g. cites:2 (got "00")'),
         ("(" * 30 + "x" + ")" * 30, "parentheses nested too deeply (at most 20 levels)"),
         ("x " * 300, "query too long: 300 words (at most 200)"),
         ("x" * 3000, "query too long: 3000 characters (at most 2000)"),

@@ -84,7 +84,7 @@ FIELD_QUERIES = [
     'heading:"pain management" ketamine',
 ]
 UNICODE = ["kétamine", "Ödem ketamine", "ketamine—pain", "0.1 mg/kg", "≥ 0.5 mg", "naïve 痛み"]
-ERRORS = ['unclosed "quote', "section:", "foo:bar", "cites:two", "(ketamine", "AND pain"]
+ERRORS = ['unclosed "quote', "section:", "foo:bar", "cites:two", "cites:0", "(ketamine", "AND pain"]
 # Queries of 1999, 2000 and 2001 characters (the most is 2000) with a misspelled word
 # whose correction is a letter longer: offered only while it is no longer than that.
 LONGEST = [f'"{"z" * (length - 14)}" laryngospsm' for length in (1999, 2000, 2001)]

@@ -128,8 +128,8 @@ def keyword_query(field: QueryField, value: str, meta: AllowedValues) -> wq.Quer
         return wq.Term(name, allowed)
     if rule == "term":
         return wq.Term(name, term_id(name, value, meta.values[name]))
-    if rule == "number":
-        if not value.isascii() or not value.isdigit():
+    if rule == "number":  # 1 or more, as citation numbers are (and as --cites N takes)
+        if not value.isascii() or not value.isdigit() or int(value) < 1:
             raise bad_value(field, value)
         return wq.Term(name, str(int(value)))
     if rule == "name":

@@ -522,7 +522,7 @@
     if (rule === 'choice') return term(allowedValue(field, value, Object.keys(values)));
     if (rule === 'term') return term(termId(field, value, values));
     if (rule === 'number') {
-      if (!/^[0-9]+$/.test(value)) throw e.badValue(field, value);
+      if (!/^[0-9]+$/.test(value) || !/[1-9]/.test(value)) throw e.badValue(field, value);
       return term(String(parseInt(value, 10)));
     }
     if (rule === 'name') {
