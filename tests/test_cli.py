@@ -239,6 +239,17 @@ def test_list_names_every_claim(repo_kb: Path) -> None:
     )
 
 
+def test_an_empty_reference_export_says_why(repo_kb: Path) -> None:
+    result = ekb("export", "--format", "ris", "--topic", "ketamine-pain", "--kb", str(repo_kb))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "",
+        "Note: no reference of topic ketamine-pain is known beyond its number, so the ris "
+        "export holds none; `ekb refs import` adds what a reference manager knows of them\n",
+    )
+    assert ekb("export", "--format", "json", "--kb", str(repo_kb)).stderr == ""
+
+
 def test_list_leads_a_claim_not_to_take_for_fact_with_its_finding(evidence_kb: Path) -> None:
     lines = ekb("list", "--kb", str(evidence_kb), "--topic", "scifact-sample").stdout
     assert lines.splitlines()[1:] == [

@@ -401,11 +401,15 @@ def changes_command(revision: str, stamp: str | None, kb_dir: Path) -> None:
 def export_command(fmt: str, topic: str | None, kb_dir: Path) -> None:
     """Write the claims to standard output."""
     from evidencekb.kb import export, load_kb
+    from evidencekb.kb.exporter import nothing_to_export
 
-    text = export(load_kb(kb_dir), fmt, topic)
+    kb = load_kb(kb_dir)
+    text = export(kb, fmt, topic)
     # Into a file or a program an export is data, written exactly; on a terminal a
     # person reads it.
     write(terminal_safe(text) if on_terminal(sys.stdout) else text, nl=False)
+    if why := nothing_to_export(kb, fmt, topic):
+        say(f"Note: {why}")
 
 
 @command("show", arg("claim_id", metavar="ID"), json_option, kb_option)

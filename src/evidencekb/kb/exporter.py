@@ -22,7 +22,7 @@ import orjson
 
 from evidencekb.errors import KBError
 from evidencekb.kb.citations import rewrite_marker, with_marker
-from evidencekb.kb.refexport import bibtex, csl_json, fhir_bundle, ris
+from evidencekb.kb.refexport import bibtex, csl_json, described, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
 from evidencekb.kb.summary import Statement, statements_as_written
 from evidencekb.model import Claim, KnowledgeBase, Topic
@@ -56,6 +56,19 @@ def export(kb: KnowledgeBase, fmt: str, topic: str | None = None) -> str:
     if fmt == "fhir":
         return fhir_bundle(kb, topics)
     raise KBError(f"unknown export format '{fmt}'; allowed: {', '.join(FORMATS)}")
+
+
+def nothing_to_export(kb: KnowledgeBase, fmt: str, topic: str | None = None) -> str | None:
+    """Why an export for reference managers is empty, when it is: no reference is known
+    beyond its number (as the seed gives them), and a number alone is no record."""
+    topics = select_topics(kb, topic)
+    if fmt not in _REFERENCE_FORMATS or described(topics):
+        return None
+    scope = f"of topic {topic}" if topic else "in the knowledge base"
+    return (
+        f"no reference {scope} is known beyond its number, so the {fmt} export holds "
+        "none; `ekb refs import` adds what a reference manager knows of them"
+    )
 
 
 def select_topics(kb: KnowledgeBase, slug: str | None) -> tuple[Topic, ...]:
