@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import KBError
-from evidencekb.search.engine import damaged, search
+from evidencekb.search.damage import damaged
+from evidencekb.search.engine import search
 from fixtures import ekb_here
 
 
@@ -37,6 +38,7 @@ DAMAGES = [
     (".trm", garbled, "ketamine"),
     ("_stored.col", garbled, "ketamine"),
     (".toc", halved, "ketamine"),
+    (".arr", halved, "ketamine"),  # our scored postings beside each segment
 ]
 
 
@@ -64,8 +66,8 @@ def test_a_damaged_index_is_said_to_be_damaged(
     said = str(caught.value)
     # What failed is named, so that a fault of the code cannot pass for damage unseen.
     assert re.fullmatch(
-        rf"cannot read the search index at {re.escape(str(index))} \(\w+(: .+)?\); it may "
-        r"be damaged: run `ekb build --full` to write it anew",
+        rf"cannot read the search index at {re.escape(str(index))}( \(\w+(: .+)?\)|: .+); "
+        r"it may be damaged: run `ekb build --full` to write it anew",
         said,
     ), said
     result = ekb_here("search", *args, query)
@@ -87,3 +89,20 @@ def test_a_query_error_is_no_damage() -> None:
     assert not damaged(QueryError("unknown field"))
     assert not damaged(KBError("no knowledge base"))
     assert damaged(Exception("Block tag error b''"))
+
+
+def test_a_fault_of_the_code_is_no_damage_but_the_readers_stumble_is() -> None:
+    """A KeyError or TypeError is damage only where the code reading the index raised
+    it: one of our own search code must stay a fault, its traceback whole."""
+    from whoosh.scoring import bm25
+
+    try:
+        {}["oops"]
+    except KeyError as error:
+        ours = error
+    assert not damaged(ours)
+    try:
+        bm25(1.0, 1.0, None, 1.0, 0.75, 1.2)  # a length byte read as None, as whoosh scores
+    except TypeError as error:
+        theirs = error
+    assert damaged(theirs)

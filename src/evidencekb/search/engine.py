@@ -15,10 +15,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
-import pickle
-import struct
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -29,7 +26,6 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.filetables import FileFormatError
 from whoosh.scoring import BM25F
 
 from evidencekb.errors import KBError, QueryError, failure_reason
@@ -37,6 +33,7 @@ from evidencekb.registry import query_field
 from evidencekb.search.analysis import spans
 from evidencekb.search.bulk import BulkScores
 from evidencekb.search.codes import CodedAll, CodedTerm, claim_test, count
+from evidencekb.search.damage import damaged
 from evidencekb.search.fields import keyword_query
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, parse
@@ -175,44 +172,17 @@ class _Storage(FileStorage):
                 opened.close()
 
 
-# What reading a damaged index file raises. whoosh reads its files with struct, zlib,
-# array and pickle and checks little of what it reads, so a file cut short or garbled
-# fails as whichever of them, or the code after it, stumbles (cutting and garbling each
-# file of an index gave every one of these): down to a bare Exception ("Block tag
-# error") and a missing length byte read as None, which fails to be scored (TypeError).
-DAMAGE = (
-    EOFError,
-    ImportError,  # a garbled pickle names a module
-    LookupError,
-    ArithmeticError,
-    TypeError,
-    ValueError,  # UnicodeError too
-    AttributeError,
-    struct.error,
-    zlib.error,
-    pickle.UnpicklingError,
-    FileFormatError,
-    whoosh_index.IndexError,
-)
-
-
 _REASON_CHARS = 120  # of what failed, in the message of an index that could not be read
-
-
-def damaged(error: Exception) -> bool:
-    """Whether `error` is one that reading a damaged index raises (`DAMAGE`)."""
-    return isinstance(error, DAMAGE) or type(error) is Exception
 
 
 def _unreadable(index_dir: Path, error: Exception) -> KBError:
     """What to say of an index that could not be read, and how to write it anew (only
-    --full: a build keeps the files of the index whose inputs did not change). What
-    failed is named: `DAMAGE` is wide, and a fault of the code reading a sound index
-    must not pass for damage unseen."""
+    --full: a build keeps the files of the index whose inputs did not change), naming
+    what failed."""
     if isinstance(error, OSError):
         return KBError(
-            f"cannot read the search index at {index_dir}: {failure_reason(error)}; "
-            "run `ekb build --full` to write it anew"
+            f"cannot read the search index at {index_dir}: {failure_reason(error)}; it "
+            "may be damaged: run `ekb build --full` to write it anew"
         )
     what = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
     if len(what) > _REASON_CHARS:
