@@ -335,25 +335,13 @@ def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
 
 
 def _check_dates_since(kb_dir: Path, revision: str) -> None:
-    from evidencekb.kb.changes import changes_since, unstamped
+    from evidencekb.kb.changes import changes_since, unstamped, untrue_dates
 
     undated = unstamped(changes_since(kb_dir, revision))
     for change in undated:
         say(change.describe())
-    moved = sum(1 for change in undated if change.added_moved)
-    if moved:  # no stamp mends it: a claim is added once
-        back = "it" if moved == 1 else "them"
-        _fail(
-            f"the added date of {_plural(moved, 'claim')} moved since {revision}; put {back} back",
-            1,
-        )
     if undated:
-        _fail(
-            f"{_plural(len(undated), 'claim')} changed since {revision} without "
-            f"{'its' if len(undated) == 1 else 'their'} date moving; run "
-            f"`ekb changes --since {revision} --stamp YYYY-MM-DD`",
-            1,
-        )
+        _fail(untrue_dates(undated, revision), 1)
 
 
 @command(

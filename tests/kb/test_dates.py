@@ -202,8 +202,8 @@ def test_a_stamp_never_moves_a_date_back(dated_checkout: Path) -> None:
     stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-11-30", "--kb", kb)
     assert (stamped.returncode, stamped.stderr) == (
         1,
-        f"Error: nothing stamped: {MEHRA} was changed 2026-12-01, after 2026-11-30; "
-        "a stamp never moves a date back\n",
+        f"Error: nothing stamped: {MEHRA} was last changed 2026-12-01, and 2026-11-30 is "
+        "not later; a stamp never moves a date back\n",
     )
     assert claims_file(dated_checkout).read_bytes() == before
     assert ekb("changes", "--since", "HEAD", "--stamp", "2026-12-06", "--kb", kb).returncode == 0
@@ -242,3 +242,30 @@ def test_check_since_fails_an_added_date_moved_but_not_one_filled_in(
         claims_file(dated_checkout), "source_line = 1\n", 'source_line = 1\nadded = "2026-11-20"\n'
     )
     assert ekb("check", "--since", "HEAD", "--kb", kb).returncode == 0
+
+
+def test_a_stamp_on_the_revisions_own_date_is_refused(dated_checkout: Path) -> None:
+    """Check asks a change since the revision to be dated later than the revision's
+    `changed`: a stamp of that very day would pass here and fail there."""
+    kb = str(dated_checkout / "kb")
+    edit(claims_file(dated_checkout), "We were unable to confirm", "We did not confirm")
+    stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-12-01", "--kb", kb)
+    assert (stamped.returncode, stamped.stderr) == (
+        1,
+        f"Error: nothing stamped: {MEHRA} was last changed 2026-12-01, and 2026-12-01 is "
+        "not later; a stamp never moves a date back\n",
+    )
+    assert ekb("changes", "--since", "HEAD", "--stamp", "2026-12-02", "--kb", kb).returncode == 0
+    assert ekb("check", "--since", "HEAD", "--kb", kb).returncode == 0
+
+
+def test_check_since_says_what_mends_each_kind_of_untrue_date(dated_checkout: Path) -> None:
+    edit(claims_file(dated_checkout), 'added = "2026-11-23"', 'added = "2026-11-01"')
+    edit(claims_file(dated_checkout), "We identified associated", "We identified")  # Wakefield
+    failed = ekb("check", "--since", "HEAD", "--kb", str(dated_checkout / "kb"))
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[-1] == (
+        "Error: 1 claim changed since HEAD without its date moving; run `ekb changes "
+        "--since HEAD --stamp YYYY-MM-DD`; and the added date of 1 claim moved since HEAD; "
+        "put it back"
+    )

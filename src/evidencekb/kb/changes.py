@@ -48,6 +48,12 @@ def meaning(claim: Claim) -> dict[str, object]:
     }
 
 
+def moves_on(date: str, was: str | None) -> bool:
+    """Whether `date` dates a change made since a revision whose `changed` date was
+    `was`: a later day (ISO dates compare as text), or any day if it had none."""
+    return was is None or date > was
+
+
 @dataclass(frozen=True)
 class ClaimChange:
     """One claim that is new or whose meaning differs from the revision's."""
@@ -69,10 +75,16 @@ class ClaimChange:
         the revision's `added` and has a `changed` date later than the revision's."""
         if self.new:
             return self.claim.added is not None
-        if self.added_moved or not self.what:
-            return False
-        changed, was = self.claim.changed, self.was_changed
-        return changed is not None and (was is None or changed > was)
+        return not self.added_moved and not self.to_stamp
+
+    @property
+    def to_stamp(self) -> bool:
+        """Whether `--stamp` would date it: new without `added`, or changed in meaning
+        without a `changed` date that moves on from the revision's."""
+        if self.new:
+            return self.claim.added is None
+        changed = self.claim.changed
+        return bool(self.what) and (changed is None or not moves_on(changed, self.was_changed))
 
     def describe(self) -> str:
         c = self.claim
@@ -182,7 +194,7 @@ def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Pat
     by_topic: dict[str, dict[str, str]] = {}
     for change in changes:
         key = "added" if change.new else "changed"
-        if (change.new and change.claim.added is not None) or not (change.new or change.what):
+        if not change.to_stamp:
             continue  # dated already; or only its `added` moved, which no stamp mends
         by_topic.setdefault(change.claim.topic, {})[change.claim.id] = key
     tree = scan_kb(kb_dir)
@@ -204,22 +216,45 @@ def stamp(kb_dir: Path, changes: tuple[ClaimChange, ...], date: str) -> list[Pat
 
 
 def _check_not_back(changes: Iterable[ClaimChange], date: str) -> None:
-    """A stamp never moves a claim's `changed` date back: not before the date it has,
-    nor before the revision's."""
+    """A stamp never moves a claim's `changed` date back, nor gives it one that does not
+    move on from the revision's (`moves_on`, as `ekb check --since` asks)."""
     later = [
-        (c.claim.id, last)
+        (c.claim.id, max(filter(None, (c.claim.changed, c.was_changed))))
         for c in changes
-        if not c.new and c.what
-        for last in [max(filter(None, (c.claim.changed, c.was_changed)), default=None)]
-        if last is not None and date < last
+        if c.to_stamp and not c.new
+        if not moves_on(date, c.was_changed) or (c.claim.changed or "") > date
     ]
     if later:
         (claim, last), more = later[0], len(later) - 1
         others = f" (and {more} more)" if more else ""
         raise KBError(
-            f"nothing stamped: {claim} was changed {last}{others}, after {date}; "
-            "a stamp never moves a date back"
+            f"nothing stamped: {claim} was last changed {last}{others}, and {date} is not "
+            "later; a stamp never moves a date back"
         )
+
+
+def untrue_dates(undated: list[ClaimChange], revision: str) -> str:
+    """What `ekb check --since` says of the claims whose dates are not true, and what
+    mends each kind: `--stamp` dates a change; an `added` date moved is put back."""
+    stamp = sum(1 for change in undated if change.to_stamp)
+    back = sum(1 for change in undated if change.added_moved)
+    said = []
+    if stamp:
+        its = "its" if stamp == 1 else "their"
+        said.append(
+            f"{_plural(stamp, 'claim')} changed since {revision} without {its} date moving; "
+            f"run `ekb changes --since {revision} --stamp YYYY-MM-DD`"
+        )
+    if back:
+        it = "it" if back == 1 else "them"
+        said.append(
+            f"the added date of {_plural(back, 'claim')} moved since {revision}; put {it} back"
+        )
+    return "; and ".join(said)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> bytes:
