@@ -6,9 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from evidencekb.errors import ValidationError
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.text import control_fault
+from fixtures import ekb_here
 
 CLAIMS = "topics/ketamine-pain/claims.toml"
 
@@ -93,6 +97,37 @@ def test_control_characters(kb_dir: Path) -> None:
     assert problems(kb_dir) == [
         f"{CLAIMS}:{line}: field 'text' contains the control character U+001B; remove it"
     ]
+
+
+def test_a_bidi_control_left_open_is_refused_and_a_closed_one_kept(kb_dir: Path) -> None:
+    """An override left open would show the rest of a line reversed on the site ("12,
+    13" as "31 ,21"); one closed within the value stays, as right-to-left text may need it."""
+    line = edit(kb_dir, CLAIMS, "Ketamine is a viable", "Ketamine \\u202eis a viable")
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{line}: field 'text' contains U+202E, a bidi control left open, which "
+        "reverses or reorders the text shown after it; close it with U+202C or remove it"
+    ]
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            ["\u202a", "\u202b", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "a", " "]
+        ),
+        max_size=12,
+    )
+)
+def test_bidi_controls_pass_only_closed_in_order(parts: list[str]) -> None:
+    closes = {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
+    opened: list[str] = []
+    text = "x"
+    for part in parts:
+        text += part
+        if part.strip() and part != "a":
+            opened.append(closes.get(part, "\u202c"))
+    assert (control_fault(text) is None) == (not opened)
+    assert control_fault(text + "".join(reversed(opened))) is None
+    assert control_fault("x\u202c") is not None  # a close with nothing open
 
 
 def test_unknown_entity_and_category(kb_dir: Path) -> None:
@@ -336,3 +371,22 @@ def test_a_topics_source_format_is_summary_or_jsonl(evidence_kb: Path) -> None:
         'derived strength_basis must read "Derived: the source does not grade this evidence. '
         'A statement from the research part of the summary; it cites source 13734012."'
     )
+
+
+def test_import_refuses_a_summary_line_with_a_bidi_control_left_open(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "summary.txt"
+    source.write_text(
+        "From the Research\nEfficacy of Ketamine in Pain Management\n"
+        "- Ketamine has been shown to have efficacy in treating central pain \u202e 2, 3.\n",
+        encoding="utf-8",
+    )
+    ran = ekb_here("import", str(source), "--topic", "t", "--kb", str(empty_kb))
+    assert (ran.exit_code, ran.stdout) == (1, "")
+    assert ran.stderr.splitlines() == [
+        f"{source}:3: the statement contains U+202E, a bidi control left open, which reverses "
+        "or reorders the text shown after it; close it with U+202C or remove it",
+        "Error: 1 problem found",
+    ]
+    assert not (empty_kb / "topics" / "t").exists()
