@@ -229,7 +229,9 @@ def test_a_typo_is_corrected_and_said_so_but_a_word_beginning_is_not_a_word(site
     typo = run(site, "?q=ketamime")
     # The first two write the word; the others are about ketamine (an entity's name).
     assert [r["marks"] for r in typo["results"][:2]] == [["Ketamine"], ["Ketamine"]]
-    assert typo["status"][0] == "Showing results for “ketamine”."
+    # As `ekb search` says it; the claims counted are the corrected query's.
+    assert typo["status"][0] == "Did you mean “ketamine”? Showing results for it."
+    assert "match “ketamine”" in typo["status"][1]
     assert any(src.startswith("search/s-") for src in typo["loaded"])
     # CRP (C-reactive protein) is not the beginning of CRPS: abbreviations stay apart.
     assert run(site, "?q=CRP")["results"] == []
@@ -279,6 +281,14 @@ def test_common_words_alone_are_not_searched_and_no_data_is_loaded(site: Path) -
     assert outcome["results"] == []
     assert "very common words" in outcome["status"][0]
     assert [src for src in outcome["loaded"] if src.startswith("search/t-")] == []
+    # A query of no word at all is not told its words are too common.
+    signs = run(site, "?q=%F0%9F%92%89+%26")
+    assert (signs["results"], signs["status"]) == ([], ["No claim matches “💉 &”."])
+
+
+def test_a_filter_choice_that_names_its_menu_is_named_once(site: Path) -> None:
+    outcome = run(site, "?q=ketamine&contested=yes")
+    assert outcome["filters"]["inForce"] == "(1 in force: Contested: its evidence disagrees)"
 
 
 def test_search_js_loads_data_with_script_tags_only() -> None:

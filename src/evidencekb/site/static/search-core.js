@@ -152,6 +152,15 @@
 
   // ---- analysis (rules and lists from the manifest) -------------------------------
 
+  // Whether `text` holds a word by the token pattern (searched or not: a stop word is
+  // a word), as against only signs, emoji or spaces.
+  Engine.prototype.hasWords = function (text) {
+    this.token.lastIndex = 0;
+    var found = this.token.test(text);
+    this.token.lastIndex = 0;
+    return found;
+  };
+
   Engine.prototype.isAbbreviation = function (word) {
     var letters = word.match(/\p{L}/gu) || [];
     return word === word.toUpperCase() && word !== word.toLowerCase() &&

@@ -193,7 +193,9 @@
   function filtersInForce() {
     return FILTERS.filter(function (name) { return el[name].value; }).map(function (name) {
       var label = el.form.querySelector('label[for="filter-' + name + '"]').textContent;
-      return label + ': ' + el[name].selectedOptions[0].textContent;
+      var chosen = el[name].selectedOptions[0].textContent;
+      // A choice that names its menu already ("Contested: its evidence disagrees").
+      return chosen.indexOf(label + ':') === 0 ? chosen : label + ': ' + chosen;
     });
   }
 
@@ -208,11 +210,15 @@
   function summary(query, outcome) {
     var count = outcome.total;
     var named = filtersInForce();
-    var text = count === 0 ? 'No claim matches “' + query + '”'
-      : count + (count === 1 ? ' claim matches “' : ' claims match “') + query + '”';
+    // The claims counted are the corrected query's, when it was corrected.
+    var searched = outcome.corrected !== null ? outcome.corrected : query;
+    var text = count === 0 ? 'No claim matches “' + searched + '”'
+      : count + (count === 1 ? ' claim matches “' : ' claims match “') + searched + '”';
     text += named.length ? ' with the filters ' + named.join('; ') + '.' : '.';
     var parts = [text];
-    if (outcome.corrected !== null) parts.unshift('Showing results for “' + outcome.corrected + '”.');
+    if (outcome.corrected !== null) {
+      parts.unshift('Did you mean “' + outcome.corrected + '”? Showing results for it.');
+    }
     if (outcome.strict === 0 && outcome.results.length) {
       parts.push('No claim has all the words; showing claims with any of them.');
     } else if (outcome.strict && outcome.total > outcome.strict) {
@@ -245,9 +251,12 @@
       }
       if (!outcome.words) {
         el.more.hidden = true;
-        setStatus([query.trim()
-          ? 'Type a more specific word: very common words such as “the” are not searched.'
-          : 'Type a word to search ' + manifest.docCount.toLocaleString('en') + ' claims.']);
+        setStatus([!query.trim()
+          ? 'Type a word to search ' + manifest.docCount.toLocaleString('en') + ' claims.'
+          // Words, but none searched: only the very common ones (or too short).
+          : engine.hasWords(query)
+            ? 'Type a more specific word: very common words such as “the” are not searched.'
+            : 'No claim matches “' + query.trim() + '”.']);
         el.results.setAttribute('data-state', 'done');
         return null;
       }
