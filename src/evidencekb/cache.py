@@ -89,7 +89,7 @@ CHECKED_TOPICS = CacheKind(
 )
 CITATIONS = CacheKind(
     CITATION_CACHE_DIRNAME,
-    "evidencekb-citation-2",
+    "evidencekb-citation-3",
     "the content key of the CSL-JSON item with the style file's content key and the "
     "versions of citeproc-py and nh3",
 )

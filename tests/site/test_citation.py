@@ -179,6 +179,32 @@ def test_a_titles_markup_is_shown_as_written() -> None:
     assert "<b>" not in formatted and "<script" not in formatted
 
 
+@pytest.mark.parametrize(
+    ("pages", "shown"),
+    [
+        ("924-926", "924\u20136"),
+        ("999-1001", "999\u20131001"),
+        # citeproc-py's minimal form drops what the ends share, character by character:
+        # these it would write "S1-0", "1-00", "100-0", "e1-0", "XII-V", "0-", "-", "926-4".
+        ("S1-S10", "S1\u2013S10"),
+        ("1-100", "1\u2013100"),
+        ("100-1000", "100\u20131000"),
+        ("e1-e10", "e1\u2013e10"),
+        ("XII-XV", "XII\u2013XV"),
+        ("0-0", "0\u20130"),
+        ("-5", "\u20135"),
+        ("926-924", "926\u2013924"),
+        ("1-", "1\u2013"),
+    ],
+)
+def test_a_page_range_is_never_shortened_wrong(pages: str, shown: str) -> None:
+    """Only a range of two numbers of as many digits, the second the greater, is
+    shortened; any other is written whole (BMJ 2008;336:924, its pages as a kb may hold)."""
+    work = reference("grading", 2, {**GUYATT_2008, "pages": pages})
+    formatted = str(CitationFormatter(cache=None).formatted(work))
+    assert f"BMJ. 2008;336(7650):{shown}. doi:" in formatted
+
+
 def _links(element: BeautifulSoup) -> list[tuple[str, str]]:
     return [(a.contents[0].strip(), a["href"]) for a in element.select("a.work-link")]
 

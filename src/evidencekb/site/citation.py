@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -56,6 +57,10 @@ STYLE_FILE = Path(__file__).parent / "csl" / "nlm-citation-sequence.csl"
 STYLE_TITLE = "Vancouver style (NLM, Citing Medicine 2nd edition)"
 # What the style may add around the work's own (escaped) text.
 _STYLE_TAGS = {"i", "b", "sup", "sub"}
+# A page range citeproc-py shortens right ("924-926" -> "924-6"): its minimal form drops
+# the characters both ends share, which is right only for ends of digits of one length,
+# the last the greater ("S1-S10" would be "S1-0", "1-100" "1-00", "0-0" "0-").
+_SHORTENED_RIGHT = re.compile(r"\s*([1-9][0-9]*)\s*[-\u2013]\s*([1-9][0-9]*)\s*")
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,9 @@ class CitationFormatter:
         default_factory=lambda: CitationStylesStyle(str(STYLE_FILE), validate=False)
     )
     stamp: str = field(default_factory=_cache_stamp)
+    # The style writing every range whole ("S1-S10"), for pages its minimal form would
+    # shorten wrong; parsed on first need.
+    _expanded: CitationStylesStyle | None = None
     _done: dict[tuple[str, int], Markup | None] = field(default_factory=dict)
 
     def formatted(self, reference: Reference) -> Markup | None:
@@ -150,10 +158,27 @@ class CitationFormatter:
         # "<b>" would be markup and "<script>x</script>" lost to nh3. Escaped first,
         # the text shows as written and only the style's own tags are markup.
         item = {key: value if key == "id" else _escaped(value) for key, value in item.items()}
-        bibliography = CitationStylesBibliography(self.style, CiteProcJSON([item]), formatter.html)
+        style = self.style if _shortened_right(item.get("page")) else self._whole_ranges()
+        bibliography = CitationStylesBibliography(style, CiteProcJSON([item]), formatter.html)
         bibliography.register(Citation([CitationItem(item["id"])]))
         (entry,) = bibliography.bibliography()
         # The style writes the entry's citation number first, as a field of its own
         # (second-field-align); the pages number their references themselves, so that
         # field is left out. Alone in its bibliography, the reference is number 1.
         return str(entry).removeprefix("1.").strip()
+
+    def _whole_ranges(self) -> CitationStylesStyle:
+        if self._expanded is None:
+            self._expanded = CitationStylesStyle(str(STYLE_FILE), validate=False)
+            self._expanded.root.set("page-range-format", "expanded")
+        return self._expanded
+
+
+def _shortened_right(page: Any) -> bool:
+    """Whether citeproc-py's minimal form writes `page` right: no page, or a range of
+    two numbers of as many digits, the second the greater."""
+    match = _SHORTENED_RIGHT.fullmatch(page) if isinstance(page, str) else None
+    if match is None:
+        return not page
+    first, last = match.groups()
+    return len(first) == len(last) and int(last) > int(first)
