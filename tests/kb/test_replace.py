@@ -62,6 +62,32 @@ def test_a_new_version_keeps_each_surviving_claims_date_and_the_topics_history(
     )
 
 
+def test_a_claim_the_source_gives_alike_keeps_its_changed_date_and_one_recited_does_not(
+    dated: tuple[Path, Path],
+) -> None:
+    """A claim whose text and citations are the same keeps its last change's date; one
+    whose citations differ (its id, made from its text, is the same) changed now."""
+    kb_dir, source = dated
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    text = claims.read_text(encoding="utf-8")
+    claims.write_text(
+        text.replace('added = "2026-01-10"', 'added = "2026-01-10"\nchanged = "2026-03-01"'),
+        encoding="utf-8",
+    )
+    summary = source.read_text(encoding="utf-8")
+    cited = (
+        "- Ketamine is used to treat various chronic pain syndromes, especially those "
+        "with a neuropathic component 2."
+    )
+    assert cited in summary
+    source.write_text(summary.replace(cited, cited.replace(" 2.", " 3.")), encoding="utf-8")
+    import_summary(kb_dir, source, "ketamine-pain", replace=True, added="2026-06-01")
+    topic = load_kb(kb_dir).topic("ketamine-pain")
+    recited = [c for c in topic.claims if c.changed == "2026-06-01"]
+    assert [(c.citations, c.added) for c in recited] == [((3,), "2026-01-10")]
+    assert all(c.changed == "2026-03-01" for c in topic.claims if c not in recited)
+
+
 def test_a_claim_kept_by_its_id_but_reworded_is_changed_on_the_imports_date(
     kb_dir: Path, tmp_path: Path
 ) -> None:

@@ -247,7 +247,7 @@ def _claims(
     ids = claim_ids(slug, [statement.text for statement in statements])
     for statement, statement_id in zip(statements, ids, strict=True):
         entities = mentioned_entities(statement.text, kb.entities)
-        dates = replaced.dates(statement_id, statement.text, added)
+        dates = replaced.dates(statement_id, statement.text, statement.citations, added)
         claims.append(claim_table(kb, statement_id, statement, entities, *dates))
     return "".join(claims)
 

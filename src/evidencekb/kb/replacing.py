@@ -3,8 +3,9 @@
 An import writes a topic from its source alone; the folder it replaces may hold what
 no source gives:
 - each claim's dates: a claim the new version still has (the same id) keeps the date
-  it was added, and its last change unless its text is new now (then the import's
-  date, if one is given, is its change's), so that dates stay true across versions;
+  it was added, and its last change unless what its source gives of its meaning (its
+  text, its citations) is new now (then the import's date, if one is given, is its
+  change's), so that dates stay true across versions;
 - the topic's editorial history in topic.toml (its review dates and change log);
 - the stances of evidence.toml and the notices of notices.toml, which name claims by
   id and cited works by number. A new version may reword the one and renumber the
@@ -25,6 +26,7 @@ from typing import Any
 
 from evidencekb.errors import KBError
 from evidencekb.kb.tomlfile import format_keys, format_table
+from evidencekb.kb.topic import CHANGE_TABLE, HISTORY_FIELDS
 from evidencekb.paths import CLAIMS_FILE, EVIDENCE_FILE, NOTICES_FILE, TOPIC_FILE
 
 # What each file an import never writes records, for the refusal's words.
@@ -32,15 +34,14 @@ RECORDED_APART = {
     EVIDENCE_FILE: "the stances of the cited works",
     NOTICES_FILE: "the editorial notices on the cited works",
 }
-HISTORY_KEYS = ("last_reviewed", "literature_searched")
-CHANGE_TABLE = "change"
 
 
 @dataclass(frozen=True)
 class Kept:
-    """A claim's text and dates in the folder being replaced."""
+    """A claim in the folder being replaced: what its source gave (its text and
+    citations) and its dates."""
 
-    text: str | None
+    said: tuple[object, ...]
     added: str | None
     changed: str | None
 
@@ -66,18 +67,22 @@ class Replaced:
         changes = topic.get(CHANGE_TABLE)
         return cls(
             _claims(_toml(folder / CLAIMS_FILE)),
-            {key: topic[key] for key in HISTORY_KEYS if isinstance(topic.get(key), str)},
+            {key: topic[key] for key in HISTORY_FIELDS if isinstance(topic.get(key), str)},
             tuple(c for c in changes if isinstance(c, dict)) if isinstance(changes, list) else (),
         )
 
-    def dates(self, claim_id: str, text: str, added: str | None) -> tuple[str | None, str | None]:
+    def dates(
+        self, claim_id: str, text: str, citations: tuple[int, ...], added: str | None
+    ) -> tuple[str | None, str | None]:
         """The claim's `added` and `changed` dates; `added`: the import's date."""
         kept = self.claims.get(claim_id)
         if kept is None:
             return added, None
-        if kept.text == text:
+        if kept.said == _said(text, citations):
             return kept.added, kept.changed
-        return kept.added, added  # reworded now: changed on the import's date, if known
+        # Its meaning changed now (as `ekb changes` reads meaning: kb/changes.py):
+        # changed on the import's date, if known.
+        return kept.added, added
 
     def topic_history(self) -> str:
         """topic.toml's lines for the history kept, after the keys an import writes."""
@@ -107,10 +112,20 @@ def _claims(parsed: Mapping[str, Any]) -> dict[str, Kept]:
     if not isinstance(tables, list):
         return {}
     return {
-        table["id"]: Kept(_text(table, "text"), _text(table, "added"), _text(table, "changed"))
+        table["id"]: Kept(
+            _said(table.get("text"), table.get("citations")),
+            _text(table, "added"),
+            _text(table, "changed"),
+        )
         for table in tables
         if isinstance(table, dict) and isinstance(table.get("id"), str)
     }
+
+
+def _said(text: object, citations: object) -> tuple[object, ...]:
+    """What a claim's source gives of its meaning: its text and citation numbers (its
+    strength and stances are the curator's or the import's to give)."""
+    return (text, tuple(citations) if isinstance(citations, list | tuple) else citations)
 
 
 def _text(table: Mapping[str, Any], key: str) -> str | None:

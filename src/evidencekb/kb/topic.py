@@ -33,6 +33,10 @@ TOPIC_FIELDS = {
     "last_reviewed": Field("text", required=False),
     "literature_searched": Field("text", required=False),
 }
+# The fields of the topic's editorial history, which no import writes (an import keeps
+# them from the topic it replaces: kb/replacing.py), and the table of its change log.
+HISTORY_FIELDS = ("last_reviewed", "literature_searched")
+CHANGE_TABLE = "change"
 CHANGE_FIELDS = {
     "date": Field("text"),
     "summary": Field("text"),
@@ -118,7 +122,7 @@ def _topic_values(
     meta = reader.read(relative)
     if meta is None:
         return None, ()
-    reader.unknown_keys(meta, "", 0, meta.data, {*TOPIC_FIELDS, "change"})
+    reader.unknown_keys(meta, "", 0, meta.data, {*TOPIC_FIELDS, CHANGE_TABLE})
     values = reader.fields(meta, "", 0, meta.data, TOPIC_FIELDS, check_unknown=False)
     if values is not None:
         reader.choice(
@@ -142,12 +146,12 @@ def _topic_values(
 def _change_log(reader: KbReader, meta: Located) -> tuple[TopicChange, ...]:
     """The topic's [[change]] entries, newest first (in the file's order on one day)."""
     changes = []
-    for index, row in enumerate(reader.rows(meta, "change")):
-        values = reader.fields(meta, "change", index, row, CHANGE_FIELDS)
+    for index, row in enumerate(reader.rows(meta, CHANGE_TABLE)):
+        values = reader.fields(meta, CHANGE_TABLE, index, row, CHANGE_FIELDS)
         if values is None:
             continue
         if fault := date_fault(values["date"]):
-            reader.report(meta, f"date {fault}", "change", index, "date")
+            reader.report(meta, f"date {fault}", CHANGE_TABLE, index, "date")
             continue
         changes.append(
             TopicChange(values["date"], values["summary"], values["conclusions_changed"])
