@@ -173,5 +173,11 @@ def test_cautions_say_in_a_few_words_what_makes_a_warning() -> None:
     retracted = summary(TEXT, "contradicts", notices=(CitedNotice(13734012, "retraction"),))
     assert retracted.cautions == ("contradicted", "reference 13734012 retracted")
     assert summary(TEXT, "supports", "contradicts").cautions == ("contested",)
+    concern = summary(TEXT, "supports", notices=(CitedNotice(13734012, "expression-of-concern"),))
+    assert concern.cautions == ("reference 13734012 under an expression of concern",)
+    assert concern.finding_line == (
+        "\u26a0 Cited work supports · Reference 13734012: Expression of concern"
+    )
+    assert summary(TEXT, "supports").finding_line == "Cited work supports"
     quiet = summary(TEXT, "supports")
     assert (quiet.cautions, quiet.warning) == ((), False)

@@ -49,5 +49,9 @@ NOTICE_MARKS: dict[str, str] = {
     "expression-of-concern": "Expression of concern",
     "correction": "Correction",
 }
-# The marks `ekb check` warns of: a claim resting on such a work needs a curator's look.
-WARNED_MARKS: tuple[str, ...] = ("retraction", "expression-of-concern")
+# The marks `ekb check` warns of: a claim resting on such a work needs a curator's look;
+# each with how a short line says a work bears it ("reference 2 retracted").
+WARNED_MARKS: dict[str, str] = {
+    "retraction": "retracted",
+    "expression-of-concern": "under an expression of concern",
+}

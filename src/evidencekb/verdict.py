@@ -128,13 +128,23 @@ class Verdict:
     def cautions(self) -> tuple[str, ...]:
         """What makes it a `warning`, a few words each, for a line too short for the
         findings: "contradicted", "contested", "reference 3 retracted"."""
-        found = [self.kind] if self.contradicted or self.contested else []
+        found = [
+            word
+            for word, said in (("contradicted", self.contradicted), ("contested", self.contested))
+            if said
+        ]
         found += [
-            f"reference {n.citation} {NOTICE_MARKS[n.mark].lower()}"
+            f"reference {n.citation} {WARNED_MARKS[n.mark]}"
             for n in self.notices
             if n.mark in WARNED_MARKS
         ]
         return tuple(found)
+
+    @property
+    def finding_line(self) -> str:
+        """What the evidence says, strength aside, in one line of plain text, marked as
+        the pages mark it (macros.findings): for a feed's title."""
+        return ("\u26a0 " if self.warning else "") + " · ".join(self.findings)
 
     @property
     def stances_text(self) -> str:

@@ -188,3 +188,30 @@ def test_two_logged_changes_of_a_day_have_ids_of_their_own(tmp_path: Path) -> No
     for title in ("Both works found retracted.", "Two claims imported."):
         name = f"Topic changed in Retracted sample: {title}"
         assert ids[name] == before[name]
+
+
+def test_two_notices_alike_on_one_work_have_ids_of_their_own(tmp_path: Path) -> None:
+    """Two corrections of a work on one day (Retraction Watch records each) are two
+    entries; the first keeps the id one such notice always had."""
+    from dataclasses import replace
+
+    from evidencekb.model import Notice
+    from evidencekb.site.changes import latest_changes
+    from evidencekb.site.render import claim_href, reference_href, topic_href
+
+    kb = load_kb(dated_kb(tmp_path))
+    topic = kb.topic(RETRACTED_TOPIC)
+    first = replace(topic.references[0], notices=(Notice("correction", "2011-01-05"),))
+    both = replace(first, notices=(*first.notices, Notice("correction", "2011-01-05")))
+
+    def ids(reference: object) -> list[str]:
+        references = (reference, *topic.references[1:])
+        topics = tuple(
+            replace(t, references=references) if t.slug == RETRACTED_TOPIC else t for t in kb.topics
+        )
+        changed = replace(kb, topics=topics)
+        found = latest_changes(changed, claim_href, topic_href, reference_href)
+        return [c.entry_id for c in found if c.kind == "notice" and c.date == "2011-01-05"]
+
+    (one,) = ids(first)
+    assert ids(both)[0] == one and len(set(ids(both))) == 2

@@ -43,8 +43,9 @@ class Change:
     conclusions_changed: bool | None = None  # a topic change's; None for others
     claim: Claim | None = None  # a claim's entry's: its verdict is shown with it
     nature: str | None = None  # a notice's (a key of NOTICE_NATURES)
-    # How many of the topic's logged changes of the same day are older: the first of
-    # a day has the id one change a day always had; each later one an id of its own.
+    # How many entries alike are before it (the topic's logged changes of the same day,
+    # older; the work's notices of the same kind and day): the first has the id one
+    # such entry always had; each later one an id of its own.
     later: int = 0
 
     @property
@@ -120,8 +121,13 @@ def _notices(topic: Topic, reference_href: Href) -> Iterator[Change]:
         if reference.title:
             name += f" — {reference.title}"
         href = reference_href(topic.slug, reference.number)
-        for notice in reference.notices:
-            yield Change(notice.date, "notice", name, href, topic.title, nature=notice.nature)
+        for at, notice in enumerate(reference.notices):
+            alike = (notice.date, notice.nature)
+            before = sum(1 for n in reference.notices[:at] if (n.date, n.nature) == alike)
+            yield Change(
+                notice.date, "notice", name, href, topic.title,
+                nature=notice.nature, later=before,
+            )  # fmt: skip
 
 
 def _descending(date: str) -> tuple[int, ...]:
