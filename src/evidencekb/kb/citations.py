@@ -31,9 +31,9 @@ _RANGE = rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?"
 # Between the numbers of one list: "2, 3", "2; 3", "2 & 3".
 _SEPARATOR = r"\s*[,;&]\s*"
 _LIST = rf"{_RANGE}(?:{_SEPARATOR}{_RANGE})*"
-_SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
-_TO_DIGITS = str.maketrans(_SUPERSCRIPT_DIGITS, "0123456789")
-_SUP = f"[{_SUPERSCRIPT_DIGITS}]{{1,3}}"
+SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+_TO_DIGITS = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
+_SUP = f"[{SUPERSCRIPT_DIGITS}]{{1,3}}"
 # Between superscripts: a comma, semicolon or ampersand (as between plain numbers), the
 # modifier letter used as a superscript comma (U+02D2), or a superscript minus or dash
 # for a range.
@@ -78,6 +78,9 @@ _GOES_ON = "=<>\u2264\u2265\u00b1~\u2248\u00d7,;&:/+-\u2013"
 # A token that is itself a number or numeric expression: "1-4", "0.5", "1:2".
 _NUMERIC = re.compile(r"^[\d.,:/+\-\u2013\u2212]+\Z")
 _ZERO = re.compile(r"(?<!\d)0+(?!\d)")
+# An HTML superscript tag, opening (with or without attributes: `<sup class="ref">`) or
+# closing: the layouts' one spelling of it, whether they read it or refuse it.
+SUP_TAG = re.compile(r"<(?P<close>/?)sup(?:\s[^<>]*)?>", re.IGNORECASE)
 # A unit of length a superscript 2 or 3 raises to a power: "m²", "mg/m²", "cm³".
 _UNIT = re.compile(r"(?:^|[\s/(\d])(?:[kcdm\u00b5\u03bc]?m|ft|in)\Z")
 
@@ -108,11 +111,17 @@ def _is_citation(match: re.Match[str], style: str) -> bool:
         raised = match.group("marker")
         exponent = raised in ("\u00b2", "\u00b3") and not match.group("space")
         return not (exponent and _UNIT.search(text))
-    if style == "parenthesized" and _ZERO.search(match.group("marker")):
-        return False  # "(0-10)" is a scale: citations are numbered from 1
+    if style == "parenthesized" and _is_scale(match.group("marker")):
+        return False
     if style in ("bracketed", "compact") or text.endswith((".", "!", "?")):
         return True  # after the sentence's period, or in brackets, it can only cite
     return not _takes_number(text)
+
+
+def _is_scale(marker: str) -> bool:
+    """Whether numbers in brackets or parentheses are a scale ("(0-10)", "[0-10]"), not
+    citations: a citation is numbered from 1, so a list holding a 0 never cites."""
+    return bool(_ZERO.search(marker))
 
 
 def _takes_number(text: str) -> bool:
@@ -165,29 +174,46 @@ def _dangling(text: str, raw: str) -> tuple[str, ...]:
 
 
 # Markers read only at a statement's end, so that one anywhere else would be lost: in
-# brackets ("[1]", "[^2]"), raised digits after a word ("CRPS\u00b9 and"; not "10\u2076",
-# "Ca\u00b2\u207a" or an isotope's "\u00b9\u2078F"), and spellings read nowhere: a
-# caret superscript ("^1^") and HTML ("<sup>1</sup>" outside Markdown).
+# brackets ("[1]", "[^2]"; not a scale, "[0-10]"), raised digits after a word, joined or
+# not ("CRPS\u00b9 and", "CRPS \u00b9 and"; not a power, "10\u2076", "m\u00b2", a
+# charge, "Ca\u00b2\u207a", or an isotope, "\u00b9\u2078F"), and spellings read
+# nowhere: a caret superscript ("^1^") and HTML ("<sup>1</sup>" outside Markdown).
 _INNER_BRACKETS = re.compile(_BRACKETS)
+# A run is found whole, from its first raised digit ("\u00b9\u2078F" is never "\u2078F"),
+# after a word or another run and blanks ("CRPS \u00b9 \u00b3 and" is two), or first.
 _INNER_RAISED = re.compile(
-    rf"(?<=[^\s\d{_SUPERSCRIPT_DIGITS}])(?P<marker>{_SUP_LIST})(?![\w\u207a\u207b])"
+    rf"(?:^|(?<=\S))(?P<space>\s*)(?<![{SUPERSCRIPT_DIGITS}])(?P<marker>{_SUP_LIST})"
+    r"(?![\w\u207a\u207b])"
 )
-_UNREAD = re.compile(rf"\^{_LIST}\^|<sup\b[^>]*>", re.IGNORECASE)
+_UNREAD = re.compile(rf"\^{_LIST}\^|{SUP_TAG.pattern}", re.IGNORECASE)
 
 
 def unread_markers(text: str) -> list[str]:
     """The citation markers in `text` (a statement, its end's marker taken off, or a
     heading) that no rule reads, as written: each would be a citation lost."""
-    found = [m.group() for m in _INNER_BRACKETS.finditer(text)]
-    found += [m.group() for m in _INNER_RAISED.finditer(text) if not _raised_power(m)]
-    return found + [m.group() for m in _UNREAD.finditer(text)]
+    found = [m.group() for m in _INNER_BRACKETS.finditer(text) if not _is_scale(m.group())]
+    found += [m.group("marker") for m in _INNER_RAISED.finditer(text) if not _raised_power(m)]
+    # A `</sup>` is refused with the `<sup>` it closes; one alone raises nothing.
+    return found + [m.group() for m in _UNREAD.finditer(text) if not m.group("close")]
+
+
+def unread_faults(text: str, what: str) -> list[str]:
+    """Why each marker in `text` that no rule reads is refused: the rule the importer
+    applies to a statement or heading (`what`), and `ekb check` to a claim's text."""
+    return [unread_fault(marker, what) for marker in unread_markers(text)]
 
 
 def _raised_power(match: re.Match[str]) -> bool:
-    """Whether a raised 2 or 3 is a power: of a unit ("m\u00b2") or a one-letter
-    symbol ("R\u00b2", "I\u00b2", "\u03c7\u00b2")."""
+    """Whether raised digits raise what they are joined to to a power: a number
+    ("10\u2076"), or with a 2 or 3 a unit ("m\u00b2") or a one-letter symbol ("R\u00b2",
+    "I\u00b2", "\u03c7\u00b2"). After a space they are a marker, as at a statement's end
+    ("mg/m \u00b2." cites 2)."""
     before = match.string[: match.start()]
-    if match.group() not in ("\u00b2", "\u00b3"):
+    if match.group("space") or not before:
+        return False
+    if before[-1].isdigit():
+        return True
+    if match.group("marker") not in ("\u00b2", "\u00b3"):
         return False
     return bool(_UNIT.search(before)) or len(before.split()[-1].lstrip("(")) == 1
 
@@ -279,7 +305,7 @@ def format_marker(citations: tuple[int, ...], style: str, separator: str | None 
     return joined
 
 
-_FROM_DIGITS = str.maketrans("0123456789", _SUPERSCRIPT_DIGITS)
+_FROM_DIGITS = str.maketrans("0123456789", SUPERSCRIPT_DIGITS)
 
 
 def with_marker(text: str, citations: tuple[int, ...], style: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evidencekb import registry
-from evidencekb.kb.citations import citation_faults, split_marker
+from evidencekb.kb.citations import citation_faults, split_marker, unread_faults
 from evidencekb.kb.dates import date_fault
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
@@ -92,9 +92,10 @@ class ClaimChecker:
         self.check_citations(doc, index, values["citations"])
         if context.source_lines is not None:
             # Only a summary writes citation markers into its statements; a topic with
-            # no summary (claims-jsonl) gives citations apart, and a trailing number
-            # there is the claim's own ("sorting nexin 2.").
-            self.check_text(doc, index, values["text"])
+            # no summary (claims-jsonl) gives citations apart, and a number there, at
+            # the end or in brackets, is the claim's own ("sorting nexin 2."), as its
+            # importer takes it.
+            self.check_text(doc, index, values, context.slug)
         self.check_provenance(doc, index, values, context)
         if values["section"] in SECTIONS and values["strength"] in scheme.labels:
             self.check_strength(doc, index, values, context)
@@ -150,15 +151,34 @@ class ClaimChecker:
         for fault in citation_faults(citations):
             self.reader.report(doc, fault, "claim", index, "citations")
 
-    def check_text(self, doc: Located, index: int, text: str) -> None:
+    def check_text(self, doc: Located, index: int, values: dict[str, Any], slug: str) -> None:
         # A marker left in the text means the numbers were never moved to `citations`.
-        if split_marker(text) is not None:
+        if split_marker(values["text"]) is not None:
             self.reader.report(
                 doc,
                 "text ends in what looks like a citation marker; move the numbers to 'citations'",
                 "claim",
                 index,
                 "text",
+            )
+        else:
+            self.check_unread(doc, index, "text", values["text"], slug)
+        if values.get("heading"):
+            self.check_unread(doc, index, "heading", values["heading"], slug)
+
+    def check_unread(self, doc: Located, index: int, key: str, text: str, slug: str) -> None:
+        """The importer's rule for a statement or heading: a marker no rule reads is a
+        citation lost, refused, so that a claim edited or imported before the rule is held
+        to it too. The text is the source's, so the source is what to mend."""
+        what = "statement" if key == "text" else "heading"
+        for fault in unread_faults(text, what):
+            self.reader.report(
+                doc,
+                f"{fault}; then import the summary again (ekb import SOURCE --topic {slug} "
+                "--replace)",
+                "claim",
+                index,
+                key,
             )
 
     def check_provenance(

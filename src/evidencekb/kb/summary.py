@@ -28,8 +28,7 @@ from evidencekb.kb.citations import (
     citation_faults,
     cited_sentences,
     split_marker,
-    unread_fault,
-    unread_markers,
+    unread_faults,
 )
 from evidencekb.kb.layouts import PART_HEADING, read_blocks
 from evidencekb.kb.text import shown, text_fault
@@ -237,8 +236,8 @@ class _SummaryReader:
 
     def check_unread(self, line: int, text: str, what: str) -> None:
         """A marker no rule reads would be a citation lost: refused, never guessed at."""
-        for marker in unread_markers(text):
-            self.problem(line, unread_fault(marker, what))
+        for fault in unread_faults(text, what):
+            self.problem(line, fault)
 
     def close_headings(self, level: int) -> None:
         """Close the lead-in and every heading at `level` or deeper."""
