@@ -265,13 +265,62 @@ def test_the_layout_is_found_from_the_file(name: str, text: str, layout: str) ->
 # -- Markdown that only looks like lines, and lines that only look like Markdown ------------
 
 
-def test_a_star_bullet_takes_a_space_after_it() -> None:
+def test_a_line_all_in_emphasis_is_no_star_bullet() -> None:
     # Read as lines, "*Key Points*" is a heading as written, not a bullet "Key Points*".
     text = f"From the Research\n*Key Points to Consider*\n- {SEED_LINES['weak']} 4.\n"
     statements = parse_summary(text, "x.txt", "text")
     assert as_tuples(statements) == [
         ("research", "*Key Points to Consider*", f"{SEED_LINES['weak']}.", (4,))
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "text"),
+    [
+        # A star with no space after it is a bullet, as "-text" is ...
+        (f"*{SEED_LINES['weak']} 4.", "item", f"{SEED_LINES['weak']} 4."),
+        (f"-{SEED_LINES['weak']} 4.", "item", f"{SEED_LINES['weak']} 4."),
+        (f"* {SEED_LINES['weak']} 4.", "item", f"{SEED_LINES['weak']} 4."),
+        ("*Key Points to Consider", "item", "Key Points to Consider"),
+        # ... unless a closing star ends the line's emphasis.
+        ("*Key Points to Consider*", "prose", "*Key Points to Consider*"),
+        ("*Key Points to Consider*:", "prose", "*Key Points to Consider*:"),
+        ("**Efficacy**", "prose", "**Efficacy**"),
+        ("***Efficacy***", "prose", "***Efficacy***"),
+    ],
+)
+def test_a_star_is_a_bullet_unless_it_opens_the_lines_emphasis(
+    line: str, kind: str, text: str
+) -> None:
+    blocks, problems = line_blocks([line], "text")
+    assert ([(b.kind, b.text) for b in blocks], problems) == ([(kind, text)], [])
+
+
+@pytest.mark.parametrize(
+    "tag", ["<sup>{}</sup>", '<sup class="ref">{}</sup>', "<SUP>{}</SUP>", "<sup >{}</sup >"]
+)
+def test_every_layout_knows_a_superscript_tag_alike(tag: str) -> None:
+    """One spelling of the tag (citations.SUP_TAG): a .txt holding it is Markdown, whose
+    reader raises its digits, and the text layout refuses it as HTML, never passing it."""
+    line = f"- {SEED_LINES['weak']}{tag.format(4)}."
+    text = f"## From the Research\n\n{line}\n"
+    assert detect_layout(text, "s.txt") == "markdown"
+    assert markdown_blocks(text)[0][-1].text == f"{SEED_LINES['weak']}\u2074."
+    with pytest.raises(ValidationError) as caught:
+        parse_summary(text, "s.txt", "text")
+    opening = tag.split("{}")[0]
+    assert [str(p) for p in caught.value.problems] == [
+        f's.txt:3: "{opening}" is HTML, which only a Markdown summary reads; cite at the end '
+        "of the statement as [1] or \u00b9, or import the summary as Markdown "
+        "(--layout markdown)"
+    ]
+
+
+def test_a_superscript_not_of_digits_is_read_unraised_its_tags_dropped() -> None:
+    """As a reader reads it: "5<sup>th</sup>" is "5th"; "[3]" stays a bracket, a marker the
+    citation reader knows, where a raised one would be no marker at all."""
+    (block,) = markdown_blocks("Over the 5<sup>th</sup> and x<sup>a</sup> dose<sup>[3]</sup>.\n")[0]
+    assert block.text == "Over the 5th and xa dose[3]."
 
 
 @pytest.mark.parametrize(

@@ -220,3 +220,32 @@ def test_headings_underlined_with_dashes(empty_kb: Path, tmp_path: Path) -> None
         (3, None, f"{VIABLE}.", (1,)),
         (8, "Efficacy of Ketamine in Pain Management", f"{ANALGESIA}.", (3,)),
     ]
+
+
+# -- 7. the text layout: a star with no space after it is a bullet, as a dash is -----------
+
+
+def test_a_star_bullet_with_no_space_imports_its_statement(empty_kb: Path, tmp_path: Path):
+    """Before, "*Ketamine ... 1." was the claim "*Ketamine ...." with its star."""
+    text = (
+        "From the Guidelines\n*Key Points to Consider*\n"
+        f"*{VIABLE} 1.\n-{ANALGESIA} 3.\n* {MODERATE} 4.\n"
+    )
+    source = tmp_path / "s.txt"
+    assert run_import(empty_kb, source, text, "--layout", "text") == (
+        0,
+        created(empty_kb, 3, 3),
+        "",
+    )
+    heading = "*Key Points to Consider*"  # all in emphasis: a heading, as the text writes it
+    assert claims_of(empty_kb) == [
+        (3, heading, f"{VIABLE}.", (1,)),
+        (4, heading, f"{ANALGESIA}.", (3,)),
+        (5, heading, f"{MODERATE}.", (4,)),
+    ]
+    ran = ekb_here("check", "--kb", str(empty_kb))
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        0,
+        f"{empty_kb}: OK (1 topic, 3 claims)\n",
+        "",
+    )

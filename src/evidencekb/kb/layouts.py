@@ -1,7 +1,7 @@
 """The layouts a summary is written in, and each one read into blocks.
 
 - `text`: today's plain summary, one line a block: part headings, sub-headings,
-  bullet statements (`-`, `* `, `•`, `1.`); a line ending in ":" is a heading. A line
+  bullet statements (`-`, `*`, `•`, `1.`); a line ending in ":" is a heading. A line
   that is no block of its own (a wrapped statement's next line, an underline) is
   refused, never read as a statement of its own.
 - `markdown`: CommonMark, read by markdown-it-py (markdown_layout.py).
@@ -22,6 +22,7 @@ from itertools import pairwise
 from pathlib import PurePath
 
 from evidencekb.kb.blocks import Block, LayoutProblem
+from evidencekb.kb.citations import SUP_TAG
 from evidencekb.kb.reflist import list_start
 from evidencekb.model import split_lines
 
@@ -37,18 +38,17 @@ _RULE = re.compile(r"-{2,}|=+")
 # emphasis (`*Key Points to Consider*`, `**Efficacy**`), a superscript tag.
 _ATX_LINE = re.compile(r"#{1,6}(?:\s|\Z)")
 _EMPHASIS_LINE = re.compile(r"(?P<e>\*{1,3}|_{1,3})(?=[^\s*_]).*(?<=[^\s*_])(?P=e):?")
-_SUP_TAG = re.compile(r"</?sup[\s>]", re.IGNORECASE)
 # What starts a Markdown block of its own, rather than going on with the paragraph or
 # list item above: a bullet or number with a space, a heading, a quote, a fence, a tag.
 _MARKDOWN_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~|<")
 # Bullets of the article layout that Markdown reads as text, not as a list.
 _GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6\u2013"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
-# A bullet: a dash or bullet sign (a space after it optional, as today's summaries
-# write "-text"), a star with a space (`*Key Points*` is emphasis), or a number and
-# "." or ")" and a space.
+# A bullet: a dash, star or bullet sign (a space after it optional, as today's summaries
+# write "-text" and "*text"; `_bullet` takes a line all in emphasis, `*Key Points*`, for
+# no bullet), or a number and "." or ")" and a space.
 _BULLET = re.compile(
-    rf"(?:[-+{_GLYPHS}](?=\s|\Z|[^-*+\s])|\*(?=\s|\Z)|\d{{1,3}}[.)](?=\s|\Z))"
+    rf"(?:[-*+{_GLYPHS}](?=\s|\Z|[^-*+\s])|\d{{1,3}}[.)](?=\s|\Z))"
     r"\s*(?P<body>.*)",
     re.DOTALL,
 )
@@ -77,7 +77,7 @@ def _markdown_lines(lines: list[str]) -> bool:
     first, below = [*lines, "", ""][start : start + 2]
     if first and _UNDERLINE.fullmatch(below):
         return True
-    if any(_SUP_TAG.search(line) for line in lines):
+    if any(SUP_TAG.search(line) for line in lines):
         return True
     if any(_ATX_LINE.match(line) or _EMPHASIS_LINE.fullmatch(line) for line in lines):
         return True
@@ -157,12 +157,21 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
         elif atx := _ATX.fullmatch(line):
             heading = (atx.group(2) or "").strip()
             blocks.append(Block("heading", number, number, heading, len(atx.group(1))))
-        elif bullet := _BULLET.fullmatch(line):
+        elif bullet := _bullet(line):
             body = bullet.group("body").strip()
             blocks.append(Block("item", number, number, body, depth=1 + indent))
         else:
             blocks.append(Block("prose", number, number, line))
     return blocks, problems
+
+
+def _bullet(line: str) -> re.Match[str] | None:
+    """The line (stripped) as a bullet and its body; None if it is none. A star with no
+    space after it is a bullet unless a closing star ends the line's emphasis: `*Key
+    Points*` is a heading, `*Ketamine helps 1.` a statement."""
+    if line.startswith("*") and _EMPHASIS_LINE.fullmatch(line):
+        return None
+    return _BULLET.fullmatch(line)
 
 
 def _not_a_block(
@@ -181,7 +190,7 @@ def _not_a_block(
     above = blocks[-1] if blocks else None
     if above is None or above.kind != "item" or above.last != number - 1:
         return None
-    if indent < above.depth or _ATX.fullmatch(line) or _BULLET.fullmatch(line):
+    if indent < above.depth or _ATX.fullmatch(line) or _bullet(line):
         return None
     return LayoutProblem(
         number,

@@ -18,19 +18,18 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from evidencekb.kb.blocks import Block, LayoutProblem
+from evidencekb.kb.citations import SUP_TAG, SUPERSCRIPT_DIGITS
 
-_SUPERSCRIPT = str.maketrans(
-    "0123456789,-", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079\u02d2\u207b"
-)
+# A comma raised as the modifier letter U+02D2, a dash as the superscript minus: the
+# spellings the citation reader takes between raised digits.
+_SUPERSCRIPT = str.maketrans("0123456789,-", SUPERSCRIPT_DIGITS + "\u02d2\u207b")
 # What a superscript may hold to be read as raised characters: digits, the separators
 # of a list of them (commas, semicolons, ampersands: kept as they are, as the citation
-# reader takes them between raised digits), dashes and blanks. Anything else
-# (`<sup>[3]</sup>`, `<sup>th</sup>`) is kept as written, so that a bracket is not
-# raised into a character no citation reader knows.
+# reader takes them between raised digits), dashes and blanks. Anything else is not
+# raised but read as its characters, its tags dropped, as a reader reads them:
+# `<sup>[3]</sup>` reads `[3]` (a marker the citation reader knows, where a raised
+# bracket would be one it does not), `5<sup>th</sup>` reads `5th`.
 _RAISABLE = re.compile(r"[0-9,;&\- ]*")
-_RAISED_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
-# `<sup>` with or without attributes (`<sup class="ref">`), and `</sup>`.
-_SUP_TAG = re.compile(r"<(?P<close>/?)sup(?:\s[^<>]*)?>", re.IGNORECASE)
 # How deep in lists and block quotes a line is read: a list counts two levels (the
 # list, its item), a block quote one. CommonMark's preset stops there too, but drops
 # the rest of the block without a word; _parser's rule stops first and says where.
@@ -123,7 +122,7 @@ class _InlineReader:
             self.add(" ")
         elif child.type == "image":
             self.add(inline_text(child.children or []))
-        elif child.type == "html_inline" and (tag := _SUP_TAG.fullmatch(child.content.strip())):
+        elif child.type == "html_inline" and (tag := SUP_TAG.fullmatch(child.content.strip())):
             self.tag(closing=bool(tag.group("close")), written=child.content)
         elif child.type == "html_inline":
             self.add(child.content)
@@ -144,7 +143,7 @@ class _InlineReader:
             self.add(written)  # a `</sup>` that closes nothing is text as written
 
     def lower(self) -> None:
-        """End the superscript: digits raised, anything else kept as written. One
+        """End the superscript: digits raised, anything else read unraised. One
         written right after another is its own marker (`<sup>1</sup><sup>2</sup>`
         cites 1 and 2, never 12): a raised comma stands between their digits."""
         if self.raised is None:
@@ -156,7 +155,7 @@ class _InlineReader:
             return
         text = text.translate(_SUPERSCRIPT)
         before = self.parts[-1][-1:] if self.parts and self.closed_at == len(self.parts) else ""
-        if before and before in _RAISED_DIGITS and text[:1] in _RAISED_DIGITS:
+        if before and before in SUPERSCRIPT_DIGITS and text[:1] in SUPERSCRIPT_DIGITS:
             text = "\u02d2" + text
         self.parts.append(text)
         self.closed_at = len(self.parts)
