@@ -482,11 +482,11 @@ def test_values_echoed_in_errors_cannot_drive_the_terminal(kb_dir: Path, tmp_pat
     title = "Consensus Guidelines on the Use of Intravenous Ketamine Infusions for Chronic Pain"
     record = "TY  - JOUR\nID  - 1\nTI  - {title}\nPY  - 2018\nER  - \n"
     refs = []
-    for hostile in (HOSTILE, " \u202e"):  # a bidi override is no control code: accepted
+    for hostile in (HOSTILE, " \u202eX\u202c"):  # a bidi override closed is accepted
         ris.write_text(record.format(title=title + hostile), encoding="utf-8")
         args = ["--topic", "ketamine-pain", "--kb", str(kb_dir), "--dry-run"]
         refs.append(ekb("refs", "import", str(ris), *args))
-    assert f'add title = "{title} \\u202e"' in refs[1].stdout
+    assert f'add title = "{title} \\u202eX\\u202c"' in refs[1].stdout
     for result in (claim, missing, *refs):
         assert not RAW_CONTROL.search(result.stdout + result.stderr), result
 
@@ -494,11 +494,12 @@ def test_values_echoed_in_errors_cannot_drive_the_terminal(kb_dir: Path, tmp_pat
 def test_a_bidi_override_in_a_claim_is_printed_escaped_and_exported_exactly(
     kb_dir: Path, tmp_path: Path
 ) -> None:
-    """kb/ refuses control codes in a claim but not a bidi override (it is not
-    one), which shows the text after it reversed: every printer escapes it."""
+    """kb/ refuses control codes in a claim, and a bidi override left open (kb/text.py),
+    but not one closed in the claim, which still shows the text between reversed:
+    every printer escapes it."""
     claims = tomllib.loads((kb_dir / "topics/ketamine-pain/claims.toml").read_text("utf-8"))
     claim = next(c for c in claims["claim"] if "laryngospasm" in c["text"])
-    reword(kb_dir, "nightmares, and laryngospasm", "nightmares, and \u202elaryngospasm")
+    reword(kb_dir, "nightmares, and laryngospasm", "nightmares, and \u202elaryngospasm\u202c")
     site = tmp_path / "site"
     where = ["--kb", str(kb_dir)]
     shown = ekb("show", claim["id"], *where)
@@ -509,9 +510,9 @@ def test_a_bidi_override_in_a_claim_is_printed_escaped_and_exported_exactly(
     for result in (shown, details, found, listed):
         assert result.returncode == 0, result.stderr
         assert not RAW_CONTROL.search(result.stdout), result.stdout
-        assert "and \\u202elaryngospasm" in result.stdout
-    assert json.loads(details.stdout)["text"].endswith("and \u202elaryngospasm.")
-    assert json.loads(listed.stdout)[0]["text"].endswith("and \u202elaryngospasm.")
+        assert "and \\u202elaryngospasm\\u202c" in result.stdout
+    assert json.loads(details.stdout)["text"].endswith("and \u202elaryngospasm\u202c.")
+    assert json.loads(listed.stdout)[0]["text"].endswith("and \u202elaryngospasm\u202c.")
     assert "and \u202elaryngospasm" in exported.stdout  # into a file or program: exact
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     for args in (
