@@ -194,7 +194,7 @@ def test_a_differing_field_is_kept_unless_replace(grading: Path, tmp_path: Path)
             "refs.docx: unknown reference file type '.docx'; allowed: .ris (RIS), .bib (BibTeX), "
             ".json (CSL-JSON), .nbib or .medline (PubMed MEDLINE)",
         ),
-        ("broken.json", "[{", "broken.json: not a readable csl-json file"),
+        ("broken.json", "[{", "broken.json:1: not a readable csl-json file (expecting property"),
     ],
 )
 def test_refusals_write_nothing(

@@ -430,3 +430,74 @@ def test_any_title_survives_a_bibtex_round_trip(base_kb: Path, title: str, famil
         (kb_dir / REFERENCES).write_text("", encoding="utf-8")
         import_references(kb_dir, exported, "grading")
         assert load_kb(kb_dir).topic("grading").references[1] == before, text
+
+
+def run_import(kb_dir: Path, path: Path) -> tuple[int, str, str]:
+    result = ekb("refs", "import", str(path), "--topic", "grading", "--kb", str(kb_dir))
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_a_ris_file_rispy_would_misread_is_refused_by_its_lines(
+    grading: Path, tmp_path: Path
+) -> None:
+    """A misspaced `ER -` (rispy: part of the title, the next record lost) and a record
+    cut off at the end (rispy: dropped) are each a problem at their line."""
+    guyatt = "TY  - JOUR\nID  - 2\nTI  - GRADE\nER -\n"
+    santesso = "TY  - JOUR\nID  - 3\nTI  - GRADE guidelines 26\n"
+    path = write(tmp_path, "bad.ris", guyatt + santesso)
+    before = (grading / REFERENCES).read_bytes()
+    assert run_import(grading, path) == (
+        1,
+        "",
+        f"{path}:4: 'ER -' is not a RIS tag line; a tag line is two capitals, two spaces, "
+        "a hyphen and a space, like 'TI  - '\n"
+        f"{path}:5: a record starts before the one on line 1 ended; end each record with "
+        "'ER  - '\n"
+        f"{path}:5: the record starting here has no end (is the file cut off?); end each "
+        "record with 'ER  - '\n"
+        "Error: 3 problems found\n",
+    )
+    assert (grading / REFERENCES).read_bytes() == before
+
+
+def test_names_are_read_as_written_no_one_added(grading: Path, tmp_path: Path) -> None:
+    """BibTeX's "and others" is its "et al."; a CSL particle is the family name's."""
+    bib = write(tmp_path, "g.bib", "@misc{2, author = {Guyatt, Gordon H. and others}}\n")
+    item = {"citation-number": 3, "author": [{"family": "Beer", "non-dropping-particle": "De"}]}
+    for path, line in (
+        (bib, 'reference 2: add authors = ["Guyatt GH"]'),
+        (write(tmp_path, "s.json", json.dumps([item])), 'reference 3: add authors = ["De Beer"]'),
+    ):
+        assert run_import(grading, path) == (0, f"{line}\nWrote {grading / REFERENCES}: "
+                                             "1 field changed.\n", "")  # fmt: skip
+
+
+def test_a_year_of_five_digits_is_refused_not_cut(grading: Path, tmp_path: Path) -> None:
+    item = {"citation-number": 2, "title": "GRADE", "issued": {"date-parts": [[20080]]}}
+    path = write(tmp_path, "y.json", json.dumps([item]))
+    code, out, err = run_import(grading, path)
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"Error: {path}: nothing imported: record 1 (reference 2): year 20080 is not plausible"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        # Another topic's name for its work 2 is no number here: matched in order.
+        ("x.ris", "TY  - JOUR\nID  - other-topic-2\nTI  - GRADE\nER  - \n",
+         ": 1 record, but the topic cites 3 numbers; to match records by order give one "
+         "record per number, or give each record its number (CSL-JSON citation-number, a "
+         "RIS ID or BibTeX key)"),
+        ("g.json", '[\n{"title": "GRADE",}]',
+         ":2: not a readable csl-json file (expecting property name enclosed in double quotes "
+         'at column 19); CSL-JSON is a list of items, like [{"citation-number": 2, '
+         '"title": "..."}]'),
+    ],
+)  # fmt: skip
+def test_refused_with_one_error_line(
+    grading: Path, tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    path = write(tmp_path, name, text)
+    assert run_import(grading, path) == (1, "", f"Error: {path}{message}\n")

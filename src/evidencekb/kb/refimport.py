@@ -78,7 +78,7 @@ def _import_references(
     except KeyError:
         known = ", ".join(t.slug for t in kb.topics) or "(none)"
         raise KBError(f"no topic '{shown(slug)}'; topics: {known}") from None
-    records = read_records(source)
+    records = read_records(source, slug)
     matched = match_records(records, numbers, source)
     _check_values(matched, source)
     relative = f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}"

@@ -5,8 +5,14 @@ BibTeX, the standard json module for CSL-JSON, Biopython's Bio.Medline for
 PubMed's MEDLINE/.nbib export), then mapped onto the fields of a reference
 (kb/bibliography.py). Authors become "Family Initials", the form PubMed and
 Vancouver use. A record may name its citation number: CSL-JSON's
-`citation-number`, or a RIS `ID` or BibTeX key that is a number; otherwise
-records match the topic's cited numbers in order.
+`citation-number`, or a RIS `ID` or BibTeX key that is a number or the topic's
+`<topic>-<number>` (as `ekb export` names works); otherwise records match the
+topic's cited numbers in order.
+
+rispy reads a RIS file line by line and never complains: a misspaced `ER -` becomes
+part of the title, a record without `ER` merges into the next or is dropped, a tag
+given twice keeps its first value. So the file's layout is checked first
+(`_ris_layout`), and a line rispy would misread is refused by its number.
 
 The file is read as kb/ files are (kb/files.py): a regular file of sensible size,
 never a FIFO or a device, so a careless path cannot hang the command. A parser that
@@ -19,21 +25,23 @@ check, never written.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidencekb.errors import KBError
+from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.identifiers import bare_doi
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.text import shown
 from evidencekb.reading import NotReadable, read_regular
 from evidencekb.registry import reference_field
+from evidencekb.terminal import CONTROL_CODES
 
 # Reference-manager exports run to a few megabytes for thousands of records.
 MAX_REFERENCE_FILE_BYTES = 20_000_000
@@ -50,12 +58,30 @@ FORMATS: dict[str, str] = {
 @dataclass(frozen=True)
 class Record:
     position: int  # 1-based order in the file
-    number: int | None  # the citation number the record names, if any
+    number: int | None  # the citation number the record names, if any (`_number`)
     fields: dict[str, Any]  # reference fields the record gives, none empty
 
 
-def read_records(path: Path) -> tuple[Record, ...]:
-    """Every record of a reference-manager file; its format from its extension."""
+# What each format's records look like, for a file in which none is found.
+_ALLOWED = {
+    "ris": "a RIS record runs from a 'TY  - ' line to an 'ER  - ' line",
+    "bibtex": "a BibTeX entry starts with @ and its type, like '@article{2,'",
+    "csl-json": 'CSL-JSON is a list of items, like [{"citation-number": 2, "title": "..."}]',
+    "medline": "a MEDLINE record starts with a 'PMID- ' line",
+}
+
+
+class LineFaults(ValueError):
+    """What is wrong with a file, line by line: (line number, what is wrong; what is allowed)."""
+
+    def __init__(self, faults: list[tuple[int, str]]) -> None:
+        super().__init__(faults[0][1])
+        self.faults = faults
+
+
+def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
+    """Every record of a reference-manager file; its format from its extension. A
+    record names a citation number by a bare number or `<topic>-<number>`."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise KBError(
@@ -71,7 +97,7 @@ def read_records(path: Path) -> tuple[Record, ...]:
         raise KBError(f"{name}: {error.reason}") from None
     except UnicodeDecodeError:
         raise KBError(f"{name}: not UTF-8 text; export it as UTF-8 and try again") from None
-    readers: dict[str, Callable[[str], list[tuple[int | None, dict[str, Any]]]]] = {
+    readers: dict[str, Callable[[str], list[tuple[Any, dict[str, Any]]]]] = {
         "ris": _ris,
         "bibtex": _bibtex,
         "csl-json": _csl_json,
@@ -82,14 +108,18 @@ def read_records(path: Path) -> tuple[Record, ...]:
             raw = readers[fmt](text)
     except RecursionError:
         raise KBError(f"{name}: not a readable {fmt} file (nested too deeply)") from None
+    except LineFaults as error:
+        if len(error.faults) == 1:
+            raise KBError(f"{name}:{error.faults[0][0]}: {error.faults[0][1]}") from None
+        raise ValidationError([Problem(name, line, what) for line, what in error.faults]) from None
     except Exception as error:  # a third-party parser's failure on this file, whatever its kind
         reason = shown(str(error).splitlines()[0] if str(error) else type(error).__name__)
         raise KBError(f"{name}: not a readable {fmt} file ({reason})") from None
     if not raw:
-        raise KBError(f"{name}: no records found")
+        raise KBError(f"{name}: no records found; {_ALLOWED[fmt]}")
     return tuple(
-        Record(position, number, _non_empty(fields))
-        for position, (number, fields) in enumerate(raw, start=1)
+        Record(position, _number(own, topic), _non_empty(fields))
+        for position, (own, fields) in enumerate(raw, start=1)
     )
 
 
@@ -106,37 +136,56 @@ def _quiet() -> Iterator[None]:
             logging.disable(logging.NOTSET)
 
 
-def author_name(family: str, given: str = "") -> str:
-    """'Cohen', 'Steven P.' -> 'Cohen SP'; a name without given names stays whole."""
-    initials = "".join(part[0].upper() for part in re.split(r"[\s.\-]+", given) if part)
-    return f"{family.strip()} {initials}".strip()
+def author_name(family: str, given: str = "", suffix: str = "") -> str:
+    """'Cohen', 'Steven P.' -> 'Cohen SP'; with a suffix 'Jr.' -> 'Cohen SP Jr', as
+    MEDLINE writes one. A name without given names, or with only given names ('Plato'),
+    stays whole; so do given names in a script without capitals ('太郎'): they have no
+    initials, and their first character is not one."""
+    family, given, suffix = family.strip(), given.strip(), suffix.strip().rstrip(".")
+    parts = [part for part in re.split(r"[\s.\-]+", given) if part]
+    if family and all(part[0].lower() != part[0].upper() for part in parts):
+        given = "".join(part[0].upper() for part in parts)
+    return " ".join(part for part in (family, given, suffix) if part)
+
+
+# White space a wrapped value holds, folded to one space; control characters
+# (U+001C-U+001F are white space to str.split) stay, for the check to refuse.
+_SPACES = re.compile(rf"(?:[\t\n\r]|(?![{CONTROL_CODES}])\s)+")
 
 
 def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key, value in fields.items():
         if isinstance(value, str):
-            value = " ".join(value.split())  # a wrapped title is one line
+            value = _SPACES.sub(" ", value).strip(" ")  # a wrapped title is one line
         if value not in (None, "", []):
             kept[key] = value
     return kept
 
 
-# A record's own number: "2", or "ketamine-pain-2" as `ekb export` names works.
-_OWN_NUMBER = re.compile(r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*-)?(\d+)$")
-
-
-def _number(value: Any) -> int | None:
-    text = _text(value)
-    match = _OWN_NUMBER.match(text.strip()) if isinstance(text, str) else None
-    return int(match.group(1)) if match and int(match.group(1)) >= 1 else None
-
-
-def _year(value: Any) -> int | None:
-    if not isinstance(value, str | int) or isinstance(value, bool):
+def _number(own: Any, topic: str | None) -> int | None:
+    """The citation number a record's own name gives: "2", or "<topic>-2" for this
+    topic, as `ekb export` names works (refexport.work_id). Any other name (another
+    topic's "other-topic-2", a key like "guyatt-2008") names none."""
+    text = _text(own)
+    if not isinstance(text, str):
         return None
-    match = re.match(r"\s*(\d{4})", str(value))
-    return int(match.group(1)) if match else None
+    text = text.strip()
+    if topic is not None:
+        text = text.removeprefix(f"{topic}-")
+    return int(text) if re.fullmatch("[0-9]+", text) and int(text) >= 1 else None
+
+
+def _year(value: Any) -> Any:
+    """A year is four digits, alone or starting a date (RIS "2018/05/01/", MEDLINE
+    "2018 May"). Anything else (20180, "in press") is returned as it is, a number as
+    one, for the check to refuse: never cut to its first four digits."""
+    text = _text(value)
+    if text is None or text == "":
+        return None
+    if isinstance(text, str) and (match := re.fullmatch(r"\s*([0-9]{4})(?:[^0-9].*)?", text, re.S)):
+        return int(match.group(1))
+    return int(text) if isinstance(text, str) and re.fullmatch("[0-9]+", text) else value
 
 
 def _pages(value: Any) -> Any:
@@ -162,37 +211,164 @@ _DESIGN = reference_field("design")
 _RIS_TYPES = {"JOUR": "journal-article", "BOOK": "book", "ELEC": "web-page", "WEB": "web-page"}
 
 
-def _ris(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+# The RIS types whose T2 is a journal; elsewhere T2 is a book's (CHAP) or a
+# series' (BOOK) title, which is no journal.
+_RIS_PERIODICALS = {"JOUR", "JFULL", "EJOUR", "MGZN", "NEWS", "ABST", "INPR"}
+
+
+def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
     import rispy
 
+    lines = text.split("\n")  # as rispy splits them, so that line numbers agree
+    authors_in_order = _ris_layout(lines)
+    # A blank line is read by rispy as a value of its own (an author ""): it holds none.
+    entries = rispy.loads("\n".join(line for line in lines if line.strip()))
+    assert len(entries) == len(authors_in_order)  # the layout is checked: no record merged
     records = []
-    for entry in rispy.loads(text):
-        authors = [
-            _ris_author(name) for name in entry.get("authors") or entry.get("first_authors") or []
-        ]
+    for entry, author_tags in zip(entries, authors_in_order, strict=True):
         pages = "-".join(p for p in (entry.get("start_page"), entry.get("end_page")) if p)
+        kind = entry.get("type_of_reference", "")
         fields = {
-            "type": _RIS_TYPES.get(entry.get("type_of_reference", ""), "other"),
+            "type": _RIS_TYPES.get(kind, "other"),
             "design": _DESIGN.choice_ids(_as_list(entry.get("type_of_work") or [])),  # M3
             "title": entry.get("title") or entry.get("primary_title"),
-            "authors": authors,
+            "authors": _ris_authors(entry, author_tags),
             "year": _year(entry.get("year") or entry.get("publication_year")),
             "journal": entry.get("alternate_title3")
             or entry.get("journal_name")
-            or entry.get("secondary_title"),
+            or (entry.get("secondary_title") if kind in _RIS_PERIODICALS else None),
             "volume": entry.get("volume"),
             "issue": entry.get("number"),
             "pages": pages or None,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
         }
-        records.append((_number(entry.get("id")), fields))
+        records.append((entry.get("id"), fields))
     return records
 
 
+def _ris_authors(entry: dict[str, Any], tags: list[str]) -> list[str]:
+    """The AU and A1 names in the order the record gives them (rispy keeps each tag's
+    names apart)."""
+    names = {"AU": iter(entry.get("authors") or []), "A1": iter(entry.get("first_authors") or [])}
+    return [_ris_author(next(names[tag])) for tag in tags]
+
+
 def _ris_author(name: str) -> str:
-    family, _, given = name.partition(",")
-    return author_name(family, given) if given else name.strip()
+    """RIS writes a name 'Last, First' or 'Last, First, Suffix'; one of more parts, or
+    of one ('GRADE Working Group'), is kept as written."""
+    parts = name.split(",")
+    return author_name(*parts) if len(parts) in (2, 3) else name.strip()
+
+
+# Tags rispy keeps one value of (the first): a second is refused, never dropped.
+_RIS_ONCE = {"ID", "TI", "T1", "PY", "Y1", "JF", "JO", "T2", "VL", "IS", "SP", "EP", "DO", "M3"}
+_RIS_AUTHORS = {"AU", "A1"}
+# A tag line written with other spacing ("ER -", "TY- JOUR"): not RIS, and rispy
+# would read it as the value above continued.
+_RIS_MISSPACED = re.compile(r"[A-Z][A-Z0-9]\s*-(?:\s|$)")
+_TAG_LINE = "a tag line is two capitals, two spaces, a hyphen and a space, like 'TI  - '"
+_END = "end each record with 'ER  - '"
+
+
+def _ris_tag(line: str) -> str | None:
+    """The tag of a RIS tag line ('TI  - text'), None for other lines."""
+    return line[:2] if _rispy_tag(line) and line[5:6] in " " else None
+
+
+def _rispy_tag(line: str) -> bool:
+    """Whether rispy reads `line` as a tag line: it then takes the value from the
+    seventh character on, so 'TI  -Title' would lose its 'T'."""
+    return line[2:5] == "  -" and line[:2].isupper() and line[:1].isalpha()
+
+
+def _misspaced(line: str) -> bool:
+    return bool(_RIS_MISSPACED.match(line)) or _rispy_tag(line)
+
+
+def _ris_layout(lines: list[str]) -> list[list[str]]:
+    """The author tags (AU, A1) of each record in order; LineFaults for a line rispy
+    would misread. Lines outside records are skipped, as rispy skips them, unless they
+    look like part of one."""
+    faults: list[tuple[int, str]] = []
+    records: list[list[str]] = []
+    record: _RisRecord | None = None
+    for number, line in enumerate((line.rstrip("\r") for line in lines), start=1):
+        tag = _ris_tag(line)
+        if record is None:
+            fault = _ris_outside(line, tag)
+            if tag == "TY" and fault is None:
+                record = _RisRecord(number)
+        elif tag == "ER":
+            records.append(record.authors)
+            record, fault = None, None
+        elif tag == "TY":  # read from here as a record of its own, so faults do not pile up
+            fault = f"a record starts before the one on line {record.start} ended; {_END}"
+            record = _RisRecord(number)
+        else:
+            fault = record.add(number, line, tag)
+        if fault:
+            faults.append((number, fault))
+    if record is not None:
+        cut = "the record starting here has no end (is the file cut off?)"
+        faults.append((record.start, f"{cut}; {_END}"))
+    if faults:
+        raise LineFaults(faults)
+    return records
+
+
+def _ris_outside(line: str, tag: str | None) -> str | None:
+    """What is wrong with a line outside any record: one rispy would take for a record's
+    start ("TY" misspaced), or a tag line that belongs to a record."""
+    if tag == "TY" or not line.strip():
+        return None
+    if tag is not None or line.startswith("TY") or _misspaced(line):
+        return f"{_quoted(line)} stands outside any record; {_ALLOWED['ris']}"
+    return None  # a header or note an export writes between records
+
+
+@dataclass
+class _RisRecord:
+    start: int  # the line of its TY
+    authors: list[str] = field(default_factory=list)  # AU and A1, in order
+    seen: dict[str, int] = field(default_factory=dict)  # tag -> its first line
+    last: str = "TY"
+
+    def add(self, number: int, line: str, tag: str | None) -> str | None:
+        """Take the record's next line; what is wrong with it, if anything."""
+        if tag in _RIS_ONCE and tag in self.seen:
+            return (
+                f"{tag} is given again (first on line {self.seen[tag]}); RIS gives {tag} "
+                "once a record: keep one"
+            )
+        if tag is not None:
+            self.seen.setdefault(tag, number)
+            self.last = tag
+            self.authors += [tag] if tag in _RIS_AUTHORS else []
+            return None
+        return self._continued(line)
+
+    def _continued(self, line: str) -> str | None:
+        """A line that is no tag line continues the value above (a wrapped title), but
+        neither the TY line nor an author (rispy would make it another author)."""
+        if _misspaced(line):
+            return f"{_quoted(line)} is not a RIS tag line; {_TAG_LINE}"
+        if not line.strip():
+            return None
+        if self.last == "TY":
+            return f"{_quoted(line)} continues no value; {_TAG_LINE}"
+        if self.last in _RIS_AUTHORS:
+            return (
+                f"{_quoted(line)} would be read as another author; give each author "
+                f"a line of its own, like '{self.last}  - Guyatt, Gordon H'"
+            )
+        return None
+
+
+def _quoted(line: str) -> str:
+    """A line shown in a message: its start, escaped."""
+    short = line if len(line) <= 40 else line[:40] + "..."
+    return f"'{shown(short)}'"
 
 
 # -- BibTeX ---------------------------------------------------------------------
@@ -201,7 +377,7 @@ _BIBTEX_TYPES = {"article": "journal-article", "book": "book", "online": "web-pa
 _VERBATIM = {"doi", "url"}
 
 
-def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
     from bibtexparser import middlewares
     from bibtexparser.entrypoint import parse_string
     from bibtexparser.model import DuplicateBlockKeyBlock
@@ -227,9 +403,10 @@ def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
         raw = {field.key.lower(): field.value for field in entry.fields}
         # LaTeX everywhere but in the address fields, which BibTeX styles print verbatim.
         values = {key: value if key in _VERBATIM else text_of(value) for key, value in raw.items()}
+        names = [name for name in raw.get("author") or [] if not _bibtex_et_al(name)]
         authors = [
-            author_name(text_of(" ".join(name.von + name.last)), text_of(" ".join(name.first)))
-            for name in raw.get("author") or []
+            author_name(*(text_of(" ".join(part)) for part in (n.von + n.last, n.first, n.jr)))
+            for n in names
         ]
         fields = {
             "type": _BIBTEX_TYPES.get(entry.entry_type.lower(), "other"),
@@ -245,17 +422,30 @@ def _bibtex(text: str) -> list[tuple[int | None, dict[str, Any]]]:
             "pmcid": values.get("pmcid"),
             "url": values.get("url"),
         }
-        records.append((_number(entry.key), fields))
+        records.append((entry.key, fields))
     return records
+
+
+def _bibtex_et_al(name: Any) -> bool:
+    """Whether a name is BibTeX's "and others", its "et al.": no one to list."""
+    return bool(name.last == ["others"] and not (name.first or name.von or name.jr))
 
 
 # -- CSL-JSON -------------------------------------------------------------------
 
 _CSL_TYPES = {"article-journal": "journal-article", "book": "book", "webpage": "web-page"}
+# CSL types whose container-title is a book's (or proceedings') title, not a journal.
+_CSL_IN_BOOKS = {"chapter", "entry", "entry-dictionary", "entry-encyclopedia", "paper-conference"}
+# The parts of a CSL name, the particles written before the family name.
+_CSL_NAME_PARTS = ("dropping-particle", "non-dropping-particle", "family", "given", "suffix")
 
 
-def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
-    items = load_json(text)
+def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
+    try:
+        items = load_json(text)
+    except json.JSONDecodeError as error:
+        why = f"not a readable csl-json file ({error.msg.lower()} at column {error.colno})"
+        raise LineFaults([(error.lineno, f"{why}; {_ALLOWED['csl-json']}")]) from None
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
@@ -268,7 +458,9 @@ def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
             "title": item.get("title"),
             "authors": _csl_authors(item.get("author")),
             "year": _year(_csl_first_year(item.get("issued"))),
-            "journal": item.get("container-title-short") or item.get("container-title"),
+            "journal": None
+            if item.get("type") in _CSL_IN_BOOKS
+            else item.get("container-title-short") or item.get("container-title"),
             "volume": _text(item.get("volume")),
             "issue": _text(item.get("issue")),
             "pages": _pages(item.get("page")),
@@ -277,7 +469,7 @@ def _csl_json(text: str) -> list[tuple[int | None, dict[str, Any]]]:
             "pmcid": _text(item.get("PMCID")),
             "url": item.get("URL"),
         }
-        records.append((_number(item.get("citation-number")), fields))
+        records.append((item.get("citation-number"), fields))
     return records
 
 
@@ -296,10 +488,12 @@ def _csl_authors(value: Any) -> Any:
     for author in value:
         if not isinstance(author, dict):
             return value
-        parts = [author.get(key, "") for key in ("family", "given", "literal")]
+        parts = [author.get(key, "") for key in (*_CSL_NAME_PARTS, "literal")]
         if not all(isinstance(part, str) for part in parts):
             return value
-        names.append(author_name(parts[0], parts[1]) or parts[2])
+        # "De Beer": the particles belong to the family name, as Vancouver writes it.
+        family = " ".join(part.strip() for part in parts[:3] if part.strip())
+        names.append(author_name(family, parts[3], parts[4]) or parts[5])
     return names
 
 
@@ -315,14 +509,14 @@ def _csl_first_year(issued: Any) -> Any:
 # -- PubMed MEDLINE -------------------------------------------------------------
 
 
-def _medline(text: str) -> list[tuple[int | None, dict[str, Any]]]:
+def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
     import io
 
     from Bio import Medline
 
     # Bio.Medline is untyped: each record is a dict of tag to text or list of texts.
     parse: Callable[[io.StringIO], Iterable[dict[str, Any]]] = Medline.parse
-    records: list[tuple[int | None, dict[str, Any]]] = []
+    records: list[tuple[Any, dict[str, Any]]] = []
     for entry in parse(io.StringIO(text)):
         if "PMID" not in entry:
             raise ValueError("a record has no PMID line")

@@ -1,0 +1,218 @@
+"""refmanager's readers on what reference managers really write, and on what they
+write wrong: a RIS record rispy would merge, drop or misread is refused by its line;
+a citation number is named only by a bare number or this topic's `<topic>-<number>`;
+names, years and containers are read as the file gives them, nothing made up.
+Every work is real: Guyatt GH et al. BMJ 2008;336:924, Cohen SP et al. Reg Anesth
+Pain Med 2018;43:521, Santesso N et al. J Clin Epidemiol 2020;119:126."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evidencekb.errors import KBError, ValidationError
+from evidencekb.kb.refmanager import read_records
+from fixtures import GUYATT_2008
+
+GRADE = GUYATT_2008["title"]
+
+
+def ris(*records: str) -> str:
+    """RIS records of the given tag lines, each from TY to ER."""
+    return "".join(f"TY  - JOUR\n{body}ER  - \n" for body in records)
+
+
+def read(tmp_path: Path, name: str, text: str) -> list[tuple[int | None, dict[str, Any]]]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return [(record.number, record.fields) for record in read_records(path, "grading")]
+
+
+def problems(tmp_path: Path, name: str, text: str) -> list[str]:
+    """The `FILE:LINE: ...` lines a file is refused with, the path left out."""
+    with pytest.raises(KBError) as caught:
+        read(tmp_path, name, text)
+    error = caught.value
+    lines = [str(p) for p in error.problems] if isinstance(error, ValidationError) else [str(error)]
+    return [line.removeprefix(f"{tmp_path}/") for line in lines]
+
+
+def test_a_misspaced_er_is_refused_not_read_into_the_title(tmp_path: Path) -> None:
+    text = ris("ID  - 2\nTI  - A\n", "ID  - 3\nTI  - B\n").replace("ER  - \nTY", "ER -\nTY", 1)
+    text = text.replace("ER  - \n", "ER  -\n", 1)
+    assert problems(tmp_path, "a.ris", text) == [
+        "a.ris:4: 'ER -' is not a RIS tag line; a tag line is two capitals, two spaces, "
+        "a hyphen and a space, like 'TI  - '",
+        "a.ris:5: a record starts before the one on line 1 ended; end each record with 'ER  - '",
+    ]
+
+
+def test_a_record_without_er_is_refused_by_its_line(tmp_path: Path) -> None:
+    merged = "TY  - JOUR\nID  - 2\nTI  - A\n" + ris("ID  - 3\nTI  - B\n")
+    assert problems(tmp_path, "merged.ris", merged) == [
+        "merged.ris:4: a record starts before the one on line 1 ended; end each record "
+        "with 'ER  - '"
+    ]
+    cut = ris(f"ID  - 2\nTI  - {GRADE}\n") + "TY  - JOUR\nID  - 3\nTI  - GRADE guidelines 26\n"
+    assert problems(tmp_path, "cut.ris", cut) == [
+        "cut.ris:5: the record starting here has no end (is the file cut off?); end each "
+        "record with 'ER  - '"
+    ]
+
+
+def test_a_tag_given_twice_is_refused_not_dropped(tmp_path: Path) -> None:
+    text = ris(f"ID  - 2\nTI  - {GRADE}\nTI  - GRADE\nPY  - 2008\nPY  - 2009\n")
+    assert problems(tmp_path, "twice.ris", text) == [
+        "twice.ris:4: TI is given again (first on line 3); RIS gives TI once a record: keep one",
+        "twice.ris:6: PY is given again (first on line 5); RIS gives PY once a record: keep one",
+    ]
+
+
+def test_lines_rispy_would_misread_are_refused(tmp_path: Path) -> None:
+    stray = ris("ID  - 2\n") + "ID  - 3\nTI  - B\n"
+    assert problems(tmp_path, "stray.ris", stray) == [
+        "stray.ris:4: 'ID  - 3' stands outside any record; a RIS record runs from a "
+        "'TY  - ' line to an 'ER  - ' line",
+        "stray.ris:5: 'TI  - B' stands outside any record; a RIS record runs from a "
+        "'TY  - ' line to an 'ER  - ' line",
+    ]
+    wrapped_author = ris("ID  - 2\nAU  - Guyatt, Gordon H\n  Oxman, Andrew D\n")
+    assert problems(tmp_path, "au.ris", wrapped_author) == [
+        "au.ris:4: '  Oxman, Andrew D' would be read as another author; give each author "
+        "a line of its own, like 'AU  - Guyatt, Gordon H'"
+    ]
+    cut_value = ris("ID  - 2\nTI  -GRADE\n")  # rispy would drop the value's first letter
+    assert problems(tmp_path, "cut.ris", cut_value)[0].startswith(
+        "cut.ris:3: 'TI  -GRADE' is not a RIS tag line"
+    )
+
+
+def test_a_wrapped_title_and_blank_lines_are_read(tmp_path: Path) -> None:
+    title = GRADE.replace(" of evidence", "\n  of evidence")
+    text = "Provider: BMJ\n\n" + ris(f"ID  - 2\nTI  - {title}\n\nAU  - Guyatt, Gordon H\n")
+    assert read(tmp_path, "wrap.ris", text) == [
+        (2, {"type": "journal-article", "title": GRADE, "authors": ["Guyatt GH"]})
+    ]
+
+
+@pytest.mark.parametrize(
+    ("own", "number"),
+    [("2", 2), ("grading-2", 2), ("other-topic-2", None), ("grading-x-2", None), ("0", None)],
+)
+def test_only_a_bare_number_or_this_topics_name_names_a_number(
+    tmp_path: Path, own: str, number: int | None
+) -> None:
+    assert read(tmp_path, "id.ris", ris(f"ID  - {own}\nTI  - {GRADE}\n"))[0][0] == number
+    bib = f"@article{{{own}, title = {{{GRADE}}}}}\n"
+    assert read(tmp_path, "key.bib", bib)[0][0] == number
+
+
+def test_a_key_ending_in_a_year_names_no_number(tmp_path: Path) -> None:
+    bib = f"@article{{guyatt-2008, title = {{{GRADE}}}, year = {{2008}}}}\n"
+    assert read(tmp_path, "key.bib", bib) == [
+        (None, {"type": "journal-article", "title": GRADE, "year": 2008})
+    ]
+
+
+def test_bibtex_and_others_is_et_al_not_an_author(tmp_path: Path) -> None:
+    bib = f"@article{{2, title = {{{GRADE}}}, author = {{Guyatt, Gordon H. and others}}}}\n"
+    assert read(tmp_path, "others.bib", bib)[0][1]["authors"] == ["Guyatt GH"]
+
+
+def test_a_name_suffix_is_kept_as_medline_writes_it(tmp_path: Path) -> None:
+    text = ris("ID  - 2\nAU  - Guyatt, Gordon H., Jr.\nAU  - GRADE Working Group\n")
+    assert read(tmp_path, "jr.ris", text)[0][1]["authors"] == [
+        "Guyatt GH Jr",
+        "GRADE Working Group",
+    ]
+    bib = "@article{2, author = {Guyatt, Jr., Gordon H. and Oxman, Andrew D.}}\n"
+    assert read(tmp_path, "jr.bib", bib)[0][1]["authors"] == ["Guyatt GH Jr", "Oxman AD"]
+    item = {
+        "citation-number": 2,
+        "author": [{"family": "Guyatt", "given": "G. H.", "suffix": "Jr."}],
+    }
+    assert read(tmp_path, "jr.json", json.dumps([item]))[0][1]["authors"] == ["Guyatt GH Jr"]
+
+
+def test_csl_particles_and_given_names_alone_are_kept(tmp_path: Path) -> None:
+    names = [
+        {"family": "Beer", "non-dropping-particle": "De", "given": "Hanna"},  # Santesso 2020
+        {"family": "Gogh", "dropping-particle": "van", "given": "Vincent"},
+        {"given": "Plato"},
+    ]
+    item = {"citation-number": 3, "author": names}
+    assert read(tmp_path, "names.json", json.dumps([item]))[0][1]["authors"] == [
+        "De Beer H",
+        "van Gogh V",
+        "Plato",
+    ]
+
+
+def test_given_names_without_capitals_are_not_cut_to_an_initial(tmp_path: Path) -> None:
+    text = ris("ID  - 2\nA1  - 山田, 太郎\nA1  - Müller, Hans-Peter\n")
+    assert read(tmp_path, "cjk.ris", text)[0][1]["authors"] == ["山田 太郎", "Müller HP"]
+
+
+def test_au_and_a1_are_read_in_file_order(tmp_path: Path) -> None:
+    text = ris("ID  - 2\nA1  - Guyatt, Gordon H\nAU  - Oxman, Andrew D\nA1  - Vist, Gunn E\n")
+    assert read(tmp_path, "a1.ris", text)[0][1]["authors"] == ["Guyatt GH", "Oxman AD", "Vist GE"]
+
+
+def test_a_book_title_is_no_journal(tmp_path: Path) -> None:
+    chapter = {"citation-number": 2, "type": "chapter", "title": "Ketamine"}
+    chapter["container-title"] = "StatPearls"
+    assert "journal" not in read(tmp_path, "chap.json", json.dumps([chapter]))[0][1]
+    text = "TY  - CHAP\nID  - 2\nTI  - Ketamine\nT2  - StatPearls\nER  - \n"
+    assert "journal" not in read(tmp_path, "chap.ris", text)[0][1]
+    article = ris(f"ID  - 2\nTI  - {GRADE}\nT2  - BMJ\n")
+    assert read(tmp_path, "jour.ris", article)[0][1]["journal"] == "BMJ"
+
+
+@pytest.mark.parametrize(
+    ("given", "year"),
+    [("2008", 2008), ("2008///", 2008), ("2008/04/26/", 2008), ("20080", 20080), ("", None)],
+)
+def test_a_year_is_four_digits_never_the_start_of_more(
+    tmp_path: Path, given: str, year: int | None
+) -> None:
+    """A longer number is kept whole, for the import's check to refuse."""
+    fields = read(tmp_path, "py.ris", ris(f"ID  - 2\nTI  - {GRADE}\nPY  - {given}\n"))[0][1]
+    assert fields.get("year") == year
+
+
+@pytest.mark.parametrize(("parts", "year"), [([2018, 5], 2018), ([20180], 20180), (["2018"], 2018)])
+def test_a_csl_year_is_read_whole(tmp_path: Path, parts: list[Any], year: int) -> None:
+    item = {"citation-number": 1, "issued": {"date-parts": [parts]}}
+    assert read(tmp_path, "y.json", json.dumps([item]))[0][1]["year"] == year
+
+
+def test_control_characters_are_not_folded_into_spaces(tmp_path: Path) -> None:
+    item = {"citation-number": 2, "title": "GRADE:\u001f an emerging\n consensus"}
+    assert read(tmp_path, "ctl.json", json.dumps([item]))[0][1]["title"] == (
+        "GRADE:\u001f an emerging consensus"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("none.ris", "Provider: BMJ\n", "none.ris: no records found; a RIS record runs from a "
+         "'TY  - ' line to an 'ER  - ' line"),
+        ("none.bib", "% nothing\n", "none.bib: no records found; a BibTeX entry starts with @ "
+         "and its type, like '@article{2,'"),
+        ("none.nbib", "\n", "none.nbib: no records found; a MEDLINE record starts with a "
+         "'PMID- ' line"),
+        ("none.json", "[\n]", 'none.json: no records found; CSL-JSON is a list of items, like '
+         '[{"citation-number": 2, "title": "..."}]'),
+        ("bad.json", '[\n{"title": 1,}]', 'bad.json:2: not a readable csl-json file (expecting '
+         'property name enclosed in double quotes at column 13); CSL-JSON is a list of items, '
+         'like [{"citation-number": 2, "title": "..."}]'),
+    ],
+)  # fmt: skip
+def test_a_file_without_records_says_what_one_looks_like(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    assert problems(tmp_path, name, text) == [message]
