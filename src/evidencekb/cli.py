@@ -425,7 +425,7 @@ def list_command(topic: str | None, kb_dir: Path) -> None:
     from evidencekb.kb import claim_list, load_kb, select_topics
 
     kb = load_kb(kb_dir)
-    echo(claim_list(kb, select_topics(kb, topic), width=terminal.width()))
+    echo(claim_list(select_topics(kb, topic), width=terminal.width()))
 
 
 @command(

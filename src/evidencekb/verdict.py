@@ -13,6 +13,7 @@ strength scheme are the kb's (kb/stance.toml, kb/strength.toml), passed in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from evidencekb.model import CitedNotice, Claim, KnowledgeBase, StrengthScheme, Term
@@ -102,7 +103,7 @@ class Verdict:
     @property
     def contradicted(self) -> bool:
         """Every cited work that takes a side contradicts the claim (and one does)."""
-        return self.count(CONTRADICTS) > 0 and self.count(SUPPORTS) == 0
+        return contradicted(c.stance for c in self.counts)
 
     @property
     def contested(self) -> bool:
@@ -128,17 +129,7 @@ class Verdict:
     def cautions(self) -> tuple[str, ...]:
         """What makes it a `warning`, a few words each, for a line too short for the
         findings: "contradicted", "contested", "reference 3 retracted"."""
-        found = [
-            word
-            for word, said in (("contradicted", self.contradicted), ("contested", self.contested))
-            if said
-        ]
-        found += [
-            f"reference {n.citation} {WARNED_MARKS[n.mark]}"
-            for n in self.notices
-            if n.mark in WARNED_MARKS
-        ]
-        return tuple(found)
+        return _cautions(self.contradicted, self.contested, self.notices)
 
     @property
     def finding_line(self) -> str:
@@ -233,6 +224,32 @@ def verdict(claim: Claim, stances: tuple[Term, ...], strength: StrengthScheme) -
         _strength(claim, strength),
         claim.notices,
     )
+
+
+def contradicted(stances: Iterable[str]) -> bool:
+    """Whether, of the stances its cited works take, every one that takes a side
+    contradicts the claim (and one does)."""
+    taken = set(stances)
+    return CONTRADICTS in taken and SUPPORTS not in taken
+
+
+def cautions(claim: Claim) -> tuple[str, ...]:
+    """`Verdict.cautions` of `claim`, without working out the rest of its verdict (its
+    strength reads its text for hedging words: a list of 80,000 claims took a second)."""
+    stances = (e.stance for e in claim.citation_evidence)
+    return _cautions(contradicted(stances), bool(_contested_because(claim)), claim.notices)
+
+
+def _cautions(
+    contradicts: bool, contested: bool, notices: Iterable[CitedNotice]
+) -> tuple[str, ...]:
+    found = [
+        word for word, said in (("contradicted", contradicts), ("contested", contested)) if said
+    ]
+    found += [
+        f"reference {n.citation} {WARNED_MARKS[n.mark]}" for n in notices if n.mark in WARNED_MARKS
+    ]
+    return tuple(found)
 
 
 def _contested_because(claim: Claim) -> tuple[str, ...]:

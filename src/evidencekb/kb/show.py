@@ -9,7 +9,7 @@ from evidencekb.errors import KBError
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOT_STATED, SECTION_TITLES
 from evidencekb.terminal import NARROWEST, wrapped
-from evidencekb.verdict import CURATOR, NOT_RECORDED, claim_json, verdict
+from evidencekb.verdict import CURATOR, NOT_RECORDED, cautions, claim_json, verdict
 
 LIST_COMMAND = "ekb list"  # the command that lists the ids, named in errors
 _LABEL = 13  # the width of the "Cited works: " column
@@ -178,7 +178,7 @@ def _field(label: str, value: str, width: int) -> list[str]:
     return wrapped(value, width, label.ljust(_LABEL), " " * _LABEL)
 
 
-def claim_list(kb: KnowledgeBase, topics: tuple[Topic, ...], width: int = 88) -> str:
+def claim_list(topics: tuple[Topic, ...], width: int = 88) -> str:
     """Every claim's id and the start of its text, one a line, topic by topic; a claim
     whose verdict a reader must not miss (verdict.Verdict.warning) is led by what makes
     it so, marked, so that even a list of ids never shows it as fact."""
@@ -186,8 +186,7 @@ def claim_list(kb: KnowledgeBase, topics: tuple[Topic, ...], width: int = 88) ->
     for each in topics:
         lines.append(f"{each.title} ({each.slug}): {len(each.claims)} claims")
         for claim in each.claims:
-            found = verdict(claim, kb.stances, kb.strength)
-            said = ", ".join(found.cautions)
+            said = ", ".join(cautions(claim))
             text = f"\u26a0 {said}: {claim.text}" if said else claim.text
             lines.append(_shortened(f"  {claim.id}  {text}", max(width, NARROWEST)))
     return "\n".join(lines)
