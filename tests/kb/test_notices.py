@@ -16,6 +16,7 @@ from fhir.resources.bundle import Bundle
 from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb import claim_details, claim_text, export, load_kb
 from evidencekb.kb.fingerprint import kb_fingerprint
+from evidencekb.kb.refexport import bibtex
 from evidencekb.kb.retractions import reasons, record_retractions
 from evidencekb.search import search, write_index
 from evidencekb.search.output import results_json, results_text
@@ -270,3 +271,23 @@ def test_reference_manager_exports_carry_the_retraction_and_fhir_the_verdict(
         "Evidence: No cited work's finding recorded (1 cited work) · Reference 2: Retracted"
         " · Strength: not stated by the source"
     )
+
+
+def test_a_bibtex_note_reads_as_sentences_the_reference_then_its_notices(
+    retracted: Path,
+) -> None:
+    from dataclasses import replace
+
+    record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    kb = load_kb(retracted)
+    topic = kb.topic(RETRACTED_TOPIC)
+    wakefield = replace(
+        topic.references[0],
+        citation_text="Wakefield AJ, Murch SH, Anthony A, et al. Ileal-lymphoid-nodular "
+        "hyperplasia, non-specific colitis, and pervasive developmental disorder in children. "
+        "Lancet. 1998;351(9103):637-41.",
+    )
+    cited = replace(topic, references=(wakefield, *topic.references[1:]))
+    bib = bibtex((cited,))
+    assert "637-41. RETRACTED: Retraction 2010-02-02 (doi:" in bib
+    assert ".." not in bib

@@ -149,13 +149,20 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
             "pmid": escape(reference.pmid or ""),
             "pmcid": escape(reference.pmcid or ""),
             "url": _verbatim(reference.url),
-            "note": escape((reference.notes or "").replace("\n", ". ")),
+            "note": escape(_one_line(reference.notes or "")),
         }
         # write_string encloses each value in braces itself.
         fields = [Field(key, value) for key, value in values.items() if value]
         library.add(Entry(_type(reference)[2], work_id(reference), fields))
     text: str = write_string(library)
     return text
+
+
+def _one_line(text: str) -> str:
+    """Lines as sentences of one line (BibTeX's note): each ended by its own stop."""
+    return " ".join(
+        line if line.endswith((".", "!", "?")) else f"{line}." for line in text.splitlines()
+    )
 
 
 def _verbatim(value: str | None) -> str | None:
