@@ -555,8 +555,9 @@ def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: P
     """Fill references from a RIS, BibTeX, CSL-JSON or PubMed MEDLINE (.nbib) file.
 
     Records match the topic's citation numbers by the number a record names
-    (CSL-JSON citation-number, a RIS ID or BibTeX key that is a number), or else
-    in order. A field that differs is kept unless --replace is given.
+    (CSL-JSON citation-number, a RIS ID or BibTeX key that is a number or
+    TOPIC-NUMBER, as `ekb export` writes them), or else in order. A field that
+    differs is kept unless --replace is given.
     """
     from evidencekb.kb.refimport import import_references
 
