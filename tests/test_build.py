@@ -340,6 +340,22 @@ def test_a_search_that_must_rebuild_waits_for_a_build_in_progress(
     assert next(hit["text"] for hit in json.loads(found)).startswith("Ketamine is a workable")
 
 
+def test_a_build_that_waits_for_another_says_so(kb_dir: Path, tmp_path: Path) -> None:
+    """Two real processes: this test holds the site's writer lock, as a build does; a
+    second `ekb build` waits for it, and says so rather than hanging without a word."""
+    site = tmp_path / "site"
+    with writer_lock(site):
+        builder = subprocess.Popen(
+            [sys.executable, "-m", "evidencekb", "build", "--quiet", "--kb", str(kb_dir),
+             "--site-dir", str(site)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert builder.stderr is not None
+        assert builder.stderr.readline() == f"waiting for another build of {site}…\n"
+    _, errors = builder.communicate(timeout=120)
+    assert (builder.returncode, errors) == (0, "")
+
+
 def _check_then_build(kb: Path, site: Path) -> sqlite3.Connection:
     """`ekb check`, then `ekb build`: a kb the check passes must build."""
     checked = ekb_here("check", "--kb", str(kb))

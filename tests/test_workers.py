@@ -9,7 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import pytest
@@ -97,6 +97,56 @@ def test_a_failure_here_stops_the_child(tmp_path: Path) -> None:
         run_shared([task, task])
     assert time.monotonic() - started < 20
     assert not (tmp_path / "late").exists()
+
+
+def ended(pid: int, within: float) -> bool:
+    """Whether process `pid` is gone (or a zombie nobody reaps) within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            return True
+        if "\nState:\tZ" in status:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_child_whose_parent_is_killed_ends_and_lets_go(tmp_path: Path) -> None:
+    """SIGKILL of a build's process (kill -9, the OOM killer) must not leave its worker
+    waiting forever on a report nobody reads, holding the build's locks, which every
+    later build and search then waits for."""
+    marker = tmp_path / "child"
+    leader = os.fork()
+    if leader == 0:  # the build's process
+        try:
+            me = os.getpid()
+
+            def task() -> bytes:
+                if os.getpid() == me:
+                    time.sleep(60)
+                    return b""
+                marker.write_text(str(os.getpid()))
+                time.sleep(0.5)  # its parent is killed meanwhile
+                return bytes(1 << 20)  # a report larger than a pipe holds
+
+            run_shared([task, task])
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + 20
+    while not marker.exists() or not marker.read_text():
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+    child = int(marker.read_text())
+    os.kill(leader, signal.SIGKILL)
+    os.waitpid(leader, 0)
+    try:
+        assert ended(child, within=10)
+    finally:  # a child that did not end would hold this run's output open for ever
+        with suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
 
 
 def test_what_was_alive_before_the_tasks_is_frozen_while_they_run_and_only_then() -> None:

@@ -24,6 +24,7 @@ index's, so neither pulls a folder from under the other."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,21 +63,33 @@ class BuildResult:
 
 
 def build(
-    kb_dir: Path, site_dir: Path, progress: Progress = no_progress, *, full: bool = False
+    kb_dir: Path,
+    site_dir: Path,
+    progress: Progress = no_progress,
+    *,
+    full: bool = False,
+    on_wait: Callable[[str], None] = lambda said: None,
 ) -> BuildResult:
     """Build the site; keep from the site already there every part whose content key
-    is unchanged (see reuse.py), or nothing with `full`."""
+    is unchanged (see reuse.py), or nothing with `full`. `on_wait` is told, once, when
+    the build waits for another writer of the site or the index."""
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     check_replaceable(index, INDEX_META_NAME)
     with ExitStack() as build_scope:
         with made_to_last(build_scope):  # the loaded kb lives as long as the build
             source = read_kb(kb_dir)
-        return _build(source, site_dir, index, progress, full=full)
+        return _build(source, site_dir, index, progress, full=full, on_wait=on_wait)
 
 
 def _build(
-    source: LoadedKb, site_dir: Path, index: Path, progress: Progress, *, full: bool
+    source: LoadedKb,
+    site_dir: Path,
+    index: Path,
+    progress: Progress,
+    *,
+    full: bool,
+    on_wait: Callable[[str], None],
 ) -> BuildResult:
     digest = source.fingerprint.digest
     try:
@@ -85,8 +98,8 @@ def _build(
         # updated before the index: a build stopped between the two leaves an index
         # older than kb/, which the next search or build makes anew.
         with (
-            writer_lock(site_dir),
-            writer_lock(index),
+            writer_lock(site_dir, lambda: on_wait(f"waiting for another build of {site_dir}…")),
+            writer_lock(index, lambda: on_wait(f"waiting for a writer of {index}…")),
             staged_dir(index, marker=INDEX_META_NAME) as index_out,
             staging_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out,
             ExitStack() as parts_scope,

@@ -448,7 +448,7 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
 
     show_progress = not quiet and on_terminal(sys.stderr)
     progress = _terminal_progress if show_progress else _silent
-    result = build_site(kb_dir, site_dir, progress, full=full)
+    result = build_site(kb_dir, site_dir, progress, full=full, on_wait=say)
     if show_progress:
         write("\r\033[K", nl=False, err=True)
     if not quiet:

@@ -22,7 +22,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -154,11 +154,14 @@ def frozen_heap() -> Iterator[None]:
 def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)  # shared memory: how many tasks have been taken
-    started = []
+    started: list[tuple[Any, Connection]] = []
     for _ in range(children):
         receiver, sender = context.Pipe(duplex=False)
+        # The receiving ends the child is forked with: its own, and its elder siblings'.
+        inherited = [receiver, *(r for _, r in started)]
         # fork: the child runs the tasks as they are in memory; nothing is pickled.
-        child = context.Process(target=_child_main, args=(tasks, taken, sender), daemon=True)
+        args = (tasks, taken, sender, inherited, os.getpid())
+        child = context.Process(target=_child_main, args=args, daemon=True)
         child.start()
         sender.close()  # the child holds its own copy; EOF then means the child is gone
         started.append((child, receiver))
@@ -196,14 +199,19 @@ def _outcome(child: Any, receiver: Connection) -> Any:
     return outcome
 
 
-def _run_untaken(tasks: Sequence[Callable[[], T]], taken: Any) -> dict[int, T]:
-    """Run the tasks this process takes, each as it is ready for one; their results."""
-    return {number: tasks[number]() for number in _untaken(taken, len(tasks))}
+def _run_untaken(
+    tasks: Sequence[Callable[[], T]], taken: Any, parent: int | None = None
+) -> dict[int, T]:
+    """Run the tasks this process takes, each as it is ready for one; their results.
+    `parent`: in a child, the process it reports to, whose end ends its work."""
+    return {number: tasks[number]() for number in _untaken(taken, len(tasks), parent)}
 
 
-def _untaken(taken: Any, count: int) -> Iterator[int]:
+def _untaken(taken: Any, count: int, parent: int | None = None) -> Iterator[int]:
     """The numbers of the tasks this process takes, each as it is ready for one."""
     while True:
+        if parent is not None and os.getppid() != parent:
+            raise _Orphaned  # killed (SIGKILL, the OOM killer): nobody awaits the rest
         with taken.get_lock():
             number = taken.value
             taken.value = number + 1
@@ -212,19 +220,41 @@ def _untaken(taken: Any, count: int) -> Iterator[int]:
         yield number
 
 
-def _child_main(tasks: Sequence[Callable[[], object]], taken: Any, sender: Connection) -> None:
+class _Orphaned(Exception):
+    """The parent is gone: a child stops taking tasks."""
+
+
+def _child_main(
+    tasks: Sequence[Callable[[], object]],
+    taken: Any,
+    sender: Connection,
+    inherited: Sequence[Connection],
+    parent: int,
+) -> None:
     # The parent stops its children only once it has failed, and cleans up after them:
     # a child then ends at once and quietly, never through a handler inherited from the
     # command line, which would raise in the middle of the child's own report.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A receiving end left open here would let a report larger than the pipe holds
+    # wait forever for a parent that was killed, holding the build's locks (the child
+    # inherits them); closed, the report fails and the child ends.
+    for receiver in inherited:
+        receiver.close()
     try:
-        results = _run_untaken(tasks, taken)
+        results = _run_untaken(tasks, taken, parent)
+    except _Orphaned:
+        return
     except BaseException as error:  # reported to the parent, which raises it
-        sender.send((True, _picklable(error)))
+        _report(sender, (True, _picklable(error)))
     else:
-        sender.send((False, results))
+        _report(sender, (False, results))
     finally:
         sender.close()
+
+
+def _report(sender: Connection, outcome: tuple[bool, object]) -> None:
+    with suppress(BrokenPipeError):  # the parent is gone: nobody to tell
+        sender.send(outcome)
 
 
 def _picklable(error: BaseException) -> BaseException:
