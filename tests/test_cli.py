@@ -304,7 +304,7 @@ def test_import_layouts_parts_and_titles(empty_kb: Path) -> None:
     assert mixed.stderr == "Error: --section and --layout are for --format summary\n"
     done = ekb("import", str(article), "--topic", "a", "--section", "guidelines", *kb)
     assert done.stdout == (
-        f"Created {empty_kb}/topics/a: 10 claims citing 1 sources. "
+        f"Created {empty_kb}/topics/a: 10 claims citing 1 source. "
         "Curate it, then run `ekb check`.\n"
     )
     markdown = summaries / "ketamine-pain.md"

@@ -272,10 +272,8 @@ def import_command(
             added=added,
         )
     verb = "Replaced" if result.replaced else "Created"
-    echo(
-        f"{verb} {result.topic_dir}: {result.statements} claims citing "
-        f"{result.cited_sources} sources. Curate it, then run `ekb check`."
-    )
+    claims, sources = _plural(result.statements, "claim"), _plural(result.cited_sources, "source")
+    echo(f"{verb} {result.topic_dir}: {claims} citing {sources}. Curate it, then run `ekb check`.")
 
 
 @command("init", arg("folder", type=Path, metavar="DIR"))

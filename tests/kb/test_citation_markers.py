@@ -34,10 +34,8 @@ def imported(kb: Path, source: Path, text: str) -> tuple[int, str, str]:
 
 
 def created(kb: Path, claims: int, sources: int) -> str:
-    return (
-        f"Created {kb}/topics/t: {claims} claims citing {sources} sources. "
-        "Curate it, then run `ekb check`.\n"
-    )
+    cited = f"{claims} claim{'s' * (claims != 1)} citing {sources} source{'s' * (sources != 1)}"
+    return f"Created {kb}/topics/t: {cited}. Curate it, then run `ekb check`.\n"
 
 
 # -- 1. a marker before "?" or "!" ------------------------------------------------------------

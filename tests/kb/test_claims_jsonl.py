@@ -87,6 +87,24 @@ def test_relations_and_generated_ids(kb_dir: Path, tmp_path: Path) -> None:
     assert kb.claim("scifact-11").contested and kb.claim("ketamine-pain-6927e12e").contested
 
 
+def test_made_ids_that_collide_are_lengthened_as_a_summarys_are(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    # Found by search: the first 8 hex digits of their SHA-256 are the same (f46acbe1),
+    # as in tests/kb/test_importer.py; before, the import failed on a duplicate id.
+    lines = [
+        {"type": "claim", "text": text, "section": "research", "citations": [1]}
+        for text in ("Statement 35558.", "Statement 161123.")
+    ]
+    source = tmp_path / "collide.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    import_claims_jsonl(kb_dir, source, "t")
+    assert [c.id for c in load_kb(kb_dir).topic("t").claims] == [
+        "t-f46acbe1627e10ae",
+        "t-f46acbe196960043",
+    ]
+
+
 def test_every_bad_line_is_reported_and_nothing_written(kb_dir: Path, tmp_path: Path) -> None:
     claim, _, _, prion, wolfram = sample_lines()
     quoted = json.loads(json.dumps(claim))

@@ -44,10 +44,8 @@ def run_import(kb: Path, source: Path, text: str, *more: str) -> tuple[int, str,
 
 
 def created(kb: Path, claims: int, sources: int) -> str:
-    return (
-        f"Created {kb}/topics/t: {claims} claims citing {sources} sources. "
-        "Curate it, then run `ekb check`.\n"
-    )
+    cited = f"{claims} claim{'s' * (claims != 1)} citing {sources} source{'s' * (sources != 1)}"
+    return f"Created {kb}/topics/t: {cited}. Curate it, then run `ekb check`.\n"
 
 
 def claims_of(kb: Path) -> list[tuple[int, str | None, str, tuple[int, ...]]]:

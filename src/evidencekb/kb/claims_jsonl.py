@@ -23,7 +23,7 @@ from evidencekb.kb.files import scan_kb
 from evidencekb.kb.importer import (
     ImportResult,
     _check_arguments,
-    claim_id,
+    claim_ids,
     claim_table,
     read_summary,
 )
@@ -358,7 +358,10 @@ def claims_jsonl_files(
     """The new topic folder's files, by name; with what the folder it `replaced` keeps
     (kb/replacing.py)."""
     replaced = replaced or Replaced()
-    ids = [claim.id or claim_id(slug, claim.text) for claim in parsed.claims]
+    # Ids made from the texts as a summary's are (claim_ids: widened where two share
+    # their first digits); a line's own id stands as given.
+    made = iter(claim_ids(slug, [claim.text for claim in parsed.claims if not claim.id]))
+    ids = [claim.id or next(made) for claim in parsed.claims]
     claims = [
         f"# Claims as {source_name} gives them; source_line is each claim's line in it.\n"
         "# `ekb import` wrote this file; kb/README.md explains every field.\n"
