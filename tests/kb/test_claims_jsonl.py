@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 import sys
@@ -147,10 +148,16 @@ def test_import_fails_when_check_would(kb_dir: Path, tmp_path: Path) -> None:
     """A claim id another topic already has passes the file's own checks, not `ekb check`."""
     lines = sample_lines()
     lines[0]["id"] = "ketamine-pain-6927e12e"
+    lines[2]["relations"] = [{"relation": "contradicts", "other": "scifact-99"}]
+    lines[3]["year"] = 1449
     problems = failed_import(kb_dir, write(tmp_path / "in.jsonl", lines))
+    # At the lines of the file the user can edit, not of topic files never written.
     assert problems == [
-        "kb/topics/sample/claims.toml:5: duplicate claim id 'ketamine-pain-6927e12e' "
-        f"(first defined at {kb_dir}/topics/ketamine-pain/claims.toml:6)"
+        "in.jsonl:1: duplicate claim id 'ketamine-pain-6927e12e' "
+        f"(first defined at {kb_dir}/topics/ketamine-pain/claims.toml:6)",
+        "in.jsonl:3: no claim has the id 'scifact-99'",
+        "in.jsonl:4: year 1449 is not plausible: use the year of publication, 1450 to "
+        f"{datetime.date.today().year}",
     ]
 
 

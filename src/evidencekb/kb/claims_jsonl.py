@@ -487,7 +487,12 @@ def import_claims_jsonl(
     makes = (EVIDENCE_FILE,) if any(c.evidence or c.relations for c in parsed.claims) else ()
     replaced = Replaced.read(target, makes) if existed else Replaced()
     files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed, added, replaced)
-    _check_with_topic(kb_dir, slug, files)
+    try:
+        _check_with_topic(kb_dir, slug, files)
+    except ValidationError as error:  # at the lines of the file the user can edit
+        raise ValidationError(
+            _at_source(error.problems, str(source), slug, files, parsed)
+        ) from None
     write_folder(target, files)
     cited = {n for claim in parsed.claims for n in claim.citations}
     return ImportResult(target, len(parsed.claims), len(cited), existed)
@@ -496,3 +501,28 @@ def import_claims_jsonl(
 def _check_with_topic(kb_dir: Path, slug: str, files: dict[str, bytes]) -> None:
     """Load kb/ as it will be with `files` as topic `slug`, before writing any."""
     load_tree(scan_kb(kb_dir).with_folder(f"{TOPICS_DIR}/{slug}", files))
+
+
+def _at_source(
+    problems: list[Problem], display: str, slug: str, files: dict[str, bytes], parsed: ClaimsFile
+) -> list[Problem]:
+    """Problems the whole kb's check finds in the topic's files, which were never
+    written, at the line of `display` each table was made from (a claim's, a work's);
+    a problem outside them (the topic's title) at line 1. Others stay as they are."""
+    made_from = {
+        CLAIMS_FILE: [c.line for c in parsed.claims],
+        EVIDENCE_FILE: [c.line for c in parsed.claims for _ in (*c.evidence, *c.relations)],
+        REFERENCES_FILE: [parsed.works[number].line for number in sorted(parsed.works)],
+    }
+    found = []
+    for problem in problems:
+        name = next((n for n in files if problem.path.endswith(f"{TOPICS_DIR}/{slug}/{n}")), None)
+        if name is None:
+            found.append(problem)
+            continue
+        lines = files[name].decode("utf-8").splitlines()[: problem.line]
+        tables = sum(1 for line in lines if line.startswith("[["))
+        origins = made_from.get(name, [])
+        line = origins[tables - 1] if 0 < tables <= len(origins) else 1
+        found.append(Problem(display, line, problem.message))
+    return found
