@@ -396,6 +396,18 @@ def add_evidence_sample(kb_dir: Path) -> Path:
     return target
 
 
+def summary_problems(text: str, name: str, layout: str = "text") -> list[str]:
+    """The problems `parse_summary` refuses `text` (named `name`) with, each as printed."""
+    from evidencekb.errors import ValidationError
+    from evidencekb.kb.summary import parse_summary
+
+    try:
+        parse_summary(text, name, layout)
+    except ValidationError as error:
+        return [str(problem) for problem in error.problems]
+    raise AssertionError(f"{name} was not refused")
+
+
 def build(kb: KnowledgeBase, out: Path) -> Path:
     """Render `kb` as a site into `out`, with its search data and stand-ins for the
     database and export."""

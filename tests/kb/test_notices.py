@@ -131,13 +131,19 @@ def test_a_file_that_is_not_retraction_watchs_is_one_error_line(
     assert not notices_file(retracted).exists()
 
 
+def first_row_dated(csv: Path, date: str) -> Path:
+    """The sample's header and first row (Wakefield's retraction) with `date` as its
+    RetractionDate, written as `csv`."""
+    rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
+    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", date) + "\n")
+    return csv
+
+
 @pytest.mark.parametrize("bad", ["2/30/2010 0:00", "2010-02-02garbage", "2010-02-02 noon"])
 def test_a_bad_date_on_a_matched_row_names_its_line(
     retracted: Path, tmp_path: Path, bad: str
 ) -> None:
-    rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
-    csv = tmp_path / "rw.csv"
-    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", bad) + "\n")
+    csv = first_row_dated(tmp_path / "rw.csv", bad)
     with pytest.raises(KBError, match=rf"rw.csv:2: RetractionDate '{bad}' is not a date"):
         record_retractions(retracted, csv)
     assert not notices_file(retracted).exists()
@@ -147,9 +153,7 @@ def test_a_bad_date_on_a_matched_row_names_its_line(
 def test_a_date_a_spreadsheet_saved_as_iso_reads_alike(
     retracted: Path, tmp_path: Path, written: str
 ) -> None:
-    rows = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
-    csv = tmp_path / "rw.csv"
-    csv.write_text(rows[0] + "\n" + rows[1].replace("2/2/2010 0:00", written) + "\n")
+    csv = first_row_dated(tmp_path / "rw.csv", written)
     record_retractions(retracted, csv)
     assert "2010-02-02" in notices_file(retracted).read_text(encoding="utf-8")
 
