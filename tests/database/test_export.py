@@ -28,7 +28,8 @@ from evidencekb.cache import (
     read_entry,
     write_atomically,
 )
-from evidencekb.database.export import MemberCache, write_export
+from evidencekb.database.export import write_export
+from evidencekb.database.kept import TopicWork
 from evidencekb.kb import claims_json, export, load_kb
 from evidencekb.model import KnowledgeBase, Topic
 from evidencekb.verdict import claim_json, summary_inputs
@@ -79,15 +80,15 @@ def members(data: bytes) -> list[bytes]:
     return found
 
 
-def cache_in(folder: Path | None, code: str = "code") -> MemberCache:
-    return MemberCache(TopicEntries(EXPORT_MEMBERS, Path("/kb"), PickledEntries(folder)), code)
+def cache_in(folder: Path | None, code: str = "code") -> TopicWork:
+    return TopicWork(TopicEntries(EXPORT_MEMBERS, Path("/kb"), PickledEntries(folder)), code)
 
 
-def no_cache() -> MemberCache:
+def no_cache() -> TopicWork:
     return cache_in(None)
 
 
-def written(kb: KnowledgeBase, path: Path, cache: MemberCache) -> bytes:
+def written(kb: KnowledgeBase, path: Path, cache: TopicWork) -> bytes:
     write_export(kb, path, cache)
     return path.read_bytes()
 
@@ -291,7 +292,7 @@ def test_an_entry_of_other_code_or_another_kb_is_not_used(
     assert all(old.get(t, old.key(summary, t)) is not None for t in kb.topics)
     new = cache_in(folder, code="new code")
     assert all(new.get(t, new.key(summary, t)) is None for t in kb.topics)
-    elsewhere = MemberCache(dataclasses.replace(old.entries, kb_dir=Path("/another/kb")), old.code)
+    elsewhere = TopicWork(dataclasses.replace(old.entries, kb_dir=Path("/another/kb")), old.code)
     assert all(elsewhere.get(t, old.key(summary, t)) is None for t in kb.topics)
 
 

@@ -16,15 +16,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import sqlite_utils
 
-from evidencekb.cache import DATABASE_VERDICTS, TopicEntries
 from evidencekb.model import KnowledgeBase, Term, Topic
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
-from evidencekb.reuse import content_key
 from evidencekb.verdict import verdict
 
 WorkId = Callable[[str, int], str]  # database.work_id: a cited work's row id
@@ -134,38 +130,10 @@ def _relations(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
 VERDICT_COLUMNS: dict[str, type] = {"verdict": str, "warning": int}
 
 
-@dataclass(frozen=True)
-class VerdictRows:
-    """Each claim's verdict and warning, a topic at a time, kept between builds in the
-    user's cache folder as the export's members are (database/export.py), by what they
-    are made from: the code, the kb's stances and strength scheme, the topic's claims
-    whole. The database is written from the whole kb after every edit, and working out
-    80,000 verdicts took longer than the rest of it (1.9 s); kept, only the edited
-    topic's are worked out again. `entries` None: none kept (a database written
-    without a kb folder)."""
-
-    entries: TopicEntries | None = None
-    code: str = ""
-
-    @classmethod
-    def of(cls, kb_dir: Path, code: str) -> VerdictRows:
-        return cls(TopicEntries.of(DATABASE_VERDICTS, kb_dir), code)
-
-    def rows(self, kb: KnowledgeBase, topic: Topic, summary: str) -> list[tuple[str, int]]:
-        """(verdict, warning) of each of the topic's claims, in order; `summary`: the
-        repr of verdict.summary_inputs(kb)."""
-        if self.entries is None:
-            return _verdict_rows(kb, topic)
-        key = content_key(self.code, DATABASE_VERDICTS.format, summary, topic.claims_key)
-        kept = self.entries.get(topic.slug, key)
-        if isinstance(kept, list) and len(kept) == len(topic.claims):
-            return kept
-        rows = _verdict_rows(kb, topic)
-        self.entries.put(topic.slug, key, rows)
-        return rows
-
-
-def _verdict_rows(kb: KnowledgeBase, topic: Topic) -> list[tuple[str, int]]:
+def verdict_rows(kb: KnowledgeBase, topic: Topic) -> list[tuple[str, int]]:
+    """(verdict, warning) of each of the topic's claims, in order: worked out for 80,000
+    claims they took longer than the rest of the database (1.9 s), so the database's
+    writer keeps them a topic at a time (database/kept.py)."""
     found = (verdict(claim, kb.stances, kb.strength) for claim in topic.claims)
     return [(v.text, int(v.warning)) for v in found]
 

@@ -15,21 +15,19 @@ Each topic's member is kept between builds in the user's cache folder
 (`$XDG_CACHE_HOME/evidencekb/export/`), one entry per topic folder, as the search
 data's analysis is (cache.TopicEntries): an edited topic replaces its entry. An entry
 is used only if its format, its topic folder and the key of all that the topic's JSON
-is made from are this topic's; anything else (none, changed on disk, another format's,
-another shape) means making the member again. So the cache can make a build faster,
-never give it other bytes.
+is made from are this topic's (database/kept.py); anything else (none, changed on
+disk, another format's, another shape) means making the member again. So the cache
+can make a build faster, never give it other bytes.
 """
 
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.cache import EXPORT_MEMBERS, TopicEntries
+from evidencekb.database.kept import TopicWork
 from evidencekb.kb import claims_run, json_list
 from evidencekb.model import KnowledgeBase, Topic
-from evidencekb.reuse import content_key
 from evidencekb.verdict import summary_inputs
 
 # gzip's default trade: level 9 takes several times the CPU for a few per cent fewer
@@ -42,33 +40,7 @@ def member(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), compresslevel=_LEVEL, mtime=0)
 
 
-@dataclass(frozen=True)
-class MemberCache:
-    """The members kept for the topics of a kb (evidencekb/cache.py's TopicEntries),
-    made by `code` (reuse.code_version)."""
-
-    entries: TopicEntries
-    code: str
-
-    @classmethod
-    def of(cls, kb_dir: Path, code: str) -> MemberCache:
-        return cls(TopicEntries.of(EXPORT_MEMBERS, kb_dir), code)
-
-    def key(self, summary: str, topic: Topic) -> str:
-        """The content key of `topic`'s member: the code, the format, what the claims'
-        evidence summaries read of the kb (`summary`: verdict.summary_inputs, as its
-        repr) and every claim whole (all that verdict.claim_json reads of it)."""
-        return content_key(self.code, EXPORT_MEMBERS.format, summary, topic.claims_key)
-
-    def get(self, topic: Topic, key: str) -> bytes | None:
-        kept = self.entries.get(topic.slug, key)
-        return kept if isinstance(kept, bytes) else None
-
-    def put(self, topic: Topic, key: str, data: bytes) -> None:
-        self.entries.put(topic.slug, key, data)
-
-
-def write_export(kb: KnowledgeBase, path: Path, cache: MemberCache) -> None:
+def write_export(kb: KnowledgeBase, path: Path, cache: TopicWork) -> None:
     """Write the export of `kb` as `path`: each topic's member kept in `cache` where
     its key matches, else made (and kept for the next build). A topic without claims
     has no member."""
@@ -79,11 +51,8 @@ def write_export(kb: KnowledgeBase, path: Path, cache: MemberCache) -> None:
             file.write(member(piece) if isinstance(piece, str) else piece)
 
 
-def _topic_member(kb: KnowledgeBase, topic: Topic, summary: str, cache: MemberCache) -> bytes:
-    key = cache.key(summary, topic)
-    kept = cache.get(topic, key)
-    if kept is not None:
-        return kept
-    made = member(claims_run(kb, topic.claims))
-    cache.put(topic, key, made)
-    return made
+def _topic_member(kb: KnowledgeBase, topic: Topic, summary: str, cache: TopicWork) -> bytes:
+    def make() -> bytes:
+        return member(claims_run(kb, topic.claims))
+
+    return cache.made(topic, summary, make, lambda kept: isinstance(kept, bytes))

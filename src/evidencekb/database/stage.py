@@ -13,8 +13,9 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evidencekb.database.evidence import VerdictRows
-from evidencekb.database.export import MemberCache, write_export
+from evidencekb.cache import DATABASE_VERDICTS, EXPORT_MEMBERS
+from evidencekb.database.export import write_export
+from evidencekb.database.kept import TopicWork
 from evidencekb.database.metadata import write_datasette_metadata
 from evidencekb.database.tables import write_database
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
@@ -55,10 +56,10 @@ def parts(source: LoadedKb, out: Path, earlier: Earlier, progress: Progress) -> 
 def _write_export(source: LoadedKb, out: Path, code: str) -> None:
     """The JSON export, gzipped as a download of data this size is expected to be (a
     tenth of the bytes)."""
-    write_export(source.kb, out / EXPORT_NAME, MemberCache.of(source.kb_dir, code))
+    write_export(source.kb, out / EXPORT_NAME, TopicWork.of(EXPORT_MEMBERS, source.kb_dir, code))
 
 
 def _write_database(source: LoadedKb, out: Path, code: str, progress: Progress) -> None:
-    verdicts = VerdictRows.of(source.kb_dir, code)
+    verdicts = TopicWork.of(DATABASE_VERDICTS, source.kb_dir, code)
     write_database(source.kb, out / DATABASE_NAME, progress, verdicts)
     write_datasette_metadata(out / DATABASE_NAME, out / DATASETTE_METADATA_NAME, source.kb)

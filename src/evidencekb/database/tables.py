@@ -14,13 +14,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from evidencekb.database.evidence import VERDICT_COLUMNS, VerdictRows, add_evidence
-from evidencekb.model import Claim, KnowledgeBase, Reference
+from evidencekb.cache import DATABASE_VERDICTS
+from evidencekb.database.evidence import VERDICT_COLUMNS, add_evidence, verdict_rows
+from evidencekb.database.kept import TopicWork
+from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
 from evidencekb.names import SECTION_TITLES
 from evidencekb.progress import Progress, no_progress
 from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
@@ -75,7 +78,7 @@ def write_database(
     kb: KnowledgeBase,
     path: Path,
     progress: Progress = no_progress,
-    verdicts: VerdictRows | None = None,
+    verdicts: TopicWork | None = None,
 ) -> None:
     """Create the database at `path` (which must not exist yet); the claims' verdicts
     from `verdicts`, kept between builds (none kept if None)."""
@@ -89,7 +92,7 @@ def write_database(
     try:
         db.execute("PRAGMA journal_mode = OFF")
         db.execute("PRAGMA synchronous = OFF")
-        _write(db, kb, progress, verdicts or VerdictRows())
+        _write(db, kb, progress, verdicts or TopicWork.unkept(DATABASE_VERDICTS))
         db.execute("vacuum")
     finally:
         db.close()
@@ -100,7 +103,7 @@ def work_id(topic: str, number: int) -> str:
 
 
 def _write(
-    db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress, verdicts: VerdictRows
+    db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress, verdicts: TopicWork
 ) -> None:
     """Lookup tables first, then what refers to them, so foreign keys always resolve."""
     progress("database", 0, len(kb.claims))
@@ -219,12 +222,12 @@ CLAIM_BATCH = 5000  # claims inserted at a time: memory stays flat on a large kb
 
 
 def _write_claims(
-    db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress, verdicts: VerdictRows
+    db: sqlite_utils.Database, kb: KnowledgeBase, progress: Progress, verdicts: TopicWork
 ) -> None:
     _create_claim_tables(db)
     all_claims = kb.claims
     summary = repr(summary_inputs(kb))
-    found = [row for topic in kb.topics for row in verdicts.rows(kb, topic, summary)]
+    found = [row for topic in kb.topics for row in _verdicts(kb, topic, summary, verdicts)]
     for start in range(0, len(all_claims), CLAIM_BATCH):
         chunk = all_claims[start : start + CLAIM_BATCH]
         _insert_claims(db, chunk, found[start : start + CLAIM_BATCH])
@@ -233,6 +236,17 @@ def _write_claims(
         db.table("claims").create_index([column])
     for table, (column, _) in CLAIM_LINKS.items():
         db.table(table).create_index([column])
+
+
+def _verdicts(
+    kb: KnowledgeBase, topic: Topic, summary: str, verdicts: TopicWork
+) -> list[tuple[str, int]]:
+    """The topic's claims' verdict rows, kept in `verdicts` or worked out."""
+
+    def fits(kept: object) -> bool:
+        return isinstance(kept, list) and len(kept) == len(topic.claims)
+
+    return verdicts.made(topic, summary, partial(verdict_rows, kb, topic), fits)
 
 
 def _create_claim_tables(db: sqlite_utils.Database) -> None:
