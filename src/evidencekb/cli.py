@@ -35,7 +35,7 @@ from evidencekb.commandline import (
 from evidencekb.errors import KBError, QueryError, UsageError, ValidationError, failure_reason
 from evidencekb.names import LAYOUTS, SECTIONS
 from evidencekb.paths import DEFAULT_KB_DIR, DEFAULT_SITE_DIR
-from evidencekb.terminal import one_line, terminal_safe
+from evidencekb.terminal import one_line, plural, terminal_safe
 
 
 class Stopped(KeyboardInterrupt):
@@ -272,7 +272,7 @@ def import_command(
             added=added,
         )
     verb = "Replaced" if result.replaced else "Created"
-    claims, sources = _plural(result.statements, "claim"), _plural(result.cited_sources, "source")
+    claims, sources = plural(result.statements, "claim"), plural(result.cited_sources, "source")
     echo(f"{verb} {result.topic_dir}: {claims} citing {sources}. Curate it, then run `ekb check`.")
 
 
@@ -327,9 +327,9 @@ def check(strict: bool, revision: str | None, kb_dir: Path) -> None:
         report(f"Warning: {warning}")
     topics, claims = len(kb.topics), len(kb.claims)
     if strict and warnings:
-        _fail(f"{_plural(len(warnings), 'warning')}, and --strict fails on warnings", 1)
-    counted = f", {_plural(len(warnings), 'warning')}" if warnings else ""
-    echo(f"{kb_dir}: OK ({_plural(topics, 'topic')}, {_plural(claims, 'claim')}{counted})")
+        _fail(f"{plural(len(warnings), 'warning')}, and --strict fails on warnings", 1)
+    counted = f", {plural(len(warnings), 'warning')}" if warnings else ""
+    echo(f"{kb_dir}: OK ({plural(topics, 'topic')}, {plural(claims, 'claim')}{counted})")
 
 
 def _check_dates_since(kb_dir: Path, revision: str) -> None:
@@ -452,8 +452,8 @@ def build(kb_dir: Path, site_dir: Path, quiet: bool, full: bool) -> None:
     if not quiet:
         parts = len(result.written) + len(result.kept)
         echo(
-            f"Built {result.site_dir}/ from {_plural(result.topics, 'topic')} and "
-            f"{_plural(result.claims, 'claim')}: wrote {len(result.written):,} of "
+            f"Built {result.site_dir}/ from {plural(result.topics, 'topic')} and "
+            f"{plural(result.claims, 'claim')}: wrote {len(result.written):,} of "
             f"{parts:,} parts, kept {len(result.kept):,}."
         )
 
@@ -564,9 +564,9 @@ def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: P
         echo(change.describe())
     applied = sum(change.applied for change in result.changes)
     if result.written:
-        echo(f"Wrote {result.references_file}: {_plural(applied, 'field')} changed.")
+        echo(f"Wrote {result.references_file}: {plural(applied, 'field')} changed.")
     elif dry_run and applied:
-        echo(f"Dry run: {_plural(applied, 'field')} would change; nothing written.")
+        echo(f"Dry run: {plural(applied, 'field')} would change; nothing written.")
     else:
         echo(f"Nothing to change in {result.references_file}.")
 
@@ -593,10 +593,10 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
     for path in result.written:
         echo(f"Wrote {path}.")
     if not result.written:
-        matched = _plural(len(result.found), "notice")
+        matched = plural(len(result.found), "notice")
         echo(f"Nothing to change: {matched} on the kb's works, all recorded already.")
     elif added:
-        echo(f"{_plural(added, 'notice')} recorded.")
+        echo(f"{plural(added, 'notice')} recorded.")
 
 
 @command(
@@ -673,7 +673,3 @@ def main() -> None:
         # nowhere, and Python's own flush at exit must not fail again.
         _discard(sys.stdout)
         sys.exit(1)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count:,} {noun}s"

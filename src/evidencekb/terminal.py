@@ -69,3 +69,8 @@ def wrapped(text: str, columns: int, first: str = "", rest: str | None = None) -
         break_long_words=False,
     )
     return wrapper.wrap(text) or [first.rstrip()]
+
+
+def plural(count: int, noun: str) -> str:
+    """ "1 claim", "2 claims", "1,234 claims"."""
+    return f"{count} {noun}" if count == 1 else f"{count:,} {noun}s"

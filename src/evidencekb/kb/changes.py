@@ -34,6 +34,7 @@ from evidencekb.kb.load import check_edits, load_kb, load_tree, read_as_loaded
 from evidencekb.kb.text import shown
 from evidencekb.model import Claim, KnowledgeBase
 from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
+from evidencekb.terminal import plural
 
 MEANING = ("text", "strength", "citations", "stances")
 
@@ -242,19 +243,15 @@ def untrue_dates(undated: list[ClaimChange], revision: str) -> str:
     if stamp:
         its = "its" if stamp == 1 else "their"
         said.append(
-            f"{_plural(stamp, 'claim')} changed since {revision} without {its} date moving; "
+            f"{plural(stamp, 'claim')} changed since {revision} without {its} date moving; "
             f"run `ekb changes --since {revision} --stamp YYYY-MM-DD`"
         )
     if back:
         it = "it" if back == 1 else "them"
         said.append(
-            f"the added date of {_plural(back, 'claim')} moved since {revision}; put {it} back"
+            f"the added date of {plural(back, 'claim')} moved since {revision}; put {it} back"
         )
     return "; and ".join(said)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> bytes:
