@@ -17,10 +17,16 @@ import textwrap
 # C0 controls, DEL and C1 controls, as a regex character-class body: kb/text.py
 # refuses them in one-line fields, and a terminal must not be handed them raw.
 CONTROL_CODES = r"\x00-\x1f\x7f-\x9f"
-# The bidi embeddings, overrides and isolates (U+202A-202E, U+2066-2069): they
-# reorder the text after them (the "Trojan Source" trick). The marks (LRM, RLM,
-# ALM) only settle the order of neutral characters and stay.
-_BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+# The bidi embeddings and overrides, each closed by POP DIRECTIONAL FORMATTING, and the
+# isolates, closed by POP DIRECTIONAL ISOLATE (Unicode's bidi algorithm, UAX #9): they
+# reorder the text after them (the "Trojan Source" trick), so a terminal is handed
+# them escaped and kb/text.py refuses one left open. The marks (LRM, RLM, ALM) only
+# settle the order of neutral characters and stay.
+BIDI_CLOSES: dict[str, str] = {
+    **dict.fromkeys("\u202a\u202b\u202d\u202e", "\u202c"),
+    **dict.fromkeys("\u2066\u2067\u2068", "\u2069"),
+}
+_BIDI_CONTROLS = re.escape("".join(sorted({*BIDI_CLOSES, *BIDI_CLOSES.values()})))
 # A line break and a tab are layout in text of many lines (search results, a claim
 # shown), not control.
 _LAYOUT = r"\n\t"

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import re
 
-from evidencekb.terminal import CONTROL_CODES
+from evidencekb.terminal import BIDI_CLOSES, CONTROL_CODES
 
 _CONTROL = re.compile(f"[{CONTROL_CODES}]")
-# The bidi embeddings and overrides, closed by POP DIRECTIONAL FORMATTING, and the
-# isolates, closed by POP DIRECTIONAL ISOLATE (Unicode's bidi algorithm, UAX #9). One left
-# open reorders what a page shows after it, beyond the value it stands in ("CRPS 12, 13"
+# The bidi controls, each opener with its closer (terminal.BIDI_CLOSES). One left open
+# reorders what a page shows after it, beyond the value it stands in ("CRPS 12, 13"
 # shown as "31 ,21"): text copied from a PDF can carry one unseen. Closed ones stay,
 # as right-to-left text may need them.
-_BIDI_OPENS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c"}
-_BIDI_OPENS |= {"\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
-_BIDI_CLOSES = frozenset(_BIDI_OPENS.values())
+_BIDI_CLOSERS = frozenset(BIDI_CLOSES.values())
 # Half of a UTF-16 pair alone (JSON's "\ud800"): no character, and no UTF-8 file can hold it.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -42,16 +39,16 @@ def _bidi_fault(text: str) -> str | None:
     a close with nothing open."""
     opened: list[str] = []
     for char in text:
-        if char in _BIDI_OPENS:
+        if char in BIDI_CLOSES:
             opened.append(char)
-        elif char in _BIDI_CLOSES:
-            if not opened or _BIDI_OPENS[opened[-1]] != char:
+        elif char in _BIDI_CLOSERS:
+            if not opened or BIDI_CLOSES[opened[-1]] != char:
                 return (
                     f"contains U+{ord(char):04X}, which closes no bidi control before it; remove it"
                 )
             opened.pop()
     if opened:
-        code, close = ord(opened[-1]), ord(_BIDI_OPENS[opened[-1]])
+        code, close = ord(opened[-1]), ord(BIDI_CLOSES[opened[-1]])
         return (
             f"contains U+{code:04X}, a bidi control left open, which reverses or reorders the "
             f"text shown after it; close it with U+{close:04X} or remove it"
