@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 from evidencekb.model import Claim, KnowledgeBase, Topic
@@ -101,33 +101,45 @@ def latest_changes(
 def _logged(topic: Topic, href: str) -> list[Change]:
     """The topic's change log (newest first, as kept), each with how many of the
     same day's are older."""
-    days = Counter(change.date for change in topic.changes)
-    entries = []
-    for change in topic.changes:
-        days[change.date] -= 1
-        entries.append(
-            Change(
-                change.date, "topic", change.summary, href, topic.title,
-                change.conclusions_changed, later=days[change.date],
-            )
-        )  # fmt: skip
-    return entries
+    older = _alike_before([change.date for change in reversed(topic.changes)])[::-1]
+    return [
+        Change(
+            change.date,
+            "topic",
+            change.summary,
+            href,
+            topic.title,
+            change.conclusions_changed,
+            later=later,
+        )
+        for change, later in zip(topic.changes, older, strict=True)
+    ]
 
 
 def _notices(topic: Topic, reference_href: Href) -> Iterator[Change]:
-    """Each editorial notice on a work the topic cites."""
+    """Each editorial notice on a work the topic cites (oldest first, as kept)."""
     for reference in topic.references:
         name = f"reference {reference.number}"
         if reference.title:
             name += f" — {reference.title}"
         href = reference_href(topic.slug, reference.number)
-        for at, notice in enumerate(reference.notices):
-            alike = (notice.date, notice.nature)
-            before = sum(1 for n in reference.notices[:at] if (n.date, n.nature) == alike)
+        alike = _alike_before([(notice.date, notice.nature) for notice in reference.notices])
+        for notice, later in zip(reference.notices, alike, strict=True):
             yield Change(
                 notice.date, "notice", name, href, topic.title,
-                nature=notice.nature, later=before,
+                nature=notice.nature, later=later,
             )  # fmt: skip
+
+
+def _alike_before(keys: list[Hashable]) -> list[int]:
+    """For each key, how many equal keys come before it: what tells entries alike
+    apart (`Change.later`), the first of them keeping the id it always had."""
+    seen: Counter[Hashable] = Counter()
+    found = []
+    for key in keys:
+        found.append(seen[key])
+        seen[key] += 1
+    return found
 
 
 def _descending(date: str) -> tuple[int, ...]:
