@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 import re
 
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"  # its shape, for a pattern that holds one
+_ISO_DATE = re.compile(ISO_DATE)
 DATE_SHAPE = 'a date written "YYYY-MM-DD", like "2026-12-05"'
 
 

@@ -26,6 +26,7 @@ import tomli_w
 from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.identifiers import doi_key, is_doi, is_pmid
+from evidencekb.kb.dates import ISO_DATE
 from evidencekb.kb.exporter import select_topics
 from evidencekb.kb.files import KbTree, scan_kb
 from evidencekb.kb.load import check_edits, load_kb
@@ -50,7 +51,7 @@ COLUMNS = (
 )
 MISSING = ("", "unavailable", "0", "na", "n/a")  # how the file says "no identifier"
 _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?:\s+[0-9:]+)?")
-_ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
+_ISO_STAMP = re.compile(rf"({ISO_DATE})(?:[ T][0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}})?)?")
 _NATURES = {label.casefold(): key for key, label in NOTICE_NATURES.items()}
 HEADER_COMMENT = (
     "# Editorial notices on the works this topic cites, by reference number.\n"
@@ -202,7 +203,7 @@ def _date(cell: str, where: str) -> str:
         if match := _US_DATE.fullmatch(cell.strip()):
             month, day, year = (int(group) for group in match.groups())
             return datetime.date(year, month, day).isoformat()
-        if match := _ISO_DATE.fullmatch(cell.strip()):  # as a spreadsheet may save it
+        if match := _ISO_STAMP.fullmatch(cell.strip()):  # as a spreadsheet may save it
             return datetime.date.fromisoformat(match.group(1)).isoformat()
         raise ValueError(cell)
     except ValueError:
