@@ -15,11 +15,15 @@ Writers of one folder can also take its lock (`writer_lock`): an flock on
 
 A target that is a symbolic link (`site -> /var/www/ekb`, a common deploy layout)
 is replaced where it points: the sibling is staged beside the link's target, the
-link itself stays. A writer that names a `marker` (the file it puts in every folder
-it makes, as `ekb build` does its manifest) replaces only a folder holding that
-marker, or an empty one: `--site-dir kb` or `--site-dir .` must never swap the
-knowledge base or the project for a built site. A target that is not a folder at
-all is never replaced.
+link itself stays. A target that is a mount point (a tmpfs, a Docker volume, a bind
+mount) cannot be renamed at all: a writer that updates it in place (inplace.py, as
+`ekb build` does its site) stages inside it instead (`staging_home`), and one that
+would replace it whole is refused with a one-line error naming it.
+
+A writer that names a `marker` (the file it puts in every folder it makes, as `ekb
+build` does its manifest) replaces only a folder holding that marker, or an empty
+one: `--site-dir kb` or `--site-dir .` must never swap the knowledge base or the
+project for a built site. A target that is not a folder at all is never replaced.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 # A staging sibling's name: `.NAME.tmp-PID.START-` and mkdtemp's random letters.
 _STAGING_NAME = re.compile(r"\..+\.tmp-(\d+)\.(\d+)-[^/]*")
+# An update in place's commit folder and its journal (inplace.py): `.NAME.` and these.
+_UPDATE_NAMES = ("commit", "commit.removed")
+_OCTAL_ESCAPE = re.compile(rb"\\([0-7]{3})")
 
 
 @contextmanager
@@ -56,6 +63,11 @@ def staged_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
     link is replaced where it points; with `marker`, a `target` that holds
     anything but is not marked as this writer's is refused (`check_replaceable`).
     """
+    if is_mount_point(resolved(target)):
+        raise KBError(
+            f"cannot replace {target} whole: it is a mount point, which cannot be "
+            "renamed; choose a folder inside it"
+        )
     with staging_dir(target, marker=marker) as staged:
         yield staged
     # Outside the staging's clean-up: where the swap takes two renames, the old folder
@@ -72,18 +84,56 @@ def staging_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
     check_replaceable(target, marker)
     target = resolved(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    remove_dead_staging(target.parent)
+    home = staging_home(target)
+    remove_dead_staging(home)
     prefix = _staging_prefix(target)
     try:
-        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=home))
         os.chmod(staged, 0o755)  # mkdtemp makes it private; the result is published
         yield staged
     except BaseException:
         # By prefix, not by `staged`: a signal can land after mkdtemp made the folder
         # and before it returned its name.
-        for own in target.parent.glob(f"{glob.escape(prefix)}*"):
+        for own in home.glob(f"{glob.escape(prefix)}*"):
             shutil.rmtree(own, ignore_errors=True)
         raise
+
+
+def staging_home(target: Path) -> Path:
+    """The folder a writer of `target` (resolved) stages in and keeps its journal in:
+    beside `target`, so that one rename puts what it wrote in place; inside it where
+    `target` is a mount point, which nothing can be renamed over or moved across."""
+    return target if is_mount_point(target) else target.parent
+
+
+def is_mount_point(folder: Path) -> bool:
+    """Whether a filesystem is mounted at `folder` (resolved). os.path.ismount misses a
+    bind mount of a folder on the filesystem it is mounted in, which the kernel
+    refuses to rename just the same: the mount table says."""
+    if os.path.ismount(folder):
+        return True
+    try:
+        table = Path("/proc/self/mountinfo").read_bytes()
+    except OSError:
+        return False
+    where = os.fsencode(folder)
+    # Field 5 of each line is the mount point, a space, tab, newline or backslash in it
+    # written as a backslash and three octal digits.
+    return any(
+        _OCTAL_ESCAPE.sub(lambda found: bytes([int(found[1], 8)]), fields[4]) == where
+        for fields in (line.split(b" ") for line in table.splitlines())
+        if len(fields) > 4
+    )
+
+
+def writers_own(name: str, target: Path) -> bool:
+    """Whether `name`, an entry of the folder `staging_home(target)`, is a writer's of
+    `target`: a staging folder, or an update's commit folder or journal (inplace.py).
+    Inside a mount point these sit among the folder's own files, and are not them."""
+    own = f".{target.name}."
+    return name.startswith(own) and (
+        name[len(own) :].startswith("tmp-") or name[len(own) :] in _UPDATE_NAMES
+    )
 
 
 def resolved(target: Path) -> Path:
@@ -107,8 +157,8 @@ def check_replaceable(target: Path, marker: str | None = None) -> None:
     if marker is None or _is_regular(real / marker):
         return
     try:
-        with os.scandir(real) as entries:
-            empty = next(entries, None) is None
+        with os.scandir(real) as entries:  # a killed writer's staging is not content
+            empty = all(writers_own(entry.name, real) for entry in entries)
     except OSError as error:
         raise KBError(f"cannot use {target}: {error.strerror or error}") from None
     if not empty:

@@ -23,7 +23,10 @@ it writes (`atomic.staging_dir`), leaves the kept ones where they are, and then
 A build that writes more files than it keeps (after a change every page shows, or
 under other code) links the kept ones into its staging folder instead, which
 replaces the folder whole (`atomic.replace_dir`): comparing and moving most of the
-files would cost more than one new folder.
+files would cost more than one new folder. A folder that is a mount point cannot be
+replaced whole: there every update is made in place, with its staging folder, commit
+folder and journal inside the folder (`atomic.staging_home`), where no file of the
+folder's own is ever taken for them (`atomic.writers_own`).
 
 A build stopped during step 3 leaves every file whole, some from each build, and
 the commit folder: the next writer finishes the moves first (`recover`, under the
@@ -38,19 +41,30 @@ import filecmp
 import json
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from evidencekb.atomic import replace_dir, replace_file, resolved
+from evidencekb.atomic import (
+    is_mount_point,
+    replace_dir,
+    replace_file,
+    resolved,
+    staging_home,
+    writers_own,
+)
 
 
 def files_in(folder: Path) -> frozenset[str]:
-    """Every file below `folder`, as paths relative to it with "/" between names."""
-    return frozenset(_walk(os.fspath(folder)))
+    """Every file below `folder`, as paths relative to it with "/" between names; in a
+    mount point, not those of a writer's staging or update (`atomic.writers_own`)."""
+    return frozenset(_walk(os.fspath(folder), lambda name: writers_own(name, folder)))
 
 
-def _walk(root: str) -> Iterator[str]:
-    for top, _, names in os.walk(root):
+def _walk(root: str, skipped: Callable[[str], bool] = lambda name: False) -> Iterator[str]:
+    for top, folders, names in os.walk(root):
+        if top == root:
+            folders[:] = [name for name in folders if not skipped(name)]
+            names = [name for name in names if not skipped(name)]
         relative = os.path.relpath(top, root)
         prefix = "" if relative == "." else relative.replace(os.sep, "/") + "/"
         for name in names:
@@ -63,10 +77,12 @@ def commit(
     """Make `target` hold what `staged` holds and the `kept` files of those `present` in
     it, all or (for a moment) in part but never lost: see the module's docstring.
     With `present` None (nothing kept in place), or more files written than kept,
-    `staged`, with the kept files linked into it, replaces `target` whole."""
+    `staged`, with the kept files linked into it, replaces `target` whole; but for a
+    mount point, which cannot be, every file it holds is replaced in place."""
     target = resolved(target)
     written, kept = files_in(staged), frozenset(kept)
-    if present is None or len(written) > len(kept):
+    mounted = is_mount_point(target)
+    if not mounted and (present is None or len(written) > len(kept)):
         # Most of it new (other code, a changed vocabulary): comparing and moving most
         # files costs far more than linking the few kept ones and one swap.
         source, out = os.fspath(target), os.fspath(staged)
@@ -74,6 +90,8 @@ def commit(
             link_file(os.path.join(source, name), os.path.join(out, name))
         replace_dir(staged, target)
         return
+    if present is None:  # a mount point: nothing of what it holds is kept
+        present = files_in(target)
     removed = present - written - kept
     _drop_unchanged(staged, target, written & present)
     journal = _journal(target)
@@ -179,8 +197,8 @@ def _move(source: Path, destination: Path) -> None:
 
 
 def _commit_dir(target: Path) -> Path:
-    return target.with_name(f".{target.name}.commit")
+    return staging_home(target) / f".{target.name}.commit"
 
 
 def _journal(target: Path) -> Path:
-    return target.with_name(f".{target.name}.commit.removed")
+    return staging_home(target) / f".{target.name}.commit.removed"
