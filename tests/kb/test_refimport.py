@@ -263,3 +263,81 @@ def test_a_record_numbered_with_eight_digits_fills_its_reference(
         f"{tmp_path}/other.ris: record 1 names reference 13734013, which the topic does not "
         "cite; cited: 13734012, 32587939"
     )
+
+
+def refs_import(kb_dir: Path, path: Path) -> tuple[int, str, str]:
+    """`ekb refs import PATH` into the grading topic: exit code, stdout, stderr."""
+    command = [sys.executable, "-m", "evidencekb", "refs", "import", str(path)]
+    command += ["--topic", "grading", "--kb", str(kb_dir)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    return result.returncode, result.stdout, result.stderr
+
+
+def test_a_ris_end_page_written_short_is_imported_whole(grading: Path, tmp_path: Path) -> None:
+    """BMJ 2008;336:924-6 as MEDLINE writes it, in SP and EP: the kb says 924-926."""
+    short = GUYATT_RIS.replace("EP  - 926", "EP  - 6")
+    import_references(grading, write(tmp_path, "guyatt.ris", short), "grading")
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
+
+
+def test_ekb_refs_import_writes_a_short_end_page_whole(grading: Path, tmp_path: Path) -> None:
+    short = GUYATT_RIS.replace("EP  - 926", "EP  - 6")
+    code, out, err = refs_import(grading, write(tmp_path, "guyatt.ris", short))
+    assert (code, err) == (0, "")
+    assert 'reference 2: add pages = "924-926"' in out.splitlines()
+
+
+def test_a_ris_end_page_that_is_no_short_form_is_kept(grading: Path, tmp_path: Path) -> None:
+    """An end that written whole would not come after the start (SP 926, EP 4) is no
+    short form: the kb says what the file says, never a page it does not give."""
+    odd = GUYATT_RIS.replace("SP  - 924", "SP  - 926").replace("EP  - 926", "EP  - 4")
+    code, out, err = refs_import(grading, write(tmp_path, "odd.ris", odd))
+    assert (code, err) == (0, "")
+    assert 'reference 2: add pages = "926-4"' in out.splitlines()
+    assert reference(grading, 2)["pages"] == "926-4"
+
+
+# The title given twice, the second the title of another work (J Clin Epidemiol
+# 2020;119:126), on line 11 of GUYATT_RIS.
+TWO_TITLES = GUYATT_RIS.replace("JO  - BMJ\n", f"T1  - {SANTESSO_2020['title']}\nJO  - BMJ\n")
+TWO_TITLES_FAULT = (
+    f'11: the record gives its title twice, as TI ("{GUYATT_2008["title"]}") and T1 '
+    f'("{SANTESSO_2020["title"]}"); keep one'
+)
+
+
+def test_a_ris_title_given_twice_alike_is_imported_once(grading: Path, tmp_path: Path) -> None:
+    same = GUYATT_RIS.replace("JO  - BMJ\n", f"T1  - {GUYATT_2008['title']}\nJO  - BMJ\n")
+    import_references(grading, write(tmp_path, "guyatt.ris", same), "grading")
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
+
+
+def test_a_ris_title_given_twice_otherwise_is_refused(grading: Path, tmp_path: Path) -> None:
+    before = (grading / "topics/grading/references.toml").read_bytes()
+    path = write(tmp_path, "guyatt.ris", TWO_TITLES)
+    with pytest.raises(KBError) as caught:
+        import_references(grading, path, "grading")
+    assert str(caught.value) == f"{path}:{TWO_TITLES_FAULT}"
+    assert refs_import(grading, path) == (1, "", f"Error: {path}:{TWO_TITLES_FAULT}\n")
+    assert (grading / "topics/grading/references.toml").read_bytes() == before
+
+
+def test_ekb_refs_import_names_every_field_given_twice_over(grading: Path, tmp_path: Path) -> None:
+    """Authors as AU and as A1 that are not the same people, and a journal as JO and
+    JF that differ: each at its line, then the count, as other RIS problems are."""
+    text = GUYATT_RIS.replace("TI  - ", "A1  - Santesso, Nancy\nTI  - ").replace(
+        "PY  - 2008\n", "PY  - 2008\nJF  - BMJ (Clinical research ed.)\n"
+    )
+    path = write(tmp_path, "guyatt.ris", text)
+    before = (grading / "topics/grading/references.toml").read_bytes()
+    assert refs_import(grading, path) == (
+        1,
+        "",
+        f'{path}:10: the record gives its authors twice, as AU ("Guyatt GH", "Oxman AD", '
+        '"Vist GE", "Kunz R", "Falck-Ytter Y", "Alonso-Coello P", "Schünemann HJ") and A1 '
+        '("Santesso N"); keep one\n'
+        f'{path}:14: the record gives its journal twice, as JO ("BMJ") and JF ("BMJ '
+        '(Clinical research ed.)"); keep one\n'
+        "Error: 2 problems found\n",
+    )
+    assert (grading / "topics/grading/references.toml").read_bytes() == before

@@ -1,9 +1,11 @@
 """refmanager's readers on what reference managers really write, and on what they
 write wrong: a RIS record rispy would merge, drop or misread is refused by its line;
 a citation number is named only by a bare number or this topic's `<topic>-<number>`;
-names, years and containers are read as the file gives them, nothing made up.
+names, years and containers are read as the file gives them, nothing made up; a field
+given by two RIS tags is read once if they agree and refused if they differ.
 Every work is real: Guyatt GH et al. BMJ 2008;336:924, Cohen SP et al. Reg Anesth
-Pain Med 2018;43:521, Santesso N et al. J Clin Epidemiol 2020;119:126."""
+Pain Med 2018;43:521, Santesso N et al. J Clin Epidemiol 2020;119:126, Arnett DK et
+al. Circulation 2019;140:e596."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ import pytest
 
 from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.refmanager import read_records
-from fixtures import GUYATT_2008
+from fixtures import GUYATT_2008, SANTESSO_2020
 
 GRADE = GUYATT_2008["title"]
+SANTESSO = SANTESSO_2020["title"]
 
 
 def ris(*records: str) -> str:
@@ -156,9 +159,123 @@ def test_given_names_without_capitals_are_not_cut_to_an_initial(tmp_path: Path) 
     assert read(tmp_path, "cjk.ris", text)[0][1]["authors"] == ["山田 太郎", "Müller HP"]
 
 
-def test_au_and_a1_are_read_in_file_order(tmp_path: Path) -> None:
-    text = ris("ID  - 2\nA1  - Guyatt, Gordon H\nAU  - Oxman, Andrew D\nA1  - Vist, Gunn E\n")
-    assert read(tmp_path, "a1.ris", text)[0][1]["authors"] == ["Guyatt GH", "Oxman AD", "Vist GE"]
+def test_authors_given_as_au_and_as_a1_are_one_list_if_the_same_people(tmp_path: Path) -> None:
+    """The names as read ("Guyatt, Gordon H" and "Guyatt, G. H." are both "Guyatt GH"):
+    the same people are listed once, never twice over."""
+    full = ["Guyatt, Gordon H", "Oxman, Andrew D", "Vist, Gunn E"]
+    initials = ["Guyatt, G. H.", "Oxman, A. D.", "Vist, G. E."]
+    body = "".join(f"AU  - {name}\n" for name in full)
+    body += "".join(f"A1  - {name}\n" for name in initials)
+    assert read(tmp_path, "both.ris", ris(f"ID  - 2\n{body}"))[0][1]["authors"] == [
+        "Guyatt GH",
+        "Oxman AD",
+        "Vist GE",
+    ]
+    a1_only = ris("ID  - 2\n" + "".join(f"A1  - {name}\n" for name in full))
+    assert read(tmp_path, "a1.ris", a1_only)[0][1]["authors"] == [
+        "Guyatt GH",
+        "Oxman AD",
+        "Vist GE",
+    ]
+
+
+def test_authors_given_as_au_and_as_a1_that_differ_are_refused(tmp_path: Path) -> None:
+    """Two lists that differ are not guessed into one, interleaved or not."""
+    mixed = ris("ID  - 2\nA1  - Guyatt, Gordon H\nAU  - Oxman, Andrew D\nA1  - Vist, Gunn E\n")
+    assert problems(tmp_path, "mixed.ris", mixed) == [
+        'mixed.ris:4: the record gives its authors twice, as A1 ("Guyatt GH", "Vist GE") '
+        'and AU ("Oxman AD"); keep one'
+    ]
+    fewer = ris("ID  - 2\nAU  - Guyatt, Gordon H\nAU  - Oxman, Andrew D\nA1  - Guyatt, G. H.\n")
+    assert problems(tmp_path, "fewer.ris", fewer) == [
+        'fewer.ris:5: the record gives its authors twice, as AU ("Guyatt GH", "Oxman AD") '
+        'and A1 ("Guyatt GH"); keep one'
+    ]
+
+
+# Tags the reader takes one field from: a first form, a second saying the same in other
+# words, one saying something else, and the value read (BMJ 2008;336:924; J Clin
+# Epidemiol 2020;119:126, published online in 2019).
+SAME_FIELD = [
+    ("title", "TI", GRADE, "T1", GRADE.replace(" of evidence", "\n  of evidence"), SANTESSO,
+     GRADE),
+    ("year", "PY", "2020", "Y1", "2020/03//", "2019", 2020),
+    ("journal", "JO", "BMJ", "JF", "BMJ", "BMJ (Clinical research ed.)", "BMJ"),
+    ("journal", "T2", "BMJ", "JO", "BMJ", "Br Med J", "BMJ"),
+]  # fmt: skip
+SAME_FIELD_NAMES = ("name", "tag", "value", "other", "same", "differs", "read_as")
+SAME_FIELD_IDS = [f"{row[1]}-{row[3]}" for row in SAME_FIELD]
+
+
+@pytest.mark.parametrize(SAME_FIELD_NAMES, SAME_FIELD, ids=SAME_FIELD_IDS)
+def test_a_field_given_by_two_tags_is_read_once_if_alike_else_refused(
+    tmp_path: Path, name: str, tag: str, value: str, other: str, same: str, differs: str,
+    read_as: Any
+) -> None:  # fmt: skip
+    alike = ris(f"ID  - 2\n{tag}  - {value}\n{other}  - {same}\n")
+    assert read(tmp_path, "same.ris", alike)[0][1][name] == read_as
+    differing = ris(f"ID  - 2\n{tag}  - {value}\n{other}  - {differs}\n")
+    assert problems(tmp_path, "differ.ris", differing) == [
+        f'differ.ris:4: the record gives its {name} twice, as {tag} ("{value}") and '
+        f'{other} ("{differs}"); keep one'
+    ]
+
+
+def test_every_field_given_twice_over_is_refused_at_once(tmp_path: Path) -> None:
+    """Each conflict of every record, in file order, as every other RIS problem is."""
+    text = ris(
+        f"ID  - 2\nTI  - {GRADE}\nT1  - {SANTESSO}\nJO  - BMJ\nJF  - BMJ (Clinical research ed.)\n",
+        f"ID  - 3\nT1  - {SANTESSO}\nPY  - 2020\nY1  - 2019\n",
+    )
+    assert problems(tmp_path, "many.ris", text) == [
+        f'many.ris:4: the record gives its title twice, as TI ("{GRADE}") and T1 ("{SANTESSO}"); '
+        "keep one",
+        'many.ris:6: the record gives its journal twice, as JO ("BMJ") and JF ("BMJ (Clinical '
+        'research ed.)"); keep one',
+        'many.ris:12: the record gives its year twice, as PY ("2020") and Y1 ("2019"); keep one',
+    ]
+
+
+def test_a_book_title_in_t2_is_no_second_journal(tmp_path: Path) -> None:
+    """Only a periodical's T2 is its journal (`_RIS_PERIODICALS`)."""
+    text = "TY  - CHAP\nID  - 2\nTI  - Ketamine\nT2  - StatPearls\nJO  - StatPearls\nER  - \n"
+    assert read(tmp_path, "chap.ris", text)[0][1]["journal"] == "StatPearls"
+    other = text.replace("T2  - StatPearls", "T2  - StatPearls [Internet]")
+    assert read(tmp_path, "chap2.ris", other)[0][1]["journal"] == "StatPearls"
+
+
+# (SP, EP, pages): an end page written short, as MEDLINE writes one, is written whole
+# (BMJ 2008;336:924-6, Reg Anesth Pain Med 2018;43:521-46, J Clin Epidemiol
+# 2020;119:126-35); anything else is kept as the source gives it: an end written whole,
+# pages with letters (Circulation 2019;140:e596-e646), and an end that written whole
+# would not come after the start, which no short form is.
+PAGE_RANGES = [
+    ("924", "6", "924-926"),
+    ("521", "46", "521-546"),
+    ("126", "35", "126-135"),
+    ("924", "926", "924-926"),
+    ("e596", "e646", "e596-e646"),
+    ("e596", "646", "e596-646"),
+    ("926", "4", "926-4"),
+    ("924", "4", "924-4"),
+    ("924", "06", "924-06"),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "pages"), PAGE_RANGES)
+def test_an_end_page_written_short_is_written_whole(
+    tmp_path: Path, start: str, end: str, pages: str
+) -> None:
+    """One rule for RIS's SP and EP and MEDLINE's PG (refmanager._full_range)."""
+    text = ris(f"ID  - 2\nSP  - {start}\nEP  - {end}\n")
+    assert read(tmp_path, "pages.ris", text)[0][1]["pages"] == pages
+    medline = f"PMID- 18436948\nTI  - {GRADE}.\nPG  - {start}-{end}\n"
+    assert read(tmp_path, "pages.nbib", medline)[0][1]["pages"] == pages
+
+
+def test_a_start_or_end_page_alone_is_kept(tmp_path: Path) -> None:
+    assert read(tmp_path, "sp.ris", ris("ID  - 2\nSP  - 924\n"))[0][1]["pages"] == "924"
+    assert read(tmp_path, "ep.ris", ris("ID  - 2\nEP  - 6\n"))[0][1]["pages"] == "6"
 
 
 def test_a_book_title_is_no_journal(tmp_path: Path) -> None:

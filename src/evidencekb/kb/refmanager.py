@@ -12,7 +12,10 @@ topic's cited numbers in order.
 rispy reads a RIS file line by line and never complains: a misspaced `ER -` becomes
 part of the title, a record without `ER` merges into the next or is dropped, a tag
 given twice keeps its first value. So the file's layout is checked first
-(`_ris_layout`), and a line rispy would misread is refused by its number.
+(`_ris_layout`), and a line rispy would misread is refused by its number. A field
+given by two tags the reader takes it from (TI and T1, AU and A1, PY and Y1; JF, JO
+and a journal's T2) is read once if they say the same, and refused at the line of
+the second if they differ: neither is dropped without a word.
 
 The file is read as kb/ files are (kb/files.py): a regular file of sensible size,
 never a FIFO or a device, so a careless path cannot hang the command. A parser that
@@ -153,11 +156,15 @@ def author_name(family: str, given: str = "", suffix: str = "") -> str:
 _SPACES = re.compile(rf"(?:[\t\n\r]|(?![{CONTROL_CODES}])\s)+")
 
 
+def _folded(value: Any) -> Any:
+    """A text as one line (a wrapped title is one line); any other value as it is."""
+    return _SPACES.sub(" ", value).strip(" ") if isinstance(value, str) else value
+
+
 def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
     kept: dict[str, Any] = {}
     for key, value in fields.items():
-        if isinstance(value, str):
-            value = _SPACES.sub(" ", value).strip(" ")  # a wrapped title is one line
+        value = _folded(value)
         if value not in (None, "", []):
             kept[key] = value
     return kept
@@ -196,12 +203,15 @@ def _pages(value: Any) -> Any:
 
 
 def _full_range(pages: str | None) -> str | None:
-    """MEDLINE shortens a range's last page ("924-6"); write it whole ("924-926")."""
+    """MEDLINE shortens a range's last page ("924-6"); write it whole ("924-926"). A
+    range that cannot be so shortened (its last page written whole would not come
+    after the first: "924-4", "929-6") is kept as the source gives it."""
     match = re.fullmatch(r"(\d+)-(\d+)", pages or "")
     if match is None or len(match.group(2)) >= len(match.group(1)):
         return pages
     first, last = match.groups()
-    return f"{first}-{first[: len(first) - len(last)]}{last}"
+    whole = first[: len(first) - len(last)] + last
+    return f"{first}-{whole}" if int(whole) > int(first) else pages
 
 
 # -- RIS ------------------------------------------------------------------------
@@ -216,42 +226,90 @@ _RIS_TYPES = {"JOUR": "journal-article", "BOOK": "book", "ELEC": "web-page", "WE
 _RIS_PERIODICALS = {"JOUR", "JFULL", "EJOUR", "MGZN", "NEWS", "ABST", "INPR"}
 
 
+# The tags a field is read from, each with rispy's name for its value. A record may
+# give a field by more than one of its tags if they say the same (as read: "Guyatt,
+# Gordon H" and "Guyatt, G. H." are both "Guyatt GH"); if they differ, it is refused.
+_RIS_FORMS: dict[str, dict[str, str]] = {
+    "title": {"TI": "title", "T1": "primary_title"},
+    "authors": {"AU": "authors", "A1": "first_authors"},
+    "year": {"PY": "year", "Y1": "publication_year"},
+    "journal": {"JF": "alternate_title3", "JO": "journal_name", "T2": "secondary_title"},
+}
+
+
 def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
     import rispy
 
     lines = text.split("\n")  # as rispy splits them, so that line numbers agree
-    authors_in_order = _ris_layout(lines)
+    layouts = _ris_layout(lines)
     # A blank line is read by rispy as a value of its own (an author ""): it holds none.
     entries = rispy.loads("\n".join(line for line in lines if line.strip()))
-    assert len(entries) == len(authors_in_order)  # the layout is checked: no record merged
-    records = []
-    for entry, author_tags in zip(entries, authors_in_order, strict=True):
-        pages = "-".join(p for p in (entry.get("start_page"), entry.get("end_page")) if p)
+    assert len(entries) == len(layouts)  # the layout is checked: no record merged
+    records, faults = [], []
+    for entry, layout in zip(entries, layouts, strict=True):
         kind = entry.get("type_of_reference", "")
+        start, end = entry.get("start_page"), entry.get("end_page")
+        pages = "-".join(p for p in (start, end) if p)
+        given = {name: _ris_forms(entry, layout, name, kind) for name in _RIS_FORMS}
+        faults += [fault for name, forms in given.items() for fault in _ris_conflicts(name, forms)]
         fields = {
             "type": _RIS_TYPES.get(kind, "other"),
             "design": _DESIGN.choice_ids(_as_list(entry.get("type_of_work") or [])),  # M3
-            "title": entry.get("title") or entry.get("primary_title"),
-            "authors": _ris_authors(entry, author_tags),
-            "year": _year(entry.get("year") or entry.get("publication_year")),
-            "journal": entry.get("alternate_title3")
-            or entry.get("journal_name")
-            or (entry.get("secondary_title") if kind in _RIS_PERIODICALS else None),
+            **{name: forms[0].value if forms else None for name, forms in given.items()},
             "volume": entry.get("volume"),
             "issue": entry.get("number"),
-            "pages": pages or None,
+            # An end page written short ("SP 924", "EP 6") as MEDLINE writes it.
+            "pages": _full_range(pages) if start and end else pages or None,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
         }
         records.append((entry.get("id"), fields))
+    if faults:
+        raise LineFaults(sorted(faults))
     return records
 
 
-def _ris_authors(entry: dict[str, Any], tags: list[str]) -> list[str]:
-    """The AU and A1 names in the order the record gives them (rispy keeps each tag's
-    names apart)."""
-    names = {"AU": iter(entry.get("authors") or []), "A1": iter(entry.get("first_authors") or [])}
-    return [_ris_author(next(names[tag])) for tag in tags]
+@dataclass(frozen=True)
+class _RisForm:
+    line: int  # the tag's first line
+    tag: str
+    value: Any  # as read into the field
+    shown: str  # as the message shows it
+
+
+def _ris_forms(entry: dict[str, Any], layout: _RisRecord, name: str, kind: str) -> list[_RisForm]:
+    """The tags by which a record gives field `name`, in file order, with the value each
+    gives: a T2 only for a periodical's journal, an empty value none."""
+    forms = []
+    for tag, key in _RIS_FORMS[name].items():
+        given = entry.get(key)
+        if tag not in layout.seen or not given or (tag == "T2" and kind not in _RIS_PERIODICALS):
+            continue
+        if name == "authors":
+            names = [_ris_author(author) for author in given]
+            forms.append(_RisForm(layout.seen[tag], tag, names, ", ".join(map(_shown, names))))
+        else:
+            value = _year(given) if name == "year" else _folded(given)
+            forms.append(_RisForm(layout.seen[tag], tag, value, _shown(_folded(given))))
+    return sorted(forms, key=lambda form: form.line)
+
+
+def _ris_conflicts(name: str, forms: list[_RisForm]) -> list[tuple[int, str]]:
+    """A fault at the line of each form of field `name` that says otherwise than the
+    first."""
+    if not forms:
+        return []
+    first = forms[0]
+    return [
+        (form.line, f"the record gives its {name} twice, as {first.tag} ({first.shown}) "
+         f"and {form.tag} ({form.shown}); keep one")
+        for form in forms[1:]
+        if form.value != first.value
+    ]  # fmt: skip
+
+
+def _shown(value: str) -> str:
+    return f'"{shown(value)}"'
 
 
 def _ris_author(name: str) -> str:
@@ -286,12 +344,12 @@ def _misspaced(line: str) -> bool:
     return bool(_RIS_MISSPACED.match(line)) or _rispy_tag(line)
 
 
-def _ris_layout(lines: list[str]) -> list[list[str]]:
-    """The author tags (AU, A1) of each record in order; LineFaults for a line rispy
-    would misread. Lines outside records are skipped, as rispy skips them, unless they
+def _ris_layout(lines: list[str]) -> list[_RisRecord]:
+    """Each record's layout (the line of each tag); LineFaults for a line rispy would
+    misread. Lines outside records are skipped, as rispy skips them, unless they
     look like part of one."""
     faults: list[tuple[int, str]] = []
-    records: list[list[str]] = []
+    records: list[_RisRecord] = []
     record: _RisRecord | None = None
     for number, line in enumerate((line.rstrip("\r") for line in lines), start=1):
         tag = _ris_tag(line)
@@ -300,7 +358,7 @@ def _ris_layout(lines: list[str]) -> list[list[str]]:
             if tag == "TY" and fault is None:
                 record = _RisRecord(number)
         elif tag == "ER":
-            records.append(record.authors)
+            records.append(record)
             record, fault = None, None
         elif tag == "TY":  # read from here as a record of its own, so faults do not pile up
             fault = f"a record starts before the one on line {record.start} ended; {_END}"
@@ -330,7 +388,6 @@ def _ris_outside(line: str, tag: str | None) -> str | None:
 @dataclass
 class _RisRecord:
     start: int  # the line of its TY
-    authors: list[str] = field(default_factory=list)  # AU and A1, in order
     seen: dict[str, int] = field(default_factory=dict)  # tag -> its first line
     last: str = "TY"
 
@@ -344,7 +401,6 @@ class _RisRecord:
         if tag is not None:
             self.seen.setdefault(tag, number)
             self.last = tag
-            self.authors += [tag] if tag in _RIS_AUTHORS else []
             return None
         return self._continued(line)
 
