@@ -314,9 +314,15 @@ def test_every_layout_knows_a_superscript_tag_alike(tag: str) -> None:
 
 def test_a_superscript_not_of_digits_is_read_unraised_its_tags_dropped() -> None:
     """As a reader reads it: "5<sup>th</sup>" is "5th"; "[3]" stays a bracket, a marker the
-    citation reader knows, where a raised one would be no marker at all."""
-    (block,) = markdown_blocks("Over the 5<sup>th</sup> and x<sup>a</sup> dose<sup>[3]</sup>.\n")[0]
+    citation reader knows, where a raised one would be no marker at all. A footnote mark
+    ("x<sup>a</sup>") is read so too, and is the problem its line is refused for."""
+    (block,), problems = markdown_blocks(
+        "Over the 5<sup>th</sup> and x<sup>a</sup> dose<sup>[3]</sup>.\n"
+    )
     assert block.text == "Over the 5th and xa dose[3]."
+    assert [(p.line, p.message.split(",")[0]) for p in problems] == [
+        (1, 'the raised "a" is a footnote mark or other text')
+    ]
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from evidencekb.kb.load import load_kb
-from fixtures import REFERENCED_SUMMARY, ekb_here
+from evidencekb.kb.summary import parse_summary
+from fixtures import REFERENCED_SUMMARY, ekb_here, summary_problems
 
 # Statements of the seed summary (ketamine for pain), with the numbers it cites.
 VIABLE = (
@@ -52,6 +53,12 @@ def claims_of(kb: Path) -> list[tuple[int, str | None, str, tuple[int, ...]]]:
     """The topic's claims as `ekb check` reads them: line, heading, text, citations."""
     topic = load_kb(kb).topic("t")
     return [(c.source_line, c.heading, c.text, c.citations) for c in topic.claims]
+
+
+def checked(kb: Path) -> tuple[int, str, str]:
+    """`ekb check` of `kb`: exit code, stdout, stderr."""
+    ran = ekb_here("check", "--kb", str(kb))
+    return ran.exit_code, ran.stdout, ran.stderr
 
 
 def refused(kb: Path, source: Path, text: str, *problems: str, more: tuple[str, ...] = ()):
@@ -241,9 +248,107 @@ def test_a_star_bullet_with_no_space_imports_its_statement(empty_kb: Path, tmp_p
         (4, heading, f"{ANALGESIA}.", (3,)),
         (5, heading, f"{MODERATE}.", (4,)),
     ]
-    ran = ekb_here("check", "--kb", str(empty_kb))
-    assert (ran.exit_code, ran.stdout, ran.stderr) == (
-        0,
-        f"{empty_kb}: OK (1 topic, 3 claims)\n",
-        "",
+    assert checked(empty_kb) == (0, f"{empty_kb}: OK (1 topic, 3 claims)\n", "")
+
+
+# -- 8. a raised footnote mark is refused at its line, never read into its word ------------
+
+
+def raised(mark: str, read: str) -> str:
+    """The problem of a superscript holding `mark`, which would read as `read`."""
+    return (
+        f'the raised "{mark}" is a footnote mark or other text, not a citation number '
+        "(<sup>1</sup>) or an ordinal ending (5<sup>th</sup>), and would be read into the "
+        f'text as "{read}"; remove the mark, or write the footnote as a statement of its own'
     )
+
+
+def kb_files(kb: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(kb)): p.read_bytes() for p in sorted(kb.rglob("*")) if p.is_file()}
+
+
+def test_footnote_marks_are_refused_each_at_its_line() -> None:
+    """Before, "pain<sup>a</sup>" was the claim's "paina", the mark lost without a word.
+    Every mark is named at the line its <sup> stands on, beside the other problems."""
+    text = (
+        "## From the Research\n\n"
+        "### Efficacy<sup>a</sup>\n\n"  # 3: a heading's too
+        f"- {ANALGESIA}<sup>a</sup> 3.\n"  # 5
+        f"- {WRAPPED}\n  {WRAPPED_ON}<sup>\u2020</sup> 2.\n"  # 6, its mark on 7
+        f"- {MODERATE}<sup>b,c</sup> 4.\n"  # 8
+        f"- {MECHANISM} [2] and more<sup>*</sup> 3.\n"  # 9: a marker inside too
+        f"- {VIABLE}<sup>1,a</sup>.\n"  # 10: a citation with a mark
+        "- Ketamine is repeated after the second<sup>nd</sup> infusion 1.\n"  # 11: no digit
+    )
+    assert summary_problems(text, "s.md", "markdown") == [
+        f"s.md:3: {raised('a', 'Efficacya')}",
+        f"s.md:5: {raised('a', 'paina')}",
+        "s.md:7: " + raised("\u2020", "component\u2020"),
+        f"s.md:8: {raised('b,c', 'weakb,c')}",
+        's.md:9: the citation marker "[2]" inside the statement is not read; cite at the end '
+        "of the statement, all its numbers in one marker, or make it two statements",
+        f"s.md:9: {raised('*', 'more*')}",
+        f"s.md:10: {raised('1,a', 'pathways1,a')}",
+        f"s.md:11: {raised('nd', 'secondnd')}",
+    ]
+
+
+def test_a_footnote_mark_fails_the_import_and_writes_nothing(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "s.md"
+    before = kb_files(empty_kb)
+    text = f"## From the Research\n\n- {ANALGESIA}<sup>a</sup> in CRPS 3.\n- {MODERATE} 4.\n"
+    assert run_import(empty_kb, source, text) == (
+        1,
+        "",
+        f"{source}:3: {raised('a', 'paina')}\nError: 1 problem found\n",
+    )
+    assert kb_files(empty_kb) == before
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("by the 5<sup>th</sup> day of use", "by the 5th day of use"),
+        ("as 1<sup>st</sup>, 2<sup>nd</sup> or 3<sup>rd</sup> line", "as 1st, 2nd or 3rd line"),
+        ("at 0.5 mg/m<sup>2</sup>", "at 0.5 mg/m\u00b2"),
+        ("with platelets under 100 x 10<sup>9</sup>/L", "with platelets under 100 x 10\u2079/L"),
+        ("(I<sup>2</sup> = 80%)", "(I\u00b2 = 80%)"),
+        ("in CD4<sup>+</sup> T cells", "in CD4+ T cells"),
+        ("as serum Ca<sup>2+</sup> falls", "as serum Ca2+ falls"),
+        ("as Ketalar<sup>\u00ae</sup>", "as Ketalar\u00ae"),
+        ("stored at 4<sup>\u00b0</sup>C", "stored at 4\u00b0C"),
+    ],
+)
+def test_only_the_footnote_mark_is_refused_what_reads_alike_raised_stays(
+    written: str, read: str
+) -> None:
+    """An ordinal's ending after its digit, a power, a charge's sign, a symbol: each
+    reads as the text says unraised, as before; only the footnote beside it is refused."""
+    text = f"## From the Research\n\n- {ANALGESIA} {written} 3.\n- {MODERATE}<sup>a</sup> 4.\n"
+    assert summary_problems(text, "s.md", "markdown") == [f"s.md:4: {raised('a', 'weaka')}"]
+    statement, _ = parse_summary(text.replace("<sup>a</sup>", ""), "s.md", "markdown")
+    assert (statement.text, statement.citations) == (f"{ANALGESIA} {read}.", (3,))
+
+
+def test_the_mark_removed_as_told_the_ordinal_imports_as_5th_and_checks(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "s.md"
+    text = (
+        "## From the Research\n\n"
+        f"- {ANALGESIA} by the 5<sup>th</sup> day<sup>\u2021</sup> of use 3.\n- {MODERATE} 4.\n"
+    )
+    assert run_import(empty_kb, source, text) == (
+        1,
+        "",
+        f"{source}:3: " + raised("\u2021", "day\u2021") + "\nError: 1 problem found\n",
+    )
+    text = text.replace("<sup>\u2021</sup>", "")
+    assert run_import(empty_kb, source, text) == (0, created(empty_kb, 2, 2), "")
+    assert claims_of(empty_kb) == [
+        (3, None, f"{ANALGESIA} by the 5th day of use.", (3,)),
+        (4, None, f"{MODERATE}.", (4,)),
+    ]
+    assert checked(empty_kb) == (0, f"{empty_kb}: OK (1 topic, 2 claims)\n", "")

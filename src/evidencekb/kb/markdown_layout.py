@@ -4,7 +4,8 @@ depth, block quotes read through. A statement's text is what a reader sees:
 emphasis, links and backslash escapes read away, entities decoded, a line break
 within a paragraph a space, `<sup>1</sup>` a superscript citation. Code blocks and
 HTML blocks hold no statements a reader can take for prose, so each is reported, as
-is a line nested deeper in lists and block quotes than the reader goes.
+is a line nested deeper in lists and block quotes than the reader goes, and a raised
+footnote mark (`pain<sup>a</sup>`), which would be read into the word before it.
 
 Imported only to read a Markdown summary, so that reading kb/ does not load it.
 """
@@ -30,6 +31,21 @@ _SUPERSCRIPT = str.maketrans("0123456789,-", SUPERSCRIPT_DIGITS + "\u02d2\u207b"
 # `<sup>[3]</sup>` reads `[3]` (a marker the citation reader knows, where a raised
 # bracket would be one it does not), `5<sup>th</sup>` reads `5th`.
 _RAISABLE = re.compile(r"[0-9,;&\- ]*")
+# What else a superscript may hold, read unraised, without changing what the text says:
+# an ordinal's ending after its digit (`5<sup>th</sup>` is 5th), and the characters
+# that read alike raised or not: numbers in brackets or parentheses (`<sup>[3]</sup>`, a
+# marker), a charge's signs (`CD4<sup>+</sup>`, `Ca<sup>2+</sup>`), `°`, `®`, `™`,
+# `©`, primes and raised digits. Anything else, a footnote letter or symbol
+# (`pain<sup>a</sup>`, `<sup>*</sup>`, `<sup>†</sup>`), would be read into the word
+# before it ("paina") and the mark lost: refused at its line.
+_ORDINAL = re.compile(r"st|nd|rd|th", re.IGNORECASE)
+_READ_ALIKE = re.compile(
+    rf"[0-9{SUPERSCRIPT_DIGITS},;&()\[\] \-\u2013\u2014\u2212+\u00b1\u207a\u207b"
+    r"\u00b0\u00ae\u2122\u00a9\u2032\u2033]*"
+)
+_DIGITS = frozenset("0123456789")
+# How much of the word a refused superscript would join its problem shows.
+_SHOWN_BEFORE = 30
 # How deep in lists and block quotes a line is read: a list counts two levels (the
 # list, its item), a block quote one. CommonMark's preset stops there too, but drops
 # the rest of the block without a word; _parser's rule stops first and says where.
@@ -61,7 +77,7 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
         elif token.type in ("heading_open", "paragraph_open") and token.map:
             inline = tokens[index + 1]
             first, last = token.map[0] + 1, token.map[1]
-            read = inline_text(inline.children or [])
+            read = inline_text(inline.children or [], first, problems)
             if token.type == "heading_open":
                 # A setext heading's map takes in its underline; its text is one line.
                 blocks.append(Block("heading", first, last, read, int(token.tag[1])))
@@ -97,35 +113,46 @@ def _parser(problems: list[LayoutProblem]) -> MarkdownIt:
     return md
 
 
-def inline_text(children: list[Token]) -> str:
-    """A paragraph's or heading's text as a reader reads it."""
-    reader = _InlineReader()
-    for child in children:
-        reader.read(child)
-    reader.lower()
-    return _BLANKS.sub(" ", "".join(reader.parts)).strip(" ")
+def inline_text(children: list[Token], line: int, problems: list[LayoutProblem]) -> str:
+    """A paragraph's or heading's text (from `line`) as a reader reads it; each
+    superscript it cannot read so goes into `problems`."""
+    return _InlineReader(line, problems).text(children)
 
 
 class _InlineReader:
     """The text of inline tokens, `<sup>` runs raised where they are digits."""
 
-    def __init__(self) -> None:
+    def __init__(self, line: int, problems: list[LayoutProblem]) -> None:
+        self.line = line  # of the token being read
+        self.problems = problems
         self.parts: list[str] = []
         self.raised: list[str] | None = None  # the superscript being read
+        self.raised_at = line  # the line its `<sup>` stands on
         self.depth = 0  # of <sup> tags open
         self.closed_at = -1  # len(parts) when a superscript last ended
+
+    def text(self, children: list[Token]) -> str:
+        for child in children:
+            self.read(child)
+        self.lower()
+        return _BLANKS.sub(" ", "".join(self.parts)).strip(" ")
 
     def read(self, child: Token) -> None:
         if child.type in ("text", "code_inline"):
             self.add(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             self.add(" ")
+            self.line += 1
         elif child.type == "image":
-            self.add(inline_text(child.children or []))
+            alt = _InlineReader(self.line, self.problems)
+            self.add(alt.text(child.children or []))
+            self.line = alt.line
         elif child.type == "html_inline" and (tag := SUP_TAG.fullmatch(child.content.strip())):
             self.tag(closing=bool(tag.group("close")), written=child.content)
         elif child.type == "html_inline":
             self.add(child.content)
+        if child.type == "html_inline":
+            self.line += child.content.count("\n")  # a tag's attributes over lines
 
     def add(self, text: str) -> None:
         (self.parts if self.raised is None else self.raised).append(text)
@@ -135,6 +162,7 @@ class _InlineReader:
             self.depth += 1
             if self.raised is None:
                 self.raised = []
+                self.raised_at = self.line
         elif self.depth:
             self.depth -= 1
             if not self.depth:
@@ -151,6 +179,7 @@ class _InlineReader:
         text = "".join(self.raised)
         self.raised = None
         if not _RAISABLE.fullmatch(text):
+            self.check_unraised(text)
             self.parts.append(text)
             return
         text = text.translate(_SUPERSCRIPT)
@@ -159,3 +188,28 @@ class _InlineReader:
             text = "\u02d2" + text
         self.parts.append(text)
         self.closed_at = len(self.parts)
+
+    def check_unraised(self, text: str) -> None:
+        """A superscript read unraised must read as the text says: an ordinal's ending
+        after its digit, or characters alike raised or not; a footnote mark would not."""
+        word = _BLANKS.split(self.before())[-1]  # the word it would join, if any
+        if _READ_ALIKE.fullmatch(text) or (_ORDINAL.fullmatch(text) and word[-1:] in _DIGITS):
+            return
+        self.problems.append(
+            LayoutProblem(
+                self.raised_at,
+                f'the raised "{text}" is a footnote mark or other text, not a citation number '
+                "(<sup>1</sup>) or an ordinal ending (5<sup>th</sup>), and would be read into "
+                f'the text as "{word}{text}"; remove the mark, or write the footnote as a '
+                "statement of its own",
+            )
+        )
+
+    def before(self) -> str:
+        """The last characters read before the superscript (at most _SHOWN_BEFORE)."""
+        tail = ""
+        for part in reversed(self.parts):
+            tail = part + tail
+            if len(tail) >= _SHOWN_BEFORE:
+                break
+        return tail[-_SHOWN_BEFORE:]
