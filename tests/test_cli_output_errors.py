@@ -15,7 +15,7 @@ from typing import IO, Any
 
 import pytest
 
-from evidencekb import cli
+from evidencekb.commands import output
 from evidencekb.errors import KBError
 from fixtures import ekb_here
 
@@ -37,7 +37,7 @@ def test_writing_to_a_full_output_is_an_error_that_says_why(
 ) -> None:
     monkeypatch.setattr(sys, "stdout", FullStream())
     with pytest.raises(KBError) as raised:
-        cli.write("claims")
+        output.write("claims")
     assert str(raised.value) == "cannot write to standard output: No space left on device"
 
 
@@ -46,9 +46,9 @@ def test_writing_to_a_closed_output_is_an_error_that_says_so(
 ) -> None:
     monkeypatch.setattr(sys, "stderr", None)  # as Python sets it for `2>&-`
     with pytest.raises(KBError) as raised:
-        cli.write("note", err=True)
+        output.write("note", err=True)
     assert str(raised.value) == "cannot write to standard error: it is closed"
-    assert not cli.on_terminal(None)
+    assert not output.on_terminal(None)
 
 
 def run(args: list[str], stdout: Any, stderr: Any = subprocess.PIPE) -> tuple[int, str]:
