@@ -14,12 +14,17 @@ Every import is counted, at module level and inside functions (where the CLI and
 stages import what they need lazily): a function-level import runs when it runs and
 closes a cycle as surely as a module-level one. The graph is read with `ast` from the
 source files, never by importing them.
+
+The command line's modules (cli.py and evidencekb.commands) are all imported as `ekb`
+starts, whatever the command: at their top they import only the base layer and each
+other, and each command imports its stage inside itself.
 """
 
 from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from fixtures import REPO
 PACKAGE = "evidencekb"
 STAGES = ("search", "database", "site")
 TOP = ("build", "live", "cli", "commands", "__main__")
+COMMAND_LINE = ("cli", "commands")
 BASE, KB, STAGE, ORCHESTRATION = range(4)
 LAYER_NAMES = ("base", "kb", "stage", "top")
 
@@ -46,22 +52,26 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def read_graph(root: Path) -> Graph:
-    """The import graph of the package in folder `root` (its name is the folder's)."""
+def read_graph(root: Path, *, at_import: bool = False) -> Graph:
+    """The import graph of the package in folder `root` (its name is the folder's);
+    `at_import`: only the imports a module runs as it is imported, none inside its
+    functions."""
     sources = {module_name(root, path): path for path in sorted(root.rglob("*.py"))}
     imports = {
-        name: frozenset(_imported(name, path, set(sources), root.name))
+        name: frozenset(_imported(name, path, set(sources), root.name, at_import))
         for name, path in sources.items()
     }
     return Graph(imports)
 
 
-def _imported(name: str, path: Path, modules: set[str], package: str) -> set[str]:
-    """The package's modules that `path` imports, anywhere in it. `from a import b`
-    names module a.b when there is one, else a itself."""
+def _imported(name: str, path: Path, modules: set[str], package: str, at_import: bool) -> set[str]:
+    """The package's modules that `path` imports, anywhere in it (`at_import`: outside
+    its functions). `from a import b` names module a.b when there is one, else a
+    itself."""
     found: set[str] = set()
     is_package = path.name == "__init__.py"
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in _outside_functions(tree) if at_import else ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -74,6 +84,18 @@ def _imported(name: str, path: Path, modules: set[str], package: str) -> set[str
         for module in found
         if module in modules and module != name and module.split(".")[0] == package
     }
+
+
+def _outside_functions(tree: ast.AST) -> Iterator[ast.AST]:
+    """Every node of `tree` but the functions and what is in them."""
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+    waiting = [tree]
+    while waiting:
+        node = waiting.pop()
+        yield node
+        waiting.extend(
+            child for child in ast.iter_child_nodes(node) if not isinstance(child, functions)
+        )
 
 
 def _absolute(name: str, node: ast.ImportFrom, is_package: bool) -> str:
@@ -114,6 +136,24 @@ def upward_imports(graph: Graph) -> list[str]:
             elif layer(module) == layer(target) == STAGE and stage(module) != stage(target):
                 found.append(f"{module} -> {target} (a stage imports another stage)")
     return found
+
+
+def command_line_loads(graph: Graph) -> list[str]:
+    """Each import by a module of the command line (`COMMAND_LINE`) of a module above
+    the base layer that is not of the command line, as `a -> b`."""
+    return [
+        f"{module} -> {target}"
+        for module, imported in sorted(graph.imports.items())
+        if part(module) in COMMAND_LINE
+        for target in sorted(imported)
+        if layer(target) != BASE and part(target) not in COMMAND_LINE
+    ]
+
+
+def part(module: str) -> str | None:
+    """The top-level module or package of the package that `module` is in (or is)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
 
 
 def cycles(graph: Graph) -> list[list[str]]:
@@ -172,6 +212,14 @@ def test_the_graph_is_read_whole() -> None:
     assert "evidencekb.search.engine" in graph.imports["evidencekb.search"]
     assert "evidencekb.kb.load" in graph.imports["evidencekb.search.writer"]  # in a function
     assert "evidencekb.build" in graph.imports["evidencekb.live"]
+    assert "evidencekb.build" in graph.imports["evidencekb.commands.site"]  # in a function
+
+
+def test_each_command_imports_its_stage_inside_itself() -> None:
+    """`ekb` imports every command's module as it starts (`cli.EKB`), `ekb search`
+    too: a stage, kb/ or the build imported at the top of one would load with every
+    command. (tests/test_layout.py checks in a fresh interpreter what a search loads.)"""
+    assert command_line_loads(read_graph(REPO / "src" / PACKAGE, at_import=True)) == []
 
 
 def write_package(root: Path, files: dict[str, str]) -> Path:
@@ -209,6 +257,31 @@ def test_the_checker_catches_a_bad_floor_plan(tmp_path: Path) -> None:
         ["evidencekb.kb.load", "evidencekb.model"],
         ["evidencekb.search.index", "evidencekb.search.segments"],
     ]
+
+
+def test_the_checker_catches_a_command_that_loads_its_stage_at_the_top(tmp_path: Path) -> None:
+    package = write_package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "paths.py": "",
+            "kb/__init__.py": "",
+            "kb/load.py": "",
+            "site/__init__.py": "",
+            "commands/__init__.py": "",
+            "commands/output.py": "from evidencekb import paths\n",
+            "commands/kb.py": (
+                "from evidencekb.commands.output import echo\n"
+                "from evidencekb.kb import load\n"
+                "def check():\n    from evidencekb import site\n"
+            ),
+            "cli.py": "from evidencekb.commands import kb\n",
+        },
+    )
+    assert command_line_loads(read_graph(package, at_import=True)) == [
+        "evidencekb.commands.kb -> evidencekb.kb.load"
+    ]
+    assert "evidencekb.site" in read_graph(package).imports["evidencekb.commands.kb"]
 
 
 def test_the_checker_passes_a_good_floor_plan(tmp_path: Path) -> None:
