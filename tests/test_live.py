@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import shutil
 import signal
@@ -33,7 +34,8 @@ from evidencekb.live import (
     rebuild,
     with_live_script,
 )
-from fixtures import REPO_KB, ctrl_c_works, ekb_here, reword
+from evidencekb.paths import index_dir
+from fixtures import REPO_KB, ctrl_c_works, ekb_here, folder_bytes, reword
 
 CLAIM_WORDS = "nightmares, and laryngospasm"
 EDITED_WORDS = "nightmares, and bronchospasm"
@@ -186,6 +188,46 @@ def test_ekb_serve_watches_and_stops_cleanly_on_ctrl_c(kb_dir: Path, tmp_path: P
     assert process.returncode == 0
     assert rest.strip().endswith("Stopped.")
     assert "Traceback" not in rest
+
+
+def test_ctrl_c_during_a_rebuild_stops_it_and_leaves_the_site_as_it_was(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C at a terminal reaches the whole process group, the build's workers too:
+    the rebuild under way stops before its next task, removes its staging folders,
+    and `ekb serve` ends at once, quietly, with the last good site as it was."""
+    site_dir = tmp_path / "site"
+    build(kb_dir, site_dir)
+    before = folder_bytes(site_dir)
+    command = [sys.executable, "-m", "evidencekb", "serve", "--kb", str(kb_dir)]
+    command += ["--site-dir", str(site_dir), "--port", "0"]
+    process = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=ctrl_c_works,
+        start_new_session=True,  # its own process group, as a terminal gives a command
+    )
+    try:
+        assert process.stderr is not None
+        assert "Serving" in process.stderr.readline()  # the site is current: no build
+        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while not list(tmp_path.glob(".site.tmp-*")):  # the rebuild has begun
+            assert time.monotonic() < deadline, "no rebuild began after the save"
+            time.sleep(0.001)
+        os.killpg(process.pid, signal.SIGINT)
+        stopped_at = time.monotonic()
+        _, rest = process.communicate(timeout=30)
+        took = time.monotonic() - stopped_at
+    finally:
+        process.kill()  # only if Ctrl-C did not stop it: leave no server behind
+    assert (process.returncode, rest.strip().splitlines()) == (0, ["Stopped."])
+    assert took < 5, took  # not held until the rebuild is done (nor 10 s more)
+    assert folder_bytes(site_dir) == before
+    index = index_dir(site_dir).name
+    beside = {path.name for path in tmp_path.iterdir()}
+    assert beside == {"kb", "site", ".site.lock", index, f".{index}.lock"}
 
 
 def test_the_live_server_refuses_nul_paths_and_lists_no_folder(

@@ -7,6 +7,7 @@ import errno
 import gc
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack, suppress
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.errors import KBError
+from evidencekb.errors import Cancelled, KBError
 from evidencekb.reuse import Earlier, Part, content_key, write_manifest
 from evidencekb.workers import (
     _runs,
@@ -255,3 +256,31 @@ def test_run_parts_keeps_what_is_unchanged_and_names_what_each_part_written_retu
     assert (out / "kept").read_text() == "kept before"
     assert (out / "kept").stat().st_ino == (earlier_site / "kept").stat().st_ino
     assert (out / "changed").read_text() == "changed anew"
+
+
+def test_run_parts_takes_no_task_once_stop_is_set_and_stops_the_children(
+    tmp_path: Path,
+) -> None:
+    """`ekb serve` stopping sets `stop` from another thread while a build runs: this
+    process raises Cancelled before its next task, and the child, which never sees
+    the event set, is stopped rather than waited for."""
+    stop, parent, out = threading.Event(), os.getpid(), tmp_path / "out"
+    out.mkdir()
+
+    def writing(name: str) -> Callable[[], None]:
+        def write() -> None:
+            if os.getpid() == parent:
+                stop.set()
+            else:
+                time.sleep(30)
+            (out / name).write_text(name)
+
+        return write
+
+    parts = [Part(f"page-{n}", None, (f"page-{n}",), writing(f"page-{n}")) for n in range(40)]
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        run_parts(parts, Earlier.nothing(""), out, stop=stop)
+    assert time.monotonic() - started < 20
+    runs = [sorted(part.name for part in run) for run in _runs(parts, worker_count())]
+    assert sorted(path.name for path in out.iterdir()) in runs  # one task's, this process's

@@ -24,6 +24,7 @@ index's, so neither pulls a folder from under the other."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -69,17 +70,20 @@ def build(
     *,
     full: bool = False,
     on_wait: Callable[[str], None] = lambda said: None,
+    stop: threading.Event | None = None,
 ) -> BuildResult:
     """Build the site; keep from the site already there every part whose content key
     is unchanged (see reuse.py), or nothing with `full`. `on_wait` is told, once, when
-    the build waits for another writer of the site or the index."""
+    the build waits for another writer of the site or the index. Once `stop` is set
+    (by another thread), the build raises errors.Cancelled before its next task
+    (workers.run_parts), the site and the index as they were."""
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     check_replaceable(index, INDEX_META_NAME)
     with ExitStack() as build_scope:
         with made_to_last(build_scope):  # the loaded kb lives as long as the build
             source = read_kb(kb_dir)
-        return _build(source, site_dir, index, progress, full=full, on_wait=on_wait)
+        return _build(source, site_dir, index, progress, full=full, on_wait=on_wait, stop=stop)
 
 
 def _build(
@@ -90,6 +94,7 @@ def _build(
     *,
     full: bool,
     on_wait: Callable[[str], None],
+    stop: threading.Event | None,
 ) -> BuildResult:
     digest = source.fingerprint.digest
     try:
@@ -115,7 +120,7 @@ def _build(
             stages = [index_stage, *site_stages]
             site_parts = [p for stage in site_stages for p in stage.parts]
             every_part = [*index_stage.parts, *site_parts]
-            done = run_parts(every_part, earlier, out, progress)
+            done = run_parts(every_part, earlier, out, progress, stop)
             for stage in stages:
                 stage.finish(done.written)
             read_at = source.fingerprint.stamp_ns

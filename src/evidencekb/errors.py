@@ -35,6 +35,11 @@ class ValidationError(KBError):
         super().__init__(f"{count} {noun} found")
 
 
+class Cancelled(Exception):
+    """A build stopped by its caller between two of its tasks (`ekb serve` stopping
+    while it rebuilds): its staging folders are removed and the site stays as it was."""
+
+
 class QueryError(KBError):
     """A search query that cannot be parsed (exit status 2, like a usage error)."""
 

@@ -3,7 +3,8 @@ the pages open in a browser.
 
 A watcher thread (watchfiles) waits for saves in kb/ and runs `ekb build`; the
 build is atomic, so the server goes on serving the last good site throughout,
-and after a failed build too. Nothing ends the watching but Ctrl-C: a build that
+and after a failed build too. Nothing ends the watching but Ctrl-C, which stops a
+build under way before its next task (the site as it was): a build that
 fails in a way no kb/ check foresaw is reported like a kb/ problem, and a kb/
 folder deleted and made again (as `git checkout` or rsync may do) is watched
 anew. Each served HTML page gets one extra script tag, added as the page is sent
@@ -25,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from evidencekb.errors import KBError, ValidationError
+from evidencekb.errors import Cancelled, KBError, ValidationError
 from evidencekb.site.serve import HOST, SiteHandler, make_server
 
 SCRIPT_PATH = "/__ekb/live.js"
@@ -100,15 +101,24 @@ class BuildBoard:
                 yield status
 
 
-def rebuild(kb_dir: Path, site_dir: Path, board: BuildBoard, say: Callable[[str], None]) -> None:
+def rebuild(
+    kb_dir: Path,
+    site_dir: Path,
+    board: BuildBoard,
+    say: Callable[[str], None],
+    stop: threading.Event | None = None,
+) -> None:
     """Build the site once and post the outcome. A failed build is reported, never
     raised: a kb/ problem, and any other failure too (in one line), since the
-    watcher that called this must live on to build the fix."""
+    watcher that called this must live on to build the fix. Once `stop` is set (the
+    server stopping), the build stops before its next task, and nothing is said."""
     from evidencekb.build import build
 
     next_step = RETRY_ON_SAVE
     try:
-        result = build(kb_dir, site_dir)
+        result = build(kb_dir, site_dir, stop=stop)
+    except Cancelled:
+        return  # the site is as it was; `ekb serve` says it stopped
     except ValidationError as error:
         problems = (*(str(problem) for problem in error.problems), f"Error: {error}")
         next_step = FIX_KB
@@ -172,7 +182,7 @@ class KbWatcher:
 
     def build(self) -> None:
         self._read_at_ns = time.time_ns()
-        rebuild(self.kb_dir, self.site_dir, self.board, self.say)
+        rebuild(self.kb_dir, self.site_dir, self.board, self.say, self.stop)
 
     def build_unless_current(self) -> None:
         """Build, unless site_dir was built from kb/ as it is now (its build manifest
@@ -377,4 +387,4 @@ def serve_live(kb_dir: Path, site_dir: Path, port: int, say: Callable[[str], Non
                 time.sleep(SIGNAL_CHECK_SECONDS)
         except KeyboardInterrupt:
             pass
-    say("Stopped.")  # once the watcher (and a build it had begun) has ended
+    say("Stopped.")  # once the watcher has ended, and a build it had begun has stopped

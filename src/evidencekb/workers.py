@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from functools import partial
@@ -28,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evidencekb.errors import KBError
+from evidencekb.errors import Cancelled, KBError
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Done, Earlier, Part
 
@@ -38,6 +39,9 @@ T = TypeVar("T")
 # a run of small parts (pages) is written by one process, which renders what they
 # share once; enough that the processes end close together.
 TASKS_PER_WORKER = 8
+# The signals the command line turns into an unwinding (cli.py): a child of a build
+# leaves them to the parent, which stops it (SIGTERM) as it unwinds.
+_PARENTS_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
 def worker_count() -> int:
@@ -50,14 +54,22 @@ def worker_count() -> int:
 
 
 def run_parts(
-    parts: Sequence[Part], earlier: Earlier, out: Path, progress: Progress = no_progress
+    parts: Sequence[Part],
+    earlier: Earlier,
+    out: Path,
+    progress: Progress = no_progress,
+    stop: threading.Event | None = None,
 ) -> Done:
     """Keep from `earlier` or write into `out` every one of `parts`, on every core,
     reporting how many are done; return what each part written returned and every
-    part's key, by name (a key found where its part ran: Part.find_key)."""
+    part's key, by name (a key found where its part ran: Part.find_key). Once `stop`
+    is set, this process takes no other task and raises Cancelled, which stops the
+    children (`run_shared`): they never see it set, as they were forked before."""
     done = multiprocessing.Value("q", 0)  # shared memory: parts done in every process
 
     def keep_or_write(run: tuple[Part, ...]) -> Done:
+        if stop is not None and stop.is_set():
+            raise Cancelled("the build was stopped")
         outcome = earlier.keep_or_write(run, out)
         with done.get_lock():
             done.value += len(run)
@@ -162,7 +174,8 @@ def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:
         # fork: the child runs the tasks as they are in memory; nothing is pickled.
         args = (tasks, taken, sender, inherited, os.getpid())
         child = context.Process(target=_child_main, args=args, daemon=True)
-        child.start()
+        with _signals_held():
+            child.start()
         sender.close()  # the child holds its own copy; EOF then means the child is gone
         started.append((child, receiver))
     try:
@@ -183,6 +196,19 @@ def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:
     if failure is not None:
         raise failure
     return [results[number] for number in range(len(tasks))]
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Run the block (a fork) with the signals the command line handles held back in
+    this thread, and so in the child it forks until `_child_main` has set its own
+    handlers: one that came first would run the command line's handler, inherited,
+    in the middle of the child's start (a traceback on the terminal)."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENTS_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _outcome(child: Any, receiver: Connection) -> Any:
@@ -235,6 +261,14 @@ def _child_main(
     # a child then ends at once and quietly, never through a handler inherited from the
     # command line, which would raise in the middle of the child's own report.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Ctrl-C or a hang-up at a terminal reaches the whole process group: the parent,
+    # which stops its children as it unwinds (or once `ekb serve` cancels its build).
+    # A child that raised it too would report an interruption to a parent in the
+    # middle of stopping, or to `ekb serve`'s watcher thread, as a build's failure.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # Held since the fork (`_signals_held`); one that came since is delivered now.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENTS_SIGNALS)
     # A receiving end left open here would let a report larger than the pipe holds
     # wait forever for a parent that was killed, holding the build's locks (the child
     # inherits them); closed, the report fails and the child ends.
