@@ -200,8 +200,6 @@ SAME_FIELD = [
     ("title", "TI", GRADE, "T1", GRADE.replace(" of evidence", "\n  of evidence"), SANTESSO,
      GRADE),
     ("year", "PY", "2020", "Y1", "2020/03//", "2019", 2020),
-    ("journal", "JO", "BMJ", "JF", "BMJ", "BMJ (Clinical research ed.)", "BMJ"),
-    ("journal", "T2", "BMJ", "JO", "BMJ", "Br Med J", "BMJ"),
 ]  # fmt: skip
 SAME_FIELD_NAMES = ("name", "tag", "value", "other", "same", "differs", "read_as")
 SAME_FIELD_IDS = [f"{row[1]}-{row[3]}" for row in SAME_FIELD]
@@ -230,10 +228,27 @@ def test_every_field_given_twice_over_is_refused_at_once(tmp_path: Path) -> None
     assert problems(tmp_path, "many.ris", text) == [
         f'many.ris:4: the record gives its title twice, as TI ("{GRADE}") and T1 ("{SANTESSO}"); '
         "keep one",
-        'many.ris:6: the record gives its journal twice, as JO ("BMJ") and JF ("BMJ (Clinical '
-        'research ed.)"); keep one',
         'many.ris:12: the record gives its year twice, as PY ("2020") and Y1 ("2019"); keep one',
     ]
+
+
+# A journal's tags are its spellings, read fullest first: JF (the full name), a
+# periodical's T2, JO (full or abbreviated), in whatever order the lines give them.
+JOURNALS = [
+    ("JO  - BMJ\nJF  - BMJ (Clinical research ed.)\n", "BMJ (Clinical research ed.)"),
+    ("JO  - Br Med J\nT2  - BMJ\n", "BMJ"),
+    ("T2  - BMJ\nJO  - Br Med J\nJF  - BMJ (Clinical research ed.)\n",
+     "BMJ (Clinical research ed.)"),
+    ("JO  - Br Med J\n", "Br Med J"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tags", "journal"), JOURNALS)
+def test_a_journal_given_by_several_tags_is_read_by_its_fullest(
+    tmp_path: Path, tags: str, journal: str
+) -> None:
+    text = ris(f"ID  - 2\nTI  - {GRADE}\n{tags}")
+    assert read(tmp_path, "journal.ris", text)[0][1]["journal"] == journal  # no fault
 
 
 def test_a_book_title_in_t2_is_no_second_journal(tmp_path: Path) -> None:

@@ -13,9 +13,11 @@ rispy reads a RIS file line by line and never complains: a misspaced `ER -` beco
 part of the title, a record without `ER` merges into the next or is dropped, a tag
 given twice keeps its first value. So the file's layout is checked first
 (`_ris_layout`), and a line rispy would misread is refused by its number. A field
-given by two tags the reader takes it from (TI and T1, AU and A1, PY and Y1; JF, JO
-and a journal's T2) is read once if they say the same, and refused at the line of
-the second if they differ: neither is dropped without a word.
+given by two tags the reader takes it from (TI and T1, AU and A1, PY and Y1) is read
+once if they say the same, and refused at the line of the second if they differ:
+neither is dropped without a word. A journal is the exception: its tags are its
+spellings (JF its full name, a periodical's T2 its title, JO its full or abbreviated
+name, "BMJ (Clinical research ed.)" and "BMJ"), and the fullest given is read.
 
 The file is read as kb/ files are (kb/files.py): a regular file of sensible size,
 never a FIFO or a device, so a careless path cannot hang the command. A parser that
@@ -233,8 +235,12 @@ _RIS_FORMS: dict[str, dict[str, str]] = {
     "title": {"TI": "title", "T1": "primary_title"},
     "authors": {"AU": "authors", "A1": "first_authors"},
     "year": {"PY": "year", "Y1": "publication_year"},
-    "journal": {"JF": "alternate_title3", "JO": "journal_name", "T2": "secondary_title"},
+    "journal": {"JF": "alternate_title3", "T2": "secondary_title", "JO": "journal_name"},
 }
+# The fields whose tags are spellings of one value, not claims that could disagree:
+# the first given in the order above is read (a journal's full name before JO, which
+# many exports fill with its abbreviation), whichever line it is on.
+_RIS_SPELLINGS = frozenset({"journal"})
 
 
 def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
@@ -251,7 +257,12 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
         start, end = entry.get("start_page"), entry.get("end_page")
         pages = "-".join(p for p in (start, end) if p)
         given = {name: _ris_forms(entry, layout, name, kind) for name in _RIS_FORMS}
-        faults += [fault for name, forms in given.items() for fault in _ris_conflicts(name, forms)]
+        faults += [
+            fault
+            for name, forms in given.items()
+            if name not in _RIS_SPELLINGS
+            for fault in _ris_conflicts(name, forms)
+        ]
         fields = {
             "type": _RIS_TYPES.get(kind, "other"),
             "design": _DESIGN.choice_ids(_as_list(entry.get("type_of_work") or [])),  # M3
@@ -278,8 +289,9 @@ class _RisForm:
 
 
 def _ris_forms(entry: dict[str, Any], layout: _RisRecord, name: str, kind: str) -> list[_RisForm]:
-    """The tags by which a record gives field `name`, in file order, with the value each
-    gives: a T2 only for a periodical's journal, an empty value none."""
+    """The tags by which a record gives field `name`, in file order (a spelling, in
+    `_RIS_FORMS`' order), with the value each gives: a T2 only for a periodical's
+    journal, an empty value none."""
     forms = []
     for tag, key in _RIS_FORMS[name].items():
         given = entry.get(key)
@@ -291,7 +303,7 @@ def _ris_forms(entry: dict[str, Any], layout: _RisRecord, name: str, kind: str) 
         else:
             value = _year(given) if name == "year" else _folded(given)
             forms.append(_RisForm(layout.seen[tag], tag, value, _shown(_folded(given))))
-    return sorted(forms, key=lambda form: form.line)
+    return forms if name in _RIS_SPELLINGS else sorted(forms, key=lambda form: form.line)
 
 
 def _ris_conflicts(name: str, forms: list[_RisForm]) -> list[tuple[int, str]]:
