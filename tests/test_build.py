@@ -257,14 +257,15 @@ def test_a_full_disk_or_a_read_only_folder_on_a_real_tmpfs(
     assert tree(after / "site") == tree(old)
 
 
-def start_build(kb_dir: Path, site: Path) -> subprocess.Popen[str]:
+def start_build(kb_dir: Path, site: Path, *, group: bool = False) -> subprocess.Popen[str]:
+    """`group`: in a process group of its own, as a terminal starts a command."""
     # --full: every page rendered, so that the build is still writing when a test stops
     # it (a build keeping every part of the seed's site ends within milliseconds).
     return subprocess.Popen(
         [sys.executable, "-m", "evidencekb", "build", "--full", "--kb", str(kb_dir),
          "--site-dir", str(site)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        preexec_fn=ctrl_c_works,
+        preexec_fn=ctrl_c_works, start_new_session=group,
     )  # fmt: skip
 
 
@@ -298,6 +299,27 @@ def test_a_stopped_build_removes_its_staging_and_keeps_the_old_site(
     assert errors == f"Error: {name}\n"
     assert staging_of(site) == []
     assert tree(site) == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_ctrl_c_at_the_terminal_stops_the_workers_through_the_build_alone(
+    kb_dir: Path, tmp_path: Path, signum: int
+) -> None:
+    """Ctrl-C (or a hang-up) reaches the build's whole process group, its workers too:
+    they leave it to the build, which stops them as it unwinds, so the terminal shows
+    the one line, never a worker's traceback, whenever in the workers' start it lands."""
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    before = tree(site)
+    for _ in range(3):
+        process = start_build(kb_dir, site, group=True)
+        wait_for_staging(process, site)
+        os.killpg(process.pid, signum)
+        _, errors = process.communicate(timeout=60)
+        name = "interrupted" if signum == signal.SIGINT else "stopped by SIGHUP"
+        assert (process.returncode, errors) == (128 + signum, f"Error: {name}\n")
+        assert staging_of(site) == []
+        assert tree(site) == before
 
 
 def test_the_next_build_removes_what_a_killed_build_left(kb_dir: Path, tmp_path: Path) -> None:
