@@ -149,7 +149,17 @@ def test_a_bad_date_on_a_matched_row_names_its_line(
     assert not notices_file(retracted).exists()
 
 
-@pytest.mark.parametrize("written", ["2010-02-02", "2010-02-02 00:00", "2010-02-02T00:00:00"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2010-02-02",
+        "2010-02-02 00:00",
+        "2010-02-02T00:00:00",
+        "2010-02-02T00:00:00Z",
+        "2010-02-02T00:00:00.000+00:00",
+        "2/2/2010 12:00:00 AM",
+    ],
+)
 def test_a_date_a_spreadsheet_saved_as_iso_reads_alike(
     retracted: Path, tmp_path: Path, written: str
 ) -> None:
@@ -295,3 +305,106 @@ def test_a_bibtex_note_reads_as_sentences_the_reference_then_its_notices(
     bib = bibtex((cited,))
     assert "637-41. RETRACTED: Retraction 2010-02-02 (doi:" in bib
     assert ".." not in bib
+
+
+def sample_rows() -> tuple[list[str], list[dict[str, str]]]:
+    """The sample's header (its trailing comma's empty name left off) and its rows, by
+    column."""
+    import csv
+
+    with RETRACTION_WATCH_SAMPLE.open(encoding="utf-8", newline="") as file:
+        header, *rows = csv.reader(file)
+    header = header[:-1]
+    return header, [dict(zip(header, row, strict=False)) for row in rows]
+
+
+def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(header)
+        writer.writerows([row.get(column, "") for column in header] for row in rows)
+    return path
+
+
+def test_a_doi_written_as_a_link_or_with_a_prefix_matches(retracted: Path, tmp_path: Path) -> None:
+    """Matched by DOI alone (no PMID): a doi.org link or a `doi:` prefix is taken off,
+    and the notice's own DOI so written is kept, as the DOI alone."""
+    header, rows = sample_rows()
+    wakefield, mehra = dict(rows[0]), dict(rows[2])
+    wakefield.update(
+        OriginalPaperDOI="https://doi.org/10.1016/s0140-6736(97)11096-0",
+        OriginalPaperPubMedID="0",
+        RetractionDOI="doi: 10.1016/S0140-6736(10)60175-4",
+    )
+    mehra.update(OriginalPaperDOI="DOI:10.1016/S0140-6736(20)31180-6", OriginalPaperPubMedID="")
+    csv = write_rows(tmp_path / "rw.csv", header, [wakefield, mehra])
+    found = record_retractions(retracted, csv).found
+    assert [(f.number, f.notice.nature, f.notice.doi) for f in found] == [
+        (1, "retraction", "10.1016/S0140-6736(10)60175-4"),
+        (2, "retraction", "10.1016/S0140-6736(20)31324-6"),
+    ]
+    result = ekb("refs", "retractions", str(csv), "--kb", str(retracted))
+    assert result.stdout.splitlines()[-1] == (
+        "Nothing to change: 2 notices on the kb's works, all recorded already."
+    )
+
+
+def test_a_row_without_its_last_empty_cell_reads_it_as_empty(
+    retracted: Path, tmp_path: Path
+) -> None:
+    """Columns in another order, Reason last and empty: a row that leaves its last cell
+    off is read, not a crash."""
+    header, rows = sample_rows()
+    header = [column for column in header if column != "Reason"] + ["Reason"]
+    csv = write_rows(tmp_path / "rw.csv", header, rows[:1])
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    assert lines[1].endswith(",No,,")
+    csv.write_text(lines[0] + "\n" + lines[1][:-1] + "\n", encoding="utf-8")
+    result = ekb("refs", "retractions", str(csv), "--kb", str(retracted))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert (
+        result.stdout.splitlines()[0]
+        == "retracted-sample reference 1: add Retraction of 2010-02-02"
+    )
+
+
+def test_a_quote_left_open_is_one_error_line_never_rows_joined(
+    retracted: Path, tmp_path: Path
+) -> None:
+    """A quote left open in one row would join it to the next: Wakefield's retraction
+    read as part of the row above, and lost. It is refused at its line instead."""
+    text = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
+    opened = text[3].replace(",The Lancet,", ',"The Lancet,', 1)  # Mehra's retraction row
+    csv = tmp_path / "rw.csv"
+    csv.write_text("\n".join([text[0], opened, text[1]]) + "\n", encoding="utf-8")
+    result = ekb("refs", "retractions", str(csv), "--kb", str(retracted))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {csv}:3: not CSV (',' expected after '\"')\n",
+    )
+    csv.write_text("\n".join([text[0], text[1] + ',"Notes']) + "\n", encoding="utf-8")
+    with pytest.raises(KBError, match=r"rw.csv:2: not CSV \(unexpected end of data\)"):
+        record_retractions(retracted, csv)
+    shifted = text[1].replace("The Lancet,", "The Lancet,,,,,,", 1)  # five cells too many
+    csv.write_text("\n".join([text[0], shifted]) + "\n", encoding="utf-8")
+    with pytest.raises(KBError) as raised:
+        record_retractions(retracted, csv)
+    assert str(raised.value) == f"{csv}:2: 25 fields, but the header has 21; is a quote left open?"
+    assert not notices_file(retracted).exists()
+
+
+def test_an_error_names_the_line_its_cell_stands_on(retracted: Path, tmp_path: Path) -> None:
+    """Quoted cells may hold line breaks: the error names the line of the bad cell, not
+    the line the row ends on."""
+    header, rows = sample_rows()
+    row = dict(rows[0], RetractionDate="2010-02-30", Notes="Partly retracted 2004;\nfully 2010.")
+    row["Title"] = row["Title"].replace("hyperplasia, ", "hyperplasia,\r\n")
+    csv = write_rows(tmp_path / "rw.csv", header, [rows[1], row])
+    # The row starts on line 3; its title takes two lines; its notes end on line 5.
+    with pytest.raises(KBError) as raised:
+        record_retractions(retracted, csv)
+    assert str(raised.value) == (
+        f"{csv}:4: RetractionDate '2010-02-30' is not a date like 6/5/2020 0:00"
+    )

@@ -6,10 +6,11 @@ Title, ..., RetractionDate, RetractionDOI, RetractionPubMedID, OriginalPaperDate
 OriginalPaperDOI, OriginalPaperPubMedID, RetractionNature, Reason, Paywalled, Notes),
 dates like `6/5/2020 0:00`, reasons like `+Falsification/Fabrication of Data;+...;`,
 and `Unavailable` or `0` where an identifier is missing. Rows are read one at a time
-(the csv module) and matched to references by the original paper's DOI (compared
-without case) or PMID. Each topic's notices.toml is then written whole, in a fixed
-order, checked first as `ekb check` would and replaced all at once: running the
-command twice changes nothing.
+(the csv module, strict about quotes: a quote left open must not join rows unseen)
+and matched to references by the original paper's DOI (compared without case, a
+doi.org link or `doi:` prefix taken off) or PMID. Each topic's notices.toml is then
+written whole, in a fixed order, checked first as `ekb check` would and replaced all at
+once: running the command twice changes nothing.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tomli_w
 
 from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, failure_reason
-from evidencekb.identifiers import doi_key, is_doi, is_pmid
+from evidencekb.identifiers import bare_doi, doi_key, is_doi, is_pmid
 from evidencekb.kb.dates import ISO_DATE
 from evidencekb.kb.exporter import select_topics
 from evidencekb.kb.files import KbTree, scan_kb
@@ -50,8 +51,12 @@ COLUMNS = (
     "Reason",
 )
 MISSING = ("", "unavailable", "0", "na", "n/a")  # how the file says "no identifier"
-_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?:\s+[0-9:]+)?")
-_ISO_STAMP = re.compile(rf"({ISO_DATE})(?:[ T][0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}})?)?")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?:\s+[0-9:]+(?:\s*[AaPp][Mm])?)?")
+_ISO_STAMP = re.compile(
+    rf"({ISO_DATE})(?:[ T][0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}}(?:\.[0-9]+)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what the csv module counts as a line
 _NATURES = {label.casefold(): key for key, label in NOTICE_NATURES.items()}
 HEADER_COMMENT = (
     "# Editorial notices on the works this topic cites, by reference number.\n"
@@ -136,7 +141,7 @@ def read_notices(
     except NotReadable as error:
         raise KBError(f"{name} {error.reason}") from None
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-    rows = csv.reader(text)
+    rows = csv.reader(text, strict=True)
     try:
         header = [column.strip() for column in next(rows, [])]
         missing = [column for column in COLUMNS if column not in header]
@@ -146,22 +151,48 @@ def read_notices(
                 f"(it needs {', '.join(COLUMNS)})"
             )
         at = {column: header.index(column) for column in COLUMNS}
+        end = rows.line_num
         for row in rows:
-            if len(row) < len(header) - 1:  # the header's trailing comma names no column
-                if not any(cell.strip() for cell in row):
-                    continue
-                raise KBError(
-                    f"{name}:{rows.line_num}: {len(row)} fields, but the header has "
-                    f"{len(header)}; is a quote left open?"
-                )
-            doi = _identifier(row[at["OriginalPaperDOI"]], is_doi)
+            start, end = end + 1, rows.line_num  # a quoted field may hold line breaks
+            if not any(cell.strip() for cell in row):
+                continue
+            _fit(row, header, f"{name}:{start}")
+            doi = _doi(row[at["OriginalPaperDOI"]])
             pmid = _identifier(row[at["OriginalPaperPubMedID"]], is_pmid)
             if (doi and doi_key(doi) in dois) or (pmid and pmid in pmids):
-                yield doi, pmid, _notice(row, at, f"{name}:{rows.line_num}")
+                yield doi, pmid, _notice(row, at, _Row(name, start, row))
     except UnicodeDecodeError as error:
         raise KBError(f"{name}:{rows.line_num + 1}: not UTF-8 text ({error.reason})") from None
     except csv.Error as error:
         raise KBError(f"{name}:{rows.line_num}: not CSV ({error})") from None
+
+
+def _fit(row: list[str], header: list[str], where: str) -> None:
+    """Make `row` as long as the header: a row may leave off the header's last cell
+    (its trailing comma names no column, and a writer may drop a last empty cell), never
+    more; a row longer than the header may only end in empty cells. Anything else is a
+    row out of step with its columns, read from the wrong ones if it went on."""
+    short = len(header) - len(row)
+    if short > 1 or (short < 0 and any(cell.strip() for cell in row[len(header) :])):
+        raise KBError(
+            f"{where}: {len(row)} fields, but the header has {len(header)}; is a quote left open?"
+        )
+    row.extend([""] * short)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """Where a row stands in the file, to name the line of each of its cells."""
+
+    name: str
+    start: int  # the line the row starts on
+    cells: list[str]
+
+    def at(self, column: int) -> str:
+        """`file:line` of the cell in `column`: a quoted cell before it may hold line
+        breaks, each moving it a line down."""
+        breaks = sum(len(_LINE_BREAK.findall(cell)) for cell in self.cells[:column])
+        return f"{self.name}:{self.start + breaks}"
 
 
 def _identifier(cell: str, valid: object) -> str | None:
@@ -172,23 +203,34 @@ def _identifier(cell: str, valid: object) -> str | None:
     return value if valid(value) else None
 
 
-def _notice(row: list[str], at: dict[str, int], where: str) -> Notice:
+def _doi(cell: str) -> str | None:
+    """The DOI a cell holds, or None: a doi.org link or `doi:` prefix is taken off."""
+    return _identifier(bare_doi(cell.strip()), is_doi)
+
+
+def _notice(row: list[str], at: dict[str, int], where: _Row) -> Notice:
     nature_text = row[at["RetractionNature"]].strip()
     nature = _NATURES.get(nature_text.casefold())
     if nature is None:
         allowed = ", ".join(NOTICE_NATURES.values())
-        raise KBError(f"{where}: unknown RetractionNature '{shown(nature_text)}'; known: {allowed}")
+        raise KBError(
+            f"{where.at(at['RetractionNature'])}: unknown RetractionNature "
+            f"'{shown(nature_text)}'; known: {allowed}"
+        )
     record = row[at["Record ID"]].strip()
     if record.casefold() in MISSING:
         record_id = None
     elif record.isascii() and record.isdigit() and int(record) > 0:
         record_id = int(record)
     else:
-        raise KBError(f"{where}: Record ID '{shown(record)}' is not a whole number above 0")
+        raise KBError(
+            f"{where.at(at['Record ID'])}: Record ID '{shown(record)}' is not a whole number "
+            "above 0"
+        )
     return Notice(
         nature=nature,
-        date=_date(row[at["RetractionDate"]], where),
-        doi=_identifier(row[at["RetractionDOI"]], is_doi),
+        date=_date(row[at["RetractionDate"]], where.at(at["RetractionDate"])),
+        doi=_doi(row[at["RetractionDOI"]]),
         pmid=_identifier(row[at["RetractionPubMedID"]], is_pmid),
         reasons=reasons(row[at["Reason"]]),
         record_id=record_id,
