@@ -5,6 +5,7 @@ log, `ekb import --date`, `ekb changes --since REV [--stamp DATE]` and `ekb chec
 from __future__ import annotations
 
 import datetime
+import re
 import shutil
 import subprocess
 import sys
@@ -268,4 +269,118 @@ def test_check_since_says_what_mends_each_kind_of_untrue_date(dated_checkout: Pa
         "Error: 1 claim changed since HEAD without its date moving; run `ekb changes "
         "--since HEAD --stamp YYYY-MM-DD`; and the added date of 1 claim moved since HEAD; "
         "put it back"
+    )
+
+
+def swap_numbers(topic: Path) -> None:
+    """Number the two works of a copy of the retracted sample the other way round, in
+    its references.toml and wherever its claims cite them."""
+    first, second = (topic / "references.toml").read_text(encoding="utf-8").split("\n\n")
+    (topic / "references.toml").write_text(
+        f"{second.strip().replace('number = 2', 'number = 1')}\n\n"
+        f"{first.strip().replace('number = 1', 'number = 2')}\n",
+        encoding="utf-8",
+    )
+    claims = (topic / "claims.toml").read_text(encoding="utf-8")
+    for old, new in (("1", "X"), ("2", "1"), ("X", "2")):
+        claims = claims.replace(f"citations = [{old}]", f"citations = [{new}]")
+        claims = claims.replace(f"cites source {old}.", f"cites source {new}.")
+    (topic / "claims.toml").write_text(claims, encoding="utf-8")
+
+
+def add_numbered_otherwise(repo: Path) -> Path:
+    """A topic citing the retracted sample's two works numbered the other way round
+    (1 the Mehra paper, 2 the Wakefield paper), each cited by two claims, committed."""
+    topic = repo / "kb" / "topics" / "numbered-otherwise"
+    shutil.copytree(repo / "kb" / "topics" / RETRACTED_TOPIC, topic)
+    swap_numbers(topic)
+    claims = (topic / "claims.toml").read_text(encoding="utf-8")
+    twice = claims + claims.replace("retracted-sample-", "again-").replace('"We ', '"Again: we ')
+    (topic / "claims.toml").write_text(
+        twice.replace("retracted-sample-", "otherwise-"), encoding="utf-8"
+    )
+    git(repo, "add", "kb")
+    git(repo, "commit", "-qm", "numbered otherwise")
+    return topic
+
+
+def move_claim(claim: str, source: Path, target: Path, number: int) -> None:
+    """Move the [[claim]] table `claim` from topic folder `source` to `target`, citing
+    there the work numbered `number`."""
+    tables = (source / "claims.toml").read_text(encoding="utf-8").split("[[claim]]")
+    table = next(table for table in tables if f'"{claim}"' in table)
+    tables.remove(table)
+    (source / "claims.toml").write_text("[[claim]]".join(tables), encoding="utf-8")
+    table = re.sub(r"citations = \[\d+\]", f"citations = [{number}]", table)
+    table = re.sub(r"cites source \d+\.", f"cites source {number}.", table)
+    with (target / "claims.toml").open("a", encoding="utf-8") as file:
+        file.write("\n[[claim]]" + table)
+
+
+def test_a_citation_is_the_work_it_cites_not_its_number(checkout: Path) -> None:
+    """A claim moved to a topic that numbers its work otherwise still cites that work:
+    no change. Moved keeping its number, which is another work there: a change, though
+    every field of the claim reads as before."""
+    topic = add_numbered_otherwise(checkout)
+    sample = checkout / "kb" / "topics" / RETRACTED_TOPIC
+    moved = "otherwise-e0fdfc19"  # cites 2 there, the Wakefield paper, 1 in the sample
+    move_claim(moved, topic, sample, 1)
+    assert changes_since(checkout / "kb", "HEAD") == ()
+    move_claim(moved, sample, topic, 2)
+    move_claim(moved, topic, sample, 2)  # the Mehra paper in the sample
+    changes = changes_since(checkout / "kb", "HEAD")
+    assert [(c.claim.id, c.what) for c in changes] == [(moved, ("citations",))]
+    result = ekb("changes", "--since", "HEAD", "--kb", str(checkout / "kb"))
+    assert (result.returncode, result.stdout) == (
+        0,
+        f"{moved}: citations changed; no changed date (not moved since the revision)\n",
+    )
+
+
+def test_references_renumbered_are_no_change_but_a_work_replaced_is(checkout: Path) -> None:
+    sample = checkout / "kb" / "topics" / RETRACTED_TOPIC
+    swap_numbers(sample)
+    assert changes_since(checkout / "kb", "HEAD") == ()
+    # The Wakefield reference made another work (Séralini et al., Food Chem Toxicol 2012).
+    edit(sample / "references.toml", "10.1016/S0140-6736(97)11096-0", "10.1016/j.fct.2012.08.005")
+    edit(sample / "references.toml", 'pmid = "9500320"\n', "")
+    changes = changes_since(checkout / "kb", "HEAD")
+    assert [(c.claim.id, c.what) for c in changes] == [(WAKEFIELD, ("citations",))]
+
+
+def test_a_revision_without_kb_or_not_fetched_is_one_line(checkout: Path, tmp_path: Path) -> None:
+    kb = checkout / "kb"
+    (checkout / "README").write_text("The evidence kb.\n", encoding="utf-8")
+    git(checkout, "add", "README")
+    git(checkout, "commit", "-qm", "readme")
+    git(checkout, "rm", "-rqf", "--cached", "kb")
+    git(checkout, "commit", "-qm", "no kb yet")
+    git(checkout, "add", "kb")
+    git(checkout, "commit", "-qm", "kb again")
+    result = ekb("changes", "--since", "HEAD~1", "--kb", str(kb))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {kb}: git holds no kb/ at HEAD~1; compare with a revision that has it\n",
+    )
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{checkout}", str(shallow))
+    result = ekb("check", "--since", "HEAD~2", "--kb", str(shallow / "kb"))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {shallow / 'kb'}: no revision 'HEAD~2' in this checkout (a shallow clone: "
+        "fetch the history, e.g. `git fetch --unshallow`)\n",
+    )
+
+
+def test_a_revision_that_fails_check_says_how_many_problems(checkout: Path) -> None:
+    notices = checkout / "kb" / "topics" / RETRACTED_TOPIC / "notices.toml"
+    notices.write_text('[[notice]]\nreference = 3\nnature = "Retraction"\ndate = "2010-02-02"\n')
+    git(checkout, "add", "kb")
+    git(checkout, "commit", "-qm", "a notice on no cited work")
+    notices.unlink()
+    result = ekb("changes", "--since", "HEAD", "--kb", str(checkout / "kb"))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {checkout / 'kb'} at HEAD does not pass `ekb check` (1 problem); compare "
+        "with a revision that does\n",
     )

@@ -2,15 +2,19 @@
 
 A claim's meaning is its text, strength, citations and the stance of each cited work;
 anything else (layout, comments, curation of categories or entities, its place in
-the file) is not a change. kb/ as it was at REV is read out of git (`git archive`)
-into memory and loaded as `ekb check` loads it, so both sides are compared as the
-same values. `--stamp DATE` writes DATE as the `changed` date of each
-claim that changed (and as `added` of a new claim that has none), editing claims.toml
-in place (tomlkit): nothing else in the file moves. `ekb check --since REV` fails for
-each claim whose meaning changed while its date did not move on (a `changed` date
-earlier than the revision's is no later change), and for each whose `added` date
-moved: a claim is added once (a date the revision did not record may be filled in).
-A stamp never moves a date back.
+the file or its topic) is not a change. A citation is the work it cites, not its
+number: two are of one work when the identifiers both give (DOI without case, PMID,
+PMCID) agree, or, with none to compare, when their numbers do. So references
+renumbered, or a claim moved to a topic that numbers its works otherwise, are no
+change; a claim moved to a topic whose reference of that number is another work is.
+kb/ as it was at REV is read out of git (`git archive`) into memory and loaded as
+`ekb check` loads it, so both sides are compared as the same values. `--stamp DATE`
+writes DATE as the `changed` date of each claim that changed (and as `added` of a new
+claim that has none), editing claims.toml in place (tomlkit): nothing else in the file
+moves. `ekb check --since REV` fails for each claim whose meaning changed while its
+date did not move on (a `changed` date earlier than the revision's is no later change),
+and for each whose `added` date moved: a claim is added once (a date the revision did
+not record may be filled in). A stamp never moves a date back.
 """
 
 from __future__ import annotations
@@ -28,25 +32,67 @@ from tomlkit.items import AoT, Table
 
 from evidencekb.atomic import replace_file, writes_kb
 from evidencekb.errors import KBError, ValidationError, failure_reason
+from evidencekb.identifiers import doi_key
 from evidencekb.kb.dates import date_fault
 from evidencekb.kb.files import KbTree, scan_kb
 from evidencekb.kb.load import check_edits, load_kb, load_tree, read_as_loaded
 from evidencekb.kb.text import shown
-from evidencekb.model import Claim, KnowledgeBase
+from evidencekb.model import Claim, KnowledgeBase, Reference
 from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
 from evidencekb.terminal import plural
 
 MEANING = ("text", "strength", "citations", "stances")
+Works = dict[tuple[str, int], Reference]  # (topic slug, number) -> the work so numbered
 
 
-def meaning(claim: Claim) -> dict[str, object]:
+@dataclass(frozen=True)
+class Cited:
+    """A work a claim cites: its number in the claim's topic and what identifies it."""
+
+    number: int
+    identifiers: tuple[str | None, ...]  # DOI key, PMID, PMCID; None where not given
+
+    def same_work(self, other: Cited) -> bool:
+        """Whether both cite one work: each identifier both give agrees (and one does),
+        or, when they share none, the numbers agree."""
+        pairs = [
+            (a, b) for a, b in zip(self.identifiers, other.identifiers, strict=True) if a and b
+        ]
+        if pairs:
+            return all(a == b for a, b in pairs)
+        return self.number == other.number
+
+
+def works(kb: KnowledgeBase) -> Works:
+    return {(topic.slug, ref.number): ref for topic in kb.topics for ref in topic.references}
+
+
+def cited(claim: Claim, works: Works) -> tuple[Cited, ...]:
+    """The works `claim` cites, in its order."""
+    found = []
+    for number in claim.citations:
+        ref = works.get((claim.topic, number))
+        doi = doi_key(ref.doi) if ref and ref.doi else None
+        found.append(Cited(number, (doi, ref.pmid, ref.pmcid) if ref else (None, None, None)))
+    return tuple(found)
+
+
+def meaning(claim: Claim, works: Works) -> dict[str, object]:
     """What a claim says, by the parts `MEANING` names."""
     return {
         "text": claim.text,
         "strength": claim.strength,
-        "citations": claim.citations,
-        "stances": tuple((e.citation, e.stance) for e in claim.citation_evidence),
+        "citations": cited(claim, works),
+        "stances": tuple(e.stance for e in claim.citation_evidence),  # in citation order
     }
+
+
+def differs(part: str, then: object, now: object) -> bool:
+    if part == "citations":
+        assert isinstance(then, tuple) and isinstance(now, tuple)
+        pairs = zip(then, now, strict=False)
+        return len(then) != len(now) or not all(a.same_work(b) for a, b in pairs)
+    return then != now
 
 
 def moves_on(date: str, was: str | None) -> bool:
@@ -117,13 +163,14 @@ def changes_since(kb_dir: Path, revision: str) -> tuple[ClaimChange, ...]:
 
 def compare(before: KnowledgeBase, now: KnowledgeBase) -> Iterable[ClaimChange]:
     old = {claim.id: claim for claim in before.claims}
+    works_then, works_now = works(before), works(now)
     for claim in now.claims:
         was = old.get(claim.id)
         if was is None:
             yield ClaimChange(claim, (), None, new=True)
             continue
-        then, current = meaning(was), meaning(claim)
-        what = tuple(part for part in MEANING if then[part] != current[part])
+        then, current = meaning(was, works_then), meaning(claim, works_now)
+        what = tuple(part for part in MEANING if differs(part, then[part], current[part]))
         change = ClaimChange(claim, what, was.changed, new=False, was_added=was.added)
         if what or change.added_moved:
             yield change
@@ -139,9 +186,13 @@ def kb_at(kb_dir: Path, revision: str) -> KnowledgeBase:
     top = _git(kb_dir, "rev-parse", "--show-toplevel").decode().strip()
     prefix = _git(kb_dir, "rev-parse", "--show-prefix").decode().strip()
     commit = _git(kb_dir, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
-    archive = _git(
-        Path(top), "archive", "--format=tar", commit.decode().strip(), "--", prefix or "."
-    )
+    commit_id = commit.decode().strip()
+    if prefix and not _git(Path(top), "ls-tree", "--name-only", commit_id, "--", prefix):
+        raise KBError(
+            f"{kb_dir}: git holds no {shown(prefix.rstrip('/'))}/ at {shown(revision)}; "
+            "compare with a revision that has it"
+        )
+    archive = _git(Path(top), "archive", "--format=tar", commit_id, "--", prefix or ".")
     files: dict[str, bytes] = {}
     folders: set[str] = set()
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
@@ -159,7 +210,7 @@ def kb_at(kb_dir: Path, revision: str) -> KnowledgeBase:
     except ValidationError as error:
         raise KBError(
             f"{kb_dir} at {shown(revision)} does not pass `ekb check` "
-            f"({len(error.problems)} problems); compare with a revision that does"
+            f"({plural(len(error.problems), 'problem')}); compare with a revision that does"
         ) from None
 
 
@@ -177,8 +228,18 @@ def _git(where: Path, *args: str) -> bytes:
             detail = "is not in a git checkout; --since reads kb/ as git holds it"
         elif args[:2] == ("rev-parse", "--verify"):
             detail = f"no revision '{shown(args[-1].removesuffix('^{commit}'))}' in this checkout"
+            if _shallow(where):
+                detail += " (a shallow clone: fetch the history, e.g. `git fetch --unshallow`)"
         raise KBError(f"{where}: {detail}")
     return done.stdout
+
+
+def _shallow(where: Path) -> bool:
+    """Whether the checkout holds only part of its history (`git clone --depth`)."""
+    try:
+        return _git(where, "rev-parse", "--is-shallow-repository").strip() == b"true"
+    except KBError:
+        return False
 
 
 def unstamped(changes: Iterable[ClaimChange]) -> list[ClaimChange]:
