@@ -215,3 +215,40 @@ def test_two_notices_alike_on_one_work_have_ids_of_their_own(tmp_path: Path) -> 
 
     (one,) = ids(first)
     assert ids(both)[0] == one and len(set(ids(both))) == 2
+
+
+def test_the_feed_stays_xml_whatever_the_kb_text_holds(tmp_path: Path) -> None:
+    """Markup, `]]>` and the two characters XML cannot write at all (U+FFFE, U+FFFF,
+    which kb text may hold) in a claim and a logged change: the feed parses as XML,
+    its entries newest first with ids of their own; the page shows the markup as text."""
+    import re
+
+    kb = dated_kb(tmp_path)
+    hostile = "</title><script>alert(1)</script> ]]> & \\uFFFE\\uFFFF"
+    claims = kb / "topics" / RETRACTED_TOPIC / "claims.toml"
+    edit = claims.read_text(encoding="utf-8").replace(
+        '"We were unable', f'"{hostile} We were unable'
+    )
+    claims.write_text(edit, encoding="utf-8")
+    topic = kb / "topics" / RETRACTED_TOPIC / "topic.toml"
+    logged = topic.read_text(encoding="utf-8").replace("Both works found", f"{hostile} Both found")
+    topic.write_text(logged, encoding="utf-8")
+    site = build(load_kb(kb), tmp_path / "site")
+    root = ET.fromstring((site / "changes.atom").read_bytes())
+    entries = list(root.iter(f"{ATOM}entry"))
+    shown = "</title><script>alert(1)</script> ]]> & \ufffd\ufffd"
+    titles = [entry.findtext(f"{ATOM}title") or "" for entry in entries]
+    assert titles[0].endswith(
+        f"Retracted — {shown} We were unable to confirm a benefit of "
+        "hydroxychloroquine or chloroquine, when used alone or with a macrolide, on "
+        "in-hospital outcomes for COVID-19."
+    )
+    assert f"Topic changed in Retracted sample: {shown} Both found retracted." in titles
+    updated = [entry.findtext(f"{ATOM}updated") or "" for entry in entries]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00Z", date) for date in updated)
+    assert updated == sorted(updated, reverse=True)
+    ids = [entry.findtext(f"{ATOM}id") for entry in entries]
+    assert len(set(ids)) == len(ids) == 8
+    page = soup(site / "changes.html")
+    assert page.select_one("ol.whats-new script") is None
+    assert "</title><script>alert(1)</script>" in text(page.select_one("ol.whats-new"))
