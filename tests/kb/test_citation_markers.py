@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evidencekb.kb.citations import rewrite_marker, split_marker, unread_markers
+from evidencekb.kb.citations import rewrite_marker, split_marker, unread_markers, with_marker
+from evidencekb.kb.load import load_kb
 from evidencekb.kb.summary import parse_summary
 from fixtures import ekb_here, summary_problems
 
@@ -550,3 +551,86 @@ def test_a_scale_in_brackets_inside_a_statement_imports_and_checks(
     ]
     ran = ekb_here("check", "--kb", str(empty_kb))
     assert (ran.exit_code, ran.stderr) == (0, "")
+
+
+# -- 6. a negative power typed as raised characters --------------------------------------------
+
+MODERATE = "Ketamine has been shown to have efficacy in treating central pain"
+# A P value and an infusion rate as the text layout gives them, in Unicode superscripts.
+SIGNIFICANT = "P < 10\u207b\u00b3"
+RATE = "at up to 1 mg\u00b7kg\u207b\u00b9\u00b7h\u207b\u00b9"
+
+
+@pytest.mark.parametrize(
+    ("statement", "text", "citations"),
+    [
+        (f"{ANALGESIA}, {SIGNIFICANT}.", None, ()),
+        (f"{ANALGESIA} {RATE}.", None, ()),
+        (f"{ANALGESIA}, {SIGNIFICANT}.\u00b2", f"{ANALGESIA}, {SIGNIFICANT}.", (2,)),
+        (f"{ANALGESIA}, {SIGNIFICANT} 2.", f"{ANALGESIA}, {SIGNIFICANT}.", (2,)),
+        (f"{ANALGESIA} {RATE} [2].", f"{ANALGESIA} {RATE}.", (2,)),
+        # A range has a raised number before its dash: it cites, as before.
+        (f"{ANALGESIA}\u00b9\u207b\u00b3.", f"{ANALGESIA}.", (1, 2, 3)),
+    ],
+)
+def test_a_negative_power_at_a_statements_end_is_no_marker(
+    statement: str, text: str | None, citations: tuple[int, ...]
+) -> None:
+    """Before, "P < 10\u207b\u00b3." cited 3, its text "P < 10\u207b."."""
+    marker = split_marker(statement)
+    read = (marker.text, marker.citations) if marker else (None, ())
+    assert read == (text, citations)
+
+
+@pytest.mark.parametrize(
+    ("text", "unread"),
+    [
+        (f"{ANALGESIA}, {SIGNIFICANT}, in CRPS.", []),
+        (f"{ANALGESIA} {RATE} in CRPS.", []),
+        (f"{ANALGESIA} {RATE},\u00b9\u207b\u00b3 in CRPS.", ["\u00b9\u207b\u00b3"]),
+    ],
+)
+def test_a_negative_power_inside_a_statement_is_the_texts(text: str, unread: list[str]) -> None:
+    assert unread_markers(text) == unread
+
+
+@pytest.mark.parametrize(
+    "text", [f"{MODERATE}, {SIGNIFICANT}.", f"{MODERATE}, {SIGNIFICANT}", "At 1.5 mg/m\u00b2."]
+)
+def test_a_raised_marker_is_written_apart_from_a_power(text: str) -> None:
+    """Joined to the power's digits it would read as one number: "10\u207b\u00b3\u00b9."."""
+    written = with_marker(text, (1,), "superscript")
+    marker = split_marker(written)
+    assert marker is not None
+    assert (marker.text, marker.citations) == (text, (1,))
+
+
+def test_negative_powers_in_the_text_layout_import_check_and_export_verbatim(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "s.txt"
+    summary = f"From the Research\n- {ANALGESIA} {RATE}.\u00b9\n- {MODERATE}, {SIGNIFICANT}.\n"
+    assert imported(empty_kb, source, summary) == (0, created(empty_kb, 2, 1), "")
+    topic = load_kb(empty_kb).topic("t")
+    assert [(c.text, c.citations) for c in topic.claims] == [
+        (f"{ANALGESIA} {RATE}.", (1,)),
+        (f"{MODERATE}, {SIGNIFICANT}.", ()),
+    ]
+    # The curator cites 1 for the second claim too: written back apart from the power.
+    claims = empty_kb / "topics" / "t" / "claims.toml"
+    kept = claims.read_text(encoding="utf-8").split("[[claim]]")
+    kept[2] = kept[2].replace("citations = []", "citations = [1]")
+    kept[2] = kept[2].replace("it cites no source.", "it cites source 1.")
+    claims.write_text("[[claim]]".join(kept), encoding="utf-8")
+    ran = ekb_here("check", "--kb", str(empty_kb))
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        0,
+        f"{empty_kb}: OK (1 topic, 2 claims)\n",
+        "",
+    )
+    ran = ekb_here("export", "--format", "text", "--topic", "t", "--kb", str(empty_kb))
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        0,
+        f"From the Research\n- {ANALGESIA} {RATE}.\u00b9\n- {MODERATE}, {SIGNIFICANT}.\u00b9\n",
+        "",
+    )

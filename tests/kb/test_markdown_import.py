@@ -352,3 +352,72 @@ def test_the_mark_removed_as_told_the_ordinal_imports_as_5th_and_checks(
         (4, None, f"{MODERATE}.", (4,)),
     ]
     assert checked(empty_kb) == (0, f"{empty_kb}: OK (1 topic, 2 claims)\n", "")
+
+
+# -- 6. negative powers: raised as the text says, never taken for a citation ---------------
+
+# A P value and an infusion rate, each with its negative power: the hyphen-minus a
+# keyboard writes, raised as the superscript minus a reader sees.
+SIGNIFICANT = "P < 10<sup>-5</sup>"
+RATE = "at up to 1 mg\u00b7kg<sup>-1</sup>\u00b7h<sup>-1</sup>"
+
+
+@pytest.mark.parametrize(
+    ("written", "read", "citations"),
+    [
+        (f" {SIGNIFICANT} 3.", " P < 10\u207b\u2075.", (3,)),
+        (f" {RATE} 3.", " at up to 1 mg\u00b7kg\u207b\u00b9\u00b7h\u207b\u00b9.", (3,)),
+        (f" {SIGNIFICANT} in CRPS<sup>3</sup>.", " P < 10\u207b\u2075 in CRPS.", (3,)),
+        # At the statement's end the power is the text's, not a citation 5 or 1.
+        (f" {SIGNIFICANT}.", " P < 10\u207b\u2075.", ()),
+        (f" {RATE}.", " at up to 1 mg\u00b7kg\u207b\u00b9\u00b7h\u207b\u00b9.", ()),
+        (f" {SIGNIFICANT}.<sup>3</sup>", " P < 10\u207b\u2075.", (3,)),
+        # A range has a number before its dash: it cites, as before.
+        ("<sup>1-3</sup>.", ".", (1, 2, 3)),
+    ],
+)
+def test_a_negative_power_is_raised_and_cites_nothing(
+    written: str, read: str, citations: tuple[int, ...]
+) -> None:
+    """Before, "10<sup>-5</sup>" inside a statement was refused as the citation marker
+    "\u2075", and at its end read as citing 5, the text left "P < 10\u207b."."""
+    text = f"## From the Research\n\n- {ANALGESIA}{written}\n"
+    statement, *_ = parse_summary(text, "s.md", "markdown")
+    assert (statement.text, statement.citations) == (f"{ANALGESIA}{read}", citations)
+
+
+def test_a_range_inside_a_statement_is_still_refused_beside_a_power() -> None:
+    text = f"## From the Research\n\n- {ANALGESIA}<sup>1-3</sup>, {SIGNIFICANT} 3.\n"
+    assert summary_problems(text, "s.md", "markdown") == [
+        's.md:3: the citation marker "\u00b9\u207b\u00b3" inside the statement is not read; '
+        "cite at the end of the statement, all its numbers in one marker, or make it two "
+        "statements"
+    ]
+
+
+def test_negative_powers_import_and_check(empty_kb: Path, tmp_path: Path) -> None:
+    source = tmp_path / "s.md"
+    text = (
+        "## From the Research\n\n"
+        f"- {ANALGESIA} {RATE} 3.\n"
+        f"- {MODERATE}, {SIGNIFICANT}.<sup>4</sup>\n"
+        f"- {MECHANISM}, {SIGNIFICANT}.\n"
+    )
+    assert run_import(empty_kb, source, text) == (0, created(empty_kb, 3, 2), "")
+    assert claims_of(empty_kb) == [
+        (3, None, f"{ANALGESIA} at up to 1 mg\u00b7kg\u207b\u00b9\u00b7h\u207b\u00b9.", (3,)),
+        (4, None, f"{MODERATE}, P < 10\u207b\u2075.", (4,)),
+        (5, None, f"{MECHANISM}, P < 10\u207b\u2075.", ()),
+    ]
+    assert checked(empty_kb) == (0, f"{empty_kb}: OK (1 topic, 3 claims)\n", "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="markdown_layout raises only digits, separators and the hyphen-minus "
+    "(_RAISABLE, _SUPERSCRIPT); U+2212 is read unraised, so 10<sup>\u22125</sup> is 10\u22125",
+)
+def test_a_negative_power_written_with_the_minus_sign_is_raised_alike() -> None:
+    text = f"## From the Research\n\n- {ANALGESIA} P < 10<sup>\u22125</sup> 3.\n"
+    statement, *_ = parse_summary(text, "s.md", "markdown")
+    assert (statement.text, statement.citations) == (f"{ANALGESIA} P < 10\u207b\u2075.", (3,))

@@ -10,8 +10,9 @@ brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `.[2,3]`, footnote-sty
 in it. A number that belongs to the text is never a citation: one joined to its word
 (`COVID-19.`, `H1N1.`), one after a word that takes a number (`type 2.`, `phase 3.`,
 `grade 3.`, `of 4.`) or a separator (`grade 3; 4.`), one after another number
-(`0.1-1.0 1.`), a year (four digits), and a unit's exponent (`m²`). The number after
-such a word is (`patients with COVID-19 1.` cites 1).
+(`0.1-1.0 1.`), a year (four digits), a unit's exponent (`m²`), and a negative power
+(`10⁻³`, `h⁻¹`: raised digits after a raised minus, where a range, `¹⁻³`, has a raised
+digit before it). The number after such a word is (`patients with COVID-19 1.` cites 1).
 
 The summary importer, `ekb check` (a marker left in a claim's text), the
 claims-jsonl importer and the reference-list reader (reflist.py) all take their
@@ -34,6 +35,9 @@ _LIST = rf"{_RANGE}(?:{_SEPARATOR}{_RANGE})*"
 SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 _TO_DIGITS = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
 _SUP = f"[{SUPERSCRIPT_DIGITS}]{{1,3}}"
+# The superscript minus: between raised digits a range ("\u00b9\u207b\u00b3" cites 1 to 3),
+# before them a negative power ("10\u207b\u00b3", "h\u207b\u00b9"), which cites nothing.
+SUPERSCRIPT_MINUS = "\u207b"
 # Between superscripts: a comma, semicolon or ampersand (as between plain numbers), the
 # modifier letter used as a superscript comma (U+02D2), or a superscript minus or dash
 # for a range.
@@ -109,6 +113,8 @@ def _is_citation(match: re.Match[str], style: str) -> bool:
     text = match.group("text")
     if style == "superscript":
         raised = match.group("marker")
+        if text.endswith(SUPERSCRIPT_MINUS):
+            return False  # a negative power's digits: "P < 10\u207b\u2075."
         exponent = raised in ("\u00b2", "\u00b3") and not match.group("space")
         return not (exponent and _UNIT.search(text))
     if style == "parenthesized" and _is_scale(match.group("marker")):
@@ -175,15 +181,19 @@ def _dangling(text: str, raw: str) -> tuple[str, ...]:
 
 # Markers read only at a statement's end, so that one anywhere else would be lost: in
 # brackets ("[1]", "[^2]"; not a scale, "[0-10]"), raised digits after a word, joined or
-# not ("CRPS\u00b9 and", "CRPS \u00b9 and"; not a power, "10\u2076", "m\u00b2", a
-# charge, "Ca\u00b2\u207a", or an isotope, "\u00b9\u2078F"), and spellings read
-# nowhere: a caret superscript ("^1^") and HTML ("<sup>1</sup>" outside Markdown).
+# not ("CRPS\u00b9 and", "CRPS \u00b9 and"; not a power, "10\u2076", "m\u00b2",
+# "10\u207b\u00b3", "h\u207b\u00b9", a charge, "Ca\u00b2\u207a", or an isotope,
+# "\u00b9\u2078F"), and spellings read nowhere: a caret superscript ("^1^") and HTML
+# ("<sup>1</sup>" outside Markdown).
 _INNER_BRACKETS = re.compile(_BRACKETS)
 # A run is found whole, from its first raised digit ("\u00b9\u2078F" is never "\u2078F"),
-# after a word or another run and blanks ("CRPS \u00b9 \u00b3 and" is two), or first.
+# after a word or another run and blanks ("CRPS \u00b9 \u00b3 and" is two), or first;
+# a negative power from its minus, its digits alone ("h\u207b\u00b9,\u00b9\u207b\u00b3" is
+# a power, then a marker).
 _INNER_RAISED = re.compile(
-    rf"(?:^|(?<=\S))(?P<space>\s*)(?<![{SUPERSCRIPT_DIGITS}])(?P<marker>{_SUP_LIST})"
-    r"(?![\w\u207a\u207b])"
+    rf"(?:^|(?<=\S))(?P<space>\s*)(?<![{SUPERSCRIPT_DIGITS}])"
+    rf"(?:{SUPERSCRIPT_MINUS}(?P<power>{_SUP})|(?P<marker>{_SUP_LIST}))"
+    rf"(?![\w\u207a{SUPERSCRIPT_MINUS}])"
 )
 _UNREAD = re.compile(rf"\^{_LIST}\^|{SUP_TAG.pattern}", re.IGNORECASE)
 
@@ -206,8 +216,11 @@ def unread_faults(text: str, what: str) -> list[str]:
 def _raised_power(match: re.Match[str]) -> bool:
     """Whether raised digits raise what they are joined to to a power: a number
     ("10\u2076"), or with a 2 or 3 a unit ("m\u00b2") or a one-letter symbol ("R\u00b2",
-    "I\u00b2", "\u03c7\u00b2"). After a space they are a marker, as at a statement's end
-    ("mg/m \u00b2." cites 2)."""
+    "I\u00b2", "\u03c7\u00b2"); after a raised minus, anything ("10\u207b\u00b3",
+    "h\u207b\u00b9"): a citation range has a number before its dash. After a space they are
+    a marker, as at a statement's end ("mg/m \u00b2." cites 2)."""
+    if match.group("power"):
+        return True
     before = match.string[: match.start()]
     if match.group("space") or not before:
         return False
@@ -314,6 +327,10 @@ def with_marker(text: str, citations: tuple[int, ...], style: str) -> str:
     if not marker:
         return text
     body, end = (text[:-1], ".") if text.endswith(".") else (text, "")
+    if style == "superscript" and body.endswith(tuple(SUPERSCRIPT_DIGITS)):
+        # Joined to a power's raised digits it would be read as part of them
+        # ("10\u207b\u2075\u00b2."): after the period instead, or a space.
+        return f"{text}{marker}" if end else f"{body} {marker}"
     space = "" if style == "superscript" else " "
     return f"{body}{space}{marker}{end}"
 
