@@ -297,6 +297,32 @@ def test_a_ris_end_page_that_is_no_short_form_is_kept(grading: Path, tmp_path: P
     assert reference(grading, 2)["pages"] == "926-4"
 
 
+@pytest.mark.parametrize("pages", ["SP  - 924-6\n", "SP  - 924-926\nEP  - 926\n"])
+def test_a_ris_range_in_sp_is_imported_whole(grading: Path, tmp_path: Path, pages: str) -> None:
+    """BMJ 2008;336:924-6 as EndNote exports PubMed's record, in SP alone; and SP
+    holding the range with EP its last page again: the kb says 924-926 either way."""
+    text = GUYATT_RIS.replace("SP  - 924\nEP  - 926\n", pages)
+    code, out, err = refs_import(grading, write(tmp_path, "guyatt.ris", text))
+    assert (code, err) == (0, "")
+    assert 'reference 2: add pages = "924-926"' in out.splitlines()
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
+
+
+def test_ekb_refs_import_refuses_an_ep_that_does_not_end_the_range_in_sp(
+    grading: Path, tmp_path: Path
+) -> None:
+    text = GUYATT_RIS.replace("SP  - 924\nEP  - 926\n", "SP  - 924-926\nEP  - 930\n")
+    path = write(tmp_path, "guyatt.ris", text)
+    before = (grading / "topics/grading/references.toml").read_bytes()
+    assert refs_import(grading, path) == (
+        1,
+        "",
+        f'Error: {path}:16: the record gives its last page twice, in SP ("924-926") and as '
+        'EP ("930"); keep one\n',
+    )
+    assert (grading / "topics/grading/references.toml").read_bytes() == before
+
+
 # The title given twice, the second the title of another work (J Clin Epidemiol
 # 2020;119:126), on line 11 of GUYATT_RIS.
 TWO_TITLES = GUYATT_RIS.replace("JO  - BMJ\n", f"T1  - {SANTESSO_2020['title']}\nJO  - BMJ\n")

@@ -281,9 +281,12 @@ PAGE_RANGES = [
 def test_an_end_page_written_short_is_written_whole(
     tmp_path: Path, start: str, end: str, pages: str
 ) -> None:
-    """One rule for RIS's SP and EP and MEDLINE's PG (refmanager._full_range)."""
-    text = ris(f"ID  - 2\nSP  - {start}\nEP  - {end}\n")
-    assert read(tmp_path, "pages.ris", text)[0][1]["pages"] == pages
+    """One rule for RIS's SP and EP, a range in SP (as EndNote exports PubMed's records),
+    with EP its last page again or alone, and MEDLINE's PG (refmanager._full_range)."""
+    given = ("SP  - {0}\nEP  - {1}\n", "SP  - {0}-{1}\n", "SP  - {0}-{1}\nEP  - {1}\n")
+    for tags in given:
+        text = ris(f"ID  - 2\n{tags.format(start, end)}")
+        assert read(tmp_path, "pages.ris", text)[0][1]["pages"] == pages
     medline = f"PMID- 18436948\nTI  - {GRADE}.\nPG  - {start}-{end}\n"
     assert read(tmp_path, "pages.nbib", medline)[0][1]["pages"] == pages
 
@@ -291,6 +294,35 @@ def test_an_end_page_written_short_is_written_whole(
 def test_a_start_or_end_page_alone_is_kept(tmp_path: Path) -> None:
     assert read(tmp_path, "sp.ris", ris("ID  - 2\nSP  - 924\n"))[0][1]["pages"] == "924"
     assert read(tmp_path, "ep.ris", ris("ID  - 2\nEP  - 6\n"))[0][1]["pages"] == "6"
+
+
+# A range in SP and an EP that is its last page written otherwise, short or whole, or
+# with an en dash: the same pages (BMJ 2008;336:924-926).
+@pytest.mark.parametrize(
+    ("start", "end"), [("924-6", "926"), ("924-926", "6"), ("924\u2013926", "926")]
+)
+def test_an_ep_that_is_the_last_page_of_the_range_in_sp_adds_nothing(
+    tmp_path: Path, start: str, end: str
+) -> None:
+    """Before, "SP 924-926" with "EP 926" was read as "924-926-926"."""
+    text = ris(f"ID  - 2\nSP  - {start}\nEP  - {end}\n")
+    assert read(tmp_path, "pages.ris", text)[0][1]["pages"] == "924-926"
+
+
+def test_an_ep_that_does_not_end_the_range_in_sp_is_refused(tmp_path: Path) -> None:
+    """Refused at the EP line, with the record's other conflicts, in file order."""
+    text = ris(
+        f"ID  - 2\nTI  - {GRADE}\nSP  - 924-926\nEP  - 930\n",
+        f"ID  - 3\nTI  - {SANTESSO}\nT1  - {GRADE}\nSP  - 126-35\nEP  - 136\n",
+    )
+    assert problems(tmp_path, "pages.ris", text) == [
+        'pages.ris:5: the record gives its last page twice, in SP ("924-926") and as EP '
+        '("930"); keep one',
+        f'pages.ris:10: the record gives its title twice, as TI ("{SANTESSO}") and T1 '
+        f'("{GRADE}"); keep one',
+        'pages.ris:12: the record gives its last page twice, in SP ("126-35") and as EP '
+        '("136"); keep one',
+    ]
 
 
 def test_a_book_title_is_no_journal(tmp_path: Path) -> None:

@@ -17,7 +17,10 @@ given by two tags the reader takes it from (TI and T1, AU and A1, PY and Y1) is 
 once if they say the same, and refused at the line of the second if they differ:
 neither is dropped without a word. A journal is the exception: its tags are its
 spellings (JF its full name, a periodical's T2 its title, JO its full or abbreviated
-name, "BMJ (Clinical research ed.)" and "BMJ"), and the fullest given is read.
+name, "BMJ (Clinical research ed.)" and "BMJ"), and the fullest given is read. Pages
+are read as MEDLINE's are (`_full_range`), from SP and EP or from a range in SP
+("924-6", as EndNote exports PubMed's records); an EP beside such a range is its last
+page again, or refused at its line.
 
 The file is read as kb/ files are (kb/files.py): a regular file of sensible size,
 never a FIFO or a device, so a careless path cannot hang the command. A parser that
@@ -254,8 +257,8 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
     records, faults = [], []
     for entry, layout in zip(entries, layouts, strict=True):
         kind = entry.get("type_of_reference", "")
-        start, end = entry.get("start_page"), entry.get("end_page")
-        pages = "-".join(p for p in (start, end) if p)
+        pages, page_faults = _ris_pages(entry, layout)
+        faults += page_faults
         given = {name: _ris_forms(entry, layout, name, kind) for name in _RIS_FORMS}
         faults += [
             fault
@@ -269,8 +272,7 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
             **{name: forms[0].value if forms else None for name, forms in given.items()},
             "volume": entry.get("volume"),
             "issue": entry.get("number"),
-            # An end page written short ("SP 924", "EP 6") as MEDLINE writes it.
-            "pages": _full_range(pages) if start and end else pages or None,
+            "pages": pages,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
         }
@@ -278,6 +280,22 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
     if faults:
         raise LineFaults(sorted(faults))
     return records
+
+
+def _ris_pages(entry: dict[str, Any], layout: _RisRecord) -> tuple[Any, list[tuple[int, str]]]:
+    """The pages SP and EP give, read as MEDLINE's PG is ("SP 924" with "EP 6", or
+    "SP 924-6" alone, is "924-926"), and a fault at the EP line if SP holds a range
+    that EP does not end: an EP that is its end, as written or whole, adds nothing."""
+    start, end = _pages(entry.get("start_page")), _pages(entry.get("end_page"))
+    if not (start and end):
+        return _full_range(start) if start else end, []
+    first, dash, _ = start.partition("-")
+    if not dash:
+        return _full_range(f"{start}-{end}"), []
+    if _full_range(f"{first}-{end}") == _full_range(start):
+        return _full_range(start), []
+    fault = f"the record gives its last page twice, in SP ({_shown(start)}) and as EP "
+    return None, [(layout.seen["EP"], f"{fault}({_shown(end)}); keep one")]
 
 
 @dataclass(frozen=True)
