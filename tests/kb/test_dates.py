@@ -384,3 +384,18 @@ def test_a_revision_that_fails_check_says_how_many_problems(checkout: Path) -> N
         f"Error: {checkout / 'kb'} at HEAD does not pass `ekb check` (1 problem); compare "
         "with a revision that does\n",
     )
+
+
+def test_a_stamp_in_a_file_of_crlf_lines_adds_a_crlf_line(checkout: Path) -> None:
+    """A claims.toml saved with Windows line endings keeps them: the one line a stamp
+    adds ends as the others do."""
+    path = claims_file(checkout)
+    text = path.read_text(encoding="utf-8").replace("We were unable", "We did not manage")
+    path.write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    before = path.read_bytes()
+    kb = str(checkout / "kb")
+    stamped = ekb("changes", "--since", "HEAD", "--stamp", "2026-12-05", "--kb", kb)
+    assert (stamped.returncode, stamped.stderr) == (0, "")
+    assert path.read_bytes() == before.replace(
+        b"source_line = 2\r\n", b'source_line = 2\r\nchanged = "2026-12-05"\r\n'
+    )

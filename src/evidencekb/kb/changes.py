@@ -20,6 +20,7 @@ not record may be filled in). A stamp never moves a date back.
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import tarfile
 from collections.abc import Iterable
@@ -317,8 +318,9 @@ def untrue_dates(undated: list[ClaimChange], revision: str) -> str:
 
 def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> bytes:
     """claims.toml with `date` set as each listed claim's `added` or `changed`."""
+    text = read_as_loaded(tree, relative).decode("utf-8")
     try:
-        document = tomlkit.parse(read_as_loaded(tree, relative).decode("utf-8"))
+        document = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError as error:
         raise KBError(f"{tree.display(relative)} cannot be edited in place ({error})") from None
     tables = document.get("claim")
@@ -328,7 +330,10 @@ def _stamped(tree: KbTree, relative: str, keys: dict[str, str], date: str) -> by
         key = keys.get(str(table.get("id")))
         if key is not None:
             _set(table, key, date)
-    return tomlkit.dumps(document).encode("utf-8")
+    written = tomlkit.dumps(document)
+    if "\r\n" in text and "\n" not in text.replace("\r\n", ""):
+        written = re.sub(r"(?<!\r)\n", "\r\n", written)  # a line added ends as the others do
+    return written.encode("utf-8")
 
 
 def _set(table: Table, key: str, value: str) -> None:
