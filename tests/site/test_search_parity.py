@@ -492,6 +492,24 @@ def test_the_token_rule_is_one_rule_in_both_languages() -> None:
     assert json.loads(done.stdout) == [m.group() for m in re.finditer(TOKEN_PATTERN, sample)]
 
 
+# Where a character beyond U+FFFF stands before it, a query's fault was placed one
+# character further on for each in the browser, and its length counted twice for each:
+# JavaScript's offsets count UTF-16 code units, query.py counts characters.
+WIDE_CHARACTERS = [
+    '🙂 "unclosed',
+    "\U0001d424\U0001d41e\U0001d42d section:"  # bold "ket",
+    "😀 ketamine)",
+    "🙂 ()",
+    "🙂🙂 foo:bar",
+    "\U0001d424 ketamine AND",
+    "🙂" * 1001,
+    "ketamine " + "🙂" * 1500,
+    "\U0001d424" * 2001,
+]
+def test_a_query_is_measured_in_characters_in_both(seed: Built) -> None:
+    compare(seed, [(q, {}) for q in WIDE_CHARACTERS], marks=True)
+
+
 # Words that no claim, heading, title or vocabulary name of the seed spells, alone and
 # combined with the vocabularies' names and synonyms: plurals, verb and adverb forms.
 UNSPELLED = [

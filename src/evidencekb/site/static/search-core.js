@@ -215,8 +215,9 @@
   var MAX_QUERY_CHARS = 2000, MAX_QUERY_WORDS = 200, MAX_NESTING = 20;
 
   Engine.prototype.parse = function (query) {
-    if (query.length > MAX_QUERY_CHARS) {
-      throw new QueryError('query too long: ' + query.length + ' characters (at most ' +
+    var chars = length(query);
+    if (chars > MAX_QUERY_CHARS) {
+      throw new QueryError('query too long: ' + chars + ' characters (at most ' +
         MAX_QUERY_CHARS + ')');
     }
     var tokens = this.lex(query);
@@ -225,8 +226,15 @@
       throw new QueryError('query too long: ' + count + ' words (at most ' + MAX_QUERY_WORDS + ')');
     }
     if (!tokens.length) return null;
-    return new Parser(tokens).parse();
+    return new Parser(tokens, query).parse();
   };
+
+  // The place of the character at `index` (a UTF-16 offset) of `query`, counted from 1 in
+  // characters (code points), as query.py counts: an emoji or a letter beyond U+FFFF is
+  // one character, where JavaScript's offsets count two.
+  function at(query, index) {
+    return length(query.slice(0, index)) + 1;
+  }
 
   function isSpace(char) {
     return /\s/u.test(char);
@@ -244,7 +252,7 @@
       } else if (char === '"') {
         var close = query.indexOf('"', i + 1);
         if (close < 0) {
-          throw new QueryError('unclosed quote (") at character ' + (i + 1) + '; close it or remove it');
+          throw new QueryError('unclosed quote (") at character ' + at(query, i) + '; close it or remove it');
         }
         tokens.push({kind: 'phrase', text: query.slice(i + 1, close), start: i + 1, end: close});
         i = close + 1;
@@ -274,12 +282,12 @@
     if (!value && !followed) {
       if (this.fields[name]) {
         var example = this.fields[name].example;
-        throw new QueryError('"' + name + ':" at character ' + (i + 1) + ' needs a value, e.g. ' + example);
+        throw new QueryError('"' + name + ':" at character ' + at(query, i) + ' needs a value, e.g. ' + example);
       }
       return [{kind: 'word', text: chunk, start: i, end: j}];
     }
     if (!this.fields[name]) {
-      throw new QueryError('unknown field "' + name + ':" at character ' + (i + 1) +
+      throw new QueryError('unknown field "' + name + ':" at character ' + at(query, i) +
         ' (fields: ' + this.fieldNames.join(', ') + ')');
     }
     var tokens = [{kind: 'field', text: name, start: i, end: i + name.length + 1}];
@@ -287,10 +295,16 @@
     return tokens;
   };
 
-  function Parser(tokens) {
+  function Parser(tokens, query) {
     this.tokens = tokens;
+    this.query = query;
     this.pos = 0;
   }
+
+  // Where `token` starts, as the messages of query.py say it.
+  Parser.prototype.at = function (token) {
+    return at(this.query, token.start);
+  };
 
   Parser.prototype.peek = function () {
     return this.pos < this.tokens.length ? this.tokens[this.pos] : null;
@@ -299,7 +313,7 @@
   Parser.prototype.parse = function () {
     var node = this.or(0);
     if (this.pos < this.tokens.length) {
-      throw new QueryError("unmatched ')' at character " + (this.tokens[this.pos].start + 1));
+      throw new QueryError("unmatched ')' at character " + this.at(this.tokens[this.pos]));
     }
     return node;
   };
@@ -307,7 +321,7 @@
   Parser.prototype.operandFollows = function (operator) {
     var token = this.peek();
     if (token === null || token.kind === ')' || token.kind === 'AND' || token.kind === 'OR') {
-      throw new QueryError(operator.text + ' at character ' + (operator.start + 1) + ' needs a term after it');
+      throw new QueryError(operator.text + ' at character ' + this.at(operator) + ' needs a term after it');
     }
   };
 
@@ -354,7 +368,7 @@
     if (token.kind === 'field') {
       var following = this.peek();
       if (following === null || ['word', 'phrase', '('].indexOf(following.kind) < 0) {
-        throw new QueryError('"' + token.text + ':" at character ' + (token.start + 1) + ' needs a value');
+        throw new QueryError('"' + token.text + ':" at character ' + this.at(token) + ' needs a value');
       }
       return {type: 'fielded', name: token.text, value: this.primary(depth)};
     }
@@ -364,19 +378,19 @@
       }
       var next = this.peek();
       if (next !== null && next.kind === ')') {
-        throw new QueryError('empty parentheses at character ' + (token.start + 1));
+        throw new QueryError('empty parentheses at character ' + this.at(token));
       }
-      if (next === null) throw new QueryError("unclosed '(' at character " + (token.start + 1));
+      if (next === null) throw new QueryError("unclosed '(' at character " + this.at(token));
       var node = this.or(depth + 1);
       var closing = this.peek();
       if (closing === null || closing.kind !== ')') {
-        throw new QueryError("unclosed '(' at character " + (token.start + 1));
+        throw new QueryError("unclosed '(' at character " + this.at(token));
       }
       this.pos += 1;
       return node;
     }
-    if (token.kind === ')') throw new QueryError("unmatched ')' at character " + (token.start + 1));
-    throw new QueryError(token.text + ' at character ' + (token.start + 1) + ' needs a term before it');
+    if (token.kind === ')') throw new QueryError("unmatched ')' at character " + this.at(token));
+    throw new QueryError(token.text + ' at character ' + this.at(token) + ' needs a term before it');
   };
 
   // The words and phrases searched in the text (not negated, not field values).
