@@ -492,6 +492,24 @@ def test_the_token_rule_is_one_rule_in_both_languages() -> None:
     assert json.loads(done.stdout) == [m.group() for m in re.finditer(TOKEN_PATTERN, sample)]
 
 
+def every_character(stop: int = 0x110000) -> list[str]:
+    """Every character up to `stop`, surrogates left out."""
+    return [chr(c) for c in range(stop) if not 0xD800 <= c < 0xE000]
+
+
+def js_flags(chars: list[str], test: str) -> str:
+    """'1' or '0' for each character, by the JavaScript expression `test` of `ch`."""
+    script = (
+        "const s = require('fs').readFileSync(0, 'utf8'); let out = '';"
+        f"for (const ch of s) out += ({test}) ? '1' : '0';"
+        "process.stdout.write(out);"
+    )
+    done = subprocess.run(
+        [node(), "-e", script], input="".join(chars), capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 # Where a character beyond U+FFFF stands before it, a query's fault was placed one
 # character further on for each in the browser, and its length counted twice for each:
 # JavaScript's offsets count UTF-16 code units, query.py counts characters.
@@ -506,8 +524,37 @@ WIDE_CHARACTERS = [
     "ketamine " + "🙂" * 1500,
     "\U0001d424" * 2001,
 ]
+# Where query.py splits a query (str.isspace) and JavaScript's \s did not: U+001C to
+# U+001F and U+0085 are spaces to Python, a byte order mark (U+FEFF) is not.
+SPACES = [
+    "\ufeffsection:research",
+    "ketamine\ufeffpain",
+    "ketamine\x1cpain",
+    "section:research\x85pain",
+    "\x1fsection:research",
+    "ketamine\u2028pain\u3000crps",
+]
+
+
 def test_a_query_is_measured_in_characters_in_both(seed: Built) -> None:
     compare(seed, [(q, {}) for q in WIDE_CHARACTERS], marks=True)
+
+
+def test_a_query_splits_at_pythons_spaces_in_both(seed: Built) -> None:
+    assert seed.cli("ketamine\x1cpain")["ids"] == seed.cli("ketamine pain")["ids"]
+    assert seed.cli("\ufeffsection:research")["ids"] == []  # a word, no field
+    compare(seed, [(q, {}) for q in SPACES], marks=True)
+
+
+def test_the_space_rule_is_one_rule_in_both_languages() -> None:
+    """The manifest's space class (search/browser/data.py) is str.isspace, for every
+    character."""
+    from evidencekb.search.browser.data import space_class
+
+    chars = every_character()
+    python = "".join("1" if ch.isspace() else "0" for ch in chars)
+    pattern = json.dumps("^" + space_class() + "$")
+    assert js_flags(chars, f"new RegExp({pattern}, 'u').test(ch)") == python
 
 
 # Words that no claim, heading, title or vocabulary name of the seed spells, alone and

@@ -42,6 +42,7 @@ by UTF-16 code units, as JavaScript compares strings.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 from collections import Counter, defaultdict
@@ -153,6 +154,32 @@ def spelling_file(letter: str) -> str:
     return f"s-{ord(letter):04x}.js"
 
 
+# Beyond the Basic Multilingual Plane, Python takes no character for a space
+# (tests/site/test_search_parity.py checks them all).
+_LAST = 0xFFFF
+
+
+@functools.cache
+def _characters() -> str:
+    """Every character up to _LAST, surrogates left out."""
+    return "".join(chr(c) for c in range(_LAST + 1) if not 0xD800 <= c < 0xE000)
+
+
+def space_class() -> str:
+    """The characters query.py's lexer splits a query at (`str.isspace`), as a class of a
+    JavaScript pattern for search-core.js: JavaScript's own \\s leaves out U+001C to
+    U+001F and U+0085, and takes U+FEFF (a byte order mark), which Python does not."""
+    runs: list[list[int]] = []
+    for c in (ord(char) for char in _characters() if char.isspace()):
+        if runs and runs[-1][1] == c - 1:
+            runs[-1][1] = c
+        else:
+            runs.append([c, c])
+    return (
+        "[" + "".join(f"\\u{a:04x}" if a == b else f"\\u{a:04x}-\\u{b:04x}" for a, b in runs) + "]"
+    )
+
+
 def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
     """The analysis and ranking rules, as numbers and lists for search-core.js."""
     vocabulary = analysis.Vocabulary.from_kb(kb)
@@ -160,6 +187,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
     count = max(len(kb.claims), 1)
     return {
         "token": analysis.JS_TOKEN_PATTERN,
+        "space": space_class(),
         "minLength": analysis.MIN_WORD_LENGTH,
         "stopWords": sorted(analysis.STOP_WORDS),
         "abbreviationLetters": analysis.ABBREVIATION_LETTERS,

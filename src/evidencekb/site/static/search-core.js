@@ -39,6 +39,7 @@
     this.manifest = manifest;
     this.a = a;
     this.token = new RegExp(a.token, 'gu');
+    this.space = new RegExp(a.space, 'u');  // what query.py's lexer splits at (str.isspace)
     this.stop = toSet(a.stopWords);
     this.abbreviations = toSet(a.abbreviations);
     this.fields = a.fields;  // name -> {rule, needs, example} (evidencekb/registry.py)
@@ -236,15 +237,11 @@
     return length(query.slice(0, index)) + 1;
   }
 
-  function isSpace(char) {
-    return /\s/u.test(char);
-  }
-
   Engine.prototype.lex = function (query) {
     var tokens = [], i = 0, n = query.length;
     while (i < n) {
       var char = query[i];
-      if (isSpace(char)) {
+      if (this.space.test(char)) {
         i += 1;
       } else if (char === '(' || char === ')') {
         tokens.push({kind: char, text: char, start: i, end: i + 1});
@@ -258,7 +255,7 @@
         i = close + 1;
       } else {
         var j = i;
-        while (j < n && !isSpace(query[j]) && '()"'.indexOf(query[j]) < 0) j += 1;
+        while (j < n && !this.space.test(query[j]) && '()"'.indexOf(query[j]) < 0) j += 1;
         tokens.push.apply(tokens, this.chunk(query, i, j));
         i = j;
       }
