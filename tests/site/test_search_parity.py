@@ -534,6 +534,11 @@ SPACES = [
     "\x1fsection:research",
     "ketamine\u2028pain\u3000crps",
 ]
+# An abbreviation is written in capitals as str.isupper reads them: "ª" is a small letter
+# with no capital (so "KETAMIMEª" is a word, corrected), a double-struck capital has no
+# small letter.
+DOUBLE_STRUCK = "\u2102\u211d\u2119\U0001d54a"  # "CRPS"
+CASES = ["KETAMIMEª", "CRPSª", DOUBLE_STRUCK, f"ketamine {DOUBLE_STRUCK}"]
 
 
 def test_a_query_is_measured_in_characters_in_both(seed: Built) -> None:
@@ -546,6 +551,11 @@ def test_a_query_splits_at_pythons_spaces_in_both(seed: Built) -> None:
     compare(seed, [(q, {}) for q in SPACES], marks=True)
 
 
+def test_capitals_read_alike(seed: Built) -> None:
+    assert seed.cli("KETAMIMEª")["corrected"] == "ketamine"
+    compare(seed, [(q, {}) for q in CASES], marks=True)
+
+
 def test_the_space_rule_is_one_rule_in_both_languages() -> None:
     """The manifest's space class (search/browser/data.py) is str.isspace, for every
     character."""
@@ -555,6 +565,22 @@ def test_the_space_rule_is_one_rule_in_both_languages() -> None:
     python = "".join("1" if ch.isspace() else "0" for ch in chars)
     pattern = json.dumps("^" + space_class() + "$")
     assert js_flags(chars, f"new RegExp({pattern}, 'u').test(ch)") == python
+
+
+def test_the_capitals_rule_is_one_rule_in_both_languages() -> None:
+    """search-core.js's isAbbreviation reads capitals as str.isupper does, character by
+    character. The named differences: characters whose case Unicode changed after
+    Python's version (14.0: U+0295 is no longer a small letter, U+10FC, U+A7F2 to U+A7F4
+    and U+AB69 are since 15.0)."""
+    import unicodedata
+
+    chars = [ch for ch in every_character() if unicodedata.category(ch) != "Cn"]
+    python = "".join("1" if ch.isupper() else "0" for ch in chars)
+    javascript = js_flags(chars, r"/\p{Uppercase}/u.test(ch) && !/[\p{Lowercase}\p{Lt}]/u.test(ch)")
+    differing = {ch for ch, a, b in zip(chars, python, javascript, strict=True) if a != b}
+    assert differing <= set("\u0295\u10fc\ua7f2\ua7f3\ua7f4\uab69")
+    core = (STATIC_DIR / "search-core.js").read_text(encoding="utf-8")
+    assert r"/\p{Uppercase}/u.test(word) && !/[\p{Lowercase}\p{Lt}]/u.test(word)" in core
 
 
 # Words that no claim, heading, title or vocabulary name of the seed spells, alone and

@@ -162,9 +162,12 @@
     return found;
   };
 
+  // analysis.is_abbreviation: Python's str.isupper (a character of Unicode's Uppercase, and
+  // none of its Lowercase or a title-case letter: "ª" and "ʰ" are lower case with no
+  // capital, "ℂ" a capital with no small letter), with enough letters.
   Engine.prototype.isAbbreviation = function (word) {
     var letters = word.match(/\p{L}/gu) || [];
-    return word === word.toUpperCase() && word !== word.toLowerCase() &&
+    return /\p{Uppercase}/u.test(word) && !/[\p{Lowercase}\p{Lt}]/u.test(word) &&
       letters.length >= this.a.abbreviationLetters;
   };
 
