@@ -583,6 +583,85 @@ def test_the_capitals_rule_is_one_rule_in_both_languages() -> None:
     assert r"/\p{Uppercase}/u.test(word) && !/[\p{Lowercase}\p{Lt}]/u.test(word)" in core
 
 
+def test_case_folds_are_str_casefold() -> None:
+    """The manifest's case folds with search-core.js's lowering of every other character
+    are str.casefold, character by character (fields.term_id compares by it), for every
+    character Python's Unicode database assigns (as the token rule's test); none beyond
+    U+FFFF folds otherwise than it lowers."""
+    import unicodedata
+
+    from evidencekb.search.browser.data import case_folds
+
+    chars = every_character()
+    assert all(ch.casefold() == ch.lower() for ch in chars if ch > "\uffff")
+    bmp = [ch for ch in chars if ch <= "\uffff" and unicodedata.category(ch) != "Cn"]
+    folds = case_folds({"entity": {"x": ["".join(bmp)]}})
+    script = (
+        "const s = require('fs').readFileSync(0, 'utf8');"
+        f"const folds = {json.dumps(folds)};"
+        "const out = Array.from(s, (ch) =>"
+        " folds.hasOwnProperty(ch) ? folds[ch] : ch.toLowerCase());"
+        "process.stdout.write(JSON.stringify(out));"
+    )
+    done = subprocess.run(
+        [node(), "-e", script], input="".join(bmp), capture_output=True, text=True, check=True
+    )
+    differing = [
+        hex(ord(ch))
+        for ch, js in zip(bmp, json.loads(done.stdout), strict=True)
+        if ch.casefold() != js
+    ]
+    assert differing == []
+
+
+# Vocabulary names that casefold otherwise than they lower: "µ" (the micro sign) folds
+# to the Greek mu, "ß" to "ss", a final sigma to the other sigma. fields.term_id
+# compares by str.casefold; the browser compared lowercased names and refused these.
+FOLDED_ENTITIES = """
+[[entity]]
+id = "mu-opioid-receptor"
+label = "\u00b5-opioid receptor"
+kind = "mechanism"
+definition = "The receptor most opioids act at."
+
+[[entity]]
+id = "hawthorn"
+label = "Wei\u00dfdorn"
+kind = "drug"
+definition = "A herbal medicine."
+synonyms = ["hawthorn"]
+
+[[entity]]
+id = "sigma-receptor"
+label = "\u03c3 receptor"
+kind = "mechanism"
+definition = "A receptor ketamine binds."
+"""
+FOLDED = [
+    'entity:"µ-opioid receptor"',
+    'entity:"μ-opioid receptor"',
+    'entity:"\u039c-OPIOID RECEPTOR"',  # a capital Greek mu
+    "entity:WEISSDORN",
+    "entity:weissdorn",
+    "entity:WEIẞDORN",
+    'entity:"ς receptor"',
+    'entity:"Σ RECEPTOR"',
+    "ketamine NOT entity:Weissdorn",
+    "entity:Weissdorf",
+]
+
+
+def test_term_values_fold_case_as_python_does(tmp_path: Path) -> None:
+    work = tmp_path / "folded"
+    shutil.copytree(REPO_KB, work / "kb")
+    entities = work / "kb" / "vocabulary" / "entities.toml"
+    entities.write_text(entities.read_text(encoding="utf-8") + FOLDED_ENTITIES, "utf-8")
+    built = Built(work / "kb", work / "site")
+    for query in FOLDED[:-1]:
+        assert built.cli(query)["error"] is None, query
+    compare(built, [(q, {}) for q in FOLDED], marks=True)
+
+
 # Words that no claim, heading, title or vocabulary name of the seed spells, alone and
 # combined with the vocabularies' names and synonyms: plurals, verb and adverb forms.
 UNSPELLED = [

@@ -46,7 +46,7 @@ import functools
 import itertools
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -154,8 +154,8 @@ def spelling_file(letter: str) -> str:
     return f"s-{ord(letter):04x}.js"
 
 
-# Beyond the Basic Multilingual Plane, Python takes no character for a space
-# (tests/site/test_search_parity.py checks them all).
+# Beyond the Basic Multilingual Plane, Python takes no character for a space and folds
+# none otherwise than it lowers it (tests/site/test_search_parity.py checks them all).
 _LAST = 0xFFFF
 
 
@@ -180,11 +180,36 @@ def space_class() -> str:
     )
 
 
+def case_folds(values: Mapping[str, Mapping[str, Sequence[str]]]) -> dict[str, str]:
+    """The characters whose `str.casefold` is not their `str.lower` ("ß" is "ss", the
+    micro sign the Greek mu, a final sigma the other sigma), each with its fold:
+    fields.term_id compares a value with the ids and names of `values`
+    (registry.allowed_values) casefolded, and search-core.js lowers every other
+    character. Only those that can matter: the characters of the ids and names, and
+    those whose fold is spelled with the folded ids' and names' characters alone (any
+    other folds to a text that no name folds to, and its lowering does too)."""
+    names = [text for named in values.values() for key, of in named.items() for text in (key, *of)]
+    spelled = set("".join(names))
+    held = set("".join(names).casefold())
+    folds = {}
+    everything, block = _characters(), 256
+    for start in range(0, len(everything), block):
+        chars = everything[start : start + block]
+        if chars.casefold() == chars.lower():  # most blocks: looked at one by one only
+            continue  # where the two differ
+        for char in chars:
+            fold = char.casefold()
+            if fold != char.lower() and (char in spelled or held.issuperset(fold)):
+                folds[char] = fold
+    return folds
+
+
 def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
     """The analysis and ranking rules, as numbers and lists for search-core.js."""
     vocabulary = analysis.Vocabulary.from_kb(kb)
     ranking = DEFAULT_RANKING
     count = max(len(kb.claims), 1)
+    values = allowed_values(kb)
     return {
         "token": analysis.JS_TOKEN_PATTERN,
         "space": space_class(),
@@ -209,7 +234,8 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "averageLength": {name: data.total_length[name] / count for name in RANKED_FIELDS},
         "scorePrecision": SCORE_PRECISION,
         "spelling": {"minLength": MIN_WORD, "longWord": LONG_WORD},
-        "values": allowed_values(kb),
+        "values": values,
+        "caseFolds": case_folds(values),
         "years": cited_years(kb),
         "dates": claim_dates(kb),
     }

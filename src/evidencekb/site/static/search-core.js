@@ -543,7 +543,7 @@
     var e = this.e, rule = e.fields[field].rule, values = e.a.values[field];
     var term = function (text) { return {type: 'term', field: field, text: text, boost: 1.0}; };
     if (rule === 'choice') return term(allowedValue(field, value, Object.keys(values)));
-    if (rule === 'term') return term(termId(field, value, values));
+    if (rule === 'term') return term(e.termId(field, value, values));
     if (rule === 'number') {
       if (!/^[0-9]+$/.test(value) || !/[1-9]/.test(value)) throw e.badValue(field, value);
       return term(String(parseInt(value, 10)));
@@ -636,19 +636,27 @@
     throw new QueryError('unknown ' + name + ' "' + value + '" (allowed: ' + allowed.join(', ') + ')');
   }
 
-  function fold(text) {
-    return text.toLowerCase();
-  }
+  // fields.term_id's str.casefold: each character lowered on its own, or folded as the
+  // manifest's caseFolds say where Unicode folds it otherwise ("ß" is "ss", "µ" is "μ",
+  // "ς" is "σ"); never JavaScript's lowering of a whole text, which ends a word in "ς".
+  Engine.prototype.fold = function (text) {
+    var folds = this.a.caseFolds;
+    return Array.from(text, function (char) {
+      return Object.prototype.hasOwnProperty.call(folds, char) ? folds[char] : char.toLowerCase();
+    }).join('');
+  };
 
-  function termId(name, value, names) {
-    var wanted = fold(value);
+  Engine.prototype.termId = function (name, value, names) {
+    var self = this, wanted = this.fold(value);
     var ids = Object.keys(names);
     for (var i = 0; i < ids.length; i++) {
       var id = ids[i];
-      if (wanted === fold(id) || names[id].some(function (n) { return wanted === fold(n); })) return id;
+      if (wanted === self.fold(id) || names[id].some(function (n) { return wanted === self.fold(n); })) {
+        return id;
+      }
     }
     throw new QueryError('unknown ' + name + ' "' + value + '" (allowed: ' + ids.slice().sort().join(', ') + ')');
-  }
+  };
 
   // AND (or OR) of the positive queries, minus the negated ones.
   function combine(queries, anyOf) {
