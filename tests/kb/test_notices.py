@@ -408,3 +408,22 @@ def test_an_error_names_the_line_its_cell_stands_on(retracted: Path, tmp_path: P
     assert str(raised.value) == (
         f"{csv}:4: RetractionDate '2010-02-30' is not a date like 6/5/2020 0:00"
     )
+
+
+def test_a_notice_dated_after_today_is_refused(retracted: Path, tmp_path: Path) -> None:
+    """A retraction dated 2102 for 2010 is a slip of the file's: recorded, it would stand
+    first in What's new and date its feed for years."""
+    import datetime
+
+    csv = first_row_dated(tmp_path / "rw.csv", "2/2/2102 0:00")
+    today = datetime.date.today().isoformat()
+    result = ekb("refs", "retractions", str(csv), "--kb", str(retracted))
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"Error: {csv}:2: RetractionDate '2/2/2102 0:00' is after today ({today}); a notice "
+        "is dated the day it was published\n",
+    )
+    assert not notices_file(retracted).exists()
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    record_retractions(retracted, first_row_dated(csv, tomorrow.isoformat()))
+    assert tomorrow.isoformat() in notices_file(retracted).read_text(encoding="utf-8")

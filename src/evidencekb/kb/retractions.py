@@ -238,20 +238,30 @@ def _notice(row: list[str], at: dict[str, int], where: _Row) -> Notice:
 
 
 def _date(cell: str, where: str) -> str:
-    """`6/5/2020 0:00` (month/day/year, as the file writes it) -> "2020-06-05"."""
+    """`6/5/2020 0:00` (month/day/year, as the file writes it) -> "2020-06-05". A date
+    after today is no notice's (it would stand first in What's new for years): refused,
+    with a day's grace for a date written where the day has already begun."""
     import datetime
 
     try:
         if match := _US_DATE.fullmatch(cell.strip()):
             month, day, year = (int(group) for group in match.groups())
-            return datetime.date(year, month, day).isoformat()
-        if match := _ISO_STAMP.fullmatch(cell.strip()):  # as a spreadsheet may save it
-            return datetime.date.fromisoformat(match.group(1)).isoformat()
-        raise ValueError(cell)
+            date = datetime.date(year, month, day)
+        elif match := _ISO_STAMP.fullmatch(cell.strip()):  # as a spreadsheet may save it
+            date = datetime.date.fromisoformat(match.group(1))
+        else:
+            raise ValueError(cell)
     except ValueError:
         raise KBError(
             f"{where}: RetractionDate '{shown(cell)}' is not a date like 6/5/2020 0:00"
         ) from None
+    today = datetime.date.today()
+    if date > today + datetime.timedelta(days=1):
+        raise KBError(
+            f"{where}: RetractionDate '{shown(cell)}' is after today ({today.isoformat()}); "
+            "a notice is dated the day it was published"
+        )
+    return date.isoformat()
 
 
 def reasons(cell: str) -> tuple[str, ...]:
