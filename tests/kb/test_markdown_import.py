@@ -412,12 +412,20 @@ def test_negative_powers_import_and_check(empty_kb: Path, tmp_path: Path) -> Non
     assert checked(empty_kb) == (0, f"{empty_kb}: OK (1 topic, 3 claims)\n", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="markdown_layout raises only digits, separators and the hyphen-minus "
-    "(_RAISABLE, _SUPERSCRIPT); U+2212 is read unraised, so 10<sup>\u22125</sup> is 10\u22125",
-)
-def test_a_negative_power_written_with_the_minus_sign_is_raised_alike() -> None:
-    text = f"## From the Research\n\n- {ANALGESIA} P < 10<sup>\u22125</sup> 3.\n"
+@pytest.mark.parametrize("minus", ["\u2212", "\u2013"])
+def test_a_negative_power_written_with_a_minus_sign_or_en_dash_is_raised_alike(
+    minus: str,
+) -> None:
+    """As word processors write it: the minus sign, or an en dash for one."""
+    text = f"## From the Research\n\n- {ANALGESIA} P < 10<sup>{minus}5</sup> 3.\n"
     statement, *_ = parse_summary(text, "s.md", "markdown")
     assert (statement.text, statement.citations) == (f"{ANALGESIA} P < 10\u207b\u2075.", (3,))
+
+
+@pytest.mark.parametrize("dash", ["-", "\u2013", "\u2014", "\u2212"])
+def test_a_raised_range_cites_its_numbers_whatever_its_dash(dash: str) -> None:
+    """Before, a range with an en dash, em dash or minus sign was read unraised,
+    "CRPS1\u20133.", its citations lost without a word."""
+    text = f"## From the Research\n\n- {ANALGESIA} in CRPS<sup>1{dash}3</sup>.\n"
+    statement, *_ = parse_summary(text, "s.md", "markdown")
+    assert (statement.text, statement.citations) == (f"{ANALGESIA} in CRPS.", (1, 2, 3))

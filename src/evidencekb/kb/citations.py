@@ -27,7 +27,9 @@ from dataclasses import dataclass
 
 # A citation number has at most three digits, so that a year ("... in 2019.") is not one.
 NUMBER = r"\d{1,3}"
-_DASH = r"[-\u2013\u2014]"
+# The dashes of a range of citation numbers: hyphen-minus, en dash, em dash.
+DASHES = "-\u2013\u2014"
+_DASH = f"[{DASHES}]"
 _RANGE = rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?"
 # Between the numbers of one list: "2, 3", "2; 3", "2 & 3".
 _SEPARATOR = r"\s*[,;&]\s*"

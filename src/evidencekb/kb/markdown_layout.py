@@ -19,18 +19,24 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from evidencekb.kb.blocks import Block, LayoutProblem
-from evidencekb.kb.citations import SUP_TAG, SUPERSCRIPT_DIGITS
+from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS
 
+# The dashes raised as the superscript minus: those of a range (`<sup>1-3</sup>`, with
+# an en dash or em dash too), and the minus sign U+2212 of a negative power.
+_RAISED_DASHES = DASHES + "\u2212"
 # A comma raised as the modifier letter U+02D2, a dash as the superscript minus: the
 # spellings the citation reader takes between raised digits.
-_SUPERSCRIPT = str.maketrans("0123456789,-", SUPERSCRIPT_DIGITS + "\u02d2\u207b")
+_SUPERSCRIPT = str.maketrans(
+    "0123456789," + _RAISED_DASHES,
+    SUPERSCRIPT_DIGITS + "\u02d2" + "\u207b" * len(_RAISED_DASHES),
+)
 # What a superscript may hold to be read as raised characters: digits, the separators
 # of a list of them (commas, semicolons, ampersands: kept as they are, as the citation
 # reader takes them between raised digits), dashes and blanks. Anything else is not
 # raised but read as its characters, its tags dropped, as a reader reads them:
 # `<sup>[3]</sup>` reads `[3]` (a marker the citation reader knows, where a raised
 # bracket would be one it does not), `5<sup>th</sup>` reads `5th`.
-_RAISABLE = re.compile(r"[0-9,;&\- ]*")
+_RAISABLE = re.compile(rf"[0-9,;&{re.escape(_RAISED_DASHES)} ]*")
 # What else a superscript may hold, read unraised, without changing what the text says:
 # an ordinal's ending after its digit (`5<sup>th</sup>` is 5th), and the characters
 # that read alike raised or not: numbers in brackets or parentheses (`<sup>[3]</sup>`, a
