@@ -399,3 +399,22 @@ def test_a_stamp_in_a_file_of_crlf_lines_adds_a_crlf_line(checkout: Path) -> Non
     assert path.read_bytes() == before.replace(
         b"source_line = 2\r\n", b'source_line = 2\r\nchanged = "2026-12-05"\r\n'
     )
+
+
+def test_white_space_and_unicode_composition_in_a_text_are_no_change(checkout: Path) -> None:
+    """A space doubled, one left at the end, "é" written as "e" and a combining accent:
+    the text reads the same, so nothing is to be dated. A word changed still is."""
+    import unicodedata
+
+    path = claims_file(checkout)
+    edit(path, "We were unable to confirm", "Café: we were unable to confirm")
+    git(checkout, "commit", "-qam", "café")
+    composed = path.read_text(encoding="utf-8")
+    decomposed = composed.replace("Café", unicodedata.normalize("NFD", "Café"))
+    path.write_text(decomposed.replace("were unable", "were  unable"), encoding="utf-8")
+    edit(path, "children, which", "children,  which")
+    edit(path, 'environmental triggers."', 'environmental triggers. "')
+    assert changes_since(checkout / "kb", "HEAD") == ()
+    assert ekb("check", "--since", "HEAD", "--kb", str(checkout / "kb")).returncode == 0
+    edit(path, "were  unable", "were able")
+    assert [c.what for c in changes_since(checkout / "kb", "HEAD")] == [("text",)]

@@ -1,8 +1,9 @@
 """`ekb changes --since REV`: the claims whose meaning differs from a git revision's.
 
-A claim's meaning is its text, strength, citations and the stance of each cited work;
-anything else (layout, comments, curation of categories or entities, its place in
-the file or its topic) is not a change. A citation is the work it cites, not its
+A claim's meaning is its text (as a reader has it: white space and Unicode composition
+aside), strength, citations and the stance of each cited work; anything else (layout,
+comments, curation of categories or entities, its place in the file or its topic) is
+not a change. A citation is the work it cites, not its
 number: two are of one work when the identifiers both give (DOI without case, PMID,
 PMCID) agree, or, with none to compare, when their numbers do. So references
 renumbered, or a claim moved to a topic that numbers its works otherwise, are no
@@ -23,6 +24,7 @@ import io
 import re
 import subprocess
 import tarfile
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +80,16 @@ def cited(claim: Claim, works: Works) -> tuple[Cited, ...]:
     return tuple(found)
 
 
+def said(text: str) -> str:
+    """A claim's text as a reader has it: in NFC, its runs of white space one space, so
+    that a space more or the same letters composed otherwise are no change."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
 def meaning(claim: Claim, works: Works) -> dict[str, object]:
     """What a claim says, by the parts `MEANING` names."""
     return {
-        "text": claim.text,
+        "text": said(claim.text),
         "strength": claim.strength,
         "citations": cited(claim, works),
         "stances": tuple(e.stance for e in claim.citation_evidence),  # in citation order
