@@ -45,7 +45,7 @@ of this module and whoosh's own public API.
 - Queries: `Union` overrides `Or._matcher`, `Intersection` `And._matcher`, with
   `CompoundQuery._tree_matcher`;
   `tree_sum` adds scores in the order of `whoosh.util.make_binary_tree`;
-  `ExcludingMatcher` overrides `AndNotMatcher._find_first`, calling `_find_next`;
+  `ExcludingMatcher` overrides `AndNotMatcher._find_first` and `_find_next`;
   `CountingCollector` overrides `TopCollector._collect` and resets `minscore`.
 """
 
@@ -685,11 +685,19 @@ def tree_sum(scores: list[float]) -> float:
 class ExcludingMatcher(AndNotMatcher):  # type: ignore[misc]
     """whoosh's AndNotMatcher, which lets an excluded claim through when it was
     rebuilt (`replace`, every 10 claims when all matches are collected) with the
-    excluded matcher behind the included one: it moves the excluded one up first."""
+    excluded matcher behind the included one: it moves the excluded one up first.
+    And whoosh's `skip_to_quality` moves the included matcher on and then reads its
+    claim, which fails (IndexError) where it has run out, as it can in the search
+    that tries a misspelling's correction (`additional adqinister NOT safety`)."""
 
     def _find_first(self) -> None:
         if self.a.is_active() and self.b.is_active():
             self._find_next()
+
+    def _find_next(self) -> Any:
+        if not self.a.is_active():
+            return False  # nothing left to exclude anything from
+        return super()._find_next()
 
 
 class CountingCollector(TopCollector):  # type: ignore[misc]
