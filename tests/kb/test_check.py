@@ -45,6 +45,17 @@ def test_syntax_error(kb_dir: Path) -> None:
     assert problems(kb_dir) == [f"{CLAIMS}:{line}: TOML syntax error: Illegal character '\\n'"]
 
 
+@pytest.mark.parametrize("name", [CLAIMS, "vocabulary/entities.toml", "strength.toml"])
+def test_a_byte_order_mark_is_one_clear_problem(kb_dir: Path, name: str) -> None:
+    """Windows' Notepad saves UTF-8 with one: tomllib's words were "Invalid statement"."""
+    path = kb_dir / name
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert problems(kb_dir) == [
+        f"{name}:1: the file starts with a byte order mark (U+FEFF), which TOML does not "
+        "allow; save it as UTF-8 without one"
+    ]
+
+
 def test_unknown_and_missing_fields(kb_dir: Path) -> None:
     line = edit(kb_dir, CLAIMS, 'section = "guidelines"', 'sektion = "guidelines"')
     header = line - 2  # the claim's [[claim]] line; its id comes between

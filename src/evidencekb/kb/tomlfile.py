@@ -65,6 +65,12 @@ class Parsed:
     huge_numbers: tuple[tuple[str, int, str], ...]  # (table, index, key)
 
 
+_BOM = (
+    "the file starts with a byte order mark (U+FEFF), which TOML does not allow; "
+    "save it as UTF-8 without one"
+)
+
+
 def parse_toml(text: str, display: str, problems: list[Problem]) -> Located | None:
     """Parse a kb/ file's text; on a syntax error record one problem and return None."""
     parsed = parse_text(text, display, problems)
@@ -73,6 +79,9 @@ def parse_toml(text: str, display: str, problems: list[Problem]) -> Located | No
 
 def parse_text(text: str, display: str, problems: list[Problem]) -> Parsed | None:
     """tomllib's reading of `text`; None, with one problem naming the line, if it is not TOML."""
+    if text.startswith("\ufeff"):  # as Windows' Notepad saves UTF-8: tomllib's "Invalid statement"
+        problems.append(Problem(display, 1, _BOM))
+        return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
