@@ -200,6 +200,15 @@ def test_cli_prints_what_it_records_and_check_warns_then_strict_fails(retracted:
     ]
 
 
+def test_a_file_whose_notices_match_no_cited_work_says_so(kb_dir: Path) -> None:
+    """Before: "0 notices on the kb's works, all recorded already", as if matched."""
+    result = ekb("refs", "retractions", str(RETRACTION_WATCH_SAMPLE), "--kb", str(kb_dir))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"Nothing to change: no notice in {RETRACTION_WATCH_SAMPLE} is on a work the kb cites.\n"
+    )
+
+
 def test_show_json_search_and_fhir_carry_the_retraction(retracted: Path, tmp_path: Path) -> None:
     record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
     kb = load_kb(retracted)

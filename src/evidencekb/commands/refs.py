@@ -62,7 +62,9 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
     added = sum(found.new for found in result.found)
     for path in result.written:
         echo(f"Wrote {path}.")
-    if not result.written:
+    if not result.found:
+        echo(f"Nothing to change: no notice in {source} is on a work the kb cites.")
+    elif not result.written:
         matched = plural(len(result.found), "notice")
         echo(f"Nothing to change: {matched} on the kb's works, all recorded already.")
     elif added:
