@@ -122,6 +122,28 @@ def test_every_claim_is_reachable_from_home_within_three_clicks(site: Path) -> N
         assert claim.resolve() in depth, f"{claim.name} is more than 3 clicks from home"
 
 
+def unreachable(site: Path) -> list[str]:
+    """The pages no chain of links from the home page leads to."""
+    home = (site / "index.html").resolve()
+    seen = {home}
+    queue = deque([home])
+    while queue:
+        page = queue.popleft()
+        for tag in soup(page).find_all("a", href=True):
+            target = local_target(page, tag["href"])
+            if target and target[0].suffix == ".html" and target[0] not in seen:
+                seen.add(target[0])
+                queue.append(target[0])
+    return [page.relative_to(site).as_posix() for page in pages(site) if page.resolve() not in seen]
+
+
+def test_every_page_is_reachable_from_home(site: Path) -> None:
+    # A topic without contested claims (opioids-pain) has no contested page: nothing
+    # links one, and it said only "none contested".
+    assert unreachable(site) == []
+    assert not (site / "topics" / "opioids-pain" / "contested.html").exists()
+
+
 def test_hostile_text_is_escaped_on_every_page(site: Path) -> None:
     seen_as_text = 0
     for page in pages(site):
@@ -400,6 +422,9 @@ def test_the_repository_kb_renders(tmp_path: Path) -> None:
     ]
     note = soup(site / "topics" / "ketamine-pain" / "references" / "2.html")
     assert "The source gives only the number 2" in note.select_one(".notice").get_text()
+    # No stance is recorded in kb/, so no badge links the stances page: the strength
+    # page does, and every page is reachable.
+    assert unreachable(site) == []
 
 
 def test_related_groups_say_what_the_claims_share() -> None:

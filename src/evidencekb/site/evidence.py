@@ -192,11 +192,17 @@ def evidence_globals(index: EvidenceIndex) -> dict[str, Any]:
 
 
 def evidence_pages(kb: KnowledgeBase) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """The stance legend, and each topic's page of contested claims."""
+    """The stance legend, and the page of contested claims of each topic that has any:
+    only those are linked (the topic page and the legend say "none contested" for the
+    others), and a page no link leads to is one no reader finds."""
     yield STANCES_PAGE, "stances.html", {"nav": "strength"}
-    for topic in kb.topics:
+    for topic in _contested_topics(kb):
         yield contested_href(topic.slug), "contested.html", {"nav": "home", "topic": topic}
 
 
 def evidence_page_count(kb: KnowledgeBase) -> int:
-    return 1 + len(kb.topics)
+    return 1 + len(_contested_topics(kb))
+
+
+def _contested_topics(kb: KnowledgeBase) -> list[Topic]:
+    return [topic for topic in kb.topics if any(claim.contested for claim in topic.claims)]
