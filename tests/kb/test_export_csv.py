@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from evidencekb.kb.exporter import claims_csv
-from fixtures import make_claim, sample_kb
+from fixtures import EVIDENCE_TOPIC, ekb_here, make_claim, sample_kb
 
 FORMULAS = [
     '=HYPERLINK("http://example.org","x")',
@@ -55,3 +56,35 @@ def test_formulas_behind_spaces_or_in_full_width_are_shown_as_text() -> None:
     ]
     rows = list(csv.DictReader(io.StringIO(claims_csv(sample_kb(), claims), newline="")))
     assert [row["heading"] for row in rows] == [f"'{formula}" for formula in DISGUISED]
+
+
+# Before: only a cell's first 16 characters were looked at, so a formula behind 16
+# spaces or more was written as it is.
+BEHIND_SPACES = [" " * 16 + "=1+1", " " * 40 + "@SUM(A1:A2)", "\u3000" * 20 + "\uff0b1"]
+
+
+def test_formulas_behind_any_number_of_spaces_are_shown_as_text() -> None:
+    claims = [
+        make_claim("t", n, "research", heading, f"{heading} as a claim.")
+        for n, heading in enumerate(BEHIND_SPACES)
+    ]
+    rows = list(csv.DictReader(io.StringIO(claims_csv(sample_kb(), claims), newline="")))
+    assert [row["heading"] for row in rows] == [f"'{formula}" for formula in BEHIND_SPACES]
+    assert [row["text"] for row in rows] == [f"'{formula} as a claim." for formula in BEHIND_SPACES]
+
+
+def test_ekb_export_csv_guards_a_formula_behind_spaces(evidence_kb: Path) -> None:
+    """A heading in a kb's claims.toml (ekb check takes it) on a real SciFact claim."""
+    claims = evidence_kb / "topics" / EVIDENCE_TOPIC / "claims.toml"
+    text = claims.read_text("utf-8")
+    first = 'text = "1 in 5 million in UK have abnormal PrP positivity."'
+    formula = " " * 20 + '=HYPERLINK("http://example.org","x")'
+    heading = "heading = " + '"' + formula.replace('"', '\\"') + '"'
+    claims.write_text(text.replace(first, f"{heading}\n{first}", 1), "utf-8")
+    result = ekb_here(
+        "export", "--format", "csv", "--topic", EVIDENCE_TOPIC, "--kb", str(evidence_kb)
+    )
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert row["text"] == "1 in 5 million in UK have abnormal PrP positivity."
+    assert row["heading"] == f"'{formula}"

@@ -144,14 +144,17 @@ def claims_csv(kb: KnowledgeBase, claims: list[Claim] | tuple[Claim, ...]) -> st
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV
 # Injection"): such a cell gets a leading apostrophe, which spreadsheets show as text.
-# Looked for also after leading spaces (Google Sheets trims them) and in the
-# compatibility forms NFKC folds to these (a full-width equals or plus sign, U+FF1D,
-# U+FF0B; the ideographic space), which East Asian spreadsheets read as the ASCII ones.
+# Looked for also after leading spaces, however many (Google Sheets trims them), and
+# in the compatibility forms NFKC folds to these (a full-width equals or plus sign,
+# U+FF1D, U+FF0B; the ideographic space), which East Asian spreadsheets read as the
+# ASCII ones.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _inert(cell: str) -> str:
-    shown = unicodedata.normalize("NFKC", cell[:16]).lstrip(" \u00a0")
+    # The leading white space and the character after it: what a spreadsheet reads first.
+    lead = len(cell) - len(cell.lstrip())
+    shown = unicodedata.normalize("NFKC", cell[: lead + 1]).lstrip(" \u00a0")
     return (
         f"'{cell}"
         if cell.startswith(_FORMULA_STARTS) or shown.startswith(_FORMULA_STARTS)
