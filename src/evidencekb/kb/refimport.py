@@ -23,7 +23,7 @@ from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import check_edits, load_kb, read_as_loaded
-from evidencekb.kb.refmanager import Record, read_records
+from evidencekb.kb.refmanager import Record, full_range, read_records
 from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
 from evidencekb.kb.tomledit import ReferencesDocument
@@ -194,6 +194,9 @@ def _same(key: str, old: Any, new: Any) -> bool:
         return bool(doi_key(old) == doi_key(new))
     if key == "type" and old in _STANDS_FOR.get(new, ()):
         return True
+    if key == "pages" and isinstance(old, str) and isinstance(new, str):
+        # A range written short ("924-6", as MEDLINE writes it) is the range read whole.
+        return full_range(_spaced(old)) == full_range(_spaced(new))
     return bool(_spaced(old) == _spaced(new))
 
 

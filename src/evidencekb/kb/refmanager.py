@@ -18,7 +18,7 @@ once if they say the same, and refused at the line of the second if they differ:
 neither is dropped without a word. A journal is the exception: its tags are its
 spellings (JF its full name, a periodical's T2 its title, JO its full or abbreviated
 name, "BMJ (Clinical research ed.)" and "BMJ"), and the fullest given is read. Pages
-are read as MEDLINE's are (`_full_range`), from SP and EP or from a range in SP
+are read as MEDLINE's are (`full_range`), from SP and EP or from a range in SP
 ("924-6", as EndNote exports PubMed's records); an EP beside such a range is its last
 page again, or refused at its line.
 
@@ -207,7 +207,7 @@ def _pages(value: Any) -> Any:
     return re.sub(r"\s*(?:-{1,2}|\u2013)\s*", "-", value).strip() or None
 
 
-def _full_range(pages: str | None) -> str | None:
+def full_range(pages: str | None) -> str | None:
     """MEDLINE shortens a range's last page ("924-6"); write it whole ("924-926"). A
     range that cannot be so shortened (its last page written whole would not come
     after the first: "924-4", "929-6") is kept as the source gives it."""
@@ -288,12 +288,12 @@ def _ris_pages(entry: dict[str, Any], layout: _RisRecord) -> tuple[Any, list[tup
     that EP does not end: an EP that is its end, as written or whole, adds nothing."""
     start, end = _pages(entry.get("start_page")), _pages(entry.get("end_page"))
     if not (start and end):
-        return _full_range(start) if start else end, []
+        return full_range(start) if start else end, []
     first, dash, _ = start.partition("-")
     if not dash:
-        return _full_range(f"{start}-{end}"), []
-    if _full_range(f"{first}-{end}") == _full_range(start):
-        return _full_range(start), []
+        return full_range(f"{start}-{end}"), []
+    if full_range(f"{first}-{end}") == full_range(start):
+        return full_range(start), []
     fault = f"the record gives its last page twice, in SP ({_shown(start)}) and as EP "
     return None, [(layout.seen["EP"], f"{fault}({_shown(end)}); keep one")]
 
@@ -618,7 +618,7 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "journal": entry.get("TA"),
             "volume": entry.get("VI"),
             "issue": entry.get("IP"),
-            "pages": _full_range(_pages(entry.get("PG"))),
+            "pages": full_range(_pages(entry.get("PG"))),
             "doi": doi,
             "pmid": entry.get("PMID"),
             "pmcid": entry.get("PMC"),
