@@ -13,6 +13,7 @@ from typing import Any
 
 from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
 from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
+from evidencekb.registry import reference_field
 from evidencekb.verdict import verdict
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
@@ -61,10 +62,25 @@ def described(topics: tuple[Topic, ...]) -> list[Reference]:
     return [r for topic in topics for r in topic.references if r.is_described]
 
 
+# Between a work's designs in the one text each format has for them (CSL `genre`, RIS
+# `M3`, BibTeX `type`); `ekb refs import` splits them there (refmanager.py).
+DESIGN_SEPARATOR = "; "
+
+
+def design_text(reference: Reference) -> str | None:
+    """The work's publication types and study designs, by their labels ("Randomized
+    controlled trial; Multicenter study"), as `ekb refs import` reads them back."""
+    field = reference_field("design")
+    return DESIGN_SEPARATOR.join(field.words(d) for d in reference.design) or None
+
+
 # -- CSL-JSON -------------------------------------------------------------------
 
 
-def csl_item(reference: Reference) -> dict[str, Any]:
+def csl_item(reference: Reference, genre: bool = False) -> dict[str, Any]:
+    """The work as a CSL-JSON item; with `genre`, its designs as CSL's genre, which the
+    export writes and the site's citations leave out (the style would print it after
+    the title, "[Randomized controlled trial]", which Vancouver does not)."""
     authors = []
     for name in reference.authors:
         family, given = split_author(name)
@@ -85,12 +101,13 @@ def csl_item(reference: Reference) -> dict[str, Any]:
         "PMCID": reference.pmcid,
         "URL": reference.url,
         "note": reference.notes,  # with its notices: a retraction travels with it
+        "genre": design_text(reference) if genre else None,
     }
     return {key: value for key, value in item.items() if value is not None}
 
 
 def csl_json(topics: tuple[Topic, ...]) -> str:
-    items = [csl_item(reference) for reference in described(topics)]
+    items = [csl_item(reference, genre=True) for reference in described(topics)]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -120,6 +137,7 @@ def ris(topics: tuple[Topic, ...]) -> str:
             "end_page": last or None,
             "doi": reference.doi,
             "urls": [reference.url] if reference.url else None,
+            "type_of_work": design_text(reference),  # M3
             "notes": reference.notes.splitlines() if reference.notes else None,
         }
         entries.append({key: value for key, value in entry.items() if value})
@@ -150,6 +168,8 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
             "pmcid": escape(reference.pmcid or ""),
             "url": _verbatim(reference.url),
             "note": escape(_one_line(reference.notes or "")),
+            # Zotero's field for CSL's genre (a report's type, in biblatex).
+            "type": escape(design_text(reference) or ""),
         }
         # write_string encloses each value in braces itself.
         fields = [Field(key, value) for key, value in values.items() if value]

@@ -268,7 +268,7 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
         ]
         fields = {
             "type": _RIS_TYPES.get(kind, "other"),
-            "design": _DESIGN.choice_ids(_as_list(entry.get("type_of_work") or [])),  # M3
+            "design": _designs(entry.get("type_of_work")),  # M3
             **{name: forms[0].value if forms else None for name, forms in given.items()},
             "volume": entry.get("volume"),
             "issue": entry.get("number"),
@@ -496,6 +496,7 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
         ]
         fields = {
             "type": _BIBTEX_TYPES.get(entry.entry_type.lower(), "other"),
+            "design": _designs(values.get("type")),  # Zotero's field for CSL's genre
             "title": values.get("title"),
             "authors": authors,
             "year": _year(values.get("year")),
@@ -540,7 +541,7 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
     for item in items:
         fields = {
             "type": _csl_type(item.get("type")),
-            "design": _DESIGN.choice_ids(_as_list(item.get("genre") or [])),
+            "design": _designs(item.get("genre")),
             "title": item.get("title"),
             "authors": _csl_authors(item.get("author")),
             "year": _year(_csl_first_year(item.get("issued"))),
@@ -610,7 +611,7 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
         doi = _first(i.removesuffix(" [doi]") for i in ids if i.endswith(" [doi]"))
         fields = {
             "type": _medline_type(_as_list(entry.get("PT", []))),
-            "design": _DESIGN.choice_ids(_as_list(entry.get("PT", []))),
+            "design": _designs(entry.get("PT")),
             # MEDLINE ends every title with a period that is not the title's own.
             "title": (entry.get("TI") or "").removesuffix("."),
             "authors": _as_list(entry.get("AU", [])),
@@ -636,6 +637,13 @@ def _medline_type(publication_types: list[str]) -> str:
 
 
 # -- shared ---------------------------------------------------------------------
+
+
+def _designs(value: Any) -> list[str]:
+    """The design ids a record's names give (MEDLINE's PT lines, RIS's M3, CSL's genre,
+    BibTeX's type), several in one text separated by ";" as `ekb export` writes them;
+    a name outside the list is left out."""
+    return _DESIGN.choice_ids(name for text in _as_list(value) for name in text.split(";"))
 
 
 def _as_list(value: Any) -> list[str]:
