@@ -103,19 +103,26 @@ def test_nothing_is_requested_from_another_host(site: Path) -> None:
     assert "url(" not in css and "@import" not in css
 
 
-def test_every_claim_is_reachable_from_home_within_three_clicks(site: Path) -> None:
+def clicks_from_home(site: Path, most: int | None = None) -> dict[Path, int]:
+    """Each page a chain of links from the home page leads to (of at most `most`
+    clicks), with its fewest clicks."""
     home = (site / "index.html").resolve()
     depth = {home: 0}
     queue = deque([home])
     while queue:
         page = queue.popleft()
-        if depth[page] == 3:
+        if depth[page] == most:
             continue
         for tag in soup(page).find_all("a", href=True):
             target = local_target(page, tag["href"])
             if target and target[0].suffix == ".html" and target[0] not in depth:
                 depth[target[0]] = depth[page] + 1
                 queue.append(target[0])
+    return depth
+
+
+def test_every_claim_is_reachable_from_home_within_three_clicks(site: Path) -> None:
+    depth = clicks_from_home(site, most=3)
     claims = sorted((site / "claims").glob("*.html"))
     assert len(claims) == 6
     for claim in claims:
@@ -124,16 +131,7 @@ def test_every_claim_is_reachable_from_home_within_three_clicks(site: Path) -> N
 
 def unreachable(site: Path) -> list[str]:
     """The pages no chain of links from the home page leads to."""
-    home = (site / "index.html").resolve()
-    seen = {home}
-    queue = deque([home])
-    while queue:
-        page = queue.popleft()
-        for tag in soup(page).find_all("a", href=True):
-            target = local_target(page, tag["href"])
-            if target and target[0].suffix == ".html" and target[0] not in seen:
-                seen.add(target[0])
-                queue.append(target[0])
+    seen = clicks_from_home(site)
     return [page.relative_to(site).as_posix() for page in pages(site) if page.resolve() not in seen]
 
 
