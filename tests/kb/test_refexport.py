@@ -4,6 +4,7 @@ re-import into the same records; the FHIR Bundle validates with fhir.resources."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -122,6 +123,35 @@ def test_fhir_bundle_validates(described: Path) -> None:
     assert evidence.assertion.startswith("Failure to consider the quality of evidence")
     assert [a.resourceReference.reference for a in evidence.relatedArtifact] == [
         "Citation/grading-2"
+    ]
+
+
+def test_fhir_ids_are_at_most_64_characters_and_names_kept_whole(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A topic's slug may run to 100 characters, a FHIR id to 64 (a strict server
+    refuses a longer one): a longer claim id or work name is cut and ended by a hash of
+    it whole, and kept whole as the resource's identifier; references follow it."""
+    slug = "grading-of-recommendations-assessment-development-and-evaluation-in-practice"
+    source = tmp_path / "grading.txt"
+    source.write_text(REFERENCED_SUMMARY, encoding="utf-8")
+    import_summary(empty_kb, source, slug)
+    kb = load_kb(empty_kb)
+    text = export(kb, "fhir")
+    bundle = Bundle.model_validate_json(text)
+    resources = [entry.resource for entry in bundle.entry]
+    assert all(re.fullmatch(r"[A-Za-z0-9.-]{1,64}", r.id) for r in resources)
+    assert len({r.id for r in resources}) == len(resources)
+    names = [f"{slug}-{n}" for n in (1, 2, 3)] + [claim.id for claim in kb.claims]
+    assert [r.identifier[0].value for r in resources] == names
+    assert [r.id[:47] for r in resources] == [name[:47] for name in names]
+    ids = {r.id for r in resources}
+    links = [a.resourceReference.reference for r in resources[3:] for a in r.relatedArtifact]
+    assert links and all(link.removeprefix("Citation/") in ids for link in links)
+    assert list(json.loads(text)["entry"][0]["resource"])[:3] == [
+        "resourceType",
+        "id",
+        "identifier",
     ]
 
 

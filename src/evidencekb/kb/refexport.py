@@ -8,6 +8,7 @@ here back to its numbers. Output depends only on the knowledge base.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -39,6 +40,30 @@ _RATED = ("high", "moderate", "low", "very-low")
 
 def work_id(reference: Reference) -> str:
     return f"{reference.topic}-{reference.number}"
+
+
+# FHIR's `id` is at most 64 of [A-Za-z0-9.-] (R5, the id datatype), which a strict
+# server enforces. A claim id or a work's name is made of those, but its topic's slug
+# may run to 100 characters: a longer name is cut and ended by a hash of it whole, which
+# keeps ids apart, and the resource keeps the name whole as its identifier.
+FHIR_ID_LENGTH = 64
+_FHIR_ID_HASH = 16  # hex digits
+
+
+def fhir_id(name: str) -> str:
+    if len(name) <= FHIR_ID_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:_FHIR_ID_HASH]
+    return f"{name[: FHIR_ID_LENGTH - _FHIR_ID_HASH - 1]}-{digest}"
+
+
+def _named(resource: dict[str, Any], name: str) -> dict[str, Any]:
+    """`resource` with its FHIR id made from `name`, and `name` whole as an identifier
+    where the id had to be cut."""
+    named: dict[str, Any] = {"resourceType": resource["resourceType"], "id": fhir_id(name)}
+    if named["id"] != name:
+        named["identifier"] = [{"value": name}]
+    return named | resource  # in that order: the type, the id, then the rest
 
 
 def split_author(name: str) -> tuple[str, str]:
@@ -234,13 +259,12 @@ def fhir_citation(reference: Reference) -> dict[str, Any]:
     }
     citation = {
         "resourceType": "Citation",
-        "id": work_id(reference),
         "status": "active",
         "title": reference.title,
         "summary": [{"text": reference.citation_text}] if reference.citation_text else None,
         "citedArtifact": _compact(artifact),
     }
-    return _compact(citation)
+    return _named(_compact(citation), work_id(reference))
 
 
 # An editorial notice's nature -> FHIR R5's related-artifact-type-all code for the
@@ -285,7 +309,6 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         certainty["description"] = kb.strength.level(claim.strength).definition
     evidence = {
         "resourceType": "Evidence",
-        "id": claim.id,
         "status": "active",
         # When its meaning last changed (else was added), and its topic's last review:
         # dates from kb/, never the export's.
@@ -313,7 +336,7 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
             {"text": f"Evidence: {verdict(claim, kb.stances, kb.strength).text}"},
         ],
     }
-    return _compact(evidence)
+    return _named(_compact(evidence), claim.id)
 
 
 def _cited_work(kb: KnowledgeBase, work: str, stance: str, cited: set[str]) -> dict[str, Any]:
@@ -331,7 +354,7 @@ def _cited_work(kb: KnowledgeBase, work: str, stance: str, cited: set[str]) -> d
         "classifier": [{"coding": [{"code": term.id, "display": term.label}], "text": term.label}],
     }
     if work in cited:
-        return {**link, "resourceReference": {"reference": f"Citation/{work}"}}
+        return {**link, "resourceReference": {"reference": f"Citation/{fhir_id(work)}"}}
     return {**link, "label": work, "display": f"Reference {work}: number only"}
 
 
