@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from evidencekb.kb.load import load_kb
 from evidencekb.site.render import STATIC_DIR
 from fixtures import HOSTILE, build, node, sample_kb
 
@@ -284,6 +285,19 @@ def test_common_words_alone_are_not_searched_and_no_data_is_loaded(site: Path) -
     # A query of no word at all is not told its words are too common.
     signs = run(site, "?q=%F0%9F%92%89+%26")
     assert (signs["results"], signs["status"]) == ([], ["No claim matches “💉 &”."])
+
+
+def test_a_kb_of_no_claims_is_searched_without_a_data_file_to_load(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """As `ekb init` starts one: its manifest named a first shard it never wrote, and
+    every search said that the search data could not be loaded."""
+    site = build(load_kb(empty_kb), tmp_path / "site")
+    (tmp_path / "harness.js").write_text(HARNESS, encoding="utf-8")
+    outcome = run(site, "?q=ketamine")
+    assert (outcome["state"], outcome["results"]) == ("done", [])
+    assert outcome["status"] == ["No claim matches “ketamine”."]
+    assert [src for src in outcome["loaded"] if src.startswith("search/t-")] == []
 
 
 def test_a_filter_choice_that_names_its_menu_is_named_once(site: Path) -> None:

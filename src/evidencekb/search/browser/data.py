@@ -131,8 +131,8 @@ def _shards(entries: Iterable[tuple[str, str]]) -> Iterator[Shard]:
 def _boundaries(spans: list[tuple[str, str]]) -> list[str]:
     """Where each shard starts, given each shard's first and last key: the shortest
     prefix of its first key that sorts after the previous shard's last key ("" for the
-    first shard)."""
-    starts = [""]
+    first shard; none where there is none, a kb of no claims)."""
+    starts = [""] if spans else []
     for (_, last), (first, _) in itertools.pairwise(spans):
         cut = next(
             first[:k] for k in range(1, len(first) + 1) if js_order(first[:k]) > js_order(last)
