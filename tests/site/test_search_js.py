@@ -164,7 +164,7 @@ def test_an_abbreviation_finds_the_spelled_out_name_and_marks_it(site: Path) -> 
         "claims/ketamine-pain-00000004.html",
         "claims/opioids-pain-00000001.html",
     ]
-    assert outcome["status"] == ["3 claims match “CRPS”."]
+    assert outcome["status"] == ["3 claims match “\u2068CRPS\u2069”."]
     marks = {r["href"]: r["marks"] for r in outcome["results"]}
     assert marks["claims/ketamine-pain-00000002.html"] == [
         "complex regional pain syndrome",
@@ -199,13 +199,13 @@ def test_filters_narrow_the_results(site: Path) -> None:
     assert filtered["results"] == []
     # "No results" names the filters in force, as the folded filters' summary does.
     assert filtered["status"] == [
-        "No claim matches “crps” with the filters Evidence strength: High.",
+        "No claim matches “\u2068crps\u2069” with the filters Evidence strength: High.",
         "Clear a filter to search more widely.",
     ]
     assert filtered["filters"] == {"open": True, "inForce": "(1 in force: Evidence strength: High)"}
     two = run(site, "?q=crps&strength=low&section=research")
     assert two["status"] == [
-        "1 claim matches “crps” with the filters Section: From the Research; "
+        "1 claim matches “\u2068crps\u2069” with the filters Section: From the Research; "
         "Evidence strength: Low."
     ]
 
@@ -231,8 +231,8 @@ def test_a_typo_is_corrected_and_said_so_but_a_word_beginning_is_not_a_word(site
     # The first two write the word; the others are about ketamine (an entity's name).
     assert [r["marks"] for r in typo["results"][:2]] == [["Ketamine"], ["Ketamine"]]
     # As `ekb search` says it; the claims counted are the corrected query's.
-    assert typo["status"][0] == "Did you mean “ketamine”? Showing results for it."
-    assert "match “ketamine”" in typo["status"][1]
+    assert typo["status"][0] == "Did you mean “\u2068ketamine\u2069”? Showing results for it."
+    assert "match “\u2068ketamine\u2069”" in typo["status"][1]
     assert any(src.startswith("search/s-") for src in typo["loaded"])
     # CRP (C-reactive protein) is not the beginning of CRPS: abbreviations stay apart.
     assert run(site, "?q=CRP")["results"] == []
@@ -284,7 +284,7 @@ def test_common_words_alone_are_not_searched_and_no_data_is_loaded(site: Path) -
     assert [src for src in outcome["loaded"] if src.startswith("search/t-")] == []
     # A query of no word at all is not told its words are too common.
     signs = run(site, "?q=%F0%9F%92%89+%26")
-    assert (signs["results"], signs["status"]) == ([], ["No claim matches “💉 &”."])
+    assert (signs["results"], signs["status"]) == ([], ["No claim matches “\u2068💉 &\u2069”."])
 
 
 def test_a_kb_of_no_claims_is_searched_without_a_data_file_to_load(
@@ -296,8 +296,15 @@ def test_a_kb_of_no_claims_is_searched_without_a_data_file_to_load(
     (tmp_path / "harness.js").write_text(HARNESS, encoding="utf-8")
     outcome = run(site, "?q=ketamine")
     assert (outcome["state"], outcome["results"]) == ("done", [])
-    assert outcome["status"] == ["No claim matches “ketamine”."]
+    assert outcome["status"] == ["No claim matches “\u2068ketamine\u2069”."]
     assert [src for src in outcome["loaded"] if src.startswith("search/t-")] == []
+
+
+def test_the_query_is_isolated_in_the_status_line(site: Path) -> None:
+    """A right-to-left override left open in a query (a crafted link's ?q=) ends at the
+    isolate's close, and cannot reverse the rest of the line around it."""
+    outcome = run(site, "?q=%E2%80%AEzzqx")
+    assert outcome["status"] == ["No claim matches “\u2068\u202ezzqx\u2069”."]
 
 
 def test_a_filter_choice_that_names_its_menu_is_named_once(site: Path) -> None:

@@ -159,6 +159,13 @@
     });
   }
 
+  // What the reader typed, in quotation marks, isolated from the sentence around it
+  // (U+2068 ... U+2069): a right-to-left override left open in it (a crafted link's
+  // ?q=) ends there, and cannot reverse the rest of the line.
+  function quoted(text) {
+    return '\u201c\u2068' + text + '\u2069\u201d';
+  }
+
   function setStatus(parts) {
     el.status.textContent = '';
     parts.forEach(function (text) {
@@ -212,12 +219,12 @@
     var named = filtersInForce();
     // The claims counted are the corrected query's, when it was corrected.
     var searched = outcome.corrected !== null ? outcome.corrected : query;
-    var text = count === 0 ? 'No claim matches “' + searched + '”'
-      : count + (count === 1 ? ' claim matches “' : ' claims match “') + searched + '”';
+    var text = count === 0 ? 'No claim matches ' + quoted(searched)
+      : count + (count === 1 ? ' claim matches ' : ' claims match ') + quoted(searched);
     text += named.length ? ' with the filters ' + named.join('; ') + '.' : '.';
     var parts = [text];
     if (outcome.corrected !== null) {
-      parts.unshift('Did you mean “' + outcome.corrected + '”? Showing results for it.');
+      parts.unshift('Did you mean ' + quoted(outcome.corrected) + '? Showing results for it.');
     }
     if (outcome.strict === 0 && outcome.results.length) {
       parts.push('No claim has all the words; showing claims with any of them.');
@@ -256,7 +263,7 @@
           // Words, but none searched: only the very common ones (or too short).
           : engine.hasWords(query)
             ? 'Type a more specific word: very common words such as “the” are not searched.'
-            : 'No claim matches “' + query.trim() + '”.']);
+            : 'No claim matches ' + quoted(query.trim()) + '.']);
         el.results.setAttribute('data-state', 'done');
         return null;
       }
