@@ -56,7 +56,12 @@ FAIR_TEXT = st.text(st.characters(exclude_categories=("Cs", "Cc")), min_size=1, 
     str.strip
 )
 CONTROL = st.sampled_from(["\0", "\x1b", "\x0c", "\x85", "\x9f", "\t", "\u2028", "\ufeff"])
-ODD_TEXT = st.one_of(ANY_TEXT, st.builds(str.__add__, FAIR_TEXT, CONTROL))
+# Text that shows as nothing: spaces and characters of no width (a title, name or claim
+# a page would show as nothing).
+INVISIBLE = st.text(
+    st.sampled_from(" \u200b\u00ad\ufeff\u2060\u3164\ufe0f"), min_size=1, max_size=4
+)
+ODD_TEXT = st.one_of(ANY_TEXT, st.builds(str.__add__, FAIR_TEXT, CONTROL), INVISIBLE)
 
 
 def mostly(usual: st.SearchStrategy[Any], rare: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -277,11 +282,13 @@ EDITABLE = [
      ["id", "label", "definition", "synonyms", "abbreviations", "kind"]),
     ("vocabulary/categories.toml", "category",
      ["id", "label", "definition", "synonyms", "abbreviations"]),
-    ("strength.toml", "level", ["title", "definition", "rank"]),
+    ("strength.toml", "level", ["label", "title", "definition", "rank"]),
 ]  # fmt: skip
 TERM_IDS = ["ketamine", "crps", "efficacy", "mechanism", "dosing", "chronic-pain"]
 HUGE = st.sampled_from([2**63, 2**63 - 1, -(2**63), -(2**63) - 1, 2**64, 0, -1])
 LONG_ID = st.integers(150, 260).map(lambda n: "a" * n)
+# A name of many words (a term's names are searched as phrases).
+LONG_NAME = st.integers(150, 260).map(lambda n: ("pain " * n)[:n].strip())
 # What a key usually holds, by key; anything else is drawn now and then (WILD).
 TYPED = {
     "text": FAIR_TEXT,
@@ -303,6 +310,8 @@ WILD = st.one_of(
     ODD_TEXT,
     HUGE,
     LONG_ID,
+    LONG_NAME,
+    st.lists(LONG_NAME, min_size=1, max_size=2),
     st.lists(st.sampled_from(TERM_IDS), min_size=2, max_size=4),  # duplicates likely
     st.lists(st.one_of(HUGE, st.integers(-1, 7)), max_size=3),
     st.lists(ODD_TEXT, max_size=3),

@@ -104,6 +104,7 @@ class ClaimField:
     kind: str
     description: str
     required: bool = True
+    least: int | None = None  # an "int" field's smallest value
 
     @property
     def is_column(self) -> bool:
@@ -132,7 +133,7 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
     ClaimField("strength_basis", "text", "The words or the rule the strength label rests on."),
     ClaimField("categories", "texts", "The categories it is about (categories)."),
     ClaimField("entities", "texts", "The entities it mentions (entities)."),
-    ClaimField("source_line", "int", "The claim's line in its summary, from 1."),
+    ClaimField("source_line", "int", "The claim's line in its summary, from 1.", least=1),
     ClaimField(
         "added",
         "text",

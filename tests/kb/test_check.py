@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from evidencekb.errors import ValidationError
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.text import control_fault
-from fixtures import ekb_here
+from fixtures import EVIDENCE_TOPIC, ekb_here
 
 CLAIMS = "topics/ketamine-pain/claims.toml"
 
@@ -401,3 +402,194 @@ def test_import_refuses_a_summary_line_with_a_bidi_control_left_open(
         "Error: 1 problem found",
     ]
     assert not (empty_kb / "topics" / "t").exists()
+
+
+# -- edits at the edges: each the one problem it is, never one that blames another ----
+
+SAMPLE_EVIDENCE = f"topics/{EVIDENCE_TOPIC}/evidence.toml"
+SAMPLE_CLAIMS = f"topics/{EVIDENCE_TOPIC}/claims.toml"
+ENTITIES = "vocabulary/entities.toml"
+
+
+def check_lines(kb_dir: Path) -> list[str]:
+    """What `ekb check` prints, each line with the kb folder's prefix taken off; it must
+    have failed."""
+    ran = ekb_here("check", "--kb", str(kb_dir))
+    assert ran.exit_code == 1, ran.output
+    return ran.stderr.replace(f"{kb_dir}/", "").splitlines()
+
+
+def test_a_claim_id_two_topics_define_is_one_problem_each(evidence_kb: Path) -> None:
+    """The topic copied whole: its ids are duplicates, and that is all. Its evidence
+    names its own claims; it was said to belong to the other topic."""
+    shutil.copytree(evidence_kb / "topics" / EVIDENCE_TOPIC, evidence_kb / "topics" / "zz")
+    (evidence_kb / "topics" / "zz" / "evidence.toml").unlink()
+    assert check_lines(evidence_kb) == [
+        f"topics/zz/claims.toml:{line}: duplicate claim id '{claim}' (first defined at "
+        f"{SAMPLE_CLAIMS}:{line})"
+        for claim, line in (("scifact-2", 5), ("scifact-10", 17), ("scifact-11", 29))
+    ] + ["Error: 3 problems found"]
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        'label = "Contradicts"',
+        'definition = "The cited work reports evidence against the claim; the quotations '
+        'show where."',
+    ],
+)
+def test_a_stance_with_a_faulty_field_is_not_missing(kb_dir: Path, old: str) -> None:
+    """Its id is there: "'contradicts' is missing" came beside the real problem."""
+    field = old.split(" ")[0]
+    line = edit(kb_dir, "stance.toml", old, f'{field} = " "')
+    assert check_lines(kb_dir) == [
+        f"stance.toml:{line}: field '{field}' is empty",
+        "Error: 1 problem found",
+    ]
+
+
+def test_entity_kinds_listed_as_none(kb_dir: Path) -> None:
+    """`kinds = []` was "unknown field 'kinds'; allowed fields: entity", and let any kind by."""
+    text = (kb_dir / ENTITIES).read_text(encoding="utf-8")
+    start = text.index("kinds = [")
+    (kb_dir / ENTITIES).write_text(
+        text[:start] + "kinds = []" + text[text.index("]", start) + 1 :], encoding="utf-8"
+    )
+    lines = check_lines(kb_dir)
+    assert lines[0].endswith("unknown entity kind 'drug'; allowed: (none defined)")
+    assert not any("unknown field" in line for line in lines)
+
+
+def test_entity_kinds_not_a_list(kb_dir: Path) -> None:
+    text = (kb_dir / ENTITIES).read_text(encoding="utf-8")
+    start = text.index("kinds = [")
+    (kb_dir / ENTITIES).write_text(
+        text[:start] + 'kinds = "drug"' + text[text.index("]", start) + 1 :], encoding="utf-8"
+    )
+    line = text.count("\n", 0, start) + 1
+    assert check_lines(kb_dir) == [
+        f'{ENTITIES}:{line}: field \'kinds\' must be a list of texts, like ["a", "b"]',
+        "Error: 1 problem found",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("quote", "message"),
+    [
+        ('{ sentence = 4.0, text = "RESULTS" }', "quotation 1: sentence must be a whole number"),
+        ('{ sentence = 4, text = " " }', "quotation 1: text is empty"),
+        ("{ sentence = 4, text = 4 }", "quotation 1: text must be text in double quotes"),
+    ],
+)
+def test_a_faulty_quotation_names_the_quotation_and_its_key(
+    evidence_kb: Path, quote: str, message: str
+) -> None:
+    """It was "field 'quotes' must be a whole number" (or "is empty"), at the table."""
+    text = (evidence_kb / SAMPLE_EVIDENCE).read_text(encoding="utf-8")
+    start = text.index("{ sentence = 4,")
+    line = text.count("\n", 0, start) + 1
+    (evidence_kb / SAMPLE_EVIDENCE).write_text(
+        text[:start] + quote + text[text.index("},", start) + 1 :], encoding="utf-8"
+    )
+    assert check_lines(evidence_kb) == [
+        f"{SAMPLE_EVIDENCE}:{line}: {message}",
+        "Error: 1 problem found",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new"),
+    [
+        (ENTITIES, 'label = "Ketamine"', 'label = "\u200b"'),
+        ("vocabulary/categories.toml", 'label = "Efficacy"', 'label = "\u200b\u200b"'),
+        (
+            "topics/ketamine-pain/topic.toml",
+            'title = "Ketamine for pain management"',
+            'title = "\ufeff \u2060"',
+        ),
+        (
+            SAMPLE_CLAIMS,
+            'text = "1 in 5 million in UK have abnormal PrP positivity."',
+            'text = "\u00ad"',
+        ),
+        ("stance.toml", 'label = "Supports"', 'label = "\u200b"'),
+    ],
+)
+def test_a_text_of_only_invisible_characters_is_empty(
+    evidence_kb: Path, relative: str, old: str, new: str
+) -> None:
+    """A page showed the name, title or claim as nothing (a link with no words)."""
+    line = edit(evidence_kb, relative, old, new)
+    lines = check_lines(evidence_kb)
+    code = next(char for char in new.split('"')[1] if not char.isspace())
+    assert lines[0].startswith(f"{relative}:{line}: field ")
+    assert lines[0].endswith(
+        f" is empty: it holds only invisible characters, such as U+{ord(code):04X}"
+    )
+
+
+def test_a_claim_with_a_zero_width_space_among_its_words_is_kept(evidence_kb: Path) -> None:
+    edit(evidence_kb, SAMPLE_CLAIMS, "1 in 5 million", "1 in\u200b 5 million")
+    assert ekb_here("check", "--kb", str(evidence_kb)).exit_code == 0
+
+
+@pytest.mark.parametrize("key", ["label", "synonyms", "abbreviations"])
+def test_a_term_name_is_at_most_200_characters(kb_dir: Path, key: str) -> None:
+    """A synonym of thousands of words made every search for its term take minutes (it
+    is searched as a phrase): `ekb check` passed it, `ekb search ketamine` hung."""
+    name = ("pain " * 60).strip()
+    value = f'"{name}"' if key == "label" else f'["{name}"]'
+    line = edit(kb_dir, ENTITIES, 'label = "Ketamine"', f"label = {value}")
+    if key != "label":
+        text = (kb_dir / ENTITIES).read_text(encoding="utf-8")
+        (kb_dir / ENTITIES).write_text(
+            text.replace(f"label = {value}", f'label = "Ketamine"\n{key} = {value}', 1),
+            encoding="utf-8",
+        )
+        line += 1
+    assert check_lines(kb_dir) == [
+        f"{ENTITIES}:{line}: field '{key}' holds a text of {len(name)} characters; at most "
+        "200 are allowed, as search looks each name up as a phrase",
+        "Error: 1 problem found",
+    ]
+
+
+@pytest.mark.parametrize("value", [0, -1, -(2**63)])
+def test_source_line_is_1_or_more_in_a_topic_without_a_summary(
+    evidence_kb: Path, value: int
+) -> None:
+    """A claims-jsonl topic keeps no source.txt to hold the line to: 0 passed."""
+    line = edit(evidence_kb, SAMPLE_CLAIMS, "source_line = 2", f"source_line = {value}")
+    assert check_lines(evidence_kb) == [
+        f"{SAMPLE_CLAIMS}:{line}: field 'source_line' is {value}; it must be 1 or more",
+        "Error: 1 problem found",
+    ]
+
+
+def test_source_line_0_of_a_summary_is_one_problem(kb_dir: Path) -> None:
+    line = edit(kb_dir, CLAIMS, "source_line = 2", "source_line = 0")
+    assert check_lines(kb_dir) == [
+        f"{CLAIMS}:{line}: field 'source_line' is 0; it must be 1 or more",
+        "Error: 1 problem found",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("very high", "label 'very high' must use lower-case letters, digits and single hyphens"),
+        ('\\"x', "label '\"x' must use lower-case letters, digits and single hyphens"),
+        (
+            "method",
+            "label 'method' is taken: the site's strength page has an anchor of that name; "
+            "choose another label",
+        ),
+    ],
+)
+def test_a_strength_label_is_an_id(kb_dir: Path, label: str, message: str) -> None:
+    """A label is written in queries (strength:LABEL) and anchors its level on the
+    strength page: 'very high' made an id with a space, '"x' a query no one can write,
+    'method' a second #method on the page."""
+    line = edit(kb_dir, "strength.toml", 'label = "high"', f'label = "{label}"')
+    assert check_lines(kb_dir) == [f"strength.toml:{line}: {message}", "Error: 1 problem found"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from evidencekb.errors import Problem
 from evidencekb.kb.reader import KbReader
-from evidencekb.kb.tables import Field
+from evidencekb.kb.tables import Field, kind_fault
 from evidencekb.kb.tomlfile import Located
 from evidencekb.model import Claim, Evidence, Quote, Reference, Relation, Term, Topic
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
@@ -69,7 +69,8 @@ def _terms(
 ) -> tuple[Term, ...]:
     terms: list[Term] = []
     ids: list[tuple[int, str]] = []
-    for index, row in enumerate(reader.rows(doc, table)):
+    rows = reader.rows(doc, table)
+    for index, row in enumerate(rows):
         values = reader.fields(doc, table, index, row, VOCABULARY_FIELDS)
         if values is None:
             continue
@@ -77,7 +78,9 @@ def _terms(
         ids.append((index, values["id"]))
         terms.append(Term(values["id"], values["label"], table, values["definition"]))
     reader.unique(doc, table, ids, "id")
-    defined = {term_id for _, term_id in ids}
+    # A table with another fault (an empty label) still defines its id: that fault is
+    # its problem, not a missing stance.
+    defined = {row.get("id") for row in rows}
     for term_id in required:
         if term_id not in defined:
             reader.report(doc, f"[[{table}]] '{term_id}' is missing: evidencekb relies on it")
@@ -153,6 +156,7 @@ class _EvidenceFile:
         self.reader, self.doc, self.lines, self.topic = reader, doc, lines, topic
         self.claims, self.vocabulary = claims, vocabulary
         self.references = {reference.number: reference for reference in topic.references}
+        self.own = {claim.id: claim for claim in topic.claims}
         reader.unknown_keys(doc, "", 0, doc.data, {"evidence", "relation"})
 
     def evidence(self) -> list[tuple[str, Evidence]]:
@@ -245,7 +249,9 @@ class _EvidenceFile:
         self.reader.problems.append(Problem(self.doc.path, line, message))
 
     def own_claim(self, table: str, index: int, claim_id: str) -> Claim | None:
-        claim = self.claims.get(claim_id)
+        # The topic's own first: an id two topics define (a problem of its own) is
+        # no claim of another topic here.
+        claim = self.own.get(claim_id) or self.claims.get(claim_id)
         if claim is None:
             self.report(f"no claim has the id '{claim_id}'", table, index, "claim")
         elif claim.topic != self.topic.slug:
@@ -303,13 +309,11 @@ class _EvidenceFile:
                     number,
                 )
                 return None
-            sentence = self.reader.typed(
-                self.doc, "evidence", index, "quotes", item["sentence"], "int"
-            )
-            text = self.reader.typed(self.doc, "evidence", index, "quotes", item["text"], "text")
-            if sentence is None or text is None:
-                return None
-            quotes.append(Quote(sentence, text))
+            for key, field in QUOTE_FIELDS.items():
+                if fault := kind_fault(item[key], field.kind):
+                    self.report_quote(f"quotation {number}: {key} {fault}", index, number)
+                    return None
+            quotes.append(Quote(item["sentence"], item["text"]))
         if len(set(quotes)) != len(quotes):
             self.report("a quotation is listed twice", "evidence", index, "quotes")
             return None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import RULE_LABELS
-from evidencekb.kb.tables import Field
+from evidencekb.kb.tables import SLUG_RULE, Field, is_slug
+from evidencekb.kb.tomlfile import Located
 from evidencekb.model import StrengthLevel, StrengthScheme
 from evidencekb.paths import STRENGTH_FILE, STRENGTH_PROSE
 
@@ -31,6 +32,7 @@ def load_scheme(reader: KbReader) -> StrengthScheme:
     for index, row in enumerate(reader.rows(doc, "level")):
         values = reader.fields(doc, "level", index, row, LEVEL_FIELDS)
         if values is not None:
+            _check_label(reader, doc, index, values["label"])
             indexed.append((index, StrengthLevel(**values)))
     reader.unique(doc, "level", [(i, level.label) for i, level in indexed], "label")
     reader.unique(doc, "level", [(i, str(level.rank)) for i, level in indexed], "rank")
@@ -43,3 +45,24 @@ def load_scheme(reader: KbReader) -> StrengthScheme:
             reader.report(doc, f"the derivation rule needs a level labelled '{label}'")
     levels.sort(key=lambda level: level.rank)
     return StrengthScheme(tuple(levels), tuple(hedging or ()), prose or "")
+
+
+# The anchors strength.html (site/templates) has of its own: a level's section is
+# anchored by its label (strength.html#low), so no label may be one of them.
+PAGE_ANCHORS = ("main", "levels-heading", "method", "method-heading")
+
+
+def _check_label(reader: KbReader, doc: Located, index: int, label: str) -> None:
+    """A label is an id: what queries write (strength:low) and an anchor of the site's
+    strength page, which must name its level alone."""
+    if not is_slug(label):
+        reader.report(doc, f"label '{label}' must use {SLUG_RULE}", "level", index, "label")
+    elif label in PAGE_ANCHORS:
+        reader.report(
+            doc,
+            f"label '{label}' is taken: the site's strength page has an anchor of that "
+            "name; choose another label",
+            "level",
+            index,
+            "label",
+        )

@@ -58,6 +58,23 @@ def first_repeat(values: list[Any]) -> Any | None:
 class Field:
     kind: str  # "text", "int", "texts", "ints", "bool"
     required: bool = True
+    least: int | None = None  # an "int" field's smallest value
+    longest: int | None = None  # at most this many characters in a text (each of "texts")
+    why_longest: str = ""  # what the length limit is for, said with it
+
+    def bound_fault(self, value: Any) -> str | None:
+        """Why a value of this field's kind is out of its bounds, or None."""
+        if self.least is not None and isinstance(value, int) and value < self.least:
+            return f"is {value}; it must be {self.least} or more"
+        if self.longest is None:
+            return None
+        for text in [value] if isinstance(value, str) else value:
+            if len(text) > self.longest:
+                return (
+                    f"holds a text of {len(text)} characters; at most {self.longest} are "
+                    f"allowed{self.why_longest}"
+                )
+        return None
 
 
 _KIND_NAMES = {
@@ -126,6 +143,10 @@ class TableChecker:
                 usable = False
                 continue
             value = self.typed(doc, table, index, key, row[key], field.kind)
+            if value is not None and (fault := field.bound_fault(value)):
+                # Its own problem; the table stays usable, so that no other is reported
+                # because of it (a claim's evidence "naming no claim").
+                self.report(doc, f"field '{key}' {fault}", table, index, key)
             if value is None:
                 usable = usable and not field.required
             else:
@@ -137,22 +158,9 @@ class TableChecker:
     ) -> Any | None:
         if value is None:
             return None
-        if not _is_kind(value, kind):
-            detail = ""
-            if kind == "ints" and isinstance(value, list):
-                bad = next(v for v in value if not isinstance(v, int) or isinstance(v, bool))
-                detail = f"; {_show(bad)} is not a whole number"
-            self.report(
-                doc, f"field '{key}' must be {_KIND_NAMES[kind]}{detail}", table, index, key
-            )
-            return None
-        if kind == "text" and (fault := text_fault(value)):
+        if fault := kind_fault(value, kind):
             self.report(doc, f"field '{key}' {fault}", table, index, key)
             return None
-        for text in value if kind == "texts" else []:
-            if fault := control_fault(text):
-                self.report(doc, f"field '{key}' {fault}", table, index, key)
-                return None
         return value
 
     def unknown_keys(
@@ -212,6 +220,23 @@ class TableChecker:
                 )
             else:
                 first[value] = index
+
+
+def kind_fault(value: Any, kind: str) -> str | None:
+    """Why `value` is no value of the field kind `kind`, in the words that follow the
+    field's name in a problem ("must be a whole number"), or None."""
+    if not _is_kind(value, kind):
+        detail = ""
+        if kind == "ints" and isinstance(value, list):
+            bad = next(v for v in value if not isinstance(v, int) or isinstance(v, bool))
+            detail = f"; {_show(bad)} is not a whole number"
+        return f"must be {_KIND_NAMES[kind]}{detail}"
+    if kind == "text":
+        return text_fault(value)
+    for text in value if kind == "texts" else []:
+        if fault := control_fault(text):
+            return fault
+    return None
 
 
 def _is_kind(value: Any, kind: str) -> bool:

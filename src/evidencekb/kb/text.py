@@ -9,6 +9,7 @@ message that quotes a user's value or path shows them as escapes, so that an
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from evidencekb.terminal import BIDI_CLOSES, CONTROL_CODES
 
@@ -56,10 +57,27 @@ def _bidi_fault(text: str) -> str | None:
     return None
 
 
+# Unicode's default-ignorable characters that are not format characters (Cf): each
+# shows as nothing, as do the format characters (U+200B ZERO WIDTH SPACE, U+00AD SOFT
+# HYPHEN, U+FEFF, U+2060 WORD JOINER, the tag characters).
+_IGNORABLE = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf" or bool(_IGNORABLE.match(char))
+
+
 def text_fault(text: str) -> str | None:
-    """Why `text` is not a usable one-line text, or None."""
+    """Why `text` is not a usable one-line text, or None. A text of only invisible
+    characters is as empty as one of spaces: a page would show a title, a name or a
+    claim as nothing, a link with no words to click."""
     if not text.strip():
         return "is empty"
+    if all(_invisible(char) for char in text):  # stops at the first visible character
+        code = next(ord(char) for char in text if not char.isspace())
+        return f"is empty: it holds only invisible characters, such as U+{code:04X}"
     return control_fault(text)
 
 

@@ -11,12 +11,17 @@ from evidencekb.kb.tomlfile import Located
 from evidencekb.model import Term
 from evidencekb.paths import CATEGORIES_FILE, ENTITIES_FILE, FOLDER_PAGE_STEM
 
+# A term's names (label, synonyms, abbreviations) are searched as phrases, each
+# added to every query that names the term: a name of thousands of words would make
+# each such search take minutes. No clinical term's name comes near the limit.
+MAX_NAME_LENGTH = 200
+_SEARCHED = ", as search looks each name up as a phrase"
 TERM_FIELDS = {
     "id": Field("text"),
-    "label": Field("text"),
+    "label": Field("text", longest=MAX_NAME_LENGTH, why_longest=_SEARCHED),
     "definition": Field("text", required=False),
-    "synonyms": Field("texts", required=False),
-    "abbreviations": Field("texts", required=False),
+    "synonyms": Field("texts", False, longest=MAX_NAME_LENGTH, why_longest=_SEARCHED),
+    "abbreviations": Field("texts", False, longest=MAX_NAME_LENGTH, why_longest=_SEARCHED),
     "broader": Field("texts", required=False),
 }
 ENTITY_FIELDS = {**TERM_FIELDS, "kind": Field("text")}
@@ -37,18 +42,19 @@ class Vocabulary:
 
 
 def load_categories(reader: KbReader) -> Vocabulary:
-    return _load_terms(reader, reader.read(CATEGORIES_FILE), "category", TERM_FIELDS, ())
+    return _load_terms(reader, reader.read(CATEGORIES_FILE), "category", TERM_FIELDS, None)
 
 
 def load_entities(reader: KbReader) -> tuple[tuple[str, ...], Vocabulary]:
     """The entity kinds the file declares, and its entities."""
     doc = reader.read(ENTITIES_FILE)
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[str, ...] | None = None  # None: no telling which kinds are allowed
     if doc is not None:
-        kinds = tuple(reader.typed(doc, "", 0, "kinds", doc.data.get("kinds"), "texts") or ())
+        declared = reader.typed(doc, "", 0, "kinds", doc.data.get("kinds"), "texts")
+        kinds = None if declared is None else tuple(declared)
         if "kinds" not in doc.data:
             reader.report(doc, "missing field 'kinds': list the entity kinds")
-    return kinds, _load_terms(reader, doc, "entity", ENTITY_FIELDS, kinds)
+    return kinds or (), _load_terms(reader, doc, "entity", ENTITY_FIELDS, kinds)
 
 
 def _load_terms(
@@ -56,11 +62,13 @@ def _load_terms(
     doc: Located | None,
     table: str,
     spec: dict[str, Field],
-    kinds: tuple[str, ...],
+    kinds: tuple[str, ...] | None,
 ) -> Vocabulary:
+    """`kinds`: the kinds an entity may be (an empty list allows none), None when the
+    file gives no usable list (its own problem) or its terms have no kind."""
     if doc is None:
         return Vocabulary((), None)
-    reader.unknown_keys(doc, "", 0, doc.data, {table, "kinds"} if kinds else {table})
+    reader.unknown_keys(doc, "", 0, doc.data, {table, "kinds"} if "kind" in spec else {table})
     terms: list[Term] = []
     ids: list[tuple[int, str]] = []
     rows = reader.rows(doc, table)
@@ -77,7 +85,7 @@ def _load_terms(
                 table, index, "id",
             )  # fmt: skip
         kind = values.get("kind", "category")
-        if kinds:
+        if kinds is not None:
             reader.choice(doc, table, index, "kind", kind, kinds, "entity kind")
         ids.append((index, values["id"]))
         terms.append(
