@@ -14,7 +14,6 @@ written; then they are written all at once (atomic.staged_dir) or not at all.
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 import shutil
 from collections import Counter
@@ -32,7 +31,7 @@ from evidencekb.kb.reflist import Entry, parse_reference_list
 from evidencekb.kb.replacing import Replaced
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.summary import Statement, Summary, read_document
-from evidencekb.kb.tables import topic_slug_fault
+from evidencekb.kb.tables import stable_id, topic_slug_fault
 from evidencekb.kb.text import shown, text_fault
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.model import KnowledgeBase, Term, split_lines
@@ -153,7 +152,7 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> None:
 
 def claim_id(slug: str, text: str, digits: int = ID_HASH_DIGITS) -> str:
     """A stable id: it depends on the claim's own text only, never on its position."""
-    return f"{slug}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:digits]}"
+    return stable_id(slug, text, digits)
 
 
 def claim_ids(slug: str, texts: list[str]) -> list[str]:

@@ -8,11 +8,11 @@ here back to its numbers. Output depends only on the knowledge base.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
+from evidencekb.kb.tables import stable_id
 from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
 from evidencekb.registry import reference_field
 from evidencekb.verdict import verdict
@@ -53,8 +53,7 @@ _FHIR_ID_HASH = 16  # hex digits
 def fhir_id(name: str) -> str:
     if len(name) <= FHIR_ID_LENGTH:
         return name
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:_FHIR_ID_HASH]
-    return f"{name[: FHIR_ID_LENGTH - _FHIR_ID_HASH - 1]}-{digest}"
+    return stable_id(name[: FHIR_ID_LENGTH - _FHIR_ID_HASH - 1], name, _FHIR_ID_HASH)
 
 
 def _named(resource: dict[str, Any], name: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ field and, where there is a vocabulary, the allowed values.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,14 @@ SLUG_RULE = "lower-case letters, digits and single hyphens"
 # and a claim id is its topic's slug, a hyphen and up to 64 hex digits.
 MAX_ID_LENGTH = 200
 MAX_TOPIC_SLUG_LENGTH = 100
+
+
+def stable_id(prefix: str, text: str, digits: int) -> str:
+    """`prefix`, a hyphen and the first `digits` hex digits of `text`'s SHA-256: an id
+    that depends on `text` alone and never changes (a claim's, made from its words
+    when it is imported). An identifier, not the key of a content (reuse.content_key),
+    which changes with the code that makes it."""
+    return f"{prefix}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:digits]}"
 
 
 def is_slug(value: str) -> bool:
