@@ -57,6 +57,15 @@ def test_a_byte_order_mark_is_one_clear_problem(kb_dir: Path, name: str) -> None
     ]
 
 
+def test_lines_are_counted_as_an_editor_numbers_them(kb_dir: Path) -> None:
+    """Line and paragraph separators and NEL in a comment are no line breaks: counted
+    as breaks (str.splitlines), they put every later problem lines too far."""
+    path = kb_dir / CLAIMS
+    path.write_text("# a\u2028b\u2029c\x85d\n" + path.read_text("utf-8"), encoding="utf-8")
+    line = edit(kb_dir, CLAIMS, 'section = "guidelines"', 'sektion = "guidelines"')
+    assert problems(kb_dir)[1].startswith(f"{CLAIMS}:{line}: unknown field 'sektion'")
+
+
 def test_unknown_and_missing_fields(kb_dir: Path) -> None:
     line = edit(kb_dir, CLAIMS, 'section = "guidelines"', 'sektion = "guidelines"')
     header = line - 2  # the claim's [[claim]] line; its id comes between

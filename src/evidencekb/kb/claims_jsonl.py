@@ -520,7 +520,7 @@ def _at_source(
         if name is None:
             found.append(problem)
             continue
-        lines = files[name].decode("utf-8").splitlines()[: problem.line]
+        lines = split_lines(files[name].decode("utf-8"))[: problem.line]
         tables = sum(1 for line in lines if line.startswith("[["))
         origins = made_from.get(name, [])
         line = origins[tables - 1] if 0 < tables <= len(origins) else 1

@@ -19,7 +19,16 @@ from evidencekb.errors import Problem
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field, kind_fault
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import Claim, Evidence, Quote, Reference, Relation, Term, Topic
+from evidencekb.model import (
+    Claim,
+    Evidence,
+    Quote,
+    Reference,
+    Relation,
+    Term,
+    Topic,
+    split_lines,
+)
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.paths import EVIDENCE_FILE, STANCE_FILE, TOPICS_DIR
 
@@ -101,7 +110,7 @@ def attach_evidence(
         doc = reader.read_optional(relative)
         if doc is None:
             continue
-        lines = (reader.text(relative) or "").splitlines()  # for the line of each quotation
+        lines = split_lines(reader.text(relative) or "")  # for the line of each quotation
         checker = _EvidenceFile(reader, doc, lines, topic, claims, vocabulary)
         for claim_id, item in checker.evidence():
             evidence[(topic.slug, claim_id)].append(item)

@@ -21,6 +21,7 @@ import tomli_w
 
 from evidencekb.errors import Problem
 from evidencekb.kb.text import shown
+from evidencekb.model import split_lines
 
 # SQLite stores integers in 64 bits, signed.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
@@ -181,7 +182,7 @@ def _locate(text: str) -> dict[tuple[str, int, str], int]:
     lines: dict[tuple[str, int, str], int] = {}
     counts: dict[str, int] = {}
     table, index = "", 0
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(split_lines(text), start=1):
         if match := _ARRAY_HEADER.match(line):
             table = match.group(1)
             index = counts.get(table, 0)
