@@ -66,6 +66,20 @@ def test_lines_are_counted_as_an_editor_numbers_them(kb_dir: Path) -> None:
     assert problems(kb_dir)[1].startswith(f"{CLAIMS}:{line}: unknown field 'sektion'")
 
 
+@pytest.mark.parametrize("taken", ["main", "research", "references-heading"])
+def test_a_claim_id_a_topic_page_anchors_already_is_refused(kb_dir: Path, taken: str) -> None:
+    """A claim is anchored on its topic's page by its id: one named like the page's own
+    anchors (a claims-jsonl file's ids are its own) gave the page that id twice."""
+    text = (kb_dir / CLAIMS).read_text("utf-8")
+    first = re.search(r'id = "(ketamine-pain-[0-9a-f]+)"', text)
+    assert first is not None
+    line = edit(kb_dir, CLAIMS, first.group(0), f'id = "{taken}"')
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{line}: claim id '{taken}' is taken: its topic's page has an anchor of "
+        "that name; choose another id"
+    ]
+
+
 def test_unknown_and_missing_fields(kb_dir: Path) -> None:
     line = edit(kb_dir, CLAIMS, 'section = "guidelines"', 'sektion = "guidelines"')
     header = line - 2  # the claim's [[claim]] line; its id comes between

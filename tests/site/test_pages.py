@@ -17,6 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.errors import KBError
+from evidencekb.kb.claims import TOPIC_PAGE_ANCHORS
 from evidencekb.model import (
     Claim,
     KnowledgeBase,
@@ -26,6 +27,7 @@ from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
 from evidencekb.registry import CONTESTED_CHOICES, STUDY_DESIGNS, filters
 from evidencekb.site.context import SiteLookups
 from evidencekb.site.evidence import EvidenceIndex
+from evidencekb.site.listing import PAGE_CLAIMS
 from evidencekb.site.render import Renderer, _downloads, _environment
 from fixtures import HOSTILE_MARKERS, REPO_KB, build, sample_kb, write_site
 
@@ -389,6 +391,34 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
         "static/search.js",
         "search/manifest.js",
     ]
+
+
+def test_a_topic_page_anchors_nothing_but_claims_and_its_declared_anchors(
+    site: Path, tmp_path: Path
+) -> None:
+    """`ekb check` refuses a claim id that is one of a topic page's own anchors
+    (claims.TOPIC_PAGE_ANCHORS): the list must hold every id the pages have, or a
+    claims-jsonl claim could take one and the page would have it twice. The large
+    benchmark kb's pages are paginated (page-2.html): one is built here too."""
+    kb = sample_kb()
+    topic = kb.topics[1]
+    claims = tuple(
+        Claim(**{**topic.claims[n % len(topic.claims)].__dict__, "id": f"{topic.slug}-{n:04d}"})
+        for n in range(PAGE_CLAIMS + 1)
+    )
+    long = Topic(**{**topic.__dict__, "claims": claims})
+    kb = KnowledgeBase(kb.strength, kb.categories, kb.entities, kb.entity_kinds, (long,))
+    many = tmp_path / "paginated"
+    write_site(kb, many)
+    claim_ids = {claim.id for claim in sample_kb().claims} | {claim.id for claim in claims}
+    ids: set[str] = set()
+    for folder in (site, many):
+        topics = folder / "topics"
+        for page in sorted([*topics.glob("*/index.html"), *topics.glob("*/page-*")]):
+            ids |= {tag["id"] for tag in soup(page).find_all(id=True)}
+    assert list((many / "topics").glob("*/page-2.html"))
+    assert ids - claim_ids <= TOPIC_PAGE_ANCHORS
+    assert {"main", "research", "references", "evidence"} <= TOPIC_PAGE_ANCHORS
 
 
 def test_a_claim_id_unfit_for_a_file_name_is_refused(tmp_path: Path) -> None:

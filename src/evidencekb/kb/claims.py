@@ -17,6 +17,19 @@ from evidencekb.model import Claim, StrengthScheme
 from evidencekb.names import SECTIONS, STRENGTH_METHODS
 from evidencekb.paths import SOURCE_COPY, STRENGTH_PROSE
 
+# The anchors a topic's page (site/templates/topic.html, with base.html and the
+# partials it includes) has of its own: a claim is anchored there by its id
+# (topics/<slug>/index.html#<id>), so no claim id may be one of them (a claims-jsonl
+# claim's id is the file's). tests/site/test_pages.py holds the list to the pages built.
+TOPIC_PAGE_ANCHORS = frozenset(
+    name + suffix
+    for name in (
+        *("main", "overview", "changes", "provenance", "references", "evidence"),
+        *("contested", "notices", "pages", *SECTIONS),
+    )
+    for suffix in ("", "-heading")
+)
+
 # A `[[claim]]` table's fields, as registry.CLAIM_FIELDS declares them.
 CLAIM_FIELDS = {f.name: Field(f.kind, f.required, f.least) for f in registry.CLAIM_FIELDS}
 
@@ -100,6 +113,15 @@ class ClaimChecker:
         if values["section"] in SECTIONS and values["strength"] in scheme.labels:
             self.check_strength(doc, index, values, context)
         self.check_unique_id(doc, index, values["id"])
+        if values["id"] in TOPIC_PAGE_ANCHORS:
+            self.reader.report(
+                doc,
+                f"claim id '{values['id']}' is taken: its topic's page has an anchor of "
+                "that name; choose another id",
+                "claim",
+                index,
+                "id",
+            )
         self.check_dates(doc, index, values)
 
     def check_dates(self, doc: Located, index: int, values: dict[str, Any]) -> None:
