@@ -68,7 +68,7 @@ def read_corpus(path: Path) -> dict[int, dict[str, Any]]:
     corpus: dict[int, dict[str, Any]] = {}
     for number, data in read_lines(path):
         doc_id, title, sentences = data.get("doc_id"), data.get("title"), data.get("sentences")
-        if not isinstance(doc_id, int) or not isinstance(title, str):
+        if not whole(doc_id) or not isinstance(title, str):
             raise InputError(f"{path}:{number}: needs a whole-number doc_id and a title")
         if not isinstance(sentences, list) or not all(isinstance(s, str) for s in sentences):
             raise InputError(f"{path}:{number}: 'sentences' must be a list of texts")
@@ -79,9 +79,9 @@ def read_corpus(path: Path) -> dict[int, dict[str, Any]]:
 def claim_line(path: Path, number: int, data: dict[str, Any]) -> dict[str, Any]:
     claim_id, text, cited = data.get("id"), data.get("claim"), data.get("cited_doc_ids")
     evidence = data.get("evidence", {})
-    if not isinstance(claim_id, int) or not isinstance(text, str):
+    if not whole(claim_id) or not isinstance(text, str):
         raise InputError(f"{path}:{number}: needs a whole-number id and a claim text")
-    if not isinstance(cited, list) or not all(isinstance(n, int) for n in cited):
+    if not isinstance(cited, list) or not all(whole(n) for n in cited):
         raise InputError(f"{path}:{number}: 'cited_doc_ids' must be a list of whole numbers")
     if not isinstance(evidence, dict):
         raise InputError(f"{path}:{number}: 'evidence' must be an object keyed by doc id")
@@ -101,18 +101,33 @@ def claim_line(path: Path, number: int, data: dict[str, Any]) -> dict[str, Any]:
 
 def link(path: Path, number: int, doc: int, rationales: list[Any]) -> dict[str, Any]:
     """One cited abstract's stance, and its rationale sentences (by index, for now)."""
+    if not isinstance(rationales, list):
+        raise InputError(f"{path}:{number}: doc {doc}'s evidence must be a list of rationales")
     if not rationales:
         return {"citation": doc, "stance": NO_RATIONALE, "quotes": []}
-    labels = {r.get("label") for r in rationales if isinstance(r, dict)}
+    if not all(isinstance(r, dict) for r in rationales):
+        raise InputError(
+            f'{path}:{number}: doc {doc}\'s rationales must each be {{"label": ..., '
+            '"sentences": [...]}'
+        )
+    labels = {r.get("label") for r in rationales}
     if len(labels) != 1 or not labels <= set(STANCES):
         raise InputError(
             f"{path}:{number}: doc {doc}'s rationales must all be labelled SUPPORT or all "
             "CONTRADICT"
         )
-    sentences = sorted({s for r in rationales for s in r.get("sentences", [])})
-    if not all(isinstance(s, int) for s in sentences):
-        raise InputError(f"{path}:{number}: doc {doc}'s rationale sentences must be numbers")
+    indexes = [r.get("sentences") for r in rationales]
+    if not all(isinstance(i, list) and all(whole(s) for s in i) for i in indexes):
+        raise InputError(
+            f"{path}:{number}: doc {doc}'s rationale sentences must be lists of whole numbers"
+        )
+    sentences = sorted({s for i in indexes for s in i})
     return {"citation": doc, "stance": STANCES[labels.pop()], "quotes": sentences}
+
+
+def whole(value: Any) -> bool:
+    """A whole number, as JSON gives one: `true` is no sentence 1, nor doc 1."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def convert(claims_path: Path, corpus_path: Path) -> list[dict[str, Any]]:
@@ -128,9 +143,12 @@ def convert(claims_path: Path, corpus_path: Path) -> list[dict[str, Any]]:
                 raise InputError(f"{claims_path}:{number}: cites doc {doc}, not in {corpus_path}")
             works.setdefault(doc, corpus[doc])
             sentences = works[doc]["sentences"]
-            if any(not 0 <= s < len(sentences) for s in item["quotes"]):
+            outside = [s for s in item["quotes"] if not 0 <= s < len(sentences)]
+            if outside:
+                has = f"sentences 0 to {len(sentences) - 1}" if sentences else "no sentences"
                 raise InputError(
-                    f"{claims_path}:{number}: a rationale sentence is outside doc {doc}"
+                    f"{claims_path}:{number}: rationale sentence {outside[0]} is outside doc "
+                    f"{doc}, which has {has}"
                 )
             item["quotes"] = [{"sentence": s, "text": sentences[s]} for s in item["quotes"]]
         claims.append(claim)

@@ -255,3 +255,65 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
         f"Error: {claims}:1: cites doc 5, not in {corpus}\n",
     )
     assert sorted(tmp_path.iterdir()) == [claims, corpus]  # no output, no temporary file
+
+
+@pytest.mark.parametrize(
+    ("evidence", "message"),
+    [
+        ({"2": [{"label": "SUPPORT", "sentences": [3]}]},
+         "rationale sentence 3 is outside doc 2, which has sentences 0 to 2"),
+        ({"2": [{"label": "CONTRADICT", "sentences": [-1]}]},
+         "rationale sentence -1 is outside doc 2, which has sentences 0 to 2"),
+        ({"2": [{"label": "SUPPORT", "sentences": [True]}]},  # was quoted as sentence 1
+         "doc 2's rationale sentences must be lists of whole numbers"),
+        ({"2": [{"label": "SUPPORT", "sentences": 1}]},  # was a TypeError
+         "doc 2's rationale sentences must be lists of whole numbers"),
+        ({"2": [{"label": "SUPPORT", "sentences": [[1]]}]},  # was a TypeError
+         "doc 2's rationale sentences must be lists of whole numbers"),
+        ({"2": [{"label": "SUPPORT"}]},  # was "supports" quoting nothing
+         "doc 2's rationale sentences must be lists of whole numbers"),
+        ({"2": [{"label": "SUPPORT", "sentences": [1]}, "x"]},  # was an AttributeError
+         'doc 2\'s rationales must each be {"label": ..., "sentences": [...]}'),
+        ({"2": {}},  # was "no-evidence", a label the source did not give
+         "doc 2's evidence must be a list of rationales"),
+    ],
+)  # fmt: skip
+def test_a_bad_rationale_is_one_line_naming_its_file_and_line(
+    tmp_path: Path, evidence: dict[str, Any], message: str
+) -> None:
+    claims = tmp_path / "claims.jsonl"
+    lines = [
+        {"id": 1, "claim": "A.", "cited_doc_ids": [2], "evidence": {}},
+        {"id": 7, "claim": "B.", "cited_doc_ids": [2], "evidence": evidence},
+    ]
+    claims.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    doc = {"doc_id": 2, "title": "T", "sentences": ["A.", "B.", "C."]}
+    corpus.write_text(json.dumps(doc) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--claims", str(claims), "--corpus", str(corpus), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (1, f"Error: {claims}:2: {message}\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("line", [{"id": True}, {"cited_doc_ids": [True]}])
+def test_true_is_no_claim_id_nor_doc_id(tmp_path: Path, line: dict[str, Any]) -> None:
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(
+        json.dumps({"id": 1, "claim": "A.", "cited_doc_ids": [1], **line}) + "\n",
+        encoding="utf-8",
+    )
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text('{"doc_id": 1, "title": "T", "sentences": ["A."]}\n', encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--claims", str(claims), "--corpus", str(corpus),
+         str(tmp_path / "out.jsonl")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"Error: {claims}:1: ")
