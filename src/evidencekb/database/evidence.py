@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from evidencekb.database.cells import json_list
 from evidencekb.model import KnowledgeBase, Term, Topic
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.verdict import verdict
@@ -162,7 +163,7 @@ def _notices(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) -> N
             "date": notice.date,
             "doi": notice.doi,
             "pmid": notice.pmid,
-            "reasons": "; ".join(notice.reasons) or None,
+            "reasons": json_list(notice.reasons) if notice.reasons else None,
             "record_id": notice.record_id,
         }
         for ref in marked

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evidencekb.database.cells import list_cell_description
 from evidencekb.model import KnowledgeBase
 from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
 
@@ -106,7 +107,7 @@ TABLES: dict[str, Described] = {
             "number": "Its citation number in that topic.",
             "described": "1 when anything beyond the number is recorded, else 0.",
             **{
-                f.name: f.description + (" Several are separated by '; '." if f.is_list else "")
+                f.name: f.description + (list_cell_description(f) if f.is_list else "")
                 for f in REFERENCE_FIELDS
             },
             "mark": "The mark its editorial notices leave on it (retraction, "
@@ -136,7 +137,7 @@ TABLES: dict[str, Described] = {
             "date": "The notice's date (YYYY-MM-DD).",
             "doi": "The notice's own DOI, if known.",
             "pmid": "The notice's own PubMed id, if known.",
-            "reasons": "Retraction Watch's reasons, as it words them, separated by '; '.",
+            "reasons": "Retraction Watch's reasons, as it words them, as a JSON list.",
             "record_id": "Retraction Watch's Record ID.",
         },
         facets=("nature",),

@@ -11,7 +11,6 @@ works a topic cites live in `cited_works`, linked to claims by
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from functools import partial
@@ -21,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from evidencekb.cache import DATABASE_VERDICTS
+from evidencekb.database.cells import json_list, list_cell
 from evidencekb.database.evidence import VERDICT_COLUMNS, add_evidence, verdict_rows
 from evidencekb.database.kept import TopicWork
 from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
@@ -158,9 +158,9 @@ def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
                 "label": term.label,
                 **({"kind": term.kind} if kind else {}),
                 "definition": term.definition,
-                "synonyms": json.dumps(list(term.synonyms)),
-                "abbreviations": json.dumps(list(term.abbreviations)),
-                "broader": json.dumps(list(term.broader)),
+                "synonyms": json_list(term.synonyms),
+                "abbreviations": json_list(term.abbreviations),
+                "broader": json_list(term.broader),
             }
             for term in terms
         )
@@ -194,21 +194,23 @@ _COLUMN_TYPES: dict[str, type] = {"int": int}
 
 
 def _write_cited_works(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    fields = [f.name for f in REFERENCE_FIELDS]
     columns: dict[str, type] = {"id": str, "topic": str, "number": int, "described": int}
     columns |= {f.name: _COLUMN_TYPES.get(f.kind, str) for f in REFERENCE_FIELDS}
     db.table("cited_works").create(columns, pk="id", foreign_keys=[("topic", "topics", "slug")])
     references = (ref for topic in kb.topics for ref in topic.references)
-    rows = (_cited_work_row(ref, fields) for ref in references)
+    rows = (_cited_work_row(ref) for ref in references)
     _insert_rows(db, "cited_works", tuple(columns), rows)
 
 
-def _cited_work_row(ref: Reference, fields: Sequence[str]) -> tuple[Any, ...]:
+def _cited_work_row(ref: Reference) -> tuple[Any, ...]:
     """A reference's row: its id, topic, number, whether it is described, then each of
-    `fields`, a list as one text (its items separated by "; "), an empty one as None."""
+    its fields (registry.REFERENCE_FIELDS), a list as `list_cell`."""
     record = ref.record()
-    values = (record[name] for name in fields)
-    cells = ("; ".join(value) or None if isinstance(value, tuple) else value for value in values)
+    values = (record[f.name] for f in REFERENCE_FIELDS)
+    cells = (
+        list_cell(f, value) if isinstance(value, tuple) else value
+        for f, value in zip(REFERENCE_FIELDS, values, strict=True)
+    )
     return (work_id(ref.topic, ref.number), ref.topic, ref.number, int(ref.is_described), *cells)
 
 

@@ -1,0 +1,67 @@
+"""What the kb holds is in the database as the kb's exact text, read back whole: a list
+of free texts (a reference's authors, a notice's reasons, a term's synonyms) stays a
+list of the same items even when an item holds what a separator would be."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from evidencekb.database import write_database, write_datasette_metadata
+from evidencekb.kb.load import load_kb
+from fixtures import add_retracted_sample
+
+AUTHORS = ["Wakefield; AJ", 'O\'Brien "X"', "Murch SH 😀"]
+REASONS = ["Falsification; Fabrication", "Misconduct by Author"]
+
+
+def _with_listed_texts(kb_dir: Path) -> Path:
+    topic = add_retracted_sample(kb_dir)
+    references = topic / "references.toml"
+    listed = ", ".join(json.dumps(a, ensure_ascii=False) for a in AUTHORS)
+    text = references.read_text("utf-8").replace(
+        "number = 1\n", f"number = 1\nauthors = [{listed}]\n", 1
+    )
+    references.write_text(text, encoding="utf-8")
+    notices = topic / "notices.toml"
+    reasons = ", ".join(json.dumps(r) for r in REASONS)
+    text = notices.read_text("utf-8").replace(
+        "reference = 1\n", f"reference = 1\nreasons = [{reasons}]\n", 1
+    )
+    notices.write_text(text, encoding="utf-8")
+    return kb_dir
+
+
+def test_lists_of_free_texts_read_back_item_for_item(kb_dir: Path, tmp_path: Path) -> None:
+    kb = load_kb(_with_listed_texts(kb_dir))
+    (work, _) = kb.topic("retracted-sample").references
+    assert list(work.authors) == AUTHORS
+    assert [list(n.reasons) for n in work.notices] == [REASONS]
+    path = tmp_path / "kb.db"
+    write_database(kb, path)
+    with sqlite3.connect(path) as db:
+        (authors,) = db.execute(
+            "select authors from cited_works where id = 'retracted-sample-ref-1'"
+        ).fetchone()
+        (reasons,) = db.execute(
+            "select reasons from notices where work_id = 'retracted-sample-ref-1'"
+        ).fetchone()
+        found = db.execute(
+            "select json_each.value from cited_works, json_each(cited_works.authors) "
+            "where cited_works.id = 'retracted-sample-ref-1' order by json_each.key"
+        ).fetchall()
+        terms = db.execute("select id, synonyms from entities").fetchall()
+    assert json.loads(authors) == AUTHORS
+    assert [value for (value,) in found] == AUTHORS  # any SQLite client reads the list
+    assert "😀" in authors  # written as the kb writes it, not as \u escapes
+    assert json.loads(reasons) == REASONS
+    synonyms = {term.id: list(term.synonyms) for term in kb.entities}
+    assert {id_: json.loads(listed) for id_, listed in terms} == synonyms
+    # And the metadata says how such a cell is to be read.
+    write_datasette_metadata(path, tmp_path / "metadata.json", kb)
+    metadata = json.loads((tmp_path / "metadata.json").read_text("utf-8"))
+    tables = metadata["databases"]["kb"]["tables"]
+    assert "JSON list" in tables["cited_works"]["columns"]["authors"]
+    assert "separated by '; '" in tables["cited_works"]["columns"]["design"]
+    assert "JSON list" in tables["notices"]["columns"]["reasons"]
