@@ -189,3 +189,25 @@ def test_cli(kb_dir: Path, tmp_path: Path) -> None:
         1,
         f"{bad}:1: work number 0 must be 1 or more\nError: 1 problem found\n",
     )
+
+
+def test_a_work_whose_sentences_are_refused_is_one_problem_on_its_line(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Its quotations are not also reported as of a work no line gives sentences for (that
+    once a quotation, where the line gives them)."""
+    claim, _, _, prion, _ = sample_lines()
+    sentences = list(prion["sentences"])  # type: ignore[call-overload]
+    sentences[0] = sentences[0].replace(" ", "\t", 1)
+    quoted = json.loads(json.dumps(claim))
+    quoted["evidence"][0]["quotes"] *= 2  # the same quotation twice
+    path = write(tmp_path / "bad.jsonl", [quoted, {**prion, "sentences": sentences}])
+    assert failed_import(kb_dir, path) == [
+        "bad.jsonl:2: field 'sentences' contains the control character U+0009; remove it"
+    ]
+    path = write(
+        tmp_path / "bad.jsonl", [quoted, {k: v for k, v in prion.items() if k != "sentences"}]
+    )
+    assert failed_import(kb_dir, path) == [
+        "bad.jsonl:1: work 13734012 is quoted but no line gives its 'sentences'"
+    ]

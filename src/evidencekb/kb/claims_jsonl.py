@@ -127,6 +127,9 @@ class _Parser(TableChecker):
         self.result = ClaimsFile()
         self.first_text: dict[str, int] = {}
         self.first_id: dict[str, int] = {}
+        # Works whose line gives 'sentences' that were refused (a problem of their own
+        # line): their quotations are not checked against sentences nobody can see.
+        self.refused_sentences: set[int] = set()
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, message))
@@ -160,6 +163,8 @@ class _Parser(TableChecker):
             return
         del values["type"]
         work = JsonWork(number, values)
+        if "sentences" in doc.data and "sentences" not in values:
+            self.refused_sentences.add(work.number)
         if work.number < 1:
             self.problem(number, f"work number {work.number} must be 1 or more")
         elif work.number in self.result.works:
@@ -307,17 +312,23 @@ class _Parser(TableChecker):
         for claim in self.result.claims:
             cited.update(claim.citations)
             for item in claim.evidence:
+                work = works.get(item.citation)
+                if not item.quotes or item.citation in self.refused_sentences:
+                    continue
+                if work is None or not work.sentences:  # said once, not once a quote
+                    self.problem(
+                        claim.line,
+                        f"work {item.citation} is quoted but no line gives its 'sentences'",
+                    )
+                    continue
                 for quote in item.quotes:
-                    self.check_quote(claim.line, item.citation, quote, works.get(item.citation))
+                    self.check_quote(claim.line, item.citation, quote, work.sentences)
         for work in works.values():
             if work.number not in cited:
                 self.problem(work.line, f"work {work.number} is not cited by any claim")
 
-    def check_quote(self, line: int, number: int, quote: JsonQuote, work: JsonWork | None) -> None:
-        sentences = work.sentences if work else []
-        if not sentences:
-            self.problem(line, f"work {number} is quoted but no line gives its 'sentences'")
-        elif quote.sentence >= len(sentences):
+    def check_quote(self, line: int, number: int, quote: JsonQuote, sentences: list[str]) -> None:
+        if quote.sentence >= len(sentences):
             self.problem(
                 line,
                 f"a quote of work {number} names sentence {quote.sentence}; it has sentences "
