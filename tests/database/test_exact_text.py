@@ -65,3 +65,27 @@ def test_lists_of_free_texts_read_back_item_for_item(kb_dir: Path, tmp_path: Pat
     assert "JSON list" in tables["cited_works"]["columns"]["authors"]
     assert "separated by '; '" in tables["cited_works"]["columns"]["design"]
     assert "JSON list" in tables["notices"]["columns"]["reasons"]
+
+
+def test_each_cited_work_s_recorded_text_is_there_for_its_quotations(
+    evidence_kb: Path, tmp_path: Path
+) -> None:
+    kb = load_kb(evidence_kb)
+    path = tmp_path / "kb.db"
+    write_database(kb, path)
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "select work_id, sentence, text from cited_work_sentences order by work_id, sentence"
+        ).fetchall()
+        quoted = db.execute(
+            "select citation_quotes.text, cited_work_sentences.text from citation_quotes "
+            "left join cited_work_sentences using (work_id, sentence)"
+        ).fetchall()
+        assert db.execute("pragma foreign_key_check").fetchall() == []
+    recorded = sorted(
+        (f"{ref.topic}-ref-{ref.number}", number, text)
+        for ref in kb.topic("scifact-sample").references
+        for number, text in enumerate(ref.sentences)
+    )
+    assert recorded and rows == recorded
+    assert quoted and all(sentence and quote in sentence for quote, sentence in quoted)

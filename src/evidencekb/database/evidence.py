@@ -2,6 +2,7 @@
 
 - `stances` and `relation_kinds`: kb/stance.toml's vocabularies, with definitions;
 - `claim_citations.stance`: each claim-work link's stance ("not-stated" unless recorded);
+- `cited_work_sentences`: each cited work's recorded text, a sentence a row;
 - `citation_quotes`: the quotations, by link, in order, with their sentence number;
 - `claim_relations`: the curated claim-to-claim relations;
 - `claims.contested`: 1 when the claim is contested (model.Claim.contested, the one
@@ -72,6 +73,7 @@ def add_evidence(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) 
             "update claims set contested = 1 where id = ?",
             [(claim.id,) for claim in kb.claims if claim.contested],
         )
+    _sentences(db, kb, work_id)
     _quotes(db, kb, work_id)
     _relations(db, kb)
     _notices(db, kb, work_id)
@@ -86,6 +88,26 @@ def _vocabulary(db: sqlite_utils.Database, table: str, terms: tuple[Term, ...]) 
     db.table(table).insert_all(
         {"id": t.id, "label": t.label, "definition": t.definition} for t in terms
     )
+
+
+def _sentences(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) -> None:
+    """Each cited work's recorded text (its abstract's sentences, numbered from 0 as
+    quotations number them), so that a quotation's sentence is there to read."""
+    db.table("cited_work_sentences").create(
+        {"work_id": str, "sentence": int, "text": str},
+        pk=("work_id", "sentence"),
+        foreign_keys=[("work_id", "cited_works", "id")],
+    )
+    with db.conn:  # the driver's executemany: abstracts run to a million sentences
+        db.conn.executemany(
+            "insert into cited_work_sentences (work_id, sentence, text) values (?, ?, ?)",
+            (
+                (work_id(ref.topic, ref.number), number, text)
+                for topic in kb.topics
+                for ref in topic.references
+                for number, text in enumerate(ref.sentences)
+            ),
+        )
 
 
 def _quotes(db: sqlite_utils.Database, kb: KnowledgeBase, work_id: WorkId) -> None:

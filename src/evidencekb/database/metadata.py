@@ -142,13 +142,24 @@ TABLES: dict[str, Described] = {
         },
         facets=("nature",),
     ),
+    "cited_work_sentences": Described(
+        "The text recorded of each cited work (its abstract), a sentence a row: what "
+        "quotations quote.",
+        {
+            "work_id": _WORK_ID,
+            "sentence": "The sentence's number in the work's recorded text, from 0 (as "
+            "citation_quotes.sentence counts).",
+            "text": "The sentence, verbatim.",
+        },
+    ),
     "citation_quotes": Described(
         "Words of a cited work's recorded text that back its stance on a claim.",
         {
             "claim_id": _CLAIM_ID,
             "work_id": _WORK_ID,
             "position": "The quotation's place among this link's quotations, from 1.",
-            "sentence": "The sentence of the work's recorded text it quotes, from 0.",
+            "sentence": "The sentence of the work's recorded text it quotes, from 0 "
+            "(cited_work_sentences.sentence).",
             "text": "The quoted words, verbatim.",
         },
     ),
