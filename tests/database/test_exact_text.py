@@ -89,3 +89,38 @@ def test_each_cited_work_s_recorded_text_is_there_for_its_quotations(
     )
     assert recorded and rows == recorded
     assert quoted and all(sentence and quote in sentence for quote, sentence in quoted)
+
+
+def test_how_current_each_topic_is_and_its_change_log(kb_dir: Path, tmp_path: Path) -> None:
+    topic_toml = kb_dir / "topics" / "ketamine-pain" / "topic.toml"
+    topic_toml.write_text(
+        topic_toml.read_text("utf-8")
+        + 'last_reviewed = "2026-12-05"\nliterature_searched = "2026-11-30"\n\n'
+        '[[change]]\ndate = "2026-12-05"\nsummary = "Dosing reworded; it\'s 100% \\"new\\" 😀"\n'
+        "conclusions_changed = true\n\n"
+        '[[change]]\ndate = "2026-01-02"\nsummary = "First review."\n'
+        "conclusions_changed = false\n",
+        encoding="utf-8",
+    )
+    kb = load_kb(kb_dir)
+    topic = kb.topic("ketamine-pain")
+    assert len(topic.changes) == 2
+    path = tmp_path / "kb.db"
+    write_database(kb, path)
+    write_datasette_metadata(path, tmp_path / "metadata.json", kb)  # describes them
+    with sqlite3.connect(path) as db:
+        dates = db.execute("select last_reviewed, literature_searched from topics").fetchall()
+        log = db.execute(
+            "select topic, position, date, summary, conclusions_changed from topic_changes "
+            "order by position"
+        ).fetchall()
+        assert db.execute("pragma foreign_key_check").fetchall() == []
+    assert (
+        dates
+        == [(topic.last_reviewed, topic.literature_searched)]
+        == [("2026-12-05", "2026-11-30")]
+    )
+    assert log == [
+        ("ketamine-pain", n, c.date, c.summary, int(c.conclusions_changed))
+        for n, c in enumerate(topic.changes, start=1)
+    ]

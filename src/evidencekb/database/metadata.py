@@ -71,8 +71,23 @@ TABLES: dict[str, Described] = {
             "compact, bracketed, bracket-each, parenthesized or superscript).",
             "overview": "The topic's overview, in Markdown.",
             "claims": "How many claims the topic has.",
+            "last_reviewed": "When an editor last reviewed the whole topic (YYYY-MM-DD); "
+            "null where kb/ does not say.",
+            "literature_searched": "The date up to which the literature was searched "
+            "(YYYY-MM-DD); null where kb/ does not say.",
         },
         label_column="title",
+    ),
+    "topic_changes": Described(
+        "Each topic's change log (topic.toml's [[change]]), newest first.",
+        {
+            "topic": "The topic that changed.",
+            "position": "The entry's place in the log, from 1 (the newest).",
+            "date": "When it changed (YYYY-MM-DD).",
+            "summary": "What changed, in the editor's words.",
+            "conclusions_changed": "1 when the topic's conclusions changed with it, else 0.",
+        },
+        facets=("topic", "conclusions_changed"),
     ),
     "claims": Described(
         "One row per claim: a statement of a summary, kept verbatim.",

@@ -168,9 +168,11 @@ def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
 
 
 def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
+    """The topics, with how current each is (its review and search dates) and its
+    change log, newest first as topic.toml keeps it."""
     columns = {
         "slug": str, "title": str, "source": str, "citation_style": str, "overview": str,
-        "claims": int,
+        "claims": int, "last_reviewed": str, "literature_searched": str,
     }  # fmt: skip
     rows = (
         {
@@ -180,10 +182,26 @@ def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
             "citation_style": topic.citation_style,
             "overview": topic.overview_md,
             "claims": len(topic.claims),
+            "last_reviewed": topic.last_reviewed,
+            "literature_searched": topic.literature_searched,
         }
         for topic in kb.topics
     )
     _fill(db, "topics", columns, rows)
+    logged = {
+        "topic": str, "position": int, "date": str, "summary": str, "conclusions_changed": int,
+    }  # fmt: skip
+    db.table("topic_changes").create(
+        logged,
+        pk=("topic", "position"),
+        foreign_keys=[("topic", "topics", "slug")],
+    )
+    changes = (
+        (topic.slug, position, change.date, change.summary, int(change.conclusions_changed))
+        for topic in kb.topics
+        for position, change in enumerate(topic.changes, start=1)
+    )
+    _insert_rows(db, "topic_changes", tuple(logged), changes)
 
 
 # The claims table: the claim's id, what the loader adds (its topic, place and source
