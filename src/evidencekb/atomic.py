@@ -50,7 +50,7 @@ _RENAME_EXCHANGE = 2
 # A staging sibling's name: `.NAME.tmp-PID.START-` and mkdtemp's random letters.
 _STAGING_NAME = re.compile(r"\..+\.tmp-(\d+)\.(\d+)-[^/]*")
 # An update in place's commit folder and its journal (inplace.py): `.NAME.` and these.
-_UPDATE_NAMES = ("commit", "commit.removed")
+UPDATE_NAMES = ("commit", "commit.removed")
 _OCTAL_ESCAPE = re.compile(rb"\\([0-7]{3})")
 
 
@@ -132,7 +132,7 @@ def writers_own(name: str, target: Path) -> bool:
     Inside a mount point these sit among the folder's own files, and are not them."""
     own = f".{target.name}."
     return name.startswith(own) and (
-        name[len(own) :].startswith("tmp-") or name[len(own) :] in _UPDATE_NAMES
+        name[len(own) :].startswith("tmp-") or name[len(own) :] in UPDATE_NAMES
     )
 
 

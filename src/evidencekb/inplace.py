@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from evidencekb.atomic import (
-    is_mount_point,
+    UPDATE_NAMES,
     replace_dir,
     replace_file,
     resolved,
@@ -81,8 +81,8 @@ def commit(
     mount point, which cannot be, every file it holds is replaced in place."""
     target = resolved(target)
     written, kept = files_in(staged), frozenset(kept)
-    mounted = is_mount_point(target)
-    if not mounted and (present is None or len(written) > len(kept)):
+    home = staging_home(target)
+    if home != target and (present is None or len(written) > len(kept)):
         # Most of it new (other code, a changed vocabulary): comparing and moving most
         # files costs far more than linking the few kept ones and one swap.
         source, out = os.fspath(target), os.fspath(staged)
@@ -94,9 +94,9 @@ def commit(
         present = files_in(target)
     removed = present - written - kept
     _drop_unchanged(staged, target, written & present)
-    journal = _journal(target)
+    decided, journal = _update_files(target, home)
     replace_file(journal, json.dumps(sorted(removed), ensure_ascii=False).encode("utf-8"))
-    os.rename(staged, _commit_dir(target))  # the update is decided
+    os.rename(staged, decided)  # the update is decided
     recover(target, last)
 
 
@@ -156,7 +156,7 @@ def recover(target: Path, last: str) -> None:
     finishing (see `commit`), moving `last` after every other file; forget one that
     was never decided. The caller holds `target`'s writer lock."""
     target = resolved(target)
-    pending, journal = _commit_dir(target), _journal(target)
+    pending, journal = _update_files(target, staging_home(target))
     if not pending.is_dir():
         journal.unlink(missing_ok=True)  # written by a writer stopped before its decision
         return
@@ -196,9 +196,7 @@ def _move(source: Path, destination: Path) -> None:
         os.replace(source, destination)
 
 
-def _commit_dir(target: Path) -> Path:
-    return staging_home(target) / f".{target.name}.commit"
-
-
-def _journal(target: Path) -> Path:
-    return staging_home(target) / f".{target.name}.commit.removed"
+def _update_files(target: Path, home: Path) -> tuple[Path, Path]:
+    """An update's commit folder and its journal, in `home` (`staging_home(target)`)."""
+    decided, journal = (home / f".{target.name}.{name}" for name in UPDATE_NAMES)
+    return decided, journal
