@@ -238,18 +238,22 @@ def test_a_supported_claim_shows_supports_with_its_quotation(scifact_kb: Path) -
     ]
 
 
-def test_bad_input_is_one_line(tmp_path: Path) -> None:
-    claims = tmp_path / "claims.jsonl"
-    claims.write_text('{"id": 1, "claim": "A.", "cited_doc_ids": [5]}\n', encoding="utf-8")
-    corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("", encoding="utf-8")
-    out = tmp_path / "out.jsonl"
-    result = subprocess.run(
+def run_script(claims: Path, corpus: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """bench/scifact.py on `claims` and `corpus`, writing `out`."""
+    return subprocess.run(
         [sys.executable, str(SCRIPT), "--claims", str(claims), "--corpus", str(corpus), str(out)],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_bad_input_is_one_line(tmp_path: Path) -> None:
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text('{"id": 1, "claim": "A.", "cited_doc_ids": [5]}\n', encoding="utf-8")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("", encoding="utf-8")
+    result = run_script(claims, corpus, tmp_path / "out.jsonl")
     assert (result.returncode, result.stderr) == (
         1,
         f"Error: {claims}:1: cites doc 5, not in {corpus}\n",
@@ -291,12 +295,7 @@ def test_a_bad_rationale_is_one_line_naming_its_file_and_line(
     doc = {"doc_id": 2, "title": "T", "sentences": ["A.", "B.", "C."]}
     corpus.write_text(json.dumps(doc) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--claims", str(claims), "--corpus", str(corpus), str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_script(claims, corpus, out)
     assert (result.returncode, result.stderr) == (1, f"Error: {claims}:2: {message}\n")
     assert not out.exists()
 
