@@ -552,6 +552,28 @@ def test_a_text_of_only_invisible_characters_is_empty(
     )
 
 
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "item"),
+    [
+        ("vocabulary/categories.toml", '"pharmacology", "mode', '"pharmacology", " ", "mode', 2),
+        (ENTITIES, 'label = "Ketamine"', 'label = "Ketamine"\nsynonyms = ["\u200b"]', 1),
+        ("strength.toml", 'hedging_words = ["may",', 'hedging_words = ["", "may",', 1),
+    ],
+)
+def test_an_empty_text_in_a_list_is_refused(
+    evidence_kb: Path, relative: str, old: str, new: str, item: int
+) -> None:
+    """`synonyms = [""]` passed: an empty name matches every query, an empty hedging
+    word hedges every claim. A refused hedging list is its own one problem, not one
+    for every claim whose strength was derived with it."""
+    line = edit(evidence_kb, relative, old, new) + new.count("\n")  # the list's line
+    lines = check_lines(evidence_kb)
+    assert len(lines) == 2, lines
+    assert lines[0].startswith(f"{relative}:{line}: field '")
+    assert f"' item {item} is empty" in lines[0]
+    assert lines[0].endswith("; remove it or fill it in")
+
+
 def test_a_claim_with_a_zero_width_space_among_its_words_is_kept(evidence_kb: Path) -> None:
     edit(evidence_kb, SAMPLE_CLAIMS, "1 in 5 million", "1 in\u200b 5 million")
     assert ekb_here("check", "--kb", str(evidence_kb)).exit_code == 0

@@ -140,6 +140,15 @@ def test_a_name_suffix_is_kept_as_medline_writes_it(tmp_path: Path) -> None:
     assert read(tmp_path, "jr.json", json.dumps([item]))[0][1]["authors"] == ["Guyatt GH Jr"]
 
 
+def test_an_empty_name_names_no_one(tmp_path: Path) -> None:
+    """`AU  - ` with nothing after it, or a CSL name of empty parts, was read as an
+    author "" and refused by the check after import: it holds no name to keep."""
+    text = ris("ID  - 2\nAU  - Guyatt, Gordon H.\nAU  - \nAU  - Oxman, Andrew D.\n")
+    assert read(tmp_path, "gap.ris", text)[0][1]["authors"] == ["Guyatt GH", "Oxman AD"]
+    item = {"citation-number": 2, "author": [{"family": ""}, {"family": "Guyatt", "given": "G"}]}
+    assert read(tmp_path, "gap.json", json.dumps([item]))[0][1]["authors"] == ["Guyatt G"]
+
+
 def test_csl_particles_and_given_names_alone_are_kept(tmp_path: Path) -> None:
     names = [
         {"family": "Beer", "non-dropping-particle": "De", "given": "Hanna"},  # Santesso 2020

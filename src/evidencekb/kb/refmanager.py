@@ -167,9 +167,13 @@ def _folded(value: Any) -> Any:
 
 
 def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields that hold something. An empty item of a list (`AU  - ` with no name,
+    a CSL name of empty parts) names no one, as an empty field says nothing."""
     kept: dict[str, Any] = {}
     for key, value in fields.items():
         value = _folded(value)
+        if isinstance(value, list):
+            value = [item for item in value if not isinstance(item, str) or item.strip()]
         if value not in (None, "", []):
             kept[key] = value
     return kept

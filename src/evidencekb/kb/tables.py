@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidencekb.errors import Problem
-from evidencekb.kb.text import control_fault, text_fault
+from evidencekb.kb.text import control_fault, empty_fault, text_fault
 from evidencekb.kb.tomlfile import Located
 
 # Ids and topic slugs name files (claims/<id>.html, topics/<slug>/): always
@@ -242,7 +242,11 @@ def kind_fault(value: Any, kind: str) -> str | None:
         return f"must be {_KIND_NAMES[kind]}{detail}"
     if kind == "text":
         return text_fault(value)
-    for text in value if kind == "texts" else []:
+    for number, text in enumerate(value if kind == "texts" else [], start=1):
+        if fault := empty_fault(text):
+            # An empty name would match every query; an empty author, reason or
+            # hedging word would show as a gap.
+            return f"item {number} {fault}; remove it or fill it in"
         if fault := control_fault(text):
             return fault
     return None

@@ -73,12 +73,17 @@ def text_fault(text: str) -> str | None:
     """Why `text` is not a usable one-line text, or None. A text of only invisible
     characters is as empty as one of spaces: a page would show a title, a name or a
     claim as nothing, a link with no words to click."""
+    return empty_fault(text) or control_fault(text)
+
+
+def empty_fault(text: str) -> str | None:
+    """Why `text` shows as nothing, or None."""
     if not text.strip():
         return "is empty"
     if all(_invisible(char) for char in text):  # stops at the first visible character
         code = next(ord(char) for char in text if not char.isspace())
         return f"is empty: it holds only invisible characters, such as U+{code:04X}"
-    return control_fault(text)
+    return None
 
 
 def shown(value: str) -> str:
