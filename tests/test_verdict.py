@@ -181,3 +181,22 @@ def test_cautions_say_in_a_few_words_what_makes_a_warning() -> None:
     assert summary(TEXT, "supports").finding_line == "Cited work supports"
     quiet = summary(TEXT, "supports")
     assert (quiet.cautions, quiet.warning) == ((), False)
+
+
+def test_a_claim_whose_only_support_is_retracted_is_not_marked_supported() -> None:
+    """Its page had the green "supported" panel around "⚠ Cited work supports ·
+    Reference …: Retracted": marked as the one word surfaces style a claim by."""
+    retraction = (CitedNotice(13734012, "retraction"),)
+    assert summary(TEXT, "supports").kind == "supported"
+    assert summary(TEXT, "supports", notices=retraction).kind == "cautioned"
+    concern = (CitedNotice(13734012, "expression-of-concern"),)
+    assert summary(TEXT, "supports", notices=concern).kind == "cautioned"
+    # Another supporting work stands: supported, the notice still said beside it.
+    still = summary(TEXT, "supports", "supports", notices=retraction)
+    assert (still.kind, still.warning) == ("supported", True)
+    # A correction is no warning; a retracted work that takes no side warns all the same.
+    correction = (CitedNotice(13734012, "correction"),)
+    assert summary(TEXT, "supports", notices=correction).kind == "supported"
+    assert summary(TEXT, "no-evidence", notices=retraction).kind == "cautioned"
+    assert summary(TEXT, "no-evidence").kind == "open"
+    assert summary(TEXT, "contradicts", notices=retraction).kind == "contradicted"

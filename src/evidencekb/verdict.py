@@ -91,6 +91,8 @@ class Verdict:
     contested_because: tuple[str, ...]  # DISAGREE and/or CURATOR
     strength: StrengthNote
     notices: tuple[CitedNotice, ...] = ()  # cited works editorial notices mark (notices.toml)
+    # How many supporting works no retraction or expression of concern marks.
+    standing_support: int = 0
 
     def count(self, stance: str) -> int:
         return sum(c.count for c in self.counts if c.stance == stance)
@@ -112,12 +114,17 @@ class Verdict:
     @property
     def kind(self) -> str:
         """The finding in one word, for a surface to mark it by: "contradicted",
-        "contested", "supported" or "open" (nothing recorded takes a side)."""
+        "contested", "supported", "cautioned" (every supporting work retracted or under
+        an expression of concern, or nothing recorded and a cited work so marked) or
+        "open" (nothing recorded takes a side). A claim whose only support is retracted
+        is never marked as supported."""
         if self.contradicted:
             return "contradicted"
         if self.contested:
             return "contested"
-        return "supported" if self.count(SUPPORTS) else "open"
+        if self.standing_support:
+            return "supported"
+        return "cautioned" if self.warning else "open"
 
     @property
     def warning(self) -> bool:
@@ -217,12 +224,17 @@ def verdict(claim: Claim, stances: tuple[Term, ...], strength: StrengthScheme) -
     order = [t.id for t in stances] + sorted(set(found) - {t.id for t in stances})
     labels = {t.id: t.label for t in stances}
     counts = tuple(StanceCount(s, labels.get(s, s), found.count(s)) for s in order if s in found)
+    warned = {n.citation for n in claim.notices if n.mark in WARNED_MARKS}
+    standing = sum(
+        e.stance == SUPPORTS and e.citation not in warned for e in claim.citation_evidence
+    )
     return Verdict(
         counts,
         len(found),
         _contested_because(claim),
         _strength(claim, strength),
         claim.notices,
+        standing,
     )
 
 

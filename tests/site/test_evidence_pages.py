@@ -64,6 +64,21 @@ def test_a_contested_claim_shows_both_sides_side_by_side(site: Path) -> None:
     assert relations.startswith("This claim refines claim 1 of Ketamine for pain")
 
 
+def test_a_claim_a_curator_links_is_quoted_after_its_own_findings(site: Path) -> None:
+    """The relation list quoted the other claim's words alone: a claim its own cited
+    works contradict read there as fact (as on a contested claim's sides)."""
+    page = soup(site / "claims" / f"{K}-00000001.html")
+    quoted = page.select_one(".relation-list .quoted-claim")
+    assert quoted is not None
+    verdict = quoted.select_one(".verdict")
+    assert "verdict-contested" in verdict["class"]
+    assert text(verdict).startswith(
+        "⚠ Contested: cited works disagree (1 supports · 1 contradicts)"
+    )
+    assert verdict.find_next_sibling("q") is not None  # the words after the findings
+    assert text(quoted).endswith(text(quoted.q))
+
+
 def test_stances_never_stated_read_not_stated(site: Path) -> None:
     page = soup(site / "claims" / f"{K}-00000001.html")
     # Said once, in words, rather than a "Not stated" badge per work.
