@@ -165,11 +165,12 @@ def test_show_puts_the_evidence_first(repo_kb: Path) -> None:
         "Ketamine for pain management — From the Research: Efficacy of Ketamine in Pain\n"
         "Management\n"
         "\n"
+        "Evidence:    No cited work's finding recorded (1 cited work)\n"
+        "\n"
         "Ketamine has been shown to have efficacy in treating central pain, complex\n"
         "regional pain syndromes, fibromyalgia, and ischemic pain, although the evidence\n"
         "is moderate to weak.\n"
         "\n"
-        "Evidence:    No cited work's finding recorded (1 cited work)\n"
         'Strength:    Low, stated by the source: "the evidence is moderate to weak"\n'
         "Source:      000_7edb83ebcba9957e.txt, line 20\n"
         "Dates:       Date added not recorded\n"
@@ -198,9 +199,10 @@ def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) ->
         "scifact-2\n"
         "SciFact sample — From the Research\n"
         "\n"
+        "Evidence:    \u26a0 Cited work contradicts\n"
+        "\n"
         "1 in 5 million in UK have abnormal PrP positivity.\n"
         "\n"
-        "Evidence:    Cited work contradicts\n"
         "Strength:    Not stated by the source\n"
         "             Derived: the source does not grade this evidence. A claim from\n"
         "             claims_train.jsonl; it cites source 13734012.\n"
@@ -218,9 +220,10 @@ def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) ->
         '      population (95% confidence interval 282 to 801 per million)."\n'
     )
     contested = ekb("show", "scifact-11", "--kb", str(evidence_kb)).stdout.splitlines()
-    assert contested[6:8] == [  # what the cited works found, first
-        "Evidence:    No cited work's finding recorded (1 cited work)",
+    assert contested[3:6] == [  # what the cited works found, first
+        "Evidence:    \u26a0 No cited work's finding recorded (1 cited work)",
         "             Contested: a curator links a contradicting claim",
+        "",
     ]
     assert "Related:     this claim contradicts scifact-10 (a curator's link)" in contested
     details = json.loads(ekb("show", "scifact-2", "--json", "--kb", str(evidence_kb)).stdout)

@@ -217,18 +217,18 @@ def test_a_claim_its_cited_work_contradicts_says_so_in_the_terminal(scifact_kb: 
                 "--site-dir", str(scifact_kb.parent / "site"))  # fmt: skip
     assert found.splitlines()[:4] == [
         "1. scifact-1288  research",
-        "   There is a positive correlation between hip fractures and statin use.",
         " \u26a0 Evidence: Cited work contradicts · Strength: not stated by the source",
+        "   There is a positive correlation between hip fractures and statin use.",
         "   Citations: 4687948",
     ]
     shown = ekb("show", "scifact-1288", "--kb", str(scifact_kb)).splitlines()
-    assert shown[5] == "Evidence:    Cited work contradicts"
+    assert shown[3] == "Evidence:    \u26a0 Cited work contradicts"
     assert "    Stance of the cited work: Contradicts" in shown
 
 
 def test_a_supported_claim_shows_supports_with_its_quotation(scifact_kb: Path) -> None:
     shown = ekb("show", "scifact-992", "--kb", str(scifact_kb)).splitlines()
-    assert shown[5] == "Evidence:    Cited work supports"
+    assert shown[3] == "Evidence:    Cited work supports"
     assert shown[-5:] == [
         "    Stance of the cited work: Supports",
         '    Sentence 6: "Remarkably, PDS reduces proliferation of HR-defective cells by',

@@ -44,17 +44,17 @@ def test_human_output(kb_dir: Path, site_dir: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "1. ketamine-pain-8008e692  research > Efficacy of Ketamine in Pain Management\n"
+        "   Evidence: No cited work's finding recorded (1 cited work) · Strength: low,\n"
+        '   stated by the source: "the evidence is moderate to weak"\n'
         "   Ketamine has been shown to have efficacy in treating central pain, complex\n"
         "   regional pain syndromes, fibromyalgia, and ischemic pain, although the\n"
         "   evidence is moderate to weak.\n"
-        "   Evidence: No cited work's finding recorded (1 cited work) · Strength: low,\n"
-        '   stated by the source: "the evidence is moderate to weak"\n'
         "   Citations: 4\n"
         "2. ketamine-pain-4e90786c  guidelines > Key Points to Consider\n"
+        "   Evidence: No work cited · Strength: not stated by the source\n"
         "   Ketamine has demonstrated efficacy in managing various pain syndromes,\n"
         "   including complex regional pain syndrome (CRPS), fibromyalgia, neuropathic\n"
         "   pain, and pain with significant central sensitization components.\n"
-        "   Evidence: No work cited · Strength: not stated by the source\n"
         "   Citations: none\n"
         "\n"
         "2 claims match (showing 2) · guidelines 1, research 1 · strength: low 1,\n"
@@ -71,8 +71,8 @@ def test_output_wraps_to_the_terminals_width(
     assert result.stdout.splitlines()[:4] == [
         "1. ketamine-pain-8008e692  research > Efficacy of",
         "   Ketamine in Pain Management",
-        "   Ketamine has been shown to have efficacy in",
-        "   treating central pain, complex regional pain",
+        "   Evidence: No cited work's finding recorded (1",
+        "   cited work) · Strength: low, stated by the",
     ]
     assert max(len(line) for line in result.stdout.splitlines()) <= 50
 
@@ -81,8 +81,8 @@ def test_a_contradicted_claim_says_so_beside_it(evidence_kb: Path, site_dir: Pat
     result = ekb(evidence_kb, site_dir, "PrP", "positivity")
     assert result.stdout == (
         "1. scifact-2  research\n"
-        "   1 in 5 million in UK have abnormal PrP positivity.\n"
         " \u26a0 Evidence: Cited work contradicts · Strength: not stated by the source\n"
+        "   1 in 5 million in UK have abnormal PrP positivity.\n"
         "   Citations: 13734012\n"
         "\n"
         "1 claim matches (showing 1) · research 1 · strength: not-stated 1\n"

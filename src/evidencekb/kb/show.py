@@ -9,7 +9,7 @@ from evidencekb.errors import KBError
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOT_STATED, SECTION_TITLES
 from evidencekb.terminal import NARROWEST, wrapped
-from evidencekb.verdict import CURATOR, NOT_RECORDED, cautions, claim_json, verdict
+from evidencekb.verdict import NOT_RECORDED, Verdict, cautions, claim_json, verdict
 
 LIST_COMMAND = "ekb list"  # the command that lists the ids, named in errors
 _LABEL = 13  # the width of the "Cited works: " column
@@ -80,14 +80,10 @@ def claim_text(kb: KnowledgeBase, claim: Claim, width: int = 88) -> str:
         claim.id,
         *wrapped(f"{topic.title} — {where}", width),
         "",
+        *_evidence_lines(summary, width),
+        "",
         *wrapped(claim.text, width),
         "",
-        *_field("Evidence:", _finding(summary.finding, summary.detail), width),
-        *(
-            _field("", f"Contested: {CURATOR}", width)
-            if CURATOR in summary.contested_because
-            else []
-        ),
         *_field("Strength:", _capital(summary.strength.text.removeprefix("Strength: ")), width),
         *(_field("", claim.strength_basis, width) if claim.strength_method == "derived" else []),
         *_field("Source:", f"{claim.source}, line {claim.source_line}", width),
@@ -122,12 +118,19 @@ def _notice_lines(topic: Topic, claim: Claim, width: int) -> list[str]:
     return lines
 
 
+def _evidence_lines(summary: Verdict, width: int) -> list[str]:
+    """What the cited works found, each finding on its line (a curator's contradiction,
+    a retracted or corrected work), marked as lists mark a claim a reader must not
+    miss: before the claim's words, so that they never read as fact first."""
+    lines: list[str] = []
+    for number, finding in enumerate(summary.findings):
+        mark = "\u26a0 " if number == 0 and summary.warning else ""
+        lines += _field("" if lines else "Evidence:", mark + finding, width)
+    return lines
+
+
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _finding(finding: str, detail: str) -> str:
-    return f"{finding} ({detail})" if detail else finding
 
 
 def _relations(kb: KnowledgeBase, claim: Claim, width: int) -> list[str]:

@@ -82,8 +82,10 @@ def _hit_lines(rank: int, hit: Hit, colour: bool, width: int) -> list[str]:
         where += f" > {claim['heading']}"
     head = "\n".join(wrapped(terminal_safe(f"{rank}. {claim['id']}  {where}"), width, "", INDENT))
     lines = [f"{_BOLD_ON}{head}{_MARK_OFF}" if colour else head]
-    lines += _marked_lines(str(claim["text"]), hit.highlights if colour else (), width)
+    # What the cited works found before the claim's words, as every list shows it: a
+    # claim they contradict is never read as fact first.
     lines += _verdict_lines(claim.get("verdict"), colour, width)
+    lines += _marked_lines(str(claim["text"]), hit.highlights if colour else (), width)
     citations = claim.get("citations")
     cited = ", ".join(str(n) for n in citations) if isinstance(citations, list) else ""
     lines += wrapped(f"Citations: {cited or 'none'}", width, INDENT)
