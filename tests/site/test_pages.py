@@ -221,9 +221,11 @@ def test_topic_page_reassembles_the_summary_in_source_order(site: Path) -> None:
 
 def test_claim_page_shows_strength_basis_provenance_and_related_claims(site: Path) -> None:
     html = soup(site / "claims" / "ketamine-pain-00000004.html")
-    assert html.h1.get_text() == (
-        "It works in complex regional pain syndromes, although the evidence is weak."
-    )
+    said = "It works in complex regional pain syndromes, although the evidence is weak."
+    # A screen reader's list of headings hears what the cited works found first.
+    hidden = html.h1.select_one(".visually-hidden")
+    assert hidden.get_text() == ("⚠ Contested: cited works disagree (1 supports · 1 contradicts): ")
+    assert html.h1.get_text() == hidden.get_text() + said
     # The first screen, right under the claim: what the cited works found, how strong,
     # from where.
     panel = html.h1.find_next_sibling("section")

@@ -272,6 +272,24 @@ def test_each_result_starts_with_the_claims_evidence_summary(site: Path) -> None
     }
 
 
+def test_a_result_link_is_named_as_the_sites_lists_name_it(site: Path) -> None:
+    """A screen reader's list of links heard a contested or contradicted claim's words
+    alone; the link now leads with its findings, as macros.claim_words has it."""
+    from bs4 import BeautifulSoup
+
+    results = {r["href"]: r["text"] for r in run(site, "?q=crps")["results"]}
+    page = site / "topics/ketamine-pain/references/3.html"
+    contested = "claims/ketamine-pain-00000004.html"
+    link = BeautifulSoup(page.read_bytes(), "html5lib").select_one(
+        f'a.claim-link[href="../../../{contested}"]'
+    )
+    assert results[contested] == link.get_text()
+    assert results[contested].startswith(
+        "⚠ Contested: cited works disagree (1 supports · 1 contradicts): It works"
+    )
+    assert not results["claims/ketamine-pain-00000002.html"].startswith("⚠")
+
+
 def test_hostile_claim_text_is_shown_as_text(site: Path) -> None:
     outcome = run(site, "?q=alert")
     assert [r["text"] for r in outcome["results"]] == [HOSTILE]
