@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from evidencekb.atomic import staged_dir, writer_lock
+from evidencekb.atomic import replace_file, staged_dir, writer_lock
+from evidencekb.cache import cache_folder, read_entry, write_atomically
+from evidencekb.paths import PARSE_CACHE_DIRNAME
 
 
 def test_success_replaces_the_folder(tmp_path: Path) -> None:
@@ -180,3 +182,34 @@ def test_the_next_import_removes_a_killed_imports_staging(kb_dir: Path, tmp_path
     assert result.returncode == 0, result.stderr
     assert not left.exists()
     assert sorted(p.name for p in topics.iterdir()) == ["again", "ketamine-pain"]
+
+
+def test_a_file_replaced_beside_a_killed_writers_temporary_removes_it(tmp_path: Path) -> None:
+    """`ekb refs import` killed between writing references.toml's temporary copy and
+    renaming it left `.references.toml.tmp-XXXXXXXX` in kb/ for good, owner unknown:
+    a pull request's `git add kb` would carry it. Now named by its owner, it goes
+    when the next writer of that folder writes; a live writer's stays."""
+    target = tmp_path / "references.toml"
+    target.write_text("old\n")
+    left = tmp_path / f".references.toml.tmp-{dead_owner()}-abcdefgh"
+    left.write_text("half written")
+    live = tmp_path / f".notices.toml.tmp-{os.getpid()}.0-abcdefgh"
+    live.write_text("being written")
+    replace_file(target, b"new\n")
+    assert target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [live.name, "references.toml"]
+
+
+def test_a_cache_entry_a_killed_run_left_half_written_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = cache_folder(PARSE_CACHE_DIRNAME)
+    assert folder is not None
+    entry = folder / "d8ddb729925c703bc4de"
+    write_atomically(entry, b"kept")
+    left = folder / f".{entry.name}.tmp-{dead_owner()}-abcdefgh"
+    left.write_bytes(b"half")
+    assert cache_folder(PARSE_CACHE_DIRNAME) == folder  # the next command's look
+    assert [p.name for p in folder.iterdir()] == [entry.name]
+    assert read_entry(entry) == b"kept"

@@ -47,7 +47,8 @@ from evidencekb.errors import KBError, failure_reason
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-# A staging sibling's name: `.NAME.tmp-PID.START-` and mkdtemp's random letters.
+# A staging sibling's name: `.NAME.tmp-PID.START-` and mkdtemp's (or mkstemp's) random
+# letters.
 _STAGING_NAME = re.compile(r"\..+\.tmp-(\d+)\.(\d+)-[^/]*")
 # An update in place's commit folder and its journal (inplace.py): `.NAME.` and these.
 UPDATE_NAMES = ("commit", "commit.removed")
@@ -86,7 +87,7 @@ def staging_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     home = staging_home(target)
     remove_dead_staging(home)
-    prefix = _staging_prefix(target)
+    prefix = staging_prefix(target)
     try:
         staged = Path(tempfile.mkdtemp(prefix=prefix, dir=home))
         os.chmod(staged, 0o755)  # mkdtemp makes it private; the result is published
@@ -183,7 +184,7 @@ def replace_dir(staged: Path, target: Path) -> None:
     if _exchange(staged, target):
         shutil.rmtree(staged)  # it now holds the old contents
         return
-    old = target.with_name(f"{_staging_prefix(target)}old")
+    old = target.with_name(f"{staging_prefix(target)}old")
     os.rename(target, old)
     os.rename(staged, target)
     shutil.rmtree(old)
@@ -200,7 +201,7 @@ def replace_file(path: Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
+    fd, temporary = owned_temporary(path)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(data)
@@ -212,6 +213,15 @@ def replace_file(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def owned_temporary(path: Path) -> tuple[int, str]:
+    """A new hidden file beside `path` (its descriptor and name) to be renamed over it,
+    named by its owner as a staging folder is: a writer killed before the rename
+    leaves it for the next one to remove. That next one is any writer of the same
+    folder; the folder's dead leftovers are removed first."""
+    remove_dead_staging(path.parent)
+    return tempfile.mkstemp(dir=path.parent, prefix=staging_prefix(path))
 
 
 def write_folder(target: Path, files: Mapping[str, bytes]) -> None:
@@ -226,7 +236,8 @@ def write_folder(target: Path, files: Mapping[str, bytes]) -> None:
 
 
 def remove_dead_staging(folder: Path) -> None:
-    """Delete the staging folders in `folder` whose owner process is gone."""
+    """Delete the staging folders and temporary files in `folder` whose owner process
+    is gone."""
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -234,7 +245,11 @@ def remove_dead_staging(folder: Path) -> None:
     for entry in entries:
         match = _STAGING_NAME.fullmatch(entry.name)
         if match and not _is_running(int(match[1]), int(match[2])):
-            shutil.rmtree(entry.path, ignore_errors=True)
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
 
 
 @contextmanager
@@ -254,7 +269,9 @@ def writer_lock(target: Path, on_wait: Callable[[], None] = lambda: None) -> Ite
         yield  # closing the file releases the lock
 
 
-def _staging_prefix(target: Path) -> str:
+def staging_prefix(target: Path) -> str:
+    """The start of the name of a staging folder or temporary file of `target` that
+    this process owns."""
     pid = os.getpid()
     return f".{target.name}.tmp-{pid}.{_start_time(pid) or 0}-"
 

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evidencekb import atomic
 from evidencekb.paths import (
     CACHE_DIRNAME,
     CHECKED_CACHE_DIRNAME,
@@ -139,7 +140,12 @@ def cache_folder(name: str) -> Path | None:
         except RuntimeError:  # no home folder to name
             return None
     folder = Path(base) / CACHE_DIRNAME / name
-    return folder if _is_own(folder.parent) and _is_own(folder) else None
+    if not (_is_own(folder.parent) and _is_own(folder)):
+        return None
+    # An entry's temporary file is named by its owner (write_atomically): one a killed
+    # run left is removed here, once a command, not on every write of a large folder.
+    atomic.remove_dead_staging(folder)
+    return folder
 
 
 def _is_own(folder: Path) -> bool:
@@ -191,7 +197,7 @@ def write_atomically(entry: Path, data: bytes) -> None:
     """Write `data` as the entry `entry`, replacing it whole (its folder made if need
     be), with the header and hash `read_entry` checks."""
     make_folder(entry.parent)
-    fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.name}.tmp-")
+    fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=atomic.staging_prefix(entry))
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(_HEADER + _hash(data) + data)
