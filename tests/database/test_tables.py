@@ -96,3 +96,19 @@ def test_the_database_opens_as_any_sqlite_file_does(db: sqlite3.Connection) -> N
     which a reader must not inherit: the file itself records no journal mode but WAL."""
     assert db.execute("pragma journal_mode").fetchone() == ("delete",)
     assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize("table", ["claims", "claim_overview"])
+def test_a_claims_verdict_comes_before_its_words(db: sqlite3.Connection, table: str) -> None:
+    """Browsed column by column (Datasette, a spreadsheet of a query), a claim its works
+    contradict read as fact first: the overview had no verdict, the table put it last."""
+    columns = [row[1] for row in db.execute(f"pragma table_info([{table}])")]
+    assert columns[:3] == ["id", "verdict", "warning"]
+    assert columns.index("text") > 3
+    row = db.execute(f"select verdict, warning, text from [{table}] where id = ?",
+                     ("ketamine-pain-8008e692",)).fetchone()  # fmt: skip
+    assert row[:2] == (
+        "No cited work's finding recorded (1 cited work) · Strength: low, stated by the "
+        'source: "the evidence is moderate to weak"',
+        0,
+    )

@@ -60,6 +60,15 @@ _VOCABULARY = {
     "definition": "What it means.",
 }
 
+# A claim's verdict columns, in the claims table and the overview that reads them.
+_VERDICT = {
+    "verdict": "What its cited works found and how strong the evidence is, in one line, "
+    "as every page and `ekb search` show it beside the claim.",
+    "warning": "1 when a reader must not miss its verdict: its cited works contradict it, "
+    "it is contested, or it rests on a retracted work or one under an expression of "
+    "concern; else 0.",
+}
+
 TABLES: dict[str, Described] = {
     "topics": Described(
         "One row per topic: a clinical evidence summary imported into the knowledge base.",
@@ -98,14 +107,11 @@ TABLES: dict[str, Described] = {
             **{f.name: f.description for f in CLAIM_FIELDS if f.is_column},
             "contested": "1 when its cited works disagree or a curator says another claim "
             "contradicts it, else 0.",
-            "verdict": "What its cited works found and how strong the evidence is, in one "
-            "line, as every page and `ekb search` show it beside the claim.",
-            "warning": "1 when a reader must not miss its verdict: its cited works "
-            "contradict it, it is contested, or it rests on a retracted work or one under "
-            "an expression of concern; else 0.",
+            **_VERDICT,
         },
         facets=("topic", "section", "strength", "strength_method", "contested", "warning"),
-        label_column="text",
+        # No label column: a claim named by its words alone (where a row links to it)
+        # would read as fact when its cited works contradict it; its id names it.
     ),
     "claims_fts": Described(
         "The full-text index of the claims' text and heading (FTS5, Porter stemming): "
@@ -237,6 +243,7 @@ TABLES: dict[str, Described] = {
         "on one row.",
         {
             "id": "The claim's permanent id.",
+            **_VERDICT,
             "topic": "The topic's id.",
             "topic_title": "The topic's title.",
             "section": "The part of the summary: guidelines or research.",
@@ -251,7 +258,7 @@ TABLES: dict[str, Described] = {
             "source": "The summary's file name.",
             "source_line": "The claim's line in the summary.",
         },
-        facets=("topic", "section", "strength"),
+        facets=("topic", "section", "strength", "warning"),
     ),
     "strength_by_topic": Described(
         "How many claims of each topic carry each strength label, stated or derived.",

@@ -32,8 +32,9 @@ from evidencekb.verdict import summary_inputs
 VIEWS = {
     "claim_overview": """
 select
-  claims.id, claims.topic, topics.title as topic_title, claims.section, claims.heading,
-  claims.text, strength_levels.title as strength, claims.strength_method,
+  claims.id, claims.verdict, claims.warning, claims.topic, topics.title as topic_title,
+  claims.section, claims.heading, claims.text, strength_levels.title as strength,
+  claims.strength_method,
   claims.strength_basis,
   (select group_concat(number, ', ') from (
      select cited_works.number from claim_citations
@@ -272,9 +273,10 @@ def _verdicts(
 def _create_claim_tables(db: sqlite_utils.Database) -> None:
     db.table("claims").create(
         {
-            "id": str, "topic": str, "position": int, "source": str,
+            # What its cited works found before what it says: a table browsed column by
+            # column never shows a contradicted claim's words first.
+            "id": str, **VERDICT_COLUMNS, "topic": str, "position": int, "source": str,
             **{f.name: _COLUMN_TYPES.get(f.kind, str) for f in CLAIM_COLUMNS},
-            **VERDICT_COLUMNS,
         },
         pk="id",
         foreign_keys=[
@@ -298,9 +300,9 @@ def _insert_claims(
     """The claims' rows, each with its verdict, and their link rows, positions counted
     from 1."""
     fields = [f.name for f in CLAIM_COLUMNS]
-    columns = ("id", "topic", "position", "source", *fields, *VERDICT_COLUMNS)
+    columns = ("id", *VERDICT_COLUMNS, "topic", "position", "source", *fields)
     rows = (
-        (c.id, c.topic, c.position, c.source, *(getattr(c, name) for name in fields), *verdict)
+        (c.id, *verdict, c.topic, c.position, c.source, *(getattr(c, name) for name in fields))
         for c, verdict in zip(chunk, verdicts, strict=True)
     )
     _insert_rows(db, "claims", columns, rows)
