@@ -290,10 +290,19 @@ def test_reference_manager_exports_carry_the_retraction_and_fhir_the_verdict(
     bundle = Bundle.model_validate_json(export(kb, "fhir", RETRACTED_TOPIC))
     evidence = {e.resource.id: e.resource for e in bundle.entry}
     notes = [note.text for note in evidence[MEHRA].note]
-    assert notes[-1] == (
-        "Evidence: No cited work's finding recorded (1 cited work) · Reference 2: Retracted"
+    found = (
+        "No cited work's finding recorded (1 cited work) · Reference 2: Retracted"
         " · Strength: not stated by the source"
     )
+    assert notes[-1] == f"Evidence: {found}"
+    # Its name and description say so too: a list of resources showed the title alone.
+    mehra = evidence[MEHRA]
+    claim = load_kb(retracted).claim(MEHRA)
+    assert mehra.title == (
+        f"\u26a0 No cited work's finding recorded (1 cited work) · Reference 2: Retracted: "
+        f"{claim.text}"
+    )
+    assert (mehra.description, mehra.assertion) == (found, claim.text)
 
 
 def test_a_bibtex_note_reads_as_sentences_the_reference_then_its_notices(

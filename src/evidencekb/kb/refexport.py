@@ -306,6 +306,7 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         }
     else:
         certainty["description"] = kb.strength.level(claim.strength).definition
+    found = verdict(claim, kb.stances, kb.strength)
     evidence = {
         "resourceType": "Evidence",
         "status": "active",
@@ -313,7 +314,11 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         # dates from kb/, never the export's.
         "date": claim.last_dated,
         "lastReviewDate": kb.topic(claim.topic).last_reviewed,
-        "title": claim.text,
+        # The name a list of resources shows: led by what its cited works found when a
+        # reader must not miss it, as the site names such a claim (macros.claim_words).
+        "title": f"{found.finding_line}: {claim.text}" if found.warning else claim.text,
+        # The evidence summary, as every page shows it beside the claim.
+        "description": found.text,
         "assertion": claim.text,
         # FHIR requires a variable; the summary defines none, and none is guessed.
         "variableDefinition": [
@@ -332,7 +337,7 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
             {"text": f"Topic: {claim.topic}; source line {claim.source_line}."},
             # What every page shows beside the claim: what its cited works found (a
             # curator's contradiction, a retraction), so that it never reads as fact here.
-            {"text": f"Evidence: {verdict(claim, kb.stances, kb.strength).text}"},
+            {"text": f"Evidence: {found.text}"},
         ],
     }
     return _named(_compact(evidence), claim.id)
