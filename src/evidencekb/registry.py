@@ -22,6 +22,7 @@ Stdlib and the scheme's names only (names.py): the search path imports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
@@ -90,14 +91,68 @@ STUDY_DESIGNS: tuple[Choice, ...] = (
 )
 
 
+# A field's name, as the query language reads it before a colon (`strength_method:`)
+# and as claims.toml, the database's columns and the exports write it: ASCII letters,
+# words joined by one underscore. Written once: query.py's lexer reads names by it,
+# and the browser's (static/search-core.js) by the same pattern, handed over in the
+# search manifest; a declaration outside it is refused below. A query reads a name in
+# any case; a declared name is lower-case.
+FIELD_NAME_PATTERN = r"[A-Za-z]+(?:_[A-Za-z]+)*"
+_FIELD_NAME = re.compile(FIELD_NAME_PATTERN)
+
+
+def _check_name(what: str, name: str) -> None:
+    if _FIELD_NAME.fullmatch(name) is None or name != name.lower():
+        raise ValueError(
+            f"{what} {name!r}: a field's name is lower-case ASCII letters, words joined by "
+            "one underscore (like strength_method), so that queries can name it"
+        )
+
+
+# The names a claim has or is given besides its claims.toml fields, which no claim
+# field may take (its column, key or attribute would clash with one of these): what
+# the loader adds (topic, source, position) and other files add (evidence, relations,
+# notices), what the model works out (contested, citation_evidence, last_dated), and
+# what the database's claims table and the exports add of their own (the evidence
+# summary's verdict and warning, the CSV's stances, `ekb show --json`'s labels,
+# `ekb search --json`'s score and highlights, SQLite's rowid). Kept here, not read from
+# the database package, which `ekb search` must not load: tests/test_claim_fields.py
+# derives them from the model, the database and every export, and holds them here.
+RESERVED_CLAIM_NAMES = frozenset(
+    {
+        *("topic", "source", "position", "evidence", "relations", "notices"),
+        *("contested", "citation_evidence", "last_dated", "to_dict"),
+        *("verdict", "warning", "stances", "rowid", "oid"),
+        *("topic_title", "strength_title", "strength_definition", "category_labels"),
+        *("entity_labels", "references", "topic_last_reviewed", "topic_literature_searched"),
+        *("score", "highlighted", "highlights", "corrected_query"),
+    }
+)
+# What each kind of claim field holds as claims.toml writes it (kb/tables.py's kinds):
+# a date is text, which `ekb check` then holds to be a date (kb/claims.py).
+CLAIM_KINDS: dict[str, str] = {
+    "text": "text",
+    "texts": "texts",
+    "int": "int",
+    "ints": "ints",
+    "date": "text",
+}
+
+
 @dataclass(frozen=True)
 class ClaimField:
     """One field of a `[[claim]]` table in claims.toml.
 
-    kind: "text", "texts", "int" or "ints" (kb/tables.py checks each). A field that
+    kind: one of CLAIM_KINDS: "text", "texts", "int", "ints" (kb/tables.py checks
+    each) or "date" (text that is an ISO date, YYYY-MM-DD, kb/dates.py). A field that
     holds one value is a column of the database's claims table, described by
     `description`; a list is a table of its own (claim_citations, claim_categories,
-    claim_entities), one row per value in the claim's order.
+    claim_entities), one row per value in the claim's order. Every field is a key of
+    the claim's export JSON and a column of its CSV (model.Claim.to_dict).
+
+    label: the words readers see beside its value. A field with one is listed, label
+    and value, under "About this claim" on its page and by `ekb show`; today's fields
+    have none, as those show each in a way of its own.
     """
 
     name: str
@@ -105,10 +160,35 @@ class ClaimField:
     description: str
     required: bool = True
     least: int | None = None  # an "int" field's smallest value
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        # A declaration the rest cannot carry is refused when the registry is loaded.
+        _check_name("claim field", self.name)
+        if self.name in RESERVED_CLAIM_NAMES:
+            raise ValueError(
+                f"claim field {self.name!r}: the name is taken by what the model, the "
+                "database or an export adds to a claim (registry.RESERVED_CLAIM_NAMES); "
+                "choose another"
+            )
+        if self.kind not in CLAIM_KINDS:
+            raise ValueError(
+                f"claim field {self.name!r}: kind {self.kind!r} is not one of "
+                f"{', '.join(CLAIM_KINDS)}"
+            )
 
     @property
     def is_column(self) -> bool:
-        return self.kind in ("text", "int")
+        return self.kind in ("text", "int", "date")
+
+    @property
+    def is_list(self) -> bool:
+        return self.kind in ("texts", "ints")
+
+    @property
+    def toml_kind(self) -> str:
+        """The kind of value claims.toml writes it as (kb/tables.py's)."""
+        return CLAIM_KINDS[self.kind]
 
 
 CLAIM_FIELDS: tuple[ClaimField, ...] = (
@@ -136,13 +216,13 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
     ClaimField("source_line", "int", "The claim's line in its summary, from 1.", least=1),
     ClaimField(
         "added",
-        "text",
+        "date",
         "The date it came into the knowledge base (YYYY-MM-DD); null where kb/ does not say.",
         required=False,
     ),
     ClaimField(
         "changed",
-        "text",
+        "date",
         "The date its meaning (text, strength, citations, stances) last changed; null if never.",
         required=False,
     ),
@@ -276,6 +356,23 @@ class QueryField:
     coded: bool = False  # held per claim as one character too, for fast filters (codes.py)
     on_works: bool = False  # its values are the cited works' (a claim matches if one does)
     menu: tuple[str, str] | tuple[()] = ()  # the site's filter menu: label, "any" option
+
+    def __post_init__(self) -> None:
+        _check_name("query field", self.name)  # one the query language can read
+        if self.rule not in RULES:
+            raise ValueError(f"query field {self.name!r}: rule {self.rule!r} is not one of RULES")
+
+
+def claim_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
+    """A claim field's values, for a query field over it (a list's each, none for None)."""
+
+    def values(claim: Claim, works: Works) -> Iterable[str]:
+        value = getattr(claim, name)
+        if isinstance(value, tuple):
+            return (str(v) for v in value)
+        return () if value is None else (str(value),)
+
+    return values
 
 
 def _work_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:

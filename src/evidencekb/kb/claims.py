@@ -31,7 +31,9 @@ TOPIC_PAGE_ANCHORS = frozenset(
 )
 
 # A `[[claim]]` table's fields, as registry.CLAIM_FIELDS declares them.
-CLAIM_FIELDS = {f.name: Field(f.kind, f.required, f.least) for f in registry.CLAIM_FIELDS}
+CLAIM_FIELDS = {f.name: Field(f.toml_kind, f.required, f.least) for f in registry.CLAIM_FIELDS}
+# The fields declared of kind "date", each held to be an ISO date by one rule.
+DATE_FIELDS = tuple(f.name for f in registry.CLAIM_FIELDS if f.kind == "date")
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,8 @@ class ClaimChecker:
         self.check_dates(doc, index, values)
 
     def check_dates(self, doc: Located, index: int, values: dict[str, Any]) -> None:
-        """`added` and `changed` are ISO dates, and a claim changes after it is added."""
-        for key in ("added", "changed"):
+        """Every date field is an ISO date, and a claim changes after it is added."""
+        for key in DATE_FIELDS:
             if key in values and (fault := date_fault(values[key])):
                 self.reader.report(doc, f"{key} {fault}", "claim", index, key)
                 values.pop(key)
@@ -316,21 +318,11 @@ def _ends_after_marker(text: str, line: str) -> bool:
 
 
 def _claim(values: dict[str, Any], context: ClaimContext, position: int) -> Claim:
-    return Claim(
-        id=values["id"],
-        topic=context.slug,
-        section=values["section"],
-        heading=values.get("heading"),
-        text=values["text"],
-        citations=tuple(values["citations"]),
-        strength=values["strength"],
-        strength_method=values["strength_method"],
-        strength_basis=values["strength_basis"],
-        categories=tuple(values["categories"]),
-        entities=tuple(values["entities"]),
-        source=context.source,
-        source_line=values["source_line"],
-        position=position,
-        added=values.get("added"),
-        changed=values.get("changed"),
-    )
+    """The claim of a checked table: each declared field by name (lists as tuples, an
+    optional field not given as None), then what the topic and its order add."""
+    declared = {f.name: _value(f, values.get(f.name)) for f in registry.CLAIM_FIELDS}
+    return Claim(**declared, topic=context.slug, source=context.source, position=position)
+
+
+def _value(field: registry.ClaimField, value: Any) -> Any:
+    return tuple(value or ()) if field.is_list else value
