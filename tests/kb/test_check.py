@@ -574,6 +574,42 @@ def test_an_empty_text_in_a_list_is_refused(
     assert lines[0].endswith("; remove it or fill it in")
 
 
+def test_a_name_of_two_terms_is_refused(evidence_kb: Path) -> None:
+    """A synonym of one entity that is another's abbreviation, or a stance labelled
+    with another's id, passed: `entity:`/`stance:` queries and the names a word search
+    adds took whichever term came first."""
+    line = edit(
+        evidence_kb, ENTITIES, 'label = "Ketamine"', 'label = "Ketamine"\nsynonyms = ["crps"]'
+    )
+    lines = check_lines(evidence_kb)
+    crps = next(i for i, text in enumerate((evidence_kb / ENTITIES).read_text().splitlines(), 1)
+                if text == 'id = "crps"')  # fmt: skip
+    assert lines[0] == (
+        f"{ENTITIES}:{crps}: id 'crps' is also a synonym of entity 'ketamine' (line {line + 1}): "
+        "a name must name one entity, or a search for it could mean either"
+    )
+    assert len(lines) == 3  # and its abbreviation CRPS, then the count
+    # Abbreviations differing only in case may name two things (CRPS is not Crps); an
+    # abbreviation meets the others' ids, labels and synonyms in any case.
+    text = (evidence_kb / ENTITIES).read_text()
+    (evidence_kb / ENTITIES).write_text(
+        text.replace('synonyms = ["crps"]', 'abbreviations = ["Crps"]')
+    )
+    lines = check_lines(evidence_kb)
+    assert [line.split(": ", 1)[1].split(" (line")[0] for line in lines[:-1]] == [
+        "id 'crps' is also an abbreviation of entity 'ketamine'"
+    ]
+
+
+def test_a_stance_labelled_with_another_stances_id_is_refused(evidence_kb: Path) -> None:
+    line = edit(evidence_kb, "stance.toml", 'label = "Supports"', 'label = "contradicts"')
+    lines = check_lines(evidence_kb)
+    assert lines[0].startswith("stance.toml:") and lines[0].split(": ", 1)[1] == (
+        f"id 'contradicts' is also the label of stance 'supports' (line {line}): a name "
+        "must name one stance, or a search for it could mean either"
+    )
+
+
 def test_a_claim_with_a_zero_width_space_among_its_words_is_kept(evidence_kb: Path) -> None:
     edit(evidence_kb, SAMPLE_CLAIMS, "1 in 5 million", "1 in\u200b 5 million")
     assert ekb_here("check", "--kb", str(evidence_kb)).exit_code == 0

@@ -19,6 +19,7 @@ from evidencekb.errors import Problem
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field, kind_fault
 from evidencekb.kb.tomlfile import Located
+from evidencekb.kb.vocabulary import names_once
 from evidencekb.model import (
     Claim,
     Evidence,
@@ -87,6 +88,7 @@ def _terms(
         ids.append((index, values["id"]))
         terms.append(Term(values["id"], values["label"], table, values["definition"]))
     reader.unique(doc, table, ids, "id")
+    names_once(reader, doc, table, ids, terms)
     # A table with another fault (an empty label) still defines its id: that fault is
     # its problem, not a missing stance.
     defined = {row.get("id") for row in rows}

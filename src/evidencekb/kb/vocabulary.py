@@ -100,9 +100,68 @@ def _load_terms(
             )
         )
     reader.unique(doc, table, ids, "id")
+    names_once(reader, doc, table, ids, terms)
     all_ids = tuple(row["id"] for row in rows if isinstance(row.get("id"), str))
     _check_broader(reader, doc, table, rows, terms, all_ids)
     return Vocabulary(tuple(terms), all_ids)
+
+
+def names_once(
+    reader: KbReader, doc: Located, table: str, ids: list[tuple[int, str]], terms: list[Term]
+) -> None:
+    """No name of a term is a name of another term of the file: a query naming it
+    (`stance:X`, a word search expanded by a term's names) would mean either, and
+    search takes the first. Ids, labels and synonyms are matched in any case;
+    abbreviations as written among themselves (AD and Ad may name two things), and in
+    any case against the others' names, which match in any case."""
+    seen: dict[tuple[str, str], tuple[int, str, str]] = {}
+    # `ids`: each term's table index with its id, as TableChecker.unique takes them.
+    for (index, _), term in zip(ids, terms, strict=True):
+        for key, name in _names(term):
+            folded = name.casefold()
+            if key == "abbreviations":
+                probes, kept = (
+                    [("abbr", name), ("name", folded)],
+                    [("abbr", name), ("abbr-folded", folded)],
+                )
+            else:
+                probes, kept = [("name", folded), ("abbr-folded", folded)], [("name", folded)]
+            clash = next((seen[p] for p in probes if p in seen and seen[p][0] != index), None)
+            if clash is None:
+                for entry in kept:
+                    seen.setdefault(entry, (index, term.id, key))
+                continue
+            first_index, first_id, first_key = clash
+            if key == first_key == "id":
+                continue  # a duplicate id: reported as such (TableChecker.unique)
+            line = doc.line(table, first_index, first_key)
+            reader.report(
+                doc,
+                f"{_ONE[key]} '{name}' is also {_A[first_key]} of {table} '{first_id}' "
+                f"(line {line}): a name must name one {table}, or a search for it could "
+                "mean either",
+                table, index, key,
+            )  # fmt: skip
+
+
+# A field of names, as one of its names is spoken of.
+_ONE = {"id": "id", "label": "label", "synonyms": "synonym", "abbreviations": "abbreviation"}
+_A = {
+    "id": "the id",
+    "label": "the label",
+    "synonyms": "a synonym",
+    "abbreviations": "an abbreviation",
+}
+
+
+def _names(term: Term) -> list[tuple[str, str]]:
+    """(field, name) of each of a term's names, in the order a file writes them."""
+    return [
+        ("id", term.id),
+        ("label", term.label),
+        *(("synonyms", name) for name in term.synonyms),
+        *(("abbreviations", name) for name in term.abbreviations),
+    ]
 
 
 def _check_broader(
