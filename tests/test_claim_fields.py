@@ -8,12 +8,20 @@ through every surface of a real kb (the repository's seed, a copy).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
-from evidencekb.model import Claim
+from evidencekb.database import write_database
+from evidencekb.kb.exporter import CSV_COLUMNS, claims_csv
+from evidencekb.kb.load import load_kb
+from evidencekb.kb.show import claim_details
+from evidencekb.model import CLAIM_EXPORT_KEYS, Claim
 from evidencekb.registry import (
     CLAIM_FIELDS,
     RESERVED_CLAIM_NAMES,
@@ -21,7 +29,8 @@ from evidencekb.registry import (
     QueryField,
     claim_values,
 )
-from fixtures import ekb_here
+from evidencekb.verdict import claim_json
+from fixtures import ekb_here, sample_kb
 
 NAMES = [f.name for f in CLAIM_FIELDS]
 SEED_CLAIMS = "topics/ketamine-pain/claims.toml"
@@ -59,11 +68,74 @@ def test_the_model_holds_the_fields_in_the_registrys_order() -> None:
     assert public - set(NAMES) <= RESERVED_CLAIM_NAMES
 
 
+def _surfaces(tmp_path: Path, kb_dir: Path) -> dict[str, set[str]]:
+    """The names each surface gives a claim of the seed."""
+    kb = load_kb(kb_dir)
+    claim = kb.claims[0]
+    database = tmp_path / "evidencekb.db"
+    write_database(kb, database)
+    with sqlite3.connect(database) as db:
+        columns = {row[1] for row in db.execute("pragma table_info(claims)")}
+        tables = {row[0] for row in db.execute("select name from sqlite_master")}
+    found = ekb_here("search", "--kb", str(kb_dir), "--site-dir", str(tmp_path / "site"),
+                     "--json", f"id:{claim.id}")  # fmt: skip
+    assert found.exit_code == 0, found.output
+    (hit,) = json.loads(found.stdout)
+    lists = {f.name for f in CLAIM_FIELDS if f.kind in ("texts", "ints")}
+    return {
+        "database": columns | {name for name in lists if f"claim_{name}" in tables},
+        "json": set(claim_json(kb, claim)),
+        "csv": set(CSV_COLUMNS),
+        "show --json": set(claim_details(kb, claim)),
+        "search --json": set(hit),
+    }
+
+
+def test_every_surface_has_every_field_and_only_reserved_names_besides(
+    tmp_path: Path, kb_dir: Path
+) -> None:
+    """The names the database and the exports add of their own are read from them
+    here, so that a new one must be reserved before a claim field can clash with it."""
+    for surface, names in _surfaces(tmp_path, kb_dir).items():
+        assert set(NAMES) <= names, surface
+        assert names - set(NAMES) <= RESERVED_CLAIM_NAMES, surface
+
+
+def test_the_export_keys_are_the_models_fields() -> None:
+    claim = sample_kb().claims[0]
+    assert tuple(claim.to_dict()) == CLAIM_EXPORT_KEYS
+    assert set(NAMES) <= set(CLAIM_EXPORT_KEYS)
+
+
 def _dated(kb_dir: Path, added: str, changed: str) -> None:
     path = kb_dir / SEED_CLAIMS
     text = path.read_text("utf-8")
     dates = f'added = "{added}"\nchanged = "{changed}"\n'
     path.write_text(text.replace(FIRST_LINE, FIRST_LINE + dates, 1), "utf-8")
+
+
+def test_an_optional_field_reaches_every_surface(tmp_path: Path, kb_dir: Path) -> None:
+    """`added` and `changed`, end to end: checked, then in the export's JSON and CSV,
+    the database, `ekb show --json` and `ekb search --json`, and found by `changed:`."""
+    _dated(kb_dir, "2026-11-23", "2026-12-05")
+    kb = load_kb(kb_dir)  # `ekb check` passes
+    claim = kb.claims[0]
+    assert (claim.added, claim.changed) == ("2026-11-23", "2026-12-05")
+    want = {"added": "2026-11-23", "changed": "2026-12-05"}
+    exported = json.loads(ekb_here("export", "--kb", str(kb_dir), "--format", "json").stdout)
+    assert {k: exported[0][k] for k in want} == want
+    (row, *_) = csv.DictReader(io.StringIO(claims_csv(kb, kb.claims), newline=""))
+    assert {k: row[k] for k in want} == want
+    shown = json.loads(ekb_here("show", "--kb", str(kb_dir), claim.id, "--json").stdout)
+    assert {k: shown[k] for k in want} == want
+    database = tmp_path / "evidencekb.db"
+    write_database(kb, database)
+    with sqlite3.connect(database) as db:
+        stored = db.execute("select added, changed from claims where id = ?", (claim.id,))
+        assert stored.fetchone() == ("2026-11-23", "2026-12-05")
+    args = ["--kb", str(kb_dir), "--site-dir", str(tmp_path / "site"), "--json"]
+    found = json.loads(ekb_here("search", *args, "changed:2026-12-05").stdout)
+    assert [(hit["id"], hit["changed"]) for hit in found] == [(claim.id, "2026-12-05")]
 
 
 @pytest.mark.parametrize("field", [f.name for f in CLAIM_FIELDS if f.kind == "date"])

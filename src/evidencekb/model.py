@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -251,29 +252,34 @@ class Claim:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """The export shape shared by `ekb export --format json`, `show --json`
-        and `search --json`."""
-        return {
-            "id": self.id,
-            "topic": self.topic,
-            "section": self.section,
-            "heading": self.heading,
-            "text": self.text,
-            "citations": list(self.citations),
-            "strength": self.strength,
-            "strength_method": self.strength_method,
-            "strength_basis": self.strength_basis,
-            "categories": list(self.categories),
-            "entities": list(self.entities),
-            "source": self.source,
-            "source_line": self.source_line,
-            "position": self.position,
-            "evidence": [e.to_dict() for e in self.citation_evidence],
-            "contested": self.contested,
-            "notices": [n.to_dict() for n in self.notices],
-            "added": self.added,
-            "changed": self.changed,
-        }
+        """The export shape shared by `ekb export --format json`, `show --json` and
+        `search --json`: `CLAIM_EXPORT_KEYS`, each as JSON holds it."""
+        return dict(zip(CLAIM_EXPORT_KEYS, map(_exported, _claim_exported(self)), strict=True))
+
+
+def _exported(value: object) -> object:
+    """A value as the export's JSON holds it: a tuple as a list, each of its items that
+    has one by its own `to_dict`."""
+    if isinstance(value, tuple):
+        return [item.to_dict() if hasattr(item, "to_dict") else item for item in value]
+    return value
+
+
+# What the export gives of a claim, key by key: its fields in the dataclass's order, so
+# that a field claims.toml gains (registry.CLAIM_FIELDS, an attribute above) is
+# exported with no more code. `evidence` is one item per citation (`citation_evidence`),
+# followed by whether the claim is `contested`; `relations` are the database's and the
+# pages' alone.
+_EXPORTED_AS = {"evidence": ("citation_evidence", "contested"), "relations": ()}
+_CLAIM_READS = tuple(
+    read
+    for field in dataclasses.fields(Claim)
+    for read in _EXPORTED_AS.get(field.name, (field.name,))
+)
+CLAIM_EXPORT_KEYS: tuple[str, ...] = tuple(
+    "evidence" if read == "citation_evidence" else read for read in _CLAIM_READS
+)
+_claim_exported = operator.attrgetter(*_CLAIM_READS)  # one call reads them all, in order
 
 
 @dataclass(frozen=True)

@@ -98,10 +98,13 @@ def test_json_export_gives_evidence_per_citation_and_contested(evidence_kb: Path
 
 def test_csv_export_gives_stances_in_citation_order(evidence_kb: Path) -> None:
     lines = export(load_kb(evidence_kb), "csv", EVIDENCE_TOPIC).splitlines()
-    assert lines[0].endswith(",position,notices,added,changed,stances,contested,verdict")
-    assert lines[1].endswith(  # no notices, no dates
-        ",2,1,,,,contradicts,false,Cited work contradicts · Strength: not stated by the source"
+    # The evidence summary first, then the stances where the JSON has its evidence.
+    assert lines[0].startswith("id,verdict,warning,topic,")
+    assert lines[0].endswith(",position,stances,contested,notices,added,changed")
+    assert lines[1].startswith(
+        "scifact-2,Cited work contradicts · Strength: not stated by the source,true,"
     )
+    assert lines[1].endswith(",2,1,contradicts,false,,,")  # no notices, no dates
 
 
 def test_contested_when_cited_works_disagree() -> None:

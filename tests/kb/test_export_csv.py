@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from evidencekb.kb.exporter import claims_csv
+from evidencekb.model import CitedNotice, Claim
+from evidencekb.registry import CLAIM_FIELDS
 from fixtures import EVIDENCE_TOPIC, ekb_here, make_claim, sample_kb
 
 FORMULAS = [
@@ -77,3 +80,35 @@ def test_ekb_export_csv_guards_a_formula_behind_spaces(evidence_kb: Path) -> Non
     row = next(csv.DictReader(io.StringIO(result.stdout, newline="")))
     assert row["text"] == "1 in 5 million in UK have abnormal PrP positivity."
     assert row["heading"] == f"'{formula}"
+
+
+# Every column is a claims.toml field or one the export makes: a claim with a value in
+# each field must have a cell in each of its columns (before: a field added to the
+# registry had a header and an empty cell in every row).
+def _full_claim() -> Claim:
+    kb = sample_kb()
+    claim = next(c for c in kb.claims if c.heading and c.citations)
+    values = {
+        f.name: getattr(claim, f.name) or ("2026-12-05" if f.kind == "date" else None)
+        for f in CLAIM_FIELDS
+    }
+    assert all(value not in (None, ()) for value in values.values()), values
+    return replace(claim, **values, notices=(CitedNotice(claim.citations[0], "retraction"),))
+
+
+def test_every_column_holds_the_claims_value() -> None:
+    claim = _full_claim()
+    header, row = csv.reader(io.StringIO(claims_csv(sample_kb(), [claim]), newline=""))
+    assert {f.name for f in CLAIM_FIELDS} <= set(header)
+    assert [name for name, cell in zip(header, row, strict=True) if not cell] == []
+
+
+def test_the_verdict_comes_before_the_claims_words() -> None:
+    """A contradicted claim never reads as fact first: its evidence summary and whether
+    a reader must not miss it stand right after the id."""
+    claim = _full_claim()
+    header, row = csv.reader(io.StringIO(claims_csv(sample_kb(), [claim]), newline=""))
+    assert header[:3] == ["id", "verdict", "warning"]
+    assert header.index("verdict") < header.index("text")
+    cells = dict(zip(header, row, strict=True))
+    assert cells["warning"] == "true" and "Retracted" in cells["verdict"]

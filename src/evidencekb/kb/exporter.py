@@ -25,7 +25,7 @@ from evidencekb.kb.citations import rewrite_marker, with_marker
 from evidencekb.kb.refexport import bibtex, csl_json, described, fhir_bundle, ris
 from evidencekb.kb.reflist import list_heading
 from evidencekb.kb.summary import Statement, statements_as_written
-from evidencekb.model import Claim, KnowledgeBase, Topic
+from evidencekb.model import CLAIM_EXPORT_KEYS, Claim, KnowledgeBase, Topic
 from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.verdict import claim_json, verdict
 
@@ -123,23 +123,27 @@ def json_list(runs: Iterable[T]) -> Iterator[str | T]:
 
 
 def claims_csv(kb: KnowledgeBase, claims: list[Claim] | tuple[Claim, ...]) -> str:
+    """One row a claim, its cells in `CSV_COLUMNS`' order: the header and every row
+    come from those names, so a column is never written empty for want of its value."""
     buffer = io.StringIO()
-    rows = [_csv_row(kb, c) for c in claims]
-    fields = [*(f for f in Claim.__dataclass_fields__ if f not in _NOT_IN_CSV), *_CSV_EVIDENCE]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                key: _inert(
-                    _CSV_LIST_SEPARATOR.join(str(v) for v in value)
-                    if isinstance(value, list)
-                    else ("" if value is None else str(value))
-                )
-                for key, value in row.items()
-            }
-        )
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_cells(kb, c) for c in claims)
     return buffer.getvalue()
+
+
+def _csv_cells(kb: KnowledgeBase, claim: Claim) -> list[str]:
+    row = _csv_row(kb, claim)
+    cells = [_csv_cell(row.pop(name)) for name in CSV_COLUMNS]
+    if row:  # a key the export gained and the columns did not: never dropped unsaid
+        raise KeyError(f"the CSV export has no column for {', '.join(row)}")
+    return cells
+
+
+def _csv_cell(value: object) -> str:
+    if isinstance(value, list):
+        return _inert(_CSV_LIST_SEPARATOR.join(str(v) for v in value))
+    return _inert("" if value is None else str(value))
 
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV
@@ -163,21 +167,34 @@ def _inert(cell: str) -> str:
 
 
 # One row a claim has no room for quotations: the CSV gives each citation's stance, in
-# the citations' order, whether the claim is contested and the evidence summary's one
-# line; JSON has the quotations and the summary as data.
-_NOT_IN_CSV = ("evidence", "relations")
-_CSV_EVIDENCE = ("stances", "contested", "verdict")
+# the citations' order (`stances`, where the JSON has `evidence`); JSON has the
+# quotations and the summary as data. The evidence summary's line and whether a reader
+# must not miss it come right after the id, before the claim's words, so that a
+# contradicted claim never reads as fact first. Every other column is a key of the
+# claim's export (model.CLAIM_EXPORT_KEYS), in its order.
+CSV_COLUMNS: tuple[str, ...] = (
+    "id",
+    "verdict",
+    "warning",
+    *("stances" if key == "evidence" else key for key in CLAIM_EXPORT_KEYS if key != "id"),
+)
 
 
 def _csv_row(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
     row = claim.to_dict()
     del row["evidence"]
+    summary = verdict(claim, kb.stances, kb.strength)
+    row["verdict"] = summary.text
+    row["warning"] = _csv_bool(summary.warning)
     row["stances"] = [e.stance for e in claim.citation_evidence]
-    row["contested"] = "true" if claim.contested else "false"
+    row["contested"] = _csv_bool(claim.contested)
     # Each marked cited work as "2: Retracted" (the JSON export has the notices whole).
     row["notices"] = [f"{n.citation}: {n.to_dict()['label']}" for n in claim.notices]
-    row["verdict"] = verdict(claim, kb.stances, kb.strength).text
     return row
+
+
+def _csv_bool(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def summary_text(topic: Topic) -> str:
