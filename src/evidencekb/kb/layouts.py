@@ -152,8 +152,11 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
         if problem := _not_a_block(blocks, number, line, indent, layout):
             problems.append(problem)
             if blocks and blocks[-1].last == number - 1:
-                # A wrapped statement takes in its next line, and so the one after.
-                blocks[-1] = replace(blocks[-1], last=number)
+                # A wrapped statement takes in its next line, and so the one after; its
+                # text too, so that its first half is no heading of its own.
+                above = blocks[-1]
+                text = above.text if _RULE.fullmatch(line) else f"{above.text} {line}"
+                blocks[-1] = replace(above, last=number, text=text)
         elif atx := _ATX.fullmatch(line):
             heading = (atx.group(2) or "").strip()
             blocks.append(Block("heading", number, number, heading, len(atx.group(1))))
@@ -188,15 +191,28 @@ def _not_a_block(
             "(--layout markdown)",
         )
     above = blocks[-1] if blocks else None
-    if above is None or above.kind != "item" or above.last != number - 1:
+    if above is None or above.kind == "heading" or above.last != number - 1:
         return None
-    if indent < above.depth or _ATX.fullmatch(line) or _bullet(line):
+    if not (_wrapped(above, line) or (above.kind == "item" and _goes_on(above, line, indent))):
         return None
     return LayoutProblem(
         number,
         f"this line continues the statement on line {above.line}, and the {layout} layout "
         "reads one line a statement; write each statement on one line",
     )
+
+
+def _goes_on(above: Block, line: str, indent: int) -> bool:
+    """Whether `line` is indented under the bullet above it with no bullet of its own."""
+    return indent >= above.depth and not (_ATX.fullmatch(line) or _bullet(line))
+
+
+def _wrapped(above: Block, line: str) -> bool:
+    """Whether `line` is the next line of a sentence wrapped at the end of the line above:
+    that line ends with no sentence's end or lead-in's colon, and this one starts in lower
+    case ("... opioids alone, and ketamine" over "has been used as an adjuvant [2].").
+    Read as two blocks, the first half would be a heading and the statement half of one."""
+    return not above.text.endswith((".", "!", "?", ":")) and line[:1].islower()
 
 
 def readable_lines(text: str, layout: str) -> list[str]:
