@@ -385,6 +385,20 @@ def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:
     )
 
 
+@pytest.mark.parametrize("query", ["strength_method:stated", "Sample_Size:40"])
+def test_a_name_with_an_underscore_is_read_as_a_field_name(query: str) -> None:
+    """Names are read by the registry's FIELD_NAME_PATTERN, the rule that declarations
+    follow (before: letters only, so a field named like `sample_size` could never be
+    queried); no query field has that name, so it is an unknown field, not a word."""
+    from evidencekb.search.query import Word, parse
+
+    name = query.partition(":")[0].lower()
+    with pytest.raises(QueryError, match=f'^unknown field "{name}:" at character 1 '):
+        parse(query)
+    for word in ("sample_:40", "_size:40", "sample__size:40", "n2:40"):
+        assert parse(word) == Word(word, 0, len(word))
+
+
 @pytest.mark.parametrize(
     ("question", "expected"),
     [

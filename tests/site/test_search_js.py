@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from evidencekb.kb.load import load_kb
+from evidencekb.registry import FIELD_NAME_PATTERN
 from evidencekb.site.render import STATIC_DIR
 from fixtures import HOSTILE, build, node, sample_kb
 
@@ -334,3 +335,53 @@ def test_search_js_loads_data_with_script_tags_only() -> None:
     code = (STATIC_DIR / "search.js").read_text(encoding="utf-8")
     assert "fetch(" not in code and "XMLHttpRequest" not in code
     assert "innerHTML" not in code
+
+
+# search-core.js under Node with the manifest a build wrote, given one more query field:
+# the manifest is the browser's whole knowledge of the fields (registry.QUERY_FIELDS),
+# so a field named with an underscore is one it may be handed.
+LEXER = r"""
+const fs = require('fs'), path = require('path');
+const [site, query] = process.argv.slice(2);
+const core = require(path.join(site, 'static', 'search-core.js'));
+const text = fs.readFileSync(path.join(site, 'search', 'manifest.js'), 'utf8');
+const manifest = JSON.parse(text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')));
+manifest.analysis.fields.sample_size = {rule: 'number', needs: 'a number', example: 'n:40'};
+const tokens = core.create(manifest).lex(query);
+process.stdout.write(JSON.stringify(tokens.map(t => [t.kind, t.text])));
+"""
+
+
+@pytest.mark.parametrize(
+    ("query", "tokens"),
+    [
+        ("sample_size:40", [["field", "sample_size"], ["word", "40"]]),
+        ("Sample_Size:40", [["field", "sample_size"], ["word", "40"]]),
+        ("sample_:40", [["word", "sample_:40"]]),  # no name: a word, as query.py reads it
+        ("_size:40", [["word", "_size:40"]]),
+        ("sample__size:40", [["word", "sample__size:40"]]),
+    ],
+)
+def test_a_field_named_with_an_underscore_is_read_as_a_field(
+    site: Path, query: str, tokens: list[list[str]]
+) -> None:
+    """The browser's lexer reads field names by the registry's FIELD_NAME_PATTERN,
+    handed over in the manifest (before: letters only, so `sample_size:40` was a word)."""
+    script = site.parent / "lexer.js"
+    script.write_text(LEXER, encoding="utf-8")
+    completed = subprocess.run(
+        [node(), str(script), str(site), query],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout) == tokens
+
+
+def test_the_field_name_rule_is_the_registrys(site: Path) -> None:
+    text = (site / "search" / "manifest.js").read_text(encoding="utf-8")
+    manifest = json.loads(text[text.index("(") + 1 : text.rindex(")")])
+    assert manifest["analysis"]["fieldName"] == FIELD_NAME_PATTERN
+    assert "A-Za-z]+$" not in (STATIC_DIR / "search-core.js").read_text(encoding="utf-8")

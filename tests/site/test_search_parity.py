@@ -85,6 +85,9 @@ FIELD_QUERIES = [
 ]
 UNICODE = ["kétamine", "Ödem ketamine", "ketamine—pain", "0.1 mg/kg", "≥ 0.5 mg", "naïve 痛み"]
 ERRORS = ['unclosed "quote', "section:", "foo:bar", "cites:two", "cites:0", "(ketamine", "AND pain"]
+# Field names are read by one rule (registry.FIELD_NAME_PATTERN): words joined by one
+# underscore are a name, unknown here; the others are words.
+ERRORS += ["strength_method:stated", "Sample_Size:40", "sample_:40", "_size:40", "a__b:c"]
 # Queries of 1999, 2000 and 2001 characters (the most is 2000) with a misspelled word
 # whose correction is a letter longer: offered only while it is no longer than that.
 LONGEST = [f'"{"z" * (length - 14)}" laryngospsm' for length in (1999, 2000, 2001)]

@@ -11,12 +11,18 @@ and multi-word synonyms need the word sequence before it is split into terms.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from whoosh import query as wq
 
 from evidencekb.errors import QueryError
-from evidencekb.registry import KEYWORD_FIELD_NAMES, QUERY_FIELD_NAMES, query_field
+from evidencekb.registry import (
+    FIELD_NAME_PATTERN,
+    KEYWORD_FIELD_NAMES,
+    QUERY_FIELD_NAMES,
+    query_field,
+)
 from evidencekb.search.analysis import VocabularyGroup
 from evidencekb.search.codes import CodedAll, CodedTerm
 from evidencekb.search.fields import keyword_query
@@ -31,6 +37,9 @@ KEYWORD_FIELDS = frozenset(KEYWORD_FIELD_NAMES)
 MAX_QUERY_CHARS = 2000
 MAX_QUERY_WORDS = 200
 MAX_NESTING = 20
+# What may name a field before a colon: the registry's one rule for names, which the
+# browser's lexer is handed too (search manifest's `fieldName`).
+_FIELD_NAME = re.compile(FIELD_NAME_PATTERN)
 
 
 class Word(NamedTuple):
@@ -116,7 +125,7 @@ def _chunk(query: str, i: int, j: int) -> list[_Token]:
     if chunk in ("AND", "OR", "NOT"):
         return [_Token(chunk, chunk, i, j)]
     name, colon, value = chunk.partition(":")
-    if not colon or not name.isascii() or not name.isalpha() or value.startswith("/"):
+    if not colon or _FIELD_NAME.fullmatch(name) is None or value.startswith("/"):
         return [_Token("word", chunk, i, j)]
     name = name.lower()
     followed = j < len(query) and query[j] in '("'

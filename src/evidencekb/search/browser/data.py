@@ -55,7 +55,7 @@ from evidencekb.inplace import write_or_link
 from evidencekb.model import KnowledgeBase
 from evidencekb.names import SECTION_TITLES, SECTIONS
 from evidencekb.paths import SEARCH_DATA_DIRNAME
-from evidencekb.registry import QUERY_FIELDS, allowed_values
+from evidencekb.registry import FIELD_NAME_PATTERN, QUERY_FIELDS, allowed_values
 from evidencekb.search import analysis, fields
 from evidencekb.search.browser.analysis import (
     RANKED_FIELDS,
@@ -222,6 +222,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
             f.name: {"rule": f.rule, "needs": f.needs, "example": f.example}
             for f in sorted(QUERY_FIELDS, key=lambda f: f.name)
         },
+        "fieldName": FIELD_NAME_PATTERN,
         "keyJoiner": fields.KEY_JOINER,
         "yearPattern": fields.YEAR_PATTERN,
         "datePattern": fields.DATE_PATTERN,

@@ -44,6 +44,8 @@
     this.abbreviations = toSet(a.abbreviations);
     this.fields = a.fields;  // name -> {rule, needs, example} (evidencekb/registry.py)
     this.fieldNames = Object.keys(a.fields);
+    // What may name a field before a colon: the registry's FIELD_NAME_PATTERN, as query.py reads it.
+    this.fieldName = new RegExp('^(?:' + a.fieldName + ')$', 'u');
     this.keywordFields = Object.create(null);
     this.fieldNames.forEach(function (name) {
       if (a.fields[name].rule !== 'text') this.keywordFields[name] = true;
@@ -274,7 +276,7 @@
     var colon = chunk.indexOf(':');
     var name = colon < 0 ? chunk : chunk.slice(0, colon);
     var value = colon < 0 ? '' : chunk.slice(colon + 1);
-    if (colon < 0 || !/^[A-Za-z]+$/.test(name) || value[0] === '/') {
+    if (colon < 0 || !this.fieldName.test(name) || value[0] === '/') {
       return [{kind: 'word', text: chunk, start: i, end: j}];
     }
     name = name.toLowerCase();
