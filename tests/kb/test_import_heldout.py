@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fixtures import ekb_here
+import pytest
+
+from evidencekb.kb.load import load_kb
+from fixtures import COHEN_2018, REFERENCED_SUMMARY, SANTESSO_2020, ekb_here
 
 # Statements of the seed summary.
 LEAD = "Ketamine is used to treat various chronic pain syndromes"
@@ -53,4 +56,72 @@ def test_a_wrapped_sentence_in_the_text_layout_is_refused_at_its_next_line(
         1,
         "s.txt:4: this line continues the statement on line 3, and the text layout reads "
         "one line a statement; write each statement on one line\nError: 1 problem found\n",
+    )
+
+
+# -- 2, 3. the reference list: the last heading that names one, over works ------------------
+
+SUMMARY_LINES = REFERENCED_SUMMARY.splitlines()
+BODY, LISTED = "\n".join(SUMMARY_LINES[:-4]), SUMMARY_LINES[-3:]
+CITING = "- Evidence supports the use of ketamine for chronic pain [1].\n"
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Reference", "## Reference", "Literature cited", "## Literature Cited", "Works cited",
+     "Citations", "Bibliography", "**Sources**"],
+)  # fmt: skip
+def test_every_name_of_a_reference_list_heads_one(
+    empty_kb: Path, tmp_path: Path, heading: str
+) -> None:
+    text = f"{BODY}\n\n{heading}\n" + "\n".join(LISTED) + "\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(3, 3))
+    references = load_kb(empty_kb).topic("t").references
+    assert [r.citation_text for r in references] == LISTED
+    assert [r.doi for r in references] == [COHEN_2018["doi"], None, SANTESSO_2020["doi"]]
+
+
+def test_a_sources_heading_over_statements_heads_statements(empty_kb: Path, tmp_path: Path) -> None:
+    statements = [
+        "Ketamine is used to treat various chronic pain syndromes [1].",
+        "Low-dose ketamine produces strong analgesia in neuropathic pain states [2].",
+    ]
+    text = (
+        f"# Ketamine\n\n## From the Research\n\n{CITING}\n### Sources\n\n"
+        f"1. {statements[0]}\n2. {statements[1]}\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.md", text) == (0, created(3, 2))
+    topic = load_kb(empty_kb).topic("t")
+    assert [(c.heading, c.text) for c in topic.claims][1:] == [
+        ("Sources", s.removesuffix(" [1].").removesuffix(" [2].") + ".") for s in statements
+    ]
+    assert [r.citation_text for r in topic.references] == [None, None]
+
+
+def test_the_last_heading_naming_a_list_is_the_list(empty_kb: Path, tmp_path: Path) -> None:
+    text = (
+        "# GRADE\n\n## From the Research\n\n### Sources\n\n"
+        "- Failure to consider the quality of evidence can lead to misguided "
+        "recommendations [2].\n\n## References\n\n" + "\n".join(LISTED) + "\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.md", text)[0] == 1  # 1 and 3 are cited by none
+    text = text.replace("recommendations [2]", "recommendations [1-3]")
+    assert imported(empty_kb, tmp_path / "s.md", text) == (0, created(1, 3))
+    topic = load_kb(empty_kb).topic("t")
+    assert topic.claims[0].heading == "Sources"
+    assert [r.citation_text for r in topic.references] == LISTED
+
+
+def test_a_statement_in_the_reference_list_is_refused_at_its_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = (
+        f"{BODY}\n\nSources\n{LISTED[0]}\n2. Evidence is often of low certainty [2].\n{LISTED[2]}\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (
+        1,
+        "s.txt:5: the statement cites 2, but the reference list on line 9 has no entry 2\n"
+        "s.txt:11: this line ends in a citation marker, as a statement does, under the "
+        'reference list\'s heading "Sources" on line 9; the list holds one work a line: '
+        "move the statement above the heading\nError: 2 problems found\n",
     )

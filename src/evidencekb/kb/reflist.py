@@ -26,14 +26,25 @@ from typing import Any
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.bibliography import record_problems
-from evidencekb.kb.citations import NUMBER, read_number
+from evidencekb.kb.citations import NUMBER, read_number, split_marker
 from evidencekb.model import split_lines
 
+# The names of a reference list's heading, singular or plural: the one list of them.
+HEADING_NAMES = (
+    "references?",
+    "reference list",
+    "bibliography",
+    "sources?",
+    "works cited",
+    "literature cited",
+    "cited literature",
+    "citations?",
+)
 # The heading a reference list stands under, alone on its line: bare, after `#`s, or
 # in Markdown emphasis (`**References**`, `__References__`, `*References:*`).
 HEADING = re.compile(
     r"^(?:#+\s*)?(?P<emphasis>\*{1,3}|_{1,3})?"
-    r"(?:references|reference list|bibliography|sources|works cited)\s*:?"
+    rf"(?:{'|'.join(HEADING_NAMES)})\s*:?"
     r"(?(emphasis)(?P=emphasis)\s*:?)$",
     re.IGNORECASE,
 )
@@ -68,12 +79,26 @@ class Entry:
     fields: dict[str, Any]  # citation_text and whatever else the line says unambiguously
 
 
+# A line of a list: a bullet, or a number as a list's entries are numbered.
+_LISTED = re.compile(r"^(?:[-*+\u2022]|\[\d{1,3}\]|\d{1,3}[.)])\s+(?P<body>\S.*)$")
+# The marker styles only a citation takes, never a work's own numbers ("2018;43(5)").
+_CITING_STYLES = ("bracketed", "bracket-each", "superscript")
+
+
 def list_start(lines: Sequence[str]) -> int | None:
-    """Index of the reference list's heading in `lines`; None when there is none."""
-    for index, line in enumerate(lines):
-        if HEADING.match(line.strip()):
-            return index
-    return None
+    """Index of the reference list's heading in `lines`; None when there is none. It is
+    the last line that names one: a heading of that name before it ("### Sources" over
+    statements) is the summary's own. Nor is the last one a list's when every line listed
+    under it ends in a citation marker, as statements do and works do not."""
+    starts = [index for index, line in enumerate(lines) if HEADING.match(line.strip())]
+    if not starts:
+        return None
+    bodies = [
+        m.group("body") for line in lines[starts[-1] + 1 :] if (m := _LISTED.match(line.strip()))
+    ]
+    if bodies and all(split_marker(body) is not None for body in bodies):
+        return None
+    return starts[-1]
 
 
 def list_heading(source_text: str) -> str:
@@ -116,6 +141,18 @@ def parse_reference_list(
             continue
         number = read_number(match.group("bracketed") or match.group("number"))
         assert number is not None  # the pattern matched NUMBER
+        marker = split_marker(match.group("body"))
+        if marker is not None and marker.style in _CITING_STYLES:
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"this line ends in a citation marker, as a statement does, under the "
+                    f'reference list\'s heading "{lines[start].strip()}" on line {start + 1}; '
+                    "the list holds one work a line: move the statement above the heading",
+                )
+            )
+            continue
         if number in entries:
             problems.append(
                 Problem(
