@@ -13,6 +13,7 @@ import dataclasses
 import io
 import json
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,14 @@ import pytest
 from evidencekb.database import write_database
 from evidencekb.kb.exporter import CSV_COLUMNS, claims_csv
 from evidencekb.kb.load import load_kb
-from evidencekb.kb.show import claim_details
+from evidencekb.kb.show import claim_details, claim_text
 from evidencekb.model import CLAIM_EXPORT_KEYS, Claim
 from evidencekb.registry import (
     CLAIM_FIELDS,
     RESERVED_CLAIM_NAMES,
     ClaimField,
     QueryField,
+    claim_facts,
     claim_values,
 )
 from evidencekb.verdict import claim_json
@@ -35,6 +37,12 @@ from fixtures import ekb_here, sample_kb
 NAMES = [f.name for f in CLAIM_FIELDS]
 SEED_CLAIMS = "topics/ketamine-pain/claims.toml"
 FIRST_LINE = "source_line = 2\n"  # the seed's first claim's last line
+# The fields the claim page and `ekb show` show each in a way of its own: declared with
+# no label, so that the generic list does not show them twice.
+SHOWN_THEIR_OWN_WAY = frozenset(
+    {"id", "section", "heading", "text", "citations", "strength", "strength_method"}
+    | {"strength_basis", "categories", "entities", "source_line", "added", "changed"}
+)
 
 
 @pytest.mark.parametrize(
@@ -151,3 +159,20 @@ def test_every_date_field_is_held_to_one_rule(kb_dir: Path, field: str) -> None:
         f"{SEED_CLAIMS}:{line}: {field} 'yesterday' must be a date written "
         '"YYYY-MM-DD", like "2026-12-05"'
     ) in result.output
+
+
+def test_a_labelled_field_is_shown_once_by_ekb_show(kb_dir: Path) -> None:
+    """A field declared with a label is listed, label and value, by `ekb show`; today's
+    fields have none (each is shown in its own way), so nothing is shown twice. The
+    declaration is handed in, as the registry's own are by default."""
+    _dated(kb_dir, "2026-11-23", "2026-12-05")
+    kb = load_kb(kb_dir)
+    claim = kb.claims[0]
+    assert [f.name for f in CLAIM_FIELDS if f.label and f.name in SHOWN_THEIR_OWN_WAY] == []
+    plain = claim_text(kb, claim)
+    labelled = ClaimField("changed", "date", "When its meaning changed.", False, label="Reviewed")
+    sizes = ClaimField("citations", "ints", "What it cites.", label="Cited as numbers")
+    shown = claim_text(kb, claim, fields=(*CLAIM_FIELDS, labelled, sizes))
+    added = [line for line in shown.splitlines() if line not in plain.splitlines()]
+    assert added == ["Reviewed:    2026-12-05", "Cited as numbers: 1"]
+    assert claim_facts(replace(claim, changed=None), (labelled,)) == ()

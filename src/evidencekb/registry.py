@@ -230,6 +230,26 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
 
 
 @dataclass(frozen=True)
+class Fact:
+    """A claim field's value as readers see it beside its label."""
+
+    label: str
+    kind: str  # the field's (a "date" is shown as a date)
+    text: str
+
+
+def claim_facts(claim: Claim, fields: Iterable[ClaimField] = CLAIM_FIELDS) -> tuple[Fact, ...]:
+    """The claim's values of the `fields` declared with a label, in order, each that it
+    has: what `ekb show` lists beside today's fields, each of which it shows its own way."""
+    found = ((f, getattr(claim, f.name)) for f in fields if f.label)
+    return tuple(
+        Fact(f.label, f.kind, "; ".join(map(str, value)) if f.is_list else str(value))
+        for f, value in found
+        if value not in (None, "", ())
+    )
+
+
+@dataclass(frozen=True)
 class ReferenceField:
     """One field of a `[[reference]]` table in references.toml.
 
