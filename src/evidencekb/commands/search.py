@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap  # loaded with the command line anyway (commandline.py)
+from collections.abc import Callable
 from pathlib import Path
 
 from evidencekb import terminal
@@ -31,6 +33,28 @@ def filter_options() -> tuple[Arg, ...]:
     )
 
 
+def fields_help() -> str:
+    """The query fields, a line each (wrapped under its name), as the registry declares
+    them: what a value must be, an example, and whether it is a cited work's."""
+    from evidencekb.registry import QUERY_FIELDS
+
+    width = max(len(f.name) for f in QUERY_FIELDS) + 4
+    lines = ["Fields (name:value; a claim matches when one of its cited works does, *):"]
+    for declared in QUERY_FIELDS:
+        said = f"{declared.needs}, e.g. {declared.example}"
+        lead = f"  {declared.name}{'*' if declared.on_works else ''}".ljust(width)
+        lines.append(textwrap.fill(said, 78, initial_indent=lead, subsequent_indent=" " * width))
+    return "\n".join(lines)
+
+
+def _with_fields(run: Callable[..., None]) -> Callable[..., None]:
+    """Its docstring with the fields' lines where it says {fields}: the help lists the
+    registry's fields, never a copy of them."""
+    indented = fields_help().replace("\n", "\n    ")  # as the docstring's own lines are
+    run.__doc__ = (run.__doc__ or "").replace("{fields}", indented)
+    return run
+
+
 @command(
     "search",
     arg("words", nargs="+", metavar="QUERY"),
@@ -47,6 +71,7 @@ def filter_options() -> tuple[Arg, ...]:
     site_option,
     stages=("evidencekb.search",),
 )
+@_with_fields
 def search_command(
     words: list[str],
     limit: int,
@@ -57,17 +82,11 @@ def search_command(
 ) -> None:
     """Search the claims: words, "phrases", field:value, AND / OR / NOT.
 
-    Claims with all the words rank first. Fields: section, strength, cites,
-    category, entity, topic, heading, text, id. Over the works a claim cites:
-    author and journal (a name, or words of one), year (2018, 2015..2020,
-    2015.., ..2010), doi and pmid (exact; DOIs in any case). Over what the
-    cited works say: stance (supports, contradicts, no-evidence, not-stated:
-    kb/stance.toml), contested (yes, no) and notice (retraction,
-    expression-of-concern, correction: an editorial notice on a cited
-    work). changed: a claim's latest date (2026-12-05, 2026-12, 2026,
-    2026-01.., ..2026-06, 2026-01..2026-06). Abbreviations and synonyms from
+    Claims with all the words rank first. Abbreviations and synonyms from
     kb/vocabulary expand the query; a misspelled word is corrected. The search
     index is rebuilt first if kb/ has changed since it was built.
+
+    {fields}
 
     Examples:
       ekb search CRPS
