@@ -62,7 +62,7 @@ def test_statements_ending_in_a_marker_then_a_question_mark_import_and_check(
     empty_kb: Path, tmp_path: Path
 ) -> None:
     source = tmp_path / "s.txt"
-    summary = f"From the Research\nOpen Questions\n- {RESEARCH} [2, 4]?\n- {ANALGESIA} 3!\n"
+    summary = f"From the Research\nOpen Questions\n- {RESEARCH} [2, 4]?\n- {ANALGESIA} [3]!\n"
     assert imported(empty_kb, source, summary) == (0, created(empty_kb, 2, 3), "")
     claims = empty_kb / "topics" / "t" / "claims.toml"
     assert f'text = "{RESEARCH}?"' in claims.read_text(encoding="utf-8")
@@ -200,7 +200,9 @@ def test_lists_with_semicolons_ampersands_and_separate_markers_import(
 
 def test_a_marker_after_a_separator_is_refused_at_its_line(empty_kb: Path, tmp_path: Path) -> None:
     source = tmp_path / "s.txt"
-    summary = f"From the Research\nOverview\n- {LEAD}, [2].\n- {ROUTES} 6.\n- {ANALGESIA};\u00b3.\n"
+    summary = (
+        f"From the Research\nOverview\n- {LEAD}, [2].\n- {ROUTES} [6].\n- {ANALGESIA};\u00b3.\n"
+    )
     assert imported(empty_kb, source, summary) == (
         1,
         "",

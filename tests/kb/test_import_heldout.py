@@ -125,3 +125,53 @@ def test_a_statement_in_the_reference_list_is_refused_at_its_line(
         'reference list\'s heading "Sources" on line 9; the list holds one work a line: '
         "move the statement above the heading\nError: 2 problems found\n",
     )
+
+
+# -- 4. a flattened superscript after a per cent sign or a closing bracket ---------------------
+
+
+def test_a_number_joined_after_a_per_cent_sign_or_bracket_and_period_cites(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = (
+        "From the Research\n- Ketamine lowered pain scores by 30%.2\n"
+        "- Opioid use fell (95% CI 10\u201340%).3\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(2, 2))
+    claims = load_kb(empty_kb).topic("t").claims
+    assert [(c.text, c.citations) for c in claims] == [
+        ("Ketamine lowered pain scores by 30%.", (2,)),
+        ("Opioid use fell (95% CI 10\u201340%).", (3,)),
+    ]
+
+
+# -- 5. a bare number ending a statement, in a summary that marks its citations ---------------
+
+
+def test_a_bare_number_among_marked_citations_is_refused_at_its_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = (
+        "# Ketamine\n\n## From the Research\n\n"
+        "- Ketamine reduced pain scores in CRPS [1].\n"
+        "- The number needed to treat for 50% pain relief was 6.\n"
+        "- Analgesia was superior at 6 months in Study 2. Study 3 found no difference [1].\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.md", text) == (
+        1,
+        's.md:6: the statement ends in a bare number ("6"), and the summary marks its '
+        'citations ("[1]" on line 5): the number may be the sentence\'s own or a citation; '
+        "mark a citation as the others are, or reword the statement so that it does not "
+        "end in a number\n"
+        's.md:7: the statement ends in a bare number ("2"), and the summary marks its '
+        'citations ("[1]" on line 5): the number may be the sentence\'s own or a citation; '
+        "mark a citation as the others are, or reword the statement so that it does not "
+        "end in a number\nError: 2 problems found\n",
+    )
+
+
+def test_bare_numbers_still_cite_in_a_summary_that_marks_none(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = f"From the Research\n- {LEAD} 2.\n- {ROUTES}. 6\n- {ANALGESIA} 3, 4.\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(3, 4))

@@ -70,14 +70,14 @@ From the Guidelines  \r
 Lead paragraph about the topic [1].\r
 \r
 Key Points\r
-* First point cites two 2,3.\r
+* First point cites two.[2,3]\r
 \u2022 Second point cites brackets [2, 4].\r
 - Third point cites each [2][4].\r
 -   Fourth point has no citation.   \r
 - Fifth point cites one [3].\r
 From the Research
 Findings
-- A finding 5.
+- A finding (5).
 """
 
 
@@ -85,12 +85,12 @@ def test_variants_crlf_blank_lines_bullets_and_marker_styles() -> None:
     statements = parse_summary(VARIANT, "variant.txt")
     assert [(s.heading, s.text, s.citations, s.style) for s in statements] == [
         (None, "Lead paragraph about the topic.", (1,), "bracketed"),
-        ("Key Points", "First point cites two.", (2, 3), "compact"),
+        ("Key Points", "First point cites two.", (2, 3), "bracketed"),
         ("Key Points", "Second point cites brackets.", (2, 4), "bracketed"),
         ("Key Points", "Third point cites each.", (2, 4), "bracket-each"),
         ("Key Points", "Fourth point has no citation.", (), None),
         ("Key Points", "Fifth point cites one.", (3,), "bracketed"),
-        ("Findings", "A finding.", (5,), "plain"),
+        ("Findings", "A finding.", (5,), "parenthesized"),
     ]
     assert [s.line for s in statements] == [3, 6, 7, 8, 9, 10, 13]
 
@@ -208,9 +208,9 @@ def test_statements_check_would_reject_are_refused_at_their_lines(
 ) -> None:
     source = tmp_path / "s.txt"
     source.write_bytes(
-        "From the Research\nH\n- A finding [0].\n- Twice [2][2].\n- N\0L 3.\n- E\x1bC 3.\n"
-        "- F\x0cF 3.\n- C\x851 3.\n- Two markers 1 [2].\n##\n- After an empty heading 4.\n"
-        "- Fine 5.\n".encode()
+        "From the Research\nH\n- A finding [0].\n- Twice [2][2].\n- N\0L [3].\n- E\x1bC [3].\n"
+        "- F\x0cF [3].\n- C\x85D [3].\n- Two markers 1 [2].\n##\n- After an empty heading [4].\n"
+        "- Fine [5].\n".encode()
     )
     with pytest.raises(ValidationError) as caught:
         import_summary(empty_kb, source, "t")

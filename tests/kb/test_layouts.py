@@ -386,9 +386,7 @@ def test_a_wrapped_statement_is_refused_in_the_layouts_of_lines() -> None:
 
 
 def test_a_paragraph_of_cited_sentences_is_a_statement_each(empty_kb: Path, tmp_path: Path):
-    paragraph = (
-        f"{SEED_LINES['lead']} 2. {SEED_LINES['weak']}. 4 {SEED_LINES['routes']}.<sup>6</sup>"
-    )
+    paragraph = f"{SEED_LINES['lead']} 2. {SEED_LINES['weak']}. 4 {SEED_LINES['routes']} 6."
     source = tmp_path / "s.md"
     source.write_text(f"## From the Research\n\n{paragraph}\n", encoding="utf-8")
     topic_dir = imported(empty_kb, source)

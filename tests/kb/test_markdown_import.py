@@ -399,7 +399,7 @@ def test_negative_powers_import_and_check(empty_kb: Path, tmp_path: Path) -> Non
     source = tmp_path / "s.md"
     text = (
         "## From the Research\n\n"
-        f"- {ANALGESIA} {RATE} 3.\n"
+        f"- {ANALGESIA} {RATE}. 3\n"
         f"- {MODERATE}, {SIGNIFICANT}.<sup>4</sup>\n"
         f"- {MECHANISM}, {SIGNIFICANT}.\n"
     )

@@ -52,10 +52,11 @@ _END = r"(?P<end>[.!?]?)"
 _SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
 _BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>{_BRACKETS}){_END}\Z")
 _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){_END}\Z")
-# Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3"
-# (a letter or bracket before the period, so that "2.1" stays a number).
+# Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3",
+# "... by 30%.2", "... (95% CI 10-40%).3" (a letter, a per cent sign or a closing bracket
+# before the period, never a digit, so that "2.1" stays a number).
 _JOINED = re.compile(
-    rf"^(?P<text>.*?[^\W\d_)\]][.!?])(?P<marker>{NUMBER}(?:[,;]{NUMBER})*)(?P<end>)\Z"
+    rf"^(?P<text>.*?(?:[^\W\d_]|[%)\]])[.!?])(?P<marker>{NUMBER}(?:[,;]{NUMBER})*)(?P<end>)\Z"
 )
 _PLAIN = re.compile(rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:{_SEPARATOR}{NUMBER})*){_END}\Z")
 _STYLES = (

@@ -34,6 +34,8 @@ from evidencekb.kb.layouts import PART_HEADING, read_blocks
 from evidencekb.kb.text import shown, text_fault
 
 HEADING_SEPARATOR = " > "
+# Citation markers only a citation is written in.
+_MARKED = frozenset(("bracketed", "bracket-each", "parenthesized", "superscript"))
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
 # Lines a repeated problem names before it counts the rest.
 _LINES_NAMED = 5
@@ -105,6 +107,7 @@ class _SummaryReader:
 
     def read(self, text: str) -> Summary:
         self.read_blocks(text)
+        self.check_bare_numbers()
         if not self.statements and not self.problems:
             self.problem(1, "no statements found")
         if self.problems:
@@ -125,6 +128,24 @@ class _SummaryReader:
             else:
                 self.feed(block)
         self.close_headings(0)
+
+    def check_bare_numbers(self) -> None:
+        """In a summary that marks its citations (brackets, parentheses, superscripts), one
+        bare number ending a statement ("... for 50% pain relief was 6.") may be the
+        sentence's own as well as a citation: which, only its writer knows. Refused."""
+        marked = next((s for s in self.statements if s.style in _MARKED), None)
+        if marked is None:
+            return
+        example = _marker_as_written(marked)
+        for statement in self.statements:
+            if _bare_number(statement):
+                self.problem(
+                    statement.line,
+                    f'the statement ends in a bare number ("{_marker_as_written(statement)}"), '
+                    f'and the summary marks its citations ("{example}" on line {marked.line}): '
+                    "the number may be the sentence's own or a citation; mark a citation as "
+                    "the others are, or reword the statement so that it does not end in a number",
+                )
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, shown(message)))
@@ -295,6 +316,23 @@ class _SummaryReader:
         if marker:
             for fault in [*marker.faults, *citation_faults(marker.citations)]:
                 self.problem(line, fault)
+
+
+def _bare_number(statement: Statement) -> bool:
+    """Whether a statement ends in one number, bare, before its end: as a sentence may
+    end in its own ("... was 6."); not a list, nor one after the period ("... relief. 6")."""
+    if statement.style != "plain" or len(statement.citations) != 1:
+        return False
+    marker = split_marker(statement.written)
+    assert marker is not None  # the statement's citations came from it
+    return not statement.written[: marker.start].rstrip().endswith((".", "!", "?"))
+
+
+def _marker_as_written(statement: Statement) -> str:
+    """A cited statement's marker as the summary wrote it: "[1]", "2,3"."""
+    marker = split_marker(statement.written)
+    assert marker is not None  # the statement's citations came from it
+    return statement.written[marker.start : marker.end]
 
 
 def _lines_named(lines: list[int]) -> str:
