@@ -125,3 +125,13 @@ def test_the_sites_pages_that_are_kept_between_builds(kb: KnowledgeBase) -> None
         "about.html", "categories.html", "entities.html", "home.html", "stances.html",
         "strength.html",
     }  # fmt: skip
+
+
+def test_the_claim_page_lists_labelled_fields_as_ekb_show_does(kb: KnowledgeBase) -> None:
+    """A claim field declared with a label is shown on the claim's page from the one
+    list `ekb show` reads (registry.claim_facts), and the page's key knows it reads it."""
+    from evidencekb.registry import claim_facts
+
+    env = environment(kb, {})
+    assert env.globals["claim_facts"] is claim_facts
+    assert "claim_facts" in page_keys(kb, env).reads.of("claim.html")

@@ -8,7 +8,7 @@ import difflib
 from evidencekb.errors import KBError
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOT_STATED, SECTION_TITLES
-from evidencekb.registry import CLAIM_FIELDS, ClaimField, Fact, claim_facts
+from evidencekb.registry import Fact, claim_facts
 from evidencekb.terminal import NARROWEST, wrapped
 from evidencekb.verdict import NOT_RECORDED, Verdict, cautions, claim_json, verdict
 
@@ -68,16 +68,11 @@ def claim_details(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
     }
 
 
-def claim_text(
-    kb: KnowledgeBase,
-    claim: Claim,
-    width: int = 88,
-    fields: tuple[ClaimField, ...] = CLAIM_FIELDS,
-) -> str:
+def claim_text(kb: KnowledgeBase, claim: Claim, width: int = 88) -> str:
     """A readable page about the claim for the terminal, `width` columns wide: what
-    is claimed, what the cited works found, how strong, from where, and each of its
-    `fields` declared with a label (registry.claim_facts); then each cited work with
-    its stance and quotations."""
+    its cited works found, what is claimed, how strong, from where, and each of its
+    fields the registry declares with a label (registry.claim_facts); then each cited
+    work with its stance and quotations."""
     topic = kb.topic(claim.topic)
     summary = verdict(claim, kb.stances, kb.strength)
     where = SECTION_TITLES[claim.section] + (f": {claim.heading}" if claim.heading else "")
@@ -97,7 +92,7 @@ def claim_text(
         *_field("Dates:", _dates(claim, topic), width),
         *_field("Categories:", categories, width),
         *_field("Entities:", entities, width),
-        *(line for fact in claim_facts(claim, fields) for line in _fact(fact, width)),
+        *(line for fact in claim_facts(claim) for line in fact_lines(fact, width)),
         *_relations(kb, claim, width),
         "",
         *_cited_works(kb, claim, width),
@@ -191,7 +186,8 @@ def _field(label: str, value: str, width: int) -> list[str]:
     return wrapped(value, width, lead, " " * _LABEL)
 
 
-def _fact(fact: Fact, width: int) -> list[str]:
+def fact_lines(fact: Fact, width: int) -> list[str]:
+    """A labelled field's lines in `ekb show`, as its other fields are written."""
     return _field(f"{fact.label}:", fact.text, width)
 
 
