@@ -5,6 +5,7 @@ are the real ones of tests/fixtures.py."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,34 @@ def test_bare_numbers_still_cite_in_a_summary_that_marks_none(
 ) -> None:
     text = f"From the Research\n- {LEAD} 2.\n- {ROUTES}. 6\n- {ANALGESIA} 3, 4.\n"
     assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(3, 4))
+
+
+# -- 8. reading a statement takes time in proportion to its length -------------------------
+
+
+def test_a_statement_of_many_markers_is_read_in_linear_time(empty_kb: Path, tmp_path: Path) -> None:
+    # Read again from each bracket to the end of the run, 4,000 took 10 s, 20,000 hours.
+    text = "From the Research\n- Ketamine is effective" + " [1]" * 20_000 + " in CRPS.\n"
+    started = time.monotonic()
+    code, output = imported(empty_kb, tmp_path / "s.txt", text)
+    assert time.monotonic() - started < 10
+    run = " ".join(["[1]"] * 51)  # refused a run at a time, each never read again
+    assert (code, output.splitlines()[0]) == (
+        1,
+        f's.txt:2: the citation marker "{run}" inside the statement is not read; cite at the '
+        "end of the statement, all its numbers in one marker, or make it two statements",
+    )
+
+
+def test_a_marker_of_more_numbers_than_are_read_is_refused(empty_kb: Path, tmp_path: Path) -> None:
+    numbers = ", ".join(str(n) for n in range(1, 61))
+    text = f"From the Research\n- {LEAD} {numbers}.\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (
+        1,
+        f's.txt:2: the citation marker "{numbers}." at the end of the statement lists more '
+        "numbers than one marker is read to hold (51); cite a range ([1-60]) or fewer works\n"
+        "Error: 1 problem found\n",
+    )
+    fifty_one = ", ".join(str(n) for n in range(1, 52))
+    text = f"From the Research\n- {LEAD} {fifty_one}.\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(1, 51))

@@ -31,9 +31,14 @@ NUMBER = r"\d{1,3}"
 DASHES = "-\u2013\u2014"
 _DASH = f"[{DASHES}]"
 _RANGE = rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?"
+# The most numbers, ranges or brackets one marker runs to after its first: far beyond any
+# real marker, and a bound on the work of reading one, so that reading a statement takes
+# time in proportion to its length ("... effective [1] [1] ... [1] in CRPS." is not read
+# again from each bracket to its end). A longer run is not read as one marker.
+_MOST = 50
 # Between the numbers of one list: "2, 3", "2; 3", "2 & 3".
 _SEPARATOR = r"\s*[,;&]\s*"
-_LIST = rf"{_RANGE}(?:{_SEPARATOR}{_RANGE})*"
+_LIST = rf"{_RANGE}(?:{_SEPARATOR}{_RANGE}){{0,{_MOST}}}"
 SUPERSCRIPT_DIGITS = "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 _TO_DIGITS = str.maketrans(SUPERSCRIPT_DIGITS, "0123456789")
 _SUP = f"[{SUPERSCRIPT_DIGITS}]{{1,3}}"
@@ -43,10 +48,10 @@ SUPERSCRIPT_MINUS = "\u207b"
 # Between superscripts: a comma, semicolon or ampersand (as between plain numbers), the
 # modifier letter used as a superscript comma (U+02D2), or a superscript minus or dash
 # for a range.
-_SUP_LIST = rf"{_SUP}(?:\s?[,;&\u02d2\u207b\-\u2013]\s?{_SUP})*"
+_SUP_LIST = rf"{_SUP}(?:\s?[,;&\u02d2\u207b\-\u2013]\s?{_SUP}){{0,{_MOST}}}"
 # Brackets each holding numbers, side by side or separated: "[2][4]", "[1], [2]", "[1] [2]".
 _BRACKET = rf"\[\^?\s*{_LIST}\s*\]"
-_BRACKETS = rf"{_BRACKET}(?:\s*(?:[,;&]\s*)?{_BRACKET})*"
+_BRACKETS = rf"{_BRACKET}(?:\s*(?:[,;&]\s*)?{_BRACKET}){{0,{_MOST}}}"
 _END = r"(?P<end>[.!?]?)"
 
 _SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
@@ -56,9 +61,12 @@ _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){
 # "... by 30%.2", "... (95% CI 10-40%).3" (a letter, a per cent sign or a closing bracket
 # before the period, never a digit, so that "2.1" stays a number).
 _JOINED = re.compile(
-    rf"^(?P<text>.*?(?:[^\W\d_]|[%)\]])[.!?])(?P<marker>{NUMBER}(?:[,;]{NUMBER})*)(?P<end>)\Z"
+    rf"^(?P<text>.*?(?:[^\W\d_]|[%)\]])[.!?])(?P<marker>{NUMBER}(?:[,;]{NUMBER}){{0,{_MOST}}})"
+    r"(?P<end>)\Z"
 )
-_PLAIN = re.compile(rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:{_SEPARATOR}{NUMBER})*){_END}\Z")
+_PLAIN = re.compile(
+    rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:{_SEPARATOR}{NUMBER}){{0,{_MOST}}}){_END}\Z"
+)
 _STYLES = (
     (_SUPERSCRIPTED, "superscript"),
     (_BRACKETED, "bracketed"),
@@ -201,9 +209,24 @@ _INNER_RAISED = re.compile(
 _UNREAD = re.compile(rf"\^{_LIST}\^|{SUP_TAG.pattern}", re.IGNORECASE)
 
 
+# What a run of markers at a statement's end is written with: numbers, raised or not,
+# their separators and brackets, and the sentence's end.
+_RUN = f"0123456789{SUPERSCRIPT_DIGITS}{DASHES}{SUPERSCRIPT_MINUS}\u02d2,;&[]()^ .!?"
+_RUN_NUMBERS = re.compile(rf"\d+|[{SUPERSCRIPT_DIGITS}]+")
+
+
+def _overlong_end(text: str) -> str | None:
+    """The run of numbers ending `text`, when it holds more than a marker is read to
+    hold (_MOST after the first); None otherwise."""
+    run = text[len(text.rstrip(_RUN)) :].strip()
+    return run if len(_RUN_NUMBERS.findall(run)) > _MOST + 1 else None
+
+
 def unread_markers(text: str) -> list[str]:
     """The citation markers in `text` (a statement, its end's marker taken off, or a
     heading) that no rule reads, as written: each would be a citation lost."""
+    if (run := _overlong_end(text)) is not None:
+        return [run]
     found = [m.group() for m in _INNER_BRACKETS.finditer(text) if not _is_scale(m.group())]
     found += [m.group("marker") for m in _INNER_RAISED.finditer(text) if not _raised_power(m)]
     # A `</sup>` is refused with the `<sup>` it closes; one alone raises nothing.
@@ -236,6 +259,11 @@ def _raised_power(match: re.Match[str]) -> bool:
 
 def unread_fault(marker: str, what: str) -> str:
     """Why `marker`, in a statement or heading (`what`), is refused, and what to write."""
+    if len(_RUN_NUMBERS.findall(marker)) > _MOST + 1:
+        return (
+            f'the citation marker "{marker}" at the end of the {what} lists more numbers '
+            f"than one marker is read to hold ({_MOST + 1}); cite a range ([1-60]) or fewer works"
+        )
     if marker.startswith("<"):
         return (
             f'"{marker}" is HTML, which only a Markdown summary reads; cite at the end of '
