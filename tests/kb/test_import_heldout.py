@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 
 from evidencekb.kb.load import load_kb
-from fixtures import COHEN_2018, REFERENCED_SUMMARY, SANTESSO_2020, ekb_here
+from evidencekb.kb.reflist import read_entry
+from fixtures import (
+    COHEN_2018,
+    GUYATT_2008,
+    NEWCOMBE_1998,
+    REFERENCED_SUMMARY,
+    SANTESSO_2020,
+    ekb_here,
+)
 
 # Statements of the seed summary.
 LEAD = "Ketamine is used to treat various chronic pain syndromes"
@@ -207,3 +215,34 @@ def test_a_marker_of_more_numbers_than_are_read_is_refused(empty_kb: Path, tmp_p
     fifty_one = ", ".join(str(n) for n in range(1, 52))
     text = f"From the Research\n- {LEAD} {fifty_one}.\n"
     assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(1, 51))
+
+
+# -- 7. a reference line's Markdown: an autolink, a link, emphasis ---------------------------
+
+
+def test_markdown_around_a_reference_lines_values_is_read_away() -> None:
+    guyatt = read_entry(
+        "1. ...",
+        "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating quality "
+        "of evidence and strength of recommendations. *BMJ*. 2008;336(7650):924-926. "
+        f"<https://doi.org/{GUYATT_2008['doi']}>",
+    )
+    assert (guyatt["doi"], guyatt["journal"]) == (GUYATT_2008["doi"], "BMJ")
+    assert guyatt["title"] == GUYATT_2008["title"]
+    doi = SANTESSO_2020["doi"]
+    santesso = read_entry(
+        "2. ...",
+        "Santesso N, Glenton C, Dahm P, et al. GRADE guidelines 26: informative statements to "
+        "communicate the findings of systematic reviews of interventions. J Clin Epidemiol. "
+        f"2020;119:126-135. [doi:{doi}](https://doi.org/{doi}).",
+    )
+    assert (santesso["doi"], santesso["journal"]) == (doi, "J Clin Epidemiol")
+    # A Wiley SICI DOI keeps its "<" and ">" inside; emphasis inside a title is no field.
+    sici = read_entry("3. ...", f"Statistics in Medicine. doi:{NEWCOMBE_1998['doi']}.")
+    assert sici["doi"] == NEWCOMBE_1998["doi"]
+    emphasis = read_entry(
+        "4. ...",
+        "Guyatt GH, Oxman AD, Vist GE, et al. GRADE: an emerging consensus on rating *quality "
+        "of evidence* and strength of recommendations. BMJ. 2008;336(7650):924-926.",
+    )
+    assert ("title" in emphasis, emphasis["journal"]) == (False, "BMJ")

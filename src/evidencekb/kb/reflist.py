@@ -53,7 +53,10 @@ HEADING = re.compile(
 _UNDERLINE = re.compile(r"=+|-+")
 # "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py).
 _ENTRY = re.compile(rf"^(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})[.)])\s+(?P<body>\S.*)$")
-_TRAILING = ".,;:)]"  # punctuation that ends a sentence, not an identifier
+# Punctuation that ends a sentence or a Markdown autolink (`<https://doi.org/...>`), not
+# an identifier; and where a Markdown link's text ends and its address starts.
+_TRAILING = ".,;:)]>"
+_LINK_TEXT_END = "]("
 _DOI = re.compile(r"(?:\bdoi:\s*|\bhttps?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.IGNORECASE)
 _PMID = re.compile(r"\bPMID:?\s*(\d{1,9})\b")
 _PMCID = re.compile(r"\b(PMC\d+)\b")
@@ -70,6 +73,9 @@ _SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 # One author as summaries write them: family name, then up to three initials.
 _AUTHOR = re.compile(r"^[^\W\d_][\w'\u2019 -]*\s[A-Z]{1,3}$")
 _ET_AL = re.compile(r"^et al\.?$", re.IGNORECASE)
+# A text wholly in Markdown emphasis, and emphasis with underscores around a word.
+_EMPHASISED = re.compile(r"(?P<mark>\*{1,3}|_{1,3})(?P<text>[^\s*_](?:.*[^\s*_])?)(?P=mark)")
+_EMPHASISED_WORD = re.compile(r"(?<!\w)_+\w.*\w_+(?!\w)")
 
 
 @dataclass(frozen=True)
@@ -199,7 +205,7 @@ def read_entry(citation_text: str, body: str) -> dict[str, Any]:
 
 def _only(values: Any) -> str | None:
     """The one value written (perhaps more than once); None for none or several."""
-    found = {value.rstrip(_TRAILING) for value in values}
+    found = {value.split(_LINK_TEXT_END)[0].rstrip(_TRAILING) for value in values}
     return found.pop() if len(found) == 1 else None
 
 
@@ -222,6 +228,14 @@ def _journal_source(body: str) -> dict[str, Any]:
     if not complete or not all(_AUTHOR.match(name) for name in complete):
         return fields  # the first part is not an author list: the split is not certain
     fields["authors"] = complete
-    fields["title"] = parts[1].removesuffix(".")
-    fields["journal"] = parts[2].removesuffix(".")
+    fields["title"] = _unemphasised(parts[1].removesuffix("."))
+    fields["journal"] = _unemphasised(parts[2].removesuffix("."))
     return {key: value for key, value in fields.items() if value}
+
+
+def _unemphasised(text: str) -> str | None:
+    """`text` as read, Markdown emphasis around it read away (`*BMJ*` is BMJ); None
+    where emphasis stays inside it, which a field would keep as stars."""
+    if emphasised := _EMPHASISED.fullmatch(text):
+        text = emphasised.group("text")
+    return None if "*" in text or _EMPHASISED_WORD.search(text) else text
