@@ -246,3 +246,21 @@ def test_markdown_around_a_reference_lines_values_is_read_away() -> None:
         "of evidence* and strength of recommendations. BMJ. 2008;336(7650):924-926.",
     )
     assert ("title" in emphasis, emphasis["journal"]) == (False, "BMJ")
+
+
+# -- 6. a miswritten bracket of numbers ------------------------------------------------------
+
+
+def test_a_miswritten_bracket_of_numbers_is_refused_at_its_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = f"From the Research\n- {LEAD} [2,3,].\n- {ROUTES} [1,,2] and more [6].\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (
+        1,
+        's.txt:2: the citation marker "[2,3,]" in the statement is miswritten, and no rule '
+        "reads it; write its numbers as a list or range in brackets, [1, 2] or [1-3], at the "
+        "end of the statement\n"
+        's.txt:3: the citation marker "[1,,2]" in the statement is miswritten, and no rule '
+        "reads it; write its numbers as a list or range in brackets, [1, 2] or [1-3], at the "
+        "end of the statement\nError: 2 problems found\n",
+    )

@@ -196,7 +196,11 @@ def _dangling(text: str, raw: str) -> tuple[str, ...]:
 # "10\u207b\u00b3", "h\u207b\u00b9", a charge, "Ca\u00b2\u207a", or an isotope,
 # "\u00b9\u2078F"), and spellings read nowhere: a caret superscript ("^1^") and HTML
 # ("<sup>1</sup>" outside Markdown).
-_INNER_BRACKETS = re.compile(_BRACKETS)
+# A bracket of numbers, read or miswritten ("[1,2,]", "[1,,2]"), and runs of them.
+# (Its first digit is the first one, so that it is read once, however long.)
+_NUMBERED = rf"\[\^?[\s,;&{re.escape(DASHES)}]*\d[\d\s,;&{re.escape(DASHES)}]*\]"
+_INNER_BRACKETS = re.compile(rf"{_NUMBERED}(?:\s*(?:[,;&]\s*)?{_NUMBERED}){{0,{_MOST}}}")
+_READ_BRACKETS = re.compile(_BRACKETS)
 # A run is found whole, from its first raised digit ("\u00b9\u2078F" is never "\u2078F"),
 # after a word or another run and blanks ("CRPS \u00b9 \u00b3 and" is two), or first;
 # a negative power from its minus, its digits alone ("h\u207b\u00b9,\u00b9\u207b\u00b3" is
@@ -263,6 +267,12 @@ def unread_fault(marker: str, what: str) -> str:
         return (
             f'the citation marker "{marker}" at the end of the {what} lists more numbers '
             f"than one marker is read to hold ({_MOST + 1}); cite a range ([1-60]) or fewer works"
+        )
+    if marker.startswith("[") and not _READ_BRACKETS.fullmatch(marker):
+        return (
+            f'the citation marker "{marker}" in the {what} is miswritten, and no rule reads '
+            "it; write its numbers as a list or range in brackets, [1, 2] or [1-3], at the "
+            "end of the statement"
         )
     if marker.startswith("<"):
         return (
