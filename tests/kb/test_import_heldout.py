@@ -264,3 +264,31 @@ def test_a_miswritten_bracket_of_numbers_is_refused_at_its_line(
         "reads it; write its numbers as a list or range in brackets, [1, 2] or [1-3], at the "
         "end of the statement\nError: 2 problems found\n",
     )
+
+
+# -- 9. a line opening with emphasis is no star bullet -----------------------------------------
+
+
+@pytest.mark.parametrize("bullet", ["", "- ", "* "])
+def test_a_line_opening_with_emphasis_keeps_its_stars(
+    empty_kb: Path, tmp_path: Path, bullet: str
+) -> None:
+    # Before, "*Ketamine* may ..." was a star bullet: the claim "Ketamine* may ...".
+    routes = "*Ketamine* can be administered via multiple routes"
+    text = f"From the Research\n- {LEAD} 2.\n{bullet}{routes} 3.\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(2, 2))
+    claims = load_kb(empty_kb).topic("t").claims
+    assert [(c.text, c.citations) for c in claims] == [
+        (f"{LEAD}.", (2,)),
+        ("*Ketamine* can be administered via multiple routes.", (3,)),
+    ]
+    assert ekb_here("check", "--kb", str(empty_kb)).exit_code == 0
+
+
+def test_a_star_bullet_with_emphasis_later_on_its_line_is_still_a_bullet(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = "From the Research\n*Ketamine can be administered via *multiple* routes 3.\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(1, 1))
+    claims = load_kb(empty_kb).topic("t").claims
+    assert [c.text for c in claims] == ["Ketamine can be administered via *multiple* routes."]

@@ -38,6 +38,9 @@ _RULE = re.compile(r"-{2,}|=+")
 # emphasis (`*Key Points to Consider*`, `**Efficacy**`), a superscript tag.
 _ATX_LINE = re.compile(r"#{1,6}(?:\s|\Z)")
 _EMPHASIS_LINE = re.compile(r"(?P<e>\*{1,3}|_{1,3})(?=[^\s*_]).*(?<=[^\s*_])(?P=e):?")
+# A star opening emphasis that a later star on the line closes: no blank after the first
+# and none before the second (`*Ketamine* may ...`; not `*Ketamine may cause *severe*`).
+_EMPHASIS_OPENS = re.compile(r"\*[^\s*][^*]*(?<=[^\s*])\*")
 # What starts a Markdown block of its own, rather than going on with the paragraph or
 # list item above: a bullet or number with a space, a heading, a quote, a fence, a tag.
 _MARKDOWN_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~|<")
@@ -170,9 +173,10 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
 
 def _bullet(line: str) -> re.Match[str] | None:
     """The line (stripped) as a bullet and its body; None if it is none. A star with no
-    space after it is a bullet unless a closing star ends the line's emphasis: `*Key
-    Points*` is a heading, `*Ketamine helps 1.` a statement."""
-    if line.startswith("*") and _EMPHASIS_LINE.fullmatch(line):
+    space after it is a bullet unless it opens emphasis that a star on the line closes:
+    `*Key Points*` is a heading and `*Ketamine* may cause cystitis 2.` a statement, both
+    as written; `*Ketamine helps 1.` is a bullet's statement."""
+    if line.startswith("*") and (_EMPHASIS_LINE.fullmatch(line) or _EMPHASIS_OPENS.match(line)):
         return None
     return _BULLET.fullmatch(line)
 
