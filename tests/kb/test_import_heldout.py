@@ -292,3 +292,59 @@ def test_a_star_bullet_with_emphasis_later_on_its_line_is_still_a_bullet(
     assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(1, 1))
     claims = load_kb(empty_kb).topic("t").claims
     assert [c.text for c in claims] == ["Ketamine can be administered via *multiple* routes."]
+
+
+# -- 10. a table is refused at its first line, in every layout ---------------------------------
+
+TABLE_PROBLEM = (
+    "this line starts a table, and tables are not read; write each finding as a statement"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line"),
+    [
+        (
+            "s.md",
+            f"# Ketamine\n\n## From the Research\n\n{LEAD} [2].\n\n"
+            "| Route | Dose |\n|---|---|\n| IV | 0.1-1.0 mg/kg |\n\n"
+            f"{ROUTES} [6].\n",
+            7,
+        ),
+        (
+            "s.md",
+            f"# Ketamine\n\n## From the Research\n\n- {LEAD} [2].\n"
+            f"- Doses:\n  Route | Dose\n  ---|---\n  IV | 0.1-1.0 mg/kg\n- {ROUTES} [6].\n",
+            7,
+        ),
+        (
+            "s.txt",
+            f"From the Research\n- {LEAD} 2.\n| Route | Dose |\n|---|---|\n"
+            f"| IV | 0.1-1.0 mg/kg 6 |\n- {ROUTES} 6.\n",
+            3,
+        ),
+        (
+            "s.txt",
+            f"From the Research\n- {LEAD} 2.\nRoute | Dose\nIV | 0.1-1.0 mg/kg 6\n- {ROUTES} 6.\n",
+            3,
+        ),
+    ],
+)
+def test_a_table_is_refused_at_its_first_line(
+    empty_kb: Path, tmp_path: Path, name: str, text: str, line: int
+) -> None:
+    # Before, its rows were one heading over the next statement, and its cells lost.
+    assert imported(empty_kb, tmp_path / name, text) == (
+        1,
+        f"{name}:{line}: {TABLE_PROBLEM}\nError: 1 problem found\n",
+    )
+
+
+def test_a_table_in_the_article_layout_is_refused_at_its_first_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = f"Ketamine\n\nOverview\n{LEAD} [2].\n| Route | Dose |\n| IV | 0.1-1.0 mg/kg |\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text, "--section", "research") == (
+        1,
+        f"s.txt:5: {TABLE_PROBLEM}\nError: 1 problem found\n",
+    )

@@ -47,6 +47,11 @@ _MARKDOWN_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|
 # Bullets of the article layout that Markdown reads as text, not as a list.
 _GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6\u2013"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
+# A table: GFM's header row over its delimiter row (`| Route | Dose |` over `|---|---|`),
+# a row between pipes (`| IV | 0.5 mg/kg |`), or lines of cells split alike by pipes.
+_TABLE_CELL = r"\s*:?-+:?\s*"
+_TABLE_DELIMITER = re.compile(rf"(?=.*\|)\|?{_TABLE_CELL}(?:\|{_TABLE_CELL})*\|?")
+TABLE = "this line starts a table, and tables are not read; write each finding as a statement"
 # A bullet: a dash, star or bullet sign (a space after it optional, as today's summaries
 # write "-text" and "*text"; `_bullet` takes a line all in emphasis, `*Key Points*`, for
 # no bullet), or a number and "." or ")" and a space.
@@ -141,15 +146,42 @@ def read_blocks(text: str, layout: str) -> tuple[list[Block], list[LayoutProblem
     return line_blocks(_body_lines(text), layout)
 
 
+def table_lines(lines: list[str]) -> list[range]:
+    """The tables among `lines`, each as the range of its indexes: from a row over a
+    delimiter row, a row that starts with a pipe, or the first of two lines holding as
+    many pipes, to the last line after it that holds a pipe."""
+    lines = [line.strip() for line in lines]
+    tables: list[range] = []
+    index = 0
+    while index < len(lines):
+        line, below = lines[index], [*lines, ""][index + 1]
+        pipes = line.count("|")
+        if pipes and (
+            (line.startswith("|") and pipes > 1)
+            or _TABLE_DELIMITER.fullmatch(below)
+            or below.count("|") == pipes
+        ):
+            end = index + 1
+            while end < len(lines) and "|" in lines[end]:
+                end += 1
+            tables.append(range(index, end))
+            index = end
+        else:
+            index += 1
+    return tables
+
+
 def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[LayoutProblem]]:
     """One block a non-blank line: `# heading`, a bullet or a number item, or prose;
     and each line that is no block of its own (a wrapped bullet's next line, an
-    underline), which the layout cannot read."""
+    underline, a table's), which the layout cannot read."""
     blocks: list[Block] = []
-    problems: list[LayoutProblem] = []
+    tables = table_lines(lines)
+    problems = [LayoutProblem(table.start + 1, TABLE) for table in tables]
+    in_tables = {index for table in tables for index in table}
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
-        if not line:
+        if not line or number - 1 in in_tables:
             continue
         indent = len(raw) - len(raw.lstrip())
         if problem := _not_a_block(blocks, number, line, indent, layout):

@@ -20,6 +20,7 @@ from markdown_it.token import Token
 
 from evidencekb.kb.blocks import Block, LayoutProblem
 from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS
+from evidencekb.kb.layouts import TABLE, table_lines
 
 # The dashes raised as the superscript minus: those of a range (`<sup>1-3</sup>`, with
 # an en dash or em dash too), and the minus sign U+2212 of a negative power.
@@ -83,6 +84,11 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
         elif token.type in ("heading_open", "paragraph_open") and token.map:
             inline = tokens[index + 1]
             first, last = token.map[0] + 1, token.map[1]
+            # CommonMark reads a table as a paragraph of its rows, which would head the
+            # statements after it, its cells lost.
+            if tables := table_lines(inline.content.split("\n")):
+                problems.append(LayoutProblem(first + tables[0].start, TABLE))
+                continue
             read = inline_text(inline.children or [], first, problems)
             if token.type == "heading_open":
                 # A setext heading's map takes in its underline; its text is one line.
