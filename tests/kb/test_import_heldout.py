@@ -348,3 +348,45 @@ def test_a_table_in_the_article_layout_is_refused_at_its_first_line(
         1,
         f"s.txt:5: {TABLE_PROBLEM}\nError: 1 problem found\n",
     )
+
+
+# -- 11. inline HTML in Markdown: <sub> lowered, <br> a space, any other tag refused ---------
+
+
+def test_a_subscript_is_lowered_and_a_line_break_is_a_space(empty_kb: Path, tmp_path: Path):
+    # Before, the tags stayed in the claim: "SpO<sub>2</sub>", "sedation<br>with".
+    text = (
+        "# Oxygen\n\n## From the Research\n\n"
+        "- Target SpO<sub>2</sub> of 94-98% in most adults [1].\n"
+        "- Monitor end-tidal CO<sub>2</sub> during sedation<br>with ketamine [2].\n"
+        "- Give ketamine as an<BR/>adjunct to opioids [2].\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.md", text) == (0, created(3, 2))
+    claims = load_kb(empty_kb).topic("t").claims
+    assert [c.text for c in claims] == [
+        "Target SpO\u2082 of 94-98% in most adults.",
+        "Monitor end-tidal CO\u2082 during sedation with ketamine.",
+        "Give ketamine as an adjunct to opioids.",
+    ]
+    assert ekb_here("check", "--kb", str(empty_kb)).exit_code == 0
+
+
+def test_a_subscript_of_letters_or_another_tag_is_refused_at_its_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    text = (
+        "# Ketamine\n\n## From the Research\n\n"
+        "- Ketamine C<sub>max</sub> rose with the dose [1].\n"
+        f"- {LEAD} <span>in adults</span> [2].\n"
+        f"- {ROUTES} [2]. <!-- check -->\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.md", text) == (
+        1,
+        's.md:5: the subscript "max" holds characters that have no subscript; only digits and '
+        "signs are read lowered (CO<sub>2</sub> is CO\u2082): write it without <sub> and </sub>\n"
+        "s.md:6: the HTML tag <span> is not read in a statement or heading; write the text "
+        "without it, in Markdown (emphasis, links, <sup> and <sub> are read)\n"
+        "s.md:7: an HTML comment is not read in a statement or heading; write the text "
+        "without it, in Markdown (emphasis, links, <sup> and <sub> are read)\n"
+        "Error: 3 problems found\n",
+    )

@@ -51,6 +51,20 @@ _READ_ALIKE = re.compile(
     r"\u00b0\u00ae\u2122\u00a9\u2032\u2033]*"
 )
 _DIGITS = frozenset("0123456789")
+# A subscript is read lowered where each of its characters has a Unicode subscript
+# (`SpO<sub>2</sub>` is SpO₂, `CO<sub>2</sub>`): digits and signs. A letter has none in
+# most fonts (`C<sub>max</sub>`): refused, never read into the word before it ("Cmax").
+_SUBSCRIPT = str.maketrans(
+    "0123456789+-\u2212=()",
+    "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089"
+    "\u208a\u208b\u208b\u208c\u208d\u208e",
+)
+_LOWERABLE = re.compile(r"[0-9+\-\u2212=()]+")
+_SUB_TAG = re.compile(r"<(?P<close>/?)sub(?:\s[^<>]*)?>", re.IGNORECASE)
+# A line break, read as the space it stands for in a statement.
+_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# The name of an HTML tag the reader does not read, or a comment's opening.
+_TAG_NAME = re.compile(r"</?([A-Za-z][\w-]*)")
 # How much of the word a refused superscript would join its problem shows.
 _SHOWN_BEFORE = 30
 # How deep in lists and block quotes a line is read: a list counts two levels (the
@@ -142,10 +156,19 @@ class _InlineReader:
         self.raised_at = line  # the line its `<sup>` stands on
         self.depth = 0  # of <sup> tags open
         self.closed_at = -1  # len(parts) when a superscript last ended
+        self.lowered: list[str] | None = None  # the subscript being read
+        self.lowered_at = line  # the line its `<sub>` stands on
 
     def text(self, children: list[Token]) -> str:
         for child in children:
             self.read(child)
+        if self.lowered is not None:
+            self.problems.append(
+                LayoutProblem(self.lowered_at, "a <sub> is not closed; close it with </sub>")
+            )
+            unclosed = "".join(self.lowered)
+            self.lowered = None
+            self.add(unclosed)
         self.lower()
         return _BLANKS.sub(" ", "".join(self.parts)).strip(" ")
 
@@ -159,15 +182,75 @@ class _InlineReader:
             alt = _InlineReader(self.line, self.problems)
             self.add(alt.text(child.children or []))
             self.line = alt.line
-        elif child.type == "html_inline" and (tag := SUP_TAG.fullmatch(child.content.strip())):
-            self.tag(closing=bool(tag.group("close")), written=child.content)
         elif child.type == "html_inline":
-            self.add(child.content)
+            self.html(child.content)
         if child.type == "html_inline":
             self.line += child.content.count("\n")  # a tag's attributes over lines
 
+    def html(self, written: str) -> None:
+        """An inline tag: a superscript's or subscript's read, a line break a space;
+        any other is refused, as what it marks would be lost or read as text."""
+        tag = written.strip()
+        if found := SUP_TAG.fullmatch(tag):
+            self.tag(closing=bool(found.group("close")), written=written)
+        elif found := _SUB_TAG.fullmatch(tag):
+            self.sub(closing=bool(found.group("close")), written=written)
+        elif _BREAK_TAG.fullmatch(tag):
+            self.add(" ")
+        else:
+            name = _TAG_NAME.match(tag)
+            shown = (
+                f"the HTML tag <{name.group(1)}>"
+                if name
+                else "an HTML comment"
+                if tag.startswith("<!--")
+                else f'the HTML "{tag}"'
+            )
+            self.problems.append(
+                LayoutProblem(
+                    self.line,
+                    f"{shown} is not read in a statement or heading; write the text without "
+                    "it, in Markdown (emphasis, links, <sup> and <sub> are read)",
+                )
+            )
+
+    def sub(self, closing: bool, written: str) -> None:
+        """Open or close a subscript: its digits and signs lowered when it closes."""
+        if not closing:
+            if self.lowered is None:
+                self.lowered = []
+                self.lowered_at = self.line
+            return
+        if self.lowered is None:
+            self.problems.append(
+                LayoutProblem(self.line, f'"{written}" closes no <sub>; remove it')
+            )
+            return
+        self.end_sub()
+
+    def end_sub(self) -> None:
+        """End the subscript: lowered if it is digits and signs, else refused."""
+        assert self.lowered is not None
+        text = "".join(self.lowered)
+        self.lowered = None
+        if _LOWERABLE.fullmatch(text):
+            self.add(text.translate(_SUBSCRIPT))
+            return
+        self.problems.append(
+            LayoutProblem(
+                self.lowered_at,
+                f'the subscript "{text}" holds characters that have no subscript; only digits '
+                "and signs are read lowered (CO<sub>2</sub> is CO\u2082): write it without "
+                "<sub> and </sub>",
+            )
+        )
+        self.add(text)
+
     def add(self, text: str) -> None:
-        (self.parts if self.raised is None else self.raised).append(text)
+        if self.lowered is not None:
+            self.lowered.append(text)
+        else:
+            (self.parts if self.raised is None else self.raised).append(text)
 
     def tag(self, closing: bool, written: str) -> None:
         if not closing:
