@@ -6,6 +6,7 @@ and the server on a loopback port, read over http (the event stream included).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -26,10 +27,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from evidencekb.build import build
+from evidencekb.errors import KBError
 from evidencekb.live import (
     EVENTS_PATH,
     SCRIPT_PATH,
+    WORKER_PATH,
     BuildBoard,
+    _kb_file_changed,
     live_serving,
     rebuild,
     with_live_script,
@@ -82,9 +86,10 @@ def test_the_script_is_added_to_pages_as_they_are_sent() -> None:
     page = b"<!DOCTYPE html><title>t</title><body><p>x</p></body></html>"
     assert with_live_script(page, 7) == (
         b'<!DOCTYPE html><title>t</title><body><p>x</p><script src="/__ekb/live.js" '
-        b'data-generation="7"></script>\n</body></html>'
+        b'data-generation="7" data-worker="/__ekb/live-worker.js" '
+        b'data-events="/__ekb/events"></script>\n</body></html>'
     )
-    assert with_live_script(b"<p>no body</p>", 1).endswith(b'data-generation="1"></script>')
+    assert with_live_script(b"<p>no body</p>", 1).endswith(b'data-events="/__ekb/events"></script>')
 
 
 def test_served_pages_carry_the_reload_script_and_the_built_site_never_does(
@@ -95,9 +100,10 @@ def test_served_pages_carry_the_reload_script_and_the_built_site_never_does(
         home = get(url + "index.html")
         folder = get(url)
         script = get(url + SCRIPT_PATH.lstrip("/"))
+        worker = get(url + WORKER_PATH.lstrip("/"))
         css = get(url + "static/style.css")
     assert SCRIPT_PATH in home and SCRIPT_PATH in folder
-    assert "EventSource" in script and EVENTS_PATH in script
+    assert "SharedWorker" in script and "EventSource" in worker
     assert SCRIPT_PATH not in css
     built = [p for p in site_dir.rglob("*") if p.is_file() and b"__ekb" in p.read_bytes()]
     assert built == []
@@ -190,12 +196,15 @@ def test_ekb_serve_watches_and_stops_cleanly_on_ctrl_c(kb_dir: Path, tmp_path: P
     assert "Traceback" not in rest
 
 
+@pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_during_a_rebuild_stops_it_and_leaves_the_site_as_it_was(
-    kb_dir: Path, tmp_path: Path
+    kb_dir: Path, tmp_path: Path, presses: int
 ) -> None:
     """Ctrl-C at a terminal reaches the whole process group, the build's workers too:
     the rebuild under way stops before its next task, removes its staging folders,
-    and `ekb serve` ends at once, quietly, with the last good site as it was."""
+    and `ekb serve` ends at once, quietly, with the last good site as it was. A
+    second press while it stops (an impatient user) used to end it at once with
+    "Error: interrupted", its staging folders left beside the site."""
     site_dir = tmp_path / "site"
     build(kb_dir, site_dir)
     before = folder_bytes(site_dir)
@@ -218,6 +227,10 @@ def test_ctrl_c_during_a_rebuild_stops_it_and_leaves_the_site_as_it_was(
             time.sleep(0.001)
         os.killpg(process.pid, signal.SIGINT)
         stopped_at = time.monotonic()
+        for _ in range(presses - 1):
+            time.sleep(0.1)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGINT)
         _, rest = process.communicate(timeout=30)
         took = time.monotonic() - stopped_at
     finally:
@@ -234,7 +247,13 @@ def test_the_live_server_refuses_nul_paths_and_lists_no_folder(
     kb_dir: Path, tmp_path: Path
 ) -> None:
     with preview(kb_dir, tmp_path / "site") as url:
-        for path, status in (("claims/..%00/x", 400), ("whoosh/", 404), ("claims/", 404)):
+        for path, status in (
+            ("claims/..%00/x", 400),
+            ("whoosh/", 404),
+            ("claims/", 404),
+            ("a" * 300 + ".html", 404),  # no name the system takes: had no reply
+            ("%ed%a0%80.html", 404),
+        ):
             with pytest.raises(urllib.error.HTTPError) as refused:
                 get(url + path)
             refused.value.close()
@@ -357,3 +376,54 @@ def test_a_page_elsewhere_cannot_read_the_preview_or_its_events(
                     assert response.status == status, (path, host)
                 finally:
                     connection.close()
+
+
+def test_a_kb_with_a_problem_and_no_site_yet_is_served_until_fixed(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """`ekb serve` said "There is no built site to serve yet; fix kb/ and save again."
+    and then ended with an error. It serves on: a page not found carries the reload
+    script, and the fix builds the site."""
+    claims = kb_dir / "topics" / "ketamine-pain" / "claims.toml"
+    good = claims.read_text("utf-8")
+    claims.write_text(good + "\n[[claim]]\n", encoding="utf-8")
+    site_dir = tmp_path / "site"
+    with preview(kb_dir, site_dir) as url:
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            get(url)
+        assert missing.value.code == 404
+        assert SCRIPT_PATH in missing.value.read().decode("utf-8")
+        missing.value.close()
+        with urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=10) as events:
+            assert next_build(events)["problems"]
+            claims.write_text(good, encoding="utf-8")
+            assert next_build(events)["problems"] == []
+        assert SCRIPT_PATH in get(url)
+
+
+def test_a_port_in_use_is_said_before_any_build(kb_dir: Path, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with (
+            pytest.raises(KBError, match=f"port {port} on 127.0.0.1 is already in use"),
+            live_serving(kb_dir, tmp_path / "site", port, lambda line: None),
+        ):
+            pass
+    assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "builds"),
+    [
+        ("topics/ketamine-pain/claims.toml", True),
+        ("topics/.ketamine-pain.tmp-12.34-abcd/claims.toml", False),  # an import's staging
+        ("topics/ketamine-pain/.claims.toml.swp", False),
+        ("topics/ketamine-pain/claims.toml~", False),
+    ],
+)
+def test_only_kb_files_trigger_a_build(kb_dir: Path, path: str, builds: bool) -> None:
+    assert _kb_file_changed(kb_dir.absolute(), None, str(kb_dir / path)) is builds

@@ -17,11 +17,14 @@ line, over the page after a bad one.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -30,7 +33,10 @@ from evidencekb.errors import Cancelled, KBError, ValidationError
 from evidencekb.site.serve import HOST, SiteHandler, make_server
 
 SCRIPT_PATH = "/__ekb/live.js"
+WORKER_PATH = "/__ekb/live-worker.js"  # one event stream shared by the preview's tabs
 EVENTS_PATH = "/__ekb/events"
+# The scripts served at their paths (package files of evidencekb.site).
+_SCRIPTS = {SCRIPT_PATH: "live.js", WORKER_PATH: "live-worker.js"}
 # How often an idle event stream sends a comment, so that a closed tab is noticed
 # (the write fails) and its thread ends.
 KEEPALIVE_SECONDS = 15.0
@@ -245,7 +251,7 @@ class KbWatcher:
         folder, root = _identity(self.kb_dir), self.kb_dir.absolute()
         changes = watchfiles.watch(
             self.kb_dir,
-            watch_filter=_kb_file_changed,
+            watch_filter=partial(_kb_file_changed, root),
             debounce=DEBOUNCE_MS,
             stop_event=self.stop,
             raise_interrupt=False,
@@ -275,25 +281,31 @@ def _identity(folder: Path) -> tuple[int, int] | None:
     return (status.st_dev, status.st_ino)
 
 
-def _kb_file_changed(change: object, path: str) -> bool:
-    """Hidden files (an editor's swap file, an import's staging folder) and
-    backups are not kb/; saving them must not trigger a build."""
+def _kb_file_changed(root: Path, change: object, path: str) -> bool:
+    """Hidden files and whatever is in a hidden folder (an editor's swap file, an
+    import's staging folder) and backups are not kb/; saving them must not trigger a
+    build."""
+    inside = Path(os.path.relpath(os.path.abspath(path), root)).parts
     name = Path(path).name
-    return not (name.startswith(".") or name.endswith("~"))
+    hidden = any(part.startswith(".") and part != ".." for part in (*inside, name))
+    return not (hidden or name.endswith("~"))
 
 
 def with_live_script(page: bytes, generation: int) -> bytes:
     """The HTML page with the reload script before `</body>` (at the end if none),
     told which build the page came from."""
-    tag = f'<script src="{SCRIPT_PATH}" data-generation="{generation}"></script>'.encode()
+    tag = (
+        f'<script src="{SCRIPT_PATH}" data-generation="{generation}" '
+        f'data-worker="{WORKER_PATH}" data-events="{EVENTS_PATH}"></script>'
+    ).encode()
     at = page.rfind(b"</body>")
     if at == -1:
         return page + tag
     return page[:at] + tag + b"\n" + page[at:]
 
 
-def live_script() -> bytes:
-    return resources.files("evidencekb.site").joinpath("live.js").read_bytes()
+def live_script(name: str = "live.js") -> bytes:
+    return resources.files("evidencekb.site").joinpath(name).read_bytes()
 
 
 class LiveHandler(SiteHandler):
@@ -304,8 +316,8 @@ class LiveHandler(SiteHandler):
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
-        if path == SCRIPT_PATH:
-            self._send(live_script(), "text/javascript; charset=utf-8")
+        if path in _SCRIPTS:
+            self._send(live_script(_SCRIPTS[path]), "text/javascript; charset=utf-8")
         elif path == EVENTS_PATH:
             self._stream_builds()
         else:
@@ -317,11 +329,26 @@ class LiveHandler(SiteHandler):
                 self._send(html, "text/html; charset=utf-8")
 
     def _html_file(self) -> Path | None:
-        """The HTML file this request names, if it names one."""
+        """The HTML file of the site this request names, if it names one."""
         target = Path(self.translate_path(self.path))
         if self.path.endswith("/"):
             target = target / "index.html"
-        return target if target.suffix == ".html" and target.is_file() else None
+        if target.suffix != ".html" or not self.in_site(str(target)):
+            return None
+        try:
+            return target if target.is_file() else None
+        except OSError:  # a name too long for the system: the standard reply, not found
+            return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """An error page for a page asked for carries the reload script too: a tab
+        left on "not found" (a topic moved away, the site folder not built yet)
+        shows the page once a build makes it."""
+        if self.command == "GET":
+            standard = type(self).error_message_format.encode()
+            page = with_live_script(standard, self.board.status.generation)
+            self.error_message_format = page.decode()
+        super().send_error(code, message, explain)
 
     def _send(self, body: bytes, content_type: str) -> None:
         self.send_response(200)
@@ -353,9 +380,16 @@ def live_serving(
     Leaving the block stops the watcher, the event streams and the server."""
     board = BuildBoard()
     watcher = KbWatcher(kb_dir, site_dir, board, say)
-    watcher.build_unless_current()
     handler = type("LiveSiteHandler", (LiveHandler,), {"board": board})
+    # The port first: one in use is said before a build that may take a minute. A
+    # site not built yet (kb/ has a problem) is served as it comes: pages not found,
+    # each reloaded by the build that makes it.
     server = make_server(site_dir, port, say, handler)
+    try:
+        watcher.build_unless_current()
+    except BaseException:
+        server.server_close()
+        raise
     threads = [
         threading.Thread(target=server.serve_forever, daemon=True),
         threading.Thread(target=watcher.run, daemon=True),
@@ -386,5 +420,8 @@ def serve_live(kb_dir: Path, site_dir: Path, port: int, say: Callable[[str], Non
             while True:
                 time.sleep(SIGNAL_CHECK_SECONDS)
         except KeyboardInterrupt:
-            pass
+            # Stopping takes a moment (a build stops before its next task, then
+            # removes its staging): a second Ctrl-C must not cut that short and leave
+            # the staging behind. The process still ends on SIGTERM or SIGKILL.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     say("Stopped.")  # once the watcher has ended, and a build it had begun has stopped

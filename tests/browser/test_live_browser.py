@@ -41,3 +41,20 @@ def test_a_saved_edit_reloads_the_page_and_a_broken_kb_is_shown_on_it(
 
         claims.write_text(good, "utf-8")
         expect(problems).to_have_count(0, timeout=RELOAD_TIMEOUT_MS)
+
+
+def test_seven_open_tabs_all_reload(
+    page: Page, expect: Callable[..., Any], kb_dir: Path, tmp_path: Path
+) -> None:
+    """A stream per tab held the six connections a browser keeps to one host: six open
+    tabs stopped reloading, and a seventh never loaded. The tabs share one stream."""
+    with live_serving(kb_dir, tmp_path / "site", 0, lambda line: None) as url:
+        tabs = [page, *(page.context.new_page() for _ in range(6))]
+        for tab in tabs:
+            tab.goto(url + "topics/ketamine-pain/index.html", timeout=RELOAD_TIMEOUT_MS)
+            expect(tab.locator("main")).to_contain_text("nightmares, and laryngospasm")
+        reword(kb_dir, "nightmares, and laryngospasm", "nightmares, and bronchospasm")
+        for tab in tabs:
+            expect(tab.locator("main")).to_contain_text(
+                "nightmares, and bronchospasm", timeout=RELOAD_TIMEOUT_MS
+            )

@@ -10,6 +10,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -249,3 +250,22 @@ def test_ekb_serve_logs_each_request_in_one_safe_line(site_dir: Path) -> None:
         "bad request 400",
         "Stopped.",
     ]
+
+
+def test_a_link_out_of_the_site_and_paths_no_file_can_have_are_not_found(
+    site_dir: Path, tmp_path: Path
+) -> None:
+    """A link in the site leading out served any file of the machine (/etc/passwd); a
+    name too long for the system, or bytes that are no UTF-8, got no reply at all."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the site's", encoding="utf-8")
+    (site_dir / "out.txt").symlink_to(secret)
+    (site_dir / "claims" / "inside.html").symlink_to(site_dir / "claims" / "a.html")
+    with serving(site_dir) as url:
+        for path in ("out.txt", "a" * 300 + ".html", "%ed%a0%80.html", "claims/" + "b" * 300):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(url + path, timeout=10)
+            refused.value.close()
+            assert refused.value.code == 404, path
+        with urllib.request.urlopen(url + "claims/inside.html", timeout=10) as response:
+            assert response.read() == b"claim a"  # a link within the site is the site's

@@ -23,13 +23,28 @@
       "The last build failed; this is the last good site.\n\n" + problems.join("\n");
   }
 
-  var events = new EventSource("/__ekb/events");
-  events.addEventListener("build", function (event) {
-    var status = JSON.parse(event.data);
+  function onStatus(data) {
+    var status = JSON.parse(data);
     if (status.problems.length) {
       showProblems(status.problems);
     } else if (status.generation !== loaded) {
       window.location.reload();
     }
-  });
+  }
+
+  // One stream for all the preview's tabs where the browser can share one
+  // (live-worker.js: a stream per tab used up the six connections a browser keeps
+  // to a host); a stream of its own elsewhere.
+  // The paths are live.py's, handed over on the script tag.
+  var eventsPath = script.dataset.events;
+  if (window.SharedWorker) {
+    var worker = new SharedWorker(
+      script.dataset.worker + "?events=" + encodeURIComponent(eventsPath));
+    worker.port.onmessage = function (message) { onStatus(message.data); };
+    window.addEventListener("pagehide", function () { worker.port.postMessage("gone"); });
+  } else {
+    var events = new EventSource(eventsPath);
+    events.addEventListener("build", function (event) { onStatus(event.data); });
+    window.addEventListener("pagehide", function () { events.close(); });
+  }
 })();

@@ -123,10 +123,27 @@ class SiteHandler(SimpleHTTPRequestHandler):
     def send_head(self) -> Any:
         # A NUL (`%00`) cannot be in a file name: the standard handler would try to
         # open the path anyway and die with ValueError, leaving the client no reply.
-        if "\0" in self.translate_path(self.path):
+        path = self.translate_path(self.path)
+        if "\0" in path:
             self.send_error(HTTPStatus.BAD_REQUEST, "The path holds a NUL character")
             return None
+        if not self.in_site(path):
+            self.send_error(HTTPStatus.NOT_FOUND, "File not found")
+            return None
         return super().send_head()
+
+    def in_site(self, path: str) -> bool:
+        """Whether `path` names a file of the site: not through a link that leads out
+        of it (a build writes none; one put there would serve any file of this
+        machine's), not a name the system cannot take (too long, or bytes that are
+        no UTF-8: `%ed%a0%80`), which the standard handler would answer with no reply."""
+        try:
+            real = os.path.realpath(path)
+            os.fsencode(real)
+        except (OSError, ValueError):
+            return False
+        site = os.path.realpath(self.directory)
+        return real == site or real.startswith(site + os.sep)
 
     def list_directory(self, path: str | os.PathLike[str]) -> None:
         """A folder without index.html is not found, as on a static host: the site
@@ -165,8 +182,6 @@ def make_server(
 ) -> PreviewServer:
     """A server for site_dir on 127.0.0.1:port (port 0: any free port), answering
     with `handler` (a SiteHandler) and logging through `log`."""
-    if not (site_dir / "index.html").is_file():
-        raise KBError(f"{site_dir}: no built site here (index.html is missing); run `ekb build`")
     logging = type(handler.__name__, (handler,), {"log": staticmethod(log)})
     try:
         return PreviewServer(port, partial(logging, directory=str(site_dir)), log)
@@ -178,8 +193,15 @@ def make_server(
         raise KBError(f"cannot listen on {HOST}:{port} ({error.strerror})") from None
 
 
+def check_site(site_dir: Path) -> None:
+    """That there is a built site to serve (`ekb serve --no-watch` serves only that)."""
+    if not (site_dir / "index.html").is_file():
+        raise KBError(f"{site_dir}: no built site here (index.html is missing); run `ekb build`")
+
+
 def serve(site_dir: Path, port: int, announce: Callable[[str], None]) -> None:
     """Serve until interrupted (Ctrl-C), then close the socket and return."""
+    check_site(site_dir)
     server = make_server(site_dir, port, announce)
     host, bound_port = server.server_address[:2]
     announce(f"Serving {site_dir}/ at http://{host!s}:{bound_port}/ (Ctrl-C to stop)")
@@ -197,6 +219,7 @@ def serving(
 ) -> Iterator[str]:
     """Serve site_dir from a background thread while the block runs; yield its root
     URL. For tests and benchmarks that drive a browser against the built site."""
+    check_site(site_dir)
     server = make_server(site_dir, port, log)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
