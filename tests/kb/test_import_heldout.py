@@ -390,3 +390,54 @@ def test_a_subscript_of_letters_or_another_tag_is_refused_at_its_line(
         "without it, in Markdown (emphasis, links, <sup> and <sub> are read)\n"
         "Error: 3 problems found\n",
     )
+
+
+# -- 12. a citation in words or by author and year is refused, never kept as text ------------
+
+WORDED = (
+    "is a citation written in words, which is not read, and the statement would cite "
+    "nothing; cite by number at the end of the statement, as"
+)
+AUTHOR_YEAR = (
+    "is an author-year citation, and author-year citations are not read; number the "
+    "references, and cite by number at the end of the statement, as [1]"
+)
+
+
+def test_a_citation_in_words_is_refused_at_its_line(empty_kb: Path, tmp_path: Path) -> None:
+    # Before, each was the claim's text and the claim cited nothing.
+    text = (
+        f"From the Research\n- {LEAD} (ref. 3).\n- {ROUTES} (refs 1, 2).\n"
+        f"- {ANALGESIA} (reference 4).\n- Ketamine is an NMDA receptor antagonist [ref 2].\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (
+        1,
+        f's.txt:2: "(ref. 3)" {WORDED} [3]\ns.txt:3: "(refs 1, 2)" {WORDED} [1, 2]\n'
+        f's.txt:4: "(reference 4)" {WORDED} [4]\ns.txt:5: "[ref 2]" {WORDED} [2]\n'
+        "Error: 4 problems found\n",
+    )
+
+
+def test_an_author_year_citation_is_refused_at_its_line(empty_kb: Path, tmp_path: Path) -> None:
+    text = (
+        "Ketamine for chronic pain\n\n"
+        "Ketamine may provide short-term relief in CRPS (Cohen et al., 2018).\n"
+        "Evidence certainty is low (Guyatt et al. 2008; Santesso et al. 2020).\n"
+        "Certainty of evidence is rated in four levels (Guyatt and Oxman, 2008).\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text, "--section", "research") == (
+        1,
+        f's.txt:3: "(Cohen et al., 2018)" {AUTHOR_YEAR}\n'
+        f's.txt:4: "(Guyatt et al. 2008; Santesso et al. 2020)" {AUTHOR_YEAR}\n'
+        f's.txt:5: "(Guyatt and Oxman, 2008)" {AUTHOR_YEAR}\n'
+        "Error: 3 problems found\n",
+    )
+
+
+def test_a_date_or_year_in_parentheses_is_text(empty_kb: Path, tmp_path: Path) -> None:
+    text = (
+        "From the Research\n- Ketamine guidance was updated (March 2020) [1].\n"
+        "- Certainty is rated as in the GRADE handbook (2008 guideline) [2].\n"
+        "- Infusions were given to adults with CRPS (Budapest, 2003 criteria) [2].\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(3, 2))

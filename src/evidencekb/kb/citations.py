@@ -291,6 +291,51 @@ def unread_fault(marker: str, what: str) -> str:
     )
 
 
+# Citations no rule reads, so that the claim would cite nothing: written in words, "(ref.
+# 3)", "(refs 1, 2)", "(reference 4)", "[ref 2]"; and by author and year, "(Guyatt et al.,
+# 2008)", "(Guyatt et al. 2008; Santesso et al. 2020)", "(Cohen, 2018)", "(Guyatt and
+# Oxman, 2008)": a name and "et al." before a year, or a name (or two) and a comma before
+# a year that end a citation of their own in the brackets, so that brackets holding a
+# date or a year, "(March 2020)", "(March, 2020)", "(2008 guideline)", "(CRPS, 2019
+# criteria)", "(approved in the US, 2019)", are text.
+_WORDED = re.compile(
+    r"[(\[]\s*(?:see\s+)?ref(?:erence)?s?\b\.?\s*(?P<numbers>\d[^()\[\]]*)[)\]]", re.IGNORECASE
+)
+_NAME = r"[^\W\d_][\w'\u2019-]*"
+_YEAR = r"(?:19|20)\d\d[a-z]?"
+_AUTHOR_YEAR = re.compile(
+    rf"(?P<name>{_NAME})\s+et\s+al\b\.?,?\s*{_YEAR}\b"
+    rf"|(?:^|[;(\[])\s*(?P<first>{_NAME})(?:\s+(?:and|&)\s+{_NAME})?,\s*{_YEAR}\s*(?=[;)\]])"
+)
+_BRACKETED_TEXT = re.compile(r"[(\[][^()\[\]]*[)\]]")
+_MONTHS = frozenset((
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "spring", "summer", "autumn", "fall", "winter",
+))  # fmt: skip
+
+
+def worded_faults(text: str, what: str) -> list[str]:
+    """Why each citation in `text` (a statement or heading, `what`) written in words or
+    by author and year is refused: no rule reads it, and the claim would cite nothing."""
+    faults = []
+    for found in _WORDED.finditer(text):
+        numbers = ", ".join(re.findall(rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?", found["numbers"]))
+        faults.append(
+            f'"{found.group()}" is a citation written in words, which is not read, and the '
+            f"{what} would cite nothing; cite by number at the end of the statement, as [{numbers}]"
+        )
+    for found in _BRACKETED_TEXT.finditer(text):
+        names = [m["name"] or m["first"] for m in _AUTHOR_YEAR.finditer(found.group())]
+        if any(name.lower() not in _MONTHS for name in names):
+            faults.append(
+                f'"{found.group()}" is an author-year citation, and author-year citations are '
+                "not read; number the references, and cite by number at the end of the "
+                "statement, as [1]"
+            )
+    return faults
+
+
 # Where a sentence may end inside a paragraph: blanks, then a capital letter.
 _NEXT_SENTENCE = re.compile(r"\s+(?=[^\W\d_])")
 # The most of a sentence's end that decides whether it ends in a marker.

@@ -29,6 +29,7 @@ from evidencekb.kb.citations import (
     cited_sentences,
     split_marker,
     unread_faults,
+    worded_faults,
 )
 from evidencekb.kb.layouts import PART_HEADING, read_blocks
 from evidencekb.kb.text import shown, text_fault
@@ -256,8 +257,9 @@ class _SummaryReader:
         self.check_unread(heading.line, heading.text, "heading")
 
     def check_unread(self, line: int, text: str, what: str) -> None:
-        """A marker no rule reads would be a citation lost: refused, never guessed at."""
-        for fault in unread_faults(text, what):
+        """A marker no rule reads would be a citation lost: refused, never guessed at;
+        so is a citation in words or by author and year."""
+        for fault in [*unread_faults(text, what), *worded_faults(text, what)]:
             self.problem(line, fault)
 
     def close_headings(self, level: int) -> None:
