@@ -441,3 +441,16 @@ def test_a_date_or_year_in_parentheses_is_text(empty_kb: Path, tmp_path: Path) -
         "- Infusions were given to adults with CRPS (Budapest, 2003 criteria) [2].\n"
     )
     assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(3, 2))
+
+
+# -- 13. Word's plain-text bullets ---------------------------------------------------------------
+
+
+def test_words_plain_text_bullets_are_bullets(empty_kb: Path, tmp_path: Path) -> None:
+    # Before, "o " and "\u00a7 " stayed at the start of the claim's text.
+    text = (
+        f"From the Research\n\u2022\t{LEAD} 2.\n    o {ROUTES} 6.\n        \u00a7 {ANALGESIA} 3.\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(3, 3))
+    claims = load_kb(empty_kb).topic("t").claims
+    assert [c.text for c in claims] == [f"{LEAD}.", f"{ROUTES}.", f"{ANALGESIA}."]

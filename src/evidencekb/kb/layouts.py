@@ -54,9 +54,10 @@ _TABLE_DELIMITER = re.compile(rf"(?=.*\|)\|?{_TABLE_CELL}(?:\|{_TABLE_CELL})*\|?
 TABLE = "this line starts a table, and tables are not read; write each finding as a statement"
 # A bullet: a dash, star or bullet sign (a space after it optional, as today's summaries
 # write "-text" and "*text"; `_bullet` takes a line all in emphasis, `*Key Points*`, for
-# no bullet), or a number and "." or ")" and a space.
+# no bullet), Word's plain-text bullets `o` and `§` before a blank and a word (not a
+# number: `§ 4` is a section), or a number and "." or ")" and a space.
 _BULLET = re.compile(
-    rf"(?:[-*+{_GLYPHS}](?=\s|\Z|[^-*+\s])|\d{{1,3}}[.)](?=\s|\Z))"
+    rf"(?:[-*+{_GLYPHS}](?=\s|\Z|[^-*+\s])|[o\u00a7](?=[ \t]+[^\d\s])|\d{{1,3}}[.)](?=\s|\Z))"
     r"\s*(?P<body>.*)",
     re.DOTALL,
 )
