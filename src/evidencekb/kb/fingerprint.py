@@ -117,16 +117,19 @@ class TreeDigest:
 
 
 def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
-    """Whether any file or folder in kb/ has an mtime after `stamp_ns`.
+    """Whether any file or folder in kb/ was changed after `stamp_ns`.
 
-    A folder's mtime changes when an entry is added, removed or renamed, so
-    deletions are caught too.
+    A folder's times change when an entry is added, removed or renamed, so
+    deletions are caught too. A file's modification time can be set back (`cp -a`,
+    `rsync -a`, `tar -x`, a backup restored give a copy its original's), so its
+    change time is read as well, which the system sets to now on every write or
+    change of times and no tool can set back.
     """
     pending = [kb_dir]
     while pending:
         folder = pending.pop()
         try:
-            if folder.stat().st_mtime_ns > stamp_ns:
+            if _changed_ns(folder.stat()) > stamp_ns:
                 return True
             with os.scandir(folder) as entries:
                 for entry in entries:
@@ -134,11 +137,15 @@ def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
                         continue
                     if entry.is_dir(follow_symlinks=True):
                         pending.append(Path(entry.path))
-                    elif entry.stat().st_mtime_ns > stamp_ns:
+                    elif _changed_ns(entry.stat()) > stamp_ns:
                         return True
         except OSError:
             return True  # vanished under us: let the hash decide
     return False
+
+
+def _changed_ns(status: os.stat_result) -> int:
+    return max(status.st_mtime_ns, status.st_ctime_ns)
 
 
 def still_current(kb_dir: Path, stamp: Path, digest: str) -> bool:
