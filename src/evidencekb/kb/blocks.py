@@ -1,8 +1,10 @@
 """What every layout of a summary is read into (layouts.py, markdown_layout.py):
-blocks with their lines and their text as a reader reads it."""
+blocks with their lines and their text as a reader reads it; and what every layout
+refuses alike (a table)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # A heading depth below any a document writes: a heading line with no "#", or a
@@ -26,3 +28,36 @@ class LayoutProblem:
 
     line: int
     message: str
+
+
+# A table: GFM's header row over its delimiter row (`| Route | Dose |` over `|---|---|`),
+# a row between pipes (`| IV | 0.5 mg/kg |`), or lines of cells split alike by pipes.
+# Refused in every layout (layouts.py, markdown_layout.py): its cells are no statements.
+_TABLE_CELL = r"\s*:?-+:?\s*"
+_TABLE_DELIMITER = re.compile(rf"(?=.*\|)\|?{_TABLE_CELL}(?:\|{_TABLE_CELL})*\|?")
+TABLE = "this line starts a table, and tables are not read; write each finding as a statement"
+
+
+def table_lines(lines: list[str]) -> list[range]:
+    """The tables among `lines`, each as the range of its indexes: from a row over a
+    delimiter row, a row that starts with a pipe, or the first of two lines holding as
+    many pipes, to the last line after it that holds a pipe."""
+    lines = [line.strip() for line in lines]
+    tables: list[range] = []
+    index = 0
+    while index < len(lines):
+        line, below = lines[index], [*lines, ""][index + 1]
+        pipes = line.count("|")
+        if pipes and (
+            (line.startswith("|") and pipes > 1)
+            or _TABLE_DELIMITER.fullmatch(below)
+            or below.count("|") == pipes
+        ):
+            end = index + 1
+            while end < len(lines) and "|" in lines[end]:
+                end += 1
+            tables.append(range(index, end))
+            index = end
+        else:
+            index += 1
+    return tables

@@ -21,7 +21,7 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import PurePath
 
-from evidencekb.kb.blocks import Block, LayoutProblem
+from evidencekb.kb.blocks import TABLE, Block, LayoutProblem, table_lines
 from evidencekb.kb.citations import SUP_TAG
 from evidencekb.kb.reflist import list_start
 from evidencekb.model import split_lines
@@ -47,11 +47,6 @@ _MARKDOWN_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|
 # Bullets of the article layout that Markdown reads as text, not as a list.
 _GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6\u2013"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
-# A table: GFM's header row over its delimiter row (`| Route | Dose |` over `|---|---|`),
-# a row between pipes (`| IV | 0.5 mg/kg |`), or lines of cells split alike by pipes.
-_TABLE_CELL = r"\s*:?-+:?\s*"
-_TABLE_DELIMITER = re.compile(rf"(?=.*\|)\|?{_TABLE_CELL}(?:\|{_TABLE_CELL})*\|?")
-TABLE = "this line starts a table, and tables are not read; write each finding as a statement"
 # A bullet: a dash, star or bullet sign (a space after it optional, as today's summaries
 # write "-text" and "*text"; `_bullet` takes a line all in emphasis, `*Key Points*`, for
 # no bullet), Word's plain-text bullets `o` and `§` before a blank and a word (not a
@@ -145,31 +140,6 @@ def read_blocks(text: str, layout: str) -> tuple[list[Block], list[LayoutProblem
         problems += [LayoutProblem(n, nul) for n, line in enumerate(lines, 1) if "\0" in line]
         return blocks, problems
     return line_blocks(_body_lines(text), layout)
-
-
-def table_lines(lines: list[str]) -> list[range]:
-    """The tables among `lines`, each as the range of its indexes: from a row over a
-    delimiter row, a row that starts with a pipe, or the first of two lines holding as
-    many pipes, to the last line after it that holds a pipe."""
-    lines = [line.strip() for line in lines]
-    tables: list[range] = []
-    index = 0
-    while index < len(lines):
-        line, below = lines[index], [*lines, ""][index + 1]
-        pipes = line.count("|")
-        if pipes and (
-            (line.startswith("|") and pipes > 1)
-            or _TABLE_DELIMITER.fullmatch(below)
-            or below.count("|") == pipes
-        ):
-            end = index + 1
-            while end < len(lines) and "|" in lines[end]:
-                end += 1
-            tables.append(range(index, end))
-            index = end
-        else:
-            index += 1
-    return tables
 
 
 def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[LayoutProblem]]:

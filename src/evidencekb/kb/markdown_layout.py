@@ -18,9 +18,8 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-from evidencekb.kb.blocks import Block, LayoutProblem
+from evidencekb.kb.blocks import TABLE, Block, LayoutProblem, table_lines
 from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS
-from evidencekb.kb.layouts import TABLE, table_lines
 
 # The dashes raised as the superscript minus: those of a range (`<sup>1-3</sup>`, with
 # an en dash or em dash too), and the minus sign U+2212 of a negative power.
