@@ -175,3 +175,17 @@ def test_a_labelled_field_is_shown_once_by_ekb_show(kb_dir: Path) -> None:
     lines = [line for fact in facts for line in fact_lines(fact, 88)]
     assert lines == ["Reviewed:    2026-12-05", "Cited as numbers: 1"]
     assert claim_facts(replace(claim, changed=None), (labelled,)) == ()
+
+
+def test_a_query_field_of_words_or_exact_values_is_one_the_index_holds() -> None:
+    """A field of the "text" or "exact" rule is matched against the index's own field
+    of that name: `values` is not read for it (the index analyses a claim's text and
+    heading itself). One declared for a field the index does not hold (a new free-text
+    claim field) matched nothing, silently: this says so when it is declared."""
+    from evidencekb.registry import QUERY_FIELDS
+    from evidencekb.search.index import schema
+
+    held = set(schema().names())
+    for field in QUERY_FIELDS:
+        if field.rule in ("text", "exact"):
+            assert field.name in held, f"{field.name}: no field of the index holds it"
