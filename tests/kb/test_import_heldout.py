@@ -68,6 +68,20 @@ def test_a_wrapped_sentence_in_the_text_layout_is_refused_at_its_next_line(
     )
 
 
+def test_a_heading_over_a_statement_in_mixed_case_is_no_wrap(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """The wrap rule refused a heading over a statement that starts with a term of mixed
+    case (eGFR, iPSC, pH, mRNA), as common in medicine as it is at a line's start."""
+    text = (
+        "From the Research\nEfficacy\niPSC-derived neurons respond to ketamine [1].\n"
+        "Kidney function\neGFR falls with age in adults given ketamine [1].\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(2, 1))
+    headings = [c.heading for c in load_kb(empty_kb).claims]
+    assert headings == ["Efficacy", "Kidney function"]
+
+
 # -- 2, 3. the reference list: the last heading that names one, over works ------------------
 
 SUMMARY_LINES = REFERENCED_SUMMARY.splitlines()
@@ -432,6 +446,16 @@ def test_an_author_year_citation_is_refused_at_its_line(empty_kb: Path, tmp_path
         f's.txt:5: "(Guyatt and Oxman, 2008)" {AUTHOR_YEAR}\n'
         "Error: 3 problems found\n",
     )
+
+
+def test_an_author_year_bracket_in_a_statement_citing_by_number_is_its_words(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A statement that cites by number was refused for an author-year bracket in its
+    words, told to "cite by number" as it did: the bracket is the source's own text."""
+    text = "From the Research\n- Screening is advised by NICE (NICE, 2020) [1].\n"
+    assert imported(empty_kb, tmp_path / "s.txt", text) == (0, created(1, 1))
+    assert load_kb(empty_kb).claims[0].text == "Screening is advised by NICE (NICE, 2020)."
 
 
 def test_a_date_or_year_in_parentheses_is_text(empty_kb: Path, tmp_path: Path) -> None:

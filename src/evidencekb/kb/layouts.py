@@ -209,6 +209,14 @@ def _not_a_block(
     )
 
 
+# A wrapped line's first word, its letters; how many words a line that runs on has at
+# least (a heading, "Key Points to Consider", has fewer); the ends of a line that
+# does not.
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
+_RUN_ON_WORDS = 6
+_SENTENCE_ENDS = (".", "!", "?", ":")
+
+
 def _goes_on(above: Block, line: str, indent: int) -> bool:
     """Whether `line` is indented under the bullet above it with no bullet of its own."""
     return indent >= above.depth and not (_ATX.fullmatch(line) or _bullet(line))
@@ -216,10 +224,16 @@ def _goes_on(above: Block, line: str, indent: int) -> bool:
 
 def _wrapped(above: Block, line: str) -> bool:
     """Whether `line` is the next line of a sentence wrapped at the end of the line above:
-    that line ends with no sentence's end or lead-in's colon, and this one starts in lower
-    case ("... opioids alone, and ketamine" over "has been used as an adjuvant [2].").
-    Read as two blocks, the first half would be a heading and the statement half of one."""
-    return not above.text.endswith((".", "!", "?", ":")) and line[:1].islower()
+    that line runs on (six words or more, or a comma or semicolon at its end) with no
+    sentence's end or lead-in's colon, and this one starts with a word all in lower case
+    ("... opioids alone, and ketamine" over "has been used as an adjuvant [2]."). Read as
+    two blocks, the first half would be a heading and the statement half of one. A
+    heading ("Efficacy") over a statement that starts with a term of mixed case ("eGFR
+    falls ...", "iPSC-derived ...", "pH ...") is no wrap."""
+    first = _FIRST_WORD.match(line)
+    if first is None or not first.group().islower() or above.text.endswith(_SENTENCE_ENDS):
+        return False
+    return len(above.text.split()) >= _RUN_ON_WORDS or above.text.endswith((",", ";"))
 
 
 def readable_lines(text: str, layout: str) -> list[str]:

@@ -256,10 +256,15 @@ class _SummaryReader:
             self.problem(heading.line, f"the heading {fault}")
         self.check_unread(heading.line, heading.text, "heading")
 
-    def check_unread(self, line: int, text: str, what: str) -> None:
+    def check_unread(self, line: int, text: str, what: str, cites: bool = False) -> None:
         """A marker no rule reads would be a citation lost: refused, never guessed at;
-        so is a citation in words or by author and year."""
-        for fault in [*unread_faults(text, what), *worded_faults(text, what)]:
+        so is a citation in words or by author and year, where it would leave the
+        statement citing nothing. One that `cites` by number writes such a bracket as
+        its own words ("advised by NICE (NICE, 2020) [1]")."""
+        faults = unread_faults(text, what)
+        if not cites:
+            faults += worded_faults(text, what)
+        for fault in faults:
             self.problem(line, fault)
 
     def close_headings(self, level: int) -> None:
@@ -314,7 +319,7 @@ class _SummaryReader:
         if split_marker(text) is not None:
             self.problem(line, "the statement ends in two citation markers; write them as one")
         else:
-            self.check_unread(line, text, "statement")
+            self.check_unread(line, text, "statement", cites=marker is not None)
         if marker:
             for fault in [*marker.faults, *citation_faults(marker.citations)]:
                 self.problem(line, fault)
