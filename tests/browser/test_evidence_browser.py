@@ -142,3 +142,18 @@ def test_a_phone_shows_the_first_result_and_its_verdict_in_its_first_screen(
     page.set_viewport_size(DESKTOP)
     page.goto(search)
     assert fold.evaluate("element => element.open")  # open at first on a wide screen
+
+
+def test_a_claim_copied_from_its_heading_is_its_words_alone(
+    page: Page, evidence_site: dict[str, str]
+) -> None:
+    """A screen reader hears a contradicted claim's finding first (macros.claim_words);
+    a copy of the heading took that hidden text too, glued to the claim's words."""
+    page.goto(evidence_site["claim with a quotation"])
+    heading = page.locator("h1.claim-title")
+    assert heading.locator(".spoken-finding").count() == 1
+    copied = heading.evaluate(
+        "h => { const s = getSelection(); s.selectAllChildren(h); return s.toString(); }"
+    )
+    assert copied == "1 in 5 million in UK have abnormal PrP positivity."
+    assert page.get_by_role("heading", level=1).first.get_attribute("class") == "claim-title"

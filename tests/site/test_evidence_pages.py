@@ -122,9 +122,13 @@ def test_reference_pages_list_supported_and_contradicted_claims_apart(site: Path
 
 def test_contested_page_and_stance_counts(site: Path) -> None:
     contested = soup(site / "topics" / K / "contested.html")
+    # Each heading names its claim led, for a screen reader, by its finding: a list of
+    # headings read alone named each contested claim by its words, as fact.
     assert [text(h2) for h2 in contested.select(".contested-claim h2")] == [
-        "It works in complex regional pain syndromes, although the evidence is weak."
+        "⚠ Contested: cited works disagree (1 supports · 1 contradicts): It works in complex "
+        "regional pain syndromes, although the evidence is weak."
     ]
+    assert contested.select_one(".contested-claim h2 .spoken-finding") is not None
     # A topic with none has no page (nothing links one): the topic page says so.
     assert not (site / "topics" / "opioids-pain" / "contested.html").exists()
     topic = soup(site / "topics" / K / "index.html")

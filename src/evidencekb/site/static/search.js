@@ -138,7 +138,9 @@
     link.href = 'claims/' + encodeURIComponent(row.id) + '.html';
     // Named as the site's lists name it (macros.claim_words): a claim a reader must not
     // miss is led by its findings for a screen reader's list of links.
-    if (row.verdict.warning) link.appendChild(span('visually-hidden', findingLine(row.verdict) + ': '));
+    if (row.verdict.warning) {
+      link.appendChild(span('visually-hidden spoken-finding', findingLine(row.verdict) + ': '));
+    }
     link.appendChild(highlighted(row.text, EKBSearchCore.spans(row.highlights, current.highlight)));
     li.appendChild(link);
     var meta = document.createElement('p');
