@@ -146,6 +146,7 @@ def test_to_dict_carries_the_summary_as_data() -> None:
     )
     assert verdict(claim, STANCES, SCHEME).to_dict() == {
         "text": "Cited work contradicts · Strength: not stated by the source",
+        "kind": "contradicted",
         "finding": "Cited work contradicts",
         "detail": "",
         "cited": 1,

@@ -195,6 +195,7 @@ class Verdict:
         """The summary as data, for `--json` outputs and the site's search data."""
         return {
             "text": self.text,
+            "kind": self.kind,
             "finding": self.finding,
             "detail": self.detail,
             "cited": self.cited,

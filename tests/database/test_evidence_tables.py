@@ -64,6 +64,11 @@ def test_the_contested_claims_view(db: sqlite3.Connection) -> None:
         ("scifact-11", None, None, "scifact-10"),
     ]
     assert db.execute("select sum(contested) from claims").fetchone() == (2,)
+    # What the cited works found comes before the claim's words, as in `claims`.
+    columns = [row[1] for row in db.execute("pragma table_info(contested_claims)")]
+    assert columns[:2] == ["id", "verdict"] and columns.index("text") > 1
+    found = db.execute("select verdict from contested_claims where id = 'scifact-10'")
+    assert found.fetchone()[0].startswith("No cited work's finding recorded")
 
 
 def test_the_view_gives_the_works_on_each_side(tmp_path: Path) -> None:

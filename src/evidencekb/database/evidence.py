@@ -38,7 +38,7 @@ def _works_taking(stance: str) -> str:
 
 
 CONTESTED_VIEW = f"""
-select claims.id, claims.topic, claims.position, claims.text,
+select claims.id, claims.verdict, claims.topic, claims.position, claims.text,
   {_works_taking(SUPPORTS)} as supported_by,
   {_works_taking(CONTRADICTS)} as contradicted_by,
   (select group_concat(other, ', ') from (

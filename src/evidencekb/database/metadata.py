@@ -298,6 +298,7 @@ TABLES: dict[str, Described] = {
         "contradicts, with both sides.",
         {
             "id": "The claim's permanent id.",
+            "verdict": _VERDICT["verdict"],
             "topic": "The topic's id.",
             "position": "The claim's place in its topic.",
             "text": "The statement, verbatim.",
