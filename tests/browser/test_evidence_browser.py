@@ -147,7 +147,7 @@ def test_a_phone_shows_the_first_result_and_its_verdict_in_its_first_screen(
 def test_a_claim_copied_from_its_heading_is_its_words_alone(
     page: Page, evidence_site: dict[str, str]
 ) -> None:
-    """A screen reader hears a contradicted claim's finding first (macros.claim_words);
+    """A screen reader hears a contradicted claim's finding first (EvidenceIndex.named);
     a copy of the heading took that hidden text too, glued to the claim's words."""
     page.goto(evidence_site["claim with a quotation"])
     heading = page.locator("h1.claim-title")

@@ -275,7 +275,7 @@ def test_each_result_starts_with_the_claims_evidence_summary(site: Path) -> None
 
 def test_a_result_link_is_named_as_the_sites_lists_name_it(site: Path) -> None:
     """A screen reader's list of links heard a contested or contradicted claim's words
-    alone; the link now leads with its findings, as macros.claim_words has it."""
+    alone; the link now leads with its findings, as EvidenceIndex.named has it."""
     from bs4 import BeautifulSoup
 
     results = {r["href"]: r["text"] for r in run(site, "?q=crps")["results"]}

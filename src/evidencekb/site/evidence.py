@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Term, Topic
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
 from evidencekb.verdict import Verdict, verdict
@@ -82,6 +84,9 @@ class RelationLine:
     outgoing: bool
 
 
+_SPOKEN = Markup('<span class="visually-hidden spoken-finding">{}: </span>{}')
+
+
 @dataclass
 class EvidenceIndex:
     kb: KnowledgeBase
@@ -131,6 +136,18 @@ class EvidenceIndex:
             found = verdict(claim, self.kb.stances, self.kb.strength)
             self.verdicts[claim.id] = found
         return found
+
+    def named(self, claim: Claim) -> Markup:
+        """A claim's words where they name it (a page's heading, a link), led for a
+        screen reader by what its cited works found when a reader must not miss it: a
+        list of links, or of headings, read alone never gives a contradicted claim as
+        fact. The finding is left out of a copy (.spoken-finding). A function, not a
+        macro: it names every claim of every list, and a macro's call costs a large
+        build seconds."""
+        found = self.verdict(claim)
+        if not found.warning:
+            return escape(claim.text)
+        return _SPOKEN.format(found.finding_line, claim.text)
 
     def recorded(self, topic: Topic) -> bool:
         """Whether anyone recorded what a cited work says of a claim of the topic."""

@@ -178,6 +178,7 @@ PAGE_INPUTS: dict[str, Input] = {
             # A claim's evidence summary: made from the claim (which the page has)
             # with the kb's stances and strength scheme.
             "verdict": Site(lambda kb: (kb.stances, kb.strength)),
+            "named": Site(lambda kb: (kb.stances, kb.strength)),  # its words and verdict
             "recorded": Lookup(_in_topic),
             "quoted": Lookup(_in_topic),
             "stance_counts": Lookup(_in_topic),

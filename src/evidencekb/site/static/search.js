@@ -136,7 +136,7 @@
     var link = document.createElement('a');
     link.className = 'result-link';
     link.href = 'claims/' + encodeURIComponent(row.id) + '.html';
-    // Named as the site's lists name it (macros.claim_words): a claim a reader must not
+    // Named as the site's lists name it (site/evidence.py EvidenceIndex.named): a claim a reader must not
     // miss is led by its findings for a screen reader's list of links.
     if (row.verdict.warning) {
       link.appendChild(span('visually-hidden spoken-finding', findingLine(row.verdict) + ': '));
