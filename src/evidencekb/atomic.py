@@ -87,7 +87,7 @@ def staging_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     home = staging_home(target)
     remove_dead_staging(home)
-    prefix = staging_prefix(target)
+    prefix = _staging_prefix(target)
     try:
         staged = Path(tempfile.mkdtemp(prefix=prefix, dir=home))
         os.chmod(staged, 0o755)  # mkdtemp makes it private; the result is published
@@ -184,7 +184,7 @@ def replace_dir(staged: Path, target: Path) -> None:
     if _exchange(staged, target):
         shutil.rmtree(staged)  # it now holds the old contents
         return
-    old = target.with_name(f"{staging_prefix(target)}old")
+    old = target.with_name(f"{_staging_prefix(target)}old")
     os.rename(target, old)
     os.rename(staged, target)
     shutil.rmtree(old)
@@ -201,6 +201,7 @@ def replace_file(path: Path, data: bytes) -> None:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
+    remove_dead_staging(path.parent)  # what a writer killed before its rename left
     fd, temporary = owned_temporary(path)
     try:
         with os.fdopen(fd, "wb") as file:
@@ -217,11 +218,9 @@ def replace_file(path: Path, data: bytes) -> None:
 
 def owned_temporary(path: Path) -> tuple[int, str]:
     """A new hidden file beside `path` (its descriptor and name) to be renamed over it,
-    named by its owner as a staging folder is: a writer killed before the rename
-    leaves it for the next one to remove. That next one is any writer of the same
-    folder; the folder's dead leftovers are removed first."""
-    remove_dead_staging(path.parent)
-    return tempfile.mkstemp(dir=path.parent, prefix=staging_prefix(path))
+    named by its owner as a staging folder is: one a writer killed before the rename
+    leaves, `remove_dead_staging` of its folder removes."""
+    return tempfile.mkstemp(dir=path.parent, prefix=_staging_prefix(path))
 
 
 def write_folder(target: Path, files: Mapping[str, bytes]) -> None:
@@ -269,7 +268,7 @@ def writer_lock(target: Path, on_wait: Callable[[], None] = lambda: None) -> Ite
         yield  # closing the file releases the lock
 
 
-def staging_prefix(target: Path) -> str:
+def _staging_prefix(target: Path) -> str:
     """The start of the name of a staging folder or temporary file of `target` that
     this process owns."""
     pid = os.getpid()

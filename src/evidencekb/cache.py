@@ -36,7 +36,6 @@ import io
 import os
 import pickle
 import stat
-import tempfile
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,7 +196,7 @@ def write_atomically(entry: Path, data: bytes) -> None:
     """Write `data` as the entry `entry`, replacing it whole (its folder made if need
     be), with the header and hash `read_entry` checks."""
     make_folder(entry.parent)
-    fd, temporary = tempfile.mkstemp(dir=entry.parent, prefix=atomic.staging_prefix(entry))
+    fd, temporary = atomic.owned_temporary(entry)
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(_HEADER + _hash(data) + data)
