@@ -29,7 +29,6 @@ from evidencekb.registry import (
     ClaimField,
     QueryField,
     claim_facts,
-    claim_values,
 )
 from evidencekb.verdict import claim_json
 from fixtures import ekb_here, sample_kb
@@ -58,7 +57,7 @@ def test_a_name_the_query_language_cannot_read_is_refused(name: str) -> None:
     with pytest.raises(ValueError, match="lower-case ASCII letters"):
         ClaimField(name, "text", "Unreadable.", required=False)
     with pytest.raises(ValueError, match="lower-case ASCII letters"):
-        QueryField(name, "number", "a number", f"{name}:1", claim_values("source_line"))
+        QueryField(name, "number", "a number", f"{name}:1", lambda c, w: (str(c.source_line),))
 
 
 def test_a_kind_outside_the_list_is_refused() -> None:

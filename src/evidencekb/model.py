@@ -265,21 +265,23 @@ def _exported(value: object) -> object:
     return value
 
 
-# What the export gives of a claim, key by key: its fields in the dataclass's order, so
-# that a field claims.toml gains (registry.CLAIM_FIELDS, an attribute above) is
-# exported with no more code. `evidence` is one item per citation (`citation_evidence`),
-# followed by whether the claim is `contested`; `relations` are the database's and the
-# pages' alone.
-_EXPORTED_AS = {"evidence": ("citation_evidence", "contested"), "relations": ()}
-_CLAIM_READS = tuple(
-    read
+# What the export gives of a claim, (key, attribute) by key: its fields in the
+# dataclass's order, so that a field claims.toml gains (registry.CLAIM_FIELDS, an
+# attribute above) is exported with no more code. `evidence` is one item per citation
+# (`citation_evidence`), followed by whether the claim is `contested`; `relations` are
+# the database's and the pages' alone.
+_EXPORTED_AS = {
+    "evidence": (("evidence", "citation_evidence"), ("contested", "contested")),
+    "relations": (),
+}
+_CLAIM_EXPORT = tuple(
+    pair
     for field in dataclasses.fields(Claim)
-    for read in _EXPORTED_AS.get(field.name, (field.name,))
+    for pair in _EXPORTED_AS.get(field.name, ((field.name, field.name),))
 )
-CLAIM_EXPORT_KEYS: tuple[str, ...] = tuple(
-    "evidence" if read == "citation_evidence" else read for read in _CLAIM_READS
-)
-_claim_exported = operator.attrgetter(*_CLAIM_READS)  # one call reads them all, in order
+CLAIM_EXPORT_KEYS: tuple[str, ...] = tuple(key for key, _ in _CLAIM_EXPORT)
+# One call reads them all, in order.
+_claim_exported = operator.attrgetter(*(attribute for _, attribute in _CLAIM_EXPORT))
 
 
 @dataclass(frozen=True)

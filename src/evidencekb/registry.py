@@ -179,7 +179,7 @@ class ClaimField:
 
     @property
     def is_column(self) -> bool:
-        return self.kind in ("text", "int", "date")
+        return not self.is_list  # a list is a table of its own
 
     @property
     def is_list(self) -> bool:
@@ -234,7 +234,6 @@ class Fact:
     """A claim field's value as readers see it beside its label."""
 
     label: str
-    kind: str  # the field's (a "date" is shown as a date)
     text: str
 
 
@@ -243,7 +242,7 @@ def claim_facts(claim: Claim, fields: Iterable[ClaimField] = CLAIM_FIELDS) -> tu
     has: what `ekb show` lists beside today's fields, each of which it shows its own way."""
     found = ((f, getattr(claim, f.name)) for f in fields if f.label)
     return tuple(
-        Fact(f.label, f.kind, "; ".join(map(str, value)) if f.is_list else str(value))
+        Fact(f.label, "; ".join(map(str, value)) if f.is_list else str(value))
         for f, value in found
         if value not in (None, "", ())
     )
@@ -381,18 +380,6 @@ class QueryField:
         _check_name("query field", self.name)  # one the query language can read
         if self.rule not in RULES:
             raise ValueError(f"query field {self.name!r}: rule {self.rule!r} is not one of RULES")
-
-
-def claim_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
-    """A claim field's values, for a query field over it (a list's each, none for None)."""
-
-    def values(claim: Claim, works: Works) -> Iterable[str]:
-        value = getattr(claim, name)
-        if isinstance(value, tuple):
-            return (str(v) for v in value)
-        return () if value is None else (str(value),)
-
-    return values
 
 
 def _work_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
