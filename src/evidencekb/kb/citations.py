@@ -320,7 +320,7 @@ def worded_faults(text: str, what: str) -> list[str]:
     by author and year is refused: no rule reads it, and the claim would cite nothing."""
     faults = []
     for found in _WORDED.finditer(text):
-        numbers = ", ".join(re.findall(rf"{NUMBER}(?:\s*{_DASH}\s*{NUMBER})?", found["numbers"]))
+        numbers = ", ".join(re.findall(_RANGE, found["numbers"]))
         faults.append(
             f'"{found.group()}" is a citation written in words, which is not read, and the '
             f"{what} would cite nothing; cite by number at the end of the statement, as [{numbers}]"

@@ -330,16 +330,20 @@ def _bare_number(statement: Statement) -> bool:
     end in its own ("... was 6."); not a list, nor one after the period ("... relief. 6")."""
     if statement.style != "plain" or len(statement.citations) != 1:
         return False
-    marker = split_marker(statement.written)
-    assert marker is not None  # the statement's citations came from it
+    marker = _marker(statement)
     return not statement.written[: marker.start].rstrip().endswith((".", "!", "?"))
 
 
 def _marker_as_written(statement: Statement) -> str:
     """A cited statement's marker as the summary wrote it: "[1]", "2,3"."""
+    marker = _marker(statement)
+    return statement.written[marker.start : marker.end]
+
+
+def _marker(statement: Statement) -> Marker:
     marker = split_marker(statement.written)
     assert marker is not None  # the statement's citations came from it
-    return statement.written[marker.start : marker.end]
+    return marker
 
 
 def _lines_named(lines: list[int]) -> str:
