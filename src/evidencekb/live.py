@@ -285,10 +285,9 @@ def _kb_file_changed(root: Path, change: object, path: str) -> bool:
     """Hidden files and whatever is in a hidden folder (an editor's swap file, an
     import's staging folder) and backups are not kb/; saving them must not trigger a
     build."""
-    inside = Path(os.path.relpath(os.path.abspath(path), root)).parts
-    name = Path(path).name
-    hidden = any(part.startswith(".") and part != ".." for part in (*inside, name))
-    return not (hidden or name.endswith("~"))
+    inside = Path(os.path.relpath(os.path.abspath(path), root)).parts  # its name last
+    hidden = any(part.startswith(".") and part != ".." for part in inside)
+    return not (hidden or Path(path).name.endswith("~"))
 
 
 def with_live_script(page: bytes, generation: int) -> bytes:

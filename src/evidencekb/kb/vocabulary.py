@@ -118,14 +118,7 @@ def names_once(
     # `ids`: each term's table index with its id, as TableChecker.unique takes them.
     for (index, _), term in zip(ids, terms, strict=True):
         for key, name in _names(term):
-            folded = name.casefold()
-            if key == "abbreviations":
-                probes, kept = (
-                    [("abbr", name), ("name", folded)],
-                    [("abbr", name), ("abbr-folded", folded)],
-                )
-            else:
-                probes, kept = [("name", folded), ("abbr-folded", folded)], [("name", folded)]
+            probes, kept = _name_keys(key, name)
             clash = next((seen[p] for p in probes if p in seen and seen[p][0] != index), None)
             if clash is None:
                 for entry in kept:
@@ -152,6 +145,16 @@ _A = {
     "synonyms": "a synonym",
     "abbreviations": "an abbreviation",
 }
+
+
+def _name_keys(key: str, name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The keys another term's name clashes with this one at, and the keys this name
+    takes: an abbreviation as written among abbreviations, and in any case against the
+    other names; an id, label or synonym in any case."""
+    folded = name.casefold()
+    if key == "abbreviations":
+        return [("abbr", name), ("name", folded)], [("abbr", name), ("abbr-folded", folded)]
+    return [("name", folded), ("abbr-folded", folded)], [("name", folded)]
 
 
 def _names(term: Term) -> list[tuple[str, str]]:
