@@ -145,6 +145,13 @@ class Verdict:
         return ("\u26a0 " if self.warning else "") + " · ".join(self.findings)
 
     @property
+    def lead(self) -> str:
+        """What leads the claim's words where they name it (a page's heading, a link, a
+        FHIR resource's title) when a reader must not miss its finding: the finding
+        line and a colon; "" otherwise."""
+        return f"{self.finding_line}: " if self.warning else ""
+
+    @property
     def stances_text(self) -> str:
         """ "2 support · 1 contradicts"; "" when the claim cites nothing."""
         return " · ".join(c.phrase for c in self.counts)

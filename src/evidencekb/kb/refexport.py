@@ -316,7 +316,7 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
         "lastReviewDate": kb.topic(claim.topic).last_reviewed,
         # The name a list of resources shows: led by what its cited works found when a
         # reader must not miss it, as the site names such a claim (EvidenceIndex.named).
-        "title": f"{found.finding_line}: {claim.text}" if found.warning else claim.text,
+        "title": found.lead + claim.text,
         # The evidence summary, as every page shows it beside the claim.
         "description": found.text,
         "assertion": claim.text,

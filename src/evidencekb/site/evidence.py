@@ -84,7 +84,7 @@ class RelationLine:
     outgoing: bool
 
 
-_SPOKEN = Markup('<span class="visually-hidden spoken-finding">{}: </span>{}')
+_SPOKEN = Markup('<span class="visually-hidden spoken-finding">{}</span>{}')
 
 
 @dataclass
@@ -144,10 +144,8 @@ class EvidenceIndex:
         fact. The finding is left out of a copy (.spoken-finding). A function, not a
         macro: it names every claim of every list, and a macro's call costs a large
         build seconds."""
-        found = self.verdict(claim)
-        if not found.warning:
-            return escape(claim.text)
-        return _SPOKEN.format(found.finding_line, claim.text)
+        lead = self.verdict(claim).lead
+        return _SPOKEN.format(lead, claim.text) if lead else escape(claim.text)
 
     def recorded(self, topic: Topic) -> bool:
         """Whether anyone recorded what a cited work says of a claim of the topic."""

@@ -136,8 +136,8 @@
     var link = document.createElement('a');
     link.className = 'result-link';
     link.href = 'claims/' + encodeURIComponent(row.id) + '.html';
-    // Named as the site's lists name it (site/evidence.py EvidenceIndex.named): a claim a reader must not
-    // miss is led by its findings for a screen reader's list of links.
+    // Named as the site's lists name it (verdict.py Verdict.lead, EvidenceIndex.named):
+    // a claim a reader must not miss is led by its findings for a screen reader.
     if (row.verdict.warning) {
       link.appendChild(span('visually-hidden spoken-finding', findingLine(row.verdict) + ': '));
     }
