@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,10 +22,11 @@ from typing import Any
 import pytest
 
 from evidencekb.atomic import staged_dir, writer_lock
-from evidencekb.build import build
-from evidencekb.errors import ValidationError
+from evidencekb.build import BuildResult, build
+from evidencekb.errors import Cancelled, ValidationError
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_META_NAME, index_dir
-from fixtures import ctrl_c_works, ekb_here
+from evidencekb.search.index import is_fresh
+from fixtures import ctrl_c_works, ekb_here, reword
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -409,3 +411,62 @@ def test_a_kb_citing_no_work_builds(kb_dir: Path, tmp_path: Path) -> None:
     assert db.execute("select count(*) from cited_works").fetchone() == (0,)
     assert db.execute("select count(*) from claims").fetchone() == (len(uncited),)
     db.close()
+
+
+# The site first, then the index (`build`'s `on_site`, which `ekb serve` uses) ----------
+
+SAID, EDITED = "nightmares, and laryngospasm", "nightmares, and bronchospasm"
+
+
+def _claim_pages_saying(site: Path, words: str) -> list[str]:
+    return [p.name for p in (site / "claims").glob("*.html") if words in p.read_text("utf-8")]
+
+
+def test_on_site_is_told_once_the_site_is_updated_and_before_the_index(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    index_before = tree(index_dir(site))
+    reword(kb_dir, SAID, EDITED)
+    seen: list[tuple[list[str], dict[str, bytes]]] = []
+
+    def site_updated(result: BuildResult) -> None:
+        assert result.site_dir == site and result.claims == 20
+        (staged,) = tmp_path.glob(f".{index_dir(site).name}.tmp-*")  # the index's to be
+        written = sorted(path.name for path in staged.iterdir())
+        seen.append((_claim_pages_saying(site, EDITED), tree(index_dir(site)), written))
+
+    result = build(kb_dir, site, on_site=site_updated)
+    ((edited_pages, index_then, index_written),) = seen
+    assert edited_pages  # the site was updated when told
+    assert index_then == index_before  # and the index not yet,
+    assert index_written == []  # nor any of its parts written
+    # Once the build is done, the same site and index as a build of every part at once.
+    build(kb_dir, tmp_path / "together" / "site")
+    assert tree(site) == tree(tmp_path / "together" / "site")
+    assert tree(index_dir(site)) == tree(index_dir(tmp_path / "together" / "site"))
+    assert is_fresh(kb_dir, index_dir(site))
+    assert any(name.startswith("segment/") for name in result.written)
+
+
+def test_a_build_stopped_after_the_site_leaves_it_and_the_index_to_the_next(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Stopped once the site is updated (`ekb serve` stopping, a save to build anew),
+    the build leaves the new site and the index as it was, no staging folder; the next
+    search finds the index older than kb/ and makes it anew."""
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    index_before = tree(index_dir(site))
+    reword(kb_dir, SAID, EDITED)
+    stop = threading.Event()
+    with pytest.raises(Cancelled):
+        build(kb_dir, site, stop=stop, on_site=lambda result: stop.set())
+    assert _claim_pages_saying(site, EDITED)
+    assert tree(index_dir(site)) == index_before
+    hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert hidden == ["..site.ekb-index.lock", ".site.ekb-index", ".site.lock"]
+    searched = ekb_here("search", "bronchospasm", "--kb", str(kb_dir), "--site-dir", str(site))
+    assert searched.exit_code == 0 and "bronchospasm" in searched.output, searched.output
+    assert is_fresh(kb_dir, index_dir(site))

@@ -5,7 +5,8 @@ was read from). Each stage then offers its parts (`search.index_parts`, `search.
 `database.parts`, `site.parts`: see reuse.Part); the build keeps each part whose
 content key the earlier build's manifest has rather than writing it again (reuse.py),
 writes the others on every core (workers.py), lets each stage finish (the index's
-table of contents, the downloads page) and writes the manifests.
+table of contents, the downloads page) and writes the manifests. `ekb serve` has the
+site's parts written and the site updated first, then the index's (`on_site`).
 
 The site folder holds only what the browser reads, so that any static host can
 publish it as it is; the Whoosh index, which only `ekb search` reads, is written beside
@@ -28,6 +29,7 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from evidencekb import database, search, site
@@ -38,7 +40,7 @@ from evidencekb.kb import read_kb
 from evidencekb.kb.load import LoadedKb
 from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
 from evidencekb.progress import Progress, no_progress
-from evidencekb.reuse import Earlier, write_manifest
+from evidencekb.reuse import Done, Earlier, Part, Parts, write_manifest
 from evidencekb.workers import made_to_last, run_parts
 
 # Each offers its parts of the site, then finishes once every part of every stage is
@@ -71,30 +73,43 @@ def build(
     full: bool = False,
     on_wait: Callable[[str], None] = lambda said: None,
     stop: threading.Event | None = None,
+    on_site: Callable[[BuildResult], None] | None = None,
 ) -> BuildResult:
     """Build the site; keep from the site already there every part whose content key
     is unchanged (see reuse.py), or nothing with `full`. `on_wait` is told, once, when
     the build waits for another writer of the site or the index. Once `stop` is set
     (by another thread), the build raises errors.Cancelled before its next task
-    (workers.run_parts), the site and the index as they were."""
+    (workers.run_parts), the site and the index as they were.
+
+    With `on_site`, the site comes first: its parts are written on every core, the
+    site is updated and `on_site` is told what was made of it, and only then are the
+    index's parts written (`ekb serve`: a reader waits for the page, not the index
+    that only `ekb search` reads). The same site and index come out; the build takes
+    longer, as the index's largest part no longer runs beside the site's. Stopped or
+    failed after `on_site`, it leaves the new site and the old index, as a build
+    stopped between the two updates does."""
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     check_replaceable(index, INDEX_META_NAME)
     with ExitStack() as build_scope:
         with made_to_last(build_scope):  # the loaded kb lives as long as the build
             source = read_kb(kb_dir)
-        return _build(source, site_dir, index, progress, full=full, on_wait=on_wait, stop=stop)
+        steps = _Steps(progress, on_wait, stop, on_site)
+        return _build(source, site_dir, index, steps, full=full)
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """How a build reports and is steered (see `build`)."""
+
+    progress: Progress
+    on_wait: Callable[[str], None]
+    stop: threading.Event | None
+    on_site: Callable[[BuildResult], None] | None
 
 
 def _build(
-    source: LoadedKb,
-    site_dir: Path,
-    index: Path,
-    progress: Progress,
-    *,
-    full: bool,
-    on_wait: Callable[[str], None],
-    stop: threading.Event | None,
+    source: LoadedKb, site_dir: Path, index: Path, steps: _Steps, *, full: bool
 ) -> BuildResult:
     digest = source.fingerprint.digest
     try:
@@ -103,8 +118,10 @@ def _build(
         # updated before the index: a build stopped between the two leaves an index
         # older than kb/, which the next search or build makes anew.
         with (
-            writer_lock(site_dir, lambda: on_wait(f"waiting for another build of {site_dir}…")),
-            writer_lock(index, lambda: on_wait(f"waiting for a writer of {index}…")),
+            writer_lock(
+                site_dir, lambda: steps.on_wait(f"waiting for another build of {site_dir}…")
+            ),
+            writer_lock(index, lambda: steps.on_wait(f"waiting for a writer of {index}…")),
             staged_dir(index, marker=INDEX_META_NAME) as index_out,
             staging_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out,
             ExitStack() as parts_scope,
@@ -114,25 +131,53 @@ def _build(
             # The stages' parts, by the hundred thousand, live as long as the build too.
             with made_to_last(parts_scope):
                 index_stage = search.index_parts(
-                    source, index_out, _earlier(index, digest, full), progress
+                    source, index_out, _earlier(index, digest, full), steps.progress
                 )
-                site_stages = [offer(source, out, earlier, progress) for offer in STAGES]
-            stages = [index_stage, *site_stages]
+                site_stages = [offer(source, out, earlier, steps.progress) for offer in STAGES]
             site_parts = [p for stage in site_stages for p in stage.parts]
-            every_part = [*index_stage.parts, *site_parts]
-            done = run_parts(every_part, earlier, out, progress, stop)
-            for stage in stages:
-                stage.finish(done.written)
-            read_at = source.fingerprint.stamp_ns
-            write_manifest(index_out, index_stage.keys(done.keys), digest, read_at)
-            site_keys = {k: v for stage in site_stages for k, v in stage.keys(done.keys).items()}
-            write_manifest(out, site_keys, digest, read_at)
-            kept_files = earlier.kept(site_parts, done.written)
-            commit(out, site_dir, earlier.present, kept_files, BUILD_MANIFEST_NAME)
+            run = partial(
+                run_parts, earlier=earlier, out=out, progress=steps.progress, stop=steps.stop
+            )
+            finish_index = partial(_finish, [index_stage], index_out, source)
+            update_site = partial(_update_site, site_stages, out, source, site_dir, earlier)
+            if steps.on_site is None:  # every part at once: the soonest the build ends
+                site_done = index_done = run([*index_stage.parts, *site_parts])
+                finish_index(index_done)
+                update_site(site_done)
+            else:  # the site first, then the index (see `build`)
+                site_done = run(site_parts)
+                update_site(site_done)
+                steps.on_site(_result(source, site_dir, site_parts, site_done))
+                index_done = run(index_stage.parts)
+                finish_index(index_done)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
         reason = failure_reason(error)
         raise KBError(f"cannot write the site at {site_dir}: {reason}") from None
+    every_part = [*index_stage.parts, *site_parts]
+    return _result(source, site_dir, every_part, Done.merged([site_done, index_done]))
+
+
+def _finish(stages: list[Parts], folder: Path, source: LoadedKb, done: Done) -> None:
+    """Let each stage finish once its parts are written or kept, then write the
+    folder's build manifest: every part's content key, and what kb/ was read as."""
+    for stage in stages:
+        stage.finish(done.written)
+    keys = {k: v for stage in stages for k, v in stage.keys(done.keys).items()}
+    write_manifest(folder, keys, source.fingerprint.digest, source.fingerprint.stamp_ns)
+
+
+def _update_site(
+    stages: list[Parts], out: Path, source: LoadedKb, site_dir: Path, earlier: Earlier, done: Done
+) -> None:
+    """Finish the site's stages in the staging folder `out`, then update the site from
+    it (inplace.commit): the files written anew moved in, those no longer made removed."""
+    _finish(stages, out, source, done)
+    parts = [part for stage in stages for part in stage.parts]
+    commit(out, site_dir, earlier.present, earlier.kept(parts, done.written), BUILD_MANIFEST_NAME)
+
+
+def _result(source: LoadedKb, site_dir: Path, parts: list[Part], done: Done) -> BuildResult:
     written = frozenset(done.written)
-    kept = frozenset(part.name for part in every_part) - written
+    kept = frozenset(part.name for part in parts) - written
     return BuildResult(site_dir, len(source.kb.topics), len(source.kb.claims), written, kept)

@@ -1,10 +1,11 @@
 """The editors' loop: `ekb serve` rebuilds the site when kb/ changes and reloads
 the pages open in a browser.
 
-A watcher thread (watchfiles) waits for saves in kb/ and runs `ekb build`; the
-build is atomic, so the server goes on serving the last good site throughout,
-and after a failed build too. Nothing ends the watching but Ctrl-C, which stops a
-build under way before its next task (the site as it was): a build that
+A watcher thread (watchfiles) waits for saves in kb/ and runs `ekb build`, the
+site first and the search index after it (`rebuild`); the site's update is atomic,
+so the server goes on serving the last good site throughout, and after a failed
+build too. Nothing ends the watching but Ctrl-C, which stops a build under way
+before its next task (the site as it was, or updated and its index not): a build that
 fails in a way no kb/ check foresaw is reported like a kb/ problem, and a kb/
 folder deleted and made again (as `git checkout` or rsync may do) is watched
 anew. Each served HTML page gets one extra script tag, added as the page is sent
@@ -117,14 +118,21 @@ def rebuild(
     """Build the site once and post the outcome. A failed build is reported, never
     raised: a kb/ problem, and any other failure too (in one line), since the
     watcher that called this must live on to build the fix. Once `stop` is set (the
-    server stopping), the build stops before its next task, and nothing is said."""
-    from evidencekb.build import build
+    server stopping), the build stops before its next task, and nothing is said.
+
+    The open pages reload as soon as the site is updated, before the search index
+    (which only `ekb search` reads) is written: `build`'s `on_site`."""
+    from evidencekb.build import BuildResult, build
+
+    def site_updated(result: BuildResult) -> None:
+        board.post(())
+        say(f"Rebuilt {result.site_dir}/ from {result.claims} claims.")
 
     next_step = RETRY_ON_SAVE
     try:
-        result = build(kb_dir, site_dir, stop=stop)
+        build(kb_dir, site_dir, stop=stop, on_site=site_updated)
     except Cancelled:
-        return  # the site is as it was; `ekb serve` says it stopped
+        return  # the site is as it was, or updated with the index left to the next build
     except ValidationError as error:
         problems = (*(str(problem) for problem in error.problems), f"Error: {error}")
         next_step = FIX_KB
@@ -133,8 +141,6 @@ def rebuild(
     except Exception as error:  # a bug, or the system (memory, a file vanishing mid-build)
         problems = (f"Error: the build failed unexpectedly ({one_line(error)})",)
     else:
-        board.post(())
-        say(f"Rebuilt {result.site_dir}/ from {result.claims} claims.")
         return
     _report(board, problems, say, site_dir, next_step)
 
