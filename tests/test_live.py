@@ -28,6 +28,7 @@ import pytest
 
 from evidencekb.build import build
 from evidencekb.errors import KBError
+from evidencekb.kb.fingerprint import CLOCK_MARGIN_NS
 from evidencekb.live import (
     EVENTS_PATH,
     SCRIPT_PATH,
@@ -163,6 +164,29 @@ def test_a_save_rebuilds_and_a_broken_kb_keeps_the_last_good_site(
 
         claims.write_text(good, "utf-8")
         assert next_build(events)["problems"] == []
+
+
+def test_a_site_deleted_while_served_is_built_again(kb_dir: Path, tmp_path: Path) -> None:
+    """Deleted while served (a clean-up, `git clean`), the site is built again within
+    a poll, and the open pages reload: before, they were "not found" until a save."""
+    site_dir = tmp_path / "site"
+    # kb/ older than the clock's margin, and its site current: nothing is built when
+    # the watching starts, so the one build is the one the deletion makes.
+    time.sleep(CLOCK_MARGIN_NS / 1e9)
+    build(kb_dir, site_dir)
+    said: list[str] = []
+    with (
+        preview(kb_dir, site_dir, said) as url,
+        urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=EVENT_TIMEOUT) as events,
+    ):
+        first = next_build(events)
+        page = claim_page(site_dir)
+        shutil.rmtree(site_dir)
+        rebuilt = next_build(events)
+        assert rebuilt["problems"] == []
+        assert rebuilt["generation"] != first["generation"]
+        assert CLAIM_WORDS in get(url + page)
+    assert f"{site_dir}/ is gone; building it again" in said
 
 
 def test_ekb_serve_needs_a_kb_folder_to_watch(tmp_path: Path) -> None:
@@ -307,7 +331,8 @@ def test_a_kb_problem_after_a_good_build_points_at_kb(kb_dir: Path, tmp_path: Pa
 def test_the_watcher_outlives_any_failed_build(
     kb_dir: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    site_dir, said = tmp_path / "site", []
+    site_dir = tmp_path / "site"
+    said: list[str] = []
     references = kb_dir / "topics" / "ketamine-pain" / "references.toml"
     good = references.read_text("utf-8")
     huge = good.replace("number = 6\n", "number = 6\nyear = " + "9" * 5000 + "\n", 1)

@@ -272,10 +272,23 @@ class KbWatcher:
             if number == 0:  # the watch is set up: what it missed is older
                 stamp = self._read_at_ns - CLOCK_MARGIN_NS
                 pending = pending or touched_since(self.kb_dir, stamp)
-            if batch or pending:
+            lost = self._site_lost()
+            if lost:
+                self.say(f"{self.site_dir}/ is gone; building it again")
+            if batch or pending or lost:
                 pending = False
                 self.build()
         return pending
+
+    def _site_lost(self) -> bool:
+        """Whether the site the last good build left (or found current) is gone, deleted
+        while served: built again within a poll, not at the next save, so that the
+        open pages reload rather than stay "not found". Not after a failed build, which
+        the next save tries again."""
+        from evidencekb.paths import BUILD_MANIFEST_NAME
+
+        built = not self.board.status.problems
+        return built and not (self.site_dir / BUILD_MANIFEST_NAME).is_file()
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
