@@ -429,7 +429,7 @@ def test_on_site_is_told_once_the_site_is_updated_and_before_the_index(
     build(kb_dir, site)
     index_before = tree(index_dir(site))
     reword(kb_dir, SAID, EDITED)
-    seen: list[tuple[list[str], dict[str, bytes]]] = []
+    seen: list[tuple[list[str], dict[str, bytes], list[str]]] = []
 
     def site_updated(result: BuildResult) -> None:
         assert result.site_dir == site and result.claims == 20
