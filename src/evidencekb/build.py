@@ -17,10 +17,11 @@ are moved in and the files no longer made are removed once every part is there,
 decided by one rename and finished by the next build if this one is stopped
 (inplace.py); a build that keeps nothing (the first, or `--full`) replaces the site
 whole. A failed build leaves the previous site, database and index exactly as they
-were. A failure to write (a full disk, a read-only folder) is one `Error:` line
-naming the site folder and the reason. A build holds both folders' writer locks
-(atomic.writer_lock) while it writes, as a search that rebuilds the index holds the
-index's, so neither pulls a folder from under the other."""
+were (one that failed after `on_site` was told, the previous index). A failure to
+write (a full disk, a read-only folder) is one `Error:` line naming the site folder
+and the reason. A build holds both folders' writer locks (atomic.writer_lock) while
+it writes, as a search that rebuilds the index holds the index's, so neither pulls a
+folder from under the other."""
 
 from __future__ import annotations
 
