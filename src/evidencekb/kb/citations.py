@@ -219,11 +219,16 @@ _RUN = f"0123456789{SUPERSCRIPT_DIGITS}{DASHES}{SUPERSCRIPT_MINUS}\u02d2,;&[]()^
 _RUN_NUMBERS = re.compile(rf"\d+|[{SUPERSCRIPT_DIGITS}]+")
 
 
+def _overlong(run: str) -> bool:
+    """Whether a run of numbers holds more than a marker is read to hold (_MOST after
+    the first)."""
+    return len(_RUN_NUMBERS.findall(run)) > _MOST + 1
+
+
 def _overlong_end(text: str) -> str | None:
-    """The run of numbers ending `text`, when it holds more than a marker is read to
-    hold (_MOST after the first); None otherwise."""
+    """The run of numbers ending `text`, when it is `_overlong`; None otherwise."""
     run = text[len(text.rstrip(_RUN)) :].strip()
-    return run if len(_RUN_NUMBERS.findall(run)) > _MOST + 1 else None
+    return run if _overlong(run) else None
 
 
 def unread_markers(text: str) -> list[str]:
@@ -263,7 +268,7 @@ def _raised_power(match: re.Match[str]) -> bool:
 
 def unread_fault(marker: str, what: str) -> str:
     """Why `marker`, in a statement or heading (`what`), is refused, and what to write."""
-    if len(_RUN_NUMBERS.findall(marker)) > _MOST + 1:
+    if _overlong(marker):
         return (
             f'the citation marker "{marker}" at the end of the {what} lists more numbers '
             f"than one marker is read to hold ({_MOST + 1}); cite a range ([1-60]) or fewer works"
