@@ -26,6 +26,7 @@ from evidencekb.model import CLAIM_EXPORT_KEYS, Claim
 from evidencekb.registry import (
     CLAIM_FIELDS,
     RESERVED_CLAIM_NAMES,
+    RESERVED_LIST_NAMES,
     ClaimField,
     QueryField,
     claim_facts,
@@ -88,9 +89,8 @@ def _surfaces(tmp_path: Path, kb_dir: Path) -> dict[str, set[str]]:
                      "--json", f"id:{claim.id}")  # fmt: skip
     assert found.exit_code == 0, found.output
     (hit,) = json.loads(found.stdout)
-    lists = {f.name for f in CLAIM_FIELDS if f.kind in ("texts", "ints")}
     return {
-        "database": columns | {name for name in lists if f"claim_{name}" in tables},
+        "database": columns | {f.name for f in CLAIM_FIELDS if f.is_list and f.table in tables},
         "json": set(claim_json(kb, claim)),
         "csv": set(CSV_COLUMNS),
         "show --json": set(claim_details(kb, claim)),
@@ -106,6 +106,22 @@ def test_every_surface_has_every_field_and_only_reserved_names_besides(
     for surface, names in _surfaces(tmp_path, kb_dir).items():
         assert set(NAMES) <= names, surface
         assert names - set(NAMES) <= RESERVED_CLAIM_NAMES, surface
+
+
+def test_a_list_field_never_takes_a_table_the_database_has(tmp_path: Path) -> None:
+    """A list's values are the table claim_NAME (ClaimField.table): the database's own
+    tables and views of that form, read from a built one, are reserved names."""
+    database = tmp_path / "evidencekb.db"
+    write_database(sample_kb(), database)
+    with sqlite3.connect(database) as db:
+        names = {row[0] for row in db.execute("select name from sqlite_master")}
+    lists = {f.table for f in CLAIM_FIELDS if f.is_list}
+    theirs = {name.removeprefix("claim_") for name in names - lists if name.startswith("claim_")}
+    assert theirs and theirs <= RESERVED_CLAIM_NAMES | RESERVED_LIST_NAMES
+    for name in RESERVED_LIST_NAMES:
+        with pytest.raises(ValueError, match="RESERVED_LIST_NAMES"):
+            ClaimField(name, "texts", "A clash.", required=False)
+        ClaimField(name, "text", "One value: a column of claims, no table.", required=False)
 
 
 def test_the_export_keys_are_the_models_fields() -> None:

@@ -128,6 +128,10 @@ RESERVED_CLAIM_NAMES = frozenset(
         *("score", "highlighted", "highlights", "corrected_query"),
     }
 )
+# The names a list field may not take besides those: its values are the database's
+# table claim_NAME (ClaimField.table), and these tables and views of that form are the
+# database's own (tests/test_claim_fields.py reads them from a built database).
+RESERVED_LIST_NAMES = frozenset({"overview"})
 # What each kind of claim field holds as claims.toml writes it (kb/tables.py's kinds):
 # a date is text, which `ekb check` then holds to be a date (kb/claims.py).
 CLAIM_KINDS: dict[str, str] = {
@@ -146,8 +150,9 @@ class ClaimField:
     kind: one of CLAIM_KINDS: "text", "texts", "int", "ints" (kb/tables.py checks
     each) or "date" (text that is an ISO date, YYYY-MM-DD, kb/dates.py). A field that
     holds one value is a column of the database's claims table, described by
-    `description`; a list is a table of its own (claim_citations, claim_categories,
-    claim_entities), one row per value in the claim's order. Every field is a key of
+    `description`; a list is a table of its own (`table`: claim_citations,
+    claim_categories, claim_entities, or for any other list claim_NAME with its
+    values), one row per value in the claim's order. Every field is a key of
     the claim's export JSON and a column of its CSV (model.Claim.to_dict).
 
     label: the words readers see beside its value. A field with one is listed, label
@@ -176,6 +181,12 @@ class ClaimField:
                 f"claim field {self.name!r}: kind {self.kind!r} is not one of "
                 f"{', '.join(CLAIM_KINDS)}"
             )
+        if self.is_list and self.name in RESERVED_LIST_NAMES:
+            raise ValueError(
+                f"claim field {self.name!r}: a list's values are the database's table "
+                f"{self.table}, which the database has already "
+                "(registry.RESERVED_LIST_NAMES); choose another"
+            )
 
     @property
     def is_column(self) -> bool:
@@ -184,6 +195,12 @@ class ClaimField:
     @property
     def is_list(self) -> bool:
         return self.kind in ("texts", "ints")
+
+    @property
+    def table(self) -> str:
+        """The database table that holds its values: a column of `claims`, or for a list
+        a table of its own, claim_NAME, one row per value in the claim's order."""
+        return f"claim_{self.name}" if self.is_list else "claims"
 
     @property
     def toml_kind(self) -> str:
@@ -382,28 +399,40 @@ class QueryField:
             raise ValueError(f"query field {self.name!r}: rule {self.rule!r} is not one of RULES")
 
 
-def _work_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
+def claim_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
+    """A query field's values read from the claim's field `name`: each item of a list,
+    or its one value, as text; none when it has no value."""
+
     def values(claim: Claim, works: Works) -> Iterable[str]:
-        for work in works:
-            value = getattr(work, name)
-            if isinstance(value, tuple):
-                yield from value
-            elif value is not None:
-                yield str(value)
+        return _as_values(getattr(claim, name))
 
     return values
 
 
+def _work_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
+    def values(claim: Claim, works: Works) -> Iterable[str]:
+        for work in works:
+            yield from _as_values(getattr(work, name))
+
+    return values
+
+
+def _as_values(value: object) -> Iterable[str]:
+    if isinstance(value, tuple):
+        return [str(item) for item in value]
+    return () if value is None else (str(value),)
+
+
 QUERY_FIELDS: tuple[QueryField, ...] = (
-    QueryField("text", "text", "words", "text:ketamine", lambda c, w: (c.text,)),
+    QueryField("text", "text", "words", "text:ketamine", claim_values("text")),
     QueryField("heading", "text", "words", "heading:dosing", lambda c, w: (c.heading or "",)),
-    QueryField("id", "exact", "a claim id", "id:ketamine-pain-8008e692", lambda c, w: (c.id,)),
+    QueryField("id", "exact", "a claim id", "id:ketamine-pain-8008e692", claim_values("id")),
     QueryField(
         "section",
         "choice",
         "a section",
         "section:research",
-        lambda c, w: (c.section,),
+        claim_values("section"),
         allowed="sections",
         filter="Only this section (guidelines, research).",
         menu=("Section", "Any section"),
@@ -414,7 +443,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "choice",
         "a strength label",
         "strength:moderate",
-        lambda c, w: (c.strength,),
+        claim_values("strength"),
         allowed="strength",
         filter="Only claims with this strength label.",
         menu=("Evidence strength", "Any strength"),
@@ -425,7 +454,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "choice",
         "a topic's slug",
         "topic:ketamine-pain",
-        lambda c, w: (c.topic,),
+        claim_values("topic"),
         allowed="topics",
         filter="Only this topic.",
         menu=("Topic", "Any topic"),
@@ -435,7 +464,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "number",
         "a citation number",
         "cites:2",
-        lambda c, w: (str(n) for n in c.citations),
+        claim_values("citations"),
         filter="Only claims citing N.",
     ),
     QueryField(
@@ -443,7 +472,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "term",
         "a category",
         "category:dosing",
-        lambda c, w: c.categories,
+        claim_values("categories"),
         allowed="categories",
         filter="Only claims in this category.",
         menu=("Category", "Any category"),
@@ -453,7 +482,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "term",
         "an entity",
         "entity:ketamine",
-        lambda c, w: c.entities,
+        claim_values("entities"),
         allowed="entities",
     ),
     QueryField(
@@ -522,7 +551,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "date",
         "a date (2026-12-05, 2026-12 or 2026) or a range of them",
         "changed:2026-12-05 or changed:2026-01..",
-        lambda c, w: (c.last_dated,) if c.last_dated else (),
+        claim_values("last_dated"),
         filter="Only claims changed (or, never changed, added) on this date or in this "
         "range (2026-01.., 2026-01..2026-06).",
     ),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.database.cells import list_cell_description
+from evidencekb.database.tables import CLAIM_LISTS
 from evidencekb.model import KnowledgeBase
 from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
 
@@ -308,6 +309,17 @@ TABLES: dict[str, Described] = {
         },
         facets=("topic",),
     ),
+}
+
+
+# Each other list field of claims.toml, a table of its values (tables.CLAIM_LISTS).
+TABLES |= {
+    field.table: Described(
+        f"{field.description} One row per value, in the claim's order.",
+        {"claim_id": _CLAIM_ID, "position": _POSITION, "value": "The value, as kb/ records it."},
+        facets=("value",),
+    )
+    for field in CLAIM_LISTS
 }
 
 

@@ -239,6 +239,9 @@ CLAIM_LINKS = {
     "claim_categories": ("category_id", "categories"),
     "claim_entities": ("entity_id", "entities"),
 }
+# Every other list field of claims.toml: a table of its values (ClaimField.table).
+CLAIM_LISTS = tuple(f for f in CLAIM_FIELDS if f.is_list and f.table not in CLAIM_LINKS)
+LIST_COLUMNS = ("claim_id", "position", "value")
 CLAIM_BATCH = 5000  # claims inserted at a time: memory stays flat on a large kb
 
 
@@ -257,6 +260,8 @@ def _write_claims(
         db.table("claims").create_index([column])
     for table, (column, _) in CLAIM_LINKS.items():
         db.table(table).create_index([column])
+    for field in CLAIM_LISTS:
+        db.table(field.table).create_index(["value"])
 
 
 def _verdicts(
@@ -292,6 +297,12 @@ def _create_claim_tables(db: sqlite_utils.Database) -> None:
             pk=("claim_id", column),
             foreign_keys=[("claim_id", "claims", "id"), (column, target, "id")],
         )
+    for field in CLAIM_LISTS:  # values of no table of their own: no key but the claim
+        db.table(field.table).create(
+            {"claim_id": str, "position": int, "value": int if field.kind == "ints" else str},
+            pk=("claim_id", "position"),
+            foreign_keys=[("claim_id", "claims", "id")],
+        )
 
 
 def _insert_claims(
@@ -315,6 +326,10 @@ def _insert_claims(
         column = CLAIM_LINKS[table][0]
         links = ((c.id, value, i) for c in chunk for i, value in enumerate(values(c), start=1))
         _insert_rows(db, table, ("claim_id", column, "position"), links)
+    for field in CLAIM_LISTS:
+        found = ((c.id, getattr(c, field.name)) for c in chunk)
+        rows = ((i, n, value) for i, values in found for n, value in enumerate(values, start=1))
+        _insert_rows(db, field.table, LIST_COLUMNS, rows)
 
 
 def _insert_rows(
