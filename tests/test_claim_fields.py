@@ -193,10 +193,11 @@ def test_a_labelled_field_is_shown_once_by_ekb_show(kb_dir: Path) -> None:
 
 
 def test_a_query_field_of_words_or_exact_values_is_one_the_index_holds() -> None:
-    """A field of the "text" or "exact" rule is matched against the index's own field
-    of that name: `values` is not read for it (the index analyses a claim's text and
-    heading itself). One declared for a field the index does not hold (a new free-text
-    claim field) matched nothing, silently: this says so when it is declared."""
+    """A field of the "text" or "exact" rule is matched against the index's field of
+    that name. A text field besides the claim's text and heading is one of the index
+    (search/fields.py NAMED_TEXT_FIELDS, tests/test_field_recipe.py); an "exact" field
+    the index does not hold (one value as written: only `id` is) would match nothing,
+    silently: this says so when it is declared."""
     from evidencekb.registry import QUERY_FIELDS
     from evidencekb.search.index import schema
 

@@ -101,6 +101,26 @@ def _keys(rule: str, values: Iterable[str]) -> Iterable[str]:
     return values
 
 
+# The claim fields of free text searched by their name alone (`population:adults`):
+# every query field of the "text" rule but the claim's text and heading, which the
+# index holds of its own (and ranks plain words by, with the topic's title and the
+# claim's names). Each is a field of the index and of the site's search data,
+# analysed as the text is.
+NAMED_TEXT_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in QUERY_FIELDS if f.rule == "text" and f.name not in ("text", "heading")
+)
+
+
+def claim_texts(claim: Claim, works: Iterable[Reference]) -> dict[str, str]:
+    """The claim's text in each of NAMED_TEXT_FIELDS, the items of a list a line each."""
+    works = tuple(works)
+    return {
+        f.name: "\n".join(f.values(claim, works))
+        for f in QUERY_FIELDS
+        if f.name in NAMED_TEXT_FIELDS
+    }
+
+
 def claim_fields(claim: Claim, works: Iterable[Reference]) -> dict[str, str]:
     """The claim's keys in every keyword field of the registry, space-separated (as
     whoosh's KEYWORD fields take them); `works` are the references it cites that its

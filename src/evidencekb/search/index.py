@@ -31,7 +31,7 @@ from evidencekb.search.analysis import (
     words,
 )
 from evidencekb.search.codes import encode
-from evidencekb.search.fields import claim_fields
+from evidencekb.search.fields import NAMED_TEXT_FIELDS, claim_fields, claim_texts
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema
@@ -63,8 +63,8 @@ SORTABLE_FIELDS: tuple[str, ...] = ("topic", "section", "strength")
 
 
 def schema(analysed_text: Any = None) -> Schema:
-    """The index's fields. `analysed_text`: the class of the four fields of text that
-    the text analyzer analyses, whoosh's TEXT unless given (the segment writer gives
+    """The index's fields. `analysed_text`: the class of the fields of text that the
+    text analyzer analyses, whoosh's TEXT unless given (the segment writer gives
     one that takes its values analysed already: see search/segments.py)."""
     from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
@@ -78,6 +78,7 @@ def schema(analysed_text: Any = None) -> Schema:
         body=text_field(analyzer=analyzer),  # heading and text together, for ranking
         topic_title=text_field(analyzer=analyzer),
         terms=TEXT(analyzer=names_analyzer()),  # names of its entities and categories
+        **{name: text_field(analyzer=analyzer) for name in NAMED_TEXT_FIELDS},
         # the spelling dictionary: each word once a segment (segments.with_words)
         words=TEXT(analyzer=word_analyzer(), phrase=False),
         # every keyword field of the registry: one value a claim (section, strength,
@@ -141,6 +142,7 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
             "terms": NAME_SEPARATOR.join(names),
             "words": " ".join((claim.text, claim.heading or "", *names)),
             **claim_fields(_with_broader_entities(claim, entities), _cited_works(claim, works)),
+            **claim_texts(claim, _cited_works(claim, works)),
         }
 
 
@@ -205,6 +207,7 @@ def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
 
     return {
         "format": FORMAT_VERSION,
+        "fields": declared_fields(),
         "fingerprint": fingerprint,
         # As [id, names] pairs: the file's keys are sorted, the values keep kb/'s order.
         "values": {
@@ -219,6 +222,14 @@ def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
             "strength": encode((claim.strength for claim in kb.claims), kb.strength.labels),
         },
     }
+
+
+def declared_fields() -> list[list[str]]:
+    """Each query field of the registry with its rule, which the index's fields and keys
+    are made from: an index made for other declarations is made again, as one of an
+    older format is, though kb/ did not change (a field declared for values claims
+    already have would otherwise find none)."""
+    return [[f.name, f.rule] for f in QUERY_FIELDS]
 
 
 def cited_years(kb: KnowledgeBase) -> list[int]:
@@ -250,6 +261,8 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
+        return None
+    if data.get("fields") != declared_fields():
         return None
     return IndexMeta(
         fingerprint=data["fingerprint"],

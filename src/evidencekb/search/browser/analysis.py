@@ -21,12 +21,13 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from evidencekb.search import analysis
+from evidencekb.search.fields import NAMED_TEXT_FIELDS
 from evidencekb.search.index import ClaimWords
 from evidencekb.search.query import KEYWORD_FIELDS
 from evidencekb.search.whooshext import stored_length
 
 # Ranked fields: "body" is heading and text pooled (see search/index.py).
-RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms")
+RANKED_FIELDS = ("body", "heading", "text", "topic_title", "terms", *NAMED_TEXT_FIELDS)
 
 
 def script_json(value: object) -> str:
@@ -161,7 +162,7 @@ class Analysers:
         names), analysed with the analyser named "text" or "names"."""
         found = self.fields.get((analyzer, text))
         if found is None:
-            tokens = [(t, pos) for t, pos, _, _ in _analysed(getattr(self, analyzer), text)]
+            tokens = _positions(getattr(self, analyzer), text)
             found = self.fields[analyzer, text] = _Field.of(tokens)
         return found
 
@@ -185,6 +186,11 @@ def _analysed(analyzer: Any, text: str) -> list[tuple[str, int, int, int]]:
         (t.text, t.pos, t.startchar, t.endchar)
         for t in analyzer(text, positions=True, chars=True, mode="index")
     ]
+
+
+def _positions(analyzer: Any, text: str) -> list[tuple[str, int]]:
+    """(term, position) of each token of a field."""
+    return [(term, position) for term, position, _, _ in _analysed(analyzer, text)]
 
 
 def _add_posting(data: _Gathering, name: str, doc: int, analysed: _Field) -> None:
@@ -252,6 +258,7 @@ def _ranked_fields(
         "text": _Field.of(in_text),
         "topic_title": tools.shared("text", document["topic_title"]),
         "terms": tools.shared("names", document["terms"]),
+        **{name: _Field.of(_positions(tools.text, document[name])) for name in NAMED_TEXT_FIELDS},
     }
     return [(name, found[name]) for name in RANKED_FIELDS]
 
