@@ -4,9 +4,10 @@ model.py, nothing else), then every surface checked on a kb whose claims have th
 fields. The registry cannot gain a field inside this process without patching our own
 internals, so the copy runs in processes of its own, as `python -m evidencekb`.
 
-Three fields, one of each shape, labelled and searchable: a number (`infusions`), a
-list of texts (`routes`, searched by the name rule) and one free text (`population`,
-searched by its words, as `heading:` is). Each value is the claim's own words: the
+Four fields, one of each shape, labelled and searchable: a number (`infusions`), a
+list of texts (`routes`, searched by the name rule), one free text (`population`,
+searched by its words, as `heading:` is) and a second date (`reviewed`, beside
+`added` and `changed`). Each value is the claim's own words: the
 seed's claims say them (the infusions of "a series of 4-6 infusions", the routes the
 routes claim lists, the patients a claim is about).
 """
@@ -40,17 +41,22 @@ CLAIM_FIELD_ENTRIES = """\
                label="Routes"),
     ClaimField("population", "text", "The patients it is about, in its words.", required=False,
                label="Population"),
+    ClaimField("reviewed", "date", "When an editor last checked it against its source.",
+               required=False, label="Reviewed"),
 """
 QUERY_FIELD_ENTRIES = """\
     QueryField("infusions", "number", "a whole number", "infusions:6", claim_values("infusions")),
     QueryField("routes", "name", "a route", "routes:oral", claim_values("routes")),
     QueryField("population", "text", "words", "population:neuropathic",
                claim_values("population")),
+    QueryField("reviewed", "date", "a date or a range of them", "reviewed:2026-11..",
+               claim_values("reviewed")),
 """
 MODEL_ATTRIBUTES = """\
     infusions: int | None = None
     routes: tuple[str, ...] = ()
     population: str | None = None
+    reviewed: str | None = None
 """
 
 # The seed's claims given the new fields (by the last line of each in claims.toml).
@@ -64,11 +70,19 @@ POPULATIONS = {
     "ketamine-pain-4171f3f1": "complex chronic pain patients",
     "ketamine-pain-4c6e89c4": "patients with therapy-resistant severe neuropathic pain",
 }
-FIELD_LINES = {
-    INFUSIONS: "infusions = 6\n",
-    ROUTES: f"routes = {json.dumps(ROUTE_NAMES)}\n",
-    **{claim: f"population = {json.dumps(words)}\n" for claim, words in POPULATIONS.items()},
-}
+# A second date field, beside `added` and `changed` (which the seed's claims do not
+# record): its ranges expand to its own dates.
+REVIEWED = {INFUSIONS: "2026-11-30", ROUTES: "2026-12-05", "ketamine-pain-4c6e89c4": "2025-06-01"}
+
+
+def _field_lines() -> dict[str, str]:
+    """The lines each claim given the fields is given, by its id."""
+    lines = {INFUSIONS: "infusions = 6\n", ROUTES: f"routes = {json.dumps(ROUTE_NAMES)}\n"}
+    for claim, words in POPULATIONS.items():
+        lines[claim] = lines.get(claim, "") + f"population = {json.dumps(words)}\n"
+    for claim, date in REVIEWED.items():
+        lines[claim] = lines.get(claim, "") + f'reviewed = "{date}"\n'
+    return lines
 
 
 def _insert_at_end(text: str, opening: str, entries: str) -> str:
@@ -131,7 +145,7 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     folder = tmp_path_factory.mktemp("recipe-kb")
     kb_dir, site = folder / "kb", folder / "site"
     shutil.copytree(REPO / "kb", kb_dir)
-    _give(kb_dir, FIELD_LINES)
+    _give(kb_dir, _field_lines())
     checked = ekb(package, "check", "--kb", str(kb_dir))
     assert checked.returncode == 0, checked.stderr
     made = ekb(package, "build", "-q", "--kb", str(kb_dir), "--site-dir", str(site))
@@ -140,10 +154,12 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
 
 def test_the_check_holds_each_new_field_to_its_kind(package: Path, kb_dir: Path) -> None:
-    _give(kb_dir, {INFUSIONS: "infusions = 0\npopulation = 4", ROUTES: 'routes = "oral"'})
+    wrong = {INFUSIONS: "infusions = 0\npopulation = 4", ROUTES: 'routes = "oral"'}
+    _give(kb_dir, wrong | {"ketamine-pain-4c6e89c4": 'reviewed = "2026-13-01"'})
     checked = ekb(package, "check", "--kb", str(kb_dir))
     assert checked.returncode == 1
-    assert all(name in checked.stderr for name in ("infusions", "population", "routes"))
+    names = ("infusions", "population", "routes", "reviewed")
+    assert all(name in checked.stderr for name in names), checked.stderr
     assert "Traceback" not in checked.stderr
 
 
@@ -199,6 +215,12 @@ def test_show_and_the_page_list_them_by_label(package: Path, built: tuple[Path, 
         ('population:"chronic pain"', ["ketamine-pain-4171f3f1", "ketamine-pain-6927e12e"]),
         ("population:patient", list(POPULATIONS)),  # stemmed, as text: and heading: are
         ("population:therapy-resistant", ["ketamine-pain-4c6e89c4"]),
+        ("reviewed:2026-12-05", [ROUTES]),
+        ("reviewed:2026", [INFUSIONS, ROUTES]),
+        ("reviewed:2026-11..", [INFUSIONS, ROUTES]),
+        ("reviewed:..2025-12", ["ketamine-pain-4c6e89c4"]),
+        ("reviewed:2025-01..2026-11", ["ketamine-pain-4c6e89c4", INFUSIONS]),
+        ("changed:2025..", []),  # the seed records no claim's changes
         ("infusions:5", []),
         ("routes:inhaled", []),
         ("population:children", []),

@@ -110,7 +110,7 @@ def test_a_year_range_scores_once_however_many_works_fall_in_it(index_dir: Path)
     assert scores == {1.0}
     # A claim citing works of 2008 and 2018 would match twice in an OR of the years;
     # the range is one constant-score query.
-    meta = SimpleNamespace(values={}, years=(2008, 2018, 2020), codes={})
+    meta = SimpleNamespace(values={}, ranges={"year": (2008, 2018, 2020)}, codes={})
     assert keyword_query(query_field("year"), "2000..2018", meta) == wq.ConstantScoreQuery(
         wq.Or([wq.Term("year", "2008"), wq.Term("year", "2018")]), 1.0
     )

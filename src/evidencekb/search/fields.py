@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from whoosh import query as wq
 
@@ -43,9 +43,7 @@ class AllowedValues(Protocol):
     @property
     def values(self) -> Mapping[str, Mapping[str, Sequence[str]]]: ...
     @property
-    def years(self) -> tuple[int, ...]: ...
-    @property
-    def dates(self) -> tuple[str, ...]: ...
+    def ranges(self) -> Mapping[str, tuple[int, ...] | tuple[str, ...]]: ...
     @property
     def codes(self) -> Mapping[str, str]: ...
 
@@ -139,7 +137,8 @@ def bad_value(field: QueryField, value: str) -> QueryError:
 
 def keyword_query(field: QueryField, value: str, meta: AllowedValues) -> wq.Query:
     """The query of one keyword field's value, read by the field's rule; `meta` gives
-    the allowed values of "choice" and "term" fields and the years the index holds."""
+    the allowed values of "choice" and "term" fields and the values a range of a year
+    or date field expands to (index.ranged_values)."""
     rule, name = field.rule, field.name
     if rule == "choice":
         allowed = allowed_value(name, value, tuple(meta.values[name]))
@@ -158,9 +157,9 @@ def keyword_query(field: QueryField, value: str, meta: AllowedValues) -> wq.Quer
             raise bad_value(field, value)
         return wq.Term(name, key)
     if rule == "year":
-        return _year_query(field, value, meta.years)
+        return _year_query(field, value, cast("tuple[int, ...]", meta.ranges[name]))
     if rule == "date":
-        return _date_query(field, value, meta.dates)
+        return _date_query(field, value, cast("tuple[str, ...]", meta.ranges[name]))
     if rule == "doi":
         doi = bare_doi(value)
         if not is_doi(doi):

@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 # unbounded (the schema pickles its size); 10: "words" counted once a segment;
 # 11: every keyword field from the registry (design:), allowed values as one map;
 # 12: the claims' dates and notices; 13: each stored claim carries its evidence
-# summary (verdict.py)
-FORMAT_VERSION = 13
+# summary (verdict.py); 14: the values a range expands to, by field
+FORMAT_VERSION = 14
 INDEX_NAME = "MAIN"  # whoosh's default index name: its files are MAIN_<segment>.<ext>
 
 # Fields scored by the ranking, and the fields a plain word is looked up in.
@@ -100,8 +100,8 @@ class IndexMeta:
     # id -> its names (a vocabulary term's label, synonyms, abbreviations).
     values: dict[str, dict[str, tuple[str, ...]]]
     vocabulary: Vocabulary
-    years: tuple[int, ...]  # of the cited works, ascending: what year ranges expand to
-    dates: tuple[str, ...]  # the claims' latest dates, ascending: what date ranges expand to
+    # Each year and date field's values, ascending: what a range expands to (ranged_values).
+    ranges: dict[str, tuple[int, ...] | tuple[str, ...]]
     # Each claim's section and strength, one character per claim (see codes.py).
     codes: dict[str, str]
 
@@ -215,8 +215,7 @@ def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
             for field, allowed in allowed_values(kb).items()
         },
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
-        "years": cited_years(kb),
-        "dates": claim_dates(kb),
+        "ranges": ranged_values(kb),
         "codes": {
             "section": encode((claim.section for claim in kb.claims), SECTIONS),
             "strength": encode((claim.strength for claim in kb.claims), kb.strength.labels),
@@ -232,19 +231,28 @@ def declared_fields() -> list[list[str]]:
     return [[f.name, f.rule] for f in QUERY_FIELDS]
 
 
-def cited_years(kb: KnowledgeBase) -> list[int]:
-    """The years of the works the claims cite, ascending."""
-    years: set[int] = set()
+# The rules whose queries may name a range (year:2015..2020, changed:2026-01..), which
+# expands to the values of the field that claims hold within it.
+RANGED_RULES = ("year", "date")
+
+
+def ranged_values(kb: KnowledgeBase) -> dict[str, list[int] | list[str]]:
+    """For each query field of a RANGED_RULES rule, the values the claims hold in it,
+    ascending, each once (a year as a number): what a range of it expands to. A
+    field's values are its declaration's (registry.QueryField.values), the keys the
+    index holds of it."""
+    ranged = [f for f in QUERY_FIELDS if f.rule in RANGED_RULES]
+    found: dict[str, set[str]] = {f.name: set() for f in ranged}
     for topic in kb.topics:
         works = {work.number: work for work in topic.references}
-        cited = (work for claim in topic.claims for work in _cited_works(claim, works))
-        years.update(work.year for work in cited if work.year is not None)
-    return sorted(years)
-
-
-def claim_dates(kb: KnowledgeBase) -> list[str]:
-    """The claims' latest dates (changed, else added), ascending, each once."""
-    return sorted({claim.last_dated for claim in kb.claims if claim.last_dated})
+        for claim in topic.claims:
+            cited = tuple(_cited_works(claim, works))
+            for f in ranged:
+                found[f.name].update(f.values(claim, cited))
+    return {
+        f.name: sorted(map(int, found[f.name])) if f.rule == "year" else sorted(found[f.name])
+        for f in ranged
+    }
 
 
 def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:
@@ -271,8 +279,7 @@ def read_meta(index_dir: Path) -> IndexMeta | None:
             for field, pairs in data["values"].items()
         },
         vocabulary=Vocabulary.from_json(data["vocabulary"]),
-        years=tuple(data["years"]),
-        dates=tuple(data["dates"]),
+        ranges={name: tuple(values) for name, values in data["ranges"].items()},
         codes=dict(data["codes"]),
     )
 

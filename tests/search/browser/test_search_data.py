@@ -101,7 +101,7 @@ def test_the_analysis_and_ranking_rules_come_from_python(site: Path) -> None:
     assert data["values"] == allowed_values(kb)
     assert data["values"]["stance"] == {t.id: [t.label] for t in kb.stances}
     assert list(data["values"]["contested"]) == ["yes", "no"]
-    assert data["years"] == [2020]  # the one dated work that a claim cites
+    assert data["ranges"]["year"] == [2020]  # the one dated work that a claim cites
 
 
 def test_postings_and_statistics_are_whooshs_own(site: Path, tmp_path: Path) -> None:

@@ -67,13 +67,14 @@ from evidencekb.search.browser.analysis import (
 from evidencekb.search.browser.cache import TopicCache, topic_partials
 from evidencekb.search.browser.rows import ROW_FIELDS, joined
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
-from evidencekb.search.index import cited_years, claim_dates
+from evidencekb.search.index import ranged_values
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 from evidencekb.workers import collector_paused
 
 # 6: each display row ends with the claim's evidence summary; 7: rows named by the
-# manifest's rowFields; 8: each topic's share of a list led by its mark.
-FORMAT_VERSION = 8
+# manifest's rowFields; 8: each topic's share of a list led by its mark; 9: the values a
+# range expands to, by field.
+FORMAT_VERSION = 9
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 
@@ -237,8 +238,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "spelling": {"minLength": MIN_WORD, "longWord": LONG_WORD},
         "values": values,
         "caseFolds": case_folds(values),
-        "years": cited_years(kb),
-        "dates": claim_dates(kb),
+        "ranges": ranged_values(kb),
     }
 
 

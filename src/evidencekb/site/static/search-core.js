@@ -602,7 +602,7 @@
   }
 
   Engine.prototype.yearQuery = function (field, value) {
-    var match = this.bounds(field, value, this.yearPattern), years = this.a.years;
+    var match = this.bounds(field, value, this.yearPattern), years = this.a.ranges[field];
     if (match[1] !== undefined) return {type: 'term', field: field, text: match[1], boost: 1.0};
     var first = match[2] !== undefined ? Number(match[2]) : (years.length ? years[0] : 0);
     var last = match[3] !== undefined ? Number(match[3]) : (years.length ? years[years.length - 1] : 0);
@@ -625,7 +625,7 @@
     if (first && last && first.slice(0, last.length) > last) {
       throw new QueryError('date range ' + value + ' ends before it starts');
     }
-    var within = this.a.dates.filter(function (date) {
+    var within = this.a.ranges[field].filter(function (date) {
       return (!first || date >= first) && (!last || date.slice(0, last.length) <= last);
     });
     return {type: 'constant', score: 1.0, q: {type: 'or', subs: within.map(function (date) {
