@@ -22,13 +22,15 @@ from evidencekb.database import write_database
 from evidencekb.kb.exporter import CSV_COLUMNS, claims_csv
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.show import claim_details, fact_lines
-from evidencekb.model import CLAIM_EXPORT_KEYS, Claim
+from evidencekb.model import CLAIM_EXPORT_KEYS, Claim, Topic
 from evidencekb.registry import (
     CLAIM_FIELDS,
     RESERVED_CLAIM_NAMES,
     RESERVED_LIST_NAMES,
+    TOPIC_FIELDS,
     ClaimField,
     QueryField,
+    TopicField,
     claim_facts,
 )
 from evidencekb.verdict import claim_json
@@ -122,6 +124,22 @@ def test_a_list_field_never_takes_a_table_the_database_has(tmp_path: Path) -> No
         with pytest.raises(ValueError, match="RESERVED_LIST_NAMES"):
             ClaimField(name, "texts", "A clash.", required=False)
         ClaimField(name, "text", "One value: a column of claims, no table.", required=False)
+
+
+def test_a_topic_field_the_rest_cannot_carry_is_refused() -> None:
+    with pytest.raises(ValueError, match="lower-case ASCII letters"):
+        TopicField("Language", "text", "Unreadable.", required=False)
+    with pytest.raises(ValueError, match="kind 'url'"):
+        TopicField("homepage", "url", "Where it is published.", required=False)
+    for choices, what in (((), ""), (("clinicians",), "")):
+        with pytest.raises(ValueError, match="a choice, and only a choice"):
+            TopicField("audience", "choice", "Who it is for.", choices=choices, what=what)
+    with pytest.raises(ValueError, match="a choice, and only a choice"):
+        TopicField("audience", "text", "Who it is for.", choices=("clinicians",), what="reader")
+
+
+def test_every_topic_field_is_an_attribute_of_the_model() -> None:
+    assert {f.name for f in TOPIC_FIELDS} <= {f.name for f in dataclasses.fields(Topic)}
 
 
 def test_the_export_keys_are_the_models_fields() -> None:

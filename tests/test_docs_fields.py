@@ -10,7 +10,13 @@ import re
 
 from evidencekb.commands.search import fields_help
 from evidencekb.kb.init import STARTER
-from evidencekb.registry import CLAIM_FIELDS, QUERY_FIELD_NAMES, QUERY_FIELDS, filters
+from evidencekb.registry import (
+    CLAIM_FIELDS,
+    QUERY_FIELD_NAMES,
+    QUERY_FIELDS,
+    TOPIC_FIELDS,
+    filters,
+)
 from fixtures import REPO, ekb_here
 
 
@@ -28,6 +34,16 @@ def test_the_kb_readme_claims_table_is_the_registrys() -> None:
     )
     rows = re.findall(r"^\| `([a-z_]+)` \| (yes|no) \|", section, flags=re.MULTILINE)
     assert rows == [(f.name, "yes" if f.required else "no") for f in CLAIM_FIELDS]
+
+
+def test_the_kb_readme_names_every_topic_field_and_no_other() -> None:
+    section = _section(
+        (REPO / "kb" / "README.md").read_text("utf-8"), "## Topics: `topic.toml` and `overview.md`"
+    )
+    named = set(re.findall(r"^([a-z_]+) = ", section, flags=re.MULTILINE))
+    named |= set(re.findall(r"`([a-z_]+)` is ", section))
+    declared = {f.name for f in TOPIC_FIELDS}
+    assert named - {"date", "summary", "conclusions_changed"} == declared  # [[change]]'s
 
 
 def test_the_starter_readme_names_every_claim_field() -> None:

@@ -1,15 +1,16 @@
 """Issue 18, one declaration per field, followed as an editor follows it: ARCHITECTURE.md's
-recipe for a new claim field, applied to a copy of the package (registry.py and
+recipe for a new claim or topic field, applied to a copy of the package (registry.py and
 model.py, nothing else), then every surface checked on a kb whose claims have the new
 fields. The registry cannot gain a field inside this process without patching our own
 internals, so the copy runs in processes of its own, as `python -m evidencekb`.
 
-Four fields, one of each shape, labelled and searchable: a number (`infusions`), a
+Four claim fields, one of each shape, labelled and searchable: a number (`infusions`), a
 list of texts (`routes`, searched by the name rule), one free text (`population`,
-searched by its words, as `heading:` is) and a second date (`reviewed`, beside
-`added` and `changed`). Each value is the claim's own words: the
-seed's claims say them (the infusions of "a series of 4-6 infusions", the routes the
-routes claim lists, the patients a claim is about).
+searched by its words, as `heading:` is) and a second date (`reviewed`, beside `added`
+and `changed`); and a topic field (`language`, an editor's, which an import that
+replaces the topic keeps). The numbers and texts are the claims' own words (the
+infusions of "a series of 4-6 infusions", the routes the routes claim lists, the
+patients a claim is about); the review dates are an editor's record, as `added` is.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import evidencekb
 from fixtures import REPO, node
 
 SEED_CLAIMS = "topics/ketamine-pain/claims.toml"
+SEED_TOPIC = "topics/ketamine-pain/topic.toml"
 
 # ARCHITECTURE.md, "A new claim field": step 1 (registry.py) and step 2 (model.py).
 CLAIM_FIELD_ENTRIES = """\
@@ -51,6 +53,14 @@ QUERY_FIELD_ENTRIES = """\
                claim_values("population")),
     QueryField("reviewed", "date", "a date or a range of them", "reviewed:2026-11..",
                claim_values("reviewed")),
+"""
+# A topic field (registry.TOPIC_FIELDS, model.Topic): an editor's, which no import writes.
+TOPIC_FIELD_ENTRIES = """\
+    TopicField("language", "text", "The language the summary is written in (BCP 47).",
+               required=False, imported=False, label="Language"),
+"""
+TOPIC_ATTRIBUTES = """\
+    language: str | None = None
 """
 MODEL_ATTRIBUTES = """\
     infusions: int | None = None
@@ -92,10 +102,10 @@ def _insert_at_end(text: str, opening: str, entries: str) -> str:
     return text[:end] + entries + text[end:]
 
 
-def _insert_in_claim(text: str, attributes: str) -> str:
-    """`attributes` added after the last attribute of the model's Claim."""
-    start = text.index("\nclass Claim:\n")
-    end = text.index("\n\n    @property", start) + 1
+def _insert_in_class(text: str, name: str, attributes: str) -> str:
+    """`attributes` added after the last attribute of the model's class `name`."""
+    start = text.index(f"\nclass {name}:\n")
+    end = text.index("\n\n    @", start) + 1
     return text[:end] + attributes + text[end:]
 
 
@@ -111,9 +121,11 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = registry.read_text("utf-8")
     text = _insert_at_end(text, "CLAIM_FIELDS: tuple[ClaimField, ...] = (", CLAIM_FIELD_ENTRIES)
     text = _insert_at_end(text, "QUERY_FIELDS: tuple[QueryField, ...] = (", QUERY_FIELD_ENTRIES)
+    text = _insert_at_end(text, "TOPIC_FIELDS: tuple[TopicField, ...] = (", TOPIC_FIELD_ENTRIES)
     registry.write_text(text, "utf-8")
     model = copy / "model.py"
-    model.write_text(_insert_in_claim(model.read_text("utf-8"), MODEL_ATTRIBUTES), "utf-8")
+    text = _insert_in_class(model.read_text("utf-8"), "Claim", MODEL_ATTRIBUTES)
+    model.write_text(_insert_in_class(text, "Topic", TOPIC_ATTRIBUTES), "utf-8")
     return root
 
 
@@ -139,6 +151,11 @@ def _give(kb_dir: Path, lines: dict[str, str]) -> None:
     path.write_text("\n\n".join(tables), "utf-8")
 
 
+def _topic_line(kb_dir: Path, line: str) -> None:
+    path = kb_dir / SEED_TOPIC
+    path.write_text(path.read_text("utf-8") + line + "\n", "utf-8")
+
+
 @pytest.fixture(scope="module")
 def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The seed with some claims given the fields, checked and built by the copy."""
@@ -146,6 +163,7 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     kb_dir, site = folder / "kb", folder / "site"
     shutil.copytree(REPO / "kb", kb_dir)
     _give(kb_dir, _field_lines())
+    _topic_line(kb_dir, 'language = "en"')
     checked = ekb(package, "check", "--kb", str(kb_dir))
     assert checked.returncode == 0, checked.stderr
     made = ekb(package, "build", "-q", "--kb", str(kb_dir), "--site-dir", str(site))
@@ -156,9 +174,10 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 def test_the_check_holds_each_new_field_to_its_kind(package: Path, kb_dir: Path) -> None:
     wrong = {INFUSIONS: "infusions = 0\npopulation = 4", ROUTES: 'routes = "oral"'}
     _give(kb_dir, wrong | {"ketamine-pain-4c6e89c4": 'reviewed = "2026-13-01"'})
+    _topic_line(kb_dir, "language = 5")
     checked = ekb(package, "check", "--kb", str(kb_dir))
     assert checked.returncode == 1
-    names = ("infusions", "population", "routes", "reviewed")
+    names = ("infusions", "population", "routes", "reviewed", "language")
     assert all(name in checked.stderr for name in names), checked.stderr
     assert "Traceback" not in checked.stderr
 
@@ -233,6 +252,35 @@ def test_both_front_ends_find_the_same_claims_by_each_field(
     found = _cli_search(package, kb_dir, site, query)
     assert sorted(found) == sorted(claims)
     assert _site_search(site, query) == found  # in the same order
+
+
+def test_the_topic_field_is_a_column_and_on_the_topic_page(built: tuple[Path, Path]) -> None:
+    _, site = built
+    with sqlite3.connect(site / "evidencekb.db") as db:
+        rows = db.execute("select slug, language from topics").fetchall()
+    assert rows == [("ketamine-pain", "en")]
+    metadata = json.loads((site / "metadata.json").read_text("utf-8"))
+    columns = metadata["databases"]["evidencekb"]["tables"]["topics"]["columns"]
+    assert columns["language"].startswith("The language the summary is written in")
+    page = (site / "topics" / "ketamine-pain" / "index.html").read_text("utf-8")
+    assert '<dl class="facts"><dt>Language</dt><dd>en</dd></dl>' in page
+
+
+def test_an_import_that_replaces_the_topic_keeps_an_editors_topic_field(
+    package: Path, built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`language` is no field an import writes: a new version of the summary keeps it,
+    as it keeps the review dates."""
+    kb_dir, _ = built
+    kb_copy = tmp_path / "kb"
+    shutil.copytree(kb_dir, kb_copy)
+    topic = kb_copy / SEED_TOPIC
+    summary = tmp_path / "000_7edb83ebcba9957e.txt"
+    shutil.copy(topic.parent / "source.txt", summary)
+    replaced = ekb(package, "import", str(summary), "--topic", "ketamine-pain", "--replace",
+                   "--kb", str(kb_copy))  # fmt: skip
+    assert replaced.returncode == 0, replaced.stderr
+    assert 'language = "en"' in topic.read_text("utf-8")
 
 
 def test_an_index_made_for_other_fields_is_made_again(

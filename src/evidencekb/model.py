@@ -20,6 +20,7 @@ from evidencekb.names import (
     NOT_STATED,
     NOTICE_MARKS,
     NOTICE_NATURES,
+    SUMMARY,
     SUPPORTS,
 )
 
@@ -390,6 +391,7 @@ class Topic:
     # none. Its lines, as `split_lines` numbers them, are what `source_line` counts.
     source_text: str = ""
     layout: str = DEFAULT_LAYOUT  # one of LAYOUTS: how source_text is written
+    source_format: str = SUMMARY  # one of SOURCE_FORMATS: a summary or claims as JSON lines
     last_reviewed: str | None = None  # ISO date an editor last reviewed the topic
     literature_searched: str | None = None  # ISO date up to which literature was searched
     changes: tuple[TopicChange, ...] = ()  # its change log, newest first

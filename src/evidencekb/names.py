@@ -28,6 +28,11 @@ CITATION_STYLES: dict[str, str] = {
 # export --format text` writes a topic back in its own; "text" when not recorded.
 LAYOUTS: tuple[str, ...] = ("text", "markdown", "article")
 DEFAULT_LAYOUT = "text"
+# What a topic's source is: an evidence summary (the default; kept as source.txt), or
+# claims one JSON object a line (`ekb import --format claims-jsonl`), whose claims name
+# that file, not a part of a summary, in their strength basis (kb/strength.py).
+SUMMARY, JSONL = "summary", "jsonl"
+SOURCE_FORMATS: tuple[str, ...] = (SUMMARY, JSONL)
 # Stances the code itself relies on (kb/stance.toml defines them all, with their
 # definitions): the default where nobody has said what a cited work shows, and the
 # two whose meeting makes a claim contested.

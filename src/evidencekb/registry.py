@@ -27,10 +27,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
-from evidencekb.names import NOTICE_MARKS, SECTION_TITLES, SECTIONS
+from evidencekb.names import (
+    CITATION_STYLES,
+    LAYOUTS,
+    NOTICE_MARKS,
+    SECTION_TITLES,
+    SECTIONS,
+    SOURCE_FORMATS,
+)
 
 if TYPE_CHECKING:  # `ekb search` loads this module at start-up, and not the model
-    from evidencekb.model import Claim, KnowledgeBase, Reference
+    from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,11 @@ def _check_name(what: str, name: str) -> None:
         )
 
 
+def _check_kind(what: str, name: str, kind: str, kinds: tuple[str, ...]) -> None:
+    if kind not in kinds:
+        raise ValueError(f"{what} {name!r}: kind {kind!r} is not one of {', '.join(kinds)}")
+
+
 # The names a claim has or is given besides its claims.toml fields, which no claim
 # field may take (its column, key or attribute would clash with one of these): what
 # the loader adds (topic, source, position) and other files add (evidence, relations,
@@ -176,11 +188,7 @@ class ClaimField:
                 "database or an export adds to a claim (registry.RESERVED_CLAIM_NAMES); "
                 "choose another"
             )
-        if self.kind not in CLAIM_KINDS:
-            raise ValueError(
-                f"claim field {self.name!r}: kind {self.kind!r} is not one of "
-                f"{', '.join(CLAIM_KINDS)}"
-            )
+        _check_kind("claim field", self.name, self.kind, tuple(CLAIM_KINDS))
         if self.is_list and self.name in RESERVED_LIST_NAMES:
             raise ValueError(
                 f"claim field {self.name!r}: a list's values are the database's table "
@@ -246,9 +254,93 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
 )
 
 
+# What each kind of topic field holds as topic.toml writes it: text, which `ekb check`
+# holds to be a date (kb/dates.py) or one of the field's choices.
+TOPIC_KINDS: tuple[str, ...] = ("text", "date", "choice")
+
+
+@dataclass(frozen=True)
+class TopicField:
+    """One field of a topic's topic.toml.
+
+    kind: one of TOPIC_KINDS; a "choice" is one of `choices`, which a message calls a
+    `what` ("unknown citation style"). Each field is an attribute of model.Topic and a
+    column of the database's topics table, described by `description`. `imported`:
+    `ekb import` writes it from the summary; a field it does not (an editor's, as the
+    review dates are) is kept from the topic an import replaces (kb/replacing.py).
+    label: the words readers see beside its value in the topic page's provenance;
+    today's fields have none, as the page shows each in a way of its own.
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    what: str = ""
+    imported: bool = True
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        _check_name("topic field", self.name)
+        _check_kind("topic field", self.name, self.kind, TOPIC_KINDS)
+        if (self.kind == "choice") != bool(self.choices and self.what):
+            raise ValueError(f"topic field {self.name!r}: a choice, and only a choice, has "
+                             "choices and names them (`what`)")  # fmt: skip
+
+    @property
+    def is_list(self) -> bool:
+        return False
+
+
+TOPIC_FIELDS: tuple[TopicField, ...] = (
+    TopicField("title", "text", "The topic's title."),
+    TopicField("source", "text", "The file name of the summary the topic was imported from."),
+    TopicField(
+        "source_format",
+        "choice",
+        "What the source is: an evidence summary (summary) or claims a JSON object a line (jsonl).",
+        required=False,
+        choices=SOURCE_FORMATS,
+        what="source format",
+    ),
+    TopicField(
+        "citation_style",
+        "choice",
+        "How the summary wrote its citation numbers (plain, compact, bracketed, "
+        "bracket-each, parenthesized or superscript).",
+        choices=tuple(CITATION_STYLES),
+        what="citation style",
+    ),
+    TopicField(
+        "layout",
+        "choice",
+        "How the summary is written: text, markdown or article (text where kb/ does not say).",
+        required=False,
+        choices=LAYOUTS,
+        what="layout",
+    ),
+    TopicField(
+        "last_reviewed",
+        "date",
+        "When an editor last reviewed the whole topic (YYYY-MM-DD); null where kb/ does not say.",
+        required=False,
+        imported=False,
+    ),
+    TopicField(
+        "literature_searched",
+        "date",
+        "The date up to which the literature was searched (YYYY-MM-DD); null where kb/ does "
+        "not say.",
+        required=False,
+        imported=False,
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Fact:
-    """A claim field's value as readers see it beside its label."""
+    """A field's value as readers see it beside its label."""
 
     label: str
     text: str
@@ -257,7 +349,17 @@ class Fact:
 def claim_facts(claim: Claim, fields: Iterable[ClaimField] = CLAIM_FIELDS) -> tuple[Fact, ...]:
     """The claim's values of the `fields` declared with a label, in order, each that it
     has: what `ekb show` lists beside today's fields, each of which it shows its own way."""
-    found = ((f, getattr(claim, f.name)) for f in fields if f.label)
+    return _facts(claim, fields)
+
+
+def topic_facts(topic: Topic) -> tuple[Fact, ...]:
+    """The topic's values of the fields declared with a label, in order, each that it
+    has: what its page's provenance lists."""
+    return _facts(topic, TOPIC_FIELDS)
+
+
+def _facts(record: object, fields: Iterable[ClaimField | TopicField]) -> tuple[Fact, ...]:
+    found = ((f, getattr(record, f.name)) for f in fields if f.label)
     return tuple(
         Fact(f.label, "; ".join(map(str, value)) if f.is_list else str(value))
         for f, value in found

@@ -20,7 +20,7 @@ from typing import Any
 from evidencekb.database.cells import list_cell_description
 from evidencekb.database.tables import CLAIM_LISTS
 from evidencekb.model import KnowledgeBase
-from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
+from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS, TOPIC_FIELDS
 
 TITLE = "evidencekb"
 DESCRIPTION = (
@@ -75,16 +75,9 @@ TABLES: dict[str, Described] = {
         "One row per topic: a clinical evidence summary imported into the knowledge base.",
         {
             "slug": "The topic's id (its folder name in kb/topics/).",
-            "title": "The topic's title.",
-            "source": "The file name of the summary the topic was imported from.",
-            "citation_style": "How the summary wrote its citation numbers (plain, "
-            "compact, bracketed, bracket-each, parenthesized or superscript).",
+            **{f.name: f.description for f in TOPIC_FIELDS},
             "overview": "The topic's overview, in Markdown.",
             "claims": "How many claims the topic has.",
-            "last_reviewed": "When an editor last reviewed the whole topic (YYYY-MM-DD); "
-            "null where kb/ does not say.",
-            "literature_searched": "The date up to which the literature was searched "
-            "(YYYY-MM-DD); null where kb/ does not say.",
         },
         label_column="title",
     ),

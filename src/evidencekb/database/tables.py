@@ -26,7 +26,7 @@ from evidencekb.database.kept import TopicWork
 from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
 from evidencekb.names import SECTION_TITLES
 from evidencekb.progress import Progress, no_progress
-from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS
+from evidencekb.registry import CLAIM_FIELDS, REFERENCE_FIELDS, TOPIC_FIELDS
 from evidencekb.verdict import summary_inputs
 
 VIEWS = {
@@ -169,22 +169,18 @@ def _write_vocabularies(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
 
 
 def _write_topics(db: sqlite_utils.Database, kb: KnowledgeBase) -> None:
-    """The topics, with how current each is (its review and search dates) and its
-    change log, newest first as topic.toml keeps it."""
+    """The topics: each field of topic.toml (registry.TOPIC_FIELDS; how current it is,
+    its review and search dates, among them), its overview and how many claims it has;
+    and its change log, newest first as topic.toml keeps it."""
     columns = {
-        "slug": str, "title": str, "source": str, "citation_style": str, "overview": str,
-        "claims": int, "last_reviewed": str, "literature_searched": str,
+        "slug": str, **{f.name: str for f in TOPIC_FIELDS}, "overview": str, "claims": int,
     }  # fmt: skip
     rows = (
         {
             "slug": topic.slug,
-            "title": topic.title,
-            "source": topic.source,
-            "citation_style": topic.citation_style,
+            **{f.name: getattr(topic, f.name) for f in TOPIC_FIELDS},
             "overview": topic.overview_md,
             "claims": len(topic.claims),
-            "last_reviewed": topic.last_reviewed,
-            "literature_searched": topic.literature_searched,
         }
         for topic in kb.topics
     )

@@ -33,9 +33,8 @@ from evidencekb.kb.references import REFERENCE_FIELDS
 from evidencekb.kb.replacing import Replaced
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located, format_keys, format_value
-from evidencekb.kb.topic import JSONL
 from evidencekb.model import KnowledgeBase, split_lines
-from evidencekb.names import NOT_STATED, SECTIONS
+from evidencekb.names import JSONL, NOT_STATED, SECTIONS
 from evidencekb.paths import (
     CLAIMS_FILE,
     EVIDENCE_FILE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from evidencekb.kb.claims import ClaimChecker, ClaimContext
 from evidencekb.kb.dates import date_fault
@@ -13,7 +14,7 @@ from evidencekb.kb.references import load_references
 from evidencekb.kb.tables import Field, topic_slug_fault
 from evidencekb.kb.tomlfile import Located
 from evidencekb.model import StrengthScheme, Topic, TopicChange
-from evidencekb.names import CITATION_STYLES, DEFAULT_LAYOUT, LAYOUTS
+from evidencekb.names import DEFAULT_LAYOUT, JSONL, LAYOUTS
 from evidencekb.paths import (
     CLAIMS_FILE,
     NOTICES_FILE,
@@ -23,30 +24,19 @@ from evidencekb.paths import (
     TOPIC_FILE,
     TOPICS_DIR,
 )
+from evidencekb.registry import TOPIC_FIELDS
 
-TOPIC_FIELDS = {
-    "title": Field("text"),
-    "source": Field("text"),
-    "source_format": Field("text", required=False),
-    "citation_style": Field("text"),
-    "layout": Field("text", required=False),
-    "last_reviewed": Field("text", required=False),
-    "literature_searched": Field("text", required=False),
-}
-# The fields of the topic's editorial history, which no import writes (an import keeps
-# them from the topic it replaces: kb/replacing.py), and the table of its change log.
-HISTORY_FIELDS = ("last_reviewed", "literature_searched")
+# topic.toml's fields (registry.TOPIC_FIELDS): each a text as the file writes it.
+TOPIC_TABLE = {f.name: Field("text", required=f.required) for f in TOPIC_FIELDS}
+# The fields no import writes, an editor's (an import keeps them from the topic it
+# replaces: kb/replacing.py), and the table of the topic's change log.
+HISTORY_FIELDS = tuple(f.name for f in TOPIC_FIELDS if not f.imported)
 CHANGE_TABLE = "change"
 CHANGE_FIELDS = {
     "date": Field("text"),
     "summary": Field("text"),
     "conclusions_changed": Field("bool"),
 }
-# What the topic's source is: an evidence summary (the default; kept as source.txt), or
-# claims one JSON object a line (`ekb import --format claims-jsonl`), whose claims name
-# that file, not a part of a summary, in their strength basis (kb/strength.py).
-SUMMARY, JSONL = "summary", "jsonl"
-SOURCE_FORMATS = (SUMMARY, JSONL)
 
 
 @dataclass(frozen=True)
@@ -93,18 +83,13 @@ def load_topic(
     if values is None:
         return None
     return Topic(
-        slug,
-        values["title"],
-        source,
-        values["citation_style"],
-        overview,
-        mark_claims(claims or (), references),
-        references,
+        slug=slug,
+        overview_md=overview,
+        claims=mark_claims(claims or (), references),
+        references=references,
         source_text=source_text or "",
-        layout=layout,
-        last_reviewed=values.get("last_reviewed"),
-        literature_searched=values.get("literature_searched"),
         changes=changes,
+        **values,  # its fields (registry.TOPIC_FIELDS); one not given takes Topic's default
     )
 
 
@@ -122,25 +107,24 @@ def _topic_values(
     meta = reader.read(relative)
     if meta is None:
         return None, ()
-    reader.unknown_keys(meta, "", 0, meta.data, {*TOPIC_FIELDS, CHANGE_TABLE})
-    values = reader.fields(meta, "", 0, meta.data, TOPIC_FIELDS, check_unknown=False)
+    reader.unknown_keys(meta, "", 0, meta.data, {*TOPIC_TABLE, CHANGE_TABLE})
+    values = reader.fields(meta, "", 0, meta.data, TOPIC_TABLE, check_unknown=False)
     if values is not None:
-        reader.choice(
-            meta, "", 0, "citation_style", values["citation_style"],
-            tuple(CITATION_STYLES), "citation style",
-        )  # fmt: skip
-        if "layout" in values:
-            reader.choice(meta, "", 0, "layout", values["layout"], LAYOUTS, "layout")
-        for key in ("last_reviewed", "literature_searched"):
-            if key in values and (fault := date_fault(values[key])):
-                reader.report(meta, f"{key} {fault}", "", 0, key)
-                values.pop(key)
-        if "source_format" in values:
-            reader.choice(
-                meta, "", 0, "source_format", values["source_format"], SOURCE_FORMATS,
-                "source format",
-            )  # fmt: skip
+        _check_kinds(reader, meta, values)
     return values, _change_log(reader, meta)
+
+
+def _check_kinds(reader: KbReader, meta: Located, values: dict[str, Any]) -> None:
+    """Report each value that is not of its field's kind (a choice, a date); a date
+    that is not one is left out."""
+    for field in TOPIC_FIELDS:
+        if field.name not in values:
+            continue
+        if field.kind == "choice":
+            reader.choice(meta, "", 0, field.name, values[field.name], field.choices, field.what)
+        elif field.kind == "date" and (fault := date_fault(values[field.name])):
+            reader.report(meta, f"{field.name} {fault}", "", 0, field.name)
+            values.pop(field.name)
 
 
 def _change_log(reader: KbReader, meta: Located) -> tuple[TopicChange, ...]:

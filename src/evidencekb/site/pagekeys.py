@@ -136,7 +136,7 @@ _CODE_GLOBALS = (
     "entity_href", "category_href", "listing_page", "grouped_by_place", "render_markdown",
     "nav_items", "feed_pages", "changes_feed", "contested_href", "stance_href",
     "stances_page", "citations", "citation_style", "identifier_links", "identifier_url",
-    "identifier_link_keys", "claim_facts",
+    "identifier_link_keys", "claim_facts", "topic_facts",
 )  # fmt: skip
 PAGE_INPUTS: dict[str, Input] = {
     **dict.fromkeys(_CODE_GLOBALS, CODE),

@@ -37,7 +37,7 @@ from evidencekb.paths import (
     listing_page,
 )
 from evidencekb.progress import Progress
-from evidencekb.registry import claim_facts, menus
+from evidencekb.registry import claim_facts, menus, topic_facts
 from evidencekb.reuse import Earlier, Part, Parts
 from evidencekb.site.changes import (
     CHANGES_FEED,
@@ -157,6 +157,7 @@ def _environment(lookups: SiteLookups, evidence: EvidenceIndex) -> jinja2.Enviro
         topic_by_slug={topic.slug: topic_heading(topic) for topic in kb.topics}.__getitem__,
         grouped_by_place=grouped_by_place,
         claim_facts=claim_facts,
+        topic_facts=topic_facts,
         # A claim page's related claims: its key has what they are made from
         # (pagekeys.py's PAGE_INPUTS), cheaper to hash than the claims themselves.
         related_claims=lookups.related,
