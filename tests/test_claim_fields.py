@@ -29,9 +29,12 @@ from evidencekb.registry import (
     RESERVED_LIST_NAMES,
     TOPIC_FIELDS,
     ClaimField,
+    Interchange,
     QueryField,
+    ReferenceField,
     TopicField,
     claim_facts,
+    plain_in,
 )
 from evidencekb.verdict import claim_json
 from fixtures import ekb_here, sample_kb
@@ -136,6 +139,13 @@ def test_a_topic_field_the_rest_cannot_carry_is_refused() -> None:
             TopicField("audience", "choice", "Who it is for.", choices=choices, what=what)
     with pytest.raises(ValueError, match="a choice, and only a choice"):
         TopicField("audience", "text", "Who it is for.", choices=("clinicians",), what="reader")
+
+
+def test_only_a_text_reference_field_is_held_as_it_is_by_a_format() -> None:
+    with pytest.raises(ValueError, match="only a text"):
+        ReferenceField("pages_total", "int", "Pages", "How many.", formats=Interchange(csl="x"))
+    ReferenceField("publisher", "text", "Publisher", "Its publisher.", formats=Interchange("a"))
+    assert {name for f, name in plain_in("medline")} == {"VI", "IP", "PMID", "PMC"}
 
 
 def test_every_topic_field_is_an_attribute_of_the_model() -> None:

@@ -1,14 +1,15 @@
 """Issue 18, one declaration per field, followed as an editor follows it: ARCHITECTURE.md's
-recipe for a new claim or topic field, applied to a copy of the package (registry.py and
-model.py, nothing else), then every surface checked on a kb whose claims have the new
-fields. The registry cannot gain a field inside this process without patching our own
+recipe for a new claim, topic or reference field, applied to a copy of the package
+(registry.py and model.py, nothing else), then every surface checked on a kb that has
+values of the new fields. The registry cannot gain a field inside this process without patching our own
 internals, so the copy runs in processes of its own, as `python -m evidencekb`.
 
 Four claim fields, one of each shape, labelled and searchable: a number (`infusions`), a
 list of texts (`routes`, searched by the name rule), one free text (`population`,
 searched by its words, as `heading:` is) and a second date (`reviewed`, beside `added`
-and `changed`); and a topic field (`language`, an editor's, which an import that
-replaces the topic keeps). The numbers and texts are the claims' own words (the
+and `changed`); a topic field (`language`, an editor's, which an import that
+replaces the topic keeps); and a reference field (`publisher`, which RIS, CSL-JSON and
+BibTeX hold as plain text). The numbers and texts are the claims' own words (the
 infusions of "a series of 4-6 infusions", the routes the routes claim lists, the
 patients a claim is about); the review dates are an editor's record, as `added` is.
 """
@@ -28,7 +29,7 @@ from pathlib import Path
 import pytest
 
 import evidencekb
-from fixtures import REPO, node
+from fixtures import REFERENCED_SUMMARY, REPO, node
 
 SEED_CLAIMS = "topics/ketamine-pain/claims.toml"
 SEED_TOPIC = "topics/ketamine-pain/topic.toml"
@@ -61,6 +62,14 @@ TOPIC_FIELD_ENTRIES = """\
 """
 TOPIC_ATTRIBUTES = """\
     language: str | None = None
+"""
+# A reference field that three reference managers' formats hold as plain text.
+REFERENCE_FIELD_ENTRIES = """\
+    ReferenceField("publisher", "text", "Publisher", "The work's publisher.",
+                   formats=Interchange(csl="publisher", ris="publisher", bibtex="publisher")),
+"""
+REFERENCE_ATTRIBUTES = """\
+    publisher: str | None = None
 """
 MODEL_ATTRIBUTES = """\
     infusions: int | None = None
@@ -122,10 +131,15 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = _insert_at_end(text, "CLAIM_FIELDS: tuple[ClaimField, ...] = (", CLAIM_FIELD_ENTRIES)
     text = _insert_at_end(text, "QUERY_FIELDS: tuple[QueryField, ...] = (", QUERY_FIELD_ENTRIES)
     text = _insert_at_end(text, "TOPIC_FIELDS: tuple[TopicField, ...] = (", TOPIC_FIELD_ENTRIES)
+    text = _insert_at_end(
+        text, "REFERENCE_FIELDS: tuple[ReferenceField, ...] = (", REFERENCE_FIELD_ENTRIES
+    )
     registry.write_text(text, "utf-8")
     model = copy / "model.py"
     text = _insert_in_class(model.read_text("utf-8"), "Claim", MODEL_ATTRIBUTES)
-    model.write_text(_insert_in_class(text, "Topic", TOPIC_ATTRIBUTES), "utf-8")
+    text = _insert_in_class(text, "Topic", TOPIC_ATTRIBUTES)
+    last = "    citation_text: str | None = None  # the reference exactly as the source wrote it\n"
+    model.write_text(text.replace(last, last + REFERENCE_ATTRIBUTES, 1), "utf-8")
     return root
 
 
@@ -281,6 +295,88 @@ def test_an_import_that_replaces_the_topic_keeps_an_editors_topic_field(
                    "--kb", str(kb_copy))  # fmt: skip
     assert replaced.returncode == 0, replaced.stderr
     assert 'language = "en"' in topic.read_text("utf-8")
+
+
+# GRADE's 2008 paper in the BMJ (reference 2 of fixtures.REFERENCED_SUMMARY), which
+# BMJ Publishing Group publishes.
+GRADE = "grading-2"
+PUBLISHER = "BMJ Publishing Group"
+SUFFIXES = {"csl-json": "json", "ris": "ris", "bibtex": "bib"}  # as `ekb refs import` reads them
+
+
+def _referenced(package: Path, folder: Path) -> Path:
+    """A copy of the seed with fixtures.REFERENCED_SUMMARY imported as topic `grading`."""
+    kb_dir = folder / "kb"
+    shutil.copytree(REPO / "kb", kb_dir)
+    summary = folder / "grading.txt"
+    summary.write_text(REFERENCED_SUMMARY, "utf-8")
+    made = ekb(package, "import", str(summary), "--topic", "grading", "--kb", str(kb_dir))
+    assert made.returncode == 0, made.stderr
+    return kb_dir
+
+
+def _refs_import(package: Path, kb_dir: Path, path: Path) -> None:
+    done = ekb(package, "refs", "import", str(path), "--topic", "grading", "--kb", str(kb_dir))
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture(scope="module")
+def published(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The grading topic with its GRADE paper's publisher read from a RIS file: the
+    topic's own RIS export, with the publisher's PB line added to that record."""
+    folder = tmp_path_factory.mktemp("published")
+    kb_dir = _referenced(package, folder)
+    exported = ekb(package, "export", "--format", "ris", "--topic", "grading", "--kb", str(kb_dir))
+    records = exported.stdout.split("ER  - ")
+    (at,) = [i for i, record in enumerate(records) if f"ID  - {GRADE}\n" in record]
+    records[at] += f"PB  - {PUBLISHER}\n"
+    ris = folder / "grading.ris"
+    ris.write_text("ER  - ".join(records), "utf-8")
+    _refs_import(package, kb_dir, ris)
+    return kb_dir
+
+
+def test_a_reference_field_is_read_from_ris_and_checked(package: Path, published: Path) -> None:
+    text = (published / "topics" / "grading" / "references.toml").read_text("utf-8")
+    assert text.count(f'publisher = "{PUBLISHER}"') == 1
+    checked = ekb(package, "check", "--kb", str(published))
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("format_name", "written"),
+    [
+        ("csl-json", f'"publisher": "{PUBLISHER}"'),
+        ("ris", f"PB  - {PUBLISHER}"),
+        ("bibtex", f"publisher = {{{PUBLISHER}}}"),
+    ],
+)
+def test_each_reference_managers_format_writes_it_and_reads_it_back(
+    package: Path, published: Path, tmp_path: Path, format_name: str, written: str
+) -> None:
+    exported = ekb(
+        package, "export", "--format", format_name, "--topic", "grading", "--kb", str(published)
+    ).stdout
+    assert exported.count(written) == 1
+    fresh = _referenced(package, tmp_path)
+    path = tmp_path / f"grading.{SUFFIXES[format_name]}"
+    path.write_text(exported, "utf-8")
+    _refs_import(package, fresh, path)
+    text = (fresh / "topics" / "grading" / "references.toml").read_text("utf-8")
+    assert text.count(f'publisher = "{PUBLISHER}"') == 1
+
+
+def test_the_reference_field_is_a_column_and_on_the_reference_page(
+    package: Path, published: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    made = ekb(package, "build", "-q", "--kb", str(published), "--site-dir", str(site))
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(site / "evidencekb.db") as db:
+        rows = db.execute("select id, publisher from cited_works where publisher is not null")
+        assert rows.fetchall() == [("grading-ref-2", PUBLISHER)]
+    page = (site / "topics" / "grading" / "references" / "2.html").read_text("utf-8")
+    assert "<dt>Publisher</dt>" in page and PUBLISHER in page
 
 
 def test_an_index_made_for_other_fields_is_made_again(

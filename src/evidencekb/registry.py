@@ -368,11 +368,30 @@ def _facts(record: object, fields: Iterable[ClaimField | TopicField]) -> tuple[F
 
 
 @dataclass(frozen=True)
+class Interchange:
+    """A reference field's name in each reference manager's format that holds it as one
+    plain text, written and read as it is: CSL-JSON's variable, RIS's tag as rispy names
+    it, BibTeX's field and MEDLINE's tag; "" where a format has no such field. A field a
+    format holds in a shape of its own (names, a year, a page range, a DOI, a type) has
+    none: kb/refexport.py and kb/refmanager.py write and read it field by field."""
+
+    csl: str = ""
+    ris: str = ""
+    bibtex: str = ""
+    medline: str = ""
+
+
+REFERENCE_FORMATS: tuple[str, ...] = ("csl", "ris", "bibtex", "medline")
+
+
+@dataclass(frozen=True)
 class ReferenceField:
     """One field of a `[[reference]]` table in references.toml.
 
     kind: "text", "texts" (a list of text), "int", "choice" (one id of `choices`) or
     "choices" (a list of ids of `choices`). Every reference field is optional.
+    `formats`: its names in the reference managers' formats, for a text they hold as
+    it is (`plain_in`).
     """
 
     name: str
@@ -380,6 +399,13 @@ class ReferenceField:
     label: str  # what readers see beside the value
     description: str  # the database column's description
     choices: tuple[Choice, ...] = ()
+    formats: Interchange = Interchange()
+
+    def __post_init__(self) -> None:
+        _check_name("reference field", self.name)
+        if self.formats != Interchange() and self.kind != "text":
+            raise ValueError(f"reference field {self.name!r}: only a text is written and read "
+                             "as it is (`formats`)")  # fmt: skip
 
     @property
     def is_list(self) -> bool:
@@ -425,12 +451,36 @@ REFERENCE_FIELDS: tuple[ReferenceField, ...] = (
     ReferenceField("authors", "texts", "Authors", "The authors, in the work's order."),
     ReferenceField("year", "int", "Year", "The year of publication."),
     ReferenceField("journal", "text", "Journal", "The journal, as kb/ records it."),
-    ReferenceField("volume", "text", "Volume", "The journal volume."),
-    ReferenceField("issue", "text", "Issue", "The journal issue."),
+    ReferenceField(
+        "volume",
+        "text",
+        "Volume",
+        "The journal volume.",
+        formats=Interchange(csl="volume", ris="volume", bibtex="volume", medline="VI"),
+    ),
+    ReferenceField(
+        "issue",
+        "text",
+        "Issue",
+        "The journal issue.",
+        formats=Interchange(csl="issue", ris="number", bibtex="number", medline="IP"),
+    ),
     ReferenceField("pages", "text", "Pages", "The pages."),
     ReferenceField("doi", "text", "DOI", "The DOI, as kb/ records it (compared without case)."),
-    ReferenceField("pmid", "text", "PMID", "The PubMed id."),
-    ReferenceField("pmcid", "text", "PMCID", "The PubMed Central id."),
+    ReferenceField(
+        "pmid",
+        "text",
+        "PMID",
+        "The PubMed id.",
+        formats=Interchange(csl="PMID", bibtex="pmid", medline="PMID"),
+    ),
+    ReferenceField(
+        "pmcid",
+        "text",
+        "PMCID",
+        "The PubMed Central id.",
+        formats=Interchange(csl="PMCID", bibtex="pmcid", medline="PMC"),
+    ),
     ReferenceField("url", "text", "Web address", "A web address of the work."),
     ReferenceField(
         "citation_text",
@@ -440,6 +490,13 @@ REFERENCE_FIELDS: tuple[ReferenceField, ...] = (
     ),
 )
 REFERENCE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in REFERENCE_FIELDS)
+
+
+def plain_in(format_name: str) -> tuple[tuple[ReferenceField, str], ...]:
+    """The reference fields a format (one of REFERENCE_FORMATS) holds as plain text,
+    each with its name there, in the registry's order."""
+    found = ((f, getattr(f.formats, format_name)) for f in REFERENCE_FIELDS)
+    return tuple((f, name) for f, name in found if name)
 
 
 def reference_field(name: str) -> ReferenceField:

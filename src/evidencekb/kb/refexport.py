@@ -14,7 +14,7 @@ from typing import Any
 from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
 from evidencekb.kb.tables import stable_id
 from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
-from evidencekb.registry import reference_field
+from evidencekb.registry import plain_in, reference_field
 from evidencekb.verdict import verdict
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
@@ -82,6 +82,11 @@ def _type(reference: Reference) -> tuple[str, str, str]:
     return _TYPES[kind]
 
 
+def _plain(reference: Reference, format_name: str) -> dict[str, str | None]:
+    """The fields the format holds as plain text (registry.plain_in), by its names."""
+    return {name: getattr(reference, f.name) for f, name in plain_in(format_name)}
+
+
 def described(topics: tuple[Topic, ...]) -> list[Reference]:
     return [r for topic in topics for r in topic.references if r.is_described]
 
@@ -117,12 +122,9 @@ def csl_item(reference: Reference, genre: bool = False) -> dict[str, Any]:
         "author": authors or None,
         "issued": {"date-parts": [[reference.year]]} if reference.year else None,
         "container-title": reference.journal,
-        "volume": reference.volume,
-        "issue": reference.issue,
+        **_plain(reference, "csl"),
         "page": reference.pages,
         "DOI": reference.doi,
-        "PMID": reference.pmid,
-        "PMCID": reference.pmcid,
         "URL": reference.url,
         "note": reference.notes,  # with its notices: a retraction travels with it
         "genre": design_text(reference) if genre else None,
@@ -155,8 +157,7 @@ def ris(topics: tuple[Topic, ...]) -> str:
             "title": reference.title,
             "year": str(reference.year) if reference.year else None,
             "journal_name": reference.journal,
-            "volume": reference.volume,
-            "number": reference.issue,
+            **_plain(reference, "ris"),
             "start_page": first or None,
             "end_page": last or None,
             "doi": reference.doi,
@@ -183,13 +184,10 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
             "title": escape(reference.title or ""),
             "journal": escape(reference.journal or ""),
             "year": str(reference.year) if reference.year else None,
-            "volume": escape(reference.volume or ""),
-            "number": escape(reference.issue or ""),
+            **{name: escape(value or "") for name, value in _plain(reference, "bibtex").items()},
             "pages": "--".join(escape(page) for page in (reference.pages or "").split("-")),
             # Printed verbatim by BibTeX styles: only a brace could end the value early.
             "doi": _verbatim(reference.doi),
-            "pmid": escape(reference.pmid or ""),
-            "pmcid": escape(reference.pmcid or ""),
             "url": _verbatim(reference.url),
             "note": escape(_one_line(reference.notes or "")),
             # Zotero's field for CSL's genre (a report's type, in biblatex).

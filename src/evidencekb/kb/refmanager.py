@@ -48,7 +48,7 @@ from evidencekb.identifiers import bare_doi
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.text import shown
 from evidencekb.reading import NotReadable, read_regular
-from evidencekb.registry import reference_field
+from evidencekb.registry import plain_in, reference_field
 from evidencekb.terminal import CONTROL_CODES
 
 # Reference-manager exports run to a few megabytes for thousands of records.
@@ -274,8 +274,7 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "type": _RIS_TYPES.get(kind, "other"),
             "design": _designs(entry.get("type_of_work")),  # M3
             **{name: forms[0].value if forms else None for name, forms in given.items()},
-            "volume": entry.get("volume"),
-            "issue": entry.get("number"),
+            **_plain(entry, "ris"),
             "pages": pages,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
@@ -505,12 +504,9 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "authors": authors,
             "year": _year(values.get("year")),
             "journal": values.get("journal"),
-            "volume": values.get("volume"),
-            "issue": values.get("number"),
+            **_plain(values, "bibtex"),
             "pages": _pages(values.get("pages")),
             "doi": _bare_doi(values.get("doi")),
-            "pmid": values.get("pmid"),
-            "pmcid": values.get("pmcid"),
             "url": values.get("url"),
         }
         records.append((entry.key, fields))
@@ -552,12 +548,9 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "journal": None
             if item.get("type") in _CSL_IN_BOOKS
             else item.get("container-title-short") or item.get("container-title"),
-            "volume": _text(item.get("volume")),
-            "issue": _text(item.get("issue")),
+            **{name: _text(value) for name, value in _plain(item, "csl").items()},
             "pages": _pages(item.get("page")),
             "doi": _bare_doi(item.get("DOI")),
-            "pmid": _text(item.get("PMID")),
-            "pmcid": _text(item.get("PMCID")),
             "url": item.get("URL"),
         }
         records.append((item.get("citation-number"), fields))
@@ -621,12 +614,9 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "authors": _as_list(entry.get("AU", [])),
             "year": _year(entry.get("DP")),
             "journal": entry.get("TA"),
-            "volume": entry.get("VI"),
-            "issue": entry.get("IP"),
+            **_plain(entry, "medline"),
             "pages": full_range(_pages(entry.get("PG"))),
             "doi": doi,
-            "pmid": entry.get("PMID"),
-            "pmcid": entry.get("PMC"),
         }
         records.append((None, fields))
     return records
@@ -641,6 +631,12 @@ def _medline_type(publication_types: list[str]) -> str:
 
 
 # -- shared ---------------------------------------------------------------------
+
+
+def _plain(record: dict[str, Any], format_name: str) -> dict[str, Any]:
+    """The fields the format holds as plain text (registry.plain_in), read from a
+    record by the format's names for them."""
+    return {f.name: record.get(name) for f, name in plain_in(format_name)}
 
 
 def _designs(value: Any) -> list[str]:
