@@ -1,8 +1,9 @@
 """Issue 18, one declaration per field, followed as an editor follows it: ARCHITECTURE.md's
 recipe for a new claim, topic or reference field, applied to a copy of the package
 (registry.py and model.py, nothing else), then every surface checked on a kb that has
-values of the new fields. The registry cannot gain a field inside this process without patching our own
-internals, so the copy runs in processes of its own, as `python -m evidencekb`.
+values of the new fields. The registry cannot gain a field inside this process without
+patching our own internals, so the copy runs in processes of its own, as
+`python -m evidencekb`.
 
 Four claim fields, one of each shape, labelled and searchable: a number (`infusions`), a
 list of texts (`routes`, searched by the name rule), one free text (`population`,
