@@ -73,8 +73,8 @@ from evidencekb.workers import collector_paused
 
 # 6: each display row ends with the claim's evidence summary; 7: rows named by the
 # manifest's rowFields; 8: each topic's share of a list led by its mark; 9: the values a
-# range expands to, by field.
-FORMAT_VERSION = 9
+# range expands to, by field; 10: a warned claim's row gives its lead.
+FORMAT_VERSION = 10
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 

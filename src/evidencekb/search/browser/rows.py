@@ -47,11 +47,13 @@ def row_verdict(summary: Verdict) -> dict[str, object]:
     """What a search result shows of the claim's evidence summary (verdict.py), before
     its text: the finding in one word (`kind`, which the page styles it by), whether
     it is marked as a warning, the findings in words, whether its strength is graded
-    and how the label was reached."""
-    return {
+    and how the label was reached; and, for a claim a reader must not miss, what leads
+    its words in the result's link (`Verdict.lead`, as the site's lists name it)."""
+    shown: dict[str, object] = {
         "kind": summary.kind,
         "warning": summary.warning,
         "findings": list(summary.findings),
         "graded": summary.strength.graded,
         "how": summary.strength.brief,
     }
+    return shown | {"lead": summary.lead} if summary.warning else shown

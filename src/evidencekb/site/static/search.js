@@ -93,11 +93,6 @@
   // The claim's evidence summary, as the site's pages show it before a listed claim
   // (partials/macros.html: verdict_line): what its cited works found, marked when they
   // contradict it or disagree, then its strength and how the label was reached.
-  // verdict.py's Verdict.finding_line: the findings in one line, marked.
-  function findingLine(verdict) {
-    return (verdict.warning ? '\u26a0 ' : '') + verdict.findings.join(' \u00b7 ');
-  }
-
   function verdictLine(verdict, strength) {
     var line = span('verdict verdict-' + verdict.kind);
     verdict.findings.forEach(function (words, at) {
@@ -136,11 +131,10 @@
     var link = document.createElement('a');
     link.className = 'result-link';
     link.href = 'claims/' + encodeURIComponent(row.id) + '.html';
-    // Named as the site's lists name it (verdict.py Verdict.lead, EvidenceIndex.named):
-    // a claim a reader must not miss is led by its findings for a screen reader.
-    if (row.verdict.warning) {
-      link.appendChild(span('visually-hidden spoken-finding', findingLine(row.verdict) + ': '));
-    }
+    // Named as the site's lists name it (verdict.py Verdict.lead, EvidenceIndex.named,
+    // given in the row): a claim a reader must not miss is led by its findings for a
+    // screen reader.
+    if (row.verdict.lead) link.appendChild(span('visually-hidden spoken-finding', row.verdict.lead));
     link.appendChild(highlighted(row.text, EKBSearchCore.spans(row.highlights, current.highlight)));
     li.appendChild(link);
     var meta = document.createElement('p');
