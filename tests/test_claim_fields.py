@@ -27,6 +27,7 @@ from evidencekb.registry import (
     CLAIM_FIELDS,
     RESERVED_CLAIM_NAMES,
     RESERVED_LIST_NAMES,
+    RESERVED_TOPIC_NAMES,
     TOPIC_FIELDS,
     ClaimField,
     Interchange,
@@ -150,6 +151,24 @@ def test_only_a_text_reference_field_is_held_as_it_is_by_a_format() -> None:
 
 def test_every_topic_field_is_an_attribute_of_the_model() -> None:
     assert {f.name for f in TOPIC_FIELDS} <= {f.name for f in dataclasses.fields(Topic)}
+
+
+def test_a_name_a_topic_has_besides_its_fields_is_reserved(tmp_path: Path) -> None:
+    """Read from the model, the database's topics table and topic.toml's tables, so
+    that a new one must be reserved before a topic field can clash with it."""
+    from evidencekb.kb.topic import CHANGE_TABLE
+
+    database = tmp_path / "evidencekb.db"
+    write_database(sample_kb(), database)
+    with sqlite3.connect(database) as db:
+        columns = {row[1] for row in db.execute("pragma table_info(topics)")}
+    model = {f.name for f in dataclasses.fields(Topic)}
+    model |= {name for name in dir(Topic) if not name.startswith("_")}
+    declared = {f.name for f in TOPIC_FIELDS}
+    assert (model | columns | {CHANGE_TABLE}) - declared == RESERVED_TOPIC_NAMES
+    for name in RESERVED_TOPIC_NAMES:
+        with pytest.raises(ValueError, match="RESERVED_TOPIC_NAMES"):
+            TopicField(name, "text", "A clash.", required=False)
 
 
 def test_the_export_keys_are_the_models_fields() -> None:

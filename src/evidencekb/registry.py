@@ -257,6 +257,14 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
 # What each kind of topic field holds as topic.toml writes it: text, which `ekb check`
 # holds to be a date (kb/dates.py) or one of the field's choices.
 TOPIC_KINDS: tuple[str, ...] = ("text", "date", "choice")
+# The names a topic has or is given besides its topic.toml fields, which no topic field
+# may take: the model's other attributes (its folder's other files, what it works
+# out), the database's other columns of topics, and topic.toml's change log table
+# (tests/test_claim_fields.py reads them from each).
+RESERVED_TOPIC_NAMES = frozenset(
+    {"slug", "overview_md", "claims", "references", "source_text", "changes", "claims_key"}
+    | {"headings", "overview", "change"}
+)
 
 
 @dataclass(frozen=True)
@@ -283,6 +291,12 @@ class TopicField:
 
     def __post_init__(self) -> None:
         _check_name("topic field", self.name)
+        if self.name in RESERVED_TOPIC_NAMES:
+            raise ValueError(
+                f"topic field {self.name!r}: the name is taken by what the model, the "
+                "database or topic.toml gives a topic besides its fields "
+                "(registry.RESERVED_TOPIC_NAMES); choose another"
+            )
         _check_kind("topic field", self.name, self.kind, TOPIC_KINDS)
         if (self.kind == "choice") != bool(self.choices and self.what):
             raise ValueError(f"topic field {self.name!r}: a choice, and only a choice, has "
