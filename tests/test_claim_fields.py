@@ -18,15 +18,22 @@ from pathlib import Path
 
 import pytest
 
+from evidencekb import registry
 from evidencekb.database import write_database
 from evidencekb.kb.exporter import CSV_COLUMNS, claims_csv
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.show import claim_details, fact_lines
-from evidencekb.model import CLAIM_EXPORT_KEYS, Claim, Topic
+from evidencekb.model import CLAIM_EXPORT_KEYS, Claim, Reference, Topic
 from evidencekb.registry import (
+    ALLOWED_SOURCES,
     CLAIM_FIELDS,
+    QUERY_FIELDS,
+    REFERENCE_FIELD_NAMES,
+    REFERENCE_TYPES,
     RESERVED_CLAIM_NAMES,
     RESERVED_LIST_NAMES,
+    RESERVED_QUERY_NAMES,
+    RESERVED_REFERENCE_NAMES,
     RESERVED_TOPIC_NAMES,
     TOPIC_FIELDS,
     ClaimField,
@@ -34,8 +41,11 @@ from evidencekb.registry import (
     QueryField,
     ReferenceField,
     TopicField,
+    allowed_values,
     claim_facts,
+    claim_values,
     plain_in,
+    unique_names,
 )
 from evidencekb.verdict import claim_json
 from fixtures import ekb_here, sample_kb
@@ -149,6 +159,84 @@ def test_only_a_text_reference_field_is_held_as_it_is_by_a_format() -> None:
     assert {name for f, name in plain_in("medline")} == {"VI", "IP", "PMID", "PMC"}
 
 
+def _names_beside(model: type, table: str, folder: Path) -> set[str]:
+    """What `model` has (attributes, properties, methods) and the database's `table`
+    holds (columns), read from them: a built database of the sample kb in `folder`."""
+    database = folder / "evidencekb.db"
+    write_database(sample_kb(), database)
+    with sqlite3.connect(database) as db:
+        columns = {row[1] for row in db.execute(f"pragma table_info({table})")}
+    attributes = {f.name for f in dataclasses.fields(model)}
+    return columns | attributes | {name for name in dir(model) if not name.startswith("_")}
+
+
+def test_a_name_a_cited_work_has_besides_its_fields_is_reserved(tmp_path: Path) -> None:
+    """Read from the model and the database's cited_works table."""
+    names = _names_beside(Reference, "cited_works", tmp_path)
+    assert names - set(REFERENCE_FIELD_NAMES) == RESERVED_REFERENCE_NAMES
+    for name in RESERVED_REFERENCE_NAMES:
+        with pytest.raises(ValueError, match="RESERVED_REFERENCE_NAMES"):
+            ReferenceField(name, "text", "A clash", "A clash.")
+
+
+def test_a_reference_field_of_no_kind_or_a_choice_of_nothing_is_refused() -> None:
+    with pytest.raises(ValueError, match="kind 'date'"):
+        ReferenceField("accessed", "date", "Accessed", "When it was read.")
+    with pytest.raises(ValueError, match="a choice, and only a choice"):
+        ReferenceField("status", "choice", "Status", "Its status.")
+    with pytest.raises(ValueError, match="a choice, and only a choice"):
+        ReferenceField("status", "text", "Status", "Its status.", choices=REFERENCE_TYPES)
+
+
+def test_a_name_the_index_holds_of_its_own_is_no_query_fields() -> None:
+    from evidencekb.search.index import schema
+
+    own = set(schema().names()) - {f.name for f in QUERY_FIELDS}
+    assert own == RESERVED_QUERY_NAMES
+    for name in RESERVED_QUERY_NAMES:
+        with pytest.raises(ValueError, match="RESERVED_QUERY_NAMES"):
+            QueryField(name, "number", "a number", f"{name}:1", claim_values("source_line"))
+
+
+@pytest.mark.parametrize(
+    ("rule", "allowed", "fault"),
+    [
+        ("exact", "", "the exact rule matches the claim's id alone"),
+        ("choice", "", "names where its allowed values come from"),
+        ("term", "", "names where its allowed values come from"),
+        ("name", "entities", "names where its allowed values come from"),
+        ("term", "outcomes", "allowed 'outcomes' is not one of sections, strength"),
+    ],
+)
+def test_a_query_field_its_rule_cannot_read_is_refused(rule: str, allowed: str, fault: str) -> None:
+    with pytest.raises(ValueError, match=fault):
+        QueryField("note", rule, "a note", "note:x", claim_values("text"), allowed=allowed)
+
+
+def test_the_sources_of_allowed_values_are_the_registrys_list() -> None:
+    kb = sample_kb()
+    values = allowed_values(kb)
+    assert {f.allowed for f in QUERY_FIELDS if f.allowed} <= set(ALLOWED_SOURCES)
+    assert set(values) == {f.name for f in QUERY_FIELDS if f.allowed}
+    assert tuple(registry._ALLOWED) == ALLOWED_SOURCES  # each source is one that is read
+
+
+def test_a_name_declared_twice_is_refused() -> None:
+    fields = (ClaimField("note", "text", "One.", required=False),) * 2
+    with pytest.raises(ValueError, match="claim field 'note' is declared twice"):
+        unique_names("claim field", fields)
+    unique_names("claim field", CLAIM_FIELDS)
+
+
+def test_least_is_a_whole_numbers_and_holds_each_of_a_list() -> None:
+    from evidencekb.kb.tables import Field
+
+    with pytest.raises(ValueError, match="only whole numbers have a least"):
+        ClaimField("note", "text", "A note.", required=False, least=1)
+    assert Field("ints", least=1).bound_fault([2, 0]) == "holds 0; each must be 1 or more"
+    assert Field("ints", least=1).bound_fault([2, 4]) is None
+
+
 def test_every_topic_field_is_an_attribute_of_the_model() -> None:
     assert {f.name for f in TOPIC_FIELDS} <= {f.name for f in dataclasses.fields(Topic)}
 
@@ -158,14 +246,8 @@ def test_a_name_a_topic_has_besides_its_fields_is_reserved(tmp_path: Path) -> No
     that a new one must be reserved before a topic field can clash with it."""
     from evidencekb.kb.topic import CHANGE_TABLE
 
-    database = tmp_path / "evidencekb.db"
-    write_database(sample_kb(), database)
-    with sqlite3.connect(database) as db:
-        columns = {row[1] for row in db.execute("pragma table_info(topics)")}
-    model = {f.name for f in dataclasses.fields(Topic)}
-    model |= {name for name in dir(Topic) if not name.startswith("_")}
-    declared = {f.name for f in TOPIC_FIELDS}
-    assert (model | columns | {CHANGE_TABLE}) - declared == RESERVED_TOPIC_NAMES
+    names = _names_beside(Topic, "topics", tmp_path) | {CHANGE_TABLE}
+    assert names - {f.name for f in TOPIC_FIELDS} == RESERVED_TOPIC_NAMES
     for name in RESERVED_TOPIC_NAMES:
         with pytest.raises(ValueError, match="RESERVED_TOPIC_NAMES"):
             TopicField(name, "text", "A clash.", required=False)
@@ -245,7 +327,6 @@ def test_a_query_field_of_words_or_exact_values_is_one_the_index_holds() -> None
     (search/fields.py NAMED_TEXT_FIELDS, tests/test_field_recipe.py); an "exact" field
     the index does not hold (one value as written: only `id` is) would match nothing,
     silently: this says so when it is declared."""
-    from evidencekb.registry import QUERY_FIELDS
     from evidencekb.search.index import schema
 
     held = set(schema().names())

@@ -116,6 +116,18 @@ def _check_name(what: str, name: str) -> None:
         )
 
 
+def _check_free(what: str, name: str, reserved: frozenset[str], where: str) -> None:
+    """Refuse a name that what the model, the database, an export or the index gives
+    a record besides its declared fields already takes (its column, key, attribute or
+    index field would clash); `where`: the registry's set that says so."""
+    if name in reserved:
+        raise ValueError(
+            f"{what} {name!r}: the name is taken by what the model, the database, an "
+            f"export or the index has besides the declared fields (registry.{where}); "
+            "choose another"
+        )
+
+
 def _check_kind(what: str, name: str, kind: str, kinds: tuple[str, ...]) -> None:
     if kind not in kinds:
         raise ValueError(f"{what} {name!r}: kind {kind!r} is not one of {', '.join(kinds)}")
@@ -182,13 +194,10 @@ class ClaimField:
     def __post_init__(self) -> None:
         # A declaration the rest cannot carry is refused when the registry is loaded.
         _check_name("claim field", self.name)
-        if self.name in RESERVED_CLAIM_NAMES:
-            raise ValueError(
-                f"claim field {self.name!r}: the name is taken by what the model, the "
-                "database or an export adds to a claim (registry.RESERVED_CLAIM_NAMES); "
-                "choose another"
-            )
+        _check_free("claim field", self.name, RESERVED_CLAIM_NAMES, "RESERVED_CLAIM_NAMES")
         _check_kind("claim field", self.name, self.kind, tuple(CLAIM_KINDS))
+        if self.least is not None and self.kind not in ("int", "ints"):
+            raise ValueError(f"claim field {self.name!r}: only whole numbers have a least")
         if self.is_list and self.name in RESERVED_LIST_NAMES:
             raise ValueError(
                 f"claim field {self.name!r}: a list's values are the database's table "
@@ -291,12 +300,7 @@ class TopicField:
 
     def __post_init__(self) -> None:
         _check_name("topic field", self.name)
-        if self.name in RESERVED_TOPIC_NAMES:
-            raise ValueError(
-                f"topic field {self.name!r}: the name is taken by what the model, the "
-                "database or topic.toml gives a topic besides its fields "
-                "(registry.RESERVED_TOPIC_NAMES); choose another"
-            )
+        _check_free("topic field", self.name, RESERVED_TOPIC_NAMES, "RESERVED_TOPIC_NAMES")
         _check_kind("topic field", self.name, self.kind, TOPIC_KINDS)
         if (self.kind == "choice") != bool(self.choices and self.what):
             raise ValueError(f"topic field {self.name!r}: a choice, and only a choice, has "
@@ -397,6 +401,14 @@ class Interchange(NamedTuple):
 
 
 NOT_INTERCHANGED = Interchange()  # a field no format holds as plain text
+REFERENCE_KINDS: tuple[str, ...] = ("text", "texts", "int", "choice", "choices")
+# The names a cited work has or is given besides its references.toml fields, which no
+# reference field may take: the model's other attributes and the database's other
+# columns of cited_works (tests/test_claim_fields.py reads them from each).
+RESERVED_REFERENCE_NAMES = frozenset(
+    {"topic", "number", "sentences", "notices", "mark", "mark_label", "notices_text"}
+    | {"notes", "is_described", "record", "to_dict", "id", "described"}
+)
 
 
 @dataclass(frozen=True)
@@ -418,6 +430,13 @@ class ReferenceField:
 
     def __post_init__(self) -> None:
         _check_name("reference field", self.name)
+        _check_free(
+            "reference field", self.name, RESERVED_REFERENCE_NAMES, "RESERVED_REFERENCE_NAMES"
+        )
+        _check_kind("reference field", self.name, self.kind, REFERENCE_KINDS)
+        if (self.kind in ("choice", "choices")) != bool(self.choices):
+            raise ValueError(f"reference field {self.name!r}: a choice, and only a choice, "
+                             "has choices")  # fmt: skip
         if self.formats != NOT_INTERCHANGED and self.kind != "text":
             raise ValueError(f"reference field {self.name!r}: only a text is written and read "
                              "as it is (`formats`)")  # fmt: skip
@@ -545,6 +564,18 @@ CONTESTED_CHOICES: tuple[Choice, ...] = (
 Works: TypeAlias = "tuple[Reference, ...]"
 
 
+# The names the index holds of its own beside the query fields (search/index.py
+# schema): the stored claim, the heading and text pooled, the topic's title, the
+# claim's names and the spelling dictionary. No query field may take one (a test reads
+# them from the schema).
+RESERVED_QUERY_NAMES = frozenset({"claim", "body", "topic_title", "terms", "words"})
+# Where a "choice" or "term" field's allowed values come from (`allowed_values`).
+ALLOWED_SOURCES: tuple[str, ...] = (
+    *("sections", "strength", "topics", "categories", "entities", "stances", "designs"),
+    *("contested", "notices"),
+)
+
+
 @dataclass(frozen=True)
 class QueryField:
     """A field queries and filters read (`name:value`).
@@ -569,8 +600,24 @@ class QueryField:
 
     def __post_init__(self) -> None:
         _check_name("query field", self.name)  # one the query language can read
+        _check_free("query field", self.name, RESERVED_QUERY_NAMES, "RESERVED_QUERY_NAMES")
         if self.rule not in RULES:
             raise ValueError(f"query field {self.name!r}: rule {self.rule!r} is not one of RULES")
+        for fault in _rule_faults(self):
+            raise ValueError(f"query field {self.name!r}: {fault}")
+
+
+def _rule_faults(field: QueryField) -> Iterable[str]:
+    """What a declaration asks of its rule that the rule cannot do."""
+    if field.rule == "exact" and field.name != "id":
+        yield (
+            "the exact rule matches the claim's id alone (the index holds no other value "
+            "whole); a value of words takes the name or term rule"
+        )
+    if (field.rule in ("choice", "term")) != bool(field.allowed):
+        yield "a choice or term field, and only one, names where its allowed values come from"
+    if field.allowed and field.allowed not in ALLOWED_SOURCES:
+        yield f"allowed {field.allowed!r} is not one of {', '.join(ALLOWED_SOURCES)}"
 
 
 def claim_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:
@@ -813,3 +860,20 @@ def menus(kb: KnowledgeBase) -> tuple[Menu, ...]:
         for f in QUERY_FIELDS
         if f.menu
     )
+
+
+def unique_names(
+    what: str, declared: Iterable[ClaimField | TopicField | ReferenceField | QueryField]
+) -> None:
+    """Refuse a name declared twice: one would hide the other, without a word."""
+    seen: set[str] = set()
+    for field in declared:
+        if field.name in seen:
+            raise ValueError(f"{what} {field.name!r} is declared twice")
+        seen.add(field.name)
+
+
+unique_names("claim field", CLAIM_FIELDS)
+unique_names("topic field", TOPIC_FIELDS)
+unique_names("reference field", REFERENCE_FIELDS)
+unique_names("query field", QUERY_FIELDS)

@@ -67,7 +67,7 @@ def first_repeat(values: list[Any]) -> Any | None:
 class Field:
     kind: str  # "text", "int", "texts", "ints", "bool"
     required: bool = True
-    least: int | None = None  # an "int" field's smallest value
+    least: int | None = None  # an "int" field's smallest value (each of "ints")
     longest: int | None = None  # at most this many characters in a text (each of "texts")
     why_longest: str = ""  # what the length limit is for, said with it
 
@@ -75,6 +75,10 @@ class Field:
         """Why a value of this field's kind is out of its bounds, or None."""
         if self.least is not None and isinstance(value, int) and value < self.least:
             return f"is {value}; it must be {self.least} or more"
+        if self.least is not None and isinstance(value, list):
+            low = next((n for n in value if isinstance(n, int) and n < self.least), None)
+            if low is not None:
+                return f"holds {low}; each must be {self.least} or more"
         if self.longest is None:
             return None
         for text in [value] if isinstance(value, str) else value:
