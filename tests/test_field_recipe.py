@@ -119,14 +119,20 @@ def _insert_in_class(text: str, name: str, attributes: str) -> str:
     return text[:end] + attributes + text[end:]
 
 
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the package with the recipe applied: the folder to put on PYTHONPATH."""
-    root = tmp_path_factory.mktemp("recipe")
+def _copy(root: Path) -> Path:
+    """A copy of the package in `root`: the copy's folder."""
     copy = root / "evidencekb"
     shutil.copytree(
         Path(evidencekb.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__")
     )
+    return copy
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the package with the recipe applied: the folder to put on PYTHONPATH."""
+    root = tmp_path_factory.mktemp("recipe")
+    copy = _copy(root)
     registry = copy / "registry.py"
     text = registry.read_text("utf-8")
     text = _insert_at_end(text, "CLAIM_FIELDS: tuple[ClaimField, ...] = (", CLAIM_FIELD_ENTRIES)
@@ -184,6 +190,30 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
     made = ekb(package, "build", "-q", "--kb", str(kb_dir), "--site-dir", str(site))
     assert made.returncode == 0, made.stderr
     return kb_dir, site
+
+
+@pytest.mark.parametrize(
+    ("opening", "entries", "said"),
+    [
+        ("CLAIM_FIELDS: tuple[ClaimField, ...] = (", CLAIM_FIELD_ENTRIES, "model.Claim has no"),
+        ("TOPIC_FIELDS: tuple[TopicField, ...] = (", TOPIC_FIELD_ENTRIES, "model.Topic has no"),
+        (
+            "REFERENCE_FIELDS: tuple[ReferenceField, ...] = (",
+            REFERENCE_FIELD_ENTRIES,
+            "model.Reference has no attribute publisher, which registry.REFERENCE_FIELDS",
+        ),
+    ],
+)
+def test_a_field_the_model_lacks_is_named_before_anything_runs(
+    tmp_path: Path, kb_dir: Path, opening: str, entries: str, said: str
+) -> None:
+    """The recipe's step 2 forgotten: the loader says which attribute the model lacks,
+    where it would fail on the first value with a TypeError of its own."""
+    registry = _copy(tmp_path) / "registry.py"
+    registry.write_text(_insert_at_end(registry.read_text("utf-8"), opening, entries), "utf-8")
+    checked = ekb(tmp_path, "check", "--kb", str(kb_dir))
+    assert checked.returncode != 0
+    assert said in checked.stderr
 
 
 def test_the_check_holds_each_new_field_to_its_kind(package: Path, kb_dir: Path) -> None:
@@ -281,11 +311,12 @@ def test_the_topic_field_is_a_column_and_on_the_topic_page(built: tuple[Path, Pa
     assert '<dl class="facts"><dt>Language</dt><dd>en</dd></dl>' in page
 
 
-def test_an_import_that_replaces_the_topic_keeps_an_editors_topic_field(
+def test_an_import_that_replaces_the_topic_keeps_the_fields_no_import_writes(
     package: Path, built: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    """`language` is no field an import writes: a new version of the summary keeps it,
-    as it keeps the review dates."""
+    """`language` and the claim fields are none an import writes: a new version of the
+    summary keeps them (a claim's, where the new version has the claim), as it keeps
+    the review dates and each claim's dates."""
     kb_dir, _ = built
     kb_copy = tmp_path / "kb"
     shutil.copytree(kb_dir, kb_copy)
@@ -296,6 +327,10 @@ def test_an_import_that_replaces_the_topic_keeps_an_editors_topic_field(
                    "--kb", str(kb_copy))  # fmt: skip
     assert replaced.returncode == 0, replaced.stderr
     assert 'language = "en"' in topic.read_text("utf-8")
+    claims = (kb_copy / SEED_CLAIMS).read_text("utf-8")
+    assert all(line in claims for lines in _field_lines().values() for line in lines.splitlines())
+    checked = ekb(package, "check", "--kb", str(kb_copy))
+    assert checked.returncode == 0, checked.stderr
 
 
 # GRADE's 2008 paper in the BMJ (reference 2 of fixtures.REFERENCED_SUMMARY), which

@@ -377,13 +377,10 @@ def claims_jsonl_files(
         "# `ekb import` wrote this file; kb/README.md explains every field.\n"
     ]
     for claim, claim_key in zip(parsed.claims, ids, strict=True):
-        added_on, changed_on = replaced.dates(claim_key, claim.text, claim.citations, added)
         # Entities are left to a curator: kb/vocabulary was written for other topics,
         # and a match found in another field's claim is as likely wrong as right
         # ("DSM-IV" is not intravenous).
-        claims.append(
-            claim_table(kb, claim_key, claim, (), added_on, changed_on, origin=source_name)
-        )
+        claims.append(claim_table(kb, claim_key, claim, (), replaced, added, source_name))
     files = {
         TOPIC_FILE: format_keys(
             {

@@ -246,8 +246,7 @@ def _claims(
     ids = claim_ids(slug, [statement.text for statement in statements])
     for statement, statement_id in zip(statements, ids, strict=True):
         entities = mentioned_entities(statement.text, kb.entities)
-        dates = replaced.dates(statement_id, statement.text, statement.citations, added)
-        claims.append(claim_table(kb, statement_id, statement, entities, *dates))
+        claims.append(claim_table(kb, statement_id, statement, entities, replaced, added))
     return "".join(claims)
 
 
@@ -271,16 +270,19 @@ def claim_table(
     claim_key: str,
     claim: ImportedClaim,
     entities: Sequence[str],
+    replaced: Replaced,
     added: str | None = None,
-    changed: str | None = None,
     origin: str | None = None,
 ) -> str:
     """One [[claim]] table as an importer writes it: the strength derived by the written
     rule (never a stated one: only a curator states a strength), no categories (left
-    to a curator), the entities the importer proposes. `origin`: the name of the file
-    the claim comes from, when that is not a summary (kb/strength.py)."""
+    to a curator), the entities the importer proposes, and what the topic `replaced`
+    keeps of the claim (its dates, and its values of the fields no import writes).
+    `added`: the import's date. `origin`: the name of the file the claim comes from,
+    when that is not a summary (kb/strength.py)."""
     words = kb.strength.hedging_words
     rule = derive_strength(claim.text, claim.section, claim.citations, words, origin)
+    added, changed = replaced.dates(claim_key, claim.text, claim.citations, added)
     row = {
         "id": claim_key,
         "section": claim.section,
@@ -296,7 +298,7 @@ def claim_table(
         "added": added,
         "changed": changed,
     }
-    return "\n" + format_table("claim", row)
+    return "\n" + format_table("claim", row | replaced.kept_fields(claim_key, row))
 
 
 def _references(

@@ -10,8 +10,9 @@ and puts their results together.
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +27,37 @@ from evidencekb.kb.reader import KbReader
 from evidencekb.kb.scheme import load_scheme
 from evidencekb.kb.topic import Vocabularies
 from evidencekb.kb.vocabulary import load_categories, load_entities
-from evidencekb.model import KnowledgeBase, StrengthScheme, Topic
+from evidencekb.model import Claim, KnowledgeBase, Reference, StrengthScheme, Topic
 from evidencekb.paths import TOPICS_DIR
+from evidencekb.registry import (
+    CLAIM_FIELDS,
+    REFERENCE_FIELDS,
+    TOPIC_FIELDS,
+    ClaimField,
+    ReferenceField,
+    TopicField,
+)
 from evidencekb.workers import collector_paused
+
+Declared = ClaimField | TopicField | ReferenceField
+
+
+def _holds_every_field(model: type, declared: Iterable[Declared], where: str) -> None:
+    """Refuse, as the loader loads, a field the registry declares that `model` has no
+    attribute for (ARCHITECTURE.md's recipe, step 2): reading kb/ would fail on the
+    first claim, topic or cited work that gives it, with a TypeError of its own."""
+    attributes = {attribute.name for attribute in dataclasses.fields(model)}
+    missing = [field.name for field in declared if field.name not in attributes]
+    if missing:
+        raise TypeError(
+            f"model.{model.__name__} has no attribute {', '.join(missing)}, which "
+            f"registry.{where} declares: add it, with a default, after the others"
+        )
+
+
+_holds_every_field(Claim, CLAIM_FIELDS, "CLAIM_FIELDS")
+_holds_every_field(Topic, TOPIC_FIELDS, "TOPIC_FIELDS")
+_holds_every_field(Reference, REFERENCE_FIELDS, "REFERENCE_FIELDS")
 
 
 def load_kb(kb_dir: Path) -> KnowledgeBase:

@@ -5,7 +5,8 @@ no source gives:
 - each claim's dates: a claim the new version still has (the same id) keeps the date
   it was added, and its last change unless what its source gives of its meaning (its
   text, its citations) is new now (then the import's date, if one is given, is its
-  change's), so that dates stay true across versions;
+  change's), so that dates stay true across versions; and such a claim keeps its
+  values of the fields no import writes (an editor's, registry.CLAIM_FIELDS);
 - the topic's editorial history in topic.toml (its review dates and change log);
 - the stances of evidence.toml and the notices of notices.toml, which name claims by
   id and cited works by number. A new version may reword the one and renumber the
@@ -28,6 +29,7 @@ from evidencekb.errors import KBError
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.kb.topic import CHANGE_TABLE, HISTORY_FIELDS
 from evidencekb.paths import CLAIMS_FILE, EVIDENCE_FILE, NOTICES_FILE, TOPIC_FILE
+from evidencekb.registry import CLAIM_FIELDS
 
 # What each file an import never writes records, for the refusal's words.
 RECORDED_APART = {
@@ -39,11 +41,12 @@ RECORDED_APART = {
 @dataclass(frozen=True)
 class Kept:
     """A claim in the folder being replaced: what its source gave (its text and
-    citations) and its dates."""
+    citations), its dates, and its claims.toml table as it was."""
 
     said: tuple[object, ...]
     added: str | None
     changed: str | None
+    table: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,16 @@ class Replaced:
         # changed on the import's date, if known.
         return kept.added, added
 
+    def kept_fields(self, claim_id: str, written: Collection[str]) -> dict[str, Any]:
+        """A claim's values, in the folder replaced, of the claims.toml fields the import
+        does not write (an editor's: registry.CLAIM_FIELDS beyond `written`), when the
+        new version still has the claim (the same id)."""
+        kept = self.claims.get(claim_id)
+        if kept is None:
+            return {}
+        names = (f.name for f in CLAIM_FIELDS if f.name not in written)
+        return {name: kept.table[name] for name in names if name in kept.table}
+
     def topic_history(self) -> str:
         """topic.toml's lines for the history kept, after the keys an import writes."""
         lines = format_keys(dict(self.history))
@@ -116,6 +129,7 @@ def _claims(parsed: Mapping[str, Any]) -> dict[str, Kept]:
             _said(table.get("text"), table.get("citations")),
             _text(table, "added"),
             _text(table, "changed"),
+            table,
         )
         for table in tables
         if isinstance(table, dict) and isinstance(table.get("id"), str)
