@@ -299,8 +299,12 @@ def test_both_front_ends_find_the_same_claims_by_each_field(
     assert _site_search(site, query) == found  # in the same order
 
 
-def test_the_topic_field_is_a_column_and_on_the_topic_page(built: tuple[Path, Path]) -> None:
-    _, site = built
+def test_the_topic_field_is_a_column_on_the_topic_page_and_shown_with_a_claim(
+    package: Path, built: tuple[Path, Path]
+) -> None:
+    kb_dir, site = built
+    shown = ekb(package, "show", "--json", "--kb", str(kb_dir), INFUSIONS)
+    assert json.loads(shown.stdout)["topic_language"] == "en"
     with sqlite3.connect(site / "evidencekb.db") as db:
         rows = db.execute("select slug, language from topics").fetchall()
     assert rows == [("ketamine-pain", "en")]

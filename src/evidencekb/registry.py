@@ -133,6 +133,99 @@ def _check_kind(what: str, name: str, kind: str, kinds: tuple[str, ...]) -> None
         raise ValueError(f"{what} {name!r}: kind {kind!r} is not one of {', '.join(kinds)}")
 
 
+# What each kind of topic field holds as topic.toml writes it: text, which `ekb check`
+# holds to be a date (kb/dates.py) or one of the field's choices.
+TOPIC_KINDS: tuple[str, ...] = ("text", "date", "choice")
+# The names a topic has or is given besides its topic.toml fields, which no topic field
+# may take: the model's other attributes (its folder's other files, what it works
+# out), the database's other columns of topics, and topic.toml's change log table
+# (tests/test_claim_fields.py reads them from each).
+RESERVED_TOPIC_NAMES = frozenset(
+    {"slug", "overview_md", "claims", "references", "source_text", "changes", "claims_key"}
+    | {"headings", "overview", "change"}
+)
+
+
+@dataclass(frozen=True)
+class TopicField:
+    """One field of a topic's topic.toml.
+
+    kind: one of TOPIC_KINDS; a "choice" is one of `choices`, which a message calls a
+    `what` ("unknown citation style"). Each field is an attribute of model.Topic and a
+    column of the database's topics table, described by `description`. `imported`:
+    `ekb import` writes it from the summary; a field it does not (an editor's, as the
+    review dates are) is kept from the topic an import replaces (kb/replacing.py).
+    label: the words readers see beside its value in the topic page's provenance;
+    today's fields have none, as the page shows each in a way of its own.
+    """
+
+    name: str
+    kind: str
+    description: str
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    what: str = ""
+    imported: bool = True
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        _check_name("topic field", self.name)
+        _check_free("topic field", self.name, RESERVED_TOPIC_NAMES, "RESERVED_TOPIC_NAMES")
+        _check_kind("topic field", self.name, self.kind, TOPIC_KINDS)
+        if (self.kind == "choice") != bool(self.choices and self.what):
+            raise ValueError(f"topic field {self.name!r}: a choice, and only a choice, has "
+                             "choices and names them (`what`)")  # fmt: skip
+
+    @property
+    def is_list(self) -> bool:
+        return False
+
+
+TOPIC_FIELDS: tuple[TopicField, ...] = (
+    TopicField("title", "text", "The topic's title."),
+    TopicField("source", "text", "The file name of the summary the topic was imported from."),
+    TopicField(
+        "source_format",
+        "choice",
+        "What the source is: an evidence summary (summary) or claims a JSON object a line (jsonl).",
+        required=False,
+        choices=SOURCE_FORMATS,
+        what="source format",
+    ),
+    TopicField(
+        "citation_style",
+        "choice",
+        "How the summary wrote its citation numbers (plain, compact, bracketed, "
+        "bracket-each, parenthesized or superscript).",
+        choices=tuple(CITATION_STYLES),
+        what="citation style",
+    ),
+    TopicField(
+        "layout",
+        "choice",
+        "How the summary is written: text, markdown or article (text where kb/ does not say).",
+        required=False,
+        choices=LAYOUTS,
+        what="layout",
+    ),
+    TopicField(
+        "last_reviewed",
+        "date",
+        "When an editor last reviewed the whole topic (YYYY-MM-DD); null where kb/ does not say.",
+        required=False,
+        imported=False,
+    ),
+    TopicField(
+        "literature_searched",
+        "date",
+        "The date up to which the literature was searched (YYYY-MM-DD); null where kb/ does "
+        "not say.",
+        required=False,
+        imported=False,
+    ),
+)
+
+
 # The names a claim has or is given besides its claims.toml fields, which no claim
 # field may take (its column, key or attribute would clash with one of these): what
 # the loader adds (topic, source, position) and other files add (evidence, relations,
@@ -148,8 +241,10 @@ RESERVED_CLAIM_NAMES = frozenset(
         *("contested", "citation_evidence", "last_dated", "to_dict"),
         *("verdict", "warning", "stances", "rowid", "oid"),
         *("topic_title", "strength_title", "strength_definition", "category_labels"),
-        *("entity_labels", "references", "topic_last_reviewed", "topic_literature_searched"),
+        *("entity_labels", "references"),
         *("score", "highlighted", "highlights", "corrected_query"),
+        # `ekb show --json` gives the claim's topic's fields as topic_NAME.
+        *(f"topic_{f.name}" for f in TOPIC_FIELDS),
     }
 )
 # The names a list field may not take besides those: its values are the database's
@@ -259,99 +354,6 @@ CLAIM_FIELDS: tuple[ClaimField, ...] = (
         "date",
         "The date its meaning (text, strength, citations, stances) last changed; null if never.",
         required=False,
-    ),
-)
-
-
-# What each kind of topic field holds as topic.toml writes it: text, which `ekb check`
-# holds to be a date (kb/dates.py) or one of the field's choices.
-TOPIC_KINDS: tuple[str, ...] = ("text", "date", "choice")
-# The names a topic has or is given besides its topic.toml fields, which no topic field
-# may take: the model's other attributes (its folder's other files, what it works
-# out), the database's other columns of topics, and topic.toml's change log table
-# (tests/test_claim_fields.py reads them from each).
-RESERVED_TOPIC_NAMES = frozenset(
-    {"slug", "overview_md", "claims", "references", "source_text", "changes", "claims_key"}
-    | {"headings", "overview", "change"}
-)
-
-
-@dataclass(frozen=True)
-class TopicField:
-    """One field of a topic's topic.toml.
-
-    kind: one of TOPIC_KINDS; a "choice" is one of `choices`, which a message calls a
-    `what` ("unknown citation style"). Each field is an attribute of model.Topic and a
-    column of the database's topics table, described by `description`. `imported`:
-    `ekb import` writes it from the summary; a field it does not (an editor's, as the
-    review dates are) is kept from the topic an import replaces (kb/replacing.py).
-    label: the words readers see beside its value in the topic page's provenance;
-    today's fields have none, as the page shows each in a way of its own.
-    """
-
-    name: str
-    kind: str
-    description: str
-    required: bool = True
-    choices: tuple[str, ...] = ()
-    what: str = ""
-    imported: bool = True
-    label: str = ""
-
-    def __post_init__(self) -> None:
-        _check_name("topic field", self.name)
-        _check_free("topic field", self.name, RESERVED_TOPIC_NAMES, "RESERVED_TOPIC_NAMES")
-        _check_kind("topic field", self.name, self.kind, TOPIC_KINDS)
-        if (self.kind == "choice") != bool(self.choices and self.what):
-            raise ValueError(f"topic field {self.name!r}: a choice, and only a choice, has "
-                             "choices and names them (`what`)")  # fmt: skip
-
-    @property
-    def is_list(self) -> bool:
-        return False
-
-
-TOPIC_FIELDS: tuple[TopicField, ...] = (
-    TopicField("title", "text", "The topic's title."),
-    TopicField("source", "text", "The file name of the summary the topic was imported from."),
-    TopicField(
-        "source_format",
-        "choice",
-        "What the source is: an evidence summary (summary) or claims a JSON object a line (jsonl).",
-        required=False,
-        choices=SOURCE_FORMATS,
-        what="source format",
-    ),
-    TopicField(
-        "citation_style",
-        "choice",
-        "How the summary wrote its citation numbers (plain, compact, bracketed, "
-        "bracket-each, parenthesized or superscript).",
-        choices=tuple(CITATION_STYLES),
-        what="citation style",
-    ),
-    TopicField(
-        "layout",
-        "choice",
-        "How the summary is written: text, markdown or article (text where kb/ does not say).",
-        required=False,
-        choices=LAYOUTS,
-        what="layout",
-    ),
-    TopicField(
-        "last_reviewed",
-        "date",
-        "When an editor last reviewed the whole topic (YYYY-MM-DD); null where kb/ does not say.",
-        required=False,
-        imported=False,
-    ),
-    TopicField(
-        "literature_searched",
-        "date",
-        "The date up to which the literature was searched (YYYY-MM-DD); null where kb/ does "
-        "not say.",
-        required=False,
-        imported=False,
     ),
 )
 

@@ -8,7 +8,7 @@ import difflib
 from evidencekb.errors import KBError
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOT_STATED, SECTION_TITLES
-from evidencekb.registry import Fact, claim_facts
+from evidencekb.registry import TOPIC_FIELDS, Fact, claim_facts
 from evidencekb.terminal import NARROWEST, wrapped
 from evidencekb.verdict import NOT_RECORDED, Verdict, cautions, claim_json, verdict
 
@@ -52,7 +52,8 @@ def _suggestion(kb: KnowledgeBase, wanted: str) -> str:
 
 
 def claim_details(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
-    """The export shape plus what the ids point at: references, labels, the topic."""
+    """The export shape plus what the ids point at: references, labels, and the topic's
+    fields (registry.TOPIC_FIELDS), each as topic_NAME."""
     topic = kb.topic(claim.topic)
     level = kb.strength.level(claim.strength)
     return {
@@ -63,8 +64,7 @@ def claim_details(kb: KnowledgeBase, claim: Claim) -> dict[str, object]:
         "category_labels": [kb.category(c).label for c in claim.categories],
         "entity_labels": [kb.entity(e).label for e in claim.entities],
         "references": [_reference(topic, n).to_dict() for n in claim.citations],
-        "topic_last_reviewed": topic.last_reviewed,
-        "topic_literature_searched": topic.literature_searched,
+        **{f"topic_{f.name}": getattr(topic, f.name) for f in TOPIC_FIELDS if f.name != "title"},
     }
 
 
