@@ -30,7 +30,9 @@ from pathlib import Path
 import pytest
 
 import evidencekb
+from evidencekb.paths import index_dir
 from fixtures import REFERENCED_SUMMARY, REPO, node
+from test_incremental import files
 
 SEED_CLAIMS = "topics/ketamine-pain/claims.toml"
 SEED_TOPIC = "topics/ketamine-pain/topic.toml"
@@ -150,8 +152,10 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def ekb(package: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def ekb(package: Path, *args: str, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The copy run as `python -m evidencekb` (with its own cache folder, if given)."""
     environment = {**os.environ, "PYTHONPATH": str(package), "COLUMNS": "200"}
+    environment |= {"XDG_CACHE_HOME": str(cache)} if cache else {}
     return subprocess.run(
         [sys.executable, "-m", "evidencekb", *args],
         capture_output=True,
@@ -214,6 +218,32 @@ def test_a_field_the_model_lacks_is_named_before_anything_runs(
     checked = ekb(tmp_path, "check", "--kb", str(kb_dir))
     assert checked.returncode != 0
     assert said in checked.stderr
+
+
+def test_an_edit_of_the_new_fields_builds_the_bytes_a_full_build_writes(
+    package: Path, built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The promise of issue 20 for the parts the new fields are in (the claim pages,
+    the database, the index, the site's search data): an edit of the fields' values,
+    built on the earlier site, gives the same bytes as a full build with no cache."""
+    kb_dir, site = built
+    shutil.copytree(kb_dir, tmp_path / "kb")
+    shutil.copytree(site, tmp_path / "site")
+    shutil.copytree(index_dir(site), index_dir(tmp_path / "site"))
+    claims = tmp_path / "kb" / SEED_CLAIMS
+    text = claims.read_text("utf-8").replace("infusions = 6", "infusions = 4")
+    claims.write_text(text.replace('"nasal", ', ""), "utf-8")  # a route struck off
+    _give(tmp_path / "kb", {"ketamine-pain-4171f3f1": 'reviewed = "2026-12-01"'})
+    # The edit built with the caches the earlier builds filled; the full build with none.
+    runs = ((tmp_path / "site", (), None), (tmp_path / "full", ("--full",), tmp_path / "cache"))
+    for target, options, cache in runs:
+        made = ekb(package, "build", "-q", *options, "--kb", str(tmp_path / "kb"),
+                   "--site-dir", str(target), cache=cache)  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    incremental, full = files(tmp_path / "site"), files(tmp_path / "full")
+    assert sorted(incremental) == sorted(full)
+    assert [name for name in full if incremental[name] != full[name]] == []
+    assert _cli_search(package, tmp_path / "kb", tmp_path / "site", "infusions:4") == [INFUSIONS]
 
 
 def test_the_check_holds_each_new_field_to_its_kind(package: Path, kb_dir: Path) -> None:
