@@ -8,8 +8,9 @@ time is taken from the save to the `build` event that makes the page reload: the
 watcher's wait for more saves (live.DEBOUNCE_MS) and the rebuild. The page is then
 fetched and must show the edit. The browser's own reload (one page of a few kilobytes
 from 127.0.0.1) is not included. The rebuild goes on after the reload where the code
-writes the search index after the site (`build`'s `on_site`): the time until the index
-is written too is the second figure, and the next edit waits for it.
+writes the rest of the site and the search index after the pages (`build`'s
+`on_site`): the time until the index is written too is the second figure, and the
+next edit waits for it.
 
 With `--baseline SRC`, the earlier code (a `src` folder, e.g. from `git archive`) is
 measured in the same run: each round edits both sides' copies of the kb in turn.
@@ -128,12 +129,16 @@ def one_edit(served: Served, round_number: int, topic_slug: str | None) -> None:
     listing = served.side.site / "topics" / topic / "index.html"
     if f"edit{round_number} " not in listing.read_text("utf-8"):
         sys.exit(f"Error: the site ({served.side.name}) does not show the edit")
-    # The rebuild may go on after the reload (the search index after the site): the
-    # next edit, of either side, waits for it to end, so that no build runs beside
-    # another's timed one.
+    # The rebuild may go on after the reload (the rest of the site, then the search
+    # index): the next edit, of either side, waits for it to end, so that no build
+    # runs beside another's timed one. Until the site is whole again its manifest
+    # names no kb/ ("").
     index = index_dir(served.side.site)
-    site_digest = built_from(served.side.site)
-    while (meta := read_meta(index)) is None or meta.fingerprint != site_digest:
+    while (
+        not (site_digest := built_from(served.side.site))
+        or (meta := read_meta(index)) is None
+        or meta.fingerprint != site_digest
+    ):
         if time.perf_counter() - started > EVENT_TIMEOUT:
             sys.exit(f"Error: the search index ({served.side.name}) was not rebuilt")
         time.sleep(0.05)

@@ -24,7 +24,9 @@ import pytest
 from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.build import BuildResult, build
 from evidencekb.errors import Cancelled, ValidationError
+from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_META_NAME, index_dir
+from evidencekb.reuse import built_from
 from evidencekb.search.index import is_fresh
 from fixtures import ctrl_c_works, ekb_here, reword
 
@@ -422,26 +424,35 @@ def _claim_pages_saying(site: Path, words: str) -> list[str]:
     return [p.name for p in (site / "claims").glob("*.html") if words in p.read_text("utf-8")]
 
 
-def test_on_site_is_told_once_the_site_is_updated_and_before_the_index(
+HELD = ("evidencekb.db", "evidencekb.json.gz", "search/manifest.js")  # none of them a page
+
+
+def test_on_site_is_told_once_the_pages_are_updated_and_before_the_rest_and_the_index(
     kb_dir: Path, tmp_path: Path
 ) -> None:
     site = tmp_path / "site"
     build(kb_dir, site)
     index_before = tree(index_dir(site))
+    held_before = {name: (site / name).read_bytes() for name in HELD}
     reword(kb_dir, SAID, EDITED)
-    seen: list[tuple[list[str], dict[str, bytes], list[str]]] = []
+    seen: list[tuple[list[str], dict[str, bytes], list[str], dict[str, bytes], str | None]] = []
 
     def site_updated(result: BuildResult) -> None:
         assert result.site_dir == site and result.claims == 20
         (staged,) = tmp_path.glob(f".{index_dir(site).name}.tmp-*")  # the index's to be
         written = sorted(path.name for path in staged.iterdir())
-        seen.append((_claim_pages_saying(site, EDITED), tree(index_dir(site)), written))
+        held = {name: (site / name).read_bytes() for name in HELD}
+        edited = _claim_pages_saying(site, EDITED)
+        seen.append((edited, tree(index_dir(site)), written, held, built_from(site)))
 
     result = build(kb_dir, site, on_site=site_updated)
-    ((edited_pages, index_then, index_written),) = seen
-    assert edited_pages  # the site was updated when told
-    assert index_then == index_before  # and the index not yet,
+    ((edited_pages, index_then, index_written, held_then, built_then),) = seen
+    assert edited_pages  # the pages were updated when told
+    assert held_then == held_before  # the search data, database and export not yet,
+    assert built_then == ""  # and the site said so: built from no kb/ as it is
+    assert index_then == index_before  # nor the index,
     assert index_written == []  # nor any of its parts written
+    assert built_from(site) == kb_fingerprint(kb_dir).digest
     # Once the build is done, the same site and index as a build of every part at once.
     build(kb_dir, tmp_path / "together" / "site")
     assert tree(site) == tree(tmp_path / "together" / "site")
@@ -460,13 +471,19 @@ def test_a_build_stopped_after_the_site_leaves_it_and_the_index_to_the_next(
     build(kb_dir, site)
     index_before = tree(index_dir(site))
     reword(kb_dir, SAID, EDITED)
+    database = (site / "evidencekb.db").read_bytes()
     stop = threading.Event()
     with pytest.raises(Cancelled):
         build(kb_dir, site, stop=stop, on_site=lambda result: stop.set())
     assert _claim_pages_saying(site, EDITED)
+    assert (site / "evidencekb.db").read_bytes() == database  # held as it was,
+    assert built_from(site) == ""  # which the manifest says: `ekb serve` builds again
     assert tree(index_dir(site)) == index_before
     hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
     assert hidden == ["..site.ekb-index.lock", ".site.ekb-index", ".site.lock"]
     searched = ekb_here("search", "bronchospasm", "--kb", str(kb_dir), "--site-dir", str(site))
     assert searched.exit_code == 0 and "bronchospasm" in searched.output, searched.output
     assert is_fresh(kb_dir, index_dir(site))
+    build(kb_dir, site)  # the next build: the site as one build of every part leaves it
+    build(kb_dir, tmp_path / "full" / "site", full=True)
+    assert tree(site) == tree(tmp_path / "full" / "site")

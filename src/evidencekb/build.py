@@ -6,7 +6,8 @@ was read from). Each stage then offers its parts (`search.index_parts`, `search.
 content key the earlier build's manifest has rather than writing it again (reuse.py),
 writes the others on every core (workers.py), lets each stage finish (the index's
 table of contents, the downloads page) and writes the manifests. `ekb serve` has the
-site's parts written and the site updated first, then the index's (`on_site`).
+site's pages written and the site updated first, then the rest of the site and the
+index (`on_site`).
 
 The site folder holds only what the browser reads, so that any static host can
 publish it as it is; the Whoosh index, which only `ekb search` reads, is written beside
@@ -17,7 +18,8 @@ are moved in and the files no longer made are removed once every part is there,
 decided by one rename and finished by the next build if this one is stopped
 (inplace.py); a build that keeps nothing (the first, or `--full`) replaces the site
 whole. A failed build leaves the previous site, database and index exactly as they
-were (one that failed after `on_site` was told, the previous index). A failure to
+were (one that failed after `on_site` was told: the new pages, and the rest of the
+site as it was or updated, and the previous index). A failure to
 write (a full disk, a read-only folder) is one `Error:` line naming the site folder
 and the reason. A build holds both folders' writer locks (atomic.writer_lock) while
 it writes, as a search that rebuilds the index holds the index's, so neither pulls a
@@ -36,7 +38,7 @@ from pathlib import Path
 from evidencekb import database, search, site
 from evidencekb.atomic import check_replaceable, staged_dir, staging_dir, writer_lock
 from evidencekb.errors import KBError, failure_reason
-from evidencekb.inplace import commit, recover
+from evidencekb.inplace import commit, files_in, recover
 from evidencekb.kb import read_kb
 from evidencekb.kb.load import LoadedKb
 from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
@@ -82,13 +84,14 @@ def build(
     (by another thread), the build raises errors.Cancelled before its next task
     (workers.run_parts), the site and the index as they were.
 
-    With `on_site`, the site comes first: its parts are written on every core, the
-    site is updated and `on_site` is told what was made of it, and only then are the
-    index's parts written (`ekb serve`: a reader waits for the page, not the index
-    that only `ekb search` reads). The same site and index come out; the build takes
-    longer, as the index's largest part no longer runs beside the site's. Stopped or
-    failed after `on_site`, it leaves the new site and the old index, as a build
-    stopped between the two updates does."""
+    With `on_site`, the pages come first: they are written on every core, the site is
+    updated with them and `on_site` is told what was made of them; then the rest of
+    the site (search data, database, export) and the index's parts, and the site is
+    updated again (`ekb serve`: a reader waits for the page, not the downloads or the
+    index that only `ekb search` reads; `_pages_first`). The same site and index come
+    out.
+    Stopped or failed after `on_site`, it leaves the new pages (with the rest of the
+    site as it was, under a manifest of no kb/, or updated) and the old index."""
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     check_replaceable(index, INDEX_META_NAME)
@@ -145,11 +148,11 @@ def _build(
                 site_done = index_done = run([*index_stage.parts, *site_parts])
                 finish_index(index_done)
                 update_site(site_done)
-            else:  # the site first, then the index (see `build`)
-                site_done = run(site_parts)
-                update_site(site_done)
-                steps.on_site(_result(source, site_dir, site_parts, site_done))
-                index_done = run(index_stage.parts)
+            else:  # the site's pages first, then the rest of it beside the index
+                told, also = steps.on_site, list(index_stage.parts)
+                site_done = index_done = _pages_first(
+                    run, site_stages, out, source, site_dir, earlier, told, also
+                )
                 finish_index(index_done)
     except (OSError, sqlite3.Error) as error:
         # sqlite3 reports a full disk as its own error ("database or disk is full").
@@ -176,6 +179,53 @@ def _update_site(
     _finish(stages, out, source, done)
     parts = [part for stage in stages for part in stage.parts]
     commit(out, site_dir, earlier.present, earlier.kept(parts, done.written), BUILD_MANIFEST_NAME)
+
+
+def _pages_first(
+    run: Callable[[list[Part]], Done],
+    stages: list[Parts],
+    out: Path,
+    source: LoadedKb,
+    site_dir: Path,
+    earlier: Earlier,
+    told: Callable[[BuildResult], None],
+    also: list[Part],
+) -> Done:
+    """Update the site in two steps for `ekb serve`, the pages its open tabs reload
+    first: the pages are written and the site updated, the search data, the database
+    and the export held as they were (the manifest gives their earlier keys, and no
+    kb/ it was built from, so that nothing takes the site for current); `told` is
+    told; then the rest is written, with the parts `also` (the index's) beside it, and
+    the site updated again, as one update of every part would leave it. A site with
+    none of the rest yet (a first build) is updated once, `also` written after."""
+    *rest, pages = stages
+    held = {
+        part.name: earlier.keys[part.name]
+        for stage in rest
+        for part in stage.parts
+        if part.name in earlier.keys
+    }
+    every = [part for stage in stages for part in stage.parts]
+    if earlier.present is None or not held:
+        done = run(every)
+        _update_site(stages, out, source, site_dir, earlier, done)
+        told(_result(source, site_dir, every, done))
+        return Done.merged([done, run(also)])
+    pages_done = run(list(pages.parts))
+    pages.finish(pages_done.written)
+    write_manifest(out, pages.keys(pages_done.keys) | held, "", source.fingerprint.stamp_ns)
+    first = files_in(out)
+    # Nothing is removed yet: what no part makes now goes with the second update.
+    commit(out, site_dir, earlier.present, earlier.present - first, BUILD_MANIFEST_NAME)
+    told(_result(source, site_dir, list(pages.parts), pages_done))
+    out.mkdir()  # the staging folder again: the rest's parts were offered to write in it
+    rest_done = run([*(part for stage in rest for part in stage.parts), *also])
+    done = Done.merged([pages_done, rest_done])
+    _finish(stages, out, source, done)
+    # Kept: what the first update put in, and the files of every part neither wrote.
+    kept = (first | frozenset(earlier.kept(every, done.written))) - files_in(out)
+    commit(out, site_dir, files_in(site_dir), kept, BUILD_MANIFEST_NAME)
+    return done
 
 
 def _result(source: LoadedKb, site_dir: Path, parts: list[Part], done: Done) -> BuildResult:

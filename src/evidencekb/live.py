@@ -2,7 +2,8 @@
 the pages open in a browser.
 
 A watcher thread (watchfiles) waits for saves in kb/ and runs `ekb build`, the
-site first and the search index after it (`rebuild`); the site's update is atomic,
+site's pages first, then the rest of the site and the search index (`rebuild`);
+each update of the site is atomic,
 so the server goes on serving the last good site throughout, and after a failed
 build too. Nothing ends the watching but Ctrl-C, which stops a build under way
 before its next task (the site as it was, or updated and its index not): a build that
@@ -120,8 +121,9 @@ def rebuild(
     watcher that called this must live on to build the fix. Once `stop` is set (the
     server stopping), the build stops before its next task, and nothing is said.
 
-    The open pages reload as soon as the site is updated, before the search index
-    (which only `ekb search` reads) is written: `build`'s `on_site`."""
+    The open pages reload as soon as the site's pages are updated, before its search
+    data, database and export, and the search index (which only `ekb search` reads),
+    are written: `build`'s `on_site`."""
     from evidencekb.build import BuildResult, build
 
     def site_updated(result: BuildResult) -> None:
