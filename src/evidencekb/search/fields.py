@@ -104,31 +104,25 @@ def _keys(rule: str, values: Iterable[str]) -> Iterable[str]:
 # index holds of its own (and ranks plain words by, with the topic's title and the
 # claim's names). Each is a field of the index and of the site's search data,
 # analysed as the text is.
-NAMED_TEXT_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in QUERY_FIELDS if f.rule == "text" and f.name not in ("text", "heading")
+_NAMED_TEXT = tuple(
+    f for f in QUERY_FIELDS if f.rule == "text" and f.name not in ("text", "heading")
 )
+NAMED_TEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in _NAMED_TEXT)
+# The keyword fields: every field but the words of the "text" rule and the id as written.
+_KEYWORD = tuple(f for f in QUERY_FIELDS if f.rule not in ("text", "exact"))
 
 
-def claim_texts(claim: Claim, works: Iterable[Reference]) -> dict[str, str]:
-    """The claim's text in each of NAMED_TEXT_FIELDS, the items of a list a line each."""
-    works = tuple(works)
-    return {
-        f.name: "\n".join(f.values(claim, works))
-        for f in QUERY_FIELDS
-        if f.name in NAMED_TEXT_FIELDS
-    }
+def claim_texts(claim: Claim, works: tuple[Reference, ...]) -> dict[str, str]:
+    """The claim's text in each of NAMED_TEXT_FIELDS, the items of a list a line each;
+    `works` are the references it cites that its topic lists."""
+    return {f.name: "\n".join(f.values(claim, works)) for f in _NAMED_TEXT}
 
 
-def claim_fields(claim: Claim, works: Iterable[Reference]) -> dict[str, str]:
+def claim_fields(claim: Claim, works: tuple[Reference, ...]) -> dict[str, str]:
     """The claim's keys in every keyword field of the registry, space-separated (as
     whoosh's KEYWORD fields take them); `works` are the references it cites that its
     topic lists."""
-    works = tuple(works)
-    return {
-        f.name: _joined(_keys(f.rule, f.values(claim, works)))
-        for f in QUERY_FIELDS
-        if f.rule not in ("text", "exact")
-    }
+    return {f.name: _joined(_keys(f.rule, f.values(claim, works))) for f in _KEYWORD}
 
 
 def bad_value(field: QueryField, value: str) -> QueryError:

@@ -133,6 +133,7 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
     for claim in topic.claims:
         names = [n for i in claim.entities for n in _names(kb.entities, i)]
         names += [n for i in claim.categories for n in _names(kb.categories, i)]
+        cited = _cited_works(claim, works)
         yield {
             "id": claim.id,
             "text": claim.text,
@@ -141,8 +142,8 @@ def topic_documents(kb: KnowledgeBase, topic: Topic) -> Iterator[dict[str, str]]
             "topic_title": topic.title,
             "terms": NAME_SEPARATOR.join(names),
             "words": " ".join((claim.text, claim.heading or "", *names)),
-            **claim_fields(_with_broader_entities(claim, entities), _cited_works(claim, works)),
-            **claim_texts(claim, _cited_works(claim, works)),
+            **claim_fields(_with_broader_entities(claim, entities), cited),
+            **claim_texts(claim, cited),
         }
 
 
@@ -197,9 +198,9 @@ def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
     return content_key(code, vocabulary, topic.slug, topic.title, references, topic.claims_key)
 
 
-def _cited_works(claim: Claim, works: dict[int, Reference]) -> list[Reference]:
+def _cited_works(claim: Claim, works: dict[int, Reference]) -> tuple[Reference, ...]:
     """The works a claim cites that its topic lists (a cited number may have no entry)."""
-    return [works[number] for number in claim.citations if number in works]
+    return tuple(works[number] for number in claim.citations if number in works)
 
 
 def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
@@ -246,7 +247,7 @@ def ranged_values(kb: KnowledgeBase) -> dict[str, list[int] | list[str]]:
     for topic in kb.topics:
         works = {work.number: work for work in topic.references}
         for claim in topic.claims:
-            cited = tuple(_cited_works(claim, works))
+            cited = _cited_works(claim, works)
             for f in ranged:
                 found[f.name].update(f.values(claim, cited))
     return {
