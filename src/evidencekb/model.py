@@ -397,14 +397,23 @@ class Topic:
     changes: tuple[TopicChange, ...] = ()  # its change log, newest first
 
     @cached_property
-    def claims_key(self) -> str:
-        """The content key of its claims whole (reuse.content_key of their reprs),
-        found once: the search data, the index segment and the export each key their
-        share of the topic with it, and a build finds the segments' keys before it
-        forks its workers, which then share it."""
+    def claim_keys(self) -> tuple[str, ...]:
+        """The content key of each of its claims (reuse.content_key of its repr), found
+        once and kept with the checked topic (kb/checked.py): the site's page keys take
+        a claim's from here rather than hash the claim again (site/pagekeys.py)."""
         from evidencekb.reuse import content_key  # `ekb search` loads the model without it
 
-        return content_key(*map(repr, self.claims))
+        return tuple(content_key(repr(claim)) for claim in self.claims)
+
+    @cached_property
+    def claims_key(self) -> str:
+        """The content key of its claims whole (made of `claim_keys`), found once: the
+        search data, the index segment and the export each key their share of the
+        topic with it, and a build finds the segments' keys before it forks its
+        workers, which then share it."""
+        from evidencekb.reuse import content_key
+
+        return content_key(*self.claim_keys)
 
     def headings(self, section: str) -> list[str | None]:
         """Headings of a section in source order (None: the lead paragraph)."""

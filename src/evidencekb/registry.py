@@ -141,8 +141,8 @@ TOPIC_KINDS: tuple[str, ...] = ("text", "date", "choice")
 # out), the database's other columns of topics, and topic.toml's change log table
 # (tests/test_claim_fields.py reads them from each).
 RESERVED_TOPIC_NAMES = frozenset(
-    {"slug", "overview_md", "claims", "references", "source_text", "changes", "claims_key"}
-    | {"headings", "overview", "change"}
+    {"slug", "overview_md", "claims", "references", "source_text", "changes"}
+    | {"claims_key", "claim_keys", "headings", "overview", "change"}
 )
 
 

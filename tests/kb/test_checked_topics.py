@@ -69,17 +69,20 @@ def test_a_kept_topic_is_the_topic_checked(evidence_kb: Path, cache_home: Path) 
 def test_a_kept_topic_comes_with_its_claims_key_and_one_with_evidence_finds_it_anew(
     evidence_kb: Path, cache_home: Path
 ) -> None:
-    """A topic's claims' key (model.Topic.claims_key) is kept with it, so that a build
-    does not hash its claims again; a topic whose claims gain evidence.toml's evidence
-    after it is taken is another topic, whose key is found from its claims as they are."""
+    """A topic's claims' keys (model.Topic.claims_key, and each claim's, which the
+    site's page keys take) are kept with it, so that a build does not hash its claims
+    again; a topic whose claims gain evidence.toml's evidence after it is taken is
+    another topic, whose keys are found from its claims as they are."""
     outcome(evidence_kb)
     topics = {topic.slug: topic for topic in read_kb(evidence_kb).kb.topics}
     plain, with_evidence = topics[KETAMINE.split("/")[1]], topics[EVIDENCE_TOPIC]
-    assert "claims_key" in vars(plain)
-    assert "claims_key" not in vars(with_evidence)
+    assert {"claims_key", "claim_keys"} <= vars(plain).keys()
+    assert not {"claims_key", "claim_keys"} & vars(with_evidence).keys()
     assert any(claim.evidence for claim in with_evidence.claims)
     for topic in (plain, with_evidence):
-        assert topic.claims_key == content_key(*map(repr, topic.claims))
+        keys = tuple(content_key(repr(claim)) for claim in topic.claims)
+        assert topic.claim_keys == keys
+        assert topic.claims_key == content_key(*keys)
 
 
 def test_an_edited_topic_is_checked_again(evidence_kb: Path, cache_home: Path) -> None:

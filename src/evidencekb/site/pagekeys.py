@@ -38,7 +38,7 @@ import jinja2
 import jinja2.defaults
 
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-from evidencekb.reuse import content_hash, content_key
+from evidencekb.reuse import KEY_BYTES, content_hash, content_key
 from evidencekb.site.context import SiteLookups, topic_heading
 from evidencekb.site.templatereads import PageKeyError, TemplateReads
 
@@ -46,9 +46,11 @@ from evidencekb.site.templatereads import PageKeyError, TemplateReads
 # that holds others (a topic holds its claims and references) is hashed field by field,
 # each of those by its digest, so that no claim is hashed twice; the others by their
 # repr (a frozen dataclass's repr shows every field, nested ones too), which is quicker.
+# A claim's digest is its content key, which its topic found once as it was checked
+# and keeps with it (model.Topic.claim_keys): a digest of its repr too.
 _SHARED = (Claim, Topic, Reference, Term)
 _HOLDERS = (Topic,)
-_DIGEST_BYTES = 16
+_DIGEST_BYTES = KEY_BYTES
 # Jinja's own globals (range, dict, ...): code.
 _JINJA_GLOBALS = frozenset(jinja2.defaults.DEFAULT_NAMESPACE)
 
@@ -217,7 +219,11 @@ class PageKeys:
         self.reads = TemplateReads(env, bound)
         self.claims = {claim.id: claim for claim in kb.claims}
         # id -> (the value, its digest): holding the value keeps its id from being reused.
-        self._hashed: dict[int, tuple[object, bytes]] = {}
+        self._hashed: dict[int, tuple[object, bytes]] = {
+            id(claim): (claim, bytes.fromhex(key))
+            for topic in kb.topics
+            for claim, key in zip(topic.claims, topic.claim_keys, strict=True)
+        }
         self._curated: dict[str, bytes] = {}  # topic slug -> digest of its curated reads
         self._windows: dict[str, bytes] = {}  # entity id -> digest of its window
         self._plans: dict[str, tuple[Reads, ...] | None] = {}
@@ -233,7 +239,8 @@ class PageKeys:
             return None
         digest = content_hash()
         digest.update(self._site)
-        self._feed(digest.update, (path, template, variables))
+        for part in (path, template, variables):
+            self._feed(digest.update, part)
         for reads in plan:
             found = reads(self, variables)
             if found is None:
@@ -248,7 +255,8 @@ class PageKeys:
         if template not in self._plans:
             inputs = [(read, _declared(template, read)) for read in sorted(self.reads.of(template))]
             wholly = any(isinstance(declared, Whole) for _, declared in inputs)
-            looked_up = tuple(d.reads for _, d in inputs if isinstance(d, Lookup))
+            # Each look-up's reads once: the globals of a topic's own tables share one.
+            looked_up = tuple(dict.fromkeys(d.reads for _, d in inputs if isinstance(d, Lookup)))
             self._plans[template] = None if wholly else looked_up
         return self._plans[template]
 
@@ -286,9 +294,7 @@ class PageKeys:
         if isinstance(value, str | int | float | bool | None):
             data = repr(value).encode("utf-8")
             update(f"{name}:{len(data)}:".encode() + data)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            self._feed_fields(update, value)
-        elif isinstance(value, list | tuple):
+        elif isinstance(value, list | tuple):  # before the dataclasses: a quicker test
             update(f"{name}[{len(value)}:".encode())
             for element in value:
                 self._feed(update, element)
@@ -297,6 +303,8 @@ class PageKeys:
             for key, element in value.items():
                 self._feed(update, key)
                 self._feed(update, element)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            self._feed_fields(update, value)
         else:
             # Anything else by its repr; one that shows an address makes a new key
             # each build, so the page is rendered again: never a stale page.
