@@ -40,6 +40,7 @@ from evidencekb.atomic import check_replaceable, staged_dir, staging_dir, writer
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.inplace import commit, files_in, recover
 from evidencekb.kb import read_kb
+from evidencekb.kb.checked import RememberedTopics
 from evidencekb.kb.load import LoadedKb
 from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
 from evidencekb.progress import Progress, no_progress
@@ -77,6 +78,7 @@ def build(
     on_wait: Callable[[str], None] = lambda said: None,
     stop: threading.Event | None = None,
     on_site: Callable[[BuildResult], None] | None = None,
+    remembered: RememberedTopics | None = None,
 ) -> BuildResult:
     """Build the site; keep from the site already there every part whose content key
     is unchanged (see reuse.py), or nothing with `full`. `on_wait` is told, once, when
@@ -91,13 +93,16 @@ def build(
     index that only `ekb search` reads; `_pages_first`). The same site and index come
     out.
     Stopped or failed after `on_site`, it leaves the new pages (with the rest of the
-    site as it was, under a manifest of no kb/, or updated) and the old index."""
+    site as it was, under a manifest of no kb/, or updated) and the old index.
+
+    `remembered`: the topics an earlier build in this process read (`ekb serve`
+    builds after every save), taken again where their files did not change."""
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
     check_replaceable(index, INDEX_META_NAME)
     with ExitStack() as build_scope:
         with made_to_last(build_scope):  # the loaded kb lives as long as the build
-            source = read_kb(kb_dir)
+            source = read_kb(kb_dir, remembered)
         steps = _Steps(progress, on_wait, stop, on_site)
         return _build(source, site_dir, index, steps, full=full)
 

@@ -1,6 +1,7 @@
-"""Topics kept from an earlier check (kb/checked.py) make a check faster, never give it
-another result: whatever is edited between two checks, and in whatever order the
-topics define a claim id twice, a check with the cache finds what one without finds."""
+"""Topics kept from an earlier check (kb/checked.py), in the cache folder or remembered
+by the process (`ekb serve`), make a check faster, never give it another result:
+whatever is edited between two checks, and in whatever order the topics define a claim
+id twice, a check with the cache finds what one without finds."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ from hypothesis import strategies as st
 
 from evidencekb.cache import read_entry, write_atomically
 from evidencekb.errors import ValidationError
-from evidencekb.kb.load import load_kb, read_kb
+from evidencekb.kb.checked import RememberedTopics
+from evidencekb.kb.files import scan_kb
+from evidencekb.kb.load import load_tree, read_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, CHECKED_CACHE_DIRNAME
 from evidencekb.reuse import content_key
@@ -26,10 +29,10 @@ KETAMINE = "topics/ketamine-pain"
 SAMPLE = f"topics/{EVIDENCE_TOPIC}"
 
 
-def outcome(kb_dir: Path) -> KnowledgeBase | list[str]:
+def outcome(kb_dir: Path, remembered: RememberedTopics | None = None) -> KnowledgeBase | list[str]:
     """What a check finds: the whole knowledge base, or every problem as printed."""
     try:
-        return load_kb(kb_dir)
+        return load_tree(scan_kb(kb_dir), None, remembered)
     except ValidationError as error:
         return [str(problem) for problem in error.problems]
 
@@ -83,6 +86,30 @@ def test_a_kept_topic_comes_with_its_claims_key_and_one_with_evidence_finds_it_a
         keys = tuple(content_key(repr(claim)) for claim in topic.claims)
         assert topic.claim_keys == keys
         assert topic.claims_key == content_key(*keys)
+
+
+def test_a_remembered_topic_is_taken_again_and_an_edited_one_checked_anew(
+    evidence_kb: Path, cache_home: Path
+) -> None:
+    """`ekb serve` reads kb/ after every save: a topic whose files did not change is the
+    very one read before, not unpickled again (even with the cache folder emptied); an
+    edited topic is checked anew, its problems found as without it."""
+    remembered = RememberedTopics()
+    first = outcome(evidence_kb, remembered)
+    assert isinstance(first, KnowledgeBase)
+    for entry in kept_entries(cache_home):
+        entry.unlink()
+    with (evidence_kb / SAMPLE / "claims.toml").open("a", encoding="utf-8") as claims:
+        claims.write("\n# An editor's note: the topic is the same, its file is not.\n")
+    again = outcome(evidence_kb, remembered)
+    assert isinstance(again, KnowledgeBase) and again == outcome(evidence_kb)
+    (ketamine, sample), (ketamine_again, sample_again) = first.topics, again.topics
+    assert ketamine_again is ketamine
+    assert sample_again is not sample and sample_again == sample
+    replace_in(evidence_kb, f"{KETAMINE}/claims.toml", 'strength = "not-stated"', 'strength = "x"')
+    problems = outcome(evidence_kb, remembered)
+    assert isinstance(problems, list) and len(problems) == 1
+    assert "unknown strength 'x'" in problems[0]
 
 
 def test_an_edited_topic_is_checked_again(evidence_kb: Path, cache_home: Path) -> None:
@@ -207,8 +234,10 @@ def test_a_check_finds_what_it_finds_without_the_cache(
         shutil.copytree(REPO_KB, kb_dir)
         add_evidence_sample(kb_dir)
         monkeypatch.setenv("XDG_CACHE_HOME", str(root / "cache"))
-        outcome(kb_dir)  # every topic kept
+        remembered = RememberedTopics()  # as `ekb serve` reads kb/ after each save
+        outcome(kb_dir, remembered)  # every topic kept, and remembered
         for name in edits:
             EDITS[name](kb_dir)
             expected = uncached(kb_dir, monkeypatch, root / "blocker")
             assert outcome(kb_dir) == expected, name
+            assert outcome(kb_dir, remembered) == expected, name

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evidencekb.errors import KBError, Problem, ValidationError
-from evidencekb.kb.checked import CheckedTopics
+from evidencekb.kb.checked import CheckedTopics, RememberedTopics
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
 from evidencekb.kb.files import KbFileError, KbTree, scan_kb
@@ -75,14 +75,16 @@ class LoadedKb:
     fingerprint: Fingerprint
 
 
-def read_kb(kb_dir: Path) -> LoadedKb:
+def read_kb(kb_dir: Path, remembered: RememberedTopics | None = None) -> LoadedKb:
     """`load_kb`, and the fingerprint of what it read, from one reading of each file
     (`kb_fingerprint` gives the same hash). Its time is taken before the reading: an
-    edit made meanwhile then makes what is built from it look stale, never fresh."""
+    edit made meanwhile then makes what is built from it look stale, never fresh.
+    `remembered`: the topics an earlier reading in this process checked or took
+    (kb/checked.py), taken again if their files are the same."""
     started = time.time_ns()
     tree = scan_kb(kb_dir)
     digest = TreeDigest(tree.all_files(), tree.read)
-    kb = load_tree(tree, digest)
+    kb = load_tree(tree, digest, remembered)
     try:
         fingerprint = digest.finish(started)  # reads the files the loader never opened
     except KbFileError as error:
@@ -90,19 +92,21 @@ def read_kb(kb_dir: Path) -> LoadedKb:
     return LoadedKb(kb_dir, kb, fingerprint)
 
 
-def load_tree(tree: KbTree, digest: TreeDigest | None = None) -> KnowledgeBase:
+def load_tree(
+    tree: KbTree, digest: TreeDigest | None = None, remembered: RememberedTopics | None = None
+) -> KnowledgeBase:
     """Validate a scanned kb/ (perhaps with files about to be written); raise on problems.
     `digest`: fed each file's bytes as they are read."""
     reader = KbReader(tree, digest)
     with collector_paused():  # millions of small containers, none in a cycle
         parse_ahead(tree, reader.cache)
-        kb = _load(reader)
+        kb = _load(reader, remembered)
     if reader.problems:
         raise ValidationError(reader.problems)
     return kb
 
 
-def _load(reader: KbReader) -> KnowledgeBase:
+def _load(reader: KbReader, remembered: RememberedTopics | None) -> KnowledgeBase:
     if not reader.kb_dir.is_dir():
         reader.problems.append(
             Problem(str(reader.kb_dir), 1, "knowledge base folder not found; pass --kb DIR")
@@ -112,7 +116,7 @@ def _load(reader: KbReader) -> KnowledgeBase:
     categories = load_categories(reader)
     kinds, entities = load_entities(reader)
     vocabularies = Vocabularies(scheme, categories.ids, entities.ids)
-    topics = _load_topics(reader, vocabularies)
+    topics = _load_topics(reader, vocabularies, remembered)
     evidence = load_vocabulary(reader)
     topics = attach_evidence(reader, topics, evidence)
     reader.check_unopened()
@@ -127,13 +131,15 @@ def _load(reader: KbReader) -> KnowledgeBase:
     )
 
 
-def _load_topics(reader: KbReader, vocabularies: Vocabularies) -> tuple[Topic, ...]:
+def _load_topics(
+    reader: KbReader, vocabularies: Vocabularies, remembered: RememberedTopics | None
+) -> tuple[Topic, ...]:
     if not reader.tree.is_folder(TOPICS_DIR):
         if not reader.tree.refused(TOPICS_DIR):
             reader.file_problem(TOPICS_DIR, "folder is missing")
         return ()
     claim_checker = ClaimChecker(reader)  # one for all topics: claim ids are unique across them
-    checked = CheckedTopics.of(reader, vocabularies)
+    checked = CheckedTopics.of(reader, vocabularies, remembered)
     topics = []
     for slug in reader.tree.subfolders(TOPICS_DIR):  # hidden ones (imports being staged) aside
         topic = checked.load(reader, claim_checker, slug, vocabularies)
