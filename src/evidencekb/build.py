@@ -217,7 +217,8 @@ def _pages_first(
         told(_result(source, site_dir, every, done))
         return Done.merged([done, run(also)])
     pages_done = run(list(pages.parts))
-    pages.finish(pages_done.written)
+    # The pages' stage finishes with the rest (its finish, the downloads page, gives
+    # the sizes of the files the rest writes): the page it wrote before stays till then.
     write_manifest(out, pages.keys(pages_done.keys) | held, "", source.fingerprint.stamp_ns)
     first = files_in(out)
     # Nothing is removed yet: what no part makes now goes with the second update.
