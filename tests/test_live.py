@@ -119,6 +119,24 @@ def test_a_fresh_site_is_served_without_building_again(kb_dir: Path, tmp_path: P
     assert (site_dir / "index.html").stat().st_ino == before
 
 
+def test_a_save_as_serving_begins_over_a_fresh_site_is_built(kb_dir: Path, tmp_path: Path) -> None:
+    """Serving a site built from kb/ as it is, the watcher first reads kb/ once, so that
+    the first save's rebuild takes its topics as every later one does: a save made
+    while it reads, before kb/ is watched, is built all the same."""
+    site_dir = tmp_path / "site"
+    build(kb_dir, site_dir)
+    page = claim_page(site_dir)
+    with (
+        preview(kb_dir, site_dir) as url,
+        urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=EVENT_TIMEOUT) as events,
+    ):
+        first = next_build(events)  # the status served from the start: no build yet
+        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
+        edited = next_build(events)
+        assert edited["problems"] == [] and edited["generation"] != first["generation"]
+        assert EDITED_WORDS in get(url + page)
+
+
 def test_a_site_older_than_kb_is_built_again_though_its_index_is_current(
     kb_dir: Path, tmp_path: Path
 ) -> None:
