@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import partial
@@ -143,7 +143,7 @@ def _build(
                     source, index_out, _earlier(index, digest, full), steps.progress
                 )
                 site_stages = [offer(source, out, earlier, steps.progress) for offer in STAGES]
-            site_parts = [p for stage in site_stages for p in stage.parts]
+            site_parts = _parts(site_stages)
             run = partial(
                 run_parts, earlier=earlier, out=out, progress=steps.progress, stop=steps.stop
             )
@@ -182,8 +182,8 @@ def _update_site(
     """Finish the site's stages in the staging folder `out`, then update the site from
     it (inplace.commit): the files written anew moved in, those no longer made removed."""
     _finish(stages, out, source, done)
-    parts = [part for stage in stages for part in stage.parts]
-    commit(out, site_dir, earlier.present, earlier.kept(parts, done.written), BUILD_MANIFEST_NAME)
+    kept = earlier.kept(_parts(stages), done.written)
+    commit(out, site_dir, earlier.present, kept, BUILD_MANIFEST_NAME)
 
 
 def _pages_first(
@@ -205,12 +205,9 @@ def _pages_first(
     none of the rest yet (a first build) is updated once, `also` written after."""
     *rest, pages = stages
     held = {
-        part.name: earlier.keys[part.name]
-        for stage in rest
-        for part in stage.parts
-        if part.name in earlier.keys
+        part.name: earlier.keys[part.name] for part in _parts(rest) if part.name in earlier.keys
     }
-    every = [part for stage in stages for part in stage.parts]
+    every = _parts(stages)
     if earlier.present is None or not held:
         done = run(every)
         _update_site(stages, out, source, site_dir, earlier, done)
@@ -225,13 +222,18 @@ def _pages_first(
     commit(out, site_dir, earlier.present, earlier.present - first, BUILD_MANIFEST_NAME)
     told(_result(source, site_dir, list(pages.parts), pages_done))
     out.mkdir()  # the staging folder again: the rest's parts were offered to write in it
-    rest_done = run([*(part for stage in rest for part in stage.parts), *also])
+    rest_done = run([*_parts(rest), *also])
     done = Done.merged([pages_done, rest_done])
     _finish(stages, out, source, done)
     # Kept: what the first update put in, and the files of every part neither wrote.
     kept = (first | frozenset(earlier.kept(every, done.written))) - files_in(out)
     commit(out, site_dir, files_in(site_dir), kept, BUILD_MANIFEST_NAME)
     return done
+
+
+def _parts(stages: Iterable[Parts]) -> list[Part]:
+    """Every part the stages offer, in their order."""
+    return [part for stage in stages for part in stage.parts]
 
 
 def _result(source: LoadedKb, site_dir: Path, parts: list[Part], done: Done) -> BuildResult:
