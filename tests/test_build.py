@@ -24,6 +24,7 @@ import pytest
 from evidencekb.atomic import staged_dir, writer_lock
 from evidencekb.build import BuildResult, build
 from evidencekb.errors import Cancelled, ValidationError
+from evidencekb.kb import read_kb
 from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.paths import DATABASE_NAME, EXPORT_NAME, INDEX_META_NAME, index_dir
 from evidencekb.reuse import built_from
@@ -460,6 +461,26 @@ def test_on_site_is_told_once_the_pages_are_updated_and_before_the_rest_and_the_
     assert tree(index_dir(site)) == tree(index_dir(tmp_path / "together" / "site"))
     assert is_fresh(kb_dir, index_dir(site))
     assert any(name.startswith("segment/") for name in result.written)
+
+
+def test_a_build_stopped_while_kb_is_read_stops_before_the_next_topic(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Reading a large kb/ whose every topic is checked again (a vocabulary edited)
+    takes seconds, before any part is run: once `stop` is set, the reading raises
+    Cancelled before its next topic, and the build leaves the site as it was."""
+    site = tmp_path / "site"
+    build(kb_dir, site)
+    before = tree(site)
+    reword(kb_dir, SAID, EDITED)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        read_kb(kb_dir, stop=stop)
+    with pytest.raises(Cancelled):
+        build(kb_dir, site, stop=stop)
+    assert tree(site) == before
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
 def test_a_build_stopped_after_the_site_leaves_it_and_the_index_to_the_next(

@@ -83,8 +83,9 @@ def build(
     """Build the site; keep from the site already there every part whose content key
     is unchanged (see reuse.py), or nothing with `full`. `on_wait` is told, once, when
     the build waits for another writer of the site or the index. Once `stop` is set
-    (by another thread), the build raises errors.Cancelled before its next task
-    (workers.run_parts), the site and the index as they were.
+    (by another thread), the build raises errors.Cancelled before its next part
+    (workers.run_parts) or, while it reads kb/, its next topic, the site and the
+    index as they were.
 
     With `on_site`, the pages come first: they are written on every core, the site is
     updated with them and `on_site` is told what was made of them; then the rest of
@@ -102,7 +103,7 @@ def build(
     check_replaceable(index, INDEX_META_NAME)
     with ExitStack() as build_scope:
         with made_to_last(build_scope):  # the loaded kb lives as long as the build
-            source = read_kb(kb_dir, remembered)
+            source = read_kb(kb_dir, remembered, stop)
         steps = _Steps(progress, on_wait, stop, on_site)
         return _build(source, site_dir, index, steps, full=full)
 

@@ -7,6 +7,10 @@ below it ever shows a user a traceback or a Python repr.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import threading
 
 
 class KBError(Exception):
@@ -36,8 +40,16 @@ class ValidationError(KBError):
 
 
 class Cancelled(Exception):
-    """A build stopped by its caller between two of its tasks (`ekb serve` stopping
+    """A build stopped by its caller between two of its steps (`ekb serve` stopping
     while it rebuilds): its staging folders are removed and the site stays as it was."""
+
+
+def stop_if_set(stop: threading.Event | None) -> None:
+    """Raise Cancelled if `stop` is set (by another thread): called by a long task
+    between its steps (a build between its parts, reading kb/ between its topics), so
+    that `ekb serve` stops soon after Ctrl-C."""
+    if stop is not None and stop.is_set():
+        raise Cancelled("the build was stopped")
 
 
 class QueryError(KBError):

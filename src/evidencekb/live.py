@@ -248,8 +248,8 @@ class KbWatcher:
         import evidencekb.build  # noqa: F401 (its modules: jinja2, whoosh, sqlite-utils)
         from evidencekb.kb import read_kb
 
-        with suppress(Exception):
-            read_kb(self.kb_dir, self.remembered)
+        with suppress(Exception):  # Cancelled too: Ctrl-C stops it before its next topic
+            read_kb(self.kb_dir, self.remembered, self.stop)
 
     def run(self) -> None:
         """Watch until `stop` is set (the watcher thread's body)."""

@@ -23,11 +23,13 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
+from evidencekb.errors import stop_if_set
 from evidencekb.paths import BUILD_MANIFEST_NAME
 
 MANIFEST_FORMAT = 1
@@ -236,13 +238,18 @@ class Earlier:
             if part.place is None and part.name not in written:
                 yield from self.files_of(part)
 
-    def keep_or_write(self, parts: Iterable[Part], out: Path) -> Done:
+    def keep_or_write(
+        self, parts: Iterable[Part], out: Path, stop: threading.Event | None = None
+    ) -> Done:
         """Keep each of `parts` from this earlier build into `out` (a part with a place:
         from its place's earlier build, into its folder), or else write it, its key found
-        first; what each part written returned, and every key."""
+        first; what each part written returned, and every key. Once `stop` is set, it
+        raises errors.Cancelled before its next part."""
         written: dict[str, object] = {}
         keys: dict[str, str] = {}
-        for part in map(Part.keyed, parts):
+        for offered in parts:
+            stop_if_set(stop)  # a run of parts may be a few thousand pages: seconds
+            part = offered.keyed()
             if part.key is not None:
                 keys[part.name] = part.key
             if not self._keep_placed(part, out):

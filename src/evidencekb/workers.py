@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evidencekb.errors import Cancelled, KBError
+from evidencekb.errors import KBError
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Done, Earlier, Part
 
@@ -63,14 +63,12 @@ def run_parts(
     """Keep from `earlier` or write into `out` every one of `parts`, on every core,
     reporting how many are done; return what each part written returned and every
     part's key, by name (a key found where its part ran: Part.find_key). Once `stop`
-    is set, this process takes no other task and raises Cancelled, which stops the
+    is set, this process runs no other part and raises Cancelled, which stops the
     children (`run_shared`): they never see it set, as they were forked before."""
     done = multiprocessing.Value("q", 0)  # shared memory: parts done in every process
 
     def keep_or_write(run: tuple[Part, ...]) -> Done:
-        if stop is not None and stop.is_set():
-            raise Cancelled("the build was stopped")
-        outcome = earlier.keep_or_write(run, out)
+        outcome = earlier.keep_or_write(run, out, stop)
         with done.get_lock():
             done.value += len(run)
             count = done.value

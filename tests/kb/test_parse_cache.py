@@ -9,13 +9,14 @@ import pickle
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from evidencekb.cache import cache_folder, read_entry, write_atomically
-from evidencekb.errors import ValidationError
+from evidencekb.errors import Cancelled, ValidationError
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.parsecache import AHEAD_BYTES, ParseCache, parse_ahead
@@ -238,6 +239,19 @@ def test_a_large_cold_kb_is_parsed_ahead_on_two_cores(cache_home: Path) -> None:
             assert kept == parse_text(data.decode("utf-8"), relative, []), relative
         else:
             assert kept is None, relative
+
+
+def test_parsing_ahead_stops_once_stop_is_set(cache_home: Path) -> None:
+    """`ekb serve` stopping while a large cold kb/ is parsed ahead: no share is parsed
+    after `stop` is set (this process's raises Cancelled, which stops the child)."""
+    seed = (REPO_KB / KETAMINE / "claims.toml").read_bytes()
+    big = {"part.toml": seed * (AHEAD_BYTES // len(seed) + 1)}
+    tree = scan_kb(REPO_KB).with_folder("topics/big", big)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        parse_ahead(tree, ParseCache(cache_folder(PARSE_CACHE_DIRNAME)), stop)
+    assert entries(cache_home) == []
 
 
 def test_a_small_cold_kb_is_not_parsed_ahead(cache_home: Path) -> None:

@@ -11,12 +11,13 @@ and puts their results together.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from evidencekb.errors import KBError, Problem, ValidationError
+from evidencekb.errors import KBError, Problem, ValidationError, stop_if_set
 from evidencekb.kb.checked import CheckedTopics, RememberedTopics
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.evidence import attach_evidence, load_vocabulary
@@ -75,16 +76,22 @@ class LoadedKb:
     fingerprint: Fingerprint
 
 
-def read_kb(kb_dir: Path, remembered: RememberedTopics | None = None) -> LoadedKb:
+def read_kb(
+    kb_dir: Path,
+    remembered: RememberedTopics | None = None,
+    stop: threading.Event | None = None,
+) -> LoadedKb:
     """`load_kb`, and the fingerprint of what it read, from one reading of each file
     (`kb_fingerprint` gives the same hash). Its time is taken before the reading: an
     edit made meanwhile then makes what is built from it look stale, never fresh.
     `remembered`: the topics an earlier reading in this process checked or took
-    (kb/checked.py), taken again if their files are the same."""
+    (kb/checked.py), taken again if their files are the same. Once `stop` is set (by
+    another thread: `ekb serve` stopping), the reading raises errors.Cancelled before
+    its next topic."""
     started = time.time_ns()
     tree = scan_kb(kb_dir)
     digest = TreeDigest(tree.all_files(), tree.read)
-    kb = load_tree(tree, digest, remembered)
+    kb = load_tree(tree, digest, remembered, stop)
     try:
         fingerprint = digest.finish(started)  # reads the files the loader never opened
     except KbFileError as error:
@@ -93,20 +100,26 @@ def read_kb(kb_dir: Path, remembered: RememberedTopics | None = None) -> LoadedK
 
 
 def load_tree(
-    tree: KbTree, digest: TreeDigest | None = None, remembered: RememberedTopics | None = None
+    tree: KbTree,
+    digest: TreeDigest | None = None,
+    remembered: RememberedTopics | None = None,
+    stop: threading.Event | None = None,
 ) -> KnowledgeBase:
     """Validate a scanned kb/ (perhaps with files about to be written); raise on problems.
-    `digest`: fed each file's bytes as they are read."""
+    `digest`: fed each file's bytes as they are read; `remembered` and `stop` as for
+    `read_kb`."""
     reader = KbReader(tree, digest)
     with collector_paused():  # millions of small containers, none in a cycle
-        parse_ahead(tree, reader.cache)
-        kb = _load(reader, remembered)
+        parse_ahead(tree, reader.cache, stop)
+        kb = _load(reader, remembered, stop)
     if reader.problems:
         raise ValidationError(reader.problems)
     return kb
 
 
-def _load(reader: KbReader, remembered: RememberedTopics | None) -> KnowledgeBase:
+def _load(
+    reader: KbReader, remembered: RememberedTopics | None, stop: threading.Event | None
+) -> KnowledgeBase:
     if not reader.kb_dir.is_dir():
         reader.problems.append(
             Problem(str(reader.kb_dir), 1, "knowledge base folder not found; pass --kb DIR")
@@ -116,7 +129,7 @@ def _load(reader: KbReader, remembered: RememberedTopics | None) -> KnowledgeBas
     categories = load_categories(reader)
     kinds, entities = load_entities(reader)
     vocabularies = Vocabularies(scheme, categories.ids, entities.ids)
-    topics = _load_topics(reader, vocabularies, remembered)
+    topics = _load_topics(reader, vocabularies, remembered, stop)
     evidence = load_vocabulary(reader)
     topics = attach_evidence(reader, topics, evidence)
     reader.check_unopened()
@@ -132,7 +145,10 @@ def _load(reader: KbReader, remembered: RememberedTopics | None) -> KnowledgeBas
 
 
 def _load_topics(
-    reader: KbReader, vocabularies: Vocabularies, remembered: RememberedTopics | None
+    reader: KbReader,
+    vocabularies: Vocabularies,
+    remembered: RememberedTopics | None,
+    stop: threading.Event | None,
 ) -> tuple[Topic, ...]:
     if not reader.tree.is_folder(TOPICS_DIR):
         if not reader.tree.refused(TOPICS_DIR):
@@ -142,6 +158,7 @@ def _load_topics(
     checked = CheckedTopics.of(reader, vocabularies, remembered)
     topics = []
     for slug in reader.tree.subfolders(TOPICS_DIR):  # hidden ones (imports being staged) aside
+        stop_if_set(stop)  # checking a large kb's every topic takes seconds
         topic = checked.load(reader, claim_checker, slug, vocabularies)
         if topic is not None:
             topics.append(topic)

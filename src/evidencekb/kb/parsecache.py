@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
 from evidencekb.cache import PARSED_TOML, PickledEntries
+from evidencekb.errors import stop_if_set
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.tomlfile import Parsed, parse_text
 from evidencekb.reuse import content_key
@@ -65,10 +67,11 @@ class ParseCache:
         self.entries.write(path, (_FORMAT, path, content_hash, parsed.data, parsed.huge_numbers))
 
 
-def parse_ahead(tree: KbTree, cache: ParseCache) -> None:
+def parse_ahead(tree: KbTree, cache: ParseCache, stop: threading.Event | None = None) -> None:
     """Parse into `cache`, on every core (workers.py), the TOML files of `tree` that it
     has no entry for, when they come to AHEAD_BYTES or more (a fresh clone's first
-    check or build of a large kb): reading kb/ then finds every file parsed.
+    check or build of a large kb): reading kb/ then finds every file parsed. Once
+    `stop` is set, this process parses no other share and raises Cancelled.
 
     Only what parses is kept; a file that does not is read again as usual, which
     reports its problem. Without a cache folder this process can write in, there is
@@ -98,10 +101,13 @@ def parse_ahead(tree: KbTree, cache: ParseCache) -> None:
             shares.append([])
         shares[-1].append(item)
         done += len(item[1])
-    run_shared([partial(_parse_into, cache, share) for share in shares])
+    run_shared([partial(_parse_into, cache, share, stop) for share in shares])
 
 
-def _parse_into(cache: ParseCache, files: Sequence[tuple[str, bytes]]) -> None:
+def _parse_into(
+    cache: ParseCache, files: Sequence[tuple[str, bytes]], stop: threading.Event | None
+) -> None:
+    stop_if_set(stop)
     for path, data in files:
         try:
             parsed = parse_text(decode_utf8(data, path), path, [])
