@@ -468,7 +468,8 @@ def test_a_build_stopped_while_kb_is_read_stops_before_the_next_topic(
 ) -> None:
     """Reading a large kb/ whose every topic is checked again (a vocabulary edited)
     takes seconds, before any part is run: once `stop` is set, the reading raises
-    Cancelled before its next topic, and the build leaves the site as it was."""
+    Cancelled before its next topic (here its first), and a build so stopped leaves
+    the site as it was."""
     site = tmp_path / "site"
     build(kb_dir, site)
     before = tree(site)

@@ -15,10 +15,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.client import HTTPResponse
 from pathlib import Path
@@ -34,6 +35,7 @@ from evidencekb.live import (
     SCRIPT_PATH,
     WORKER_PATH,
     BuildBoard,
+    KbWatcher,
     _kb_file_changed,
     live_serving,
     rebuild,
@@ -119,22 +121,45 @@ def test_a_fresh_site_is_served_without_building_again(kb_dir: Path, tmp_path: P
     assert (site_dir / "index.html").stat().st_ino == before
 
 
-def test_a_save_as_serving_begins_over_a_fresh_site_is_built(kb_dir: Path, tmp_path: Path) -> None:
-    """Serving a site built from kb/ as it is, the watcher first reads kb/ once, so that
-    the first save's rebuild takes its topics as every later one does: a save made
-    while it reads, before kb/ is watched, is built all the same."""
+def _watching(watcher: KbWatcher, until: Callable[[], bool]) -> None:
+    """Run the watcher in its thread until `until()` holds (or EVENT_TIMEOUT), then stop it."""
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + EVENT_TIMEOUT
+        while not until() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        watcher.stop.set()
+        thread.join(timeout=EVENT_TIMEOUT)
+
+
+def test_serving_a_fresh_site_reads_kb_ahead_and_builds_a_save_made_meanwhile(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Serving a site built from kb/ as it is, the watcher reads kb/ once before it
+    watches, building nothing, so that the first save's rebuild takes its topics as
+    every later one does; a save made before the watching begins (as while it reads)
+    is built all the same."""
     site_dir = tmp_path / "site"
     build(kb_dir, site_dir)
     page = claim_page(site_dir)
-    with (
-        preview(kb_dir, site_dir) as url,
-        urllib.request.urlopen(url + EVENTS_PATH.lstrip("/"), timeout=EVENT_TIMEOUT) as events,
-    ):
-        first = next_build(events)  # the status served from the start: no build yet
-        reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)
-        edited = next_build(events)
-        assert edited["problems"] == [] and edited["generation"] != first["generation"]
-        assert EDITED_WORDS in get(url + page)
+    # kb/'s files older than the watcher's margin: nothing to build when it starts.
+    time.sleep(CLOCK_MARGIN_NS / 1e9)
+    board = BuildBoard()
+    watcher = KbWatcher(kb_dir, site_dir, board, lambda line: None)
+    watcher.build_unless_current()
+    _watching(watcher, lambda: len(watcher.remembered) > 0)
+    assert len(watcher.remembered) == 1  # the kb's one topic, read ahead
+    assert board.status.generation == 0  # and nothing built
+
+    board = BuildBoard()
+    watcher = KbWatcher(kb_dir, site_dir, board, lambda line: None)
+    watcher.build_unless_current()
+    reword(kb_dir, CLAIM_WORDS, EDITED_WORDS)  # saved before the watching begins
+    _watching(watcher, lambda: board.status.generation > 0)
+    assert board.status.generation > 0 and board.status.problems == ()
+    assert EDITED_WORDS in (site_dir / page).read_text("utf-8")
 
 
 def test_a_site_older_than_kb_is_built_again_though_its_index_is_current(

@@ -191,7 +191,8 @@ class KbWatcher:
     Nothing else ends it: a failed build is reported (`rebuild`); a kb/ folder
     that is deleted is reported and waited for; one made again or moved into its
     place is built and watched in turn. Saves made before the watching began
-    (while the first build ran) send no event: their modification times tell.
+    (while the first build ran, or kb/ was read ahead) send no event: their
+    modification times tell.
     """
 
     def __init__(
@@ -211,9 +212,10 @@ class KbWatcher:
         # What the build made lives on in reference cycles (its Jinja environment and
         # the parts that name it hold the loaded kb) until a full collection: made
         # now, while the editor reads the page, rather than inside the next build,
-        # which it slowed by 0.13 s on the large benchmark kb (BENCHMARKS.md). It
-        # also frees one kb before the next is read.
-        gc.collect()
+        # which it slowed by 0.13 s on the large benchmark kb (BENCHMARKS.md). Not
+        # when stopping: the process is about to end.
+        if not self.stop.is_set():
+            gc.collect()
 
     def build_unless_current(self) -> None:
         """Build, unless site_dir was built from kb/ as it is now (its build manifest
@@ -248,7 +250,8 @@ class KbWatcher:
         import evidencekb.build  # noqa: F401 (its modules: jinja2, whoosh, sqlite-utils)
         from evidencekb.kb import read_kb
 
-        with suppress(Exception):  # Cancelled too: Ctrl-C stops it before its next topic
+        # A kb/ problem or a file that cannot be read; or Ctrl-C, before its next topic.
+        with suppress(KBError, Cancelled, OSError):
             read_kb(self.kb_dir, self.remembered, self.stop)
 
     def run(self) -> None:

@@ -64,7 +64,7 @@ def run_parts(
     reporting how many are done; return what each part written returned and every
     part's key, by name (a key found where its part ran: Part.find_key). Once `stop`
     is set, this process runs no other part and raises Cancelled, which stops the
-    children (`run_shared`): they never see it set, as they were forked before."""
+    children (`run_shared`): a child forked before it was set never sees it set."""
     done = multiprocessing.Value("q", 0)  # shared memory: parts done in every process
 
     def keep_or_write(run: tuple[Part, ...]) -> Done:

@@ -93,23 +93,29 @@ def test_a_remembered_topic_is_taken_again_and_an_edited_one_checked_anew(
 ) -> None:
     """`ekb serve` reads kb/ after every save: a topic whose files did not change is the
     very one read before, not unpickled again (even with the cache folder emptied); an
-    edited topic is checked anew, its problems found as without it."""
+    edited topic is checked anew, its problems found as without it; a topic folder
+    removed is forgotten. (Ketamine has no evidence.toml evidence: the sample, which
+    has, is made anew after every reading, remembered or not.)"""
     remembered = RememberedTopics()
     first = outcome(evidence_kb, remembered)
-    assert isinstance(first, KnowledgeBase)
+    assert isinstance(first, KnowledgeBase) and len(remembered) == 2
     for entry in kept_entries(cache_home):
         entry.unlink()
-    with (evidence_kb / SAMPLE / "claims.toml").open("a", encoding="utf-8") as claims:
-        claims.write("\n# An editor's note: the topic is the same, its file is not.\n")
     again = outcome(evidence_kb, remembered)
-    assert isinstance(again, KnowledgeBase) and again == outcome(evidence_kb)
-    (ketamine, sample), (ketamine_again, sample_again) = first.topics, again.topics
-    assert ketamine_again is ketamine
-    assert sample_again is not sample and sample_again == sample
+    assert isinstance(again, KnowledgeBase)
+    assert again.topics[0] is first.topics[0]
+    with (evidence_kb / KETAMINE / "claims.toml").open("a", encoding="utf-8") as claims:
+        claims.write("\n# An editor's note: the topic is the same, its file is not.\n")
+    edited = outcome(evidence_kb, remembered)
+    assert isinstance(edited, KnowledgeBase) and edited == outcome(evidence_kb)
+    assert edited.topics[0] is not first.topics[0] and edited.topics[0] == first.topics[0]
     replace_in(evidence_kb, f"{KETAMINE}/claims.toml", 'strength = "not-stated"', 'strength = "x"')
     problems = outcome(evidence_kb, remembered)
     assert isinstance(problems, list) and len(problems) == 1
     assert "unknown strength 'x'" in problems[0]
+    shutil.rmtree(evidence_kb / SAMPLE)
+    outcome(evidence_kb, remembered)
+    assert len(remembered) == 1  # ketamine's folder alone: the sample's is gone
 
 
 def test_an_edited_topic_is_checked_again(evidence_kb: Path, cache_home: Path) -> None:

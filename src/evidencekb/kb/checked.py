@@ -65,6 +65,15 @@ class RememberedTopics:
     def put(self, place: str, key: str, topic: Topic) -> None:
         self._topics[place] = (key, topic)
 
+    def keep_only(self, places: Iterable[str]) -> None:
+        """Forget every topic but those of `places` (the folders kb/ has now): one
+        removed or renamed while `ekb serve` runs is not held for the rest of it."""
+        kept = set(places)
+        self._topics = {place: found for place, found in self._topics.items() if place in kept}
+
+    def __len__(self) -> int:
+        return len(self._topics)
+
 
 @dataclass(frozen=True)
 class CheckedTopics:
@@ -135,6 +144,11 @@ class CheckedTopics:
         if isinstance(kept, Topic):
             self._remember(slug, key, kept)
         return kept
+
+    def remember_only(self, slugs: Iterable[str]) -> None:
+        """Let the remembered topics be those of these topic folders only (kb/'s now)."""
+        if self.remembered is not None and self.entries is not None:
+            self.remembered.keep_only(map(self.entries.place, slugs))
 
     def _remember(self, slug: str, key: str, topic: Topic) -> None:
         if self.remembered is not None and self.entries is not None:

@@ -157,11 +157,13 @@ def _load_topics(
     claim_checker = ClaimChecker(reader)  # one for all topics: claim ids are unique across them
     checked = CheckedTopics.of(reader, vocabularies, remembered)
     topics = []
-    for slug in reader.tree.subfolders(TOPICS_DIR):  # hidden ones (imports being staged) aside
+    slugs = reader.tree.subfolders(TOPICS_DIR)  # hidden ones (imports being staged) aside
+    for slug in slugs:
         stop_if_set(stop)  # checking a large kb's every topic takes seconds
         topic = checked.load(reader, claim_checker, slug, vocabularies)
         if topic is not None:
             topics.append(topic)
+    checked.remember_only(slugs)
     return tuple(topics)
 
 
