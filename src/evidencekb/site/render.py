@@ -329,6 +329,7 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
             variables = {"nav": "categories", "term": term, "pages": pages, "claims": claims}
             yield pages.path, "category.html", variables
     for topic in kb.topics:
+        numbers = lookups.reference_numbers(topic)  # once a topic, not once a listing page
         for pages, claims in listing(topic_href(topic.slug), lookups.topic_pages[topic.slug]):
             yield (
                 pages.path,
@@ -336,7 +337,7 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
                 {
                     "nav": "home",
                     "topic": topic,
-                    "numbers": lookups.reference_numbers(topic),
+                    "numbers": numbers,
                     "outline": outline(claims),
                     "pages": pages,
                 },
@@ -352,7 +353,7 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
                     "kept_as": f"{TOPICS_DIR}/{topic.slug}/{SOURCE_COPY}",
                 },
             )
-        for number in lookups.reference_numbers(topic):
+        for number in numbers:
             yield (
                 reference_href(topic.slug, number),
                 "reference.html",
