@@ -6,7 +6,8 @@ site's pages first, then the rest of the site and the search index (`rebuild`);
 each update of the site is atomic,
 so the server goes on serving the last good site throughout, and after a failed
 build too. Nothing ends the watching but Ctrl-C, which stops a build under way
-before its next task (the site as it was, or updated and its index not): a build that
+before the next topic it reads or part it writes (the site as it was, or its pages
+or all of it updated and its index not): a build that
 fails in a way no kb/ check foresaw is reported like a kb/ problem, and a kb/
 folder deleted and made again (as `git checkout` or rsync may do) is watched
 anew. Each served HTML page gets one extra script tag, added as the page is sent
@@ -125,7 +126,8 @@ def rebuild(
     """Build the site once and post the outcome. A failed build is reported, never
     raised: a kb/ problem, and any other failure too (in one line), since the
     watcher that called this must live on to build the fix. Once `stop` is set (the
-    server stopping), the build stops before its next task, and nothing is said.
+    server stopping), the build stops before the next topic it reads or part it
+    writes, and nothing is said.
 
     The open pages reload as soon as the site's pages are updated, before its search
     data, database and export, and the search index (which only `ekb search` reads),
@@ -474,7 +476,7 @@ def serve_live(kb_dir: Path, site_dir: Path, port: int, say: Callable[[str], Non
             while True:
                 time.sleep(SIGNAL_CHECK_SECONDS)
         except KeyboardInterrupt:
-            # Stopping takes a moment (a build stops before its next task, then
+            # Stopping takes a moment (a build stops before its next part, then
             # removes its staging): a second Ctrl-C must not cut that short and leave
             # the staging behind. The process still ends on SIGTERM or SIGKILL.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
