@@ -556,6 +556,29 @@ References
 """  # noqa: E501
 
 
+def csl_item(number: int, work: dict[str, Any]) -> dict[str, Any]:
+    """`work` (one of the works above) as a reference manager exports it in CSL-JSON,
+    by its citation `number` in a topic."""
+    names = [name.rsplit(" ", 1) for name in work["authors"]]
+    item = {
+        "id": f"grading-{number}",
+        "citation-number": number,
+        "type": "article-journal",
+        "title": work["title"],
+        "author": [
+            {"family": family, "given": " ".join(f"{initial}." for initial in initials)}
+            for family, initials in names
+        ],
+        "issued": {"date-parts": [[work["year"]]]},
+        "container-title": work["journal"],
+        "volume": work["volume"],
+        "page": work["pages"],
+        "DOI": work["doi"],
+        "PMID": work["pmid"],
+    }
+    return item | ({"issue": work["issue"]} if "issue" in work else {})
+
+
 GRADING_TOPIC = "grading"
 GRADING_WORKS = {1: COHEN_2018, 2: GUYATT_2008, 3: SANTESSO_2020}  # as its list numbers them
 

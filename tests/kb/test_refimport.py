@@ -22,6 +22,7 @@ from fixtures import (
     MEDLINE,
     REFERENCED_SUMMARY,
     SANTESSO_2020,
+    csl_item,
 )
 
 # The statements of REFERENCED_SUMMARY without its list: bare numbers 1, 2 and 3.
@@ -69,27 +70,6 @@ COHEN_BIBTEX = r"""
   pmid = {29870458},
 }
 """
-
-
-def csl_item(number: int, work: dict[str, Any]) -> dict[str, Any]:
-    names = [name.rsplit(" ", 1) for name in work["authors"]]
-    item = {
-        "id": f"grading-{number}",
-        "citation-number": number,
-        "type": "article-journal",
-        "title": work["title"],
-        "author": [
-            {"family": family, "given": " ".join(f"{initial}." for initial in initials)}
-            for family, initials in names
-        ],
-        "issued": {"date-parts": [[work["year"]]]},
-        "container-title": work["journal"],
-        "volume": work["volume"],
-        "page": work["pages"],
-        "DOI": work["doi"],
-        "PMID": work["pmid"],
-    }
-    return item | ({"issue": work["issue"]} if "issue" in work else {})
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ the topic's history; and refuses to drop the stances and notices recorded beside
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -12,8 +13,19 @@ from evidencekb.errors import KBError
 from evidencekb.kb.claims_jsonl import import_claims_jsonl
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.refimport import import_references
 from evidencekb.paths import EVIDENCE_FILE, NOTICES_FILE
-from fixtures import REPO, ekb_here, folder_bytes
+from fixtures import (
+    COHEN_2018,
+    GRADING_WORKS,
+    GUYATT_2008,
+    REFERENCED_SUMMARY,
+    REPO,
+    SANTESSO_2020,
+    csl_item,
+    ekb_here,
+    folder_bytes,
+)
 
 SAMPLE = REPO / "tests" / "data" / "evidence-sample.jsonl"
 HISTORY = (
@@ -146,3 +158,125 @@ def test_a_claims_file_with_stances_gives_the_topic_its_evidence_anew(
     )
     with pytest.raises(KBError, match=r"--replace would drop evidence\.toml \(the stances"):
         import_claims_jsonl(kb_dir, bare, "sample", replace=True)
+
+
+def _summary_topic(kb_dir: Path, tmp_path: Path, text: str) -> tuple[Path, Path]:
+    """`text` imported as topic "grading", then every work it cites filled in from the
+    reference manager's records; (the summary's file, the topic's folder)."""
+    source = tmp_path / "grading.txt"
+    source.write_text(text, encoding="utf-8")
+    import_summary(kb_dir, source, "grading")
+    cited = [n for n, _ in GRADING_WORKS.items() if f" {n}.\n" in text.split("References")[0]]
+    records = tmp_path / "library.json"
+    records.write_text(json.dumps([csl_item(n, GRADING_WORKS[n]) for n in cited]), encoding="utf-8")
+    import_references(kb_dir, records, "grading", replace=True)
+    return source, kb_dir / "topics" / "grading"
+
+
+def _recorded(kb_dir: Path) -> dict[str | None, tuple[int, list[str], str | None]]:
+    """Each reference of topic "grading" by its DOI: its number, authors and PMID."""
+    return {
+        ref.doi: (ref.number, list(ref.authors), ref.pmid)
+        for ref in load_kb(kb_dir).topic("grading").references
+    }
+
+
+def _renumbered(numbers: tuple[int, int, int]) -> str:
+    """REFERENCED_SUMMARY as a new version may number it: work n (Cohen's, Guyatt's,
+    Santesso's) as numbers[n - 1], in the statements and in the list."""
+    text = REFERENCED_SUMMARY
+    for old in (1, 2, 3):  # through a mark, so that no number is renumbered twice
+        text = text.replace(f" {old}.\n", f" #{old}.\n").replace(f"\n{old}. ", f"\n#{old}. ")
+    for old, new in zip((1, 2, 3), numbers, strict=True):
+        text = text.replace(f" #{old}.\n", f" {new}.\n").replace(f"\n#{old}. ", f"\n{new}. ")
+    return text
+
+
+@pytest.mark.parametrize("numbers", list(itertools.permutations((1, 2, 3))))
+def test_a_new_version_keeps_what_was_recorded_of_each_work_it_lists_under_its_number(
+    empty_kb: Path, tmp_path: Path, numbers: tuple[int, int, int]
+) -> None:
+    """What `ekb refs import` added (every author, a PMID the list leaves out) follows
+    each work to the number the new version gives it: the same line but for its number."""
+    source, _ = _summary_topic(empty_kb, tmp_path, REFERENCED_SUMMARY)
+    works = (COHEN_2018, GUYATT_2008, SANTESSO_2020)
+    assert _recorded(empty_kb) == {
+        w["doi"]: (n, w["authors"], w["pmid"]) for n, w in enumerate(works, 1)
+    }
+    source.write_text(_renumbered(numbers), encoding="utf-8")
+    import_summary(empty_kb, source, "grading", replace=True)
+    assert _recorded(empty_kb) == {
+        w["doi"]: (n, w["authors"], w["pmid"]) for n, w in zip(numbers, works, strict=True)
+    }
+
+
+def test_a_work_kept_by_its_doi_takes_the_new_lines_reading_and_what_was_added(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """The new version rewrites Cohen's line (its title shortened) and keeps its DOI:
+    the line is read anew, and the authors and PMID recorded beyond it are kept."""
+    source, _ = _summary_topic(empty_kb, tmp_path, REFERENCED_SUMMARY)
+    reworded = REFERENCED_SUMMARY.replace(
+        "From the American Society of Regional Anesthesia and Pain Medicine, the American "
+        "Academy of Pain Medicine, and the American Society of Anesthesiologists. ",
+        ". ",
+    )
+    assert reworded != REFERENCED_SUMMARY
+    source.write_text(reworded, encoding="utf-8")
+    import_summary(empty_kb, source, "grading", replace=True)
+    cohen = load_kb(empty_kb).topic("grading").references[0]
+    assert (cohen.number, list(cohen.authors), cohen.pmid) == (
+        1,
+        COHEN_2018["authors"],
+        COHEN_2018["pmid"],
+    )
+    assert cohen.citation_text is not None and "Anesthesiologists" not in cohen.citation_text
+
+
+def _refusal(folder: Path, named: str) -> str:
+    return (
+        f"Error: {folder}: --replace would drop what references.toml records beyond the "
+        f"summary ({named}) of works the new version does not give as the same (the same "
+        "line in its reference list but for the number, or the same DOI or PMID): a number "
+        "may now name another work. Move references.toml out of the folder, import, then "
+        "put back what still applies (`ekb refs import` adds a reference manager's records)\n"
+    )
+
+
+def test_an_import_of_works_by_number_only_refuses_to_drop_what_was_recorded_of_them(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A summary that numbers its works and no more may have renumbered them: what a
+    reference manager gave of work 2 is neither moved to whatever 2 is now nor dropped."""
+    bare = REFERENCED_SUMMARY.split("\nReferences\n")[0] + "\n"
+    source, folder = _summary_topic(empty_kb, tmp_path, bare)
+    before = folder_bytes(empty_kb)
+    ran = ekb_here("import", str(source), "--topic", "grading", "--replace", "--kb", str(empty_kb))
+    fields = "title, authors, year, journal, volume, {}pages, doi, pmid"
+    named = f"references 1 and 2: {fields.format('issue, ')}; reference 3: {fields.format('')}"
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (1, "", _refusal(folder, named))
+    assert folder_bytes(empty_kb) == before
+
+
+def test_an_import_refuses_to_drop_what_was_recorded_of_a_work_it_no_longer_cites(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """The new version drops Santesso's paper (its statement and its line): the authors
+    recorded in full beyond the line's "et al." would go with it."""
+    source, folder = _summary_topic(empty_kb, tmp_path, REFERENCED_SUMMARY)
+    statement, entry = (
+        next(line for line in REFERENCED_SUMMARY.splitlines() if line.endswith(end))
+        for end in (" 3.", "PMID: 31711912.")
+    )
+    source.write_text(
+        REFERENCED_SUMMARY.replace(statement + "\n", "").replace(entry + "\n", ""),
+        encoding="utf-8",
+    )
+    before = folder_bytes(empty_kb)
+    ran = ekb_here("import", str(source), "--topic", "grading", "--replace", "--kb", str(empty_kb))
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        1,
+        "",
+        _refusal(folder, "reference 3: authors"),
+    )
+    assert folder_bytes(empty_kb) == before

@@ -226,7 +226,7 @@ def topic_files(
         TOPIC_FILE: topic,
         OVERVIEW_FILE: _overview(source_name, statements, bool(listed)),
         CLAIMS_FILE: _claims(kb, slug, statements, added, replaced),
-        REFERENCES_FILE: _references(source_name, statements, listed),
+        REFERENCES_FILE: _references(source_name, statements, listed, replaced),
     }
     return {name: content.encode("utf-8") for name, content in files.items()}
 
@@ -302,9 +302,13 @@ def claim_table(
 
 
 def _references(
-    source_name: str, statements: tuple[Statement, ...], listed: dict[int, Entry]
+    source_name: str,
+    statements: tuple[Statement, ...],
+    listed: dict[int, Entry],
+    replaced: Replaced,
 ) -> str:
     numbers = sorted({n for s in statements for n in s.citations})
+    given = {n: {"number": n, **(listed[n].fields if n in listed else {})} for n in numbers}
     gives = "a reference list" if listed else "their numbers only"
     references = [
         f"# The works this topic cites. {source_name} gives {gives}.\n"
@@ -312,8 +316,7 @@ def _references(
         "# kb/README.md explains every field.\n"
     ]
     references += [
-        "\n" + format_table("reference", {"number": n, **(listed[n].fields if n in listed else {})})
-        for n in numbers
+        "\n" + format_table("reference", fields) for fields in replaced.references(given).values()
     ]
     return "".join(references)
 

@@ -188,6 +188,14 @@ def parse_reference_list(
     return entries
 
 
+def entry_body(citation_text: str) -> str | None:
+    """What a list's line (a reference's `citation_text`) says of its work, without its
+    number: two versions of a summary that list a work alike may number it otherwise.
+    None for a text not written as a list's entry."""
+    match = _ENTRY.match(citation_text.strip())
+    return None if match is None else match.group("body")
+
+
 def read_entry(citation_text: str, body: str) -> dict[str, Any]:
     """The fields one entry states unambiguously; `citation_text` always."""
     fields: dict[str, Any] = {}

@@ -12,7 +12,14 @@ no source gives:
   id and cited works by number. A new version may reword the one and renumber the
   other, so that a kept stance or notice could mark another work than it was recorded
   for: an import that would drop either refuses instead, naming the file, so that
-  nothing a curator or `ekb refs retractions` recorded is lost unseen.
+  nothing a curator or `ekb refs retractions` recorded is lost unseen;
+- what references.toml records of a work beyond what the summary's list said of it
+  (what `ekb refs import` or an editor added, or corrected): kept for the work the new
+  version lists as the same (the same line but for its number, or the same DOI or
+  PMID), under its new number. A work recorded so that the new version does not give
+  as the same, a summary that numbers its works and no more among them, is refused
+  as the files above are: its number may now name another work, and a record kept by
+  number could give a claim a citation it never had.
 The folder is read leniently: one that no longer parses keeps nothing of it (it was
 being replaced because it was broken), never a guess.
 """
@@ -26,9 +33,18 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.errors import KBError
+from evidencekb.identifiers import doi_key
+from evidencekb.kb.reflist import entry_body, read_entry
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.kb.topic import CHANGE_TABLE, HISTORY_FIELDS
-from evidencekb.paths import CLAIMS_FILE, EVIDENCE_FILE, NOTICES_FILE, TOPIC_FILE
+from evidencekb.names import JSONL
+from evidencekb.paths import (
+    CLAIMS_FILE,
+    EVIDENCE_FILE,
+    NOTICES_FILE,
+    REFERENCES_FILE,
+    TOPIC_FILE,
+)
 from evidencekb.registry import CLAIM_FIELDS
 
 # What each file an import never writes records, for the refusal's words.
@@ -56,6 +72,10 @@ class Replaced:
     claims: Mapping[str, Kept] = field(default_factory=dict)
     history: Mapping[str, Any] = field(default_factory=dict)  # topic.toml's keys
     changes: tuple[Mapping[str, Any], ...] = ()  # topic.toml's [[change]] tables
+    # What references.toml records beyond the summary's list, by reference number
+    # (a topic imported from a summary: all of a claims-jsonl file's works are its own).
+    recorded: Mapping[int, RecordedWork] = field(default_factory=dict)
+    folder: Path | None = None  # the folder replaced
 
     @classmethod
     def read(cls, folder: Path, makes: Collection[str]) -> Replaced:
@@ -68,10 +88,13 @@ class Replaced:
             raise KBError(_refusal(folder, dropped))
         topic = _toml(folder / TOPIC_FILE)
         changes = topic.get(CHANGE_TABLE)
+        from_summary = topic.get("source_format") != JSONL
         return cls(
             _claims(_toml(folder / CLAIMS_FILE)),
             {key: topic[key] for key in HISTORY_FIELDS if isinstance(topic.get(key), str)},
             tuple(c for c in changes if isinstance(c, dict)) if isinstance(changes, list) else (),
+            _recorded(_toml(folder / REFERENCES_FILE)) if from_summary else {},
+            folder,
         )
 
     def dates(
@@ -97,6 +120,21 @@ class Replaced:
         names = (f.name for f in CLAIM_FIELDS if f.name not in written)
         return {name: kept.table[name] for name in names if name in kept.table}
 
+    def references(self, listed: Mapping[int, Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+        """Each reference the new version cites (`listed`: what its list says of each,
+        by number, its `number` included) with what references.toml recorded beyond
+        that of the same work; KBError naming those of a work the new version does not
+        give as the same (see the module's docstring), which would be dropped."""
+        left = dict(self.recorded)
+        written: dict[int, dict[str, Any]] = {}
+        for number, given in listed.items():
+            same = next((n for n, work in left.items() if work.is_listed_as(given)), None)
+            kept = left.pop(same).beyond if same is not None else {}
+            written[number] = {**given, **kept}
+        if left:
+            raise KBError(_dropped_references(self.folder or Path(), left))
+        return written
+
     def topic_history(self) -> str:
         """topic.toml's lines for the history kept, after the keys an import writes."""
         lines = format_keys(dict(self.history))
@@ -111,6 +149,77 @@ def _refusal(folder: Path, dropped: list[str]) -> str:
         "number, which a new version may change); move it out of the folder, import, "
         "then put back what still applies (`ekb check` names what does not)"
     )
+
+
+@dataclass(frozen=True)
+class RecordedWork:
+    """A reference of the folder replaced that records more than the summary's list
+    said of its work: what the list said (`given`), and the fields beyond it or
+    otherwise (`beyond`, what `ekb refs import` or an editor wrote)."""
+
+    given: Mapping[str, Any]
+    beyond: Mapping[str, Any]
+
+    def is_listed_as(self, new: Mapping[str, Any]) -> bool:
+        """Whether the new version's entry `new` is this work: the same line but for
+        its number, or the same DOI or PMID (the new line's, or the recorded)."""
+        line, new_line = self.given.get("citation_text"), new.get("citation_text")
+        if isinstance(line, str) and isinstance(new_line, str):
+            body = entry_body(line)
+            if body is not None and body == entry_body(new_line):
+                return True
+        recorded = {**self.given, **self.beyond}
+        doi, new_doi = recorded.get("doi"), new.get("doi")
+        if isinstance(doi, str) and isinstance(new_doi, str) and doi_key(doi) == doi_key(new_doi):
+            return True
+        return recorded.get("pmid") is not None and recorded.get("pmid") == new.get("pmid")
+
+
+def _recorded(parsed: Mapping[str, Any]) -> dict[int, RecordedWork]:
+    """references.toml's works that record more than the summary's list said, by number."""
+    tables = parsed.get("reference")
+    found: dict[int, RecordedWork] = {}
+    for table in tables if isinstance(tables, list) else ():
+        if not isinstance(table, dict) or not isinstance(table.get("number"), int):
+            continue
+        line = table.get("citation_text")
+        body = entry_body(line) if isinstance(line, str) else None
+        given = read_entry(line, body) if isinstance(line, str) and body is not None else {}
+        beyond = {
+            key: value
+            for key, value in table.items()
+            if key not in ("number", "citation_text") and given.get(key) != value
+        }
+        if beyond:
+            found[table["number"]] = RecordedWork(given, beyond)
+    return found
+
+
+_NAMED_AT_MOST = 5  # sets of fields named in the refusal; the rest counted
+
+
+def _dropped_references(folder: Path, left: Mapping[int, RecordedWork]) -> str:
+    """The refusal of an import that would drop what `left` records beyond the summary:
+    the works by number, those recording the same fields named together."""
+    by_fields: dict[tuple[str, ...], list[int]] = {}
+    for number, work in sorted(left.items()):
+        by_fields.setdefault(tuple(work.beyond), []).append(number)
+    named = [f"{_numbers(numbers)}: {', '.join(fields)}" for fields, numbers in by_fields.items()]
+    if len(named) > _NAMED_AT_MOST:
+        named[_NAMED_AT_MOST:] = [f"and {len(named) - _NAMED_AT_MOST} more"]
+    return (
+        f"{folder}: --replace would drop what {REFERENCES_FILE} records beyond the summary "
+        f"({'; '.join(named)}) of works the new version does not give as the same (the same "
+        "line in its reference list but for the number, or the same DOI or PMID): a number "
+        f"may now name another work. Move {REFERENCES_FILE} out of the folder, import, then "
+        "put back what still applies (`ekb refs import` adds a reference manager's records)"
+    )
+
+
+def _numbers(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return f"reference {numbers[0]}"
+    return f"references {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _toml(path: Path) -> dict[str, Any]:
