@@ -290,7 +290,7 @@ def sample_kb(hostile: str = HOSTILE) -> KnowledgeBase:
             Term("supports", "Supports", "stance", "For it."),
             Term("contradicts", "Contradicts", "stance", "Against it."),
             Term("no-evidence", "No evidence either way", "stance", "Neither."),
-            Term("not-stated", "Not stated", "stance", f"Unknown {hostile}"),
+            Term("not-stated", "Not recorded", "stance", f"Unknown {hostile}"),
         ),
         relation_kinds=(
             Term("contradicts", "Contradicts", "relation", "Both cannot be true."),

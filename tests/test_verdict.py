@@ -20,7 +20,7 @@ STANCES = (
     Term("supports", "Supports", "stance"),
     Term("contradicts", "Contradicts", "stance"),
     Term("no-evidence", "No evidence either way", "stance"),
-    Term("not-stated", "Not stated", "stance"),
+    Term("not-stated", "Not recorded", "stance"),
 )
 SCHEME = StrengthScheme(
     levels=(

@@ -39,7 +39,7 @@ def test_each_link_has_its_stance(db: sqlite3.Connection) -> None:
         ("supports", "Supports"),
         ("contradicts", "Contradicts"),
         ("no-evidence", "No evidence either way"),
-        ("not-stated", "Not stated"),
+        ("not-stated", "Not recorded"),
     ]
 
 

@@ -77,6 +77,18 @@ def test_import_keeps_claims_works_stances_and_quotations(kb_dir: Path) -> None:
     assert claims[0]["evidence"][0]["quotes"] == [{"text": sentence, "sentence": 4}]
 
 
+def test_the_overview_says_what_the_source_recorded(kb_dir: Path, tmp_path: Path) -> None:
+    """Which stays true once an editor records the stance the source left out."""
+    lines = sample_lines()
+    del lines[2]["evidence"]
+    import_claims_jsonl(kb_dir, write(tmp_path / "in.jsonl", lines), "sample")
+    overview = (kb_dir / "topics" / "sample" / "overview.md").read_text(encoding="utf-8")
+    assert overview.endswith(
+        "Stances recorded by the source: 1 contradicts, 1 no evidence either way. The "
+        "source records no stance for any other citation.\n"
+    )
+
+
 def test_relations_and_generated_ids(kb_dir: Path, tmp_path: Path) -> None:
     lines = sample_lines()
     del lines[1]["id"]

@@ -136,7 +136,7 @@ def test_stance_and_contested(built: tuple[KnowledgeBase, Path], index_dir: Path
     # SciFact labels abstract 13734012 CONTRADICT for claim 2.
     assert found(index_dir, "stance:contradicts") == {"scifact-2"}
     assert found(index_dir, "stance:Contradicts") == {"scifact-2"}
-    assert found(index_dir, 'stance:"Not stated"') == found(index_dir, "stance:not-stated")
+    assert found(index_dir, 'stance:"Not recorded"') == found(index_dir, "stance:not-stated")
     cited = {claim.id for claim in kb.claims if claim.citations}
     assert found(index_dir, "stance:not-stated") == cited - {"scifact-2"}
     assert found(index_dir, "stance:supports") == set()

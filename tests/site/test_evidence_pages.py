@@ -81,7 +81,7 @@ def test_a_claim_a_curator_links_is_quoted_after_its_own_findings(site: Path) ->
 
 def test_stances_never_stated_read_not_stated(site: Path) -> None:
     page = soup(site / "claims" / f"{K}-00000001.html")
-    # Said once, in words, rather than a "Not stated" badge per work.
+    # Said once, in words, rather than a "Not recorded" badge per work.
     assert not page.select(".evidence-item a.stance")
     assert text(page.select_one("#evidence-heading")) == "Cited works"
     assert "Nobody has recorded what this work says about the claim" in text(page.main)
@@ -133,7 +133,7 @@ def test_contested_page_and_stance_counts(site: Path) -> None:
     assert not (site / "topics" / "opioids-pain" / "contested.html").exists()
     topic = soup(site / "topics" / K / "index.html")
     counts = [text(li) for li in topic.select(".stance-counts li")]
-    assert counts == ["Supports 2 links", "Contradicts 1 link", "Not stated 2 links"]
+    assert counts == ["Supports 2 links", "Contradicts 1 link", "Not recorded 2 links"]
     link = topic.select_one("#evidence a[href$='/contested.html']")
     assert text(link) == "1 contested claim"
 

@@ -57,6 +57,11 @@ def test_citing_claims_page_says_retracted_in_words(site: Path) -> None:
     banner = page.select_one("section.notice-banner")
     assert "Retracted" in text(banner)
     assert "Retraction 2020-06-05" in text(banner)
+    # Whether the work supports or contradicts the claim, the banner says neither: it
+    # cites the work (a claim does not "rest on" a work that contradicts it).
+    assert text(banner.p) == (
+        "This claim cites this work: weigh what it says of it with the notices in mind."
+    )
     marks = [text(m) for m in page.select(".evidence-list .notice-mark")]
     assert marks == ["Reference 2: Retracted"]
     # The evidence summary at the top names it too, marked as a warning.

@@ -303,7 +303,7 @@ def test_reference_pages_are_honest_about_what_is_known(site: Path) -> None:
     ]  # each once, under what this work says of it
     assert [h.get_text(" ", strip=True) for h in citing.select("h3")] == [
         "Stance of this work: Contradicts 1 claim",
-        "Stance of this work: Not stated 1 claim",
+        "Stance of this work: Not recorded 1 claim",
     ]
     assert "From the Research \u203a Efficacy" in citing.select_one(".claim-meta").get_text()
 
@@ -382,7 +382,7 @@ def test_home_about_downloads_and_search_pages(site: Path) -> None:
         ("supports", "Supports"),
         ("contradicts", "Contradicts"),
         ("no-evidence", "No evidence either way"),
-        ("not-stated", "Not stated"),
+        ("not-stated", "Not recorded"),
     ]
     assert options("filter-contested")[1:] == [(c.id, c.label) for c in CONTESTED_CHOICES]
     assert search.find(id="search-results") and search.find(id="search-status")["role"] == "status"

@@ -132,7 +132,7 @@ WORK_QUERIES = [
 ]
 EVIDENCE_QUERIES = [
     "stance:contradicts",
-    'stance:"Not stated"',
+    'stance:"Not recorded"',
     "stance:supports",
     "stance:no-evidence OR stance:supports",
     "contested:yes",
@@ -192,7 +192,7 @@ FIELD_FILTERED = [
     ("PrP", {"stance": "contradicts"}),
     ("stress", {"contested": "yes"}),
     ("evidence", {"stance": "not-stated", "contested": "no"}),
-    ("ketamine", {"stance": "Not stated", "section": "research"}),
+    ("ketamine", {"stance": "Not recorded", "section": "research"}),
     ("ketamine", {"stance": "agrees"}),
     ("pain", {"contested": "true"}),
     ("ketamine", {"design": "meta-analysis"}),

@@ -464,7 +464,7 @@ def _overview(kb: KnowledgeBase, source_name: str, parsed: ClaimsFile) -> str:
         f"Stances recorded by the source: {recorded or 'none'}.",
     ]
     if sum(stances.values()) < links:
-        lines[-1] += " Every other citation's stance is not stated."
+        lines[-1] += " The source records no stance for any other citation."
     return "\n".join(lines) + "\n"
 
 
