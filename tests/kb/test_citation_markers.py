@@ -269,10 +269,36 @@ def test_a_heading_line_holding_a_cited_sentence_is_refused(
     assert summary_problems(summary, "s", layout) == [f"s:{problem}"]
 
 
-@pytest.mark.parametrize("heading", ["COVID-19", "Phase 2 trials", "Ketamine in 2019", "Type 2"])
+@pytest.mark.parametrize(
+    "heading",
+    [
+        *("COVID-19", "Phase 2 trials", "Ketamine in 2019", "Type 2", "Recommendation 1"),
+        *("Key Question 2", "Clinical question 12"),
+    ],
+)
 def test_a_heading_with_a_number_stays_a_heading(heading: str) -> None:
+    """A numbered title ("Recommendation 1", as guidelines number theirs) is no claim
+    citing its number: a line of a few words, ending in a number and no period."""
     (statement,) = parse_summary(f"From the Research\n{heading}\n- {AWARE} 2.\n", "s.txt")
     assert (statement.heading, statement.citations) == (heading, (2,))
+
+
+@pytest.mark.parametrize(
+    ("summary", "layout", "section"),
+    [
+        (f"## From the Research\n\n**Recommendation 1**\n\n- {AWARE} 2.\n", "markdown", None),
+        (f"Ketamine\n\nRecommendation 1\n\n{AWARE} 2.\n", "article", "research"),
+    ],
+)
+def test_a_numbered_title_is_a_heading_in_every_layout(
+    summary: str, layout: str, section: str | None
+) -> None:
+    (statement,) = parse_summary(summary, "s", layout, section)
+    assert (statement.heading, statement.text, statement.citations) == (
+        "Recommendation 1",
+        f"{AWARE}.",
+        (2,),
+    )
 
 
 def test_a_summary_with_a_cited_sentence_before_a_heading_imports_and_exports_back(
@@ -636,3 +662,57 @@ def test_negative_powers_in_the_text_layout_import_check_and_export_verbatim(
         f"From the Research\n- {ANALGESIA} {RATE}.\u00b9\n- {MODERATE}, {SIGNIFICANT}.\u00b9\n",
         "",
     )
+
+
+# -- 5. numbers a held-out check found taken for citations -----------------------------------
+
+# Real statements that end in a number of their own: Kass's criterion for significant
+# bacteriuria (10⁵ colony-forming units per mL), the usual cause of Down syndrome.
+KASS = "Significant bacteriuria was traditionally defined as a colony count of at least 10"
+
+
+@pytest.mark.parametrize(
+    ("text", "layout"),
+    [
+        (f"{KASS}⁵.", "text"),
+        (f"{KASS}<sup>5</sup>.", "markdown"),
+        ("Heterogeneity between the trials was quantified with I².", "text"),
+        ("The variance explained was given as R².", "text"),
+        ("Most cases of Down syndrome are caused by trisomy 21.", "text"),
+        ("Elevated levels of interleukin 6.", "text"),
+        ("Response rates were lower in genotype 1.", "text"),
+    ],
+)
+def test_a_number_of_the_sentences_own_at_its_end_cites_nothing(text: str, layout: str) -> None:
+    """A power joined to what it raises, and a number after a word that numbers what
+    it names, are the sentence's: the claim keeps the number, and cites nothing."""
+    summary = f"From the Research\nOverview\n- {text}\n- {AWARE} 2.\n"
+    if layout == "markdown":
+        summary = f"## From the Research\n\n### Overview\n\n- {text}\n- {AWARE} 2.\n"
+    first, second = parse_summary(summary, "s", layout)
+    shown = text.replace("<sup>5</sup>", "\u2075")
+    assert (first.text, first.citations) == (shown, ())
+    assert second.citations == (2,)
+
+
+@pytest.mark.parametrize(
+    ("ending", "marker"),
+    [(" [1.", "[1"), (" 1].", "1]"), (" (1.", "(1"), (" [1, 2", "[1, 2"), (" (2; 3.", "(2; 3")],
+)
+def test_a_marker_whose_bracket_is_left_open_or_never_opened_is_refused(
+    ending: str, marker: str
+) -> None:
+    """Its numbers would be lost and its brackets left in the claim's text."""
+    assert summary_problems(f"From the Research\nOverview\n- {ANALGESIA}{ending}\n", "s") == [
+        f's:3: the citation marker "{marker}" in the statement is miswritten, and no rule '
+        "reads it; write its numbers as a list or range in brackets, [1, 2] or [1-3], at "
+        "the end of the statement"
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The odds ratio was 1.3 (95% CI 12-15).", "Scores improved (n = 12.", "Pain fell (see 2)."],
+)
+def test_numbers_in_a_bracket_the_sentence_opened_are_its_own(text: str) -> None:
+    assert unread_markers(text) == []

@@ -10,9 +10,10 @@ brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `.[2,3]`, footnote-sty
 in it. A number that belongs to the text is never a citation: one joined to its word
 (`COVID-19.`, `H1N1.`), one after a word that takes a number (`type 2.`, `phase 3.`,
 `grade 3.`, `of 4.`) or a separator (`grade 3; 4.`), one after another number
-(`0.1-1.0 1.`), a year (four digits), a unit's exponent (`m²`), and a negative power
-(`10⁻³`, `h⁻¹`: raised digits after a raised minus, where a range, `¹⁻³`, has a raised
-digit before it). The number after such a word is (`patients with COVID-19 1.` cites 1).
+(`0.1-1.0 1.`), a year (four digits), a power joined to what it raises (`10⁵`, `m²`,
+`R²`), and a negative power (`10⁻³`, `h⁻¹`: raised digits after a raised minus, where a
+range, `¹⁻³`, has a raised digit before it). The number after such a word is
+(`patients with COVID-19 1.` cites 1).
 
 The summary importer, `ekb check` (a marker left in a claim's text), the
 claims-jsonl importer and the reference-list reader (reflist.py) all take their
@@ -85,6 +86,9 @@ NUMBER_WORDS = frozenset((
     "year", "hour", "visit", "dose", "arm", "group", "part", "version", "figure", "fig",
     "table", "no", "nr", "number", "n", "in", "on", "for", "with", "after", "before", "since",
     "until", "every", "each", "aged", "age", "ages",
+    # what biology numbers: "trisomy 21.", "interleukin 6.", "genotype 1."
+    "trisomy", "chromosome", "interleukin", "genotype", "serotype", "subtype", "isoform",
+    "exon", "codon",
 ))  # fmt: skip
 _NUMBER_SIGNS = frozenset("=<>\u2264\u2265\u00b1~\u2248\u00d7x#")
 # What ends a token that the sentence goes on from: "n=4", "ratio 1:2", "1-2"; and a
@@ -123,11 +127,10 @@ def split_marker(statement: str) -> Marker | None:
 def _is_citation(match: re.Match[str], style: str) -> bool:
     text = match.group("text")
     if style == "superscript":
-        raised = match.group("marker")
         if text.endswith(SUPERSCRIPT_MINUS):
             return False  # a negative power's digits: "P < 10\u207b\u2075."
-        exponent = raised in ("\u00b2", "\u00b3") and not match.group("space")
-        return not (exponent and _UNIT.search(text))
+        # Joined to what it raises, a power: "at least 10\u2075.", "was R\u00b2."
+        return bool(match.group("space")) or not _power_of(text, match.group("marker"))
     if style == "parenthesized" and _is_scale(match.group("marker")):
         return False
     if style in ("bracketed", "compact") or text.endswith((".", "!", "?")):
@@ -231,12 +234,32 @@ def _overlong_end(text: str) -> str | None:
     return run if _overlong(run) else None
 
 
+# A marker at a statement's end whose bracket is left open ("pain [1.", "pain (1, 2."),
+# or shut where none was opened ("pain 1].").
+_OPEN_AT_END = re.compile(rf"[\[(]\^?\s*{_LIST}\s*[.!?]?\Z")
+_SHUT_AT_END = re.compile(rf"(?<![\d\[(])\s*(?P<run>{_LIST}\s*[\])])[.!?]?\Z")
+
+
+def _unbalanced_end(text: str) -> str | None:
+    """The marker ending `text` whose bracket is left open or was never opened; None if
+    there is none (numbers in a bracket opened before them, "(95% CI 12-15).", are text)."""
+    if (opened := _OPEN_AT_END.search(text)) is not None:
+        return opened.group().rstrip(".!?").strip()
+    if (shut := _SHUT_AT_END.search(text)) is None:
+        return None
+    run = shut.group("run").strip()
+    opener = "[" if run.endswith("]") else "("
+    before = text[: shut.start()]
+    return run if before.count(opener) <= before.count(run[-1]) else None
+
+
 def unread_markers(text: str) -> list[str]:
     """The citation markers in `text` (a statement, its end's marker taken off, or a
     heading) that no rule reads, as written: each would be a citation lost."""
     if (run := _overlong_end(text)) is not None:
         return [run]
-    found = [m.group() for m in _INNER_BRACKETS.finditer(text) if not _is_scale(m.group())]
+    found = [run] if (run := _unbalanced_end(text)) is not None else []
+    found += [m.group() for m in _INNER_BRACKETS.finditer(text) if not _is_scale(m.group())]
     found += [m.group("marker") for m in _INNER_RAISED.finditer(text) if not _raised_power(m)]
     # A `</sup>` is refused with the `<sup>` it closes; one alone raises nothing.
     return found + [m.group() for m in _UNREAD.finditer(text) if not m.group("close")]
@@ -256,12 +279,18 @@ def _raised_power(match: re.Match[str]) -> bool:
     a marker, as at a statement's end ("mg/m \u00b2." cites 2)."""
     if match.group("power"):
         return True
-    before = match.string[: match.start()]
-    if match.group("space") or not before:
+    return not match.group("space") and _power_of(match.string[: match.start()], match["marker"])
+
+
+def _power_of(before: str, raised: str) -> bool:
+    """Whether `raised` digits joined to `before` raise it to a power: a number
+    ("10\u2076"), or with a 2 or 3 a unit ("m\u00b2") or a one-letter symbol ("R\u00b2",
+    "I\u00b2", "\u03c7\u00b2")."""
+    if not before:
         return False
     if before[-1].isdigit():
         return True
-    if match.group("marker") not in ("\u00b2", "\u00b3"):
+    if raised not in ("\u00b2", "\u00b3"):
         return False
     return bool(_UNIT.search(before)) or len(before.split()[-1].lstrip("(")) == 1
 
@@ -273,7 +302,8 @@ def unread_fault(marker: str, what: str) -> str:
             f'the citation marker "{marker}" at the end of the {what} lists more numbers '
             f"than one marker is read to hold ({_MOST + 1}); cite a range ([1-60]) or fewer works"
         )
-    if marker.startswith("[") and not _READ_BRACKETS.fullmatch(marker):
+    unbalanced = marker.count("[") != marker.count("]") or marker.count("(") != marker.count(")")
+    if unbalanced or (marker.startswith("[") and not _READ_BRACKETS.fullmatch(marker)):
         return (
             f'the citation marker "{marker}" in the {what} is miswritten, and no rule reads '
             "it; write its numbers as a list or range in brackets, [1, 2] or [1-3], at the "

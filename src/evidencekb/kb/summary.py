@@ -7,7 +7,8 @@ statements they introduce. Each statement is kept verbatim; its citation marker
 becomes numbers (citations.py). A statement's heading is its heading path, the
 headings above it and its lead-in, joined by HEADING_SEPARATOR. A cited sentence is a
 statement wherever it stands: on a line that goes on as a heading or lead-in ("... 1. Its
-use is summarised below"), it is a statement and the rest the heading; a `#` heading
+use is summarised below"), it is a statement and the rest the heading (but a numbered
+title, "Recommendation 1", is a heading, not a statement citing its number); a `#` heading
 holding one is refused, as is a citation marker no rule reads (one inside a statement or
 heading, `^1^`). Every line that would give a claim `ekb check` rejects (a citation 0, a
 number twice, a control character) is a problem at that line, with the same rule the
@@ -178,10 +179,14 @@ class _SummaryReader:
         return self.heading_like(block) and not block.text.endswith(":")
 
     def heading_like(self, block: Block) -> bool:
-        """Prose that is no statement: no citation marker, no sentence end, and no
-        cited sentence before its end ("... syndromes 1. Its use is summarised below")."""
+        """Prose that is no statement: no citation marker but a numbered title's, no
+        sentence end, and no cited sentence before its end ("... syndromes 1. Its use
+        is summarised below")."""
         text = block.text
-        if split_marker(text) is not None or text.endswith((".", "!", "?")):
+        if text.endswith((".", "!", "?")):
+            return False
+        marker = split_marker(text)
+        if marker is not None and not _numbered_title(marker):
             return False
         return len(cited_sentences(text)) == 1
 
@@ -323,6 +328,24 @@ class _SummaryReader:
         if marker:
             for fault in [*marker.faults, *citation_faults(marker.citations)]:
                 self.problem(line, fault)
+
+
+# The most words before the number of a numbered title: "Recommendation 1", "Key
+# Question 2", "Part 3". A statement is a sentence, longer, or ends in a period.
+_TITLE_WORDS = 3
+
+
+def _numbered_title(marker: Marker) -> bool:
+    """Whether a line read as ending in a plain citation number (no sentence end after
+    it) is a numbered title instead: a few words that end in no punctuation, and one
+    number."""
+    words = marker.text.split()
+    return (
+        marker.style == "plain"
+        and len(marker.citations) == 1
+        and len(words) <= _TITLE_WORDS
+        and marker.text[-1:].isalnum()
+    )
 
 
 def _bare_number(statement: Statement) -> bool:
