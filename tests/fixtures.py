@@ -396,6 +396,16 @@ def add_evidence_sample(kb_dir: Path) -> Path:
     return target
 
 
+def git(repo: Path, *args: str) -> None:
+    """git run in `repo` as an editor would, its output caught."""
+    subprocess.run(
+        ["git", "-c", "user.email=editor@example.org", "-c", "user.name=Editor", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
 def summary_problems(text: str, name: str, layout: str = "text") -> list[str]:
     """The problems `parse_summary` refuses `text` (named `name`) with, each as printed."""
     from evidencekb.errors import ValidationError

@@ -16,7 +16,7 @@ import pytest
 from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.changes import changes_since
 from evidencekb.kb.load import load_kb
-from fixtures import REPO_KB, RETRACTED_TOPIC, SEED_COPY, add_retracted_sample
+from fixtures import REPO_KB, RETRACTED_TOPIC, SEED_COPY, add_retracted_sample, git
 
 MEHRA = "retracted-sample-0b419dba"
 WAKEFIELD = "retracted-sample-e0fdfc19"
@@ -25,15 +25,6 @@ WAKEFIELD = "retracted-sample-e0fdfc19"
 def ekb(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "evidencekb", *args]
     return subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.email=editor@example.org", "-c", "user.name=Editor", *args],
-        cwd=repo,
-        check=True,
-        capture_output=True,
-    )
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from fixtures import (
     csl_item,
     ekb_here,
     folder_bytes,
+    git,
 )
 
 SAMPLE = REPO / "tests" / "data" / "evidence-sample.jsonl"
@@ -280,3 +281,42 @@ def test_an_import_refuses_to_drop_what_was_recorded_of_a_work_it_no_longer_cite
         _refusal(folder, "reference 3: authors"),
     )
     assert folder_bytes(empty_kb) == before
+
+
+@pytest.mark.parametrize(
+    ("version", "moved"),
+    [
+        # The same works, numbered otherwise: no claim means anything new.
+        ("renumbered", set()),
+        # The same numbers, the list's works 1 and 2 trading places: the claims citing
+        # 1 and 2 now cite other works (their lines differ; no identifier is shared).
+        ("works traded", {1, 2}),
+    ],
+)
+def test_a_new_version_dates_a_change_of_meaning_as_ekb_changes_reads_it(
+    empty_kb: Path, tmp_path: Path, version: str, moved: set[int]
+) -> None:
+    """A citation is the work it cites, not its number: the import moves a claim's
+    `changed` date exactly where `ekb check --since` asks for it."""
+    source = tmp_path / "grading.txt"
+    source.write_text(REFERENCED_SUMMARY, encoding="utf-8")
+    import_summary(empty_kb, source, "grading", added="2026-01-10")
+    git(empty_kb, "init", "-q")
+    git(empty_kb, "add", "-A")
+    git(empty_kb, "commit", "-qm", "first version")
+    if version == "renumbered":
+        new = _renumbered((2, 1, 3))
+    else:
+        new = REFERENCED_SUMMARY.replace("\n1. Cohen SP", "\n#. Cohen SP")
+        new = new.replace("\n2. Guyatt GH", "\n1. Guyatt GH").replace(
+            "\n#. Cohen SP", "\n2. Cohen SP"
+        )
+    source.write_text(new, encoding="utf-8")
+    import_summary(empty_kb, source, "grading", replace=True, added="2026-06-01")
+    claims = load_kb(empty_kb).topic("grading").claims
+    assert {c.citations[0] for c in claims if c.changed == "2026-06-01"} == {
+        {1: 2, 2: 1, 3: 3}[n] if version == "renumbered" else n for n in moved
+    }
+    assert all(c.changed is None for c in claims if c.changed != "2026-06-01")
+    ran = ekb_here("check", "--kb", str(empty_kb), "--since", "HEAD")
+    assert ran.exit_code == 0, ran.stderr

@@ -5,7 +5,8 @@ aside), strength, citations and the stance of each cited work; anything else (la
 comments, curation of categories or entities, its place in the file or its topic) is
 not a change. A citation is the work it cites, not its
 number: two are of one work when the identifiers both give (DOI without case, PMID,
-PMCID) agree, or, with none to compare, when their numbers do. So references
+PMCID) agree, or, with none to compare, when the lines of a reference list both give
+agree (their numbers aside), or, with neither, when their numbers do. So references
 renumbered, or a claim moved to a topic that numbers its works otherwise, are no
 change; a claim moved to a topic whose reference of that number is another work is.
 kb/ as it was at REV is read out of git (`git archive`) into memory and loaded as
@@ -39,8 +40,9 @@ from evidencekb.identifiers import doi_key
 from evidencekb.kb.dates import date_fault
 from evidencekb.kb.files import KbTree, scan_kb
 from evidencekb.kb.load import check_edits, load_kb, load_tree, read_as_loaded
+from evidencekb.kb.reflist import entry_body
 from evidencekb.kb.text import shown
-from evidencekb.model import Claim, KnowledgeBase, Reference
+from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
 from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
 from evidencekb.terminal import plural
 
@@ -54,15 +56,18 @@ class Cited:
 
     number: int
     identifiers: tuple[str | None, ...]  # DOI key, PMID, PMCID; None where not given
+    line: str | None = None  # its reference list's line, the number left out
 
     def same_work(self, other: Cited) -> bool:
         """Whether both cite one work: each identifier both give agrees (and one does),
-        or, when they share none, the numbers agree."""
+        or, when they share none, their lines agree, or, with no line each, the numbers."""
         pairs = [
             (a, b) for a, b in zip(self.identifiers, other.identifiers, strict=True) if a and b
         ]
         if pairs:
             return all(a == b for a, b in pairs)
+        if self.line is not None and other.line is not None:
+            return self.line == other.line
         return self.number == other.number
 
 
@@ -75,8 +80,13 @@ def cited(claim: Claim, works: Works) -> tuple[Cited, ...]:
     found = []
     for number in claim.citations:
         ref = works.get((claim.topic, number))
-        doi = doi_key(ref.doi) if ref and ref.doi else None
-        found.append(Cited(number, (doi, ref.pmid, ref.pmcid) if ref else (None, None, None)))
+        if ref is None:
+            found.append(Cited(number, (None, None, None)))
+            continue
+        doi = doi_key(ref.doi) if ref.doi else None
+        text = ref.citation_text
+        line = (entry_body(text) or text.strip()) if text else None
+        found.append(Cited(number, (doi, ref.pmid, ref.pmcid), line))
     return tuple(found)
 
 
@@ -178,11 +188,29 @@ def compare(before: KnowledgeBase, now: KnowledgeBase) -> Iterable[ClaimChange]:
         if was is None:
             yield ClaimChange(claim, (), None, new=True)
             continue
-        then, current = meaning(was, works_then), meaning(claim, works_now)
-        what = tuple(part for part in MEANING if differs(part, then[part], current[part]))
+        what = what_differs(was, works_then, claim, works_now)
         change = ClaimChange(claim, what, was.changed, new=False, was_added=was.added)
         if what or change.added_moved:
             yield change
+
+
+def what_differs(was: Claim, works_then: Works, claim: Claim, works_now: Works) -> tuple[str, ...]:
+    """The parts of MEANING in which `claim` differs from what it `was`."""
+    then, current = meaning(was, works_then), meaning(claim, works_now)
+    return tuple(part for part in MEANING if differs(part, then[part], current[part]))
+
+
+def changed_in_meaning(before: Topic, now: Topic) -> frozenset[str]:
+    """The ids of the claims of topic `now` that `before` has too and whose meaning
+    differs there (as `compare` reads it, the works each cites from its own topic)."""
+    old = {claim.id: claim for claim in before.claims}
+    works_then = {(before.slug, ref.number): ref for ref in before.references}
+    works_now = {(now.slug, ref.number): ref for ref in now.references}
+    return frozenset(
+        claim.id
+        for claim in now.claims
+        if claim.id in old and what_differs(old[claim.id], works_then, claim, works_now)
+    )
 
 
 def kb_at(kb_dir: Path, revision: str) -> KnowledgeBase:

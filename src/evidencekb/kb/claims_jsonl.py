@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from evidencekb.kb.importer import (
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.load import load_kb, load_tree
 from evidencekb.kb.references import REFERENCE_FIELDS
-from evidencekb.kb.replacing import Replaced
+from evidencekb.kb.replacing import Replaced, dated_by_meaning
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located, format_keys, format_value
 from evidencekb.model import KnowledgeBase, split_lines
@@ -493,21 +494,22 @@ def import_claims_jsonl(
     # The file's stances, if it gives any, are the topic's evidence.toml anew.
     makes = (EVIDENCE_FILE,) if any(c.evidence or c.relations for c in parsed.claims) else ()
     replaced = Replaced.read(target, makes) if existed else Replaced()
-    files = claims_jsonl_files(kb, slug, title or slug, source.name, parsed, added, replaced)
-    try:
-        _check_with_topic(kb_dir, slug, files)
-    except ValidationError as error:  # at the lines of the file the user can edit
-        raise ValidationError(
-            _at_source(error.problems, str(source), slug, files, parsed)
-        ) from None
+    tree = scan_kb(kb_dir)
+    before = kb if existed else None  # kb/ with the topic replaced, which loaded
+    make = partial(claims_jsonl_files, kb, slug, title or slug, source.name, parsed, added)
+
+    def check(files: dict[str, bytes]) -> KnowledgeBase:
+        try:
+            return load_tree(tree.with_folder(f"{TOPICS_DIR}/{slug}", files))
+        except ValidationError as error:  # at the lines of the file the user can edit
+            raise ValidationError(
+                _at_source(error.problems, str(source), slug, files, parsed)
+            ) from None
+
+    files = dated_by_meaning(make, check, replaced, before, slug)
     write_folder(target, files)
     cited = {n for claim in parsed.claims for n in claim.citations}
     return ImportResult(target, len(parsed.claims), len(cited), existed)
-
-
-def _check_with_topic(kb_dir: Path, slug: str, files: dict[str, bytes]) -> None:
-    """Load kb/ as it will be with `files` as topic `slug`, before writing any."""
-    load_tree(scan_kb(kb_dir).with_folder(f"{TOPICS_DIR}/{slug}", files))
 
 
 def _at_source(

@@ -28,7 +28,7 @@ from evidencekb.kb.files import KbFileError, NotReadable, decode_utf8, read_regu
 from evidencekb.kb.layouts import detect_layout
 from evidencekb.kb.load import load_tree
 from evidencekb.kb.reflist import Entry, parse_reference_list
-from evidencekb.kb.replacing import Replaced
+from evidencekb.kb.replacing import Replaced, dated_by_meaning, loaded_or_none
 from evidencekb.kb.strength import derive_strength
 from evidencekb.kb.summary import Statement, Summary, read_document
 from evidencekb.kb.tables import stable_id, topic_slug_fault
@@ -98,8 +98,15 @@ def import_summary(
     relative = f"{TOPICS_DIR}/{slug}"
     tree = scan_kb(kb_dir)
     kb = load_tree(tree.without(relative))  # the vocabularies and strength rule come from kb/
-    files = topic_files(kb, slug, title, source.name, text, summary, listed, added, replaced)
-    load_tree(tree.with_folder(relative, files))  # kb/ with the topic passes `ekb check`
+    before = loaded_or_none(functools.partial(load_tree, tree)) if existed else None
+    make = functools.partial(
+        topic_files, kb, slug, title, source.name, text, summary, listed, added
+    )
+
+    def check(files: dict[str, bytes]) -> KnowledgeBase:  # kb/ with the topic passes
+        return load_tree(tree.with_folder(relative, files))
+
+    files = dated_by_meaning(make, check, replaced, before, slug)
     _write_folder(target, files)
     cited = {n for s in statements for n in s.citations}
     return ImportResult(target, len(statements), len(cited), existed)

@@ -3,10 +3,11 @@
 An import writes a topic from its source alone; the folder it replaces may hold what
 no source gives:
 - each claim's dates: a claim the new version still has (the same id) keeps the date
-  it was added, and its last change unless what its source gives of its meaning (its
-  text, its citations) is new now (then the import's date, if one is given, is its
-  change's), so that dates stay true across versions; and such a claim keeps its
-  values of the fields no import writes (an editor's, registry.CLAIM_FIELDS);
+  it was added, and its last change unless its meaning is new now, as `ekb changes`
+  reads meaning (kb/changes.py: its text, strength, the works it cites, their stances;
+  `dated_by_meaning`), and then the import's date, if one is given, is its change's:
+  dates stay true across versions, and `ekb check --since` agrees. Such a claim keeps
+  its values of the fields no import writes (an editor's, registry.CLAIM_FIELDS);
 - the topic's editorial history in topic.toml (its review dates and change log);
 - the stances of evidence.toml and the notices of notices.toml, which name claims by
   id and cited works by number. A new version may reword the one and renumber the
@@ -27,13 +28,14 @@ being replaced because it was broken), never a guess.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidencekb.errors import KBError
 from evidencekb.identifiers import doi_key
+from evidencekb.kb.changes import changed_in_meaning
 from evidencekb.kb.reflist import entry_body, read_entry
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.kb.topic import CHANGE_TABLE, HISTORY_FIELDS
@@ -46,6 +48,9 @@ from evidencekb.paths import (
     TOPIC_FILE,
 )
 from evidencekb.registry import CLAIM_FIELDS
+
+if TYPE_CHECKING:
+    from evidencekb.model import KnowledgeBase
 
 # What each file an import never writes records, for the refusal's words.
 RECORDED_APART = {
@@ -76,6 +81,9 @@ class Replaced:
     # (a topic imported from a summary: all of a claims-jsonl file's works are its own).
     recorded: Mapping[int, RecordedWork] = field(default_factory=dict)
     folder: Path | None = None  # the folder replaced
+    # The ids of the claims whose meaning the new version changes (`dated_by_meaning`);
+    # None until that is known: then a claim's text and citation numbers are compared.
+    moved: frozenset[str] | None = None
 
     @classmethod
     def read(cls, folder: Path, makes: Collection[str]) -> Replaced:
@@ -104,7 +112,8 @@ class Replaced:
         kept = self.claims.get(claim_id)
         if kept is None:
             return added, None
-        if kept.said == _said(text, citations):
+        same = kept.said == _said(text, citations) if self.moved is None else None
+        if same or (self.moved is not None and claim_id not in self.moved):
             return kept.added, kept.changed
         # Its meaning changed now (as `ekb changes` reads meaning: kb/changes.py):
         # changed on the import's date, if known.
@@ -139,6 +148,36 @@ class Replaced:
         """topic.toml's lines for the history kept, after the keys an import writes."""
         lines = format_keys(dict(self.history))
         return lines + "".join("\n" + format_table(CHANGE_TABLE, dict(c)) for c in self.changes)
+
+
+def dated_by_meaning(
+    make: Callable[[Replaced], dict[str, bytes]],
+    check: Callable[[dict[str, bytes]], KnowledgeBase],
+    replaced: Replaced,
+    before: KnowledgeBase | None,
+    slug: str,
+) -> dict[str, bytes]:
+    """The files of topic `slug` that `make` makes with `replaced`, each surviving
+    claim's `changed` date moved where its meaning differs from the topic in `before`
+    (kb/ with the folder replaced; None where it did not load: then a claim's text and
+    citation numbers are compared). `check` loads kb/ with the files, or raises."""
+    files = make(replaced)
+    now = check(files)
+    if before is None or not replaced.claims:
+        return files
+    moved = changed_in_meaning(before.topic(slug), now.topic(slug))
+    files = make(replace(replaced, moved=moved))
+    check(files)
+    return files
+
+
+def loaded_or_none(load: Callable[[], KnowledgeBase]) -> KnowledgeBase | None:
+    """kb/ as `load` loads it; None if it does not pass `ekb check` (an import may
+    replace a topic because it is broken)."""
+    try:
+        return load()
+    except KBError:
+        return None
 
 
 def _refusal(folder: Path, dropped: list[str]) -> str:
