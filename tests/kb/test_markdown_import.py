@@ -157,6 +157,35 @@ def test_a_reference_list_under_a_markdown_heading(
     assert [r.citation_text for r in topic.references] == GRADE_LINES[-3:]
 
 
+def test_footnotes_cite_and_their_definitions_are_the_reference_list(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """Markdown's footnotes (`… example.[^2]`, and `[^2]: Guyatt GH, …` at the end, under
+    no heading) are the statements' citations and the works they cite; the summary
+    exports back as written."""
+    statements = [line.removeprefix("- ") for line in GRADE_LINES[4:6]]
+    cited = [s.rsplit(" ", 1)[0] + f".[^{n}]" for s, n in zip(statements, (2, 3), strict=True)]
+    works = [
+        line.replace(f"{n}. ", f"[^{n}]: ", 1)
+        for line, n in zip(GRADE_LINES[-2:], (2, 3), strict=True)
+    ]
+    text = "## From the Research\n\n" + "".join(f"- {c}\n" for c in cited) + "\n"
+    text += "\n".join(works) + "\n"
+    source = tmp_path / "s.md"
+    assert run_import(empty_kb, source, text) == (0, created(empty_kb, 2, 2), "")
+    topic = load_kb(empty_kb).topic("t")
+    assert [(c.text, c.citations) for c in topic.claims] == [
+        (statements[0].rsplit(" ", 1)[0] + ".", (2,)),
+        (statements[1].rsplit(" ", 1)[0] + ".", (3,)),
+    ]
+    assert [(r.number, r.citation_text, r.pmid) for r in topic.references] == [
+        (2, works[0], "18436948"),
+        (3, works[1], "31711912"),
+    ]
+    exported = ekb_here("export", "--format", "text", "--topic", "t", "--kb", str(empty_kb))
+    assert (exported.exit_code, exported.stdout) == (0, text)
+
+
 # -- 4. the text layout: a statement wrapped onto the next line is refused -------------------
 
 

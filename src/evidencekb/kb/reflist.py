@@ -8,6 +8,9 @@ Summaries that name their works list them after the statements:
     [2] ...
     3) ...
 
+or, in a summary that cites as Markdown footnotes (`... pain.[^1]`), as their
+definitions at its end, under no heading: `[^1]: Cohen SP, ...`.
+
 Each line is kept verbatim as the reference's `citation_text`. Only what a line
 says unambiguously becomes a field: a DOI, PMID, PMCID or web address written
 once; year, volume, issue and pages from a `2018;43(5):521-546` source part;
@@ -51,8 +54,15 @@ HEADING = re.compile(
 # A Markdown underline, which makes the line above it a heading (`References` over
 # `----------`): it belongs to the heading, not to the list.
 _UNDERLINE = re.compile(r"=+|-+")
-# "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py).
-_ENTRY = re.compile(rf"^(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})[.)])\s+(?P<body>\S.*)$")
+# "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py), or a
+# Markdown footnote's definition, "[^1]: ...".
+_ENTRY = re.compile(
+    rf"^(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})[.)]|\[\^(?P<footnote>{NUMBER})\]:)"
+    r"\s+(?P<body>\S.*)$"
+)
+# A summary that cites as footnotes (`… pain.[^1]`) may list its works as their
+# definitions, at its end and under no heading.
+_FOOTNOTE = re.compile(rf"^\[\^{NUMBER}\]:\s+\S")
 # Punctuation that ends a sentence or a Markdown autolink (`<https://doi.org/...>`), not
 # an identifier; and where a Markdown link's text ends and its address starts.
 _TRAILING = ".,;:)]>"
@@ -98,13 +108,26 @@ def list_start(lines: Sequence[str]) -> int | None:
     under it ends in a citation marker, as statements do and works do not."""
     starts = [index for index, line in enumerate(lines) if HEADING.match(line.strip())]
     if not starts:
-        return None
+        return _footnotes_start(lines)
     bodies = [
         m.group("body") for line in lines[starts[-1] + 1 :] if (m := _LISTED.match(line.strip()))
     ]
     if bodies and all(split_marker(body) is not None for body in bodies):
-        return None
+        return _footnotes_start(lines)
     return starts[-1]
+
+
+def _footnotes_start(lines: Sequence[str]) -> int | None:
+    """Index of the first of the footnotes' definitions that end `lines` (blank lines
+    between them), which are its reference list; None if it ends in none."""
+    first = None
+    for index in range(len(lines) - 1, -1, -1):
+        text = lines[index].strip()
+        if _FOOTNOTE.match(text):
+            first = index
+        elif text:
+            break
+    return first
 
 
 def list_heading(source_text: str) -> str:
@@ -112,7 +135,9 @@ def list_heading(source_text: str) -> str:
     not kept), so that `ekb export --format text` writes the list back the same."""
     lines = split_lines(source_text)
     start = list_start(lines)
-    return "References" if start is None else lines[start].strip()
+    if start is None or _FOOTNOTE.match(lines[start].strip()):
+        return "References"
+    return lines[start].strip()
 
 
 def parse_reference_list(
@@ -126,7 +151,7 @@ def parse_reference_list(
         return {}
     problems: list[Problem] = []
     entries: dict[int, Entry] = {}
-    first = start + 1
+    first = start if _FOOTNOTE.match(lines[start].strip()) else start + 1
     if first < len(lines) and _UNDERLINE.fullmatch(lines[first].strip()):
         first += 1
     for index in range(first, len(lines)):
@@ -145,7 +170,7 @@ def parse_reference_list(
                 )
             )
             continue
-        number = read_number(match.group("bracketed") or match.group("number"))
+        number = read_number(match["bracketed"] or match["number"] or match["footnote"])
         assert number is not None  # the pattern matched NUMBER
         marker = split_marker(match.group("body"))
         if marker is not None and marker.style in _CITING_STYLES:
