@@ -186,6 +186,20 @@ def test_footnotes_cite_and_their_definitions_are_the_reference_list(
     assert (exported.exit_code, exported.stdout) == (0, text)
 
 
+def test_a_link_defined_for_a_citation_number_is_refused_at_its_line() -> None:
+    """`[2]: https://...` makes each `[2]` a link, read as a bare 2: no citation."""
+    statement = GRADE_LINES[4].rsplit(" ", 1)[0] + " [2]."
+    text = (
+        f"## From the Research\n\n{statement}\n\n[2]: https://pubmed.ncbi.nlm.nih.gov/18436948/\n"
+    )
+    problems = summary_problems(text, "s.md", "markdown")
+    assert problems[-1] == (
+        "s.md:5: [2]: defines a link, and Markdown reads each [2] in the text as that link, "
+        "not as a citation; list the works under a References heading (2. ...) or as "
+        "footnotes ([^2]: ..., cited as [^2])"
+    )
+
+
 # -- 4. the text layout: a statement wrapped onto the next line is refused -------------------
 
 

@@ -13,6 +13,7 @@ Imported only to read a Markdown summary, so that reading kb/ does not load it.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -84,7 +85,9 @@ _NOT_READ = {
 def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     """The blocks of a CommonMark document, and each block it cannot read."""
     problems: list[LayoutProblem] = []
-    tokens = _parser(problems).parse(text)
+    env: dict[str, Any] = {}
+    tokens = _parser(problems).parse(text, env)
+    problems += _numbered_links(env)
     blocks: list[Block] = []
     depth = 0
     for index, token in enumerate(tokens):
@@ -110,6 +113,22 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
                 kind = "item" if depth else "prose"
                 blocks.append(Block(kind, first, last, read, depth=depth))
     return blocks, problems
+
+
+def _numbered_links(env: dict[str, Any]) -> list[LayoutProblem]:
+    """A link reference definition labelled with a number (`[1]: https://...`) makes
+    each `[1]` of the text a link, which reads as a bare 1, not a citation: refused at
+    its line, with the spellings of a list that are read."""
+    return [
+        LayoutProblem(
+            found["map"][0] + 1,
+            f"[{label}]: defines a link, and Markdown reads each [{label}] in the text as "
+            f"that link, not as a citation; list the works under a References heading "
+            f"({label}. ...) or as footnotes ([^{label}]: ..., cited as [^{label}])",
+        )
+        for label, found in env.get("references", {}).items()
+        if label.isdigit() and "map" in found
+    ]
 
 
 def _parser(problems: list[LayoutProblem]) -> MarkdownIt:
