@@ -17,6 +17,7 @@ from evidencekb.errors import ValidationError
 from evidencekb.kb.files import KbFileError, scan_kb
 from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb, load_tree
+from fixtures import ekb_here
 
 TOPIC = "topics/ketamine-pain"
 
@@ -165,6 +166,28 @@ def test_a_folder_where_a_file_is_expected(kb_dir: Path) -> None:
         f"{TOPIC}/references.toml:1: is a folder; references.toml must be a file",
         f"{TOPIC}/topic.toml:1: is a folder; topic.toml must be a file",
     ]
+
+
+def test_a_file_where_a_topic_folder_is_expected(kb_dir: Path) -> None:
+    """Else the kb would pass its check without the topic, and the site lose its pages."""
+    shutil.rmtree(kb_dir / TOPIC)
+    (kb_dir / TOPIC).write_text("hello\n", encoding="utf-8")
+    assert problems(kb_dir) == [
+        f"{TOPIC}:1: is a file; each topic is a folder (topics/SLUG/claims.toml, ...)"
+    ]
+
+
+def test_a_name_that_is_not_utf8_is_one_problem_named_in_its_bytes(kb_dir: Path) -> None:
+    """Every kb/ path is hashed and shown as UTF-8: such a name was a traceback."""
+    (kb_dir / TOPIC / os.fsdecode(b"n\xffame.txt")).write_text("", encoding="utf-8")
+    (kb_dir / "topics" / os.fsdecode(b"x\xff")).mkdir()
+    assert problems(kb_dir) == [
+        f"{TOPIC}/n\\xffame.txt:1: its name is not UTF-8 text; rename it",
+        "topics/x\\xff:1: its name is not UTF-8 text; rename it",
+    ]
+    ran = ekb_here("build", "--kb", str(kb_dir), "--site-dir", str(kb_dir.parent / "site"))
+    assert ran.exit_code == 1 and "Traceback" not in ran.stderr
+    assert ran.stderr.splitlines()[-1] == "Error: 2 problems found"
 
 
 def test_the_fingerprint_of_a_plain_kb_is_unchanged_by_the_walker(kb_dir: Path) -> None:

@@ -445,3 +445,29 @@ def test_a_notice_dated_after_today_is_refused(retracted: Path, tmp_path: Path) 
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     record_retractions(retracted, first_row_dated(csv, tomorrow.isoformat()))
     assert tomorrow.isoformat() in notices_file(retracted).read_text(encoding="utf-8")
+
+
+def test_a_byte_that_is_not_utf8_is_named_at_its_own_line(retracted: Path, tmp_path: Path) -> None:
+    """The file was decoded in chunks, and the error named the line the reader had
+    reached, 11 lines before the byte in a file of 101."""
+    header, rows = sample_rows()
+    csv = write_rows(tmp_path / "rw.csv", header, [rows[1]] * 100)
+    lines = csv.read_bytes().split(b"\n")
+    lines[60] = b"\xff" + lines[60]
+    csv.write_bytes(b"\n".join(lines))
+    with pytest.raises(KBError) as raised:
+        record_retractions(retracted, csv)
+    assert str(raised.value) == f"{csv}:61: not UTF-8 text (invalid start byte)"
+
+
+def test_a_record_id_of_thousands_of_digits_is_one_error_line(
+    retracted: Path, tmp_path: Path
+) -> None:
+    """Python reads no whole number of over 4,300 digits: that was a traceback."""
+    header, rows = sample_rows()
+    csv = write_rows(tmp_path / "rw.csv", header, [dict(rows[0], **{"Record ID": "9" * 5000})])
+    with pytest.raises(KBError) as raised:
+        record_retractions(retracted, csv)
+    assert str(raised.value) == (
+        f"{csv}:2: Record ID '{'9' * 5000}' is not a whole number above 0 of at most 18 digits"
+    )

@@ -115,6 +115,34 @@ def test_a_value_check_would_refuse_is_never_written(
     assert (grading / REFERENCES).read_bytes() == before
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("id.ris", "TY  - JOUR\nID  - " + "9" * 5000 + "\nTI  - GRADE\nER  - \n"),
+        ("key.bib", "@article{" + "9" * 5000 + ", title = {GRADE}}\n"),
+        ("year.ris", "TY  - JOUR\nID  - 2\nTI  - GRADE\nPY  - " + "9" * 5000 + "\nER  - \n"),
+    ],
+)
+def test_a_number_of_thousands_of_digits_is_no_traceback(
+    grading: Path, tmp_path: Path, name: str, text: str
+) -> None:
+    """Python refuses to read a whole number of over 4,300 digits: such a name names no
+    reference, and such a year is refused by the year's own rule."""
+    ran = ekb("refs", "import", str(write(tmp_path, name, text)), "--topic", "grading",
+              "--kb", str(grading))  # fmt: skip
+    by_order = (
+        "1 record, but the topic cites 3 numbers; to match records by order give one "
+        "record per number, or give each record its number (CSL-JSON citation-number, a "
+        "RIS ID or BibTeX key)"
+    )
+    said = {
+        "id.ris": by_order,
+        "key.bib": by_order,
+        "year.ris": "nothing imported: record 1 (reference 2): field 'year' must be a whole number",
+    }[name]
+    assert (ran.returncode, ran.stderr) == (1, f"Error: {tmp_path}/{name}: {said}\n")
+
+
 def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> None:
     path = csl(tmp_path, volume=336, issue=7650, PMID=18436948, issued={"date-parts": [[]]})
     import_references(grading, path, "grading")

@@ -103,6 +103,11 @@ class KbTree:
         parts = relative.split("/")
         return any(self.display("/".join(parts[:n])) in shown for n in range(1, len(parts) + 1))
 
+    def files_in(self, relative: str) -> list[str]:
+        """The files directly inside `relative` (kb/ paths), sorted."""
+        prefix = f"{relative}/"
+        return sorted(p for p in self.files if p.startswith(prefix) and "/" not in p[len(prefix) :])
+
     def subfolders(self, relative: str) -> list[str]:
         """Names of the folders directly inside `relative`, sorted."""
         prefix = f"{relative}/"
@@ -155,6 +160,16 @@ def decode_utf8(data: bytes, display: str) -> str:
         raise KbFileError(Problem(display, line, message)) from None
 
 
+def _is_utf8(name: str) -> bool:
+    """Whether a name the system gave (bytes it could not decode kept as surrogates) is
+    UTF-8 text, which every path of kb/ is hashed and shown as."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def scan_kb(kb_dir: Path) -> KbTree:
     """Walk `kb_dir`; a missing `kb_dir` gives an empty tree (the loader says so)."""
     try:
@@ -191,6 +206,12 @@ class _Walk:
             if name.startswith("."):
                 continue
             child = f"{relative}/{name}" if relative else name
+            if not _is_utf8(name):
+                # Named in its bytes, escaped: the name cannot be printed as it is.
+                written = os.fsencode(name).decode("utf-8", "backslashreplace")
+                shown_child = f"{relative}/{written}" if relative else written
+                self.refuse(shown_child, "its name is not UTF-8 text; rename it")
+                continue
             self.entry(child, path, ancestors)
 
     def entry(self, relative: str, path: str, ancestors: frozenset[str]) -> None:

@@ -158,6 +158,12 @@ def _load_topics(
     checked = CheckedTopics.of(reader, vocabularies, remembered)
     topics = []
     slugs = reader.tree.subfolders(TOPICS_DIR)  # hidden ones (imports being staged) aside
+    for relative in reader.tree.files_in(TOPICS_DIR):
+        # A topic's folder replaced by a file would leave the kb without the topic,
+        # and the site built from it without its pages, and nothing said.
+        reader.file_problem(
+            relative, "is a file; each topic is a folder (topics/SLUG/claims.toml, ...)"
+        )
     for slug in slugs:
         stop_if_set(stop)  # checking a large kb's every topic takes seconds
         topic = checked.load(reader, claim_checker, slug, vocabularies)

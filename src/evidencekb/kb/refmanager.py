@@ -179,6 +179,11 @@ def _non_empty(fields: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
+# A whole number as a record writes one, of no more digits than a kb/ integer holds
+# (TOML's are 64-bit): a longer run of digits is text, for the check to refuse.
+_WHOLE = "[0-9]{1,18}"
+
+
 def _number(own: Any, topic: str | None) -> int | None:
     """The citation number a record's own name gives: "2", or "<topic>-2" for this
     topic, as `ekb export` names works (refexport.work_id). Any other name (another
@@ -189,7 +194,7 @@ def _number(own: Any, topic: str | None) -> int | None:
     text = text.strip()
     if topic is not None:
         text = text.removeprefix(f"{topic}-")
-    return int(text) if re.fullmatch("[0-9]+", text) and int(text) >= 1 else None
+    return int(text) if re.fullmatch(_WHOLE, text) and int(text) >= 1 else None
 
 
 def _year(value: Any) -> Any:
@@ -201,7 +206,7 @@ def _year(value: Any) -> Any:
         return None
     if isinstance(text, str) and (match := re.fullmatch(r"\s*([0-9]{4})(?:[^0-9].*)?", text, re.S)):
         return int(match.group(1))
-    return int(text) if isinstance(text, str) and re.fullmatch("[0-9]+", text) else value
+    return int(text) if isinstance(text, str) and re.fullmatch(_WHOLE, text) else value
 
 
 def _pages(value: Any) -> Any:

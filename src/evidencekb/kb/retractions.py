@@ -140,8 +140,12 @@ def read_notices(
         data = read_regular(source, limit=MAX_CSV_BYTES)
     except NotReadable as error:
         raise KBError(f"{name} {error.reason}") from None
-    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
-    rows = csv.reader(text, strict=True)
+    try:  # decoded whole, so that a bad byte is named at its own line
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise KBError(f"{name}:{line}: not UTF-8 text ({error.reason})") from None
+    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [column.strip() for column in next(rows, [])]
         missing = [column for column in COLUMNS if column not in header]
@@ -161,8 +165,6 @@ def read_notices(
             pmid = _identifier(row[at["OriginalPaperPubMedID"]], is_pmid)
             if (doi and doi_key(doi) in dois) or (pmid and pmid in pmids):
                 yield doi, pmid, _notice(row, at, _Row(name, start, row))
-    except UnicodeDecodeError as error:
-        raise KBError(f"{name}:{rows.line_num + 1}: not UTF-8 text ({error.reason})") from None
     except csv.Error as error:
         raise KBError(f"{name}:{rows.line_num}: not CSV ({error})") from None
 
@@ -208,6 +210,10 @@ def _doi(cell: str) -> str | None:
     return _identifier(bare_doi(cell.strip()), is_doi)
 
 
+# The digits a Record ID may have: kb/ keeps it as a TOML integer, 64-bit.
+_RECORD_DIGITS = 18
+
+
 def _notice(row: list[str], at: dict[str, int], where: _Row) -> Notice:
     nature_text = row[at["RetractionNature"]].strip()
     nature = _NATURES.get(nature_text.casefold())
@@ -220,12 +226,12 @@ def _notice(row: list[str], at: dict[str, int], where: _Row) -> Notice:
     record = row[at["Record ID"]].strip()
     if record.casefold() in MISSING:
         record_id = None
-    elif record.isascii() and record.isdigit() and int(record) > 0:
+    elif record.isascii() and record.isdigit() and len(record) <= _RECORD_DIGITS and int(record):
         record_id = int(record)
     else:
         raise KBError(
             f"{where.at(at['Record ID'])}: Record ID '{shown(record)}' is not a whole number "
-            "above 0"
+            f"above 0 of at most {_RECORD_DIGITS} digits"
         )
     return Notice(
         nature=nature,
