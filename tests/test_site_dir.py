@@ -111,7 +111,7 @@ def test_import_replace_over_a_file_leaves_it_and_no_hidden_copy(
     )  # fmt: skip
     assert (result.returncode, result.stderr) == (
         1,
-        f"Error: {topic} is a file, not a folder; remove it or choose another path\n",
+        f"Error: {topic} exists and is not a folder; remove it or choose another --topic\n",
     )
     assert topic.read_text() == "a file where a topic would be\n"
     assert sorted(p.name for p in topic.parent.iterdir()) == ["ketamine-pain", "odd"]
@@ -140,8 +140,8 @@ def test_search_never_replaces_a_foreign_index_folder(kb_dir: Path, tmp_path: Pa
         assert result.returncode == 1
         assert result.stderr.splitlines()[-1] == (
             f"Error: refusing to replace {index}: it is not empty and has no "
-            "evidencekb-index.json, so evidencekb did not write it; choose a new or empty "
-            "folder, or one it wrote"
+            "evidencekb-index.json or .ekb-build.json, so evidencekb did not write it; "
+            "choose a new or empty folder, or one it wrote"
         )
         assert (index / "notes.txt").read_text() == "mine\n"
 

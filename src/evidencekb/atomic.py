@@ -52,11 +52,13 @@ _RENAME_EXCHANGE = 2
 _STAGING_NAME = re.compile(r"\..+\.tmp-(\d+)\.(\d+)-[^/]*")
 # An update in place's commit folder and its journal (inplace.py): `.NAME.` and these.
 UPDATE_NAMES = ("commit", "commit.removed")
+# What marks a folder as a writer's own: a file's name, or any of several.
+Marker = str | tuple[str, ...] | None
 _OCTAL_ESCAPE = re.compile(rb"\\([0-7]{3})")
 
 
 @contextmanager
-def staged_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
+def staged_dir(target: Path, *, marker: Marker = None) -> Iterator[Path]:
     """Yield an empty sibling of `target`; on success it replaces `target`.
 
     If the body raises, the sibling is removed and `target` is left untouched.
@@ -77,7 +79,7 @@ def staged_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
 
 
 @contextmanager
-def staging_dir(target: Path, *, marker: str | None = None) -> Iterator[Path]:
+def staging_dir(target: Path, *, marker: Marker = None) -> Iterator[Path]:
     """Yield an empty sibling of `target` (where it points, if a link) for the body to
     fill and put in place, as `staged_dir` does or an update in place (inplace.py);
     removed if the body raises, as are the siblings of writers that died, first.
@@ -143,9 +145,10 @@ def resolved(target: Path) -> Path:
     return Path(os.path.realpath(target))
 
 
-def check_replaceable(target: Path, marker: str | None = None) -> None:
+def check_replaceable(target: Path, marker: Marker = None) -> None:
     """KBError unless a writer may replace `target`: it is missing or a folder, and
-    with `marker`, an empty folder or one holding the regular file `marker`."""
+    with `marker`, an empty folder or one holding the regular file `marker` (or, of
+    several names, any one of them)."""
     real = resolved(target)
     try:
         info = os.stat(real)
@@ -155,7 +158,8 @@ def check_replaceable(target: Path, marker: str | None = None) -> None:
         raise KBError(f"cannot use {target}: {error.strerror or error}") from None
     if not stat.S_ISDIR(info.st_mode):
         raise KBError(f"{target} is a file, not a folder; remove it or choose another path")
-    if marker is None or _is_regular(real / marker):
+    markers = (marker,) if isinstance(marker, str) else marker
+    if markers is None or any(_is_regular(real / name) for name in markers):
         return
     try:
         with os.scandir(real) as entries:  # a killed writer's staging is not content
@@ -164,8 +168,8 @@ def check_replaceable(target: Path, marker: str | None = None) -> None:
         raise KBError(f"cannot use {target}: {error.strerror or error}") from None
     if not empty:
         raise KBError(
-            f"refusing to replace {target}: it is not empty and has no {marker}, so "
-            "evidencekb did not write it; choose a new or empty folder, or one it wrote"
+            f"refusing to replace {target}: it is not empty and has no {' or '.join(markers)}, "
+            "so evidencekb did not write it; choose a new or empty folder, or one it wrote"
         )
 
 

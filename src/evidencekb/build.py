@@ -42,7 +42,7 @@ from evidencekb.inplace import commit, files_in, recover
 from evidencekb.kb import read_kb
 from evidencekb.kb.checked import RememberedTopics
 from evidencekb.kb.load import LoadedKb
-from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_META_NAME, index_dir
+from evidencekb.paths import BUILD_MANIFEST_NAME, INDEX_MARKERS, index_dir
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Done, Earlier, Part, Parts, write_manifest
 from evidencekb.workers import made_to_last, run_parts
@@ -100,7 +100,7 @@ def build(
     builds after every save), taken again where their files did not change."""
     index = index_dir(site_dir)
     check_replaceable(site_dir, BUILD_MANIFEST_NAME)  # never a folder we did not write
-    check_replaceable(index, INDEX_META_NAME)
+    check_replaceable(index, INDEX_MARKERS)
     with ExitStack() as build_scope:
         with made_to_last(build_scope):  # the loaded kb lives as long as the build
             source = read_kb(kb_dir, remembered, stop)
@@ -132,7 +132,7 @@ def _build(
                 site_dir, lambda: steps.on_wait(f"waiting for another build of {site_dir}…")
             ),
             writer_lock(index, lambda: steps.on_wait(f"waiting for a writer of {index}…")),
-            staged_dir(index, marker=INDEX_META_NAME) as index_out,
+            staged_dir(index, marker=INDEX_MARKERS) as index_out,
             staging_dir(site_dir, marker=BUILD_MANIFEST_NAME) as out,
             ExitStack() as parts_scope,
         ):

@@ -48,6 +48,10 @@ STATIC_DIRNAME = "static"  # stylesheet and scripts
 # The content key of each part of the site, for the next build to keep what did not
 # change (see reuse.py); hidden: it is the build's, not the readers'.
 BUILD_MANIFEST_NAME = ".ekb-build.json"
+# What marks the index folder as one evidencekb wrote, so that a build may replace it:
+# its metadata, or its build manifest (every writer of the index writes both, and one
+# lost must not leave a folder no build can replace).
+INDEX_MARKERS = (INDEX_META_NAME, BUILD_MANIFEST_NAME)
 
 # Beside the site folder: the Whoosh index that `ekb search` reads (see index_dir).
 INDEX_SUFFIX = ".ekb-index"

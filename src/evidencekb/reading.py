@@ -9,9 +9,11 @@ regular file, and read up to a limit. Stdlib only: the search path reads kb/ wit
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 _OTHERS_WRITE = stat.S_IWGRP | stat.S_IWOTH
 _OTHER_KINDS = {
@@ -73,6 +75,20 @@ def read_regular(
     if limit is not None and len(data) > limit:
         raise NotReadable(f"is larger than {limit:,} bytes, the most that is read")
     return data
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """`path` open for reading if it is a regular file, opened without ever blocking;
+    OSError otherwise (a FIFO swapped in for one of an index's files, say)."""
+    fd = os.open(path, READ_FLAGS)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{path} is {kind_of(mode)}, not a regular file")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def kind_of(mode: int) -> str:

@@ -3,13 +3,17 @@ that says so and how to write it anew, never a traceback; and that way works."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from evidencekb.errors import KBError
+from evidencekb.paths import INDEX_META_NAME
 from evidencekb.search.damage import damaged
 from evidencekb.search.engine import search
 from fixtures import ekb_here
@@ -106,3 +110,57 @@ def test_a_fault_of_the_code_is_no_damage_but_the_readers_stumble_is() -> None:
     except TypeError as error:
         theirs = error
     assert damaged(theirs)
+
+
+def test_a_fifo_in_place_of_an_index_file_is_damage_not_a_hang(
+    built: tuple[list[str], Path],
+) -> None:
+    """whoosh opens its files as they are named: a FIFO left there waited for a writer."""
+    args, index = built
+    (arrays,) = index.glob("*.arr")
+    arrays.unlink()
+    os.mkfifo(arrays)
+    result = ekb_here("search", *args, "ketamine")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"Error: cannot read the search index at {index}: {arrays} is a FIFO (named pipe), "
+        "not a regular file; it may be damaged: run `ekb build --full` to write it anew\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda meta: meta.pop("fingerprint"),
+        lambda meta: meta.update(values=5),
+        lambda meta: meta.update(codes=[1, 2]),
+        lambda meta: meta.update(vocabulary={"x": 1}),
+    ],
+    ids=["no fingerprint", "values a number", "codes a list", "vocabulary without groups"],
+)
+def test_metadata_damaged_by_hand_is_no_index_and_written_anew(
+    built: tuple[list[str], Path], edit: Callable[[dict[str, Any]], object]
+) -> None:
+    """Each was a traceback of its own (KeyError, AttributeError, TypeError)."""
+    args, index = built
+    meta_path = index / INDEX_META_NAME
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    edit(meta)
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    result = ekb_here("search", *args, "ketamine")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == f"no search index at {index}; building it…\n"
+    assert result.stdout.startswith("1. ketamine-pain-")
+
+
+def test_an_index_that_lost_its_metadata_is_still_one_a_build_replaces(
+    built: tuple[list[str], Path],
+) -> None:
+    """The index folder's path comes from --site-dir: a build that refused to replace it
+    ("not empty and has no evidencekb-index.json") refused for good."""
+    args, index = built
+    (index / INDEX_META_NAME).unlink()
+    built_again = ekb_here("build", "--quiet", *args)
+    assert (built_again.exit_code, built_again.stderr) == (0, "")
+    assert (index / INDEX_META_NAME).is_file()

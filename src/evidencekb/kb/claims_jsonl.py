@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.atomic import write_folder, writes_kb
-from evidencekb.errors import KBError, Problem, ValidationError
+from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.citations import citation_faults
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.importer import (
@@ -27,6 +27,7 @@ from evidencekb.kb.importer import (
     claim_ids,
     claim_table,
     read_summary,
+    topic_target,
 )
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.load import load_kb, load_tree
@@ -486,9 +487,7 @@ def import_claims_jsonl(
     _check_arguments(source, slug, title or slug)
     text = read_summary(source)  # a regular UTF-8 file of sensible size, never a FIFO
     target = kb_dir / TOPICS_DIR / slug
-    existed = target.exists()
-    if existed and not replace:
-        raise KBError(f"{target} already exists; pass --replace to overwrite it")
+    existed = topic_target(target, replace)
     kb = load_kb(kb_dir)  # the vocabularies, stances and strength rule come from kb/
     parsed = parse_claims_jsonl(text, str(source), kb)
     # The file's stances, if it gives any, are the topic's evidence.toml anew.

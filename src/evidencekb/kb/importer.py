@@ -82,11 +82,7 @@ def import_summary(
     """
     _check_arguments(source, slug, title, section, layout)
     target = kb_dir / TOPICS_DIR / slug
-    existed = target.exists() or target.is_symlink()
-    if existed and not replace:
-        raise KBError(f"{target} already exists; pass --replace to overwrite it")
-    if existed and (target.is_symlink() or not target.is_dir()):
-        raise KBError(f"{target} exists and is not a folder; remove it or choose another --topic")
+    existed = topic_target(target, replace)
     replaced = Replaced.read(target, makes=()) if existed else Replaced()
     text = read_summary(source)
     layout = layout or detect_layout(text, source.name)
@@ -110,6 +106,17 @@ def import_summary(
     _write_folder(target, files)
     cited = {n for s in statements for n in s.citations}
     return ImportResult(target, len(statements), len(cited), existed)
+
+
+def topic_target(target: Path, replace: bool) -> bool:
+    """Whether the topic folder `target` exists; KBError if it does and may not be
+    replaced (no `replace`), or is no folder (a file or a link)."""
+    existed = target.exists() or target.is_symlink()
+    if existed and not replace:
+        raise KBError(f"{target} already exists; pass --replace to overwrite it")
+    if existed and (target.is_symlink() or not target.is_dir()):
+        raise KBError(f"{target} exists and is not a folder; remove it or choose another --topic")
+    return existed
 
 
 def _check_arguments(

@@ -26,9 +26,11 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.scoring import BM25F
 
 from evidencekb.errors import KBError, QueryError, failure_reason
+from evidencekb.reading import open_regular
 from evidencekb.registry import query_field
 from evidencekb.search.analysis import spans
 from evidencekb.search.bulk import BulkScores
@@ -162,7 +164,8 @@ class _Storage(FileStorage):
         self.opened: list[Any] = []
 
     def open_file(self, name: str, **kwargs: Any) -> Any:
-        opened = super().open_file(name, **kwargs)
+        # As whoosh's own, but never blocking on a FIFO put in place of an index file.
+        opened = StructFile(open_regular(Path(self._fpath(name))), name=name, **kwargs)
         self.opened.append(opened)
         return opened
 

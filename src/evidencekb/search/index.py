@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidencekb.kb.fingerprint import still_current
 from evidencekb.paths import INDEX_META_NAME
+from evidencekb.reading import NotReadable, read_regular
 from evidencekb.registry import QUERY_FIELDS, allowed_values
 from evidencekb.search.analysis import (
     NAME_SEPARATOR,
@@ -266,15 +267,30 @@ def _names(terms: tuple[Term, ...], term_id: str) -> tuple[str, ...]:
 def read_meta(index_dir: Path) -> IndexMeta | None:
     """The index's metadata; None if there is no usable index of this format."""
     try:
-        data = json.loads((index_dir / INDEX_META_NAME).read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_regular(index_dir / INDEX_META_NAME, limit=_META_LIMIT))
+    except (NotReadable, ValueError):
         return None
     if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
         return None
     if data.get("fields") != declared_fields():
         return None
+    try:
+        return _meta(data)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None  # damaged by hand: no index of this format, which a search writes anew
+
+
+# The most of an index's metadata that is read: far beyond any real kb's (the large
+# benchmark kb's is a few hundred kilobytes), and never all of a file put in its place.
+_META_LIMIT = 64 * 1024 * 1024
+
+
+def _meta(data: dict[str, Any]) -> IndexMeta:
+    fingerprint = data["fingerprint"]
+    if not isinstance(fingerprint, str):
+        raise TypeError("fingerprint")
     return IndexMeta(
-        fingerprint=data["fingerprint"],
+        fingerprint=fingerprint,
         values={
             field: {key: tuple(names) for key, names in pairs}
             for field, pairs in data["values"].items()

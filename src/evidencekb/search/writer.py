@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 from evidencekb.errors import KBError, failure_reason
 from evidencekb.kb.fingerprint import Fingerprint
-from evidencekb.paths import INDEX_META_NAME
+from evidencekb.paths import INDEX_MARKERS, INDEX_META_NAME
 from evidencekb.progress import Progress, no_progress
 from evidencekb.search.index import index_meta, is_fresh, read_meta
 
@@ -176,7 +176,7 @@ def rebuild_index(kb_dir: Path, index_dir: Path, *, progress: Progress = no_prog
 
     source = read_kb(kb_dir)
     earlier = Earlier.read(index_dir, source.fingerprint.digest)
-    with staged_dir(index_dir, marker=INDEX_META_NAME) as staged:
+    with staged_dir(index_dir, marker=INDEX_MARKERS) as staged:
         write_index(
             source.kb,
             staged,
