@@ -3,14 +3,17 @@ same hash as `kb_fingerprint`, whatever order the files are read in."""
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from evidencekb.errors import ValidationError
 from evidencekb.kb.files import scan_kb
-from evidencekb.kb.fingerprint import TreeDigest, kb_fingerprint
+from evidencekb.kb.fingerprint import TreeDigest, kb_fingerprint, still_current, touched_since
 from evidencekb.kb.load import load_tree, read_kb
 
 
@@ -61,3 +64,24 @@ def test_a_kb_that_does_not_load_is_the_loaders_error(kb_dir: Path) -> None:
     with pytest.raises(ValidationError) as raised:
         read_kb(kb_dir)
     assert [problem.path for problem in raised.value.problems] == [str(kb_dir / "strength.toml")]
+
+
+def test_another_kb_older_than_the_stamp_is_not_taken_for_the_one_hashed(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Two kbs built into one site folder in turn: the second's stamp is later than
+    every file of the first, which a search took as unchanged and searched the second's
+    index. Its files' shape (paths and sizes) is not the second's: it is hashed."""
+    other = tmp_path / "other"
+    shutil.copytree(kb_dir, other)
+    topic = other / "topics" / "ketamine-pain" / "topic.toml"
+    topic.write_text(topic.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    stamp = tmp_path / "stamp"
+    stamp.write_text("")
+    later = time.time_ns() + 10**9
+    os.utime(stamp, ns=(later, later))  # after every file of both kbs
+    digest = kb_fingerprint(other).digest
+    assert still_current(other, stamp, digest)
+    assert not touched_since(kb_dir, later)  # untouched since: the time alone says current
+    assert not still_current(kb_dir, stamp, digest)
+    assert still_current(kb_dir, stamp, kb_fingerprint(kb_dir).digest)

@@ -3,18 +3,22 @@ faithful copy (the search index, the earlier build's parts).
 
 The index records a fingerprint of kb/: a hash of every file's path and bytes
 (no modification times, so the same kb always gives the same string and builds
-stay byte-identical). Hashing a large kb on every search would cost more than
-the search itself, so the index's stamp file also carries, as its own mtime, the
-moment kb/ was read; a search hashes only when some file or folder in kb/ has
-been touched since then. `kb_fingerprint` returns both, the hash and when its
-reading began, as one `Fingerprint` that the index writer is handed. A build
-reads kb/ once: it hashes the very bytes it loads (`TreeDigest`, kb/load.py's
-`read_kb`).
+stay byte-identical), then a hash of every file's path and size, its shape.
+Hashing a large kb on every search would cost more than the search itself, so the
+index's stamp file also carries, as its own mtime, the moment kb/ was read; a
+search hashes only when some file or folder in kb/ has been touched since then, or
+the files it finds, by path and size, are not the shape it was built from: another
+kb/ whose files are all older than the stamp (two kbs built into one site folder in
+turn) is no longer taken for the one the index was built from. `kb_fingerprint`
+returns both, the hashes and when their reading began, as one `Fingerprint` that
+the index writer is handed. A build reads kb/ once: it hashes the very bytes it
+loads (`TreeDigest`, kb/load.py's `read_kb`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -82,6 +86,7 @@ class TreeDigest:
         self._waiting: dict[str, bytes] = {}
         self._waiting_bytes = 0
         self._digest = content_hash()
+        self._shape = _shape_hash()
 
     def feed(self, relative: str, data: bytes) -> None:
         """The bytes of one file just read (a file hashed or waiting already is ignored)."""
@@ -103,7 +108,7 @@ class TreeDigest:
             if relative not in self._waiting:
                 self._waiting[relative] = self._read(relative)
             self._take_waiting()
-        return Fingerprint(self._digest.hexdigest(), started_ns)
+        return Fingerprint(f"{self._digest.hexdigest()}-{self._shape.hexdigest()}", started_ns)
 
     def _take_waiting(self) -> None:
         while self._next < len(self._files) and self._files[self._next] in self._waiting:
@@ -113,11 +118,29 @@ class TreeDigest:
             self._digest.update(relative.encode("utf-8") + b"\0")
             self._digest.update(str(len(data)).encode("ascii") + b"\0")
             self._digest.update(data)
+            self._shape.update(_shape_entry(relative, len(data)))
             self._next += 1
 
 
+def _shape_hash() -> hashlib.blake2b:
+    """The hash of kb/'s shape (made here, not with reuse.content_hash: the search
+    path checks the shape, and never loads the build's modules)."""
+    return hashlib.blake2b(digest_size=16)
+
+
+def _shape_entry(relative: str, size: int) -> bytes:
+    """A file's share of kb/'s shape: its path and its size."""
+    return relative.encode("utf-8", "surrogateescape") + f"\0{size}\0".encode("ascii")
+
+
 def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
-    """Whether any file or folder in kb/ was changed after `stamp_ns`.
+    """Whether any file or folder in kb/ was changed after `stamp_ns`."""
+    return _survey(kb_dir, stamp_ns) is None
+
+
+def _survey(kb_dir: Path, stamp_ns: int) -> str | None:
+    """kb/'s shape (`TreeDigest`'s: every file's path and size), or None if any file or
+    folder in kb/ was changed after `stamp_ns`.
 
     A folder's times change when an entry is added, removed or renamed, so
     deletions are caught too. A file's modification time can be set back (`cp -a`,
@@ -125,23 +148,31 @@ def touched_since(kb_dir: Path, stamp_ns: int) -> bool:
     change time is read as well, which the system sets to now on every write or
     change of times and no tool can set back.
     """
-    pending = [kb_dir]
+    sizes: list[tuple[str, int]] = []
+    pending = [("", kb_dir)]
     while pending:
-        folder = pending.pop()
+        relative, folder = pending.pop()
         try:
             if _changed_ns(folder.stat()) > stamp_ns:
-                return True
+                return None
             with os.scandir(folder) as entries:
                 for entry in entries:
                     if entry.name.startswith("."):
                         continue
+                    child = f"{relative}/{entry.name}" if relative else entry.name
                     if entry.is_dir(follow_symlinks=True):
-                        pending.append(Path(entry.path))
-                    elif _changed_ns(entry.stat()) > stamp_ns:
-                        return True
+                        pending.append((child, Path(entry.path)))
+                        continue
+                    status = entry.stat()
+                    if _changed_ns(status) > stamp_ns:
+                        return None
+                    sizes.append((child, status.st_size))
         except OSError:
-            return True  # vanished under us: let the hash decide
-    return False
+            return None  # vanished under us: let the hash decide
+    shape = _shape_hash()
+    for relative, size in sorted(sizes):
+        shape.update(_shape_entry(relative, size))
+    return shape.hexdigest()
 
 
 def _changed_ns(status: os.stat_result) -> int:
@@ -152,13 +183,15 @@ def still_current(kb_dir: Path, stamp: Path, digest: str) -> bool:
     """Whether kb/ is still what `digest` (a Fingerprint's) was taken of, `stamp` being
     a file whose mtime is the moment that reading of kb/ began (an index's metadata,
     a site's build manifest). Nothing touched since: yes, without reading kb/;
-    otherwise kb/ is hashed again, and if it is the same after all (a file saved as
-    it was), the stamp is moved up so that the next look skips the hash."""
+    otherwise, or if kb/'s files are not the shape `digest` records (another kb/), kb/
+    is hashed again, and if it is the same after all (a file saved as it was), the
+    stamp is moved up so that the next look skips the hash."""
     try:
         stamp_ns = stamp.stat().st_mtime_ns
     except OSError:
         return False
-    if not touched_since(kb_dir, stamp_ns):
+    shape = _survey(kb_dir, stamp_ns)
+    if shape is not None and digest.endswith(f"-{shape}"):
         return True
     current = kb_fingerprint(kb_dir)
     if current.digest != digest:
