@@ -1,4 +1,4 @@
-"""One helper makes every content key (reuse.content_key, and content_hash for a key
+"""One helper makes every content key (hashing.content_key, and content_hash for a key
 made as a stream), and one registry declares every cache (cache.CACHES)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import evidencekb
 from evidencekb import cache
 from evidencekb.cache import CACHES, PickledEntries
-from evidencekb.reuse import KEY_BYTES, content_hash, content_key
+from evidencekb.hashing import KEY_BYTES, content_hash, content_key
 
 PACKAGE = Path(evidencekb.__file__).parent
 # A claim's id is made from its words once, when it is imported, and never changes (as
@@ -20,7 +20,7 @@ NOT_KEYS = {"kb/tables.py"}  # tables.stable_id
 def test_no_module_but_reuse_makes_a_hash_of_its_own() -> None:
     for path in sorted(PACKAGE.rglob("*.py")):
         name = path.relative_to(PACKAGE).as_posix()
-        if name in NOT_KEYS or name == "reuse.py":
+        if name in NOT_KEYS or name == "hashing.py":
             continue
         imported = {
             alias.name
@@ -32,7 +32,7 @@ def test_no_module_but_reuse_makes_a_hash_of_its_own() -> None:
             for node in ast.walk(ast.parse(path.read_text("utf-8")))
             if isinstance(node, ast.ImportFrom)
         }
-        assert "hashlib" not in imported, f"{name} hashes by itself: use reuse.content_key"
+        assert "hashlib" not in imported, f"{name} hashes by itself: use hashing.content_key"
 
 
 def test_a_key_made_as_a_stream_is_made_with_the_same_hash() -> None:

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from evidencekb.errors import Cancelled, KBError
-from evidencekb.reuse import Earlier, Part, content_key, write_manifest
+from evidencekb.hashing import content_key
+from evidencekb.reuse import Earlier, Part, write_manifest
 from evidencekb.workers import (
     _runs,
     collector_paused,

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb import atomic
+from evidencekb.hashing import content_hash, content_key
 from evidencekb.paths import (
     CACHE_DIRNAME,
     CHECKED_CACHE_DIRNAME,
@@ -54,7 +55,6 @@ from evidencekb.paths import (
     VERDICT_CACHE_DIRNAME,
 )
 from evidencekb.reading import NotReadable, read_regular
-from evidencekb.reuse import content_hash, content_key
 
 # The most an entry is read of: a parsed kb/ file or a topic's search data runs to
 # megabytes; anything near this is not an entry this cache wrote.

@@ -398,10 +398,10 @@ class Topic:
 
     @cached_property
     def claim_keys(self) -> tuple[str, ...]:
-        """The content key of each of its claims (reuse.content_key of its repr), found
+        """The content key of each of its claims (hashing.content_key of its repr), found
         once and kept with the checked topic (kb/checked.py): the site's page keys take
         a claim's from here rather than hash the claim again (site/pagekeys.py)."""
-        from evidencekb.reuse import content_key  # `ekb search` loads the model without it
+        from evidencekb.hashing import content_key
 
         return tuple(content_key(repr(claim)) for claim in self.claims)
 
@@ -411,7 +411,7 @@ class Topic:
         search data, the index segment and the export each key their share of the
         topic with it, and a build finds the segments' keys before it forks its
         workers, which then share it."""
-        from evidencekb.reuse import content_key
+        from evidencekb.hashing import content_key
 
         return content_key(*self.claim_keys)
 

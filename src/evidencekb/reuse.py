@@ -18,7 +18,6 @@ same whichever way the site was made.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
@@ -30,10 +29,10 @@ from importlib import metadata
 from pathlib import Path
 
 from evidencekb.errors import stop_if_set
+from evidencekb.hashing import content_key
 from evidencekb.paths import BUILD_MANIFEST_NAME
 
 MANIFEST_FORMAT = 1
-KEY_BYTES = 10  # 80 bits: a key names a part's content among a site's ~10^5 parts
 _PACKAGE_DIR = Path(__file__).parent
 # Libraries whose output lands in the site: a new version may write other bytes.
 _WRITERS = (
@@ -115,23 +114,6 @@ class Parts:
         """The manifest's entries for these parts: the key of each that has one, by name,
         as the run `found` them (Done.keys)."""
         return {part.name: found[part.name] for part in self.parts if part.name in found}
-
-
-def content_hash(digest_size: int = KEY_BYTES) -> hashlib.blake2b:
-    """A new hash of the kind every content key is made with, `digest_size` bytes long:
-    for a key made as a stream of parts, where `content_key` would need them all at once."""
-    return hashlib.blake2b(digest_size=digest_size)
-
-
-def content_key(*parts: str | bytes) -> str:
-    """A short hash of `parts`, each length-prefixed so that no two lists collide: the
-    key of a site's part, a cache entry or a content's version, wherever one is made."""
-    digest = content_hash()
-    for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
-        digest.update(f"{len(data)}:".encode("ascii"))
-        digest.update(data)
-    return digest.hexdigest()
 
 
 def code_version() -> str:

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from evidencekb.cache import read_entry, write_atomically
 from evidencekb.errors import ValidationError
+from evidencekb.hashing import content_key
 from evidencekb.kb.checked import RememberedTopics
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import load_tree, read_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, CHECKED_CACHE_DIRNAME
-from evidencekb.reuse import content_key
 from fixtures import EVIDENCE_TOPIC, REPO_KB, add_evidence_sample
 
 KETAMINE = "topics/ketamine-pain"

@@ -191,15 +191,17 @@ def test_a_name_that_is_not_utf8_is_one_problem_named_in_its_bytes(kb_dir: Path)
 
 
 def test_the_fingerprint_of_a_plain_kb_is_unchanged_by_the_walker(kb_dir: Path) -> None:
-    """The walker hashes the same files, in the same order, as the os.walk it replaced."""
-    from evidencekb.reuse import content_hash
+    """The walker hashes the same files, in the same order, as the os.walk it replaced:
+    their paths and bytes, then their paths and sizes (the shape)."""
+    from evidencekb.hashing import content_hash
 
-    digest = content_hash()
+    digest, shape = content_hash(), content_hash()
     for path in sorted(p.relative_to(kb_dir).as_posix() for p in kb_dir.rglob("*") if p.is_file()):
         data = (kb_dir / path).read_bytes()
         digest.update(path.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
         digest.update(data)
-    assert kb_fingerprint(kb_dir).digest == digest.hexdigest()
+        shape.update(path.encode("utf-8") + b"\0" + str(len(data)).encode("ascii") + b"\0")
+    assert kb_fingerprint(kb_dir).digest == f"{digest.hexdigest()}-{shape.hexdigest()}"
 
 
 def test_a_refused_folder_is_one_problem_not_one_per_file_or_claim(

@@ -17,13 +17,13 @@ import pytest
 
 from evidencekb.cache import cache_folder, read_entry, write_atomically
 from evidencekb.errors import Cancelled, ValidationError
+from evidencekb.hashing import content_key
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.parsecache import AHEAD_BYTES, ParseCache, parse_ahead
 from evidencekb.kb.tomlfile import parse_text
 from evidencekb.model import KnowledgeBase
 from evidencekb.paths import CACHE_DIRNAME, CHECKED_CACHE_DIRNAME, PARSE_CACHE_DIRNAME
-from evidencekb.reuse import content_key
 from fixtures import EVIDENCE_TOPIC, REPO_KB, ekb_here
 
 KETAMINE = "topics/ketamine-pain"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from evidencekb.cache import CacheKind, PickledEntries, TopicEntries
+from evidencekb.hashing import content_key
 from evidencekb.model import Topic
-from evidencekb.reuse import content_key
 
 T = TypeVar("T")
 

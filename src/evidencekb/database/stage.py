@@ -18,9 +18,10 @@ from evidencekb.database.export import write_export
 from evidencekb.database.kept import TopicWork
 from evidencekb.database.metadata import write_datasette_metadata
 from evidencekb.database.tables import write_database
+from evidencekb.hashing import content_key
 from evidencekb.paths import DATABASE_NAME, DATASETTE_METADATA_NAME, EXPORT_NAME
 from evidencekb.progress import Progress
-from evidencekb.reuse import Earlier, Part, Parts, content_key
+from evidencekb.reuse import Earlier, Part, Parts
 
 if TYPE_CHECKING:
     from evidencekb.kb.load import LoadedKb

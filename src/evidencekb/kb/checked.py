@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from evidencekb import model
 from evidencekb.cache import CHECKED_TOPICS, TopicEntries
+from evidencekb.hashing import content_key
 from evidencekb.kb.claims import ClaimChecker
 from evidencekb.kb.files import KbFileError
 from evidencekb.kb.reader import KbReader
@@ -37,7 +38,7 @@ from evidencekb.kb.tomlfile import lines_of
 from evidencekb.kb.topic import Vocabularies, load_topic
 from evidencekb.model import Topic
 from evidencekb.paths import CLAIMS_FILE, TOPICS_DIR
-from evidencekb.reuse import code_version, content_key
+from evidencekb.reuse import code_version
 
 # What a kept topic may hold besides plain data: the model's dataclasses.
 _MODEL_CLASSES = frozenset(

@@ -18,12 +18,13 @@ loads (`TreeDigest`, kb/load.py's `read_kb`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from evidencekb.hashing import content_hash
 
 # Filesystems stamp modification times from a coarse clock (a few milliseconds
 # on Linux, whole seconds on some); back-dating the stamp by this much means an
@@ -77,8 +78,6 @@ class TreeDigest:
     WAIT_BYTES = 8 << 20
 
     def __init__(self, files: list[str], read: Callable[[str], bytes]) -> None:
-        from evidencekb.reuse import content_hash
-
         self._files = files  # sorted: tree.all_files()
         self._read = read
         self._place = {relative: number for number, relative in enumerate(files)}
@@ -86,7 +85,7 @@ class TreeDigest:
         self._waiting: dict[str, bytes] = {}
         self._waiting_bytes = 0
         self._digest = content_hash()
-        self._shape = _shape_hash()
+        self._shape = content_hash()
 
     def feed(self, relative: str, data: bytes) -> None:
         """The bytes of one file just read (a file hashed or waiting already is ignored)."""
@@ -120,12 +119,6 @@ class TreeDigest:
             self._digest.update(data)
             self._shape.update(_shape_entry(relative, len(data)))
             self._next += 1
-
-
-def _shape_hash() -> hashlib.blake2b:
-    """The hash of kb/'s shape (made here, not with reuse.content_hash: the search
-    path checks the shape, and never loads the build's modules)."""
-    return hashlib.blake2b(digest_size=16)
 
 
 def _shape_entry(relative: str, size: int) -> bytes:
@@ -169,7 +162,7 @@ def _survey(kb_dir: Path, stamp_ns: int) -> str | None:
                     sizes.append((child, status.st_size))
         except OSError:
             return None  # vanished under us: let the hash decide
-    shape = _shape_hash()
+    shape = content_hash()
     for relative, size in sorted(sizes):
         shape.update(_shape_entry(relative, size))
     return shape.hexdigest()

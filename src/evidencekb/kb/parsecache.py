@@ -3,7 +3,7 @@
 tomllib is pure Python and parsing is most of what `ekb check` does on a large kb;
 reading back what an earlier run parsed takes a fraction of that (BENCHMARKS.md).
 Each file's `Parsed` (tomlfile.py) is kept in one entry named after the file's path,
-beside the content key of the bytes it was parsed from (reuse.content_key). An entry
+beside the content key of the bytes it was parsed from (hashing.content_key). An entry
 is used only when the bytes read now have the same key, and only if it was written by
 this cache format under this Python (tomllib's version); anything else (no entry, a
 truncated or corrupt one, another version's) means the file is parsed and its entry
@@ -27,9 +27,9 @@ from pathlib import Path
 
 from evidencekb.cache import PARSED_TOML, PickledEntries
 from evidencekb.errors import stop_if_set
+from evidencekb.hashing import content_key
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.tomlfile import Parsed, parse_text
-from evidencekb.reuse import content_key
 from evidencekb.workers import run_shared, worker_count
 
 # Part of every entry: an entry written by another format or Python is not used.

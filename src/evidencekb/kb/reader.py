@@ -13,6 +13,7 @@ import os
 
 from evidencekb.cache import cache_folder
 from evidencekb.errors import Problem
+from evidencekb.hashing import content_key
 from evidencekb.kb.files import KbFileError, KbTree, decode_utf8
 from evidencekb.kb.fingerprint import TreeDigest
 from evidencekb.kb.parsecache import ParseCache
@@ -20,7 +21,6 @@ from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
 from evidencekb.kb.tomlfile import Located, Parsed, parse_text, place
 from evidencekb.paths import PARSE_CACHE_DIRNAME
-from evidencekb.reuse import content_key
 
 
 class KbReader(TableChecker):

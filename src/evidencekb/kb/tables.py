@@ -30,7 +30,7 @@ MAX_TOPIC_SLUG_LENGTH = 100
 def stable_id(prefix: str, text: str, digits: int) -> str:
     """`prefix`, a hyphen and the first `digits` hex digits of `text`'s SHA-256: an id
     that depends on `text` alone and never changes (a claim's, made from its words
-    when it is imported). An identifier, not the key of a content (reuse.content_key),
+    when it is imported). An identifier, not the key of a content (hashing.content_key),
     which changes with the code that makes it."""
     return f"{prefix}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:digits]}"
 

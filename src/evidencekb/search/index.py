@@ -180,7 +180,7 @@ class ClaimWords:
 
 def vocabulary_key(kb: KnowledgeBase) -> str:
     """The content key of what every topic's documents take from the vocabularies."""
-    from evidencekb.reuse import content_key
+    from evidencekb.hashing import content_key
     from evidencekb.verdict import summary_inputs
 
     # Each stored claim carries its evidence summary (verdict.py).
@@ -193,7 +193,7 @@ def topic_key(code: str, vocabulary: str, topic: Topic) -> str:
     holds the topic is made of its topics' keys): the code
     (reuse.code_version), `vocabulary_key(kb)`, the topic's slug, title, cited works
     and claims."""
-    from evidencekb.reuse import content_key
+    from evidencekb.hashing import content_key
 
     references = repr(topic.references)
     return content_key(code, vocabulary, topic.slug, topic.title, references, topic.claims_key)

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidencekb.cache import INDEX_DOCUMENTS, TopicEntries
-from evidencekb.reuse import Earlier, content_hash, content_key
+from evidencekb.hashing import content_hash, content_key
+from evidencekb.reuse import Earlier
 from evidencekb.search.analysis import Analysed, analysed, pooled, text_analyzer
 from evidencekb.search.fields import NAMED_TEXT_FIELDS
 from evidencekb.search.index import (

@@ -51,7 +51,8 @@ def _search_data(source: LoadedKb, out: Path, earlier: Earlier) -> Part:
     that changed: each topic's analysis is kept in the user's cache folder by the kb/
     folder it came from (search/browser/cache.py); and each of its files that comes out
     as it was is linked from the earlier site rather than written."""
-    from evidencekb.reuse import Part, content_key
+    from evidencekb.hashing import content_key
+    from evidencekb.reuse import Part
 
     return Part(
         SEARCH_DATA_DIRNAME,

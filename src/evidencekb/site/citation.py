@@ -47,11 +47,11 @@ from citeproc.source.json import CiteProcJSON
 from markupsafe import Markup
 
 from evidencekb.cache import CITATIONS, cache_folder, read_entry, write_atomically
+from evidencekb.hashing import content_key
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
 from evidencekb.kb.refexport import csl_item
 from evidencekb.model import Reference
 from evidencekb.paths import CITATION_CACHE_DIRNAME
-from evidencekb.reuse import content_key
 
 STYLE_FILE = Path(__file__).parent / "csl" / "nlm-citation-sequence.csl"
 STYLE_TITLE = "Vancouver style (NLM, Citing Medicine 2nd edition)"

@@ -37,8 +37,8 @@ from typing import Any
 import jinja2
 import jinja2.defaults
 
+from evidencekb.hashing import KEY_BYTES, content_hash, content_key
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-from evidencekb.reuse import KEY_BYTES, content_hash, content_key
 from evidencekb.site.context import SiteLookups, topic_heading
 from evidencekb.site.templatereads import PageKeyError, TemplateReads
 
