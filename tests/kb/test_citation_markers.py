@@ -681,6 +681,11 @@ KASS = "Significant bacteriuria was traditionally defined as a colony count of a
         ("Most cases of Down syndrome are caused by trisomy 21.", "text"),
         ("Elevated levels of interleukin 6.", "text"),
         ("Response rates were lower in genotype 1.", "text"),
+        ("Between-study variance was estimated as Tau\u00b2.", "text"),
+        ("Heterogeneity between trials was assessed with the Chi\u00b2.", "text"),
+        ("Pain scores over time are shown in Fig. 2.", "text"),
+        ("The dose was escalated to dose level no. 3.", "text"),
+        ("The mean number of infusions was approx. 5.", "text"),
     ],
 )
 def test_a_number_of_the_sentences_own_at_its_end_cites_nothing(text: str, layout: str) -> None:
@@ -716,3 +721,45 @@ def test_a_marker_whose_bracket_is_left_open_or_never_opened_is_refused(
 )
 def test_numbers_in_a_bracket_the_sentence_opened_are_its_own(text: str) -> None:
     assert unread_markers(text) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        f'{LEAD} as "a viable option".1',
+        f"{LEAD} as \u201ca viable option\u201d.1",
+        f'{LEAD} as "a viable option"1.',
+    ],
+)
+def test_a_number_joined_to_a_closing_quote_cites(statement: str) -> None:
+    """A superscript flattened after a quotation's close: read, never left in the text."""
+    (found,) = parse_summary(f"From the Research\nOverview\n- {statement}\n", "s.txt")
+    assert found.citations == (1,)
+    assert found.text == statement.replace(".1", ".").replace("1.", ".")
+
+
+@pytest.mark.parametrize("layout", ["text", "article"])
+def test_a_question_without_a_citation_heads_what_follows(layout: str) -> None:
+    """A sub-heading is a line with no citation and no closing period: a question too."""
+    question = "What is the role of ketamine in chronic pain?"
+    summary = f"From the Research\n{question}\n- {AWARE} 2.\n"
+    if layout == "article":
+        summary = f"Ketamine\n\n{question}\n\n{AWARE} 2.\n"
+    (statement,) = parse_summary(summary, "s", layout, "research" if layout == "article" else None)
+    assert (statement.heading, statement.citations) == (question, (2,))
+
+
+def test_a_bullet_over_nested_bullets_is_their_lead_in_in_the_text_layout() -> None:
+    """As in the other layouts: the list item ending in ":" heads the items nested in it."""
+    summary = (
+        "From the Research\nAdministration and Side Effects of Ketamine\n"
+        f"- {ROUTES}, including:\n  - oral administration 6.\n  - intranasal administration 6.\n"
+        f"- {AWARE} 2.\n"
+    )
+    statements = parse_summary(summary, "s.txt")
+    heading = f"Administration and Side Effects of Ketamine > {ROUTES}, including"
+    assert [(s.heading, s.text, s.citations) for s in statements] == [
+        (heading, "oral administration.", (6,)),
+        (heading, "intranasal administration.", (6,)),
+        ("Administration and Side Effects of Ketamine", f"{AWARE}.", (2,)),
+    ]

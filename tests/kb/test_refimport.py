@@ -119,6 +119,26 @@ def test_medline_in_order(grading: Path, tmp_path: Path) -> None:
     assert reference(grading, 3) == expected(3, SANTESSO_2020)
 
 
+def test_a_record_that_is_another_work_is_refused(empty_kb: Path, tmp_path: Path) -> None:
+    """Matched in order, the records of a file in another order than the topic's would
+    have written Guyatt's PMID onto Cohen's guideline, whose DOI the list gives."""
+    source = write(tmp_path, "grading.txt", REFERENCED_SUMMARY)
+    import_summary(empty_kb, source, "grading")
+    before = (empty_kb / "topics" / "grading" / "references.toml").read_bytes()
+    works = MEDLINE.split("\n\n")
+    shuffled = write(tmp_path, "shuffled.nbib", "\n\n".join([works[1], works[2], works[0]]))
+    with pytest.raises(KBError) as caught:
+        import_references(empty_kb, shuffled, "grading")
+    assert str(caught.value) == (
+        f"{shuffled}: nothing imported: record 1, matched in order to reference 1, is "
+        f"another work: its DOI {GUYATT_2008['doi']} is not the reference's "
+        f"{COHEN_2018['doi']}; give each record the number of the reference it is (a RIS "
+        "ID, BibTeX key or CSL-JSON citation-number), or --replace to take a named "
+        "record's values"
+    )
+    assert (empty_kb / "topics" / "grading" / "references.toml").read_bytes() == before
+
+
 def test_csl_json_by_citation_number(grading: Path, tmp_path: Path) -> None:
     items = [csl_item(3, SANTESSO_2020), csl_item(1, COHEN_2018)]
     path = write(tmp_path, "grading.json", json.dumps(items, ensure_ascii=False))

@@ -58,12 +58,20 @@ _END = r"(?P<end>[.!?]?)"
 _SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
 _BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>{_BRACKETS}){_END}\Z")
 _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){_END}\Z")
+# The quotation marks a quotation closes with, straight and curly.
+_CLOSING_QUOTES = "\"'\u201d\u2019\u00bb"
 # Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3",
 # "... by 30%.2", "... (95% CI 10-40%).3" (a letter, a per cent sign or a closing bracket
 # before the period, never a digit, so that "2.1" stays a number).
 _JOINED = re.compile(
-    rf"^(?P<text>.*?(?:[^\W\d_]|[%)\]])[.!?])(?P<marker>{NUMBER}(?:[,;]{NUMBER}){{0,{_MOST}}})"
-    r"(?P<end>)\Z"
+    rf"^(?P<text>.*?(?:[^\W\d_]|[%)\]{_CLOSING_QUOTES}])[.!?])"
+    rf"(?P<marker>{NUMBER}(?:[,;]{NUMBER}){{0,{_MOST}}})(?P<end>)\Z"
+)
+# ... and flattened onto a closing quote before the period: `... "a viable option"1.`
+# (a number inside the quotes, `"type 2".`, stands before the quote, and is the text's).
+_QUOTED = re.compile(
+    rf"^(?P<text>.*?\S[{_CLOSING_QUOTES}])(?P<marker>{NUMBER}(?:[,;]{NUMBER}){{0,{_MOST}}})"
+    r"(?P<end>[.!?]?)\Z"
 )
 _PLAIN = re.compile(
     rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:{_SEPARATOR}{NUMBER}){{0,{_MOST}}}){_END}\Z"
@@ -73,6 +81,7 @@ _STYLES = (
     (_BRACKETED, "bracketed"),
     (_PARENTHESIZED, "parenthesized"),
     (_JOINED, "compact"),
+    (_QUOTED, "compact"),
     (_PLAIN, "plain"),
 )
 
@@ -89,6 +98,12 @@ NUMBER_WORDS = frozenset((
     # what biology numbers: "trisomy 21.", "interleukin 6.", "genotype 1."
     "trisomy", "chromosome", "interleukin", "genotype", "serotype", "subtype", "isoform",
     "exon", "codon",
+))  # fmt: skip
+# Abbreviations, written with their period, after which a number is the text's:
+# "shown in Fig. 2.", "dose level no. 3.", "approx. 5.", "Table No. 4.", "vs. 3.".
+NUMBERING_ABBREVIATIONS = frozenset((
+    "fig", "figs", "no", "nos", "nr", "approx", "ca", "vs", "vol", "tab", "eq", "eqs",
+    "p", "pp", "ch", "chap", "sec", "art", "ed",
 ))  # fmt: skip
 _NUMBER_SIGNS = frozenset("=<>\u2264\u2265\u00b1~\u2248\u00d7x#")
 # What ends a token that the sentence goes on from: "n=4", "ratio 1:2", "1-2"; and a
@@ -133,9 +148,13 @@ def _is_citation(match: re.Match[str], style: str) -> bool:
         return bool(match.group("space")) or not _power_of(text, match.group("marker"))
     if style == "parenthesized" and _is_scale(match.group("marker")):
         return False
-    if style in ("bracketed", "compact") or text.endswith((".", "!", "?")):
-        return True  # after the sentence's period, or in brackets, it can only cite
-    return not _takes_number(text)
+    if style in ("bracketed", "compact"):
+        return True  # in brackets, or joined to the sentence's end, it can only cite
+    if text.endswith("."):
+        # After the sentence's period it can only cite; after an abbreviation's that
+        # takes a number ("in Fig. 2.", "level no. 3."), the number is the text's.
+        return text.split()[-1].lower().rstrip(".") not in NUMBERING_ABBREVIATIONS
+    return text.endswith(("!", "?")) or not _takes_number(text)
 
 
 def _is_scale(marker: str) -> bool:
@@ -282,6 +301,10 @@ def _raised_power(match: re.Match[str]) -> bool:
     return not match.group("space") and _power_of(match.string[: match.start()], match["marker"])
 
 
+# Statistics written squared by their names: "Chi²", "Tau²", "eta²", "omega²".
+_SQUARED_NAMES = frozenset(("chi", "tau", "eta", "omega", "sigma", "rho", "phi"))
+
+
 def _power_of(before: str, raised: str) -> bool:
     """Whether `raised` digits joined to `before` raise it to a power: a number
     ("10\u2076"), or with a 2 or 3 a unit ("m\u00b2") or a one-letter symbol ("R\u00b2",
@@ -292,7 +315,8 @@ def _power_of(before: str, raised: str) -> bool:
         return True
     if raised not in ("\u00b2", "\u00b3"):
         return False
-    return bool(_UNIT.search(before)) or len(before.split()[-1].lstrip("(")) == 1
+    symbol = before.split()[-1].lstrip("(")
+    return bool(_UNIT.search(before)) or len(symbol) == 1 or symbol.lower() in _SQUARED_NAMES
 
 
 def unread_fault(marker: str, what: str) -> str:

@@ -28,6 +28,7 @@ from evidencekb.kb.tables import TableChecker
 from evidencekb.kb.text import shown
 from evidencekb.kb.tomledit import ReferencesDocument
 from evidencekb.kb.tomlfile import Located
+from evidencekb.model import Reference
 from evidencekb.paths import REFERENCES_FILE, TOPICS_DIR
 from evidencekb.registry import REFERENCE_FIELD_NAMES
 
@@ -81,6 +82,7 @@ def _import_references(
     records = read_records(source, slug)
     matched = match_records(records, numbers, source)
     _check_values(matched, source)
+    _check_same_works(matched, kb.topic(slug).references, replace, source)
     relative = f"{TOPICS_DIR}/{slug}/{REFERENCES_FILE}"
     path = kb_dir / relative
     tree = scan_kb(kb_dir)
@@ -151,6 +153,40 @@ def _check_values(matched: list[tuple[int, Record]], source: Path) -> None:
     ]
     if problems:
         raise KBError(f"{shown(str(source))}: nothing imported: " + "; ".join(problems))
+
+
+def _check_same_works(
+    matched: list[tuple[int, Record]],
+    references: tuple[Reference, ...],
+    replace: bool,
+    source: Path,
+) -> None:
+    """A record whose DOI or PMID is not its reference's is another work: merged, the
+    reference would hold two works' identifiers and details. Refused, unless it names
+    its number and `replace` says to take its values (a wrong DOI put right)."""
+    by_number = {reference.number: reference for reference in references}
+    for number, record in matched:
+        reference = by_number[number]
+        clash = _clash(reference, record.fields)
+        if clash is None or (replace and record.number is not None):
+            continue
+        how = "in order" if record.number is None else "by the number it names"
+        raise KBError(
+            f"{shown(str(source))}: nothing imported: record {record.position}, matched "
+            f"{how} to reference {number}, is another work: {clash}; give each record "
+            "the number of the reference it is (a RIS ID, BibTeX key or CSL-JSON "
+            "citation-number), or --replace to take a named record's values"
+        )
+
+
+def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
+    """How the record's identifiers contradict the reference's; None if they do not."""
+    doi, pmid = fields.get("doi"), fields.get("pmid")
+    if isinstance(doi, str) and reference.doi and doi_key(doi) != doi_key(reference.doi):
+        return f"its DOI {shown(doi)} is not the reference's {reference.doi}"
+    if isinstance(pmid, str) and reference.pmid and pmid != reference.pmid:
+        return f"its PMID {shown(pmid)} is not the reference's {reference.pmid}"
+    return None
 
 
 def record_faults(fields: dict[str, Any]) -> list[str]:

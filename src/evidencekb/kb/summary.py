@@ -104,6 +104,7 @@ class _SummaryReader:
     section: str | None = None
     headings: list[_Heading] = field(default_factory=list)
     lead_in: _Heading | None = None
+    nested_next: bool = False  # whether the block after the one read is nested deeper
     title: str | None = None
     first_seen: dict[str, int] = field(default_factory=dict)  # statement text -> line
 
@@ -122,6 +123,8 @@ class _SummaryReader:
             self.problem(problem.line, problem.message)
         self.start(blocks)
         for index, block in enumerate(blocks):
+            # A list item that ends in ":" over items nested deeper is their lead-in.
+            self.nested_next = index + 1 < len(blocks) and blocks[index + 1].depth > block.depth
             if index == 0 and self.is_title(block):
                 self.title = block.text
                 if fault := text_fault(block.text):
@@ -180,10 +183,10 @@ class _SummaryReader:
 
     def heading_like(self, block: Block) -> bool:
         """Prose that is no statement: no citation marker but a numbered title's, no
-        sentence end, and no cited sentence before its end ("... syndromes 1. Its use
-        is summarised below")."""
+        closing period, and no cited sentence before its end ("... syndromes 1. Its
+        use is summarised below")."""
         text = block.text
-        if text.endswith((".", "!", "?")):
+        if text.endswith("."):  # a question or an exclamation may head what follows
             return False
         marker = split_marker(text)
         if marker is not None and not _numbered_title(marker):
@@ -216,7 +219,8 @@ class _SummaryReader:
 
     def feed_rest(self, block: Block) -> None:
         """A block's text after its cited sentences: a lead-in, a heading or a statement."""
-        if self.layout != "text" and block.text.endswith(":") and not split_marker(block.text):
+        lead_in = self.layout != "text" or (block.kind == "item" and self.nested_next)
+        if lead_in and block.text.endswith(":") and not split_marker(block.text):
             self.lead_in = _Heading(block.text[:-1].rstrip(), block.line, BARE, block.depth)
             self.check_heading(self.lead_in)
         elif block.kind == "prose" and self.heading_like(block):
