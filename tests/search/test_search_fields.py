@@ -68,6 +68,8 @@ def test_author_by_family_name_whole_name_or_without_accents(
     assert found(index_dir, 'author:"guyatt g"') == {santesso}
     assert found(index_dir, "author:Schünemann") == {guyatt, santesso}
     assert found(index_dir, "author:schunemann") == {guyatt, santesso}
+    # The accent typed apart (U+0308 after the u), as text pasted from a PDF may be.
+    assert found(index_dir, "author:Schu\u0308nemann") == {guyatt, santesso}
     assert found(index_dir, "author:Alonso-Coello") == {guyatt}
     assert found(index_dir, "author:Cohen") == {cohen}
     # A name nobody cited wrote: nothing, and nothing wrong.

@@ -84,10 +84,14 @@ FIELD_QUERIES = [
     'heading:"pain management" ketamine',
 ]
 UNICODE = ["kétamine", "Ödem ketamine", "ketamine—pain", "0.1 mg/kg", "≥ 0.5 mg", "naïve 痛み"]
+UNICODE += ["ke\u0301tamine", "nai\u0308ve pain", "\u2126 ketamine"]  # composed as typed
 ERRORS = ['unclosed "quote', "section:", "foo:bar", "cites:two", "cites:0", "(ketamine", "AND pain"]
 # Field names are read by one rule (registry.FIELD_NAME_PATTERN): words joined by one
 # underscore are a name, unknown here; the others are words.
 ERRORS += ["strength_method:stated", "Sample_Size:40", "sample_:40", "_size:40", "a__b:c"]
+# Names every JavaScript object has (a plain object's lookup found `constructor`).
+ERRORS += ["constructor:foo", "ketamine constructor: pain", "Constructor:x", "toString:x"]
+ERRORS += ["__proto__:x", "hasOwnProperty:x", "valueOf: ketamine"]
 # Queries of 1999, 2000 and 2001 characters (the most is 2000) with a misspelled word
 # whose correction is a letter longer: offered only while it is no longer than that.
 LONGEST = [f'"{"z" * (length - 14)}" laryngospsm' for length in (1999, 2000, 2001)]
@@ -108,6 +112,7 @@ WORK_QUERIES = [
     'author:"guyatt g"',
     "author:schunemann",
     "author:Schünemann",
+    "author:Schu\u0308nemann",  # the accent typed apart, as a PDF or macOS may give it
     "author:Alonso-Coello",
     'author:"GH Oxman"',
     "author:Hippocrates",

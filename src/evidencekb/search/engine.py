@@ -16,6 +16,7 @@ import heapq
 import json
 import math
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -119,6 +120,9 @@ def search(
     """Run `query` against the index in `index_dir` (see the module docstring)."""
     if limit < 1:
         raise QueryError("--limit must be at least 1")
+    # Composed, as the site's search composes it: "Schu\u0308nemann" pasted from a PDF is
+    # the name as typed, "Schünemann", not two words split at the accent.
+    query = unicodedata.normalize("NFC", query)
     tree = parse(query)  # syntax errors first, before touching the index
     run = partial(_run, query=query, tree=tree, filters=filters, limit=limit, ranking=ranking)
     failure: Exception | None = None

@@ -42,7 +42,9 @@
     this.space = new RegExp(a.space, 'u');  // what query.py's lexer splits at (str.isspace)
     this.stop = toSet(a.stopWords);
     this.abbreviations = toSet(a.abbreviations);
-    this.fields = a.fields;  // name -> {rule, needs, example} (evidencekb/registry.py)
+    // name -> {rule, needs, example} (evidencekb/registry.py), with no prototype: a name
+    // every object has ("constructor") is no field here, as in query.py.
+    this.fields = Object.assign(Object.create(null), a.fields);
     this.fieldNames = Object.keys(a.fields);
     // What may name a field before a colon: the registry's FIELD_NAME_PATTERN, as query.py reads it.
     this.fieldName = new RegExp('^(?:' + a.fieldName + ')$', 'u');
@@ -918,7 +920,8 @@
   Engine.prototype.search = function (query, filters) {
     this.need = {shards: {}, spelling: {}};
     try {
-      var outcome = this.run(query, filters);
+      // Composed, as engine.search composes it: an accent typed apart is the letter's.
+      var outcome = this.run(String(query).normalize('NFC'), filters);
       if (this.pending()) throw new Missing();
       return outcome;
     } catch (error) {
