@@ -24,6 +24,7 @@ from pathlib import Path
 
 from evidencekb.errors import Problem
 from evidencekb.kb.text import shown
+from evidencekb.paths import TOPICS_DIR
 
 # Re-exported: kb/ readers and importers read through kb/'s guard by these names.
 from evidencekb.reading import READ_FLAGS, cannot_read, kind_of
@@ -70,6 +71,24 @@ class KbTree:
                 p for p in self.problems if p.path != here and not p.path.startswith(f"{here}/")
             ),
             pending={path: data for path, data in self.pending.items() if elsewhere(path)},
+        )
+
+    def with_one_topic(self, relative: str) -> KbTree:
+        """The tree with no topic folder but `relative` (`topics/<slug>`): that topic
+        read with kb/'s scheme and vocabularies, and no other."""
+
+        def kept(path: str) -> bool:
+            return (
+                not path.startswith(f"{TOPICS_DIR}/")
+                or path == relative
+                or (path.startswith(f"{relative}/"))
+            )
+
+        return replace(
+            self,
+            files={path: key for path, key in self.files.items() if kept(path)},
+            folders=frozenset(path for path in self.folders if kept(path)),
+            pending={path: data for path, data in self.pending.items() if kept(path)},
         )
 
     def with_folder(self, relative: str, contents: Mapping[str, bytes]) -> KbTree:

@@ -166,9 +166,10 @@ def dated_by_meaning(
     if before is None or not replaced.claims:
         return files
     moved = changed_in_meaning(before.topic(slug), now.topic(slug))
-    files = make(replace(replaced, moved=moved))
-    check(files)
-    return files
+    dated = make(replace(replaced, moved=moved))
+    if dated != files:  # the dates differ from those checked: check them too
+        check(dated)
+    return dated
 
 
 def loaded_or_none(load: Callable[[], KnowledgeBase]) -> KnowledgeBase | None:
