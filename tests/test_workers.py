@@ -287,3 +287,27 @@ def test_run_parts_runs_no_part_once_stop_is_set_and_stops_the_children(
     # Only the part whose writing set the event: the first of this process's first task.
     (written,) = out.iterdir()
     assert written.name in {run[0].name for run in _runs(parts, worker_count())}
+
+
+def test_waiting_for_the_children_stops_once_stop_is_set(tmp_path: Path) -> None:
+    """This process's own tasks done, it waited for the child's to end: `ekb serve`
+    stopped while a child wrote the database (seconds of work) waited for it too."""
+    stop, parent = threading.Event(), os.getpid()
+
+    def task() -> None:
+        if os.getpid() == parent:
+            time.sleep(0.2)  # long enough that the child takes a task
+        else:
+            time.sleep(30)
+            (tmp_path / "late").write_text("the child was waited for")
+
+    setter = threading.Timer(1.0, stop.set)
+    setter.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(Cancelled):
+            run_shared([task] * (2 * worker_count()), stop)
+    finally:
+        setter.cancel()
+    assert time.monotonic() - started < 5
+    assert not (tmp_path / "late").exists()

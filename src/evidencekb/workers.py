@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TypeVar
 
-from evidencekb.errors import KBError
+from evidencekb.errors import KBError, stop_if_set
 from evidencekb.progress import Progress, no_progress
 from evidencekb.reuse import Done, Earlier, Part
 
@@ -76,7 +76,7 @@ def run_parts(
         return outcome
 
     tasks = [partial(keep_or_write, run) for run in _runs(parts, worker_count())]
-    return Done.merged(run_shared(tasks))
+    return Done.merged(run_shared(tasks, stop))
 
 
 def _runs(parts: Sequence[Part], workers: int) -> list[tuple[Part, ...]]:
@@ -102,18 +102,20 @@ def _runs(parts: Sequence[Part], workers: int) -> list[tuple[Part, ...]]:
     return runs
 
 
-def run_shared(tasks: Sequence[Callable[[], T]]) -> list[T]:
+def run_shared(tasks: Sequence[Callable[[], T]], stop: threading.Event | None = None) -> list[T]:
     """Run `tasks` on every core, each task once, taken in the order given (so put first
     what must start soonest); return their results in that order. A failure in any
     process is raised here (this process's own first); if this process fails, the
-    children are stopped."""
+    children are stopped. Once `stop` is set (by another thread of this process), this
+    process stops its children as it waits for them, and raises Cancelled: a child
+    forked before it was set never sees it set."""
     workers = min(worker_count(), len(tasks))
     if not hasattr(os, "fork") or workers < 2:
         return [task() for task in tasks]
     # Frozen, what is alive now is not written to in the children by the collector,
     # which would copy its pages (as the gc module's documentation advises before a fork).
     with frozen_heap():
-        return _run_forked(tasks, workers - 1)
+        return _run_forked(tasks, workers - 1, stop)
 
 
 @contextmanager
@@ -161,7 +163,9 @@ def frozen_heap() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:
+def _run_forked(
+    tasks: Sequence[Callable[[], T]], children: int, stop: threading.Event | None
+) -> list[T]:
     context = multiprocessing.get_context("fork")
     taken = context.Value("i", 0)  # shared memory: how many tasks have been taken
     started: list[tuple[Any, Connection]] = []
@@ -178,6 +182,7 @@ def _run_forked(tasks: Sequence[Callable[[], T]], children: int) -> list[T]:
         started.append((child, receiver))
     try:
         results = _run_untaken(tasks, taken)
+        _await_reports(started, stop)
     except BaseException:
         for child, _ in started:
             child.terminate()
@@ -207,6 +212,21 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+# How often a process waiting for its children's reports looks at its stop event.
+_STOP_POLL_SECONDS = 0.05
+
+
+def _await_reports(started: list[tuple[Any, Connection]], stop: threading.Event | None) -> None:
+    """Wait until every child has reported (or died); once `stop` is set, raise
+    Cancelled (its caller stops the children) rather than wait for their tasks to end:
+    `ekb serve` stopped while a child writes the database must not wait for it."""
+    if stop is None:
+        return
+    for _, receiver in started:
+        while not receiver.poll(_STOP_POLL_SECONDS):
+            stop_if_set(stop)
 
 
 def _outcome(child: Any, receiver: Connection) -> Any:

@@ -101,7 +101,7 @@ def parse_ahead(tree: KbTree, cache: ParseCache, stop: threading.Event | None = 
             shares.append([])
         shares[-1].append(item)
         done += len(item[1])
-    run_shared([partial(_parse_into, cache, share, stop) for share in shares])
+    run_shared([partial(_parse_into, cache, share, stop) for share in shares], stop)
 
 
 def _parse_into(
