@@ -447,7 +447,8 @@ def live_serving(
         server.server_close()
         raise
     threads = [
-        threading.Thread(target=server.serve_forever, daemon=True),
+        # The server looks whether it is to shut down this often: Ctrl-C waits for it.
+        threading.Thread(target=partial(server.serve_forever, SIGNAL_CHECK_SECONDS), daemon=True),
         threading.Thread(target=watcher.run, daemon=True),
     ]
     for thread in threads:
