@@ -90,6 +90,23 @@ def test_search_filters_come_from_the_address(
     expect(results).to_have_text(guideline.text)
 
 
+def test_search_says_which_filters_of_the_address_it_did_not_apply(
+    page: Page, base_url: str, expect: Expect
+) -> None:
+    """`ekb search --stance agrees` is an error; a page reached by such an address
+    searched unfiltered and said nothing."""
+    page.goto(base_url + "search.html?q=ketamine&stance=agrees&changed=2025&colour=red")
+    expect(search_results(page, expect).first).to_be_visible()
+    quoted = "\u201c\u2068{}\u2069\u201d".format
+    expect(page.locator("#search-status")).to_contain_text(
+        "Not applied, from the page\u2019s address: "
+        f"stance {quoted('agrees')} (not one of its menu\u2019s); "
+        f"changed {quoted('2025')} (no menu here: search for changed:2025); "
+        f"colour {quoted('red')} (no such filter)."
+    )
+    expect(page.get_by_label("Stance")).to_have_value("")
+
+
 def test_search_by_keyboard_alone(
     page: Page, base_url: str, expect: Expect, seed_kb: KnowledgeBase
 ) -> None:

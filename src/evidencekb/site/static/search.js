@@ -170,7 +170,22 @@
     return '\u201c\u2068' + text + '\u2069\u201d';
   }
 
+  // A filter the address names that no menu has, or with a value no menu has (an old
+  // bookmark, a hand-made link): said once, with the first answer, never dropped unseen.
+  var unapplied = [];
+
+  function unappliedFilter(name, value) {
+    var said = name + ' ' + quoted(value);
+    if (FILTERS.indexOf(name) >= 0) return said + ' (not one of its menu\u2019s)';
+    if (engine.fields[name]) return said + ' (no menu here: search for ' + name + ':' + value + ')';
+    return said + ' (no such filter)';
+  }
+
   function setStatus(parts) {
+    if (unapplied.length) {
+      parts = ['Not applied, from the page\u2019s address: ' + unapplied.join('; ') + '.'].concat(parts);
+      unapplied = [];
+    }
     el.status.textContent = '';
     parts.forEach(function (text) {
       var p = document.createElement('p');
@@ -321,10 +336,13 @@
     if (!el.form || !el.input) return;
     var params = new URLSearchParams(window.location.search);
     el.input.value = params.get('q') || '';
-    FILTERS.forEach(function (name) {
-      var value = params.get(name);
-      if (value && el[name].querySelector('option[value="' + CSS.escape(value) + '"]')) {
+    params.forEach(function (value, name) {
+      if (name === 'q' || !value) return;
+      if (FILTERS.indexOf(name) >= 0 &&
+          el[name].querySelector('option[value="' + CSS.escape(value) + '"]')) {
         el[name].value = value;
+      } else {
+        unapplied.push(unappliedFilter(name, value));
       }
     });
     // Filters start open on a wide screen; on a phone they stay folded under their
