@@ -114,10 +114,10 @@ class TreeDigest:
             relative = self._files[self._next]
             data = self._waiting.pop(relative)
             self._waiting_bytes -= len(data)
-            self._digest.update(relative.encode("utf-8") + b"\0")
-            self._digest.update(str(len(data)).encode("ascii") + b"\0")
+            entry = _shape_entry(relative, len(data))  # the path and size, in both hashes
+            self._digest.update(entry)
             self._digest.update(data)
-            self._shape.update(_shape_entry(relative, len(data)))
+            self._shape.update(entry)
             self._next += 1
 
 

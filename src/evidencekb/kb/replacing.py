@@ -112,8 +112,11 @@ class Replaced:
         kept = self.claims.get(claim_id)
         if kept is None:
             return added, None
-        same = kept.said == _said(text, citations) if self.moved is None else None
-        if same or (self.moved is not None and claim_id not in self.moved):
+        if self.moved is None:  # not known yet: what its source gives of it compared
+            unchanged = kept.said == _said(text, citations)
+        else:
+            unchanged = claim_id not in self.moved
+        if unchanged:
             return kept.added, kept.changed
         # Its meaning changed now (as `ekb changes` reads meaning: kb/changes.py):
         # changed on the import's date, if known.
