@@ -604,9 +604,10 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
     from Bio import Medline
 
     # Bio.Medline is untyped: each record is a dict of tag to text or list of texts.
-    parse: Callable[[io.StringIO], Iterable[dict[str, Any]]] = Medline.parse
+    parse: Callable[[Iterable[str]], Iterable[dict[str, Any]]] = Medline.parse
+    people = _MedlineAuthors()
     records: list[tuple[Any, dict[str, Any]]] = []
-    for entry in parse(io.StringIO(text)):
+    for entry in parse(people.lines(io.StringIO(text))):
         if "PMID" not in entry:
             raise ValueError("a record has no PMID line")
         ids = _as_list(entry.get("LID", [])) + _as_list(entry.get("AID", []))
@@ -616,7 +617,7 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "design": _designs(entry.get("PT")),
             # MEDLINE ends every title with a period that is not the title's own.
             "title": (entry.get("TI") or "").removesuffix("."),
-            "authors": _as_list(entry.get("AU", [])),
+            "authors": people.taken(),
             "year": _year(entry.get("DP")),
             "journal": entry.get("TA"),
             **_plain(entry, "medline"),
@@ -625,6 +626,36 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
         }
         records.append((None, fields))
     return records
+
+
+class _MedlineAuthors:
+    """The authors of each MEDLINE record in its order: persons (AU) and groups (CN,
+    "GRADE Working Group"), a group where PubMed lists it. Bio.Medline keeps each tag's
+    values apart, so the order of AU and CN lines, and a group's name wrapped onto a
+    second line (which it would make a second value), are read here, from the lines
+    it is given; it hands over a record when it reaches the blank line after it."""
+
+    _TAGS = ("AU", "CN")
+
+    def __init__(self) -> None:
+        self._names: list[str] = []
+        self._in_name = False  # whether the last tag line was AU or CN
+
+    def lines(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            if line.startswith("      "):  # continues the value above
+                if self._in_name and line.strip():
+                    self._names[-1] += " " + line.strip()
+            elif line.strip():
+                self._in_name = line[:4].rstrip() in self._TAGS
+                if self._in_name:
+                    self._names.append(line[6:].strip())
+            yield line
+
+    def taken(self) -> list[str]:
+        """The names of the record read last, in order; then none, for the next."""
+        names, self._names = self._names, []
+        return names
 
 
 def _medline_type(publication_types: list[str]) -> str:

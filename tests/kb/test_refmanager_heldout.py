@@ -1,0 +1,38 @@
+"""refmanager's readers on exports a held-out review wrote as Zotero, EndNote, Mendeley,
+JabRef (BibLaTeX) and PubMed's "Save as PubMed/MEDLINE" lay them out, whose fields were
+dropped or read wrongly. Every work is real: Guyatt GH et al. BMJ 2008;336:924 (PMID
+18436948, PMC2335261), listed by PubMed with its group author, the GRADE Working Group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from evidencekb.kb.refmanager import read_records
+from fixtures import GUYATT_2008
+
+GRADE = GUYATT_2008["title"]
+PERSONS = GUYATT_2008["authors"]
+GROUP = "GRADE Working Group"
+
+
+def fields(tmp_path: Path, name: str, text: str) -> dict[str, Any]:
+    """The fields of the one record of a file `name` holding `text`."""
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    (record,) = read_records(path, "grading")
+    return record.fields
+
+
+def test_a_medline_group_author_is_an_author_where_pubmed_lists_it(tmp_path: Path) -> None:
+    """PubMed gives a group author as CN, after or among the AU lines; it was dropped."""
+    persons = "".join(f"FAU - {name}\nAU  - {name}\n" for name in PERSONS)
+    record = (
+        f"\nPMID- 18436948\nDP  - 2008 Apr 26\nTI  - {GRADE}.\nPG  - 924-6\n{persons}"
+        f"CN  - {GROUP}\nLA  - eng\nPT  - Journal Article\nTA  - BMJ\n"
+    )
+    assert fields(tmp_path, "grade.nbib", record)["authors"] == [*PERSONS, GROUP]
+    first = record.replace(f"CN  - {GROUP}\n", "").replace("FAU", f"CN  - {GROUP}\nFAU", 1)
+    assert fields(tmp_path, "first.nbib", first)["authors"] == [GROUP, *PERSONS]
+    wrapped = record.replace(GROUP, "GRADE Working\n      Group").replace("\n", "\r\n")
+    assert fields(tmp_path, "wrapped.nbib", wrapped)["authors"] == [*PERSONS, GROUP]
