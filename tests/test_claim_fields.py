@@ -213,6 +213,18 @@ def test_a_query_field_its_rule_cannot_read_is_refused(rule: str, allowed: str, 
         QueryField("note", rule, "a note", "note:x", claim_values("text"), allowed=allowed)
 
 
+@pytest.mark.parametrize(
+    ("rule", "allowed", "on_works"),
+    [("term", "entities", False), ("name", "", False), ("choice", "designs", True)],
+)
+def test_only_a_choice_of_the_claims_own_is_coded(rule: str, allowed: str, on_works: bool) -> None:
+    """One character a claim holds one value: a term, a name or the cited works' values
+    may be many, and a coded field's codes would not say which."""
+    with pytest.raises(ValueError, match="only a choice of the claim's own is coded"):
+        QueryField("note", rule, "a note", "note:x", claim_values("text"), allowed=allowed,
+                   on_works=on_works, coded=True)  # fmt: skip
+
+
 def test_the_sources_of_allowed_values_are_the_registrys_list() -> None:
     kb = sample_kb()
     values = allowed_values(kb)

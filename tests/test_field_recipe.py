@@ -467,6 +467,26 @@ def test_an_index_made_for_other_fields_is_made_again(
         assert (made in found.stderr) if made else found.stderr == ""
 
 
+def test_a_field_declared_coded_is_coded_in_the_index(tmp_path: Path, kb_dir: Path) -> None:
+    """`coded` on another choice of the claim's own (the topic, one a claim): the index's
+    metadata holds its codes as it does the section's and strength's, and a query or
+    filter of it reads them, finding what the uncoded field finds."""
+    registry = _copy(tmp_path) / "registry.py"
+    text = registry.read_text("utf-8")
+    declared = 'menu=("Topic", "Any topic"),\n'
+    assert text.count(declared) == 1
+    registry.write_text(text.replace(declared, declared + "        coded=True,\n"), "utf-8")
+    site = tmp_path / "site"
+    seed = _cli_search(REPO / "src", kb_dir, site, "topic:ketamine-pain ketamine")
+    assert seed
+    for query in ("topic:ketamine-pain ketamine", "section:research topic:ketamine-pain"):
+        coded = _cli_search(tmp_path, kb_dir, site, query)
+        assert coded == _cli_search(REPO / "src", kb_dir, site, query)
+    filtered = ekb(tmp_path, "search", "--kb", str(kb_dir), "--site-dir", str(site), "--json",
+                   "--topic", "ketamine-pain", "ketamine")  # fmt: skip
+    assert [hit["id"] for hit in json.loads(filtered.stdout)] == seed
+
+
 def _cli_search(package: Path, kb_dir: Path, site: Path, query: str) -> list[str]:
     """The claims `ekb search` finds, best first, run by the copy."""
     found = ekb(package, "search", "--kb", str(kb_dir), "--site-dir", str(site), "--json", query)

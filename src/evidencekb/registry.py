@@ -596,7 +596,9 @@ class QueryField:
     values: Callable[[Claim, Works], Iterable[str]]
     allowed: str = ""
     filter: str = ""
-    coded: bool = False  # held per claim as one character too, for fast filters (codes.py)
+    # Held per claim as one character too, for fast filters (codes.py, index.claim_codes):
+    # a choice of the claim's own, one value a claim.
+    coded: bool = False
     on_works: bool = False  # its values are the cited works' (a claim matches if one does)
     menu: tuple[str, str] | tuple[()] = ()  # the site's filter menu: label, "any" option
 
@@ -620,6 +622,11 @@ def _rule_faults(field: QueryField) -> Iterable[str]:
         yield "a choice or term field, and only one, names where its allowed values come from"
     if field.allowed and field.allowed not in ALLOWED_SOURCES:
         yield f"allowed {field.allowed!r} is not one of {', '.join(ALLOWED_SOURCES)}"
+    if field.coded and (field.rule != "choice" or field.on_works):
+        yield (
+            "only a choice of the claim's own is coded (one character a claim, its "
+            "value's place among the allowed values, search/codes.py)"
+        )
 
 
 def claim_values(name: str) -> Callable[[Claim, Works], Iterable[str]]:

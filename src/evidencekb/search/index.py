@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from evidencekb.kb.fingerprint import still_current
 from evidencekb.paths import INDEX_META_NAME
 from evidencekb.reading import NotReadable, read_regular
-from evidencekb.registry import QUERY_FIELDS, allowed_values
+from evidencekb.registry import QUERY_FIELDS, QueryField, allowed_values
 from evidencekb.search.analysis import (
     NAME_SEPARATOR,
     Vocabulary,
@@ -205,8 +205,7 @@ def _cited_works(claim: Claim, works: dict[int, Reference]) -> tuple[Reference, 
 
 
 def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
-    from evidencekb.names import SECTIONS
-
+    values = allowed_values(kb)
     return {
         "format": FORMAT_VERSION,
         "fields": declared_fields(),
@@ -214,23 +213,40 @@ def index_meta(kb: KnowledgeBase, fingerprint: str) -> dict[str, object]:
         # As [id, names] pairs: the file's keys are sorted, the values keep kb/'s order.
         "values": {
             field: [[key, names] for key, names in allowed.items()]
-            for field, allowed in allowed_values(kb).items()
+            for field, allowed in values.items()
         },
         "vocabulary": Vocabulary.from_kb(kb).to_json(),
         "ranges": ranged_values(kb),
-        "codes": {
-            "section": encode((claim.section for claim in kb.claims), SECTIONS),
-            "strength": encode((claim.strength for claim in kb.claims), kb.strength.labels),
-        },
+        "codes": claim_codes(kb, values),
     }
 
 
-def declared_fields() -> list[list[str]]:
-    """Each query field of the registry with its rule, which the index's fields and keys
-    are made from: an index made for other declarations is made again, as one of an
-    older format is, though kb/ did not change (a field declared for values claims
-    already have would otherwise find none)."""
-    return [[f.name, f.rule] for f in QUERY_FIELDS]
+def claim_codes(kb: KnowledgeBase, values: Mapping[str, Mapping[str, object]]) -> dict[str, str]:
+    """Each field the registry declares `coded`, one character a claim in kb/'s order
+    (codes.py): its value's place among the field's allowed `values`, the order a
+    query's CodedTerm decodes it by. Every coded field, not a list of them: a query of
+    one the metadata left out would find no codes to read."""
+    return {
+        f.name: encode((_one_value(f, claim) for claim in kb.claims), tuple(values[f.name]))
+        for f in QUERY_FIELDS
+        if f.coded
+    }
+
+
+def _one_value(field: QueryField, claim: Claim) -> str:
+    """A coded field's one value of the claim (the registry codes only a choice that is
+    the claim's own, never its cited works')."""
+    (value,) = field.values(claim, ())
+    return value
+
+
+def declared_fields() -> list[list[str | bool]]:
+    """Each query field of the registry with its rule and whether it is coded, which the
+    index's fields, keys and codes are made from: an index made for other declarations
+    is made again, as one of an older format is, though kb/ did not change (a field
+    declared for values claims already have would otherwise find none, and one declared
+    coded would find no codes)."""
+    return [[f.name, f.rule, f.coded] for f in QUERY_FIELDS]
 
 
 # The rules whose queries may name a range (year:2015..2020, changed:2026-01..), which
