@@ -36,3 +36,22 @@ def test_a_medline_group_author_is_an_author_where_pubmed_lists_it(tmp_path: Pat
     assert fields(tmp_path, "first.nbib", first)["authors"] == [GROUP, *PERSONS]
     wrapped = record.replace(GROUP, "GRADE Working\n      Group").replace("\n", "\r\n")
     assert fields(tmp_path, "wrapped.nbib", wrapped)["authors"] == [*PERSONS, GROUP]
+
+
+def test_biblatex_date_journaltitle_and_pubmed_eprint_are_read(tmp_path: Path) -> None:
+    """JabRef's BibLaTeX gives the year in `date`, the journal in `journaltitle` and the
+    PMID as an eprint of type pubmed: all three were dropped."""
+    entry = (
+        "% Encoding: UTF-8\n@Article{Guyatt2008,\n"
+        '  author       = {Guyatt, Gordon H. and Sch{\\"u}nemann, Holger J. and others},\n'
+        "  date         = {2008-04-26},\n  journaltitle = {BMJ},\n"
+        f"  title        = {{{{GRADE}}{GRADE[5:]}}},\n"
+        "  eprint       = {18436948},\n  eprinttype   = {pubmed},\n"
+        "  number       = {7650},\n  pages        = {924--926},\n  volume       = {336},\n}\n"
+    )
+    read = fields(tmp_path, "jabref.bib", entry)
+    assert (read["year"], read["journal"], read["pmid"]) == (2008, "BMJ", "18436948")
+    assert read["title"] == GRADE
+    assert read["authors"] == ["Guyatt GH", "Schünemann HJ"]
+    arxiv = entry.replace("{pubmed}", "{arxiv}")
+    assert "pmid" not in fields(tmp_path, "arxiv.bib", arxiv)

@@ -507,15 +507,26 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "design": _designs(values.get("type")),  # Zotero's field for CSL's genre
             "title": values.get("title"),
             "authors": authors,
-            "year": _year(values.get("year")),
-            "journal": values.get("journal"),
+            # BibLaTeX (JabRef, Zotero's BibLaTeX) writes a `date` and a `journaltitle`.
+            "year": _year(values.get("year") or values.get("date")),
+            "journal": values.get("journal") or values.get("journaltitle"),
             **_plain(values, "bibtex"),
+            **_eprint_pmid(values),
             "pages": _pages(values.get("pages")),
             "doi": _bare_doi(values.get("doi")),
             "url": values.get("url"),
         }
         records.append((entry.key, fields))
     return records
+
+
+def _eprint_pmid(values: dict[str, Any]) -> dict[str, Any]:
+    """The PMID BibLaTeX gives as an eprint of type `pubmed` (its manual's name for
+    PubMed), where no `pmid` field gives one."""
+    kind = values.get("eprinttype")
+    if values.get("pmid") or not isinstance(kind, str) or kind.strip().lower() != "pubmed":
+        return {}
+    return {"pmid": values.get("eprint")}
 
 
 def _bibtex_et_al(name: Any) -> bool:
