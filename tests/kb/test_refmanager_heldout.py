@@ -5,8 +5,11 @@ dropped or read wrongly. Every work is real: Guyatt GH et al. BMJ 2008;336:924 (
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from evidencekb.kb.refmanager import read_records
 from fixtures import GUYATT_2008
@@ -55,3 +58,35 @@ def test_biblatex_date_journaltitle_and_pubmed_eprint_are_read(tmp_path: Path) -
     assert read["authors"] == ["Guyatt GH", "Schünemann HJ"]
     arxiv = entry.replace("{pubmed}", "{arxiv}")
     assert "pmid" not in fields(tmp_path, "arxiv.bib", arxiv)
+
+
+@pytest.mark.parametrize(
+    ("issued", "year"),
+    [
+        ({"raw": "2008-04-26"}, 2008),
+        ({"literal": "2008"}, 2008),
+        ({"literal": "2008 Apr 26"}, 2008),
+        ({"date-parts": [["2008", 4, 26]]}, 2008),
+        ({"literal": "Spring 2008"}, None),
+        ({"raw": "20080426"}, None),
+    ],
+)
+def test_a_csl_date_given_as_text_gives_its_year(
+    tmp_path: Path, issued: dict[str, Any], year: int | None
+) -> None:
+    """A date as citeproc-js reads it, "raw" or "literal", gave no year at all; one that
+    does not start with a year still gives none, never a guess."""
+    item = {"citation-number": 2, "type": "article-journal", "title": GRADE, "issued": issued}
+    assert fields(tmp_path, "issued.json", json.dumps([item])).get("year") == year
+
+
+def test_zoteros_journal_abbreviation_is_the_journal(tmp_path: Path) -> None:
+    """Zotero's CSL-JSON gives the abbreviation PubMed uses as "journalAbbreviation"."""
+    item = {
+        "id": "http://zotero.org/users/local/abc/items/X7Y8Z9",
+        "type": "article-journal",
+        "title": GRADE,
+        "container-title": "BMJ (Clinical research ed.)",
+        "journalAbbreviation": "BMJ",
+    }
+    assert fields(tmp_path, "zotero.json", json.dumps([item]))["journal"] == "BMJ"

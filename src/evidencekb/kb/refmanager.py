@@ -563,7 +563,10 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "year": _year(_csl_first_year(item.get("issued"))),
             "journal": None
             if item.get("type") in _CSL_IN_BOOKS
-            else item.get("container-title-short") or item.get("container-title"),
+            # Zotero names the abbreviation "journalAbbreviation" besides CSL's name.
+            else item.get("container-title-short")
+            or item.get("journalAbbreviation")
+            or item.get("container-title"),
             **{name: _text(value) for name, value in _plain(item, "csl").items()},
             "pages": _pages(item.get("page")),
             "doi": _bare_doi(item.get("DOI")),
@@ -598,12 +601,16 @@ def _csl_authors(value: Any) -> Any:
 
 
 def _csl_first_year(issued: Any) -> Any:
-    """The first date's year of CSL `issued` ({"date-parts": [[2018, 5]]}); None if
-    it gives none (an empty date-parts, a "literal" date)."""
-    parts = issued.get("date-parts") if isinstance(issued, dict) else None
+    """The first date's year of CSL `issued` ({"date-parts": [[2018, 5]]}), else of the
+    date it gives as text (citeproc-js reads "raw" and "literal"), when that text starts
+    with a year ("2018-05-01", "2018 May"); None if it gives none ("Spring 2018")."""
+    if not isinstance(issued, dict):
+        return None
+    parts = issued.get("date-parts")
     if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
         return parts[0][0]
-    return None
+    text = issued.get("raw") or issued.get("literal")
+    return text if isinstance(text, str) and re.match(r"\s*[0-9]{4}(?![0-9])", text) else None
 
 
 # -- PubMed MEDLINE -------------------------------------------------------------
