@@ -215,7 +215,7 @@ def test_a_query_field_its_rule_cannot_read_is_refused(rule: str, allowed: str, 
 
 @pytest.mark.parametrize(
     ("rule", "allowed", "on_works"),
-    [("term", "entities", False), ("name", "", False), ("choice", "designs", True)],
+    [("term", "entities", False), ("name", "", False), ("choice", "design", True)],
 )
 def test_only_a_choice_of_the_claims_own_is_coded(rule: str, allowed: str, on_works: bool) -> None:
     """One character a claim holds one value: a term, a name or the cited works' values

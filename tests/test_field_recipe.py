@@ -57,6 +57,9 @@ QUERY_FIELD_ENTRIES = """\
                claim_values("population")),
     QueryField("reviewed", "date", "a date or a range of them", "reviewed:2026-11..",
                claim_values("reviewed")),
+    QueryField("language", "term", "a language", "language:en", _work_values("language"),
+               allowed="language", on_works=True, filter="Only claims citing a work in it.",
+               menu=("Language of a cited work", "Any language")),
 """
 # A topic field (registry.TOPIC_FIELDS, model.Topic): an editor's, which no import writes.
 TOPIC_FIELD_ENTRIES = """\
@@ -66,13 +69,17 @@ TOPIC_FIELD_ENTRIES = """\
 TOPIC_ATTRIBUTES = """\
     language: str | None = None
 """
-# A reference field that three reference managers' formats hold as plain text.
+# A reference field that three reference managers' formats hold as plain text, and one
+# of a closed list (MEDLINE's LA codes among its spellings), searched by `language:`.
 REFERENCE_FIELD_ENTRIES = """\
     ReferenceField("publisher", "text", "Publisher", "The work's publisher.",
                    formats=Interchange(csl="publisher", ris="publisher", bibtex="publisher")),
+    ReferenceField("language", "choice", "Language", "The language the work is written in.",
+                   (Choice("en", "English", ("eng",)), Choice("fr", "French", ("fre",)))),
 """
 REFERENCE_ATTRIBUTES = """\
     publisher: str | None = None
+    language: str | None = None
 """
 MODEL_ATTRIBUTES = """\
     infusions: int | None = None
@@ -204,7 +211,7 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         (
             "REFERENCE_FIELDS: tuple[ReferenceField, ...] = (",
             REFERENCE_FIELD_ENTRIES,
-            "model.Reference has no attribute publisher, which registry.REFERENCE_FIELDS",
+            "model.Reference has no attribute publisher, language, which registry.REFERENCE_FIELDS",
         ),
     ],
 )
@@ -447,6 +454,35 @@ def test_the_reference_field_is_a_column_and_on_the_reference_page(
         assert rows.fetchall() == [("grading-ref-2", PUBLISHER)]
     page = (site / "topics" / "grading" / "references" / "2.html").read_text("utf-8")
     assert "<dt>Publisher</dt>" in page and PUBLISHER in page
+
+
+def test_a_reference_field_of_choices_is_what_its_query_field_takes(
+    package: Path, published: Path, tmp_path: Path
+) -> None:
+    """`language` is declared with its choices, and a query field names it as where its
+    allowed values come from (allowed="language"), and nothing more: `ekb check` holds a
+    record to the list, and both front ends find the claims citing a work in it by its
+    id or any name of it, and refuse a value outside it. GRADE's 2008 paper is in
+    English (PubMed's LA: eng)."""
+    kb_dir, site = tmp_path / "kb", tmp_path / "site"
+    shutil.copytree(published, kb_dir)
+    references = kb_dir / "topics" / "grading" / "references.toml"
+    text, pmcid = references.read_text("utf-8"), 'pmcid = "PMC2335261"\n'
+    assert text.count(pmcid) == 1
+    references.write_text(text.replace(pmcid, pmcid + 'language = "en"\n'), "utf-8")
+    made = ekb(package, "build", "-q", "--kb", str(kb_dir), "--site-dir", str(site))
+    assert made.returncode == 0, made.stderr
+    citing = _cli_search(package, kb_dir, site, "topic:grading cites:2")
+    assert len(citing) == 1
+    for query in ("language:en", "language:English", "language:ENG"):
+        assert _cli_search(package, kb_dir, site, query) == citing
+        assert _site_search(site, query) == citing
+    assert _cli_search(package, kb_dir, site, "language:fr") == []
+    unknown = ekb(package, "search", "--kb", str(kb_dir), "--site-dir", str(site), "language:de")
+    assert 'unknown language "de" (allowed: en, fr)' in unknown.stderr
+    references.write_text(text.replace(pmcid, pmcid + 'language = "de"\n'), "utf-8")
+    checked = ekb(package, "check", "--kb", str(kb_dir))
+    assert "unknown reference language 'de'; allowed: en, fr" in checked.stderr
 
 
 def test_an_index_made_for_other_fields_is_made_again(

@@ -571,11 +571,37 @@ Works: TypeAlias = "tuple[Reference, ...]"
 # claim's names and the spelling dictionary. No query field may take one (a test reads
 # them from the schema).
 RESERVED_QUERY_NAMES = frozenset({"claim", "body", "topic_title", "terms", "words"})
-# Where a "choice" or "term" field's allowed values come from (`allowed_values`).
-ALLOWED_SOURCES: tuple[str, ...] = (
-    *("sections", "strength", "topics", "categories", "entities", "stances", "designs"),
-    *("contested", "notices"),
-)
+# A source of allowed values: id -> its names, in order.
+Allowed: TypeAlias = "Callable[[KnowledgeBase], Mapping[str, tuple[str, ...]]]"
+
+
+def _choices(choices: tuple[Choice, ...]) -> Allowed:
+    return lambda kb: {c.id: c.names() for c in choices}
+
+
+# Where the allowed values of "choice" and "term" fields come from: each gives
+# id -> its names, the words readers see first; a "term" field's value may be any
+# of them, a "choice" field's only the id. The kb's own lists, then every reference
+# field of choices by its name (`design`): a closed list declared once is a source
+# with no more code.
+_KB_LISTS: dict[str, Allowed] = {
+    "sections": lambda kb: {s: (SECTION_TITLES[s],) for s in SECTIONS},
+    "strength": lambda kb: {level.label: (level.title,) for level in kb.strength.levels},
+    "topics": lambda kb: {t.slug: (t.title,) for t in kb.topics},
+    "categories": lambda kb: {t.id: t.names for t in kb.categories},
+    "entities": lambda kb: {t.id: t.names for t in kb.entities},
+    "stances": lambda kb: {t.id: (t.label,) for t in kb.stances},
+    "contested": lambda kb: {c.id: (c.label,) for c in CONTESTED_CHOICES},
+    "notices": lambda kb: {key: (label,) for key, label in NOTICE_MARKS.items()},
+}
+_LISTED_BY_WORKS = {f.name: _choices(f.choices) for f in REFERENCE_FIELDS if f.choices}
+if _clash := sorted(_KB_LISTS.keys() & _LISTED_BY_WORKS.keys()):
+    raise ValueError(
+        f"reference field {_clash[0]!r}: the name is that of a list of the kb's own that "
+        "query fields take their allowed values from (registry._KB_LISTS); choose another"
+    )
+_ALLOWED: dict[str, Allowed] = _KB_LISTS | _LISTED_BY_WORKS
+ALLOWED_SOURCES: tuple[str, ...] = tuple(_ALLOWED)
 
 
 @dataclass(frozen=True)
@@ -751,7 +777,7 @@ QUERY_FIELDS: tuple[QueryField, ...] = (
         "a publication type or study design",
         "design:rct",
         _work_values("design"),
-        allowed="designs",
+        allowed="design",
         filter="Only claims citing a work of this publication type or study design.",
         menu=("Publication type of a cited work", "Any publication type"),
         on_works=True,
@@ -814,26 +840,6 @@ def query_field(name: str) -> QueryField:
 def filters() -> tuple[QueryField, ...]:
     """The fields `ekb search` and the site's search page filter by, in declared order."""
     return tuple(f for f in QUERY_FIELDS if f.filter)
-
-
-def _choices(choices: tuple[Choice, ...]) -> dict[str, tuple[str, ...]]:
-    return {c.id: c.names() for c in choices}
-
-
-# Where the allowed values of "choice" and "term" fields come from: each gives
-# id -> its names, the words readers see first; a "term" field's value may be any
-# of them, a "choice" field's only the id.
-_ALLOWED: dict[str, Callable[[KnowledgeBase], Mapping[str, tuple[str, ...]]]] = {
-    "sections": lambda kb: {s: (SECTION_TITLES[s],) for s in SECTIONS},
-    "strength": lambda kb: {level.label: (level.title,) for level in kb.strength.levels},
-    "topics": lambda kb: {t.slug: (t.title,) for t in kb.topics},
-    "categories": lambda kb: {t.id: t.names for t in kb.categories},
-    "entities": lambda kb: {t.id: t.names for t in kb.entities},
-    "stances": lambda kb: {t.id: (t.label,) for t in kb.stances},
-    "designs": lambda kb: _choices(STUDY_DESIGNS),
-    "contested": lambda kb: {c.id: (c.label,) for c in CONTESTED_CHOICES},
-    "notices": lambda kb: {key: (label,) for key, label in NOTICE_MARKS.items()},
-}
 
 
 def allowed_values(kb: KnowledgeBase) -> dict[str, dict[str, list[str]]]:
