@@ -59,9 +59,7 @@ def read_regular(
     except OSError as error:
         raise NotReadable(cannot_read(error)) from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise NotReadable(f"is {kind_of(info.st_mode)}, not a regular file")
+        info = _regular(fd)
         if identity is not None and (info.st_dev, info.st_ino) != identity:
             raise NotReadable("changed while kb/ was being read; run the command again")
         if private and (info.st_uid != os.geteuid() or info.st_mode & _OTHERS_WRITE):
@@ -73,8 +71,40 @@ def read_regular(
     finally:
         os.close(fd)
     if limit is not None and len(data) > limit:
-        raise NotReadable(f"is larger than {limit:,} bytes, the most that is read")
+        raise _too_large(limit)
     return data
+
+
+def open_within(path: Path, limit: int) -> BinaryIO:
+    """`path` open for reading, vetted as `read_regular` vets it (a regular file,
+    opened without blocking, of at most `limit` bytes), for a reader that streams it
+    rather than hold a large file whole."""
+    try:
+        fd = os.open(path, READ_FLAGS)
+    except OSError as error:
+        raise NotReadable(cannot_read(error)) from None
+    try:
+        if _regular(fd).st_size > limit:
+            raise _too_large(limit)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _regular(fd: int) -> os.stat_result:
+    """What fstat says of `fd`, refused unless it is a regular file."""
+    try:
+        info = os.fstat(fd)
+    except OSError as error:
+        raise NotReadable(cannot_read(error)) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise NotReadable(f"is {kind_of(info.st_mode)}, not a regular file")
+    return info
+
+
+def _too_large(limit: int) -> NotReadable:
+    return NotReadable(f"is larger than {limit:,} bytes, the most that is read")
 
 
 def open_regular(path: Path) -> BinaryIO:

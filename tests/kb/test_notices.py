@@ -17,7 +17,12 @@ from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb import claim_details, claim_text, export, load_kb
 from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.refexport import bibtex
-from evidencekb.kb.retractions import reasons, record_retractions
+from evidencekb.kb.retractions import (
+    identifier_places,
+    read_notices,
+    reasons,
+    record_retractions,
+)
 from evidencekb.search import search, write_index
 from evidencekb.search.output import results_json, results_text
 from fixtures import RETRACTED_TOPIC, RETRACTION_WATCH_SAMPLE, add_retracted_sample
@@ -471,3 +476,25 @@ def test_a_record_id_of_thousands_of_digits_is_one_error_line(
     assert str(raised.value) == (
         f"{csv}:2: Record ID '{'9' * 5000}' is not a whole number above 0 of at most 18 digits"
     )
+
+
+def test_the_file_is_streamed_never_held_whole(retracted: Path, tmp_path: Path) -> None:
+    """Retraction Watch's file is tens of MB: it was read whole into a buffer of 1 GiB,
+    the most it reads, then decoded whole and copied again for the csv module (380 MB
+    resident for a file of 60 MB)."""
+    import tracemalloc
+
+    header, rows = sample_rows()
+    unmatched = rows[3]  # the NEJM paper of the same registry, which the kb does not cite
+    csv = write_rows(tmp_path / "rw.csv", header, [unmatched] * 30_000 + rows[:3])
+    size = csv.stat().st_size
+    assert size > 8_000_000
+    by_doi, by_pmid = identifier_places(load_kb(retracted).topics)
+    tracemalloc.start()
+    try:
+        found = [notice.date for _, _, notice in read_notices(csv, by_doi, by_pmid)]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found == ["2010-02-02", "2020-06-03", "2020-06-05"]
+    assert peak < size / 10

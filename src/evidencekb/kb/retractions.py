@@ -16,11 +16,11 @@ once: running the command twice changes nothing.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import tomli_w
 
@@ -36,7 +36,7 @@ from evidencekb.kb.text import shown
 from evidencekb.model import Notice, Topic
 from evidencekb.names import NOTICE_NATURES
 from evidencekb.paths import NOTICES_FILE, TOPICS_DIR
-from evidencekb.reading import NotReadable, read_regular
+from evidencekb.reading import NotReadable, open_within
 
 # Retraction Watch's whole database is some 50 MB; a file many times that is not it.
 MAX_CSV_BYTES = 1 << 30
@@ -57,6 +57,8 @@ _ISO_STAMP = re.compile(
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
 )
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what the csv module counts as a line
+# Where a line ends within a piece of the file read up to "\n": after a lone "\r".
+_AFTER_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 _NATURES = {label.casefold(): key for key, label in NOTICE_NATURES.items()}
 HEADER_COMMENT = (
     "# Editorial notices on the works this topic cites, by reference number.\n"
@@ -137,15 +139,36 @@ def read_notices(
     whose DOI key is in `dois` or PMID in `pmids`; other rows are only scanned."""
     name = shown(str(source))
     try:
-        data = read_regular(source, limit=MAX_CSV_BYTES)
+        file = open_within(source, MAX_CSV_BYTES)
     except NotReadable as error:
         raise KBError(f"{name} {error.reason}") from None
-    try:  # decoded whole, so that a bad byte is named at its own line
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise KBError(f"{name}:{line}: not UTF-8 text ({error.reason})") from None
-    rows = csv.reader(io.StringIO(text, newline=""), strict=True)
+    with file:
+        yield from _matched(_lines(file, name), name, dois, pmids)
+
+
+def _lines(file: BinaryIO, name: str) -> Iterator[str]:
+    """The file's lines, each with its line break as the csv module wants them, decoded
+    one at a time: the file is streamed, never held whole (it is tens of MB), and a byte
+    that is not UTF-8 is named at its own line. No byte of a UTF-8 sequence is a line
+    break, so line by line decodes the text the whole file would."""
+    number = 0
+    for piece in file:
+        for line in _AFTER_LONE_CR.split(piece):
+            if not line:
+                continue  # after a lone carriage return that ends the file
+            number += 1
+            try:
+                yield line.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as error:
+                raise KBError(f"{name}:{number}: not UTF-8 text ({error.reason})") from None
+
+
+def _matched(
+    lines: Iterator[str], name: str, dois: Places, pmids: Places
+) -> Iterator[tuple[str | None, str | None, Notice]]:
+    """What `read_notices` yields, from the file's lines (the csv module strict about
+    quotes: a quote left open must not join rows unseen)."""
+    rows = csv.reader(lines, strict=True)
     try:
         header = [column.strip() for column in next(rows, [])]
         missing = [column for column in COLUMNS if column not in header]
