@@ -492,9 +492,23 @@ def test_the_file_is_streamed_never_held_whole(retracted: Path, tmp_path: Path) 
     by_doi, by_pmid = identifier_places(load_kb(retracted).topics)
     tracemalloc.start()
     try:
-        found = [notice.date for _, _, notice in read_notices(csv, by_doi, by_pmid)]
+        found = [notice.date for _, notice in read_notices(csv, by_doi, by_pmid)]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert found == ["2010-02-02", "2020-06-03", "2020-06-05"]
     assert peak < size / 10
+
+
+def test_a_cell_that_lists_several_dois_matches_by_each(retracted: Path, tmp_path: Path) -> None:
+    """A cell of two DOIs (here one work's, written twice) was read as no DOI at all:
+    the work went unmarked; the notice's own DOI recorded is the first it lists."""
+    header, rows = sample_rows()
+    wakefield = dict(rows[0], OriginalPaperPubMedID="0")
+    original, notice = wakefield["OriginalPaperDOI"], wakefield["RetractionDOI"]
+    wakefield["OriginalPaperDOI"] = f"{original}; https://doi.org/{original.lower()}"
+    wakefield["RetractionDOI"] = f"{notice};doi:{notice}"
+    found = record_retractions(retracted, write_rows(tmp_path / "rw.csv", header, [wakefield]))
+    assert [(f.number, f.notice.nature, f.notice.doi) for f in found.found] == [
+        (1, "retraction", "10.1016/S0140-6736(10)60175-4")
+    ]

@@ -8,8 +8,8 @@ dates like `6/5/2020 0:00`, reasons like `+Falsification/Fabrication of Data;+..
 and `Unavailable` or `0` where an identifier is missing. Rows are read one at a time
 (the csv module, strict about quotes: a quote left open must not join rows unseen)
 and matched to references by the original paper's DOI (compared without case, a
-doi.org link or `doi:` prefix taken off) or PMID. Each topic's notices.toml is then
-written whole, in a fixed order, checked first as `ekb check` would and replaced all at
+doi.org link or `doi:` prefix taken off; each of a cell that lists several) or PMID.
+Each topic's notices.toml is then written whole, in a fixed order, checked first as `ekb check` would and replaced all at
 once: running the command twice changes nothing.
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -96,10 +96,8 @@ def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> R
     topics = select_topics(kb, slug)
     by_doi, by_pmid = identifier_places(topics)
     found: dict[tuple[str, int], dict[tuple[str, str, int | None], Notice]] = {}
-    for doi, pmid, notice in read_notices(source, by_doi, by_pmid):
-        for place in by_doi.get(doi_key(doi), ()) if doi else ():
-            found.setdefault(place, {})[_key(notice)] = notice
-        for place in by_pmid.get(pmid, ()) if pmid else ():
+    for places, notice in read_notices(source, by_doi, by_pmid):
+        for place in places:
             found.setdefault(place, {})[_key(notice)] = notice
     results: list[Found] = []
     written: list[Path] = []
@@ -134,9 +132,9 @@ def _key(notice: Notice) -> tuple[str, str, int | None]:
 
 def read_notices(
     source: Path, dois: Places, pmids: Places
-) -> Iterator[tuple[str | None, str | None, Notice]]:
-    """(original DOI, original PMID, notice) for each row of `source` about a work
-    whose DOI key is in `dois` or PMID in `pmids`; other rows are only scanned."""
+) -> Iterator[tuple[tuple[Place, ...], Notice]]:
+    """(the places of the works it is on, notice) for each row of `source` about a
+    work whose DOI key is in `dois` or PMID in `pmids`; other rows are only scanned."""
     name = shown(str(source))
     try:
         file = open_within(source, MAX_CSV_BYTES)
@@ -165,7 +163,7 @@ def _lines(file: BinaryIO, name: str) -> Iterator[str]:
 
 def _matched(
     lines: Iterator[str], name: str, dois: Places, pmids: Places
-) -> Iterator[tuple[str | None, str | None, Notice]]:
+) -> Iterator[tuple[tuple[Place, ...], Notice]]:
     """What `read_notices` yields, from the file's lines (the csv module strict about
     quotes: a quote left open must not join rows unseen)."""
     rows = csv.reader(lines, strict=True)
@@ -184,12 +182,18 @@ def _matched(
             if not any(cell.strip() for cell in row):
                 continue
             _fit(row, header, f"{name}:{start}")
-            doi = _doi(row[at["OriginalPaperDOI"]])
-            pmid = _identifier(row[at["OriginalPaperPubMedID"]], is_pmid)
-            if (doi and doi_key(doi) in dois) or (pmid and pmid in pmids):
-                yield doi, pmid, _notice(row, at, _Row(name, start, row))
+            places = _places(row, at, dois, pmids)
+            if places:
+                yield places, _notice(row, at, _Row(name, start, row))
     except csv.Error as error:
         raise KBError(f"{name}:{rows.line_num}: not CSV ({error})") from None
+
+
+def _places(row: list[str], at: dict[str, int], dois: Places, pmids: Places) -> tuple[Place, ...]:
+    """The places of the works the row is on, by any DOI or PMID of the original paper."""
+    found = [p for doi in _dois(row[at["OriginalPaperDOI"]]) for p in dois.get(doi_key(doi), ())]
+    found += [p for pmid in _pmids(row[at["OriginalPaperPubMedID"]]) for p in pmids.get(pmid, ())]
+    return tuple(dict.fromkeys(found))
 
 
 def _fit(row: list[str], header: list[str], where: str) -> None:
@@ -220,17 +224,33 @@ class _Row:
         return f"{self.name}:{self.start + breaks}"
 
 
-def _identifier(cell: str, valid: object) -> str | None:
-    value = cell.strip()
-    if value.casefold() in MISSING:
-        return None
-    assert callable(valid)
-    return value if valid(value) else None
+# What stands between the identifiers of a cell that lists several.
+_LIST_SEPARATORS = re.compile(r"[;,|\s]+")
 
 
-def _doi(cell: str) -> str | None:
-    """The DOI a cell holds, or None: a doi.org link or `doi:` prefix is taken off."""
-    return _identifier(bare_doi(cell.strip()), is_doi)
+def _identifiers(
+    cell: str, valid: Callable[[str], bool], bare: Callable[[str], str]
+) -> tuple[str, ...]:
+    """The identifiers a cell holds (`bare` takes off what may be written before one):
+    the cell's text if it is one; several, if it lists them apart (each part one), as
+    a record of a work published twice may; none where the file writes "missing". A
+    part that is not one makes the cell one identifier or none: old Wiley DOIs hold
+    ";" of their own."""
+    text = cell.strip()
+    parts = [bare(part) for part in _LIST_SEPARATORS.split(text) if part]
+    if len(parts) > 1 and all(valid(part) for part in parts):
+        return tuple(dict.fromkeys(parts))
+    whole = bare(text)
+    return (whole,) if whole.casefold() not in MISSING and valid(whole) else ()
+
+
+def _dois(cell: str) -> tuple[str, ...]:
+    """The DOIs a cell holds, a doi.org link or `doi:` prefix taken off."""
+    return _identifiers(cell, is_doi, bare_doi)
+
+
+def _pmids(cell: str) -> tuple[str, ...]:
+    return _identifiers(cell, is_pmid, str.strip)
 
 
 # The digits a Record ID may have: kb/ keeps it as a TOML integer, 64-bit.
@@ -259,8 +279,8 @@ def _notice(row: list[str], at: dict[str, int], where: _Row) -> Notice:
     return Notice(
         nature=nature,
         date=_date(row[at["RetractionDate"]], where.at(at["RetractionDate"])),
-        doi=_doi(row[at["RetractionDOI"]]),
-        pmid=_identifier(row[at["RetractionPubMedID"]], is_pmid),
+        doi=next(iter(_dois(row[at["RetractionDOI"]])), None),  # the first, if it lists several
+        pmid=next(iter(_pmids(row[at["RetractionPubMedID"]])), None),
         reasons=reasons(row[at["Reason"]]),
         record_id=record_id,
     )
