@@ -9,8 +9,8 @@ and `Unavailable` or `0` where an identifier is missing. Rows are read one at a 
 (the csv module, strict about quotes: a quote left open must not join rows unseen)
 and matched to references by the original paper's DOI (compared without case, a
 doi.org link or `doi:` prefix taken off; each of a cell that lists several) or PMID.
-Each topic's notices.toml is then written whole, in a fixed order, checked first as `ekb check` would and replaced all at
-once: running the command twice changes nothing.
+Each topic's notices.toml is then written whole, in a fixed order, checked first as
+`ekb check` would and replaced all at once: running the command twice changes nothing.
 """
 
 from __future__ import annotations
