@@ -90,3 +90,40 @@ def test_zoteros_journal_abbreviation_is_the_journal(tmp_path: Path) -> None:
         "journalAbbreviation": "BMJ",
     }
     assert fields(tmp_path, "zotero.json", json.dumps([item]))["journal"] == "BMJ"
+
+
+def test_identifiers_on_lines_of_a_note_are_read(tmp_path: Path) -> None:
+    """Zotero writes a PubMed record's ids in its Extra field, "PMID: 18436948" a line,
+    which its RIS, CSL-JSON and BibTeX exports may leave in a note: RIS has no tag
+    for them. They were dropped."""
+    ids = {"pmid": "18436948", "pmcid": "PMC2335261"}
+    ris = (
+        f"TY  - JOUR\r\nTI  - {GRADE}\r\nT2  - BMJ\r\nPY  - 2008\r\n"
+        "N1  - PMID: 18436948\r\nPMCID: PMC2335261\r\nER  - \r\n"
+    )
+    assert {k: fields(tmp_path, "zotero.ris", "\ufeff" + ris)[k] for k in ids} == ids
+    item = {"type": "article-journal", "title": GRADE, "note": "PMID: 18436948\nPMCID: PMC2335261"}
+    assert {k: fields(tmp_path, "zotero.json", json.dumps([item]))[k] for k in ids} == ids
+    bib = f"@article{{guyatt_grade_2008, title = {{{GRADE}}}, note = {{PMID: 18436948}}}}\n"
+    assert fields(tmp_path, "note.bib", bib)["pmid"] == "18436948"
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "See also: J Clin Epidemiol. 2020;119:126-135. PMID: 31711912",  # another work's
+        "PMID: 18436948\nPMID: 31711912",  # two ids: which one is the work's?
+        "PMID: 018436948",  # no PMID: a leading zero
+    ],
+)
+def test_a_note_that_does_not_give_one_identifier_alone_gives_none(
+    tmp_path: Path, note: str
+) -> None:
+    item = {"type": "article-journal", "title": GRADE, "note": note}
+    assert "pmid" not in fields(tmp_path, "note.json", json.dumps([item]))
+
+
+def test_a_field_of_its_own_comes_before_a_note(tmp_path: Path) -> None:
+    item = {"type": "article-journal", "title": GRADE, "PMID": "18436948"}
+    item["note"] = "PMID: 31711912"
+    assert fields(tmp_path, "both.json", json.dumps([item]))["pmid"] == "18436948"

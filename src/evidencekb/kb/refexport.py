@@ -163,11 +163,21 @@ def ris(topics: tuple[Topic, ...]) -> str:
             "doi": reference.doi,
             "urls": [reference.url] if reference.url else None,
             "type_of_work": design_text(reference),  # M3
-            "notes": reference.notes.splitlines() if reference.notes else None,
+            "notes": _ris_notes(reference),
         }
         entries.append({key: value for key, value in entry.items() if value})
     text: str = rispy.dumps(entries, implementation=Writer)
     return text
+
+
+def _ris_notes(reference: Reference) -> list[str]:
+    """The lines of a work's RIS note: its PMID and PMCID, which RIS has no tag for, as
+    Zotero writes them ("PMID: 18436948", read back by `ekb refs import`), then its
+    own notes."""
+    from evidencekb.kb.refmanager import NOTE_IDS, note_line
+
+    ids = [note_line(key, getattr(reference, key)) for key in NOTE_IDS if getattr(reference, key)]
+    return ids + (reference.notes.splitlines() if reference.notes else [])
 
 
 def bibtex(topics: tuple[Topic, ...]) -> str:

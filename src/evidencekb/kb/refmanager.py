@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.errors import KBError, Problem, ValidationError
-from evidencekb.identifiers import bare_doi
+from evidencekb.identifiers import bare_doi, is_pmcid, is_pmid
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.text import shown
 from evidencekb.reading import NotReadable, read_regular
@@ -284,7 +284,7 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
         }
-        records.append((entry.get("id"), fields))
+        records.append((entry.get("id"), _with_note_ids(fields, entry.get("notes"))))
     if faults:
         raise LineFaults(sorted(faults))
     return records
@@ -516,7 +516,7 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "doi": _bare_doi(values.get("doi")),
             "url": values.get("url"),
         }
-        records.append((entry.key, fields))
+        records.append((entry.key, _with_note_ids(fields, values.get("note"))))
     return records
 
 
@@ -572,7 +572,7 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "doi": _bare_doi(item.get("DOI")),
             "url": item.get("URL"),
         }
-        records.append((item.get("citation-number"), fields))
+        records.append((item.get("citation-number"), _with_note_ids(fields, item.get("note"))))
     return records
 
 
@@ -685,6 +685,36 @@ def _medline_type(publication_types: list[str]) -> str:
 
 
 # -- shared ---------------------------------------------------------------------
+
+
+# The identifiers a note may give, each on a line of its own as Zotero writes its Extra
+# field ("PMID: 18436948"): RIS has no tag for them, and some exports of CSL-JSON and
+# BibTeX leave them there too. `ekb export` writes them so in RIS (refexport.py).
+NOTE_IDS = {"pmid": "PMID", "pmcid": "PMCID"}
+_NOTE_ID_SHAPES: dict[str, Callable[[str], bool]] = {"pmid": is_pmid, "pmcid": is_pmcid}
+
+
+def note_line(key: str, value: str) -> str:
+    """An identifier as a line of a note: "PMID: 18436948"."""
+    return f"{NOTE_IDS[key]}: {value}"
+
+
+def _note_ids(notes: Any) -> dict[str, str]:
+    """The identifiers lines of a record's notes give, each a line of its own, label
+    and identifier alone. A line that says more ("Erratum in: ... PMID: 1") may be
+    another work's, and two lines that differ say no one value: neither gives any."""
+    lines = [line.strip() for text in _as_list(notes) for line in text.splitlines()]
+    found = {}
+    for key, label in NOTE_IDS.items():
+        given = {line.partition(":")[2].strip() for line in lines if line.startswith(f"{label}:")}
+        if len(given) == 1 and _NOTE_ID_SHAPES[key](value := given.pop()):
+            found[key] = value
+    return found
+
+
+def _with_note_ids(fields: dict[str, Any], notes: Any) -> dict[str, Any]:
+    """`fields` with the identifiers `notes` give where the record's own fields give none."""
+    return {**_note_ids(notes), **{k: v for k, v in fields.items() if v not in (None, "")}}
 
 
 def _plain(record: dict[str, Any], format_name: str) -> dict[str, Any]:
