@@ -104,3 +104,23 @@ def test_a_design_outside_the_list_is_one_problem(kb_with_design: Path) -> None:
     assert result.exit_code == 1
     assert "unknown reference publication type 'cohort'" in result.output
     assert "allowed: meta-analysis, systematic-review, rct," in result.output
+
+
+def test_a_work_known_by_its_design_alone_is_shown_by_it(empty_kb: Path, tmp_path: Path) -> None:
+    """A record that gives a work's publication type and nothing the citation style
+    writes: `ekb show` and the claim page name what is known of it, label and value, as
+    its reference page lists it, never an empty citation. (PubMed types Cohen 2018 as a
+    practice guideline.)"""
+    source = tmp_path / "summary.txt"
+    source.write_text(SUMMARY, encoding="utf-8")
+    import_summary(empty_kb, source, "ketamine-guidelines")
+    references = empty_kb / "topics/ketamine-guidelines/references.toml"
+    references.write_text('[[reference]]\nnumber = 1\ndesign = ["practice-guideline"]\n', "utf-8")
+    (claim,) = load_kb(empty_kb).claims
+    shown = ekb_here("show", "--kb", str(empty_kb), claim.id)
+    assert "  [1] Publication type: Practice guideline\n" in shown.output
+    site = tmp_path / "site"
+    build(empty_kb, site)
+    page = BeautifulSoup((site / f"claims/{claim.id}.html").read_text("utf-8"), "html.parser")
+    (work,) = page.select(".evidence-work .citation")
+    assert work.get_text() == "Publication type: Practice guideline"

@@ -542,6 +542,15 @@ def reference_field(name: str) -> ReferenceField:
     raise KeyError(name)
 
 
+def reference_facts(
+    reference: Reference, fields: Iterable[ReferenceField] = REFERENCE_FIELDS
+) -> tuple[Fact, ...]:
+    """The work's values of `fields`, in order, each that it has, as readers see them
+    (a choice in words): what `ekb show` lists beside its citation line."""
+    found = ((f.label, f.shown(getattr(reference, f.name))) for f in fields)
+    return tuple(Fact(label, text) for label, text in found if text)
+
+
 # How a query field's values are read and matched; each rule is implemented once in
 # search/fields.py and once in static/search-core.js, which dispatch on these names.
 RULES: tuple[str, ...] = (

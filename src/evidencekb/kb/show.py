@@ -8,7 +8,7 @@ import difflib
 from evidencekb.errors import KBError
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOT_STATED, SECTION_TITLES
-from evidencekb.registry import TOPIC_FIELDS, Fact, claim_facts
+from evidencekb.registry import REFERENCE_FIELDS, TOPIC_FIELDS, Fact, claim_facts, reference_facts
 from evidencekb.terminal import NARROWEST, wrapped
 from evidencekb.verdict import NOT_RECORDED, Verdict, cautions, claim_json, verdict
 
@@ -158,7 +158,10 @@ def _cited_works(kb: KnowledgeBase, claim: Claim, width: int) -> list[str]:
     lines = ["Cited works:"]
     for evidence in claim.citation_evidence:
         reference = _reference(topic, evidence.citation)
-        lines += wrapped(f"[{evidence.citation}] {_describe(reference)}", width, "  ", "    ")
+        first, *rest = _describe(reference)
+        lines += wrapped(f"[{evidence.citation}] {first}", width, "  ", "    ")
+        for more in rest:
+            lines += wrapped(more, width, "    ", "      ")
         lines += _stance_lines(kb, evidence, reference, width)
     return lines
 
@@ -219,9 +222,21 @@ def _reference(topic: Topic, number: int) -> Reference:
     return next(found, None) or Reference(topic.slug, number)
 
 
-def _describe(reference: Reference) -> str:
+# The fields a cited work's citation line writes, as a citation does: its authors,
+# title, journal, year, DOI, PMID and address, or where none of those is known, the
+# reference as the source wrote it. Every other field the registry declares follows,
+# a line each, label and value, as the reference page lists it: a field added to the
+# registry (a publication type, a language) is shown with no more code.
+_CITATION_LINE = frozenset(
+    {"authors", "title", "journal", "year", "doi", "pmid", "url", "citation_text"}
+)
+_BESIDE_THE_LINE = tuple(f for f in REFERENCE_FIELDS if f.name not in _CITATION_LINE)
+
+
+def _describe(reference: Reference) -> list[str]:
+    """The work's citation line, then each other field it has: "Label: value"."""
     if not reference.is_described:
-        return "the source gives only the number; no bibliographic details are known"
+        return ["the source gives only the number; no bibliographic details are known"]
     parts = [
         "; ".join(reference.authors),
         reference.title,
@@ -231,4 +246,6 @@ def _describe(reference: Reference) -> str:
         f"PMID {reference.pmid}" if reference.pmid else None,
         reference.url,
     ]
-    return ". ".join(p for p in parts if p)
+    line = ". ".join(p for p in parts if p) or reference.citation_text
+    facts = (f"{f.label}: {f.text}" for f in reference_facts(reference, _BESIDE_THE_LINE))
+    return [*([line] if line else []), *facts]
