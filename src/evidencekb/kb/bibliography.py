@@ -113,23 +113,6 @@ def record_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def choice_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
-    """(field, message) for each value of a field of choices that is not one of them."""
-    found = []
-    for declared in REFERENCE_FIELDS:
-        given = values.get(declared.name)
-        if not declared.choices or given is None:
-            continue
-        ids = [choice.id for choice in declared.choices]
-        for value in given if declared.is_list else (given,):
-            if value not in ids:
-                noun = f"reference {declared.label.lower()}"
-                found.append(
-                    (declared.name, f"unknown {noun} '{value}'; allowed: {', '.join(ids)}")
-                )
-    return found
-
-
 def pmid_problem(pmid: str) -> str | None:
     return (
         None
