@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.refmanager import read_records
 from fixtures import GUYATT_2008
 
@@ -127,3 +128,32 @@ def test_a_field_of_its_own_comes_before_a_note(tmp_path: Path) -> None:
     item = {"type": "article-journal", "title": GRADE, "PMID": "18436948"}
     item["note"] = "PMID: 31711912"
     assert fields(tmp_path, "both.json", json.dumps([item]))["pmid"] == "18436948"
+
+
+def test_a_bibtex_string_is_read_and_a_bare_word_it_does_not_define_is_refused(
+    tmp_path: Path,
+) -> None:
+    """bibtexparser replaces an @string the file defines, but leaves an undefined one,
+    and values joined by '#', as written: "bmj" was read as the journal."""
+    strings = "@String{bmj = {BMJ}}\n"
+    entry = f"@Article{{2,\n  title = {{{GRADE}}},\n  journal = bmj,\n  month = apr,\n}}\n"
+    assert fields(tmp_path, "strings.bib", strings + entry)["journal"] == "BMJ"
+    with pytest.raises(KBError) as caught:
+        fields(tmp_path, "undefined.bib", entry)
+    assert str(caught.value).endswith(
+        "undefined.bib:3: journal: 'bmj' is no @string the file defines; write the value "
+        "in braces, like journal = {...}"
+    )
+    with pytest.raises(KBError, match=r"authors.bib:2: author: 'guyatt' is no @string"):
+        fields(tmp_path, "authors.bib", "@Article{2,\n  author = guyatt,\n}\n")
+    joined = entry.replace("journal = bmj", "journal = bmj # { (Clinical research ed.)}")
+    with pytest.raises(ValidationError) as many:
+        fields(
+            tmp_path,
+            "joined.bib",
+            strings + joined + entry.replace("{2,", "{3,").replace("bmj", "jce"),
+        )
+    assert [(p.line, p.message.split(",")[0]) for p in many.value.problems] == [
+        (4, "journal: joins values with '#'"),
+        (9, "journal: 'jce' is no @string the file defines; write the value in braces"),
+    ]

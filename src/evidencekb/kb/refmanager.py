@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.identifiers import bare_doi, is_pmcid, is_pmid
@@ -50,6 +50,9 @@ from evidencekb.kb.text import shown
 from evidencekb.reading import NotReadable, read_regular
 from evidencekb.registry import plain_in, reference_field
 from evidencekb.terminal import CONTROL_CODES
+
+if TYPE_CHECKING:
+    from bibtexparser.model import Entry
 
 # Reference-manager exports run to a few megabytes for thousands of records.
 MAX_REFERENCE_FILE_BYTES = 20_000_000
@@ -487,6 +490,9 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
         if isinstance(block, DuplicateBlockKeyBlock):
             raise ValueError(f"the entry on line {line} has the key of an earlier one, {block.key}")
         raise ValueError(f"cannot parse the entry starting on line {line}")
+    faults = [fault for entry in library.entries for fault in _bibtex_bare_words(entry)]
+    if faults:
+        raise LineFaults(faults)
     latex = decoder()
 
     def text_of(value: Any) -> Any:
@@ -518,6 +524,32 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
         }
         records.append((entry.key, _with_note_ids(fields, values.get("note"))))
     return records
+
+
+# BibTeX's own @strings, the months ("month = apr"), which bibtexparser leaves as written.
+_BIBTEX_MONTHS = frozenset({"month"})
+
+
+def _bibtex_bare_words(entry: Entry) -> list[tuple[int, str]]:
+    """A fault at the line of each value that is neither braced, quoted nor a number:
+    the name of an @string the file does not define (bibtexparser replaces those it
+    defines), or values joined by '#', which bibtexparser leaves as written. Either
+    would be read as its own words ("bmj"), a value the record does not give."""
+    faults = []
+    for given in entry.fields:
+        value = given.value
+        if not isinstance(value, str):  # an author list, split into names by then
+            value = " and ".join(name.merge_first_name_first for name in value)
+        if given.enclosing != "no-enclosing" or given.key.lower() in _BIBTEX_MONTHS:
+            continue
+        if "#" in value:
+            why = "joins values with '#', which is not read; write the value whole in braces"
+        elif not value[:1].isdigit():
+            why = f"'{shown(value)}' is no @string the file defines; write the value in braces"
+        else:
+            continue
+        faults.append((given.start_line + 1, f"{given.key}: {why}, like {given.key} = {{...}}"))
+    return faults
 
 
 def _eprint_pmid(values: dict[str, Any]) -> dict[str, Any]:
