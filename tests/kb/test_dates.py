@@ -409,3 +409,24 @@ def test_white_space_and_unicode_composition_in_a_text_are_no_change(checkout: P
     assert ekb("check", "--since", "HEAD", "--kb", str(checkout / "kb")).returncode == 0
     edit(path, "were  unable", "were able")
     assert [c.what for c in changes_since(checkout / "kb", "HEAD")] == [("text",)]
+
+
+def test_the_same_works_cited_in_another_order_are_no_change() -> None:
+    """References renumbered, and a claim's numbers written in order again, cite the
+    same two works in the other order: that was read as its citations changed."""
+    from dataclasses import replace
+
+    from evidencekb.kb.changes import what_differs
+    from evidencekb.model import Reference
+    from fixtures import make_claim
+
+    topic = RETRACTED_TOPIC
+    wakefield = Reference(topic, 1, doi="10.1016/S0140-6736(97)11096-0", pmid="9500320")
+    mehra = Reference(topic, 2, doi="10.1016/S0140-6736(20)31180-6", pmid="32450107")
+    claim = make_claim(topic, 0, "research", None, "The Lancet retracted both.", citations=(1, 2))
+    then = {(topic, 1): wakefield, (topic, 2): mehra}
+    now = {(topic, 1): replace(mehra, number=1), (topic, 2): replace(wakefield, number=2)}
+    assert what_differs(claim, then, claim, now) == ()
+    assert what_differs(claim, then, replace(claim, citations=(2, 1)), now) == ()
+    assert what_differs(claim, then, replace(claim, citations=(1, 1)), now) == ("citations",)
+    assert what_differs(claim, then, replace(claim, citations=(1,)), now) == ("citations",)

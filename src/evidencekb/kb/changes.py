@@ -3,7 +3,7 @@
 A claim's meaning is its text (as a reader has it: white space and Unicode composition
 aside), strength, citations and the stance of each cited work; anything else (layout,
 comments, curation of categories or entities, its place in the file or its topic) is
-not a change. A citation is the work it cites, not its
+not a change. A citation is the work it cites (in any order), not its
 number: two are of one work when the identifiers both give (DOI without case, PMID,
 PMCID) agree, or, with none to compare, when the lines of a reference list both give
 agree (their numbers aside), or, with neither, when their numbers do. So references
@@ -98,20 +98,42 @@ def said(text: str) -> str:
 
 def meaning(claim: Claim, works: Works) -> dict[str, object]:
     """What a claim says, by the parts `MEANING` names."""
+    citing = cited(claim, works)
     return {
         "text": said(claim.text),
         "strength": claim.strength,
-        "citations": cited(claim, works),
-        "stances": tuple(e.stance for e in claim.citation_evidence),  # in citation order
+        "citations": citing,
+        # each cited work's stance, with the work: compared work by work
+        "stances": tuple(zip(citing, (e.stance for e in claim.citation_evidence), strict=True)),
     }
 
 
 def differs(part: str, then: object, now: object) -> bool:
     if part == "citations":
         assert isinstance(then, tuple) and isinstance(now, tuple)
-        pairs = zip(then, now, strict=False)
-        return len(then) != len(now) or not all(a.same_work(b) for a, b in pairs)
+        pairs = paired(then, now)
+        return len(pairs) != len(then) or len(then) != len(now)
+    if part == "stances":  # of each work cited then and now: another work is a citation changed
+        assert isinstance(then, tuple) and isinstance(now, tuple)
+        pairs = paired(tuple(c for c, _ in then), tuple(c for c, _ in now))
+        return any(then[i][1] != now[j][1] for i, j in pairs)
     return then != now
+
+
+def paired(then: tuple[Cited, ...], now: tuple[Cited, ...]) -> list[tuple[int, int]]:
+    """The positions of each work cited `then` and of the same work cited `now`, each
+    paired once. The order works are cited in is no part of a claim's meaning:
+    references renumbered and the claim's numbers written in order again cite the
+    same works in another order."""
+    free = list(range(len(now)))
+    pairs = []
+    for i, work in enumerate(then):
+        # the same place first, so that works alike pair as they stand
+        j = next((j for j in sorted(free, key=lambda j: j != i) if work.same_work(now[j])), None)
+        if j is not None:
+            free.remove(j)
+            pairs.append((i, j))
+    return pairs
 
 
 def moves_on(date: str, was: str | None) -> bool:
