@@ -187,3 +187,19 @@ def test_fhir_evidence_gives_each_cited_works_stance(evidence_kb: Path) -> None:
         for artifact in entry.resource.relatedArtifact or ()
     }
     assert codes == {"not-stated"}
+
+
+def test_bibtex_titles_brace_the_words_whose_capitals_a_style_would_lower(
+    described: Path,
+) -> None:
+    """BibTeX styles set a title in sentence case, lowering each letter not in braces:
+    "GRADE" was printed "Grade". Each word holding a capital is braced, as Zotero does,
+    but a first word's lone initial capital, which styles keep."""
+    titles = re.findall(r"^\ttitle = (.*),$", export(load_kb(described), "bibtex"), re.M)
+    assert titles[1:] == [
+        "{{GRADE}: an emerging consensus on rating quality of evidence and strength of "
+        "recommendations}",
+        "{{GRADE} guidelines 26: informative statements to communicate the findings of "
+        "systematic reviews of interventions}",
+    ]
+    assert titles[0].startswith("{Consensus {Guidelines} on the {Use} of {Intravenous}")

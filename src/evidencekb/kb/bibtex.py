@@ -7,8 +7,9 @@ an unbalanced brace ends the value or the file, `\\` starts a command, and `&`, 
 as the command LaTeX prints it with, and breaks the ligatures LaTeX would make of
 `--`, ``` `` ```, `''`, `?``, `!``. In a list of authors " and " separates names, so
 a name holding it, or a name with no given names (an organisation), is braced whole.
-`decoder` reads such text back: bibtexparser's LaTeX decoding (pylatexenc), with
-`\\textasciicircum{}` as the `^` it stands for.
+A title's words holding a capital are braced (`title`), so that a style setting it in
+sentence case keeps them. `decoder` reads such text back: bibtexparser's LaTeX
+decoding (pylatexenc), with `\\textasciicircum{}` as the `^` it stands for.
 """
 
 from __future__ import annotations
@@ -37,6 +38,25 @@ _AND = re.compile(r"\sand\s", re.IGNORECASE)
 def escape(text: str) -> str:
     """`text` as a BibTeX value that LaTeX (and `decoder`) reads as `text`."""
     return _SPECIAL.sub(lambda match: _COMMANDS.get(match.group(), "{}"), text)
+
+
+# A word: letters and digits (Unicode's), as Zotero's BibTeX export finds them.
+_WORD = re.compile(r"[^\W_]+")
+
+
+def title(text: str) -> str:
+    """`text` as a BibTeX title: escaped, each word holding a capital braced as Zotero
+    writes it ("{GRADE}: an emerging consensus"), since a style that sets titles in
+    sentence case lowercases every letter not in braces ("Grade", "american"). A first
+    word whose only capital is its first letter is left bare: styles keep that one."""
+    pieces, done = [], 0
+    for match in _WORD.finditer(text):
+        word = match.group()
+        initial_only = match.start() == 0 and not any(c.isupper() for c in word[1:])
+        if any(c.isupper() for c in word) and not initial_only:
+            pieces += [escape(text[done : match.start()]), f"{{{escape(word)}}}"]
+            done = match.end()
+    return "".join(pieces) + escape(text[done:])
 
 
 def name(family: str, given: str) -> str:

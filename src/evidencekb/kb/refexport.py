@@ -185,13 +185,13 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
     from bibtexparser.library import Library
     from bibtexparser.model import Entry, Field
 
-    from evidencekb.kb.bibtex import escape, name
+    from evidencekb.kb.bibtex import escape, name, title
 
     library = Library()
     for reference in described(topics):
         values = {
             "author": " and ".join(name(*split_author(a)) for a in reference.authors),
-            "title": escape(reference.title or ""),
+            "title": title(reference.title or ""),
             "journal": escape(reference.journal or ""),
             "year": str(reference.year) if reference.year else None,
             **{name: escape(value or "") for name, value in _plain(reference, "bibtex").items()},
