@@ -430,3 +430,28 @@ def test_the_same_works_cited_in_another_order_are_no_change() -> None:
     assert what_differs(claim, then, replace(claim, citations=(2, 1)), now) == ()
     assert what_differs(claim, then, replace(claim, citations=(1, 1)), now) == ("citations",)
     assert what_differs(claim, then, replace(claim, citations=(1,)), now) == ("citations",)
+
+
+def test_check_since_fails_a_changed_date_removed_or_moved_back(dated_checkout: Path) -> None:
+    """A claim whose meaning is as at the revision, and whose `changed` date is gone or
+    earlier: the change it dated is undated again. That passed."""
+    kb = str(dated_checkout / "kb")
+    edit(claims_file(dated_checkout), 'changed = "2026-12-01"\n', "")
+    failed = ekb("check", "--since", "HEAD", "--kb", kb)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines() == [
+        f"{MEHRA}: changed removed, but 2026-12-01 at the revision "
+        "(a date never moves back: put it back)",
+        "Error: the changed date of 1 claim moved back since HEAD; put it back",
+    ]
+    edit(
+        claims_file(dated_checkout),
+        "source_line = 2\n",
+        'source_line = 2\nchanged = "2026-11-25"\n',
+    )
+    assert ekb("check", "--since", "HEAD", "--kb", kb).stderr.splitlines()[0] == (
+        f"{MEHRA}: changed 2026-11-25, but 2026-12-01 at the revision "
+        "(a date never moves back: put it back)"
+    )
+    edit(claims_file(dated_checkout), 'changed = "2026-11-25"', 'changed = "2026-12-01"')
+    assert ekb("check", "--since", "HEAD", "--kb", kb).returncode == 0

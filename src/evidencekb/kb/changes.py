@@ -15,8 +15,9 @@ writes DATE as the `changed` date of each claim that changed (and as `added` of 
 claim that has none), editing claims.toml in place (tomlkit): nothing else in the file
 moves. `ekb check --since REV` fails for each claim whose meaning changed while its
 date did not move on (a `changed` date earlier than the revision's is no later change),
-and for each whose `added` date moved: a claim is added once (a date the revision did
-not record may be filled in). A stamp never moves a date back.
+for each whose `added` date moved: a claim is added once (a date the revision did
+not record may be filled in), and for each whose `changed` date is gone or earlier than
+the revision's. A stamp never moves a date back.
 """
 
 from __future__ import annotations
@@ -158,12 +159,19 @@ class ClaimChange:
         return self.was_added is not None and self.claim.added != self.was_added
 
     @property
+    def changed_back(self) -> bool:
+        """Its `changed` date is gone, or earlier than the one the revision recorded: a
+        change that was dated is undated again (a date never moves back)."""
+        was, now = self.was_changed, self.claim.changed
+        return was is not None and (now is None or now < was)
+
+    @property
     def dated(self) -> bool:
         """Whether its dates are true: a new claim has `added`; a changed one keeps
         the revision's `added` and has a `changed` date later than the revision's."""
         if self.new:
             return self.claim.added is not None
-        return not self.added_moved and not self.to_stamp
+        return not self.added_moved and not self.changed_back and not self.to_stamp
 
     @property
     def to_stamp(self) -> bool:
@@ -183,6 +191,11 @@ class ClaimChange:
             parts.append(
                 f"added {c.added or 'removed'}, but {self.was_added} at the revision "
                 "(a claim is added once: put its date back)"
+            )
+        if self.changed_back and not self.what:
+            parts.append(
+                f"changed {c.changed or 'removed'}, but {self.was_changed} at the revision "
+                "(a date never moves back: put it back)"
             )
         if self.what:
             date = f"changed {c.changed}" if c.changed else "no changed date"
@@ -212,7 +225,7 @@ def compare(before: KnowledgeBase, now: KnowledgeBase) -> Iterable[ClaimChange]:
             continue
         what = what_differs(was, works_then, claim, works_now)
         change = ClaimChange(claim, what, was.changed, new=False, was_added=was.added)
-        if what or change.added_moved:
+        if what or change.added_moved or change.changed_back:
             yield change
 
 
@@ -359,6 +372,7 @@ def untrue_dates(undated: list[ClaimChange], revision: str) -> str:
     mends each kind: `--stamp` dates a change; an `added` date moved is put back."""
     stamp = sum(1 for change in undated if change.to_stamp)
     back = sum(1 for change in undated if change.added_moved)
+    undone = sum(1 for change in undated if change.changed_back and not change.what)
     said = []
     if stamp:
         its = "its" if stamp == 1 else "their"
@@ -370,6 +384,12 @@ def untrue_dates(undated: list[ClaimChange], revision: str) -> str:
         it = "it" if back == 1 else "them"
         said.append(
             f"the added date of {plural(back, 'claim')} moved since {revision}; put {it} back"
+        )
+    if undone:
+        it = "it" if undone == 1 else "them"
+        said.append(
+            f"the changed date of {plural(undone, 'claim')} moved back since {revision}; "
+            f"put {it} back"
         )
     return "; and ".join(said)
 
