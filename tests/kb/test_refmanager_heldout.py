@@ -157,3 +157,12 @@ def test_a_bibtex_string_is_read_and_a_bare_word_it_does_not_define_is_refused(
         (4, "journal: joins values with '#'"),
         (9, "journal: 'jce' is no @string the file defines; write the value in braces"),
     ]
+
+
+def test_a_range_written_short_is_written_whole_in_every_format(tmp_path: Path) -> None:
+    """Zotero and Mendeley keep PubMed's "924-6": it was made whole from MEDLINE and
+    RIS only, so one work read from a .bib or .json file had other pages."""
+    bib = f"@article{{2, title = {{{GRADE}}}, pages = {{924--6}}}}\n"
+    assert fields(tmp_path, "mendeley.bib", bib)["pages"] == "924-926"
+    item = {"citation-number": 2, "type": "article-journal", "title": GRADE, "page": "924-6"}
+    assert fields(tmp_path, "zotero.json", json.dumps([item]))["pages"] == "924-926"

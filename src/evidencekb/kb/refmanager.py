@@ -213,10 +213,12 @@ def _year(value: Any) -> Any:
 
 
 def _pages(value: Any) -> Any:
-    """A page range with one hyphen: BibTeX writes "--", LaTeX decoding an en dash."""
+    """A page range with one hyphen (BibTeX writes "--", LaTeX decoding an en dash),
+    its last page written whole: every format may hold PubMed's "924-6" (Zotero and
+    Mendeley keep it), and one work read from two files has one page range."""
     if not isinstance(value, str):
         return _text(value)
-    return re.sub(r"\s*(?:-{1,2}|\u2013)\s*", "-", value).strip() or None
+    return full_range(re.sub(r"\s*(?:-{1,2}|\u2013)\s*", "-", value).strip() or None)
 
 
 def full_range(pages: str | None) -> str | None:
@@ -305,7 +307,8 @@ def _ris_pages(entry: dict[str, Any], layout: _RisRecord) -> tuple[Any, list[tup
         return full_range(f"{start}-{end}"), []
     if full_range(f"{first}-{end}") == full_range(start):
         return full_range(start), []
-    fault = f"the record gives its last page twice, in SP ({_shown(start)}) and as EP "
+    written = _shown(_folded(entry["start_page"]))  # as the file gives it, not made whole
+    fault = f"the record gives its last page twice, in SP ({written}) and as EP "
     return None, [(layout.seen["EP"], f"{fault}({_shown(end)}); keep one")]
 
 
@@ -671,7 +674,7 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "year": _year(entry.get("DP")),
             "journal": entry.get("TA"),
             **_plain(entry, "medline"),
-            "pages": full_range(_pages(entry.get("PG"))),
+            "pages": _pages(entry.get("PG")),
             "doi": doi,
         }
         records.append((None, fields))
