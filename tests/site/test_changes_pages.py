@@ -252,3 +252,28 @@ def test_the_feed_stays_xml_whatever_the_kb_text_holds(tmp_path: Path) -> None:
     page = soup(site / "changes.html")
     assert page.select_one("ol.whats-new script") is None
     assert "</title><script>alert(1)</script>" in text(page.select_one("ol.whats-new"))
+
+
+def test_a_work_renumbered_keeps_its_notices_entry_ids(tmp_path: Path) -> None:
+    """The two works numbered the other way round (their notices and the claims citing
+    them too): the same notices, at new addresses. Their ids were made from the
+    address, and a feed reader would have shown each retraction as news again."""
+    from dataclasses import replace
+
+    from evidencekb.model import KnowledgeBase
+    from evidencekb.site.changes import latest_changes
+    from evidencekb.site.render import claim_href, reference_href, topic_href
+
+    kb = load_kb(dated_kb(tmp_path))
+    topic = kb.topic(RETRACTED_TOPIC)
+    swapped = tuple(replace(r, number=3 - r.number) for r in reversed(topic.references))
+    topics = tuple(replace(t, references=swapped) if t is topic else t for t in kb.topics)
+
+    def notices(kb: KnowledgeBase) -> dict[tuple[str, str], tuple[str, str]]:
+        found = latest_changes(kb, claim_href, topic_href, reference_href)
+        return {(c.date, c.what): (c.entry_id, c.href) for c in found if c.kind == "notice"}
+
+    before, after = notices(kb), notices(replace(kb, topics=topics))
+    assert len(before) == 3 and before.keys() == after.keys()
+    assert all(before[key][0] == after[key][0] for key in before)
+    assert all(before[key][1] != after[key][1] for key in before)

@@ -8,7 +8,9 @@ first, then notices, then claims, in kb order. A claim's entry carries the claim
 that the page and the feed say what its cited works found beside its text: a claim
 its own cited work contradicts never reads there as fact. Each entry has an id that
 never changes with what else is in kb/ (a UUID made from what the entry is: a claim's
-or a work's address, the date and kind of the event), as Atom asks of an entry's id.
+address, or a work's DOI or PMID in its topic (its address where it has neither), the
+date and kind of the event), as Atom asks of an entry's id: a work renumbered keeps
+its notices' ids.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
-from evidencekb.model import Claim, KnowledgeBase, Topic
+from evidencekb.identifiers import doi_key
+from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOTICE_NATURES
 
 # How many of the latest changes the page and the feed show.
@@ -47,10 +50,13 @@ class Change:
     # older; the work's notices of the same kind and day): the first has the id one
     # such entry always had; each later one an id of its own.
     later: int = 0
+    # What the entry is of, where its address may change while it stays the same: a
+    # notice's work, by the topic and the work's DOI or PMID (its number may change).
+    subject: str | None = None
 
     @property
     def entry_id(self) -> str:
-        name = f"{self.kind} {self.href} {self.date}"
+        name = f"{self.kind} {self.subject or self.href} {self.date}"
         if self.nature is not None:
             name += f" {self.nature}"
         if self.later:
@@ -123,12 +129,21 @@ def _notices(topic: Topic, reference_href: Href) -> Iterator[Change]:
         if reference.title:
             name += f" — {reference.title}"
         href = reference_href(topic.slug, reference.number)
+        subject = _work_subject(topic.slug, reference)
         alike = _alike_before([(notice.date, notice.nature) for notice in reference.notices])
         for notice, later in zip(reference.notices, alike, strict=True):
             yield Change(
                 notice.date, "notice", name, href, topic.title,
-                nature=notice.nature, later=later,
+                nature=notice.nature, later=later, subject=subject,
             )  # fmt: skip
+
+
+def _work_subject(slug: str, reference: Reference) -> str | None:
+    """A work as its notices' entries know it, whatever its number: by its DOI (without
+    case) or PMID in its topic; None for a work known by its number alone."""
+    if reference.doi:
+        return f"{slug} doi:{doi_key(reference.doi)}"
+    return f"{slug} pmid:{reference.pmid}" if reference.pmid else None
 
 
 def _alike_before(keys: list[Hashable]) -> list[int]:
