@@ -25,6 +25,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -372,6 +373,110 @@ def test_an_import_that_replaces_the_topic_keeps_the_fields_no_import_writes(
     assert all(line in claims for lines in _field_lines().values() for line in lines.splitlines())
     checked = ekb(package, "check", "--kb", str(kb_copy))
     assert checked.returncode == 0, checked.stderr
+
+
+# SciFact's claim 2 and the survey it cites (tests/data/evidence-sample.jsonl): the
+# people it is about in its words ("1 in 5 million in UK ..."), and an editor's review
+# date, as the seed's claims are given above.
+SCIFACT_SAMPLE = REPO / "tests" / "data" / "evidence-sample.jsonl"
+PRION = "scifact-2"
+PRION_FIELDS = {"population": "UK", "reviewed": "2026-12-05"}
+MODEL_TYPE = "    type: str | None = None\n"
+
+
+def _jsonl(folder: Path, fields: Mapping[str, Mapping[str, object]]) -> Path:
+    """The SciFact sample as a claims-jsonl file, each claim `fields` names (by id) given
+    those keys besides its own."""
+    lines = [json.loads(line) for line in SCIFACT_SAMPLE.read_text("utf-8").splitlines()]
+    path = folder / "in.jsonl"
+    given = (line | dict(fields.get(str(line.get("id")), {})) for line in lines)
+    path.write_text("".join(json.dumps(line) + "\n" for line in given), "utf-8")
+    return path
+
+
+def _import_jsonl(package: Path, kb_dir: Path, path: Path, *more: str) -> str:
+    """The copy's `ekb import --format claims-jsonl` of `path` as topic scifact: its
+    claims.toml."""
+    done = ekb(package, "import", str(path), "--format", "claims-jsonl", "--topic", "scifact",
+               "--kb", str(kb_dir), *more)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return (kb_dir / "topics" / "scifact" / "claims.toml").read_text("utf-8")
+
+
+def test_a_claims_jsonl_line_gives_the_new_claim_fields(package: Path, tmp_path: Path) -> None:
+    """A claims-jsonl line may give every claim field the registry declares but those the
+    import works out itself (kb/importer.py FROM_SOURCE): the new ones are written to
+    claims.toml as given, then checked, exported and shown as the seed's are."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(REPO / "kb", kb_dir)
+    claims = _import_jsonl(package, kb_dir, _jsonl(tmp_path, {PRION: PRION_FIELDS}))
+    assert 'population = "UK"\nreviewed = "2026-12-05"\n' in claims
+    checked = ekb(package, "check", "--kb", str(kb_dir))
+    assert checked.returncode == 0, checked.stderr
+    exported = ekb(package, "export", "--kb", str(kb_dir), "--format", "json", "--topic", "scifact")
+    found = {c["id"]: c for c in json.loads(exported.stdout)}
+    assert {key: found[PRION][key] for key in PRION_FIELDS} == PRION_FIELDS
+    assert found["scifact-10"]["population"] is None
+    table = ekb(package, "export", "--kb", str(kb_dir), "--format", "csv", "--topic", "scifact")
+    rows = {row["id"]: row for row in csv.DictReader(io.StringIO(table.stdout))}
+    assert rows[PRION]["population"] == "UK"
+    shown = ekb(package, "show", "--kb", str(kb_dir), PRION).stdout
+    assert "Population:  UK" in shown and "Reviewed:    2026-12-05" in shown
+
+
+def test_a_claims_jsonl_line_is_held_to_the_new_fields_kinds(
+    package: Path, tmp_path: Path, kb_dir: Path
+) -> None:
+    """Each at the line that gives it: a kind or bound by the line's own check, a date by
+    `ekb check`'s; an unknown key's error lists the allowed keys from the registry."""
+    wrong = {"infusions": 0, "routes": "oral", "population": 4, "stance": "supports"}
+    done = ekb(package, "import", str(_jsonl(tmp_path, {PRION: wrong})), "--format",
+               "claims-jsonl", "--topic", "scifact", "--kb", str(kb_dir))  # fmt: skip
+    path = tmp_path / "in.jsonl"
+    assert done.stderr.splitlines()[:4] == [
+        f"{path}:1: field 'infusions' is 0; it must be 1 or more",
+        f"{path}:1: field 'population' must be text in double quotes",
+        f'{path}:1: field \'routes\' must be a list of texts, like ["a", "b"]',
+        f"{path}:1: unknown field 'stance'; allowed fields: citations, evidence, heading, id, "
+        "infusions, population, relations, reviewed, routes, section, text, type",
+    ]
+    done = ekb(package, "import", str(_jsonl(tmp_path, {PRION: {"reviewed": "2026-13-01"}})),
+               "--format", "claims-jsonl", "--topic", "scifact", "--kb", str(kb_dir))  # fmt: skip
+    assert done.stderr == (
+        f"{path}:1: reviewed '2026-13-01' is not a day of the calendar\nError: 1 problem found\n"
+    )
+    assert not (kb_dir / "topics" / "scifact").exists()
+
+
+def test_a_claims_jsonl_import_that_replaces_a_topic_keeps_a_field_its_lines_leave_out(
+    package: Path, tmp_path: Path, kb_dir: Path
+) -> None:
+    """What a line gives is written; a new field a line leaves out (or gives null) is
+    kept from the claim replaced, as a summary's import keeps an editor's fields."""
+    _import_jsonl(package, kb_dir, _jsonl(tmp_path, {PRION: PRION_FIELDS}))
+    given = {PRION: {"population": "people in the UK", "reviewed": None}}
+    claims = _import_jsonl(package, kb_dir, _jsonl(tmp_path, given), "--replace")
+    assert 'population = "people in the UK"\nreviewed = "2026-12-05"\n' in claims
+    checked = ekb(package, "check", "--kb", str(kb_dir))
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_a_claim_field_named_as_a_claims_jsonl_lines_own_key_is_refused(
+    tmp_path: Path, kb_dir: Path
+) -> None:
+    """`type` says what a line is: a claim field of that name could never be given by
+    one (registry.RESERVED_CLAIM_NAMES does not hold it; the import refuses it)."""
+    copy = _copy(tmp_path)
+    declared = '    ClaimField("type", "text", "The kind of claim.", required=False),\n'
+    opening = "CLAIM_FIELDS: tuple[ClaimField, ...] = ("
+    text = _insert_at_end((copy / "registry.py").read_text("utf-8"), opening, declared)
+    (copy / "registry.py").write_text(text, "utf-8")
+    model = _insert_in_class((copy / "model.py").read_text("utf-8"), "Claim", MODEL_TYPE)
+    (copy / "model.py").write_text(model, "utf-8")
+    done = ekb(tmp_path, "import", str(SCIFACT_SAMPLE), "--format", "claims-jsonl", "--topic",
+               "scifact", "--kb", str(kb_dir))  # fmt: skip
+    assert done.returncode != 0
+    assert "claim field 'type': a claims-jsonl line's key of its own" in done.stderr
 
 
 # GRADE's 2008 paper in the BMJ (reference 2 of fixtures.REFERENCED_SUMMARY), which

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from evidencekb import registry
 from evidencekb.errors import KBError, ValidationError
-from evidencekb.kb.claims_jsonl import import_claims_jsonl
+from evidencekb.kb.claims_jsonl import CLAIM_FIELDS, CLAIM_LINE_KEYS, import_claims_jsonl
 from evidencekb.kb.exporter import export
+from evidencekb.kb.importer import FROM_SOURCE, READ_OF_A_CLAIM, WORKED_OUT, claim_table
 from evidencekb.kb.load import load_kb
+from evidencekb.kb.replacing import Replaced
+from evidencekb.kb.summary import Statement
 from evidencekb.model import Evidence, Quote
 from fixtures import REPO
 
@@ -223,3 +229,36 @@ def test_a_work_whose_sentences_are_refused_is_one_problem_on_its_line(
     assert failed_import(kb_dir, path) == [
         "bad.jsonl:1: work 13734012 is quoted but no line gives its 'sentences'"
     ]
+
+
+def test_a_line_takes_every_declared_claim_field_but_those_the_import_works_out(
+    kb_dir: Path,
+) -> None:
+    """What a line may hold of a claim is the registry's (its declared claim fields but
+    the strength, the line, the dates, the terms that the import works out itself)
+    besides its own keys; and the fields the importer writes by name are the very ones
+    `claim_table` writes, so that neither list can leave the registry or the code."""
+    declared = [f.name for f in registry.CLAIM_FIELDS]
+    assert set(READ_OF_A_CLAIM + WORKED_OUT) <= set(declared)
+    assert [f.name for f in FROM_SOURCE] == [
+        name for name in declared if name not in READ_OF_A_CLAIM + WORKED_OUT
+    ]
+    assert set(CLAIM_FIELDS) == CLAIM_LINE_KEYS.keys() | set(declared) - set(WORKED_OUT)
+    # The SciFact claim 2 line as a statement of a summary, with a heading and a date.
+    prion = sample_lines()[0]
+    statement = Statement("research", "Prevalence", str(prion["text"]), (13734012,), None, 1)
+    table = claim_table(load_kb(kb_dir), "scifact-2", statement, (), Replaced(), "2026-12-05")
+    (written,) = tomllib.loads(table)["claim"]
+    # In the registry's order; all but `changed`, as a new claim has never changed.
+    assert list(written) == [
+        name for name in declared if name in READ_OF_A_CLAIM + WORKED_OUT and name != "changed"
+    ]
+
+
+def test_the_kb_readme_names_the_fields_a_line_may_not_give() -> None:
+    """kb/README.md's claims-jsonl table names the fields the import works out, which a
+    line may not give, as kb/importer.py names them."""
+    text = (REPO / "kb" / "README.md").read_text("utf-8")
+    (row,) = [line for line in text.splitlines() if line.startswith("| claim | any other field")]
+    named = row.split(" | ")[1].split("(which")[0]
+    assert re.findall(r"`([a-z_]+)`", named) == list(WORKED_OUT)

@@ -17,11 +17,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from evidencekb import registry
 from evidencekb.atomic import write_folder, writes_kb
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.citations import citation_faults
 from evidencekb.kb.files import scan_kb
 from evidencekb.kb.importer import (
+    FROM_SOURCE,
+    READ_OF_A_CLAIM,
     ImportResult,
     _check_arguments,
     claim_ids,
@@ -47,16 +50,27 @@ from evidencekb.paths import (
 )
 
 LINE_TYPES = ("claim", "work")
-CLAIM_FIELDS = {
+# A claim line's keys of its own: what the line is, and what evidence.toml records of
+# the claim.
+CLAIM_LINE_KEYS = {
     "type": Field("text"),
-    "id": Field("text", required=False),
-    "text": Field("text"),
-    "section": Field("text"),
-    "heading": Field("text", required=False),
-    "citations": Field("ints"),
     "evidence": Field("list", required=False),
     "relations": Field("list", required=False),
 }
+# Then the claim fields a source gives (the registry's, but those the import works out
+# itself: kb/importer.py), each as claims.toml holds it; the id is optional, made from
+# the text where a line gives none.
+CLAIM_FIELDS = CLAIM_LINE_KEYS | {
+    f.name: Field(f.toml_kind, f.required and f.name != "id", f.least)
+    for f in registry.CLAIM_FIELDS
+    if f.name in READ_OF_A_CLAIM or f in FROM_SOURCE
+}
+if _taken := sorted(CLAIM_LINE_KEYS.keys() & {f.name for f in registry.CLAIM_FIELDS}):
+    # registry.RESERVED_CLAIM_NAMES has `evidence` and `relations`, not `type`.
+    raise ValueError(
+        f"claim field {_taken[0]!r}: a claims-jsonl line's key of its own has the name, "
+        "so that a line could not give the field; choose another"
+    )
 WORK_FIELDS = {"type": Field("text"), **REFERENCE_FIELDS}
 EVIDENCE_KEYS = {"citation", "stance", "quotes"}
 QUOTE_KEYS = {"sentence", "text"}
@@ -86,6 +100,7 @@ class JsonClaim:
     citations: tuple[int, ...]
     evidence: tuple[JsonEvidence, ...]
     relations: tuple[tuple[str, str], ...]  # (relation, other claim's id)
+    given: dict[str, Any]  # its values of FROM_SOURCE's fields, written as they are
 
 
 @dataclass(frozen=True)
@@ -192,6 +207,7 @@ class _Parser(TableChecker):
             self.problem(number, fault)
         evidence = self.evidence(number, citations, values.get("evidence") or [])
         relations = self.relation_list(number, values.get("relations") or [])
+        given = {f.name: values[f.name] for f in FROM_SOURCE if f.name in values}
         self.result.claims.append(
             JsonClaim(
                 number,
@@ -202,6 +218,7 @@ class _Parser(TableChecker):
                 citations,
                 evidence,
                 relations,
+                given,
             )
         )
 
@@ -382,7 +399,9 @@ def claims_jsonl_files(
         # Entities are left to a curator: kb/vocabulary was written for other topics,
         # and a match found in another field's claim is as likely wrong as right
         # ("DSM-IV" is not intravenous).
-        claims.append(claim_table(kb, claim_key, claim, (), replaced, added, source_name))
+        claims.append(
+            claim_table(kb, claim_key, claim, (), replaced, added, source_name, claim.given)
+        )
     files = {
         TOPIC_FILE: format_keys(
             {

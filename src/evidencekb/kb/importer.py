@@ -17,10 +17,10 @@ import functools
 import re
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from evidencekb.atomic import staged_dir, writes_kb
 from evidencekb.errors import KBError
@@ -44,12 +44,29 @@ from evidencekb.paths import (
     TOPIC_FILE,
     TOPICS_DIR,
 )
+from evidencekb.registry import CLAIM_FIELDS, ClaimField
 
 # The most of a summary `ekb import` reads: far beyond any real summary, and
 # small enough that /dev/zero or a wrong file is refused at once.
 MAX_SUMMARY_BYTES = 10_000_000
 # Hex digits of a claim's text hash in its id; more only where two collide.
 ID_HASH_DIGITS = 8
+
+# What an import reads of a claim itself (`ImportedClaim`, and its id: a claims-jsonl
+# line's, or one made from the text), and what it works out of it itself (the strength
+# by the written rule, the entities it proposes, categories left to a curator, its line,
+# its dates): `claim_table` writes these by name, as it must. Every other field the
+# registry declares (registry.CLAIM_FIELDS) is one a source gives as it is
+# (`FROM_SOURCE`): a claims-jsonl line may give it, and a summary, which never does,
+# leaves it to an editor (kb/replacing.py keeps it).
+READ_OF_A_CLAIM: tuple[str, ...] = ("id", "section", "heading", "text", "citations")
+WORKED_OUT: tuple[str, ...] = (
+    *("strength", "strength_method", "strength_basis", "categories", "entities"),
+    *("source_line", "added", "changed"),
+)
+FROM_SOURCE: tuple[ClaimField, ...] = tuple(
+    f for f in CLAIM_FIELDS if f.name not in READ_OF_A_CLAIM + WORKED_OUT
+)
 
 
 @dataclass(frozen=True)
@@ -289,22 +306,26 @@ def claim_table(
     replaced: Replaced,
     added: str | None = None,
     origin: str | None = None,
+    given: Mapping[str, Any] | None = None,
 ) -> str:
     """One [[claim]] table as an importer writes it: the strength derived by the written
     rule (never a stated one: only a curator states a strength), no categories (left
-    to a curator), the entities the importer proposes, and what the topic `replaced`
-    keeps of the claim (its dates, and its values of the fields no import writes).
-    `added`: the import's date. `origin`: the name of the file the claim comes from,
-    when that is not a summary (kb/strength.py)."""
+    to a curator), the entities the importer proposes, the source's values of the
+    fields it gives as they are (`given`, of `FROM_SOURCE`), and what the topic
+    `replaced` keeps of the claim (its dates, and its values of the fields this import
+    does not write). `added`: the import's date. `origin`: the name of the file the
+    claim comes from, when that is not a summary (kb/strength.py)."""
     words = kb.strength.hedging_words
     rule = derive_strength(claim.text, claim.section, claim.citations, words, origin)
     added, changed = replaced.dates(claim_key, claim.text, claim.citations, added)
-    row = {
+    read = {
         "id": claim_key,
         "section": claim.section,
         "heading": claim.heading,
         "text": claim.text,
         "citations": list(claim.citations),
+    }
+    worked_out = {
         "strength": rule.label,
         "strength_method": "derived",
         "strength_basis": rule.basis,
@@ -314,6 +335,8 @@ def claim_table(
         "added": added,
         "changed": changed,
     }
+    values = {**(given or {}), **read, **worked_out}
+    row = {f.name: values[f.name] for f in CLAIM_FIELDS if f.name in values}  # its order
     return "\n" + format_table("claim", row | replaced.kept_fields(claim_key, row))
 
 
