@@ -36,6 +36,7 @@ from evidencekb.registry import (
     RESERVED_REFERENCE_NAMES,
     RESERVED_TOPIC_NAMES,
     TOPIC_FIELDS,
+    Choice,
     ClaimField,
     Interchange,
     QueryField,
@@ -44,7 +45,7 @@ from evidencekb.registry import (
     allowed_values,
     claim_facts,
     claim_values,
-    plain_in,
+    named_in,
     unique_names,
 )
 from evidencekb.verdict import claim_json
@@ -152,11 +153,23 @@ def test_a_topic_field_the_rest_cannot_carry_is_refused() -> None:
         TopicField("audience", "text", "Who it is for.", choices=("clinicians",), what="reader")
 
 
-def test_only_a_text_reference_field_is_held_as_it_is_by_a_format() -> None:
-    with pytest.raises(ValueError, match="only a text"):
+def test_only_a_text_or_a_choice_is_held_as_one_value_by_a_format() -> None:
+    with pytest.raises(ValueError, match="only a text, choice, choices"):
         ReferenceField("pages_total", "int", "Pages", "How many.", formats=Interchange(csl="x"))
     ReferenceField("publisher", "text", "Publisher", "Its publisher.", formats=Interchange("a"))
-    assert {name for f, name in plain_in("medline")} == {"VI", "IP", "PMID", "PMC"}
+    assert {name for f, name in named_in("medline")} == {"PT", "VI", "IP", "PMID", "PMC"}
+    assert [(f.name, name) for f, name in named_in("fhir")] == [("design", "publication-type")]
+
+
+def test_a_format_name_the_readers_and_writers_cannot_carry_is_refused() -> None:
+    language = (Choice("en", "English", ("eng",)),)
+    with pytest.raises(ValueError, match="fhir 'language' is not a code"):
+        ReferenceField("language", "choice", "Language", "Its language.", language,
+                       formats=Interchange(fhir="language"))  # fmt: skip
+    with pytest.raises(ValueError, match="'English; American' holds ';'"):
+        ReferenceField("language", "choice", "Language", "Its language.",
+                       (Choice("en", "English; American"),),
+                       formats=Interchange(csl="language"))  # fmt: skip
 
 
 def _names_beside(model: type, table: str, folder: Path) -> set[str]:

@@ -32,7 +32,7 @@ import pytest
 
 import evidencekb
 from evidencekb.paths import index_dir
-from fixtures import REFERENCED_SUMMARY, REPO, node
+from fixtures import MEDLINE, REFERENCED_SUMMARY, REPO, node
 from test_incremental import files
 
 SEED_CLAIMS = "topics/ketamine-pain/claims.toml"
@@ -70,17 +70,24 @@ TOPIC_FIELD_ENTRIES = """\
 TOPIC_ATTRIBUTES = """\
     language: str | None = None
 """
-# A reference field that three reference managers' formats hold as plain text, and one
-# of a closed list (MEDLINE's LA codes among its spellings), searched by `language:`.
+# A reference field that three reference managers' formats hold as plain text; one of a
+# closed list (MEDLINE's LA codes among its spellings), searched by `language:` and
+# named in all four formats; and a text MEDLINE gives on repeated lines (IS, an ISSN a
+# line).
 REFERENCE_FIELD_ENTRIES = """\
     ReferenceField("publisher", "text", "Publisher", "The work's publisher.",
                    formats=Interchange(csl="publisher", ris="publisher", bibtex="publisher")),
     ReferenceField("language", "choice", "Language", "The language the work is written in.",
-                   (Choice("en", "English", ("eng",)), Choice("fr", "French", ("fre",)))),
+                   (Choice("en", "English", ("eng",)), Choice("fr", "French", ("fre",))),
+                   formats=Interchange(csl="language", ris="language", bibtex="language",
+                                       medline="LA")),
+    ReferenceField("issn", "text", "ISSN", "The journal's ISSN, as the record gives it.",
+                   formats=Interchange(csl="ISSN", ris="issn", bibtex="issn", medline="IS")),
 """
 REFERENCE_ATTRIBUTES = """\
     publisher: str | None = None
     language: str | None = None
+    issn: str | None = None
 """
 MODEL_ATTRIBUTES = """\
     infusions: int | None = None
@@ -212,7 +219,8 @@ def built(package: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
         (
             "REFERENCE_FIELDS: tuple[ReferenceField, ...] = (",
             REFERENCE_FIELD_ENTRIES,
-            "model.Reference has no attribute publisher, language, which registry.REFERENCE_FIELDS",
+            "model.Reference has no attribute publisher, language, issn, which "
+            "registry.REFERENCE_FIELDS",
         ),
     ],
 )
@@ -502,6 +510,18 @@ def _refs_import(package: Path, kb_dir: Path, path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def _read_back(package: Path, kb_dir: Path, fresh: Path, format_name: str, written: str) -> None:
+    """The grading topic of `kb_dir` exported in the format, which writes `written` once,
+    and imported into the kb `fresh`, which knows less of its works."""
+    exported = ekb(
+        package, "export", "--format", format_name, "--topic", "grading", "--kb", str(kb_dir)
+    ).stdout
+    assert exported.count(written) == 1
+    path = fresh.parent / f"grading.{SUFFIXES[format_name]}"
+    path.write_text(exported, "utf-8")
+    _refs_import(package, fresh, path)
+
+
 @pytest.fixture(scope="module")
 def published(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The grading topic with its GRADE paper's publisher read from a RIS file: the
@@ -536,14 +556,8 @@ def test_a_reference_field_is_read_from_ris_and_checked(package: Path, published
 def test_each_reference_managers_format_writes_it_and_reads_it_back(
     package: Path, published: Path, tmp_path: Path, format_name: str, written: str
 ) -> None:
-    exported = ekb(
-        package, "export", "--format", format_name, "--topic", "grading", "--kb", str(published)
-    ).stdout
-    assert exported.count(written) == 1
     fresh = _referenced(package, tmp_path)
-    path = tmp_path / f"grading.{SUFFIXES[format_name]}"
-    path.write_text(exported, "utf-8")
-    _refs_import(package, fresh, path)
+    _read_back(package, published, fresh, format_name, written)
     text = (fresh / "topics" / "grading" / "references.toml").read_text("utf-8")
     assert text.count(f'publisher = "{PUBLISHER}"') == 1
 
@@ -588,6 +602,90 @@ def test_a_reference_field_of_choices_is_what_its_query_field_takes(
     references.write_text(text.replace(pmcid, pmcid + 'language = "de"\n'), "utf-8")
     checked = ekb(package, "check", "--kb", str(kb_dir))
     assert "unknown reference language 'de'; allowed: en, fr" in checked.stderr
+
+
+# PubMed's MEDLINE records of the grading topic's works (fixtures.MEDLINE), GRADE's 2008
+# paper with the lines PubMed gives it for its journal's ISSNs and its language.
+GRADE_MEDLINE = MEDLINE.replace(
+    "PMID- 18436948\n",
+    "PMID- 18436948\nIS  - 1756-1833 (Electronic)\nIS  - 0959-8138 (Print)\n"
+    "IS  - 0959-8138 (Linking)\nLA  - eng\n",
+)
+GRADE_RECORDED = ('language = "en"\n', 'issn = "1756-1833 (Electronic)"\n')
+
+
+def _numbers_only(package: Path, folder: Path) -> Path:
+    """The grading topic with its works known by their numbers alone."""
+    kb_dir = _referenced(package, folder)
+    references = kb_dir / "topics" / "grading" / "references.toml"
+    numbers = "".join(f"[[reference]]\nnumber = {n}\n\n" for n in (1, 2, 3))
+    references.write_text(numbers, "utf-8")
+    return kb_dir
+
+
+def _grade_record(kb_dir: Path) -> str:
+    """The grading topic's references.toml from GRADE's record on (reference 2)."""
+    text = (kb_dir / "topics" / "grading" / "references.toml").read_text("utf-8")
+    return text[text.index("number = 2\n") :]
+
+
+@pytest.fixture(scope="module")
+def languages(package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The grading topic filled from PubMed's MEDLINE records by the copy."""
+    folder = tmp_path_factory.mktemp("languages")
+    kb_dir = _numbers_only(package, folder)
+    records = folder / "pubmed.nbib"
+    records.write_text(GRADE_MEDLINE, "utf-8")
+    _refs_import(package, kb_dir, records)
+    return kb_dir
+
+
+def test_a_field_of_choices_and_a_repeated_tag_are_read_from_medline(
+    package: Path, languages: Path
+) -> None:
+    """`language` is read from MEDLINE's LA by a spelling of its choice ("eng"); `issn`
+    is a text, so of IS's three lines it takes the first, and never runs the three
+    ISSNs into one. Before: a field of choices could not be given its formats' names,
+    and Bio.Medline joined the lines ("1756-1833 (Electronic) 0959-8138 (Print) ...")."""
+    grade = _grade_record(languages)
+    assert all(grade.count(line) == 1 for line in GRADE_RECORDED), grade
+    assert "0959-8138" not in grade
+    checked = ekb(package, "check", "--kb", str(languages))
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("format_name", "written"),
+    [
+        ("csl-json", '"language": "English"'),
+        ("ris", "LA  - English"),
+        ("bibtex", "language = {English}"),
+    ],
+)
+def test_a_field_of_choices_is_written_and_read_back_by_each_format(
+    package: Path, languages: Path, tmp_path: Path, format_name: str, written: str
+) -> None:
+    """Written by its words, as `design` is, and read back by them: a copy of the topic
+    that knows only its numbers gets the language and the ISSN back."""
+    fresh = _numbers_only(package, tmp_path)
+    _read_back(package, languages, fresh, format_name, written)
+    grade = _grade_record(fresh)
+    assert all(grade.count(line) == 1 for line in GRADE_RECORDED), grade
+
+
+def test_a_choice_rispy_keeps_one_of_is_refused_given_twice(
+    package: Path, languages: Path, tmp_path: Path
+) -> None:
+    """RIS's LA is a tag rispy keeps the first value of: a second line is refused at its
+    line, as one of VL is, never dropped."""
+    exported = ekb(
+        package, "export", "--format", "ris", "--topic", "grading", "--kb", str(languages)
+    ).stdout
+    path = tmp_path / "grading.ris"
+    path.write_text(exported.replace("LA  - English\n", "LA  - English\nLA  - French\n"), "utf-8")
+    done = ekb(package, "refs", "import", str(path), "--topic", "grading", "--kb", str(languages))
+    assert done.returncode == 1
+    assert "LA is given again" in done.stderr
 
 
 def test_an_index_made_for_other_fields_is_made_again(

@@ -389,21 +389,45 @@ def _facts(record: object, fields: Iterable[ClaimField | TopicField]) -> tuple[F
 
 class Interchange(NamedTuple):
     """A reference field's name in each reference manager's format that holds it as one
-    plain text, written and read as it is: CSL-JSON's variable, RIS's tag as rispy names
-    it, BibTeX's field and MEDLINE's tag; "" where a format has no such field. A field a
-    format holds in a shape of its own (names, a year, a page range, a DOI, a type) has
-    none: kb/refexport.py and kb/refmanager.py write and read it field by field. (A
-    named tuple: `ekb search` loads this module, and makes one a tenth as fast as a
+    value: CSL-JSON's variable, RIS's tag as rispy names it, BibTeX's field and
+    MEDLINE's tag; "" where a format has no such field. `ekb refs import` reads it and
+    `ekb export` writes it by that name, by its kind (`interchanged`, and
+    kb/refmanager.py's `_read`): a text as it is; a choice by its words, read back by
+    any name of it (compared without case), a name of none not recorded; choices
+    joined by INTERCHANGE_SEPARATOR, as one text (a tag MEDLINE repeats is one value
+    each). `fhir`: the code of FHIR R5's cited-artifact-classification-type
+    (FHIR_CLASSIFICATION_TYPES) under which the FHIR export classifies the work by its
+    value (Citation.citedArtifact.classification). A field a format holds in a shape
+    of its own (names, a year, a page range, a DOI, the kind of work) has none there:
+    kb/refexport.py and kb/refmanager.py write and read it field by field. (A named
+    tuple: `ekb search` loads this module, and makes one a tenth as fast as a
     dataclass, commandline.py.)"""
 
     csl: str = ""
     ris: str = ""
     bibtex: str = ""
     medline: str = ""
+    fhir: str = ""
 
 
-NOT_INTERCHANGED = Interchange()  # a field no format holds as plain text
+NOT_INTERCHANGED = Interchange()  # a field no format holds as one value
 REFERENCE_KINDS: tuple[str, ...] = ("text", "texts", "int", "choice", "choices")
+# The kinds a format's one value is read into and written from (`Interchange`).
+INTERCHANGED_KINDS: tuple[str, ...] = ("text", "choice", "choices")
+# Between a field's choices in the one text each format has for them ("Randomized
+# controlled trial; Multicenter study"), where `ekb refs import` splits them again.
+INTERCHANGE_SEPARATOR = "; "
+# FHIR R5's CodeSystem cited-artifact-classification-type: the codes a reference field
+# may be declared with (`Interchange.fhir`), each with its display there.
+FHIR_CLASSIFICATION_SYSTEM = "http://hl7.org/fhir/cited-artifact-classification-type"
+FHIR_CLASSIFICATION_TYPES: dict[str, str] = {
+    "publication-type": "Publication type",
+    "mesh-heading": "MeSH heading",
+    "keyword": "Keyword",
+    "citation-subset": "Citation subset",
+    "chemical": "Chemical",
+    "publishing-model": "Publishing Model",
+}
 # The names a cited work has or is given besides its references.toml fields, which no
 # reference field may take: the model's other attributes and the database's other
 # columns of cited_works (tests/test_claim_fields.py reads them from each).
@@ -419,8 +443,8 @@ class ReferenceField:
 
     kind: "text", "texts" (a list of text), "int", "choice" (one id of `choices`) or
     "choices" (a list of ids of `choices`). Every reference field is optional.
-    `formats`: its names in the reference managers' formats, for a text they hold as
-    it is (`plain_in`).
+    `formats`: its names in the reference managers' formats and FHIR's classification,
+    for a text or choice they hold as one value (`named_in`, `Interchange`).
     """
 
     name: str
@@ -439,9 +463,8 @@ class ReferenceField:
         if (self.kind in ("choice", "choices")) != bool(self.choices):
             raise ValueError(f"reference field {self.name!r}: a choice, and only a choice, "
                              "has choices")  # fmt: skip
-        if self.formats != NOT_INTERCHANGED and self.kind != "text":
-            raise ValueError(f"reference field {self.name!r}: only a text is written and read "
-                             "as it is (`formats`)")  # fmt: skip
+        for fault in _interchange_faults(self):
+            raise ValueError(f"reference field {self.name!r}: {fault}")
 
     @property
     def is_list(self) -> bool:
@@ -470,6 +493,37 @@ class ReferenceField:
             return "; ".join(self.words(v) if self.choices else v for v in value)
         return self.words(value) if self.choices and isinstance(value, str) else str(value)
 
+    def interchanged(self, value: object) -> str | None:
+        """The value as the formats that name the field hold it, None when there is
+        none: a text as it is, a choice by its words, choices joined by
+        INTERCHANGE_SEPARATOR ("Practice guideline; Consensus statement")."""
+        return INTERCHANGE_SEPARATOR.join(self.interchanged_items(value)) or None
+
+    def interchanged_items(self, value: object) -> tuple[str, ...]:
+        """The value's items as a format holding one apiece writes them (FHIR's
+        classifiers): a choice's words, a text as it is; none when it has none."""
+        items = value if isinstance(value, tuple) else () if value in (None, "") else (value,)
+        return tuple(self.words(item) if self.choices else str(item) for item in items)
+
+
+def _interchange_faults(field: ReferenceField) -> Iterable[str]:
+    """What a field's `formats` asks that the readers and writers cannot do."""
+    if field.formats == NOT_INTERCHANGED:
+        return
+    if field.kind not in INTERCHANGED_KINDS:
+        yield (
+            f"only a {', '.join(INTERCHANGED_KINDS)} is written and read as one value by "
+            "a format (`formats`)"
+        )
+    if field.formats.fhir and field.formats.fhir not in FHIR_CLASSIFICATION_TYPES:
+        yield (
+            f"fhir {field.formats.fhir!r} is not a code of FHIR's cited-artifact-"
+            f"classification-type known here: {', '.join(FHIR_CLASSIFICATION_TYPES)}"
+        )
+    separator = INTERCHANGE_SEPARATOR.strip()
+    for name in (n for c in field.choices for n in (c.id, *c.names()) if separator in n):
+        yield f"the choice name {name!r} holds {separator!r}, which separates choices in a format"
+
 
 REFERENCE_FIELDS: tuple[ReferenceField, ...] = (
     ReferenceField(
@@ -482,6 +536,10 @@ REFERENCE_FIELDS: tuple[ReferenceField, ...] = (
         "Its publication types or study designs, as the reference manager's record gives "
         "them (MEDLINE PT, RIS M3, CSL genre); never guessed.",
         STUDY_DESIGNS,
+        # BibTeX's `type` is Zotero's field for CSL's genre (a report's type, in biblatex).
+        formats=Interchange(
+            csl="genre", ris="type_of_work", bibtex="type", medline="PT", fhir="publication-type"
+        ),
     ),
     ReferenceField("title", "text", "Title", "The work's title."),
     ReferenceField("authors", "texts", "Authors", "The authors, in the work's order."),
@@ -528,9 +586,9 @@ REFERENCE_FIELDS: tuple[ReferenceField, ...] = (
 REFERENCE_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in REFERENCE_FIELDS)
 
 
-def plain_in(format_name: str) -> tuple[tuple[ReferenceField, str], ...]:
-    """The reference fields a format (a field of Interchange) holds as plain text,
-    each with its name there, in the registry's order."""
+def named_in(format_name: str) -> tuple[tuple[ReferenceField, str], ...]:
+    """The reference fields a format (a field of Interchange) holds as one value, each
+    with its name there, in the registry's order."""
     found = ((f, getattr(f.formats, format_name)) for f in REFERENCE_FIELDS)
     return tuple((f, name) for f, name in found if name)
 

@@ -14,7 +14,7 @@ from typing import Any
 from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
 from evidencekb.kb.tables import stable_id
 from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
-from evidencekb.registry import plain_in, reference_field
+from evidencekb.registry import named_in
 from evidencekb.verdict import verdict
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
@@ -82,34 +82,31 @@ def _type(reference: Reference) -> tuple[str, str, str]:
     return _TYPES[kind]
 
 
-def _plain(reference: Reference, format_name: str) -> dict[str, str | None]:
-    """The fields the format holds as plain text (registry.plain_in), by its names."""
-    return {name: getattr(reference, f.name) for f, name in plain_in(format_name)}
+def _as_in(reference: Reference, format_name: str, choices: bool) -> dict[str, str | None]:
+    """The fields of choices (or, not `choices`, the texts) the format names
+    (registry.named_in), by its names, each as the format holds it (a choice by its
+    words, `ReferenceField.interchanged`). Each format writes its texts, then the
+    rest of the record, then its choices: a record as written before they were
+    declared keeps its order."""
+    return {
+        name: f.interchanged(getattr(reference, f.name))
+        for f, name in named_in(format_name)
+        if bool(f.choices) == choices
+    }
 
 
 def described(topics: tuple[Topic, ...]) -> list[Reference]:
     return [r for topic in topics for r in topic.references if r.is_described]
 
 
-# Between a work's designs in the one text each format has for them (CSL `genre`, RIS
-# `M3`, BibTeX `type`); `ekb refs import` splits them there (refmanager.py).
-DESIGN_SEPARATOR = "; "
-
-
-def design_text(reference: Reference) -> str | None:
-    """The work's publication types and study designs, by their labels ("Randomized
-    controlled trial; Multicenter study"), as `ekb refs import` reads them back."""
-    field = reference_field("design")
-    return DESIGN_SEPARATOR.join(field.words(d) for d in reference.design) or None
-
-
 # -- CSL-JSON -------------------------------------------------------------------
 
 
-def csl_item(reference: Reference, genre: bool = False) -> dict[str, Any]:
-    """The work as a CSL-JSON item; with `genre`, its designs as CSL's genre, which the
-    export writes and the site's citations leave out (the style would print it after
-    the title, "[Randomized controlled trial]", which Vancouver does not)."""
+def csl_item(reference: Reference, choices: bool = False) -> dict[str, Any]:
+    """The work as a CSL-JSON item; with `choices`, its fields of choices too (its
+    designs as CSL's genre), which the export writes and the site's citations leave
+    out (the style would print a genre after the title, "[Randomized controlled
+    trial]", which Vancouver does not)."""
     authors = []
     for name in reference.authors:
         family, given = split_author(name)
@@ -122,18 +119,18 @@ def csl_item(reference: Reference, genre: bool = False) -> dict[str, Any]:
         "author": authors or None,
         "issued": {"date-parts": [[reference.year]]} if reference.year else None,
         "container-title": reference.journal,
-        **_plain(reference, "csl"),
+        **_as_in(reference, "csl", choices=False),
         "page": reference.pages,
         "DOI": reference.doi,
         "URL": reference.url,
         "note": reference.notes,  # with its notices: a retraction travels with it
-        "genre": design_text(reference) if genre else None,
+        **(_as_in(reference, "csl", choices=True) if choices else {}),
     }
     return {key: value for key, value in item.items() if value is not None}
 
 
 def csl_json(topics: tuple[Topic, ...]) -> str:
-    items = [csl_item(reference, genre=True) for reference in described(topics)]
+    items = [csl_item(reference, choices=True) for reference in described(topics)]
     return json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -157,12 +154,12 @@ def ris(topics: tuple[Topic, ...]) -> str:
             "title": reference.title,
             "year": str(reference.year) if reference.year else None,
             "journal_name": reference.journal,
-            **_plain(reference, "ris"),
+            **_as_in(reference, "ris", choices=False),
             "start_page": first or None,
             "end_page": last or None,
             "doi": reference.doi,
             "urls": [reference.url] if reference.url else None,
-            "type_of_work": design_text(reference),  # M3
+            **_as_in(reference, "ris", choices=True),
             "notes": _ris_notes(reference),
         }
         entries.append({key: value for key, value in entry.items() if value})
@@ -194,20 +191,25 @@ def bibtex(topics: tuple[Topic, ...]) -> str:
             "title": title(reference.title or ""),
             "journal": escape(reference.journal or ""),
             "year": str(reference.year) if reference.year else None,
-            **{name: escape(value or "") for name, value in _plain(reference, "bibtex").items()},
+            **_escaped(_as_in(reference, "bibtex", choices=False)),
             "pages": "--".join(escape(page) for page in (reference.pages or "").split("-")),
             # Printed verbatim by BibTeX styles: only a brace could end the value early.
             "doi": _verbatim(reference.doi),
             "url": _verbatim(reference.url),
             "note": escape(_one_line(reference.notes or "")),
-            # Zotero's field for CSL's genre (a report's type, in biblatex).
-            "type": escape(design_text(reference) or ""),
+            **_escaped(_as_in(reference, "bibtex", choices=True)),
         }
         # write_string encloses each value in braces itself.
         fields = [Field(key, value) for key, value in values.items() if value]
         library.add(Entry(_type(reference)[2], work_id(reference), fields))
     text: str = write_string(library)
     return text
+
+
+def _escaped(values: dict[str, str | None]) -> dict[str, str]:
+    from evidencekb.kb.bibtex import escape
+
+    return {name: escape(value or "") for name, value in values.items()}
 
 
 def _one_line(text: str) -> str:

@@ -37,9 +37,10 @@ import json
 import logging
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +49,7 @@ from evidencekb.identifiers import bare_doi, is_pmcid, is_pmid
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.text import shown
 from evidencekb.reading import NotReadable, read_regular
-from evidencekb.registry import plain_in, reference_field
+from evidencekb.registry import INTERCHANGE_SEPARATOR, ReferenceField, named_in
 from evidencekb.terminal import CONTROL_CODES
 
 if TYPE_CHECKING:
@@ -235,8 +236,6 @@ def full_range(pages: str | None) -> str | None:
 
 # -- RIS ------------------------------------------------------------------------
 
-# The publication types and study designs a record names (registry.STUDY_DESIGNS).
-_DESIGN = reference_field("design")
 _RIS_TYPES = {"JOUR": "journal-article", "BOOK": "book", "ELEC": "web-page", "WEB": "web-page"}
 
 
@@ -282,9 +281,8 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
         ]
         fields = {
             "type": _RIS_TYPES.get(kind, "other"),
-            "design": _designs(entry.get("type_of_work")),  # M3
             **{name: forms[0].value if forms else None for name, forms in given.items()},
-            **_plain(entry, "ris"),
+            **_named(entry, "ris"),
             "pages": pages,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
@@ -363,8 +361,9 @@ def _ris_author(name: str) -> str:
     return author_name(*parts) if len(parts) in (2, 3) else name.strip()
 
 
-# Tags rispy keeps one value of (the first): a second is refused, never dropped.
-_RIS_ONCE = {"ID", "TI", "T1", "PY", "Y1", "JF", "JO", "T2", "VL", "IS", "SP", "EP", "DO", "M3"}
+# Tags rispy keeps one value of (the first): a second is refused, never dropped. Those
+# of the fields the registry names in RIS are added (`_ris_once`).
+_RIS_ONCE = {"ID", "TI", "T1", "PY", "Y1", "JF", "JO", "T2", "SP", "EP", "DO"}
 _RIS_AUTHORS = {"AU", "A1"}
 # A tag line written with other spacing ("ER -", "TY- JOUR"): not RIS, and rispy
 # would read it as the value above continued.
@@ -437,7 +436,7 @@ class _RisRecord:
 
     def add(self, number: int, line: str, tag: str | None) -> str | None:
         """Take the record's next line; what is wrong with it, if anything."""
-        if tag in _RIS_ONCE and tag in self.seen:
+        if tag in _ris_once() and tag in self.seen:
             return (
                 f"{tag} is given again (first on line {self.seen[tag]}); RIS gives {tag} "
                 "once a record: keep one"
@@ -463,6 +462,17 @@ class _RisRecord:
                 f"a line of its own, like '{self.last}  - Guyatt, Gordon H'"
             )
         return None
+
+
+@cache
+def _ris_once() -> frozenset[str]:
+    """The tags rispy keeps one value of: ours, and each tag of a field the registry
+    names in RIS (by rispy's name for it) that rispy does not read as a list."""
+    import rispy
+
+    named = {name for _, name in named_in("ris")}
+    tags = {tag for tag, key in rispy.TAG_KEY_MAPPING.items() if key in named}
+    return frozenset(_RIS_ONCE | (tags - set(rispy.LIST_TYPE_TAGS)))
 
 
 def _quoted(line: str) -> str:
@@ -513,13 +523,12 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
         ]
         fields = {
             "type": _BIBTEX_TYPES.get(entry.entry_type.lower(), "other"),
-            "design": _designs(values.get("type")),  # Zotero's field for CSL's genre
             "title": values.get("title"),
             "authors": authors,
             # BibLaTeX (JabRef, Zotero's BibLaTeX) writes a `date` and a `journaltitle`.
             "year": _year(values.get("year") or values.get("date")),
             "journal": values.get("journal") or values.get("journaltitle"),
-            **_plain(values, "bibtex"),
+            **_named(values, "bibtex"),
             **_eprint_pmid(values),
             "pages": _pages(values.get("pages")),
             "doi": _bare_doi(values.get("doi")),
@@ -592,7 +601,6 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
     for item in items:
         fields = {
             "type": _csl_type(item.get("type")),
-            "design": _designs(item.get("genre")),
             "title": item.get("title"),
             "authors": _csl_authors(item.get("author")),
             "year": _year(_csl_first_year(item.get("issued"))),
@@ -602,7 +610,7 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
             else item.get("container-title-short")
             or item.get("journalAbbreviation")
             or item.get("container-title"),
-            **{name: _text(value) for name, value in _plain(item, "csl").items()},
+            **_named(item, "csl"),
             "pages": _pages(item.get("page")),
             "doi": _bare_doi(item.get("DOI")),
             "url": item.get("URL"),
@@ -658,22 +666,22 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
 
     # Bio.Medline is untyped: each record is a dict of tag to text or list of texts.
     parse: Callable[[Iterable[str]], Iterable[dict[str, Any]]] = Medline.parse
-    people = _MedlineAuthors()
+    tags = _MedlineTags()
     records: list[tuple[Any, dict[str, Any]]] = []
-    for entry in parse(people.lines(io.StringIO(text))):
+    for entry in parse(tags.lines(io.StringIO(text))):
         if "PMID" not in entry:
             raise ValueError("a record has no PMID line")
+        given = tags.taken()
         ids = _as_list(entry.get("LID", [])) + _as_list(entry.get("AID", []))
         doi = _first(i.removesuffix(" [doi]") for i in ids if i.endswith(" [doi]"))
         fields = {
             "type": _medline_type(_as_list(entry.get("PT", []))),
-            "design": _designs(entry.get("PT")),
             # MEDLINE ends every title with a period that is not the title's own.
             "title": (entry.get("TI") or "").removesuffix("."),
-            "authors": people.taken(),
+            "authors": [value for tag, value in given if tag in _MEDLINE_AUTHORS],
             "year": _year(entry.get("DP")),
             "journal": entry.get("TA"),
-            **_plain(entry, "medline"),
+            **_named(_medline_values(given), "medline"),
             "pages": _pages(entry.get("PG")),
             "doi": doi,
         }
@@ -681,34 +689,50 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
     return records
 
 
-class _MedlineAuthors:
-    """The authors of each MEDLINE record in its order: persons (AU) and groups (CN,
-    "GRADE Working Group"), a group where PubMed lists it. Bio.Medline keeps each tag's
-    values apart, so the order of AU and CN lines, and a group's name wrapped onto a
-    second line (which it would make a second value), are read here, from the lines
-    it is given; it hands over a record when it reaches the blank line after it."""
+# A record's authors in its order: persons (AU) and groups (CN, "GRADE Working Group"),
+# a group where PubMed lists it.
+_MEDLINE_AUTHORS = ("AU", "CN")
 
-    _TAGS = ("AU", "CN")
+
+class _MedlineTags:
+    """Each MEDLINE record's tag lines in its order, each value whole: its line and the
+    lines that continue it. Bio.Medline runs a text tag's lines into one string, a tag
+    given again as if it continued the first (PubMed's three IS lines, an ISSN each,
+    became one), makes a wrapped line of a list tag a value of its own (a group's name
+    wrapped onto a second line) and keeps each tag's values apart (the order of AU and
+    CN). So the values are read here, from the lines it is given; it hands over a
+    record when it reaches the blank line after it."""
 
     def __init__(self) -> None:
-        self._names: list[str] = []
-        self._in_name = False  # whether the last tag line was AU or CN
+        self._given: list[tuple[str, str]] = []
 
     def lines(self, lines: Iterable[str]) -> Iterator[str]:
         for line in lines:
             if line.startswith("      "):  # continues the value above
-                if self._in_name and line.strip():
-                    self._names[-1] += " " + line.strip()
+                if self._given and line.strip():
+                    tag, value = self._given[-1]
+                    self._given[-1] = (tag, f"{value} {line.strip()}")
             elif line.strip():
-                self._in_name = line[:4].rstrip() in self._TAGS
-                if self._in_name:
-                    self._names.append(line[6:].strip())
+                self._given.append((line[:4].rstrip(), line[6:].strip()))
             yield line
 
-    def taken(self) -> list[str]:
-        """The names of the record read last, in order; then none, for the next."""
-        names, self._names = self._names, []
-        return names
+    def taken(self) -> list[tuple[str, str]]:
+        """(tag, value) of the record read last, in order; then none, for the next."""
+        given, self._given = self._given, []
+        return given
+
+
+def _medline_values(given: list[tuple[str, str]]) -> dict[str, Any]:
+    """The values of a record's tags as the fields the registry names in MEDLINE hold
+    them. A tag MEDLINE repeats gives a field of choices every value (PT, a publication
+    type a line), which it reads as several names, and a field of one text the first:
+    IS gives a journal's ISSNs, electronic, print and linking, a line each, and one
+    joined to the next is no ISSN at all."""
+    several = {name for f, name in named_in("medline") if f.choices}
+    values: dict[str, list[str]] = {}
+    for tag, value in given:
+        values.setdefault(tag, []).append(value)
+    return {tag: found if tag in several else found[0] for tag, found in values.items()}
 
 
 def _medline_type(publication_types: list[str]) -> str:
@@ -752,17 +776,22 @@ def _with_note_ids(fields: dict[str, Any], notes: Any) -> dict[str, Any]:
     return {**_note_ids(notes), **{k: v for k, v in fields.items() if v not in (None, "")}}
 
 
-def _plain(record: dict[str, Any], format_name: str) -> dict[str, Any]:
-    """The fields the format holds as plain text (registry.plain_in), read from a
-    record by the format's names for them."""
-    return {f.name: record.get(name) for f, name in plain_in(format_name)}
+def _named(record: Mapping[str, Any], format_name: str) -> dict[str, Any]:
+    """The fields the format names (registry.named_in), read from a record by the
+    format's names for them."""
+    return {f.name: _read(f, record.get(name)) for f, name in named_in(format_name)}
 
 
-def _designs(value: Any) -> list[str]:
-    """The design ids a record's names give (MEDLINE's PT lines, RIS's M3, CSL's genre,
-    BibTeX's type), several in one text separated by ";" as `ekb export` writes them;
-    a name outside the list is left out."""
-    return _DESIGN.choice_ids(name for text in _as_list(value) for name in text.split(";"))
+def _read(field: ReferenceField, value: Any) -> Any:
+    """A format's value as the field holds it. A text as it is (a number as text); a
+    field of choices the ids its names give, several in one text separated as `ekb
+    export` writes them (a choice the first): a name outside the list is not recorded,
+    never guessed at (MEDLINE's PT "Journal Article" is no study design)."""
+    if not field.choices:
+        return _text(value)
+    separator = INTERCHANGE_SEPARATOR.strip()
+    ids = field.choice_ids(name for text in _as_list(value) for name in text.split(separator))
+    return ids if field.is_list else next(iter(ids), None)
 
 
 def _as_list(value: Any) -> list[str]:
