@@ -121,6 +121,34 @@ def test_fhir_bundle_validates(described: Path) -> None:
     ]
 
 
+def test_fhir_citation_classifies_the_work_by_its_publication_type(
+    described: Path, tmp_path: Path
+) -> None:
+    """`design` is declared with FHIR's cited-artifact-classification-type code
+    (registry.py): each work with designs is classified by them, in words, and one
+    without has no classification. PubMed types Cohen 2018 as a practice guideline
+    (tests/test_design_field.py). Before: the Citation had no publication type."""
+    records = tmp_path / "pubmed.nbib"
+    cohen_record = medline("29870458", COHEN_2018, "521-546") + "PT  - Practice Guideline\n"
+    others = [
+        medline("18436948", GUYATT_2008, "924-6"),
+        medline("31711912", SANTESSO_2020, "126-135"),
+    ]
+    records.write_text("\n".join([cohen_record, *others]), "utf-8")
+    import_references(described, records, "grading")
+    bundle = Bundle.model_validate_json(export(load_kb(described), "fhir"))
+    cohen, guyatt = bundle.entry[0].resource, bundle.entry[1].resource
+    (classification,) = cohen.citedArtifact.classification
+    (kind,) = classification.type.coding
+    assert (kind.system, kind.code, kind.display) == (
+        "http://hl7.org/fhir/cited-artifact-classification-type",
+        "publication-type",
+        "Publication type",
+    )
+    assert [c.text for c in classification.classifier] == ["Practice guideline"]
+    assert guyatt.citedArtifact.classification is None
+
+
 def test_fhir_ids_are_at_most_64_characters_and_names_kept_whole(
     empty_kb: Path, tmp_path: Path
 ) -> None:

@@ -14,7 +14,11 @@ from typing import Any
 from evidencekb.kb.bibliography import DOI_ORG, PUBMED, identifier_url
 from evidencekb.kb.tables import stable_id
 from evidencekb.model import Claim, KnowledgeBase, Notice, Reference, Topic
-from evidencekb.registry import named_in
+from evidencekb.registry import (
+    FHIR_CLASSIFICATION_SYSTEM,
+    FHIR_CLASSIFICATION_TYPES,
+    named_in,
+)
 from evidencekb.verdict import verdict
 
 # Reference type -> (CSL type, RIS type, BibTeX entry type).
@@ -265,6 +269,7 @@ def fhir_citation(reference: Reference) -> dict[str, Any]:
         if reference.authors
         else None,
         "relatesTo": [_notice_link(notice) for notice in reference.notices] or None,
+        "classification": _classifications(reference) or None,
     }
     citation = {
         "resourceType": "Citation",
@@ -274,6 +279,21 @@ def fhir_citation(reference: Reference) -> dict[str, Any]:
         "citedArtifact": _compact(artifact),
     }
     return _named(_compact(citation), work_id(reference))
+
+
+def _classifications(reference: Reference) -> list[dict[str, Any]]:
+    """The work classified by each field the registry names in FHIR (its designs as the
+    publication type), a classifier each of its values in words. R5 binds the
+    classifier to an example value set only, and MEDLINE's publication types have no
+    code system of their own there: each is given as text, no code made up."""
+    found = []
+    for field, code in named_in("fhir"):
+        items = field.interchanged_items(getattr(reference, field.name))
+        if items:
+            kind = {"system": FHIR_CLASSIFICATION_SYSTEM, "code": code}
+            kind["display"] = FHIR_CLASSIFICATION_TYPES[code]
+            found.append({"type": {"coding": [kind]}, "classifier": [{"text": i} for i in items]})
+    return found
 
 
 # An editorial notice's nature -> FHIR R5's related-artifact-type-all code for the
