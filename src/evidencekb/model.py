@@ -20,6 +20,7 @@ from evidencekb.names import (
     NOT_STATED,
     NOTICE_MARKS,
     NOTICE_NATURES,
+    NOTICE_SEQUENCE,
     SUMMARY,
     SUPPORTS,
 )
@@ -156,6 +157,12 @@ class Notice:
     pmid: str | None = None  # the notice's own PubMed id
     reasons: tuple[str, ...] = ()  # Retraction Watch's reasons, as it words them
     record_id: int | None = None  # Retraction Watch's Record ID
+    # The work it is on, as notices.toml records it (Retraction Watch's OriginalPaperDOI
+    # and OriginalPaperPubMedID): `ekb check` holds it to the reference it is filed
+    # under, so that a notice follows its work, never a reference number. Not exported:
+    # the reference's own DOI and PMID say the same.
+    work_doi: str | None = None
+    work_pmid: str | None = None
 
     @property
     def nature_label(self) -> str:
@@ -173,13 +180,20 @@ class Notice:
         }
 
 
+def notice_order(notice: Notice) -> tuple[str, int, int]:
+    """The one order of a work's notices: by date, and on one day in the order such
+    notices happen (names.NOTICE_SEQUENCE), then by Retraction Watch's Record ID. The
+    kb lists them so and `notice_mark` reads them so, the latest deciding."""
+    return (notice.date, NOTICE_SEQUENCE.index(notice.nature), notice.record_id or 0)
+
+
 def notice_mark(notices: tuple[Notice, ...]) -> str | None:
     """The mark the notices leave on a work (a key of NOTICE_MARKS), or None.
 
-    Read in date order: a retraction stands until a reinstatement, and so does an
-    expression of concern; a correction marks a work nothing graver marks."""
+    Read in `notice_order`: a retraction stands until a later reinstatement, and so
+    does an expression of concern; a correction marks a work nothing graver marks."""
     retracted = concern = corrected = False
-    for notice in sorted(notices, key=lambda n: n.date):
+    for notice in sorted(notices, key=notice_order):
         if notice.nature == "retraction":
             retracted = True
         elif notice.nature == "expression-of-concern":

@@ -49,6 +49,18 @@ NOTICE_NATURES: dict[str, str] = {
     "correction": "Correction",
     "reinstatement": "Reinstatement",
 }
+# The order in which notices of one day are read (kb/notices.py lists them so, and
+# model.notice_mark reads them so, the latest deciding): the order such notices happen
+# to a work. An expression of concern or a correction is issued while a work stands; a
+# retraction ends it (often the concern's outcome); a reinstatement can only undo a
+# retraction or concern issued before it. Read alphabetically, a retraction and its
+# reinstatement of one day read Reinstatement first and left the work Retracted.
+NOTICE_SEQUENCE: tuple[str, ...] = (
+    "expression-of-concern",
+    "correction",
+    "retraction",
+    "reinstatement",
+)
 NOTICE_MARKS: dict[str, str] = {
     "retraction": "Retracted",
     "expression-of-concern": "Expression of concern",

@@ -74,6 +74,11 @@ def test_records_each_matched_notice_once_and_a_second_run_changes_nothing(
     assert work.mark == "retraction"
     assert work.notices[0].doi == "10.1016/S0140-6736(10)60175-4"
     assert work.notices[0].pmid == "20137807"
+    # The work it is on, as the file gives the original paper's DOI and PMID.
+    assert (work.notices[0].work_doi, work.notices[0].work_pmid) == (
+        "10.1016/S0140-6736(97)11096-0",
+        "9500320",
+    )
 
 
 def test_matches_by_doi_without_case_or_by_pmid(retracted: Path, tmp_path: Path) -> None:
@@ -84,17 +89,160 @@ def test_matches_by_doi_without_case_or_by_pmid(retracted: Path, tmp_path: Path)
     csv.write_text("\n".join([rows[0], lowered, by_pmid]) + "\n", encoding="utf-8")
     found = record_retractions(retracted, csv).found
     assert [(f.number, f.notice.nature) for f in found] == [(1, "retraction"), (2, "retraction")]
+    # Each records the identifiers it matched by, as the file writes them.
+    assert [(f.notice.work_doi, f.notice.work_pmid) for f in found] == [
+        ("10.1016/s0140-6736(97)11096-0", "9500320"),
+        (None, "32450107"),
+    ]
+    assert load_kb(retracted).topic(RETRACTED_TOPIC).references[1].mark == "retraction"
 
 
-def test_a_reinstatement_lifts_the_mark(retracted: Path) -> None:
-    notices_file(retracted).write_text(
-        '[[notice]]\nreference = 1\nnature = "Retraction"\ndate = "2010-02-02"\n\n'
-        '[[notice]]\nreference = 1\nnature = "Reinstatement"\ndate = "2011-01-01"\n',
+def test_notices_are_read_in_the_order_they_happened(retracted: Path) -> None:
+    """The latest notice decides a work's mark, the notices of one day read in the
+    order such notices happen (names.NOTICE_SEQUENCE): one rule, model.notice_order,
+    by which kb/notices.py lists them and model.notice_mark reads them. Read by nature
+    alphabetically, a retraction and a reinstatement of one day read Reinstatement first
+    and the work stood Retracted.
+
+    Only real notices are tested: no real work known here had two notices on one day,
+    so the same-day rule is held to what the real notices of Mehra et al.'s registry
+    paper show (an expression of concern on 3 June 2020, the retraction on 5 June):
+    their natures alone, the date aside, put them in the order they happened. That a
+    reinstatement comes after the retraction it undoes follows from what it is."""
+    from evidencekb.model import notice_mark, notice_order
+    from evidencekb.names import NOTICE_NATURES, NOTICE_SEQUENCE
+
+    record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    mehra = load_kb(retracted).topic(RETRACTED_TOPIC).references[1].notices
+    assert [(n.nature, n.date) for n in mehra] == [
+        ("expression-of-concern", "2020-06-03"),
+        ("retraction", "2020-06-05"),
+    ]
+    assert notice_mark(mehra[::-1]) == notice_mark(mehra) == "retraction"
+    assert sorted(mehra[::-1], key=lambda n: notice_order(n)[1:]) == list(mehra)
+    assert sorted(NOTICE_SEQUENCE) == sorted(NOTICE_NATURES)
+    assert NOTICE_SEQUENCE.index("retraction") < NOTICE_SEQUENCE.index("reinstatement")
+
+
+def renumber_by_hand(kb_dir: Path) -> None:
+    """The sample's two works numbered the other way round in references.toml and
+    claims.toml, as an editor might, and notices.toml left as it was."""
+    folder = kb_dir / "topics" / RETRACTED_TOPIC
+    for name, spelling in (("references.toml", "number = {}\n"), ("claims.toml", "[{}]")):
+        path = folder / name
+        text = path.read_text(encoding="utf-8")
+        for form in (spelling, "source {}."):  # a derived strength basis names its source
+            text = text.replace(form.format(1), "\0").replace(form.format(2), form.format(1))
+            text = text.replace("\0", form.format(2))
+        path.write_text(text, encoding="utf-8")
+
+
+def test_a_notice_follows_its_work_never_a_reference_number(retracted: Path) -> None:
+    """The audit's case: the references renumbered by hand put Wakefield's 2010
+    retraction on Mehra's paper (and Mehra's notices on Wakefield's), and `ekb check`
+    passed. Each notice now records its work, which must be the reference it is under."""
+    record_retractions(retracted, RETRACTION_WATCH_SAMPLE)
+    renumber_by_hand(retracted)
+    result = ekb("check", "--kb", str(retracted))
+    path = notices_file(retracted)
+    kept = "a notice stays on the work it was recorded for"
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"{path}:7: work_doi '10.1016/S0140-6736(97)11096-0' is not reference 1's doi "
+        f"(10.1016/S0140-6736(20)31180-6): {kept}; that work is reference 2: set reference = 2",
+        f"{path}:16: work_doi '10.1016/S0140-6736(20)31180-6' is not reference 2's doi "
+        f"(10.1016/S0140-6736(97)11096-0): {kept}; that work is reference 1: set reference = 1",
+        f"{path}:24: work_doi '10.1016/S0140-6736(20)31180-6' is not reference 2's doi "
+        f"(10.1016/S0140-6736(97)11096-0): {kept}; that work is reference 1: set reference = 1",
+        "Error: 3 problems found",
+    ]
+
+
+def hand_written(kb_dir: Path, fields: str) -> Path:
+    """notices.toml holding Wakefield's 2010 retraction on reference 1, as an editor
+    writes it, with `fields` (lines) saying which work it is on."""
+    path = notices_file(kb_dir)
+    path.write_text(
+        f'[[notice]]\nreference = 1\n{fields}nature = "Retraction"\ndate = "2010-02-02"\n',
         encoding="utf-8",
     )
+    return path
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        'work_doi = "10.1016/s0140-6736(97)11096-0"\n',  # any case, as DOIs are
+        'work_pmid = "9500320"\n',
+        'work_doi = "10.1016/S0140-6736(97)11096-0"\nwork_pmid = "9500320"\n',
+    ],
+)
+def test_a_notice_naming_its_work_by_doi_or_pmid_passes(retracted: Path, fields: str) -> None:
+    hand_written(retracted, fields)
     work = load_kb(retracted).topic(RETRACTED_TOPIC).references[0]
-    assert work.mark is None
-    assert load_kb(retracted).claim(WAKEFIELD).notices == ()
+    assert (work.mark, work.notices[0].date) == ("retraction", "2010-02-02")
+
+
+def problems_of(kb_dir: Path) -> list[tuple[int, str]]:
+    with pytest.raises(ValidationError) as raised:
+        load_kb(kb_dir)
+    return [(p.line, p.message) for p in raised.value.problems]
+
+
+def test_a_notice_that_does_not_say_which_work_it_is_on_is_refused(retracted: Path) -> None:
+    """A notices.toml written before notices named their works: each notice names the
+    line to add, for the editor to confirm (`ekb refs retractions` writes it too)."""
+    hand_written(retracted, "")
+    assert problems_of(retracted) == [
+        (
+            2,
+            "the notice does not say which work it is on: add work_doi = "
+            '"10.1016/S0140-6736(97)11096-0" (reference 1\'s doi) if it is on that work (kept '
+            "by number alone, a notice goes with the number to another work)",
+        )
+    ]
+    hand_written(retracted, 'work_pmid = "9500320"\nwork_doi = "10.1016/S0140-6736(20)31180-6"\n')
+    assert problems_of(retracted) == [
+        (
+            4,
+            "work_doi '10.1016/S0140-6736(20)31180-6' is not reference 1's doi "
+            "(10.1016/S0140-6736(97)11096-0): a notice stays on the work it was recorded for; "
+            "that work is reference 2: set reference = 2",
+        )
+    ]
+
+
+def test_a_work_the_kb_knows_no_doi_or_pmid_of_bears_no_notice(retracted: Path) -> None:
+    """Never a guess: a work known by its number and title alone cannot be told from
+    another that takes its number, so a notice on it is refused until its DOI or PMID
+    is recorded; one whose identifier the reference lacks cannot be compared."""
+    references = retracted / "topics" / RETRACTED_TOPIC / "references.toml"
+    text = references.read_text(encoding="utf-8")
+    references.write_text(text.replace('doi = "10.1016/S0140-6736(97)11096-0"\n', ""), "utf-8")
+    hand_written(retracted, 'work_doi = "10.1016/S0140-6736(97)11096-0"\n')
+    assert problems_of(retracted) == [
+        (
+            3,
+            "work_doi '10.1016/S0140-6736(97)11096-0' cannot be compared: reference 1 records "
+            'no doi; add work_pmid = "9500320" (reference 1\'s pmid) if the notice is on that '
+            'work, or doi = "10.1016/S0140-6736(97)11096-0" to reference 1 in references.toml '
+            "if that is its doi",
+        )
+    ]
+    references.write_text(
+        text.replace('pmid = "9500320"\n', "").replace(
+            'doi = "10.1016/S0140-6736(97)11096-0"\n', ""
+        ),
+        "utf-8",
+    )
+    assert problems_of(retracted) == [
+        (
+            2,
+            "reference 1 records no doi or pmid, so a notice cannot say which work it is on "
+            "(kept by number alone, it would go with the number to another work): record the "
+            "work's doi or pmid in references.toml, then work_doi or work_pmid here",
+        )
+    ]
 
 
 def test_notices_toml_is_checked_like_every_kb_file(retracted: Path) -> None:

@@ -60,13 +60,14 @@ def identifier_url(key: str, value: str) -> str:
     return IDENTIFIER_LINKS[key][1].format(quote(value, safe="/:;()"))
 
 
-def doi_problem(doi: str) -> str | None:
-    """Why `doi` is not a DOI as the record keeps it; None when it is one."""
+def doi_problem(doi: str, key: str = "doi") -> str | None:
+    """Why `doi` is not a DOI as the record keeps it; None when it is one. `key`: the
+    field that holds it, as the message names it."""
     if has_doi_prefix(doi):
-        return f"doi '{doi}' must be the DOI alone, without a link or prefix: \"{bare_doi(doi)}\""
+        return f"{key} '{doi}' must be the DOI alone, without a link or prefix: \"{bare_doi(doi)}\""
     if not is_doi(doi):
         return (
-            f"doi '{doi}' is not a DOI: it starts with '10.', a registrant number, '/', "
+            f"{key} '{doi}' is not a DOI: it starts with '10.', a registrant number, '/', "
             f"then the suffix, like {_EXAMPLES['doi']}"
         )
     return None
@@ -113,11 +114,11 @@ def record_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
     return found
 
 
-def pmid_problem(pmid: str) -> str | None:
+def pmid_problem(pmid: str, key: str = "pmid") -> str | None:
+    if is_pmid(pmid):
+        return None
     return (
-        None
-        if is_pmid(pmid)
-        else _id_message("pmid", pmid, "its digits alone, with no leading zero")
+        f"{key} '{pmid}' must be its digits alone, with no leading zero, like {_EXAMPLES['pmid']}"
     )
 
 

@@ -4,25 +4,31 @@ Retractions, expressions of concern, corrections and reinstatements, as Retracti
 Watch records them (`ekb refs retractions` writes them; an editor may too). A file of
 their own, beside references.toml, so that recording a notice never rewrites a
 reference. Each `[[notice]]` names the reference number it is about; a work may have
-several. Every problem is collected, each at its file and line.
+several. Each also records the work it is on (`work_doi`, `work_pmid`), held to the
+reference it is filed under, so that a notice follows its work and never a number.
+Every problem is collected, each at its file and line.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import doi_problem, pmid_problem
 from evidencekb.kb.dates import date_fault
 from evidencekb.kb.reader import KbReader
 from evidencekb.kb.tables import Field
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import CitedNotice, Claim, KnowledgeBase, Notice, Reference
+from evidencekb.model import CitedNotice, Claim, KnowledgeBase, Notice, Reference, notice_order
 from evidencekb.names import NOTICE_MARKS, NOTICE_NATURES, WARNED_MARKS
 
 NOTICE_FIELDS = {
     "reference": Field("int"),
+    "work_doi": Field("text", required=False),
+    "work_pmid": Field("text", required=False),
     "nature": Field("text"),
     "date": Field("text"),
     "doi": Field("text", required=False),
@@ -42,7 +48,7 @@ def load_notices(
     if doc is None:
         return references
     reader.unknown_keys(doc, "", 0, doc.data, {"notice"})
-    numbers = {reference.number for reference in references}
+    numbers = {reference.number: reference for reference in references}
     found: dict[int, list[Notice]] = defaultdict(list)
     seen: dict[tuple[int, str, str, int | None], int] = {}
     for index, row in enumerate(reader.rows(doc, "notice")):
@@ -67,12 +73,12 @@ def load_notices(
     )
 
 
-def notice_order(notice: Notice) -> tuple[str, str, int]:
-    return (notice.date, notice.nature, notice.record_id or 0)
-
-
 def _valid(
-    reader: KbReader, doc: Located, index: int, values: dict[str, Any], numbers: set[int]
+    reader: KbReader,
+    doc: Located,
+    index: int,
+    values: dict[str, Any],
+    numbers: dict[int, Reference],
 ) -> bool:
     problems: list[tuple[str, str]] = []
     if values["reference"] not in numbers:
@@ -91,9 +97,100 @@ def _valid(
         problems.append(("pmid", message))
     if values.get("record_id") is not None and values["record_id"] < 1:
         problems.append(("record_id", "record_id must be Retraction Watch's Record ID, above 0"))
+    work = _work_shape(values)
+    problems += work
+    if not work and values["reference"] in numbers:
+        problems += _work_problems(values, numbers[values["reference"]], numbers.values())
     for key, message in problems:
         reader.report(doc, message, "notice", index, key)
     return not problems
+
+
+def _work_shape(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The problems of the work's DOI and PMID as written (their shape)."""
+    found = []
+    if "work_doi" in values and (message := doi_problem(values["work_doi"], "work_doi")):
+        found.append(("work_doi", message))
+    if "work_pmid" in values and (message := pmid_problem(values["work_pmid"], "work_pmid")):
+        found.append(("work_pmid", message))
+    return found
+
+
+def _work_problems(
+    values: dict[str, Any], reference: Reference, references: Iterable[Reference]
+) -> list[tuple[str, str]]:
+    """Whether the work the notice records (work_doi, work_pmid) is the reference it is
+        filed under: a notice kept by number alone went with the number when references
+        were renumbered, and marked another work retracted. Each identifier both record is
+        compared (a DOI without case, a PMID as a number); at least one must be, and all
+    must agree."""
+    number = reference.number
+    if reference.doi is None and reference.pmid is None:
+        return [(
+            "reference",
+            f"reference {number} records no doi or pmid, so a notice cannot say which work "
+            "it is on (kept by number alone, it would go with the number to another work): "
+            "record the work's doi or pmid in references.toml, then work_doi or work_pmid here",
+        )]  # fmt: skip
+    recorded: list[tuple[str, str]] = [
+        (key, values[key]) for key in ("work_doi", "work_pmid") if key in values
+    ]
+    if not recorded:
+        return [(
+            "reference",
+            f"the notice does not say which work it is on: add {_expected(reference)} if it "
+            "is on that work (kept by number alone, a notice goes with the number to another work)",
+        )]  # fmt: skip
+    compared = [(key, given) for key, given in recorded if _own(reference, key) is not None]
+    if not compared:
+        key, given = recorded[0]
+        field = key.removeprefix("work_")
+        return [(
+            key,
+            f"{key} '{given}' cannot be compared: reference {number} records no {field}; "
+            f"add {_expected(reference)} if the notice is on that work, or {field} = "
+            f"\"{given}\" to reference {number} in references.toml if that is its {field}",
+        )]  # fmt: skip
+    # One line a notice: its first identifier that names another work (the DOI first).
+    return [
+        (key, _mismatch(key, given, reference, references))
+        for key, given in compared
+        if not _same(key, given, _own(reference, key))
+    ][:1]
+
+
+def _own(reference: Reference, key: str) -> str | None:
+    return reference.doi if key == "work_doi" else reference.pmid
+
+
+def _same(key: str, given: str, own: str | None) -> bool:
+    if own is None:
+        return False
+    if key == "work_doi":
+        return doi_key(given) == doi_key(own)
+    return int(given) == int(own)
+
+
+def _expected(reference: Reference) -> str:
+    """What a notice on `reference` records of its work, as notices.toml writes it: its
+    DOI, else its PMID (one that matches is enough)."""
+    if reference.doi:
+        return f'work_doi = "{reference.doi}" (reference {reference.number}\'s doi)'
+    return f'work_pmid = "{reference.pmid}" (reference {reference.number}\'s pmid)'
+
+
+def _mismatch(key: str, given: str, reference: Reference, references: Iterable[Reference]) -> str:
+    field = key.removeprefix("work_")
+    other = next((r for r in references if _same(key, given, _own(r, key))), None)
+    where = (
+        f"that work is reference {other.number}: set reference = {other.number}"
+        if other is not None
+        else "the topic cites no work of that " + field + ": remove the notice, or cite its work"
+    )
+    return (
+        f"{key} '{given}' is not reference {reference.number}'s {field} "
+        f"({_own(reference, key)}): a notice stays on the work it was recorded for; {where}"
+    )
 
 
 def _notice(values: dict[str, Any]) -> Notice:
@@ -104,6 +201,8 @@ def _notice(values: dict[str, Any]) -> Notice:
         pmid=values.get("pmid"),
         reasons=tuple(values.get("reasons") or ()),
         record_id=values.get("record_id"),
+        work_doi=values.get("work_doi"),
+        work_pmid=values.get("work_pmid"),
     )
 
 

@@ -9,7 +9,9 @@ and `Unavailable` or `0` where an identifier is missing. Rows are read one at a 
 (the csv module, strict about quotes: a quote left open must not join rows unseen)
 and matched to references by the original paper's DOI (compared without case, a
 doi.org link or `doi:` prefix taken off; each of a cell that lists several) or PMID.
-Each topic's notices.toml is then written whole, in a fixed order, checked first as
+Each notice records the work it matched (its DOI and PMID as the file writes them),
+which `ekb check` holds to the reference it is filed under. Each topic's notices.toml
+is then written whole, in a fixed order, checked first as
 `ekb check` would and replaced all at once: running the command twice changes nothing.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,9 +33,8 @@ from evidencekb.kb.dates import ISO_DATE
 from evidencekb.kb.exporter import select_topics
 from evidencekb.kb.files import KbTree, scan_kb
 from evidencekb.kb.load import check_edits, load_kb
-from evidencekb.kb.notices import notice_order
 from evidencekb.kb.text import shown
-from evidencekb.model import Notice, Topic
+from evidencekb.model import Notice, Topic, notice_order
 from evidencekb.names import NOTICE_NATURES
 from evidencekb.paths import NOTICES_FILE, TOPICS_DIR
 from evidencekb.reading import NotReadable, open_within
@@ -61,7 +62,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what the csv module counts as a line
 _AFTER_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
 _NATURES = {label.casefold(): key for key, label in NOTICE_NATURES.items()}
 HEADER_COMMENT = (
-    "# Editorial notices on the works this topic cites, by reference number.\n"
+    "# Editorial notices on the works this topic cites, by reference number and the\n"
+    "# work's DOI or PMID (work_doi, work_pmid), which `ekb check` holds to each other.\n"
     "# Written by `ekb refs retractions` from Retraction Watch's data; see kb/README.md.\n"
 )
 
@@ -184,16 +186,42 @@ def _matched(
             _fit(row, header, f"{name}:{start}")
             places = _places(row, at, dois, pmids)
             if places:
-                yield places, _notice(row, at, _Row(name, start, row))
+                yield from _by_work(places, _notice(row, at, _Row(name, start, row)))
     except csv.Error as error:
         raise KBError(f"{name}:{rows.line_num}: not CSV ({error})") from None
 
 
-def _places(row: list[str], at: dict[str, int], dois: Places, pmids: Places) -> tuple[Place, ...]:
-    """The places of the works the row is on, by any DOI or PMID of the original paper."""
-    found = [p for doi in _dois(row[at["OriginalPaperDOI"]]) for p in dois.get(doi_key(doi), ())]
-    found += [p for pmid in _pmids(row[at["OriginalPaperPubMedID"]]) for p in pmids.get(pmid, ())]
-    return tuple(dict.fromkeys(found))
+WorkIds = tuple[str | None, str | None]  # the original paper's DOI and PMID that matched
+
+
+def _places(
+    row: list[str], at: dict[str, int], dois: Places, pmids: Places
+) -> dict[Place, WorkIds]:
+    """The places of the works the row is on, by any DOI or PMID of the original paper,
+    each with the DOI and PMID (as the file writes them) it matched by."""
+    found: dict[Place, WorkIds] = {}
+    for doi in _dois(row[at["OriginalPaperDOI"]]):
+        for place in dois.get(doi_key(doi), ()):
+            matched, _ = found.get(place, (None, None))
+            found[place] = (matched or doi, None)
+    for pmid in _pmids(row[at["OriginalPaperPubMedID"]]):
+        for place in pmids.get(pmid, ()):
+            by_doi, matched = found.get(place, (None, None))
+            found[place] = (by_doi, matched or pmid)
+    return found
+
+
+def _by_work(
+    places: dict[Place, WorkIds], notice: Notice
+) -> Iterator[tuple[tuple[Place, ...], Notice]]:
+    """The row's notice for the places of each work it matched, recording that work
+    (notices.toml's work_doi and work_pmid): what `ekb check` holds it to, so that it
+    never follows a reference number to another work."""
+    works: dict[WorkIds, list[Place]] = {}
+    for place, ids in places.items():
+        works.setdefault(ids, []).append(place)
+    for (doi, pmid), found in works.items():
+        yield tuple(found), replace(notice, work_doi=doi, work_pmid=pmid)
 
 
 def _fit(row: list[str], header: list[str], where: str) -> None:
@@ -349,11 +377,10 @@ def notices_toml(notices: dict[int, tuple[Notice, ...]]) -> str:
 
 
 def _table(number: int, notice: Notice) -> dict[str, object]:
-    table: dict[str, object] = {
-        "reference": number,
-        "nature": notice.nature_label,
-        "date": notice.date,
-    }
+    work = {"work_doi": notice.work_doi, "work_pmid": notice.work_pmid}
+    table: dict[str, object] = {"reference": number}
+    table.update({key: value for key, value in work.items() if value is not None})
+    table.update(nature=notice.nature_label, date=notice.date)
     optional = {"doi": notice.doi, "pmid": notice.pmid, "record_id": notice.record_id}
     table.update({key: value for key, value in optional.items() if value is not None})
     if notice.reasons:
