@@ -12,6 +12,11 @@ writes the rest of the site and the search index after the pages (`build`'s
 `on_site`): the time until the index is written too is the second figure, and the
 next edit waits for it.
 
+With `--stop-after SECONDS`, each side then takes one more edit and, that many seconds
+after the page's reload (the rest of the site and the search index being written),
+Ctrl-C (SIGINT): the time until `ekb serve` has ended is the third figure, and
+whether the rebuild was still under way when it came.
+
 With `--baseline SRC`, the earlier code (a `src` folder, e.g. from `git archive`) is
 measured in the same run: each round edits both sides' copies of the kb in turn.
 The kb is copied into a scratch folder, with the cache folder ($XDG_CACHE_HOME) beside
@@ -25,6 +30,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -64,6 +70,7 @@ class Served:
     events: http.client.HTTPResponse | None = None
     latencies: list[float] = field(default_factory=list)
     rebuilds: list[float] = field(default_factory=list)  # until the index is written too
+    stops: list[tuple[float, bool]] = field(default_factory=list)  # Ctrl-C to the end; mid-build
 
 
 def free_port() -> int:
@@ -86,6 +93,9 @@ def start(side: Side, kb_source: Path, scratch: Path) -> Served:
         env=side.env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Ctrl-C as at a terminal, even where this script's shell ignores it (a job in
+        # the background), which the child would inherit.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     served = Served(side, kb, process, port)
     deadline = time.monotonic() + START_TIMEOUT
@@ -133,19 +143,41 @@ def one_edit(served: Served, round_number: int, topic_slug: str | None) -> None:
     # index): the next edit, of either side, waits for it to end, so that no build
     # runs beside another's timed one. Until the site is whole again its manifest
     # names no kb/ ("").
-    index = index_dir(served.side.site)
-    while (
-        not (site_digest := built_from(served.side.site))
-        or (meta := read_meta(index)) is None
-        or meta.fingerprint != site_digest
-    ):
+    while _index_behind(served):
         if time.perf_counter() - started > EVENT_TIMEOUT:
             sys.exit(f"Error: the search index ({served.side.name}) was not rebuilt")
         time.sleep(0.05)
     served.rebuilds.append(time.perf_counter() - started)
 
 
+def stopped_while_writing(
+    served: Served, round_number: int, topic_slug: str | None, delay: float
+) -> None:
+    """Save one more edit; `delay` seconds after the page's reload, Ctrl-C: record the
+    time until `ekb serve` has ended, and whether the rebuild was still under way (the
+    index not yet written from the edited kb/)."""
+    time.sleep(1.0)
+    edit_one_claim(served.kb, round_number, topic_slug)
+    next_build(served)
+    time.sleep(delay)
+    under_way = _index_behind(served)
+    started = time.perf_counter()
+    served.process.send_signal(signal.SIGINT)
+    served.process.wait(timeout=EVENT_TIMEOUT)
+    served.stops.append((time.perf_counter() - started, under_way))
+
+
+def _index_behind(served: Served) -> bool:
+    """Whether the site's rebuild has not yet written the search index from kb/ as the
+    site was built from it."""
+    meta = read_meta(index_dir(served.side.site))
+    site_digest = built_from(served.side.site)
+    return not site_digest or meta is None or meta.fingerprint != site_digest
+
+
 def stop(served: Served) -> None:
+    if served.process.poll() is not None:
+        return
     served.process.terminate()
     try:
         served.process.wait(timeout=30)
@@ -161,6 +193,14 @@ def cell(latencies: list[float]) -> str:
     )
 
 
+def _stops(stops: list[tuple[float, bool]]) -> str:
+    if not stops:
+        return "not measured"
+    return ", ".join(
+        f"{took:.2f} s" + ("" if under_way else " (rebuild over)") for took, under_way in stops
+    )
+
+
 def report(kb: Path, sides: list[Served], load: tuple[float, float]) -> str:
     lines = [
         "# `ekb serve`: a saved edit to the page's reload (`bench/serve.py`)",
@@ -170,14 +210,15 @@ def report(kb: Path, sides: list[Served], load: tuple[float, float]) -> str:
         *machine(),
         f"- load average (1 min) at the end: {load[1]:.2f} (at the start: {load[0]:.2f})",
         "",
-        "| code | save to reload: median (min to max) | aim | save to the index written too |",
-        "|---|---:|---|---:|",
+        "| code | save to reload: median (min to max) | aim | save to the index written too "
+        "| Ctrl-C during the rest: to the end |",
+        "|---|---:|---|---:|---:|",
     ]
     for served in sides:
         verdict = "met" if statistics.median(served.latencies) <= AIM_SECONDS else "not met"
         lines.append(
             f"| {served.side.name} | {cell(served.latencies)} | {AIM_SECONDS:.0f} s: {verdict} "
-            f"| {cell(served.rebuilds)} |"
+            f"| {cell(served.rebuilds)} | {_stops(served.stops)} |"
         )
     return "\n".join(lines)
 
@@ -188,6 +229,11 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=5, help="edits timed on each side")
     parser.add_argument(
         "--edit-topic", help="the topic whose first claim is edited (default: the first)"
+    )
+    parser.add_argument(
+        "--stop-after",
+        type=float,
+        help="then Ctrl-C this many seconds after one more edit's reload, and time the stop",
     )
     args = parser.parse_args()
     check_side_options(args)
@@ -204,6 +250,9 @@ def main() -> None:
             for round_number in range(args.edits):
                 for one in served:
                     one_edit(one, round_number, args.edit_topic)
+            if args.stop_after is not None:
+                for one in served:
+                    stopped_while_writing(one, args.edits, args.edit_topic, args.stop_after)
         finally:
             for one in served:
                 stop(one)

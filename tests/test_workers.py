@@ -259,47 +259,63 @@ def test_run_parts_keeps_what_is_unchanged_and_names_what_each_part_written_retu
     assert (out / "changed").read_text() == "changed anew"
 
 
-def test_run_parts_runs_no_part_once_stop_is_set_and_stops_the_children(
-    tmp_path: Path,
-) -> None:
-    """`ekb serve` stopping sets `stop` from another thread while a build runs: this
-    process raises Cancelled before its next part (a task may be thousands of pages,
-    seconds of work), and the child, which never sees the event set, is stopped
-    rather than waited for."""
-    stop, parent, out = threading.Event(), os.getpid(), tmp_path / "out"
+def test_a_stoppable_build_writes_its_parts_in_children_only(tmp_path: Path) -> None:
+    """With `stop` (`ekb serve`'s build, in a thread of its own), every part is written
+    in a child, one per core, and what each returned comes back: this process only
+    waits, so that it can stop them all at any moment."""
+    out = tmp_path / "out"
     out.mkdir()
 
-    def writing(name: str) -> Callable[[], None]:
-        def write() -> None:
-            if os.getpid() == parent:
-                stop.set()
-            else:
-                time.sleep(30)
+    def writing(name: str) -> Callable[[], int]:
+        def write() -> int:
             (out / name).write_text(name)
+            return os.getpid()
 
         return write
 
     parts = [Part(f"page-{n}", None, (f"page-{n}",), writing(f"page-{n}")) for n in range(40)]
+    done = run_parts(parts, Earlier.nothing(""), out, stop=threading.Event())
+    assert sorted(p.name for p in out.iterdir()) == sorted(part.name for part in parts)
+    assert set(done.written) == {part.name for part in parts}
+    assert os.getpid() not in set(done.written.values())
+
+
+def test_a_stopped_build_waits_for_no_part_under_way(tmp_path: Path) -> None:
+    """`ekb serve` stopping sets `stop` from another thread while a build runs: it
+    raises Cancelled at once and its children are stopped, whatever part each one is
+    writing (a part may be an index segment or thousands of pages: seconds of work).
+    Before, this process wrote parts too, and the one under way was waited for."""
+    stop, out = threading.Event(), tmp_path / "out"
+    out.mkdir()
+
+    def writing(name: str) -> Callable[[], None]:
+        def write() -> None:
+            time.sleep(30)
+            (out / name).write_text(name)
+
+        return write
+
+    parts = [Part(f"page-{n}", None, (f"page-{n}",), writing(f"page-{n}")) for n in range(4)]
+    setter = threading.Timer(0.5, stop.set)
+    setter.start()
     started = time.monotonic()
-    with pytest.raises(Cancelled):
-        run_parts(parts, Earlier.nothing(""), out, stop=stop)
-    assert time.monotonic() - started < 20
-    # Only the part whose writing set the event: the first of this process's first task.
-    (written,) = out.iterdir()
-    assert written.name in {run[0].name for run in _runs(parts, worker_count())}
+    try:
+        with pytest.raises(Cancelled):
+            run_parts(parts, Earlier.nothing(""), out, stop=stop)
+    finally:
+        setter.cancel()
+    assert time.monotonic() - started < 10
+    assert not list(out.iterdir())
 
 
 def test_waiting_for_the_children_stops_once_stop_is_set(tmp_path: Path) -> None:
-    """This process's own tasks done, it waited for the child's to end: `ekb serve`
-    stopped while a child wrote the database (seconds of work) waited for it too."""
-    stop, parent = threading.Event(), os.getpid()
+    """Stopped while a child wrote the database (seconds of work), `ekb serve` waited
+    for it: the children are stopped instead, their tasks not waited for."""
+    stop = threading.Event()
 
     def task() -> None:
-        if os.getpid() == parent:
-            time.sleep(0.2)  # long enough that the child takes a task
-        else:
-            time.sleep(30)
-            (tmp_path / "late").write_text("the child was waited for")
+        time.sleep(30)
+        (tmp_path / "late").write_text("the child was waited for")
 
     setter = threading.Timer(1.0, stop.set)
     setter.start()

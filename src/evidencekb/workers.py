@@ -4,7 +4,8 @@ A build's parts are independent once kb/ is loaded (each writes its own files), 
 `ekb build` hands them to `run_parts`, which groups them into tasks for `run_shared`
 (as the loader does the kb/ files it parses ahead, kb/parsecache.py): this process
 and one forked child per other core each take the next task that nobody has taken,
-until none is left. Which process runs which task depends on timing, but what each
+until none is left (for a build that `ekb serve` may stop, a child per core, and this
+process waits: `run_shared`). Which process runs which task depends on timing, but what each
 task writes does not: the output stays byte-for-byte what one process would write.
 The children are forked, so they start with the loaded knowledge base as it is in
 memory (nothing is pickled or read again); only each task's result comes back,
@@ -62,9 +63,9 @@ def run_parts(
 ) -> Done:
     """Keep from `earlier` or write into `out` every one of `parts`, on every core,
     reporting how many are done; return what each part written returned and every
-    part's key, by name (a key found where its part ran: Part.find_key). Once `stop`
-    is set, this process runs no other part and raises Cancelled, which stops the
-    children (`run_shared`): a child forked before it was set never sees it set."""
+    part's key, by name (a key found where its part ran: Part.find_key). With `stop`,
+    the parts are written in children only, which are stopped once it is set, and
+    this process raises Cancelled (`run_shared`)."""
     done = multiprocessing.Value("q", 0)  # shared memory: parts done in every process
 
     def keep_or_write(run: tuple[Part, ...]) -> Done:
@@ -106,16 +107,22 @@ def run_shared(tasks: Sequence[Callable[[], T]], stop: threading.Event | None = 
     """Run `tasks` on every core, each task once, taken in the order given (so put first
     what must start soonest); return their results in that order. A failure in any
     process is raised here (this process's own first); if this process fails, the
-    children are stopped. Once `stop` is set (by another thread of this process), this
-    process stops its children as it waits for them, and raises Cancelled: a child
-    forked before it was set never sees it set."""
+    children are stopped.
+
+    With `stop` (`ekb serve`, whose build runs in a thread of its own), every task runs
+    in a child, one per core, and this process only waits: once `stop` is set (by
+    another thread), it stops the children and raises Cancelled at once, whatever task
+    is under way. A task this process ran itself could not be stopped before it ended
+    (an index segment: seconds), and a child forked before `stop` was set never sees
+    it set."""
     workers = min(worker_count(), len(tasks))
-    if not hasattr(os, "fork") or workers < 2:
+    stoppable = stop is not None
+    if not hasattr(os, "fork") or (workers < 2 and not stoppable):
         return [task() for task in tasks]
     # Frozen, what is alive now is not written to in the children by the collector,
     # which would copy its pages (as the gc module's documentation advises before a fork).
     with frozen_heap():
-        return _run_forked(tasks, workers - 1, stop)
+        return _run_forked(tasks, workers if stoppable else workers - 1, stop)
 
 
 @contextmanager
@@ -181,7 +188,7 @@ def _run_forked(
         sender.close()  # the child holds its own copy; EOF then means the child is gone
         started.append((child, receiver))
     try:
-        results = _run_untaken(tasks, taken)
+        results = {} if stop is not None else _run_untaken(tasks, taken)
         _await_reports(started, stop)
     except BaseException:
         for child, _ in started:
