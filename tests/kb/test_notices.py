@@ -18,6 +18,7 @@ from evidencekb.kb import claim_details, claim_text, export, load_kb
 from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.refexport import bibtex
 from evidencekb.kb.retractions import (
+    Conflict,
     identifier_places,
     read_notices,
     reasons,
@@ -640,7 +641,8 @@ def test_the_file_is_streamed_never_held_whole(retracted: Path, tmp_path: Path) 
     by_doi, by_pmid = identifier_places(load_kb(retracted).topics)
     tracemalloc.start()
     try:
-        found = [notice.date for _, notice in read_notices(csv, by_doi, by_pmid)]
+        read = read_notices(csv, by_doi, by_pmid)
+        found = [item[1].date for item in read if not isinstance(item, Conflict)]
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -659,4 +661,56 @@ def test_a_cell_that_lists_several_dois_matches_by_each(retracted: Path, tmp_pat
     found = record_retractions(retracted, write_rows(tmp_path / "rw.csv", header, [wakefield]))
     assert [(f.number, f.notice.nature, f.notice.doi) for f in found.found] == [
         (1, "retraction", "10.1016/S0140-6736(10)60175-4")
+    ]
+
+
+def test_a_row_whose_identifiers_contradict_the_reference_is_reported_never_recorded(
+    retracted: Path, tmp_path: Path
+) -> None:
+    """Wakefield's retraction row giving Wakefield's PMID with Mehra's DOI matches
+    reference 1 by the PMID and reference 2 by the DOI: it was recorded on both, though
+    it names another work to each. Now each is a conflict naming the row, the reference
+    and both identifiers, and nothing is written. Mehra's retraction row giving the DOI
+    of the NEJM paper of the same registry matches reference 2 by its PMID alone."""
+    header, rows = sample_rows()
+    mixed = dict(rows[0], OriginalPaperDOI="10.1016/S0140-6736(20)31180-6")
+    nejm = dict(rows[2], OriginalPaperDOI="10.1056/NEJMoa2007621")
+    csv = write_rows(tmp_path / "rw.csv", header, [mixed, nejm])
+    result = ekb("refs", "retractions", str(csv), "--kb", str(retracted))
+    unsure = "not recorded, as it may be about another work"
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.splitlines() == [
+        f"Conflict: {csv}:2 (no Record ID) gives PMID 9500320, retracted-sample reference 1's, "
+        "but DOI 10.1016/S0140-6736(20)31180-6, not reference 1's "
+        f"(10.1016/S0140-6736(97)11096-0): {unsure}",
+        f"Conflict: {csv}:2 (no Record ID) gives DOI 10.1016/S0140-6736(20)31180-6, "
+        f"retracted-sample reference 2's, but PMID 9500320, not reference 2's (32450107): {unsure}",
+        f"Conflict: {csv}:3 (no Record ID) gives PMID 32450107, retracted-sample reference 2's, "
+        f"but DOI 10.1056/NEJMoa2007621, not reference 2's (10.1016/S0140-6736(20)31180-6): "
+        f"{unsure}",
+        "Not recorded: 3 conflicts; check each row against the reference it names.",
+    ]
+    assert not notices_file(retracted).exists()
+    # Without the contradicting identifier (missing, as the file writes it), a row matches.
+    for missing in ("Unavailable", "0", ""):
+        nejm["OriginalPaperDOI"] = missing
+        found = record_retractions(retracted, write_rows(csv, header, [nejm]))
+        assert ([f.number for f in found.found], found.conflicts) == ([2], ())
+
+
+def test_a_conflict_leaves_the_rows_other_matches_recorded(retracted: Path, tmp_path: Path) -> None:
+    """Only the place a row contradicts is held back: the sample's rows around one that
+    conflicts are recorded as before."""
+    header, rows = sample_rows()
+    mixed = dict(rows[0], OriginalPaperDOI="10.1016/S0140-6736(20)31180-6")
+    csv = write_rows(tmp_path / "rw.csv", header, [*rows, mixed])
+    result = record_retractions(retracted, csv)
+    assert [(f.number, f.notice.nature) for f in result.found] == [
+        (1, "retraction"),
+        (2, "expression-of-concern"),
+        (2, "retraction"),
+    ]
+    assert [(c.where, c.place, c.matched[0]) for c in result.conflicts] == [
+        (f"{csv}:6", (RETRACTED_TOPIC, 1), "PMID"),
+        (f"{csv}:6", (RETRACTED_TOPIC, 2), "DOI"),
     ]

@@ -4,11 +4,15 @@ reference manager's file (`import`) and Retraction Watch's notices (`retractions
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from evidencekb.commandline import arg, command, file_path, group
 from evidencekb.commands.options import flag, kb_option
 from evidencekb.commands.output import echo
 from evidencekb.terminal import plural
+
+if TYPE_CHECKING:
+    from evidencekb.kb.retractions import RetractionsResult
 
 
 @command(
@@ -52,23 +56,39 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
     reinstatements) of Retraction Watch's CSV SOURCE on the works the kb cites.
 
     Works match by DOI (without case) or PMID; each topic's notices go into its
-    notices.toml. Running it again with the same file changes nothing.
+    notices.toml. A row matching a reference by one and giving another DOI or PMID
+    than the reference's is a conflict: reported, not recorded. Running it again
+    with the same file changes nothing.
     """
     from evidencekb.kb.retractions import record_retractions
 
     result = record_retractions(kb_dir, source, slug)
     for found in result.found:
         echo(found.describe())
-    added = sum(found.new for found in result.found)
+    for conflict in result.conflicts:
+        echo(conflict.describe())
     for path in result.written:
         echo(f"Wrote {path}.")
+    for line in _retractions_summary(result, source):
+        echo(line)
+
+
+def _retractions_summary(result: RetractionsResult, source: Path) -> list[str]:
+    """The closing lines: conflicts left unrecorded, then what changed."""
+    lines = []
+    if result.conflicts:
+        conflicts = plural(len(result.conflicts), "conflict")
+        lines.append(f"Not recorded: {conflicts}; check each row against the reference it names.")
+    added = sum(found.new for found in result.found)
     if not result.found:
-        echo(f"Nothing to change: no notice in {source} is on a work the kb cites.")
+        if not result.conflicts:  # a file whose every match conflicts has said so above
+            lines.append(f"Nothing to change: no notice in {source} is on a work the kb cites.")
     elif not result.written:
         matched = plural(len(result.found), "notice")
-        echo(f"Nothing to change: {matched} on the kb's works, all recorded already.")
+        lines.append(f"Nothing to change: {matched} on the kb's works, all recorded already.")
     elif added:
-        echo(f"{plural(added, 'notice')} recorded.")
+        lines.append(f"{plural(added, 'notice')} recorded.")
+    return lines
 
 
 refs = group(

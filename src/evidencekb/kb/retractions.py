@@ -10,7 +10,9 @@ and `Unavailable` or `0` where an identifier is missing. Rows are read one at a 
 and matched to references by the original paper's DOI (compared without case, a
 doi.org link or `doi:` prefix taken off; each of a cell that lists several) or PMID.
 Each notice records the work it matched (its DOI and PMID as the file writes them),
-which `ekb check` holds to the reference it is filed under. Each topic's notices.toml
+which `ekb check` holds to the reference it is filed under. A row that matches a
+reference by one identifier and gives another DOI or PMID than the reference's may be
+about another work: it is not recorded but reported (`Conflict`). Each topic's notices.toml
 is then written whole, in a fixed order, checked first as
 `ekb check` would and replaced all at once: running the command twice changes nothing.
 """
@@ -85,9 +87,34 @@ class Found:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A row that matches a reference by one identifier of the original paper and gives
+    the other (DOI or PMID) unlike the reference's: it may be about another work (a
+    slip in the file or in references.toml), so it is reported, never recorded."""
+
+    where: str  # the row's file:line
+    record: str  # its Record ID as the file writes it ("" where it gives none)
+    place: Place
+    matched: tuple[str, str]  # ("PMID", "9500320"): what matched, as the file writes it
+    given: tuple[str, str]  # ("DOI", "10.1016/..."): the other, as the file writes it
+    own: str  # the reference's own of that other identifier, as references.toml has it
+
+    def describe(self) -> str:
+        topic, number = self.place
+        record = f"Record ID {self.record}" if self.record else "no Record ID"
+        (kind, value), (other, given) = self.matched, self.given
+        return (
+            f"Conflict: {self.where} ({shown(record)}) gives {kind} {shown(value)}, {topic} "
+            f"reference {number}'s, but {other} {shown(given)}, not reference {number}'s "
+            f"({self.own}): not recorded, as it may be about another work"
+        )
+
+
+@dataclass(frozen=True)
 class RetractionsResult:
     found: tuple[Found, ...]
     written: tuple[Path, ...]
+    conflicts: tuple[Conflict, ...] = ()
 
 
 @writes_kb
@@ -98,7 +125,12 @@ def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> R
     topics = select_topics(kb, slug)
     by_doi, by_pmid = identifier_places(topics)
     found: dict[tuple[str, int], dict[tuple[str, str, int | None], Notice]] = {}
-    for places, notice in read_notices(source, by_doi, by_pmid):
+    conflicts: list[Conflict] = []
+    for item in read_notices(source, by_doi, by_pmid):
+        if isinstance(item, Conflict):
+            conflicts.append(_spelled(item, topics))
+            continue
+        places, notice = item
         for place in places:
             found.setdefault(place, {})[_key(notice)] = notice
     results: list[Found] = []
@@ -109,7 +141,17 @@ def record_retractions(kb_dir: Path, source: Path, slug: str | None = None) -> R
         results += reports
         if changed:
             written.append(_write(kb_dir, tree, topic.slug, changed, source))
-    return RetractionsResult(tuple(results), tuple(written))
+    return RetractionsResult(tuple(results), tuple(written), tuple(conflicts))
+
+
+def _spelled(conflict: Conflict, topics: tuple[Topic, ...]) -> Conflict:
+    """`conflict` naming the reference's identifier as references.toml writes it (the
+    file is read with DOIs in the form they are compared in)."""
+    slug, number = conflict.place
+    topic = next(topic for topic in topics if topic.slug == slug)
+    reference = next(ref for ref in topic.references if ref.number == number)
+    own = reference.doi if conflict.given[0] == "DOI" else reference.pmid
+    return replace(conflict, own=own or conflict.own)
 
 
 Place = tuple[str, int]  # (topic slug, reference number)
@@ -132,11 +174,14 @@ def _key(notice: Notice) -> tuple[str, str, int | None]:
     return (notice.nature, notice.date, notice.record_id)
 
 
-def read_notices(
-    source: Path, dois: Places, pmids: Places
-) -> Iterator[tuple[tuple[Place, ...], Notice]]:
+Matched = tuple[tuple[Place, ...], Notice]
+
+
+def read_notices(source: Path, dois: Places, pmids: Places) -> Iterator[Matched | Conflict]:
     """(the places of the works it is on, notice) for each row of `source` about a
-    work whose DOI key is in `dois` or PMID in `pmids`; other rows are only scanned."""
+    work whose DOI key is in `dois` or PMID in `pmids`, and a `Conflict` for each place
+    a row matches by one identifier and contradicts by the other; other rows are only
+    scanned."""
     name = shown(str(source))
     try:
         file = open_within(source, MAX_CSV_BYTES)
@@ -165,7 +210,7 @@ def _lines(file: BinaryIO, name: str) -> Iterator[str]:
 
 def _matched(
     lines: Iterator[str], name: str, dois: Places, pmids: Places
-) -> Iterator[tuple[tuple[Place, ...], Notice]]:
+) -> Iterator[Matched | Conflict]:
     """What `read_notices` yields, from the file's lines (the csv module strict about
     quotes: a quote left open must not join rows unseen)."""
     rows = csv.reader(lines, strict=True)
@@ -178,6 +223,7 @@ def _matched(
                 f"(it needs {', '.join(COLUMNS)})"
             )
         at = {column: header.index(column) for column in COLUMNS}
+        owners = _owners(dois), _owners(pmids)
         end = rows.line_num
         for row in rows:
             start, end = end + 1, rows.line_num  # a quoted field may hold line breaks
@@ -186,7 +232,7 @@ def _matched(
             _fit(row, header, f"{name}:{start}")
             places = _places(row, at, dois, pmids)
             if places:
-                yield from _by_work(places, _notice(row, at, _Row(name, start, row)))
+                yield from _sorted_out(_Row(name, start, row), at, places, owners)
     except csv.Error as error:
         raise KBError(f"{name}:{rows.line_num}: not CSV ({error})") from None
 
@@ -209,6 +255,57 @@ def _places(
             by_doi, matched = found.get(place, (None, None))
             found[place] = (by_doi, matched or pmid)
     return found
+
+
+def _owners(places: Places) -> dict[Place, str]:
+    """Each place's identifier (a DOI key or PMID): what a row's other identifier is
+    compared with."""
+    return {place: key for key, found in places.items() for place in found}
+
+
+def _sorted_out(
+    row: _Row,
+    at: dict[str, int],
+    places: dict[Place, WorkIds],
+    owners: tuple[dict[Place, str], dict[Place, str]],
+) -> Iterator[Matched | Conflict]:
+    """The row's conflicts (by reference), then its notice on the places it matched
+    without one."""
+    conflicts = [
+        conflict
+        for place, ids in sorted(places.items())
+        if (conflict := _conflict(row, at, place, ids, owners)) is not None
+    ]
+    yield from conflicts
+    clashed = {conflict.place for conflict in conflicts}
+    kept = {place: ids for place, ids in places.items() if place not in clashed}
+    if kept:
+        yield from _by_work(kept, _notice(row.cells, at, row))
+
+
+def _conflict(
+    row: _Row,
+    at: dict[str, int],
+    place: Place,
+    ids: WorkIds,
+    owners: tuple[dict[Place, str], dict[Place, str]],
+) -> Conflict | None:
+    """A conflict where the row matched `place` by one identifier and gives the other
+    unlike the reference's. A row or reference without the other is none: there is
+    nothing to compare."""
+    doi_cell, pmid_cell = row.cells[at["OriginalPaperDOI"]], row.cells[at["OriginalPaperPubMedID"]]
+    (by_doi, by_pmid), (own_doi, own_pmid) = ids, (owners[0].get(place), owners[1].get(place))
+    dois, pmids = _dois(doi_cell), _pmids(pmid_cell)
+    record = row.cells[at["Record ID"]].strip()
+    record = "" if record.casefold() in MISSING else record
+    where = f"{row.name}:{row.start}"
+    if by_doi is None and by_pmid and own_doi and dois and own_doi not in map(doi_key, dois):
+        given = ("DOI", doi_cell.strip())
+        return Conflict(where, record, place, ("PMID", by_pmid), given, own_doi)
+    if by_pmid is None and by_doi and own_pmid and pmids and own_pmid not in pmids:
+        given = ("PMID", pmid_cell.strip())
+        return Conflict(where, record, place, ("DOI", by_doi), given, own_pmid)
+    return None
 
 
 def _by_work(
