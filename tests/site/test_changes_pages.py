@@ -279,3 +279,37 @@ def test_a_work_renumbered_keeps_its_notices_entry_ids(tmp_path: Path) -> None:
     assert len(before) == 3 and before.keys() == after.keys()
     assert all(before[key][0] == after[key][0] for key in before)
     assert all(before[key][1] != after[key][1] for key in before)
+
+
+def test_a_works_notices_stand_in_notice_order_the_latest_first(tmp_path: Path) -> None:
+    """What's new orders a work's notices by the one order of notices,
+    `model.notice_order`, the latest first as the page is newest first, so that a
+    reinstatement of the day of its retraction stands above it, as the work's mark
+    reads them. They stood in their position among the reference's notices (oldest
+    first): a retraction above its reinstatement of one day, as if the latest.
+
+    Only real notices: no real work known here had two notices on one day, so the
+    order is held to `notice_order`'s on the real notices of Mehra et al.'s registry
+    paper (an expression of concern on 3 June 2020, the retraction on 5 June), given to
+    the reference in either position: on the page, and as `_notices` gives one work's
+    entries, the order the page's sort by date keeps for the notices of one day."""
+    from dataclasses import replace
+
+    from evidencekb.model import notice_order
+    from evidencekb.site.changes import _notices, latest_changes
+    from evidencekb.site.render import claim_href, reference_href, topic_href
+
+    kb = load_kb(dated_kb(tmp_path))
+    topic = kb.topic(RETRACTED_TOPIC)
+    wakefield, mehra = topic.references
+    latest_first = sorted(mehra.notices, key=notice_order, reverse=True)
+    expected = [(n.date, n.nature) for n in latest_first]
+    assert expected == [("2020-06-05", "retraction"), ("2020-06-03", "expression-of-concern")]
+    for position in (mehra.notices, mehra.notices[::-1]):
+        given = replace(topic, references=(wakefield, replace(mehra, notices=position)))
+        mehras = reference_href(RETRACTED_TOPIC, 2)
+        entries = [(c.date, c.nature) for c in _notices(given, reference_href) if c.href == mehras]
+        assert entries == expected
+        topics = tuple(given if t is topic else t for t in kb.topics)
+        page = latest_changes(replace(kb, topics=topics), claim_href, topic_href, reference_href)
+        assert [(c.date, c.nature) for c in page if c.href == mehras] == expected

@@ -4,7 +4,9 @@ Every entry comes from a date in kb/: a claim's `added` and `changed`, a topic's
 [[change]] log, the editorial notices on a cited work (notices.toml: a retraction, an
 expression of concern). Nothing is read from the clock or from git, so the same kb/
 gives the same page and feed. Entries are newest first; on one day, topic changes
-first, then notices, then claims, in kb order. A claim's entry carries the claim, so
+first, then notices, then claims, in kb order, a work's notices of one day the latest
+first by `model.notice_order` (a reinstatement above the retraction it undoes, as the
+work's mark reads them). A claim's entry carries the claim, so
 that the page and the feed say what its cited works found beside its text: a claim
 its own cited work contradicts never reads there as fact. Each entry has an id that
 never changes with what else is in kb/ (a UUID made from what the entry is: a claim's
@@ -21,7 +23,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 from evidencekb.identifiers import doi_key
-from evidencekb.model import Claim, KnowledgeBase, Reference, Topic
+from evidencekb.model import Claim, KnowledgeBase, Reference, Topic, notice_order
 from evidencekb.names import NOTICE_NATURES
 
 # How many of the latest changes the page and the feed show.
@@ -123,15 +125,20 @@ def _logged(topic: Topic, href: str) -> list[Change]:
 
 
 def _notices(topic: Topic, reference_href: Href) -> Iterator[Change]:
-    """Each editorial notice on a work the topic cites (oldest first, as kept)."""
+    """Each editorial notice on a work the topic cites, a work's latest first in
+    `notice_order`, the one order of notices: the entries' sort by date keeps it for
+    the notices of one day, which their position (in whatever order a Reference was
+    given them) put a retraction above its reinstatement, as if the latest."""
     for reference in topic.references:
         name = f"reference {reference.number}"
         if reference.title:
             name += f" — {reference.title}"
         href = reference_href(topic.slug, reference.number)
         subject = _work_subject(topic.slug, reference)
-        alike = _alike_before([(notice.date, notice.nature) for notice in reference.notices])
-        for notice, later in zip(reference.notices, alike, strict=True):
+        oldest_first = sorted(reference.notices, key=notice_order)
+        # Counted oldest first: the first of alike notices keeps the id it always had.
+        alike = _alike_before([(notice.date, notice.nature) for notice in oldest_first])
+        for notice, later in reversed(list(zip(oldest_first, alike, strict=True))):
             yield Change(
                 notice.date, "notice", name, href, topic.title,
                 nature=notice.nature, later=later, subject=subject,
