@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from evidencekb.kb import load_kb
+from evidencekb.kb.retractions import record_retractions
 from evidencekb.model import (
-    CitedNotice,
     Evidence,
     Quote,
     Relation,
@@ -13,8 +15,14 @@ from evidencekb.model import (
     StrengthScheme,
     Term,
 )
-from evidencekb.verdict import verdict
-from fixtures import make_claim
+from evidencekb.verdict import Verdict, verdict
+from fixtures import (
+    REPO,
+    RETRACTED_TOPIC,
+    RETRACTION_WATCH_SAMPLE,
+    add_retracted_sample,
+    make_claim,
+)
 
 STANCES = (
     Term("supports", "Supports", "stance"),
@@ -33,6 +41,49 @@ SCHEME = StrengthScheme(
 )
 # SciFact claim 2 and the abstract its annotators say contradicts it.
 TEXT = "1 in 5 million in UK have abnormal PrP positivity."
+
+
+# Real notices only, on the claims that cite their works: the retracted sample's two
+# claims (tests/data/README.md), each its cited work's conclusion as its abstract
+# states it, and rows of Retraction Watch's data on those works.
+WAKEFIELD = "retracted-sample-e0fdfc19"  # cites reference 1, Wakefield et al., Lancet 1998
+MEHRA = "retracted-sample-0b419dba"  # cites reference 2, Mehra et al., Lancet 2020
+_SAMPLE = RETRACTION_WATCH_SAMPLE.read_text(encoding="utf-8").splitlines()
+HEADER, WAKEFIELD_RETRACTION, MEHRA_CONCERN = _SAMPLE[:3]  # retracted 2010; concern 2020-06-03
+WAKEFIELD_CORRECTION = (
+    (REPO / "tests" / "data" / "retraction-watch-correction.csv")
+    .read_text(encoding="utf-8")
+    .splitlines()[1]
+)  # The Lancet's "Retraction of an interpretation", 2004-03-06: a Correction to Retraction Watch
+
+
+def real_verdict(kb_dir: Path, claim: str, *rows: str, supports: bool = False) -> Verdict:
+    """The verdict on the retracted sample's `claim` in a kb copy, with the notices of
+    `rows` (its works as they stood once those were published) recorded by `ekb refs
+    retractions`, and with `supports` each claim's cited work recorded as supporting it."""
+    folder = kb_dir / "topics" / RETRACTED_TOPIC
+    if not folder.exists():
+        add_retracted_sample(kb_dir, notices=False)
+    (folder / "notices.toml").unlink(missing_ok=True)
+    _record_support(folder / "evidence.toml", supports)
+    if rows:
+        csv = kb_dir.parent / "retraction-watch.csv"
+        csv.write_text("\n".join((HEADER, *rows)) + "\n", encoding="utf-8")
+        record_retractions(kb_dir, csv)
+    kb = load_kb(kb_dir)
+    return verdict(kb.claim(claim), kb.stances, kb.strength)
+
+
+def _record_support(evidence: Path, supports: bool) -> None:
+    """Each sample claim's cited work as supporting it, or nothing recorded: each claim
+    is its work's own conclusion, word for word, so the work supports it."""
+    evidence.unlink(missing_ok=True)
+    if supports:
+        tables = (
+            f'[[evidence]]\nclaim = "{claim}"\ncitation = {number}\nstance = "supports"\n'
+            for claim, number in ((WAKEFIELD, 1), (MEHRA, 2))
+        )
+        evidence.write_text("\n".join(tables), encoding="utf-8")
 
 
 def summary(text: str = TEXT, *stances: str, **extra: Any) -> Any:
@@ -169,35 +220,48 @@ def test_to_dict_carries_the_summary_as_data() -> None:
     }
 
 
-def test_cautions_say_in_a_few_words_what_makes_a_warning() -> None:
+def test_cautions_say_in_a_few_words_what_makes_a_warning(empty_kb: Path) -> None:
     assert summary(TEXT, "contradicts").cautions == ("contradicted",)
-    retracted = summary(TEXT, "contradicts", notices=(CitedNotice(13734012, "retraction"),))
-    assert retracted.cautions == ("contradicted", "reference 13734012 retracted")
+    retracted = real_verdict(empty_kb, WAKEFIELD, WAKEFIELD_RETRACTION)
+    assert retracted.cautions == ("reference 1 retracted",)
     assert summary(TEXT, "supports", "contradicts").cautions == ("contested",)
-    concern = summary(TEXT, "supports", notices=(CitedNotice(13734012, "expression-of-concern"),))
-    assert concern.cautions == ("reference 13734012 under an expression of concern",)
+    concern = real_verdict(empty_kb, MEHRA, MEHRA_CONCERN, supports=True)
+    assert concern.cautions == ("reference 2 under an expression of concern",)
     assert concern.finding_line == (
-        "\u26a0 Cited work supports · Reference 13734012: Expression of concern"
+        "\u26a0 Cited work supports · Reference 2: Expression of concern"
     )
     assert summary(TEXT, "supports").finding_line == "Cited work supports"
     quiet = summary(TEXT, "supports")
     assert (quiet.cautions, quiet.warning) == ((), False)
 
 
-def test_a_claim_whose_only_support_is_retracted_is_not_marked_supported() -> None:
+def test_a_claim_whose_only_support_is_retracted_is_not_marked_supported(empty_kb: Path) -> None:
     """Its page had the green "supported" panel around "⚠ Cited work supports ·
     Reference …: Retracted": marked as the one word surfaces style a claim by."""
-    retraction = (CitedNotice(13734012, "retraction"),)
-    assert summary(TEXT, "supports").kind == "supported"
-    assert summary(TEXT, "supports", notices=retraction).kind == "cautioned"
-    concern = (CitedNotice(13734012, "expression-of-concern"),)
-    assert summary(TEXT, "supports", notices=concern).kind == "cautioned"
-    # Another supporting work stands: supported, the notice still said beside it.
-    still = summary(TEXT, "supports", "supports", notices=retraction)
-    assert (still.kind, still.warning) == ("supported", True)
-    # A correction is no warning; a retracted work that takes no side warns all the same.
-    correction = (CitedNotice(13734012, "correction"),)
-    assert summary(TEXT, "supports", notices=correction).kind == "supported"
-    assert summary(TEXT, "no-evidence", notices=retraction).kind == "cautioned"
-    assert summary(TEXT, "no-evidence").kind == "open"
-    assert summary(TEXT, "contradicts", notices=retraction).kind == "contradicted"
+    assert real_verdict(empty_kb, WAKEFIELD, supports=True).kind == "supported"
+    retracted = real_verdict(empty_kb, WAKEFIELD, WAKEFIELD_RETRACTION, supports=True)
+    assert (retracted.kind, retracted.finding_line) == (
+        "cautioned",
+        "\u26a0 Cited work supports · Reference 1: Retracted",
+    )
+    assert real_verdict(empty_kb, MEHRA, MEHRA_CONCERN, supports=True).kind == "cautioned"
+    # A retracted work whose finding nobody recorded warns all the same.
+    assert real_verdict(empty_kb, WAKEFIELD).kind == "open"
+    assert real_verdict(empty_kb, WAKEFIELD, WAKEFIELD_RETRACTION).kind == "cautioned"
+
+
+def test_a_correction_is_said_but_is_no_warning(empty_kb: Path) -> None:
+    """Wakefield et al.'s paper as it stood from 2004 to 2010, corrected (Retraction
+    Watch's record of The Lancet's "Retraction of an interpretation"): its support
+    stands, the correction said beside it; retracted in 2010, the graver and later
+    notice decides."""
+    corrected = real_verdict(empty_kb, WAKEFIELD, WAKEFIELD_CORRECTION, supports=True)
+    assert (corrected.kind, corrected.warning, corrected.cautions) == ("supported", False, ())
+    assert corrected.text == (
+        "Cited work supports · Reference 1: Correction · Strength: not stated by the source"
+    )
+    assert corrected.finding_line == "Cited work supports · Reference 1: Correction"
+    both = real_verdict(
+        empty_kb, WAKEFIELD, WAKEFIELD_CORRECTION, WAKEFIELD_RETRACTION, supports=True
+    )
+    assert (both.kind, both.cautions) == ("cautioned", ("reference 1 retracted",))

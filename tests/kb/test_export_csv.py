@@ -7,10 +7,11 @@ import io
 from dataclasses import replace
 from pathlib import Path
 
+from evidencekb.kb import load_kb
 from evidencekb.kb.exporter import claims_csv
-from evidencekb.model import CitedNotice, Claim
+from evidencekb.model import Claim, KnowledgeBase
 from evidencekb.registry import CLAIM_FIELDS
-from fixtures import EVIDENCE_TOPIC, ekb_here, make_claim, sample_kb
+from fixtures import EVIDENCE_TOPIC, add_retracted_sample, ekb_here, make_claim, sample_kb
 
 FORMULAS = [
     '=HYPERLINK("http://example.org","x")',
@@ -85,30 +86,46 @@ def test_ekb_export_csv_guards_a_formula_behind_spaces(evidence_kb: Path) -> Non
 # Every column is a claims.toml field or one the export makes: a claim with a value in
 # each field must have a cell in each of its columns (before: a field added to the
 # registry had a header and an empty cell in every row).
-def _full_claim() -> Claim:
-    kb = sample_kb()
-    claim = next(c for c in kb.claims if c.heading and c.citations)
+MEHRA = "retracted-sample-0b419dba"  # cites Mehra et al., Lancet 2020, retracted 2020-06-05
+# What the retracted sample leaves out of that claim, true of it: the heading it stands
+# under in the paper's abstract, what it is about (ids, not checked here) and dates.
+MEHRA_CURATED = {
+    "heading": "Interpretation",
+    "categories": ("efficacy",),
+    "entities": ("hydroxychloroquine", "chloroquine", "covid-19"),
+}
+
+
+def _full_claim(kb_dir: Path) -> tuple[KnowledgeBase, Claim]:
+    """The kb with the retracted sample, its real notices recorded, and its claim
+    citing Mehra et al.'s paper with a value in every field."""
+    add_retracted_sample(kb_dir)
+    kb = load_kb(kb_dir)
+    claim = kb.claim(MEHRA)
     values = {
-        f.name: getattr(claim, f.name) or ("2026-12-05" if f.kind == "date" else None)
+        f.name: getattr(claim, f.name)
+        or MEHRA_CURATED.get(f.name, "2026-12-05" if f.kind == "date" else None)
         for f in CLAIM_FIELDS
     }
     assert all(value not in (None, ()) for value in values.values()), values
-    return replace(claim, **values, notices=(CitedNotice(claim.citations[0], "retraction"),))
+    assert claim.notices  # its retraction, from Retraction Watch's row
+    return kb, replace(claim, **values)
 
 
-def test_every_column_holds_the_claims_value() -> None:
-    claim = _full_claim()
-    header, row = csv.reader(io.StringIO(claims_csv(sample_kb(), [claim]), newline=""))
+def test_every_column_holds_the_claims_value(empty_kb: Path) -> None:
+    kb, claim = _full_claim(empty_kb)
+    header, row = csv.reader(io.StringIO(claims_csv(kb, [claim]), newline=""))
     assert {f.name for f in CLAIM_FIELDS} <= set(header)
     assert [name for name, cell in zip(header, row, strict=True) if not cell] == []
 
 
-def test_the_verdict_comes_before_the_claims_words() -> None:
+def test_the_verdict_comes_before_the_claims_words(empty_kb: Path) -> None:
     """A contradicted claim never reads as fact first: its evidence summary and whether
     a reader must not miss it stand right after the id."""
-    claim = _full_claim()
-    header, row = csv.reader(io.StringIO(claims_csv(sample_kb(), [claim]), newline=""))
+    kb, claim = _full_claim(empty_kb)
+    header, row = csv.reader(io.StringIO(claims_csv(kb, [claim]), newline=""))
     assert header[:3] == ["id", "verdict", "warning"]
     assert header.index("verdict") < header.index("text")
     cells = dict(zip(header, row, strict=True))
+    assert cells["notices"] == "2: Retracted"
     assert cells["warning"] == "true" and "Retracted" in cells["verdict"]
