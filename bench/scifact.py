@@ -5,9 +5,11 @@
 
 Reads any files of the shape of ../shared/data/scifact-claims/ (read its README):
 `--claims` lines `{"id", "claim", "cited_doc_ids", "evidence"}`, `--corpus` lines
-`{"doc_id", "title", "sentences"}`. Writes one claim line per claim, in the claims
-file's order (so a claim's line in OUT_JSONL is its line in the claims file, its
-provenance), then one work line per cited abstract, in order of first citation.
+`{"doc_id", "title", "sentences"}`. An id (claim id, cited doc id, doc_id) is a whole
+number or its decimal digits as a string, as BEIR's and CSV exports write them: "13"
+is claim 13, and cites the doc that `13` or `"013"` names. Writes one claim line per
+claim, in the claims file's order (so a claim's line in OUT_JSONL is its line in the
+claims file, its provenance), then one work line per cited abstract, in order of first citation.
 
 Nothing is added and nothing guessed:
 - a claim is SciFact's text verbatim, with id `scifact-<SciFact id>`, in the
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -67,8 +70,12 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def read_corpus(path: Path) -> dict[int, dict[str, Any]]:
     corpus: dict[int, dict[str, Any]] = {}
     for number, data in read_lines(path):
-        doc_id, title, sentences = data.get("doc_id"), data.get("title"), data.get("sentences")
-        if not whole(doc_id) or not isinstance(title, str):
+        doc_id, title, sentences = (
+            number_of(data.get("doc_id")),
+            data.get("title"),
+            data.get("sentences"),
+        )
+        if doc_id is None or not isinstance(title, str):
             raise InputError(f"{path}:{number}: needs a whole-number doc_id and a title")
         if not isinstance(sentences, list) or not all(isinstance(s, str) for s in sentences):
             raise InputError(f"{path}:{number}: 'sentences' must be a list of texts")
@@ -77,16 +84,17 @@ def read_corpus(path: Path) -> dict[int, dict[str, Any]]:
 
 
 def claim_line(path: Path, number: int, data: dict[str, Any]) -> dict[str, Any]:
-    claim_id, text, cited = data.get("id"), data.get("claim"), data.get("cited_doc_ids")
+    claim_id, text, cited = number_of(data.get("id")), data.get("claim"), data.get("cited_doc_ids")
     evidence = data.get("evidence", {})
-    if not whole(claim_id) or not isinstance(text, str):
+    if claim_id is None or not isinstance(text, str):
         raise InputError(f"{path}:{number}: needs a whole-number id and a claim text")
-    if not isinstance(cited, list) or not all(whole(n) for n in cited):
+    if not isinstance(cited, list) or any(number_of(n) is None for n in cited):
         raise InputError(f"{path}:{number}: 'cited_doc_ids' must be a list of whole numbers")
     if not isinstance(evidence, dict):
         raise InputError(f"{path}:{number}: 'evidence' must be an object keyed by doc id")
-    cited = list(dict.fromkeys(cited))  # one abstract listed twice is one link
-    unknown = sorted(set(evidence) - {str(n) for n in cited})
+    cited = list(dict.fromkeys(number_of(n) for n in cited))  # listed twice: one link
+    evidence = by_doc(path, number, evidence)
+    unknown = sorted(set(evidence) - set(cited))
     if unknown:
         raise InputError(f"{path}:{number}: evidence for doc {unknown[0]}, which it does not cite")
     return {
@@ -95,8 +103,21 @@ def claim_line(path: Path, number: int, data: dict[str, Any]) -> dict[str, Any]:
         "text": text,
         "section": SECTION,
         "citations": cited,
-        "evidence": [link(path, number, doc, evidence.get(str(doc), [])) for doc in cited],
+        "evidence": [link(path, number, doc, evidence.get(doc, [])) for doc in cited],
     }
+
+
+def by_doc(path: Path, number: int, evidence: dict[str, Any]) -> dict[int, Any]:
+    """The rationales keyed by doc number: keys "13" and "013" name one doc."""
+    found: dict[int, Any] = {}
+    for key, rationales in evidence.items():
+        doc = number_of(key)
+        if doc is None:
+            raise InputError(f"{path}:{number}: evidence key {key!r} is no doc id")
+        if doc in found:
+            raise InputError(f"{path}:{number}: evidence for doc {doc} is given twice")
+        found[doc] = rationales
+    return found
 
 
 def link(path: Path, number: int, doc: int, rationales: list[Any]) -> dict[str, Any]:
@@ -128,6 +149,16 @@ def link(path: Path, number: int, doc: int, rationales: list[Any]) -> dict[str, 
 def whole(value: Any) -> bool:
     """A whole number, as JSON gives one: `true` is no sentence 1, nor doc 1."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def number_of(value: Any) -> int | None:
+    """An id as a whole number: JSON's, or its ASCII digits as a string (BEIR writes
+    ids as strings); None for anything else (`true`, "²", "1.0", a negative number)."""
+    if whole(value):
+        return int(value) if value >= 0 else None
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,20}", value):
+        return int(value)
+    return None
 
 
 def convert(claims_path: Path, corpus_path: Path) -> list[dict[str, Any]]:

@@ -316,3 +316,44 @@ def test_true_is_no_claim_id_nor_doc_id(tmp_path: Path, line: dict[str, Any]) ->
     )  # fmt: skip
     assert result.returncode == 1
     assert result.stderr.startswith(f"Error: {claims}:1: ")
+
+
+def real_lines(path: Path, wanted: set[int], key: str) -> list[dict[str, Any]]:
+    """The lines of a SciFact file whose `key` is in `wanted`, as they stand."""
+    with path.open(encoding="utf-8") as lines:
+        return [line for line in map(json.loads, lines) if line[key] in wanted]
+
+
+def write_lines(path: Path, lines: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_ids_written_as_strings_are_the_same_ids(data: Path, tmp_path: Path) -> None:
+    """BEIR and CSV exports write SciFact's ids as strings: claim "47", citing docs
+    "3512154" (no evidence) and "26996935" (supports), converts as claim 47 does."""
+    claims = real_lines(data / "claims_train.jsonl", {12, 47}, "id")
+    docs = {doc for claim in claims for doc in claim["cited_doc_ids"]}
+    corpus = real_lines(data / "corpus.jsonl", docs, "doc_id")
+    as_strings = [
+        {**claim, "id": str(claim["id"]), "cited_doc_ids": [str(d) for d in claim["cited_doc_ids"]]}
+        for claim in claims
+    ]
+    corpus_strings = [{**doc, "doc_id": str(doc["doc_id"])} for doc in corpus]
+    outputs = []
+    for name, claim_lines, doc_lines in [
+        ("numbers", claims, corpus),
+        ("strings", as_strings, corpus_strings),
+    ]:
+        out = tmp_path / f"{name}.jsonl"
+        result = run_script(
+            write_lines(tmp_path / f"claims-{name}.jsonl", claim_lines),
+            write_lines(tmp_path / f"corpus-{name}.jsonl", doc_lines),
+            out,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(out.read_text(encoding="utf-8"))
+    assert outputs[0] == outputs[1]
+    first = json.loads(outputs[1].splitlines()[1])
+    assert (first["id"], first["citations"]) == ("scifact-47", [3512154, 26996935])
+    assert [item["stance"] for item in first["evidence"]] == ["no-evidence", "supports"]
