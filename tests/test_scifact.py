@@ -198,6 +198,16 @@ def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:
     assert contradicts.select_one(".finding").get_text(" ", strip=True) == (
         "⚠ Cited work contradicts"
     )
+    # Claim 47 cites 3512154 (no evidence either way) and 26996935 (supports): the
+    # page of 3512154 says what it says of the claim, beside the claim's own summary.
+    read = soup(site / "topics" / "scifact" / "references" / "3512154.html")
+    heading = read.select_one("#no-evidence-heading")
+    assert (
+        heading.get_text(" ", strip=True) == "Stance of this work: No evidence either way 1 claim"
+    )
+    assert [a["href"] for a in heading.find_next_sibling("ul").select("a.claim-link")] == [
+        "../../../claims/scifact-47.html"
+    ]
     topic = soup(site / "topics" / "scifact" / "index.html")
     assert [" ".join(li.get_text(" ").split()) for li in topic.select(".stance-counts li")] == [
         "Supports 370 links",

@@ -162,8 +162,11 @@ class EvidenceIndex:
         return self.by_work.get((slug, number), {}).get(stance_id, [])
 
     def has_stances(self, slug: str, number: int) -> bool:
-        """Whether any claim records what this work says of it."""
-        return any(self.citing(slug, number, stance) for stance in (SUPPORTS, CONTRADICTS))
+        """Whether any claim records what this work says of it: "no evidence either
+        way" too, a finding of a reader of the work; listed without it, a claim's own
+        summary ("Cited work supports", of its other work) read as this work's."""
+        stances = self.by_work.get((slug, number), {})
+        return any(claims for stance, claims in stances.items() if stance != NOT_STATED)
 
     def quoted(self, slug: str, number: int) -> dict[int, Quoted]:
         """The work's quoted sentences (0-based, as the kb counts them), who quotes them
