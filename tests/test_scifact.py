@@ -182,6 +182,17 @@ def test_the_fhir_bundle_gives_the_same_stances(
         [(f"Citation/scifact-{e['citation']}", e["stance"]) for e in c["evidence"]]
         for c in exported
     ]
+    # Each quotation verbatim, as the JSON export gives it (1,025 sentences quoted).
+    labels = {"supports": "Supports", "contradicts": "Contradicts"}
+    assert [[n.text for n in r.note[2:]] for r in evidence] == [
+        [
+            f"Reference {e['citation']} ({labels[e['stance']]}), sentence {q['sentence']} "
+            f'(numbered from 0): "{q["text"]}"'
+            for e in c["evidence"]
+            for q in e["quotes"]
+        ]
+        for c in exported
+    ]
 
 
 def test_ekb_build_publishes_it(scifact_kb: Path, tmp_path: Path) -> None:

@@ -368,9 +368,25 @@ def fhir_evidence(kb: KnowledgeBase, claim: Claim, cited: set[str]) -> dict[str,
             # What every page shows beside the claim: what its cited works found (a
             # curator's contradiction, a retraction), so that it never reads as fact here.
             {"text": f"Evidence: {found.text}"},
+            *_quotation_notes(kb, claim),
         ],
     }
     return _named(_compact(evidence), claim.id)
+
+
+def _quotation_notes(kb: KnowledgeBase, claim: Claim) -> list[dict[str, str]]:
+    """Each quotation that shows a cited work's stance, verbatim, a note each: R5's
+    RelatedArtifact has no element for a work's own words (they were left out of the
+    Bundle), and a note names the work, its stance and the sentence as the JSON export
+    does (numbered from 0)."""
+    return [
+        {
+            "text": f"Reference {item.citation} ({kb.stance(item.stance).label}), sentence "
+            f'{quote.sentence} (numbered from 0): "{quote.text}"'
+        }
+        for item in claim.citation_evidence
+        for quote in item.quotes
+    ]
 
 
 def _cited_work(kb: KnowledgeBase, work: str, stance: str, cited: set[str]) -> dict[str, Any]:
