@@ -8,6 +8,8 @@ repository's package-lock.json), never shipped with the site.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,7 +26,7 @@ from evidencekb.site.render import (
     topic_href,
 )
 from evidencekb.site.serve import serving
-from fixtures import build, claims_citing, long_kb
+from fixtures import HOSTILE, build, claims_citing, long_kb, sample_kb
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -118,6 +120,60 @@ def test_reflows_without_sideways_scrolling(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"the {kind} page scrolls sideways by {overflow}px at {NARROWEST}px"
+
+
+# A word wider than any line (a security-test string: a kb may hold a gene name, an
+# address or a paste gone wrong), and widths from a phone's to a desktop's.
+LONG_WORD = "Supercalifragilistic" + "x" * 300
+REFLOW_WIDTHS = (NARROWEST, 800, 1280)
+
+
+@pytest.fixture(scope="module")
+def long_word_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample kb with LONG_WORD in its hostile text (a claim, an entity's label, the
+    overview, the summary), a topic's title, a table of its overview, and a strength
+    the source states, whose basis the claim page quotes."""
+    kb = sample_kb(f"{HOSTILE} {LONG_WORD}")
+    topic = kb.topics[0]
+    stated = next(claim for claim in topic.claims if claim.strength_method == "stated")
+    words = f"the evidence is weak and stated at length {LONG_WORD}"
+    claims = tuple(
+        replace(claim, text=f"{claim.text} {words}.", strength_basis=words)
+        if claim is stated
+        else claim
+        for claim in topic.claims
+    )
+    topic = replace(
+        topic,
+        title=f"{topic.title} {LONG_WORD}",
+        overview_md=f"{topic.overview_md}\n| word | n |\n|---|---|\n| {LONG_WORD} | 1 |\n",
+        claims=claims,
+    )
+    kb = replace(kb, topics=(topic, *kb.topics[1:]))
+    return build(kb, tmp_path_factory.mktemp("long-word") / "site")
+
+
+def test_a_word_wider_than_a_line_never_scrolls_a_page_sideways(
+    page: Page, long_word_site: Path
+) -> None:
+    """Every page, at every width: a long word wraps inside its box (breadcrumbs, table
+    cells, the claim page's quoted strength basis) rather than widening the page."""
+    pages = sorted(
+        path.relative_to(long_word_site).as_posix() for path in long_word_site.rglob("*.html")
+    )
+    scrolling = []
+    with serving(long_word_site) as base:
+        for width in REFLOW_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 640})
+            for path in pages:
+                page.goto(base + path)
+                overflow = page.evaluate(
+                    "() => document.documentElement.scrollWidth"
+                    " - document.documentElement.clientWidth"
+                )
+                if overflow > 0:
+                    scrolling.append(f"{path} at {width}px: {overflow}px")
+    assert not scrolling, "pages scroll sideways: " + "; ".join(scrolling)
 
 
 def test_page_types_cover_every_page_template(seed_kb: KnowledgeBase) -> None:
