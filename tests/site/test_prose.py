@@ -8,11 +8,12 @@ import re
 import sqlite3
 from pathlib import Path
 
+import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
 from evidencekb.build import build
-from evidencekb.paths import DATABASE_NAME, OVERVIEW_FILE, STRENGTH_PROSE
+from evidencekb.paths import DATABASE_NAME, OVERVIEW_FILE, SOURCE_COPY, STRENGTH_PROSE
 from evidencekb.site.prose import render_markdown
 from fixtures import PROSE_ATTACKS
 
@@ -130,3 +131,32 @@ def test_attacks_in_overview_and_strength_reach_no_page_data_file_or_database(
         ]
     overview = (kb_dir / "topics/ketamine-pain" / OVERVIEW_FILE).read_text("utf-8")
     assert holding == [("topics", overview)]
+
+
+# Code points no HTML document may hold, which `ekb check` refuses in one-line fields
+# but which a file of many lines (prose, a summary as imported) can carry: a C0 control,
+# an escape sequence, DEL, a C1 control, noncharacters in and beyond the first plane.
+CONTROLS = "a\x01b \x1b[31mred \x7f \x85 \ufffe \U0010ffff end"
+SHOWN = "a\\u0001b \\u001b[31mred \\u007f \\u0085 \\ufffe \\U0010ffff end"
+
+
+def test_control_characters_in_prose_and_the_summary_show_as_escapes(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Every page stays HTML a parser reads without error (a browser would show such a
+    character as a box, or nothing), and the reader sees where each one stands."""
+    topic = kb_dir / "topics" / "ketamine-pain"
+    for path in (kb_dir / STRENGTH_PROSE, topic / OVERVIEW_FILE, topic / SOURCE_COPY):
+        path.write_text(path.read_text("utf-8") + f"\nSecurity test: {CONTROLS}\n", "utf-8")
+    site = build(kb_dir, tmp_path / "site").site_dir
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    shown = []
+    for path in sorted(site.rglob("*.html")):
+        parser.parse(path.read_bytes())  # strict: raises on the first parse error
+        if SHOWN in BeautifulSoup(path.read_bytes(), "html5lib").get_text():
+            shown.append(path.relative_to(site).as_posix())
+    assert shown == [
+        "strength.html",
+        "topics/ketamine-pain/index.html",
+        "topics/ketamine-pain/source.html",
+    ]

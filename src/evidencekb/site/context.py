@@ -17,6 +17,7 @@ from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic, split
 from evidencekb.names import SECTIONS
 from evidencekb.registry import REFERENCE_FIELDS
 from evidencekb.site.listing import paginate
+from evidencekb.site.prose import shown_controls
 
 # Claims listed per shared citation or entity on a claim page; the reference and
 # entity pages, one click away, list them all. Three show what the others are like;
@@ -264,11 +265,11 @@ def _cut_line(number: int, text: str, claims: list[Claim]) -> SourceLine:
     at = 0
     for start, end, claim in sorted(spans, key=lambda span: span[0]):
         if start > at:
-            parts.append((text[at:start], None))
-        parts.append((text[start:end], claim))
+            parts.append((shown_controls(text[at:start]), None))
+        parts.append((text[start:end], claim))  # a claim's words: no control (ekb check)
         at = end
     if at < len(text):
-        parts.append((text[at:], None))
+        parts.append((shown_controls(text[at:]), None))
     return SourceLine(number, tuple(parts), tuple(unplaced))
 
 

@@ -38,6 +38,13 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_STYLE_PROPERTIES = frozenset({"text-align"})
 # Schemes a link may use; a link without a scheme (a relative path, a #fragment) is kept.
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Code points an HTML document may not hold (the HTML standard's "control character"
+# and "noncharacter" parse errors): C0 controls but tab, line feed and carriage return,
+# DEL, C1 controls, and the noncharacters. A one-line field cannot hold them (`ekb
+# check`), but prose and a summary as imported can; a page shows each as a `\uXXXX`
+# escape, visible and inert, as the terminal does (terminal.py).
+_NONCHARACTERS = "".join(chr(plane << 16 | low) for plane in range(17) for low in (0xFFFE, 0xFFFF))
+_NOT_IN_HTML = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef{_NONCHARACTERS}]")
 
 
 class _DemoteHeadings(Treeprocessor):
@@ -66,7 +73,18 @@ def render_markdown(text: str) -> str:
     converter = markdown.Markdown(
         extensions=[_ProseMarkdown(), "tables", "sane_lists"], output_format="html"
     )
-    return sanitize(converter.convert(text))
+    return shown_controls(sanitize(converter.convert(text)))
+
+
+def shown_controls(text: str) -> str:
+    """`text` with each code point HTML does not allow written as an escape: `\\uXXXX`,
+    or `\\UXXXXXXXX` beyond the Basic Multilingual Plane (as Python writes them)."""
+    return _NOT_IN_HTML.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\u{point:04x}" if point <= 0xFFFF else f"\\U{point:08x}"
 
 
 def sanitize(html: str) -> str:
