@@ -121,6 +121,31 @@ class Quote:
     text: str
 
 
+def quoted_from(quote: str, sentence: str) -> bool:
+    """Whether `quote` stands word for word in `sentence`: the same characters, and
+    whole words, neither its start nor its end cutting into a word or a number there
+    ("U patients" is not said by "ICU patients", nor "3,2" by "3,200 copies")."""
+    start = sentence.find(quote)
+    while start != -1:
+        if not _cuts_a_word(sentence, start) and not _cuts_a_word(sentence, start + len(quote)):
+            return True
+        start = sentence.find(quote, start + 1)
+    return False
+
+
+def _cuts_a_word(text: str, at: int) -> bool:
+    """Whether a cut of `text` before its character `at` falls inside a word, or inside a
+    number (a comma or a point between two digits is part of it: "32,441", "2.5")."""
+    if not 0 < at < len(text):
+        return False
+    before, after = text[at - 1], text[at]
+    if before.isalnum() and after.isalnum():
+        return True
+    if before in ",." and after.isdigit():
+        return at >= 2 and text[at - 2].isdigit()
+    return after in ",." and before.isdigit() and at + 1 < len(text) and text[at + 1].isdigit()
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What one cited work says about one claim: a stance and its rationale."""

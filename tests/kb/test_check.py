@@ -194,7 +194,22 @@ def test_strength_rules_are_enforced(kb_dir: Path) -> None:
         f"{CLAIMS}:{derived}: derived strength should be 'not-stated' by the rule in "
         "strength.md, not 'high'",
         f"{CLAIMS}:{basis}: a stated strength_basis must quote the claim's text word for "
-        'word; "the evidence is weak" is not in it',
+        'word; "the evidence is weak" is not in it, whole words',
+    ]
+
+
+def test_a_stated_basis_cut_inside_a_word_is_refused(kb_dir: Path) -> None:
+    """The basis "he evidence is moderate" is in "the evidence is moderate" letter for
+    letter, but it is not what the claim says."""
+    basis = edit(
+        kb_dir,
+        CLAIMS,
+        'strength_basis = "the evidence is moderate to weak"',
+        'strength_basis = "he evidence is moderate to weak"',
+    )
+    assert problems(kb_dir) == [
+        f"{CLAIMS}:{basis}: a stated strength_basis must quote the claim's text word for "
+        'word; "he evidence is moderate to weak" is not in it, whole words',
     ]
 
 

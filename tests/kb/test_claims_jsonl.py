@@ -153,7 +153,7 @@ def test_every_bad_line_is_reported_and_nothing_written(kb_dir: Path, tmp_path: 
         'bad.jsonl:6: evidence 1: stance "agrees" is not allowed; allowed: supports, '
         "contradicts, no-evidence (leave a citation out of 'evidence' for not-stated)",
         "bad.jsonl:7: a quote of work 13734012 is not in its sentence 4 word for word; "
-        "a quotation must be verbatim",
+        "a quotation must be verbatim, whole words",
         "bad.jsonl:8: missing field 'citations'",
         "bad.jsonl:8: missing field 'section'",
         "bad.jsonl:10: field 'title' must be text in double quotes",

@@ -129,8 +129,50 @@ def test_a_quotation_must_stand_word_for_word_in_its_sentence(evidence_kb: Path)
     line = edit(evidence_kb, EVIDENCE, "16 were positive", "17 were positive")
     assert problems(evidence_kb) == [
         f"{EVIDENCE}:{line}: quotation 1 is not in sentence 4 of reference 13734012 word for "
-        "word; a quotation must be verbatim"
+        "word; a quotation must be verbatim, whole words"
     ]
+
+
+# The quotation of sentence 4 of reference 13734012 in the sample, as it is written.
+WHOLE_SENTENCE = (
+    "RESULTS Of the 32,441 appendix samples 16 were positive for abnormal PrP, indicating "
+    "an overall prevalence of 493 per million population (95% confidence interval 282 to "
+    "801 per million)."
+)
+
+
+def quoting(kb_dir: Path, part: str) -> None:
+    """The sample's quotation of sentence 4 cut down to `part` of it."""
+    text = (kb_dir / EVIDENCE).read_text("utf-8")
+    assert f'text = "{WHOLE_SENTENCE}"' in text
+    (kb_dir / EVIDENCE).write_text(text.replace(WHOLE_SENTENCE, part), "utf-8")
+
+
+@pytest.mark.parametrize(
+    "part",
+    [
+        "441 appendix samples 16",  # begins inside "32,441": as if 441 samples were taken
+        "confidence interval 282 to 80",  # ends inside "801": an upper bound of 80
+        "RESULTS Of the 32",  # ends inside "32,441": as if 32 samples were taken
+        "ULTS Of the 32,441 appendix samples",  # begins inside "RESULTS"
+    ],
+)
+def test_a_quotation_cut_inside_a_word_or_number_is_refused(evidence_kb: Path, part: str) -> None:
+    """The same characters are not enough: a quotation that starts or ends inside one
+    of its sentence's words or numbers says what the work does not."""
+    quoting(evidence_kb, part)
+    (problem,) = problems(evidence_kb)
+    assert problem.endswith("a quotation must be verbatim, whole words")
+
+
+@pytest.mark.parametrize(
+    "part", ["16 were positive for abnormal PrP", "(95% confidence interval 282 to 801"]
+)
+def test_a_quotation_of_whole_words_from_within_its_sentence_stands(
+    evidence_kb: Path, part: str
+) -> None:
+    quoting(evidence_kb, part)
+    load_kb(evidence_kb)  # no problem
 
 
 def test_a_quotation_names_a_sentence_of_the_recorded_text(evidence_kb: Path) -> None:

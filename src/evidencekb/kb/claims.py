@@ -13,7 +13,7 @@ from evidencekb.kb.reader import KbReader
 from evidencekb.kb.strength import UNGRADED_LABEL, derive_strength
 from evidencekb.kb.tables import Field
 from evidencekb.kb.tomlfile import Located
-from evidencekb.model import Claim, StrengthScheme
+from evidencekb.model import Claim, StrengthScheme, quoted_from
 from evidencekb.names import SECTIONS, STRENGTH_METHODS
 from evidencekb.paths import SOURCE_COPY, STRENGTH_PROSE
 
@@ -252,11 +252,11 @@ class ClaimChecker:
                 index,
                 "strength_method",
             )
-        if basis not in values["text"]:
+        if not quoted_from(basis, values["text"]):
             self.reader.report(
                 doc,
                 "a stated strength_basis must quote the claim's text word for word; "
-                f'"{basis}" is not in it',
+                f'"{basis}" is not in it, whole words',
                 "claim",
                 index,
                 "strength_basis",

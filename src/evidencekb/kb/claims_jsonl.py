@@ -38,7 +38,7 @@ from evidencekb.kb.references import REFERENCE_FIELDS
 from evidencekb.kb.replacing import Replaced, dated_by_meaning
 from evidencekb.kb.tables import Field, TableChecker
 from evidencekb.kb.tomlfile import Located, format_keys, format_value
-from evidencekb.model import KnowledgeBase, split_lines
+from evidencekb.model import KnowledgeBase, quoted_from, split_lines
 from evidencekb.names import JSONL, NOT_STATED, SECTIONS
 from evidencekb.paths import (
     CLAIMS_FILE,
@@ -352,11 +352,11 @@ class _Parser(TableChecker):
                 f"a quote of work {number} names sentence {quote.sentence}; it has sentences "
                 f"0 to {len(sentences) - 1}",
             )
-        elif quote.text not in sentences[quote.sentence]:
+        elif not quoted_from(quote.text, sentences[quote.sentence]):
             self.problem(
                 line,
                 f"a quote of work {number} is not in its sentence {quote.sentence} word for "
-                "word; a quotation must be verbatim",
+                "word; a quotation must be verbatim, whole words",
             )
 
 

@@ -28,6 +28,7 @@ from evidencekb.model import (
     Relation,
     Term,
     Topic,
+    quoted_from,
     split_lines,
 )
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
@@ -349,10 +350,11 @@ class _EvidenceFile:
                     f"quotation {number}: sentence {quote.sentence} is outside reference "
                     f"{reference.number}'s text (sentences 0 to {last})"
                 )
-            elif quote.text not in reference.sentences[quote.sentence]:
+            elif not quoted_from(quote.text, reference.sentences[quote.sentence]):
                 problem = (
                     f"quotation {number} is not in sentence {quote.sentence} of reference "
-                    f"{reference.number} word for word; a quotation must be verbatim"
+                    f"{reference.number} word for word; a quotation must be verbatim, "
+                    "whole words"
                 )
             else:
                 continue
