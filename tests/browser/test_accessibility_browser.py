@@ -176,6 +176,47 @@ def test_a_word_wider_than_a_line_never_scrolls_a_page_sideways(
     assert not scrolling, "pages scroll sideways: " + "; ".join(scrolling)
 
 
+# Right-to-left words as a claim's text (a security-test string: "security test" in
+# Arabic); the claim cites two works.
+RTL_WORDS = "اختبار أمان"
+
+
+@pytest.fixture(scope="module")
+def rtl_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    kb = sample_kb()
+    topic = kb.topics[0]
+    claims = tuple(
+        replace(claim, text=RTL_WORDS) if len(claim.citations) == 2 else claim
+        for claim in topic.claims
+    )
+    kb = replace(kb, topics=(replace(topic, claims=claims), *kb.topics[1:]))
+    with serving(build(kb, tmp_path_factory.mktemp("rtl") / "site")) as base:
+        yield base
+
+
+# Where the claim's words and its citation links stand on the line, left to right.
+_PLACES = """claim => {
+  const walker = document.createTreeWalker(claim, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode() && !walker.currentNode.data.includes(%r)) {}
+  const words = document.createRange();
+  words.selectNodeContents(walker.currentNode);
+  const box = words.getBoundingClientRect();
+  const links = [...claim.querySelectorAll('.citations a')];
+  return {words: [box.left, box.right], links: links.map(a => a.getBoundingClientRect().left)};
+}"""
+
+
+def test_right_to_left_words_keep_their_citations_after_them(page: Page, rtl_base: str) -> None:
+    """In a left-to-right page, numbers after right-to-left words joined their run:
+    "1, 2" showed left of the words and read "2 ,1". The words are isolated (<bdi>),
+    so the citations stand after them in their own order."""
+    page.goto(rtl_base + topic_href("ketamine-pain"))
+    claim = page.locator("li.claim", has_text=RTL_WORDS)
+    places = claim.evaluate(_PLACES % RTL_WORDS)
+    links = places["links"]
+    assert len(links) == 2 and places["words"][1] <= links[0] < links[1], places
+
+
 def test_page_types_cover_every_page_template(seed_kb: KnowledgeBase) -> None:
     """A new template must get a page type here (and so an axe-core check)."""
     templates = {path.stem for path in TEMPLATES_DIR.glob("*.html")} - {"base"}

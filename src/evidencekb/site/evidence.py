@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from evidencekb.model import Claim, Evidence, KnowledgeBase, Term, Topic
 from evidencekb.names import CONTRADICTS, NOT_STATED, SUPPORTS
@@ -84,7 +84,11 @@ class RelationLine:
     outgoing: bool
 
 
-_SPOKEN = Markup('<span class="visually-hidden spoken-finding">{}</span>{}')
+# A claim's words in <bdi>: their direction is their own, so that the numbers and links
+# after them on the page stay after them (right-to-left words followed by citations
+# "1, 2" showed them before the words, as "2 ,1").
+_SPOKEN = Markup('<span class="visually-hidden spoken-finding">{}</span><bdi>{}</bdi>')
+_WORDS = Markup("<bdi>{}</bdi>")
 
 
 @dataclass
@@ -145,7 +149,7 @@ class EvidenceIndex:
         macro: it names every claim of every list, and a macro's call costs a large
         build seconds."""
         lead = self.verdict(claim).lead
-        return _SPOKEN.format(lead, claim.text) if lead else escape(claim.text)
+        return _SPOKEN.format(lead, claim.text) if lead else _WORDS.format(claim.text)
 
     def recorded(self, topic: Topic) -> bool:
         """Whether anyone recorded what a cited work says of a claim of the topic."""
