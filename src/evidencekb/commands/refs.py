@@ -4,15 +4,11 @@ reference manager's file (`import`) and Retraction Watch's notices (`retractions
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from evidencekb.commandline import arg, command, file_path, group
 from evidencekb.commands.options import flag, kb_option
 from evidencekb.commands.output import echo
 from evidencekb.terminal import plural
-
-if TYPE_CHECKING:
-    from evidencekb.kb.retractions import RetractionsResult
 
 
 @command(
@@ -69,26 +65,8 @@ def refs_retractions(source: Path, slug: str | None, kb_dir: Path) -> None:
         echo(conflict.describe())
     for path in result.written:
         echo(f"Wrote {path}.")
-    for line in _retractions_summary(result, source):
+    for line in result.closing(source):
         echo(line)
-
-
-def _retractions_summary(result: RetractionsResult, source: Path) -> list[str]:
-    """The closing lines: conflicts left unrecorded, then what changed."""
-    lines = []
-    if result.conflicts:
-        conflicts = plural(len(result.conflicts), "conflict")
-        lines.append(f"Not recorded: {conflicts}; check each row against the reference it names.")
-    added = sum(found.new for found in result.found)
-    if not result.found:
-        if not result.conflicts:  # a file whose every match conflicts has said so above
-            lines.append(f"Nothing to change: no notice in {source} is on a work the kb cites.")
-    elif not result.written:
-        matched = plural(len(result.found), "notice")
-        lines.append(f"Nothing to change: {matched} on the kb's works, all recorded already.")
-    elif added:
-        lines.append(f"{plural(added, 'notice')} recorded.")
-    return lines
 
 
 refs = group(

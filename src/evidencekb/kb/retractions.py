@@ -40,6 +40,7 @@ from evidencekb.model import Notice, Topic, notice_order
 from evidencekb.names import NOTICE_NATURES
 from evidencekb.paths import NOTICES_FILE, TOPICS_DIR
 from evidencekb.reading import NotReadable, open_within
+from evidencekb.terminal import plural
 
 # Retraction Watch's whole database is some 50 MB; a file many times that is not it.
 MAX_CSV_BYTES = 1 << 30
@@ -115,6 +116,26 @@ class RetractionsResult:
     found: tuple[Found, ...]
     written: tuple[Path, ...]
     conflicts: tuple[Conflict, ...] = ()
+
+    def closing(self, source: Path) -> list[str]:
+        """The lines that end the command's report: conflicts left unrecorded, then
+        what changed."""
+        lines = []
+        if self.conflicts:
+            conflicts = plural(len(self.conflicts), "conflict")
+            lines.append(
+                f"Not recorded: {conflicts}; check each row against the reference it names."
+            )
+        added = sum(found.new for found in self.found)
+        if not self.found:
+            if not self.conflicts:  # a file whose every match conflicts has said so above
+                lines.append(f"Nothing to change: no notice in {source} is on a work the kb cites.")
+        elif not self.written:
+            matched = plural(len(self.found), "notice")
+            lines.append(f"Nothing to change: {matched} on the kb's works, all recorded already.")
+        elif added:
+            lines.append(f"{plural(added, 'notice')} recorded.")
+        return lines
 
 
 @writes_kb
