@@ -163,6 +163,13 @@ def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> N
          "not a readable bibtex file (cannot parse the entry starting on line 1)"),
         ("twice.bib", b"@article{2, title = {A}}\n@article{2, title = {B}}\n",
          "not a readable bibtex file (the entry on line 2 has the key of an earlier one, 2)"),
+        # JSON of another kind, once read as one empty item: "Nothing to change"
+        ("items.json", b'{"items": []}',
+         "not a readable csl-json file (item 1 holds none of CSL-JSON's fields, such as id, "
+         "type, title, author, issued, DOI)"),
+        ("second.json", b'[{"title": "A"}, {"name": "B"}]',
+         "not a readable csl-json file (item 2 holds none of CSL-JSON's fields, such as id, "
+         "type, title, author, issued, DOI)"),
     ],
 )  # fmt: skip
 def test_unreadable_files_are_one_error_line(

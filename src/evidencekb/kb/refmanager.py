@@ -583,6 +583,15 @@ def _bibtex_et_al(name: Any) -> bool:
 _CSL_TYPES = {"article-journal": "journal-article", "book": "book", "webpage": "web-page"}
 # CSL types whose container-title is a book's (or proceedings') title, not a journal.
 _CSL_IN_BOOKS = {"chapter", "entry", "entry-dictionary", "entry-encyclopedia", "paper-conference"}
+# The CSL-JSON keys an item is read by (with the registry's, `named_in`), and its "id":
+# an item holding none of them is not a CSL item.
+_CSL_KEYS = frozenset(
+    {
+        "id", "type", "title", "author", "issued", "container-title", "container-title-short",
+        "journalAbbreviation", "page", "DOI", "URL", "note", "citation-number",
+    }
+)  # fmt: skip
+_CSL_SOME = "id, type, title, author, issued, DOI"
 # The parts of a CSL name, the particles written before the family name.
 _CSL_NAME_PARTS = ("dropping-particle", "non-dropping-particle", "family", "given", "suffix")
 
@@ -597,6 +606,10 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
         items = [items]
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise ValueError("expected a list of CSL-JSON items")
+    known = _CSL_KEYS | {name for _, name in named_in("csl")}
+    for number, item in enumerate(items, start=1):
+        if not known & set(item):  # JSON of another kind ({"items": [...]}): not read as empty
+            raise ValueError(f"item {number} holds none of CSL-JSON's fields, such as {_CSL_SOME}")
     records = []
     for item in items:
         fields = {
