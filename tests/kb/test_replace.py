@@ -14,6 +14,7 @@ from evidencekb.kb.claims_jsonl import import_claims_jsonl
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references
+from evidencekb.kb.retractions import record_retractions
 from evidencekb.paths import EVIDENCE_FILE, NOTICES_FILE
 from fixtures import (
     COHEN_2018,
@@ -21,6 +22,8 @@ from fixtures import (
     GUYATT_2008,
     REFERENCED_SUMMARY,
     REPO,
+    RETRACTED_TOPIC,
+    RETRACTION_WATCH_SAMPLE,
     SANTESSO_2020,
     csl_item,
     ekb_here,
@@ -118,27 +121,44 @@ def test_a_claim_kept_by_its_id_but_reworded_is_changed_on_the_imports_date(
     ]
 
 
-@pytest.mark.parametrize("name", [EVIDENCE_FILE, NOTICES_FILE])
-def test_a_summary_import_refuses_to_drop_stances_or_notices(
-    dated: tuple[Path, Path], name: str
-) -> None:
+def _refused_to_drop(folder: Path, name: str, what: str) -> str:
+    return (
+        f"Error: {folder}: --replace would drop {name} ({what}, by claim id and reference "
+        "number, which a new version may change); move it out of the folder, import, then "
+        "put back what still applies (`ekb check` names what does not)\n"
+    )
+
+
+def test_a_summary_import_refuses_to_drop_stances(dated: tuple[Path, Path]) -> None:
     kb_dir, source = dated
     folder = kb_dir / "topics" / "ketamine-pain"
-    (folder / name).write_text("# What a curator recorded.\n", encoding="utf-8")
+    (folder / EVIDENCE_FILE).write_text("# What a curator recorded.\n", encoding="utf-8")
     before = folder_bytes(kb_dir)
-    what = {
-        EVIDENCE_FILE: "the stances of the cited works",
-        NOTICES_FILE: "the editorial notices on the cited works",
-    }[name]
     ran = ekb_here(
         "import", str(source), "--topic", "ketamine-pain", "--replace", "--kb", str(kb_dir)
     )
     assert (ran.exit_code, ran.stdout, ran.stderr) == (
         1,
         "",
-        f"Error: {folder}: --replace would drop {name} ({what}, by claim id and reference "
-        "number, which a new version may change); move it out of the folder, import, then "
-        "put back what still applies (`ekb check` names what does not)\n",
+        _refused_to_drop(folder, EVIDENCE_FILE, "the stances of the cited works"),
+    )
+    assert folder_bytes(kb_dir) == before
+
+
+def test_a_claims_file_import_refuses_to_drop_notices(kb_dir: Path) -> None:
+    """Only a summary import carries notices to the new numbers of their works."""
+    import_claims_jsonl(kb_dir, SAMPLE, "sample")
+    folder = kb_dir / "topics" / "sample"
+    (folder / NOTICES_FILE).write_text("# What a curator recorded.\n", encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    ran = ekb_here(
+        "import", str(SAMPLE), "--format", "claims-jsonl", "--topic", "sample", "--replace",
+        "--kb", str(kb_dir),
+    )  # fmt: skip
+    assert (ran.exit_code, ran.stdout, ran.stderr) == (
+        1,
+        "",
+        _refused_to_drop(folder, NOTICES_FILE, "the editorial notices on the cited works"),
     )
     assert folder_bytes(kb_dir) == before
 
@@ -320,3 +340,258 @@ def test_a_new_version_dates_a_change_of_meaning_as_ekb_changes_reads_it(
     assert all(c.changed is None for c in claims if c.changed != "2026-06-01")
     ran = ekb_here("check", "--kb", str(empty_kb), "--since", "HEAD")
     assert ran.exit_code == 0, ran.stderr
+
+
+# The retracted sample's two claims (each the conclusion its Lancet abstract states,
+# verbatim) as a summary citing the works by number, with its reference list: the
+# works as PubMed cites them, their DOIs and PMIDs (tests/data/README.md).
+WAKEFIELD_STATEMENT = (
+    "- We identified associated gastrointestinal disease and developmental regression in "
+    "a group of previously normal children, which was generally associated in time with "
+    "possible environmental triggers {}."
+)
+MEHRA_STATEMENT = (
+    "- We were unable to confirm a benefit of hydroxychloroquine or chloroquine, when used "
+    "alone or with a macrolide, on in-hospital outcomes for COVID-19 {}."
+)
+WAKEFIELD_ENTRY = (
+    "{}. Wakefield AJ, Murch SH, Anthony A, et al. Ileal-lymphoid-nodular hyperplasia, "
+    "non-specific colitis, and pervasive developmental disorder in children. Lancet. "
+    "1998;351(9103):637-641. doi:10.1016/S0140-6736(97)11096-0. PMID: {}."
+)
+MEHRA_ENTRY = (
+    "{}. Mehra MR, Desai SS, Ruschitzka F, Patel AN. Hydroxychloroquine or chloroquine "
+    "with or without a macrolide for treatment of COVID-19: a multinational registry "
+    "analysis. Lancet. 2020. doi:10.1016/S0140-6736(20)31180-6. PMID: {}."
+)
+WAKEFIELD_DOI, MEHRA_DOI = "10.1016/S0140-6736(97)11096-0", "10.1016/S0140-6736(20)31180-6"
+WAKEFIELD_PMID, MEHRA_PMID = "9500320", "32450107"
+
+
+def _retracted_summary(
+    wakefield: int, mehra: int | None, pmids: tuple[str, str] = (WAKEFIELD_PMID, MEHRA_PMID)
+) -> str:
+    """The summary with Wakefield's work numbered `wakefield` and Mehra's `mehra` (None:
+    left out, its statement and its line); `pmids`: the PMIDs its lines give them."""
+    works = [(wakefield, WAKEFIELD_STATEMENT, WAKEFIELD_ENTRY, pmids[0])]
+    if mehra is not None:
+        works.append((mehra, MEHRA_STATEMENT, MEHRA_ENTRY, pmids[1]))
+    listed = sorted(works)
+    statements = [statement.format(n) for n, statement, _, _ in works]
+    entries = [entry.format(n, pmid) for n, _, entry, pmid in listed]
+    return "\n".join(["From the Research", *statements, "", "References", *entries, ""])
+
+
+@pytest.fixture
+def noticed(empty_kb: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The summary imported, its notices recorded from the Retraction Watch sample;
+    (kb, summary)."""
+    source = tmp_path / "retracted.txt"
+    source.write_text(_retracted_summary(1, 2), encoding="utf-8")
+    import_summary(empty_kb, source, RETRACTED_TOPIC)
+    record_retractions(empty_kb, RETRACTION_WATCH_SAMPLE)
+    return empty_kb, source
+
+
+def _notices_by_work(kb_dir: Path) -> dict[str | None, tuple[int, list[tuple[str, str]]]]:
+    """Each reference of the topic by its DOI: its number and its notices."""
+    return {
+        ref.doi: (ref.number, [(n.nature, n.date) for n in ref.notices])
+        for ref in load_kb(kb_dir).topic(RETRACTED_TOPIC).references
+    }
+
+
+WAKEFIELD_NOTICES = [("retraction", "2010-02-02")]
+MEHRA_NOTICES = [("expression-of-concern", "2020-06-03"), ("retraction", "2020-06-05")]
+
+
+def test_a_new_version_that_swaps_two_works_numbers_moves_each_notice_with_its_work(
+    noticed: tuple[Path, Path],
+) -> None:
+    """Wakefield's 2010 retraction follows his paper from 1 to 2, Mehra's expression of
+    concern and retraction hers from 2 to 1; each claim citing a retracted work still
+    warns, and `ekb check --strict` fails on them as before (the import passed check)."""
+    kb_dir, source = noticed
+    assert _notices_by_work(kb_dir) == {
+        WAKEFIELD_DOI: (1, WAKEFIELD_NOTICES),
+        MEHRA_DOI: (2, MEHRA_NOTICES),
+    }
+    source.write_text(_retracted_summary(2, 1), encoding="utf-8")
+    ran = ekb_here(
+        "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
+    )
+    assert ran.exit_code == 0, ran.stderr
+    assert _notices_by_work(kb_dir) == {
+        WAKEFIELD_DOI: (2, WAKEFIELD_NOTICES),
+        MEHRA_DOI: (1, MEHRA_NOTICES),
+    }
+    works = {
+        ref.number: (ref.doi, [(n.work_doi, n.work_pmid) for n in ref.notices])
+        for ref in load_kb(kb_dir).topic(RETRACTED_TOPIC).references
+    }
+    assert works == {
+        1: (MEHRA_DOI, [(MEHRA_DOI, MEHRA_PMID)] * 2),
+        2: (WAKEFIELD_DOI, [(WAKEFIELD_DOI, WAKEFIELD_PMID)]),
+    }
+    checked = ekb_here("check", "--strict", "--kb", str(kb_dir))
+    assert checked.exit_code == 1
+    assert "cites reference 2 of retracted-sample, doi:" + WAKEFIELD_DOI in checked.stderr
+
+
+def test_a_new_version_numbering_the_works_alike_keeps_notices_toml_as_it_was(
+    noticed: tuple[Path, Path],
+) -> None:
+    kb_dir, source = noticed
+    notices = kb_dir / "topics" / RETRACTED_TOPIC / NOTICES_FILE
+    written = notices.read_bytes()
+    import_summary(kb_dir, source, RETRACTED_TOPIC, replace=True)
+    assert notices.read_bytes() == written
+
+
+def test_a_new_version_that_drops_a_noticed_work_is_refused_naming_each_notice(
+    noticed: tuple[Path, Path],
+) -> None:
+    """Mehra's paper gone from the new version (its statement and its line): its two
+    notices would be dropped, or land on whatever work is numbered 2 next."""
+    kb_dir, source = noticed
+    source.write_text(_retracted_summary(1, None), encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    ran = ekb_here(
+        "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
+    )
+    path = kb_dir / "topics" / RETRACTED_TOPIC / NOTICES_FILE
+    lines = {
+        nature: next(
+            n
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if line == f'doi = "{doi}"'
+        )
+        for nature, doi in (
+            ("Expression of concern", "10.1016/S0140-6736(20)31290-3"),
+            ("Retraction", "10.1016/S0140-6736(20)31324-6"),
+        )
+    }
+    missing = (
+        " on reference 2 (doi:10.1016/S0140-6736(20)31180-6, PMID 32450107) is on a work "
+        "the new version does not cite (none has the same line in its reference list but "
+        "for the number, nor the same DOI or PMID): --replace never drops a notice nor "
+        "moves it to another work; allowed: a new version that cites the work, or "
+        "notices.toml moved out of the folder, the import, then the notices on works it "
+        "still cites put back"
+    )
+    assert (ran.exit_code, ran.stdout) == (1, "")
+    assert ran.stderr.splitlines() == [
+        f"{path}:{lines[nature] - 5}: the {nature} of {date}{missing}"
+        for nature, date in (("Expression of concern", "2020-06-03"), ("Retraction", "2020-06-05"))
+    ] + ["Error: 2 problems found"]
+    assert folder_bytes(kb_dir) == before
+
+
+def test_a_notice_whose_work_the_new_version_gives_another_pmid_is_refused(
+    noticed: tuple[Path, Path],
+) -> None:
+    """The new version's list swaps the two PMIDs (a slip in copying): each work is
+    still found by its DOI, but its PMID is the other paper's, so no notice can be
+    carried; neither is moved to the work whose PMID it names, nor dropped."""
+    kb_dir, source = noticed
+    source.write_text(_retracted_summary(1, 2, (MEHRA_PMID, WAKEFIELD_PMID)), encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    ran = ekb_here(
+        "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
+    )
+    assert (ran.exit_code, ran.stdout) == (1, "")
+    problems = ran.stderr.splitlines()
+    assert problems[-1] == "Error: 3 problems found"
+    assert problems[0].endswith(
+        ": the Retraction of 2010-02-02 on reference 1 (doi:10.1016/S0140-6736(97)11096-0, "
+        "PMID 9500320) names work_pmid '9500320', but reference 1 of the new version, the "
+        "same work by its line, DOI or PMID, has pmid 32450107: a notice stays on the work "
+        "it was recorded for; allowed: a new version that gives the work its own pmid"
+    )
+    assert folder_bytes(kb_dir) == before
+
+
+def test_a_dropped_noticed_work_with_more_recorded_of_it_is_refused_for_both_at_once(
+    noticed: tuple[Path, Path],
+) -> None:
+    """Mehra's title as the retracted sample records it, beyond what its line gave:
+    dropping the work would drop the title and the two notices, each told on its line."""
+    kb_dir, source = noticed
+    folder = kb_dir / "topics" / RETRACTED_TOPIC
+    references = folder / "references.toml"
+    sample = (REPO / "tests" / "data" / "retracted-sample" / "references.toml").read_text(
+        encoding="utf-8"
+    )
+    mehra_title = next(
+        line for line in sample.splitlines() if line.startswith('title = "Hydroxychloroquine')
+    )
+    text = references.read_text(encoding="utf-8")
+    references.write_text(
+        text.replace("number = 2\n", f"number = 2\n{mehra_title}\n"), encoding="utf-8"
+    )
+    assert load_kb(kb_dir).topic(RETRACTED_TOPIC).references[1].title
+    source.write_text(_retracted_summary(1, None), encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    ran = ekb_here(
+        "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
+    )
+    lines = ran.stderr.splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f"{folder / NOTICES_FILE}:15",
+        f"{folder / NOTICES_FILE}:23",
+        f"{references}:1",
+        "Error",
+    ]
+    assert lines[2] == f"{references}:1: " + _refusal(folder, "reference 2: title").split(": ", 2)[
+        2
+    ].rstrip("\n")
+    assert folder_bytes(kb_dir) == before
+
+
+def test_a_notice_that_names_no_work_is_refused_though_no_number_changes(
+    noticed: tuple[Path, Path],
+) -> None:
+    """A notice written before notices named their works (Wakefield's retraction, its
+    work_doi and work_pmid taken out) cannot be told to stay on its work."""
+    kb_dir, source = noticed
+    path = kb_dir / "topics" / RETRACTED_TOPIC / NOTICES_FILE
+    text = path.read_text(encoding="utf-8")
+    named = f'work_doi = "{WAKEFIELD_DOI}"\nwork_pmid = "{WAKEFIELD_PMID}"\n'
+    assert named in text
+    path.write_text(text.replace(named, ""), encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    ran = ekb_here(
+        "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
+    )
+    assert (ran.exit_code, ran.stdout, ran.stderr.splitlines()) == (
+        1,
+        "",
+        [
+            f"{path}:6: the Retraction of 2010-02-02 on reference 1 (doi:{WAKEFIELD_DOI}, "
+            f"PMID {WAKEFIELD_PMID}) does not name its work, so --replace cannot tell it from "
+            "the work the new version numbers so; allowed: work_doi or work_pmid, as `ekb "
+            "check` says",
+            "Error: 1 problem found",
+        ],
+    )
+    assert folder_bytes(kb_dir) == before
+
+
+def test_a_notices_file_that_does_not_parse_is_refused_at_its_line(
+    noticed: tuple[Path, Path],
+) -> None:
+    """Its notices can be neither carried nor left out knowingly: none is dropped."""
+    kb_dir, source = noticed
+    path = kb_dir / "topics" / RETRACTED_TOPIC / NOTICES_FILE
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('date = "2010-02-02"', 'date = "2010-02-02'), encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    ran = ekb_here(
+        "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
+    )
+    assert (ran.exit_code, ran.stdout) == (1, "")
+    assert ran.stderr.startswith(
+        f"{path}:10: --replace cannot carry its notices to the new version: TOML syntax error"
+    )
+    assert ran.stderr.endswith("\nError: 1 problem found\n")
+    assert folder_bytes(kb_dir) == before

@@ -38,6 +38,7 @@ from evidencekb.model import KnowledgeBase, Term, split_lines
 from evidencekb.names import DEFAULT_LAYOUT, LAYOUTS, SECTIONS
 from evidencekb.paths import (
     CLAIMS_FILE,
+    NOTICES_FILE,
     OVERVIEW_FILE,
     REFERENCES_FILE,
     SOURCE_COPY,
@@ -100,7 +101,9 @@ def import_summary(
     _check_arguments(source, slug, title, section, layout)
     target = kb_dir / TOPICS_DIR / slug
     existed = topic_target(target, replace)
-    replaced = Replaced.read(target, makes=()) if existed else Replaced()
+    # Its notices move with their works to the new numbers (kb/replacing_notices.py).
+    carries = (NOTICES_FILE,)
+    replaced = Replaced.read(target, makes=(), carries=carries) if existed else Replaced()
     text = read_summary(source)
     layout = layout or detect_layout(text, source.name)
     summary = read_document(text, shown(str(source)), layout, section)
@@ -254,13 +257,19 @@ def topic_files(
     if summary.layout != DEFAULT_LAYOUT:  # left out for the default, as topics before layouts
         keys["layout"] = summary.layout
     topic = format_keys(keys) + replaced.topic_history()
+    numbers = sorted({n for s in statements for n in s.citations})
+    works = replaced.follow(
+        {n: {"number": n, **(listed[n].fields if n in listed else {})} for n in numbers}
+    )
     files = {
         SOURCE_COPY: text,
         TOPIC_FILE: topic,
         OVERVIEW_FILE: _overview(source_name, statements, bool(listed)),
         CLAIMS_FILE: _claims(kb, slug, statements, added, replaced),
-        REFERENCES_FILE: _references(source_name, statements, listed, replaced),
+        REFERENCES_FILE: _references(source_name, bool(listed), works.references),
     }
+    if works.notices is not None:
+        files[NOTICES_FILE] = works.notices
     return {name: content.encode("utf-8") for name, content in files.items()}
 
 
@@ -340,23 +349,14 @@ def claim_table(
     return "\n" + format_table("claim", row | replaced.kept_fields(claim_key, row))
 
 
-def _references(
-    source_name: str,
-    statements: tuple[Statement, ...],
-    listed: dict[int, Entry],
-    replaced: Replaced,
-) -> str:
-    numbers = sorted({n for s in statements for n in s.citations})
-    given = {n: {"number": n, **(listed[n].fields if n in listed else {})} for n in numbers}
-    gives = "a reference list" if listed else "their numbers only"
+def _references(source_name: str, has_list: bool, works: dict[int, dict[str, Any]]) -> str:
+    gives = "a reference list" if has_list else "their numbers only"
     references = [
         f"# The works this topic cites. {source_name} gives {gives}.\n"
         "# Add other fields to a reference only from the work itself: never guess them.\n"
         "# kb/README.md explains every field.\n"
     ]
-    references += [
-        "\n" + format_table("reference", fields) for fields in replaced.references(given).values()
-    ]
+    references += ["\n" + format_table("reference", fields) for fields in works.values()]
     return "".join(references)
 
 

@@ -12,11 +12,11 @@ Every problem is collected, each at its file and line.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from evidencekb.identifiers import doi_key
+from evidencekb.identifiers import doi_key, is_pmid
 from evidencekb.kb.bibliography import doi_problem, pmid_problem
 from evidencekb.kb.dates import date_fault
 from evidencekb.kb.reader import KbReader
@@ -169,6 +169,24 @@ def _same(key: str, given: str, own: str | None) -> bool:
     if key == "work_doi":
         return doi_key(given) == doi_key(own)
     return int(given) == int(own)
+
+
+def unlike_work(notice: Mapping[str, Any], doi: object, pmid: object) -> str | None:
+    """The first of a notice's `work_doi` and `work_pmid` (its table's values) that does
+    not name the work whose DOI and PMID are `doi` and `pmid`, as `ekb check` holds a
+    notice to the reference it is filed under: at least one compared, none unlike. With
+    none to compare, the first it gives; None when the notice names that work."""
+    own = {"work_doi": doi, "work_pmid": pmid}
+    given = [(key, notice[key]) for key in own if isinstance(notice.get(key), str)]
+    compared = [(key, value) for key, value in given if isinstance(own[key], str)]
+    if not compared:
+        return given[0][0] if given else "work_doi"
+    for key, value in compared:
+        # A PMID not of digits (a broken file being replaced) is compared as written.
+        shaped = key == "work_doi" or (is_pmid(value) and is_pmid(str(own[key])))
+        if not (_same(key, value, str(own[key])) if shaped else value == own[key]):
+            return key
+    return None
 
 
 def _expected(reference: Reference) -> str:

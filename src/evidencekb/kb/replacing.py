@@ -9,20 +9,24 @@ no source gives:
   dates stay true across versions, and `ekb check --since` agrees. Such a claim keeps
   its values of the fields no import writes (an editor's, registry.CLAIM_FIELDS);
 - the topic's editorial history in topic.toml (its review dates and change log);
-- the stances of evidence.toml and the notices of notices.toml, which name claims by
-  id and cited works by number. A new version may reword the one and renumber the
-  other, so that a kept stance or notice could mark another work than it was recorded
-  for: an import that would drop either refuses instead, naming the file, so that
-  nothing a curator or `ekb refs retractions` recorded is lost unseen;
+- the stances of evidence.toml, which name claims by id and cited works by number. A
+  new version may reword the one and renumber the other, so that a kept stance could
+  mark another work than it was recorded for: an import that would drop them refuses
+  instead, naming the file, so that nothing a curator recorded is lost unseen; so
+  does a claims-jsonl import for notices.toml;
 - what references.toml records of a work beyond what the summary's list said of it
   (what `ekb refs import` or an editor added, or corrected): kept for the work the new
   version lists as the same (the same line but for its number, or the same DOI or
   PMID), under its new number. A work recorded so that the new version does not give
   as the same, a summary that numbers its works and no more among them, is refused
   as the files above are: its number may now name another work, and a record kept by
-  number could give a claim a citation it never had.
+  number could give a claim a citation it never had;
+- a summary import's notices.toml: each notice moves with its work, found the same
+  way, to the work's new number, and must still name it (kb/replacing_notices.py);
+  one that cannot is refused at its line, never dropped nor moved to another work.
 The folder is read leniently: one that no longer parses keeps nothing of it (it was
-being replaced because it was broken), never a guess.
+being replaced because it was broken), never a guess; but for notices.toml, whose
+notices are never dropped: one that cannot be read refuses the import.
 """
 
 from __future__ import annotations
@@ -33,10 +37,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evidencekb.errors import KBError
+from evidencekb.errors import KBError, Problem, ValidationError
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.changes import changed_in_meaning
 from evidencekb.kb.reflist import entry_body, read_entry
+from evidencekb.kb.replacing_notices import KeptNotices
 from evidencekb.kb.tomlfile import format_keys, format_table
 from evidencekb.kb.topic import CHANGE_TABLE, HISTORY_FIELDS
 from evidencekb.names import JSONL
@@ -77,21 +82,25 @@ class Replaced:
     claims: Mapping[str, Kept] = field(default_factory=dict)
     history: Mapping[str, Any] = field(default_factory=dict)  # topic.toml's keys
     changes: tuple[Mapping[str, Any], ...] = ()  # topic.toml's [[change]] tables
-    # What references.toml records beyond the summary's list, by reference number
-    # (a topic imported from a summary: all of a claims-jsonl file's works are its own).
+    # Each work of references.toml by number: what its source gave, and what was
+    # recorded beyond that (a topic imported from a summary: all of a claims-jsonl
+    # file's works are its own).
     recorded: Mapping[int, RecordedWork] = field(default_factory=dict)
     folder: Path | None = None  # the folder replaced
+    notices: KeptNotices | None = None  # its notices.toml, when the import carries it
     # The ids of the claims whose meaning the new version changes (`dated_by_meaning`);
     # None until that is known: then a claim's text and citation numbers are compared.
     moved: frozenset[str] | None = None
 
     @classmethod
-    def read(cls, folder: Path, makes: Collection[str]) -> Replaced:
+    def read(cls, folder: Path, makes: Collection[str], carries: Collection[str] = ()) -> Replaced:
         """What `folder` holds to keep; KBError if it records what the import, which
-        writes the files `makes`, would drop."""
+        writes the files `makes` and carries those of `carries` to the new numbers of
+        their works (`follow`), would drop."""
         if not folder.is_dir():
             return cls()
-        dropped = [n for n in RECORDED_APART if n not in makes and (folder / n).exists()]
+        held = [n for n in RECORDED_APART if n not in makes and (folder / n).exists()]
+        dropped = [n for n in held if n not in carries]
         if dropped:
             raise KBError(_refusal(folder, dropped))
         topic = _toml(folder / TOPIC_FILE)
@@ -101,8 +110,9 @@ class Replaced:
             _claims(_toml(folder / CLAIMS_FILE)),
             {key: topic[key] for key in HISTORY_FIELDS if isinstance(topic.get(key), str)},
             tuple(c for c in changes if isinstance(c, dict)) if isinstance(changes, list) else (),
-            _recorded(_toml(folder / REFERENCES_FILE)) if from_summary else {},
+            _recorded(_toml(folder / REFERENCES_FILE), from_summary),
             folder,
+            KeptNotices.read(folder / NOTICES_FILE) if NOTICES_FILE in held else None,
         )
 
     def dates(
@@ -132,20 +142,41 @@ class Replaced:
         names = (f.name for f in CLAIM_FIELDS if f.name not in written)
         return {name: kept.table[name] for name in names if name in kept.table}
 
-    def references(self, listed: Mapping[int, Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    def follow(self, listed: Mapping[int, Mapping[str, Any]]) -> Followed:
         """Each reference the new version cites (`listed`: what its list says of each,
         by number, its `number` included) with what references.toml recorded beyond
-        that of the same work; KBError naming those of a work the new version does not
-        give as the same (see the module's docstring), which would be dropped."""
+        that of the same work, and the notices carried to the works' new numbers.
+        KBError naming what would be dropped (see the module's docstring): a
+        ValidationError, a line a notice, if a notice cannot follow its work."""
+        moves = self._moves(listed)
+        kept = {new: self.recorded[old].beyond for old, new in moves.items()}
+        written = {number: {**given, **kept.get(number, {})} for number, given in listed.items()}
+        notices: str | None = None
+        problems: list[Problem] = []
+        if self.notices is not None:
+            old = {n: work.fields for n, work in self.recorded.items()}
+            notices, problems = self.notices.carried(moves, old, written)
+        folder = self.folder or Path()
+        left = {n: work for n, work in self.recorded.items() if work.beyond and n not in moves}
+        if problems and left:  # both told at once: the references' refusal as one more line
+            problems.append(Problem(str(folder / REFERENCES_FILE), 1, _dropped_references(left)))
+        if problems:
+            raise ValidationError(problems)
+        if left:
+            raise KBError(f"{folder}: {_dropped_references(left)}")
+        return Followed(written, notices)
+
+    def _moves(self, listed: Mapping[int, Mapping[str, Any]]) -> dict[int, int]:
+        """Each work of the folder replaced (its number) that the new version lists as
+        the same, to the number it lists it under; each of either matched once."""
         left = dict(self.recorded)
-        written: dict[int, dict[str, Any]] = {}
+        moves: dict[int, int] = {}
         for number, given in listed.items():
             same = next((n for n, work in left.items() if work.is_listed_as(given)), None)
-            kept = left.pop(same).beyond if same is not None else {}
-            written[number] = {**given, **kept}
-        if left:
-            raise KBError(_dropped_references(self.folder or Path(), left))
-        return written
+            if same is not None:
+                del left[same]
+                moves[same] = number
+        return moves
 
     def topic_history(self) -> str:
         """topic.toml's lines for the history kept, after the keys an import writes."""
@@ -195,13 +226,28 @@ def _refusal(folder: Path, dropped: list[str]) -> str:
 
 
 @dataclass(frozen=True)
+class Followed:
+    """What a summary import writes of the works the new version cites: its references
+    by number, with what was recorded of each kept, and notices.toml (None: none kept)."""
+
+    references: dict[int, dict[str, Any]]
+    notices: str | None
+
+
+@dataclass(frozen=True)
 class RecordedWork:
-    """A reference of the folder replaced that records more than the summary's list
-    said of its work: what the list said (`given`), and the fields beyond it or
-    otherwise (`beyond`, what `ekb refs import` or an editor wrote)."""
+    """A reference of the folder replaced: what the summary's list said of its work
+    (`given`), and the fields beyond it or otherwise (`beyond`, what `ekb refs import`
+    or an editor wrote; none for most works, but every work is followed, since a
+    notice may be on any)."""
 
     given: Mapping[str, Any]
     beyond: Mapping[str, Any]
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """All references.toml records of the work."""
+        return {**self.given, **self.beyond}
 
     def is_listed_as(self, new: Mapping[str, Any]) -> bool:
         """Whether the new version's entry `new` is this work: the same line but for
@@ -211,19 +257,23 @@ class RecordedWork:
             body = entry_body(line)
             if body is not None and body == entry_body(new_line):
                 return True
-        recorded = {**self.given, **self.beyond}
+        recorded = self.fields
         doi, new_doi = recorded.get("doi"), new.get("doi")
         if isinstance(doi, str) and isinstance(new_doi, str) and doi_key(doi) == doi_key(new_doi):
             return True
         return recorded.get("pmid") is not None and recorded.get("pmid") == new.get("pmid")
 
 
-def _recorded(parsed: Mapping[str, Any]) -> dict[int, RecordedWork]:
-    """references.toml's works that record more than the summary's list said, by number."""
+def _recorded(parsed: Mapping[str, Any], from_summary: bool) -> dict[int, RecordedWork]:
+    """references.toml's works by number: each with what the summary's list said of it
+    and what it records beyond that; a claims-jsonl file's, all given by the file."""
     tables = parsed.get("reference")
     found: dict[int, RecordedWork] = {}
     for table in tables if isinstance(tables, list) else ():
         if not isinstance(table, dict) or not isinstance(table.get("number"), int):
+            continue
+        if not from_summary:
+            found[table["number"]] = RecordedWork(dict(table), {})
             continue
         line = table.get("citation_text")
         body = entry_body(line) if isinstance(line, str) else None
@@ -233,15 +283,14 @@ def _recorded(parsed: Mapping[str, Any]) -> dict[int, RecordedWork]:
             for key, value in table.items()
             if key not in ("number", "citation_text") and given.get(key) != value
         }
-        if beyond:
-            found[table["number"]] = RecordedWork(given, beyond)
+        found[table["number"]] = RecordedWork(given, beyond)
     return found
 
 
 _NAMED_AT_MOST = 5  # sets of fields named in the refusal; the rest counted
 
 
-def _dropped_references(folder: Path, left: Mapping[int, RecordedWork]) -> str:
+def _dropped_references(left: Mapping[int, RecordedWork]) -> str:
     """The refusal of an import that would drop what `left` records beyond the summary:
     the works by number, those recording the same fields named together."""
     by_fields: dict[tuple[str, ...], list[int]] = {}
@@ -251,7 +300,7 @@ def _dropped_references(folder: Path, left: Mapping[int, RecordedWork]) -> str:
     if len(named) > _NAMED_AT_MOST:
         named[_NAMED_AT_MOST:] = [f"and {len(named) - _NAMED_AT_MOST} more"]
     return (
-        f"{folder}: --replace would drop what {REFERENCES_FILE} records beyond the summary "
+        f"--replace would drop what {REFERENCES_FILE} records beyond the summary "
         f"({'; '.join(named)}) of works the new version does not give as the same (the same "
         "line in its reference list but for the number, or the same DOI or PMID): a number "
         f"may now name another work. Move {REFERENCES_FILE} out of the folder, import, then "
