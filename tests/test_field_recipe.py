@@ -473,7 +473,8 @@ def test_a_claim_field_named_as_a_claims_jsonl_lines_own_key_is_refused(
     tmp_path: Path, kb_dir: Path
 ) -> None:
     """`type` says what a line is: a claim field of that name could never be given by
-    one (registry.RESERVED_CLAIM_NAMES does not hold it; the import refuses it)."""
+    one, so the registry refuses the name (RESERVED_CLAIM_NAMES), as it does
+    `evidence` and `relations`."""
     copy = _copy(tmp_path)
     declared = '    ClaimField("type", "text", "The kind of claim.", required=False),\n'
     opening = "CLAIM_FIELDS: tuple[ClaimField, ...] = ("
@@ -484,7 +485,7 @@ def test_a_claim_field_named_as_a_claims_jsonl_lines_own_key_is_refused(
     done = ekb(tmp_path, "import", str(SCIFACT_SAMPLE), "--format", "claims-jsonl", "--topic",
                "scifact", "--kb", str(kb_dir))  # fmt: skip
     assert done.returncode != 0
-    assert "claim field 'type': a claims-jsonl line's key of its own" in done.stderr
+    assert "claim field 'type': the name is taken" in done.stderr
 
 
 # GRADE's 2008 paper in the BMJ (reference 2 of fixtures.REFERENCED_SUMMARY), which

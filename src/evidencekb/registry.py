@@ -243,6 +243,7 @@ RESERVED_CLAIM_NAMES = frozenset(
         *("topic_title", "strength_title", "strength_definition", "category_labels"),
         *("entity_labels", "references"),
         *("score", "highlighted", "highlights", "corrected_query"),
+        "type",  # a claims-jsonl line's own key, which says what the line is
         # `ekb show --json` gives the claim's topic's fields as topic_NAME.
         *(f"topic_{f.name}" for f in TOPIC_FIELDS),
     }

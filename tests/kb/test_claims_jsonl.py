@@ -262,3 +262,9 @@ def test_the_kb_readme_names_the_fields_a_line_may_not_give() -> None:
     (row,) = [line for line in text.splitlines() if line.startswith("| claim | any other field")]
     named = row.split(" | ")[1].split("(which")[0]
     assert re.findall(r"`([a-z_]+)`", named) == list(WORKED_OUT)
+
+
+def test_a_lines_own_keys_are_names_no_claim_field_may_take() -> None:
+    """A claim field named as a line's own key (`type`, `evidence`, `relations`) could
+    never be given by a line: the registry refuses such a name as it loads."""
+    assert CLAIM_LINE_KEYS.keys() <= registry.RESERVED_CLAIM_NAMES

@@ -65,12 +65,6 @@ CLAIM_FIELDS = CLAIM_LINE_KEYS | {
     for f in registry.CLAIM_FIELDS
     if f.name in READ_OF_A_CLAIM or f in FROM_SOURCE
 }
-if _taken := sorted(CLAIM_LINE_KEYS.keys() & {f.name for f in registry.CLAIM_FIELDS}):
-    # registry.RESERVED_CLAIM_NAMES has `evidence` and `relations`, not `type`.
-    raise ValueError(
-        f"claim field {_taken[0]!r}: a claims-jsonl line's key of its own has the name, "
-        "so that a line could not give the field; choose another"
-    )
 WORK_FIELDS = {"type": Field("text"), **REFERENCE_FIELDS}
 EVIDENCE_KEYS = {"citation", "stance", "quotes"}
 QUOTE_KEYS = {"sentence", "text"}
