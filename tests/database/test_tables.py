@@ -112,3 +112,19 @@ def test_a_claims_verdict_comes_before_its_words(db: sqlite3.Connection, table: 
         'source: "the evidence is moderate to weak"',
         0,
     )
+
+
+def test_every_foreign_key_leads_an_index(db: sqlite3.Connection) -> None:
+    """A row's page in Datasette counts the rows referring to it, and contested_claims
+    reads claim_relations by other_id: each a scan of the table without an index."""
+    tables = [row[0] for row in db.execute("select name from sqlite_master where type = 'table'")]
+    unindexed = []
+    for table in tables:
+        indexes = db.execute(f"pragma index_list([{table}])").fetchall()
+        leading = {db.execute(f"pragma index_info([{i[1]}])").fetchone()[2] for i in indexes}
+        keys = {row[3] for row in db.execute(f"pragma foreign_key_list([{table}])")}
+        unindexed += [f"{table}.{column}" for column in sorted(keys - leading)]
+    assert unindexed == []
+    query = "explain query plan select * from contested_claims"
+    plan = " ".join(row[3] for row in db.execute(query))
+    assert "SCAN claim_relations" not in plan

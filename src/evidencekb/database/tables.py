@@ -115,6 +115,7 @@ def _write(
     _write_cited_works(db, kb)
     _write_claims(db, kb, progress, verdicts)
     add_evidence(db, kb, work_id)
+    _index_foreign_keys(db)
     _write_views(db)
     db.table("claims").enable_fts(["text", "heading"], fts_version="FTS5", tokenize="porter")
 
@@ -341,6 +342,19 @@ def _insert_rows(
     marks = ", ".join("?" for _ in columns)
     with db.conn:
         db.conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})", rows)
+
+
+def _index_foreign_keys(db: sqlite_utils.Database) -> None:
+    """Index each foreign key column that no index (a primary key's included) leads
+    with, whatever table declared it: a row's page in Datasette counts the rows of
+    every table that refer to it, and a view joins by them (contested_claims reads
+    claim_relations by other_id), each a whole-table scan without one."""
+    for table in db.tables:
+        leading = {index.columns[0] for index in table.indexes}
+        wanted = dict.fromkeys(key.column for key in table.foreign_keys)
+        for column in wanted:
+            if column is not None and column not in leading:
+                table.create_index([column])
 
 
 def _write_views(db: sqlite_utils.Database) -> None:
