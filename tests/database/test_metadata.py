@@ -61,6 +61,35 @@ def test_every_table_view_and_column_is_described(site: Path) -> None:
     connection.close()
 
 
+def test_a_claims_column_a_view_shows_as_it_is_is_described_as_the_table_does(
+    site: Path,
+) -> None:
+    """A view's column holding, row by row, the claims column of its name (the claim's
+    text, heading, section, ...) reads as the registry describes that field, not as a
+    second hand-written list that can go stale; a column of that name holding anything
+    else (claim_overview.strength: the label's title) is described apart."""
+    tables = metadata(site)["databases"]["evidencekb"]["tables"]
+    connection = sqlite3.connect(site / DATABASE_NAME)
+    claims = [row[1] for row in connection.execute("pragma table_info(claims)")]
+    joins = {"claim_overview": "v.id = c.id", "contested_claims": "v.id = c.id"}
+    joins["claims_fts"] = "v.rowid = c.rowid"
+    same, apart = [], []
+    for view, join in joins.items():
+        for column in tables[view]["columns"]:
+            if column not in claims:
+                continue
+            differ = connection.execute(
+                f"select count(*) from [{view}] v join claims c on {join} "
+                f"where v.[{column}] is not c.[{column}]"
+            ).fetchone()[0]
+            described = tables[view]["columns"][column] == tables["claims"]["columns"][column]
+            (same if not differ else apart).append((view, column, described))
+    connection.close()
+    assert [entry for entry in same if not entry[2]] == []
+    assert apart == [("claim_overview", "strength", False)]
+    assert len(same) == 18  # 11 of claim_overview, 5 of contested_claims, 2 of claims_fts
+
+
 def test_drift_is_found_both_ways(site: Path) -> None:
     schema = read_schema(site / DATABASE_NAME)
     assert drift(schema) == []

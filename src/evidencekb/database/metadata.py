@@ -70,6 +70,26 @@ _VERDICT = {
     "concern; else 0.",
 }
 
+# The claims table's columns: what the loader adds, every claims.toml field of one
+# value by its registry description, and the evidence columns.
+_CLAIM_COLUMNS = {
+    "topic": "The topic the claim belongs to.",
+    "position": "The claim's place in its topic's summary, from 1.",
+    "source": "The file name of the summary the claim comes from.",
+    **{f.name: f.description for f in CLAIM_FIELDS if f.is_column},
+    "contested": "1 when its cited works disagree or a curator says another claim "
+    "contradicts it, else 0.",
+    **_VERDICT,
+}
+
+
+def _claim_columns(*names: str) -> dict[str, str]:
+    """The descriptions of claims columns a view or index shows as they are: taken from
+    the table's, so that a field's description said once in the registry is said the
+    same wherever its column appears."""
+    return {name: _CLAIM_COLUMNS[name] for name in names}
+
+
 TABLES: dict[str, Described] = {
     "topics": Described(
         "One row per topic: a clinical evidence summary imported into the knowledge base.",
@@ -94,15 +114,7 @@ TABLES: dict[str, Described] = {
     ),
     "claims": Described(
         "One row per claim: a statement of a summary, kept verbatim.",
-        {
-            "topic": "The topic the claim belongs to.",
-            "position": "The claim's place in its topic's summary, from 1.",
-            "source": "The file name of the summary the claim comes from.",
-            **{f.name: f.description for f in CLAIM_FIELDS if f.is_column},
-            "contested": "1 when its cited works disagree or a curator says another claim "
-            "contradicts it, else 0.",
-            **_VERDICT,
-        },
+        _CLAIM_COLUMNS,
         facets=("topic", "section", "strength", "strength_method", "contested", "warning"),
         # No label column: a claim named by its words alone (where a row links to it)
         # would read as fact when its cited works contradict it; its id names it.
@@ -110,7 +122,7 @@ TABLES: dict[str, Described] = {
     "claims_fts": Described(
         "The full-text index of the claims' text and heading (FTS5, Porter stemming): "
         "Datasette's search box on the claims table uses it.",
-        {"text": "The claim's text.", "heading": "The claim's heading."},
+        _claim_columns("text", "heading"),
     ),
     "cited_works": Described(
         "One row per work a topic cites by number. A topic's numbers are its own; only "
@@ -236,21 +248,13 @@ TABLES: dict[str, Described] = {
         "Each claim with its topic's title, strength, citations, categories and entities "
         "on one row.",
         {
-            "id": "The claim's permanent id.",
-            **_VERDICT,
-            "topic": "The topic's id.",
+            **_claim_columns("id", *_VERDICT, "topic", "section", "heading", "text"),
+            **_claim_columns("strength_method", "strength_basis", "source", "source_line"),
             "topic_title": "The topic's title.",
-            "section": "The part of the summary: guidelines or research.",
-            "heading": "The heading the claim stands under.",
-            "text": "The statement, verbatim.",
-            "strength": "The evidence-strength label's name.",
-            "strength_method": "stated or derived.",
-            "strength_basis": "What the label rests on.",
+            "strength": "The name of its evidence-strength label (strength_levels.title).",
             "citations": "The numbers of the works it cites, in its order.",
             "categories": "Its categories' names, separated by '; '.",
             "entities": "The names of the entities it mentions, separated by '; '.",
-            "source": "The summary's file name.",
-            "source_line": "The claim's line in the summary.",
         },
         facets=("topic", "section", "strength", "warning"),
     ),
@@ -291,11 +295,7 @@ TABLES: dict[str, Described] = {
         "Claims whose cited works disagree, or that a curator says another claim "
         "contradicts, with both sides.",
         {
-            "id": "The claim's permanent id.",
-            "verdict": _VERDICT["verdict"],
-            "topic": "The topic's id.",
-            "position": "The claim's place in its topic.",
-            "text": "The statement, verbatim.",
+            **_claim_columns("id", "verdict", "topic", "position", "text"),
             "supported_by": "The numbers of the works that support it.",
             "contradicted_by": "The numbers of the works that contradict it.",
             "contradicting_claims": "The ids of claims a curator says contradict it.",
