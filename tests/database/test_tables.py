@@ -68,6 +68,14 @@ def test_views_answer_common_questions(db: sqlite3.Connection) -> None:
     assert row == ("2, 3", "Low", "Mechanism of action")
     usage = db.execute("select number, citing_claims from cited_work_usage").fetchall()
     assert usage == [(1, 4), (2, 6), (3, 2), (4, 2), (5, 1), (6, 1)]
+    # Each work's citing claims in the summary's order, as the claims table has them.
+    in_order = db.execute(
+        "select claim_citations.work_id, claims.id from claims join claim_citations "
+        "on claim_citations.claim_id = claims.id order by claims.topic, claims.position"
+    ).fetchall()
+    listed = dict(db.execute("select id, claim_ids from cited_work_usage").fetchall())
+    for work, ids in listed.items():
+        assert ids == ", ".join(claim for of, claim in in_order if of == work)
     assert db.execute("select claims from entity_mentions where id = 'crps'").fetchone() == (2,)
     assert db.execute("select * from strength_by_topic").fetchall() == [
         ("ketamine-pain", 3, "Low", "derived", 4),

@@ -62,12 +62,19 @@ select claims.topic, strength_levels.rank, strength_levels.title as strength,
 from claims join strength_levels on strength_levels.label = claims.strength
 group by claims.topic, strength_levels.rank, claims.strength_method
 order by claims.topic, strength_levels.rank, claims.strength_method""",
+    # The claims citing a work listed in their topic's order, as the other views list
+    # theirs: an ordered subquery, since group_concat over a join follows no order
+    # that SQLite promises.
     "cited_work_usage": """
 select cited_works.id, cited_works.topic, cited_works.number, cited_works.described,
-  count(claim_citations.claim_id) as citing_claims,
-  group_concat(claim_citations.claim_id, ', ') as claim_ids
-from cited_works left join claim_citations on claim_citations.work_id = cited_works.id
-group by cited_works.id order by cited_works.topic, cited_works.number""",
+  (select count(*) from claim_citations
+     where claim_citations.work_id = cited_works.id) as citing_claims,
+  (select group_concat(claim_id, ', ') from (
+     select claim_citations.claim_id from claim_citations
+     join claims on claims.id = claim_citations.claim_id
+     where claim_citations.work_id = cited_works.id order by claims.position)
+  ) as claim_ids
+from cited_works order by cited_works.topic, cited_works.number""",
     "entity_mentions": """
 select entities.id, entities.label, entities.kind, count(claim_entities.claim_id) as claims
 from entities left join claim_entities on claim_entities.entity_id = entities.id
