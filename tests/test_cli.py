@@ -235,7 +235,12 @@ def test_show_gives_each_cited_works_stance_and_quotations(evidence_kb: Path) ->
 def test_list_names_every_claim(repo_kb: Path) -> None:
     lines = ekb("list", "--kb", str(repo_kb)).stdout.splitlines()
     assert lines[0] == "Ketamine for pain management (ketamine-pain): 20 claims"
-    assert lines[1] == ("  ketamine-pain-6927e12e  Ketamine is a viable option for managing pain…")
+    # The seed records no stance: every claim says so before its words.
+    assert lines[1] == "  ketamine-pain-6927e12e  No cited work's finding recorded: Ketamine is a…"
+    assert (
+        lines[2]
+        == "  ketamine-pain-4e90786c  No work cited: Ketamine has demonstrated efficacy in…"
+    )
     assert len(lines) == 21 and all(len(line) <= 80 for line in lines)
     assert ekb("list", "--topic", "nope", "--kb", str(repo_kb)).stderr == (
         "Error: no topic 'nope'; topics: ketamine-pain\n"
@@ -260,6 +265,24 @@ def test_list_leads_a_claim_not_to_take_for_fact_with_its_finding(evidence_kb: P
         "  scifact-10  \u26a0 contested: 4-PBA treatment decreases endoplasmic reticulum…",
         "  scifact-11  \u26a0 contested: 4-PBA treatment raises endoplasmic reticulum stress…",
     ]
+
+
+def test_list_says_what_the_cited_works_found_however_narrow(kb_dir: Path) -> None:
+    # Retraction Watch's notices, recorded as `ekb refs retractions` records them.
+    from evidencekb.kb import load_kb
+    from evidencekb.kb.show import claim_list
+    from fixtures import add_retracted_sample
+
+    add_retracted_sample(kb_dir)
+    topics = {t.slug: t for t in load_kb(kb_dir).topics}
+    narrow = claim_list((topics["retracted-sample"],), width=20)
+    assert narrow.splitlines()[1:] == [
+        "  retracted-sample-e0fdfc19  \u26a0 reference 1 retracted: W…",
+        "  retracted-sample-0b419dba  \u26a0 reference 2 retracted: W…",
+    ]
+    seed = claim_list((topics["ketamine-pain"],), width=200).splitlines()[1:]
+    said = ("No cited work's finding recorded: ", "No work cited: ")
+    assert len(seed) == 20 and all(any(s in line for s in said) for line in seed)
 
 
 def test_import_errors(empty_kb: Path, tmp_path: Path) -> None:

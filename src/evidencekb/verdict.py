@@ -159,18 +159,8 @@ class Verdict:
     @property
     def finding(self) -> str:
         """What the cited works found, in a few words."""
-        if self.cited == 0:
-            return NOTHING_CITED
-        if self.recorded == 0:
-            return NOTHING_RECORDED
-        if DISAGREE in self.contested_because:
-            return f"Contested: {DISAGREE}"
-        many = self.count(CONTRADICTS) + self.count(SUPPORTS) > 1
-        if self.contradicted:
-            return "Cited works contradict" if many else "Cited work contradicts"
-        if self.count(SUPPORTS):
-            return "Cited works support" if many else "Cited work supports"
-        return "No cited work takes a side"
+        stances = [c.stance for c in self.counts for _ in range(c.count)]
+        return _finding(stances, self.contested_because)
 
     @property
     def detail(self) -> str:
@@ -258,6 +248,34 @@ def cautions(claim: Claim) -> tuple[str, ...]:
     strength reads its text for hedging words: a list of 80,000 claims took a second)."""
     stances = (e.stance for e in claim.citation_evidence)
     return _cautions(contradicted(stances), bool(_contested_because(claim)), claim.notices)
+
+
+def brief(claim: Claim) -> str:
+    """A claim's finding in a few words, for a line too short for its findings (`ekb
+    list`): what makes it a `Verdict.warning`, marked ("⚠ contradicted"), or else
+    `Verdict.finding` ("Cited work supports", "No cited work's finding recorded"), so
+    that a claim nobody has read a work for never reads as settled. Without its
+    strength, which reads the text for hedging words (see `cautions`)."""
+    said = cautions(claim)
+    if said:
+        return "\u26a0 " + ", ".join(said)
+    return _finding([e.stance for e in claim.citation_evidence], _contested_because(claim))
+
+
+def _finding(stances: list[str], contested_because: tuple[str, ...]) -> str:
+    """`Verdict.finding` of a claim whose cited works take `stances`, one a work."""
+    if not stances:
+        return NOTHING_CITED
+    if all(s == NOT_STATED for s in stances):
+        return NOTHING_RECORDED
+    if DISAGREE in contested_because:
+        return f"Contested: {DISAGREE}"
+    many = stances.count(CONTRADICTS) + stances.count(SUPPORTS) > 1
+    if contradicted(stances):
+        return "Cited works contradict" if many else "Cited work contradicts"
+    if SUPPORTS in stances:
+        return "Cited works support" if many else "Cited work supports"
+    return "No cited work takes a side"
 
 
 def _cautions(

@@ -10,7 +10,7 @@ from evidencekb.model import Claim, Evidence, KnowledgeBase, Reference, Topic
 from evidencekb.names import NOT_STATED, SECTION_TITLES
 from evidencekb.registry import REFERENCE_FIELDS, TOPIC_FIELDS, Fact, claim_facts, reference_facts
 from evidencekb.terminal import NARROWEST, wrapped
-from evidencekb.verdict import NOT_RECORDED, Verdict, cautions, claim_json, verdict
+from evidencekb.verdict import NOT_RECORDED, Verdict, brief, claim_json, verdict
 
 LIST_COMMAND = "ekb list"  # the command that lists the ids, named in errors
 _LABEL = 13  # the width of the "Cited works: " column
@@ -195,24 +195,25 @@ def fact_lines(fact: Fact, width: int) -> list[str]:
 
 
 def claim_list(topics: tuple[Topic, ...], width: int = 88) -> str:
-    """Every claim's id and the start of its text, one a line, topic by topic; a claim
-    whose verdict a reader must not miss (verdict.Verdict.warning) is led by what makes
-    it so, marked, so that even a list of ids never shows it as fact."""
+    """Every claim's id and the start of its text, one a line, topic by topic; each
+    claim led by its finding in brief (verdict.brief: "\u26a0 contradicted", "No cited
+    work's finding recorded"), so that even a list of ids never shows a claim as fact.
+    A narrow terminal cuts the words, never the finding."""
     lines = []
     for each in topics:
         lines.append(f"{each.title} ({each.slug}): {len(each.claims)} claims")
         for claim in each.claims:
-            said = ", ".join(cautions(claim))
-            text = f"\u26a0 {said}: {claim.text}" if said else claim.text
-            lines.append(_shortened(f"  {claim.id}  {text}", max(width, NARROWEST)))
+            lead = f"  {claim.id}  {brief(claim)}: "
+            lines.append(lead + _shortened(claim.text, max(width, NARROWEST) - len(lead)))
     return "\n".join(lines)
 
 
-def _shortened(line: str, width: int) -> str:
-    """`line` cut at a word to fit `width` columns, an ellipsis saying so."""
-    if len(line) <= width:
-        return line
-    cut = line[: width - 1]
+def _shortened(text: str, width: int) -> str:
+    """`text` cut at a word to fit `width` columns (at least its first word's first
+    letter), an ellipsis saying so."""
+    if len(text) <= width:
+        return text
+    cut = text[: max(width - 1, 1)]
     return (cut.rsplit(" ", 1)[0] if " " in cut.strip() else cut).rstrip(" ,;:") + "…"
 
 
