@@ -763,3 +763,22 @@ def test_a_bullet_over_nested_bullets_is_their_lead_in_in_the_text_layout() -> N
         (heading, "intranasal administration.", (6,)),
         ("Administration and Side Effects of Ketamine", f"{AWARE}.", (2,)),
     ]
+
+
+QUOTED = f'{LEAD} as "a viable option"'
+
+
+@pytest.mark.parametrize(
+    ("statement", "text", "citations"),
+    [(f"{LEAD}.2-4", f"{LEAD}.", (2, 3, 4)), (f"{LEAD}.2\u20134", f"{LEAD}.", (2, 3, 4)),
+     (f"{LEAD}.2, 4", f"{LEAD}.", (2, 4)), (f"{LEAD}.2; 4", f"{LEAD}.", (2, 4)),
+     (f"{LEAD}.2,3-5", f"{LEAD}.", (2, 3, 4, 5)), (f"{QUOTED}2-4.", f"{QUOTED}.", (2, 3, 4))],
+)  # fmt: skip
+def test_a_flattened_superscript_range_or_spaced_list_cites(
+    statement: str, text: str, citations: tuple[int, ...]
+) -> None:
+    """Raised "²⁻⁴" or "²˒ ⁴" copied flat after the period: read whole, never left in the
+    claim's text citing nothing (the article layout, with no reference list, took it so)."""
+    summary = f"Ketamine\n\nOverview\n\n{statement}\n"
+    (found,) = parse_summary(summary, "s.txt", "article", "research")
+    assert (found.text, found.citations) == (text, citations)

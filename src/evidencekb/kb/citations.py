@@ -60,17 +60,21 @@ _BRACKETED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>{_BRACKETS}){_END}\Z")
 _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){_END}\Z")
 # The quotation marks a quotation closes with, straight and curly.
 _CLOSING_QUOTES = "\"'\u201d\u2019\u00bb"
+# A flattened superscript's list: ranges and lists as the raised digits were, "2-4",
+# "2,3", "1, 3" (the copy keeps a blank after a comma, never before one).
+_FLAT_RANGE = rf"{NUMBER}(?:{_DASH}{NUMBER})?"
+_FLAT_LIST = rf"{_FLAT_RANGE}(?:[,;] ?{_FLAT_RANGE}){{0,{_MOST}}}"
 # Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3",
-# "... by 30%.2", "... (95% CI 10-40%).3" (a letter, a per cent sign or a closing bracket
-# before the period, never a digit, so that "2.1" stays a number).
+# "... pain.2-4", "... by 30%.2", "... (95% CI 10-40%).3" (a letter, a per cent sign or a
+# closing bracket before the period, never a digit, so that "2.1" stays a number).
 _JOINED = re.compile(
     rf"^(?P<text>.*?(?:[^\W\d_]|[%)\]{_CLOSING_QUOTES}])[.!?])"
-    rf"(?P<marker>{NUMBER}(?:[,;]{NUMBER}){{0,{_MOST}}})(?P<end>)\Z"
+    rf"(?P<marker>{_FLAT_LIST})(?P<end>)\Z"
 )
 # ... and flattened onto a closing quote before the period: `... "a viable option"1.`
 # (a number inside the quotes, `"type 2".`, stands before the quote, and is the text's).
 _QUOTED = re.compile(
-    rf"^(?P<text>.*?\S[{_CLOSING_QUOTES}])(?P<marker>{NUMBER}(?:[,;]{NUMBER}){{0,{_MOST}}})"
+    rf"^(?P<text>.*?\S[{_CLOSING_QUOTES}])(?P<marker>{_FLAT_LIST})"
     r"(?P<end>[.!?]?)\Z"
 )
 _PLAIN = re.compile(
