@@ -226,6 +226,29 @@ def test_an_article_lead_in_holds_for_the_bullets_under_it() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("layout", "item"),
+    [("markdown", "* **Routes**"), ("markdown", "* Routes"), ("text", "- Routes")],
+)
+def test_an_item_worded_as_a_heading_over_nested_items_is_their_lead_in(
+    layout: str, item: str
+) -> None:
+    """No period, no citation, items nested in it: it heads them, as "Routes:" does; it
+    was a claim citing nothing, and its items lost their heading."""
+    part = "## From the Research\n\n" if layout == "markdown" else "From the Research\n"
+    bullet = item[0]
+    text = (
+        f"{part}Administration and Side Effects of Ketamine\n{item}\n"
+        f"    {bullet} {SEED_LINES['routes']} [6].\n{bullet} {SEED_LINES['weak']} [4].\n"
+    )
+    statements = parse_summary(text, "s", layout)
+    heading = "Administration and Side Effects of Ketamine"
+    assert [(s.heading, s.citations) for s in statements] == [
+        (f"{heading} > Routes", (6,)),
+        (heading, (4,)),
+    ]
+
+
 def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
     code = "```\nnot a statement\n```\n\n"
     text = f"## From the Research\n\n{code}- {SEED_LINES['lead']} [2].\n\n{code}{code}"

@@ -219,14 +219,22 @@ class _SummaryReader:
 
     def feed_rest(self, block: Block) -> None:
         """A block's text after its cited sentences: a lead-in, a heading or a statement."""
-        lead_in = self.layout != "text" or (block.kind == "item" and self.nested_next)
+        listing = block.kind == "item" and self.nested_next
+        lead_in = self.layout != "text" or listing
         if lead_in and block.text.endswith(":") and not split_marker(block.text):
-            self.lead_in = _Heading(block.text[:-1].rstrip(), block.line, BARE, block.depth)
-            self.check_heading(self.lead_in)
+            self.start_lead_in(block, block.text[:-1].rstrip())
+        elif listing and self.heading_like(block):
+            # An item over items nested in it, worded as a heading ("**Key
+            # characteristics**", no period, no citation), heads them as a lead-in does.
+            self.start_lead_in(block, block.text)
         elif block.kind == "prose" and self.heading_like(block):
             self.start_heading(block, BARE)
         else:
             self.add_statement(block, block.text)
+
+    def start_lead_in(self, block: Block, text: str) -> None:
+        self.lead_in = _Heading(text, block.line, BARE, block.depth)
+        self.check_heading(self.lead_in)
 
     def follow_lead_in(self, block: Block) -> None:
         """A lead-in holds for the list under it, or the prose after it up to a list;
