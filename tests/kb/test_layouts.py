@@ -249,6 +249,21 @@ def test_an_item_worded_as_a_heading_over_nested_items_is_their_lead_in(
     ]
 
 
+@pytest.mark.parametrize("layout", ["article", "markdown"])
+def test_a_numbered_section_heading_over_paragraphs_heads_them(layout: str) -> None:
+    """A numbered line, "1. Background", alone over a paragraph is its heading, not a list of
+    one item: it was a claim citing nothing ("Background"), its paragraph under no heading."""
+    text = (
+        f"Ketamine\n\n1. Background\n\n{SEED_LINES['lead']} (2).\n\n"
+        f"2. Efficacy\n\n{SEED_LINES['weak']} (4).\n"
+    )
+    statements = parse_summary(text, "s", layout, "research")
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Background", (2,)),
+        ("Efficacy", (4,)),
+    ]
+
+
 def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
     code = "```\nnot a statement\n```\n\n"
     text = f"## From the Research\n\n{code}- {SEED_LINES['lead']} [2].\n\n{code}{code}"

@@ -105,6 +105,7 @@ class _SummaryReader:
     headings: list[_Heading] = field(default_factory=list)
     lead_in: _Heading | None = None
     nested_next: bool = False  # whether the block after the one read is nested deeper
+    heads_prose: bool = False  # whether the block read is an item alone, over prose
     title: str | None = None
     first_seen: dict[str, int] = field(default_factory=dict)  # statement text -> line
 
@@ -125,6 +126,7 @@ class _SummaryReader:
         for index, block in enumerate(blocks):
             # A list item that ends in ":" over items nested deeper is their lead-in.
             self.nested_next = index + 1 < len(blocks) and blocks[index + 1].depth > block.depth
+            self.heads_prose = _heads_prose(blocks, index)
             if index == 0 and self.is_title(block):
                 self.title = block.text
                 if fault := text_fault(block.text):
@@ -227,7 +229,7 @@ class _SummaryReader:
             # An item over items nested in it, worded as a heading ("**Key
             # characteristics**", no period, no citation), heads them as a lead-in does.
             self.start_lead_in(block, block.text)
-        elif block.kind == "prose" and self.heading_like(block):
+        elif (block.kind == "prose" or self.heads_prose) and self.heading_like(block):
             self.start_heading(block, BARE)
         else:
             self.add_statement(block, block.text)
@@ -340,6 +342,15 @@ class _SummaryReader:
         if marker:
             for fault in [*marker.faults, *citation_faults(marker.citations)]:
                 self.problem(line, fault)
+
+
+def _heads_prose(blocks: list[Block], index: int) -> bool:
+    """Whether block `index` is a list item alone, no item before or after it, over a
+    paragraph: a numbered section heading ("1. Background"), when worded as one."""
+    block, before = blocks[index], blocks[index - 1] if index else None
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    alone = block.kind == "item" and (before is None or before.kind != "item")
+    return alone and after is not None and after.kind == "prose"
 
 
 # The most words before the number of a numbered title: "Recommendation 1", "Key
