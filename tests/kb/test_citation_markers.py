@@ -772,7 +772,9 @@ QUOTED = f'{LEAD} as "a viable option"'
     ("statement", "text", "citations"),
     [(f"{LEAD}.2-4", f"{LEAD}.", (2, 3, 4)), (f"{LEAD}.2\u20134", f"{LEAD}.", (2, 3, 4)),
      (f"{LEAD}.2, 4", f"{LEAD}.", (2, 4)), (f"{LEAD}.2; 4", f"{LEAD}.", (2, 4)),
-     (f"{LEAD}.2,3-5", f"{LEAD}.", (2, 3, 4, 5)), (f"{QUOTED}2-4.", f"{QUOTED}.", (2, 3, 4))],
+     (f"{LEAD}.2,3-5", f"{LEAD}.", (2, 3, 4, 5)), (f"{QUOTED}2-4.", f"{QUOTED}.", (2, 3, 4)),
+     # a blank before the comma, as some copies leave it
+     (f"{LEAD}.2 ,3", f"{LEAD}.", (2, 3)), (f"{LEAD}.2 , 3", f"{LEAD}.", (2, 3))],
 )  # fmt: skip
 def test_a_flattened_superscript_range_or_spaced_list_cites(
     statement: str, text: str, citations: tuple[int, ...]

@@ -61,9 +61,9 @@ _PARENTHESIZED = re.compile(rf"^(?P<text>.*?\S)\s*(?P<marker>\(\s*{_LIST}\s*\)){
 # The quotation marks a quotation closes with, straight and curly.
 _CLOSING_QUOTES = "\"'\u201d\u2019\u00bb"
 # A flattened superscript's list: ranges and lists as the raised digits were, "2-4",
-# "2,3", "1, 3" (the copy keeps a blank after a comma, never before one).
+# "2,3", "1, 3", and "2 ,3" (a copy may keep a blank on either side of a comma).
 _FLAT_RANGE = rf"{NUMBER}(?:{_DASH}{NUMBER})?"
-_FLAT_LIST = rf"{_FLAT_RANGE}(?:[,;] ?{_FLAT_RANGE}){{0,{_MOST}}}"
+_FLAT_LIST = rf"{_FLAT_RANGE}(?: ?[,;] ?{_FLAT_RANGE}){{0,{_MOST}}}"
 # Superscripts flattened by a copy from a PDF or web page: "... pathways.1", "... pain.2,3",
 # "... pain.2-4", "... by 30%.2", "... (95% CI 10-40%).3" (a letter, a per cent sign or a
 # closing bracket before the period, never a digit, so that "2.1" stays a number).
