@@ -406,6 +406,28 @@ def test_a_subscript_of_letters_or_another_tag_is_refused_at_its_line(
     )
 
 
+def test_a_block_of_html_comments_is_skipped_as_a_page_skips_it(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """An editor's note between the items holds no statement: it was refused ("an HTML
+    block holds no statements"). An HTML block of anything else still is, at its line."""
+    text = (
+        "# Ketamine\n\n## From the Research\n\n"
+        f"- {LEAD} [1].\n\n<!-- checked against the source\n     in December -->\n\n"
+        f"- {ROUTES} [2].\n"
+    )
+    assert imported(empty_kb, tmp_path / "s.md", text) == (0, created(2, 2))
+    assert [c.text for c in load_kb(empty_kb).topic("t").claims] == [f"{LEAD}.", f"{ROUTES}."]
+    assert ekb_here("check", "--kb", str(empty_kb)).exit_code == 0
+    mixed = text.replace("in December -->", "in December -->\n<div>note</div>")
+    code, said = imported(empty_kb, tmp_path / "m.md", mixed, "--replace")
+    assert (code, said) == (
+        1,
+        "m.md:9: an HTML block holds no statements; write them as Markdown paragraphs or "
+        "list items\nError: 1 problem found\n",
+    )
+
+
 # -- 12. a citation in words or by author and year is refused, never kept as text ------------
 
 WORDED = (

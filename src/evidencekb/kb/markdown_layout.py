@@ -63,6 +63,9 @@ _LOWERABLE = re.compile(r"[0-9+\-\u2212=()]+")
 _SUB_TAG = re.compile(r"<(?P<close>/?)sub(?:\s[^<>]*)?>", re.IGNORECASE)
 # A line break, read as the space it stands for in a statement.
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# An HTML block of comments and nothing else (`<!-- reviewed 2026-12 -->` between the
+# items): it holds no statement.
+_COMMENTS_ONLY = re.compile(r"(?:\s*<!--.*?-->)+\s*", re.DOTALL)
 # The name of an HTML tag the reader does not read, or a comment's opening.
 _TAG_NAME = re.compile(r"</?([A-Za-z][\w-]*)")
 # How much of the word a refused superscript would join its problem shows.
@@ -95,6 +98,8 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
             depth += 1
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             depth -= 1
+        elif token.type == "html_block" and _COMMENTS_ONLY.fullmatch(token.content):
+            continue  # an editor's note, which a Markdown page does not show either
         elif token.type in _NOT_READ and token.map:
             problems.append(LayoutProblem(token.map[0] + 1, _NOT_READ[token.type]))
         elif token.type in ("heading_open", "paragraph_open") and token.map:
