@@ -120,10 +120,10 @@ def _work_problems(
     values: dict[str, Any], reference: Reference, references: Iterable[Reference]
 ) -> list[tuple[str, str]]:
     """Whether the work the notice records (work_doi, work_pmid) is the reference it is
-        filed under: a notice kept by number alone went with the number when references
-        were renumbered, and marked another work retracted. Each identifier both record is
-        compared (a DOI without case, a PMID as a number); at least one must be, and all
-    must agree."""
+    filed under: a notice kept by number alone went with the number when references
+    were renumbered, and marked another work retracted. Each identifier both record is
+    compared (a DOI without case, a PMID as a number); at least one must be, and all
+    must agree (`unlike_work`, which `ekb import --replace` holds a notice to as well)."""
     number = reference.number
     if reference.doi is None and reference.pmid is None:
         return [(
@@ -132,18 +132,17 @@ def _work_problems(
             "it is on (kept by number alone, it would go with the number to another work): "
             "record the work's doi or pmid in references.toml, then work_doi or work_pmid here",
         )]  # fmt: skip
-    recorded: list[tuple[str, str]] = [
-        (key, values[key]) for key in ("work_doi", "work_pmid") if key in values
-    ]
-    if not recorded:
+    key = unlike_work(values, reference.doi, reference.pmid)  # the one rule, as replace's
+    if key is None:
+        return []
+    given = values.get(key)
+    if not isinstance(given, str):
         return [(
             "reference",
             f"the notice does not say which work it is on: add {_expected(reference)} if it "
             "is on that work (kept by number alone, a notice goes with the number to another work)",
         )]  # fmt: skip
-    compared = [(key, given) for key, given in recorded if _own(reference, key) is not None]
-    if not compared:
-        key, given = recorded[0]
+    if _own(reference, key) is None:
         field = key.removeprefix("work_")
         return [(
             key,
@@ -152,11 +151,7 @@ def _work_problems(
             f"\"{given}\" to reference {number} in references.toml if that is its {field}",
         )]  # fmt: skip
     # One line a notice: its first identifier that names another work (the DOI first).
-    return [
-        (key, _mismatch(key, given, reference, references))
-        for key, given in compared
-        if not _same(key, given, _own(reference, key))
-    ][:1]
+    return [(key, _mismatch(key, given, reference, references))]
 
 
 def _own(reference: Reference, key: str) -> str | None:
