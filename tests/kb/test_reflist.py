@@ -3,6 +3,7 @@ each line says, every line kept verbatim, numbers checked, the text round-trippi
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,7 @@ def test_markdown_headings_of_the_list(empty_kb: Path, tmp_path: Path, heading: 
     text = REFERENCED_SUMMARY.replace("\nReferences\n", f"\n{heading}\n")
     lines = text.splitlines()
     assert list_start(lines) == 7
-    listed = parse_reference_list(lines, "s.txt", {1: 2, 2: 5, 3: 6})
+    listed = parse_reference_list(lines, "s.txt", {1: 2, 2: 5, 3: 6}, "markdown")
     assert [entry.fields["citation_text"] for entry in listed.values()] == LIST_LINES
     imported(empty_kb, tmp_path, text)
     topic = load_kb(empty_kb).topic("grading")
@@ -120,9 +121,74 @@ def test_a_line_that_is_no_entry_and_a_number_listed_twice(empty_kb: Path, tmp_p
         "no entry 2",
         "grade-summary.txt:6: the statement cites 3, but the reference list on line 8 has "
         "no entry 3",
-        "grade-summary.txt:10: not a numbered reference: write one work a line, as "
-        "'1. ...', '[1] ...' or '1) ...'",
+        "grade-summary.txt:10: not a numbered reference, and the text layout reads one "
+        "work a line: join it to the entry on line 9 if it goes on with it, or number it "
+        "as '1. ...', '[1] ...' or '1) ...'; or import the summary as Markdown "
+        "(--layout markdown), which reads a work wrapped over several lines",
         "grade-summary.txt:11: reference 1 is listed twice (first on line 9)",
+    ]
+
+
+# The summary's statements as Markdown writes them: its headings marked, a blank line
+# under each.
+MARKDOWN_HEAD = (
+    REFERENCED_SUMMARY.split("\nReferences\n")[0]
+    .replace("From the Guidelines\n", "## From the Guidelines\n\n")
+    .replace("From the Research\n", "## From the Research\n\n")
+    .replace("Rating the quality of evidence\n", "### Rating the quality of evidence\n\n")
+)
+
+
+def wrapped(line: str, indent: str) -> str:
+    """A reference list's line wrapped at 80 characters, as an editor wraps Markdown."""
+    return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
+
+
+@pytest.mark.parametrize("indent", ["", "   "])
+def test_markdown_reads_a_work_wrapped_over_several_lines(
+    empty_kb: Path, tmp_path: Path, indent: str
+) -> None:
+    listed = [wrapped(line, indent) for line in LIST_LINES]
+    text = "\n".join([MARKDOWN_HEAD, "## References", *listed, ""])
+    source = tmp_path / "grade-summary.md"
+    source.write_text(text, encoding="utf-8")
+    import_summary(empty_kb, source, "grading")
+    topic = load_kb(empty_kb).topic("grading")
+    # Each work's text is its lines joined, as a page shows them: the line as written.
+    assert [r.citation_text for r in topic.references] == LIST_LINES
+    assert topic.references[0].doi == COHEN_2018["doi"]
+    assert topic.references[2].pmid == SANTESSO_2020["pmid"]
+    assert summary_text(topic) == text  # written back wrapped, as the summary has it
+
+
+def test_footnotes_wrapped_over_several_lines(empty_kb: Path, tmp_path: Path) -> None:
+    failure = "Failure to consider the quality of evidence can lead to misguided recommendations"
+    statements = [
+        f"- {failure}.[^1]",
+        "- Producers and users of systematic reviews found statements to communicate",
+        "  findings combining size and certainty of an effect acceptable.[^2]",
+    ]
+    notes = [f"[^{n}]: " + line.split(" ", 1)[1] for n, line in enumerate(LIST_LINES[1:], 1)]
+    defined = [wrapped(note, "    ") for note in notes]
+    text = "\n".join(["# Rating evidence", "", *statements, "", *defined])
+    source = tmp_path / "grade-summary.md"
+    source.write_text(text + "\n", encoding="utf-8")
+    import_summary(empty_kb, source, "grading", section="research")
+    topic = load_kb(empty_kb).topic("grading")
+    assert [r.citation_text for r in topic.references] == notes
+    assert [c.citations for c in topic.claims] == [(1,), (2,)]
+
+
+def test_a_line_under_a_blank_one_is_no_wrapped_line(empty_kb: Path, tmp_path: Path) -> None:
+    footer = ["", "Last reviewed in 2024.", ""]
+    text = "\n".join([MARKDOWN_HEAD, "## References", *LIST_LINES, *footer])
+    source = tmp_path / "grade-summary.md"
+    source.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        import_summary(empty_kb, source, "grading")
+    assert [str(p).removeprefix(f"{tmp_path}/") for p in caught.value.problems] == [
+        "grade-summary.md:16: not a numbered reference: write one work a line, as "
+        "'1. ...', '[1] ...' or '1) ...'"
     ]
 
 

@@ -110,7 +110,7 @@ def import_summary(
     statements = summary.statements
     title = title or summary.title or _title_from_slug(slug)
     first_cites = {n: s.line for s in reversed(statements) for n in s.citations}
-    listed = parse_reference_list(split_lines(text), shown(str(source)), first_cites)
+    listed = parse_reference_list(split_lines(text), shown(str(source)), first_cites, layout)
     relative = f"{TOPICS_DIR}/{slug}"
     tree = scan_kb(kb_dir)
     kb = load_tree(tree.without(relative))  # the vocabularies and strength rule come from kb/

@@ -11,7 +11,12 @@ Summaries that name their works list them after the statements:
 or, in a summary that cites as Markdown footnotes (`... pain.[^1]`), as their
 definitions at its end, under no heading: `[^1]: Cohen SP, ...`.
 
-Each line is kept verbatim as the reference's `citation_text`. Only what a line
+In Markdown a work may be wrapped over several lines, as CommonMark reads a list
+item: a line that is no entry, right under one (no blank line between), goes on with
+it, and the entry's text is its lines joined by a space, as a page shows them. The
+text and article layouts read one line a work, as they read one line a statement.
+
+Each entry is kept verbatim as the reference's `citation_text`. Only what a line
 says unambiguously becomes a field: a DOI, PMID, PMCID or web address written
 once; year, volume, issue and pages from a `2018;43(5):521-546` source part;
 and authors, title and journal only where the text before that source part is
@@ -118,15 +123,26 @@ def list_start(lines: Sequence[str]) -> int | None:
 
 
 def _footnotes_start(lines: Sequence[str]) -> int | None:
-    """Index of the first of the footnotes' definitions that end `lines` (blank lines
-    between them), which are its reference list; None if it ends in none."""
+    """Index of the first of the footnotes' definitions that end `lines`, which are its
+    reference list; None if it ends in none. They stand in runs of lines between blank
+    ones, a definition's wrapped lines right under it: a run holds definitions from its
+    first one to its end, and the runs before are the definitions' too while each
+    starts with one."""
     first = None
-    for index in range(len(lines) - 1, -1, -1):
-        text = lines[index].strip()
-        if _FOOTNOTE.match(text):
-            first = index
-        elif text:
+    end = len(lines)
+    while end > 0:
+        while end > 0 and not lines[end - 1].strip():
+            end -= 1
+        top = end
+        while top > 0 and lines[top - 1].strip():
+            top -= 1
+        defined = [i for i in range(top, end) if _FOOTNOTE.match(lines[i].strip())]
+        if not defined:
             break
+        first = defined[0]
+        if first > top:
+            break  # the lines above the first definition are the summary's
+        end = top
     return first
 
 
@@ -141,35 +157,23 @@ def list_heading(source_text: str) -> str:
 
 
 def parse_reference_list(
-    lines: Sequence[str], display: str, cited: dict[int, int]
+    lines: Sequence[str], display: str, cited: dict[int, int], layout: str
 ) -> dict[int, Entry]:
     """The entries under the heading, by number. `cited` maps each cited number to
     the line of its first statement; a number listed but never cited, or cited but
-    never listed, is a problem, as is any line that is not an entry."""
+    never listed, is a problem, as is any line that is not an entry (or, in Markdown,
+    an entry's wrapped line)."""
     start = list_start(lines)
     if start is None:
         return {}
-    problems: list[Problem] = []
     entries: dict[int, Entry] = {}
     first = start if _FOOTNOTE.match(lines[start].strip()) else start + 1
     if first < len(lines) and _UNDERLINE.fullmatch(lines[first].strip()):
         first += 1
-    for index in range(first, len(lines)):
-        text = lines[index].strip()
-        if not text:
-            continue
-        line = index + 1
+    listed, problems = _listed(lines, first, display, layout)
+    for line, text in listed:
         match = _ENTRY.match(text)
-        if match is None:
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    "not a numbered reference: write one work a line, as "
-                    "'1. ...', '[1] ...' or '1) ...'",
-                )
-            )
-            continue
+        assert match is not None  # _listed keeps entries only
         number = read_number(match["bracketed"] or match["number"] or match["footnote"])
         assert number is not None  # the pattern matched NUMBER
         marker = split_marker(match.group("body"))
@@ -211,6 +215,44 @@ def parse_reference_list(
     if problems:
         raise ValidationError(problems)
     return entries
+
+
+def _listed(
+    lines: Sequence[str], first: int, display: str, layout: str
+) -> tuple[list[tuple[int, str]], list[Problem]]:
+    """The list's entries from `lines[first:]`, each with its line and its text (in
+    Markdown, its wrapped lines joined to it by a space), and each line that is none."""
+    entries: list[tuple[int, str]] = []
+    problems: list[Problem] = []
+    above = ""  # the line above, stripped: "" for a blank one
+    for index in range(first, len(lines)):
+        text = lines[index].strip()
+        if not text or _ENTRY.match(text):
+            if text:
+                entries.append((index + 1, text))
+            above = text
+            continue
+        if above and entries and layout == "markdown":
+            line, entry = entries[-1]
+            entries[-1] = (line, f"{entry} {text}")
+            continue
+        problems.append(Problem(display, index + 1, _not_an_entry(above, entries, layout)))
+        above = ""  # the lines under it are not read as the entry's either
+    return entries, problems
+
+
+def _not_an_entry(above: str, entries: list[tuple[int, str]], layout: str) -> str:
+    """Why a line of the list that is no entry is refused, and what to write."""
+    forms = "as '1. ...', '[1] ...' or '1) ...'"
+    if not (above and entries):
+        return f"not a numbered reference: write one work a line, {forms}"
+    line, _ = entries[-1]
+    return (
+        f"not a numbered reference, and the {layout} layout reads one work a line: "
+        f"join it to the entry on line {line} if it goes on with it, or number it "
+        f"{forms}; or import the summary as Markdown (--layout markdown), which reads "
+        "a work wrapped over several lines"
+    )
 
 
 def entry_body(citation_text: str) -> str | None:
