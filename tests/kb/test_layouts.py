@@ -264,6 +264,28 @@ def test_a_numbered_section_heading_over_paragraphs_heads_them(layout: str) -> N
     ]
 
 
+@pytest.mark.parametrize(
+    ("layout", "part"), [("text", "From the Research\n"), ("markdown", "## From the Research\n\n")]
+)
+def test_invisible_characters_at_a_lines_ends_are_trimmed_as_blanks(layout: str, part: str) -> None:
+    """A zero-width space, soft hyphen or word joiner pasted after a citation (or before a
+    bullet) shows as nothing: the statement still ends in its citation. The text layout
+    read "... effects 2, 3.\u200b" as text citing nothing (Markdown refused it), and
+    "\u200b- Ketamine ..." as a statement starting with its bullet."""
+    bullet = "\u200b- " if layout == "text" else "- "  # Markdown: no list item, as it renders
+    text = (
+        f"{part}- {SEED_LINES['lead']} 2.\u200b\n"
+        f"- {SEED_LINES['routes']} 6.\u00ad\n"
+        f"{bullet}{SEED_LINES['weak']} 4.\u2060\n"
+    )
+    statements = parse_summary(text, "s", layout)
+    assert [(s.text, s.citations) for s in statements] == [
+        (f"{SEED_LINES['lead']}.", (2,)),
+        (f"{SEED_LINES['routes']}.", (6,)),
+        (f"{SEED_LINES['weak']}.", (4,)),
+    ]
+
+
 def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
     code = "```\nnot a statement\n```\n\n"
     text = f"## From the Research\n\n{code}- {SEED_LINES['lead']} [2].\n\n{code}{code}"

@@ -21,7 +21,7 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import PurePath
 
-from evidencekb.kb.blocks import TABLE, Block, LayoutProblem, table_lines
+from evidencekb.kb.blocks import TABLE, Block, LayoutProblem, table_lines, trimmed
 from evidencekb.kb.citations import SUP_TAG
 from evidencekb.kb.reflist import list_start
 from evidencekb.model import split_lines
@@ -151,7 +151,7 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
     problems = [LayoutProblem(table.start + 1, TABLE) for table in tables]
     in_tables = {index for table in tables for index in table}
     for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
+        line = trimmed(raw)
         if not line or number - 1 in in_tables:
             continue
         indent = len(raw) - len(raw.lstrip())
@@ -167,7 +167,7 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
             heading = (atx.group(2) or "").strip()
             blocks.append(Block("heading", number, number, heading, len(atx.group(1))))
         elif bullet := _bullet(line):
-            body = bullet.group("body").strip()
+            body = trimmed(bullet.group("body"))
             blocks.append(Block("item", number, number, body, depth=1 + indent))
         else:
             blocks.append(Block("prose", number, number, line))

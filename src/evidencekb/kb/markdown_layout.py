@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-from evidencekb.kb.blocks import TABLE, Block, LayoutProblem, table_lines
+from evidencekb.kb.blocks import INVISIBLE, TABLE, Block, LayoutProblem, table_lines
 from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS
 
 # The dashes raised as the superscript minus: those of a range (`<sup>1-3</sup>`, with
@@ -193,7 +193,7 @@ class _InlineReader:
             self.lowered = None
             self.add(unclosed)
         self.lower()
-        return _BLANKS.sub(" ", "".join(self.parts)).strip(" ")
+        return _BLANKS.sub(" ", "".join(self.parts)).strip(" " + INVISIBLE)
 
     def read(self, child: Token) -> None:
         if child.type in ("text", "code_inline"):
