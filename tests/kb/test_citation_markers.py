@@ -170,6 +170,39 @@ def test_a_plain_number_after_a_separator_stays_text(ending: str) -> None:
     assert split_marker(ANALGESIA + ending) is None
 
 
+@pytest.mark.parametrize(
+    ("ending", "citations", "separator"),
+    [
+        (" [2]\u2013[4].", (2, 3, 4), ""),
+        (" [2]-[4].", (2, 3, 4), ""),
+        (" [2] \u2014 [4].", (2, 3, 4), ""),
+        (" [1], [3]\u2013[5].", (1, 3, 4, 5), ", "),
+        (" [2]\u2013[4], [7].", (2, 3, 4, 7), ", "),
+        (".[^2]\u2013[^4]", (2, 3, 4), ""),
+    ],
+)
+def test_a_range_between_brackets_is_read_as_ieee_writes_it(
+    ending: str, citations: tuple[int, ...], separator: str
+) -> None:
+    """IEEE writes a range of its bracketed numbers with a dash between two brackets:
+    the dash is the range's, never the list's separator, which the marker is written
+    back with."""
+    marker = split_marker(ANALGESIA + ending)
+    assert marker is not None
+    assert (marker.text, marker.citations, marker.separator) == (
+        f"{ANALGESIA}.",
+        citations,
+        separator,
+    )
+    assert rewrite_marker(f"{ANALGESIA} [1], [3]\u2013[5].", (1, 5), "plain") == (
+        f"{ANALGESIA} [1], [5]."
+    )
+
+
+def test_an_ieee_range_inside_a_statement_is_refused_whole() -> None:
+    assert unread_markers(f"{ANALGESIA} [2]\u2013[4] and in CRPS") == ["[2]\u2013[4]"]
+
+
 def test_a_list_is_written_back_with_its_own_separator() -> None:
     assert rewrite_marker(f"{ANALGESIA} [1], [2].", (1, 2, 3), "plain") == (
         f"{ANALGESIA} [1], [2], [3]."

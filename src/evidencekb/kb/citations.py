@@ -3,10 +3,10 @@
 A statement's marker is read in every common spelling (kb/README.md lists them with
 an example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `effects 2; 3.`,
 `effects 2 & 3.`, `criteria 1`, `outcomes. 1, 2`, flattened superscripts `pathways.1`),
-brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `.[2,3]`, footnote-style
-`[^2]`), parentheses (`(2)`, `(2, 3)`), and superscript digits (`pain.¹`, `pain¹.`,
-`.²,³`, `.²;³`, `.²˒³`, `¹⁻³`), before or after the sentence's period, or before its
-"?" or "!". A marker after a separator (`pain, [2].`) is a fault: the text would end
+brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `[2]\u2013[4]` as IEEE writes a
+range, `.[2,3]`, footnote-style `[^2]`), parentheses (`(2)`, `(2, 3)`), and superscript
+digits (`pain.¹`, `pain¹.`, `.²,³`, `.²;³`, `.²˒³`, `¹⁻³`), before or after the
+sentence's period, or before its "?" or "!". A marker after a separator (`pain, [2].`) is a fault: the text would end
 in it. A number that belongs to the text is never a citation: one joined to its word
 (`COVID-19.`, `H1N1.`), one after a word that takes a number (`type 2.`, `phase 3.`,
 `grade 3.`, `of 4.`) or a separator (`grade 3; 4.`), one after another number
@@ -50,9 +50,13 @@ SUPERSCRIPT_MINUS = "\u207b"
 # modifier letter used as a superscript comma (U+02D2), or a superscript minus or dash
 # for a range.
 _SUP_LIST = rf"{_SUP}(?:\s?[,;&\u02d2\u207b\-\u2013]\s?{_SUP}){{0,{_MOST}}}"
-# Brackets each holding numbers, side by side or separated: "[2][4]", "[1], [2]", "[1] [2]".
+# Brackets each holding numbers, side by side or separated: "[2][4]", "[1], [2]", "[1] [2]";
+# or a dash between them for a range, as IEEE writes one: "[2]\u2013[4]" cites 2, 3, 4.
 _BRACKET = rf"\[\^?\s*{_LIST}\s*\]"
-_BRACKETS = rf"{_BRACKET}(?:\s*(?:[,;&]\s*)?{_BRACKET}){{0,{_MOST}}}"
+_BETWEEN_BRACKETS = rf"\s*(?:[,;&]\s*|{_DASH}\s*)?"
+_BRACKETS = rf"{_BRACKET}(?:{_BETWEEN_BRACKETS}{_BRACKET}){{0,{_MOST}}}"
+# A range between brackets, read as the range it stands for ("[2]\u2013[4]" is "[2-4]").
+_BRACKETED_RANGE = re.compile(rf"\]\s*(?P<dash>{_DASH})\s*\[\^?")
 _END = r"(?P<end>[.!?]?)"
 
 _SUPERSCRIPTED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_SUP_LIST}){_END}\Z")
@@ -179,7 +183,7 @@ def _marker(match: re.Match[str], style: str) -> Marker:
     raw = match.group("marker")
     digits = raw.translate(_TO_DIGITS) if style == "superscript" else raw
     digits = digits.replace("\u207b", "-").replace("\u02d2", ",")
-    citations, faults = read_numbers(digits)
+    citations, faults = read_numbers(_BRACKETED_RANGE.sub(r"\g<dash>", digits))
     if style == "bracketed" and raw.count("[") > 1:
         style = "bracket-each"
     separator = _separator(raw, style)
@@ -197,9 +201,12 @@ def _marker(match: re.Match[str], style: str) -> Marker:
 
 
 def _separator(raw: str, style: str) -> str:
-    # Brackets each holding numbers are separated between them: "[1], [2]".
-    between = r"\](.*?)\[" if style == "bracket-each" else r"(\s*[,;&\u02d2]\s*)"
-    found = re.search(between, raw)
+    # Brackets each holding numbers are separated between them: "[1], [2]" (a dash
+    # between two is a range, "[2]\u2013[4]", not a separator).
+    if style == "bracket-each":
+        between = re.findall(r"\]([^\[]*)\[", raw)
+        return next((found for found in between if not re.search(_DASH, found)), "")
+    found = re.search(r"(\s*[,;&\u02d2]\s*)", raw)
     return found.group(1) if found else ""
 
 
@@ -225,7 +232,7 @@ def _dangling(text: str, raw: str) -> tuple[str, ...]:
 # A bracket of numbers, read or miswritten ("[1,2,]", "[1,,2]"), and runs of them.
 # (Its first digit is the first one, so that it is read once, however long.)
 _NUMBERED = rf"\[\^?[\s,;&{re.escape(DASHES)}]*\d[\d\s,;&{re.escape(DASHES)}]*\]"
-_INNER_BRACKETS = re.compile(rf"{_NUMBERED}(?:\s*(?:[,;&]\s*)?{_NUMBERED}){{0,{_MOST}}}")
+_INNER_BRACKETS = re.compile(rf"{_NUMBERED}(?:{_BETWEEN_BRACKETS}{_NUMBERED}){{0,{_MOST}}}")
 _READ_BRACKETS = re.compile(_BRACKETS)
 # A run is found whole, from its first raised digit ("\u00b9\u2078F" is never "\u2078F"),
 # after a word or another run and blanks ("CRPS \u00b9 \u00b3 and" is two), or first;
