@@ -1,19 +1,19 @@
 """Citation numbers: the one reader of them, wherever a summary or file gives them.
 
-A statement's marker is read in every common spelling (kb/README.md lists them with
-an example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `effects 2; 3.`,
+A statement's marker is read in every common spelling (kb/README.md lists them with an
+example each): trailing numbers (`pathways 1.`, `effects 2, 3.`, `effects 2; 3.`,
 `effects 2 & 3.`, `criteria 1`, `outcomes. 1, 2`, flattened superscripts `pathways.1`),
-brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `[2]\u2013[4]` as IEEE writes a
-range, `.[2,3]`, footnote-style `[^2]`), parentheses (`(2)`, `(2, 3)`), and superscript
-digits (`pain.¹`, `pain¹.`, `.²,³`, `.²;³`, `.²˒³`, `¹⁻³`), before or after the
-sentence's period, or before its "?" or "!". A marker after a separator (`pain, [2].`) is a fault: the text would end
-in it. A number that belongs to the text is never a citation: one joined to its word
-(`COVID-19.`, `H1N1.`), one after a word that takes a number (`type 2.`, `phase 3.`,
-`grade 3.`, `of 4.`) or a separator (`grade 3; 4.`), one after another number
-(`0.1-1.0 1.`), a year (four digits), a power joined to what it raises (`10⁵`, `m²`,
-`R²`), and a negative power (`10⁻³`, `h⁻¹`: raised digits after a raised minus, where a
-range, `¹⁻³`, has a raised digit before it). The number after such a word is
-(`patients with COVID-19 1.` cites 1).
+brackets (`[2]`, `[2, 3]`, `[2][4]`, `[2], [4]`, `[2-4]`, `[2]\u2013[4]` as IEEE writes
+a range, `.[2,3]`, footnote-style `[^2]`), parentheses (`(2)`, `(2, 3)`), and
+superscript digits (`pain.¹`, `pain¹.`, `.²,³`, `.²;³`, `.²˒³`, `¹⁻³`), before or after
+the sentence's period, or before its "?" or "!". A marker after a separator
+(`pain, [2].`) is a fault: the text would end in it. A number that belongs to the text is never
+a citation: one joined to its word (`COVID-19.`, `H1N1.`), one after a word that takes a
+number (`type 2.`, `phase 3.`, `grade 3.`, `of 4.`) or a separator (`grade 3; 4.`), one
+after another number (`0.1-1.0 1.`), a year (four digits), a power joined to what it
+raises (`10⁵`, `m²`, `R²`), and a negative power (`10⁻³`, `h⁻¹`: raised digits after a
+raised minus, where a range, `¹⁻³`, has a raised digit before it). The number after such
+a word is (`patients with COVID-19 1.` cites 1).
 
 The summary importer, `ekb check` (a marker left in a claim's text), the
 claims-jsonl importer and the reference-list reader (reflist.py) all take their
