@@ -161,6 +161,23 @@ def test_markdown_reads_a_work_wrapped_over_several_lines(
     assert summary_text(topic) == text  # written back wrapped, as the summary has it
 
 
+@pytest.mark.parametrize("form", ["- [{n}] ", "* [{n}] ", "- {n}. ", "{n}\\. ", "{n}\\) "])
+def test_markdown_lists_of_works_numbered_after_a_bullet_or_escaped(
+    empty_kb: Path, tmp_path: Path, form: str
+) -> None:
+    """A bullet list whose items start with the work's number, and the escaped number
+    pandoc writes for a numbered paragraph, number the works as they read."""
+    listed = [form.format(n=n) + line.split(" ", 1)[1] for n, line in enumerate(LIST_LINES, 1)]
+    text = "\n".join([MARKDOWN_HEAD, "## References", "", *listed, ""])
+    source = tmp_path / "grade-summary.md"
+    source.write_text(text, encoding="utf-8")
+    import_summary(empty_kb, source, "grading")
+    topic = load_kb(empty_kb).topic("grading")
+    assert [r.citation_text for r in topic.references] == listed  # verbatim
+    assert topic.references[1].pmcid == "PMC2335261"
+    assert summary_text(topic) == text
+
+
 def test_footnotes_wrapped_over_several_lines(empty_kb: Path, tmp_path: Path) -> None:
     failure = "Failure to consider the quality of evidence can lead to misguided recommendations"
     statements = [

@@ -60,10 +60,12 @@ HEADING = re.compile(
 # `----------`): it belongs to the heading, not to the list.
 _UNDERLINE = re.compile(r"=+|-+")
 # "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py), or a
-# Markdown footnote's definition, "[^1]: ...".
+# Markdown footnote's definition, "[^1]: ...". The number may follow a bullet, as a
+# Markdown list of works writes it ("- [1] ..."), and its period be escaped, as pandoc
+# writes a number that starts a paragraph ("1\. ...").
 _ENTRY = re.compile(
-    rf"^(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})[.)]|\[\^(?P<footnote>{NUMBER})\]:)"
-    r"\s+(?P<body>\S.*)$"
+    rf"^(?:(?:[-*+\u2022]\s+)?(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})\\?[.)])"
+    rf"|\[\^(?P<footnote>{NUMBER})\]:)\s+(?P<body>\S.*)$"
 )
 # A summary that cites as footnotes (`… pain.[^1]`) may list its works as their
 # definitions, at its end and under no heading.
