@@ -267,6 +267,30 @@ def test_a_numbered_section_heading_over_paragraphs_heads_them(layout: str) -> N
 @pytest.mark.parametrize(
     ("layout", "part"), [("text", "From the Research\n"), ("markdown", "## From the Research\n\n")]
 )
+def test_a_numbered_section_heading_over_a_bulleted_list_heads_it(layout: str, part: str) -> None:
+    """A numbered line, "1. Overview", over "- ..." items is their heading: a list of one
+    item, of another bullet than the list under it. It was a claim citing nothing ("Overview"),
+    and the items under it lost their heading."""
+    text = (
+        f"{part}1. Overview\n- {SEED_LINES['lead']} 2.\n"
+        f"2. Administration and Side Effects\n- {SEED_LINES['routes']} 6.\n"
+        f"  - {SEED_LINES['recreational']} 2.\n- {SEED_LINES['restricted']} 2.\n"
+        f"3. Efficacy\n- {SEED_LINES['weak']} 4.\n"
+    )
+    statements = parse_summary(text, "s", layout)
+    heading = "Administration and Side Effects"
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Overview", (2,)),
+        (heading, (6,)),
+        (heading, (2,)),
+        (heading, (2,)),
+        ("Efficacy", (4,)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("layout", "part"), [("text", "From the Research\n"), ("markdown", "## From the Research\n\n")]
+)
 def test_invisible_characters_at_a_lines_ends_are_trimmed_as_blanks(layout: str, part: str) -> None:
     """A zero-width space, soft hyphen or word joiner pasted after a citation (or before a
     bullet) shows as nothing: the statement still ends in its citation. The text layout

@@ -34,6 +34,9 @@ class Block:
     text: str  # as a reader reads it: markup read away, blanks trimmed
     level: int = BARE  # a heading's depth (1 to 6, or BARE)
     depth: int = 0  # how deep in lists: 0 outside any
+    # An item's bullet: "-", "*", "+", "\u2022" ..., or "." or ")" after a number. A
+    # list's items share one; an item with another at its depth starts another list.
+    bullet: str = ""
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,9 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
             blocks.append(Block("heading", number, number, heading, len(atx.group(1))))
         elif bullet := _bullet(line):
             body = trimmed(bullet.group("body"))
-            blocks.append(Block("item", number, number, body, depth=1 + indent))
+            mark = line[: bullet.start("body")].strip()
+            mark = mark[-1] if mark[:1].isdigit() else mark[:1]  # "1." and "2." alike
+            blocks.append(Block("item", number, number, body, depth=1 + indent, bullet=mark))
         else:
             blocks.append(Block("prose", number, number, line))
     return blocks, problems

@@ -92,12 +92,13 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     tokens = _parser(problems).parse(text, env)
     problems += _numbered_links(env)
     blocks: list[Block] = []
-    depth = 0
+    bullets: list[str] = []  # of the lists open, innermost last
     for index, token in enumerate(tokens):
+        depth = len(bullets)
         if token.type in ("bullet_list_open", "ordered_list_open"):
-            depth += 1
+            bullets.append(token.markup)
         elif token.type in ("bullet_list_close", "ordered_list_close"):
-            depth -= 1
+            bullets.pop()
         elif token.type == "html_block" and _COMMENTS_ONLY.fullmatch(token.content):
             continue  # an editor's note, which a Markdown page does not show either
         elif token.type in _NOT_READ and token.map:
@@ -116,7 +117,8 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
                 blocks.append(Block("heading", first, last, read, int(token.tag[1])))
             else:
                 kind = "item" if depth else "prose"
-                blocks.append(Block(kind, first, last, read, depth=depth))
+                bullet = bullets[-1] if bullets else ""
+                blocks.append(Block(kind, first, last, read, depth=depth, bullet=bullet))
     return blocks, problems
 
 

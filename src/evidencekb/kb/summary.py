@@ -105,7 +105,7 @@ class _SummaryReader:
     headings: list[_Heading] = field(default_factory=list)
     lead_in: _Heading | None = None
     nested_next: bool = False  # whether the block after the one read is nested deeper
-    heads_prose: bool = False  # whether the block read is an item alone, over prose
+    heads_prose: bool = False  # whether the block read is an item alone, over prose or a list
     title: str | None = None
     first_seen: dict[str, int] = field(default_factory=dict)  # statement text -> line
 
@@ -345,12 +345,27 @@ class _SummaryReader:
 
 
 def _heads_prose(blocks: list[Block], index: int) -> bool:
-    """Whether block `index` is a list item alone, no item before or after it, over a
-    paragraph: a numbered section heading ("1. Background"), when worded as one."""
-    block, before = blocks[index], blocks[index - 1] if index else None
+    """Whether block `index` is a list item alone in its list, over a paragraph or a list
+    of another bullet at its depth: a numbered section heading ("1. Background" over
+    its paragraph, "1. Key Points" over "- ..." items), when worded as one."""
+    block = blocks[index]
+    if block.kind != "item":
+        return False
+    # Its list's item before it: the block before it, past the items nested deeper.
+    before = next((b for b in reversed(blocks[:index]) if b.depth <= block.depth), None)
     after = blocks[index + 1] if index + 1 < len(blocks) else None
-    alone = block.kind == "item" and (before is None or before.kind != "item")
-    return alone and after is not None and after.kind == "prose"
+    if after is None or (before is not None and _one_list(before, block)):
+        return False
+    return after.kind == "prose" or (after.depth == block.depth and not _one_list(after, block))
+
+
+def _one_list(block: Block, other: Block) -> bool:
+    """Whether two blocks are items of one list (or one item's paragraphs)."""
+    return (
+        block.kind == other.kind == "item"
+        and block.depth == other.depth
+        and block.bullet == other.bullet
+    )
 
 
 # The most words before the number of a numbered title: "Recommendation 1", "Key
