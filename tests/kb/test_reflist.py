@@ -178,6 +178,24 @@ def test_markdown_lists_of_works_numbered_after_a_bullet_or_escaped(
     assert summary_text(topic) == text
 
 
+def test_a_tab_after_the_number_is_the_lists_spacing(empty_kb: Path, tmp_path: Path) -> None:
+    """A word processor numbers a list with a tab ("1.<tab>Cohen SP"): it is written as
+    a space (no one-line field holds a tab)."""
+    numbered = "\n".join(line.replace(". ", ".\t", 1) for line in LIST_LINES)
+    imported(empty_kb, tmp_path, REFERENCED_SUMMARY.replace("\n".join(LIST_LINES), numbered))
+    topic = load_kb(empty_kb).topic("grading")
+    assert [r.citation_text for r in topic.references] == LIST_LINES
+
+
+def test_a_tab_in_a_works_words_is_refused_at_its_line(empty_kb: Path, tmp_path: Path) -> None:
+    inside = LIST_LINES[1].replace("GRADE: an", "GRADE:\tan")
+    assert refused(empty_kb, tmp_path, REFERENCED_SUMMARY.replace(LIST_LINES[1], inside)) == [
+        "grade-summary.txt:5: the statement cites 2, but the reference list on line 8 has "
+        "no entry 2",
+        "grade-summary.txt:10: the reference contains the control character U+0009; remove it",
+    ]
+
+
 def test_footnotes_wrapped_over_several_lines(empty_kb: Path, tmp_path: Path) -> None:
     failure = "Failure to consider the quality of evidence can lead to misguided recommendations"
     statements = [

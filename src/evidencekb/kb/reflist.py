@@ -35,6 +35,7 @@ from typing import Any
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.bibliography import record_problems
 from evidencekb.kb.citations import NUMBER, read_number, split_marker
+from evidencekb.kb.text import control_fault
 from evidencekb.model import split_lines
 
 # The names of a reference list's heading, singular or plural: the one list of them.
@@ -173,7 +174,11 @@ def parse_reference_list(
     if first < len(lines) and _UNDERLINE.fullmatch(lines[first].strip()):
         first += 1
     listed, problems = _listed(lines, first, display, layout)
-    for line, text in listed:
+    for line, written in listed:
+        text = _tab_after_number(written)
+        if fault := control_fault(text):
+            problems.append(Problem(display, line, f"the reference {fault}"))
+            continue
         match = _ENTRY.match(text)
         assert match is not None  # _listed keeps entries only
         number = read_number(match["bracketed"] or match["number"] or match["footnote"])
@@ -217,6 +222,16 @@ def parse_reference_list(
     if problems:
         raise ValidationError(problems)
     return entries
+
+
+def _tab_after_number(entry: str) -> str:
+    """The entry with a tab between its number and its text as a space: the list's
+    spacing, as a word processor numbers a list ("1.<tab>Cohen SP"), not the work's
+    words, and no one-line field holds a tab."""
+    match = _ENTRY.match(entry)
+    if match is None or "\t" not in entry[: match.start("body")]:
+        return entry
+    return f"{entry[: match.start('body')].rstrip()} {match.group('body')}"
 
 
 def _listed(
