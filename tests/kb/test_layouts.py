@@ -17,7 +17,7 @@ from evidencekb.kb.layouts import detect_layout, line_blocks
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.markdown_layout import markdown_blocks
 from evidencekb.kb.strength import derive_strength
-from evidencekb.kb.summary import Statement, parse_summary
+from evidencekb.kb.summary import Statement, parse_summary, read_document
 from fixtures import REPO, summary_problems
 
 SUMMARIES = REPO / "tests" / "data" / "summaries"
@@ -308,6 +308,18 @@ def test_invisible_characters_at_a_lines_ends_are_trimmed_as_blanks(layout: str,
         (f"{SEED_LINES['routes']}.", (6,)),
         (f"{SEED_LINES['weak']}.", (4,)),
     ]
+
+
+def test_yaml_front_matter_of_a_markdown_note_is_not_read() -> None:
+    """Obsidian's or Jekyll's front matter holds no statement: CommonMark read it as a rule
+    and a heading with no statements, and the title below it as another, both refused."""
+    text = (
+        "---\ntags: [pharmacology, pain]\ncreated: 2024-03-01\n---\n\n"
+        f"# Ketamine\n\n## From the Research\n\n- {SEED_LINES['lead']} [2].\n"
+    )
+    summary = read_document(text, "s", "markdown")
+    assert summary.title == "Ketamine"
+    assert [(s.line, s.citations) for s in summary.statements] == [(10, (2,))]
 
 
 def test_an_unreadable_layout_is_reported_once_per_cause() -> None:

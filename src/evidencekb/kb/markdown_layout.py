@@ -89,7 +89,7 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     """The blocks of a CommonMark document, and each block it cannot read."""
     problems: list[LayoutProblem] = []
     env: dict[str, Any] = {}
-    tokens = _parser(problems).parse(text, env)
+    tokens = _parser(problems).parse(_without_front_matter(text), env)
     problems += _numbered_links(env)
     blocks: list[Block] = []
     bullets: list[str] = []  # of the lists open, innermost last
@@ -120,6 +120,22 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
                 bullet = bullets[-1] if bullets else ""
                 blocks.append(Block(kind, first, last, read, depth=depth, bullet=bullet))
     return blocks, problems
+
+
+# YAML front matter, as Obsidian, Jekyll, Hugo and pandoc write a note's metadata above
+# it: "---" on the first line, a "key:" line, and "---" or "..." closing it.
+_FRONT_MATTER = re.compile(
+    r"---[ \t]*\n[A-Za-z_][\w-]*:.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
+)
+
+
+def _without_front_matter(text: str) -> str:
+    """`text` with its YAML front matter, which holds no statement and which a page does
+    not show as text, as blank lines (so that every line keeps its number). CommonMark
+    would read it as a rule and a heading ("tags: pain" underlined), over no statement."""
+    if found := _FRONT_MATTER.match(text):
+        return "\n" * found.group().count("\n") + text[found.end() :]
+    return text
 
 
 def _numbered_links(env: dict[str, Any]) -> list[LayoutProblem]:
