@@ -145,24 +145,6 @@ def test_a_summary_import_refuses_to_drop_stances(dated: tuple[Path, Path]) -> N
     assert folder_bytes(kb_dir) == before
 
 
-def test_a_claims_file_import_refuses_to_drop_notices(kb_dir: Path) -> None:
-    """Only a summary import carries notices to the new numbers of their works."""
-    import_claims_jsonl(kb_dir, SAMPLE, "sample")
-    folder = kb_dir / "topics" / "sample"
-    (folder / NOTICES_FILE).write_text("# What a curator recorded.\n", encoding="utf-8")
-    before = folder_bytes(kb_dir)
-    ran = ekb_here(
-        "import", str(SAMPLE), "--format", "claims-jsonl", "--topic", "sample", "--replace",
-        "--kb", str(kb_dir),
-    )  # fmt: skip
-    assert (ran.exit_code, ran.stdout, ran.stderr) == (
-        1,
-        "",
-        _refused_to_drop(folder, NOTICES_FILE, "the editorial notices on the cited works"),
-    )
-    assert folder_bytes(kb_dir) == before
-
-
 def test_a_claims_file_with_stances_gives_the_topic_its_evidence_anew(
     kb_dir: Path, tmp_path: Path
 ) -> None:
@@ -421,6 +403,12 @@ def test_a_new_version_that_swaps_two_works_numbers_moves_each_notice_with_its_w
         "import", str(source), "--topic", RETRACTED_TOPIC, "--replace", "--kb", str(kb_dir)
     )
     assert ran.exit_code == 0, ran.stderr
+    assert_swapped(kb_dir)
+
+
+def assert_swapped(kb_dir: Path) -> None:
+    """Wakefield's notice on his paper, now 2, Mehra's two on hers, now 1, each still
+    naming its work; the claim citing the retracted paper fails `ekb check --strict`."""
     assert _notices_by_work(kb_dir) == {
         WAKEFIELD_DOI: (2, WAKEFIELD_NOTICES),
         MEHRA_DOI: (1, MEHRA_NOTICES),
@@ -594,4 +582,83 @@ def test_a_notices_file_that_does_not_parse_is_refused_at_its_line(
         f"{path}:10: --replace cannot carry its notices to the new version: TOML syntax error"
     )
     assert ran.stderr.endswith("\nError: 1 problem found\n")
+    assert folder_bytes(kb_dir) == before
+
+
+# The same two works and claims as a claims-jsonl file: each work with its title, DOI
+# and PMID as PubMed gives them, each claim citing it by the number the file gives it.
+WORKS = {
+    "wakefield": (WAKEFIELD_STATEMENT, WAKEFIELD_DOI, WAKEFIELD_PMID,
+                  "Ileal-lymphoid-nodular hyperplasia, non-specific colitis, and pervasive "
+                  "developmental disorder in children"),
+    "mehra": (MEHRA_STATEMENT, MEHRA_DOI, MEHRA_PMID,
+              "Hydroxychloroquine or chloroquine with or without a macrolide for treatment "
+              "of COVID-19: a multinational registry analysis"),
+}  # fmt: skip
+
+
+def _retracted_claims(numbers: dict[str, int]) -> str:
+    """The claims-jsonl file of the works in `numbers`, each under its number there."""
+    lines = []
+    for name, number in numbers.items():
+        statement, doi, pmid, title = WORKS[name]
+        text = statement.removeprefix("- ").replace(" {}", "")
+        claim = {"type": "claim", "id": f"retracted-{name}", "text": text,
+                 "section": "research", "citations": [number]}  # fmt: skip
+        work = {"type": "work", "number": number, "title": title, "doi": doi, "pmid": pmid}
+        lines += [json.dumps(claim), json.dumps(work)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def noticed_claims(empty_kb: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The claims-jsonl file imported, its notices recorded from the Retraction Watch
+    sample; (kb, file)."""
+    source = tmp_path / "retracted.jsonl"
+    source.write_text(_retracted_claims({"wakefield": 1, "mehra": 2}), encoding="utf-8")
+    import_claims_jsonl(empty_kb, source, RETRACTED_TOPIC)
+    record_retractions(empty_kb, RETRACTION_WATCH_SAMPLE)
+    return empty_kb, source
+
+
+def _import_claims_again(kb_dir: Path, source: Path) -> tuple[int, str, str]:
+    ran = ekb_here(
+        "import", str(source), "--format", "claims-jsonl", "--topic", RETRACTED_TOPIC,
+        "--replace", "--kb", str(kb_dir),
+    )  # fmt: skip
+    return ran.exit_code, ran.stdout, ran.stderr
+
+
+def test_a_claims_file_import_carries_each_notice_with_its_work(
+    noticed_claims: tuple[Path, Path],
+) -> None:
+    """A new version of the file that numbers the two works the other way: each notice
+    moves with its work, as a summary import's do, and the claims still warn."""
+    kb_dir, source = noticed_claims
+    assert _notices_by_work(kb_dir) == {
+        WAKEFIELD_DOI: (1, WAKEFIELD_NOTICES),
+        MEHRA_DOI: (2, MEHRA_NOTICES),
+    }
+    source.write_text(_retracted_claims({"wakefield": 2, "mehra": 1}), encoding="utf-8")
+    exit_code, _, stderr = _import_claims_again(kb_dir, source)
+    assert exit_code == 0, stderr
+    assert_swapped(kb_dir)
+
+
+def test_a_claims_file_that_drops_a_noticed_work_is_refused(
+    noticed_claims: tuple[Path, Path],
+) -> None:
+    kb_dir, source = noticed_claims
+    source.write_text(_retracted_claims({"wakefield": 1}), encoding="utf-8")
+    before = folder_bytes(kb_dir)
+    exit_code, stdout, stderr = _import_claims_again(kb_dir, source)
+    path = kb_dir / "topics" / RETRACTED_TOPIC / NOTICES_FILE
+    assert (exit_code, stdout) == (1, "")
+    problems = stderr.splitlines()
+    assert problems[-1] == "Error: 2 problems found"
+    assert all(
+        line.startswith(f"{path}:") and " on reference 2 (doi:" + MEHRA_DOI in line
+        and "is on a work the new version does not cite" in line
+        for line in problems[:-1]
+    )  # fmt: skip
     assert folder_bytes(kb_dir) == before

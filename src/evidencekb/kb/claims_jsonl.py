@@ -43,6 +43,7 @@ from evidencekb.names import JSONL, NOT_STATED, SECTIONS
 from evidencekb.paths import (
     CLAIMS_FILE,
     EVIDENCE_FILE,
+    NOTICES_FILE,
     OVERVIEW_FILE,
     REFERENCES_FILE,
     TOPIC_FILE,
@@ -413,6 +414,10 @@ def claims_jsonl_files(
     evidence = _evidence(source_name, parsed, ids)
     if evidence:
         files[EVIDENCE_FILE] = evidence
+    # The notices on the works, each carried to its work's number in this version.
+    works = {number: {"number": number, **work.fields} for number, work in parsed.works.items()}
+    if (notices := replaced.notices_for(works)) is not None:
+        files[NOTICES_FILE] = notices
     return {name: content.encode("utf-8") for name, content in files.items()}
 
 
@@ -505,7 +510,8 @@ def import_claims_jsonl(
     parsed = parse_claims_jsonl(text, str(source), kb)
     # The file's stances, if it gives any, are the topic's evidence.toml anew.
     makes = (EVIDENCE_FILE,) if any(c.evidence or c.relations for c in parsed.claims) else ()
-    replaced = Replaced.read(target, makes) if existed else Replaced()
+    carries = (NOTICES_FILE,)  # each notice moves with its work (kb/replacing_notices.py)
+    replaced = Replaced.read(target, makes, carries) if existed else Replaced()
     tree = scan_kb(kb_dir)
     before = kb if existed else None  # kb/ with the topic replaced, which loaded
     make = partial(claims_jsonl_files, kb, slug, title or slug, source.name, parsed, added)

@@ -12,8 +12,7 @@ no source gives:
 - the stances of evidence.toml, which name claims by id and cited works by number. A
   new version may reword the one and renumber the other, so that a kept stance could
   mark another work than it was recorded for: an import that would drop them refuses
-  instead, naming the file, so that nothing a curator recorded is lost unseen; so
-  does a claims-jsonl import for notices.toml;
+  instead, naming the file, so that nothing a curator recorded is lost unseen;
 - what references.toml records of a work beyond what the summary's list said of it
   (what `ekb refs import` or an editor added, or corrected): kept for the work the new
   version lists as the same (the same line but for its number, or the same DOI or
@@ -21,9 +20,10 @@ no source gives:
   as the same, a summary that numbers its works and no more among them, is refused
   as the files above are: its number may now name another work, and a record kept by
   number could give a claim a citation it never had;
-- a summary import's notices.toml: each notice moves with its work, found the same
-  way, to the work's new number, and must still name it (kb/replacing_notices.py);
-  one that cannot is refused at its line, never dropped nor moved to another work.
+- notices.toml: each notice moves with its work, found the same way, to the work's
+  new number, and must still name it (kb/replacing_notices.py); one that cannot is
+  refused at its line, never dropped nor moved to another work. A summary import and
+  a claims-jsonl import alike carry it.
 The folder is read leniently: one that no longer parses keeps nothing of it (it was
 being replaced because it was broken), never a guess; but for notices.toml, whose
 notices are never dropped: one that cannot be read refuses the import.
@@ -151,11 +151,7 @@ class Replaced:
         moves = self._moves(listed)
         kept = {new: self.recorded[old].beyond for old, new in moves.items()}
         written = {number: {**given, **kept.get(number, {})} for number, given in listed.items()}
-        notices: str | None = None
-        problems: list[Problem] = []
-        if self.notices is not None:
-            old = {n: work.fields for n, work in self.recorded.items()}
-            notices, problems = self.notices.carried(moves, old, written)
+        notices, problems = self._carried(moves, written)
         folder = self.folder or Path()
         left = {n: work for n, work in self.recorded.items() if work.beyond and n not in moves}
         if problems and left:  # both told at once: the references' refusal as one more line
@@ -165,6 +161,25 @@ class Replaced:
         if left:
             raise KBError(f"{folder}: {_dropped_references(left)}")
         return Followed(written, notices)
+
+    def notices_for(self, works: Mapping[int, Mapping[str, Any]]) -> str | None:
+        """notices.toml for a new version that gives every field of the works it cites
+        (`works`, by number: a claims-jsonl file's), each notice carried to its work's
+        new number; None when none is kept. ValidationError, a line a notice, if a
+        notice cannot follow its work."""
+        notices, problems = self._carried(self._moves(works), works)
+        if problems:
+            raise ValidationError(problems)
+        return notices
+
+    def _carried(
+        self, moves: Mapping[int, int], written: Mapping[int, Mapping[str, Any]]
+    ) -> tuple[str | None, list[Problem]]:
+        """The notices kept, each under its work's new number (KeptNotices.carried)."""
+        if self.notices is None:
+            return None, []
+        old = {n: work.fields for n, work in self.recorded.items()}
+        return self.notices.carried(moves, old, written)
 
     def _moves(self, listed: Mapping[int, Mapping[str, Any]]) -> dict[int, int]:
         """Each work of the folder replaced (its number) that the new version lists as

@@ -1,4 +1,5 @@
-"""The notices.toml of a topic that `ekb import --replace` replaces from a summary.
+"""The notices.toml of a topic that `ekb import --replace` replaces (from a summary or a
+claims-jsonl file).
 
 A new version may renumber the works it cites, and a notice filed by number alone
 would then mark another work retracted. So each notice moves with its work to the
