@@ -288,6 +288,25 @@ def test_a_numbered_section_heading_over_a_bulleted_list_heads_it(layout: str, p
     ]
 
 
+def test_an_items_first_paragraph_worded_as_a_heading_heads_its_other_paragraphs() -> None:
+    """ "1. **Overview**" over paragraphs indented under it (one list item holding several,
+    as CommonMark reads it) is their heading; it was a claim citing nothing ("Overview").
+    An item's first paragraph that is a statement stays one."""
+    text = (
+        f"## From the Research\n\n1. **Overview**\n\n   {SEED_LINES['lead']} [2].\n\n"
+        f"2. **Efficacy**\n\n   {SEED_LINES['weak']} [4].\n\n   {SEED_LINES['restricted']} [2].\n\n"
+        f"3. {SEED_LINES['routes']} [6].\n\n   {SEED_LINES['recreational']} [2].\n"
+    )
+    statements = parse_summary(text, "s", "markdown")
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Overview", (2,)),
+        ("Efficacy", (4,)),
+        ("Efficacy", (2,)),
+        ("Efficacy", (6,)),
+        ("Efficacy", (2,)),
+    ]
+
+
 @pytest.mark.parametrize(
     ("layout", "part"), [("text", "From the Research\n"), ("markdown", "## From the Research\n\n")]
 )

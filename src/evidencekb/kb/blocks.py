@@ -37,6 +37,8 @@ class Block:
     # An item's bullet: "-", "*", "+", "\u2022" ..., or "." or ")" after a number. A
     # list's items share one; an item with another at its depth starts another list.
     bullet: str = ""
+    # A later paragraph of the list item above it: CommonMark's item holds several.
+    goes_on: bool = False
 
 
 @dataclass(frozen=True)

@@ -93,12 +93,17 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     problems += _numbered_links(env)
     blocks: list[Block] = []
     bullets: list[str] = []  # of the lists open, innermost last
+    read_in: list[bool] = []  # of the items open: whether a paragraph of it was read
     for index, token in enumerate(tokens):
         depth = len(bullets)
         if token.type in ("bullet_list_open", "ordered_list_open"):
             bullets.append(token.markup)
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             bullets.pop()
+        elif token.type == "list_item_open":
+            read_in.append(False)
+        elif token.type == "list_item_close":
+            read_in.pop()
         elif token.type == "html_block" and _COMMENTS_ONLY.fullmatch(token.content):
             continue  # an editor's note, which a Markdown page does not show either
         elif token.type in _NOT_READ and token.map:
@@ -118,7 +123,11 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
             else:
                 kind = "item" if depth else "prose"
                 bullet = bullets[-1] if bullets else ""
-                blocks.append(Block(kind, first, last, read, depth=depth, bullet=bullet))
+                goes_on = bool(read_in) and read_in[-1]
+                if read_in:
+                    read_in[-1] = True
+                block = Block(kind, first, last, read, depth=depth, bullet=bullet, goes_on=goes_on)
+                blocks.append(block)
     return blocks, problems
 
 

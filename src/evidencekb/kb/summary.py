@@ -346,14 +346,18 @@ class _SummaryReader:
 
 def _heads_prose(blocks: list[Block], index: int) -> bool:
     """Whether block `index` is a list item alone in its list, over a paragraph or a list
-    of another bullet at its depth: a numbered section heading ("1. Background" over
-    its paragraph, "1. Key Points" over "- ..." items), when worded as one."""
+    of another bullet at its depth, or an item's first paragraph over its others: a
+    numbered section heading ("1. Background" over its paragraph, "1. Key Points" over
+    "- ..." items, "1. **Overview**" over the paragraphs indented under it), when worded
+    as one."""
     block = blocks[index]
     if block.kind != "item":
         return False
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    if after is not None and after.goes_on and not block.goes_on:
+        return True  # an item's first paragraph over its others ("1. **Overview**")
     # Its list's item before it: the block before it, past the items nested deeper.
     before = next((b for b in reversed(blocks[:index]) if b.depth <= block.depth), None)
-    after = blocks[index + 1] if index + 1 < len(blocks) else None
     if after is None or (before is not None and _one_list(before, block)):
         return False
     return after.kind == "prose" or (after.depth == block.depth and not _one_list(after, block))
