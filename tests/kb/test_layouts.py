@@ -288,6 +288,25 @@ def test_a_numbered_section_heading_over_a_bulleted_list_heads_it(layout: str, p
     ]
 
 
+@pytest.mark.parametrize("layout", ["article", "markdown"])
+def test_a_numbered_subsection_heads_its_part_of_the_section(layout: str) -> None:
+    """ "2.1 Neuropathic pain" under "2. Efficacy" is a heading under it, not one that
+    replaces it: "Efficacy" was refused as a heading with no statements."""
+    gap = "\n" if layout == "article" else "\n\n"
+    lines = [
+        "Ketamine", "1. Background", f"{SEED_LINES['lead']} [2].", "2. Efficacy",
+        "2.1 Neuropathic pain", f"{SEED_LINES['weak']} [4].", "2.2. Place in therapy",
+        f"{SEED_LINES['restricted']} [2].", "3. Safety", f"{SEED_LINES['recreational']} [2].",
+    ]  # fmt: skip
+    statements = parse_summary(gap.join(lines) + "\n", "s", layout, "research")
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Background", (2,)),
+        ("Efficacy > 2.1 Neuropathic pain", (4,)),
+        ("Efficacy > 2.2. Place in therapy", (2,)),
+        ("Safety", (2,)),
+    ]
+
+
 def test_an_items_first_paragraph_worded_as_a_heading_heads_its_other_paragraphs() -> None:
     """ "1. **Overview**" over paragraphs indented under it (one list item holding several,
     as CommonMark reads it) is their heading; it was a claim citing nothing ("Overview").

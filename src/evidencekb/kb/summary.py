@@ -39,6 +39,9 @@ HEADING_SEPARATOR = " > "
 # Citation markers only a citation is written in.
 _MARKED = frozenset(("bracketed", "bracket-each", "parenthesized", "superscript"))
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
+# A section's number with its subsection's, "2.1" or "2.1.3." before the heading's words:
+# a heading under the one numbered "2." (a number alone, "2.", is a list's: layouts.py).
+_SUBSECTION = re.compile(r"\d{1,3}(?:\.\d{1,3}){1,5}\.?\s+\S")
 # Lines a repeated problem names before it counts the rest.
 _LINES_NAMED = 5
 
@@ -230,7 +233,7 @@ class _SummaryReader:
             # characteristics**", no period, no citation), heads them as a lead-in does.
             self.start_lead_in(block, block.text)
         elif (block.kind == "prose" or self.heads_prose) and self.heading_like(block):
-            self.start_heading(block, BARE)
+            self.start_heading(block, _numbered_level(block.text))
         else:
             self.add_statement(block, block.text)
 
@@ -342,6 +345,15 @@ class _SummaryReader:
         if marker:
             for fault in [*marker.faults, *citation_faults(marker.citations)]:
                 self.problem(line, fault)
+
+
+def _numbered_level(text: str) -> int:
+    """The level of a heading without `#`s: one deeper for each subsection number its
+    section number gives ("2.1 Neuropathic pain" under "2. Efficacy"), so that it heads
+    its part of the section rather than replacing the section's heading."""
+    if (numbered := _SUBSECTION.match(text)) is None:
+        return BARE
+    return BARE + numbered.group().split()[0].rstrip(".").count(".")
 
 
 def _heads_prose(blocks: list[Block], index: int) -> bool:
