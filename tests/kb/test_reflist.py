@@ -121,10 +121,9 @@ def test_a_line_that_is_no_entry_and_a_number_listed_twice(empty_kb: Path, tmp_p
         "no entry 2",
         "grade-summary.txt:6: the statement cites 3, but the reference list on line 8 has "
         "no entry 3",
-        "grade-summary.txt:10: not a numbered reference, and the text layout reads one "
-        "work a line: join it to the entry on line 9 if it goes on with it, or number it "
-        "as '1. ...', '[1] ...' or '1) ...'; or import the summary as Markdown "
-        "(--layout markdown), which reads a work wrapped over several lines",
+        "grade-summary.txt:10: not a numbered reference, and the text layout reads a "
+        "work's next line only indented under it: indent it if it goes on with the work "
+        "on line 9 (or join the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
         "grade-summary.txt:11: reference 1 is listed twice (first on line 9)",
     ]
 
@@ -212,6 +211,18 @@ def test_footnotes_wrapped_over_several_lines(empty_kb: Path, tmp_path: Path) ->
     topic = load_kb(empty_kb).topic("grading")
     assert [r.citation_text for r in topic.references] == notes
     assert [c.citations for c in topic.claims] == [(1,), (2,)]
+
+
+def test_the_text_layout_reads_a_work_wrapped_with_a_hanging_indent(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    listed = [wrapped(line, "   ") for line in LIST_LINES]
+    text = REFERENCED_SUMMARY.replace("\n".join(LIST_LINES), "\n".join(listed))
+    imported(empty_kb, tmp_path, text)
+    topic = load_kb(empty_kb).topic("grading")
+    assert topic.layout == "text"
+    assert [r.citation_text for r in topic.references] == LIST_LINES
+    assert summary_text(topic) == text
 
 
 def test_a_line_under_a_blank_one_is_no_wrapped_line(empty_kb: Path, tmp_path: Path) -> None:

@@ -11,10 +11,11 @@ Summaries that name their works list them after the statements:
 or, in a summary that cites as Markdown footnotes (`... pain.[^1]`), as their
 definitions at its end, under no heading: `[^1]: Cohen SP, ...`.
 
-In Markdown a work may be wrapped over several lines, as CommonMark reads a list
-item: a line that is no entry, right under one (no blank line between), goes on with
-it, and the entry's text is its lines joined by a space, as a page shows them. The
-text and article layouts read one line a work, as they read one line a statement.
+A work may be wrapped over several lines: a line that is no entry, right under one
+(no blank line between) and indented, goes on with it, and the entry's text is its
+lines joined by a space, as a page shows them. In Markdown it need not be indented, as
+CommonMark reads a list item; the text and article layouts read an unindented line
+as a line of its own, as they read their statements, and refuse it there.
 
 Each entry is kept verbatim as the reference's `citation_text`. Only what a line
 says unambiguously becomes a field: a DOI, PMID, PMCID or web address written
@@ -237,8 +238,10 @@ def _tab_after_number(entry: str) -> str:
 def _listed(
     lines: Sequence[str], first: int, display: str, layout: str
 ) -> tuple[list[tuple[int, str]], list[Problem]]:
-    """The list's entries from `lines[first:]`, each with its line and its text (in
-    Markdown, its wrapped lines joined to it by a space), and each line that is none."""
+    """The list's entries from `lines[first:]`, each with its line and its text (its
+    wrapped lines joined to it by a space), and each line that is none. A line right
+    under an entry goes on with it when indented, or in Markdown (CommonMark's lazy
+    continuation) whether indented or not."""
     entries: list[tuple[int, str]] = []
     problems: list[Problem] = []
     above = ""  # the line above, stripped: "" for a blank one
@@ -249,7 +252,7 @@ def _listed(
                 entries.append((index + 1, text))
             above = text
             continue
-        if above and entries and layout == "markdown":
+        if above and entries and (layout == "markdown" or lines[index][:1].isspace()):
             line, entry = entries[-1]
             entries[-1] = (line, f"{entry} {text}")
             continue
@@ -265,10 +268,9 @@ def _not_an_entry(above: str, entries: list[tuple[int, str]], layout: str) -> st
         return f"not a numbered reference: write one work a line, {forms}"
     line, _ = entries[-1]
     return (
-        f"not a numbered reference, and the {layout} layout reads one work a line: "
-        f"join it to the entry on line {line} if it goes on with it, or number it "
-        f"{forms}; or import the summary as Markdown (--layout markdown), which reads "
-        "a work wrapped over several lines"
+        f"not a numbered reference, and the {layout} layout reads a work's next line only "
+        f"indented under it: indent it if it goes on with the work on line {line} (or join "
+        f"the two lines), or number it {forms}"
     )
 
 
