@@ -177,6 +177,28 @@ def test_markdown_lists_of_works_numbered_after_a_bullet_or_escaped(
     assert summary_text(topic) == text
 
 
+@pytest.mark.parametrize("form", ["{n} ", "{n}\t", "{raised} ", "{raised}"])
+def test_endnotes_numbered_bare_or_raised(empty_kb: Path, tmp_path: Path, form: str) -> None:
+    """Endnotes copied from a word processor or a PDF keep their number bare or raised,
+    "1 Cohen SP ..." or "\u00b9 Cohen SP ...": each is the work of that number."""
+    raised = str.maketrans(
+        "0123456789", "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+    )
+    listed = [
+        form.format(n=n, raised=str(n).translate(raised)) + line.split(" ", 1)[1]
+        for n, line in enumerate(LIST_LINES, 1)
+    ]
+    imported(
+        empty_kb, tmp_path, REFERENCED_SUMMARY.replace("\n".join(LIST_LINES), "\n".join(listed))
+    )
+    topic = load_kb(empty_kb).topic("grading")
+    assert [r.number for r in topic.references] == [1, 2, 3]
+    assert topic.references[1].pmcid == "PMC2335261"
+    assert [r.citation_text for r in topic.references] == [
+        line.replace("\t", " ") for line in listed
+    ]
+
+
 def test_a_tab_after_the_number_is_the_lists_spacing(empty_kb: Path, tmp_path: Path) -> None:
     """A word processor numbers a list with a tab ("1.<tab>Cohen SP"): it is written as
     a space (no one-line field holds a tab)."""

@@ -181,7 +181,7 @@ def _takes_number(text: str) -> bool:
 
 def _marker(match: re.Match[str], style: str) -> Marker:
     raw = match.group("marker")
-    digits = raw.translate(_TO_DIGITS) if style == "superscript" else raw
+    digits = lowered(raw) if style == "superscript" else raw
     digits = digits.replace("\u207b", "-").replace("\u02d2", ",")
     citations, faults = read_numbers(_BRACKETED_RANGE.sub(r"\g<dash>", digits))
     if style == "bracketed" and raw.count("[") > 1:
@@ -441,6 +441,11 @@ def read_numbers(marker: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
             faults.append(f"citation range {low}-{high} runs backwards; write {high}-{low}")
         numbers += range(low, high + 1) if high >= low else [low, high]
     return tuple(numbers), tuple(faults)
+
+
+def lowered(raised: str) -> str:
+    """Raised digits ("\u00b9\u00b2") as the digits they raise ("12"); others as they are."""
+    return raised.translate(_TO_DIGITS)
 
 
 def read_number(text: str) -> int | None:

@@ -35,7 +35,13 @@ from typing import Any
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.bibliography import record_problems
-from evidencekb.kb.citations import NUMBER, read_number, split_marker
+from evidencekb.kb.citations import (
+    NUMBER,
+    SUPERSCRIPT_DIGITS,
+    lowered,
+    read_number,
+    split_marker,
+)
 from evidencekb.kb.text import control_fault
 from evidencekb.model import split_lines
 
@@ -64,10 +70,13 @@ _UNDERLINE = re.compile(r"=+|-+")
 # "1. ...", "[1] ..." or "1) ...", numbered as citations are (citations.py), or a
 # Markdown footnote's definition, "[^1]: ...". The number may follow a bullet, as a
 # Markdown list of works writes it ("- [1] ..."), and its period be escaped, as pandoc
-# writes a number that starts a paragraph ("1\. ...").
+# writes a number that starts a paragraph ("1\. ..."). Endnotes copied from a word
+# processor or a PDF keep their number bare or raised ("1 Cohen SP ...", "¹ Cohen SP
+# ..."): a number so, then a word, starts an entry too.
 _ENTRY = re.compile(
-    rf"^(?:(?:[-*+\u2022]\s+)?(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})\\?[.)])"
-    rf"|\[\^(?P<footnote>{NUMBER})\]:)\s+(?P<body>\S.*)$"
+    rf"^(?:(?:[-*+\u2022]\s+)?(?:\[(?P<bracketed>{NUMBER})\]|(?P<number>{NUMBER})\\?[.)])\s+"
+    rf"|\[\^(?P<footnote>{NUMBER})\]:\s+|(?P<bare>{NUMBER})\s+(?=[^\W\d_])"
+    rf"|(?P<raised>[{SUPERSCRIPT_DIGITS}]{{1,3}})\s*(?=[^\W\d_]))(?P<body>\S.*)$"
 )
 # A summary that cites as footnotes (`… pain.[^1]`) may list its works as their
 # definitions, at its end and under no heading.
@@ -182,7 +191,7 @@ def parse_reference_list(
             continue
         match = _ENTRY.match(text)
         assert match is not None  # _listed keeps entries only
-        number = read_number(match["bracketed"] or match["number"] or match["footnote"])
+        number = read_number(_entry_number(match))
         assert number is not None  # the pattern matched NUMBER
         marker = split_marker(match.group("body"))
         if marker is not None and marker.style in _CITING_STYLES:
@@ -223,6 +232,12 @@ def parse_reference_list(
     if problems:
         raise ValidationError(problems)
     return entries
+
+
+def _entry_number(match: re.Match[str]) -> str:
+    """The entry's number as written, raised digits read as digits."""
+    number = match["bracketed"] or match["number"] or match["footnote"] or match["bare"]
+    return number or lowered(match["raised"])
 
 
 def _tab_after_number(entry: str) -> str:
