@@ -4,6 +4,7 @@ topic's references; nothing differing is overwritten without --replace."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -137,6 +138,41 @@ def test_a_record_that_is_another_work_is_refused(empty_kb: Path, tmp_path: Path
         "record's values"
     )
     assert (empty_kb / "topics" / "grading" / "references.toml").read_bytes() == before
+
+
+def test_a_record_with_another_works_title_is_refused(empty_kb: Path, tmp_path: Path) -> None:
+    """A summary's list gives titles, seldom identifiers. Matched in order, a file in
+    another order (reference managers sort by author) gave Guyatt's reference the DOI
+    and PMID of Santesso's, and `ekb check` passed."""
+    listed = re.sub(r" (?:doi:|PMID:).*$", "", REFERENCED_SUMMARY, flags=re.MULTILINE)
+    import_summary(empty_kb, write(tmp_path, "grading.txt", listed), "grading")
+    before = (empty_kb / "topics" / "grading" / "references.toml").read_bytes()
+    works = MEDLINE.split("\n\n")
+    shuffled = write(tmp_path, "shuffled.nbib", "\n\n".join([works[0], works[2], works[1]]))
+    with pytest.raises(KBError) as caught:
+        import_references(empty_kb, shuffled, "grading")
+    santesso, guyatt = SANTESSO_2020["title"], GUYATT_2008["title"]
+    assert str(caught.value) == (
+        f"{shuffled}: nothing imported: record 2, matched in order to reference 2, is "
+        f'another work: its title "{santesso}" is not the reference\'s '
+        f'"{guyatt}"; give each record the number of the reference it is '
+        "(a RIS ID, BibTeX key or CSL-JSON citation-number), or --replace to take a named "
+        "record's values"
+    )
+    assert (empty_kb / "topics" / "grading" / "references.toml").read_bytes() == before
+
+
+def test_a_title_written_otherwise_is_the_same_title(grading: Path, tmp_path: Path) -> None:
+    """Title case (Better BibTeX), lower case (Google Scholar), PubMed's closing period
+    (Mendeley): the same words, the same work; the difference is reported, not refused."""
+    import_references(grading, write(tmp_path, "guyatt.ris", GUYATT_RIS), "grading")
+    cased = GUYATT_RIS.replace(
+        GUYATT_2008["title"],
+        "GRADE: An Emerging Consensus on Rating "
+        "Quality of Evidence and Strength of Recommendations.",
+    )
+    kept = import_references(grading, write(tmp_path, "cased.ris", cased), "grading")
+    assert [c.field for c in kept.changes] == ["title"] and not kept.written
 
 
 def test_csl_json_by_citation_number(grading: Path, tmp_path: Path) -> None:

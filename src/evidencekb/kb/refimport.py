@@ -12,6 +12,7 @@ are edited (tomledit.py): an editor's comments and layout stay as they were.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,13 +181,28 @@ def _check_same_works(
 
 
 def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
-    """How the record's identifiers contradict the reference's; None if they do not."""
-    doi, pmid = fields.get("doi"), fields.get("pmid")
+    """How the record's identifiers or title contradict the reference's; None if they
+    do not. Titles are compared by their letters and digits alone, without case or
+    accents: exports write one title in title case (Better BibTeX), in lower case
+    (Google Scholar) or with PubMed's closing period (Mendeley), but words that differ
+    are another title. A summary's reference list gives titles, seldom identifiers:
+    without this, a file exported in another order (a reference manager's, by author)
+    gave each reference the DOI and PMID of another work."""
+    doi, pmid, title = fields.get("doi"), fields.get("pmid"), fields.get("title")
     if isinstance(doi, str) and reference.doi and doi_key(doi) != doi_key(reference.doi):
         return f"its DOI {shown(doi)} is not the reference's {reference.doi}"
     if isinstance(pmid, str) and reference.pmid and pmid != reference.pmid:
         return f"its PMID {shown(pmid)} is not the reference's {reference.pmid}"
+    if isinstance(title, str) and reference.title and _letters(title) != _letters(reference.title):
+        return f'its title "{shown(title)}" is not the reference\'s "{shown(reference.title)}"'
     return None
+
+
+def _letters(text: str) -> str:
+    """`text`'s letters and digits, lowercased and without accents: "GRADE: An
+    Emerging Consensus." and "grade: an emerging consensus" are one title."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if char.isalnum())
 
 
 def record_faults(fields: dict[str, Any]) -> list[str]:
