@@ -360,6 +360,26 @@ def test_yaml_front_matter_of_a_markdown_note_is_not_read() -> None:
     assert [(s.line, s.citations) for s in summary.statements] == [(10, (2,))]
 
 
+@pytest.mark.parametrize(
+    "opening",
+    [
+        # A rule over a line that reads as a key, then the summary, then another rule.
+        f"---\nNote: {SEED_LINES['weak']} [4].\n\n## From the Research\n\n"
+        f"- {SEED_LINES['lead']} [2].\n\n---\n",
+        # Key-like lines between two rules, one citing as a statement does.
+        f"---\nNote: {SEED_LINES['weak']} [4].\n---\n\n## From the Research\n\n"
+        f"- {SEED_LINES['lead']} [2].\n",
+    ],
+)
+def test_what_only_looks_like_front_matter_is_read_never_dropped(opening: str) -> None:
+    """Front matter is YAML's lines alone, none citing: a statement between two rules is
+    the summary's, and refused where it stands (before the first part, or as Markdown's
+    heading over a rule) rather than dropped unseen."""
+    text = f"{opening}\n- {SEED_LINES['routes']} [6].\n"
+    problems = summary_problems(text, "s.md", "markdown")
+    assert problems and all(problem.startswith("s.md:2: ") for problem in problems)
+
+
 def test_an_unreadable_layout_is_reported_once_per_cause() -> None:
     code = "```\nnot a statement\n```\n\n"
     text = f"## From the Research\n\n{code}- {SEED_LINES['lead']} [2].\n\n{code}{code}"

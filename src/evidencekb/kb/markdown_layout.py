@@ -20,7 +20,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 from evidencekb.kb.blocks import INVISIBLE, TABLE, Block, LayoutProblem, table_lines
-from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS
+from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS, split_marker
 
 # The dashes raised as the superscript minus: those of a range (`<sup>1-3</sup>`, with
 # an en dash or em dash too), and the minus sign U+2212 of a negative power.
@@ -133,8 +133,13 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
 
 # YAML front matter, as Obsidian, Jekyll, Hugo and pandoc write a note's metadata above
 # it: "---" on the first line, a "key:" line, and "---" or "..." closing it.
+# Its lines are YAML's, with no blank line: a key and its value, an item of a list, a
+# value's indented next line or a comment; anything else (a heading, a statement after a
+# rule) is the summary's, never dropped.
 _FRONT_MATTER = re.compile(
-    r"---[ \t]*\n[A-Za-z_][\w-]*:.*?\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL
+    r"---[ \t]*\n(?P<lines>[A-Za-z_][\w-]*:(?:[ \t].*)?\n"
+    r"(?:(?:[A-Za-z_][\w-]*:(?:[ \t].*)?|[ \t]+\S.*|-[ \t].*|#.*)\n)*)"
+    r"(?:---|\.\.\.)[ \t]*(?:\n|\Z)"
 )
 
 
@@ -142,9 +147,10 @@ def _without_front_matter(text: str) -> str:
     """`text` with its YAML front matter, which holds no statement and which a page does
     not show as text, as blank lines (so that every line keeps its number). CommonMark
     would read it as a rule and a heading ("tags: pain" underlined), over no statement."""
-    if found := _FRONT_MATTER.match(text):
-        return "\n" * found.group().count("\n") + text[found.end() :]
-    return text
+    found = _FRONT_MATTER.match(text)
+    if found is None or any(split_marker(line) for line in found["lines"].splitlines()):
+        return text  # a line citing as a statement does is the summary's: read, not dropped
+    return "\n" * found.group().count("\n") + text[found.end() :]
 
 
 def _numbered_links(env: dict[str, Any]) -> list[LayoutProblem]:
