@@ -166,3 +166,17 @@ def test_a_range_written_short_is_written_whole_in_every_format(tmp_path: Path) 
     assert fields(tmp_path, "mendeley.bib", bib)["pages"] == "924-926"
     item = {"citation-number": 2, "type": "article-journal", "title": GRADE, "page": "924-6"}
     assert fields(tmp_path, "zotero.json", json.dumps([item]))["pages"] == "924-926"
+
+
+def test_a_medline_doi_is_read_beside_a_publishers_item_id(tmp_path: Path) -> None:
+    """PubMed gives an Elsevier article's item id (pii) and its DOI on two LID lines;
+    Bio.Medline ran them into one text, refused as no DOI, so nothing was imported.
+    Huang C et al. Lancet 2020;395(10223):497-506, PMID 31986264."""
+    doi = "10.1016/S0140-6736(20)30183-5"
+    record = (
+        "PMID- 31986264\nTI  - Clinical features of patients infected with 2019 novel "
+        "coronavirus in\n      Wuhan, China.\nLID - S0140-6736(20)30183-5 [pii]\n"
+        f"LID - {doi} [doi]\nTA  - Lancet\n"
+    )
+    assert fields(tmp_path, "huang.nbib", record)["doi"] == doi
+    assert fields(tmp_path, "aid.nbib", record.replace("LID", "AID"))["doi"] == doi

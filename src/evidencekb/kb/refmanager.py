@@ -685,7 +685,9 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
         if "PMID" not in entry:
             raise ValueError("a record has no PMID line")
         given = tags.taken()
-        ids = _as_list(entry.get("LID", [])) + _as_list(entry.get("AID", []))
+        # Each LID and AID line whole: PubMed gives a publisher's item id and the DOI
+        # on two LID lines, which Bio.Medline runs into one text ("S0140-... [pii] 10...").
+        ids = [value for tag, value in given if tag in ("LID", "AID")]
         doi = _first(i.removesuffix(" [doi]") for i in ids if i.endswith(" [doi]"))
         fields = {
             "type": _medline_type(_as_list(entry.get("PT", []))),
