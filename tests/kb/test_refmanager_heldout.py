@@ -180,3 +180,15 @@ def test_a_medline_doi_is_read_beside_a_publishers_item_id(tmp_path: Path) -> No
     )
     assert fields(tmp_path, "huang.nbib", record)["doi"] == doi
     assert fields(tmp_path, "aid.nbib", record.replace("LID", "AID"))["doi"] == doi
+
+
+def test_better_biblatex_pmid_eprint_is_read(tmp_path: Path) -> None:
+    """Better BibTeX's BibLaTeX export gives the PMID as an eprint of type `pmid`, not
+    the manual's `pubmed`: it was dropped."""
+    entry = (
+        "@article{guyattGRADEEmergingConsensus2008,\n"
+        f"  title = {{{{{{GRADE}}}}{GRADE[5:]}}},\n  date = {{2008-04-26}},\n"
+        "  journaltitle = {BMJ (Clinical research ed.)},\n  shortjournal = {BMJ},\n"
+        "  eprint = {18436948},\n  eprinttype = {pmid},\n  pages = {924--926},\n}\n"
+    )
+    assert fields(tmp_path, "bbt.bib", entry)["pmid"] == "18436948"

@@ -564,11 +564,17 @@ def _bibtex_bare_words(entry: Entry) -> list[tuple[int, str]]:
     return faults
 
 
+# The eprint types that name PubMed: BibLaTeX's manual's, and Better BibTeX's (Zotero).
+_PUBMED_EPRINTS = frozenset({"pubmed", "pmid"})
+
+
 def _eprint_pmid(values: dict[str, Any]) -> dict[str, Any]:
     """The PMID BibLaTeX gives as an eprint of type `pubmed` (its manual's name for
-    PubMed), where no `pmid` field gives one."""
+    PubMed) or `pmid` (as Better BibTeX writes it), where no `pmid` field gives one."""
     kind = values.get("eprinttype")
-    if values.get("pmid") or not isinstance(kind, str) or kind.strip().lower() != "pubmed":
+    if values.get("pmid") or not isinstance(kind, str):
+        return {}
+    if kind.strip().lower() not in _PUBMED_EPRINTS:
         return {}
     return {"pmid": values.get("eprint")}
 
