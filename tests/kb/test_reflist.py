@@ -13,6 +13,7 @@ from evidencekb.kb.exporter import summary_text
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.reflist import HEADING, list_start, parse_reference_list, read_entry
+from evidencekb.model import Topic
 from fixtures import COHEN_2018, GUYATT_2008, REFERENCED_SUMMARY, SANTESSO_2020
 
 LIST_LINES = REFERENCED_SUMMARY.splitlines()[-3:]
@@ -138,6 +139,21 @@ MARKDOWN_HEAD = (
 )
 
 
+def markdown_imported(kb_dir: Path, tmp_path: Path, text: str) -> Topic:
+    """The topic `ekb import` makes of `text` as a Markdown summary (ekb check passes)."""
+    source = tmp_path / "grade-summary.md"
+    source.write_text(text, encoding="utf-8")
+    import_summary(kb_dir, source, "grading")
+    return load_kb(kb_dir).topic("grading")
+
+
+def markdown_refused(kb_dir: Path, tmp_path: Path, text: str) -> list[str]:
+    """The problems `ekb import` refuses `text` with as a Markdown summary."""
+    with pytest.raises(ValidationError) as caught:
+        markdown_imported(kb_dir, tmp_path, text)
+    return [str(p).removeprefix(f"{tmp_path}/") for p in caught.value.problems]
+
+
 def wrapped(line: str, indent: str) -> str:
     """A reference list's line wrapped at 80 characters, as an editor wraps Markdown."""
     return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
@@ -149,10 +165,7 @@ def test_markdown_reads_a_work_wrapped_over_several_lines(
 ) -> None:
     listed = [wrapped(line, indent) for line in LIST_LINES]
     text = "\n".join([MARKDOWN_HEAD, "## References", *listed, ""])
-    source = tmp_path / "grade-summary.md"
-    source.write_text(text, encoding="utf-8")
-    import_summary(empty_kb, source, "grading")
-    topic = load_kb(empty_kb).topic("grading")
+    topic = markdown_imported(empty_kb, tmp_path, text)
     # Each work's text is its lines joined, as a page shows them: the line as written.
     assert [r.citation_text for r in topic.references] == LIST_LINES
     assert topic.references[0].doi == COHEN_2018["doi"]
@@ -168,10 +181,7 @@ def test_markdown_lists_of_works_numbered_after_a_bullet_or_escaped(
     pandoc writes for a numbered paragraph, number the works as they read."""
     listed = [form.format(n=n) + line.split(" ", 1)[1] for n, line in enumerate(LIST_LINES, 1)]
     text = "\n".join([MARKDOWN_HEAD, "## References", "", *listed, ""])
-    source = tmp_path / "grade-summary.md"
-    source.write_text(text, encoding="utf-8")
-    import_summary(empty_kb, source, "grading")
-    topic = load_kb(empty_kb).topic("grading")
+    topic = markdown_imported(empty_kb, tmp_path, text)
     assert [r.citation_text for r in topic.references] == listed  # verbatim
     assert topic.references[1].pmcid == "PMC2335261"
     assert summary_text(topic) == text
@@ -208,11 +218,21 @@ def test_a_tab_after_the_number_is_the_lists_spacing(empty_kb: Path, tmp_path: P
     assert [r.citation_text for r in topic.references] == LIST_LINES
 
 
+def test_tabs_after_a_bullet_and_number_are_the_lists_spacing(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    listed = [f"-\t[{n}]\t" + line.split(" ", 1)[1] for n, line in enumerate(LIST_LINES, 1)]
+    text = "\n".join([MARKDOWN_HEAD, "## References", "", *listed, ""])
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert [r.citation_text for r in topic.references] == [
+        line.replace("\t", " ") for line in listed
+    ]
+
+
 def test_a_tab_in_a_works_words_is_refused_at_its_line(empty_kb: Path, tmp_path: Path) -> None:
     inside = LIST_LINES[1].replace("GRADE: an", "GRADE:\tan")
+    # Its statement's "no entry 2" would only repeat the problem.
     assert refused(empty_kb, tmp_path, REFERENCED_SUMMARY.replace(LIST_LINES[1], inside)) == [
-        "grade-summary.txt:5: the statement cites 2, but the reference list on line 8 has "
-        "no entry 2",
         "grade-summary.txt:10: the reference contains the control character U+0009; remove it",
     ]
 
@@ -247,14 +267,59 @@ def test_the_text_layout_reads_a_work_wrapped_with_a_hanging_indent(
     assert summary_text(topic) == text
 
 
+@pytest.mark.parametrize(
+    ("under", "problem"),
+    [
+        ("## Appendix", "a heading"),
+        ("- Note: see the consensus guidelines", "a bullet"),
+        ("> Ketamine should be given in a monitored setting", "a quote"),
+        ("***", "a rule"),
+    ],
+)
+def test_a_line_that_starts_a_block_of_its_own_ends_the_work_above(
+    empty_kb: Path, tmp_path: Path, under: str, problem: str
+) -> None:
+    """CommonMark never joins a heading, bullet, quote or rule to the list item above:
+    such a line under a work is refused at its line, not taken into the work's text."""
+    text = "\n".join([MARKDOWN_HEAD, "## References", *LIST_LINES, under, ""])
+    assert markdown_refused(empty_kb, tmp_path, text) == [
+        "grade-summary.md:15: not a numbered reference: a heading, bullet, quote, rule or "
+        "tag starts a block of its own, which the reference list (to the summary's end) "
+        "does not hold; move it above the list's heading, or write the work as '1. ...', "
+        "'[1] ...' or '1) ...'"
+    ], problem
+
+
+def test_an_editors_comment_between_the_works_is_skipped(empty_kb: Path, tmp_path: Path) -> None:
+    """A Markdown page does not show an HTML comment: it is no work, nor part of one."""
+    note = "<!-- check the DOI against the publisher's page -->"
+    text = "\n".join([MARKDOWN_HEAD, "## References", LIST_LINES[0], note, *LIST_LINES[1:], ""])
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert [r.citation_text for r in topic.references] == LIST_LINES
+    assert summary_text(topic) == text
+
+
+def test_characters_that_show_as_nothing_do_not_hide_the_list_or_stick_to_a_doi(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A zero-width space pasted after the heading hid the list (each work became a claim
+    citing nothing), and one after a DOI became part of it, so that no notice matched."""
+    text = (
+        REFERENCED_SUMMARY.replace("\nReferences\n", "\nReferences\u200b\n")
+        .replace("0000808", "0000808\u200b")
+        .replace("PMID: 18436948;", "PMID: 18436948\u2060;")
+    )
+    imported(empty_kb, tmp_path, text)
+    topic = load_kb(empty_kb).topic("grading")
+    assert topic.references[0].doi == COHEN_2018["doi"]
+    assert topic.references[1].pmid == "18436948"
+    assert len(topic.claims) == 3
+
+
 def test_a_line_under_a_blank_one_is_no_wrapped_line(empty_kb: Path, tmp_path: Path) -> None:
     footer = ["", "Last reviewed in 2024.", ""]
     text = "\n".join([MARKDOWN_HEAD, "## References", *LIST_LINES, *footer])
-    source = tmp_path / "grade-summary.md"
-    source.write_text(text, encoding="utf-8")
-    with pytest.raises(ValidationError) as caught:
-        import_summary(empty_kb, source, "grading")
-    assert [str(p).removeprefix(f"{tmp_path}/") for p in caught.value.problems] == [
+    assert markdown_refused(empty_kb, tmp_path, text) == [
         "grade-summary.md:16: not a numbered reference: write one work a line, as "
         "'1. ...', '[1] ...' or '1) ...'"
     ]

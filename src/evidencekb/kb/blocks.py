@@ -12,6 +12,17 @@ from dataclasses import dataclass
 BARE = 7
 
 
+# What starts a Markdown block of its own, rather than going on with the paragraph or
+# list item above: a bullet or number with a space, a heading, a quote, a fence, a tag
+# (not an autolink, `<https://...>`, which goes on with the text), a rule.
+MARKDOWN_START = re.compile(
+    r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~|<(?![A-Za-z][\w+.-]*:)"
+    r"|(?:[-*_][ \t]*){3,}\Z"
+)
+# An HTML block of comments and nothing else (`<!-- reviewed 2026-12 -->` between the
+# items): an editor's note, which a page does not show; it holds no statement or work.
+COMMENTS_ONLY = re.compile(r"(?:\s*<!--.*?-->)+\s*", re.DOTALL)
+
 # Characters that show as nothing, pasted at a line's ends from the web or Word: a
 # zero-width space, joiner or non-joiner, soft hyphen, word joiner, byte order mark,
 # directional mark. Trimmed as blanks are, or "... effects 2, 3.\u200b" would end in

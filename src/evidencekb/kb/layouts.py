@@ -21,7 +21,14 @@ from dataclasses import replace
 from itertools import pairwise
 from pathlib import PurePath
 
-from evidencekb.kb.blocks import TABLE, Block, LayoutProblem, table_lines, trimmed
+from evidencekb.kb.blocks import (
+    MARKDOWN_START,
+    TABLE,
+    Block,
+    LayoutProblem,
+    table_lines,
+    trimmed,
+)
 from evidencekb.kb.citations import SUP_TAG
 from evidencekb.kb.reflist import list_start
 from evidencekb.model import split_lines
@@ -41,9 +48,6 @@ _EMPHASIS_LINE = re.compile(r"(?P<e>\*{1,3}|_{1,3})(?=[^\s*_]).*(?<=[^\s*_])(?P=
 # A star opening emphasis that a later star on the line closes: no blank after the first
 # and none before the second (`*Ketamine* may ...`; not `*Ketamine may cause *severe*`).
 _EMPHASIS_OPENS = re.compile(r"\*[^\s*][^*]*(?<=[^\s*])\*")
-# What starts a Markdown block of its own, rather than going on with the paragraph or
-# list item above: a bullet or number with a space, a heading, a quote, a fence, a tag.
-_MARKDOWN_START = re.compile(r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~|<")
 # Bullets of the article layout that Markdown reads as text, not as a list.
 _GLYPHS = "\u2022\u2023\u2043\u2219\u25aa\u25cf\u25e6\u2013"
 _ATX = re.compile(r"(#{1,6})(?:\s+(.*?))?(?:\s+#+)?\s*\Z")
@@ -86,7 +90,7 @@ def _markdown_lines(lines: list[str]) -> bool:
     if any(_ATX_LINE.match(line) or _EMPHASIS_LINE.fullmatch(line) for line in lines):
         return True
     return any(
-        re.fullmatch(r"-{3,}|={3,}", below) and not _MARKDOWN_START.match(line) and line
+        re.fullmatch(r"-{3,}|={3,}", below) and not MARKDOWN_START.match(line) and line
         for line, below in pairwise(lines)
     )
 
@@ -119,7 +123,7 @@ def _joined(above: str, line: str) -> bool:
         return False
     if _ATX_LINE.match(above) or _SETEXT.fullmatch(above):
         return False  # a heading or a rule ends on its own line
-    return not (_MARKDOWN_START.match(below) or _SETEXT.fullmatch(below))
+    return not (MARKDOWN_START.match(below) or _SETEXT.fullmatch(below))
 
 
 def _body_lines(text: str) -> list[str]:

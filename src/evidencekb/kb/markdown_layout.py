@@ -19,7 +19,14 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-from evidencekb.kb.blocks import INVISIBLE, TABLE, Block, LayoutProblem, table_lines
+from evidencekb.kb.blocks import (
+    COMMENTS_ONLY,
+    INVISIBLE,
+    TABLE,
+    Block,
+    LayoutProblem,
+    table_lines,
+)
 from evidencekb.kb.citations import DASHES, SUP_TAG, SUPERSCRIPT_DIGITS, split_marker
 
 # The dashes raised as the superscript minus: those of a range (`<sup>1-3</sup>`, with
@@ -63,9 +70,6 @@ _LOWERABLE = re.compile(r"[0-9+\-\u2212=()]+")
 _SUB_TAG = re.compile(r"<(?P<close>/?)sub(?:\s[^<>]*)?>", re.IGNORECASE)
 # A line break, read as the space it stands for in a statement.
 _BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
-# An HTML block of comments and nothing else (`<!-- reviewed 2026-12 -->` between the
-# items): it holds no statement.
-_COMMENTS_ONLY = re.compile(r"(?:\s*<!--.*?-->)+\s*", re.DOTALL)
 # The name of an HTML tag the reader does not read, or a comment's opening.
 _TAG_NAME = re.compile(r"</?([A-Za-z][\w-]*)")
 # How much of the word a refused superscript would join its problem shows.
@@ -104,7 +108,7 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
             read_in.append(False)
         elif token.type == "list_item_close":
             read_in.pop()
-        elif token.type == "html_block" and _COMMENTS_ONLY.fullmatch(token.content):
+        elif token.type == "html_block" and COMMENTS_ONLY.fullmatch(token.content):
             continue  # an editor's note, which a Markdown page does not show either
         elif token.type in _NOT_READ and token.map:
             problems.append(LayoutProblem(token.map[0] + 1, _NOT_READ[token.type]))

@@ -35,6 +35,7 @@ from typing import Any
 
 from evidencekb.errors import Problem, ValidationError
 from evidencekb.kb.bibliography import record_problems
+from evidencekb.kb.blocks import COMMENTS_ONLY, INVISIBLE, MARKDOWN_START, trimmed
 from evidencekb.kb.citations import (
     NUMBER,
     SUPERSCRIPT_DIGITS,
@@ -80,9 +81,11 @@ _ENTRY = re.compile(
 )
 # A summary that cites as footnotes (`… pain.[^1]`) may list its works as their
 # definitions, at its end and under no heading.
+_BLANKS = re.compile(r"\s+")
 _FOOTNOTE = re.compile(rf"^\[\^{NUMBER}\]:\s+\S")
 # Punctuation that ends a sentence or a Markdown autolink (`<https://doi.org/...>`), not
-# an identifier; and where a Markdown link's text ends and its address starts.
+# an identifier (nor does a character that shows as nothing, pasted after it); and where
+# a Markdown link's text ends and its address starts.
 _TRAILING = ".,;:)]>"
 _LINK_TEXT_END = "]("
 _DOI = re.compile(r"(?:\bdoi:\s*|\bhttps?://(?:dx\.)?doi\.org/)(10\.\d{4,9}/\S+)", re.IGNORECASE)
@@ -124,11 +127,11 @@ def list_start(lines: Sequence[str]) -> int | None:
     the last line that names one: a heading of that name before it ("### Sources" over
     statements) is the summary's own. Nor is the last one a list's when every line listed
     under it ends in a citation marker, as statements do and works do not."""
-    starts = [index for index, line in enumerate(lines) if HEADING.match(line.strip())]
+    starts = [index for index, line in enumerate(lines) if HEADING.match(trimmed(line))]
     if not starts:
         return _footnotes_start(lines)
     bodies = [
-        m.group("body") for line in lines[starts[-1] + 1 :] if (m := _LISTED.match(line.strip()))
+        m.group("body") for line in lines[starts[-1] + 1 :] if (m := _LISTED.match(trimmed(line)))
     ]
     if bodies and all(split_marker(body) is not None for body in bodies):
         return _footnotes_start(lines)
@@ -144,12 +147,12 @@ def _footnotes_start(lines: Sequence[str]) -> int | None:
     first = None
     end = len(lines)
     while end > 0:
-        while end > 0 and not lines[end - 1].strip():
+        while end > 0 and not trimmed(lines[end - 1]):
             end -= 1
         top = end
-        while top > 0 and lines[top - 1].strip():
+        while top > 0 and trimmed(lines[top - 1]):
             top -= 1
-        defined = [i for i in range(top, end) if _FOOTNOTE.match(lines[i].strip())]
+        defined = [i for i in range(top, end) if _FOOTNOTE.match(trimmed(lines[i]))]
         if not defined:
             break
         first = defined[0]
@@ -164,9 +167,9 @@ def list_heading(source_text: str) -> str:
     not kept), so that `ekb export --format text` writes the list back the same."""
     lines = split_lines(source_text)
     start = list_start(lines)
-    if start is None or _FOOTNOTE.match(lines[start].strip()):
+    if start is None or _FOOTNOTE.match(trimmed(lines[start])):
         return "References"
-    return lines[start].strip()
+    return trimmed(lines[start])
 
 
 def parse_reference_list(
@@ -180,39 +183,24 @@ def parse_reference_list(
     if start is None:
         return {}
     entries: dict[int, Entry] = {}
-    first = start if _FOOTNOTE.match(lines[start].strip()) else start + 1
-    if first < len(lines) and _UNDERLINE.fullmatch(lines[first].strip()):
+    first = start if _FOOTNOTE.match(trimmed(lines[start])) else start + 1
+    if first < len(lines) and _UNDERLINE.fullmatch(trimmed(lines[first])):
         first += 1
     listed, problems = _listed(lines, first, display, layout)
+    refused: set[int] = set()  # works listed whose line is refused: not missing too
+    heading = f'the reference list\'s heading "{trimmed(lines[start])}" on line {start + 1}'
     for line, written in listed:
-        text = _tab_after_number(written)
-        if fault := control_fault(text):
-            problems.append(Problem(display, line, f"the reference {fault}"))
-            continue
+        text = _list_spacing(written)
         match = _ENTRY.match(text)
         assert match is not None  # _listed keeps entries only
         number = read_number(_entry_number(match))
         assert number is not None  # the pattern matched NUMBER
-        marker = split_marker(match.group("body"))
-        if marker is not None and marker.style in _CITING_STYLES:
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    f"this line ends in a citation marker, as a statement does, under the "
-                    f'reference list\'s heading "{lines[start].strip()}" on line {start + 1}; '
-                    "the list holds one work a line: move the statement above the heading",
-                )
-            )
+        if fault := control_fault(text):
+            problems.append(Problem(display, line, f"the reference {fault}"))
+            refused.add(number)  # the work is listed; only how its line is written is refused
             continue
-        if number in entries:
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    f"reference {number} is listed twice (first on line {entries[number].line})",
-                )
-            )
+        if fault := _entry_fault(match.group("body"), entries.get(number), heading):
+            problems.append(Problem(display, line, fault))
             continue
         entries[number] = Entry(number, line, read_entry(text, match.group("body")))
         if number not in cited:
@@ -220,7 +208,7 @@ def parse_reference_list(
                 Problem(display, line, f"reference {number} is listed but no statement cites it")
             )
     for number, line in sorted(cited.items()):
-        if number not in entries:
+        if number not in entries and number not in refused:
             problems.append(
                 Problem(
                     display,
@@ -234,20 +222,34 @@ def parse_reference_list(
     return entries
 
 
+def _entry_fault(body: str, first: Entry | None, heading: str) -> str | None:
+    """Why an entry of the list is no work: a citation marker at its end (a statement
+    under `heading`), or its number listed before (`first`)."""
+    marker = split_marker(body)
+    if marker is not None and marker.style in _CITING_STYLES:
+        return (
+            f"this line ends in a citation marker, as a statement does, under {heading}; "
+            "the list holds one work a line: move the statement above the heading"
+        )
+    if first is not None:
+        return f"reference {first.number} is listed twice (first on line {first.line})"
+    return None
+
+
 def _entry_number(match: re.Match[str]) -> str:
     """The entry's number as written, raised digits read as digits."""
     number = match["bracketed"] or match["number"] or match["footnote"] or match["bare"]
     return number or lowered(match["raised"])
 
 
-def _tab_after_number(entry: str) -> str:
-    """The entry with a tab between its number and its text as a space: the list's
-    spacing, as a word processor numbers a list ("1.<tab>Cohen SP"), not the work's
-    words, and no one-line field holds a tab."""
+def _list_spacing(entry: str) -> str:
+    """The entry with tabs before its text (after its bullet or number) as a space: the
+    list's spacing, as a word processor numbers a list ("1.<tab>Cohen SP"), not the
+    work's words, and no one-line field holds a tab."""
     match = _ENTRY.match(entry)
     if match is None or "\t" not in entry[: match.start("body")]:
         return entry
-    return f"{entry[: match.start('body')].rstrip()} {match.group('body')}"
+    return _BLANKS.sub(" ", entry[: match.start("body")]) + match.group("body")
 
 
 def _listed(
@@ -256,29 +258,47 @@ def _listed(
     """The list's entries from `lines[first:]`, each with its line and its text (its
     wrapped lines joined to it by a space), and each line that is none. A line right
     under an entry goes on with it when indented, or in Markdown (CommonMark's lazy
-    continuation) whether indented or not."""
+    continuation) whether indented or not; never one that starts a block of its own (a
+    heading, a bullet, a quote, a rule, a tag: blocks.MARKDOWN_START)."""
     entries: list[tuple[int, str]] = []
     problems: list[Problem] = []
-    above = ""  # the line above, stripped: "" for a blank one
+    above = ""  # the line above, trimmed: "" for a blank one
     for index in range(first, len(lines)):
-        text = lines[index].strip()
+        text = trimmed(lines[index])
+        if layout == "markdown" and COMMENTS_ONLY.fullmatch(text):
+            continue  # an editor's note between the works, which a page does not show
         if not text or _ENTRY.match(text):
             if text:
                 entries.append((index + 1, text))
             above = text
             continue
-        if above and entries and (layout == "markdown" or lines[index][:1].isspace()):
+        wraps = layout == "markdown" or lines[index][:1].isspace()
+        if above and entries and wraps and not _starts_block(text):
             line, entry = entries[-1]
             entries[-1] = (line, f"{entry} {text}")
             continue
-        problems.append(Problem(display, index + 1, _not_an_entry(above, entries, layout)))
+        problems.append(Problem(display, index + 1, _not_an_entry(text, above, entries, layout)))
         above = ""  # the lines under it are not read as the entry's either
     return entries, problems
 
 
-def _not_an_entry(above: str, entries: list[tuple[int, str]], layout: str) -> str:
+def _starts_block(text: str) -> bool:
+    """Whether a line starts a Markdown block of its own (blocks.MARKDOWN_START) rather
+    than going on with the entry above. A number does not: one that is an entry's is
+    read as one before, and any other ("31711912.", a PMID wrapped onto its line) goes
+    on with the text, as CommonMark's list starts only at 1 within a paragraph."""
+    return bool(MARKDOWN_START.match(text)) and not text[:1].isdigit()
+
+
+def _not_an_entry(text: str, above: str, entries: list[tuple[int, str]], layout: str) -> str:
     """Why a line of the list that is no entry is refused, and what to write."""
     forms = "as '1. ...', '[1] ...' or '1) ...'"
+    if _starts_block(text):
+        return (
+            "not a numbered reference: a heading, bullet, quote, rule or tag starts a "
+            "block of its own, which the reference list (to the summary's end) does not "
+            f"hold; move it above the list's heading, or write the work {forms}"
+        )
     if not (above and entries):
         return f"not a numbered reference: write one work a line, {forms}"
     line, _ = entries[-1]
@@ -314,7 +334,7 @@ def read_entry(citation_text: str, body: str) -> dict[str, Any]:
 
 def _only(values: Any) -> str | None:
     """The one value written (perhaps more than once); None for none or several."""
-    found = {value.split(_LINK_TEXT_END)[0].rstrip(_TRAILING) for value in values}
+    found = {value.split(_LINK_TEXT_END)[0].rstrip(_TRAILING + INVISIBLE) for value in values}
     return found.pop() if len(found) == 1 else None
 
 
