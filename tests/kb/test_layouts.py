@@ -309,8 +309,8 @@ def test_a_numbered_subsection_heads_its_part_of_the_section(layout: str) -> Non
 
 def test_an_items_first_paragraph_worded_as_a_heading_heads_its_other_paragraphs() -> None:
     """ "1. **Overview**" over paragraphs indented under it (one list item holding several,
-    as CommonMark reads it) is their heading; it was a claim citing nothing ("Overview").
-    An item's first paragraph that is a statement stays one."""
+    as CommonMark reads it) is their lead-in, for that item only; it was a claim citing
+    nothing ("Overview"). An item's first paragraph that is a statement stays one."""
     text = (
         f"## From the Research\n\n1. **Overview**\n\n   {SEED_LINES['lead']} [2].\n\n"
         f"2. **Efficacy**\n\n   {SEED_LINES['weak']} [4].\n\n   {SEED_LINES['restricted']} [2].\n\n"
@@ -321,8 +321,28 @@ def test_an_items_first_paragraph_worded_as_a_heading_heads_its_other_paragraphs
         ("Overview", (2,)),
         ("Efficacy", (4,)),
         ("Efficacy", (2,)),
-        ("Efficacy", (6,)),
-        ("Efficacy", (2,)),
+        (None, (6,)),
+        (None, (2,)),
+    ]
+
+
+def test_an_items_lead_in_holds_past_its_nested_list_and_no_further() -> None:
+    """The item's own paragraphs, a list nested in it between them, take its lead-in; an
+    item nested in a statement's item is no lead-in of the paragraph after it."""
+    text = (
+        f"## From the Research\n\n- **Safety**\n\n  {SEED_LINES['recreational']} [2].\n\n"
+        f"  - {SEED_LINES['routes']} [6].\n\n  {SEED_LINES['restricted']} [2].\n"
+        f"- {SEED_LINES['weak']} [4].\n  - Mostly in patients with untreated hypertension\n\n"
+        f"  {SEED_LINES['lead']} [2].\n"
+    )
+    statements = parse_summary(text, "s", "markdown")
+    assert [(s.heading, s.text.split()[0], s.citations) for s in statements] == [
+        ("Safety", "The", (2,)),
+        ("Safety", "Ketamine", (6,)),
+        ("Safety", "Ketamine", (2,)),
+        (None, "Ketamine", (4,)),
+        (None, "Mostly", ()),
+        (None, "Ketamine", (2,)),
     ]
 
 

@@ -95,6 +95,8 @@ class _Heading:
     depth: int = 0  # a lead-in's: it holds for the blocks deeper than this
     used: bool = False
     listed: bool = False  # a lead-in's: a list has come under it
+    # A lead-in that is its item's first paragraph: it holds for the item's others.
+    of_item: bool = False
 
 
 @dataclass
@@ -109,6 +111,7 @@ class _SummaryReader:
     lead_in: _Heading | None = None
     nested_next: bool = False  # whether the block after the one read is nested deeper
     heads_prose: bool = False  # whether the block read is an item alone, over prose or a list
+    heads_item: bool = False  # whether it is an item's first paragraph, over its others
     title: str | None = None
     first_seen: dict[str, int] = field(default_factory=dict)  # statement text -> line
 
@@ -130,6 +133,7 @@ class _SummaryReader:
             # A list item that ends in ":" over items nested deeper is their lead-in.
             self.nested_next = index + 1 < len(blocks) and blocks[index + 1].depth > block.depth
             self.heads_prose = _heads_prose(blocks, index)
+            self.heads_item = _heads_item(blocks, index)
             if index == 0 and self.is_title(block):
                 self.title = block.text
                 if fault := text_fault(block.text):
@@ -232,13 +236,16 @@ class _SummaryReader:
             # An item over items nested in it, worded as a heading ("**Key
             # characteristics**", no period, no citation), heads them as a lead-in does.
             self.start_lead_in(block, block.text)
+        elif self.heads_item and self.heading_like(block):
+            # An item's first paragraph worded so ("1. **Overview**"), over its others.
+            self.start_lead_in(block, block.text, of_item=True)
         elif (block.kind == "prose" or self.heads_prose) and self.heading_like(block):
             self.start_heading(block, _numbered_level(block.text))
         else:
             self.add_statement(block, block.text)
 
-    def start_lead_in(self, block: Block, text: str) -> None:
-        self.lead_in = _Heading(text, block.line, BARE, block.depth)
+    def start_lead_in(self, block: Block, text: str, *, of_item: bool = False) -> None:
+        self.lead_in = _Heading(text, block.line, BARE, block.depth, of_item=of_item)
         self.check_heading(self.lead_in)
 
     def follow_lead_in(self, block: Block) -> None:
@@ -249,6 +256,8 @@ class _SummaryReader:
             return
         if block.depth > lead_in.depth:
             lead_in.listed = True
+        elif lead_in.of_item and block.goes_on and block.depth == lead_in.depth:
+            return  # its item's next paragraph
         elif block.kind == "heading" or lead_in.depth or lead_in.listed:
             self.close_lead_in()
 
@@ -358,21 +367,29 @@ def _numbered_level(text: str) -> int:
 
 def _heads_prose(blocks: list[Block], index: int) -> bool:
     """Whether block `index` is a list item alone in its list, over a paragraph or a list
-    of another bullet at its depth, or an item's first paragraph over its others: a
-    numbered section heading ("1. Background" over its paragraph, "1. Key Points" over
-    "- ..." items, "1. **Overview**" over the paragraphs indented under it), when worded
-    as one."""
+    of another bullet at its depth: a numbered section heading ("1. Background" over its
+    paragraph, "1. Key Points" over "- ..." items), when worded as one."""
     block = blocks[index]
     if block.kind != "item":
         return False
     after = blocks[index + 1] if index + 1 < len(blocks) else None
-    if after is not None and after.goes_on and not block.goes_on:
-        return True  # an item's first paragraph over its others ("1. **Overview**")
     # Its list's item before it: the block before it, past the items nested deeper.
     before = next((b for b in reversed(blocks[:index]) if b.depth <= block.depth), None)
     if after is None or (before is not None and _one_list(before, block)):
         return False
     return after.kind == "prose" or (after.depth == block.depth and not _one_list(after, block))
+
+
+def _heads_item(blocks: list[Block], index: int) -> bool:
+    """Whether block `index` is a list item's first paragraph and the next block the
+    same item's next (its depth, going on with it: not an item nested in it), as
+    "1. **Overview**" over the paragraphs indented under it: their lead-in, when worded
+    as a heading."""
+    block = blocks[index]
+    after = blocks[index + 1] if index + 1 < len(blocks) else None
+    if block.kind != "item" or block.goes_on or after is None:
+        return False
+    return after.goes_on and after.depth == block.depth
 
 
 def _one_list(block: Block, other: Block) -> bool:
