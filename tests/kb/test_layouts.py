@@ -288,6 +288,26 @@ def test_a_numbered_section_heading_over_a_bulleted_list_heads_it(layout: str, p
     ]
 
 
+@pytest.mark.parametrize(
+    ("layout", "part", "bullet"),
+    [
+        ("text", "From the Research\n", "\u2022 "),
+        ("markdown", "## From the Research\n\n", "* "),
+    ],
+)
+def test_a_bullet_alone_over_a_list_of_another_stays_a_statement(
+    layout: str, part: str, bullet: str
+) -> None:
+    """Only a number says a lone item is a section's heading: an unnumbered one over a
+    list of another bullet is a statement, never turned into the heading of the others."""
+    text = f"{part}{bullet}{SEED_LINES['restricted']}\n- {SEED_LINES['lead']} 2.\n"
+    statements = parse_summary(text, "s", layout)
+    assert [(s.heading, s.text, s.citations) for s in statements] == [
+        (None, SEED_LINES["restricted"], ()),
+        (None, f"{SEED_LINES['lead']}.", (2,)),
+    ]
+
+
 @pytest.mark.parametrize("layout", ["article", "markdown"])
 def test_a_numbered_subsection_heads_its_part_of_the_section(layout: str) -> None:
     """ "2.1 Neuropathic pain" under "2. Efficacy" is a heading under it, not one that
@@ -332,7 +352,7 @@ def test_an_items_lead_in_holds_past_its_nested_list_and_no_further() -> None:
     text = (
         f"## From the Research\n\n- **Safety**\n\n  {SEED_LINES['recreational']} [2].\n\n"
         f"  - {SEED_LINES['routes']} [6].\n\n  {SEED_LINES['restricted']} [2].\n"
-        f"- {SEED_LINES['weak']} [4].\n  - Mostly in patients with untreated hypertension\n\n"
+        f"- {SEED_LINES['weak']} [4].\n  - {SEED_LINES['restricted']}\n\n"
         f"  {SEED_LINES['lead']} [2].\n"
     )
     statements = parse_summary(text, "s", "markdown")
@@ -341,7 +361,7 @@ def test_an_items_lead_in_holds_past_its_nested_list_and_no_further() -> None:
         ("Safety", "Ketamine", (6,)),
         ("Safety", "Ketamine", (2,)),
         (None, "Ketamine", (4,)),
-        (None, "Mostly", ()),
+        (None, "Ketamine", ()),
         (None, "Ketamine", (2,)),
     ]
 

@@ -365,12 +365,18 @@ def _numbered_level(text: str) -> int:
     return BARE + numbered.group().split()[0].rstrip(".").count(".")
 
 
+# What follows an item's number, as Block.bullet gives it ("1." and "1)").
+_NUMBERED_BULLETS = (".", ")")
+
+
 def _heads_prose(blocks: list[Block], index: int) -> bool:
-    """Whether block `index` is a list item alone in its list, over a paragraph or a list
-    of another bullet at its depth: a numbered section heading ("1. Background" over its
-    paragraph, "1. Key Points" over "- ..." items), when worded as one."""
+    """Whether block `index` is a numbered list item alone in its list, over a paragraph
+    or a list of another bullet at its depth: a numbered section heading ("1. Background"
+    over its paragraph, "1. Key Points" over "- ..." items), when worded as one. A bullet
+    so ("* Ketamine is contraindicated in psychosis" over "- ..." items) stays a
+    statement: no number says it is a section's."""
     block = blocks[index]
-    if block.kind != "item":
+    if block.kind != "item" or block.bullet not in _NUMBERED_BULLETS:
         return False
     after = blocks[index + 1] if index + 1 < len(blocks) else None
     # Its list's item before it: the block before it, past the items nested deeper.
