@@ -199,6 +199,21 @@ def test_a_range_between_brackets_is_read_as_ieee_writes_it(
     )
 
 
+@pytest.mark.parametrize(
+    "ending", [" [2]\u2013[4]\u2013[6].", " [2\u20133]\u2013[5].", " [1]\u2013[^3]."]
+)
+def test_a_dash_between_brackets_as_no_range_is_written_is_refused(ending: str) -> None:
+    """Only two brackets of one number each make a range: a chain, a bracket holding a
+    range of its own, or a footnote's beside a plain one would cite numbers by a guess."""
+    marker = split_marker(ANALGESIA + ending)
+    assert marker is not None
+    assert marker.faults == (
+        f'the citation marker "{ending.strip().rstrip(".")}" joins brackets with a dash as '
+        'no range is written; write a range as "[2]\u2013[4]" (two brackets of one number '
+        'each) or "[2\u20134]"',
+    )
+
+
 def test_an_ieee_range_inside_a_statement_is_refused_whole() -> None:
     assert unread_markers(f"{ANALGESIA} [2]\u2013[4] and in CRPS") == ["[2]\u2013[4]"]
 

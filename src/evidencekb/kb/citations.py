@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 # A citation number has at most three digits, so that a year ("... in 2019.") is not one.
 NUMBER = r"\d{1,3}"
@@ -196,8 +197,30 @@ def _marker(match: re.Match[str], style: str) -> Marker:
         separator=separator,
         start=match.start("marker"),
         end=match.end("marker"),
-        faults=faults + _dangling(match.group("text"), raw),
+        faults=faults + _dangling(match.group("text"), raw) + _dashed_brackets(raw),
     )
+
+
+_ONE_BRACKET = re.compile(r"\[(\^?)\s*([^\]]*?)\s*\]")
+_DASH_ONLY = re.compile(rf"\s*{_DASH}\s*")
+
+
+def _dashed_brackets(raw: str) -> tuple[str, ...]:
+    """What is wrong with a dash between brackets other than IEEE's range, two brackets of
+    one number each ("[2]\u2013[4]"): a chain ("[2]\u2013[4]\u2013[6]"), a bracket of a
+    range or list ("[2\u20133]\u2013[5]"), a footnote's beside a plain one ("[1]\u2013[^3]")."""
+    brackets = list(pairwise(_ONE_BRACKET.finditer(raw)))
+    dashed = [_DASH_ONLY.fullmatch(raw[a.end() : b.start()]) is not None for a, b in brackets]
+    for index, ((left, right), dash) in enumerate(zip(brackets, dashed, strict=True)):
+        chained = any(dashed[max(index - 1, 0) : index]) or any(dashed[index + 1 : index + 2])
+        single = all(re.fullmatch(NUMBER, b.group(2)) for b in (left, right))
+        if dash and (chained or not single or left.group(1) != right.group(1)):
+            return (
+                f'the citation marker "{raw}" joins brackets with a dash as no range is '
+                'written; write a range as "[2]\u2013[4]" (two brackets of one number each) '
+                'or "[2\u20134]"',
+            )
+    return ()
 
 
 def _separator(raw: str, style: str) -> str:
