@@ -327,6 +327,24 @@ def test_a_numbered_subsection_heads_its_part_of_the_section(layout: str) -> Non
     ]
 
 
+@pytest.mark.parametrize("layout", ["article", "markdown"])
+def test_a_number_that_numbers_no_open_section_is_no_subsection(layout: str) -> None:
+    """ "1.5 Tesla MRI" under "Dosing" (no section 1 open) replaces it, as any heading
+    does; "2.1.1" stands under "2.1", itself under "2."."""
+    gap = "\n" if layout == "article" else "\n\n"
+    lines = [
+        "Ketamine", "Dosing", f"{SEED_LINES['lead']} [2].", "1.5 Tesla MRI",
+        f"{SEED_LINES['weak']} [4].", "2. Efficacy", "2.1 Neuropathic pain",
+        "2.1.1 Central pain", f"{SEED_LINES['restricted']} [2].",
+    ]  # fmt: skip
+    statements = parse_summary(gap.join(lines) + "\n", "s", layout, "research")
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Dosing", (2,)),
+        ("1.5 Tesla MRI", (4,)),
+        ("Efficacy > 2.1 Neuropathic pain > 2.1.1 Central pain", (2,)),
+    ]
+
+
 def test_an_items_first_paragraph_worded_as_a_heading_heads_its_other_paragraphs() -> None:
     """ "1. **Overview**" over paragraphs indented under it (one list item holding several,
     as CommonMark reads it) is their lead-in, for that item only; it was a claim citing

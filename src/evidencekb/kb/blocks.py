@@ -50,6 +50,8 @@ class Block:
     bullet: str = ""
     # A later paragraph of the list item above it: CommonMark's item holds several.
     goes_on: bool = False
+    # A numbered item's number as written ("2"), on its first paragraph.
+    number: str = ""
 
 
 @dataclass(frozen=True)

@@ -173,8 +173,10 @@ def line_blocks(lines: list[str], layout: str) -> tuple[list[Block], list[Layout
         elif bullet := _bullet(line):
             body = trimmed(bullet.group("body"))
             mark = line[: bullet.start("body")].strip()
-            mark = mark[-1] if mark[:1].isdigit() else mark[:1]  # "1." and "2." alike
-            blocks.append(Block("item", number, number, body, depth=1 + indent, bullet=mark))
+            numbered = mark[:-1] if mark[:1].isdigit() else ""
+            mark = mark[-1] if numbered else mark[:1]  # "1." and "2." alike
+            item = Block("item", number, number, body, depth=1 + indent, bullet=mark)
+            blocks.append(replace(item, number=numbered))
         else:
             blocks.append(Block("prose", number, number, line))
     return blocks, problems

@@ -13,6 +13,7 @@ Imported only to read a Markdown summary, so that reading kb/ does not load it.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -98,6 +99,7 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
     blocks: list[Block] = []
     bullets: list[str] = []  # of the lists open, innermost last
     read_in: list[bool] = []  # of the items open: whether a paragraph of it was read
+    numbers: list[str] = []  # of the items open: a numbered item's number, or ""
     for index, token in enumerate(tokens):
         depth = len(bullets)
         if token.type in ("bullet_list_open", "ordered_list_open"):
@@ -106,8 +108,10 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
             bullets.pop()
         elif token.type == "list_item_open":
             read_in.append(False)
+            numbers.append(token.info if token.markup in (".", ")") else "")
         elif token.type == "list_item_close":
             read_in.pop()
+            numbers.pop()
         elif token.type == "html_block" and COMMENTS_ONLY.fullmatch(token.content):
             continue  # an editor's note, which a Markdown page does not show either
         elif token.type in _NOT_READ and token.map:
@@ -130,8 +134,9 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
                 goes_on = bool(read_in) and read_in[-1]
                 if read_in:
                     read_in[-1] = True
+                number = numbers[-1] if numbers and not goes_on else ""
                 block = Block(kind, first, last, read, depth=depth, bullet=bullet, goes_on=goes_on)
-                blocks.append(block)
+                blocks.append(replace(block, number=number))
     return blocks, problems
 
 

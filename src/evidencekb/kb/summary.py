@@ -41,7 +41,7 @@ _MARKED = frozenset(("bracketed", "bracket-each", "parenthesized", "superscript"
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
 # A section's number with its subsection's, "2.1" or "2.1.3." before the heading's words:
 # a heading under the one numbered "2." (a number alone, "2.", is a list's: layouts.py).
-_SUBSECTION = re.compile(r"\d{1,3}(?:\.\d{1,3}){1,5}\.?\s+\S")
+_SUBSECTION = re.compile(r"(?P<number>\d{1,3}(?:\.\d{1,3}){1,5})\.?\s+\S")
 # Lines a repeated problem names before it counts the rest.
 _LINES_NAMED = 5
 
@@ -97,6 +97,7 @@ class _Heading:
     listed: bool = False  # a lead-in's: a list has come under it
     # A lead-in that is its item's first paragraph: it holds for the item's others.
     of_item: bool = False
+    number: str = ""  # its section's number ("2", "2.1"), if it is numbered
 
 
 @dataclass
@@ -240,7 +241,7 @@ class _SummaryReader:
             # An item's first paragraph worded so ("1. **Overview**"), over its others.
             self.start_lead_in(block, block.text, of_item=True)
         elif (block.kind == "prose" or self.heads_prose) and self.heading_like(block):
-            self.start_heading(block, _numbered_level(block.text))
+            self.start_numbered(block)
         else:
             self.add_statement(block, block.text)
 
@@ -261,11 +262,25 @@ class _SummaryReader:
         elif block.kind == "heading" or lead_in.depth or lead_in.listed:
             self.close_lead_in()
 
-    def start_heading(self, block: Block, level: int) -> None:
+    def start_numbered(self, block: Block) -> None:
+        """A heading with no `#`s, perhaps numbered: one numbered as a subsection of an
+        open heading's section ("2.1 Neuropathic pain" under "2. Efficacy") stands under
+        it, so that it heads its part of the section rather than replacing its heading;
+        any other replaces the last such heading ("1.5 Tesla MRI" under "Dosing")."""
+        number = block.number
+        if subsection := _SUBSECTION.match(block.text):
+            number = subsection.group("number")
+            parent = next((h for h in self.headings if h.number == _parent(number)), None)
+            if parent is not None:
+                self.start_heading(block, parent.level + 1, number)
+                return
+        self.start_heading(block, BARE, number)
+
+    def start_heading(self, block: Block, level: int, number: str = "") -> None:
         # Today's plain summaries have one level of sub-heading: each replaces the last.
         level = 0 if self.layout == "text" else level
         self.close_headings(level)
-        heading = _Heading(_HEADING_MARKUP.sub("", block.text), block.line, level)
+        heading = _Heading(_HEADING_MARKUP.sub("", block.text), block.line, level, number=number)
         self.headings.append(heading)
         self.check_heading(heading)
         self.check_uncited(block, "heading")
@@ -356,13 +371,9 @@ class _SummaryReader:
                 self.problem(line, fault)
 
 
-def _numbered_level(text: str) -> int:
-    """The level of a heading without `#`s: one deeper for each subsection number its
-    section number gives ("2.1 Neuropathic pain" under "2. Efficacy"), so that it heads
-    its part of the section rather than replacing the section's heading."""
-    if (numbered := _SUBSECTION.match(text)) is None:
-        return BARE
-    return BARE + numbered.group().split()[0].rstrip(".").count(".")
+def _parent(number: str) -> str:
+    """The number of the section a subsection's number is under ("2" for "2.1")."""
+    return number.rsplit(".", 1)[0]
 
 
 # What follows an item's number, as Block.bullet gives it ("1." and "1)").
