@@ -662,3 +662,34 @@ def test_a_claims_file_that_drops_a_noticed_work_is_refused(
         for line in problems[:-1]
     )  # fmt: skip
     assert folder_bytes(kb_dir) == before
+
+
+def test_a_noticed_work_listed_as_two_works_of_the_new_file_is_refused(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """Wakefield's paper alone, retracted; a new file adds Mehra's, but a slip in copying
+    gives it Wakefield's DOI while his own entry keeps only his PMID: his retraction
+    could follow either, so it follows neither by a guess."""
+    source = tmp_path / "retracted.jsonl"
+    source.write_text(_retracted_claims({"wakefield": 1}), encoding="utf-8")
+    import_claims_jsonl(empty_kb, source, RETRACTED_TOPIC)
+    record_retractions(empty_kb, RETRACTION_WATCH_SAMPLE)
+    lines = [
+        json.loads(line)
+        for line in _retracted_claims({"wakefield": 1, "mehra": 2}).split("\n")
+        if line
+    ]
+    wakefield, mehra = (line for line in lines if line["type"] == "work")
+    del wakefield["doi"]
+    mehra["doi"] = WAKEFIELD_DOI
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    before = folder_bytes(empty_kb)
+    folder = empty_kb / "topics" / RETRACTED_TOPIC
+    assert _import_claims_again(empty_kb, source) == (
+        1,
+        "",
+        f"Error: {folder}: reference 1 is listed as references 1 and 2 of the new version "
+        "(by its line, DOI or PMID), so what is recorded of it (its notices, the fields "
+        "beyond its line) cannot follow it to one; give each work its own DOI and PMID\n",
+    )
+    assert folder_bytes(empty_kb) == before

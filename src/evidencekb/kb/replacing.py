@@ -160,6 +160,7 @@ class Replaced:
             raise ValidationError(problems)
         if left:
             raise KBError(f"{folder}: {_dropped_references(left)}")
+        self._check_one_each(listed)
         return Followed(written, notices)
 
     def notices_for(self, works: Mapping[int, Mapping[str, Any]]) -> str | None:
@@ -170,6 +171,7 @@ class Replaced:
         notices, problems = self._carried(self._moves(works), works)
         if problems:
             raise ValidationError(problems)
+        self._check_one_each(works)
         return notices
 
     def _carried(
@@ -192,6 +194,24 @@ class Replaced:
                 del left[same]
                 moves[same] = number
         return moves
+
+    def _check_one_each(self, listed: Mapping[int, Mapping[str, Any]]) -> None:
+        """KBError if a work that carries something (fields recorded beyond its line, a
+        notice) is listed as two works of the new version (one by its DOI, one by its
+        PMID, say): it could follow either, so it follows neither by a guess. (Checked
+        once nothing else is refused: a notice's own problem names the slip better.)"""
+        noticed = self.notices.on() if self.notices is not None else frozenset()
+        for old, work in self.recorded.items():
+            if not work.beyond and old not in noticed:
+                continue
+            same = [number for number, given in listed.items() if work.is_listed_as(given)]
+            if len(same) > 1:
+                raise KBError(
+                    f"{self.folder or Path()}: reference {old} is listed as references "
+                    f"{' and '.join(map(str, same))} of the new version (by its line, DOI or "
+                    "PMID), so what is recorded of it (its notices, the fields beyond its "
+                    "line) cannot follow it to one; give each work its own DOI and PMID"
+                )
 
     def topic_history(self) -> str:
         """topic.toml's lines for the history kept, after the keys an import writes."""

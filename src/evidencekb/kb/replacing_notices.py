@@ -39,6 +39,15 @@ class KeptNotices:
     text: str
     doc: Located
 
+    def on(self) -> frozenset[object]:
+        """The reference numbers its notices are filed under."""
+        rows = self.doc.data.get(TABLE)
+        return (
+            frozenset(t.get("reference") for t in rows if isinstance(t, dict))
+            if isinstance(rows, list)
+            else frozenset()
+        )
+
     @classmethod
     def read(cls, path: Path) -> KeptNotices:
         """The file at `path`; KBError if it cannot be read as TOML, since its notices
