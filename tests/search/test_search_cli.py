@@ -143,6 +143,14 @@ def test_json_says_what_the_query_was_corrected_to(kb_dir: Path, site_dir: Path)
     assert items[0]["corrected_query"] == "laryngospasm"
 
 
+def test_json_of_a_query_with_bytes_not_utf8_stays_utf8(kb_dir: Path, site_dir: Path) -> None:
+    # A byte that is not UTF-8 in an argument (a Latin-1 terminal's "é") reaches the
+    # query as a lone surrogate; written raw, the corrected query was not UTF-8.
+    result = ekb(kb_dir, site_dir, "--json", "laryngospsm \udce9")
+    items = json.loads(result.stdout.encode("utf-8"))
+    assert items[0]["corrected_query"] == "laryngospasm \udce9"
+
+
 def test_did_you_mean(kb_dir: Path, site_dir: Path) -> None:
     result = ekb(kb_dir, site_dir, "benzodiazapines")
     assert result.exit_code == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from html import escape
 from typing import TYPE_CHECKING
@@ -27,7 +28,17 @@ def results_json(results: SearchResults) -> str:
         item["highlights"] = [list(span) for span in hit.highlights]
         item["corrected_query"] = results.corrected_query
         out.append(item)
-    return json.dumps(out, ensure_ascii=False, indent=2)
+    # A query's bytes that are not UTF-8 reach it as lone surrogates (Python reads
+    # arguments with surrogateescape), which no UTF-8 text holds: in a corrected query
+    # they are written as JSON's own escape, so the document stays valid JSON.
+    return _SURROGATE.sub(_escaped, json.dumps(out, ensure_ascii=False, indent=2))
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def _html_marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
