@@ -223,6 +223,17 @@ def test_no_result_is_a_message_and_success(kb_dir: Path, site_dir: Path) -> Non
     assert json.loads(ekb(kb_dir, site_dir, "--json", "xylophone").stdout) == []
 
 
+@pytest.mark.parametrize("query", ["what does it do", "the", "NOT the", "4-6", "text:of"])
+def test_a_query_of_only_unsearched_words_says_so(kb_dir: Path, site_dir: Path, query: str) -> None:
+    # As the site's search page says it (search.js): not "No claims match".
+    result = ekb(kb_dir, site_dir, "--", query)
+    assert (result.exit_code, result.stdout) == (
+        0,
+        'Type a more specific word: very common words such as "the" are not searched.\n',
+    )
+    assert ekb(kb_dir, site_dir, "?").stdout == 'No claims match "?".\n'
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import re
 import time
 import unicodedata
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from whoosh.scoring import BM25F
 from evidencekb.errors import KBError, QueryError, failure_reason
 from evidencekb.reading import open_regular
 from evidencekb.registry import query_field
-from evidencekb.search.analysis import spans
+from evidencekb.search.analysis import TOKEN_PATTERN, spans
 from evidencekb.search.bulk import BulkScores
 from evidencekb.search.codes import CodedAll, CodedTerm, claim_test, count
 from evidencekb.search.damage import damaged
@@ -107,6 +108,9 @@ class SearchResults:
     # False when no claim has every word and the hits are claims with any of them.
     every_word: bool = True
     filters: Filters = Filters()  # the filters the results are restricted by
+    # True when the query has words but none is searched: only very common words
+    # (STOP_WORDS) or words too short, as the site's `hasWords` without `words`.
+    unsearched: bool = False
 
 
 def search(
@@ -223,7 +227,8 @@ def _run(
             corrected, plan = suggestion, better
     if plan.strict is None:
         # Stop words only, or no words.
-        return SearchResults(query, corrected, (), 0, filters=filters)
+        unsearched = re.search(TOKEN_PATTERN, query) is not None
+        return SearchResults(query, corrected, (), 0, filters=filters, unsearched=unsearched)
     widest = plan.relaxed  # None unless loose words could be relaxed
     # The claims the widest query matches are the ones counted, by section and
     # strength too: with its best hits when the strict query leaves room on the

@@ -55,6 +55,7 @@ def _html_marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
 
 # The site's search page says the same (site/static/search.js).
 NOT_EVERY_WORD = "No claim has all the words; showing claims with any of them."
+UNSEARCHED = 'Type a more specific word: very common words such as "the" are not searched.'
 INDENT = "   "
 CAUTION = "\u26a0 "  # before an evidence summary a reader must not miss
 
@@ -81,6 +82,8 @@ def results_text(results: SearchResults, *, colour: bool, width: int = 80) -> st
 
 
 def _nothing_found(results: SearchResults) -> str:
+    if results.unsearched:
+        return UNSEARCHED
     said = f'No claims match "{terminal_safe(results.query)}"'
     given = [f"--{name} {terminal_safe(value)}" for name, value in results.filters.given]
     return f"{said} with {', '.join(given)}." if given else f"{said}."
