@@ -175,6 +175,32 @@ def test_a_title_written_otherwise_is_the_same_title(grading: Path, tmp_path: Pa
     assert [c.field for c in kept.changes] == ["title"] and not kept.written
 
 
+def test_a_title_with_markup_entities_or_an_ampersand_is_the_same_title(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """CSL titles carry rich text and entities, BibTeX writes "\\&": with no identifier
+    in the summary's list to go by, the words are still compared as a reader reads them."""
+    listed = re.sub(r" (?:doi:|PMID:).*$", "", REFERENCED_SUMMARY, flags=re.MULTILINE)
+    import_summary(empty_kb, write(tmp_path, "grading.txt", listed), "grading")
+    title = COHEN_2018["title"].replace(", and the American", ", &amp; the <i>American</i>")
+    items = [{**csl_item(1, COHEN_2018), "title": title}]
+    path = write(tmp_path, "cohen.json", json.dumps(items, ensure_ascii=False))
+    kept = import_references(empty_kb, path, "grading")
+    assert kept.written
+    assert {c.field for c in kept.changes if c.applied} >= {"doi", "pmid"}
+
+
+def test_a_record_sharing_an_identifier_is_the_work_whatever_its_title(
+    grading: Path, tmp_path: Path
+) -> None:
+    """The same DOI or PMID says the same work: a BibLaTeX title without its subtitle is
+    a difference reported, not another work."""
+    import_references(grading, write(tmp_path, "guyatt.ris", GUYATT_RIS), "grading")
+    short = GUYATT_RIS.replace(GUYATT_2008["title"], "GRADE")
+    kept = import_references(grading, write(tmp_path, "short.ris", short), "grading")
+    assert [c.field for c in kept.changes] == ["title"] and not kept.written
+
+
 def test_csl_json_by_citation_number(grading: Path, tmp_path: Path) -> None:
     items = [csl_item(3, SANTESSO_2020), csl_item(1, COHEN_2018)]
     path = write(tmp_path, "grading.json", json.dumps(items, ensure_ascii=False))

@@ -12,6 +12,8 @@ are edited (tomledit.py): an editor's comments and layout stay as they were.
 
 from __future__ import annotations
 
+import html
+import re
 import unicodedata
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -181,27 +183,37 @@ def _check_same_works(
 
 
 def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
-    """How the record's identifiers or title contradict the reference's; None if they
-    do not. Titles are compared by their letters and digits alone, without case or
-    accents: exports write one title in title case (Better BibTeX), in lower case
-    (Google Scholar) or with PubMed's closing period (Mendeley), but words that differ
-    are another title. A summary's reference list gives titles, seldom identifiers:
-    without this, a file exported in another order (a reference manager's, by author)
-    gave each reference the DOI and PMID of another work."""
+    """How the record's identifiers or title contradict the reference's; None if they do
+    not. Where neither shares an identifier with it, titles are compared by their
+    letters and digits alone, without case or accents: exports write one title in
+    title case (Better BibTeX), in lower case (Google Scholar) or with PubMed's
+    closing period (Mendeley), but words that differ are another title. A summary's
+    reference list gives titles, seldom identifiers: without this, a file exported
+    in another order (a reference manager's, by author) gave each reference the DOI
+    and PMID of another work."""
     doi, pmid, title = fields.get("doi"), fields.get("pmid"), fields.get("title")
     if isinstance(doi, str) and reference.doi and doi_key(doi) != doi_key(reference.doi):
         return f"its DOI {shown(doi)} is not the reference's {reference.doi}"
     if isinstance(pmid, str) and reference.pmid and pmid != reference.pmid:
         return f"its PMID {shown(pmid)} is not the reference's {reference.pmid}"
+    if (isinstance(doi, str) and reference.doi) or (isinstance(pmid, str) and reference.pmid):
+        return None  # an identifier shared: the same work, however its title is written
     if isinstance(title, str) and reference.title and _letters(title) != _letters(reference.title):
         return f'its title "{shown(title)}" is not the reference\'s "{shown(reference.title)}"'
     return None
 
 
+# Markup a title may carry (CSL's rich text, `<i>BMJ</i>`), and "&" for "and".
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_AND = re.compile(r"\s*&\s*")
+
+
 def _letters(text: str) -> str:
-    """`text`'s letters and digits, lowercased and without accents: "GRADE: An
-    Emerging Consensus." and "grade: an emerging consensus" are one title."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """`text`'s letters and digits, lowercased and without accents, markup, entities or
+    "&" for "and": "GRADE: An Emerging Consensus." and "grade: an emerging consensus"
+    are one title, and so are "Pain Medicine &amp; the Society" and "... and the ..."."""
+    plain = _AND.sub(" and ", html.unescape(_TAG.sub("", text)))
+    decomposed = unicodedata.normalize("NFKD", plain.casefold())
     return "".join(char for char in decomposed if char.isalnum())
 
 
