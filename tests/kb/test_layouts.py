@@ -298,14 +298,18 @@ def test_a_numbered_section_heading_over_a_bulleted_list_heads_it(layout: str, p
 def test_a_bullet_alone_over_a_list_of_another_stays_a_statement(
     layout: str, part: str, bullet: str
 ) -> None:
-    """Only a number says a lone item is a section's heading: an unnumbered one over a
-    list of another bullet is a statement, never turned into the heading of the others."""
+    """Only a number or title case says a lone item is a section's heading: an unnumbered
+    one in a sentence's case over a list of another bullet is a statement, never turned
+    into the heading of the others; "* Key Points to Consider" so is their heading."""
     text = f"{part}{bullet}{SEED_LINES['restricted']}\n- {SEED_LINES['lead']} 2.\n"
     statements = parse_summary(text, "s", layout)
     assert [(s.heading, s.text, s.citations) for s in statements] == [
         (None, SEED_LINES["restricted"], ()),
         (None, f"{SEED_LINES['lead']}.", (2,)),
     ]
+    titled = f"{part}{bullet}Key Points to Consider\n- {SEED_LINES['lead']} 2.\n"
+    statements = parse_summary(titled, "s", layout)
+    assert [(s.heading, s.citations) for s in statements] == [("Key Points to Consider", (2,))]
 
 
 @pytest.mark.parametrize("layout", ["article", "markdown"])

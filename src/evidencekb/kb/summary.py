@@ -381,13 +381,14 @@ _NUMBERED_BULLETS = (".", ")")
 
 
 def _heads_prose(blocks: list[Block], index: int) -> bool:
-    """Whether block `index` is a numbered list item alone in its list, over a paragraph
-    or a list of another bullet at its depth: a numbered section heading ("1. Background"
-    over its paragraph, "1. Key Points" over "- ..." items), when worded as one. A bullet
-    so ("* Ketamine is contraindicated in psychosis" over "- ..." items) stays a
-    statement: no number says it is a section's."""
+    """Whether block `index` is a list item alone in its list, over a paragraph or a list
+    of another bullet at its depth, numbered or in title case: a section heading ("1.
+    Background" over its paragraph, "1. Key Points" or "* Key Points to Consider" over
+    "- ..." items), when worded as one. A bullet in a sentence's case ("* Ketamine
+    administration should be restricted ..." over "- ..." items) stays a statement:
+    nothing says it is a section's."""
     block = blocks[index]
-    if block.kind != "item" or block.bullet not in _NUMBERED_BULLETS:
+    if block.kind != "item" or not (block.bullet in _NUMBERED_BULLETS or _titled(block.text)):
         return False
     after = blocks[index + 1] if index + 1 < len(blocks) else None
     # Its list's item before it: the block before it, past the items nested deeper.
@@ -395,6 +396,17 @@ def _heads_prose(blocks: list[Block], index: int) -> bool:
     if after is None or (before is not None and _one_list(before, block)):
         return False
     return after.kind == "prose" or (after.depth == block.depth and not _one_list(after, block))
+
+
+# A word a title capitalises: one of four letters or more ("Key Points to Consider";
+# "of", "and", "to" stay in lower case).
+_TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _titled(text: str) -> bool:
+    """Whether `text` is in title case: each word of four letters or more capitalised."""
+    words = _TITLE_WORD.findall(text)
+    return bool(words) and all(word[0].isupper() for word in words)
 
 
 def _heads_item(blocks: list[Block], index: int) -> bool:
