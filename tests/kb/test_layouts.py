@@ -332,6 +332,24 @@ def test_a_numbered_subsection_heads_its_part_of_the_section(layout: str) -> Non
 
 
 @pytest.mark.parametrize("layout", ["article", "markdown"])
+def test_a_section_numbered_in_its_heading_heads_its_subsections(layout: str) -> None:
+    """A section's number written in its heading line ("**1. Efficacy**", "1 Efficacy"),
+    not as a list's item, is its number too: "1.1" stands under it."""
+    gap = "\n" if layout == "article" else "\n\n"
+    first = "1 Efficacy" if layout == "article" else "**1. Efficacy**"
+    lines = [
+        "Ketamine", first, "1.1 Neuropathic pain", f"{SEED_LINES['weak']} [4].",
+        "2 Safety" if layout == "article" else "**2. Safety**", f"{SEED_LINES['restricted']} [2].",
+    ]  # fmt: skip
+    statements = parse_summary(gap.join(lines) + "\n", "s", layout, "research")
+    section = first.strip("*")
+    assert [(s.heading, s.citations) for s in statements] == [
+        (f"{section} > 1.1 Neuropathic pain", (4,)),
+        (lines[4].strip("*"), (2,)),
+    ]
+
+
+@pytest.mark.parametrize("layout", ["article", "markdown"])
 def test_a_number_that_numbers_no_open_section_is_no_subsection(layout: str) -> None:
     """ "1.5 Tesla MRI" under "Dosing" (no section 1 open) replaces it, as any heading
     does; "2.1.1" stands under "2.1", itself under "2."."""

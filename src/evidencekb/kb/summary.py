@@ -39,9 +39,9 @@ HEADING_SEPARATOR = " > "
 # Citation markers only a citation is written in.
 _MARKED = frozenset(("bracketed", "bracket-each", "parenthesized", "superscript"))
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
-# A section's number with its subsection's, "2.1" or "2.1.3." before the heading's words:
-# a heading under the one numbered "2." (a number alone, "2.", is a list's: layouts.py).
-_SUBSECTION = re.compile(r"(?P<number>\d{1,3}(?:\.\d{1,3}){1,5})\.?\s+\S")
+# A section's number before a heading's words, "2.", "2 " or a subsection's "2.1" or
+# "2.1.3.": a subsection's heading stands under its section's ("2.1" under "2. ...").
+_SECTION_NUMBER = re.compile(r"(?P<number>\d{1,3}(?:\.\d{1,3}){0,5})\.?\s+\S")
 # Lines a repeated problem names before it counts the rest.
 _LINES_NAMED = 5
 
@@ -267,9 +267,9 @@ class _SummaryReader:
         open heading's section ("2.1 Neuropathic pain" under "2. Efficacy") stands under
         it, so that it heads its part of the section rather than replacing its heading;
         any other replaces the last such heading ("1.5 Tesla MRI" under "Dosing")."""
-        number = block.number
-        if subsection := _SUBSECTION.match(block.text):
-            number = subsection.group("number")
+        numbered = _SECTION_NUMBER.match(block.text)
+        number = numbered.group("number") if numbered else block.number
+        if "." in number:
             parent = next((h for h in self.headings if h.number == _parent(number)), None)
             if parent is not None:
                 self.start_heading(block, parent.level + 1, number)
