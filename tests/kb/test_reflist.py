@@ -255,6 +255,21 @@ def test_footnotes_wrapped_over_several_lines(empty_kb: Path, tmp_path: Path) ->
     assert [c.citations for c in topic.claims] == [(1,), (2,)]
 
 
+def test_an_indented_line_under_a_refused_one_is_not_refused_again(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    guyatt = LIST_LINES[1]
+    cut = guyatt.index(" GRADE:")
+    unnumbered = f"{guyatt[3:cut]}\n   {guyatt[cut + 1 :]}"
+    assert refused(empty_kb, tmp_path, REFERENCED_SUMMARY.replace(guyatt, unnumbered)) == [
+        "grade-summary.txt:5: the statement cites 2, but the reference list on line 8 has "
+        "no entry 2",
+        "grade-summary.txt:10: not a numbered reference, and the text layout reads a "
+        "work's next line only indented under it: indent it if it goes on with the work "
+        "on line 9 (or join the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
+    ]
+
+
 def test_the_text_layout_reads_a_work_wrapped_with_a_hanging_indent(
     empty_kb: Path, tmp_path: Path
 ) -> None:
@@ -290,9 +305,53 @@ def test_a_line_that_starts_a_block_of_its_own_ends_the_work_above(
     ], problem
 
 
+def test_what_a_markdown_item_holds_goes_on_with_its_work(empty_kb: Path, tmp_path: Path) -> None:
+    """A list nested in a work's item, a line of its source that starts with a number
+    ("43 No. 5, ..."), text starting with "<" that is no tag: CommonMark reads each as
+    the item's; endnotes numbered one after another, no blank between, stay works."""
+    cohen, guyatt, santesso = LIST_LINES
+    # Cohen 2018 as a Harvard-style list writes it, wrapped before its volume.
+    harvard = cohen.split(" Reg Anesth")[0] + " Reg Anesth Pain Med, Vol."
+    listed = [
+        harvard,
+        "43 No. 5, pp. 521-546. doi:10.1097/AAP.0000000000000808",
+        guyatt.split(" PMID:")[0],
+        "   - PMID: 18436948; PMCID: PMC2335261.",
+        santesso,
+    ]
+    text = "\n".join([MARKDOWN_HEAD, "## References", *listed, ""])
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert [r.citation_text for r in topic.references] == [
+        " ".join(listed[:2]),
+        " ".join(line.strip() for line in listed[2:4]),
+        santesso,
+    ]
+    assert (topic.references[1].pmid, topic.references[0].doi) == ("18436948", COHEN_2018["doi"])
+
+
+def test_an_identifier_cut_by_a_wrap_is_left_out(empty_kb: Path, tmp_path: Path) -> None:
+    """A DOI wrapped onto the next line ("...AAP.00000" over "00000808") would read as
+    another, shorter identifier: left out, never guessed; the text keeps it whole."""
+    cohen = LIST_LINES[0]
+    cut = cohen.index("00000808")
+    text = "\n".join(
+        [MARKDOWN_HEAD, "## References", cohen[:cut], cohen[cut:], *LIST_LINES[1:], ""]
+    )
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert topic.references[0].citation_text == f"{cohen[:cut]} {cohen[cut:]}"
+    assert topic.references[0].doi is None
+
+
+def test_endnotes_one_after_another_stay_works_in_markdown(empty_kb: Path, tmp_path: Path) -> None:
+    listed = [f"{n} " + line.split(" ", 1)[1] for n, line in enumerate(LIST_LINES, 1)]
+    text = "\n".join([MARKDOWN_HEAD, "## References", *listed, ""])
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert [r.citation_text for r in topic.references] == listed
+
+
 def test_an_editors_comment_between_the_works_is_skipped(empty_kb: Path, tmp_path: Path) -> None:
     """A Markdown page does not show an HTML comment: it is no work, nor part of one."""
-    note = "<!-- check the DOI against the publisher's page -->"
+    note = "<!-- check the DOI against the publisher's page -->\n<!-- a note\n  on two lines -->"
     text = "\n".join([MARKDOWN_HEAD, "## References", LIST_LINES[0], note, *LIST_LINES[1:], ""])
     topic = markdown_imported(empty_kb, tmp_path, text)
     assert [r.citation_text for r in topic.references] == LIST_LINES

@@ -14,10 +14,11 @@ BARE = 7
 
 # What starts a Markdown block of its own, rather than going on with the paragraph or
 # list item above: a bullet or number with a space, a heading, a quote, a fence, a tag
-# (not an autolink, `<https://...>`, which goes on with the text), a rule.
+# (`<` and a letter, "/", "!" or "?": not an autolink, `<https://...>`, nor text such
+# as a DOI's `<857::AID-SIM777>`, which go on with the text), a rule.
 MARKDOWN_START = re.compile(
-    r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~|<(?![A-Za-z][\w+.-]*:)"
-    r"|(?:[-*_][ \t]*){3,}\Z"
+    r"(?:[-*+]|\d{1,9}[.)])(?:\s|\Z)|#{1,6}(?:\s|\Z)|>|```|~~~"
+    r"|<(?=[A-Za-z/!?])(?![A-Za-z][\w+.-]*:)|(?:[-*_][ \t]*){3,}\Z"
 )
 # An HTML block of comments and nothing else (`<!-- reviewed 2026-12 -->` between the
 # items): an editor's note, which a page does not show; it holds no statement or work.

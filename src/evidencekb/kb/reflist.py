@@ -189,7 +189,7 @@ def parse_reference_list(
     listed, problems = _listed(lines, first, display, layout)
     refused: set[int] = set()  # works listed whose line is refused: not missing too
     heading = f'the reference list\'s heading "{trimmed(lines[start])}" on line {start + 1}'
-    for line, written in listed:
+    for line, written, wraps in listed:
         text = _list_spacing(written)
         match = _ENTRY.match(text)
         assert match is not None  # _listed keeps entries only
@@ -202,7 +202,9 @@ def parse_reference_list(
         if fault := _entry_fault(match.group("body"), entries.get(number), heading):
             problems.append(Problem(display, line, fault))
             continue
-        entries[number] = Entry(number, line, read_entry(text, match.group("body")))
+        body = match.group("body")
+        cuts = frozenset(len(body) - wrap for wrap in wraps)
+        entries[number] = Entry(number, line, read_entry(text, body, cuts))
         if number not in cited:
             problems.append(
                 Problem(display, line, f"reference {number} is listed but no statement cites it")
@@ -254,32 +256,62 @@ def _list_spacing(entry: str) -> str:
 
 def _listed(
     lines: Sequence[str], first: int, display: str, layout: str
-) -> tuple[list[tuple[int, str]], list[Problem]]:
-    """The list's entries from `lines[first:]`, each with its line and its text (its
-    wrapped lines joined to it by a space), and each line that is none. A line right
-    under an entry goes on with it when indented, or in Markdown (CommonMark's lazy
-    continuation) whether indented or not; never one that starts a block of its own (a
-    heading, a bullet, a quote, a rule, a tag: blocks.MARKDOWN_START)."""
-    entries: list[tuple[int, str]] = []
+) -> tuple[list[_Listed], list[Problem]]:
+    """The list's entries from `lines[first:]`, each with its line, its text (its
+    wrapped lines joined to it by a space) and where it was wrapped, and each line
+    that is none. A line right
+    under an entry goes on with it when indented (in Markdown, a list nested in the
+    work's item too), or in Markdown (CommonMark's lazy continuation) when it starts no
+    block of its own (a heading, a bullet, a quote, a rule, a tag: `_starts_block`). An
+    editor's HTML comment, on one line or several, is skipped in Markdown."""
+    entries: list[_Listed] = []
     problems: list[Problem] = []
     above = ""  # the line above, trimmed: "" for a blank one
+    refused = False  # whether the line above was refused
+    comment = False  # whether a Markdown comment spread over lines is open
     for index in range(first, len(lines)):
-        text = trimmed(lines[index])
-        if layout == "markdown" and COMMENTS_ONLY.fullmatch(text):
-            continue  # an editor's note between the works, which a page does not show
-        if not text or _ENTRY.match(text):
-            if text:
-                entries.append((index + 1, text))
-            above = text
+        text, indented = trimmed(lines[index]), lines[index][:1].isspace()
+        if layout == "markdown" and (comment or _opens_comment(text)):
+            comment = "-->" not in text
             continue
-        wraps = layout == "markdown" or lines[index][:1].isspace()
-        if above and entries and wraps and not _starts_block(text):
-            line, entry = entries[-1]
-            entries[-1] = (line, f"{entry} {text}")
+        lazy = layout == "markdown" and not _starts_block(text)
+        goes_on = bool(above) and (indented or lazy)
+        if text and _starts_entry(text, entries, goes_on):
+            entries.append((index + 1, text, ()))
+        elif text and goes_on and refused and indented:
+            continue  # it goes on with the line refused above it: told once
+        elif text and goes_on and entries and not refused:
+            line, entry, wraps = entries[-1]
+            moved = len(text) + 1  # each wrap, counted from the end, is that much further
+            entries[-1] = (line, f"{entry} {text}", (*(w + moved for w in wraps), moved))
+        elif text:
+            why = _not_an_entry(text, "" if refused else above, entries, layout)
+            problems.append(Problem(display, index + 1, why))
+            above, refused = text, True
             continue
-        problems.append(Problem(display, index + 1, _not_an_entry(text, above, entries, layout)))
-        above = ""  # the lines under it are not read as the entry's either
+        above, refused = text, False
     return entries, problems
+
+
+# An entry as the list gives it: its line, its text, and where its wrapped lines were
+# joined to it (each wrap's joining space, counted from the text's end).
+_Listed = tuple[int, str, tuple[int, ...]]
+
+
+def _opens_comment(text: str) -> bool:
+    """Whether a line is an HTML comment alone, or opens one it does not close."""
+    return text.startswith("<!--") and ("-->" not in text or bool(COMMENTS_ONLY.fullmatch(text)))
+
+
+def _starts_entry(text: str, entries: list[_Listed], goes_on: bool) -> bool:
+    """Whether a line is a work of its own. A bare number and a word ("43 No. 5, pp.
+    521-546", a wrapped Harvard reference) under a work it may go on with starts one
+    only as the next endnote does, numbered one more than the work above."""
+    match = _ENTRY.match(text)
+    if match is None or not (match["bare"] and goes_on and entries):
+        return match is not None
+    previous = _ENTRY.match(entries[-1][1])
+    return previous is not None and read_number(_entry_number(previous)) == int(match["bare"]) - 1
 
 
 def _starts_block(text: str) -> bool:
@@ -290,7 +322,7 @@ def _starts_block(text: str) -> bool:
     return bool(MARKDOWN_START.match(text)) and not text[:1].isdigit()
 
 
-def _not_an_entry(text: str, above: str, entries: list[tuple[int, str]], layout: str) -> str:
+def _not_an_entry(text: str, above: str, entries: list[_Listed], layout: str) -> str:
     """Why a line of the list that is no entry is refused, and what to write."""
     forms = "as '1. ...', '[1] ...' or '1) ...'"
     if _starts_block(text):
@@ -301,7 +333,7 @@ def _not_an_entry(text: str, above: str, entries: list[tuple[int, str]], layout:
         )
     if not (above and entries):
         return f"not a numbered reference: write one work a line, {forms}"
-    line, _ = entries[-1]
+    line, _, _ = entries[-1]
     return (
         f"not a numbered reference, and the {layout} layout reads a work's next line only "
         f"indented under it: indent it if it goes on with the work on line {line} (or join "
@@ -317,14 +349,22 @@ def entry_body(citation_text: str) -> str | None:
     return None if match is None else match.group("body")
 
 
-def read_entry(citation_text: str, body: str) -> dict[str, Any]:
-    """The fields one entry states unambiguously; `citation_text` always."""
+def read_entry(citation_text: str, body: str, cuts: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """The fields one entry states unambiguously; `citation_text` always. `cuts`: where
+    in `body` its wrapped lines were joined. An identifier that ends at one may go on
+    past the wrap ("doi:10.1002/(SICI)...17:8" over "<857::AID-SIM777>3.0.CO;2-E"):
+    read so, it would be another identifier, so it is left out."""
     fields: dict[str, Any] = {}
     fields.update(_journal_source(body))
     for key, pattern in (("doi", _DOI), ("pmid", _PMID), ("pmcid", _PMCID)):
-        if (value := _only(m.group(1) for m in pattern.finditer(body))) is not None:
+        found = (m.group(1) for m in pattern.finditer(body) if m.end(1) not in cuts)
+        if (value := _only(found)) is not None:
             fields[key] = value
-    urls = (m.group() for m in _URL.finditer(body) if not _DOI_LINK.match(m.group()))
+    urls = (
+        m.group()
+        for m in _URL.finditer(body)
+        if not _DOI_LINK.match(m.group()) and m.end() not in cuts
+    )
     if (url := _only(urls)) is not None:
         fields["url"] = url
     broken = {key for key, _ in record_problems(fields)}
