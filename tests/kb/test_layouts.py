@@ -386,6 +386,25 @@ def test_an_items_first_paragraph_worded_as_a_heading_heads_its_other_paragraphs
     ]
 
 
+def test_an_items_later_paragraphs_worded_as_headings_head_what_follows_in_it() -> None:
+    """Numbered subsections inside a numbered item ("1. Efficacy" over "1.1 ...", "1.2
+    ...", indented under it) stand under the item's heading, each replacing the last;
+    an item over a list nested in it keeps its heading for its paragraph after the list."""
+    text = (
+        "## From the Research\n\n1. Efficacy\n\n   1.1 Neuropathic pain\n\n"
+        f"   {SEED_LINES['weak']} [4].\n\n   1.2 Place in therapy\n\n"
+        f"   {SEED_LINES['restricted']} [2].\n\n2. **Safety**\n\n"
+        f"   - {SEED_LINES['routes']} [6].\n\n   {SEED_LINES['recreational']} [2].\n"
+    )
+    statements = parse_summary(text, "s", "markdown")
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Efficacy > 1.1 Neuropathic pain", (4,)),
+        ("Efficacy > 1.2 Place in therapy", (2,)),
+        ("Safety", (6,)),
+        ("Safety", (2,)),
+    ]
+
+
 def test_an_items_lead_in_holds_past_its_nested_list_and_no_further() -> None:
     """The item's own paragraphs, a list nested in it between them, take its lead-in; an
     item nested in a statement's item is no lead-in of the paragraph after it."""

@@ -95,8 +95,10 @@ class _Heading:
     depth: int = 0  # a lead-in's: it holds for the blocks deeper than this
     used: bool = False
     listed: bool = False  # a lead-in's: a list has come under it
-    # A lead-in that is its item's first paragraph: it holds for the item's others.
+    # A lead-in that is a list item's paragraph: it holds for the item's later ones.
     of_item: bool = False
+    # A later paragraph's lead-in: the item's first paragraph's, which heads it.
+    outer: str | None = None
     number: str = ""  # its section's number ("2", "2.1"), if it is numbered
 
 
@@ -112,7 +114,7 @@ class _SummaryReader:
     lead_in: _Heading | None = None
     nested_next: bool = False  # whether the block after the one read is nested deeper
     heads_prose: bool = False  # whether the block read is an item alone, over prose or a list
-    heads_item: bool = False  # whether it is an item's first paragraph, over its others
+    heads_item: bool = False  # whether it is an item's paragraph, over its later ones
     title: str | None = None
     first_seen: dict[str, int] = field(default_factory=dict)  # statement text -> line
 
@@ -233,20 +235,28 @@ class _SummaryReader:
         lead_in = self.layout != "text" or listing
         if lead_in and block.text.endswith(":") and not split_marker(block.text):
             self.start_lead_in(block, block.text[:-1].rstrip())
-        elif listing and self.heading_like(block):
-            # An item over items nested in it, worded as a heading ("**Key
-            # characteristics**", no period, no citation), heads them as a lead-in does.
+        elif (listing or self.heads_item) and self.heading_like(block):
+            # An item's paragraph worded as a heading ("**Key characteristics**", no
+            # period, no citation) over items nested in it, or over its later paragraphs
+            # ("1. **Overview**"), heads them as a lead-in does.
             self.start_lead_in(block, block.text)
-        elif self.heads_item and self.heading_like(block):
-            # An item's first paragraph worded so ("1. **Overview**"), over its others.
-            self.start_lead_in(block, block.text, of_item=True)
         elif (block.kind == "prose" or self.heads_prose) and self.heading_like(block):
             self.start_numbered(block)
         else:
             self.add_statement(block, block.text)
 
-    def start_lead_in(self, block: Block, text: str, *, of_item: bool = False) -> None:
-        self.lead_in = _Heading(text, block.line, BARE, block.depth, of_item=of_item)
+    def start_lead_in(self, block: Block, text: str) -> None:
+        """A lead-in; one of an item's later paragraph stands under the lead-in of the
+        item's first ("1. **Efficacy**" over "1.1 Neuropathic pain"), replacing the
+        lead-in of an earlier one ("1.2 Central pain")."""
+        open_ = self.lead_in
+        outer = None
+        if open_ is not None and open_.of_item and block.goes_on and block.depth == open_.depth:
+            outer = open_.outer or open_.text
+            open_.used = True  # its words stay in the new lead-in's
+        shown = text if outer is None else f"{outer}{HEADING_SEPARATOR}{text}"
+        of_item = block.kind == "item"
+        self.lead_in = _Heading(shown, block.line, BARE, block.depth, of_item=of_item, outer=outer)
         self.check_heading(self.lead_in)
 
     def follow_lead_in(self, block: Block) -> None:
@@ -410,13 +420,13 @@ def _titled(text: str) -> bool:
 
 
 def _heads_item(blocks: list[Block], index: int) -> bool:
-    """Whether block `index` is a list item's first paragraph and the next block the
-    same item's next (its depth, going on with it: not an item nested in it), as
+    """Whether block `index` is a list item's paragraph and the next block the same
+    item's next (its depth, going on with it: not an item nested in it), as
     "1. **Overview**" over the paragraphs indented under it: their lead-in, when worded
     as a heading."""
     block = blocks[index]
     after = blocks[index + 1] if index + 1 < len(blocks) else None
-    if block.kind != "item" or block.goes_on or after is None:
+    if block.kind != "item" or after is None:
         return False
     return after.goes_on and after.depth == block.depth
 
