@@ -690,6 +690,7 @@ def test_a_noticed_work_listed_as_two_works_of_the_new_file_is_refused(
         "",
         f"Error: {folder}: reference 1 is listed as references 1 and 2 of the new version "
         "(by its line, DOI or PMID), so what is recorded of it (its notices, the fields "
-        "beyond its line) cannot follow it to one; give each work its own DOI and PMID\n",
+        "beyond its line) cannot follow it to one; list the work once, or correct the "
+        "identifier the other work was given\n",
     )
     assert folder_bytes(empty_kb) == before

@@ -210,7 +210,8 @@ class Replaced:
                     f"{self.folder or Path()}: reference {old} is listed as references "
                     f"{' and '.join(map(str, same))} of the new version (by its line, DOI or "
                     "PMID), so what is recorded of it (its notices, the fields beyond its "
-                    "line) cannot follow it to one; give each work its own DOI and PMID"
+                    "line) cannot follow it to one; list the work once, or correct the "
+                    "identifier the other work was given"
                 )
 
     def topic_history(self) -> str:
