@@ -310,6 +310,12 @@ def test_a_bullet_alone_over_a_list_of_another_stays_a_statement(
     titled = f"{part}{bullet}Key Points to Consider\n- {SEED_LINES['lead']} 2.\n"
     statements = parse_summary(titled, "s", layout)
     assert [(s.heading, s.citations) for s in statements] == [("Key Points to Consider", (2,))]
+    # A sentence capitalised word by word is still a sentence: longer than a title.
+    shouting = "Ketamine Has Been Shown To Have Efficacy In Treating Central Pain"
+    statements = parse_summary(
+        f"{part}{bullet}{shouting}\n- {SEED_LINES['lead']} 2.\n", "s", layout
+    )
+    assert (statements[0].heading, statements[0].text) == (None, shouting)
 
 
 @pytest.mark.parametrize("layout", ["article", "markdown"])
@@ -402,6 +408,23 @@ def test_an_items_later_paragraphs_worded_as_headings_head_what_follows_in_it() 
         ("Efficacy > 1.2 Place in therapy", (2,)),
         ("Safety", (6,)),
         ("Safety", (2,)),
+    ]
+
+
+def test_a_sentence_left_unfinished_in_an_item_stays_a_statement() -> None:
+    """In the middle of an item, a paragraph with no period in a sentence's case is a
+    statement left unfinished, not a heading over the rest: only a title-case or
+    numbered one is."""
+    unfinished = SEED_LINES["restricted"]
+    text = (
+        f"## From the Research\n\n1. **Efficacy**\n\n   {SEED_LINES['weak']} [4].\n\n"
+        f"   {unfinished}\n\n   {SEED_LINES['lead']} [2].\n"
+    )
+    statements = parse_summary(text, "s", "markdown")
+    assert [(s.heading, s.text, s.citations) for s in statements] == [
+        ("Efficacy", f"{SEED_LINES['weak']}.", (4,)),
+        ("Efficacy", unfinished, ()),
+        ("Efficacy", f"{SEED_LINES['lead']}.", (2,)),
     ]
 
 

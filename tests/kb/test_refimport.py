@@ -190,15 +190,26 @@ def test_a_title_with_markup_entities_or_an_ampersand_is_the_same_title(
     assert {c.field for c in kept.changes if c.applied} >= {"doi", "pmid"}
 
 
-def test_a_record_sharing_an_identifier_is_the_work_whatever_its_title(
-    grading: Path, tmp_path: Path
-) -> None:
-    """The same DOI or PMID says the same work: a BibLaTeX title without its subtitle is
-    a difference reported, not another work."""
+def test_a_title_without_its_subtitle_is_the_same_title(grading: Path, tmp_path: Path) -> None:
+    """BibLaTeX keeps a subtitle apart, and a list may cut it: "GRADE" and "GRADE: an
+    emerging consensus ..." are one title; the difference is reported, not refused."""
     import_references(grading, write(tmp_path, "guyatt.ris", GUYATT_RIS), "grading")
     short = GUYATT_RIS.replace(GUYATT_2008["title"], "GRADE")
     kept = import_references(grading, write(tmp_path, "short.ris", short), "grading")
     assert [c.field for c in kept.changes] == ["title"] and not kept.written
+
+
+def test_a_shared_identifier_under_another_title_is_refused(empty_kb: Path, tmp_path: Path) -> None:
+    """Cohen's line in the summary carries, by a slip, Guyatt's DOI: Guyatt's record,
+    numbered 1, shares it but is another work; it gave Cohen's reference Guyatt's PMID."""
+    listed = REFERENCED_SUMMARY.replace(
+        "doi:10.1097/AAP.0000000000000808", "doi:10.1136/bmj.39489.470347.AD"
+    )
+    import_summary(empty_kb, write(tmp_path, "grading.txt", listed), "grading")
+    guyatt = GUYATT_RIS.replace("ID  - 2", "ID  - 1")
+    with pytest.raises(KBError) as caught:
+        import_references(empty_kb, write(tmp_path, "guyatt.ris", guyatt), "grading")
+    assert "is another work: its title" in str(caught.value)
 
 
 def test_csl_json_by_citation_number(grading: Path, tmp_path: Path) -> None:

@@ -122,9 +122,9 @@ def test_a_line_that_is_no_entry_and_a_number_listed_twice(empty_kb: Path, tmp_p
         "no entry 2",
         "grade-summary.txt:6: the statement cites 3, but the reference list on line 8 has "
         "no entry 3",
-        "grade-summary.txt:10: not a numbered reference, and the text layout reads a "
-        "work's next line only indented under it: indent it if it goes on with the work "
-        "on line 9 (or join the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
+        "grade-summary.txt:10: not a numbered reference: a work's next line goes on with "
+        "it only indented under it; indent it if it goes on with the work on line 9 (or "
+        "join the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
         "grade-summary.txt:11: reference 1 is listed twice (first on line 9)",
     ]
 
@@ -159,7 +159,7 @@ def wrapped(line: str, indent: str) -> str:
     return textwrap.fill(line, 80, subsequent_indent=indent, break_on_hyphens=False)
 
 
-@pytest.mark.parametrize("indent", ["", "   "])
+@pytest.mark.parametrize("indent", ["  ", "   "])
 def test_markdown_reads_a_work_wrapped_over_several_lines(
     empty_kb: Path, tmp_path: Path, indent: str
 ) -> None:
@@ -264,9 +264,9 @@ def test_an_indented_line_under_a_refused_one_is_not_refused_again(
     assert refused(empty_kb, tmp_path, REFERENCED_SUMMARY.replace(guyatt, unnumbered)) == [
         "grade-summary.txt:5: the statement cites 2, but the reference list on line 8 has "
         "no entry 2",
-        "grade-summary.txt:10: not a numbered reference, and the text layout reads a "
-        "work's next line only indented under it: indent it if it goes on with the work "
-        "on line 9 (or join the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
+        "grade-summary.txt:10: not a numbered reference: a work's next line goes on with "
+        "it only indented under it; indent it if it goes on with the work on line 9 (or "
+        "join the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
     ]
 
 
@@ -314,7 +314,7 @@ def test_what_a_markdown_item_holds_goes_on_with_its_work(empty_kb: Path, tmp_pa
     harvard = cohen.split(" Reg Anesth")[0] + " Reg Anesth Pain Med, Vol."
     listed = [
         harvard,
-        "43 No. 5, pp. 521-546. doi:10.1097/AAP.0000000000000808",
+        "   43 No. 5, pp. 521-546. doi:10.1097/AAP.0000000000000808",
         guyatt.split(" PMID:")[0],
         "   - PMID: 18436948; PMCID: PMC2335261.",
         santesso,
@@ -322,11 +322,50 @@ def test_what_a_markdown_item_holds_goes_on_with_its_work(empty_kb: Path, tmp_pa
     text = "\n".join([MARKDOWN_HEAD, "## References", *listed, ""])
     topic = markdown_imported(empty_kb, tmp_path, text)
     assert [r.citation_text for r in topic.references] == [
-        " ".join(listed[:2]),
+        " ".join(line.strip() for line in listed[:2]),
         " ".join(line.strip() for line in listed[2:4]),
         santesso,
     ]
     assert (topic.references[1].pmid, topic.references[0].doi) == ("18436948", COHEN_2018["doi"])
+
+
+def test_an_unindented_line_under_a_work_is_no_part_of_it(empty_kb: Path, tmp_path: Path) -> None:
+    """Guyatt's line, its number lost, right under Cohen's: joined, it would give Cohen's
+    reference Guyatt's PMID and PMCID. Only a line indented under a work goes on with it."""
+    guyatt = LIST_LINES[1].split(" ", 1)[1]
+    listed = [LIST_LINES[0], guyatt, LIST_LINES[2]]
+    text = "\n".join([MARKDOWN_HEAD, "## References", *listed, ""])
+    assert markdown_refused(empty_kb, tmp_path, text) == [
+        "grade-summary.md:8: the statement cites 2, but the reference list on line 11 has "
+        "no entry 2",
+        "grade-summary.md:13: not a numbered reference: a work's next line goes on with it "
+        "only indented under it; indent it if it goes on with the work on line 12 (or join "
+        "the two lines), or number it as '1. ...', '[1] ...' or '1) ...'",
+    ]
+
+
+def test_an_identifier_ended_before_the_next_lines_word_is_kept(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A line wrapped after a whole DOI, the next starting with a word ("PMID: ..."),
+    keeps the DOI: only one that may go on past the wrap is left out."""
+    santesso = LIST_LINES[2]
+    cut = santesso.index(" PMID:")
+    text = "\n".join(
+        [
+            MARKDOWN_HEAD,
+            "## References",
+            *LIST_LINES[:2],
+            santesso[:cut],
+            f"  {santesso[cut + 1 :]}",
+            "",
+        ]
+    )
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert (topic.references[2].doi, topic.references[2].pmid) == (
+        SANTESSO_2020["doi"],
+        SANTESSO_2020["pmid"],
+    )
 
 
 def test_an_identifier_cut_by_a_wrap_is_left_out(empty_kb: Path, tmp_path: Path) -> None:
@@ -335,7 +374,7 @@ def test_an_identifier_cut_by_a_wrap_is_left_out(empty_kb: Path, tmp_path: Path)
     cohen = LIST_LINES[0]
     cut = cohen.index("00000808")
     text = "\n".join(
-        [MARKDOWN_HEAD, "## References", cohen[:cut], cohen[cut:], *LIST_LINES[1:], ""]
+        [MARKDOWN_HEAD, "## References", cohen[:cut], f"   {cohen[cut:]}", *LIST_LINES[1:], ""]
     )
     topic = markdown_imported(empty_kb, tmp_path, text)
     assert topic.references[0].citation_text == f"{cohen[:cut]} {cohen[cut:]}"

@@ -184,25 +184,37 @@ def _check_same_works(
 
 def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
     """How the record's identifiers or title contradict the reference's; None if they do
-    not. Where neither shares an identifier with it, titles are compared by their
-    letters and digits alone, without case or accents: exports write one title in
-    title case (Better BibTeX), in lower case (Google Scholar) or with PubMed's
-    closing period (Mendeley), but words that differ are another title. A summary's
-    reference list gives titles, seldom identifiers: without this, a file exported
-    in another order (a reference manager's, by author) gave each reference the DOI
-    and PMID of another work."""
+    not. Titles are compared by their letters and digits alone (`_same_title`), as
+    exports write one title in title case (Better BibTeX), in lower case (Google
+    Scholar), with PubMed's closing period (Mendeley) or without its subtitle; words
+    that differ are another title, even where an identifier is shared (a slip in the
+    summary's line to put right, not a work to merge into it). A summary's reference
+    list gives titles, seldom identifiers: without this, a file exported in another
+    order (a reference manager's, by author) gave each reference the DOI and PMID of
+    another work."""
     doi, pmid, title = fields.get("doi"), fields.get("pmid"), fields.get("title")
     if isinstance(doi, str) and reference.doi and doi_key(doi) != doi_key(reference.doi):
         return f"its DOI {shown(doi)} is not the reference's {reference.doi}"
     if isinstance(pmid, str) and reference.pmid and pmid != reference.pmid:
         return f"its PMID {shown(pmid)} is not the reference's {reference.pmid}"
-    if (isinstance(doi, str) and reference.doi) or (isinstance(pmid, str) and reference.pmid):
-        return None  # an identifier shared: the same work, however its title is written
-    if isinstance(title, str) and reference.title and _letters(title) != _letters(reference.title):
+    if isinstance(title, str) and reference.title and not _same_title(title, reference.title):
         return f'its title "{shown(title)}" is not the reference\'s "{shown(reference.title)}"'
     return None
 
 
+def _same_title(one: str, other: str) -> bool:
+    """Whether two titles are one, their letters compared (`_letters`), the one perhaps
+    without the other's subtitle (BibLaTeX's `title` beside its `subtitle`, a list that
+    cut it): "GRADE guidelines 26" and "GRADE guidelines 26: informative statements..."."""
+    if _letters(one) == _letters(other):
+        return True
+    short, long = sorted((one, other), key=len)
+    proper = _SUBTITLE.split(long, maxsplit=1)[0]
+    return proper != long and _letters(proper) == _letters(short)
+
+
+# Where a title proper ends and its subtitle starts.
+_SUBTITLE = re.compile(r"\s*[:.?!]\s+")
 # Markup a title may carry (CSL's rich text, `<i>BMJ</i>`), and "&" for "and".
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _AND = re.compile(r"\s*&\s*")

@@ -206,9 +206,9 @@ def parse_reference_list(
         cuts = frozenset(len(body) - wrap for wrap in wraps)
         entries[number] = Entry(number, line, read_entry(text, body, cuts))
         if number not in cited:
-            problems.append(
-                Problem(display, line, f"reference {number} is listed but no statement cites it")
-            )
+            hint = _WRAP_HINT if match["bare"] else ""
+            listed_only = f"reference {number} is listed but no statement cites it{hint}"
+            problems.append(Problem(display, line, listed_only))
     for number, line in sorted(cited.items()):
         if number not in entries and number not in refused:
             problems.append(
@@ -222,6 +222,11 @@ def parse_reference_list(
     if problems:
         raise ValidationError(problems)
     return entries
+
+
+# Said of a work numbered bare ("43 No. 5, pp. 521-546") that no statement cites: it may
+# be the work above it, wrapped.
+_WRAP_HINT = " (if it goes on with the work above it, indent it under that work or join them)"
 
 
 def _entry_fault(body: str, first: Entry | None, heading: str) -> str | None:
@@ -259,37 +264,37 @@ def _listed(
 ) -> tuple[list[_Listed], list[Problem]]:
     """The list's entries from `lines[first:]`, each with its line, its text (its
     wrapped lines joined to it by a space) and where it was wrapped, and each line
-    that is none. A line right
-    under an entry goes on with it when indented (in Markdown, a list nested in the
-    work's item too), or in Markdown (CommonMark's lazy continuation) when it starts no
-    block of its own (a heading, a bullet, a quote, a rule, a tag: `_starts_block`). An
-    editor's HTML comment, on one line or several, is skipped in Markdown."""
+    that is none. A line right under an entry goes on with it when indented deeper than
+    the entry's first line (a hanging indent; in Markdown an item's continuation or a
+    list nested in it), in every layout: an unindented one may be a work whose number
+    was lost, and joined it would give the work above its identifiers. An editor's HTML
+    comment, on one line or several, is skipped in Markdown."""
     entries: list[_Listed] = []
     problems: list[Problem] = []
-    above = ""  # the line above, trimmed: "" for a blank one
-    refused = False  # whether the line above was refused
+    under: int | None = None  # the indent of the entry the line above belongs to
+    refused: int | None = None  # the indent of the line above, refused
     comment = False  # whether a Markdown comment spread over lines is open
     for index in range(first, len(lines)):
-        text, indented = trimmed(lines[index]), lines[index][:1].isspace()
+        raw, text = lines[index], trimmed(lines[index])
         if layout == "markdown" and (comment or _opens_comment(text)):
             comment = "-->" not in text
             continue
-        lazy = layout == "markdown" and not _starts_block(text)
-        goes_on = bool(above) and (indented or lazy)
-        if text and _starts_entry(text, entries, goes_on):
-            entries.append((index + 1, text, ()))
-        elif text and goes_on and refused and indented:
-            continue  # it goes on with the line refused above it: told once
-        elif text and goes_on and entries and not refused:
+        indent = len(raw) - len(raw.lstrip())
+        if not text:
+            under = refused = None
+        elif under is not None and indent > under:
             line, entry, wraps = entries[-1]
             moved = len(text) + 1  # each wrap, counted from the end, is that much further
             entries[-1] = (line, f"{entry} {text}", (*(w + moved for w in wraps), moved))
-        elif text:
-            why = _not_an_entry(text, "" if refused else above, entries, layout)
-            problems.append(Problem(display, index + 1, why))
-            above, refused = text, True
-            continue
-        above, refused = text, False
+        elif refused is not None and indent > refused:
+            continue  # it goes on with the line refused above it: told once
+        elif _ENTRY.match(text):
+            entries.append((index + 1, text, ()))
+            under, refused = indent, None
+        else:
+            above = entries[-1][0] if under is not None else None
+            problems.append(Problem(display, index + 1, _not_an_entry(text, above, layout)))
+            under, refused = None, indent
     return entries, problems
 
 
@@ -303,17 +308,6 @@ def _opens_comment(text: str) -> bool:
     return text.startswith("<!--") and ("-->" not in text or bool(COMMENTS_ONLY.fullmatch(text)))
 
 
-def _starts_entry(text: str, entries: list[_Listed], goes_on: bool) -> bool:
-    """Whether a line is a work of its own. A bare number and a word ("43 No. 5, pp.
-    521-546", a wrapped Harvard reference) under a work it may go on with starts one
-    only as the next endnote does, numbered one more than the work above."""
-    match = _ENTRY.match(text)
-    if match is None or not (match["bare"] and goes_on and entries):
-        return match is not None
-    previous = _ENTRY.match(entries[-1][1])
-    return previous is not None and read_number(_entry_number(previous)) == int(match["bare"]) - 1
-
-
 def _starts_block(text: str) -> bool:
     """Whether a line starts a Markdown block of its own (blocks.MARKDOWN_START) rather
     than going on with the entry above. A number does not: one that is an entry's is
@@ -322,22 +316,22 @@ def _starts_block(text: str) -> bool:
     return bool(MARKDOWN_START.match(text)) and not text[:1].isdigit()
 
 
-def _not_an_entry(text: str, above: str, entries: list[_Listed], layout: str) -> str:
-    """Why a line of the list that is no entry is refused, and what to write."""
+def _not_an_entry(text: str, above: int | None, layout: str) -> str:
+    """Why a line of the list that is no entry is refused, and what to write; `above`:
+    the line of the work right above it, if any."""
     forms = "as '1. ...', '[1] ...' or '1) ...'"
-    if _starts_block(text):
+    if layout == "markdown" and _starts_block(text):
         return (
             "not a numbered reference: a heading, bullet, quote, rule or tag starts a "
             "block of its own, which the reference list (to the summary's end) does not "
             f"hold; move it above the list's heading, or write the work {forms}"
         )
-    if not (above and entries):
+    if above is None:
         return f"not a numbered reference: write one work a line, {forms}"
-    line, _, _ = entries[-1]
     return (
-        f"not a numbered reference, and the {layout} layout reads a work's next line only "
-        f"indented under it: indent it if it goes on with the work on line {line} (or join "
-        f"the two lines), or number it {forms}"
+        "not a numbered reference: a work's next line goes on with it only indented "
+        f"under it; indent it if it goes on with the work on line {above} (or join the "
+        f"two lines), or number it {forms}"
     )
 
 
@@ -351,25 +345,41 @@ def entry_body(citation_text: str) -> str | None:
 
 def read_entry(citation_text: str, body: str, cuts: frozenset[int] = frozenset()) -> dict[str, Any]:
     """The fields one entry states unambiguously; `citation_text` always. `cuts`: where
-    in `body` its wrapped lines were joined. An identifier that ends at one may go on
-    past the wrap ("doi:10.1002/(SICI)...17:8" over "<857::AID-SIM777>3.0.CO;2-E"):
-    read so, it would be another identifier, so it is left out."""
+    in `body` its wrapped lines were joined. An identifier that may go on past one
+    ("doi:10.1002/(SICI)...17:8" over "<857::AID-SIM777>3.0.CO;2-E": `_cut`) would read
+    as another identifier, so it is left out."""
     fields: dict[str, Any] = {}
     fields.update(_journal_source(body))
     for key, pattern in (("doi", _DOI), ("pmid", _PMID), ("pmcid", _PMCID)):
-        found = (m.group(1) for m in pattern.finditer(body) if m.end(1) not in cuts)
+        found = (m.group(1) for m in pattern.finditer(body) if not _cut(body, m.end(1), cuts))
         if (value := _only(found)) is not None:
             fields[key] = value
     urls = (
         m.group()
         for m in _URL.finditer(body)
-        if not _DOI_LINK.match(m.group()) and m.end() not in cuts
+        if not _DOI_LINK.match(m.group()) and not _cut(body, m.end(), cuts)
     )
     if (url := _only(urls)) is not None:
         fields["url"] = url
     broken = {key for key, _ in record_problems(fields)}
     kept = {key: value for key, value in fields.items() if key not in broken}
     return {**kept, "citation_text": citation_text}
+
+
+# What an identifier broken by a wrap may end in, the line under it going on with it.
+_BREAKS = "-/_:("
+_BULLET_START = re.compile(r"[-*+\u2022]\s+")
+
+
+def _cut(body: str, end: int, cuts: frozenset[int]) -> bool:
+    """Whether an identifier ending at `end` of `body` may go on past a wrap there: it
+    ends in a character such a break follows ("10.1097/"), or the wrapped line does not
+    start with a letter ("17:8" over "<857::AID-SIM777>"; "...AAP.00000" over "00808").
+    One followed by a word on the next line ("PMID: ...", "Epub ...") ended there."""
+    if end not in cuts:
+        return False
+    after = _BULLET_START.sub("", body[end + 1 :], count=1)  # a list nested in the item
+    return body[end - 1] in _BREAKS or not after[:1].isalpha()
 
 
 def _only(values: Any) -> str | None:

@@ -235,7 +235,7 @@ class _SummaryReader:
         lead_in = self.layout != "text" or listing
         if lead_in and block.text.endswith(":") and not split_marker(block.text):
             self.start_lead_in(block, block.text[:-1].rstrip())
-        elif (listing or self.heads_item) and self.heading_like(block):
+        elif (listing or self.heads_item) and self.heading_like(block) and _heads_rest(block):
             # An item's paragraph worded as a heading ("**Key characteristics**", no
             # period, no citation) over items nested in it, or over its later paragraphs
             # ("1. **Overview**"), heads them as a lead-in does.
@@ -411,12 +411,24 @@ def _heads_prose(blocks: list[Block], index: int) -> bool:
 # A word a title capitalises: one of four letters or more ("Key Points to Consider";
 # "of", "and", "to" stay in lower case).
 _TITLE_WORD = re.compile(r"[^\W\d_]{4,}")
+_MOST_IN_A_TITLE = 8  # words
 
 
 def _titled(text: str) -> bool:
-    """Whether `text` is in title case: each word of four letters or more capitalised."""
+    """Whether `text` is in title case and a title's length: each word of four letters
+    or more capitalised, and at most `_MOST_IN_A_TITLE` words ("Ketamine Has Been Shown To
+    Have Efficacy In Treating Central Pain" is a sentence, capitalised)."""
     words = _TITLE_WORD.findall(text)
-    return bool(words) and all(word[0].isupper() for word in words)
+    short = len(text.split()) <= _MOST_IN_A_TITLE
+    return bool(words) and short and all(word[0].isupper() for word in words)
+
+
+def _heads_rest(block: Block) -> bool:
+    """Whether an item's paragraph worded as a heading may head the rest of its item: its
+    first may ("1. **Overview**"); a later one only in title case or numbered as a
+    section ("1.1 Neuropathic pain"), since one in the middle of an item with no period
+    is as likely a statement left unfinished."""
+    return not block.goes_on or _titled(block.text) or bool(_SECTION_NUMBER.match(block.text))
 
 
 def _heads_item(blocks: list[Block], index: int) -> bool:
