@@ -11,11 +11,11 @@ Summaries that name their works list them after the statements:
 or, in a summary that cites as Markdown footnotes (`... pain.[^1]`), as their
 definitions at its end, under no heading: `[^1]: Cohen SP, ...`.
 
-A work may be wrapped over several lines: a line that is no entry, right under one
-(no blank line between) and indented, goes on with it, and the entry's text is its
-lines joined by a space, as a page shows them. In Markdown it need not be indented, as
-CommonMark reads a list item; the text and article layouts read an unindented line
-as a line of its own, as they read their statements, and refuse it there.
+A work may be wrapped over several lines: a line right under one (no blank line
+between) and indented deeper than its first line goes on with it, and the entry's text
+is its lines joined by a space, as a page shows them. An unindented line is a line of
+its own in every layout, even where Markdown would join it: it may be a work whose
+number was lost, and joined it would give the work above another work's identifiers.
 
 Each entry is kept verbatim as the reference's `citation_text`. Only what a line
 says unambiguously becomes a field: a DOI, PMID, PMCID or web address written
@@ -309,10 +309,9 @@ def _opens_comment(text: str) -> bool:
 
 
 def _starts_block(text: str) -> bool:
-    """Whether a line starts a Markdown block of its own (blocks.MARKDOWN_START) rather
-    than going on with the entry above. A number does not: one that is an entry's is
-    read as one before, and any other ("31711912.", a PMID wrapped onto its line) goes
-    on with the text, as CommonMark's list starts only at 1 within a paragraph."""
+    """Whether a line starts a Markdown block of its own (blocks.MARKDOWN_START), which
+    a reference list does not hold. A number does not: one that is an entry's is read
+    as one, and CommonMark starts a list within a paragraph only at 1."""
     return bool(MARKDOWN_START.match(text)) and not text[:1].isdigit()
 
 
