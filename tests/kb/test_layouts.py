@@ -428,6 +428,28 @@ def test_a_sentence_left_unfinished_in_an_item_stays_a_statement() -> None:
     ]
 
 
+def test_a_heading_set_in_emphasis_heads_whatever_its_case() -> None:
+    """ "**Administration and side effects of ketamine**" later in an item, and a lone
+    "* **Key points to consider**" over another list, are set as headings; "1 in 5
+    million ..." (SciFact's claim 2, no period) is no subsection's number."""
+    prion = "1 in 5 million in UK have abnormal PrP positivity"
+    text = (
+        f"## From the Research\n\n1. **Efficacy**\n\n   {SEED_LINES['weak']} [4].\n\n"
+        f"   **Administration and side effects of ketamine**\n\n   {SEED_LINES['routes']} [6].\n\n"
+        f"   {prion}\n\n   {SEED_LINES['lead']} [2].\n\n"
+        f"* **Key points to consider**\n- {SEED_LINES['restricted']} [2].\n"
+    )
+    statements = parse_summary(text, "s", "markdown")
+    inner = "Efficacy > Administration and side effects of ketamine"
+    assert [(s.heading, s.citations) for s in statements] == [
+        ("Efficacy", (4,)),
+        (inner, (6,)),
+        (inner, ()),
+        (inner, (2,)),
+        ("Key points to consider", (2,)),
+    ]
+
+
 def test_an_items_lead_in_holds_past_its_nested_list_and_no_further() -> None:
     """The item's own paragraphs, a list nested in it between them, take its lead-in; an
     item nested in a statement's item is no lead-in of the paragraph after it."""

@@ -311,10 +311,10 @@ def test_what_a_markdown_item_holds_goes_on_with_its_work(empty_kb: Path, tmp_pa
     the item's; endnotes numbered one after another, no blank between, stay works."""
     cohen, guyatt, santesso = LIST_LINES
     # Cohen 2018 as a Harvard-style list writes it, wrapped before its volume.
-    harvard = cohen.split(" Reg Anesth")[0] + " Reg Anesth Pain Med, Vol."
+    harvard = cohen.split(" Reg Anesth")[0] + " Reg Anesth Pain Med,"
     listed = [
         harvard,
-        "   43 No. 5, pp. 521-546. doi:10.1097/AAP.0000000000000808",
+        "   Vol. 43 No. 5, pp. 521-546. doi:10.1097/AAP.0000000000000808",
         guyatt.split(" PMID:")[0],
         "   - PMID: 18436948; PMCID: PMC2335261.",
         santesso,
@@ -344,6 +344,31 @@ def test_an_unindented_line_under_a_work_is_no_part_of_it(empty_kb: Path, tmp_pa
     ]
 
 
+def test_a_numbered_line_indented_under_a_work_is_never_joined_to_it(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """Guyatt's line indented deeper than Cohen's is his work, not Cohen's next line:
+    joined, it gave Cohen's reference Guyatt's PMID. (A bare number out of order, "43
+    No. 5, pp. ..." wrapped or an endnote out of place, is refused, never guessed.)"""
+    cohen, guyatt, santesso = LIST_LINES
+    text = "\n".join([MARKDOWN_HEAD, "## References", cohen, f"  {guyatt}", santesso, ""])
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert [(r.number, r.pmid) for r in topic.references][:2] == [(1, None), (2, "18436948")]
+
+
+def test_a_bare_number_out_of_order_under_a_work_is_refused(empty_kb: Path, tmp_path: Path) -> None:
+    cohen, guyatt, santesso = LIST_LINES
+    harvard = cohen.split(" 2018;")[0]
+    text = "\n".join(
+        [MARKDOWN_HEAD, "## References", harvard, "   43 No. 5, pp. 521-546.", guyatt, santesso, ""]
+    )
+    assert markdown_refused(empty_kb, tmp_path, text)[-1] == (
+        "grade-summary.md:13: this line, indented under the work on line 12, starts with a "
+        "number that is not the next work's: join it to that line if it goes on with the "
+        "work, or number the works in order"
+    )
+
+
 def test_an_identifier_ended_before_the_next_lines_word_is_kept(
     empty_kb: Path, tmp_path: Path
 ) -> None:
@@ -366,6 +391,20 @@ def test_an_identifier_ended_before_the_next_lines_word_is_kept(
         SANTESSO_2020["doi"],
         SANTESSO_2020["pmid"],
     )
+
+
+@pytest.mark.parametrize("after", ["10.1016/j.", "10.1016/j.jclinepi."])
+def test_an_identifier_broken_after_a_period_is_left_out(
+    empty_kb: Path, tmp_path: Path, after: str
+) -> None:
+    """PDFs break a DOI after a period ("10.1016/j." over "jclinepi..."): read up to
+    the wrap it would be a shorter DOI, another identifier."""
+    santesso = LIST_LINES[2]
+    cut = santesso.index(after) + len(after)
+    wrapped = [santesso[:cut], f"   {santesso[cut:]}"]
+    text = "\n".join([MARKDOWN_HEAD, "## References", *LIST_LINES[:2], *wrapped, ""])
+    topic = markdown_imported(empty_kb, tmp_path, text)
+    assert (topic.references[2].doi, topic.references[2].pmid) == (None, SANTESSO_2020["pmid"])
 
 
 def test_an_identifier_cut_by_a_wrap_is_left_out(empty_kb: Path, tmp_path: Path) -> None:

@@ -53,6 +53,8 @@ class Block:
     goes_on: bool = False
     # A numbered item's number as written ("2"), on its first paragraph.
     number: str = ""
+    # Wholly in emphasis, as a heading is written (`**Key points to consider**`).
+    emphasized: bool = False
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,28 @@ def markdown_blocks(text: str) -> tuple[list[Block], list[LayoutProblem]]:
                     read_in[-1] = True
                 number = numbers[-1] if numbers and not goes_on else ""
                 block = Block(kind, first, last, read, depth=depth, bullet=bullet, goes_on=goes_on)
-                blocks.append(replace(block, number=number))
+                emphasized = _emphasized(inline.children or [])
+                blocks.append(replace(block, number=number, emphasized=emphasized))
     return blocks, problems
+
+
+_OPENS = ("strong_open", "em_open")
+_CLOSES = ("strong_close", "em_close")
+
+
+def _emphasized(children: list[Token]) -> bool:
+    """Whether a paragraph is wholly in emphasis (`**Key points to consider**`), as a
+    heading is written: no word of it outside."""
+    shown = [child for child in children if child.type != "text" or child.content.strip()]
+    depth = 0
+    for child in shown:
+        if child.type in _OPENS:
+            depth += 1
+        elif child.type in _CLOSES:
+            depth -= 1
+        elif depth == 0:
+            return False
+    return bool(shown) and shown[0].type in _OPENS
 
 
 # YAML front matter, as Obsidian, Jekyll, Hugo and pandoc write a note's metadata above

@@ -279,23 +279,37 @@ def _listed(
         if layout == "markdown" and (comment or _opens_comment(text)):
             comment = "-->" not in text
             continue
-        indent = len(raw) - len(raw.lstrip())
+        indent = len(raw.expandtabs(4)) - len(raw.expandtabs(4).lstrip())  # CommonMark's tabs
         if not text:
             under = refused = None
-        elif under is not None and indent > under:
+            continue
+        numbered = _ENTRY.match(text)
+        deeper = under is not None and indent > under
+        if numbered and (not deeper or _next(entries, numbered)):
+            entries.append((index + 1, text, ()))  # a numbered work is never joined to another
+            under, refused = indent, None
+        elif deeper and not numbered:
             line, entry, wraps = entries[-1]
             moved = len(text) + 1  # each wrap, counted from the end, is that much further
             entries[-1] = (line, f"{entry} {text}", (*(w + moved for w in wraps), moved))
-        elif refused is not None and indent > refused:
+        elif refused is not None and indent > refused and not numbered:
             continue  # it goes on with the line refused above it: told once
-        elif _ENTRY.match(text):
-            entries.append((index + 1, text, ()))
-            under, refused = indent, None
         else:
             above = entries[-1][0] if under is not None else None
-            problems.append(Problem(display, index + 1, _not_an_entry(text, above, layout)))
+            why = _not_an_entry(text, above, layout, bool(numbered))
+            problems.append(Problem(display, index + 1, why))
             under, refused = None, indent
     return entries, problems
+
+
+def _next(entries: list[_Listed], numbered: re.Match[str]) -> bool:
+    """Whether a numbered line is the next work after the last entry, numbered one more:
+    indented under a work, only so is it a work of its own ("  2. Guyatt GH ..." under
+    "1. Cohen SP ..."), and any other number ("   43 No. 5", "   014. PMID ...", a
+    DOI's end) is refused, never taken for a work nor joined to one."""
+    previous = _ENTRY.match(entries[-1][1]) if entries else None
+    last = read_number(_entry_number(previous)) if previous is not None else None
+    return last is not None and last + 1 == read_number(_entry_number(numbered))
 
 
 # An entry as the list gives it: its line, its text, and where its wrapped lines were
@@ -315,10 +329,17 @@ def _starts_block(text: str) -> bool:
     return bool(MARKDOWN_START.match(text)) and not text[:1].isdigit()
 
 
-def _not_an_entry(text: str, above: int | None, layout: str) -> str:
+def _not_an_entry(text: str, above: int | None, layout: str, numbered: bool = False) -> str:
     """Why a line of the list that is no entry is refused, and what to write; `above`:
-    the line of the work right above it, if any."""
+    the line of the work right above it, if any; `numbered`: a number starts it,
+    indented under that work, not the next work's."""
     forms = "as '1. ...', '[1] ...' or '1) ...'"
+    if numbered:
+        return (
+            f"this line, indented under the work on line {above}, starts with a number that "
+            "is not the next work's: join it to that line if it goes on with the work, or "
+            "number the works in order"
+        )
     if layout == "markdown" and _starts_block(text):
         return (
             "not a numbered reference: a heading, bullet, quote, rule or tag starts a "
@@ -365,20 +386,23 @@ def read_entry(citation_text: str, body: str, cuts: frozenset[int] = frozenset()
     return {**kept, "citation_text": citation_text}
 
 
-# What an identifier broken by a wrap may end in, the line under it going on with it.
-_BREAKS = "-/_:("
+# What a line starts with that follows an identifier rather than going on with it.
+_NEXT_LABEL = re.compile(
+    r"(?:PMID|PMCID|Epub|Available|Accessed|Published|Retrieved|doi|https?://|URL)\b",
+    re.IGNORECASE,
+)
 _BULLET_START = re.compile(r"[-*+\u2022]\s+")
 
 
 def _cut(body: str, end: int, cuts: frozenset[int]) -> bool:
-    """Whether an identifier ending at `end` of `body` may go on past a wrap there: it
-    ends in a character such a break follows ("10.1097/"), or the wrapped line does not
-    start with a letter ("17:8" over "<857::AID-SIM777>"; "...AAP.00000" over "00808").
-    One followed by a word on the next line ("PMID: ...", "Epub ...") ended there."""
+    """Whether an identifier ending at `end` of `body` may go on past a wrap there: PDFs
+    and editors break one anywhere ("10.1016/j." over "jclinepi...", "17:8" over
+    "<857::AID-SIM777>"). It ended at the wrap only where the next line starts with
+    what follows an identifier ("PMID: ...", "Epub ...", "doi:", a web address)."""
     if end not in cuts:
         return False
     after = _BULLET_START.sub("", body[end + 1 :], count=1)  # a list nested in the item
-    return body[end - 1] in _BREAKS or not after[:1].isalpha()
+    return _NEXT_LABEL.match(after) is None
 
 
 def _only(values: Any) -> str | None:

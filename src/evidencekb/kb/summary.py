@@ -398,7 +398,7 @@ def _heads_prose(blocks: list[Block], index: int) -> bool:
     administration should be restricted ..." over "- ..." items) stays a statement:
     nothing says it is a section's."""
     block = blocks[index]
-    if block.kind != "item" or not (block.bullet in _NUMBERED_BULLETS or _titled(block.text)):
+    if block.kind != "item" or not (block.bullet in _NUMBERED_BULLETS or _set_as_title(block)):
         return False
     after = blocks[index + 1] if index + 1 < len(blocks) else None
     # Its list's item before it: the block before it, past the items nested deeper.
@@ -425,10 +425,16 @@ def _titled(text: str) -> bool:
 
 def _heads_rest(block: Block) -> bool:
     """Whether an item's paragraph worded as a heading may head the rest of its item: its
-    first may ("1. **Overview**"); a later one only in title case or numbered as a
-    section ("1.1 Neuropathic pain"), since one in the middle of an item with no period
-    is as likely a statement left unfinished."""
-    return not block.goes_on or _titled(block.text) or bool(_SECTION_NUMBER.match(block.text))
+    first may ("1. **Overview**"); a later one only set as a title or numbered as a
+    subsection ("1.1 Neuropathic pain"), since one in the middle of an item with no
+    period is as likely a statement left unfinished ("1 in 5 million ..." too)."""
+    numbered = _SECTION_NUMBER.match(block.text)
+    return not block.goes_on or _set_as_title(block) or bool(numbered and "." in numbered[1])
+
+
+def _set_as_title(block: Block) -> bool:
+    """Whether a block is set as a title: wholly in emphasis, or in title case."""
+    return block.emphasized or _titled(block.text)
 
 
 def _heads_item(blocks: list[Block], index: int) -> bool:
