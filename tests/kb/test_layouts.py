@@ -411,14 +411,15 @@ def test_an_items_later_paragraphs_worded_as_headings_head_what_follows_in_it() 
     ]
 
 
-def test_a_sentence_left_unfinished_in_an_item_stays_a_statement() -> None:
-    """In the middle of an item, a paragraph with no period in a sentence's case is a
-    statement left unfinished, not a heading over the rest: only a title-case or
-    numbered one is."""
+@pytest.mark.parametrize("mark", ["", "**"])
+def test_a_sentence_left_unfinished_in_an_item_stays_a_statement(mark: str) -> None:
+    """In the middle of an item, a paragraph with no period is a statement left
+    unfinished, not a heading over the rest, in bold too: only one set as a title (a
+    title's length, in title case or in emphasis) or numbered is."""
     unfinished = SEED_LINES["restricted"]
     text = (
         f"## From the Research\n\n1. **Efficacy**\n\n   {SEED_LINES['weak']} [4].\n\n"
-        f"   {unfinished}\n\n   {SEED_LINES['lead']} [2].\n"
+        f"   {mark}{unfinished}{mark}\n\n   {SEED_LINES['lead']} [2].\n"
     )
     statements = parse_summary(text, "s", "markdown")
     assert [(s.heading, s.text, s.citations) for s in statements] == [

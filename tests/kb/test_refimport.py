@@ -199,28 +199,17 @@ def test_a_title_without_its_subtitle_is_the_same_title(grading: Path, tmp_path:
     assert [c.field for c in kept.changes] == ["title"] and not kept.written
 
 
-def test_a_record_sharing_both_identifiers_is_the_work_whatever_its_title(
-    grading: Path, tmp_path: Path
-) -> None:
-    """A DOI and a PMID both shared: the same work, though its title is cut short
-    without a subtitle's mark (a slip gives no work two of another's identifiers)."""
-    import_references(grading, write(tmp_path, "cohen.bib", COHEN_BIBTEX), "grading")
-    cut = COHEN_BIBTEX.replace(" From the American Society", "}} % {{ From the American Society")
-    short = cut.split("}} % {{")[0] + "}},\n  journal" + COHEN_BIBTEX.split("  journal", 1)[1]
-    kept = import_references(grading, write(tmp_path, "short.bib", short), "grading")
-    assert [c.field for c in kept.changes] == ["title"] and not kept.written
-
-
 def test_a_shared_identifier_under_another_title_is_refused(empty_kb: Path, tmp_path: Path) -> None:
-    """Cohen's line in the summary carries, by a slip, Guyatt's DOI: Guyatt's record,
-    numbered 1, shares it but is another work; it gave Cohen's reference Guyatt's PMID."""
+    """Cohen's line in the summary carries, by a slip, Guyatt's DOI and PMID (a tail of
+    identifiers pasted from another work): Guyatt's record, numbered 1, shares both but
+    is another work; it gave Cohen's reference Guyatt's PMCID, and --replace his title."""
     listed = REFERENCED_SUMMARY.replace(
-        "doi:10.1097/AAP.0000000000000808", "doi:10.1136/bmj.39489.470347.AD"
-    )
+        "doi:10.1097/AAP.0000000000000808", "doi:10.1136/bmj.39489.470347.AD PMID: 18436948"
+    ).replace(" PMID: 18436948; PMCID: PMC2335261.", "")
     import_summary(empty_kb, write(tmp_path, "grading.txt", listed), "grading")
-    guyatt = GUYATT_RIS.replace("ID  - 2", "ID  - 1")
+    guyatt = write(tmp_path, "guyatt.json", json.dumps([csl_item(1, GUYATT_2008)]))
     with pytest.raises(KBError) as caught:
-        import_references(empty_kb, write(tmp_path, "guyatt.ris", guyatt), "grading")
+        import_references(empty_kb, guyatt, "grading")
     assert "is another work: its title" in str(caught.value)
 
 

@@ -369,6 +369,25 @@ def test_a_bare_number_out_of_order_under_a_work_is_refused(empty_kb: Path, tmp_
     )
 
 
+def test_a_numbered_list_under_a_refused_line_is_refused_line_by_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A list nested under a work ("   1. doi:...", "   2. PMID: ...") is refused line by
+    line: its "2." is no second work, which would have blamed Guyatt's line as listed twice."""
+    cohen, guyatt, santesso = LIST_LINES
+    nested = ["   1. doi:10.1097/AAP.0000000000000808", "   2. PMID: 29870458"]
+    text = "\n".join(
+        [MARKDOWN_HEAD, "## References", cohen.split(" doi:")[0], *nested, guyatt, santesso, ""]
+    )
+    assert markdown_refused(empty_kb, tmp_path, text) == [
+        "grade-summary.md:13: this line, indented under the work on line 12, starts with a "
+        "number that is not the next work's: join it to that line if it goes on with the "
+        "work, or number the works in order",
+        "grade-summary.md:14: this numbered line is indented under line 13, which is no "
+        "work: write each work unindented, as '1. ...', '[1] ...' or '1) ...'",
+    ]
+
+
 def test_an_identifier_ended_before_the_next_lines_word_is_kept(
     empty_kb: Path, tmp_path: Path
 ) -> None:

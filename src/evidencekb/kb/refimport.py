@@ -187,7 +187,7 @@ def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
     not. Titles are compared by their letters and digits alone (`_same_title`), as
     exports write one title in title case (Better BibTeX), in lower case (Google
     Scholar), with PubMed's closing period (Mendeley) or without its subtitle; words
-    that differ are another title, even where one identifier is shared (a slip in
+    that differ are another title, even where identifiers are shared (a slip in
     the summary's line to put right, not a work to merge into it), but not where
     both are. A summary's reference list gives titles, seldom identifiers: without
     this, a file exported in another order (a reference manager's, by author) gave
@@ -197,8 +197,6 @@ def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
         return f"its DOI {shown(doi)} is not the reference's {reference.doi}"
     if isinstance(pmid, str) and reference.pmid and pmid != reference.pmid:
         return f"its PMID {shown(pmid)} is not the reference's {reference.pmid}"
-    if isinstance(doi, str) and reference.doi and isinstance(pmid, str) and reference.pmid:
-        return None  # both identifiers shared: no slip gives a work two of another's
     if isinstance(title, str) and reference.title and not _same_title(title, reference.title):
         return f'its title "{shown(title)}" is not the reference\'s "{shown(reference.title)}"'
     return None

@@ -273,6 +273,8 @@ def _listed(
     problems: list[Problem] = []
     under: int | None = None  # the indent of the entry the line above belongs to
     refused: int | None = None  # the indent of the line above, refused
+    refused_line = 0  # ... and its line
+    nested_list = False  # ... and whether it was numbered, indented under a work
     comment = False  # whether a Markdown comment spread over lines is open
     for index in range(first, len(lines)):
         raw, text = lines[index], trimmed(lines[index])
@@ -285,20 +287,27 @@ def _listed(
             continue
         numbered = _ENTRY.match(text)
         deeper = under is not None and indent > under
-        if numbered and (not deeper or _next(entries, numbered)):
+        below_refused = refused is not None and indent > refused
+        # A numbered line beside a refused one numbered under a work is of that list too.
+        nested = refused is not None and nested_list and indent >= refused
+        if numbered and (below_refused or nested):
+            why = _not_an_entry(text, None, layout, numbered=True, under_refused=refused_line)
+            problems.append(Problem(display, index + 1, why))
+        elif numbered and (not deeper or _next(entries, numbered)):
             entries.append((index + 1, text, ()))  # a numbered work is never joined to another
             under, refused = indent, None
         elif deeper and not numbered:
             line, entry, wraps = entries[-1]
             moved = len(text) + 1  # each wrap, counted from the end, is that much further
             entries[-1] = (line, f"{entry} {text}", (*(w + moved for w in wraps), moved))
-        elif refused is not None and indent > refused and not numbered:
+        elif below_refused:
             continue  # it goes on with the line refused above it: told once
         else:
             above = entries[-1][0] if under is not None else None
             why = _not_an_entry(text, above, layout, bool(numbered))
             problems.append(Problem(display, index + 1, why))
-            under, refused = None, indent
+            under, refused, refused_line = None, indent, index + 1
+            nested_list = bool(numbered)
     return entries, problems
 
 
@@ -329,11 +338,19 @@ def _starts_block(text: str) -> bool:
     return bool(MARKDOWN_START.match(text)) and not text[:1].isdigit()
 
 
-def _not_an_entry(text: str, above: int | None, layout: str, numbered: bool = False) -> str:
+def _not_an_entry(
+    text: str, above: int | None, layout: str, numbered: bool = False, under_refused: int = 0
+) -> str:
     """Why a line of the list that is no entry is refused, and what to write; `above`:
     the line of the work right above it, if any; `numbered`: a number starts it,
-    indented under that work, not the next work's."""
+    indented under that work (or under the line refused on line `under_refused`), not
+    the next work's."""
     forms = "as '1. ...', '[1] ...' or '1) ...'"
+    if under_refused:
+        return (
+            f"this numbered line is indented under line {under_refused}, which is no work: "
+            f"write each work unindented, {forms}"
+        )
     if numbered:
         return (
             f"this line, indented under the work on line {above}, starts with a number that "

@@ -433,8 +433,10 @@ def _heads_rest(block: Block) -> bool:
 
 
 def _set_as_title(block: Block) -> bool:
-    """Whether a block is set as a title: wholly in emphasis, or in title case."""
-    return block.emphasized or _titled(block.text)
+    """Whether a block is set as a title: a title's length, and wholly in emphasis or in
+    title case (a recommendation in bold, 25 words with no period, is a statement)."""
+    short = len(block.text.split()) <= _MOST_IN_A_TITLE
+    return short and (block.emphasized or _titled(block.text))
 
 
 def _heads_item(blocks: list[Block], index: int) -> bool:
