@@ -199,6 +199,51 @@ def test_a_title_without_its_subtitle_is_the_same_title(grading: Path, tmp_path:
     assert [c.field for c in kept.changes] == ["title"] and not kept.written
 
 
+def harvard(work: dict[str, Any]) -> str:
+    """A work as a Harvard-style list writes it: no "Authors. Title. Journal." shape, so
+    the summary's import reads no title, DOI or PMID from its line."""
+    authors = ", ".join(work["authors"])
+    return f"{authors} ({work['year']}) '{work['title']}', {work['journal']}, {work['volume']}"
+
+
+def test_a_record_matched_in_order_must_stand_in_its_references_line(
+    empty_kb: Path, tmp_path: Path
+) -> None:
+    """A Harvard-style list gives no title or identifier to compare: a file sorted by
+    author (Guyatt before Cohen) gave reference 1 Guyatt's DOI and PMID. Each record's
+    title must stand in its reference's line; in the list's order, they are taken."""
+    works = (COHEN_2018, GUYATT_2008, SANTESSO_2020)
+    listed = "\n".join(f"{n}. {harvard(work)}" for n, work in enumerate(works, 1))
+    summary = REFERENCED_SUMMARY.split("\nReferences\n")[0] + f"\nReferences\n{listed}\n"
+    import_summary(empty_kb, write(tmp_path, "grading.txt", summary), "grading")
+
+    def items(order: tuple[dict[str, Any], ...]) -> Path:
+        found = [{**csl_item(n, work), "id": f"w{n}"} for n, work in enumerate(order, 1)]
+        for item in found:
+            del item["citation-number"]
+        return write(tmp_path, "works.json", json.dumps(found, ensure_ascii=False))
+
+    with pytest.raises(KBError) as caught:
+        import_references(empty_kb, items((GUYATT_2008, COHEN_2018, SANTESSO_2020)), "grading")
+    assert "matched in order to reference 1, is another work: its title" in str(caught.value)
+    assert "is not in the reference's line" in str(caught.value)
+    import_references(empty_kb, items(works), "grading")
+    topic = load_kb(empty_kb).topic("grading")
+    assert [r.doi for r in topic.references] == [w["doi"] for w in works]
+
+
+def test_a_title_cut_short_is_the_same_where_an_identifier_is_shared(
+    grading: Path, tmp_path: Path
+) -> None:
+    """A list shortens Cohen's long title after "Chronic Pain", no colon: with its DOI
+    shared, the record is the same work, its fuller title a difference reported."""
+    import_references(grading, write(tmp_path, "cohen.bib", COHEN_BIBTEX), "grading")
+    cut = COHEN_BIBTEX.index("\n           From the American")
+    short = COHEN_BIBTEX[:cut] + COHEN_BIBTEX[COHEN_BIBTEX.index("}},\n  journal") :]
+    kept = import_references(grading, write(tmp_path, "short.bib", short), "grading")
+    assert [c.field for c in kept.changes] == ["title"] and not kept.written
+
+
 def test_a_shared_identifier_under_another_title_is_refused(empty_kb: Path, tmp_path: Path) -> None:
     """Cohen's line in the summary carries, by a slip, Guyatt's DOI and PMID (a tail of
     identifiers pasted from another work): Guyatt's record, numbered 1, shares both but

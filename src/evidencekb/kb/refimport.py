@@ -187,30 +187,46 @@ def _clash(reference: Reference, fields: dict[str, Any]) -> str | None:
     not. Titles are compared by their letters and digits alone (`_same_title`), as
     exports write one title in title case (Better BibTeX), in lower case (Google
     Scholar), with PubMed's closing period (Mendeley) or without its subtitle; words
-    that differ are another title, even where identifiers are shared (a slip in
-    the summary's line to put right, not a work to merge into it), but not where
-    both are. A summary's reference list gives titles, seldom identifiers: without
-    this, a file exported in another order (a reference manager's, by author) gave
-    each reference the DOI and PMID of another work."""
+    that differ are another title, even where identifiers are shared (a slip in the
+    summary's line to put right, not a work to merge into it). A reference its line
+    gives no title, DOI or PMID of (a Harvard-style list) is held to its line: the
+    record's title must stand in it. A summary's reference list gives titles, seldom
+    identifiers: without this, a file exported in another order (a reference
+    manager's, by author) gave each reference the DOI and PMID of another work."""
     doi, pmid, title = fields.get("doi"), fields.get("pmid"), fields.get("title")
     if isinstance(doi, str) and reference.doi and doi_key(doi) != doi_key(reference.doi):
         return f"its DOI {shown(doi)} is not the reference's {reference.doi}"
     if isinstance(pmid, str) and reference.pmid and pmid != reference.pmid:
         return f"its PMID {shown(pmid)} is not the reference's {reference.pmid}"
-    if isinstance(title, str) and reference.title and not _same_title(title, reference.title):
+    if not isinstance(title, str):
+        return None
+    shared = bool(
+        (isinstance(doi, str) and reference.doi) or (isinstance(pmid, str) and reference.pmid)
+    )
+    if reference.title and not _same_title(title, reference.title, cut=shared):
         return f'its title "{shown(title)}" is not the reference\'s "{shown(reference.title)}"'
+    line = reference.citation_text
+    if not (reference.title or shared) and line and _letters(title) not in _letters(line):
+        return f'its title "{shown(title)}" is not in the reference\'s line'
     return None
 
 
-def _same_title(one: str, other: str) -> bool:
+def _same_title(one: str, other: str, *, cut: bool = False) -> bool:
     """Whether two titles are one, their letters compared (`_letters`), the one perhaps
     without the other's subtitle (BibLaTeX's `title` beside its `subtitle`, a list that
-    cut it): "GRADE guidelines 26" and "GRADE guidelines 26: informative statements..."."""
+    cut it): "GRADE guidelines 26" and "GRADE guidelines 26: informative statements...".
+    With `cut` (the record shares an identifier with the reference), the one may be the
+    other cut short anywhere after its fifth word, as a list shortens a long title."""
     if _letters(one) == _letters(other):
         return True
     short, long = sorted((one, other), key=len)
     proper = _SUBTITLE.split(long, maxsplit=1)[0]
-    return proper != long and _letters(proper) == _letters(short)
+    if proper != long and _letters(proper) == _letters(short):
+        return True
+    return cut and len(short.split()) > _CUT_AFTER and _letters(long).startswith(_letters(short))
+
+
+_CUT_AFTER = 5  # words
 
 
 # Where a title proper ends and its subtitle starts.
