@@ -81,8 +81,9 @@ _ENTRY = re.compile(
 )
 # A summary that cites as footnotes (`… pain.[^1]`) may list its works as their
 # definitions, at its end and under no heading.
-_BLANKS = re.compile(r"\s+")
 _FOOTNOTE = re.compile(rf"^\[\^{NUMBER}\]:\s+\S")
+# Blanks between a work's number and its words, written as one space (`_list_spacing`).
+_BLANKS = re.compile(r"\s+")
 # Punctuation that ends a sentence or a Markdown autolink (`<https://doi.org/...>`), not
 # an identifier (nor does a character that shows as nothing, pasted after it); and where
 # a Markdown link's text ends and its address starts.
@@ -177,8 +178,8 @@ def parse_reference_list(
 ) -> dict[int, Entry]:
     """The entries under the heading, by number. `cited` maps each cited number to
     the line of its first statement; a number listed but never cited, or cited but
-    never listed, is a problem, as is any line that is not an entry (or, in Markdown,
-    an entry's wrapped line)."""
+    never listed, is a problem, as is any line that is neither an entry nor a line of
+    one (`_listed`)."""
     start = list_start(lines)
     if start is None:
         return {}
@@ -281,7 +282,8 @@ def _listed(
         if layout == "markdown" and (comment or _opens_comment(text)):
             comment = "-->" not in text
             continue
-        indent = len(raw.expandtabs(4)) - len(raw.expandtabs(4).lstrip())  # CommonMark's tabs
+        columns = raw.expandtabs(4)  # CommonMark's tab stops
+        indent = len(columns) - len(columns.lstrip())
         if not text:
             under = refused = None
             continue
