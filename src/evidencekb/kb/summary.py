@@ -277,8 +277,7 @@ class _SummaryReader:
         open heading's section ("2.1 Neuropathic pain" under "2. Efficacy") stands under
         it, so that it heads its part of the section rather than replacing its heading;
         any other replaces the last such heading ("1.5 Tesla MRI" under "Dosing")."""
-        numbered = _SECTION_NUMBER.match(block.text)
-        number = numbered.group("number") if numbered else block.number
+        number = _section_number(block.text) or block.number
         if "." in number:
             parent = next((h for h in self.headings if h.number == _parent(number)), None)
             if parent is not None:
@@ -381,6 +380,12 @@ class _SummaryReader:
                 self.problem(line, fault)
 
 
+def _section_number(text: str) -> str:
+    """The section's number a heading's words start with ("2", "2.1"); "" for none."""
+    numbered = _SECTION_NUMBER.match(text)
+    return numbered["number"] if numbered else ""
+
+
 def _parent(number: str) -> str:
     """The number of the section a subsection's number is under ("2" for "2.1")."""
     return number.rsplit(".", 1)[0]
@@ -415,12 +420,9 @@ _MOST_IN_A_TITLE = 8  # words
 
 
 def _titled(text: str) -> bool:
-    """Whether `text` is in title case and a title's length: each word of four letters
-    or more capitalised, and at most `_MOST_IN_A_TITLE` words ("Ketamine Has Been Shown To
-    Have Efficacy In Treating Central Pain" is a sentence, capitalised)."""
+    """Whether `text` is in title case: each word of four letters or more capitalised."""
     words = _TITLE_WORD.findall(text)
-    short = len(text.split()) <= _MOST_IN_A_TITLE
-    return bool(words) and short and all(word[0].isupper() for word in words)
+    return bool(words) and all(word[0].isupper() for word in words)
 
 
 def _heads_rest(block: Block) -> bool:
@@ -428,13 +430,13 @@ def _heads_rest(block: Block) -> bool:
     first may ("1. **Overview**"); a later one only set as a title or numbered as a
     subsection ("1.1 Neuropathic pain"), since one in the middle of an item with no
     period is as likely a statement left unfinished ("1 in 5 million ..." too)."""
-    numbered = _SECTION_NUMBER.match(block.text)
-    return not block.goes_on or _set_as_title(block) or bool(numbered and "." in numbered[1])
+    return not block.goes_on or _set_as_title(block) or "." in _section_number(block.text)
 
 
 def _set_as_title(block: Block) -> bool:
-    """Whether a block is set as a title: a title's length, and wholly in emphasis or in
-    title case (a recommendation in bold, 25 words with no period, is a statement)."""
+    """Whether a block is set as a title: at most `_MOST_IN_A_TITLE` words, and wholly in
+    emphasis or in title case (a recommendation in bold, 25 words with no period, is a
+    statement; so is "Ketamine Has Been Shown To Have Efficacy In Treating Central Pain")."""
     short = len(block.text.split()) <= _MOST_IN_A_TITLE
     return short and (block.emphasized or _titled(block.text))
 
