@@ -41,12 +41,12 @@ class KeptNotices:
 
     def on(self) -> frozenset[object]:
         """The reference numbers its notices are filed under."""
+        return frozenset(t.get("reference") for t in self._tables() if isinstance(t, dict))
+
+    def _tables(self) -> list[Any]:
+        """Its [[notice]] tables, as parsed: none if the file gives no list of them."""
         rows = self.doc.data.get(TABLE)
-        return (
-            frozenset(t.get("reference") for t in rows if isinstance(t, dict))
-            if isinstance(rows, list)
-            else frozenset()
-        )
+        return rows if isinstance(rows, list) else []
 
     @classmethod
     def read(cls, path: Path) -> KeptNotices:
@@ -77,8 +77,7 @@ class KeptNotices:
         version's references' fields by number), and one problem for each notice that
         cannot move. The file as it was when no notice's number changes (its comments
         kept); else written anew in the new numbers' order, its opening comment kept."""
-        rows = self.doc.data.get(TABLE)
-        tables = rows if isinstance(rows, list) else []
+        tables = self._tables()
         problems = [
             self.doc.problem(fault, TABLE, index, "reference")
             for index, table in enumerate(tables)
