@@ -120,24 +120,29 @@ def test_medline_in_order(grading: Path, tmp_path: Path) -> None:
     assert reference(grading, 3) == expected(3, SANTESSO_2020)
 
 
+def refused_in_order(kb_dir: Path, tmp_path: Path, summary: str, order: list[int]) -> str:
+    """Why importing the MEDLINE works in `order` (indexes into MEDLINE's records) into
+    the topic `summary` makes is refused; references.toml is left as it was."""
+    import_summary(kb_dir, write(tmp_path, "grading.txt", summary), "grading")
+    before = (kb_dir / "topics" / "grading" / "references.toml").read_bytes()
+    works = MEDLINE.split("\n\n")
+    shuffled = write(tmp_path, "shuffled.nbib", "\n\n".join(works[n] for n in order))
+    with pytest.raises(KBError) as caught:
+        import_references(kb_dir, shuffled, "grading")
+    assert (kb_dir / "topics" / "grading" / "references.toml").read_bytes() == before
+    return str(caught.value).removeprefix(f"{shuffled}: ")
+
+
 def test_a_record_that_is_another_work_is_refused(empty_kb: Path, tmp_path: Path) -> None:
     """Matched in order, the records of a file in another order than the topic's would
     have written Guyatt's PMID onto Cohen's guideline, whose DOI the list gives."""
-    source = write(tmp_path, "grading.txt", REFERENCED_SUMMARY)
-    import_summary(empty_kb, source, "grading")
-    before = (empty_kb / "topics" / "grading" / "references.toml").read_bytes()
-    works = MEDLINE.split("\n\n")
-    shuffled = write(tmp_path, "shuffled.nbib", "\n\n".join([works[1], works[2], works[0]]))
-    with pytest.raises(KBError) as caught:
-        import_references(empty_kb, shuffled, "grading")
-    assert str(caught.value) == (
-        f"{shuffled}: nothing imported: record 1, matched in order to reference 1, is "
+    assert refused_in_order(empty_kb, tmp_path, REFERENCED_SUMMARY, [1, 2, 0]) == (
+        "nothing imported: record 1, matched in order to reference 1, is "
         f"another work: its DOI {GUYATT_2008['doi']} is not the reference's "
         f"{COHEN_2018['doi']}; give each record the number of the reference it is (a RIS "
         "ID, BibTeX key or CSL-JSON citation-number), or --replace to take a named "
         "record's values"
     )
-    assert (empty_kb / "topics" / "grading" / "references.toml").read_bytes() == before
 
 
 def test_a_record_with_another_works_title_is_refused(empty_kb: Path, tmp_path: Path) -> None:
@@ -145,21 +150,14 @@ def test_a_record_with_another_works_title_is_refused(empty_kb: Path, tmp_path: 
     another order (reference managers sort by author) gave Guyatt's reference the DOI
     and PMID of Santesso's, and `ekb check` passed."""
     listed = re.sub(r" (?:doi:|PMID:).*$", "", REFERENCED_SUMMARY, flags=re.MULTILINE)
-    import_summary(empty_kb, write(tmp_path, "grading.txt", listed), "grading")
-    before = (empty_kb / "topics" / "grading" / "references.toml").read_bytes()
-    works = MEDLINE.split("\n\n")
-    shuffled = write(tmp_path, "shuffled.nbib", "\n\n".join([works[0], works[2], works[1]]))
-    with pytest.raises(KBError) as caught:
-        import_references(empty_kb, shuffled, "grading")
     santesso, guyatt = SANTESSO_2020["title"], GUYATT_2008["title"]
-    assert str(caught.value) == (
-        f"{shuffled}: nothing imported: record 2, matched in order to reference 2, is "
+    assert refused_in_order(empty_kb, tmp_path, listed, [0, 2, 1]) == (
+        "nothing imported: record 2, matched in order to reference 2, is "
         f'another work: its title "{santesso}" is not the reference\'s '
         f'"{guyatt}"; give each record the number of the reference it is '
         "(a RIS ID, BibTeX key or CSL-JSON citation-number), or --replace to take a named "
         "record's values"
     )
-    assert (empty_kb / "topics" / "grading" / "references.toml").read_bytes() == before
 
 
 def test_a_title_written_otherwise_is_the_same_title(grading: Path, tmp_path: Path) -> None:
