@@ -16,6 +16,7 @@ import pytest
 
 from evidencekb.kb.load import load_kb
 from evidencekb.registry import FIELD_NAME_PATTERN
+from evidencekb.search.output import NOT_EVERY_WORD, UNSEARCHED
 from evidencekb.site.render import STATIC_DIR
 from fixtures import HOSTILE, build, node, sample_kb
 
@@ -254,6 +255,7 @@ def test_all_words_first_then_any_word(site: Path) -> None:
     either = run(site, "?q=opioids+intravenously")
     assert len(either["results"]) == 2
     assert either["status"][-1] == "No claim has all the words; showing claims with any of them."
+    assert either["status"][-1] == NOT_EVERY_WORD  # as `ekb search` says it
     assert both["status"][-1] == "1 claim has all the words; 2 more have some of them."
 
 
@@ -300,6 +302,8 @@ def test_common_words_alone_are_not_searched_and_no_data_is_loaded(site: Path) -
     outcome = run(site, "?q=the+of")
     assert outcome["results"] == []
     assert "very common words" in outcome["status"][0]
+    # As `ekb search` says it, the page's quotation marks curly.
+    assert outcome["status"][0] == UNSEARCHED.replace('"the"', "\u201cthe\u201d")
     assert [src for src in outcome["loaded"] if src.startswith("search/t-")] == []
     # A query of no word at all is not told its words are too common.
     signs = run(site, "?q=%F0%9F%92%89+%26")
