@@ -368,6 +368,34 @@ def test_an_absent_abbreviation_finds_nothing_rather_than_a_near_one(tmp_path: P
     assert len(run(index_dir, "CRP").hits) == 2
 
 
+def test_a_word_typed_in_capitals_is_that_word_unless_the_kb_writes_it_so(
+    tmp_path: Path,
+) -> None:
+    index_dir = tmp_path / "whoosh"
+    kb = kb_of(
+        "Ketamine eased pain in CRPS.",  # k-1
+        "Dosing was weekly.",  # k-2
+        "In the RECOVERY trial, dexamethasone lowered 28-day mortality.",  # k-3
+        "Recovery after surgery was faster with regional anaesthesia.",  # k-4
+        "Walking aids reduced falls.",  # k-5
+    )
+    write_index(kb, index_dir, fingerprint=Fingerprint("t", read_started_ns=0))
+    # Typed with caps lock on: the words, stemmed as the kb's own were.
+    for typed, written in (
+        ("KETAMINE", "ketamine"),
+        ("DOSING", "dosing"),
+        ("KETAMINE CRPS", "ketamine crps"),
+        ('"EASED PAIN"', '"eased pain"'),
+    ):
+        assert ids(run(index_dir, typed)) == ids(run(index_dir, written)) != []
+    # Written in capitals in a claim, a word is the name it is there: the trial.
+    assert ids(run(index_dir, "RECOVERY")) == ["k-3"]
+    # A short word in capitals is an abbreviation even where the kb has none: AIDS
+    # is not walking aids.
+    assert ids(run(index_dir, "aids")) == ["k-5"]
+    assert run(index_dir, "AIDS").hits == ()
+
+
 def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:
     from evidencekb.search.query import AllOf, AnyOf, Fielded, Negated, Quoted, Word, parse
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from evidencekb.model import KnowledgeBase
 from evidencekb.search import Filters, search, write_index
 from evidencekb.search.analysis import (
     JS_TOKEN_PATTERN,
+    SHORT_ABBREVIATION_LETTERS,
     TOKEN_PATTERN,
     is_abbreviation,
     terms,
@@ -462,7 +464,28 @@ def test_a_generated_kb_of_thousands_of_claims_ranks_alike(generated: Built) -> 
         ("does vitamin d reduce cancer risk", {}),
         ("statins", {"strength": "low"}),
     ]
+    queries += [(q, {}) for q in in_capitals(generated.kb)]
     compare(generated, queries, marks=False)
+
+
+def in_capitals(kb: KnowledgeBase) -> list[str]:
+    """Words the kb writes in capitals (abstracts' "RESULTS", trial names) and words
+    it writes in lowercase only, each longer than an abbreviation and stemmed to
+    another term, typed in capitals: a few of each, alone and together."""
+    written = sorted(
+        {
+            word
+            for claim in kb.claims
+            for word in re.findall(r"\w+", claim.text)
+            if word.isalpha() and word.isupper() and len(word) > SHORT_ABBREVIATION_LETTERS
+        }
+    )
+    long_words = sorted(
+        w for w in spelled(kb) if w.isalpha() and len(terms(w)) == 1 and terms(w) != (w,)
+    )
+    typed = [w.upper() for w in long_words if w.upper() not in written]
+    assert len(written) >= 5 and len(typed) >= 5
+    return written[:5] + typed[::500][:5] + [f"{written[0]} {typed[0]}"]
 
 
 def test_the_token_rule_is_one_rule_in_both_languages() -> None:
@@ -547,6 +570,10 @@ SPACES = [
 # small letter.
 DOUBLE_STRUCK = "\u2102\u211d\u2119\U0001d54a"  # "CRPS"
 CASES = ["KETAMIMEª", "CRPSª", DOUBLE_STRUCK, f"ketamine {DOUBLE_STRUCK}"]
+# Typed with caps lock on (analysis.Vocabulary.query_terms): long words are stemmed
+# unless the kb writes them in capitals, short ones are abbreviations.
+CASES += ["KETAMINE", "DOSING", "KETAMINE DOSING", '"NEUROPATHIC PAIN"', "text:KETAMINE"]
+CASES += ["OPIOIDS OR INFUSIONS", "AIDS", "NMDA"]
 
 
 def test_a_query_is_measured_in_characters_in_both(seed: Built) -> None:
@@ -561,6 +588,7 @@ def test_a_query_splits_at_pythons_spaces_in_both(seed: Built) -> None:
 
 def test_capitals_read_alike(seed: Built) -> None:
     assert seed.cli("KETAMIMEª")["corrected"] == "ketamine"
+    assert seed.cli("KETAMINE DOSING")["ids"] == seed.cli("ketamine dosing")["ids"] != []
     compare(seed, [(q, {}) for q in CASES], marks=True)
 
 

@@ -217,6 +217,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "minLength": analysis.MIN_WORD_LENGTH,
         "stopWords": sorted(analysis.STOP_WORDS),
         "abbreviationLetters": analysis.ABBREVIATION_LETTERS,
+        "shortAbbreviationLetters": analysis.SHORT_ABBREVIATION_LETTERS,
         "abbreviations": sorted(vocabulary.abbreviations),
         "groups": vocabulary.to_json()["groups"],
         "fields": {

@@ -170,20 +170,27 @@
   // none of its Lowercase or a title-case letter: "ª" and "ʰ" are lower case with no
   // capital, "ℂ" a capital with no small letter), with enough letters.
   Engine.prototype.isAbbreviation = function (word) {
-    var letters = word.match(/\p{L}/gu) || [];
     return /\p{Uppercase}/u.test(word) && !/[\p{Lowercase}\p{Lt}]/u.test(word) &&
-      letters.length >= this.a.abbreviationLetters;
+      letters(word) >= this.a.abbreviationLetters;
   };
 
+  // analysis.letters: how many letters `word` has (str.isalpha: Unicode's letters).
+  function letters(word) {
+    return (word.match(/\p{L}/gu) || []).length;
+  }
+
   // The index terms of a query's words (analysis.Vocabulary.query_terms): each word
-  // lowercased and stemmed, as the index's words were; a word written in capitals, or
-  // spelled like a vocabulary abbreviation, is that abbreviation, unstemmed.
+  // lowercased and stemmed, as the index's words were; a word spelled like a vocabulary
+  // abbreviation is that abbreviation, unstemmed, and so is a word in capitals that is
+  // short (CRPS, not CRP) or that the kb writes so (its term is indexed); any other
+  // word in capitals (KETAMINE) was typed so and is stemmed.
   Engine.prototype.queryTerms = function (text) {
     var self = this, out = [];
     (String(text).match(this.token) || []).forEach(function (word) {
       var lower = word.toLowerCase();
       if (length(lower) < self.a.minLength || self.stop[lower]) return;
-      var abbreviation = self.isAbbreviation(word) || self.abbreviations[lower];
+      var abbreviation = self.abbreviations[lower] || (self.isAbbreviation(word) &&
+        (letters(word) <= self.a.shortAbbreviationLetters || self.knownTerm(lower)));
       out.push(abbreviation ? lower : stem(lower));
     });
     return out;
