@@ -120,6 +120,20 @@ def test_correction_keeps_the_rest_of_the_query(index_dir: Path) -> None:
     assert len(results.hits) == 1
 
 
+def test_a_misspelled_word_with_a_sign_typed_against_it_is_corrected(index_dir: Path) -> None:
+    """A question's mark, a list's comma: the word is corrected and the sign kept."""
+    for typed, corrected in (
+        ("does laryngospsm happen?", "does laryngospasm happen?"),
+        ("laryngospsm, ketamine", "laryngospasm, ketamine"),
+        ("¿laryngospsm?", "¿laryngospasm?"),
+    ):
+        results = run(index_dir, typed)
+        assert results.corrected_query == corrected
+        assert ids(results) == ids(run(index_dir, corrected)) != []
+    # Two words run together by a sign are not one typo.
+    assert run(index_dir, "laryngospsm/ketamine").corrected_query is None
+
+
 def test_a_known_word_is_never_corrected(index_dir: Path) -> None:
     assert run(index_dir, "ketamine nausea").corrected_query is None
 

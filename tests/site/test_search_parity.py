@@ -63,6 +63,9 @@ SYNONYMS = [
 ]
 STEMS = ["monitoring", "monitored", "doses", "dosing", "infusions", "treatment", "analgesic"]
 TYPOS = ["benzodiazapine", "ketamime", "halucinations", "neuropathc pain", "analgesai"]
+# A sign typed against a typo; a letter outside the BMP before it (two UTF-16 units).
+TYPOS += ["does ketamime help?", "benzodiazapine, ketamine", "¿halucinations?"]
+TYPOS += ["\U0001d424 ketamime!"]
 QUESTIONS = [
     "does ketamine help neuropathic pain",
     "what are the side effects of ketamine",

@@ -13,10 +13,12 @@ these numbers, which the build writes into its data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from evidencekb.search.analysis import (
+    TOKEN_PATTERN,
     Vocabulary,
     edit_distance,
     is_abbreviation,
@@ -39,9 +41,11 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
     indexed = indexed_in(reader)
     edits: list[tuple[int, int, str]] = []
     for node in word_nodes(tree):
-        if isinstance(node, Quoted):
+        # The word alone: a sign typed against it ("ketamime?", "ketamime,") stays.
+        found = None if isinstance(node, Quoted) else _only_word(node.text)
+        if found is None:
             continue
-        word = node.text
+        word = found.group()
         tokens = vocabulary.query_terms(word, indexed)  # a known abbreviation: unstemmed
         if len(word) < MIN_WORD or not word.isalpha() or len(tokens) != 1:
             continue
@@ -55,12 +59,19 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
             continue
         suggestion = _suggest(reader, word.lower())
         if suggestion is not None:
-            edits.append((node.start, node.end, suggestion))
+            edits.append((node.start + found.start(), node.start + found.end(), suggestion))
     if not edits:
         return None
     for start, end, replacement in sorted(edits, reverse=True):
         query = query[:start] + replacement + query[end:]
     return query
+
+
+def _only_word(text: str) -> re.Match[str] | None:
+    """The one word of a query word's text (TOKEN_PATTERN), or None if it has more
+    or none."""
+    found = list(re.finditer(TOKEN_PATTERN, text))
+    return found[0] if len(found) == 1 else None
 
 
 def _suggest(reader: Any, word: str) -> str | None:

@@ -805,14 +805,18 @@
   Engine.prototype.correctedQuery = function (query, tree) {
     var self = this, edits = [], s = this.a.spelling;
     wordNodes(tree, true).forEach(function (node) {
-      if (node.type === 'quoted') return;
-      var word = node.text, tokens = self.queryTerms(word);
+      // The word alone: a sign typed against it ("ketamime?", "ketamime,") stays.
+      var found = node.type === 'quoted' ? null : self.onlyWord(node.text);
+      if (found === null) return;
+      var word = found.word, tokens = self.queryTerms(word);
       if (length(word) < s.minLength || !/^\p{L}+$/u.test(word) || tokens.length !== 1) return;
       if (self.isAbbreviation(word)) return;
       if (self.knownTerm(tokens[0])) return;
       if (self.groupOf(tokens) !== null) return;
       var suggestion = self.suggest(word.toLowerCase());
-      if (suggestion !== null) edits.push({start: node.start, end: node.end, text: suggestion});
+      if (suggestion !== null) {
+        edits.push({start: node.start + found.start, end: node.start + found.end, text: suggestion});
+      }
     });
     if (!edits.length || this.pending()) return null;
     edits.sort(function (x, y) { return y.start - x.start; });
@@ -820,6 +824,15 @@
       query = query.slice(0, edit.start) + edit.text + query.slice(edit.end);
     });
     return query;
+  };
+
+  // spelling._only_word: the one word of a query word's text, {word, start, end} in
+  // UTF-16 units (as node.start is), or null if it has more or none.
+  Engine.prototype.onlyWord = function (text) {
+    var found = Array.from(text.matchAll(this.token));
+    if (found.length !== 1) return null;
+    var start = found[0].index;
+    return {word: found[0][0], start: start, end: start + found[0][0].length};
   };
 
   Engine.prototype.suggest = function (word) {
