@@ -53,9 +53,10 @@ def _html_marked(text: str, marks: tuple[tuple[int, int], ...]) -> str:
     return "".join(pieces)
 
 
-# The site's search page says the same (site/static/search.js).
+# The site's search page says the same: these are written into its data (the search
+# manifest's "sentences") for search.js.
 NOT_EVERY_WORD = "No claim has all the words; showing claims with any of them."
-UNSEARCHED = 'Type a more specific word: very common words such as "the" are not searched.'
+UNSEARCHED = "Type a more specific word: very common words such as “the” are not searched."
 INDENT = "   "
 CAUTION = "\u26a0 "  # before an evidence summary a reader must not miss
 

@@ -68,13 +68,15 @@ from evidencekb.search.browser.cache import TopicCache, topic_partials
 from evidencekb.search.browser.rows import ROW_FIELDS, joined
 from evidencekb.search.engine import DEFAULT_RANKING, SCORE_PRECISION
 from evidencekb.search.index import ranged_values
+from evidencekb.search.output import NOT_EVERY_WORD, UNSEARCHED
 from evidencekb.search.spelling import LONG_WORD, MIN_WORD
 from evidencekb.workers import collector_paused
 
 # 6: each display row ends with the claim's evidence summary; 7: rows named by the
 # manifest's rowFields; 8: each topic's share of a list led by its mark; 9: the values a
-# range expands to, by field; 10: a warned claim's row gives its lead.
-FORMAT_VERSION = 10
+# range expands to, by field; 10: a warned claim's row gives its lead; 11: the sentences
+# `ekb search` prints where the page says the same.
+FORMAT_VERSION = 11
 DOCS_PER_CHUNK = 16
 SHARD_BYTES = 32_000
 
@@ -297,6 +299,7 @@ def _write_search_data(
         "strengths": [[lv.label, lv.title, lv.rank] for lv in kb.strength.levels],
         "categories": [[term.id, term.label] for term in kb.categories],
         "analysis": browser_analysis(kb, data),
+        "sentences": {"notEveryWord": NOT_EVERY_WORD, "unsearched": UNSEARCHED},
     }
     write("manifest.js", f"EKBSearch.manifest({script_json(manifest)});")
     return {"shards": len(spans), "chunks": chunks}

@@ -246,7 +246,7 @@
       parts.unshift('Did you mean ' + quoted(outcome.corrected) + '? Showing results for it.');
     }
     if (outcome.strict === 0 && outcome.results.length) {
-      parts.push('No claim has all the words; showing claims with any of them.');
+      parts.push(manifest.sentences.notEveryWord);
     } else if (outcome.strict && outcome.total > outcome.strict) {
       var more = outcome.total - outcome.strict;
       parts.push(outcome.strict + (outcome.strict === 1 ? ' claim has' : ' claims have') +
@@ -281,7 +281,7 @@
           ? 'Type a word to search ' + manifest.docCount.toLocaleString('en') + ' claims.'
           // Words, but none searched: only the very common ones (or too short).
           : engine.hasWords(query)
-            ? 'Type a more specific word: very common words such as “the” are not searched.'
+            ? manifest.sentences.unsearched
             : 'No claim matches ' + quoted(query.trim()) + '.']);
         el.results.setAttribute('data-state', 'done');
         return null;
