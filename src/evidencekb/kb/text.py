@@ -20,7 +20,7 @@ _CONTROL = re.compile(f"[{CONTROL_CODES}]")
 # as right-to-left text may need them.
 _BIDI_CLOSERS = frozenset(BIDI_CLOSES.values())
 # Half of a UTF-16 pair alone (JSON's "\ud800"): no character, and no UTF-8 file can hold it.
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def control_fault(text: str) -> str | None:
@@ -29,7 +29,7 @@ def control_fault(text: str) -> str | None:
         return None
     if match := _CONTROL.search(text):
         return f"contains the control character U+{ord(match.group()):04X}; remove it"
-    if match := _SURROGATE.search(text):
+    if match := SURROGATE.search(text):
         code = ord(match.group())
         return f"contains U+{code:04X}, a lone surrogate that is no character; remove it"
     return _bidi_fault(text)

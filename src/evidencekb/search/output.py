@@ -8,6 +8,7 @@ import textwrap
 from html import escape
 from typing import TYPE_CHECKING
 
+from evidencekb.kb.text import SURROGATE
 from evidencekb.terminal import NARROWEST, terminal_safe, wrapped
 
 if TYPE_CHECKING:
@@ -31,10 +32,7 @@ def results_json(results: SearchResults) -> str:
     # A query's bytes that are not UTF-8 reach it as lone surrogates (Python reads
     # arguments with surrogateescape), which no UTF-8 text holds: in a corrected query
     # they are written as JSON's own escape, so the document stays valid JSON.
-    return _SURROGATE.sub(_escaped, json.dumps(out, ensure_ascii=False, indent=2))
-
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+    return SURROGATE.sub(_escaped, json.dumps(out, ensure_ascii=False, indent=2))
 
 
 def _escaped(match: re.Match[str]) -> str:
