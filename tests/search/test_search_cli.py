@@ -229,7 +229,7 @@ def test_a_query_of_only_unsearched_words_says_so(kb_dir: Path, site_dir: Path, 
     result = ekb(kb_dir, site_dir, "--", query)
     assert (result.exit_code, result.stdout) == (
         0,
-        'Type a more specific word: very common words such as \u201cthe\u201d are not searched.\n',
+        "Type a more specific word: very common words such as \u201cthe\u201d are not searched.\n",
     )
     assert ekb(kb_dir, site_dir, "?").stdout == 'No claims match "?".\n'
 
