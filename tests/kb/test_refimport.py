@@ -120,6 +120,16 @@ def test_medline_in_order(grading: Path, tmp_path: Path) -> None:
     assert reference(grading, 3) == expected(3, SANTESSO_2020)
 
 
+def test_an_export_saved_as_text_is_read_by_its_first_line(grading: Path, tmp_path: Path) -> None:
+    """PubMed saves "PubMed format" as pubmed-...-set.txt, EndNote its RIS as .txt."""
+    import_references(grading, write(tmp_path, "endnote.txt", GUYATT_RIS), "grading")
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
+    pubmed = write(tmp_path, "pubmed-grading-set.txt", "\n" + MEDLINE)
+    import_references(grading, pubmed, "grading")
+    assert reference(grading, 1) == expected(1, COHEN_2018, type="journal-article")
+    assert reference(grading, 3) == expected(3, SANTESSO_2020)
+
+
 def refused_in_order(kb_dir: Path, tmp_path: Path, summary: str, order: list[int]) -> str:
     """Why importing the MEDLINE works in `order` (indexes into MEDLINE's records) into
     the topic `summary` makes is refused; references.toml is left as it was."""
@@ -309,7 +319,14 @@ def test_a_differing_field_is_kept_unless_replace(grading: Path, tmp_path: Path)
             "refs.docx",
             "x",
             "refs.docx: unknown reference file type '.docx'; allowed: .ris (RIS), .bib (BibTeX), "
-            ".json (CSL-JSON), .nbib or .medline (PubMed MEDLINE)",
+            ".json (CSL-JSON), .nbib or .medline (PubMed MEDLINE), .txt holding one of these",
+        ),
+        (
+            "refs.txt",
+            "\nReferences\n1. Cohen SP, Bhatia A, Buvanendran A, et al.\n",
+            "refs.txt:2: a .txt file of references must start as an export does: a MEDLINE "
+            "record with a 'PMID- ' line, a RIS record with 'TY  - ', a BibTeX entry with @ "
+            "and its type, or CSL-JSON with '['",
         ),
         ("broken.json", "[{", "broken.json:1: not a readable csl-json file (expecting property"),
     ],

@@ -20,7 +20,8 @@ from evidencekb.terminal import plural
     kb_option,
 )
 def refs_import(source: Path, slug: str, replace: bool, dry_run: bool, kb_dir: Path) -> None:
-    """Fill references from a RIS, BibTeX, CSL-JSON or PubMed MEDLINE (.nbib) file.
+    """Fill references from a RIS, BibTeX, CSL-JSON or PubMed MEDLINE (.nbib) file,
+    or a .txt export of one (PubMed's "PubMed format", EndNote's RIS).
 
     Records match the topic's citation numbers by the number a record names
     (CSL-JSON citation-number, a RIS ID or BibTeX key that is a number or

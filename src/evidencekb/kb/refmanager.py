@@ -91,14 +91,28 @@ class LineFaults(ValueError):
         self.faults = faults
 
 
+# Exports saved as plain text, by their first line: PubMed's "PubMed format" file
+# (pubmed-...-set.txt) and EndNote's RIS output style write .txt.
+TEXT_SUFFIX = ".txt"
+_FIRST_LINES = {
+    "medline": re.compile(r"PMID- "),
+    "ris": re.compile(r"TY  - "),
+    "bibtex": re.compile(r"@\w+\s*[{(]"),
+    "csl-json": re.compile(r"[\[{]"),
+}
+
+
 def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
-    """Every record of a reference-manager file; its format from its extension. A
-    record names a citation number by a bare number or `<topic>-<number>`."""
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
+    """Every record of a reference-manager file; its format from its extension, or
+    for a .txt export from its first line. A record names a citation number by a bare
+    number or `<topic>-<number>`."""
+    suffix = path.suffix.lower()
+    fmt = FORMATS.get(suffix)
+    if fmt is None and suffix != TEXT_SUFFIX:
         raise KBError(
             f"{path}: unknown reference file type '{path.suffix}'; allowed: "
-            ".ris (RIS), .bib (BibTeX), .json (CSL-JSON), .nbib or .medline (PubMed MEDLINE)"
+            ".ris (RIS), .bib (BibTeX), .json (CSL-JSON), .nbib or .medline (PubMed MEDLINE), "
+            ".txt holding one of these"
         )
     name = shown(str(path))
     try:
@@ -109,6 +123,7 @@ def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
         raise KBError(f"{name}: {error.reason}") from None
     except UnicodeDecodeError:
         raise KBError(f"{name}: not UTF-8 text; export it as UTF-8 and try again") from None
+    fmt = fmt or _format_of_text(name, text)
     readers: dict[str, Callable[[str], list[tuple[Any, dict[str, Any]]]]] = {
         "ris": _ris,
         "bibtex": _bibtex,
@@ -132,6 +147,20 @@ def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
     return tuple(
         Record(position, _number(own, topic), _non_empty(fields))
         for position, (own, fields) in enumerate(raw, start=1)
+    )
+
+
+def _format_of_text(name: str, text: str) -> str:
+    """The format of a .txt export, from its first line that is not blank."""
+    lines = text.splitlines()
+    number, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (1, ""))
+    for fmt, pattern in _FIRST_LINES.items():
+        if pattern.match(first.lstrip()):
+            return fmt
+    raise KBError(
+        f"{name}:{number}: a .txt file of references must start as an export does: "
+        "a MEDLINE record with a 'PMID- ' line, a RIS record with 'TY  - ', a BibTeX "
+        "entry with @ and its type, or CSL-JSON with '['"
     )
 
 
