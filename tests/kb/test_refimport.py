@@ -16,6 +16,7 @@ from evidencekb.errors import KBError
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references
+from evidencekb.kb.refmanager import read_records
 from fixtures import (
     COHEN_2018,
     EVIDENCE_TOPIC,
@@ -105,6 +106,19 @@ def test_ris_by_its_numbered_id(grading: Path, tmp_path: Path) -> None:
     import_references(grading, write(tmp_path, "guyatt.ris", GUYATT_RIS), "grading")
     assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
     assert reference(grading, 1) == {"number": 1}
+
+
+def test_endnotes_pmcid_in_c2_is_read_when_it_is_one(grading: Path, tmp_path: Path) -> None:
+    """EndNote keeps a PubMed import's PMCID in Custom 2, which its RIS writes as C2;
+    another manager's C2 may hold anything, which is not read."""
+    endnote = GUYATT_RIS.replace("ER  - ", "C2  - PMC2335261\nER  - ")
+    import_references(grading, write(tmp_path, "endnote.ris", endnote), "grading")
+    assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid")
+    for custom in ("2335261", "Epub 2008 Apr 24", "PMC2335261; PMC2335262"):
+        other = write(
+            tmp_path, "other.ris", GUYATT_RIS.replace("ER  - ", f"C2  - {custom}\nER  - ")
+        )
+        assert "pmcid" not in read_records(other)[0].fields
 
 
 def test_bibtex_by_its_numbered_key(grading: Path, tmp_path: Path) -> None:

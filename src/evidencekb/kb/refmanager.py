@@ -315,11 +315,19 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "pages": pages,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
+            "pmcid": _ris_pmcid(entry.get("custom2")),
         }
         records.append((entry.get("id"), _with_note_ids(fields, entry.get("notes"))))
     if faults:
         raise LineFaults(sorted(faults))
     return records
+
+
+def _ris_pmcid(custom: Any) -> str | None:
+    """EndNote's PMCID: its field Custom 2, C2 in RIS, filled by a PubMed import. Other
+    managers put anything in C2: only a value that is a PMCID whole is one."""
+    value = custom.strip() if isinstance(custom, str) else ""
+    return value if is_pmcid(value) else None
 
 
 def _ris_pages(entry: dict[str, Any], layout: _RisRecord) -> tuple[Any, list[tuple[int, str]]]:
