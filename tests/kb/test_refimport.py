@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from evidencekb.errors import KBError
+from evidencekb.errors import KBError, ValidationError
 from evidencekb.kb.importer import import_summary
 from evidencekb.kb.load import load_kb
 from evidencekb.kb.refimport import import_references
@@ -144,6 +144,57 @@ def test_an_export_saved_as_text_is_read_by_its_first_line(grading: Path, tmp_pa
     assert reference(grading, 3) == expected(3, SANTESSO_2020)
 
 
+def line_of(text: str, start: str, nth: int = 1) -> int:
+    """The line of `text` that is the `nth` to start with `start`."""
+    found = [n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start)]
+    return found[nth - 1]
+
+
+def test_a_refused_record_is_named_by_the_line_it_starts_on(grading: Path, tmp_path: Path) -> None:
+    """A record of each format, its DOI broken: the message names the file, the line
+    the record starts on, and what is wrong."""
+    bad_doi = SANTESSO_2020["doi"].replace("10.", "11.", 1)
+    items = [csl_item(n, work) for n, work in enumerate((COHEN_2018, GUYATT_2008), 1)]
+    items.append({**csl_item(3, SANTESSO_2020), "DOI": bad_doi})
+    files = {
+        "pubmed.nbib": (MEDLINE.replace(SANTESSO_2020["doi"], bad_doi), "PMID- ", 3),
+        "zotero.json": (json.dumps(items, indent=2), "  {", 3),
+        "one-line.json": ("[\n" + ",\n".join(json.dumps(i) for i in items) + "\n]", "{", 3),
+        "zotero.bib": (
+            COHEN_BIBTEX
+            + COHEN_BIBTEX.replace("@article{1,", "@article{3,").replace("{10.", "{11."),
+            "@article",
+            2,
+        ),
+        "endnote.ris": (
+            GUYATT_RIS.replace("ID  - 2", "ID  - 1")
+            + "\n"
+            + GUYATT_RIS.replace("ID  - 2", "ID  - 3").replace("DO  - 10.", "DO  - 11."),
+            "TY  - ",
+            2,
+        ),
+    }
+    for name, (text, start, nth) in files.items():
+        path = write(tmp_path, name, text)
+        with pytest.raises(KBError) as caught:
+            import_references(grading, path, "grading")
+        line = line_of(text, start, nth)
+        assert str(caught.value).startswith(f"{path}:{line}: nothing imported: record {nth} ")
+        assert "is not a DOI" in str(caught.value)
+
+
+def test_every_refused_record_is_reported_at_its_line(grading: Path, tmp_path: Path) -> None:
+    """Collected, then refused once: one problem a record."""
+    text = MEDLINE.replace("- 10.", "- 11.")
+    path = write(tmp_path, "pubmed.nbib", text)
+    with pytest.raises(ValidationError) as caught:
+        import_references(grading, path, "grading")
+    assert [(p.line, p.message[:40]) for p in caught.value.problems] == [
+        (line_of(text, "PMID- ", n), f"nothing imported: record {n} (reference {n})")
+        for n in (1, 2, 3)
+    ]
+
+
 def refused_in_order(kb_dir: Path, tmp_path: Path, summary: str, order: list[int]) -> str:
     """Why importing the MEDLINE works in `order` (indexes into MEDLINE's records) into
     the topic `summary` makes is refused; references.toml is left as it was."""
@@ -154,7 +205,7 @@ def refused_in_order(kb_dir: Path, tmp_path: Path, summary: str, order: list[int
     with pytest.raises(KBError) as caught:
         import_references(kb_dir, shuffled, "grading")
     assert (kb_dir / "topics" / "grading" / "references.toml").read_bytes() == before
-    return str(caught.value).removeprefix(f"{shuffled}: ")
+    return re.sub(r"^[^:]*:[0-9]+: ", "", str(caught.value).removeprefix(str(tmp_path)))
 
 
 def test_a_record_that_is_another_work_is_refused(empty_kb: Path, tmp_path: Path) -> None:
@@ -320,14 +371,15 @@ def test_a_differing_field_is_kept_unless_replace(grading: Path, tmp_path: Path)
         (
             "seven.ris",
             GUYATT_RIS.replace("ID  - 2", "ID  - 7"),
-            "seven.ris: record 1 names reference 7, which the topic does not cite; cited: 1, 2, 3",
+            "seven.ris:1: record 1 names reference 7, which the topic does not cite; "
+            "cited: 1, 2, 3",
         ),
         (
             "bad.ris",
             GUYATT_RIS.replace("DO  - 10.1136", "DO  - 11.1136"),
-            "bad.ris: nothing imported: record 1 (reference 2): doi '11.1136/bmj.39489.470347.AD' "
-            "is not a DOI: it starts with '10.', a registrant number, '/', then the suffix, "
-            'like "10.1097/AAP.0000000000000808"',
+            "bad.ris:1: nothing imported: record 1 (reference 2): doi "
+            "'11.1136/bmj.39489.470347.AD' is not a DOI: it starts with '10.', a registrant "
+            "number, '/', then the suffix, like \"10.1097/AAP.0000000000000808\"",
         ),
         (
             "refs.docx",
@@ -408,7 +460,7 @@ def test_a_record_numbered_with_eight_digits_fills_its_reference(
     with pytest.raises(KBError) as refused:
         import_references(evidence_kb, write(tmp_path, "other.ris", other), EVIDENCE_TOPIC)
     assert str(refused.value) == (
-        f"{tmp_path}/other.ris: record 1 names reference 13734013, which the topic does not "
+        f"{tmp_path}/other.ris:1: record 1 names reference 13734013, which the topic does not "
         "cite; cited: 13734012, 32587939"
     )
 

@@ -110,7 +110,7 @@ def test_a_value_check_would_refuse_is_never_written(
     before = (grading / REFERENCES).read_bytes()
     with pytest.raises(KBError) as caught:
         import_references(grading, csl(tmp_path, **fields), "grading")
-    prefix = f"{tmp_path}/refs.json: nothing imported: record 1 (reference 2): "
+    prefix = f"{tmp_path}/refs.json:1: nothing imported: record 1 (reference 2): "
     assert str(caught.value).startswith(prefix + message)
     assert (grading / REFERENCES).read_bytes() == before
 
@@ -135,12 +135,13 @@ def test_a_number_of_thousands_of_digits_is_no_traceback(
         "record per number, or give each record its number (CSL-JSON citation-number, a "
         "RIS ID or BibTeX key)"
     )
-    said = {
-        "id.ris": by_order,
-        "key.bib": by_order,
-        "year.ris": "nothing imported: record 1 (reference 2): field 'year' must be a whole number",
+    said = {  # after the file's name: a record's fault gives its line
+        "id.ris": f": {by_order}",
+        "key.bib": f": {by_order}",
+        "year.ris": ":1: nothing imported: record 1 (reference 2): field 'year' must be a "
+        "whole number",
     }[name]
-    assert (ran.returncode, ran.stderr) == (1, f"Error: {tmp_path}/{name}: {said}\n")
+    assert (ran.returncode, ran.stderr) == (1, f"Error: {tmp_path}/{name}{said}\n")
 
 
 def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> None:
@@ -513,7 +514,7 @@ def test_a_year_of_five_digits_is_refused_not_cut(grading: Path, tmp_path: Path)
     code, out, err = run_import(grading, path)
     assert (code, out) == (1, "")
     assert err.startswith(
-        f"Error: {path}: nothing imported: record 1 (reference 2): year 20080 is not plausible"
+        f"Error: {path}:1: nothing imported: record 1 (reference 2): year 20080 is not plausible"
     )
 
 

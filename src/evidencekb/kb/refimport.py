@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.atomic import replace_file, writes_kb
-from evidencekb.errors import KBError, failure_reason
+from evidencekb.errors import KBError, Problem, ValidationError, failure_reason
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
 from evidencekb.kb.files import scan_kb
@@ -124,24 +124,27 @@ def match_records(
             )
         return list(zip(numbers, records, strict=True))
     if len(named) != len(records):
+        unnamed = next(r for r in records if r.number is None)
         raise KBError(
-            f"{name}: record {next(r.position for r in records if r.number is None)} names "
-            "no citation number while others do; give every record its number, or none"
+            f"{name}:{unnamed.line}: record {unnamed.position} names no citation number "
+            "while others do; give every record its number, or none"
         )
-    seen: dict[int, int] = {}
+    seen: dict[int, Record] = {}
     for record in named:
         assert record.number is not None
         if record.number not in numbers:
             raise KBError(
-                f"{name}: record {record.position} names reference {record.number}, which "
-                f"the topic does not cite; cited: {', '.join(map(str, numbers)) or '(none)'}"
+                f"{name}:{record.line}: record {record.position} names reference "
+                f"{record.number}, which the topic does not cite; cited: "
+                f"{', '.join(map(str, numbers)) or '(none)'}"
             )
         if record.number in seen:
+            first = seen[record.number]
             raise KBError(
-                f"{name}: records {seen[record.number]} and {record.position} both name "
-                f"reference {record.number}"
+                f"{name}:{record.line}: records {first.position} (line {first.line}) and "
+                f"{record.position} both name reference {record.number}"
             )
-        seen[record.number] = record.position
+        seen[record.number] = record
     return [(record.number, record) for record in named if record.number is not None]
 
 
@@ -149,13 +152,20 @@ def _check_values(matched: list[tuple[int, Record]], source: Path) -> None:
     """Every value against the rule `ekb check` holds references.toml to (the same
     field declarations and checks): a value of the wrong kind, a control character,
     an identifier of the wrong shape is refused before anything is written."""
+    name = shown(str(source))
     problems = [
-        f"record {record.position} (reference {number}): {message}"
+        Problem(
+            name,
+            record.line,
+            f"nothing imported: record {record.position} (reference {number}): {message}",
+        )
         for number, record in matched
         for message in record_faults(record.fields)
     ]
+    if len(problems) == 1:
+        raise KBError(str(problems[0]))
     if problems:
-        raise KBError(f"{shown(str(source))}: nothing imported: " + "; ".join(problems))
+        raise ValidationError(problems)
 
 
 def _check_same_works(
@@ -175,10 +185,11 @@ def _check_same_works(
             continue
         how = "in order" if record.number is None else "by the number it names"
         raise KBError(
-            f"{shown(str(source))}: nothing imported: record {record.position}, matched "
-            f"{how} to reference {number}, is another work: {clash}; give each record "
-            "the number of the reference it is (a RIS ID, BibTeX key or CSL-JSON "
-            "citation-number), or --replace to take a named record's values"
+            f"{shown(str(source))}:{record.line}: nothing imported: record "
+            f"{record.position}, matched {how} to reference {number}, is another work: "
+            f"{clash}; give each record the number of the reference it is (a RIS ID, "
+            "BibTeX key or CSL-JSON citation-number), or --replace to take a named "
+            "record's values"
         )
 
 

@@ -67,9 +67,15 @@ FORMATS: dict[str, str] = {
 }
 
 
+# What a format's reader gives of each record: the number it names (as written, if
+# any), its fields, and the line it starts on.
+Read = tuple[Any, dict[str, Any], int]
+
+
 @dataclass(frozen=True)
 class Record:
     position: int  # 1-based order in the file
+    line: int  # the line of the file it starts on
     number: int | None  # the citation number the record names, if any (`_number`)
     fields: dict[str, Any]  # reference fields the record gives, none empty
 
@@ -124,7 +130,7 @@ def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
     except UnicodeDecodeError:
         raise KBError(f"{name}: not UTF-8 text; export it as UTF-8 and try again") from None
     fmt = fmt or _format_of_text(name, text)
-    readers: dict[str, Callable[[str], list[tuple[Any, dict[str, Any]]]]] = {
+    readers: dict[str, Callable[[str], list[Read]]] = {
         "ris": _ris,
         "bibtex": _bibtex,
         "csl-json": _csl_json,
@@ -145,8 +151,8 @@ def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
     if not raw:
         raise KBError(f"{name}: no records found; {_ALLOWED[fmt]}")
     return tuple(
-        Record(position, _number(own, topic), _non_empty(fields))
-        for position, (own, fields) in enumerate(raw, start=1)
+        Record(position, line, _number(own, topic), _non_empty(fields))
+        for position, (own, fields, line) in enumerate(raw, start=1)
     )
 
 
@@ -288,7 +294,7 @@ _RIS_FORMS: dict[str, dict[str, str]] = {
 _RIS_SPELLINGS = frozenset({"journal"})
 
 
-def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
+def _ris(text: str) -> list[Read]:
     import rispy
 
     lines = text.split("\n")  # as rispy splits them, so that line numbers agree
@@ -317,7 +323,7 @@ def _ris(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "url": _first(entry.get("urls")),
             "pmcid": _ris_pmcid(entry.get("custom2")),
         }
-        records.append((entry.get("id"), _with_note_ids(fields, entry.get("notes"))))
+        records.append((entry.get("id"), _with_note_ids(fields, entry.get("notes")), layout.start))
     if faults:
         raise LineFaults(sorted(faults))
     return records
@@ -524,7 +530,7 @@ _BIBTEX_TYPES = {"article": "journal-article", "book": "book", "online": "web-pa
 _VERBATIM = {"doi", "url"}
 
 
-def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
+def _bibtex(text: str) -> list[Read]:
     from bibtexparser import middlewares
     from bibtexparser.entrypoint import parse_string
     from bibtexparser.model import DuplicateBlockKeyBlock
@@ -571,7 +577,8 @@ def _bibtex(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "doi": _bare_doi(values.get("doi")),
             "url": values.get("url"),
         }
-        records.append((entry.key, _with_note_ids(fields, values.get("note"))))
+        line = (entry.start_line or 0) + 1
+        records.append((entry.key, _with_note_ids(fields, values.get("note")), line))
     return records
 
 
@@ -639,7 +646,7 @@ _CSL_SOME = "id, type, title, author, issued, DOI"
 _CSL_NAME_PARTS = ("dropping-particle", "non-dropping-particle", "family", "given", "suffix")
 
 
-def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
+def _csl_json(text: str) -> list[Read]:
     try:
         items = load_json(text)
     except json.JSONDecodeError as error:
@@ -654,7 +661,7 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
         if not known & set(item):  # JSON of another kind ({"items": [...]}): not read as empty
             raise ValueError(f"item {number} holds none of CSL-JSON's fields, such as {_CSL_SOME}")
     records = []
-    for item in items:
+    for item, line in zip(items, _csl_item_lines(text, len(items)), strict=True):
         fields = {
             "type": _csl_type(item.get("type")),
             "title": item.get("title"),
@@ -671,8 +678,35 @@ def _csl_json(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "doi": _bare_doi(item.get("DOI")),
             "url": item.get("URL"),
         }
-        records.append((item.get("citation-number"), _with_note_ids(fields, item.get("note"))))
+        number = item.get("citation-number")
+        records.append((number, _with_note_ids(fields, item.get("note")), line))
     return records
+
+
+def _csl_item_lines(text: str, count: int) -> list[int]:
+    """The line each of the file's `count` items starts on: its list read an item at a
+    time (the file is read already, so each is whole JSON); a file of one item, line 1
+    or its brace's."""
+    decoder = json.JSONDecoder()
+    at = _skip_space(text, 0)
+    if count == 1 and text.startswith("{", at):
+        return [text.count("\n", 0, at) + 1]
+    lines: list[int] = []
+    line, counted = 1, 0
+    at = _skip_space(text, at + 1)  # past "["
+    while len(lines) < count:
+        line += text.count("\n", counted, at)
+        counted = at
+        lines.append(line)
+        _, at = decoder.raw_decode(text, at)
+        at = _skip_space(text, _skip_space(text, at) + 1)  # past ","
+    return lines
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
 
 
 def _csl_type(value: Any) -> Any:
@@ -715,7 +749,7 @@ def _csl_first_year(issued: Any) -> Any:
 # -- PubMed MEDLINE -------------------------------------------------------------
 
 
-def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
+def _medline(text: str) -> list[Read]:
     import io
 
     from Bio import Medline
@@ -723,11 +757,11 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
     # Bio.Medline is untyped: each record is a dict of tag to text or list of texts.
     parse: Callable[[Iterable[str]], Iterable[dict[str, Any]]] = Medline.parse
     tags = _MedlineTags()
-    records: list[tuple[Any, dict[str, Any]]] = []
+    records: list[Read] = []
     for entry in parse(tags.lines(io.StringIO(text))):
         if "PMID" not in entry:
             raise ValueError("a record has no PMID line")
-        given = tags.taken()
+        given, line = tags.taken()
         # Each LID and AID line whole: PubMed gives a publisher's item id and the DOI
         # on two LID lines, which Bio.Medline runs into one text ("S0140-... [pii] 10...").
         ids = [value for tag, value in given if tag in ("LID", "AID")]
@@ -743,7 +777,7 @@ def _medline(text: str) -> list[tuple[Any, dict[str, Any]]]:
             "pages": _pages(entry.get("PG")),
             "doi": doi,
         }
-        records.append((None, fields))
+        records.append((None, fields, line))
     return records
 
 
@@ -763,21 +797,25 @@ class _MedlineTags:
 
     def __init__(self) -> None:
         self._given: list[tuple[str, str]] = []
+        self._start = 1  # the line the record being read starts on
 
     def lines(self, lines: Iterable[str]) -> Iterator[str]:
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
             if line.startswith("      "):  # continues the value above
                 if self._given and line.strip():
                     tag, value = self._given[-1]
                     self._given[-1] = (tag, f"{value} {line.strip()}")
             elif line.strip():
+                if not self._given:
+                    self._start = number
                 self._given.append((line[:4].rstrip(), line[6:].strip()))
             yield line
 
-    def taken(self) -> list[tuple[str, str]]:
-        """(tag, value) of the record read last, in order; then none, for the next."""
+    def taken(self) -> tuple[list[tuple[str, str]], int]:
+        """(tag, value) of the record read last, in order, and the line it starts on;
+        then none, for the next."""
         given, self._given = self._given, []
-        return given
+        return given, self._start
 
 
 def _medline_values(given: list[tuple[str, str]]) -> dict[str, Any]:
