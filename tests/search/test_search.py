@@ -410,6 +410,13 @@ def test_a_word_typed_in_capitals_is_that_word_unless_the_kb_writes_it_so(
     assert run(index_dir, "AIDS").hits == ()
 
 
+def test_a_query_typed_full_width_reads_as_ascii(index_dir: Path) -> None:
+    """As an East Asian input method types it: letters, signs and the space."""
+    for query in ("KETAMINE", "ketamine pain", '"central sensitization"'):
+        typed = "".join("\u3000" if char == " " else chr(ord(char) + 0xFEE0) for char in query)
+        assert ids(run(index_dir, typed)) == ids(run(index_dir, query)) != []
+
+
 def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:
     from evidencekb.search.query import AllOf, AnyOf, Fielded, Negated, Quoted, Word, parse
 

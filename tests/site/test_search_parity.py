@@ -579,6 +579,20 @@ CASES += ["KETAMINE", "DOSING", "KETAMINE DOSING", '"NEUROPATHIC PAIN"', "text:K
 CASES += ["OPIOIDS OR INFUSIONS", "AIDS", "NMDA"]
 
 
+def full_width(text: str) -> str:
+    """`text` as an East Asian input method types it: U+FF01 to U+FF5E for ASCII's
+    signs, digits and letters, U+3000 for the space."""
+    return "".join(
+        "\u3000" if char == " " else chr(ord(char) + 0xFEE0) if "!" <= char <= "~" else char
+        for char in text
+    )
+
+
+# Typed full-width (analysis.narrowed): a word in capitals, a typo, a field.
+CASES += [full_width(q) for q in ("KETAMINE", "ketamime pain", "section:research")]
+CASES += [full_width("section:research") + " ketamine"]
+
+
 def test_a_query_is_measured_in_characters_in_both(seed: Built) -> None:
     compare(seed, [(q, {}) for q in WIDE_CHARACTERS], marks=True)
 

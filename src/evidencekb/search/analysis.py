@@ -37,6 +37,17 @@ TOKEN_PATTERN = r"\w+(\.?\w+)*"
 JS_TOKEN_PATTERN = r"[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*"
 # Words shorter than this are not indexed or searched.
 MIN_WORD_LENGTH = 2
+# The full-width forms of ASCII's letters, digits and signs (U+FF01 to U+FF5E), as an
+# East Asian input method types them (U+FF2B for "K"): first, last, and how far each
+# is from its ASCII character. A query reads each as that character (`narrowed`).
+FULL_WIDTH = (0xFF01, 0xFF5E, 0xFF01 - ord("!"))
+_NARROW = {code: code - FULL_WIDTH[2] for code in range(FULL_WIDTH[0], FULL_WIDTH[1] + 1)}
+
+
+def narrowed(query: str) -> str:
+    """`query` with each full-width ASCII character as the ASCII one."""
+    return query.translate(_NARROW)
+
 
 # Words that carry no weight: articles, pronouns, auxiliaries, common
 # prepositions and conjunctions, and the words questions are made of ("does

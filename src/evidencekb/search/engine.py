@@ -34,7 +34,7 @@ from whoosh.scoring import BM25F
 from evidencekb.errors import KBError, QueryError, failure_reason
 from evidencekb.reading import open_regular
 from evidencekb.registry import query_field
-from evidencekb.search.analysis import TOKEN_PATTERN, spans
+from evidencekb.search.analysis import TOKEN_PATTERN, narrowed, spans
 from evidencekb.search.bulk import BulkScores
 from evidencekb.search.codes import CodedAll, CodedTerm, claim_test, count
 from evidencekb.search.damage import damaged
@@ -125,8 +125,9 @@ def search(
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     # Composed, as the site's search composes it: "Schu\u0308nemann" pasted from a PDF is
-    # the name as typed, "Schünemann", not two words split at the accent.
-    query = unicodedata.normalize("NFC", query)
+    # the name as typed, "Schünemann", not two words split at the accent; and narrowed:
+    # KETAMINE typed full-width (U+FF2B U+FF25 ...) is "KETAMINE".
+    query = narrowed(unicodedata.normalize("NFC", query))
     tree = parse(query)  # syntax errors first, before touching the index
     run = partial(_run, query=query, tree=tree, filters=filters, limit=limit, ranking=ranking)
     failure: Exception | None = None

@@ -217,6 +217,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "token": analysis.JS_TOKEN_PATTERN,
         "space": space_class(),
         "minLength": analysis.MIN_WORD_LENGTH,
+        "fullWidth": list(analysis.FULL_WIDTH),
         "stopWords": sorted(analysis.STOP_WORDS),
         "abbreviationLetters": analysis.ABBREVIATION_LETTERS,
         "shortAbbreviationLetters": analysis.SHORT_ABBREVIATION_LETTERS,

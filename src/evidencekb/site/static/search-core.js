@@ -58,6 +58,8 @@
     this.doiPrefix = new RegExp(a.doiPrefix, 'iu');
     this.pmidPattern = new RegExp(a.pmidPattern, 'u');
     this.boosts = a.boosts;
+    this.fullWidth = new RegExp('[' + String.fromCharCode(a.fullWidth[0]) + '-' +
+      String.fromCharCode(a.fullWidth[1]) + ']', 'g');
     this.shards = {};
     this.spelling = {};
     this.docs = {};
@@ -150,6 +152,15 @@
     }
     return out;
   }
+
+  // analysis.narrowed: each full-width ASCII character (manifest's fullWidth: first,
+  // last, distance) as the ASCII one.
+  Engine.prototype.narrowed = function (query) {
+    var wide = this.a.fullWidth;
+    return query.replace(this.fullWidth, function (char) {
+      return String.fromCharCode(char.charCodeAt(0) - wide[2]);
+    });
+  };
 
   Engine.prototype.pending = function () {
     return Object.keys(this.need.shards).length > 0 || Object.keys(this.need.spelling).length > 0;
@@ -940,8 +951,9 @@
   Engine.prototype.search = function (query, filters) {
     this.need = {shards: {}, spelling: {}};
     try {
-      // Composed, as engine.search composes it: an accent typed apart is the letter's.
-      var outcome = this.run(String(query).normalize('NFC'), filters);
+      // Composed and narrowed, as engine.search reads it: an accent typed apart is the
+      // letter's, a full-width letter the ASCII one.
+      var outcome = this.run(this.narrowed(String(query).normalize('NFC')), filters);
       if (this.pending()) throw new Missing();
       return outcome;
     } catch (error) {
