@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import STORED_COLUMN
+from whoosh.codec.whoosh3 import STORED_COLUMN, W3Codec
 
 from evidencekb.kb.fingerprint import kb_fingerprint
 from evidencekb.kb.load import load_kb
@@ -81,12 +81,12 @@ def test_a_segment_is_whooshs_own_but_for_the_stored_values_offsets(
     """Our writer changes how a segment is written (its text analysed beforehand,
     postings gathered by term and handed over a block at a time, each field's analysis
     shared by the claims that share its value, field lengths kept), not what: every
-    file but the stored values is whoosh's."""
+    file but the stored values is whoosh's, with its postings left uncompressed."""
     kb = made()
     write_index(kb, tmp_path / "ours", fingerprint=kb_fingerprint(REPO_KB))
     (tmp_path / "plain").mkdir()
     plain = whoosh_index.create_in(str(tmp_path / "plain"), schema(), INDEX_NAME)
-    writer = plain.writer(compound=False)
+    writer = plain.writer(codec=W3Codec(compression=0), compound=False)
     for document in with_words(*words_apart(indexed_documents(kb, kb.topics))):
         writer.add_document(**document)  # what we give whoosh, but analysed
     writer.commit(merge=False)

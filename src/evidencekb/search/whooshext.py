@@ -375,10 +375,13 @@ class TermPostings(NamedTuple):
 
 
 class _NamedSegmentCodec(W3Codec):  # type: ignore[misc]
-    """whoosh's codec, except that the new segment gets the id given, not a random one."""
+    """whoosh's codec, except that the new segment gets the id given, not a random one,
+    and its blocks of postings are not compressed: zlib took a seventh of the time of
+    writing a segment (the largest part of an edit build), for an index that only
+    `ekb search` reads and that is never published (BENCHMARKS.md)."""
 
     def __init__(self, segment_id: str) -> None:
-        super().__init__()
+        super().__init__(compression=0)
         self.segment_id = segment_id
 
     def new_segment(self, storage: Any, indexname: str) -> W3Segment:
