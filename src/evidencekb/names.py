@@ -23,6 +23,7 @@ CITATION_STYLES: dict[str, str] = {
     "bracket-each": "[2][4]",
     "parenthesized": "(2, 4)",
     "superscript": "\u00b2\u02d2\u2074",
+    "caret": "^2,4^",  # pandoc's Markdown superscript
 }
 # The layouts a summary is written in (kb/layouts.py reads each), so that `ekb
 # export --format text` writes a topic back in its own; "text" when not recorded.

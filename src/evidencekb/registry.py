@@ -196,7 +196,7 @@ TOPIC_FIELDS: tuple[TopicField, ...] = (
         "citation_style",
         "choice",
         "How the summary wrote its citation numbers (plain, compact, bracketed, "
-        "bracket-each, parenthesized or superscript).",
+        "bracket-each, parenthesized, superscript or caret).",
         choices=tuple(CITATION_STYLES),
         what="citation style",
     ),

@@ -101,6 +101,9 @@ def _written(spelling: str, separator: str, numbers: list[int]) -> str:
         "superscript": f"{listed.translate(_RAISE)}.",
         "superscript after the period": f".{listed.translate(_RAISE)}",
         "compact": f".{listed}",
+        # pandoc's superscript, a space in it escaped
+        "caret": "^" + listed.replace(" ", "\\ ") + "^.",
+        "caret after the period": ".^" + listed.replace(" ", "\\ ") + "^",
     }[spelling]
 
 
@@ -115,6 +118,8 @@ SEPARATORS = {
     "superscript": [",", ";", "\u02d2", ", ", "; "],
     "superscript after the period": [",", ";", "\u02d2"],
     "compact": [",", ";"],
+    "caret": [",", ", ", ";"],
+    "caret after the period": [",", "; "],
 }
 SPELLINGS = [(spelling, sep) for spelling, seps in SEPARATORS.items() for sep in seps]
 
@@ -379,6 +384,9 @@ MANAGING = "Ketamine has demonstrated efficacy in managing complex regional pain
         ("Ketamine blocks Ca\u00b2\u207a channels.", []),
         ("Uptake on \u00b9\u2078F-FDG PET fell in 10\u2076 cells.", []),
         ("Patients with COVID-19 [n = 4] and type 2 diabetes (1) were included.", []),
+        # ... and so written with pandoc's carets.
+        ("Doses of 1.5 mg/m^2^ daily and an I^2^ of 45% in 10^6^ cells at 10^-3^ M.", []),
+        (f"{MANAGING} ^1^ and fibromyalgia.", ["^1^"]),
     ],
 )
 def test_the_markers_no_rule_reads_are_found(text: str, unread: list[str]) -> None:
@@ -415,9 +423,10 @@ def test_a_marker_inside_a_statement_is_never_silently_dropped(
             "the statement, all its numbers in one marker, or make it two statements",
         ),
         (
-            f"{AWARE}^1^.",
-            '"^1^" (a caret superscript) is read in no layout; cite at the end of the '
-            "statement as [1] or \u00b9",
+            f"{AWARE}^1^ and their timing [2].",
+            'the citation marker "^1^" (a caret superscript) inside the statement is not '
+            "read; cite at the end of the statement, all its numbers in one marker, or make "
+            "it two statements",
         ),
         (
             f"{LEAD}<sup>2</sup>.",
@@ -533,11 +542,7 @@ def test_a_bracket_inside_a_statement_is_a_marker_unless_it_holds_a_0(numbers: l
         (" [3]", f'the citation marker "[3]" {INNER}'),
         (" \u00b3", f'the citation marker "\u00b3" {INNER}'),
         ("\u00b3", f'the citation marker "\u00b3" {INNER}'),
-        (
-            "^3^",
-            '"^3^" (a caret superscript) is read in no layout; cite at the end of the '
-            "statement as [3] or \u00b3",
-        ),
+        ("^3^", f'the citation marker "^3^" (a caret superscript) {INNER}'),
     ],
 )
 def test_check_refuses_a_marker_inside_a_claim_as_import_does(
@@ -832,3 +837,13 @@ def test_a_flattened_superscript_range_or_spaced_list_cites(
     summary = f"Ketamine\n\nOverview\n\n{statement}\n"
     (found,) = parse_summary(summary, "s.txt", "article", "research")
     assert (found.text, found.citations) == (text, citations)
+
+
+def test_a_caret_marker_is_written_back_as_a_caret_marker() -> None:
+    text = "Ketamine blocks NMDA receptors."
+    for numbers in ((1,), (2, 3), (1, 2, 3)):
+        marker = split_marker(with_marker(text, numbers, "caret"))
+        assert marker is not None
+        assert (marker.text, marker.citations, marker.style) == (text, numbers, "caret")
+    # A power at the end is the text's, not a citation: "m^2^." cites nothing.
+    assert split_marker("The dose was 1 mg/m^2^.") is None

@@ -88,6 +88,29 @@ def test_superscript_tags_cite_each_number_they_hold(empty_kb: Path, tmp_path: P
     ]
 
 
+def test_pandocs_caret_superscripts_cite_and_export_back(empty_kb: Path, tmp_path: Path) -> None:
+    """pandoc writes a Word document's raised numbers as ^1^ (a space in one escaped);
+    a power so written is the text's, kept word for word."""
+    text = (
+        "# Ketamine for pain management\n\n## From the Research\n\n"
+        f"- {VIABLE}.^1^\n"
+        f"- {MECHANISM}^2,\\ 3^.\n"
+        f"- {ANALGESIA} at 0.5 mg/m^2^.^3^\n"
+        f"- {MODERATE}.^4^\n"
+    )
+    assert run_import(empty_kb, tmp_path / "s.md", text) == (0, created(empty_kb, 4, 4), "")
+    assert claims_of(empty_kb) == [
+        (5, None, f"{VIABLE}.", (1,)),
+        (6, None, f"{MECHANISM}.", (2, 3)),
+        (7, None, f"{ANALGESIA} at 0.5 mg/m^2^.", (3,)),
+        (8, None, f"{MODERATE}.", (4,)),
+    ]
+    assert checked(empty_kb)[0] == 0
+    # Written back as the summary wrote them.
+    exported = ekb_here("export", "--format", "text", "--topic", "t", "--kb", str(empty_kb))
+    assert text in exported.stdout
+
+
 # -- 2. nesting deeper than the reader goes is refused at the first line not read ----------
 
 

@@ -85,8 +85,15 @@ _QUOTED = re.compile(
 _PLAIN = re.compile(
     rf"^(?P<text>.*?\S)\s+(?P<marker>{NUMBER}(?:{_SEPARATOR}{NUMBER}){{0,{_MOST}}}){_END}\Z"
 )
+# Pandoc's superscript, as it writes Word's raised numbers in Markdown: "^1^", "^2,3^",
+# "^1-3^", a space escaped ("^1,\\ 2^": a superscript holds no bare space). `_CARET`
+# finds one whole, `_CARET_LIST` says whether its numbers are a marker's.
+_CARET = rf"\^[\d\s,;&{re.escape(DASHES)}\\]{{1,{8 * _MOST}}}\^"
+_CARET_LIST = re.compile(rf"\^\s*{_LIST}\s*\^")
+_CARETED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_CARET}){_END}\Z")
 _STYLES = (
     (_SUPERSCRIPTED, "superscript"),
+    (_CARETED, "caret"),
     (_BRACKETED, "bracketed"),
     (_PARENTHESIZED, "parenthesized"),
     (_JOINED, "compact"),
@@ -157,6 +164,10 @@ def _is_citation(match: re.Match[str], style: str) -> bool:
         return bool(match.group("space")) or not _power_of(text, match.group("marker"))
     if style == "parenthesized" and _is_scale(match.group("marker")):
         return False
+    if style == "caret":  # raised numbers in a list, not a power ("mg/m^2^.")
+        marker = match.group("marker")
+        listed = _CARET_LIST.fullmatch(_unescaped(marker)) is not None
+        return listed and (bool(match.group("space")) or not _caret_power(text, marker))
     if style in ("bracketed", "compact"):
         return True  # in brackets, or joined to the sentence's end, it can only cite
     if text.endswith("."):
@@ -180,9 +191,26 @@ def _takes_number(text: str) -> bool:
     return token.lower().strip("(\"'") in NUMBER_WORDS
 
 
+def _caret_power(before: str, caret: str) -> bool:
+    """Whether a caret superscript joined to `before` raises it to a power, as raised
+    digits would (`_power_of`: "10^6^", "m^2^"), or is a negative power ("10^-3^")."""
+    raised = _unescaped(caret).strip("^").strip()
+    if raised[:1] in DASHES:
+        return True
+    return raised.isdigit() and _power_of(before, raised.translate(_FROM_DIGITS))
+
+
+def _unescaped(caret: str) -> str:
+    """A caret superscript's text without Markdown's escapes ("^1,\\ 2^" is "^1, 2^")."""
+    return caret.replace("\\", "")
+
+
 def _marker(match: re.Match[str], style: str) -> Marker:
     raw = match.group("marker")
     digits = lowered(raw) if style == "superscript" else raw
+    if style == "caret":
+        raw = _unescaped(raw)
+        digits = raw.strip("^")
     digits = digits.replace("\u207b", "-").replace("\u02d2", ",")
     citations, faults = read_numbers(_BRACKETED_RANGE.sub(r"\g<dash>", digits))
     if style == "bracketed" and raw.count("[") > 1:
@@ -266,7 +294,7 @@ _INNER_RAISED = re.compile(
     rf"(?:{SUPERSCRIPT_MINUS}(?P<power>{_SUP})|(?P<marker>{_SUP_LIST}))"
     rf"(?![\w\u207a{SUPERSCRIPT_MINUS}])"
 )
-_UNREAD = re.compile(rf"\^{_LIST}\^|{SUP_TAG.pattern}", re.IGNORECASE)
+_UNREAD_CARET = re.compile(_CARET)
 
 
 # What a run of markers at a statement's end is written with: numbers, raised or not,
@@ -314,8 +342,14 @@ def unread_markers(text: str) -> list[str]:
     found = [run] if (run := _unbalanced_end(text)) is not None else []
     found += [m.group() for m in _INNER_BRACKETS.finditer(text) if not _is_scale(m.group())]
     found += [m.group("marker") for m in _INNER_RAISED.finditer(text) if not _raised_power(m)]
+    found += [m.group() for m in _UNREAD_CARET.finditer(text) if not _joined_power(m)]
     # A `</sup>` is refused with the `<sup>` it closes; one alone raises nothing.
-    return found + [m.group() for m in _UNREAD.finditer(text) if not m.group("close")]
+    return found + [m.group() for m in SUP_TAG.finditer(text) if not m.group("close")]
+
+
+def _joined_power(caret: re.Match[str]) -> bool:
+    before = caret.string[: caret.start()]
+    return bool(before) and not before[-1].isspace() and _caret_power(before, caret.group())
 
 
 def unread_faults(text: str, what: str) -> list[str]:
@@ -373,10 +407,10 @@ def unread_fault(marker: str, what: str) -> str:
             "the statement as [1] or \u00b9, or import the summary as Markdown (--layout markdown)"
         )
     if marker.startswith("^"):
-        numbers = marker.strip("^")
         return (
-            f'"{marker}" (a caret superscript) is read in no layout; cite at the end of the '
-            f"statement as [{numbers}] or {numbers.translate(_FROM_DIGITS)}"
+            f'the citation marker "{marker}" (a caret superscript) inside the {what} is not '
+            "read; cite at the end of the statement, all its numbers in one marker, or make "
+            "it two statements"
         )
     return (
         f'the citation marker "{marker}" inside the {what} is not read; cite at the end of '
@@ -492,6 +526,8 @@ def format_marker(citations: tuple[int, ...], style: str, separator: str | None 
         numbers = [str(n).translate(_FROM_DIGITS) for n in citations]
         return (separator or ",").join(numbers)
     numbers = [str(n) for n in citations]
+    if style == "caret":
+        return "^" + (separator or ",").join(numbers) + "^"
     if style == "bracket-each":
         return (separator or "").join(f"[{n}]" for n in numbers)
     joined = (separator or ("," if style == "compact" else ", ")).join(numbers)

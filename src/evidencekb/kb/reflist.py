@@ -120,7 +120,7 @@ class Entry:
 # A line of a list: a bullet, or a number as a list's entries are numbered.
 _LISTED = re.compile(r"^(?:[-*+\u2022]|\[\d{1,3}\]|\d{1,3}[.)])\s+(?P<body>\S.*)$")
 # The marker styles only a citation takes, never a work's own numbers ("2018;43(5)").
-_CITING_STYLES = ("bracketed", "bracket-each", "superscript")
+_CITING_STYLES = ("bracketed", "bracket-each", "superscript", "caret")
 
 
 def list_start(lines: Sequence[str]) -> int | None:

@@ -37,7 +37,7 @@ from evidencekb.kb.text import shown, text_fault
 
 HEADING_SEPARATOR = " > "
 # Citation markers only a citation is written in.
-_MARKED = frozenset(("bracketed", "bracket-each", "parenthesized", "superscript"))
+_MARKED = frozenset(("bracketed", "bracket-each", "parenthesized", "superscript", "caret"))
 _HEADING_MARKUP = re.compile(r"^#+\s*|\s*:\Z")
 # A section's number before a heading's words, "2.", "2 " or a subsection's "2.1" or
 # "2.1.3.": a subsection's heading stands under its section's ("2.1" under "2. ...").
