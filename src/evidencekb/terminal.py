@@ -17,6 +17,10 @@ import textwrap
 # C0 controls, DEL and C1 controls, as a regex character-class body: kb/text.py
 # refuses them in one-line fields, and a terminal must not be handed them raw.
 CONTROL_CODES = r"\x00-\x1f\x7f-\x9f"
+# Half of a UTF-16 pair alone (JSON's "\ud800"; a command line's bytes that are not
+# UTF-8, as Python reads them): no character, and no UTF-8 text can hold it. kb/text.py
+# refuses one in a field; `ekb search --json` writes one as JSON's escape.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 # The bidi embeddings and overrides, each closed by POP DIRECTIONAL FORMATTING, and the
 # isolates, closed by POP DIRECTIONAL ISOLATE (Unicode's bidi algorithm, UAX #9): they
 # reorder the text after them (the "Trojan Source" trick), so a terminal is handed

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from evidencekb.terminal import BIDI_CLOSES, CONTROL_CODES
+from evidencekb.terminal import BIDI_CLOSES, CONTROL_CODES, SURROGATE
 
 _CONTROL = re.compile(f"[{CONTROL_CODES}]")
 # The bidi controls, each opener with its closer (terminal.BIDI_CLOSES). One left open
@@ -19,8 +19,6 @@ _CONTROL = re.compile(f"[{CONTROL_CODES}]")
 # shown as "31 ,21"): text copied from a PDF can carry one unseen. Closed ones stay,
 # as right-to-left text may need them.
 _BIDI_CLOSERS = frozenset(BIDI_CLOSES.values())
-# Half of a UTF-16 pair alone (JSON's "\ud800"): no character, and no UTF-8 file can hold it.
-SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def control_fault(text: str) -> str | None:

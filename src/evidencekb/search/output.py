@@ -8,8 +8,7 @@ import textwrap
 from html import escape
 from typing import TYPE_CHECKING
 
-from evidencekb.kb.text import SURROGATE
-from evidencekb.terminal import NARROWEST, terminal_safe, wrapped
+from evidencekb.terminal import NARROWEST, SURROGATE, terminal_safe, wrapped
 
 if TYPE_CHECKING:
     from evidencekb.search.engine import Hit, SearchResults
