@@ -148,7 +148,7 @@ def test_the_phrases_drawn_are_found_in_headings_and_beyond_them(
 def test_a_phrase_is_compiled_with_the_heading_within_the_body(index_dir: Path) -> None:
     meta = read_meta(index_dir)
     assert meta is not None
-    plan = Compiler(meta, BOOSTS, lambda term: True).compile(parse('"cell death"'))
+    plan = Compiler(meta, BOOSTS).compile(parse('"cell death"'))
     assert isinstance(plan.strict, Union)
     within, *others = plan.strict.subqueries
     assert isinstance(within, Within)

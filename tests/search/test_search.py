@@ -342,8 +342,8 @@ def kb_of(*texts: str) -> KnowledgeBase:
 
 
 def test_abbreviations_in_capitals_are_not_stemmed() -> None:
-    assert terms("CRPS CRP NMDA IL10 doses Dosing MgSO4") == (
-        "crps", "crp", "nmda", "il10", "dose", "dose", "mgso4",
+    assert terms("CRPS CRP NMDA IL10 doses Dosing MgSO4 DOSING NSAIDS") == (
+        "crps", "crp", "nmda", "il10", "dose", "dose", "mgso4", "dose", "nsaid",
     )  # fmt: skip
 
 
@@ -382,7 +382,7 @@ def test_an_absent_abbreviation_finds_nothing_rather_than_a_near_one(tmp_path: P
     assert len(run(index_dir, "CRP").hits) == 2
 
 
-def test_a_word_typed_in_capitals_is_that_word_unless_the_kb_writes_it_so(
+def test_a_long_word_in_capitals_is_a_word_and_a_short_one_an_abbreviation(
     tmp_path: Path,
 ) -> None:
     index_dir = tmp_path / "whoosh"
@@ -392,6 +392,8 @@ def test_a_word_typed_in_capitals_is_that_word_unless_the_kb_writes_it_so(
         "In the RECOVERY trial, dexamethasone lowered 28-day mortality.",  # k-3
         "Recovery after surgery was faster with regional anaesthesia.",  # k-4
         "Walking aids reduced falls.",  # k-5
+        "KEY POINTS TO CONSIDER: ketamine infusions need monitoring.",  # k-6
+        "Clinical considerations differ.",  # k-7
     )
     write_index(kb, index_dir, fingerprint=Fingerprint("t", read_started_ns=0))
     # Typed with caps lock on: the words, stemmed as the kb's own were.
@@ -400,14 +402,19 @@ def test_a_word_typed_in_capitals_is_that_word_unless_the_kb_writes_it_so(
         ("DOSING", "dosing"),
         ("KETAMINE CRPS", "ketamine crps"),
         ('"EASED PAIN"', '"eased pain"'),
+        ("CONSIDER", "consider"),
     ):
         assert ids(run(index_dir, typed)) == ids(run(index_dir, written)) != []
-    # Written in capitals in a claim, a word is the name it is there: the trial.
-    assert ids(run(index_dir, "RECOVERY")) == ["k-3"]
+    # A long word written in capitals in a claim is a word too: found in any case.
+    assert set(ids(run(index_dir, "RECOVERY"))) == set(ids(run(index_dir, "recovery")))
+    assert set(ids(run(index_dir, "recovery"))) == {"k-3", "k-4"}
+    assert set(ids(run(index_dir, "consider"))) == {"k-6"}  # not "considerations"
     # A short word in capitals is an abbreviation even where the kb has none: AIDS
     # is not walking aids.
     assert ids(run(index_dir, "aids")) == ["k-5"]
     assert run(index_dir, "AIDS").hits == ()
+    # A long one typed wrong is corrected as any word is.
+    assert run(index_dir, "KETAMIME").corrected_query == "ketamine"
 
 
 def test_a_query_typed_full_width_reads_as_ascii(index_dir: Path) -> None:

@@ -27,8 +27,8 @@ from evidencekb.kb.load import load_kb
 from evidencekb.model import KnowledgeBase
 from evidencekb.search import Filters, search, write_index
 from evidencekb.search.analysis import (
+    ABBREVIATION_MOST_LETTERS,
     JS_TOKEN_PATTERN,
-    SHORT_ABBREVIATION_LETTERS,
     TOKEN_PATTERN,
     is_abbreviation,
     terms,
@@ -480,7 +480,7 @@ def in_capitals(kb: KnowledgeBase) -> list[str]:
             word
             for claim in kb.claims
             for word in re.findall(r"\w+", claim.text)
-            if word.isalpha() and word.isupper() and len(word) > SHORT_ABBREVIATION_LETTERS
+            if word.isalpha() and word.isupper() and len(word) > ABBREVIATION_MOST_LETTERS
         }
     )
     long_words = sorted(
@@ -573,10 +573,18 @@ SPACES = [
 # small letter.
 DOUBLE_STRUCK = "\u2102\u211d\u2119\U0001d54a"  # "CRPS"
 CASES = ["KETAMIMEª", "CRPSª", DOUBLE_STRUCK, f"ketamine {DOUBLE_STRUCK}"]
-# Typed with caps lock on (analysis.Vocabulary.query_terms): long words are stemmed
-# unless the kb writes them in capitals, short ones are abbreviations.
+# Typed with caps lock on (analysis.is_abbreviation): long words are words, stemmed,
+# and corrected when misspelled; short ones are abbreviations. The Turkish capital I
+# with a dot, which lowers to two characters, in a word.
 CASES += ["KETAMINE", "DOSING", "KETAMINE DOSING", '"NEUROPATHIC PAIN"', "text:KETAMINE"]
-CASES += ["OPIOIDS OR INFUSIONS", "AIDS", "NMDA"]
+CASES += [
+    "OPIOIDS OR INFUSIONS",
+    "AIDS",
+    "NMDA",
+    "KETAMIME",
+    "EMES\u0130S",
+    "APPROPR\u0130ATE PAIN",
+]
 
 
 def full_width(text: str) -> str:

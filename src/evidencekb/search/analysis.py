@@ -11,7 +11,7 @@ query.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,13 +91,14 @@ class SortedStopFilter(StopFilter):
         self.__dict__.update(state)
 
 
-# An abbreviation has at least this many letters.
+# An abbreviation has at least ABBREVIATION_LETTERS letters and at most
+# ABBREVIATION_MOST_LETTERS. A longer word in capitals is a word (KETAMINE typed with
+# caps lock on, DEVELOPMENT in a shouted heading, a trial's name, RECOVERY), stemmed as
+# any other, in claims and queries alike: a stemmer leaves a long acronym as it is
+# (NMDAR, COVID) or takes its plural off (NSAIDS is NSAID), where a short one's last
+# letter is its own (CRPS is not the plural of CRP, nor AIDS of "aid").
 ABBREVIATION_LETTERS = 2
-# A query word in capitals of at most this many letters is an abbreviation even where
-# the kb never writes it (CRPS, AIDS: stemmed, they would find CRP and "aid"). A longer
-# one is an abbreviation only where the kb writes it in capitals; anywhere else it is a
-# word typed in capitals (KETAMINE, DOSING), stemmed (Vocabulary.query_terms).
-SHORT_ABBREVIATION_LETTERS = 4
+ABBREVIATION_MOST_LETTERS = 4
 
 
 def letters(word: str) -> int:
@@ -105,9 +106,9 @@ def letters(word: str) -> int:
 
 
 def is_abbreviation(word: str) -> bool:
-    """Whether `word` is written in capitals as an abbreviation: at least two
-    letters, none of them lowercase ("CRPS", "NMDA", "IL10"; not "MgSO4")."""
-    return word.isupper() and letters(word) >= ABBREVIATION_LETTERS
+    """Whether `word` is written in capitals as an abbreviation: two to four letters,
+    none of them lowercase ("CRPS", "NMDA", "IL10"; not "MgSO4", nor "KETAMINE")."""
+    return word.isupper() and ABBREVIATION_LETTERS <= letters(word) <= ABBREVIATION_MOST_LETTERS
 
 
 class MarkAbbreviationsFilter(Filter):
@@ -306,27 +307,18 @@ class Vocabulary:
         ]
         return cls(tuple(groups), frozenset(data["abbreviations"]))
 
-    def query_terms(self, text: str, indexed: Callable[[str], bool]) -> tuple[str, ...]:
-        """The index terms of a query's words. A word spelled like a known
-        abbreviation, in any case, is that abbreviation, not stemmed; so is a word
-        in capitals that is short (SHORT_ABBREVIATION_LETTERS) or that the kb writes
-        in capitals (`indexed`: its term is in a searched field). Any other word in
-        capitals was typed so (KETAMINE, DOSING) and is stemmed as the kb's words
-        were."""
-
-        def spelled(match: re.Match[str]) -> str:
-            word = match.group()
-            lower = word.lower()
-            if lower in self.abbreviations:
-                return word.upper()
-            typed_in_capitals = (
-                is_abbreviation(word)
-                and letters(word) > SHORT_ABBREVIATION_LETTERS
-                and not indexed(lower)
+    def query_terms(self, text: str) -> tuple[str, ...]:
+        """The index terms of a query's words, reading a word spelled like a known
+        abbreviation as that abbreviation, so that it is not stemmed."""
+        if self.abbreviations:
+            text = re.sub(
+                TOKEN_PATTERN,
+                lambda m: (
+                    m.group().upper() if m.group().lower() in self.abbreviations else m.group()
+                ),
+                text,
             )
-            return lower if typed_in_capitals else word
-
-        return terms(re.sub(TOKEN_PATTERN, spelled, text))
+        return terms(text)
 
     def longest_match(
         self, tokens: Sequence[str], start: int

@@ -41,7 +41,7 @@ from evidencekb.search.damage import damaged
 from evidencekb.search.fields import keyword_query
 from evidencekb.search.index import IndexMeta, read_meta
 from evidencekb.search.query import Compiler, Node, Plan, parse
-from evidencekb.search.spelling import corrected_query, indexed_in
+from evidencekb.search.spelling import corrected_query
 from evidencekb.search.whooshext import CountingCollector, remember_terms
 
 
@@ -215,7 +215,7 @@ def _run(
     limit: int,
     ranking: Ranking,
 ) -> SearchResults:
-    compiler = Compiler(meta, dict(ranking.field_boosts), indexed_in(searcher.reader()))
+    compiler = Compiler(meta, dict(ranking.field_boosts))
     filter_query = _filter_query(meta, filters)
     plan = compiler.compile(tree)
     corrected = None

@@ -30,8 +30,6 @@ from evidencekb.search.matchers import Excluding, Phrase, Within
 from evidencekb.search.whooshext import Intersection, Union
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from evidencekb.search.index import IndexMeta
 
 FIELDS: tuple[str, ...] = QUERY_FIELD_NAMES
@@ -255,15 +253,9 @@ class Compiler:
     """Turns a syntax tree into whoosh queries, checking field values against
     the index's metadata and expanding vocabulary names."""
 
-    def __init__(
-        self,
-        meta: IndexMeta,
-        field_boosts: dict[str, float],
-        indexed: Callable[[str], bool],
-    ) -> None:
+    def __init__(self, meta: IndexMeta, field_boosts: dict[str, float]) -> None:
         self.meta = meta
         self.boosts = field_boosts
-        self.indexed = indexed  # whether a term is in a searched field (Vocabulary.query_terms)
         self.highlight: set[tuple[str, ...]] = set()
 
     def compile(self, tree: Node | None) -> Plan:
@@ -286,7 +278,7 @@ class Compiler:
         if isinstance(node, Word | Quoted):
             if field in KEYWORD_FIELDS:
                 return self._keyword(field, node.text)
-            tokens = self.meta.vocabulary.query_terms(node.text, self.indexed)
+            tokens = self.meta.vocabulary.query_terms(node.text)
             if not tokens:
                 return None
             group = self.meta.vocabulary.group_of(tokens) if field is None else None
@@ -318,7 +310,7 @@ class Compiler:
                 while j < len(parts) and isinstance(parts[j], Word):
                     j += 1
                 words = [w for w in parts[i:j] if isinstance(w, Word)]
-                run = [self.meta.vocabulary.query_terms(w.text, self.indexed) for w in words]
+                run = [self.meta.vocabulary.query_terms(w.text) for w in words]
                 out += [(query, True) for query in self._run(run, negated)]
                 i = j
             else:

@@ -14,7 +14,6 @@ these numbers, which the build writes into its data.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from evidencekb.search.analysis import (
@@ -30,15 +29,9 @@ MIN_WORD = 4
 LONG_WORD = 6
 
 
-def indexed_in(reader: Any) -> Callable[[str], bool]:
-    """Whether a term is in any searched field of the index `reader` reads."""
-    return lambda term: any(reader.doc_frequency(field, term) for field in TEXT_FIELDS)
-
-
 def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabulary) -> str | None:
     """The query with each unknown word replaced by its closest indexed word."""
     reader = searcher.reader()
-    indexed = indexed_in(reader)
     edits: list[tuple[int, int, str]] = []
     for node in word_nodes(tree):
         # The word alone: a sign typed against it ("ketamime?", "ketamime,") stays.
@@ -46,14 +39,14 @@ def corrected_query(query: str, tree: Node, searcher: Any, vocabulary: Vocabular
         if found is None:
             continue
         word = found.group()
-        tokens = vocabulary.query_terms(word, indexed)  # a known abbreviation: unstemmed
+        tokens = vocabulary.query_terms(word)  # a known abbreviation in any case: unstemmed
         if len(word) < MIN_WORD or not word.isalpha() or len(tokens) != 1:
             continue
         # An unknown abbreviation is not a typo: one letter off, it names
         # something else (CRPS is not CRP).
         if is_abbreviation(word):
             continue
-        if indexed(tokens[0]):
+        if any(reader.doc_frequency(f, tokens[0]) for f in TEXT_FIELDS):
             continue
         if vocabulary.group_of(tokens) is not None:
             continue

@@ -220,7 +220,7 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "fullWidth": list(analysis.FULL_WIDTH),
         "stopWords": sorted(analysis.STOP_WORDS),
         "abbreviationLetters": analysis.ABBREVIATION_LETTERS,
-        "shortAbbreviationLetters": analysis.SHORT_ABBREVIATION_LETTERS,
+        "abbreviationMostLetters": analysis.ABBREVIATION_MOST_LETTERS,
         "abbreviations": sorted(vocabulary.abbreviations),
         "groups": vocabulary.to_json()["groups"],
         "fields": {

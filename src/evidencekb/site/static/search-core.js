@@ -179,10 +179,11 @@
 
   // analysis.is_abbreviation: Python's str.isupper (a character of Unicode's Uppercase, and
   // none of its Lowercase or a title-case letter: "ª" and "ʰ" are lower case with no
-  // capital, "ℂ" a capital with no small letter), with enough letters.
+  // capital, "ℂ" a capital with no small letter), with two to four letters.
   Engine.prototype.isAbbreviation = function (word) {
+    var count = letters(word);
     return /\p{Uppercase}/u.test(word) && !/[\p{Lowercase}\p{Lt}]/u.test(word) &&
-      letters(word) >= this.a.abbreviationLetters;
+      count >= this.a.abbreviationLetters && count <= this.a.abbreviationMostLetters;
   };
 
   // analysis.letters: how many letters `word` has (str.isalpha: Unicode's letters).
@@ -191,17 +192,15 @@
   }
 
   // The index terms of a query's words (analysis.Vocabulary.query_terms): each word
-  // lowercased and stemmed, as the index's words were; a word spelled like a vocabulary
-  // abbreviation is that abbreviation, unstemmed, and so is a word in capitals that is
-  // short (CRPS, not CRP) or that the kb writes so (its term is indexed); any other
-  // word in capitals (KETAMINE) was typed so and is stemmed.
+  // lowercased and stemmed, as the index's words were; a word written in capitals as
+  // an abbreviation, or spelled like a vocabulary abbreviation, is that abbreviation,
+  // unstemmed.
   Engine.prototype.queryTerms = function (text) {
     var self = this, out = [];
     (String(text).match(this.token) || []).forEach(function (word) {
       var lower = word.toLowerCase();
       if (length(lower) < self.a.minLength || self.stop[lower]) return;
-      var abbreviation = self.abbreviations[lower] || (self.isAbbreviation(word) &&
-        (letters(word) <= self.a.shortAbbreviationLetters || self.knownTerm(lower)));
+      var abbreviation = self.isAbbreviation(word) || self.abbreviations[lower];
       out.push(abbreviation ? lower : stem(lower));
     });
     return out;
