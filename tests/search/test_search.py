@@ -417,11 +417,36 @@ def test_a_long_word_in_capitals_is_a_word_and_a_short_one_an_abbreviation(
     assert run(index_dir, "KETAMIME").corrected_query == "ketamine"
 
 
+def full_width(text: str) -> str:
+    """`text`'s digits and letters as an East Asian input method types them."""
+    return "".join(
+        chr(ord(char) + 0xFEE0) if char.isascii() and char.isalnum() else char for char in text
+    )
+
+
 def test_a_query_typed_full_width_reads_as_ascii(index_dir: Path) -> None:
-    """As an East Asian input method types it: letters, signs and the space."""
-    for query in ("KETAMINE", "ketamine pain", '"central sensitization"'):
-        typed = "".join("\u3000" if char == " " else chr(ord(char) + 0xFEE0) for char in query)
+    for query in ("KETAMINE", "ketamine pain", '"central sensitization"', "section:research pain"):
+        typed = full_width(query)
         assert ids(run(index_dir, typed)) == ids(run(index_dir, query)) != []
+    # Its signs stay: a full-width bracket typed as punctuation is no bracket.
+    assert run(index_dir, "\u75db\u307f\uff08ketamine").query  # searched: no QueryError
+
+
+def test_a_claim_written_full_width_is_found_by_its_words_either_way(tmp_path: Path) -> None:
+    index_dir = tmp_path / "whoosh"
+    japanese = (
+        "\u306e\u5165\u9662\u60a3\u8005\u306b\u306f\u30c7\u30ad\u30b5\u30e1\u30bf\u30be\u30f3"
+    )
+    written = full_width("COVID") + "\uff0d" + full_width("19") + japanese + full_width("6mg") + "."
+    kb = kb_of(written, "Dexamethasone 6 mg lowered mortality in COVID-19.")
+    write_index(kb, index_dir, fingerprint=Fingerprint("t", read_started_ns=0))
+    assert set(ids(run(index_dir, "covid"))) == {"k-1", "k-2"}
+    assert set(ids(run(index_dir, full_width("COVID")))) == {"k-1", "k-2"}
+    assert ids(run(index_dir, written)) == ["k-1"]  # its own words, pasted
+    # Highlighted where it stands in the text as written.
+    hit = run(index_dir, "covid").hits
+    first = next(h for h in hit if h.claim["id"] == "k-1")
+    assert first.highlights == ((0, 5),)
 
 
 def test_the_query_module_parses_a_query_into_a_syntax_tree() -> None:

@@ -611,6 +611,40 @@ def test_a_query_splits_at_pythons_spaces_in_both(seed: Built) -> None:
     compare(seed, [(q, {}) for q in SPACES], marks=True)
 
 
+# A claim Japanese text writes with full-width letters and digits, beside the same
+# finding in English (RECOVERY Collaborative Group, N Engl J Med 2021;384:693-704).
+JAPANESE = f"{full_width('COVID')}\uff0d{full_width('19')}\u306e\u5165\u9662\u60a3\u8005"
+JAPANESE += f"\u306b\u306f\u30c7\u30ad\u30b5\u30e1\u30bf\u30be\u30f3{full_width('6mg')}"
+WRITTEN_WIDE = f"""From the Research
+Dexamethasone
+- {JAPANESE} [1].
+- Dexamethasone 6 mg lowered 28-day mortality in hospitalized COVID-19 patients [1].
+
+References
+1. RECOVERY Collaborative Group. Dexamethasone in Hospitalized Patients with Covid-19. \
+N Engl J Med. 2021;384(8):693-704.
+"""
+
+
+@pytest.fixture(scope="module")
+def written_wide(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    from evidencekb.kb.importer import import_summary
+
+    work = tmp_path_factory.mktemp("wide")
+    shutil.copytree(REPO_KB, work / "kb")
+    (work / "covid.txt").write_text(WRITTEN_WIDE, encoding="utf-8")
+    import_summary(work / "kb", work / "covid.txt", "covid-ja", title="Dexamethasone")
+    return Built(work / "kb", work / "site")
+
+
+def test_a_claim_written_full_width_is_found_alike(written_wide: Built) -> None:
+    """Its words narrowed as the query's are (analysis.narrowed), in both engines."""
+    wide = next(c.id for c in written_wide.kb.claims if c.text.startswith(full_width("COVID")))
+    assert wide in written_wide.cli("covid")["ids"]
+    queries = ["covid", full_width("COVID"), JAPANESE, full_width("covid 6mg"), "dexamethasone"]
+    compare(written_wide, [(q, {}) for q in queries], marks=True)
+
+
 def test_capitals_read_alike(seed: Built) -> None:
     assert seed.cli("KETAMIMEª")["corrected"] == "ketamine"
     assert seed.cli("KETAMINE DOSING")["ids"] == seed.cli("ketamine dosing")["ids"] != []

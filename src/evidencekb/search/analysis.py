@@ -37,16 +37,33 @@ TOKEN_PATTERN = r"\w+(\.?\w+)*"
 JS_TOKEN_PATTERN = r"[\p{L}\p{N}_]+(?:\.?[\p{L}\p{N}_]+)*"
 # Words shorter than this are not indexed or searched.
 MIN_WORD_LENGTH = 2
-# The full-width forms of ASCII's letters, digits and signs (U+FF01 to U+FF5E), as an
-# East Asian input method types them (U+FF2B for "K"): first, last, and how far each
-# is from its ASCII character. A query reads each as that character (`narrowed`).
-FULL_WIDTH = (0xFF01, 0xFF5E, 0xFF01 - ord("!"))
-_NARROW = {code: code - FULL_WIDTH[2] for code in range(FULL_WIDTH[0], FULL_WIDTH[1] + 1)}
+# The full-width forms of ASCII's digits and letters, as an East Asian input method
+# types them and Japanese text writes them (COVID, 6 mg): read as ASCII's, in
+# claims and queries alike (`narrowed`), so that either finds the other. Full-width
+# signs stay as they are: a full-width bracket typed as punctuation is none of the query
+# language. The ranges (first, last) and how far each is from its ASCII character.
+FULL_WIDTH_RANGES = ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+FULL_WIDTH_DISTANCE = 0xFF10 - ord("0")
+_NARROW = {
+    code: code - FULL_WIDTH_DISTANCE
+    for first, last in FULL_WIDTH_RANGES
+    for code in range(first, last + 1)
+}
 
 
-def narrowed(query: str) -> str:
-    """`query` with each full-width ASCII character as the ASCII one."""
-    return query.translate(_NARROW)
+def narrowed(text: str) -> str:
+    """`text` with each full-width digit and letter as the ASCII one (one character
+    for one: offsets in it are offsets in `text`)."""
+    return text.translate(_NARROW)
+
+
+class NarrowingTokenizer(RegexTokenizer):
+    """whoosh's RegexTokenizer over the text `narrowed`: its tokens' characters are
+    where they stand in the text as written."""
+
+    def __call__(self, value: str, **kwargs: Any) -> Iterator[Any]:
+        tokens: Iterator[Any] = super().__call__(narrowed(value), **kwargs)
+        return tokens
 
 
 # Words that carry no weight: articles, pronouns, auxiliaries, common
@@ -160,7 +177,7 @@ def _searched_words() -> Composable:
     the names analyzers begin, so that a name and the same words in a claim's text
     reach the same terms."""
     return (
-        RegexTokenizer(TOKEN_PATTERN)
+        NarrowingTokenizer(TOKEN_PATTERN)
         | MarkAbbreviationsFilter()
         | LowercaseFilter()
         | SortedStopFilter(STOP_WORDS, minsize=MIN_WORD_LENGTH)
@@ -194,7 +211,7 @@ def names_analyzer() -> Composable:
 def word_analyzer() -> Composable:
     """Words as written (lowercased): the dictionary that spelling corrections
     are drawn from, so that a suggestion is a real word, not a stem."""
-    return RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
+    return NarrowingTokenizer(TOKEN_PATTERN) | LowercaseFilter()
 
 
 _TEXT = text_analyzer()

@@ -217,7 +217,10 @@ def browser_analysis(kb: KnowledgeBase, data: Collected) -> dict[str, object]:
         "token": analysis.JS_TOKEN_PATTERN,
         "space": space_class(),
         "minLength": analysis.MIN_WORD_LENGTH,
-        "fullWidth": list(analysis.FULL_WIDTH),
+        "fullWidth": {
+            "ranges": [list(pair) for pair in analysis.FULL_WIDTH_RANGES],
+            "distance": analysis.FULL_WIDTH_DISTANCE,
+        },
         "stopWords": sorted(analysis.STOP_WORDS),
         "abbreviationLetters": analysis.ABBREVIATION_LETTERS,
         "abbreviationMostLetters": analysis.ABBREVIATION_MOST_LETTERS,

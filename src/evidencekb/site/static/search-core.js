@@ -58,8 +58,9 @@
     this.doiPrefix = new RegExp(a.doiPrefix, 'iu');
     this.pmidPattern = new RegExp(a.pmidPattern, 'u');
     this.boosts = a.boosts;
-    this.fullWidth = new RegExp('[' + String.fromCharCode(a.fullWidth[0]) + '-' +
-      String.fromCharCode(a.fullWidth[1]) + ']', 'g');
+    this.fullWidth = new RegExp('[' + a.fullWidth.ranges.map(function (range) {
+      return String.fromCharCode(range[0]) + '-' + String.fromCharCode(range[1]);
+    }).join('') + ']', 'g');
     this.shards = {};
     this.spelling = {};
     this.docs = {};
@@ -153,12 +154,12 @@
     return out;
   }
 
-  // analysis.narrowed: each full-width ASCII character (manifest's fullWidth: first,
-  // last, distance) as the ASCII one.
+  // analysis.narrowed: each full-width digit and letter (the manifest's fullWidth
+  // ranges) as the ASCII one.
   Engine.prototype.narrowed = function (query) {
-    var wide = this.a.fullWidth;
+    var distance = this.a.fullWidth.distance;
     return query.replace(this.fullWidth, function (char) {
-      return String.fromCharCode(char.charCodeAt(0) - wide[2]);
+      return String.fromCharCode(char.charCodeAt(0) - distance);
     });
   };
 
