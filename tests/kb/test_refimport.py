@@ -114,6 +114,9 @@ def test_endnotes_pmcid_in_c2_is_read_when_it_is_one(grading: Path, tmp_path: Pa
     endnote = GUYATT_RIS.replace("ER  - ", "C2  - PMC2335261\nER  - ")
     import_references(grading, write(tmp_path, "endnote.ris", endnote), "grading")
     assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid")
+    twice = endnote.replace("C2  - PMC2335261\n", "C2  - PMC2335261\nC2  - PMC1234567\n")
+    with pytest.raises(KBError, match=r"twice.ris:20: C2 is given again \(first on line 19\)"):
+        import_references(grading, write(tmp_path, "twice.ris", twice), "grading", dry_run=True)
     for custom in ("2335261", "Epub 2008 Apr 24", "PMC2335261; PMC2335262"):
         other = write(
             tmp_path, "other.ris", GUYATT_RIS.replace("ER  - ", f"C2  - {custom}\nER  - ")
@@ -136,8 +139,12 @@ def test_medline_in_order(grading: Path, tmp_path: Path) -> None:
 
 def test_an_export_saved_as_text_is_read_by_its_first_line(grading: Path, tmp_path: Path) -> None:
     """PubMed saves "PubMed format" as pubmed-...-set.txt, EndNote its RIS as .txt."""
-    import_references(grading, write(tmp_path, "endnote.txt", GUYATT_RIS), "grading")
+    # A publisher's RIS starts with lines of its own, which the RIS reader passes over.
+    header = "Provider: BMJ Publishing Group\nDatabase: The BMJ\n\n"
+    import_references(grading, write(tmp_path, "endnote.txt", header + GUYATT_RIS), "grading")
     assert reference(grading, 2) == expected(2, GUYATT_2008, "pmid", "pmcid")
+    jabref = write(tmp_path, "jabref.txt", "% Encoding: UTF-8\n\n" + COHEN_BIBTEX)
+    import_references(grading, jabref, "grading")
     pubmed = write(tmp_path, "pubmed-grading-set.txt", "\n" + MEDLINE)
     import_references(grading, pubmed, "grading")
     assert reference(grading, 1) == expected(1, COHEN_2018, type="journal-article")
@@ -389,10 +396,10 @@ def test_a_differing_field_is_kept_unless_replace(grading: Path, tmp_path: Path)
         ),
         (
             "refs.txt",
-            "\nReferences\n1. Cohen SP, Bhatia A, Buvanendran A, et al.\n",
-            "refs.txt:2: a .txt file of references must start as an export does: a MEDLINE "
-            "record with a 'PMID- ' line, a RIS record with 'TY  - ', a BibTeX entry with @ "
-            "and its type, or CSL-JSON with '['",
+            "\n[1] Cohen SP, Bhatia A, Buvanendran A, et al.\n",
+            "refs.txt:2: no line of this .txt file starts a record of a reference export: a "
+            "MEDLINE record starts with 'PMID- ', a RIS record with 'TY  - ', a BibTeX entry "
+            "with @ and its type ('@article{'), CSL-JSON with '[' or '{'",
         ),
         ("broken.json", "[{", "broken.json:1: not a readable csl-json file (expecting property"),
     ],

@@ -161,9 +161,10 @@ def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> N
         ("latin1.ris", "TY  - JOUR\nTI  - Sch\u00fcnemann\nER  - \n".encode("latin-1"),
          "not UTF-8 text; export it as UTF-8 and try again"),
         ("broken.bib", b"@article{2, title = {unclosed\n",
-         "not a readable bibtex file (cannot parse the entry starting on line 1)"),
+         "1: cannot read the BibTeX entry that starts here; a BibTeX entry starts with @ "
+         "and its type, like '@article{2,'"),
         ("twice.bib", b"@article{2, title = {A}}\n@article{2, title = {B}}\n",
-         "not a readable bibtex file (the entry on line 2 has the key of an earlier one, 2)"),
+         "2: the entry has the key of an earlier one, 2"),
         # JSON of another kind, once read as one empty item: "Nothing to change"
         ("items.json", b'{"items": []}',
          "not a readable csl-json file (item 1 holds none of CSL-JSON's fields, such as id, "
@@ -182,7 +183,7 @@ def test_unreadable_files_are_one_error_line(
     assert (result.returncode, result.stdout, result.stderr) == (
         1,
         "",
-        f"Error: {path}: {reason}\n",
+        f"Error: {path}:{reason}\n" if reason[0].isdigit() else f"Error: {path}: {reason}\n",
     )
 
 

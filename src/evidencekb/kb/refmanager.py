@@ -97,15 +97,18 @@ class LineFaults(ValueError):
         self.faults = faults
 
 
-# Exports saved as plain text, by their first line: PubMed's "PubMed format" file
-# (pubmed-...-set.txt) and EndNote's RIS output style write .txt.
+# Exports saved as plain text, by the first line that starts a record: PubMed's
+# "PubMed format" file (pubmed-...-set.txt) and EndNote's RIS output style write .txt.
+# Lines before it are what the format's reader passes over: a publisher's RIS header
+# ("Provider: ..."), JabRef's "% Encoding: UTF-8". CSL-JSON is JSON from its first
+# character: a list of items or one item.
 TEXT_SUFFIX = ".txt"
-_FIRST_LINES = {
+_RECORD_STARTS = {
     "medline": re.compile(r"PMID- "),
     "ris": re.compile(r"TY  - "),
-    "bibtex": re.compile(r"@\w+\s*[{(]"),
-    "csl-json": re.compile(r"[\[{]"),
+    "bibtex": re.compile(r"@\s*[A-Za-z]+\s*[{(]"),
 }
+_CSL_JSON_START = re.compile(r"\s*(?:\[\s*(?:\{|\]|\Z)|\{)")
 
 
 def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
@@ -157,16 +160,19 @@ def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
 
 
 def _format_of_text(name: str, text: str) -> str:
-    """The format of a .txt export, from its first line that is not blank."""
-    lines = text.splitlines()
-    number, first = next(((n, line) for n, line in enumerate(lines, 1) if line.strip()), (1, ""))
-    for fmt, pattern in _FIRST_LINES.items():
-        if pattern.match(first.lstrip()):
-            return fmt
+    """The format of a .txt export: the first line that starts a record says it."""
+    if _CSL_JSON_START.match(text):
+        return "csl-json"
+    lines = text.split("\n")  # as the readers count lines
+    for line in lines:
+        for fmt, pattern in _RECORD_STARTS.items():
+            if pattern.match(line):
+                return fmt
+    number = next((n for n, line in enumerate(lines, 1) if line.strip()), 1)
     raise KBError(
-        f"{name}:{number}: a .txt file of references must start as an export does: "
-        "a MEDLINE record with a 'PMID- ' line, a RIS record with 'TY  - ', a BibTeX "
-        "entry with @ and its type, or CSL-JSON with '['"
+        f"{name}:{number}: no line of this .txt file starts a record of a reference "
+        "export: a MEDLINE record starts with 'PMID- ', a RIS record with 'TY  - ', a "
+        "BibTeX entry with @ and its type ('@article{'), CSL-JSON with '[' or '{'"
     )
 
 
@@ -406,7 +412,7 @@ def _ris_author(name: str) -> str:
 
 # Tags rispy keeps one value of (the first): a second is refused, never dropped. Those
 # of the fields the registry names in RIS are added (`_ris_once`).
-_RIS_ONCE = {"ID", "TI", "T1", "PY", "Y1", "JF", "JO", "T2", "SP", "EP", "DO"}
+_RIS_ONCE = {"ID", "TI", "T1", "PY", "Y1", "JF", "JO", "T2", "SP", "EP", "DO", "C2"}
 _RIS_AUTHORS = {"AU", "A1"}
 # A tag line written with other spacing ("ER -", "TY- JOUR"): not RIS, and rispy
 # would read it as the value above continued.
@@ -544,8 +550,10 @@ def _bibtex(text: str) -> list[Read]:
         block = library.failed_blocks[0]
         line = (block.start_line or 0) + 1
         if isinstance(block, DuplicateBlockKeyBlock):
-            raise ValueError(f"the entry on line {line} has the key of an earlier one, {block.key}")
-        raise ValueError(f"cannot parse the entry starting on line {line}")
+            raise LineFaults([(line, f"the entry has the key of an earlier one, {block.key}")])
+        raise LineFaults(
+            [(line, "cannot read the BibTeX entry that starts here; " + _ALLOWED["bibtex"])]
+        )
     faults = [fault for entry in library.entries for fault in _bibtex_bare_words(entry)]
     if faults:
         raise LineFaults(faults)
