@@ -847,3 +847,35 @@ def test_a_caret_marker_is_written_back_as_a_caret_marker() -> None:
         assert (marker.text, marker.citations, marker.style) == (text, numbers, "caret")
     # A power at the end is the text's, not a citation: "m^2^." cites nothing.
     assert split_marker("The dose was 1 mg/m^2^.") is None
+
+
+@pytest.mark.parametrize(
+    ("ending", "citations"),
+    [
+        # Raised after a name that ends in a number, or after a year: a citation.
+        (" in COVID-19^2^.", (2,)),
+        (" in COVID-19\u00b2.", (2,)),
+        (" by IL-6^4^.", (4,)),
+        (" since 2019\u00b2.", (2,)),
+        # Raised after a number: a power, the text's.
+        (" at least 10^5^.", None),
+        (" at 5x10^5^.", None),
+        (" at least 10\u2075.", None),
+        # Carets typed as text (escaped), or around a digit that is not ASCII's.
+        (".\\^3\\^", None),
+        (".^\u0665^", None),
+    ],
+)
+def test_a_raised_number_after_a_name_or_year_cites_after_a_number_raises(
+    ending: str, citations: tuple[int, ...] | None
+) -> None:
+    marker = split_marker(ANALGESIA + ending)
+    assert (marker.citations if marker else None) == citations
+
+
+def test_a_caret_marker_is_written_with_its_spaces_escaped_as_pandoc_writes_them() -> None:
+    from evidencekb.kb.citations import format_marker
+
+    assert format_marker((2, 3, 4), "caret", ", ") == "^2,\\ 3,\\ 4^"
+    marker = split_marker(f"{ANALGESIA}.^2,\\ 3,\\ 4^")
+    assert marker is not None and marker.citations == (2, 3, 4)

@@ -88,7 +88,8 @@ _PLAIN = re.compile(
 # Pandoc's superscript, as it writes Word's raised numbers in Markdown: "^1^", "^2,3^",
 # "^1-3^", a space escaped ("^1,\\ 2^": a superscript holds no bare space). `_CARET`
 # finds one whole, `_CARET_LIST` says whether its numbers are a marker's.
-_CARET = rf"\^[\d\s,;&{re.escape(DASHES)}\\]{{1,{8 * _MOST}}}\^"
+# (ASCII digits only, and a backslash only before a space: "\\^3\\^" is two typed carets.)
+_CARET = rf"(?<!\\)\^(?:[0-9\s,;&{re.escape(DASHES)}]|\\\s){{1,{8 * _MOST}}}\^"
 _CARET_LIST = re.compile(rf"\^\s*{_LIST}\s*\^")
 _CARETED = re.compile(rf"^(?P<text>.*?\S)(?P<space>\s?)(?P<marker>{_CARET}){_END}\Z")
 _STYLES = (
@@ -369,6 +370,10 @@ def _raised_power(match: re.Match[str]) -> bool:
     return not match.group("space") and _power_of(match.string[: match.start()], match["marker"])
 
 
+# A name ending in a number: two letters or more, then a hyphen or not, then digits
+# ("COVID-19", "IL-6", "CYP2D6", "SARS-CoV-2"); "5x10" and "10" are numbers.
+_NAMED_NUMBER = re.compile(r"[^\W\d_]{2,}[\w-]*\d\Z")
+_YEAR_BASE = re.compile(r"(?<![\w.,])(?:19|20)\d\d\Z")
 # Statistics written squared by their names: "Chi²", "Tau²", "eta²", "omega²".
 _SQUARED_NAMES = frozenset(("chi", "tau", "eta", "omega", "sigma", "rho", "phi"))
 
@@ -380,7 +385,10 @@ def _power_of(before: str, raised: str) -> bool:
     if not before:
         return False
     if before[-1].isdigit():
-        return True
+        # A number raises; a name that ends in one does not ("COVID-19\u00b2", "IL-6\u00b2"),
+        # nor a year ("since 2019\u00b2"): what follows them is a citation, as "COVID-19
+        # 2." cites 2.
+        return not (_NAMED_NUMBER.search(before) or _YEAR_BASE.search(before))
     if raised not in ("\u00b2", "\u00b3"):
         return False
     symbol = before.split()[-1].lstrip("(")
@@ -526,8 +534,8 @@ def format_marker(citations: tuple[int, ...], style: str, separator: str | None 
         numbers = [str(n).translate(_FROM_DIGITS) for n in citations]
         return (separator or ",").join(numbers)
     numbers = [str(n) for n in citations]
-    if style == "caret":
-        return "^" + (separator or ",").join(numbers) + "^"
+    if style == "caret":  # a space escaped, as pandoc writes one in a superscript
+        return "^" + (separator or ",").replace(" ", "\\ ").join(numbers) + "^"
     if style == "bracket-each":
         return (separator or "").join(f"[{n}]" for n in numbers)
     joined = (separator or ("," if style == "compact" else ", ")).join(numbers)
