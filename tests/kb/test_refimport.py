@@ -117,6 +117,10 @@ def test_endnotes_pmcid_in_c2_is_read_when_it_is_one(grading: Path, tmp_path: Pa
     twice = endnote.replace("C2  - PMC2335261\n", "C2  - PMC2335261\nC2  - PMC1234567\n")
     with pytest.raises(KBError, match=r"twice.ris:20: C2 is given again \(first on line 19\)"):
         import_references(grading, write(tmp_path, "twice.ris", twice), "grading", dry_run=True)
+    # A note giving another PMCID: two values that differ give none, as two notes do.
+    other_note = endnote.replace("ER  - ", "N1  - PMCID: PMC1234567\nER  - ")
+    read = read_records(write(tmp_path, "other-note.ris", other_note))[0].fields
+    assert "pmcid" not in read
     for custom in ("2335261", "Epub 2008 Apr 24", "PMC2335261; PMC2335262"):
         other = write(
             tmp_path, "other.ris", GUYATT_RIS.replace("ER  - ", f"C2  - {custom}\nER  - ")

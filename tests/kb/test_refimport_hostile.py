@@ -161,8 +161,8 @@ def test_a_number_where_text_belongs_is_text(grading: Path, tmp_path: Path) -> N
         ("latin1.ris", "TY  - JOUR\nTI  - Sch\u00fcnemann\nER  - \n".encode("latin-1"),
          "not UTF-8 text; export it as UTF-8 and try again"),
         ("broken.bib", b"@article{2, title = {unclosed\n",
-         "1: cannot read the BibTeX entry that starts here; a BibTeX entry starts with @ "
-         "and its type, like '@article{2,'"),
+         "1: cannot read the BibTeX entry that starts here: check its braces, quotes and "
+         "commas (each field written name = {value},)"),
         ("twice.bib", b"@article{2, title = {A}}\n@article{2, title = {B}}\n",
          "2: the entry has the key of an earlier one, 2"),
         # JSON of another kind, once read as one empty item: "Nothing to change"

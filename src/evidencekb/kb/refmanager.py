@@ -327,19 +327,20 @@ def _ris(text: str) -> list[Read]:
             "pages": pages,
             "doi": _bare_doi(entry.get("doi")),
             "url": _first(entry.get("urls")),
-            "pmcid": _ris_pmcid(entry.get("custom2")),
         }
-        records.append((entry.get("id"), _with_note_ids(fields, entry.get("notes")), layout.start))
+        notes = [*_as_list(entry.get("notes")), *_ris_pmcid(entry.get("custom2"))]
+        records.append((entry.get("id"), _with_note_ids(fields, notes), layout.start))
     if faults:
         raise LineFaults(sorted(faults))
     return records
 
 
-def _ris_pmcid(custom: Any) -> str | None:
-    """EndNote's PMCID: its field Custom 2, C2 in RIS, filled by a PubMed import. Other
-    managers put anything in C2: only a value that is a PMCID whole is one."""
+def _ris_pmcid(custom: Any) -> list[str]:
+    """EndNote's PMCID, its field Custom 2 (C2 in RIS, filled by a PubMed import), as a
+    line of the record's notes: a note that gives another PMCID leaves it with none
+    (`_note_ids`). Other managers put anything in C2: only a PMCID whole is one."""
     value = custom.strip() if isinstance(custom, str) else ""
-    return value if is_pmcid(value) else None
+    return [note_line("pmcid", value)] if is_pmcid(value) else []
 
 
 def _ris_pages(entry: dict[str, Any], layout: _RisRecord) -> tuple[Any, list[tuple[int, str]]]:
@@ -552,7 +553,13 @@ def _bibtex(text: str) -> list[Read]:
         if isinstance(block, DuplicateBlockKeyBlock):
             raise LineFaults([(line, f"the entry has the key of an earlier one, {block.key}")])
         raise LineFaults(
-            [(line, "cannot read the BibTeX entry that starts here; " + _ALLOWED["bibtex"])]
+            [
+                (
+                    line,
+                    "cannot read the BibTeX entry that starts here: check its braces, quotes "
+                    "and commas (each field written name = {value},)",
+                )
+            ]
         )
     faults = [fault for entry in library.entries for fault in _bibtex_bare_words(entry)]
     if faults:
