@@ -424,6 +424,16 @@ def full_width(text: str) -> str:
     )
 
 
+def test_a_vocabulary_abbreviations_plural_in_capitals_is_that_abbreviation(
+    index_dir: Path,
+) -> None:
+    """Caps lock on, "BZDs" is typed "BZDS": the abbreviation BZD (benzodiazepine)."""
+    assert ids(run(index_dir, "BZDS")) == ids(run(index_dir, "BZD")) != []
+    assert ids(run(index_dir, "IVS")) == ids(run(index_dir, "IV")) != []
+    # An abbreviation of its own is not another's plural: CRPS is not CRP's.
+    assert ids(run(index_dir, "CRPS")) == ids(run(index_dir, "crps"))
+
+
 def test_a_query_typed_full_width_reads_as_ascii(index_dir: Path) -> None:
     for query in ("KETAMINE", "ketamine pain", '"central sensitization"', "section:research pain"):
         typed = full_width(query)

@@ -585,6 +585,8 @@ CASES += [
     "EMES\u0130S",
     "APPROPR\u0130ATE PAIN",
 ]
+# A vocabulary abbreviation's plural in capitals, and words that only look like one.
+CASES += ["BZDS", "IVS ketamine", "NEPS", "CRPS", "PPIS", "ITS"]
 
 
 def full_width(text: str) -> str:

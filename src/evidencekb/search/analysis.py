@@ -326,16 +326,21 @@ class Vocabulary:
 
     def query_terms(self, text: str) -> tuple[str, ...]:
         """The index terms of a query's words, reading a word spelled like a known
-        abbreviation as that abbreviation, so that it is not stemmed."""
+        abbreviation as that abbreviation, so that it is not stemmed, and one in
+        capitals that is a known abbreviation's plural ("BZDS", typed with caps lock
+        on for "BZDs") as that abbreviation."""
         if self.abbreviations:
-            text = re.sub(
-                TOKEN_PATTERN,
-                lambda m: (
-                    m.group().upper() if m.group().lower() in self.abbreviations else m.group()
-                ),
-                text,
-            )
+            text = re.sub(TOKEN_PATTERN, self._spelled, text)
         return terms(text)
+
+    def _spelled(self, match: re.Match[str]) -> str:
+        word = match.group()
+        lower = word.lower()
+        if lower in self.abbreviations:
+            return word.upper()
+        if is_abbreviation(word) and word.endswith("S") and lower[:-1] in self.abbreviations:
+            return word[:-1]
+        return word
 
     def longest_match(
         self, tokens: Sequence[str], start: int

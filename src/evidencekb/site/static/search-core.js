@@ -195,13 +195,18 @@
   // The index terms of a query's words (analysis.Vocabulary.query_terms): each word
   // lowercased and stemmed, as the index's words were; a word written in capitals as
   // an abbreviation, or spelled like a vocabulary abbreviation, is that abbreviation,
-  // unstemmed.
+  // unstemmed; one in capitals that is a vocabulary abbreviation's plural ("BZDS") is
+  // that abbreviation.
   Engine.prototype.queryTerms = function (text) {
     var self = this, out = [];
     (String(text).match(this.token) || []).forEach(function (word) {
       var lower = word.toLowerCase();
       if (length(lower) < self.a.minLength || self.stop[lower]) return;
       var abbreviation = self.isAbbreviation(word) || self.abbreviations[lower];
+      if (self.isAbbreviation(word) && !self.abbreviations[lower] && /S$/.test(word) &&
+          self.abbreviations[lower.slice(0, -1)]) {
+        lower = lower.slice(0, -1);
+      }
       out.push(abbreviation ? lower : stem(lower));
     });
     return out;
