@@ -94,7 +94,7 @@ write_index(source.kb, target, fingerprint=source.fingerprint)
 elapsed = time.perf_counter() - start
 size = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 shutil.rmtree(target.parent)
-print(elapsed, size, len(kb.claims))
+print(elapsed, size, len(source.kb.claims))
 """
 
 
