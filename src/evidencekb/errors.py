@@ -39,6 +39,12 @@ class ValidationError(KBError):
         super().__init__(f"{count} {noun} found")
 
 
+def problems_error(problems: list[Problem]) -> KBError:
+    """The error that reports `problems` (at least one): one is a single `Error:` line,
+    `PATH:LINE: message`; several are each listed at their line (ValidationError)."""
+    return KBError(str(problems[0])) if len(problems) == 1 else ValidationError(problems)
+
+
 class Cancelled(Exception):
     """A build stopped by its caller between two of its steps (`ekb serve` stopping
     while it rebuilds): its staging folders are removed and the site stays as it was."""

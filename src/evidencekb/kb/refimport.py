@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evidencekb.atomic import replace_file, writes_kb
-from evidencekb.errors import KBError, Problem, ValidationError, failure_reason
+from evidencekb.errors import KBError, Problem, failure_reason, problems_error
 from evidencekb.identifiers import doi_key
 from evidencekb.kb.bibliography import RECORD_FIELDS, check_record
 from evidencekb.kb.files import scan_kb
@@ -162,10 +162,8 @@ def _check_values(matched: list[tuple[int, Record]], source: Path) -> None:
         for number, record in matched
         for message in record_faults(record.fields)
     ]
-    if len(problems) == 1:
-        raise KBError(str(problems[0]))
     if problems:
-        raise ValidationError(problems)
+        raise problems_error(problems)
 
 
 def _check_same_works(

@@ -44,7 +44,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evidencekb.errors import KBError, Problem, ValidationError
+from evidencekb.errors import KBError, Problem, problems_error
 from evidencekb.identifiers import bare_doi, is_pmcid, is_pmid
 from evidencekb.kb.jsontext import load_json
 from evidencekb.kb.text import shown
@@ -145,9 +145,7 @@ def read_records(path: Path, topic: str | None = None) -> tuple[Record, ...]:
     except RecursionError:
         raise KBError(f"{name}: not a readable {fmt} file (nested too deeply)") from None
     except LineFaults as error:
-        if len(error.faults) == 1:
-            raise KBError(f"{name}:{error.faults[0][0]}: {error.faults[0][1]}") from None
-        raise ValidationError([Problem(name, line, what) for line, what in error.faults]) from None
+        raise problems_error([Problem(name, line, what) for line, what in error.faults]) from None
     except Exception as error:  # a third-party parser's failure on this file, whatever its kind
         reason = shown(str(error).splitlines()[0] if str(error) else type(error).__name__)
         raise KBError(f"{name}: not a readable {fmt} file ({reason})") from None
