@@ -202,11 +202,12 @@
     (String(text).match(this.token) || []).forEach(function (word) {
       var lower = word.toLowerCase();
       if (length(lower) < self.a.minLength || self.stop[lower]) return;
-      var abbreviation = self.isAbbreviation(word) || self.abbreviations[lower];
-      if (self.isAbbreviation(word) && !self.abbreviations[lower] && /S$/.test(word) &&
+      var capitals = self.isAbbreviation(word);
+      if (capitals && !self.abbreviations[lower] && /S$/.test(word) &&
           self.abbreviations[lower.slice(0, -1)]) {
         lower = lower.slice(0, -1);
       }
+      var abbreviation = capitals || self.abbreviations[lower];
       out.push(abbreviation ? lower : stem(lower));
     });
     return out;
