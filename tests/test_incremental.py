@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,6 +109,14 @@ def claim_blocks(kb_dir: Path) -> tuple[Path, list[str]]:
     return path, re.split(r"(?m)^(?=\[\[claim\]\])", path.read_text("utf-8"))
 
 
+def claim_page(kb_dir: Path, words: str) -> str:
+    """The path of the page of the topic's claim whose text has `words`."""
+    _, blocks = claim_blocks(kb_dir)
+    found = [tomllib.loads(block)["claim"][0]["id"] for block in blocks[1:] if words in block]
+    assert len(found) == 1, found
+    return f"claims/{found[0]}.html"
+
+
 def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path) -> None:
     kb_dir, site = evidence_kb, tmp_path / "site"
     kept, _ = rebuild_and_compare(kb_dir, site, tmp_path)
@@ -139,6 +148,13 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     assert f"topics/{EVIDENCE_TOPIC}/index.html" in kept
     assert f"topics/{TOPIC}/index.html" in written
     assert {DATABASE_NAME, EXPORT_NAME} <= written  # made from the whole kb
+    # A claim's page is keyed by what it shows: of the topic's claims' pages, the
+    # reworded claim's and those that list it are written, the others kept.
+    page = claim_page(kb_dir, "interrupt the pain signaling pathways")
+    pages = {name for name in kept | written if name.startswith(f"claims/{TOPIC}-")}
+    listing = {name for name in pages if f'href="../{page}"' in (site / name).read_text("utf-8")}
+    assert page in written and listing and listing <= written
+    assert len(pages - written) >= len(pages) // 2
     segments = {name for name in kept | written if name.startswith(SEGMENT_PART)}
     assert segments and segments <= written
 

@@ -58,6 +58,30 @@ def topic_heading(topic: Topic) -> TopicHeading:
 
 
 @dataclass(frozen=True)
+class TopicOfClaim(TopicHeading):
+    """What a claim's page shows of its own topic itself; the look-ups answer it the
+    rest, about the claim (its cited works, its line, its place in the topic's list:
+    site/pagekeys.py). The page is given this rather than the topic, and its key has
+    it whole, so that an edit of one claim leaves the pages of the topic's other
+    claims as they were; a template that reads more of the topic on a claim's page
+    fails the build (StrictUndefined) rather than leave such a page stale."""
+
+    last_reviewed: str | None
+    claim_count: int
+
+
+def topic_of_claim(topic: Topic) -> TopicOfClaim:
+    return TopicOfClaim(
+        topic.slug,
+        topic.title,
+        topic.source,
+        topic.citation_style,
+        topic.last_reviewed,
+        len(topic.claims),
+    )
+
+
+@dataclass(frozen=True)
 class RelatedClaims:
     """Other claims that share one citation or one entity with a claim: exactly one
     of `citation` (the shared reference number) and `entity` (the shared term) is set."""
@@ -158,10 +182,10 @@ class SiteLookups:
         groups: list[RelatedClaims] = []
         listed = {claim.id}
         for number in claim.citations:
-            citing = self.by_reference[(claim.topic, number)]
-            others = [c for c in citing if c.id not in listed][:RELATED_LIMIT]
+            head, count = self.citing_window(claim, number)
+            others = [c for c in head if c.id not in listed][:RELATED_LIMIT]
             if others:
-                groups.append(RelatedClaims(number, None, tuple(others), len(citing) - 1))
+                groups.append(RelatedClaims(number, None, tuple(others), count - 1))
                 listed.update(c.id for c in others)
         for entity in claim.entities:
             if self.topic_subject(claim.topic, entity):
@@ -176,6 +200,16 @@ class SiteLookups:
                 groups.append(RelatedClaims(None, self.kb.entity(entity), tuple(others), count - 1))
                 listed.update(c.id for c in others)
         return groups
+
+    def citing_window(self, claim: Claim, number: int) -> tuple[tuple[Claim, ...], int]:
+        """All that `related` reads of the claims of the claim's topic that cite one of
+        its works: the first RELATED_LIMIT past all it may pass over there (the claim
+        itself, and the claims listed under its works before), and how many there are.
+        A claim page's key has it (pagekeys.py's `related_claims`), not the topic's
+        claims, so that an edit rewrites the pages that list the edited claim, not the
+        page of every claim of its topic."""
+        citing = self.by_reference[(claim.topic, number)]
+        return tuple(citing[: RELATED_LIMIT * len(claim.citations) + 1]), len(citing)
 
     def topic_subject(self, slug: str, entity: str) -> bool:
         """Whether most of the topic's claims mention the entity: what the topic is

@@ -18,7 +18,8 @@ from typing import Any
 
 from evidencekb.kb.bibliography import IDENTIFIER_LINKS, identifier_url
 from evidencekb.kb.refexport import csl_item
-from evidencekb.model import Claim, Reference, Topic
+from evidencekb.model import Claim, Reference
+from evidencekb.site.context import TopicHeading
 from evidencekb.verdict import Verdict
 
 SCHEMA_CONTEXT = "https://schema.org"
@@ -57,7 +58,7 @@ class ClaimJsonLd:
         default_factory=dict, compare=False, repr=False
     )
 
-    def __call__(self, claim: Claim, topic: Topic, root: str) -> dict[str, Any]:
+    def __call__(self, claim: Claim, topic: TopicHeading, root: str) -> dict[str, Any]:
         data: dict[str, Any] = {
             "@context": SCHEMA_CONTEXT,
             "@type": "Claim",
@@ -83,7 +84,7 @@ class ClaimJsonLd:
             data["citation"] = works
         return data
 
-    def _cited(self, topic: Topic, number: int, root: str) -> dict[str, Any]:
+    def _cited(self, topic: TopicHeading, number: int, root: str) -> dict[str, Any]:
         """`work` for a number the claim cites, made once per work and depth."""
         key = (topic.slug, number, root)
         found = self._works.get(key)
@@ -91,7 +92,7 @@ class ClaimJsonLd:
             found = self._works[key] = self.work(self.reference(topic.slug, number), topic, root)
         return found
 
-    def work(self, reference: Reference, topic: Topic, root: str) -> dict[str, Any]:
+    def work(self, reference: Reference, topic: TopicHeading, root: str) -> dict[str, Any]:
         page = root + self.links.reference(reference.topic, reference.number)
         if not reference.is_described:
             return {

@@ -15,6 +15,10 @@ page that reads it depends on:
 - `WHOLE`: it reads all of kb/ (the home page's counts): a page that reads it is
   rendered every time.
 An object global (`kb`, `lookups`, `evidence`) is declared attribute by attribute.
+A claim's page is given what it shows of its topic (context.TopicOfClaim), not the
+topic whole: the look-ups of the topic it reads say what they answer it about its
+claim (`_of_claim`, `_related`, `_curated`), so that an edit of one claim renders
+again its page and the pages that show it, not every page of its topic.
 
 Which globals a template reads is found in its source, never listed by hand
 (`TemplateReads`, site/templatereads.py): the names and attributes it and the templates it includes,
@@ -103,20 +107,64 @@ def _in_topic(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] |
     return [] if isinstance(variables.get("topic"), Topic) else None
 
 
+def _of_claim(answer: Callable[[SiteLookups, Claim], object]) -> Lookup:
+    """A look-up of the page's topic that a claim's page asks about its claim alone
+    (which of the topic's works it cites, whether its line is kept, where the topic's
+    list shows it): the page's key has `answer`, which gives all the page reads of
+    it. A claim's page holds what it shows of its topic (context.TopicOfClaim), not
+    the topic; a page that holds the topic whole has every answer already."""
+
+    def reads(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+        if isinstance(variables.get("topic"), Topic):
+            return []
+        claim = variables.get("claim")
+        if not isinstance(claim, Claim):
+            return None
+        return [keys.digest(answer(keys.lookups, claim))]
+
+    return Lookup(reads)
+
+
+def _cited(lookups: SiteLookups, claim: Claim) -> tuple[Reference, ...]:
+    """The claim's cited works as its topic describes them: all that a claim's page
+    (its evidence, its notices, its JSON-LD) looks up of the topic's references."""
+    return tuple(lookups.reference(claim.topic, number) for number in claim.citations)
+
+
+def _jsonld_reads(lookups: SiteLookups, claim: Claim) -> object:
+    """What a claim's JSON-LD reads of its topic beyond what its page holds of it: its
+    cited works, and whether its line is kept."""
+    return _cited(lookups, claim), lookups.has_source_line(claim)
+
+
 def _related(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-    """`SiteLookups.related` of the page's claim: the claims citing its works are in its
-    topic; beyond it, what each of its entities' window holds."""
+    """`SiteLookups.related` of the page's claim: what it reads of the claims citing
+    its works (`citing_window`), which of its entities are its topic's subjects, and
+    the window of each of the others (`entity_window`)."""
     claim = variables.get("claim")
-    if not isinstance(claim, Claim) or _in_topic(keys, variables) is None:
+    if not isinstance(claim, Claim):
         return None
-    return [keys.entity_window(entity) for entity in claim.entities]
+    lookups = keys.lookups
+    citing = tuple(lookups.citing_window(claim, number) for number in claim.citations)
+    subjects = tuple(lookups.topic_subject(claim.topic, entity) for entity in claim.entities)
+    related = [
+        entity for entity, subject in zip(claim.entities, subjects, strict=True) if not subject
+    ]
+    return [keys.digest((citing, subjects)), *map(keys.entity_window, related)]
 
 
 def _curated(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-    """Curated relations of the topic's claims: the other claims they name, which may
-    stand in other topics, and the kinds of relation (PageKeys.curated_reads)."""
+    """Curated relations, and the kinds of relation (PageKeys.curated_reads): on a
+    topic's page, of the topic's claims; on a claim's page, of the claim (the other
+    claims they name may stand in other topics)."""
     topic = variables.get("topic")
-    return [keys.curated_reads(topic)] if isinstance(topic, Topic) else None
+    if isinstance(topic, Topic):
+        return [keys.curated_reads(topic)]
+    claim = variables.get("claim")
+    if not isinstance(claim, Claim):
+        return None
+    others = tuple(_related_by_curators(keys, (claim,)))
+    return [keys.digest((others, keys.lookups.kb.relation_kinds))]
 
 
 def _listed(table: str) -> Lookup:
@@ -160,12 +208,12 @@ PAGE_INPUTS: dict[str, Input] = {
     "category_by_id": Site(lambda kb: kb.categories),
     "topic_by_slug": Site(lambda kb: tuple(topic_heading(topic) for topic in kb.topics)),
     "related_claims": Lookup(_related),
-    "claim_jsonld": Lookup(_in_topic),  # the topic's references and source lines
+    "claim_jsonld": _of_claim(_jsonld_reads),
     "lookups": Attributes(
         {
-            "reference": Lookup(_in_topic),
-            "has_source_line": Lookup(_in_topic),
-            "topic_page_of": Lookup(_in_topic),
+            "reference": _of_claim(_cited),
+            "has_source_line": _of_claim(SiteLookups.has_source_line),
+            "topic_page_of": _of_claim(lambda lookups, claim: lookups.topic_page_of[claim.id]),
             "by_reference": Lookup(_in_topic),
             "reference_numbers": Lookup(_in_topic),
             "by_strength": WHOLE,

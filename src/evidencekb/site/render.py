@@ -56,6 +56,7 @@ from evidencekb.site.context import (
     reference_details,
     source_listing,
     topic_heading,
+    topic_of_claim,
 )
 from evidencekb.site.evidence import (
     EvidenceIndex,
@@ -364,12 +365,9 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
                     "citing": lookups.by_reference.get((topic.slug, number), []),
                 },
             )
+        shown = topic_of_claim(topic)  # what a claim's page shows of it (its key has it)
         for claim in topic.claims:
-            yield (
-                claim_href(claim),
-                "claim.html",
-                {"nav": "home", "topic": topic, "claim": claim},
-            )
+            yield claim_href(claim), "claim.html", {"nav": "home", "topic": shown, "claim": claim}
 
 
 def _downloads(*folders: Path) -> list[dict[str, Any]]:
