@@ -182,7 +182,7 @@ class SiteLookups:
         groups: list[RelatedClaims] = []
         listed = {claim.id}
         for number in claim.citations:
-            head, count = self.citing_window(claim, number)
+            head, count = self.citing_window(claim.topic, number, len(claim.citations))
             others = [c for c in head if c.id not in listed][:RELATED_LIMIT]
             if others:
                 groups.append(RelatedClaims(number, None, tuple(others), count - 1))
@@ -201,15 +201,15 @@ class SiteLookups:
                 listed.update(c.id for c in others)
         return groups
 
-    def citing_window(self, claim: Claim, number: int) -> tuple[tuple[Claim, ...], int]:
-        """All that `related` reads of the claims of the claim's topic that cite one of
-        its works: the first RELATED_LIMIT past all it may pass over there (the claim
-        itself, and the claims listed under its works before), and how many there are.
-        A claim page's key has it (pagekeys.py's `related_claims`), not the topic's
-        claims, so that an edit rewrites the pages that list the edited claim, not the
-        page of every claim of its topic."""
-        citing = self.by_reference[(claim.topic, number)]
-        return tuple(citing[: RELATED_LIMIT * len(claim.citations) + 1]), len(citing)
+    def citing_window(self, slug: str, number: int, works: int) -> tuple[tuple[Claim, ...], int]:
+        """All that `related` reads of the claims of topic `slug` citing work `number`,
+        for a claim citing `works` works: the first RELATED_LIMIT past all it may pass
+        over there (the claim itself, and the claims listed under its works before), and
+        how many there are. A claim page's key has it (pagekeys.py's `related_claims`),
+        not the topic's claims, so that an edit rewrites the pages that list the edited
+        claim, not the page of every claim of its topic."""
+        citing = self.by_reference[(slug, number)]
+        return tuple(citing[: RELATED_LIMIT * works + 1]), len(citing)
 
     def topic_subject(self, slug: str, entity: str) -> bool:
         """Whether most of the topic's claims mention the entity: what the topic is

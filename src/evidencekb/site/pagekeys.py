@@ -17,7 +17,7 @@ page that reads it depends on:
 An object global (`kb`, `lookups`, `evidence`) is declared attribute by attribute.
 A claim's page is given what it shows of its topic (context.TopicOfClaim), not the
 topic whole: the look-ups of the topic it reads say what they answer it about its
-claim (`_of_claim`, `_related`, `_curated`), so that an edit of one claim renders
+claim (`_in_topic_of_claim`, `_related`, `_curated`), so that an edit of one claim renders
 again its page and the pages that show it, not every page of its topic.
 
 Which globals a template reads is found in its source, never listed by hand
@@ -34,7 +34,7 @@ that reads a global or an attribute `PAGE_INPUTS` does not declare stops the bui
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +43,7 @@ import jinja2.defaults
 
 from evidencekb.hashing import KEY_BYTES, content_hash, content_key
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-from evidencekb.site.context import SiteLookups, topic_heading
+from evidencekb.site.context import SiteLookups, TopicOfClaim, topic_heading
 from evidencekb.site.templatereads import PageKeyError, TemplateReads
 
 # Values from the knowledge base, alive for the whole build: hashed once each. One
@@ -52,7 +52,7 @@ from evidencekb.site.templatereads import PageKeyError, TemplateReads
 # repr (a frozen dataclass's repr shows every field, nested ones too), which is quicker.
 # A claim's digest is its content key, which its topic found once as it was checked
 # and keeps with it (model.Topic.claim_keys): a digest of its repr too.
-_SHARED = (Claim, Topic, Reference, Term)
+_SHARED = (Claim, Topic, Reference, Term, TopicOfClaim)
 _HOLDERS = (Topic,)
 _DIGEST_BYTES = KEY_BYTES
 # Jinja's own globals (range, dict, ...): code.
@@ -107,50 +107,49 @@ def _in_topic(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] |
     return [] if isinstance(variables.get("topic"), Topic) else None
 
 
-def _of_claim(answer: Callable[[SiteLookups, Claim], object]) -> Lookup:
-    """A look-up of the page's topic that a claim's page asks about its claim alone
-    (which of the topic's works it cites, whether its line is kept, where the topic's
-    list shows it): the page's key has `answer`, which gives all the page reads of
-    it. A claim's page holds what it shows of its topic (context.TopicOfClaim), not
-    the topic; a page that holds the topic whole has every answer already."""
-
-    def reads(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-        if isinstance(variables.get("topic"), Topic):
-            return []
-        claim = variables.get("claim")
-        if not isinstance(claim, Claim):
-            return None
-        return [keys.digest(answer(keys.lookups, claim))]
-
-    return Lookup(reads)
-
-
-def _cited(lookups: SiteLookups, claim: Claim) -> tuple[Reference, ...]:
-    """The claim's cited works as its topic describes them: all that a claim's page
-    (its evidence, its notices, its JSON-LD) looks up of the topic's references."""
-    return tuple(lookups.reference(claim.topic, number) for number in claim.citations)
+def _in_topic_of_claim(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """Answers about the page's topic that a claim's page asks about its claim alone:
+    its cited works as the topic describes them (its evidence, its notices, its
+    JSON-LD), whether its line of the summary is kept, which page of the topic's list
+    shows it. A claim's page holds what it shows of its topic (context.TopicOfClaim),
+    not the topic; a page that holds the topic whole has every answer already. One
+    read for all of them (the page asks them all), hashed once a build for the claims
+    that share the answers (those citing the same works on one page of the list)."""
+    if isinstance(variables.get("topic"), Topic):
+        return []
+    claim = variables.get("claim")
+    if not isinstance(claim, Claim):
+        return None
+    lookups = keys.lookups
+    line, page = lookups.has_source_line(claim), lookups.topic_page_of[claim.id]
+    return [keys.once((claim.topic, claim.citations, line, page), _answers, lookups, claim)]
 
 
-def _jsonld_reads(lookups: SiteLookups, claim: Claim) -> object:
-    """What a claim's JSON-LD reads of its topic beyond what its page holds of it: its
-    cited works, and whether its line is kept."""
-    return _cited(lookups, claim), lookups.has_source_line(claim)
+def _answers(lookups: SiteLookups, claim: Claim) -> object:
+    cited = tuple(lookups.reference(claim.topic, number) for number in claim.citations)
+    return cited, lookups.has_source_line(claim), lookups.topic_page_of[claim.id]
 
 
 def _related(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
     """`SiteLookups.related` of the page's claim: what it reads of the claims citing
     its works (`citing_window`), which of its entities are its topic's subjects, and
-    the window of each of the others (`entity_window`)."""
+    the window of each of the others (`entity_window`). All are read by the topic,
+    the works and the entities: hashed once a build for the claims that share them."""
     claim = variables.get("claim")
     if not isinstance(claim, Claim):
         return None
-    lookups = keys.lookups
-    citing = tuple(lookups.citing_window(claim, number) for number in claim.citations)
-    subjects = tuple(lookups.topic_subject(claim.topic, entity) for entity in claim.entities)
-    related = [
-        entity for entity, subject in zip(claim.entities, subjects, strict=True) if not subject
-    ]
-    return [keys.digest((citing, subjects)), *map(keys.entity_window, related)]
+    shared = (claim.topic, claim.citations, claim.entities)
+    return [keys.once(("related", *shared), _related_reads, keys, *shared)]
+
+
+def _related_reads(
+    keys: PageKeys, slug: str, citations: tuple[int, ...], entities: tuple[str, ...]
+) -> tuple[object, ...]:
+    lookups, works = keys.lookups, len(citations)
+    citing = tuple(lookups.citing_window(slug, number, works) for number in citations)
+    subjects = tuple(lookups.topic_subject(slug, entity) for entity in entities)
+    related = (entity for entity, subject in zip(entities, subjects, strict=True) if not subject)
+    return citing, subjects, tuple(map(keys.entity_window, related))
 
 
 def _curated(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
@@ -163,8 +162,10 @@ def _curated(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | 
     claim = variables.get("claim")
     if not isinstance(claim, Claim):
         return None
-    others = tuple(_related_by_curators(keys, (claim,)))
-    return [keys.digest((others, keys.lookups.kb.relation_kinds))]
+    kinds = keys.lookups.kb.relation_kinds
+    if not claim.relations:  # most claims: one answer, hashed once
+        return [keys.once(("curated", ()), tuple, ((), kinds))]
+    return [keys.digest((tuple(_related_by_curators(keys, (claim,))), kinds))]
 
 
 def _listed(table: str) -> Lookup:
@@ -208,12 +209,12 @@ PAGE_INPUTS: dict[str, Input] = {
     "category_by_id": Site(lambda kb: kb.categories),
     "topic_by_slug": Site(lambda kb: tuple(topic_heading(topic) for topic in kb.topics)),
     "related_claims": Lookup(_related),
-    "claim_jsonld": _of_claim(_jsonld_reads),
+    "claim_jsonld": Lookup(_in_topic_of_claim),  # its cited works, whether its line is kept
     "lookups": Attributes(
         {
-            "reference": _of_claim(_cited),
-            "has_source_line": _of_claim(SiteLookups.has_source_line),
-            "topic_page_of": _of_claim(lambda lookups, claim: lookups.topic_page_of[claim.id]),
+            "reference": Lookup(_in_topic_of_claim),
+            "has_source_line": Lookup(_in_topic_of_claim),
+            "topic_page_of": Lookup(_in_topic_of_claim),
             "by_reference": Lookup(_in_topic),
             "reference_numbers": Lookup(_in_topic),
             "by_strength": WHOLE,
@@ -274,6 +275,7 @@ class PageKeys:
         }
         self._curated: dict[str, bytes] = {}  # topic slug -> digest of its curated reads
         self._windows: dict[str, bytes] = {}  # entity id -> digest of its window
+        self._once: dict[Hashable, bytes] = {}  # see `once`
         self._plans: dict[str, tuple[Reads, ...] | None] = {}
         self._site = content_key(code, *(repr(value(kb)) for value in _site_values())).encode()
 
@@ -374,6 +376,15 @@ class PageKeys:
             others = tuple(_related_by_curators(self, topic.claims))
             found = self.digest((others, self.lookups.kb.relation_kinds))
             self._curated[topic.slug] = found
+        return found
+
+    def once(self, same: Hashable, answer: Callable[..., object], *arguments: Any) -> bytes:
+        """The digest of `answer(*arguments)`, found once a build for `same`: a value
+        that two pages share only if their answers are the same (the claims of a topic
+        citing the same works share what they read of them)."""
+        found = self._once.get(same)
+        if found is None:
+            found = self._once[same] = self.digest(answer(*arguments))
         return found
 
     def entity_window(self, entity: str) -> bytes:
