@@ -17,7 +17,7 @@ page that reads it depends on:
 An object global (`kb`, `lookups`, `evidence`) is declared attribute by attribute.
 A claim's page is given what it shows of its topic (context.TopicOfClaim), not the
 topic whole: the look-ups of the topic it reads say what they answer it about its
-claim (`_in_topic_of_claim`, `_related`, `_curated`), so that an edit of one claim renders
+claim (`_of_claim`, `_related`, `_curated`), so that an edit of one claim renders
 again its page and the pages that show it, not every page of its topic.
 
 Which globals a template reads is found in its source, never listed by hand
@@ -107,65 +107,66 @@ def _in_topic(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] |
     return [] if isinstance(variables.get("topic"), Topic) else None
 
 
-def _in_topic_of_claim(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-    """Answers about the page's topic that a claim's page asks about its claim alone:
-    its cited works as the topic describes them (its evidence, its notices, its
-    JSON-LD), whether its line of the summary is kept, which page of the topic's list
-    shows it. A claim's page holds what it shows of its topic (context.TopicOfClaim),
-    not the topic; a page that holds the topic whole has every answer already. One
-    read for all of them (the page asks them all), hashed once a build for the claims
-    that share the answers (those citing the same works on one page of the list)."""
+def _of_claim(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """The look-ups of a claim's topic that its page asks about the claim alone: its
+    cited works as the topic describes them (for its evidence, notices and JSON-LD),
+    whether its line of the summary is kept, which page of the topic's list shows it.
+    The page holds what it shows of its topic (context.TopicOfClaim), not the topic;
+    a page that holds the topic whole has every answer already. One read for all of
+    them, as the page asks them all; each answer hashed once a build for the claims
+    that share it."""
     if isinstance(variables.get("topic"), Topic):
         return []
     claim = variables.get("claim")
     if not isinstance(claim, Claim):
         return None
     lookups = keys.lookups
-    line, page = lookups.has_source_line(claim), lookups.topic_page_of[claim.id]
-    return [keys.once((claim.topic, claim.citations, line, page), _answers, lookups, claim)]
+    place = ("place", lookups.has_source_line(claim), lookups.topic_page_of[claim.id])
+    return [
+        keys.once(("cited", claim.topic, claim.citations), _cited, lookups, claim),
+        keys.once(place, tuple, place),
+    ]
 
 
-def _answers(lookups: SiteLookups, claim: Claim) -> object:
-    cited = tuple(lookups.reference(claim.topic, number) for number in claim.citations)
-    return cited, lookups.has_source_line(claim), lookups.topic_page_of[claim.id]
+def _cited(lookups: SiteLookups, claim: Claim) -> tuple[Reference, ...]:
+    return tuple(lookups.reference(claim.topic, number) for number in claim.citations)
 
 
 def _related(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-    """`SiteLookups.related` of the page's claim: what it reads of the claims citing
-    its works (`citing_window`), which of its entities are its topic's subjects, and
-    the window of each of the others (`entity_window`). All are read by the topic,
-    the works and the entities: hashed once a build for the claims that share them."""
+    """`SiteLookups.related` of the page's claim (`_related_reads`), hashed once a
+    build for the claims of a topic that cite the same works and name the same
+    entities."""
     claim = variables.get("claim")
     if not isinstance(claim, Claim):
         return None
-    shared = (claim.topic, claim.citations, claim.entities)
-    return [keys.once(("related", *shared), _related_reads, keys, *shared)]
+    shared = ("related", claim.topic, claim.citations, claim.entities)
+    return [keys.once(shared, _related_reads, keys, claim)]
 
 
-def _related_reads(
-    keys: PageKeys, slug: str, citations: tuple[int, ...], entities: tuple[str, ...]
-) -> tuple[object, ...]:
-    lookups, works = keys.lookups, len(citations)
-    citing = tuple(lookups.citing_window(slug, number, works) for number in citations)
-    subjects = tuple(lookups.topic_subject(slug, entity) for entity in entities)
-    related = (entity for entity, subject in zip(entities, subjects, strict=True) if not subject)
-    return citing, subjects, tuple(map(keys.entity_window, related))
+def _related_reads(keys: PageKeys, claim: Claim) -> object:
+    """All that `SiteLookups.related` reads for the claim: the claims citing its works
+    (`citing_window`), which of its entities are its topic's subjects, and the window
+    of each of the others (`entity_window`)."""
+    lookups, slug, works = keys.lookups, claim.topic, len(claim.citations)
+    citing = tuple(lookups.citing_window(slug, number, works) for number in claim.citations)
+    subjects = tuple(lookups.topic_subject(slug, entity) for entity in claim.entities)
+    named = zip(claim.entities, subjects, strict=True)
+    return citing, subjects, tuple(keys.entity_window(entity) for entity, sub in named if not sub)
 
 
 def _curated(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-    """Curated relations, and the kinds of relation (PageKeys.curated_reads): on a
-    topic's page, of the topic's claims; on a claim's page, of the claim (the other
-    claims they name may stand in other topics)."""
+    """Curated relations (the kinds of relation are site-wide): on a topic's page, of
+    the topic's claims (PageKeys.curated_reads); on a claim's page, of the claim. The
+    other claims they name may stand in other topics."""
     topic = variables.get("topic")
     if isinstance(topic, Topic):
         return [keys.curated_reads(topic)]
     claim = variables.get("claim")
     if not isinstance(claim, Claim):
         return None
-    kinds = keys.lookups.kb.relation_kinds
-    if not claim.relations:  # most claims: one answer, hashed once
-        return [keys.once(("curated", ()), tuple, ((), kinds))]
-    return [keys.digest((tuple(_related_by_curators(keys, (claim,))), kinds))]
+    if not claim.relations:  # most claims: nothing to read
+        return []
+    return [keys.digest(tuple(_related_by_curators(keys, (claim,))))]
 
 
 def _listed(table: str) -> Lookup:
@@ -209,12 +210,12 @@ PAGE_INPUTS: dict[str, Input] = {
     "category_by_id": Site(lambda kb: kb.categories),
     "topic_by_slug": Site(lambda kb: tuple(topic_heading(topic) for topic in kb.topics)),
     "related_claims": Lookup(_related),
-    "claim_jsonld": Lookup(_in_topic_of_claim),  # its cited works, whether its line is kept
+    "claim_jsonld": Lookup(_of_claim),  # its cited works, whether its line is kept
     "lookups": Attributes(
         {
-            "reference": Lookup(_in_topic_of_claim),
-            "has_source_line": Lookup(_in_topic_of_claim),
-            "topic_page_of": Lookup(_in_topic_of_claim),
+            "reference": Lookup(_of_claim),
+            "has_source_line": Lookup(_of_claim),
+            "topic_page_of": Lookup(_of_claim),
             "by_reference": Lookup(_in_topic),
             "reference_numbers": Lookup(_in_topic),
             "by_strength": WHOLE,
