@@ -155,6 +155,12 @@ def test_incremental_builds_equal_full_builds(evidence_kb: Path, tmp_path: Path)
     listing = {name for name in pages if f'href="../{page}"' in (site / name).read_text("utf-8")}
     assert page in written and listing and listing <= written
     assert len(pages - written) >= len(pages) // 2
+    # A reference's page too: the page of the work it cites lists it, the others are kept.
+    works = {name for name in kept | written if name.startswith(f"topics/{TOPIC}/references/")}
+    cites = {
+        name for name in works if f'href="../../../{page}"' in (site / name).read_text("utf-8")
+    }
+    assert cites and cites <= written and works - cites <= kept
     segments = {name for name in kept | written if name.startswith(SEGMENT_PART)}
     assert segments and segments <= written
 

@@ -43,7 +43,7 @@ import jinja2.defaults
 
 from evidencekb.hashing import KEY_BYTES, content_hash, content_key
 from evidencekb.model import Claim, KnowledgeBase, Reference, Term, Topic
-from evidencekb.site.context import SiteLookups, TopicOfClaim, topic_heading
+from evidencekb.site.context import SiteLookups, TopicHeading, topic_heading
 from evidencekb.site.templatereads import PageKeyError, TemplateReads
 
 # Values from the knowledge base, alive for the whole build: hashed once each. One
@@ -52,7 +52,7 @@ from evidencekb.site.templatereads import PageKeyError, TemplateReads
 # repr (a frozen dataclass's repr shows every field, nested ones too), which is quicker.
 # A claim's digest is its content key, which its topic found once as it was checked
 # and keeps with it (model.Topic.claim_keys): a digest of its repr too.
-_SHARED = (Claim, Topic, Reference, Term, TopicOfClaim)
+_SHARED = (Claim, Topic, Reference, Term, TopicHeading)  # and so TopicOfClaim
 _HOLDERS = (Topic,)
 _DIGEST_BYTES = KEY_BYTES
 # Jinja's own globals (range, dict, ...): code.
@@ -107,14 +107,39 @@ def _in_topic(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] |
     return [] if isinstance(variables.get("topic"), Topic) else None
 
 
+def _of_reference(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """Answers about one of the topic's works (what its citing claims' evidence says
+    of it, what they quote of it): a reference's page holds the work and the claims
+    citing it, from which they are made, and what it shows of its topic
+    (context.TopicHeading), not the topic; a page that holds the topic whole has them
+    too."""
+    topic, reference = variables.get("topic"), variables.get("reference")
+    if isinstance(topic, Topic) or (isinstance(reference, Reference) and "citing" in variables):
+        return []
+    return None
+
+
+def _cited_works(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
+    """`SiteLookups.reference`: on a claim's page, its cited works as its topic
+    describes them, hashed once for the claims of a topic citing the same works; on a
+    reference's page, the work it holds; on a page holding its topic, the topic's."""
+    claim = variables.get("claim")
+    if isinstance(claim, Claim) and not isinstance(variables.get("topic"), Topic):
+        return [_cited_digest(keys, claim)]
+    return _of_reference(keys, variables)
+
+
+def _cited_digest(keys: PageKeys, claim: Claim) -> bytes:
+    return keys.once(("cited", claim.topic, claim.citations), _cited, keys.lookups, claim)
+
+
 def _of_claim(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] | None:
-    """The look-ups of a claim's topic that its page asks about the claim alone: its
-    cited works as the topic describes them (for its evidence, notices and JSON-LD),
-    whether its line of the summary is kept, which page of the topic's list shows it.
-    The page holds what it shows of its topic (context.TopicOfClaim), not the topic;
-    a page that holds the topic whole has every answer already. One read for all of
-    them, as the page asks them all; each answer hashed once a build for the claims
-    that share it."""
+    """The look-ups of a claim's topic that its page asks about the claim alone:
+    whether its line of the summary is kept, which page of the topic's list shows it,
+    and (for its JSON-LD) its cited works as the topic describes them. The page holds
+    what it shows of its topic (context.TopicOfClaim), not the topic; a page that
+    holds the topic whole has every answer already. One read for all of them, as the
+    page asks them all; each answer hashed once a build for the claims that share it."""
     if isinstance(variables.get("topic"), Topic):
         return []
     claim = variables.get("claim")
@@ -122,10 +147,7 @@ def _of_claim(keys: PageKeys, variables: Mapping[str, Any]) -> Iterable[bytes] |
         return None
     lookups = keys.lookups
     place = ("place", lookups.has_source_line(claim), lookups.topic_page_of[claim.id])
-    return [
-        keys.once(("cited", claim.topic, claim.citations), _cited, lookups, claim),
-        keys.once(place, tuple, place),
-    ]
+    return [_cited_digest(keys, claim), keys.once(place, tuple, place)]
 
 
 def _cited(lookups: SiteLookups, claim: Claim) -> tuple[Reference, ...]:
@@ -213,7 +235,7 @@ PAGE_INPUTS: dict[str, Input] = {
     "claim_jsonld": Lookup(_of_claim),  # its cited works, whether its line is kept
     "lookups": Attributes(
         {
-            "reference": Lookup(_of_claim),
+            "reference": Lookup(_cited_works),
             "has_source_line": Lookup(_of_claim),
             "topic_page_of": Lookup(_of_claim),
             "by_reference": Lookup(_in_topic),
@@ -232,10 +254,10 @@ PAGE_INPUTS: dict[str, Input] = {
             "verdict": Site(lambda kb: (kb.stances, kb.strength)),
             "named": Site(lambda kb: (kb.stances, kb.strength)),  # its words and verdict
             "recorded": Lookup(_in_topic),
-            "quoted": Lookup(_in_topic),
+            "quoted": Lookup(_of_reference),
             "stance_counts": Lookup(_in_topic),
-            "citing": Lookup(_in_topic),
-            "has_stances": Lookup(_in_topic),
+            "citing": Lookup(_of_reference),
+            "has_stances": Lookup(_of_reference),
             "contested_in": Lookup(_curated),  # contested by a claim of another topic too
             "sides": Lookup(_curated),
             "relation_lines": Lookup(_curated),

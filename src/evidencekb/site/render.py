@@ -354,13 +354,14 @@ def _pages(kb: KnowledgeBase, lookups: SiteLookups) -> Iterator[Page]:
                     "kept_as": f"{TOPICS_DIR}/{topic.slug}/{SOURCE_COPY}",
                 },
             )
+        heading = topic_heading(topic)  # what a reference's page shows of it
         for number in numbers:
             yield (
                 reference_href(topic.slug, number),
                 "reference.html",
                 {
                     "nav": "home",
-                    "topic": topic,
+                    "topic": heading,
                     "reference": lookups.reference(topic.slug, number),
                     "citing": lookups.by_reference.get((topic.slug, number), []),
                 },
