@@ -27,7 +27,9 @@ from fixtures import (
     REPO_KB,
     WORDS,
     Edit,
+    add,
     add_evidence_sample,
+    drop,
     long_kb,
     reword_claim,
     scratch,
@@ -264,9 +266,23 @@ def untag_subject(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
     return _with(kb, i, replace(topic, claims=tuple(claims)))
 
 
+def drop_topic(kb: KnowledgeBase, index: int, word: str) -> KnowledgeBase:
+    """fixtures' `drop`, but not of a topic whose claims another topic's relate to
+    (relate_across_topics): the kb would be refused."""
+    _, topic, _ = _middle(kb, index)
+    ids = {claim.id for claim in topic.claims}
+    others = (c for t in kb.topics if t is not topic for c in t.claims)
+    if any(r.other in ids or r.claim in ids for c in others for r in c.relations):
+        return kb
+    return drop(kb, index, word)
+
+
+# fixtures' edits, but `add` (its topic names entities this kb's vocabulary lacks,
+# which the loader refuses) and `drop` (drop_topic instead), and these.
 PAGE_EDITS: list[Edit] = [
-    *EDITS, cite_a_second_work, drop_claim, shorten_summary, retitle_work, review_topic,
-    relate_across_topics, untag_subject, regroup_claim,
+    *(edit for edit in EDITS if edit not in (add, drop)), drop_topic, cite_a_second_work,
+    drop_claim, shorten_summary, retitle_work, review_topic, relate_across_topics,
+    untag_subject, regroup_claim,
 ]  # fmt: skip
 
 
@@ -332,7 +348,7 @@ def test_a_claim_page_keeps_its_key_when_its_topic_changes_elsewhere(
 
 
 @settings(
-    max_examples=15,
+    max_examples=8,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
