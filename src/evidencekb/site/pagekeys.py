@@ -296,8 +296,6 @@ class PageKeys:
             for topic in kb.topics
             for claim, key in zip(topic.claims, topic.claim_keys, strict=True)
         }
-        self._curated: dict[str, bytes] = {}  # topic slug -> digest of its curated reads
-        self._windows: dict[str, bytes] = {}  # entity id -> digest of its window
         self._once: dict[Hashable, bytes] = {}  # see `once`
         self._plans: dict[str, tuple[Reads, ...] | None] = {}
         self._site = content_key(code, *(repr(value(kb)) for value in _site_values())).encode()
@@ -394,12 +392,10 @@ class PageKeys:
         """The digest of the other claims of the topic's claims' curated relations and
         of the kinds of relation, found once per topic: every page of the topic that
         shows them reads them."""
-        found = self._curated.get(topic.slug)
-        if found is None:
-            others = tuple(_related_by_curators(self, topic.claims))
-            found = self.digest((others, self.lookups.kb.relation_kinds))
-            self._curated[topic.slug] = found
-        return found
+        return self.once(("curated", topic.slug), self._curated_of, topic)
+
+    def _curated_of(self, topic: Topic) -> object:
+        return tuple(_related_by_curators(self, topic.claims)), self.lookups.kb.relation_kinds
 
     def once(self, same: Hashable, answer: Callable[..., object], *arguments: Any) -> bytes:
         """The digest of `answer(*arguments)`, found once a build for `same`: a value
@@ -412,10 +408,7 @@ class PageKeys:
 
     def entity_window(self, entity: str) -> bytes:
         """The digest of `SiteLookups.entity_window`, once per entity."""
-        found = self._windows.get(entity)
-        if found is None:
-            found = self._windows[entity] = self.digest(self.lookups.entity_window(entity))
-        return found
+        return self.once(("window", entity), self.lookups.entity_window, entity)
 
 
 def _declared(template: str, read: str) -> Code | Whole | Site | Lookup:
